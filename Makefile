@@ -1,0 +1,96 @@
+# paicha - one Makefile: settings on top, a library from mpi/ kernels/ io/, entry points in jobs/.
+#   make            build build/paicha           make check   deps + build + every test
+#   make demo       the demo province end to end make bench   long measurements (bench/results/)
+#   make deps       install missing packages     make SAN=1   ASan+UBSan build (build/san/)
+#   make help       this list                    V=1          show full commands
+
+VERSION   := 0.1.0
+CC        := mpicc
+SAN       ?= 0
+OPT       ?= -O2 -g
+WARN      := -Wall -Wextra -Wshadow -Wno-unused-parameter
+CSTD      := -std=c11 -D_GNU_SOURCE
+PKGS      := hdf5-openmpi yaml-0.1
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhdf5_hl -lm
+NP        ?= 2
+
+ifeq ($(SAN),1)
+  BUILD   := build/san
+  OPT     := -O1 -g -fno-omit-frame-pointer
+  SANFLAGS:= -fsanitize=address,undefined -fno-sanitize-recover=undefined
+else
+  BUILD   := build
+  SANFLAGS:=
+endif
+
+INCS      := -Ikernels -Impi -Iio -Ijobs
+CFLAGS    := $(CSTD) $(OPT) $(WARN) $(SANFLAGS) $(INCS) -DPC_VERSION='"$(VERSION)"' -MMD -MP
+LDFLAGS   := $(SANFLAGS)
+
+LIB_SRC   := $(wildcard kernels/*.c) $(wildcard mpi/*.c) $(wildcard io/*.c) \
+             $(filter-out jobs/main.c,$(wildcard jobs/*.c))
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+KERN_OBJ  := $(filter $(BUILD)/obj/kernels/%,$(LIB_OBJ)) $(BUILD)/obj/io/pc_config.o
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+BIN       := $(BUILD)/paicha
+
+ifeq ($(V),1)
+  Q :=
+  say = @true
+else
+  Q := @
+  say = @printf '  %-6s %s\n'
+endif
+
+.PHONY: all deps check test unit demo bench help clean
+all: $(BIN)
+
+$(BUILD)/obj/%.o: %.c
+	$(say) CC $<
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(BUILD)/libpaicha.a: $(LIB_OBJ)
+	$(say) AR $@
+	$(Q)ar rcs $@ $^
+
+$(BIN): $(BUILD)/obj/jobs/main.o $(BUILD)/libpaicha.a
+	$(say) LINK $@
+	$(Q)$(CC) $(LDFLAGS) $< $(BUILD)/libpaicha.a $(PKG_LIBS) -o $@
+
+# Unit tests of kernels: plain C, run without mpirun.
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpaicha.a
+	$(say) TEST $@
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) $< $(BUILD)/libpaicha.a $(PKG_LIBS) -lcmocka $(LDFLAGS) -o $@
+
+unit: $(UNIT_BIN)
+
+deps:
+	@tools/deps.sh
+
+# `check` installs first, then re-enters make so pkg-config sees the packages.
+check: deps
+	@$(MAKE) --no-print-directory test
+
+test: $(BIN) $(UNIT_BIN)
+	@PAICHA=$(abspath $(BIN)) BUILD=$(abspath $(BUILD)) SAN=$(SAN) tests/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory $(BIN)
+	@NP=$(NP) PAICHA=$(abspath $(BIN)) tools/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory $(BIN)
+	@NP=$(NP) PAICHA=$(abspath $(BIN)) bench/run.sh $(BENCH)
+
+help:
+	@sed -n '2,6p' Makefile | sed 's/^# \{0,1\}//'
+	@echo "  variables: NP=ranks for demo/bench (2), BENCH=names for bench (all), SAN=1, V=1"
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(BUILD)/obj/jobs/main.d

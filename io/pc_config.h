@@ -1,0 +1,92 @@
+/* pc_config.h - strict, schema-driven YAML configs (libyaml): every key typed, documented, checked. */
+#ifndef PC_CONFIG_H
+#define PC_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Types a key's value may have. */
+typedef enum {
+  PC_T_STR,      /* scalar string; `choices` restricts it when non-NULL */
+  PC_T_PATH,     /* scalar string naming a file (relative paths stay relative) */
+  PC_T_INT,      /* integer; [min, max] when min < max */
+  PC_T_FLOAT,    /* real number */
+  PC_T_BOOL,     /* true/false (YAML 1.1 yes/no/on/off also accepted) */
+  PC_T_DURATION, /* "15m", "2h", "14d", "1h30m" or bare seconds -> int64 seconds; [min,max] apply */
+  PC_T_TIME,     /* "YYYY-MM-DDTHH:MM[:SS]" local UTC+8 -> int64 epoch seconds */
+  PC_T_MAP,      /* mapping with the fixed keys listed in `sub` (terminated by {0}) */
+  PC_T_LIST,     /* sequence; `sub` points to ONE pc_key describing every item (its name is ignored) */
+  PC_T_DICT,     /* mapping with free keys (restricted to `choices` when non-NULL);
+                    `sub` points to ONE pc_key describing every value */
+  PC_T_STRS      /* a scalar string or a sequence of strings (e.g. one file or several) */
+} pc_ktype;
+
+typedef struct pc_key {
+  const char *name;            /* NULL terminates an array of keys */
+  pc_ktype type;
+  int required;                /* 1: missing is an error */
+  const char *def;             /* default as YAML text, NULL: none ("" allowed) */
+  const char *help;            /* one line, shown by --help */
+  const struct pc_key *sub;    /* see pc_ktype */
+  const char *const *choices;  /* NULL-terminated, or NULL */
+  int64_t min, max;            /* range for INT/DURATION when min < max */
+} pc_key;
+
+typedef struct pc_config pc_config;
+
+/* Parse and validate. `text` is the YAML; `fname` names it in messages.
+ * Local (no MPI). On success *out owns the parsed config and 0 is returned.
+ * On failure returns PC_ERR_CONFIG and writes into err (size errlen) every
+ * problem found, one per line, each "FILE:LINE:COL: message" (1-based line
+ * and column of the offending node; for a missing required key, the mark of
+ * the mapping that should hold it). Problems detected: YAML syntax errors,
+ * unknown keys (message lists the allowed ones), wrong types, values outside
+ * choices or ranges, malformed durations/times, missing required keys,
+ * duplicate keys, an empty document where keys are required. */
+int pc_config_parse(const char *fname, const char *text, size_t len, const pc_key *schema,
+                    pc_config **out, char *err, size_t errlen);
+
+/* Read the whole file and pc_config_parse it. A file that cannot be read is
+ * an error "FILE: cannot read: <strerror>". */
+int pc_config_load(const char *path, const pc_key *schema, pc_config **out, char *err,
+                   size_t errlen);
+
+void pc_config_destroy(pc_config **c);
+
+/* Accessors, all local. `path` is dotted: "outbreak.cases", "channels.cafe.min_overlap",
+ * list items by index: "areas.0.name". When the key is absent, the schema's
+ * default applies (for keys inside DICT/LIST items too). has() is 1 when the
+ * key is present in the file OR has a default. A path that is not in the
+ * schema, or a type mismatch, is a programming error: the accessor prints it
+ * to stderr and abort()s. */
+int pc_config_has(const pc_config *c, const char *path);
+int pc_config_given(const pc_config *c, const char *path); /* present in the file */
+const char *pc_config_str(const pc_config *c, const char *path); /* STR, PATH; NULL if absent w/o default */
+int64_t pc_config_int(const pc_config *c, const char *path);      /* INT */
+double pc_config_float(const pc_config *c, const char *path);     /* FLOAT (INT accepted) */
+int pc_config_bool(const pc_config *c, const char *path);         /* BOOL */
+int64_t pc_config_duration(const pc_config *c, const char *path); /* DURATION, seconds */
+int64_t pc_config_time(const pc_config *c, const char *path);     /* TIME, epoch seconds */
+/* Number of items of a LIST, STRS (1 for a scalar) or DICT (given keys, or the
+ * default's keys); 0 when absent. */
+size_t pc_config_len(const pc_config *c, const char *path);
+/* i-th key of a DICT, in file order. */
+const char *pc_config_key(const pc_config *c, const char *path, size_t i);
+/* i-th string of a STRS or of a LIST of scalars; i-th integer of a LIST of INT. */
+const char *pc_config_str_at(const pc_config *c, const char *path, size_t i);
+int64_t pc_config_int_at(const pc_config *c, const char *path, size_t i);
+/* Line of the node at path in the file (0 when absent): for messages of later checks. */
+int pc_config_line(const pc_config *c, const char *path);
+const char *pc_config_file(const pc_config *c);
+
+/* The effective config as YAML text: every key of the schema with its given
+ * or default value, in schema order, durations/times normalised. malloc'd;
+ * the caller frees. Parsing it again gives the same effective config. */
+char *pc_config_effective(const pc_config *c);
+
+/* Print the keys of a schema for --help: one line per key, indented by
+ * nesting, "name: TYPE (required|default X) - help". Local. */
+void pc_config_help(FILE *f, const pc_key *schema, int indent);
+
+#endif

@@ -1,0 +1,421 @@
+/* pc_h5.c - parallel HDF5 helpers: every write collective, every output atomic. */
+#include "pc_h5.h"
+
+#include <errno.h>
+#include <hdf5_hl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pc_province.h"
+#include "pc_types.h"
+
+#ifndef PC_VERSION
+#define PC_VERSION "0.1.0"
+#endif
+
+#define H5CHK(expr, ...)                                                                   \
+  do {                                                                                     \
+    if ((expr) < 0) return PC_ERROR(PC_ERR_IO, __VA_ARGS__);                               \
+  } while (0)
+
+/* Rows written per rank in one collective call: bounded so no MPI-IO request
+ * passes 2 GB and the temporary buffers of HDF5 stay small. */
+#define PC_H5_ROUND_BYTES ((size_t)256 << 20)
+
+static int quiet_hdf5 = 0;
+static void h5_quiet(void) {
+  /* HDF5 prints a stack of internal errors for any failed call; our messages
+   * name the file and the dataset instead. PAICHA_HDF5_DEBUG=1 keeps them. */
+  if (!quiet_hdf5) {
+    if (!getenv("PAICHA_HDF5_DEBUG")) H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    quiet_hdf5 = 1;
+  }
+}
+
+int pc_h5_create(pc_ctx *ctx, const char *path, pc_h5out *out) {
+  h5_quiet();
+  memset(out, 0, sizeof *out);
+  out->file = -1;
+  if (strlen(path) >= sizeof out->path) return PC_ERROR(PC_ERR_ARG, "output path too long");
+  snprintf(out->path, sizeof out->path, "%s", path);
+  /* Same temporary name on all ranks: rank 0's pid, broadcast. */
+  long tag = (long)getpid();
+  if (MPI_Bcast(&tag, 1, MPI_LONG, 0, ctx->comm) != MPI_SUCCESS)
+    return PC_ERROR(PC_ERR_MPI, "broadcast of temporary name failed");
+  char d[4096], b[4096];
+  snprintf(d, sizeof d, "%s", path);
+  snprintf(b, sizeof b, "%s", path);
+  snprintf(out->tmp, sizeof out->tmp, "%s/.%s.tmp.%ld", dirname(d), basename(b), tag);
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  H5Pset_fapl_mpio(fapl, ctx->comm, MPI_INFO_NULL);
+  /* Collective metadata ops keep ranks from each reading the same metadata. */
+  H5Pset_all_coll_metadata_ops(fapl, 1);
+  H5Pset_coll_metadata_write(fapl, 1);
+  out->file = H5Fcreate(out->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+  H5Pclose(fapl);
+  int rc = 0;
+  if (out->file < 0)
+    rc = PC_ERROR(PC_ERR_IO, "cannot create output %s (in %s): %s", path, out->tmp,
+                  errno ? strerror(errno) : "HDF5 create failed");
+  return pc_agree(ctx, rc);
+}
+
+int pc_h5_commit(pc_ctx *ctx, pc_h5out *out, int rc_in) {
+  int rc = rc_in;
+  if (out->file >= 0 && H5Fclose(out->file) < 0 && !rc)
+    rc = PC_ERROR(PC_ERR_IO, "cannot close %s (disk full?)", out->tmp);
+  out->file = -1;
+  rc = pc_agree(ctx, rc);
+  if (ctx->rank == 0 && out->tmp[0]) {
+    if (!rc) {
+      if (rename(out->tmp, out->path) != 0) {
+        rc = PC_ERROR(PC_ERR_IO, "cannot rename %s to %s: %s", out->tmp, out->path,
+                      strerror(errno));
+        unlink(out->tmp);
+      }
+    } else {
+      unlink(out->tmp);
+    }
+  }
+  int rc2 = pc_agree(ctx, rc_in ? 0 : rc);
+  return rc_in ? rc : rc2;
+}
+
+int pc_h5_open_read(pc_ctx *ctx, const char *path, hid_t *file) {
+  h5_quiet();
+  int rc = 0;
+  if (access(path, R_OK) != 0)
+    rc = PC_ERROR(PC_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+  else if (H5Fis_hdf5(path) <= 0)
+    rc = PC_ERROR(PC_ERR_IO, "%s is not an HDF5 file (or is damaged)", path);
+  if ((rc = pc_agree(ctx, rc))) return rc;
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  H5Pset_fapl_mpio(fapl, ctx->comm, MPI_INFO_NULL);
+  H5Pset_all_coll_metadata_ops(fapl, 1);
+  *file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+  H5Pclose(fapl);
+  if (*file < 0) rc = PC_ERROR(PC_ERR_IO, "cannot open %s as HDF5 (damaged or truncated?)", path);
+  return pc_agree(ctx, rc);
+}
+
+hid_t pc_h5_str_type(size_t size) {
+  hid_t t = H5Tcopy(H5T_C_S1);
+  H5Tset_size(t, size);
+  H5Tset_strpad(t, H5T_STR_NULLPAD);
+  H5Tset_cset(t, H5T_CSET_UTF8);
+  return t;
+}
+
+hid_t pc_h5_type_person(void) {
+  static hid_t t = -1;
+  if (t >= 0) return t;
+  hid_t s2 = pc_h5_str_type(2);
+  t = H5Tcreate(H5T_COMPOUND, sizeof(pc_person));
+  H5Tinsert(t, "pid", HOFFSET(pc_person, pid), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "household", HOFFSET(pc_person, household), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "region", HOFFSET(pc_person, region), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "employer", HOFFSET(pc_person, employer), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "birth_date", HOFFSET(pc_person, birth_date), H5T_NATIVE_INT32);
+  H5Tinsert(t, "sex", HOFFSET(pc_person, sex), H5T_NATIVE_UINT8);
+  H5Tinsert(t, "doses", HOFFSET(pc_person, doses), H5T_NATIVE_UINT8);
+  H5Tinsert(t, "sector", HOFFSET(pc_person, sector), s2);
+  H5Tinsert(t, "flags", HOFFSET(pc_person, flags), H5T_NATIVE_UINT8);
+  H5Tclose(s2);
+  return t;
+}
+
+hid_t pc_h5_type_identity(void) {
+  static hid_t t = -1;
+  if (t >= 0) return t;
+  hid_t s18 = pc_h5_str_type(18), s11 = pc_h5_str_type(11);
+  t = H5Tcreate(H5T_COMPOUND, sizeof(pc_identity));
+  H5Tinsert(t, "pid", HOFFSET(pc_identity, pid), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "subject", HOFFSET(pc_identity, subject), s18);
+  H5Tinsert(t, "phone", HOFFSET(pc_identity, phone), s11);
+  H5Tinsert(t, "flags", HOFFSET(pc_identity, flags), H5T_NATIVE_UINT8);
+  H5Tclose(s18);
+  H5Tclose(s11);
+  return t;
+}
+
+hid_t pc_h5_type_region(void) {
+  static hid_t t = -1;
+  if (t >= 0) return t;
+  hid_t sn = pc_h5_str_type(PC_REGION_NAME_LEN);
+  t = H5Tcreate(H5T_COMPOUND, sizeof(pc_region));
+  H5Tinsert(t, "code", HOFFSET(pc_region, code), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "parent", HOFFSET(pc_region, parent), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "weight", HOFFSET(pc_region, weight), H5T_NATIVE_DOUBLE);
+  H5Tinsert(t, "level", HOFFSET(pc_region, level), H5T_NATIVE_UINT8);
+  H5Tinsert(t, "urban", HOFFSET(pc_region, urban), H5T_NATIVE_UINT8);
+  H5Tinsert(t, "name", HOFFSET(pc_region, name), sn);
+  H5Tclose(sn);
+  return t;
+}
+
+int pc_h5_dset_create(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, uint64_t nglobal,
+                      size_t chunk_rows, int deflate, hid_t *dset) {
+  (void)ctx;
+  hsize_t dims[1] = {nglobal};
+  hid_t space = H5Screate_simple(1, dims, NULL);
+  hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  if (nglobal > 0 && chunk_rows > 0) {
+    hsize_t ch[1] = {chunk_rows < nglobal ? chunk_rows : nglobal};
+    H5Pset_chunk(dcpl, 1, ch);
+    if (deflate > 0) {
+      H5Pset_shuffle(dcpl);
+      H5Pset_deflate(dcpl, (unsigned)deflate);
+    }
+  }
+  H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER);
+  *dset = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  H5Pclose(dcpl);
+  H5Sclose(space);
+  H5CHK(*dset, "cannot create dataset %s", name);
+  return 0;
+}
+
+int pc_h5_dset_write(pc_ctx *ctx, hid_t dset, hid_t type, uint64_t start, size_t n,
+                     const void *buf) {
+  (void)ctx;
+  hid_t fs = H5Dget_space(dset);
+  hsize_t st[1] = {start}, cnt[1] = {n};
+  hid_t ms = H5Screate_simple(1, cnt, NULL);
+  if (n)
+    H5Sselect_hyperslab(fs, H5S_SELECT_SET, st, NULL, cnt, NULL);
+  else {
+    H5Sselect_none(fs);
+    H5Sselect_none(ms);
+  }
+  hid_t dx = H5Pcreate(H5P_DATASET_XFER);
+  H5Pset_dxpl_mpio(dx, H5FD_MPIO_COLLECTIVE);
+  herr_t e = H5Dwrite(dset, type, ms, fs, dx, n ? buf : NULL);
+  H5Pclose(dx);
+  H5Sclose(ms);
+  H5Sclose(fs);
+  H5CHK(e, "collective write of %zu rows at row %llu failed (disk full?)", n,
+        (unsigned long long)start);
+  return 0;
+}
+
+int pc_h5_dset_read(hid_t dset, hid_t type, uint64_t start, size_t n, void *buf) {
+  if (n == 0) return 0;
+  hid_t fs = H5Dget_space(dset);
+  hsize_t st[1] = {start}, cnt[1] = {n};
+  hid_t ms = H5Screate_simple(1, cnt, NULL);
+  H5Sselect_hyperslab(fs, H5S_SELECT_SET, st, NULL, cnt, NULL);
+  herr_t e = H5Dread(dset, type, ms, fs, H5P_DEFAULT, buf);
+  H5Sclose(ms);
+  H5Sclose(fs);
+  if (e < 0) {
+    char name[256] = "?";
+    H5Iget_name(dset, name, sizeof name);
+    return PC_ERROR(PC_ERR_IO, "cannot read rows %llu..%llu of dataset %s (damaged file?)",
+                    (unsigned long long)start, (unsigned long long)(start + n), name);
+  }
+  return 0;
+}
+
+int pc_h5_dset_open(hid_t file, const char *name, hid_t *dset, uint64_t *nrows) {
+  h5_quiet();
+  char fname[1024] = "?";
+  H5Fget_name(file, fname, sizeof fname);
+  if (H5Lexists(file, name, H5P_DEFAULT) <= 0)
+    return PC_ERROR(PC_ERR_IO, "%s has no dataset %s", fname, name);
+  *dset = H5Dopen2(file, name, H5P_DEFAULT);
+  if (*dset < 0) return PC_ERROR(PC_ERR_IO, "cannot open dataset %s in %s", name, fname);
+  hid_t s = H5Dget_space(*dset);
+  hsize_t d[H5S_MAX_RANK];
+  int nd = H5Sget_simple_extent_dims(s, d, NULL);
+  H5Sclose(s);
+  if (nd != 1) {
+    H5Dclose(*dset);
+    return PC_ERROR(PC_ERR_IO, "dataset %s in %s is not a table", name, fname);
+  }
+  if (nrows) *nrows = d[0];
+  return 0;
+}
+
+int pc_h5_write_table(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, const void *rows,
+                      size_t n_local, size_t chunk_rows, int deflate) {
+  uint64_t start = 0, tot = n_local;
+  size_t rs = H5Tget_size(type);
+  PC_CALL(pc_exscan_u64(ctx, n_local, &start));
+  PC_CALL(pc_sum_u64(ctx, &tot, 1));
+  hid_t d;
+  PC_CALL(pc_agree(ctx, pc_h5_dset_create(ctx, loc, name, type, tot, chunk_rows, deflate, &d)));
+  size_t R = PC_H5_ROUND_BYTES / rs;
+  uint64_t rounds = (n_local + R - 1) / R;
+  int rc = pc_max_u64(ctx, &rounds, 1);
+  for (uint64_t k = 0; !rc && k < rounds; k++) {
+    size_t lo = k * R < n_local ? k * R : n_local;
+    size_t n = n_local - lo < R ? n_local - lo : R;
+    rc = pc_agree(ctx, pc_h5_dset_write(ctx, d, type, start + lo, n, (const char *)rows + lo * rs));
+  }
+  H5Dclose(d);
+  return rc;
+}
+
+int pc_h5_write_array0(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, int ndims,
+                       const uint64_t *dims, const void *data, int deflate) {
+  hsize_t d[8], ch[8];
+  uint64_t total = 1;
+  for (int i = 0; i < ndims; i++) {
+    d[i] = dims[i];
+    total *= dims[i];
+  }
+  hid_t space = H5Screate_simple(ndims, d, NULL);
+  hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  if (deflate > 0 && total > 0) {
+    /* Chunks of whole trailing axes, ~1 MB, so a reader slicing by region is cheap. */
+    uint64_t inner = 1;
+    for (int i = 1; i < ndims; i++) {
+      ch[i] = d[i];
+      inner *= d[i];
+    }
+    uint64_t lead = (1u << 17) / (inner ? inner : 1);
+    ch[0] = lead < 1 ? 1 : (lead > d[0] ? d[0] : lead);
+    H5Pset_chunk(dcpl, ndims, ch);
+    H5Pset_shuffle(dcpl);
+    H5Pset_deflate(dcpl, (unsigned)deflate);
+  }
+  hid_t ds = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  H5Pclose(dcpl);
+  int rc = 0;
+  if (ds < 0) rc = PC_ERROR(PC_ERR_IO, "cannot create dataset %s", name);
+  rc = pc_agree(ctx, rc);
+  if (!rc) {
+    hid_t fs = H5Dget_space(ds), ms = H5Scopy(fs);
+    if (ctx->rank != 0) {
+      H5Sselect_none(fs);
+      H5Sselect_none(ms);
+    }
+    hid_t dx = H5Pcreate(H5P_DATASET_XFER);
+    H5Pset_dxpl_mpio(dx, H5FD_MPIO_COLLECTIVE);
+    if (total > 0 && H5Dwrite(ds, type, ms, fs, dx, ctx->rank == 0 ? data : NULL) < 0)
+      rc = PC_ERROR(PC_ERR_IO, "cannot write dataset %s", name);
+    H5Pclose(dx);
+    H5Sclose(fs);
+    H5Sclose(ms);
+    rc = pc_agree(ctx, rc);
+  }
+  if (ds >= 0) H5Dclose(ds);
+  H5Sclose(space);
+  return rc;
+}
+
+int pc_h5_attach_scale(hid_t loc, const char *dset, const char *scale, unsigned axis,
+                       const char *label) {
+  hid_t d = H5Dopen2(loc, dset, H5P_DEFAULT), s = H5Dopen2(loc, scale, H5P_DEFAULT);
+  int rc = 0;
+  if (d < 0 || s < 0) rc = PC_ERROR(PC_ERR_IO, "cannot open %s or %s", dset, scale);
+  if (!rc && !H5DSis_scale(s) && H5DSset_scale(s, label) < 0)
+    rc = PC_ERROR(PC_ERR_IO, "cannot make %s a dimension scale", scale);
+  if (!rc && H5DSattach_scale(d, s, axis) < 0)
+    rc = PC_ERROR(PC_ERR_IO, "cannot attach %s to %s", scale, dset);
+  if (!rc && H5DSset_label(d, axis, label) < 0)
+    rc = PC_ERROR(PC_ERR_IO, "cannot label axis %u of %s", axis, dset);
+  if (d >= 0) H5Dclose(d);
+  if (s >= 0) H5Dclose(s);
+  return rc;
+}
+
+static int attr_write(hid_t loc, const char *name, hid_t type, hid_t space, const void *v) {
+  if (H5Aexists(loc, name) > 0) H5Adelete(loc, name);
+  hid_t a = H5Acreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+  int rc = 0;
+  if (a < 0 || H5Awrite(a, type, v) < 0) rc = PC_ERROR(PC_ERR_IO, "cannot write attribute %s", name);
+  if (a >= 0) H5Aclose(a);
+  return rc;
+}
+
+int pc_h5_attr_str(hid_t loc, const char *name, const char *value) {
+  size_t n = strlen(value);
+  hid_t t = pc_h5_str_type(n ? n : 1);
+  hid_t s = H5Screate(H5S_SCALAR);
+  int rc = attr_write(loc, name, t, s, n ? value : "");
+  H5Sclose(s);
+  H5Tclose(t);
+  return rc;
+}
+
+int pc_h5_attr_i64(hid_t loc, const char *name, int64_t v) {
+  hid_t s = H5Screate(H5S_SCALAR);
+  int rc = attr_write(loc, name, H5T_NATIVE_INT64, s, &v);
+  H5Sclose(s);
+  return rc;
+}
+
+int pc_h5_attr_u64(hid_t loc, const char *name, uint64_t v) {
+  hid_t s = H5Screate(H5S_SCALAR);
+  int rc = attr_write(loc, name, H5T_NATIVE_UINT64, s, &v);
+  H5Sclose(s);
+  return rc;
+}
+
+int pc_h5_attr_i32_array(hid_t loc, const char *name, const int32_t *v, size_t n) {
+  hsize_t d[1] = {n};
+  hid_t s = H5Screate_simple(1, d, NULL);
+  int rc = attr_write(loc, name, H5T_NATIVE_INT32, s, v);
+  H5Sclose(s);
+  return rc;
+}
+
+int pc_h5_attr_read_str(hid_t loc, const char *name, char **out) {
+  if (H5Aexists(loc, name) <= 0) return PC_ERROR(PC_ERR_IO, "attribute %s is missing", name);
+  hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+  hid_t t = H5Aget_type(a);
+  int rc = 0;
+  if (H5Tget_class(t) != H5T_STRING || H5Tis_variable_str(t) > 0) {
+    rc = PC_ERROR(PC_ERR_IO, "attribute %s is not a fixed-length string", name);
+  } else {
+    size_t n = H5Tget_size(t);
+    *out = pc_calloc(n + 1, 1, "attribute");
+    if (!*out)
+      rc = PC_ERR_MEM;
+    else if (H5Aread(a, t, *out) < 0)
+      rc = PC_ERROR(PC_ERR_IO, "cannot read attribute %s", name);
+  }
+  H5Tclose(t);
+  H5Aclose(a);
+  return rc;
+}
+
+int pc_h5_attr_read_i64(hid_t loc, const char *name, int64_t *v) {
+  if (H5Aexists(loc, name) <= 0) return PC_ERROR(PC_ERR_IO, "attribute %s is missing", name);
+  hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+  int rc = 0;
+  if (H5Aread(a, H5T_NATIVE_INT64, v) < 0) rc = PC_ERROR(PC_ERR_IO, "cannot read attribute %s", name);
+  H5Aclose(a);
+  return rc;
+}
+
+int pc_h5_stamp(pc_ctx *ctx, hid_t file, const char *cfg) {
+  /* Every rank must pass identical values: take rank 0's clock. */
+  int64_t now = (int64_t)time(NULL);
+  if (MPI_Bcast(&now, 1, MPI_INT64_T, 0, ctx->comm) != MPI_SUCCESS)
+    return PC_ERROR(PC_ERR_MPI, "broadcast of run time failed");
+  char ts[32];
+  struct tm tmv;
+  time_t tt = (time_t)now;
+  gmtime_r(&tt, &tmv);
+  strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+  char sl[160] = "";
+  const char *jid = getenv("SLURM_JOB_ID"), *nl = getenv("SLURM_JOB_NODELIST");
+  PC_CALL(pc_h5_attr_str(file, "tool", "paicha"));
+  PC_CALL(pc_h5_attr_str(file, "tool_version", PC_VERSION));
+  PC_CALL(pc_h5_attr_str(file, "job", ctx->job));
+  PC_CALL(pc_h5_attr_str(file, "config", cfg ? cfg : ""));
+  PC_CALL(pc_h5_attr_i64(file, "ranks", ctx->nranks));
+  PC_CALL(pc_h5_attr_str(file, "run_time", ts));
+  if (jid) {
+    snprintf(sl, sizeof sl, "%s", jid);
+    PC_CALL(pc_h5_attr_str(file, "slurm_job_id", sl));
+    snprintf(sl, sizeof sl, "%s", nl ? nl : "");
+    PC_CALL(pc_h5_attr_str(file, "slurm_nodelist", sl));
+  }
+  return 0;
+}

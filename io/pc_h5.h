@@ -1,0 +1,78 @@
+/* pc_h5.h - parallel HDF5: atomic output files, collective table writes, attributes, scales. */
+#ifndef PC_H5_H
+#define PC_H5_H
+
+#include <hdf5.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pc_mpi.h"
+
+/* An output file being written: created under a temporary name next to the
+ * final path and renamed only when every rank succeeded, so a reader never
+ * sees half a file and a failed run leaves the previous result untouched. */
+typedef struct pc_h5out {
+  hid_t file;
+  char path[4096];
+  char tmp[4200];
+} pc_h5out;
+
+/* Collective. Creates "<dir>/.<name>.tmp.<jobid>" (the same name on every
+ * rank), mode per the process umask (0600 by default, see main.c). Fails
+ * (agreed) when the directory is not writable. */
+int pc_h5_create(pc_ctx *ctx, const char *path, pc_h5out *out);
+/* Collective. Closes the file; when ok is non-zero on every rank, rank 0
+ * renames it to the final path; otherwise removes the temporary. Returns the
+ * agreed status (ok == 0 in: returns the recorded failure). */
+int pc_h5_commit(pc_ctx *ctx, pc_h5out *out, int rc_in);
+
+/* Collective open of an existing file for reading (MPI-IO). A missing or
+ * unreadable file, or one that is not HDF5, is a clear PC_ERR_IO naming it. */
+int pc_h5_open_read(pc_ctx *ctx, const char *path, hid_t *file);
+
+/* Compound types of the dataset-file rows (file type == memory type). Owned
+ * by the module; do not close. */
+hid_t pc_h5_type_person(void);
+hid_t pc_h5_type_identity(void);
+hid_t pc_h5_type_region(void);
+/* A fixed-length string type of `size` bytes, NUL-padded, UTF-8. Caller closes. */
+hid_t pc_h5_str_type(size_t size);
+
+/* Collective: create a 1-D dataset of nglobal rows, chunked by chunk_rows
+ * (shuffle + deflate level `deflate` when > 0; contiguous when nglobal == 0). */
+int pc_h5_dset_create(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, uint64_t nglobal,
+                      size_t chunk_rows, int deflate, hid_t *dset);
+/* Collective: each rank writes its n rows (n may be 0) at global row `start`. */
+int pc_h5_dset_write(pc_ctx *ctx, hid_t dset, hid_t type, uint64_t start, size_t n,
+                     const void *buf);
+/* Local (independent): read n rows from global row start into buf. */
+int pc_h5_dset_read(hid_t dset, hid_t type, uint64_t start, size_t n, void *buf);
+/* Number of rows of a 1-D dataset; dataset open with a clear error naming file and dataset. */
+int pc_h5_dset_open(hid_t file, const char *name, hid_t *dset, uint64_t *nrows);
+
+/* Collective: write a table whose rows are distributed over ranks, rank 0's
+ * first, in rounds of bounded size. */
+int pc_h5_write_table(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, const void *rows,
+                      size_t n_local, size_t chunk_rows, int deflate);
+/* Collective: write an N-D array held on rank 0 (others pass NULL). */
+int pc_h5_write_array0(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, int ndims,
+                       const uint64_t *dims, const void *data, int deflate);
+/* Collective: make dataset `scale` a dimension scale named `label` and attach it to axis
+ * `axis` of dataset `dset` (both paths relative to loc). */
+int pc_h5_attach_scale(hid_t loc, const char *dset, const char *scale, unsigned axis,
+                       const char *label);
+
+/* Attributes (collective on parallel files: every rank makes the same call). */
+int pc_h5_attr_str(hid_t loc, const char *name, const char *value);
+int pc_h5_attr_i64(hid_t loc, const char *name, int64_t v);
+int pc_h5_attr_u64(hid_t loc, const char *name, uint64_t v);
+int pc_h5_attr_i32_array(hid_t loc, const char *name, const int32_t *v, size_t n);
+/* Read a string attribute into a malloc'd string; PC_ERR_IO naming it when absent. */
+int pc_h5_attr_read_str(hid_t loc, const char *name, char **out);
+int pc_h5_attr_read_i64(hid_t loc, const char *name, int64_t *v);
+
+/* Root attributes every output carries: tool version, job, effective config,
+ * ranks, run start time, Slurm job id when present. Collective. */
+int pc_h5_stamp(pc_ctx *ctx, hid_t file, const char *effective_config);
+
+#endif

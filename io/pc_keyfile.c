@@ -1,0 +1,69 @@
+/* pc_keyfile.c - create and check the pseudonymisation key file. */
+#include "pc_keyfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pc_err.h"
+
+static int make_key(const char *path, pc_key128 *key) {
+  unsigned char b[16];
+  int r = open("/dev/urandom", O_RDONLY);
+  if (r < 0 || read(r, b, sizeof b) != (ssize_t)sizeof b) {
+    if (r >= 0) close(r);
+    return PC_ERROR(PC_ERR_IO, "cannot read /dev/urandom to make a key");
+  }
+  close(r);
+  char hex[34];
+  for (int i = 0; i < 16; i++) snprintf(hex + 2 * i, 3, "%02x", b[i]);
+  hex[32] = '\n';
+  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0) return PC_ERROR(PC_ERR_IO, "cannot create key file %s: %s", path, strerror(errno));
+  if (fchmod(fd, 0600) != 0 || write(fd, hex, 33) != 33 || fsync(fd) != 0) {
+    close(fd);
+    unlink(path);
+    return PC_ERROR(PC_ERR_IO, "cannot write key file %s: %s", path, strerror(errno));
+  }
+  close(fd);
+  pc_key_parse(hex, 32, key);
+  return 0;
+}
+
+int pc_keyfile_load(const char *path, int create, pc_key128 *key, int *created) {
+  struct stat st;
+  if (created) *created = 0;
+  if (stat(path, &st) != 0) {
+    if (errno == ENOENT && create) {
+      PC_CALL(make_key(path, key));
+      if (created) *created = 1;
+      return 0;
+    }
+    return PC_ERROR(PC_ERR_IO, "cannot use key file %s: %s%s", path, strerror(errno),
+                    errno == ENOENT ? " (only synth and ingest create a key)" : "");
+  }
+  if (!S_ISREG(st.st_mode)) return PC_ERROR(PC_ERR_IO, "key file %s is not a regular file", path);
+  if (st.st_mode & 077)
+    return PC_ERROR(PC_ERR_IO,
+                    "key file %s has mode %04o: it must be readable by its owner only "
+                    "(chmod 600 %s)",
+                    path, (unsigned)(st.st_mode & 07777), path);
+  FILE *f = fopen(path, "r");
+  if (!f) return PC_ERROR(PC_ERR_IO, "cannot read key file %s: %s", path, strerror(errno));
+  char buf[64];
+  size_t n = fread(buf, 1, sizeof buf, f);
+  fclose(f);
+  if (n == 33 && buf[32] == '\n') n = 32;
+  if (n != 32 || pc_key_parse(buf, 32, key) != 0)
+    return PC_ERROR(PC_ERR_IO, "key file %s must hold exactly 32 hexadecimal digits on one line",
+                    path);
+  return 0;
+}
+
+uint64_t pc_key_fingerprint(const pc_key128 *key) {
+  static const char tag[] = "paicha key fingerprint v1";
+  return pc_siphash(key, tag, sizeof tag - 1);
+}

@@ -1,0 +1,348 @@
+/* job_breakdown.c - `paicha breakdown`: the population cube and vaccination targets, streamed. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pc_cube.h"
+#include "pc_h5.h"
+#include "pc_job.h"
+#include "pc_province.h"
+#include "pc_time.h"
+
+static const char *const levels[] = {"city", "county", "township", "community", NULL};
+static int level_of(const char *s) {
+  return !strcmp(s, "city") ? PC_LEVEL_CITY : !strcmp(s, "county") ? PC_LEVEL_COUNTY
+       : !strcmp(s, "township") ? PC_LEVEL_TOWNSHIP : PC_LEVEL_COMMUNITY;
+}
+
+static const pc_key int_item[] = {{"", PC_T_INT, 0, NULL, "", NULL, NULL, 0, 200}, {0}};
+static const pc_key bd_keys[] = {
+    {"level", PC_T_STR, 0, "county", "region level of the cube's region axis", NULL, levels, 0, 0},
+    {"age_edges", PC_T_LIST, 0, "[0, 3, 12, 18, 60, 80]",
+     "lower edges of the age bands (years; first 0, increasing)", int_item, NULL, 0, 0},
+    {0}};
+static const pc_key vacc_keys[] = {
+    {"required_doses", PC_T_INT, 0, "2", "doses a person needs to be counted as vaccinated",
+     NULL, NULL, 1, 10},
+    {"min_age", PC_T_INT, 0, "3", "youngest age eligible for vaccination (targets count from here)",
+     NULL, NULL, 0, 120},
+    {0}};
+static const pc_key breakdown_keys[] = {
+    {"data", PC_T_PATH, 1, NULL, "dataset file (from synth or ingest)", NULL, NULL, 0, 0},
+    {"output", PC_T_PATH, 1, NULL, "breakdown file to write (HDF5)", NULL, NULL, 0, 0},
+    {"as_of", PC_T_TIME, 0, NULL, "ages are taken at this instant (default: the dataset's as_of)",
+     NULL, NULL, 0, 0},
+    {"breakdown", PC_T_MAP, 0, NULL, "axes of the cube", bd_keys, NULL, 0, 0},
+    {"vaccination", PC_T_MAP, 0, NULL, "what counts as vaccinated", vacc_keys, NULL, 0, 0},
+    {"read_rows", PC_T_INT, 0, "1048576", "rows each rank reads at a time (bounds memory)", NULL,
+     NULL, 1024, 1 << 26},
+    PC_KEYS_COMMON,
+    {0}};
+
+/* Counters per (community, age band), for the targets table. */
+enum { T_PERSONS, T_BELOW, T_NONE, T_N };
+
+/* One row of /targets. */
+typedef struct target_row {
+  uint64_t community;
+  uint64_t county;
+  char community_name[PC_REGION_NAME_LEN];
+  char county_name[PC_REGION_NAME_LEN];
+  char age_band[16];
+  int32_t age_from;
+  int32_t pad;
+  uint64_t persons;
+  uint64_t below_required;
+  uint64_t unvaccinated;
+  double share_below;
+} target_row;
+
+static hid_t target_type(void) {
+  hid_t sn = pc_h5_str_type(PC_REGION_NAME_LEN), sb = pc_h5_str_type(16);
+  hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(target_row));
+  H5Tinsert(t, "community", HOFFSET(target_row, community), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "county", HOFFSET(target_row, county), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "community_name", HOFFSET(target_row, community_name), sn);
+  H5Tinsert(t, "county_name", HOFFSET(target_row, county_name), sn);
+  H5Tinsert(t, "age_band", HOFFSET(target_row, age_band), sb);
+  H5Tinsert(t, "age_from", HOFFSET(target_row, age_from), H5T_NATIVE_INT32);
+  H5Tinsert(t, "persons", HOFFSET(target_row, persons), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "below_required", HOFFSET(target_row, below_required), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "unvaccinated", HOFFSET(target_row, unvaccinated), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "share_below", HOFFSET(target_row, share_below), H5T_NATIVE_DOUBLE);
+  H5Tclose(sn);
+  H5Tclose(sb);
+  return t;
+}
+
+static int cmp_target(const void *a, const void *b) {
+  const target_row *x = a, *y = b;
+  if (x->below_required != y->below_required) return x->below_required > y->below_required ? -1 : 1;
+  if (x->community != y->community) return x->community < y->community ? -1 : 1;
+  return (x->age_from > y->age_from) - (x->age_from < y->age_from);
+}
+
+static const pc_region *find_region(const pc_region *r, size_t n, uint64_t code) {
+  size_t lo = 0, hi = n;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (r[mid].code < code)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < n && r[lo].code == code ? &r[lo] : NULL;
+}
+
+/* Scale datasets of the cube's axes, attached to every axis they label. */
+static int write_axes(pc_ctx *ctx, hid_t file, const pc_cube_axes *ax, const pc_region *regions,
+                      size_t nregions, int deflate) {
+  hid_t g = H5Gcreate2(file, "axes", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  if (g < 0) return PC_ERROR(PC_ERR_IO, "cannot create group /axes");
+  size_t nr = pc_cube_nregions(ax), nb = pc_cube_nbands(ax);
+  uint64_t *codes = pc_calloc(nr, sizeof *codes, "axis");
+  char(*names)[PC_REGION_NAME_LEN] = pc_calloc(nr, PC_REGION_NAME_LEN, "axis");
+  char(*bands)[16] = pc_calloc(nb, 16, "axis");
+  char(*sectors)[8] = pc_calloc(PC_NSECTORS, 8, "axis");
+  uint8_t doses[PC_MAX_DOSES + 1];
+  int rc = codes && names && bands && sectors ? 0 : PC_ERR_MEM;
+  if (!rc) {
+    for (size_t i = 0; i < ax->ncodes; i++) {
+      codes[i] = ax->codes[i];
+      const pc_region *r = find_region(regions, nregions, ax->codes[i]);
+      if (r) memcpy(names[i], r->name, PC_REGION_NAME_LEN);
+    }
+    snprintf(names[nr - 1], PC_REGION_NAME_LEN, "unknown");
+    for (size_t i = 0; i < nb; i++) pc_age_band_label(ax->edges, ax->nedges, (int)i, bands[i]);
+    for (int i = 0; i < PC_NSECTORS; i++) snprintf(sectors[i], 8, "%s", pc_sector_labels[i]);
+    for (int i = 0; i <= PC_MAX_DOSES; i++) doses[i] = (uint8_t)i;
+  }
+  rc = pc_agree(ctx, rc);
+  hid_t sn = pc_h5_str_type(PC_REGION_NAME_LEN), sb = pc_h5_str_type(16), ss = pc_h5_str_type(8);
+  uint64_t d;
+  if (!rc) rc = pc_h5_write_array0(ctx, g, "region", H5T_NATIVE_UINT64, 1, (d = nr, &d), codes, deflate);
+  if (!rc) rc = pc_h5_write_array0(ctx, g, "region_name", sn, 1, (d = nr, &d), names, deflate);
+  if (!rc) rc = pc_h5_write_array0(ctx, g, "age_band", sb, 1, (d = nb, &d), bands, 0);
+  if (!rc) rc = pc_h5_write_array0(ctx, g, "sector", ss, 1, (d = PC_NSECTORS, &d), sectors, 0);
+  if (!rc) rc = pc_h5_write_array0(ctx, g, "doses", H5T_NATIVE_UINT8, 1, (d = PC_MAX_DOSES + 1, &d), doses, 0);
+  if (!rc) rc = pc_h5_attr_i32_array(g, "age_edges", ax->edges, (size_t)ax->nedges);
+  if (!rc) rc = pc_h5_attr_str(g, "description",
+                               "axes of /population: region codes (0 = unknown) and names at the "
+                               "configured level, age bands by age_edges (years), GB/T 4754 sector "
+                               "sections plus S0 student, R0 retired, U0 none; doses 3 = 3 or more");
+  H5Tclose(sn);
+  H5Tclose(sb);
+  H5Tclose(ss);
+  free(codes);
+  free(names);
+  free(bands);
+  free(sectors);
+  H5Gclose(g);
+  return rc;
+}
+
+static int run_breakdown(pc_ctx *ctx, const pc_config *cfg) {
+  const char *data = pc_config_str(cfg, "data"), *output = pc_config_str(cfg, "output");
+  int deflate = (int)pc_config_int(cfg, "io.deflate");
+  const int required = (int)pc_config_int(cfg, "vaccination.required_doses");
+  const int min_age = (int)pc_config_int(cfg, "vaccination.min_age");
+  pc_job_record_for(ctx, output);
+  int rc = 0;
+
+  PC_CALL(pc_phase_begin(ctx, "open"));
+  pc_cube_axes ax;
+  memset(&ax, 0, sizeof ax);
+  ax.level = level_of(pc_config_str(cfg, "breakdown.level"));
+  ax.nedges = (int)pc_config_len(cfg, "breakdown.age_edges");
+  if (ax.nedges < 1 || ax.nedges > PC_MAX_AGE_EDGES)
+    return PC_ERROR(PC_ERR_CONFIG, "%s:%d: breakdown.age_edges needs 1 to %d edges",
+                    pc_config_file(cfg), pc_config_line(cfg, "breakdown.age_edges"),
+                    PC_MAX_AGE_EDGES);
+  for (int i = 0; i < ax.nedges; i++)
+    ax.edges[i] = (int32_t)pc_config_int_at(cfg, "breakdown.age_edges", (size_t)i);
+  if (pc_age_edges_check(ax.edges, ax.nedges))
+    return PC_ERROR(PC_ERR_CONFIG, "%s:%d: breakdown.age_edges must start at 0 and increase",
+                    pc_config_file(cfg), pc_config_line(cfg, "breakdown.age_edges"));
+  hid_t file;
+  PC_CALL(pc_h5_open_read(ctx, data, &file));
+  hid_t dreg = -1, dper = -1;
+  uint64_t nreg = 0, npers = 0;
+  rc = pc_h5_dset_open(file, "regions", &dreg, &nreg);
+  if (!rc) rc = pc_h5_dset_open(file, "persons", &dper, &npers);
+  if (!rc) {
+    if (pc_config_given(cfg, "as_of"))
+      ax.as_of = pc_config_time(cfg, "as_of");
+    else
+      rc = pc_h5_attr_read_i64(file, "as_of", &ax.as_of);
+  }
+  PC_CALL(pc_agree(ctx, rc));
+  pc_region *regions = pc_malloc(nreg * sizeof *regions, "regions");
+  PC_CALL(pc_agree(ctx, regions ? 0 : PC_ERR_MEM));
+  PC_CALL(pc_agree(ctx, pc_h5_dset_read(dreg, pc_h5_type_region(), 0, nreg, regions)));
+  H5Dclose(dreg);
+  /* Region axis at the configured level; target rows per community. */
+  uint64_t *codes = pc_malloc(nreg * sizeof *codes, "codes"), *comm = pc_malloc(nreg * sizeof *comm, "codes");
+  PC_CALL(pc_agree(ctx, codes && comm ? 0 : PC_ERR_MEM));
+  size_t ncomm = 0;
+  for (uint64_t i = 0; i < nreg; i++) {
+    if (regions[i].level == ax.level) codes[ax.ncodes++] = regions[i].code;
+    if (regions[i].level == PC_LEVEL_COMMUNITY) comm[ncomm++] = regions[i].code;
+    if (i && regions[i].code <= regions[i - 1].code) rc = PC_ERROR(PC_ERR_DATA, "%s: /regions is not sorted by code", data);
+  }
+  PC_CALL(pc_agree(ctx, rc));
+  ax.codes = codes;
+  pc_cube_axes cax = ax; /* the community axis of the targets */
+  cax.codes = comm;
+  cax.ncodes = ncomm;
+  cax.level = PC_LEVEL_COMMUNITY;
+  const size_t nr = pc_cube_nregions(&ax), nb = pc_cube_nbands(&ax);
+  const size_t ncells = nr * nb * PC_NSECTORS * (PC_MAX_DOSES + 1);
+  const size_t ntcells = (ncomm + 1) * nb * T_N;
+  uint64_t *cube = pc_calloc(ncells, sizeof *cube, "population cube");
+  uint64_t *tg = pc_calloc(ntcells, sizeof *tg, "target counts");
+  size_t R = (size_t)pc_config_int(cfg, "read_rows");
+  pc_person *buf = pc_malloc(R * sizeof *buf, "read buffer");
+  PC_CALL(pc_agree(ctx, cube && tg && buf ? 0 : PC_ERR_MEM));
+  pc_phase_end(ctx, nreg, nreg * sizeof(pc_region));
+  pc_log(ctx, "breakdown: %llu persons, %zu regions at level %s, %zu communities",
+         (unsigned long long)npers, ax.ncodes, pc_config_str(cfg, "breakdown.level"), ncomm);
+
+  PC_CALL(pc_phase_begin(ctx, "count"));
+  /* Contiguous row ranges: each rank streams its share in chunks. */
+  uint64_t lo = npers * (uint64_t)ctx->rank / (uint64_t)ctx->nranks;
+  uint64_t hi = npers * (uint64_t)(ctx->rank + 1) / (uint64_t)ctx->nranks;
+  int32_t band_lo[PC_MAX_AGE_EDGES + 1];
+  for (int b = 0; b < ax.nedges; b++) band_lo[b] = ax.edges[b];
+  for (uint64_t at = lo; at < hi && !rc; at += R) {
+    size_t n = hi - at < R ? (size_t)(hi - at) : R;
+    rc = pc_h5_dset_read(dper, pc_h5_type_person(), at, n, buf);
+    if (rc) break;
+    pc_cube_add_persons(&ax, buf, n, 1, cube);
+    uint64_t last = UINT64_MAX;
+    size_t ci = 0;
+    for (size_t i = 0; i < n; i++) {
+      const pc_person *p = &buf[i];
+      if (p->region != last) {
+        ci = pc_cube_region_index(&cax, p->region);
+        last = p->region;
+      }
+      int age = pc_age_at(p->birth_date, ax.as_of);
+      size_t b = (size_t)pc_age_band(ax.edges, ax.nedges, age);
+      uint64_t *t = &tg[(ci * nb + b) * T_N];
+      t[T_PERSONS]++;
+      if (age >= min_age && p->doses < required) t[T_BELOW]++;
+      if (age >= min_age && p->doses == 0) t[T_NONE]++;
+    }
+    pc_progress(ctx, at + n - lo, hi - lo);
+  }
+  H5Dclose(dper);
+  H5Fclose(file);
+  PC_CALL(pc_agree(ctx, rc));
+  pc_phase_end(ctx, hi - lo, (hi - lo) * sizeof(pc_person));
+
+  PC_CALL(pc_phase_begin(ctx, "reduce"));
+  PC_CALL(pc_reduce_u64_to0(ctx, cube, ncells));
+  PC_CALL(pc_reduce_u64_to0(ctx, tg, ntcells));
+  pc_phase_end(ctx, ncells + ntcells, (ncells + ntcells) * 8);
+
+  PC_CALL(pc_phase_begin(ctx, "write"));
+  /* Targets: rank 0 holds the sums; one row per (community, band) with people. */
+  target_row *rows = NULL;
+  size_t nrows = 0;
+  uint64_t total = 0, below = 0;
+  if (ctx->rank == 0) {
+    rows = pc_calloc(ncomm * nb + 1, sizeof *rows, "targets");
+    if (!rows) rc = PC_ERR_MEM;
+    for (size_t c = 0; !rc && c < ncomm; c++) {
+      const pc_region *r = find_region(regions, nreg, comm[c]);
+      const pc_region *co = find_region(regions, nreg, pc_region_at_level(comm[c], PC_LEVEL_COUNTY));
+      for (size_t b = 0; b < nb; b++) {
+        const uint64_t *t = &tg[(c * nb + b) * T_N];
+        total += t[T_PERSONS];
+        below += t[T_BELOW];
+        if (!t[T_PERSONS]) continue;
+        target_row *o = &rows[nrows++];
+        o->community = comm[c];
+        o->county = pc_region_at_level(comm[c], PC_LEVEL_COUNTY);
+        if (r) memcpy(o->community_name, r->name, PC_REGION_NAME_LEN);
+        if (co) memcpy(o->county_name, co->name, PC_REGION_NAME_LEN);
+        pc_age_band_label(ax.edges, ax.nedges, (int)b, o->age_band);
+        o->age_from = b < (size_t)ax.nedges ? band_lo[b] : -1;
+        o->persons = t[T_PERSONS];
+        o->below_required = t[T_BELOW];
+        o->unvaccinated = t[T_NONE];
+        o->share_below = (double)t[T_BELOW] / (double)t[T_PERSONS];
+      }
+    }
+    for (size_t b = 0; b < nb; b++) total += tg[(ncomm * nb + b) * T_N]; /* unknown community */
+    if (rows) qsort(rows, nrows, sizeof *rows, cmp_target);
+  }
+  PC_CALL(pc_agree(ctx, rc));
+  PC_MPI(MPI_Bcast(&total, 1, MPI_UINT64_T, 0, ctx->comm));
+  PC_MPI(MPI_Bcast(&below, 1, MPI_UINT64_T, 0, ctx->comm));
+  if (total != npers)
+    return PC_ERROR(PC_ERR_DATA, "counted %llu persons of %llu (internal)",
+                    (unsigned long long)total, (unsigned long long)npers);
+  pc_h5out out;
+  PC_CALL(pc_h5_create(ctx, output, &out));
+  char *eff = pc_config_effective(cfg);
+  hid_t tt = target_type();
+  uint64_t dims[4] = {nr, nb, PC_NSECTORS, PC_MAX_DOSES + 1};
+  PC_CALLG(pc_agree(ctx, eff ? 0 : PC_ERR_MEM), fail);
+  PC_CALLG(pc_h5_write_array0(ctx, out.file, "population", H5T_NATIVE_UINT64, 4, dims, cube, 4), fail);
+  PC_CALLG(write_axes(ctx, out.file, &ax, regions, nreg, deflate), fail);
+  {
+    static const char *const scales[4][2] = {{"axes/region", "region"}, {"axes/age_band", "age_band"},
+                                             {"axes/sector", "sector"}, {"axes/doses", "doses"}};
+    for (unsigned a = 0; a < 4; a++)
+      PC_CALLG(pc_agree(ctx, pc_h5_attach_scale(out.file, "population", scales[a][0], a, scales[a][1])), fail);
+    PC_CALLG(pc_agree(ctx, pc_h5_attach_scale(out.file, "population", "axes/region_name", 0, "region")), fail);
+  }
+  PC_CALLG(pc_h5_write_table(ctx, out.file, "targets", tt, rows, ctx->rank == 0 ? nrows : 0, 4096, deflate), fail);
+  {
+    char t[24], note[256];
+    hid_t d = H5Dopen2(out.file, "population", H5P_DEFAULT);
+    PC_CALLG(pc_h5_attr_str(d, "description",
+                            "persons by region x age band x sector x vaccine doses; axes in /axes"), fail);
+    H5Dclose(d);
+    d = H5Dopen2(out.file, "targets", H5P_DEFAULT);
+    snprintf(note, sizeof note,
+             "vaccination targets: per community and age band, persons aged %d+ with fewer than %d "
+             "doses (below_required) and with none; sorted by below_required, most first",
+             min_age, required);
+    PC_CALLG(pc_h5_attr_str(d, "description", note), fail);
+    H5Dclose(d);
+    PC_CALLG(pc_h5_stamp(ctx, out.file, eff), fail);
+    PC_CALLG(pc_h5_attr_i64(out.file, "as_of", ax.as_of), fail);
+    PC_CALLG(pc_h5_attr_str(out.file, "as_of_local", pc_time_format(ax.as_of, t)), fail);
+    PC_CALLG(pc_h5_attr_str(out.file, "data", data), fail);
+    PC_CALLG(pc_h5_attr_u64(out.file, "persons", npers), fail);
+    PC_CALLG(pc_h5_attr_u64(out.file, "below_required", below), fail);
+    PC_CALLG(pc_h5_attr_i64(out.file, "required_doses", required), fail);
+    PC_CALLG(pc_h5_attr_str(out.file, "level", pc_config_str(cfg, "breakdown.level")), fail);
+  }
+fail:
+  H5Tclose(tt);
+  free(eff);
+  rc = pc_h5_commit(ctx, &out, rc);
+  pc_phase_end(ctx, nrows, ncells * 8);
+  snprintf(ctx->record_extra, sizeof ctx->record_extra,
+           "\"persons\": %llu, \"below_required\": %llu, \"target_rows\": %zu",
+           (unsigned long long)npers, (unsigned long long)below, nrows);
+  free(rows);
+  free(cube);
+  free(tg);
+  free(buf);
+  free(codes);
+  free(comm);
+  free(regions);
+  if (!rc) pc_log(ctx, "breakdown: wrote %s (%llu persons, %llu below %d doses)", output,
+                  (unsigned long long)npers, (unsigned long long)below, required);
+  return rc;
+}
+
+const pc_jobdef pc_job_breakdown = {
+    "breakdown", "population cube [region x age band x sector x doses] and vaccination targets",
+    "Streams /persons of a dataset in chunks (memory does not grow with the province),\n"
+    "counts every person into the cube /population with dimension scales in /axes, and\n"
+    "writes /targets: per community and age band, the people below the required doses.",
+    breakdown_keys, run_breakdown};

@@ -1,0 +1,106 @@
+/* pc_job.c - the common life of a job: config, broadcast, run, agree, report. */
+#include "pc_job.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "pc_keyfile.h"
+
+const char *const pc_output_modes[] = {"0600", "0640", NULL};
+
+const pc_key pc_io_keys[] = {
+    {"chunk_rows", PC_T_INT, 0, "65536", "rows per HDF5 chunk of tables", NULL, NULL, 1,
+     1 << 24},
+    {"deflate", PC_T_INT, 0, "1", "deflate level of tables (0: none, 1-9)", NULL, NULL, 0, 9},
+    {0}};
+
+static int load_config(pc_ctx *ctx, const pc_jobdef *job, const char *path, pc_config **cfg) {
+  char *text = NULL;
+  size_t len = 0;
+  int status = 0;
+  if (ctx->rank == 0) {
+    /* Parse once on rank 0 and print every problem once; the other ranks get
+     * the effective config, already valid. */
+    size_t errcap = 16384;
+    char *err = malloc(errcap);
+    if (!err) return PC_ERR_MEM;
+    err[0] = 0;
+    if (pc_config_load(path, job->keys, cfg, err, errcap) != 0) {
+      fprintf(stderr, "paicha %s: the config has problems:\n%s%s", job->name, err,
+              err[0] && err[strlen(err) - 1] == '\n' ? "" : "\n");
+      status = PC_ERR_CONFIG;
+    } else {
+      text = pc_config_effective(*cfg);
+      len = text ? strlen(text) : 0;
+      if (!text) status = PC_ERR_MEM;
+    }
+    free(err);
+  }
+  if (MPI_Bcast(&status, 1, MPI_INT, 0, ctx->comm) != MPI_SUCCESS) return PC_ERR_MPI;
+  if (status) {
+    free(text);
+    if (ctx->rank == 0) pc_config_destroy(cfg);
+    return status;
+  }
+  PC_CALL(pc_bcast_bytes(ctx, &text, &len));
+  int rc = 0;
+  if (ctx->rank != 0) {
+    char err[4096];
+    rc = pc_config_parse(path, text, len, job->keys, cfg, err, sizeof err);
+    if (rc) rc = PC_ERROR(PC_ERR_CONFIG, "effective config did not parse again: %s", err);
+  }
+  free(text);
+  return pc_agree(ctx, rc);
+}
+
+int pc_job_run(const pc_jobdef *job, const char *config_path, int quiet) {
+  pc_ctx *ctx = NULL;
+  if (pc_ctx_create(job->name, &ctx) != 0) {
+    fprintf(stderr, "paicha %s: cannot set up MPI: %s\n", job->name, pc_err_message());
+    return 1;
+  }
+  pc_config *cfg = NULL;
+  int rc = load_config(ctx, job, config_path, &cfg);
+  if (rc) {
+    int st = rc == PC_ERR_CONFIG ? 2 : 1;
+    if (rc != PC_ERR_CONFIG && ctx->rank == 0)
+      fprintf(stderr, "paicha %s: error: %s\n", job->name, pc_err_message());
+    pc_ctx_destroy(&ctx);
+    return st;
+  }
+  ctx->quiet = quiet || pc_config_bool(cfg, "quiet");
+  ctx->round_bytes = (size_t)pc_config_int(cfg, "shuffle_round_mb") << 20;
+  /* Outputs hold personal data: owner-only unless the config allows group read. */
+  umask(strcmp(pc_config_str(cfg, "output_mode"), "0640") == 0 ? 0137 : 0177);
+  pc_log(ctx, "%s on %d rank%s, config %s", job->name, ctx->nranks, ctx->nranks > 1 ? "s" : "",
+         config_path);
+  rc = pc_agree(ctx, job->run(ctx, cfg));
+  int status = 0;
+  if (rc) {
+    if (ctx->rank == 0) fprintf(stderr, "paicha %s: error: %s\n", job->name, pc_err_message());
+    status = 1;
+  } else {
+    rc = pc_phase_report(ctx, stderr, ctx->record[0] ? ctx->record : NULL, ctx->record_extra);
+    if (pc_agree(ctx, rc)) {
+      if (ctx->rank == 0) fprintf(stderr, "paicha %s: error: %s\n", job->name, pc_err_message());
+      status = 1;
+    }
+  }
+  pc_config_destroy(&cfg);
+  pc_ctx_destroy(&ctx);
+  return status;
+}
+
+int pc_job_key(pc_ctx *ctx, const char *path, int create, pc_key128 *key) {
+  int rc = 0, created = 0;
+  if (ctx->rank == 0) rc = pc_keyfile_load(path, create, key, &created);
+  PC_CALL(pc_agree(ctx, rc));
+  if (created) pc_log(ctx, "created a new pseudonymisation key in %s (mode 0600)", path);
+  PC_MPI(MPI_Bcast(key, (int)sizeof *key, MPI_BYTE, 0, ctx->comm));
+  return 0;
+}
+
+void pc_job_record_for(pc_ctx *ctx, const char *output) {
+  snprintf(ctx->record, sizeof ctx->record, "%s.run.json", output);
+}

@@ -1,0 +1,64 @@
+/* pc_err.c - the process-wide first-error record behind PC_CALL. */
+#include "pc_err.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char first_msg[2048];
+static int have_first;
+
+int pc_err_raise(int code, const char *file, int line, const char *fmt, ...) {
+  if (!have_first) {
+    char body[1536];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(body, sizeof body, fmt, ap);
+    va_end(ap);
+    const char *base = strrchr(file, '/');
+    snprintf(first_msg, sizeof first_msg, "%s (%s:%d)", body, base ? base + 1 : file, line);
+    have_first = 1;
+  }
+  return code ? code : PC_ERR_ARG;
+}
+
+const char *pc_err_message(void) { return have_first ? first_msg : ""; }
+
+void pc_err_clear(void) {
+  have_first = 0;
+  first_msg[0] = 0;
+}
+
+const char *pc_err_name(int code) {
+  switch (code) {
+  case PC_OK: return "ok";
+  case PC_ERR_ARG: return "usage error";
+  case PC_ERR_CONFIG: return "config error";
+  case PC_ERR_IO: return "I/O error";
+  case PC_ERR_MPI: return "MPI error";
+  case PC_ERR_MEM: return "out of memory";
+  case PC_ERR_DATA: return "data error";
+  case PC_ERR_INJECT: return "injected failure";
+  case PC_ERR_SIGNAL: return "interrupted";
+  case PC_ERR_UNSUPPORTED: return "not supported";
+  default: return "error";
+  }
+}
+
+void *pc_malloc(size_t bytes, const char *what) {
+  void *p = malloc(bytes ? bytes : 1);
+  if (!p) PC_ERROR(PC_ERR_MEM, "cannot allocate %zu bytes for %s", bytes, what);
+  return p;
+}
+
+void *pc_calloc(size_t n, size_t size, const char *what) {
+  void *p = calloc(n ? n : 1, size ? size : 1);
+  if (!p) PC_ERROR(PC_ERR_MEM, "cannot allocate %zu x %zu bytes for %s", n, size, what);
+  return p;
+}
+
+void *pc_realloc(void *old, size_t bytes, const char *what) {
+  void *p = realloc(old, bytes ? bytes : 1);
+  if (!p) PC_ERROR(PC_ERR_MEM, "cannot grow %s to %zu bytes", what, bytes);
+  return p;
+}

@@ -1,0 +1,62 @@
+/* pc_err.h - error codes and the PC_CALL convention shared by every layer. */
+#ifndef PC_ERR_H
+#define PC_ERR_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/* Every fallible function returns 0 on success or one of these codes. The
+ * first error raised in a process is kept with its file, line and message
+ * (pc_err_message); later ones only add context lines. */
+typedef enum {
+  PC_OK = 0,
+  PC_ERR_ARG,     /* bad argument or usage */
+  PC_ERR_CONFIG,  /* config file problem */
+  PC_ERR_IO,      /* file system, HDF5 */
+  PC_ERR_MPI,     /* an MPI call failed */
+  PC_ERR_MEM,     /* allocation failed or would not fit */
+  PC_ERR_DATA,    /* inconsistent or invalid data */
+  PC_ERR_INJECT,  /* failure injected by a test hook */
+  PC_ERR_SIGNAL,  /* interrupted by a signal */
+  PC_ERR_UNSUPPORTED
+} pc_status;
+
+/* Record an error: local, never fails. Returns code so callers can
+ * `return pc_err(PC_ERR_IO, __FILE__, __LINE__, "...")`. */
+int pc_err_raise(int code, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* The first recorded message ("" when none); local. */
+const char *pc_err_message(void);
+/* Forget the recorded error (tests). */
+void pc_err_clear(void);
+/* Short name of a code ("io error"...). */
+const char *pc_err_name(int code);
+
+#define PC_ERROR(code, ...) pc_err_raise((code), __FILE__, __LINE__, __VA_ARGS__)
+
+/* Propagate a failure from a call that already recorded its cause. */
+#define PC_CALL(expr)                                                       \
+  do {                                                                      \
+    int pc_call_rc_ = (expr);                                               \
+    if (pc_call_rc_) {                                                      \
+      pc_err_raise(pc_call_rc_, __FILE__, __LINE__, "in %s", #expr);        \
+      return pc_call_rc_;                                                   \
+    }                                                                       \
+  } while (0)
+
+/* Propagate and jump to a cleanup label (rc must be declared). */
+#define PC_CALLG(expr, label)                                               \
+  do {                                                                      \
+    rc = (expr);                                                            \
+    if (rc) {                                                               \
+      pc_err_raise(rc, __FILE__, __LINE__, "in %s", #expr);                 \
+      goto label;                                                           \
+    }                                                                       \
+  } while (0)
+
+/* malloc that records PC_ERR_MEM with the size when it fails. */
+void *pc_malloc(size_t bytes, const char *what);
+void *pc_calloc(size_t n, size_t size, const char *what);
+void *pc_realloc(void *p, size_t bytes, const char *what);
+
+#endif

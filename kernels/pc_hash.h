@@ -1,0 +1,44 @@
+/* pc_hash.h - keyed SipHash-2-4 for pseudonyms, and cheap unkeyed mixers for partitioning. */
+#ifndef PC_HASH_H
+#define PC_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A 128-bit SipHash key (the pseudonymisation key file holds it as 32 hex digits). */
+typedef struct pc_key128 {
+  uint64_t k0, k1;
+} pc_key128;
+
+/* SipHash-2-4 of len bytes with key k (Aumasson & Bernstein 2012). Local, cannot fail. */
+uint64_t pc_siphash(const pc_key128 *k, const void *data, size_t len);
+
+/* Parse 32 hex digits (upper or lower case) into a key, reading bytes in
+ * order as the SipHash reference does (k0 = little-endian first 8 bytes).
+ * Returns 0, or -1 when the text is not exactly 32 hex digits. */
+int pc_key_parse(const char *hex, size_t len, pc_key128 *k);
+/* Format a key as 32 lower-case hex digits plus NUL (buf >= 33). */
+void pc_key_format(const pc_key128 *k, char *buf);
+
+/* Pseudonymous id of a resident ID number / of a phone number: domain-separated
+ * so that an ID number and a phone with the same digits never collide. 0 is
+ * never returned (0 means "none" in tables). */
+uint64_t pc_pid_of_idnum(const pc_key128 *k, const char *idnum /* 18 chars */);
+uint64_t pc_pid_of_phone(const pc_key128 *k, uint64_t phone /* 11 digits */);
+
+/* splitmix64 finaliser: a bijective 64-bit mixer. */
+static inline uint64_t pc_mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+/* Owner rank of a 64-bit uniform key among n ranks: multiply-shift maps the
+ * key space onto n contiguous ranges, so sorting by key within each rank
+ * sorts the whole table. */
+static inline int pc_owner_of(uint64_t key, int n) {
+  return (int)(((unsigned __int128)key * (unsigned)n) >> 64);
+}
+#define PC_OWNER(pid, nranks) pc_owner_of((pid), (nranks))
+
+#endif

@@ -1,0 +1,25 @@
+/* pc_sort.h - LSD radix sort of (key, value) pairs: the sort under every pid-ordered table. */
+#ifndef PC_SORT_H
+#define PC_SORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct pc_kv {
+  uint64_t key;
+  uint64_t val;
+} pc_kv;
+
+/* Sort a[0..n) by (key, val) ascending, stable in effect because val breaks ties.
+ * tmp must hold n pairs (caller-owned scratch). Passes over bytes where every
+ * key agrees are skipped, so keys in a narrow range cost fewer passes. Local,
+ * cannot fail. */
+void pc_sort_kv(pc_kv *a, pc_kv *tmp, size_t n);
+
+/* Sort a[0..n) of uint64 ascending; tmp holds n. */
+void pc_sort_u64(uint64_t *a, uint64_t *tmp, size_t n);
+
+/* 1 when a[0..n) is sorted by (key, val). */
+int pc_is_sorted_kv(const pc_kv *a, size_t n);
+
+#endif

@@ -1,0 +1,155 @@
+/* pc_time.c - civil-date arithmetic (H. Hinnant's algorithms) and time/duration text. */
+#include "pc_time.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int64_t pc_days_from_civil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = (unsigned)(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + (int64_t)doe - 719468;
+}
+
+void pc_civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = (unsigned)(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t yy = (int64_t)yoe + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = (int)(yy + (*m <= 2));
+}
+
+int pc_date_valid(int y, int m, int d) {
+  static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1) return 0;
+  int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  int lim = mdays[m - 1] + (m == 2 && leap);
+  return d <= lim;
+}
+
+static int digits(const char *s, size_t n, int *out) {
+  int v = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] < '0' || s[i] > '9') return -1;
+    v = v * 10 + (s[i] - '0');
+  }
+  *out = v;
+  return 0;
+}
+
+int pc_time_parse(const char *s, size_t len, int64_t *out) {
+  int y, mo, d, h = 0, mi = 0, se = 0;
+  if (len != 10 && len != 16 && len != 19) return -1;
+  if (digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) || s[7] != '-' ||
+      digits(s + 8, 2, &d))
+    return -1;
+  if (len >= 16) {
+    if ((s[10] != 'T' && s[10] != ' ') || digits(s + 11, 2, &h) || s[13] != ':' ||
+        digits(s + 14, 2, &mi))
+      return -1;
+    if (len == 19 && (s[16] != ':' || digits(s + 17, 2, &se))) return -1;
+  }
+  if (!pc_date_valid(y, mo, d) || h > 23 || mi > 59 || se > 59) return -1;
+  *out = pc_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se -
+         PC_TZ_OFFSET;
+  return 0;
+}
+
+char *pc_time_format(int64_t t, char *buf) {
+  /* buf holds 20 bytes; the year is 4 digits for any time the contract allows */
+  int64_t l = t + PC_TZ_OFFSET;
+  int64_t days = l >= 0 ? l / 86400 : -((-l + 86399) / 86400);
+  int64_t sod = l - days * 86400;
+  int y;
+  unsigned m, d;
+  pc_civil_from_days(days, &y, &m, &d);
+  int h = (int)(sod / 3600), mi = (int)(sod / 60 % 60), s = (int)(sod % 60);
+  if (s)
+    snprintf(buf, 24, "%04d-%02u-%02uT%02d:%02d:%02d", y, m, d, h, mi, s);
+  else
+    snprintf(buf, 24, "%04d-%02u-%02uT%02d:%02d", y, m, d, h, mi);
+  return buf;
+}
+
+int pc_duration_parse(const char *s, size_t len, int64_t *out) {
+  int64_t total = 0;
+  size_t i = 0;
+  if (len == 0) return -1;
+  while (i < len) {
+    int64_t v = 0;
+    size_t start = i;
+    while (i < len && s[i] >= '0' && s[i] <= '9') {
+      if (v > (INT64_MAX / 10 - 9)) return -1;
+      v = v * 10 + (s[i] - '0');
+      i++;
+    }
+    if (i == start) return -1;
+    int64_t unit;
+    if (i == len) {
+      if (start != 0) return -1; /* "1h30" is ambiguous */
+      unit = 1;
+    } else {
+      switch (s[i]) {
+      case 's': unit = 1; break;
+      case 'm': unit = 60; break;
+      case 'h': unit = 3600; break;
+      case 'd': unit = 86400; break;
+      case 'w': unit = 7 * 86400; break;
+      default: return -1;
+      }
+      i++;
+    }
+    if (v > INT64_MAX / unit || total > INT64_MAX - v * unit) return -1;
+    total += v * unit;
+  }
+  *out = total;
+  return 0;
+}
+
+char *pc_duration_format(int64_t secs, char *buf) {
+  if (secs != 0 && secs % 86400 == 0)
+    snprintf(buf, 24, "%lldd", (long long)(secs / 86400));
+  else if (secs != 0 && secs % 3600 == 0)
+    snprintf(buf, 24, "%lldh", (long long)(secs / 3600));
+  else if (secs != 0 && secs % 60 == 0)
+    snprintf(buf, 24, "%lldm", (long long)(secs / 60));
+  else
+    snprintf(buf, 24, "%llds", (long long)secs);
+  return buf;
+}
+
+int pc_date_parse(const char *s, size_t len, int32_t *out) {
+  int y, m, d;
+  if (len == 8) {
+    if (digits(s, 4, &y) || digits(s + 4, 2, &m) || digits(s + 6, 2, &d)) return -1;
+  } else if (len == 10) {
+    if (digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &m) || s[7] != '-' ||
+        digits(s + 8, 2, &d))
+      return -1;
+  } else {
+    return -1;
+  }
+  if (!pc_date_valid(y, m, d)) return -1;
+  *out = y * 10000 + m * 100 + d;
+  return 0;
+}
+
+int pc_age_at(int32_t ymd, int64_t t) {
+  if (ymd <= 0) return -1;
+  int64_t l = t + PC_TZ_OFFSET;
+  int64_t days = l >= 0 ? l / 86400 : -((-l + 86399) / 86400);
+  int y;
+  unsigned m, d;
+  pc_civil_from_days(days, &y, &m, &d);
+  int by = ymd / 10000, bm = ymd / 100 % 100, bd = ymd % 100;
+  int age = y - by;
+  if ((int)m < bm || ((int)m == bm && (int)d < bd)) age--;
+  return age < 0 ? -1 : age;
+}

@@ -1,0 +1,46 @@
+/* pc_types.h - the rows of the dataset file, laid out in memory exactly as in HDF5. */
+#ifndef PC_TYPES_H
+#define PC_TYPES_H
+
+#include <stdint.h>
+
+/* Why file layout == memory layout: a compound file type that differs from the
+ * memory type turns collective HDF5 writes into independent ones and breaks
+ * filtered parallel writes (ENV.md). Every byte is initialised (padding too),
+ * so identical data gives identical files. */
+
+/* One registered person, /persons. No clear identity here: the ID number and
+ * phone live in /identities only. */
+typedef struct pc_person {
+  uint64_t pid;        /* keyed hash of the ID number (or of the phone for visitors) */
+  uint64_t household;  /* household registry number; 0 unknown */
+  uint64_t region;     /* residence, 12-digit community code; 0 unknown */
+  uint64_t employer;   /* employer id; 0 none */
+  int32_t birth_date;  /* YYYYMMDD; 0 unknown */
+  uint8_t sex;         /* 1 male, 2 female, 0 unknown (GB/T 2261.1) */
+  uint8_t doses;       /* vaccine doses received */
+  char sector[2];      /* GB/T 4754 section "A".."T" (NUL-padded), "S0" student,
+                          "R0" retired, "U0" none; "" unknown */
+  uint8_t flags;       /* PC_PERSON_* bits */
+  uint8_t pad[7];
+} pc_person;           /* 48 bytes */
+
+enum { PC_PERSON_VISITOR = 1 /* an unregistered phone: attributes unknown */ };
+
+/* One identity, /identities: the only place clear identities are kept. */
+typedef struct pc_identity {
+  uint64_t pid;
+  char subject[18];    /* ID number as given; for a visitor the phone, NUL-padded */
+  char phone[11];      /* 11 digits, or all NUL when none */
+  uint8_t flags;       /* PC_PERSON_* bits */
+  uint8_t pad[4];
+} pc_identity;         /* 40 bytes */
+
+/* Sectors, in cube order: GB/T 4754 sections A-T, then S0 student, R0
+ * retired, U0 none, and "unknown" last. */
+#define PC_NSECTORS 24
+extern const char *const pc_sector_labels[PC_NSECTORS];
+/* Index of a 2-char sector field; PC_NSECTORS-1 (unknown) when unrecognised. */
+int pc_sector_index(const char s[2]);
+
+#endif

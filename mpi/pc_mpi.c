@@ -1,0 +1,296 @@
+/* pc_mpi.c - the only place besides pc_shuffle.c that talks MPI: context, agreement, timing. */
+#include "pc_mpi.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+int pc_mpi_fail(int mpirc, const char *file, int line, const char *expr) {
+  char msg[MPI_MAX_ERROR_STRING];
+  int len = 0;
+  if (MPI_Error_string(mpirc, msg, &len) != MPI_SUCCESS) snprintf(msg, sizeof msg, "code %d", mpirc);
+  return pc_err_raise(PC_ERR_MPI, file, line, "MPI failed: %s: %s", expr, msg);
+}
+
+int pc_ctx_create(const char *job, pc_ctx **out) {
+  pc_ctx *c = pc_calloc(1, sizeof *c, "job context");
+  if (!c) return PC_ERR_MEM;
+  PC_MPI(MPI_Comm_dup(MPI_COMM_WORLD, &c->comm));
+  /* Without this, a failing MPI call aborts the job before PC_MPI can name it. */
+  PC_MPI(MPI_Comm_set_errhandler(c->comm, MPI_ERRORS_RETURN));
+  PC_MPI(MPI_Comm_rank(c->comm, &c->rank));
+  PC_MPI(MPI_Comm_size(c->comm, &c->nranks));
+  c->job = job;
+  c->t0 = MPI_Wtime();
+  c->round_bytes = (size_t)64 << 20;
+  const char *fr = getenv("PAICHA_FAIL_RANK"), *fp = getenv("PAICHA_FAIL_PHASE");
+  c->fail_rank = fr ? atoi(fr) : -1;
+  c->fail_phase = fp;
+  c->last_progress = c->t0;
+  *out = c;
+  return 0;
+}
+
+void pc_ctx_destroy(pc_ctx **ctx) {
+  if (!ctx || !*ctx) return;
+  MPI_Comm_free(&(*ctx)->comm);
+  free(*ctx);
+  *ctx = NULL;
+}
+
+int pc_agree(pc_ctx *ctx, int local_rc) {
+  int mine = local_rc ? ctx->rank : ctx->nranks, first = ctx->nranks;
+  /* If the agreement itself fails, ranks can no longer agree: abort. */
+  if (MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, ctx->comm) != MPI_SUCCESS)
+    MPI_Abort(MPI_COMM_WORLD, 3);
+  if (first == ctx->nranks) return 0;
+  struct {
+    int code;
+    char msg[2000];
+  } m;
+  memset(&m, 0, sizeof m);
+  if (ctx->rank == first) {
+    m.code = local_rc;
+    snprintf(m.msg, sizeof m.msg, "%s", pc_err_message());
+  }
+  if (MPI_Bcast(&m, (int)sizeof m, MPI_BYTE, first, ctx->comm) != MPI_SUCCESS)
+    MPI_Abort(MPI_COMM_WORLD, 3);
+  pc_err_clear();
+  pc_err_raise(m.code, "", 0, "rank %d: %s", first, m.msg);
+  return m.code ? m.code : PC_ERR_MPI;
+}
+
+void pc_log(pc_ctx *ctx, const char *fmt, ...) {
+  if (ctx->rank != 0) return;
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "[%s %7.1fs] %s\n", ctx->job, MPI_Wtime() - ctx->t0, buf);
+  fflush(stderr);
+}
+
+static const char *cur_phase(pc_ctx *ctx) {
+  return ctx->depth ? ctx->phases[ctx->open[ctx->depth - 1]].name : "-";
+}
+
+static void human(double v, char *buf, size_t n) {
+  if (v >= 1e9)
+    snprintf(buf, n, "%.2fG", v / 1e9);
+  else if (v >= 1e6)
+    snprintf(buf, n, "%.2fM", v / 1e6);
+  else if (v >= 1e3)
+    snprintf(buf, n, "%.1fk", v / 1e3);
+  else
+    snprintf(buf, n, "%.0f", v);
+}
+
+void pc_progress(pc_ctx *ctx, uint64_t done, uint64_t total) {
+  if (ctx->rank != 0 || ctx->quiet) return;
+  double now = MPI_Wtime();
+  if (now - ctx->last_progress < 2.0 && done < total) return;
+  if (done >= total && now - ctx->last_progress < 2.0) return; /* short phase: no line */
+  ctx->last_progress = now;
+  double t = ctx->depth ? now - (ctx->phases[ctx->open[ctx->depth - 1]].seconds) : 0;
+  double rate = t > 0 ? done / t : 0;
+  double eta = rate > 0 && total > done ? (total - done) / rate : 0;
+  char d[16], tt[16], r[16];
+  human((double)done, d, sizeof d);
+  human((double)total, tt, sizeof tt);
+  human(rate, r, sizeof r);
+  pc_log(ctx, "%s: %s/%s rows on rank 0 (%.0f%%), %s rows/s, ETA %.0f s", cur_phase(ctx), d, tt,
+         total ? 100.0 * done / total : 100.0, r, eta);
+}
+
+int pc_phase_begin(pc_ctx *ctx, const char *name) {
+  if (ctx->nphases >= PC_MAX_PHASES || ctx->depth >= 8)
+    return PC_ERROR(PC_ERR_ARG, "too many phases (internal)");
+  pc_phase *p = &ctx->phases[ctx->nphases];
+  memset(p, 0, sizeof *p);
+  snprintf(p->name, sizeof p->name, "%s", name);
+  p->depth = ctx->depth;
+  /* While open, seconds holds the start time; pc_phase_end turns it into a duration. */
+  p->seconds = MPI_Wtime();
+  ctx->open[ctx->depth++] = ctx->nphases++;
+  ctx->last_progress = p->seconds;
+  if (ctx->fail_phase && ctx->rank == ctx->fail_rank && strcmp(ctx->fail_phase, name) == 0)
+    return PC_ERROR(PC_ERR_INJECT, "failure injected in phase '%s' (PAICHA_FAIL_PHASE)", name);
+  return 0;
+}
+
+void pc_phase_end(pc_ctx *ctx, uint64_t rows, uint64_t bytes) {
+  if (ctx->depth == 0) return;
+  pc_phase *p = &ctx->phases[ctx->open[--ctx->depth]];
+  p->seconds = MPI_Wtime() - p->seconds;
+  p->rows += rows;
+  p->bytes += bytes;
+}
+
+uint64_t pc_peak_rss(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (uint64_t)ru.ru_maxrss * 1024;
+}
+
+int pc_phase_report(pc_ctx *ctx, FILE *f, const char *path, const char *extra) {
+  int np = ctx->nphases;
+  /* Ranks run the same code, so they hold the same phases in the same order. */
+  struct {
+    double v;
+    int r;
+  } *loc = pc_calloc((size_t)np + 2, sizeof *loc, "phase report"), *mn = NULL, *mx = NULL;
+  double *sum = pc_calloc((size_t)np + 2, sizeof *sum, "phase report");
+  uint64_t *rows = pc_calloc((size_t)np * 2 + 2, sizeof *rows, "phase report");
+  mn = pc_calloc((size_t)np + 2, sizeof *mn, "phase report");
+  mx = pc_calloc((size_t)np + 2, sizeof *mx, "phase report");
+  int rc = 0;
+  if (!loc || !sum || !rows || !mn || !mx) {
+    rc = PC_ERR_MEM;
+    goto done;
+  }
+  double wall = MPI_Wtime() - ctx->t0;
+  for (int i = 0; i < np; i++) {
+    loc[i].v = ctx->phases[i].seconds;
+    loc[i].r = ctx->rank;
+    rows[2 * i] = ctx->phases[i].rows;
+    rows[2 * i + 1] = ctx->phases[i].bytes;
+  }
+  loc[np].v = wall;
+  loc[np].r = ctx->rank;
+  loc[np + 1].v = (double)pc_peak_rss();
+  loc[np + 1].r = ctx->rank;
+  rows[2 * np] = ctx->bytes_moved;
+  for (int i = 0; i < np + 2; i++) sum[i] = loc[i].v;
+  if (MPI_Allreduce(loc, mn, np + 2, MPI_DOUBLE_INT, MPI_MINLOC, ctx->comm) != MPI_SUCCESS ||
+      MPI_Allreduce(loc, mx, np + 2, MPI_DOUBLE_INT, MPI_MAXLOC, ctx->comm) != MPI_SUCCESS ||
+      MPI_Allreduce(MPI_IN_PLACE, sum, np + 2, MPI_DOUBLE, MPI_SUM, ctx->comm) != MPI_SUCCESS ||
+      MPI_Allreduce(MPI_IN_PLACE, rows, 2 * np + 2, MPI_UINT64_T, MPI_SUM, ctx->comm) !=
+          MPI_SUCCESS) {
+    rc = PC_ERROR(PC_ERR_MPI, "phase report reduction failed");
+    goto done;
+  }
+  if (ctx->rank == 0 && f) {
+    fprintf(f, "\n%-28s %14s %14s %9s %6s %10s %10s %10s\n", "phase (" "seconds)", "min@rank",
+            "max@rank", "mean", "imbal", "rows", "rows/s", "bytes");
+    for (int i = 0; i < np; i++) {
+      char nm[64], a[24], b[24], r1[16], r2[16], r3[16];
+      snprintf(nm, sizeof nm, "%*s%s", 2 * ctx->phases[i].depth, "", ctx->phases[i].name);
+      snprintf(a, sizeof a, "%.3f@%d", mn[i].v, mn[i].r);
+      snprintf(b, sizeof b, "%.3f@%d", mx[i].v, mx[i].r);
+      double mean = sum[i] / ctx->nranks;
+      human((double)rows[2 * i], r1, sizeof r1);
+      human(mx[i].v > 0 ? rows[2 * i] / mx[i].v : 0, r2, sizeof r2);
+      human((double)rows[2 * i + 1], r3, sizeof r3);
+      fprintf(f, "%-28s %14s %14s %9.3f %6.2f %10s %10s %10s\n", nm, a, b, mean,
+              mean > 0 ? mx[i].v / mean : 1.0, r1, r2, r3);
+    }
+    char mv[16];
+    human((double)rows[2 * np], mv, sizeof mv);
+    fprintf(f, "%-28s %14s %14s  ranks %d, shuffled %sB, peak RSS max %.0f MB@%d\n", "total wall",
+            "", "", ctx->nranks, mv, mx[np + 1].v / 1048576.0, mx[np + 1].r);
+    fprintf(f, "%-28s %.3f s\n", "wall (max over ranks)", mx[np].v);
+    fflush(f);
+  }
+  if (ctx->rank == 0 && path) {
+    FILE *j = fopen(path, "w");
+    if (!j) {
+      rc = PC_ERROR(PC_ERR_IO, "cannot write run record %s", path);
+      goto done;
+    }
+    fprintf(j, "{\n  \"job\": \"%s\",\n  \"ranks\": %d,\n  \"wall_seconds\": %.6f,\n", ctx->job,
+            ctx->nranks, mx[np].v);
+    fprintf(j, "  \"peak_rss_bytes_max\": %.0f,\n  \"peak_rss_rank\": %d,\n", mx[np + 1].v,
+            mx[np + 1].r);
+    fprintf(j, "  \"peak_rss_bytes_mean\": %.0f,\n", sum[np + 1] / ctx->nranks);
+    fprintf(j, "  \"bytes_shuffled\": %llu,\n", (unsigned long long)rows[2 * np]);
+    if (extra && *extra) fprintf(j, "  %s,\n", extra);
+    fprintf(j, "  \"phases\": [\n");
+    for (int i = 0; i < np; i++) {
+      double mean = sum[i] / ctx->nranks;
+      fprintf(j,
+              "    {\"name\": \"%s\", \"depth\": %d, \"min\": %.6f, \"min_rank\": %d, \"max\": "
+              "%.6f, \"max_rank\": %d, \"mean\": %.6f, \"imbalance\": %.4f, \"rows\": %llu, "
+              "\"bytes\": %llu}%s\n",
+              ctx->phases[i].name, ctx->phases[i].depth, mn[i].v, mn[i].r, mx[i].v, mx[i].r, mean,
+              mean > 0 ? mx[i].v / mean : 1.0, (unsigned long long)rows[2 * i],
+              (unsigned long long)rows[2 * i + 1], i + 1 < np ? "," : "");
+    }
+    fprintf(j, "  ]\n}\n");
+    if (fclose(j) != 0) rc = PC_ERROR(PC_ERR_IO, "cannot write run record %s", path);
+  }
+done:
+  free(loc);
+  free(sum);
+  free(rows);
+  free(mn);
+  free(mx);
+  return rc;
+}
+
+int pc_sum_u64(pc_ctx *ctx, uint64_t *v, int n) {
+  PC_MPI(MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_UINT64_T, MPI_SUM, ctx->comm));
+  return 0;
+}
+int pc_max_u64(pc_ctx *ctx, uint64_t *v, int n) {
+  PC_MPI(MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_UINT64_T, MPI_MAX, ctx->comm));
+  return 0;
+}
+int pc_min_u64(pc_ctx *ctx, uint64_t *v, int n) {
+  PC_MPI(MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_UINT64_T, MPI_MIN, ctx->comm));
+  return 0;
+}
+int pc_exscan_u64(pc_ctx *ctx, uint64_t v, uint64_t *before) {
+  uint64_t r = 0;
+  PC_MPI(MPI_Exscan(&v, &r, 1, MPI_UINT64_T, MPI_SUM, ctx->comm));
+  *before = ctx->rank == 0 ? 0 : r; /* Exscan leaves rank 0's result undefined */
+  return 0;
+}
+
+int pc_reduce_u64_to0(pc_ctx *ctx, uint64_t *v, size_t n) {
+  const size_t piece = (size_t)1 << 27;
+  for (size_t off = 0; off < n; off += piece) {
+    int cnt = (int)(n - off < piece ? n - off : piece);
+    if (ctx->rank == 0)
+      PC_MPI(MPI_Reduce(MPI_IN_PLACE, v + off, cnt, MPI_UINT64_T, MPI_SUM, 0, ctx->comm));
+    else
+      PC_MPI(MPI_Reduce(v + off, NULL, cnt, MPI_UINT64_T, MPI_SUM, 0, ctx->comm));
+  }
+  return 0;
+}
+
+int pc_bcast_bytes(pc_ctx *ctx, char **buf, size_t *len) {
+  uint64_t n = ctx->rank == 0 ? (uint64_t)*len : 0;
+  PC_MPI(MPI_Bcast(&n, 1, MPI_UINT64_T, 0, ctx->comm));
+  if (n > (uint64_t)1 << 30) return PC_ERROR(PC_ERR_ARG, "broadcast of %llu bytes refused", (unsigned long long)n);
+  if (ctx->rank != 0) {
+    *buf = pc_malloc((size_t)n + 1, "broadcast buffer");
+    if (!*buf) return PC_ERR_MEM;
+    (*buf)[n] = 0;
+    *len = (size_t)n;
+  }
+  PC_MPI(MPI_Bcast(*buf, (int)n, MPI_BYTE, 0, ctx->comm));
+  return 0;
+}
+
+void pc_buf_init(pc_buf *b, size_t rowsize) {
+  b->data = NULL;
+  b->n = b->cap = 0;
+  b->rowsize = rowsize;
+}
+
+int pc_buf_reserve(pc_buf *b, size_t cap) {
+  if (cap <= b->cap) return 0;
+  void *p = pc_realloc(b->data, cap * b->rowsize, "row buffer");
+  if (!p) return PC_ERR_MEM;
+  b->data = p;
+  b->cap = cap;
+  return 0;
+}
+
+void pc_buf_free(pc_buf *b) {
+  free(b->data);
+  b->data = NULL;
+  b->n = b->cap = 0;
+}

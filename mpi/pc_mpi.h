@@ -1,0 +1,109 @@
+/* pc_mpi.h - the job context: communicator, agreement on errors, phases, progress, shuffles. */
+#ifndef PC_MPI_H
+#define PC_MPI_H
+
+#include <mpi.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "pc_err.h"
+
+/* Wrap an MPI call: on failure record the MPI error string with file/line. */
+#define PC_MPI(expr)                                                                       \
+  do {                                                                                     \
+    int pc_mpi_rc_ = (expr);                                                               \
+    if (pc_mpi_rc_ != MPI_SUCCESS) return pc_mpi_fail(pc_mpi_rc_, __FILE__, __LINE__, #expr); \
+  } while (0)
+int pc_mpi_fail(int mpirc, const char *file, int line, const char *expr);
+
+#define PC_MAX_PHASES 64
+
+typedef struct pc_phase {
+  char name[40];
+  int depth;
+  double seconds;
+  uint64_t rows;   /* rows processed by this rank in the phase */
+  uint64_t bytes;  /* bytes this rank sent to other ranks or read/wrote */
+} pc_phase;
+
+/* One per job and rank. Created by pc_ctx_create (collective), destroyed by
+ * pc_ctx_destroy. */
+typedef struct pc_ctx {
+  MPI_Comm comm;         /* duplicate of MPI_COMM_WORLD with MPI_ERRORS_RETURN */
+  int rank, nranks;
+  const char *job;       /* "synth", ... */
+  double t0;             /* MPI_Wtime at start */
+  size_t round_bytes;    /* send budget of one shuffle round per rank */
+  int quiet;             /* 1: no progress lines */
+  pc_phase phases[PC_MAX_PHASES];
+  int nphases, depth, open[8];
+  uint64_t bytes_moved;  /* total shuffled by this rank */
+  double last_progress;  /* MPI_Wtime of the last progress line */
+  const char *fail_phase;/* test hook PAICHA_FAIL_PHASE on rank PAICHA_FAIL_RANK */
+  int fail_rank;
+  char record[4200];     /* run record path ("" none), set by the job */
+  char record_extra[2048]; /* JSON members the job adds to the run record */
+} pc_ctx;
+
+/* Collective over MPI_COMM_WORLD. Reads the test hooks from the environment. */
+int pc_ctx_create(const char *job, pc_ctx **out);
+void pc_ctx_destroy(pc_ctx **ctx);
+
+/* Collective agreement at a phase boundary (ParRes bail_out): every rank
+ * passes its local status; all return the same non-zero status when any rank
+ * failed. The message of the lowest failing rank is copied to every rank
+ * and made the process's error message, prefixed "rank R: ". */
+int pc_agree(pc_ctx *ctx, int local_rc);
+
+/* Rank 0 prints "[job +T.Ts] message" to stderr. Collective-free. */
+void pc_log(pc_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Rank 0 prints a progress line at most every 2 s: phase, rows done by this
+ * rank, rate and ETA (from rank 0's share). Local. */
+void pc_progress(pc_ctx *ctx, uint64_t done, uint64_t total);
+
+/* Phases nest; begin returns PC_ERR_INJECT on the rank and phase named by
+ * the test hooks (PAICHA_FAIL_RANK, PAICHA_FAIL_PHASE). Local. */
+int pc_phase_begin(pc_ctx *ctx, const char *name);
+void pc_phase_end(pc_ctx *ctx, uint64_t rows, uint64_t bytes);
+
+/* Collective: the end-of-run table (phase, min@rank, max@rank, mean,
+ * imbalance, rows, rows/s, bytes) printed by rank 0 on f; and, when path is
+ * not NULL, the same figures as JSON (the run record) with `extra_json`
+ * (a JSON object body, may be NULL) merged in. */
+int pc_phase_report(pc_ctx *ctx, FILE *f, const char *path, const char *extra_json);
+
+/* Peak resident set of this process in bytes (getrusage). */
+uint64_t pc_peak_rss(void);
+
+/* ---- small collectives: all return 0 or an MPI error, collective ---- */
+int pc_sum_u64(pc_ctx *ctx, uint64_t *v, int n);      /* in place, every rank */
+int pc_max_u64(pc_ctx *ctx, uint64_t *v, int n);
+int pc_min_u64(pc_ctx *ctx, uint64_t *v, int n);
+int pc_exscan_u64(pc_ctx *ctx, uint64_t v, uint64_t *before); /* sum over lower ranks */
+/* Sum a large uint64 array onto rank 0 (in place there), in pieces < 2^27 elements. */
+int pc_reduce_u64_to0(pc_ctx *ctx, uint64_t *v, size_t n);
+/* Broadcast a malloc'd byte string from rank 0 (others receive a new malloc'd copy). */
+int pc_bcast_bytes(pc_ctx *ctx, char **buf, size_t *len);
+
+/* ---- growable row buffers ---- */
+typedef struct pc_buf {
+  void *data;
+  size_t n, cap, rowsize;
+} pc_buf;
+void pc_buf_init(pc_buf *b, size_t rowsize);
+int pc_buf_reserve(pc_buf *b, size_t cap); /* at least cap rows */
+void pc_buf_free(pc_buf *b);
+
+/* Collective shuffle: send rows[i] (n rows of rowsize bytes) to rank dest[i],
+ * and append the rows received to out (whose rowsize must equal rowsize).
+ * Rows go in rounds of at most ctx->round_bytes of sending per rank, so no
+ * buffer is the size of the table and no MPI count exceeds 2^31; received
+ * rows land directly in out. Received rows are ordered by source rank, then
+ * by their order at the source. Rows sent equal rows received over all ranks
+ * (checked; a mismatch is PC_ERR_MPI). Adds bytes sent to ctx->bytes_moved
+ * and returns them in *sent_bytes when not NULL. */
+int pc_shuffle(pc_ctx *ctx, const void *rows, size_t n, size_t rowsize, const int *dest,
+               pc_buf *out, uint64_t *sent_bytes);
+
+#endif

@@ -1,0 +1,29 @@
+# t_config_errors - a bad config fails before any work, naming file:line:column; usage errors exit 2.
+. "$(dirname "$0")/lib.sh"
+expect_fail() { # name, expected-exit, grep-pattern, command...
+  local name=$1 code=$2 pat=$3; shift 3
+  set +e; "$@" >"$T/$name.out" 2>&1; local rc=$?; set -e
+  [ $rc -eq "$code" ] || { cat "$T/$name.out"; die "$name: exit $rc, expected $code"; }
+  grep -qE "$pat" "$T/$name.out" || { cat "$T/$name.out"; die "$name: message lacks /$pat/"; }
+  [ ! -e "$T/out.h5" ] || die "$name: an output file was written"
+  [ -z "$(ls -A "$T" | grep '\.tmp\.' || true)" ] || die "$name: a temporary file was left"
+}
+printf 'key: %s/key\ndata: %s/out.h5\nas_of: 2021-08-09T00:00\nsed: 3\n' "$T" "$T" > "$T/unknown.yaml"
+expect_fail unknown 2 "unknown.yaml:4:1: .*unknown key 'sed'" run 2 synth --config "$T/unknown.yaml"
+printf 'key: %s/key\ndata: %s/out.h5\nas_of: 2021-08-09T00:00\npersons: many\n' "$T" "$T" > "$T/type.yaml"
+expect_fail type 2 "type.yaml:4:10: .*integer" run 2 synth --config "$T/type.yaml"
+printf 'data: %s/d.h5\noutput: %s/out.h5\nas_of: 2021-08-09T00:00\nshuffle_round_mb: 2x\n' "$T" "$T" > "$T/dur.yaml"
+expect_fail int 2 "dur.yaml:4:19: " run 1 breakdown --config "$T/dur.yaml"
+printf 'data: %s/d.h5\noutput: %s/out.h5\nas_of: 2021-02-30T00:00\n' "$T" "$T" > "$T/time.yaml"
+expect_fail time 2 "time.yaml:3:8: " run 2 breakdown --config "$T/time.yaml"
+printf 'key: %s/key\nas_of: 2021-08-09T00:00\n' "$T" > "$T/missing.yaml"
+expect_fail missing 2 "missing.yaml:1:1: .*missing required key 'data'" run 2 synth --config "$T/missing.yaml"
+expect_fail nofile 2 "nope.yaml.*cannot read" run 2 synth --config "$T/nope.yaml"
+# Each problem is printed once, not once per rank.
+[ "$(grep -c "unknown key 'sed'" "$T/unknown.out")" = 1 ] || die "message repeated per rank"
+# The CLI: unknown job and missing --config are usage errors; --help tells the keys.
+expect_fail job 2 "unknown job 'tarce'" "$PAICHA" tarce --config x.yaml
+expect_fail noconfig 2 "--config FILE.yaml is required" "$PAICHA" synth
+"$PAICHA" --help | grep -q "breakdown" || die "--help does not list breakdown"
+"$PAICHA" synth --help | grep -qE "persons: int .*default 200000" || die "synth --help lacks persons"
+"$PAICHA" breakdown --help | grep -qE "age_edges" || die "breakdown --help lacks age_edges"

@@ -1,0 +1,38 @@
+# t_failures - a failure on one rank ends every rank with one message and no output left behind.
+. "$(dirname "$0")/lib.sh"
+synth_cfg 3000 "$T/d.h5" 1 > "$T/s.yaml"
+run 2 synth --config "$T/s.yaml"
+cp "$T/d.h5" "$T/keep.h5"
+for phase in generate write; do
+  rm -f "$T/d.h5"
+  set +e
+  PAICHA_FAIL_RANK=1 PAICHA_FAIL_PHASE=$phase run 3 synth --config "$T/s.yaml" > "$T/f.out" 2>&1
+  rc=$?; set -e
+  [ $rc -ne 0 ] || die "injected failure in $phase: exit 0"
+  grep -q "rank 1: failure injected in phase '$phase'" "$T/f.out" || { cat "$T/f.out"; die "message does not name rank and phase"; }
+  [ "$(grep -c 'error:' "$T/f.out")" = 1 ] || { cat "$T/f.out"; die "not exactly one error message"; }
+  [ ! -e "$T/d.h5" ] || die "output left after a failure in $phase"
+  [ -z "$(ls -A "$T" | grep '\.tmp\.' || true)" ] || die "temporary file left after $phase"
+done
+# A failed run leaves the previous result untouched.
+cp "$T/keep.h5" "$T/d.h5"
+set +e; PAICHA_FAIL_RANK=2 PAICHA_FAIL_PHASE=write run 3 synth --config "$T/s.yaml" > /dev/null 2>&1; set -e
+cmp -s "$T/keep.h5" "$T/d.h5" || die "a failed run changed the previous output"
+# An unwritable output path fails on every rank with a clear message.
+cat > "$T/b.yaml" <<CFG
+data: $T/d.h5
+output: $T/no/such/dir/b.h5
+quiet: true
+CFG
+set +e; run 2 breakdown --config "$T/b.yaml" > "$T/u.out" 2>&1; rc=$?; set -e
+[ $rc -ne 0 ] || die "unwritable output: exit 0"
+grep -q "cannot create output" "$T/u.out" || { cat "$T/u.out"; die "no clear message for unwritable output"; }
+[ "$(grep -c 'error:' "$T/u.out")" = 1 ] || die "not exactly one error message"
+# A missing input names the file.
+sed "s#$T/d.h5#$T/absent.h5#; s#$T/no/such/dir/b.h5#$T/b.h5#" "$T/b.yaml" > "$T/m.yaml"
+set +e; run 2 breakdown --config "$T/m.yaml" > "$T/m.out" 2>&1; rc=$?; set -e
+[ $rc -ne 0 ] && grep -q "absent.h5" "$T/m.out" || { cat "$T/m.out"; die "missing input not named"; }
+# A key file others can read is refused.
+chmod 644 "$T/key"
+set +e; run 1 synth --config "$T/s.yaml" > "$T/k.out" 2>&1; rc=$?; set -e
+[ $rc -ne 0 ] && grep -q "chmod 600" "$T/k.out" || { cat "$T/k.out"; die "world-readable key accepted"; }

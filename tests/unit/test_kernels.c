@@ -1,0 +1,320 @@
+/* test_kernels.c - unit tests of the plain-C kernels: IDs, hashing, time, bands, cubes, sorting. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "pc_cube.h"
+#include "pc_hash.h"
+#include "pc_idnum.h"
+#include "pc_rng.h"
+#include "pc_sort.h"
+#include "pc_synth.h"
+#include "pc_time.h"
+
+/* GB 11643-1999's own examples, and single-character corruptions of them. */
+static void test_idnum_check_char(void **st) {
+  (void)st;
+  assert_int_equal(pc_idnum_check_char("11010519491231002"), 'X');
+  assert_int_equal(pc_idnum_check_char("44052418800101001"), '4');
+  assert_int_equal(pc_idnum_validate("11010519491231002X", 18, 20210809), PC_ID_OK);
+  assert_int_equal(pc_idnum_validate("440524188001010014", 18, 20210809), PC_ID_OK);
+  assert_int_equal(pc_idnum_validate("11010519491231002x", 18, 0), PC_ID_DIGITS);
+  assert_int_equal(pc_idnum_validate("110105194912310021", 18, 0), PC_ID_CHECK);
+  assert_int_equal(pc_idnum_validate("11010519491231002", 17, 0), PC_ID_LENGTH);
+  assert_int_equal(pc_idnum_validate("1101051949123100AX", 18, 0), PC_ID_DIGITS);
+  /* Feb 30th and a future birth are impossible dates even with a right check char. */
+  char id[19] = {0};
+  pc_idnum_make(430102, 19900230, 11, id);
+  assert_int_equal(pc_idnum_validate(id, 18, 0), PC_ID_BIRTH);
+  pc_idnum_make(430102, 20300101, 11, id);
+  assert_int_equal(pc_idnum_validate(id, 18, 20210809), PC_ID_BIRTH);
+  /* Any single changed digit is caught by MOD 11-2. */
+  pc_idnum_make(430102, 19850615, 123, id);
+  assert_int_equal(pc_idnum_validate(id, 18, 20210809), PC_ID_OK);
+  for (int i = 0; i < 17; i++) {
+    char bad[19];
+    memcpy(bad, id, 19);
+    bad[i] = (char)('0' + (bad[i] - '0' + 1) % 10);
+    if (pc_idnum_validate(bad, 18, 0) == PC_ID_BIRTH) continue;
+    assert_int_equal(pc_idnum_validate(bad, 18, 0), PC_ID_CHECK);
+  }
+  assert_int_equal(pc_idnum_birth(id), 19850615);
+  assert_int_equal(pc_idnum_sex(id), 1); /* 123: odd -> male */
+  assert_int_equal(pc_idnum_area(id), 430102);
+}
+
+static void test_phone(void **st) {
+  (void)st;
+  uint64_t v;
+  assert_true(pc_phone_valid("13800138000", 11, &v));
+  assert_true(v == 13800138000ULL);
+  assert_false(pc_phone_valid("12800138000", 11, NULL));
+  assert_false(pc_phone_valid("1380013800", 10, NULL));
+  assert_false(pc_phone_valid("1380013800a", 11, NULL));
+  char b[12] = {0};
+  pc_phone_format(19912345678ULL, b);
+  assert_string_equal(b, "19912345678");
+}
+
+/* Reference vectors of SipHash-2-4 (key 00..0f, message 00..len-1). */
+static void test_siphash_vectors(void **st) {
+  (void)st;
+  uint8_t kb[16], msg[64];
+  for (int i = 0; i < 16; i++) kb[i] = (uint8_t)i;
+  for (int i = 0; i < 64; i++) msg[i] = (uint8_t)i;
+  char hex[33];
+  for (int i = 0; i < 16; i++) snprintf(hex + 2 * i, 3, "%02x", kb[i]);
+  pc_key128 k;
+  assert_int_equal(pc_key_parse(hex, 32, &k), 0);
+  assert_true(pc_siphash(&k, msg, 0) == 0x726fdb47dd0e0e31ULL);
+  assert_true(pc_siphash(&k, msg, 1) == 0x74f839c593dc67fdULL);
+  assert_true(pc_siphash(&k, msg, 15) == 0xa129ca6149be45e5ULL);
+  char back[33];
+  pc_key_format(&k, back);
+  assert_string_equal(back, hex);
+  assert_int_equal(pc_key_parse("0011", 4, &k), -1);
+  assert_int_equal(pc_key_parse("zz0102030405060708090a0b0c0d0e0f", 32, &k), -1);
+}
+
+static void test_pids(void **st) {
+  (void)st;
+  pc_key128 k1 = {1, 2}, k2 = {1, 3};
+  /* Keyed: another key gives another pseudonym; an ID and a phone never share one. */
+  uint64_t a = pc_pid_of_idnum(&k1, "11010519491231002X");
+  assert_true(a != pc_pid_of_idnum(&k2, "11010519491231002X"));
+  assert_true(a == pc_pid_of_idnum(&k1, "11010519491231002X"));
+  assert_true(pc_pid_of_phone(&k1, 13800138000ULL) != pc_pid_of_phone(&k2, 13800138000ULL));
+  assert_true(a != 0);
+  /* Owners: contiguous, monotone ranges of the key space. */
+  for (int n = 1; n <= 7; n++) {
+    assert_int_equal(PC_OWNER(0, n), 0);
+    assert_int_equal(PC_OWNER(UINT64_MAX, n), n - 1);
+    int last = 0;
+    for (uint64_t x = 0; x < 1000; x++) {
+      int o = PC_OWNER(x * (UINT64_MAX / 1000), n);
+      assert_true(o >= last && o < n);
+      last = o;
+    }
+  }
+}
+
+static void test_time(void **st) {
+  (void)st;
+  int64_t t;
+  assert_int_equal(pc_time_parse("2021-08-09T00:00", 16, &t), 0);
+  assert_true(t == 1628438400); /* 2021-08-08T16:00Z */
+  assert_int_equal(pc_time_parse("2021-08-09T00:00:30", 19, &t), 0);
+  assert_true(t == 1628438430);
+  assert_int_equal(pc_time_parse("2021-08-09 00:00", 16, &t), 0);
+  assert_int_equal(pc_time_parse("2021-08-09", 10, &t), 0);
+  assert_true(t == 1628438400);
+  assert_int_equal(pc_time_parse("2021-02-29T00:00", 16, &t), -1);
+  assert_int_equal(pc_time_parse("2020-02-29T23:59", 16, &t), 0);
+  assert_int_equal(pc_time_parse("2021-08-09T24:00", 16, &t), -1);
+  assert_int_equal(pc_time_parse("2021-8-09T00:00", 15, &t), -1);
+  char b[24];
+  assert_string_equal(pc_time_format(1628438400, b), "2021-08-09T00:00");
+  assert_string_equal(pc_time_format(1628438430, b), "2021-08-09T00:00:30");
+  assert_string_equal(pc_time_format(-8 * 3600, b), "1970-01-01T00:00");
+  /* Round trip over a range of instants, before and after the epoch. */
+  for (int64_t x = -2000000000; x < 4000000000; x += 7777777) {
+    pc_time_format(x - x % 60, b);
+    assert_int_equal(pc_time_parse(b, strlen(b), &t), 0);
+    assert_true(t == x - x % 60);
+  }
+}
+
+static void test_duration(void **st) {
+  (void)st;
+  int64_t d;
+  assert_int_equal(pc_duration_parse("15m", 3, &d), 0);
+  assert_true(d == 900);
+  assert_int_equal(pc_duration_parse("2h", 2, &d), 0);
+  assert_true(d == 7200);
+  assert_int_equal(pc_duration_parse("14d", 3, &d), 0);
+  assert_true(d == 14 * 86400);
+  assert_int_equal(pc_duration_parse("1h30m", 5, &d), 0);
+  assert_true(d == 5400);
+  assert_int_equal(pc_duration_parse("90", 2, &d), 0);
+  assert_true(d == 90);
+  assert_int_equal(pc_duration_parse("15x", 3, &d), -1);
+  assert_int_equal(pc_duration_parse("m", 1, &d), -1);
+  assert_int_equal(pc_duration_parse("", 0, &d), -1);
+  assert_int_equal(pc_duration_parse("1h30", 4, &d), -1);
+  assert_int_equal(pc_duration_parse("99999999999999999999d", 21, &d), -1);
+  char b[24];
+  assert_string_equal(pc_duration_format(900, b), "15m");
+  assert_string_equal(pc_duration_format(86400 * 14, b), "14d");
+  assert_string_equal(pc_duration_format(5400, b), "90m");
+  assert_string_equal(pc_duration_format(61, b), "61s");
+}
+
+static void test_age(void **st) {
+  (void)st;
+  int64_t t;
+  pc_time_parse("2021-08-09T00:00", 16, &t);
+  assert_int_equal(pc_age_at(20110809, t), 10); /* birthday today */
+  assert_int_equal(pc_age_at(20110810, t), 9);  /* tomorrow */
+  assert_int_equal(pc_age_at(19400229, t), 81);
+  assert_int_equal(pc_age_at(0, t), -1);
+  assert_int_equal(pc_age_at(20220101, t), -1);
+  int32_t y;
+  assert_int_equal(pc_date_parse("1990-02-28", 10, &y), 0);
+  assert_int_equal(y, 19900228);
+  assert_int_equal(pc_date_parse("19900229", 8, &y), -1);
+}
+
+static void test_age_bands(void **st) {
+  (void)st;
+  const int32_t e[] = {0, 3, 12, 18, 60, 80};
+  assert_int_equal(pc_age_edges_check(e, 6), 0);
+  const int32_t bad1[] = {3, 12}, bad2[] = {0, 12, 12};
+  assert_int_equal(pc_age_edges_check(bad1, 2), -1);
+  assert_int_equal(pc_age_edges_check(bad2, 3), -1);
+  /* Edges are lower bounds: 3 is in [3,12), 2 in [0,3), 80 in 80+. */
+  assert_int_equal(pc_age_band(e, 6, 0), 0);
+  assert_int_equal(pc_age_band(e, 6, 2), 0);
+  assert_int_equal(pc_age_band(e, 6, 3), 1);
+  assert_int_equal(pc_age_band(e, 6, 17), 2);
+  assert_int_equal(pc_age_band(e, 6, 18), 3);
+  assert_int_equal(pc_age_band(e, 6, 59), 3);
+  assert_int_equal(pc_age_band(e, 6, 60), 4);
+  assert_int_equal(pc_age_band(e, 6, 79), 4);
+  assert_int_equal(pc_age_band(e, 6, 80), 5);
+  assert_int_equal(pc_age_band(e, 6, 120), 5);
+  assert_int_equal(pc_age_band(e, 6, -1), 6);
+  char b[16];
+  assert_string_equal(pc_age_band_label(e, 6, 0, b), "0-2");
+  assert_string_equal(pc_age_band_label(e, 6, 5, b), "80+");
+  assert_string_equal(pc_age_band_label(e, 6, 6, b), "unknown");
+}
+
+static void test_sectors(void **st) {
+  (void)st;
+  assert_int_equal(pc_sector_index((char[2]){'A', 0}), 0);
+  assert_int_equal(pc_sector_index((char[2]){'T', 0}), 19);
+  assert_int_equal(pc_sector_index((char[2]){'S', '0'}), 20);
+  assert_int_equal(pc_sector_index((char[2]){'R', '0'}), 21);
+  assert_int_equal(pc_sector_index((char[2]){'U', '0'}), 22);
+  assert_int_equal(pc_sector_index((char[2]){'Z', 0}), 23);
+  assert_int_equal(pc_sector_index((char[2]){0, 0}), 23);
+  assert_string_equal(pc_sector_labels[20], "S0");
+}
+
+/* Counting into the cube puts each person in exactly the cell of its region,
+ * band, sector and doses; persons outside the table land in "unknown". */
+static void test_cube_count(void **st) {
+  (void)st;
+  const uint64_t codes[] = {430102000000, 430103000000, 430121000000};
+  pc_cube_axes ax;
+  memset(&ax, 0, sizeof ax);
+  ax.codes = codes;
+  ax.ncodes = 3;
+  ax.level = 3;
+  const int32_t e[] = {0, 3, 12, 18, 60, 80};
+  memcpy(ax.edges, e, sizeof e);
+  ax.nedges = 6;
+  pc_time_parse("2021-08-09T00:00", 16, &ax.as_of);
+  pc_person p[5];
+  memset(p, 0, sizeof p);
+  p[0] = (pc_person){.region = 430102001001, .birth_date = 19500101, .doses = 2, .sector = {'R', '0'}};
+  p[1] = (pc_person){.region = 430102002003, .birth_date = 19500101, .doses = 7, .sector = {'R', '0'}};
+  p[2] = (pc_person){.region = 430121001001, .birth_date = 20180809, .doses = 0, .sector = {'U', '0'}};
+  p[3] = (pc_person){.region = 440101001001, .birth_date = 19900101, .doses = 1, .sector = {'C', 0}};
+  p[4] = (pc_person){.region = 430103001001, .birth_date = 0, .doses = 0, .sector = {0, 0}};
+  size_t nb = pc_cube_nbands(&ax), nr = pc_cube_nregions(&ax), nd = PC_MAX_DOSES + 1;
+  size_t cells = nr * nb * PC_NSECTORS * nd;
+  uint64_t *cube = calloc(cells, sizeof *cube);
+  pc_cube_add_persons(&ax, p, 5, 1, cube);
+#define CELL(r, b, s, d) cube[(((r) * nb + (b)) * PC_NSECTORS + (s)) * nd + (d)]
+  assert_true(CELL(0, 4, 21, 2) == 1);  /* 71 years old, retired, 2 doses */
+  assert_true(CELL(0, 4, 21, 3) == 1);  /* 7 doses count as "3 or more" */
+  assert_true(CELL(2, 1, 22, 0) == 1);  /* 3 today: band [3,12) */
+  assert_true(CELL(3, 3, 2, 1) == 1);   /* outside the province: unknown region */
+  assert_true(CELL(1, 6, 23, 0) == 1);  /* unknown age and sector */
+  uint64_t tot = 0;
+  for (size_t i = 0; i < cells; i++) tot += cube[i];
+  assert_true(tot == 5);
+  free(cube);
+#undef CELL
+}
+
+static void test_sort(void **st) {
+  (void)st;
+  const size_t n = 100000;
+  pc_kv *a = malloc(n * sizeof *a), *t = malloc(n * sizeof *t);
+  uint64_t sum = 0;
+  for (size_t i = 0; i < n; i++) {
+    a[i].key = pc_rng(7, i, 1, 0) % 5000; /* many equal keys: val must break ties */
+    a[i].val = pc_rng(7, i, 2, 0);
+    sum += a[i].key ^ a[i].val;
+  }
+  pc_sort_kv(a, t, n);
+  assert_true(pc_is_sorted_kv(a, n));
+  uint64_t sum2 = 0;
+  for (size_t i = 0; i < n; i++) sum2 += a[i].key ^ a[i].val;
+  assert_true(sum == sum2);
+  /* Keys in a narrow range (one rank's share of pids) still sort. */
+  for (size_t i = 0; i < n; i++) {
+    a[i].key = 0x8000000000000000ULL + (pc_rng(9, i, 1, 0) >> 40);
+    a[i].val = i;
+  }
+  pc_sort_kv(a, t, n);
+  assert_true(pc_is_sorted_kv(a, n));
+  uint64_t *u = malloc(n * 8), *ut = malloc(n * 8);
+  for (size_t i = 0; i < n; i++) u[i] = pc_rng(3, i, 0, 0);
+  pc_sort_u64(u, ut, n);
+  for (size_t i = 1; i < n; i++) assert_true(u[i - 1] <= u[i]);
+  free(a);
+  free(t);
+  free(u);
+  free(ut);
+}
+
+static void test_rng(void **st) {
+  (void)st;
+  /* Pure functions of their coordinates. */
+  assert_true(pc_rng(1, 2, 3, 4) == pc_rng(1, 2, 3, 4));
+  assert_true(pc_rng(1, 2, 3, 4) != pc_rng(1, 2, 3, 5));
+  pc_stream a = pc_stream_make(5, 6, 7), b = pc_stream_make(5, 6, 7);
+  for (int i = 0; i < 10; i++) assert_true(pc_next(&a) == pc_next(&b));
+  /* Roughly uniform: mean of 1e5 draws within 1% of 0.5. */
+  double s = 0;
+  for (int i = 0; i < 100000; i++) s += pc_next_u01(&a);
+  assert_true(s / 100000 > 0.495 && s / 100000 < 0.505);
+  for (int i = 0; i < 1000; i++) assert_true(pc_next_below(&a, 7) < 7);
+}
+
+/* ID sequence numbers: distinct for distinct ordinals < 500, parity = sex. */
+static void test_idseq(void **st) {
+  (void)st;
+  for (uint64_t g = 0; g < 4; g++) {
+    char seen[1000] = {0};
+    for (uint64_t o = 0; o < 500; o++) {
+      unsigned s = pc_synth_idseq(g, o);
+      assert_true(s < 1000);
+      assert_int_equal(s % 2, (unsigned)(g & 1));
+      assert_int_equal(seen[s], 0);
+      seen[s] = 1;
+    }
+  }
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_idnum_check_char), cmocka_unit_test(test_phone),
+      cmocka_unit_test(test_siphash_vectors),  cmocka_unit_test(test_pids),
+      cmocka_unit_test(test_time),             cmocka_unit_test(test_duration),
+      cmocka_unit_test(test_age),              cmocka_unit_test(test_age_bands),
+      cmocka_unit_test(test_sectors),          cmocka_unit_test(test_cube_count),
+      cmocka_unit_test(test_sort),             cmocka_unit_test(test_rng),
+      cmocka_unit_test(test_idseq),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

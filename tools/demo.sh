@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# demo.sh - make demo: generate the demo province, break it down, summarise for a human.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+: "${PAICHA:=$root/build/paicha}" "${NP:=2}"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+export OMPI_MCA_btl_vader_single_copy_mechanism=none
+out="$root/demo"
+mkdir -p "$out"
+cd "$out"
+echo "== paicha demo: $NP ranks, outputs in $out"
+t0=$SECONDS
+mpirun -n "$NP" "$PAICHA" synth --config "$root/jobs/configs/demo-synth.yaml"
+mpirun -n "$NP" "$PAICHA" breakdown --config "$root/jobs/configs/demo-breakdown.yaml"
+/usr/bin/python3 "$root/tools/summary.py" demo.h5 demo-breakdown.h5
+echo
+echo "== done in $((SECONDS - t0)) s. Files (owner-only, they hold personal data):"
+ls -l "$out"/demo.h5 "$out"/demo-breakdown.h5 "$out"/paicha.key "$out"/*.run.json | awk '{print "   " $1, $5, $NF}'
+echo "   open them with: /usr/bin/python3 -c \"import h5py; f = h5py.File('$out/demo-breakdown.h5'); print(list(f))\""
