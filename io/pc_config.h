@@ -43,12 +43,24 @@ typedef struct pc_config pc_config;
  * the mapping that should hold it). Problems detected: YAML syntax errors,
  * unknown keys (message lists the allowed ones), wrong types, values outside
  * choices or ranges, malformed durations/times, missing required keys,
- * duplicate keys, an empty document where keys are required. */
+ * duplicate keys, an empty document where keys are required.
+ * Details: problems come sorted by position; when err is too small it holds
+ * whole lines only, the last one "FILE: N more problems not shown". A YAML
+ * syntax error ends the parse (libyaml cannot go on), so it is reported with
+ * whatever came before it. `key:` with no value (or ~, null) is an error for
+ * INT/FLOAT/BOOL/DURATION/TIME, "" for STR/PATH (an error when the key is
+ * required or has choices), "every child takes its default" for a MAP, and
+ * "given, empty" for LIST/DICT/STRS (their default is not used). Tags are
+ * ignored (the schema decides types), anchors allowed, aliases rejected; one
+ * document only; nesting deeper than 64 and more than 2^20 values are errors.
+ * DICT names must be non-empty without '.' or control characters. Defaults of
+ * the schema are parsed and checked here: a bad one aborts (programming error).
+ * Returns PC_ERR_MEM when memory runs out. */
 int pc_config_parse(const char *fname, const char *text, size_t len, const pc_key *schema,
                     pc_config **out, char *err, size_t errlen);
 
 /* Read the whole file and pc_config_parse it. A file that cannot be read is
- * an error "FILE: cannot read: <strerror>". */
+ * an error "FILE: cannot read: <strerror>"; one over 64 MB is refused. */
 int pc_config_load(const char *path, const pc_key *schema, pc_config **out, char *err,
                    size_t errlen);
 
@@ -59,7 +71,13 @@ void pc_config_destroy(pc_config **c);
  * default applies (for keys inside DICT/LIST items too). has() is 1 when the
  * key is present in the file OR has a default. A path that is not in the
  * schema, or a type mismatch, is a programming error: the accessor prints it
- * to stderr and abort()s. */
+ * to stderr and abort()s.
+ * Absent without a default: str() gives NULL, the numeric accessors 0, len()
+ * 0. A DICT given in the file replaces its default whole (no merge). A LIST
+ * item or DICT entry that does not exist has nothing below it: no defaults
+ * apply inside it ("areas.5.min_dwell" is absent when there are 2 areas).
+ * A STRS is read with len()/str_at() or an index path ("stays.0"), never as
+ * a plain str(). Nothing is modified after parsing: accessors are re-entrant. */
 int pc_config_has(const pc_config *c, const char *path);
 int pc_config_given(const pc_config *c, const char *path); /* present in the file */
 const char *pc_config_str(const pc_config *c, const char *path); /* STR, PATH; NULL if absent w/o default */
@@ -82,11 +100,15 @@ const char *pc_config_file(const pc_config *c);
 
 /* The effective config as YAML text: every key of the schema with its given
  * or default value, in schema order, durations/times normalised. malloc'd;
- * the caller frees. Parsing it again gives the same effective config. */
+ * the caller frees. Parsing it again gives the same effective config.
+ * Strings are double-quoted with escapes; keys with neither value nor default
+ * are left out. NULL when memory runs out. */
 char *pc_config_effective(const pc_config *c);
 
 /* Print the keys of a schema for --help: one line per key, indented by
- * nesting, "name: TYPE (required|default X) - help". Local. */
+ * nesting, "name: TYPE (required|default X) - help". Local.
+ * Choices show as "one of a, b" (DICT: "keys a, b"), ranges as "[min..max]";
+ * items of a LIST/DICT of maps are listed under "each item:"/"each value:". */
 void pc_config_help(FILE *f, const pc_key *schema, int indent);
 
 #endif
