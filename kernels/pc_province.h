@@ -19,20 +19,23 @@ typedef struct pc_region {
   double weight;     /* share of the province's population living here (sums to 1 over
                         each level); 0 for non-residential rows */
   uint8_t level;     /* PC_LEVEL_* */
-  uint8_t urban;     /* 1: urban district / street / community; 0: rural county / town / village */
+  uint8_t urban;     /* 1: urban district (区) / street (街道) / community (社区); 0: county (县)
+                        or county-level city (县级市, mostly rural) / town / 乡 / village; 0 for
+                        the province and cities, which mix both */
   char name[PC_REGION_NAME_LEN]; /* UTF-8 Chinese name, e.g. "长沙市", "芙蓉区" */
   uint8_t pad[6];
 } pc_region;
 
-/* Code truncated to a level: pc_region_at_level(430102001001, PC_LEVEL_COUNTY) = 430102000000. */
+/* Code truncated to a level: pc_region_at_level(430102001001, PC_LEVEL_COUNTY) = 430102000000;
+ * a level outside 1..5 leaves the code as it is. */
 uint64_t pc_region_at_level(uint64_t code, int level);
 /* Level of a code from its trailing zeros (a village code 001 is level 5); 0 if malformed. */
 int pc_region_level(uint64_t code);
 
 /* Build the province's region table: 1 province (430000000000), 14 cities
  * (4301..4313, 4331) with names and populations in proportion to the real
- * province (2020 census, largest ~10 million of 66.4 million), about 120
- * counties, ~1,900 townships and ~29,000 villages/communities. Rows sorted by
+ * province (2020 census, largest ~10 million of 66.4 million), its 122 real
+ * counties, ~1,950 townships and ~29,000 villages/communities. Rows sorted by
  * code; parents precede children. Deterministic: no seed, the same table on
  * every call, rank and machine. Local; returns 0, or PC_ERR_MEM. *out is
  * malloc'd, the caller frees. */
