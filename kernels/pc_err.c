@@ -16,7 +16,10 @@ int pc_err_raise(int code, const char *file, int line, const char *fmt, ...) {
     vsnprintf(body, sizeof body, fmt, ap);
     va_end(ap);
     const char *base = strrchr(file, '/');
-    snprintf(first_msg, sizeof first_msg, "%s (%s:%d)", body, base ? base + 1 : file, line);
+    if (line > 0)
+      snprintf(first_msg, sizeof first_msg, "%s (%s:%d)", body, base ? base + 1 : file, line);
+    else
+      snprintf(first_msg, sizeof first_msg, "%s", body);
     have_first = 1;
   }
   return code ? code : PC_ERR_ARG;

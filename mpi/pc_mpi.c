@@ -56,8 +56,14 @@ int pc_agree(pc_ctx *ctx, int local_rc) {
   }
   if (MPI_Bcast(&m, (int)sizeof m, MPI_BYTE, first, ctx->comm) != MPI_SUCCESS)
     MPI_Abort(MPI_COMM_WORLD, 3);
+  /* A message agreed on before already names its rank: keep it as it is. */
+  if (strncmp(m.msg, "rank ", 5) != 0) {
+    char tmp[2100];
+    snprintf(tmp, sizeof tmp, "rank %d: %s", first, m.msg);
+    snprintf(m.msg, sizeof m.msg, "%.1990s", tmp);
+  }
   pc_err_clear();
-  pc_err_raise(m.code, "", 0, "rank %d: %s", first, m.msg);
+  pc_err_raise(m.code, "", 0, "%s", m.msg);
   return m.code ? m.code : PC_ERR_MPI;
 }
 
@@ -115,9 +121,11 @@ int pc_phase_begin(pc_ctx *ctx, const char *name) {
   p->seconds = MPI_Wtime();
   ctx->open[ctx->depth++] = ctx->nphases++;
   ctx->last_progress = p->seconds;
+  int rc = 0;
   if (ctx->fail_phase && ctx->rank == ctx->fail_rank && strcmp(ctx->fail_phase, name) == 0)
-    return PC_ERROR(PC_ERR_INJECT, "failure injected in phase '%s' (PAICHA_FAIL_PHASE)", name);
-  return 0;
+    rc = PC_ERROR(PC_ERR_INJECT, "failure injected in phase '%s' (PAICHA_FAIL_PHASE)", name);
+  /* A phase boundary is a point of agreement: every rank enters, or none does. */
+  return pc_agree(ctx, rc);
 }
 
 void pc_phase_end(pc_ctx *ctx, uint64_t rows, uint64_t bytes) {
