@@ -179,11 +179,12 @@ static int assign_sequences(pc_ctx *ctx, const pc_synth_params *sp, const slots 
   int *back = pc_malloc(got.n * sizeof *back, "destinations");
   PC_CALL(pc_agree(ctx, firsts && back ? 0 : PC_ERR_MEM));
   PC_MPI(MPI_Allgather(&s->first, 1, MPI_UINT64_T, firsts, 1, MPI_UINT64_T, ctx->comm));
-  uint64_t ord = 0, maxord = 0;
+  uint64_t ord = 0, maxord = 0, prev = 0;
   for (size_t i = 0; i < got.n; i++) {
-    ord = (i > 0 && a[i].key == a[i - 1].key) ? ord + 1 : 0;
+    uint64_t group = a[i].key; /* a[i] is rewritten below: compare with prev, not a[i-1] */
+    ord = (i > 0 && group == prev) ? ord + 1 : 0;
+    prev = group;
     if (ord > maxord) maxord = ord;
-    uint64_t group = a[i].key;
     back[i] = origin_of(firsts, ctx->nranks, a[i].val);
     a[i].key = a[i].val;
     a[i].val = pc_synth_idseq(group, ord);

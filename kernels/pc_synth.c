@@ -60,15 +60,17 @@ void pc_synth_params_free(pc_synth_params *sp) {
  * pyramid resembles Hunan's 2020 census: ~19% aged 0-14, ~20% 60+. */
 static const double head_age_cum[] = {
     /* 20-24 ... 95-99, 5-year bins */
-    0.035, 0.095, 0.175, 0.265, 0.355, 0.455, 0.565, 0.675, 0.775, 0.855, 0.92, 0.962, 0.985, 0.996, 0.9995, 1.0};
+    0.05, 0.14, 0.26, 0.38, 0.49, 0.59, 0.68, 0.76, 0.83, 0.89, 0.935, 0.967, 0.987, 0.996, 0.9995, 1.0};
 
 static int draw_head_age(pc_stream *s, unsigned size) {
   double u = pc_next_u01(s);
   int bin = 0;
   while (bin < 15 && u >= head_age_cum[bin]) bin++;
   int age = 20 + 5 * bin + (int)pc_next_below(s, 5);
+  /* Families with children have heads of parenting age. */
+  if (size >= 3 && pc_next_u01(s) < 0.5) age = 26 + (int)pc_next_below(s, 22);
   /* Singles skew old (widowed elderly) or young (migrant workers). */
-  if (size == 1 && pc_next_u01(s) < 0.3) age = 60 + (int)pc_next_below(s, 30);
+  if (size <= 2 && pc_next_u01(s) < 0.3) age = 60 + (int)pc_next_below(s, 30);
   return age;
 }
 
@@ -151,7 +153,7 @@ void pc_synth_household(const pc_synth_params *sp, uint64_t h, uint64_t first, u
     } else if (j >= 4 && j == size - 1 && head < 60) {
       ages[j] = head + 22 + (int)pc_next_below(&s, 12); /* a grandparent */
     } else {
-      int a = head - 22 - (int)pc_next_below(&s, 16); /* a child */
+      int a = head - 21 - (int)pc_next_below(&s, 14); /* a child */
       ages[j] = a < 0 ? (int)pc_next_below(&s, 6) : a;
     }
     if (ages[j] > 100) ages[j] = 100;
