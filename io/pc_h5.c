@@ -312,7 +312,10 @@ int pc_h5_attach_scale(hid_t loc, const char *dset, const char *scale, unsigned 
   hid_t d = H5Dopen2(loc, dset, H5P_DEFAULT), s = H5Dopen2(loc, scale, H5P_DEFAULT);
   int rc = 0;
   if (d < 0 || s < 0) rc = PC_ERROR(PC_ERR_IO, "cannot open %s or %s", dset, scale);
-  if (!rc && !H5DSis_scale(s) && H5DSset_scale(s, label) < 0)
+  /* The scale is named after its dataset, so a reader can look up
+   * dims[axis]["region_name"] when two scales share an axis. */
+  const char *sname = strrchr(scale, '/') ? strrchr(scale, '/') + 1 : scale;
+  if (!rc && !H5DSis_scale(s) && H5DSset_scale(s, sname) < 0)
     rc = PC_ERROR(PC_ERR_IO, "cannot make %s a dimension scale", scale);
   if (!rc && H5DSattach_scale(d, s, axis) < 0)
     rc = PC_ERROR(PC_ERR_IO, "cannot attach %s to %s", scale, dset);

@@ -57,8 +57,9 @@ int pc_h5_write_table(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, cons
 /* Collective: write an N-D array held on rank 0 (others pass NULL). */
 int pc_h5_write_array0(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, int ndims,
                        const uint64_t *dims, const void *data, int deflate);
-/* Collective: make dataset `scale` a dimension scale named `label` and attach it to axis
- * `axis` of dataset `dset` (both paths relative to loc). */
+/* Collective: make dataset `scale` a dimension scale (named after the dataset's last path
+ * component), attach it to axis `axis` of dataset `dset` and label that axis `label`
+ * (both paths relative to loc). */
 int pc_h5_attach_scale(hid_t loc, const char *dset, const char *scale, unsigned axis,
                        const char *label);
 

@@ -18,7 +18,7 @@ fi
 pass=0 fail=0 failed=()
 run_case() { # name, command...
   local name=$1; shift
-  local log="$logs/$name.log" t0=$SECONDS
+  local log="$logs/${name//\//_}.log" t0=$SECONDS
   if (cd "$root" && "$@") >"$log" 2>&1; then
     pass=$((pass + 1)); printf 'OK   %-34s %4ds\n' "$name" $((SECONDS - t0))
   else

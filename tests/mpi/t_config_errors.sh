@@ -4,7 +4,7 @@ expect_fail() { # name, expected-exit, grep-pattern, command...
   local name=$1 code=$2 pat=$3; shift 3
   set +e; "$@" >"$T/$name.out" 2>&1; local rc=$?; set -e
   [ $rc -eq "$code" ] || { cat "$T/$name.out"; die "$name: exit $rc, expected $code"; }
-  grep -qE "$pat" "$T/$name.out" || { cat "$T/$name.out"; die "$name: message lacks /$pat/"; }
+  grep -qE -e "$pat" "$T/$name.out" || { cat "$T/$name.out"; die "$name: message lacks /$pat/"; }
   [ ! -e "$T/out.h5" ] || die "$name: an output file was written"
   [ -z "$(ls -A "$T" | grep '\.tmp\.' || true)" ] || die "$name: a temporary file was left"
 }

@@ -78,7 +78,8 @@ def main(data, out, level, required, min_age):
     for (code, bnd), cnt in exp.items():
         if got_t.get((code, edges[bnd]), -1) != cnt:
             fail(f"target {code} band {bnd}: {got_t.get((code, edges[bnd]))} != {cnt}")
-    if not (T["below_required"].diff().fillna(0) <= 0).all():
+    # int64 first: a uint64 difference wraps instead of going negative.
+    if not (np.diff(T["below_required"].to_numpy(np.int64)) <= 0).all():
         fail("targets not sorted by below_required, most first")
     if T["persons"].sum() != len(P):
         fail("targets persons do not cover the population")
