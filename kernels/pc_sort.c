@@ -19,7 +19,8 @@ static void pass_kv(const pc_kv *src, pc_kv *dst, size_t n, int shift, int on_va
   }
 }
 
-void pc_sort_kv(pc_kv *a, pc_kv *tmp, size_t n) {
+/* LSD over all 16 digit positions, skipping the constant ones; result in a. */
+static void lsd_kv(pc_kv *a, pc_kv *tmp, size_t n) {
   if (n < 2) return;
   /* Histograms of all 16 digit positions in one read of the data. */
   static size_t hist[16][256];
@@ -68,6 +69,41 @@ void pc_sort_u64(uint64_t *a, uint64_t *tmp, size_t n) {
     dst = t;
   }
   if (src != a) memcpy(a, src, n * sizeof *a);
+}
+
+/* Large inputs: one most-significant-digit pass on the 12 key bits just below the
+ * prefix every key shares, into tmp, then each bucket (a few thousand pairs, in
+ * cache) sorted by LSD. Two passes over memory instead of up to sixteen: the sort
+ * of a rank's pids would otherwise also pay for passes over the row indices. */
+void pc_sort_kv(pc_kv *a, pc_kv *tmp, size_t n) {
+  enum { B = 12, SMALL = 1 << 16 };
+  if (n < SMALL) {
+    lsd_kv(a, tmp, n);
+    return;
+  }
+  uint64_t lo = a[0].key, hi = a[0].key;
+  for (size_t i = 1; i < n; i++) {
+    if (a[i].key < lo) lo = a[i].key;
+    if (a[i].key > hi) hi = a[i].key;
+  }
+  int bits = lo == hi ? 0 : 64 - __builtin_clzll(lo ^ hi); /* bits below the common prefix */
+  if (bits <= 8) {
+    lsd_kv(a, tmp, n);
+    return;
+  }
+  int shift = bits > B ? bits - B : 0;
+  static size_t off[(1 << B) + 1];
+  memset(off, 0, sizeof off);
+  for (size_t i = 0; i < n; i++) off[((a[i].key >> shift) & ((1u << B) - 1)) + 1]++;
+  for (int b = 0; b < (1 << B); b++) off[b + 1] += off[b];
+  static size_t pos[1 << B];
+  memcpy(pos, off, sizeof pos);
+  for (size_t i = 0; i < n; i++) tmp[pos[(a[i].key >> shift) & ((1u << B) - 1)]++] = a[i];
+  for (int b = 0; b < (1 << B); b++) {
+    size_t o = off[b], m = off[b + 1] - off[b];
+    lsd_kv(tmp + o, a + o, m);
+    memcpy(a + o, tmp + o, m * sizeof *a);
+  }
 }
 
 int pc_is_sorted_kv(const pc_kv *a, size_t n) {

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "pc_cube.h"
+#include "pc_err.h"
 #include "pc_hash.h"
 #include "pc_idnum.h"
 #include "pc_rng.h"
@@ -267,6 +268,20 @@ static void test_sort(void **st) {
   }
   pc_sort_kv(a, t, n);
   assert_true(pc_is_sorted_kv(a, n));
+  /* Full-range keys, and keys spanning fewer bits than one bucket digit: both
+   * paths of the large-input sort; the output must be a permutation too. */
+  for (int range = 0; range < 2; range++) {
+    uint64_t x = 0, y = 0;
+    for (size_t i = 0; i < n; i++) {
+      a[i].key = range ? pc_rng(5, i, 1, 0) % 1000 : pc_rng(5, i, 1, 0);
+      a[i].val = n - i;
+      x += a[i].key * 31 + a[i].val;
+    }
+    pc_sort_kv(a, t, n);
+    assert_true(pc_is_sorted_kv(a, n));
+    for (size_t i = 0; i < n; i++) y += a[i].key * 31 + a[i].val;
+    assert_true(x == y);
+  }
   uint64_t *u = malloc(n * 8), *ut = malloc(n * 8);
   for (size_t i = 0; i < n; i++) u[i] = pc_rng(3, i, 0, 0);
   pc_sort_u64(u, ut, n);
@@ -306,6 +321,53 @@ static void test_idseq(void **st) {
   }
 }
 
+/* Block-wise ID numbering: persons of one (county, birth date, sex) in three
+ * blocks of one county get distinct sequence numbers; too many in one block is
+ * an error naming the county, not a duplicate ID. */
+static void test_block_seqs(void **st) {
+  (void)st;
+  pc_region *regions = NULL;
+  size_t nregions = 0;
+  assert_int_equal(pc_province_build(&regions, &nregions), 0);
+  pc_synth_params sp;
+  assert_int_equal(pc_synth_params_init(&sp, 1, 1000000, 1628438400, regions, nregions), 0);
+  assert_true(sp.ncounty >= 100);
+  uint32_t c = 7;
+  uint64_t *fb = calloc(sp.ncounty, 8), *nb = calloc(sp.ncounty, 8);
+  for (uint32_t i = 0; i < sp.ncounty; i++) nb[i] = 1;
+  fb[c] = 10;
+  nb[c] = 3; /* blocks 10, 11, 12: 166 numbers each */
+  enum { M = 166 };
+  pc_synth_person ps[M + 1];
+  pc_kv scratch[2 * (M + 1)];
+  uint16_t seq[M + 1];
+  char seen[1000] = {0};
+  memset(ps, 0, sizeof ps);
+  for (int i = 0; i <= M; i++) {
+    ps[i].p.region = (uint64_t)sp.county_code[c] * 1000000 + 1001;
+    ps[i].p.birth_date = 19800101;
+    ps[i].p.sex = 2;
+  }
+  for (uint64_t b = 10; b <= 12; b++) {
+    assert_int_equal(pc_synth_block_seqs(&sp, ps, M, b, fb, nb, seq, scratch), 0);
+    for (int i = 0; i < M; i++) {
+      assert_int_equal(seq[i] % 2, 0); /* women: even */
+      assert_int_equal(seen[seq[i]], 0);
+      seen[seq[i]] = 1;
+    }
+  }
+  pc_err_clear();
+  assert_int_equal(pc_synth_block_seqs(&sp, ps, M + 1, 11, fb, nb, seq, scratch), PC_ERR_DATA);
+  char county[8];
+  snprintf(county, sizeof county, "%06u", sp.county_code[c]);
+  assert_non_null(strstr(pc_err_message(), county));
+  pc_err_clear();
+  free(fb);
+  free(nb);
+  pc_synth_params_free(&sp);
+  free(regions);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_idnum_check_char), cmocka_unit_test(test_phone),
@@ -314,7 +376,7 @@ int main(void) {
       cmocka_unit_test(test_age),              cmocka_unit_test(test_age_bands),
       cmocka_unit_test(test_sectors),          cmocka_unit_test(test_cube_count),
       cmocka_unit_test(test_sort),             cmocka_unit_test(test_rng),
-      cmocka_unit_test(test_idseq),
+      cmocka_unit_test(test_idseq),            cmocka_unit_test(test_block_seqs),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
