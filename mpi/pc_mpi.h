@@ -99,8 +99,8 @@ void pc_buf_free(pc_buf *b);
  * and append the rows received to out (whose rowsize must equal rowsize).
  * Rows go in rounds of at most ctx->round_bytes of sending per rank, so no
  * buffer is the size of the table and no MPI count exceeds 2^31; received
- * rows land directly in out. Received rows are ordered by source rank, then
- * by their order at the source. Rows sent equal rows received over all ranks
+ * rows land directly in out. Received rows come by round, then source rank,
+ * then their order at the source: callers that need an order sort. Rows sent equal rows received over all ranks
  * (checked; a mismatch is PC_ERR_MPI). Adds bytes sent to ctx->bytes_moved
  * and returns them in *sent_bytes when not NULL. */
 int pc_shuffle(pc_ctx *ctx, const void *rows, size_t n, size_t rowsize, const int *dest,

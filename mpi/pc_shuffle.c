@@ -7,13 +7,16 @@
 /*
  * One round, ranks r0..r2, budget B rows per rank per round:
  *
- *   send order (rows sorted by destination)     round k sends rows [kB, (k+1)B)
- *   rank 0: | ->0 ->0 | ->1 ->1 ->1 | ->2 |      window may span destinations
+ *   input rows [kB, (k+1)B), in input order      send window (grouped by destination)
+ *   rank 0: | ->2 ->0 ->1 ->0 ->1 ->1 |   ==>    | ->0 ->0 | ->1 ->1 ->1 | ->2 |
  *
- * Counts go first (MPI_Alltoall), then rows (MPI_Alltoallv with a row-sized
- * contiguous datatype, so counts are rows, not bytes, and stay below 2^31).
- * Received rows land directly at the end of `out`, so the only extra buffer
- * is one round's send window.
+ * Each round reads the next B input rows in order and scatters them into the
+ * window by destination (P sequential write streams, no random gather over the
+ * whole table). Counts go first (MPI_Alltoall), then rows (MPI_Alltoallv with a
+ * row-sized contiguous datatype, so counts are rows, not bytes, and stay below
+ * 2^31). Received rows land directly at the end of `out`: from each source they
+ * keep that source's input order, interleaved by round; callers sort what they
+ * receive. The only extra buffer is one round's send window.
  */
 int pc_shuffle(pc_ctx *ctx, const void *rows, size_t n, size_t rowsize, const int *dest,
                pc_buf *out, uint64_t *sent_bytes) {
@@ -24,32 +27,20 @@ int pc_shuffle(pc_ctx *ctx, const void *rows, size_t n, size_t rowsize, const in
   if (B < 1) B = 1;
   if (B > (size_t)INT32_MAX / (size_t)P) B = (size_t)INT32_MAX / (size_t)P;
 
-  size_t *first = pc_calloc((size_t)P + 1, sizeof *first, "shuffle offsets");
-  size_t *perm = pc_malloc(n * sizeof *perm, "shuffle permutation");
+  size_t *fill = pc_calloc((size_t)P, sizeof *fill, "shuffle offsets");
   char *win = pc_malloc((n < B ? n : B) * rowsize, "shuffle send window");
   int *scnt = pc_calloc((size_t)P * 4, sizeof *scnt, "shuffle counts");
   MPI_Datatype rowtype = MPI_DATATYPE_NULL;
-  if (!first || !perm || !win || !scnt) rc = PC_ERR_MEM;
+  if (!fill || !win || !scnt) rc = PC_ERR_MEM;
   /* Every rank must learn of a local failure, or the others wait in Alltoall. */
   if ((rc = pc_agree(ctx, rc))) goto done;
   int *sdis = scnt + P, *rcnt = scnt + 2 * P, *rdis = scnt + 3 * P;
-  /* Counting sort of row indices by destination. */
-  for (size_t i = 0; i < n; i++) {
+  for (size_t i = 0; i < n; i++)
     if (dest[i] < 0 || dest[i] >= P) {
       rc = PC_ERROR(PC_ERR_ARG, "shuffle: destination %d out of range", dest[i]);
       break;
     }
-    first[dest[i] + 1]++;
-  }
   if ((rc = pc_agree(ctx, rc))) goto done;
-  for (int p = 0; p < P; p++) first[p + 1] += first[p];
-  {
-    size_t *fill = pc_malloc((size_t)P * sizeof *fill, "shuffle fill");
-    if ((rc = pc_agree(ctx, fill ? 0 : PC_ERR_MEM))) goto done;
-    memcpy(fill, first, (size_t)P * sizeof *fill);
-    for (size_t i = 0; i < n; i++) perm[fill[dest[i]]++] = i;
-    free(fill);
-  }
   uint64_t rounds = (n + B - 1) / B;
   if ((rc = pc_max_u64(ctx, &rounds, 1))) goto done;
   if (MPI_Type_contiguous((int)rowsize, MPI_BYTE, &rowtype) != MPI_SUCCESS ||
@@ -57,16 +48,19 @@ int pc_shuffle(pc_ctx *ctx, const void *rows, size_t n, size_t rowsize, const in
     rc = PC_ERROR(PC_ERR_MPI, "shuffle: cannot make row datatype");
     goto done;
   }
-  uint64_t nsent = 0, nrecv = 0;
+  uint64_t nsent = 0, nrecv = 0, nself = 0;
   for (uint64_t k = 0; k < rounds; k++) {
     size_t lo = k * B < n ? k * B : n, hi = lo + B < n ? lo + B : n;
-    for (size_t i = lo; i < hi; i++)
-      memcpy(win + (i - lo) * rowsize, (const char *)rows + perm[i] * rowsize, rowsize);
-    for (int p = 0; p < P; p++) {
-      size_t a = first[p] > lo ? first[p] : lo, b = first[p + 1] < hi ? first[p + 1] : hi;
-      scnt[p] = b > a ? (int)(b - a) : 0;
-      sdis[p] = b > a ? (int)(a - lo) : 0;
+    for (int p = 0; p < P; p++) scnt[p] = 0;
+    for (size_t i = lo; i < hi; i++) scnt[dest[i]]++;
+    for (int p = 0, o = 0; p < P; p++) {
+      sdis[p] = o;
+      fill[p] = (size_t)o;
+      o += scnt[p];
     }
+    nself += (uint64_t)scnt[ctx->rank];
+    for (size_t i = lo; i < hi; i++)
+      memcpy(win + fill[dest[i]]++ * rowsize, (const char *)rows + i * rowsize, rowsize);
     if (MPI_Alltoall(scnt, 1, MPI_INT, rcnt, 1, MPI_INT, ctx->comm) != MPI_SUCCESS) {
       rc = PC_ERROR(PC_ERR_MPI, "shuffle: MPI_Alltoall of counts failed");
       goto done;
@@ -96,14 +90,13 @@ int pc_shuffle(pc_ctx *ctx, const void *rows, size_t n, size_t rowsize, const in
     goto done;
   }
   {
-    uint64_t off = (uint64_t)(n - (first[ctx->rank + 1] - first[ctx->rank])) * rowsize;
+    uint64_t off = (uint64_t)(n - nself) * rowsize;
     ctx->bytes_moved += off;
     if (sent_bytes) *sent_bytes = off;
   }
 done:
   if (rowtype != MPI_DATATYPE_NULL) MPI_Type_free(&rowtype);
-  free(first);
-  free(perm);
+  free(fill);
   free(win);
   free(scnt);
   return rc;
