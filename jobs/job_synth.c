@@ -37,24 +37,38 @@ static const pc_key synth_keys[] = {
     PC_KEYS_COMMON,
     {0}};
 
-/* A person in flight between generator and owner: the registry row with the
- * phone and ID sequence packed beside it (phone < 2^34, seq < 2^10). */
+/* A person in flight between generator and owner: the registry row, with the
+ * phone and ID sequence (phone < 2^34, seq < 2^10: 44 bits) carried in the
+ * row's padding, which is zeroed again before it is written. */
 typedef struct wire_row {
   pc_person p;
-  uint64_t phone_seq;
 } wire_row;
+_Static_assert(sizeof(((pc_person *)0)->pad) >= 6, "phone and sequence ride in the padding");
 
-/* Household slots [slo, shi) of this rank and the person index of its first member. */
+static void wire_set(wire_row *w, uint64_t phone, unsigned seq) {
+  uint64_t v = phone << 10 | seq;
+  for (int b = 0; b < 6; b++) w->p.pad[b] = (uint8_t)(v >> (8 * b));
+}
+static uint64_t wire_get(const wire_row *w) {
+  uint64_t v = 0;
+  for (int b = 0; b < 6; b++) v |= (uint64_t)w->p.pad[b] << (8 * b);
+  return v;
+}
+
+/* Household slots [slo, shi) of this rank, whole blocks [b0, b1) of
+ * PC_SYNTH_BLOCK slots, and the person index of its first member. */
 typedef struct slots {
-  uint64_t slo, shi, first, npersons;
+  uint64_t slo, shi, b0, b1, first, npersons;
   uint8_t *size; /* persons of each slot on this rank (0 beyond N) */
 } slots;
 
 static int plan_households(pc_ctx *ctx, uint64_t seed, uint64_t N, slots *s) {
-  uint64_t S = pc_synth_household_slots(N);
-  s->slo = S * (uint64_t)ctx->rank / (uint64_t)ctx->nranks;
-  s->shi = S * (uint64_t)(ctx->rank + 1) / (uint64_t)ctx->nranks;
-  s->size = pc_malloc(s->shi - s->slo, "household sizes");
+  uint64_t S = pc_synth_household_slots(N), nb = (S + PC_SYNTH_BLOCK - 1) / PC_SYNTH_BLOCK;
+  s->b0 = nb * (uint64_t)ctx->rank / (uint64_t)ctx->nranks;
+  s->b1 = nb * (uint64_t)(ctx->rank + 1) / (uint64_t)ctx->nranks;
+  s->slo = s->b0 * PC_SYNTH_BLOCK < S ? s->b0 * PC_SYNTH_BLOCK : S;
+  s->shi = s->b1 * PC_SYNTH_BLOCK < S ? s->b1 * PC_SYNTH_BLOCK : S;
+  s->size = pc_malloc(s->shi - s->slo + 1, "household sizes");
   int rc = s->size ? 0 : PC_ERR_MEM;
   PC_CALL(pc_agree(ctx, rc));
   uint64_t sum = 0;
@@ -85,158 +99,60 @@ static int plan_households(pc_ctx *ctx, uint64_t seed, uint64_t N, slots *s) {
   return 0;
 }
 
-/* Calls fn for every person of this rank's slots, in chunks of about `chunk`
- * persons; the chunk count is agreed so every rank makes the same number of
- * calls (fn may be collective). */
-typedef int (*chunk_fn)(pc_ctx *ctx, pc_synth_person *ps, size_t n, void *arg);
-static int for_chunks(pc_ctx *ctx, const pc_synth_params *sp, const slots *s, size_t chunk,
-                      chunk_fn fn, void *arg) {
-  uint64_t nchunks = (s->npersons + chunk - 1) / chunk;
-  PC_CALL(pc_max_u64(ctx, &nchunks, 1));
-  pc_synth_person *buf = pc_malloc((chunk + PC_HH_MAX) * sizeof *buf, "person chunk");
-  PC_CALL(pc_agree(ctx, buf ? 0 : PC_ERR_MEM));
+/* Which blocks touch each county: its first block and their number, summed
+ * over ranks. Counties are contiguous in person-index order, so a block
+ * touches the counties from its first household's to its last's. */
+static int county_blocks(pc_ctx *ctx, const pc_synth_params *sp, const slots *s,
+                         uint64_t **first_block, uint64_t **nblocks) {
+  uint32_t C = sp->ncounty;
+  uint64_t *fb = pc_malloc(C * sizeof *fb, "county blocks"), *nbk = pc_calloc(C, sizeof *nbk, "county blocks");
+  PC_CALL(pc_agree(ctx, fb && nbk ? 0 : PC_ERR_MEM));
+  for (uint32_t c = 0; c < C; c++) fb[c] = UINT64_MAX;
   uint64_t h = s->slo, idx = s->first;
-  int rc = 0;
-  for (uint64_t c = 0; c < nchunks && !rc; c++) {
-    size_t n = 0;
-    while (h < s->shi && n < chunk) {
+  for (uint64_t b = s->b0; b < s->b1; b++) {
+    uint64_t end = (b + 1) * PC_SYNTH_BLOCK < s->shi ? (b + 1) * PC_SYNTH_BLOCK : s->shi;
+    int have = 0;
+    uint32_t cf = 0, cl = 0;
+    for (; h < end; h++) {
       unsigned sz = s->size[h - s->slo];
-      if (sz) pc_synth_household(sp, h, idx, sz, buf + n);
-      n += sz;
+      if (!sz) continue;
+      uint32_t c = pc_synth_county_of(sp, idx);
+      if (!have) cf = c;
+      cl = c;
+      have = 1;
       idx += sz;
-      h++;
     }
-    rc = fn(ctx, buf, n, arg);
-    pc_progress(ctx, idx - s->first, s->npersons);
+    for (uint32_t c = cf; have && c <= cl; c++) {
+      nbk[c]++;
+      if (b < fb[c]) fb[c] = b;
+    }
   }
-  free(buf);
-  return rc;
-}
-
-/* --- phase 1: ID sequence numbers, unique within (area, birth date, sex) --- */
-
-typedef struct idgroups {
-  pc_buf pairs; /* (group, person index) of this rank's persons */
-} idgroups;
-
-static int collect_groups(pc_ctx *ctx, pc_synth_person *ps, size_t n, void *arg) {
-  (void)ctx;
-  idgroups *g = arg;
-  PC_CALL(pc_buf_reserve(&g->pairs, g->pairs.n + n));
-  pc_kv *kv = (pc_kv *)g->pairs.data + g->pairs.n;
-  for (size_t i = 0; i < n; i++) {
-    kv[i].key = pc_synth_idgroup(&ps[i].p);
-    kv[i].val = ps[i].index;
-  }
-  g->pairs.n += n;
+  PC_CALL(pc_min_u64(ctx, fb, C));
+  PC_CALL(pc_sum_u64(ctx, nbk, C));
+  *first_block = fb;
+  *nblocks = nbk;
   return 0;
 }
 
-/* Rank that generated person index i, from every rank's first index. */
-static int origin_of(const uint64_t *firsts, int P, uint64_t i) {
-  int lo = 0, hi = P - 1;
-  while (lo < hi) {
-    int mid = (lo + hi + 1) / 2;
-    if (firsts[mid] <= i)
-      lo = mid;
-    else
-      hi = mid - 1;
-  }
-  return lo;
-}
-
-static int assign_sequences(pc_ctx *ctx, const pc_synth_params *sp, const slots *s,
-                            uint16_t *seq) {
-  int rc = 0;
-  idgroups g;
-  pc_buf_init(&g.pairs, sizeof(pc_kv));
-  PC_CALL(pc_agree(ctx, pc_buf_reserve(&g.pairs, s->npersons)));
-  PC_CALL(for_chunks(ctx, sp, s, 1 << 20, collect_groups, &g));
-  /* Group owners: every person of a group meets on one rank. */
-  int *dest = pc_malloc(g.pairs.n * sizeof *dest, "destinations");
-  PC_CALL(pc_agree(ctx, dest ? 0 : PC_ERR_MEM));
-  pc_kv *kv = g.pairs.data;
-  for (size_t i = 0; i < g.pairs.n; i++) dest[i] = pc_owner_of(pc_mix64(kv[i].key), ctx->nranks);
-  pc_buf got;
-  pc_buf_init(&got, sizeof(pc_kv));
-  uint64_t bytes = 0;
-  rc = pc_shuffle(ctx, g.pairs.data, g.pairs.n, sizeof(pc_kv), dest, &got, &bytes);
-  pc_buf_free(&g.pairs);
-  free(dest);
-  if (rc) {
-    pc_buf_free(&got);
-    return rc;
-  }
-  pc_kv *a = got.data, *tmp = pc_malloc(got.n * sizeof *tmp, "sort scratch");
-  rc = tmp ? 0 : PC_ERR_MEM;
-  if (!rc) {
-    pc_sort_kv(a, tmp, got.n);
-    free(tmp);
-  }
-  PC_CALL(pc_agree(ctx, rc));
-  /* Ordinal within the group, in person-index order: rank-count independent. */
-  uint64_t *firsts = pc_malloc((size_t)ctx->nranks * sizeof *firsts, "rank firsts");
-  int *back = pc_malloc(got.n * sizeof *back, "destinations");
-  PC_CALL(pc_agree(ctx, firsts && back ? 0 : PC_ERR_MEM));
-  PC_MPI(MPI_Allgather(&s->first, 1, MPI_UINT64_T, firsts, 1, MPI_UINT64_T, ctx->comm));
-  uint64_t ord = 0, maxord = 0, prev = 0;
-  for (size_t i = 0; i < got.n; i++) {
-    uint64_t group = a[i].key; /* a[i] is rewritten below: compare with prev, not a[i-1] */
-    ord = (i > 0 && group == prev) ? ord + 1 : 0;
-    prev = group;
-    if (ord > maxord) maxord = ord;
-    back[i] = origin_of(firsts, ctx->nranks, a[i].val);
-    a[i].key = a[i].val;
-    a[i].val = pc_synth_idseq(group, ord);
-  }
-  free(firsts);
-  PC_CALL(pc_max_u64(ctx, &maxord, 1));
-  if (maxord >= 500) {
-    free(back);
-    pc_buf_free(&got);
-    return PC_ERROR(PC_ERR_DATA,
-                    "more than 500 persons of one sex born on one day in one county: ID numbers "
-                    "cannot be unique (use fewer persons)");
-  }
-  pc_buf ret;
-  pc_buf_init(&ret, sizeof(pc_kv));
-  rc = pc_shuffle(ctx, got.data, got.n, sizeof(pc_kv), back, &ret, NULL);
-  pc_buf_free(&got);
-  free(back);
-  if (!rc) {
-    pc_kv *r = ret.data;
-    for (size_t i = 0; i < ret.n; i++) seq[r[i].key - s->first] = (uint16_t)r[i].val;
-    if (ret.n != s->npersons)
-      rc = PC_ERROR(PC_ERR_DATA, "ID sequences: %zu returned for %llu persons", ret.n,
-                    (unsigned long long)s->npersons);
-  }
-  pc_buf_free(&ret);
-  pc_phase_end(ctx, 0, bytes);
-  return rc;
-}
-
-/* --- phase 2: complete the persons and send them to the owners of their pids --- */
+/* --- generate: each block's persons with their ID numbers, sent to the owners of their pids --- */
 
 typedef struct gen_state {
   const pc_key128 *key;
-  const uint16_t *seq;
-  uint64_t first;
   pc_buf owned; /* wire_rows whose pid this rank owns */
   wire_row *out;
   int *dest;
   uint64_t bytes;
 } gen_state;
 
-static int ship_persons(pc_ctx *ctx, pc_synth_person *ps, size_t n, void *arg) {
-  gen_state *g = arg;
+static int ship_persons(pc_ctx *ctx, const pc_synth_person *ps, const uint16_t *seq, size_t n,
+                        gen_state *g) {
   char id[18];
   for (size_t i = 0; i < n; i++) {
     wire_row *w = &g->out[i];
-    unsigned sq = g->seq[ps[i].index - g->first];
     w->p = ps[i].p;
-    pc_idnum_make(pc_synth_area(w->p.region), w->p.birth_date, sq, id);
+    pc_idnum_make(pc_synth_area(w->p.region), w->p.birth_date, seq[i], id);
     w->p.pid = pc_pid_of_idnum(g->key, id);
-    w->phone_seq = ps[i].phone << 10 | sq;
+    wire_set(w, ps[i].phone, seq[i]);
     g->dest[i] = PC_OWNER(w->p.pid, ctx->nranks);
   }
   uint64_t b = 0;
@@ -245,14 +161,58 @@ static int ship_persons(pc_ctx *ctx, pc_synth_person *ps, size_t n, void *arg) {
   return 0;
 }
 
+/* Generates this rank's blocks in order, numbers each block's persons and ships
+ * them. Blocks go a few at a time, so each shuffle moves a few hundred thousand
+ * rows; the round count is agreed, since the shuffle is collective. */
+static int generate(pc_ctx *ctx, const pc_synth_params *sp, const slots *s, gen_state *g) {
+  enum { PER_ROUND = 4 };
+  uint64_t *fb = NULL, *nbk = NULL;
+  PC_CALL(county_blocks(ctx, sp, s, &fb, &nbk));
+  const size_t cap = (size_t)PER_ROUND * PC_SYNTH_BLOCK * PC_HH_MAX;
+  pc_synth_person *buf = pc_malloc(cap * sizeof *buf, "person block");
+  uint16_t *seq = pc_malloc(cap * sizeof *seq, "ID sequences");
+  pc_kv *scratch = pc_malloc((size_t)2 * PC_SYNTH_BLOCK * PC_HH_MAX * sizeof *scratch, "ID sort");
+  g->out = pc_malloc(cap * sizeof *g->out, "generate buffer");
+  g->dest = pc_malloc(cap * sizeof *g->dest, "generate buffer");
+  int rc = buf && seq && scratch && g->out && g->dest ? 0 : PC_ERR_MEM;
+  uint64_t rounds = (s->b1 - s->b0 + PER_ROUND - 1) / PER_ROUND;
+  if (!(rc = pc_agree(ctx, rc))) rc = pc_max_u64(ctx, &rounds, 1);
+  uint64_t h = s->slo, idx = s->first, b = s->b0;
+  for (uint64_t r = 0; r < rounds && !rc; r++) {
+    size_t n = 0;
+    for (int k = 0; k < PER_ROUND && b < s->b1 && !rc; k++, b++) {
+      uint64_t end = (b + 1) * PC_SYNTH_BLOCK < s->shi ? (b + 1) * PC_SYNTH_BLOCK : s->shi;
+      size_t n0 = n;
+      for (; h < end; h++) {
+        unsigned sz = s->size[h - s->slo];
+        if (sz) pc_synth_household(sp, h, idx, sz, buf + n);
+        n += sz;
+        idx += sz;
+      }
+      rc = pc_synth_block_seqs(sp, buf + n0, n - n0, b, fb, nbk, seq + n0, scratch);
+    }
+    if (!(rc = pc_agree(ctx, rc))) rc = ship_persons(ctx, buf, seq, n, g);
+    pc_progress(ctx, idx - s->first, s->npersons);
+  }
+  free(fb);
+  free(nbk);
+  free(buf);
+  free(seq);
+  free(scratch);
+  free(g->out);
+  free(g->dest);
+  return rc;
+}
+
 /* --- phase 3: write, sorted by pid --- */
 
 static void make_identity(const wire_row *w, pc_identity *id) {
   memset(id, 0, sizeof *id);
   id->pid = w->p.pid;
-  pc_idnum_make(pc_synth_area(w->p.region), w->p.birth_date, (unsigned)(w->phone_seq & 1023),
+  uint64_t phone_seq = wire_get(w);
+  pc_idnum_make(pc_synth_area(w->p.region), w->p.birth_date, (unsigned)(phone_seq & 1023),
                 id->subject);
-  uint64_t phone = w->phone_seq >> 10;
+  uint64_t phone = phone_seq >> 10;
   if (phone) pc_phone_format(phone, id->phone);
   id->flags = w->p.flags;
 }
@@ -290,11 +250,14 @@ static int write_dataset(pc_ctx *ctx, const pc_config *cfg, const char *path,
   for (uint64_t k = 0; k < rounds; k++) {
     size_t lo = k * R < n ? k * R : n, m = n - lo < R ? n - lo : R;
     for (size_t i = 0; i < m; i++) {
+      /* A random gather: fetch a few rows ahead so the misses overlap. */
+      if (lo + i + 16 < n) __builtin_prefetch(&rows[order[lo + i + 16].val]);
       const wire_row *w = &rows[order[lo + i].val];
       pb[i] = w->p;
       memset(pb[i].pad, 0, sizeof pb[i].pad);
       make_identity(w, &ib[i]);
     }
+
     PC_CALLG(pc_agree(ctx, pc_h5_dset_write(ctx, dp, pc_h5_type_person(), start + lo, m, pb)),
              fail);
     PC_CALLG(pc_agree(ctx, pc_h5_dset_write(ctx, di, pc_h5_type_identity(), start + lo, m, ib)),
@@ -356,26 +319,15 @@ static int run_synth(pc_ctx *ctx, const pc_config *cfg) {
   pc_log(ctx, "synth: %llu persons in %u communities, %llu household slots",
          (unsigned long long)N, sp.ncomm, (unsigned long long)pc_synth_household_slots(N));
 
-  PC_CALL(pc_phase_begin(ctx, "id-sequences"));
-  uint16_t *seq = pc_malloc(s.npersons * sizeof *seq, "ID sequences");
-  PC_CALL(pc_agree(ctx, seq ? 0 : PC_ERR_MEM));
-  PC_CALL(assign_sequences(ctx, &sp, &s, seq));
-
   PC_CALL(pc_phase_begin(ctx, "generate"));
-  gen_state g = {.key = &key, .seq = seq, .first = s.first};
-  const size_t chunk = 1 << 19;
+  gen_state g = {.key = &key};
   pc_buf_init(&g.owned, sizeof(wire_row));
   /* Pids are uniform: each rank owns N/P give or take a few standard deviations. */
   double mean = (double)N / ctx->nranks;
   rc = pc_buf_reserve(&g.owned, (size_t)(mean + 8 * sqrt(mean) + 4096));
-  g.out = pc_malloc((chunk + PC_HH_MAX) * sizeof *g.out, "generate buffer");
-  g.dest = pc_malloc((chunk + PC_HH_MAX) * sizeof *g.dest, "generate buffer");
-  if (!rc && (!g.out || !g.dest)) rc = PC_ERR_MEM;
+  if (!rc) pc_advise_random(g.owned.data, g.owned.cap * sizeof(wire_row)); /* gathered by pid */
   PC_CALL(pc_agree(ctx, rc));
-  PC_CALL(for_chunks(ctx, &sp, &s, chunk, ship_persons, &g));
-  free(g.out);
-  free(g.dest);
-  free(seq);
+  PC_CALL(generate(ctx, &sp, &s, &g));
   free(s.size);
   pc_phase_end(ctx, s.npersons, g.bytes);
 

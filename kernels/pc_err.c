@@ -1,8 +1,10 @@
 /* pc_err.c - the process-wide first-error record behind PC_CALL. */
 #include "pc_err.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <string.h>
 
 static char first_msg[2048];
@@ -45,6 +47,14 @@ const char *pc_err_name(int code) {
   case PC_ERR_SIGNAL: return "interrupted";
   case PC_ERR_UNSUPPORTED: return "not supported";
   default: return "error";
+  }
+}
+
+void pc_advise_random(void *p, size_t bytes) {
+  const uintptr_t huge = (uintptr_t)2 << 20;
+  if (p && bytes >= 16 * huge) {
+    uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(huge - 1), hi = ((uintptr_t)p + bytes) & ~(huge - 1);
+    if (hi > lo) madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
   }
 }
 

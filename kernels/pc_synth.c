@@ -1,6 +1,8 @@
 /* pc_synth.c - households, ages, sectors, doses and phones of the synthetic registry. */
 #include "pc_synth.h"
 
+#include "pc_sort.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,12 +48,70 @@ int pc_synth_params_init(pc_synth_params *sp, uint64_t seed, uint64_t n, int64_t
       sp->comm_cum[sp->ncomm++] = c;
     }
   if (nc == 0) return PC_ERROR(PC_ERR_DATA, "region table has no communities");
+  sp->county_code = pc_malloc(nc * sizeof *sp->county_code, "counties");
+  sp->comm_county = pc_malloc(nc * sizeof *sp->comm_county, "counties");
+  if (!sp->county_code || !sp->comm_county) return PC_ERR_MEM;
+  for (uint32_t i = 0; i < nc; i++) {
+    uint32_t code = pc_synth_area(sp->comm[i]->code);
+    if (sp->ncounty == 0 || sp->county_code[sp->ncounty - 1] != code) {
+      if (sp->ncounty > 0 && code < sp->county_code[sp->ncounty - 1])
+        return PC_ERROR(PC_ERR_DATA, "communities are not in code order");
+      sp->county_code[sp->ncounty++] = code;
+    }
+    sp->comm_county[i] = sp->ncounty - 1;
+  }
+  return 0;
+}
+
+uint32_t pc_synth_county_of(const pc_synth_params *sp, uint64_t first) {
+  double pos = ((double)first + 0.5) / (double)sp->npersons;
+  return sp->comm_county[pc_pick_cum(sp->comm_cum, sp->ncomm, pos)];
+}
+
+static uint32_t county_ordinal(const pc_synth_params *sp, uint32_t code) {
+  uint32_t lo = 0, hi = sp->ncounty - 1;
+  while (lo < hi) {
+    uint32_t mid = (lo + hi) / 2;
+    if (sp->county_code[mid] < code)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+int pc_synth_block_seqs(const pc_synth_params *sp, const pc_synth_person *ps, size_t n,
+                        uint64_t block, const uint64_t *county_first_block,
+                        const uint64_t *county_blocks, uint16_t *seq, void *scratch) {
+  pc_kv *kv = scratch, *tmp = kv + n;
+  for (size_t i = 0; i < n; i++) {
+    kv[i].key = pc_synth_idgroup(&ps[i].p);
+    kv[i].val = i;
+  }
+  pc_sort_kv(kv, tmp, n);
+  uint64_t ord = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint64_t group = kv[i].key;
+    ord = (i > 0 && group == kv[i - 1].key) ? ord + 1 : 0;
+    uint32_t c = county_ordinal(sp, (uint32_t)(group >> 32));
+    uint64_t k = county_blocks[c], share = 500 / k, at = block - county_first_block[c];
+    if (ord >= share)
+      return PC_ERROR(PC_ERR_DATA,
+                      "county %06u: more than %llu persons of one sex born on one day in a "
+                      "block of households (the county spans %llu blocks): ID numbers cannot "
+                      "be unique; use fewer persons",
+                      sp->county_code[c], (unsigned long long)share, (unsigned long long)k);
+    seq[kv[i].val] = (uint16_t)pc_synth_idseq(group, at * share + ord);
+  }
   return 0;
 }
 
 void pc_synth_params_free(pc_synth_params *sp) {
   free(sp->comm);
   free(sp->comm_cum);
+  free(sp->county_code);
+  free(sp->comm_county);
+  sp->county_code = sp->comm_county = NULL;
   sp->comm = NULL;
   sp->comm_cum = NULL;
 }
@@ -135,8 +195,8 @@ static int32_t birth_of(pc_stream *s, int64_t as_of, int age) {
   return y * 10000 + (int32_t)(m * 100 + dd);
 }
 
-void pc_synth_household(const pc_synth_params *sp, uint64_t h, uint64_t first, unsigned n,
-                        pc_synth_person *out) {
+static void household(const pc_synth_params *sp, uint64_t h, uint64_t first, unsigned n,
+                      pc_synth_person *out) {
   pc_stream s = pc_stream_make(sp->seed, h, P_HH);
   unsigned size = pc_synth_household_size(sp->seed, h);
   /* The community is fixed by where the household falls in the ordered
@@ -197,6 +257,12 @@ void pc_synth_household(const pc_synth_params *sp, uint64_t h, uint64_t first, u
     if (pc_next_u01(&ps) < pp) o->phone = phone_of(idx);
   }
 }
+
+void pc_synth_household(const pc_synth_params *sp, uint64_t h, uint64_t first, unsigned n,
+                        pc_synth_person *out) {
+  household(sp, h, first, n, out);
+}
+
 
 unsigned pc_synth_idseq(uint64_t group, uint64_t ordinal) {
   unsigned male = (unsigned)(group & 1);

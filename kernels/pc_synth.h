@@ -22,6 +22,10 @@ typedef struct pc_synth_params {
   const pc_region **comm;
   double *comm_cum;
   uint32_t ncomm;
+  /* Counties (ID areas) in code order, and each community's county ordinal. */
+  uint32_t *county_code; /* 6-digit */
+  uint32_t *comm_county;
+  uint32_t ncounty;
 } pc_synth_params;
 
 /* Build comm/comm_cum from regions. Local; caller frees with pc_synth_params_free. */
@@ -48,6 +52,29 @@ typedef struct pc_synth_person {
  * last household is cut at N). Local, cannot fail. */
 void pc_synth_household(const pc_synth_params *sp, uint64_t h, uint64_t first, unsigned n,
                         pc_synth_person *out);
+
+/* ID sequence numbers are assigned per block of PC_SYNTH_BLOCK household slots,
+ * a unit no rank splits, so no communication is needed and the numbers do not
+ * depend on the rank count:
+ *
+ *   county c spans blocks b0..b0+k-1 (k = blocks touching c)
+ *   block b gets ordinals [(b-b0)*500/k, (b-b0+1)*500/k) of each (c, birth date, sex)
+ *   within a block, ordinals go to the group's members in person-index order
+ *
+ * Blocks of one county never share an ordinal, so ID numbers are unique. */
+#define PC_SYNTH_BLOCK 32768
+
+/* County ordinal (0..ncounty-1) of the household whose first member has
+ * person index `first`. */
+uint32_t pc_synth_county_of(const pc_synth_params *sp, uint64_t first);
+
+/* Sequence numbers of the n persons generated from one block (in person-index
+ * order), given every county's first block and number of blocks. scratch holds
+ * 2n pairs. Returns PC_ERR_DATA, naming the county, when more persons of one
+ * sex share a birth date in one block than the block's share of numbers. */
+int pc_synth_block_seqs(const pc_synth_params *sp, const pc_synth_person *ps, size_t n,
+                        uint64_t block, const uint64_t *county_first_block,
+                        const uint64_t *county_blocks, uint16_t *seq, void *scratch);
 
 /* The 6-digit ID area code of a person: the county of residence. */
 static inline uint32_t pc_synth_area(uint64_t region) { return (uint32_t)(region / 1000000); }

@@ -24,6 +24,7 @@ typedef struct pc_person {
   uint8_t flags;       /* PC_PERSON_* bits */
   uint8_t pad[7];
 } pc_person;           /* 48 bytes */
+_Static_assert(sizeof(pc_person) == 48, "pc_person is the on-disk row of /persons");
 
 enum { PC_PERSON_VISITOR = 1 /* an unregistered phone: attributes unknown */ };
 
@@ -33,8 +34,9 @@ typedef struct pc_identity {
   char subject[18];    /* ID number as given; for a visitor the phone, NUL-padded */
   char phone[11];      /* 11 digits, or all NUL when none */
   uint8_t flags;       /* PC_PERSON_* bits */
-  uint8_t pad[4];
+  uint8_t pad[2];
 } pc_identity;         /* 40 bytes */
+_Static_assert(sizeof(pc_identity) == 40, "pc_identity is the on-disk row of /identities");
 
 /* Sectors, in cube order: GB/T 4754 sections A-T, then S0 student, R0
  * retired, U0 none, and "unknown" last. */
