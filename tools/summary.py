@@ -1,10 +1,17 @@
 #!/usr/bin/python3
 """summary.py - a short human summary of a dataset and its breakdown, read with h5py as a planner would."""
 import sys
+import unicodedata
 
 import h5py
 import numpy as np
 import pandas as pd
+
+
+def pad(text, width):
+    """Left-justify for a terminal: CJK characters take two columns."""
+    cols = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, width - cols)
 
 
 def main(data, breakdown):
@@ -23,7 +30,7 @@ def main(data, breakdown):
     print("persons by city:")
     for code, cnt in by_city.sort_values(ascending=False).items():
         if code:
-            print(f"   {names.get(code, code):<12} {cnt:>10,}")
+            print(f"   {pad(str(names.get(code, code)), 22)} {cnt:>10,}")
     T = pd.DataFrame(b["targets"][()])
     T["age_band"] = T["age_band"].str.decode("utf-8")
     T["community_name"] = T["community_name"].str.decode("utf-8")
@@ -32,7 +39,7 @@ def main(data, breakdown):
     top = old.sort_values(ascending=False).head(5)
     print(f"five communities with most unvaccinated people aged 60+ (0 doses):")
     for (code, name, county), cnt in top.items():
-        print(f"   {code}  {county} {name:<10} {cnt:>6,}")
+        print(f"   {code}  {pad(county + ' ' + name, 28)} {cnt:>6,}")
     print(f"below {int(b.attrs['required_doses'])} doses (aged 3+): {int(b.attrs['below_required']):,} persons")
 
 
