@@ -38,6 +38,52 @@ typedef struct pc_identity {
 } pc_identity;         /* 40 bytes */
 _Static_assert(sizeof(pc_identity) == 40, "pc_identity is the on-disk row of /identities");
 
+/* Channels, in the order of SPEC's table: also the tie-break order. */
+enum {
+  PC_CH_HOUSEHOLD = 0, /* implicit: /persons.household, never a stay */
+  PC_CH_CAFE = 1,
+  PC_CH_LODGING = 2,
+  PC_CH_FLIGHT = 3,
+  PC_CH_RAIL = 4,
+  PC_CH_LBS = 5,
+  PC_CH_GRID = 6,
+  PC_NCHANNELS = 7
+};
+extern const char *const pc_channel_names[PC_NCHANNELS];
+/* Channel number of a name, -1 when unknown. */
+int pc_channel_of(const char *name);
+
+/* Place ids carry their channel in the top 8 bits. */
+static inline uint64_t pc_place_id(unsigned channel, uint64_t n) {
+  return (uint64_t)channel << 56 | (n & ((1ULL << 56) - 1));
+}
+static inline unsigned pc_place_channel(uint64_t place) { return (unsigned)(place >> 56); }
+
+/* One stay, /stays (docs/TRACE.md): who, where, when. */
+typedef struct pc_stay {
+  uint64_t pid;
+  uint64_t place;    /* pc_place_id(channel, n) */
+  int64_t start;     /* seconds since the epoch; start < end */
+  int64_t end;
+  uint64_t region;   /* 12-digit code of the place; 0 unknown */
+  uint8_t channel;   /* PC_CH_* (never household) */
+  uint8_t carriage;  /* rail carriage, 0 otherwise */
+  int16_t row;       /* seat row on flights and trains, 0 unknown */
+  uint8_t pad[4];
+} pc_stay;           /* 48 bytes */
+_Static_assert(sizeof(pc_stay) == 48, "pc_stay is the on-disk row of /stays");
+
+#define PC_PLACE_NAME_LEN 40
+/* One place, /places. */
+typedef struct pc_place {
+  uint64_t id;
+  uint64_t region;
+  uint8_t channel;
+  char name[PC_PLACE_NAME_LEN];
+  uint8_t pad[7];
+} pc_place;          /* 64 bytes */
+_Static_assert(sizeof(pc_place) == 64, "pc_place is the on-disk row of /places");
+
 /* Sectors, in cube order: GB/T 4754 sections A-T, then S0 student, R0
  * retired, U0 none, and "unknown" last. */
 #define PC_NSECTORS 24
