@@ -37,14 +37,15 @@ int64_t pc_contact(const pc_chan_rule *r, int c, const pc_side *x, const pc_side
   int64_t at = 0;
   int64_t m = pc_overlap_minutes(x->start, x->end, y->start, y->end, w0, w1, &at);
   if (m < 1) return -1; /* "any positive overlap" is at least one whole minute */
-  int64_t min_m = r->min_overlap / 60;
+  /* Whole minutes m qualify when m * 60 >= the duration (a duration of 90 s needs 2). */
+  int64_t min_m = (r->min_overlap + 59) / 60;
   if (c == PC_CH_FLIGHT && x->row && y->row) {
     int d = x->row - y->row;
     if (d < 0) d = -d;
     if (d > r->rows) return -1;
   }
   if (c == PC_CH_GRID) {
-    int64_t cum_m = r->cumulative / 60;
+    int64_t cum_m = (r->cumulative + 59) / 60;
     int long_stay = x->cum_minutes >= cum_m || y->cum_minutes >= cum_m;
     if (r->rule_or) return (m >= min_m || long_stay) ? at : -1;
     return (m >= min_m && long_stay) ? at : -1;
