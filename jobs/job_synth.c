@@ -111,17 +111,18 @@ static int county_blocks(pc_ctx *ctx, const pc_synth_params *sp, const slots *s,
   uint64_t h = s->slo, idx = s->first;
   for (uint64_t b = s->b0; b < s->b1; b++) {
     uint64_t end = (b + 1) * PC_SYNTH_BLOCK < s->shi ? (b + 1) * PC_SYNTH_BLOCK : s->shi;
+    /* Only the first and last household need their county looked up. */
     int have = 0;
-    uint32_t cf = 0, cl = 0;
+    uint64_t first = 0, last = 0;
     for (; h < end; h++) {
       unsigned sz = s->size[h - s->slo];
       if (!sz) continue;
-      uint32_t c = pc_synth_county_of(sp, idx);
-      if (!have) cf = c;
-      cl = c;
+      if (!have) first = idx;
+      last = idx;
       have = 1;
       idx += sz;
     }
+    uint32_t cf = have ? pc_synth_county_of(sp, first) : 0, cl = have ? pc_synth_county_of(sp, last) : 0;
     for (uint32_t c = cf; have && c <= cl; c++) {
       nbk[c]++;
       if (b < fb[c]) fb[c] = b;
@@ -257,7 +258,6 @@ static int write_dataset(pc_ctx *ctx, const pc_config *cfg, const char *path,
       memset(pb[i].pad, 0, sizeof pb[i].pad);
       make_identity(w, &ib[i]);
     }
-
     PC_CALLG(pc_agree(ctx, pc_h5_dset_write(ctx, dp, pc_h5_type_person(), start + lo, m, pb)),
              fail);
     PC_CALLG(pc_agree(ctx, pc_h5_dset_write(ctx, di, pc_h5_type_identity(), start + lo, m, ib)),

@@ -195,8 +195,8 @@ static int32_t birth_of(pc_stream *s, int64_t as_of, int age) {
   return y * 10000 + (int32_t)(m * 100 + dd);
 }
 
-static void household(const pc_synth_params *sp, uint64_t h, uint64_t first, unsigned n,
-                      pc_synth_person *out) {
+void pc_synth_household(const pc_synth_params *sp, uint64_t h, uint64_t first, unsigned n,
+                        pc_synth_person *out) {
   pc_stream s = pc_stream_make(sp->seed, h, P_HH);
   unsigned size = pc_synth_household_size(sp->seed, h);
   /* The community is fixed by where the household falls in the ordered
@@ -257,12 +257,6 @@ static void household(const pc_synth_params *sp, uint64_t h, uint64_t first, uns
     if (pc_next_u01(&ps) < pp) o->phone = phone_of(idx);
   }
 }
-
-void pc_synth_household(const pc_synth_params *sp, uint64_t h, uint64_t first, unsigned n,
-                        pc_synth_person *out) {
-  household(sp, h, first, n, out);
-}
-
 
 unsigned pc_synth_idseq(uint64_t group, uint64_t ordinal) {
   unsigned male = (unsigned)(group & 1);
