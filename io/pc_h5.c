@@ -9,6 +9,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
+#include "pc_index.h"
 #include "pc_province.h"
 #include "pc_types.h"
 
@@ -139,6 +142,101 @@ hid_t pc_h5_type_identity(void) {
   H5Tclose(s18);
   H5Tclose(s11);
   return t;
+}
+
+hid_t pc_h5_type_stay(void) {
+  static hid_t t = -1;
+  if (t >= 0) return t;
+  t = H5Tcreate(H5T_COMPOUND, sizeof(pc_stay));
+  H5Tinsert(t, "pid", HOFFSET(pc_stay, pid), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "place", HOFFSET(pc_stay, place), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "start", HOFFSET(pc_stay, start), H5T_NATIVE_INT64);
+  H5Tinsert(t, "end", HOFFSET(pc_stay, end), H5T_NATIVE_INT64);
+  H5Tinsert(t, "region", HOFFSET(pc_stay, region), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "channel", HOFFSET(pc_stay, channel), H5T_NATIVE_UINT8);
+  H5Tinsert(t, "carriage", HOFFSET(pc_stay, carriage), H5T_NATIVE_UINT8);
+  H5Tinsert(t, "row", HOFFSET(pc_stay, row), H5T_NATIVE_INT16);
+  return t;
+}
+
+hid_t pc_h5_type_place(void) {
+  static hid_t t = -1;
+  if (t >= 0) return t;
+  hid_t sn = pc_h5_str_type(PC_PLACE_NAME_LEN);
+  t = H5Tcreate(H5T_COMPOUND, sizeof(pc_place));
+  H5Tinsert(t, "id", HOFFSET(pc_place, id), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "region", HOFFSET(pc_place, region), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "channel", HOFFSET(pc_place, channel), H5T_NATIVE_UINT8);
+  H5Tinsert(t, "name", HOFFSET(pc_place, name), sn);
+  H5Tclose(sn);
+  return t;
+}
+
+hid_t pc_h5_type_irow(void) {
+  static hid_t t = -1;
+  if (t >= 0) return t;
+  t = H5Tcreate(H5T_COMPOUND, sizeof(pc_irow));
+  H5Tinsert(t, "pid", HOFFSET(pc_irow, pid), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "place", HOFFSET(pc_irow, place), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "start", HOFFSET(pc_irow, start), H5T_NATIVE_INT64);
+  H5Tinsert(t, "end", HOFFSET(pc_irow, end), H5T_NATIVE_INT64);
+  H5Tinsert(t, "cum", HOFFSET(pc_irow, cum), H5T_NATIVE_UINT32);
+  H5Tinsert(t, "row", HOFFSET(pc_irow, row), H5T_NATIVE_INT16);
+  H5Tinsert(t, "channel", HOFFSET(pc_irow, channel), H5T_NATIVE_UINT8);
+  H5Tinsert(t, "carriage", HOFFSET(pc_irow, carriage), H5T_NATIVE_UINT8);
+  return t;
+}
+
+int pc_raw_open(hid_t file, const char *path, const char *name, hid_t memtype, pc_raw *raw) {
+  memset(raw, 0, sizeof *raw);
+  raw->fd = -1;
+  hid_t d;
+  PC_CALL(pc_h5_dset_open(file, name, &d, &raw->nrows));
+  hid_t ft = H5Dget_type(d), dcpl = H5Dget_create_plist(d);
+  int same = H5Tget_size(ft) == H5Tget_size(memtype) && H5Tequal(ft, memtype) > 0;
+  int contig = H5Pget_layout(dcpl) == H5D_CONTIGUOUS;
+  haddr_t off = raw->nrows ? H5Dget_offset(d) : 0;
+  H5Tclose(ft);
+  H5Pclose(dcpl);
+  H5Dclose(d);
+  raw->rowsize = H5Tget_size(memtype);
+  if (!same)
+    return PC_ERROR(PC_ERR_IO, "%s: dataset %s does not have the row layout this version reads",
+                    path, name);
+  if (!contig || off == HADDR_UNDEF)
+    return PC_ERROR(PC_ERR_IO,
+                    "%s: dataset %s is not stored contiguously and uncompressed (write it "
+                    "again with this version)",
+                    path, name);
+  raw->offset = (uint64_t)off;
+  raw->fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (raw->fd < 0) return PC_ERROR(PC_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  snprintf(raw->what, sizeof raw->what, "%s:%s", path, name);
+  return 0;
+}
+
+int pc_raw_read(const pc_raw *raw, uint64_t row, size_t n, void *buf) {
+  if (row + n > raw->nrows)
+    return PC_ERROR(PC_ERR_IO, "%s: rows %llu..%llu beyond the end (%llu rows)", raw->what,
+                    (unsigned long long)row, (unsigned long long)(row + n),
+                    (unsigned long long)raw->nrows);
+  size_t want = n * raw->rowsize, got = 0;
+  off_t at = (off_t)(raw->offset + row * raw->rowsize);
+  while (got < want) {
+    ssize_t k = pread(raw->fd, (char *)buf + got, want - got, at + (off_t)got);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0)
+      return PC_ERROR(PC_ERR_IO, "%s: read of rows %llu..%llu failed: %s (truncated file?)",
+                      raw->what, (unsigned long long)row, (unsigned long long)(row + n),
+                      k < 0 ? strerror(errno) : "end of file");
+    got += (size_t)k;
+  }
+  return 0;
+}
+
+void pc_raw_close(pc_raw *raw) {
+  if (raw->fd >= 0) close(raw->fd);
+  raw->fd = -1;
 }
 
 hid_t pc_h5_type_region(void) {
@@ -389,13 +487,23 @@ int pc_h5_attr_read_str(hid_t loc, const char *name, char **out) {
   return rc;
 }
 
-int pc_h5_attr_read_i64(hid_t loc, const char *name, int64_t *v) {
-  if (H5Aexists(loc, name) <= 0) return PC_ERROR(PC_ERR_IO, "attribute %s is missing", name);
+static int attr_read(hid_t loc, const char *name, hid_t type, void *v) {
+  if (H5Aexists(loc, name) <= 0) {
+    char fname[1024] = "?";
+    H5Fget_name(loc, fname, sizeof fname);
+    return PC_ERROR(PC_ERR_IO, "%s: attribute %s is missing", fname, name);
+  }
   hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
   int rc = 0;
-  if (H5Aread(a, H5T_NATIVE_INT64, v) < 0) rc = PC_ERROR(PC_ERR_IO, "cannot read attribute %s", name);
+  if (H5Aread(a, type, v) < 0) rc = PC_ERROR(PC_ERR_IO, "cannot read attribute %s", name);
   H5Aclose(a);
   return rc;
+}
+int pc_h5_attr_read_i64(hid_t loc, const char *name, int64_t *v) {
+  return attr_read(loc, name, H5T_NATIVE_INT64, v);
+}
+int pc_h5_attr_read_u64(hid_t loc, const char *name, uint64_t *v) {
+  return attr_read(loc, name, H5T_NATIVE_UINT64, v);
 }
 
 int pc_h5_stamp(pc_ctx *ctx, hid_t file, const char *cfg) {

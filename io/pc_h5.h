@@ -35,11 +35,32 @@ int pc_h5_open_read(pc_ctx *ctx, const char *path, hid_t *file);
 hid_t pc_h5_type_person(void);
 hid_t pc_h5_type_identity(void);
 hid_t pc_h5_type_region(void);
+hid_t pc_h5_type_stay(void);
+hid_t pc_h5_type_place(void);
+hid_t pc_h5_type_irow(void);  /* the index's /place_rows */
+
+/* A contiguous, uncompressed table read with pread at its file offset: the
+ * emergency trace reads thousands of scattered small row ranges (one
+ * person's stays, one bucket of places), and going around HDF5's per-call
+ * selection machinery makes each a single system call from the page cache.
+ * Only for datasets this version wrote contiguous with file type == memory
+ * type (checked at open: anything else is a clear error). */
+typedef struct pc_raw {
+  int fd;
+  uint64_t offset, nrows;
+  size_t rowsize;
+  char what[512];
+} pc_raw;
+/* Local. file is an open HDF5 file of `path`. */
+int pc_raw_open(hid_t file, const char *path, const char *name, hid_t memtype, pc_raw *raw);
+int pc_raw_read(const pc_raw *raw, uint64_t row, size_t n, void *buf);
+void pc_raw_close(pc_raw *raw);
 /* A fixed-length string type of `size` bytes, NUL-padded, UTF-8. Caller closes. */
 hid_t pc_h5_str_type(size_t size);
 
 /* Collective: create a 1-D dataset of nglobal rows, chunked by chunk_rows
- * (shuffle + deflate level `deflate` when > 0; contiguous when nglobal == 0). */
+ * (shuffle + deflate level `deflate` when > 0; contiguous when nglobal == 0
+ * or chunk_rows == 0). */
 int pc_h5_dset_create(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, uint64_t nglobal,
                       size_t chunk_rows, int deflate, hid_t *dset);
 /* Collective: each rank writes its n rows (n may be 0) at global row `start`. */
@@ -71,6 +92,7 @@ int pc_h5_attr_i32_array(hid_t loc, const char *name, const int32_t *v, size_t n
 /* Read a string attribute into a malloc'd string; PC_ERR_IO naming it when absent. */
 int pc_h5_attr_read_str(hid_t loc, const char *name, char **out);
 int pc_h5_attr_read_i64(hid_t loc, const char *name, int64_t *v);
+int pc_h5_attr_read_u64(hid_t loc, const char *name, uint64_t *v);
 
 /* Root attributes every output carries: tool version, job, effective config,
  * ranks, run start time, Slurm job id when present. Collective. */

@@ -8,17 +8,33 @@
 #include "pc_province.h"
 #include "pc_time.h"
 
-static const char *const levels[] = {"city", "county", "township", "community", NULL};
-static int level_of(const char *s) {
+const char *const pc_cube_levels[] = {"city", "county", "township", "community", NULL};
+int pc_cube_level_of(const char *s) {
   return !strcmp(s, "city") ? PC_LEVEL_CITY : !strcmp(s, "county") ? PC_LEVEL_COUNTY
        : !strcmp(s, "township") ? PC_LEVEL_TOWNSHIP : PC_LEVEL_COMMUNITY;
 }
 
-static const pc_key int_item[] = {{"", PC_T_INT, 0, NULL, "", NULL, NULL, 0, 200}, {0}};
-static const pc_key bd_keys[] = {
-    {"level", PC_T_STR, 0, "county", "region level of the cube's region axis", NULL, levels, 0, 0},
+int pc_cube_axes_config(const pc_config *cfg, pc_cube_axes *ax) {
+  memset(ax, 0, sizeof *ax);
+  ax->level = pc_cube_level_of(pc_config_str(cfg, "breakdown.level"));
+  ax->nedges = (int)pc_config_len(cfg, "breakdown.age_edges");
+  if (ax->nedges < 1 || ax->nedges > PC_MAX_AGE_EDGES)
+    return PC_ERROR(PC_ERR_CONFIG, "%s:%d: breakdown.age_edges needs 1 to %d edges",
+                    pc_config_file(cfg), pc_config_line(cfg, "breakdown.age_edges"),
+                    PC_MAX_AGE_EDGES);
+  for (int i = 0; i < ax->nedges; i++)
+    ax->edges[i] = (int32_t)pc_config_int_at(cfg, "breakdown.age_edges", (size_t)i);
+  if (pc_age_edges_check(ax->edges, ax->nedges))
+    return PC_ERROR(PC_ERR_CONFIG, "%s:%d: breakdown.age_edges must start at 0 and increase",
+                    pc_config_file(cfg), pc_config_line(cfg, "breakdown.age_edges"));
+  return 0;
+}
+
+const pc_key pc_int_item[] = {{"", PC_T_INT, 0, NULL, "", NULL, NULL, 0, 200}, {0}};
+const pc_key pc_breakdown_keys[] = {
+    {"level", PC_T_STR, 0, "county", "region level of the cube's region axis", NULL, pc_cube_levels, 0, 0},
     {"age_edges", PC_T_LIST, 0, "[0, 3, 12, 18, 60, 80]",
-     "lower edges of the age bands (years; first 0, increasing)", int_item, NULL, 0, 0},
+     "lower edges of the age bands (years; first 0, increasing)", pc_int_item, NULL, 0, 0},
     {0}};
 static const pc_key vacc_keys[] = {
     {"required_doses", PC_T_INT, 0, "2", "doses a person needs to be counted as vaccinated",
@@ -31,7 +47,7 @@ static const pc_key breakdown_keys[] = {
     {"output", PC_T_PATH, 1, NULL, "breakdown file to write (HDF5)", NULL, NULL, 0, 0},
     {"as_of", PC_T_TIME, 0, NULL, "ages are taken at this instant (default: the dataset's as_of)",
      NULL, NULL, 0, 0},
-    {"breakdown", PC_T_MAP, 0, NULL, "axes of the cube", bd_keys, NULL, 0, 0},
+    {"breakdown", PC_T_MAP, 0, NULL, "axes of the cube", pc_breakdown_keys, NULL, 0, 0},
     {"vaccination", PC_T_MAP, 0, NULL, "what counts as vaccinated", vacc_keys, NULL, 0, 0},
     {"read_rows", PC_T_INT, 0, "1048576", "rows each rank reads at a time (bounds memory)", NULL,
      NULL, 1024, 1 << 26},
@@ -94,7 +110,7 @@ static const pc_region *find_region(const pc_region *r, size_t n, uint64_t code)
 }
 
 /* Scale datasets of the cube's axes, attached to every axis they label. */
-static int write_axes(pc_ctx *ctx, hid_t file, const pc_cube_axes *ax, const pc_region *regions,
+int pc_cube_write_axes(pc_ctx *ctx, hid_t file, const pc_cube_axes *ax, const pc_region *regions,
                       size_t nregions, int deflate) {
   hid_t g = H5Gcreate2(file, "axes", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   if (g < 0) return PC_ERROR(PC_ERR_IO, "cannot create group /axes");
@@ -150,18 +166,7 @@ static int run_breakdown(pc_ctx *ctx, const pc_config *cfg) {
 
   PC_CALL(pc_phase_begin(ctx, "open"));
   pc_cube_axes ax;
-  memset(&ax, 0, sizeof ax);
-  ax.level = level_of(pc_config_str(cfg, "breakdown.level"));
-  ax.nedges = (int)pc_config_len(cfg, "breakdown.age_edges");
-  if (ax.nedges < 1 || ax.nedges > PC_MAX_AGE_EDGES)
-    return PC_ERROR(PC_ERR_CONFIG, "%s:%d: breakdown.age_edges needs 1 to %d edges",
-                    pc_config_file(cfg), pc_config_line(cfg, "breakdown.age_edges"),
-                    PC_MAX_AGE_EDGES);
-  for (int i = 0; i < ax.nedges; i++)
-    ax.edges[i] = (int32_t)pc_config_int_at(cfg, "breakdown.age_edges", (size_t)i);
-  if (pc_age_edges_check(ax.edges, ax.nedges))
-    return PC_ERROR(PC_ERR_CONFIG, "%s:%d: breakdown.age_edges must start at 0 and increase",
-                    pc_config_file(cfg), pc_config_line(cfg, "breakdown.age_edges"));
+  PC_CALL(pc_cube_axes_config(cfg, &ax));
   hid_t file;
   PC_CALL(pc_h5_open_read(ctx, data, &file));
   hid_t dreg = -1, dper = -1;
@@ -289,7 +294,7 @@ static int run_breakdown(pc_ctx *ctx, const pc_config *cfg) {
   uint64_t dims[4] = {nr, nb, PC_NSECTORS, PC_MAX_DOSES + 1};
   PC_CALLG(pc_agree(ctx, eff ? 0 : PC_ERR_MEM), fail);
   PC_CALLG(pc_h5_write_array0(ctx, out.file, "population", H5T_NATIVE_UINT64, 4, dims, cube, 4), fail);
-  PC_CALLG(write_axes(ctx, out.file, &ax, regions, nreg, deflate), fail);
+  PC_CALLG(pc_cube_write_axes(ctx, out.file, &ax, regions, nreg, deflate), fail);
   {
     static const char *const scales[4][2] = {{"axes/region", "region"}, {"axes/age_band", "age_band"},
                                              {"axes/sector", "sector"}, {"axes/doses", "doses"}};

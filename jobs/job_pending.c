@@ -15,7 +15,5 @@ static int not_yet(pc_ctx *ctx, const pc_config *cfg) {
                          pending_keys, not_yet}
 
 PENDING(pc_job_ingest, "ingest", "CSV from agencies into a validated, pseudonymised dataset");
-PENDING(pc_job_index, "index", "build and persist the co-location index");
-PENDING(pc_job_trace, "trace", "contacts of cases to k hops, companions, codes, dispatch");
 PENDING(pc_job_screen, "screen", "risk-area screening");
 PENDING(pc_job_plan, "plan", "predict memory and time per rank, recommend an sbatch header");

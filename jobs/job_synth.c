@@ -1,13 +1,17 @@
 /* job_synth.c - `paicha synth`: the synthetic province's registry, generated in parallel into HDF5. */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pc_h5.h"
 #include "pc_idnum.h"
+#include "pc_index.h"
 #include "pc_job.h"
 #include "pc_keyfile.h"
+#include "pc_move.h"
 #include "pc_province.h"
+#include "pc_rng.h"
 #include "pc_sort.h"
 #include "pc_synth.h"
 #include "pc_time.h"
@@ -25,8 +29,7 @@ static const pc_key synth_keys[] = {
     {"persons", PC_T_INT, 0, "200000", "persons in the registry (66444900: the whole province)",
      NULL, NULL, 1, 2000000000},
     {"days", PC_T_INT, 0, "0",
-     "days of movement before as_of (0: the registry alone; movement is not generated yet)",
-     NULL, NULL, 0, 0},
+     "days of movement before as_of (0: the registry alone, no stays)", NULL, NULL, 0, 366},
     {"as_of", PC_T_TIME, 1, NULL, "the instant the data ends (local time)", NULL, NULL, 0, 0},
     {"outbreak", PC_T_MAP, 0, NULL, "outbreak scenario (with movement data)", outbreak_keys, NULL,
      0, 0},
@@ -218,9 +221,136 @@ static void make_identity(const wire_row *w, pc_identity *id) {
   id->flags = w->p.flags;
 }
 
+/* --- movement: every owned person's stays, in pid order, so /stays is born sorted --- */
+
+typedef struct movement {
+  pc_buf stays;          /* pc_stay, sorted by (pid, start, channel, place) */
+  uint64_t checksum;     /* local sum of stay_fingerprint */
+  pc_move_params mp;
+  int have_mp;
+} movement;
+
+static int generate_movement(pc_ctx *ctx, const pc_synth_params *sp, int64_t as_of, int days,
+                             const wire_row *rows, const pc_kv *order, size_t n, movement *mv) {
+  pc_buf_init(&mv->stays, sizeof(pc_stay));
+  int rc = pc_move_params_init(&mv->mp, sp, as_of, days);
+  mv->have_mp = rc == 0;
+  PC_CALL(pc_agree(ctx, rc));
+  const size_t cap = (size_t)PC_MOVE_MAX_PER_DAY * (size_t)days;
+  rc = pc_buf_reserve(&mv->stays, n * (size_t)(7 * days) + cap);
+  for (size_t i = 0; i < n && !rc; i++) {
+    if (mv->stays.n + cap > mv->stays.cap) rc = pc_buf_reserve(&mv->stays, mv->stays.cap * 3 / 2);
+    if (rc) break;
+    const wire_row *w = &rows[order[i].val];
+    pc_identity id;
+    make_identity(w, &id);
+    pc_person p = w->p;
+    memset(p.pad, 0, sizeof p.pad);
+    pc_stay *out = (pc_stay *)mv->stays.data + mv->stays.n;
+    size_t k = pc_move_person(&mv->mp, &p, pc_move_ident(id.subject), out, cap);
+    for (size_t j = 0; j < k; j++) mv->checksum += pc_stay_fingerprint(&out[j]);
+    mv->stays.n += k;
+    if ((i & 65535) == 0) pc_progress(ctx, i, n);
+  }
+  return pc_agree(ctx, rc);
+}
+
+/* The outbreak: the persons who visited the venues in their period are the
+ * pool; the cases are the `cases` of them first by a key-independent draw,
+ * with onsets 2-5 days after their visit and isolation 1-2 days after onset
+ * (left empty when that is after as_of). Written by rank 0, mode 0600: it
+ * holds clear ID numbers. */
+typedef struct visitor {
+  uint64_t draw;         /* order of selection: pure function of (seed, ID number) */
+  int64_t visit;         /* first visit to a venue */
+  char subject[18];
+  uint8_t pad[6];
+} visitor;
+_Static_assert(sizeof(visitor) == 40, "visitor travels between ranks");
+
+static int visitor_cmp(const void *pa, const void *pb) {
+  const visitor *a = pa, *b = pb;
+  if (a->draw != b->draw) return a->draw < b->draw ? -1 : 1;
+  return memcmp(a->subject, b->subject, sizeof a->subject);
+}
+
+static int write_outbreak(pc_ctx *ctx, const pc_config *cfg, const movement *mv,
+                          const wire_row *rows, const pc_kv *order, size_t n, int64_t as_of) {
+  uint64_t venue[3];
+  int64_t t0, t1;
+  pc_move_venues(&mv->mp, venue, &t0, &t1);
+  const uint64_t seed = (uint64_t)pc_config_int(cfg, "seed");
+  pc_buf mine, all;
+  pc_buf_init(&mine, sizeof(visitor));
+  pc_buf_init(&all, sizeof(visitor));
+  const pc_stay *st = mv->stays.data;
+  int rc = 0;
+  /* Stays are in pid order, persons too: walk both. */
+  size_t j = 0;
+  for (size_t i = 0; i < n && !rc; i++) {
+    const wire_row *w = &rows[order[i].val];
+    int64_t first = INT64_MAX;
+    for (; j < mv->stays.n && st[j].pid == w->p.pid; j++)
+      if ((st[j].place == venue[0] || st[j].place == venue[1] || st[j].place == venue[2]) &&
+          st[j].start >= t0 && st[j].start < t1 && st[j].start < first)
+        first = st[j].start;
+    if (first == INT64_MAX) continue;
+    if ((rc = pc_buf_reserve(&mine, mine.n + 1))) break;
+    visitor *v = (visitor *)mine.data + mine.n++;
+    memset(v, 0, sizeof *v);
+    pc_identity id;
+    make_identity(w, &id);
+    memcpy(v->subject, id.subject, sizeof v->subject);
+    v->draw = pc_rng(seed, pc_move_ident(id.subject), 0x6f7574, 0);
+    v->visit = first;
+  }
+  PC_CALL(pc_agree(ctx, rc));
+  int *dest = pc_calloc(mine.n + 1, sizeof *dest, "outbreak"); /* all to rank 0 */
+  PC_CALL(pc_agree(ctx, dest ? 0 : PC_ERR_MEM));
+  rc = pc_shuffle(ctx, mine.data, mine.n, sizeof(visitor), dest, &all, NULL);
+  free(dest);
+  pc_buf_free(&mine);
+  PC_CALL(rc);
+  const char *path = pc_config_str(cfg, "cases_csv");
+  uint64_t want = (uint64_t)pc_config_int(cfg, "outbreak.cases");
+  if (ctx->rank == 0) {
+    visitor *v = all.data;
+    qsort(v, all.n, sizeof *v, visitor_cmp);
+    if (all.n < want)
+      rc = PC_ERROR(PC_ERR_DATA,
+                    "outbreak: only %zu persons visited the venues, fewer than outbreak.cases = "
+                    "%llu (a bigger province or fewer cases)",
+                    all.n, (unsigned long long)want);
+    FILE *f = rc ? NULL : fopen(path, "w");
+    if (!rc && !f) rc = PC_ERROR(PC_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+    if (f) {
+      fprintf(f, "subject,onset,isolated,last_negative\n");
+      for (uint64_t k = 0; k < want; k++) {
+        uint64_t ident = pc_move_ident(v[k].subject);
+        int64_t onset = v[k].visit + 2 * 86400 + (int64_t)pc_below(pc_rng(seed, ident, 0x6f6e73, 0), 3 * 86400);
+        int64_t iso = onset + 86400 + (int64_t)pc_below(pc_rng(seed, ident, 0x69736f, 0), 86400);
+        onset -= onset % 60;
+        iso -= iso % 60;
+        char a[24], b[24] = "";
+        if (onset >= as_of) onset = as_of - 3600;
+        pc_time_format(onset, a);
+        if (iso < as_of) pc_time_format(iso, b);
+        fprintf(f, "%.18s,%s,%s,\n", v[k].subject, a, b);
+      }
+      if (fclose(f) != 0) rc = PC_ERROR(PC_ERR_IO, "%s: write failed: %s", path, strerror(errno));
+    }
+    if (!rc)
+      pc_log(ctx, "synth: outbreak: %llu cases drawn from %zu visitors of 3 venues, written to %s",
+             (unsigned long long)want, all.n, path);
+  }
+  pc_buf_free(&all);
+  return pc_agree(ctx, rc);
+}
+
 static int write_dataset(pc_ctx *ctx, const pc_config *cfg, const char *path,
                          const pc_region *regions, size_t nregions, const wire_row *rows,
-                         const pc_kv *order, size_t n, uint64_t N, const pc_key128 *key) {
+                         const pc_kv *order, size_t n, uint64_t N, const pc_key128 *key,
+                         const movement *mv) {
   pc_h5out out;
   PC_CALL(pc_h5_create(ctx, path, &out));
   int rc = 0;
@@ -264,9 +394,38 @@ static int write_dataset(pc_ctx *ctx, const pc_config *cfg, const char *path,
              fail);
     pc_progress(ctx, lo + m, n);
   }
+  if (mv) {
+    /* /stays contiguous and uncompressed: trace reads one person's stays with
+     * one small read (pc_raw); /places is small and compressed. */
+    PC_CALLG(pc_h5_write_table(ctx, out.file, "stays", pc_h5_type_stay(), mv->stays.data,
+                               mv->stays.n, 0, 0),
+             fail);
+    uint64_t np = mv->mp.nplaces, p0 = np * (uint64_t)ctx->rank / (uint64_t)ctx->nranks,
+             p1 = np * (uint64_t)(ctx->rank + 1) / (uint64_t)ctx->nranks;
+    pc_place *pl = pc_calloc(p1 - p0 + 1, sizeof *pl, "places");
+    PC_CALLG(pc_agree(ctx, pl ? 0 : PC_ERR_MEM), fail);
+    for (uint64_t i = p0; i < p1; i++) pc_move_place(&mv->mp, i, &pl[i - p0]);
+    rc = pc_h5_write_table(ctx, out.file, "places", pc_h5_type_place(), pl, p1 - p0, chunk, deflate);
+    free(pl);
+    PC_CALLG(rc, fail);
+    uint64_t sums[2] = {mv->stays.n, mv->checksum};
+    PC_CALLG(pc_sum_u64(ctx, sums, 2), fail);
+    PC_CALLG(pc_h5_attr_u64(out.file, "stays", sums[0]), fail);
+    PC_CALLG(pc_h5_attr_u64(out.file, "stays_checksum", sums[1]), fail);
+    PC_CALLG(pc_h5_attr_u64(out.file, "places", np), fail);
+    hid_t ds = -1;
+    PC_CALLG(pc_h5_dset_open(out.file, "stays", &ds, NULL), fail);
+    rc = pc_h5_attr_str(ds, "description",
+                        "stays sorted by (pid, start, channel, place); times int64 seconds since "
+                        "the epoch (UTC); channel 1 cafe 2 lodging 3 flight 4 rail 5 lbs 6 grid; "
+                        "place ids in /places; region = the place's 12-digit code");
+    H5Dclose(ds);
+    PC_CALLG(rc, fail);
+  }
   {
     int64_t as_of = pc_config_time(cfg, "as_of");
     int64_t days = pc_config_int(cfg, "days");
+    PC_CALLG(pc_h5_attr_i64(out.file, "days", days), fail);
     char t[24];
     PC_CALLG(pc_h5_stamp(ctx, out.file, eff), fail);
     PC_CALLG(pc_h5_attr_i64(out.file, "as_of", as_of), fail);
@@ -301,8 +460,11 @@ static int run_synth(pc_ctx *ctx, const pc_config *cfg) {
   const int64_t as_of = pc_config_time(cfg, "as_of");
   const char *path = pc_config_str(cfg, "data");
   int rc = 0;
+  const int days = (int)pc_config_int(cfg, "days");
   if (pc_config_given(cfg, "csv"))
     return PC_ERROR(PC_ERR_UNSUPPORTED, "synth: csv output is not implemented yet");
+  if (pc_config_given(cfg, "cases_csv") && days == 0)
+    return PC_ERROR(PC_ERR_CONFIG, "synth: cases_csv needs movement data: set days (e.g. 14)");
   pc_job_record_for(ctx, path);
 
   PC_CALL(pc_phase_begin(ctx, "setup"));
@@ -350,9 +512,31 @@ static int run_synth(pc_ctx *ctx, const pc_config *cfg) {
   PC_CALL(pc_agree(ctx, rc));
   pc_phase_end(ctx, n, 0);
 
-  PC_CALL(pc_phase_begin(ctx, "write"));
-  rc = write_dataset(ctx, cfg, path, regions, nregions, rows, order, n, N, &key);
-  pc_phase_end(ctx, n, n * (sizeof(pc_person) + sizeof(pc_identity)));
+  movement mv = {0};
+  if (days > 0) {
+    PC_CALL(pc_phase_begin(ctx, "movement"));
+    rc = generate_movement(ctx, &sp, as_of, days, rows, order, n, &mv);
+    pc_phase_end(ctx, mv.stays.n, 0);
+    uint64_t tot = mv.stays.n;
+    if (!rc) rc = pc_sum_u64(ctx, &tot, 1);
+    if (!rc)
+      pc_log(ctx, "synth: %llu stays over %d days (%.1f per person)", (unsigned long long)tot,
+             days, (double)tot / (double)N);
+    if (!rc && pc_config_given(cfg, "cases_csv")) {
+      PC_CALL(pc_phase_begin(ctx, "outbreak"));
+      rc = write_outbreak(ctx, cfg, &mv, rows, order, n, as_of);
+      pc_phase_end(ctx, mv.stays.n, 0);
+    }
+  }
+  if (!rc) {
+    PC_CALL(pc_phase_begin(ctx, "write"));
+    rc = write_dataset(ctx, cfg, path, regions, nregions, rows, order, n, N, &key,
+                       days > 0 ? &mv : NULL);
+    pc_phase_end(ctx, n + mv.stays.n,
+                 n * (sizeof(pc_person) + sizeof(pc_identity)) + mv.stays.n * sizeof(pc_stay));
+  }
+  pc_buf_free(&mv.stays);
+  if (mv.have_mp) pc_move_params_free(&mv.mp);
   free(order);
   pc_buf_free(&g.owned);
   pc_synth_params_free(&sp);

@@ -1,0 +1,1240 @@
+/* job_trace.c - `paicha trace`: contacts of cases to k hops, companions, codes, dispatch, cubes. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pc_contact.h"
+#include "pc_cube.h"
+#include "pc_h5.h"
+#include "pc_idnum.h"
+#include "pc_index.h"
+#include "pc_job.h"
+#include "pc_pview.h"
+#include "pc_sort.h"
+#include "pc_time.h"
+
+uint32_t pc_index_buckets(uint64_t nstays, int64_t given); /* job_index.c */
+
+/* ---- config ---- */
+
+static const char *const roles[] = {"close", "companion", "off", NULL};
+static const char *const and_or[] = {"and", "or", NULL};
+static const char *const dispatch_levels[] = {"province", "city", "county", "township",
+                                              "community", NULL};
+
+#define CHANNEL_KEYS(role, minov, rows, cum, rule)                                          \
+  {{"role", PC_T_STR, 0, role, "close: builds chains; companion: flagged, not chained; off", \
+    NULL, roles, 0, 0},                                                                      \
+   {"min_overlap", PC_T_DURATION, 0, minov, "shortest overlap that counts (whole minutes)",  \
+    NULL, NULL, 0, 366 * 86400LL},                                                           \
+   {"rows", PC_T_INT, 0, rows, "flight: seat rows either side that count", NULL, NULL, 0,    \
+    1000},                                                                                   \
+   {"cumulative", PC_T_DURATION, 0, cum,                                                     \
+    "grid: a person's total time in the grid that makes its overlaps count", NULL, NULL, 0,  \
+    366 * 86400LL},                                                                          \
+   {"rule", PC_T_STR, 0, rule, "grid: and = overlap and total; or = either", NULL, and_or, 0, \
+    0},                                                                                      \
+   {0}}
+
+static const pc_key ch_household[] = CHANNEL_KEYS("close", "0m", "3", "30h", "and");
+static const pc_key ch_cafe[] = CHANNEL_KEYS("close", "15m", "3", "30h", "and");
+static const pc_key ch_lodging[] = CHANNEL_KEYS("close", "1h", "3", "30h", "and");
+static const pc_key ch_flight[] = CHANNEL_KEYS("close", "0m", "3", "30h", "and");
+static const pc_key ch_rail[] = CHANNEL_KEYS("close", "0m", "3", "30h", "and");
+static const pc_key ch_lbs[] = CHANNEL_KEYS("companion", "10m", "3", "30h", "and");
+static const pc_key ch_grid[] = CHANNEL_KEYS("companion", "10m", "3", "30h", "and");
+
+static const pc_key channel_keys[] = {
+    {"household", PC_T_MAP, 0, NULL, "members of one registered household", ch_household, NULL, 0, 0},
+    {"cafe", PC_T_MAP, 0, NULL, "internet cafe sessions", ch_cafe, NULL, 0, 0},
+    {"lodging", PC_T_MAP, 0, NULL, "hotel stays", ch_lodging, NULL, 0, 0},
+    {"flight", PC_T_MAP, 0, NULL, "flights (flight + date, seat row)", ch_flight, NULL, 0, 0},
+    {"rail", PC_T_MAP, 0, NULL, "trains (train + date + carriage)", ch_rail, NULL, 0, 0},
+    {"lbs", PC_T_MAP, 0, NULL, "phone cell presence", ch_lbs, NULL, 0, 0},
+    {"grid", PC_T_MAP, 0, NULL, "800 m grid presence", ch_grid, NULL, 0, 0},
+    {0}};
+
+static const pc_key str_item[] = {{"", PC_T_STR, 0, NULL, "", NULL, NULL, 0, 0}, {0}};
+static const pc_key hop_item[] = {{"", PC_T_INT, 0, NULL, "", NULL, NULL, 0, 64}, {0}};
+static const pc_key code_keys[] = {
+    {"red", PC_T_LIST, 0, "[hop0, hop1]", "classes given a red code", str_item, NULL, 0, 0},
+    {"yellow", PC_T_LIST, 0, "[hop2, companion]",
+     "classes given a yellow code (any class not red is yellow)", str_item, NULL, 0, 0},
+    {0}};
+static const pc_key dispatch_keys[] = {
+    {"level", PC_T_STR, 0, "city", "jurisdiction level that receives the lists", NULL,
+     dispatch_levels, 0, 0},
+    {"at", PC_T_TIME, 0, NULL, "the instant whose location decides (default: 03:00 the day before as_of)",
+     NULL, NULL, 0, 0},
+    {0}};
+
+static const pc_key trace_keys[] = {
+    {"data", PC_T_PATH, 1, NULL, "dataset file (from synth or ingest)", NULL, NULL, 0, 0},
+    {"index", PC_T_PATH, 0, NULL, "co-location index from `paicha index` (default: build it now)",
+     NULL, NULL, 0, 0},
+    {"cases", PC_T_PATH, 1, NULL, "cases.csv: subject,onset,isolated,last_negative", NULL, NULL, 0, 0},
+    {"key", PC_T_PATH, 1, NULL, "pseudonymisation key file (mode 0600)", NULL, NULL, 0, 0},
+    {"output", PC_T_PATH, 1, NULL, "trace file to write (HDF5)", NULL, NULL, 0, 0},
+    {"as_of", PC_T_TIME, 0, NULL, "end of every window (default: the dataset's as_of)", NULL, NULL, 0, 0},
+    {"hops", PC_T_INT, 0, "2", "hops of close contacts to expand (1 close, 2 their contacts)", NULL,
+     NULL, 0, 32},
+    {"lookback", PC_T_DURATION, 0, "2d", "a case's window starts this long before onset", NULL,
+     NULL, 0, 366 * 86400LL},
+    {"channels", PC_T_MAP, 0, NULL, "role and rule of each channel", channel_keys, NULL, 0, 0},
+    {"companions_of", PC_T_LIST, 0, "[0]", "hops whose companions are flagged", hop_item, NULL, 0, 0},
+    {"codes", PC_T_MAP, 0, NULL, "codes per class (hop0, hop1, ..., companion)", code_keys, NULL, 0, 0},
+    {"dispatch", PC_T_MAP, 0, NULL, "who receives each person", dispatch_keys, NULL, 0, 0},
+    {"breakdown", PC_T_MAP, 0, NULL, "axes of the /breakdown cubes", pc_breakdown_keys, NULL, 0, 0},
+    {"buckets", PC_T_INT, 0, "0", "place buckets when the index is built here (0: automatic)", NULL,
+     NULL, 0, 1 << 30},
+    PC_KEYS_COMMON,
+    {0}};
+
+/* ---- state ---- */
+
+#define CLASS_COMPANION 255
+
+/* A flagged person, kept at the owner of its pid. */
+typedef struct flag {
+  uint64_t pid;
+  int64_t exposure;  /* start of the person's window */
+  int64_t wend;      /* end of the window: isolated/as_of for cases, as_of otherwise */
+  uint64_t source;   /* 0 for a case */
+  uint64_t place;
+  uint8_t hop;       /* CLASS_COMPANION for a companion */
+  uint8_t channel;   /* 255 for a case */
+  uint8_t pad[6];
+} flag;
+
+/* One output row of /contacts and /companions (file layout == memory layout). */
+typedef struct out_row {
+  uint64_t pid;
+  int64_t exposure;
+  uint64_t source_pid;
+  uint64_t place;
+  uint64_t jurisdiction;
+  uint64_t residence;
+  char subject[18];
+  char source[18];
+  char channel[16];
+  char place_name[PC_PLACE_NAME_LEN];
+  char code[8];
+  char sector[2];
+  int16_t age;
+  uint8_t hop;
+  uint8_t pad[7];
+} out_row;
+_Static_assert(sizeof(out_row) == 160, "out_row is the on-disk row of /contacts");
+
+typedef struct tracer {
+  pc_ctx *ctx;
+  const pc_config *cfg;
+  const char *data_path;
+  hid_t data;
+  pc_raw stays;               /* the dataset's /stays: the owner view */
+  pc_pview pv;
+  pc_chan_rule rules[PC_NCHANNELS];
+  int64_t as_of, window_start, window_end;
+  /* owned persons and identities: sorted by pid */
+  pc_person *persons;
+  size_t npersons;
+  pc_identity *ids;
+  size_t nids;
+  pc_place *places;           /* every place, sorted by id */
+  size_t nplaces;
+  /* flagged persons owned here; open addressing pid -> index+1 */
+  pc_buf flags;
+  uint32_t *table;
+  size_t tcap;
+  /* scratch */
+  pc_stay *sbuf;
+  size_t scap;
+  uint64_t stay_reads;
+} tracer;
+
+/* ---- small lookups ---- */
+
+static const pc_person *find_person(const tracer *t, uint64_t pid) {
+  size_t lo = 0, hi = t->npersons;
+  while (lo < hi) {
+    size_t m = lo + (hi - lo) / 2;
+    if (t->persons[m].pid < pid)
+      lo = m + 1;
+    else
+      hi = m;
+  }
+  return lo < t->npersons && t->persons[lo].pid == pid ? &t->persons[lo] : NULL;
+}
+
+static const pc_identity *find_identity(const tracer *t, uint64_t pid) {
+  size_t lo = 0, hi = t->nids;
+  while (lo < hi) {
+    size_t m = lo + (hi - lo) / 2;
+    if (t->ids[m].pid < pid)
+      lo = m + 1;
+    else
+      hi = m;
+  }
+  return lo < t->nids && t->ids[lo].pid == pid ? &t->ids[lo] : NULL;
+}
+
+static const pc_place *find_place(const tracer *t, uint64_t id) {
+  size_t lo = 0, hi = t->nplaces;
+  while (lo < hi) {
+    size_t m = lo + (hi - lo) / 2;
+    if (t->places[m].id < id)
+      lo = m + 1;
+    else
+      hi = m;
+  }
+  return lo < t->nplaces && t->places[lo].id == id ? &t->places[lo] : NULL;
+}
+
+static flag *flag_at(tracer *t, size_t i) { return (flag *)t->flags.data + i; }
+
+static flag *flag_find(tracer *t, uint64_t pid) {
+  size_t mask = t->tcap - 1;
+  for (size_t h = pc_mix64(pid) & mask;; h = (h + 1) & mask) {
+    if (!t->table[h]) return NULL;
+    flag *f = flag_at(t, t->table[h] - 1);
+    if (f->pid == pid) return f;
+  }
+}
+
+static int flag_add(tracer *t, const flag *f) {
+  if ((t->flags.n + 1) * 2 > t->tcap) { /* grow the table: load factor <= 1/2 */
+    size_t cap = t->tcap ? t->tcap * 2 : 1024;
+    uint32_t *nt = pc_calloc(cap, sizeof *nt, "flagged persons");
+    if (!nt) return PC_ERR_MEM;
+    free(t->table);
+    t->table = nt;
+    t->tcap = cap;
+    for (size_t i = 0; i < t->flags.n; i++) {
+      size_t h = pc_mix64(flag_at(t, i)->pid) & (cap - 1);
+      while (nt[h]) h = (h + 1) & (cap - 1);
+      nt[h] = (uint32_t)(i + 1);
+    }
+  }
+  if (t->flags.n >= UINT32_MAX - 1) return PC_ERROR(PC_ERR_MEM, "too many flagged persons on one rank");
+  PC_CALL(pc_buf_reserve(&t->flags, t->flags.n + 1));
+  *flag_at(t, t->flags.n) = *f;
+  size_t h = pc_mix64(f->pid) & (t->tcap - 1);
+  while (t->table[h]) h = (h + 1) & (t->tcap - 1);
+  t->table[h] = (uint32_t)(++t->flags.n);
+  return 0;
+}
+
+/* The stays of one person (owned here), via the pid directory: one read of
+ * the directory block, then the person's run. */
+static int person_stays(tracer *t, uint64_t pid, const pc_stay **out, size_t *n) {
+  const uint64_t *dir = t->pv.dir.stays;
+  uint64_t k = pc_piddir_key(&t->pv.dir, pid), lo = dir[k], hi = dir[k + 1];
+  size_t m = (size_t)(hi - lo);
+  *n = 0;
+  *out = t->sbuf;
+  if (m == 0) return 0;
+  if (m > t->scap) {
+    pc_stay *nb = pc_realloc(t->sbuf, m * sizeof *nb, "stays of a person");
+    if (!nb) return PC_ERR_MEM;
+    t->sbuf = nb;
+    t->scap = m;
+  }
+  PC_CALL(pc_raw_read(&t->stays, lo, m, t->sbuf));
+  t->stay_reads++;
+  size_t a = 0;
+  while (a < m && t->sbuf[a].pid < pid) a++;
+  size_t b = a;
+  while (b < m && t->sbuf[b].pid == pid) b++;
+  *out = t->sbuf + a;
+  *n = b - a;
+  return 0;
+}
+
+/* ---- one round of queries: from `from` (flag indices) over channels of `role` ---- */
+
+typedef struct hitbuf {
+  pc_buf hits;
+  pc_buf dest;
+  int nranks;
+  int rc;
+} hitbuf;
+
+static void emit_hit(void *arg, const pc_hit *h) {
+  hitbuf *hb = arg;
+  if (hb->rc) return;
+  if ((hb->rc = pc_buf_reserve(&hb->hits, hb->hits.n + 1))) return;
+  if ((hb->rc = pc_buf_reserve(&hb->dest, hb->dest.n + 1))) return;
+  ((pc_hit *)hb->hits.data)[hb->hits.n++] = *h;
+  ((int *)hb->dest.data)[hb->dest.n++] = PC_OWNER(h->pid, hb->nranks);
+}
+
+static int add_query(tracer *t, pc_buf *q, pc_buf *qd, const pc_query *x) {
+  PC_CALL(pc_buf_reserve(q, q->n + 1));
+  PC_CALL(pc_buf_reserve(qd, qd->n + 1));
+  ((pc_query *)q->data)[q->n++] = *x;
+  ((int *)qd->data)[qd->n++] = pc_pview_rank_of(&t->pv, t->ctx->nranks, x->bucket);
+  return 0;
+}
+
+/* Queries of the persons `from`: their household and their stays in channels of `role`. */
+static int make_queries(tracer *t, const size_t *from, size_t nfrom, int role, pc_buf *q,
+                        pc_buf *qd) {
+  uint32_t *cum = NULL;
+  pc_gspan *gs = NULL;
+  size_t ccap = 0;
+  int rc = 0;
+  for (size_t i = 0; i < nfrom && !rc; i++) {
+    const flag *f = flag_at(t, from[i]);
+    int64_t w0 = f->exposure, w1 = f->wend;
+    if (w1 <= w0) continue;
+    pc_query x;
+    memset(&x, 0, sizeof x);
+    x.source = f->pid;
+    const pc_person *p = find_person(t, f->pid);
+    if (t->rules[PC_CH_HOUSEHOLD].role == role && p && p->household) {
+      x.place = p->household;
+      x.channel = PC_CH_HOUSEHOLD;
+      x.a = w0;
+      x.b = w1;
+      x.bucket = pc_bucket_of(p->household, PC_CH_HOUSEHOLD, 0, t->pv.nbuckets);
+      if ((rc = add_query(t, q, qd, &x))) break;
+    }
+    const pc_stay *s;
+    size_t n;
+    if ((rc = person_stays(t, f->pid, &s, &n))) break;
+    if (n > ccap) {
+      free(cum);
+      free(gs);
+      ccap = n;
+      cum = pc_malloc(n * sizeof *cum, "grid totals");
+      gs = pc_malloc(n * sizeof *gs, "grid totals");
+      if (!cum || !gs) {
+        rc = PC_ERR_MEM;
+        break;
+      }
+    }
+    if (n) pc_grid_cum(s, n, t->window_start, t->window_end, cum, gs);
+    for (size_t j = 0; j < n && !rc; j++) {
+      int c = s[j].channel;
+      if (c <= 0 || c >= PC_NCHANNELS || t->rules[c].role != role) continue;
+      int64_t a = s[j].start > w0 ? s[j].start : w0, b = s[j].end < w1 ? s[j].end : w1;
+      if (b <= a) continue;
+      x.place = s[j].place;
+      x.channel = (uint8_t)c;
+      x.a = a;
+      x.b = b;
+      x.row = s[j].row;
+      x.cum = cum[j];
+      if (!pc_channel_by_day(c)) {
+        x.bucket = pc_bucket_of(x.place, c, a, t->pv.nbuckets);
+        rc = add_query(t, q, qd, &x);
+        continue;
+      }
+      /* Every day a stay overlapping [a, b) can start on. */
+      for (int64_t d = pc_local_day(a - t->pv.dmax[c]), d1 = pc_local_day(b - 1); d <= d1 && !rc; d++) {
+        x.bucket = pc_bucket_of(x.place, c, d * 86400 - 8 * 3600, t->pv.nbuckets);
+        rc = add_query(t, q, qd, &x);
+      }
+    }
+  }
+  free(cum);
+  free(gs);
+  return rc;
+}
+
+/* Answer the queries received, bucket by bucket; hits go to hb. */
+static int answer(tracer *t, const pc_query *q, size_t nq, hitbuf *hb) {
+  pc_kv *kv = pc_malloc((nq + 1) * sizeof *kv, "queries"), *tmp = pc_malloc((nq + 1) * sizeof *tmp, "queries");
+  pc_query *sq = pc_malloc((nq + 1) * sizeof *sq, "queries");
+  int rc = kv && tmp && sq ? 0 : PC_ERR_MEM;
+  pc_irow *buf = NULL;
+  size_t bcap = 0, rcap = 0;
+  size_t *runs = NULL;
+  int64_t *dmax = NULL;
+  if (!rc) {
+    for (size_t i = 0; i < nq; i++) kv[i].key = q[i].bucket, kv[i].val = i;
+    pc_sort_kv(kv, tmp, nq);
+    for (size_t i = 0; i < nq; i++) sq[i] = q[kv[i].val];
+  }
+  for (size_t i = 0; i < nq && !rc;) {
+    size_t j = i;
+    while (j < nq && sq[j].bucket == sq[i].bucket) j++;
+    const pc_irow *rows;
+    size_t n;
+    rc = pc_pview_bucket(&t->pv, t->ctx->rank, sq[i].bucket, &rows, &n, &buf, &bcap);
+    if (!rc && n > rcap) {
+      free(runs);
+      free(dmax);
+      rcap = n;
+      runs = pc_malloc(n * sizeof *runs, "bucket runs");
+      dmax = pc_malloc(n * sizeof *dmax, "bucket runs");
+      if (!runs || !dmax) rc = PC_ERR_MEM;
+    }
+    if (!rc && n) pc_answer_bucket(t->rules, rows, n, sq + i, j - i, runs, dmax, emit_hit, hb);
+    if (!rc) rc = hb->rc;
+    i = j;
+  }
+  free(kv);
+  free(tmp);
+  free(sq);
+  free(buf);
+  free(runs);
+  free(dmax);
+  return rc;
+}
+
+/* One round: queries from `from` over `role`, answered, hits back at their
+ * owners in *hits. Collective. */
+static int round_trip(tracer *t, const size_t *from, size_t nfrom, int role, pc_buf *hits,
+                      uint64_t *nqueries) {
+  pc_ctx *ctx = t->ctx;
+  pc_buf q, qd, rq;
+  pc_buf_init(&q, sizeof(pc_query));
+  pc_buf_init(&qd, sizeof(int));
+  pc_buf_init(&rq, sizeof(pc_query));
+  hitbuf hb = {.nranks = ctx->nranks};
+  pc_buf_init(&hb.hits, sizeof(pc_hit));
+  pc_buf_init(&hb.dest, sizeof(int));
+  int rc = pc_agree(ctx, make_queries(t, from, nfrom, role, &q, &qd));
+  *nqueries = q.n;
+  if (!rc) rc = pc_shuffle(ctx, q.data, q.n, sizeof(pc_query), qd.data, &rq, NULL);
+  pc_buf_free(&q);
+  pc_buf_free(&qd);
+  if (!rc) rc = pc_agree(ctx, answer(t, rq.data, rq.n, &hb));
+  pc_buf_free(&rq);
+  if (!rc) rc = pc_shuffle(ctx, hb.hits.data, hb.hits.n, sizeof(pc_hit), hb.dest.data, hits, NULL);
+  pc_buf_free(&hb.hits);
+  pc_buf_free(&hb.dest);
+  return rc;
+}
+
+/* The best hit per person among hits[0..n) (SPEC's tie-break), skipping
+ * persons `skip` says are already flagged; calls take() for each winner. */
+static int best_hits(tracer *t, pc_buf *hits, int (*skip)(tracer *, uint64_t),
+                     int (*take)(tracer *, const pc_hit *, void *), void *arg) {
+  size_t n = hits->n;
+  pc_hit *h = hits->data;
+  pc_kv *kv = pc_malloc((n + 1) * sizeof *kv, "hits"), *tmp = pc_malloc((n + 1) * sizeof *tmp, "hits");
+  int rc = kv && tmp ? 0 : PC_ERR_MEM;
+  if (!rc) {
+    for (size_t i = 0; i < n; i++) kv[i].key = h[i].pid, kv[i].val = i;
+    pc_sort_kv(kv, tmp, n);
+  }
+  for (size_t i = 0; i < n && !rc;) {
+    size_t j = i;
+    const pc_hit *best = &h[kv[i].val];
+    for (; j < n && kv[j].key == kv[i].key; j++)
+      if (pc_hit_less(&h[kv[j].val], best)) best = &h[kv[j].val];
+    if (!skip(t, best->pid)) rc = take(t, best, arg);
+    i = j;
+  }
+  free(kv);
+  free(tmp);
+  return rc;
+}
+
+static int skip_flagged(tracer *t, uint64_t pid) { return flag_find(t, pid) != NULL; }
+
+static int take_contact(tracer *t, const pc_hit *h, void *arg) {
+  flag f;
+  memset(&f, 0, sizeof f);
+  f.pid = h->pid;
+  f.exposure = h->exposure;
+  f.wend = t->as_of;
+  f.source = h->source;
+  f.place = h->place;
+  f.channel = h->channel;
+  f.hop = *(uint8_t *)arg;
+  return flag_add(t, &f);
+}
+
+static int take_companion(tracer *t, const pc_hit *h, void *arg) {
+  (void)arg;
+  flag f;
+  memset(&f, 0, sizeof f);
+  f.pid = h->pid;
+  f.exposure = h->exposure;
+  f.wend = t->as_of;
+  f.source = h->source;
+  f.place = h->place;
+  f.channel = h->channel;
+  f.hop = CLASS_COMPANION;
+  return flag_add(t, &f);
+}
+
+/* ---- cases ---- */
+
+typedef struct case_row {
+  uint64_t pid;
+  int64_t w0, w1;
+  uint64_t phone;   /* 11-digit phone subject, 0 for an ID number */
+  int32_t line;
+  int32_t pad;
+} case_row;
+
+/* Split a CSV line in place into at most max fields (plain fields, or
+ * double-quoted with "" escapes). Returns the number of fields. */
+static int csv_split(char *s, char **f, int max) {
+  int n = 0;
+  char *p = s;
+  for (;;) {
+    if (n == max) return max + 1;
+    if (*p == '"') {
+      char *w = ++p;
+      f[n++] = w;
+      while (*p && !(*p == '"' && p[1] != '"')) {
+        if (*p == '"') p++;
+        *w++ = *p++;
+      }
+      if (*p == '"') p++;
+      *w = 0;
+      if (*p == ',') {
+        *p++ = 0;
+        continue;
+      }
+      return n;
+    }
+    f[n++] = p;
+    while (*p && *p != ',') p++;
+    if (!*p) return n;
+    *p++ = 0;
+  }
+}
+
+static char *trim(char *s) {
+  while (isspace((unsigned char)*s)) s++;
+  size_t n = strlen(s);
+  while (n && isspace((unsigned char)s[n - 1])) s[--n] = 0;
+  return s;
+}
+
+/* Rank 0: parse cases.csv (rule 1). Pids of ID numbers are computed here;
+ * phones are resolved against /identities by every rank afterwards. */
+static int read_cases(const char *path, const pc_key128 *key, int64_t as_of, int64_t lookback,
+                      pc_buf *out) {
+  FILE *f = fopen(path, "r");
+  if (!f) return PC_ERROR(PC_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  char line[4096];
+  int ln = 0, rc = 0, col[4] = {-1, -1, -1, -1};
+  static const char *const names[4] = {"subject", "onset", "isolated", "last_negative"};
+  while (!rc && fgets(line, sizeof line, f)) {
+    ln++;
+    size_t len = strlen(line);
+    if (len == sizeof line - 1 && line[len - 1] != '\n') {
+      rc = PC_ERROR(PC_ERR_DATA, "%s:%d: line too long", path, ln);
+      break;
+    }
+    char *s = line;
+    if (ln == 1 && (unsigned char)s[0] == 0xEF && (unsigned char)s[1] == 0xBB && (unsigned char)s[2] == 0xBF)
+      s += 3;
+    s = trim(s);
+    if (!*s) continue;
+    char *fld[16];
+    int nf = csv_split(s, fld, 16);
+    if (nf > 16) {
+      rc = PC_ERROR(PC_ERR_DATA, "%s:%d: too many fields", path, ln);
+      break;
+    }
+    if (col[0] < 0) { /* the header */
+      for (int i = 0; i < nf; i++)
+        for (int k = 0; k < 4; k++)
+          if (!strcmp(trim(fld[i]), names[k])) col[k] = i;
+      if (col[0] < 0 || col[1] < 0)
+        rc = PC_ERROR(PC_ERR_DATA, "%s:%d: the header must name subject,onset[,isolated,last_negative]",
+                      path, ln);
+      continue;
+    }
+    const char *v[4] = {"", "", "", ""};
+    for (int k = 0; k < 4; k++)
+      if (col[k] >= 0 && col[k] < nf) v[k] = trim(fld[col[k]]);
+    case_row c;
+    memset(&c, 0, sizeof c);
+    c.line = ln;
+    size_t sl = strlen(v[0]);
+    if (sl == 18) {
+      if (pc_idnum_check_char(v[0]) != v[0][17]) {
+        rc = PC_ERROR(PC_ERR_DATA, "%s:%d: subject is not a valid ID number (GB 11643 check)", path, ln);
+        break;
+      }
+      c.pid = pc_pid_of_idnum(key, v[0]);
+    } else if (pc_phone_valid(v[0], sl, &c.phone)) {
+      c.pid = pc_pid_of_phone(key, c.phone);
+    } else {
+      rc = PC_ERROR(PC_ERR_DATA, "%s:%d: subject is neither an ID number nor an 11-digit phone", path, ln);
+      break;
+    }
+    int64_t onset, iso = as_of, neg = INT64_MIN;
+    if (pc_time_parse(v[1], strlen(v[1]), &onset) != 0 ||
+        (*v[2] && pc_time_parse(v[2], strlen(v[2]), &iso) != 0) ||
+        (*v[3] && pc_time_parse(v[3], strlen(v[3]), &neg) != 0)) {
+      rc = PC_ERROR(PC_ERR_DATA, "%s:%d: times must be YYYY-MM-DDTHH:MM[:SS] (onset required)", path, ln);
+      break;
+    }
+    c.w0 = onset - lookback;
+    if (*v[3] && neg > c.w0) c.w0 = neg;
+    c.w1 = iso;
+    if ((rc = pc_buf_reserve(out, out->n + 1))) break;
+    ((case_row *)out->data)[out->n++] = c;
+  }
+  if (!rc && ferror(f)) rc = PC_ERROR(PC_ERR_IO, "%s: read error", path);
+  if (!rc && col[0] < 0) rc = PC_ERROR(PC_ERR_DATA, "%s: empty (no header)", path);
+  fclose(f);
+  return rc;
+}
+
+static int case_pid_cmp(const void *a, const void *b) {
+  const case_row *x = a, *y = b;
+  return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+/* Every rank: resolve phones to their registered owners, check each case
+ * exists, refuse duplicates; add the owned cases as hop 0. Collective. */
+static int load_cases(tracer *t, const pc_key128 *key, int64_t lookback, uint64_t *ncases) {
+  pc_ctx *ctx = t->ctx;
+  pc_buf cases;
+  pc_buf_init(&cases, sizeof(case_row));
+  int rc = 0;
+  if (ctx->rank == 0)
+    rc = read_cases(pc_config_str(t->cfg, "cases"), key, t->as_of, lookback, &cases);
+  PC_CALL(pc_agree(ctx, rc));
+  char *bytes = ctx->rank == 0 ? (char *)cases.data : NULL;
+  size_t len = ctx->rank == 0 ? cases.n * sizeof(case_row) : 0;
+  if (ctx->rank == 0 && !bytes) bytes = calloc(1, 1);
+  PC_CALL(pc_bcast_bytes(ctx, &bytes, &len));
+  size_t n = len / sizeof(case_row);
+  case_row *c = (case_row *)bytes;
+  if (ctx->rank != 0) cases.data = bytes;
+  /* found[i]: the registered owner of a phone subject (pid), or 1 when the
+   * case's pid is known here (identities or stays); maxed over ranks. */
+  uint64_t *owner = pc_calloc(2 * n + 1, sizeof *owner, "cases"), *known = owner + n;
+  PC_CALL(pc_agree(ctx, owner ? 0 : PC_ERR_MEM));
+  char ph[12];
+  for (size_t i = 0; i < n; i++) {
+    if (!c[i].phone) continue;
+    pc_phone_format(c[i].phone, ph);
+    for (size_t k = 0; k < t->nids; k++)
+      if (!memcmp(t->ids[k].phone, ph, 11)) owner[i] = t->ids[k].pid;
+  }
+  PC_CALL(pc_max_u64(ctx, owner, (int)n));
+  for (size_t i = 0; i < n; i++)
+    if (owner[i]) c[i].pid = owner[i];
+  for (size_t i = 0; i < n && !rc; i++) {
+    if (PC_OWNER(c[i].pid, ctx->nranks) != ctx->rank) continue;
+    const pc_stay *s;
+    size_t m = 0;
+    if (find_identity(t, c[i].pid) || (!(rc = person_stays(t, c[i].pid, &s, &m)) && m > 0)) known[i] = 1;
+  }
+  PC_CALL(pc_agree(ctx, rc));
+  PC_CALL(pc_max_u64(ctx, known, (int)n));
+  const char *path = pc_config_str(t->cfg, "cases");
+  for (size_t i = 0; i < n && !rc; i++)
+    if (!known[i])
+      rc = PC_ERROR(PC_ERR_DATA, "%s:%d: this subject is in neither /identities nor /stays of %s",
+                    path, c[i].line, t->data_path);
+  free(owner);
+  if (!rc) {
+    qsort(c, n, sizeof *c, case_pid_cmp);
+    for (size_t i = 1; i < n && !rc; i++)
+      if (c[i].pid == c[i - 1].pid)
+        rc = PC_ERROR(PC_ERR_DATA, "%s:%d: the same person as line %d", path,
+                      c[i].line > c[i - 1].line ? c[i].line : c[i - 1].line,
+                      c[i].line > c[i - 1].line ? c[i - 1].line : c[i].line);
+  }
+  for (size_t i = 0; i < n && !rc; i++) {
+    if (PC_OWNER(c[i].pid, ctx->nranks) != ctx->rank) continue;
+    flag f;
+    memset(&f, 0, sizeof f);
+    f.pid = c[i].pid;
+    f.exposure = c[i].w0;
+    f.wend = c[i].w1;
+    f.channel = 255;
+    rc = flag_add(t, &f);
+  }
+  *ncases = n;
+  pc_buf_free(&cases);
+  return pc_agree(ctx, rc);
+}
+
+/* ---- loading the owned persons, identities, places ---- */
+
+static int read_owned(tracer *t, const char *name, hid_t type, const uint64_t *dir, size_t rowsize,
+                      void **rows, size_t *n) {
+  uint64_t p0, p1, lo, hi;
+  pc_owner_range(t->ctx->rank, t->ctx->nranks, &p0, &p1);
+  pc_piddir_range(&t->pv.dir, dir, p0, p1, &lo, &hi);
+  hid_t d;
+  PC_CALL(pc_h5_dset_open(t->data, name, &d, NULL));
+  char *buf = pc_malloc((size_t)(hi - lo + 1) * rowsize, name);
+  int rc = buf ? pc_h5_dset_read(d, type, lo, (size_t)(hi - lo), buf) : PC_ERR_MEM;
+  H5Dclose(d);
+  size_t m = 0;
+  for (uint64_t i = 0; !rc && i < hi - lo; i++) {
+    uint64_t pid;
+    memcpy(&pid, buf + i * rowsize, sizeof pid);
+    if (pid < p0 || pid > p1) continue;
+    if (m != i) memcpy(buf + m * rowsize, buf + i * rowsize, rowsize);
+    m++;
+  }
+  *rows = buf;
+  *n = m;
+  return rc;
+}
+
+static int load_places(tracer *t) {
+  hid_t d;
+  uint64_t n = 0;
+  if (H5Lexists(t->data, "places", H5P_DEFAULT) <= 0) return 0; /* names are optional */
+  PC_CALL(pc_h5_dset_open(t->data, "places", &d, &n));
+  t->places = pc_malloc((size_t)(n + 1) * sizeof *t->places, "places");
+  int rc = t->places ? pc_h5_dset_read(d, pc_h5_type_place(), 0, (size_t)n, t->places) : PC_ERR_MEM;
+  H5Dclose(d);
+  t->nplaces = (size_t)n;
+  for (size_t i = 1; i < t->nplaces && !rc; i++)
+    if (t->places[i].id <= t->places[i - 1].id)
+      rc = PC_ERROR(PC_ERR_DATA, "%s: /places is not sorted by id", t->data_path);
+  return rc;
+}
+
+/* ---- output ---- */
+
+static hid_t out_type(int with_hop) {
+  hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(out_row));
+  hid_t s18 = pc_h5_str_type(18), s16 = pc_h5_str_type(16), s40 = pc_h5_str_type(PC_PLACE_NAME_LEN),
+        s8 = pc_h5_str_type(8), s2 = pc_h5_str_type(2);
+  H5Tinsert(t, "pid", HOFFSET(out_row, pid), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "subject", HOFFSET(out_row, subject), s18);
+  if (with_hop) H5Tinsert(t, "hop", HOFFSET(out_row, hop), H5T_NATIVE_UINT8);
+  H5Tinsert(t, "exposure", HOFFSET(out_row, exposure), H5T_NATIVE_INT64);
+  H5Tinsert(t, "source_pid", HOFFSET(out_row, source_pid), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "source", HOFFSET(out_row, source), s18);
+  H5Tinsert(t, "channel", HOFFSET(out_row, channel), s16);
+  H5Tinsert(t, "place", HOFFSET(out_row, place), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "place_name", HOFFSET(out_row, place_name), s40);
+  H5Tinsert(t, "code", HOFFSET(out_row, code), s8);
+  H5Tinsert(t, "jurisdiction", HOFFSET(out_row, jurisdiction), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "residence", HOFFSET(out_row, residence), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "age", HOFFSET(out_row, age), H5T_NATIVE_INT16);
+  H5Tinsert(t, "sector", HOFFSET(out_row, sector), s2);
+  H5Tclose(s18);
+  H5Tclose(s16);
+  H5Tclose(s40);
+  H5Tclose(s8);
+  H5Tclose(s2);
+  return t;
+}
+
+/* Is class `cls` ("hop1", "companion") listed under codes.red? (rule 10) */
+static int is_red(const pc_config *cfg, const char *cls) {
+  for (size_t i = 0; i < pc_config_len(cfg, "codes.red"); i++)
+    if (!strcmp(pc_config_str_at(cfg, "codes.red", i), cls)) return 1;
+  return 0;
+}
+
+static int check_classes(const pc_config *cfg) {
+  static const char *const lists[2] = {"codes.red", "codes.yellow"};
+  for (int l = 0; l < 2; l++)
+    for (size_t i = 0; i < pc_config_len(cfg, lists[l]); i++) {
+      const char *c = pc_config_str_at(cfg, lists[l], i);
+      int ok = !strcmp(c, "companion");
+      if (!strncmp(c, "hop", 3) && c[3]) {
+        ok = 1;
+        for (const char *p = c + 3; *p; p++) ok &= isdigit((unsigned char)*p) != 0;
+      }
+      if (!ok)
+        return PC_ERROR(PC_ERR_CONFIG, "%s:%d: %s: unknown class '%s' (hop0, hop1, ..., companion)",
+                        pc_config_file(cfg), pc_config_line(cfg, lists[l]), lists[l], c);
+    }
+  return 0;
+}
+
+static int level_digits(const char *level) {
+  return !strcmp(level, "province") ? 2 : !strcmp(level, "city") ? 4 : !strcmp(level, "county") ? 6
+       : !strcmp(level, "township") ? 9 : 12;
+}
+
+/* Rule 11: the region of the longest stay covering `at` (ties: channel, place),
+ * else the residence, else 0; cut to the level. */
+static int jurisdiction_of(tracer *t, uint64_t pid, int64_t at, int digits, uint64_t *out) {
+  const pc_stay *s;
+  size_t n;
+  PC_CALL(person_stays(t, pid, &s, &n));
+  const pc_stay *best = NULL;
+  for (size_t i = 0; i < n; i++) {
+    if (!(s[i].start <= at && at < s[i].end)) continue;
+    if (!best || s[i].end - s[i].start > best->end - best->start ||
+        (s[i].end - s[i].start == best->end - best->start &&
+         (s[i].channel < best->channel || (s[i].channel == best->channel && s[i].place < best->place))))
+      best = &s[i];
+  }
+  uint64_t region = best ? best->region : 0;
+  const pc_person *p = find_person(t, pid);
+  if (!region && p) region = p->region;
+  uint64_t cut = 1;
+  for (int i = digits; i < 12; i++) cut *= 10;
+  *out = region / cut * cut;
+  return 0;
+}
+
+/* Source subjects live at the sources' owners: ask them. */
+typedef struct subj_req {
+  uint64_t source, who;
+  char subject[18];
+  uint8_t pad[6];
+} subj_req;
+
+static int fill_sources(tracer *t, out_row *rows, size_t n) {
+  pc_ctx *ctx = t->ctx;
+  subj_req *rq = pc_calloc(n + 1, sizeof *rq, "source requests");
+  int *dest = pc_malloc((n + 1) * sizeof *dest, "source requests");
+  pc_buf got, back;
+  pc_buf_init(&got, sizeof(subj_req));
+  pc_buf_init(&back, sizeof(subj_req));
+  int rc = rq && dest ? 0 : PC_ERR_MEM;
+  size_t m = 0;
+  for (size_t i = 0; i < n && !rc; i++) {
+    if (!rows[i].source_pid) continue;
+    rq[m].source = rows[i].source_pid;
+    rq[m].who = i;
+    dest[m++] = PC_OWNER(rows[i].source_pid, ctx->nranks);
+  }
+  PC_CALLG(pc_agree(ctx, rc), out);
+  /* The requester's rank rides in the pad bytes' place: who = rank << 40 | index. */
+  for (size_t i = 0; i < m; i++) rq[i].who |= (uint64_t)ctx->rank << 40;
+  PC_CALLG(pc_shuffle(ctx, rq, m, sizeof *rq, dest, &got, NULL), out);
+  {
+    subj_req *g = got.data;
+    int *d2 = pc_malloc((got.n + 1) * sizeof *d2, "source answers");
+    PC_CALLG(pc_agree(ctx, d2 ? 0 : PC_ERR_MEM), out);
+    for (size_t i = 0; i < got.n; i++) {
+      const pc_identity *id = find_identity(t, g[i].source);
+      if (id) memcpy(g[i].subject, id->subject, sizeof g[i].subject);
+      d2[i] = (int)(g[i].who >> 40);
+    }
+    rc = pc_shuffle(ctx, g, got.n, sizeof *g, d2, &back, NULL);
+    free(d2);
+    PC_CALLG(rc, out);
+  }
+  for (size_t i = 0; i < back.n; i++) {
+    const subj_req *b = (const subj_req *)back.data + i;
+    memcpy(rows[b->who & ((1ULL << 40) - 1)].source, b->subject, 18);
+  }
+out:
+  free(rq);
+  free(dest);
+  pc_buf_free(&got);
+  pc_buf_free(&back);
+  return rc;
+}
+
+static int flag_pid_cmp(const void *a, const void *b) {
+  const flag *x = a, *y = b;
+  return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+/* Build the output rows of this rank (contacts, then companions, each sorted by pid). */
+static int assemble(tracer *t, int64_t dispatch_at, int digits, out_row **rows, size_t *ncontacts,
+                    size_t *ncompanions) {
+  size_t n = t->flags.n;
+  flag *f = t->flags.data;
+  qsort(f, n, sizeof *f, flag_pid_cmp); /* the hash table is no longer used */
+  out_row *r = pc_calloc(n + 1, sizeof *r, "output rows");
+  if (!r) return PC_ERR_MEM;
+  size_t nc = 0;
+  for (int pass = 0; pass < 2; pass++)
+    for (size_t i = 0; i < n; i++) {
+      int comp = f[i].hop == CLASS_COMPANION;
+      if (comp != pass) continue;
+      out_row *o = &r[nc++];
+      o->pid = f[i].pid;
+      o->exposure = f[i].exposure;
+      o->source_pid = f[i].source;
+      o->place = f[i].place;
+      o->hop = comp ? 0 : f[i].hop;
+      const pc_identity *id = find_identity(t, f[i].pid);
+      if (id) memcpy(o->subject, id->subject, sizeof o->subject);
+      snprintf(o->channel, sizeof o->channel, "%s",
+               f[i].channel == 255 ? "case" : pc_channel_names[f[i].channel]);
+      if (f[i].channel == PC_CH_HOUSEHOLD)
+        snprintf(o->place_name, sizeof o->place_name, "household");
+      else if (f[i].channel != 255) {
+        const pc_place *pl = find_place(t, f[i].place);
+        if (pl) memcpy(o->place_name, pl->name, sizeof o->place_name);
+      }
+      char cls[16];
+      if (comp)
+        snprintf(cls, sizeof cls, "companion");
+      else
+        snprintf(cls, sizeof cls, "hop%u", f[i].hop);
+      snprintf(o->code, sizeof o->code, "%s", is_red(t->cfg, cls) ? "red" : "yellow");
+      PC_CALL(jurisdiction_of(t, f[i].pid, dispatch_at, digits, &o->jurisdiction));
+      const pc_person *p = find_person(t, f[i].pid);
+      o->age = -1;
+      if (p) {
+        o->residence = p->region;
+        o->age = (int16_t)(p->birth_date ? pc_age_at(p->birth_date, t->as_of) : -1);
+        memcpy(o->sector, p->sector, 2);
+      }
+      if (pass == 0) *ncontacts = nc;
+    }
+  *ncompanions = nc - *ncontacts;
+  *rows = r;
+  return 0;
+}
+
+/* ---- counts and cubes ---- */
+
+typedef struct counts {
+  int hops;
+  uint64_t *hop;            /* hops + 1 */
+  uint64_t companion, red, yellow;
+  uint64_t channel[2][PC_NCHANNELS + 1]; /* [contact/companion][channel], last = case */
+} counts;
+
+static int class_of(const out_row *o, int comp) { return comp ? -1 : o->hop; }
+
+static int write_cubes(tracer *t, hid_t file, const out_row *rows, size_t nc, size_t nm, int hops,
+                       int deflate) {
+  pc_ctx *ctx = t->ctx;
+  pc_cube_axes ax;
+  PC_CALL(pc_cube_axes_config(t->cfg, &ax));
+  ax.as_of = t->as_of;
+  /* Regions at the level, from the dataset. */
+  hid_t d;
+  uint64_t nreg = 0;
+  PC_CALL(pc_agree(ctx, pc_h5_dset_open(t->data, "regions", &d, &nreg)));
+  pc_region *regions = pc_malloc((nreg + 1) * sizeof *regions, "regions");
+  uint64_t *codes = pc_malloc((nreg + 1) * sizeof *codes, "regions");
+  int rc = regions && codes ? pc_h5_dset_read(d, pc_h5_type_region(), 0, nreg, regions) : PC_ERR_MEM;
+  H5Dclose(d);
+  PC_CALLG(pc_agree(ctx, rc), out);
+  for (uint64_t i = 0; i < nreg; i++)
+    if (regions[i].level == ax.level) codes[ax.ncodes++] = regions[i].code;
+  ax.codes = codes;
+  {
+    const size_t cell = pc_cube_nregions(&ax) * pc_cube_nbands(&ax) * PC_NSECTORS;
+    const int ncls = hops + 4; /* hop0..hopK, companion, red, yellow */
+    uint64_t *cube = pc_calloc(cell * (size_t)ncls, sizeof *cube, "cubes");
+    PC_CALLG(pc_agree(ctx, cube ? 0 : PC_ERR_MEM), out);
+    for (size_t i = 0; i < nc + nm; i++) {
+      const pc_person *p = find_person(t, rows[i].pid);
+      pc_person z;
+      memset(&z, 0, sizeof z);
+      if (!p) p = &z;
+      int cls = class_of(&rows[i], i >= nc);
+      int k = cls < 0 ? hops + 1 : cls;
+      int code = strcmp(rows[i].code, "red") == 0 ? hops + 2 : hops + 3;
+      pc_cube_add_persons(&ax, p, 1, 0, cube + cell * (size_t)k);
+      pc_cube_add_persons(&ax, p, 1, 0, cube + cell * (size_t)code);
+    }
+    rc = pc_reduce_u64_to0(ctx, cube, cell * (size_t)ncls);
+    hid_t g = -1;
+    if (!rc) rc = pc_cube_write_axes(ctx, file, &ax, regions, nreg, deflate);
+    if (!rc) {
+      g = H5Gcreate2(file, "breakdown", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+      if (g < 0) rc = PC_ERROR(PC_ERR_IO, "cannot create /breakdown");
+    }
+    uint64_t dims[3] = {pc_cube_nregions(&ax), pc_cube_nbands(&ax), PC_NSECTORS};
+    for (int k = 0; k < ncls && !rc; k++) {
+      char name[32], path[48];
+      if (k <= hops)
+        snprintf(name, sizeof name, "hop%d", k);
+      else
+        snprintf(name, sizeof name, "%s", k == hops + 1 ? "companion" : k == hops + 2 ? "red" : "yellow");
+      snprintf(path, sizeof path, "breakdown/%s", name);
+      rc = pc_h5_write_array0(ctx, file, path, H5T_NATIVE_UINT64, 3, dims,
+                              ctx->rank == 0 ? cube + cell * (size_t)k : NULL, 4);
+      static const char *const scales[3][2] = {
+          {"axes/region", "region"}, {"axes/age_band", "age_band"}, {"axes/sector", "sector"}};
+      for (unsigned a = 0; a < 3 && !rc; a++)
+        rc = pc_agree(ctx, pc_h5_attach_scale(file, path, scales[a][0], a, scales[a][1]));
+      if (!rc) rc = pc_agree(ctx, pc_h5_attach_scale(file, path, "axes/region_name", 0, "region"));
+    }
+    if (g >= 0) {
+      if (!rc)
+        rc = pc_h5_attr_str(g, "description",
+                            "flagged persons per class and code by residence region x age band x "
+                            "sector (axes in /axes)");
+      H5Gclose(g);
+    }
+    free(cube);
+  }
+out:
+  free(regions);
+  free(codes);
+  return rc;
+}
+
+/* ---- the job ---- */
+
+static int setup_rules(tracer *t) {
+  const pc_config *cfg = t->cfg;
+  for (int c = 0; c < PC_NCHANNELS; c++) {
+    char k[64];
+    pc_chan_rule *r = &t->rules[c];
+    memset(r, 0, sizeof *r);
+    snprintf(k, sizeof k, "channels.%s.role", pc_channel_names[c]);
+    const char *role = pc_config_str(cfg, k);
+    r->role = !strcmp(role, "close") ? PC_ROLE_CLOSE : !strcmp(role, "companion") ? PC_ROLE_COMPANION : PC_ROLE_OFF;
+    snprintf(k, sizeof k, "channels.%s.min_overlap", pc_channel_names[c]);
+    r->min_overlap = pc_config_duration(cfg, k);
+    snprintf(k, sizeof k, "channels.%s.rows", pc_channel_names[c]);
+    r->rows = (int)pc_config_int(cfg, k);
+    snprintf(k, sizeof k, "channels.%s.cumulative", pc_channel_names[c]);
+    r->cumulative = pc_config_duration(cfg, k);
+    snprintf(k, sizeof k, "channels.%s.rule", pc_channel_names[c]);
+    r->rule_or = !strcmp(pc_config_str(cfg, k), "or");
+  }
+  return 0;
+}
+
+static void log_counts(pc_ctx *ctx, const counts *k) {
+  char line[512];
+  int at = snprintf(line, sizeof line, "trace: persons per hop:");
+  for (int h = 0; h <= k->hops; h++)
+    at += snprintf(line + at, sizeof line - (size_t)at, " hop%d %llu", h, (unsigned long long)k->hop[h]);
+  pc_log(ctx, "%s; companions %llu", line, (unsigned long long)k->companion);
+  for (int w = 0; w < 2; w++) {
+    at = snprintf(line, sizeof line, "trace: %s by channel:", w ? "companions" : "contacts (hop >= 1)");
+    for (int c = 0; c < PC_NCHANNELS; c++)
+      if (k->channel[w][c])
+        at += snprintf(line + at, sizeof line - (size_t)at, " %s %llu", pc_channel_names[c],
+                       (unsigned long long)k->channel[w][c]);
+    pc_log(ctx, "%s", line);
+  }
+  pc_log(ctx, "trace: codes: red %llu, yellow %llu", (unsigned long long)k->red,
+         (unsigned long long)k->yellow);
+}
+
+static int run_trace(pc_ctx *ctx, const pc_config *cfg) {
+  tracer T, *t = &T;
+  memset(t, 0, sizeof *t);
+  t->ctx = ctx;
+  t->cfg = cfg;
+  t->stays.fd = -1;
+  t->pv.raw.fd = -1;
+  pc_buf_init(&t->flags, sizeof(flag));
+  t->data_path = pc_config_str(cfg, "data");
+  const char *output = pc_config_str(cfg, "output"), *index = pc_config_str(cfg, "index");
+  const int hops = (int)pc_config_int(cfg, "hops");
+  const int deflate = (int)pc_config_int(cfg, "io.deflate");
+  const int digits = level_digits(pc_config_str(cfg, "dispatch.level"));
+  PC_CALL(check_classes(cfg));
+  for (size_t i = 0; i < pc_config_len(cfg, "companions_of"); i++)
+    if (pc_config_int_at(cfg, "companions_of", i) > hops)
+      return PC_ERROR(PC_ERR_CONFIG, "%s:%d: companions_of lists hop %lld, beyond hops = %d",
+                      pc_config_file(cfg), pc_config_line(cfg, "companions_of"),
+                      (long long)pc_config_int_at(cfg, "companions_of", i), hops);
+  setup_rules(t);
+  pc_job_record_for(ctx, output);
+  int rc = 0;
+  out_row *rows = NULL;
+  size_t nc = 0, nm = 0;
+  counts K;
+  memset(&K, 0, sizeof K);
+  K.hops = hops;
+  K.hop = pc_calloc((size_t)hops + 1, sizeof *K.hop, "counts");
+  if (!K.hop) return PC_ERR_MEM;
+
+  /* setup: key, dataset, index */
+  PC_CALLG(pc_phase_begin(ctx, "setup"), done);
+  pc_key128 key;
+  PC_CALLG(pc_job_key(ctx, pc_config_str(cfg, "key"), 0, &key), done);
+  PC_CALLG(pc_h5_open_read(ctx, t->data_path, &t->data), done);
+  rc = pc_h5_attr_read_i64(t->data, "window_start", &t->window_start);
+  if (!rc) rc = pc_h5_attr_read_i64(t->data, "window_end", &t->window_end);
+  if (!rc) {
+    if (pc_config_given(cfg, "as_of"))
+      t->as_of = pc_config_time(cfg, "as_of");
+    else
+      rc = pc_h5_attr_read_i64(t->data, "as_of", &t->as_of);
+  }
+  if (!rc) rc = pc_raw_open(t->data, t->data_path, "stays", pc_h5_type_stay(), &t->stays);
+  PC_CALLG(pc_agree(ctx, rc), done);
+  pc_phase_end(ctx, 0, 0);
+  if (index) {
+    PC_CALLG(pc_phase_begin(ctx, "load index"), done);
+    rc = pc_pview_open(ctx, index, t->data, t->data_path, &t->pv);
+    pc_phase_end(ctx, 0, 0);
+    if (rc) goto done;
+    pc_log(ctx, "trace: index %s: %llu rows in %u buckets", index,
+           (unsigned long long)t->pv.bstart[t->pv.nbuckets], t->pv.nbuckets);
+  } else {
+    PC_CALLG(pc_phase_begin(ctx, "build index"), done);
+    rc = pc_pview_build(ctx, t->data, t->data_path,
+                        pc_index_buckets(t->stays.nrows, pc_config_int(cfg, "buckets")), &t->pv);
+    pc_phase_end(ctx, t->pv.nrows, 0);
+    if (rc) goto done;
+  }
+  PC_CALLG(pc_phase_begin(ctx, "load persons"), done);
+  {
+    void *p = NULL, *q = NULL;
+    rc = read_owned(t, "persons", pc_h5_type_person(), t->pv.dir.persons, sizeof(pc_person), &p, &t->npersons);
+    t->persons = p;
+    if (!rc) rc = read_owned(t, "identities", pc_h5_type_identity(), t->pv.dir.identities, sizeof(pc_identity), &q, &t->nids);
+    t->ids = q;
+    if (!rc) rc = load_places(t);
+  }
+  PC_CALLG(pc_agree(ctx, rc), done);
+  uint64_t ncases = 0;
+  PC_CALLG(load_cases(t, &key, pc_config_duration(cfg, "lookback"), &ncases), done);
+  pc_phase_end(ctx, t->npersons, 0);
+  pc_log(ctx, "trace: %llu cases, %d hops, as_of %lld", (unsigned long long)ncases, hops,
+         (long long)t->as_of);
+
+  /* hops, level-synchronous (rule 8) */
+  size_t *from = NULL;
+  for (int h = 0; h < hops; h++) {
+    char name[32];
+    snprintf(name, sizeof name, "hop %d", h + 1);
+    PC_CALLG(pc_phase_begin(ctx, name), done);
+    size_t nf = 0;
+    free(from);
+    from = pc_malloc((t->flags.n + 1) * sizeof *from, "frontier");
+    PC_CALLG(pc_agree(ctx, from ? 0 : PC_ERR_MEM), done);
+    for (size_t i = 0; i < t->flags.n; i++)
+      if (flag_at(t, i)->hop == h) from[nf++] = i;
+    pc_buf hits;
+    pc_buf_init(&hits, sizeof(pc_hit));
+    uint64_t nq = 0, before = t->flags.n;
+    rc = round_trip(t, from, nf, PC_ROLE_CLOSE, &hits, &nq);
+    uint8_t hop = (uint8_t)(h + 1);
+    if (!rc) rc = pc_agree(ctx, best_hits(t, &hits, skip_flagged, take_contact, &hop));
+    uint64_t stats[3] = {t->flags.n - before, nq, hits.n};
+    pc_buf_free(&hits);
+    pc_phase_end(ctx, nq, 0);
+    if (rc) goto done;
+    PC_CALLG(pc_sum_u64(ctx, stats, 3), done);
+    pc_log(ctx, "trace: hop %d: %llu persons (%llu queries, %llu hits)", h + 1,
+           (unsigned long long)stats[0], (unsigned long long)stats[1], (unsigned long long)stats[2]);
+    if (stats[0] == 0) break;
+  }
+  /* companions (rule 9) */
+  PC_CALLG(pc_phase_begin(ctx, "companions"), done);
+  {
+    size_t nf = 0;
+    free(from);
+    from = pc_malloc((t->flags.n + 1) * sizeof *from, "frontier");
+    PC_CALLG(pc_agree(ctx, from ? 0 : PC_ERR_MEM), done);
+    for (size_t i = 0; i < t->flags.n; i++)
+      for (size_t k = 0; k < pc_config_len(cfg, "companions_of"); k++)
+        if (flag_at(t, i)->hop == pc_config_int_at(cfg, "companions_of", k)) {
+          from[nf++] = i;
+          break;
+        }
+    pc_buf hits;
+    pc_buf_init(&hits, sizeof(pc_hit));
+    uint64_t nq = 0;
+    rc = round_trip(t, from, nf, PC_ROLE_COMPANION, &hits, &nq);
+    if (!rc) rc = pc_agree(ctx, best_hits(t, &hits, skip_flagged, take_companion, NULL));
+    pc_buf_free(&hits);
+    pc_phase_end(ctx, nq, 0);
+    free(from);
+    from = NULL;
+    if (rc) goto done;
+  }
+
+  /* dispatch, identities, rows */
+  PC_CALLG(pc_phase_begin(ctx, "assemble"), done);
+  int64_t dispatch_at;
+  if (pc_config_given(cfg, "dispatch.at"))
+    dispatch_at = pc_config_time(cfg, "dispatch.at");
+  else /* 03:00 local of the day before as_of */
+    dispatch_at = (pc_local_day(t->as_of) - 1) * 86400 - 8 * 3600 + 3 * 3600;
+  rc = pc_agree(ctx, assemble(t, dispatch_at, digits, &rows, &nc, &nm));
+  if (!rc) rc = fill_sources(t, rows, nc + nm);
+  pc_phase_end(ctx, nc + nm, 0);
+  if (rc) goto done;
+  for (size_t i = 0; i < nc + nm; i++) {
+    int comp = i >= nc;
+    if (comp)
+      K.companion++;
+    else
+      K.hop[rows[i].hop]++;
+    int ch = pc_channel_of(rows[i].channel);
+    K.channel[comp][ch < 0 ? PC_NCHANNELS : ch] += 1;
+    if (!strcmp(rows[i].code, "red"))
+      K.red++;
+    else
+      K.yellow++;
+  }
+  PC_CALLG(pc_sum_u64(ctx, K.hop, hops + 1), done);
+  PC_CALLG(pc_sum_u64(ctx, &K.companion, 3), done);
+  PC_CALLG(pc_sum_u64(ctx, &K.channel[0][0], 2 * (PC_NCHANNELS + 1)), done);
+
+  PC_CALLG(pc_phase_begin(ctx, "write"), done);
+  {
+    pc_h5out out;
+    char *eff = pc_config_effective(cfg);
+    hid_t tc = out_type(1), tm = out_type(0);
+    int created = 0;
+    rc = pc_h5_create(ctx, output, &out);
+    if (rc) goto wdone;
+    created = 1;
+    rc = pc_h5_write_table(ctx, out.file, "contacts", tc, rows, nc, 65536, deflate);
+    if (!rc) rc = pc_h5_write_table(ctx, out.file, "companions", tm, rows + nc, nm, 65536, deflate);
+    if (!rc) rc = write_cubes(t, out.file, rows, nc, nm, hops, deflate);
+    if (!rc) {
+      char json[1536], t0[24];
+      int at = snprintf(json, sizeof json, "{");
+      for (int h = 0; h <= hops; h++)
+        at += snprintf(json + at, sizeof json - (size_t)at, "\"hop%d\": %llu, ", h, (unsigned long long)K.hop[h]);
+      at += snprintf(json + at, sizeof json - (size_t)at,
+                     "\"companion\": %llu, \"red\": %llu, \"yellow\": %llu, \"channels\": {",
+                     (unsigned long long)K.companion, (unsigned long long)K.red, (unsigned long long)K.yellow);
+      for (int c = 0; c < PC_NCHANNELS; c++)
+        at += snprintf(json + at, sizeof json - (size_t)at, "%s\"%s\": %llu", c ? ", " : "",
+                       pc_channel_names[c], (unsigned long long)(K.channel[0][c] + K.channel[1][c]));
+      snprintf(json + at, sizeof json - (size_t)at, "}}");
+      rc = pc_h5_attr_str(out.file, "counts", json);
+      if (!rc) rc = pc_h5_stamp(ctx, out.file, eff ? eff : "");
+      if (!rc) rc = pc_h5_attr_i64(out.file, "as_of", t->as_of);
+      if (!rc) rc = pc_h5_attr_str(out.file, "as_of_local", pc_time_format(t->as_of, t0));
+      if (!rc) rc = pc_h5_attr_i64(out.file, "dispatch_at", dispatch_at);
+      if (!rc) rc = pc_h5_attr_str(out.file, "data", t->data_path);
+      if (!rc) rc = pc_h5_attr_str(out.file, "index", index ? index : "(built in memory)");
+      if (!rc) rc = pc_h5_attr_str(out.file, "cases", pc_config_str(cfg, "cases"));
+      snprintf(ctx->record_extra, sizeof ctx->record_extra, "\"counts\": %s", json);
+    }
+    if (!rc) {
+      hid_t d = H5Dopen2(out.file, "contacts", H5P_DEFAULT);
+      rc = pc_h5_attr_str(d, "description",
+                          "contacts by pid: hop 0 = cases; exposure = start of the person's window "
+                          "(int64 s since the epoch, UTC); source = who they met, channel and "
+                          "place where; jurisdiction = region at dispatch_at (level of the config)");
+      H5Dclose(d);
+    }
+  wdone:
+    H5Tclose(tc);
+    H5Tclose(tm);
+    free(eff);
+    if (created) rc = pc_h5_commit(ctx, &out, rc);
+  }
+  pc_phase_end(ctx, nc + nm, (nc + nm) * sizeof(out_row));
+  if (!rc) {
+    log_counts(ctx, &K);
+    pc_log(ctx, "trace: wrote %s", output);
+  }
+done:
+  free(rows);
+  free(K.hop);
+  free(t->persons);
+  free(t->ids);
+  free(t->places);
+  free(t->table);
+  free(t->sbuf);
+  pc_buf_free(&t->flags);
+  pc_pview_free(&t->pv);
+  pc_raw_close(&t->stays);
+  if (t->data > 0) H5Fclose(t->data);
+  return rc;
+}
+
+const pc_jobdef pc_job_trace = {
+    "trace", "contacts of cases to k hops, companions, codes, dispatch, breakdown cubes",
+    "From cases.csv, expands close contacts hop by hop (time-respecting: each person's\n"
+    "window starts at their exposure), flags the companions around the hops in\n"
+    "companions_of, gives codes by policy and the jurisdiction where each person was at\n"
+    "dispatch.at, and writes /contacts, /companions and /breakdown cubes (docs/TRACE.md).\n"
+    "With `index:` it reads a persisted index selectively; without, it builds one.",
+    trace_keys, run_trace};

@@ -1,0 +1,74 @@
+/* pc_pview.h - the co-location index: built from a dataset, persisted, loaded at any rank count. */
+#ifndef PC_PVIEW_H
+#define PC_PVIEW_H
+
+#include <hdf5.h>
+
+#include "pc_h5.h"
+#include "pc_index.h"
+#include "pc_mpi.h"
+
+/* Row directories over pid-sorted tables: dir[k] is the first row whose pid
+ * has top `bits` bits >= k (2^bits + 1 entries), so the rows of one pid, or
+ * of one rank's pid range, are found without a search of the file. */
+typedef struct pc_piddir {
+  int bits;
+  uint64_t *persons, *identities, *stays;
+} pc_piddir;
+
+static inline uint64_t pc_piddir_key(const pc_piddir *d, uint64_t pid) {
+  return pid >> (64 - d->bits);
+}
+
+/*
+ * The place view (see pc_index.h for its order and buckets). Bucket ranges
+ * are cut by rows for the rank count at hand, so an index built at P ranks
+ * is read at any Q:
+ *
+ *   bstart:  0   12   40   41 ...            (global first row of each bucket)
+ *   rank_b0: rank 0 -> buckets [rank_b0[0], rank_b0[1]), rank 1 -> ...
+ */
+typedef struct pc_pview {
+  uint32_t nbuckets;
+  uint64_t *bstart;      /* nbuckets + 1 global row numbers */
+  uint32_t *rank_b0;     /* nranks + 1 bucket numbers */
+  int64_t dmax[PC_NCHANNELS]; /* longest row of each channel */
+  pc_piddir dir;
+  uint64_t npersons, nidentities, nstays, stays_checksum;
+  int64_t window_start, window_end;
+  /* This rank's buckets: in memory when built here, else read from the file. */
+  pc_irow *rows;         /* rows of [rank_b0[rank], rank_b0[rank+1]) when built */
+  size_t nrows;
+  pc_raw raw;            /* /place_rows of the index file when loaded */
+  int from_file;
+} pc_pview;
+
+/* Collective: read the dataset (its /persons, /identities and /stays),
+ * build this rank's part of the place view and the pid directories.
+ * nbuckets: a power of two. */
+int pc_pview_build(pc_ctx *ctx, hid_t data, const char *data_path, uint32_t nbuckets,
+                   pc_pview *pv);
+/* Collective: write the index file's datasets and attributes into `file`. */
+int pc_pview_write(pc_ctx *ctx, hid_t file, const pc_pview *pv);
+/* Collective: open a persisted index; checks it was built from `data` (by
+ * the stays checksum and counts) and cuts the buckets for this rank count. */
+int pc_pview_open(pc_ctx *ctx, const char *index_path, hid_t data, const char *data_path,
+                  pc_pview *pv);
+void pc_pview_free(pc_pview *pv);
+
+/* Rank that owns bucket b. Local. */
+int pc_pview_rank_of(const pc_pview *pv, int nranks, uint32_t b);
+/* Rows of owned bucket b: points into memory, or reads them into *buf
+ * (grown as needed, *cap rows). Local. */
+int pc_pview_bucket(const pc_pview *pv, int rank, uint32_t b, const pc_irow **rows, size_t *n,
+                    pc_irow **buf, size_t *cap);
+
+/* Rows [*lo, *hi) of a pid-sorted table that may hold pids in [p0, p1]
+ * (a superset: filter by pid). Local. */
+void pc_piddir_range(const pc_piddir *d, const uint64_t *dir, uint64_t p0, uint64_t p1,
+                     uint64_t *lo, uint64_t *hi);
+
+/* The pid range [*p0, *p1] owned by rank r of n (owner = pid * n >> 64). */
+void pc_owner_range(int r, int n, uint64_t *p0, uint64_t *p1);
+
+#endif

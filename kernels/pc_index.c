@@ -1,0 +1,135 @@
+/* pc_index.c - ordering the place view, answering place queries, grid totals. */
+#include "pc_index.h"
+
+#include <stdlib.h>
+
+int pc_irow_cmp(const pc_irow *a, const pc_irow *b) {
+#define PC_CMP_FIELD(f) \
+  if (a->f != b->f) return a->f < b->f ? -1 : 1
+  PC_CMP_FIELD(place);
+  PC_CMP_FIELD(start);
+  PC_CMP_FIELD(end);
+  PC_CMP_FIELD(pid);
+  PC_CMP_FIELD(row);
+  PC_CMP_FIELD(carriage);
+#undef PC_CMP_FIELD
+  return 0;
+}
+
+static int irow_cmp_void(const void *a, const void *b) { return pc_irow_cmp(a, b); }
+
+void pc_irow_sort_buckets(pc_irow *rows, const uint64_t *bstart, size_t nb) {
+  for (size_t k = 0; k < nb; k++) {
+    size_t n = bstart[k + 1] - bstart[k];
+    if (n > 1) qsort(rows + bstart[k], n, sizeof *rows, irow_cmp_void);
+  }
+}
+
+/* First index in [lo, hi) whose start is >= t. */
+static size_t lower_start(const pc_irow *r, size_t lo, size_t hi, int64_t t) {
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (r[mid].start < t)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+void pc_answer_bucket(const pc_chan_rule rules[PC_NCHANNELS], const pc_irow *rows, size_t n,
+                      const pc_query *q, size_t nq, size_t *runs, int64_t *dmax, pc_hit_fn emit,
+                      void *arg) {
+  /* Runs of one place, and the longest stay of each. */
+  size_t nruns = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (i == 0 || rows[i].place != rows[i - 1].place) {
+      runs[nruns] = i;
+      dmax[nruns++] = 0;
+    }
+    int64_t d = rows[i].end - rows[i].start;
+    if (d > dmax[nruns - 1]) dmax[nruns - 1] = d;
+  }
+  for (size_t k = 0; k < nq; k++) {
+    const pc_query *Q = &q[k];
+    if (Q->b <= Q->a) continue;
+    size_t lo = 0, hi = nruns;
+    while (lo < hi) {
+      size_t mid = lo + (hi - lo) / 2;
+      if (rows[runs[mid]].place < Q->place)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    if (lo == nruns || rows[runs[lo]].place != Q->place) continue;
+    size_t r0 = runs[lo], r1 = lo + 1 < nruns ? runs[lo + 1] : n;
+    pc_hit h = {0};
+    h.source = Q->source;
+    h.channel = Q->channel;
+    h.place = Q->place;
+    if (Q->channel == PC_CH_HOUSEHOLD) { /* rule 6: every other member, exposure = window start */
+      h.exposure = Q->a;
+      for (size_t i = r0; i < r1; i++)
+        if (rows[i].pid != Q->source && (i == r0 || rows[i].pid != rows[i - 1].pid)) {
+          h.pid = rows[i].pid;
+          emit(arg, &h);
+        }
+      continue;
+    }
+    const pc_chan_rule *rule = &rules[Q->channel];
+    pc_side x = {Q->a, Q->b, Q->row, Q->cum};
+    size_t c0 = lower_start(rows, r0, r1, Q->a - dmax[lo]), c1 = lower_start(rows, c0, r1, Q->b);
+    for (size_t i = c0; i < c1; i++) {
+      const pc_irow *u = &rows[i];
+      if (u->pid == Q->source || u->end <= Q->a) continue;
+      pc_side y = {u->start, u->end, u->row, u->cum};
+      int64_t e = pc_contact(rule, Q->channel, &x, &y, Q->a, Q->b);
+      if (e < 0) continue;
+      h.pid = u->pid;
+      h.exposure = e;
+      emit(arg, &h);
+    }
+  }
+}
+
+static int gspan_cmp(const void *pa, const void *pb) {
+  const pc_gspan *a = pa, *b = pb;
+  if (a->place != b->place) return a->place < b->place ? -1 : 1;
+  if (a->start != b->start) return a->start < b->start ? -1 : 1;
+  return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+void pc_grid_cum(const pc_stay *s, size_t n, int64_t lo, int64_t hi, uint32_t *cum,
+                 pc_gspan *g) {
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++) {
+    cum[i] = 0;
+    if (s[i].channel != PC_CH_GRID) continue;
+    g[m].place = s[i].place;
+    g[m].start = s[i].start;
+    g[m].end = s[i].end;
+    g[m++].idx = i;
+  }
+  if (m > 1) qsort(g, m, sizeof *g, gspan_cmp);
+  for (size_t j = 0; j < m;) {
+    size_t k = j;
+    int64_t total = 0, c0 = 0, c1 = 0;
+    int open = 0;
+    for (; k < m && g[k].place == g[j].place; k++) {
+      int64_t a = g[k].start < lo ? lo : g[k].start, b = g[k].end > hi ? hi : g[k].end;
+      if (b <= a) continue;
+      if (open && a <= c1) {
+        if (b > c1) c1 = b;
+      } else {
+        if (open) total += c1 - c0;
+        c0 = a;
+        c1 = b;
+        open = 1;
+      }
+    }
+    if (open) total += c1 - c0;
+    uint32_t minutes = (uint32_t)(total / 60);
+    for (size_t i = j; i < k; i++) cum[g[i].idx] = minutes;
+    j = k;
+  }
+}

@@ -1,0 +1,121 @@
+/* pc_index.h - the place view of the stays (the co-location index) and the
+ * kernel that answers "who was at place p during [a, b)?". Plain C. */
+#ifndef PC_INDEX_H
+#define PC_INDEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "pc_contact.h"
+#include "pc_hash.h"
+#include "pc_types.h"
+
+/*
+ * Place view
+ * ----------
+ * One row per stay (and one per household member, channel 0, place = the
+ * household id, spanning the data window), kept at the rank that owns its
+ * bucket, globally sorted by (bucket, place, start, end, pid, row, carriage):
+ *
+ *   bucket = hash(place, local day of start) for lbs and grid  (a station
+ *            cell's 14 days land in 14 buckets: hot places spread out)
+ *          = hash(place)                     for the other channels
+ *
+ *   bucket:   0        1        2   ...                    B-1
+ *   rows:   |--------|---|----------|-- ... --|------------|
+ *   ranks:  |<----- rank 0 ----->|<--- rank 1 --->| ... (contiguous bucket
+ *            ranges cut where the cumulative row count crosses k/P of the total)
+ *
+ * A query (place p, [a, b)) for lbs/grid goes to the buckets of every local
+ * day from day(a - D_c) to day(b - 1), where D_c is the longest stay of the
+ * channel, since a stay that overlaps [a, b) starts no earlier than a - D_c.
+ * Within a bucket, the rows of p are one run sorted by start; with the run's
+ * longest stay d beside it, the candidates are the rows starting in
+ * [a - d, b): a binary search and a scan.
+ */
+typedef struct pc_irow {
+  uint64_t pid;
+  uint64_t place;
+  int64_t start, end;
+  uint32_t cum;      /* grid: the person's whole minutes in this grid over the data window */
+  int16_t row;
+  uint8_t channel;
+  uint8_t carriage;
+} pc_irow;           /* 40 bytes: the on-disk row of the index's /place_rows */
+_Static_assert(sizeof(pc_irow) == 40, "pc_irow is the on-disk row of /place_rows");
+
+/* Local calendar day (UTC+8) of an instant. */
+static inline int64_t pc_local_day(int64_t t) {
+  int64_t s = t + 8 * 3600;
+  return s >= 0 ? s / 86400 : -((-s + 86399) / 86400);
+}
+
+/* Channels whose places are cut by day into buckets. */
+static inline int pc_channel_by_day(int c) { return c == PC_CH_LBS || c == PC_CH_GRID; }
+
+/* Bucket of a row of place `place` (channel c) starting at `start`; nbuckets
+ * is a power of two. */
+static inline uint32_t pc_bucket_of(uint64_t place, int c, int64_t start, uint32_t nbuckets) {
+  uint64_t h = pc_mix64(place * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL);
+  if (pc_channel_by_day(c)) h = pc_mix64(h ^ (uint64_t)pc_local_day(start));
+  return (uint32_t)(h & (nbuckets - 1));
+}
+
+/* Order of rows within a bucket: (place, start, end, pid, row, carriage). */
+int pc_irow_cmp(const pc_irow *a, const pc_irow *b);
+/* Sort rows already grouped by bucket (bstart[k]..bstart[k+1] holds bucket k
+ * for k in [0, nb)) within each bucket. Local. */
+void pc_irow_sort_buckets(pc_irow *rows, const uint64_t *bstart, size_t nb);
+
+/* A question sent to the owner of a bucket: who shared place `place` with
+ * person `source` during [a, b) (the source's stay clipped to their window)? */
+typedef struct pc_query {
+  uint64_t place;
+  uint64_t source;
+  int64_t a, b;
+  uint32_t bucket;
+  uint32_t cum;      /* grid: the source's whole minutes in this grid */
+  int16_t row;
+  uint8_t channel;
+  uint8_t pad[5];
+} pc_query;          /* 48 bytes */
+_Static_assert(sizeof(pc_query) == 48, "pc_query travels between ranks");
+
+typedef void (*pc_hit_fn)(void *arg, const pc_hit *h);
+
+/*
+ * Answer queries q[0..nq) about one bucket whose rows (sorted by pc_irow_cmp)
+ * are rows[0..n): every row of another person at the query's place that makes
+ * a contact under the channel's rule (TRACE.md rules 3-7) gives a hit
+ * (pid = the row's person, exposure, source, channel, place) passed to emit.
+ * Household rows (channel 0): every other member is hit with exposure a,
+ * when a < b. runs/dmax are scratch of n entries. Local, cannot fail.
+ */
+void pc_answer_bucket(const pc_chan_rule rules[PC_NCHANNELS], const pc_irow *rows, size_t n,
+                      const pc_query *q, size_t nq, size_t *runs, int64_t *dmax, pc_hit_fn emit,
+                      void *arg);
+
+/* Whole minutes of each grid place of one person's stays s[0..n), clipped to
+ * [lo, hi): for every i with s[i].channel == PC_CH_GRID, cum[i] = the union of
+ * the person's stays at s[i].place (rule 5); 0 otherwise. scratch holds n
+ * entries. Local, cannot fail. */
+typedef struct pc_gspan {
+  uint64_t place;
+  int64_t start, end;
+  size_t idx;
+} pc_gspan;
+void pc_grid_cum(const pc_stay *s, size_t n, int64_t lo, int64_t hi, uint32_t *cum,
+                 pc_gspan *scratch);
+
+/* Fingerprint of one stay: summed over all stays (mod 2^64) it identifies a
+ * dataset's /stays whatever their order or the rank count. */
+static inline uint64_t pc_stay_fingerprint(const pc_stay *s) {
+  uint64_t w[sizeof *s / 8];
+  memcpy(w, s, sizeof w);
+  uint64_t h = 0x243f6a8885a308d3ULL;
+  for (size_t i = 0; i < sizeof w / 8; i++) h = pc_mix64(h ^ w[i]);
+  return h;
+}
+
+#endif
