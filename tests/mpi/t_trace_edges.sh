@@ -1,0 +1,34 @@
+# t_trace_edges - paicha trace agrees with the reference on the hand-built edge cases,
+# at 1-4 ranks, built in memory or loaded from an index made at another rank count;
+# the outputs are identical in every case and every person walks back to a case.
+. "$(dirname "$0")/lib.sh"
+$PY "$ROOT/tests/py/make_edges.py" "$T/e" >/dev/null
+cat > "$T/idx.yaml" <<CFG
+data: $T/e/edges.h5
+index: $T/e/edges-index.h5
+quiet: true
+CFG
+run 3 index --config "$T/idx.yaml" > "$T/index.log" 2>&1 || { cat "$T/index.log"; die "index at 3 ranks failed"; }
+[ "$(stat -c %a "$T/e/edges-index.h5")" = 600 ] || die "index file is not mode 0600"
+for name in edges edges_or; do
+  $PY "$ROOT/tests/ref/trace_ref.py" "$T/e/$name.yaml" "$T/ref_$name" || die "trace_ref.py $name failed"
+  companions_of=$(sed -n 's/^companions_of: \[\(.*\)\]/\1/p' "$T/e/$name.yaml" | tr -d ' ')
+  for n in 1 2 3 4; do
+    for how in mem idx; do
+      out="$T/$name-$n-$how.h5"
+      sed "s#^output: .*#output: $out#" "$T/e/$name.yaml" > "$T/run.yaml"
+      [ $how = idx ] && echo "index: $T/e/edges-index.h5" >> "$T/run.yaml"
+      run "$n" trace --config "$T/run.yaml" > "$T/trace.log" 2>&1 || { cat "$T/trace.log"; die "trace $name at $n ranks ($how) failed"; }
+      $PY "$ROOT/tests/py/compare_trace.py" "$out" "$T/ref_$name" --counts > "$T/cmp.log" 2>&1 \
+        || { cat "$T/cmp.log"; die "trace $name at $n ranks ($how) differs from the reference"; }
+      [ "$(stat -c %a "$out")" = 600 ] || die "trace output is not mode 0600"
+    done
+  done
+  $PY "$ROOT/tests/py/compare.py" "$T/$name"-*.h5 --datasets contacts companions breakdown > "$T/cmp.log" 2>&1 \
+    || { cat "$T/cmp.log"; die "$name: outputs differ between rank counts or index paths"; }
+  $PY "$ROOT/tests/py/check_tree.py" "$T/$name-2-idx.h5" --companions-of "$companions_of" \
+    || die "$name: a flagged person does not walk back to a case"
+done
+# The log ends with the counts per hop, channel and code.
+grep -q "trace: persons per hop: hop0 13 hop1" "$T/trace.log" || die "log lacks counts per hop"
+grep -q "trace: codes: red" "$T/trace.log" || die "log lacks counts per code"
