@@ -310,6 +310,7 @@ int pc_pview_build(pc_ctx *ctx, hid_t data, const char *data_path, uint32_t nbuc
   PC_CALLG(pc_agree(ctx, rc), out);
 
   /* Pass 1: count rows per bucket and per pid prefix. */
+  PC_CALLG(pc_phase_begin(ctx, "count"), out);
   PC_CALLG(stays_pass(ctx, &st, s0, s1, 1, &b), out);
   PC_CALLG(household_pass(ctx, data, q0, q1, 1, &b), out);
   PC_CALLG(pc_agree(ctx, count_pids(data, "persons", q0, q1, pv->dir.bits, b.scount + K)), out);
@@ -342,8 +343,10 @@ int pc_pview_build(pc_ctx *ctx, hid_t data, const char *data_path, uint32_t nbuc
     rc = cut_buckets(ctx, pv);
   }
   PC_CALLG(pc_agree(ctx, rc), out);
+  pc_phase_end(ctx, s1 - s0, 0);
 
   /* Pass 2: ship rows to the owners of their buckets. */
+  PC_CALLG(pc_phase_begin(ctx, "shuffle"), out);
   uint32_t b0 = pv->rank_b0[r], b1 = pv->rank_b0[r + 1];
   size_t mine = (size_t)(pv->bstart[b1] - pv->bstart[b0]);
   PC_CALLG(pc_agree(ctx, pc_buf_reserve(&b.recv, mine + 1)), out);
@@ -353,14 +356,17 @@ int pc_pview_build(pc_ctx *ctx, hid_t data, const char *data_path, uint32_t nbuc
     rc = PC_ERROR(PC_ERR_DATA, "index: received %zu rows for buckets %u..%u, expected %zu",
                   b.recv.n, b0, b1, mine);
   PC_CALLG(pc_agree(ctx, rc), out);
+  pc_phase_end(ctx, s1 - s0, ctx->bytes_moved);
 
   /* Group by bucket (a counting scatter), then sort each bucket. */
+  PC_CALLG(pc_phase_begin(ctx, "sort"), out);
   free(b.buf);
   free(b.irows);
   free(b.gs);
   b.buf = NULL, b.irows = NULL, b.gs = NULL;
   pv->rows = pc_malloc((mine + 1) * sizeof *pv->rows, "place view");
   PC_CALLG(pc_agree(ctx, pv->rows ? 0 : PC_ERR_MEM), out);
+  pc_advise_random(pv->rows, (mine + 1) * sizeof *pv->rows); /* the scatter below writes at random */
   {
     uint64_t *fill = b.bcount; /* reuse: next free row of each owned bucket */
     for (uint32_t k = b0; k < b1; k++) fill[k] = pv->bstart[k] - pv->bstart[b0];
@@ -377,6 +383,7 @@ int pc_pview_build(pc_ctx *ctx, hid_t data, const char *data_path, uint32_t nbuc
     free(local);
     pv->nrows = mine;
   }
+  pc_phase_end(ctx, mine, 0);
 out:
   pc_raw_close(&st);
   free(b.buf);
