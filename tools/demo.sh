@@ -14,6 +14,12 @@ mpirun -n "$NP" "$PAICHA" synth --config "$root/jobs/configs/demo-synth.yaml"
 mpirun -n "$NP" "$PAICHA" breakdown --config "$root/jobs/configs/demo-breakdown.yaml"
 /usr/bin/python3 "$root/tools/summary.py" demo.h5 demo-breakdown.h5
 echo
+mpirun -n "$NP" "$PAICHA" index --config "$root/jobs/configs/demo-index.yaml"
+mpirun -n "$NP" "$PAICHA" trace --config "$root/jobs/configs/demo-trace.yaml"
+/usr/bin/python3 "$root/tools/trace_summary.py" demo-trace.h5 demo.h5
+echo
 echo "== done in $((SECONDS - t0)) s. Files (owner-only, they hold personal data):"
-ls -l "$out"/demo.h5 "$out"/demo-breakdown.h5 "$out"/paicha.key "$out"/*.run.json | awk '{print "   " $1, $5, $NF}'
+ls -l "$out"/demo.h5 "$out"/demo-breakdown.h5 "$out"/demo-index.h5 "$out"/demo-trace.h5 \
+  "$out"/demo-cases.csv "$out"/paicha.key "$out"/*.run.json | awk '{print "   " $1, $5, $NF}'
 echo "   open them with: /usr/bin/python3 -c \"import h5py; f = h5py.File('$out/demo-breakdown.h5'); print(list(f))\""
+echo "   the trace: /usr/bin/python3 -c \"import h5py, pandas; f = h5py.File('$out/demo-trace.h5'); print(pandas.DataFrame(f['contacts'][()]).head())\""
