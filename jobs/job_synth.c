@@ -248,6 +248,12 @@ static int generate_movement(pc_ctx *ctx, const pc_synth_params *sp, int64_t as_
     memset(p.pad, 0, sizeof p.pad);
     pc_stay *out = (pc_stay *)mv->stays.data + mv->stays.n;
     size_t k = pc_move_person(&mv->mp, &p, pc_move_ident(id.subject), out, cap);
+    if (!(wire_get(w) >> 10)) { /* no phone: no cell or grid records of this person */
+      size_t m = 0;
+      for (size_t j = 0; j < k; j++)
+        if (out[j].channel != PC_CH_LBS && out[j].channel != PC_CH_GRID) out[m++] = out[j];
+      k = m;
+    }
     for (size_t j = 0; j < k; j++) mv->checksum += pc_stay_fingerprint(&out[j]);
     mv->stays.n += k;
     if ((i & 65535) == 0) pc_progress(ctx, i, n);
