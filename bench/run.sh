@@ -11,7 +11,7 @@ res="$root/bench/results"
 mkdir -p "$work" "$res"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out="$res/bench-$stamp.txt"
-all=(registry)
+all=(registry city)
 names=("$@"); [ ${#names[@]} -eq 0 ] && names=("${all[@]}")
 
 # time_job LABEL JOB CONFIG: runs REPEAT times; records wall (s) and peak RSS per rank (MB, max over ranks).
@@ -52,6 +52,43 @@ CFG
   time_job "synth($n)" synth "$work/synth.yaml" "$work/province.h5.run.json"
   ls -l "$work/province.h5" | awk '{printf "dataset file: %.2f GB\n", $5/1e9}' | tee -a "$out"
   time_job "breakdown($n)" breakdown "$work/breakdown.yaml" "$work/province-breakdown.h5.run.json"
+}
+
+# The city tier: 2 million persons with 14 days of movement (~170 million stays), the
+# index, and the emergency rerun (trace of the 100 outbreak cases, 2 hops, with the
+# persisted index: start-up and load included).
+bench_city() {
+  local n=${PERSONS:-2000000}
+  cat > "$work/city-synth.yaml" <<CFG
+key: $work/bench.key
+data: $work/city.h5
+seed: 1
+persons: $n
+days: 14
+as_of: 2021-08-09T00:00
+outbreak: {cases: 100}
+cases_csv: $work/city-cases.csv
+CFG
+  cat > "$work/city-index.yaml" <<CFG
+data: $work/city.h5
+index: $work/city-index.h5
+CFG
+  cat > "$work/city-trace.yaml" <<CFG
+data: $work/city.h5
+index: $work/city-index.h5
+cases: $work/city-cases.csv
+key: $work/bench.key
+output: $work/city-trace.h5
+hops: 2
+CFG
+  echo "== city: synth, index, emergency trace of $n persons, $NP ranks, $REPEAT runs each" | tee -a "$out"
+  time_job "synth-city($n)" synth "$work/city-synth.yaml" "$work/city.h5.run.json"
+  /usr/bin/python3 -c "import h5py; f = h5py.File('$work/city.h5'); print(f'stays: {f[\"stays\"].shape[0]:,} ({f[\"stays\"].shape[0] / f[\"persons\"].shape[0]:.1f} per person)')" | tee -a "$out"
+  time_job "index-city($n)" index "$work/city-index.yaml" "$work/city-index.h5.run.json"
+  /usr/bin/python3 -c "import json; r = json.load(open('$work/city-index.h5.run.json')); print(f'index rows: {r[\"index_rows\"]:,}, busiest rank {r[\"index_rows_max\"]:,}, imbalance (max/mean) {r[\"index_imbalance\"]:.3f}')" | tee -a "$out"
+  time_job "trace-city($n)" trace "$work/city-trace.yaml" "$work/city-trace.h5.run.json"
+  /usr/bin/python3 -c "import json; r = json.load(open('$work/city-trace.h5.run.json')); print('counts:', json.dumps(r['counts']))" | tee -a "$out"
+  ls -l "$work/city.h5" "$work/city-index.h5" | awk '{printf "%s: %.2f GB\n", $NF, $5/1e9}' | tee -a "$out"
 }
 
 { echo "paicha bench $stamp on $(hostname): $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GB";

@@ -1,4 +1,5 @@
 /* job_index.c - `paicha index`: build the co-location index of a dataset and persist it. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "pc_h5.h"

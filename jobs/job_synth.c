@@ -301,7 +301,7 @@ static int write_outbreak(pc_ctx *ctx, const pc_config *cfg, const movement *mv,
           st[j].start >= t0 && st[j].start < t1 && st[j].start < first)
         first = st[j].start;
     if (first == INT64_MAX) continue;
-    if ((rc = pc_buf_reserve(&mine, mine.n + 1))) break;
+    if ((rc = pc_buf_grow(&mine, 1))) break;
     visitor *v = (visitor *)mine.data + mine.n++;
     memset(v, 0, sizeof *v);
     pc_identity id;

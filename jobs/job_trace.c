@@ -217,7 +217,7 @@ static int flag_add(tracer *t, const flag *f) {
     }
   }
   if (t->flags.n >= UINT32_MAX - 1) return PC_ERROR(PC_ERR_MEM, "too many flagged persons on one rank");
-  PC_CALL(pc_buf_reserve(&t->flags, t->flags.n + 1));
+  PC_CALL(pc_buf_grow(&t->flags, 1));
   *flag_at(t, t->flags.n) = *f;
   size_t h = pc_mix64(f->pid) & (t->tcap - 1);
   while (t->table[h]) h = (h + 1) & (t->tcap - 1);
@@ -263,15 +263,15 @@ typedef struct hitbuf {
 static void emit_hit(void *arg, const pc_hit *h) {
   hitbuf *hb = arg;
   if (hb->rc) return;
-  if ((hb->rc = pc_buf_reserve(&hb->hits, hb->hits.n + 1))) return;
-  if ((hb->rc = pc_buf_reserve(&hb->dest, hb->dest.n + 1))) return;
+  if ((hb->rc = pc_buf_grow(&hb->hits, 1))) return;
+  if ((hb->rc = pc_buf_grow(&hb->dest, 1))) return;
   ((pc_hit *)hb->hits.data)[hb->hits.n++] = *h;
   ((int *)hb->dest.data)[hb->dest.n++] = PC_OWNER(h->pid, hb->nranks);
 }
 
 static int add_query(tracer *t, pc_buf *q, pc_buf *qd, const pc_query *x) {
-  PC_CALL(pc_buf_reserve(q, q->n + 1));
-  PC_CALL(pc_buf_reserve(qd, qd->n + 1));
+  PC_CALL(pc_buf_grow(q, 1));
+  PC_CALL(pc_buf_grow(qd, 1));
   ((pc_query *)q->data)[q->n++] = *x;
   ((int *)qd->data)[qd->n++] = pc_pview_rank_of(&t->pv, t->ctx->nranks, x->bucket);
   return 0;
@@ -574,7 +574,7 @@ static int read_cases(const char *path, const pc_key128 *key, int64_t as_of, int
     c.w0 = onset - lookback;
     if (*v[3] && neg > c.w0) c.w0 = neg;
     c.w1 = iso;
-    if ((rc = pc_buf_reserve(out, out->n + 1))) break;
+    if ((rc = pc_buf_grow(out, 1))) break;
     ((case_row *)out->data)[out->n++] = c;
   }
   if (!rc && ferror(f)) rc = PC_ERROR(PC_ERR_IO, "%s: read error", path);

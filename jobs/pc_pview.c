@@ -358,7 +358,11 @@ int pc_pview_build(pc_ctx *ctx, hid_t data, const char *data_path, uint32_t nbuc
   PC_CALLG(pc_agree(ctx, rc), out);
   pc_phase_end(ctx, s1 - s0, ctx->bytes_moved);
 
-  /* Group by bucket (a counting scatter), then sort each bucket. */
+  /* Group by bucket, then sort each bucket. The grouping is a counting
+   * scatter in two levels - first into at most 1024 groups of buckets, then
+   * within each group (a few MB, in cache) by bucket - because one scatter
+   * over millions of buckets misses the cache on every row (measured: 3x
+   * slower at the city tier). Exact offsets come from the global counts. */
   PC_CALLG(pc_phase_begin(ctx, "sort"), out);
   free(b.buf);
   free(b.irows);
@@ -366,20 +370,42 @@ int pc_pview_build(pc_ctx *ctx, hid_t data, const char *data_path, uint32_t nbuc
   b.buf = NULL, b.irows = NULL, b.gs = NULL;
   pv->rows = pc_malloc((mine + 1) * sizeof *pv->rows, "place view");
   PC_CALLG(pc_agree(ctx, pv->rows ? 0 : PC_ERR_MEM), out);
-  pc_advise_random(pv->rows, (mine + 1) * sizeof *pv->rows); /* the scatter below writes at random */
   {
-    uint64_t *fill = b.bcount; /* reuse: next free row of each owned bucket */
-    for (uint32_t k = b0; k < b1; k++) fill[k] = pv->bstart[k] - pv->bstart[b0];
-    const pc_irow *in = b.recv.data;
+    const uint32_t nb = b1 - b0;
+    int shift = 0;
+    while ((nb >> shift) > 1024) shift++;
+    const uint32_t ngroups = (nb >> shift) + 1;
+    uint64_t *fill = b.bcount; /* reuse: nbuckets + 1 entries */
+    uint64_t gfill[1025];
+    const uint64_t base = pv->bstart[b0];
+    for (uint32_t g = 0; g < ngroups; g++) {
+      uint32_t k = b0 + (g << shift);
+      gfill[g] = (k < b1 ? pv->bstart[k] : pv->bstart[b1]) - base;
+    }
+    pc_irow *in = b.recv.data, *mid = pv->rows;
     for (size_t i = 0; i < mine; i++) {
       uint32_t k = pc_bucket_of(in[i].place, in[i].channel, in[i].start, nbuckets);
-      pv->rows[fill[k]++] = in[i];
+      mid[gfill[(k - b0) >> shift]++] = in[i];
     }
-    pc_buf_free(&b.recv);
-    uint64_t *local = pc_malloc(((size_t)(b1 - b0) + 1) * sizeof *local, "bucket offsets");
+    for (uint32_t k = b0; k < b1; k++) fill[k] = pv->bstart[k] - base;
+    for (uint32_t g = 0; g < ngroups; g++) {
+      uint32_t k0 = b0 + (g << shift);
+      if (k0 >= b1) break;
+      uint32_t k1 = k0 + (1u << shift) < b1 ? k0 + (1u << shift) : b1;
+      for (uint64_t i = pv->bstart[k0] - base; i < pv->bstart[k1] - base; i++) {
+        uint32_t k = pc_bucket_of(mid[i].place, mid[i].channel, mid[i].start, nbuckets);
+        in[fill[k]++] = mid[i];
+      }
+    }
+    /* The grouped rows are in the receive buffer: it becomes the view. */
+    free(pv->rows);
+    pv->rows = in;
+    b.recv.data = NULL;
+    b.recv.n = b.recv.cap = 0;
+    uint64_t *local = pc_malloc(((size_t)nb + 1) * sizeof *local, "bucket offsets");
     PC_CALLG(pc_agree(ctx, local ? 0 : PC_ERR_MEM), out);
-    for (uint32_t k = b0; k <= b1; k++) local[k - b0] = pv->bstart[k] - pv->bstart[b0];
-    pc_irow_sort_buckets(pv->rows, local, b1 - b0);
+    for (uint32_t k = b0; k <= b1; k++) local[k - b0] = pv->bstart[k] - base;
+    pc_irow_sort_buckets(pv->rows, local, nb);
     free(local);
     pv->nrows = mine;
   }

@@ -17,7 +17,7 @@
 #define RES_PER_CELL 400.0
 #define RES_PER_GRID 1500.0
 #define RES_PER_CAFE 5000.0
-#define RES_PER_HOTEL 20000.0
+#define RES_PER_HOTEL 5000.0 /* China: ~300,000 hotels for 1.4 billion */
 /* Floors per county, so that small tiers keep the day's shape (home, work and
  * an outing in different cells and mostly different grids). */
 #define MIN_CELLS 16
@@ -29,7 +29,8 @@
 #define P_OUT_HOT 0.10  /* a non-worker's outing goes to a city hot cell */
 #define P_OUT_MKT 0.20  /* ... to the county's market cell (its first cell) */
 #define P_BUSY_CAFE 0.30  /* of cafe visits go to the county's busy tenth of its cafes */
-#define P_BUSY_HOTEL 0.20 /* of hotel stays go to the city's busy tenth of its hotels */
+#define P_BUSY_HOTEL 0.10 /* of hotel stays go to the city's first tenth of its hotels: uniform; a
+                           * hotel is one place, so every guest of a night meets every other */
 #define RAIL_PER_CARRIAGE 60.0
 /* Rides per person-day: 2 a trip, ~88% of persons are 12 or older. */
 #define PAX_PER_FLIGHT 125.0

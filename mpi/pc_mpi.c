@@ -297,6 +297,12 @@ int pc_buf_reserve(pc_buf *b, size_t cap) {
   return 0;
 }
 
+int pc_buf_grow(pc_buf *b, size_t more) {
+  if (b->n + more <= b->cap) return 0;
+  size_t want = b->cap + b->cap / 2 + 1024;
+  return pc_buf_reserve(b, want > b->n + more ? want : b->n + more);
+}
+
 void pc_buf_free(pc_buf *b) {
   free(b->data);
   b->data = NULL;

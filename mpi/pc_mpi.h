@@ -92,7 +92,8 @@ typedef struct pc_buf {
   size_t n, cap, rowsize;
 } pc_buf;
 void pc_buf_init(pc_buf *b, size_t rowsize);
-int pc_buf_reserve(pc_buf *b, size_t cap); /* at least cap rows */
+int pc_buf_reserve(pc_buf *b, size_t cap); /* at least cap rows, exactly when it grows */
+int pc_buf_grow(pc_buf *b, size_t more);   /* room for `more` rows past n, growing by half */
 void pc_buf_free(pc_buf *b);
 
 /* Collective shuffle: send rows[i] (n rows of rowsize bytes) to rank dest[i],
