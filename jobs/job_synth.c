@@ -552,9 +552,13 @@ static int run_synth(pc_ctx *ctx, const pc_config *cfg) {
 }
 
 const pc_jobdef pc_job_synth = {
-    "synth", "generate a synthetic province (registry; movement to come) into a dataset file",
+    "synth", "generate a synthetic province (registry, movement, outbreak) into a dataset file",
     "Generates N persons with valid resident ID numbers, phones, households, residence,\n"
     "age, sex, sector, employer and vaccine doses, deterministically from `seed`: the\n"
     "same config gives identical /persons and /identities at any rank count. Writes\n"
-    "/regions, /persons (sorted by pid, no clear identities) and /identities (restricted).",
+    "/regions, /persons (sorted by pid, no clear identities) and /identities (restricted).\n"
+    "With `days`, every person's stays over the days before as_of (cells, 800 m grids,\n"
+    "cafes, hotels, trains, flights; docs/TRACE.md) into /stays (sorted by pid,\n"
+    "contiguous) and /places; with `cases_csv`, an outbreak's index cases drawn among\n"
+    "the visitors of a cafe, a hotel and a train carriage.",
     synth_keys, run_synth};
