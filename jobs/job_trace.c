@@ -194,6 +194,7 @@ static const pc_place *find_place(const tracer *t, uint64_t id) {
 static flag *flag_at(tracer *t, size_t i) { return (flag *)t->flags.data + i; }
 
 static flag *flag_find(tracer *t, uint64_t pid) {
+  if (!t->tcap) return NULL; /* nobody flagged on this rank yet */
   size_t mask = t->tcap - 1;
   for (size_t h = pc_mix64(pid) & mask;; h = (h + 1) & mask) {
     if (!t->table[h]) return NULL;
