@@ -32,3 +32,10 @@ done
 # The log ends with the counts per hop, channel and code.
 grep -q "trace: persons per hop: hop0 13 hop1" "$T/trace.log" || die "log lacks counts per hop"
 grep -q "trace: codes: red" "$T/trace.log" || die "log lacks counts per code"
+# One case at 4 ranks: three ranks own nobody flagged when the first hop lands.
+head -2 "$T/e/cases.csv" > "$T/one.csv"
+sed -e "s#^cases: .*#cases: $T/one.csv#" -e "s#^output: .*#output: $T/one.h5#" "$T/e/edges.yaml" > "$T/one.yaml"
+$PY "$ROOT/tests/ref/trace_ref.py" "$T/one.yaml" "$T/ref_one" || die "trace_ref.py one case failed"
+run 4 trace --config "$T/one.yaml" > "$T/trace.log" 2>&1 || { cat "$T/trace.log"; die "trace of one case at 4 ranks failed"; }
+$PY "$ROOT/tests/py/compare_trace.py" "$T/one.h5" "$T/ref_one" --counts > "$T/cmp.log" 2>&1 \
+  || { cat "$T/cmp.log"; die "one case at 4 ranks differs from the reference"; }
