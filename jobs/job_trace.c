@@ -1,6 +1,7 @@
 /* job_trace.c - `paicha trace`: contacts of cases to k hops, companions, codes, dispatch, cubes. */
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -155,40 +156,35 @@ typedef struct tracer {
 
 /* ---- small lookups ---- */
 
+/* The row whose leading uint64 (pid, place id) is `key`, in rows sorted by it. */
+static const void *find_row(const void *rows, size_t n, size_t rowsize, uint64_t key) {
+  const char *r = rows;
+  size_t lo = 0, hi = n;
+  uint64_t k;
+  while (lo < hi) {
+    size_t m = lo + (hi - lo) / 2;
+    memcpy(&k, r + m * rowsize, sizeof k);
+    if (k < key)
+      lo = m + 1;
+    else
+      hi = m;
+  }
+  if (lo == n) return NULL;
+  memcpy(&k, r + lo * rowsize, sizeof k);
+  return k == key ? r + lo * rowsize : NULL;
+}
+_Static_assert(offsetof(pc_person, pid) == 0 && offsetof(pc_identity, pid) == 0 &&
+                   offsetof(pc_place, id) == 0,
+               "find_row keys on the leading uint64");
+
 static const pc_person *find_person(const tracer *t, uint64_t pid) {
-  size_t lo = 0, hi = t->npersons;
-  while (lo < hi) {
-    size_t m = lo + (hi - lo) / 2;
-    if (t->persons[m].pid < pid)
-      lo = m + 1;
-    else
-      hi = m;
-  }
-  return lo < t->npersons && t->persons[lo].pid == pid ? &t->persons[lo] : NULL;
+  return find_row(t->persons, t->npersons, sizeof *t->persons, pid);
 }
-
 static const pc_identity *find_identity(const tracer *t, uint64_t pid) {
-  size_t lo = 0, hi = t->nids;
-  while (lo < hi) {
-    size_t m = lo + (hi - lo) / 2;
-    if (t->ids[m].pid < pid)
-      lo = m + 1;
-    else
-      hi = m;
-  }
-  return lo < t->nids && t->ids[lo].pid == pid ? &t->ids[lo] : NULL;
+  return find_row(t->ids, t->nids, sizeof *t->ids, pid);
 }
-
 static const pc_place *find_place(const tracer *t, uint64_t id) {
-  size_t lo = 0, hi = t->nplaces;
-  while (lo < hi) {
-    size_t m = lo + (hi - lo) / 2;
-    if (t->places[m].id < id)
-      lo = m + 1;
-    else
-      hi = m;
-  }
-  return lo < t->nplaces && t->places[lo].id == id ? &t->places[lo] : NULL;
+  return find_row(t->places, t->nplaces, sizeof *t->places, id);
 }
 
 static flag *flag_at(tracer *t, size_t i) { return (flag *)t->flags.data + i; }

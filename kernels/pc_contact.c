@@ -53,11 +53,13 @@ int64_t pc_contact(const pc_chan_rule *r, int c, const pc_side *x, const pc_side
   return m >= min_m ? at : -1;
 }
 
-int64_t pc_union_minutes(const int64_t *s, const int64_t *e, size_t n, int64_t lo, int64_t hi) {
+int64_t pc_union_minutes_strided(const int64_t *s, const int64_t *e, size_t stride, size_t n,
+                                 int64_t lo, int64_t hi) {
   int64_t total = 0, cur0 = 0, cur1 = 0;
   int open = 0;
   for (size_t i = 0; i < n; i++) {
-    int64_t a = s[i] < lo ? lo : s[i], b = e[i] > hi ? hi : e[i];
+    int64_t si = s[i * stride], ei = e[i * stride];
+    int64_t a = si < lo ? lo : si, b = ei > hi ? hi : ei;
     if (b <= a) continue;
     if (open && a <= cur1) {
       if (b > cur1) cur1 = b;
@@ -70,6 +72,10 @@ int64_t pc_union_minutes(const int64_t *s, const int64_t *e, size_t n, int64_t l
   }
   if (open) total += cur1 - cur0;
   return total / 60;
+}
+
+int64_t pc_union_minutes(const int64_t *s, const int64_t *e, size_t n, int64_t lo, int64_t hi) {
+  return pc_union_minutes_strided(s, e, 1, n, lo, hi);
 }
 
 size_t pc_lower_bound_i64(const int64_t *a, size_t n, int64_t t) {

@@ -51,6 +51,10 @@ int64_t pc_contact(const pc_chan_rule *r, int c, const pc_side *x, const pc_side
 /* Whole minutes of the union of intervals [s[i], e[i]) clipped to [lo, hi).
  * The intervals must be sorted by start. */
 int64_t pc_union_minutes(const int64_t *s, const int64_t *e, size_t n, int64_t lo, int64_t hi);
+/* The same over s[i * stride], e[i * stride] (starts and ends inside an array of structs,
+ * stride counted in int64s). */
+int64_t pc_union_minutes_strided(const int64_t *s, const int64_t *e, size_t stride, size_t n,
+                                 int64_t lo, int64_t hi);
 
 /* Index of the first element of starts[0..n) (sorted ascending) that is >= t. */
 size_t pc_lower_bound_i64(const int64_t *starts, size_t n, int64_t t);

@@ -111,24 +111,13 @@ void pc_grid_cum(const pc_stay *s, size_t n, int64_t lo, int64_t hi, uint32_t *c
     g[m++].idx = i;
   }
   if (m > 1) qsort(g, m, sizeof *g, gspan_cmp);
+  _Static_assert(sizeof(pc_gspan) % sizeof(int64_t) == 0, "pc_gspan strides in int64s");
+  const size_t stride = sizeof(pc_gspan) / sizeof(int64_t);
   for (size_t j = 0; j < m;) {
     size_t k = j;
-    int64_t total = 0, c0 = 0, c1 = 0;
-    int open = 0;
-    for (; k < m && g[k].place == g[j].place; k++) {
-      int64_t a = g[k].start < lo ? lo : g[k].start, b = g[k].end > hi ? hi : g[k].end;
-      if (b <= a) continue;
-      if (open && a <= c1) {
-        if (b > c1) c1 = b;
-      } else {
-        if (open) total += c1 - c0;
-        c0 = a;
-        c1 = b;
-        open = 1;
-      }
-    }
-    if (open) total += c1 - c0;
-    uint32_t minutes = (uint32_t)(total / 60);
+    while (k < m && g[k].place == g[j].place) k++;
+    uint32_t minutes =
+        (uint32_t)pc_union_minutes_strided(&g[j].start, &g[j].end, stride, k - j, lo, hi);
     for (size_t i = j; i < k; i++) cum[g[i].idx] = minutes;
     j = k;
   }
