@@ -410,7 +410,8 @@ static int write_dataset(pc_ctx *ctx, const pc_config *cfg, const char *path,
              p1 = np * (uint64_t)(ctx->rank + 1) / (uint64_t)ctx->nranks;
     pc_place *pl = pc_calloc(p1 - p0 + 1, sizeof *pl, "places");
     PC_CALLG(pc_agree(ctx, pl ? 0 : PC_ERR_MEM), fail);
-    for (uint64_t i = p0; i < p1; i++) pc_move_place(&mv->mp, i, &pl[i - p0]);
+    for (uint64_t i = p0; i < p1; i++) /* in id order: trace looks places up by id */
+      pc_move_place(&mv->mp, pc_move_place_by_rank(&mv->mp, i), &pl[i - p0]);
     rc = pc_h5_write_table(ctx, out.file, "places", pc_h5_type_place(), pl, p1 - p0, chunk, deflate);
     free(pl);
     PC_CALLG(rc, fail);

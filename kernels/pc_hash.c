@@ -1,6 +1,8 @@
 /* pc_hash.c - SipHash-2-4 (reference algorithm) and the pid derivations built on it. */
 #include "pc_hash.h"
 
+#include "pc_types.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -91,4 +93,27 @@ uint64_t pc_pid_of_phone(const pc_key128 *k, uint64_t phone) {
   }
   uint64_t h = pc_siphash(k, buf, sizeof buf);
   return h ? h : 1;
+}
+
+uint64_t pc_place_key(unsigned channel, const char *name, size_t len, unsigned carriage) {
+  /* A fixed, public key: domain separation from the pseudonyms, not secrecy. */
+  static const pc_key128 place_key = {0x706169636861706cULL, 0x6163652069647321ULL};
+  enum { MAXN = 256 };
+  char buf[MAXN + 4];
+  uint64_t h;
+  if (len > MAXN) { /* long names: hash the name, then the tag over that */
+    uint64_t inner = pc_siphash(&place_key, name, len);
+    memcpy(buf + 1, &inner, 8);
+    len = 8;
+  } else {
+    memcpy(buf + 1, name, len);
+  }
+  buf[0] = (char)channel;
+  size_t n = 1 + len;
+  if (channel == PC_CH_RAIL) {
+    buf[n++] = 0x1f;
+    buf[n++] = (char)carriage;
+  }
+  h = pc_siphash(&place_key, buf, n);
+  return (uint64_t)(channel & 0xff) << 56 | (h & ((1ULL << 56) - 1));
 }

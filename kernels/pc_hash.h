@@ -26,6 +26,14 @@ void pc_key_format(const pc_key128 *k, char *buf);
 uint64_t pc_pid_of_idnum(const pc_key128 *k, const char *idnum /* 18 chars */);
 uint64_t pc_pid_of_phone(const pc_key128 *k, uint64_t phone /* 11 digits */);
 
+/* Place id of a place as an agency names it (the `place` field of stays.csv):
+ * the channel in the top 8 bits (pc_place_id), below it 56 bits of an
+ * unkeyed SipHash of the channel, the name and, for rail, the carriage (a
+ * carriage is a place of its own even when the name omits it). Places are not
+ * personal data: the same name gives the same id in every run, whatever the
+ * key. Local, cannot fail. */
+uint64_t pc_place_key(unsigned channel, const char *name, size_t len, unsigned carriage);
+
 /* splitmix64 finaliser: a bijective 64-bit mixer. */
 static inline uint64_t pc_mix64(uint64_t z) {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;

@@ -10,6 +10,7 @@
 #include "pc_err.h"
 #include "pc_hash.h"
 #include "pc_rng.h"
+#include "pc_sort.h"
 #include "pc_time.h"
 
 /* ---- The model's numbers ------------------------------------------------ */
@@ -89,6 +90,13 @@ typedef struct mv_priv {
   routes rail, air;
   uint64_t *train_region; /* per train of a day: the departure station's region */
   uint64_t *flight_region;
+  /* Place ids: the id of global place number i (channel totals in the order
+   * cafe, lodging, flight, rail, lbs, grid) is pc_place_key of its name, as
+   * ingest computes it from stays.csv; ch0[ch] = the global number of the
+   * channel's place 0; by_id: (id, i) sorted by id for lookups. */
+  uint64_t *hid;
+  uint64_t ch0[PC_NCHANNELS];
+  pc_kv *by_id;
 } mv_priv;
 
 /* One of n places, the first max(1, n/10) of them (the busy ones) with
@@ -102,6 +110,8 @@ static int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a +
 static int64_t day_start(int64_t day) { return day * 86400 - PC_TZ_OFFSET; }
 
 /* ---- Preparation -------------------------------------------------------- */
+
+static int place_ids(pc_move_params *mp, mv_priv *v);
 
 static uint64_t count_of(double residents, double per, uint64_t min) {
   double x = residents / per + 0.5;
@@ -381,6 +391,7 @@ int pc_move_params_init(pc_move_params *mp, const pc_synth_params *sp, int64_t a
   v->nflight_t = (uint64_t)mp->nday * mp->flights_per_day;
   v->nrail_t = (uint64_t)mp->nday * mp->trains_per_day * mp->carriages;
   mp->nplaces = v->ncafe_t + v->nhotel_t + v->nflight_t + v->nrail_t + v->ncell_t + v->ngrid_t;
+  rc = place_ids(mp, v);
 done:
   free(share);
   if (rc) pc_move_params_free(mp);
@@ -415,6 +426,8 @@ void pc_move_params_free(pc_move_params *mp) {
     free(v->cafe_county);
     free(v->hotel_county);
     free(v->comm_code);
+    free(v->hid);
+    free(v->by_id);
     free(v->comm_cell0);
     free(v->comm_ncell);
     free_routes(&v->rail);
@@ -488,7 +501,7 @@ static void emit(sink *k, unsigned ch, uint64_t n, uint64_t region, int64_t s, i
   pc_stay *o = &k->buf[k->nb++];
   memset(o, 0, sizeof *o);
   o->pid = k->pid;
-  o->place = pc_place_id(ch, n);
+  o->place = k->v->hid[k->v->ch0[ch] + n];
   o->start = s;
   o->end = e;
   o->region = region;
@@ -859,8 +872,10 @@ static void date_of(const pc_move_params *mp, uint64_t d, int *y, unsigned *m, u
   pc_civil_from_days(mp->day0 + (int64_t)d, y, m, dd);
 }
 
-void pc_move_place(const pc_move_params *mp, uint64_t i, pc_place *out) {
-  const mv_priv *v = mp->priv;
+/* Place number i's channel, region and name (id left 0); *carriage its rail
+ * carriage (0 for other channels). */
+static void place_named(const pc_move_params *mp, const mv_priv *v, uint64_t i, pc_place *out,
+                        unsigned *carriage) {
   const pc_synth_params *sp = v->sp;
   memset(out, 0, sizeof *out);
   char name[64];
@@ -893,6 +908,7 @@ void pc_move_place(const pc_move_params *mp, uint64_t i, pc_place *out) {
     uint64_t car = n % mp->carriages + 1, tn = n / mp->carriages;
     uint64_t t = tn % mp->trains_per_day, d = tn / mp->trains_per_day;
     out->region = v->train_region[t];
+    *carriage = (unsigned)car;
     date_of(mp, d, &y, &mo, &dd);
     snprintf(name, sizeof name, "%c%04u %04d-%02u-%02u car %02u", "GDCKZT"[(t / 8999) % 6],
              (unsigned)(1000 + t % 8999), y, mo, dd, (unsigned)car);
@@ -910,9 +926,72 @@ void pc_move_place(const pc_move_params *mp, uint64_t i, pc_place *out) {
     snprintf(name, sizeof name, "grid %06u-%04llu", sp->county_code[c],
              (unsigned long long)(n - mp->grid0[c]));
   }
-  out->id = pc_place_id(ch, n);
   out->channel = (uint8_t)ch;
   memcpy(out->name, name, strnlen(name, PC_PLACE_NAME_LEN - 1));
+}
+
+void pc_move_place(const pc_move_params *mp, uint64_t i, pc_place *out) {
+  const mv_priv *v = mp->priv;
+  unsigned car = 0;
+  place_named(mp, v, i, out, &car);
+  out->id = v->hid[i];
+}
+
+void pc_move_place_csv(const pc_move_params *mp, uint64_t i, char *name, unsigned *carriage) {
+  const mv_priv *v = mp->priv;
+  pc_place pl;
+  *carriage = 0;
+  place_named(mp, v, i, &pl, carriage);
+  memcpy(name, pl.name, PC_PLACE_NAME_LEN);
+}
+
+uint64_t pc_move_place_by_rank(const pc_move_params *mp, uint64_t k) {
+  const mv_priv *v = mp->priv;
+  return v->by_id[k].val;
+}
+
+int64_t pc_move_place_index(const pc_move_params *mp, uint64_t id) {
+  const mv_priv *v = mp->priv;
+  uint64_t a = 0, b = mp->nplaces;
+  while (a < b) {
+    uint64_t m = a + (b - a) / 2;
+    if (v->by_id[m].key < id)
+      a = m + 1;
+    else
+      b = m;
+  }
+  return a < mp->nplaces && v->by_id[a].key == id ? (int64_t)v->by_id[a].val : -1;
+}
+
+/* Every place's id from its name (what ingest does with stays.csv), and the
+ * lookup table. Two names hashing to one id (56 bits: ~1e-5 for a million
+ * places) are refused: the generator would merge two places. */
+static int place_ids(pc_move_params *mp, mv_priv *v) {
+  uint64_t n = mp->nplaces;
+  v->ch0[PC_CH_CAFE] = 0;
+  v->ch0[PC_CH_LODGING] = v->ncafe_t;
+  v->ch0[PC_CH_FLIGHT] = v->ch0[PC_CH_LODGING] + v->nhotel_t;
+  v->ch0[PC_CH_RAIL] = v->ch0[PC_CH_FLIGHT] + v->nflight_t;
+  v->ch0[PC_CH_LBS] = v->ch0[PC_CH_RAIL] + v->nrail_t;
+  v->ch0[PC_CH_GRID] = v->ch0[PC_CH_LBS] + v->ncell_t;
+  v->hid = pc_malloc((n + 1) * sizeof *v->hid, "place ids");
+  v->by_id = pc_malloc((n + 1) * sizeof *v->by_id, "place ids");
+  pc_kv *tmp = pc_malloc((n + 1) * sizeof *tmp, "place ids");
+  int rc = v->hid && v->by_id && tmp ? 0 : PC_ERR_MEM;
+  for (uint64_t i = 0; i < n && !rc; i++) {
+    pc_place pl;
+    unsigned car = 0;
+    place_named(mp, v, i, &pl, &car);
+    v->hid[i] = pc_place_key(pl.channel, pl.name, strnlen(pl.name, PC_PLACE_NAME_LEN), car);
+    v->by_id[i] = (pc_kv){v->hid[i], i};
+  }
+  if (!rc) pc_sort_kv(v->by_id, tmp, n);
+  for (uint64_t i = 1; i < n && !rc; i++)
+    if (v->by_id[i].key == v->by_id[i - 1].key)
+      rc = PC_ERROR(PC_ERR_DATA, "movement: two synthetic places share the id %llx (a 56-bit "
+                    "hash collision): use another seed", (unsigned long long)v->by_id[i].key);
+  free(tmp);
+  return rc;
 }
 
 void pc_move_venues(const pc_move_params *mp, uint64_t venue[3], int64_t *t0, int64_t *t1) {
@@ -926,9 +1005,9 @@ void pc_move_venues(const pc_move_params *mp, uint64_t venue[3], int64_t *t0, in
     double sb = v->county_cum[best] - (best ? v->county_cum[best - 1] : 0);
     if (sc > sb) best = c;
   }
-  venue[0] = pc_place_id(PC_CH_CAFE, mp->cafe0[best]);
+  venue[0] = v->hid[v->ch0[PC_CH_CAFE] + mp->cafe0[best]];
   /* The hotel: the city's first, one of its busy ones. */
-  venue[1] = pc_place_id(PC_CH_LODGING, mp->hotel0[c0]);
+  venue[1] = v->hid[v->ch0[PC_CH_LODGING] + mp->hotel0[c0]];
   /* The carriage: carriage 1 of the evening train into the city on the route
    * that starts there (route `city`), on day -8: it brings the city's own
    * travellers home. */
@@ -938,9 +1017,9 @@ void pc_move_venues(const pc_move_params *mp, uint64_t venue[3], int64_t *t0, in
   if (mp->nday && d >= (int64_t)mp->nday) d = mp->nday - 1;
   uint32_t t = 4 * city + 3; /* route `city` is a = city; kind 3 is b -> a, evening */
   if (v->rail.n == 0 || mp->nday == 0)
-    venue[2] = pc_place_id(PC_CH_RAIL, 0);
+    venue[2] = 0; /* no trains: no carriage venue */
   else
-    venue[2] = pc_place_id(PC_CH_RAIL, ((uint64_t)d * mp->trains_per_day + t) * mp->carriages);
+    venue[2] = v->hid[v->ch0[PC_CH_RAIL] + ((uint64_t)d * mp->trains_per_day + t) * mp->carriages];
   int64_t a = day_start(kM - 10), b = day_start(kM - 5);
   if (a < mp->window_start) a = mp->window_start;
   if (b > mp->window_end) b = mp->window_end;

@@ -62,8 +62,19 @@ size_t pc_move_person(const pc_move_params *mp, const pc_person *p, uint64_t ide
  * 18-character ID number. */
 uint64_t pc_move_ident(const char *idnum18);
 
-/* Places, enumerated in ascending id order: i in [0, mp->nplaces). */
+/* Places, enumerated by number i in [0, mp->nplaces) (channel by channel: cafe,
+ * lodging, flight, rail, lbs, grid). A place's id is pc_place_key of its name
+ * (and carriage), exactly what ingest computes from stays.csv, so synth ->
+ * CSV -> ingest gives the same /stays. Local. */
 void pc_move_place(const pc_move_params *mp, uint64_t i, pc_place *out);
+/* Place i as stays.csv writes it: name (PC_PLACE_NAME_LEN bytes, NUL-padded)
+ * and rail carriage (0 otherwise). Local. */
+void pc_move_place_csv(const pc_move_params *mp, uint64_t i, char *name, unsigned *carriage);
+/* Number of the k-th place in ascending id order (k < nplaces): /places is
+ * written in id order. Local. */
+uint64_t pc_move_place_by_rank(const pc_move_params *mp, uint64_t k);
+/* Number of the place with this id, -1 when none. Local (binary search). */
+int64_t pc_move_place_index(const pc_move_params *mp, uint64_t id);
 
 /* The outbreak venues: three places (a cafe, a hotel, a train carriage) in
  * the most populous city, and the period [*t0, *t1) (days -10 .. -6 before

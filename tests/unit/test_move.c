@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "pc_hash.h"
 #include "pc_idnum.h"
 #include "pc_move.h"
 #include "pc_province.h"
@@ -131,23 +132,32 @@ static int teardown(void **st) {
   return 0;
 }
 
-/* Index of place id in PL (ascending ids), or -1. */
-/* Index of place id in f->pl (ascending ids), or -1. */
-static int64_t place_index(const fix *f, uint64_t id) {
-  uint64_t a = 0, b = f->mp.nplaces;
-  while (a < b) {
-    uint64_t m = (a + b) / 2;
-    if (f->pl[m].id < id)
-      a = m + 1;
-    else
-      b = m;
+/* Index of place id in f->pl (places are numbered channel by channel), or -1. */
+static int64_t place_index(const fix *f, uint64_t id) { return pc_move_place_index(&f->mp, id); }
+/* Index in f->pl of the channel's place number n. */
+static int64_t place_at(const fix *f, unsigned ch, uint64_t n) {
+  static const fix *memo_f;
+  static uint64_t first[PC_NCHANNELS];
+  if (memo_f != f) {
+    for (unsigned c = 0; c < PC_NCHANNELS; c++) {
+      uint64_t i = 0;
+      while (i < f->mp.nplaces && f->pl[i].channel != c) i++;
+      first[c] = i;
+    }
+    memo_f = f;
   }
-  return a < f->mp.nplaces && f->pl[a].id == id ? (int64_t)a : -1;
+  return (int64_t)(first[ch] + n);
 }
+/* The channel's place number of id (its rank among the channel's places). */
+static uint64_t place_n_of(const fix *f, uint64_t id) {
+  int64_t k = place_index(f, id);
+  assert_true(k >= 0);
+  return (uint64_t)(k - place_at(f, f->pl[k].channel, 0));
+}
+#define place_n(id) place_n_of(f, (id))
 
 static int local_minute(int64_t t) { return (int)(((t + PC_TZ_OFFSET) % 86400) / 60); }
 static int64_t local_day(int64_t t) { return (t + PC_TZ_OFFSET) / 86400; }
-static uint64_t place_n(uint64_t id) { return id & ((1ULL << 56) - 1); }
 
 static int stay_less(const pc_stay *a, const pc_stay *b) {
   if (a->start != b->start) return a->start < b->start;
@@ -211,15 +221,21 @@ static void test_determinism(void **st) {
   check_determinism(&CITY);
 }
 
-/* Places: ascending ids, n contiguous from 0 per channel, channel in the id,
+/* Places: numbered channel by channel, ids = pc_place_key of the name, channel in the id,
  * community regions of the province, names NUL-padded; per-county counts. */
 static void check_places(const fix *f) {
   const pc_move_params *mp = &f->mp;
   uint64_t per[PC_NCHANNELS] = {0};
   for (uint64_t i = 0; i < mp->nplaces; i++) {
     const pc_place *p = &f->pl[i];
-    if (i) assert_true(p->id > f->pl[i - 1].id);
+    if (i) assert_true(p->channel >= f->pl[i - 1].channel);
     assert_int_equal(pc_place_channel(p->id), p->channel);
+    /* The id is what ingest computes from the name in stays.csv. */
+    char nm[PC_PLACE_NAME_LEN];
+    unsigned car;
+    pc_move_place_csv(mp, i, nm, &car);
+    assert_int_equal(p->id, pc_place_key(p->channel, nm, strnlen(nm, sizeof nm), car));
+    assert_int_equal(place_index(f, p->id), (int64_t)i);
     assert_true(p->channel >= PC_CH_CAFE && p->channel <= PC_CH_GRID);
     assert_int_equal(pc_region_level(p->region), PC_LEVEL_COMMUNITY);
     assert_int_equal(p->region / 10000000000ULL, 43);
@@ -244,7 +260,7 @@ static void check_places(const fix *f) {
     }
     assert_int_equal(mp->city_code[mp->county_city[c]], f->sp.county_code[c] / 100);
     /* A county's cells lie in its own communities. */
-    int64_t k = place_index(f, pc_place_id(PC_CH_LBS, mp->cell0[c] + mp->ncell[c] / 2));
+    int64_t k = place_at(f, PC_CH_LBS, mp->cell0[c] + mp->ncell[c] / 2);
     assert_int_equal(f->pl[k].region / 1000000, f->sp.county_code[c]);
   }
   assert_int_equal(per[PC_CH_LBS], mp->cell0[mp->ncounty - 1] + mp->ncell[mp->ncounty - 1]);
@@ -252,13 +268,13 @@ static void check_places(const fix *f) {
   /* Names as documented: train 1's carriage 2 (or train 2 with one carriage) on day 0. */
   char want[40];
   snprintf(want, sizeof want, " 2021-07-26 car %02u", (mp->carriages + 1) % mp->carriages + 1);
-  int64_t k = place_index(f, pc_place_id(PC_CH_RAIL, mp->carriages + 1));
+  int64_t k = place_at(f, PC_CH_RAIL, mp->carriages + 1);
   assert_non_null(strstr(f->pl[k].name, want));
-  k = place_index(f, pc_place_id(PC_CH_LBS, 0));
+  k = place_at(f, PC_CH_LBS, 0);
   assert_string_equal(f->pl[k].name, "cell 430102-00000");
-  k = place_index(f, pc_place_id(PC_CH_CAFE, 0));
+  k = place_at(f, PC_CH_CAFE, 0);
   assert_string_equal(f->pl[k].name, "cafe 430102-0000");
-  k = place_index(f, pc_place_id(PC_CH_FLIGHT, mp->flights_per_day));
+  k = place_at(f, PC_CH_FLIGHT, mp->flights_per_day);
   assert_non_null(strstr(f->pl[k].name, " 2021-07-27"));
 }
 static void test_places(void **st) {
@@ -383,7 +399,8 @@ static void test_shared_rides(void **st) {
   for (size_t a = 1; a < n; a++) {
     pc_stay x = r[a];
     size_t j = a;
-    while (j > 0 && r[j - 1].place > x.place) {
+    while (j > 0 && (r[j - 1].channel > x.channel ||
+                     (r[j - 1].channel == x.channel && place_n(r[j - 1].place) > place_n(x.place)))) {
       r[j] = r[j - 1];
       j--;
     }
