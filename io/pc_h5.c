@@ -1,5 +1,6 @@
 /* pc_h5.c - parallel HDF5 helpers: every write collective, every output atomic. */
 #include "pc_h5.h"
+#include "pc_textout.h"
 
 #include <errno.h>
 #include <hdf5_hl.h>
@@ -44,14 +45,7 @@ int pc_h5_create(pc_ctx *ctx, const char *path, pc_h5out *out) {
   out->file = -1;
   if (strlen(path) >= sizeof out->path) return PC_ERROR(PC_ERR_ARG, "output path too long");
   snprintf(out->path, sizeof out->path, "%s", path);
-  /* Same temporary name on all ranks: rank 0's pid, broadcast. */
-  long tag = (long)getpid();
-  if (MPI_Bcast(&tag, 1, MPI_LONG, 0, ctx->comm) != MPI_SUCCESS)
-    return PC_ERROR(PC_ERR_MPI, "broadcast of temporary name failed");
-  char d[4096], b[4096];
-  snprintf(d, sizeof d, "%s", path);
-  snprintf(b, sizeof b, "%s", path);
-  snprintf(out->tmp, sizeof out->tmp, "%s/.%s.tmp.%ld", dirname(d), basename(b), tag);
+  PC_CALL(pc_atomic_tmp(ctx, path, out->tmp, sizeof out->tmp));
   hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
   H5Pset_fapl_mpio(fapl, ctx->comm, MPI_INFO_NULL);
   /* Collective metadata ops keep ranks from each reading the same metadata. */
@@ -71,20 +65,7 @@ int pc_h5_commit(pc_ctx *ctx, pc_h5out *out, int rc_in) {
   if (out->file >= 0 && H5Fclose(out->file) < 0 && !rc)
     rc = PC_ERROR(PC_ERR_IO, "cannot close %s (disk full?)", out->tmp);
   out->file = -1;
-  rc = pc_agree(ctx, rc);
-  if (ctx->rank == 0 && out->tmp[0]) {
-    if (!rc) {
-      if (rename(out->tmp, out->path) != 0) {
-        rc = PC_ERROR(PC_ERR_IO, "cannot rename %s to %s: %s", out->tmp, out->path,
-                      strerror(errno));
-        unlink(out->tmp);
-      }
-    } else {
-      unlink(out->tmp);
-    }
-  }
-  int rc2 = pc_agree(ctx, rc_in ? 0 : rc);
-  return rc_in ? rc : rc2;
+  return pc_atomic_commit(ctx, out->tmp, out->path, rc);
 }
 
 int pc_h5_open_read(pc_ctx *ctx, const char *path, hid_t *file) {

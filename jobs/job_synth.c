@@ -1,5 +1,6 @@
 /* job_synth.c - `paicha synth`: the synthetic province's registry, generated in parallel into HDF5. */
 #include <errno.h>
+#include <sys/stat.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "pc_rng.h"
 #include "pc_sort.h"
 #include "pc_synth.h"
+#include "pc_textout.h"
 #include "pc_time.h"
 
 static const pc_key outbreak_keys[] = {
@@ -35,7 +37,9 @@ static const pc_key synth_keys[] = {
      0, 0},
     {"cases_csv", PC_T_PATH, 0, NULL, "write the outbreak's index cases here (with movement)",
      NULL, NULL, 0, 0},
-    {"csv", PC_T_PATH, 0, NULL, "also write the four CSV inputs into this directory (not yet)",
+    {"csv", PC_T_PATH, 0, NULL,
+     "also write the data as the CSV inputs of ingest into this directory (regions.csv, "
+     "persons.csv, stays.csv, cases.csv; created mode 0700 if missing)",
      NULL, NULL, 0, 0},
     PC_KEYS_COMMON,
     {0}};
@@ -317,8 +321,14 @@ static int write_outbreak(pc_ctx *ctx, const pc_config *cfg, const movement *mv,
   free(dest);
   pc_buf_free(&mine);
   PC_CALL(rc);
-  const char *path = pc_config_str(cfg, "cases_csv");
   uint64_t want = (uint64_t)pc_config_int(cfg, "outbreak.cases");
+  /* cases_csv, and cases.csv in the csv directory. */
+  char paths[2][4200];
+  int npaths = 0;
+  if (pc_config_given(cfg, "cases_csv"))
+    snprintf(paths[npaths++], sizeof paths[0], "%s", pc_config_str(cfg, "cases_csv"));
+  if (pc_config_given(cfg, "csv"))
+    snprintf(paths[npaths++], sizeof paths[0], "%s/cases.csv", pc_config_str(cfg, "csv"));
   if (ctx->rank == 0) {
     visitor *v = all.data;
     qsort(v, all.n, sizeof *v, visitor_cmp);
@@ -327,9 +337,17 @@ static int write_outbreak(pc_ctx *ctx, const pc_config *cfg, const movement *mv,
                     "outbreak: only %zu persons visited the venues, fewer than outbreak.cases = "
                     "%llu (a bigger province or fewer cases)",
                     all.n, (unsigned long long)want);
-    FILE *f = rc ? NULL : fopen(path, "w");
-    if (!rc && !f) rc = PC_ERROR(PC_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
-    if (f) {
+    if (!rc && pc_config_given(cfg, "csv") && mkdir(pc_config_str(cfg, "csv"), 0700) != 0 &&
+        errno != EEXIST)
+      rc = PC_ERROR(PC_ERR_IO, "csv: cannot create directory %s: %s", pc_config_str(cfg, "csv"),
+                    strerror(errno));
+    for (int q = 0; q < npaths && !rc; q++) {
+      const char *path = paths[q];
+      FILE *f = fopen(path, "w");
+      if (!f) {
+        rc = PC_ERROR(PC_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+        break;
+      }
       fprintf(f, "subject,onset,isolated,last_negative\n");
       for (uint64_t k = 0; k < want; k++) {
         uint64_t ident = pc_move_ident(v[k].subject);
@@ -344,10 +362,10 @@ static int write_outbreak(pc_ctx *ctx, const pc_config *cfg, const movement *mv,
         fprintf(f, "%.18s,%s,%s,\n", v[k].subject, a, b);
       }
       if (fclose(f) != 0) rc = PC_ERROR(PC_ERR_IO, "%s: write failed: %s", path, strerror(errno));
+      if (!rc)
+        pc_log(ctx, "synth: outbreak: %llu cases drawn from %zu visitors of 3 venues, written to %s",
+               (unsigned long long)want, all.n, path);
     }
-    if (!rc)
-      pc_log(ctx, "synth: outbreak: %llu cases drawn from %zu visitors of 3 venues, written to %s",
-             (unsigned long long)want, all.n, path);
   }
   pc_buf_free(&all);
   return pc_agree(ctx, rc);
@@ -461,6 +479,139 @@ fail:
   return pc_h5_commit(ctx, &out, rc);
 }
 
+/* --- csv: the same data as the CSV inputs of ingest (SPEC "CSV inputs") --- */
+
+static size_t put_u64(char *p, uint64_t v) {
+  char t[24];
+  size_t k = 0;
+  do t[k++] = (char)('0' + v % 10); while (v /= 10);
+  for (size_t i = 0; i < k; i++) p[i] = t[k - 1 - i];
+  return k;
+}
+
+/* A row of persons.csv: id_number,phone,household,region,birth_date,sex,sector,employer,doses. */
+static size_t person_csv(const wire_row *w, char *p) {
+  pc_identity id;
+  make_identity(w, &id);
+  size_t k = 0;
+  memcpy(p, id.subject, 18);
+  k = 18;
+  p[k++] = ',';
+  size_t pl = strnlen(id.phone, sizeof id.phone);
+  memcpy(p + k, id.phone, pl);
+  k += pl;
+  p[k++] = ',';
+  k += put_u64(p + k, w->p.household);
+  p[k++] = ',';
+  k += put_u64(p + k, w->p.region);
+  int32_t b = w->p.birth_date;
+  k += (size_t)sprintf(p + k, ",%04d-%02d-%02d,%s,", b / 10000, b / 100 % 100, b % 100,
+                       w->p.sex == 1 ? "M" : w->p.sex == 2 ? "F" : "");
+  size_t sl = strnlen(w->p.sector, 2);
+  memcpy(p + k, w->p.sector, sl);
+  k += sl;
+  p[k++] = ',';
+  if (w->p.employer) k += put_u64(p + k, w->p.employer);
+  p[k++] = ',';
+  k += put_u64(p + k, w->p.doses);
+  p[k++] = '\n';
+  return k;
+}
+
+/* A row of stays.csv: channel,subject,place,start,end,region,carriage,row. */
+static size_t stay_csv(const pc_move_params *mp, const pc_stay *x, const pc_identity *id,
+                       char *p) {
+  size_t k = (size_t)sprintf(p, "%s,", pc_channel_names[x->channel]);
+  if (x->channel == PC_CH_LBS || x->channel == PC_CH_GRID) {
+    memcpy(p + k, id->phone, 11);
+    k += 11;
+  } else {
+    memcpy(p + k, id->subject, 18);
+    k += 18;
+  }
+  p[k++] = ',';
+  char name[PC_PLACE_NAME_LEN];
+  unsigned car;
+  pc_move_place_csv(mp, (uint64_t)pc_move_place_index(mp, x->place), name, &car);
+  k += pc_csv_quote(name, strnlen(name, sizeof name), p + k);
+  char a[24], b[24];
+  k += (size_t)sprintf(p + k, ",%s,%s,", pc_time_format(x->start, a), pc_time_format(x->end, b));
+  k += put_u64(p + k, x->region);
+  p[k++] = ',';
+  if (x->carriage) k += put_u64(p + k, x->carriage);
+  p[k++] = ',';
+  if (x->row) k += put_u64(p + k, (uint64_t)x->row);
+  p[k++] = '\n';
+  return k;
+}
+
+/* Writes <dir>/regions.csv, persons.csv and (with movement) stays.csv: every
+ * rank its own persons and their stays in pid order, in rounds. Clear
+ * identities: files are created per the umask (owner only by default). */
+static int write_csv(pc_ctx *ctx, const char *dir, const pc_region *regions, size_t nregions,
+                     const wire_row *rows, const pc_kv *order, size_t n, const movement *mv) {
+  int rc = 0;
+  if (ctx->rank == 0 && mkdir(dir, 0700) != 0 && errno != EEXIST)
+    rc = PC_ERROR(PC_ERR_IO, "csv: cannot create directory %s: %s", dir, strerror(errno));
+  PC_CALL(pc_agree(ctx, rc));
+  char path[4200];
+  pc_textout o;
+  /* regions.csv: rank 0 alone. */
+  snprintf(path, sizeof path, "%s/regions.csv", dir);
+  PC_CALL(pc_textout_open(ctx, path, "code,parent,level,name\n", &o));
+  for (size_t i = 0; ctx->rank == 0 && i < nregions && !rc; i++) {
+    char *p = pc_textout_room(&o, 64 + 2 * PC_REGION_NAME_LEN);
+    if (!p) { rc = PC_ERR_MEM; break; }
+    const pc_region *r = &regions[i];
+    size_t k = put_u64(p, r->code);
+    p[k++] = ',';
+    if (r->parent) k += put_u64(p + k, r->parent);
+    k += (size_t)sprintf(p + k, ",%u,", r->level);
+    k += pc_csv_quote(r->name, strnlen(r->name, PC_REGION_NAME_LEN), p + k);
+    p[k++] = '\n';
+    pc_textout_commit(&o, k);
+  }
+  PC_CALL(pc_textout_close(ctx, &o, rc));
+  /* persons.csv and stays.csv, a round of R persons at a time. */
+  const size_t R = 1 << 16;
+  uint64_t rounds = (n + R - 1) / R;
+  PC_CALL(pc_max_u64(ctx, &rounds, 1));
+  for (int which = 0; which < (mv ? 2 : 1); which++) {
+    snprintf(path, sizeof path, "%s/%s", dir, which ? "stays.csv" : "persons.csv");
+    PC_CALL(pc_textout_open(ctx, path,
+                            which ? "channel,subject,place,start,end,region,carriage,row\n"
+                                  : "id_number,phone,household,region,birth_date,sex,sector,"
+                                    "employer,vaccine_doses\n",
+                            &o));
+    const pc_stay *st = which ? mv->stays.data : NULL;
+    size_t j = 0;
+    for (uint64_t r = 0; r < rounds; r++) {
+      for (size_t i = r * R; i < n && i < (r + 1) * R && !rc; i++) {
+        const wire_row *w = &rows[order[i].val];
+        if (!which) {
+          char *p = pc_textout_room(&o, 256);
+          if (!p) { rc = PC_ERR_MEM; break; }
+          pc_textout_commit(&o, person_csv(w, p));
+          continue;
+        }
+        pc_identity id;
+        make_identity(w, &id);
+        for (; j < mv->stays.n && st[j].pid == w->p.pid && !rc; j++) {
+          char *p = pc_textout_room(&o, 256);
+          if (!p) rc = PC_ERR_MEM;
+          else pc_textout_commit(&o, stay_csv(&mv->mp, &st[j], &id, p));
+        }
+      }
+      PC_CALL(pc_agree(ctx, rc));
+      PC_CALL(pc_textout_flush(ctx, &o));
+      pc_progress(ctx, r * R, n);
+    }
+    PC_CALL(pc_textout_close(ctx, &o, rc));
+  }
+  pc_log(ctx, "synth: wrote %s/regions.csv, persons.csv%s", dir, mv ? ", stays.csv" : "");
+  return 0;
+}
+
 static int run_synth(pc_ctx *ctx, const pc_config *cfg) {
   const uint64_t N = (uint64_t)pc_config_int(cfg, "persons");
   const uint64_t seed = (uint64_t)pc_config_int(cfg, "seed");
@@ -468,8 +619,6 @@ static int run_synth(pc_ctx *ctx, const pc_config *cfg) {
   const char *path = pc_config_str(cfg, "data");
   int rc = 0;
   const int days = (int)pc_config_int(cfg, "days");
-  if (pc_config_given(cfg, "csv"))
-    return PC_ERROR(PC_ERR_UNSUPPORTED, "synth: csv output is not implemented yet");
   if (pc_config_given(cfg, "cases_csv") && days == 0)
     return PC_ERROR(PC_ERR_CONFIG, "synth: cases_csv needs movement data: set days (e.g. 14)");
   pc_job_record_for(ctx, path);
@@ -529,7 +678,7 @@ static int run_synth(pc_ctx *ctx, const pc_config *cfg) {
     if (!rc)
       pc_log(ctx, "synth: %llu stays over %d days (%.1f per person)", (unsigned long long)tot,
              days, (double)tot / (double)N);
-    if (!rc && pc_config_given(cfg, "cases_csv")) {
+    if (!rc && (pc_config_given(cfg, "cases_csv") || pc_config_given(cfg, "csv"))) {
       PC_CALL(pc_phase_begin(ctx, "outbreak"));
       rc = write_outbreak(ctx, cfg, &mv, rows, order, n, as_of);
       pc_phase_end(ctx, mv.stays.n, 0);
@@ -541,6 +690,12 @@ static int run_synth(pc_ctx *ctx, const pc_config *cfg) {
                        days > 0 ? &mv : NULL);
     pc_phase_end(ctx, n + mv.stays.n,
                  n * (sizeof(pc_person) + sizeof(pc_identity)) + mv.stays.n * sizeof(pc_stay));
+  }
+  if (!rc && pc_config_given(cfg, "csv")) {
+    PC_CALL(pc_phase_begin(ctx, "csv"));
+    rc = write_csv(ctx, pc_config_str(cfg, "csv"), regions, nregions, rows, order, n,
+                   days > 0 ? &mv : NULL);
+    pc_phase_end(ctx, n + mv.stays.n, 0);
   }
   pc_buf_free(&mv.stays);
   if (mv.have_mp) pc_move_params_free(&mv.mp);

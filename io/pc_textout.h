@@ -1,0 +1,54 @@
+/* pc_textout.h - a text file (CSV) written by all ranks in rank order, in rounds, atomically. */
+#ifndef PC_TEXTOUT_H
+#define PC_TEXTOUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pc_mpi.h"
+
+/* Each rank formats its rows into its own buffer; a collective flush places
+ * the buffers one after the other (rank 0's first) at the file's end with
+ * pwrite, so the file holds every rank's rows in rank order whatever the
+ * rank count, and no buffer holds more than one round. The file is written
+ * under a temporary name in the same directory and renamed at close when
+ * every rank succeeded: a reader never sees half a file. */
+typedef struct pc_textout {
+  int fd;
+  char path[4096];
+  char tmp[4200];
+  uint64_t end; /* bytes in the file so far (same on every rank) */
+  char *buf;
+  size_t len, cap;
+} pc_textout;
+
+/* Collective. Rank 0 creates the temporary file (mode per the umask) and
+ * writes `head` (the header line(s), may be ""); the others open it. */
+int pc_textout_open(pc_ctx *ctx, const char *path, const char *head, pc_textout *o);
+/* Local: a pointer to at least n free bytes at the end of this rank's buffer
+ * (grown as needed; NULL with PC_ERR_MEM recorded when it cannot). Write at
+ * most n bytes there and then call pc_textout_commit with the count. */
+char *pc_textout_room(pc_textout *o, size_t n);
+static inline void pc_textout_commit(pc_textout *o, size_t n) { o->len += n; }
+/* Local: append a NUL-terminated string. */
+int pc_textout_puts(pc_textout *o, const char *s);
+/* Collective: write every rank's buffer at its place and empty it. */
+int pc_textout_flush(pc_ctx *ctx, pc_textout *o);
+/* Collective: flush, close, and rename to the final path when rc_in is 0 on
+ * every rank (else remove the temporary). Returns the agreed status. */
+int pc_textout_close(pc_ctx *ctx, pc_textout *o, int rc_in);
+
+/* The atomic-output pattern every file writer shares. Collective: the
+ * temporary name "<dir>/.<name>.tmp.<rank 0's pid>", the same on every rank. */
+int pc_atomic_tmp(pc_ctx *ctx, const char *path, char *tmp, size_t size);
+/* Collective, after the file is closed on every rank: agree on rc_in; rank 0
+ * renames tmp to path when all succeeded, else removes tmp. Returns the
+ * agreed status (rc_in itself when it was non-zero here). */
+int pc_atomic_commit(pc_ctx *ctx, const char *tmp, const char *path, int rc_in);
+
+/* A CSV field: the text as it is, or quoted ("..." with "" for ") when it
+ * holds a comma, a quote or a line break. Returns bytes written to out
+ * (room for 2 * len + 2). Local. */
+size_t pc_csv_quote(const char *s, size_t len, char *out);
+
+#endif
