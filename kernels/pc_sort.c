@@ -1,6 +1,10 @@
 /* pc_sort.c - byte-wise LSD radix sort with skipped constant digits. */
 #include "pc_sort.h"
 
+#include <stdlib.h>
+
+#include "pc_err.h"
+
 #include <string.h>
 
 /* One stable counting pass of pairs on byte `shift/8` of the key (or of val
@@ -111,4 +115,68 @@ int pc_is_sorted_kv(const pc_kv *a, size_t n) {
     if (a[i - 1].key > a[i].key || (a[i - 1].key == a[i].key && a[i - 1].val > a[i].val))
       return 0;
   return 1;
+}
+
+static inline size_t bucket_of(const unsigned char *row, uint64_t lo, unsigned __int128 span,
+                               size_t nb) {
+  uint64_t k;
+  memcpy(&k, row, sizeof k);
+  if (k < lo) return 0;
+  size_t b = (size_t)(((unsigned __int128)(k - lo) * nb) / span);
+  return b < nb ? b : nb - 1;
+}
+
+int pc_sort_rows_inplace(void *rows, size_t n, size_t rowsize, uint64_t lo, uint64_t hi,
+                         int (*cmp)(const void *, const void *)) {
+  if (n < 2) return 0;
+  if (rowsize > 256 || hi < lo) return PC_ERROR(PC_ERR_ARG, "pc_sort_rows_inplace: bad arguments");
+  size_t nb = 1;
+  while (nb < n / 64 && nb < (1u << 20)) nb *= 2;
+  size_t *next = pc_malloc(nb * sizeof *next, "sort buckets"),
+         *end = pc_malloc(nb * sizeof *end, "sort buckets");
+  if (!next || !end) {
+    free(next);
+    free(end);
+    return PC_ERR_MEM;
+  }
+  unsigned char *a = rows, tmp[256], sw[256];
+  const unsigned __int128 span = (unsigned __int128)(hi - lo) + 1;
+  memset(end, 0, nb * sizeof *end);
+  for (size_t i = 0; i < n; i++) end[bucket_of(a + i * rowsize, lo, span, nb)]++;
+  size_t at = 0;
+  for (size_t b = 0; b < nb; b++) {
+    next[b] = at;
+    at += end[b];
+    end[b] = at;
+  }
+  /* Cycle leader: carry a row to its bucket's next free slot, pick up the
+   * row there, until a row belongs where the cycle started. */
+  for (size_t b = 0; b < nb; b++) {
+    while (next[b] < end[b]) {
+      unsigned char *slot = a + next[b] * rowsize;
+      size_t d = bucket_of(slot, lo, span, nb);
+      if (d == b) {
+        next[b]++;
+        continue;
+      }
+      memcpy(tmp, slot, rowsize);
+      while (d != b) {
+        unsigned char *dst = a + next[d]++ * rowsize;
+        memcpy(sw, dst, rowsize);
+        memcpy(dst, tmp, rowsize);
+        memcpy(tmp, sw, rowsize);
+        d = bucket_of(tmp, lo, span, nb);
+      }
+      memcpy(slot, tmp, rowsize);
+      next[b]++;
+    }
+  }
+  size_t from = 0;
+  for (size_t b = 0; b < nb; b++) {
+    if (end[b] - from > 1) qsort(a + from * rowsize, end[b] - from, rowsize, cmp);
+    from = end[b];
+  }
+  free(next);
+  free(end);
+  return 0;
 }

@@ -2,7 +2,7 @@
 # deps.sh - install the Debian packages paicha needs, only those missing (run as root).
 set -euo pipefail
 pkgs=(make gcc pkg-config libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools
-      libyaml-dev libcmocka-dev python3 python3-h5py python3-numpy python3-pandas python3-yaml time)
+      libyaml-dev zlib1g-dev libcmocka-dev python3 python3-h5py python3-numpy python3-pandas python3-yaml time)
 [ "${PAICHA_EXTRA_PKGS:-}" ] && pkgs+=($PAICHA_EXTRA_PKGS)
 missing=()
 for p in "${pkgs[@]}"; do

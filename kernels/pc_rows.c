@@ -1,0 +1,219 @@
+/* pc_rows.c - one CSV row of an agency's file checked and turned into a dataset row, or a reason why not. */
+#include "pc_rows.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pc_hash.h"
+#include "pc_idnum.h"
+#include "pc_time.h"
+
+const char *const pc_reason_codes[PC_NREASONS] = {
+    "ok",        "line_long", "encoding", "quote",  "fields",   "id_format", "id_check",
+    "id_birth",  "birth_mismatch", "sex_mismatch", "phone", "region", "channel", "time",
+    "order",     "window",    "seat",     "field",  "duplicate", "conflict"};
+
+int pc_reason_counts(int reason) { return reason != PC_R_DUPLICATE && reason != PC_R_OK; }
+
+static int fail(char *text, int reason, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *text, int reason, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(text, PC_REASON_TEXT, fmt, ap);
+  va_end(ap);
+  return reason;
+}
+
+int pc_utf8_clean(const char *s, size_t len) {
+  const unsigned char *p = (const unsigned char *)s, *e = p + len;
+  while (p < e) {
+    unsigned c = *p;
+    if (c < 0x80) {
+      if (c < 0x20 && c != '\t') return 0;
+      if (c == 0x7f) return 0;
+      p++;
+      continue;
+    }
+    size_t n;
+    unsigned min;
+    if ((c & 0xe0) == 0xc0) n = 1, min = 0x80, c &= 0x1f;
+    else if ((c & 0xf0) == 0xe0) n = 2, min = 0x800, c &= 0x0f;
+    else if ((c & 0xf8) == 0xf0) n = 3, min = 0x10000, c &= 0x07;
+    else return 0;
+    if ((size_t)(e - p) <= n) return 0;
+    for (size_t i = 1; i <= n; i++) {
+      if ((p[i] & 0xc0) != 0x80) return 0;
+      c = c << 6 | (p[i] & 0x3f);
+    }
+    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) return 0;
+    p += n + 1;
+  }
+  return 1;
+}
+
+/* Decimal digits only, 1..maxd of them, into *v. */
+static int num(const pc_field *f, size_t maxd, uint64_t *v) {
+  if (f->len == 0 || f->len > maxd) return -1;
+  uint64_t x = 0;
+  for (size_t i = 0; i < f->len; i++) {
+    if (f->p[i] < '0' || f->p[i] > '9') return -1;
+    x = x * 10 + (uint64_t)(f->p[i] - '0');
+  }
+  *v = x;
+  return 0;
+}
+
+static int is(const pc_field *f, const char *s) {
+  return f->len == strlen(s) && memcmp(f->p, s, f->len) == 0;
+}
+
+/* A 12-digit code present in the sorted table. */
+static int region_ok(const pc_rowcheck *c, const pc_field *f, uint64_t *code) {
+  if (f->len != 12 || num(f, 12, code)) return 0;
+  size_t a = 0, b = c->nregions;
+  while (a < b) {
+    size_t m = a + (b - a) / 2;
+    if (c->regions[m] < *code) a = m + 1;
+    else b = m;
+  }
+  return a < c->nregions && c->regions[a] == *code;
+}
+
+int pc_row_region(const pc_field f[4], pc_region *r, char *text) {
+  memset(r, 0, sizeof *r);
+  uint64_t v;
+  if (f[0].len != 12 || num(&f[0], 12, &r->code) || pc_region_level(r->code) == 0)
+    return fail(text, PC_R_REGION, "code is not a 12-digit division code");
+  if (f[1].len && (f[1].len != 12 || num(&f[1], 12, &r->parent) || pc_region_level(r->parent) == 0))
+    return fail(text, PC_R_REGION, "parent is not a 12-digit division code");
+  static const char *const names[] = {"", "province", "city", "county", "township", "community"};
+  int level = 0;
+  if (f[2].len == 1 && !num(&f[2], 1, &v)) level = (int)v;
+  for (int k = 1; k <= 5 && !level; k++)
+    if (is(&f[2], names[k])) level = k;
+  if (level < 1 || level > 5)
+    return fail(text, PC_R_FIELD, "level must be 1-5 (province, city, county, township, community)");
+  if (level != pc_region_level(r->code))
+    return fail(text, PC_R_FIELD, "level %d does not match code %llu (level %d)", level,
+                (unsigned long long)r->code, pc_region_level(r->code));
+  if (level > 1 && !r->parent) return fail(text, PC_R_REGION, "parent missing");
+  if (r->parent && pc_region_level(r->parent) >= level)
+    return fail(text, PC_R_REGION, "parent %llu is not above level %d",
+                (unsigned long long)r->parent, level);
+  r->level = (uint8_t)level;
+  if (f[3].len == 0) return fail(text, PC_R_FIELD, "name is empty");
+  if (f[3].len >= PC_REGION_NAME_LEN)
+    return fail(text, PC_R_FIELD, "name longer than %d bytes", PC_REGION_NAME_LEN - 1);
+  memcpy(r->name, f[3].p, f[3].len);
+  return PC_R_OK;
+}
+
+/* The ID number checks shared by persons and stays. */
+static int idnum_ok(const pc_rowcheck *c, const pc_field *f, const char *what, char *text) {
+  switch (pc_idnum_validate(f->p, f->len, c->today_ymd)) {
+    case PC_ID_OK: return PC_R_OK;
+    case PC_ID_CHECK: return fail(text, PC_R_ID_CHECK, "%s: wrong check character (GB 11643)", what);
+    case PC_ID_BIRTH: return fail(text, PC_R_ID_BIRTH, "%s: birth date in the ID number is not a real past date", what);
+    default: return fail(text, PC_R_ID_FORMAT, "%s: not 17 digits and a check character", what);
+  }
+}
+
+int pc_row_person(const pc_rowcheck *c, const pc_field f[9], pc_person *p, pc_identity *id,
+                  char *text) {
+  memset(p, 0, sizeof *p);
+  memset(id, 0, sizeof *id);
+  int r = idnum_ok(c, &f[0], "id_number", text);
+  if (r) return r;
+  memcpy(id->subject, f[0].p, 18);
+  uint64_t v;
+  if (f[1].len) {
+    if (!pc_phone_valid(f[1].p, f[1].len, &v))
+      return fail(text, PC_R_PHONE, "phone: not 11 digits starting with 13-19");
+    memcpy(id->phone, f[1].p, 11);
+  }
+  if (f[2].len && num(&f[2], 19, &p->household))
+    return fail(text, PC_R_FIELD, "household: not a number of up to 19 digits");
+  if (!region_ok(c, &f[3], &p->region))
+    return fail(text, PC_R_REGION, "region: %.*s is not a code of regions.csv",
+                (int)(f[3].len < 24 ? f[3].len : 24), f[3].p);
+  int32_t born = pc_idnum_birth(id->subject);
+  if (f[4].len) {
+    int32_t b;
+    if (pc_date_parse(f[4].p, f[4].len, &b))
+      return fail(text, PC_R_FIELD, "birth_date: not a date YYYY-MM-DD");
+    if (b != born) return fail(text, PC_R_BIRTH_MISMATCH, "birth_date differs from the ID number's");
+  }
+  p->birth_date = born;
+  int sex = pc_idnum_sex(id->subject);
+  if (f[5].len) {
+    int s = is(&f[5], "M") || is(&f[5], "1") || is(&f[5], "男")   ? 1
+            : is(&f[5], "F") || is(&f[5], "2") || is(&f[5], "女") ? 2
+                                                                   : 0;
+    if (!s) return fail(text, PC_R_FIELD, "sex: not M/F (1/2, 男/女)");
+    if (s != sex) return fail(text, PC_R_SEX_MISMATCH, "sex differs from the ID number's");
+  }
+  p->sex = (uint8_t)sex;
+  if (f[6].len) {
+    int ok = (f[6].len == 1 && f[6].p[0] >= 'A' && f[6].p[0] <= 'T') || is(&f[6], "S0") ||
+             is(&f[6], "R0") || is(&f[6], "U0");
+    if (!ok) return fail(text, PC_R_FIELD, "sector: not A-T, S0, R0 or U0");
+    memcpy(p->sector, f[6].p, f[6].len);
+  }
+  if (f[7].len && num(&f[7], 19, &p->employer))
+    return fail(text, PC_R_FIELD, "employer: not a number of up to 19 digits");
+  if (f[8].len) {
+    if (num(&f[8], 2, &v) || v > 20) return fail(text, PC_R_FIELD, "vaccine_doses: not 0-20");
+    p->doses = (uint8_t)v;
+  }
+  return PC_R_OK;
+}
+
+int pc_row_stay(const pc_rowcheck *c, const pc_field f[8], pc_instay *s, char *text) {
+  memset(s, 0, sizeof *s);
+  int ch = -1;
+  for (int k = PC_CH_CAFE; k < PC_NCHANNELS; k++)
+    if (is(&f[0], pc_channel_names[k])) ch = k;
+  if (is(&f[0], "household"))
+    return fail(text, PC_R_CHANNEL, "channel: household is implicit (persons.csv), not a stay");
+  if (ch < 0)
+    return fail(text, PC_R_CHANNEL, "channel: not one of cafe, lodging, flight, rail, lbs, grid");
+  s->channel = (uint8_t)ch;
+  if (ch == PC_CH_LBS || ch == PC_CH_GRID) {
+    if (!pc_phone_valid(f[1].p, f[1].len, &s->phone))
+      return fail(text, PC_R_PHONE, "subject: a %s record needs a phone (11 digits, 13-19)",
+                  pc_channel_names[ch]);
+  } else {
+    int r = idnum_ok(c, &f[1], "subject", text);
+    if (r) return r;
+    memcpy(s->idnum, f[1].p, 18);
+  }
+  if (f[2].len == 0) return fail(text, PC_R_FIELD, "place is empty");
+  if (f[2].len > 255) return fail(text, PC_R_FIELD, "place longer than 255 bytes");
+  if (pc_time_parse(f[3].p, f[3].len, &s->start))
+    return fail(text, PC_R_TIME, "start: not YYYY-MM-DDTHH:MM[:SS]");
+  if (pc_time_parse(f[4].p, f[4].len, &s->end))
+    return fail(text, PC_R_TIME, "end: not YYYY-MM-DDTHH:MM[:SS]");
+  if (s->end <= s->start) return fail(text, PC_R_ORDER, "end is not after start");
+  if (s->start < c->window_start || s->end > c->window_end)
+    return fail(text, PC_R_WINDOW, "stay not inside the data window");
+  if (!region_ok(c, &f[5], &s->region))
+    return fail(text, PC_R_REGION, "region: %.*s is not a code of regions.csv",
+                (int)(f[5].len < 24 ? f[5].len : 24), f[5].p);
+  uint64_t v = 0;
+  if (f[6].len) {
+    if (num(&f[6], 3, &v) || v < 1 || v > 255) return fail(text, PC_R_SEAT, "carriage: not 1-255");
+    s->carriage = (uint8_t)v;
+  }
+  if (f[7].len) {
+    if (num(&f[7], 5, &v) || v < 1 || v > 32767) return fail(text, PC_R_SEAT, "row: not 1-32767");
+    s->row = (int16_t)v;
+  }
+  if (ch == PC_CH_FLIGHT && !s->row) return fail(text, PC_R_SEAT, "row: a flight needs the seat row");
+  if (ch == PC_CH_RAIL && !s->carriage)
+    return fail(text, PC_R_SEAT, "carriage: a train needs the carriage");
+  s->place_name = f[2].p;
+  s->place_len = f[2].len;
+  s->place = pc_place_key((unsigned)ch, f[2].p, f[2].len, s->carriage);
+  return PC_R_OK;
+}

@@ -1,0 +1,92 @@
+/* pc_rows.h - one CSV row of an agency's file checked and turned into a dataset row, or a reason why not. */
+#ifndef PC_ROWS_H
+#define PC_ROWS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pc_province.h"
+#include "pc_types.h"
+
+/* Why a row was rejected: the reason code stored in /rejects (the number) and
+ * its short name (the `code` field). Order = the order checks run in; the
+ * first failing check names the row's reason. */
+enum {
+  PC_R_OK = 0,
+  PC_R_LINE_LONG,      /* line longer than the longest a row can be */
+  PC_R_ENCODING,       /* not UTF-8, or a NUL/control byte */
+  PC_R_QUOTE,          /* bad CSV quoting */
+  PC_R_FIELDS,         /* wrong number of fields */
+  PC_R_ID_FORMAT,      /* ID number not 17 digits + check character */
+  PC_R_ID_CHECK,       /* wrong GB 11643 check character */
+  PC_R_ID_BIRTH,       /* the ID number's birth date is not a real past date */
+  PC_R_BIRTH_MISMATCH, /* birth_date disagrees with the ID number */
+  PC_R_SEX_MISMATCH,   /* sex disagrees with the ID number */
+  PC_R_PHONE,          /* phone not 11 digits starting with 1 */
+  PC_R_REGION,         /* region code malformed or not in regions.csv */
+  PC_R_CHANNEL,        /* channel unknown (or household: implicit in persons.csv) */
+  PC_R_TIME,           /* start or end does not parse */
+  PC_R_ORDER,          /* end not after start */
+  PC_R_WINDOW,         /* stay not inside the data window [as_of - days, as_of] */
+  PC_R_SEAT,           /* carriage/row missing where the channel needs it, or invalid */
+  PC_R_FIELD,          /* another field invalid (the text names it) */
+  PC_R_DUPLICATE,      /* identical to an earlier row: kept once (not counted against the ratio) */
+  PC_R_CONFLICT,       /* same ID number (or phone, or region code) as an earlier, different row */
+  PC_NREASONS
+};
+extern const char *const pc_reason_codes[PC_NREASONS];
+/* 1 when rows rejected for this reason count toward max_reject_ratio. */
+int pc_reason_counts(int reason);
+
+#define PC_REASON_TEXT 96 /* bytes of a reason text, NUL included */
+
+/* One field of a split CSV line: pointer and length (pc_csv_split fills them). */
+typedef struct pc_field {
+  const char *p;
+  size_t len;
+} pc_field;
+
+/* What the checks need to know. regions: sorted codes of regions.csv. */
+typedef struct pc_rowcheck {
+  const uint64_t *regions;
+  size_t nregions;
+  int64_t window_start, window_end; /* a stay must lie in [start, end] */
+  int32_t today_ymd;                /* no birth after this day (as_of's local date) */
+} pc_rowcheck;
+
+/* 1 when s[0..len) is valid UTF-8 without NUL or control bytes other than tab. Local. */
+int pc_utf8_clean(const char *s, size_t len);
+
+/* regions.csv, columns code,parent,level,name (f in that order). Fills r
+ * (weight 0, urban 0, padding zero). Returns PC_R_OK or a reason with text
+ * (PC_REASON_TEXT bytes). The parent's presence is checked by the caller,
+ * which has the whole table. Local. */
+int pc_row_region(const pc_field f[4], pc_region *r, char *text);
+
+/* persons.csv, columns id_number,phone,household,region,birth_date,sex,
+ * sector,employer,vaccine_doses. An empty birth_date or sex is taken from the
+ * ID number; empty household, employer, doses are 0, empty sector unknown.
+ * Fills p (pid left 0: the caller hashes id->subject) and id (subject,
+ * phone, flags). Texts never quote the ID number or the phone. Local. */
+int pc_row_person(const pc_rowcheck *c, const pc_field f[9], pc_person *p, pc_identity *id,
+                  char *text);
+
+/* A stay as read: who by ID number or by phone, and the stay's fields. */
+typedef struct pc_instay {
+  char idnum[18];     /* subject when by ID number */
+  uint64_t phone;     /* subject when by phone (lbs, grid), else 0 */
+  uint64_t place;     /* pc_place_key of the place field (and carriage for rail) */
+  int64_t start, end;
+  uint64_t region;
+  uint8_t channel, carriage;
+  int16_t row;
+  const char *place_name; /* the place field (points into the line) */
+  size_t place_len;
+} pc_instay;
+
+/* stays.csv, columns channel,subject,place,start,end,region,carriage,row.
+ * The subject is an ID number for cafe, lodging, flight and rail, a phone for
+ * lbs and grid; flights need a row, trains a carriage. Local. */
+int pc_row_stay(const pc_rowcheck *c, const pc_field f[8], pc_instay *s, char *text);
+
+#endif
