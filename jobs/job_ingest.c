@@ -131,25 +131,24 @@ typedef struct wperson {
   uint64_t origin;
 } wperson;
 
-typedef struct wstay {
-  uint64_t key;    /* pid (by ID number, or resolved) or phone number */
-  uint64_t place;
-  int64_t start, end;
-  uint64_t rcr;    /* region << 24 | carriage << 16 | row */
-  uint64_t origin;
-  uint64_t subj;   /* the ID number packed (for a visitor's identity), 0 by phone */
-  uint8_t by_phone;
-  uint8_t pad[7];
-} wstay;
+typedef struct cstay cstay;
 
 /* A rank's stay while ingesting: 40 bytes (the rank's share of ~10^10 stays
  * is most of its memory); expanded to pc_stay when written. */
-typedef struct cstay {
+struct cstay {
   uint64_t pid, place;
   uint32_t start, dur; /* seconds from the window's start; end - start */
-  uint64_t rcr;
+  uint64_t rcr;        /* region << 24 | carriage << 16 | row */
   uint64_t origin;
-} cstay;
+};
+
+/* A stay on its way to the owner of its pid: by phone (subj 0), pid holds
+ * the phone until the phone's owner has resolved it; by ID number, subj is
+ * the number packed (never 0), for the identity of a visitor. */
+typedef struct wstay {
+  cstay c;
+  uint64_t subj;
+} wstay;
 
 typedef struct idpair {
   uint64_t a, b;
@@ -189,6 +188,8 @@ typedef struct ingest {
   pc_buf id_visitors;    /* idpair (pid, packed ID) at the pid's owner */
   pc_buf phone_visitors; /* idpair (pid, phone) at the phone's owner */
   pc_buf places;         /* pc_place + name hash, see place_seen */
+  uint64_t region_cache[PC_REGION_CACHE];
+  pc_buf scratch;        /* uint64: a round's phones and requests, kept between rounds */
   uint64_t p0, p1;       /* owned pid range */
   uint64_t dup_stays;
 } ingest;
@@ -541,19 +542,25 @@ static int wphone_cmp(const void *pa, const void *pb) {
   return (a->origin > b->origin) - (a->origin < b->origin);
 }
 
+/* Destinations of a shuffle: kept between rounds (a fresh array a round
+ * costs its page faults every time). */
+static pc_buf dest_scratch = {NULL, 0, 0, sizeof(int)};
+
 static int shuffle_to(pc_ctx *ctx, const void *rows, size_t n, size_t rowsize,
                       int (*dest_of)(const void *row, int nranks), pc_buf *out) {
-  int *dest = pc_malloc((n + 1) * sizeof *dest, "shuffle destinations");
-  PC_CALL(pc_agree(ctx, dest ? 0 : PC_ERR_MEM));
+  PC_CALL(pc_agree(ctx, pc_buf_reserve(&dest_scratch, n + 1)));
+  int *dest = dest_scratch.data;
   for (size_t i = 0; i < n; i++) dest[i] = dest_of((const char *)rows + i * rowsize, ctx->nranks);
-  int rc = pc_shuffle(ctx, rows, n, rowsize, dest, out, NULL);
-  free(dest);
-  return rc;
+  return pc_shuffle(ctx, rows, n, rowsize, dest, out, NULL);
 }
 static int owner_first(const void *row, int nranks) {
   uint64_t k;
   memcpy(&k, row, sizeof k);
   return PC_OWNER(k, nranks);
+}
+static int answer_rank(const void *row, int nranks) {
+  (void)nranks;
+  return (int)(((const idpair *)row)->a >> 32);
 }
 static int owner_phone(const void *row, int nranks) {
   uint64_t k;
@@ -693,11 +700,14 @@ static int place_seen(ingest *g, const pc_instay *s) {
     b->cap = cap;
   }
   pslot *t = b->data;
-  uint64_t nh = pc_place_key(0, s->place_name, s->place_len, 0);
   size_t h = pc_mix64(s->place) & (b->cap - 1);
   while (t[h].id && t[h].id != s->place) h = (h + 1) & (b->cap - 1);
+  /* The name's check: its length and, for a short name, the name itself;
+   * a long one's hash (names longer than /places keeps are rare). */
+  const int longname = s->place_len >= PC_PLACE_NAME_LEN;
+  uint64_t nh = longname ? pc_place_key(0, s->place_name, s->place_len, 0) : s->place_len;
   if (t[h].id) {
-    if (t[h].nh != nh)
+    if (t[h].nh != nh || (!longname && memcmp(t[h].name, s->place_name, s->place_len)))
       return PC_ERROR(PC_ERR_DATA, "two place names give one place id (a 56-bit hash collision "
                       "between \"%.40s\" and \"%.40s\")", t[h].name, s->place_name);
     if (s->region < t[h].region) t[h].region = s->region;
@@ -724,34 +734,22 @@ static int take_stay(ingest *g, unsigned fi, uint64_t line, const pc_field *cell
   wstay *w = (wstay *)out->data + out->n++;
   memset(w, 0, sizeof *w);
   if (s.phone) {
-    w->key = s.phone;
-    w->by_phone = 1;
+    w->c.pid = s.phone;
   } else {
-    w->key = pc_pid_of_idnum(&g->key, s.idnum);
+    w->c.pid = pc_pid_of_idnum(&g->key, s.idnum);
     w->subj = id_pack(s.idnum);
   }
-  w->place = s.place;
-  w->start = s.start;
-  w->end = s.end;
-  w->rcr = s.region << 24 | (uint64_t)s.carriage << 16 | (uint16_t)s.row;
-  w->origin = origin_of(fi, line);
+  w->c.place = s.place;
+  w->c.start = (uint32_t)(s.start - g->chk.window_start);
+  w->c.dur = (uint32_t)(s.end - s.start);
+  w->c.rcr = s.region << 24 | (uint64_t)s.carriage << 16 | (uint16_t)s.row;
+  w->c.origin = origin_of(fi, line);
   return PC_R_OK;
 }
 
-static int wstay_dest(const void *row, int nranks) {
-  const wstay *w = row;
-  return PC_OWNER(w->by_phone ? pc_mix64(w->key) : w->key, nranks);
-}
-
-static int keep_stay(ingest *g, const wstay *w) {
+static int keep_stay(ingest *g, const cstay *c) {
   PC_CALL(pc_buf_grow(&g->stays, 1));
-  cstay *c = (cstay *)g->stays.data + g->stays.n++;
-  c->pid = w->key;
-  c->place = w->place;
-  c->start = (uint32_t)(w->start - g->chk.window_start);
-  c->dur = (uint32_t)(w->end - w->start);
-  c->rcr = w->rcr;
-  c->origin = w->origin;
+  ((cstay *)g->stays.data)[g->stays.n++] = *c;
   return 0;
 }
 
@@ -771,12 +769,66 @@ static int phone_owner_pid(const ingest *g, uint64_t phone, uint64_t *pid) {
   return 0;
 }
 
+/* The pids of this round's phones: each distinct phone asks its owner once
+ * (16 bytes there and back instead of moving the stays twice); the owner
+ * answers from its phone table, or makes the phone a visitor. Collective. */
+static int resolve_phones(ingest *g, wstay *w, size_t n) {
+  pc_ctx *ctx = g->ctx;
+  size_t nu = 0;
+  for (size_t i = 0; i < n; i++) nu += w[i].subj == 0;
+  int rc = pc_buf_reserve(&g->scratch, 3 * (nu + 1));
+  uint64_t *u = g->scratch.data, *tmp = u + nu + 1;
+  idpair *q = (idpair *)tmp; /* after the sort, tmp's room and beyond hold the requests */
+  if (!rc) {
+    nu = 0;
+    for (size_t i = 0; i < n; i++)
+      if (w[i].subj == 0) u[nu++] = w[i].c.pid;
+    pc_sort_u64(u, tmp, nu); /* sorted into u */
+    size_t k = 0;
+    for (size_t i = 0; i < nu; i++)
+      if (!k || u[k - 1] != u[i]) u[k++] = u[i];
+    nu = k;
+    /* requests: (phone, rank << 32 | index); answers: (rank << 32 | index, pid) */
+    for (size_t i = 0; i < nu; i++) q[i] = (idpair){u[i], (uint64_t)ctx->rank << 32 | i};
+  }
+  pc_buf got, ans;
+  pc_buf_init(&got, sizeof(idpair));
+  pc_buf_init(&ans, sizeof(idpair));
+  PC_CALLG(pc_agree(ctx, rc), out);
+  PC_CALLG(shuffle_to(ctx, q, nu, sizeof *q, owner_phone, &got), out);
+  idpair *r = got.data;
+  for (size_t i = 0; i < got.n && !rc; i++) {
+    uint64_t pid;
+    if (!phone_owner_pid(g, r[i].a, &pid) && !(rc = pc_buf_grow(&g->phone_visitors, 1)))
+      ((idpair *)g->phone_visitors.data)[g->phone_visitors.n++] = (idpair){pid, r[i].a};
+    r[i].a = r[i].b;
+    r[i].b = pid;
+  }
+  PC_CALLG(pc_agree(ctx, rc), out);
+  PC_CALLG(shuffle_to(ctx, got.data, got.n, sizeof(idpair), answer_rank, &ans), out);
+  r = ans.data;
+  for (size_t i = 0; i < ans.n; i++) q[r[i].a & 0xffffffffu].b = r[i].b;
+  for (size_t i = 0; i < n; i++) {
+    if (w[i].subj) continue;
+    size_t a = 0, b = nu;
+    while (a < b) {
+      size_t m = (a + b) / 2;
+      if (u[m] < w[i].c.pid) a = m + 1;
+      else b = m;
+    }
+    w[i].c.pid = q[a].b;
+  }
+out:
+  pc_buf_free(&got);
+  pc_buf_free(&ans);
+  return rc;
+}
+
 static int load_stays(ingest *g) {
   pc_ctx *ctx = g->ctx;
-  pc_buf batch, recv, fwd;
+  pc_buf batch, recv;
   pc_buf_init(&batch, sizeof(wstay));
   pc_buf_init(&recv, sizeof(wstay));
-  pc_buf_init(&fwd, sizeof(wstay));
   const size_t R = ctx->round_bytes / sizeof(wstay) + 1;
   uint64_t total = 0, before = 0;
   for (int f = 2; f < g->nin; f++) total += g->in[f].f.hi - g->in[f].f.lo;
@@ -789,34 +841,17 @@ static int load_stays(ingest *g) {
       if (done) before += g->in[fi].f.hi - g->in[fi].f.lo, fi++;
     }
     PC_CALL(pc_agree(ctx, rc));
-    recv.n = fwd.n = 0;
-    PC_CALL(shuffle_to(ctx, batch.data, batch.n, sizeof(wstay), wstay_dest, &recv));
-    wstay *w = recv.data;
-    for (size_t i = 0; i < recv.n && !rc; i++) {
-      if (w[i].by_phone) { /* this rank owns the phone: resolve, forward */
-        uint64_t pid;
-        if (!phone_owner_pid(g, w[i].key, &pid)) {
-          if ((rc = pc_buf_grow(&g->phone_visitors, 1))) break;
-          ((idpair *)g->phone_visitors.data)[g->phone_visitors.n++] = (idpair){pid, w[i].key};
-        }
-        if ((rc = pc_buf_grow(&fwd, 1))) break;
-        wstay *x = (wstay *)fwd.data + fwd.n++;
-        *x = w[i];
-        x->key = pid;
-        x->by_phone = 0;
-        continue;
-      }
-      if (!find_person(g, w[i].key)) {
-        if ((rc = pc_buf_grow(&g->id_visitors, 1))) break;
-        ((idpair *)g->id_visitors.data)[g->id_visitors.n++] = (idpair){w[i].key, w[i].subj};
-      }
-      rc = keep_stay(g, &w[i]);
-    }
-    PC_CALL(pc_agree(ctx, rc));
+    PC_CALL(resolve_phones(g, batch.data, batch.n));
     recv.n = 0;
-    PC_CALL(shuffle_to(ctx, fwd.data, fwd.n, sizeof(wstay), owner_first, &recv));
-    w = recv.data;
-    for (size_t i = 0; i < recv.n && !rc; i++) rc = keep_stay(g, &w[i]);
+    PC_CALL(shuffle_to(ctx, batch.data, batch.n, sizeof(wstay), owner_first, &recv));
+    const wstay *w = recv.data;
+    for (size_t i = 0; i < recv.n && !rc; i++) {
+      if (w[i].subj && !find_person(g, w[i].c.pid)) { /* an ID number the registry lacks */
+        if ((rc = pc_buf_grow(&g->id_visitors, 1))) break;
+        ((idpair *)g->id_visitors.data)[g->id_visitors.n++] = (idpair){w[i].c.pid, w[i].subj};
+      }
+      if (!rc) rc = keep_stay(g, &w[i].c);
+    }
     PC_CALL(pc_agree(ctx, rc));
     PC_CALL(more_rounds(ctx, fi < g->nin, &more));
     uint64_t now = before + (fi < g->nin ? g->in[fi].f.nread : 0);
@@ -824,7 +859,6 @@ static int load_stays(ingest *g) {
   }
   pc_buf_free(&batch);
   pc_buf_free(&recv);
-  pc_buf_free(&fwd);
   return 0;
 }
 
@@ -1093,7 +1127,7 @@ static int write_places(ingest *g, hid_t file, size_t chunk, int deflate, uint64
   if (!rc) qsort(a, all.n, sizeof *a, pslot_cmp);
   for (size_t i = 0; i < all.n && !rc; i++) {
     if (m && pl[m - 1].id == a[i].id) {
-      if (a[i].nh != a[i - 1].nh)
+      if (a[i].nh != a[i - 1].nh || memcmp(a[i].name, a[i - 1].name, PC_PLACE_NAME_LEN))
         rc = PC_ERROR(PC_ERR_DATA, "two place names give one place id (a 56-bit hash collision)");
       continue; /* the smallest region was first */
     }
@@ -1271,6 +1305,8 @@ static void ingest_free(ingest *g) {
   pc_buf_free(&g->id_visitors);
   pc_buf_free(&g->phone_visitors);
   pc_buf_free(&g->places);
+  pc_buf_free(&g->scratch);
+  pc_buf_free(&dest_scratch);
   free(g->regions);
   free(g->codes);
 }
@@ -1286,9 +1322,10 @@ static int run(pc_ctx *ctx, const pc_config *cfg, ingest *g) {
   g->ctx = ctx;
   g->cfg = cfg;
   g->chk.window_start = as_of - days * 86400;
+  g->chk.cache = g->region_cache;
   g->chk.window_end = as_of;
   {
-    int64_t l = as_of + PC_TZ_OFFSET - 1; /* the local date of the data's last second */
+    int64_t l = as_of + PC_TZ_OFFSET; /* as_of's local date: no one is born after it */
     int y;
     unsigned m, d;
     pc_civil_from_days(l >= 0 ? l / 86400 : -((-l + 86399) / 86400), &y, &m, &d);
@@ -1310,6 +1347,7 @@ static int run(pc_ctx *ctx, const pc_config *cfg, ingest *g) {
   pc_buf_init(&g->id_visitors, sizeof(idpair));
   pc_buf_init(&g->phone_visitors, sizeof(idpair));
   pc_buf_init(&g->places, sizeof(pslot));
+  pc_buf_init(&g->scratch, sizeof(uint64_t));
   pc_owner_range(ctx->rank, ctx->nranks, &g->p0, &g->p1);
   pc_job_record_for(ctx, path);
 

@@ -28,6 +28,17 @@ static int fail(char *text, int reason, const char *fmt, ...) {
 int pc_utf8_clean(const char *s, size_t len) {
   const unsigned char *p = (const unsigned char *)s, *e = p + len;
   while (p < e) {
+    /* Eight ASCII printable bytes at a time: no high bit, none below 0x20
+     * (tab aside, which takes the slow path), no DEL. */
+    while (e - p >= 8) {
+      uint64_t v;
+      memcpy(&v, p, 8);
+      const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+      uint64_t below20 = (v - ones * 0x20) & ~v & highs, del = ((v ^ (ones * 0x7f)) - ones) & ~(v ^ (ones * 0x7f)) & highs;
+      if ((v & highs) | below20 | del) break;
+      p += 8;
+    }
+    if (p >= e) break;
     unsigned c = *p;
     if (c < 0x80) {
       if (c < 0x20 && c != '\t') return 0;
@@ -70,14 +81,20 @@ static int is(const pc_field *f, const char *s) {
 
 /* A 12-digit code present in the sorted table. */
 static int region_ok(const pc_rowcheck *c, const pc_field *f, uint64_t *code) {
-  if (f->len != 12 || num(f, 12, code)) return 0;
+  if (f->len != 12 || num(f, 12, code) || *code == 0) return 0;
+  uint64_t *hit = c->cache ? &c->cache[(*code * 0x9E3779B97F4A7C15ULL) >> 52] : NULL;
+  if (hit && *hit == *code) return 1;
   size_t a = 0, b = c->nregions;
   while (a < b) {
     size_t m = a + (b - a) / 2;
     if (c->regions[m] < *code) a = m + 1;
     else b = m;
   }
-  return a < c->nregions && c->regions[a] == *code;
+  if (a < c->nregions && c->regions[a] == *code) {
+    if (hit) *hit = *code;
+    return 1;
+  }
+  return 0;
 }
 
 int pc_row_region(const pc_field f[4], pc_region *r, char *text) {
@@ -172,8 +189,15 @@ int pc_row_person(const pc_rowcheck *c, const pc_field f[9], pc_person *p, pc_id
 int pc_row_stay(const pc_rowcheck *c, const pc_field f[8], pc_instay *s, char *text) {
   memset(s, 0, sizeof *s);
   int ch = -1;
-  for (int k = PC_CH_CAFE; k < PC_NCHANNELS; k++)
-    if (is(&f[0], pc_channel_names[k])) ch = k;
+  switch (f[0].len ? f[0].p[0] : 0) { /* one candidate by first letter */
+    case 'c': ch = PC_CH_CAFE; break;
+    case 'l': ch = f[0].len > 1 && f[0].p[1] == 'b' ? PC_CH_LBS : PC_CH_LODGING; break;
+    case 'f': ch = PC_CH_FLIGHT; break;
+    case 'r': ch = PC_CH_RAIL; break;
+    case 'g': ch = PC_CH_GRID; break;
+    default: break;
+  }
+  if (ch >= 0 && !is(&f[0], pc_channel_names[ch])) ch = -1;
   if (is(&f[0], "household"))
     return fail(text, PC_R_CHANNEL, "channel: household is implicit (persons.csv), not a stay");
   if (ch < 0)

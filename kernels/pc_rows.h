@@ -52,7 +52,10 @@ typedef struct pc_rowcheck {
   size_t nregions;
   int64_t window_start, window_end; /* a stay must lie in [start, end] */
   int32_t today_ymd;                /* no birth after this day (as_of's local date) */
+  uint64_t *cache;                  /* PC_REGION_CACHE codes recently found (zeroed), or NULL:
+                                       one reader's own (rows of a place repeat its region) */
 } pc_rowcheck;
+#define PC_REGION_CACHE 4096
 
 /* 1 when s[0..len) is valid UTF-8 without NUL or control bytes other than tab. Local. */
 int pc_utf8_clean(const char *s, size_t len);

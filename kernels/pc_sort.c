@@ -173,7 +173,22 @@ int pc_sort_rows_inplace(void *rows, size_t n, size_t rowsize, uint64_t lo, uint
   }
   size_t from = 0;
   for (size_t b = 0; b < nb; b++) {
-    if (end[b] - from > 1) qsort(a + from * rowsize, end[b] - from, rowsize, cmp);
+    size_t m = end[b] - from;
+    unsigned char *base = a + from * rowsize;
+    if (m > 48) {
+      qsort(base, m, rowsize, cmp);
+    } else { /* the usual bucket: insertion sort, no allocation */
+      for (size_t i = 1; i < m; i++) {
+        if (cmp(base + (i - 1) * rowsize, base + i * rowsize) <= 0) continue;
+        memcpy(tmp, base + i * rowsize, rowsize);
+        size_t j = i;
+        while (j > 0 && cmp(base + (j - 1) * rowsize, tmp) > 0) {
+          memcpy(base + j * rowsize, base + (j - 1) * rowsize, rowsize);
+          j--;
+        }
+        memcpy(base + j * rowsize, tmp, rowsize);
+      }
+    }
     from = end[b];
   }
   free(next);

@@ -35,6 +35,7 @@ int pc_ctx_create(const char *job, pc_ctx **out) {
 void pc_ctx_destroy(pc_ctx **ctx) {
   if (!ctx || !*ctx) return;
   MPI_Comm_free(&(*ctx)->comm);
+  free((*ctx)->shuffle_win);
   free(*ctx);
   *ctx = NULL;
 }

@@ -44,6 +44,9 @@ typedef struct pc_ctx {
   int fail_rank;
   char record[4200];     /* run record path ("" none), set by the job */
   char record_extra[2048]; /* JSON members the job adds to the run record */
+  char *shuffle_win;     /* pc_shuffle's send window, kept between calls: a fresh
+                            one per call costs a page fault per 4 kB every round */
+  size_t shuffle_cap;
 } pc_ctx;
 
 /* Collective over MPI_COMM_WORLD. Reads the test hooks from the environment. */

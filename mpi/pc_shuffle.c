@@ -16,7 +16,7 @@
  * row-sized contiguous datatype, so counts are rows, not bytes, and stay below
  * 2^31). Received rows land directly at the end of `out`: from each source they
  * keep that source's input order, interleaved by round; callers sort what they
- * receive. The only extra buffer is one round's send window.
+ * receive. The only extra buffer is one round's send window (kept in ctx).
  */
 int pc_shuffle(pc_ctx *ctx, const void *rows, size_t n, size_t rowsize, const int *dest,
                pc_buf *out, uint64_t *sent_bytes) {
@@ -28,10 +28,17 @@ int pc_shuffle(pc_ctx *ctx, const void *rows, size_t n, size_t rowsize, const in
   if (B > (size_t)INT32_MAX / (size_t)P) B = (size_t)INT32_MAX / (size_t)P;
 
   size_t *fill = pc_calloc((size_t)P, sizeof *fill, "shuffle offsets");
-  char *win = pc_malloc((n < B ? n : B) * rowsize, "shuffle send window");
+  size_t need = (n < B ? n : B) * rowsize;
+  if (need > ctx->shuffle_cap) {
+    free(ctx->shuffle_win);
+    ctx->shuffle_cap = 0;
+    ctx->shuffle_win = pc_malloc(need, "shuffle send window");
+    if (ctx->shuffle_win) ctx->shuffle_cap = need;
+  }
+  char *win = need ? ctx->shuffle_win : NULL;
   int *scnt = pc_calloc((size_t)P * 4, sizeof *scnt, "shuffle counts");
   MPI_Datatype rowtype = MPI_DATATYPE_NULL;
-  if (!fill || !win || !scnt) rc = PC_ERR_MEM;
+  if (!fill || (need && !win) || !scnt) rc = PC_ERR_MEM;
   /* Every rank must learn of a local failure, or the others wait in Alltoall. */
   if ((rc = pc_agree(ctx, rc))) goto done;
   int *sdis = scnt + P, *rcnt = scnt + 2 * P, *rdis = scnt + 3 * P;
@@ -59,8 +66,11 @@ int pc_shuffle(pc_ctx *ctx, const void *rows, size_t n, size_t rowsize, const in
       o += scnt[p];
     }
     nself += (uint64_t)scnt[ctx->rank];
+    /* Rows for this rank skip the window and MPI: copied once, after the
+     * exchange, into their place among the received rows. */
+    const int me = ctx->rank;
     for (size_t i = lo; i < hi; i++)
-      memcpy(win + fill[dest[i]]++ * rowsize, (const char *)rows + i * rowsize, rowsize);
+      if (dest[i] != me) memcpy(win + fill[dest[i]]++ * rowsize, (const char *)rows + i * rowsize, rowsize);
     if (MPI_Alltoall(scnt, 1, MPI_INT, rcnt, 1, MPI_INT, ctx->comm) != MPI_SUCCESS) {
       rc = PC_ERROR(PC_ERR_MPI, "shuffle: MPI_Alltoall of counts failed");
       goto done;
@@ -73,11 +83,20 @@ int pc_shuffle(pc_ctx *ctx, const void *rows, size_t n, size_t rowsize, const in
     rc = pc_buf_reserve(out, out->n + tot > out->cap ? (out->n + tot) + (out->n + tot) / 4
                                                      : out->cap);
     if ((rc = pc_agree(ctx, rc))) goto done;
+    int self = scnt[me];
+    scnt[me] = rcnt[me] = 0;
     if (MPI_Alltoallv(win, scnt, sdis, rowtype, (char *)out->data + out->n * rowsize, rcnt, rdis,
                       rowtype, ctx->comm) != MPI_SUCCESS) {
       rc = PC_ERROR(PC_ERR_MPI, "shuffle: MPI_Alltoallv of rows failed");
       goto done;
     }
+    char *mine = (char *)out->data + (out->n + (size_t)rdis[me]) * rowsize;
+    for (size_t i = lo; i < hi; i++)
+      if (dest[i] == me) {
+        memcpy(mine, (const char *)rows + i * rowsize, rowsize);
+        mine += rowsize;
+      }
+    scnt[me] = rcnt[me] = self;
     out->n += tot;
     nsent += hi - lo;
     nrecv += tot;
@@ -97,7 +116,6 @@ int pc_shuffle(pc_ctx *ctx, const void *rows, size_t n, size_t rowsize, const in
 done:
   if (rowtype != MPI_DATATYPE_NULL) MPI_Type_free(&rowtype);
   free(fill);
-  free(win);
   free(scnt);
   return rc;
 }
