@@ -194,11 +194,6 @@ typedef struct ingest {
   uint64_t dup_stays;
 } ingest;
 
-static int cmp_u64(const void *a, const void *b) {
-  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-  return (x > y) - (x < y);
-}
-
 /* ---- rejects ---- */
 
 static int reject_here(ingest *g, const input *in, unsigned file, uint64_t line, int reason,
@@ -275,7 +270,8 @@ static int settle_rejects(ingest *g) {
   late_reject *m = mine.data;
   qsort(m, mine.n, sizeof *m, late_cmp);
   uint64_t *locals = pc_malloc((mine.n + 1) * sizeof *locals, "rejects");
-  char *raw = pc_malloc((mine.n + 1) * (size_t)RAW_CAP, "rejects");
+  /* One byte more than kept: a line of more than RAW_CAP bytes is flagged truncated. */
+  char *raw = pc_malloc((mine.n + 1) * (size_t)(RAW_CAP + 1), "rejects");
   size_t *lens = pc_malloc((mine.n + 1) * sizeof *lens, "rejects");
   rc = locals && raw && lens ? 0 : PC_ERR_MEM;
   for (size_t i = 0; i < mine.n && !rc;) { /* one fetch per file */
@@ -285,10 +281,10 @@ static int settle_rejects(ingest *g) {
       j++;
     }
     input *in = &g->in[m[i].file];
-    rc = pc_csv_fetch(&in->f, locals + i, j - i, raw + i * RAW_CAP, RAW_CAP, lens + i);
+    rc = pc_csv_fetch(&in->f, locals + i, j - i, raw + i * (RAW_CAP + 1), RAW_CAP + 1, lens + i);
     for (size_t k = i; k < j && !rc; k++)
-      rc = reject_here(g, in, m[k].file, m[k].line, m[k].reason, m[k].text, raw + k * RAW_CAP,
-                       lens[k], lens[k] == RAW_CAP);
+      rc = reject_here(g, in, m[k].file, m[k].line, m[k].reason, m[k].text,
+                       raw + k * (RAW_CAP + 1), lens[k], 0);
     i = j;
   }
   free(locals);
@@ -533,6 +529,11 @@ static int wperson_cmp(const void *pa, const void *pb) {
   return (a->origin > b->origin) - (a->origin < b->origin);
 }
 
+static int idpair_cmp(const void *pa, const void *pb) {
+  const idpair *a = pa, *b = pb;
+  if (a->a != b->a) return a->a < b->a ? -1 : 1;
+  return (a->b > b->b) - (a->b < b->b);
+}
 typedef struct wphone {
   uint64_t phone, pid, origin;
 } wphone;
@@ -594,9 +595,13 @@ static int load_persons(ingest *g) {
     pc_progress(ctx, g->in[1].f.nread, g->in[1].f.hi - g->in[1].f.lo);
   }
   pc_buf_free(&batch);
-  /* The first row of each ID number (in file order) is kept. */
+  /* The first row of each ID number (in file order) is kept. Identical
+   * copies are duplicates, unless the person is dropped below for a phone
+   * conflict: then every copy is that conflict (held in dups till then). */
   wperson *w = g->persons.data;
   PC_CALL(pc_agree(ctx, pc_sort_rows_inplace(w, g->persons.n, sizeof *w, g->p0, g->p1, wperson_cmp)));
+  pc_buf dups; /* wphone: (kept row's origin, pid, the copy's origin), in pid order */
+  pc_buf_init(&dups, sizeof(wphone));
   size_t k = 0;
   for (size_t i = 0; i < g->persons.n && !rc; i++) {
     if (k && w[k - 1].p.pid == w[i].p.pid) {
@@ -607,10 +612,14 @@ static int load_persons(ingest *g) {
       }
       int same = !memcmp(&w[k - 1].p, &w[i].p, sizeof w[i].p) &&
                  !memcmp(&w[k - 1].id, &w[i].id, sizeof w[i].id);
-      rc = reject_later(g, w[i].origin, same ? PC_R_DUPLICATE : PC_R_CONFLICT,
-                        same ? "same person as line %llu"
-                             : "ID number already on line %llu with other attributes",
-                        (unsigned long long)origin_line(w[k - 1].origin));
+      if (same) {
+        if (!(rc = pc_buf_grow(&dups, 1)))
+          ((wphone *)dups.data)[dups.n++] = (wphone){w[k - 1].origin, w[i].p.pid, w[i].origin};
+      } else {
+        rc = reject_later(g, w[i].origin, PC_R_CONFLICT,
+                          "ID number already on line %llu with other attributes",
+                          (unsigned long long)origin_line(w[k - 1].origin));
+      }
       continue;
     }
     w[k++] = w[i];
@@ -621,8 +630,7 @@ static int load_persons(ingest *g) {
    * already registered is rejected whole. */
   pc_buf ph, drop;
   pc_buf_init(&ph, sizeof(wphone));
-  pc_buf_init(&drop, sizeof(uint64_t));
-  uint64_t *drops = NULL;
+  pc_buf_init(&drop, sizeof(idpair)); /* (pid, origin of the phone's first row) */
   for (size_t i = 0; i < k && !rc; i++) {
     uint64_t phone;
     if (!w[i].id.phone[0] || !pc_phone_valid(w[i].id.phone, 11, &phone)) continue;
@@ -646,7 +654,8 @@ static int load_persons(ingest *g) {
       rc = reject_later(g, m[i].origin, PC_R_CONFLICT,
                         "phone already registered to the person on line %llu",
                         (unsigned long long)origin_line(first));
-      if (!rc && !(rc = pc_buf_grow(&drop, 1))) ((uint64_t *)drop.data)[drop.n++] = m[i].pid;
+      if (!rc && !(rc = pc_buf_grow(&drop, 1)))
+        ((idpair *)drop.data)[drop.n++] = (idpair){m[i].pid, first};
       continue;
     }
     tab[t++] = (idpair){m[i].phone, m[i].pid};
@@ -656,21 +665,34 @@ static int load_persons(ingest *g) {
   pc_buf_free(&mine);
   PC_CALL(pc_agree(ctx, rc));
   pc_buf gone;
-  pc_buf_init(&gone, sizeof(uint64_t));
-  rc = shuffle_to(ctx, drop.data, drop.n, sizeof(uint64_t), owner_first, &gone);
+  pc_buf_init(&gone, sizeof(idpair));
+  rc = shuffle_to(ctx, drop.data, drop.n, sizeof(idpair), owner_first, &gone);
   pc_buf_free(&drop);
   PC_CALL(rc);
-  drops = gone.data;
-  qsort(drops, gone.n, sizeof *drops, cmp_u64);
+  idpair *drops = gone.data;
+  qsort(drops, gone.n, sizeof *drops, idpair_cmp);
   size_t q = 0, kk = 0;
   for (size_t i = 0; i < g->persons.n; i++) {
-    while (q < gone.n && drops[q] < w[i].p.pid) q++;
-    if (q < gone.n && drops[q] == w[i].p.pid) continue;
+    while (q < gone.n && drops[q].a < w[i].p.pid) q++;
+    if (q < gone.n && drops[q].a == w[i].p.pid) continue;
     w[kk++] = w[i];
   }
   g->persons.n = kk;
+  const wphone *d = dups.data;
+  q = 0;
+  for (size_t i = 0; i < dups.n && !rc; i++) {
+    while (q < gone.n && drops[q].a < d[i].pid) q++;
+    if (q < gone.n && drops[q].a == d[i].pid)
+      rc = reject_later(g, d[i].origin, PC_R_CONFLICT,
+                        "phone already registered to the person on line %llu",
+                        (unsigned long long)origin_line(drops[q].b));
+    else
+      rc = reject_later(g, d[i].origin, PC_R_DUPLICATE, "same person as line %llu",
+                        (unsigned long long)origin_line(d[i].phone));
+  }
   pc_buf_free(&gone);
-  return 0;
+  pc_buf_free(&dups);
+  return pc_agree(ctx, rc);
 }
 
 /* ---- stays ---- */
@@ -862,11 +884,6 @@ static int load_stays(ingest *g) {
   return 0;
 }
 
-static int idpair_cmp(const void *pa, const void *pb) {
-  const idpair *a = pa, *b = pb;
-  if (a->a != b->a) return a->a < b->a ? -1 : 1;
-  return (a->b > b->b) - (a->b < b->b);
-}
 static size_t unique_pairs(idpair *p, size_t n) {
   qsort(p, n, sizeof *p, idpair_cmp);
   size_t k = 0;

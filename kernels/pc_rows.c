@@ -186,6 +186,10 @@ int pc_row_person(const pc_rowcheck *c, const pc_field f[9], pc_person *p, pc_id
   return PC_R_OK;
 }
 
+/* The contract's CSV time: YYYY-MM-DDTHH:MM, seconds optional (the config
+ * also takes a space for the T or a bare date; an agency's file may not). */
+static int csv_time(const pc_field *f) { return (f->len == 16 || f->len == 19) && f->p[10] == 'T'; }
+
 int pc_row_stay(const pc_rowcheck *c, const pc_field f[8], pc_instay *s, char *text) {
   memset(s, 0, sizeof *s);
   int ch = -1;
@@ -214,9 +218,9 @@ int pc_row_stay(const pc_rowcheck *c, const pc_field f[8], pc_instay *s, char *t
   }
   if (f[2].len == 0) return fail(text, PC_R_FIELD, "place is empty");
   if (f[2].len > 255) return fail(text, PC_R_FIELD, "place longer than 255 bytes");
-  if (pc_time_parse(f[3].p, f[3].len, &s->start))
+  if (!csv_time(&f[3]) || pc_time_parse(f[3].p, f[3].len, &s->start))
     return fail(text, PC_R_TIME, "start: not YYYY-MM-DDTHH:MM[:SS]");
-  if (pc_time_parse(f[4].p, f[4].len, &s->end))
+  if (!csv_time(&f[4]) || pc_time_parse(f[4].p, f[4].len, &s->end))
     return fail(text, PC_R_TIME, "end: not YYYY-MM-DDTHH:MM[:SS]");
   if (s->end <= s->start) return fail(text, PC_R_ORDER, "end is not after start");
   if (s->start < c->window_start || s->end > c->window_end)
