@@ -592,7 +592,7 @@ static int load_persons(ingest *g) {
     PC_CALL(pc_agree(ctx, rc));
     PC_CALL(shuffle_to(ctx, batch.data, batch.n, sizeof(wperson), owner_first, &g->persons));
     PC_CALL(more_rounds(ctx, !done, &more));
-    pc_progress(ctx, g->in[1].f.nread, g->in[1].f.hi - g->in[1].f.lo);
+    pc_progress(ctx, g->in[1].f.next_line, g->in[1].f.nlines);
   }
   pc_buf_free(&batch);
   /* The first row of each ID number (in file order) is kept. Identical
@@ -852,15 +852,15 @@ static int load_stays(ingest *g) {
   pc_buf_init(&batch, sizeof(wstay));
   pc_buf_init(&recv, sizeof(wstay));
   const size_t R = ctx->round_bytes / sizeof(wstay) + 1;
-  uint64_t total = 0, before = 0;
-  for (int f = 2; f < g->nin; f++) total += g->in[f].f.hi - g->in[f].f.lo;
+  uint64_t total = 0, before = 0; /* lines of this rank's ranges, for progress */
+  for (int f = 2; f < g->nin; f++) total += g->in[f].f.nlines;
   int fi = 2, more = 1, rc = 0;
   for (uint64_t r = 0; more; r++) {
     batch.n = 0;
     while (!rc && fi < g->nin && batch.n < R) {
       int done = 0;
       rc = read_rows(g, (unsigned)fi, R - batch.n, take_stay, &batch, &done);
-      if (done) before += g->in[fi].f.hi - g->in[fi].f.lo, fi++;
+      if (done) before += g->in[fi].f.nlines, fi++;
     }
     PC_CALL(pc_agree(ctx, rc));
     PC_CALL(resolve_phones(g, batch.data, batch.n));
@@ -876,7 +876,7 @@ static int load_stays(ingest *g) {
     }
     PC_CALL(pc_agree(ctx, rc));
     PC_CALL(more_rounds(ctx, fi < g->nin, &more));
-    uint64_t now = before + (fi < g->nin ? g->in[fi].f.nread : 0);
+    uint64_t now = before + (fi < g->nin ? g->in[fi].f.next_line : 0);
     pc_progress(ctx, now < total ? now : total, total);
   }
   pc_buf_free(&batch);

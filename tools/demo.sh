@@ -18,8 +18,20 @@ mpirun -n "$NP" "$PAICHA" index --config "$root/jobs/configs/demo-index.yaml"
 mpirun -n "$NP" "$PAICHA" trace --config "$root/jobs/configs/demo-trace.yaml"
 /usr/bin/python3 "$root/tools/trace_summary.py" demo-trace.h5 demo.h5
 echo
+echo "== the same province from the agencies' CSV files (demo-csv/): ingest"
+mpirun -n "$NP" "$PAICHA" ingest --config "$root/jobs/configs/demo-ingest.yaml"
+/usr/bin/python3 - <<'PY'
+import h5py
+a, b = h5py.File("demo.h5", "r"), h5py.File("demo-ingested.h5", "r")
+same = all(a[d].shape == b[d].shape and a[d][()].tobytes() == b[d][()].tobytes()
+           for d in ("persons", "identities", "stays"))
+print(f"ingested: {b.attrs['persons']:,} persons, {b.attrs['stays']:,} stays, {len(b['rejects'])} rejects;"
+      f" identical to synth's dataset: {'yes' if same else 'NO'}")
+PY
+echo
 echo "== done in $((SECONDS - t0)) s. Files (owner-only, they hold personal data):"
 ls -l "$out"/demo.h5 "$out"/demo-breakdown.h5 "$out"/demo-index.h5 "$out"/demo-trace.h5 \
+  "$out"/demo-ingested.h5 \
   "$out"/demo-cases.csv "$out"/paicha.key "$out"/*.run.json | awk '{print "   " $1, $5, $NF}'
 echo "   open them with: /usr/bin/python3 -c \"import h5py; f = h5py.File('$out/demo-breakdown.h5'); print(list(f))\""
 echo "   the trace: /usr/bin/python3 -c \"import h5py, pandas; f = h5py.File('$out/demo-trace.h5'); print(pandas.DataFrame(f['contacts'][()]).head())\""
