@@ -11,7 +11,7 @@ res="$root/bench/results"
 mkdir -p "$work" "$res"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out="$res/bench-$stamp.txt"
-all=(registry city)
+all=(registry city ingest)
 names=("$@"); [ ${#names[@]} -eq 0 ] && names=("${all[@]}")
 
 # time_job LABEL JOB CONFIG: runs REPEAT times; records wall (s) and peak RSS per rank (MB, max over ranks).
@@ -89,6 +89,53 @@ CFG
   time_job "trace-city($n)" trace "$work/city-trace.yaml" "$work/city-trace.h5.run.json"
   /usr/bin/python3 -c "import json; r = json.load(open('$work/city-trace.h5.run.json')); print('counts:', json.dumps(r['counts']))" | tee -a "$out"
   ls -l "$work/city.h5" "$work/city-index.h5" | awk '{printf "%s: %.2f GB\n", $NF, $5/1e9}' | tee -a "$out"
+}
+
+# Ingest of the city tier's CSV: synth writes the 2-million-person province as the
+# agencies' CSV files once (regions, persons, stays: ~12 GB), then ingest reads them
+# REPEAT times. Rows per second per rank = data rows of all files / wall / ranks.
+bench_ingest() {
+  local n=${PERSONS:-2000000}
+  cat > "$work/ingest-synth.yaml" <<CFG
+key: $work/bench.key
+data: $work/ingest-synth.h5
+seed: 1
+persons: $n
+days: 14
+as_of: 2021-08-09T00:00
+outbreak: {cases: 100}
+csv: $work/city-csv
+quiet: true
+CFG
+  cat > "$work/ingest.yaml" <<CFG
+key: $work/bench.key
+data: $work/ingest.h5
+input: {regions: $work/city-csv/regions.csv, persons: $work/city-csv/persons.csv,
+        stays: $work/city-csv/stays.csv}
+as_of: 2021-08-09T00:00
+days: 14
+CFG
+  if [ ! -s "$work/city-csv/stays.csv" ] || [ "$(cat "$work/city-csv/.persons" 2>/dev/null)" != "$n" ]; then
+    echo "== ingest: writing the CSV of $n persons (once)" | tee -a "$out"
+    mpirun -n "$NP" "$PAICHA" synth --config "$work/ingest-synth.yaml" 2> "$work/ingest-synth.log"
+    echo "$n" > "$work/city-csv/.persons"
+    rm -f "$work/ingest-synth.h5"
+  fi
+  du -b "$work"/city-csv/*.csv | awk '{t += $1; printf "%s: %.2f GB\n", $2, $1/1e9} END {printf "total: %.2f GB\n", t/1e9}' | tee -a "$out"
+  echo "== ingest: $n persons' CSV, $NP ranks, $REPEAT runs" | tee -a "$out"
+  time_job "ingest-city($n)" ingest "$work/ingest.yaml" "$work/ingest.h5.run.json"
+  local wall
+  wall=$(grep '^ingest-city' "$out" | tail -1 | sed 's/.*wall median *\([0-9.]*\) s.*/\1/')
+  /usr/bin/python3 - "$work/ingest.h5" "$wall" "$NP" <<'PY' | tee -a "$out"
+import json, sys, h5py
+f = h5py.File(sys.argv[1], "r")
+wall, np_ = float(sys.argv[2]), int(sys.argv[3])
+inp = json.loads(f.attrs["inputs"])
+rows = sum(i["rows"] for i in inp)
+mb = sum(i["bytes"] for i in inp) / 1e6
+print(f"ingest: {rows:,} rows ({f.attrs['stays']:,} stays, {f.attrs['persons']:,} persons), {mb:,.0f} MB;"
+      f" median wall {wall:.2f} s: {rows / wall / np_ / 1e6:.2f} M rows/s per rank, {mb / wall / np_:.0f} MB/s per rank")
+PY
 }
 
 { echo "paicha bench $stamp on $(hostname): $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GB";

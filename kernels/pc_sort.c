@@ -117,32 +117,24 @@ int pc_is_sorted_kv(const pc_kv *a, size_t n) {
   return 1;
 }
 
+/* Bucket of a row among nbt buckets spread over [lo, lo + span), minus `first`. */
 static inline size_t bucket_of(const unsigned char *row, uint64_t lo, unsigned __int128 span,
-                               size_t nb) {
+                               size_t nbt, size_t first, size_t nb) {
   uint64_t k;
   memcpy(&k, row, sizeof k);
-  if (k < lo) return 0;
-  size_t b = (size_t)(((unsigned __int128)(k - lo) * nb) / span);
+  size_t b = k < lo ? 0 : (size_t)(((unsigned __int128)(k - lo) * nbt) / span);
+  b = b < first ? 0 : b - first;
   return b < nb ? b : nb - 1;
 }
 
-int pc_sort_rows_inplace(void *rows, size_t n, size_t rowsize, uint64_t lo, uint64_t hi,
-                         int (*cmp)(const void *, const void *)) {
-  if (n < 2) return 0;
-  if (rowsize > 256 || hi < lo) return PC_ERROR(PC_ERR_ARG, "pc_sort_rows_inplace: bad arguments");
-  size_t nb = 1;
-  while (nb < n / 64 && nb < (1u << 20)) nb *= 2;
-  size_t *next = pc_malloc(nb * sizeof *next, "sort buckets"),
-         *end = pc_malloc(nb * sizeof *end, "sort buckets");
-  if (!next || !end) {
-    free(next);
-    free(end);
-    return PC_ERR_MEM;
-  }
-  unsigned char *a = rows, tmp[256], sw[256];
-  const unsigned __int128 span = (unsigned __int128)(hi - lo) + 1;
+/* One American flag pass: rows of a[0..n) moved in place into nb buckets
+ * (bucket_of with nbt, first); end[b] = one past bucket b's last row. */
+static void flag_pass(unsigned char *a, size_t n, size_t rowsize, uint64_t lo,
+                      unsigned __int128 span, size_t nbt, size_t first, size_t nb, size_t *next,
+                      size_t *end) {
+  unsigned char tmp[256], sw[256];
   memset(end, 0, nb * sizeof *end);
-  for (size_t i = 0; i < n; i++) end[bucket_of(a + i * rowsize, lo, span, nb)]++;
+  for (size_t i = 0; i < n; i++) end[bucket_of(a + i * rowsize, lo, span, nbt, first, nb)]++;
   size_t at = 0;
   for (size_t b = 0; b < nb; b++) {
     next[b] = at;
@@ -154,7 +146,7 @@ int pc_sort_rows_inplace(void *rows, size_t n, size_t rowsize, uint64_t lo, uint
   for (size_t b = 0; b < nb; b++) {
     while (next[b] < end[b]) {
       unsigned char *slot = a + next[b] * rowsize;
-      size_t d = bucket_of(slot, lo, span, nb);
+      size_t d = bucket_of(slot, lo, span, nbt, first, nb);
       if (d == b) {
         next[b]++;
         continue;
@@ -165,33 +157,69 @@ int pc_sort_rows_inplace(void *rows, size_t n, size_t rowsize, uint64_t lo, uint
         memcpy(sw, dst, rowsize);
         memcpy(dst, tmp, rowsize);
         memcpy(tmp, sw, rowsize);
-        d = bucket_of(tmp, lo, span, nb);
+        d = bucket_of(tmp, lo, span, nbt, first, nb);
       }
       memcpy(slot, tmp, rowsize);
       next[b]++;
     }
   }
-  size_t from = 0;
-  for (size_t b = 0; b < nb; b++) {
-    size_t m = end[b] - from;
-    unsigned char *base = a + from * rowsize;
-    if (m > 48) {
-      qsort(base, m, rowsize, cmp);
-    } else { /* the usual bucket: insertion sort, no allocation */
-      for (size_t i = 1; i < m; i++) {
-        if (cmp(base + (i - 1) * rowsize, base + i * rowsize) <= 0) continue;
-        memcpy(tmp, base + i * rowsize, rowsize);
-        size_t j = i;
-        while (j > 0 && cmp(base + (j - 1) * rowsize, tmp) > 0) {
-          memcpy(base + j * rowsize, base + (j - 1) * rowsize, rowsize);
-          j--;
-        }
-        memcpy(base + j * rowsize, tmp, rowsize);
-      }
+}
+
+static void sort_small(unsigned char *base, size_t m, size_t rowsize,
+                       int (*cmp)(const void *, const void *)) {
+  unsigned char tmp[256];
+  if (m > 48) {
+    qsort(base, m, rowsize, cmp);
+    return;
+  }
+  for (size_t i = 1; i < m; i++) { /* the usual bucket: insertion sort, no allocation */
+    if (cmp(base + (i - 1) * rowsize, base + i * rowsize) <= 0) continue;
+    memcpy(tmp, base + i * rowsize, rowsize);
+    size_t j = i;
+    while (j > 0 && cmp(base + (j - 1) * rowsize, tmp) > 0) {
+      memcpy(base + j * rowsize, base + (j - 1) * rowsize, rowsize);
+      j--;
     }
-    from = end[b];
+    memcpy(base + j * rowsize, tmp, rowsize);
+  }
+}
+
+int pc_sort_rows_inplace(void *rows, size_t n, size_t rowsize, uint64_t lo, uint64_t hi,
+                         int (*cmp)(const void *, const void *)) {
+  if (n < 2) return 0;
+  if (rowsize > 256 || hi < lo) return PC_ERROR(PC_ERR_ARG, "pc_sort_rows_inplace: bad arguments");
+  /* Two passes: 256 coarse buckets first (256 sequential write streams over
+   * the whole array: kind to caches and TLB even at gigabytes), then each
+   * coarse bucket into fine ones of ~64 rows (random, but within the coarse
+   * bucket), then each fine bucket by cmp. */
+  size_t nb1 = n >= (1u << 16) ? 256 : 1, f = 1;
+  while (nb1 * f < n / 64 && f < (1u << 20)) f *= 2;
+  size_t *next = pc_malloc((nb1 > f ? nb1 : f) * sizeof *next, "sort buckets"),
+         *end1 = pc_malloc(nb1 * sizeof *end1, "sort buckets"),
+         *end = pc_malloc((nb1 > f ? nb1 : f) * sizeof *end, "sort buckets");
+  if (!next || !end1 || !end) {
+    free(next);
+    free(end1);
+    free(end);
+    return PC_ERR_MEM;
+  }
+  unsigned char *a = rows;
+  const unsigned __int128 span = (unsigned __int128)(hi - lo) + 1;
+  flag_pass(a, n, rowsize, lo, span, nb1, 0, nb1, next, end1);
+  size_t from1 = 0;
+  for (size_t b1 = 0; b1 < nb1; b1++) {
+    unsigned char *part = a + from1 * rowsize;
+    size_t m1 = end1[b1] - from1;
+    flag_pass(part, m1, rowsize, lo, span, nb1 * f, b1 * f, f, next, end);
+    size_t from = 0;
+    for (size_t b = 0; b < f; b++) {
+      sort_small(part + from * rowsize, end[b] - from, rowsize, cmp);
+      from = end[b];
+    }
+    from1 = end1[b1];
   }
   free(next);
+  free(end1);
   free(end);
   return 0;
 }
