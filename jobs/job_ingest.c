@@ -189,6 +189,7 @@ typedef struct ingest {
   pc_buf phone_visitors; /* idpair (pid, phone) at the phone's owner */
   pc_buf places;         /* pc_place + name hash, see place_seen */
   uint64_t region_cache[PC_REGION_CACHE];
+  pc_buf got, ans;       /* idpair: a round's phone requests and answers */
   pc_buf scratch;        /* uint64: a round's phones and requests, kept between rounds */
   uint64_t p0, p1;       /* owned pid range */
   uint64_t dup_stays;
@@ -813,13 +814,12 @@ static int resolve_phones(ingest *g, wstay *w, size_t n) {
     /* requests: (phone, rank << 32 | index); answers: (rank << 32 | index, pid) */
     for (size_t i = 0; i < nu; i++) q[i] = (idpair){u[i], (uint64_t)ctx->rank << 32 | i};
   }
-  pc_buf got, ans;
-  pc_buf_init(&got, sizeof(idpair));
-  pc_buf_init(&ans, sizeof(idpair));
+  pc_buf *gotp = &g->got, *ansp = &g->ans; /* kept between rounds */
+  gotp->n = ansp->n = 0;
   PC_CALLG(pc_agree(ctx, rc), out);
-  PC_CALLG(shuffle_to(ctx, q, nu, sizeof *q, owner_phone, &got), out);
-  idpair *r = got.data;
-  for (size_t i = 0; i < got.n && !rc; i++) {
+  PC_CALLG(shuffle_to(ctx, q, nu, sizeof *q, owner_phone, gotp), out);
+  idpair *r = gotp->data;
+  for (size_t i = 0; i < gotp->n && !rc; i++) {
     uint64_t pid;
     if (!phone_owner_pid(g, r[i].a, &pid) && !(rc = pc_buf_grow(&g->phone_visitors, 1)))
       ((idpair *)g->phone_visitors.data)[g->phone_visitors.n++] = (idpair){pid, r[i].a};
@@ -827,9 +827,9 @@ static int resolve_phones(ingest *g, wstay *w, size_t n) {
     r[i].b = pid;
   }
   PC_CALLG(pc_agree(ctx, rc), out);
-  PC_CALLG(shuffle_to(ctx, got.data, got.n, sizeof(idpair), answer_rank, &ans), out);
-  r = ans.data;
-  for (size_t i = 0; i < ans.n; i++) q[r[i].a & 0xffffffffu].b = r[i].b;
+  PC_CALLG(shuffle_to(ctx, gotp->data, gotp->n, sizeof(idpair), answer_rank, ansp), out);
+  r = ansp->data;
+  for (size_t i = 0; i < ansp->n; i++) q[r[i].a & 0xffffffffu].b = r[i].b;
   for (size_t i = 0; i < n; i++) {
     if (w[i].subj) continue;
     size_t a = 0, b = nu;
@@ -841,8 +841,6 @@ static int resolve_phones(ingest *g, wstay *w, size_t n) {
     w[i].c.pid = q[a].b;
   }
 out:
-  pc_buf_free(&got);
-  pc_buf_free(&ans);
   return rc;
 }
 
@@ -1323,6 +1321,8 @@ static void ingest_free(ingest *g) {
   pc_buf_free(&g->phone_visitors);
   pc_buf_free(&g->places);
   pc_buf_free(&g->scratch);
+  pc_buf_free(&g->got);
+  pc_buf_free(&g->ans);
   pc_buf_free(&dest_scratch);
   free(g->regions);
   free(g->codes);
@@ -1365,6 +1365,8 @@ static int run(pc_ctx *ctx, const pc_config *cfg, ingest *g) {
   pc_buf_init(&g->phone_visitors, sizeof(idpair));
   pc_buf_init(&g->places, sizeof(pslot));
   pc_buf_init(&g->scratch, sizeof(uint64_t));
+  pc_buf_init(&g->got, sizeof(idpair));
+  pc_buf_init(&g->ans, sizeof(idpair));
   pc_owner_range(ctx->rank, ctx->nranks, &g->p0, &g->p1);
   pc_job_record_for(ctx, path);
 
