@@ -10,6 +10,7 @@
 #include "pc_h5.h"
 #include "pc_idnum.h"
 #include "pc_index.h"
+#include "pc_flagged.h"
 #include "pc_job.h"
 #include "pc_pview.h"
 #include "pc_sort.h"
@@ -745,31 +746,13 @@ static int check_classes(const pc_config *cfg) {
   return 0;
 }
 
-static int level_digits(const char *level) {
-  return !strcmp(level, "province") ? 2 : !strcmp(level, "city") ? 4 : !strcmp(level, "county") ? 6
-       : !strcmp(level, "township") ? 9 : 12;
-}
-
-/* Rule 11: the region of the longest stay covering `at` (ties: channel, place),
- * else the residence, else 0; cut to the level. */
+/* Rule 11, from the person's stays (pc_jurisdiction). */
 static int jurisdiction_of(tracer *t, uint64_t pid, int64_t at, int digits, uint64_t *out) {
   const pc_stay *s;
   size_t n;
   PC_CALL(person_stays(t, pid, &s, &n));
-  const pc_stay *best = NULL;
-  for (size_t i = 0; i < n; i++) {
-    if (!(s[i].start <= at && at < s[i].end)) continue;
-    if (!best || s[i].end - s[i].start > best->end - best->start ||
-        (s[i].end - s[i].start == best->end - best->start &&
-         (s[i].channel < best->channel || (s[i].channel == best->channel && s[i].place < best->place))))
-      best = &s[i];
-  }
-  uint64_t region = best ? best->region : 0;
   const pc_person *p = find_person(t, pid);
-  if (!region && p) region = p->region;
-  uint64_t cut = 1;
-  for (int i = digits; i < 12; i++) cut *= 10;
-  *out = region / cut * cut;
+  *out = pc_jurisdiction(s, n, at, p ? p->region : 0, digits);
   return 0;
 }
 
@@ -893,72 +876,35 @@ static int class_of(const out_row *o, int comp) { return comp ? -1 : o->hop; }
 static int write_cubes(tracer *t, hid_t file, const out_row *rows, size_t nc, size_t nm, int hops,
                        int deflate) {
   pc_ctx *ctx = t->ctx;
-  pc_cube_axes ax;
-  PC_CALL(pc_cube_axes_config(t->cfg, &ax));
-  ax.as_of = t->as_of;
-  /* Regions at the level, from the dataset. */
-  hid_t d;
-  uint64_t nreg = 0;
-  PC_CALL(pc_agree(ctx, pc_h5_dset_open(t->data, "regions", &d, &nreg)));
-  pc_region *regions = pc_malloc((nreg + 1) * sizeof *regions, "regions");
-  uint64_t *codes = pc_malloc((nreg + 1) * sizeof *codes, "regions");
-  int rc = regions && codes ? pc_h5_dset_read(d, pc_h5_type_region(), 0, nreg, regions) : PC_ERR_MEM;
-  H5Dclose(d);
-  PC_CALLG(pc_agree(ctx, rc), out);
-  for (uint64_t i = 0; i < nreg; i++)
-    if (regions[i].level == ax.level) codes[ax.ncodes++] = regions[i].code;
-  ax.codes = codes;
-  {
-    const size_t cell = pc_cube_nregions(&ax) * pc_cube_nbands(&ax) * PC_NSECTORS;
-    const int ncls = hops + 4; /* hop0..hopK, companion, red, yellow */
-    uint64_t *cube = pc_calloc(cell * (size_t)ncls, sizeof *cube, "cubes");
-    PC_CALLG(pc_agree(ctx, cube ? 0 : PC_ERR_MEM), out);
-    for (size_t i = 0; i < nc + nm; i++) {
-      const pc_person *p = find_person(t, rows[i].pid);
-      pc_person z;
-      memset(&z, 0, sizeof z);
-      if (!p) p = &z;
-      int cls = class_of(&rows[i], i >= nc);
-      int k = cls < 0 ? hops + 1 : cls;
-      int code = strcmp(rows[i].code, "red") == 0 ? hops + 2 : hops + 3;
-      pc_cube_add_persons(&ax, p, 1, 0, cube + cell * (size_t)k);
-      pc_cube_add_persons(&ax, p, 1, 0, cube + cell * (size_t)code);
-    }
-    rc = pc_reduce_u64_to0(ctx, cube, cell * (size_t)ncls);
-    hid_t g = -1;
-    if (!rc) rc = pc_cube_write_axes(ctx, file, &ax, regions, nreg, deflate);
-    if (!rc) {
-      g = H5Gcreate2(file, "breakdown", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-      if (g < 0) rc = PC_ERROR(PC_ERR_IO, "cannot create /breakdown");
-    }
-    uint64_t dims[3] = {pc_cube_nregions(&ax), pc_cube_nbands(&ax), PC_NSECTORS};
-    for (int k = 0; k < ncls && !rc; k++) {
-      char name[32], path[48];
-      if (k <= hops)
-        snprintf(name, sizeof name, "hop%d", k);
-      else
-        snprintf(name, sizeof name, "%s", k == hops + 1 ? "companion" : k == hops + 2 ? "red" : "yellow");
-      snprintf(path, sizeof path, "breakdown/%s", name);
-      rc = pc_h5_write_array0(ctx, file, path, H5T_NATIVE_UINT64, 3, dims,
-                              ctx->rank == 0 ? cube + cell * (size_t)k : NULL, 4);
-      static const char *const scales[3][2] = {
-          {"axes/region", "region"}, {"axes/age_band", "age_band"}, {"axes/sector", "sector"}};
-      for (unsigned a = 0; a < 3 && !rc; a++)
-        rc = pc_agree(ctx, pc_h5_attach_scale(file, path, scales[a][0], a, scales[a][1]));
-      if (!rc) rc = pc_agree(ctx, pc_h5_attach_scale(file, path, "axes/region_name", 0, "region"));
-    }
-    if (g >= 0) {
-      if (!rc)
-        rc = pc_h5_attr_str(g, "description",
-                            "flagged persons per class and code by residence region x age band x "
-                            "sector (axes in /axes)");
-      H5Gclose(g);
-    }
-    free(cube);
+  const int ncls = hops + 4; /* hop0..hopK, companion, red, yellow */
+  char (*nm_)[16] = pc_calloc((size_t)ncls, 16, "class names");
+  const char **names = pc_calloc((size_t)ncls, sizeof *names, "class names");
+  pc_person *p = pc_calloc(nc + nm + 1, sizeof *p, "flagged persons");
+  int *cls = pc_malloc((nc + nm + 1) * sizeof *cls, "classes"),
+      *code = pc_malloc((nc + nm + 1) * sizeof *code, "classes");
+  int rc = nm_ && names && p && cls && code ? 0 : PC_ERR_MEM;
+  for (int k = 0; k < ncls && !rc; k++) {
+    if (k <= hops)
+      snprintf(nm_[k], 16, "hop%d", k);
+    else
+      snprintf(nm_[k], 16, "%s", k == hops + 1 ? "companion" : k == hops + 2 ? "red" : "yellow");
+    names[k] = nm_[k];
   }
-out:
-  free(regions);
-  free(codes);
+  for (size_t i = 0; i < nc + nm && !rc; i++) {
+    const pc_person *q = find_person(t, rows[i].pid);
+    if (q) p[i] = *q; /* else all zero: unknown */
+    int c = class_of(&rows[i], i >= nc);
+    cls[i] = c < 0 ? hops + 1 : c;
+    code[i] = strcmp(rows[i].code, "red") == 0 ? hops + 2 : hops + 3;
+  }
+  if (!(rc = pc_agree(ctx, rc)))
+    rc = pc_flag_cubes(ctx, t->cfg, t->data, file, t->as_of, names, ncls, p, cls, code, nc + nm,
+                       deflate);
+  free(nm_);
+  free(names);
+  free(p);
+  free(cls);
+  free(code);
   return rc;
 }
 
@@ -1015,7 +961,7 @@ static int run_trace(pc_ctx *ctx, const pc_config *cfg) {
   const char *output = pc_config_str(cfg, "output"), *index = pc_config_str(cfg, "index");
   const int hops = (int)pc_config_int(cfg, "hops");
   const int deflate = (int)pc_config_int(cfg, "io.deflate");
-  const int digits = level_digits(pc_config_str(cfg, "dispatch.level"));
+  const int digits = pc_level_digits(pc_config_str(cfg, "dispatch.level"));
   PC_CALL(check_classes(cfg));
   for (size_t i = 0; i < pc_config_len(cfg, "companions_of"); i++)
     if (pc_config_int_at(cfg, "companions_of", i) > hops)

@@ -1,0 +1,86 @@
+/* pc_flagged.c - what trace and screen share about flagged persons: jurisdiction, codes' cubes. */
+#include "pc_flagged.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int pc_level_digits(const char *level) {
+  return !strcmp(level, "province") ? 2 : !strcmp(level, "city") ? 4 : !strcmp(level, "county") ? 6
+       : !strcmp(level, "township") ? 9 : 12;
+}
+
+uint64_t pc_jurisdiction(const pc_stay *s, size_t n, int64_t at, uint64_t residence, int digits) {
+  const pc_stay *best = NULL;
+  for (size_t i = 0; i < n; i++) {
+    if (!(s[i].start <= at && at < s[i].end)) continue;
+    if (!best || s[i].end - s[i].start > best->end - best->start ||
+        (s[i].end - s[i].start == best->end - best->start &&
+         (s[i].channel < best->channel || (s[i].channel == best->channel && s[i].place < best->place))))
+      best = &s[i];
+  }
+  uint64_t region = best ? best->region : 0;
+  if (!region) region = residence;
+  uint64_t cut = 1;
+  for (int i = digits; i < 12; i++) cut *= 10;
+  return region / cut * cut;
+}
+
+int pc_flag_cubes(pc_ctx *ctx, const pc_config *cfg, hid_t data, hid_t file, int64_t as_of,
+                  const char *const *names, int ncls, const pc_person *p, const int *cls,
+                  const int *code, size_t n, int deflate) {
+  pc_cube_axes ax;
+  PC_CALL(pc_cube_axes_config(cfg, &ax));
+  ax.as_of = as_of;
+  /* Regions at the level, from the dataset. */
+  hid_t d;
+  uint64_t nreg = 0;
+  PC_CALL(pc_agree(ctx, pc_h5_dset_open(data, "regions", &d, &nreg)));
+  pc_region *regions = pc_malloc((nreg + 1) * sizeof *regions, "regions");
+  uint64_t *codes = pc_malloc((nreg + 1) * sizeof *codes, "regions");
+  int rc = regions && codes ? pc_h5_dset_read(d, pc_h5_type_region(), 0, nreg, regions) : PC_ERR_MEM;
+  H5Dclose(d);
+  PC_CALLG(pc_agree(ctx, rc), out);
+  for (uint64_t i = 0; i < nreg; i++)
+    if (regions[i].level == ax.level) codes[ax.ncodes++] = regions[i].code;
+  ax.codes = codes;
+  {
+    const size_t cell = pc_cube_nregions(&ax) * pc_cube_nbands(&ax) * PC_NSECTORS;
+    uint64_t *cube = pc_calloc(cell * (size_t)ncls, sizeof *cube, "cubes");
+    PC_CALLG(pc_agree(ctx, cube ? 0 : PC_ERR_MEM), out);
+    for (size_t i = 0; i < n; i++) {
+      if (cls[i] >= 0) pc_cube_add_persons(&ax, &p[i], 1, 0, cube + cell * (size_t)cls[i]);
+      if (code[i] >= 0) pc_cube_add_persons(&ax, &p[i], 1, 0, cube + cell * (size_t)code[i]);
+    }
+    rc = pc_reduce_u64_to0(ctx, cube, cell * (size_t)ncls);
+    hid_t g = -1;
+    if (!rc) rc = pc_cube_write_axes(ctx, file, &ax, regions, nreg, deflate);
+    if (!rc) {
+      g = H5Gcreate2(file, "breakdown", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+      if (g < 0) rc = PC_ERROR(PC_ERR_IO, "cannot create /breakdown");
+    }
+    uint64_t dims[3] = {pc_cube_nregions(&ax), pc_cube_nbands(&ax), PC_NSECTORS};
+    for (int k = 0; k < ncls && !rc; k++) {
+      char path[64];
+      snprintf(path, sizeof path, "breakdown/%s", names[k]);
+      rc = pc_h5_write_array0(ctx, file, path, H5T_NATIVE_UINT64, 3, dims,
+                              ctx->rank == 0 ? cube + cell * (size_t)k : NULL, 4);
+      static const char *const scales[3][2] = {
+          {"axes/region", "region"}, {"axes/age_band", "age_band"}, {"axes/sector", "sector"}};
+      for (unsigned a = 0; a < 3 && !rc; a++)
+        rc = pc_agree(ctx, pc_h5_attach_scale(file, path, scales[a][0], a, scales[a][1]));
+      if (!rc) rc = pc_agree(ctx, pc_h5_attach_scale(file, path, "axes/region_name", 0, "region"));
+    }
+    if (g >= 0) {
+      if (!rc)
+        rc = pc_h5_attr_str(g, "description",
+                            "flagged persons per class and code by residence region x age band x "
+                            "sector (axes in /axes)");
+      H5Gclose(g);
+    }
+    free(cube);
+  }
+out:
+  free(regions);
+  free(codes);
+  return rc;
+}
