@@ -1,0 +1,105 @@
+/* pc_screen.c - risk-area screening of one person: dwell in an area, a period and a time-of-day window. */
+#include "pc_screen.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pc_time.h"
+
+int pc_prefix_range(const char *p, uint64_t *lo, uint64_t *hi) {
+  size_t n = strlen(p);
+  if (n < 1 || n > 12) return -1;
+  uint64_t v = 0, scale = 1;
+  for (size_t i = 0; i < n; i++) {
+    if (p[i] < '0' || p[i] > '9') return -1;
+    v = v * 10 + (uint64_t)(p[i] - '0');
+  }
+  for (size_t i = n; i < 12; i++) scale *= 10;
+  *lo = v * scale;
+  *hi = v * scale + scale - 1;
+  return 0;
+}
+
+static int hhmm(const char *s, int32_t *out) {
+  if (!(s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9' && s[2] == ':' && s[3] >= '0' &&
+        s[3] <= '5' && s[4] >= '0' && s[4] <= '9'))
+    return -1;
+  int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0');
+  if (h > 24 || (h == 24 && m)) return -1;
+  *out = h * 3600 + m * 60;
+  return 0;
+}
+
+int pc_hours_parse(const char *s, int32_t *h0, int32_t *h1) {
+  if (strlen(s) != 11 || s[5] != '-' || hhmm(s, h0) || hhmm(s + 6, h1)) return -1;
+  if (*h0 == 86400) return -1; /* 24:00 only ends a window */
+  if (*h1 == 86400) *h1 = 0;   /* ...-24:00 is ...-00:00 of the next day */
+  if (*h0 == *h1) return -1;
+  return 0;
+}
+
+int pc_area_match(const pc_area *a, const pc_stay *s) {
+  for (size_t i = 0; i < a->nprefix; i++)
+    if (s->region >= a->lo[i] && s->region <= a->hi[i]) return 1;
+  size_t lo = 0, hi = a->nplaces;
+  while (lo < hi) {
+    size_t m = (lo + hi) / 2;
+    if (a->places[m] < s->place) lo = m + 1;
+    else hi = m;
+  }
+  return lo < a->nplaces && a->places[lo] == s->place;
+}
+
+size_t pc_dwell_scratch(size_t n, int64_t span) {
+  return 2 * n * (size_t)(span / 86400 + 3);
+}
+
+static int iv_cmp(const void *pa, const void *pb) {
+  const int64_t *a = pa, *b = pb;
+  return (a[0] > b[0]) - (a[0] < b[0]);
+}
+
+static int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+int64_t pc_dwell(const pc_area *a, const pc_stay *s, size_t n, int64_t *first, int64_t *iv) {
+  size_t k = 0; /* intervals [iv[2k], iv[2k+1]) */
+  for (size_t i = 0; i < n; i++) {
+    if (!pc_area_match(a, &s[i])) continue;
+    int64_t x = s[i].start > a->from ? s[i].start : a->from;
+    int64_t y = s[i].end < a->to ? s[i].end : a->to;
+    if (x >= y) continue;
+    if (!a->hours) {
+      iv[2 * k] = x;
+      iv[2 * k + 1] = y;
+      k++;
+      continue;
+    }
+    /* The daily windows touching [x, y): one per local day, from the day
+     * before x's (a window crossing midnight starts the evening before). */
+    int64_t d0 = floor_div(x + PC_TZ_OFFSET, 86400) - 1, d1 = floor_div(y + PC_TZ_OFFSET, 86400);
+    for (int64_t d = d0; d <= d1; d++) {
+      int64_t w0 = d * 86400 - PC_TZ_OFFSET + a->h0;
+      int64_t w1 = d * 86400 - PC_TZ_OFFSET + a->h1 + (a->h1 <= a->h0 ? 86400 : 0);
+      int64_t p = x > w0 ? x : w0, q = y < w1 ? y : w1;
+      if (p >= q) continue;
+      iv[2 * k] = p;
+      iv[2 * k + 1] = q;
+      k++;
+    }
+  }
+  if (!k) return 0;
+  qsort(iv, k, 2 * sizeof *iv, iv_cmp);
+  int64_t total = 0, cs = iv[0], ce = iv[1];
+  for (size_t i = 1; i < k; i++) {
+    if (iv[2 * i] <= ce) {
+      if (iv[2 * i + 1] > ce) ce = iv[2 * i + 1];
+      continue;
+    }
+    total += ce - cs;
+    cs = iv[2 * i];
+    ce = iv[2 * i + 1];
+  }
+  total += ce - cs;
+  *first = iv[0];
+  return total / 60 * 60;
+}
