@@ -14,5 +14,4 @@ static int not_yet(pc_ctx *ctx, const pc_config *cfg) {
                          "with status 1.",                                                 \
                          pending_keys, not_yet}
 
-PENDING(pc_job_screen, "screen", "risk-area screening");
 PENDING(pc_job_plan, "plan", "predict memory and time per rank, recommend an sbatch header");

@@ -1,0 +1,478 @@
+/* job_screen.c - `paicha screen`: everyone who stayed long enough in a risk area, streaming each rank's stays. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pc_flagged.h"
+#include "pc_h5.h"
+#include "pc_hash.h"
+#include "pc_job.h"
+#include "pc_screen.h"
+#include "pc_time.h"
+
+/* The plan: rank r takes rows [N r / P, N (r+1) / P) of /persons (sorted by
+ * pid) with their identities, and the rows of /stays of exactly those pids
+ * (found by binary search: /stays is sorted by pid). It walks its persons and
+ * their stays in chunks, computes each person's dwell in each area, and
+ * writes its rows of /screened in pid order after the lower ranks'. No
+ * shuffle, no pairs: one pass over the stays, ~1/P of them per rank. */
+
+static const pc_key str_item[] = {{"", PC_T_STR, 0, NULL, "", NULL, NULL, 0, 0}, {0}};
+static const pc_key area_keys[] = {
+    {"name", PC_T_STR, 1, NULL, "the area's name (up to 31 bytes) in /screened", NULL, NULL, 0, 0},
+    {"regions", PC_T_LIST, 0, NULL, "region code prefixes, 1-12 digits (\"4201\": Wuhan)",
+     str_item, NULL, 0, 0},
+    {"places", PC_T_LIST, 0, NULL,
+     "places: a place id (decimal), or a place's name as in stays.csv (any channel but rail)",
+     str_item, NULL, 0, 0},
+    {"from", PC_T_TIME, 1, NULL, "start of the period (local time)", NULL, NULL, 0, 0},
+    {"to", PC_T_TIME, 1, NULL, "end of the period (excluded)", NULL, NULL, 0, 0},
+    {"hours", PC_T_STR, 0, NULL, "daily window \"HH:MM-HH:MM\" (may cross midnight)", NULL, NULL,
+     0, 0},
+    {"min_dwell", PC_T_DURATION, 1, NULL, "least time in the area (whole minutes count)", NULL,
+     NULL, 0, 366 * 86400LL},
+    {0}};
+static const pc_key area_item[] = {{"", PC_T_MAP, 0, NULL, "", area_keys, NULL, 0, 0}, {0}};
+static const char *const dispatch_levels[] = {"province", "city", "county", "township",
+                                              "community", NULL};
+static const pc_key code_keys[] = {
+    {"red", PC_T_LIST, 0, "[]", "classes given a red code", str_item, NULL, 0, 0},
+    {"yellow", PC_T_LIST, 0, "[screened]", "classes given a yellow code (the rest are yellow)",
+     str_item, NULL, 0, 0},
+    {0}};
+static const pc_key dispatch_keys[] = {
+    {"level", PC_T_STR, 0, "city", "jurisdiction level that receives the lists", NULL,
+     dispatch_levels, 0, 0},
+    {"at", PC_T_TIME, 0, NULL, "the instant whose location decides (default: 03:00 the day before as_of)",
+     NULL, NULL, 0, 0},
+    {0}};
+
+static const pc_key screen_keys[] = {
+    {"data", PC_T_PATH, 1, NULL, "dataset file (from synth or ingest)", NULL, NULL, 0, 0},
+    {"output", PC_T_PATH, 1, NULL, "screening file to write (HDF5)", NULL, NULL, 0, 0},
+    {"as_of", PC_T_TIME, 0, NULL, "ages and dispatch (default: the dataset's as_of)", NULL, NULL, 0, 0},
+    {"areas", PC_T_LIST, 1, NULL, "the risk areas", area_item, NULL, 0, 0},
+    {"codes", PC_T_MAP, 0, NULL, "code of the class `screened`", code_keys, NULL, 0, 0},
+    {"dispatch", PC_T_MAP, 0, NULL, "who receives each person", dispatch_keys, NULL, 0, 0},
+    {"breakdown", PC_T_MAP, 0, NULL, "axes of the /breakdown cubes", pc_breakdown_keys, NULL, 0, 0},
+    PC_KEYS_COMMON,
+    {0}};
+
+/* One row of /screened (file layout == memory layout). */
+typedef struct screen_row {
+  uint64_t pid;
+  int64_t exposure; /* the first second counted */
+  int64_t dwell;    /* seconds, whole minutes */
+  uint64_t jurisdiction;
+  uint64_t residence;
+  char subject[18];
+  char area[32];
+  char code[8];
+  char sector[2];
+  int16_t age;
+  uint8_t pad[2];
+} screen_row;
+_Static_assert(sizeof(screen_row) == 104, "screen_row is the on-disk row of /screened");
+
+static hid_t screen_type(void) {
+  hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(screen_row));
+  hid_t s18 = pc_h5_str_type(18), s32 = pc_h5_str_type(32), s8 = pc_h5_str_type(8),
+        s2 = pc_h5_str_type(2);
+  H5Tinsert(t, "pid", HOFFSET(screen_row, pid), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "subject", HOFFSET(screen_row, subject), s18);
+  H5Tinsert(t, "exposure", HOFFSET(screen_row, exposure), H5T_NATIVE_INT64);
+  H5Tinsert(t, "dwell", HOFFSET(screen_row, dwell), H5T_NATIVE_INT64);
+  H5Tinsert(t, "area", HOFFSET(screen_row, area), s32);
+  H5Tinsert(t, "code", HOFFSET(screen_row, code), s8);
+  H5Tinsert(t, "jurisdiction", HOFFSET(screen_row, jurisdiction), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "residence", HOFFSET(screen_row, residence), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "age", HOFFSET(screen_row, age), H5T_NATIVE_INT16);
+  H5Tinsert(t, "sector", HOFFSET(screen_row, sector), s2);
+  H5Tclose(s18);
+  H5Tclose(s32);
+  H5Tclose(s8);
+  H5Tclose(s2);
+  return t;
+}
+
+typedef struct areas {
+  pc_area *a;
+  size_t n;
+  uint64_t *lo, *hi, *places; /* storage the areas point into */
+} areas;
+
+static int u64_cmp(const void *pa, const void *pb) {
+  uint64_t x = *(const uint64_t *)pa, y = *(const uint64_t *)pb;
+  return (x > y) - (x < y);
+}
+
+/* The areas of the config, checked: every problem names file and line. Local. */
+static int load_areas(const pc_config *cfg, areas *A) {
+  const char *file = pc_config_file(cfg);
+  size_t n = pc_config_len(cfg, "areas"), np = 0, npl = 0;
+  char k[128];
+  for (size_t i = 0; i < n; i++) {
+    snprintf(k, sizeof k, "areas.%zu.regions", i);
+    np += pc_config_len(cfg, k);
+    snprintf(k, sizeof k, "areas.%zu.places", i);
+    npl += pc_config_len(cfg, k);
+  }
+  A->n = n;
+  A->a = pc_calloc(n + 1, sizeof *A->a, "areas");
+  A->lo = pc_malloc((np + 1) * sizeof *A->lo, "areas");
+  A->hi = pc_malloc((np + 1) * sizeof *A->hi, "areas");
+  A->places = pc_malloc((6 * npl + 1) * sizeof *A->places, "areas");
+  if (!A->a || !A->lo || !A->hi || !A->places) return PC_ERR_MEM;
+  if (n == 0) return PC_ERROR(PC_ERR_CONFIG, "%s: areas: give at least one area", file);
+  size_t at = 0, atp = 0;
+  for (size_t i = 0; i < n; i++) {
+    pc_area *a = &A->a[i];
+    snprintf(k, sizeof k, "areas.%zu.name", i);
+    const char *name = pc_config_str(cfg, k);
+    int line = pc_config_line(cfg, k);
+    if (!name[0] || strlen(name) >= sizeof a->name)
+      return PC_ERROR(PC_ERR_CONFIG, "%s:%d: area name must have 1-31 bytes", file, line);
+    for (size_t j = 0; j < i; j++)
+      if (!strcmp(A->a[j].name, name))
+        return PC_ERROR(PC_ERR_CONFIG, "%s:%d: area name '%s' given twice", file, line, name);
+    snprintf(a->name, sizeof a->name, "%s", name);
+    a->lo = A->lo + at;
+    a->hi = A->hi + at;
+    snprintf(k, sizeof k, "areas.%zu.regions", i);
+    for (size_t j = 0; j < pc_config_len(cfg, k); j++, at++) {
+      const char *p = pc_config_str_at(cfg, k, j);
+      if (pc_prefix_range(p, &A->lo[at], &A->hi[at]))
+        return PC_ERROR(PC_ERR_CONFIG, "%s:%d: area '%s': region prefix '%s' is not 1-12 digits",
+                        file, pc_config_line(cfg, k), name, p);
+      a->nprefix++;
+    }
+    a->places = A->places + atp;
+    snprintf(k, sizeof k, "areas.%zu.places", i);
+    for (size_t j = 0; j < pc_config_len(cfg, k); j++) {
+      const char *p = pc_config_str_at(cfg, k, j);
+      size_t len = strlen(p), d = strspn(p, "0123456789");
+      if (len && d == len && len <= 20) {
+        A->places[atp++] = strtoull(p, NULL, 10);
+      } else if (len) {
+        static const int ch[] = {PC_CH_CAFE, PC_CH_LODGING, PC_CH_FLIGHT, PC_CH_LBS, PC_CH_GRID};
+        for (int c = 0; c < 5; c++) A->places[atp++] = pc_place_key((unsigned)ch[c], p, len, 0);
+      }
+    }
+    a->nplaces = (size_t)(A->places + atp - a->places);
+    qsort((uint64_t *)a->places, a->nplaces, sizeof *a->places, u64_cmp);
+    if (!a->nprefix && !a->nplaces)
+      return PC_ERROR(PC_ERR_CONFIG, "%s:%d: area '%s': give regions or places", file, line, name);
+    snprintf(k, sizeof k, "areas.%zu.from", i);
+    a->from = pc_config_time(cfg, k);
+    snprintf(k, sizeof k, "areas.%zu.to", i);
+    a->to = pc_config_time(cfg, k);
+    if (a->to <= a->from)
+      return PC_ERROR(PC_ERR_CONFIG, "%s:%d: area '%s': `to` is not after `from`", file,
+                      pc_config_line(cfg, k), name);
+    snprintf(k, sizeof k, "areas.%zu.hours", i);
+    if (pc_config_given(cfg, k)) {
+      a->hours = 1;
+      if (pc_hours_parse(pc_config_str(cfg, k), &a->h0, &a->h1))
+        return PC_ERROR(PC_ERR_CONFIG,
+                        "%s:%d: area '%s': hours must be \"HH:MM-HH:MM\" with two different times",
+                        file, pc_config_line(cfg, k), name);
+    }
+    snprintf(k, sizeof k, "areas.%zu.min_dwell", i);
+    a->min_dwell = pc_config_duration(cfg, k);
+  }
+  return 0;
+}
+
+static int is_red(const pc_config *cfg) {
+  for (size_t i = 0; i < pc_config_len(cfg, "codes.red"); i++)
+    if (!strcmp(pc_config_str_at(cfg, "codes.red", i), "screened")) return 1;
+  return 0;
+}
+
+/* First row of /stays whose pid is >= pid (the table is sorted by pid). */
+static int stays_lower_bound(const pc_raw *st, uint64_t pid, uint64_t *row) {
+  uint64_t a = 0, b = st->nrows;
+  while (a < b) {
+    uint64_t m = a + (b - a) / 2;
+    pc_stay s;
+    PC_CALL(pc_raw_read(st, m, 1, &s));
+    if (s.pid < pid) a = m + 1;
+    else b = m;
+  }
+  *row = a;
+  return 0;
+}
+
+typedef struct screener {
+  pc_ctx *ctx;
+  const pc_config *cfg;
+  areas A;
+  int64_t as_of, at;
+  int digits, red;
+  pc_person *persons;
+  pc_identity *ids;
+  size_t np;
+  pc_buf rows;          /* screen_row */
+  uint64_t *per_area;   /* rows per area (this rank) */
+  int64_t *scratch;
+  size_t scap;
+  uint64_t nstays;
+} screener;
+
+/* One person's rows: their dwell in each area. */
+static int screen_person(screener *S, size_t i, const pc_stay *s, size_t n) {
+  const pc_person *p = &S->persons[i];
+  size_t need = 0;
+  for (size_t a = 0; a < S->A.n; a++) {
+    size_t q = pc_dwell_scratch(n, S->A.a[a].to - S->A.a[a].from);
+    if (q > need) need = q;
+  }
+  if (need > S->scap) {
+    free(S->scratch);
+    S->scap = need * 2;
+    S->scratch = pc_malloc(S->scap * sizeof *S->scratch, "dwell scratch");
+    if (!S->scratch) return PC_ERR_MEM;
+  }
+  int have_j = 0;
+  uint64_t jur = 0;
+  for (size_t a = 0; a < S->A.n; a++) {
+    const pc_area *ar = &S->A.a[a];
+    int64_t first = 0, dwell = pc_dwell(ar, s, n, &first, S->scratch);
+    if (dwell < 60 || dwell < ar->min_dwell) continue;
+    if (!have_j) jur = pc_jurisdiction(s, n, S->at, p->region, S->digits), have_j = 1;
+    PC_CALL(pc_buf_grow(&S->rows, 1));
+    screen_row *r = (screen_row *)S->rows.data + S->rows.n++;
+    memset(r, 0, sizeof *r);
+    r->pid = p->pid;
+    r->exposure = first;
+    r->dwell = dwell;
+    r->jurisdiction = jur;
+    r->residence = p->region;
+    memcpy(r->subject, S->ids[i].subject, sizeof r->subject);
+    memcpy(r->area, ar->name, sizeof r->area);
+    snprintf(r->code, sizeof r->code, "%s", S->red ? "red" : "yellow");
+    memcpy(r->sector, p->sector, sizeof r->sector);
+    r->age = (int16_t)pc_age_at(p->birth_date, S->as_of);
+    S->per_area[a]++;
+  }
+  return 0;
+}
+
+/* Walk this rank's stays [r0, r1) in chunks alongside its persons. */
+static int scan_stays(screener *S, const pc_raw *st, uint64_t r0, uint64_t r1) {
+  const size_t C = 1 << 20;
+  pc_stay *buf = pc_malloc(C * sizeof *buf, "stays chunk");
+  if (!buf) return PC_ERR_MEM;
+  size_t have = 0, pi = 0;
+  uint64_t next = r0;
+  int rc = 0;
+  while (!rc && (next < r1 || have)) {
+    size_t take = (size_t)(r1 - next < C - have ? r1 - next : C - have);
+    if (take && (rc = pc_raw_read(st, next, take, buf + have))) break;
+    have += take;
+    next += take;
+    const int last = next == r1;
+    size_t at = 0;
+    while (at < have && !rc) {
+      size_t e = at;
+      while (e < have && buf[e].pid == buf[at].pid) e++;
+      if (e == have && !last) break; /* the person may go on in the next chunk */
+      if (at == 0 && e == have && have == C) {
+        rc = PC_ERROR(PC_ERR_DATA, "a person has more than %zu stays", C);
+        break;
+      }
+      while (pi < S->np && S->persons[pi].pid < buf[at].pid) pi++; /* persons without stays */
+      if (pi < S->np && S->persons[pi].pid == buf[at].pid) rc = screen_person(S, pi, buf + at, e - at);
+      at = e;
+    }
+    memmove(buf, buf + at, (have - at) * sizeof *buf);
+    have -= at;
+    pc_progress(S->ctx, next - r0, r1 - r0);
+  }
+  free(buf);
+  return rc;
+}
+
+static int run(pc_ctx *ctx, const pc_config *cfg, screener *S) {
+  const char *data_path = pc_config_str(cfg, "data"), *out_path = pc_config_str(cfg, "output");
+  S->ctx = ctx;
+  S->cfg = cfg;
+  pc_buf_init(&S->rows, sizeof(screen_row));
+  pc_job_record_for(ctx, out_path);
+  PC_CALL(pc_phase_begin(ctx, "setup"));
+  PC_CALL(pc_agree(ctx, load_areas(cfg, &S->A)));
+  S->per_area = pc_calloc(S->A.n + 1, sizeof *S->per_area, "areas");
+  PC_CALL(pc_agree(ctx, S->per_area ? 0 : PC_ERR_MEM));
+  hid_t data;
+  PC_CALL(pc_h5_open_read(ctx, data_path, &data));
+  int rc = 0;
+  if (pc_config_given(cfg, "as_of"))
+    S->as_of = pc_config_time(cfg, "as_of");
+  else
+    rc = pc_h5_attr_read_i64(data, "as_of", &S->as_of);
+  PC_CALLG(pc_agree(ctx, rc), out);
+  {
+    /* 03:00 local on the day before as_of's local date. */
+    int64_t l = S->as_of + PC_TZ_OFFSET, day = (l >= 0 ? l / 86400 : -((-l + 86399) / 86400)) - 1;
+    S->at = pc_config_given(cfg, "dispatch.at") ? pc_config_time(cfg, "dispatch.at")
+                                                : day * 86400 + 3 * 3600 - PC_TZ_OFFSET;
+  }
+  S->digits = pc_level_digits(pc_config_str(cfg, "dispatch.level"));
+  S->red = is_red(cfg);
+  /* This rank's persons and identities. */
+  hid_t dp = -1, di = -1;
+  uint64_t N = 0, NI = 0;
+  PC_CALLG(pc_agree(ctx, pc_h5_dset_open(data, "persons", &dp, &N)), out);
+  rc = pc_h5_dset_open(data, "identities", &di, &NI);
+  if (!rc && NI != N)
+    rc = PC_ERROR(PC_ERR_DATA, "%s: /identities has %llu rows, /persons %llu", data_path,
+                  (unsigned long long)NI, (unsigned long long)N);
+  uint64_t p0 = N * (uint64_t)ctx->rank / (uint64_t)ctx->nranks,
+           p1 = N * (uint64_t)(ctx->rank + 1) / (uint64_t)ctx->nranks;
+  S->np = (size_t)(p1 - p0);
+  S->persons = pc_malloc((S->np + 1) * sizeof *S->persons, "persons");
+  S->ids = pc_malloc((S->np + 1) * sizeof *S->ids, "identities");
+  if (!rc && (!S->persons || !S->ids)) rc = PC_ERR_MEM;
+  if (!rc) rc = pc_h5_dset_read(dp, pc_h5_type_person(), p0, S->np, S->persons);
+  if (!rc) rc = pc_h5_dset_read(di, pc_h5_type_identity(), p0, S->np, S->ids);
+  if (dp >= 0) H5Dclose(dp);
+  if (di >= 0) H5Dclose(di);
+  PC_CALLG(pc_agree(ctx, rc), out);
+  /* The stays of exactly those persons: from the first one's pid to the next rank's first. */
+  uint64_t lo_pid = S->np ? S->persons[0].pid : UINT64_MAX, hi_pid = UINT64_MAX;
+  if (p1 < N) { /* local: the next rank's first person */
+    pc_person nextp;
+    hid_t d = -1;
+    rc = pc_h5_dset_open(data, "persons", &d, NULL);
+    if (!rc) rc = pc_h5_dset_read(d, pc_h5_type_person(), p1, 1, &nextp);
+    if (d >= 0) H5Dclose(d);
+    if (!rc) hi_pid = nextp.pid;
+  }
+  pc_raw st = {.fd = -1};
+  uint64_t r0 = 0, r1 = 0;
+  if (!rc) rc = pc_raw_open(data, data_path, "stays", pc_h5_type_stay(), &st);
+  if (!rc) rc = stays_lower_bound(&st, lo_pid, &r0);
+  if (!rc) rc = hi_pid == UINT64_MAX ? (r1 = st.nrows, 0) : stays_lower_bound(&st, hi_pid, &r1);
+  if (!rc && r1 < r0) r1 = r0;
+  PC_CALLG(pc_agree(ctx, rc), out);
+  pc_phase_end(ctx, S->np, 0);
+
+  PC_CALLG(pc_phase_begin(ctx, "screen"), out);
+  rc = scan_stays(S, &st, r0, r1);
+  pc_raw_close(&st);
+  PC_CALLG(pc_agree(ctx, rc), out);
+  pc_phase_end(ctx, r1 - r0, (r1 - r0) * sizeof(pc_stay));
+
+  PC_CALLG(pc_phase_begin(ctx, "write"), out);
+  {
+    /* Distinct persons (rows of one person are adjacent) for the counts and cubes. */
+    const screen_row *r = S->rows.data;
+    size_t nd = 0;
+    for (size_t i = 0; i < S->rows.n; i++) nd += !i || r[i].pid != r[i - 1].pid;
+    pc_person *fp = pc_calloc(nd + 1, sizeof *fp, "flagged");
+    int *cls = pc_malloc((nd + 1) * sizeof *cls, "flagged"), *code = pc_malloc((nd + 1) * sizeof *code, "flagged");
+    rc = fp && cls && code ? 0 : PC_ERR_MEM;
+    size_t k = 0, pi = 0;
+    for (size_t i = 0; i < S->rows.n && !rc; i++) {
+      if (i && r[i].pid == r[i - 1].pid) continue;
+      while (S->persons[pi].pid < r[i].pid) pi++;
+      fp[k] = S->persons[pi];
+      cls[k] = 0;
+      code[k] = S->red ? 1 : 2;
+      k++;
+    }
+    uint64_t tot[3] = {S->rows.n, nd, 0};
+    PC_CALLG(pc_agree(ctx, rc), cubes_out);
+    PC_CALLG(pc_sum_u64(ctx, tot, 2), cubes_out);
+    PC_CALLG(pc_sum_u64(ctx, S->per_area, (int)S->A.n), cubes_out);
+    pc_h5out out;
+    PC_CALLG(pc_h5_create(ctx, out_path, &out), cubes_out);
+    hid_t type = screen_type();
+    size_t chunk = (size_t)pc_config_int(cfg, "io.chunk_rows");
+    int deflate = (int)pc_config_int(cfg, "io.deflate");
+    rc = pc_h5_write_table(ctx, out.file, "screened", type, S->rows.data, S->rows.n, chunk, deflate);
+    H5Tclose(type);
+    static const char *const names[3] = {"screened", "red", "yellow"};
+    if (!rc) rc = pc_flag_cubes(ctx, cfg, data, out.file, S->as_of, names, 3, fp, cls, code, nd, deflate);
+    char *eff = pc_config_effective(cfg);
+    size_t jcap = 256 + S->A.n * 64;
+    char *json = pc_malloc(jcap, "counts");
+    if (!rc && (!eff || !json)) rc = PC_ERR_MEM;
+    if (!rc) {
+      size_t j = (size_t)snprintf(json, jcap,
+                                  "{\"screened\": %llu, \"rows\": %llu, \"red\": %llu, \"yellow\": "
+                                  "%llu, \"areas\": {",
+                                  (unsigned long long)tot[1], (unsigned long long)tot[0],
+                                  (unsigned long long)(S->red ? tot[1] : 0),
+                                  (unsigned long long)(S->red ? 0 : tot[1]));
+      for (size_t a = 0; a < S->A.n; a++)
+        j += (size_t)snprintf(json + j, jcap - j, "%s\"%s\": %llu", a ? ", " : "", S->A.a[a].name,
+                              (unsigned long long)S->per_area[a]);
+      snprintf(json + j, jcap - j, "}}");
+      rc = pc_h5_stamp(ctx, out.file, eff);
+      if (!rc) rc = pc_h5_attr_str(out.file, "counts", json);
+      if (!rc) rc = pc_h5_attr_i64(out.file, "as_of", S->as_of);
+      if (!rc) rc = pc_h5_attr_i64(out.file, "dispatch_at", S->at);
+      if (!rc) rc = pc_h5_attr_str(out.file, "data", data_path);
+      if (!rc) {
+        hid_t d;
+        rc = pc_h5_dset_open(out.file, "screened", &d, NULL);
+        if (!rc) {
+          rc = pc_h5_attr_str(d, "description",
+                              "RESTRICTED (subjects are clear identities): one row per person and "
+                              "area whose dwell (seconds, whole minutes) reached the area's "
+                              "min_dwell; exposure = first second counted; sorted by pid, then "
+                              "area order");
+          H5Dclose(d);
+        }
+      }
+      if (!rc) snprintf(ctx->record_extra, sizeof ctx->record_extra, "\"counts\": %s", json);
+    }
+    free(eff);
+    free(json);
+    rc = pc_h5_commit(ctx, &out, rc);
+    if (!rc) {
+      pc_log(ctx, "screen: %llu persons flagged (%llu rows); code %s", (unsigned long long)tot[1],
+             (unsigned long long)tot[0], S->red ? "red" : "yellow");
+      for (size_t a = 0; a < S->A.n; a++)
+        pc_log(ctx, "screen: area %s: %llu persons", S->A.a[a].name,
+               (unsigned long long)S->per_area[a]);
+    }
+  cubes_out:
+    free(fp);
+    free(cls);
+    free(code);
+  }
+  pc_phase_end(ctx, S->rows.n, 0);
+out:
+  H5Fclose(data);
+  return rc;
+}
+
+static int run_screen(pc_ctx *ctx, const pc_config *cfg) {
+  screener *S = pc_calloc(1, sizeof *S, "screen");
+  PC_CALL(pc_agree(ctx, S ? 0 : PC_ERR_MEM));
+  int rc = run(ctx, cfg, S);
+  free(S->A.a);
+  free(S->A.lo);
+  free(S->A.hi);
+  free(S->A.places);
+  free(S->persons);
+  free(S->ids);
+  free(S->per_area);
+  free(S->scratch);
+  pc_buf_free(&S->rows);
+  free(S);
+  return rc;
+}
+
+const pc_jobdef pc_job_screen = {
+    "screen", "risk-area screening: everyone whose dwell in an area reached its minimum",
+    "For each area (region code prefixes and/or places, a period [from, to), an optional\n"
+    "daily window that may cross midnight, min_dwell), flags every person whose stays in\n"
+    "the area, cut to the period and the window and counted once where they overlap, add\n"
+    "up to min_dwell or more (whole minutes). Each rank streams the stays of its share of\n"
+    "the persons once. Writes /screened (one row per person and area, sorted by pid:\n"
+    "subject, exposure = first second counted, dwell, area, code, jurisdiction at the\n"
+    "dispatch instant, residence, age, sector), /breakdown/{screened,red,yellow} cubes\n"
+    "and the `counts` attribute.",
+    screen_keys, run_screen};
