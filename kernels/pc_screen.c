@@ -32,8 +32,7 @@ static int hhmm(const char *s, int32_t *out) {
 
 int pc_hours_parse(const char *s, int32_t *h0, int32_t *h1) {
   if (strlen(s) != 11 || s[5] != '-' || hhmm(s, h0) || hhmm(s + 6, h1)) return -1;
-  if (*h0 == 86400) return -1; /* 24:00 only ends a window */
-  if (*h1 == 86400) *h1 = 0;   /* ...-24:00 is ...-00:00 of the next day */
+  if (*h0 == 86400) return -1; /* 24:00 only ends a window (then it does not cross midnight) */
   if (*h0 == *h1) return -1;
   return 0;
 }

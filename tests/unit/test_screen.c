@@ -1,0 +1,127 @@
+/* test_screen.c - the screening kernel: prefixes, hours, and a person's dwell at the edges of every rule. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "pc_screen.h"
+#include "pc_time.h"
+
+static int64_t T(const char *s) {
+  int64_t t = 0;
+  assert_int_equal(pc_time_parse(s, strlen(s), &t), 0);
+  return t;
+}
+
+static pc_stay stay(uint64_t region, uint64_t place, const char *a, const char *b) {
+  pc_stay s;
+  memset(&s, 0, sizeof s);
+  s.pid = 1;
+  s.region = region;
+  s.place = place;
+  s.start = T(a);
+  s.end = T(b);
+  return s;
+}
+
+static void test_parse(void **st) {
+  (void)st;
+  uint64_t lo, hi;
+  assert_int_equal(pc_prefix_range("4201", &lo, &hi), 0);
+  assert_true(lo == 420100000000ULL && hi == 420199999999ULL);
+  assert_int_equal(pc_prefix_range("430102001001", &lo, &hi), 0);
+  assert_true(lo == hi && lo == 430102001001ULL);
+  assert_int_equal(pc_prefix_range("", &lo, &hi), -1);
+  assert_int_equal(pc_prefix_range("42a1", &lo, &hi), -1);
+  assert_int_equal(pc_prefix_range("4201000000001", &lo, &hi), -1);
+  int32_t h0, h1;
+  assert_int_equal(pc_hours_parse("22:00-02:00", &h0, &h1), 0);
+  assert_true(h0 == 22 * 3600 && h1 == 2 * 3600);
+  assert_int_equal(pc_hours_parse("00:00-24:00", &h0, &h1), 0);
+  assert_true(h0 == 0 && h1 == 86400); /* the whole day */
+  assert_int_equal(pc_hours_parse("05:00-05:00", &h0, &h1), -1);
+  assert_int_equal(pc_hours_parse("25:00-02:00", &h0, &h1), -1);
+  assert_int_equal(pc_hours_parse("22:00-2:00", &h0, &h1), -1);
+}
+
+/* Area 4201 (and place 77), period [08-01, 08-05). */
+static pc_area area(uint64_t *lo, uint64_t *hi, const uint64_t *places) {
+  pc_area a;
+  memset(&a, 0, sizeof a);
+  pc_prefix_range("4201", lo, hi);
+  a.lo = lo;
+  a.hi = hi;
+  a.nprefix = 1;
+  a.places = places;
+  a.nplaces = 1;
+  a.from = T("2021-08-01T00:00");
+  a.to = T("2021-08-05T00:00");
+  return a;
+}
+
+static void test_dwell(void **st) {
+  (void)st;
+  uint64_t lo, hi;
+  static const uint64_t places[1] = {77};
+  pc_area a = area(&lo, &hi, places);
+  int64_t scratch[4096], first = 0;
+  /* Overlapping stays (cell and grid at once) count once; another region not at all. */
+  pc_stay s[4] = {stay(420102001001, 1, "2021-08-02T10:00", "2021-08-02T12:00"),
+                  stay(420102001002, 2, "2021-08-02T11:00", "2021-08-02T12:30"),
+                  stay(430102001001, 3, "2021-08-02T12:30", "2021-08-02T20:00"),
+                  stay(430102001001, 77, "2021-08-03T09:00", "2021-08-03T09:15")};
+  assert_int_equal(pc_dwell(&a, s, 4, &first, scratch), 2 * 3600 + 30 * 60 + 15 * 60);
+  assert_int_equal(first, T("2021-08-02T10:00"));
+  /* A stay straddling the period's start counts from `from`. */
+  pc_stay b = stay(420102001001, 1, "2021-07-31T22:00", "2021-08-01T01:30");
+  assert_int_equal(pc_dwell(&a, &b, 1, &first, scratch), 90 * 60);
+  assert_int_equal(first, a.from);
+  /* ... and one straddling `to` up to `to` (excluded). */
+  b = stay(420102001001, 1, "2021-08-04T23:00", "2021-08-05T03:00");
+  assert_int_equal(pc_dwell(&a, &b, 1, &first, scratch), 3600);
+  /* Whole minutes: 59 s count as nothing, 2 min 59 s as 2 min. */
+  b = stay(420102001001, 1, "2021-08-02T10:00", "2021-08-02T10:00:59");
+  assert_int_equal(pc_dwell(&a, &b, 1, &first, scratch), 0);
+  b = stay(420102001001, 1, "2021-08-02T10:00", "2021-08-02T10:02:59");
+  assert_int_equal(pc_dwell(&a, &b, 1, &first, scratch), 120);
+  /* Nothing in the area: 0. */
+  b = stay(430102001001, 1, "2021-08-02T10:00", "2021-08-02T12:00");
+  assert_int_equal(pc_dwell(&a, &b, 1, &first, scratch), 0);
+}
+
+static void test_hours(void **st) {
+  (void)st;
+  uint64_t lo, hi;
+  static const uint64_t places[1] = {77};
+  pc_area a = area(&lo, &hi, places);
+  int64_t scratch[4096], first = 0;
+  a.hours = 1;
+  assert_int_equal(pc_hours_parse("22:00-02:00", &a.h0, &a.h1), 0);
+  /* 20:00 to 03:00 the next day: 22:00-02:00 counts, 4 h, first at 22:00. */
+  pc_stay b = stay(420102001001, 1, "2021-08-02T20:00", "2021-08-03T03:00");
+  assert_int_equal(pc_dwell(&a, &b, 1, &first, scratch), 4 * 3600);
+  assert_int_equal(first, T("2021-08-02T22:00"));
+  /* A stay from the period's start at 00:00: the night window begun the
+   * evening before still covers 00:00-02:00. */
+  b = stay(420102001001, 1, "2021-08-01T00:00", "2021-08-01T12:00");
+  assert_int_equal(pc_dwell(&a, &b, 1, &first, scratch), 2 * 3600);
+  assert_int_equal(first, a.from);
+  /* Three whole days: 3 full nights inside the period plus the 2 h of the first morning. */
+  b = stay(420102001001, 1, "2021-08-01T00:00", "2021-08-04T00:00");
+  assert_int_equal(pc_dwell(&a, &b, 1, &first, scratch), 2 * 3600 + 2 * 4 * 3600 + 2 * 3600);
+  /* A daytime window not crossing midnight: 09:00-17:00, stay 08:00-09:30 and 16:59-18:00. */
+  assert_int_equal(pc_hours_parse("09:00-17:00", &a.h0, &a.h1), 0);
+  pc_stay two[2] = {stay(420102001001, 1, "2021-08-02T08:00", "2021-08-02T09:30"),
+                    stay(420102001001, 1, "2021-08-02T16:59", "2021-08-02T18:00")};
+  assert_int_equal(pc_dwell(&a, two, 2, &first, scratch), 31 * 60);
+  assert_int_equal(first, T("2021-08-02T09:00"));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_parse), cmocka_unit_test(test_dwell),
+                                     cmocka_unit_test(test_hours)};
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
