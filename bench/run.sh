@@ -11,7 +11,7 @@ res="$root/bench/results"
 mkdir -p "$work" "$res"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out="$res/bench-$stamp.txt"
-all=(registry city ingest)
+all=(registry city ingest screen)
 names=("$@"); [ ${#names[@]} -eq 0 ] && names=("${all[@]}")
 
 # time_job LABEL JOB CONFIG: runs REPEAT times; records wall (s) and peak RSS per rank (MB, max over ranks).
@@ -136,6 +136,46 @@ mb = sum(i["bytes"] for i in inp) / 1e6
 print(f"ingest: {rows:,} rows ({f.attrs['stays']:,} stays, {f.attrs['persons']:,} persons), {mb:,.0f} MB;"
       f" median wall {wall:.2f} s: {rows / wall / np_ / 1e6:.2f} M rows/s per rank, {mb / wall / np_:.0f} MB/s per rank")
 PY
+}
+
+# Risk-area screening at the city tier: three cities (Changsha, Zhuzhou, Xiangtan) over
+# the whole 14 days, 2 h, on the city dataset of bench_city or bench_ingest (the same
+# data; synthesised here when neither is there).
+bench_screen() {
+  local n=${PERSONS:-2000000} data="$work/city.h5"
+  [ -s "$data" ] || [ ! -s "$work/ingest.h5" ] || data="$work/ingest.h5"
+  if [ ! -s "$data" ]; then
+    cat > "$work/city-synth.yaml" <<CFG
+key: $work/bench.key
+data: $work/city.h5
+seed: 1
+persons: $n
+days: 14
+as_of: 2021-08-09T00:00
+outbreak: {cases: 100}
+cases_csv: $work/city-cases.csv
+CFG
+    mpirun -n "$NP" "$PAICHA" synth --config "$work/city-synth.yaml" --quiet 2> "$work/screen-synth.log"
+  fi
+  cat > "$work/city-screen.yaml" <<CFG
+data: $data
+output: $work/city-screen.h5
+areas:
+  - name: three-cities
+    regions: ["4301", "4302", "4303"]
+    from: 2021-07-26T00:00
+    to: 2021-08-09T00:00
+    min_dwell: 2h
+  - name: changsha-nights
+    regions: ["4301"]
+    from: 2021-07-26T00:00
+    to: 2021-08-09T00:00
+    hours: "00:00-05:00"
+    min_dwell: 30m
+CFG
+  echo "== screen: city tier, a 3-city area and a night window over 14 days, $NP ranks, $REPEAT runs" | tee -a "$out"
+  time_job "screen-city($n)" screen "$work/city-screen.yaml" "$work/city-screen.h5.run.json"
+  /usr/bin/python3 -c "import json; r = json.load(open('$work/city-screen.h5.run.json')); print('counts:', json.dumps(r['counts']))" | tee -a "$out"
 }
 
 { echo "paicha bench $stamp on $(hostname): $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GB";
