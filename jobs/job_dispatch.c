@@ -1,0 +1,353 @@
+/* job_dispatch.c - `paicha dispatch`: one list per jurisdiction from a trace or screen output, for the callers. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pc_flagged.h"
+#include "pc_h5.h"
+#include "pc_job.h"
+#include "pc_textout.h"
+#include "pc_time.h"
+
+/* The lists are small (the flagged persons, not the province): rank 0 reads
+ * the output, joins the phones from the dataset's /identities (a merge in
+ * pid order, in chunks), sorts, and writes the files; the other ranks wait. */
+
+static const char *const levels[] = {"city", "county", NULL};
+static const pc_key dispatch_keys[] = {
+    {"input", PC_T_PATH, 1, NULL, "a trace or screen output (HDF5)", NULL, NULL, 0, 0},
+    {"data", PC_T_PATH, 1, NULL, "the dataset it was made from (phones, region names)", NULL,
+     NULL, 0, 0},
+    {"output", PC_T_PATH, 1, NULL, "directory for the lists (created mode 0700)", NULL, NULL, 0, 0},
+    {"level", PC_T_STR, 0, "city", "one list per city or per county (the input's dispatch level "
+     "or coarser)", NULL, levels, 0, 0},
+    PC_KEYS_COMMON,
+    {0}};
+
+/* One person of a list (file layout == memory layout of the lists' HDF5). */
+typedef struct item {
+  uint64_t pid;
+  int64_t exposure;
+  uint64_t jurisdiction; /* cut to the list's level */
+  uint64_t residence;
+  uint64_t township, community; /* of the residence (0 unknown) */
+  char subject[18];
+  char phone[11];
+  char code[8];
+  char cls[16];        /* hop0, hop1, ..., companion, screened */
+  char place[64];      /* the place of the exposure, or the areas */
+  uint8_t pad[1];
+} item;
+
+/* Read one table of the input into items: fields by name (HDF5 converts). */
+typedef struct in_row {
+  uint64_t pid;
+  int64_t exposure;
+  uint64_t jurisdiction, residence;
+  char subject[18];
+  char code[8];
+  char place[40];
+  char area[32];
+  uint8_t hop;
+} in_row;
+
+static int read_table(hid_t f, const char *name, const char *path, in_row **rows, size_t *n) {
+  *rows = NULL;
+  *n = 0;
+  if (H5Lexists(f, name, H5P_DEFAULT) <= 0) return 0;
+  hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+  if (d < 0) return PC_ERROR(PC_ERR_IO, "%s: cannot open /%s", path, name);
+  hid_t sp = H5Dget_space(d), ft = H5Dget_type(d);
+  hssize_t m = H5Sget_simple_extent_npoints(sp);
+  hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(in_row));
+  hid_t s18 = pc_h5_str_type(18), s8 = pc_h5_str_type(8), s40 = pc_h5_str_type(40),
+        s32 = pc_h5_str_type(32);
+  H5Tinsert(t, "pid", HOFFSET(in_row, pid), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "exposure", HOFFSET(in_row, exposure), H5T_NATIVE_INT64);
+  H5Tinsert(t, "jurisdiction", HOFFSET(in_row, jurisdiction), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "residence", HOFFSET(in_row, residence), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "subject", HOFFSET(in_row, subject), s18);
+  H5Tinsert(t, "code", HOFFSET(in_row, code), s8);
+  if (H5Tget_member_index(ft, "place_name") >= 0)
+    H5Tinsert(t, "place_name", HOFFSET(in_row, place), s40);
+  if (H5Tget_member_index(ft, "area") >= 0) H5Tinsert(t, "area", HOFFSET(in_row, area), s32);
+  if (H5Tget_member_index(ft, "hop") >= 0) H5Tinsert(t, "hop", HOFFSET(in_row, hop), H5T_NATIVE_UINT8);
+  *rows = pc_calloc((size_t)m + 1, sizeof **rows, name);
+  int rc = *rows ? 0 : PC_ERR_MEM;
+  if (!rc && m > 0 && H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, *rows) < 0)
+    rc = PC_ERROR(PC_ERR_IO, "%s: cannot read /%s (not a trace or screen output?)", path, name);
+  *n = rc ? 0 : (size_t)m;
+  H5Tclose(s18);
+  H5Tclose(s8);
+  H5Tclose(s40);
+  H5Tclose(s32);
+  H5Tclose(t);
+  H5Tclose(ft);
+  H5Sclose(sp);
+  H5Dclose(d);
+  return rc;
+}
+
+static int item_pid_cmp(const void *pa, const void *pb) {
+  const item *a = pa, *b = pb;
+  return (a->pid > b->pid) - (a->pid < b->pid);
+}
+/* The callers' order: jurisdiction, township, community, exposure, subject. */
+static int item_list_cmp(const void *pa, const void *pb) {
+  const item *a = pa, *b = pb;
+  if (a->jurisdiction != b->jurisdiction) return a->jurisdiction < b->jurisdiction ? -1 : 1;
+  if (a->township != b->township) return a->township < b->township ? -1 : 1;
+  if (a->community != b->community) return a->community < b->community ? -1 : 1;
+  if (a->exposure != b->exposure) return a->exposure < b->exposure ? -1 : 1;
+  return memcmp(a->subject, b->subject, sizeof a->subject);
+}
+
+static uint64_t cut(uint64_t code, int digits) {
+  uint64_t c = 1;
+  for (int i = digits; i < 12; i++) c *= 10;
+  return code / c * c;
+}
+
+/* Phones from /identities, merged in pid order (items sorted by pid), in chunks. */
+static int join_phones(hid_t data, const char *path, item *it, size_t n) {
+  hid_t d;
+  uint64_t N = 0;
+  PC_CALL(pc_h5_dset_open(data, "identities", &d, &N));
+  const size_t C = 1 << 20;
+  pc_identity *buf = pc_malloc(C * sizeof *buf, "identities");
+  int rc = buf ? 0 : PC_ERR_MEM;
+  size_t j = 0;
+  for (uint64_t at = 0; at < N && j < n && !rc; at += C) {
+    size_t m = (size_t)(N - at < C ? N - at : C);
+    if ((rc = pc_h5_dset_read(d, pc_h5_type_identity(), at, m, buf))) break;
+    for (size_t i = 0; i < m && j < n; i++) {
+      while (j < n && it[j].pid < buf[i].pid) j++;
+      while (j < n && it[j].pid == buf[i].pid) memcpy(it[j++].phone, buf[i].phone, 11);
+    }
+  }
+  (void)path;
+  free(buf);
+  H5Dclose(d);
+  return rc;
+}
+
+static const char *region_name(const pc_region *r, size_t n, uint64_t code) {
+  size_t a = 0, b = n;
+  while (a < b) {
+    size_t m = (a + b) / 2;
+    if (r[m].code < code) a = m + 1;
+    else b = m;
+  }
+  return a < n && r[a].code == code ? r[a].name : "";
+}
+
+static hid_t item_type(void) {
+  hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(item));
+  hid_t s18 = pc_h5_str_type(18), s11 = pc_h5_str_type(11), s8 = pc_h5_str_type(8),
+        s16 = pc_h5_str_type(16), s64 = pc_h5_str_type(64);
+  H5Tinsert(t, "pid", HOFFSET(item, pid), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "subject", HOFFSET(item, subject), s18);
+  H5Tinsert(t, "phone", HOFFSET(item, phone), s11);
+  H5Tinsert(t, "class", HOFFSET(item, cls), s16);
+  H5Tinsert(t, "code", HOFFSET(item, code), s8);
+  H5Tinsert(t, "exposure", HOFFSET(item, exposure), H5T_NATIVE_INT64);
+  H5Tinsert(t, "place", HOFFSET(item, place), s64);
+  H5Tinsert(t, "jurisdiction", HOFFSET(item, jurisdiction), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "township", HOFFSET(item, township), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "community", HOFFSET(item, community), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "residence", HOFFSET(item, residence), H5T_NATIVE_UINT64);
+  H5Tclose(s18);
+  H5Tclose(s11);
+  H5Tclose(s8);
+  H5Tclose(s16);
+  H5Tclose(s64);
+  return t;
+}
+
+static size_t put_field(char *p, const char *s, size_t max) {
+  size_t len = strnlen(s, max);
+  return pc_csv_quote(s, len, p);
+}
+
+/* One jurisdiction's list: <dir>/<name>.csv (UTF-8 with BOM) and <name>.h5,
+ * each written under a temporary name and renamed. Local (rank 0). */
+static int write_list(const char *dir, const char *name, const item *it, size_t n,
+                      const pc_region *reg, size_t nreg, const char *source) {
+  char path[4300], tmp[4400];
+  snprintf(path, sizeof path, "%s/%s.csv", dir, name);
+  snprintf(tmp, sizeof tmp, "%s/.%s.csv.tmp", dir, name);
+  FILE *f = fopen(tmp, "w");
+  if (!f) return PC_ERROR(PC_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
+  fputs("\xEF\xBB\xBF" "township,township_name,community,community_name,subject,phone,class,code,"
+        "exposure,place,residence,jurisdiction\n", f);
+  char line[1024];
+  for (size_t i = 0; i < n; i++) {
+    const item *x = &it[i];
+    char t[24];
+    size_t k = (size_t)snprintf(line, sizeof line, "%llu,", (unsigned long long)x->township);
+    k += put_field(line + k, region_name(reg, nreg, x->township), PC_REGION_NAME_LEN);
+    k += (size_t)snprintf(line + k, sizeof line - k, ",%llu,", (unsigned long long)x->community);
+    k += put_field(line + k, region_name(reg, nreg, x->community), PC_REGION_NAME_LEN);
+    k += (size_t)snprintf(line + k, sizeof line - k, ",%.18s,%.11s,%s,%.8s,%s,", x->subject,
+                          x->phone, x->cls, x->code, pc_time_format(x->exposure, t));
+    k += put_field(line + k, x->place, sizeof x->place);
+    k += (size_t)snprintf(line + k, sizeof line - k, ",%llu,%llu\n",
+                          (unsigned long long)x->residence, (unsigned long long)x->jurisdiction);
+    fwrite(line, 1, k, f);
+  }
+  if (fclose(f) != 0 || rename(tmp, path) != 0) {
+    unlink(tmp);
+    return PC_ERROR(PC_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+  }
+  snprintf(path, sizeof path, "%s/%s.h5", dir, name);
+  snprintf(tmp, sizeof tmp, "%s/.%s.h5.tmp", dir, name);
+  hid_t h = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (h < 0) return PC_ERROR(PC_ERR_IO, "cannot create %s", tmp);
+  hsize_t dims[1] = {n};
+  hid_t sp = H5Screate_simple(1, dims, NULL), t = item_type();
+  hid_t d = H5Dcreate2(h, "list", t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  int bad = d < 0 || (n && H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, it) < 0);
+  if (!bad) {
+    bad |= pc_h5_attr_str(d, "description",
+                          "RESTRICTED: the people this jurisdiction must reach, sorted by "
+                          "township, community (of residence), exposure; exposure int64 seconds "
+                          "since the epoch (UTC)") != 0;
+    bad |= pc_h5_attr_str(h, "source", source) != 0;
+  }
+  if (d >= 0) H5Dclose(d);
+  H5Tclose(t);
+  H5Sclose(sp);
+  if (H5Fclose(h) < 0) bad = 1;
+  if (bad || rename(tmp, path) != 0) {
+    unlink(tmp);
+    return PC_ERROR(PC_ERR_IO, "cannot write %s", path);
+  }
+  return 0;
+}
+
+static int build_lists(pc_ctx *ctx, const pc_config *cfg) {
+  const char *in_path = pc_config_str(cfg, "input"), *data_path = pc_config_str(cfg, "data"),
+             *dir = pc_config_str(cfg, "output");
+  const int digits = pc_level_digits(pc_config_str(cfg, "level"));
+  hid_t in = -1, data = -1;
+  in_row *r[3] = {NULL, NULL, NULL};
+  size_t nr[3] = {0, 0, 0};
+  item *it = NULL;
+  pc_region *reg = NULL;
+  int rc = 0;
+  if (access(in_path, R_OK) != 0)
+    return PC_ERROR(PC_ERR_IO, "cannot read %s: %s", in_path, strerror(errno));
+  if (access(data_path, R_OK) != 0)
+    return PC_ERROR(PC_ERR_IO, "cannot read %s: %s", data_path, strerror(errno));
+  in = H5Fopen(in_path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  data = H5Fopen(data_path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (in < 0 || data < 0) {
+    rc = PC_ERROR(PC_ERR_IO, "%s: not an HDF5 file", in < 0 ? in_path : data_path);
+    goto out;
+  }
+  static const char *const tables[3] = {"contacts", "companions", "screened"};
+  for (int k = 0; k < 3 && !rc; k++) rc = read_table(in, tables[k], in_path, &r[k], &nr[k]);
+  if (!rc && !nr[0] && !nr[1] && !nr[2] && H5Lexists(in, "contacts", H5P_DEFAULT) <= 0 &&
+      H5Lexists(in, "screened", H5P_DEFAULT) <= 0)
+    rc = PC_ERROR(PC_ERR_DATA, "%s: neither /contacts nor /screened: not a trace or screen output",
+                  in_path);
+  if (rc) goto out;
+  it = pc_calloc(nr[0] + nr[1] + nr[2] + 1, sizeof *it, "lists");
+  if (!it) {
+    rc = PC_ERR_MEM;
+    goto out;
+  }
+  size_t n = 0;
+  for (int k = 0; k < 3; k++)
+    for (size_t i = 0; i < nr[k]; i++) {
+      const in_row *x = &r[k][i];
+      if (k == 2 && n && it[n - 1].pid == x->pid) { /* one person in several areas: one row */
+        size_t l = strnlen(it[n - 1].place, sizeof it[n - 1].place);
+        snprintf(it[n - 1].place + l, sizeof it[n - 1].place - l, ";%.32s", x->area);
+        continue;
+      }
+      item *y = &it[n++];
+      y->pid = x->pid;
+      y->exposure = x->exposure;
+      y->residence = x->residence;
+      y->township = cut(x->residence, 9);
+      y->community = x->residence;
+      memcpy(y->subject, x->subject, sizeof y->subject);
+      memcpy(y->code, x->code, sizeof y->code);
+      if (k == 0) snprintf(y->cls, sizeof y->cls, "hop%u", x->hop);
+      else snprintf(y->cls, sizeof y->cls, "%s", k == 1 ? "companion" : "screened");
+      if (k == 2) snprintf(y->place, sizeof y->place, "%.32s", x->area);
+      else snprintf(y->place, sizeof y->place, "%.40s", x->place);
+      /* Lists per county need the input's jurisdiction at county level or finer. */
+      if (x->jurisdiction && digits == 6 && cut(x->jurisdiction, 6) == cut(x->jurisdiction, 4)) {
+        rc = PC_ERROR(PC_ERR_CONFIG,
+                      "%s assigned people to cities: lists per county need the trace or screen "
+                      "run with dispatch: {level: county}", in_path);
+        goto out;
+      }
+      y->jurisdiction = cut(x->jurisdiction, digits);
+    }
+  qsort(it, n, sizeof *it, item_pid_cmp);
+  if ((rc = join_phones(data, data_path, it, n))) goto out;
+  hid_t d;
+  uint64_t nreg = 0;
+  if ((rc = pc_h5_dset_open(data, "regions", &d, &nreg))) goto out;
+  reg = pc_malloc((nreg + 1) * sizeof *reg, "regions");
+  rc = reg ? pc_h5_dset_read(d, pc_h5_type_region(), 0, nreg, reg) : PC_ERR_MEM;
+  H5Dclose(d);
+  if (rc) goto out;
+  qsort(it, n, sizeof *it, item_list_cmp);
+  if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+    rc = PC_ERROR(PC_ERR_IO, "cannot create %s: %s", dir, strerror(errno));
+    goto out;
+  }
+  size_t lists = 0;
+  for (size_t i = 0; i < n && !rc;) {
+    size_t j = i;
+    while (j < n && it[j].jurisdiction == it[i].jurisdiction) j++;
+    char name[128];
+    uint64_t div = 1; /* "4301-长沙市": the code's digits at the level, and the name */
+    for (int q = digits; q < 12; q++) div *= 10;
+    if (it[i].jurisdiction)
+      snprintf(name, sizeof name, "%llu-%s", (unsigned long long)(it[i].jurisdiction / div),
+               region_name(reg, nreg, it[i].jurisdiction));
+    else
+      snprintf(name, sizeof name, "unassigned");
+    for (char *p = name; *p; p++)
+      if (*p == '/' || *p == ' ') *p = '_';
+    rc = write_list(dir, name, it + i, j - i, reg, nreg, in_path);
+    if (!rc) pc_log(ctx, "dispatch: %s: %zu persons", name, j - i);
+    lists++;
+    i = j;
+  }
+  if (!rc) pc_log(ctx, "dispatch: %zu persons in %zu lists under %s", n, lists, dir);
+out:
+  for (int k = 0; k < 3; k++) free(r[k]);
+  free(it);
+  free(reg);
+  if (in >= 0) H5Fclose(in);
+  if (data >= 0) H5Fclose(data);
+  return rc;
+}
+
+static int run_dispatch(pc_ctx *ctx, const pc_config *cfg) {
+  PC_CALL(pc_phase_begin(ctx, "lists"));
+  int rc = ctx->rank == 0 ? build_lists(ctx, cfg) : 0;
+  PC_CALL(pc_agree(ctx, rc));
+  pc_phase_end(ctx, 0, 0);
+  return 0;
+}
+
+const pc_jobdef pc_job_dispatch = {
+    "dispatch", "one list per city or county from a trace or screen output",
+    "Reads /contacts and /companions (trace) or /screened (screen) and writes, under\n"
+    "`output`, one list per jurisdiction at `level` (its code and name: 4301-长沙市.csv and\n"
+    ".h5) plus unassigned.csv/.h5: only that jurisdiction's people, each once, with their\n"
+    "ID number (or phone), phone, class, code, exposure and place (or areas), sorted for a\n"
+    "caller by township, community (of residence) and exposure. CSV files are UTF-8 with a\n"
+    "BOM (spreadsheets open them right). Files are owner-only: they hold clear identities.",
+    dispatch_keys, run_dispatch};
