@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "pc_cube.h"
+#include "pc_flagged.h"
 #include "pc_h5.h"
 #include "pc_job.h"
 #include "pc_province.h"
@@ -49,6 +50,9 @@ static const pc_key breakdown_keys[] = {
      NULL, NULL, 0, 0},
     {"breakdown", PC_T_MAP, 0, NULL, "axes of the cube", pc_breakdown_keys, NULL, 0, 0},
     {"vaccination", PC_T_MAP, 0, NULL, "what counts as vaccinated", vacc_keys, NULL, 0, 0},
+    {"flagged", PC_T_STRS, 0, NULL,
+     "trace and/or screen outputs: adds /testing, per community the people to test by code "
+     "and the share flagged", NULL, NULL, 0, 0},
     {"read_rows", PC_T_INT, 0, "1048576", "rows each rank reads at a time (bounds memory)", NULL,
      NULL, 1024, 1 << 26},
     PC_KEYS_COMMON,
@@ -156,6 +160,103 @@ int pc_cube_write_axes(pc_ctx *ctx, hid_t file, const pc_cube_axes *ax, const pc
   return rc;
 }
 
+/* One row of /testing: where to place testing sites. */
+typedef struct testing_row {
+  uint64_t community;
+  char community_name[PC_REGION_NAME_LEN];
+  uint64_t residents, red, yellow, flagged;
+  double share; /* flagged / residents */
+} testing_row;
+
+static hid_t testing_type(void) {
+  hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(testing_row)), sn = pc_h5_str_type(PC_REGION_NAME_LEN);
+  H5Tinsert(t, "community", HOFFSET(testing_row, community), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "community_name", HOFFSET(testing_row, community_name), sn);
+  H5Tinsert(t, "residents", HOFFSET(testing_row, residents), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "red", HOFFSET(testing_row, red), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "yellow", HOFFSET(testing_row, yellow), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "flagged", HOFFSET(testing_row, flagged), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "share", HOFFSET(testing_row, share), H5T_NATIVE_DOUBLE);
+  H5Tclose(sn);
+  return t;
+}
+
+typedef struct pid_code {
+  uint64_t pid, residence;
+  int red;
+} pid_code;
+static int pid_code_cmp(const void *pa, const void *pb) {
+  const pid_code *a = pa, *b = pb;
+  if (a->pid != b->pid) return a->pid < b->pid ? -1 : 1;
+  return b->red - a->red; /* red first: a person takes the most severe code */
+}
+
+/* Rank 0: /testing from the flagged outputs: every flagged person once, by
+ * residence community, with the most severe code of any file. tg holds the
+ * residents per (community, band) (T_PERSONS). */
+static int testing_table(const pc_config *cfg, const pc_cube_axes *cax, const uint64_t *tg,
+                         size_t nb, const pc_region *regions, size_t nreg, testing_row **out,
+                         size_t *nout) {
+  size_t nf = pc_config_len(cfg, "flagged"), n = 0;
+  pc_buf all;
+  pc_buf_init(&all, sizeof(pid_code));
+  int rc = 0;
+  hid_t data = H5Fopen(pc_config_str(cfg, "data"), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (data < 0) return PC_ERROR(PC_ERR_IO, "cannot open %s", pc_config_str(cfg, "data"));
+  for (size_t k = 0; k < nf && !rc; k++) {
+    const char *path = pc_config_str_at(cfg, "flagged", k);
+    hid_t f = H5Fis_hdf5(path) > 0 ? H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT) : -1;
+    if (f < 0) {
+      rc = PC_ERROR(PC_ERR_IO, "flagged: cannot open %s (a trace or screen output)", path);
+      break;
+    }
+    rc = pc_flagged_check_data(f, path, data, pc_config_str(cfg, "data"));
+    static const char *const tables[3] = {"contacts", "companions", "screened"};
+    for (int t = 0; t < 3 && !rc; t++) {
+      pc_flag_row *r;
+      size_t m;
+      if ((rc = pc_flagged_read(f, tables[t], path, &r, &m))) break;
+      if (!(rc = pc_buf_reserve(&all, all.n + m + 1)))
+        for (size_t i = 0; i < m; i++)
+          ((pid_code *)all.data)[all.n++] =
+              (pid_code){r[i].pid, r[i].residence, strncmp(r[i].code, "red", 8) == 0};
+      free(r);
+    }
+    H5Fclose(f);
+  }
+  pid_code *p = all.data;
+  const size_t ncomm = cax->ncodes;
+  uint64_t *cnt = pc_calloc((ncomm + 1) * 2, sizeof *cnt, "testing");
+  testing_row *rows = pc_calloc(ncomm + 2, sizeof *rows, "testing");
+  if (!rc && (!cnt || !rows)) rc = PC_ERR_MEM;
+  if (!rc) {
+    qsort(p, all.n, sizeof *p, pid_code_cmp);
+    for (size_t i = 0; i < all.n; i++) {
+      if (i && p[i].pid == p[i - 1].pid) continue;
+      cnt[pc_cube_region_index(cax, p[i].residence) * 2 + (p[i].red ? 0 : 1)]++;
+    }
+    for (size_t c = 0; c <= ncomm; c++) {
+      if (!cnt[2 * c] && !cnt[2 * c + 1]) continue;
+      testing_row *o = &rows[n++];
+      o->community = c < ncomm ? cax->codes[c] : 0;
+      for (size_t b = 0; b < nb; b++) o->residents += tg[(c * nb + b) * T_N + T_PERSONS];
+      const pc_region *r = c < ncomm ? find_region(regions, nreg, o->community) : NULL;
+      if (r) memcpy(o->community_name, r->name, PC_REGION_NAME_LEN);
+      else snprintf(o->community_name, sizeof o->community_name, "unknown");
+      o->red = cnt[2 * c];
+      o->yellow = cnt[2 * c + 1];
+      o->flagged = o->red + o->yellow;
+      o->share = o->residents ? (double)o->flagged / (double)o->residents : 0;
+    }
+  }
+  free(cnt);
+  pc_buf_free(&all);
+  H5Fclose(data);
+  *out = rows;
+  *nout = n;
+  return rc;
+}
+
 static int run_breakdown(pc_ctx *ctx, const pc_config *cfg) {
   const char *data = pc_config_str(cfg, "data"), *output = pc_config_str(cfg, "output");
   int deflate = (int)pc_config_int(cfg, "io.deflate");
@@ -252,7 +353,8 @@ static int run_breakdown(pc_ctx *ctx, const pc_config *cfg) {
   PC_CALL(pc_phase_begin(ctx, "write"));
   /* Targets: rank 0 holds the sums; one row per (community, band) with people. */
   target_row *rows = NULL;
-  size_t nrows = 0;
+  size_t nrows = 0, ntrows = 0;
+  testing_row *trows = NULL;
   uint64_t total = 0, below = 0;
   if (ctx->rank == 0) {
     rows = pc_calloc(ncomm * nb + 1, sizeof *rows, "targets");
@@ -280,6 +382,8 @@ static int run_breakdown(pc_ctx *ctx, const pc_config *cfg) {
     }
     for (size_t b = 0; b < nb; b++) total += tg[(ncomm * nb + b) * T_N]; /* unknown community */
     if (rows) qsort(rows, nrows, sizeof *rows, cmp_target);
+    if (!rc && pc_config_len(cfg, "flagged"))
+      rc = testing_table(cfg, &cax, tg, nb, regions, nreg, &trows, &ntrows);
   }
   PC_CALL(pc_agree(ctx, rc));
   PC_MPI(MPI_Bcast(&total, 1, MPI_UINT64_T, 0, ctx->comm));
@@ -303,6 +407,20 @@ static int run_breakdown(pc_ctx *ctx, const pc_config *cfg) {
     PC_CALLG(pc_agree(ctx, pc_h5_attach_scale(out.file, "population", "axes/region_name", 0, "region")), fail);
   }
   PC_CALLG(pc_h5_write_table(ctx, out.file, "targets", tt, rows, ctx->rank == 0 ? nrows : 0, 4096, deflate), fail);
+  if (pc_config_len(cfg, "flagged")) {
+    hid_t ty = testing_type();
+    rc = pc_h5_write_table(ctx, out.file, "testing", ty, trows, ctx->rank == 0 ? ntrows : 0, 4096, deflate);
+    H5Tclose(ty);
+    PC_CALLG(rc, fail);
+    hid_t d = H5Dopen2(out.file, "testing", H5P_DEFAULT);
+    rc = pc_h5_attr_str(d, "description",
+                        "testing targets: per residence community with flagged people (from the "
+                        "`flagged` trace/screen outputs, each person once with the most severe "
+                        "code), the people to test by code and the share of residents flagged; "
+                        "community 0: residence unknown");
+    H5Dclose(d);
+    PC_CALLG(rc, fail);
+  }
   {
     char t[24], note[256];
     hid_t d = H5Dopen2(out.file, "population", H5P_DEFAULT);
@@ -334,6 +452,7 @@ fail:
            "\"persons\": %llu, \"below_required\": %llu, \"target_rows\": %zu",
            (unsigned long long)npers, (unsigned long long)below, nrows);
   free(rows);
+  free(trows);
   free(cube);
   free(tg);
   free(buf);

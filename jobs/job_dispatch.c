@@ -43,55 +43,6 @@ typedef struct item {
   uint8_t pad[1];
 } item;
 
-/* Read one table of the input into items: fields by name (HDF5 converts). */
-typedef struct in_row {
-  uint64_t pid;
-  int64_t exposure;
-  uint64_t jurisdiction, residence;
-  char subject[18];
-  char code[8];
-  char place[40];
-  char area[32];
-  uint8_t hop;
-} in_row;
-
-static int read_table(hid_t f, const char *name, const char *path, in_row **rows, size_t *n) {
-  *rows = NULL;
-  *n = 0;
-  if (H5Lexists(f, name, H5P_DEFAULT) <= 0) return 0;
-  hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-  if (d < 0) return PC_ERROR(PC_ERR_IO, "%s: cannot open /%s", path, name);
-  hid_t sp = H5Dget_space(d), ft = H5Dget_type(d);
-  hssize_t m = H5Sget_simple_extent_npoints(sp);
-  hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(in_row));
-  hid_t s18 = pc_h5_str_type(18), s8 = pc_h5_str_type(8), s40 = pc_h5_str_type(40),
-        s32 = pc_h5_str_type(32);
-  H5Tinsert(t, "pid", HOFFSET(in_row, pid), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "exposure", HOFFSET(in_row, exposure), H5T_NATIVE_INT64);
-  H5Tinsert(t, "jurisdiction", HOFFSET(in_row, jurisdiction), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "residence", HOFFSET(in_row, residence), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "subject", HOFFSET(in_row, subject), s18);
-  H5Tinsert(t, "code", HOFFSET(in_row, code), s8);
-  if (H5Tget_member_index(ft, "place_name") >= 0)
-    H5Tinsert(t, "place_name", HOFFSET(in_row, place), s40);
-  if (H5Tget_member_index(ft, "area") >= 0) H5Tinsert(t, "area", HOFFSET(in_row, area), s32);
-  if (H5Tget_member_index(ft, "hop") >= 0) H5Tinsert(t, "hop", HOFFSET(in_row, hop), H5T_NATIVE_UINT8);
-  *rows = pc_calloc((size_t)m + 1, sizeof **rows, name);
-  int rc = *rows ? 0 : PC_ERR_MEM;
-  if (!rc && m > 0 && H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, *rows) < 0)
-    rc = PC_ERROR(PC_ERR_IO, "%s: cannot read /%s (not a trace or screen output?)", path, name);
-  *n = rc ? 0 : (size_t)m;
-  H5Tclose(s18);
-  H5Tclose(s8);
-  H5Tclose(s40);
-  H5Tclose(s32);
-  H5Tclose(t);
-  H5Tclose(ft);
-  H5Sclose(sp);
-  H5Dclose(d);
-  return rc;
-}
-
 static int item_pid_cmp(const void *pa, const void *pb) {
   const item *a = pa, *b = pb;
   return (a->pid > b->pid) - (a->pid < b->pid);
@@ -234,7 +185,7 @@ static int build_lists(pc_ctx *ctx, const pc_config *cfg) {
              *dir = pc_config_str(cfg, "output");
   const int digits = pc_level_digits(pc_config_str(cfg, "level"));
   hid_t in = -1, data = -1;
-  in_row *r[3] = {NULL, NULL, NULL};
+  pc_flag_row *r[3] = {NULL, NULL, NULL};
   size_t nr[3] = {0, 0, 0};
   item *it = NULL;
   pc_region *reg = NULL;
@@ -249,8 +200,9 @@ static int build_lists(pc_ctx *ctx, const pc_config *cfg) {
     rc = PC_ERROR(PC_ERR_IO, "%s: not an HDF5 file", in < 0 ? in_path : data_path);
     goto out;
   }
+  if ((rc = pc_flagged_check_data(in, in_path, data, data_path))) goto out;
   static const char *const tables[3] = {"contacts", "companions", "screened"};
-  for (int k = 0; k < 3 && !rc; k++) rc = read_table(in, tables[k], in_path, &r[k], &nr[k]);
+  for (int k = 0; k < 3 && !rc; k++) rc = pc_flagged_read(in, tables[k], in_path, &r[k], &nr[k]);
   if (!rc && !nr[0] && !nr[1] && !nr[2] && H5Lexists(in, "contacts", H5P_DEFAULT) <= 0 &&
       H5Lexists(in, "screened", H5P_DEFAULT) <= 0)
     rc = PC_ERROR(PC_ERR_DATA, "%s: neither /contacts nor /screened: not a trace or screen output",
@@ -264,7 +216,7 @@ static int build_lists(pc_ctx *ctx, const pc_config *cfg) {
   size_t n = 0;
   for (int k = 0; k < 3; k++)
     for (size_t i = 0; i < nr[k]; i++) {
-      const in_row *x = &r[k][i];
+      const pc_flag_row *x = &r[k][i];
       if (k == 2 && n && it[n - 1].pid == x->pid) { /* one person in several areas: one row */
         size_t l = strnlen(it[n - 1].place, sizeof it[n - 1].place);
         snprintf(it[n - 1].place + l, sizeof it[n - 1].place - l, ";%.32s", x->area);

@@ -413,6 +413,7 @@ static int run(pc_ctx *ctx, const pc_config *cfg, screener *S) {
       if (!rc) rc = pc_h5_attr_i64(out.file, "as_of", S->as_of);
       if (!rc) rc = pc_h5_attr_i64(out.file, "dispatch_at", S->at);
       if (!rc) rc = pc_h5_attr_str(out.file, "data", data_path);
+      if (!rc) rc = pc_flagged_stamp_data(out.file, data);
       if (!rc) {
         hid_t d;
         rc = pc_h5_dset_open(out.file, "screened", &d, NULL);

@@ -1135,6 +1135,7 @@ static int run_trace(pc_ctx *ctx, const pc_config *cfg) {
       if (!rc) rc = pc_h5_attr_str(out.file, "as_of_local", pc_time_format(t->as_of, t0));
       if (!rc) rc = pc_h5_attr_i64(out.file, "dispatch_at", dispatch_at);
       if (!rc) rc = pc_h5_attr_str(out.file, "data", t->data_path);
+      if (!rc) rc = pc_flagged_stamp_data(out.file, t->data);
       if (!rc) rc = pc_h5_attr_str(out.file, "index", index ? index : "(built in memory)");
       if (!rc) rc = pc_h5_attr_str(out.file, "cases", pc_config_str(cfg, "cases"));
       snprintf(ctx->record_extra, sizeof ctx->record_extra, "\"counts\": %s", json);

@@ -117,4 +117,46 @@ quiet: true
 CFG
 if run 2 dispatch --config "$T/d.yaml" > "$T/bad.log" 2>&1; then die "county lists from a city-level trace were written"; fi
 grep -q "dispatch: {level: county}" "$T/bad.log" || { cat "$T/bad.log"; die "no clear message for county lists of a city-level trace"; }
+# Testing targets: breakdown given both outputs: per residence community the people to test
+# by code (each person once, the most severe code), and the share of its residents.
+cat > "$T/bd.yaml" <<CFG
+data: $T/data.h5
+output: $T/bd.h5
+flagged: [$T/trace.h5, $T/screen.h5]
+quiet: true
+CFG
+run 3 breakdown --config "$T/bd.yaml" > "$T/bd.log" 2>&1 || { cat "$T/bd.log"; die "breakdown with flagged failed"; }
+$PY - "$T" <<'PY' || die "/testing is not what a planner needs"
+import sys, h5py, numpy as np, pandas as pd
+T = sys.argv[1]
+tr, sc, d = h5py.File(f"{T}/trace.h5", "r"), h5py.File(f"{T}/screen.h5", "r"), h5py.File(f"{T}/data.h5", "r")
+rows = pd.concat([pd.DataFrame(tr["contacts"][()]), pd.DataFrame(tr["companions"][()]),
+                  pd.DataFrame(sc["screened"][()])])[["pid", "residence", "code"]]
+rows["red"] = rows["code"] == b"red"
+per = rows.groupby("pid").agg(residence=("residence", "first"), red=("red", "max"))
+want = per.groupby("residence").agg(red=("red", "sum"), flagged=("red", "size"))
+persons = pd.DataFrame(d["persons"][()])
+residents = persons.groupby("region").size()
+t = pd.DataFrame(h5py.File(f"{T}/bd.h5", "r")["testing"][()]).set_index("community")
+assert t["flagged"].sum() == len(per), (t["flagged"].sum(), len(per))
+for code, w in want.iterrows():
+    r = t.loc[code]
+    assert r["red"] == w["red"] and r["flagged"] == w["flagged"] and r["yellow"] == w["flagged"] - w["red"], (code, r, w)
+    assert r["residents"] == residents.get(code, 0), code
+    assert abs(r["share"] - w["flagged"] / residents.get(code, 1)) < 1e-12, code
+print(f"testing: {len(t)} communities, {len(per)} persons to test ({int(per['red'].sum())} red)")
+PY
+# An output made from another dataset is refused, naming both files.
+cat > "$T/synth2.yaml" <<CFG
+key: $T/key2
+data: $T/other.h5
+seed: 6
+persons: 2000
+as_of: 2021-08-09T00:00
+quiet: true
+CFG
+run 1 synth --config "$T/synth2.yaml" > /dev/null 2>&1 || die "second synth failed"
+sed "s#data: $T/data.h5#data: $T/other.h5#" "$T/bd.yaml" > "$T/bd2.yaml"
+if run 2 breakdown --config "$T/bd2.yaml" > "$T/bd2.log" 2>&1; then die "breakdown mixed outputs of another dataset"; fi
+grep -q "was not made from $T/other.h5" "$T/bd2.log" || { cat "$T/bd2.log"; die "no clear message for a foreign output"; }
 echo "t_dispatch: ok"
