@@ -11,12 +11,23 @@ cd "$out"
 echo "== paicha demo: $NP ranks, outputs in $out"
 t0=$SECONDS
 mpirun -n "$NP" "$PAICHA" synth --config "$root/jobs/configs/demo-synth.yaml"
-mpirun -n "$NP" "$PAICHA" breakdown --config "$root/jobs/configs/demo-breakdown.yaml"
-/usr/bin/python3 "$root/tools/summary.py" demo.h5 demo-breakdown.h5
-echo
 mpirun -n "$NP" "$PAICHA" index --config "$root/jobs/configs/demo-index.yaml"
 mpirun -n "$NP" "$PAICHA" trace --config "$root/jobs/configs/demo-trace.yaml"
 /usr/bin/python3 "$root/tools/trace_summary.py" demo-trace.h5 demo.h5
+echo
+echo "== risk-area screening, the lists for each city, testing and vaccination targets"
+mpirun -n "$NP" "$PAICHA" screen --config "$root/jobs/configs/demo-screen.yaml"
+rm -rf demo-lists
+mpirun -n "$NP" "$PAICHA" dispatch --config "$root/jobs/configs/demo-dispatch.yaml"
+mpirun -n "$NP" "$PAICHA" breakdown --config "$root/jobs/configs/demo-breakdown.yaml"
+/usr/bin/python3 "$root/tools/summary.py" demo.h5 demo-breakdown.h5
+/usr/bin/python3 - <<'PY'
+import h5py, pandas as pd
+t = pd.DataFrame(h5py.File("demo-breakdown.h5", "r")["testing"][()])
+t["community_name"] = t["community_name"].str.decode("utf-8").str.rstrip("\0")
+print(f"testing targets: {int(t.flagged.sum()):,} people to test in {len(t):,} communities; the five with most:")
+print(t.sort_values("flagged", ascending=False).head(5)[["community", "community_name", "residents", "red", "yellow", "share"]].to_string(index=False))
+PY
 echo
 echo "== the same province from the agencies' CSV files (demo-csv/): ingest"
 mpirun -n "$NP" "$PAICHA" ingest --config "$root/jobs/configs/demo-ingest.yaml"
@@ -31,7 +42,8 @@ PY
 echo
 echo "== done in $((SECONDS - t0)) s. Files (owner-only, they hold personal data):"
 ls -l "$out"/demo.h5 "$out"/demo-breakdown.h5 "$out"/demo-index.h5 "$out"/demo-trace.h5 \
-  "$out"/demo-ingested.h5 \
+  "$out"/demo-screen.h5 "$out"/demo-ingested.h5 \
   "$out"/demo-cases.csv "$out"/paicha.key "$out"/*.run.json | awk '{print "   " $1, $5, $NF}'
+echo "   lists for each city: $out/demo-lists/ ($(ls "$out"/demo-lists/*.csv | wc -l) CSV files, e.g. $(ls "$out"/demo-lists/*.csv | head -1 | xargs basename))"
 echo "   open them with: /usr/bin/python3 -c \"import h5py; f = h5py.File('$out/demo-breakdown.h5'); print(list(f))\""
 echo "   the trace: /usr/bin/python3 -c \"import h5py, pandas; f = h5py.File('$out/demo-trace.h5'); print(pandas.DataFrame(f['contacts'][()]).head())\""
