@@ -214,6 +214,10 @@ int pc_phase_report(pc_ctx *ctx, FILE *f, const char *path, const char *extra) {
             mx[np + 1].r);
     fprintf(j, "  \"peak_rss_bytes_mean\": %.0f,\n", sum[np + 1] / ctx->nranks);
     fprintf(j, "  \"bytes_shuffled\": %llu,\n", (unsigned long long)rows[2 * np]);
+    const char *jid = getenv("SLURM_JOB_ID"), *nl = getenv("SLURM_JOB_NODELIST");
+    if (jid) /* the batch job that ran it: ids and node names, never user data */
+      fprintf(j, "  \"slurm_job_id\": \"%.32s\",\n  \"slurm_nodelist\": \"%.200s\",\n", jid,
+              nl ? nl : "");
     if (extra && *extra) fprintf(j, "  %s,\n", extra);
     fprintf(j, "  \"phases\": [\n");
     for (int i = 0; i < np; i++) {
