@@ -11,7 +11,7 @@ res="$root/bench/results"
 mkdir -p "$work" "$res"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out="$res/bench-$stamp.txt"
-all=(registry city ingest screen)
+all=(registry city ingest screen plan)
 names=("$@"); [ ${#names[@]} -eq 0 ] && names=("${all[@]}")
 
 # time_job LABEL JOB CONFIG: runs REPEAT times; records wall (s) and peak RSS per rank (MB, max over ranks).
@@ -176,6 +176,27 @@ CFG
   echo "== screen: city tier, a 3-city area and a night window over 14 days, $NP ranks, $REPEAT runs" | tee -a "$out"
   time_job "screen-city($n)" screen "$work/city-screen.yaml" "$work/city-screen.h5.run.json"
   /usr/bin/python3 -c "import json; r = json.load(open('$work/city-screen.h5.run.json')); print('counts:', json.dumps(r['counts']))" | tee -a "$out"
+}
+
+# `paicha plan` checked against the city tier's measured peaks (run bench_city first, in
+# the same work directory): memory per rank predicted vs measured for index and trace.
+bench_plan() {
+  local data="$work/city.h5"
+  [ -s "$data" ] || { echo "bench plan: run 'bench/run.sh city plan' (needs $data and its run records)" >&2; return 1; }
+  echo "== plan: predicted vs measured memory per rank at the city tier, $NP ranks" | tee -a "$out"
+  for j in index trace; do
+    printf 'job: %s\ndata: %s\nnodes: 1\ntasks_per_node: %s\nrates: %s\nquiet: true\n' \
+      "$j" "$data" "$NP" "$root/bench/rates.yaml" > "$work/plan-$j.yaml"
+    "$PAICHA" plan --config "$work/plan-$j.yaml" 2>/dev/null > "$work/plan-$j.txt"
+    /usr/bin/python3 - "$work/plan-$j.txt" "$work/city-$j.h5.run.json" "$j" <<'PY' | tee -a "$out"
+import json, re, sys
+pred = float(re.search(r"memory per rank ([0-9.]+) GB", open(sys.argv[1]).read()).group(1))
+r = json.load(open(sys.argv[2]))
+meas = r["peak_rss_bytes_max"] / 2**30
+print(f"plan {sys.argv[3]}: predicted {pred:.2f} GB per rank, measured {meas:.2f} GB "
+      f"({100 * (pred / meas - 1):+.0f}%; target within 30%), wall {r['wall_seconds']:.1f} s")
+PY
+  done
 }
 
 { echo "paicha bench $stamp on $(hostname): $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GB";

@@ -1,0 +1,153 @@
+/* job_plan.c - `paicha plan`: memory per rank and time of a job from the data's size and measured per-rank costs. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pc_h5.h"
+#include "pc_job.h"
+
+static const char *const plan_jobs[] = {"synth", "ingest", "index", "trace", "screen", "breakdown", NULL};
+static const pc_key plan_keys[] = {
+    {"job", PC_T_STR, 1, NULL, "the job to plan", NULL, plan_jobs, 0, 0},
+    {"data", PC_T_PATH, 0, NULL, "its dataset: persons and stays are read from it", NULL, NULL, 0, 0},
+    {"persons", PC_T_INT, 0, "0", "persons (instead of data)", NULL, NULL, 0, INT64_MAX},
+    {"stays", PC_T_INT, 0, "0", "stays (instead of data)", NULL, NULL, 0, INT64_MAX},
+    {"nodes", PC_T_INT, 0, "1", "nodes", NULL, NULL, 1, 100000},
+    {"tasks_per_node", PC_T_INT, 0, "2", "MPI ranks per node", NULL, NULL, 1, 1024},
+    {"memory_per_node_gb", PC_T_INT, 0, "20", "usable memory per node (GB)", NULL, NULL, 1, 1 << 20},
+    {"network_gbs", PC_T_FLOAT, 0, "12.5", "network bandwidth per node, GB/s (100 Gb/s)", NULL, NULL, 0, 0},
+    {"rates", PC_T_PATH, 0, "bench/rates.yaml", "per-rank costs measured by make bench", NULL, NULL, 0, 0},
+    {"province", PC_T_BOOL, 0, "false",
+     "also plan the full province (66.4 M persons, 10^10 stays) on 16, 64 and 256 nodes", NULL,
+     NULL, 0, 0},
+    PC_KEYS_COMMON,
+    {0}};
+
+static const pc_key rate_item_keys[] = {
+    {"item", PC_T_STR, 1, NULL, "", NULL, NULL, 0, 0},
+    {"mem_base_mb", PC_T_FLOAT, 1, NULL, "", NULL, NULL, 0, 0},
+    {"mem_per_item_b", PC_T_FLOAT, 1, NULL, "", NULL, NULL, 0, 0},
+    {"items_per_s", PC_T_FLOAT, 1, NULL, "", NULL, NULL, 0, 0},
+    {"base_s", PC_T_FLOAT, 1, NULL, "", NULL, NULL, 0, 0},
+    {"moved_per_item_b", PC_T_FLOAT, 1, NULL, "", NULL, NULL, 0, 0},
+    {0}};
+static const pc_key rate_item[] = {{"", PC_T_MAP, 0, NULL, "", rate_item_keys, NULL, 0, 0}, {0}};
+static const pc_key rates_schema[] = {
+    {"machine", PC_T_STR, 1, NULL, "", NULL, NULL, 0, 0},
+    {"measured", PC_T_STR, 1, NULL, "", NULL, NULL, 0, 0},
+    {"jobs", PC_T_DICT, 1, NULL, "", rate_item, NULL, 0, 0},
+    {0}};
+
+typedef struct model {
+  char item[16];
+  double base_mb, per_item_b, rate, base_s, moved_b;
+} model;
+
+typedef struct estimate {
+  double items_per_rank, mem_gb, time_s;
+  int fits;
+} estimate;
+
+static estimate predict(const model *m, double persons, double stays, int nodes, int tpn,
+                        double node_gb, double net_gbs) {
+  estimate e;
+  double items = !strcmp(m->item, "persons") ? persons : !strcmp(m->item, "rows") ? persons + stays : stays;
+  int P = nodes * tpn;
+  e.items_per_rank = items / P;
+  e.mem_gb = (m->base_mb * 1048576.0 + m->per_item_b * e.items_per_rank) / 1073741824.0;
+  e.time_s = m->base_s + e.items_per_rank / m->rate;
+  if (nodes > 1) /* across nodes the shuffles go over the network, shared by the node's ranks */
+    e.time_s += m->moved_b * e.items_per_rank / (net_gbs * 1e9 / tpn);
+  e.fits = e.mem_gb * tpn <= node_gb * 0.9;
+  return e;
+}
+
+static void header(const char *job, int nodes, int tpn, const estimate *e) {
+  double t = e->time_s * 2 + 300; /* twice the estimate and 5 minutes of start-up */
+  int mem = (int)ceil(e->mem_gb * tpn * 1.3);
+  printf("  #SBATCH --nodes=%d\n  #SBATCH --ntasks-per-node=%d\n  #SBATCH --mem=%dG\n"
+         "  #SBATCH --time=%02d:%02d:00\n  sbatch jobs/slurm/%s.sbatch CONFIG.yaml\n",
+         nodes, tpn, mem < 1 ? 1 : mem, (int)(t / 3600), (int)fmod(t / 60, 60), job);
+}
+
+static int run_plan(pc_ctx *ctx, const pc_config *cfg) {
+  if (ctx->rank != 0) return 0;
+  const char *job = pc_config_str(cfg, "job"), *rates = pc_config_str(cfg, "rates");
+  pc_config *rc_cfg = NULL;
+  char err[2048] = "";
+  if (pc_config_load(rates, rates_schema, &rc_cfg, err, sizeof err))
+    return PC_ERROR(PC_ERR_CONFIG, "rates file %s: %s", rates, err);
+  char k[128];
+  model m;
+  snprintf(k, sizeof k, "jobs.%s.item", job);
+  if (!pc_config_has(rc_cfg, k)) {
+    pc_config_destroy(&rc_cfg);
+    return PC_ERROR(PC_ERR_CONFIG, "rates file %s has no figures for %s: run make bench", rates, job);
+  }
+  snprintf(m.item, sizeof m.item, "%s", pc_config_str(rc_cfg, k));
+  static const char *const f[5] = {"mem_base_mb", "mem_per_item_b", "items_per_s", "base_s", "moved_per_item_b"};
+  double *v[5] = {&m.base_mb, &m.per_item_b, &m.rate, &m.base_s, &m.moved_b};
+  for (int i = 0; i < 5; i++) {
+    snprintf(k, sizeof k, "jobs.%s.%s", job, f[i]);
+    *v[i] = pc_config_float(rc_cfg, k);
+  }
+  printf("paicha plan: %s, from %s (%s; %s)\n", job, rates, pc_config_str(rc_cfg, "machine"),
+         pc_config_str(rc_cfg, "measured"));
+  pc_config_destroy(&rc_cfg);
+  double persons = (double)pc_config_int(cfg, "persons"), stays = (double)pc_config_int(cfg, "stays");
+  if (pc_config_given(cfg, "data")) {
+    const char *path = pc_config_str(cfg, "data");
+    hid_t d = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (d < 0) return PC_ERROR(PC_ERR_IO, "cannot open %s", path);
+    uint64_t p = 0, s = 0;
+    int rc = pc_h5_attr_read_u64(d, "persons", &p);
+    if (!rc && H5Aexists(d, "stays") > 0) rc = pc_h5_attr_read_u64(d, "stays", &s);
+    H5Fclose(d);
+    PC_CALL(rc);
+    persons = (double)p;
+    stays = (double)s;
+  }
+  if (persons <= 0) return PC_ERROR(PC_ERR_CONFIG, "plan: give data, or persons (and stays)");
+  const int nodes = (int)pc_config_int(cfg, "nodes"), tpn = (int)pc_config_int(cfg, "tasks_per_node");
+  const double node_gb = (double)pc_config_int(cfg, "memory_per_node_gb"), net = pc_config_float(cfg, "network_gbs");
+  estimate e = predict(&m, persons, stays, nodes, tpn, node_gb, net);
+  printf("data: %.0f persons, %.0f stays; %d node(s) x %d ranks: %.3g %s per rank\n", persons,
+         stays, nodes, tpn, e.items_per_rank, m.item);
+  printf("predicted: memory per rank %.2f GB (%.0f MB + %.1f B per %s), time %.1f s\n", e.mem_gb,
+         m.base_mb, m.per_item_b, m.item[0] == 'p' ? "person" : m.item[0] == 'r' ? "row" : "stay",
+         e.time_s);
+  if (!e.fits) {
+    int n = nodes;
+    while (n < 1000000 && !predict(&m, persons, stays, n, tpn, node_gb, net).fits) n *= 2;
+    printf("does NOT fit: %d ranks x %.2f GB > 90%% of %.0f GB per node; %d node(s) of %d ranks "
+           "would fit\n", tpn, e.mem_gb, node_gb, n, tpn);
+  }
+  printf("recommended:\n");
+  header(job, nodes, tpn, &e);
+  if (pc_config_bool(cfg, "province")) {
+    const double P_PERSONS = 66444900, P_STAYS = 1e10;
+    printf("\nthe full province: %.0f persons, %.0e stays (~150 per person over 14 days);\n"
+           "assumed nodes: 64 ranks, 256 GB, %.1f GB/s network each; per-rank rates as measured "
+           "here (a cluster core is usually faster: a conservative plan)\n",
+           P_PERSONS, P_STAYS, net);
+    printf("%8s %12s %14s %12s %8s\n", "nodes", "ranks", "mem/rank GB", "time s", "fits");
+    const int ns[3] = {16, 64, 256};
+    for (int i = 0; i < 3; i++) {
+      estimate x = predict(&m, P_PERSONS, P_STAYS, ns[i], 64, 256, net);
+      printf("%8d %12d %14.2f %12.1f %8s\n", ns[i], ns[i] * 64, x.mem_gb, x.time_s, x.fits ? "yes" : "no");
+    }
+  }
+  fflush(stdout);
+  return 0;
+}
+
+const pc_jobdef pc_job_plan = {
+    "plan", "predict memory per rank and time of a job, recommend an sbatch header",
+    "From the data's size (the dataset's attributes, or persons and stays given) and the\n"
+    "per-rank costs `make bench` measured on this kind of machine (bench/rates.yaml, with\n"
+    "the machine and date), predicts the memory per rank and the time of `job` on `nodes`\n"
+    "x `tasks_per_node` ranks, says whether it fits the nodes' memory (and how many nodes\n"
+    "would), and prints the sbatch header it recommends. With `province: true`, also the\n"
+    "plan of the full province on 16, 64 and 256 nodes, assumptions stated.",
+    plan_keys, run_plan};
