@@ -1,0 +1,47 @@
+# t_plan - paicha plan reads the data's size from a dataset, predicts memory per rank and
+# time from bench/rates.yaml, says when a job does not fit and how many nodes would, and
+# prints an sbatch header and the province plan.
+. "$(dirname "$0")/lib.sh"
+synth_cfg 3000 "$T/data.h5" > "$T/synth.yaml"
+echo "days: 14" >> "$T/synth.yaml"
+run 1 synth --config "$T/synth.yaml" > "$T/synth.log" 2>&1 || { cat "$T/synth.log"; die "synth failed"; }
+cat > "$T/plan.yaml" <<CFG
+job: index
+data: $T/data.h5
+nodes: 1
+tasks_per_node: 2
+rates: $ROOT/bench/rates.yaml
+province: true
+quiet: true
+CFG
+run 1 plan --config "$T/plan.yaml" > "$T/plan.log" 2>&1 || { cat "$T/plan.log"; die "plan failed"; }
+cat "$T/plan.log"
+$PY - "$T/plan.log" "$T/data.h5" "$ROOT/bench/rates.yaml" <<'PY' || die "the plan is not what the rates give"
+import re, sys, h5py, yaml
+log = open(sys.argv[1]).read()
+f = h5py.File(sys.argv[2], "r")
+m = yaml.safe_load(open(sys.argv[3]))["jobs"]["index"]
+per_rank = f.attrs["stays"] / 2
+want = (m["mem_base_mb"] * 2**20 + m["mem_per_item_b"] * per_rank) / 2**30
+got = float(re.search(r"memory per rank ([0-9.]+) GB", log).group(1))
+assert abs(got - want) < 0.01, (got, want)
+assert f"{f.attrs['persons']} persons, {f.attrs['stays']} stays" in log, "sizes not read from the dataset"
+assert "#SBATCH --nodes=1" in log and "#SBATCH --ntasks-per-node=2" in log and "sbatch jobs/slurm/index.sbatch" in log
+assert re.search(r"^\s+256\s+16384\s", log, re.M), "no province plan on 256 nodes"
+PY
+# A node too small: said before anything runs, with the node count that would fit.
+sed -e 's/^province: true/province: false/' "$T/plan.yaml" > "$T/small.yaml"
+cat >> "$T/small.yaml" <<CFG
+persons: 66444900
+stays: 10000000000
+memory_per_node_gb: 64
+CFG
+sed -i "/^data:/d" "$T/small.yaml"
+run 1 plan --config "$T/small.yaml" > "$T/small.log" 2>&1 || { cat "$T/small.log"; die "plan (small nodes) failed"; }
+grep -q "does NOT fit" "$T/small.log" || { cat "$T/small.log"; die "plan did not say the job does not fit"; }
+n=$(sed -n 's/.*; \([0-9]*\) node(s) of 2 ranks would fit/\1/p' "$T/small.log")
+[ -n "$n" ] && [ "$n" -gt 1 ] || { cat "$T/small.log"; die "plan did not say how many nodes would fit"; }
+sed -i "s/^nodes: 1/nodes: $n/" "$T/small.yaml"
+run 1 plan --config "$T/small.yaml" > "$T/fit.log" 2>&1 || die "plan at $n nodes failed"
+! grep -q "does NOT fit" "$T/fit.log" || { cat "$T/fit.log"; die "the node count plan named does not fit either"; }
+echo "t_plan: ok ($n nodes of 2 ranks for the province's index on 64 GB nodes)"
