@@ -54,7 +54,7 @@ $(BUILD)/obj/%.o: %.c
 
 $(BUILD)/libpaicha.a: $(LIB_OBJ)
 	$(say) AR $@
-	$(Q)ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BIN): $(BUILD)/obj/jobs/main.o $(BUILD)/libpaicha.a
 	$(say) LINK $@

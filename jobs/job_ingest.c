@@ -195,6 +195,11 @@ typedef struct ingest {
   uint64_t dup_stays;
 } ingest;
 
+/* qsort, but for empty tables too (their data may be NULL: qsort's is nonnull). */
+static void sort_rows(void *rows, size_t n, size_t size, int (*cmp)(const void *, const void *)) {
+  if (n > 1) qsort(rows, n, size, cmp);
+}
+
 /* ---- rejects ---- */
 
 static int reject_here(ingest *g, const input *in, unsigned file, uint64_t line, int reason,
@@ -269,7 +274,7 @@ static int settle_rejects(ingest *g) {
   pc_buf_free(&g->late);
   PC_CALL(rc);
   late_reject *m = mine.data;
-  qsort(m, mine.n, sizeof *m, late_cmp);
+  sort_rows(m, mine.n, sizeof *m, late_cmp);
   uint64_t *locals = pc_malloc((mine.n + 1) * sizeof *locals, "rejects");
   /* One byte more than kept: a line of more than RAW_CAP bytes is flagged truncated. */
   char *raw = pc_malloc((mine.n + 1) * (size_t)(RAW_CAP + 1), "rejects");
@@ -293,7 +298,7 @@ static int settle_rejects(ingest *g) {
   free(lens);
   pc_buf_free(&mine);
   PC_CALL(pc_agree(ctx, rc));
-  qsort(g->rejects.data, g->rejects.n, sizeof(reject_row), reject_cmp);
+  sort_rows(g->rejects.data, g->rejects.n, sizeof(reject_row), reject_cmp);
   return 0;
 }
 
@@ -460,7 +465,7 @@ static int load_regions(ingest *g) {
      * children's, padded with zeros): keep the first row of each code whose
      * parent was kept; the rest are rejects. */
     wregion *w = all.data;
-    qsort(w, all.n, sizeof *w, wregion_cmp);
+    sort_rows(w, all.n, sizeof *w, wregion_cmp);
     pc_region *kept = pc_malloc((all.n + 1) * sizeof *kept, "regions");
     uint64_t *korig = pc_malloc((all.n + 1) * sizeof *korig, "regions");
     rc = kept && korig ? 0 : PC_ERR_MEM;
@@ -645,7 +650,7 @@ static int load_persons(ingest *g) {
   pc_buf_free(&ph);
   PC_CALL(rc);
   wphone *m = mine.data;
-  qsort(m, mine.n, sizeof *m, wphone_cmp);
+  sort_rows(m, mine.n, sizeof *m, wphone_cmp);
   PC_CALL(pc_agree(ctx, pc_buf_reserve(&g->phones, mine.n + 1)));
   idpair *tab = g->phones.data;
   size_t t = 0;
@@ -671,7 +676,7 @@ static int load_persons(ingest *g) {
   pc_buf_free(&drop);
   PC_CALL(rc);
   idpair *drops = gone.data;
-  qsort(drops, gone.n, sizeof *drops, idpair_cmp);
+  sort_rows(drops, gone.n, sizeof *drops, idpair_cmp);
   size_t q = 0, kk = 0;
   for (size_t i = 0; i < g->persons.n; i++) {
     while (q < gone.n && drops[q].a < w[i].p.pid) q++;
@@ -883,7 +888,7 @@ static int load_stays(ingest *g) {
 }
 
 static size_t unique_pairs(idpair *p, size_t n) {
-  qsort(p, n, sizeof *p, idpair_cmp);
+  sort_rows(p, n, sizeof *p, idpair_cmp);
   size_t k = 0;
   for (size_t i = 0; i < n; i++)
     if (!k || p[k - 1].a != p[i].a || p[k - 1].b != p[i].b) p[k++] = p[i];
@@ -1139,7 +1144,7 @@ static int write_places(ingest *g, hid_t file, size_t chunk, int deflate, uint64
   pc_place *pl = pc_calloc(all.n + 1, sizeof *pl, "places");
   size_t m = 0;
   rc = pl ? 0 : PC_ERR_MEM;
-  if (!rc) qsort(a, all.n, sizeof *a, pslot_cmp);
+  if (!rc) sort_rows(a, all.n, sizeof *a, pslot_cmp);
   for (size_t i = 0; i < all.n && !rc; i++) {
     if (m && pl[m - 1].id == a[i].id) {
       if (a[i].nh != a[i - 1].nh || memcmp(a[i].name, a[i - 1].name, PC_PLACE_NAME_LEN))
