@@ -465,8 +465,10 @@ fail:
 }
 
 const pc_jobdef pc_job_breakdown = {
-    "breakdown", "population cube [region x age band x sector x doses] and vaccination targets",
+    "breakdown", "population cube [region x age band x sector x doses], vaccination and testing targets",
     "Streams /persons of a dataset in chunks (memory does not grow with the province),\n"
     "counts every person into the cube /population with dimension scales in /axes, and\n"
-    "writes /targets: per community and age band, the people below the required doses.",
+    "writes /targets: per community and age band, the people below the required doses.\n"
+    "With `flagged` (trace and screen outputs of this dataset), also /testing: per\n"
+    "residence community, the people to test by code and the share of residents flagged.",
     breakdown_keys, run_breakdown};
