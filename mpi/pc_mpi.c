@@ -2,7 +2,9 @@
 #include "pc_mpi.h"
 
 #include <stdarg.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/resource.h>
 
@@ -13,7 +15,20 @@ int pc_mpi_fail(int mpirc, const char *file, int line, const char *expr) {
   return pc_err_raise(PC_ERR_MPI, file, line, "MPI failed: %s: %s", expr, msg);
 }
 
+/* SIGTERM (Slurm at the time limit, scancel; mpirun passing it on) and
+ * SIGINT only raise a flag: the ranks see it at their next agreement, fail
+ * there together with a message naming the phase, and the output's
+ * temporary file is removed on the way out, as for any failure. */
+static volatile sig_atomic_t signal_seen;
+static void on_signal(int sig) { signal_seen = sig; }
+
 int pc_ctx_create(const char *job, pc_ctx **out) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
   pc_ctx *c = pc_calloc(1, sizeof *c, "job context");
   if (!c) return PC_ERR_MEM;
   PC_MPI(MPI_Comm_dup(MPI_COMM_WORLD, &c->comm));
@@ -41,6 +56,13 @@ void pc_ctx_destroy(pc_ctx **ctx) {
 }
 
 int pc_agree(pc_ctx *ctx, int local_rc) {
+  if (!local_rc && signal_seen) {
+    const char *ph = ctx->depth ? ctx->phases[ctx->open[ctx->depth - 1]].name : "start";
+    local_rc = PC_ERROR(PC_ERR_SIGNAL,
+                        "stopped by %s in phase '%s' (a Slurm time limit, scancel or Ctrl-C): "
+                        "no output written",
+                        signal_seen == SIGTERM ? "SIGTERM" : "SIGINT", ph);
+  }
   int mine = local_rc ? ctx->rank : ctx->nranks, first = ctx->nranks;
   /* If the agreement itself fails, ranks can no longer agree: abort. */
   if (MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, ctx->comm) != MPI_SUCCESS)
@@ -125,6 +147,13 @@ int pc_phase_begin(pc_ctx *ctx, const char *name) {
   int rc = 0;
   if (ctx->fail_phase && ctx->rank == ctx->fail_rank && strcmp(ctx->fail_phase, name) == 0)
     rc = PC_ERROR(PC_ERR_INJECT, "failure injected in phase '%s' (PAICHA_FAIL_PHASE)", name);
+  /* Test hook: hold this phase up to 60 s (or until a signal), so a test can
+   * signal the job at a known point. */
+  const char *stall = getenv("PAICHA_STALL_PHASE");
+  if (stall && !strcmp(stall, name)) {
+    if (ctx->rank == 0) fprintf(stderr, "[%s] test hook: holding phase '%s'\n", ctx->job, name);
+    for (int i = 0; i < 600 && !signal_seen; i++) usleep(100000);
+  }
   /* A phase boundary is a point of agreement: every rank enters, or none does. */
   return pc_agree(ctx, rc);
 }
