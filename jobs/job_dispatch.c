@@ -1,4 +1,5 @@
 /* job_dispatch.c - `paicha dispatch`: one list per jurisdiction from a trace or screen output, for the callers. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -128,7 +129,7 @@ static size_t put_field(char *p, const char *s, size_t max) {
  * each written under a temporary name and renamed. Local (rank 0). */
 static int write_list(const char *dir, const char *name, const item *it, size_t n,
                       const pc_region *reg, size_t nreg, const char *source) {
-  char path[4300], tmp[4400];
+  char path[4600], tmp[4700];
   snprintf(path, sizeof path, "%s/%s.csv", dir, name);
   snprintf(tmp, sizeof tmp, "%s/.%s.csv.tmp", dir, name);
   FILE *f = fopen(tmp, "w");
@@ -177,6 +178,42 @@ static int write_list(const char *dir, const char *name, const item *it, size_t 
     unlink(tmp);
     return PC_ERROR(PC_ERR_IO, "cannot write %s", path);
   }
+  return 0;
+}
+
+/* Remove a directory of plain files (the lists). */
+static void remove_dir(const char *d) {
+  DIR *h = opendir(d);
+  if (h) {
+    struct dirent *e;
+    char p[4400];
+    while ((e = readdir(h)))
+      if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+        snprintf(p, sizeof p, "%s/%s", d, e->d_name);
+        unlink(p);
+      }
+    closedir(h);
+  }
+  rmdir(d);
+}
+
+/* tmp becomes dir; a previous dir is moved aside first and removed after. */
+static int replace_dir(const char *tmp, const char *dir) {
+  char old[4300];
+  snprintf(old, sizeof old, "%s.old.%ld", dir, (long)getpid());
+  struct stat st;
+  int had = stat(dir, &st) == 0;
+  if (had && rename(dir, old) != 0) {
+    remove_dir(tmp);
+    return PC_ERROR(PC_ERR_IO, "cannot move the previous %s aside: %s", dir, strerror(errno));
+  }
+  if (rename(tmp, dir) != 0) {
+    int e = errno;
+    if (had) rename(old, dir);
+    remove_dir(tmp);
+    return PC_ERROR(PC_ERR_IO, "cannot rename %s to %s: %s", tmp, dir, strerror(e));
+  }
+  if (had) remove_dir(old);
   return 0;
 }
 
@@ -253,8 +290,13 @@ static int build_lists(pc_ctx *ctx, const pc_config *cfg) {
   H5Dclose(d);
   if (rc) goto out;
   qsort(it, n, sizeof *it, item_list_cmp);
-  if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-    rc = PC_ERROR(PC_ERR_IO, "cannot create %s: %s", dir, strerror(errno));
+  /* The whole set at once: written into <dir>.tmp.<pid>, which replaces
+   * <dir> only when every list is written (a reader never sees half a set,
+   * a failure leaves the previous lists as they were). */
+  char tmpdir[4200];
+  snprintf(tmpdir, sizeof tmpdir, "%s.tmp.%ld", dir, (long)getpid());
+  if (mkdir(tmpdir, 0700) != 0) {
+    rc = PC_ERROR(PC_ERR_IO, "cannot create %s: %s", tmpdir, strerror(errno));
     goto out;
   }
   size_t lists = 0;
@@ -271,11 +313,13 @@ static int build_lists(pc_ctx *ctx, const pc_config *cfg) {
       snprintf(name, sizeof name, "unassigned");
     for (char *p = name; *p; p++)
       if (*p == '/' || *p == ' ') *p = '_';
-    rc = write_list(dir, name, it + i, j - i, reg, nreg, in_path);
+    rc = write_list(tmpdir, name, it + i, j - i, reg, nreg, in_path);
     if (!rc) pc_log(ctx, "dispatch: %s: %zu persons", name, j - i);
     lists++;
     i = j;
   }
+  if (!rc) rc = replace_dir(tmpdir, dir);
+  else remove_dir(tmpdir);
   if (!rc) pc_log(ctx, "dispatch: %zu persons in %zu lists under %s", n, lists, dir);
 out:
   for (int k = 0; k < 3; k++) free(r[k]);

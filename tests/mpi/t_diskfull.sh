@@ -1,0 +1,54 @@
+# t_diskfull - the output's file system full (a 200 kB tmpfs): a clear error, exit 1, nothing
+# partial at the final path, no temporary left; the lists of dispatch, a set of files, are
+# replaced whole or not at all. Skipped, saying so, where tmpfs cannot be mounted.
+. "$(dirname "$0")/lib.sh"
+M=$T/full
+mkdir -p "$M"
+mount -t tmpfs -o size=200k tmpfs "$M" 2> /dev/null || { echo "SKIP t_diskfull: cannot mount a tmpfs here (not root?)"; exit 0; }
+trap 'umount "$M" 2>/dev/null; rm -rf "$T"' EXIT
+cat > "$T/synth.yaml" <<CFG
+key: $T/key
+data: $T/data.h5
+seed: 5
+persons: 10000
+days: 14
+as_of: 2021-08-09T00:00
+outbreak: {cases: 12}
+cases_csv: $T/cases.csv
+quiet: true
+CFG
+run 2 synth --config "$T/synth.yaml" > /dev/null 2>&1 || die "synth failed"
+# A screen whose output (~1 MB) cannot fit in 200 kB.
+cat > "$T/screen.yaml" <<CFG
+data: $T/data.h5
+output: $M/screen.h5
+areas: [{name: all, regions: ["43"], from: 2021-07-27T00:00, to: 2021-08-09T00:00, min_dwell: 1m}]
+quiet: true
+CFG
+if run 2 screen --config "$T/screen.yaml" > "$T/screen.log" 2>&1; then die "screen on a full disk exited 0"; fi
+grep -q "disk full" "$T/screen.log" || { cat "$T/screen.log"; die "no clear message about the full disk"; }
+[ "$(grep -c 'error:' "$T/screen.log")" = 1 ] || { cat "$T/screen.log"; die "not exactly one error message"; }
+[ ! -e "$M/screen.h5" ] || die "a partial screen output at the final path"
+[ -z "$(ls -A "$M" | grep -v '\.run\.json$' || true)" ] || { ls -la "$M"; die "files left on the full disk"; }
+# dispatch: previous lists (a small set) stay whole when the new set cannot be written.
+cat > "$T/trace.yaml" <<CFG
+data: $T/data.h5
+cases: $T/cases.csv
+key: $T/key
+output: $T/trace.h5
+companions_of: [0, 1]
+quiet: true
+CFG
+run 2 trace --config "$T/trace.yaml" > /dev/null 2>&1 || die "trace failed"
+mkdir -p "$M/lists" && echo "previous list" > "$M/lists/4301-old.csv"
+printf 'input: %s\ndata: %s\noutput: %s\nquiet: true\n' "$T/trace.h5" "$T/data.h5" "$M/lists" > "$T/d.yaml"
+head -c 180000 /dev/zero > "$M/filler"   # leave ~20 kB: the lists do not fit
+if run 2 dispatch --config "$T/d.yaml" > "$T/d.log" 2>&1; then die "dispatch on a full disk exited 0"; fi
+grep -q "No space left on device" "$T/d.log" || { cat "$T/d.log"; die "no clear message about the full disk"; }
+[ "$(ls "$M/lists")" = "4301-old.csv" ] || { ls -la "$M/lists"; die "the previous lists were not left whole"; }
+[ -z "$(ls -d "$M"/lists.* 2>/dev/null || true)" ] || die "a temporary list directory was left"
+rm "$M/filler"
+mount -o remount,size=20m "$M" || die "cannot grow the tmpfs"
+run 2 dispatch --config "$T/d.yaml" > "$T/d.log" 2>&1 || { cat "$T/d.log"; die "dispatch with room failed"; }
+[ ! -e "$M/lists/4301-old.csv" ] && [ "$(ls "$M"/lists/*.csv | wc -l)" -ge 2 ] || die "the new set did not replace the old one"
+echo "t_diskfull: ok"
