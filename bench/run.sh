@@ -11,7 +11,7 @@ res="$root/bench/results"
 mkdir -p "$work" "$res"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out="$res/bench-$stamp.txt"
-all=(registry city ingest screen plan)
+all=(registry city ingest screen plan append)
 names=("$@"); [ ${#names[@]} -eq 0 ] && names=("${all[@]}")
 
 # time_job LABEL JOB CONFIG: runs REPEAT times; records wall (s) and peak RSS per rank (MB, max over ranks).
@@ -91,11 +91,10 @@ CFG
   ls -l "$work/city.h5" "$work/city-index.h5" | awk '{printf "%s: %.2f GB\n", $NF, $5/1e9}' | tee -a "$out"
 }
 
-# Ingest of the city tier's CSV: synth writes the 2-million-person province as the
-# agencies' CSV files once (regions, persons, stays: ~12 GB), then ingest reads them
-# REPEAT times. Rows per second per rank = data rows of all files / wall / ranks.
-bench_ingest() {
-  local n=${PERSONS:-2000000}
+# The city tier as the agencies' CSV files (regions, persons, stays: ~12 GB), written
+# once by synth and kept in $work/city-csv.
+city_csv() {
+  local n=$1
   cat > "$work/ingest-synth.yaml" <<CFG
 key: $work/bench.key
 data: $work/ingest-synth.h5
@@ -107,6 +106,19 @@ outbreak: {cases: 100}
 csv: $work/city-csv
 quiet: true
 CFG
+  if [ ! -s "$work/city-csv/stays.csv" ] || [ "$(cat "$work/city-csv/.persons" 2>/dev/null)" != "$n" ]; then
+    echo "== ingest: writing the CSV of $n persons (once)" | tee -a "$out"
+    mpirun -n "$NP" "$PAICHA" synth --config "$work/ingest-synth.yaml" 2> "$work/ingest-synth.log"
+    echo "$n" > "$work/city-csv/.persons"
+    rm -f "$work/ingest-synth.h5"
+  fi
+}
+
+# Ingest of the city tier's CSV: synth writes the 2-million-person province as the
+# agencies' CSV files once (regions, persons, stays: ~12 GB), then ingest reads them
+# REPEAT times. Rows per second per rank = data rows of all files / wall / ranks.
+bench_ingest() {
+  local n=${PERSONS:-2000000}
   cat > "$work/ingest.yaml" <<CFG
 key: $work/bench.key
 data: $work/ingest.h5
@@ -115,12 +127,7 @@ input: {regions: $work/city-csv/regions.csv, persons: $work/city-csv/persons.csv
 as_of: 2021-08-09T00:00
 days: 14
 CFG
-  if [ ! -s "$work/city-csv/stays.csv" ] || [ "$(cat "$work/city-csv/.persons" 2>/dev/null)" != "$n" ]; then
-    echo "== ingest: writing the CSV of $n persons (once)" | tee -a "$out"
-    mpirun -n "$NP" "$PAICHA" synth --config "$work/ingest-synth.yaml" 2> "$work/ingest-synth.log"
-    echo "$n" > "$work/city-csv/.persons"
-    rm -f "$work/ingest-synth.h5"
-  fi
+  city_csv "$n"
   du -b "$work"/city-csv/*.csv | awk '{t += $1; printf "%s: %.2f GB\n", $2, $1/1e9} END {printf "total: %.2f GB\n", t/1e9}' | tee -a "$out"
   echo "== ingest: $n persons' CSV, $NP ranks, $REPEAT runs" | tee -a "$out"
   time_job "ingest-city($n)" ingest "$work/ingest.yaml" "$work/ingest.h5.run.json"
@@ -197,6 +204,65 @@ print(f"plan {sys.argv[3]}: predicted {pred:.2f} GB per rank, measured {meas:.2f
       f"({100 * (pred / meas - 1):+.0f}%; target within 30%), wall {r['wall_seconds']:.1f} s")
 PY
   done
+}
+
+# Daily append at the city tier: the city CSV's stays (14 days from 2021-07-26) cut by
+# the day they start into the first day, the 12 middle days and the last day, ingested as
+# two datasets of 13 days one day apart (as agencies' daily files would be); the index of
+# the first appended with the second's new day, against a full rebuild of the second with
+# the same bucket count: the two indexes must be identical. Disk: ~26 GB at the peak, all
+# removed at the end.
+bench_append() {
+  local n=${PERSONS:-2000000} days="$work/app-days"
+  city_csv "$n"
+  mkdir -p "$days"
+  echo "== append: cutting the stays by day of start" | tee -a "$out"
+  awk -v d="$days" 'NR == 1 { h = $0; print h > d "/first.csv"; print h > d "/middle.csv";
+      print h > d "/last.csv"; next }
+    { match($0, /,[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T/); day = substr($0, RSTART + 1, 10)
+      f = day == "2021-07-26" ? "first" : day == "2021-08-08" ? "last" : "middle"; print > d "/" f ".csv" }' \
+    "$work/city-csv/stays.csv"
+  for d in 1 2; do
+    local files="$days/first.csv, $days/middle.csv"
+    [ "$d" = 2 ] && files="$days/middle.csv, $days/last.csv"
+    cat > "$work/app-ingest$d.yaml" <<CFG
+key: $work/bench.key
+data: $work/app-d$d.h5
+input: {regions: $work/city-csv/regions.csv, persons: $work/city-csv/persons.csv,
+        stays: [$files]}
+as_of: 2021-08-0$((7 + d))T00:00
+days: 13
+max_reject_ratio: 0.05
+quiet: true
+CFG
+  done
+  printf 'data: %s\nindex: %s\n' "$work/app-d1.h5" "$work/app-i1.h5" > "$work/app-index1.yaml"
+  echo "== append: the day-1 dataset and its index (once)" | tee -a "$out"
+  mpirun -n "$NP" "$PAICHA" ingest --config "$work/app-ingest1.yaml" 2> "$work/app-ingest1.log"
+  mpirun -n "$NP" "$PAICHA" index --config "$work/app-index1.yaml" --quiet 2> "$work/app-index1.log"
+  rm -f "$work/app-d1.h5" # append reads the old index and the new dataset only
+  mpirun -n "$NP" "$PAICHA" ingest --config "$work/app-ingest2.yaml" 2> "$work/app-ingest2.log"
+  rm -rf "$days"
+  local nb
+  nb=$(/usr/bin/python3 -c "import h5py; print(int(h5py.File('$work/app-i1.h5', 'r').attrs['nbuckets']))")
+  printf 'data: %s\nindex: %s\nappend: %s\n' "$work/app-d2.h5" "$work/app-i12.h5" "$work/app-i1.h5" \
+    > "$work/app-append.yaml"
+  printf 'data: %s\nindex: %s\nbuckets: %s\n' "$work/app-d2.h5" "$work/app-r2.h5" "$nb" > "$work/app-rebuild.yaml"
+  echo "== append: one day onto the index of $n persons vs a rebuild, $NP ranks, $REPEAT runs each" | tee -a "$out"
+  time_job "append-city($n)" index "$work/app-append.yaml" "$work/app-i12.h5.run.json"
+  time_job "rebuild-city($n)" index "$work/app-rebuild.yaml" "$work/app-r2.h5.run.json"
+  /usr/bin/python3 - "$work/app-i12.h5" "$work/app-r2.h5" <<'PY' | tee -a "$out"
+import sys, h5py, numpy as np
+a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+for name in ("bucket_start", "persons_dir", "identities_dir", "stays_dir"):
+    assert np.array_equal(a[name][()], b[name][()]), name
+n, step = len(a["place_rows"]), 1 << 24
+assert n == len(b["place_rows"])
+for i in range(0, n, step):
+    assert a["place_rows"][i:i + step].tobytes() == b["place_rows"][i:i + step].tobytes(), f"rows from {i}"
+print(f"append == rebuild: {n:,} index rows identical")
+PY
+  rm -f "$work"/app-d2.h5 "$work"/app-i1.h5 "$work"/app-i12.h5 "$work"/app-r2.h5
 }
 
 { echo "paicha bench $stamp on $(hostname): $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GB";

@@ -9,6 +9,10 @@
 static const pc_key index_keys[] = {
     {"data", PC_T_PATH, 1, NULL, "dataset file (from synth or ingest)", NULL, NULL, 0, 0},
     {"index", PC_T_PATH, 1, NULL, "index file to write (HDF5)", NULL, NULL, 0, 0},
+    {"append", PC_T_PATH, 0, NULL,
+     "update this index (built from an earlier window of the same stays) instead of a full "
+     "rebuild: drop the days before the window, add the new days; may equal `index`",
+     NULL, NULL, 0, 0},
     {"buckets", PC_T_INT, 0, "0",
      "place buckets, a power of two (0: about one per 128 stays, at least 1024)", NULL, NULL, 0,
      1 << 30},
@@ -40,14 +44,19 @@ static int run_index(pc_ctx *ctx, const pc_config *cfg) {
   if (!rc) H5Dclose(d);
   pc_phase_end(ctx, 0, 0);
   PC_CALLG(pc_agree(ctx, rc), close);
-  uint32_t nb = pc_index_buckets(nstays, given);
-  pc_log(ctx, "index: %s: %llu stays into %u buckets", data, (unsigned long long)nstays, nb);
-
-  PC_CALLG(pc_phase_begin(ctx, "build"), close);
+  const char *append = pc_config_str(cfg, "append");
   pc_pview pv;
-  rc = pc_pview_build(ctx, file, data, nb, &pv);
-  pc_phase_end(ctx, pv.nrows, 0);
+  if (append) {
+    rc = pc_pview_append(ctx, append, file, data, given, &pv);
+  } else {
+    uint32_t nb = pc_index_buckets(nstays, given);
+    pc_log(ctx, "index: %s: %llu stays into %u buckets", data, (unsigned long long)nstays, nb);
+    PC_CALLG(pc_phase_begin(ctx, "build"), close);
+    rc = pc_pview_build(ctx, file, data, nb, &pv);
+    pc_phase_end(ctx, pv.nrows, 0);
+  }
   if (rc) goto free;
+  const uint32_t nb = pv.nbuckets;
   {
     uint64_t mm[2] = {pv.nrows, pv.nrows}, tot = pv.nrows;
     PC_CALLG(pc_max_u64(ctx, &mm[0], 1), free);
@@ -72,6 +81,7 @@ static int run_index(pc_ctx *ctx, const pc_config *cfg) {
       rc = pc_pview_write(ctx, out.file, &pv);
       if (!rc) rc = pc_h5_stamp(ctx, out.file, eff ? eff : "");
       if (!rc) rc = pc_h5_attr_str(out.file, "data", data);
+      if (!rc && append) rc = pc_h5_attr_str(out.file, "appended_to", append);
       rc = pc_h5_commit(ctx, &out, rc);
     }
     free(eff);
@@ -91,5 +101,11 @@ const pc_jobdef pc_job_index = {
     "bucket by (place, start), computes every person's time per grid, and writes the\n"
     "place view with its bucket directory and pid directories over the dataset's\n"
     "tables, so `trace` at any rank count reads only what its queries touch. The file\n"
-    "records the dataset's checksum: an index of another dataset is refused.",
+    "records the dataset's checksum: an index of another dataset is refused.\n"
+    "\n"
+    "With `append: OLD.h5`, the index of yesterday's window is brought to the\n"
+    "dataset's window instead: rows of the days before it are dropped, the stays\n"
+    "after the old window added, grid totals and households redone - the same file\n"
+    "a rebuild with OLD's bucket count writes, without re-sorting every stay. It is\n"
+    "refused when the days both windows cover hold other stays (corrected records).",
     index_keys, run_index};

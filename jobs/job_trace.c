@@ -16,7 +16,6 @@
 #include "pc_sort.h"
 #include "pc_time.h"
 
-uint32_t pc_index_buckets(uint64_t nstays, int64_t given); /* job_index.c */
 
 /* ---- config ---- */
 

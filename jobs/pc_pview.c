@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "pc_sort.h"
+#include "pc_time.h"
 
 /* Rows of /stays read per step: 4 Mi rows (192 MB) bounds the read buffer. */
 #define STAY_STEP ((size_t)1 << 22)
@@ -175,44 +176,63 @@ static size_t to_irows(build_state *b, const pc_stay *s, size_t n) {
   return n;
 }
 
+/* Read the next step of this rank's stays [at, hi) into buf, ending at a
+ * person boundary unless it reaches hi (the last person may continue in the
+ * next step); *n: rows kept. */
+static int read_step(const pc_raw *st, uint64_t at, uint64_t hi, pc_stay *buf, size_t *n) {
+  *n = hi - at < STAY_STEP ? (size_t)(hi - at) : STAY_STEP;
+  PC_CALL(pc_raw_read(st, at, *n, buf));
+  if (at + *n < hi) {
+    size_t m = *n;
+    while (m > 0 && buf[m - 1].pid == buf[*n - 1].pid) m--;
+    if (m == 0) return PC_ERROR(PC_ERR_DATA, "one person has more than %zu stays", STAY_STEP);
+    *n = m;
+  }
+  return 0;
+}
+
+/* Stays s[0..n) read at row `at` are well formed and sorted by pid; each
+ * adds to the pid directory counts, the channels' longest stay and the checksum. */
+static int check_stays(const pc_raw *st, uint64_t at, const pc_stay *s, size_t n,
+                       build_state *b) {
+  pc_pview *pv = b->pv;
+  for (size_t i = 0; i < n; i++) {
+    if (s[i].channel < 1 || s[i].channel >= PC_NCHANNELS || s[i].end <= s[i].start)
+      return PC_ERROR(PC_ERR_DATA, "%s: row %llu: bad stay (channel %u, start %lld, end %lld)",
+                      st->what, (unsigned long long)(at + i), s[i].channel,
+                      (long long)s[i].start, (long long)s[i].end);
+    if (i > 0 && s[i].pid < s[i - 1].pid)
+      return PC_ERROR(PC_ERR_DATA, "%s: not sorted by pid at row %llu", st->what,
+                      (unsigned long long)(at + i));
+    b->scount[pc_piddir_key(&pv->dir, s[i].pid)]++;
+    int64_t d = s[i].end - s[i].start;
+    if (d > pv->dmax[s[i].channel]) pv->dmax[s[i].channel] = d;
+    b->checksum += pc_stay_fingerprint(&s[i]);
+  }
+  return 0;
+}
+
+/* Steps of [lo, hi) every rank agrees to take, so all join every shuffle. */
+static int agreed_steps(pc_ctx *ctx, uint64_t lo, uint64_t hi, uint64_t *steps) {
+  *steps = (hi - lo + STAY_STEP - 1) / STAY_STEP + 1;
+  return pc_max_u64(ctx, steps, 1);
+}
+
 /* One pass over this rank's stays [lo, hi) in steps that end at person
- * boundaries. Pass 1 counts; pass 2 ships rows to bucket owners. The number
- * of steps is agreed so every rank joins every shuffle. */
+ * boundaries. Pass 1 checks and counts; pass 2 ships rows to bucket owners. */
 static int stays_pass(pc_ctx *ctx, const pc_raw *st, uint64_t lo, uint64_t hi, int pass,
                       build_state *b) {
   pc_pview *pv = b->pv;
-  uint64_t steps = (hi - lo + STAY_STEP - 1) / STAY_STEP + 1, at = lo, done = 0;
-  PC_CALL(pc_max_u64(ctx, &steps, 1));
+  uint64_t steps, at = lo;
+  PC_CALL(agreed_steps(ctx, lo, hi, &steps));
   for (uint64_t k = 0; k < steps; k++) {
-    size_t n = hi - at < STAY_STEP ? (size_t)(hi - at) : STAY_STEP;
-    int rc = pc_raw_read(st, at, n, b->buf);
-    if (!rc && at + n < hi) { /* keep the last, maybe partial, person for the next step */
-      size_t m = n;
-      while (m > 0 && b->buf[m - 1].pid == b->buf[n - 1].pid) m--;
-      if (m == 0)
-        rc = PC_ERROR(PC_ERR_DATA, "one person has more than %zu stays", STAY_STEP);
-      n = m;
-    }
+    size_t n = 0;
+    int rc = read_step(st, at, hi, b->buf, &n);
     if (!rc && pass == 1) {
-      for (size_t i = 0; i < n; i++) {
-        const pc_stay *s = &b->buf[i];
-        if (s->channel < 1 || s->channel >= PC_NCHANNELS || s->end <= s->start) {
-          rc = PC_ERROR(PC_ERR_DATA, "%s: row %llu: bad stay (channel %u, start %lld, end %lld)",
-                        st->what, (unsigned long long)(at + i), s->channel,
-                        (long long)s->start, (long long)s->end);
-          break;
-        }
-        if (i + at > 0 && i > 0 && s->pid < s[-1].pid) {
-          rc = PC_ERROR(PC_ERR_DATA, "%s: not sorted by pid at row %llu", st->what,
-                        (unsigned long long)(at + i));
-          break;
-        }
-        b->bcount[pc_bucket_of(s->place, s->channel, s->start, pv->nbuckets)]++;
-        b->scount[pc_piddir_key(&pv->dir, s->pid)]++;
-        int64_t d = s->end - s->start;
-        if (d > pv->dmax[s->channel]) pv->dmax[s->channel] = d;
-        b->checksum += pc_stay_fingerprint(s);
-      }
+      rc = check_stays(st, at, b->buf, n, b);
+      for (size_t i = 0; i < n && !rc; i++)
+        b->bcount[pc_bucket_of(b->buf[i].place, b->buf[i].channel, b->buf[i].start,
+                               pv->nbuckets)]++;
     } else if (!rc && pass == 2) {
       to_irows(b, b->buf, n);
       for (size_t i = 0; i < n; i++)
@@ -224,8 +244,7 @@ static int stays_pass(pc_ctx *ctx, const pc_raw *st, uint64_t lo, uint64_t hi, i
     if (pass == 2)
       PC_CALL(pc_shuffle(ctx, b->irows, n, sizeof(pc_irow), b->dest, &b->recv, NULL));
     at += n;
-    done += n;
-    pc_progress(ctx, done, hi - lo);
+    pc_progress(ctx, at - lo, hi - lo);
   }
   return 0;
 }
@@ -268,71 +287,103 @@ static int household_pass(pc_ctx *ctx, hid_t data, uint64_t lo, uint64_t hi, int
   return rc;
 }
 
-int pc_pview_build(pc_ctx *ctx, hid_t data, const char *data_path, uint32_t nbuckets,
-                   pc_pview *pv) {
-  memset(pv, 0, sizeof *pv);
-  pv->raw.fd = -1;
-  pv->nbuckets = nbuckets;
+/* Collective, after the stays were checked (check_stays): count the pids of
+ * this rank's persons [q0, q1) and identities [i0, i1), agree on the counts,
+ * the channels' longest stays and the checksum, and make the pid directories. */
+static int finish_counts(pc_ctx *ctx, hid_t data, uint64_t q0, uint64_t q1, uint64_t i0,
+                         uint64_t i1, build_state *b) {
+  pc_pview *pv = b->pv;
+  const size_t K = (size_t)1 << pv->dir.bits;
+  PC_CALL(pc_agree(ctx, count_pids(data, "persons", q0, q1, pv->dir.bits, b->scount + K)));
+  PC_CALL(pc_agree(ctx, count_pids(data, "identities", i0, i1, pv->dir.bits, b->scount + 2 * K)));
+  PC_CALL(pc_sum_u64(ctx, b->scount, (int)(3 * K)));
+  uint64_t dm[PC_NCHANNELS];
+  for (int c = 0; c < PC_NCHANNELS; c++) dm[c] = (uint64_t)pv->dmax[c];
+  PC_CALL(pc_max_u64(ctx, dm, PC_NCHANNELS));
+  for (int c = 0; c < PC_NCHANNELS; c++) pv->dmax[c] = (int64_t)dm[c];
+  pv->dmax[PC_CH_HOUSEHOLD] = pv->window_end - pv->window_start;
+  uint64_t cs = b->checksum;
+  PC_CALL(pc_sum_u64(ctx, &cs, 1));
+  pv->stays_checksum = cs;
+  pv->dir.stays = make_dir(b->scount, pv->dir.bits);
+  pv->dir.persons = make_dir(b->scount + K, pv->dir.bits);
+  pv->dir.identities = make_dir(b->scount + 2 * K, pv->dir.bits);
+  return pc_agree(ctx, pv->dir.stays && pv->dir.persons && pv->dir.identities ? 0 : PC_ERR_MEM);
+}
+
+/* This rank's slices of the dataset: stays cut at person boundaries,
+ * persons and identities evenly. */
+typedef struct slices {
+  uint64_t s0, s1, q0, q1, i0, i1;
+} slices;
+
+/* Collective: open the dataset's tables, set pv's window, counts and pid
+ * directory bits, cut this rank's slices and allocate the step buffers. */
+static int open_dataset(pc_ctx *ctx, hid_t data, const char *data_path, pc_pview *pv,
+                        pc_raw *st, slices *sl, build_state *b) {
   PC_CALL(pc_agree(ctx, pc_h5_attr_read_i64(data, "window_start", &pv->window_start)));
   PC_CALL(pc_agree(ctx, pc_h5_attr_read_i64(data, "window_end", &pv->window_end)));
-  pc_raw st;
-  int rc = pc_raw_open(data, data_path, "stays", pc_h5_type_stay(), &st);
-  PC_CALL(pc_agree(ctx, rc));
+  PC_CALL(pc_agree(ctx, pc_raw_open(data, data_path, "stays", pc_h5_type_stay(), st)));
   hid_t d;
   PC_CALL(pc_agree(ctx, pc_h5_dset_open(data, "persons", &d, &pv->npersons)));
   H5Dclose(d);
   PC_CALL(pc_agree(ctx, pc_h5_dset_open(data, "identities", &d, &pv->nidentities)));
   H5Dclose(d);
-  pv->nstays = st.nrows;
+  pv->nstays = st->nrows;
   pv->dir.bits = dir_bits(pv->nstays > pv->nidentities ? pv->nstays : pv->nidentities);
-  const size_t K = (size_t)1 << pv->dir.bits;
-  const int P = ctx->nranks, r = ctx->rank;
-
-  /* This rank's slices: stays cut at person boundaries, persons evenly. */
-  uint64_t s0 = 0, s1 = 0;
-  rc = person_boundary(&st, pv->nstays * (uint64_t)r / (uint64_t)P, &s0);
-  if (!rc) rc = person_boundary(&st, pv->nstays * (uint64_t)(r + 1) / (uint64_t)P, &s1);
+  const uint64_t P = (uint64_t)ctx->nranks, r = (uint64_t)ctx->rank;
+  int rc = person_boundary(st, pv->nstays * r / P, &sl->s0);
+  if (!rc) rc = person_boundary(st, pv->nstays * (r + 1) / P, &sl->s1);
   PC_CALL(pc_agree(ctx, rc));
-  uint64_t q0 = pv->npersons * (uint64_t)r / (uint64_t)P, q1 = pv->npersons * (uint64_t)(r + 1) / (uint64_t)P;
-  uint64_t i0 = pv->nidentities * (uint64_t)r / (uint64_t)P,
-           i1 = pv->nidentities * (uint64_t)(r + 1) / (uint64_t)P;
+  sl->q0 = pv->npersons * r / P, sl->q1 = pv->npersons * (r + 1) / P;
+  sl->i0 = pv->nidentities * r / P, sl->i1 = pv->nidentities * (r + 1) / P;
 
-  build_state b = {.pv = pv};
-  pc_buf_init(&b.recv, sizeof(pc_irow));
-  b.buf = pc_malloc(STAY_STEP * sizeof *b.buf, "stays step");
-  b.irows = pc_malloc(STAY_STEP * sizeof *b.irows, "index rows step");
-  b.dest = pc_malloc(STAY_STEP * sizeof *b.dest, "index rows step");
-  b.cum = pc_malloc(STAY_STEP * sizeof *b.cum, "grid totals");
-  b.gs = pc_malloc(STAY_STEP * sizeof *b.gs, "grid totals");
-  b.bcount = pc_calloc((size_t)nbuckets + 1, sizeof *b.bcount, "bucket counts");
-  b.scount = pc_calloc(3 * K, sizeof *b.scount, "pid directory counts");
-  rc = b.buf && b.irows && b.dest && b.cum && b.gs && b.bcount && b.scount ? 0 : PC_ERR_MEM;
-  PC_CALLG(pc_agree(ctx, rc), out);
+  b->pv = pv;
+  pc_buf_init(&b->recv, sizeof(pc_irow));
+  b->buf = pc_malloc(STAY_STEP * sizeof *b->buf, "stays step");
+  b->irows = pc_malloc(STAY_STEP * sizeof *b->irows, "index rows step");
+  b->dest = pc_malloc(STAY_STEP * sizeof *b->dest, "index rows step");
+  b->cum = pc_malloc(STAY_STEP * sizeof *b->cum, "grid totals");
+  b->gs = pc_malloc(STAY_STEP * sizeof *b->gs, "grid totals");
+  b->bcount = pc_calloc((size_t)pv->nbuckets + 1, sizeof *b->bcount, "bucket counts");
+  b->scount = pc_calloc((size_t)3 << pv->dir.bits, sizeof *b->scount, "pid directory counts");
+  return pc_agree(ctx, b->buf && b->irows && b->dest && b->cum && b->gs && b->bcount && b->scount
+                           ? 0
+                           : PC_ERR_MEM);
+}
+
+static void free_state(build_state *b) {
+  free(b->buf);
+  free(b->irows);
+  free(b->dest);
+  free(b->cum);
+  free(b->gs);
+  free(b->bcount);
+  free(b->scount);
+  pc_buf_free(&b->recv);
+}
+
+int pc_pview_build(pc_ctx *ctx, hid_t data, const char *data_path, uint32_t nbuckets,
+                   pc_pview *pv) {
+  memset(pv, 0, sizeof *pv);
+  pv->raw.fd = -1;
+  pv->nbuckets = nbuckets;
+  pc_raw st = {.fd = -1};
+  slices sl;
+  build_state b = {0};
+  const int r = ctx->rank;
+  int rc = open_dataset(ctx, data, data_path, pv, &st, &sl, &b);
+  if (rc) goto out;
+  const uint64_t s0 = sl.s0, s1 = sl.s1, q0 = sl.q0, q1 = sl.q1;
 
   /* Pass 1: count rows per bucket and per pid prefix. */
   PC_CALLG(pc_phase_begin(ctx, "count"), out);
   PC_CALLG(stays_pass(ctx, &st, s0, s1, 1, &b), out);
   PC_CALLG(household_pass(ctx, data, q0, q1, 1, &b), out);
-  PC_CALLG(pc_agree(ctx, count_pids(data, "persons", q0, q1, pv->dir.bits, b.scount + K)), out);
-  PC_CALLG(pc_agree(ctx, count_pids(data, "identities", i0, i1, pv->dir.bits, b.scount + 2 * K)),
-           out);
+  PC_CALLG(finish_counts(ctx, data, q0, q1, sl.i0, sl.i1, &b), out);
   PC_CALLG(pc_sum_u64(ctx, b.bcount, (int)nbuckets), out);
-  PC_CALLG(pc_sum_u64(ctx, b.scount, (int)(3 * K)), out);
-  {
-    uint64_t dm[PC_NCHANNELS];
-    for (int c = 0; c < PC_NCHANNELS; c++) dm[c] = (uint64_t)pv->dmax[c];
-    PC_CALLG(pc_max_u64(ctx, dm, PC_NCHANNELS), out);
-    for (int c = 0; c < PC_NCHANNELS; c++) pv->dmax[c] = (int64_t)dm[c];
-    pv->dmax[PC_CH_HOUSEHOLD] = pv->window_end - pv->window_start;
-    uint64_t cs = b.checksum;
-    PC_CALLG(pc_sum_u64(ctx, &cs, 1), out);
-    pv->stays_checksum = cs;
-  }
-  pv->dir.stays = make_dir(b.scount, pv->dir.bits);
-  pv->dir.persons = make_dir(b.scount + K, pv->dir.bits);
-  pv->dir.identities = make_dir(b.scount + 2 * K, pv->dir.bits);
   pv->bstart = pc_malloc(((size_t)nbuckets + 1) * sizeof *pv->bstart, "bucket directory");
-  rc = pv->dir.stays && pv->dir.persons && pv->dir.identities && pv->bstart ? 0 : PC_ERR_MEM;
+  rc = pv->bstart ? 0 : PC_ERR_MEM;
   if (!rc) {
     uint64_t at = 0;
     for (uint32_t k = 0; k < nbuckets; k++) {
@@ -412,14 +463,7 @@ int pc_pview_build(pc_ctx *ctx, hid_t data, const char *data_path, uint32_t nbuc
   pc_phase_end(ctx, mine, 0);
 out:
   pc_raw_close(&st);
-  free(b.buf);
-  free(b.irows);
-  free(b.dest);
-  free(b.cum);
-  free(b.gs);
-  free(b.bcount);
-  free(b.scount);
-  pc_buf_free(&b.recv);
+  free_state(&b);
   return rc;
 }
 
@@ -550,4 +594,344 @@ void pc_pview_free(pc_pview *pv) {
   pc_raw_close(&pv->raw);
   memset(pv, 0, sizeof *pv);
   pv->raw.fd = -1;
+}
+
+/* ---- Appending days to a persisted index ---------------------------------- */
+
+/* What of an index row a stay decides (its grid total left out): append
+ * proves with it that the rows it keeps are the dataset's stays. */
+static uint64_t irow_fingerprint(const pc_irow *r) {
+  pc_irow c = *r;
+  c.cum = 0;
+  uint64_t w[sizeof c / 8], h = 0x13198a2e03707344ULL;
+  memcpy(w, &c, sizeof w);
+  for (size_t i = 0; i < sizeof w / 8; i++) h = pc_mix64(h ^ w[i]);
+  return h;
+}
+
+typedef struct pid_place {
+  uint64_t pid, place;
+} pid_place;
+
+static int pid_place_cmp(const void *x, const void *y) {
+  const pid_place *a = x, *b = y;
+  if (a->pid != b->pid) return a->pid < b->pid ? -1 : 1;
+  return a->place < b->place ? -1 : a->place > b->place;
+}
+
+/* Global (bucket, row order): the order of /place_rows. */
+static int irow_global_cmp(const pc_irow *a, const pc_irow *b, uint32_t nb) {
+  uint32_t ka = pc_bucket_of(a->place, a->channel, a->start, nb),
+           kb = pc_bucket_of(b->place, b->channel, b->start, nb);
+  if (ka != kb) return ka < kb ? -1 : 1;
+  return pc_irow_cmp(a, b);
+}
+
+static uint32_t g_sort_nb; /* qsort has no argument: the bucket count of the sort */
+static int irow_global_cmp_void(const void *a, const void *b) {
+  return irow_global_cmp(a, b, g_sort_nb);
+}
+
+/* Rank whose stays slice holds pid: the last non-empty slice starting at or
+ * below it (first[r] = UINT64_MAX for an empty slice). */
+static int slice_rank_of(const uint64_t *first, int nranks, uint64_t pid) {
+  int best = 0;
+  for (int r = 0; r < nranks; r++)
+    if (first[r] != UINT64_MAX && first[r] <= pid) best = r;
+  return best;
+}
+
+typedef struct append_state {
+  build_state b;
+  int64_t old_ws, old_we;
+  pid_place *dropped;        /* grid (pid, place) pairs with rows dropped, sorted */
+  size_t ndropped;
+  pc_buf upd;                /* rows whose grid total changed, received */
+  pc_irow *urows;            /* one step's updates to send */
+  int *udest;
+  uint64_t *aplaces;         /* one person's added grid places */
+  uint64_t kept_n, kept_fp;  /* the dataset's stays inside the old window */
+} append_state;
+
+/* Stream this rank's stays of the new dataset once: check and count them
+ * (as a build does), compute every person's grid totals, ship the stays the
+ * index lacks (ending after the old window) to their bucket owners, and, for
+ * the grid places whose total changed (a day dropped or added there), ship
+ * the kept rows' new totals. */
+static int append_pass(pc_ctx *ctx, const pc_raw *st, uint64_t lo, uint64_t hi,
+                       append_state *a) {
+  build_state *b = &a->b;
+  pc_pview *pv = b->pv;
+  uint64_t steps, at = lo;
+  PC_CALL(agreed_steps(ctx, lo, hi, &steps));
+  for (uint64_t k = 0; k < steps; k++) {
+    size_t n = 0, na = 0, nu = 0;
+    int rc = read_step(st, at, hi, b->buf, &n);
+    if (!rc) rc = check_stays(st, at, b->buf, n, b);
+    if (!rc) to_irows(b, b->buf, n);
+    for (size_t i = 0; i < n && !rc;) {
+      size_t j = i, ng = 0;
+      while (j < n && b->irows[j].pid == b->irows[i].pid) j++;
+      for (size_t x = i; x < j; x++)
+        if (b->irows[x].channel == PC_CH_GRID && b->irows[x].end > a->old_we)
+          a->aplaces[ng++] = b->irows[x].place;
+      for (size_t x = i; x < j; x++) {
+        const pc_irow *r = &b->irows[x];
+        int dest = pc_pview_rank_of(pv, ctx->nranks,
+                                    pc_bucket_of(r->place, r->channel, r->start, pv->nbuckets));
+        if (r->end > a->old_we) { /* new: the index lacks it */
+          b->dest[na] = dest;
+          b->irows[na++] = *r; /* na <= x: compacting in place */
+          continue;
+        }
+        a->kept_n++;
+        a->kept_fp += irow_fingerprint(r);
+        if (r->channel != PC_CH_GRID) continue;
+        int changed = 0;
+        for (size_t g = 0; g < ng && !changed; g++) changed = a->aplaces[g] == r->place;
+        if (!changed && a->ndropped) {
+          pid_place key = {r->pid, r->place};
+          changed = bsearch(&key, a->dropped, a->ndropped, sizeof key, pid_place_cmp) != NULL;
+        }
+        if (changed) {
+          a->udest[nu] = dest;
+          a->urows[nu++] = *r;
+        }
+      }
+      i = j;
+    }
+    PC_CALL(pc_agree(ctx, rc));
+    PC_CALL(pc_shuffle(ctx, b->irows, na, sizeof(pc_irow), b->dest, &b->recv, NULL));
+    PC_CALL(pc_shuffle(ctx, a->urows, nu, sizeof(pc_irow), a->udest, &a->upd, NULL));
+    at += n;
+    pc_progress(ctx, at - lo, hi - lo);
+  }
+  return 0;
+}
+
+/* Read this rank's buckets of the old index and keep the rows that start
+ * inside the new window (household rows are made anew); the grid places of
+ * the rows dropped go to the ranks that stream their persons' stays. */
+static int read_old_rows(pc_ctx *ctx, const pc_raw *old, const uint64_t *obstart, uint32_t b0,
+                         uint32_t b1, const uint64_t *first, append_state *a, pc_irow **rows,
+                         uint64_t *kstart, uint64_t *kept_fp) {
+  const uint64_t r0 = obstart[b0], n = obstart[b1] - r0;
+  pc_irow *v = pc_malloc((size_t)(n + 1) * sizeof *v, "index rows");
+  int rc = v ? pc_raw_read(old, r0, (size_t)n, v) : PC_ERR_MEM;
+  pc_buf drop;
+  pc_buf_init(&drop, sizeof(pid_place));
+  int *dd = NULL;
+  size_t m = 0;
+  *kept_fp = 0;
+  for (uint32_t k = b0; k < b1 && !rc; k++) {
+    kstart[k - b0] = m;
+    for (uint64_t i = obstart[k] - r0; i < obstart[k + 1] - r0 && !rc; i++) {
+      const pc_irow *r = &v[i];
+      if (r->channel == PC_CH_HOUSEHOLD) continue;
+      if (r->start >= a->b.pv->window_start) {
+        *kept_fp += irow_fingerprint(r);
+        v[m++] = *r;
+        continue;
+      }
+      if (r->channel != PC_CH_GRID) continue;
+      if ((rc = pc_buf_grow(&drop, 1))) break;
+      pid_place *p = (pid_place *)drop.data + drop.n++;
+      p->pid = r->pid, p->place = r->place;
+    }
+  }
+  kstart[b1 - b0] = m;
+  if (!rc && drop.n) { /* one pair per person and place is enough */
+    qsort(drop.data, drop.n, sizeof(pid_place), pid_place_cmp);
+    pid_place *p = drop.data;
+    size_t u = 0;
+    for (size_t i = 0; i < drop.n; i++)
+      if (u == 0 || pid_place_cmp(&p[u - 1], &p[i])) p[u++] = p[i];
+    drop.n = u;
+    dd = pc_malloc(u * sizeof *dd, "dropped pairs");
+    if (!dd) rc = PC_ERR_MEM;
+    for (size_t i = 0; i < u && dd; i++) dd[i] = slice_rank_of(first, ctx->nranks, p[i].pid);
+  }
+  *rows = v;
+  PC_CALLG(pc_agree(ctx, rc), out);
+  pc_buf got;
+  pc_buf_init(&got, sizeof(pid_place));
+  rc = pc_shuffle(ctx, drop.data, drop.n, sizeof(pid_place), dd, &got, NULL);
+  if (!rc && got.n > 1) qsort(got.data, got.n, sizeof(pid_place), pid_place_cmp);
+  a->dropped = got.data;
+  a->ndropped = got.n;
+out:
+  pc_buf_free(&drop);
+  free(dd);
+  return rc;
+}
+
+/* Apply the new grid totals to the kept rows; *missing counts updates whose
+ * row is not in this rank's buckets (the index and the dataset disagree). */
+static void apply_updates(const pc_pview *pv, uint32_t b0, uint32_t b1, pc_irow *rows,
+                          const uint64_t *kstart, const pc_buf *upd, uint64_t *missing) {
+  const pc_irow *u = upd->data;
+  for (size_t i = 0; i < upd->n; i++) {
+    uint32_t k = pc_bucket_of(u[i].place, u[i].channel, u[i].start, pv->nbuckets);
+    size_t lo = k >= b0 && k < b1 ? kstart[k - b0] : 0, hi = lo ? kstart[k - b0 + 1] : 0;
+    if (k >= b0 && k < b1) hi = kstart[k - b0 + 1];
+    while (lo < hi) {
+      size_t mid = lo + (hi - lo) / 2;
+      if (pc_irow_cmp(&rows[mid], &u[i]) < 0)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    int found = 0;
+    if (k >= b0 && k < b1)
+      for (size_t x = lo; x < kstart[k - b0 + 1] && !pc_irow_cmp(&rows[x], &u[i]); x++) {
+        rows[x].cum = u[i].cum;
+        found = 1;
+      }
+    if (!found) (*missing)++;
+  }
+}
+
+int pc_pview_append(pc_ctx *ctx, const char *old_path, hid_t data, const char *data_path,
+                    int64_t buckets_given, pc_pview *pv) {
+  memset(pv, 0, sizeof *pv);
+  pv->raw.fd = -1;
+  append_state a = {0};
+  pc_buf_init(&a.upd, sizeof(pc_irow));
+  pc_buf_init(&a.b.recv, sizeof(pc_irow));
+  pc_raw st = {.fd = -1}, old = {.fd = -1};
+  slices sl;
+  uint64_t *first = NULL, *kstart = NULL, nb = 0, kept_fp = 0;
+  pc_irow *rows = NULL;
+
+  /* The old index: its buckets and window. */
+  hid_t f;
+  PC_CALL(pc_h5_open_read(ctx, old_path, &f));
+  int rc = pc_h5_attr_read_u64(f, "nbuckets", &nb);
+  if (!rc) rc = pc_h5_attr_read_i64(f, "window_start", &a.old_ws);
+  if (!rc) rc = pc_h5_attr_read_i64(f, "window_end", &a.old_we);
+  if (!rc && (nb < 1 || (nb & (nb - 1)) || nb > (1u << 30)))
+    rc = PC_ERROR(PC_ERR_DATA, "%s: nbuckets %llu out of range (damaged index?)", old_path,
+                  (unsigned long long)nb);
+  if (!rc) rc = read_u64_array(f, "bucket_start", (size_t)nb + 1, &pv->bstart);
+  if (!rc) rc = pc_raw_open(f, old_path, "place_rows", pc_h5_type_irow(), &old);
+  if (!rc && old.nrows != pv->bstart[nb])
+    rc = PC_ERROR(PC_ERR_DATA, "%s: place_rows has %llu rows, bucket_start says %llu", old_path,
+                  (unsigned long long)old.nrows, (unsigned long long)pv->bstart[nb]);
+  H5Fclose(f);
+  PC_CALLG(pc_agree(ctx, rc), out);
+  pv->nbuckets = (uint32_t)nb;
+  if (buckets_given > 0 && (uint64_t)buckets_given != nb)
+    rc = PC_ERROR(PC_ERR_CONFIG,
+                  "append keeps the %llu buckets of %s; buckets: %lld asks for a rebuild "
+                  "(leave out `append`)",
+                  (unsigned long long)nb, old_path, (long long)buckets_given);
+  PC_CALLG(pc_agree(ctx, rc), out);
+  PC_CALLG(open_dataset(ctx, data, data_path, pv, &st, &sl, &a.b), out);
+  if (pv->window_start < a.old_ws || pv->window_end < a.old_we) {
+    char w0[32], w1[32], o0[32], o1[32];
+    pc_time_format(pv->window_start, w0), pc_time_format(pv->window_end, w1);
+    pc_time_format(a.old_ws, o0), pc_time_format(a.old_we, o1);
+    rc = PC_ERROR(PC_ERR_DATA,
+                  "%s covers %s .. %s, %s covers %s .. %s: append moves the window forward "
+                  "only; rebuild the index (leave out `append`)",
+                  data_path, w0, w1, old_path, o0, o1);
+  }
+  PC_CALLG(pc_agree(ctx, rc), out);
+  {
+    uint64_t suggested = pc_index_buckets(pv->nstays, 0);
+    pc_log(ctx, "index: appending %.1f h to %s and dropping %.1f h (%llu buckets kept%s)",
+           (double)(pv->window_end - a.old_we) / 3600, old_path,
+           (double)(pv->window_start - a.old_ws) / 3600, (unsigned long long)nb,
+           suggested != nb ? "; a rebuild would choose another count, with the same answers" : "");
+  }
+
+  /* Buckets stay where the old index's rows are; the new rows go there. */
+  PC_CALLG(pc_agree(ctx, cut_buckets(ctx, pv)), out);
+  const uint32_t b0 = pv->rank_b0[ctx->rank], b1 = pv->rank_b0[ctx->rank + 1];
+  first = pc_calloc((size_t)ctx->nranks, sizeof *first, "slice starts");
+  kstart = pc_malloc(((size_t)(b1 - b0) + 1) * sizeof *kstart, "bucket offsets");
+  a.aplaces = pc_malloc(STAY_STEP * sizeof *a.aplaces, "grid places");
+  a.urows = pc_malloc(STAY_STEP * sizeof *a.urows, "grid totals");
+  a.udest = pc_malloc(STAY_STEP * sizeof *a.udest, "grid totals");
+  rc = first && kstart && a.aplaces && a.urows && a.udest ? 0 : PC_ERR_MEM;
+  if (!rc) {
+    first[ctx->rank] = UINT64_MAX;
+    if (sl.s0 < sl.s1) rc = pc_raw_read(&st, sl.s0, 1, a.b.buf);
+    if (!rc && sl.s0 < sl.s1) first[ctx->rank] = a.b.buf[0].pid;
+  }
+  PC_CALLG(pc_agree(ctx, rc), out);
+  PC_CALLG(pc_sum_u64(ctx, first, ctx->nranks), out);
+
+  PC_CALLG(pc_phase_begin(ctx, "read"), out);
+  rc = read_old_rows(ctx, &old, pv->bstart, b0, b1, first, &a, &rows, kstart, &kept_fp);
+  pc_raw_close(&old);
+  pc_phase_end(ctx, pv->bstart[b1] - pv->bstart[b0],
+               (pv->bstart[b1] - pv->bstart[b0]) * sizeof(pc_irow));
+  PC_CALLG(rc, out);
+
+  PC_CALLG(pc_phase_begin(ctx, "stream"), out);
+  PC_CALLG(append_pass(ctx, &st, sl.s0, sl.s1, &a), out);
+  PC_CALLG(household_pass(ctx, data, sl.q0, sl.q1, 2, &a.b), out);
+  PC_CALLG(finish_counts(ctx, data, sl.q0, sl.q1, sl.i0, sl.i1, &a.b), out);
+  pc_phase_end(ctx, sl.s1 - sl.s0, ctx->bytes_moved);
+
+  /* Merge: the kept rows are in (bucket, row) order; sort the new ones so
+   * and merge from the back, in place. */
+  PC_CALLG(pc_phase_begin(ctx, "merge"), out);
+  const size_t nk = kstart[b1 - b0], nn = a.b.recv.n;
+  uint64_t missing = 0;
+  apply_updates(pv, b0, b1, rows, kstart, &a.upd, &missing);
+  pc_irow *nw = a.b.recv.data;
+  g_sort_nb = pv->nbuckets;
+  if (nn > 1) qsort(nw, nn, sizeof *nw, irow_global_cmp_void);
+  pc_irow *grown = pc_realloc(rows, (nk + nn + 1) * sizeof *rows, "index rows");
+  rc = grown ? 0 : PC_ERR_MEM;
+  if (grown) rows = grown;
+  PC_CALLG(pc_agree(ctx, rc), out);
+  for (ptrdiff_t i = (ptrdiff_t)nk - 1, j = (ptrdiff_t)nn - 1, o = (ptrdiff_t)(nk + nn) - 1; j >= 0;)
+    rows[o--] = i >= 0 && irow_global_cmp(&rows[i], &nw[j], pv->nbuckets) > 0 ? rows[i--] : nw[j--];
+  uint64_t *count = a.b.bcount; /* nbuckets + 1 zeros */
+  for (size_t i = 0; i < nk + nn; i++) {
+    uint32_t k = pc_bucket_of(rows[i].place, rows[i].channel, rows[i].start, pv->nbuckets);
+    if (k < b0 || k >= b1) rc = PC_ERROR(PC_ERR_DATA, "append: a row landed outside its bucket");
+    count[k]++;
+  }
+  PC_CALLG(pc_agree(ctx, rc), out);
+  PC_CALLG(pc_sum_u64(ctx, count, (int)nb), out);
+  for (uint64_t k = 0, at = 0; k <= nb; k++) {
+    pv->bstart[k] = at;
+    if (k < nb) at += count[k];
+  }
+  /* The proof: the rows kept from the index are exactly the dataset's
+   * stays inside the old window (count and fingerprint), and every grid
+   * total that changed found its row. */
+  uint64_t v[5] = {nk, kept_fp, a.kept_n, a.kept_fp, missing};
+  PC_CALLG(pc_sum_u64(ctx, v, 5), out);
+  if (v[0] != v[2] || v[1] != v[3] || v[4] != 0)
+    rc = PC_ERROR(PC_ERR_DATA,
+                  "cannot append: %s holds %llu stays inside the window of %s, which keeps %llu "
+                  "rows of them%s%s; the data of the days both cover changed (records corrected "
+                  "or added late, or stays cut at the window's edge): rebuild the index (leave "
+                  "out `append`)",
+                  data_path, (unsigned long long)v[2], old_path, (unsigned long long)v[0],
+                  v[1] != v[3] ? ", with other contents" : "",
+                  v[4] ? ", and grid totals without their rows" : "");
+  PC_CALLG(pc_agree(ctx, rc), out);
+  pv->rows = rows;
+  pv->nrows = nk + nn;
+  rows = NULL;
+  pc_phase_end(ctx, pv->nrows, 0);
+out:
+  pc_raw_close(&st);
+  pc_raw_close(&old);
+  free_state(&a.b);
+  pc_buf_free(&a.upd);
+  free(a.dropped);
+  free(a.aplaces);
+  free(a.urows);
+  free(a.udest);
+  free(first);
+  free(kstart);
+  free(rows);
+  return rc;
 }

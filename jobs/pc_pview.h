@@ -48,6 +48,16 @@ typedef struct pc_pview {
  * nbuckets: a power of two. */
 int pc_pview_build(pc_ctx *ctx, hid_t data, const char *data_path, uint32_t nbuckets,
                    pc_pview *pv);
+/* Collective: the place view of dataset `data` made from the index at
+ * old_path, built from an earlier window of the same stays: rows of days
+ * before the new window are dropped, the stays after the old window added,
+ * grid totals and household rows redone, the pid directories recounted; the
+ * result equals pc_pview_build's with the old index's bucket count. Refused
+ * (with a message) when the stays both windows cover differ. */
+int pc_pview_append(pc_ctx *ctx, const char *old_path, hid_t data, const char *data_path,
+                    int64_t buckets_given, pc_pview *pv);
+/* Buckets for a dataset of nstays (given > 0: that). */
+uint32_t pc_index_buckets(uint64_t nstays, int64_t given);
 /* Collective: write the index file's datasets and attributes into `file`. */
 int pc_pview_write(pc_ctx *ctx, hid_t file, const pc_pview *pv);
 /* Collective: open a persisted index; checks it was built from `data` (by

@@ -2,7 +2,7 @@
 set -euo pipefail
 : "${PAICHA:?}" "${PY:=/usr/bin/python3}" "${ROOT:?}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/paicha-test.XXXXXX")
-trap 'rm -rf "$T"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 run() { # ranks, job, config, [extra args]
   local n=$1; shift
   timeout 600 mpirun -n "$n" --oversubscribe --allow-run-as-root "$PAICHA" "$@"
