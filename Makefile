@@ -24,7 +24,7 @@ else
   SANFLAGS:=
 endif
 
-INCS      := -Ikernels -Impi -Iio -Ijobs
+INCS      := -Ikernels -Impi -Iio -Ijobs -I$(BUILD)/gen
 CFLAGS    := $(CSTD) $(OPT) $(WARN) $(SANFLAGS) $(INCS) -DPC_VERSION='"$(VERSION)"' -MMD -MP
 LDFLAGS   := $(SANFLAGS)
 
@@ -44,13 +44,20 @@ else
   say = @printf '  %-6s %s\n'
 endif
 
-.PHONY: all deps check test unit demo bench help clean
+.PHONY: all deps check test unit demo bench help clean fuzz
 all: $(BIN)
 
 $(BUILD)/obj/%.o: %.c
 	$(say) CC $<
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+# The costs make bench measured, compiled in for the memory check before every job.
+$(BUILD)/gen/pc_rates.h: bench/rates.yaml tools/rates2c.sh
+	$(say) GEN $@
+	@mkdir -p $(dir $@)
+	$(Q)tools/rates2c.sh $< > $@.tmp && mv $@.tmp $@
+$(BUILD)/obj/jobs/pc_budget.o: $(BUILD)/gen/pc_rates.h
 
 $(BUILD)/libpaicha.a: $(LIB_OBJ)
 	$(say) AR $@
@@ -85,6 +92,11 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory $(BIN)
 	@NP=$(NP) PAICHA=$(abspath $(BIN)) bench/run.sh $(BENCH)
+
+# libFuzzer targets of tests/fuzz/ (clang, ASan+UBSan), FUZZ_SECONDS each; outputs in build/fuzz/.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) tools/fuzz.sh
 
 help:
 	@sed -n '2,6p' Makefile | sed 's/^# \{0,1\}//'

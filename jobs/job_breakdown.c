@@ -4,6 +4,7 @@
 
 #include "pc_cube.h"
 #include "pc_flagged.h"
+#include "pc_budget.h"
 #include "pc_h5.h"
 #include "pc_job.h"
 #include "pc_province.h"
@@ -281,6 +282,7 @@ static int run_breakdown(pc_ctx *ctx, const pc_config *cfg) {
       rc = pc_h5_attr_read_i64(file, "as_of", &ax.as_of);
   }
   PC_CALL(pc_agree(ctx, rc));
+  PC_CALL(pc_budget_check(ctx, cfg, "breakdown", (double)npers, 0));
   pc_region *regions = pc_malloc(nreg * sizeof *regions, "regions");
   PC_CALL(pc_agree(ctx, regions ? 0 : PC_ERR_MEM));
   PC_CALL(pc_agree(ctx, pc_h5_dset_read(dreg, pc_h5_type_region(), 0, nreg, regions)));

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pc_budget.h"
 #include "pc_h5.h"
 #include "pc_job.h"
 #include "pc_pview.h"
@@ -44,6 +45,7 @@ static int run_index(pc_ctx *ctx, const pc_config *cfg) {
   if (!rc) H5Dclose(d);
   pc_phase_end(ctx, 0, 0);
   PC_CALLG(pc_agree(ctx, rc), close);
+  PC_CALLG(pc_budget_check(ctx, cfg, "index", 0, (double)nstays), close);
   const char *append = pc_config_str(cfg, "append");
   pc_pview pv;
   if (append) {

@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include "pc_csv.h"
+#include "pc_budget.h"
 #include "pc_h5.h"
 #include "pc_idnum.h"
 #include "pc_index.h"
@@ -1389,6 +1390,7 @@ static int run(pc_ctx *ctx, const pc_config *cfg, ingest *g) {
     PC_CALL(pc_sum_u64(ctx, tot, 2));
     pc_log(ctx, "ingest: %d files, %.1f MB, %llu lines; window %lld days to as_of", g->nin,
            (double)tot[0] / 1e6, (unsigned long long)tot[1], (long long)days);
+    PC_CALL(pc_budget_check(ctx, g->cfg, "ingest", 0, (double)tot[1]));
   }
 
   PC_CALL(pc_phase_begin(ctx, "regions"));

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "pc_flagged.h"
+#include "pc_budget.h"
 #include "pc_h5.h"
 #include "pc_hash.h"
 #include "pc_job.h"
@@ -354,6 +355,7 @@ static int run(pc_ctx *ctx, const pc_config *cfg, screener *S) {
   if (!rc) rc = hi_pid == UINT64_MAX ? (r1 = st.nrows, 0) : stays_lower_bound(&st, hi_pid, &r1);
   if (!rc && r1 < r0) r1 = r0;
   PC_CALLG(pc_agree(ctx, rc), out);
+  PC_CALLG(pc_budget_check(ctx, cfg, "screen", (double)N, (double)st.nrows), out);
   pc_phase_end(ctx, S->np, 0);
 
   PC_CALLG(pc_phase_begin(ctx, "screen"), out);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pc_budget.h"
 #include "pc_h5.h"
 #include "pc_idnum.h"
 #include "pc_index.h"
@@ -624,6 +625,8 @@ static int run_synth(pc_ctx *ctx, const pc_config *cfg) {
   pc_job_record_for(ctx, path);
 
   PC_CALL(pc_phase_begin(ctx, "setup"));
+  /* Stays to expect: ~5.1 per person and day (70.9 over 14 days at the city tier). */
+  PC_CALL(pc_budget_check(ctx, cfg, "synth", (double)N, (double)N * days * 5.1));
   pc_key128 key;
   PC_CALL(pc_job_key(ctx, pc_config_str(cfg, "key"), 1, &key));
   pc_region *regions = NULL;

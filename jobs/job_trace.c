@@ -7,6 +7,7 @@
 
 #include "pc_contact.h"
 #include "pc_cube.h"
+#include "pc_budget.h"
 #include "pc_h5.h"
 #include "pc_idnum.h"
 #include "pc_index.h"
@@ -992,7 +993,10 @@ static int run_trace(pc_ctx *ctx, const pc_config *cfg) {
       rc = pc_h5_attr_read_i64(t->data, "as_of", &t->as_of);
   }
   if (!rc) rc = pc_raw_open(t->data, t->data_path, "stays", pc_h5_type_stay(), &t->stays);
+  uint64_t npersons = 0;
+  if (!rc) rc = pc_h5_attr_read_u64(t->data, "persons", &npersons);
   PC_CALLG(pc_agree(ctx, rc), done);
+  PC_CALLG(pc_budget_check(ctx, cfg, "trace", (double)npersons, (double)t->stays.nrows), done);
   pc_phase_end(ctx, 0, 0);
   if (index) {
     PC_CALLG(pc_phase_begin(ctx, "load index"), done);

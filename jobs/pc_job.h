@@ -25,6 +25,11 @@ extern const pc_key pc_io_keys[];
       {"shuffle_round_mb", PC_T_INT, 0, "64",                                              \
        "MB each rank sends per all-to-all round (bounds shuffle buffers)", NULL, NULL, 1,  \
        65536},                                                                             \
+      {"memory_per_rank", PC_T_STR, 0, NULL,                                               \
+       "memory budget per rank (4G, 512M); default: Slurm's --mem or the node's available " \
+       "memory over its ranks. A job predicted (bench/rates.yaml) not to fit stops before " \
+       "it starts; shuffles take more, smaller rounds to stay within it",                  \
+       NULL, NULL, 0, 0},                                                                  \
       {"output_mode", PC_T_STR, 0, "0600",                                                 \
        "permissions of files written: 0600 owner only, 0640 adds group read", NULL,        \
        pc_output_modes, 0, 0},                                                             \

@@ -1,6 +1,7 @@
 /* pc_mpi.c - the only place besides pc_shuffle.c that talks MPI: context, agreement, timing. */
 #include "pc_mpi.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -200,6 +201,7 @@ int pc_phase_report(pc_ctx *ctx, FILE *f, const char *path, const char *extra) {
   loc[np + 1].v = (double)pc_peak_rss();
   loc[np + 1].r = ctx->rank;
   rows[2 * np] = ctx->bytes_moved;
+  rows[2 * np + 1] = ctx->shuffle_rounds;
   for (int i = 0; i < np + 2; i++) sum[i] = loc[i].v;
   if (MPI_Allreduce(loc, mn, np + 2, MPI_DOUBLE_INT, MPI_MINLOC, ctx->comm) != MPI_SUCCESS ||
       MPI_Allreduce(loc, mx, np + 2, MPI_DOUBLE_INT, MPI_MAXLOC, ctx->comm) != MPI_SUCCESS ||
@@ -231,10 +233,12 @@ int pc_phase_report(pc_ctx *ctx, FILE *f, const char *path, const char *extra) {
     fprintf(f, "%-28s %.3f s\n", "wall (max over ranks)", mx[np].v);
     fflush(f);
   }
-  if (ctx->rank == 0 && path) {
-    FILE *j = fopen(path, "w");
+  if (ctx->rank == 0 && path) { /* written aside, renamed when complete */
+    char tmp[4300];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *j = fopen(tmp, "w");
     if (!j) {
-      rc = PC_ERROR(PC_ERR_IO, "cannot write run record %s", path);
+      rc = PC_ERROR(PC_ERR_IO, "cannot write run record %s: %s", tmp, strerror(errno));
       goto done;
     }
     fprintf(j, "{\n  \"job\": \"%s\",\n  \"ranks\": %d,\n  \"wall_seconds\": %.6f,\n", ctx->job,
@@ -243,6 +247,7 @@ int pc_phase_report(pc_ctx *ctx, FILE *f, const char *path, const char *extra) {
             mx[np + 1].r);
     fprintf(j, "  \"peak_rss_bytes_mean\": %.0f,\n", sum[np + 1] / ctx->nranks);
     fprintf(j, "  \"bytes_shuffled\": %llu,\n", (unsigned long long)rows[2 * np]);
+    fprintf(j, "  \"shuffle_rounds\": %llu,\n", (unsigned long long)(rows[2 * np + 1] / (uint64_t)ctx->nranks));
     const char *jid = getenv("SLURM_JOB_ID"), *nl = getenv("SLURM_JOB_NODELIST");
     if (jid) /* the batch job that ran it: ids and node names, never user data */
       fprintf(j, "  \"slurm_job_id\": \"%.32s\",\n  \"slurm_nodelist\": \"%.200s\",\n", jid,
@@ -260,7 +265,11 @@ int pc_phase_report(pc_ctx *ctx, FILE *f, const char *path, const char *extra) {
               (unsigned long long)rows[2 * i + 1], i + 1 < np ? "," : "");
     }
     fprintf(j, "  ]\n}\n");
-    if (fclose(j) != 0) rc = PC_ERROR(PC_ERR_IO, "cannot write run record %s", path);
+    int bad = ferror(j);
+    if (fclose(j) != 0 || bad || rename(tmp, path) != 0) {
+      rc = PC_ERROR(PC_ERR_IO, "cannot write run record %s: %s", path, strerror(errno));
+      unlink(tmp);
+    }
   }
 done:
   free(loc);
@@ -341,4 +350,12 @@ void pc_buf_free(pc_buf *b) {
   free(b->data);
   b->data = NULL;
   b->n = b->cap = 0;
+}
+
+int pc_node_ranks(pc_ctx *ctx, int *n) {
+  MPI_Comm node;
+  PC_MPI(MPI_Comm_split_type(ctx->comm, MPI_COMM_TYPE_SHARED, ctx->rank, MPI_INFO_NULL, &node));
+  int rc = MPI_Comm_size(node, n);
+  MPI_Comm_free(&node);
+  return rc == MPI_SUCCESS ? 0 : PC_ERROR(PC_ERR_MPI, "MPI_Comm_size of the node failed");
 }

@@ -39,6 +39,7 @@ typedef struct pc_ctx {
   pc_phase phases[PC_MAX_PHASES];
   int nphases, depth, open[8];
   uint64_t bytes_moved;  /* total shuffled by this rank */
+  uint64_t shuffle_rounds; /* all-to-all rounds taken (the same on every rank) */
   double last_progress;  /* MPI_Wtime of the last progress line */
   const char *fail_phase;/* test hook PAICHA_FAIL_PHASE on rank PAICHA_FAIL_RANK */
   int fail_rank;
@@ -80,6 +81,8 @@ int pc_phase_report(pc_ctx *ctx, FILE *f, const char *path, const char *extra_js
 uint64_t pc_peak_rss(void);
 
 /* ---- small collectives: all return 0 or an MPI error, collective ---- */
+/* Collective: how many ranks of the job share this rank's node. */
+int pc_node_ranks(pc_ctx *ctx, int *n);
 int pc_sum_u64(pc_ctx *ctx, uint64_t *v, int n);      /* in place, every rank */
 int pc_max_u64(pc_ctx *ctx, uint64_t *v, int n);
 int pc_min_u64(pc_ctx *ctx, uint64_t *v, int n);

@@ -56,6 +56,7 @@ int pc_shuffle(pc_ctx *ctx, const void *rows, size_t n, size_t rowsize, const in
     goto done;
   }
   uint64_t nsent = 0, nrecv = 0, nself = 0;
+  ctx->shuffle_rounds += rounds;
   for (uint64_t k = 0; k < rounds; k++) {
     size_t lo = k * B < n ? k * B : n, hi = lo + B < n ? lo + B : n;
     for (int p = 0; p < P; p++) scnt[p] = 0;

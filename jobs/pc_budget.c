@@ -1,0 +1,129 @@
+/* pc_budget.c - memory per rank: the measured costs, the budget, the check before a job. */
+#include "pc_budget.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pc_rates.h" /* generated from bench/rates.yaml */
+
+const pc_rate *pc_rate_builtin(const char *job) {
+  for (const pc_rate *r = pc_rates_table; r->job; r++)
+    if (!strcmp(r->job, job)) return r;
+  return NULL;
+}
+
+const char *pc_rates_machine(void) { return pc_rates_machine_s; }
+const char *pc_rates_measured(void) { return pc_rates_measured_s; }
+
+double pc_rate_items(const pc_rate *r, double persons, double stays) {
+  return !strcmp(r->item, "persons") ? persons : !strcmp(r->item, "rows") ? persons + stays : stays;
+}
+
+double pc_rate_mem(const pc_rate *r, double items, int ranks) {
+  return r->base_mb * 1048576.0 + r->per_item_b * items / (ranks > 0 ? ranks : 1);
+}
+
+int pc_size_parse(const char *s, double *bytes) {
+  char *end;
+  double v = strtod(s, &end);
+  if (end == s || !(v > 0) || v > 1e18) return -1;
+  while (*end == ' ') end++;
+  double unit = 1048576.0; /* a bare number is MB */
+  switch (toupper((unsigned char)*end)) {
+    case 0: break;
+    case 'K': unit = 1024.0, end++; break;
+    case 'M': end++; break;
+    case 'G': unit = 1073741824.0, end++; break;
+    case 'T': unit = 1099511627776.0, end++; break;
+    default: return -1;
+  }
+  if (toupper((unsigned char)*end) == 'B') end++;
+  if (*end == 'i') end++; /* GiB */
+  if (toupper((unsigned char)*end) == 'B') end++;
+  if (*end) return -1;
+  *bytes = v * unit;
+  return 0;
+}
+
+/* Memory this node offers: Slurm's allocation, else the cgroup's limit and
+ * MemAvailable, whichever is smaller. *how names the source. */
+static double node_memory(const char **how) {
+  const char *mn = getenv("SLURM_MEM_PER_NODE");
+  if (mn && atof(mn) > 0) {
+    *how = "Slurm's --mem";
+    return atof(mn) * 1048576.0;
+  }
+  double avail = 0, limit = 0;
+  FILE *f = fopen("/proc/meminfo", "r");
+  char line[256];
+  while (f && fgets(line, sizeof line, f))
+    if (!strncmp(line, "MemAvailable:", 13)) avail = atof(line + 13) * 1024.0;
+  if (f) fclose(f);
+  f = fopen("/sys/fs/cgroup/memory.max", "r");
+  if (f && fgets(line, sizeof line, f) && isdigit((unsigned char)line[0])) limit = atof(line);
+  if (f) fclose(f);
+  *how = "the memory available on the node";
+  if (limit > 0 && (avail == 0 || limit < avail)) {
+    *how = "the node's cgroup memory limit";
+    return limit;
+  }
+  return avail;
+}
+
+int pc_budget_check(pc_ctx *ctx, const pc_config *cfg, const char *job, double persons,
+                    double stays) {
+  const pc_rate *r = pc_rate_builtin(job);
+  if (!r) return 0; /* a small job without measured costs (dispatch, plan) */
+  double budget = 0;
+  const char *how = "memory_per_rank";
+  int rc = 0;
+  if (pc_config_given(cfg, "memory_per_rank")) {
+    if (pc_size_parse(pc_config_str(cfg, "memory_per_rank"), &budget))
+      rc = PC_ERROR(PC_ERR_CONFIG, "%s:%d: memory_per_rank: '%s' is not a size (e.g. 4G, 512M)",
+                    pc_config_file(cfg), pc_config_line(cfg, "memory_per_rank"),
+                    pc_config_str(cfg, "memory_per_rank"));
+  } else {
+    const char *mc = getenv("SLURM_MEM_PER_CPU"), *cpt = getenv("SLURM_CPUS_PER_TASK");
+    if (mc && atof(mc) > 0) {
+      budget = atof(mc) * 1048576.0 * (cpt && atoi(cpt) > 0 ? atoi(cpt) : 1);
+      how = "Slurm's --mem-per-cpu";
+    } else {
+      int local = 1;
+      rc = pc_node_ranks(ctx, &local);
+      budget = node_memory(&how) / local;
+    }
+  }
+  PC_CALL(pc_agree(ctx, rc));
+  uint64_t b = (uint64_t)budget; /* every rank plans with the smallest budget */
+  PC_CALL(pc_min_u64(ctx, &b, 1));
+  budget = (double)b;
+  if (budget <= 0) return 0; /* nothing known: no check (said in --help) */
+  const double items = pc_rate_items(r, persons, stays), need = pc_rate_mem(r, items, ctx->nranks);
+  const double MB = 1048576.0;
+  if (need > budget) {
+    char fit[160];
+    if (r->base_mb * MB >= budget)
+      snprintf(fit, sizeof fit, "no rank count fits: %s needs %.0f MB per rank whatever the count",
+               job, r->base_mb);
+    else {
+      double q = ceil(r->per_item_b * items / (budget - r->base_mb * MB));
+      snprintf(fit, sizeof fit, "%.0f ranks would fit", q < 1 ? 1.0 : q);
+    }
+    return PC_ERROR(PC_ERR_MEM,
+                    "%s needs about %.0f MB per rank at %d ranks (%.3g %s, at the costs "
+                    "bench/rates.yaml holds), more than the budget of %.0f MB per rank (%s): "
+                    "%s. Run on more ranks or nodes (paicha plan recommends a header), or set "
+                    "memory_per_rank if the budget is wrong",
+                    job, need / MB, ctx->nranks, items, r->item, budget / MB, how, fit);
+  }
+  size_t round = (size_t)((budget - need) / 4);
+  if (round < ((size_t)64 << 10)) round = (size_t)64 << 10;
+  if (round < ctx->round_bytes) ctx->round_bytes = round;
+  pc_log(ctx, "memory: about %.0f MB per rank predicted, budget %.0f MB (%s); shuffle rounds of "
+              "%.0f KB",
+         need / MB, budget / MB, how, (double)ctx->round_bytes / 1024);
+  return 0;
+}

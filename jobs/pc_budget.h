@@ -1,0 +1,40 @@
+/* pc_budget.h - memory per rank: the costs `make bench` measured, the budget, the check
+ * every job makes before it starts. */
+#ifndef PC_BUDGET_H
+#define PC_BUDGET_H
+
+#include "pc_config.h"
+#include "pc_mpi.h"
+
+/* Per-rank costs of a job (bench/rates.yaml): memory per rank = base_mb MB +
+ * per_item_b bytes x items per rank; time = base_s + items per rank /
+ * items_per_s (+ moved_b bytes per item over the network across nodes). */
+typedef struct pc_rate {
+  const char *job, *item; /* item: "persons", "stays" or "rows" (persons + stays) */
+  double base_mb, per_item_b, items_per_s, base_s, moved_b;
+} pc_rate;
+
+/* The costs compiled in from bench/rates.yaml for `job`, or NULL. */
+const pc_rate *pc_rate_builtin(const char *job);
+/* "machine; measured" of the compiled-in costs. */
+const char *pc_rates_machine(void);
+const char *pc_rates_measured(void);
+/* Items of a dataset of `persons` and `stays` in the rate's unit. */
+double pc_rate_items(const pc_rate *r, double persons, double stays);
+/* Predicted peak memory per rank (bytes) with `items` over `ranks` ranks. */
+double pc_rate_mem(const pc_rate *r, double items, int ranks);
+
+/* Collective, before a job's heavy phases: the budget per rank is the
+ * config's `memory_per_rank`, else the memory Slurm gave the node
+ * (SLURM_MEM_PER_NODE, SLURM_MEM_PER_CPU), else the memory available on the
+ * node, shared by the ranks on the node. When the predicted memory exceeds
+ * it, fails with a message giving the prediction and the rank count that
+ * would fit; else logs both and bounds the shuffles' rounds to a quarter of
+ * the headroom (at least 64 KiB), so a tight budget means more rounds. */
+int pc_budget_check(pc_ctx *ctx, const pc_config *cfg, const char *job, double persons,
+                    double stays);
+
+/* Parse "512M", "4G", "4GB", "1.5T" or a bare number of MB into bytes; 0 or -1. */
+int pc_size_parse(const char *s, double *bytes);
+
+#endif

@@ -1,0 +1,80 @@
+# t_budget - memory per rank. A job predicted (from the costs bench/rates.yaml holds) not to
+# fit its budget stops before it starts, writes nothing, and names the rank count that
+# would fit - which then runs; the budget comes from memory_per_rank or Slurm's --mem. A
+# budget just above the prediction leaves little room for shuffles: they take many small
+# rounds, and index, trace and ingest still give byte-identical outputs.
+. "$(dirname "$0")/lib.sh"
+cat > "$T/synth.yaml" <<CFG
+key: $T/key
+data: $T/data.h5
+seed: 3
+persons: 8000
+days: 14
+as_of: 2021-08-09T00:00
+outbreak: {cases: 10}
+cases_csv: $T/cases.csv
+csv: $T/csv
+quiet: true
+CFG
+run 2 synth --config "$T/synth.yaml" > "$T/synth.log" 2>&1 || { cat "$T/synth.log"; die "synth failed"; }
+job() { # ranks, job, name, budget ("" none), config lines...
+  local n=$1 j=$2 name=$3 budget=$4; shift 4
+  { printf '%s\n' "$@" "quiet: true"; [ -z "$budget" ] || echo "memory_per_rank: $budget"; } > "$T/$name.yaml"
+  run "$n" "$j" --config "$T/$name.yaml" > "$T/$name.log" 2>&1
+}
+predicted() { sed -n 's/.*memory: about \([0-9]*\) MB per rank predicted.*/\1/p' "$T/$1.log" | head -1; }
+rounds_kb() { sed -n 's/.*shuffle rounds of \([0-9]*\) KB.*/\1/p' "$T/$1.log" | head -1; }
+
+# index: default, then with a budget 1 MB over the prediction.
+job 2 index idx "" "data: $T/data.h5" "index: $T/idx.h5" || { cat "$T/idx.log"; die "index failed"; }
+P=$(predicted idx); [ -n "$P" ] || { cat "$T/idx.log"; die "index does not log its predicted memory"; }
+job 2 index idxt "$((P + 1))M" "data: $T/data.h5" "index: $T/idxt.h5" || { cat "$T/idxt.log"; die "index within a tight budget failed"; }
+R=$(rounds_kb idxt); [ "$R" -le 512 ] || die "a tight budget left rounds of $R KB"
+[ "$(rounds_kb idx)" -ge 4096 ] || die "the default budget should not shrink the rounds"
+grep -q "budget $((P + 1)) MB (memory_per_rank)" "$T/idxt.log" || { cat "$T/idxt.log"; die "budget not reported"; }
+$PY "$ROOT/tests/py/compare.py" "$T/idx.h5" "$T/idxt.h5" --datasets place_rows bucket_start stays_dir > "$T/c1.log" \
+  || { cat "$T/c1.log"; die "index in small rounds differs"; }
+$PY - "$T/idx.h5.run.json" "$T/idxt.h5.run.json" <<'PY' || die "a tight budget did not take more rounds"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+# Same bytes moved, in many more rounds: the run record counts shuffle rounds.
+assert a["shuffle_rounds"] * 10 <= b["shuffle_rounds"], (a["shuffle_rounds"], b["shuffle_rounds"])
+print("rounds:", a["shuffle_rounds"], "->", b["shuffle_rounds"])
+PY
+
+# trace: default vs tight.
+TR=("data: $T/data.h5" "cases: $T/cases.csv" "key: $T/key" "hops: 2" "companions_of: [0, 1]")
+job 3 trace tr "" "${TR[@]}" "output: $T/tr.h5" || { cat "$T/tr.log"; die "trace failed"; }
+P=$(predicted tr)
+job 3 trace trt "$((P + 1))M" "${TR[@]}" "output: $T/trt.h5" || { cat "$T/trt.log"; die "trace within a tight budget failed"; }
+$PY "$ROOT/tests/py/compare.py" "$T/tr.h5" "$T/trt.h5" --datasets contacts companions breakdown > "$T/c2.log" \
+  || { cat "$T/c2.log"; die "trace in small rounds differs"; }
+
+# ingest: default vs tight.
+IN=("key: $T/key" "input: {regions: $T/csv/regions.csv, persons: $T/csv/persons.csv, stays: $T/csv/stays.csv}"
+    "as_of: 2021-08-09T00:00" "days: 14")
+job 2 ingest in "" "${IN[@]}" "data: $T/in.h5" || { cat "$T/in.log"; die "ingest failed"; }
+P=$(predicted in)
+job 2 ingest int "$((P + 1))M" "${IN[@]}" "data: $T/int.h5" || { cat "$T/int.log"; die "ingest within a tight budget failed"; }
+$PY "$ROOT/tests/py/compare.py" "$T/in.h5" "$T/int.h5" --datasets persons identities stays places > "$T/c3.log" \
+  || { cat "$T/c3.log"; die "ingest in small rounds differs"; }
+
+# Does not fit: trace at 1 rank with a budget between its fixed part and its need.
+P1=$(predicted tr) # at 3 ranks
+job 1 trace big "$((P1 - 0))M" "${TR[@]}" "output: $T/big.h5" && die "trace at 1 rank over its budget ran"
+grep -q "trace needs about [0-9]* MB per rank at 1 ranks.*more than the budget of $P1 MB per rank (memory_per_rank): [0-9]* ranks would fit" "$T/big.log" \
+  || { cat "$T/big.log"; die "no clear 'does not fit' message"; }
+N=$(sed -n 's/.*: \([0-9]*\) ranks would fit.*/\1/p' "$T/big.log")
+[ ! -e "$T/big.h5" ] && ! ls "$T"/big.h5.* > /dev/null 2>&1 || die "a job that did not fit left files"
+grep -q "phase (seconds)" "$T/big.log" && die "the job ran phases before refusing"
+job "$N" trace fit "$((P1 - 0))M" "${TR[@]}" "output: $T/fit.h5" || { cat "$T/fit.log"; die "trace at the $N ranks said to fit failed"; }
+$PY "$ROOT/tests/py/compare.py" "$T/tr.h5" "$T/fit.h5" --datasets contacts > /dev/null || die "trace at $N ranks differs"
+# No rank count fits a budget below the fixed part; Slurm's --mem is a budget too.
+job 2 index tiny 10M "data: $T/data.h5" "index: $T/tiny.h5" && die "index in 10 MB ran"
+grep -q "no rank count fits" "$T/tiny.log" || { cat "$T/tiny.log"; die "no clear message for a budget below the fixed part"; }
+printf 'data: %s\nindex: %s\nquiet: true\n' "$T/data.h5" "$T/sl.h5" > "$T/sl.yaml"
+SLURM_MEM_PER_NODE=100 run 2 index --config "$T/sl.yaml" > "$T/sl.log" 2>&1 && die "index over Slurm's --mem ran"
+grep -q "budget of 50 MB per rank (Slurm's --mem)" "$T/sl.log" || { cat "$T/sl.log"; die "Slurm's --mem not used as the budget"; }
+job 2 index bad "lots" "data: $T/data.h5" "index: $T/bad.h5" && die "memory_per_rank: lots accepted"
+grep -q "memory_per_rank: 'lots' is not a size" "$T/bad.log" || { cat "$T/bad.log"; die "no clear error for a bad size"; }
+echo "budget: refusals before start with a rank count that fits; small rounds give identical outputs"
