@@ -1,6 +1,7 @@
 /* pc_textout.c - a text file written by all ranks in rank order, in rounds, atomically. */
 #include "pc_textout.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -8,6 +9,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* Rank 0: remove the temporary files an interrupted run (SIGKILL, a node
+ * lost) left beside `path` - they are never a result, only lost space. */
+static void sweep_stale(pc_ctx *ctx, const char *dir, const char *base) {
+  char prefix[4200];
+  snprintf(prefix, sizeof prefix, ".%s.tmp.", base);
+  DIR *d = opendir(dir);
+  if (!d) return;
+  struct dirent *e;
+  int n = 0;
+  while ((e = readdir(d)))
+    if (!strncmp(e->d_name, prefix, strlen(prefix))) {
+      char p[8400];
+      snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+      if (unlink(p) == 0) n++;
+    }
+  closedir(d);
+  if (n) pc_log(ctx, "removed %d temporary file%s of %s/%s left by an interrupted run", n,
+                n > 1 ? "s" : "", dir, base);
+}
 
 int pc_atomic_tmp(pc_ctx *ctx, const char *path, char *tmp, size_t size) {
   long tag = (long)getpid();
@@ -17,14 +38,22 @@ int pc_atomic_tmp(pc_ctx *ctx, const char *path, char *tmp, size_t size) {
   if (strlen(path) >= sizeof d) return PC_ERROR(PC_ERR_ARG, "output path too long: %.64s...", path);
   snprintf(d, sizeof d, "%s", path);
   snprintf(b, sizeof b, "%s", path);
-  if ((size_t)snprintf(tmp, size, "%s/.%s.tmp.%ld", dirname(d), basename(b), tag) >= size)
+  const char *dn = dirname(d), *bn = basename(b);
+  if ((size_t)snprintf(tmp, size, "%s/.%s.tmp.%ld", dn, bn, tag) >= size)
     return PC_ERROR(PC_ERR_ARG, "output path too long: %.64s...", path);
+  if (ctx->rank == 0) sweep_stale(ctx, dn, bn);
   return 0;
 }
 
 int pc_atomic_commit(pc_ctx *ctx, const char *tmp, const char *path, int rc_in) {
   int rc = pc_agree(ctx, rc_in);
+  if (!rc) pc_test_hold(ctx, "commit");
   if (ctx->rank == 0 && tmp[0]) {
+    /* Signalled since the agreement - mpirun stopping the job because a
+     * rank died, or Slurm's time limit: the job is failing, publish nothing. */
+    if (!rc && pc_signalled())
+      rc = PC_ERROR(PC_ERR_SIGNAL, "stopped by a signal before %s was published: not written",
+                    path);
     if (!rc) {
       if (rename(tmp, path) != 0) {
         rc = PC_ERROR(PC_ERR_IO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));

@@ -134,6 +134,15 @@ void pc_progress(pc_ctx *ctx, uint64_t done, uint64_t total) {
          total ? 100.0 * done / total : 100.0, r, eta);
 }
 
+int pc_signalled(void) { return signal_seen; }
+
+void pc_test_hold(pc_ctx *ctx, const char *point) {
+  const char *stall = getenv("PAICHA_STALL_PHASE");
+  if (!stall || strcmp(stall, point)) return;
+  if (ctx->rank == 0) fprintf(stderr, "[%s] test hook: holding phase '%s'\n", ctx->job, point);
+  for (int i = 0; i < 600 && !signal_seen; i++) usleep(100000);
+}
+
 int pc_phase_begin(pc_ctx *ctx, const char *name) {
   if (ctx->nphases >= PC_MAX_PHASES || ctx->depth >= 8)
     return PC_ERROR(PC_ERR_ARG, "too many phases (internal)");
@@ -148,13 +157,7 @@ int pc_phase_begin(pc_ctx *ctx, const char *name) {
   int rc = 0;
   if (ctx->fail_phase && ctx->rank == ctx->fail_rank && strcmp(ctx->fail_phase, name) == 0)
     rc = PC_ERROR(PC_ERR_INJECT, "failure injected in phase '%s' (PAICHA_FAIL_PHASE)", name);
-  /* Test hook: hold this phase up to 60 s (or until a signal), so a test can
-   * signal the job at a known point. */
-  const char *stall = getenv("PAICHA_STALL_PHASE");
-  if (stall && !strcmp(stall, name)) {
-    if (ctx->rank == 0) fprintf(stderr, "[%s] test hook: holding phase '%s'\n", ctx->job, name);
-    for (int i = 0; i < 600 && !signal_seen; i++) usleep(100000);
-  }
+  pc_test_hold(ctx, name);
   /* A phase boundary is a point of agreement: every rank enters, or none does. */
   return pc_agree(ctx, rc);
 }

@@ -68,6 +68,13 @@ void pc_progress(pc_ctx *ctx, uint64_t done, uint64_t total);
 
 /* Phases nest; begin returns PC_ERR_INJECT on the rank and phase named by
  * the test hooks (PAICHA_FAIL_RANK, PAICHA_FAIL_PHASE). Local. */
+/* The signal (SIGTERM, SIGINT) this process received, or 0. Local. */
+int pc_signalled(void);
+/* Test hook: when PAICHA_STALL_PHASE names `point` (a phase, or "commit":
+ * an output complete under its temporary name, not yet renamed), every rank
+ * holds there up to 60 s or until a signal, so a test can strike at a known
+ * point. Local. */
+void pc_test_hold(pc_ctx *ctx, const char *point);
 int pc_phase_begin(pc_ctx *ctx, const char *name);
 void pc_phase_end(pc_ctx *ctx, uint64_t rows, uint64_t bytes);
 
