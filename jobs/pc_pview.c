@@ -311,6 +311,50 @@ static int finish_counts(pc_ctx *ctx, hid_t data, uint64_t q0, uint64_t q1, uint
   return pc_agree(ctx, pv->dir.stays && pv->dir.persons && pv->dir.identities ? 0 : PC_ERR_MEM);
 }
 
+/* Group rows v[0..n) of buckets [b0, b1) by bucket, in place, and sort each
+ * bucket; local[k - b0] is the first row of bucket k once grouped (b1 - b0 + 1
+ * entries). The grouping is a counting scatter in two levels - first into at
+ * most 1024 groups of buckets, then within each group (a few MB, in cache) by
+ * bucket - because one scatter over millions of buckets misses the cache on
+ * every row (measured: 3x slower at the city tier). Local. */
+static int group_sort(pc_irow *v, size_t n, uint32_t b0, uint32_t b1, uint32_t nbuckets,
+                      const uint64_t *local) {
+  const uint32_t nb = b1 - b0;
+  pc_irow *mid = pc_malloc((n + 1) * sizeof *mid, "index rows");
+  uint64_t *fill = pc_malloc(((size_t)nb + 1) * sizeof *fill, "bucket offsets");
+  if (!mid || !fill) {
+    free(mid);
+    free(fill);
+    return PC_ERR_MEM;
+  }
+  int shift = 0;
+  while ((nb >> shift) > 1024) shift++;
+  const uint32_t ngroups = (nb >> shift) + 1;
+  uint64_t gfill[1025];
+  for (uint32_t g = 0; g < ngroups; g++) {
+    uint32_t k = g << shift;
+    gfill[g] = local[k < nb ? k : nb];
+  }
+  for (size_t i = 0; i < n; i++) {
+    uint32_t k = pc_bucket_of(v[i].place, v[i].channel, v[i].start, nbuckets);
+    mid[gfill[(k - b0) >> shift]++] = v[i];
+  }
+  for (uint32_t k = 0; k < nb; k++) fill[k] = local[k];
+  for (uint32_t g = 0; g < ngroups; g++) {
+    uint32_t k0 = g << shift;
+    if (k0 >= nb) break;
+    uint32_t k1 = k0 + (1u << shift) < nb ? k0 + (1u << shift) : nb;
+    for (uint64_t i = local[k0]; i < local[k1]; i++) {
+      uint32_t k = pc_bucket_of(mid[i].place, mid[i].channel, mid[i].start, nbuckets);
+      v[fill[k - b0]++] = mid[i];
+    }
+  }
+  free(mid);
+  free(fill);
+  pc_irow_sort_buckets(v, local, nb);
+  return 0;
+}
+
 /* This rank's slices of the dataset: stays cut at person boundaries,
  * persons and identities evenly. */
 typedef struct slices {
@@ -409,56 +453,23 @@ int pc_pview_build(pc_ctx *ctx, hid_t data, const char *data_path, uint32_t nbuc
   PC_CALLG(pc_agree(ctx, rc), out);
   pc_phase_end(ctx, s1 - s0, ctx->bytes_moved);
 
-  /* Group by bucket, then sort each bucket. The grouping is a counting
-   * scatter in two levels - first into at most 1024 groups of buckets, then
-   * within each group (a few MB, in cache) by bucket - because one scatter
-   * over millions of buckets misses the cache on every row (measured: 3x
-   * slower at the city tier). Exact offsets come from the global counts. */
   PC_CALLG(pc_phase_begin(ctx, "sort"), out);
   free(b.buf);
   free(b.irows);
   free(b.gs);
   b.buf = NULL, b.irows = NULL, b.gs = NULL;
-  pv->rows = pc_malloc((mine + 1) * sizeof *pv->rows, "place view");
-  PC_CALLG(pc_agree(ctx, pv->rows ? 0 : PC_ERR_MEM), out);
   {
-    const uint32_t nb = b1 - b0;
-    int shift = 0;
-    while ((nb >> shift) > 1024) shift++;
-    const uint32_t ngroups = (nb >> shift) + 1;
-    uint64_t *fill = b.bcount; /* reuse: nbuckets + 1 entries */
-    uint64_t gfill[1025];
-    const uint64_t base = pv->bstart[b0];
-    for (uint32_t g = 0; g < ngroups; g++) {
-      uint32_t k = b0 + (g << shift);
-      gfill[g] = (k < b1 ? pv->bstart[k] : pv->bstart[b1]) - base;
-    }
-    pc_irow *in = b.recv.data, *mid = pv->rows;
-    for (size_t i = 0; i < mine; i++) {
-      uint32_t k = pc_bucket_of(in[i].place, in[i].channel, in[i].start, nbuckets);
-      mid[gfill[(k - b0) >> shift]++] = in[i];
-    }
-    for (uint32_t k = b0; k < b1; k++) fill[k] = pv->bstart[k] - base;
-    for (uint32_t g = 0; g < ngroups; g++) {
-      uint32_t k0 = b0 + (g << shift);
-      if (k0 >= b1) break;
-      uint32_t k1 = k0 + (1u << shift) < b1 ? k0 + (1u << shift) : b1;
-      for (uint64_t i = pv->bstart[k0] - base; i < pv->bstart[k1] - base; i++) {
-        uint32_t k = pc_bucket_of(mid[i].place, mid[i].channel, mid[i].start, nbuckets);
-        in[fill[k]++] = mid[i];
-      }
-    }
+    uint64_t *local = pc_malloc(((size_t)(b1 - b0) + 1) * sizeof *local, "bucket offsets");
+    PC_CALLG(pc_agree(ctx, local ? 0 : PC_ERR_MEM), out);
+    for (uint32_t k = b0; k <= b1; k++) local[k - b0] = pv->bstart[k] - pv->bstart[b0];
+    rc = group_sort(b.recv.data, mine, b0, b1, nbuckets, local);
+    free(local);
+    PC_CALLG(pc_agree(ctx, rc), out);
     /* The grouped rows are in the receive buffer: it becomes the view. */
-    free(pv->rows);
-    pv->rows = in;
+    pv->rows = b.recv.data;
+    pv->nrows = mine;
     b.recv.data = NULL;
     b.recv.n = b.recv.cap = 0;
-    uint64_t *local = pc_malloc(((size_t)nb + 1) * sizeof *local, "bucket offsets");
-    PC_CALLG(pc_agree(ctx, local ? 0 : PC_ERR_MEM), out);
-    for (uint32_t k = b0; k <= b1; k++) local[k - b0] = pv->bstart[k] - base;
-    pc_irow_sort_buckets(pv->rows, local, nb);
-    free(local);
-    pv->nrows = mine;
   }
   pc_phase_end(ctx, mine, 0);
 out:
@@ -609,55 +620,24 @@ static uint64_t irow_fingerprint(const pc_irow *r) {
   return h;
 }
 
-typedef struct pid_place {
-  uint64_t pid, place;
-} pid_place;
-
-static int pid_place_cmp(const void *x, const void *y) {
-  const pid_place *a = x, *b = y;
-  if (a->pid != b->pid) return a->pid < b->pid ? -1 : 1;
-  return a->place < b->place ? -1 : a->place > b->place;
-}
-
-/* Global (bucket, row order): the order of /place_rows. */
-static int irow_global_cmp(const pc_irow *a, const pc_irow *b, uint32_t nb) {
-  uint32_t ka = pc_bucket_of(a->place, a->channel, a->start, nb),
-           kb = pc_bucket_of(b->place, b->channel, b->start, nb);
-  if (ka != kb) return ka < kb ? -1 : 1;
-  return pc_irow_cmp(a, b);
-}
-
-static uint32_t g_sort_nb; /* qsort has no argument: the bucket count of the sort */
-static int irow_global_cmp_void(const void *a, const void *b) {
-  return irow_global_cmp(a, b, g_sort_nb);
-}
-
-/* Rank whose stays slice holds pid: the last non-empty slice starting at or
- * below it (first[r] = UINT64_MAX for an empty slice). */
-static int slice_rank_of(const uint64_t *first, int nranks, uint64_t pid) {
-  int best = 0;
-  for (int r = 0; r < nranks; r++)
-    if (first[r] != UINT64_MAX && first[r] <= pid) best = r;
-  return best;
-}
-
 typedef struct append_state {
   build_state b;
   int64_t old_ws, old_we;
-  pid_place *dropped;        /* grid (pid, place) pairs with rows dropped, sorted */
-  size_t ndropped;
-  pc_buf upd;                /* rows whose grid total changed, received */
-  pc_irow *urows;            /* one step's updates to send */
-  int *udest;
-  uint64_t *aplaces;         /* one person's added grid places */
-  uint64_t kept_n, kept_fp;  /* the dataset's stays inside the old window */
+  uint64_t kept_n, kept_fp; /* the dataset's stays inside the old window */
 } append_state;
 
+/* A row shipped to a bucket owner is a grid total of a row the index keeps
+ * (a grid stay inside the old window) or a row the index lacks (a stay
+ * ending after the old window, or a household row). */
+static int is_update(const pc_irow *r, int64_t old_we) {
+  return r->channel == PC_CH_GRID && r->end <= old_we;
+}
+
 /* Stream this rank's stays of the new dataset once: check and count them
- * (as a build does), compute every person's grid totals, ship the stays the
- * index lacks (ending after the old window) to their bucket owners, and, for
- * the grid places whose total changed (a day dropped or added there), ship
- * the kept rows' new totals. */
+ * (as a build does), compute every person's grid totals over the new window,
+ * and ship to the bucket owners the stays the index lacks and the new totals
+ * of the grid rows it keeps (a person's total in a grid changes with every
+ * day that comes or goes: nearly all do, so all are sent). */
 static int append_pass(pc_ctx *ctx, const pc_raw *st, uint64_t lo, uint64_t hi,
                        append_state *a) {
   build_state *b = &a->b;
@@ -665,129 +645,97 @@ static int append_pass(pc_ctx *ctx, const pc_raw *st, uint64_t lo, uint64_t hi,
   uint64_t steps, at = lo;
   PC_CALL(agreed_steps(ctx, lo, hi, &steps));
   for (uint64_t k = 0; k < steps; k++) {
-    size_t n = 0, na = 0, nu = 0;
+    size_t n = 0, m = 0;
     int rc = read_step(st, at, hi, b->buf, &n);
     if (!rc) rc = check_stays(st, at, b->buf, n, b);
     if (!rc) to_irows(b, b->buf, n);
-    for (size_t i = 0; i < n && !rc;) {
-      size_t j = i, ng = 0;
-      while (j < n && b->irows[j].pid == b->irows[i].pid) j++;
-      for (size_t x = i; x < j; x++)
-        if (b->irows[x].channel == PC_CH_GRID && b->irows[x].end > a->old_we)
-          a->aplaces[ng++] = b->irows[x].place;
-      for (size_t x = i; x < j; x++) {
-        const pc_irow *r = &b->irows[x];
-        int dest = pc_pview_rank_of(pv, ctx->nranks,
-                                    pc_bucket_of(r->place, r->channel, r->start, pv->nbuckets));
-        if (r->end > a->old_we) { /* new: the index lacks it */
-          b->dest[na] = dest;
-          b->irows[na++] = *r; /* na <= x: compacting in place */
-          continue;
-        }
+    for (size_t i = 0; i < n && !rc; i++) {
+      const pc_irow *r = &b->irows[i];
+      if (r->end <= a->old_we) {
         a->kept_n++;
         a->kept_fp += irow_fingerprint(r);
-        if (r->channel != PC_CH_GRID) continue;
-        int changed = 0;
-        for (size_t g = 0; g < ng && !changed; g++) changed = a->aplaces[g] == r->place;
-        if (!changed && a->ndropped) {
-          pid_place key = {r->pid, r->place};
-          changed = bsearch(&key, a->dropped, a->ndropped, sizeof key, pid_place_cmp) != NULL;
-        }
-        if (changed) {
-          a->udest[nu] = dest;
-          a->urows[nu++] = *r;
-        }
+        if (!is_update(r, a->old_we)) continue;
       }
-      i = j;
+      b->dest[m] = pc_pview_rank_of(pv, ctx->nranks,
+                                    pc_bucket_of(r->place, r->channel, r->start, pv->nbuckets));
+      b->irows[m++] = *r; /* m <= i: compacting in place */
     }
     PC_CALL(pc_agree(ctx, rc));
-    PC_CALL(pc_shuffle(ctx, b->irows, na, sizeof(pc_irow), b->dest, &b->recv, NULL));
-    PC_CALL(pc_shuffle(ctx, a->urows, nu, sizeof(pc_irow), a->udest, &a->upd, NULL));
+    PC_CALL(pc_shuffle(ctx, b->irows, m, sizeof(pc_irow), b->dest, &b->recv, NULL));
     at += n;
     pc_progress(ctx, at - lo, hi - lo);
   }
   return 0;
 }
 
-/* Read this rank's buckets of the old index and keep the rows that start
- * inside the new window (household rows are made anew); the grid places of
- * the rows dropped go to the ranks that stream their persons' stays. */
-static int read_old_rows(pc_ctx *ctx, const pc_raw *old, const uint64_t *obstart, uint32_t b0,
-                         uint32_t b1, const uint64_t *first, append_state *a, pc_irow **rows,
-                         uint64_t *kstart, uint64_t *kept_fp) {
+/* This rank's buckets [b0, b1) of the old index, keeping the rows that start
+ * inside the new window (household rows are made anew), in order; kstart[k
+ * - b0] is the first kept row of bucket k. *expect: rows to receive, about
+ * (the kept grid rows' totals, the dropped rows' worth of new days, the
+ * households), to reserve at once rather than grow by copies. */
+static int read_old_rows(const pc_raw *old, const uint64_t *obstart, uint32_t b0, uint32_t b1,
+                         int64_t new_ws, pc_irow **rows, uint64_t *kstart, uint64_t *kept_fp,
+                         size_t *expect) {
   const uint64_t r0 = obstart[b0], n = obstart[b1] - r0;
   pc_irow *v = pc_malloc((size_t)(n + 1) * sizeof *v, "index rows");
   int rc = v ? pc_raw_read(old, r0, (size_t)n, v) : PC_ERR_MEM;
-  pc_buf drop;
-  pc_buf_init(&drop, sizeof(pid_place));
-  int *dd = NULL;
-  size_t m = 0;
+  size_t m = 0, grid = 0, dropped = 0, hh = 0;
   *kept_fp = 0;
   for (uint32_t k = b0; k < b1 && !rc; k++) {
     kstart[k - b0] = m;
-    for (uint64_t i = obstart[k] - r0; i < obstart[k + 1] - r0 && !rc; i++) {
-      const pc_irow *r = &v[i];
-      if (r->channel == PC_CH_HOUSEHOLD) continue;
-      if (r->start >= a->b.pv->window_start) {
-        *kept_fp += irow_fingerprint(r);
-        v[m++] = *r;
-        continue;
+    for (uint64_t i = obstart[k] - r0; i < obstart[k + 1] - r0; i++) {
+      if (v[i].channel == PC_CH_HOUSEHOLD) {
+        hh++;
+      } else if (v[i].start < new_ws) {
+        dropped++;
+      } else {
+        grid += v[i].channel == PC_CH_GRID;
+        *kept_fp += irow_fingerprint(&v[i]);
+        v[m++] = v[i];
       }
-      if (r->channel != PC_CH_GRID) continue;
-      if ((rc = pc_buf_grow(&drop, 1))) break;
-      pid_place *p = (pid_place *)drop.data + drop.n++;
-      p->pid = r->pid, p->place = r->place;
     }
   }
   kstart[b1 - b0] = m;
-  if (!rc && drop.n) { /* one pair per person and place is enough */
-    qsort(drop.data, drop.n, sizeof(pid_place), pid_place_cmp);
-    pid_place *p = drop.data;
-    size_t u = 0;
-    for (size_t i = 0; i < drop.n; i++)
-      if (u == 0 || pid_place_cmp(&p[u - 1], &p[i])) p[u++] = p[i];
-    drop.n = u;
-    dd = pc_malloc(u * sizeof *dd, "dropped pairs");
-    if (!dd) rc = PC_ERR_MEM;
-    for (size_t i = 0; i < u && dd; i++) dd[i] = slice_rank_of(first, ctx->nranks, p[i].pid);
-  }
   *rows = v;
-  PC_CALLG(pc_agree(ctx, rc), out);
-  pc_buf got;
-  pc_buf_init(&got, sizeof(pid_place));
-  rc = pc_shuffle(ctx, drop.data, drop.n, sizeof(pid_place), dd, &got, NULL);
-  if (!rc && got.n > 1) qsort(got.data, got.n, sizeof(pid_place), pid_place_cmp);
-  a->dropped = got.data;
-  a->ndropped = got.n;
-out:
-  pc_buf_free(&drop);
-  free(dd);
+  *expect = grid + dropped + dropped / 4 + hh + hh / 16 + 1024;
   return rc;
 }
 
-/* Apply the new grid totals to the kept rows; *missing counts updates whose
- * row is not in this rank's buckets (the index and the dataset disagree). */
-static void apply_updates(const pc_pview *pv, uint32_t b0, uint32_t b1, pc_irow *rows,
-                          const uint64_t *kstart, const pc_buf *upd, uint64_t *missing) {
-  const pc_irow *u = upd->data;
-  for (size_t i = 0; i < upd->n; i++) {
-    uint32_t k = pc_bucket_of(u[i].place, u[i].channel, u[i].start, pv->nbuckets);
-    size_t lo = k >= b0 && k < b1 ? kstart[k - b0] : 0, hi = lo ? kstart[k - b0 + 1] : 0;
-    if (k >= b0 && k < b1) hi = kstart[k - b0 + 1];
-    while (lo < hi) {
-      size_t mid = lo + (hi - lo) / 2;
-      if (pc_irow_cmp(&rows[mid], &u[i]) < 0)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-    int found = 0;
-    if (k >= b0 && k < b1)
-      for (size_t x = lo; x < kstart[k - b0 + 1] && !pc_irow_cmp(&rows[x], &u[i]); x++) {
-        rows[x].cum = u[i].cum;
-        found = 1;
+/* Merge, from the back and in place, bucket by bucket, the kept rows
+ * (bucket k: rows[kstart[k]..kstart[k+1])) with the received rows (bucket k:
+ * in[local[k]..local[k+1]), sorted): updates set the grid total of the kept
+ * row they equal, the other rows are added. rows has room for every row
+ * added; count[k] gets bucket k's rows; *missing counts updates without
+ * their row. Local. */
+static void merge_back(pc_irow *rows, const uint64_t *kstart, const pc_irow *in,
+                       const uint64_t *local, uint32_t nb, int64_t old_we, uint64_t *count,
+                       uint64_t *missing) {
+  ptrdiff_t o = -1;
+  for (uint32_t k = 0; k < nb; k++) /* rows added in all buckets = the output's length */
+    for (uint64_t j = local[k]; j < local[k + 1]; j++) o += !is_update(&in[j], old_we);
+  o += (ptrdiff_t)kstart[nb];
+  for (uint32_t k = nb; k-- > 0;) {
+    ptrdiff_t i = (ptrdiff_t)kstart[k + 1] - 1, j = (ptrdiff_t)local[k + 1] - 1, end = o;
+    const ptrdiff_t i0 = (ptrdiff_t)kstart[k], j0 = (ptrdiff_t)local[k];
+    while (j >= j0) {
+      int c = i >= i0 ? pc_irow_cmp(&rows[i], &in[j]) : -1;
+      if (c > 0) {
+        rows[o--] = rows[i--];
+      } else if (is_update(&in[j], old_we)) {
+        if (c == 0)
+          rows[i].cum = in[j].cum; /* the kept row stays in line for its slot */
+        else
+          (*missing)++;
+        j--;
+      } else {
+        rows[o--] = in[j--];
       }
-    if (!found) (*missing)++;
+    }
+    if (o == i) /* the bucket's first kept rows are in place already */
+      o = i0 - 1;
+    else
+      while (i >= i0) rows[o--] = rows[i--];
+    count[k] = (uint64_t)(end - o);
   }
 }
 
@@ -796,11 +744,10 @@ int pc_pview_append(pc_ctx *ctx, const char *old_path, hid_t data, const char *d
   memset(pv, 0, sizeof *pv);
   pv->raw.fd = -1;
   append_state a = {0};
-  pc_buf_init(&a.upd, sizeof(pc_irow));
   pc_buf_init(&a.b.recv, sizeof(pc_irow));
   pc_raw st = {.fd = -1}, old = {.fd = -1};
   slices sl;
-  uint64_t *first = NULL, *kstart = NULL, nb = 0, kept_fp = 0;
+  uint64_t nb = 0, kept_fp = 0, *kstart = NULL, *local = NULL;
   pc_irow *rows = NULL;
 
   /* The old index: its buckets and window. */
@@ -837,37 +784,32 @@ int pc_pview_append(pc_ctx *ctx, const char *old_path, hid_t data, const char *d
                   data_path, w0, w1, old_path, o0, o1);
   }
   PC_CALLG(pc_agree(ctx, rc), out);
-  {
-    uint64_t suggested = pc_index_buckets(pv->nstays, 0);
-    pc_log(ctx, "index: appending %.1f h to %s and dropping %.1f h (%llu buckets kept%s)",
-           (double)(pv->window_end - a.old_we) / 3600, old_path,
-           (double)(pv->window_start - a.old_ws) / 3600, (unsigned long long)nb,
-           suggested != nb ? "; a rebuild would choose another count, with the same answers" : "");
-  }
+  pc_log(ctx, "index: appending %.1f h to %s and dropping %.1f h (%llu buckets kept%s)",
+         (double)(pv->window_end - a.old_we) / 3600, old_path,
+         (double)(pv->window_start - a.old_ws) / 3600, (unsigned long long)nb,
+         pc_index_buckets(pv->nstays, 0) != nb
+             ? "; a rebuild would choose another count, with the same answers"
+             : "");
 
-  /* Buckets stay where the old index's rows are; the new rows go there. */
+  /* Buckets stay with the ranks that read them from the old index. */
   PC_CALLG(pc_agree(ctx, cut_buckets(ctx, pv)), out);
   const uint32_t b0 = pv->rank_b0[ctx->rank], b1 = pv->rank_b0[ctx->rank + 1];
-  first = pc_calloc((size_t)ctx->nranks, sizeof *first, "slice starts");
-  kstart = pc_malloc(((size_t)(b1 - b0) + 1) * sizeof *kstart, "bucket offsets");
-  a.aplaces = pc_malloc(STAY_STEP * sizeof *a.aplaces, "grid places");
-  a.urows = pc_malloc(STAY_STEP * sizeof *a.urows, "grid totals");
-  a.udest = pc_malloc(STAY_STEP * sizeof *a.udest, "grid totals");
-  rc = first && kstart && a.aplaces && a.urows && a.udest ? 0 : PC_ERR_MEM;
-  if (!rc) {
-    first[ctx->rank] = UINT64_MAX;
-    if (sl.s0 < sl.s1) rc = pc_raw_read(&st, sl.s0, 1, a.b.buf);
-    if (!rc && sl.s0 < sl.s1) first[ctx->rank] = a.b.buf[0].pid;
-  }
-  PC_CALLG(pc_agree(ctx, rc), out);
-  PC_CALLG(pc_sum_u64(ctx, first, ctx->nranks), out);
 
   PC_CALLG(pc_phase_begin(ctx, "read"), out);
-  rc = read_old_rows(ctx, &old, pv->bstart, b0, b1, first, &a, &rows, kstart, &kept_fp);
+  const uint32_t nbk = b1 - b0;
+  kstart = pc_malloc(((size_t)nbk + 1) * sizeof *kstart, "bucket offsets");
+  local = pc_malloc(((size_t)nbk + 1) * sizeof *local, "bucket offsets");
+  rc = kstart && local ? 0 : PC_ERR_MEM;
+  size_t expect = 0;
+  if (!rc)
+    rc = read_old_rows(&old, pv->bstart, b0, b1, pv->window_start, &rows, kstart, &kept_fp,
+                       &expect);
+  if (!rc) rc = pc_buf_reserve(&a.b.recv, expect);
   pc_raw_close(&old);
   pc_phase_end(ctx, pv->bstart[b1] - pv->bstart[b0],
                (pv->bstart[b1] - pv->bstart[b0]) * sizeof(pc_irow));
-  PC_CALLG(rc, out);
+  PC_CALLG(pc_agree(ctx, rc), out);
+  const size_t nk = kstart[nbk];
 
   PC_CALLG(pc_phase_begin(ctx, "stream"), out);
   PC_CALLG(append_pass(ctx, &st, sl.s0, sl.s1, &a), out);
@@ -875,28 +817,31 @@ int pc_pview_append(pc_ctx *ctx, const char *old_path, hid_t data, const char *d
   PC_CALLG(finish_counts(ctx, data, sl.q0, sl.q1, sl.i0, sl.i1, &a.b), out);
   pc_phase_end(ctx, sl.s1 - sl.s0, ctx->bytes_moved);
 
-  /* Merge: the kept rows are in (bucket, row) order; sort the new ones so
-   * and merge from the back, in place. */
+  /* Merge: group and sort what came as the kept rows are, then one pass. */
   PC_CALLG(pc_phase_begin(ctx, "merge"), out);
-  const size_t nk = kstart[b1 - b0], nn = a.b.recv.n;
-  uint64_t missing = 0;
-  apply_updates(pv, b0, b1, rows, kstart, &a.upd, &missing);
-  pc_irow *nw = a.b.recv.data;
-  g_sort_nb = pv->nbuckets;
-  if (nn > 1) qsort(nw, nn, sizeof *nw, irow_global_cmp_void);
-  pc_irow *grown = pc_realloc(rows, (nk + nn + 1) * sizeof *rows, "index rows");
-  rc = grown ? 0 : PC_ERR_MEM;
+  free(a.b.buf), free(a.b.irows), free(a.b.gs), free(a.b.cum);
+  a.b.buf = NULL, a.b.irows = NULL, a.b.gs = NULL, a.b.cum = NULL;
+  pc_irow *in = a.b.recv.data;
+  const size_t nin = a.b.recv.n;
+  uint64_t *count = a.b.bcount; /* nbuckets + 1 zeros */
+  size_t nadd = 0;
+  for (size_t i = 0; i < nin; i++) {
+    count[pc_bucket_of(in[i].place, in[i].channel, in[i].start, pv->nbuckets)]++;
+    nadd += !is_update(&in[i], a.old_we);
+  }
+  for (uint32_t k = 0, at = 0; k <= nbk; k++) {
+    local[k] = at;
+    if (k < nbk) at += (uint32_t)count[b0 + k];
+  }
+  rc = group_sort(in, nin, b0, b1, pv->nbuckets, local);
+  pc_irow *grown = rc ? NULL : pc_realloc(rows, (nk + nadd + 1) * sizeof *rows, "index rows");
+  if (!rc && !grown) rc = PC_ERR_MEM;
   if (grown) rows = grown;
   PC_CALLG(pc_agree(ctx, rc), out);
-  for (ptrdiff_t i = (ptrdiff_t)nk - 1, j = (ptrdiff_t)nn - 1, o = (ptrdiff_t)(nk + nn) - 1; j >= 0;)
-    rows[o--] = i >= 0 && irow_global_cmp(&rows[i], &nw[j], pv->nbuckets) > 0 ? rows[i--] : nw[j--];
-  uint64_t *count = a.b.bcount; /* nbuckets + 1 zeros */
-  for (size_t i = 0; i < nk + nn; i++) {
-    uint32_t k = pc_bucket_of(rows[i].place, rows[i].channel, rows[i].start, pv->nbuckets);
-    if (k < b0 || k >= b1) rc = PC_ERROR(PC_ERR_DATA, "append: a row landed outside its bucket");
-    count[k]++;
-  }
-  PC_CALLG(pc_agree(ctx, rc), out);
+  uint64_t missing = 0;
+  memset(count, 0, ((size_t)nb + 1) * sizeof *count);
+  merge_back(rows, kstart, in, local, nbk, a.old_we, count + b0, &missing);
+  pc_buf_free(&a.b.recv);
   PC_CALLG(pc_sum_u64(ctx, count, (int)nb), out);
   for (uint64_t k = 0, at = 0; k <= nb; k++) {
     pv->bstart[k] = at;
@@ -904,34 +849,28 @@ int pc_pview_append(pc_ctx *ctx, const char *old_path, hid_t data, const char *d
   }
   /* The proof: the rows kept from the index are exactly the dataset's
    * stays inside the old window (count and fingerprint), and every grid
-   * total that changed found its row. */
+   * total found its row. */
   uint64_t v[5] = {nk, kept_fp, a.kept_n, a.kept_fp, missing};
   PC_CALLG(pc_sum_u64(ctx, v, 5), out);
   if (v[0] != v[2] || v[1] != v[3] || v[4] != 0)
     rc = PC_ERROR(PC_ERR_DATA,
                   "cannot append: %s holds %llu stays inside the window of %s, which keeps %llu "
-                  "rows of them%s%s; the data of the days both cover changed (records corrected "
+                  "rows of them%s; the data of the days both cover changed (records corrected "
                   "or added late, or stays cut at the window's edge): rebuild the index (leave "
                   "out `append`)",
                   data_path, (unsigned long long)v[2], old_path, (unsigned long long)v[0],
-                  v[1] != v[3] ? ", with other contents" : "",
-                  v[4] ? ", and grid totals without their rows" : "");
+                  v[0] == v[2] ? ", with other contents" : "");
   PC_CALLG(pc_agree(ctx, rc), out);
   pv->rows = rows;
-  pv->nrows = nk + nn;
+  pv->nrows = nk + nadd;
   rows = NULL;
   pc_phase_end(ctx, pv->nrows, 0);
 out:
   pc_raw_close(&st);
   pc_raw_close(&old);
   free_state(&a.b);
-  pc_buf_free(&a.upd);
-  free(a.dropped);
-  free(a.aplaces);
-  free(a.urows);
-  free(a.udest);
-  free(first);
-  free(kstart);
   free(rows);
+  free(kstart);
+  free(local);
   return rc;
 }
