@@ -7,6 +7,7 @@
 #include "pc_h5.h"
 #include "pc_hash.h"
 #include "pc_job.h"
+#include "pc_pview.h"
 #include "pc_screen.h"
 #include "pc_time.h"
 
@@ -204,6 +205,7 @@ static int stays_lower_bound(const pc_raw *st, uint64_t pid, uint64_t *row) {
 }
 
 typedef struct screener {
+  uint64_t checksum; /* fingerprints of the stays read: all ranks' sum = the dataset's */
   pc_ctx *ctx;
   const pc_config *cfg;
   areas A;
@@ -269,6 +271,7 @@ static int scan_stays(screener *S, const pc_raw *st, uint64_t r0, uint64_t r1) {
   while (!rc && (next < r1 || have)) {
     size_t take = (size_t)(r1 - next < C - have ? r1 - next : C - have);
     if (take && (rc = pc_raw_read(st, next, take, buf + have))) break;
+    for (size_t i = have; i < have + take; i++) S->checksum += pc_stay_fingerprint(&buf[i]);
     have += take;
     next += take;
     const int last = next == r1;
@@ -362,6 +365,8 @@ static int run(pc_ctx *ctx, const pc_config *cfg, screener *S) {
   rc = scan_stays(S, &st, r0, r1);
   pc_raw_close(&st);
   PC_CALLG(pc_agree(ctx, rc), out);
+  PC_CALLG(pc_sum_u64(ctx, &S->checksum, 1), out);
+  PC_CALLG(pc_agree(ctx, pc_stays_verify(data, data_path, S->checksum)), out);
   pc_phase_end(ctx, r1 - r0, (r1 - r0) * sizeof(pc_stay));
 
   PC_CALLG(pc_phase_begin(ctx, "write"), out);

@@ -355,6 +355,18 @@ static int group_sort(pc_irow *v, size_t n, uint32_t b0, uint32_t b1, uint32_t n
   return 0;
 }
 
+int pc_stays_verify(hid_t data, const char *path, uint64_t sum) {
+  uint64_t want = 0;
+  if (H5Aexists(data, "stays_checksum") <= 0) return 0; /* written before checksums */
+  PC_CALL(pc_h5_attr_read_u64(data, "stays_checksum", &want));
+  if (want != sum)
+    return PC_ERROR(PC_ERR_DATA,
+                    "%s: the stays read (dataset /stays) do not match the file's stays_checksum "
+                    "(%016llx, expected %016llx): the file is damaged; restore it or make it again",
+                    path, (unsigned long long)sum, (unsigned long long)want);
+  return 0;
+}
+
 /* This rank's slices of the dataset: stays cut at person boundaries,
  * persons and identities evenly. */
 typedef struct slices {
@@ -425,6 +437,7 @@ int pc_pview_build(pc_ctx *ctx, hid_t data, const char *data_path, uint32_t nbuc
   PC_CALLG(stays_pass(ctx, &st, s0, s1, 1, &b), out);
   PC_CALLG(household_pass(ctx, data, q0, q1, 1, &b), out);
   PC_CALLG(finish_counts(ctx, data, q0, q1, sl.i0, sl.i1, &b), out);
+  PC_CALLG(pc_agree(ctx, pc_stays_verify(data, data_path, pv->stays_checksum)), out);
   PC_CALLG(pc_sum_u64(ctx, b.bcount, (int)nbuckets), out);
   pv->bstart = pc_malloc(((size_t)nbuckets + 1) * sizeof *pv->bstart, "bucket directory");
   rc = pv->bstart ? 0 : PC_ERR_MEM;
@@ -815,6 +828,7 @@ int pc_pview_append(pc_ctx *ctx, const char *old_path, hid_t data, const char *d
   PC_CALLG(append_pass(ctx, &st, sl.s0, sl.s1, &a), out);
   PC_CALLG(household_pass(ctx, data, sl.q0, sl.q1, 2, &a.b), out);
   PC_CALLG(finish_counts(ctx, data, sl.q0, sl.q1, sl.i0, sl.i1, &a.b), out);
+  PC_CALLG(pc_agree(ctx, pc_stays_verify(data, data_path, pv->stays_checksum)), out);
   pc_phase_end(ctx, sl.s1 - sl.s0, ctx->bytes_moved);
 
   /* Merge: group and sort what came as the kept rows are, then one pass. */

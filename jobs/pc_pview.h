@@ -56,6 +56,9 @@ int pc_pview_build(pc_ctx *ctx, hid_t data, const char *data_path, uint32_t nbuc
  * (with a message) when the stays both windows cover differ. */
 int pc_pview_append(pc_ctx *ctx, const char *old_path, hid_t data, const char *data_path,
                     int64_t buckets_given, pc_pview *pv);
+/* Local: sum (of pc_stay_fingerprint over every stay read) equals the
+ * dataset's stays_checksum attribute, else an error naming the file. */
+int pc_stays_verify(hid_t data, const char *path, uint64_t sum);
 /* Buckets for a dataset of nstays (given > 0: that). */
 uint32_t pc_index_buckets(uint64_t nstays, int64_t given);
 /* Collective: write the index file's datasets and attributes into `file`. */
