@@ -295,7 +295,12 @@ static int build_lists(pc_ctx *ctx, const pc_config *cfg) {
    * a failure leaves the previous lists as they were). */
   char tmpdir[4200];
   snprintf(tmpdir, sizeof tmpdir, "%s.tmp.%ld", dir, (long)getpid());
-  if (mkdir(tmpdir, 0700) != 0) {
+  /* The files' mode (umask from output_mode) plus search permission where
+   * read is given: 0600 files in a 0700 directory, 0640 in 0750. */
+  mode_t um = umask(0);
+  umask(um);
+  const mode_t dmode = (0666 & ~um) | 0100 | ((0666 & ~um & 040) ? 010 : 0);
+  if (mkdir(tmpdir, 0700) != 0 || chmod(tmpdir, dmode) != 0) {
     rc = PC_ERROR(PC_ERR_IO, "cannot create %s: %s", tmpdir, strerror(errno));
     goto out;
   }
