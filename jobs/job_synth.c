@@ -1,6 +1,7 @@
 /* job_synth.c - `paicha synth`: the synthetic province's registry, generated in parallel into HDF5. */
 #include <errno.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -285,7 +286,14 @@ static int visitor_cmp(const void *pa, const void *pb) {
   return memcmp(a->subject, b->subject, sizeof a->subject);
 }
 
-static int write_outbreak(pc_ctx *ctx, const pc_config *cfg, const movement *mv,
+/* The outbreak's cases files, written under temporary names and renamed
+ * only once the dataset is committed: a failed synth publishes none. */
+typedef struct pending_files {
+  int n;
+  char tmp[2][4200], path[2][4200];
+} pending_files;
+
+static int write_outbreak(pc_ctx *ctx, const pc_config *cfg, pending_files *pend, const movement *mv,
                           const wire_row *rows, const pc_kv *order, size_t n, int64_t as_of) {
   uint64_t venue[3];
   int64_t t0, t1;
@@ -330,6 +338,16 @@ static int write_outbreak(pc_ctx *ctx, const pc_config *cfg, const movement *mv,
     snprintf(paths[npaths++], sizeof paths[0], "%s", pc_config_str(cfg, "cases_csv"));
   if (pc_config_given(cfg, "csv"))
     snprintf(paths[npaths++], sizeof paths[0], "%s/cases.csv", pc_config_str(cfg, "csv"));
+  if (ctx->rank == 0 && pc_config_given(cfg, "csv") && mkdir(pc_config_str(cfg, "csv"), 0700) != 0 &&
+      errno != EEXIST)
+    rc = PC_ERROR(PC_ERR_IO, "csv: cannot create directory %s: %s", pc_config_str(cfg, "csv"),
+                  strerror(errno));
+  PC_CALL(pc_agree(ctx, rc));
+  for (int q = 0; q < npaths; q++) {
+    PC_CALL(pc_atomic_tmp(ctx, paths[q], pend->tmp[q], sizeof pend->tmp[q]));
+    snprintf(pend->path[q], sizeof pend->path[q], "%.4190s", paths[q]);
+    pend->n = q + 1;
+  }
   if (ctx->rank == 0) {
     visitor *v = all.data;
     qsort(v, all.n, sizeof *v, visitor_cmp);
@@ -338,13 +356,9 @@ static int write_outbreak(pc_ctx *ctx, const pc_config *cfg, const movement *mv,
                     "outbreak: only %zu persons visited the venues, fewer than outbreak.cases = "
                     "%llu (a bigger province or fewer cases)",
                     all.n, (unsigned long long)want);
-    if (!rc && pc_config_given(cfg, "csv") && mkdir(pc_config_str(cfg, "csv"), 0700) != 0 &&
-        errno != EEXIST)
-      rc = PC_ERROR(PC_ERR_IO, "csv: cannot create directory %s: %s", pc_config_str(cfg, "csv"),
-                    strerror(errno));
     for (int q = 0; q < npaths && !rc; q++) {
       const char *path = paths[q];
-      FILE *f = fopen(path, "w");
+      FILE *f = fopen(pend->tmp[q], "w");
       if (!f) {
         rc = PC_ERROR(PC_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
         break;
@@ -364,7 +378,7 @@ static int write_outbreak(pc_ctx *ctx, const pc_config *cfg, const movement *mv,
       }
       if (fclose(f) != 0) rc = PC_ERROR(PC_ERR_IO, "%s: write failed: %s", path, strerror(errno));
       if (!rc)
-        pc_log(ctx, "synth: outbreak: %llu cases drawn from %zu visitors of 3 venues, written to %s",
+        pc_log(ctx, "synth: outbreak: %llu cases drawn from %zu visitors of 3 venues, for %s",
                (unsigned long long)want, all.n, path);
     }
   }
@@ -624,6 +638,7 @@ static int run_synth(pc_ctx *ctx, const pc_config *cfg) {
     return PC_ERROR(PC_ERR_CONFIG, "synth: cases_csv needs movement data: set days (e.g. 14)");
   pc_job_record_for(ctx, path);
 
+  pending_files pend = {0};
   PC_CALL(pc_phase_begin(ctx, "setup"));
   /* Stays to expect: ~5.1 per person and day (70.9 over 14 days at the city tier). */
   PC_CALL(pc_budget_check(ctx, cfg, "synth", (double)N, (double)N * days * 5.1));
@@ -683,7 +698,7 @@ static int run_synth(pc_ctx *ctx, const pc_config *cfg) {
              days, (double)tot / (double)N);
     if (!rc && (pc_config_given(cfg, "cases_csv") || pc_config_given(cfg, "csv"))) {
       PC_CALL(pc_phase_begin(ctx, "outbreak"));
-      rc = write_outbreak(ctx, cfg, &mv, rows, order, n, as_of);
+      rc = write_outbreak(ctx, cfg, &pend, &mv, rows, order, n, as_of);
       pc_phase_end(ctx, mv.stays.n, 0);
     }
   }
@@ -700,6 +715,14 @@ static int run_synth(pc_ctx *ctx, const pc_config *cfg) {
                    days > 0 ? &mv : NULL);
     pc_phase_end(ctx, n + mv.stays.n, 0);
   }
+  rc = pc_agree(ctx, rc);
+  for (int q = 0; q < pend.n && ctx->rank == 0; q++) { /* publish the cases, or drop them */
+    if (!rc && rename(pend.tmp[q], pend.path[q]) != 0)
+      rc = PC_ERROR(PC_ERR_IO, "cannot rename %s to %s: %s", pend.tmp[q], pend.path[q],
+                    strerror(errno));
+    if (rc) unlink(pend.tmp[q]);
+  }
+  rc = pc_agree(ctx, rc);
   pc_buf_free(&mv.stays);
   if (mv.have_mp) pc_move_params_free(&mv.mp);
   free(order);

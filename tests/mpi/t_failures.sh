@@ -36,3 +36,20 @@ set +e; run 2 breakdown --config "$T/m.yaml" > "$T/m.out" 2>&1; rc=$?; set -e
 chmod 644 "$T/key"
 set +e; run 1 synth --config "$T/s.yaml" > "$T/k.out" 2>&1; rc=$?; set -e
 [ $rc -ne 0 ] && grep -q "chmod 600" "$T/k.out" || { cat "$T/k.out"; die "world-readable key accepted"; }
+# The outbreak's cases file is published with the dataset, never without it.
+cat > "$T/o.yaml" <<CFG
+key: $T/key2
+data: $T/o.h5
+persons: 3000
+days: 14
+as_of: 2021-08-09T00:00
+outbreak: {cases: 4}
+cases_csv: $T/o-cases.csv
+quiet: true
+CFG
+set +e; PAICHA_FAIL_RANK=1 PAICHA_FAIL_PHASE=write run 2 synth --config "$T/o.yaml" > "$T/o.out" 2>&1; rc=$?; set -e
+[ $rc -ne 0 ] || die "injected failure in write with an outbreak: exit 0"
+[ ! -e "$T/o-cases.csv" ] && [ ! -e "$T/o.h5" ] || die "a failed synth published its cases file or dataset"
+[ -z "$(ls -A "$T" | grep '\.tmp\.' || true)" ] || die "temporary cases file left after a failure"
+run 2 synth --config "$T/o.yaml" > /dev/null 2>&1 || die "synth with an outbreak failed"
+[ -s "$T/o-cases.csv" ] && [ "$(stat -c %a "$T/o-cases.csv")" = 600 ] || die "cases file missing or not 0600"
