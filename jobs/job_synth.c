@@ -702,15 +702,14 @@ static int run_synth(pc_ctx *ctx, const pc_config *cfg) {
       pc_phase_end(ctx, mv.stays.n, 0);
     }
   }
-  if (!rc) {
-    PC_CALL(pc_phase_begin(ctx, "write"));
+  /* From here a failure must still drop the pending cases files. */
+  if (!rc && !(rc = pc_phase_begin(ctx, "write"))) {
     rc = write_dataset(ctx, cfg, path, regions, nregions, rows, order, n, N, &key,
                        days > 0 ? &mv : NULL);
     pc_phase_end(ctx, n + mv.stays.n,
                  n * (sizeof(pc_person) + sizeof(pc_identity)) + mv.stays.n * sizeof(pc_stay));
   }
-  if (!rc && pc_config_given(cfg, "csv")) {
-    PC_CALL(pc_phase_begin(ctx, "csv"));
+  if (!rc && pc_config_given(cfg, "csv") && !(rc = pc_phase_begin(ctx, "csv"))) {
     rc = write_csv(ctx, pc_config_str(cfg, "csv"), regions, nregions, rows, order, n,
                    days > 0 ? &mv : NULL);
     pc_phase_end(ctx, n + mv.stays.n, 0);
