@@ -9,6 +9,7 @@
 #include "pc_job.h"
 #include "pc_province.h"
 #include "pc_time.h"
+#include "pc_sort.h"
 
 const char *const pc_cube_levels[] = {"city", "county", "township", "community", NULL};
 int pc_cube_level_of(const char *s) {
@@ -231,7 +232,7 @@ static int testing_table(const pc_config *cfg, const pc_cube_axes *cax, const ui
   testing_row *rows = pc_calloc(ncomm + 2, sizeof *rows, "testing");
   if (!rc && (!cnt || !rows)) rc = PC_ERR_MEM;
   if (!rc) {
-    qsort(p, all.n, sizeof *p, pid_code_cmp);
+    pc_qsort(p, all.n, sizeof *p, pid_code_cmp);
     for (size_t i = 0; i < all.n; i++) {
       if (i && p[i].pid == p[i - 1].pid) continue;
       cnt[pc_cube_region_index(cax, p[i].residence) * 2 + (p[i].red ? 0 : 1)]++;

@@ -13,6 +13,7 @@
 #include "pc_job.h"
 #include "pc_textout.h"
 #include "pc_time.h"
+#include "pc_sort.h"
 
 /* The lists are small (the flagged persons, not the province): rank 0 reads
  * the output, joins the phones from the dataset's /identities (a merge in
@@ -280,7 +281,7 @@ static int build_lists(pc_ctx *ctx, const pc_config *cfg) {
       }
       y->jurisdiction = cut(x->jurisdiction, digits);
     }
-  qsort(it, n, sizeof *it, item_pid_cmp);
+  pc_qsort(it, n, sizeof *it, item_pid_cmp);
   if ((rc = join_phones(data, data_path, it, n))) goto out;
   hid_t d;
   uint64_t nreg = 0;
@@ -289,7 +290,7 @@ static int build_lists(pc_ctx *ctx, const pc_config *cfg) {
   rc = reg ? pc_h5_dset_read(d, pc_h5_type_region(), 0, nreg, reg) : PC_ERR_MEM;
   H5Dclose(d);
   if (rc) goto out;
-  qsort(it, n, sizeof *it, item_list_cmp);
+  pc_qsort(it, n, sizeof *it, item_list_cmp);
   /* The whole set at once: written into <dir>.tmp.<pid>, which replaces
    * <dir> only when every list is written (a reader never sees half a set,
    * a failure leaves the previous lists as they were). */

@@ -10,6 +10,7 @@
 #include "pc_pview.h"
 #include "pc_screen.h"
 #include "pc_time.h"
+#include "pc_sort.h"
 
 /* The plan: rank r takes rows [N r / P, N (r+1) / P) of /persons (sorted by
  * pid) with their identities, and the rows of /stays of exactly those pids
@@ -160,7 +161,7 @@ static int load_areas(const pc_config *cfg, areas *A) {
       }
     }
     a->nplaces = (size_t)(A->places + atp - a->places);
-    qsort((uint64_t *)a->places, a->nplaces, sizeof *a->places, u64_cmp);
+    pc_qsort((uint64_t *)a->places, a->nplaces, sizeof *a->places, u64_cmp);
     if (!a->nprefix && !a->nplaces)
       return PC_ERROR(PC_ERR_CONFIG, "%s:%d: area '%s': give regions or places", file, line, name);
     snprintf(k, sizeof k, "areas.%zu.from", i);

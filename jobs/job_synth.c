@@ -350,7 +350,7 @@ static int write_outbreak(pc_ctx *ctx, const pc_config *cfg, pending_files *pend
   }
   if (ctx->rank == 0) {
     visitor *v = all.data;
-    qsort(v, all.n, sizeof *v, visitor_cmp);
+    pc_qsort(v, all.n, sizeof *v, visitor_cmp);
     if (all.n < want)
       rc = PC_ERROR(PC_ERR_DATA,
                     "outbreak: only %zu persons visited the venues, fewer than outbreak.cases = "

@@ -632,7 +632,7 @@ static int load_cases(tracer *t, const pc_key128 *key, int64_t lookback, uint64_
                     path, c[i].line, t->data_path);
   free(owner);
   if (!rc) {
-    qsort(c, n, sizeof *c, case_pid_cmp);
+    pc_qsort(c, n, sizeof *c, case_pid_cmp);
     for (size_t i = 1; i < n && !rc; i++)
       if (c[i].pid == c[i - 1].pid)
         rc = PC_ERROR(PC_ERR_DATA, "%s:%d: the same person as line %d", path,
@@ -817,7 +817,7 @@ static int assemble(tracer *t, int64_t dispatch_at, int digits, out_row **rows, 
                     size_t *ncompanions) {
   size_t n = t->flags.n;
   flag *f = t->flags.data;
-  qsort(f, n, sizeof *f, flag_pid_cmp); /* the hash table is no longer used */
+  pc_qsort(f, n, sizeof *f, flag_pid_cmp); /* the hash table is no longer used */
   out_row *r = pc_calloc(n + 1, sizeof *r, "output rows");
   if (!r) return PC_ERR_MEM;
   size_t nc = 0;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "pc_time.h"
+#include "pc_sort.h"
 
 int pc_prefix_range(const char *p, uint64_t *lo, uint64_t *hi) {
   size_t n = strlen(p);
@@ -87,7 +88,7 @@ int64_t pc_dwell(const pc_area *a, const pc_stay *s, size_t n, int64_t *first, i
     }
   }
   if (!k) return 0;
-  qsort(iv, k, 2 * sizeof *iv, iv_cmp);
+  pc_qsort(iv, k, 2 * sizeof *iv, iv_cmp);
   int64_t total = 0, cs = iv[0], ce = iv[1];
   for (size_t i = 1; i < k; i++) {
     if (iv[2 * i] <= ce) {

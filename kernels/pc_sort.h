@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 typedef struct pc_kv {
   uint64_t key;
@@ -15,6 +16,13 @@ typedef struct pc_kv {
  * key agrees are skipped, so keys in a narrow range cost fewer passes. Local,
  * cannot fail. */
 void pc_sort_kv(pc_kv *a, pc_kv *tmp, size_t n);
+
+/* qsort that accepts an empty table: C's qsort may be handed no NULL even
+ * for n == 0 (UBSan says so), and a rank with nothing to sort has NULL. */
+static inline void pc_qsort(void *base, size_t n, size_t size,
+                            int (*cmp)(const void *, const void *)) {
+  if (n > 1) qsort(base, n, size, cmp);
+}
 
 /* Sort a[0..n) of uint64 ascending; tmp holds n. */
 void pc_sort_u64(uint64_t *a, uint64_t *tmp, size_t n);
