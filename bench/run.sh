@@ -11,7 +11,7 @@ res="$root/bench/results"
 mkdir -p "$work" "$res"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out="$res/bench-$stamp.txt"
-all=(registry city ingest screen plan append)
+all=(registry city ingest screen plan append report)
 names=("$@"); [ ${#names[@]} -eq 0 ] && names=("${all[@]}")
 
 # time_job LABEL JOB CONFIG: runs REPEAT times; records wall (s) and peak RSS per rank (MB, max over ranks).
@@ -263,6 +263,20 @@ for i in range(0, n, step):
 print(f"append == rebuild: {n:,} index rows identical")
 PY
   rm -f "$work"/app-d2.h5 "$work"/app-i1.h5 "$work"/app-i12.h5 "$work"/app-r2.h5
+}
+
+# The report of the city tier's trace (bench_city's city-trace.h5 and its dataset city.h5)
+# as one HTML page, on one rank as on a login node after the batch job: wall time and page
+# size (issue 8's targets: 10 s, 5 MB). The 2 million persons of /persons are streamed for
+# the age pyramids.
+bench_report() {
+  local data="$work/city.h5" trace="$work/city-trace.h5" page="$work/city-report.html"
+  [ -s "$data" ] && [ -s "$trace" ] \
+    || { echo "bench report: run 'bench/run.sh city' first (needs $trace and $data)" >&2; return 1; }
+  printf 'data: %s\ntrace: %s\noutput: %s\n' "$data" "$trace" "$page" > "$work/city-report.yaml"
+  echo "== report: the city tier's trace as one HTML page, 1 rank, $REPEAT runs" | tee -a "$out"
+  NP=1 time_job "report-city" report "$work/city-report.yaml" "$page.run.json"
+  stat -c %s "$page" | awk '{printf "page: %.2f MB (%d bytes; target 5 MB)\n", $1 / 2^20, $1}' | tee -a "$out"
 }
 
 { echo "paicha bench $stamp on $(hostname): $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GB";

@@ -15,7 +15,7 @@ typedef struct pc_jobdef {
 } pc_jobdef;
 
 extern const pc_jobdef pc_job_synth, pc_job_breakdown, pc_job_ingest, pc_job_index, pc_job_trace,
-    pc_job_screen, pc_job_plan, pc_job_dispatch, pc_job_purge;
+    pc_job_screen, pc_job_plan, pc_job_dispatch, pc_job_purge, pc_job_report;
 
 /* Keys every job accepts (see pc_job.c): quiet, shuffle_round_mb, output_mode, io. */
 extern const pc_key pc_io_keys[];

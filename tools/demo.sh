@@ -47,3 +47,7 @@ ls -l "$out"/demo.h5 "$out"/demo-breakdown.h5 "$out"/demo-index.h5 "$out"/demo-t
 echo "   lists for each city: $out/demo-lists/ ($(ls "$out"/demo-lists/*.csv | wc -l) CSV files, e.g. $(ls "$out"/demo-lists/*.csv | head -1 | xargs basename))"
 echo "   open them with: /usr/bin/python3 -c \"import h5py; f = h5py.File('$out/demo-breakdown.h5'); print(list(f))\""
 echo "   the trace: /usr/bin/python3 -c \"import h5py, pandas; f = h5py.File('$out/demo-trace.h5'); print(pandas.DataFrame(f['contacts'][()]).head())\""
+echo
+echo "== the report of the run: one self-contained HTML page (inline SVG, no network, no script)"
+mpirun -n 1 "$PAICHA" report --config "$root/jobs/configs/demo-report.yaml" --quiet
+echo "   the report: $out/demo-report.html (owner-only; open it in any browser: file://$out/demo-report.html)"
