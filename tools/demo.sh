@@ -51,3 +51,16 @@ echo
 echo "== the report of the run: one self-contained HTML page (inline SVG, no network, no script)"
 mpirun -n 1 "$PAICHA" report --config "$root/jobs/configs/demo-report.yaml" --quiet
 echo "   the report: $out/demo-report.html (owner-only; open it in any browser: file://$out/demo-report.html)"
+# Rendered as a browser would (headless Chromium, when installed), and every number on it
+# checked against the HDF5 outputs.
+if chrome=$(command -v chromium || command -v chromium-browser); then
+  timeout 60 "$chrome" --headless --no-sandbox --disable-gpu --disable-background-networking \
+    --disable-component-update --disable-sync --no-first-run --virtual-time-budget=5000 \
+    --user-data-dir="$out/.chrome" --window-size=1400,4000 --dump-dom "file://$out/demo-report.html" \
+    > "$out/.demo-report-dom.html" 2> /dev/null
+  /usr/bin/python3 "$root/tests/py/check_report.py" demo-report.html --data demo.h5 --trace demo-trace.h5 \
+    --screen demo-screen.h5 --breakdown demo-breakdown.h5 --dom "$out/.demo-report-dom.html" | sed 's/^/   /'
+  rm -rf "$out/.demo-report-dom.html" "$out/.chrome"
+else
+  echo "   (chromium is not installed: the page was not rendered and checked here; make check does it)"
+fi
