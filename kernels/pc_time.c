@@ -86,7 +86,7 @@ int pc_duration_parse(const char *s, size_t len, int64_t *out) {
     int64_t v = 0;
     size_t start = i;
     while (i < len && s[i] >= '0' && s[i] <= '9') {
-      if (v > (INT64_MAX / 10 - 9)) return -1;
+      if (v > (INT64_MAX - (s[i] - '0')) / 10) return -1; /* exact: INT64_MAX itself parses */
       v = v * 10 + (s[i] - '0');
       i++;
     }

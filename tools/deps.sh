@@ -2,12 +2,13 @@
 # deps.sh - install the Debian packages paicha needs, only those missing (run as root).
 # Optional, installed when possible (when not, that is said and the rest goes on): Slurm
 # (slurm-wlm, munge) for the Slurm test and `jobs/emergency`; chromium and a CJK font
-# (fonts-wqy-zenhei) for the test that renders `paicha report`'s page headless.
+# (fonts-wqy-zenhei) for the test that renders `paicha report`'s page headless; clang for
+# `make fuzz`.
 set -euo pipefail
 pkgs=(make gcc pkg-config libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools
       libyaml-dev zlib1g-dev libcmocka-dev python3 python3-h5py python3-numpy python3-pandas
       python3-yaml time)
-opt=(slurm-wlm munge chromium fonts-wqy-zenhei)
+opt=(slurm-wlm munge chromium fonts-wqy-zenhei clang)
 [ "${PAICHA_EXTRA_PKGS:-}" ] && pkgs+=($PAICHA_EXTRA_PKGS)
 missing_of() {
   local p
@@ -18,7 +19,7 @@ missing_of() {
 missing=($(missing_of "${pkgs[@]}"))
 omissing=($(missing_of "${opt[@]}"))
 if [ ${#missing[@]} -eq 0 ] && [ ${#omissing[@]} -eq 0 ]; then
-  echo "deps: all ${#pkgs[@]} packages present (and Slurm, chromium)"
+  echo "deps: all ${#pkgs[@]} packages present (and Slurm, chromium, clang)"
   exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
@@ -33,7 +34,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 # Each optional group on its own: one that cannot be installed does not stop the other.
-for group in "slurm-wlm munge:the Slurm test" "chromium fonts-wqy-zenhei:the report's rendering test"; do
+for group in "slurm-wlm munge:the Slurm test" "chromium fonts-wqy-zenhei:the report's rendering test" \
+             "clang:make fuzz (libFuzzer)"; do
   want=($(missing_of ${group%%:*}))
   [ ${#want[@]} -eq 0 ] && continue
   echo "deps: installing ${want[*]} (optional, for ${group#*:})"

@@ -1,0 +1,499 @@
+/* test_hostile.c - cmocka tests of hostile input: CSV lines and fields huge, NUL, bad UTF-8, every integer limit; YAML configs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "pc_config.h"
+#include "pc_csv.h"
+#include "pc_err.h"
+#include "pc_idnum.h"
+#include "pc_rows.h"
+#include "pc_time.h"
+
+#define MAX_LINE (1 << 16) /* jobs/job_ingest.c: longer lines are rejected unread */
+#define MAX_FIELDS 64
+
+enum { REGIONS, PERSONS, STAYS };
+static const int ncols[3] = {4, 9, 8};
+
+/* A small province: the codes of regions.csv, sorted. */
+static const uint64_t codes[] = {430000000000ULL, 430100000000ULL, 430102000000ULL,
+                                 430102001000ULL, 430102001001ULL, 430102001002ULL};
+static uint64_t cache[PC_REGION_CACHE];
+static pc_rowcheck chk;
+static char id_m[19], id_f[19]; /* a man born 1980-05-12, a woman born 1992-11-30 */
+
+static int setup(void **st) {
+  (void)st;
+  int64_t as_of;
+  if (pc_time_parse("2021-08-09T00:00", 16, &as_of)) return -1;
+  chk = (pc_rowcheck){codes, sizeof codes / sizeof *codes, as_of - 14 * 86400, as_of, 20210809, cache};
+  pc_idnum_make(430102, 19800512, 123, id_m);
+  pc_idnum_make(430102, 19921130, 244, id_f);
+  return 0;
+}
+
+static char text[PC_REASON_TEXT];
+static pc_person person;
+static pc_identity ident;
+static pc_instay stay;
+static pc_region region;
+
+/* What ingest makes of one line of a file of this kind (its line_form, then
+ * the row check): a reason code, text in `text`, the row in person/stay/region. */
+static int reason_of(int kind, const char *line, size_t len) {
+  text[0] = 0;
+  if (len > MAX_LINE) return PC_R_LINE_LONG;
+  if (!pc_utf8_clean(line, len)) return PC_R_ENCODING;
+  pc_field f[MAX_FIELDS];
+  char *scratch = malloc(len + 1);
+  assert_non_null(scratch);
+  int nf = pc_csv_split(line, len, f, MAX_FIELDS, scratch), r;
+  if (nf < 0) r = PC_R_QUOTE;
+  else if (nf != ncols[kind]) r = PC_R_FIELDS;
+  else if (kind == REGIONS) r = pc_row_region(f, &region, text);
+  else if (kind == PERSONS) r = pc_row_person(&chk, f, &person, &ident, text);
+  else r = pc_row_stay(&chk, f, &stay, text);
+  free(scratch);
+  assert_true(r >= PC_R_OK && r < PC_NREASONS);
+  if (r != PC_R_OK && r != PC_R_QUOTE && r != PC_R_FIELDS) assert_true(text[0] != 0);
+  return r;
+}
+
+static int reason_s(int kind, const char *line) { return reason_of(kind, line, strlen(line)); }
+
+/* printf into a static line. */
+static const char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+static const char *fmt(const char *f, ...) {
+  static char buf[1024];
+  va_list ap;
+  va_start(ap, f);
+  vsnprintf(buf, sizeof buf, f, ap);
+  va_end(ap);
+  return buf;
+}
+
+#define STAY_SEAT(ch, carriage, row) \
+  fmt(ch ",%s,X1 2021-08-03,2021-08-03T08:00,2021-08-03T10:30,430102001001,%s,%s", id_m, carriage, row)
+#define PERSON(phone, household, region, doses) \
+  fmt("%s,%s,%s,%s,,,,,%s", id_m, phone, household, region, doses)
+#define STAY_TIME(start, end) fmt("cafe,%s,网吧,%s,%s,430102001001,,", id_m, start, end)
+
+/* A file of the given bytes, streamed as ingest streams it (one rank). */
+static char *write_tmp(const char *data, size_t n) {
+  static char path[64];
+  strcpy(path, "/tmp/pc_hostile_XXXXXX");
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  assert_true(write(fd, data, n) == (ssize_t)n);
+  assert_int_equal(close(fd), 0);
+  return path;
+}
+
+/* ---------- huge lines and fields ---------- */
+
+static void test_million_columns(void **st) {
+  (void)st;
+  enum { COLS = 1000000 };
+  size_t len = 2 * COLS - 1; /* "a,a,...,a" */
+  char *line = malloc(len);
+  assert_non_null(line);
+  for (size_t i = 0; i < len; i++) line[i] = i % 2 ? ',' : 'a';
+  pc_field f[MAX_FIELDS];
+  char *scratch = malloc(len);
+  assert_int_equal(pc_csv_split(line, len, f, MAX_FIELDS, scratch), COLS);
+  assert_int_equal(pc_csv_split(line, len, NULL, 0, NULL), COLS);
+  assert_true(f[MAX_FIELDS - 1].len == 1 && f[MAX_FIELDS - 1].p == line + 2 * (MAX_FIELDS - 1));
+  /* empty fields only: 10^6 - 1 commas */
+  memset(line, ',', COLS - 1);
+  assert_int_equal(pc_csv_split(line, COLS - 1, f, MAX_FIELDS, scratch), COLS);
+  assert_int_equal(reason_of(STAYS, line, len), PC_R_LINE_LONG);
+  /* 65,536 columns fit in 65,535 bytes: read whole, rejected for its field count */
+  assert_int_equal(reason_of(STAYS, line, MAX_LINE - 1), PC_R_FIELDS);
+  assert_int_equal(pc_csv_split(line, MAX_LINE - 1, f, MAX_FIELDS, scratch), MAX_LINE);
+
+  /* through the reader: the long line comes back cut and flagged, the next one whole */
+  const char *next = STAY_SEAT("flight", "", "12");
+  size_t nl = strlen(next), big = COLS - 1, n = big + 1 + nl + 1; /* 10^6 empty columns */
+  char *file = malloc(n);
+  memset(file, ',', big);
+  file[big] = '\n';
+  memcpy(file + big + 1, next, nl);
+  file[n - 1] = '\n';
+  const char *path = write_tmp(file, n);
+  pc_csv_file cf;
+  assert_int_equal(pc_csv_open(path, 0, 1, 1 << 16, MAX_LINE, &cf), 0);
+  assert_int_equal(pc_csv_count(&cf), 0);
+  assert_true(cf.nlines == 2);
+  const char *l;
+  size_t ll;
+  uint64_t local;
+  int over;
+  assert_int_equal(pc_csv_next(&cf, &l, &ll, &local, &over), 1);
+  assert_true(over == 1 && ll == MAX_LINE && local == 0);
+  assert_int_equal(pc_csv_next(&cf, &l, &ll, &local, &over), 1);
+  assert_true(over == 0 && ll == nl && !memcmp(l, next, nl) && local == 1);
+  assert_int_equal(reason_of(STAYS, l, ll), PC_R_OK);
+  assert_int_equal(pc_csv_next(&cf, &l, &ll, &local, &over), 0);
+  /* its reject text is re-fetched cut to the cap */
+  uint64_t which = 0;
+  char raw[257];
+  size_t rl;
+  assert_int_equal(pc_csv_fetch(&cf, &which, 1, raw, sizeof raw, &rl), 0);
+  assert_true(rl == sizeof raw && raw[0] == ',' && raw[256] == ',');
+  pc_csv_close(&cf);
+  unlink(path);
+  free(file);
+  free(line);
+  free(scratch);
+}
+
+static void test_megabyte_field(void **st) {
+  (void)st;
+  enum { MB = 1 << 20 };
+  /* a quoted field of 1 MB of "" escapes: half a MB of quotes */
+  char *line = malloc(MB + 2), *scratch = malloc(MB + 2);
+  assert_true(line && scratch);
+  line[0] = '"';
+  memset(line + 1, '"', MB);
+  line[MB + 1] = '"';
+  pc_field f[MAX_FIELDS];
+  assert_int_equal(pc_csv_split(line, MB + 2, f, MAX_FIELDS, scratch), 1);
+  assert_true(f[0].len == MB / 2 && f[0].p == scratch && scratch[0] == '"' && scratch[MB / 2 - 1] == '"');
+  /* unterminated: one quote short */
+  assert_int_equal(pc_csv_split(line, MB + 1, f, MAX_FIELDS, scratch), -1);
+  /* an unquoted MB field */
+  memset(line, 'x', MB);
+  assert_int_equal(pc_csv_split(line, MB, f, MAX_FIELDS, scratch), 1);
+  assert_true(f[0].len == MB && f[0].p == line);
+  assert_int_equal(reason_of(STAYS, line, MB), PC_R_LINE_LONG);
+  /* were it read (it never is), the place would still be refused */
+  size_t pre = (size_t)snprintf(line, 64, "cafe,%s,", id_m);
+  line[pre + 300] = 0;
+  memset(line + pre, 'p', 300);
+  char *tail = line + pre + 300;
+  strcpy(tail, ",2021-08-01T20:00,2021-08-01T21:00,430102001001,,");
+  assert_int_equal(reason_s(STAYS, line), PC_R_FIELD);
+  line[pre + 255] = 0; /* 255 bytes: the most a place may have */
+  assert_int_equal(reason_s(STAYS, fmt("%s,2021-08-01T20:00,2021-08-01T21:00,430102001001,,", line)),
+                   PC_R_OK);
+  assert_true(stay.place_len == 255);
+  /* a region name of 63 bytes is kept, 64 is refused */
+  char name[65];
+  memset(name, 'n', 64);
+  name[64] = 0;
+  assert_int_equal(reason_s(REGIONS, fmt("430102001001,430102001000,5,%s", name)), PC_R_FIELD);
+  name[63] = 0;
+  assert_int_equal(reason_s(REGIONS, fmt("430102001001,430102001000,5,%s", name)), PC_R_OK);
+  assert_true(strlen(region.name) == 63);
+  free(line);
+  free(scratch);
+}
+
+/* ---------- bytes ---------- */
+
+static void test_nul_bytes(void **st) {
+  (void)st;
+  char row[256];
+  int n = snprintf(row, sizeof row, "cafe,%s,pl ce,2021-08-01T20:00,2021-08-01T21:00,430102001001,,", id_m);
+  assert_int_equal(reason_of(STAYS, row, (size_t)n), PC_R_OK);
+  char *sp = strchr(row, ' ');
+  *sp = 0; /* a NUL inside the place */
+  assert_int_equal(reason_of(STAYS, row, (size_t)n), PC_R_ENCODING);
+  assert_int_equal(pc_utf8_clean("\0", 1), 0);
+  assert_int_equal(pc_utf8_clean("abcdefgh\0", 9), 0); /* after a fast 8-byte run */
+  /* the split and the reader pass NUL through as any byte */
+  pc_field f[MAX_FIELDS];
+  char scratch[256];
+  assert_int_equal(pc_csv_split(row, (size_t)n, f, MAX_FIELDS, scratch), 8);
+  assert_true(f[2].len == 5 && f[2].p[2] == 0);
+  char file[] = "a\0b\nc\0\0\n\0";
+  const char *path = write_tmp(file, sizeof file - 1);
+  pc_csv_file cf;
+  assert_int_equal(pc_csv_open(path, 0, 1, 16, MAX_LINE, &cf), 0);
+  assert_int_equal(pc_csv_count(&cf), 0);
+  assert_true(cf.nlines == 3);
+  const char *l;
+  size_t ll;
+  uint64_t local;
+  int over;
+  assert_int_equal(pc_csv_next(&cf, &l, &ll, &local, &over), 1);
+  assert_true(ll == 3 && !memcmp(l, "a\0b", 3));
+  assert_int_equal(pc_csv_next(&cf, &l, &ll, &local, &over), 1);
+  assert_true(ll == 3 && !memcmp(l, "c\0\0", 3));
+  assert_int_equal(pc_csv_next(&cf, &l, &ll, &local, &over), 1);
+  assert_true(ll == 1 && l[0] == 0);
+  assert_int_equal(reason_of(PERSONS, l, ll), PC_R_ENCODING);
+  assert_int_equal(pc_csv_next(&cf, &l, &ll, &local, &over), 0);
+  pc_csv_close(&cf);
+  unlink(path);
+}
+
+static void test_invalid_utf8(void **st) {
+  (void)st;
+  static const char *const bad[] = {
+      "\x80",             /* a lone continuation byte */
+      "\xbf",             /* another */
+      "\xc0\xaf",         /* overlong '/' */
+      "\xc1\xbf",         /* overlong */
+      "\xe0\x80\xaf",     /* overlong, 3 bytes */
+      "\xf0\x80\x80\xaf", /* overlong, 4 bytes */
+      "\xed\xa0\x80",     /* a UTF-16 surrogate */
+      "\xed\xbf\xbf",     /* another */
+      "\xf4\x90\x80\x80", /* above U+10FFFF */
+      "\xf5\x80\x80\x80", /* no such lead */
+      "\xf8\x88\x80\x80\x80", /* 5 bytes */
+      "\xfe", "\xff",
+      "\xe4\xb8",         /* truncated at the end of the line */
+      "\xe4\xb8,",        /* truncated before a comma */
+      "\xe4,\xb8\xad",    /* lead and continuation split by a comma */
+      "\x7f", "\x01", "\x1b", "a\rb", /* DEL and control bytes, a CR inside */
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    assert_int_equal(pc_utf8_clean(bad[i], strlen(bad[i])), 0);
+    const char *row = fmt("cafe,%s,网%s吧,2021-08-01T20:00,2021-08-01T21:00,430102001001,,", id_m, bad[i]);
+    assert_int_equal(reason_s(STAYS, row), PC_R_ENCODING);
+  }
+  static const char *const good[] = {"长沙市", "\xc2\x80", "\xef\xbf\xbd", "\xf4\x8f\xbf\xbf",
+                                     "\xf0\x9f\x98\x80", "a\tb", "~ !", "\xee\x80\x80"};
+  for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+    assert_int_equal(pc_utf8_clean(good[i], strlen(good[i])), 1);
+  /* one bad byte at every offset of a 24-byte ASCII run: the 8-byte fast path misses none */
+  for (size_t pos = 0; pos < 24; pos++)
+    for (int b = 0; b < 3; b++) {
+      char s[24];
+      memset(s, 'a', sizeof s);
+      s[pos] = b == 0 ? '\x80' : b == 1 ? '\x7f' : '\x1f';
+      assert_int_equal(pc_utf8_clean(s, sizeof s), 0);
+    }
+}
+
+static void test_quoting(void **st) {
+  (void)st;
+  assert_int_equal(reason_s(STAYS, fmt("cafe,\"%s,a,b,c,d,e,f", id_m)), PC_R_QUOTE);
+  assert_int_equal(reason_s(STAYS, fmt("cafe,\"%s\"x,a,b,c,d,e,f", id_m)), PC_R_QUOTE);
+  assert_int_equal(reason_s(STAYS, fmt("cafe,%s,a\"b,c,d,e,f,g", id_m)), PC_R_QUOTE);
+  assert_int_equal(reason_s(STAYS, "\""), PC_R_QUOTE);
+  assert_int_equal(reason_s(STAYS, "cafe"), PC_R_FIELDS);
+  assert_int_equal(reason_s(STAYS, ",,,,,,,,"), PC_R_FIELDS);
+  assert_int_equal(
+      reason_s(STAYS, fmt(" \"cafe\" ,\"%s\",\"网,吧\",2021-08-01T20:00,2021-08-01T21:00, 430102001001 ,,", id_m)),
+      PC_R_OK);
+  assert_true(stay.place_len == strlen("网,吧"));
+}
+
+/* ---------- integer limits ---------- */
+
+static void test_seat_limits(void **st) {
+  (void)st;
+  assert_int_equal(reason_s(STAYS, STAY_SEAT("flight", "", "32767")), PC_R_OK);
+  assert_true(stay.row == 32767);
+  assert_int_equal(reason_s(STAYS, STAY_SEAT("flight", "", "1")), PC_R_OK);
+  static const char *const bad_rows[] = {"32768", "-32769", "-1", "0", "65535", "65536",
+                                         "99999", "100000", "+1", "1e3", "0x10", "18446744073709551617"};
+  for (size_t i = 0; i < sizeof bad_rows / sizeof *bad_rows; i++) {
+    assert_int_equal(reason_s(STAYS, STAY_SEAT("flight", "", bad_rows[i])), PC_R_SEAT);
+    assert_int_equal(reason_s(STAYS, STAY_SEAT("rail", "1", bad_rows[i])), PC_R_SEAT);
+  }
+  assert_int_equal(reason_s(STAYS, STAY_SEAT("flight", "", "")), PC_R_SEAT); /* a flight needs its row */
+  assert_int_equal(reason_s(STAYS, STAY_SEAT("rail", "255", "")), PC_R_OK);
+  assert_true(stay.carriage == 255 && stay.row == 0);
+  assert_int_equal(reason_s(STAYS, STAY_SEAT("rail", "1", "32767")), PC_R_OK);
+  static const char *const bad_carriages[] = {"256", "0", "-1", "999", "1000", "4294967297", "+5"};
+  for (size_t i = 0; i < sizeof bad_carriages / sizeof *bad_carriages; i++)
+    assert_int_equal(reason_s(STAYS, STAY_SEAT("rail", bad_carriages[i], "")), PC_R_SEAT);
+  assert_int_equal(reason_s(STAYS, STAY_SEAT("rail", "", "5")), PC_R_SEAT); /* a train needs its carriage */
+  assert_int_equal(reason_s(STAYS, STAY_SEAT("cafe", "", "")), PC_R_OK);
+}
+
+static void test_region_limits(void **st) {
+  (void)st;
+  assert_int_equal(reason_s(PERSONS, PERSON("", "", "430102001001", "")), PC_R_OK);
+  assert_true(person.region == 430102001001ULL);
+  static const char *const bad[] = {
+      "430102001003",          /* 12 digits, not in regions.csv */
+      "4301020010010",         /* 13 digits */
+      "43010200100",           /* 11 digits */
+      "999999999999", "000000000000", "-43010200100", "+43010200100",
+      "9223372036854775807",   /* 2^63 - 1 */
+      "9223372036854775808",   /* 2^63 */
+      "18446744073709551615",  /* 2^64 - 1 */
+      "18446744073709551616",  /* 2^64 */
+      "430102001001430102001001", "",
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    assert_int_equal(reason_s(PERSONS, PERSON("", "", bad[i], "")), PC_R_REGION);
+    assert_int_equal(
+        reason_s(STAYS, fmt("cafe,%s,网吧,2021-08-01T20:00,2021-08-01T21:00,%s,,", id_m, bad[i])),
+        PC_R_REGION);
+  }
+  /* regions.csv: the code and the parent */
+  assert_int_equal(reason_s(REGIONS, "430102001003,430102001000,5,新社区"), PC_R_OK);
+  for (size_t i = 1; i < sizeof bad / sizeof *bad - 1; i++) {
+    if (!strcmp(bad[i], "999999999999")) continue; /* a well-formed community code */
+    assert_int_equal(reason_s(REGIONS, fmt("%s,430102001000,5,x", bad[i])), PC_R_REGION);
+    assert_int_equal(reason_s(REGIONS, fmt("430102001003,%s,5,x", bad[i])), PC_R_REGION);
+  }
+  assert_int_equal(reason_s(REGIONS, "430102001003,430102001000,6,x"), PC_R_FIELD);
+  assert_int_equal(reason_s(REGIONS, "430102001003,430102001000,18446744073709551621,x"), PC_R_FIELD);
+  assert_int_equal(reason_s(REGIONS, "430102001003,430102001000,4,x"), PC_R_FIELD);
+  assert_int_equal(reason_s(REGIONS, "430102001003,,5,x"), PC_R_REGION); /* parent missing */
+}
+
+static void test_time_limits(void **st) {
+  (void)st;
+  assert_int_equal(reason_s(STAYS, STAY_TIME("2021-07-26T00:00", "2021-08-09T00:00")), PC_R_OK);
+  assert_int_equal(reason_s(STAYS, STAY_TIME("2021-07-25T23:59", "2021-08-01T00:00")), PC_R_WINDOW);
+  assert_int_equal(reason_s(STAYS, STAY_TIME("2021-08-01T00:00", "2021-08-09T00:00:01")), PC_R_WINDOW);
+  assert_int_equal(reason_s(STAYS, STAY_TIME("0001-01-01T00:00", "2021-08-01T00:00")), PC_R_WINDOW);
+  assert_int_equal(reason_s(STAYS, STAY_TIME("2021-08-01T00:00", "9999-12-31T23:59:59")), PC_R_WINDOW);
+  assert_int_equal(reason_s(STAYS, STAY_TIME("0001-01-01T00:00", "9999-12-31T23:59:59")), PC_R_WINDOW);
+  static const char *const bad[] = {
+      "0000-01-01T00:00", "10000-01-01T00:00", "-001-01-01T00:00", "2021-02-29T00:00",
+      "2021-08-01T24:00", "2021-08-01T23:60", "2021-08-01T23:59:60", "2021-08-01 20:00",
+      "2021-08-01", "2021-08-01T20", "9223372036854775807", "2021-08-01T20:00Z", ""};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    assert_int_equal(reason_s(STAYS, STAY_TIME(bad[i], "2021-08-01T21:00")), PC_R_TIME);
+    assert_int_equal(reason_s(STAYS, STAY_TIME("2021-08-01T20:00", bad[i])), PC_R_TIME);
+  }
+  assert_int_equal(reason_s(STAYS, STAY_TIME("2021-08-01T20:00", "2021-08-01T20:00")), PC_R_ORDER);
+  assert_int_equal(reason_s(STAYS, STAY_TIME("9999-12-31T23:59:59", "0001-01-01T00:00")), PC_R_ORDER);
+  /* birth dates in the ID number: not before 1880, not after as_of's day */
+  char id[19] = {0};
+  pc_idnum_make(430102, 20210809, 1, id);
+  assert_int_equal(reason_s(PERSONS, fmt("%s,,,430102001001,,,,,", id)), PC_R_OK);
+  pc_idnum_make(430102, 20210810, 1, id);
+  assert_int_equal(reason_s(PERSONS, fmt("%s,,,430102001001,,,,,", id)), PC_R_ID_BIRTH);
+  pc_idnum_make(430102, 99991231, 1, id);
+  assert_int_equal(reason_s(PERSONS, fmt("%s,,,430102001001,,,,,", id)), PC_R_ID_BIRTH);
+  pc_idnum_make(430102, 18800101, 1, id);
+  assert_int_equal(reason_s(PERSONS, fmt("%s,,,430102001001,,,,,", id)), PC_R_OK);
+  pc_idnum_make(430102, 18791231, 1, id);
+  assert_int_equal(reason_s(PERSONS, fmt("%s,,,430102001001,,,,,", id)), PC_R_ID_BIRTH);
+  pc_idnum_make(430102, 19800229, 1, id); /* 1980 was a leap year, 1981 not */
+  assert_int_equal(reason_s(PERSONS, fmt("%s,,,430102001001,,,,,", id)), PC_R_OK);
+  pc_idnum_make(430102, 19810229, 1, id);
+  assert_int_equal(reason_s(PERSONS, fmt("%s,,,430102001001,,,,,", id)), PC_R_ID_BIRTH);
+}
+
+static void test_number_limits(void **st) {
+  (void)st;
+  /* phones: 11 digits, 1 then 3-9 */
+  assert_int_equal(reason_s(PERSONS, PERSON("13800138000", "", "430102001001", "")), PC_R_OK);
+  assert_int_equal(reason_s(PERSONS, PERSON("19999999999", "", "430102001001", "")), PC_R_OK);
+  static const char *const bad_phones[] = {"138001380001", "1380013800", "13800138000138001380",
+                                           "12800138000", "23800138000", "1380013800X",
+                                           "+8613800138000", "99999999999999999999999"};
+  for (size_t i = 0; i < sizeof bad_phones / sizeof *bad_phones; i++) {
+    assert_int_equal(reason_s(PERSONS, PERSON(bad_phones[i], "", "430102001001", "")), PC_R_PHONE);
+    assert_int_equal(
+        reason_s(STAYS, fmt("lbs,%s,cell,2021-08-01T20:00,2021-08-01T21:00,430102001001,,", bad_phones[i])),
+        PC_R_PHONE);
+    assert_true(strstr(text, bad_phones[i]) == NULL); /* texts never quote a phone */
+  }
+  assert_int_equal(
+      reason_s(STAYS, "grid,15912345678,g,2021-08-01T20:00,2021-08-01T21:00,430102001001,,"), PC_R_OK);
+  assert_true(stay.phone == 15912345678ULL);
+  /* household and employer: up to 19 digits; doses 0-20 */
+  assert_int_equal(reason_s(PERSONS, PERSON("", "9999999999999999999", "430102001001", "20")), PC_R_OK);
+  assert_true(person.household == 9999999999999999999ULL && person.doses == 20);
+  static const char *const bad_household[] = {"18446744073709551615", "18446744073709551616",
+                                              "99999999999999999999", "-1", "1.5"};
+  for (size_t i = 0; i < sizeof bad_household / sizeof *bad_household; i++)
+    assert_int_equal(reason_s(PERSONS, PERSON("", bad_household[i], "430102001001", "")), PC_R_FIELD);
+  static const char *const bad_doses[] = {"21", "99", "100", "-1", "256", "020", "x"};
+  for (size_t i = 0; i < sizeof bad_doses / sizeof *bad_doses; i++)
+    assert_int_equal(reason_s(PERSONS, PERSON("", "", "430102001001", bad_doses[i])), PC_R_FIELD);
+  assert_int_equal(reason_s(PERSONS, fmt("%s,,,430102001001,,,,18446744073709551616,", id_m)), PC_R_FIELD);
+  /* ID numbers: 17 digits and a check character */
+  char id[19];
+  memcpy(id, id_f, 19);
+  id[17] = id[17] == '0' ? '1' : '0';
+  assert_int_equal(reason_s(PERSONS, fmt("%s,,,430102001001,,,,,", id)), PC_R_ID_CHECK);
+  assert_true(strstr(text, id) == NULL); /* texts never quote the ID number */
+  assert_int_equal(reason_s(PERSONS, fmt("%s0,,,430102001001,,,,,", id_f)), PC_R_ID_FORMAT);
+  assert_int_equal(reason_s(PERSONS, fmt("%.17s,,,430102001001,,,,,", id_f)), PC_R_ID_FORMAT);
+  assert_int_equal(reason_s(PERSONS, "18446744073709551616,,,430102001001,,,,,"), PC_R_ID_FORMAT);
+  assert_int_equal(reason_s(PERSONS, fmt("%s,,,430102001001,1992-11-30,F,,,", id_f)), PC_R_OK);
+  assert_int_equal(reason_s(PERSONS, fmt("%s,,,430102001001,1992-11-29,F,,,", id_f)), PC_R_BIRTH_MISMATCH);
+  assert_int_equal(reason_s(PERSONS, fmt("%s,,,430102001001,,男,,,", id_f)), PC_R_SEX_MISMATCH);
+}
+
+/* ---------- configs ---------- */
+
+static const pc_key dur_keys[] = {
+    {"span", PC_T_DURATION, 0, "1h", "unbounded", NULL, NULL, 0, 0},
+    {"name", PC_T_STR, 0, "", "", NULL, NULL, 0, 0},
+    {"n", PC_T_INT, 0, "0", "", NULL, NULL, 0, 0},
+    {0}};
+
+static int parse(const char *yaml, size_t len, pc_config **c) {
+  static char err[4096];
+  int rc = pc_config_parse("t.yaml", yaml, len, dur_keys, c, err, sizeof err);
+  pc_err_clear();
+  return rc;
+}
+
+/* The effective config of any accepted config parses again to the same
+ * values: found by fuzz_yaml for the longest durations, whose seconds
+ * (19 digits) pc_duration_parse refuses. */
+static void test_config_limits(void **st) {
+  (void)st;
+  static const char *const spans[] = {"106751991167300d55807s", "106751991167300d", "15250284452471w",
+                                      "922337203685477580s", "1d1s", "0s"};
+  for (size_t i = 0; i < sizeof spans / sizeof *spans; i++) {
+    pc_config *c = NULL, *c2 = NULL;
+    const char *y = fmt("span: %s\n", spans[i]);
+    assert_int_equal(parse(y, strlen(y), &c), 0);
+    char *eff = pc_config_effective(c);
+    assert_non_null(eff);
+    assert_int_equal(parse(eff, strlen(eff), &c2), 0);
+    assert_true(pc_config_duration(c, "span") == pc_config_duration(c2, "span"));
+    free(eff);
+    pc_config_destroy(&c);
+    pc_config_destroy(&c2);
+  }
+  /* integers at their limits */
+  pc_config *c = NULL;
+  assert_int_equal(parse("n: -9223372036854775808\n", 24, &c), 0);
+  assert_true(pc_config_int(c, "n") == INT64_MIN);
+  pc_config_destroy(&c);
+  assert_int_equal(parse("n: 9223372036854775808\n", 23, &c), PC_ERR_CONFIG);
+  assert_int_equal(parse("n: -9223372036854775809\n", 24, &c), PC_ERR_CONFIG);
+  assert_int_equal(parse("span: 106751991167300d55808s\n", 29, &c), PC_ERR_CONFIG);
+  /* NUL, bad UTF-8, aliases, nesting, a megabyte scalar: refused or taken, never a crash */
+  assert_int_equal(parse("name: a\0b\n", 10, &c), PC_ERR_CONFIG);
+  assert_int_equal(parse("name: \"a\\0b\"\n", 13, &c), PC_ERR_CONFIG);
+  assert_int_equal(parse("name: \xff\xfe\n", 9, &c), PC_ERR_CONFIG);
+  assert_int_equal(parse("name: \xed\xa0\x80\n", 10, &c), PC_ERR_CONFIG);
+  assert_int_equal(parse("name: &a x\nn: *a\n", 17, &c), PC_ERR_CONFIG);
+  char *big = malloc((1 << 20) + 16);
+  assert_non_null(big);
+  size_t n = (size_t)sprintf(big, "name: ");
+  memset(big + n, '[', 100000);
+  assert_int_equal(parse(big, n + 100000, &c), PC_ERR_CONFIG);
+  memset(big + n, 'x', 1 << 20);
+  big[n + (1 << 20)] = '\n';
+  assert_int_equal(parse(big, n + (1 << 20) + 1, &c), 0);
+  assert_true(strlen(pc_config_str(c, "name")) == 1 << 20);
+  pc_config_destroy(&c);
+  free(big);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_million_columns), cmocka_unit_test(test_megabyte_field),
+      cmocka_unit_test(test_nul_bytes),       cmocka_unit_test(test_invalid_utf8),
+      cmocka_unit_test(test_quoting),         cmocka_unit_test(test_seat_limits),
+      cmocka_unit_test(test_region_limits),   cmocka_unit_test(test_time_limits),
+      cmocka_unit_test(test_number_limits),   cmocka_unit_test(test_config_limits),
+  };
+  return cmocka_run_group_tests(tests, setup, NULL);
+}
