@@ -3,6 +3,7 @@
 #   make demo       the demo province end to end make bench   long measurements (bench/results/)
 #   make deps       install missing packages     make SAN=1   ASan+UBSan build (build/san/)
 #   make help       this list                    V=1          show full commands
+#   make fuzz       libFuzzer, FUZZ_SECONDS each make SAN=1 check  the suite under sanitizers
 
 VERSION   := 0.1.0
 CC        := mpicc
@@ -100,7 +101,8 @@ fuzz:
 
 help:
 	@sed -n '2,6p' Makefile | sed 's/^# \{0,1\}//'
-	@echo "  variables: NP=ranks for demo/bench (2), BENCH=names for bench (all), SAN=1, V=1"
+	@echo "  variables: NP=ranks for demo/bench (2), BENCH=names for bench (all), SAN=1, V=1,"
+	@echo "             FUZZ_SECONDS=seconds per fuzz target (60)"
 
 clean:
 	rm -rf build
