@@ -45,7 +45,9 @@ static int run_index(pc_ctx *ctx, const pc_config *cfg) {
   if (!rc) H5Dclose(d);
   pc_phase_end(ctx, 0, 0);
   PC_CALLG(pc_agree(ctx, rc), close);
-  PC_CALLG(pc_budget_check(ctx, cfg, "index", 0, (double)nstays), close);
+  PC_CALLG(pc_budget_check(ctx, cfg, pc_config_given(cfg, "append") ? "append" : "index", 0,
+                           (double)nstays),
+           close);
   const char *append = pc_config_str(cfg, "append");
   pc_pview pv;
   if (append) {
