@@ -35,18 +35,10 @@ static const pc_key area_keys[] = {
      NULL, 0, 366 * 86400LL},
     {0}};
 static const pc_key area_item[] = {{"", PC_T_MAP, 0, NULL, "", area_keys, NULL, 0, 0}, {0}};
-static const char *const dispatch_levels[] = {"province", "city", "county", "township",
-                                              "community", NULL};
 static const pc_key code_keys[] = {
     {"red", PC_T_LIST, 0, "[]", "classes given a red code", str_item, NULL, 0, 0},
     {"yellow", PC_T_LIST, 0, "[screened]", "classes given a yellow code (the rest are yellow)",
      str_item, NULL, 0, 0},
-    {0}};
-static const pc_key dispatch_keys[] = {
-    {"level", PC_T_STR, 0, "city", "jurisdiction level that receives the lists", NULL,
-     dispatch_levels, 0, 0},
-    {"at", PC_T_TIME, 0, NULL, "the instant whose location decides (default: 03:00 the day before as_of)",
-     NULL, NULL, 0, 0},
     {0}};
 
 static const pc_key screen_keys[] = {
@@ -55,7 +47,7 @@ static const pc_key screen_keys[] = {
     {"as_of", PC_T_TIME, 0, NULL, "ages and dispatch (default: the dataset's as_of)", NULL, NULL, 0, 0},
     {"areas", PC_T_LIST, 1, NULL, "the risk areas", area_item, NULL, 0, 0},
     {"codes", PC_T_MAP, 0, NULL, "code of the class `screened`", code_keys, NULL, 0, 0},
-    {"dispatch", PC_T_MAP, 0, NULL, "who receives each person", dispatch_keys, NULL, 0, 0},
+    {"dispatch", PC_T_MAP, 0, NULL, "who receives each person", pc_dispatch_keys, NULL, 0, 0},
     {"breakdown", PC_T_MAP, 0, NULL, "axes of the /breakdown cubes", pc_breakdown_keys, NULL, 0, 0},
     PC_KEYS_COMMON,
     {0}};
@@ -188,20 +180,6 @@ static int load_areas(const pc_config *cfg, areas *A) {
 static int is_red(const pc_config *cfg) {
   for (size_t i = 0; i < pc_config_len(cfg, "codes.red"); i++)
     if (!strcmp(pc_config_str_at(cfg, "codes.red", i), "screened")) return 1;
-  return 0;
-}
-
-/* First row of /stays whose pid is >= pid (the table is sorted by pid). */
-static int stays_lower_bound(const pc_raw *st, uint64_t pid, uint64_t *row) {
-  uint64_t a = 0, b = st->nrows;
-  while (a < b) {
-    uint64_t m = a + (b - a) / 2;
-    pc_stay s;
-    PC_CALL(pc_raw_read(st, m, 1, &s));
-    if (s.pid < pid) a = m + 1;
-    else b = m;
-  }
-  *row = a;
   return 0;
 }
 
@@ -355,8 +333,8 @@ static int run(pc_ctx *ctx, const pc_config *cfg, screener *S) {
   pc_raw st = {.fd = -1};
   uint64_t r0 = 0, r1 = 0;
   if (!rc) rc = pc_raw_open(data, data_path, "stays", pc_h5_type_stay(), &st);
-  if (!rc) rc = stays_lower_bound(&st, lo_pid, &r0);
-  if (!rc) rc = hi_pid == UINT64_MAX ? (r1 = st.nrows, 0) : stays_lower_bound(&st, hi_pid, &r1);
+  if (!rc) rc = pc_stays_lower_bound(&st, lo_pid, &r0);
+  if (!rc) rc = hi_pid == UINT64_MAX ? (r1 = st.nrows, 0) : pc_stays_lower_bound(&st, hi_pid, &r1);
   if (!rc && r1 < r0) r1 = r0;
   PC_CALLG(pc_agree(ctx, rc), out);
   PC_CALLG(pc_budget_check(ctx, cfg, "screen", (double)N, (double)st.nrows), out);

@@ -22,8 +22,6 @@
 
 static const char *const roles[] = {"close", "companion", "off", NULL};
 static const char *const and_or[] = {"and", "or", NULL};
-static const char *const dispatch_levels[] = {"province", "city", "county", "township",
-                                              "community", NULL};
 
 #define CHANNEL_KEYS(role, minov, rows, cum, rule)                                          \
   {{"role", PC_T_STR, 0, role, "close: builds chains; companion: flagged, not chained; off", \
@@ -64,12 +62,6 @@ static const pc_key code_keys[] = {
     {"yellow", PC_T_LIST, 0, "[hop2, companion]",
      "classes given a yellow code (any class not red is yellow)", str_item, NULL, 0, 0},
     {0}};
-static const pc_key dispatch_keys[] = {
-    {"level", PC_T_STR, 0, "city", "jurisdiction level that receives the lists", NULL,
-     dispatch_levels, 0, 0},
-    {"at", PC_T_TIME, 0, NULL, "the instant whose location decides (default: 03:00 the day before as_of)",
-     NULL, NULL, 0, 0},
-    {0}};
 
 static const pc_key trace_keys[] = {
     {"data", PC_T_PATH, 1, NULL, "dataset file (from synth or ingest)", NULL, NULL, 0, 0},
@@ -86,7 +78,7 @@ static const pc_key trace_keys[] = {
     {"channels", PC_T_MAP, 0, NULL, "role and rule of each channel", channel_keys, NULL, 0, 0},
     {"companions_of", PC_T_LIST, 0, "[0]", "hops whose companions are flagged", hop_item, NULL, 0, 0},
     {"codes", PC_T_MAP, 0, NULL, "codes per class (hop0, hop1, ..., companion)", code_keys, NULL, 0, 0},
-    {"dispatch", PC_T_MAP, 0, NULL, "who receives each person", dispatch_keys, NULL, 0, 0},
+    {"dispatch", PC_T_MAP, 0, NULL, "who receives each person", pc_dispatch_keys, NULL, 0, 0},
     {"breakdown", PC_T_MAP, 0, NULL, "axes of the /breakdown cubes", pc_breakdown_keys, NULL, 0, 0},
     {"buckets", PC_T_INT, 0, "0", "place buckets when the index is built here (0: automatic)", NULL,
      NULL, 0, 1 << 30},

@@ -4,6 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const char *const dispatch_levels[] = {"province", "city", "county", "township",
+                                              "community", NULL};
+const pc_key pc_dispatch_keys[] = {
+    {"level", PC_T_STR, 0, "city", "jurisdiction level that receives the lists", NULL,
+     dispatch_levels, 0, 0},
+    {"at", PC_T_TIME, 0, NULL, "the instant whose location decides (default: 03:00 the day before as_of)",
+     NULL, NULL, 0, 0},
+    {0}};
+
 int pc_level_digits(const char *level) {
   return !strcmp(level, "province") ? 2 : !strcmp(level, "city") ? 4 : !strcmp(level, "county") ? 6
        : !strcmp(level, "township") ? 9 : 12;

@@ -4,6 +4,9 @@
 
 #include "pc_job.h"
 
+/* The `dispatch:` map of trace and screen: level, at. */
+extern const pc_key pc_dispatch_keys[];
+
 /* Digits of a region code at a dispatch level ("city": 4, "county": 6, ...). */
 int pc_level_digits(const char *level);
 

@@ -355,6 +355,21 @@ static int group_sort(pc_irow *v, size_t n, uint32_t b0, uint32_t b1, uint32_t n
   return 0;
 }
 
+int pc_stays_lower_bound(const pc_raw *st, uint64_t pid, uint64_t *row) {
+  uint64_t a = 0, b = st->nrows;
+  while (a < b) {
+    uint64_t m = a + (b - a) / 2;
+    pc_stay s;
+    PC_CALL(pc_raw_read(st, m, 1, &s));
+    if (s.pid < pid)
+      a = m + 1;
+    else
+      b = m;
+  }
+  *row = a;
+  return 0;
+}
+
 int pc_stays_verify(hid_t data, const char *path, uint64_t sum) {
   uint64_t want = 0;
   if (H5Aexists(data, "stays_checksum") <= 0) return 0; /* written before checksums */

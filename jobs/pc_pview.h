@@ -56,6 +56,8 @@ int pc_pview_build(pc_ctx *ctx, hid_t data, const char *data_path, uint32_t nbuc
  * (with a message) when the stays both windows cover differ. */
 int pc_pview_append(pc_ctx *ctx, const char *old_path, hid_t data, const char *data_path,
                     int64_t buckets_given, pc_pview *pv);
+/* First row of /stays (st, sorted by pid) whose pid is >= pid. Local. */
+int pc_stays_lower_bound(const pc_raw *st, uint64_t pid, uint64_t *row);
 /* Local: sum (of pc_stay_fingerprint over every stay read) equals the
  * dataset's stays_checksum attribute, else an error naming the file. */
 int pc_stays_verify(hid_t data, const char *path, uint64_t sum);
