@@ -7,6 +7,7 @@
 #include "pc_h5.h"
 #include "pc_index.h"
 #include "pc_job.h"
+#include "pc_pview.h"
 #include "pc_time.h"
 
 /*
@@ -79,20 +80,6 @@ typedef struct purge {
 static int bit_get(const uint8_t *b, uint64_t i) { return b[i >> 3] >> (i & 7) & 1; }
 static void bit_set(uint8_t *b, uint64_t i) { b[i >> 3] |= (uint8_t)(1u << (i & 7)); }
 
-/* First row of /stays whose pid is >= pid (the table is sorted by pid). Local. */
-static int stays_lower_bound(const pc_raw *st, uint64_t pid, uint64_t *row) {
-  uint64_t a = 0, b = st->nrows;
-  while (a < b) {
-    uint64_t m = a + (b - a) / 2;
-    pc_stay s;
-    PC_CALL(pc_raw_read(st, m, 1, &s));
-    if (s.pid < pid) a = m + 1;
-    else b = m;
-  }
-  *row = a;
-  return 0;
-}
-
 /* Row of /stays where rank k's share begins (k = P: the end). Local. */
 static int stays_cut(purge *P, hid_t dp, uint64_t k, uint64_t *row) {
   const uint64_t R = (uint64_t)P->ctx->nranks, q = P->N * k / R;
@@ -100,7 +87,7 @@ static int stays_cut(purge *P, hid_t dp, uint64_t k, uint64_t *row) {
   if (k == R || q >= P->N) return *row = P->NS, 0;
   pc_person p;
   PC_CALL(pc_h5_dset_read(dp, pc_h5_type_person(), q, 1, &p));
-  return stays_lower_bound(&P->st, p.pid, row);
+  return pc_stays_lower_bound(&P->st, p.pid, row);
 }
 
 static int exists(hid_t f, const char *name) { return H5Lexists(f, name, H5P_DEFAULT) > 0; }
@@ -178,6 +165,8 @@ typedef struct pstream {
   pc_person *buf;
   size_t n, i;
   uint64_t next, hi, base; /* next row to read, end, row of buf[0] */
+  uint64_t last;           /* pid of the last person settled (when seen) */
+  int seen;
 } pstream;
 
 /* The current person, or NULL at the end; *row its input row. Local. */
@@ -208,6 +197,25 @@ static void settle(purge *P, const pc_person *p, uint64_t row, int alive) {
   P->kept_visitors += (p->flags & PC_PERSON_VISITOR) != 0;
 }
 
+/* Settle the current person and the next ones while their pid is below
+ * `pid` (all that are left with `all`), checking /persons' order; *alive
+ * (a kept stay of the current person was seen) applies to the first. Local. */
+static int ps_settle(purge *P, pstream *ps, const pc_person **cur, uint64_t *row, int *alive,
+                     uint64_t pid, int all) {
+  int rc = 0;
+  while (!rc && *cur && (all || (*cur)->pid < pid)) {
+    if (ps->seen && (*cur)->pid <= ps->last)
+      return PC_ERROR(PC_ERR_DATA, "%s: /persons is not sorted by pid at row %llu", P->data_path,
+                      (unsigned long long)*row);
+    ps->last = (*cur)->pid, ps->seen = 1;
+    settle(P, *cur, *row, *alive);
+    *alive = 0;
+    ps->i++;
+    rc = ps_cur(ps, cur, row);
+  }
+  return rc;
+}
+
 /* Local: one pass over this rank's stays and persons (see the plan). */
 static int scan(purge *P) {
   pstream ps = {.d = -1, .next = P->p0, .hi = P->p1};
@@ -216,8 +224,8 @@ static int scan(purge *P) {
   int rc = sb && ps.buf ? 0 : PC_ERR_MEM;
   if (!rc) rc = pc_h5_dset_open(P->data, "persons", &ps.d, NULL);
   const pc_person *cur = NULL;
-  uint64_t row = 0, last_person = 0, last_stay = 0;
-  int alive = 0, seen_person = 0;
+  uint64_t row = 0, last_stay = 0;
+  int alive = 0;
   if (!rc) rc = ps_cur(&ps, &cur, &row);
   for (uint64_t at = P->s0; !rc && at < P->s1;) {
     size_t n = P->s1 - at < STAY_STEP ? (size_t)(P->s1 - at) : STAY_STEP;
@@ -237,35 +245,13 @@ static int scan(purge *P) {
       P->kept_stays++;
       P->checksum += pc_stay_fingerprint(s);
       /* Settle the persons before this pid; mark the one with it. */
-      while (!rc && cur && cur->pid < s->pid) {
-        if (seen_person && cur->pid <= last_person) {
-          rc = PC_ERROR(PC_ERR_DATA, "%s: /persons is not sorted by pid at row %llu",
-                        P->data_path, (unsigned long long)row);
-          break;
-        }
-        last_person = cur->pid, seen_person = 1;
-        settle(P, cur, row, alive);
-        alive = 0;
-        ps.i++;
-        rc = ps_cur(&ps, &cur, &row);
-      }
+      rc = ps_settle(P, &ps, &cur, &row, &alive, s->pid, 0);
       if (!rc && cur && cur->pid == s->pid) alive = 1;
     }
     at += n;
     pc_progress(P->ctx, at - P->s0, P->s1 - P->s0);
   }
-  while (!rc && cur) { /* the persons after the last kept stay */
-    if (seen_person && cur->pid <= last_person) {
-      rc = PC_ERROR(PC_ERR_DATA, "%s: /persons is not sorted by pid at row %llu", P->data_path,
-                    (unsigned long long)row);
-      break;
-    }
-    last_person = cur->pid, seen_person = 1;
-    settle(P, cur, row, alive);
-    alive = 0;
-    ps.i++;
-    rc = ps_cur(&ps, &cur, &row);
-  }
+  if (!rc) rc = ps_settle(P, &ps, &cur, &row, &alive, 0, 1); /* those after the last stay */
   if (ps.d >= 0) H5Dclose(ps.d);
   free(ps.buf);
   free(sb);
