@@ -1106,6 +1106,13 @@ static void card(sb *b, const char *cls, const char *title, uint64_t v, const ch
   sb_puts(b, "</div>\n");
 }
 
+/* A table row: label, then the checked number; the last row closes the table. */
+static void count_row(sb *b, const char *label, uint64_t v, const char *key, int last) {
+  sb_printf(b, "<tr><td>%s</td><td class=\"n\">", label);
+  sb_kv(b, "span", v, "%s", key);
+  sb_puts(b, last ? "</td></tr></table>\n" : "</td></tr>\n");
+}
+
 static void counts_section(sb *b, const report *R) {
   sb_puts(b, "<h2>Counts</h2>\n");
   if (R->trace >= 0 || R->screen >= 0) {
@@ -1133,17 +1140,15 @@ static void counts_section(sb *b, const report *R) {
   if (R->trace >= 0) {
     sb_puts(b, "<h3>Trace</h3><table><tr><th>class</th><th class=\"n\">persons</th></tr>\n");
     for (int h = 0; h <= R->maxhop; h++) {
-      sb_printf(b, "<tr><td>hop %d</td><td class=\"n\">", h);
-      sb_kv(b, "span", R->hop_n[h], "trace-hop%d", h);
-      sb_puts(b, "</td></tr>\n");
+      char label[16], key[24];
+      snprintf(label, sizeof label, "hop %d", h);
+      snprintf(key, sizeof key, "trace-hop%d", h);
+      count_row(b, label, R->hop_n[h], key, 0);
     }
-    sb_puts(b, "<tr><td>companion</td><td class=\"n\">");
-    sb_kv(b, "span", R->comp_n, "trace-companion");
-    sb_puts(b, "</td></tr>\n<tr><td>red code</td><td class=\"n\">");
-    sb_kv(b, "span", R->trace_red, "trace-red");
-    sb_puts(b, "</td></tr>\n<tr><td>yellow code</td><td class=\"n\">");
-    sb_kv(b, "span", R->trace_yellow, "trace-yellow");
-    sb_puts(b, "</td></tr></table>\n<h3>Trace: persons found per channel</h3>"
+    count_row(b, "companion", R->comp_n, "trace-companion", 0);
+    count_row(b, "red code", R->trace_red, "trace-red", 0);
+    count_row(b, "yellow code", R->trace_yellow, "trace-yellow", 1);
+    sb_puts(b, "<h3>Trace: persons found per channel</h3>"
                "<p class=\"legend\">");
     for (int c = 0; c < NCH; c++) {
       if (c == PC_NCHANNELS && !R->ch_n[c]) continue;
@@ -1173,15 +1178,10 @@ static void counts_section(sb *b, const report *R) {
       sb_kv(b, "span", R->areas[idx[i]].rows, "area-%d", i + 1);
       sb_puts(b, "</td></tr>\n");
     }
-    sb_puts(b, "<tr><td>persons (each once)</td><td class=\"n\">");
-    sb_kv(b, "span", R->scr_persons, "screen-persons");
-    sb_puts(b, "</td></tr>\n<tr><td>rows (person and area)</td><td class=\"n\">");
-    sb_kv(b, "span", R->scr_rows, "screen-rows");
-    sb_puts(b, "</td></tr>\n<tr><td>red code</td><td class=\"n\">");
-    sb_kv(b, "span", R->scr_red, "screen-red");
-    sb_puts(b, "</td></tr>\n<tr><td>yellow code</td><td class=\"n\">");
-    sb_kv(b, "span", R->scr_yellow, "screen-yellow");
-    sb_puts(b, "</td></tr></table>\n");
+    count_row(b, "persons (each once)", R->scr_persons, "screen-persons", 0);
+    count_row(b, "rows (person and area)", R->scr_rows, "screen-rows", 0);
+    count_row(b, "red code", R->scr_red, "screen-red", 0);
+    count_row(b, "yellow code", R->scr_yellow, "screen-yellow", 1);
   }
 }
 
