@@ -1351,17 +1351,10 @@ static void emit_scalar(sb *b, const pc_key *k, const node *x) {
     conv_bool(x, &bv);
     sb_str(b, bv ? "true" : "false");
     break;
-  case PC_T_DURATION: {
-    int64_t back;
+  case PC_T_DURATION:
     conv_duration(x, &iv);
-    pc_duration_format(iv, t);
-    /* pc_duration_parse takes "106751991167300d55807s" but not the 19 digits
-     * of seconds it makes: such a duration goes out as days and seconds. */
-    if (pc_duration_parse(t, strlen(t), &back) || back != iv)
-      snprintf(t, sizeof t, "%lldd%llds", (long long)(iv / 86400), (long long)(iv % 86400));
-    sb_str(b, t);
+    sb_str(b, pc_duration_format(iv, t));
     break;
-  }
   case PC_T_TIME:
     conv_time(x, &iv);
     sb_str(b, pc_time_format(iv, t));
