@@ -732,16 +732,14 @@ static int read_old_rows(const pc_raw *old, const uint64_t *obstart, uint32_t b0
 /* Merge, from the back and in place, bucket by bucket, the kept rows
  * (bucket k: rows[kstart[k]..kstart[k+1])) with the received rows (bucket k:
  * in[local[k]..local[k+1]), sorted): updates set the grid total of the kept
- * row they equal, the other rows are added. rows has room for every row
- * added; count[k] gets bucket k's rows; *missing counts updates without
- * their row. Local. */
+ * rows they equal (several, should two stays differ only in what the
+ * index does not hold), the other nadd rows are added; rows has room for
+ * them. count[k] gets bucket k's rows; *missing counts updates without their
+ * row. Local. */
 static void merge_back(pc_irow *rows, const uint64_t *kstart, const pc_irow *in,
-                       const uint64_t *local, uint32_t nb, int64_t old_we, uint64_t *count,
-                       uint64_t *missing) {
-  ptrdiff_t o = -1;
-  for (uint32_t k = 0; k < nb; k++) /* rows added in all buckets = the output's length */
-    for (uint64_t j = local[k]; j < local[k + 1]; j++) o += !is_update(&in[j], old_we);
-  o += (ptrdiff_t)kstart[nb];
+                       const uint64_t *local, uint32_t nb, size_t nadd, int64_t old_we,
+                       uint64_t *count, uint64_t *missing) {
+  ptrdiff_t o = (ptrdiff_t)(kstart[nb] + nadd) - 1;
   for (uint32_t k = nb; k-- > 0;) {
     ptrdiff_t i = (ptrdiff_t)kstart[k + 1] - 1, j = (ptrdiff_t)local[k + 1] - 1, end = o;
     const ptrdiff_t i0 = (ptrdiff_t)kstart[k], j0 = (ptrdiff_t)local[k];
@@ -750,10 +748,9 @@ static void merge_back(pc_irow *rows, const uint64_t *kstart, const pc_irow *in,
       if (c > 0) {
         rows[o--] = rows[i--];
       } else if (is_update(&in[j], old_we)) {
-        if (c == 0)
-          rows[i].cum = in[j].cum; /* the kept row stays in line for its slot */
-        else
-          (*missing)++;
+        if (c != 0) (*missing)++;
+        for (ptrdiff_t e = i; e >= i0 && !pc_irow_cmp(&rows[e], &in[j]); e--)
+          rows[e].cum = in[j].cum; /* kept rows stay in line for their slots */
         j--;
       } else {
         rows[o--] = in[j--];
@@ -869,7 +866,7 @@ int pc_pview_append(pc_ctx *ctx, const char *old_path, hid_t data, const char *d
   PC_CALLG(pc_agree(ctx, rc), out);
   uint64_t missing = 0;
   memset(count, 0, ((size_t)nb + 1) * sizeof *count);
-  merge_back(rows, kstart, in, local, nbk, a.old_we, count + b0, &missing);
+  merge_back(rows, kstart, in, local, nbk, nadd, a.old_we, count + b0, &missing);
   pc_buf_free(&a.b.recv);
   PC_CALLG(pc_sum_u64(ctx, count, (int)nb), out);
   for (uint64_t k = 0, at = 0; k <= nb; k++) {

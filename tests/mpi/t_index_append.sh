@@ -18,6 +18,18 @@ csv: $T/csv
 quiet: true
 CFG
 run 2 synth --config "$T/synth.yaml" > "$T/synth.log" 2>&1 || { cat "$T/synth.log"; die "synth failed"; }
+# A grid stay reported twice with two region codes (one agency's slip): two stays that differ
+# only in what the index does not hold; both rows must get the new grid total.
+$PY - "$T/csv/stays.csv" <<'PY' || die "could not add the twice-reported grid stay"
+import sys
+path = sys.argv[1]
+lines = open(path, encoding="utf-8").read().splitlines()
+grid = [l for l in lines[1:] if l.startswith("grid,") and "2021-08-03T" in l.split(",")[3]]
+a, b = grid[0].split(","), grid[len(grid) // 2].split(",")
+assert a[5] != b[5]
+a[5] = b[5]
+open(path, "a", encoding="utf-8").write(",".join(a) + "\n")
+PY
 ingest() { # name, as_of
   cat > "$T/ingest-$1.yaml" <<CFG
 key: $T/key
