@@ -5,7 +5,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 : "${PAICHA:=$root/build/paicha}" "${NP:=2}"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 export OMPI_MCA_btl_vader_single_copy_mechanism=none
-out="$root/demo"
+out=${DEMO_DIR:-$root/demo} # DEMO_DIR: another directory (the golden test)
 mkdir -p "$out"
 cd "$out"
 echo "== paicha demo: $NP ranks, outputs in $out"
