@@ -97,6 +97,8 @@ int pc_job_key(pc_ctx *ctx, const char *path, int create, pc_key128 *key) {
   if (ctx->rank == 0) rc = pc_keyfile_load(path, create, key, &created);
   PC_CALL(pc_agree(ctx, rc));
   if (created) pc_log(ctx, "created a new pseudonymisation key in %s (mode 0600)", path);
+  else /* which key: the datasets' key_fingerprint attribute holds the same number */
+    pc_log(ctx, "key: %s, fingerprint %llu", path, (unsigned long long)pc_key_fingerprint(key));
   PC_MPI(MPI_Bcast(key, (int)sizeof *key, MPI_BYTE, 0, ctx->comm));
   return 0;
 }

@@ -4,8 +4,8 @@
 # dataset's /identities and in what the contract gives callers (trace's and screen's
 # `subject`, the lists); HDF5 is written uncompressed so the bytes can be searched; every
 # file written is owner-only, and `output_mode: "0640"` adds group read; key files that are
-# missing, not regular, readable by others, or malformed are refused with a message naming
-# them, never their contents.
+# missing, not regular, behind a link, owned by another account, readable by others, all
+# zero or malformed are refused with a message naming them, never their contents.
 . "$(dirname "$0")/lib.sh"
 cat > "$T/synth.yaml" <<CFG
 key: $T/key
@@ -99,6 +99,29 @@ key_case empty ': > "$k"; chmod 600 "$k"'
 key_case short 'echo 0123456789abcdef > "$k"; chmod 600 "$k"'
 key_case nonhex 'echo 0123456789abcdefXYZ3456789abcdef > "$k"; chmod 600 "$k"'
 key_case twolines 'printf "%s\n%s\n" $K $K > "$k"; chmod 600 "$k"'
+key_case zero 'printf "%032d\n" 0 > "$k"; chmod 600 "$k"'
+grep -q "all-zero key" "$T/k-zero.log" || die "the all-zero key is not refused as such"
+# A link planted at the key's path is not followed, even to a good key of the same owner.
+echo $K > "$T/good.key"; chmod 600 "$T/good.key"
+key_case link 'ln -s "$T/good.key" "$k"'
+grep -q "is a symbolic link" "$T/k-link.log" || die "a key behind a symbolic link is not refused as such"
+# A key owned by another account (one that could have planted it, or read it) is refused.
+if id paicha-other > /dev/null 2>&1 || useradd --system --no-create-home paicha-other 2> /dev/null; then
+  key_case owner 'echo $K > "$k"; chmod 600 "$k"; chown paicha-other "$k"'
+  grep -q "belongs to user id $(id -u paicha-other), not to the user running the job" "$T/k-owner.log" \
+    || die "a key of another account is not refused as such"
+else
+  echo "SKIP: no second account could be made (useradd): a key of another owner is not tried"
+fi
+# synth creates a missing key, but never through a dangling link planted at its path.
+ln -s "$T/planted" "$T/k-synth"
+sed -e "s|^key: .*|key: $T/k-synth|" -e "s|^data: .*|data: $T/k-synth.h5|" -e "/^csv:/d" "$T/synth.yaml" > "$T/k-synth.yaml"
+set +e; run 2 synth --config "$T/k-synth.yaml" > "$T/k-synth.log" 2>&1; rc=$?; set -e
+[ $rc -eq 1 ] && grep -q "key file $T/k-synth is a symbolic link" "$T/k-synth.log" || { cat "$T/k-synth.log"; die "synth: key through a dangling link: exit $rc"; }
+[ ! -e "$T/planted" ] && [ ! -e "$T/k-synth.h5" ] || die "synth created a key through a planted link"
+# The key used is named by its fingerprint, the number the datasets store.
+fp=$($PY -c "import h5py, sys; print(h5py.File(sys.argv[1], 'r').attrs['key_fingerprint'])" "$R/data.h5")
+grep -q "key: $T/key, fingerprint $fp\$" "$R/log-trace" || { grep key "$R/log-trace"; die "trace does not log the key's fingerprint $fp"; }
 grep -q "only synth and ingest create a key" "$T/k-missing.log" || die "a missing key is not explained"
 grep -q "mode 0644.*chmod 600" "$T/k-mode644.log" || die "a world-readable key is not explained"
 echo "privacy: modes, no identities outside /identities and the lists, key files refused"
