@@ -330,10 +330,16 @@ static int read_header(input *in) {
     while (k < want && !(f[j].len == strlen(columns[in->kind][k]) &&
                          !strncasecmp(f[j].p, columns[in->kind][k], f[j].len)))
       k++;
+    /* A file without its header row would put a person's ID number here: a column name
+     * with a digit is not quoted, so a message never carries a value of a data row. */
+    int quote = f[j].len <= 32;
+    for (size_t b = 0; b < f[j].len && quote; b++)
+      quote = !(f[j].p[b] >= '0' && f[j].p[b] <= '9') && f[j].p[b] != 0;
     if (k == want || in->col[k] >= 0)
       return PC_ERROR(PC_ERR_DATA,
-                      "%s: header column %d (\"%.*s\") is %s; a %s file has the columns %s,%s,...",
-                      in->path, j + 1, (int)(f[j].len < 32 ? f[j].len : 32), f[j].p,
+                      "%s: header column %d %s%.*s%s is %s; a %s file has the columns %s,%s,...",
+                      in->path, j + 1, quote ? "(\"" : "", quote ? (int)f[j].len : 0, f[j].p,
+                      quote ? "\")" : "(not quoted: it holds digits; is the header row missing?)",
                       k == want ? "not one of the contract's" : "given twice",
                       kind_names[in->kind], columns[in->kind][0], columns[in->kind][1]);
     in->col[k] = j;

@@ -152,8 +152,7 @@ int pc_row_person(const pc_rowcheck *c, const pc_field f[9], pc_person *p, pc_id
   if (f[2].len && num(&f[2], 19, &p->household))
     return fail(text, PC_R_FIELD, "household: not a number of up to 19 digits");
   if (!region_ok(c, &f[3], &p->region))
-    return fail(text, PC_R_REGION, "region: %.*s is not a code of regions.csv",
-                (int)(f[3].len < 24 ? f[3].len : 24), f[3].p);
+    return fail(text, PC_R_REGION, "region: not a code of regions.csv");
   int32_t born = pc_idnum_birth(id->subject);
   if (f[4].len) {
     int32_t b;
@@ -226,8 +225,7 @@ int pc_row_stay(const pc_rowcheck *c, const pc_field f[8], pc_instay *s, char *t
   if (s->start < c->window_start || s->end > c->window_end)
     return fail(text, PC_R_WINDOW, "stay not inside the data window");
   if (!region_ok(c, &f[5], &s->region))
-    return fail(text, PC_R_REGION, "region: %.*s is not a code of regions.csv",
-                (int)(f[5].len < 24 ? f[5].len : 24), f[5].p);
+    return fail(text, PC_R_REGION, "region: not a code of regions.csv");
   uint64_t v = 0;
   if (f[6].len) {
     if (num(&f[6], 3, &v) || v < 1 || v > 255) return fail(text, PC_R_SEAT, "carriage: not 1-255");

@@ -81,6 +81,20 @@ fi
 grep -q "key file $T/key644" "$LOGS/key644.log" || { cat "$LOGS/key644.log"; die "no clear message about the 0644 key file"; }
 if [ -e "$T/k.h5" ] || [ -e "$T/k.h5.rejects.h5" ]; then die "ingest with a refused key wrote a file"; fi
 
+# A persons file without its header row: refused, naming the file, without quoting the first
+# row's values (an ID number); a misspelt header column is quoted, to be found and fixed.
+tail -n +2 "$IN/persons.csv" > "$T/noheader.csv"
+sed '1s/id_number/id_nubmer/' "$IN/persons.csv" > "$T/typo.csv"
+for h in noheader typo; do
+  cfg "$T/$h.h5" 0.9 | sed "s|persons: .*|persons: $T/$h.csv|" > "$T/$h.yaml"
+  if run 2 ingest --config "$T/$h.yaml" > "$LOGS/$h.log" 2>&1; then
+    cat "$LOGS/$h.log"; die "ingest accepted a persons file with header '$h'"
+  fi
+  grep -q "$T/$h.csv: header column 1" "$LOGS/$h.log" || { cat "$LOGS/$h.log"; die "$h: the header is not named"; }
+done
+grep -q 'header column 1 ("id_nubmer") is not one of the contract' "$LOGS/typo.log" || { cat "$LOGS/typo.log"; die "a misspelt header column is not quoted"; }
+grep -q 'not quoted: it holds digits; is the header row missing' "$LOGS/noheader.log" || { cat "$LOGS/noheader.log"; die "a missing header row is not explained"; }
+
 # No log line of any run holds an ID number or a phone of the inputs.
 $PY "$CHECK" identities "$IN" > "$T/identities.txt" || die "check_rejects.py identities failed"
 [ "$(wc -l < "$T/identities.txt")" -ge 40 ] || die "too few identities found in the inputs"
