@@ -947,6 +947,67 @@ static void test_programming_errors_abort(void **state) {
   pc_config_destroy(&c);
 }
 
+/* ---------- checks of meaning ---------- */
+
+static int check_positions(const pc_config *c, pc_config_problems *p) {
+  pc_config_problem(p, c, "areas.1.regions", "region '%s' unknown", "110105");
+  pc_config_problem(p, c, "areas.0.min_dwell", "too short"); /* absent: at its area */
+  pc_config_problem(p, c, "outbreak.cases", "more cases than persons");
+  pc_config_problem(p, c, "", "nothing to do");
+  return 0;
+}
+static int check_seed(const pc_config *c, pc_config_problems *p) {
+  if (pc_config_int(c, "seed") == 42) pc_config_problem(p, c, "seed", "not that one");
+  return 0;
+}
+static int check_none(const pc_config *c, pc_config_problems *p) {
+  (void)c, (void)p;
+  return 0;
+}
+static int check_oom(const pc_config *c, pc_config_problems *p) {
+  (void)c, (void)p;
+  return PC_ERROR(PC_ERR_MEM, "no memory (test)");
+}
+
+static void test_meaning_checks(void **state) {
+  (void)state;
+  pc_config *c = ok(FULL);
+  assert_int_equal(pc_config_col(c, "age_edges"), 12);
+  assert_int_equal(pc_config_col(c, "areas.1.regions"), 14);
+  assert_int_equal(pc_config_col(c, "channels.cafe.role"), 0); /* default */
+  /* Every check runs; every problem is listed once, sorted by position,
+   * in the parser's form. */
+  pc_config_check_fn *const all[] = {check_positions, check_none, check_seed, NULL};
+  assert_int_equal(pc_config_check(c, all, err, sizeof err), PC_ERR_CONFIG);
+  assert_string_equal(err,
+                      "cfg.yaml:2:1: nothing to do\n"
+                      "cfg.yaml:2:7: seed: not that one\n"
+                      "cfg.yaml:12:10: outbreak.cases: more cases than persons\n"
+                      "cfg.yaml:20:5: areas.0.min_dwell: too short\n"
+                      "cfg.yaml:25:14: areas.1.regions: region '110105' unknown\n");
+  /* No problem: 0 and an empty list. */
+  pc_config_check_fn *const none[] = {check_none, NULL};
+  assert_int_equal(pc_config_check(c, none, err, sizeof err), 0);
+  assert_string_equal(err, "");
+  /* A check that fails (memory) stops the checks: not a config problem. */
+  pc_config_check_fn *const oom[] = {check_seed, check_oom, check_positions, NULL};
+  assert_int_equal(pc_config_check(c, oom, err, sizeof err), PC_ERR_MEM);
+  HASNT(err, "seed: not that one");
+  /* Without a list (code after the load), the problem is the process's error. */
+  pc_err_clear();
+  assert_int_equal(pc_config_problem(NULL, c, "areas.1.regions", "region %d", 7), PC_ERR_CONFIG);
+  HAS(pc_err_message(), "cfg.yaml:25:14: areas.1.regions: region 7");
+  pc_err_clear();
+  pc_config_destroy(&c);
+  /* A file with the key absent and no enclosing key: the document's start. */
+  c = ok(MIN_YAML);
+  pc_config_check_fn *const pos[] = {check_positions, NULL};
+  assert_int_equal(pc_config_check(c, pos, err, sizeof err), PC_ERR_CONFIG);
+  HAS(err, "cfg.yaml:1:1: outbreak.cases: more cases than persons\n");
+  HAS(err, "cfg.yaml:1:1: areas.0.min_dwell: too short\n");
+  pc_config_destroy(&c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_valid_full),
@@ -969,6 +1030,7 @@ int main(void) {
       cmocka_unit_test(test_effective),
       cmocka_unit_test(test_help),
       cmocka_unit_test(test_programming_errors_abort),
+      cmocka_unit_test(test_meaning_checks),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
