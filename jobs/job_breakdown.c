@@ -17,19 +17,26 @@ int pc_cube_level_of(const char *s) {
        : !strcmp(s, "township") ? PC_LEVEL_TOWNSHIP : PC_LEVEL_COMMUNITY;
 }
 
-int pc_cube_axes_config(const pc_config *cfg, pc_cube_axes *ax) {
+/* The axes of `breakdown:`; problems go to p (NULL: the process's error). */
+static int axes_parse(const pc_config *cfg, pc_cube_axes *ax, pc_config_problems *p) {
   memset(ax, 0, sizeof *ax);
   ax->level = pc_cube_level_of(pc_config_str(cfg, "breakdown.level"));
   ax->nedges = (int)pc_config_len(cfg, "breakdown.age_edges");
   if (ax->nedges < 1 || ax->nedges > PC_MAX_AGE_EDGES)
-    return PC_ERROR(PC_ERR_CONFIG, "%s:%d: breakdown.age_edges needs 1 to %d edges",
-                    pc_config_file(cfg), pc_config_line(cfg, "breakdown.age_edges"),
-                    PC_MAX_AGE_EDGES);
+    return pc_config_problem(p, cfg, "breakdown.age_edges", "needs 1 to %d edges",
+                             PC_MAX_AGE_EDGES);
   for (int i = 0; i < ax->nedges; i++)
     ax->edges[i] = (int32_t)pc_config_int_at(cfg, "breakdown.age_edges", (size_t)i);
   if (pc_age_edges_check(ax->edges, ax->nedges))
-    return PC_ERROR(PC_ERR_CONFIG, "%s:%d: breakdown.age_edges must start at 0 and increase",
-                    pc_config_file(cfg), pc_config_line(cfg, "breakdown.age_edges"));
+    return pc_config_problem(p, cfg, "breakdown.age_edges", "must start at 0 and increase");
+  return 0;
+}
+
+int pc_cube_axes_config(const pc_config *cfg, pc_cube_axes *ax) { return axes_parse(cfg, ax, NULL); }
+
+int pc_cube_axes_check(const pc_config *cfg, pc_config_problems *p) {
+  pc_cube_axes ax;
+  axes_parse(cfg, &ax, p); /* a problem goes to p */
   return 0;
 }
 
@@ -474,4 +481,4 @@ const pc_jobdef pc_job_breakdown = {
     "writes /targets: per community and age band, the people below the required doses.\n"
     "With `flagged` (trace and screen outputs of this dataset), also /testing: per\n"
     "residence community, the people to test by code and the share of residents flagged.",
-    breakdown_keys, run_breakdown};
+    breakdown_keys, run_breakdown, pc_cube_axes_check};

@@ -352,4 +352,4 @@ const pc_jobdef pc_job_dispatch = {
     "ID number (or phone), phone, class, code, exposure and place (or areas), sorted for a\n"
     "caller by township, community (of residence) and exposure. CSV files are UTF-8 with a\n"
     "BOM (spreadsheets open them right). Files are owner-only: they hold clear identities.",
-    dispatch_keys, run_dispatch};
+    dispatch_keys, run_dispatch, NULL};

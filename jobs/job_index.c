@@ -29,12 +29,16 @@ uint32_t pc_index_buckets(uint64_t nstays, int64_t given) {
   return b;
 }
 
-static int run_index(pc_ctx *ctx, const pc_config *cfg) {
-  const char *data = pc_config_str(cfg, "data"), *path = pc_config_str(cfg, "index");
+int pc_index_buckets_check(const pc_config *cfg, pc_config_problems *p) {
   int64_t given = pc_config_int(cfg, "buckets");
   if (given > 0 && (given & (given - 1)))
-    return PC_ERROR(PC_ERR_CONFIG, "%s:%d: buckets must be a power of two (or 0)",
-                    pc_config_file(cfg), pc_config_line(cfg, "buckets"));
+    pc_config_problem(p, cfg, "buckets", "must be a power of two (or 0)");
+  return 0;
+}
+
+static int run_index(pc_ctx *ctx, const pc_config *cfg) {
+  const char *data = pc_config_str(cfg, "data"), *path = pc_config_str(cfg, "index");
+  int64_t given = pc_config_int(cfg, "buckets"); /* a power of two: checked at load */
   pc_job_record_for(ctx, path);
   PC_CALL(pc_phase_begin(ctx, "open"));
   hid_t file;
@@ -112,4 +116,4 @@ const pc_jobdef pc_job_index = {
     "after the old window added, grid totals and households redone - the same file\n"
     "a rebuild with OLD's bucket count writes, without re-sorting every stay. It is\n"
     "refused when the days both windows cover hold other stays (corrected records).",
-    index_keys, run_index};
+    index_keys, run_index, pc_index_buckets_check};

@@ -1334,14 +1334,19 @@ static void ingest_free(ingest *g) {
   free(g->codes);
 }
 
+/* input.stays fits in ingest.in beside regions and persons; problems into p
+ * (NULL: the process's error). */
+static int stays_files_fit(const pc_config *cfg, pc_config_problems *p) {
+  if (pc_config_len(cfg, "input.stays") > MAX_INPUTS - 2)
+    return pc_config_problem(p, cfg, "input.stays", "at most %d files", MAX_INPUTS - 2);
+  return 0;
+}
+
 static int run(pc_ctx *ctx, const pc_config *cfg, ingest *g) {
   const char *path = pc_config_str(cfg, "data");
   const int64_t as_of = pc_config_time(cfg, "as_of");
   const int64_t days = pc_config_int(cfg, "days");
-  const double max_ratio = pc_config_float(cfg, "max_reject_ratio");
-  if (max_ratio < 0 || max_ratio > 1)
-    return PC_ERROR(PC_ERR_CONFIG, "%s:%d: max_reject_ratio must be between 0 and 1",
-                    pc_config_file(cfg), pc_config_line(cfg, "max_reject_ratio"));
+  const double max_ratio = pc_config_float(cfg, "max_reject_ratio"); /* in [0, 1]: checked */
   g->ctx = ctx;
   g->cfg = cfg;
   g->chk.window_start = as_of - days * 86400;
@@ -1358,8 +1363,7 @@ static int run(pc_ctx *ctx, const pc_config *cfg, ingest *g) {
   g->in[1] = (input){.kind = K_PERSONS, .path = pc_config_str(cfg, "input.persons")};
   g->nin = 2;
   size_t ns = pc_config_len(cfg, "input.stays");
-  if (ns > MAX_INPUTS - 2)
-    return PC_ERROR(PC_ERR_CONFIG, "input.stays: at most %d files", MAX_INPUTS - 2);
+  PC_CALL(stays_files_fit(cfg, NULL)); /* checked at load: g->in holds them */
   for (size_t i = 0; i < ns; i++)
     g->in[g->nin++] = (input){.kind = K_STAYS, .path = pc_config_str_at(cfg, "input.stays", i)};
   pc_buf_init(&g->rejects, sizeof(reject_row));
@@ -1471,6 +1475,15 @@ static int run(pc_ctx *ctx, const pc_config *cfg, ingest *g) {
   return 0;
 }
 
+/* Checks of meaning at load: the reject ratio is a share, the stays files fit. */
+static int check_ingest(const pc_config *cfg, pc_config_problems *p) {
+  const double max_ratio = pc_config_float(cfg, "max_reject_ratio");
+  if (max_ratio < 0 || max_ratio > 1)
+    pc_config_problem(p, cfg, "max_reject_ratio", "must be between 0 and 1");
+  stays_files_fit(cfg, p);
+  return 0;
+}
+
 static int run_ingest(pc_ctx *ctx, const pc_config *cfg) {
   ingest *g = pc_calloc(1, sizeof *g, "ingest");
   PC_CALL(pc_agree(ctx, g ? 0 : PC_ERR_MEM));
@@ -1492,4 +1505,4 @@ const pc_jobdef pc_job_ingest = {
     "text. An unregistered phone or ID number becomes a visitor (flag 1). A file whose\n"
     "rejects exceed max_reject_ratio fails the run: the rejects then go to\n"
     "<data>.rejects.h5 and the dataset is not written. Logs carry counts only.",
-    ingest_keys, run_ingest};
+    ingest_keys, run_ingest, check_ingest};

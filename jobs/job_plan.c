@@ -71,6 +71,13 @@ static void header(const char *job, int nodes, int tpn, const estimate *e) {
          nodes, tpn, mem < 1 ? 1 : mem, (int)(t / 3600), (int)fmod(t / 60, 60), job);
 }
 
+/* Check of meaning at load: the data's size comes from somewhere. */
+static int check_plan(const pc_config *cfg, pc_config_problems *p) {
+  if (!pc_config_given(cfg, "data") && pc_config_int(cfg, "persons") <= 0)
+    pc_config_problem(p, cfg, "persons", "give data, or persons (and stays)");
+  return 0;
+}
+
 static int run_plan(pc_ctx *ctx, const pc_config *cfg) {
   if (ctx->rank != 0) return 0;
   const char *job = pc_config_str(cfg, "job"), *rates = pc_config_str(cfg, "rates");
@@ -150,4 +157,4 @@ const pc_jobdef pc_job_plan = {
     "x `tasks_per_node` ranks, says whether it fits the nodes' memory (and how many nodes\n"
     "would), and prints the sbatch header it recommends. With `province: true`, also the\n"
     "plan of the full province on 16, 64 and 256 nodes, assumptions stated.",
-    plan_keys, run_plan};
+    plan_keys, run_plan, check_plan};

@@ -648,4 +648,4 @@ const pc_jobdef pc_job_purge = {
     "(one JSON entry per purge, counts only) record it. `output` may equal `data`: the file\n"
     "is replaced only when every rank finished. Copies elsewhere (indexes, outputs, CSV\n"
     "files, backups, the file system's freed blocks) are not touched: delete them.",
-    purge_keys, run_purge};
+    purge_keys, run_purge, NULL};

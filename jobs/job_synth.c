@@ -627,6 +627,13 @@ static int write_csv(pc_ctx *ctx, const char *dir, const pc_region *regions, siz
   return 0;
 }
 
+/* Check of meaning at load: index cases come from movement. */
+static int check_synth(const pc_config *cfg, pc_config_problems *p) {
+  if (pc_config_given(cfg, "cases_csv") && pc_config_int(cfg, "days") == 0)
+    pc_config_problem(p, cfg, "cases_csv", "needs movement data: set days (e.g. 14)");
+  return 0;
+}
+
 static int run_synth(pc_ctx *ctx, const pc_config *cfg) {
   const uint64_t N = (uint64_t)pc_config_int(cfg, "persons");
   const uint64_t seed = (uint64_t)pc_config_int(cfg, "seed");
@@ -634,8 +641,6 @@ static int run_synth(pc_ctx *ctx, const pc_config *cfg) {
   const char *path = pc_config_str(cfg, "data");
   int rc = 0;
   const int days = (int)pc_config_int(cfg, "days");
-  if (pc_config_given(cfg, "cases_csv") && days == 0)
-    return PC_ERROR(PC_ERR_CONFIG, "synth: cases_csv needs movement data: set days (e.g. 14)");
   pc_job_record_for(ctx, path);
 
   pending_files pend = {0};
@@ -742,4 +747,4 @@ const pc_jobdef pc_job_synth = {
     "cafes, hotels, trains, flights; docs/TRACE.md) into /stays (sorted by pid,\n"
     "contiguous) and /places; with `cases_csv`, an outbreak's index cases drawn among\n"
     "the visitors of a cafe, a hotel and a train carriage.",
-    synth_keys, run_synth};
+    synth_keys, run_synth, check_synth};

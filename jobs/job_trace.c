@@ -721,20 +721,31 @@ static int is_red(const pc_config *cfg, const char *cls) {
   return 0;
 }
 
-static int check_classes(const pc_config *cfg) {
+/* Checks of meaning at load: the classes named under codes, companions_of
+ * within hops, the buckets of an index built here, the breakdown axes. */
+static int check_trace(const pc_config *cfg, pc_config_problems *p) {
   static const char *const lists[2] = {"codes.red", "codes.yellow"};
+  char k[64];
   for (int l = 0; l < 2; l++)
     for (size_t i = 0; i < pc_config_len(cfg, lists[l]); i++) {
       const char *c = pc_config_str_at(cfg, lists[l], i);
       int ok = !strcmp(c, "companion");
       if (!strncmp(c, "hop", 3) && c[3]) {
         ok = 1;
-        for (const char *p = c + 3; *p; p++) ok &= isdigit((unsigned char)*p) != 0;
+        for (const char *q = c + 3; *q; q++) ok &= isdigit((unsigned char)*q) != 0;
       }
-      if (!ok)
-        return PC_ERROR(PC_ERR_CONFIG, "%s:%d: %s: unknown class '%s' (hop0, hop1, ..., companion)",
-                        pc_config_file(cfg), pc_config_line(cfg, lists[l]), lists[l], c);
+      snprintf(k, sizeof k, "%s.%zu", lists[l], i);
+      if (!ok) pc_config_problem(p, cfg, k, "unknown class '%s' (hop0, hop1, ..., companion)", c);
     }
+  const int64_t hops = pc_config_int(cfg, "hops");
+  for (size_t i = 0; i < pc_config_len(cfg, "companions_of"); i++) {
+    snprintf(k, sizeof k, "companions_of.%zu", i);
+    if (pc_config_int_at(cfg, "companions_of", i) > hops)
+      pc_config_problem(p, cfg, k, "hop %lld is beyond hops = %lld",
+                        (long long)pc_config_int_at(cfg, "companions_of", i), (long long)hops);
+  }
+  pc_index_buckets_check(cfg, p);
+  pc_cube_axes_check(cfg, p);
   return 0;
 }
 
@@ -954,12 +965,6 @@ static int run_trace(pc_ctx *ctx, const pc_config *cfg) {
   const int hops = (int)pc_config_int(cfg, "hops");
   const int deflate = (int)pc_config_int(cfg, "io.deflate");
   const int digits = pc_level_digits(pc_config_str(cfg, "dispatch.level"));
-  PC_CALL(check_classes(cfg));
-  for (size_t i = 0; i < pc_config_len(cfg, "companions_of"); i++)
-    if (pc_config_int_at(cfg, "companions_of", i) > hops)
-      return PC_ERROR(PC_ERR_CONFIG, "%s:%d: companions_of lists hop %lld, beyond hops = %d",
-                      pc_config_file(cfg), pc_config_line(cfg, "companions_of"),
-                      (long long)pc_config_int_at(cfg, "companions_of", i), hops);
   setup_rules(t);
   pc_job_record_for(ctx, output);
   int rc = 0;
@@ -1176,4 +1181,4 @@ const pc_jobdef pc_job_trace = {
     "companions_of, gives codes by policy and the jurisdiction where each person was at\n"
     "dispatch.at, and writes /contacts, /companions and /breakdown cubes (docs/TRACE.md).\n"
     "With `index:` it reads a persisted index selectively; without, it builds one.",
-    trace_keys, run_trace};
+    trace_keys, run_trace, check_trace};
