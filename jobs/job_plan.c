@@ -71,8 +71,45 @@ static void header(const char *job, int nodes, int tpn, const estimate *e) {
          nodes, tpn, mem < 1 ? 1 : mem, (int)(t / 3600), (int)fmod(t / 60, 60), job);
 }
 
-/* Check of meaning at load: the data's size comes from somewhere. */
+/* The per-rank costs of the planned job, from the rates file (a config of
+ * its own: its problems come as its FILE:LINE:COL lines, after the key
+ * `rates` that names it). Problems into p (NULL: the process's error). */
+static int load_model(const pc_config *cfg, pc_config_problems *p, model *m, char *from,
+                      size_t fromlen) {
+  const char *job = pc_config_str(cfg, "job"), *rates = pc_config_str(cfg, "rates");
+  pc_config *rc_cfg = NULL;
+  char err[2048] = "";
+  if (pc_config_load(rates, rates_schema, &rc_cfg, err, sizeof err)) {
+    size_t n = strlen(err);
+    if (n && err[n - 1] == '\n') err[n - 1] = 0;
+    return pc_config_problem(p, cfg, "rates", "the rates file has problems:\n%s", err);
+  }
+  char k[128];
+  snprintf(k, sizeof k, "jobs.%s.item", job);
+  if (!pc_config_has(rc_cfg, k)) {
+    pc_config_destroy(&rc_cfg);
+    return pc_config_problem(p, cfg, "rates", "%s has no figures for %s: run make bench", rates,
+                             job);
+  }
+  snprintf(m->item, sizeof m->item, "%s", pc_config_str(rc_cfg, k));
+  static const char *const f[5] = {"mem_base_mb", "mem_per_item_b", "items_per_s", "base_s", "moved_per_item_b"};
+  double *v[5] = {&m->base_mb, &m->per_item_b, &m->rate, &m->base_s, &m->moved_b};
+  for (int i = 0; i < 5; i++) {
+    snprintf(k, sizeof k, "jobs.%s.%s", job, f[i]);
+    *v[i] = pc_config_float(rc_cfg, k);
+  }
+  snprintf(from, fromlen, "%s; %s", pc_config_str(rc_cfg, "machine"),
+           pc_config_str(rc_cfg, "measured"));
+  pc_config_destroy(&rc_cfg);
+  return 0;
+}
+
+/* Checks of meaning at load: the costs of the job are known, the data's
+ * size comes from somewhere. */
 static int check_plan(const pc_config *cfg, pc_config_problems *p) {
+  model m;
+  char from[512];
+  load_model(cfg, p, &m, from, sizeof from);
   if (!pc_config_given(cfg, "data") && pc_config_int(cfg, "persons") <= 0)
     pc_config_problem(p, cfg, "persons", "give data, or persons (and stays)");
   return 0;
@@ -81,27 +118,10 @@ static int check_plan(const pc_config *cfg, pc_config_problems *p) {
 static int run_plan(pc_ctx *ctx, const pc_config *cfg) {
   if (ctx->rank != 0) return 0;
   const char *job = pc_config_str(cfg, "job"), *rates = pc_config_str(cfg, "rates");
-  pc_config *rc_cfg = NULL;
-  char err[2048] = "";
-  if (pc_config_load(rates, rates_schema, &rc_cfg, err, sizeof err))
-    return PC_ERROR(PC_ERR_CONFIG, "rates file %s: %s", rates, err);
-  char k[128];
   model m;
-  snprintf(k, sizeof k, "jobs.%s.item", job);
-  if (!pc_config_has(rc_cfg, k)) {
-    pc_config_destroy(&rc_cfg);
-    return PC_ERROR(PC_ERR_CONFIG, "rates file %s has no figures for %s: run make bench", rates, job);
-  }
-  snprintf(m.item, sizeof m.item, "%s", pc_config_str(rc_cfg, k));
-  static const char *const f[5] = {"mem_base_mb", "mem_per_item_b", "items_per_s", "base_s", "moved_per_item_b"};
-  double *v[5] = {&m.base_mb, &m.per_item_b, &m.rate, &m.base_s, &m.moved_b};
-  for (int i = 0; i < 5; i++) {
-    snprintf(k, sizeof k, "jobs.%s.%s", job, f[i]);
-    *v[i] = pc_config_float(rc_cfg, k);
-  }
-  printf("paicha plan: %s, from %s (%s; %s)\n", job, rates, pc_config_str(rc_cfg, "machine"),
-         pc_config_str(rc_cfg, "measured"));
-  pc_config_destroy(&rc_cfg);
+  char from[512];
+  PC_CALL(load_model(cfg, NULL, &m, from, sizeof from)); /* checked at load */
+  printf("paicha plan: %s, from %s (%s)\n", job, rates, from);
   double persons = (double)pc_config_int(cfg, "persons"), stays = (double)pc_config_int(cfg, "stays");
   if (pc_config_given(cfg, "data")) {
     const char *path = pc_config_str(cfg, "data");

@@ -85,8 +85,14 @@ expect_meaning cases 1 synth "4:12: cases_csv: needs movement data: set days"
 # report: something to report; plan: the data's size from somewhere.
 printf 'data: %s/data.h5\noutput: %s/out.html\n' "$W" "$W" > report.yaml
 expect_meaning report 1 report "1:1: nothing to report: give trace, screen or breakdown"
-printf 'job: trace\n' > plan.yaml
+printf 'job: trace\nrates: %s/bench/rates.yaml\n' "$ROOT" > plan.yaml
 expect_meaning plan 1 plan "1:1: persons: give data, or persons \(and stays\)"
+printf 'job: trace\npersons: 5\nrates: %s/nope.yaml\n' "$W" > norates.yaml
+expect_meaning norates 1 plan "3:8: rates: the rates file has problems:"
+grep -q "^$W/nope.yaml: cannot read" norates.out || { cat norates.out; die "norates: the rates file's problem is not shown"; }
+printf 'machine: m\nmeasured: today\njobs:\n  index: {item: stays, mem_base_mb: 1, mem_per_item_b: 1, items_per_s: 1, base_s: 1, moved_per_item_b: 0}\n' > rates.yaml
+printf 'job: trace\npersons: 5\nrates: rates.yaml\n' > jobrates.yaml
+expect_meaning jobrates 1 plan "3:8: rates: rates.yaml has no figures for trace: run make bench"
 
 # memory_per_rank, a key every job has - even one without a memory model.
 printf 'input: %s/trace.h5\ndata: %s/data.h5\noutput: %s/lists\nmemory_per_rank: 4 GB of it\n' "$W" "$W" "$W" > size.yaml
