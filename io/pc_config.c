@@ -50,7 +50,7 @@ struct pc_config {
 };
 
 /* Items of a STRS: a plain string key, so accessors see "stays.1" as STR. */
-static const pc_key strs_item = {"", PC_T_STR, 0, NULL, NULL, NULL, NULL, 0, 0};
+static const pc_key strs_item = {.name = "", .type = PC_T_STR};
 
 static char *dupstr(const char *s) {
   size_t n = strlen(s) + 1;
@@ -966,7 +966,7 @@ int pc_config_parse(const char *fname, const char *text, size_t len, const pc_ke
     if (err && errlen) snprintf(err, errlen, "%s: out of memory\n", fname);
     return PC_ERROR(PC_ERR_MEM, "out of memory reading config %s", fname);
   }
-  c->rootkey = (pc_key){"", PC_T_MAP, 0, NULL, NULL, schema, NULL, 0, 0};
+  c->rootkey = (pc_key){.name = "", .type = PC_T_MAP, .sub = schema};
   errs e = {.fname = fname};
   int rc = load_defaults(c, &c->rootkey, 0);
   node *r = rc ? NULL : build(text, len, &e);

@@ -8,15 +8,15 @@
 #include "pc_pview.h"
 
 static const pc_key index_keys[] = {
-    {"data", PC_T_PATH, 1, NULL, "dataset file (from synth or ingest)", NULL, NULL, 0, 0},
-    {"index", PC_T_PATH, 1, NULL, "index file to write (HDF5)", NULL, NULL, 0, 0},
-    {"append", PC_T_PATH, 0, NULL,
-     "update this index (built from an earlier window of the same stays) instead of a full "
-     "rebuild: drop the days before the window, add the new days; may equal `index`",
-     NULL, NULL, 0, 0},
-    {"buckets", PC_T_INT, 0, "0",
-     "place buckets, a power of two (0: about one per 128 stays, at least 1024)", NULL, NULL, 0,
-     1 << 30},
+    {.name = "data", .type = PC_T_PATH, .required = 1,
+     .help = "dataset file (from synth or ingest)"},
+    {.name = "index", .type = PC_T_PATH, .required = 1, .help = "index file to write (HDF5)"},
+    {.name = "append", .type = PC_T_PATH,
+     .help = "update this index (built from an earlier window of the same stays) instead of a "
+             "full rebuild: drop the days before the window, add the new days; may equal `index`"},
+    {.name = "buckets", .type = PC_T_INT, .def = "0",
+     .help = "place buckets, a power of two (0: about one per 128 stays, at least 1024)",
+     .max = 1 << 30},
     PC_KEYS_COMMON,
     {0}};
 

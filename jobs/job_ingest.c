@@ -42,29 +42,29 @@
  *   write     the dataset, laid out exactly as synth writes it */
 
 static const pc_key input_keys[] = {
-    {"regions", PC_T_PATH, 1, NULL, "regions.csv: code,parent,level,name", NULL, NULL, 0, 0},
-    {"persons", PC_T_PATH, 1, NULL,
-     "persons.csv: id_number,phone,household,region,birth_date,sex,sector,employer,"
-     "vaccine_doses",
-     NULL, NULL, 0, 0},
-    {"stays", PC_T_STRS, 0, NULL,
-     "stays.csv, one file or a list (one per agency): channel,subject,place,start,end,region,"
-     "carriage,row",
-     NULL, NULL, 0, 0},
+    {.name = "regions", .type = PC_T_PATH, .required = 1,
+     .help = "regions.csv: code,parent,level,name"},
+    {.name = "persons", .type = PC_T_PATH, .required = 1,
+     .help = "persons.csv: "
+             "id_number,phone,household,region,birth_date,sex,sector,employer,vaccine_doses"},
+    {.name = "stays", .type = PC_T_STRS,
+     .help = "stays.csv, one file or a list (one per agency): "
+             "channel,subject,place,start,end,region,carriage,row"},
     {0}};
 
 static const pc_key ingest_keys[] = {
-    {"key", PC_T_PATH, 1, NULL,
-     "pseudonymisation key file (created with mode 0600 if missing; refused unless owner-only)",
-     NULL, NULL, 0, 0},
-    {"data", PC_T_PATH, 1, NULL, "dataset file to write (HDF5)", NULL, NULL, 0, 0},
-    {"input", PC_T_MAP, 1, NULL, "the CSV files (UTF-8, header row, optional BOM, \\r\\n ok)",
-     input_keys, NULL, 0, 0},
-    {"as_of", PC_T_TIME, 1, NULL, "the instant the data ends (local time)", NULL, NULL, 0, 0},
-    {"days", PC_T_INT, 0, "14", "the data window is [as_of - days, as_of]", NULL, NULL, 1, 3650},
-    {"max_reject_ratio", PC_T_FLOAT, 0, "0.01",
-     "fail when a file's rejected rows (duplicates aside) exceed this share of its rows", NULL,
-     NULL, 0, 0},
+    {.name = "key", .type = PC_T_PATH, .required = 1,
+     .help = "pseudonymisation key file (created with mode 0600 if missing; refused unless "
+             "owner-only)"},
+    {.name = "data", .type = PC_T_PATH, .required = 1, .help = "dataset file to write (HDF5)"},
+    {.name = "input", .type = PC_T_MAP, .required = 1,
+     .help = "the CSV files (UTF-8, header row, optional BOM, \\r\\n ok)", .sub = input_keys},
+    {.name = "as_of", .type = PC_T_TIME, .required = 1,
+     .help = "the instant the data ends (local time)"},
+    {.name = "days", .type = PC_T_INT, .def = "14",
+     .help = "the data window is [as_of - days, as_of]", .min = 1, .max = 3650},
+    {.name = "max_reject_ratio", .type = PC_T_FLOAT, .def = "0.01",
+     .help = "fail when a file's rejected rows (duplicates aside) exceed this share of its rows"},
     PC_KEYS_COMMON,
     {0}};
 

@@ -36,18 +36,21 @@
 #define MAXAREAS 256
 
 static const pc_key report_keys[] = {
-    {"data", PC_T_PATH, 1, NULL, "the dataset the outputs were made from (region names, /persons "
-     "for the age pyramids)", NULL, NULL, 0, 0},
-    {"trace", PC_T_PATH, 0, NULL, "a trace output (counts, people to reach, trees)", NULL, NULL,
-     0, 0},
-    {"screen", PC_T_PATH, 0, NULL, "a screen output (counts, people to reach)", NULL, NULL, 0, 0},
-    {"breakdown", PC_T_PATH, 0, NULL, "a breakdown output (/targets: the vaccination gap; "
-     "/testing when made with flagged:)", NULL, NULL, 0, 0},
-    {"output", PC_T_PATH, 1, NULL, "the HTML page to write", NULL, NULL, 0, 0},
-    {"top", PC_T_INT, 0, "20", "counties in the bar charts (people to reach, vaccination gap), "
-     "communities in the testing table", NULL, NULL, 1, 1000},
-    {"clusters", PC_T_INT, 0, "5", "largest case clusters drawn as transmission trees", NULL, NULL,
-     0, 100},
+    {.name = "data", .type = PC_T_PATH, .required = 1,
+     .help = "the dataset the outputs were made from (region names, /persons for the age "
+             "pyramids)"},
+    {.name = "trace", .type = PC_T_PATH, .help = "a trace output (counts, people to reach, trees)"},
+    {.name = "screen", .type = PC_T_PATH, .help = "a screen output (counts, people to reach)"},
+    {.name = "breakdown", .type = PC_T_PATH,
+     .help = "a breakdown output (/targets: the vaccination gap; /testing when made with "
+             "flagged:)"},
+    {.name = "output", .type = PC_T_PATH, .required = 1, .help = "the HTML page to write"},
+    {.name = "top", .type = PC_T_INT, .def = "20",
+     .help = "counties in the bar charts (people to reach, vaccination gap), communities in the "
+             "testing table",
+     .min = 1, .max = 1000},
+    {.name = "clusters", .type = PC_T_INT, .def = "5",
+     .help = "largest case clusters drawn as transmission trees", .max = 100},
     PC_KEYS_COMMON,
     {0}};
 

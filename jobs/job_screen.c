@@ -19,36 +19,43 @@
  * writes its rows of /screened in pid order after the lower ranks'. No
  * shuffle, no pairs: one pass over the stays, ~1/P of them per rank. */
 
-static const pc_key str_item[] = {{"", PC_T_STR, 0, NULL, "", NULL, NULL, 0, 0}, {0}};
+static const pc_key str_item[] = {{.name = "", .type = PC_T_STR}, {0}};
 static const pc_key area_keys[] = {
-    {"name", PC_T_STR, 1, NULL, "the area's name (up to 31 bytes) in /screened", NULL, NULL, 0, 0},
-    {"regions", PC_T_LIST, 0, NULL, "region code prefixes, 1-12 digits (\"4201\": Wuhan)",
-     str_item, NULL, 0, 0},
-    {"places", PC_T_LIST, 0, NULL,
-     "places: a place id (decimal), or a place's name as in stays.csv (any channel but rail)",
-     str_item, NULL, 0, 0},
-    {"from", PC_T_TIME, 1, NULL, "start of the period (local time)", NULL, NULL, 0, 0},
-    {"to", PC_T_TIME, 1, NULL, "end of the period (excluded)", NULL, NULL, 0, 0},
-    {"hours", PC_T_STR, 0, NULL, "daily window \"HH:MM-HH:MM\" (may cross midnight)", NULL, NULL,
-     0, 0},
-    {"min_dwell", PC_T_DURATION, 1, NULL, "least time in the area (whole minutes count)", NULL,
-     NULL, 0, 366 * 86400LL},
+    {.name = "name", .type = PC_T_STR, .required = 1,
+     .help = "the area's name (up to 31 bytes) in /screened"},
+    {.name = "regions", .type = PC_T_LIST,
+     .help = "region code prefixes, 1-12 digits (\"4201\": Wuhan)", .sub = str_item},
+    {.name = "places", .type = PC_T_LIST,
+     .help = "places: a place id (decimal), or a place's name as in stays.csv (any channel but "
+             "rail)",
+     .sub = str_item},
+    {.name = "from", .type = PC_T_TIME, .required = 1, .help = "start of the period (local time)"},
+    {.name = "to", .type = PC_T_TIME, .required = 1, .help = "end of the period (excluded)"},
+    {.name = "hours", .type = PC_T_STR,
+     .help = "daily window \"HH:MM-HH:MM\" (may cross midnight)"},
+    {.name = "min_dwell", .type = PC_T_DURATION, .required = 1,
+     .help = "least time in the area (whole minutes count)", .max = 366 * 86400LL},
     {0}};
-static const pc_key area_item[] = {{"", PC_T_MAP, 0, NULL, "", area_keys, NULL, 0, 0}, {0}};
+static const pc_key area_item[] = {{.name = "", .type = PC_T_MAP, .sub = area_keys}, {0}};
 static const pc_key code_keys[] = {
-    {"red", PC_T_LIST, 0, "[]", "classes given a red code", str_item, NULL, 0, 0},
-    {"yellow", PC_T_LIST, 0, "[screened]", "classes given a yellow code (the rest are yellow)",
-     str_item, NULL, 0, 0},
+    {.name = "red", .type = PC_T_LIST, .def = "[]", .help = "classes given a red code",
+     .sub = str_item},
+    {.name = "yellow", .type = PC_T_LIST, .def = "[screened]",
+     .help = "classes given a yellow code (the rest are yellow)", .sub = str_item},
     {0}};
 
 static const pc_key screen_keys[] = {
-    {"data", PC_T_PATH, 1, NULL, "dataset file (from synth or ingest)", NULL, NULL, 0, 0},
-    {"output", PC_T_PATH, 1, NULL, "screening file to write (HDF5)", NULL, NULL, 0, 0},
-    {"as_of", PC_T_TIME, 0, NULL, "ages and dispatch (default: the dataset's as_of)", NULL, NULL, 0, 0},
-    {"areas", PC_T_LIST, 1, NULL, "the risk areas", area_item, NULL, 0, 0},
-    {"codes", PC_T_MAP, 0, NULL, "code of the class `screened`", code_keys, NULL, 0, 0},
-    {"dispatch", PC_T_MAP, 0, NULL, "who receives each person", pc_dispatch_keys, NULL, 0, 0},
-    {"breakdown", PC_T_MAP, 0, NULL, "axes of the /breakdown cubes", pc_breakdown_keys, NULL, 0, 0},
+    {.name = "data", .type = PC_T_PATH, .required = 1,
+     .help = "dataset file (from synth or ingest)"},
+    {.name = "output", .type = PC_T_PATH, .required = 1, .help = "screening file to write (HDF5)"},
+    {.name = "as_of", .type = PC_T_TIME,
+     .help = "ages and dispatch (default: the dataset's as_of)"},
+    {.name = "areas", .type = PC_T_LIST, .required = 1, .help = "the risk areas", .sub = area_item},
+    {.name = "codes", .type = PC_T_MAP, .help = "code of the class `screened`", .sub = code_keys},
+    {.name = "dispatch", .type = PC_T_MAP, .help = "who receives each person",
+     .sub = pc_dispatch_keys},
+    {.name = "breakdown", .type = PC_T_MAP, .help = "axes of the /breakdown cubes",
+     .sub = pc_breakdown_keys},
     PC_KEYS_COMMON,
     {0}};
 

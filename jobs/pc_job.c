@@ -11,9 +11,10 @@
 const char *const pc_output_modes[] = {"0600", "0640", NULL};
 
 const pc_key pc_io_keys[] = {
-    {"chunk_rows", PC_T_INT, 0, "65536", "rows per HDF5 chunk of tables", NULL, NULL, 1,
-     1 << 24},
-    {"deflate", PC_T_INT, 0, "1", "deflate level of tables (0: none, 1-9)", NULL, NULL, 0, 9},
+    {.name = "chunk_rows", .type = PC_T_INT, .def = "65536",
+     .help = "rows per HDF5 chunk of tables", .min = 1, .max = 1 << 24},
+    {.name = "deflate", .type = PC_T_INT, .def = "1",
+     .help = "deflate level of tables (0: none, 1-9)", .max = 9},
     {0}};
 
 /* What the keys of PC_KEYS_COMMON mean beyond their types. */

@@ -23,21 +23,21 @@ extern const pc_jobdef pc_job_synth, pc_job_breakdown, pc_job_ingest, pc_job_ind
 
 /* Keys every job accepts (see pc_job.c): quiet, shuffle_round_mb, output_mode, io. */
 extern const pc_key pc_io_keys[];
-#define PC_KEYS_COMMON                                                                     \
-  {"quiet", PC_T_BOOL, 0, "false", "no progress lines (the phase table is still printed)", \
-   NULL, NULL, 0, 0},                                                                      \
-      {"shuffle_round_mb", PC_T_INT, 0, "64",                                              \
-       "MB each rank sends per all-to-all round (bounds shuffle buffers)", NULL, NULL, 1,  \
-       65536},                                                                             \
-      {"memory_per_rank", PC_T_STR, 0, NULL,                                               \
-       "memory budget per rank (4G, 512M); default: Slurm's --mem or the node's available " \
-       "memory over its ranks. A job predicted (bench/rates.yaml) not to fit stops before " \
-       "it starts; shuffles take more, smaller rounds to stay within it",                  \
-       NULL, NULL, 0, 0},                                                                  \
-      {"output_mode", PC_T_STR, 0, "0600",                                                 \
-       "permissions of files written: 0600 owner only, 0640 adds group read", NULL,        \
-       pc_output_modes, 0, 0},                                                             \
-      {"io", PC_T_MAP, 0, NULL, "HDF5 layout of outputs", pc_io_keys, NULL, 0, 0}
+#define PC_KEYS_COMMON                                                                   \
+  {.name = "quiet", .type = PC_T_BOOL, .def = "false",                                   \
+   .help = "no progress lines (the phase table is still printed)"},                      \
+  {.name = "shuffle_round_mb", .type = PC_T_INT, .def = "64",                            \
+   .help = "MB each rank sends per all-to-all round (bounds shuffle buffers)", .min = 1, \
+   .max = 65536},                                                                        \
+  {.name = "memory_per_rank", .type = PC_T_STR,                                          \
+   .help = "memory budget per rank (4G, 512M); default: Slurm's --mem or the node's "    \
+           "available memory over its ranks. A job predicted (bench/rates.yaml) not to " \
+           "fit stops before it starts; shuffles take more, smaller rounds to stay "     \
+           "within it"},                                                                 \
+  {.name = "output_mode", .type = PC_T_STR, .def = "0600",                               \
+   .help = "permissions of files written: 0600 owner only, 0640 adds group read",        \
+   .choices = pc_output_modes},                                                          \
+  {.name = "io", .type = PC_T_MAP, .help = "HDF5 layout of outputs", .sub = pc_io_keys}
 extern const char *const pc_output_modes[];
 
 /* Run a job: MPI already initialised. Loads the config on rank 0, checks
