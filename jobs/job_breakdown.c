@@ -32,7 +32,9 @@ static int axes_parse(const pc_config *cfg, pc_cube_axes *ax, pc_config_problems
   return 0;
 }
 
-int pc_cube_axes_config(const pc_config *cfg, pc_cube_axes *ax) { return axes_parse(cfg, ax, NULL); }
+int pc_cube_axes_config(const pc_config *cfg, pc_cube_axes *ax) {
+  return axes_parse(cfg, ax, NULL);
+}
 
 int pc_cube_axes_check(const pc_config *cfg, pc_config_problems *p) {
   pc_cube_axes ax;
