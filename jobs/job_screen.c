@@ -204,11 +204,21 @@ static int load_areas(const pc_config *cfg, areas *A, pc_config_problems *p) {
 }
 
 /* Checks of meaning at load: the areas, as the job will build them; the
+ * one class codes name (a typo would silently give everyone yellow); the
  * breakdown axes. */
 static int check_screen(const pc_config *cfg, pc_config_problems *p) {
   areas A = {0};
   int rc = load_areas(cfg, &A, p);
   areas_free(&A);
+  static const char *const lists[2] = {"codes.red", "codes.yellow"};
+  char k[64];
+  for (int l = 0; l < 2; l++)
+    for (size_t i = 0; i < pc_config_len(cfg, lists[l]); i++) {
+      const char *c = pc_config_str_at(cfg, lists[l], i);
+      snprintf(k, sizeof k, "%s.%zu", lists[l], i);
+      if (strcmp(c, "screened"))
+        pc_config_problem(p, cfg, k, "unknown class '%s' (screen has one: screened)", c);
+    }
   pc_cube_axes_check(cfg, p);
   return rc == PC_ERR_MEM ? rc : 0;
 }

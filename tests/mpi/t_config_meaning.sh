@@ -43,6 +43,9 @@ expect_meaning order 1 screen "6:9: areas.0.to: area 'a': .to. is not after .fro
 { printf '%s\nareas:\n' "$SCREEN"; area a '    regions: ["42"]
     hours: "08:00-08:00"'; } > hours.yaml
 expect_meaning hours 1 screen "9:12: areas.0.hours: area 'a': hours must be \"HH:MM-HH:MM\" with two different times"
+printf '%s\nareas:\n' "$SCREEN" > code.yaml; area a '    regions: ["42"]' >> code.yaml
+printf 'codes: {red: [screend]}\n' >> code.yaml
+expect_meaning code 1 screen "9:15: codes.red.0: unknown class 'screend' \(screen has one: screened\)"
 
 # breakdown's axes (breakdown, and the cubes of screen and trace).
 printf '%s\nbreakdown:\n  age_edges: [3, 12]\n' "$SCREEN" > edges.yaml
