@@ -50,7 +50,7 @@ struct pc_config {
 };
 
 /* Items of a STRS: a plain string key, so accessors see "stays.1" as STR. */
-static const pc_key strs_item = {"", PC_T_STR, 0, NULL, NULL, NULL, NULL, 0, 0};
+static const pc_key strs_item = {.name = "", .type = PC_T_STR};
 
 static char *dupstr(const char *s) {
   size_t n = strlen(s) + 1;
@@ -966,7 +966,7 @@ int pc_config_parse(const char *fname, const char *text, size_t len, const pc_ke
     if (err && errlen) snprintf(err, errlen, "%s: out of memory\n", fname);
     return PC_ERROR(PC_ERR_MEM, "out of memory reading config %s", fname);
   }
-  c->rootkey = (pc_key){"", PC_T_MAP, 0, NULL, NULL, schema, NULL, 0, 0};
+  c->rootkey = (pc_key){.name = "", .type = PC_T_MAP, .sub = schema};
   errs e = {.fname = fname};
   int rc = load_defaults(c, &c->rootkey, 0);
   node *r = rc ? NULL : build(text, len, &e);
@@ -1232,7 +1232,72 @@ int pc_config_line(const pc_config *c, const char *path) {
   return f.given ? f.x->line : 0;
 }
 
+int pc_config_col(const pc_config *c, const char *path) {
+  found f = resolve(c, path);
+  return f.given ? f.x->col : 0;
+}
+
 const char *pc_config_file(const pc_config *c) { return c->fname; }
+
+/* ---------- checks of meaning ---------- */
+
+struct pc_config_problems {
+  errs e;
+};
+
+/* Where a problem about path is shown: its node, else the nearest enclosing
+ * node the file gives, else the document's start. */
+static void problem_pos(const pc_config *c, const char *path, int *line, int *col) {
+  *line = c->root ? c->root->line : 1;
+  *col = c->root ? c->root->col : 1;
+  char buf[512];
+  size_t n = strlen(path);
+  if (n >= sizeof buf) bug(path, "path too long");
+  memcpy(buf, path, n + 1);
+  while (n > 0) {
+    found f = resolve(c, buf);
+    if (f.given) {
+      *line = f.x->line;
+      *col = f.x->col;
+      return;
+    }
+    while (n > 0 && buf[n - 1] != '.') n--;
+    buf[n > 0 ? --n : 0] = 0;
+  }
+}
+
+int pc_config_problem(pc_config_problems *p, const pc_config *c, const char *path,
+                      const char *fmt, ...) {
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  int line, col;
+  problem_pos(c, path, &line, &col);
+  const char *sep = *path ? ": " : "";
+  if (!p)
+    return PC_ERROR(PC_ERR_CONFIG, "%s:%d:%d: %s%s%s", c->fname, line, col, path, sep, msg);
+  err_add(&p->e, line, col, "%s%s%s", path, sep, msg);
+  return PC_ERR_CONFIG;
+}
+
+int pc_config_check(const pc_config *c, pc_config_check_fn *const *checks, char *err,
+                    size_t errlen) {
+  if (err && errlen) err[0] = 0;
+  pc_config_problems p = {.e = {.fname = c->fname}};
+  int rc = 0;
+  for (size_t i = 0; checks && checks[i] && !rc; i++) rc = checks[i](c, &p);
+  if (rc || p.e.oom) {
+    p.e.oom = 1;
+    rc = rc ? rc : PC_ERROR(PC_ERR_MEM, "out of memory checking config %s", c->fname);
+  } else if (p.e.total) {
+    rc = PC_ERR_CONFIG;
+  }
+  if (rc) errs_write(&p.e, err, errlen);
+  errs_free(&p.e);
+  return rc;
+}
 
 /* ---------- effective config ---------- */
 

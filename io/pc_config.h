@@ -94,9 +94,44 @@ const char *pc_config_key(const pc_config *c, const char *path, size_t i);
 /* i-th string of a STRS or of a LIST of scalars; i-th integer of a LIST of INT. */
 const char *pc_config_str_at(const pc_config *c, const char *path, size_t i);
 int64_t pc_config_int_at(const pc_config *c, const char *path, size_t i);
-/* Line of the node at path in the file (0 when absent): for messages of later checks. */
+/* Line and column (1-based) of the node at path in the file, 0 when the key
+ * is absent (a default): for messages of later checks. Local. */
 int pc_config_line(const pc_config *c, const char *path);
+int pc_config_col(const pc_config *c, const char *path);
 const char *pc_config_file(const pc_config *c);
+
+/* ---------- checks of meaning ----------
+ * The schema says what a value is (an int in a range, a time); some rules
+ * need more: two keys together (`to` after `from`), a name unique in a list,
+ * a string with a syntax of its own ("08:00-20:00", "4G"). Such checks run
+ * right after the parse, on a valid config, and report into a problem list
+ * in the same form and order as the parser's, so the operator gets every
+ * problem of the file at once, each with FILE:LINE:COL. */
+typedef struct pc_config_problems pc_config_problems;
+
+/* A check of meaning: records every problem it finds with pc_config_problem
+ * and returns 0, or PC_ERR_MEM (recorded) when memory runs out. Local. */
+typedef int pc_config_check_fn(const pc_config *c, pc_config_problems *p);
+
+/* Record a problem at the node of `path` (dotted, as for the accessors; ""
+ * is the whole config): "FILE:LINE:COL: PATH: message" ("FILE:LINE:COL:
+ * message" for ""). When the key is absent, the position is that of the
+ * nearest enclosing key the file gives (the mapping that would hold it).
+ * With p NULL - code that re-derives a checked value at run time - the
+ * problem is recorded as the process's error instead (PC_ERROR) with the
+ * same text. Returns PC_ERR_CONFIG, for `return pc_config_problem(...)`.
+ * Local; never fails (a problem that finds no memory is counted, and the
+ * list then says memory ran out). A path not in the schema aborts. */
+int pc_config_problem(pc_config_problems *p, const pc_config *c, const char *path,
+                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Run the NULL-terminated `checks` on c, in order, all of them. Local.
+ * Returns 0 when none found a problem; PC_ERR_CONFIG with err (size errlen)
+ * holding every problem, sorted by position, in pc_config_parse's form
+ * (whole lines, "N more problems not shown" when err is too small);
+ * PC_ERR_MEM when memory runs out. */
+int pc_config_check(const pc_config *c, pc_config_check_fn *const *checks, char *err,
+                    size_t errlen);
 
 /* The effective config as YAML text: every key of the schema with its given
  * or default value, in schema order, durations/times normalised. malloc'd;

@@ -17,46 +17,58 @@ int pc_cube_level_of(const char *s) {
        : !strcmp(s, "township") ? PC_LEVEL_TOWNSHIP : PC_LEVEL_COMMUNITY;
 }
 
-int pc_cube_axes_config(const pc_config *cfg, pc_cube_axes *ax) {
+/* The axes of `breakdown:`; problems go to p (NULL: the process's error). */
+static int axes_parse(const pc_config *cfg, pc_cube_axes *ax, pc_config_problems *p) {
   memset(ax, 0, sizeof *ax);
   ax->level = pc_cube_level_of(pc_config_str(cfg, "breakdown.level"));
   ax->nedges = (int)pc_config_len(cfg, "breakdown.age_edges");
   if (ax->nedges < 1 || ax->nedges > PC_MAX_AGE_EDGES)
-    return PC_ERROR(PC_ERR_CONFIG, "%s:%d: breakdown.age_edges needs 1 to %d edges",
-                    pc_config_file(cfg), pc_config_line(cfg, "breakdown.age_edges"),
-                    PC_MAX_AGE_EDGES);
+    return pc_config_problem(p, cfg, "breakdown.age_edges", "needs 1 to %d edges",
+                             PC_MAX_AGE_EDGES);
   for (int i = 0; i < ax->nedges; i++)
     ax->edges[i] = (int32_t)pc_config_int_at(cfg, "breakdown.age_edges", (size_t)i);
   if (pc_age_edges_check(ax->edges, ax->nedges))
-    return PC_ERROR(PC_ERR_CONFIG, "%s:%d: breakdown.age_edges must start at 0 and increase",
-                    pc_config_file(cfg), pc_config_line(cfg, "breakdown.age_edges"));
+    return pc_config_problem(p, cfg, "breakdown.age_edges", "must start at 0 and increase");
   return 0;
 }
 
-const pc_key pc_int_item[] = {{"", PC_T_INT, 0, NULL, "", NULL, NULL, 0, 200}, {0}};
+int pc_cube_axes_config(const pc_config *cfg, pc_cube_axes *ax) {
+  return axes_parse(cfg, ax, NULL);
+}
+
+int pc_cube_axes_check(const pc_config *cfg, pc_config_problems *p) {
+  pc_cube_axes ax;
+  axes_parse(cfg, &ax, p); /* a problem goes to p */
+  return 0;
+}
+
+const pc_key pc_int_item[] = {{.name = "", .type = PC_T_INT, .max = 200}, {0}};
 const pc_key pc_breakdown_keys[] = {
-    {"level", PC_T_STR, 0, "county", "region level of the cube's region axis", NULL, pc_cube_levels, 0, 0},
-    {"age_edges", PC_T_LIST, 0, "[0, 3, 12, 18, 60, 80]",
-     "lower edges of the age bands (years; first 0, increasing)", pc_int_item, NULL, 0, 0},
+    {.name = "level", .type = PC_T_STR, .def = "county",
+     .help = "region level of the cube's region axis", .choices = pc_cube_levels},
+    {.name = "age_edges", .type = PC_T_LIST, .def = "[0, 3, 12, 18, 60, 80]",
+     .help = "lower edges of the age bands (years; first 0, increasing)", .sub = pc_int_item},
     {0}};
 static const pc_key vacc_keys[] = {
-    {"required_doses", PC_T_INT, 0, "2", "doses a person needs to be counted as vaccinated",
-     NULL, NULL, 1, 10},
-    {"min_age", PC_T_INT, 0, "3", "youngest age eligible for vaccination (targets count from here)",
-     NULL, NULL, 0, 120},
+    {.name = "required_doses", .type = PC_T_INT, .def = "2",
+     .help = "doses a person needs to be counted as vaccinated", .min = 1, .max = 10},
+    {.name = "min_age", .type = PC_T_INT, .def = "3",
+     .help = "youngest age eligible for vaccination (targets count from here)", .max = 120},
     {0}};
 static const pc_key breakdown_keys[] = {
-    {"data", PC_T_PATH, 1, NULL, "dataset file (from synth or ingest)", NULL, NULL, 0, 0},
-    {"output", PC_T_PATH, 1, NULL, "breakdown file to write (HDF5)", NULL, NULL, 0, 0},
-    {"as_of", PC_T_TIME, 0, NULL, "ages are taken at this instant (default: the dataset's as_of)",
-     NULL, NULL, 0, 0},
-    {"breakdown", PC_T_MAP, 0, NULL, "axes of the cube", pc_breakdown_keys, NULL, 0, 0},
-    {"vaccination", PC_T_MAP, 0, NULL, "what counts as vaccinated", vacc_keys, NULL, 0, 0},
-    {"flagged", PC_T_STRS, 0, NULL,
-     "trace and/or screen outputs: adds /testing, per community the people to test by code "
-     "and the share flagged", NULL, NULL, 0, 0},
-    {"read_rows", PC_T_INT, 0, "1048576", "rows each rank reads at a time (bounds memory)", NULL,
-     NULL, 1024, 1 << 26},
+    {.name = "data", .type = PC_T_PATH, .required = 1,
+     .help = "dataset file (from synth or ingest)"},
+    {.name = "output", .type = PC_T_PATH, .required = 1, .help = "breakdown file to write (HDF5)"},
+    {.name = "as_of", .type = PC_T_TIME,
+     .help = "ages are taken at this instant (default: the dataset's as_of)"},
+    {.name = "breakdown", .type = PC_T_MAP, .help = "axes of the cube", .sub = pc_breakdown_keys},
+    {.name = "vaccination", .type = PC_T_MAP, .help = "what counts as vaccinated",
+     .sub = vacc_keys},
+    {.name = "flagged", .type = PC_T_STRS,
+     .help = "trace and/or screen outputs: adds /testing, per community the people to test by "
+             "code and the share flagged"},
+    {.name = "read_rows", .type = PC_T_INT, .def = "1048576",
+     .help = "rows each rank reads at a time (bounds memory)", .min = 1024, .max = 1 << 26},
     PC_KEYS_COMMON,
     {0}};
 
@@ -474,4 +486,4 @@ const pc_jobdef pc_job_breakdown = {
     "writes /targets: per community and age band, the people below the required doses.\n"
     "With `flagged` (trace and screen outputs of this dataset), also /testing: per\n"
     "residence community, the people to test by code and the share of residents flagged.",
-    breakdown_keys, run_breakdown};
+    breakdown_keys, run_breakdown, pc_cube_axes_check};

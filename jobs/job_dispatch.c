@@ -21,12 +21,14 @@
 
 static const char *const levels[] = {"city", "county", NULL};
 static const pc_key dispatch_keys[] = {
-    {"input", PC_T_PATH, 1, NULL, "a trace or screen output (HDF5)", NULL, NULL, 0, 0},
-    {"data", PC_T_PATH, 1, NULL, "the dataset it was made from (phones, region names)", NULL,
-     NULL, 0, 0},
-    {"output", PC_T_PATH, 1, NULL, "directory for the lists (created mode 0700)", NULL, NULL, 0, 0},
-    {"level", PC_T_STR, 0, "city", "one list per city or per county (the input's dispatch level "
-     "or coarser)", NULL, levels, 0, 0},
+    {.name = "input", .type = PC_T_PATH, .required = 1, .help = "a trace or screen output (HDF5)"},
+    {.name = "data", .type = PC_T_PATH, .required = 1,
+     .help = "the dataset it was made from (phones, region names)"},
+    {.name = "output", .type = PC_T_PATH, .required = 1,
+     .help = "directory for the lists (created mode 0700)"},
+    {.name = "level", .type = PC_T_STR, .def = "city",
+     .help = "one list per city or per county (the input's dispatch level or coarser)",
+     .choices = levels},
     PC_KEYS_COMMON,
     {0}};
 
@@ -352,4 +354,4 @@ const pc_jobdef pc_job_dispatch = {
     "ID number (or phone), phone, class, code, exposure and place (or areas), sorted for a\n"
     "caller by township, community (of residence) and exposure. CSV files are UTF-8 with a\n"
     "BOM (spreadsheets open them right). Files are owner-only: they hold clear identities.",
-    dispatch_keys, run_dispatch};
+    dispatch_keys, run_dispatch, NULL};

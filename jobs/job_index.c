@@ -8,15 +8,15 @@
 #include "pc_pview.h"
 
 static const pc_key index_keys[] = {
-    {"data", PC_T_PATH, 1, NULL, "dataset file (from synth or ingest)", NULL, NULL, 0, 0},
-    {"index", PC_T_PATH, 1, NULL, "index file to write (HDF5)", NULL, NULL, 0, 0},
-    {"append", PC_T_PATH, 0, NULL,
-     "update this index (built from an earlier window of the same stays) instead of a full "
-     "rebuild: drop the days before the window, add the new days; may equal `index`",
-     NULL, NULL, 0, 0},
-    {"buckets", PC_T_INT, 0, "0",
-     "place buckets, a power of two (0: about one per 128 stays, at least 1024)", NULL, NULL, 0,
-     1 << 30},
+    {.name = "data", .type = PC_T_PATH, .required = 1,
+     .help = "dataset file (from synth or ingest)"},
+    {.name = "index", .type = PC_T_PATH, .required = 1, .help = "index file to write (HDF5)"},
+    {.name = "append", .type = PC_T_PATH,
+     .help = "update this index (built from an earlier window of the same stays) instead of a "
+             "full rebuild: drop the days before the window, add the new days; may equal `index`"},
+    {.name = "buckets", .type = PC_T_INT, .def = "0",
+     .help = "place buckets, a power of two (0: about one per 128 stays, at least 1024)",
+     .max = 1 << 30},
     PC_KEYS_COMMON,
     {0}};
 
@@ -29,12 +29,16 @@ uint32_t pc_index_buckets(uint64_t nstays, int64_t given) {
   return b;
 }
 
-static int run_index(pc_ctx *ctx, const pc_config *cfg) {
-  const char *data = pc_config_str(cfg, "data"), *path = pc_config_str(cfg, "index");
+int pc_index_buckets_check(const pc_config *cfg, pc_config_problems *p) {
   int64_t given = pc_config_int(cfg, "buckets");
   if (given > 0 && (given & (given - 1)))
-    return PC_ERROR(PC_ERR_CONFIG, "%s:%d: buckets must be a power of two (or 0)",
-                    pc_config_file(cfg), pc_config_line(cfg, "buckets"));
+    pc_config_problem(p, cfg, "buckets", "must be a power of two (or 0)");
+  return 0;
+}
+
+static int run_index(pc_ctx *ctx, const pc_config *cfg) {
+  const char *data = pc_config_str(cfg, "data"), *path = pc_config_str(cfg, "index");
+  int64_t given = pc_config_int(cfg, "buckets"); /* a power of two: checked at load */
   pc_job_record_for(ctx, path);
   PC_CALL(pc_phase_begin(ctx, "open"));
   hid_t file;
@@ -112,4 +116,4 @@ const pc_jobdef pc_job_index = {
     "after the old window added, grid totals and households redone - the same file\n"
     "a rebuild with OLD's bucket count writes, without re-sorting every stay. It is\n"
     "refused when the days both windows cover hold other stays (corrected records).",
-    index_keys, run_index};
+    index_keys, run_index, pc_index_buckets_check};

@@ -42,29 +42,29 @@
  *   write     the dataset, laid out exactly as synth writes it */
 
 static const pc_key input_keys[] = {
-    {"regions", PC_T_PATH, 1, NULL, "regions.csv: code,parent,level,name", NULL, NULL, 0, 0},
-    {"persons", PC_T_PATH, 1, NULL,
-     "persons.csv: id_number,phone,household,region,birth_date,sex,sector,employer,"
-     "vaccine_doses",
-     NULL, NULL, 0, 0},
-    {"stays", PC_T_STRS, 0, NULL,
-     "stays.csv, one file or a list (one per agency): channel,subject,place,start,end,region,"
-     "carriage,row",
-     NULL, NULL, 0, 0},
+    {.name = "regions", .type = PC_T_PATH, .required = 1,
+     .help = "regions.csv: code,parent,level,name"},
+    {.name = "persons", .type = PC_T_PATH, .required = 1,
+     .help = "persons.csv: "
+             "id_number,phone,household,region,birth_date,sex,sector,employer,vaccine_doses"},
+    {.name = "stays", .type = PC_T_STRS,
+     .help = "stays.csv, one file or a list (one per agency): "
+             "channel,subject,place,start,end,region,carriage,row"},
     {0}};
 
 static const pc_key ingest_keys[] = {
-    {"key", PC_T_PATH, 1, NULL,
-     "pseudonymisation key file (created with mode 0600 if missing; refused unless owner-only)",
-     NULL, NULL, 0, 0},
-    {"data", PC_T_PATH, 1, NULL, "dataset file to write (HDF5)", NULL, NULL, 0, 0},
-    {"input", PC_T_MAP, 1, NULL, "the CSV files (UTF-8, header row, optional BOM, \\r\\n ok)",
-     input_keys, NULL, 0, 0},
-    {"as_of", PC_T_TIME, 1, NULL, "the instant the data ends (local time)", NULL, NULL, 0, 0},
-    {"days", PC_T_INT, 0, "14", "the data window is [as_of - days, as_of]", NULL, NULL, 1, 3650},
-    {"max_reject_ratio", PC_T_FLOAT, 0, "0.01",
-     "fail when a file's rejected rows (duplicates aside) exceed this share of its rows", NULL,
-     NULL, 0, 0},
+    {.name = "key", .type = PC_T_PATH, .required = 1,
+     .help = "pseudonymisation key file (created with mode 0600 if missing; refused unless "
+             "owner-only)"},
+    {.name = "data", .type = PC_T_PATH, .required = 1, .help = "dataset file to write (HDF5)"},
+    {.name = "input", .type = PC_T_MAP, .required = 1,
+     .help = "the CSV files (UTF-8, header row, optional BOM, \\r\\n ok)", .sub = input_keys},
+    {.name = "as_of", .type = PC_T_TIME, .required = 1,
+     .help = "the instant the data ends (local time)"},
+    {.name = "days", .type = PC_T_INT, .def = "14",
+     .help = "the data window is [as_of - days, as_of]", .min = 1, .max = 3650},
+    {.name = "max_reject_ratio", .type = PC_T_FLOAT, .def = "0.01",
+     .help = "fail when a file's rejected rows (duplicates aside) exceed this share of its rows"},
     PC_KEYS_COMMON,
     {0}};
 
@@ -1340,14 +1340,19 @@ static void ingest_free(ingest *g) {
   free(g->codes);
 }
 
+/* input.stays fits in ingest.in beside regions and persons; problems into p
+ * (NULL: the process's error). */
+static int stays_files_fit(const pc_config *cfg, pc_config_problems *p) {
+  if (pc_config_len(cfg, "input.stays") > MAX_INPUTS - 2)
+    return pc_config_problem(p, cfg, "input.stays", "at most %d files", MAX_INPUTS - 2);
+  return 0;
+}
+
 static int run(pc_ctx *ctx, const pc_config *cfg, ingest *g) {
   const char *path = pc_config_str(cfg, "data");
   const int64_t as_of = pc_config_time(cfg, "as_of");
   const int64_t days = pc_config_int(cfg, "days");
-  const double max_ratio = pc_config_float(cfg, "max_reject_ratio");
-  if (max_ratio < 0 || max_ratio > 1)
-    return PC_ERROR(PC_ERR_CONFIG, "%s:%d: max_reject_ratio must be between 0 and 1",
-                    pc_config_file(cfg), pc_config_line(cfg, "max_reject_ratio"));
+  const double max_ratio = pc_config_float(cfg, "max_reject_ratio"); /* in [0, 1]: checked */
   g->ctx = ctx;
   g->cfg = cfg;
   g->chk.window_start = as_of - days * 86400;
@@ -1364,8 +1369,7 @@ static int run(pc_ctx *ctx, const pc_config *cfg, ingest *g) {
   g->in[1] = (input){.kind = K_PERSONS, .path = pc_config_str(cfg, "input.persons")};
   g->nin = 2;
   size_t ns = pc_config_len(cfg, "input.stays");
-  if (ns > MAX_INPUTS - 2)
-    return PC_ERROR(PC_ERR_CONFIG, "input.stays: at most %d files", MAX_INPUTS - 2);
+  PC_CALL(stays_files_fit(cfg, NULL)); /* checked at load: g->in holds them */
   for (size_t i = 0; i < ns; i++)
     g->in[g->nin++] = (input){.kind = K_STAYS, .path = pc_config_str_at(cfg, "input.stays", i)};
   pc_buf_init(&g->rejects, sizeof(reject_row));
@@ -1477,6 +1481,15 @@ static int run(pc_ctx *ctx, const pc_config *cfg, ingest *g) {
   return 0;
 }
 
+/* Checks of meaning at load: the reject ratio is a share, the stays files fit. */
+static int check_ingest(const pc_config *cfg, pc_config_problems *p) {
+  const double max_ratio = pc_config_float(cfg, "max_reject_ratio");
+  if (max_ratio < 0 || max_ratio > 1)
+    pc_config_problem(p, cfg, "max_reject_ratio", "must be between 0 and 1");
+  stays_files_fit(cfg, p);
+  return 0;
+}
+
 static int run_ingest(pc_ctx *ctx, const pc_config *cfg) {
   ingest *g = pc_calloc(1, sizeof *g, "ingest");
   PC_CALL(pc_agree(ctx, g ? 0 : PC_ERR_MEM));
@@ -1498,4 +1511,4 @@ const pc_jobdef pc_job_ingest = {
     "text. An unregistered phone or ID number becomes a visitor (flag 1). A file whose\n"
     "rejects exceed max_reject_ratio fails the run: the rejects then go to\n"
     "<data>.rejects.h5 and the dataset is not written. Logs carry counts only.",
-    ingest_keys, run_ingest};
+    ingest_keys, run_ingest, check_ingest};

@@ -9,34 +9,40 @@
 
 static const char *const plan_jobs[] = {"synth", "ingest", "index", "trace", "screen", "breakdown", NULL};
 static const pc_key plan_keys[] = {
-    {"job", PC_T_STR, 1, NULL, "the job to plan", NULL, plan_jobs, 0, 0},
-    {"data", PC_T_PATH, 0, NULL, "its dataset: persons and stays are read from it", NULL, NULL, 0, 0},
-    {"persons", PC_T_INT, 0, "0", "persons (instead of data)", NULL, NULL, 0, INT64_MAX},
-    {"stays", PC_T_INT, 0, "0", "stays (instead of data)", NULL, NULL, 0, INT64_MAX},
-    {"nodes", PC_T_INT, 0, "1", "nodes", NULL, NULL, 1, 100000},
-    {"tasks_per_node", PC_T_INT, 0, "2", "MPI ranks per node", NULL, NULL, 1, 1024},
-    {"memory_per_node_gb", PC_T_INT, 0, "20", "usable memory per node (GB)", NULL, NULL, 1, 1 << 20},
-    {"network_gbs", PC_T_FLOAT, 0, "12.5", "network bandwidth per node, GB/s (100 Gb/s)", NULL, NULL, 0, 0},
-    {"rates", PC_T_PATH, 0, "bench/rates.yaml", "per-rank costs measured by make bench", NULL, NULL, 0, 0},
-    {"province", PC_T_BOOL, 0, "false",
-     "also plan the full province (66.4 M persons, 10^10 stays) on 16, 64 and 256 nodes", NULL,
-     NULL, 0, 0},
+    {.name = "job", .type = PC_T_STR, .required = 1, .help = "the job to plan",
+     .choices = plan_jobs},
+    {.name = "data", .type = PC_T_PATH, .help = "its dataset: persons and stays are read from it"},
+    {.name = "persons", .type = PC_T_INT, .def = "0", .help = "persons (instead of data)",
+     .max = INT64_MAX},
+    {.name = "stays", .type = PC_T_INT, .def = "0", .help = "stays (instead of data)",
+     .max = INT64_MAX},
+    {.name = "nodes", .type = PC_T_INT, .def = "1", .help = "nodes", .min = 1, .max = 100000},
+    {.name = "tasks_per_node", .type = PC_T_INT, .def = "2", .help = "MPI ranks per node",
+     .min = 1, .max = 1024},
+    {.name = "memory_per_node_gb", .type = PC_T_INT, .def = "20",
+     .help = "usable memory per node (GB)", .min = 1, .max = 1 << 20},
+    {.name = "network_gbs", .type = PC_T_FLOAT, .def = "12.5",
+     .help = "network bandwidth per node, GB/s (100 Gb/s)"},
+    {.name = "rates", .type = PC_T_PATH, .def = "bench/rates.yaml",
+     .help = "per-rank costs measured by make bench"},
+    {.name = "province", .type = PC_T_BOOL, .def = "false",
+     .help = "also plan the full province (66.4 M persons, 10^10 stays) on 16, 64 and 256 nodes"},
     PC_KEYS_COMMON,
     {0}};
 
 static const pc_key rate_item_keys[] = {
-    {"item", PC_T_STR, 1, NULL, "", NULL, NULL, 0, 0},
-    {"mem_base_mb", PC_T_FLOAT, 1, NULL, "", NULL, NULL, 0, 0},
-    {"mem_per_item_b", PC_T_FLOAT, 1, NULL, "", NULL, NULL, 0, 0},
-    {"items_per_s", PC_T_FLOAT, 1, NULL, "", NULL, NULL, 0, 0},
-    {"base_s", PC_T_FLOAT, 1, NULL, "", NULL, NULL, 0, 0},
-    {"moved_per_item_b", PC_T_FLOAT, 1, NULL, "", NULL, NULL, 0, 0},
+    {.name = "item", .type = PC_T_STR, .required = 1, .help = ""},
+    {.name = "mem_base_mb", .type = PC_T_FLOAT, .required = 1, .help = ""},
+    {.name = "mem_per_item_b", .type = PC_T_FLOAT, .required = 1, .help = ""},
+    {.name = "items_per_s", .type = PC_T_FLOAT, .required = 1, .help = ""},
+    {.name = "base_s", .type = PC_T_FLOAT, .required = 1, .help = ""},
+    {.name = "moved_per_item_b", .type = PC_T_FLOAT, .required = 1, .help = ""},
     {0}};
-static const pc_key rate_item[] = {{"", PC_T_MAP, 0, NULL, "", rate_item_keys, NULL, 0, 0}, {0}};
+static const pc_key rate_item[] = {{.name = "", .type = PC_T_MAP, .sub = rate_item_keys}, {0}};
 static const pc_key rates_schema[] = {
-    {"machine", PC_T_STR, 1, NULL, "", NULL, NULL, 0, 0},
-    {"measured", PC_T_STR, 1, NULL, "", NULL, NULL, 0, 0},
-    {"jobs", PC_T_DICT, 1, NULL, "", rate_item, NULL, 0, 0},
+    {.name = "machine", .type = PC_T_STR, .required = 1, .help = ""},
+    {.name = "measured", .type = PC_T_STR, .required = 1, .help = ""},
+    {.name = "jobs", .type = PC_T_DICT, .required = 1, .help = "", .sub = rate_item},
     {0}};
 
 typedef struct model {
@@ -71,30 +77,57 @@ static void header(const char *job, int nodes, int tpn, const estimate *e) {
          nodes, tpn, mem < 1 ? 1 : mem, (int)(t / 3600), (int)fmod(t / 60, 60), job);
 }
 
-static int run_plan(pc_ctx *ctx, const pc_config *cfg) {
-  if (ctx->rank != 0) return 0;
+/* The per-rank costs of the planned job, from the rates file (a config of
+ * its own: its problems come as its FILE:LINE:COL lines, after the key
+ * `rates` that names it). Problems into p (NULL: the process's error). */
+static int load_model(const pc_config *cfg, pc_config_problems *p, model *m, char *from,
+                      size_t fromlen) {
   const char *job = pc_config_str(cfg, "job"), *rates = pc_config_str(cfg, "rates");
   pc_config *rc_cfg = NULL;
   char err[2048] = "";
-  if (pc_config_load(rates, rates_schema, &rc_cfg, err, sizeof err))
-    return PC_ERROR(PC_ERR_CONFIG, "rates file %s: %s", rates, err);
+  if (pc_config_load(rates, rates_schema, &rc_cfg, err, sizeof err)) {
+    size_t n = strlen(err);
+    if (n && err[n - 1] == '\n') err[n - 1] = 0;
+    return pc_config_problem(p, cfg, "rates", "the rates file has problems:\n%s", err);
+  }
   char k[128];
-  model m;
   snprintf(k, sizeof k, "jobs.%s.item", job);
   if (!pc_config_has(rc_cfg, k)) {
     pc_config_destroy(&rc_cfg);
-    return PC_ERROR(PC_ERR_CONFIG, "rates file %s has no figures for %s: run make bench", rates, job);
+    return pc_config_problem(p, cfg, "rates", "%s has no figures for %s: run make bench", rates,
+                             job);
   }
-  snprintf(m.item, sizeof m.item, "%s", pc_config_str(rc_cfg, k));
+  snprintf(m->item, sizeof m->item, "%s", pc_config_str(rc_cfg, k));
   static const char *const f[5] = {"mem_base_mb", "mem_per_item_b", "items_per_s", "base_s", "moved_per_item_b"};
-  double *v[5] = {&m.base_mb, &m.per_item_b, &m.rate, &m.base_s, &m.moved_b};
+  double *v[5] = {&m->base_mb, &m->per_item_b, &m->rate, &m->base_s, &m->moved_b};
   for (int i = 0; i < 5; i++) {
     snprintf(k, sizeof k, "jobs.%s.%s", job, f[i]);
     *v[i] = pc_config_float(rc_cfg, k);
   }
-  printf("paicha plan: %s, from %s (%s; %s)\n", job, rates, pc_config_str(rc_cfg, "machine"),
-         pc_config_str(rc_cfg, "measured"));
+  snprintf(from, fromlen, "%s; %s", pc_config_str(rc_cfg, "machine"),
+           pc_config_str(rc_cfg, "measured"));
   pc_config_destroy(&rc_cfg);
+  return 0;
+}
+
+/* Checks of meaning at load: the costs of the job are known, the data's
+ * size comes from somewhere. */
+static int check_plan(const pc_config *cfg, pc_config_problems *p) {
+  model m;
+  char from[512];
+  load_model(cfg, p, &m, from, sizeof from);
+  if (!pc_config_given(cfg, "data") && pc_config_int(cfg, "persons") <= 0)
+    pc_config_problem(p, cfg, "persons", "give data, or persons (and stays)");
+  return 0;
+}
+
+static int run_plan(pc_ctx *ctx, const pc_config *cfg) {
+  if (ctx->rank != 0) return 0;
+  const char *job = pc_config_str(cfg, "job"), *rates = pc_config_str(cfg, "rates");
+  model m;
+  char from[512];
+  PC_CALL(load_model(cfg, NULL, &m, from, sizeof from)); /* checked at load */
+  printf("paicha plan: %s, from %s (%s)\n", job, rates, from);
   double persons = (double)pc_config_int(cfg, "persons"), stays = (double)pc_config_int(cfg, "stays");
   if (pc_config_given(cfg, "data")) {
     const char *path = pc_config_str(cfg, "data");
@@ -150,4 +183,4 @@ const pc_jobdef pc_job_plan = {
     "x `tasks_per_node` ranks, says whether it fits the nodes' memory (and how many nodes\n"
     "would), and prints the sbatch header it recommends. With `province: true`, also the\n"
     "plan of the full province on 16, 64 and 256 nodes, assumptions stated.",
-    plan_keys, run_plan};
+    plan_keys, run_plan, check_plan};

@@ -36,22 +36,22 @@
 static const char *const identity_modes[] = {"keep_recent", "all", NULL};
 
 static const pc_key purge_keys[] = {
-    {"data", PC_T_PATH, 1, NULL, "dataset to purge (from synth, ingest or an earlier purge)", NULL,
-     NULL, 0, 0},
-    {"output", PC_T_PATH, 1, NULL,
-     "purged dataset to write; may equal `data` (replaced only when the purge is complete)", NULL,
-     NULL, 0, 0},
-    {"retention", PC_T_DURATION, 1, NULL,
-     "how long data is kept: stays that ended before now - retention are destroyed", NULL, NULL,
-     3600, 3660 * 86400LL},
-    {"now", PC_T_TIME, 0, NULL,
-     "the instant the retention is counted back from (default: the dataset's window_end, i.e. "
-     "its as_of - never the wall clock, so a rerun removes the same rows)",
-     NULL, NULL, 0, 0},
-    {"identities", PC_T_STR, 0, "keep_recent",
-     "keep_recent: drop the clear identities of the visitors left without stays; all: remove "
-     "/identities (breakdowns still work; trace, screen and dispatch lists no longer can)",
-     NULL, identity_modes, 0, 0},
+    {.name = "data", .type = PC_T_PATH, .required = 1,
+     .help = "dataset to purge (from synth, ingest or an earlier purge)"},
+    {.name = "output", .type = PC_T_PATH, .required = 1,
+     .help = "purged dataset to write; may equal `data` (replaced only when the purge is "
+             "complete)"},
+    {.name = "retention", .type = PC_T_DURATION, .required = 1,
+     .help = "how long data is kept: stays that ended before now - retention are destroyed",
+     .min = 3600, .max = 3660 * 86400LL},
+    {.name = "now", .type = PC_T_TIME,
+     .help = "the instant the retention is counted back from (default: the dataset's window_end, "
+             "i.e. its as_of - never the wall clock, so a rerun removes the same rows)"},
+    {.name = "identities", .type = PC_T_STR, .def = "keep_recent",
+     .help = "keep_recent: drop the clear identities of the visitors left without stays; all: "
+             "remove /identities (breakdowns still work; trace, screen and dispatch lists no "
+             "longer can)",
+     .choices = identity_modes},
     PC_KEYS_COMMON,
     {0}};
 
@@ -648,4 +648,4 @@ const pc_jobdef pc_job_purge = {
     "(one JSON entry per purge, counts only) record it. `output` may equal `data`: the file\n"
     "is replaced only when every rank finished. Copies elsewhere (indexes, outputs, CSV\n"
     "files, backups, the file system's freed blocks) are not touched: delete them.",
-    purge_keys, run_purge};
+    purge_keys, run_purge, NULL};

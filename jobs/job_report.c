@@ -36,18 +36,21 @@
 #define MAXAREAS 256
 
 static const pc_key report_keys[] = {
-    {"data", PC_T_PATH, 1, NULL, "the dataset the outputs were made from (region names, /persons "
-     "for the age pyramids)", NULL, NULL, 0, 0},
-    {"trace", PC_T_PATH, 0, NULL, "a trace output (counts, people to reach, trees)", NULL, NULL,
-     0, 0},
-    {"screen", PC_T_PATH, 0, NULL, "a screen output (counts, people to reach)", NULL, NULL, 0, 0},
-    {"breakdown", PC_T_PATH, 0, NULL, "a breakdown output (/targets: the vaccination gap; "
-     "/testing when made with flagged:)", NULL, NULL, 0, 0},
-    {"output", PC_T_PATH, 1, NULL, "the HTML page to write", NULL, NULL, 0, 0},
-    {"top", PC_T_INT, 0, "20", "counties in the bar charts (people to reach, vaccination gap), "
-     "communities in the testing table", NULL, NULL, 1, 1000},
-    {"clusters", PC_T_INT, 0, "5", "largest case clusters drawn as transmission trees", NULL, NULL,
-     0, 100},
+    {.name = "data", .type = PC_T_PATH, .required = 1,
+     .help = "the dataset the outputs were made from (region names, /persons for the age "
+             "pyramids)"},
+    {.name = "trace", .type = PC_T_PATH, .help = "a trace output (counts, people to reach, trees)"},
+    {.name = "screen", .type = PC_T_PATH, .help = "a screen output (counts, people to reach)"},
+    {.name = "breakdown", .type = PC_T_PATH,
+     .help = "a breakdown output (/targets: the vaccination gap; /testing when made with "
+             "flagged:)"},
+    {.name = "output", .type = PC_T_PATH, .required = 1, .help = "the HTML page to write"},
+    {.name = "top", .type = PC_T_INT, .def = "20",
+     .help = "counties in the bar charts (people to reach, vaccination gap), communities in the "
+             "testing table",
+     .min = 1, .max = 1000},
+    {.name = "clusters", .type = PC_T_INT, .def = "5",
+     .help = "largest case clusters drawn as transmission trees", .max = 100},
     PC_KEYS_COMMON,
     {0}};
 
@@ -1487,6 +1490,18 @@ static int open_h5(const char *path, hid_t *f) {
   return 0;
 }
 
+/* At least one output to report on; the problem into p (NULL: the
+ * process's error). Also the check of meaning at load. */
+static int something_to_report(const pc_config *cfg, pc_config_problems *p) {
+  static const char *const inputs[] = {"trace", "screen", "breakdown"};
+  for (int i = 0; i < 3; i++) {
+    const char *s = pc_config_str(cfg, inputs[i]);
+    if (s && s[0]) return 0;
+  }
+  pc_config_problem(p, cfg, "", "nothing to report: give trace, screen or breakdown (or several)");
+  return p ? 0 : PC_ERR_CONFIG;
+}
+
 static int build_page(pc_ctx *ctx, const pc_config *cfg, sb *b, uint64_t *rows) {
   report *R = pc_calloc(1, sizeof *R, "report");
   if (!R) return PC_ERR_MEM;
@@ -1500,11 +1515,7 @@ static int build_page(pc_ctx *ctx, const pc_config *cfg, sb *b, uint64_t *rows) 
   R->trace = R->screen = R->bd = R->data = -1;
   double t0 = MPI_Wtime();
   int rc = 0;
-  if ((!R->trace_path || !R->trace_path[0]) && (!R->screen_path || !R->screen_path[0]) &&
-      (!R->bd_path || !R->bd_path[0])) {
-    rc = PC_ERROR(PC_ERR_CONFIG, "nothing to report: give trace, screen or breakdown (or several)");
-    goto out;
-  }
+  if ((rc = something_to_report(cfg, NULL))) goto out; /* checked at load */
   PC_CALLG(open_h5(R->data_path, &R->data), out);
   PC_CALLG(open_h5(R->trace_path, &R->trace), out);
   PC_CALLG(open_h5(R->screen_path, &R->screen), out);
@@ -1699,4 +1710,4 @@ const pc_jobdef pc_job_report = {
     "e.g. on a login node): /contacts is held, every other table streamed in chunks of 1 M\n"
     "rows. Numbers a test checks carry data-k and data-value attributes. The page is written\n"
     "under a temporary name and renamed, owner-only (output_mode).",
-    report_keys, run_report};
+    report_keys, run_report, something_to_report};

@@ -19,36 +19,43 @@
  * writes its rows of /screened in pid order after the lower ranks'. No
  * shuffle, no pairs: one pass over the stays, ~1/P of them per rank. */
 
-static const pc_key str_item[] = {{"", PC_T_STR, 0, NULL, "", NULL, NULL, 0, 0}, {0}};
+static const pc_key str_item[] = {{.name = "", .type = PC_T_STR}, {0}};
 static const pc_key area_keys[] = {
-    {"name", PC_T_STR, 1, NULL, "the area's name (up to 31 bytes) in /screened", NULL, NULL, 0, 0},
-    {"regions", PC_T_LIST, 0, NULL, "region code prefixes, 1-12 digits (\"4201\": Wuhan)",
-     str_item, NULL, 0, 0},
-    {"places", PC_T_LIST, 0, NULL,
-     "places: a place id (decimal), or a place's name as in stays.csv (any channel but rail)",
-     str_item, NULL, 0, 0},
-    {"from", PC_T_TIME, 1, NULL, "start of the period (local time)", NULL, NULL, 0, 0},
-    {"to", PC_T_TIME, 1, NULL, "end of the period (excluded)", NULL, NULL, 0, 0},
-    {"hours", PC_T_STR, 0, NULL, "daily window \"HH:MM-HH:MM\" (may cross midnight)", NULL, NULL,
-     0, 0},
-    {"min_dwell", PC_T_DURATION, 1, NULL, "least time in the area (whole minutes count)", NULL,
-     NULL, 0, 366 * 86400LL},
+    {.name = "name", .type = PC_T_STR, .required = 1,
+     .help = "the area's name (up to 31 bytes) in /screened"},
+    {.name = "regions", .type = PC_T_LIST,
+     .help = "region code prefixes, 1-12 digits (\"4201\": Wuhan)", .sub = str_item},
+    {.name = "places", .type = PC_T_LIST,
+     .help = "places: a place id (decimal), or a place's name as in stays.csv (any channel but "
+             "rail)",
+     .sub = str_item},
+    {.name = "from", .type = PC_T_TIME, .required = 1, .help = "start of the period (local time)"},
+    {.name = "to", .type = PC_T_TIME, .required = 1, .help = "end of the period (excluded)"},
+    {.name = "hours", .type = PC_T_STR,
+     .help = "daily window \"HH:MM-HH:MM\" (may cross midnight)"},
+    {.name = "min_dwell", .type = PC_T_DURATION, .required = 1,
+     .help = "least time in the area (whole minutes count)", .max = 366 * 86400LL},
     {0}};
-static const pc_key area_item[] = {{"", PC_T_MAP, 0, NULL, "", area_keys, NULL, 0, 0}, {0}};
+static const pc_key area_item[] = {{.name = "", .type = PC_T_MAP, .sub = area_keys}, {0}};
 static const pc_key code_keys[] = {
-    {"red", PC_T_LIST, 0, "[]", "classes given a red code", str_item, NULL, 0, 0},
-    {"yellow", PC_T_LIST, 0, "[screened]", "classes given a yellow code (the rest are yellow)",
-     str_item, NULL, 0, 0},
+    {.name = "red", .type = PC_T_LIST, .def = "[]", .help = "classes given a red code",
+     .sub = str_item},
+    {.name = "yellow", .type = PC_T_LIST, .def = "[screened]",
+     .help = "classes given a yellow code (the rest are yellow)", .sub = str_item},
     {0}};
 
 static const pc_key screen_keys[] = {
-    {"data", PC_T_PATH, 1, NULL, "dataset file (from synth or ingest)", NULL, NULL, 0, 0},
-    {"output", PC_T_PATH, 1, NULL, "screening file to write (HDF5)", NULL, NULL, 0, 0},
-    {"as_of", PC_T_TIME, 0, NULL, "ages and dispatch (default: the dataset's as_of)", NULL, NULL, 0, 0},
-    {"areas", PC_T_LIST, 1, NULL, "the risk areas", area_item, NULL, 0, 0},
-    {"codes", PC_T_MAP, 0, NULL, "code of the class `screened`", code_keys, NULL, 0, 0},
-    {"dispatch", PC_T_MAP, 0, NULL, "who receives each person", pc_dispatch_keys, NULL, 0, 0},
-    {"breakdown", PC_T_MAP, 0, NULL, "axes of the /breakdown cubes", pc_breakdown_keys, NULL, 0, 0},
+    {.name = "data", .type = PC_T_PATH, .required = 1,
+     .help = "dataset file (from synth or ingest)"},
+    {.name = "output", .type = PC_T_PATH, .required = 1, .help = "screening file to write (HDF5)"},
+    {.name = "as_of", .type = PC_T_TIME,
+     .help = "ages and dispatch (default: the dataset's as_of)"},
+    {.name = "areas", .type = PC_T_LIST, .required = 1, .help = "the risk areas", .sub = area_item},
+    {.name = "codes", .type = PC_T_MAP, .help = "code of the class `screened`", .sub = code_keys},
+    {.name = "dispatch", .type = PC_T_MAP, .help = "who receives each person",
+     .sub = pc_dispatch_keys},
+    {.name = "breakdown", .type = PC_T_MAP, .help = "axes of the /breakdown cubes",
+     .sub = pc_breakdown_keys},
     PC_KEYS_COMMON,
     {0}};
 
@@ -100,9 +107,25 @@ static int u64_cmp(const void *pa, const void *pb) {
   return (x > y) - (x < y);
 }
 
-/* The areas of the config, checked: every problem names file and line. Local. */
-static int load_areas(const pc_config *cfg, areas *A) {
-  const char *file = pc_config_file(cfg);
+static void areas_free(areas *A) {
+  free(A->a);
+  free(A->lo);
+  free(A->hi);
+  free(A->places);
+  memset(A, 0, sizeof *A);
+}
+
+/* A problem of the areas: into p at load; at run time (p NULL) the first
+ * one fails the call. */
+#define AREA_PROBLEM(...)                                                  \
+  do {                                                                     \
+    if (pc_config_problem(p, cfg, __VA_ARGS__) && !p) return PC_ERR_CONFIG; \
+  } while (0)
+
+/* The areas of the config, built into A (the caller frees it with
+ * areas_free). Local. At load, p collects every problem of every area; the
+ * job passes NULL, the areas being checked then. */
+static int load_areas(const pc_config *cfg, areas *A, pc_config_problems *p) {
   size_t n = pc_config_len(cfg, "areas"), np = 0, npl = 0;
   char k[128];
   for (size_t i = 0; i < n; i++) {
@@ -117,64 +140,87 @@ static int load_areas(const pc_config *cfg, areas *A) {
   A->hi = pc_malloc((np + 1) * sizeof *A->hi, "areas");
   A->places = pc_malloc((6 * npl + 1) * sizeof *A->places, "areas");
   if (!A->a || !A->lo || !A->hi || !A->places) return PC_ERR_MEM;
-  if (n == 0) return PC_ERROR(PC_ERR_CONFIG, "%s: areas: give at least one area", file);
+  if (n == 0) AREA_PROBLEM("areas", "give at least one area");
   size_t at = 0, atp = 0;
   for (size_t i = 0; i < n; i++) {
     pc_area *a = &A->a[i];
     snprintf(k, sizeof k, "areas.%zu.name", i);
     const char *name = pc_config_str(cfg, k);
-    int line = pc_config_line(cfg, k);
     if (!name[0] || strlen(name) >= sizeof a->name)
-      return PC_ERROR(PC_ERR_CONFIG, "%s:%d: area name must have 1-31 bytes", file, line);
-    for (size_t j = 0; j < i; j++)
-      if (!strcmp(A->a[j].name, name))
-        return PC_ERROR(PC_ERR_CONFIG, "%s:%d: area name '%s' given twice", file, line, name);
+      AREA_PROBLEM(k, "an area name has 1-31 bytes");
+    for (size_t j = 0; j < i; j++) {
+      char kj[128];
+      snprintf(kj, sizeof kj, "areas.%zu.name", j);
+      if (!strcmp(pc_config_str(cfg, kj), name)) {
+        AREA_PROBLEM(k, "area name '%s' given twice (first in areas.%zu)", name, j);
+        break;
+      }
+    }
     snprintf(a->name, sizeof a->name, "%s", name);
     a->lo = A->lo + at;
     a->hi = A->hi + at;
     snprintf(k, sizeof k, "areas.%zu.regions", i);
     for (size_t j = 0; j < pc_config_len(cfg, k); j++, at++) {
-      const char *p = pc_config_str_at(cfg, k, j);
-      if (pc_prefix_range(p, &A->lo[at], &A->hi[at]))
-        return PC_ERROR(PC_ERR_CONFIG, "%s:%d: area '%s': region prefix '%s' is not 1-12 digits",
-                        file, pc_config_line(cfg, k), name, p);
+      const char *pre = pc_config_str_at(cfg, k, j);
+      if (pc_prefix_range(pre, &A->lo[at], &A->hi[at])) {
+        char kp[160];
+        snprintf(kp, sizeof kp, "%s.%zu", k, j);
+        AREA_PROBLEM(kp, "area '%s': region prefix '%s' is not 1-12 digits", name, pre);
+      }
       a->nprefix++;
     }
     a->places = A->places + atp;
     snprintf(k, sizeof k, "areas.%zu.places", i);
     for (size_t j = 0; j < pc_config_len(cfg, k); j++) {
-      const char *p = pc_config_str_at(cfg, k, j);
-      size_t len = strlen(p), d = strspn(p, "0123456789");
+      const char *pl = pc_config_str_at(cfg, k, j);
+      size_t len = strlen(pl), d = strspn(pl, "0123456789");
       if (len && d == len && len <= 20) {
-        A->places[atp++] = strtoull(p, NULL, 10);
+        A->places[atp++] = strtoull(pl, NULL, 10);
       } else if (len) {
         static const int ch[] = {PC_CH_CAFE, PC_CH_LODGING, PC_CH_FLIGHT, PC_CH_LBS, PC_CH_GRID};
-        for (int c = 0; c < 5; c++) A->places[atp++] = pc_place_key((unsigned)ch[c], p, len, 0);
+        for (int c = 0; c < 5; c++) A->places[atp++] = pc_place_key((unsigned)ch[c], pl, len, 0);
       }
     }
     a->nplaces = (size_t)(A->places + atp - a->places);
     pc_qsort((uint64_t *)a->places, a->nplaces, sizeof *a->places, u64_cmp);
-    if (!a->nprefix && !a->nplaces)
-      return PC_ERROR(PC_ERR_CONFIG, "%s:%d: area '%s': give regions or places", file, line, name);
+    snprintf(k, sizeof k, "areas.%zu", i);
+    if (!a->nprefix && !a->nplaces) AREA_PROBLEM(k, "area '%s': give regions or places", name);
     snprintf(k, sizeof k, "areas.%zu.from", i);
     a->from = pc_config_time(cfg, k);
     snprintf(k, sizeof k, "areas.%zu.to", i);
     a->to = pc_config_time(cfg, k);
-    if (a->to <= a->from)
-      return PC_ERROR(PC_ERR_CONFIG, "%s:%d: area '%s': `to` is not after `from`", file,
-                      pc_config_line(cfg, k), name);
+    if (a->to <= a->from) AREA_PROBLEM(k, "area '%s': `to` is not after `from`", name);
     snprintf(k, sizeof k, "areas.%zu.hours", i);
     if (pc_config_given(cfg, k)) {
       a->hours = 1;
       if (pc_hours_parse(pc_config_str(cfg, k), &a->h0, &a->h1))
-        return PC_ERROR(PC_ERR_CONFIG,
-                        "%s:%d: area '%s': hours must be \"HH:MM-HH:MM\" with two different times",
-                        file, pc_config_line(cfg, k), name);
+        AREA_PROBLEM(k, "area '%s': hours must be \"HH:MM-HH:MM\" with two different times",
+                     name);
     }
     snprintf(k, sizeof k, "areas.%zu.min_dwell", i);
     a->min_dwell = pc_config_duration(cfg, k);
   }
   return 0;
+}
+
+/* Checks of meaning at load: the areas, as the job will build them; the
+ * one class codes name (a typo would silently give everyone yellow); the
+ * breakdown axes. */
+static int check_screen(const pc_config *cfg, pc_config_problems *p) {
+  areas A = {0};
+  int rc = load_areas(cfg, &A, p);
+  areas_free(&A);
+  static const char *const lists[2] = {"codes.red", "codes.yellow"};
+  char k[64];
+  for (int l = 0; l < 2; l++)
+    for (size_t i = 0; i < pc_config_len(cfg, lists[l]); i++) {
+      const char *c = pc_config_str_at(cfg, lists[l], i);
+      snprintf(k, sizeof k, "%s.%zu", lists[l], i);
+      if (strcmp(c, "screened"))
+        pc_config_problem(p, cfg, k, "unknown class '%s' (screen has one: screened)", c);
+    }
+  pc_cube_axes_check(cfg, p);
+  return rc == PC_ERR_MEM ? rc : 0;
 }
 
 static int is_red(const pc_config *cfg) {
@@ -282,7 +328,7 @@ static int run(pc_ctx *ctx, const pc_config *cfg, screener *S) {
   pc_buf_init(&S->rows, sizeof(screen_row));
   pc_job_record_for(ctx, out_path);
   PC_CALL(pc_phase_begin(ctx, "setup"));
-  PC_CALL(pc_agree(ctx, load_areas(cfg, &S->A)));
+  PC_CALL(pc_agree(ctx, load_areas(cfg, &S->A, NULL)));
   S->per_area = pc_calloc(S->A.n + 1, sizeof *S->per_area, "areas");
   PC_CALL(pc_agree(ctx, S->per_area ? 0 : PC_ERR_MEM));
   hid_t data;
@@ -439,10 +485,7 @@ static int run_screen(pc_ctx *ctx, const pc_config *cfg) {
   screener *S = pc_calloc(1, sizeof *S, "screen");
   PC_CALL(pc_agree(ctx, S ? 0 : PC_ERR_MEM));
   int rc = run(ctx, cfg, S);
-  free(S->A.a);
-  free(S->A.lo);
-  free(S->A.hi);
-  free(S->A.places);
+  areas_free(&S->A);
   free(S->persons);
   free(S->ids);
   free(S->per_area);
@@ -462,4 +505,4 @@ const pc_jobdef pc_job_screen = {
     "subject, exposure = first second counted, dwell, area, code, jurisdiction at the\n"
     "dispatch instant, residence, age, sector), /breakdown/{screened,red,yellow} cubes\n"
     "and the `counts` attribute.",
-    screen_keys, run_screen};
+    screen_keys, run_screen, check_screen};

@@ -21,28 +21,29 @@
 #include "pc_time.h"
 
 static const pc_key outbreak_keys[] = {
-    {"cases", PC_T_INT, 0, "100", "index cases of the outbreak scenario", NULL, NULL, 0,
-     1000000},
+    {.name = "cases", .type = PC_T_INT, .def = "100",
+     .help = "index cases of the outbreak scenario", .max = 1000000},
     {0}};
 
 static const pc_key synth_keys[] = {
-    {"key", PC_T_PATH, 1, NULL, "pseudonymisation key file (created with mode 0600 if missing)",
-     NULL, NULL, 0, 0},
-    {"data", PC_T_PATH, 1, NULL, "dataset file to write (HDF5)", NULL, NULL, 0, 0},
-    {"seed", PC_T_INT, 0, "1", "seed of the synthetic province", NULL, NULL, 0, INT64_MAX},
-    {"persons", PC_T_INT, 0, "200000", "persons in the registry (66444900: the whole province)",
-     NULL, NULL, 1, 2000000000},
-    {"days", PC_T_INT, 0, "0",
-     "days of movement before as_of (0: the registry alone, no stays)", NULL, NULL, 0, 366},
-    {"as_of", PC_T_TIME, 1, NULL, "the instant the data ends (local time)", NULL, NULL, 0, 0},
-    {"outbreak", PC_T_MAP, 0, NULL, "outbreak scenario (with movement data)", outbreak_keys, NULL,
-     0, 0},
-    {"cases_csv", PC_T_PATH, 0, NULL, "write the outbreak's index cases here (with movement)",
-     NULL, NULL, 0, 0},
-    {"csv", PC_T_PATH, 0, NULL,
-     "also write the data as the CSV inputs of ingest into this directory (regions.csv, "
-     "persons.csv, stays.csv, cases.csv; created mode 0700 if missing)",
-     NULL, NULL, 0, 0},
+    {.name = "key", .type = PC_T_PATH, .required = 1,
+     .help = "pseudonymisation key file (created with mode 0600 if missing)"},
+    {.name = "data", .type = PC_T_PATH, .required = 1, .help = "dataset file to write (HDF5)"},
+    {.name = "seed", .type = PC_T_INT, .def = "1", .help = "seed of the synthetic province",
+     .max = INT64_MAX},
+    {.name = "persons", .type = PC_T_INT, .def = "200000",
+     .help = "persons in the registry (66444900: the whole province)", .min = 1, .max = 2000000000},
+    {.name = "days", .type = PC_T_INT, .def = "0",
+     .help = "days of movement before as_of (0: the registry alone, no stays)", .max = 366},
+    {.name = "as_of", .type = PC_T_TIME, .required = 1,
+     .help = "the instant the data ends (local time)"},
+    {.name = "outbreak", .type = PC_T_MAP, .help = "outbreak scenario (with movement data)",
+     .sub = outbreak_keys},
+    {.name = "cases_csv", .type = PC_T_PATH,
+     .help = "write the outbreak's index cases here (with movement)"},
+    {.name = "csv", .type = PC_T_PATH,
+     .help = "also write the data as the CSV inputs of ingest into this directory (regions.csv, "
+             "persons.csv, stays.csv, cases.csv; created mode 0700 if missing)"},
     PC_KEYS_COMMON,
     {0}};
 
@@ -627,6 +628,13 @@ static int write_csv(pc_ctx *ctx, const char *dir, const pc_region *regions, siz
   return 0;
 }
 
+/* Check of meaning at load: index cases come from movement. */
+static int check_synth(const pc_config *cfg, pc_config_problems *p) {
+  if (pc_config_given(cfg, "cases_csv") && pc_config_int(cfg, "days") == 0)
+    pc_config_problem(p, cfg, "cases_csv", "needs movement data: set days (e.g. 14)");
+  return 0;
+}
+
 static int run_synth(pc_ctx *ctx, const pc_config *cfg) {
   const uint64_t N = (uint64_t)pc_config_int(cfg, "persons");
   const uint64_t seed = (uint64_t)pc_config_int(cfg, "seed");
@@ -634,8 +642,6 @@ static int run_synth(pc_ctx *ctx, const pc_config *cfg) {
   const char *path = pc_config_str(cfg, "data");
   int rc = 0;
   const int days = (int)pc_config_int(cfg, "days");
-  if (pc_config_given(cfg, "cases_csv") && days == 0)
-    return PC_ERROR(PC_ERR_CONFIG, "synth: cases_csv needs movement data: set days (e.g. 14)");
   pc_job_record_for(ctx, path);
 
   pending_files pend = {0};
@@ -742,4 +748,4 @@ const pc_jobdef pc_job_synth = {
     "cafes, hotels, trains, flights; docs/TRACE.md) into /stays (sorted by pid,\n"
     "contiguous) and /places; with `cases_csv`, an outbreak's index cases drawn among\n"
     "the visitors of a cafe, a hotel and a train carriage.",
-    synth_keys, run_synth};
+    synth_keys, run_synth, check_synth};

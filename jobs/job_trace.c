@@ -23,18 +23,18 @@
 static const char *const roles[] = {"close", "companion", "off", NULL};
 static const char *const and_or[] = {"and", "or", NULL};
 
-#define CHANNEL_KEYS(role, minov, rows, cum, rule)                                          \
-  {{"role", PC_T_STR, 0, role, "close: builds chains; companion: flagged, not chained; off", \
-    NULL, roles, 0, 0},                                                                      \
-   {"min_overlap", PC_T_DURATION, 0, minov, "shortest overlap that counts (whole minutes)",  \
-    NULL, NULL, 0, 366 * 86400LL},                                                           \
-   {"rows", PC_T_INT, 0, rows, "flight: seat rows either side that count", NULL, NULL, 0,    \
-    1000},                                                                                   \
-   {"cumulative", PC_T_DURATION, 0, cum,                                                     \
-    "grid: a person's total time in the grid that makes its overlaps count", NULL, NULL, 0,  \
-    366 * 86400LL},                                                                          \
-   {"rule", PC_T_STR, 0, rule, "grid: and = overlap and total; or = either", NULL, and_or, 0, \
-    0},                                                                                      \
+#define CHANNEL_KEYS(role, minov, rows, cum, rule)                                           \
+  {{.name = "role", .type = PC_T_STR, .def = role,                                           \
+    .help = "close: builds chains; companion: flagged, not chained; off", .choices = roles}, \
+   {.name = "min_overlap", .type = PC_T_DURATION, .def = minov,                              \
+    .help = "shortest overlap that counts (whole minutes)", .max = 366 * 86400LL},           \
+   {.name = "rows", .type = PC_T_INT, .def = rows,                                           \
+    .help = "flight: seat rows either side that count", .max = 1000},                        \
+   {.name = "cumulative", .type = PC_T_DURATION, .def = cum,                                 \
+    .help = "grid: a person's total time in the grid that makes its overlaps count",         \
+    .max = 366 * 86400LL},                                                                   \
+   {.name = "rule", .type = PC_T_STR, .def = rule,                                           \
+    .help = "grid: and = overlap and total; or = either", .choices = and_or},                \
    {0}}
 
 static const pc_key ch_household[] = CHANNEL_KEYS("close", "0m", "3", "30h", "and");
@@ -46,42 +46,54 @@ static const pc_key ch_lbs[] = CHANNEL_KEYS("companion", "10m", "3", "30h", "and
 static const pc_key ch_grid[] = CHANNEL_KEYS("companion", "10m", "3", "30h", "and");
 
 static const pc_key channel_keys[] = {
-    {"household", PC_T_MAP, 0, NULL, "members of one registered household", ch_household, NULL, 0, 0},
-    {"cafe", PC_T_MAP, 0, NULL, "internet cafe sessions", ch_cafe, NULL, 0, 0},
-    {"lodging", PC_T_MAP, 0, NULL, "hotel stays", ch_lodging, NULL, 0, 0},
-    {"flight", PC_T_MAP, 0, NULL, "flights (flight + date, seat row)", ch_flight, NULL, 0, 0},
-    {"rail", PC_T_MAP, 0, NULL, "trains (train + date + carriage)", ch_rail, NULL, 0, 0},
-    {"lbs", PC_T_MAP, 0, NULL, "phone cell presence", ch_lbs, NULL, 0, 0},
-    {"grid", PC_T_MAP, 0, NULL, "800 m grid presence", ch_grid, NULL, 0, 0},
+    {.name = "household", .type = PC_T_MAP, .help = "members of one registered household",
+     .sub = ch_household},
+    {.name = "cafe", .type = PC_T_MAP, .help = "internet cafe sessions", .sub = ch_cafe},
+    {.name = "lodging", .type = PC_T_MAP, .help = "hotel stays", .sub = ch_lodging},
+    {.name = "flight", .type = PC_T_MAP, .help = "flights (flight + date, seat row)",
+     .sub = ch_flight},
+    {.name = "rail", .type = PC_T_MAP, .help = "trains (train + date + carriage)", .sub = ch_rail},
+    {.name = "lbs", .type = PC_T_MAP, .help = "phone cell presence", .sub = ch_lbs},
+    {.name = "grid", .type = PC_T_MAP, .help = "800 m grid presence", .sub = ch_grid},
     {0}};
 
-static const pc_key str_item[] = {{"", PC_T_STR, 0, NULL, "", NULL, NULL, 0, 0}, {0}};
-static const pc_key hop_item[] = {{"", PC_T_INT, 0, NULL, "", NULL, NULL, 0, 64}, {0}};
+static const pc_key str_item[] = {{.name = "", .type = PC_T_STR}, {0}};
+static const pc_key hop_item[] = {{.name = "", .type = PC_T_INT, .max = 64}, {0}};
 static const pc_key code_keys[] = {
-    {"red", PC_T_LIST, 0, "[hop0, hop1]", "classes given a red code", str_item, NULL, 0, 0},
-    {"yellow", PC_T_LIST, 0, "[hop2, companion]",
-     "classes given a yellow code (any class not red is yellow)", str_item, NULL, 0, 0},
+    {.name = "red", .type = PC_T_LIST, .def = "[hop0, hop1]", .help = "classes given a red code",
+     .sub = str_item},
+    {.name = "yellow", .type = PC_T_LIST, .def = "[hop2, companion]",
+     .help = "classes given a yellow code (any class not red is yellow)", .sub = str_item},
     {0}};
 
 static const pc_key trace_keys[] = {
-    {"data", PC_T_PATH, 1, NULL, "dataset file (from synth or ingest)", NULL, NULL, 0, 0},
-    {"index", PC_T_PATH, 0, NULL, "co-location index from `paicha index` (default: build it now)",
-     NULL, NULL, 0, 0},
-    {"cases", PC_T_PATH, 1, NULL, "cases.csv: subject,onset,isolated,last_negative", NULL, NULL, 0, 0},
-    {"key", PC_T_PATH, 1, NULL, "pseudonymisation key file (mode 0600)", NULL, NULL, 0, 0},
-    {"output", PC_T_PATH, 1, NULL, "trace file to write (HDF5)", NULL, NULL, 0, 0},
-    {"as_of", PC_T_TIME, 0, NULL, "end of every window (default: the dataset's as_of)", NULL, NULL, 0, 0},
-    {"hops", PC_T_INT, 0, "2", "hops of close contacts to expand (1 close, 2 their contacts)", NULL,
-     NULL, 0, 32},
-    {"lookback", PC_T_DURATION, 0, "2d", "a case's window starts this long before onset", NULL,
-     NULL, 0, 366 * 86400LL},
-    {"channels", PC_T_MAP, 0, NULL, "role and rule of each channel", channel_keys, NULL, 0, 0},
-    {"companions_of", PC_T_LIST, 0, "[0]", "hops whose companions are flagged", hop_item, NULL, 0, 0},
-    {"codes", PC_T_MAP, 0, NULL, "codes per class (hop0, hop1, ..., companion)", code_keys, NULL, 0, 0},
-    {"dispatch", PC_T_MAP, 0, NULL, "who receives each person", pc_dispatch_keys, NULL, 0, 0},
-    {"breakdown", PC_T_MAP, 0, NULL, "axes of the /breakdown cubes", pc_breakdown_keys, NULL, 0, 0},
-    {"buckets", PC_T_INT, 0, "0", "place buckets when the index is built here (0: automatic)", NULL,
-     NULL, 0, 1 << 30},
+    {.name = "data", .type = PC_T_PATH, .required = 1,
+     .help = "dataset file (from synth or ingest)"},
+    {.name = "index", .type = PC_T_PATH,
+     .help = "co-location index from `paicha index` (default: build it now)"},
+    {.name = "cases", .type = PC_T_PATH, .required = 1,
+     .help = "cases.csv: subject,onset,isolated,last_negative"},
+    {.name = "key", .type = PC_T_PATH, .required = 1,
+     .help = "pseudonymisation key file (mode 0600)"},
+    {.name = "output", .type = PC_T_PATH, .required = 1, .help = "trace file to write (HDF5)"},
+    {.name = "as_of", .type = PC_T_TIME,
+     .help = "end of every window (default: the dataset's as_of)"},
+    {.name = "hops", .type = PC_T_INT, .def = "2",
+     .help = "hops of close contacts to expand (1 close, 2 their contacts)", .max = 32},
+    {.name = "lookback", .type = PC_T_DURATION, .def = "2d",
+     .help = "a case's window starts this long before onset", .max = 366 * 86400LL},
+    {.name = "channels", .type = PC_T_MAP, .help = "role and rule of each channel",
+     .sub = channel_keys},
+    {.name = "companions_of", .type = PC_T_LIST, .def = "[0]",
+     .help = "hops whose companions are flagged", .sub = hop_item},
+    {.name = "codes", .type = PC_T_MAP, .help = "codes per class (hop0, hop1, ..., companion)",
+     .sub = code_keys},
+    {.name = "dispatch", .type = PC_T_MAP, .help = "who receives each person",
+     .sub = pc_dispatch_keys},
+    {.name = "breakdown", .type = PC_T_MAP, .help = "axes of the /breakdown cubes",
+     .sub = pc_breakdown_keys},
+    {.name = "buckets", .type = PC_T_INT, .def = "0",
+     .help = "place buckets when the index is built here (0: automatic)", .max = 1 << 30},
     PC_KEYS_COMMON,
     {0}};
 
@@ -721,20 +733,31 @@ static int is_red(const pc_config *cfg, const char *cls) {
   return 0;
 }
 
-static int check_classes(const pc_config *cfg) {
+/* Checks of meaning at load: the classes named under codes, companions_of
+ * within hops, the buckets of an index built here, the breakdown axes. */
+static int check_trace(const pc_config *cfg, pc_config_problems *p) {
   static const char *const lists[2] = {"codes.red", "codes.yellow"};
+  char k[64];
   for (int l = 0; l < 2; l++)
     for (size_t i = 0; i < pc_config_len(cfg, lists[l]); i++) {
       const char *c = pc_config_str_at(cfg, lists[l], i);
       int ok = !strcmp(c, "companion");
       if (!strncmp(c, "hop", 3) && c[3]) {
         ok = 1;
-        for (const char *p = c + 3; *p; p++) ok &= isdigit((unsigned char)*p) != 0;
+        for (const char *q = c + 3; *q; q++) ok &= isdigit((unsigned char)*q) != 0;
       }
-      if (!ok)
-        return PC_ERROR(PC_ERR_CONFIG, "%s:%d: %s: unknown class '%s' (hop0, hop1, ..., companion)",
-                        pc_config_file(cfg), pc_config_line(cfg, lists[l]), lists[l], c);
+      snprintf(k, sizeof k, "%s.%zu", lists[l], i);
+      if (!ok) pc_config_problem(p, cfg, k, "unknown class '%s' (hop0, hop1, ..., companion)", c);
     }
+  const int64_t hops = pc_config_int(cfg, "hops");
+  for (size_t i = 0; i < pc_config_len(cfg, "companions_of"); i++) {
+    snprintf(k, sizeof k, "companions_of.%zu", i);
+    if (pc_config_int_at(cfg, "companions_of", i) > hops)
+      pc_config_problem(p, cfg, k, "hop %lld is beyond hops = %lld",
+                        (long long)pc_config_int_at(cfg, "companions_of", i), (long long)hops);
+  }
+  pc_index_buckets_check(cfg, p);
+  pc_cube_axes_check(cfg, p);
   return 0;
 }
 
@@ -954,12 +977,6 @@ static int run_trace(pc_ctx *ctx, const pc_config *cfg) {
   const int hops = (int)pc_config_int(cfg, "hops");
   const int deflate = (int)pc_config_int(cfg, "io.deflate");
   const int digits = pc_level_digits(pc_config_str(cfg, "dispatch.level"));
-  PC_CALL(check_classes(cfg));
-  for (size_t i = 0; i < pc_config_len(cfg, "companions_of"); i++)
-    if (pc_config_int_at(cfg, "companions_of", i) > hops)
-      return PC_ERROR(PC_ERR_CONFIG, "%s:%d: companions_of lists hop %lld, beyond hops = %d",
-                      pc_config_file(cfg), pc_config_line(cfg, "companions_of"),
-                      (long long)pc_config_int_at(cfg, "companions_of", i), hops);
   setup_rules(t);
   pc_job_record_for(ctx, output);
   int rc = 0;
@@ -1176,4 +1193,4 @@ const pc_jobdef pc_job_trace = {
     "companions_of, gives codes by policy and the jurisdiction where each person was at\n"
     "dispatch.at, and writes /contacts, /companions and /breakdown cubes (docs/TRACE.md).\n"
     "With `index:` it reads a persisted index selectively; without, it builds one.",
-    trace_keys, run_trace};
+    trace_keys, run_trace, check_trace};

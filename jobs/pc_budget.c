@@ -48,6 +48,15 @@ int pc_size_parse(const char *s, double *bytes) {
   return 0;
 }
 
+int pc_budget_config(const pc_config *cfg, pc_config_problems *p, double *bytes) {
+  *bytes = 0;
+  if (!pc_config_given(cfg, "memory_per_rank")) return 0;
+  const char *s = pc_config_str(cfg, "memory_per_rank");
+  if (pc_size_parse(s, bytes))
+    return pc_config_problem(p, cfg, "memory_per_rank", "'%s' is not a size (e.g. 4G, 512M)", s);
+  return 0;
+}
+
 /* Memory this node offers: Slurm's allocation, else the cgroup's limit and
  * MemAvailable, whichever is smaller. *how names the source. */
 static double node_memory(const char **how) {
@@ -81,10 +90,7 @@ int pc_budget_check(pc_ctx *ctx, const pc_config *cfg, const char *job, double p
   const char *how = "memory_per_rank";
   int rc = 0;
   if (pc_config_given(cfg, "memory_per_rank")) {
-    if (pc_size_parse(pc_config_str(cfg, "memory_per_rank"), &budget))
-      rc = PC_ERROR(PC_ERR_CONFIG, "%s:%d: memory_per_rank: '%s' is not a size (e.g. 4G, 512M)",
-                    pc_config_file(cfg), pc_config_line(cfg, "memory_per_rank"),
-                    pc_config_str(cfg, "memory_per_rank"));
+    rc = pc_budget_config(cfg, NULL, &budget); /* checked at load: fails no more */
   } else {
     const char *mc = getenv("SLURM_MEM_PER_CPU"), *cpt = getenv("SLURM_CPUS_PER_TASK");
     if (mc && atof(mc) > 0) {

@@ -34,6 +34,11 @@ double pc_rate_mem(const pc_rate *r, double items, int ranks);
 int pc_budget_check(pc_ctx *ctx, const pc_config *cfg, const char *job, double persons,
                     double stays);
 
+/* The config's `memory_per_rank` in bytes (0 when not given). Local. A value
+ * that is not a size is a problem at its position (pc_config_problem: into p
+ * at load; with p NULL the process's error) and gives PC_ERR_CONFIG. */
+int pc_budget_config(const pc_config *cfg, pc_config_problems *p, double *bytes);
+
 /* Parse "512M", "4G", "4GB", "1.5T" or a bare number of MB into bytes; 0 or -1. */
 int pc_size_parse(const char *s, double *bytes);
 

@@ -7,10 +7,10 @@
 static const char *const dispatch_levels[] = {"province", "city", "county", "township",
                                               "community", NULL};
 const pc_key pc_dispatch_keys[] = {
-    {"level", PC_T_STR, 0, "city", "jurisdiction level that receives the lists", NULL,
-     dispatch_levels, 0, 0},
-    {"at", PC_T_TIME, 0, NULL, "the instant whose location decides (default: 03:00 the day before as_of)",
-     NULL, NULL, 0, 0},
+    {.name = "level", .type = PC_T_STR, .def = "city",
+     .help = "jurisdiction level that receives the lists", .choices = dispatch_levels},
+    {.name = "at", .type = PC_T_TIME,
+     .help = "the instant whose location decides (default: 03:00 the day before as_of)"},
     {0}};
 
 int pc_level_digits(const char *level) {

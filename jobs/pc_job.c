@@ -5,15 +5,24 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "pc_budget.h"
 #include "pc_keyfile.h"
 
 const char *const pc_output_modes[] = {"0600", "0640", NULL};
 
 const pc_key pc_io_keys[] = {
-    {"chunk_rows", PC_T_INT, 0, "65536", "rows per HDF5 chunk of tables", NULL, NULL, 1,
-     1 << 24},
-    {"deflate", PC_T_INT, 0, "1", "deflate level of tables (0: none, 1-9)", NULL, NULL, 0, 9},
+    {.name = "chunk_rows", .type = PC_T_INT, .def = "65536",
+     .help = "rows per HDF5 chunk of tables", .min = 1, .max = 1 << 24},
+    {.name = "deflate", .type = PC_T_INT, .def = "1",
+     .help = "deflate level of tables (0: none, 1-9)", .max = 9},
     {0}};
+
+/* What the keys of PC_KEYS_COMMON mean beyond their types. */
+static int check_common(const pc_config *cfg, pc_config_problems *p) {
+  double bytes;
+  pc_budget_config(cfg, p, &bytes); /* a problem goes to p */
+  return 0;
+}
 
 static int load_config(pc_ctx *ctx, const pc_jobdef *job, const char *path, pc_config **cfg) {
   char *text = NULL;
@@ -26,7 +35,12 @@ static int load_config(pc_ctx *ctx, const pc_jobdef *job, const char *path, pc_c
     char *err = malloc(errcap);
     if (!err) return PC_ERR_MEM;
     err[0] = 0;
-    if (pc_config_load(path, job->keys, cfg, err, errcap) != 0) {
+    /* The meaning is checked once the schema holds: the checks read the
+     * config through its accessors, which need valid values. */
+    pc_config_check_fn *const checks[] = {check_common, job->check, NULL};
+    int rc = pc_config_load(path, job->keys, cfg, err, errcap);
+    if (rc == 0) rc = pc_config_check(*cfg, checks, err, errcap);
+    if (rc != 0) {
       fprintf(stderr, "paicha %s: the config has problems:\n%s%s", job->name, err,
               err[0] && err[strlen(err) - 1] == '\n' ? "" : "\n");
       status = PC_ERR_CONFIG;

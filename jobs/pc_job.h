@@ -12,6 +12,10 @@ typedef struct pc_jobdef {
   const char *description;  /* paragraph for `paicha JOB --help` */
   const pc_key *keys;
   int (*run)(pc_ctx *ctx, const pc_config *cfg); /* collective; returns a (possibly local) status */
+  /* Checks of meaning beyond the key table (NULL: none), run on rank 0 at
+   * load, before any file is opened; a problem found exits 2 like a schema
+   * error. run() may then trust what they checked. */
+  pc_config_check_fn *check;
 } pc_jobdef;
 
 extern const pc_jobdef pc_job_synth, pc_job_breakdown, pc_job_ingest, pc_job_index, pc_job_trace,
@@ -19,25 +23,26 @@ extern const pc_jobdef pc_job_synth, pc_job_breakdown, pc_job_ingest, pc_job_ind
 
 /* Keys every job accepts (see pc_job.c): quiet, shuffle_round_mb, output_mode, io. */
 extern const pc_key pc_io_keys[];
-#define PC_KEYS_COMMON                                                                     \
-  {"quiet", PC_T_BOOL, 0, "false", "no progress lines (the phase table is still printed)", \
-   NULL, NULL, 0, 0},                                                                      \
-      {"shuffle_round_mb", PC_T_INT, 0, "64",                                              \
-       "MB each rank sends per all-to-all round (bounds shuffle buffers)", NULL, NULL, 1,  \
-       65536},                                                                             \
-      {"memory_per_rank", PC_T_STR, 0, NULL,                                               \
-       "memory budget per rank (4G, 512M); default: Slurm's --mem or the node's available " \
-       "memory over its ranks. A job predicted (bench/rates.yaml) not to fit stops before " \
-       "it starts; shuffles take more, smaller rounds to stay within it",                  \
-       NULL, NULL, 0, 0},                                                                  \
-      {"output_mode", PC_T_STR, 0, "0600",                                                 \
-       "permissions of files written: 0600 owner only, 0640 adds group read", NULL,        \
-       pc_output_modes, 0, 0},                                                             \
-      {"io", PC_T_MAP, 0, NULL, "HDF5 layout of outputs", pc_io_keys, NULL, 0, 0}
+#define PC_KEYS_COMMON                                                                   \
+  {.name = "quiet", .type = PC_T_BOOL, .def = "false",                                   \
+   .help = "no progress lines (the phase table is still printed)"},                      \
+  {.name = "shuffle_round_mb", .type = PC_T_INT, .def = "64",                            \
+   .help = "MB each rank sends per all-to-all round (bounds shuffle buffers)", .min = 1, \
+   .max = 65536},                                                                        \
+  {.name = "memory_per_rank", .type = PC_T_STR,                                          \
+   .help = "memory budget per rank (4G, 512M); default: Slurm's --mem or the node's "    \
+           "available memory over its ranks. A job predicted (bench/rates.yaml) not to " \
+           "fit stops before it starts; shuffles take more, smaller rounds to stay "     \
+           "within it"},                                                                 \
+  {.name = "output_mode", .type = PC_T_STR, .def = "0600",                               \
+   .help = "permissions of files written: 0600 owner only, 0640 adds group read",        \
+   .choices = pc_output_modes},                                                          \
+  {.name = "io", .type = PC_T_MAP, .help = "HDF5 layout of outputs", .sub = pc_io_keys}
 extern const char *const pc_output_modes[];
 
-/* Run a job: MPI already initialised. Loads the config on rank 0, reports
- * every problem with file:line:col, broadcasts the effective config, runs the
+/* Run a job: MPI already initialised. Loads the config on rank 0, checks
+ * its meaning (the keys every job shares, then job->check), reports every
+ * problem with file:line:col, broadcasts the effective config, runs the
  * job, agrees on the outcome, prints one error message or the phase table.
  * Returns the process exit status (0 ok, 1 failure, 2 bad config). Collective. */
 int pc_job_run(const pc_jobdef *job, const char *config_path, int quiet);
@@ -57,8 +62,12 @@ extern const pc_key pc_breakdown_keys[]; /* level, age_edges */
 extern const pc_key pc_int_item[];
 extern const char *const pc_cube_levels[];
 int pc_cube_level_of(const char *s);
-/* Level and age edges of `breakdown:` (checked; a clear config error otherwise). Local. */
+/* Level and age edges of `breakdown:`, checked at load by pc_cube_axes_check
+ * (PC_ERR_CONFIG, as there, should a problem remain). Local. */
 int pc_cube_axes_config(const pc_config *cfg, pc_cube_axes *ax);
+/* The check at load of every job with a `breakdown:` map (a pc_config_check_fn:
+ * problems into p, returns 0). Local. */
+int pc_cube_axes_check(const pc_config *cfg, pc_config_problems *p);
 /* Collective: write /axes (region codes and names, age bands, sectors, doses)
  * as dimension scales for cubes with these axes. */
 int pc_cube_write_axes(pc_ctx *ctx, hid_t file, const pc_cube_axes *ax, const pc_region *regions,

@@ -4,6 +4,7 @@
 
 #include <hdf5.h>
 
+#include "pc_config.h"
 #include "pc_h5.h"
 #include "pc_index.h"
 #include "pc_mpi.h"
@@ -61,8 +62,12 @@ int pc_stays_lower_bound(const pc_raw *st, uint64_t pid, uint64_t *row);
 /* Local: sum (of pc_stay_fingerprint over every stay read) equals the
  * dataset's stays_checksum attribute, else an error naming the file. */
 int pc_stays_verify(hid_t data, const char *path, uint64_t sum);
-/* Buckets for a dataset of nstays (given > 0: that). */
+/* Buckets for a dataset of nstays (given > 0: that, a power of two as
+ * pc_index_buckets_check made sure). */
 uint32_t pc_index_buckets(uint64_t nstays, int64_t given);
+/* Check at load (a pc_config_check_fn) of the config's `buckets`: 0 or a
+ * power of two, for the buckets are a mask. Local; problems into p. */
+int pc_index_buckets_check(const pc_config *cfg, pc_config_problems *p);
 /* Collective: write the index file's datasets and attributes into `file`. */
 int pc_pview_write(pc_ctx *ctx, hid_t file, const pc_pview *pv);
 /* Collective: open a persisted index; checks it was built from `data` (by

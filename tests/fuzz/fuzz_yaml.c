@@ -42,89 +42,105 @@ static const char *const channels[] = {"household", "cafe", "lodging", "flight",
 static const char *const modes[] = {"0600", "0640", NULL};
 
 static const pc_key channel_keys[] = {
-    {"role", PC_T_STR, 0, "close", "close or companion", NULL, roles, 0, 0},
-    {"min_overlap", PC_T_DURATION, 0, "15m", "shortest overlap", NULL, NULL, 0, 366 * 86400LL},
-    {"rows", PC_T_INT, 0, "3", "seat rows either side", NULL, NULL, 0, 1000},
-    {"cumulative", PC_T_DURATION, 0, "30h", "total time in the grid", NULL, NULL, 0, 0},
-    {"rule", PC_T_STR, 0, "and", "and/or", NULL, and_or, 0, 0},
+    {.name = "role", .type = PC_T_STR, .def = "close", .help = "close or companion",
+     .choices = roles},
+    {.name = "min_overlap", .type = PC_T_DURATION, .def = "15m", .help = "shortest overlap",
+     .max = 366 * 86400LL},
+    {.name = "rows", .type = PC_T_INT, .def = "3", .help = "seat rows either side", .max = 1000},
+    {.name = "cumulative", .type = PC_T_DURATION, .def = "30h", .help = "total time in the grid"},
+    {.name = "rule", .type = PC_T_STR, .def = "and", .help = "and/or", .choices = and_or},
     {0}};
-static const pc_key channel_item = {"", PC_T_MAP, 0, NULL, "", channel_keys, NULL, 0, 0};
+static const pc_key channel_item = {.name = "", .type = PC_T_MAP, .sub = channel_keys};
 
-static const pc_key str_item = {"", PC_T_STR, 0, NULL, "", NULL, NULL, 0, 0};
-static const pc_key path_item = {"", PC_T_PATH, 0, NULL, "", NULL, NULL, 0, 0};
-static const pc_key hop_item = {"", PC_T_INT, 0, NULL, "", NULL, NULL, 0, 64};
-static const pc_key float_item = {"", PC_T_FLOAT, 0, NULL, "", NULL, NULL, 0, 0};
-static const pc_key time_item = {"", PC_T_TIME, 0, NULL, "", NULL, NULL, 0, 0};
+static const pc_key str_item = {.name = "", .type = PC_T_STR};
+static const pc_key path_item = {.name = "", .type = PC_T_PATH};
+static const pc_key hop_item = {.name = "", .type = PC_T_INT, .max = 64};
+static const pc_key float_item = {.name = "", .type = PC_T_FLOAT};
+static const pc_key time_item = {.name = "", .type = PC_T_TIME};
 
 static const pc_key window_keys[] = {
-    {"shift", PC_T_DURATION, 0, "0s", "moves the period", NULL, NULL, 0, 0},
-    {"days", PC_T_INT, 0, NULL, "days of the period", NULL, NULL, 0, 0},
+    {.name = "shift", .type = PC_T_DURATION, .def = "0s", .help = "moves the period"},
+    {.name = "days", .type = PC_T_INT, .help = "days of the period"},
     {0}};
 static const pc_key area_keys[] = {
-    {"window", PC_T_MAP, 0, NULL, "a map first: shares the item's '- ' line", window_keys, NULL, 0, 0},
-    {"name", PC_T_STR, 1, NULL, "the area's name", NULL, NULL, 0, 0},
-    {"regions", PC_T_LIST, 0, NULL, "region code prefixes", &str_item, NULL, 0, 0},
-    {"places", PC_T_STRS, 0, NULL, "places", NULL, NULL, 0, 0},
-    {"from", PC_T_TIME, 1, NULL, "start of the period", NULL, NULL, 0, 0},
-    {"to", PC_T_TIME, 0, NULL, "end of the period", NULL, NULL, 0, 0},
-    {"hours", PC_T_STR, 0, NULL, "daily window HH:MM-HH:MM", NULL, NULL, 0, 0},
-    {"min_dwell", PC_T_DURATION, 0, "2h", "least time in the area", NULL, NULL, 0, 366 * 86400LL},
-    {"active", PC_T_BOOL, 0, "true", "screened at all", NULL, NULL, 0, 0},
+    {.name = "window", .type = PC_T_MAP, .help = "a map first: shares the item's '- ' line",
+     .sub = window_keys},
+    {.name = "name", .type = PC_T_STR, .required = 1, .help = "the area's name"},
+    {.name = "regions", .type = PC_T_LIST, .help = "region code prefixes", .sub = &str_item},
+    {.name = "places", .type = PC_T_STRS, .help = "places"},
+    {.name = "from", .type = PC_T_TIME, .required = 1, .help = "start of the period"},
+    {.name = "to", .type = PC_T_TIME, .help = "end of the period"},
+    {.name = "hours", .type = PC_T_STR, .help = "daily window HH:MM-HH:MM"},
+    {.name = "min_dwell", .type = PC_T_DURATION, .def = "2h", .help = "least time in the area",
+     .max = 366 * 86400LL},
+    {.name = "active", .type = PC_T_BOOL, .def = "true", .help = "screened at all"},
     {0}};
-static const pc_key strlist_item = {"", PC_T_LIST, 0, NULL, "", &str_item, NULL, 0, 0};
-static const pc_key intlist_item = {"", PC_T_LIST, 0, "[1]", "", &hop_item, NULL, 0, 0};
-static const pc_key area_item = {"", PC_T_MAP, 0, NULL, "", area_keys, NULL, 0, 0};
+static const pc_key strlist_item = {.name = "", .type = PC_T_LIST, .sub = &str_item};
+static const pc_key intlist_item = {.name = "", .type = PC_T_LIST, .def = "[1]", .sub = &hop_item};
+static const pc_key area_item = {.name = "", .type = PC_T_MAP, .sub = area_keys};
 
 static const pc_key input_keys[] = {
-    {"regions", PC_T_PATH, 1, NULL, "regions.csv", NULL, NULL, 0, 0},
-    {"persons", PC_T_PATH, 1, NULL, "persons.csv", NULL, NULL, 0, 0},
-    {"stays", PC_T_STRS, 0, NULL, "stays.csv, one or a list", NULL, NULL, 0, 0},
+    {.name = "regions", .type = PC_T_PATH, .required = 1, .help = "regions.csv"},
+    {.name = "persons", .type = PC_T_PATH, .required = 1, .help = "persons.csv"},
+    {.name = "stays", .type = PC_T_STRS, .help = "stays.csv, one or a list"},
     {0}};
 static const pc_key code_keys[] = {
-    {"red", PC_T_LIST, 0, "[hop0, hop1]", "red classes", &str_item, NULL, 0, 0},
-    {"yellow", PC_T_LIST, 0, "[hop2, companion]", "yellow classes", &str_item, NULL, 0, 0},
+    {.name = "red", .type = PC_T_LIST, .def = "[hop0, hop1]", .help = "red classes",
+     .sub = &str_item},
+    {.name = "yellow", .type = PC_T_LIST, .def = "[hop2, companion]", .help = "yellow classes",
+     .sub = &str_item},
     {0}};
 static const pc_key dispatch_keys[] = {
-    {"level", PC_T_STR, 0, "city", "jurisdiction level", NULL, levels, 0, 0},
-    {"at", PC_T_TIME, 0, NULL, "the instant whose location decides", NULL, NULL, 0, 0},
+    {.name = "level", .type = PC_T_STR, .def = "city", .help = "jurisdiction level",
+     .choices = levels},
+    {.name = "at", .type = PC_T_TIME, .help = "the instant whose location decides"},
     {0}};
 static const pc_key io_keys[] = {
-    {"chunk_rows", PC_T_INT, 0, "65536", "rows per chunk", NULL, NULL, 1, 1 << 24},
-    {"deflate", PC_T_INT, 0, "1", "deflate level", NULL, NULL, 0, 9},
+    {.name = "chunk_rows", .type = PC_T_INT, .def = "65536", .help = "rows per chunk", .min = 1,
+     .max = 1 << 24},
+    {.name = "deflate", .type = PC_T_INT, .def = "1", .help = "deflate level", .max = 9},
     {0}};
 static const pc_key outbreak_keys[] = {
-    {"cases", PC_T_INT, 0, "100", "index cases", NULL, NULL, 0, 0},
-    {"start", PC_T_TIME, 0, "2021-07-29T00:00", "first onset", NULL, NULL, 0, 0},
+    {.name = "cases", .type = PC_T_INT, .def = "100", .help = "index cases"},
+    {.name = "start", .type = PC_T_TIME, .def = "2021-07-29T00:00", .help = "first onset"},
     {0}};
 
 static const pc_key schema[] = {
-    {"data", PC_T_PATH, 1, NULL, "dataset file", NULL, NULL, 0, 0},
-    {"output", PC_T_PATH, 0, "", "file to write", NULL, NULL, 0, 0},
-    {"input", PC_T_MAP, 0, NULL, "the CSV files (required children: must be there)", input_keys,
-     NULL, 0, 0},
-    {"as_of", PC_T_TIME, 0, NULL, "the instant the data ends", NULL, NULL, 0, 0},
-    {"days", PC_T_INT, 0, "14", "days of data", NULL, NULL, 1, 3650},
-    {"seed", PC_T_INT, 0, "1", "any 64-bit seed", NULL, NULL, 0, 0},
-    {"lookback", PC_T_DURATION, 0, "2d", "window before onset", NULL, NULL, 0, 366 * 86400LL},
-    {"max_reject_ratio", PC_T_FLOAT, 0, "0.01", "share of rows", NULL, NULL, 0, 0},
-    {"quiet", PC_T_BOOL, 0, "false", "no progress lines", NULL, NULL, 0, 0},
-    {"output_mode", PC_T_STR, 0, "0600", "permissions", NULL, modes, 0, 0},
-    {"areas", PC_T_LIST, 0, NULL, "the risk areas", &area_item, NULL, 0, 0},
-    {"companions_of", PC_T_LIST, 0, "[0]", "hops whose companions are flagged", &hop_item, NULL, 0, 0},
-    {"weights", PC_T_LIST, 0, "[0.5, 1.5]", "floats", &float_item, NULL, 0, 0},
-    {"instants", PC_T_LIST, 0, NULL, "times", &time_item, NULL, 0, 0},
-    {"files", PC_T_LIST, 0, NULL, "paths", &path_item, NULL, 0, 0},
-    {"codes", PC_T_MAP, 0, NULL, "codes per class", code_keys, NULL, 0, 0},
-    {"channels", PC_T_DICT, 0, NULL, "role and rule of each channel", &channel_item, channels, 0, 0},
-    {"labels", PC_T_DICT, 0, "{a: x, b: y}", "free names", &str_item, NULL, 0, 0},
-    {"limits", PC_T_DICT, 0, NULL, "free names to ints", &hop_item, NULL, 0, 0},
-    {"groups", PC_T_DICT, 0, NULL, "free names to lists of strings", &strlist_item, NULL, 0, 0},
-    {"matrix", PC_T_LIST, 0, NULL, "lists of ints", &intlist_item, NULL, 0, 0},
-    {"dispatch", PC_T_MAP, 0, NULL, "who receives each person", dispatch_keys, NULL, 0, 0},
-    {"outbreak", PC_T_MAP, 0, "{cases: 10}", "index cases (a map with a default)", outbreak_keys,
-     NULL, 0, 0},
-    {"io", PC_T_MAP, 0, NULL, "HDF5 layout", io_keys, NULL, 0, 0},
-    {"flagged", PC_T_STRS, 0, NULL, "one file or several", NULL, NULL, 0, 0},
+    {.name = "data", .type = PC_T_PATH, .required = 1, .help = "dataset file"},
+    {.name = "output", .type = PC_T_PATH, .def = "", .help = "file to write"},
+    {.name = "input", .type = PC_T_MAP, .help = "the CSV files (required children: must be there)",
+     .sub = input_keys},
+    {.name = "as_of", .type = PC_T_TIME, .help = "the instant the data ends"},
+    {.name = "days", .type = PC_T_INT, .def = "14", .help = "days of data", .min = 1, .max = 3650},
+    {.name = "seed", .type = PC_T_INT, .def = "1", .help = "any 64-bit seed"},
+    {.name = "lookback", .type = PC_T_DURATION, .def = "2d", .help = "window before onset",
+     .max = 366 * 86400LL},
+    {.name = "max_reject_ratio", .type = PC_T_FLOAT, .def = "0.01", .help = "share of rows"},
+    {.name = "quiet", .type = PC_T_BOOL, .def = "false", .help = "no progress lines"},
+    {.name = "output_mode", .type = PC_T_STR, .def = "0600", .help = "permissions",
+     .choices = modes},
+    {.name = "areas", .type = PC_T_LIST, .help = "the risk areas", .sub = &area_item},
+    {.name = "companions_of", .type = PC_T_LIST, .def = "[0]",
+     .help = "hops whose companions are flagged", .sub = &hop_item},
+    {.name = "weights", .type = PC_T_LIST, .def = "[0.5, 1.5]", .help = "floats",
+     .sub = &float_item},
+    {.name = "instants", .type = PC_T_LIST, .help = "times", .sub = &time_item},
+    {.name = "files", .type = PC_T_LIST, .help = "paths", .sub = &path_item},
+    {.name = "codes", .type = PC_T_MAP, .help = "codes per class", .sub = code_keys},
+    {.name = "channels", .type = PC_T_DICT, .help = "role and rule of each channel",
+     .sub = &channel_item, .choices = channels},
+    {.name = "labels", .type = PC_T_DICT, .def = "{a: x, b: y}", .help = "free names",
+     .sub = &str_item},
+    {.name = "limits", .type = PC_T_DICT, .help = "free names to ints", .sub = &hop_item},
+    {.name = "groups", .type = PC_T_DICT, .help = "free names to lists of strings",
+     .sub = &strlist_item},
+    {.name = "matrix", .type = PC_T_LIST, .help = "lists of ints", .sub = &intlist_item},
+    {.name = "dispatch", .type = PC_T_MAP, .help = "who receives each person",
+     .sub = dispatch_keys},
+    {.name = "outbreak", .type = PC_T_MAP, .def = "{cases: 10}",
+     .help = "index cases (a map with a default)", .sub = outbreak_keys},
+    {.name = "io", .type = PC_T_MAP, .help = "HDF5 layout", .sub = io_keys},
+    {.name = "flagged", .type = PC_T_STRS, .help = "one file or several"},
     {0}};
 
 /* ---- every value through the accessors, as text ---- */

@@ -25,58 +25,65 @@ static const char *const channel_names[] = {"household", "cafe", "lodging", "fli
 static const char *const roles[] = {"close", "companion", NULL};
 
 static const pc_key outbreak_keys[] = {
-    {"cases", PC_T_INT, 0, "100", "number of index cases", NULL, NULL, 0, 0}, {0}};
+    {.name = "cases", .type = PC_T_INT, .def = "100", .help = "number of index cases"}, {0}};
 
 static const pc_key channel_keys[] = {
-    {"role", PC_T_STR, 0, "close", "who counts as a contact", NULL, roles, 0, 0},
-    {"min_overlap", PC_T_DURATION, 0, "15m", "shortest overlap that counts", NULL, NULL, 0, 0},
-    {"rows", PC_T_INT, 0, "3", "rows per person", NULL, NULL, 0, 0},
+    {.name = "role", .type = PC_T_STR, .def = "close", .help = "who counts as a contact",
+     .choices = roles},
+    {.name = "min_overlap", .type = PC_T_DURATION, .def = "15m",
+     .help = "shortest overlap that counts"},
+    {.name = "rows", .type = PC_T_INT, .def = "3", .help = "rows per person"},
     {0}};
-static const pc_key channel_item = {"", PC_T_MAP, 0, NULL, "", channel_keys, NULL, 0, 0};
+static const pc_key channel_item = {.name = "", .type = PC_T_MAP, .sub = channel_keys};
 
 static const pc_key area_keys[] = {
-    {"name", PC_T_STR, 1, NULL, "name of the area", NULL, NULL, 0, 0},
-    {"regions", PC_T_STRS, 0, NULL, "region codes", NULL, NULL, 0, 0},
-    {"from", PC_T_TIME, 0, NULL, "start of the window", NULL, NULL, 0, 0},
-    {"to", PC_T_TIME, 0, NULL, "end of the window", NULL, NULL, 0, 0},
-    {"min_dwell", PC_T_DURATION, 0, "2h", "shortest stay that counts", NULL, NULL, 0, 0},
+    {.name = "name", .type = PC_T_STR, .required = 1, .help = "name of the area"},
+    {.name = "regions", .type = PC_T_STRS, .help = "region codes"},
+    {.name = "from", .type = PC_T_TIME, .help = "start of the window"},
+    {.name = "to", .type = PC_T_TIME, .help = "end of the window"},
+    {.name = "min_dwell", .type = PC_T_DURATION, .def = "2h", .help = "shortest stay that counts"},
     {0}};
-static const pc_key area_item = {"", PC_T_MAP, 0, NULL, "", area_keys, NULL, 0, 0};
-static const pc_key age_item = {"", PC_T_INT, 0, NULL, "", NULL, NULL, 0, 150};
+static const pc_key area_item = {.name = "", .type = PC_T_MAP, .sub = area_keys};
+static const pc_key age_item = {.name = "", .type = PC_T_INT, .max = 150};
 
 static const pc_key schema[] = {
-    {"seed", PC_T_INT, 0, "1", "random seed of the synthetic province", NULL, NULL, 0,
-     (int64_t)1 << 62},
-    {"persons", PC_T_INT, 1, NULL, "persons in the registry", NULL, NULL, 1, 100000000},
-    {"as_of", PC_T_TIME, 1, NULL, "the instant the data ends", NULL, NULL, 0, 0},
-    {"days", PC_T_INT, 0, "14", "days of movement data", NULL, NULL, 0, 3650},
-    {"lookback", PC_T_DURATION, 0, "2d", "how far back contacts are traced", NULL, NULL, 0, 0},
-    {"ratio", PC_T_FLOAT, 0, "0.5", "share of something", NULL, NULL, 0, 0},
-    {"verbose", PC_T_BOOL, 0, "false", "chatty progress", NULL, NULL, 0, 0},
-    {"output", PC_T_PATH, 1, NULL, "file to write", NULL, NULL, 0, 0},
-    {"note", PC_T_STR, 0, "", "free text", NULL, NULL, 0, 0},
-    {"outbreak", PC_T_MAP, 0, NULL, "outbreak scenario", outbreak_keys, NULL, 0, 0},
-    {"channels", PC_T_DICT, 0, "{household: {}, cafe: {min_overlap: 30m}}", "contact channels",
-     &channel_item, channel_names, 0, 0},
-    {"areas", PC_T_LIST, 0, NULL, "areas of interest", &area_item, NULL, 0, 0},
-    {"age_edges", PC_T_LIST, 0, "[0, 3, 12, 18, 60, 80]", "age bands", &age_item, NULL, 0, 0},
-    {"stays", PC_T_STRS, 0, NULL, "stay files", NULL, NULL, 0, 0},
+    {.name = "seed", .type = PC_T_INT, .def = "1", .help = "random seed of the synthetic province",
+     .max = (int64_t)1 << 62},
+    {.name = "persons", .type = PC_T_INT, .required = 1, .help = "persons in the registry",
+     .min = 1, .max = 100000000},
+    {.name = "as_of", .type = PC_T_TIME, .required = 1, .help = "the instant the data ends"},
+    {.name = "days", .type = PC_T_INT, .def = "14", .help = "days of movement data", .max = 3650},
+    {.name = "lookback", .type = PC_T_DURATION, .def = "2d",
+     .help = "how far back contacts are traced"},
+    {.name = "ratio", .type = PC_T_FLOAT, .def = "0.5", .help = "share of something"},
+    {.name = "verbose", .type = PC_T_BOOL, .def = "false", .help = "chatty progress"},
+    {.name = "output", .type = PC_T_PATH, .required = 1, .help = "file to write"},
+    {.name = "note", .type = PC_T_STR, .def = "", .help = "free text"},
+    {.name = "outbreak", .type = PC_T_MAP, .help = "outbreak scenario", .sub = outbreak_keys},
+    {.name = "channels", .type = PC_T_DICT, .def = "{household: {}, cafe: {min_overlap: 30m}}",
+     .help = "contact channels", .sub = &channel_item, .choices = channel_names},
+    {.name = "areas", .type = PC_T_LIST, .help = "areas of interest", .sub = &area_item},
+    {.name = "age_edges", .type = PC_T_LIST, .def = "[0, 3, 12, 18, 60, 80]", .help = "age bands",
+     .sub = &age_item},
+    {.name = "stays", .type = PC_T_STRS, .help = "stay files"},
     {0}};
 
 /* A schema with nothing required: an empty file is fine there. */
 static const pc_key easy_schema[] = {
-    {"seed", PC_T_INT, 0, "7", "", NULL, NULL, 0, 0},
-    {"outbreak", PC_T_MAP, 0, NULL, "", outbreak_keys, NULL, 0, 0},
+    {.name = "seed", .type = PC_T_INT, .def = "7", .help = ""},
+    {.name = "outbreak", .type = PC_T_MAP, .help = "", .sub = outbreak_keys},
     {0}};
 
 /* A map with a required child, and a dict without choices. */
-static const pc_key db_keys[] = {{"host", PC_T_STR, 1, NULL, "", NULL, NULL, 0, 0},
-                                 {"port", PC_T_INT, 0, "5432", "", NULL, NULL, 1, 65535},
+static const pc_key db_keys[] = {{.name = "host", .type = PC_T_STR, .required = 1, .help = ""},
+                                 {.name = "port", .type = PC_T_INT, .def = "5432", .help = "",
+                                  .min = 1, .max = 65535},
                                  {0}};
-static const pc_key tag_item = {"", PC_T_INT, 0, NULL, "", NULL, NULL, 0, 0};
-static const pc_key free_schema[] = {{"name", PC_T_STR, 0, "x", "", NULL, NULL, 0, 0},
-                                     {"db", PC_T_MAP, 0, NULL, "", db_keys, NULL, 0, 0},
-                                     {"tags", PC_T_DICT, 0, NULL, "", &tag_item, NULL, 0, 0},
+static const pc_key tag_item = {.name = "", .type = PC_T_INT};
+static const pc_key free_schema[] = {{.name = "name", .type = PC_T_STR, .def = "x", .help = ""},
+                                     {.name = "db", .type = PC_T_MAP, .help = "", .sub = db_keys},
+                                     {.name = "tags", .type = PC_T_DICT, .help = "",
+                                      .sub = &tag_item},
                                      {0}};
 
 #define MIN_YAML "persons: 10\nas_of: 2021-03-01T08:00\noutput: out.h5\n"
@@ -924,7 +931,7 @@ static void ab_in_item(const pc_config *c) { pc_config_has(c, "areas.0.nam"); }
 static void ab_ok(const pc_config *c) { pc_config_int(c, "seed"); }
 
 static const pc_key bad_default_schema[] = {
-    {"wait", PC_T_DURATION, 0, "15 minutes", "", NULL, NULL, 0, 0}, {0}};
+    {.name = "wait", .type = PC_T_DURATION, .def = "15 minutes", .help = ""}, {0}};
 static void ab_bad_default(const pc_config *unused) {
   (void)unused;
   pc_config *c = NULL;
@@ -944,6 +951,67 @@ static void test_programming_errors_abort(void **state) {
   assert_true(aborts(ab_not_number, c));
   assert_true(aborts(ab_in_item, c));
   assert_true(aborts(ab_bad_default, NULL));
+  pc_config_destroy(&c);
+}
+
+/* ---------- checks of meaning ---------- */
+
+static int check_positions(const pc_config *c, pc_config_problems *p) {
+  pc_config_problem(p, c, "areas.1.regions", "region '%s' unknown", "110105");
+  pc_config_problem(p, c, "areas.0.min_dwell", "too short"); /* absent: at its area */
+  pc_config_problem(p, c, "outbreak.cases", "more cases than persons");
+  pc_config_problem(p, c, "", "nothing to do");
+  return 0;
+}
+static int check_seed(const pc_config *c, pc_config_problems *p) {
+  if (pc_config_int(c, "seed") == 42) pc_config_problem(p, c, "seed", "not that one");
+  return 0;
+}
+static int check_none(const pc_config *c, pc_config_problems *p) {
+  (void)c, (void)p;
+  return 0;
+}
+static int check_oom(const pc_config *c, pc_config_problems *p) {
+  (void)c, (void)p;
+  return PC_ERROR(PC_ERR_MEM, "no memory (test)");
+}
+
+static void test_meaning_checks(void **state) {
+  (void)state;
+  pc_config *c = ok(FULL);
+  assert_int_equal(pc_config_col(c, "age_edges"), 12);
+  assert_int_equal(pc_config_col(c, "areas.1.regions"), 14);
+  assert_int_equal(pc_config_col(c, "channels.cafe.role"), 0); /* default */
+  /* Every check runs; every problem is listed once, sorted by position,
+   * in the parser's form. */
+  pc_config_check_fn *const all[] = {check_positions, check_none, check_seed, NULL};
+  assert_int_equal(pc_config_check(c, all, err, sizeof err), PC_ERR_CONFIG);
+  assert_string_equal(err,
+                      "cfg.yaml:2:1: nothing to do\n"
+                      "cfg.yaml:2:7: seed: not that one\n"
+                      "cfg.yaml:12:10: outbreak.cases: more cases than persons\n"
+                      "cfg.yaml:20:5: areas.0.min_dwell: too short\n"
+                      "cfg.yaml:25:14: areas.1.regions: region '110105' unknown\n");
+  /* No problem: 0 and an empty list. */
+  pc_config_check_fn *const none[] = {check_none, NULL};
+  assert_int_equal(pc_config_check(c, none, err, sizeof err), 0);
+  assert_string_equal(err, "");
+  /* A check that fails (memory) stops the checks: not a config problem. */
+  pc_config_check_fn *const oom[] = {check_seed, check_oom, check_positions, NULL};
+  assert_int_equal(pc_config_check(c, oom, err, sizeof err), PC_ERR_MEM);
+  HASNT(err, "seed: not that one");
+  /* Without a list (code after the load), the problem is the process's error. */
+  pc_err_clear();
+  assert_int_equal(pc_config_problem(NULL, c, "areas.1.regions", "region %d", 7), PC_ERR_CONFIG);
+  HAS(pc_err_message(), "cfg.yaml:25:14: areas.1.regions: region 7");
+  pc_err_clear();
+  pc_config_destroy(&c);
+  /* A file with the key absent and no enclosing key: the document's start. */
+  c = ok(MIN_YAML);
+  pc_config_check_fn *const pos[] = {check_positions, NULL};
+  assert_int_equal(pc_config_check(c, pos, err, sizeof err), PC_ERR_CONFIG);
+  HAS(err, "cfg.yaml:1:1: outbreak.cases: more cases than persons\n");
+  HAS(err, "cfg.yaml:1:1: areas.0.min_dwell: too short\n");
   pc_config_destroy(&c);
 }
 
@@ -969,6 +1037,7 @@ int main(void) {
       cmocka_unit_test(test_effective),
       cmocka_unit_test(test_help),
       cmocka_unit_test(test_programming_errors_abort),
+      cmocka_unit_test(test_meaning_checks),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

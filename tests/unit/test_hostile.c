@@ -429,9 +429,9 @@ static void test_number_limits(void **st) {
 /* ---------- configs ---------- */
 
 static const pc_key dur_keys[] = {
-    {"span", PC_T_DURATION, 0, "1h", "unbounded", NULL, NULL, 0, 0},
-    {"name", PC_T_STR, 0, "", "", NULL, NULL, 0, 0},
-    {"n", PC_T_INT, 0, "0", "", NULL, NULL, 0, 0},
+    {.name = "span", .type = PC_T_DURATION, .def = "1h", .help = "unbounded"},
+    {.name = "name", .type = PC_T_STR, .def = "", .help = ""},
+    {.name = "n", .type = PC_T_INT, .def = "0", .help = ""},
     {0}};
 
 static int parse(const char *yaml, size_t len, pc_config **c) {
