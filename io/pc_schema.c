@@ -322,9 +322,36 @@ hid_t pc_schema_type(const pc_schema *s) {
 
 /* ---- checked reads ---- */
 
-static const char *class_name(H5T_class_t c) {
-  return c == H5T_INTEGER ? "an integer" : c == H5T_FLOAT ? "a float" : c == H5T_STRING ? "a string"
-       : c == H5T_COMPOUND ? "a compound" : "another kind of value";
+/* "a 1-byte unsigned integer", "an 18-byte UTF-8 string"... of a member type. */
+static const char *describe(hid_t t, char *buf, size_t len) {
+  const H5T_class_t c = H5Tget_class(t);
+  const size_t n = H5Tget_size(t);
+  char digits[24];
+  snprintf(digits, sizeof digits, "%zu", n);
+  const char *a = digits[0] == '8' || n == 11 || n == 18 ? "an" : "a"; /* an 8-, 11-, 18-, 80-byte */
+  if (c == H5T_INTEGER)
+    snprintf(buf, len, "%s %zu-byte %s integer", a, n, H5Tget_sign(t) == H5T_SGN_NONE ? "unsigned" : "signed");
+  else if (c == H5T_FLOAT)
+    snprintf(buf, len, "%s %zu-byte float", a, n);
+  else if (c == H5T_STRING && H5Tis_variable_str(t) > 0)
+    snprintf(buf, len, "a variable-length string");
+  else if (c == H5T_STRING)
+    snprintf(buf, len, "%s %zu-byte %s string", a, n, H5Tget_cset(t) == H5T_CSET_UTF8 ? "UTF-8" : "ASCII");
+  else
+    snprintf(buf, len, "%s", c == H5T_COMPOUND ? "a compound" : c == H5T_ARRAY ? "an array" : "another kind of value");
+  return buf;
+}
+
+/* Whether HDF5 reads a member stored as `have` into `want` as this version
+ * means it: same class and size, same sign, strings fixed-length in the same
+ * character set (HDF5 does not convert between ASCII and UTF-8). */
+static int same_kind(hid_t want, hid_t have) {
+  const H5T_class_t c = H5Tget_class(want);
+  if (c != H5Tget_class(have) || H5Tget_size(want) != H5Tget_size(have)) return 0;
+  if (c == H5T_INTEGER) return H5Tget_sign(want) == H5Tget_sign(have);
+  if (c == H5T_STRING)
+    return H5Tis_variable_str(have) <= 0 && H5Tget_cset(want) == H5Tget_cset(have);
+  return 1;
 }
 
 int pc_schema_check(hid_t dset, const char *path, const char *name, const pc_schema *s,
@@ -352,19 +379,12 @@ int pc_schema_check(hid_t dset, const char *path, const char *name, const pc_sch
     hid_t want = tc ? column_type(tc, c->size) : -1, have = H5Tget_member_type(ft, (unsigned)k);
     if (want < 0) {
       rc = PC_ERROR(PC_ERR_ARG, "schema of /%s: column `%s` does not fit its table", name, c->name);
-    } else {
-      H5T_class_t wc = H5Tget_class(want), hc = H5Tget_class(have);
-      size_t ws = H5Tget_size(want), hs = H5Tget_size(have);
-      int ok = wc == hc && ws == hs && (wc != H5T_INTEGER || H5Tget_sign(want) == H5Tget_sign(have));
-      if (ok && wc == H5T_STRING && H5Tis_variable_str(have) > 0) ok = 0;
-      if (!ok)
-        rc = PC_ERROR(PC_ERR_DATA,
-                      "%s: table /%s column `%s` is %s of %zu bytes, this version reads %s%s of "
-                      "%zu bytes (written by another version?)",
-                      path, name, c->name, class_name(hc), hs,
-                      wc == H5T_INTEGER && H5Tget_sign(want) == H5T_SGN_NONE ? "an unsigned " : "",
-                      wc == H5T_INTEGER && H5Tget_sign(want) == H5T_SGN_NONE ? "integer"
-                                                                             : class_name(wc), ws);
+    } else if (!same_kind(want, have)) {
+      char hb[64], wb[64];
+      rc = PC_ERROR(PC_ERR_DATA,
+                    "%s: table /%s column `%s` is %s, this version reads %s (written by another "
+                    "version?)",
+                    path, name, c->name, describe(have, hb, sizeof hb), describe(want, wb, sizeof wb));
     }
     if (want >= 0) H5Tclose(want);
     if (have >= 0) H5Tclose(have);
@@ -377,6 +397,7 @@ int pc_table_open(hid_t file, const char *name, const pc_schema *s, pc_table *t)
   memset(t, 0, sizeof *t);
   t->dset = t->mtype = -1;
   t->rowsize = s->rowsize;
+  t->schema = s;
   if (!name) name = s->name;
   char path[1024] = "?";
   H5Fget_name(file, path, sizeof path);
@@ -389,10 +410,12 @@ int pc_table_open(hid_t file, const char *name, const pc_schema *s, pc_table *t)
     /* Only the columns the file has: HDF5 would refuse a member it cannot find. */
     hid_t ft = H5Dget_type(t->dset);
     unsigned char present[64] = {0};
-    for (size_t i = 0; i < s->ncols && i < sizeof present; i++)
+    for (size_t i = 0; i < s->ncols && i < sizeof present; i++) {
       present[i] = H5Tget_member_index(ft, s->cols[i].name) >= 0;
+      if (!present[i]) t->absent |= (uint64_t)1 << i;
+    }
     H5Tclose(ft);
-    t->mtype = build_type(s, present);
+    t->mtype = s->ncols <= sizeof present ? build_type(s, present) : -1;
   }
   if (!rc && t->mtype < 0) rc = PC_ERROR(PC_ERR_ARG, "no row type for %s", t->what);
   /* HDF5 converting into a view leaves the bytes of fields it does not
@@ -404,7 +427,15 @@ int pc_table_open(hid_t file, const char *name, const pc_schema *s, pc_table *t)
 
 int pc_table_read(const pc_table *t, uint64_t start, size_t n, void *rows) {
   if (t->zero) memset(rows, 0, n * t->rowsize);
-  return pc_h5_dset_read(t->dset, t->mtype, start, n, rows);
+  int rc = pc_h5_dset_read(t->dset, t->mtype, start, n, rows);
+  if (rc) return rc;
+  /* When the memory type equals the file's, HDF5 copies whole rows, bytes
+   * between its members too: clear the absent columns after the read. */
+  for (size_t i = 0; t->absent && i < t->schema->ncols; i++)
+    if (t->absent >> i & 1)
+      for (size_t r = 0; r < n; r++)
+        memset((char *)rows + r * t->rowsize + t->schema->cols[i].offset, 0, t->schema->cols[i].size);
+  return 0;
 }
 
 void pc_table_close(pc_table *t) {

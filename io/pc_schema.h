@@ -233,6 +233,8 @@ typedef struct pc_table {
   size_t rowsize;
   int missing;      /* an optional column is absent */
   int zero;         /* a view or a column absent: rows are zeroed before each read */
+  uint64_t absent;  /* bit i: column i of the view is absent, zeroed after each read */
+  const pc_schema *schema;
   char what[1100];  /* "file:/table" for messages */
 } pc_table;
 
