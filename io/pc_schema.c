@@ -6,7 +6,8 @@
 #include <string.h>
 
 #define NCOLS(a) (sizeof(a) / sizeof(a)[0])
-#define SCHEMA(name_, T, cols_) {.name = (name_), .rowsize = sizeof(T), .cols = (cols_), .ncols = NCOLS(cols_)}
+#define SCHEMA(name_, T, cols_) \
+  {.name = (name_), .rowsize = sizeof(T), .cols = (cols_), .ncols = NCOLS(cols_)}
 #define VIEW(name_, T, cols_, table_) \
   {.name = (name_), .rowsize = sizeof(T), .cols = (cols_), .ncols = NCOLS(cols_), .table = (table_)}
 
@@ -330,15 +331,18 @@ static const char *describe(hid_t t, char *buf, size_t len) {
   snprintf(digits, sizeof digits, "%zu", n);
   const char *a = digits[0] == '8' || n == 11 || n == 18 ? "an" : "a"; /* an 8-, 11-, 18-, 80-byte */
   if (c == H5T_INTEGER)
-    snprintf(buf, len, "%s %zu-byte %s integer", a, n, H5Tget_sign(t) == H5T_SGN_NONE ? "unsigned" : "signed");
+    snprintf(buf, len, "%s %zu-byte %s integer", a, n,
+             H5Tget_sign(t) == H5T_SGN_NONE ? "unsigned" : "signed");
   else if (c == H5T_FLOAT)
     snprintf(buf, len, "%s %zu-byte float", a, n);
   else if (c == H5T_STRING && H5Tis_variable_str(t) > 0)
     snprintf(buf, len, "a variable-length string");
   else if (c == H5T_STRING)
-    snprintf(buf, len, "%s %zu-byte %s string", a, n, H5Tget_cset(t) == H5T_CSET_UTF8 ? "UTF-8" : "ASCII");
+    snprintf(buf, len, "%s %zu-byte %s string", a, n,
+             H5Tget_cset(t) == H5T_CSET_UTF8 ? "UTF-8" : "ASCII");
   else
-    snprintf(buf, len, "%s", c == H5T_COMPOUND ? "a compound" : c == H5T_ARRAY ? "an array" : "another kind of value");
+    snprintf(buf, len, "%s", c == H5T_COMPOUND ? "a compound" : c == H5T_ARRAY ? "an array"
+                                                                   : "another kind of value");
   return buf;
 }
 
@@ -384,7 +388,8 @@ int pc_schema_check(hid_t dset, const char *path, const char *name, const pc_sch
       rc = PC_ERROR(PC_ERR_DATA,
                     "%s: table /%s column `%s` is %s, this version reads %s (written by another "
                     "version?)",
-                    path, name, c->name, describe(have, hb, sizeof hb), describe(want, wb, sizeof wb));
+                    path, name, c->name, describe(have, hb, sizeof hb),
+                    describe(want, wb, sizeof wb));
     }
     if (want >= 0) H5Tclose(want);
     if (have >= 0) H5Tclose(have);
@@ -434,7 +439,8 @@ int pc_table_read(const pc_table *t, uint64_t start, size_t n, void *rows) {
   for (size_t i = 0; t->absent && i < t->schema->ncols; i++)
     if (t->absent >> i & 1)
       for (size_t r = 0; r < n; r++)
-        memset((char *)rows + r * t->rowsize + t->schema->cols[i].offset, 0, t->schema->cols[i].size);
+        memset((char *)rows + r * t->rowsize + t->schema->cols[i].offset, 0,
+               t->schema->cols[i].size);
   return 0;
 }
 
