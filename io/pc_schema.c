@@ -346,12 +346,13 @@ static const char *describe(hid_t t, char *buf, size_t len) {
   return buf;
 }
 
-/* Whether HDF5 reads a member stored as `have` into `want` as this version
- * means it: same class and size, same sign, strings fixed-length in the same
+/* Whether HDF5 reads a member stored as `have` into `want` without loss:
+ * same class, no wider (a 32-byte name into a 64-byte field, a uint32 into a
+ * uint64), integers of the same sign, strings fixed-length in the same
  * character set (HDF5 does not convert between ASCII and UTF-8). */
 static int same_kind(hid_t want, hid_t have) {
   const H5T_class_t c = H5Tget_class(want);
-  if (c != H5Tget_class(have) || H5Tget_size(want) != H5Tget_size(have)) return 0;
+  if (c != H5Tget_class(have) || H5Tget_size(have) > H5Tget_size(want)) return 0;
   if (c == H5T_INTEGER) return H5Tget_sign(want) == H5Tget_sign(have);
   if (c == H5T_STRING)
     return H5Tis_variable_str(have) <= 0 && H5Tget_cset(want) == H5Tget_cset(have);

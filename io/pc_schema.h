@@ -218,7 +218,8 @@ hid_t pc_schema_type(const pc_schema *s);
 
 /* Local. Checks the columns of dataset `dset` of file `path` (table `name`)
  * against the view or table s: every required column present, every present
- * one of the class and size s reads. Fails with PC_ERR_DATA naming the file,
+ * one that HDF5 converts to s's type without loss (same class and sign, no
+ * wider, strings in the same character set). Fails with PC_ERR_DATA naming the file,
  * the table and the first column that does not fit ("f.h5: table /contacts
  * has no column `hop` (written by another version?)"). *missing (may be
  * NULL) is set when an optional column is absent. */

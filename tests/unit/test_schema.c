@@ -154,6 +154,37 @@ static void test_check(void **st) {
                          "table /floats column `pid` is an 8-byte float, this version reads an "
                          "8-byte unsigned integer"));
   pc_err_clear();
+  /* Narrower columns convert without loss and are read: names of 32 bytes into 64-byte fields,
+   * as tests/py/h5dataset.py writes /regions. */
+  typedef struct region32 {
+    uint64_t code, parent;
+    double weight;
+    uint8_t level, urban;
+    char name[32];
+  } region32;
+  static const pc_column r32cols[] = {
+      PC_COLUMN(region32, code, "code", PC_COL_U64), PC_COLUMN(region32, parent, "parent", PC_COL_U64),
+      PC_COLUMN(region32, weight, "weight", PC_COL_F64), PC_COLUMN(region32, level, "level", PC_COL_U8),
+      PC_COLUMN(region32, urban, "urban", PC_COL_U8), PC_COLUMN(region32, name, "name", PC_COL_STR)};
+  static const pc_schema r32 = {"regions", sizeof(region32), r32cols, 6, NULL};
+  region32 rw = {430102000000, 430100000000, 0.25, 3, 1, "芙蓉区"};
+  put(f, "regions", &r32, &rw, 1);
+  assert_int_equal(pc_table_read_all(f, NULL, &pc_schema_regions, &rv, &n), 0);
+  assert_int_equal(n, 1);
+  const pc_region *rr = rv;
+  assert_int_equal(rr->code, rw.code);
+  assert_int_equal(rr->level, 3);
+  assert_string_equal(rr->name, "芙蓉区");
+  free(rv);
+  /* ... but not wider ones: a 64-byte name into a 32-byte field would be cut. */
+  static const pc_column r32view[] = {PC_VIEW_COLUMN(region32, name, "name")};
+  static const pc_schema v32 = {"regions", sizeof(region32), r32view, 1, &r32};
+  pc_region big = {.code = 1, .name = "x"};
+  put(f, "regions64", &pc_schema_regions, &big, 1);
+  assert_int_equal(pc_table_open(f, "regions64", &v32, &t), PC_ERR_DATA);
+  assert_non_null(strstr(pc_err_message(), "column `name` is a 64-byte UTF-8 string, this version "
+                                           "reads a 32-byte UTF-8 string"));
+  pc_err_clear();
   /* A dataset that is not a table. */
   hsize_t d[1] = {4};
   hid_t sp = H5Screate_simple(1, d, NULL);
