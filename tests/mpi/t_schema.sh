@@ -1,8 +1,9 @@
 # t_schema - a table without a column its reader needs (written by another version, or by hand)
 # is refused by every job that reads it, with one error naming the file, the table and the
 # column, never read as zeros: the dataset's /persons without `doses`, a trace output's
-# /contacts without `hop` (read by dispatch, breakdown and report), an index's /place_rows
-# without `cum`, and columns of another type (`hop` as a float, `sector` in ASCII). The same files with the
+# /contacts without `hop` (read by dispatch, breakdown and report), the dataset's /stays
+# without `region` and an index's /place_rows without `cum` (both read at their file offset),
+# and columns of another type (`hop` as a float, `sector` in ASCII). The same files with the
 # column put back are read again (the check is what refused them).
 . "$(dirname "$0")/lib.sh"
 cat > "$T/synth.yaml" <<CFG
@@ -53,6 +54,7 @@ PY
 rewrite "$T/data.h5" "$T/data-nodoses.h5" persons doses drop
 rewrite "$T/data.h5" "$T/data-keep.h5" persons doses keep
 rewrite "$T/data.h5" "$T/data-ascii.h5" persons sector ascii
+rewrite "$T/data.h5" "$T/data-noregion.h5" stays region drop
 rewrite "$T/trace.h5" "$T/trace-nohop.h5" contacts hop drop
 rewrite "$T/trace.h5" "$T/trace-floathop.h5" contacts hop float
 rewrite "$T/trace.h5" "$T/trace-keep.h5" contacts hop keep
@@ -109,10 +111,18 @@ expect_fail dispatch-floathop \
   "$T/trace-floathop.h5: table /contacts column \`hop\` is an 8-byte float, this version reads a 1-byte unsigned integer" \
   1 dispatch "input: $T/trace-floathop.h5" "data: $T/data.h5" "output: $T/out-dispatch-floathop"
 
+# The dataset's /stays, read row by row at their file offset (screen, trace, index, purge): the
+# columns are checked before the layout.
+S="$T/data-noregion.h5: table /stays has no column \`region\` (written by another version?)"
+expect_fail screen-stays "$S" 2 screen "data: $T/data-noregion.h5" "output: $T/out-screen-stays.h5" "$AREAS"
+expect_fail index-stays "$S" 2 index "data: $T/data-noregion.h5" "index: $T/out-index-stays.h5"
+
 # An index's /place_rows, read by trace and by index append.
 I="$T/index-nocum.h5: table /place_rows has no column \`cum\` (written by another version?)"
 expect_fail trace-placerows "$I" 2 trace "data: $T/data.h5" "index: $T/index-nocum.h5" \
   "cases: $T/cases.csv" "key: $T/key" "output: $T/out-trace-placerows.h5"
+expect_fail append-placerows "$I" 2 index "data: $T/data.h5" "append: $T/index-nocum.h5" \
+  "index: $T/out-append-placerows.h5"
 
 # Controls: the same tables rewritten with every column are read (so the refusals above are
 # the column check's), and give what the originals give.
