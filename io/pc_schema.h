@@ -219,10 +219,10 @@ hid_t pc_schema_type(const pc_schema *s);
 /* Local. Checks the columns of dataset `dset` of file `path` (table `name`)
  * against the view or table s: every required column present, every present
  * one that HDF5 converts to s's type without loss (same class and sign, no
- * wider, strings in the same character set). Fails with PC_ERR_DATA naming the file,
- * the table and the first column that does not fit ("f.h5: table /contacts
- * has no column `hop` (written by another version?)"). *missing (may be
- * NULL) is set when an optional column is absent. */
+ * wider, strings in the same character set). Fails with PC_ERR_DATA naming
+ * the file, the table and the first column that does not fit ("f.h5: table
+ * /contacts has no column `hop` (written by another version?)"). *missing
+ * (may be NULL) is set when an optional column is absent. */
 int pc_schema_check(hid_t dset, const char *path, const char *name, const pc_schema *s,
                     int *missing);
 
@@ -246,8 +246,8 @@ typedef struct pc_table {
 int pc_table_open(hid_t file, const char *name, const pc_schema *s, pc_table *t);
 /* Local (independent I/O): rows [start, start + n) into rows (n * s->rowsize
  * bytes); absent optional columns, and a view's fields it has no column for,
- * read as zero. Fails with PC_ERR_IO naming
- * the rows and the table (damaged file?). */
+ * read as zero. Fails with PC_ERR_IO naming the rows and the table (damaged
+ * file?). */
 int pc_table_read(const pc_table *t, uint64_t start, size_t n, void *rows);
 /* Local; safe on a table that failed to open or was closed. */
 void pc_table_close(pc_table *t);
