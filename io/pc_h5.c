@@ -93,86 +93,24 @@ hid_t pc_h5_str_type(size_t size) {
   return t;
 }
 
-hid_t pc_h5_type_person(void) {
-  static hid_t t = -1;
-  if (t >= 0) return t;
-  hid_t s2 = pc_h5_str_type(2);
-  t = H5Tcreate(H5T_COMPOUND, sizeof(pc_person));
-  H5Tinsert(t, "pid", HOFFSET(pc_person, pid), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "household", HOFFSET(pc_person, household), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "region", HOFFSET(pc_person, region), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "employer", HOFFSET(pc_person, employer), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "birth_date", HOFFSET(pc_person, birth_date), H5T_NATIVE_INT32);
-  H5Tinsert(t, "sex", HOFFSET(pc_person, sex), H5T_NATIVE_UINT8);
-  H5Tinsert(t, "doses", HOFFSET(pc_person, doses), H5T_NATIVE_UINT8);
-  H5Tinsert(t, "sector", HOFFSET(pc_person, sector), s2);
-  H5Tinsert(t, "flags", HOFFSET(pc_person, flags), H5T_NATIVE_UINT8);
-  H5Tclose(s2);
-  return t;
-}
 
-hid_t pc_h5_type_identity(void) {
-  static hid_t t = -1;
-  if (t >= 0) return t;
-  hid_t s18 = pc_h5_str_type(18), s11 = pc_h5_str_type(11);
-  t = H5Tcreate(H5T_COMPOUND, sizeof(pc_identity));
-  H5Tinsert(t, "pid", HOFFSET(pc_identity, pid), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "subject", HOFFSET(pc_identity, subject), s18);
-  H5Tinsert(t, "phone", HOFFSET(pc_identity, phone), s11);
-  H5Tinsert(t, "flags", HOFFSET(pc_identity, flags), H5T_NATIVE_UINT8);
-  H5Tclose(s18);
-  H5Tclose(s11);
-  return t;
-}
 
-hid_t pc_h5_type_stay(void) {
-  static hid_t t = -1;
-  if (t >= 0) return t;
-  t = H5Tcreate(H5T_COMPOUND, sizeof(pc_stay));
-  H5Tinsert(t, "pid", HOFFSET(pc_stay, pid), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "place", HOFFSET(pc_stay, place), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "start", HOFFSET(pc_stay, start), H5T_NATIVE_INT64);
-  H5Tinsert(t, "end", HOFFSET(pc_stay, end), H5T_NATIVE_INT64);
-  H5Tinsert(t, "region", HOFFSET(pc_stay, region), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "channel", HOFFSET(pc_stay, channel), H5T_NATIVE_UINT8);
-  H5Tinsert(t, "carriage", HOFFSET(pc_stay, carriage), H5T_NATIVE_UINT8);
-  H5Tinsert(t, "row", HOFFSET(pc_stay, row), H5T_NATIVE_INT16);
-  return t;
-}
 
-hid_t pc_h5_type_place(void) {
-  static hid_t t = -1;
-  if (t >= 0) return t;
-  hid_t sn = pc_h5_str_type(PC_PLACE_NAME_LEN);
-  t = H5Tcreate(H5T_COMPOUND, sizeof(pc_place));
-  H5Tinsert(t, "id", HOFFSET(pc_place, id), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "region", HOFFSET(pc_place, region), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "channel", HOFFSET(pc_place, channel), H5T_NATIVE_UINT8);
-  H5Tinsert(t, "name", HOFFSET(pc_place, name), sn);
-  H5Tclose(sn);
-  return t;
-}
 
-hid_t pc_h5_type_irow(void) {
-  static hid_t t = -1;
-  if (t >= 0) return t;
-  t = H5Tcreate(H5T_COMPOUND, sizeof(pc_irow));
-  H5Tinsert(t, "pid", HOFFSET(pc_irow, pid), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "place", HOFFSET(pc_irow, place), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "start", HOFFSET(pc_irow, start), H5T_NATIVE_INT64);
-  H5Tinsert(t, "end", HOFFSET(pc_irow, end), H5T_NATIVE_INT64);
-  H5Tinsert(t, "cum", HOFFSET(pc_irow, cum), H5T_NATIVE_UINT32);
-  H5Tinsert(t, "row", HOFFSET(pc_irow, row), H5T_NATIVE_INT16);
-  H5Tinsert(t, "channel", HOFFSET(pc_irow, channel), H5T_NATIVE_UINT8);
-  H5Tinsert(t, "carriage", HOFFSET(pc_irow, carriage), H5T_NATIVE_UINT8);
-  return t;
-}
 
-int pc_raw_open(hid_t file, const char *path, const char *name, hid_t memtype, pc_raw *raw) {
+int pc_raw_open(hid_t file, const char *path, const pc_schema *s, pc_raw *raw) {
   memset(raw, 0, sizeof *raw);
   raw->fd = -1;
+  const char *name = s->name;
+  hid_t memtype = pc_schema_type(s);
   hid_t d;
   PC_CALL(pc_h5_dset_open(file, name, &d, &raw->nrows));
+  /* Name a missing or retyped column before the layout check below. */
+  int rc = pc_schema_check(d, path, name, s, NULL);
+  if (rc) {
+    H5Dclose(d);
+    return rc;
+  }
   hid_t ft = H5Dget_type(d), dcpl = H5Dget_create_plist(d);
   int same = H5Tget_size(ft) == H5Tget_size(memtype) && H5Tequal(ft, memtype) > 0;
   int contig = H5Pget_layout(dcpl) == H5D_CONTIGUOUS;
@@ -220,20 +158,6 @@ void pc_raw_close(pc_raw *raw) {
   raw->fd = -1;
 }
 
-hid_t pc_h5_type_region(void) {
-  static hid_t t = -1;
-  if (t >= 0) return t;
-  hid_t sn = pc_h5_str_type(PC_REGION_NAME_LEN);
-  t = H5Tcreate(H5T_COMPOUND, sizeof(pc_region));
-  H5Tinsert(t, "code", HOFFSET(pc_region, code), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "parent", HOFFSET(pc_region, parent), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "weight", HOFFSET(pc_region, weight), H5T_NATIVE_DOUBLE);
-  H5Tinsert(t, "level", HOFFSET(pc_region, level), H5T_NATIVE_UINT8);
-  H5Tinsert(t, "urban", HOFFSET(pc_region, urban), H5T_NATIVE_UINT8);
-  H5Tinsert(t, "name", HOFFSET(pc_region, name), sn);
-  H5Tclose(sn);
-  return t;
-}
 
 int pc_h5_dset_create(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, uint64_t nglobal,
                       size_t chunk_rows, int deflate, hid_t *dset) {

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "pc_mpi.h"
+#include "pc_schema.h"
 
 /* An output file being written: created under a temporary name next to the
  * final path and renamed only when every rank succeeded, so a reader never
@@ -30,15 +31,6 @@ int pc_h5_commit(pc_ctx *ctx, pc_h5out *out, int rc_in);
  * unreadable file, or one that is not HDF5, is a clear PC_ERR_IO naming it. */
 int pc_h5_open_read(pc_ctx *ctx, const char *path, hid_t *file);
 
-/* Compound types of the dataset-file rows (file type == memory type). Owned
- * by the module; do not close. */
-hid_t pc_h5_type_person(void);
-hid_t pc_h5_type_identity(void);
-hid_t pc_h5_type_region(void);
-hid_t pc_h5_type_stay(void);
-hid_t pc_h5_type_place(void);
-hid_t pc_h5_type_irow(void);  /* the index's /place_rows */
-
 /* A contiguous, uncompressed table read with pread at its file offset: the
  * emergency trace reads thousands of scattered small row ranges (one
  * person's stays, one bucket of places), and going around HDF5's per-call
@@ -51,8 +43,9 @@ typedef struct pc_raw {
   size_t rowsize;
   char what[512];
 } pc_raw;
-/* Local. file is an open HDF5 file of `path`. */
-int pc_raw_open(hid_t file, const char *path, const char *name, hid_t memtype, pc_raw *raw);
+/* Local. file is an open HDF5 file of `path`; the table s->name is read with
+ * table schema s (a missing column is PC_ERR_DATA naming it, pc_schema_check). */
+int pc_raw_open(hid_t file, const char *path, const pc_schema *s, pc_raw *raw);
 int pc_raw_read(const pc_raw *raw, uint64_t row, size_t n, void *buf);
 void pc_raw_close(pc_raw *raw);
 /* A fixed-length string type of `size` bytes, NUL-padded, UTF-8. Caller closes. */

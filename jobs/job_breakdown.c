@@ -75,38 +75,7 @@ static const pc_key breakdown_keys[] = {
 /* Counters per (community, age band), for the targets table. */
 enum { T_PERSONS, T_BELOW, T_NONE, T_N };
 
-/* One row of /targets. */
-typedef struct target_row {
-  uint64_t community;
-  uint64_t county;
-  char community_name[PC_REGION_NAME_LEN];
-  char county_name[PC_REGION_NAME_LEN];
-  char age_band[16];
-  int32_t age_from;
-  int32_t pad;
-  uint64_t persons;
-  uint64_t below_required;
-  uint64_t unvaccinated;
-  double share_below;
-} target_row;
-
-static hid_t target_type(void) {
-  hid_t sn = pc_h5_str_type(PC_REGION_NAME_LEN), sb = pc_h5_str_type(16);
-  hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(target_row));
-  H5Tinsert(t, "community", HOFFSET(target_row, community), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "county", HOFFSET(target_row, county), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "community_name", HOFFSET(target_row, community_name), sn);
-  H5Tinsert(t, "county_name", HOFFSET(target_row, county_name), sn);
-  H5Tinsert(t, "age_band", HOFFSET(target_row, age_band), sb);
-  H5Tinsert(t, "age_from", HOFFSET(target_row, age_from), H5T_NATIVE_INT32);
-  H5Tinsert(t, "persons", HOFFSET(target_row, persons), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "below_required", HOFFSET(target_row, below_required), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "unvaccinated", HOFFSET(target_row, unvaccinated), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "share_below", HOFFSET(target_row, share_below), H5T_NATIVE_DOUBLE);
-  H5Tclose(sn);
-  H5Tclose(sb);
-  return t;
-}
+typedef pc_target_row target_row; /* one row of /targets (io/pc_schema.h) */
 
 static int cmp_target(const void *a, const void *b) {
   const target_row *x = a, *y = b;
@@ -174,26 +143,7 @@ int pc_cube_write_axes(pc_ctx *ctx, hid_t file, const pc_cube_axes *ax, const pc
   return rc;
 }
 
-/* One row of /testing: where to place testing sites. */
-typedef struct testing_row {
-  uint64_t community;
-  char community_name[PC_REGION_NAME_LEN];
-  uint64_t residents, red, yellow, flagged;
-  double share; /* flagged / residents */
-} testing_row;
-
-static hid_t testing_type(void) {
-  hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(testing_row)), sn = pc_h5_str_type(PC_REGION_NAME_LEN);
-  H5Tinsert(t, "community", HOFFSET(testing_row, community), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "community_name", HOFFSET(testing_row, community_name), sn);
-  H5Tinsert(t, "residents", HOFFSET(testing_row, residents), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "red", HOFFSET(testing_row, red), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "yellow", HOFFSET(testing_row, yellow), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "flagged", HOFFSET(testing_row, flagged), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "share", HOFFSET(testing_row, share), H5T_NATIVE_DOUBLE);
-  H5Tclose(sn);
-  return t;
-}
+typedef pc_testing_row testing_row; /* one row of /testing (io/pc_schema.h) */
 
 typedef struct pid_code {
   uint64_t pid, residence;
@@ -284,10 +234,10 @@ static int run_breakdown(pc_ctx *ctx, const pc_config *cfg) {
   PC_CALL(pc_cube_axes_config(cfg, &ax));
   hid_t file;
   PC_CALL(pc_h5_open_read(ctx, data, &file));
-  hid_t dreg = -1, dper = -1;
-  uint64_t nreg = 0, npers = 0;
-  rc = pc_h5_dset_open(file, "regions", &dreg, &nreg);
-  if (!rc) rc = pc_h5_dset_open(file, "persons", &dper, &npers);
+  pc_table treg = {.dset = -1, .mtype = -1}, tper = treg;
+  rc = pc_table_open(file, NULL, &pc_schema_regions, &treg);
+  if (!rc) rc = pc_table_open(file, NULL, &pc_schema_persons, &tper);
+  const uint64_t nreg = treg.nrows, npers = tper.nrows;
   if (!rc) {
     if (pc_config_given(cfg, "as_of"))
       ax.as_of = pc_config_time(cfg, "as_of");
@@ -298,8 +248,8 @@ static int run_breakdown(pc_ctx *ctx, const pc_config *cfg) {
   PC_CALL(pc_budget_check(ctx, cfg, "breakdown", (double)npers, 0));
   pc_region *regions = pc_malloc(nreg * sizeof *regions, "regions");
   PC_CALL(pc_agree(ctx, regions ? 0 : PC_ERR_MEM));
-  PC_CALL(pc_agree(ctx, pc_h5_dset_read(dreg, pc_h5_type_region(), 0, nreg, regions)));
-  H5Dclose(dreg);
+  PC_CALL(pc_agree(ctx, pc_table_read(&treg, 0, nreg, regions)));
+  pc_table_close(&treg);
   /* Region axis at the configured level; target rows per community. */
   uint64_t *codes = pc_malloc(nreg * sizeof *codes, "codes"), *comm = pc_malloc(nreg * sizeof *comm, "codes");
   PC_CALL(pc_agree(ctx, codes && comm ? 0 : PC_ERR_MEM));
@@ -335,7 +285,7 @@ static int run_breakdown(pc_ctx *ctx, const pc_config *cfg) {
   for (int b = 0; b < ax.nedges; b++) band_lo[b] = ax.edges[b];
   for (uint64_t at = lo; at < hi && !rc; at += R) {
     size_t n = hi - at < R ? (size_t)(hi - at) : R;
-    rc = pc_h5_dset_read(dper, pc_h5_type_person(), at, n, buf);
+    rc = pc_table_read(&tper, at, n, buf);
     if (rc) break;
     pc_cube_add_persons(&ax, buf, n, 1, cube);
     uint64_t last = UINT64_MAX;
@@ -355,7 +305,7 @@ static int run_breakdown(pc_ctx *ctx, const pc_config *cfg) {
     }
     pc_progress(ctx, at + n - lo, hi - lo);
   }
-  H5Dclose(dper);
+  pc_table_close(&tper);
   H5Fclose(file);
   PC_CALL(pc_agree(ctx, rc));
   pc_phase_end(ctx, hi - lo, (hi - lo) * sizeof(pc_person));
@@ -409,7 +359,7 @@ static int run_breakdown(pc_ctx *ctx, const pc_config *cfg) {
   pc_h5out out;
   PC_CALL(pc_h5_create(ctx, output, &out));
   char *eff = pc_config_effective(cfg);
-  hid_t tt = target_type();
+  hid_t tt = pc_schema_type(&pc_schema_targets);
   uint64_t dims[4] = {nr, nb, PC_NSECTORS, PC_MAX_DOSES + 1};
   PC_CALLG(pc_agree(ctx, eff ? 0 : PC_ERR_MEM), fail);
   PC_CALLG(pc_h5_write_array0(ctx, out.file, "population", H5T_NATIVE_UINT64, 4, dims, cube, 4), fail);
@@ -423,9 +373,8 @@ static int run_breakdown(pc_ctx *ctx, const pc_config *cfg) {
   }
   PC_CALLG(pc_h5_write_table(ctx, out.file, "targets", tt, rows, ctx->rank == 0 ? nrows : 0, 4096, deflate), fail);
   if (pc_config_len(cfg, "flagged")) {
-    hid_t ty = testing_type();
+    hid_t ty = pc_schema_type(&pc_schema_testing);
     rc = pc_h5_write_table(ctx, out.file, "testing", ty, trows, ctx->rank == 0 ? ntrows : 0, 4096, deflate);
-    H5Tclose(ty);
     PC_CALLG(rc, fail);
     hid_t d = H5Dopen2(out.file, "testing", H5P_DEFAULT);
     rc = pc_h5_attr_str(d, "description",
@@ -459,7 +408,6 @@ static int run_breakdown(pc_ctx *ctx, const pc_config *cfg) {
     PC_CALLG(pc_h5_attr_str(out.file, "level", pc_config_str(cfg, "breakdown.level")), fail);
   }
 fail:
-  H5Tclose(tt);
   free(eff);
   rc = pc_h5_commit(ctx, &out, rc);
   pc_phase_end(ctx, nrows, ncells * 8);

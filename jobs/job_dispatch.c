@@ -32,20 +32,7 @@ static const pc_key dispatch_keys[] = {
     PC_KEYS_COMMON,
     {0}};
 
-/* One person of a list (file layout == memory layout of the lists' HDF5). */
-typedef struct item {
-  uint64_t pid;
-  int64_t exposure;
-  uint64_t jurisdiction; /* cut to the list's level */
-  uint64_t residence;
-  uint64_t township, community; /* of the residence (0 unknown) */
-  char subject[18];
-  char phone[11];
-  char code[8];
-  char cls[16];        /* hop0, hop1, ..., companion, screened */
-  char place[64];      /* the place of the exposure, or the areas */
-  uint8_t pad[1];
-} item;
+typedef pc_list_row item; /* one person of a list (io/pc_schema.h) */
 
 static int item_pid_cmp(const void *pa, const void *pb) {
   const item *a = pa, *b = pb;
@@ -69,16 +56,16 @@ static uint64_t cut(uint64_t code, int digits) {
 
 /* Phones from /identities, merged in pid order (items sorted by pid), in chunks. */
 static int join_phones(hid_t data, const char *path, item *it, size_t n) {
-  hid_t d;
-  uint64_t N = 0;
-  PC_CALL(pc_h5_dset_open(data, "identities", &d, &N));
+  pc_table d;
+  PC_CALL(pc_table_open(data, NULL, &pc_schema_identities, &d));
+  const uint64_t N = d.nrows;
   const size_t C = 1 << 20;
   pc_identity *buf = pc_malloc(C * sizeof *buf, "identities");
   int rc = buf ? 0 : PC_ERR_MEM;
   size_t j = 0;
   for (uint64_t at = 0; at < N && j < n && !rc; at += C) {
     size_t m = (size_t)(N - at < C ? N - at : C);
-    if ((rc = pc_h5_dset_read(d, pc_h5_type_identity(), at, m, buf))) break;
+    if ((rc = pc_table_read(&d, at, m, buf))) break;
     for (size_t i = 0; i < m && j < n; i++) {
       while (j < n && it[j].pid < buf[i].pid) j++;
       while (j < n && it[j].pid == buf[i].pid) memcpy(it[j++].phone, buf[i].phone, 11);
@@ -86,7 +73,7 @@ static int join_phones(hid_t data, const char *path, item *it, size_t n) {
   }
   (void)path;
   free(buf);
-  H5Dclose(d);
+  pc_table_close(&d);
   return rc;
 }
 
@@ -98,29 +85,6 @@ static const char *region_name(const pc_region *r, size_t n, uint64_t code) {
     else b = m;
   }
   return a < n && r[a].code == code ? r[a].name : "";
-}
-
-static hid_t item_type(void) {
-  hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(item));
-  hid_t s18 = pc_h5_str_type(18), s11 = pc_h5_str_type(11), s8 = pc_h5_str_type(8),
-        s16 = pc_h5_str_type(16), s64 = pc_h5_str_type(64);
-  H5Tinsert(t, "pid", HOFFSET(item, pid), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "subject", HOFFSET(item, subject), s18);
-  H5Tinsert(t, "phone", HOFFSET(item, phone), s11);
-  H5Tinsert(t, "class", HOFFSET(item, cls), s16);
-  H5Tinsert(t, "code", HOFFSET(item, code), s8);
-  H5Tinsert(t, "exposure", HOFFSET(item, exposure), H5T_NATIVE_INT64);
-  H5Tinsert(t, "place", HOFFSET(item, place), s64);
-  H5Tinsert(t, "jurisdiction", HOFFSET(item, jurisdiction), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "township", HOFFSET(item, township), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "community", HOFFSET(item, community), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "residence", HOFFSET(item, residence), H5T_NATIVE_UINT64);
-  H5Tclose(s18);
-  H5Tclose(s11);
-  H5Tclose(s8);
-  H5Tclose(s16);
-  H5Tclose(s64);
-  return t;
 }
 
 static size_t put_field(char *p, const char *s, size_t max) {
@@ -163,7 +127,7 @@ static int write_list(const char *dir, const char *name, const item *it, size_t 
   hid_t h = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   if (h < 0) return PC_ERROR(PC_ERR_IO, "cannot create %s", tmp);
   hsize_t dims[1] = {n};
-  hid_t sp = H5Screate_simple(1, dims, NULL), t = item_type();
+  hid_t sp = H5Screate_simple(1, dims, NULL), t = pc_schema_type(&pc_schema_list);
   hid_t d = H5Dcreate2(h, "list", t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   int bad = d < 0 || (n && H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, it) < 0);
   if (!bad) {
@@ -174,7 +138,6 @@ static int write_list(const char *dir, const char *name, const item *it, size_t 
     bad |= pc_h5_attr_str(h, "source", source) != 0;
   }
   if (d >= 0) H5Dclose(d);
-  H5Tclose(t);
   H5Sclose(sp);
   if (H5Fclose(h) < 0) bad = 1;
   if (bad || rename(tmp, path) != 0) {
@@ -285,12 +248,10 @@ static int build_lists(pc_ctx *ctx, const pc_config *cfg) {
     }
   pc_qsort(it, n, sizeof *it, item_pid_cmp);
   if ((rc = join_phones(data, data_path, it, n))) goto out;
-  hid_t d;
   uint64_t nreg = 0;
-  if ((rc = pc_h5_dset_open(data, "regions", &d, &nreg))) goto out;
-  reg = pc_malloc((nreg + 1) * sizeof *reg, "regions");
-  rc = reg ? pc_h5_dset_read(d, pc_h5_type_region(), 0, nreg, reg) : PC_ERR_MEM;
-  H5Dclose(d);
+  void *rv = NULL;
+  rc = pc_table_read_all(data, NULL, &pc_schema_regions, &rv, &nreg);
+  reg = rv;
   if (rc) goto out;
   pc_qsort(it, n, sizeof *it, item_list_cmp);
   /* The whole set at once: written into <dir>.tmp.<pid>, which replaces

@@ -43,10 +43,11 @@ static int run_index(pc_ctx *ctx, const pc_config *cfg) {
   PC_CALL(pc_phase_begin(ctx, "open"));
   hid_t file;
   PC_CALL(pc_h5_open_read(ctx, data, &file));
-  hid_t d;
+  pc_table d;
   uint64_t nstays = 0;
-  int rc = pc_h5_dset_open(file, "stays", &d, &nstays);
-  if (!rc) H5Dclose(d);
+  int rc = pc_table_open(file, NULL, &pc_schema_stays, &d);
+  if (!rc) nstays = d.nrows;
+  pc_table_close(&d);
   pc_phase_end(ctx, 0, 0);
   PC_CALLG(pc_agree(ctx, rc), close);
   PC_CALLG(pc_budget_check(ctx, cfg, pc_config_given(cfg, "append") ? "append" : "index", 0,

@@ -78,23 +78,11 @@ static const char *const columns[3][9] = {
 static const int ncolumns[3] = {4, 9, 8};
 
 #define MAX_INPUTS 250
-#define RAW_CAP 256
+#define RAW_CAP PC_REJECT_RAW
 #define MAX_LINE (1 << 16) /* no valid row comes near: longer lines are rejected unread */
 #define MAX_FIELDS 64
 
-/* One row of /rejects (file layout == memory layout). */
-typedef struct reject_row {
-  uint64_t line;       /* 1-based line number in the file (the header is line 1) */
-  uint32_t file;       /* index of the file in the root attribute `inputs` */
-  uint16_t reason;     /* PC_R_* */
-  uint8_t truncated;   /* 1: raw holds only the start of the line */
-  uint8_t pad0;
-  char source[64];     /* the file's name (without directories) */
-  char code[16];       /* reason code, e.g. "id_check" */
-  char text[PC_REASON_TEXT];
-  char raw[RAW_CAP];   /* the line as received: holds clear identities (restricted file) */
-} reject_row;
-_Static_assert(sizeof(reject_row) == 448, "reject_row is the on-disk row of /rejects");
+typedef pc_reject_row reject_row; /* one row of /rejects (io/pc_schema.h) */
 
 /* A reject found after the shuffles, on its way back to the rank that read the line. */
 typedef struct late_reject {
@@ -979,29 +967,6 @@ static int sort_stays(ingest *g) {
 
 /* ---- writing ---- */
 
-static hid_t reject_type(void) {
-  static hid_t t = -1;
-  if (t >= 0) return t;
-  hid_t s64 = pc_h5_str_type(64), s16 = pc_h5_str_type(16), st = pc_h5_str_type(PC_REASON_TEXT),
-        sr = H5Tcopy(H5T_C_S1);
-  H5Tset_size(sr, RAW_CAP); /* raw bytes as received: not necessarily UTF-8 */
-  H5Tset_strpad(sr, H5T_STR_NULLPAD);
-  t = H5Tcreate(H5T_COMPOUND, sizeof(reject_row));
-  H5Tinsert(t, "line", HOFFSET(reject_row, line), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "file", HOFFSET(reject_row, file), H5T_NATIVE_UINT32);
-  H5Tinsert(t, "reason", HOFFSET(reject_row, reason), H5T_NATIVE_UINT16);
-  H5Tinsert(t, "truncated", HOFFSET(reject_row, truncated), H5T_NATIVE_UINT8);
-  H5Tinsert(t, "source", HOFFSET(reject_row, source), s64);
-  H5Tinsert(t, "code", HOFFSET(reject_row, code), s16);
-  H5Tinsert(t, "text", HOFFSET(reject_row, text), st);
-  H5Tinsert(t, "raw", HOFFSET(reject_row, raw), sr);
-  H5Tclose(s64);
-  H5Tclose(s16);
-  H5Tclose(st);
-  H5Tclose(sr);
-  return t;
-}
-
 /* /rejects in (file, line) order: each rank's rejects of a file are the
  * lines it read, so file by file the ranks' pieces follow each other. */
 static int write_rejects(ingest *g, hid_t file, int deflate, size_t chunk) {
@@ -1009,7 +974,7 @@ static int write_rejects(ingest *g, hid_t file, int deflate, size_t chunk) {
   uint64_t total = g->rejects.n;
   PC_CALL(pc_sum_u64(ctx, &total, 1));
   hid_t d = -1;
-  PC_CALL(pc_agree(ctx, pc_h5_dset_create(ctx, file, "rejects", reject_type(), total, chunk,
+  PC_CALL(pc_agree(ctx, pc_h5_dset_create(ctx, file, "rejects", pc_schema_type(&pc_schema_rejects), total, chunk,
                                           deflate, &d)));
   const reject_row *r = g->rejects.data;
   uint64_t at = 0;
@@ -1020,7 +985,7 @@ static int write_rejects(ingest *g, hid_t file, int deflate, size_t chunk) {
     while (j < g->rejects.n && r[j].file == (uint32_t)f) j++;
     uint64_t before = 0, n = j - i;
     if (!(rc = pc_exscan_u64(ctx, n, &before)) && !(rc = pc_sum_u64(ctx, &n, 1)) && n)
-      rc = pc_agree(ctx, pc_h5_dset_write(ctx, d, reject_type(), at + before, j - i, r + i));
+      rc = pc_agree(ctx, pc_h5_dset_write(ctx, d, pc_schema_type(&pc_schema_rejects), at + before, j - i, r + i));
     at += n;
     i = j;
   }
@@ -1046,9 +1011,9 @@ static int write_persons(ingest *g, hid_t file, size_t chunk, int deflate) {
   pc_identity *ib = pc_malloc(R * sizeof *ib, "write buffer");
   int rc = pb && ib ? 0 : PC_ERR_MEM;
   PC_CALLG(pc_agree(ctx, rc), done);
-  PC_CALLG(pc_agree(ctx, pc_h5_dset_create(ctx, file, "persons", pc_h5_type_person(), N, chunk,
+  PC_CALLG(pc_agree(ctx, pc_h5_dset_create(ctx, file, "persons", pc_schema_type(&pc_schema_persons), N, chunk,
                                            deflate, &dp)), done);
-  PC_CALLG(pc_agree(ctx, pc_h5_dset_create(ctx, file, "identities", pc_h5_type_identity(), N,
+  PC_CALLG(pc_agree(ctx, pc_h5_dset_create(ctx, file, "identities", pc_schema_type(&pc_schema_identities), N,
                                            chunk, deflate, &di)), done);
   uint64_t rounds = (n + R - 1) / R;
   PC_CALLG(pc_max_u64(ctx, &rounds, 1), done);
@@ -1059,8 +1024,8 @@ static int write_persons(ingest *g, hid_t file, size_t chunk, int deflate) {
       pb[i] = w[lo + i].p;
       ib[i] = w[lo + i].id;
     }
-    PC_CALLG(pc_agree(ctx, pc_h5_dset_write(ctx, dp, pc_h5_type_person(), start + lo, m, pb)), done);
-    PC_CALLG(pc_agree(ctx, pc_h5_dset_write(ctx, di, pc_h5_type_identity(), start + lo, m, ib)), done);
+    PC_CALLG(pc_agree(ctx, pc_h5_dset_write(ctx, dp, pc_schema_type(&pc_schema_persons), start + lo, m, pb)), done);
+    PC_CALLG(pc_agree(ctx, pc_h5_dset_write(ctx, di, pc_schema_type(&pc_schema_identities), start + lo, m, ib)), done);
   }
   PC_CALLG(pc_h5_attr_str(dp, "description",
                           "persons sorted by pid (registered, and visitors flagged 1: an ID "
@@ -1089,7 +1054,7 @@ static int write_stays(ingest *g, hid_t file, uint64_t *nstays, uint64_t *checks
   uint64_t N = n;
   int rc = pc_sum_u64(ctx, &N, 1);
   hid_t d = -1;
-  if (!rc) rc = pc_agree(ctx, pc_h5_dset_create(ctx, file, "stays", pc_h5_type_stay(), N, 0, 0, &d));
+  if (!rc) rc = pc_agree(ctx, pc_h5_dset_create(ctx, file, "stays", pc_schema_type(&pc_schema_stays), N, 0, 0, &d));
   uint64_t rounds = (n + R - 1) / R;
   if (!rc) rc = pc_max_u64(ctx, &rounds, 1);
   const cstay *c = g->stays.data;
@@ -1109,7 +1074,7 @@ static int write_stays(ingest *g, hid_t file, uint64_t *nstays, uint64_t *checks
       s->row = (int16_t)(uint16_t)x->rcr;
       sums[1] += pc_stay_fingerprint(s);
     }
-    rc = pc_agree(ctx, pc_h5_dset_write(ctx, d, pc_h5_type_stay(), start + lo, m, b));
+    rc = pc_agree(ctx, pc_h5_dset_write(ctx, d, pc_schema_type(&pc_schema_stays), start + lo, m, b));
     pc_progress(ctx, lo + m, n);
   }
   free(b);
@@ -1166,7 +1131,7 @@ static int write_places(ingest *g, hid_t file, size_t chunk, int deflate, uint64
   }
   pc_buf_free(&all);
   PC_CALL(pc_agree(ctx, rc));
-  rc = pc_h5_write_table(ctx, file, "places", pc_h5_type_place(), pl, m, chunk, deflate);
+  rc = pc_h5_write_table(ctx, file, "places", pc_schema_type(&pc_schema_places), pl, m, chunk, deflate);
   free(pl);
   *nplaces = m;
   PC_CALL(pc_max_u64(ctx, nplaces, 1));
@@ -1267,7 +1232,7 @@ static int write_dataset(ingest *g, const char *path, int rejects_only, uint64_t
   int rc = pc_agree(ctx, eff && inputs ? 0 : PC_ERR_MEM);
   uint64_t nstays = 0, checksum = 0, nplaces = 0, npersons = g->persons.n;
   if (!rc && !rejects_only) {
-    PC_CALLG(pc_h5_write_table(ctx, out.file, "regions", pc_h5_type_region(), g->regions,
+    PC_CALLG(pc_h5_write_table(ctx, out.file, "regions", pc_schema_type(&pc_schema_regions), g->regions,
                                ctx->rank == 0 ? g->nregions : 0, 4096, deflate), fail);
     PC_CALLG(write_persons(g, out.file, chunk, deflate), fail);
     PC_CALLG(write_stays(g, out.file, &nstays, &checksum), fail);

@@ -81,12 +81,12 @@ static int bit_get(const uint8_t *b, uint64_t i) { return b[i >> 3] >> (i & 7) &
 static void bit_set(uint8_t *b, uint64_t i) { b[i >> 3] |= (uint8_t)(1u << (i & 7)); }
 
 /* Row of /stays where rank k's share begins (k = P: the end). Local. */
-static int stays_cut(purge *P, hid_t dp, uint64_t k, uint64_t *row) {
+static int stays_cut(purge *P, const pc_table *dp, uint64_t k, uint64_t *row) {
   const uint64_t R = (uint64_t)P->ctx->nranks, q = P->N * k / R;
   if (k == 0) return *row = 0, 0;
   if (k == R || q >= P->N) return *row = P->NS, 0;
   pc_person p;
-  PC_CALL(pc_h5_dset_read(dp, pc_h5_type_person(), q, 1, &p));
+  PC_CALL(pc_table_read(dp, q, 1, &p));
   return pc_stays_lower_bound(&P->st, p.pid, row);
 }
 
@@ -120,11 +120,14 @@ static int open_data(purge *P) {
                   P->data_path, unknown);
   if (!rc) rc = pc_h5_attr_read_i64(P->data, "window_start", &P->window_start);
   if (!rc) rc = pc_h5_attr_read_i64(P->data, "window_end", &P->window_end);
-  hid_t dp = -1, d;
-  if (!rc) rc = pc_h5_dset_open(P->data, "persons", &dp, &P->N);
+  pc_table dp = {.dset = -1, .mtype = -1}, d;
+  if (!rc && !(rc = pc_table_open(P->data, NULL, &pc_schema_persons, &dp))) P->N = dp.nrows;
   P->have_ids = exists(P->data, "identities");
-  if (!rc && P->have_ids && !(rc = pc_h5_dset_open(P->data, "identities", &d, &P->NI))) H5Dclose(d);
-  if (!rc && !(rc = pc_h5_dset_open(P->data, "regions", &d, NULL))) H5Dclose(d);
+  if (!rc && P->have_ids && !(rc = pc_table_open(P->data, NULL, &pc_schema_identities, &d))) {
+    P->NI = d.nrows;
+    pc_table_close(&d);
+  }
+  if (!rc && !(rc = pc_table_open(P->data, NULL, &pc_schema_regions, &d))) pc_table_close(&d);
   /* /identities is aligned row by row with /persons (or absent: destroyed before). */
   if (!rc && P->have_ids && P->NI != P->N)
     rc = PC_ERROR(PC_ERR_DATA, "%s: /identities has %llu rows, /persons %llu (damaged dataset?)",
@@ -132,7 +135,7 @@ static int open_data(purge *P) {
   P->have_stays = exists(P->data, "stays");
   P->have_places = exists(P->data, "places");
   P->have_rejects = exists(P->data, "rejects");
-  if (!rc && P->have_stays) rc = pc_raw_open(P->data, P->data_path, "stays", pc_h5_type_stay(), &P->st);
+  if (!rc && P->have_stays) rc = pc_raw_open(P->data, P->data_path, &pc_schema_stays, &P->st);
   P->NS = P->have_stays ? P->st.nrows : 0;
   PC_CALLG(pc_agree(ctx, rc), out);
 
@@ -151,17 +154,17 @@ static int open_data(purge *P) {
   P->p0 = P->N * r / R, P->p1 = P->N * (r + 1) / R;
   P->drop = pc_calloc((size_t)((P->p1 - P->p0) / 8 + 1), 1, "person bits");
   rc = P->drop ? 0 : PC_ERR_MEM;
-  if (!rc && P->have_stays) rc = stays_cut(P, dp, r, &P->s0);
-  if (!rc && P->have_stays) rc = stays_cut(P, dp, r + 1, &P->s1);
+  if (!rc && P->have_stays) rc = stays_cut(P, &dp, r, &P->s0);
+  if (!rc && P->have_stays) rc = stays_cut(P, &dp, r + 1, &P->s1);
   if (!rc && P->s1 < P->s0) P->s1 = P->s0;
 out:
-  if (dp >= 0) H5Dclose(dp);
+  pc_table_close(&dp);
   return pc_agree(ctx, rc);
 }
 
 /* This rank's persons [p0, p1), read in steps, one at a time. */
 typedef struct pstream {
-  hid_t d;
+  pc_table t;
   pc_person *buf;
   size_t n, i;
   uint64_t next, hi, base; /* next row to read, end, row of buf[0] */
@@ -175,7 +178,7 @@ static int ps_cur(pstream *s, const pc_person **p, uint64_t *row) {
     *p = NULL;
     if (s->next == s->hi) return 0;
     s->n = s->hi - s->next < PERSON_STEP ? (size_t)(s->hi - s->next) : PERSON_STEP;
-    PC_CALL(pc_h5_dset_read(s->d, pc_h5_type_person(), s->next, s->n, s->buf));
+    PC_CALL(pc_table_read(&s->t, s->next, s->n, s->buf));
     s->base = s->next;
     s->next += s->n;
     s->i = 0;
@@ -218,11 +221,11 @@ static int ps_settle(purge *P, pstream *ps, const pc_person **cur, uint64_t *row
 
 /* Local: one pass over this rank's stays and persons (see the plan). */
 static int scan(purge *P) {
-  pstream ps = {.d = -1, .next = P->p0, .hi = P->p1};
+  pstream ps = {.t = {.dset = -1, .mtype = -1}, .next = P->p0, .hi = P->p1};
   pc_stay *sb = pc_malloc(STAY_STEP * sizeof *sb, "stays step");
   ps.buf = pc_malloc(PERSON_STEP * sizeof *ps.buf, "persons step");
   int rc = sb && ps.buf ? 0 : PC_ERR_MEM;
-  if (!rc) rc = pc_h5_dset_open(P->data, "persons", &ps.d, NULL);
+  if (!rc) rc = pc_table_open(P->data, NULL, &pc_schema_persons, &ps.t);
   const pc_person *cur = NULL;
   uint64_t row = 0, last_stay = 0;
   int alive = 0;
@@ -252,7 +255,7 @@ static int scan(purge *P) {
     pc_progress(P->ctx, at - P->s0, P->s1 - P->s0);
   }
   if (!rc) rc = ps_settle(P, &ps, &cur, &row, &alive, 0, 1); /* those after the last stay */
-  if (ps.d >= 0) H5Dclose(ps.d);
+  pc_table_close(&ps.t);
   free(ps.buf);
   free(sb);
   return rc;
@@ -268,18 +271,19 @@ static int write_persons(purge *P, hid_t out, uint64_t nkept_total) {
   const int with_ids = P->keep_ids;
   uint64_t at = 0;
   PC_CALL(pc_exscan_u64(ctx, P->kept_persons, &at));
-  hid_t ip = -1, ii = -1, op = -1, oi = -1;
+  pc_table ip = {.dset = -1, .mtype = -1}, ii = ip;
+  hid_t op = -1, oi = -1;
   pc_person *pb = pc_malloc(PERSON_STEP * sizeof *pb, "persons step");
   pc_identity *ib = with_ids ? pc_malloc(PERSON_STEP * sizeof *ib, "identities step") : NULL;
   int rc = pb && (ib || !with_ids) ? 0 : PC_ERR_MEM;
-  if (!rc) rc = pc_h5_dset_open(P->data, "persons", &ip, NULL);
-  if (!rc && with_ids) rc = pc_h5_dset_open(P->data, "identities", &ii, NULL);
+  if (!rc) rc = pc_table_open(P->data, NULL, &pc_schema_persons, &ip);
+  if (!rc && with_ids) rc = pc_table_open(P->data, NULL, &pc_schema_identities, &ii);
   PC_CALLG(pc_agree(ctx, rc), done);
-  PC_CALLG(pc_agree(ctx, pc_h5_dset_create(ctx, out, "persons", pc_h5_type_person(), nkept_total,
+  PC_CALLG(pc_agree(ctx, pc_h5_dset_create(ctx, out, "persons", pc_schema_type(&pc_schema_persons), nkept_total,
                                            chunk, deflate, &op)),
            done);
   if (with_ids)
-    PC_CALLG(pc_agree(ctx, pc_h5_dset_create(ctx, out, "identities", pc_h5_type_identity(),
+    PC_CALLG(pc_agree(ctx, pc_h5_dset_create(ctx, out, "identities", pc_schema_type(&pc_schema_identities),
                                              nkept_total, chunk, deflate, &oi)),
              done);
   const uint64_t np = P->p1 - P->p0;
@@ -288,8 +292,8 @@ static int write_persons(purge *P, hid_t out, uint64_t nkept_total) {
   for (uint64_t k = 0; k < rounds; k++) {
     uint64_t lo = k * PERSON_STEP < np ? k * PERSON_STEP : np;
     size_t n = np - lo < PERSON_STEP ? (size_t)(np - lo) : PERSON_STEP, m = 0;
-    rc = pc_h5_dset_read(ip, pc_h5_type_person(), P->p0 + lo, n, pb);
-    if (!rc && with_ids) rc = pc_h5_dset_read(ii, pc_h5_type_identity(), P->p0 + lo, n, ib);
+    rc = pc_table_read(&ip, P->p0 + lo, n, pb);
+    if (!rc && with_ids) rc = pc_table_read(&ii, P->p0 + lo, n, ib);
     for (size_t i = 0; i < n && !rc; i++) {
       if (with_ids && ib[i].pid != pb[i].pid) {
         rc = PC_ERROR(PC_ERR_DATA, "%s: /identities row %llu is not the person of /persons row %llu",
@@ -303,9 +307,9 @@ static int write_persons(purge *P, hid_t out, uint64_t nkept_total) {
       m++;
     }
     PC_CALLG(pc_agree(ctx, rc), done);
-    PC_CALLG(pc_agree(ctx, pc_h5_dset_write(ctx, op, pc_h5_type_person(), at + written, m, pb)), done);
+    PC_CALLG(pc_agree(ctx, pc_h5_dset_write(ctx, op, pc_schema_type(&pc_schema_persons), at + written, m, pb)), done);
     if (with_ids)
-      PC_CALLG(pc_agree(ctx, pc_h5_dset_write(ctx, oi, pc_h5_type_identity(), at + written, m, ib)),
+      PC_CALLG(pc_agree(ctx, pc_h5_dset_write(ctx, oi, pc_schema_type(&pc_schema_identities), at + written, m, ib)),
                done);
     written += m;
   }
@@ -316,21 +320,21 @@ static int write_persons(purge *P, hid_t out, uint64_t nkept_total) {
            : PC_ERROR(PC_ERR_DATA, "wrote %llu persons, counted %llu (the input changed?)",
                       (unsigned long long)written, (unsigned long long)P->kept_persons);
   PC_CALLG(pc_agree(ctx, rc), done);
-  if (H5Aexists(ip, "description") > 0) {
+  if (H5Aexists(ip.dset, "description") > 0) {
     char *desc = NULL;
-    rc = pc_h5_attr_read_str(ip, "description", &desc);
+    rc = pc_h5_attr_read_str(ip.dset, "description", &desc);
     if (!rc) rc = pc_h5_attr_str(op, "description", desc);
     free(desc);
   }
-  if (!rc && with_ids && H5Aexists(ii, "description") > 0) {
+  if (!rc && with_ids && H5Aexists(ii.dset, "description") > 0) {
     char *desc = NULL;
-    rc = pc_h5_attr_read_str(ii, "description", &desc);
+    rc = pc_h5_attr_read_str(ii.dset, "description", &desc);
     if (!rc) rc = pc_h5_attr_str(oi, "description", desc);
     free(desc);
   }
 done:
-  if (ip >= 0) H5Dclose(ip);
-  if (ii >= 0) H5Dclose(ii);
+  pc_table_close(&ip);
+  pc_table_close(&ii);
   if (op >= 0) H5Dclose(op);
   if (oi >= 0) H5Dclose(oi);
   free(pb);
@@ -347,7 +351,7 @@ static int write_stays(purge *P, hid_t out, uint64_t total) {
   pc_stay *sb = pc_malloc(STAY_STEP * sizeof *sb, "stays step");
   PC_CALL(pc_agree(ctx, sb ? 0 : PC_ERR_MEM));
   hid_t d = -1;
-  int rc = pc_agree(ctx, pc_h5_dset_create(ctx, out, "stays", pc_h5_type_stay(), total, 0, 0, &d));
+  int rc = pc_agree(ctx, pc_h5_dset_create(ctx, out, "stays", pc_schema_type(&pc_schema_stays), total, 0, 0, &d));
   const uint64_t ns = P->s1 - P->s0;
   uint64_t rounds = (ns + STAY_STEP - 1) / STAY_STEP;
   if (!rc) rc = pc_max_u64(ctx, &rounds, 1);
@@ -361,7 +365,7 @@ static int write_stays(purge *P, hid_t out, uint64_t total) {
         sb[m++] = sb[i];
       }
     if (!(rc = pc_agree(ctx, rc)))
-      rc = pc_agree(ctx, pc_h5_dset_write(ctx, d, pc_h5_type_stay(), at + written, m, sb));
+      rc = pc_agree(ctx, pc_h5_dset_write(ctx, d, pc_schema_type(&pc_schema_stays), at + written, m, sb));
     written += m;
     pc_progress(ctx, lo + n, ns);
   }
@@ -387,31 +391,32 @@ static int write_stays(purge *P, hid_t out, uint64_t total) {
 
 /* Collective: copy a table that purge does not change (/regions, /places),
  * each rank its slice; compressed like the input's. */
-static int copy_table(purge *P, hid_t out, const char *name, hid_t type, size_t chunk) {
+static int copy_table(purge *P, hid_t out, const pc_schema *s, size_t chunk) {
   pc_ctx *ctx = P->ctx;
-  hid_t in = -1;
-  uint64_t n = 0;
-  PC_CALL(pc_agree(ctx, pc_h5_dset_open(P->data, name, &in, &n)));
-  const uint64_t R = (uint64_t)ctx->nranks, r = (uint64_t)ctx->rank, a = n * r / R,
+  const char *name = s->name;
+  const hid_t type = pc_schema_type(s);
+  pc_table in;
+  PC_CALL(pc_agree(ctx, pc_table_open(P->data, NULL, s, &in)));
+  const uint64_t n = in.nrows, R = (uint64_t)ctx->nranks, r = (uint64_t)ctx->rank, a = n * r / R,
                  b = n * (r + 1) / R;
-  size_t rs = H5Tget_size(type);
+  size_t rs = s->rowsize;
   void *buf = pc_malloc((size_t)(b - a) * rs + 1, name);
   int rc = buf ? 0 : PC_ERR_MEM;
-  if (!rc) rc = pc_h5_dset_read(in, type, a, (size_t)(b - a), buf);
+  if (!rc) rc = pc_table_read(&in, a, (size_t)(b - a), buf);
   if (!(rc = pc_agree(ctx, rc)))
     rc = pc_h5_write_table(ctx, out, name, type, buf, (size_t)(b - a), chunk,
                            (int)pc_config_int(P->cfg, "io.deflate"));
-  if (!rc && H5Aexists(in, "description") > 0) {
+  if (!rc && H5Aexists(in.dset, "description") > 0) {
     char *desc = NULL;
     hid_t d = -1;
-    rc = pc_h5_attr_read_str(in, "description", &desc);
+    rc = pc_h5_attr_read_str(in.dset, "description", &desc);
     if (!rc) rc = pc_h5_dset_open(out, name, &d, NULL);
     if (!rc) rc = pc_h5_attr_str(d, "description", desc);
     if (d >= 0) H5Dclose(d);
     free(desc);
   }
   free(buf);
-  H5Dclose(in);
+  pc_table_close(&in);
   return pc_agree(ctx, rc);
 }
 
@@ -566,9 +571,10 @@ static int run(purge *P) {
   g[7] = P->keep_ids ? g[3] : 0;
   g[6] = P->NI - g[7];
   if (P->have_rejects) {
-    hid_t d;
-    PC_CALL(pc_agree(ctx, pc_h5_dset_open(P->data, "rejects", &d, &g[8])));
-    H5Dclose(d);
+    pc_table d;
+    PC_CALL(pc_agree(ctx, pc_table_open(P->data, NULL, &pc_schema_rejects, &d)));
+    g[8] = d.nrows;
+    pc_table_close(&d);
   }
   int64_t purged_at = 0;
   {
@@ -583,7 +589,7 @@ static int run(purge *P) {
   pc_h5out out;
   PC_CALL(pc_h5_create(ctx, P->out_path, &out));
   size_t chunk = (size_t)pc_config_int(P->cfg, "io.chunk_rows");
-  int rc = copy_table(P, out.file, "regions", pc_h5_type_region(), 4096);
+  int rc = copy_table(P, out.file, &pc_schema_regions, 4096);
   if (!rc && !(rc = pc_phase_begin(ctx, "persons"))) {
     rc = write_persons(P, out.file, g[3]);
     pc_phase_end(ctx, P->p1 - P->p0,
@@ -593,7 +599,7 @@ static int run(purge *P) {
     rc = write_stays(P, out.file, g[0]);
     pc_phase_end(ctx, P->s1 - P->s0, P->kept_stays * sizeof(pc_stay));
   }
-  if (!rc && P->have_places) rc = copy_table(P, out.file, "places", pc_h5_type_place(), chunk);
+  if (!rc && P->have_places) rc = copy_table(P, out.file, &pc_schema_places, chunk);
   if (!rc) rc = pc_agree(ctx, write_attrs(P, out.file, g, purged_at, json));
   rc = pc_h5_commit(ctx, &out, rc);
   pc_phase_end(ctx, P->kept_stays + P->kept_persons, 0);

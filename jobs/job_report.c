@@ -160,21 +160,11 @@ static int region_cmp(const void *a, const void *b) {
 
 /* ----------------------------------------------------- streamed tables ---- */
 
-/* A row of /contacts, /companions or /screened: the fields the page needs
- * (read by name, HDF5 converts; fields a table lacks stay zero). */
-typedef struct frow {
-  uint64_t pid, source_pid, jurisdiction, residence;
-  int64_t exposure;
-  char channel[16];
-  char code[8];
-  char area[32];
-  uint8_t hop;
-  uint8_t pad[7];
-} frow;
+typedef pc_report_row frow; /* the fields of /contacts, /companions or /screened the page needs */
 
 /* A table read front to back in chunks, checked to be sorted by pid. */
 typedef struct cursor {
-  hid_t d, t;
+  pc_table t;
   uint64_t n, next;
   void *buf;
   size_t rowsize, len, pos;
@@ -182,58 +172,27 @@ typedef struct cursor {
   const char *path, *name;
 } cursor;
 
-static hid_t frow_type(hid_t ft) {
-  hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(frow));
-  hid_t s16 = pc_h5_str_type(16), s8 = pc_h5_str_type(8), s32 = pc_h5_str_type(32);
-  static const struct { const char *name; size_t off; int kind; } m[] = {
-      {"pid", offsetof(frow, pid), 0},           {"source_pid", offsetof(frow, source_pid), 0},
-      {"jurisdiction", offsetof(frow, jurisdiction), 0},
-      {"residence", offsetof(frow, residence), 0}, {"exposure", offsetof(frow, exposure), 1},
-      {"channel", offsetof(frow, channel), 2},   {"code", offsetof(frow, code), 3},
-      {"area", offsetof(frow, area), 4},         {"hop", offsetof(frow, hop), 5}};
-  for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
-    if (H5Tget_member_index(ft, m[i].name) < 0) continue;
-    hid_t mt = m[i].kind == 0 ? H5T_NATIVE_UINT64 : m[i].kind == 1 ? H5T_NATIVE_INT64
-             : m[i].kind == 2 ? s16 : m[i].kind == 3 ? s8 : m[i].kind == 4 ? s32 : H5T_NATIVE_UINT8;
-    H5Tinsert(t, m[i].name, m[i].off, mt);
-  }
-  H5Tclose(s16);
-  H5Tclose(s8);
-  H5Tclose(s32);
-  return t;
-}
-
-/* Local. An absent table (or file < 0) is an empty cursor. persons: /persons rows. */
-static int cursor_open(hid_t f, const char *path, const char *name, int persons, cursor *c) {
+/* Local. An absent table (or file < 0) is an empty cursor. v: the view of
+ * the table (pc_view_report_* or pc_schema_persons). */
+static int cursor_open(hid_t f, const char *path, const pc_schema *v, cursor *c) {
   memset(c, 0, sizeof *c);
-  c->d = c->t = -1;
+  c->t.dset = c->t.mtype = -1;
   c->path = path;
-  c->name = name;
-  c->rowsize = persons ? sizeof(pc_person) : sizeof(frow);
-  if (f < 0 || H5Lexists(f, name, H5P_DEFAULT) <= 0) return 0;
-  PC_CALL(pc_h5_dset_open(f, name, &c->d, &c->n));
-  if (persons) {
-    c->t = H5Tcopy(pc_h5_type_person());
-  } else {
-    hid_t ft = H5Dget_type(c->d);
-    if (ft < 0 || H5Tget_class(ft) != H5T_COMPOUND || H5Tget_member_index(ft, "pid") < 0) {
-      if (ft >= 0) H5Tclose(ft);
-      return PC_ERROR(PC_ERR_DATA, "%s: /%s is not a table of persons (no pid)", path, name);
-    }
-    c->t = frow_type(ft);
-    H5Tclose(ft);
-  }
+  c->name = v->name;
+  c->rowsize = v->rowsize;
+  if (f < 0 || H5Lexists(f, v->name, H5P_DEFAULT) <= 0) return 0;
+  PC_CALL(pc_table_open(f, NULL, v, &c->t));
+  c->n = c->t.nrows;
   size_t cap = c->n < CHUNK ? (size_t)c->n : CHUNK;
-  c->buf = pc_malloc((cap ? cap : 1) * c->rowsize, name);
+  c->buf = pc_malloc((cap ? cap : 1) * c->rowsize, v->name);
   return c->buf ? 0 : PC_ERR_MEM;
 }
 
 static void cursor_close(cursor *c) {
-  if (c->d >= 0) H5Dclose(c->d);
-  if (c->t >= 0) H5Tclose(c->t);
+  pc_table_close(&c->t);
   free(c->buf);
   memset(c, 0, sizeof *c);
-  c->d = c->t = -1;
+  c->t.dset = c->t.mtype = -1;
 }
 
 /* Local: the current row (NULL at the end), reading the next chunk when needed. */
@@ -242,8 +201,7 @@ static int cursor_head(cursor *c, const void **row) {
   if (c->pos == c->len) {
     if (c->next >= c->n) return 0;
     size_t m = c->n - c->next < CHUNK ? (size_t)(c->n - c->next) : CHUNK;
-    memset(c->buf, 0, m * c->rowsize);
-    int rc = pc_h5_dset_read(c->d, c->t, c->next, m, c->buf);
+    int rc = pc_table_read(&c->t, c->next, m, c->buf);
     if (rc) return PC_ERROR(rc, "%s: cannot read /%s rows %llu..", c->path, c->name,
                             (unsigned long long)c->next);
     c->next += m;
@@ -447,7 +405,7 @@ static void check_count(report *R, const char *file, const char *json, const cha
 
 static int read_contacts(pc_ctx *ctx, report *R) {
   cursor c;
-  PC_CALL(cursor_open(R->trace, R->trace_path, "contacts", 0, &c));
+  PC_CALL(cursor_open(R->trace, R->trace_path, &pc_view_report_contacts, &c));
   int rc = 0;
   R->nodes = pc_calloc(c.n + 1, sizeof *R->nodes, "contacts");
   if (!R->nodes) rc = PC_ERR_MEM;
@@ -582,10 +540,10 @@ static int merge(pc_ctx *ctx, report *R) {
   memset(&comp, 0, sizeof comp);
   memset(&scr, 0, sizeof scr);
   memset(&pers, 0, sizeof pers);
-  comp.d = comp.t = scr.d = scr.t = pers.d = pers.t = -1;
-  int rc = cursor_open(R->trace, R->trace_path, "companions", 0, &comp);
-  if (!rc) rc = cursor_open(R->screen, R->screen_path, "screened", 0, &scr);
-  if (!rc) rc = cursor_open(R->data, R->data_path, "persons", 1, &pers);
+  comp.t.dset = comp.t.mtype = scr.t.dset = scr.t.mtype = pers.t.dset = pers.t.mtype = -1;
+  int rc = cursor_open(R->trace, R->trace_path, &pc_view_report_companions, &comp);
+  if (!rc) rc = cursor_open(R->screen, R->screen_path, &pc_view_report_screened, &scr);
+  if (!rc) rc = cursor_open(R->data, R->data_path, &pc_schema_persons, &pers);
   size_t ci = 0;
   uint64_t prev_comp = 0;
   int any_comp = 0;
@@ -683,11 +641,7 @@ static int merge(pc_ctx *ctx, report *R) {
 
 /* -------------------------------------------------------- the breakdown ---- */
 
-typedef struct trow {
-  uint64_t community, county, persons, below, unvacc, residents, red, yellow, flagged;
-  int32_t age_from;
-  int32_t pad;
-} trow;
+typedef pc_report_count_row trow; /* what the page counts of /targets and /testing */
 
 static int read_breakdown(report *R) {
   hid_t f = R->bd;
@@ -712,33 +666,20 @@ static int read_breakdown(report *R) {
   if (H5Aexists(f, "required_doses") > 0)
     PC_CALL(pc_h5_attr_read_i64(f, "required_doses", &R->required_doses));
   static const char *const tabs[2] = {"targets", "testing"};
+  static const pc_schema *const views[2] = {&pc_view_report_targets, &pc_view_report_testing};
   for (int k = 0; k < 2; k++) {
     if (H5Lexists(f, tabs[k], H5P_DEFAULT) <= 0) continue;
-    hid_t d;
-    uint64_t n;
-    PC_CALL(pc_h5_dset_open(f, tabs[k], &d, &n));
-    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(trow));
-    if (k == 0) {
-      H5Tinsert(t, "county", HOFFSET(trow, county), H5T_NATIVE_UINT64);
-      H5Tinsert(t, "age_from", HOFFSET(trow, age_from), H5T_NATIVE_INT32);
-      H5Tinsert(t, "persons", HOFFSET(trow, persons), H5T_NATIVE_UINT64);
-      H5Tinsert(t, "below_required", HOFFSET(trow, below), H5T_NATIVE_UINT64);
-      H5Tinsert(t, "unvaccinated", HOFFSET(trow, unvacc), H5T_NATIVE_UINT64);
-      R->has_targets = 1;
-    } else {
-      H5Tinsert(t, "community", HOFFSET(trow, community), H5T_NATIVE_UINT64);
-      H5Tinsert(t, "residents", HOFFSET(trow, residents), H5T_NATIVE_UINT64);
-      H5Tinsert(t, "red", HOFFSET(trow, red), H5T_NATIVE_UINT64);
-      H5Tinsert(t, "yellow", HOFFSET(trow, yellow), H5T_NATIVE_UINT64);
-      H5Tinsert(t, "flagged", HOFFSET(trow, flagged), H5T_NATIVE_UINT64);
-      R->has_testing = 1;
-    }
+    pc_table t;
+    PC_CALL(pc_table_open(f, NULL, views[k], &t));
+    const uint64_t n = t.nrows;
+    if (k == 0) R->has_targets = 1;
+    else R->has_testing = 1;
     size_t cap = n < CHUNK ? (size_t)n : CHUNK;
     trow *buf = pc_calloc(cap + 1, sizeof *buf, tabs[k]);
     int rc = buf ? 0 : PC_ERR_MEM;
     for (uint64_t at = 0; at < n && !rc; at += cap) {
       size_t m = n - at < cap ? (size_t)(n - at) : cap;
-      if ((rc = pc_h5_dset_read(d, t, at, m, buf))) {
+      if ((rc = pc_table_read(&t, at, m, buf))) {
         rc = PC_ERROR(rc, "%s: cannot read /%s", R->bd_path, tabs[k]);
         break;
       }
@@ -771,8 +712,7 @@ static int read_breakdown(report *R) {
       }
     }
     free(buf);
-    H5Tclose(t);
-    H5Dclose(d);
+    pc_table_close(&t);
     if (rc) return rc;
   }
   return 0;
@@ -1539,12 +1479,10 @@ static int build_page(pc_ctx *ctx, const pc_config *cfg, sb *b, uint64_t *rows) 
   }
   PC_CALLG(pc_h5_attr_read_i64(R->data, "as_of", &R->as_of), out);
   {
-    hid_t d;
     uint64_t n = 0;
-    PC_CALLG(pc_h5_dset_open(R->data, "regions", &d, &n), out);
-    R->reg = pc_malloc((n + 1) * sizeof *R->reg, "regions");
-    rc = R->reg ? pc_h5_dset_read(d, pc_h5_type_region(), 0, n, R->reg) : PC_ERR_MEM;
-    H5Dclose(d);
+    void *rv = NULL;
+    rc = pc_table_read_all(R->data, NULL, &pc_schema_regions, &rv, &n);
+    R->reg = rv;
     if (rc) goto out;
     R->nreg = n;
     pc_qsort(R->reg, n, sizeof *R->reg, region_cmp);

@@ -59,42 +59,7 @@ static const pc_key screen_keys[] = {
     PC_KEYS_COMMON,
     {0}};
 
-/* One row of /screened (file layout == memory layout). */
-typedef struct screen_row {
-  uint64_t pid;
-  int64_t exposure; /* the first second counted */
-  int64_t dwell;    /* seconds, whole minutes */
-  uint64_t jurisdiction;
-  uint64_t residence;
-  char subject[18];
-  char area[32];
-  char code[8];
-  char sector[2];
-  int16_t age;
-  uint8_t pad[2];
-} screen_row;
-_Static_assert(sizeof(screen_row) == 104, "screen_row is the on-disk row of /screened");
-
-static hid_t screen_type(void) {
-  hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(screen_row));
-  hid_t s18 = pc_h5_str_type(18), s32 = pc_h5_str_type(32), s8 = pc_h5_str_type(8),
-        s2 = pc_h5_str_type(2);
-  H5Tinsert(t, "pid", HOFFSET(screen_row, pid), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "subject", HOFFSET(screen_row, subject), s18);
-  H5Tinsert(t, "exposure", HOFFSET(screen_row, exposure), H5T_NATIVE_INT64);
-  H5Tinsert(t, "dwell", HOFFSET(screen_row, dwell), H5T_NATIVE_INT64);
-  H5Tinsert(t, "area", HOFFSET(screen_row, area), s32);
-  H5Tinsert(t, "code", HOFFSET(screen_row, code), s8);
-  H5Tinsert(t, "jurisdiction", HOFFSET(screen_row, jurisdiction), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "residence", HOFFSET(screen_row, residence), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "age", HOFFSET(screen_row, age), H5T_NATIVE_INT16);
-  H5Tinsert(t, "sector", HOFFSET(screen_row, sector), s2);
-  H5Tclose(s18);
-  H5Tclose(s32);
-  H5Tclose(s8);
-  H5Tclose(s2);
-  return t;
-}
+typedef pc_screened_row screen_row; /* one row of /screened (io/pc_schema.h) */
 
 typedef struct areas {
   pc_area *a;
@@ -348,10 +313,11 @@ static int run(pc_ctx *ctx, const pc_config *cfg, screener *S) {
   S->digits = pc_level_digits(pc_config_str(cfg, "dispatch.level"));
   S->red = is_red(cfg);
   /* This rank's persons and identities. */
-  hid_t dp = -1, di = -1;
-  uint64_t N = 0, NI = 0;
-  PC_CALLG(pc_agree(ctx, pc_h5_dset_open(data, "persons", &dp, &N)), out);
-  rc = pc_h5_dset_open(data, "identities", &di, &NI);
+  uint64_t hi_pid = UINT64_MAX;
+  pc_table tp = {.dset = -1, .mtype = -1}, ti = tp;
+  PC_CALLG(pc_agree(ctx, pc_table_open(data, NULL, &pc_schema_persons, &tp)), out);
+  rc = pc_table_open(data, NULL, &pc_schema_identities, &ti);
+  const uint64_t N = tp.nrows, NI = ti.nrows;
   if (!rc && NI != N)
     rc = PC_ERROR(PC_ERR_DATA, "%s: /identities has %llu rows, /persons %llu", data_path,
                   (unsigned long long)NI, (unsigned long long)N);
@@ -361,24 +327,20 @@ static int run(pc_ctx *ctx, const pc_config *cfg, screener *S) {
   S->persons = pc_malloc((S->np + 1) * sizeof *S->persons, "persons");
   S->ids = pc_malloc((S->np + 1) * sizeof *S->ids, "identities");
   if (!rc && (!S->persons || !S->ids)) rc = PC_ERR_MEM;
-  if (!rc) rc = pc_h5_dset_read(dp, pc_h5_type_person(), p0, S->np, S->persons);
-  if (!rc) rc = pc_h5_dset_read(di, pc_h5_type_identity(), p0, S->np, S->ids);
-  if (dp >= 0) H5Dclose(dp);
-  if (di >= 0) H5Dclose(di);
+  if (!rc) rc = pc_table_read(&tp, p0, S->np, S->persons);
+  if (!rc) rc = pc_table_read(&ti, p0, S->np, S->ids);
+  if (!rc && p1 < N) { /* local: the next rank's first person, where this rank's stays end */
+    pc_person nextp;
+    if (!(rc = pc_table_read(&tp, p1, 1, &nextp))) hi_pid = nextp.pid;
+  }
+  pc_table_close(&tp);
+  pc_table_close(&ti);
   PC_CALLG(pc_agree(ctx, rc), out);
   /* The stays of exactly those persons: from the first one's pid to the next rank's first. */
-  uint64_t lo_pid = S->np ? S->persons[0].pid : UINT64_MAX, hi_pid = UINT64_MAX;
-  if (p1 < N) { /* local: the next rank's first person */
-    pc_person nextp;
-    hid_t d = -1;
-    rc = pc_h5_dset_open(data, "persons", &d, NULL);
-    if (!rc) rc = pc_h5_dset_read(d, pc_h5_type_person(), p1, 1, &nextp);
-    if (d >= 0) H5Dclose(d);
-    if (!rc) hi_pid = nextp.pid;
-  }
+  uint64_t lo_pid = S->np ? S->persons[0].pid : UINT64_MAX;
   pc_raw st = {.fd = -1};
   uint64_t r0 = 0, r1 = 0;
-  if (!rc) rc = pc_raw_open(data, data_path, "stays", pc_h5_type_stay(), &st);
+  if (!rc) rc = pc_raw_open(data, data_path, &pc_schema_stays, &st);
   if (!rc) rc = pc_stays_lower_bound(&st, lo_pid, &r0);
   if (!rc) rc = hi_pid == UINT64_MAX ? (r1 = st.nrows, 0) : pc_stays_lower_bound(&st, hi_pid, &r1);
   if (!rc && r1 < r0) r1 = r0;
@@ -418,11 +380,10 @@ static int run(pc_ctx *ctx, const pc_config *cfg, screener *S) {
     PC_CALLG(pc_sum_u64(ctx, S->per_area, (int)S->A.n), cubes_out);
     pc_h5out out;
     PC_CALLG(pc_h5_create(ctx, out_path, &out), cubes_out);
-    hid_t type = screen_type();
+    hid_t type = pc_schema_type(&pc_schema_screened);
     size_t chunk = (size_t)pc_config_int(cfg, "io.chunk_rows");
     int deflate = (int)pc_config_int(cfg, "io.deflate");
     rc = pc_h5_write_table(ctx, out.file, "screened", type, S->rows.data, S->rows.n, chunk, deflate);
-    H5Tclose(type);
     static const char *const names[3] = {"screened", "red", "yellow"};
     if (!rc) rc = pc_flag_cubes(ctx, cfg, data, out.file, S->as_of, names, 3, fp, cls, code, nd, deflate);
     char *eff = pc_config_effective(cfg);

@@ -402,16 +402,16 @@ static int write_dataset(pc_ctx *ctx, const pc_config *cfg, const char *path,
   pc_identity *ib = NULL;
   const size_t R = 1 << 20;
   PC_CALLG(pc_agree(ctx, eff ? 0 : PC_ERR_MEM), fail);
-  PC_CALLG(pc_h5_write_table(ctx, out.file, "regions", pc_h5_type_region(), regions,
+  PC_CALLG(pc_h5_write_table(ctx, out.file, "regions", pc_schema_type(&pc_schema_regions), regions,
                              ctx->rank == 0 ? nregions : 0, 4096, deflate),
            fail);
   uint64_t start = 0;
   PC_CALLG(pc_exscan_u64(ctx, n, &start), fail);
-  PC_CALLG(pc_agree(ctx, pc_h5_dset_create(ctx, out.file, "persons", pc_h5_type_person(), N,
+  PC_CALLG(pc_agree(ctx, pc_h5_dset_create(ctx, out.file, "persons", pc_schema_type(&pc_schema_persons), N,
                                            chunk, deflate, &dp)),
            fail);
   PC_CALLG(pc_agree(ctx, pc_h5_dset_create(ctx, out.file, "identities",
-                                           pc_h5_type_identity(), N, chunk, deflate, &di)),
+                                           pc_schema_type(&pc_schema_identities), N, chunk, deflate, &di)),
            fail);
   pb = pc_malloc(R * sizeof *pb, "write buffer");
   ib = pc_malloc(R * sizeof *ib, "write buffer");
@@ -428,16 +428,16 @@ static int write_dataset(pc_ctx *ctx, const pc_config *cfg, const char *path,
       memset(pb[i].pad, 0, sizeof pb[i].pad);
       make_identity(w, &ib[i]);
     }
-    PC_CALLG(pc_agree(ctx, pc_h5_dset_write(ctx, dp, pc_h5_type_person(), start + lo, m, pb)),
+    PC_CALLG(pc_agree(ctx, pc_h5_dset_write(ctx, dp, pc_schema_type(&pc_schema_persons), start + lo, m, pb)),
              fail);
-    PC_CALLG(pc_agree(ctx, pc_h5_dset_write(ctx, di, pc_h5_type_identity(), start + lo, m, ib)),
+    PC_CALLG(pc_agree(ctx, pc_h5_dset_write(ctx, di, pc_schema_type(&pc_schema_identities), start + lo, m, ib)),
              fail);
     pc_progress(ctx, lo + m, n);
   }
   if (mv) {
     /* /stays contiguous and uncompressed: trace reads one person's stays with
      * one small read (pc_raw); /places is small and compressed. */
-    PC_CALLG(pc_h5_write_table(ctx, out.file, "stays", pc_h5_type_stay(), mv->stays.data,
+    PC_CALLG(pc_h5_write_table(ctx, out.file, "stays", pc_schema_type(&pc_schema_stays), mv->stays.data,
                                mv->stays.n, 0, 0),
              fail);
     uint64_t np = mv->mp.nplaces, p0 = np * (uint64_t)ctx->rank / (uint64_t)ctx->nranks,
@@ -446,7 +446,7 @@ static int write_dataset(pc_ctx *ctx, const pc_config *cfg, const char *path,
     PC_CALLG(pc_agree(ctx, pl ? 0 : PC_ERR_MEM), fail);
     for (uint64_t i = p0; i < p1; i++) /* in id order: trace looks places up by id */
       pc_move_place(&mv->mp, pc_move_place_by_rank(&mv->mp, i), &pl[i - p0]);
-    rc = pc_h5_write_table(ctx, out.file, "places", pc_h5_type_place(), pl, p1 - p0, chunk, deflate);
+    rc = pc_h5_write_table(ctx, out.file, "places", pc_schema_type(&pc_schema_places), pl, p1 - p0, chunk, deflate);
     free(pl);
     PC_CALLG(rc, fail);
     uint64_t sums[2] = {mv->stays.n, mv->checksum};

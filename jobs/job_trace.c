@@ -114,24 +114,7 @@ typedef struct flag {
 } flag;
 
 /* One output row of /contacts and /companions (file layout == memory layout). */
-typedef struct out_row {
-  uint64_t pid;
-  int64_t exposure;
-  uint64_t source_pid;
-  uint64_t place;
-  uint64_t jurisdiction;
-  uint64_t residence;
-  char subject[18];
-  char source[18];
-  char channel[16];
-  char place_name[PC_PLACE_NAME_LEN];
-  char code[8];
-  char sector[2];
-  int16_t age;
-  uint8_t hop;
-  uint8_t pad[7];
-} out_row;
-_Static_assert(sizeof(out_row) == 160, "out_row is the on-disk row of /contacts");
+typedef pc_trace_row out_row; /* one row of /contacts and /companions (io/pc_schema.h) */
 
 typedef struct tracer {
   pc_ctx *ctx;
@@ -660,16 +643,16 @@ static int load_cases(tracer *t, const pc_key128 *key, int64_t lookback, uint64_
 
 /* ---- loading the owned persons, identities, places ---- */
 
-static int read_owned(tracer *t, const char *name, hid_t type, const uint64_t *dir, size_t rowsize,
-                      void **rows, size_t *n) {
+static int read_owned(tracer *t, const pc_schema *s, const uint64_t *dir, void **rows, size_t *n) {
+  const size_t rowsize = s->rowsize;
   uint64_t p0, p1, lo, hi;
   pc_owner_range(t->ctx->rank, t->ctx->nranks, &p0, &p1);
   pc_piddir_range(&t->pv.dir, dir, p0, p1, &lo, &hi);
-  hid_t d;
-  PC_CALL(pc_h5_dset_open(t->data, name, &d, NULL));
-  char *buf = pc_malloc((size_t)(hi - lo + 1) * rowsize, name);
-  int rc = buf ? pc_h5_dset_read(d, type, lo, (size_t)(hi - lo), buf) : PC_ERR_MEM;
-  H5Dclose(d);
+  pc_table d;
+  PC_CALL(pc_table_open(t->data, NULL, s, &d));
+  char *buf = pc_malloc((size_t)(hi - lo + 1) * rowsize, s->name);
+  int rc = buf ? pc_table_read(&d, lo, (size_t)(hi - lo), buf) : PC_ERR_MEM;
+  pc_table_close(&d);
   size_t m = 0;
   for (uint64_t i = 0; !rc && i < hi - lo; i++) {
     uint64_t pid;
@@ -684,13 +667,11 @@ static int read_owned(tracer *t, const char *name, hid_t type, const uint64_t *d
 }
 
 static int load_places(tracer *t) {
-  hid_t d;
   uint64_t n = 0;
   if (H5Lexists(t->data, "places", H5P_DEFAULT) <= 0) return 0; /* names are optional */
-  PC_CALL(pc_h5_dset_open(t->data, "places", &d, &n));
-  t->places = pc_malloc((size_t)(n + 1) * sizeof *t->places, "places");
-  int rc = t->places ? pc_h5_dset_read(d, pc_h5_type_place(), 0, (size_t)n, t->places) : PC_ERR_MEM;
-  H5Dclose(d);
+  void *pv = NULL;
+  int rc = pc_table_read_all(t->data, NULL, &pc_schema_places, &pv, &n);
+  t->places = pv;
   t->nplaces = (size_t)n;
   for (size_t i = 1; i < t->nplaces && !rc; i++)
     if (t->places[i].id <= t->places[i - 1].id)
@@ -699,32 +680,6 @@ static int load_places(tracer *t) {
 }
 
 /* ---- output ---- */
-
-static hid_t out_type(int with_hop) {
-  hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(out_row));
-  hid_t s18 = pc_h5_str_type(18), s16 = pc_h5_str_type(16), s40 = pc_h5_str_type(PC_PLACE_NAME_LEN),
-        s8 = pc_h5_str_type(8), s2 = pc_h5_str_type(2);
-  H5Tinsert(t, "pid", HOFFSET(out_row, pid), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "subject", HOFFSET(out_row, subject), s18);
-  if (with_hop) H5Tinsert(t, "hop", HOFFSET(out_row, hop), H5T_NATIVE_UINT8);
-  H5Tinsert(t, "exposure", HOFFSET(out_row, exposure), H5T_NATIVE_INT64);
-  H5Tinsert(t, "source_pid", HOFFSET(out_row, source_pid), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "source", HOFFSET(out_row, source), s18);
-  H5Tinsert(t, "channel", HOFFSET(out_row, channel), s16);
-  H5Tinsert(t, "place", HOFFSET(out_row, place), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "place_name", HOFFSET(out_row, place_name), s40);
-  H5Tinsert(t, "code", HOFFSET(out_row, code), s8);
-  H5Tinsert(t, "jurisdiction", HOFFSET(out_row, jurisdiction), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "residence", HOFFSET(out_row, residence), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "age", HOFFSET(out_row, age), H5T_NATIVE_INT16);
-  H5Tinsert(t, "sector", HOFFSET(out_row, sector), s2);
-  H5Tclose(s18);
-  H5Tclose(s16);
-  H5Tclose(s40);
-  H5Tclose(s8);
-  H5Tclose(s2);
-  return t;
-}
 
 /* Is class `cls` ("hop1", "companion") listed under codes.red? (rule 10) */
 static int is_red(const pc_config *cfg, const char *cls) {
@@ -1001,7 +956,7 @@ static int run_trace(pc_ctx *ctx, const pc_config *cfg) {
     else
       rc = pc_h5_attr_read_i64(t->data, "as_of", &t->as_of);
   }
-  if (!rc) rc = pc_raw_open(t->data, t->data_path, "stays", pc_h5_type_stay(), &t->stays);
+  if (!rc) rc = pc_raw_open(t->data, t->data_path, &pc_schema_stays, &t->stays);
   uint64_t npersons = 0;
   if (!rc) rc = pc_h5_attr_read_u64(t->data, "persons", &npersons);
   PC_CALLG(pc_agree(ctx, rc), done);
@@ -1024,9 +979,9 @@ static int run_trace(pc_ctx *ctx, const pc_config *cfg) {
   PC_CALLG(pc_phase_begin(ctx, "load persons"), done);
   {
     void *p = NULL, *q = NULL;
-    rc = read_owned(t, "persons", pc_h5_type_person(), t->pv.dir.persons, sizeof(pc_person), &p, &t->npersons);
+    rc = read_owned(t, &pc_schema_persons, t->pv.dir.persons, &p, &t->npersons);
     t->persons = p;
-    if (!rc) rc = read_owned(t, "identities", pc_h5_type_identity(), t->pv.dir.identities, sizeof(pc_identity), &q, &t->nids);
+    if (!rc) rc = read_owned(t, &pc_schema_identities, t->pv.dir.identities, &q, &t->nids);
     t->ids = q;
     if (!rc) rc = load_places(t);
   }
@@ -1121,7 +1076,7 @@ static int run_trace(pc_ctx *ctx, const pc_config *cfg) {
   {
     pc_h5out out;
     char *eff = pc_config_effective(cfg);
-    hid_t tc = out_type(1), tm = out_type(0);
+    hid_t tc = pc_schema_type(&pc_schema_contacts), tm = pc_schema_type(&pc_schema_companions);
     int created = 0;
     rc = pc_h5_create(ctx, output, &out);
     if (rc) goto wdone;
@@ -1161,8 +1116,6 @@ static int run_trace(pc_ctx *ctx, const pc_config *cfg) {
       H5Dclose(d);
     }
   wdone:
-    H5Tclose(tc);
-    H5Tclose(tm);
     free(eff);
     if (created) rc = pc_h5_commit(ctx, &out, rc);
   }

@@ -41,13 +41,12 @@ int pc_flag_cubes(pc_ctx *ctx, const pc_config *cfg, hid_t data, hid_t file, int
   PC_CALL(pc_cube_axes_config(cfg, &ax));
   ax.as_of = as_of;
   /* Regions at the level, from the dataset. */
-  hid_t d;
   uint64_t nreg = 0;
-  PC_CALL(pc_agree(ctx, pc_h5_dset_open(data, "regions", &d, &nreg)));
-  pc_region *regions = pc_malloc((nreg + 1) * sizeof *regions, "regions");
-  uint64_t *codes = pc_malloc((nreg + 1) * sizeof *codes, "regions");
-  int rc = regions && codes ? pc_h5_dset_read(d, pc_h5_type_region(), 0, nreg, regions) : PC_ERR_MEM;
-  H5Dclose(d);
+  void *rv = NULL;
+  int rc = pc_table_read_all(data, NULL, &pc_schema_regions, &rv, &nreg);
+  pc_region *regions = rv;
+  uint64_t *codes = rc ? NULL : pc_malloc((nreg + 1) * sizeof *codes, "regions");
+  if (!rc && !codes) rc = PC_ERR_MEM;
   PC_CALLG(pc_agree(ctx, rc), out);
   for (uint64_t i = 0; i < nreg; i++)
     if (regions[i].level == ax.level) codes[ax.ncodes++] = regions[i].code;
@@ -98,37 +97,18 @@ int pc_flagged_read(hid_t f, const char *name, const char *path, pc_flag_row **r
   *rows = NULL;
   *n = 0;
   if (H5Lexists(f, name, H5P_DEFAULT) <= 0) return 0;
-  hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-  if (d < 0) return PC_ERROR(PC_ERR_IO, "%s: cannot open /%s", path, name);
-  hid_t sp = H5Dget_space(d), ft = H5Dget_type(d);
-  hssize_t m = H5Sget_simple_extent_npoints(sp);
-  hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(pc_flag_row));
-  hid_t s18 = pc_h5_str_type(18), s8 = pc_h5_str_type(8), s40 = pc_h5_str_type(40),
-        s32 = pc_h5_str_type(32);
-  H5Tinsert(t, "pid", HOFFSET(pc_flag_row, pid), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "exposure", HOFFSET(pc_flag_row, exposure), H5T_NATIVE_INT64);
-  H5Tinsert(t, "jurisdiction", HOFFSET(pc_flag_row, jurisdiction), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "residence", HOFFSET(pc_flag_row, residence), H5T_NATIVE_UINT64);
-  H5Tinsert(t, "subject", HOFFSET(pc_flag_row, subject), s18);
-  H5Tinsert(t, "code", HOFFSET(pc_flag_row, code), s8);
-  if (H5Tget_member_index(ft, "place_name") >= 0)
-    H5Tinsert(t, "place_name", HOFFSET(pc_flag_row, place), s40);
-  if (H5Tget_member_index(ft, "area") >= 0) H5Tinsert(t, "area", HOFFSET(pc_flag_row, area), s32);
-  if (H5Tget_member_index(ft, "hop") >= 0) H5Tinsert(t, "hop", HOFFSET(pc_flag_row, hop), H5T_NATIVE_UINT8);
-  *rows = pc_calloc((size_t)m + 1, sizeof **rows, name);
-  int rc = *rows ? 0 : PC_ERR_MEM;
-  if (!rc && m > 0 && H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, *rows) < 0)
-    rc = PC_ERROR(PC_ERR_IO, "%s: cannot read /%s (not a trace or screen output?)", path, name);
-  *n = rc ? 0 : (size_t)m;
-  H5Tclose(s18);
-  H5Tclose(s8);
-  H5Tclose(s40);
-  H5Tclose(s32);
-  H5Tclose(t);
-  H5Tclose(ft);
-  H5Sclose(sp);
-  H5Dclose(d);
-  return rc;
+  const pc_schema *v = !strcmp(name, "contacts")     ? &pc_view_flag_contacts
+                       : !strcmp(name, "companions") ? &pc_view_flag_companions
+                                                     : &pc_view_flag_screened;
+  void *r;
+  uint64_t m;
+  int rc = pc_table_read_all(f, name, v, &r, &m);
+  if (rc) return PC_ERROR(rc, "%s: cannot read /%s (not a trace or screen output?)", path, name);
+  /* The view fills only its columns: the others (place of /screened, area of
+   * /contacts) read as "" and hop of /companions as 0. */
+  *rows = r;
+  *n = (size_t)m;
+  return 0;
 }
 
 int pc_flagged_stamp_data(hid_t out, hid_t data) {

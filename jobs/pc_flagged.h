@@ -24,20 +24,10 @@ int pc_flag_cubes(pc_ctx *ctx, const pc_config *cfg, hid_t data, hid_t file, int
                   const char *const *names, int ncls, const pc_person *p, const int *cls,
                   const int *code, size_t n, int deflate);
 
-/* A row of /contacts, /companions or /screened, the fields lists and tables
- * need (read by name: HDF5 converts; absent fields stay zero). */
-typedef struct pc_flag_row {
-  uint64_t pid;
-  int64_t exposure;
-  uint64_t jurisdiction, residence;
-  char subject[18];
-  char code[8];
-  char place[40];
-  char area[32];
-  uint8_t hop;
-} pc_flag_row;
-/* Local: the whole table `name` of an open trace or screen output (absent: 0
- * rows, no error); *rows malloc'd, the caller frees. */
+/* Local: the whole table `name` ("contacts", "companions" or "screened") of
+ * an open trace or screen output as pc_flag_rows (io/pc_schema.h; absent: 0
+ * rows, no error; a column missing: PC_ERR_DATA naming it); *rows malloc'd,
+ * the caller frees. */
 int pc_flagged_read(hid_t f, const char *name, const char *path, pc_flag_row **rows, size_t *n);
 
 /* Outputs of trace and screen record the dataset's key fingerprint and

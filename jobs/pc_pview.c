@@ -74,32 +74,22 @@ static int dir_bits(uint64_t nstays) {
   return bits;
 }
 
-/* Read only the pid column of a pid-sorted table. */
-static hid_t pid_only_type(void) {
-  static hid_t t = -1;
-  if (t < 0) {
-    t = H5Tcreate(H5T_COMPOUND, sizeof(uint64_t));
-    H5Tinsert(t, "pid", 0, H5T_NATIVE_UINT64);
-  }
-  return t;
-}
-
 /* Count the pids of rows [lo, hi) of a table into counts[2^bits]; with
  * `household`, also make the household rows of the place view. */
 static int count_pids(hid_t file, const char *name, uint64_t lo, uint64_t hi, int bits,
                       uint64_t *counts) {
-  hid_t d;
-  PC_CALL(pc_h5_dset_open(file, name, &d, NULL));
+  pc_table d; /* only the pid column */
+  PC_CALL(pc_table_open(file, name, &pc_view_pid, &d));
   const size_t step = (size_t)1 << 20;
   uint64_t *buf = pc_malloc(step * sizeof *buf, "pid column");
   int rc = buf ? 0 : PC_ERR_MEM;
   for (uint64_t r = lo; r < hi && !rc; r += step) {
     size_t n = hi - r < step ? (size_t)(hi - r) : step;
-    rc = pc_h5_dset_read(d, pid_only_type(), r, n, buf);
+    rc = pc_table_read(&d, r, n, buf);
     for (size_t i = 0; i < n && !rc; i++) counts[buf[i] >> (64 - bits)]++;
   }
   free(buf);
-  H5Dclose(d);
+  pc_table_close(&d);
   return rc;
 }
 
@@ -253,8 +243,8 @@ static int stays_pass(pc_ctx *ctx, const pc_raw *st, uint64_t lo, uint64_t hi, i
 static int household_pass(pc_ctx *ctx, hid_t data, uint64_t lo, uint64_t hi, int pass,
                           build_state *b) {
   pc_pview *pv = b->pv;
-  hid_t d;
-  PC_CALL(pc_agree(ctx, pc_h5_dset_open(data, "persons", &d, NULL)));
+  pc_table d;
+  PC_CALL(pc_agree(ctx, pc_table_open(data, NULL, &pc_schema_persons, &d)));
   const size_t step = (size_t)1 << 20;
   pc_person *pb = pc_malloc(step * sizeof *pb, "persons");
   int rc = pb ? 0 : PC_ERR_MEM;
@@ -263,7 +253,7 @@ static int household_pass(pc_ctx *ctx, hid_t data, uint64_t lo, uint64_t hi, int
   for (uint64_t k = 0; k < steps && !rc; k++) {
     uint64_t r0 = lo + k * step < hi ? lo + k * step : hi;
     size_t n = hi - r0 < step ? (size_t)(hi - r0) : step, m = 0;
-    rc = pc_h5_dset_read(d, pc_h5_type_person(), r0, n, pb);
+    rc = pc_table_read(&d, r0, n, pb);
     for (size_t i = 0; i < n && !rc; i++) {
       if (pb[i].household == 0) continue;
       uint32_t bk = pc_bucket_of(pb[i].household, PC_CH_HOUSEHOLD, 0, pv->nbuckets);
@@ -283,7 +273,7 @@ static int household_pass(pc_ctx *ctx, hid_t data, uint64_t lo, uint64_t hi, int
       rc = pc_shuffle(ctx, b->irows, m, sizeof(pc_irow), b->dest, &b->recv, NULL);
   }
   free(pb);
-  H5Dclose(d);
+  pc_table_close(&d);
   return rc;
 }
 
@@ -394,12 +384,14 @@ static int open_dataset(pc_ctx *ctx, hid_t data, const char *data_path, pc_pview
                         pc_raw *st, slices *sl, build_state *b) {
   PC_CALL(pc_agree(ctx, pc_h5_attr_read_i64(data, "window_start", &pv->window_start)));
   PC_CALL(pc_agree(ctx, pc_h5_attr_read_i64(data, "window_end", &pv->window_end)));
-  PC_CALL(pc_agree(ctx, pc_raw_open(data, data_path, "stays", pc_h5_type_stay(), st)));
-  hid_t d;
-  PC_CALL(pc_agree(ctx, pc_h5_dset_open(data, "persons", &d, &pv->npersons)));
-  H5Dclose(d);
-  PC_CALL(pc_agree(ctx, pc_h5_dset_open(data, "identities", &d, &pv->nidentities)));
-  H5Dclose(d);
+  PC_CALL(pc_agree(ctx, pc_raw_open(data, data_path, &pc_schema_stays, st)));
+  pc_table d; /* opened for their row counts, and so checked before the long passes */
+  PC_CALL(pc_agree(ctx, pc_table_open(data, NULL, &pc_schema_persons, &d)));
+  pv->npersons = d.nrows;
+  pc_table_close(&d);
+  PC_CALL(pc_agree(ctx, pc_table_open(data, NULL, &pc_schema_identities, &d)));
+  pv->nidentities = d.nrows;
+  pc_table_close(&d);
   pv->nstays = st->nrows;
   pv->dir.bits = dir_bits(pv->nstays > pv->nidentities ? pv->nstays : pv->nidentities);
   const uint64_t P = (uint64_t)ctx->nranks, r = (uint64_t)ctx->rank;
@@ -514,7 +506,7 @@ static int write_u64_array(pc_ctx *ctx, hid_t file, const char *name, const uint
 
 int pc_pview_write(pc_ctx *ctx, hid_t file, const pc_pview *pv) {
   const size_t K = (size_t)1 << pv->dir.bits;
-  PC_CALL(pc_h5_write_table(ctx, file, "place_rows", pc_h5_type_irow(), pv->rows, pv->nrows, 0, 0));
+  PC_CALL(pc_h5_write_table(ctx, file, "place_rows", pc_schema_type(&pc_schema_place_rows), pv->rows, pv->nrows, 0, 0));
   PC_CALL(write_u64_array(ctx, file, "bucket_start", pv->bstart, (size_t)pv->nbuckets + 1));
   PC_CALL(write_u64_array(ctx, file, "persons_dir", pv->dir.persons, K + 1));
   PC_CALL(write_u64_array(ctx, file, "identities_dir", pv->dir.identities, K + 1));
@@ -574,10 +566,12 @@ int pc_pview_open(pc_ctx *ctx, const char *path, hid_t data, const char *data_pa
   int64_t bits = 0;
   uint64_t nb = 0;
   uint64_t want[4] = {0}, have[4] = {0};
-  hid_t d;
-  const char *const names[4] = {"persons", "identities", "stays", NULL};
-  for (int i = 0; i < 3 && !rc; i++)
-    if (!(rc = pc_h5_dset_open(data, names[i], &d, &have[i]))) H5Dclose(d);
+  const pc_schema *const tables[3] = {&pc_schema_persons, &pc_schema_identities, &pc_schema_stays};
+  for (int i = 0; i < 3 && !rc; i++) {
+    pc_table d;
+    if (!(rc = pc_table_open(data, NULL, tables[i], &d))) have[i] = d.nrows;
+    pc_table_close(&d);
+  }
   if (!rc) rc = pc_h5_attr_read_u64(f, "nbuckets", &nb);
   if (!rc) rc = pc_h5_attr_read_i64(f, "pid_bits", &bits);
   if (!rc) rc = pc_h5_attr_read_u64(f, "data_persons", &want[0]);
@@ -613,7 +607,7 @@ int pc_pview_open(pc_ctx *ctx, const char *path, hid_t data, const char *data_pa
     snprintf(name, sizeof name, "dmax_%s", pc_channel_names[c]);
     rc = pc_h5_attr_read_i64(f, name, &pv->dmax[c]);
   }
-  if (!rc) rc = pc_raw_open(f, path, "place_rows", pc_h5_type_irow(), &pv->raw);
+  if (!rc) rc = pc_raw_open(f, path, &pc_schema_place_rows, &pv->raw);
   if (!rc && pv->raw.nrows != pv->bstart[pv->nbuckets])
     rc = PC_ERROR(PC_ERR_DATA, "%s: place_rows has %llu rows, bucket_start says %llu", path,
                   (unsigned long long)pv->raw.nrows,
@@ -785,7 +779,7 @@ int pc_pview_append(pc_ctx *ctx, const char *old_path, hid_t data, const char *d
     rc = PC_ERROR(PC_ERR_DATA, "%s: nbuckets %llu out of range (damaged index?)", old_path,
                   (unsigned long long)nb);
   if (!rc) rc = read_u64_array(f, "bucket_start", (size_t)nb + 1, &pv->bstart);
-  if (!rc) rc = pc_raw_open(f, old_path, "place_rows", pc_h5_type_irow(), &old);
+  if (!rc) rc = pc_raw_open(f, old_path, &pc_schema_place_rows, &old);
   if (!rc && old.nrows != pv->bstart[nb])
     rc = PC_ERROR(PC_ERR_DATA, "%s: place_rows has %llu rows, bucket_start says %llu", old_path,
                   (unsigned long long)old.nrows, (unsigned long long)pv->bstart[nb]);

@@ -1,0 +1,259 @@
+/* pc_schema.h - one declaration per on-disk table: its row, its columns, its HDF5 type, its readers. */
+#ifndef PC_SCHEMA_H
+#define PC_SCHEMA_H
+
+#include <hdf5.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pc_index.h"
+#include "pc_province.h"
+#include "pc_rows.h"
+#include "pc_types.h"
+
+/* Why a column list and not hand-built HDF5 types: the writer and every
+ * reader of a table build its type from the same list, so a column renamed or
+ * retyped on one side cannot read as zeros on the other; and a reader checks
+ * a file's columns against the list before reading (pc_table_open), so a file
+ * of another version is refused with the column's name.
+ *
+ *   table  = the rows a writer stores: every column, file type == memory type
+ *            (same names, order, sizes and padding as the C struct)
+ *   view   = a reader's subset of a table's columns, into its own struct;
+ *            each column's type is the table's (looked up by name), only the
+ *            offset is the view's */
+
+typedef enum pc_coltype {
+  PC_COL_TABLE = 0, /* views only: the type of the table's column of that name */
+  PC_COL_U8,
+  PC_COL_U16,
+  PC_COL_U32,
+  PC_COL_U64,
+  PC_COL_I16,
+  PC_COL_I32,
+  PC_COL_I64,
+  PC_COL_F64,
+  PC_COL_STR,   /* fixed length, NUL-padded, UTF-8 */
+  PC_COL_BYTES, /* fixed length, NUL-padded, bytes as received (not necessarily UTF-8) */
+} pc_coltype;
+
+typedef struct pc_column {
+  const char *name;
+  size_t offset; /* in the row struct */
+  size_t size;   /* bytes of the field: for strings, their fixed length */
+  pc_coltype type;
+  int optional;  /* readers: a file without it reads as 0 (numbers) or "" (strings) */
+} pc_column;
+
+typedef struct pc_schema {
+  const char *name;              /* dataset name in its file ("contacts"); NULL: given at open */
+  size_t rowsize;                /* sizeof the row struct */
+  const pc_column *cols;
+  size_t ncols;
+  const struct pc_schema *table; /* views: the table they read; NULL for a table */
+} pc_schema;
+
+/* A column of struct T, field f, stored as `name` of type `ty` (tables). */
+#define PC_COLUMN(T, f, name_, ty) \
+  { .name = (name_), .offset = offsetof(T, f), .size = sizeof(((T *)0)->f), .type = (ty) }
+/* A column of a view: struct T, field f, reading the table's column `name`. */
+#define PC_VIEW_COLUMN(T, f, name_) \
+  { .name = (name_), .offset = offsetof(T, f), .size = sizeof(((T *)0)->f), .type = PC_COL_TABLE }
+
+/* ---- rows of the outputs (the dataset's rows are in pc_types.h, pc_province.h, pc_index.h) ---- */
+
+/* One row of screen's /screened. */
+typedef struct pc_screened_row {
+  uint64_t pid;
+  int64_t exposure; /* the first second counted */
+  int64_t dwell;    /* seconds, whole minutes */
+  uint64_t jurisdiction;
+  uint64_t residence;
+  char subject[18];
+  char area[32];
+  char code[8];
+  char sector[2];
+  int16_t age;
+  uint8_t pad[2];
+} pc_screened_row;
+_Static_assert(sizeof(pc_screened_row) == 104, "pc_screened_row is the on-disk row of /screened");
+
+/* One row of trace's /contacts (with hop) and /companions (without). */
+typedef struct pc_trace_row {
+  uint64_t pid;
+  int64_t exposure;
+  uint64_t source_pid;
+  uint64_t place;
+  uint64_t jurisdiction;
+  uint64_t residence;
+  char subject[18];
+  char source[18];
+  char channel[16];
+  char place_name[PC_PLACE_NAME_LEN];
+  char code[8];
+  char sector[2];
+  int16_t age;
+  uint8_t hop;
+  uint8_t pad[7];
+} pc_trace_row;
+_Static_assert(sizeof(pc_trace_row) == 160, "pc_trace_row is the on-disk row of /contacts");
+
+/* One row of breakdown's /targets. */
+typedef struct pc_target_row {
+  uint64_t community;
+  uint64_t county;
+  char community_name[PC_REGION_NAME_LEN];
+  char county_name[PC_REGION_NAME_LEN];
+  char age_band[16];
+  int32_t age_from;
+  int32_t pad;
+  uint64_t persons;
+  uint64_t below_required;
+  uint64_t unvaccinated;
+  double share_below;
+} pc_target_row;
+
+/* One row of breakdown's /testing: where to place testing sites. */
+typedef struct pc_testing_row {
+  uint64_t community;
+  char community_name[PC_REGION_NAME_LEN];
+  uint64_t residents, red, yellow, flagged;
+  double share; /* flagged / residents */
+} pc_testing_row;
+
+#define PC_REJECT_RAW 256 /* bytes of a rejected line kept */
+/* One row of ingest's /rejects. */
+typedef struct pc_reject_row {
+  uint64_t line;       /* 1-based line number in the file (the header is line 1) */
+  uint32_t file;       /* index of the file in the root attribute `inputs` */
+  uint16_t reason;     /* PC_R_* */
+  uint8_t truncated;   /* 1: raw holds only the start of the line */
+  uint8_t pad0;
+  char source[64];     /* the file's name (without directories) */
+  char code[16];       /* reason code, e.g. "id_check" */
+  char text[PC_REASON_TEXT];
+  char raw[PC_REJECT_RAW]; /* the line as received: holds clear identities (restricted file) */
+} pc_reject_row;
+_Static_assert(sizeof(pc_reject_row) == 448, "pc_reject_row is the on-disk row of /rejects");
+
+/* One row of a dispatch list's /list (<jurisdiction>.h5). */
+typedef struct pc_list_row {
+  uint64_t pid;
+  int64_t exposure;
+  uint64_t jurisdiction; /* cut to the list's level */
+  uint64_t residence;
+  uint64_t township, community; /* of the residence (0 unknown) */
+  char subject[18];
+  char phone[11];
+  char code[8];
+  char cls[16];        /* hop0, hop1, ..., companion, screened */
+  char place[64];      /* the place of the exposure, or the areas */
+  uint8_t pad[1];
+} pc_list_row;
+
+/* ---- rows of readers' views ---- */
+
+/* A row of /contacts, /companions or /screened: the fields lists and the
+ * testing table need (views pc_view_flag_*). */
+typedef struct pc_flag_row {
+  uint64_t pid;
+  int64_t exposure;
+  uint64_t jurisdiction, residence;
+  char subject[18];
+  char code[8];
+  char place[40]; /* place_name; "" for /screened */
+  char area[32];  /* /screened only */
+  uint8_t hop;    /* /contacts only */
+} pc_flag_row;
+
+/* A row of /contacts, /companions or /screened: the fields report's page
+ * needs (views pc_view_report_*). */
+typedef struct pc_report_row {
+  uint64_t pid, source_pid, jurisdiction, residence;
+  int64_t exposure;
+  char channel[16];
+  char code[8];
+  char area[32];
+  uint8_t hop;
+  uint8_t pad[7];
+} pc_report_row;
+
+/* A row of breakdown's /targets or /testing: what report's page counts
+ * (views pc_view_report_targets, pc_view_report_testing). */
+typedef struct pc_report_count_row {
+  uint64_t community, county, persons, below, unvacc, residents, red, yellow, flagged;
+  int32_t age_from;
+  int32_t pad;
+} pc_report_count_row;
+
+/* ---- the tables ---- */
+
+extern const pc_schema pc_schema_persons, pc_schema_identities, pc_schema_regions,
+    pc_schema_stays, pc_schema_places; /* a dataset (synth, ingest, purge) */
+extern const pc_schema pc_schema_place_rows;   /* an index (pc_irow) */
+extern const pc_schema pc_schema_screened;     /* screen */
+extern const pc_schema pc_schema_contacts, pc_schema_companions; /* trace */
+extern const pc_schema pc_schema_targets, pc_schema_testing;     /* breakdown */
+extern const pc_schema pc_schema_rejects;      /* ingest */
+extern const pc_schema pc_schema_list;         /* dispatch's <jurisdiction>.h5 */
+
+/* ---- the views ---- */
+
+/* The pid column alone (a uint64_t per row) of any pid-sorted table: open it with a name. */
+extern const pc_schema pc_view_pid;
+extern const pc_schema pc_view_flag_contacts, pc_view_flag_companions, pc_view_flag_screened;
+extern const pc_schema pc_view_report_contacts, pc_view_report_companions,
+    pc_view_report_screened;
+extern const pc_schema pc_view_report_targets, pc_view_report_testing;
+
+/* Every table and view above, NULL-terminated (tests build each type). */
+extern const pc_schema *const pc_schemas_all[];
+
+/* Local. The compound type of a table or view (file type == memory type for
+ * a table), built from its columns on first use; owned by the module, do not
+ * close. Returns a negative id, with PC_ERR_ARG recorded naming the column,
+ * when a view's column is not in its table or not of the table's size (a
+ * programming error, caught by tests/unit/test_schema.c). */
+hid_t pc_schema_type(const pc_schema *s);
+
+/* Local. Checks the columns of dataset `dset` of file `path` (table `name`)
+ * against the view or table s: every required column present, every present
+ * one that HDF5 converts to s's type without loss (same class and sign, no
+ * wider, strings in the same character set). Fails with PC_ERR_DATA naming
+ * the file, the table and the first column that does not fit ("f.h5: table
+ * /contacts has no column `hop` (written by another version?)"). *missing
+ * (may be NULL) is set when an optional column is absent. */
+int pc_schema_check(hid_t dset, const char *path, const char *name, const pc_schema *s,
+                    int *missing);
+
+/* A table open for reading through a view (or its own schema). */
+typedef struct pc_table {
+  hid_t dset;
+  hid_t mtype;      /* memory type: the view's columns the file has */
+  uint64_t nrows;
+  size_t rowsize;
+  int missing;      /* an optional column is absent */
+  int zero;         /* a view or a column absent: rows are zeroed before each read */
+  uint64_t absent;  /* bit i: column i of the view is absent, zeroed after each read */
+  const pc_schema *schema;
+  char what[1100];  /* "file:/table" for messages */
+} pc_table;
+
+/* Local. Opens dataset `name` (NULL: s->name) of an open file and checks its
+ * columns (pc_schema_check). A missing dataset is PC_ERR_IO naming it, a
+ * column mismatch PC_ERR_DATA naming the column. On failure nothing stays
+ * open. Close with pc_table_close. */
+int pc_table_open(hid_t file, const char *name, const pc_schema *s, pc_table *t);
+/* Local (independent I/O): rows [start, start + n) into rows (n * s->rowsize
+ * bytes); absent optional columns, and a view's fields it has no column for,
+ * read as zero. Fails with PC_ERR_IO naming the rows and the table (damaged
+ * file?). */
+int pc_table_read(const pc_table *t, uint64_t start, size_t n, void *rows);
+/* Local; safe on a table that failed to open or was closed. */
+void pc_table_close(pc_table *t);
+/* Local: the whole table `name` (NULL: s->name) into *rows (malloc'd, one
+ * extra row, the caller frees; NULL on failure) and its row count into *n. */
+int pc_table_read_all(hid_t file, const char *name, const pc_schema *s, void **rows,
+                      uint64_t *n);
+
+#endif
