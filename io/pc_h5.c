@@ -327,14 +327,9 @@ int pc_h5_dset_open(hid_t file, const char *name, hid_t *dset, uint64_t *nrows) 
   return 0;
 }
 
-int pc_h5_write_table(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, const void *rows,
-                      size_t n_local, size_t chunk_rows, int deflate) {
-  uint64_t start = 0, tot = n_local;
+int pc_h5_dset_write_rows(pc_ctx *ctx, hid_t d, hid_t type, uint64_t start, const void *rows,
+                          size_t n_local) {
   size_t rs = H5Tget_size(type);
-  PC_CALL(pc_exscan_u64(ctx, n_local, &start));
-  PC_CALL(pc_sum_u64(ctx, &tot, 1));
-  hid_t d;
-  PC_CALL(pc_agree(ctx, pc_h5_dset_create(ctx, loc, name, type, tot, chunk_rows, deflate, &d)));
   size_t R = PC_H5_ROUND_BYTES / rs;
   uint64_t rounds = (n_local + R - 1) / R;
   int rc = pc_max_u64(ctx, &rounds, 1);
@@ -343,6 +338,17 @@ int pc_h5_write_table(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, cons
     size_t n = n_local - lo < R ? n_local - lo : R;
     rc = pc_agree(ctx, pc_h5_dset_write(ctx, d, type, start + lo, n, (const char *)rows + lo * rs));
   }
+  return rc;
+}
+
+int pc_h5_write_table(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, const void *rows,
+                      size_t n_local, size_t chunk_rows, int deflate) {
+  uint64_t start = 0, tot = n_local;
+  PC_CALL(pc_exscan_u64(ctx, n_local, &start));
+  PC_CALL(pc_sum_u64(ctx, &tot, 1));
+  hid_t d;
+  PC_CALL(pc_agree(ctx, pc_h5_dset_create(ctx, loc, name, type, tot, chunk_rows, deflate, &d)));
+  int rc = pc_h5_dset_write_rows(ctx, d, type, start, rows, n_local);
   H5Dclose(d);
   return rc;
 }

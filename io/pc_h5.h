@@ -71,6 +71,10 @@ int pc_h5_dset_read(hid_t dset, hid_t type, uint64_t start, size_t n, void *buf)
 /* Number of rows of a 1-D dataset; dataset open with a clear error naming file and dataset. */
 int pc_h5_dset_open(hid_t file, const char *name, hid_t *dset, uint64_t *nrows);
 
+/* Collective, agreed: each rank writes its n_local rows at global row start,
+ * in rounds of bounded size (every rank takes part in every round). */
+int pc_h5_dset_write_rows(pc_ctx *ctx, hid_t dset, hid_t type, uint64_t start, const void *rows,
+                          size_t n_local);
 /* Collective: write a table whose rows are distributed over ranks, rank 0's
  * first, in rounds of bounded size. */
 int pc_h5_write_table(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, const void *rows,

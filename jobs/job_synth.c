@@ -11,6 +11,7 @@
 #include "pc_idnum.h"
 #include "pc_index.h"
 #include "pc_job.h"
+#include "pc_out.h"
 #include "pc_keyfile.h"
 #include "pc_move.h"
 #include "pc_province.h"
@@ -390,27 +391,27 @@ static int write_dataset(pc_ctx *ctx, const pc_config *cfg, const char *path,
                          const pc_region *regions, size_t nregions, const wire_row *rows,
                          const pc_kv *order, size_t n, uint64_t N, const pc_key128 *key,
                          const movement *mv) {
-  pc_h5out out;
-  PC_CALL(pc_h5_create(ctx, path, &out));
+  pc_out out;
+  PC_CALL(pc_out_create(ctx, cfg, path, &out));
   int rc = 0;
-  size_t chunk = (size_t)pc_config_int(cfg, "io.chunk_rows");
-  int deflate = (int)pc_config_int(cfg, "io.deflate");
-  char *eff = pc_config_effective(cfg);
   hid_t dp = -1, di = -1;
   pc_person *pb = NULL;
   pc_identity *ib = NULL;
   const size_t R = 1 << 20;
-  PC_CALLG(pc_agree(ctx, eff ? 0 : PC_ERR_MEM), fail);
-  PC_CALLG(pc_h5_write_table(ctx, out.file, "regions", pc_h5_type_region(), regions,
-                             ctx->rank == 0 ? nregions : 0, 4096, deflate),
+  PC_CALLG(pc_out_table(&out, "regions", pc_h5_type_region(), regions,
+                        ctx->rank == 0 ? nregions : 0, NULL),
            fail);
   uint64_t start = 0;
   PC_CALLG(pc_exscan_u64(ctx, n, &start), fail);
-  PC_CALLG(pc_agree(ctx, pc_h5_dset_create(ctx, out.file, "persons", pc_h5_type_person(), N,
-                                           chunk, deflate, &dp)),
+  PC_CALLG(pc_out_dset(&out, "persons", pc_h5_type_person(), N, PC_OUT_CHUNKED,
+                       "registered persons sorted by pid; birth_date YYYYMMDD; sex 1 male 2 "
+                       "female; sector GB/T 4754 section or S0 student, R0 retired, U0 "
+                       "none; region = residence community code; no clear identities",
+                       &dp),
            fail);
-  PC_CALLG(pc_agree(ctx, pc_h5_dset_create(ctx, out.file, "identities",
-                                           pc_h5_type_identity(), N, chunk, deflate, &di)),
+  PC_CALLG(pc_out_dset(&out, "identities", pc_h5_type_identity(), N, PC_OUT_CHUNKED,
+                       "RESTRICTED: clear identities (ID number, phone) by pid, sorted by pid",
+                       &di),
            fail);
   pb = pc_malloc(R * sizeof *pb, "write buffer");
   ib = pc_malloc(R * sizeof *ib, "write buffer");
@@ -436,8 +437,12 @@ static int write_dataset(pc_ctx *ctx, const pc_config *cfg, const char *path,
   if (mv) {
     /* /stays contiguous and uncompressed: trace reads one person's stays with
      * one small read (pc_raw); /places is small and compressed. */
-    PC_CALLG(pc_h5_write_table(ctx, out.file, "stays", pc_h5_type_stay(), mv->stays.data,
-                               mv->stays.n, 0, 0),
+    PC_CALLG(pc_out_table_layout(&out, "stays", pc_h5_type_stay(), mv->stays.data, mv->stays.n,
+                                 PC_OUT_CONTIGUOUS,
+                                 "stays sorted by (pid, start, channel, place); times int64 "
+                                 "seconds since the epoch (UTC); channel 1 cafe 2 lodging 3 "
+                                 "flight 4 rail 5 lbs 6 grid; place ids in /places; region = "
+                                 "the place's 12-digit code"),
              fail);
     uint64_t np = mv->mp.nplaces, p0 = np * (uint64_t)ctx->rank / (uint64_t)ctx->nranks,
              p1 = np * (uint64_t)(ctx->rank + 1) / (uint64_t)ctx->nranks;
@@ -445,53 +450,33 @@ static int write_dataset(pc_ctx *ctx, const pc_config *cfg, const char *path,
     PC_CALLG(pc_agree(ctx, pl ? 0 : PC_ERR_MEM), fail);
     for (uint64_t i = p0; i < p1; i++) /* in id order: trace looks places up by id */
       pc_move_place(&mv->mp, pc_move_place_by_rank(&mv->mp, i), &pl[i - p0]);
-    rc = pc_h5_write_table(ctx, out.file, "places", pc_h5_type_place(), pl, p1 - p0, chunk, deflate);
+    rc = pc_out_table(&out, "places", pc_h5_type_place(), pl, p1 - p0, NULL);
     free(pl);
     PC_CALLG(rc, fail);
     uint64_t sums[2] = {mv->stays.n, mv->checksum};
     PC_CALLG(pc_sum_u64(ctx, sums, 2), fail);
-    PC_CALLG(pc_h5_attr_u64(out.file, "stays", sums[0]), fail);
-    PC_CALLG(pc_h5_attr_u64(out.file, "stays_checksum", sums[1]), fail);
-    PC_CALLG(pc_h5_attr_u64(out.file, "places", np), fail);
-    hid_t ds = -1;
-    PC_CALLG(pc_h5_dset_open(out.file, "stays", &ds, NULL), fail);
-    rc = pc_h5_attr_str(ds, "description",
-                        "stays sorted by (pid, start, channel, place); times int64 seconds since "
-                        "the epoch (UTC); channel 1 cafe 2 lodging 3 flight 4 rail 5 lbs 6 grid; "
-                        "place ids in /places; region = the place's 12-digit code");
-    H5Dclose(ds);
-    PC_CALLG(rc, fail);
+    pc_out_attr_u64(&out, "stays", sums[0]);
+    pc_out_attr_u64(&out, "stays_checksum", sums[1]);
+    pc_out_attr_u64(&out, "places", np);
   }
-  {
-    int64_t as_of = pc_config_time(cfg, "as_of");
-    int64_t days = pc_config_int(cfg, "days");
-    PC_CALLG(pc_h5_attr_i64(out.file, "days", days), fail);
-    char t[24];
-    PC_CALLG(pc_h5_stamp(ctx, out.file, eff), fail);
-    PC_CALLG(pc_h5_attr_i64(out.file, "as_of", as_of), fail);
-    PC_CALLG(pc_h5_attr_str(out.file, "as_of_local", pc_time_format(as_of, t)), fail);
-    PC_CALLG(pc_h5_attr_i64(out.file, "window_start", as_of - days * 86400), fail);
-    PC_CALLG(pc_h5_attr_i64(out.file, "window_end", as_of), fail);
-    PC_CALLG(pc_h5_attr_u64(out.file, "persons", N), fail);
-    PC_CALLG(pc_h5_attr_u64(out.file, "seed", (uint64_t)pc_config_int(cfg, "seed")), fail);
-    PC_CALLG(pc_h5_attr_u64(out.file, "key_fingerprint", pc_key_fingerprint(key)), fail);
-    PC_CALLG(pc_h5_attr_str(out.file, "source", "paicha synth (synthetic province)"), fail);
-    PC_CALLG(pc_h5_attr_str(dp, "description",
-                            "registered persons sorted by pid; birth_date YYYYMMDD; sex 1 male 2 "
-                            "female; sector GB/T 4754 section or S0 student, R0 retired, U0 "
-                            "none; region = residence community code; no clear identities"),
-             fail);
-    PC_CALLG(pc_h5_attr_str(di, "description",
-                            "RESTRICTED: clear identities (ID number, phone) by pid, sorted by pid"),
-             fail);
-  }
+  int64_t as_of = pc_config_time(cfg, "as_of");
+  int64_t days = pc_config_int(cfg, "days");
+  char t[24];
+  pc_out_attr_i64(&out, "days", days);
+  pc_out_attr_i64(&out, "as_of", as_of);
+  pc_out_attr_str(&out, "as_of_local", pc_time_format(as_of, t));
+  pc_out_attr_i64(&out, "window_start", as_of - days * 86400);
+  pc_out_attr_i64(&out, "window_end", as_of);
+  pc_out_attr_u64(&out, "persons", N);
+  pc_out_attr_u64(&out, "seed", (uint64_t)pc_config_int(cfg, "seed"));
+  pc_out_attr_u64(&out, "key_fingerprint", pc_key_fingerprint(key));
+  pc_out_attr_str(&out, "source", "paicha synth (synthetic province)");
 fail:
   if (dp >= 0) H5Dclose(dp);
   if (di >= 0) H5Dclose(di);
   free(pb);
   free(ib);
-  free(eff);
-  return pc_h5_commit(ctx, &out, rc);
+  return pc_out_commit(&out, rc);
 }
 
 /* --- csv: the same data as the CSV inputs of ingest (SPEC "CSV inputs") --- */
