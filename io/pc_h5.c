@@ -248,6 +248,9 @@ int pc_h5_dset_create(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, uint
       H5Pset_shuffle(dcpl);
       H5Pset_deflate(dcpl, (unsigned)deflate);
     }
+    /* Every chunk carries its checksum: a damaged byte anywhere in the table
+     * fails the read of its chunk in HDF5 itself, never reads as data. */
+    H5Pset_fletcher32(dcpl);
   }
   H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER);
   *dset = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
@@ -375,6 +378,7 @@ int pc_h5_write_array0(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, int
     H5Pset_chunk(dcpl, ndims, ch);
     H5Pset_shuffle(dcpl);
     H5Pset_deflate(dcpl, (unsigned)deflate);
+    H5Pset_fletcher32(dcpl); /* as for tables (pc_h5_dset_create) */
   }
   hid_t ds = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
   H5Pclose(dcpl);

@@ -59,8 +59,9 @@ void pc_raw_close(pc_raw *raw);
 hid_t pc_h5_str_type(size_t size);
 
 /* Collective: create a 1-D dataset of nglobal rows, chunked by chunk_rows
- * (shuffle + deflate level `deflate` when > 0; contiguous when nglobal == 0
- * or chunk_rows == 0). */
+ * (shuffle + deflate level `deflate` when > 0, and always the Fletcher32
+ * checksum of each chunk, verified by HDF5 on every read; contiguous when
+ * nglobal == 0 or chunk_rows == 0: those are read raw, see pc_raw_open). */
 int pc_h5_dset_create(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, uint64_t nglobal,
                       size_t chunk_rows, int deflate, hid_t *dset);
 /* Collective: each rank writes its n rows (n may be 0) at global row `start`. */
@@ -79,7 +80,8 @@ int pc_h5_dset_write_rows(pc_ctx *ctx, hid_t dset, hid_t type, uint64_t start, c
  * first, in rounds of bounded size. */
 int pc_h5_write_table(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, const void *rows,
                       size_t n_local, size_t chunk_rows, int deflate);
-/* Collective: write an N-D array held on rank 0 (others pass NULL). */
+/* Collective: write an N-D array held on rank 0 (others pass NULL); chunked
+ * with shuffle, deflate and Fletcher32 when deflate > 0, else contiguous. */
 int pc_h5_write_array0(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, int ndims,
                        const uint64_t *dims, const void *data, int deflate);
 /* Collective: make dataset `scale` a dimension scale (named after the dataset's last path
