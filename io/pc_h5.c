@@ -51,7 +51,8 @@ int pc_h5_create(pc_ctx *ctx, const char *path, pc_h5out *out) {
   /* Collective metadata ops keep ranks from each reading the same metadata. */
   H5Pset_all_coll_metadata_ops(fapl, 1);
   H5Pset_coll_metadata_write(fapl, 1);
-  out->file = H5Fcreate(out->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+  /* Exclusive: never opens what is already there (a planted file or link). */
+  out->file = H5Fcreate(out->tmp, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
   H5Pclose(fapl);
   int rc = 0;
   if (out->file < 0)

@@ -17,9 +17,11 @@ typedef struct pc_h5out {
   char tmp[4200];
 } pc_h5out;
 
-/* Collective. Creates "<dir>/.<name>.tmp.<jobid>" (the same name on every
- * rank), mode per the process umask (0600 by default, see main.c). Fails
- * (agreed) when the directory is not writable. */
+/* Collective. Creates "<dir>/.<name>.tmp.<host>.<pid>.<random>" (the same
+ * name on every rank, see pc_atomic_tmp) exclusively (H5F_ACC_EXCL), mode
+ * per the process umask (0600 by default, see main.c). Fails (agreed) when
+ * the directory is not writable or other accounts can write it
+ * (pc_dir_check). */
 int pc_h5_create(pc_ctx *ctx, const char *path, pc_h5out *out);
 /* Collective. Closes the file; when ok is non-zero on every rank, rank 0
  * renames it to the final path; otherwise removes the temporary. Returns the

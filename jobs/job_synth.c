@@ -1,5 +1,6 @@
 /* job_synth.c - `paicha synth`: the synthetic province's registry, generated in parallel into HDF5. */
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <math.h>
@@ -339,10 +340,8 @@ static int write_outbreak(pc_ctx *ctx, const pc_config *cfg, pending_files *pend
     snprintf(paths[npaths++], sizeof paths[0], "%s", pc_config_str(cfg, "cases_csv"));
   if (pc_config_given(cfg, "csv"))
     snprintf(paths[npaths++], sizeof paths[0], "%s/cases.csv", pc_config_str(cfg, "csv"));
-  if (ctx->rank == 0 && pc_config_given(cfg, "csv") && mkdir(pc_config_str(cfg, "csv"), 0700) != 0 &&
-      errno != EEXIST)
-    rc = PC_ERROR(PC_ERR_IO, "csv: cannot create directory %s: %s", pc_config_str(cfg, "csv"),
-                  strerror(errno));
+  if (ctx->rank == 0 && pc_config_given(cfg, "csv"))
+    rc = pc_mkdir_output(pc_config_str(cfg, "csv"), "csv");
   PC_CALL(pc_agree(ctx, rc));
   for (int q = 0; q < npaths; q++) {
     PC_CALL(pc_atomic_tmp(ctx, paths[q], pend->tmp[q], sizeof pend->tmp[q]));
@@ -359,8 +358,10 @@ static int write_outbreak(pc_ctx *ctx, const pc_config *cfg, pending_files *pend
                     all.n, (unsigned long long)want);
     for (int q = 0; q < npaths && !rc; q++) {
       const char *path = paths[q];
-      FILE *f = fopen(pend->tmp[q], "w");
+      int fd = pc_create_excl(pend->tmp[q], O_WRONLY, 0666);
+      FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
       if (!f) {
+        if (fd >= 0) close(fd);
         rc = PC_ERROR(PC_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
         break;
       }
@@ -551,8 +552,7 @@ static size_t stay_csv(const pc_move_params *mp, const pc_stay *x, const pc_iden
 static int write_csv(pc_ctx *ctx, const char *dir, const pc_region *regions, size_t nregions,
                      const wire_row *rows, const pc_kv *order, size_t n, const movement *mv) {
   int rc = 0;
-  if (ctx->rank == 0 && mkdir(dir, 0700) != 0 && errno != EEXIST)
-    rc = PC_ERROR(PC_ERR_IO, "csv: cannot create directory %s: %s", dir, strerror(errno));
+  if (ctx->rank == 0) rc = pc_mkdir_output(dir, "csv");
   PC_CALL(pc_agree(ctx, rc));
   char path[4200];
   pc_textout o;

@@ -17,7 +17,8 @@ typedef struct pc_jobdef {
 extern const pc_jobdef pc_job_synth, pc_job_breakdown, pc_job_ingest, pc_job_index, pc_job_trace,
     pc_job_screen, pc_job_plan, pc_job_dispatch, pc_job_purge, pc_job_report;
 
-/* Keys every job accepts (see pc_job.c): quiet, shuffle_round_mb, output_mode, io. */
+/* Keys every job accepts (see pc_job.c): quiet, shuffle_round_mb, memory_per_rank,
+ * output_mode, shared_dir_ok (no default: absent from the effective config), io. */
 extern const pc_key pc_io_keys[];
 #define PC_KEYS_COMMON                                                                     \
   {"quiet", PC_T_BOOL, 0, "false", "no progress lines (the phase table is still printed)", \
@@ -33,6 +34,10 @@ extern const pc_key pc_io_keys[];
       {"output_mode", PC_T_STR, 0, "0600",                                                 \
        "permissions of files written: 0600 owner only, 0640 adds group read", NULL,        \
        pc_output_modes, 0, 0},                                                             \
+      {"shared_dir_ok", PC_T_BOOL, 0, NULL,                                                \
+       "write into an output directory other accounts can write (default false: refused); " \
+       "files are still created exclusively under unpredictable names",                    \
+       NULL, NULL, 0, 0},                                                                  \
       {"io", PC_T_MAP, 0, NULL, "HDF5 layout of outputs", pc_io_keys, NULL, 0, 0}
 extern const char *const pc_output_modes[];
 
