@@ -27,7 +27,8 @@ static int group_reads(void) {
 int pc_dir_check(const char *dir, const char *what) {
   struct stat st;
   if (stat(dir, &st) != 0)
-    return PC_ERROR(PC_ERR_IO, "%s: directory %s: %s", what, dir, strerror(errno));
+    return PC_ERROR(PC_ERR_IO, "cannot create output %s: directory %s: %s", what, dir,
+                    strerror(errno));
   if (!S_ISDIR(st.st_mode))
     return PC_ERROR(PC_ERR_IO, "%s: %s is not a directory", what, dir);
   const char *who = NULL;
@@ -53,7 +54,7 @@ int pc_mkdir_output(const char *dir, const char *what) {
   char p[4096];
   if (strlen(dir) >= sizeof p) return PC_ERROR(PC_ERR_ARG, "%s: path too long", what);
   snprintf(p, sizeof p, "%s", dir);
-  PC_CALL(pc_dir_check(dirname(p), what));
+  PC_CALL(pc_dir_check(dirname(p), dir));
   const mode_t mode = group_reads() ? 0750 : 0700;
   if (mkdir(dir, 0700) == 0) { /* then the mode the umask of output_mode would not give */
     if (chmod(dir, mode) != 0)
