@@ -345,18 +345,6 @@ int pc_h5_dset_write_rows(pc_ctx *ctx, hid_t d, hid_t type, uint64_t start, cons
   return rc;
 }
 
-int pc_h5_write_table(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, const void *rows,
-                      size_t n_local, size_t chunk_rows, int deflate) {
-  uint64_t start = 0, tot = n_local;
-  PC_CALL(pc_exscan_u64(ctx, n_local, &start));
-  PC_CALL(pc_sum_u64(ctx, &tot, 1));
-  hid_t d;
-  PC_CALL(pc_agree(ctx, pc_h5_dset_create(ctx, loc, name, type, tot, chunk_rows, deflate, &d)));
-  int rc = pc_h5_dset_write_rows(ctx, d, type, start, rows, n_local);
-  H5Dclose(d);
-  return rc;
-}
-
 int pc_h5_write_array0(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, int ndims,
                        const uint64_t *dims, const void *data, int deflate) {
   hsize_t d[8], ch[8];

@@ -78,10 +78,6 @@ int pc_h5_dset_open(hid_t file, const char *name, hid_t *dset, uint64_t *nrows);
  * in rounds of bounded size (every rank takes part in every round). */
 int pc_h5_dset_write_rows(pc_ctx *ctx, hid_t dset, hid_t type, uint64_t start, const void *rows,
                           size_t n_local);
-/* Collective: write a table whose rows are distributed over ranks, rank 0's
- * first, in rounds of bounded size. */
-int pc_h5_write_table(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, const void *rows,
-                      size_t n_local, size_t chunk_rows, int deflate);
 /* Collective: write an N-D array held on rank 0 (others pass NULL); chunked
  * with shuffle, deflate and Fletcher32 when deflate > 0, else contiguous. */
 int pc_h5_write_array0(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, int ndims,
