@@ -22,9 +22,17 @@ int pc_out_create(pc_ctx *ctx, const pc_config *cfg, const char *path, pc_out *o
   out->record = json_object_new_object();
   if (!out->config || !out->json || !out->record)
     out->rc = PC_ERROR(PC_ERR_MEM, "out of memory preparing output %s", path);
-  if (agree(out)) return out->rc;
-  out->rc = pc_h5_create(ctx, path, &out->h5);
-  out->file = out->h5.file;
+  agree(out);
+  if (!out->rc) out->rc = pc_h5_create(ctx, path, &out->h5); /* agreed */
+  out->created = !out->rc;
+  out->file = out->created ? out->h5.file : -1;
+  if (!out->created) { /* nothing to commit: a caller may return at once */
+    free(out->config);
+    json_object_put(out->json);
+    json_object_put(out->record);
+    out->config = NULL;
+    out->json = out->record = NULL;
+  }
   return out->rc;
 }
 
@@ -129,10 +137,11 @@ static int finish_json(pc_out *out) {
 
 int pc_out_commit(pc_out *out, int rc_in) {
   if (!out->rc) out->rc = rc_in;
-  /* The stamp broadcasts rank 0's clock: only when every rank is still on. */
-  if (out->file >= 0 && !agree(out)) out->rc = pc_h5_stamp(out->ctx, out->file, out->config);
-  if (!out->rc && out->file >= 0) out->rc = finish_json(out);
-  int rc = out->h5.tmp[0] ? pc_h5_commit(out->ctx, &out->h5, out->rc) : pc_agree(out->ctx, out->rc);
+  /* The stamp broadcasts rank 0's clock: only when every rank is still on
+   * (created is the same on every rank: pc_h5_create agreed). */
+  if (!agree(out) && out->created) out->rc = pc_h5_stamp(out->ctx, out->file, out->config);
+  if (!out->rc && out->created) out->rc = finish_json(out);
+  int rc = out->created ? pc_h5_commit(out->ctx, &out->h5, out->rc) : pc_agree(out->ctx, out->rc);
   out->file = -1;
   if (!rc && out->record) {
     json_object_object_foreach(out->record, k, v) {

@@ -31,11 +31,13 @@ typedef struct pc_out {
   json_object *json;  /* JSON attributes, written at commit */
   json_object *record;/* members of the run record */
   int rc;             /* first failure on this rank */
+  int created;        /* the temporary file exists (the same on every rank) */
 } pc_out;
 
 /* Collective, agreed. Creates the output's temporary file (see pc_h5_create)
  * with the layout options and effective config of cfg. On failure nothing
- * is left to commit (pc_out_commit is still safe to call). */
+ * is held and nothing is left to commit: the caller may return the status
+ * at once, or still call pc_out_commit (which then only agrees). */
 int pc_out_create(pc_ctx *ctx, const pc_config *cfg, const char *path, pc_out *out);
 
 /* Table layouts: chunked (io.chunk_rows, io.deflate, read through HDF5) or
