@@ -383,7 +383,7 @@ int pc_h5_write_array0(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, int
     hid_t dx = H5Pcreate(H5P_DATASET_XFER);
     H5Pset_dxpl_mpio(dx, H5FD_MPIO_COLLECTIVE);
     if (total > 0 && H5Dwrite(ds, type, ms, fs, dx, ctx->rank == 0 ? data : NULL) < 0)
-      rc = PC_ERROR(PC_ERR_IO, "cannot write dataset %s", name);
+      rc = PC_ERROR(PC_ERR_IO, "cannot write dataset %s (disk full?)", name);
     H5Pclose(dx);
     H5Sclose(fs);
     H5Sclose(ms);
