@@ -51,7 +51,8 @@ int pc_h5_create(pc_ctx *ctx, const char *path, pc_h5out *out) {
   /* Collective metadata ops keep ranks from each reading the same metadata. */
   H5Pset_all_coll_metadata_ops(fapl, 1);
   H5Pset_coll_metadata_write(fapl, 1);
-  out->file = H5Fcreate(out->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+  /* Exclusive: never opens what is already there (a planted file or link). */
+  out->file = H5Fcreate(out->tmp, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
   H5Pclose(fapl);
   int rc = 0;
   if (out->file < 0)
@@ -172,6 +173,9 @@ int pc_h5_dset_create(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, uint
       H5Pset_shuffle(dcpl);
       H5Pset_deflate(dcpl, (unsigned)deflate);
     }
+    /* Every chunk carries its checksum: a damaged byte anywhere in the table
+     * fails the read of its chunk in HDF5 itself, never reads as data. */
+    H5Pset_fletcher32(dcpl);
   }
   H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER);
   *dset = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
@@ -251,14 +255,9 @@ int pc_h5_dset_open(hid_t file, const char *name, hid_t *dset, uint64_t *nrows) 
   return 0;
 }
 
-int pc_h5_write_table(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, const void *rows,
-                      size_t n_local, size_t chunk_rows, int deflate) {
-  uint64_t start = 0, tot = n_local;
+int pc_h5_dset_write_rows(pc_ctx *ctx, hid_t d, hid_t type, uint64_t start, const void *rows,
+                          size_t n_local) {
   size_t rs = H5Tget_size(type);
-  PC_CALL(pc_exscan_u64(ctx, n_local, &start));
-  PC_CALL(pc_sum_u64(ctx, &tot, 1));
-  hid_t d;
-  PC_CALL(pc_agree(ctx, pc_h5_dset_create(ctx, loc, name, type, tot, chunk_rows, deflate, &d)));
   size_t R = PC_H5_ROUND_BYTES / rs;
   uint64_t rounds = (n_local + R - 1) / R;
   int rc = pc_max_u64(ctx, &rounds, 1);
@@ -267,7 +266,6 @@ int pc_h5_write_table(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, cons
     size_t n = n_local - lo < R ? n_local - lo : R;
     rc = pc_agree(ctx, pc_h5_dset_write(ctx, d, type, start + lo, n, (const char *)rows + lo * rs));
   }
-  H5Dclose(d);
   return rc;
 }
 
@@ -293,6 +291,7 @@ int pc_h5_write_array0(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, int
     H5Pset_chunk(dcpl, ndims, ch);
     H5Pset_shuffle(dcpl);
     H5Pset_deflate(dcpl, (unsigned)deflate);
+    H5Pset_fletcher32(dcpl); /* as for tables (pc_h5_dset_create) */
   }
   hid_t ds = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
   H5Pclose(dcpl);
@@ -308,7 +307,7 @@ int pc_h5_write_array0(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, int
     hid_t dx = H5Pcreate(H5P_DATASET_XFER);
     H5Pset_dxpl_mpio(dx, H5FD_MPIO_COLLECTIVE);
     if (total > 0 && H5Dwrite(ds, type, ms, fs, dx, ctx->rank == 0 ? data : NULL) < 0)
-      rc = PC_ERROR(PC_ERR_IO, "cannot write dataset %s", name);
+      rc = PC_ERROR(PC_ERR_IO, "cannot write dataset %s (disk full?)", name);
     H5Pclose(dx);
     H5Sclose(fs);
     H5Sclose(ms);

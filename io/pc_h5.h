@@ -18,9 +18,11 @@ typedef struct pc_h5out {
   char tmp[4200];
 } pc_h5out;
 
-/* Collective. Creates "<dir>/.<name>.tmp.<jobid>" (the same name on every
- * rank), mode per the process umask (0600 by default, see main.c). Fails
- * (agreed) when the directory is not writable. */
+/* Collective. Creates "<dir>/.<name>.tmp.<host>.<pid>.<random>" (the same
+ * name on every rank, see pc_atomic_tmp) exclusively (H5F_ACC_EXCL), mode
+ * per the process umask (0600 by default, see main.c). Fails (agreed) when
+ * the directory is not writable or other accounts can write it
+ * (pc_dir_check). */
 int pc_h5_create(pc_ctx *ctx, const char *path, pc_h5out *out);
 /* Collective. Closes the file; when ok is non-zero on every rank, rank 0
  * renames it to the final path; otherwise removes the temporary. Returns the
@@ -52,8 +54,9 @@ void pc_raw_close(pc_raw *raw);
 hid_t pc_h5_str_type(size_t size);
 
 /* Collective: create a 1-D dataset of nglobal rows, chunked by chunk_rows
- * (shuffle + deflate level `deflate` when > 0; contiguous when nglobal == 0
- * or chunk_rows == 0). */
+ * (shuffle + deflate level `deflate` when > 0, and always the Fletcher32
+ * checksum of each chunk, verified by HDF5 on every read; contiguous when
+ * nglobal == 0 or chunk_rows == 0: those are read raw, see pc_raw_open). */
 int pc_h5_dset_create(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, uint64_t nglobal,
                       size_t chunk_rows, int deflate, hid_t *dset);
 /* Collective: each rank writes its n rows (n may be 0) at global row `start`. */
@@ -64,11 +67,12 @@ int pc_h5_dset_read(hid_t dset, hid_t type, uint64_t start, size_t n, void *buf)
 /* Number of rows of a 1-D dataset; dataset open with a clear error naming file and dataset. */
 int pc_h5_dset_open(hid_t file, const char *name, hid_t *dset, uint64_t *nrows);
 
-/* Collective: write a table whose rows are distributed over ranks, rank 0's
- * first, in rounds of bounded size. */
-int pc_h5_write_table(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, const void *rows,
-                      size_t n_local, size_t chunk_rows, int deflate);
-/* Collective: write an N-D array held on rank 0 (others pass NULL). */
+/* Collective, agreed: each rank writes its n_local rows at global row start,
+ * in rounds of bounded size (every rank takes part in every round). */
+int pc_h5_dset_write_rows(pc_ctx *ctx, hid_t dset, hid_t type, uint64_t start, const void *rows,
+                          size_t n_local);
+/* Collective: write an N-D array held on rank 0 (others pass NULL); chunked
+ * with shuffle, deflate and Fletcher32 when deflate > 0, else contiguous. */
 int pc_h5_write_array0(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, int ndims,
                        const uint64_t *dims, const void *data, int deflate);
 /* Collective: make dataset `scale` a dimension scale (named after the dataset's last path

@@ -1,6 +1,7 @@
 /* pc_textout.c - a text file written by all ranks in rank order, in rounds, atomically. */
 #include "pc_textout.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -8,41 +9,141 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+/* The creation rules (issue 22): what pc_create_policy was told. */
+static int shared_dir_ok;
+
+void pc_create_policy(int shared_ok) { shared_dir_ok = shared_ok; }
+
+/* Group members may write beside outputs only when they may read them (output_mode 0640). */
+static int group_reads(void) {
+  mode_t um = umask(0);
+  umask(um);
+  return !(um & 040);
+}
+
+int pc_dir_check(const char *dir, const char *what) {
+  struct stat st;
+  if (stat(dir, &st) != 0)
+    return PC_ERROR(PC_ERR_IO, "cannot create output %s: directory %s: %s", what, dir,
+                    strerror(errno));
+  if (!S_ISDIR(st.st_mode))
+    return PC_ERROR(PC_ERR_IO, "%s: %s is not a directory", what, dir);
+  const char *who = NULL;
+  if (st.st_mode & S_IWOTH)
+    who = "every account";
+  else if ((st.st_mode & S_IWGRP) && !group_reads())
+    who = "its group (outputs are owner-only: output_mode 0600)";
+  else if (st.st_uid != geteuid() && st.st_uid != 0)
+    who = "its owner, another account";
+  if (!who || shared_dir_ok) return 0;
+  return PC_ERROR(PC_ERR_IO,
+                  "%s: directory %s (mode %04o) can be written by %s: another account could "
+                  "plant or replace files there; refusing to write (give `shared_dir_ok: true` "
+                  "in the config to accept it)",
+                  what, dir, (unsigned)(st.st_mode & 07777), who);
+}
+
+int pc_create_excl(const char *path, int flags, mode_t mode) {
+  return open(path, flags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+}
+
+int pc_mkdir_output(const char *dir, const char *what) {
+  char p[4096];
+  if (strlen(dir) >= sizeof p) return PC_ERROR(PC_ERR_ARG, "%s: path too long", what);
+  snprintf(p, sizeof p, "%s", dir);
+  PC_CALL(pc_dir_check(dirname(p), dir));
+  const mode_t mode = group_reads() ? 0750 : 0700;
+  if (mkdir(dir, 0700) == 0) { /* then the mode the umask of output_mode would not give */
+    if (chmod(dir, mode) != 0)
+      return PC_ERROR(PC_ERR_IO, "%s: cannot set the mode of %s: %s", what, dir, strerror(errno));
+    return 0;
+  }
+  if (errno != EEXIST)
+    return PC_ERROR(PC_ERR_IO, "%s: cannot create directory %s: %s", what, dir, strerror(errno));
+  return pc_dir_check(dir, what);
+}
+
 /* Rank 0: remove the temporary files an interrupted run (SIGKILL, a node
- * lost) left beside `path` - they are never a result, only lost space. */
+ * lost) left beside `path` - they are never a result, only lost space.
+ * unlinkat removes a name in the directory, never what a link points to. */
 static void sweep_stale(pc_ctx *ctx, const char *dir, const char *base) {
   char prefix[4200];
   snprintf(prefix, sizeof prefix, ".%s.tmp.", base);
-  DIR *d = opendir(dir);
-  if (!d) return;
+  int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+  if (!d) {
+    if (dfd >= 0) close(dfd);
+    return;
+  }
   struct dirent *e;
   int n = 0;
   while ((e = readdir(d)))
-    if (!strncmp(e->d_name, prefix, strlen(prefix))) {
-      char p[8400];
-      snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-      if (unlink(p) == 0) n++;
-    }
+    if (!strncmp(e->d_name, prefix, strlen(prefix)) && unlinkat(dfd, e->d_name, 0) == 0) n++;
   closedir(d);
   if (n) pc_log(ctx, "removed %d temporary file%s of %s/%s left by an interrupted run", n,
                 n > 1 ? "s" : "", dir, base);
 }
 
+int pc_unpredictable_suffix(char *out, size_t size) {
+  unsigned char r[8];
+  size_t got = 0;
+  int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+  while (fd >= 0 && got < sizeof r) {
+    ssize_t k = read(fd, r + got, sizeof r - got);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) break;
+    got += (size_t)k;
+  }
+  if (fd >= 0) close(fd);
+  if (got < sizeof r) return PC_ERROR(PC_ERR_IO, "cannot read /dev/urandom for a temporary name");
+  char host[64] = "host";
+  if (gethostname(host, sizeof host) != 0) snprintf(host, sizeof host, "host");
+  host[sizeof host - 1] = 0;
+  /* The short name, only [A-Za-z0-9-]: the suffix splits on dots. */
+  for (char *p = host; *p; p++)
+    if (*p == '.') {
+      *p = 0;
+      break;
+    } else if (!isalnum((unsigned char)*p) && *p != '-') {
+      *p = '-';
+    }
+  int k = snprintf(out, size, "%s.%ld.", host, (long)getpid());
+  for (size_t i = 0; i < sizeof r && k > 0 && (size_t)k + 2 < size; i++)
+    k += snprintf(out + k, size - (size_t)k, "%02x", r[i]);
+  return 0;
+}
+
 int pc_atomic_tmp(pc_ctx *ctx, const char *path, char *tmp, size_t size) {
-  long tag = (long)getpid();
-  if (MPI_Bcast(&tag, 1, MPI_LONG, 0, ctx->comm) != MPI_SUCCESS)
-    return PC_ERROR(PC_ERR_MPI, "broadcast of temporary name failed");
   char d[4096], b[4096];
   if (strlen(path) >= sizeof d) return PC_ERROR(PC_ERR_ARG, "output path too long: %.64s...", path);
   snprintf(d, sizeof d, "%s", path);
   snprintf(b, sizeof b, "%s", path);
   const char *dn = dirname(d), *bn = basename(b);
-  if ((size_t)snprintf(tmp, size, "%s/.%s.tmp.%ld", dn, bn, tag) >= size)
-    return PC_ERROR(PC_ERR_ARG, "output path too long: %.64s...", path);
-  if (ctx->rank == 0) sweep_stale(ctx, dn, bn);
-  return 0;
+  /* Rank 0 checks the directory and names the file; every rank gets the name. */
+  int rc = 0;
+  char *name = NULL;
+  size_t len = 0;
+  if (ctx->rank == 0) {
+    char sfx[128];
+    rc = pc_dir_check(dn, path);
+    if (!rc) rc = pc_unpredictable_suffix(sfx, sizeof sfx);
+    if (!rc && (size_t)snprintf(tmp, size, "%s/.%s.tmp.%s", dn, bn, sfx) >= size)
+      rc = PC_ERROR(PC_ERR_ARG, "output path too long: %.64s...", path);
+    if (!rc) sweep_stale(ctx, dn, bn);
+    name = tmp;
+    len = rc ? 0 : strlen(tmp);
+  }
+  PC_CALL(pc_agree(ctx, rc));
+  PC_CALL(pc_bcast_bytes(ctx, &name, &len));
+  if (ctx->rank != 0) {
+    rc = len < size ? 0 : PC_ERROR(PC_ERR_ARG, "output path too long: %.64s...", path);
+    if (!rc) memcpy(tmp, name, len + 1);
+    free(name);
+  }
+  return pc_agree(ctx, rc);
 }
 
 int pc_atomic_commit(pc_ctx *ctx, const char *tmp, const char *path, int rc_in) {
@@ -87,13 +188,13 @@ int pc_textout_open(pc_ctx *ctx, const char *path, const char *head, pc_textout 
   PC_CALL(pc_atomic_tmp(ctx, path, o->tmp, sizeof o->tmp));
   int rc = 0;
   if (ctx->rank == 0) {
-    o->fd = open(o->tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    o->fd = pc_create_excl(o->tmp, O_WRONLY, 0666);
     if (o->fd < 0) rc = PC_ERROR(PC_ERR_IO, "cannot create %s: %s", path, strerror(errno));
     else rc = write_all(o->fd, head, strlen(head), 0, path);
   }
   PC_CALL(pc_agree(ctx, rc));
   if (ctx->rank != 0) {
-    o->fd = open(o->tmp, O_WRONLY);
+    o->fd = open(o->tmp, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
     if (o->fd < 0) rc = PC_ERROR(PC_ERR_IO, "cannot open %s: %s", o->tmp, strerror(errno));
   }
   o->end = strlen(head);

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "pc_mpi.h"
 
@@ -22,8 +23,9 @@ typedef struct pc_textout {
   size_t len, cap;
 } pc_textout;
 
-/* Collective. Rank 0 creates the temporary file (mode per the umask) and
- * writes `head` (the header line(s), may be ""); the others open it. */
+/* Collective. Rank 0 creates the temporary file exclusively (mode per the
+ * umask; see pc_atomic_tmp) and writes `head` (the header line(s), may be
+ * ""); the others open it. */
 int pc_textout_open(pc_ctx *ctx, const char *path, const char *head, pc_textout *o);
 /* Local: a pointer to at least n free bytes at the end of this rank's buffer
  * (grown as needed; NULL with PC_ERR_MEM recorded when it cannot). Write at
@@ -38,8 +40,33 @@ int pc_textout_flush(pc_ctx *ctx, pc_textout *o);
  * every rank (else remove the temporary). Returns the agreed status. */
 int pc_textout_close(pc_ctx *ctx, pc_textout *o, int rc_in);
 
-/* The atomic-output pattern every file writer shares. Collective: the
- * temporary name "<dir>/.<name>.tmp.<rank 0's pid>", the same on every rank. */
+/* The atomic-output pattern every file writer shares, under the creation
+ * rules: every file and directory a job creates is created exclusively
+ * (O_EXCL|O_NOFOLLOW, H5F_ACC_EXCL) under an unpredictable name in the
+ * output's directory, and a job refuses a directory other accounts can
+ * write unless the config says `shared_dir_ok: true`. */
+
+/* Local: set once by the job runner from the config (shared_dir_ok). */
+void pc_create_policy(int shared_dir_ok);
+/* Local: 0 when `dir` is a directory that no account but its owner (and,
+ * with output_mode 0640, its group) can write, or shared_dir_ok was given;
+ * else PC_ERR_IO naming what (the output), the directory and the key. */
+int pc_dir_check(const char *dir, const char *what);
+/* Local: open(path, flags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode):
+ * fails (EEXIST) on anything already there, a link included. */
+int pc_create_excl(const char *path, int flags, mode_t mode);
+/* Local: a directory of outputs (synth's CSV files): created 0700 (0750
+ * with output_mode 0640) when absent, in a directory that passes
+ * pc_dir_check; an existing one must pass pc_dir_check itself. */
+int pc_mkdir_output(const char *dir, const char *what);
+/* Local: "<host>.<pid>.<16 random hex digits>" for temporary names (the host
+ * and pid let a later run tell whether the writer is gone). PC_ERR_IO when
+ * no randomness can be read. */
+int pc_unpredictable_suffix(char *out, size_t size);
+/* Collective, agreed: rank 0 checks the output's directory (pc_dir_check),
+ * removes leftovers of interrupted runs (".<name>.tmp.*", with unlinkat:
+ * never through a link) and picks "<dir>/.<name>.tmp.<suffix>"; every rank
+ * gets that name. Nothing is created yet. */
 int pc_atomic_tmp(pc_ctx *ctx, const char *path, char *tmp, size_t size);
 /* Collective, after the file is closed on every rank: agree on rc_in; rank 0
  * renames tmp to path when all succeeded, else removes tmp. Returns the

@@ -7,6 +7,7 @@
 #include "pc_budget.h"
 #include "pc_h5.h"
 #include "pc_job.h"
+#include "pc_out.h"
 #include "pc_province.h"
 #include "pc_time.h"
 #include "pc_sort.h"
@@ -223,7 +224,6 @@ static int testing_table(const pc_config *cfg, const pc_cube_axes *cax, const ui
 
 static int run_breakdown(pc_ctx *ctx, const pc_config *cfg) {
   const char *data = pc_config_str(cfg, "data"), *output = pc_config_str(cfg, "output");
-  int deflate = (int)pc_config_int(cfg, "io.deflate");
   const int required = (int)pc_config_int(cfg, "vaccination.required_doses");
   const int min_age = (int)pc_config_int(cfg, "vaccination.min_age");
   pc_job_record_for(ctx, output);
@@ -356,64 +356,46 @@ static int run_breakdown(pc_ctx *ctx, const pc_config *cfg) {
   if (total != npers)
     return PC_ERROR(PC_ERR_DATA, "counted %llu persons of %llu (internal)",
                     (unsigned long long)total, (unsigned long long)npers);
-  pc_h5out out;
-  PC_CALL(pc_h5_create(ctx, output, &out));
-  char *eff = pc_config_effective(cfg);
-  hid_t tt = pc_schema_type(&pc_schema_targets);
+  pc_out out;
+  char t[24], note[256];
+  hid_t tt = pc_schema_type(&pc_schema_targets), ty = pc_schema_type(&pc_schema_testing);
   uint64_t dims[4] = {nr, nb, PC_NSECTORS, PC_MAX_DOSES + 1};
-  PC_CALLG(pc_agree(ctx, eff ? 0 : PC_ERR_MEM), fail);
-  PC_CALLG(pc_h5_write_array0(ctx, out.file, "population", H5T_NATIVE_UINT64, 4, dims, cube, 4), fail);
-  PC_CALLG(pc_cube_write_axes(ctx, out.file, &ax, regions, nreg, deflate), fail);
-  {
-    static const char *const scales[4][2] = {{"axes/region", "region"}, {"axes/age_band", "age_band"},
-                                             {"axes/sector", "sector"}, {"axes/doses", "doses"}};
-    for (unsigned a = 0; a < 4; a++)
-      PC_CALLG(pc_agree(ctx, pc_h5_attach_scale(out.file, "population", scales[a][0], a, scales[a][1])), fail);
-    PC_CALLG(pc_agree(ctx, pc_h5_attach_scale(out.file, "population", "axes/region_name", 0, "region")), fail);
-  }
-  PC_CALLG(pc_h5_write_table(ctx, out.file, "targets", tt, rows, ctx->rank == 0 ? nrows : 0, 4096, deflate), fail);
-  if (pc_config_len(cfg, "flagged")) {
-    hid_t ty = pc_schema_type(&pc_schema_testing);
-    rc = pc_h5_write_table(ctx, out.file, "testing", ty, trows, ctx->rank == 0 ? ntrows : 0, 4096, deflate);
-    PC_CALLG(rc, fail);
-    hid_t d = H5Dopen2(out.file, "testing", H5P_DEFAULT);
-    rc = pc_h5_attr_str(d, "description",
-                        "testing targets: per residence community with flagged people (from the "
-                        "`flagged` trace/screen outputs, each person once with the most severe "
-                        "code), the people to test by code and the share of residents flagged; "
-                        "community 0: residence unknown");
-    H5Dclose(d);
-    PC_CALLG(rc, fail);
-  }
-  {
-    char t[24], note[256];
-    hid_t d = H5Dopen2(out.file, "population", H5P_DEFAULT);
-    PC_CALLG(pc_h5_attr_str(d, "description",
-                            "persons by region x age band x sector x vaccine doses; axes in /axes"), fail);
-    H5Dclose(d);
-    d = H5Dopen2(out.file, "targets", H5P_DEFAULT);
+  static const char *const scales[4][2] = {{"axes/region", "region"}, {"axes/age_band", "age_band"},
+                                           {"axes/sector", "sector"}, {"axes/doses", "doses"}};
+  if (!pc_out_create(ctx, cfg, output, &out)) {
+    out.rc = pc_h5_write_array0(ctx, out.file, "population", H5T_NATIVE_UINT64, 4, dims, cube,
+                                out.deflate);
+    pc_out_describe(&out, "population",
+                    "persons by region x age band x sector x vaccine doses; axes in /axes");
+    if (!pc_out_agree(&out)) out.rc = pc_cube_write_axes(ctx, out.file, &ax, regions, nreg, out.deflate);
+    for (unsigned a = 0; a < 5; a++)
+      if (!pc_out_agree(&out))
+        out.rc = pc_h5_attach_scale(out.file, "population", a < 4 ? scales[a][0] : "axes/region_name",
+                                    a < 4 ? a : 0, a < 4 ? scales[a][1] : "region");
     snprintf(note, sizeof note,
              "vaccination targets: per community and age band, persons aged %d+ with fewer than %d "
              "doses (below_required) and with none; sorted by below_required, most first",
              min_age, required);
-    PC_CALLG(pc_h5_attr_str(d, "description", note), fail);
-    H5Dclose(d);
-    PC_CALLG(pc_h5_stamp(ctx, out.file, eff), fail);
-    PC_CALLG(pc_h5_attr_i64(out.file, "as_of", ax.as_of), fail);
-    PC_CALLG(pc_h5_attr_str(out.file, "as_of_local", pc_time_format(ax.as_of, t)), fail);
-    PC_CALLG(pc_h5_attr_str(out.file, "data", data), fail);
-    PC_CALLG(pc_h5_attr_u64(out.file, "persons", npers), fail);
-    PC_CALLG(pc_h5_attr_u64(out.file, "below_required", below), fail);
-    PC_CALLG(pc_h5_attr_i64(out.file, "required_doses", required), fail);
-    PC_CALLG(pc_h5_attr_str(out.file, "level", pc_config_str(cfg, "breakdown.level")), fail);
+    pc_out_table(&out, "targets", tt, rows, ctx->rank == 0 ? nrows : 0, note);
+    if (pc_config_len(cfg, "flagged"))
+      pc_out_table(&out, "testing", ty, trows, ctx->rank == 0 ? ntrows : 0,
+                   "testing targets: per residence community with flagged people (from the "
+                   "`flagged` trace/screen outputs, each person once with the most severe "
+                   "code), the people to test by code and the share of residents flagged; "
+                   "community 0: residence unknown");
+    pc_out_attr_i64(&out, "as_of", ax.as_of);
+    pc_out_attr_str(&out, "as_of_local", pc_time_format(ax.as_of, t));
+    pc_out_attr_str(&out, "data", data);
+    pc_out_attr_u64(&out, "persons", npers);
+    pc_out_attr_u64(&out, "below_required", below);
+    pc_out_attr_i64(&out, "required_doses", required);
+    pc_out_attr_str(&out, "level", pc_config_str(cfg, "breakdown.level"));
+    pc_out_record(&out, "persons", json_object_new_uint64(npers));
+    pc_out_record(&out, "below_required", json_object_new_uint64(below));
+    pc_out_record(&out, "target_rows", json_object_new_uint64(nrows));
   }
-fail:
-  free(eff);
-  rc = pc_h5_commit(ctx, &out, rc);
+  rc = pc_out_commit(&out, 0);
   pc_phase_end(ctx, nrows, ncells * 8);
-  snprintf(ctx->record_extra, sizeof ctx->record_extra,
-           "\"persons\": %llu, \"below_required\": %llu, \"target_rows\": %zu",
-           (unsigned long long)npers, (unsigned long long)below, nrows);
   free(rows);
   free(trows);
   free(cube);

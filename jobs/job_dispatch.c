@@ -1,5 +1,6 @@
 /* job_dispatch.c - `paicha dispatch`: one list per jurisdiction from a trace or screen output, for the callers. */
 #include <dirent.h>
+#include <libgen.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -93,14 +94,18 @@ static size_t put_field(char *p, const char *s, size_t max) {
 }
 
 /* One jurisdiction's list: <dir>/<name>.csv (UTF-8 with BOM) and <name>.h5,
- * each written under a temporary name and renamed. Local (rank 0). */
+ * created exclusively in the set's fresh temporary directory (the whole set
+ * is renamed when complete). Local (rank 0). */
 static int write_list(const char *dir, const char *name, const item *it, size_t n,
                       const pc_region *reg, size_t nreg, const char *source) {
-  char path[4600], tmp[4700];
+  char path[4600];
   snprintf(path, sizeof path, "%s/%s.csv", dir, name);
-  snprintf(tmp, sizeof tmp, "%s/.%s.csv.tmp", dir, name);
-  FILE *f = fopen(tmp, "w");
-  if (!f) return PC_ERROR(PC_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
+  int fd = pc_create_excl(path, O_WRONLY, 0666);
+  FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+  if (!f) {
+    if (fd >= 0) close(fd);
+    return PC_ERROR(PC_ERR_IO, "cannot create %s: %s", path, strerror(errno));
+  }
   fputs("\xEF\xBB\xBF" "township,township_name,community,community_name,subject,phone,class,code,"
         "exposure,place,residence,jurisdiction\n", f);
   char line[1024];
@@ -118,14 +123,10 @@ static int write_list(const char *dir, const char *name, const item *it, size_t 
                           (unsigned long long)x->residence, (unsigned long long)x->jurisdiction);
     fwrite(line, 1, k, f);
   }
-  if (fclose(f) != 0 || rename(tmp, path) != 0) {
-    unlink(tmp);
-    return PC_ERROR(PC_ERR_IO, "cannot write %s: %s", path, strerror(errno));
-  }
+  if (fclose(f) != 0) return PC_ERROR(PC_ERR_IO, "cannot write %s: %s", path, strerror(errno));
   snprintf(path, sizeof path, "%s/%s.h5", dir, name);
-  snprintf(tmp, sizeof tmp, "%s/.%s.h5.tmp", dir, name);
-  hid_t h = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  if (h < 0) return PC_ERROR(PC_ERR_IO, "cannot create %s", tmp);
+  hid_t h = H5Fcreate(path, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+  if (h < 0) return PC_ERROR(PC_ERR_IO, "cannot create %s", path);
   hsize_t dims[1] = {n};
   hid_t sp = H5Screate_simple(1, dims, NULL), t = pc_schema_type(&pc_schema_list);
   hid_t d = H5Dcreate2(h, "list", t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -140,35 +141,42 @@ static int write_list(const char *dir, const char *name, const item *it, size_t 
   if (d >= 0) H5Dclose(d);
   H5Sclose(sp);
   if (H5Fclose(h) < 0) bad = 1;
-  if (bad || rename(tmp, path) != 0) {
-    unlink(tmp);
-    return PC_ERROR(PC_ERR_IO, "cannot write %s", path);
-  }
-  return 0;
+  return bad ? PC_ERROR(PC_ERR_IO, "cannot write %s", path) : 0;
 }
 
-/* Remove a directory of plain files (the lists). */
+/* Remove a directory of plain files (the lists) without crossing a link:
+ * the directory is opened with O_NOFOLLOW and its entries removed with
+ * unlinkat, so a link at `d` (or in it) loses only the link itself. */
 static void remove_dir(const char *d) {
-  DIR *h = opendir(d);
+  char pb[4400], bb[4400];
+  snprintf(pb, sizeof pb, "%s", d);
+  snprintf(bb, sizeof bb, "%s", d);
+  const char *parent = dirname(pb), *base = basename(bb);
+  int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (pfd < 0) return;
+  int fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  DIR *h = fd >= 0 ? fdopendir(fd) : NULL;
   if (h) {
     struct dirent *e;
-    char p[4400];
     while ((e = readdir(h)))
-      if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-        snprintf(p, sizeof p, "%s/%s", d, e->d_name);
-        unlink(p);
-      }
+      if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) unlinkat(fd, e->d_name, 0);
     closedir(h);
+    unlinkat(pfd, base, AT_REMOVEDIR);
+  } else {
+    if (fd >= 0) close(fd);
+    unlinkat(pfd, base, 0); /* a link or a file: the name goes, nothing it points to */
   }
-  rmdir(d);
+  close(pfd);
 }
 
-/* tmp becomes dir; a previous dir is moved aside first and removed after. */
+/* tmp becomes dir; a previous dir (or a link there) is moved aside first,
+ * under an unpredictable name, and removed after. */
 static int replace_dir(const char *tmp, const char *dir) {
-  char old[4300];
-  snprintf(old, sizeof old, "%s.old.%ld", dir, (long)getpid());
+  char old[4300], sfx[128];
+  PC_CALL(pc_unpredictable_suffix(sfx, sizeof sfx));
+  snprintf(old, sizeof old, "%s.old.%s", dir, sfx);
   struct stat st;
-  int had = stat(dir, &st) == 0;
+  int had = lstat(dir, &st) == 0;
   if (had && rename(dir, old) != 0) {
     remove_dir(tmp);
     return PC_ERROR(PC_ERR_IO, "cannot move the previous %s aside: %s", dir, strerror(errno));
@@ -254,11 +262,15 @@ static int build_lists(pc_ctx *ctx, const pc_config *cfg) {
   reg = rv;
   if (rc) goto out;
   pc_qsort(it, n, sizeof *it, item_list_cmp);
-  /* The whole set at once: written into <dir>.tmp.<pid>, which replaces
-   * <dir> only when every list is written (a reader never sees half a set,
-   * a failure leaves the previous lists as they were). */
-  char tmpdir[4200];
-  snprintf(tmpdir, sizeof tmpdir, "%s.tmp.%ld", dir, (long)getpid());
+  /* The whole set at once: written into <dir>.tmp.<host>.<pid>.<random>,
+   * created here (mkdir never reuses what is there), which replaces <dir>
+   * only when every list is written (a reader never sees half a set, a
+   * failure leaves the previous lists as they were). */
+  char tmpdir[4200], sfx[128], pdir[4200];
+  snprintf(pdir, sizeof pdir, "%s", dir);
+  if ((rc = pc_dir_check(dirname(pdir), dir))) goto out;
+  if ((rc = pc_unpredictable_suffix(sfx, sizeof sfx))) goto out;
+  snprintf(tmpdir, sizeof tmpdir, "%s.tmp.%s", dir, sfx);
   /* The files' mode (umask from output_mode) plus search permission where
    * read is given: 0600 files in a 0700 directory, 0640 in 0750. */
   mode_t um = umask(0);

@@ -66,6 +66,8 @@ static int run_index(pc_ctx *ctx, const pc_config *cfg) {
   }
   if (rc) goto free;
   const uint32_t nb = pv.nbuckets;
+  double imbalance = 1.0;
+  uint64_t rows_total = 0, rows_max = 0;
   {
     uint64_t mm[2] = {pv.nrows, pv.nrows}, tot = pv.nrows;
     PC_CALLG(pc_max_u64(ctx, &mm[0], 1), free);
@@ -75,25 +77,25 @@ static int run_index(pc_ctx *ctx, const pc_config *cfg) {
     pc_log(ctx, "index: %llu rows; per rank min %llu max %llu, imbalance %.3f (max/mean)",
            (unsigned long long)tot, (unsigned long long)mm[1], (unsigned long long)mm[0],
            mean > 0 ? (double)mm[0] / mean : 1.0);
-    snprintf(ctx->record_extra, sizeof ctx->record_extra,
-             "\"index_rows\": %llu, \"index_rows_max\": %llu, \"index_imbalance\": %.4f, "
-             "\"buckets\": %u",
-             (unsigned long long)tot, (unsigned long long)mm[0],
-             mean > 0 ? (double)mm[0] / mean : 1.0, nb);
+    imbalance = mean > 0 ? (double)mm[0] / mean : 1.0;
+    rows_total = tot;
+    rows_max = mm[0];
   }
   PC_CALLG(pc_phase_begin(ctx, "write"), free);
   {
-    pc_h5out out;
-    char *eff = pc_config_effective(cfg);
-    rc = pc_h5_create(ctx, path, &out);
-    if (!rc) {
-      rc = pc_pview_write(ctx, out.file, &pv);
-      if (!rc) rc = pc_h5_stamp(ctx, out.file, eff ? eff : "");
-      if (!rc) rc = pc_h5_attr_str(out.file, "data", data);
-      if (!rc && append) rc = pc_h5_attr_str(out.file, "appended_to", append);
-      rc = pc_h5_commit(ctx, &out, rc);
+    pc_out out;
+    char imb[32];
+    snprintf(imb, sizeof imb, "%.4f", imbalance);
+    if (!pc_out_create(ctx, cfg, path, &out)) {
+      pc_pview_write(&out, &pv);
+      pc_out_attr_str(&out, "data", data);
+      if (append) pc_out_attr_str(&out, "appended_to", append);
+      pc_out_record(&out, "index_rows", json_object_new_uint64(rows_total));
+      pc_out_record(&out, "index_rows_max", json_object_new_uint64(rows_max));
+      pc_out_record(&out, "index_imbalance", json_object_new_double_s(imbalance, imb));
+      pc_out_record(&out, "buckets", json_object_new_int64(nb));
     }
-    free(eff);
+    rc = pc_out_commit(&out, 0);
   }
   pc_phase_end(ctx, pv.nrows, pv.nrows * sizeof(pc_irow));
   if (!rc) pc_log(ctx, "index: wrote %s", path);

@@ -12,6 +12,7 @@
 #include "pc_idnum.h"
 #include "pc_index.h"
 #include "pc_job.h"
+#include "pc_out.h"
 #include "pc_keyfile.h"
 #include "pc_pview.h"
 #include "pc_rows.h"
@@ -969,13 +970,16 @@ static int sort_stays(ingest *g) {
 
 /* /rejects in (file, line) order: each rank's rejects of a file are the
  * lines it read, so file by file the ranks' pieces follow each other. */
-static int write_rejects(ingest *g, hid_t file, int deflate, size_t chunk) {
+static int write_rejects(ingest *g, pc_out *out) {
   pc_ctx *ctx = g->ctx;
   uint64_t total = g->rejects.n;
   PC_CALL(pc_sum_u64(ctx, &total, 1));
   hid_t d = -1;
-  PC_CALL(pc_agree(ctx, pc_h5_dset_create(ctx, file, "rejects", pc_schema_type(&pc_schema_rejects), total, chunk,
-                                          deflate, &d)));
+  PC_CALL(pc_out_dset(out, "rejects", pc_schema_type(&pc_schema_rejects), total, PC_OUT_CHUNKED,
+                      "RESTRICTED (raw lines hold clear identities): rows not ingested, in "
+                      "(file, line) order; file indexes the root attribute `inputs`; line is "
+                      "1-based (the header is line 1); a duplicate was kept once",
+                      &d));
   const reject_row *r = g->rejects.data;
   uint64_t at = 0;
   size_t i = 0;
@@ -989,17 +993,12 @@ static int write_rejects(ingest *g, hid_t file, int deflate, size_t chunk) {
     at += n;
     i = j;
   }
-  if (!rc)
-    rc = pc_h5_attr_str(d, "description",
-                        "RESTRICTED (raw lines hold clear identities): rows not ingested, in "
-                        "(file, line) order; file indexes the root attribute `inputs`; line is "
-                        "1-based (the header is line 1); a duplicate was kept once");
   H5Dclose(d);
   return rc;
 }
 
 /* Collective: a table of this rank's rows at its rank-order offset, in rounds. */
-static int write_persons(ingest *g, hid_t file, size_t chunk, int deflate) {
+static int write_persons(ingest *g, pc_out *out) {
   pc_ctx *ctx = g->ctx;
   size_t n = g->persons.n;
   uint64_t start = 0, N = n;
@@ -1011,10 +1010,14 @@ static int write_persons(ingest *g, hid_t file, size_t chunk, int deflate) {
   pc_identity *ib = pc_malloc(R * sizeof *ib, "write buffer");
   int rc = pb && ib ? 0 : PC_ERR_MEM;
   PC_CALLG(pc_agree(ctx, rc), done);
-  PC_CALLG(pc_agree(ctx, pc_h5_dset_create(ctx, file, "persons", pc_schema_type(&pc_schema_persons), N, chunk,
-                                           deflate, &dp)), done);
-  PC_CALLG(pc_agree(ctx, pc_h5_dset_create(ctx, file, "identities", pc_schema_type(&pc_schema_identities), N,
-                                           chunk, deflate, &di)), done);
+  PC_CALLG(pc_out_dset(out, "persons", pc_schema_type(&pc_schema_persons), N, PC_OUT_CHUNKED,
+                       "persons sorted by pid (registered, and visitors flagged 1: an ID "
+                       "number or phone in the stays that the registry does not hold); "
+                       "birth_date YYYYMMDD; sex 1 male 2 female; no clear identities",
+                       &dp), done);
+  PC_CALLG(pc_out_dset(out, "identities", pc_schema_type(&pc_schema_identities), N, PC_OUT_CHUNKED,
+                       "RESTRICTED: clear identities (ID number, phone) by pid, sorted by pid",
+                       &di), done);
   uint64_t rounds = (n + R - 1) / R;
   PC_CALLG(pc_max_u64(ctx, &rounds, 1), done);
   const wperson *w = g->persons.data;
@@ -1027,14 +1030,6 @@ static int write_persons(ingest *g, hid_t file, size_t chunk, int deflate) {
     PC_CALLG(pc_agree(ctx, pc_h5_dset_write(ctx, dp, pc_schema_type(&pc_schema_persons), start + lo, m, pb)), done);
     PC_CALLG(pc_agree(ctx, pc_h5_dset_write(ctx, di, pc_schema_type(&pc_schema_identities), start + lo, m, ib)), done);
   }
-  PC_CALLG(pc_h5_attr_str(dp, "description",
-                          "persons sorted by pid (registered, and visitors flagged 1: an ID "
-                          "number or phone in the stays that the registry does not hold); "
-                          "birth_date YYYYMMDD; sex 1 male 2 female; no clear identities"),
-           done);
-  PC_CALLG(pc_h5_attr_str(di, "description",
-                          "RESTRICTED: clear identities (ID number, phone) by pid, sorted by pid"),
-           done);
 done:
   if (dp >= 0) H5Dclose(dp);
   if (di >= 0) H5Dclose(di);
@@ -1043,7 +1038,7 @@ done:
   return rc;
 }
 
-static int write_stays(ingest *g, hid_t file, uint64_t *nstays, uint64_t *checksum) {
+static int write_stays(ingest *g, pc_out *out, uint64_t *nstays, uint64_t *checksum) {
   pc_ctx *ctx = g->ctx;
   size_t n = g->stays.n;
   uint64_t start = 0, sums[2] = {n, 0};
@@ -1054,7 +1049,13 @@ static int write_stays(ingest *g, hid_t file, uint64_t *nstays, uint64_t *checks
   uint64_t N = n;
   int rc = pc_sum_u64(ctx, &N, 1);
   hid_t d = -1;
-  if (!rc) rc = pc_agree(ctx, pc_h5_dset_create(ctx, file, "stays", pc_schema_type(&pc_schema_stays), N, 0, 0, &d));
+  /* Contiguous: screen, trace and purge read it with pread (pc_raw_open). */
+  if (!rc)
+    rc = pc_out_dset(out, "stays", pc_schema_type(&pc_schema_stays), N, PC_OUT_CONTIGUOUS,
+                     "stays sorted by (pid, start, channel, place); times int64 seconds since "
+                     "the epoch (UTC); channel 1 cafe 2 lodging 3 flight 4 rail 5 lbs 6 grid; "
+                     "place ids in /places; region = the place's 12-digit code",
+                     &d);
   uint64_t rounds = (n + R - 1) / R;
   if (!rc) rc = pc_max_u64(ctx, &rounds, 1);
   const cstay *c = g->stays.data;
@@ -1079,11 +1080,6 @@ static int write_stays(ingest *g, hid_t file, uint64_t *nstays, uint64_t *checks
   }
   free(b);
   if (!rc) rc = pc_sum_u64(ctx, sums, 2);
-  if (!rc)
-    rc = pc_h5_attr_str(d, "description",
-                        "stays sorted by (pid, start, channel, place); times int64 seconds since "
-                        "the epoch (UTC); channel 1 cafe 2 lodging 3 flight 4 rail 5 lbs 6 grid; "
-                        "place ids in /places; region = the place's 12-digit code");
   if (d >= 0) H5Dclose(d);
   *nstays = sums[0];
   *checksum = sums[1];
@@ -1098,7 +1094,7 @@ static int pslot_cmp(const void *pa, const void *pb) {
 
 /* /places: every rank's places gathered on rank 0 (places are few: cells,
  * grids, venues, trains), sorted by id. */
-static int write_places(ingest *g, hid_t file, size_t chunk, int deflate, uint64_t *nplaces) {
+static int write_places(ingest *g, pc_out *out, uint64_t *nplaces) {
   pc_ctx *ctx = g->ctx;
   pslot *t = g->places.data;
   size_t k = 0;
@@ -1131,45 +1127,42 @@ static int write_places(ingest *g, hid_t file, size_t chunk, int deflate, uint64
   }
   pc_buf_free(&all);
   PC_CALL(pc_agree(ctx, rc));
-  rc = pc_h5_write_table(ctx, file, "places", pc_schema_type(&pc_schema_places), pl, m, chunk, deflate);
+  rc = pc_out_table(out, "places", pc_schema_type(&pc_schema_places), pl, m, NULL);
   free(pl);
   *nplaces = m;
   PC_CALL(pc_max_u64(ctx, nplaces, 1));
   return rc;
 }
 
-/* The inputs and rejects as JSON for the root attributes and the run record. */
-static char *inputs_json(const ingest *g) {
-  size_t cap = 512 + (size_t)g->nin * (8192 + 64 * PC_NREASONS), k = 0;
-  char *j = malloc(cap);
-  if (!j) return NULL;
-  k += (size_t)snprintf(j + k, cap - k, "[");
-  for (int f = 0; f < g->nin; f++) {
+/* The inputs and rejects as JSON for the root attribute `inputs`; NULL when
+ * json-c is out of memory (pc_out_json records it). Local. */
+static json_object *inputs_json(const ingest *g) {
+  json_object *j = json_object_new_array();
+  for (int f = 0; j && f < g->nin; f++) {
     const input *in = &g->in[f];
     uint64_t rej = 0;
     for (int r = 1; r < PC_NREASONS; r++) rej += in->reasons[r];
-    k += (size_t)snprintf(j + k, cap - k,
-                          "%s{\"index\": %d, \"kind\": \"%s\", \"path\": \"", f ? ", " : "", f,
-                          kind_names[in->kind]);
-    for (const char *p = in->path; *p && k + 8 < cap; p++) {
-      if (*p == '"' || *p == '\\') j[k++] = '\\';
-      if ((unsigned char)*p >= 0x20) j[k++] = *p;
+    json_object *o = json_object_new_object(), *why = json_object_new_object();
+    char crc[12];
+    snprintf(crc, sizeof crc, "%08x", in->crc);
+    if (!o || !why || json_object_array_add(j, o)) {
+      json_object_put(o);
+      json_object_put(why);
+      json_object_put(j);
+      return NULL;
     }
-    k += (size_t)snprintf(j + k, cap - k,
-                          "\", \"bytes\": %llu, \"crc32\": \"%08x\", \"lines\": %llu, \"rows\": %llu, "
-                          "\"rejected\": %llu, \"reasons\": {",
-                          (unsigned long long)in->f.size, in->crc,
-                          (unsigned long long)in->base[g->ctx->nranks], (unsigned long long)in->rows,
-                          (unsigned long long)rej);
-    int first = 1;
+    pc_json_add_i64(o, "index", f);
+    pc_json_add_str(o, "kind", kind_names[in->kind]);
+    pc_json_add_str(o, "path", in->path);
+    pc_json_add_u64(o, "bytes", in->f.size);
+    pc_json_add_str(o, "crc32", crc);
+    pc_json_add_u64(o, "lines", in->base[g->ctx->nranks]);
+    pc_json_add_u64(o, "rows", in->rows);
+    pc_json_add_u64(o, "rejected", rej);
     for (int r = 1; r < PC_NREASONS; r++)
-      if (in->reasons[r])
-        k += (size_t)snprintf(j + k, cap - k, "%s\"%s\": %llu", first ? "" : ", ",
-                              pc_reason_codes[r], (unsigned long long)in->reasons[r]),
-            first = 0;
-    k += (size_t)snprintf(j + k, cap - k, "}}");
+      if (in->reasons[r]) pc_json_add_u64(why, pc_reason_codes[r], in->reasons[r]);
+    pc_json_add(o, "reasons", why);
   }
-  snprintf(j + k, cap - k, "]");
   return j;
 }
 
@@ -1224,46 +1217,38 @@ static int scan_inputs(ingest *g) {
 static int write_dataset(ingest *g, const char *path, int rejects_only, uint64_t nvis) {
   pc_ctx *ctx = g->ctx;
   const pc_config *cfg = g->cfg;
-  pc_h5out out;
-  PC_CALL(pc_h5_create(ctx, path, &out));
-  size_t chunk = (size_t)pc_config_int(cfg, "io.chunk_rows");
-  int deflate = (int)pc_config_int(cfg, "io.deflate");
-  char *eff = pc_config_effective(cfg), *inputs = inputs_json(g);
-  int rc = pc_agree(ctx, eff && inputs ? 0 : PC_ERR_MEM);
+  pc_out out;
+  PC_CALL(pc_out_create(ctx, cfg, path, &out));
   uint64_t nstays = 0, checksum = 0, nplaces = 0, npersons = g->persons.n;
-  if (!rc && !rejects_only) {
-    PC_CALLG(pc_h5_write_table(ctx, out.file, "regions", pc_schema_type(&pc_schema_regions), g->regions,
-                               ctx->rank == 0 ? g->nregions : 0, 4096, deflate), fail);
-    PC_CALLG(write_persons(g, out.file, chunk, deflate), fail);
-    PC_CALLG(write_stays(g, out.file, &nstays, &checksum), fail);
-    PC_CALLG(write_places(g, out.file, chunk, deflate, &nplaces), fail);
-    PC_CALLG(pc_sum_u64(ctx, &npersons, 1), fail);
+  int rc = 0;
+  if (!rejects_only) {
+    rc = pc_out_table(&out, "regions", pc_schema_type(&pc_schema_regions), g->regions,
+                      ctx->rank == 0 ? g->nregions : 0, NULL);
+    if (!rc) rc = write_persons(g, &out);
+    if (!rc) rc = write_stays(g, &out, &nstays, &checksum);
+    if (!rc) rc = write_places(g, &out, &nplaces);
+    if (!rc) rc = pc_sum_u64(ctx, &npersons, 1);
   }
-  if (!rc) PC_CALLG(write_rejects(g, out.file, deflate, chunk), fail);
-  if (!rc) {
-    const int64_t as_of = pc_config_time(cfg, "as_of");
-    char t[24];
-    PC_CALLG(pc_h5_stamp(ctx, out.file, eff), fail);
-    PC_CALLG(pc_h5_attr_i64(out.file, "as_of", as_of), fail);
-    PC_CALLG(pc_h5_attr_str(out.file, "as_of_local", pc_time_format(as_of, t)), fail);
-    PC_CALLG(pc_h5_attr_i64(out.file, "days", pc_config_int(cfg, "days")), fail);
-    PC_CALLG(pc_h5_attr_i64(out.file, "window_start", g->chk.window_start), fail);
-    PC_CALLG(pc_h5_attr_i64(out.file, "window_end", g->chk.window_end), fail);
-    PC_CALLG(pc_h5_attr_str(out.file, "inputs", inputs), fail);
-    PC_CALLG(pc_h5_attr_u64(out.file, "key_fingerprint", pc_key_fingerprint(&g->key)), fail);
-    PC_CALLG(pc_h5_attr_str(out.file, "source", "paicha ingest (agencies' CSV files)"), fail);
-    if (!rejects_only) {
-      PC_CALLG(pc_h5_attr_u64(out.file, "persons", npersons), fail);
-      PC_CALLG(pc_h5_attr_u64(out.file, "visitors", nvis), fail);
-      PC_CALLG(pc_h5_attr_u64(out.file, "stays", nstays), fail);
-      PC_CALLG(pc_h5_attr_u64(out.file, "stays_checksum", checksum), fail);
-      PC_CALLG(pc_h5_attr_u64(out.file, "places", nplaces), fail);
-    }
+  if (!rc) rc = write_rejects(g, &out);
+  if (rc) return pc_out_commit(&out, rc);
+  const int64_t as_of = pc_config_time(cfg, "as_of");
+  char t[24];
+  pc_out_attr_i64(&out, "as_of", as_of);
+  pc_out_attr_str(&out, "as_of_local", pc_time_format(as_of, t));
+  pc_out_attr_i64(&out, "days", pc_config_int(cfg, "days"));
+  pc_out_attr_i64(&out, "window_start", g->chk.window_start);
+  pc_out_attr_i64(&out, "window_end", g->chk.window_end);
+  pc_out_json(&out, "inputs", inputs_json(g), 0);
+  pc_out_attr_u64(&out, "key_fingerprint", pc_key_fingerprint(&g->key));
+  pc_out_attr_str(&out, "source", "paicha ingest (agencies' CSV files)");
+  if (!rejects_only) {
+    pc_out_attr_u64(&out, "persons", npersons);
+    pc_out_attr_u64(&out, "visitors", nvis);
+    pc_out_attr_u64(&out, "stays", nstays);
+    pc_out_attr_u64(&out, "stays_checksum", checksum);
+    pc_out_attr_u64(&out, "places", nplaces);
   }
-fail:
-  free(eff);
-  free(inputs);
-  return pc_h5_commit(ctx, &out, rc);
+  return pc_out_commit(&out, 0);
 }
 
 /* Per file and reason, from the rejects (each rank holds those of the lines

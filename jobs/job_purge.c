@@ -7,6 +7,7 @@
 #include "pc_h5.h"
 #include "pc_index.h"
 #include "pc_job.h"
+#include "pc_out.h"
 #include "pc_pview.h"
 #include "pc_time.h"
 
@@ -261,13 +262,22 @@ static int scan(purge *P) {
   return rc;
 }
 
+/* Local: the description of the input's table `name` (malloc'd), NULL when
+ * it has none; a failure to read it is recorded in *rc. */
+static char *input_description(purge *P, const char *name, int *rc) {
+  hid_t d = -1;
+  char *desc = NULL;
+  if (*rc || (*rc = pc_h5_dset_open(P->data, name, &d, NULL))) return NULL;
+  if (H5Aexists(d, "description") > 0) *rc = pc_h5_attr_read_str(d, "description", &desc);
+  H5Dclose(d);
+  return desc;
+}
+
 /* Collective: /persons and (keep_recent) /identities without the dropped
  * rows, in rounds of PERSON_STEP input rows, each rank at its offset. With
  * `identities: all` no clear identity is read at all: none is ever in memory. */
-static int write_persons(purge *P, hid_t out, uint64_t nkept_total) {
+static int write_persons(purge *P, pc_out *out, uint64_t nkept_total) {
   pc_ctx *ctx = P->ctx;
-  size_t chunk = (size_t)pc_config_int(P->cfg, "io.chunk_rows");
-  int deflate = (int)pc_config_int(P->cfg, "io.deflate");
   const int with_ids = P->keep_ids;
   uint64_t at = 0;
   PC_CALL(pc_exscan_u64(ctx, P->kept_persons, &at));
@@ -276,15 +286,17 @@ static int write_persons(purge *P, hid_t out, uint64_t nkept_total) {
   pc_person *pb = pc_malloc(PERSON_STEP * sizeof *pb, "persons step");
   pc_identity *ib = with_ids ? pc_malloc(PERSON_STEP * sizeof *ib, "identities step") : NULL;
   int rc = pb && (ib || !with_ids) ? 0 : PC_ERR_MEM;
+  char *pdesc = input_description(P, "persons", &rc);
+  char *idesc = with_ids ? input_description(P, "identities", &rc) : NULL;
   if (!rc) rc = pc_table_open(P->data, NULL, &pc_schema_persons, &ip);
   if (!rc && with_ids) rc = pc_table_open(P->data, NULL, &pc_schema_identities, &ii);
   PC_CALLG(pc_agree(ctx, rc), done);
-  PC_CALLG(pc_agree(ctx, pc_h5_dset_create(ctx, out, "persons", pc_schema_type(&pc_schema_persons), nkept_total,
-                                           chunk, deflate, &op)),
+  PC_CALLG(pc_out_dset(out, "persons", pc_schema_type(&pc_schema_persons), nkept_total, PC_OUT_CHUNKED, pdesc,
+                       &op),
            done);
   if (with_ids)
-    PC_CALLG(pc_agree(ctx, pc_h5_dset_create(ctx, out, "identities", pc_schema_type(&pc_schema_identities),
-                                             nkept_total, chunk, deflate, &oi)),
+    PC_CALLG(pc_out_dset(out, "identities", pc_schema_type(&pc_schema_identities), nkept_total, PC_OUT_CHUNKED,
+                         idesc, &oi),
              done);
   const uint64_t np = P->p1 - P->p0;
   uint64_t rounds = (np + PERSON_STEP - 1) / PERSON_STEP, written = 0;
@@ -320,19 +332,9 @@ static int write_persons(purge *P, hid_t out, uint64_t nkept_total) {
            : PC_ERROR(PC_ERR_DATA, "wrote %llu persons, counted %llu (the input changed?)",
                       (unsigned long long)written, (unsigned long long)P->kept_persons);
   PC_CALLG(pc_agree(ctx, rc), done);
-  if (H5Aexists(ip.dset, "description") > 0) {
-    char *desc = NULL;
-    rc = pc_h5_attr_read_str(ip.dset, "description", &desc);
-    if (!rc) rc = pc_h5_attr_str(op, "description", desc);
-    free(desc);
-  }
-  if (!rc && with_ids && H5Aexists(ii.dset, "description") > 0) {
-    char *desc = NULL;
-    rc = pc_h5_attr_read_str(ii.dset, "description", &desc);
-    if (!rc) rc = pc_h5_attr_str(oi, "description", desc);
-    free(desc);
-  }
 done:
+  free(pdesc);
+  free(idesc);
   pc_table_close(&ip);
   pc_table_close(&ii);
   if (op >= 0) H5Dclose(op);
@@ -344,14 +346,18 @@ done:
 
 /* Collective: /stays without the removed rows, contiguous and uncompressed
  * as synth and ingest write it (trace reads it with pread). */
-static int write_stays(purge *P, hid_t out, uint64_t total) {
+static int write_stays(purge *P, pc_out *out, uint64_t total) {
   pc_ctx *ctx = P->ctx;
   uint64_t at = 0, written = 0, checksum = 0;
   PC_CALL(pc_exscan_u64(ctx, P->kept_stays, &at));
   pc_stay *sb = pc_malloc(STAY_STEP * sizeof *sb, "stays step");
   PC_CALL(pc_agree(ctx, sb ? 0 : PC_ERR_MEM));
   hid_t d = -1;
-  int rc = pc_agree(ctx, pc_h5_dset_create(ctx, out, "stays", pc_schema_type(&pc_schema_stays), total, 0, 0, &d));
+  int rc = 0;
+  char *desc = input_description(P, "stays", &rc);
+  if (!(rc = pc_agree(ctx, rc)))
+    rc = pc_out_dset(out, "stays", pc_schema_type(&pc_schema_stays), total, PC_OUT_CONTIGUOUS, desc, &d);
+  free(desc);
   const uint64_t ns = P->s1 - P->s0;
   uint64_t rounds = (ns + STAY_STEP - 1) / STAY_STEP;
   if (!rc) rc = pc_max_u64(ctx, &rounds, 1);
@@ -374,24 +380,13 @@ static int write_stays(purge *P, hid_t out, uint64_t total) {
     rc = PC_ERROR(PC_ERR_DATA, "%s: the stays read twice differ (changed during the purge?)",
                   P->data_path);
   rc = pc_agree(ctx, rc);
-  if (!rc) {
-    hid_t in = -1;
-    char *desc = NULL;
-    rc = pc_h5_dset_open(P->data, "stays", &in, NULL);
-    if (!rc && H5Aexists(in, "description") > 0) {
-      rc = pc_h5_attr_read_str(in, "description", &desc);
-      if (!rc) rc = pc_h5_attr_str(d, "description", desc);
-    }
-    if (in >= 0) H5Dclose(in);
-    free(desc);
-  }
   if (d >= 0) H5Dclose(d);
   return rc;
 }
 
 /* Collective: copy a table that purge does not change (/regions, /places),
  * each rank its slice; compressed like the input's. */
-static int copy_table(purge *P, hid_t out, const pc_schema *s, size_t chunk) {
+static int copy_table(purge *P, pc_out *out, const pc_schema *s) {
   pc_ctx *ctx = P->ctx;
   const char *name = s->name;
   const hid_t type = pc_schema_type(s);
@@ -403,21 +398,12 @@ static int copy_table(purge *P, hid_t out, const pc_schema *s, size_t chunk) {
   void *buf = pc_malloc((size_t)(b - a) * rs + 1, name);
   int rc = buf ? 0 : PC_ERR_MEM;
   if (!rc) rc = pc_table_read(&in, a, (size_t)(b - a), buf);
-  if (!(rc = pc_agree(ctx, rc)))
-    rc = pc_h5_write_table(ctx, out, name, type, buf, (size_t)(b - a), chunk,
-                           (int)pc_config_int(P->cfg, "io.deflate"));
-  if (!rc && H5Aexists(in.dset, "description") > 0) {
-    char *desc = NULL;
-    hid_t d = -1;
-    rc = pc_h5_attr_read_str(in.dset, "description", &desc);
-    if (!rc) rc = pc_h5_dset_open(out, name, &d, NULL);
-    if (!rc) rc = pc_h5_attr_str(d, "description", desc);
-    if (d >= 0) H5Dclose(d);
-    free(desc);
-  }
+  char *desc = input_description(P, name, &rc);
+  if (!(rc = pc_agree(ctx, rc))) rc = pc_out_table(out, name, type, buf, (size_t)(b - a), desc);
+  free(desc);
   free(buf);
   pc_table_close(&in);
-  return pc_agree(ctx, rc);
+  return rc;
 }
 
 /* Root attributes of the input that purge rewrites or that belong to the run
@@ -463,37 +449,46 @@ static herr_t copy_attr(hid_t loc, const char *name, const H5A_info_t *info, voi
 }
 
 /* JSON of this purge: what went, from which rule (counts only, never a row). */
-static void purge_json(const purge *P, const uint64_t *g, int64_t purged_at, char *j, size_t cap) {
+static json_object *purge_json(const purge *P, const uint64_t *g, int64_t purged_at) {
   char a[24], b[24], c[24], r[24];
   time_t tt = (time_t)purged_at;
   struct tm tmv;
   gmtime_r(&tt, &tmv);
   char ts[32];
   strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tmv);
-  snprintf(j, cap,
-           "{\"purged_at\": \"%s\", \"now\": \"%s\", \"retention\": \"%s\", \"purged_before\": "
-           "\"%s\", \"window_start\": \"%s\", \"identities\": \"%s\", \"stays_removed\": %llu, "
-           "\"stays_kept\": %llu, \"visitors_removed\": %llu, \"persons_kept\": %llu, "
-           "\"identities_removed\": %llu, \"identities_kept\": %llu, \"rejects_removed\": %llu}",
-           ts, pc_time_format(P->now, a), pc_duration_format(P->retention, r),
-           pc_time_format(P->cutoff, b), pc_time_format(P->new_window_start, c),
-           P->all_ids ? "all" : "keep_recent", (unsigned long long)g[1], (unsigned long long)g[0],
-           (unsigned long long)g[4], (unsigned long long)g[3], (unsigned long long)g[6],
-           (unsigned long long)g[7], (unsigned long long)g[8]);
+  json_object *j = json_object_new_object();
+  if (!j) return NULL;
+  int rc = pc_json_add_str(j, "purged_at", ts);
+  if (!rc) rc = pc_json_add_str(j, "now", pc_time_format(P->now, a));
+  if (!rc) rc = pc_json_add_str(j, "retention", pc_duration_format(P->retention, r));
+  if (!rc) rc = pc_json_add_str(j, "purged_before", pc_time_format(P->cutoff, b));
+  if (!rc) rc = pc_json_add_str(j, "window_start", pc_time_format(P->new_window_start, c));
+  if (!rc) rc = pc_json_add_str(j, "identities", P->all_ids ? "all" : "keep_recent");
+  static const char *const keys[] = {"stays_removed",      "stays_kept",      "visitors_removed",
+                                     "persons_kept",       "identities_removed",
+                                     "identities_kept",    "rejects_removed"};
+  static const int at[] = {1, 0, 4, 3, 6, 7, 8};
+  for (int k = 0; k < 7 && !rc; k++) rc = pc_json_add_u64(j, keys[k], g[at[k]]);
+  if (rc) {
+    json_object_put(j);
+    return NULL;
+  }
+  return j;
 }
 
 /* Collective: the root attributes: the input's, this run's stamp, the
  * recomputed counts and checksum (as synth and ingest define them), and the
  * purge's record. */
-static int write_attrs(purge *P, hid_t out, const uint64_t *g, int64_t purged_at, const char *json) {
+static int write_attrs(purge *P, pc_out *o, const uint64_t *g, int64_t purged_at,
+                       json_object *entry) {
+  hid_t out = o->file;
   attr_copy c = {out, 0};
   hsize_t idx = 0;
   if (H5Aiterate2(P->data, H5_INDEX_NAME, H5_ITER_INC, &idx, copy_attr, &c) < 0 && !c.rc)
     c.rc = PC_ERROR(PC_ERR_IO, "cannot copy the attributes of %s", P->data_path);
   PC_CALL(c.rc);
-  char *eff = pc_config_effective(P->cfg), *src = NULL, *log = NULL;
-  int rc = eff ? 0 : PC_ERR_MEM;
-  if (!rc) rc = pc_h5_stamp(P->ctx, out, eff);
+  char *src = NULL, *log = NULL;
+  int rc = 0;
   /* How the data was made: the first job's config, kept through every purge. */
   if (!rc && H5Aexists(P->data, "source_config") > 0)
     rc = pc_h5_attr_read_str(P->data, "source_config", &src);
@@ -518,20 +513,19 @@ static int write_attrs(purge *P, hid_t out, const uint64_t *g, int64_t purged_at
   if (!rc && P->all_ids && P->have_ids) rc = pc_h5_attr_i64(out, "identities_purged_at", purged_at);
   /* One entry per purge, oldest first. */
   if (!rc && H5Aexists(P->data, "purge_log") > 0) rc = pc_h5_attr_read_str(P->data, "purge_log", &log);
+  json_object *all = log ? json_tokener_parse(log) : NULL;
+  if (!json_object_is_type(all, json_type_array)) { /* none yet (or unreadable): start one */
+    json_object_put(all);
+    all = json_object_new_array();
+  }
+  if (!rc && (!all || json_object_array_add(all, json_object_get(entry))))
+    rc = PC_ERROR(PC_ERR_MEM, "out of memory for the purge log");
   if (!rc) {
-    size_t ol = log ? strlen(log) : 0, cap = ol + strlen(json) + 8;
-    char *nl = pc_malloc(cap, "purge log");
-    rc = nl ? 0 : PC_ERR_MEM;
-    if (!rc) {
-      if (ol > 2 && log[ol - 1] == ']')
-        snprintf(nl, cap, "%.*s, %s]", (int)(ol - 1), log, json);
-      else
-        snprintf(nl, cap, "[%s]", json);
-      rc = pc_h5_attr_str(out, "purge_log", nl);
-    }
+    char *nl = pc_json_text(all);
+    rc = nl ? pc_h5_attr_str(out, "purge_log", nl) : PC_ERR_MEM;
     free(nl);
   }
-  free(eff);
+  json_object_put(all);
   free(src);
   free(log);
   return rc;
@@ -582,29 +576,29 @@ static int run(purge *P) {
     PC_CALL(pc_max_u64(ctx, &t, 1));
     purged_at = (int64_t)t;
   }
-  char json[1024];
-  purge_json(P, g, purged_at, json, sizeof json);
+  json_object *entry = purge_json(P, g, purged_at);
+  PC_CALL(pc_agree(ctx, entry ? 0 : PC_ERROR(PC_ERR_MEM, "out of memory for the purge log")));
 
   PC_CALL(pc_phase_begin(ctx, "write"));
-  pc_h5out out;
-  PC_CALL(pc_h5_create(ctx, P->out_path, &out));
-  size_t chunk = (size_t)pc_config_int(P->cfg, "io.chunk_rows");
-  int rc = copy_table(P, out.file, &pc_schema_regions, 4096);
+  pc_out out;
+  int rc = pc_out_create(ctx, P->cfg, P->out_path, &out);
+  if (!rc) rc = copy_table(P, &out, &pc_schema_regions);
   if (!rc && !(rc = pc_phase_begin(ctx, "persons"))) {
-    rc = write_persons(P, out.file, g[3]);
+    rc = write_persons(P, &out, g[3]);
     pc_phase_end(ctx, P->p1 - P->p0,
                  P->kept_persons * (sizeof(pc_person) + (P->keep_ids ? sizeof(pc_identity) : 0)));
   }
   if (!rc && P->have_stays && !(rc = pc_phase_begin(ctx, "stays"))) {
-    rc = write_stays(P, out.file, g[0]);
+    rc = write_stays(P, &out, g[0]);
     pc_phase_end(ctx, P->s1 - P->s0, P->kept_stays * sizeof(pc_stay));
   }
-  if (!rc && P->have_places) rc = copy_table(P, out.file, &pc_schema_places, chunk);
-  if (!rc) rc = pc_agree(ctx, write_attrs(P, out.file, g, purged_at, json));
-  rc = pc_h5_commit(ctx, &out, rc);
+  if (!rc && P->have_places) rc = copy_table(P, &out, &pc_schema_places);
+  if (!rc) rc = pc_agree(ctx, write_attrs(P, &out, g, purged_at, entry));
+  if (!rc) pc_out_record(&out, "purge", json_object_get(entry));
+  json_object_put(entry);
+  rc = pc_out_commit(&out, rc);
   pc_phase_end(ctx, P->kept_stays + P->kept_persons, 0);
   if (rc) return rc;
-  snprintf(ctx->record_extra, sizeof ctx->record_extra, "\"purge\": %s", json);
   pc_log(ctx, "purge: stays: %llu destroyed, %llu kept (a stay ending at or after the cutoff is "
               "kept whole)",
          (unsigned long long)g[1], (unsigned long long)g[0]);

@@ -11,6 +11,7 @@
 #include "pc_flagged.h"
 #include "pc_h5.h"
 #include "pc_job.h"
+#include "pc_json.h"
 #include "pc_sort.h"
 #include "pc_textout.h"
 #include "pc_time.h"
@@ -384,21 +385,15 @@ static int dispatch_digits(hid_t f) {
   return digits;
 }
 
-/* The integer after "key": in a small JSON text; -1 when absent. */
-static long long json_int(const char *j, const char *key) {
-  char pat[80];
-  snprintf(pat, sizeof pat, "\"%s\":", key);
-  const char *p = j ? strstr(j, pat) : NULL;
-  return p ? strtoll(p + strlen(pat), NULL, 10) : -1;
-}
-
-static void check_count(report *R, const char *file, const char *json, const char *key,
+/* A `counts` member (a dotted path: "areas.<name>") against what the tables
+ * hold; a missing, non-integer or different one is a warning on the page. */
+static void check_count(report *R, const char *file, json_object *counts, const char *key,
                         uint64_t have) {
-  long long v = json_int(json, key);
-  if (v >= 0 && (uint64_t)v == have) return;
+  int64_t v = -1;
+  if (!pc_json_get_i64(counts, key, &v) && v >= 0 && (uint64_t)v == have) return;
   char a[40];
   sb_printf(&R->warn, "<li>%s: the <code>counts</code> attribute gives %s %lld, its tables %s</li>",
-            file, key, v, fmt_num(have, a));
+            file, key, (long long)v, fmt_num(have, a));
 }
 
 /* ------------------------------------------------------------ the trace ---- */
@@ -1349,11 +1344,13 @@ static void provenance_section(sb *b, const report *R) {
   const char *path[4] = {R->trace_path, R->screen_path, R->bd_path, R->data_path};
   hid_t f[4] = {R->trace, R->screen, R->bd, R->data};
   char *rec[4] = {NULL, NULL, NULL, NULL};
+  json_object *jrec[4] = {NULL, NULL, NULL, NULL};
   for (int i = 0; i < 4; i++)
     if (f[i] >= 0) {
       char p[4200];
       snprintf(p, sizeof p, "%s.run.json", path[i]);
       rec[i] = read_small(p, 1 << 20);
+      jrec[i] = rec[i] ? json_tokener_parse(rec[i]) : NULL;
     }
   sb_puts(b, "<h2>Provenance</h2>\n<table class=\"prov\"><tr><th></th>");
   for (int i = 0; i < 4; i++)
@@ -1382,14 +1379,16 @@ static void provenance_section(sb *b, const report *R) {
   sb_puts(b, "<tr><td>wall time</td>");
   for (int i = 0; i < 4; i++) {
     if (f[i] < 0) continue;
-    const char *p = rec[i] ? strstr(rec[i], "\"wall_seconds\":") : NULL;
-    if (p) sb_printf(b, "<td>%.2f s</td>", strtod(p + 15, NULL));
+    json_object *w = NULL;
+    if (jrec[i] && json_object_object_get_ex(jrec[i], "wall_seconds", &w))
+      sb_printf(b, "<td>%.2f s</td>", json_object_get_double(w));
     else sb_puts(b, "<td>–</td>");
   }
   sb_puts(b, "</tr>\n<tr><td>peak memory per rank</td>");
   for (int i = 0; i < 4; i++) {
     if (f[i] < 0) continue;
-    long long rss = rec[i] ? json_int(rec[i], "peak_rss_bytes_max") : -1;
+    int64_t rss = -1;
+    if (pc_json_get_i64(jrec[i], "peak_rss_bytes_max", &rss)) rss = -1;
     if (rss >= 0) sb_printf(b, "<td>%.0f MB</td>", (double)rss / 1048576);
     else sb_puts(b, "<td>–</td>");
   }
@@ -1415,6 +1414,7 @@ static void provenance_section(sb *b, const report *R) {
       sb_puts(b, "</pre></details>\n");
     }
     free(rec[i]);
+    json_object_put(jrec[i]);
   }
 }
 
@@ -1505,8 +1505,9 @@ static int build_page(pc_ctx *ctx, const pc_config *cfg, sb *b, uint64_t *rows) 
   if (R->bd >= 0) PC_CALLG(read_breakdown(R), out);
   /* The outputs' own counts against their tables. */
   if (R->trace >= 0 && H5Aexists(R->trace, "counts") > 0) {
-    char *j = NULL, k[16];
-    PC_CALLG(pc_h5_attr_read_str(R->trace, "counts", &j), out);
+    char *t = NULL, k[64];
+    PC_CALLG(pc_h5_attr_read_str(R->trace, "counts", &t), out);
+    json_object *j = json_tokener_parse(t);
     for (int h = 0; h <= R->maxhop; h++) {
       snprintf(k, sizeof k, "hop%d", h);
       check_count(R, R->trace_path, j, k, R->hop_n[h]);
@@ -1514,19 +1515,27 @@ static int build_page(pc_ctx *ctx, const pc_config *cfg, sb *b, uint64_t *rows) 
     check_count(R, R->trace_path, j, "companion", R->comp_n);
     check_count(R, R->trace_path, j, "red", R->trace_red);
     check_count(R, R->trace_path, j, "yellow", R->trace_yellow);
-    for (int c = 0; c < PC_NCHANNELS; c++) check_count(R, R->trace_path, j, ch_name(c), R->ch_n[c]);
-    free(j);
+    for (int c = 0; c < PC_NCHANNELS; c++) {
+      snprintf(k, sizeof k, "channels.%s", ch_name(c));
+      check_count(R, R->trace_path, j, k, R->ch_n[c]);
+    }
+    json_object_put(j);
+    free(t);
   }
   if (R->screen >= 0 && H5Aexists(R->screen, "counts") > 0) {
-    char *j = NULL;
-    PC_CALLG(pc_h5_attr_read_str(R->screen, "counts", &j), out);
+    char *t = NULL, k[64];
+    PC_CALLG(pc_h5_attr_read_str(R->screen, "counts", &t), out);
+    json_object *j = json_tokener_parse(t);
     check_count(R, R->screen_path, j, "screened", R->scr_persons);
     check_count(R, R->screen_path, j, "rows", R->scr_rows);
     check_count(R, R->screen_path, j, "red", R->scr_red);
     check_count(R, R->screen_path, j, "yellow", R->scr_yellow);
-    for (int i = 0; i < R->nareas; i++)
-      check_count(R, R->screen_path, j, R->areas[i].name, R->areas[i].rows);
-    free(j);
+    for (int i = 0; i < R->nareas; i++) {
+      snprintf(k, sizeof k, "areas.%s", R->areas[i].name);
+      check_count(R, R->screen_path, j, k, R->areas[i].rows);
+    }
+    json_object_put(j);
+    free(t);
   }
 
   /* The page. */

@@ -5,6 +5,7 @@
 #include "pc_flagged.h"
 #include "pc_budget.h"
 #include "pc_h5.h"
+#include "pc_out.h"
 #include "pc_hash.h"
 #include "pc_job.h"
 #include "pc_pview.h"
@@ -286,6 +287,24 @@ static int scan_stays(screener *S, const pc_raw *st, uint64_t r0, uint64_t r1) {
   return rc;
 }
 
+/* The `counts` attribute: flagged persons, rows, by code and by area. NULL
+ * (json-c out of memory) is recorded by pc_out_json. Local. */
+static json_object *screen_counts(const screener *S, const uint64_t *tot) {
+  json_object *j = json_object_new_object(), *by_area = json_object_new_object();
+  if (!j || !by_area) {
+    json_object_put(j);
+    json_object_put(by_area);
+    return NULL;
+  }
+  pc_json_add_u64(j, "screened", tot[1]);
+  pc_json_add_u64(j, "rows", tot[0]);
+  pc_json_add_u64(j, "red", S->red ? tot[1] : 0);
+  pc_json_add_u64(j, "yellow", S->red ? 0 : tot[1]);
+  for (size_t a = 0; a < S->A.n; a++) pc_json_add_u64(by_area, S->A.a[a].name, S->per_area[a]);
+  pc_json_add(j, "areas", by_area);
+  return j;
+}
+
 static int run(pc_ctx *ctx, const pc_config *cfg, screener *S) {
   const char *data_path = pc_config_str(cfg, "data"), *out_path = pc_config_str(cfg, "output");
   S->ctx = ctx;
@@ -378,52 +397,22 @@ static int run(pc_ctx *ctx, const pc_config *cfg, screener *S) {
     PC_CALLG(pc_agree(ctx, rc), cubes_out);
     PC_CALLG(pc_sum_u64(ctx, tot, 2), cubes_out);
     PC_CALLG(pc_sum_u64(ctx, S->per_area, (int)S->A.n), cubes_out);
-    pc_h5out out;
-    PC_CALLG(pc_h5_create(ctx, out_path, &out), cubes_out);
-    hid_t type = pc_schema_type(&pc_schema_screened);
-    size_t chunk = (size_t)pc_config_int(cfg, "io.chunk_rows");
-    int deflate = (int)pc_config_int(cfg, "io.deflate");
-    rc = pc_h5_write_table(ctx, out.file, "screened", type, S->rows.data, S->rows.n, chunk, deflate);
+    pc_out out;
+    PC_CALLG(pc_out_create(ctx, cfg, out_path, &out), cubes_out);
+    pc_out_table(&out, "screened", pc_schema_type(&pc_schema_screened), S->rows.data, S->rows.n,
+                 "RESTRICTED (subjects are clear identities): one row per person and area whose "
+                 "dwell (seconds, whole minutes) reached the area's min_dwell; exposure = first "
+                 "second counted; sorted by pid, then area order");
     static const char *const names[3] = {"screened", "red", "yellow"};
-    if (!rc) rc = pc_flag_cubes(ctx, cfg, data, out.file, S->as_of, names, 3, fp, cls, code, nd, deflate);
-    char *eff = pc_config_effective(cfg);
-    size_t jcap = 256 + S->A.n * 64;
-    char *json = pc_malloc(jcap, "counts");
-    if (!rc && (!eff || !json)) rc = PC_ERR_MEM;
-    if (!rc) {
-      size_t j = (size_t)snprintf(json, jcap,
-                                  "{\"screened\": %llu, \"rows\": %llu, \"red\": %llu, \"yellow\": "
-                                  "%llu, \"areas\": {",
-                                  (unsigned long long)tot[1], (unsigned long long)tot[0],
-                                  (unsigned long long)(S->red ? tot[1] : 0),
-                                  (unsigned long long)(S->red ? 0 : tot[1]));
-      for (size_t a = 0; a < S->A.n; a++)
-        j += (size_t)snprintf(json + j, jcap - j, "%s\"%s\": %llu", a ? ", " : "", S->A.a[a].name,
-                              (unsigned long long)S->per_area[a]);
-      snprintf(json + j, jcap - j, "}}");
-      rc = pc_h5_stamp(ctx, out.file, eff);
-      if (!rc) rc = pc_h5_attr_str(out.file, "counts", json);
-      if (!rc) rc = pc_h5_attr_i64(out.file, "as_of", S->as_of);
-      if (!rc) rc = pc_h5_attr_i64(out.file, "dispatch_at", S->at);
-      if (!rc) rc = pc_h5_attr_str(out.file, "data", data_path);
-      if (!rc) rc = pc_flagged_stamp_data(out.file, data);
-      if (!rc) {
-        hid_t d;
-        rc = pc_h5_dset_open(out.file, "screened", &d, NULL);
-        if (!rc) {
-          rc = pc_h5_attr_str(d, "description",
-                              "RESTRICTED (subjects are clear identities): one row per person and "
-                              "area whose dwell (seconds, whole minutes) reached the area's "
-                              "min_dwell; exposure = first second counted; sorted by pid, then "
-                              "area order");
-          H5Dclose(d);
-        }
-      }
-      if (!rc) snprintf(ctx->record_extra, sizeof ctx->record_extra, "\"counts\": %s", json);
-    }
-    free(eff);
-    free(json);
-    rc = pc_h5_commit(ctx, &out, rc);
+    if (!out.rc)
+      out.rc = pc_flag_cubes(ctx, cfg, data, out.file, S->as_of, names, 3, fp, cls, code, nd,
+                             out.deflate);
+    pc_out_json(&out, "counts", screen_counts(S, tot), 1);
+    pc_out_attr_i64(&out, "as_of", S->as_of);
+    pc_out_attr_i64(&out, "dispatch_at", S->at);
+    pc_out_attr_str(&out, "data", data_path);
+    if (!out.rc) out.rc = pc_flagged_stamp_data(out.file, data);
+    rc = pc_out_commit(&out, 0);
     if (!rc) {
       pc_log(ctx, "screen: %llu persons flagged (%llu rows); code %s", (unsigned long long)tot[1],
              (unsigned long long)tot[0], S->red ? "red" : "yellow");

@@ -1,5 +1,6 @@
 /* job_synth.c - `paicha synth`: the synthetic province's registry, generated in parallel into HDF5. */
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <math.h>
@@ -11,6 +12,7 @@
 #include "pc_idnum.h"
 #include "pc_index.h"
 #include "pc_job.h"
+#include "pc_out.h"
 #include "pc_keyfile.h"
 #include "pc_move.h"
 #include "pc_province.h"
@@ -339,10 +341,8 @@ static int write_outbreak(pc_ctx *ctx, const pc_config *cfg, pending_files *pend
     snprintf(paths[npaths++], sizeof paths[0], "%s", pc_config_str(cfg, "cases_csv"));
   if (pc_config_given(cfg, "csv"))
     snprintf(paths[npaths++], sizeof paths[0], "%s/cases.csv", pc_config_str(cfg, "csv"));
-  if (ctx->rank == 0 && pc_config_given(cfg, "csv") && mkdir(pc_config_str(cfg, "csv"), 0700) != 0 &&
-      errno != EEXIST)
-    rc = PC_ERROR(PC_ERR_IO, "csv: cannot create directory %s: %s", pc_config_str(cfg, "csv"),
-                  strerror(errno));
+  if (ctx->rank == 0 && pc_config_given(cfg, "csv"))
+    rc = pc_mkdir_output(pc_config_str(cfg, "csv"), "csv");
   PC_CALL(pc_agree(ctx, rc));
   for (int q = 0; q < npaths; q++) {
     PC_CALL(pc_atomic_tmp(ctx, paths[q], pend->tmp[q], sizeof pend->tmp[q]));
@@ -359,8 +359,10 @@ static int write_outbreak(pc_ctx *ctx, const pc_config *cfg, pending_files *pend
                     all.n, (unsigned long long)want);
     for (int q = 0; q < npaths && !rc; q++) {
       const char *path = paths[q];
-      FILE *f = fopen(pend->tmp[q], "w");
+      int fd = pc_create_excl(pend->tmp[q], O_WRONLY, 0666);
+      FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
       if (!f) {
+        if (fd >= 0) close(fd);
         rc = PC_ERROR(PC_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
         break;
       }
@@ -391,27 +393,27 @@ static int write_dataset(pc_ctx *ctx, const pc_config *cfg, const char *path,
                          const pc_region *regions, size_t nregions, const wire_row *rows,
                          const pc_kv *order, size_t n, uint64_t N, const pc_key128 *key,
                          const movement *mv) {
-  pc_h5out out;
-  PC_CALL(pc_h5_create(ctx, path, &out));
+  pc_out out;
+  PC_CALL(pc_out_create(ctx, cfg, path, &out));
   int rc = 0;
-  size_t chunk = (size_t)pc_config_int(cfg, "io.chunk_rows");
-  int deflate = (int)pc_config_int(cfg, "io.deflate");
-  char *eff = pc_config_effective(cfg);
   hid_t dp = -1, di = -1;
   pc_person *pb = NULL;
   pc_identity *ib = NULL;
   const size_t R = 1 << 20;
-  PC_CALLG(pc_agree(ctx, eff ? 0 : PC_ERR_MEM), fail);
-  PC_CALLG(pc_h5_write_table(ctx, out.file, "regions", pc_schema_type(&pc_schema_regions), regions,
-                             ctx->rank == 0 ? nregions : 0, 4096, deflate),
+  PC_CALLG(pc_out_table(&out, "regions", pc_schema_type(&pc_schema_regions), regions,
+                        ctx->rank == 0 ? nregions : 0, NULL),
            fail);
   uint64_t start = 0;
   PC_CALLG(pc_exscan_u64(ctx, n, &start), fail);
-  PC_CALLG(pc_agree(ctx, pc_h5_dset_create(ctx, out.file, "persons", pc_schema_type(&pc_schema_persons), N,
-                                           chunk, deflate, &dp)),
+  PC_CALLG(pc_out_dset(&out, "persons", pc_schema_type(&pc_schema_persons), N, PC_OUT_CHUNKED,
+                       "registered persons sorted by pid; birth_date YYYYMMDD; sex 1 male 2 "
+                       "female; sector GB/T 4754 section or S0 student, R0 retired, U0 "
+                       "none; region = residence community code; no clear identities",
+                       &dp),
            fail);
-  PC_CALLG(pc_agree(ctx, pc_h5_dset_create(ctx, out.file, "identities",
-                                           pc_schema_type(&pc_schema_identities), N, chunk, deflate, &di)),
+  PC_CALLG(pc_out_dset(&out, "identities", pc_schema_type(&pc_schema_identities), N, PC_OUT_CHUNKED,
+                       "RESTRICTED: clear identities (ID number, phone) by pid, sorted by pid",
+                       &di),
            fail);
   pb = pc_malloc(R * sizeof *pb, "write buffer");
   ib = pc_malloc(R * sizeof *ib, "write buffer");
@@ -437,8 +439,12 @@ static int write_dataset(pc_ctx *ctx, const pc_config *cfg, const char *path,
   if (mv) {
     /* /stays contiguous and uncompressed: trace reads one person's stays with
      * one small read (pc_raw); /places is small and compressed. */
-    PC_CALLG(pc_h5_write_table(ctx, out.file, "stays", pc_schema_type(&pc_schema_stays), mv->stays.data,
-                               mv->stays.n, 0, 0),
+    PC_CALLG(pc_out_table_layout(&out, "stays", pc_schema_type(&pc_schema_stays), mv->stays.data, mv->stays.n,
+                                 PC_OUT_CONTIGUOUS,
+                                 "stays sorted by (pid, start, channel, place); times int64 "
+                                 "seconds since the epoch (UTC); channel 1 cafe 2 lodging 3 "
+                                 "flight 4 rail 5 lbs 6 grid; place ids in /places; region = "
+                                 "the place's 12-digit code"),
              fail);
     uint64_t np = mv->mp.nplaces, p0 = np * (uint64_t)ctx->rank / (uint64_t)ctx->nranks,
              p1 = np * (uint64_t)(ctx->rank + 1) / (uint64_t)ctx->nranks;
@@ -446,53 +452,33 @@ static int write_dataset(pc_ctx *ctx, const pc_config *cfg, const char *path,
     PC_CALLG(pc_agree(ctx, pl ? 0 : PC_ERR_MEM), fail);
     for (uint64_t i = p0; i < p1; i++) /* in id order: trace looks places up by id */
       pc_move_place(&mv->mp, pc_move_place_by_rank(&mv->mp, i), &pl[i - p0]);
-    rc = pc_h5_write_table(ctx, out.file, "places", pc_schema_type(&pc_schema_places), pl, p1 - p0, chunk, deflate);
+    rc = pc_out_table(&out, "places", pc_schema_type(&pc_schema_places), pl, p1 - p0, NULL);
     free(pl);
     PC_CALLG(rc, fail);
     uint64_t sums[2] = {mv->stays.n, mv->checksum};
     PC_CALLG(pc_sum_u64(ctx, sums, 2), fail);
-    PC_CALLG(pc_h5_attr_u64(out.file, "stays", sums[0]), fail);
-    PC_CALLG(pc_h5_attr_u64(out.file, "stays_checksum", sums[1]), fail);
-    PC_CALLG(pc_h5_attr_u64(out.file, "places", np), fail);
-    hid_t ds = -1;
-    PC_CALLG(pc_h5_dset_open(out.file, "stays", &ds, NULL), fail);
-    rc = pc_h5_attr_str(ds, "description",
-                        "stays sorted by (pid, start, channel, place); times int64 seconds since "
-                        "the epoch (UTC); channel 1 cafe 2 lodging 3 flight 4 rail 5 lbs 6 grid; "
-                        "place ids in /places; region = the place's 12-digit code");
-    H5Dclose(ds);
-    PC_CALLG(rc, fail);
+    pc_out_attr_u64(&out, "stays", sums[0]);
+    pc_out_attr_u64(&out, "stays_checksum", sums[1]);
+    pc_out_attr_u64(&out, "places", np);
   }
-  {
-    int64_t as_of = pc_config_time(cfg, "as_of");
-    int64_t days = pc_config_int(cfg, "days");
-    PC_CALLG(pc_h5_attr_i64(out.file, "days", days), fail);
-    char t[24];
-    PC_CALLG(pc_h5_stamp(ctx, out.file, eff), fail);
-    PC_CALLG(pc_h5_attr_i64(out.file, "as_of", as_of), fail);
-    PC_CALLG(pc_h5_attr_str(out.file, "as_of_local", pc_time_format(as_of, t)), fail);
-    PC_CALLG(pc_h5_attr_i64(out.file, "window_start", as_of - days * 86400), fail);
-    PC_CALLG(pc_h5_attr_i64(out.file, "window_end", as_of), fail);
-    PC_CALLG(pc_h5_attr_u64(out.file, "persons", N), fail);
-    PC_CALLG(pc_h5_attr_u64(out.file, "seed", (uint64_t)pc_config_int(cfg, "seed")), fail);
-    PC_CALLG(pc_h5_attr_u64(out.file, "key_fingerprint", pc_key_fingerprint(key)), fail);
-    PC_CALLG(pc_h5_attr_str(out.file, "source", "paicha synth (synthetic province)"), fail);
-    PC_CALLG(pc_h5_attr_str(dp, "description",
-                            "registered persons sorted by pid; birth_date YYYYMMDD; sex 1 male 2 "
-                            "female; sector GB/T 4754 section or S0 student, R0 retired, U0 "
-                            "none; region = residence community code; no clear identities"),
-             fail);
-    PC_CALLG(pc_h5_attr_str(di, "description",
-                            "RESTRICTED: clear identities (ID number, phone) by pid, sorted by pid"),
-             fail);
-  }
+  int64_t as_of = pc_config_time(cfg, "as_of");
+  int64_t days = pc_config_int(cfg, "days");
+  char t[24];
+  pc_out_attr_i64(&out, "days", days);
+  pc_out_attr_i64(&out, "as_of", as_of);
+  pc_out_attr_str(&out, "as_of_local", pc_time_format(as_of, t));
+  pc_out_attr_i64(&out, "window_start", as_of - days * 86400);
+  pc_out_attr_i64(&out, "window_end", as_of);
+  pc_out_attr_u64(&out, "persons", N);
+  pc_out_attr_u64(&out, "seed", (uint64_t)pc_config_int(cfg, "seed"));
+  pc_out_attr_u64(&out, "key_fingerprint", pc_key_fingerprint(key));
+  pc_out_attr_str(&out, "source", "paicha synth (synthetic province)");
 fail:
   if (dp >= 0) H5Dclose(dp);
   if (di >= 0) H5Dclose(di);
   free(pb);
   free(ib);
-  free(eff);
-  return pc_h5_commit(ctx, &out, rc);
+  return pc_out_commit(&out, rc);
 }
 
 /* --- csv: the same data as the CSV inputs of ingest (SPEC "CSV inputs") --- */
@@ -567,8 +553,7 @@ static size_t stay_csv(const pc_move_params *mp, const pc_stay *x, const pc_iden
 static int write_csv(pc_ctx *ctx, const char *dir, const pc_region *regions, size_t nregions,
                      const wire_row *rows, const pc_kv *order, size_t n, const movement *mv) {
   int rc = 0;
-  if (ctx->rank == 0 && mkdir(dir, 0700) != 0 && errno != EEXIST)
-    rc = PC_ERROR(PC_ERR_IO, "csv: cannot create directory %s: %s", dir, strerror(errno));
+  if (ctx->rank == 0) rc = pc_mkdir_output(dir, "csv");
   PC_CALL(pc_agree(ctx, rc));
   char path[4200];
   pc_textout o;

@@ -13,6 +13,7 @@
 #include "pc_index.h"
 #include "pc_flagged.h"
 #include "pc_job.h"
+#include "pc_out.h"
 #include "pc_pview.h"
 #include "pc_sort.h"
 #include "pc_time.h"
@@ -841,6 +842,29 @@ typedef struct counts {
   uint64_t channel[2][PC_NCHANNELS + 1]; /* [contact/companion][channel], last = case */
 } counts;
 
+/* The `counts` attribute: persons by hop, companions, codes, rows by
+ * channel. NULL when json-c is out of memory (pc_out_json records it). Local. */
+static json_object *trace_counts(const counts *K, int hops) {
+  json_object *j = json_object_new_object(), *ch = json_object_new_object();
+  if (!j || !ch) {
+    json_object_put(j);
+    json_object_put(ch);
+    return NULL;
+  }
+  char k[16];
+  for (int h = 0; h <= hops; h++) {
+    snprintf(k, sizeof k, "hop%d", h);
+    pc_json_add_u64(j, k, K->hop[h]);
+  }
+  pc_json_add_u64(j, "companion", K->companion);
+  pc_json_add_u64(j, "red", K->red);
+  pc_json_add_u64(j, "yellow", K->yellow);
+  for (int c = 0; c < PC_NCHANNELS; c++)
+    pc_json_add_u64(ch, pc_channel_names[c], K->channel[0][c] + K->channel[1][c]);
+  pc_json_add(j, "channels", ch);
+  return j;
+}
+
 static int class_of(const out_row *o, int comp) { return comp ? -1 : o->hop; }
 
 static int write_cubes(tracer *t, hid_t file, const out_row *rows, size_t nc, size_t nm, int hops,
@@ -930,7 +954,6 @@ static int run_trace(pc_ctx *ctx, const pc_config *cfg) {
   t->data_path = pc_config_str(cfg, "data");
   const char *output = pc_config_str(cfg, "output"), *index = pc_config_str(cfg, "index");
   const int hops = (int)pc_config_int(cfg, "hops");
-  const int deflate = (int)pc_config_int(cfg, "io.deflate");
   const int digits = pc_level_digits(pc_config_str(cfg, "dispatch.level"));
   setup_rules(t);
   pc_job_record_for(ctx, output);
@@ -1074,50 +1097,26 @@ static int run_trace(pc_ctx *ctx, const pc_config *cfg) {
 
   PC_CALLG(pc_phase_begin(ctx, "write"), done);
   {
-    pc_h5out out;
-    char *eff = pc_config_effective(cfg);
+    pc_out out;
+    char t0[24];
     hid_t tc = pc_schema_type(&pc_schema_contacts), tm = pc_schema_type(&pc_schema_companions);
-    int created = 0;
-    rc = pc_h5_create(ctx, output, &out);
-    if (rc) goto wdone;
-    created = 1;
-    rc = pc_h5_write_table(ctx, out.file, "contacts", tc, rows, nc, 65536, deflate);
-    if (!rc) rc = pc_h5_write_table(ctx, out.file, "companions", tm, rows + nc, nm, 65536, deflate);
-    if (!rc) rc = write_cubes(t, out.file, rows, nc, nm, hops, deflate);
-    if (!rc) {
-      char json[1536], t0[24];
-      int at = snprintf(json, sizeof json, "{");
-      for (int h = 0; h <= hops; h++)
-        at += snprintf(json + at, sizeof json - (size_t)at, "\"hop%d\": %llu, ", h, (unsigned long long)K.hop[h]);
-      at += snprintf(json + at, sizeof json - (size_t)at,
-                     "\"companion\": %llu, \"red\": %llu, \"yellow\": %llu, \"channels\": {",
-                     (unsigned long long)K.companion, (unsigned long long)K.red, (unsigned long long)K.yellow);
-      for (int c = 0; c < PC_NCHANNELS; c++)
-        at += snprintf(json + at, sizeof json - (size_t)at, "%s\"%s\": %llu", c ? ", " : "",
-                       pc_channel_names[c], (unsigned long long)(K.channel[0][c] + K.channel[1][c]));
-      snprintf(json + at, sizeof json - (size_t)at, "}}");
-      rc = pc_h5_attr_str(out.file, "counts", json);
-      if (!rc) rc = pc_h5_stamp(ctx, out.file, eff ? eff : "");
-      if (!rc) rc = pc_h5_attr_i64(out.file, "as_of", t->as_of);
-      if (!rc) rc = pc_h5_attr_str(out.file, "as_of_local", pc_time_format(t->as_of, t0));
-      if (!rc) rc = pc_h5_attr_i64(out.file, "dispatch_at", dispatch_at);
-      if (!rc) rc = pc_h5_attr_str(out.file, "data", t->data_path);
-      if (!rc) rc = pc_flagged_stamp_data(out.file, t->data);
-      if (!rc) rc = pc_h5_attr_str(out.file, "index", index ? index : "(built in memory)");
-      if (!rc) rc = pc_h5_attr_str(out.file, "cases", pc_config_str(cfg, "cases"));
-      snprintf(ctx->record_extra, sizeof ctx->record_extra, "\"counts\": %s", json);
+    if (!(rc = pc_out_create(ctx, cfg, output, &out))) {
+      pc_out_table(&out, "contacts", tc, rows, nc,
+                   "contacts by pid: hop 0 = cases; exposure = start of the person's window "
+                   "(int64 s since the epoch, UTC); source = who they met, channel and place "
+                   "where; jurisdiction = region at dispatch_at (level of the config)");
+      pc_out_table(&out, "companions", tm, rows + nc, nm, NULL);
+      if (!out.rc) out.rc = write_cubes(t, out.file, rows, nc, nm, hops, out.deflate);
+      pc_out_json(&out, "counts", trace_counts(&K, hops), 1);
+      pc_out_attr_i64(&out, "as_of", t->as_of);
+      pc_out_attr_str(&out, "as_of_local", pc_time_format(t->as_of, t0));
+      pc_out_attr_i64(&out, "dispatch_at", dispatch_at);
+      pc_out_attr_str(&out, "data", t->data_path);
+      if (!out.rc) out.rc = pc_flagged_stamp_data(out.file, t->data);
+      pc_out_attr_str(&out, "index", index ? index : "(built in memory)");
+      pc_out_attr_str(&out, "cases", pc_config_str(cfg, "cases"));
     }
-    if (!rc) {
-      hid_t d = H5Dopen2(out.file, "contacts", H5P_DEFAULT);
-      rc = pc_h5_attr_str(d, "description",
-                          "contacts by pid: hop 0 = cases; exposure = start of the person's window "
-                          "(int64 s since the epoch, UTC); source = who they met, channel and "
-                          "place where; jurisdiction = region at dispatch_at (level of the config)");
-      H5Dclose(d);
-    }
-  wdone:
-    free(eff);
-    if (created) rc = pc_h5_commit(ctx, &out, rc);
+    rc = pc_out_commit(&out, rc);
   }
   pc_phase_end(ctx, nc + nm, (nc + nm) * sizeof(out_row));
   if (!rc) {

@@ -7,6 +7,7 @@
 
 #include "pc_budget.h"
 #include "pc_keyfile.h"
+#include "pc_textout.h"
 
 const char *const pc_output_modes[] = {"0600", "0640", NULL};
 
@@ -87,6 +88,7 @@ int pc_job_run(const pc_jobdef *job, const char *config_path, int quiet) {
   ctx->round_bytes = (size_t)pc_config_int(cfg, "shuffle_round_mb") << 20;
   /* Outputs hold personal data: owner-only unless the config allows group read. */
   umask(strcmp(pc_config_str(cfg, "output_mode"), "0640") == 0 ? 0137 : 0177);
+  pc_create_policy(pc_config_bool(cfg, "shared_dir_ok"));
   pc_log(ctx, "%s on %d rank%s, config %s", job->name, ctx->nranks, ctx->nranks > 1 ? "s" : "",
          config_path);
   rc = pc_agree(ctx, job->run(ctx, cfg));

@@ -21,7 +21,8 @@ typedef struct pc_jobdef {
 extern const pc_jobdef pc_job_synth, pc_job_breakdown, pc_job_ingest, pc_job_index, pc_job_trace,
     pc_job_screen, pc_job_plan, pc_job_dispatch, pc_job_purge, pc_job_report;
 
-/* Keys every job accepts (see pc_job.c): quiet, shuffle_round_mb, output_mode, io. */
+/* Keys every job accepts (see pc_job.c): quiet, shuffle_round_mb, memory_per_rank,
+ * output_mode, shared_dir_ok (no default: absent from the effective config), io. */
 extern const pc_key pc_io_keys[];
 #define PC_KEYS_COMMON                                                                   \
   {.name = "quiet", .type = PC_T_BOOL, .def = "false",                                   \
@@ -37,6 +38,9 @@ extern const pc_key pc_io_keys[];
   {.name = "output_mode", .type = PC_T_STR, .def = "0600",                               \
    .help = "permissions of files written: 0600 owner only, 0640 adds group read",        \
    .choices = pc_output_modes},                                                          \
+  {.name = "shared_dir_ok", .type = PC_T_BOOL,                                           \
+   .help = "write into an output directory other accounts can write (default false: "    \
+           "refused); files are still created exclusively under unpredictable names"},   \
   {.name = "io", .type = PC_T_MAP, .help = "HDF5 layout of outputs", .sub = pc_io_keys}
 extern const char *const pc_output_modes[];
 

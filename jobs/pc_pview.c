@@ -504,36 +504,34 @@ static int write_u64_array(pc_ctx *ctx, hid_t file, const char *name, const uint
                             ctx->rank == 0 ? v : NULL, 0);
 }
 
-int pc_pview_write(pc_ctx *ctx, hid_t file, const pc_pview *pv) {
+int pc_pview_write(pc_out *out, const pc_pview *pv) {
+  pc_ctx *ctx = out->ctx;
   const size_t K = (size_t)1 << pv->dir.bits;
-  PC_CALL(pc_h5_write_table(ctx, file, "place_rows", pc_schema_type(&pc_schema_place_rows), pv->rows, pv->nrows, 0, 0));
-  PC_CALL(write_u64_array(ctx, file, "bucket_start", pv->bstart, (size_t)pv->nbuckets + 1));
-  PC_CALL(write_u64_array(ctx, file, "persons_dir", pv->dir.persons, K + 1));
-  PC_CALL(write_u64_array(ctx, file, "identities_dir", pv->dir.identities, K + 1));
-  PC_CALL(write_u64_array(ctx, file, "stays_dir", pv->dir.stays, K + 1));
-  PC_CALL(pc_h5_attr_u64(file, "nbuckets", pv->nbuckets));
-  PC_CALL(pc_h5_attr_i64(file, "pid_bits", pv->dir.bits));
-  PC_CALL(pc_h5_attr_u64(file, "data_persons", pv->npersons));
-  PC_CALL(pc_h5_attr_u64(file, "data_identities", pv->nidentities));
-  PC_CALL(pc_h5_attr_u64(file, "data_stays", pv->nstays));
-  PC_CALL(pc_h5_attr_u64(file, "data_stays_checksum", pv->stays_checksum));
-  PC_CALL(pc_h5_attr_i64(file, "window_start", pv->window_start));
-  PC_CALL(pc_h5_attr_i64(file, "window_end", pv->window_end));
-  for (int c = 0; c < PC_NCHANNELS; c++) {
-    char name[48];
-    snprintf(name, sizeof name, "dmax_%s", pc_channel_names[c]);
-    PC_CALL(pc_h5_attr_i64(file, name, pv->dmax[c]));
-  }
-  hid_t d;
-  PC_CALL(pc_h5_dset_open(file, "place_rows", &d, NULL));
-  int rc = pc_h5_attr_str(
-      d, "description",
+  /* Contiguous: trace reads buckets of it with pread (pc_raw_open). */
+  PC_CALL(pc_out_table_layout(
+      out, "place_rows", pc_schema_type(&pc_schema_place_rows), pv->rows, pv->nrows, PC_OUT_CONTIGUOUS,
       "the co-location index: one row per stay (and per household member, channel 0, place = "
       "household), sorted by (bucket, place, start, end, pid, row, carriage); bucket = hash of "
       "the place (and of the local day of start for lbs and grid); bucket_start[k] is the first "
-      "row of bucket k; cum = the person's whole minutes in that grid over the data window");
-  H5Dclose(d);
-  return rc;
+      "row of bucket k; cum = the person's whole minutes in that grid over the data window"));
+  PC_CALL(write_u64_array(ctx, out->file, "bucket_start", pv->bstart, (size_t)pv->nbuckets + 1));
+  PC_CALL(write_u64_array(ctx, out->file, "persons_dir", pv->dir.persons, K + 1));
+  PC_CALL(write_u64_array(ctx, out->file, "identities_dir", pv->dir.identities, K + 1));
+  PC_CALL(write_u64_array(ctx, out->file, "stays_dir", pv->dir.stays, K + 1));
+  pc_out_attr_u64(out, "nbuckets", pv->nbuckets);
+  pc_out_attr_i64(out, "pid_bits", pv->dir.bits);
+  pc_out_attr_u64(out, "data_persons", pv->npersons);
+  pc_out_attr_u64(out, "data_identities", pv->nidentities);
+  pc_out_attr_u64(out, "data_stays", pv->nstays);
+  pc_out_attr_u64(out, "data_stays_checksum", pv->stays_checksum);
+  pc_out_attr_i64(out, "window_start", pv->window_start);
+  pc_out_attr_i64(out, "window_end", pv->window_end);
+  for (int c = 0; c < PC_NCHANNELS; c++) {
+    char name[48];
+    snprintf(name, sizeof name, "dmax_%s", pc_channel_names[c]);
+    pc_out_attr_i64(out, name, pv->dmax[c]);
+  }
+  return out->rc;
 }
 
 static int read_u64_array(hid_t file, const char *name, size_t n, uint64_t **out) {

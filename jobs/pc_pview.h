@@ -8,6 +8,7 @@
 #include "pc_h5.h"
 #include "pc_index.h"
 #include "pc_mpi.h"
+#include "pc_out.h"
 
 /* Row directories over pid-sorted tables: dir[k] is the first row whose pid
  * has top `bits` bits >= k (2^bits + 1 entries), so the rows of one pid, or
@@ -68,8 +69,11 @@ uint32_t pc_index_buckets(uint64_t nstays, int64_t given);
 /* Check at load (a pc_config_check_fn) of the config's `buckets`: 0 or a
  * power of two, for the buckets are a mask. Local; problems into p. */
 int pc_index_buckets_check(const pc_config *cfg, pc_config_problems *p);
-/* Collective: write the index file's datasets and attributes into `file`. */
-int pc_pview_write(pc_ctx *ctx, hid_t file, const pc_pview *pv);
+/* Collective: write the index file's datasets and attributes into the
+ * output being written (/place_rows contiguous, for pread). Returns the
+ * status, agreed when a dataset failed; an attribute's failure is agreed
+ * at pc_out_commit. */
+int pc_pview_write(pc_out *out, const pc_pview *pv);
 /* Collective: open a persisted index; checks it was built from `data` (by
  * the stays checksum and counts) and cuts the buckets for this rank count. */
 int pc_pview_open(pc_ctx *ctx, const char *index_path, hid_t data, const char *data_path,

@@ -8,6 +8,10 @@
 #include <unistd.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+
+#include <json-c/json.h>
 
 int pc_mpi_fail(int mpirc, const char *file, int line, const char *expr) {
   char msg[MPI_MAX_ERROR_STRING];
@@ -52,6 +56,7 @@ void pc_ctx_destroy(pc_ctx **ctx) {
   if (!ctx || !*ctx) return;
   MPI_Comm_free(&(*ctx)->comm);
   free((*ctx)->shuffle_win);
+  free((*ctx)->record_extra);
   free(*ctx);
   *ctx = NULL;
 }
@@ -176,6 +181,81 @@ uint64_t pc_peak_rss(void) {
   return (uint64_t)ru.ru_maxrss * 1024;
 }
 
+/* A number printed with `digits` decimals, as the record has always shown it. */
+static json_object *fixed(double v, int digits) {
+  char t[64];
+  snprintf(t, sizeof t, "%.*f", digits, v);
+  return json_object_new_double_s(v, t);
+}
+
+/* The job's members (`"k": v, ...`) as an object; NULL when they are not JSON. */
+static json_object *record_object(pc_ctx *ctx, const char *extra) {
+  (void)ctx;
+  size_t n = extra ? strlen(extra) : 0;
+  char *t = malloc(n + 3);
+  if (!t) return NULL;
+  t[0] = '{';
+  memcpy(t + 1, extra ? extra : "", n);
+  t[n + 1] = '}';
+  t[n + 2] = 0;
+  json_object *o = json_tokener_parse(t);
+  free(t);
+  if (o && !json_object_is_type(o, json_type_object)) {
+    json_object_put(o);
+    o = NULL;
+  }
+  return o;
+}
+
+/* Rank 0: the record under an unpredictable name created exclusively beside
+ * path (never through a link planted there), then renamed over it. */
+static int record_write(const char *path, const char *text) {
+  char tmp[4300];
+  if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >= sizeof tmp)
+    return PC_ERROR(PC_ERR_ARG, "run record path too long: %.64s...", path);
+  int fd = mkostemp(tmp, O_CLOEXEC);
+  if (fd < 0) return PC_ERROR(PC_ERR_IO, "cannot write run record %s: %s", path, strerror(errno));
+  /* mkostemp creates 0600: give the record the mode of the outputs (umask). */
+  mode_t um = umask(0);
+  umask(um);
+  int bad = fchmod(fd, 0666 & ~um) != 0;
+  size_t n = strlen(text), at = 0;
+  while (!bad && at <= n) {
+    const char *p = at < n ? text + at : "\n";
+    size_t k = at < n ? n - at : 1;
+    ssize_t w = write(fd, p, k);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) bad = 1;
+    else at += (size_t)w;
+  }
+  int err = errno;
+  if (close(fd) != 0) bad = 1, err = errno;
+  if (bad || rename(tmp, path) != 0) {
+    if (!bad) err = errno;
+    unlink(tmp);
+    return PC_ERROR(PC_ERR_IO, "cannot write run record %s: %s", path, strerror(err));
+  }
+  return 0;
+}
+
+int pc_record_add(pc_ctx *ctx, const char *key, const char *json_value) {
+  json_object *k = json_object_new_string(key);
+  if (!k) return PC_ERROR(PC_ERR_MEM, "out of memory for the run record");
+  const char *ks = json_object_to_json_string_ext(k, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+  size_t old = ctx->record_extra ? strlen(ctx->record_extra) : 0;
+  size_t need = old + strlen(ks) + strlen(json_value) + 8;
+  char *p = pc_realloc(ctx->record_extra, need, "run record");
+  if (!p) {
+    json_object_put(k);
+    return PC_ERR_MEM;
+  }
+  if (!old) p[0] = 0;
+  snprintf(p + old, need - old, "%s%s: %s", old ? ", " : "", ks, json_value);
+  ctx->record_extra = p;
+  json_object_put(k);
+  return 0;
+}
+
 int pc_phase_report(pc_ctx *ctx, FILE *f, const char *path, const char *extra) {
   int np = ctx->nphases;
   /* Ranks run the same code, so they hold the same phases in the same order. */
@@ -236,43 +316,59 @@ int pc_phase_report(pc_ctx *ctx, FILE *f, const char *path, const char *extra) {
     fprintf(f, "%-28s %.3f s\n", "wall (max over ranks)", mx[np].v);
     fflush(f);
   }
-  if (ctx->rank == 0 && path) { /* written aside, renamed when complete */
-    char tmp[4300];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *j = fopen(tmp, "w");
-    if (!j) {
-      rc = PC_ERROR(PC_ERR_IO, "cannot write run record %s: %s", tmp, strerror(errno));
+  if (ctx->rank == 0 && path) {
+    json_object *ph = json_object_new_array();
+    for (int i = 0; ph && i < np; i++) {
+      double mean = sum[i] / ctx->nranks;
+      json_object *p = json_object_new_object();
+      if (!p || json_object_array_add(ph, p)) {
+        json_object_put(p);
+        json_object_put(ph);
+        ph = NULL;
+        break;
+      }
+      json_object_object_add(p, "name", json_object_new_string(ctx->phases[i].name));
+      json_object_object_add(p, "depth", json_object_new_int(ctx->phases[i].depth));
+      json_object_object_add(p, "min", fixed(mn[i].v, 6));
+      json_object_object_add(p, "min_rank", json_object_new_int(mn[i].r));
+      json_object_object_add(p, "max", fixed(mx[i].v, 6));
+      json_object_object_add(p, "max_rank", json_object_new_int(mx[i].r));
+      json_object_object_add(p, "mean", fixed(mean, 6));
+      json_object_object_add(p, "imbalance", fixed(mean > 0 ? mx[i].v / mean : 1.0, 4));
+      json_object_object_add(p, "rows", json_object_new_uint64(rows[2 * i]));
+      json_object_object_add(p, "bytes", json_object_new_uint64(rows[2 * i + 1]));
+    }
+    json_object *r = record_object(ctx, extra);
+    if (!r || !ph) {
+      json_object_put(r);
+      json_object_put(ph);
+      rc = PC_ERROR(PC_ERR_DATA, "run record %s: the job's members are not JSON (internal)", path);
       goto done;
     }
-    fprintf(j, "{\n  \"job\": \"%s\",\n  \"ranks\": %d,\n  \"wall_seconds\": %.6f,\n", ctx->job,
-            ctx->nranks, mx[np].v);
-    fprintf(j, "  \"peak_rss_bytes_max\": %.0f,\n  \"peak_rss_rank\": %d,\n", mx[np + 1].v,
-            mx[np + 1].r);
-    fprintf(j, "  \"peak_rss_bytes_mean\": %.0f,\n", sum[np + 1] / ctx->nranks);
-    fprintf(j, "  \"bytes_shuffled\": %llu,\n", (unsigned long long)rows[2 * np]);
-    fprintf(j, "  \"shuffle_rounds\": %llu,\n", (unsigned long long)(rows[2 * np + 1] / (uint64_t)ctx->nranks));
+    /* The job's members after the figures of every run, as before. */
+    json_object *rec = json_object_new_object();
+    json_object_object_add(rec, "job", json_object_new_string(ctx->job));
+    json_object_object_add(rec, "ranks", json_object_new_int(ctx->nranks));
+    json_object_object_add(rec, "wall_seconds", fixed(mx[np].v, 6));
+    json_object_object_add(rec, "peak_rss_bytes_max", fixed(mx[np + 1].v, 0));
+    json_object_object_add(rec, "peak_rss_rank", json_object_new_int(mx[np + 1].r));
+    json_object_object_add(rec, "peak_rss_bytes_mean", fixed(sum[np + 1] / ctx->nranks, 0));
+    json_object_object_add(rec, "bytes_shuffled", json_object_new_uint64(rows[2 * np]));
+    json_object_object_add(rec, "shuffle_rounds",
+                           json_object_new_uint64(rows[2 * np + 1] / (uint64_t)ctx->nranks));
     const char *jid = getenv("SLURM_JOB_ID"), *nl = getenv("SLURM_JOB_NODELIST");
-    if (jid) /* the batch job that ran it: ids and node names, never user data */
-      fprintf(j, "  \"slurm_job_id\": \"%.32s\",\n  \"slurm_nodelist\": \"%.200s\",\n", jid,
-              nl ? nl : "");
-    if (extra && *extra) fprintf(j, "  %s,\n", extra);
-    fprintf(j, "  \"phases\": [\n");
-    for (int i = 0; i < np; i++) {
-      double mean = sum[i] / ctx->nranks;
-      fprintf(j,
-              "    {\"name\": \"%s\", \"depth\": %d, \"min\": %.6f, \"min_rank\": %d, \"max\": "
-              "%.6f, \"max_rank\": %d, \"mean\": %.6f, \"imbalance\": %.4f, \"rows\": %llu, "
-              "\"bytes\": %llu}%s\n",
-              ctx->phases[i].name, ctx->phases[i].depth, mn[i].v, mn[i].r, mx[i].v, mx[i].r, mean,
-              mean > 0 ? mx[i].v / mean : 1.0, (unsigned long long)rows[2 * i],
-              (unsigned long long)rows[2 * i + 1], i + 1 < np ? "," : "");
+    if (jid) { /* the batch job that ran it: ids and node names, never user data */
+      json_object_object_add(rec, "slurm_job_id", json_object_new_string_len(jid, (int)strnlen(jid, 32)));
+      json_object_object_add(rec, "slurm_nodelist",
+                             json_object_new_string_len(nl ? nl : "", nl ? (int)strnlen(nl, 200) : 0));
     }
-    fprintf(j, "  ]\n}\n");
-    int bad = ferror(j);
-    if (fclose(j) != 0 || bad || rename(tmp, path) != 0) {
-      rc = PC_ERROR(PC_ERR_IO, "cannot write run record %s: %s", path, strerror(errno));
-      unlink(tmp);
-    }
+    json_object_object_foreach(r, k, v) json_object_object_add(rec, k, json_object_get(v));
+    json_object_put(r);
+    json_object_object_add(rec, "phases", ph);
+    const char *text = json_object_to_json_string_ext(
+        rec, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+    rc = record_write(path, text);
+    json_object_put(rec);
   }
 done:
   free(loc);

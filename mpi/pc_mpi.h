@@ -44,7 +44,7 @@ typedef struct pc_ctx {
   const char *fail_phase;/* test hook PAICHA_FAIL_PHASE on rank PAICHA_FAIL_RANK */
   int fail_rank;
   char record[4200];     /* run record path ("" none), set by the job */
-  char record_extra[2048]; /* JSON members the job adds to the run record */
+  char *record_extra;    /* JSON members the job adds to the run record (pc_record_add) */
   char *shuffle_win;     /* pc_shuffle's send window, kept between calls: a fresh
                             one per call costs a page fault per 4 kB every round */
   size_t shuffle_cap;
@@ -81,8 +81,15 @@ void pc_phase_end(pc_ctx *ctx, uint64_t rows, uint64_t bytes);
 /* Collective: the end-of-run table (phase, min@rank, max@rank, mean,
  * imbalance, rows, rows/s, bytes) printed by rank 0 on f; and, when path is
  * not NULL, the same figures as JSON (the run record) with `extra_json`
- * (a JSON object body, may be NULL) merged in. */
+ * (JSON object members `"k": v, ...`, may be NULL; see pc_record_add) merged
+ * in. The record is written by rank 0 under an unpredictable temporary name
+ * created exclusively beside path, then renamed. Fails (not agreed: the
+ * caller agrees) when the record cannot be written or extra_json is not JSON. */
 int pc_phase_report(pc_ctx *ctx, FILE *f, const char *path, const char *extra_json);
+/* Local: add the member `key` (escaped here) with the JSON text value (made
+ * by json-c, see pc_json_text) to the run record's members. PC_ERR_MEM
+ * recorded when it cannot grow. */
+int pc_record_add(pc_ctx *ctx, const char *key, const char *json_value);
 
 /* Peak resident set of this process in bytes (getrusage). */
 uint64_t pc_peak_rss(void);

@@ -6,7 +6,7 @@
 # `make fuzz`.
 set -euo pipefail
 pkgs=(make gcc pkg-config libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools
-      libyaml-dev zlib1g-dev libcmocka-dev python3 python3-h5py python3-numpy python3-pandas
+      libyaml-dev libjson-c-dev zlib1g-dev libcmocka-dev python3 python3-h5py python3-numpy python3-pandas
       python3-yaml time)
 opt=(slurm-wlm munge chromium fonts-wqy-zenhei clang)
 [ "${PAICHA_EXTRA_PKGS:-}" ] && pkgs+=($PAICHA_EXTRA_PKGS)

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 M=$T/full
 mkdir -p "$M"
-mount -t tmpfs -o size=200k tmpfs "$M" 2> /dev/null || { echo "SKIP t_diskfull: cannot mount a tmpfs here (not root?)"; exit 0; }
+mount -t tmpfs -o size=200k,mode=700 tmpfs "$M" 2> /dev/null || { echo "SKIP t_diskfull: cannot mount a tmpfs here (not root?)"; exit 0; }
 trap 'umount "$M" 2>/dev/null; rm -rf "$T"' EXIT
 cat > "$T/synth.yaml" <<CFG
 key: $T/key
