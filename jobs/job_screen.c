@@ -293,12 +293,8 @@ static int run(pc_ctx *ctx, const pc_config *cfg, screener *S) {
   else
     rc = pc_h5_attr_read_i64(data, "as_of", &S->as_of);
   PC_CALLG(pc_agree(ctx, rc), out);
-  {
-    /* 03:00 local on the day before as_of's local date. */
-    int64_t l = S->as_of + PC_TZ_OFFSET, day = (l >= 0 ? l / 86400 : -((-l + 86399) / 86400)) - 1;
-    S->at = pc_config_given(cfg, "dispatch.at") ? pc_config_time(cfg, "dispatch.at")
-                                                : day * 86400 + 3 * 3600 - PC_TZ_OFFSET;
-  }
+  S->at = pc_config_given(cfg, "dispatch.at") ? pc_config_time(cfg, "dispatch.at")
+                                              : pc_dispatch_instant(S->as_of);
   S->digits = pc_level_digits(pc_config_str(cfg, "dispatch.level"));
   S->red = is_red(cfg);
   /* This rank's persons and identities. */

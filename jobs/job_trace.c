@@ -323,7 +323,7 @@ static int make_queries(tracer *t, const size_t *from, size_t nfrom, int role, p
       }
       /* Every day a stay overlapping [a, b) can start on. */
       for (int64_t d = pc_local_day(a - t->pv.dmax[c]), d1 = pc_local_day(b - 1); d <= d1 && !rc; d++) {
-        x.bucket = pc_bucket_of(x.place, c, d * 86400 - 8 * 3600, t->pv.nbuckets);
+        x.bucket = pc_bucket_of(x.place, c, pc_local_midnight(d), t->pv.nbuckets);
         rc = add_query(t, q, qd, &x);
       }
     }
@@ -1077,8 +1077,8 @@ static int run_trace(pc_ctx *ctx, const pc_config *cfg) {
   int64_t dispatch_at;
   if (pc_config_given(cfg, "dispatch.at"))
     dispatch_at = pc_config_time(cfg, "dispatch.at");
-  else /* 03:00 local of the day before as_of */
-    dispatch_at = (pc_local_day(t->as_of) - 1) * 86400 - 8 * 3600 + 3 * 3600;
+  else
+    dispatch_at = pc_dispatch_instant(t->as_of);
   rc = pc_agree(ctx, assemble(t, dispatch_at, digits, &rows, &nc, &nm));
   if (!rc) rc = fill_sources(t, rows, nc + nm);
   pc_phase_end(ctx, nc + nm, 0);

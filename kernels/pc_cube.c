@@ -68,12 +68,7 @@ void pc_cube_add_persons(const pc_cube_axes *ax, const pc_person *p, size_t n, i
                          uint64_t *cube) {
   const size_t nb = pc_cube_nbands(ax), nd = PC_MAX_DOSES + 1;
   /* Ages change only at birthdays: compute the as_of date once, not per row. */
-  int64_t l = ax->as_of + PC_TZ_OFFSET;
-  int64_t days = l >= 0 ? l / 86400 : -((-l + 86399) / 86400);
-  int y;
-  unsigned m, d;
-  pc_civil_from_days(days, &y, &m, &d);
-  const int32_t today = y * 10000 + (int32_t)(m * 100 + d);
+  const int32_t today = pc_local_ymd(ax->as_of);
   uint64_t last_code = UINT64_MAX;
   size_t last_r = 0;
   for (size_t i = 0; i < n; i++) {

@@ -9,6 +9,7 @@
 
 #include "pc_contact.h"
 #include "pc_hash.h"
+#include "pc_time.h"
 #include "pc_types.h"
 
 /*
@@ -44,12 +45,6 @@ typedef struct pc_irow {
   uint8_t carriage;
 } pc_irow;           /* 40 bytes: the on-disk row of the index's /place_rows */
 _Static_assert(sizeof(pc_irow) == 40, "pc_irow is the on-disk row of /place_rows");
-
-/* Local calendar day (UTC+8) of an instant. */
-static inline int64_t pc_local_day(int64_t t) {
-  int64_t s = t + 8 * 3600;
-  return s >= 0 ? s / 86400 : -((-s + 86399) / 86400);
-}
 
 /* Channels whose places are cut by day into buckets. */
 static inline int pc_channel_by_day(int c) { return c == PC_CH_LBS || c == PC_CH_GRID; }
