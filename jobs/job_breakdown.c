@@ -11,15 +11,12 @@
 #include "pc_time.h"
 #include "pc_sort.h"
 
-const char *const pc_cube_levels[] = {"city", "county", "township", "community", NULL};
-int pc_cube_level_of(const char *s) {
-  return !strcmp(s, "city") ? PC_LEVEL_CITY : !strcmp(s, "county") ? PC_LEVEL_COUNTY
-       : !strcmp(s, "township") ? PC_LEVEL_TOWNSHIP : PC_LEVEL_COMMUNITY;
-}
+/* The cube's levels: the city's and every one below (the province is one row). */
+#define CUBE_LEVELS (pc_level_names + PC_LEVEL_CITY)
 
 int pc_cube_axes_config(const pc_config *cfg, pc_cube_axes *ax) {
   memset(ax, 0, sizeof *ax);
-  ax->level = pc_cube_level_of(pc_config_str(cfg, "breakdown.level"));
+  ax->level = pc_level_of(pc_config_str(cfg, "breakdown.level"));
   ax->nedges = (int)pc_config_len(cfg, "breakdown.age_edges");
   if (ax->nedges < 1 || ax->nedges > PC_MAX_AGE_EDGES)
     return PC_ERROR(PC_ERR_CONFIG, "%s:%d: breakdown.age_edges needs 1 to %d edges",
@@ -35,7 +32,7 @@ int pc_cube_axes_config(const pc_config *cfg, pc_cube_axes *ax) {
 
 const pc_key pc_int_item[] = {{"", PC_T_INT, 0, NULL, "", NULL, NULL, 0, 200}, {0}};
 const pc_key pc_breakdown_keys[] = {
-    {"level", PC_T_STR, 0, "county", "region level of the cube's region axis", NULL, pc_cube_levels, 0, 0},
+    {"level", PC_T_STR, 0, "county", "region level of the cube's region axis", NULL, CUBE_LEVELS, 0, 0},
     {"age_edges", PC_T_LIST, 0, "[0, 3, 12, 18, 60, 80]",
      "lower edges of the age bands (years; first 0, increasing)", pc_int_item, NULL, 0, 0},
     {0}};
@@ -103,18 +100,6 @@ static int cmp_target(const void *a, const void *b) {
   return (x->age_from > y->age_from) - (x->age_from < y->age_from);
 }
 
-static const pc_region *find_region(const pc_region *r, size_t n, uint64_t code) {
-  size_t lo = 0, hi = n;
-  while (lo < hi) {
-    size_t mid = (lo + hi) / 2;
-    if (r[mid].code < code)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return lo < n && r[lo].code == code ? &r[lo] : NULL;
-}
-
 /* Scale datasets of the cube's axes, attached to every axis they label. */
 int pc_cube_write_axes(pc_ctx *ctx, hid_t file, const pc_cube_axes *ax, const pc_region *regions,
                       size_t nregions, int deflate) {
@@ -130,7 +115,7 @@ int pc_cube_write_axes(pc_ctx *ctx, hid_t file, const pc_cube_axes *ax, const pc
   if (!rc) {
     for (size_t i = 0; i < ax->ncodes; i++) {
       codes[i] = ax->codes[i];
-      const pc_region *r = find_region(regions, nregions, ax->codes[i]);
+      const pc_region *r = pc_region_find(regions, nregions, ax->codes[i]);
       if (r) memcpy(names[i], r->name, PC_REGION_NAME_LEN);
     }
     snprintf(names[nr - 1], PC_REGION_NAME_LEN, "unknown");
@@ -242,7 +227,7 @@ static int testing_table(const pc_config *cfg, const pc_cube_axes *cax, const ui
       testing_row *o = &rows[n++];
       o->community = c < ncomm ? cax->codes[c] : 0;
       for (size_t b = 0; b < nb; b++) o->residents += tg[(c * nb + b) * T_N + T_PERSONS];
-      const pc_region *r = c < ncomm ? find_region(regions, nreg, o->community) : NULL;
+      const pc_region *r = c < ncomm ? pc_region_find(regions, nreg, o->community) : NULL;
       if (r) memcpy(o->community_name, r->name, PC_REGION_NAME_LEN);
       else snprintf(o->community_name, sizeof o->community_name, "unknown");
       o->red = cnt[2 * c];
@@ -363,8 +348,8 @@ static int run_breakdown(pc_ctx *ctx, const pc_config *cfg) {
     rows = pc_calloc(ncomm * nb + 1, sizeof *rows, "targets");
     if (!rows) rc = PC_ERR_MEM;
     for (size_t c = 0; !rc && c < ncomm; c++) {
-      const pc_region *r = find_region(regions, nreg, comm[c]);
-      const pc_region *co = find_region(regions, nreg, pc_region_at_level(comm[c], PC_LEVEL_COUNTY));
+      const pc_region *r = pc_region_find(regions, nreg, comm[c]);
+      const pc_region *co = pc_region_find(regions, nreg, pc_region_cut(comm[c], PC_LEVEL_COUNTY));
       for (size_t b = 0; b < nb; b++) {
         const uint64_t *t = &tg[(c * nb + b) * T_N];
         total += t[T_PERSONS];
@@ -372,7 +357,7 @@ static int run_breakdown(pc_ctx *ctx, const pc_config *cfg) {
         if (!t[T_PERSONS]) continue;
         target_row *o = &rows[nrows++];
         o->community = comm[c];
-        o->county = pc_region_at_level(comm[c], PC_LEVEL_COUNTY);
+        o->county = pc_region_cut(comm[c], PC_LEVEL_COUNTY);
         if (r) memcpy(o->community_name, r->name, PC_REGION_NAME_LEN);
         if (co) memcpy(o->county_name, co->name, PC_REGION_NAME_LEN);
         pc_age_band_label(ax.edges, ax.nedges, (int)b, o->age_band);

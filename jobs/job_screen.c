@@ -189,7 +189,7 @@ typedef struct screener {
   const pc_config *cfg;
   areas A;
   int64_t as_of, at;
-  int digits, red;
+  int level, red; /* level: of the jurisdiction (PC_LEVEL_*) */
   pc_person *persons;
   pc_identity *ids;
   size_t np;
@@ -220,7 +220,7 @@ static int screen_person(screener *S, size_t i, const pc_stay *s, size_t n) {
     const pc_area *ar = &S->A.a[a];
     int64_t first = 0, dwell = pc_dwell(ar, s, n, &first, S->scratch);
     if (dwell < 60 || dwell < ar->min_dwell) continue;
-    if (!have_j) jur = pc_jurisdiction(s, n, S->at, p->region, S->digits), have_j = 1;
+    if (!have_j) jur = pc_jurisdiction(s, n, S->at, p->region, S->level), have_j = 1;
     PC_CALL(pc_buf_grow(&S->rows, 1));
     screen_row *r = (screen_row *)S->rows.data + S->rows.n++;
     memset(r, 0, sizeof *r);
@@ -295,7 +295,7 @@ static int run(pc_ctx *ctx, const pc_config *cfg, screener *S) {
   PC_CALLG(pc_agree(ctx, rc), out);
   S->at = pc_config_given(cfg, "dispatch.at") ? pc_config_time(cfg, "dispatch.at")
                                               : pc_dispatch_instant(S->as_of);
-  S->digits = pc_level_digits(pc_config_str(cfg, "dispatch.level"));
+  S->level = pc_level_of(pc_config_str(cfg, "dispatch.level"));
   S->red = is_red(cfg);
   /* This rank's persons and identities. */
   hid_t dp = -1, di = -1;

@@ -739,12 +739,12 @@ static int check_classes(const pc_config *cfg) {
 }
 
 /* Rule 11, from the person's stays (pc_jurisdiction). */
-static int jurisdiction_of(tracer *t, uint64_t pid, int64_t at, int digits, uint64_t *out) {
+static int jurisdiction_of(tracer *t, uint64_t pid, int64_t at, int level, uint64_t *out) {
   const pc_stay *s;
   size_t n;
   PC_CALL(person_stays(t, pid, &s, &n));
   const pc_person *p = find_person(t, pid);
-  *out = pc_jurisdiction(s, n, at, p ? p->region : 0, digits);
+  *out = pc_jurisdiction(s, n, at, p ? p->region : 0, level);
   return 0;
 }
 
@@ -805,7 +805,7 @@ static int flag_pid_cmp(const void *a, const void *b) {
 }
 
 /* Build the output rows of this rank (contacts, then companions, each sorted by pid). */
-static int assemble(tracer *t, int64_t dispatch_at, int digits, out_row **rows, size_t *ncontacts,
+static int assemble(tracer *t, int64_t dispatch_at, int level, out_row **rows, size_t *ncontacts,
                     size_t *ncompanions) {
   size_t n = t->flags.n;
   flag *f = t->flags.data;
@@ -839,7 +839,7 @@ static int assemble(tracer *t, int64_t dispatch_at, int digits, out_row **rows, 
       else
         snprintf(cls, sizeof cls, "hop%u", f[i].hop);
       snprintf(o->code, sizeof o->code, "%s", is_red(t->cfg, cls) ? "red" : "yellow");
-      PC_CALL(jurisdiction_of(t, f[i].pid, dispatch_at, digits, &o->jurisdiction));
+      PC_CALL(jurisdiction_of(t, f[i].pid, dispatch_at, level, &o->jurisdiction));
       const pc_person *p = find_person(t, f[i].pid);
       o->age = -1;
       if (p) {
@@ -953,7 +953,7 @@ static int run_trace(pc_ctx *ctx, const pc_config *cfg) {
   const char *output = pc_config_str(cfg, "output"), *index = pc_config_str(cfg, "index");
   const int hops = (int)pc_config_int(cfg, "hops");
   const int deflate = (int)pc_config_int(cfg, "io.deflate");
-  const int digits = pc_level_digits(pc_config_str(cfg, "dispatch.level"));
+  const int level = pc_level_of(pc_config_str(cfg, "dispatch.level"));
   PC_CALL(check_classes(cfg));
   for (size_t i = 0; i < pc_config_len(cfg, "companions_of"); i++)
     if (pc_config_int_at(cfg, "companions_of", i) > hops)
@@ -1079,7 +1079,7 @@ static int run_trace(pc_ctx *ctx, const pc_config *cfg) {
     dispatch_at = pc_config_time(cfg, "dispatch.at");
   else
     dispatch_at = pc_dispatch_instant(t->as_of);
-  rc = pc_agree(ctx, assemble(t, dispatch_at, digits, &rows, &nc, &nm));
+  rc = pc_agree(ctx, assemble(t, dispatch_at, level, &rows, &nc, &nm));
   if (!rc) rc = fill_sources(t, rows, nc + nm);
   pc_phase_end(ctx, nc + nm, 0);
   if (rc) goto done;

@@ -55,8 +55,6 @@ void pc_job_record_for(pc_ctx *ctx, const char *output);
 #include "pc_province.h"
 extern const pc_key pc_breakdown_keys[]; /* level, age_edges */
 extern const pc_key pc_int_item[];
-extern const char *const pc_cube_levels[];
-int pc_cube_level_of(const char *s);
 /* Level and age edges of `breakdown:` (checked; a clear config error otherwise). Local. */
 int pc_cube_axes_config(const pc_config *cfg, pc_cube_axes *ax);
 /* Collective: write /axes (region codes and names, age bands, sectors, doses)

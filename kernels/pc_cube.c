@@ -52,7 +52,7 @@ char *pc_age_band_label(const int32_t *e, int n, int i, char *buf) {
 }
 
 size_t pc_cube_region_index(const pc_cube_axes *ax, uint64_t code) {
-  uint64_t c = pc_region_at_level(code, ax->level);
+  uint64_t c = pc_region_cut(code, ax->level);
   size_t lo = 0, hi = ax->ncodes;
   while (lo < hi) {
     size_t mid = (lo + hi) / 2;

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "pc_region.h"
 #include "pc_time.h"
 
 /* 2021-08-09T00:00 local = 2021-08-08T16:00Z. */
@@ -71,11 +72,115 @@ static void test_dispatch_instant(void **st) {
   assert_true(pc_dispatch_instant(-8 * 3600 - 1) == -2 * 86400 - 8 * 3600 + 3 * 3600);
 }
 
+/* One name table, and levels outside 1..5 named as nothing. */
+static void test_levels(void **st) {
+  (void)st;
+  static const char *const want[] = {"province", "city", "county", "township", "community"};
+  static const int digits[] = {2, 4, 6, 9, 12};
+  for (int l = PC_LEVEL_PROVINCE; l <= PC_LEVEL_COMMUNITY; l++) {
+    assert_string_equal(pc_level_name(l), want[l - 1]);
+    assert_int_equal(pc_level_of(want[l - 1]), l);
+    assert_int_equal(pc_level_digits(l), digits[l - 1]);
+  }
+  assert_null(pc_level_name(0));
+  assert_null(pc_level_name(6));
+  assert_null(pc_level_name(-1));
+  assert_int_equal(pc_level_of("City"), 0);
+  assert_int_equal(pc_level_of("village"), 0);
+  assert_int_equal(pc_level_of(""), 0);
+  assert_int_equal(pc_level_of(NULL), 0);
+  assert_int_equal(pc_level_digits(0), 12);
+  assert_int_equal(pc_level_digits(6), 12);
+  /* The table doubles as config choices: from a level down, NULL-terminated. */
+  const char *const *from_city = pc_level_names + PC_LEVEL_CITY;
+  int n = 0;
+  while (from_city[n]) n++;
+  assert_int_equal(n, 4);
+  assert_string_equal(from_city[0], "city");
+  assert_string_equal(from_city[3], "community");
+}
+
+static void test_region_cut(void **st) {
+  (void)st;
+  const uint64_t v = 430102001001ULL;
+  static const uint64_t cut[] = {430000000000ULL, 430100000000ULL, 430102000000ULL,
+                                 430102001000ULL, 430102001001ULL};
+  static const uint64_t shrt[] = {43, 4301, 430102, 430102001, 430102001001ULL};
+  for (int l = PC_LEVEL_PROVINCE; l <= PC_LEVEL_COMMUNITY; l++) {
+    assert_true(pc_region_cut(v, l) == cut[l - 1]);
+    assert_true(pc_region_short(v, l) == shrt[l - 1]);
+    assert_int_equal(pc_region_level(cut[l - 1]), l);
+    /* A cut of a cut is the cut; a coarser cut of a finer one is the coarser. */
+    for (int k = PC_LEVEL_PROVINCE; k <= l; k++)
+      assert_true(pc_region_cut(pc_region_cut(v, l), k) == pc_region_cut(v, k));
+  }
+  assert_true(pc_region_cut(v, 0) == v);
+  assert_true(pc_region_cut(v, 6) == v);
+  assert_true(pc_region_short(v, 0) == v);
+  assert_true(pc_region_cut(0, PC_LEVEL_CITY) == 0);
+  assert_true(pc_region_cut(433127123456ULL, PC_LEVEL_TOWNSHIP) == 433127123000ULL);
+}
+
+static void test_region_find(void **st) {
+  (void)st;
+  pc_region r[5];
+  memset(r, 0, sizeof r);
+  const uint64_t codes[5] = {430000000000ULL, 430100000000ULL, 430102000000ULL,
+                             430102001000ULL, 430102001001ULL};
+  for (int i = 0; i < 5; i++) r[i].code = codes[i], r[i].level = (uint8_t)(i + 1);
+  for (size_t n = 0; n <= 5; n++)
+    for (int i = 0; i < 5; i++) {
+      const pc_region *x = pc_region_find(r, n, codes[i]);
+      if ((size_t)i < n) {
+        assert_ptr_equal(x, &r[i]);
+      } else {
+        assert_null(x);
+      }
+      assert_null(pc_region_find(r, n, codes[i] + 2)); /* between or after: absent */
+    }
+  assert_null(pc_region_find(r, 5, 0));
+  assert_null(pc_region_find(r, 5, UINT64_MAX));
+  assert_null(pc_region_find(NULL, 0, codes[0]));
+}
+
+/* Rule 11: the longest stay covering the instant, ties by channel then place;
+ * else the residence; cut to the level. */
+static void test_jurisdiction(void **st) {
+  (void)st;
+  const int64_t at = AUG9 - 21 * 3600; /* 2021-08-08T03:00 */
+  pc_stay s[4];
+  memset(s, 0, sizeof s);
+  s[0] = (pc_stay){.pid = 1, .place = 10, .start = at - 3600, .end = at + 3600, .region = 430102001001ULL, .channel = 2};
+  s[1] = (pc_stay){.pid = 1, .place = 11, .start = at - 7200, .end = at + 1, .region = 430202001001ULL, .channel = 5};
+  s[2] = (pc_stay){.pid = 1, .place = 12, .start = at + 1, .end = at + 99999, .region = 430302001001ULL, .channel = 1};
+  s[3] = (pc_stay){.pid = 1, .place = 9, .start = at - 7199, .end = at + 2, .region = 430402001001ULL, .channel = 5};
+  const uint64_t home = 431102003004ULL;
+  /* s[1] and s[3] both last 7201 s; s[3] has the smaller place in the same channel. */
+  assert_true(pc_jurisdiction(s, 4, at, home, PC_LEVEL_CITY) == 430400000000ULL);
+  assert_true(pc_jurisdiction(s, 3, at, home, PC_LEVEL_CITY) == 430200000000ULL);
+  assert_true(pc_jurisdiction(s, 1, at, home, PC_LEVEL_COUNTY) == 430102000000ULL);
+  /* An instant at a stay's end is not covered; at its start it is. */
+  assert_true(pc_jurisdiction(s, 1, at + 3600, home, PC_LEVEL_COUNTY) == 431102000000ULL);
+  assert_true(pc_jurisdiction(s, 1, at - 3600, home, PC_LEVEL_COUNTY) == 430102000000ULL);
+  /* No stay covers: the residence; no residence: unassigned. */
+  assert_true(pc_jurisdiction(s, 4, at - 999999, home, PC_LEVEL_TOWNSHIP) == 431102003000ULL);
+  assert_true(pc_jurisdiction(s, 4, at - 999999, 0, PC_LEVEL_TOWNSHIP) == 0);
+  assert_true(pc_jurisdiction(NULL, 0, at, home, PC_LEVEL_COMMUNITY) == home);
+  /* A covering stay with an unknown region falls back to the residence. */
+  s[0].region = 0;
+  assert_true(pc_jurisdiction(s, 1, at, home, PC_LEVEL_PROVINCE) == 430000000000ULL);
+  assert_true(pc_jurisdiction(s, 1, at, home, 0) == home); /* no level: the whole code */
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_local_day),
       cmocka_unit_test(test_local_ymd),
       cmocka_unit_test(test_dispatch_instant),
+      cmocka_unit_test(test_levels),
+      cmocka_unit_test(test_region_cut),
+      cmocka_unit_test(test_region_find),
+      cmocka_unit_test(test_jurisdiction),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
