@@ -7,6 +7,7 @@
 #include "pc_budget.h"
 #include "pc_h5.h"
 #include "pc_job.h"
+#include "pc_part.h"
 #include "pc_province.h"
 #include "pc_time.h"
 #include "pc_sort.h"
@@ -302,8 +303,8 @@ static int run_breakdown(pc_ctx *ctx, const pc_config *cfg) {
 
   PC_CALL(pc_phase_begin(ctx, "count"));
   /* Contiguous row ranges: each rank streams its share in chunks. */
-  uint64_t lo = npers * (uint64_t)ctx->rank / (uint64_t)ctx->nranks;
-  uint64_t hi = npers * (uint64_t)(ctx->rank + 1) / (uint64_t)ctx->nranks;
+  uint64_t lo, hi;
+  pc_own_range(npers, ctx->rank, ctx->nranks, &lo, &hi);
   int32_t band_lo[PC_MAX_AGE_EDGES + 1];
   for (int b = 0; b < ax.nedges; b++) band_lo[b] = ax.edges[b];
   for (uint64_t at = lo; at < hi && !rc; at += R) {

@@ -305,8 +305,8 @@ static int run(pc_ctx *ctx, const pc_config *cfg, screener *S) {
   if (!rc && NI != N)
     rc = PC_ERROR(PC_ERR_DATA, "%s: /identities has %llu rows, /persons %llu", data_path,
                   (unsigned long long)NI, (unsigned long long)N);
-  uint64_t p0 = N * (uint64_t)ctx->rank / (uint64_t)ctx->nranks,
-           p1 = N * (uint64_t)(ctx->rank + 1) / (uint64_t)ctx->nranks;
+  uint64_t p0, p1;
+  pc_own_range(N, ctx->rank, ctx->nranks, &p0, &p1);
   S->np = (size_t)(p1 - p0);
   S->persons = pc_malloc((S->np + 1) * sizeof *S->persons, "persons");
   S->ids = pc_malloc((S->np + 1) * sizeof *S->ids, "identities");

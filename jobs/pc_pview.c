@@ -10,13 +10,6 @@
 /* Rows of /stays read per step: 4 Mi rows (192 MB) bounds the read buffer. */
 #define STAY_STEP ((size_t)1 << 22)
 
-void pc_owner_range(int r, int n, uint64_t *p0, uint64_t *p1) {
-  unsigned __int128 lo = (((unsigned __int128)r << 64) + (unsigned)n - 1) / (unsigned)n;
-  unsigned __int128 hi = (((unsigned __int128)(r + 1) << 64) + (unsigned)n - 1) / (unsigned)n;
-  *p0 = (uint64_t)lo;
-  *p1 = (uint64_t)(hi - 1);
-}
-
 void pc_piddir_range(const pc_piddir *d, const uint64_t *dir, uint64_t p0, uint64_t p1,
                      uint64_t *lo, uint64_t *hi) {
   *lo = dir[pc_piddir_key(d, p0)];
@@ -24,15 +17,7 @@ void pc_piddir_range(const pc_piddir *d, const uint64_t *dir, uint64_t p0, uint6
 }
 
 int pc_pview_rank_of(const pc_pview *pv, int nranks, uint32_t b) {
-  int lo = 0, hi = nranks - 1; /* last rank r with rank_b0[r] <= b */
-  while (lo < hi) {
-    int mid = (lo + hi + 1) / 2;
-    if (pv->rank_b0[mid] <= b)
-      lo = mid;
-    else
-      hi = mid - 1;
-  }
-  return lo;
+  return pc_range_owner(pv->rank_b0, nranks, b);
 }
 
 int pc_pview_bucket(const pc_pview *pv, int rank, uint32_t b, const pc_irow **rows, size_t *n,
@@ -55,16 +40,10 @@ int pc_pview_bucket(const pc_pview *pv, int rank, uint32_t b, const pc_irow **ro
 
 /* Cut buckets into contiguous ranges of about equal rows, one per rank. */
 static int cut_buckets(pc_ctx *ctx, pc_pview *pv) {
-  uint32_t P = (uint32_t)ctx->nranks, B = pv->nbuckets;
+  uint32_t P = (uint32_t)ctx->nranks;
   pv->rank_b0 = pc_malloc((P + 1) * sizeof *pv->rank_b0, "bucket ranges");
   if (!pv->rank_b0) return PC_ERR_MEM;
-  uint64_t total = pv->bstart[B];
-  uint32_t b = 0;
-  for (uint32_t r = 0; r <= P; r++) {
-    unsigned __int128 goal = (unsigned __int128)total * r / P;
-    while (b < B && pv->bstart[b] < goal) b++;
-    pv->rank_b0[r] = r == P ? B : b;
-  }
+  pc_cut_ranges(pv->bstart, pv->nbuckets, P, pv->rank_b0);
   return 0;
 }
 
@@ -402,12 +381,13 @@ static int open_dataset(pc_ctx *ctx, hid_t data, const char *data_path, pc_pview
   H5Dclose(d);
   pv->nstays = st->nrows;
   pv->dir.bits = dir_bits(pv->nstays > pv->nidentities ? pv->nstays : pv->nidentities);
-  const uint64_t P = (uint64_t)ctx->nranks, r = (uint64_t)ctx->rank;
-  int rc = person_boundary(st, pv->nstays * r / P, &sl->s0);
-  if (!rc) rc = person_boundary(st, pv->nstays * (r + 1) / P, &sl->s1);
+  uint64_t s0, s1;
+  pc_own_range(pv->nstays, ctx->rank, ctx->nranks, &s0, &s1);
+  int rc = person_boundary(st, s0, &sl->s0);
+  if (!rc) rc = person_boundary(st, s1, &sl->s1);
   PC_CALL(pc_agree(ctx, rc));
-  sl->q0 = pv->npersons * r / P, sl->q1 = pv->npersons * (r + 1) / P;
-  sl->i0 = pv->nidentities * r / P, sl->i1 = pv->nidentities * (r + 1) / P;
+  pc_own_range(pv->npersons, ctx->rank, ctx->nranks, &sl->q0, &sl->q1);
+  pc_own_range(pv->nidentities, ctx->rank, ctx->nranks, &sl->i0, &sl->i1);
 
   b->pv = pv;
   pc_buf_init(&b->recv, sizeof(pc_irow));

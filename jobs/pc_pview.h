@@ -7,6 +7,7 @@
 #include "pc_h5.h"
 #include "pc_index.h"
 #include "pc_mpi.h"
+#include "pc_part.h"
 
 /* Row directories over pid-sorted tables: dir[k] is the first row whose pid
  * has top `bits` bits >= k (2^bits + 1 entries), so the rows of one pid, or
@@ -82,8 +83,5 @@ int pc_pview_bucket(const pc_pview *pv, int rank, uint32_t b, const pc_irow **ro
  * (a superset: filter by pid). Local. */
 void pc_piddir_range(const pc_piddir *d, const uint64_t *dir, uint64_t p0, uint64_t p1,
                      uint64_t *lo, uint64_t *hi);
-
-/* The pid range [*p0, *p1] owned by rank r of n (owner = pid * n >> 64). */
-void pc_owner_range(int r, int n, uint64_t *p0, uint64_t *p1);
 
 #endif

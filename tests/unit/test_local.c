@@ -9,6 +9,8 @@
 
 #include <cmocka.h>
 
+#include "pc_hash.h"
+#include "pc_part.h"
 #include "pc_region.h"
 #include "pc_time.h"
 
@@ -172,6 +174,85 @@ static void test_jurisdiction(void **st) {
   assert_true(pc_jurisdiction(s, 1, at, home, 0) == home); /* no level: the whole code */
 }
 
+/* Row ranges tile [0, n) in rank order, sizes within one of each other. */
+static void test_own_range(void **st) {
+  (void)st;
+  static const uint64_t ns[] = {0, 1, 2, 3, 7, 100, 1000003, (uint64_t)1 << 40};
+  for (size_t i = 0; i < sizeof ns / sizeof *ns; i++)
+    for (int P = 1; P <= 9; P++) {
+      uint64_t next = 0, mn = UINT64_MAX, mx = 0;
+      for (int r = 0; r < P; r++) {
+        uint64_t lo, hi;
+        pc_own_range(ns[i], r, P, &lo, &hi);
+        assert_true(lo == next && hi >= lo);
+        assert_true(lo == pc_own_first(ns[i], r, P));
+        next = hi;
+        if (hi - lo < mn) mn = hi - lo;
+        if (hi - lo > mx) mx = hi - lo;
+      }
+      assert_true(next == ns[i]);
+      assert_true(pc_own_first(ns[i], P, P) == ns[i]);
+      assert_true(mx - mn <= 1);
+    }
+}
+
+/* pc_owner_range is the inverse of pc_owner_of: the ranges tile the pid
+ * space and their ends map to their rank. */
+static void test_owner_range(void **st) {
+  (void)st;
+  for (int P = 1; P <= 9; P++) {
+    uint64_t next = 0;
+    for (int r = 0; r < P; r++) {
+      uint64_t p0, p1;
+      pc_owner_range(r, P, &p0, &p1);
+      assert_true(p0 == next && p1 >= p0);
+      assert_int_equal(pc_owner_of(p0, P), r);
+      assert_int_equal(pc_owner_of(p1, P), r);
+      if (p0 > 0) assert_int_equal(pc_owner_of(p0 - 1, P), r - 1);
+      if (p1 < UINT64_MAX) assert_int_equal(pc_owner_of(p1 + 1, P), r + 1);
+      next = p1 + 1; /* wraps to 0 after the last rank */
+    }
+    assert_true(next == 0);
+  }
+}
+
+/* Bucket cuts: contiguous, every bucket owned by the rank whose range holds
+ * it, no rank past its share by more than one bucket; big buckets leave
+ * ranks empty rather than split. */
+static void test_cut_ranges(void **st) {
+  (void)st;
+  uint64_t start[65];
+  uint32_t b0[10];
+  uint64_t x = 12345;
+  for (int trial = 0; trial < 500; trial++) {
+    uint32_t B = (uint32_t)(trial % 64) + 1;
+    start[0] = 0;
+    for (uint32_t k = 0; k < B; k++) {
+      x = pc_mix64(x + (uint64_t)trial);
+      uint64_t rows = trial % 5 == 0 ? (k == 3 ? 1000 : 0) : x % 50; /* one hot bucket */
+      start[k + 1] = start[k] + rows;
+    }
+    for (uint32_t P = 1; P <= 9; P++) {
+      pc_cut_ranges(start, B, P, b0);
+      assert_int_equal(b0[0], 0);
+      assert_int_equal(b0[P], B);
+      for (uint32_t r = 0; r < P; r++) {
+        assert_true(b0[r] <= b0[r + 1]);
+        /* a range starts at the first bucket whose rows before it reach
+         * r/P of all (rounded down) */
+        uint64_t goal = (uint64_t)((unsigned __int128)start[B] * r / P);
+        if (r > 0) assert_true(start[b0[r]] >= goal);
+        if (r > 0 && b0[r] > 0) assert_true(start[b0[r] - 1] < goal);
+      }
+      for (uint32_t k = 0; k < B; k++) {
+        int o = pc_range_owner(b0, (int)P, k);
+        assert_true(o >= 0 && o < (int)P);
+        assert_true(b0[o] <= k && k < b0[o + 1]);
+      }
+    }
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_local_day),
@@ -181,6 +262,9 @@ int main(void) {
       cmocka_unit_test(test_region_cut),
       cmocka_unit_test(test_region_find),
       cmocka_unit_test(test_jurisdiction),
+      cmocka_unit_test(test_own_range),
+      cmocka_unit_test(test_owner_range),
+      cmocka_unit_test(test_cut_ranges),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
