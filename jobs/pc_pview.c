@@ -290,50 +290,6 @@ static int finish_counts(pc_ctx *ctx, hid_t data, uint64_t q0, uint64_t q1, uint
   return pc_agree(ctx, pv->dir.stays && pv->dir.persons && pv->dir.identities ? 0 : PC_ERR_MEM);
 }
 
-/* Group rows v[0..n) of buckets [b0, b1) by bucket, in place, and sort each
- * bucket; local[k - b0] is the first row of bucket k once grouped (b1 - b0 + 1
- * entries). The grouping is a counting scatter in two levels - first into at
- * most 1024 groups of buckets, then within each group (a few MB, in cache) by
- * bucket - because one scatter over millions of buckets misses the cache on
- * every row (measured: 3x slower at the city tier). Local. */
-static int group_sort(pc_irow *v, size_t n, uint32_t b0, uint32_t b1, uint32_t nbuckets,
-                      const uint64_t *local) {
-  const uint32_t nb = b1 - b0;
-  pc_irow *mid = pc_malloc((n + 1) * sizeof *mid, "index rows");
-  uint64_t *fill = pc_malloc(((size_t)nb + 1) * sizeof *fill, "bucket offsets");
-  if (!mid || !fill) {
-    free(mid);
-    free(fill);
-    return PC_ERR_MEM;
-  }
-  int shift = 0;
-  while ((nb >> shift) > 1024) shift++;
-  const uint32_t ngroups = (nb >> shift) + 1;
-  uint64_t gfill[1025];
-  for (uint32_t g = 0; g < ngroups; g++) {
-    uint32_t k = g << shift;
-    gfill[g] = local[k < nb ? k : nb];
-  }
-  for (size_t i = 0; i < n; i++) {
-    uint32_t k = pc_bucket_of(v[i].place, v[i].channel, v[i].start, nbuckets);
-    mid[gfill[(k - b0) >> shift]++] = v[i];
-  }
-  for (uint32_t k = 0; k < nb; k++) fill[k] = local[k];
-  for (uint32_t g = 0; g < ngroups; g++) {
-    uint32_t k0 = g << shift;
-    if (k0 >= nb) break;
-    uint32_t k1 = k0 + (1u << shift) < nb ? k0 + (1u << shift) : nb;
-    for (uint64_t i = local[k0]; i < local[k1]; i++) {
-      uint32_t k = pc_bucket_of(mid[i].place, mid[i].channel, mid[i].start, nbuckets);
-      v[fill[k - b0]++] = mid[i];
-    }
-  }
-  free(mid);
-  free(fill);
-  pc_irow_sort_buckets(v, local, nb);
-  return 0;
-}
-
 int pc_stays_lower_bound(const pc_raw *st, uint64_t pid, uint64_t *row) {
   uint64_t a = 0, b = st->nrows;
   while (a < b) {
@@ -470,7 +426,7 @@ int pc_pview_build(pc_ctx *ctx, hid_t data, const char *data_path, uint32_t nbuc
     uint64_t *local = pc_malloc(((size_t)(b1 - b0) + 1) * sizeof *local, "bucket offsets");
     PC_CALLG(pc_agree(ctx, local ? 0 : PC_ERR_MEM), out);
     for (uint32_t k = b0; k <= b1; k++) local[k - b0] = pv->bstart[k] - pv->bstart[b0];
-    rc = group_sort(b.recv.data, mine, b0, b1, nbuckets, local);
+    rc = pc_irow_group_sort(b.recv.data, mine, b0, b1, nbuckets, local);
     free(local);
     PC_CALLG(pc_agree(ctx, rc), out);
     /* The grouped rows are in the receive buffer: it becomes the view. */
@@ -839,7 +795,7 @@ int pc_pview_append(pc_ctx *ctx, const char *old_path, hid_t data, const char *d
     local[k] = at;
     if (k < nbk) at += (uint32_t)count[b0 + k];
   }
-  rc = group_sort(in, nin, b0, b1, pv->nbuckets, local);
+  rc = pc_irow_group_sort(in, nin, b0, b1, pv->nbuckets, local);
   pc_irow *grown = rc ? NULL : pc_realloc(rows, (nk + nadd + 1) * sizeof *rows, "index rows");
   if (!rc && !grown) rc = PC_ERR_MEM;
   if (grown) rows = grown;

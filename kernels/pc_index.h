@@ -62,6 +62,13 @@ int pc_irow_cmp(const pc_irow *a, const pc_irow *b);
 /* Sort rows already grouped by bucket (bstart[k]..bstart[k+1] holds bucket k
  * for k in [0, nb)) within each bucket. Local. */
 void pc_irow_sort_buckets(pc_irow *rows, const uint64_t *bstart, size_t nb);
+/* Group rows v[0..n), all of buckets [b0, b1) (of nbuckets, pc_bucket_of),
+ * by bucket, in place, and sort each bucket (pc_irow_sort_buckets):
+ * local[k - b0] is the first row of bucket k once grouped (b1 - b0 + 1
+ * entries, local[b1 - b0] = n: the counts must be those of v). Local;
+ * returns 0, or PC_ERR_MEM (v unchanged). */
+int pc_irow_group_sort(pc_irow *v, size_t n, uint32_t b0, uint32_t b1, uint32_t nbuckets,
+                       const uint64_t *local);
 
 /* A question sent to the owner of a bucket: who shared place `place` with
  * person `source` during [a, b) (the source's stay clipped to their window)? */
@@ -90,6 +97,12 @@ typedef void (*pc_hit_fn)(void *arg, const pc_hit *h);
 void pc_answer_bucket(const pc_chan_rule rules[PC_NCHANNELS], const pc_irow *rows, size_t n,
                       const pc_query *q, size_t nq, size_t *runs, int64_t *dmax, pc_hit_fn emit,
                       void *arg);
+/* The reference of pc_answer_bucket, for tests: every row checked against
+ * every query by the rules themselves, without the runs, the longest stay
+ * or any order of the rows. Gives the same hits (as a multiset; the order
+ * may differ). O(n nq + n^2) for households; local, cannot fail. */
+void pc_answer_bucket_ref(const pc_chan_rule rules[PC_NCHANNELS], const pc_irow *rows, size_t n,
+                          const pc_query *q, size_t nq, pc_hit_fn emit, void *arg);
 
 /* Whole minutes of each grid place of one person's stays s[0..n), clipped to
  * [lo, hi): for every i with s[i].channel == PC_CH_GRID, cum[i] = the union of
