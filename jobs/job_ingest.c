@@ -480,19 +480,11 @@ static int load_regions(ingest *g) {
                           (unsigned long long)origin_line(korig[k - 1]));
         continue;
       }
-      if (w[i].r.parent) {
-        size_t a = 0, b = k;
-        while (a < b) {
-          size_t m = (a + b) / 2;
-          if (kept[m].code < w[i].r.parent) a = m + 1;
-          else b = m;
-        }
-        if (a == k || kept[a].code != w[i].r.parent) {
-          rc = reject_later(g, w[i].origin, PC_R_REGION,
-                            "parent %llu is not in regions.csv (or was rejected)",
-                            (unsigned long long)w[i].r.parent);
-          continue;
-        }
+      if (w[i].r.parent && !pc_region_find(kept, k, w[i].r.parent)) {
+        rc = reject_later(g, w[i].origin, PC_R_REGION,
+                          "parent %llu is not in regions.csv (or was rejected)",
+                          (unsigned long long)w[i].r.parent);
+        continue;
       }
       korig[k] = w[i].origin;
       kept[k++] = w[i].r;
