@@ -573,29 +573,11 @@ void pc_pview_free(pc_pview *pv) {
 
 /* ---- Appending days to a persisted index ---------------------------------- */
 
-/* What of an index row a stay decides (its grid total left out): append
- * proves with it that the rows it keeps are the dataset's stays. */
-static uint64_t irow_fingerprint(const pc_irow *r) {
-  pc_irow c = *r;
-  c.cum = 0;
-  uint64_t w[sizeof c / 8], h = 0x13198a2e03707344ULL;
-  memcpy(w, &c, sizeof w);
-  for (size_t i = 0; i < sizeof w / 8; i++) h = pc_mix64(h ^ w[i]);
-  return h;
-}
-
 typedef struct append_state {
   build_state b;
   int64_t old_ws, old_we;
   uint64_t kept_n, kept_fp; /* the dataset's stays inside the old window */
 } append_state;
-
-/* A row shipped to a bucket owner is a grid total of a row the index keeps
- * (a grid stay inside the old window) or a row the index lacks (a stay
- * ending after the old window, or a household row). */
-static int is_update(const pc_irow *r, int64_t old_we) {
-  return r->channel == PC_CH_GRID && r->end <= old_we;
-}
 
 /* Stream this rank's stays of the new dataset once: check and count them
  * (as a build does), compute every person's grid totals over the new window,
@@ -617,8 +599,8 @@ static int append_pass(pc_ctx *ctx, const pc_raw *st, uint64_t lo, uint64_t hi,
       const pc_irow *r = &b->irows[i];
       if (r->end <= a->old_we) {
         a->kept_n++;
-        a->kept_fp += irow_fingerprint(r);
-        if (!is_update(r, a->old_we)) continue;
+        a->kept_fp += pc_irow_fingerprint(r);
+        if (!pc_irow_is_update(r, a->old_we)) continue;
       }
       b->dest[m] = pc_pview_rank_of(pv, ctx->nranks,
                                     pc_bucket_of(r->place, r->channel, r->start, pv->nbuckets));
@@ -654,7 +636,7 @@ static int read_old_rows(const pc_raw *old, const uint64_t *obstart, uint32_t b0
         dropped++;
       } else {
         grid += v[i].channel == PC_CH_GRID;
-        *kept_fp += irow_fingerprint(&v[i]);
+        *kept_fp += pc_irow_fingerprint(&v[i]);
         v[m++] = v[i];
       }
     }
@@ -663,41 +645,6 @@ static int read_old_rows(const pc_raw *old, const uint64_t *obstart, uint32_t b0
   *rows = v;
   *expect = grid + dropped + dropped / 4 + hh + hh / 16 + 1024;
   return rc;
-}
-
-/* Merge, from the back and in place, bucket by bucket, the kept rows
- * (bucket k: rows[kstart[k]..kstart[k+1])) with the received rows (bucket k:
- * in[local[k]..local[k+1]), sorted): updates set the grid total of the kept
- * rows they equal (several, should two stays differ only in what the
- * index does not hold), the other nadd rows are added; rows has room for
- * them. count[k] gets bucket k's rows; *missing counts updates without their
- * row. Local. */
-static void merge_back(pc_irow *rows, const uint64_t *kstart, const pc_irow *in,
-                       const uint64_t *local, uint32_t nb, size_t nadd, int64_t old_we,
-                       uint64_t *count, uint64_t *missing) {
-  ptrdiff_t o = (ptrdiff_t)(kstart[nb] + nadd) - 1;
-  for (uint32_t k = nb; k-- > 0;) {
-    ptrdiff_t i = (ptrdiff_t)kstart[k + 1] - 1, j = (ptrdiff_t)local[k + 1] - 1, end = o;
-    const ptrdiff_t i0 = (ptrdiff_t)kstart[k], j0 = (ptrdiff_t)local[k];
-    while (j >= j0) {
-      int c = i >= i0 ? pc_irow_cmp(&rows[i], &in[j]) : -1;
-      if (c > 0) {
-        rows[o--] = rows[i--];
-      } else if (is_update(&in[j], old_we)) {
-        if (c != 0) (*missing)++;
-        for (ptrdiff_t e = i; e >= i0 && !pc_irow_cmp(&rows[e], &in[j]); e--)
-          rows[e].cum = in[j].cum; /* kept rows stay in line for their slots */
-        j--;
-      } else {
-        rows[o--] = in[j--];
-      }
-    }
-    if (o == i) /* the bucket's first kept rows are in place already */
-      o = i0 - 1;
-    else
-      while (i >= i0) rows[o--] = rows[i--];
-    count[k] = (uint64_t)(end - o);
-  }
 }
 
 int pc_pview_append(pc_ctx *ctx, const char *old_path, hid_t data, const char *data_path,
@@ -789,7 +736,7 @@ int pc_pview_append(pc_ctx *ctx, const char *old_path, hid_t data, const char *d
   size_t nadd = 0;
   for (size_t i = 0; i < nin; i++) {
     count[pc_bucket_of(in[i].place, in[i].channel, in[i].start, pv->nbuckets)]++;
-    nadd += !is_update(&in[i], a.old_we);
+    nadd += !pc_irow_is_update(&in[i], a.old_we);
   }
   for (uint32_t k = 0, at = 0; k <= nbk; k++) {
     local[k] = at;
@@ -802,7 +749,7 @@ int pc_pview_append(pc_ctx *ctx, const char *old_path, hid_t data, const char *d
   PC_CALLG(pc_agree(ctx, rc), out);
   uint64_t missing = 0;
   memset(count, 0, ((size_t)nb + 1) * sizeof *count);
-  merge_back(rows, kstart, in, local, nbk, nadd, a.old_we, count + b0, &missing);
+  pc_irow_merge_back(rows, kstart, in, local, nbk, nadd, a.old_we, count + b0, &missing);
   pc_buf_free(&a.b.recv);
   PC_CALLG(pc_sum_u64(ctx, count, (int)nb), out);
   for (uint64_t k = 0, at = 0; k <= nb; k++) {

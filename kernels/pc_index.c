@@ -69,6 +69,34 @@ int pc_irow_group_sort(pc_irow *v, size_t n, uint32_t b0, uint32_t b1, uint32_t 
   return 0;
 }
 
+void pc_irow_merge_back(pc_irow *rows, const uint64_t *kstart, const pc_irow *in,
+                        const uint64_t *local, uint32_t nb, size_t nadd, int64_t old_we,
+                        uint64_t *count, uint64_t *missing) {
+  ptrdiff_t o = (ptrdiff_t)(kstart[nb] + nadd) - 1;
+  for (uint32_t k = nb; k-- > 0;) {
+    ptrdiff_t i = (ptrdiff_t)kstart[k + 1] - 1, j = (ptrdiff_t)local[k + 1] - 1, end = o;
+    const ptrdiff_t i0 = (ptrdiff_t)kstart[k], j0 = (ptrdiff_t)local[k];
+    while (j >= j0) {
+      int c = i >= i0 ? pc_irow_cmp(&rows[i], &in[j]) : -1;
+      if (c > 0) {
+        rows[o--] = rows[i--];
+      } else if (pc_irow_is_update(&in[j], old_we)) {
+        if (c != 0) (*missing)++;
+        for (ptrdiff_t e = i; e >= i0 && !pc_irow_cmp(&rows[e], &in[j]); e--)
+          rows[e].cum = in[j].cum; /* kept rows stay in line for their slots */
+        j--;
+      } else {
+        rows[o--] = in[j--];
+      }
+    }
+    if (o == i) /* the bucket's first kept rows are in place already */
+      o = i0 - 1;
+    else
+      while (i >= i0) rows[o--] = rows[i--];
+    count[k] = (uint64_t)(end - o);
+  }
+}
+
 /* First index in [lo, hi) whose start is >= t. */
 static size_t lower_start(const pc_irow *r, size_t lo, size_t hi, int64_t t) {
   while (lo < hi) {

@@ -46,18 +46,18 @@ typedef struct pc_irow {
 } pc_irow;           /* 40 bytes: the on-disk row of the index's /place_rows */
 _Static_assert(sizeof(pc_irow) == 40, "pc_irow is the on-disk row of /place_rows");
 
-/* Channels whose places are cut by day into buckets. */
+/* Channels whose places are cut by day into buckets. Local. */
 static inline int pc_channel_by_day(int c) { return c == PC_CH_LBS || c == PC_CH_GRID; }
 
 /* Bucket of a row of place `place` (channel c) starting at `start`; nbuckets
- * is a power of two. */
+ * is a power of two. Local, cannot fail. */
 static inline uint32_t pc_bucket_of(uint64_t place, int c, int64_t start, uint32_t nbuckets) {
   uint64_t h = pc_mix64(place * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL);
   if (pc_channel_by_day(c)) h = pc_mix64(h ^ (uint64_t)pc_local_day(start));
   return (uint32_t)(h & (nbuckets - 1));
 }
 
-/* Order of rows within a bucket: (place, start, end, pid, row, carriage). */
+/* Order of rows within a bucket: (place, start, end, pid, row, carriage). Local. */
 int pc_irow_cmp(const pc_irow *a, const pc_irow *b);
 /* Sort rows already grouped by bucket (bstart[k]..bstart[k+1] holds bucket k
  * for k in [0, nb)) within each bucket. Local. */
@@ -69,6 +69,36 @@ void pc_irow_sort_buckets(pc_irow *rows, const uint64_t *bstart, size_t nb);
  * returns 0, or PC_ERR_MEM (v unchanged). */
 int pc_irow_group_sort(pc_irow *v, size_t n, uint32_t b0, uint32_t b1, uint32_t nbuckets,
                        const uint64_t *local);
+
+/* Appending days to an index (pc_pview_append): a row shipped to a bucket
+ * owner is the new grid total of a row the index keeps (a grid stay inside
+ * the old window, ending by old_we: an update) or a row the index lacks (a
+ * stay ending after the old window, or a household row). Local. */
+static inline int pc_irow_is_update(const pc_irow *r, int64_t old_we) {
+  return r->channel == PC_CH_GRID && r->end <= old_we;
+}
+/* Merge, from the back and in place, bucket by bucket, the kept rows
+ * (bucket k of nb: rows[kstart[k]..kstart[k+1]), sorted) with the received
+ * rows (bucket k: in[local[k]..local[k+1]), sorted): updates set the grid
+ * total of the kept rows they equal (pc_irow_cmp; several, should two stays
+ * differ only in what the index does not hold), the other nadd rows are
+ * added in order; rows has room for kstart[nb] + nadd. count[k] gets bucket
+ * k's rows; *missing is increased by the updates without their row. Local,
+ * cannot fail. */
+void pc_irow_merge_back(pc_irow *rows, const uint64_t *kstart, const pc_irow *in,
+                        const uint64_t *local, uint32_t nb, size_t nadd, int64_t old_we,
+                        uint64_t *count, uint64_t *missing);
+/* Fingerprint of what of an index row a stay decides (its grid total left
+ * out): summed over rows, append proves with it that the rows it keeps are
+ * the dataset's stays. Local, cannot fail. */
+static inline uint64_t pc_irow_fingerprint(const pc_irow *r) {
+  pc_irow c = *r;
+  c.cum = 0;
+  uint64_t w[sizeof c / 8], h = 0x13198a2e03707344ULL;
+  memcpy(w, &c, sizeof w);
+  for (size_t i = 0; i < sizeof w / 8; i++) h = pc_mix64(h ^ w[i]);
+  return h;
+}
 
 /* A question sent to the owner of a bucket: who shared place `place` with
  * person `source` during [a, b) (the source's stay clipped to their window)? */

@@ -1,4 +1,4 @@
-/* test_index.c - the place view's bucket query against its simple reference, on random buckets. */
+/* test_index.c - the place view kernels: the bucket query against its simple reference on random buckets, grouping, merging. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -241,11 +241,96 @@ static void test_group_sort(void **st) {
   }
 }
 
+static int irow_cmp_total(const void *pa, const void *pb) {
+  int c = pc_irow_cmp(pa, pb);
+  return c ? c : memcmp(pa, pb, sizeof(pc_irow));
+}
+
+/* Appending: per bucket, the kept rows with the updates' grid totals and the
+ * added rows, in order, as a sort of their union gives them; updates without
+ * their row are counted. */
+static void test_merge_back(void **st) {
+  (void)st;
+  enum { NBK = 6, PER = 40 };
+  const int64_t old_we = 10 * 3600;
+  static pc_irow rows[NBK * PER * 2], in[NBK * PER * 2], want[NBK * PER * 2];
+  uint64_t kstart[NBK + 1], local[NBK + 1], count[NBK], seed = 99;
+  for (int t = 0; t < 300; t++) {
+    size_t nk = 0, nin = 0, nadd = 0, nw = 0;
+    uint64_t missing = 0, want_missing = 0;
+    for (int k = 0; k < NBK; k++) {
+      kstart[k] = nk;
+      local[k] = nin;
+      size_t k0 = nk, w0 = nw;
+      int nkeep = (int)pick(&seed, PER / 2), nnew = (int)pick(&seed, PER / 2);
+      for (int i = 0; i < nkeep; i++) { /* kept: inside the old window */
+        pc_irow *r = &rows[nk++];
+        memset(r, 0, sizeof *r);
+        r->channel = (uint8_t)(pick(&seed, 2) ? PC_CH_GRID : PC_CH_CAFE);
+        r->place = pc_place_id(r->channel, (uint64_t)k);
+        r->start = pick(&seed, 9 * 3600);
+        r->end = r->start + 1 + pick(&seed, old_we - r->start - 1);
+        r->pid = 1 + (uint64_t)pick(&seed, 1000);
+        r->cum = (uint32_t)pick(&seed, 100);
+        if (i > 0 && pick(&seed, 6) == 0) { /* same stay twice, differing where the index holds nothing */
+          *r = rows[nk - 2];
+          r->carriage = 0;
+        }
+      }
+      qsort(rows + k0, nk - k0, sizeof *rows, irow_cmp_total);
+      memcpy(want + nw, rows + k0, (nk - k0) * sizeof *rows);
+      nw += nk - k0;
+      size_t i0 = nin;
+      for (size_t i = k0; i < nk; i++) /* updates of kept grid rows */
+        if (rows[i].channel == PC_CH_GRID && pick(&seed, 3) && !(i > k0 && !pc_irow_cmp(&rows[i - 1], &rows[i]))) {
+          in[nin] = rows[i];
+          in[nin].cum = 5000 + (uint32_t)pick(&seed, 100);
+          for (size_t j = w0; j < nw; j++)
+            if (!pc_irow_cmp(&want[j], &in[nin])) want[j].cum = in[nin].cum;
+          nin++;
+        }
+      if (pick(&seed, 4) == 0) { /* an update whose row the index lacks */
+        pc_irow *r = &in[nin++];
+        memset(r, 0, sizeof *r);
+        r->channel = PC_CH_GRID;
+        r->place = pc_place_id(PC_CH_GRID, (uint64_t)k);
+        r->start = 9 * 3600 + 1;
+        r->end = old_we;
+        r->pid = 5000 + (uint64_t)t;
+        want_missing++;
+      }
+      for (int i = 0; i < nnew; i++) { /* added: ending after the old window, or households */
+        pc_irow *r = &in[nin++];
+        memset(r, 0, sizeof *r);
+        r->channel = (uint8_t)(pick(&seed, 5) ? PC_CH_LBS : PC_CH_HOUSEHOLD);
+        r->place = r->channel == PC_CH_HOUSEHOLD ? 77 : pc_place_id(r->channel, (uint64_t)k);
+        r->start = pick(&seed, 20 * 3600);
+        r->end = (r->start > old_we ? r->start : old_we) + 1 + pick(&seed, 3600);
+        r->pid = 2000 + (uint64_t)nadd;
+        want[nw++] = *r;
+        nadd++;
+      }
+      qsort(in + i0, nin - i0, sizeof *in, irow_cmp_total);
+      qsort(want + w0, nw - w0, sizeof *want, irow_cmp_total);
+    }
+    kstart[NBK] = nk;
+    local[NBK] = nin;
+    pc_irow_merge_back(rows, kstart, in, local, NBK, nadd, old_we, count, &missing);
+    assert_int_equal(nk + nadd, nw);
+    assert_memory_equal(rows, want, nw * sizeof *rows);
+    uint64_t sum = 0;
+    for (int k = 0; k < NBK; k++) sum += count[k];
+    assert_int_equal(sum, nw);
+    assert_int_equal(missing, want_missing);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_bucket_reference_by_hand),
       cmocka_unit_test(test_bucket_query_matches_reference),
       cmocka_unit_test(test_group_sort),
+      cmocka_unit_test(test_merge_back),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
