@@ -10,12 +10,6 @@
 /* Rows of /stays read per step: 4 Mi rows (192 MB) bounds the read buffer. */
 #define STAY_STEP ((size_t)1 << 22)
 
-void pc_piddir_range(const pc_piddir *d, const uint64_t *dir, uint64_t p0, uint64_t p1,
-                     uint64_t *lo, uint64_t *hi) {
-  *lo = dir[pc_piddir_key(d, p0)];
-  *hi = dir[pc_piddir_key(d, p1) + 1];
-}
-
 int pc_pview_rank_of(const pc_pview *pv, int nranks, uint32_t b) {
   return pc_range_owner(pv->rank_b0, nranks, b);
 }
@@ -47,12 +41,6 @@ static int cut_buckets(pc_ctx *ctx, pc_pview *pv) {
   return 0;
 }
 
-static int dir_bits(uint64_t nstays) {
-  int bits = 8;
-  while (bits < 24 && (nstays >> bits) > 256) bits++;
-  return bits;
-}
-
 /* Read only the pid column of a pid-sorted table. */
 static hid_t pid_only_type(void) {
   static hid_t t = -1;
@@ -80,20 +68,6 @@ static int count_pids(hid_t file, const char *name, uint64_t lo, uint64_t hi, in
   free(buf);
   H5Dclose(d);
   return rc;
-}
-
-/* Prefix sums of counts into a directory of 2^bits + 1 entries. */
-static uint64_t *make_dir(const uint64_t *counts, int bits) {
-  size_t K = (size_t)1 << bits;
-  uint64_t *dir = pc_malloc((K + 1) * sizeof *dir, "pid directory");
-  if (!dir) return NULL;
-  uint64_t at = 0;
-  for (size_t k = 0; k < K; k++) {
-    dir[k] = at;
-    at += counts[k];
-  }
-  dir[K] = at;
-  return dir;
 }
 
 /* First row >= row that starts a person (row 0, or a pid change). */
@@ -284,9 +258,9 @@ static int finish_counts(pc_ctx *ctx, hid_t data, uint64_t q0, uint64_t q1, uint
   uint64_t cs = b->checksum;
   PC_CALL(pc_sum_u64(ctx, &cs, 1));
   pv->stays_checksum = cs;
-  pv->dir.stays = make_dir(b->scount, pv->dir.bits);
-  pv->dir.persons = make_dir(b->scount + K, pv->dir.bits);
-  pv->dir.identities = make_dir(b->scount + 2 * K, pv->dir.bits);
+  pv->dir.stays = pc_piddir_make(b->scount, pv->dir.bits);
+  pv->dir.persons = pc_piddir_make(b->scount + K, pv->dir.bits);
+  pv->dir.identities = pc_piddir_make(b->scount + 2 * K, pv->dir.bits);
   return pc_agree(ctx, pv->dir.stays && pv->dir.persons && pv->dir.identities ? 0 : PC_ERR_MEM);
 }
 
@@ -336,7 +310,7 @@ static int open_dataset(pc_ctx *ctx, hid_t data, const char *data_path, pc_pview
   PC_CALL(pc_agree(ctx, pc_h5_dset_open(data, "identities", &d, &pv->nidentities)));
   H5Dclose(d);
   pv->nstays = st->nrows;
-  pv->dir.bits = dir_bits(pv->nstays > pv->nidentities ? pv->nstays : pv->nidentities);
+  pv->dir.bits = pc_piddir_bits(pv->nstays > pv->nidentities ? pv->nstays : pv->nidentities);
   uint64_t s0, s1;
   pc_own_range(pv->nstays, ctx->rank, ctx->nranks, &s0, &s1);
   int rc = person_boundary(st, s0, &sl->s0);

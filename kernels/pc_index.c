@@ -97,6 +97,31 @@ void pc_irow_merge_back(pc_irow *rows, const uint64_t *kstart, const pc_irow *in
   }
 }
 
+int pc_piddir_bits(uint64_t n) {
+  int bits = 8;
+  while (bits < 24 && (n >> bits) > 256) bits++;
+  return bits;
+}
+
+uint64_t *pc_piddir_make(const uint64_t *counts, int bits) {
+  size_t K = (size_t)1 << bits;
+  uint64_t *dir = pc_malloc((K + 1) * sizeof *dir, "pid directory");
+  if (!dir) return NULL;
+  uint64_t at = 0;
+  for (size_t k = 0; k < K; k++) {
+    dir[k] = at;
+    at += counts[k];
+  }
+  dir[K] = at;
+  return dir;
+}
+
+void pc_piddir_range(const pc_piddir *d, const uint64_t *dir, uint64_t p0, uint64_t p1,
+                     uint64_t *lo, uint64_t *hi) {
+  *lo = dir[pc_piddir_key(d, p0)];
+  *hi = dir[pc_piddir_key(d, p1) + 1];
+}
+
 /* First index in [lo, hi) whose start is >= t. */
 static size_t lower_start(const pc_irow *r, size_t lo, size_t hi, int64_t t) {
   while (lo < hi) {

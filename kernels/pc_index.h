@@ -57,6 +57,31 @@ static inline uint32_t pc_bucket_of(uint64_t place, int c, int64_t start, uint32
   return (uint32_t)(h & (nbuckets - 1));
 }
 
+/* Row directories over pid-sorted tables (/persons, /identities, /stays):
+ * dir[k] is the first row whose pid has top `bits` bits >= k (2^bits + 1
+ * entries), so the rows of one pid, or of one rank's pid range, are found
+ * without a search of the file. */
+typedef struct pc_piddir {
+  int bits;
+  uint64_t *persons, *identities, *stays;
+} pc_piddir;
+
+/* Directory slot of a pid: its top `bits` bits. Local, cannot fail. */
+static inline uint64_t pc_piddir_key(const pc_piddir *d, uint64_t pid) {
+  return pid >> (64 - d->bits);
+}
+/* Bits of a directory for tables of up to n rows: about 256 rows a slot,
+ * 8..24 bits. Local, cannot fail. */
+int pc_piddir_bits(uint64_t n);
+/* A directory from the rows of each slot counts[0..2^bits) (prefix sums,
+ * 2^bits + 1 entries); malloc'd, the caller frees. Local; NULL (PC_ERR_MEM
+ * recorded) when out of memory. */
+uint64_t *pc_piddir_make(const uint64_t *counts, int bits);
+/* Rows [*lo, *hi) of a pid-sorted table with directory dir that may hold
+ * pids in [p0, p1] (a superset: filter by pid). Local, cannot fail. */
+void pc_piddir_range(const pc_piddir *d, const uint64_t *dir, uint64_t p0, uint64_t p1,
+                     uint64_t *lo, uint64_t *hi);
+
 /* Order of rows within a bucket: (place, start, end, pid, row, carriage). Local. */
 int pc_irow_cmp(const pc_irow *a, const pc_irow *b);
 /* Sort rows already grouped by bucket (bstart[k]..bstart[k+1] holds bucket k

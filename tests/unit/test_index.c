@@ -1,4 +1,4 @@
-/* test_index.c - the place view kernels: the bucket query against its simple reference on random buckets, grouping, merging. */
+/* test_index.c - the place view kernels: the bucket query against its simple reference on random buckets, grouping, merging, pid directories. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -325,12 +325,57 @@ static void test_merge_back(void **st) {
   }
 }
 
+static int u64_cmp(const void *pa, const void *pb) {
+  uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+  return (a > b) - (a < b);
+}
+
+/* The pid directory: the rows it names for a pid range hold every row of
+ * the range, and nothing from more than one slot beyond it. */
+static void test_piddir(void **st) {
+  (void)st;
+  assert_int_equal(pc_piddir_bits(0), 8);
+  assert_int_equal(pc_piddir_bits((257 << 8) - 1), 8); /* slots of up to 256 rows, about */
+  assert_int_equal(pc_piddir_bits(257 << 8), 9);
+  assert_int_equal(pc_piddir_bits(UINT64_MAX), 24);
+  enum { N = 5000 };
+  static uint64_t pid[N], counts[1 << 10];
+  uint64_t seed = 3;
+  for (int t = 0; t < 50; t++) {
+    pc_piddir d = {.bits = 1 + t % 10};
+    size_t n = (size_t)pick(&seed, N);
+    for (size_t i = 0; i < n; i++) pid[i] = rnd(&seed) >> (t % 3 ? 0 : 4); /* or only low pids */
+    qsort(pid, n, sizeof *pid, u64_cmp);
+    memset(counts, 0, sizeof counts);
+    for (size_t i = 0; i < n; i++) counts[pc_piddir_key(&d, pid[i])]++;
+    uint64_t *dir = pc_piddir_make(counts, d.bits);
+    assert_non_null(dir);
+    assert_true(dir[0] == 0 && dir[(size_t)1 << d.bits] == n);
+    for (int q = 0; q < 100; q++) {
+      uint64_t p0 = rnd(&seed), p1 = rnd(&seed), lo, hi;
+      if (p0 > p1) { uint64_t x = p0; p0 = p1; p1 = x; }
+      if (q % 4 == 0 && n) p0 = p1 = pid[pick(&seed, (int64_t)n)]; /* one pid */
+      pc_piddir_range(&d, dir, p0, p1, &lo, &hi);
+      assert_true(lo <= hi && hi <= n);
+      for (size_t i = 0; i < n; i++) {
+        int in = pid[i] >= p0 && pid[i] <= p1;
+        if (in) assert_true(i >= lo && i < hi);
+        if (i >= lo && i < hi) /* a superset only by the slots of p0 and p1 */
+          assert_true(in || pc_piddir_key(&d, pid[i]) == pc_piddir_key(&d, p0) ||
+                      pc_piddir_key(&d, pid[i]) == pc_piddir_key(&d, p1));
+      }
+    }
+    free(dir);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_bucket_reference_by_hand),
       cmocka_unit_test(test_bucket_query_matches_reference),
       cmocka_unit_test(test_group_sort),
       cmocka_unit_test(test_merge_back),
+      cmocka_unit_test(test_piddir),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
