@@ -322,7 +322,9 @@ static int make_queries(tracer *t, const size_t *from, size_t nfrom, int role, p
         continue;
       }
       /* Every day a stay overlapping [a, b) can start on. */
-      for (int64_t d = pc_local_day(a - t->pv.dmax[c]), d1 = pc_local_day(b - 1); d <= d1 && !rc; d++) {
+      int64_t d0, d1;
+      pc_query_days(a, b, t->pv.dmax[c], &d0, &d1);
+      for (int64_t d = d0; d <= d1 && !rc; d++) {
         x.bucket = pc_bucket_of(x.place, c, pc_local_midnight(d), t->pv.nbuckets);
         rc = add_query(t, q, qd, &x);
       }

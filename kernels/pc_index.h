@@ -82,6 +82,15 @@ uint64_t *pc_piddir_make(const uint64_t *counts, int bits);
 void pc_piddir_range(const pc_piddir *d, const uint64_t *dir, uint64_t p0, uint64_t p1,
                      uint64_t *lo, uint64_t *hi);
 
+/* The local days [*d0, *d1] whose buckets a query [a, b) of a by-day channel
+ * asks (pc_channel_by_day): a row overlapping [a, b) starts on day(a - dmax)
+ * or later, dmax the channel's longest row, and before b. Day d's bucket is
+ * pc_bucket_of(place, c, pc_local_midnight(d), nbuckets). Local, cannot fail. */
+static inline void pc_query_days(int64_t a, int64_t b, int64_t dmax, int64_t *d0, int64_t *d1) {
+  *d0 = pc_local_day(a - dmax);
+  *d1 = pc_local_day(b - 1);
+}
+
 /* Order of rows within a bucket: (place, start, end, pid, row, carriage). Local. */
 int pc_irow_cmp(const pc_irow *a, const pc_irow *b);
 /* Sort rows already grouped by bucket (bstart[k]..bstart[k+1] holds bucket k

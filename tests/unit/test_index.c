@@ -1,4 +1,4 @@
-/* test_index.c - the place view kernels: the bucket query against its simple reference on random buckets, grouping, merging, pid directories. */
+/* test_index.c - the place view kernels: bucket query vs its reference, query days, grouping, merge, pid directory. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -369,6 +369,29 @@ static void test_piddir(void **st) {
   }
 }
 
+/* A by-day query asks the bucket every overlapping row was put in. */
+static void test_query_days(void **st) {
+  (void)st;
+  uint64_t seed = 11;
+  const uint32_t nb = 1024;
+  for (int t = 0; t < 20000; t++) {
+    const int c = pick(&seed, 2) ? PC_CH_LBS : PC_CH_GRID;
+    const uint64_t place = pc_place_id((unsigned)c, (uint64_t)pick(&seed, 100));
+    int64_t dmax = 1 + pick(&seed, 3 * 86400);
+    int64_t start = pick(&seed, 40 * 86400) - 20 * 86400, end = start + 1 + pick(&seed, dmax);
+    int64_t a = start + pick(&seed, 4 * 86400) - 2 * 86400, b = a + 1 + pick(&seed, 2 * 86400);
+    if (t % 4 == 0) a = end - 1, dmax = end - start;    /* the longest row, 1 s in */
+    if (t % 4 == 1) b = start + 1;                      /* starting 1 s before b */
+    if (t % 4 == 2) start = pc_local_midnight(pc_local_day(start)), end = start + 1, a = start, b = a + 1;
+    if (!(start < b && end > a)) continue;
+    int64_t d0, d1;
+    pc_query_days(a, b, dmax, &d0, &d1);
+    const int64_t day = pc_local_day(start);
+    assert_true(d0 <= day && day <= d1);
+    assert_int_equal(pc_bucket_of(place, c, start, nb), pc_bucket_of(place, c, pc_local_midnight(day), nb));
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_bucket_reference_by_hand),
@@ -376,6 +399,7 @@ int main(void) {
       cmocka_unit_test(test_group_sort),
       cmocka_unit_test(test_merge_back),
       cmocka_unit_test(test_piddir),
+      cmocka_unit_test(test_query_days),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
