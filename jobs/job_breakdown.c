@@ -8,20 +8,18 @@
 #include "pc_h5.h"
 #include "pc_job.h"
 #include "pc_out.h"
+#include "pc_part.h"
 #include "pc_province.h"
 #include "pc_time.h"
 #include "pc_sort.h"
 
-const char *const pc_cube_levels[] = {"city", "county", "township", "community", NULL};
-int pc_cube_level_of(const char *s) {
-  return !strcmp(s, "city") ? PC_LEVEL_CITY : !strcmp(s, "county") ? PC_LEVEL_COUNTY
-       : !strcmp(s, "township") ? PC_LEVEL_TOWNSHIP : PC_LEVEL_COMMUNITY;
-}
+/* The cube's levels: the city's and every one below (the province is one row). */
+#define CUBE_LEVELS (pc_level_names + PC_LEVEL_CITY)
 
 /* The axes of `breakdown:`; problems go to p (NULL: the process's error). */
 static int axes_parse(const pc_config *cfg, pc_cube_axes *ax, pc_config_problems *p) {
   memset(ax, 0, sizeof *ax);
-  ax->level = pc_cube_level_of(pc_config_str(cfg, "breakdown.level"));
+  ax->level = pc_level_of(pc_config_str(cfg, "breakdown.level"));
   ax->nedges = (int)pc_config_len(cfg, "breakdown.age_edges");
   if (ax->nedges < 1 || ax->nedges > PC_MAX_AGE_EDGES)
     return pc_config_problem(p, cfg, "breakdown.age_edges", "needs 1 to %d edges",
@@ -46,7 +44,7 @@ int pc_cube_axes_check(const pc_config *cfg, pc_config_problems *p) {
 const pc_key pc_int_item[] = {{.name = "", .type = PC_T_INT, .max = 200}, {0}};
 const pc_key pc_breakdown_keys[] = {
     {.name = "level", .type = PC_T_STR, .def = "county",
-     .help = "region level of the cube's region axis", .choices = pc_cube_levels},
+     .help = "region level of the cube's region axis", .choices = CUBE_LEVELS},
     {.name = "age_edges", .type = PC_T_LIST, .def = "[0, 3, 12, 18, 60, 80]",
      .help = "lower edges of the age bands (years; first 0, increasing)", .sub = pc_int_item},
     {0}};
@@ -85,18 +83,6 @@ static int cmp_target(const void *a, const void *b) {
   return (x->age_from > y->age_from) - (x->age_from < y->age_from);
 }
 
-static const pc_region *find_region(const pc_region *r, size_t n, uint64_t code) {
-  size_t lo = 0, hi = n;
-  while (lo < hi) {
-    size_t mid = (lo + hi) / 2;
-    if (r[mid].code < code)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return lo < n && r[lo].code == code ? &r[lo] : NULL;
-}
-
 /* Scale datasets of the cube's axes, attached to every axis they label. */
 int pc_cube_write_axes(pc_ctx *ctx, hid_t file, const pc_cube_axes *ax, const pc_region *regions,
                       size_t nregions, int deflate) {
@@ -112,7 +98,7 @@ int pc_cube_write_axes(pc_ctx *ctx, hid_t file, const pc_cube_axes *ax, const pc
   if (!rc) {
     for (size_t i = 0; i < ax->ncodes; i++) {
       codes[i] = ax->codes[i];
-      const pc_region *r = find_region(regions, nregions, ax->codes[i]);
+      const pc_region *r = pc_region_find(regions, nregions, ax->codes[i]);
       if (r) memcpy(names[i], r->name, PC_REGION_NAME_LEN);
     }
     snprintf(names[nr - 1], PC_REGION_NAME_LEN, "unknown");
@@ -205,7 +191,7 @@ static int testing_table(const pc_config *cfg, const pc_cube_axes *cax, const ui
       testing_row *o = &rows[n++];
       o->community = c < ncomm ? cax->codes[c] : 0;
       for (size_t b = 0; b < nb; b++) o->residents += tg[(c * nb + b) * T_N + T_PERSONS];
-      const pc_region *r = c < ncomm ? find_region(regions, nreg, o->community) : NULL;
+      const pc_region *r = c < ncomm ? pc_region_find(regions, nreg, o->community) : NULL;
       if (r) memcpy(o->community_name, r->name, PC_REGION_NAME_LEN);
       else snprintf(o->community_name, sizeof o->community_name, "unknown");
       o->red = cnt[2 * c];
@@ -279,8 +265,8 @@ static int run_breakdown(pc_ctx *ctx, const pc_config *cfg) {
 
   PC_CALL(pc_phase_begin(ctx, "count"));
   /* Contiguous row ranges: each rank streams its share in chunks. */
-  uint64_t lo = npers * (uint64_t)ctx->rank / (uint64_t)ctx->nranks;
-  uint64_t hi = npers * (uint64_t)(ctx->rank + 1) / (uint64_t)ctx->nranks;
+  uint64_t lo, hi;
+  pc_own_range(npers, ctx->rank, ctx->nranks, &lo, &hi);
   int32_t band_lo[PC_MAX_AGE_EDGES + 1];
   for (int b = 0; b < ax.nedges; b++) band_lo[b] = ax.edges[b];
   for (uint64_t at = lo; at < hi && !rc; at += R) {
@@ -325,8 +311,8 @@ static int run_breakdown(pc_ctx *ctx, const pc_config *cfg) {
     rows = pc_calloc(ncomm * nb + 1, sizeof *rows, "targets");
     if (!rows) rc = PC_ERR_MEM;
     for (size_t c = 0; !rc && c < ncomm; c++) {
-      const pc_region *r = find_region(regions, nreg, comm[c]);
-      const pc_region *co = find_region(regions, nreg, pc_region_at_level(comm[c], PC_LEVEL_COUNTY));
+      const pc_region *r = pc_region_find(regions, nreg, comm[c]);
+      const pc_region *co = pc_region_find(regions, nreg, pc_region_cut(comm[c], PC_LEVEL_COUNTY));
       for (size_t b = 0; b < nb; b++) {
         const uint64_t *t = &tg[(c * nb + b) * T_N];
         total += t[T_PERSONS];
@@ -334,7 +320,7 @@ static int run_breakdown(pc_ctx *ctx, const pc_config *cfg) {
         if (!t[T_PERSONS]) continue;
         target_row *o = &rows[nrows++];
         o->community = comm[c];
-        o->county = pc_region_at_level(comm[c], PC_LEVEL_COUNTY);
+        o->county = pc_region_cut(comm[c], PC_LEVEL_COUNTY);
         if (r) memcpy(o->community_name, r->name, PC_REGION_NAME_LEN);
         if (co) memcpy(o->county_name, co->name, PC_REGION_NAME_LEN);
         pc_age_band_label(ax.edges, ax.nedges, (int)b, o->age_band);

@@ -49,12 +49,6 @@ static int item_list_cmp(const void *pa, const void *pb) {
   return memcmp(a->subject, b->subject, sizeof a->subject);
 }
 
-static uint64_t cut(uint64_t code, int digits) {
-  uint64_t c = 1;
-  for (int i = digits; i < 12; i++) c *= 10;
-  return code / c * c;
-}
-
 /* Phones from /identities, merged in pid order (items sorted by pid), in chunks. */
 static int join_phones(hid_t data, const char *path, item *it, size_t n) {
   pc_table d;
@@ -79,13 +73,8 @@ static int join_phones(hid_t data, const char *path, item *it, size_t n) {
 }
 
 static const char *region_name(const pc_region *r, size_t n, uint64_t code) {
-  size_t a = 0, b = n;
-  while (a < b) {
-    size_t m = (a + b) / 2;
-    if (r[m].code < code) a = m + 1;
-    else b = m;
-  }
-  return a < n && r[a].code == code ? r[a].name : "";
+  const pc_region *x = pc_region_find(r, n, code);
+  return x ? x->name : "";
 }
 
 static size_t put_field(char *p, const char *s, size_t max) {
@@ -194,7 +183,7 @@ static int replace_dir(const char *tmp, const char *dir) {
 static int build_lists(pc_ctx *ctx, const pc_config *cfg) {
   const char *in_path = pc_config_str(cfg, "input"), *data_path = pc_config_str(cfg, "data"),
              *dir = pc_config_str(cfg, "output");
-  const int digits = pc_level_digits(pc_config_str(cfg, "level"));
+  const int level = pc_level_of(pc_config_str(cfg, "level"));
   hid_t in = -1, data = -1;
   pc_flag_row *r[3] = {NULL, NULL, NULL};
   size_t nr[3] = {0, 0, 0};
@@ -237,7 +226,7 @@ static int build_lists(pc_ctx *ctx, const pc_config *cfg) {
       y->pid = x->pid;
       y->exposure = x->exposure;
       y->residence = x->residence;
-      y->township = cut(x->residence, 9);
+      y->township = pc_region_cut(x->residence, PC_LEVEL_TOWNSHIP);
       y->community = x->residence;
       memcpy(y->subject, x->subject, sizeof y->subject);
       memcpy(y->code, x->code, sizeof y->code);
@@ -246,13 +235,14 @@ static int build_lists(pc_ctx *ctx, const pc_config *cfg) {
       if (k == 2) snprintf(y->place, sizeof y->place, "%.32s", x->area);
       else snprintf(y->place, sizeof y->place, "%.40s", x->place);
       /* Lists per county need the input's jurisdiction at county level or finer. */
-      if (x->jurisdiction && digits == 6 && cut(x->jurisdiction, 6) == cut(x->jurisdiction, 4)) {
+      if (x->jurisdiction && level == PC_LEVEL_COUNTY &&
+          pc_region_cut(x->jurisdiction, PC_LEVEL_COUNTY) == pc_region_cut(x->jurisdiction, PC_LEVEL_CITY)) {
         rc = PC_ERROR(PC_ERR_CONFIG,
                       "%s assigned people to cities: lists per county need the trace or screen "
                       "run with dispatch: {level: county}", in_path);
         goto out;
       }
-      y->jurisdiction = cut(x->jurisdiction, digits);
+      y->jurisdiction = pc_region_cut(x->jurisdiction, level);
     }
   pc_qsort(it, n, sizeof *it, item_pid_cmp);
   if ((rc = join_phones(data, data_path, it, n))) goto out;
@@ -285,10 +275,8 @@ static int build_lists(pc_ctx *ctx, const pc_config *cfg) {
     size_t j = i;
     while (j < n && it[j].jurisdiction == it[i].jurisdiction) j++;
     char name[128];
-    uint64_t div = 1; /* "4301-长沙市": the code's digits at the level, and the name */
-    for (int q = digits; q < 12; q++) div *= 10;
-    if (it[i].jurisdiction)
-      snprintf(name, sizeof name, "%llu-%s", (unsigned long long)(it[i].jurisdiction / div),
+    if (it[i].jurisdiction) /* "4301-长沙市": the code's digits at the level, and the name */
+      snprintf(name, sizeof name, "%llu-%s", (unsigned long long)pc_region_short(it[i].jurisdiction, level),
                region_name(reg, nreg, it[i].jurisdiction));
     else
       snprintf(name, sizeof name, "unassigned");

@@ -475,19 +475,11 @@ static int load_regions(ingest *g) {
                           (unsigned long long)origin_line(korig[k - 1]));
         continue;
       }
-      if (w[i].r.parent) {
-        size_t a = 0, b = k;
-        while (a < b) {
-          size_t m = (a + b) / 2;
-          if (kept[m].code < w[i].r.parent) a = m + 1;
-          else b = m;
-        }
-        if (a == k || kept[a].code != w[i].r.parent) {
-          rc = reject_later(g, w[i].origin, PC_R_REGION,
-                            "parent %llu is not in regions.csv (or was rejected)",
-                            (unsigned long long)w[i].r.parent);
-          continue;
-        }
+      if (w[i].r.parent && !pc_region_find(kept, k, w[i].r.parent)) {
+        rc = reject_later(g, w[i].origin, PC_R_REGION,
+                          "parent %llu is not in regions.csv (or was rejected)",
+                          (unsigned long long)w[i].r.parent);
+        continue;
       }
       korig[k] = w[i].origin;
       kept[k++] = w[i].r;
@@ -1308,13 +1300,7 @@ static int run(pc_ctx *ctx, const pc_config *cfg, ingest *g) {
   g->chk.window_start = as_of - days * 86400;
   g->chk.cache = g->region_cache;
   g->chk.window_end = as_of;
-  {
-    int64_t l = as_of + PC_TZ_OFFSET; /* as_of's local date: no one is born after it */
-    int y;
-    unsigned m, d;
-    pc_civil_from_days(l >= 0 ? l / 86400 : -((-l + 86399) / 86400), &y, &m, &d);
-    g->chk.today_ymd = y * 10000 + (int32_t)m * 100 + (int32_t)d;
-  }
+  g->chk.today_ymd = pc_local_ymd(as_of); /* no one is born after as_of's local date */
   g->in[0] = (input){.kind = K_REGIONS, .path = pc_config_str(cfg, "input.regions")};
   g->in[1] = (input){.kind = K_PERSONS, .path = pc_config_str(cfg, "input.persons")};
   g->nin = 2;

@@ -143,17 +143,6 @@ static void sb_pct(sb *b, uint64_t a, uint64_t n) {
 
 /* -------------------------------------------------------------- regions ---- */
 
-static uint64_t cut(uint64_t code, int digits) {
-  uint64_t c = 1;
-  for (int i = digits; i < 12; i++) c *= 10;
-  return code / c * c;
-}
-static unsigned long long short_code(uint64_t code, int digits) {
-  uint64_t c = 1;
-  for (int i = digits; i < 12; i++) c *= 10;
-  return (unsigned long long)(code / c);
-}
-
 static int region_cmp(const void *a, const void *b) {
   const pc_region *x = a, *y = b;
   return (x->code > y->code) - (x->code < y->code);
@@ -340,8 +329,7 @@ typedef struct report {
 } report;
 
 static const char *region_name(const report *R, uint64_t code) {
-  pc_region key = {.code = code};
-  const pc_region *r = R->nreg ? bsearch(&key, R->reg, R->nreg, sizeof *R->reg, region_cmp) : NULL;
+  const pc_region *r = pc_region_find(R->reg, R->nreg, code);
   return r ? r->name : NULL;
 }
 
@@ -366,23 +354,23 @@ static int channel_index(const char *s) {
 }
 
 /* The dispatch level an output was made with, from its effective config
- * ("dispatch:\n  level: \"county\""); 4 (city) when it cannot be told. */
-static int dispatch_digits(hid_t f) {
-  int digits = 4;
+ * ("dispatch:\n  level: \"county\""); PC_LEVEL_CITY when it cannot be told. */
+static int dispatch_level(hid_t f) {
+  int level = PC_LEVEL_CITY;
   char *cfg = NULL;
-  if (f < 0 || H5Aexists(f, "config") <= 0 || pc_h5_attr_read_str(f, "config", &cfg)) return 4;
+  if (f < 0 || H5Aexists(f, "config") <= 0 || pc_h5_attr_read_str(f, "config", &cfg)) return level;
   const char *d = strstr(cfg, "\ndispatch:\n");
   for (d = d ? d + 11 : NULL; d && d[0] == ' ' && d[1] == ' ';) {
     char lv[16] = "";
     if (!strncmp(d, "  level: \"", 10) && sscanf(d + 10, "%15[a-z]", lv) == 1) {
-      digits = pc_level_digits(lv);
+      level = pc_level_of(lv);
       break;
     }
     d = strchr(d, '\n');
     if (d) d++;
   }
   free(cfg);
-  return digits;
+  return level;
 }
 
 /* A `counts` member (a dotted path: "areas.<name>") against what the tables
@@ -597,8 +585,8 @@ static int merge(pc_ctx *ctx, report *R) {
     R->fl_persons++;
     R->fl_red += red;
     R->fl_yellow += !red && yellow;
-    agg *a = agg_at(&R->city, cut(jur, 4));
-    agg *b = agg_at(&R->county, cut(R->county_by_jur ? jur : res, 6));
+    agg *a = agg_at(&R->city, pc_region_cut(jur, PC_LEVEL_CITY));
+    agg *b = agg_at(&R->county, pc_region_cut(R->county_by_jur ? jur : res, PC_LEVEL_COUNTY));
     if (!a || !b) {
       rc = PC_ERR_MEM;
       break;
@@ -721,8 +709,8 @@ static const char *ch_name(int c) {
   return c >= 0 && c < PC_NCHANNELS ? pc_channel_names[c] : "other";
 }
 
-/* The label of a region: its name and code digits ("长沙市 4301"). */
-static void sb_region(sb *b, const report *R, uint64_t code, int digits, const char *none) {
+/* The label of a region: its name and code digits at `level` ("长沙市 4301"). */
+static void sb_region(sb *b, const report *R, uint64_t code, int level, const char *none) {
   if (!code) {
     sb_puts(b, none);
     return;
@@ -730,11 +718,11 @@ static void sb_region(sb *b, const report *R, uint64_t code, int digits, const c
   const char *n = region_name(R, code);
   if (n) sb_esc(b, n, PC_REGION_NAME_LEN);
   else sb_puts(b, "?");
-  sb_printf(b, " %llu", short_code(code, digits));
+  sb_printf(b, " %llu", (unsigned long long)pc_region_short(code, level));
 }
 
 /* Horizontal stacked bars (red, yellow) of people to reach, one row per region. */
-static void svg_reach(sb *b, const report *R, const agg *a, size_t n, int digits,
+static void svg_reach(sb *b, const report *R, const agg *a, size_t n, int level,
                       const char *prefix, const char *none) {
   const int W = 1120, L = 230, BW = 560, RH = 24;
   uint64_t max = 1;
@@ -749,7 +737,7 @@ static void svg_reach(sb *b, const report *R, const agg *a, size_t n, int digits
            wy = (double)BW * (double)x->v[2] / (double)max,
            wo = (double)BW * (double)(x->v[0] - x->v[1] - x->v[2]) / (double)max;
     sb_printf(b, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" class=\"lab\">", L - 8, y + 16);
-    sb_region(b, R, x->code, digits, none);
+    sb_region(b, R, x->code, level, none);
     sb_puts(b, "</text>");
     sb_printf(b, "<rect x=\"%d\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" class=\"red\"/>", L, y + 3,
               wr, RH - 6);
@@ -759,7 +747,7 @@ static void svg_reach(sb *b, const report *R, const agg *a, size_t n, int digits
       sb_printf(b, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" fill=\"#999\"/>",
                 L + wr + wy, y + 3, wo, RH - 6);
     sb_printf(b, "<text x=\"%.1f\" y=\"%.1f\" class=\"val\">", L + wr + wy + wo + 6, y + 16);
-    unsigned long long c = short_code(x->code, digits);
+    unsigned long long c = pc_region_short(x->code, level);
     sb_kv(b, "tspan", x->v[0], "%s-%llu", prefix, c);
     sb_puts(b, "<tspan class=\"sub\"> (red ");
     sb_kv(b, "tspan", x->v[1], "%s-%llu-red", prefix, c);
@@ -931,7 +919,7 @@ static int svg_tree(sb *b, const report *R, size_t rank, size_t o) {
     }
   }
   sb_puts(b, "; the case lives in ");
-  sb_region(b, R, cut(cn->residence, 6), 6, "an unknown county");
+  sb_region(b, R, pc_region_cut(cn->residence, PC_LEVEL_COUNTY), PC_LEVEL_COUNTY, "an unknown county");
   sb_puts(b, ".</p>\n");
   sb_printf(b, "<svg class=\"chart tree\" width=\"1120\" height=\"%d\" viewBox=\"0 0 1120 %d\" "
                "role=\"img\">\n", H, H);
@@ -1129,14 +1117,14 @@ static int reach_section(sb *b, report *R) {
              "must be reached (the jurisdiction of the trace or screen: where they were at 03:00 "
              "the day before as_of); bars: red, then yellow.</p>\n<h3>Per city</h3>\n");
   pc_qsort(R->city.a, R->city.n, sizeof *R->city.a, by_v0);
-  svg_reach(b, R, R->city.a, R->city.n, 4, "city", "unassigned");
+  svg_reach(b, R, R->city.a, R->city.n, PC_LEVEL_CITY, "city", "unassigned");
   pc_qsort(R->county.a, R->county.n, sizeof *R->county.a, by_v0);
   size_t n = R->county.n < (size_t)R->top ? R->county.n : (size_t)R->top;
   sb_printf(b, "<h3>The %zu counties with most people to reach (of ", n);
   sb_kv(b, "span", R->county.n, "counties");
   sb_printf(b, "%s)</h3>\n", R->county_by_jur ? "" : "; by county of residence: the outputs "
             "assigned people to cities only");
-  svg_reach(b, R, R->county.a, n, 6, "county",
+  svg_reach(b, R, R->county.a, n, PC_LEVEL_COUNTY, "county",
             R->county_by_jur ? "unassigned" : "residence unknown");
   return 0;
 }
@@ -1205,13 +1193,13 @@ static void vax_section(sb *b, report *R) {
     const agg *x = &R->vax.a[i];
     double y = 4 + (double)i * RH, w = (double)BW * (double)x->v[1] / (double)max;
     sb_printf(b, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" class=\"lab\">", L - 8, y + 16);
-    sb_region(b, R, x->code, 6, "unknown");
+    sb_region(b, R, x->code, PC_LEVEL_COUNTY, "unknown");
     sb_printf(b, "</text><rect x=\"%d\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" class=\"vax\"/>", L,
               y + 3, w, RH - 6);
     sb_printf(b, "<text x=\"%.1f\" y=\"%.1f\" class=\"val\">", L + w + 6, y + 16);
-    sb_kv(b, "tspan", x->v[1], "vaxc-%llu", short_code(x->code, 6));
+    sb_kv(b, "tspan", x->v[1], "vaxc-%llu", (unsigned long long)pc_region_short(x->code, PC_LEVEL_COUNTY));
     sb_puts(b, "<tspan class=\"sub\"> of ");
-    sb_kv(b, "tspan", x->v[0], "vaxc-%llu-persons", short_code(x->code, 6));
+    sb_kv(b, "tspan", x->v[0], "vaxc-%llu-persons", (unsigned long long)pc_region_short(x->code, PC_LEVEL_COUNTY));
     sb_puts(b, " (");
     sb_pct(b, x->v[1], x->v[0]);
     sb_puts(b, ")</tspan></text>\n");
@@ -1223,7 +1211,7 @@ static void vax_section(sb *b, report *R) {
     const agg *x = &R->vax.a[i];
     char a[40], c[40], d[40];
     sb_puts(b, "<tr><td>");
-    sb_region(b, R, x->code, 6, "unknown");
+    sb_region(b, R, x->code, PC_LEVEL_COUNTY, "unknown");
     sb_printf(b, "</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">",
               fmt_num(x->v[0], a), fmt_num(x->v[1], c));
     sb_pct(b, x->v[1], x->v[0]);
@@ -1247,13 +1235,13 @@ static void testing_section(sb *b, const report *R) {
   for (size_t i = 0; i < R->nt_top; i++) {
     const agg *x = &R->t_top[i];
     sb_puts(b, "<tr><td>");
-    uint64_t cty = cut(x->code, 6);
+    uint64_t cty = pc_region_cut(x->code, PC_LEVEL_COUNTY);
     const char *cn = x->code ? region_name(R, cty) : NULL;
     if (cn) {
       sb_esc(b, cn, PC_REGION_NAME_LEN);
       sb_puts(b, " ");
     }
-    sb_region(b, R, x->code, 12, "residence unknown");
+    sb_region(b, R, x->code, PC_LEVEL_COMMUNITY, "residence unknown");
     sb_puts(b, "</td><td class=\"n\">");
     sb_kv(b, "span", x->v[0], "test-%llu", (unsigned long long)x->code);
     sb_puts(b, "</td><td class=\"n\">");
@@ -1488,8 +1476,8 @@ static int build_page(pc_ctx *ctx, const pc_config *cfg, sb *b, uint64_t *rows) 
     pc_qsort(R->reg, n, sizeof *R->reg, region_cmp);
   }
   /* Counties by jurisdiction only when every output assigned people to counties or finer. */
-  R->county_by_jur = (R->trace < 0 || dispatch_digits(R->trace) >= 6) &&
-                     (R->screen < 0 || dispatch_digits(R->screen) >= 6);
+  R->county_by_jur = (R->trace < 0 || dispatch_level(R->trace) >= PC_LEVEL_COUNTY) &&
+                     (R->screen < 0 || dispatch_level(R->screen) >= PC_LEVEL_COUNTY);
   if (R->trace >= 0) {
     PC_CALLG(read_contacts(ctx, R), out);
     PC_CALLG(resolve_tree(R), out);

@@ -201,7 +201,7 @@ typedef struct screener {
   const pc_config *cfg;
   areas A;
   int64_t as_of, at;
-  int digits, red;
+  int level, red; /* level: of the jurisdiction (PC_LEVEL_*) */
   pc_person *persons;
   pc_identity *ids;
   size_t np;
@@ -232,7 +232,7 @@ static int screen_person(screener *S, size_t i, const pc_stay *s, size_t n) {
     const pc_area *ar = &S->A.a[a];
     int64_t first = 0, dwell = pc_dwell(ar, s, n, &first, S->scratch);
     if (dwell < 60 || dwell < ar->min_dwell) continue;
-    if (!have_j) jur = pc_jurisdiction(s, n, S->at, p->region, S->digits), have_j = 1;
+    if (!have_j) jur = pc_jurisdiction(s, n, S->at, p->region, S->level), have_j = 1;
     PC_CALL(pc_buf_grow(&S->rows, 1));
     screen_row *r = (screen_row *)S->rows.data + S->rows.n++;
     memset(r, 0, sizeof *r);
@@ -323,13 +323,9 @@ static int run(pc_ctx *ctx, const pc_config *cfg, screener *S) {
   else
     rc = pc_h5_attr_read_i64(data, "as_of", &S->as_of);
   PC_CALLG(pc_agree(ctx, rc), out);
-  {
-    /* 03:00 local on the day before as_of's local date. */
-    int64_t l = S->as_of + PC_TZ_OFFSET, day = (l >= 0 ? l / 86400 : -((-l + 86399) / 86400)) - 1;
-    S->at = pc_config_given(cfg, "dispatch.at") ? pc_config_time(cfg, "dispatch.at")
-                                                : day * 86400 + 3 * 3600 - PC_TZ_OFFSET;
-  }
-  S->digits = pc_level_digits(pc_config_str(cfg, "dispatch.level"));
+  S->at = pc_config_given(cfg, "dispatch.at") ? pc_config_time(cfg, "dispatch.at")
+                                              : pc_dispatch_instant(S->as_of);
+  S->level = pc_level_of(pc_config_str(cfg, "dispatch.level"));
   S->red = is_red(cfg);
   /* This rank's persons and identities. */
   uint64_t hi_pid = UINT64_MAX;
@@ -340,8 +336,8 @@ static int run(pc_ctx *ctx, const pc_config *cfg, screener *S) {
   if (!rc && NI != N)
     rc = PC_ERROR(PC_ERR_DATA, "%s: /identities has %llu rows, /persons %llu", data_path,
                   (unsigned long long)NI, (unsigned long long)N);
-  uint64_t p0 = N * (uint64_t)ctx->rank / (uint64_t)ctx->nranks,
-           p1 = N * (uint64_t)(ctx->rank + 1) / (uint64_t)ctx->nranks;
+  uint64_t p0, p1;
+  pc_own_range(N, ctx->rank, ctx->nranks, &p0, &p1);
   S->np = (size_t)(p1 - p0);
   S->persons = pc_malloc((S->np + 1) * sizeof *S->persons, "persons");
   S->ids = pc_malloc((S->np + 1) * sizeof *S->ids, "identities");

@@ -15,6 +15,7 @@
 #include "pc_out.h"
 #include "pc_keyfile.h"
 #include "pc_move.h"
+#include "pc_part.h"
 #include "pc_province.h"
 #include "pc_rng.h"
 #include "pc_sort.h"
@@ -76,8 +77,7 @@ typedef struct slots {
 
 static int plan_households(pc_ctx *ctx, uint64_t seed, uint64_t N, slots *s) {
   uint64_t S = pc_synth_household_slots(N), nb = (S + PC_SYNTH_BLOCK - 1) / PC_SYNTH_BLOCK;
-  s->b0 = nb * (uint64_t)ctx->rank / (uint64_t)ctx->nranks;
-  s->b1 = nb * (uint64_t)(ctx->rank + 1) / (uint64_t)ctx->nranks;
+  pc_own_range(nb, ctx->rank, ctx->nranks, &s->b0, &s->b1);
   s->slo = s->b0 * PC_SYNTH_BLOCK < S ? s->b0 * PC_SYNTH_BLOCK : S;
   s->shi = s->b1 * PC_SYNTH_BLOCK < S ? s->b1 * PC_SYNTH_BLOCK : S;
   s->size = pc_malloc(s->shi - s->slo + 1, "household sizes");
@@ -446,8 +446,8 @@ static int write_dataset(pc_ctx *ctx, const pc_config *cfg, const char *path,
                                  "flight 4 rail 5 lbs 6 grid; place ids in /places; region = "
                                  "the place's 12-digit code"),
              fail);
-    uint64_t np = mv->mp.nplaces, p0 = np * (uint64_t)ctx->rank / (uint64_t)ctx->nranks,
-             p1 = np * (uint64_t)(ctx->rank + 1) / (uint64_t)ctx->nranks;
+    uint64_t np = mv->mp.nplaces, p0, p1;
+    pc_own_range(np, ctx->rank, ctx->nranks, &p0, &p1);
     pc_place *pl = pc_calloc(p1 - p0 + 1, sizeof *pl, "places");
     PC_CALLG(pc_agree(ctx, pl ? 0 : PC_ERR_MEM), fail);
     for (uint64_t i = p0; i < p1; i++) /* in id order: trace looks places up by id */

@@ -318,8 +318,10 @@ static int make_queries(tracer *t, const size_t *from, size_t nfrom, int role, p
         continue;
       }
       /* Every day a stay overlapping [a, b) can start on. */
-      for (int64_t d = pc_local_day(a - t->pv.dmax[c]), d1 = pc_local_day(b - 1); d <= d1 && !rc; d++) {
-        x.bucket = pc_bucket_of(x.place, c, d * 86400 - 8 * 3600, t->pv.nbuckets);
+      int64_t d0, d1;
+      pc_query_days(a, b, t->pv.dmax[c], &d0, &d1);
+      for (int64_t d = d0; d <= d1 && !rc; d++) {
+        x.bucket = pc_bucket_of(x.place, c, pc_local_midnight(d), t->pv.nbuckets);
         rc = add_query(t, q, qd, &x);
       }
     }
@@ -718,12 +720,12 @@ static int check_trace(const pc_config *cfg, pc_config_problems *p) {
 }
 
 /* Rule 11, from the person's stays (pc_jurisdiction). */
-static int jurisdiction_of(tracer *t, uint64_t pid, int64_t at, int digits, uint64_t *out) {
+static int jurisdiction_of(tracer *t, uint64_t pid, int64_t at, int level, uint64_t *out) {
   const pc_stay *s;
   size_t n;
   PC_CALL(person_stays(t, pid, &s, &n));
   const pc_person *p = find_person(t, pid);
-  *out = pc_jurisdiction(s, n, at, p ? p->region : 0, digits);
+  *out = pc_jurisdiction(s, n, at, p ? p->region : 0, level);
   return 0;
 }
 
@@ -784,7 +786,7 @@ static int flag_pid_cmp(const void *a, const void *b) {
 }
 
 /* Build the output rows of this rank (contacts, then companions, each sorted by pid). */
-static int assemble(tracer *t, int64_t dispatch_at, int digits, out_row **rows, size_t *ncontacts,
+static int assemble(tracer *t, int64_t dispatch_at, int level, out_row **rows, size_t *ncontacts,
                     size_t *ncompanions) {
   size_t n = t->flags.n;
   flag *f = t->flags.data;
@@ -818,7 +820,7 @@ static int assemble(tracer *t, int64_t dispatch_at, int digits, out_row **rows, 
       else
         snprintf(cls, sizeof cls, "hop%u", f[i].hop);
       snprintf(o->code, sizeof o->code, "%s", is_red(t->cfg, cls) ? "red" : "yellow");
-      PC_CALL(jurisdiction_of(t, f[i].pid, dispatch_at, digits, &o->jurisdiction));
+      PC_CALL(jurisdiction_of(t, f[i].pid, dispatch_at, level, &o->jurisdiction));
       const pc_person *p = find_person(t, f[i].pid);
       o->age = -1;
       if (p) {
@@ -954,7 +956,7 @@ static int run_trace(pc_ctx *ctx, const pc_config *cfg) {
   t->data_path = pc_config_str(cfg, "data");
   const char *output = pc_config_str(cfg, "output"), *index = pc_config_str(cfg, "index");
   const int hops = (int)pc_config_int(cfg, "hops");
-  const int digits = pc_level_digits(pc_config_str(cfg, "dispatch.level"));
+  const int level = pc_level_of(pc_config_str(cfg, "dispatch.level"));
   setup_rules(t);
   pc_job_record_for(ctx, output);
   int rc = 0;
@@ -1072,9 +1074,9 @@ static int run_trace(pc_ctx *ctx, const pc_config *cfg) {
   int64_t dispatch_at;
   if (pc_config_given(cfg, "dispatch.at"))
     dispatch_at = pc_config_time(cfg, "dispatch.at");
-  else /* 03:00 local of the day before as_of */
-    dispatch_at = (pc_local_day(t->as_of) - 1) * 86400 - 8 * 3600 + 3 * 3600;
-  rc = pc_agree(ctx, assemble(t, dispatch_at, digits, &rows, &nc, &nm));
+  else
+    dispatch_at = pc_dispatch_instant(t->as_of);
+  rc = pc_agree(ctx, assemble(t, dispatch_at, level, &rows, &nc, &nm));
   if (!rc) rc = fill_sources(t, rows, nc + nm);
   pc_phase_end(ctx, nc + nm, 0);
   if (rc) goto done;

@@ -1,38 +1,16 @@
-/* pc_flagged.c - what trace and screen share about flagged persons: jurisdiction, codes' cubes. */
+/* pc_flagged.c - what trace and screen share about flagged persons: the dispatch keys, codes' cubes. */
 #include "pc_flagged.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const dispatch_levels[] = {"province", "city", "county", "township",
-                                              "community", NULL};
 const pc_key pc_dispatch_keys[] = {
     {.name = "level", .type = PC_T_STR, .def = "city",
-     .help = "jurisdiction level that receives the lists", .choices = dispatch_levels},
+     .help = "jurisdiction level that receives the lists",
+     .choices = pc_level_names + PC_LEVEL_PROVINCE},
     {.name = "at", .type = PC_T_TIME,
      .help = "the instant whose location decides (default: 03:00 the day before as_of)"},
     {0}};
-
-int pc_level_digits(const char *level) {
-  return !strcmp(level, "province") ? 2 : !strcmp(level, "city") ? 4 : !strcmp(level, "county") ? 6
-       : !strcmp(level, "township") ? 9 : 12;
-}
-
-uint64_t pc_jurisdiction(const pc_stay *s, size_t n, int64_t at, uint64_t residence, int digits) {
-  const pc_stay *best = NULL;
-  for (size_t i = 0; i < n; i++) {
-    if (!(s[i].start <= at && at < s[i].end)) continue;
-    if (!best || s[i].end - s[i].start > best->end - best->start ||
-        (s[i].end - s[i].start == best->end - best->start &&
-         (s[i].channel < best->channel || (s[i].channel == best->channel && s[i].place < best->place))))
-      best = &s[i];
-  }
-  uint64_t region = best ? best->region : 0;
-  if (!region) region = residence;
-  uint64_t cut = 1;
-  for (int i = digits; i < 12; i++) cut *= 10;
-  return region / cut * cut;
-}
 
 int pc_flag_cubes(pc_ctx *ctx, const pc_config *cfg, hid_t data, hid_t file, int64_t as_of,
                   const char *const *names, int ncls, const pc_person *p, const int *cls,

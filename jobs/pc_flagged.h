@@ -1,4 +1,4 @@
-/* pc_flagged.h - what trace and screen share about flagged persons: jurisdiction, codes' cubes. */
+/* pc_flagged.h - what trace and screen share about flagged persons: the dispatch keys, codes' cubes. */
 #ifndef PC_FLAGGED_H
 #define PC_FLAGGED_H
 
@@ -6,14 +6,6 @@
 
 /* The `dispatch:` map of trace and screen: level, at. */
 extern const pc_key pc_dispatch_keys[];
-
-/* Digits of a region code at a dispatch level ("city": 4, "county": 6, ...). */
-int pc_level_digits(const char *level);
-
-/* Rule 11 (SPEC "Dispatch"): the region of the longest of a person's stays
- * covering `at` (ties: channel order, then place id), else the residence,
- * else 0 (unassigned); cut to `digits`. Local, cannot fail. */
-uint64_t pc_jurisdiction(const pc_stay *s, size_t n, int64_t at, uint64_t residence, int digits);
 
 /* Collective: /axes (from the dataset's /regions at breakdown.level) and one
  * cube /breakdown/<names[k]> [residence region x age band x sector] per

@@ -64,8 +64,6 @@ void pc_job_record_for(pc_ctx *ctx, const char *output);
 #include "pc_province.h"
 extern const pc_key pc_breakdown_keys[]; /* level, age_edges */
 extern const pc_key pc_int_item[];
-extern const char *const pc_cube_levels[];
-int pc_cube_level_of(const char *s);
 /* Level and age edges of `breakdown:`, checked at load by pc_cube_axes_check
  * (PC_ERR_CONFIG, as there, should a problem remain). Local. */
 int pc_cube_axes_config(const pc_config *cfg, pc_cube_axes *ax);

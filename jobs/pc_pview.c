@@ -10,29 +10,8 @@
 /* Rows of /stays read per step: 4 Mi rows (192 MB) bounds the read buffer. */
 #define STAY_STEP ((size_t)1 << 22)
 
-void pc_owner_range(int r, int n, uint64_t *p0, uint64_t *p1) {
-  unsigned __int128 lo = (((unsigned __int128)r << 64) + (unsigned)n - 1) / (unsigned)n;
-  unsigned __int128 hi = (((unsigned __int128)(r + 1) << 64) + (unsigned)n - 1) / (unsigned)n;
-  *p0 = (uint64_t)lo;
-  *p1 = (uint64_t)(hi - 1);
-}
-
-void pc_piddir_range(const pc_piddir *d, const uint64_t *dir, uint64_t p0, uint64_t p1,
-                     uint64_t *lo, uint64_t *hi) {
-  *lo = dir[pc_piddir_key(d, p0)];
-  *hi = dir[pc_piddir_key(d, p1) + 1];
-}
-
 int pc_pview_rank_of(const pc_pview *pv, int nranks, uint32_t b) {
-  int lo = 0, hi = nranks - 1; /* last rank r with rank_b0[r] <= b */
-  while (lo < hi) {
-    int mid = (lo + hi + 1) / 2;
-    if (pv->rank_b0[mid] <= b)
-      lo = mid;
-    else
-      hi = mid - 1;
-  }
-  return lo;
+  return pc_range_owner(pv->rank_b0, nranks, b);
 }
 
 int pc_pview_bucket(const pc_pview *pv, int rank, uint32_t b, const pc_irow **rows, size_t *n,
@@ -55,23 +34,11 @@ int pc_pview_bucket(const pc_pview *pv, int rank, uint32_t b, const pc_irow **ro
 
 /* Cut buckets into contiguous ranges of about equal rows, one per rank. */
 static int cut_buckets(pc_ctx *ctx, pc_pview *pv) {
-  uint32_t P = (uint32_t)ctx->nranks, B = pv->nbuckets;
+  uint32_t P = (uint32_t)ctx->nranks;
   pv->rank_b0 = pc_malloc((P + 1) * sizeof *pv->rank_b0, "bucket ranges");
   if (!pv->rank_b0) return PC_ERR_MEM;
-  uint64_t total = pv->bstart[B];
-  uint32_t b = 0;
-  for (uint32_t r = 0; r <= P; r++) {
-    unsigned __int128 goal = (unsigned __int128)total * r / P;
-    while (b < B && pv->bstart[b] < goal) b++;
-    pv->rank_b0[r] = r == P ? B : b;
-  }
+  pc_cut_ranges(pv->bstart, pv->nbuckets, P, pv->rank_b0);
   return 0;
-}
-
-static int dir_bits(uint64_t nstays) {
-  int bits = 8;
-  while (bits < 24 && (nstays >> bits) > 256) bits++;
-  return bits;
 }
 
 /* Count the pids of rows [lo, hi) of a table into counts[2^bits]; with
@@ -91,20 +58,6 @@ static int count_pids(hid_t file, const char *name, uint64_t lo, uint64_t hi, in
   free(buf);
   pc_table_close(&d);
   return rc;
-}
-
-/* Prefix sums of counts into a directory of 2^bits + 1 entries. */
-static uint64_t *make_dir(const uint64_t *counts, int bits) {
-  size_t K = (size_t)1 << bits;
-  uint64_t *dir = pc_malloc((K + 1) * sizeof *dir, "pid directory");
-  if (!dir) return NULL;
-  uint64_t at = 0;
-  for (size_t k = 0; k < K; k++) {
-    dir[k] = at;
-    at += counts[k];
-  }
-  dir[K] = at;
-  return dir;
 }
 
 /* First row >= row that starts a person (row 0, or a pid change). */
@@ -295,54 +248,10 @@ static int finish_counts(pc_ctx *ctx, hid_t data, uint64_t q0, uint64_t q1, uint
   uint64_t cs = b->checksum;
   PC_CALL(pc_sum_u64(ctx, &cs, 1));
   pv->stays_checksum = cs;
-  pv->dir.stays = make_dir(b->scount, pv->dir.bits);
-  pv->dir.persons = make_dir(b->scount + K, pv->dir.bits);
-  pv->dir.identities = make_dir(b->scount + 2 * K, pv->dir.bits);
+  pv->dir.stays = pc_piddir_make(b->scount, pv->dir.bits);
+  pv->dir.persons = pc_piddir_make(b->scount + K, pv->dir.bits);
+  pv->dir.identities = pc_piddir_make(b->scount + 2 * K, pv->dir.bits);
   return pc_agree(ctx, pv->dir.stays && pv->dir.persons && pv->dir.identities ? 0 : PC_ERR_MEM);
-}
-
-/* Group rows v[0..n) of buckets [b0, b1) by bucket, in place, and sort each
- * bucket; local[k - b0] is the first row of bucket k once grouped (b1 - b0 + 1
- * entries). The grouping is a counting scatter in two levels - first into at
- * most 1024 groups of buckets, then within each group (a few MB, in cache) by
- * bucket - because one scatter over millions of buckets misses the cache on
- * every row (measured: 3x slower at the city tier). Local. */
-static int group_sort(pc_irow *v, size_t n, uint32_t b0, uint32_t b1, uint32_t nbuckets,
-                      const uint64_t *local) {
-  const uint32_t nb = b1 - b0;
-  pc_irow *mid = pc_malloc((n + 1) * sizeof *mid, "index rows");
-  uint64_t *fill = pc_malloc(((size_t)nb + 1) * sizeof *fill, "bucket offsets");
-  if (!mid || !fill) {
-    free(mid);
-    free(fill);
-    return PC_ERR_MEM;
-  }
-  int shift = 0;
-  while ((nb >> shift) > 1024) shift++;
-  const uint32_t ngroups = (nb >> shift) + 1;
-  uint64_t gfill[1025];
-  for (uint32_t g = 0; g < ngroups; g++) {
-    uint32_t k = g << shift;
-    gfill[g] = local[k < nb ? k : nb];
-  }
-  for (size_t i = 0; i < n; i++) {
-    uint32_t k = pc_bucket_of(v[i].place, v[i].channel, v[i].start, nbuckets);
-    mid[gfill[(k - b0) >> shift]++] = v[i];
-  }
-  for (uint32_t k = 0; k < nb; k++) fill[k] = local[k];
-  for (uint32_t g = 0; g < ngroups; g++) {
-    uint32_t k0 = g << shift;
-    if (k0 >= nb) break;
-    uint32_t k1 = k0 + (1u << shift) < nb ? k0 + (1u << shift) : nb;
-    for (uint64_t i = local[k0]; i < local[k1]; i++) {
-      uint32_t k = pc_bucket_of(mid[i].place, mid[i].channel, mid[i].start, nbuckets);
-      v[fill[k - b0]++] = mid[i];
-    }
-  }
-  free(mid);
-  free(fill);
-  pc_irow_sort_buckets(v, local, nb);
-  return 0;
 }
 
 int pc_stays_lower_bound(const pc_raw *st, uint64_t pid, uint64_t *row) {
@@ -393,13 +302,14 @@ static int open_dataset(pc_ctx *ctx, hid_t data, const char *data_path, pc_pview
   pv->nidentities = d.nrows;
   pc_table_close(&d);
   pv->nstays = st->nrows;
-  pv->dir.bits = dir_bits(pv->nstays > pv->nidentities ? pv->nstays : pv->nidentities);
-  const uint64_t P = (uint64_t)ctx->nranks, r = (uint64_t)ctx->rank;
-  int rc = person_boundary(st, pv->nstays * r / P, &sl->s0);
-  if (!rc) rc = person_boundary(st, pv->nstays * (r + 1) / P, &sl->s1);
+  pv->dir.bits = pc_piddir_bits(pv->nstays > pv->nidentities ? pv->nstays : pv->nidentities);
+  uint64_t s0, s1;
+  pc_own_range(pv->nstays, ctx->rank, ctx->nranks, &s0, &s1);
+  int rc = person_boundary(st, s0, &sl->s0);
+  if (!rc) rc = person_boundary(st, s1, &sl->s1);
   PC_CALL(pc_agree(ctx, rc));
-  sl->q0 = pv->npersons * r / P, sl->q1 = pv->npersons * (r + 1) / P;
-  sl->i0 = pv->nidentities * r / P, sl->i1 = pv->nidentities * (r + 1) / P;
+  pc_own_range(pv->npersons, ctx->rank, ctx->nranks, &sl->q0, &sl->q1);
+  pc_own_range(pv->nidentities, ctx->rank, ctx->nranks, &sl->i0, &sl->i1);
 
   b->pv = pv;
   pc_buf_init(&b->recv, sizeof(pc_irow));
@@ -482,7 +392,7 @@ int pc_pview_build(pc_ctx *ctx, hid_t data, const char *data_path, uint32_t nbuc
     uint64_t *local = pc_malloc(((size_t)(b1 - b0) + 1) * sizeof *local, "bucket offsets");
     PC_CALLG(pc_agree(ctx, local ? 0 : PC_ERR_MEM), out);
     for (uint32_t k = b0; k <= b1; k++) local[k - b0] = pv->bstart[k] - pv->bstart[b0];
-    rc = group_sort(b.recv.data, mine, b0, b1, nbuckets, local);
+    rc = pc_irow_group_sort(b.recv.data, mine, b0, b1, nbuckets, local);
     free(local);
     PC_CALLG(pc_agree(ctx, rc), out);
     /* The grouped rows are in the receive buffer: it becomes the view. */
@@ -629,29 +539,11 @@ void pc_pview_free(pc_pview *pv) {
 
 /* ---- Appending days to a persisted index ---------------------------------- */
 
-/* What of an index row a stay decides (its grid total left out): append
- * proves with it that the rows it keeps are the dataset's stays. */
-static uint64_t irow_fingerprint(const pc_irow *r) {
-  pc_irow c = *r;
-  c.cum = 0;
-  uint64_t w[sizeof c / 8], h = 0x13198a2e03707344ULL;
-  memcpy(w, &c, sizeof w);
-  for (size_t i = 0; i < sizeof w / 8; i++) h = pc_mix64(h ^ w[i]);
-  return h;
-}
-
 typedef struct append_state {
   build_state b;
   int64_t old_ws, old_we;
   uint64_t kept_n, kept_fp; /* the dataset's stays inside the old window */
 } append_state;
-
-/* A row shipped to a bucket owner is a grid total of a row the index keeps
- * (a grid stay inside the old window) or a row the index lacks (a stay
- * ending after the old window, or a household row). */
-static int is_update(const pc_irow *r, int64_t old_we) {
-  return r->channel == PC_CH_GRID && r->end <= old_we;
-}
 
 /* Stream this rank's stays of the new dataset once: check and count them
  * (as a build does), compute every person's grid totals over the new window,
@@ -673,8 +565,8 @@ static int append_pass(pc_ctx *ctx, const pc_raw *st, uint64_t lo, uint64_t hi,
       const pc_irow *r = &b->irows[i];
       if (r->end <= a->old_we) {
         a->kept_n++;
-        a->kept_fp += irow_fingerprint(r);
-        if (!is_update(r, a->old_we)) continue;
+        a->kept_fp += pc_irow_fingerprint(r);
+        if (!pc_irow_is_update(r, a->old_we)) continue;
       }
       b->dest[m] = pc_pview_rank_of(pv, ctx->nranks,
                                     pc_bucket_of(r->place, r->channel, r->start, pv->nbuckets));
@@ -710,7 +602,7 @@ static int read_old_rows(const pc_raw *old, const uint64_t *obstart, uint32_t b0
         dropped++;
       } else {
         grid += v[i].channel == PC_CH_GRID;
-        *kept_fp += irow_fingerprint(&v[i]);
+        *kept_fp += pc_irow_fingerprint(&v[i]);
         v[m++] = v[i];
       }
     }
@@ -719,41 +611,6 @@ static int read_old_rows(const pc_raw *old, const uint64_t *obstart, uint32_t b0
   *rows = v;
   *expect = grid + dropped + dropped / 4 + hh + hh / 16 + 1024;
   return rc;
-}
-
-/* Merge, from the back and in place, bucket by bucket, the kept rows
- * (bucket k: rows[kstart[k]..kstart[k+1])) with the received rows (bucket k:
- * in[local[k]..local[k+1]), sorted): updates set the grid total of the kept
- * rows they equal (several, should two stays differ only in what the
- * index does not hold), the other nadd rows are added; rows has room for
- * them. count[k] gets bucket k's rows; *missing counts updates without their
- * row. Local. */
-static void merge_back(pc_irow *rows, const uint64_t *kstart, const pc_irow *in,
-                       const uint64_t *local, uint32_t nb, size_t nadd, int64_t old_we,
-                       uint64_t *count, uint64_t *missing) {
-  ptrdiff_t o = (ptrdiff_t)(kstart[nb] + nadd) - 1;
-  for (uint32_t k = nb; k-- > 0;) {
-    ptrdiff_t i = (ptrdiff_t)kstart[k + 1] - 1, j = (ptrdiff_t)local[k + 1] - 1, end = o;
-    const ptrdiff_t i0 = (ptrdiff_t)kstart[k], j0 = (ptrdiff_t)local[k];
-    while (j >= j0) {
-      int c = i >= i0 ? pc_irow_cmp(&rows[i], &in[j]) : -1;
-      if (c > 0) {
-        rows[o--] = rows[i--];
-      } else if (is_update(&in[j], old_we)) {
-        if (c != 0) (*missing)++;
-        for (ptrdiff_t e = i; e >= i0 && !pc_irow_cmp(&rows[e], &in[j]); e--)
-          rows[e].cum = in[j].cum; /* kept rows stay in line for their slots */
-        j--;
-      } else {
-        rows[o--] = in[j--];
-      }
-    }
-    if (o == i) /* the bucket's first kept rows are in place already */
-      o = i0 - 1;
-    else
-      while (i >= i0) rows[o--] = rows[i--];
-    count[k] = (uint64_t)(end - o);
-  }
 }
 
 int pc_pview_append(pc_ctx *ctx, const char *old_path, hid_t data, const char *data_path,
@@ -845,20 +702,20 @@ int pc_pview_append(pc_ctx *ctx, const char *old_path, hid_t data, const char *d
   size_t nadd = 0;
   for (size_t i = 0; i < nin; i++) {
     count[pc_bucket_of(in[i].place, in[i].channel, in[i].start, pv->nbuckets)]++;
-    nadd += !is_update(&in[i], a.old_we);
+    nadd += !pc_irow_is_update(&in[i], a.old_we);
   }
   for (uint32_t k = 0, at = 0; k <= nbk; k++) {
     local[k] = at;
     if (k < nbk) at += (uint32_t)count[b0 + k];
   }
-  rc = group_sort(in, nin, b0, b1, pv->nbuckets, local);
+  rc = pc_irow_group_sort(in, nin, b0, b1, pv->nbuckets, local);
   pc_irow *grown = rc ? NULL : pc_realloc(rows, (nk + nadd + 1) * sizeof *rows, "index rows");
   if (!rc && !grown) rc = PC_ERR_MEM;
   if (grown) rows = grown;
   PC_CALLG(pc_agree(ctx, rc), out);
   uint64_t missing = 0;
   memset(count, 0, ((size_t)nb + 1) * sizeof *count);
-  merge_back(rows, kstart, in, local, nbk, nadd, a.old_we, count + b0, &missing);
+  pc_irow_merge_back(rows, kstart, in, local, nbk, nadd, a.old_we, count + b0, &missing);
   pc_buf_free(&a.b.recv);
   PC_CALLG(pc_sum_u64(ctx, count, (int)nb), out);
   for (uint64_t k = 0, at = 0; k <= nb; k++) {

@@ -9,18 +9,7 @@
 #include "pc_index.h"
 #include "pc_mpi.h"
 #include "pc_out.h"
-
-/* Row directories over pid-sorted tables: dir[k] is the first row whose pid
- * has top `bits` bits >= k (2^bits + 1 entries), so the rows of one pid, or
- * of one rank's pid range, are found without a search of the file. */
-typedef struct pc_piddir {
-  int bits;
-  uint64_t *persons, *identities, *stays;
-} pc_piddir;
-
-static inline uint64_t pc_piddir_key(const pc_piddir *d, uint64_t pid) {
-  return pid >> (64 - d->bits);
-}
+#include "pc_part.h"
 
 /*
  * The place view (see pc_index.h for its order and buckets). Bucket ranges
@@ -86,13 +75,5 @@ int pc_pview_rank_of(const pc_pview *pv, int nranks, uint32_t b);
  * (grown as needed, *cap rows). Local. */
 int pc_pview_bucket(const pc_pview *pv, int rank, uint32_t b, const pc_irow **rows, size_t *n,
                     pc_irow **buf, size_t *cap);
-
-/* Rows [*lo, *hi) of a pid-sorted table that may hold pids in [p0, p1]
- * (a superset: filter by pid). Local. */
-void pc_piddir_range(const pc_piddir *d, const uint64_t *dir, uint64_t p0, uint64_t p1,
-                     uint64_t *lo, uint64_t *hi);
-
-/* The pid range [*p0, *p1] owned by rank r of n (owner = pid * n >> 64). */
-void pc_owner_range(int r, int n, uint64_t *p0, uint64_t *p1);
 
 #endif

@@ -77,15 +77,3 @@ int64_t pc_union_minutes_strided(const int64_t *s, const int64_t *e, size_t stri
 int64_t pc_union_minutes(const int64_t *s, const int64_t *e, size_t n, int64_t lo, int64_t hi) {
   return pc_union_minutes_strided(s, e, 1, n, lo, hi);
 }
-
-size_t pc_lower_bound_i64(const int64_t *a, size_t n, int64_t t) {
-  size_t lo = 0, hi = n;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    if (a[mid] < t)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return lo;
-}

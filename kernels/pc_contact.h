@@ -1,5 +1,5 @@
-/* pc_contact.h - the contact rules of SPEC (docs/TRACE.md rules 3-5), and the
- * per-place structure that answers "who was here during [t0, t1)?". Plain C. */
+/* pc_contact.h - the contact rules of SPEC (docs/TRACE.md rules 3-5) over pairs of stays, and the
+ * hits they give. Plain C. */
 #ifndef PC_CONTACT_H
 #define PC_CONTACT_H
 
@@ -55,29 +55,6 @@ int64_t pc_union_minutes(const int64_t *s, const int64_t *e, size_t n, int64_t l
  * stride counted in int64s). */
 int64_t pc_union_minutes_strided(const int64_t *s, const int64_t *e, size_t stride, size_t n,
                                  int64_t lo, int64_t hi);
-
-/* Index of the first element of starts[0..n) (sorted ascending) that is >= t. */
-size_t pc_lower_bound_i64(const int64_t *starts, size_t n, int64_t t);
-
-/*
- * A place's stays sorted by start, with the longest duration D beside them:
- * every stay overlapping [q0, q1) starts in [q0 - D, q1), so a query is a
- * binary search and a scan of the candidates (O(log n + candidates)); within a
- * (place, day) piece D is at most a day, and hot places are cut into days.
- */
-typedef struct pc_place_span {
-  const int64_t *starts; /* sorted */
-  size_t n;
-  int64_t max_dur;
-} pc_place_span;
-
-/* [*lo, *hi): the candidate range for a query [q0, q1). */
-static inline void pc_place_candidates(const pc_place_span *p, int64_t q0, int64_t q1, size_t *lo,
-                                       size_t *hi) {
-  *lo = pc_lower_bound_i64(p->starts, p->n, q0 - p->max_dur);
-  *hi = pc_lower_bound_i64(p->starts, p->n, q1);
-  if (*hi < *lo) *hi = *lo;
-}
 
 /* The smaller of two hits by SPEC's tie-break: (exposure, source pid, channel, place). */
 typedef struct pc_hit {

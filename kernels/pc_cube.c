@@ -52,7 +52,7 @@ char *pc_age_band_label(const int32_t *e, int n, int i, char *buf) {
 }
 
 size_t pc_cube_region_index(const pc_cube_axes *ax, uint64_t code) {
-  uint64_t c = pc_region_at_level(code, ax->level);
+  uint64_t c = pc_region_cut(code, ax->level);
   size_t lo = 0, hi = ax->ncodes;
   while (lo < hi) {
     size_t mid = (lo + hi) / 2;
@@ -68,12 +68,7 @@ void pc_cube_add_persons(const pc_cube_axes *ax, const pc_person *p, size_t n, i
                          uint64_t *cube) {
   const size_t nb = pc_cube_nbands(ax), nd = PC_MAX_DOSES + 1;
   /* Ages change only at birthdays: compute the as_of date once, not per row. */
-  int64_t l = ax->as_of + PC_TZ_OFFSET;
-  int64_t days = l >= 0 ? l / 86400 : -((-l + 86399) / 86400);
-  int y;
-  unsigned m, d;
-  pc_civil_from_days(days, &y, &m, &d);
-  const int32_t today = y * 10000 + (int32_t)(m * 100 + d);
+  const int32_t today = pc_local_ymd(ax->as_of);
   uint64_t last_code = UINT64_MAX;
   size_t last_r = 0;
   for (size_t i = 0; i < n; i++) {

@@ -34,22 +34,6 @@ void pc_err_clear(void) {
   first_msg[0] = 0;
 }
 
-const char *pc_err_name(int code) {
-  switch (code) {
-  case PC_OK: return "ok";
-  case PC_ERR_ARG: return "usage error";
-  case PC_ERR_CONFIG: return "config error";
-  case PC_ERR_IO: return "I/O error";
-  case PC_ERR_MPI: return "MPI error";
-  case PC_ERR_MEM: return "out of memory";
-  case PC_ERR_DATA: return "data error";
-  case PC_ERR_INJECT: return "injected failure";
-  case PC_ERR_SIGNAL: return "interrupted";
-  case PC_ERR_UNSUPPORTED: return "not supported";
-  default: return "error";
-  }
-}
-
 void pc_advise_random(void *p, size_t bytes) {
   const uintptr_t huge = (uintptr_t)2 << 20;
   if (p && bytes >= 16 * huge) {

@@ -29,8 +29,6 @@ int pc_err_raise(int code, const char *file, int line, const char *fmt, ...)
 const char *pc_err_message(void);
 /* Forget the recorded error (tests). */
 void pc_err_clear(void);
-/* Short name of a code ("io error"...). */
-const char *pc_err_name(int code);
 
 #define PC_ERROR(code, ...) pc_err_raise((code), __FILE__, __LINE__, __VA_ARGS__)
 

@@ -43,7 +43,7 @@ static inline uint64_t pc_mix64(uint64_t z) {
 
 /* Owner rank of a 64-bit uniform key among n ranks: multiply-shift maps the
  * key space onto n contiguous ranges, so sorting by key within each rank
- * sorts the whole table. */
+ * sorts the whole table (the range of a rank: pc_owner_range, pc_part.h). */
 static inline int pc_owner_of(uint64_t key, int n) {
   return (int)(((unsigned __int128)key * (unsigned)n) >> 64);
 }

@@ -9,6 +9,7 @@
 
 #include "pc_contact.h"
 #include "pc_hash.h"
+#include "pc_time.h"
 #include "pc_types.h"
 
 /*
@@ -45,28 +46,93 @@ typedef struct pc_irow {
 } pc_irow;           /* 40 bytes: the on-disk row of the index's /place_rows */
 _Static_assert(sizeof(pc_irow) == 40, "pc_irow is the on-disk row of /place_rows");
 
-/* Local calendar day (UTC+8) of an instant. */
-static inline int64_t pc_local_day(int64_t t) {
-  int64_t s = t + 8 * 3600;
-  return s >= 0 ? s / 86400 : -((-s + 86399) / 86400);
-}
-
-/* Channels whose places are cut by day into buckets. */
+/* Channels whose places are cut by day into buckets. Local. */
 static inline int pc_channel_by_day(int c) { return c == PC_CH_LBS || c == PC_CH_GRID; }
 
 /* Bucket of a row of place `place` (channel c) starting at `start`; nbuckets
- * is a power of two. */
+ * is a power of two. Local, cannot fail. */
 static inline uint32_t pc_bucket_of(uint64_t place, int c, int64_t start, uint32_t nbuckets) {
   uint64_t h = pc_mix64(place * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL);
   if (pc_channel_by_day(c)) h = pc_mix64(h ^ (uint64_t)pc_local_day(start));
   return (uint32_t)(h & (nbuckets - 1));
 }
 
-/* Order of rows within a bucket: (place, start, end, pid, row, carriage). */
+/* Row directories over pid-sorted tables (/persons, /identities, /stays):
+ * dir[k] is the first row whose pid has top `bits` bits >= k (2^bits + 1
+ * entries), so the rows of one pid, or of one rank's pid range, are found
+ * without a search of the file. */
+typedef struct pc_piddir {
+  int bits;
+  uint64_t *persons, *identities, *stays;
+} pc_piddir;
+
+/* Directory slot of a pid: its top `bits` bits. Local, cannot fail. */
+static inline uint64_t pc_piddir_key(const pc_piddir *d, uint64_t pid) {
+  return pid >> (64 - d->bits);
+}
+/* Bits of a directory for tables of up to n rows: about 256 rows a slot,
+ * 8..24 bits. Local, cannot fail. */
+int pc_piddir_bits(uint64_t n);
+/* A directory from the rows of each slot counts[0..2^bits) (prefix sums,
+ * 2^bits + 1 entries); malloc'd, the caller frees. Local; NULL (PC_ERR_MEM
+ * recorded) when out of memory. */
+uint64_t *pc_piddir_make(const uint64_t *counts, int bits);
+/* Rows [*lo, *hi) of a pid-sorted table with directory dir that may hold
+ * pids in [p0, p1] (a superset: filter by pid). Local, cannot fail. */
+void pc_piddir_range(const pc_piddir *d, const uint64_t *dir, uint64_t p0, uint64_t p1,
+                     uint64_t *lo, uint64_t *hi);
+
+/* The local days [*d0, *d1] whose buckets a query [a, b) of a by-day channel
+ * asks (pc_channel_by_day): a row overlapping [a, b) starts on day(a - dmax)
+ * or later, dmax the channel's longest row, and before b. Day d's bucket is
+ * pc_bucket_of(place, c, pc_local_midnight(d), nbuckets). Local, cannot fail. */
+static inline void pc_query_days(int64_t a, int64_t b, int64_t dmax, int64_t *d0, int64_t *d1) {
+  *d0 = pc_local_day(a - dmax);
+  *d1 = pc_local_day(b - 1);
+}
+
+/* Order of rows within a bucket: (place, start, end, pid, row, carriage). Local. */
 int pc_irow_cmp(const pc_irow *a, const pc_irow *b);
 /* Sort rows already grouped by bucket (bstart[k]..bstart[k+1] holds bucket k
  * for k in [0, nb)) within each bucket. Local. */
 void pc_irow_sort_buckets(pc_irow *rows, const uint64_t *bstart, size_t nb);
+/* Group rows v[0..n), all of buckets [b0, b1) (of nbuckets, pc_bucket_of),
+ * by bucket, in place, and sort each bucket (pc_irow_sort_buckets):
+ * local[k - b0] is the first row of bucket k once grouped (b1 - b0 + 1
+ * entries, local[b1 - b0] = n: the counts must be those of v). Local;
+ * returns 0, or PC_ERR_MEM (v unchanged). */
+int pc_irow_group_sort(pc_irow *v, size_t n, uint32_t b0, uint32_t b1, uint32_t nbuckets,
+                       const uint64_t *local);
+
+/* Appending days to an index (pc_pview_append): a row shipped to a bucket
+ * owner is the new grid total of a row the index keeps (a grid stay inside
+ * the old window, ending by old_we: an update) or a row the index lacks (a
+ * stay ending after the old window, or a household row). Local. */
+static inline int pc_irow_is_update(const pc_irow *r, int64_t old_we) {
+  return r->channel == PC_CH_GRID && r->end <= old_we;
+}
+/* Merge, from the back and in place, bucket by bucket, the kept rows
+ * (bucket k of nb: rows[kstart[k]..kstart[k+1]), sorted) with the received
+ * rows (bucket k: in[local[k]..local[k+1]), sorted): updates set the grid
+ * total of the kept rows they equal (pc_irow_cmp; several, should two stays
+ * differ only in what the index does not hold), the other nadd rows are
+ * added in order; rows has room for kstart[nb] + nadd. count[k] gets bucket
+ * k's rows; *missing is increased by the updates without their row. Local,
+ * cannot fail. */
+void pc_irow_merge_back(pc_irow *rows, const uint64_t *kstart, const pc_irow *in,
+                        const uint64_t *local, uint32_t nb, size_t nadd, int64_t old_we,
+                        uint64_t *count, uint64_t *missing);
+/* Fingerprint of what of an index row a stay decides (its grid total left
+ * out): summed over rows, append proves with it that the rows it keeps are
+ * the dataset's stays. Local, cannot fail. */
+static inline uint64_t pc_irow_fingerprint(const pc_irow *r) {
+  pc_irow c = *r;
+  c.cum = 0;
+  uint64_t w[sizeof c / 8], h = 0x13198a2e03707344ULL;
+  memcpy(w, &c, sizeof w);
+  for (size_t i = 0; i < sizeof w / 8; i++) h = pc_mix64(h ^ w[i]);
+  return h;
+}
 
 /* A question sent to the owner of a bucket: who shared place `place` with
  * person `source` during [a, b) (the source's stay clipped to their window)? */
@@ -95,6 +161,12 @@ typedef void (*pc_hit_fn)(void *arg, const pc_hit *h);
 void pc_answer_bucket(const pc_chan_rule rules[PC_NCHANNELS], const pc_irow *rows, size_t n,
                       const pc_query *q, size_t nq, size_t *runs, int64_t *dmax, pc_hit_fn emit,
                       void *arg);
+/* The reference of pc_answer_bucket, for tests: every row checked against
+ * every query by the rules themselves, without the runs, the longest stay
+ * or any order of the rows. Gives the same hits (as a multiset; the order
+ * may differ). O(n nq + n^2) for households; local, cannot fail. */
+void pc_answer_bucket_ref(const pc_chan_rule rules[PC_NCHANNELS], const pc_irow *rows, size_t n,
+                          const pc_query *q, size_t nq, pc_hit_fn emit, void *arg);
 
 /* Whole minutes of each grid place of one person's stays s[0..n), clipped to
  * [lo, hi): for every i with s[i].channel == PC_CH_GRID, cum[i] = the union of

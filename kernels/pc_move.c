@@ -106,8 +106,6 @@ static uint64_t pick_skewed(uint64_t r1, uint64_t r2, uint64_t n, double p_busy)
   return pc_below(r2, pc_u01(r1) < p_busy ? busy : n);
 }
 
-static int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
-static int64_t day_start(int64_t day) { return day * 86400 - PC_TZ_OFFSET; }
 
 /* ---- Preparation -------------------------------------------------------- */
 
@@ -232,8 +230,8 @@ int pc_move_params_init(pc_move_params *mp, const pc_synth_params *sp, int64_t a
   mp->days = days < 0 ? 0 : days;
   mp->window_end = as_of;
   mp->window_start = as_of - (int64_t)mp->days * 86400;
-  mp->day0 = floor_div(mp->window_start + PC_TZ_OFFSET, 86400);
-  const int64_t last_day = floor_div(mp->window_end - 1 + PC_TZ_OFFSET, 86400);
+  mp->day0 = pc_local_day(mp->window_start);
+  const int64_t last_day = pc_local_day(mp->window_end - 1);
   mp->nday = mp->days ? (uint32_t)(last_day - mp->day0 + 1) : 0;
   const uint32_t C = sp->ncounty;
   mp->ncounty = C;
@@ -744,7 +742,7 @@ size_t pc_move_person(const pc_move_params *mp, const pc_person *p, uint64_t ide
 
   for (int64_t day = mp->day0 - 1; day < mp->day0 + (int64_t)mp->nday; day++) {
     flush(&k); /* the day before's rows */
-    const int64_t t0 = day_start(day);
+    const int64_t t0 = pc_local_midnight(day);
     const int pre_window = day < mp->day0; /* only its hotel night can reach the window */
     /* The trip covering this day, if any: started j days ago with L >= j nights. */
     trip_raw tw = {0, 0};
@@ -1011,7 +1009,7 @@ void pc_move_venues(const pc_move_params *mp, uint64_t venue[3], int64_t *t0, in
   /* The carriage: carriage 1 of the evening train into the city on the route
    * that starts there (route `city`), on day -8: it brings the city's own
    * travellers home. */
-  const int64_t kM = floor_div(mp->window_end + PC_TZ_OFFSET, 86400); /* day 0 = as_of's day */
+  const int64_t kM = pc_local_day(mp->window_end); /* day 0 = as_of's day */
   int64_t d = kM - 8 - mp->day0;
   if (d < 0) d = 0;
   if (mp->nday && d >= (int64_t)mp->nday) d = mp->nday - 1;
@@ -1020,7 +1018,7 @@ void pc_move_venues(const pc_move_params *mp, uint64_t venue[3], int64_t *t0, in
     venue[2] = 0; /* no trains: no carriage venue */
   else
     venue[2] = v->hid[v->ch0[PC_CH_RAIL] + ((uint64_t)d * mp->trains_per_day + t) * mp->carriages];
-  int64_t a = day_start(kM - 10), b = day_start(kM - 5);
+  int64_t a = pc_local_midnight(kM - 10), b = pc_local_midnight(kM - 5);
   if (a < mp->window_start) a = mp->window_start;
   if (b > mp->window_end) b = mp->window_end;
   if (a > b) a = b;

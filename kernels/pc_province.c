@@ -7,26 +7,6 @@
 
 #include "pc_err.h"
 
-/* Digits kept by each level, as a divisor: the code's digit groups are
- * 2 + 2 + 2 + 3 + 3. */
-static const uint64_t level_div[6] = {0, 10000000000ULL, 100000000ULL, 1000000ULL, 1000ULL, 1ULL};
-
-uint64_t pc_region_at_level(uint64_t code, int level) {
-  if (level < PC_LEVEL_PROVINCE || level > PC_LEVEL_COMMUNITY) return code;
-  return code / level_div[level] * level_div[level];
-}
-
-int pc_region_level(uint64_t code) {
-  if (code < 100000000000ULL || code > 999999999999ULL) return 0;
-  uint64_t city = code / 100000000 % 100, county = code / 1000000 % 100;
-  uint64_t town = code / 1000 % 1000, comm = code % 1000;
-  /* A non-zero group under a zero one names a child of nothing. */
-  if (comm) return town && county && city ? PC_LEVEL_COMMUNITY : 0;
-  if (town) return county && city ? PC_LEVEL_TOWNSHIP : 0;
-  if (county) return city ? PC_LEVEL_COUNTY : 0;
-  return city ? PC_LEVEL_CITY : PC_LEVEL_PROVINCE;
-}
-
 /* ---- The real cities and counties --------------------------------------- */
 
 /* 2020 census (seventh national census) resident populations; their sum,

@@ -104,11 +104,10 @@ int pc_row_region(const pc_field f[4], pc_region *r, char *text) {
     return fail(text, PC_R_REGION, "code is not a 12-digit division code");
   if (f[1].len && (f[1].len != 12 || num(&f[1], 12, &r->parent) || pc_region_level(r->parent) == 0))
     return fail(text, PC_R_REGION, "parent is not a 12-digit division code");
-  static const char *const names[] = {"", "province", "city", "county", "township", "community"};
   int level = 0;
   if (f[2].len == 1 && !num(&f[2], 1, &v)) level = (int)v;
-  for (int k = 1; k <= 5 && !level; k++)
-    if (is(&f[2], names[k])) level = k;
+  for (int k = PC_LEVEL_PROVINCE; k <= PC_LEVEL_COMMUNITY && !level; k++)
+    if (is(&f[2], pc_level_name(k))) level = k;
   if (level < 1 || level > 5)
     return fail(text, PC_R_FIELD, "level must be 1-5 (province, city, county, township, community)");
   if (level != pc_region_level(r->code))

@@ -59,8 +59,6 @@ static int iv_cmp(const void *pa, const void *pb) {
   return (a[0] > b[0]) - (a[0] < b[0]);
 }
 
-static int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
-
 int64_t pc_dwell(const pc_area *a, const pc_stay *s, size_t n, int64_t *first, int64_t *iv) {
   size_t k = 0; /* intervals [iv[2k], iv[2k+1]) */
   for (size_t i = 0; i < n; i++) {
@@ -76,10 +74,10 @@ int64_t pc_dwell(const pc_area *a, const pc_stay *s, size_t n, int64_t *first, i
     }
     /* The daily windows touching [x, y): one per local day, from the day
      * before x's (a window crossing midnight starts the evening before). */
-    int64_t d0 = floor_div(x + PC_TZ_OFFSET, 86400) - 1, d1 = floor_div(y + PC_TZ_OFFSET, 86400);
+    int64_t d0 = pc_local_day(x) - 1, d1 = pc_local_day(y);
     for (int64_t d = d0; d <= d1; d++) {
-      int64_t w0 = d * 86400 - PC_TZ_OFFSET + a->h0;
-      int64_t w1 = d * 86400 - PC_TZ_OFFSET + a->h1 + (a->h1 <= a->h0 ? 86400 : 0);
+      int64_t w0 = pc_local_midnight(d) + a->h0;
+      int64_t w1 = pc_local_midnight(d) + a->h1 + (a->h1 <= a->h0 ? PC_DAY : 0);
       int64_t p = x > w0 ? x : w0, q = y < w1 ? y : w1;
       if (p >= q) continue;
       iv[2 * k] = p;

@@ -186,7 +186,7 @@ static uint64_t phone_of(uint64_t i) {
 }
 
 static int32_t birth_of(pc_stream *s, int64_t as_of, int age) {
-  int64_t today = (as_of + PC_TZ_OFFSET) / 86400;
+  int64_t today = pc_local_day(as_of);
   /* A birthday uniformly in the year that ends today at age `age`. */
   int64_t d = today - (int64_t)floor(age * 365.2425) - (int64_t)pc_next_below(s, 365);
   int y;

@@ -57,16 +57,15 @@ int pc_time_parse(const char *s, size_t len, int64_t *out) {
     if (len == 19 && (s[16] != ':' || digits(s + 17, 2, &se))) return -1;
   }
   if (!pc_date_valid(y, mo, d) || h > 23 || mi > 59 || se > 59) return -1;
-  *out = pc_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se -
-         PC_TZ_OFFSET;
+  *out = pc_local_midnight(pc_days_from_civil(y, (unsigned)mo, (unsigned)d)) + h * 3600 + mi * 60 +
+         se;
   return 0;
 }
 
 char *pc_time_format(int64_t t, char *buf) {
   /* buf holds 20 bytes; the year is 4 digits for any time the contract allows */
-  int64_t l = t + PC_TZ_OFFSET;
-  int64_t days = l >= 0 ? l / 86400 : -((-l + 86399) / 86400);
-  int64_t sod = l - days * 86400;
+  int64_t days = pc_local_day(t);
+  int64_t sod = t - pc_local_midnight(days);
   int y;
   unsigned m, d;
   pc_civil_from_days(days, &y, &m, &d);
@@ -141,13 +140,18 @@ int pc_date_parse(const char *s, size_t len, int32_t *out) {
   return 0;
 }
 
-int pc_age_at(int32_t ymd, int64_t t) {
-  if (ymd <= 0) return -1;
-  int64_t l = t + PC_TZ_OFFSET;
-  int64_t days = l >= 0 ? l / 86400 : -((-l + 86399) / 86400);
+int32_t pc_local_ymd(int64_t t) {
   int y;
   unsigned m, d;
-  pc_civil_from_days(days, &y, &m, &d);
+  pc_civil_from_days(pc_local_day(t), &y, &m, &d);
+  return y * 10000 + (int32_t)(m * 100 + d);
+}
+
+int pc_age_at(int32_t ymd, int64_t t) {
+  if (ymd <= 0) return -1;
+  int y;
+  unsigned m, d;
+  pc_civil_from_days(pc_local_day(t), &y, &m, &d);
   int by = ymd / 10000, bm = ymd / 100 % 100, bd = ymd % 100;
   int age = y - by;
   if ((int)m < bm || ((int)m == bm && (int)d < bd)) age--;

@@ -6,6 +6,30 @@
 #include <stdint.h>
 
 #define PC_TZ_OFFSET (8 * 3600) /* the province's local time is UTC+8, no DST */
+#define PC_DAY 86400             /* seconds of a local day (no DST, no leap seconds) */
+
+/* Local calendar day of instant t (UTC seconds): days since 1970-01-01 local,
+ * floor((t + 8 h) / 1 day), so an instant before the local epoch (t < -8 h)
+ * falls on day -1 or earlier, and local 00:00 exactly starts its day. Local,
+ * cannot fail; inline because index bucketing calls it for every row. */
+static inline int64_t pc_local_day(int64_t t) {
+  int64_t l = t + PC_TZ_OFFSET;
+  return l >= 0 ? l / PC_DAY : -((-l + PC_DAY - 1) / PC_DAY);
+}
+/* The instant (UTC seconds) local day `day` begins: local 00:00, 16:00 UTC
+ * of the day before; pc_local_day(pc_local_midnight(d)) == d for every d.
+ * Local, cannot fail. */
+static inline int64_t pc_local_midnight(int64_t day) { return day * PC_DAY - PC_TZ_OFFSET; }
+/* SPEC "Dispatch": the default instant whose location decides a person's
+ * jurisdiction, 03:00 local on the day before as_of's local date (as_of at
+ * local 00:00 exactly is on its own day: 03:00 of the day before that).
+ * Local, cannot fail. */
+static inline int64_t pc_dispatch_instant(int64_t as_of) {
+  return pc_local_midnight(pc_local_day(as_of) - 1) + 3 * 3600;
+}
+/* Local date of instant t as YYYYMMDD (the form of birth dates). Local,
+ * cannot fail. */
+int32_t pc_local_ymd(int64_t t);
 
 /* Days since 1970-01-01 of a proleptic Gregorian date; local, cannot fail. */
 int64_t pc_days_from_civil(int64_t y, unsigned m, unsigned d);

@@ -1,4 +1,4 @@
-/* test_contact.c - the contact rules at their boundaries, union lengths, place queries. */
+/* test_contact.c - the contact rules at their boundaries, union lengths, the hit tie-break. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -104,28 +104,6 @@ static void test_union(void **st) {
   assert_int_equal(pc_union_minutes(s2, e2, 2, 0, 1000), 1);
 }
 
-/* Place query: every stay overlapping [q0, q1) is among the candidates. */
-static void test_place_candidates(void **st) {
-  (void)st;
-  int64_t starts[200], ends[200];
-  int64_t maxd = 0;
-  for (int i = 0; i < 200; i++) {
-    starts[i] = i * 37;
-    ends[i] = starts[i] + 1 + (i * 7919) % 500;
-    if (ends[i] - starts[i] > maxd) maxd = ends[i] - starts[i];
-  }
-  pc_place_span p = {starts, 200, maxd};
-  for (int64_t q0 = -100; q0 < 8000; q0 += 97) {
-    int64_t q1 = q0 + 50 + q0 % 300;
-    size_t lo, hi;
-    pc_place_candidates(&p, q0, q1, &lo, &hi);
-    for (size_t i = 0; i < 200; i++) {
-      int overlaps = starts[i] < q1 && ends[i] > q0;
-      if (overlaps) assert_true(i >= lo && i < hi);
-    }
-  }
-}
-
 static void test_tiebreak(void **st) {
   (void)st;
   pc_hit a = {1, 100, 5, 9, 3, {0}}, b = a;
@@ -149,7 +127,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_cafe_boundary), cmocka_unit_test(test_lodging_lbs),
       cmocka_unit_test(test_flight_rows),   cmocka_unit_test(test_grid_rule),
-      cmocka_unit_test(test_union),         cmocka_unit_test(test_place_candidates),
+      cmocka_unit_test(test_union),
       cmocka_unit_test(test_tiebreak),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

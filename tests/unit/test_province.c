@@ -124,7 +124,7 @@ static void test_parents(void **st) {
     assert_non_null(p);
     assert_int_equal(p->level, R[i].level - 1);
     assert_true(p < &R[i]);
-    assert_true(pc_region_at_level(R[i].code, p->level) == p->code);
+    assert_true(pc_region_cut(R[i].code, p->level) == p->code);
     kids[p - R]++;
   }
   for (size_t i = 0; i < N; i++) {
@@ -142,7 +142,7 @@ static void test_level_of_every_row(void **st) {
   (void)st;
   for (size_t i = 0; i < N; i++) {
     assert_int_equal(pc_region_level(R[i].code), R[i].level);
-    assert_true(pc_region_at_level(R[i].code, R[i].level) == R[i].code);
+    assert_true(pc_region_cut(R[i].code, R[i].level) == R[i].code);
   }
 }
 
@@ -304,14 +304,14 @@ static void test_community_sizes(void **st) {
 static void test_at_level_and_level(void **st) {
   (void)st;
   const uint64_t v = 430102001001ULL;
-  assert_true(pc_region_at_level(v, PC_LEVEL_PROVINCE) == 430000000000ULL);
-  assert_true(pc_region_at_level(v, PC_LEVEL_CITY) == 430100000000ULL);
-  assert_true(pc_region_at_level(v, PC_LEVEL_COUNTY) == 430102000000ULL);
-  assert_true(pc_region_at_level(v, PC_LEVEL_TOWNSHIP) == 430102001000ULL);
-  assert_true(pc_region_at_level(v, PC_LEVEL_COMMUNITY) == v);
-  assert_true(pc_region_at_level(433127123456ULL, PC_LEVEL_TOWNSHIP) == 433127123000ULL);
-  assert_true(pc_region_at_level(v, 0) == v);
-  assert_true(pc_region_at_level(v, 6) == v);
+  assert_true(pc_region_cut(v, PC_LEVEL_PROVINCE) == 430000000000ULL);
+  assert_true(pc_region_cut(v, PC_LEVEL_CITY) == 430100000000ULL);
+  assert_true(pc_region_cut(v, PC_LEVEL_COUNTY) == 430102000000ULL);
+  assert_true(pc_region_cut(v, PC_LEVEL_TOWNSHIP) == 430102001000ULL);
+  assert_true(pc_region_cut(v, PC_LEVEL_COMMUNITY) == v);
+  assert_true(pc_region_cut(433127123456ULL, PC_LEVEL_TOWNSHIP) == 433127123000ULL);
+  assert_true(pc_region_cut(v, 0) == v);
+  assert_true(pc_region_cut(v, 6) == v);
   /* The ordering that makes parents precede children. */
   assert_true(430100000000ULL < 430102000000ULL && 430102000000ULL < 430102001000ULL &&
               430102001000ULL < 430102001001ULL && 430102001999ULL < 430102002000ULL);

@@ -1,0 +1,32 @@
+/* pc_part.c - ownership ranges of pids and buckets. */
+#include "pc_part.h"
+
+void pc_owner_range(int r, int n, uint64_t *p0, uint64_t *p1) {
+  /* The smallest pid p with p * n >> 64 >= r is ceil(r 2^64 / n). */
+  unsigned __int128 lo = (((unsigned __int128)r << 64) + (unsigned)n - 1) / (unsigned)n;
+  unsigned __int128 hi = (((unsigned __int128)(r + 1) << 64) + (unsigned)n - 1) / (unsigned)n;
+  *p0 = (uint64_t)lo;
+  *p1 = (uint64_t)(hi - 1);
+}
+
+void pc_cut_ranges(const uint64_t *start, uint32_t nitems, uint32_t nranks, uint32_t *b0) {
+  const uint64_t total = start[nitems];
+  uint32_t b = 0;
+  for (uint32_t r = 0; r <= nranks; r++) {
+    unsigned __int128 goal = (unsigned __int128)total * r / nranks;
+    while (b < nitems && start[b] < goal) b++;
+    b0[r] = r == nranks ? nitems : b;
+  }
+}
+
+int pc_range_owner(const uint32_t *b0, int nranks, uint32_t b) {
+  int lo = 0, hi = nranks - 1; /* last rank r with b0[r] <= b */
+  while (lo < hi) {
+    int mid = (lo + hi + 1) / 2;
+    if (b0[mid] <= b)
+      lo = mid;
+    else
+      hi = mid - 1;
+  }
+  return lo;
+}
