@@ -1,5 +1,6 @@
 /* pc_h5.c - parallel HDF5 helpers: every write collective, every output atomic. */
 #include "pc_h5.h"
+#include "pc_comm.h"
 #include "pc_textout.h"
 
 #include <errno.h>
@@ -47,7 +48,7 @@ int pc_h5_create(pc_ctx *ctx, const char *path, pc_h5out *out) {
   snprintf(out->path, sizeof out->path, "%s", path);
   PC_CALL(pc_atomic_tmp(ctx, path, out->tmp, sizeof out->tmp));
   hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-  H5Pset_fapl_mpio(fapl, ctx->comm, MPI_INFO_NULL);
+  H5Pset_fapl_mpio(fapl, pc_ctx_comm(ctx), pc_ctx_io_info(ctx));
   /* Collective metadata ops keep ranks from each reading the same metadata. */
   H5Pset_all_coll_metadata_ops(fapl, 1);
   H5Pset_coll_metadata_write(fapl, 1);
@@ -78,7 +79,7 @@ int pc_h5_open_read(pc_ctx *ctx, const char *path, hid_t *file) {
     rc = PC_ERROR(PC_ERR_IO, "%s is not an HDF5 file (or is damaged)", path);
   if ((rc = pc_agree(ctx, rc))) return rc;
   hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-  H5Pset_fapl_mpio(fapl, ctx->comm, MPI_INFO_NULL);
+  H5Pset_fapl_mpio(fapl, pc_ctx_comm(ctx), pc_ctx_io_info(ctx));
   H5Pset_all_coll_metadata_ops(fapl, 1);
   *file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
   H5Pclose(fapl);
@@ -420,8 +421,7 @@ int pc_h5_attr_read_u64(hid_t loc, const char *name, uint64_t *v) {
 int pc_h5_stamp(pc_ctx *ctx, hid_t file, const char *cfg) {
   /* Every rank must pass identical values: take rank 0's clock. */
   int64_t now = (int64_t)time(NULL);
-  if (MPI_Bcast(&now, 1, MPI_INT64_T, 0, ctx->comm) != MPI_SUCCESS)
-    return PC_ERROR(PC_ERR_MPI, "broadcast of run time failed");
+  PC_CALL(pc_bcast_i64(ctx, &now, 1));
   char ts[32];
   struct tm tmv;
   time_t tt = (time_t)now;

@@ -337,8 +337,8 @@ static int run_breakdown(pc_ctx *ctx, const pc_config *cfg) {
       rc = testing_table(cfg, &cax, tg, nb, regions, nreg, &trows, &ntrows);
   }
   PC_CALL(pc_agree(ctx, rc));
-  PC_MPI(MPI_Bcast(&total, 1, MPI_UINT64_T, 0, ctx->comm));
-  PC_MPI(MPI_Bcast(&below, 1, MPI_UINT64_T, 0, ctx->comm));
+  PC_CALL(pc_bcast_u64(ctx, &total, 1));
+  PC_CALL(pc_bcast_u64(ctx, &below, 1));
   if (total != npers)
     return PC_ERROR(PC_ERR_DATA, "counted %llu persons of %llu (internal)",
                     (unsigned long long)total, (unsigned long long)npers);

@@ -1441,7 +1441,7 @@ static int build_page(pc_ctx *ctx, const pc_config *cfg, sb *b, uint64_t *rows) 
   R->top = (int)pc_config_int(cfg, "top");
   R->nclusters = (int)pc_config_int(cfg, "clusters");
   R->trace = R->screen = R->bd = R->data = -1;
-  double t0 = MPI_Wtime();
+  double t0 = pc_wtime();
   int rc = 0;
   if ((rc = something_to_report(cfg, NULL))) goto out; /* checked at load */
   PC_CALLG(open_h5(R->data_path, &R->data), out);
@@ -1489,7 +1489,7 @@ static int build_page(pc_ctx *ctx, const pc_config *cfg, sb *b, uint64_t *rows) 
   }
   PC_CALLG(merge(ctx, R), out);
   pc_log(ctx, "report: %llu flagged persons, %llu persons in the dataset (%.1f s)",
-         (unsigned long long)R->fl_persons, (unsigned long long)R->persons_rows, MPI_Wtime() - t0);
+         (unsigned long long)R->fl_persons, (unsigned long long)R->persons_rows, pc_wtime() - t0);
   if (R->bd >= 0) PC_CALLG(read_breakdown(R), out);
   /* The outputs' own counts against their tables. */
   if (R->trace >= 0 && H5Aexists(R->trace, "counts") > 0) {
@@ -1570,7 +1570,7 @@ static int build_page(pc_ctx *ctx, const pc_config *cfg, sb *b, uint64_t *rows) 
   sb_puts(b, "</body>\n</html>\n");
   *rows = R->persons_rows + R->nn + R->comp_n + R->scr_rows;
   if (b->oom) rc = PC_ERR_MEM;
-  else pc_log(ctx, "report: page of %zu bytes built in %.2f s", b->n, MPI_Wtime() - t0);
+  else pc_log(ctx, "report: page of %zu bytes built in %.2f s", b->n, pc_wtime() - t0);
 out:
   if (R->trace >= 0) H5Fclose(R->trace);
   if (R->screen >= 0) H5Fclose(R->screen);

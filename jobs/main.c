@@ -1,5 +1,4 @@
 /* main.c - `paicha JOB --config FILE.yaml`: one binary, one job per subcommand. */
-#include <mpi.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -74,11 +73,11 @@ int main(int argc, char **argv) {
             job->name, job->name);
     return 2;
   }
-  if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
-    fprintf(stderr, "paicha %s: MPI_Init failed\n", job->name);
+  if (pc_mpi_init(&argc, &argv) != 0) {
+    fprintf(stderr, "paicha %s: %s\n", job->name, pc_err_message());
     return 1;
   }
   int status = pc_job_run(job, config, quiet);
-  MPI_Finalize();
+  pc_mpi_finalize();
   return status;
 }

@@ -52,7 +52,7 @@ static int load_config(pc_ctx *ctx, const pc_jobdef *job, const char *path, pc_c
     }
     free(err);
   }
-  if (MPI_Bcast(&status, 1, MPI_INT, 0, ctx->comm) != MPI_SUCCESS) return PC_ERR_MPI;
+  PC_CALL(pc_bcast_int(ctx, &status, 1));
   if (status) {
     free(text);
     if (ctx->rank == 0) pc_config_destroy(cfg);
@@ -115,7 +115,7 @@ int pc_job_key(pc_ctx *ctx, const char *path, int create, pc_key128 *key) {
   if (created) pc_log(ctx, "created a new pseudonymisation key in %s (mode 0600)", path);
   else /* which key: the datasets' key_fingerprint attribute holds the same number */
     pc_log(ctx, "key: %s, fingerprint %llu", path, (unsigned long long)pc_key_fingerprint(key));
-  PC_MPI(MPI_Bcast(key, (int)sizeof *key, MPI_BYTE, 0, ctx->comm));
+  PC_CALL(pc_bcast_mem(ctx, key, sizeof *key));
   return 0;
 }
 

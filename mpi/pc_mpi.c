@@ -1,5 +1,6 @@
 /* pc_mpi.c - the only place besides pc_shuffle.c that talks MPI: context, agreement, timing. */
 #include "pc_mpi.h"
+#include "pc_comm.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -423,6 +424,39 @@ int pc_bcast_bytes(pc_ctx *ctx, char **buf, size_t *len) {
   PC_MPI(MPI_Bcast(*buf, (int)n, MPI_BYTE, 0, ctx->comm));
   return 0;
 }
+
+int pc_bcast_mem(pc_ctx *ctx, void *p, size_t bytes) {
+  if (bytes > (size_t)1 << 30) return PC_ERROR(PC_ERR_ARG, "broadcast of %zu bytes refused", bytes);
+  PC_MPI(MPI_Bcast(p, (int)bytes, MPI_BYTE, 0, ctx->comm));
+  return 0;
+}
+int pc_bcast_int(pc_ctx *ctx, int *v, int n) {
+  PC_MPI(MPI_Bcast(v, n, MPI_INT, 0, ctx->comm));
+  return 0;
+}
+int pc_bcast_i64(pc_ctx *ctx, int64_t *v, int n) {
+  PC_MPI(MPI_Bcast(v, n, MPI_INT64_T, 0, ctx->comm));
+  return 0;
+}
+int pc_bcast_u64(pc_ctx *ctx, uint64_t *v, int n) {
+  PC_MPI(MPI_Bcast(v, n, MPI_UINT64_T, 0, ctx->comm));
+  return 0;
+}
+
+int pc_mpi_init(int *argc, char ***argv) {
+  int rc = MPI_Init(argc, argv);
+  /* MPI_Error_string is not promised to work before a successful init. */
+  if (rc != MPI_SUCCESS) return PC_ERROR(PC_ERR_MPI, "MPI could not start (MPI_Init returned %d)", rc);
+  return 0;
+}
+
+void pc_mpi_finalize(void) { MPI_Finalize(); }
+
+double pc_wtime(void) { return MPI_Wtime(); }
+
+pc_comm pc_ctx_comm(const pc_ctx *ctx) { return ctx->comm; }
+
+pc_info pc_ctx_io_info(const pc_ctx *ctx) { return MPI_INFO_NULL; }
 
 void pc_buf_init(pc_buf *b, size_t rowsize) {
   b->data = NULL;

@@ -91,8 +91,19 @@ int pc_phase_report(pc_ctx *ctx, FILE *f, const char *path, const char *extra_js
  * recorded when it cannot grow. */
 int pc_record_add(pc_ctx *ctx, const char *key, const char *json_value);
 
-/* Peak resident set of this process in bytes (getrusage). */
+/* Peak resident set of this process in bytes (getrusage). Local, never fails. */
 uint64_t pc_peak_rss(void);
+
+/* ---- the process's MPI life and clock ---- */
+/* Collective over every process started together (MPI_Init): call once,
+ * before anything else of this header. Returns 0, or PC_ERR_MPI with a
+ * message when MPI cannot start (nothing else can be done then). */
+int pc_mpi_init(int *argc, char ***argv);
+/* Collective over every process (MPI_Finalize); after every context is
+ * destroyed. Never fails (a failure to shut down changes nothing). */
+void pc_mpi_finalize(void);
+/* Seconds on this rank's wall clock since an arbitrary origin. Local, never fails. */
+double pc_wtime(void);
 
 /* ---- small collectives: all return 0 or an MPI error, collective ---- */
 /* Collective: how many ranks of the job share this rank's node. */
@@ -105,6 +116,13 @@ int pc_exscan_u64(pc_ctx *ctx, uint64_t v, uint64_t *before); /* sum over lower 
 int pc_reduce_u64_to0(pc_ctx *ctx, uint64_t *v, size_t n);
 /* Broadcast a malloc'd byte string from rank 0 (others receive a new malloc'd copy). */
 int pc_bcast_bytes(pc_ctx *ctx, char **buf, size_t *len);
+/* Broadcast from rank 0, in place, `bytes` bytes (the same count on every
+ * rank; a struct of plain values, such as a key) or n values of a type. These
+ * do not agree: an MPI failure returns PC_ERR_MPI on the ranks that saw it. */
+int pc_bcast_mem(pc_ctx *ctx, void *p, size_t bytes);
+int pc_bcast_int(pc_ctx *ctx, int *v, int n);
+int pc_bcast_i64(pc_ctx *ctx, int64_t *v, int n);
+int pc_bcast_u64(pc_ctx *ctx, uint64_t *v, int n);
 
 /* ---- growable row buffers ---- */
 typedef struct pc_buf {
