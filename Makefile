@@ -32,7 +32,6 @@ LDFLAGS   := $(SANFLAGS)
 LIB_SRC   := $(wildcard kernels/*.c) $(wildcard mpi/*.c) $(wildcard io/*.c) \
              $(filter-out jobs/main.c,$(wildcard jobs/*.c))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
-KERN_OBJ  := $(filter $(BUILD)/obj/kernels/%,$(LIB_OBJ)) $(BUILD)/obj/io/pc_config.o
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BIN       := $(BUILD)/paicha

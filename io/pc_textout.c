@@ -213,15 +213,6 @@ char *pc_textout_room(pc_textout *o, size_t n) {
   return o->buf + o->len;
 }
 
-int pc_textout_puts(pc_textout *o, const char *s) {
-  size_t n = strlen(s);
-  char *p = pc_textout_room(o, n);
-  if (!p) return PC_ERR_MEM;
-  memcpy(p, s, n);
-  o->len += n;
-  return 0;
-}
-
 int pc_textout_flush(pc_ctx *ctx, pc_textout *o) {
   uint64_t before = 0, total = o->len;
   PC_CALL(pc_exscan_u64(ctx, o->len, &before));

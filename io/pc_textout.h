@@ -32,8 +32,6 @@ int pc_textout_open(pc_ctx *ctx, const char *path, const char *head, pc_textout 
  * most n bytes there and then call pc_textout_commit with the count. */
 char *pc_textout_room(pc_textout *o, size_t n);
 static inline void pc_textout_commit(pc_textout *o, size_t n) { o->len += n; }
-/* Local: append a NUL-terminated string. */
-int pc_textout_puts(pc_textout *o, const char *s);
 /* Collective: write every rank's buffer at its place and empty it. */
 int pc_textout_flush(pc_ctx *ctx, pc_textout *o);
 /* Collective: flush, close, and rename to the final path when rc_in is 0 on

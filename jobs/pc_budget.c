@@ -9,20 +9,20 @@
 
 #include "pc_rates.h" /* generated from bench/rates.yaml */
 
-const pc_rate *pc_rate_builtin(const char *job) {
+/* The costs compiled in for `job`, or NULL. */
+static const pc_rate *pc_rate_builtin(const char *job) {
   for (const pc_rate *r = pc_rates_table; r->job; r++)
     if (!strcmp(r->job, job)) return r;
   return NULL;
 }
 
-const char *pc_rates_machine(void) { return pc_rates_machine_s; }
-const char *pc_rates_measured(void) { return pc_rates_measured_s; }
-
-double pc_rate_items(const pc_rate *r, double persons, double stays) {
+/* Items of a dataset of `persons` and `stays` in the rate's unit. */
+static double pc_rate_items(const pc_rate *r, double persons, double stays) {
   return !strcmp(r->item, "persons") ? persons : !strcmp(r->item, "rows") ? persons + stays : stays;
 }
 
-double pc_rate_mem(const pc_rate *r, double items, int ranks) {
+/* Predicted peak memory per rank (bytes) with `items` over `ranks` ranks. */
+static double pc_rate_mem(const pc_rate *r, double items, int ranks) {
   return r->base_mb * 1048576.0 + r->per_item_b * items / (ranks > 0 ? ranks : 1);
 }
 

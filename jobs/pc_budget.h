@@ -6,23 +6,13 @@
 #include "pc_config.h"
 #include "pc_mpi.h"
 
-/* Per-rank costs of a job (bench/rates.yaml): memory per rank = base_mb MB +
- * per_item_b bytes x items per rank; time = base_s + items per rank /
- * items_per_s (+ moved_b bytes per item over the network across nodes). */
+/* Memory costs of a job compiled in from bench/rates.yaml (the time costs
+ * there are `paicha plan`'s, which reads the file itself): memory per rank =
+ * base_mb MB + per_item_b bytes x items per rank. */
 typedef struct pc_rate {
   const char *job, *item; /* item: "persons", "stays" or "rows" (persons + stays) */
-  double base_mb, per_item_b, items_per_s, base_s, moved_b;
+  double base_mb, per_item_b;
 } pc_rate;
-
-/* The costs compiled in from bench/rates.yaml for `job`, or NULL. */
-const pc_rate *pc_rate_builtin(const char *job);
-/* "machine; measured" of the compiled-in costs. */
-const char *pc_rates_machine(void);
-const char *pc_rates_measured(void);
-/* Items of a dataset of `persons` and `stays` in the rate's unit. */
-double pc_rate_items(const pc_rate *r, double persons, double stays);
-/* Predicted peak memory per rank (bytes) with `items` over `ranks` ranks. */
-double pc_rate_mem(const pc_rate *r, double items, int ranks);
 
 /* Collective, before a job's heavy phases: the budget per rank is the
  * config's `memory_per_rank`, else the memory Slurm gave the node
@@ -39,7 +29,7 @@ int pc_budget_check(pc_ctx *ctx, const pc_config *cfg, const char *job, double p
  * at load; with p NULL the process's error) and gives PC_ERR_CONFIG. */
 int pc_budget_config(const pc_config *cfg, pc_config_problems *p, double *bytes);
 
-/* Parse "512M", "4G", "4GB", "1.5T" or a bare number of MB into bytes; 0 or -1. */
+/* Parse "512M", "4G", "4GB", "1.5T" or a bare number of MB into bytes; 0 or -1. Local. */
 int pc_size_parse(const char *s, double *bytes);
 
 #endif
