@@ -1,6 +1,5 @@
 /* pc_mpi.c - the only place besides pc_shuffle.c that talks MPI: context, agreement, timing. */
 #include "pc_mpi.h"
-#include "pc_comm.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -453,10 +452,6 @@ int pc_mpi_init(int *argc, char ***argv) {
 void pc_mpi_finalize(void) { MPI_Finalize(); }
 
 double pc_wtime(void) { return MPI_Wtime(); }
-
-pc_comm pc_ctx_comm(const pc_ctx *ctx) { return ctx->comm; }
-
-pc_info pc_ctx_io_info(const pc_ctx *ctx) { return MPI_INFO_NULL; }
 
 void pc_buf_init(pc_buf *b, size_t rowsize) {
   b->data = NULL;
