@@ -59,11 +59,12 @@ typedef struct pc_config pc_config;
 int pc_config_parse(const char *fname, const char *text, size_t len, const pc_key *schema,
                     pc_config **out, char *err, size_t errlen);
 
-/* Read the whole file and pc_config_parse it. A file that cannot be read is
- * an error "FILE: cannot read: <strerror>"; one over 64 MB is refused. */
+/* Read the whole file and pc_config_parse it. Local. A file that cannot be
+ * read is an error "FILE: cannot read: <strerror>"; one over 64 MB is refused. */
 int pc_config_load(const char *path, const pc_key *schema, pc_config **out, char *err,
                    size_t errlen);
 
+/* Free *c and set it to NULL; NULL is fine. Local, never fails. */
 void pc_config_destroy(pc_config **c);
 
 /* Accessors, all local. `path` is dotted: "outbreak.cases", "channels.cafe.min_overlap",

@@ -18,19 +18,19 @@ typedef struct pc_h5out {
   char tmp[4200];
 } pc_h5out;
 
-/* Collective. Creates "<dir>/.<name>.tmp.<host>.<pid>.<random>" (the same
+/* Collective, agreed. Creates "<dir>/.<name>.tmp.<host>.<pid>.<random>" (the same
  * name on every rank, see pc_atomic_tmp) exclusively (H5F_ACC_EXCL), mode
  * per the process umask (0600 by default, see main.c). Fails (agreed) when
  * the directory is not writable or other accounts can write it
  * (pc_dir_check). */
 int pc_h5_create(pc_ctx *ctx, const char *path, pc_h5out *out);
-/* Collective. Closes the file; when ok is non-zero on every rank, rank 0
+/* Collective, agreed. Closes the file; when rc_in is 0 on every rank, rank 0
  * renames it to the final path; otherwise removes the temporary. Returns the
- * agreed status (ok == 0 in: returns the recorded failure). */
+ * agreed status (rc_in itself when it was non-zero here). */
 int pc_h5_commit(pc_ctx *ctx, pc_h5out *out, int rc_in);
 
-/* Collective open of an existing file for reading (MPI-IO). A missing or
- * unreadable file, or one that is not HDF5, is a clear PC_ERR_IO naming it. */
+/* Collective, agreed: open an existing file for reading (MPI-IO). A missing
+ * or unreadable file, or one that is not HDF5, is a clear PC_ERR_IO naming it. */
 int pc_h5_open_read(pc_ctx *ctx, const char *path, hid_t *file);
 
 /* A contiguous, uncompressed table read with pread at its file offset: the
@@ -49,50 +49,55 @@ typedef struct pc_raw {
  * table schema s (a missing column is PC_ERR_DATA naming it, pc_schema_check). */
 int pc_raw_open(hid_t file, const char *path, const pc_schema *s, pc_raw *raw);
 int pc_raw_read(const pc_raw *raw, uint64_t row, size_t n, void *buf);
+/* Local, never fails; safe on a closed or failed pc_raw. */
 void pc_raw_close(pc_raw *raw);
-/* A fixed-length string type of `size` bytes, NUL-padded, UTF-8. Caller closes. */
+/* A fixed-length string type of `size` bytes, NUL-padded, UTF-8. Caller closes. Local. */
 hid_t pc_h5_str_type(size_t size);
 
-/* Collective: create a 1-D dataset of nglobal rows, chunked by chunk_rows
+/* Collective (not agreed): create a 1-D dataset of nglobal rows, chunked by chunk_rows
  * (shuffle + deflate level `deflate` when > 0, and always the Fletcher32
  * checksum of each chunk, verified by HDF5 on every read; contiguous when
  * nglobal == 0 or chunk_rows == 0: those are read raw, see pc_raw_open). */
 int pc_h5_dset_create(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, uint64_t nglobal,
                       size_t chunk_rows, int deflate, hid_t *dset);
-/* Collective: each rank writes its n rows (n may be 0) at global row `start`. */
+/* Collective (not agreed): each rank writes its n rows (n may be 0) at global row `start`. */
 int pc_h5_dset_write(pc_ctx *ctx, hid_t dset, hid_t type, uint64_t start, size_t n,
                      const void *buf);
 /* Local (independent): read n rows from global row start into buf. */
 int pc_h5_dset_read(hid_t dset, hid_t type, uint64_t start, size_t n, void *buf);
-/* Number of rows of a 1-D dataset; dataset open with a clear error naming file and dataset. */
+/* Local: open a 1-D dataset and give its rows (nrows may be NULL); a clear
+ * error naming file and dataset. */
 int pc_h5_dset_open(hid_t file, const char *name, hid_t *dset, uint64_t *nrows);
 
 /* Collective, agreed: each rank writes its n_local rows at global row start,
  * in rounds of bounded size (every rank takes part in every round). */
 int pc_h5_dset_write_rows(pc_ctx *ctx, hid_t dset, hid_t type, uint64_t start, const void *rows,
                           size_t n_local);
-/* Collective: write an N-D array held on rank 0 (others pass NULL); chunked
+/* Collective, agreed: write an N-D array held on rank 0 (others pass NULL); chunked
  * with shuffle, deflate and Fletcher32 when deflate > 0, else contiguous. */
 int pc_h5_write_array0(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, int ndims,
                        const uint64_t *dims, const void *data, int deflate);
-/* Collective: make dataset `scale` a dimension scale (named after the dataset's last path
+/* Collective (not agreed): make dataset `scale` a dimension scale (named after the dataset's last path
  * component), attach it to axis `axis` of dataset `dset` and label that axis `label`
- * (both paths relative to loc). */
+ * (both paths relative to loc). Not agreed. */
 int pc_h5_attach_scale(hid_t loc, const char *dset, const char *scale, unsigned axis,
                        const char *label);
 
-/* Attributes (collective on parallel files: every rank makes the same call). */
+/* Attributes: collective on parallel files (every rank makes the same call),
+ * not agreed; PC_ERR_IO naming the attribute. */
 int pc_h5_attr_str(hid_t loc, const char *name, const char *value);
 int pc_h5_attr_i64(hid_t loc, const char *name, int64_t v);
 int pc_h5_attr_u64(hid_t loc, const char *name, uint64_t v);
 int pc_h5_attr_i32_array(hid_t loc, const char *name, const int32_t *v, size_t n);
-/* Read a string attribute into a malloc'd string; PC_ERR_IO naming it when absent. */
+/* Local: read a string attribute into a malloc'd string (the caller frees);
+ * PC_ERR_IO naming it when absent. */
 int pc_h5_attr_read_str(hid_t loc, const char *name, char **out);
 int pc_h5_attr_read_i64(hid_t loc, const char *name, int64_t *v);
 int pc_h5_attr_read_u64(hid_t loc, const char *name, uint64_t *v);
 
 /* Root attributes every output carries: tool version, job, effective config,
- * ranks, run start time, Slurm job id when present. Collective. */
+ * ranks, run start time (rank 0's clock), Slurm job id when present.
+ * Collective, not agreed. */
 int pc_h5_stamp(pc_ctx *ctx, hid_t file, const char *effective_config);
 
 #endif

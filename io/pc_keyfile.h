@@ -16,7 +16,7 @@
 int pc_keyfile_load(const char *path, int create, pc_key128 *key, int *created);
 
 /* A non-secret fingerprint of the key (stored in datasets so that jobs can
- * refuse to mix pseudonyms made with different keys). */
+ * refuse to mix pseudonyms made with different keys). Local, never fails. */
 uint64_t pc_key_fingerprint(const pc_key128 *key);
 
 #endif

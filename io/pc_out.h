@@ -59,7 +59,7 @@ int pc_out_dset(pc_out *out, const char *name, hid_t type, uint64_t nglobal, int
 /* Local: the `description` attribute of a dataset the job wrote itself
  * (an array, a cube). */
 int pc_out_describe(pc_out *out, const char *dset, const char *description);
-/* Collective: agree on the status so far before a collective step of the
+/* Collective, agreed: agree on the status so far before a collective step of the
  * job's own (a cube, axes); returns it. */
 int pc_out_agree(pc_out *out);
 
@@ -74,7 +74,7 @@ int pc_out_json(pc_out *out, const char *name, json_object *v, int in_record);
 /* Local: a member of the run record only (takes the reference of v). */
 int pc_out_record(pc_out *out, const char *name, json_object *v);
 
-/* Collective: records rc_in, stamps the file (tool, version, job, config,
+/* Collective, agreed: records rc_in, stamps the file (tool, version, job, config,
  * ranks, run time, Slurm ids), writes the JSON attributes, closes, and
  * renames the file to its path when every rank succeeded (else removes it);
  * then hands the run record members to the context. Returns the agreed

@@ -23,7 +23,7 @@ typedef struct pc_textout {
   size_t len, cap;
 } pc_textout;
 
-/* Collective. Rank 0 creates the temporary file exclusively (mode per the
+/* Collective, agreed. Rank 0 creates the temporary file exclusively (mode per the
  * umask; see pc_atomic_tmp) and writes `head` (the header line(s), may be
  * ""); the others open it. */
 int pc_textout_open(pc_ctx *ctx, const char *path, const char *head, pc_textout *o);
@@ -31,11 +31,11 @@ int pc_textout_open(pc_ctx *ctx, const char *path, const char *head, pc_textout 
  * (grown as needed; NULL with PC_ERR_MEM recorded when it cannot). Write at
  * most n bytes there and then call pc_textout_commit with the count. */
 char *pc_textout_room(pc_textout *o, size_t n);
-static inline void pc_textout_commit(pc_textout *o, size_t n) { o->len += n; }
-/* Collective: write every rank's buffer at its place and empty it. */
+static inline void pc_textout_commit(pc_textout *o, size_t n) { o->len += n; } /* Local */
+/* Collective, agreed: write every rank's buffer at its place and empty it. */
 int pc_textout_flush(pc_ctx *ctx, pc_textout *o);
-/* Collective: flush, close, and rename to the final path when rc_in is 0 on
- * every rank (else remove the temporary). Returns the agreed status. */
+/* Collective, agreed: flush, close, and rename to the final path when rc_in
+ * is 0 on every rank (else remove the temporary). */
 int pc_textout_close(pc_ctx *ctx, pc_textout *o, int rc_in);
 
 /* The atomic-output pattern every file writer shares, under the creation
@@ -66,9 +66,9 @@ int pc_unpredictable_suffix(char *out, size_t size);
  * never through a link) and picks "<dir>/.<name>.tmp.<suffix>"; every rank
  * gets that name. Nothing is created yet. */
 int pc_atomic_tmp(pc_ctx *ctx, const char *path, char *tmp, size_t size);
-/* Collective, after the file is closed on every rank: agree on rc_in; rank 0
- * renames tmp to path when all succeeded, else removes tmp. Returns the
- * agreed status (rc_in itself when it was non-zero here). */
+/* Collective, agreed, after the file is closed on every rank: agree on rc_in;
+ * rank 0 renames tmp to path when all succeeded, else removes tmp. Returns
+ * the agreed status (rc_in itself when it was non-zero here). */
 int pc_atomic_commit(pc_ctx *ctx, const char *tmp, const char *path, int rc_in);
 
 /* A CSV field: the text as it is, or quoted ("..." with "" for ") when it

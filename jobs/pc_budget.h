@@ -14,7 +14,7 @@ typedef struct pc_rate {
   double base_mb, per_item_b;
 } pc_rate;
 
-/* Collective, before a job's heavy phases: the budget per rank is the
+/* Collective, agreed, before a job's heavy phases: the budget per rank is the
  * config's `memory_per_rank`, else the memory Slurm gave the node
  * (SLURM_MEM_PER_NODE, SLURM_MEM_PER_CPU), else the memory available on the
  * node, shared by the ranks on the node. When the predicted memory exceeds

@@ -11,7 +11,8 @@ extern const pc_key pc_dispatch_keys[];
  * cube /breakdown/<names[k]> [residence region x age band x sector] per
  * class, each flagged person p[i] counted in class cls[i] and in class
  * code[i] (indexes into names, -1: not counted). Persons are those of this
- * rank; cubes are summed onto rank 0, which writes them. */
+ * rank; cubes are summed onto rank 0, which writes them. Agreed on its reads
+ * and memory, not on the last attribute writes: the caller agrees. */
 int pc_flag_cubes(pc_ctx *ctx, const pc_config *cfg, hid_t data, hid_t file, int64_t as_of,
                   const char *const *names, int ncls, const pc_person *p, const int *cls,
                   const int *code, size_t n, int deflate);
@@ -25,7 +26,7 @@ int pc_flagged_read(hid_t f, const char *name, const char *path, pc_flag_row **r
 /* Outputs of trace and screen record the dataset's key fingerprint and
  * stays checksum (data_key_fingerprint, data_stays_checksum), so that lists
  * and tables never mix datasets or keys. Stamp: collective like every
- * attribute write. Check: local; an error naming both files. */
+ * attribute write, not agreed. Check: local; an error naming both files. */
 int pc_flagged_stamp_data(hid_t out, hid_t data);
 int pc_flagged_check_data(hid_t in, const char *in_path, hid_t data, const char *data_path);
 

@@ -48,14 +48,15 @@ extern const char *const pc_output_modes[];
  * its meaning (the keys every job shares, then job->check), reports every
  * problem with file:line:col, broadcasts the effective config, runs the
  * job, agrees on the outcome, prints one error message or the phase table.
- * Returns the process exit status (0 ok, 1 failure, 2 bad config). Collective. */
+ * Returns the process exit status (0 ok, 1 failure, 2 bad config), the same
+ * on every rank. Collective, agreed. */
 int pc_job_run(const pc_jobdef *job, const char *config_path, int quiet);
 
 /* Rank 0 loads (creating it when `create`) the key file and broadcasts the
- * key. Collective. */
+ * key. Collective, agreed on the key file's problems (the broadcast is not). */
 int pc_job_key(pc_ctx *ctx, const char *path, int create, pc_key128 *key);
 
-/* The run record path for an output: "<output>.run.json". */
+/* The run record path for an output: "<output>.run.json". Local, never fails. */
 void pc_job_record_for(pc_ctx *ctx, const char *output);
 
 /* Shared with trace (job_breakdown.c): the cube's axes keys, levels and scales. */
@@ -70,8 +71,8 @@ int pc_cube_axes_config(const pc_config *cfg, pc_cube_axes *ax);
 /* The check at load of every job with a `breakdown:` map (a pc_config_check_fn:
  * problems into p, returns 0). Local. */
 int pc_cube_axes_check(const pc_config *cfg, pc_config_problems *p);
-/* Collective: write /axes (region codes and names, age bands, sectors, doses)
- * as dimension scales for cubes with these axes. */
+/* Collective, not agreed: write /axes (region codes and names, age bands,
+ * sectors, doses) as dimension scales for cubes with these axes. */
 int pc_cube_write_axes(pc_ctx *ctx, hid_t file, const pc_cube_axes *ax, const pc_region *regions,
                        size_t nregions, int deflate);
 

@@ -34,12 +34,12 @@ typedef struct pc_pview {
   int from_file;
 } pc_pview;
 
-/* Collective: read the dataset (its /persons, /identities and /stays),
+/* Collective, agreed: read the dataset (its /persons, /identities and /stays),
  * build this rank's part of the place view and the pid directories.
  * nbuckets: a power of two. */
 int pc_pview_build(pc_ctx *ctx, hid_t data, const char *data_path, uint32_t nbuckets,
                    pc_pview *pv);
-/* Collective: the place view of dataset `data` made from the index at
+/* Collective, agreed: the place view of dataset `data` made from the index at
  * old_path, built from an earlier window of the same stays: rows of days
  * before the new window are dropped, the stays after the old window added,
  * grid totals and household rows redone, the pid directories recounted; the
@@ -53,20 +53,21 @@ int pc_stays_lower_bound(const pc_raw *st, uint64_t pid, uint64_t *row);
  * dataset's stays_checksum attribute, else an error naming the file. */
 int pc_stays_verify(hid_t data, const char *path, uint64_t sum);
 /* Buckets for a dataset of nstays (given > 0: that, a power of two as
- * pc_index_buckets_check made sure). */
+ * pc_index_buckets_check made sure). Local, never fails. */
 uint32_t pc_index_buckets(uint64_t nstays, int64_t given);
 /* Check at load (a pc_config_check_fn) of the config's `buckets`: 0 or a
  * power of two, for the buckets are a mask. Local; problems into p. */
 int pc_index_buckets_check(const pc_config *cfg, pc_config_problems *p);
-/* Collective: write the index file's datasets and attributes into the
+/* Collective (agreement as below): write the index file's datasets and attributes into the
  * output being written (/place_rows contiguous, for pread). Returns the
  * status, agreed when a dataset failed; an attribute's failure is agreed
  * at pc_out_commit. */
 int pc_pview_write(pc_out *out, const pc_pview *pv);
-/* Collective: open a persisted index; checks it was built from `data` (by
+/* Collective, agreed: open a persisted index; checks it was built from `data` (by
  * the stays checksum and counts) and cuts the buckets for this rank count. */
 int pc_pview_open(pc_ctx *ctx, const char *index_path, hid_t data, const char *data_path,
                   pc_pview *pv);
+/* Local, never fails. */
 void pc_pview_free(pc_pview *pv);
 
 /* Rank that owns bucket b. Local. */

@@ -7,7 +7,9 @@
 
 /* Every fallible function returns 0 on success or one of these codes. The
  * first error raised in a process is kept with its file, line and message
- * (pc_err_message); later ones only add context lines. */
+ * (pc_err_message); later ones are dropped, the PC_CALL lines propagating it
+ * included: the first names the cause, and the callers' lines would only
+ * push it out of a message of bounded size. pc_err_clear forgets it. */
 typedef enum {
   PC_OK = 0,
   PC_ERR_ARG,     /* bad argument or usage */
@@ -27,7 +29,7 @@ int pc_err_raise(int code, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* The first recorded message ("" when none); local. */
 const char *pc_err_message(void);
-/* Forget the recorded error (tests). */
+/* Forget the recorded error (tests; pc_agree, which replaces it with the agreed one). */
 void pc_err_clear(void);
 
 #define PC_ERROR(code, ...) pc_err_raise((code), __FILE__, __LINE__, __VA_ARGS__)

@@ -9,12 +9,25 @@
 
 #include "pc_err.h"
 
-/* Wrap an MPI call: on failure record the MPI error string with file/line. */
+/* Every function below says who calls it and how it fails:
+ *   Local               this rank alone, no communication.
+ *   Collective          every rank of the job calls it, in the same order. A
+ *                       failure returns on the ranks that saw it only: the
+ *                       caller agrees (pc_agree) before anything that could
+ *                       wait for a rank that has left.
+ *   Collective, agreed  as Collective, and every rank returns the same
+ *                       status: a failure on any rank fails all of them with
+ *                       the lowest failing rank's message (pc_agree inside).
+ *                       A failing MPI call inside is the exception: it returns
+ *                       PC_ERR_MPI where it failed (agreeing would need MPI). */
+
+/* Wrap an MPI call (in mpi/ only): on failure record the MPI error string with file/line. */
 #define PC_MPI(expr)                                                                       \
   do {                                                                                     \
     int pc_mpi_rc_ = (expr);                                                               \
     if (pc_mpi_rc_ != MPI_SUCCESS) return pc_mpi_fail(pc_mpi_rc_, __FILE__, __LINE__, #expr); \
   } while (0)
+/* Record an MPI failure (for PC_MPI); returns PC_ERR_MPI. Local, never fails. */
 int pc_mpi_fail(int mpirc, const char *file, int line, const char *expr);
 
 #define PC_MAX_PHASES 64
@@ -50,24 +63,28 @@ typedef struct pc_ctx {
   size_t shuffle_cap;
 } pc_ctx;
 
-/* Collective over MPI_COMM_WORLD. Reads the test hooks from the environment. */
+/* Collective over MPI_COMM_WORLD (not agreed: no context to agree with yet;
+ * an MPI failure returns PC_ERR_MPI, PC_ERR_MEM when out of memory). Installs
+ * the SIGTERM/SIGINT flag and reads the test hooks from the environment; *out
+ * is the caller's, freed by pc_ctx_destroy. */
 int pc_ctx_create(const char *job, pc_ctx **out);
+/* Collective (frees the communicator); sets *ctx to NULL; NULL is fine. Never fails. */
 void pc_ctx_destroy(pc_ctx **ctx);
 
 /* Collective agreement at a phase boundary (ParRes bail_out): every rank
  * passes its local status; all return the same non-zero status when any rank
  * failed. The message of the lowest failing rank is copied to every rank
- * and made the process's error message, prefixed "rank R: ". */
+ * and made the process's error message, prefixed "rank R: ". A signal
+ * received (pc_signalled) counts as a failure naming the open phase. When the
+ * agreement itself fails the ranks can no longer agree: MPI_Abort. */
 int pc_agree(pc_ctx *ctx, int local_rc);
 
-/* Rank 0 prints "[job +T.Ts] message" to stderr. Collective-free. */
+/* Rank 0 prints "[job +T.Ts] message" to stderr; the others nothing. Local, never fails. */
 void pc_log(pc_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Rank 0 prints a progress line at most every 2 s: phase, rows done by this
- * rank, rate and ETA (from rank 0's share). Local. */
+ * rank, rate and ETA (from rank 0's share). Local, never fails. */
 void pc_progress(pc_ctx *ctx, uint64_t done, uint64_t total);
 
-/* Phases nest; begin returns PC_ERR_INJECT on the rank and phase named by
- * the test hooks (PAICHA_FAIL_RANK, PAICHA_FAIL_PHASE). Local. */
 /* The signal (SIGTERM, SIGINT) this process received, or 0. Local. */
 int pc_signalled(void);
 /* Test hook: when PAICHA_STALL_PHASE names `point` (a phase, or "commit":
@@ -75,10 +92,17 @@ int pc_signalled(void);
  * holds there up to 60 s or until a signal, so a test can strike at a known
  * point. Local. */
 void pc_test_hold(pc_ctx *ctx, const char *point);
+/* Open a phase (phases nest, up to 8 deep and 64 in a run) and time it.
+ * Collective, agreed: a phase boundary is a point of agreement, so every rank
+ * enters or none does; it fails with PC_ERR_INJECT on the rank and phase the
+ * test hooks name (PAICHA_FAIL_RANK, PAICHA_FAIL_PHASE), with PC_ERR_SIGNAL
+ * after SIGTERM/SIGINT, and PC_ERR_ARG past the limits. */
 int pc_phase_begin(pc_ctx *ctx, const char *name);
+/* Close the innermost open phase, adding the rows and bytes this rank
+ * handled in it. Local, never fails (nothing open: nothing done). */
 void pc_phase_end(pc_ctx *ctx, uint64_t rows, uint64_t bytes);
 
-/* Collective: the end-of-run table (phase, min@rank, max@rank, mean,
+/* Collective, not agreed: the end-of-run table (phase, min@rank, max@rank, mean,
  * imbalance, rows, rows/s, bytes) printed by rank 0 on f; and, when path is
  * not NULL, the same figures as JSON (the run record) with `extra_json`
  * (JSON object members `"k": v, ...`, may be NULL; see pc_record_add) merged
@@ -105,8 +129,8 @@ void pc_mpi_finalize(void);
 /* Seconds on this rank's wall clock since an arbitrary origin. Local, never fails. */
 double pc_wtime(void);
 
-/* ---- small collectives: all return 0 or an MPI error, collective ---- */
-/* Collective: how many ranks of the job share this rank's node. */
+/* ---- small collectives: Collective, not agreed; 0 or PC_ERR_MPI ---- */
+/* How many ranks of the job share this rank's node. */
 int pc_node_ranks(pc_ctx *ctx, int *n);
 int pc_sum_u64(pc_ctx *ctx, uint64_t *v, int n);      /* in place, every rank */
 int pc_max_u64(pc_ctx *ctx, uint64_t *v, int n);
@@ -114,7 +138,8 @@ int pc_min_u64(pc_ctx *ctx, uint64_t *v, int n);
 int pc_exscan_u64(pc_ctx *ctx, uint64_t v, uint64_t *before); /* sum over lower ranks */
 /* Sum a large uint64 array onto rank 0 (in place there), in pieces < 2^27 elements. */
 int pc_reduce_u64_to0(pc_ctx *ctx, uint64_t *v, size_t n);
-/* Broadcast a malloc'd byte string from rank 0 (others receive a new malloc'd copy). */
+/* Broadcast a malloc'd byte string from rank 0 (others receive a new malloc'd
+ * copy, NUL-terminated, theirs to free). PC_ERR_ARG past 1 GiB, PC_ERR_MEM. */
 int pc_bcast_bytes(pc_ctx *ctx, char **buf, size_t *len);
 /* Broadcast from rank 0, in place, `bytes` bytes (the same count on every
  * rank; a struct of plain values, such as a key) or n values of a type. These
@@ -124,7 +149,7 @@ int pc_bcast_int(pc_ctx *ctx, int *v, int n);
 int pc_bcast_i64(pc_ctx *ctx, int64_t *v, int n);
 int pc_bcast_u64(pc_ctx *ctx, uint64_t *v, int n);
 
-/* ---- growable row buffers ---- */
+/* ---- growable row buffers: Local; PC_ERR_MEM when memory runs out ---- */
 typedef struct pc_buf {
   void *data;
   size_t n, cap, rowsize;
@@ -134,7 +159,7 @@ int pc_buf_reserve(pc_buf *b, size_t cap); /* at least cap rows, exactly when it
 int pc_buf_grow(pc_buf *b, size_t more);   /* room for `more` rows past n, growing by half */
 void pc_buf_free(pc_buf *b);
 
-/* Collective shuffle: send rows[i] (n rows of rowsize bytes) to rank dest[i],
+/* Collective, agreed: send rows[i] (n rows of rowsize bytes) to rank dest[i],
  * and append the rows received to out (whose rowsize must equal rowsize).
  * Rows go in rounds of at most ctx->round_bytes of sending per rank, so no
  * buffer is the size of the table and no MPI count exceeds 2^31; received
