@@ -175,6 +175,36 @@ void pc_phase_end(pc_ctx *ctx, uint64_t rows, uint64_t bytes) {
   p->bytes += bytes;
 }
 
+void pc_phases_declare(pc_ctx *ctx, const char *const *names, int n) {
+  ctx->phase_names = names;
+  ctx->phase_count = n;
+}
+
+int pc_phase_enter(pc_ctx *ctx, int id) {
+  int known = ctx->phase_names && id >= 0 && id < ctx->phase_count && ctx->phase_names[id];
+  /* Open it even when unknown, so the leave that follows closes this phase, not its parent. */
+  int rc = pc_phase_begin(ctx, known ? ctx->phase_names[id] : "(undeclared)");
+  if (!rc && !known)
+    rc = pc_agree(ctx, PC_ERROR(PC_ERR_ARG, "phase %d is not in the job's phase table (internal)", id));
+  return rc;
+}
+
+int pc_phase_keep(pc_ctx *ctx, int rc) {
+  ctx->phase_rc = rc;
+  return rc;
+}
+
+int pc_phase_leave(pc_ctx *ctx, uint64_t rows, uint64_t bytes) {
+  if (ctx->depth == 0) return pc_agree(ctx, ctx->phase_rc);
+  pc_phase *p = &ctx->phases[ctx->open[ctx->depth - 1]];
+  p->seconds = MPI_Wtime() - p->seconds;
+  p->rows += rows;
+  p->bytes += bytes;
+  int rc = pc_agree(ctx, ctx->phase_rc); /* the phase still open: messages name it */
+  ctx->depth--;
+  return rc;
+}
+
 uint64_t pc_peak_rss(void) {
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);

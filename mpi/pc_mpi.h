@@ -61,6 +61,9 @@ typedef struct pc_ctx {
   char *shuffle_win;     /* pc_shuffle's send window, kept between calls: a fresh
                             one per call costs a page fault per 4 kB every round */
   size_t shuffle_cap;
+  const char *const *phase_names; /* the job's phase table (pc_phases_declare) */
+  int phase_count;
+  int phase_rc;          /* PC_PHASE: the status of the phase's call */
 } pc_ctx;
 
 /* Collective over MPI_COMM_WORLD (not agreed: no context to agree with yet;
@@ -101,6 +104,37 @@ int pc_phase_begin(pc_ctx *ctx, const char *name);
 /* Close the innermost open phase, adding the rows and bytes this rank
  * handled in it. Local, never fails (nothing open: nothing done). */
 void pc_phase_end(pc_ctx *ctx, uint64_t rows, uint64_t bytes);
+
+/* ---- phases as an enum and its name table (CoMD's performanceTimers) ----
+ *
+ *   enum { PH_OPEN, PH_BUILD, PH_WRITE, PH_N };
+ *   static const char *const phases[PH_N] = {[PH_OPEN] = "open", ...};
+ *   pc_phases_declare(ctx, phases, PH_N);
+ *   PC_CALL(PC_PHASE(ctx, PH_OPEN, open_data(ctx, &run), 0, 0));
+ *
+ * PC_PHASE begins phase `id` (agreed: every rank enters or none does),
+ * evaluates `call` (an int status; it may run nested phases) unless the
+ * entry failed, then `rows` and `bytes` (what this rank handled, read after
+ * the call so they may use what it made), stops the phase's clock, agrees on
+ * the call's status with the phase still open - a failure or a signal is
+ * reported in it ("stopped by SIGTERM in phase 'write'") - and closes it. Its
+ * value is the agreed status: Collective, agreed. The clock stops before the
+ * agreement, so the phase table's imbalance is the work's, not the wait's.
+ * The names are what the phase table, the run record and messages show. */
+#define PC_PHASE(ctx, id, call, rows, bytes)                                               \
+  ((void)(pc_phase_keep((ctx), pc_phase_enter((ctx), (id))) || pc_phase_keep((ctx), (call))), \
+   pc_phase_leave((ctx), (uint64_t)(rows), (uint64_t)(bytes)))
+/* The job's phase table: names[id] for id in [0, n); static, outliving ctx.
+ * Local, never fails. Services called inside a phase may still open named
+ * phases with pc_phase_begin: they nest under it. */
+void pc_phases_declare(pc_ctx *ctx, const char *const *names, int n);
+/* PC_PHASE's steps; call PC_PHASE. Enter: pc_phase_begin with the declared
+ * name (collective, agreed; PC_ERR_ARG for an id outside the table). Keep:
+ * record a status for leave, return it (local). Leave: stop the clock, agree
+ * on the kept status, close the phase (collective, agreed). */
+int pc_phase_enter(pc_ctx *ctx, int id);
+int pc_phase_keep(pc_ctx *ctx, int rc);
+int pc_phase_leave(pc_ctx *ctx, uint64_t rows, uint64_t bytes);
 
 /* Collective, not agreed: the end-of-run table (phase, min@rank, max@rank, mean,
  * imbalance, rows, rows/s, bytes) printed by rank 0 on f; and, when path is
