@@ -3,7 +3,8 @@
 #include <string.h>
 
 #include "pc_budget.h"
-#include "pc_h5.h"
+#include "pc_out.h"
+#include "pc_schema.h"
 #include "pc_job.h"
 #include "pc_pview.h"
 
@@ -36,73 +37,90 @@ int pc_index_buckets_check(const pc_config *cfg, pc_config_problems *p) {
   return 0;
 }
 
-static int run_index(pc_ctx *ctx, const pc_config *cfg) {
-  const char *data = pc_config_str(cfg, "data"), *path = pc_config_str(cfg, "index");
-  int64_t given = pc_config_int(cfg, "buckets"); /* a power of two: checked at load */
-  pc_job_record_for(ctx, path);
-  PC_CALL(pc_phase_begin(ctx, "open"));
-  hid_t file;
-  PC_CALL(pc_h5_open_read(ctx, data, &file));
-  pc_table d;
-  uint64_t nstays = 0;
-  int rc = pc_table_open(file, NULL, &pc_schema_stays, &d);
-  if (!rc) nstays = d.nrows;
-  pc_table_close(&d);
-  pc_phase_end(ctx, 0, 0);
-  PC_CALLG(pc_agree(ctx, rc), close);
-  PC_CALLG(pc_budget_check(ctx, cfg, pc_config_given(cfg, "append") ? "append" : "index", 0,
-                           (double)nstays),
-           close);
-  const char *append = pc_config_str(cfg, "append");
+/* The phases, in the order they run: the phase table and the run record show these names. */
+enum { PH_OPEN, PH_BUILD, PH_WRITE, PH_N };
+static const char *const index_phases[PH_N] = {
+    [PH_OPEN] = "open", [PH_BUILD] = "build", [PH_WRITE] = "write"};
+
+typedef struct index_run {
+  const pc_config *cfg;
+  const char *data, *path, *append; /* append: the index brought forward, or NULL */
+  int64_t given;                    /* buckets asked for, 0: from the data */
+  hid_t file;                       /* the dataset */
+  uint64_t nstays;
   pc_pview pv;
-  if (append) {
-    rc = pc_pview_append(ctx, append, file, data, given, &pv);
-  } else {
-    uint32_t nb = pc_index_buckets(nstays, given);
-    pc_log(ctx, "index: %s: %llu stays into %u buckets", data, (unsigned long long)nstays, nb);
-    PC_CALLG(pc_phase_begin(ctx, "build"), close);
-    rc = pc_pview_build(ctx, file, data, nb, &pv);
-    pc_phase_end(ctx, pv.nrows, 0);
+  double imbalance;                 /* rows per rank: max over mean, for the run record */
+  uint64_t rows_total, rows_max;
+} index_run;
+
+static int open_data(pc_ctx *ctx, index_run *R) {
+  PC_CALL(pc_h5_open_read(ctx, R->data, &R->file));
+  pc_table d;
+  int rc = pc_table_open(R->file, NULL, &pc_schema_stays, &d);
+  if (!rc) R->nstays = d.nrows;
+  pc_table_close(&d);
+  return rc;
+}
+
+/* Rows per rank, logged and kept for the run record. Collective. */
+static int log_balance(pc_ctx *ctx, index_run *R) {
+  uint64_t mm[2] = {R->pv.nrows, R->pv.nrows}, tot = R->pv.nrows;
+  PC_CALL(pc_max_u64(ctx, &mm[0], 1));
+  PC_CALL(pc_min_u64(ctx, &mm[1], 1));
+  PC_CALL(pc_sum_u64(ctx, &tot, 1));
+  double mean = (double)tot / ctx->nranks;
+  pc_log(ctx, "index: %llu rows; per rank min %llu max %llu, imbalance %.3f (max/mean)",
+         (unsigned long long)tot, (unsigned long long)mm[1], (unsigned long long)mm[0],
+         mean > 0 ? (double)mm[0] / mean : 1.0);
+  R->imbalance = mean > 0 ? (double)mm[0] / mean : 1.0;
+  R->rows_total = tot;
+  R->rows_max = mm[0];
+  return 0;
+}
+
+static int write_index(pc_ctx *ctx, const index_run *R) {
+  pc_out out;
+  char imb[32];
+  snprintf(imb, sizeof imb, "%.4f", R->imbalance);
+  if (!pc_out_create(ctx, R->cfg, R->path, &out)) {
+    pc_pview_write(&out, &R->pv);
+    pc_out_attr_str(&out, "data", R->data);
+    if (R->append) pc_out_attr_str(&out, "appended_to", R->append);
+    pc_out_record(&out, "index_rows", json_object_new_uint64(R->rows_total));
+    pc_out_record(&out, "index_rows_max", json_object_new_uint64(R->rows_max));
+    pc_out_record(&out, "index_imbalance", json_object_new_double_s(R->imbalance, imb));
+    pc_out_record(&out, "buckets", json_object_new_int64(R->pv.nbuckets));
   }
-  if (rc) goto free;
-  const uint32_t nb = pv.nbuckets;
-  double imbalance = 1.0;
-  uint64_t rows_total = 0, rows_max = 0;
-  {
-    uint64_t mm[2] = {pv.nrows, pv.nrows}, tot = pv.nrows;
-    PC_CALLG(pc_max_u64(ctx, &mm[0], 1), free);
-    PC_CALLG(pc_min_u64(ctx, &mm[1], 1), free);
-    PC_CALLG(pc_sum_u64(ctx, &tot, 1), free);
-    double mean = (double)tot / ctx->nranks;
-    pc_log(ctx, "index: %llu rows; per rank min %llu max %llu, imbalance %.3f (max/mean)",
-           (unsigned long long)tot, (unsigned long long)mm[1], (unsigned long long)mm[0],
-           mean > 0 ? (double)mm[0] / mean : 1.0);
-    imbalance = mean > 0 ? (double)mm[0] / mean : 1.0;
-    rows_total = tot;
-    rows_max = mm[0];
+  return pc_out_commit(&out, 0);
+}
+
+/* The plan: open the dataset; check the memory budget; build the place view
+ * (or bring the old index forward: its own phases); write it. */
+static int run_index(pc_ctx *ctx, const pc_config *cfg) {
+  index_run R = {.cfg = cfg,
+                 .data = pc_config_str(cfg, "data"),
+                 .path = pc_config_str(cfg, "index"),
+                 .append = pc_config_str(cfg, "append"),
+                 .given = pc_config_int(cfg, "buckets"), /* a power of two: checked at load */
+                 .file = -1,
+                 .pv = {.raw = {.fd = -1}}};
+  pc_phases_declare(ctx, index_phases, PH_N);
+  pc_job_record_for(ctx, R.path);
+  int rc = PC_PHASE(ctx, PH_OPEN, open_data(ctx, &R), 0, 0);
+  if (!rc) rc = pc_budget_check(ctx, cfg, R.append ? "append" : "index", 0, (double)R.nstays);
+  if (!rc && R.append) {
+    rc = pc_pview_append(ctx, R.append, R.file, R.data, R.given, &R.pv);
+  } else if (!rc) {
+    uint32_t nb = pc_index_buckets(R.nstays, R.given);
+    pc_log(ctx, "index: %s: %llu stays into %u buckets", R.data, (unsigned long long)R.nstays, nb);
+    rc = PC_PHASE(ctx, PH_BUILD, pc_pview_build(ctx, R.file, R.data, nb, &R.pv), R.pv.nrows, 0);
   }
-  PC_CALLG(pc_phase_begin(ctx, "write"), free);
-  {
-    pc_out out;
-    char imb[32];
-    snprintf(imb, sizeof imb, "%.4f", imbalance);
-    if (!pc_out_create(ctx, cfg, path, &out)) {
-      pc_pview_write(&out, &pv);
-      pc_out_attr_str(&out, "data", data);
-      if (append) pc_out_attr_str(&out, "appended_to", append);
-      pc_out_record(&out, "index_rows", json_object_new_uint64(rows_total));
-      pc_out_record(&out, "index_rows_max", json_object_new_uint64(rows_max));
-      pc_out_record(&out, "index_imbalance", json_object_new_double_s(imbalance, imb));
-      pc_out_record(&out, "buckets", json_object_new_int64(nb));
-    }
-    rc = pc_out_commit(&out, 0);
-  }
-  pc_phase_end(ctx, pv.nrows, pv.nrows * sizeof(pc_irow));
-  if (!rc) pc_log(ctx, "index: wrote %s", path);
-free:
-  pc_pview_free(&pv);
-close:
-  H5Fclose(file);
+  if (!rc) rc = log_balance(ctx, &R);
+  if (!rc)
+    rc = PC_PHASE(ctx, PH_WRITE, write_index(ctx, &R), R.pv.nrows, R.pv.nrows * sizeof(pc_irow));
+  if (!rc) pc_log(ctx, "index: wrote %s", R.path);
+  pc_pview_free(&R.pv);
+  if (R.file >= 0) H5Fclose(R.file);
   return rc;
 }
 
