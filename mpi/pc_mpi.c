@@ -52,6 +52,30 @@ int pc_ctx_create(const char *job, pc_ctx **out) {
   return 0;
 }
 
+int pc_rank(const pc_ctx *ctx) { return ctx->rank; }
+int pc_nranks(const pc_ctx *ctx) { return ctx->nranks; }
+const char *pc_ctx_job(const pc_ctx *ctx) { return ctx->job; }
+size_t pc_ctx_round_bytes(const pc_ctx *ctx) { return ctx->round_bytes; }
+void pc_ctx_set_round_bytes(pc_ctx *ctx, size_t bytes) { ctx->round_bytes = bytes; }
+void pc_ctx_set_quiet(pc_ctx *ctx, int quiet) { ctx->quiet = quiet; }
+uint64_t pc_ctx_bytes_moved(const pc_ctx *ctx) { return ctx->bytes_moved; }
+
+void pc_ctx_set_record(pc_ctx *ctx, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(ctx->record, sizeof ctx->record, fmt, ap);
+  va_end(ap);
+}
+const char *pc_ctx_record(const pc_ctx *ctx) { return ctx->record[0] ? ctx->record : NULL; }
+
+void pc_ctx_set_record_extra(pc_ctx *ctx, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(ctx->record_extra, sizeof ctx->record_extra, fmt, ap);
+  va_end(ap);
+}
+const char *pc_ctx_record_extra(const pc_ctx *ctx) { return ctx->record_extra; }
+
 void pc_ctx_destroy(pc_ctx **ctx) {
   if (!ctx || !*ctx) return;
   MPI_Comm_free(&(*ctx)->comm);

@@ -66,6 +66,24 @@ typedef struct pc_ctx {
   int phase_rc;          /* PC_PHASE: the status of the phase's call */
 } pc_ctx;
 
+/* ---- the context's fields, for io/ and jobs/: Local, never fail ---- */
+int pc_rank(const pc_ctx *ctx);   /* this rank, 0 .. nranks - 1 */
+int pc_nranks(const pc_ctx *ctx); /* ranks of the job */
+const char *pc_ctx_job(const pc_ctx *ctx); /* the job's name, "synth", ... */
+/* Send budget of one shuffle round per rank (bytes); the runner sets it from
+ * the config, the memory check may lower it. */
+size_t pc_ctx_round_bytes(const pc_ctx *ctx);
+void pc_ctx_set_round_bytes(pc_ctx *ctx, size_t bytes);
+void pc_ctx_set_quiet(pc_ctx *ctx, int quiet); /* 1: no progress lines */
+uint64_t pc_ctx_bytes_moved(const pc_ctx *ctx); /* shuffled by this rank so far */
+/* The run record: its path (NULL: none; set by the job, printf-like, cut at
+ * 4 kB) and the JSON members the job adds to it (cut at 2 kB). */
+void pc_ctx_set_record(pc_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *pc_ctx_record(const pc_ctx *ctx);
+void pc_ctx_set_record_extra(pc_ctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+const char *pc_ctx_record_extra(const pc_ctx *ctx);
+
 /* Collective over MPI_COMM_WORLD (not agreed: no context to agree with yet;
  * an MPI failure returns PC_ERR_MPI, PC_ERR_MEM when out of memory). Installs
  * the SIGTERM/SIGINT flag and reads the test hooks from the environment; *out
