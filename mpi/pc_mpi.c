@@ -68,12 +68,6 @@ void pc_ctx_set_record(pc_ctx *ctx, const char *fmt, ...) {
 }
 const char *pc_ctx_record(const pc_ctx *ctx) { return ctx->record[0] ? ctx->record : NULL; }
 
-void pc_ctx_set_record_extra(pc_ctx *ctx, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(ctx->record_extra, sizeof ctx->record_extra, fmt, ap);
-  va_end(ap);
-}
 const char *pc_ctx_record_extra(const pc_ctx *ctx) { return ctx->record_extra; }
 
 void pc_ctx_destroy(pc_ctx **ctx) {

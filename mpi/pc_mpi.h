@@ -77,11 +77,9 @@ void pc_ctx_set_round_bytes(pc_ctx *ctx, size_t bytes);
 void pc_ctx_set_quiet(pc_ctx *ctx, int quiet); /* 1: no progress lines */
 uint64_t pc_ctx_bytes_moved(const pc_ctx *ctx); /* shuffled by this rank so far */
 /* The run record: its path (NULL: none; set by the job, printf-like, cut at
- * 4 kB) and the JSON members the job adds to it (cut at 2 kB). */
+ * 4 kB) and the JSON members the job added to it (pc_record_add; NULL: none). */
 void pc_ctx_set_record(pc_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *pc_ctx_record(const pc_ctx *ctx);
-void pc_ctx_set_record_extra(pc_ctx *ctx, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 const char *pc_ctx_record_extra(const pc_ctx *ctx);
 
 /* Collective over MPI_COMM_WORLD (not agreed: no context to agree with yet;
