@@ -301,13 +301,13 @@ int pc_h5_write_array0(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, int
   rc = pc_agree(ctx, rc);
   if (!rc) {
     hid_t fs = H5Dget_space(ds), ms = H5Scopy(fs);
-    if (ctx->rank != 0) {
+    if (pc_rank(ctx) != 0) {
       H5Sselect_none(fs);
       H5Sselect_none(ms);
     }
     hid_t dx = H5Pcreate(H5P_DATASET_XFER);
     H5Pset_dxpl_mpio(dx, H5FD_MPIO_COLLECTIVE);
-    if (total > 0 && H5Dwrite(ds, type, ms, fs, dx, ctx->rank == 0 ? data : NULL) < 0)
+    if (total > 0 && H5Dwrite(ds, type, ms, fs, dx, pc_rank(ctx) == 0 ? data : NULL) < 0)
       rc = PC_ERROR(PC_ERR_IO, "cannot write dataset %s (disk full?)", name);
     H5Pclose(dx);
     H5Sclose(fs);
@@ -431,9 +431,9 @@ int pc_h5_stamp(pc_ctx *ctx, hid_t file, const char *cfg) {
   const char *jid = getenv("SLURM_JOB_ID"), *nl = getenv("SLURM_JOB_NODELIST");
   PC_CALL(pc_h5_attr_str(file, "tool", "paicha"));
   PC_CALL(pc_h5_attr_str(file, "tool_version", PC_VERSION));
-  PC_CALL(pc_h5_attr_str(file, "job", ctx->job));
+  PC_CALL(pc_h5_attr_str(file, "job", pc_ctx_job(ctx)));
   PC_CALL(pc_h5_attr_str(file, "config", cfg ? cfg : ""));
-  PC_CALL(pc_h5_attr_i64(file, "ranks", ctx->nranks));
+  PC_CALL(pc_h5_attr_i64(file, "ranks", pc_nranks(ctx)));
   PC_CALL(pc_h5_attr_str(file, "run_time", ts));
   if (jid) {
     snprintf(sl, sizeof sl, "%s", jid);

@@ -126,7 +126,7 @@ int pc_atomic_tmp(pc_ctx *ctx, const char *path, char *tmp, size_t size) {
   int rc = 0;
   char *name = NULL;
   size_t len = 0;
-  if (ctx->rank == 0) {
+  if (pc_rank(ctx) == 0) {
     char sfx[128];
     rc = pc_dir_check(dn, path);
     if (!rc) rc = pc_unpredictable_suffix(sfx, sizeof sfx);
@@ -138,7 +138,7 @@ int pc_atomic_tmp(pc_ctx *ctx, const char *path, char *tmp, size_t size) {
   }
   PC_CALL(pc_agree(ctx, rc));
   PC_CALL(pc_bcast_bytes(ctx, &name, &len));
-  if (ctx->rank != 0) {
+  if (pc_rank(ctx) != 0) {
     rc = len < size ? 0 : PC_ERROR(PC_ERR_ARG, "output path too long: %.64s...", path);
     if (!rc) memcpy(tmp, name, len + 1);
     free(name);
@@ -149,7 +149,7 @@ int pc_atomic_tmp(pc_ctx *ctx, const char *path, char *tmp, size_t size) {
 int pc_atomic_commit(pc_ctx *ctx, const char *tmp, const char *path, int rc_in) {
   int rc = pc_agree(ctx, rc_in);
   if (!rc) pc_test_hold(ctx, "commit");
-  if (ctx->rank == 0 && tmp[0]) {
+  if (pc_rank(ctx) == 0 && tmp[0]) {
     /* Signalled since the agreement - mpirun stopping the job because a
      * rank died, or Slurm's time limit: the job is failing, publish nothing. */
     if (!rc && pc_signalled())
@@ -187,13 +187,13 @@ int pc_textout_open(pc_ctx *ctx, const char *path, const char *head, pc_textout 
   snprintf(o->path, sizeof o->path, "%s", path);
   PC_CALL(pc_atomic_tmp(ctx, path, o->tmp, sizeof o->tmp));
   int rc = 0;
-  if (ctx->rank == 0) {
+  if (pc_rank(ctx) == 0) {
     o->fd = pc_create_excl(o->tmp, O_WRONLY, 0666);
     if (o->fd < 0) rc = PC_ERROR(PC_ERR_IO, "cannot create %s: %s", path, strerror(errno));
     else rc = write_all(o->fd, head, strlen(head), 0, path);
   }
   PC_CALL(pc_agree(ctx, rc));
-  if (ctx->rank != 0) {
+  if (pc_rank(ctx) != 0) {
     o->fd = open(o->tmp, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
     if (o->fd < 0) rc = PC_ERROR(PC_ERR_IO, "cannot open %s: %s", o->tmp, strerror(errno));
   }

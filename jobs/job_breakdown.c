@@ -266,7 +266,7 @@ static int run_breakdown(pc_ctx *ctx, const pc_config *cfg) {
   PC_CALL(pc_phase_begin(ctx, "count"));
   /* Contiguous row ranges: each rank streams its share in chunks. */
   uint64_t lo, hi;
-  pc_own_range(npers, ctx->rank, ctx->nranks, &lo, &hi);
+  pc_own_range(npers, pc_rank(ctx), pc_nranks(ctx), &lo, &hi);
   int32_t band_lo[PC_MAX_AGE_EDGES + 1];
   for (int b = 0; b < ax.nedges; b++) band_lo[b] = ax.edges[b];
   for (uint64_t at = lo; at < hi && !rc; at += R) {
@@ -307,7 +307,7 @@ static int run_breakdown(pc_ctx *ctx, const pc_config *cfg) {
   size_t nrows = 0, ntrows = 0;
   testing_row *trows = NULL;
   uint64_t total = 0, below = 0;
-  if (ctx->rank == 0) {
+  if (pc_rank(ctx) == 0) {
     rows = pc_calloc(ncomm * nb + 1, sizeof *rows, "targets");
     if (!rows) rc = PC_ERR_MEM;
     for (size_t c = 0; !rc && c < ncomm; c++) {
@@ -362,9 +362,9 @@ static int run_breakdown(pc_ctx *ctx, const pc_config *cfg) {
              "vaccination targets: per community and age band, persons aged %d+ with fewer than %d "
              "doses (below_required) and with none; sorted by below_required, most first",
              min_age, required);
-    pc_out_table(&out, "targets", tt, rows, ctx->rank == 0 ? nrows : 0, note);
+    pc_out_table(&out, "targets", tt, rows, pc_rank(ctx) == 0 ? nrows : 0, note);
     if (pc_config_len(cfg, "flagged"))
-      pc_out_table(&out, "testing", ty, trows, ctx->rank == 0 ? ntrows : 0,
+      pc_out_table(&out, "testing", ty, trows, pc_rank(ctx) == 0 ? ntrows : 0,
                    "testing targets: per residence community with flagged people (from the "
                    "`flagged` trace/screen outputs, each person once with the most severe "
                    "code), the people to test by code and the share of residents flagged; "

@@ -301,7 +301,7 @@ out:
 
 static int run_dispatch(pc_ctx *ctx, const pc_config *cfg) {
   PC_CALL(pc_phase_begin(ctx, "lists"));
-  int rc = ctx->rank == 0 ? build_lists(ctx, cfg) : 0;
+  int rc = pc_rank(ctx) == 0 ? build_lists(ctx, cfg) : 0;
   PC_CALL(pc_agree(ctx, rc));
   pc_phase_end(ctx, 0, 0);
   return 0;

@@ -68,7 +68,7 @@ static int log_balance(pc_ctx *ctx, index_run *R) {
   PC_CALL(pc_max_u64(ctx, &mm[0], 1));
   PC_CALL(pc_min_u64(ctx, &mm[1], 1));
   PC_CALL(pc_sum_u64(ctx, &tot, 1));
-  double mean = (double)tot / ctx->nranks;
+  double mean = (double)tot / pc_nranks(ctx);
   pc_log(ctx, "index: %llu rows; per rank min %llu max %llu, imbalance %.3f (max/mean)",
          (unsigned long long)tot, (unsigned long long)mm[1], (unsigned long long)mm[0],
          mean > 0 ? (double)mm[0] / mean : 1.0);

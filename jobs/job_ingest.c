@@ -228,7 +228,7 @@ static int reject_later(ingest *g, uint64_t origin, int reason, const char *fmt,
 /* The rank that read line (1-based) of input f. */
 static int reader_of(const ingest *g, unsigned f, uint64_t line) {
   const uint64_t *b = g->in[f].base;
-  int lo = 0, hi = g->ctx->nranks - 1;
+  int lo = 0, hi = pc_nranks(g->ctx) - 1;
   while (lo < hi) { /* last r with b[r] <= line - 1 */
     int m = (lo + hi + 1) / 2;
     if (b[m] <= line - 1)
@@ -273,7 +273,7 @@ static int settle_rejects(ingest *g) {
   for (size_t i = 0; i < mine.n && !rc;) { /* one fetch per file */
     size_t j = i;
     while (j < mine.n && m[j].file == m[i].file) {
-      locals[j] = m[j].line - 1 - g->in[m[i].file].base[ctx->rank];
+      locals[j] = m[j].line - 1 - g->in[m[i].file].base[pc_rank(ctx)];
       j++;
     }
     input *in = &g->in[m[i].file];
@@ -377,7 +377,7 @@ typedef int (*take_fn)(ingest *g, unsigned fi, uint64_t line, const pc_field *ce
  * bad one to the rejects); *done = 1 when the rank's range is finished. */
 static int read_rows(ingest *g, unsigned fi, size_t max, take_fn take, void *arg, int *done) {
   input *in = &g->in[fi];
-  const uint64_t base = in->base[g->ctx->rank];
+  const uint64_t base = in->base[pc_rank(g->ctx)];
   static char scratch[MAX_LINE + 1];
   char text[PC_REASON_TEXT];
   pc_field cells[9];
@@ -456,7 +456,7 @@ static int load_regions(ingest *g) {
   PC_CALL(rc);
   char *bytes = NULL;
   size_t len = 0;
-  if (ctx->rank == 0) {
+  if (pc_rank(ctx) == 0) {
     /* In code order parents come first (a parent's code is a prefix of its
      * children's, padded with zeros): keep the first row of each code whose
      * parent was kept; the rest are rejects. */
@@ -545,7 +545,7 @@ static int shuffle_to(pc_ctx *ctx, const void *rows, size_t n, size_t rowsize,
                       int (*dest_of)(const void *row, int nranks), pc_buf *out) {
   PC_CALL(pc_agree(ctx, pc_buf_reserve(&dest_scratch, n + 1)));
   int *dest = dest_scratch.data;
-  for (size_t i = 0; i < n; i++) dest[i] = dest_of((const char *)rows + i * rowsize, ctx->nranks);
+  for (size_t i = 0; i < n; i++) dest[i] = dest_of((const char *)rows + i * rowsize, pc_nranks(ctx));
   return pc_shuffle(ctx, rows, n, rowsize, dest, out, NULL);
 }
 static int owner_first(const void *row, int nranks) {
@@ -578,7 +578,7 @@ static int load_persons(ingest *g) {
   pc_ctx *ctx = g->ctx;
   pc_buf batch;
   pc_buf_init(&batch, sizeof(wperson));
-  const size_t R = ctx->round_bytes / sizeof(wperson) + 1;
+  const size_t R = pc_ctx_round_bytes(ctx) / sizeof(wperson) + 1;
   int more = 1, done = 0, rc = 0;
   for (uint64_t r = 0; more; r++) {
     batch.n = 0;
@@ -805,7 +805,7 @@ static int resolve_phones(ingest *g, wstay *w, size_t n) {
       if (!k || u[k - 1] != u[i]) u[k++] = u[i];
     nu = k;
     /* requests: (phone, rank << 32 | index); answers: (rank << 32 | index, pid) */
-    for (size_t i = 0; i < nu; i++) q[i] = (idpair){u[i], (uint64_t)ctx->rank << 32 | i};
+    for (size_t i = 0; i < nu; i++) q[i] = (idpair){u[i], (uint64_t)pc_rank(ctx) << 32 | i};
   }
   pc_buf *gotp = &g->got, *ansp = &g->ans; /* kept between rounds */
   gotp->n = ansp->n = 0;
@@ -842,7 +842,7 @@ static int load_stays(ingest *g) {
   pc_buf batch, recv;
   pc_buf_init(&batch, sizeof(wstay));
   pc_buf_init(&recv, sizeof(wstay));
-  const size_t R = ctx->round_bytes / sizeof(wstay) + 1;
+  const size_t R = pc_ctx_round_bytes(ctx) / sizeof(wstay) + 1;
   uint64_t total = 0, before = 0; /* lines of this rank's ranges, for progress */
   for (int f = 2; f < g->nin; f++) total += g->in[f].f.nlines;
   int fi = 2, more = 1, rc = 0;
@@ -1148,7 +1148,7 @@ static json_object *inputs_json(const ingest *g) {
     pc_json_add_str(o, "path", in->path);
     pc_json_add_u64(o, "bytes", in->f.size);
     pc_json_add_str(o, "crc32", crc);
-    pc_json_add_u64(o, "lines", in->base[g->ctx->nranks]);
+    pc_json_add_u64(o, "lines", in->base[pc_nranks(g->ctx)]);
     pc_json_add_u64(o, "rows", in->rows);
     pc_json_add_u64(o, "rejected", rej);
     for (int r = 1; r < PC_NREASONS; r++)
@@ -1165,13 +1165,13 @@ static json_object *inputs_json(const ingest *g) {
  * each file's CRC (combined in rank order, so the same at any rank count). */
 static int scan_inputs(ingest *g) {
   pc_ctx *ctx = g->ctx;
-  const int P = ctx->nranks, N = g->nin;
+  const int P = pc_nranks(ctx), N = g->nin;
   int rc = 0;
   for (int f = 0; f < N && !rc; f++) {
     input *in = &g->in[f];
     const char *slash = strrchr(in->path, '/');
     snprintf(in->name, sizeof in->name, "%s", slash ? slash + 1 : in->path);
-    rc = pc_csv_open(in->path, ctx->rank, P, 16u << 20, MAX_LINE, &in->f);
+    rc = pc_csv_open(in->path, pc_rank(ctx), P, 16u << 20, MAX_LINE, &in->f);
     if (!rc) rc = read_header(in);
     if (!rc) rc = pc_csv_count(&in->f);
   }
@@ -1179,9 +1179,9 @@ static int scan_inputs(ingest *g) {
   uint64_t *tab = pc_calloc((size_t)3 * N * P, sizeof *tab, "line counts");
   PC_CALL(pc_agree(ctx, tab ? 0 : PC_ERR_MEM));
   for (int f = 0; f < N; f++) {
-    tab[(size_t)f * P + ctx->rank] = g->in[f].f.nlines;
-    tab[(size_t)(N + f) * P + ctx->rank] = g->in[f].f.crc;
-    tab[(size_t)(2 * N + f) * P + ctx->rank] = g->in[f].f.hi - g->in[f].f.lo;
+    tab[(size_t)f * P + pc_rank(ctx)] = g->in[f].f.nlines;
+    tab[(size_t)(N + f) * P + pc_rank(ctx)] = g->in[f].f.crc;
+    tab[(size_t)(2 * N + f) * P + pc_rank(ctx)] = g->in[f].f.hi - g->in[f].f.lo;
   }
   rc = pc_sum_u64(ctx, tab, 3 * N * P);
   for (int f = 0; f < N && !rc; f++) {
@@ -1215,7 +1215,7 @@ static int write_dataset(ingest *g, const char *path, int rejects_only, uint64_t
   int rc = 0;
   if (!rejects_only) {
     rc = pc_out_table(&out, "regions", pc_schema_type(&pc_schema_regions), g->regions,
-                      ctx->rank == 0 ? g->nregions : 0, NULL);
+                      pc_rank(ctx) == 0 ? g->nregions : 0, NULL);
     if (!rc) rc = write_persons(g, &out);
     if (!rc) rc = write_stays(g, &out, &nstays, &checksum);
     if (!rc) rc = write_places(g, &out, &nplaces);
@@ -1319,7 +1319,7 @@ static int run(pc_ctx *ctx, const pc_config *cfg, ingest *g) {
   pc_buf_init(&g->scratch, sizeof(uint64_t));
   pc_buf_init(&g->got, sizeof(idpair));
   pc_buf_init(&g->ans, sizeof(idpair));
-  pc_owner_range(ctx->rank, ctx->nranks, &g->p0, &g->p1);
+  pc_owner_range(pc_rank(ctx), pc_nranks(ctx), &g->p0, &g->p1);
   pc_job_record_for(ctx, path);
 
   PC_CALL(pc_phase_begin(ctx, "setup"));
@@ -1355,7 +1355,7 @@ static int run(pc_ctx *ctx, const pc_config *cfg, ingest *g) {
      * growing a big block moves pages, never copies them). */
     uint64_t sb = 0;
     for (int f = 2; f < g->nin; f++) sb += g->in[f].f.size;
-    PC_CALL(pc_agree(ctx, pc_buf_reserve(&g->stays, (size_t)(sb / 40 / (uint64_t)ctx->nranks) + 1024)));
+    PC_CALL(pc_agree(ctx, pc_buf_reserve(&g->stays, (size_t)(sb / 40 / (uint64_t)pc_nranks(ctx)) + 1024)));
   }
   PC_CALL(load_stays(g));
   pc_phase_end(ctx, g->stays.n, 0);

@@ -122,7 +122,7 @@ static int check_plan(const pc_config *cfg, pc_config_problems *p) {
 }
 
 static int run_plan(pc_ctx *ctx, const pc_config *cfg) {
-  if (ctx->rank != 0) return 0;
+  if (pc_rank(ctx) != 0) return 0;
   const char *job = pc_config_str(cfg, "job"), *rates = pc_config_str(cfg, "rates");
   model m;
   char from[512];

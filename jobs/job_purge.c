@@ -83,7 +83,7 @@ static void bit_set(uint8_t *b, uint64_t i) { b[i >> 3] |= (uint8_t)(1u << (i & 
 
 /* Row of /stays where rank k's share begins (k = P: the end). Local. */
 static int stays_cut(purge *P, const pc_table *dp, uint64_t k, uint64_t *row) {
-  const uint64_t R = (uint64_t)P->ctx->nranks, q = pc_own_first(P->N, (int)k, P->ctx->nranks);
+  const uint64_t R = (uint64_t)pc_nranks(P->ctx), q = pc_own_first(P->N, (int)k, pc_nranks(P->ctx));
   if (k == 0) return *row = 0, 0;
   if (k == R || q >= P->N) return *row = P->NS, 0;
   pc_person p;
@@ -151,8 +151,8 @@ static int open_data(purge *P) {
   P->all_ids = !strcmp(pc_config_str(cfg, "identities"), "all");
   P->keep_ids = P->have_ids && !P->all_ids;
 
-  const uint64_t r = (uint64_t)ctx->rank;
-  pc_own_range(P->N, ctx->rank, ctx->nranks, &P->p0, &P->p1);
+  const uint64_t r = (uint64_t)pc_rank(ctx);
+  pc_own_range(P->N, pc_rank(ctx), pc_nranks(ctx), &P->p0, &P->p1);
   P->drop = pc_calloc((size_t)((P->p1 - P->p0) / 8 + 1), 1, "person bits");
   rc = P->drop ? 0 : PC_ERR_MEM;
   if (!rc && P->have_stays) rc = stays_cut(P, &dp, r, &P->s0);
@@ -393,7 +393,7 @@ static int copy_table(purge *P, pc_out *out, const pc_schema *s) {
   pc_table in;
   PC_CALL(pc_agree(ctx, pc_table_open(P->data, NULL, s, &in)));
   uint64_t n = in.nrows, a, b;
-  pc_own_range(n, ctx->rank, ctx->nranks, &a, &b);
+  pc_own_range(n, pc_rank(ctx), pc_nranks(ctx), &a, &b);
   size_t rs = s->rowsize;
   void *buf = pc_malloc((size_t)(b - a) * rs + 1, name);
   int rc = buf ? 0 : PC_ERR_MEM;
@@ -572,7 +572,7 @@ static int run(purge *P) {
   }
   int64_t purged_at = 0;
   {
-    uint64_t t = ctx->rank == 0 ? (uint64_t)time(NULL) : 0; /* rank 0's clock for all */
+    uint64_t t = pc_rank(ctx) == 0 ? (uint64_t)time(NULL) : 0; /* rank 0's clock for all */
     PC_CALL(pc_max_u64(ctx, &t, 1));
     purged_at = (int64_t)t;
   }

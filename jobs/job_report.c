@@ -1598,7 +1598,7 @@ static int run_report(pc_ctx *ctx, const pc_config *cfg) {
   PC_CALL(pc_phase_begin(ctx, "report"));
   sb page = {0};
   uint64_t rows = 0;
-  int rc = ctx->rank == 0 ? build_page(ctx, cfg, &page, &rows) : 0;
+  int rc = pc_rank(ctx) == 0 ? build_page(ctx, cfg, &page, &rows) : 0;
   rc = pc_agree(ctx, rc);
   if (rc) {
     free(page.p);
@@ -1612,7 +1612,7 @@ static int run_report(pc_ctx *ctx, const pc_config *cfg) {
     return rc;
   }
   int lrc = 0;
-  if (ctx->rank == 0) {
+  if (pc_rank(ctx) == 0) {
     char *p = pc_textout_room(&o, page.n);
     if (p) {
       memcpy(p, page.p, page.n);
@@ -1624,7 +1624,7 @@ static int run_report(pc_ctx *ctx, const pc_config *cfg) {
   size_t bytes = page.n;
   free(page.p);
   rc = pc_textout_close(ctx, &o, lrc);
-  pc_phase_end(ctx, rows, ctx->rank == 0 ? bytes : 0);
+  pc_phase_end(ctx, rows, pc_rank(ctx) == 0 ? bytes : 0);
   if (!rc) pc_log(ctx, "report: wrote %s (%zu bytes)", output, bytes);
   return rc;
 }

@@ -337,7 +337,7 @@ static int run(pc_ctx *ctx, const pc_config *cfg, screener *S) {
     rc = PC_ERROR(PC_ERR_DATA, "%s: /identities has %llu rows, /persons %llu", data_path,
                   (unsigned long long)NI, (unsigned long long)N);
   uint64_t p0, p1;
-  pc_own_range(N, ctx->rank, ctx->nranks, &p0, &p1);
+  pc_own_range(N, pc_rank(ctx), pc_nranks(ctx), &p0, &p1);
   S->np = (size_t)(p1 - p0);
   S->persons = pc_malloc((S->np + 1) * sizeof *S->persons, "persons");
   S->ids = pc_malloc((S->np + 1) * sizeof *S->ids, "identities");

@@ -77,7 +77,7 @@ typedef struct slots {
 
 static int plan_households(pc_ctx *ctx, uint64_t seed, uint64_t N, slots *s) {
   uint64_t S = pc_synth_household_slots(N), nb = (S + PC_SYNTH_BLOCK - 1) / PC_SYNTH_BLOCK;
-  pc_own_range(nb, ctx->rank, ctx->nranks, &s->b0, &s->b1);
+  pc_own_range(nb, pc_rank(ctx), pc_nranks(ctx), &s->b0, &s->b1);
   s->slo = s->b0 * PC_SYNTH_BLOCK < S ? s->b0 * PC_SYNTH_BLOCK : S;
   s->shi = s->b1 * PC_SYNTH_BLOCK < S ? s->b1 * PC_SYNTH_BLOCK : S;
   s->size = pc_malloc(s->shi - s->slo + 1, "household sizes");
@@ -166,7 +166,7 @@ static int ship_persons(pc_ctx *ctx, const pc_synth_person *ps, const uint16_t *
     pc_idnum_make(pc_synth_area(w->p.region), w->p.birth_date, seq[i], id);
     w->p.pid = pc_pid_of_idnum(g->key, id);
     wire_set(w, ps[i].phone, seq[i]);
-    g->dest[i] = PC_OWNER(w->p.pid, ctx->nranks);
+    g->dest[i] = PC_OWNER(w->p.pid, pc_nranks(ctx));
   }
   uint64_t b = 0;
   PC_CALL(pc_shuffle(ctx, g->out, n, sizeof(wire_row), g->dest, &g->owned, &b));
@@ -341,7 +341,7 @@ static int write_outbreak(pc_ctx *ctx, const pc_config *cfg, pending_files *pend
     snprintf(paths[npaths++], sizeof paths[0], "%s", pc_config_str(cfg, "cases_csv"));
   if (pc_config_given(cfg, "csv"))
     snprintf(paths[npaths++], sizeof paths[0], "%s/cases.csv", pc_config_str(cfg, "csv"));
-  if (ctx->rank == 0 && pc_config_given(cfg, "csv"))
+  if (pc_rank(ctx) == 0 && pc_config_given(cfg, "csv"))
     rc = pc_mkdir_output(pc_config_str(cfg, "csv"), "csv");
   PC_CALL(pc_agree(ctx, rc));
   for (int q = 0; q < npaths; q++) {
@@ -349,7 +349,7 @@ static int write_outbreak(pc_ctx *ctx, const pc_config *cfg, pending_files *pend
     snprintf(pend->path[q], sizeof pend->path[q], "%.4190s", paths[q]);
     pend->n = q + 1;
   }
-  if (ctx->rank == 0) {
+  if (pc_rank(ctx) == 0) {
     visitor *v = all.data;
     pc_qsort(v, all.n, sizeof *v, visitor_cmp);
     if (all.n < want)
@@ -401,7 +401,7 @@ static int write_dataset(pc_ctx *ctx, const pc_config *cfg, const char *path,
   pc_identity *ib = NULL;
   const size_t R = 1 << 20;
   PC_CALLG(pc_out_table(&out, "regions", pc_schema_type(&pc_schema_regions), regions,
-                        ctx->rank == 0 ? nregions : 0, NULL),
+                        pc_rank(ctx) == 0 ? nregions : 0, NULL),
            fail);
   uint64_t start = 0;
   PC_CALLG(pc_exscan_u64(ctx, n, &start), fail);
@@ -447,7 +447,7 @@ static int write_dataset(pc_ctx *ctx, const pc_config *cfg, const char *path,
                                  "the place's 12-digit code"),
              fail);
     uint64_t np = mv->mp.nplaces, p0, p1;
-    pc_own_range(np, ctx->rank, ctx->nranks, &p0, &p1);
+    pc_own_range(np, pc_rank(ctx), pc_nranks(ctx), &p0, &p1);
     pc_place *pl = pc_calloc(p1 - p0 + 1, sizeof *pl, "places");
     PC_CALLG(pc_agree(ctx, pl ? 0 : PC_ERR_MEM), fail);
     for (uint64_t i = p0; i < p1; i++) /* in id order: trace looks places up by id */
@@ -553,14 +553,14 @@ static size_t stay_csv(const pc_move_params *mp, const pc_stay *x, const pc_iden
 static int write_csv(pc_ctx *ctx, const char *dir, const pc_region *regions, size_t nregions,
                      const wire_row *rows, const pc_kv *order, size_t n, const movement *mv) {
   int rc = 0;
-  if (ctx->rank == 0) rc = pc_mkdir_output(dir, "csv");
+  if (pc_rank(ctx) == 0) rc = pc_mkdir_output(dir, "csv");
   PC_CALL(pc_agree(ctx, rc));
   char path[4200];
   pc_textout o;
   /* regions.csv: rank 0 alone. */
   snprintf(path, sizeof path, "%s/regions.csv", dir);
   PC_CALL(pc_textout_open(ctx, path, "code,parent,level,name\n", &o));
-  for (size_t i = 0; ctx->rank == 0 && i < nregions && !rc; i++) {
+  for (size_t i = 0; pc_rank(ctx) == 0 && i < nregions && !rc; i++) {
     char *p = pc_textout_room(&o, 64 + 2 * PC_REGION_NAME_LEN);
     if (!p) { rc = PC_ERR_MEM; break; }
     const pc_region *r = &regions[i];
@@ -650,7 +650,7 @@ static int run_synth(pc_ctx *ctx, const pc_config *cfg) {
   gen_state g = {.key = &key};
   pc_buf_init(&g.owned, sizeof(wire_row));
   /* Pids are uniform: each rank owns N/P give or take a few standard deviations. */
-  double mean = (double)N / ctx->nranks;
+  double mean = (double)N / pc_nranks(ctx);
   rc = pc_buf_reserve(&g.owned, (size_t)(mean + 8 * sqrt(mean) + 4096));
   if (!rc) pc_advise_random(g.owned.data, g.owned.cap * sizeof(wire_row)); /* gathered by pid */
   PC_CALL(pc_agree(ctx, rc));
@@ -706,7 +706,7 @@ static int run_synth(pc_ctx *ctx, const pc_config *cfg) {
     pc_phase_end(ctx, n + mv.stays.n, 0);
   }
   rc = pc_agree(ctx, rc);
-  for (int q = 0; q < pend.n && ctx->rank == 0; q++) { /* publish the cases, or drop them */
+  for (int q = 0; q < pend.n && pc_rank(ctx) == 0; q++) { /* publish the cases, or drop them */
     if (!rc && rename(pend.tmp[q], pend.path[q]) != 0)
       rc = PC_ERROR(PC_ERR_IO, "cannot rename %s to %s: %s", pend.tmp[q], pend.path[q],
                     strerror(errno));

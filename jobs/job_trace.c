@@ -259,7 +259,7 @@ static int add_query(tracer *t, pc_buf *q, pc_buf *qd, const pc_query *x) {
   PC_CALL(pc_buf_grow(q, 1));
   PC_CALL(pc_buf_grow(qd, 1));
   ((pc_query *)q->data)[q->n++] = *x;
-  ((int *)qd->data)[qd->n++] = pc_pview_rank_of(&t->pv, t->ctx->nranks, x->bucket);
+  ((int *)qd->data)[qd->n++] = pc_pview_rank_of(&t->pv, pc_nranks(t->ctx), x->bucket);
   return 0;
 }
 
@@ -350,7 +350,7 @@ static int answer(tracer *t, const pc_query *q, size_t nq, hitbuf *hb) {
     while (j < nq && sq[j].bucket == sq[i].bucket) j++;
     const pc_irow *rows;
     size_t n;
-    rc = pc_pview_bucket(&t->pv, t->ctx->rank, sq[i].bucket, &rows, &n, &buf, &bcap);
+    rc = pc_pview_bucket(&t->pv, pc_rank(t->ctx), sq[i].bucket, &rows, &n, &buf, &bcap);
     if (!rc && n > rcap) {
       free(runs);
       free(dmax);
@@ -381,7 +381,7 @@ static int round_trip(tracer *t, const size_t *from, size_t nfrom, int role, pc_
   pc_buf_init(&q, sizeof(pc_query));
   pc_buf_init(&qd, sizeof(int));
   pc_buf_init(&rq, sizeof(pc_query));
-  hitbuf hb = {.nranks = ctx->nranks};
+  hitbuf hb = {.nranks = pc_nranks(ctx)};
   pc_buf_init(&hb.hits, sizeof(pc_hit));
   pc_buf_init(&hb.dest, sizeof(int));
   int rc = pc_agree(ctx, make_queries(t, from, nfrom, role, &q, &qd));
@@ -583,16 +583,16 @@ static int load_cases(tracer *t, const pc_key128 *key, int64_t lookback, uint64_
   pc_buf cases;
   pc_buf_init(&cases, sizeof(case_row));
   int rc = 0;
-  if (ctx->rank == 0)
+  if (pc_rank(ctx) == 0)
     rc = read_cases(pc_config_str(t->cfg, "cases"), key, t->as_of, lookback, &cases);
   PC_CALL(pc_agree(ctx, rc));
-  char *bytes = ctx->rank == 0 ? (char *)cases.data : NULL;
-  size_t len = ctx->rank == 0 ? cases.n * sizeof(case_row) : 0;
-  if (ctx->rank == 0 && !bytes) bytes = calloc(1, 1);
+  char *bytes = pc_rank(ctx) == 0 ? (char *)cases.data : NULL;
+  size_t len = pc_rank(ctx) == 0 ? cases.n * sizeof(case_row) : 0;
+  if (pc_rank(ctx) == 0 && !bytes) bytes = calloc(1, 1);
   PC_CALL(pc_bcast_bytes(ctx, &bytes, &len));
   size_t n = len / sizeof(case_row);
   case_row *c = (case_row *)bytes;
-  if (ctx->rank != 0) cases.data = bytes;
+  if (pc_rank(ctx) != 0) cases.data = bytes;
   /* found[i]: the registered owner of a phone subject (pid), or 1 when the
    * case's pid is known here (identities or stays); maxed over ranks. */
   uint64_t *owner = pc_calloc(2 * n + 1, sizeof *owner, "cases"), *known = owner + n;
@@ -608,7 +608,7 @@ static int load_cases(tracer *t, const pc_key128 *key, int64_t lookback, uint64_
   for (size_t i = 0; i < n; i++)
     if (owner[i]) c[i].pid = owner[i];
   for (size_t i = 0; i < n && !rc; i++) {
-    if (PC_OWNER(c[i].pid, ctx->nranks) != ctx->rank) continue;
+    if (PC_OWNER(c[i].pid, pc_nranks(ctx)) != pc_rank(ctx)) continue;
     const pc_stay *s;
     size_t m = 0;
     if (find_identity(t, c[i].pid) || (!(rc = person_stays(t, c[i].pid, &s, &m)) && m > 0)) known[i] = 1;
@@ -630,7 +630,7 @@ static int load_cases(tracer *t, const pc_key128 *key, int64_t lookback, uint64_
                       c[i].line > c[i - 1].line ? c[i - 1].line : c[i].line);
   }
   for (size_t i = 0; i < n && !rc; i++) {
-    if (PC_OWNER(c[i].pid, ctx->nranks) != ctx->rank) continue;
+    if (PC_OWNER(c[i].pid, pc_nranks(ctx)) != pc_rank(ctx)) continue;
     flag f;
     memset(&f, 0, sizeof f);
     f.pid = c[i].pid;
@@ -649,7 +649,7 @@ static int load_cases(tracer *t, const pc_key128 *key, int64_t lookback, uint64_
 static int read_owned(tracer *t, const pc_schema *s, const uint64_t *dir, void **rows, size_t *n) {
   const size_t rowsize = s->rowsize;
   uint64_t p0, p1, lo, hi;
-  pc_owner_range(t->ctx->rank, t->ctx->nranks, &p0, &p1);
+  pc_owner_range(pc_rank(t->ctx), pc_nranks(t->ctx), &p0, &p1);
   pc_piddir_range(&t->pv.dir, dir, p0, p1, &lo, &hi);
   pc_table d;
   PC_CALL(pc_table_open(t->data, NULL, s, &d));
@@ -749,11 +749,11 @@ static int fill_sources(tracer *t, out_row *rows, size_t n) {
     if (!rows[i].source_pid) continue;
     rq[m].source = rows[i].source_pid;
     rq[m].who = i;
-    dest[m++] = PC_OWNER(rows[i].source_pid, ctx->nranks);
+    dest[m++] = PC_OWNER(rows[i].source_pid, pc_nranks(ctx));
   }
   PC_CALLG(pc_agree(ctx, rc), out);
   /* The requester's rank rides in the pad bytes' place: who = rank << 40 | index. */
-  for (size_t i = 0; i < m; i++) rq[i].who |= (uint64_t)ctx->rank << 40;
+  for (size_t i = 0; i < m; i++) rq[i].who |= (uint64_t)pc_rank(ctx) << 40;
   PC_CALLG(pc_shuffle(ctx, rq, m, sizeof *rq, dest, &got, NULL), out);
   {
     subj_req *g = got.data;

@@ -107,7 +107,7 @@ int pc_budget_check(pc_ctx *ctx, const pc_config *cfg, const char *job, double p
   PC_CALL(pc_min_u64(ctx, &b, 1));
   budget = (double)b;
   if (budget <= 0) return 0; /* nothing known: no check (said in --help) */
-  const double items = pc_rate_items(r, persons, stays), need = pc_rate_mem(r, items, ctx->nranks);
+  const double items = pc_rate_items(r, persons, stays), need = pc_rate_mem(r, items, pc_nranks(ctx));
   const double MB = 1048576.0;
   if (need > budget) {
     char fit[160];
@@ -123,13 +123,13 @@ int pc_budget_check(pc_ctx *ctx, const pc_config *cfg, const char *job, double p
                     "bench/rates.yaml holds), more than the budget of %.0f MB per rank (%s): "
                     "%s. Run on more ranks or nodes (paicha plan recommends a header), or set "
                     "memory_per_rank if the budget is wrong",
-                    job, need / MB, ctx->nranks, items, r->item, budget / MB, how, fit);
+                    job, need / MB, pc_nranks(ctx), items, r->item, budget / MB, how, fit);
   }
   size_t round = (size_t)((budget - need) / 4);
   if (round < ((size_t)64 << 10)) round = (size_t)64 << 10;
-  if (round < ctx->round_bytes) ctx->round_bytes = round;
+  if (round < pc_ctx_round_bytes(ctx)) pc_ctx_set_round_bytes(ctx, round);
   pc_log(ctx, "memory: about %.0f MB per rank predicted, budget %.0f MB (%s); shuffle rounds of "
               "%.0f KB",
-         need / MB, budget / MB, how, (double)ctx->round_bytes / 1024);
+         need / MB, budget / MB, how, (double)pc_ctx_round_bytes(ctx) / 1024);
   return 0;
 }

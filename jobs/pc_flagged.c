@@ -49,7 +49,7 @@ int pc_flag_cubes(pc_ctx *ctx, const pc_config *cfg, hid_t data, hid_t file, int
       char path[64];
       snprintf(path, sizeof path, "breakdown/%s", names[k]);
       rc = pc_h5_write_array0(ctx, file, path, H5T_NATIVE_UINT64, 3, dims,
-                              ctx->rank == 0 ? cube + cell * (size_t)k : NULL, 4);
+                              pc_rank(ctx) == 0 ? cube + cell * (size_t)k : NULL, 4);
       static const char *const scales[3][2] = {
           {"axes/region", "region"}, {"axes/age_band", "age_band"}, {"axes/sector", "sector"}};
       for (unsigned a = 0; a < 3 && !rc; a++)

@@ -29,7 +29,7 @@ static int load_config(pc_ctx *ctx, const pc_jobdef *job, const char *path, pc_c
   char *text = NULL;
   size_t len = 0;
   int status = 0;
-  if (ctx->rank == 0) {
+  if (pc_rank(ctx) == 0) {
     /* Parse once on rank 0 and print every problem once; the other ranks get
      * the effective config, already valid. */
     size_t errcap = 16384;
@@ -55,12 +55,12 @@ static int load_config(pc_ctx *ctx, const pc_jobdef *job, const char *path, pc_c
   PC_CALL(pc_bcast_int(ctx, &status, 1));
   if (status) {
     free(text);
-    if (ctx->rank == 0) pc_config_destroy(cfg);
+    if (pc_rank(ctx) == 0) pc_config_destroy(cfg);
     return status;
   }
   PC_CALL(pc_bcast_bytes(ctx, &text, &len));
   int rc = 0;
-  if (ctx->rank != 0) {
+  if (pc_rank(ctx) != 0) {
     char err[4096];
     rc = pc_config_parse(path, text, len, job->keys, cfg, err, sizeof err);
     if (rc) rc = PC_ERROR(PC_ERR_CONFIG, "effective config did not parse again: %s", err);
@@ -79,27 +79,27 @@ int pc_job_run(const pc_jobdef *job, const char *config_path, int quiet) {
   int rc = load_config(ctx, job, config_path, &cfg);
   if (rc) {
     int st = rc == PC_ERR_CONFIG ? 2 : 1;
-    if (rc != PC_ERR_CONFIG && ctx->rank == 0)
+    if (rc != PC_ERR_CONFIG && pc_rank(ctx) == 0)
       fprintf(stderr, "paicha %s: error: %s\n", job->name, pc_err_message());
     pc_ctx_destroy(&ctx);
     return st;
   }
-  ctx->quiet = quiet || pc_config_bool(cfg, "quiet");
-  ctx->round_bytes = (size_t)pc_config_int(cfg, "shuffle_round_mb") << 20;
+  pc_ctx_set_quiet(ctx, quiet || pc_config_bool(cfg, "quiet"));
+  pc_ctx_set_round_bytes(ctx, (size_t)pc_config_int(cfg, "shuffle_round_mb") << 20);
   /* Outputs hold personal data: owner-only unless the config allows group read. */
   umask(strcmp(pc_config_str(cfg, "output_mode"), "0640") == 0 ? 0137 : 0177);
   pc_create_policy(pc_config_bool(cfg, "shared_dir_ok"));
-  pc_log(ctx, "%s on %d rank%s, config %s", job->name, ctx->nranks, ctx->nranks > 1 ? "s" : "",
+  pc_log(ctx, "%s on %d rank%s, config %s", job->name, pc_nranks(ctx), pc_nranks(ctx) > 1 ? "s" : "",
          config_path);
   rc = pc_agree(ctx, job->run(ctx, cfg));
   int status = 0;
   if (rc) {
-    if (ctx->rank == 0) fprintf(stderr, "paicha %s: error: %s\n", job->name, pc_err_message());
+    if (pc_rank(ctx) == 0) fprintf(stderr, "paicha %s: error: %s\n", job->name, pc_err_message());
     status = 1;
   } else {
-    rc = pc_phase_report(ctx, stderr, ctx->record[0] ? ctx->record : NULL, ctx->record_extra);
+    rc = pc_phase_report(ctx, stderr, pc_ctx_record(ctx), pc_ctx_record_extra(ctx));
     if (pc_agree(ctx, rc)) {
-      if (ctx->rank == 0) fprintf(stderr, "paicha %s: error: %s\n", job->name, pc_err_message());
+      if (pc_rank(ctx) == 0) fprintf(stderr, "paicha %s: error: %s\n", job->name, pc_err_message());
       status = 1;
     }
   }
@@ -110,7 +110,7 @@ int pc_job_run(const pc_jobdef *job, const char *config_path, int quiet) {
 
 int pc_job_key(pc_ctx *ctx, const char *path, int create, pc_key128 *key) {
   int rc = 0, created = 0;
-  if (ctx->rank == 0) rc = pc_keyfile_load(path, create, key, &created);
+  if (pc_rank(ctx) == 0) rc = pc_keyfile_load(path, create, key, &created);
   PC_CALL(pc_agree(ctx, rc));
   if (created) pc_log(ctx, "created a new pseudonymisation key in %s (mode 0600)", path);
   else /* which key: the datasets' key_fingerprint attribute holds the same number */
@@ -120,5 +120,5 @@ int pc_job_key(pc_ctx *ctx, const char *path, int create, pc_key128 *key) {
 }
 
 void pc_job_record_for(pc_ctx *ctx, const char *output) {
-  snprintf(ctx->record, sizeof ctx->record, "%s.run.json", output);
+  pc_ctx_set_record(ctx, "%s.run.json", output);
 }

@@ -34,7 +34,7 @@ int pc_pview_bucket(const pc_pview *pv, int rank, uint32_t b, const pc_irow **ro
 
 /* Cut buckets into contiguous ranges of about equal rows, one per rank. */
 static int cut_buckets(pc_ctx *ctx, pc_pview *pv) {
-  uint32_t P = (uint32_t)ctx->nranks;
+  uint32_t P = (uint32_t)pc_nranks(ctx);
   pv->rank_b0 = pc_malloc((P + 1) * sizeof *pv->rank_b0, "bucket ranges");
   if (!pv->rank_b0) return PC_ERR_MEM;
   pc_cut_ranges(pv->bstart, pv->nbuckets, P, pv->rank_b0);
@@ -180,7 +180,7 @@ static int stays_pass(pc_ctx *ctx, const pc_raw *st, uint64_t lo, uint64_t hi, i
       to_irows(b, b->buf, n);
       for (size_t i = 0; i < n; i++)
         b->dest[i] = pc_pview_rank_of(
-            pv, ctx->nranks,
+            pv, pc_nranks(ctx),
             pc_bucket_of(b->irows[i].place, b->irows[i].channel, b->irows[i].start, pv->nbuckets));
     }
     PC_CALL(pc_agree(ctx, rc));
@@ -220,7 +220,7 @@ static int household_pass(pc_ctx *ctx, hid_t data, uint64_t lo, uint64_t hi, int
       r->place = pb[i].household;
       r->start = pv->window_start;
       r->end = pv->window_end;
-      b->dest[m++] = pc_pview_rank_of(pv, ctx->nranks, bk);
+      b->dest[m++] = pc_pview_rank_of(pv, pc_nranks(ctx), bk);
     }
     if (!(rc = pc_agree(ctx, rc)) && pass == 2)
       rc = pc_shuffle(ctx, b->irows, m, sizeof(pc_irow), b->dest, &b->recv, NULL);
@@ -304,12 +304,12 @@ static int open_dataset(pc_ctx *ctx, hid_t data, const char *data_path, pc_pview
   pv->nstays = st->nrows;
   pv->dir.bits = pc_piddir_bits(pv->nstays > pv->nidentities ? pv->nstays : pv->nidentities);
   uint64_t s0, s1;
-  pc_own_range(pv->nstays, ctx->rank, ctx->nranks, &s0, &s1);
+  pc_own_range(pv->nstays, pc_rank(ctx), pc_nranks(ctx), &s0, &s1);
   int rc = person_boundary(st, s0, &sl->s0);
   if (!rc) rc = person_boundary(st, s1, &sl->s1);
   PC_CALL(pc_agree(ctx, rc));
-  pc_own_range(pv->npersons, ctx->rank, ctx->nranks, &sl->q0, &sl->q1);
-  pc_own_range(pv->nidentities, ctx->rank, ctx->nranks, &sl->i0, &sl->i1);
+  pc_own_range(pv->npersons, pc_rank(ctx), pc_nranks(ctx), &sl->q0, &sl->q1);
+  pc_own_range(pv->nidentities, pc_rank(ctx), pc_nranks(ctx), &sl->i0, &sl->i1);
 
   b->pv = pv;
   pc_buf_init(&b->recv, sizeof(pc_irow));
@@ -344,7 +344,7 @@ int pc_pview_build(pc_ctx *ctx, hid_t data, const char *data_path, uint32_t nbuc
   pc_raw st = {.fd = -1};
   slices sl;
   build_state b = {0};
-  const int r = ctx->rank;
+  const int r = pc_rank(ctx);
   int rc = open_dataset(ctx, data, data_path, pv, &st, &sl, &b);
   if (rc) goto out;
   const uint64_t s0 = sl.s0, s1 = sl.s1, q0 = sl.q0, q1 = sl.q1;
@@ -381,7 +381,7 @@ int pc_pview_build(pc_ctx *ctx, hid_t data, const char *data_path, uint32_t nbuc
     rc = PC_ERROR(PC_ERR_DATA, "index: received %zu rows for buckets %u..%u, expected %zu",
                   b.recv.n, b0, b1, mine);
   PC_CALLG(pc_agree(ctx, rc), out);
-  pc_phase_end(ctx, s1 - s0, ctx->bytes_moved);
+  pc_phase_end(ctx, s1 - s0, pc_ctx_bytes_moved(ctx));
 
   PC_CALLG(pc_phase_begin(ctx, "sort"), out);
   free(b.buf);
@@ -411,7 +411,7 @@ out:
 static int write_u64_array(pc_ctx *ctx, hid_t file, const char *name, const uint64_t *v, size_t n) {
   uint64_t dims[1] = {n};
   return pc_h5_write_array0(ctx, file, name, H5T_NATIVE_UINT64, 1, dims,
-                            ctx->rank == 0 ? v : NULL, 0);
+                            pc_rank(ctx) == 0 ? v : NULL, 0);
 }
 
 int pc_pview_write(pc_out *out, const pc_pview *pv) {
@@ -568,7 +568,7 @@ static int append_pass(pc_ctx *ctx, const pc_raw *st, uint64_t lo, uint64_t hi,
         a->kept_fp += pc_irow_fingerprint(r);
         if (!pc_irow_is_update(r, a->old_we)) continue;
       }
-      b->dest[m] = pc_pview_rank_of(pv, ctx->nranks,
+      b->dest[m] = pc_pview_rank_of(pv, pc_nranks(ctx),
                                     pc_bucket_of(r->place, r->channel, r->start, pv->nbuckets));
       b->irows[m++] = *r; /* m <= i: compacting in place */
     }
@@ -667,7 +667,7 @@ int pc_pview_append(pc_ctx *ctx, const char *old_path, hid_t data, const char *d
 
   /* Buckets stay with the ranks that read them from the old index. */
   PC_CALLG(pc_agree(ctx, cut_buckets(ctx, pv)), out);
-  const uint32_t b0 = pv->rank_b0[ctx->rank], b1 = pv->rank_b0[ctx->rank + 1];
+  const uint32_t b0 = pv->rank_b0[pc_rank(ctx)], b1 = pv->rank_b0[pc_rank(ctx) + 1];
 
   PC_CALLG(pc_phase_begin(ctx, "read"), out);
   const uint32_t nbk = b1 - b0;
@@ -690,7 +690,7 @@ int pc_pview_append(pc_ctx *ctx, const char *old_path, hid_t data, const char *d
   PC_CALLG(household_pass(ctx, data, sl.q0, sl.q1, 2, &a.b), out);
   PC_CALLG(finish_counts(ctx, data, sl.q0, sl.q1, sl.i0, sl.i1, &a.b), out);
   PC_CALLG(pc_agree(ctx, pc_stays_verify(data, data_path, pv->stays_checksum)), out);
-  pc_phase_end(ctx, sl.s1 - sl.s0, ctx->bytes_moved);
+  pc_phase_end(ctx, sl.s1 - sl.s0, pc_ctx_bytes_moved(ctx));
 
   /* Merge: group and sort what came as the kept rows are, then one pass. */
   PC_CALLG(pc_phase_begin(ctx, "merge"), out);
