@@ -1,5 +1,5 @@
 /* pc_mpi.c - the only place besides pc_shuffle.c that talks MPI: context, agreement, timing. */
-#include "pc_mpi.h"
+#include "pc_mpi_impl.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pc_mpi.h"
+#include "pc_mpi_impl.h"
 
 /*
  * One round, ranks r0..r2, budget B rows per rank per round:

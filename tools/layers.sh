@@ -8,11 +8,12 @@
 #   --rule   check only these rules (repeatable; default all four)
 # Rules (docs/ARCHITECTURE.md says why):
 #   a  no MPI_ name and no <mpi.h> outside mpi/; "pc_comm.h" (the communicator
-#      handle for parallel HDF5) only in mpi/ and io/
+#      handle for parallel HDF5) only in mpi/ and io/; "pc_mpi_impl.h" (the
+#      context's fields) only in mpi/
 #   b  no HDF5 name (H5x..., hid_t, hsize_t, herr_t) and no <hdf5.h>, <hdf5_hl.h>
 #      or "pc_h5.h" outside io/
 #   c  a jobs/job_NAME.c object exports pc_job_NAME and nothing else
-#   d  no cycle among modules (x.c with x.h): an edge is an #include "y.h", or
+#   d  no cycle among modules (x.c with x.h and x_impl.h): an edge is an #include "y.h", or
 #      a symbol x.o uses that y.o defines - a header declaring what another
 #      file defines hides a cycle from the include lines alone
 # Comments and string literals are not code: a comment naming MPI_Send is fine.
@@ -145,10 +146,11 @@ def objects():
 if "a" in rules:
     check_names("a", ("mpi",), r"\bP?MPI_\w*", {"mpi.h"})
     for p, (nc, ns) in files.items():
-        if top(p) not in ("mpi", "io"):
-            for m in INCLUDE.finditer(nc):
-                if m.group(2) == "pc_comm.h":
-                    found.append((rel(p), lineno(nc, m.start()), "a", '#include "pc_comm.h" outside mpi/, io/'))
+        for m in INCLUDE.finditer(nc):
+            if m.group(2) == "pc_comm.h" and top(p) not in ("mpi", "io"):
+                found.append((rel(p), lineno(nc, m.start()), "a", '#include "pc_comm.h" outside mpi/, io/'))
+            if m.group(2) == "pc_mpi_impl.h" and top(p) != "mpi":
+                found.append((rel(p), lineno(nc, m.start()), "a", '#include "pc_mpi_impl.h" outside mpi/'))
 if "b" in rules:
     check_names("b", ("io",), r"\b(H5[A-Z_]\w*|hid_t|hsize_t|hssize_t|herr_t|htri_t|haddr_t)\b",
                 {"hdf5.h", "hdf5_hl.h", "pc_h5.h"})
@@ -171,7 +173,8 @@ if "c" in rules:
 
 if "d" in rules:
     dirs = [os.path.join(root, d) for d in LAYERS]
-    mod = lambda p: os.path.splitext(p)[0]
+    # a module is x.c with x.h, and x_impl.h, x's private header
+    mod = lambda p: re.sub(r"_impl$", "", os.path.splitext(p)[0])
     edges = {}  # module -> {module: (file, line, why)}
     def edge(a, b, why):
         if a != b:

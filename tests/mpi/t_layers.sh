@@ -41,7 +41,8 @@ build_jobs() { # compile the mini tree's jobs/ and kernels/ for the object rules
 mini "$T/ok"; build_jobs "$T/ok"
 expect_pass "$T/ok" abcd
 
-# (a) an MPI call in a kernel, <mpi.h> in io/, the communicator handle in jobs/.
+# (a) an MPI call in a kernel, <mpi.h> in io/, the communicator handle in jobs/,
+# the context's private fields in io/.
 mini "$T/a"
 printf 'int pc_k_rank(void) { int r; MPI_Comm_rank(MPI_COMM_WORLD, &r); return r; }\n' >> "$T/a/kernels/pc_k.c"
 expect_fail a1 "$T/a" a '^kernels/pc_k\.c:5: rule a: MPI_Comm_rank outside mpi/'
@@ -49,6 +50,8 @@ sed -i '2i #include <mpi.h>' "$T/a/io/pc_h.c"
 expect_fail a2 "$T/a" a '^io/pc_h\.c:2: rule a: #include <mpi\.h> outside mpi/'
 printf '#include "pc_comm.h"\n' >> "$T/a/jobs/pc_svc.c"
 expect_fail a3 "$T/a" a '^jobs/pc_svc\.c:5: rule a: #include "pc_comm\.h" outside mpi/, io/'
+printf '#include "pc_mpi_impl.h"\n' >> "$T/a/io/pc_h.c"
+expect_fail a5 "$T/a" a '^io/pc_h\.c:6: rule a: #include "pc_mpi_impl\.h" outside mpi/'
 # ... and on a copy of the real sources, an MPI call planted in a kernel.
 mkdir -p "$T/real"
 cp -r "$ROOT"/kernels "$ROOT"/mpi "$ROOT"/io "$ROOT"/jobs "$T/real/"
