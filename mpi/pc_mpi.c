@@ -1,4 +1,4 @@
-/* pc_mpi.c - the only place besides pc_shuffle.c that talks MPI: context, agreement, timing. */
+/* pc_mpi.c - the context, agreement, phases and timing, the small collectives (mpi/ is the only MPI caller). */
 #include "pc_mpi_impl.h"
 
 #include <errno.h>
