@@ -13,9 +13,9 @@
 #   b  no HDF5 name (H5x..., hid_t, hsize_t, herr_t) and no <hdf5.h>, <hdf5_hl.h>
 #      or "pc_h5.h" outside io/
 #   c  a jobs/job_NAME.c object exports pc_job_NAME and nothing else
-#   d  no cycle among modules (x.c with x.h and x_impl.h): an edge is an #include "y.h", or
-#      a symbol x.o uses that y.o defines - a header declaring what another
-#      file defines hides a cycle from the include lines alone
+#   d  no cycle among modules (x.c with x.h and x_impl.h): an edge is an
+#      #include "y.h", or a symbol x.o uses that y.o defines - a header
+#      declaring what another file defines hides a cycle from include lines
 # Comments and string literals are not code: a comment naming MPI_Send is fine.
 # Prints one line per violation, FILE:LINE: rule R: what; exits 1 when any,
 # 2 on bad usage or missing objects, 0 when every rule checked holds.
@@ -29,7 +29,7 @@ while [ $# -gt 0 ]; do
     --root) root=$2; shift 2 ;;
     --build) build=$2; shift 2 ;;
     --rule) rules="$rules$2"; shift 2 ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "layers.sh: unexpected argument '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
