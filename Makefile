@@ -25,12 +25,12 @@ else
   SANFLAGS:=
 endif
 
-INCS      := -Ikernels -Impi -Iio -Ijobs -I$(BUILD)/gen
+INCS      := -Ikernels -Impi -Iio -Iservices -Ijobs -I$(BUILD)/gen
 CFLAGS    := $(CSTD) $(OPT) $(WARN) $(SANFLAGS) $(INCS) -DPC_VERSION='"$(VERSION)"' -MMD -MP
 LDFLAGS   := $(SANFLAGS)
 
 LIB_SRC   := $(wildcard kernels/*.c) $(wildcard mpi/*.c) $(wildcard io/*.c) \
-             $(filter-out jobs/main.c,$(wildcard jobs/*.c))
+             $(wildcard services/*.c) $(filter-out jobs/main.c,$(wildcard jobs/*.c))
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -57,7 +57,7 @@ $(BUILD)/gen/pc_rates.h: bench/rates.yaml tools/rates2c.sh
 	$(say) GEN $@
 	@mkdir -p $(dir $@)
 	$(Q)tools/rates2c.sh $< > $@.tmp && mv $@.tmp $@
-$(BUILD)/obj/jobs/pc_budget.o: $(BUILD)/gen/pc_rates.h
+$(BUILD)/obj/services/pc_budget.o: $(BUILD)/gen/pc_rates.h
 
 $(BUILD)/libpaicha.a: $(LIB_OBJ)
 	$(say) AR $@

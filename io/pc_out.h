@@ -3,6 +3,7 @@
 #define PC_OUT_H
 
 #include "pc_config.h"
+#include "pc_schema.h"
 #include "pc_h5.h"
 #include "pc_json.h"
 

@@ -2,8 +2,12 @@
 #include "pc_schema.h"
 #include "pc_h5.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define NCOLS(a) (sizeof(a) / sizeof(a)[0])
 #define SCHEMA(name_, T, cols_) \
@@ -468,4 +472,66 @@ int pc_table_read_all(hid_t file, const char *name, const pc_schema *s, void **r
   pc_table_close(&t);
   *rows = buf;
   return rc;
+}
+
+/* ---- raw reads of contiguous tables ---- */
+
+int pc_raw_open(hid_t file, const char *path, const pc_schema *s, pc_raw *raw) {
+  memset(raw, 0, sizeof *raw);
+  raw->fd = -1;
+  const char *name = s->name;
+  hid_t memtype = pc_schema_type(s);
+  hid_t d;
+  PC_CALL(pc_h5_dset_open(file, name, &d, &raw->nrows));
+  /* Name a missing or retyped column before the layout check below. */
+  int rc = pc_schema_check(d, path, name, s, NULL);
+  if (rc) {
+    H5Dclose(d);
+    return rc;
+  }
+  hid_t ft = H5Dget_type(d), dcpl = H5Dget_create_plist(d);
+  int same = H5Tget_size(ft) == H5Tget_size(memtype) && H5Tequal(ft, memtype) > 0;
+  int contig = H5Pget_layout(dcpl) == H5D_CONTIGUOUS;
+  haddr_t off = raw->nrows ? H5Dget_offset(d) : 0;
+  H5Tclose(ft);
+  H5Pclose(dcpl);
+  H5Dclose(d);
+  raw->rowsize = H5Tget_size(memtype);
+  if (!same)
+    return PC_ERROR(PC_ERR_IO, "%s: dataset %s does not have the row layout this version reads",
+                    path, name);
+  if (!contig || off == HADDR_UNDEF)
+    return PC_ERROR(PC_ERR_IO,
+                    "%s: dataset %s is not stored contiguously and uncompressed (write it "
+                    "again with this version)",
+                    path, name);
+  raw->offset = (uint64_t)off;
+  raw->fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (raw->fd < 0) return PC_ERROR(PC_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  snprintf(raw->what, sizeof raw->what, "%s:%s", path, name);
+  return 0;
+}
+
+int pc_raw_read(const pc_raw *raw, uint64_t row, size_t n, void *buf) {
+  if (row + n > raw->nrows)
+    return PC_ERROR(PC_ERR_IO, "%s: rows %llu..%llu beyond the end (%llu rows)", raw->what,
+                    (unsigned long long)row, (unsigned long long)(row + n),
+                    (unsigned long long)raw->nrows);
+  size_t want = n * raw->rowsize, got = 0;
+  off_t at = (off_t)(raw->offset + row * raw->rowsize);
+  while (got < want) {
+    ssize_t k = pread(raw->fd, (char *)buf + got, want - got, at + (off_t)got);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0)
+      return PC_ERROR(PC_ERR_IO, "%s: read of rows %llu..%llu failed: %s (truncated file?)",
+                      raw->what, (unsigned long long)row, (unsigned long long)(row + n),
+                      k < 0 ? strerror(errno) : "end of file");
+    got += (size_t)k;
+  }
+  return 0;
+}
+
+void pc_raw_close(pc_raw *raw) {
+  if (raw->fd >= 0) close(raw->fd);
+  raw->fd = -1;
 }

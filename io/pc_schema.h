@@ -256,4 +256,23 @@ void pc_table_close(pc_table *t);
 int pc_table_read_all(hid_t file, const char *name, const pc_schema *s, void **rows,
                       uint64_t *n);
 
+/* A contiguous, uncompressed table read with pread at its file offset: the
+ * emergency trace reads thousands of scattered small row ranges (one
+ * person's stays, one bucket of places), and going around HDF5's per-call
+ * selection machinery makes each a single system call from the page cache.
+ * Only for datasets this version wrote contiguous with file type == memory
+ * type (checked at open: anything else is a clear error). */
+typedef struct pc_raw {
+  int fd;
+  uint64_t offset, nrows;
+  size_t rowsize;
+  char what[512];
+} pc_raw;
+/* Local. file is an open HDF5 file of `path`; the table s->name is read with
+ * table schema s (a missing column is PC_ERR_DATA naming it, pc_schema_check). */
+int pc_raw_open(hid_t file, const char *path, const pc_schema *s, pc_raw *raw);
+int pc_raw_read(const pc_raw *raw, uint64_t row, size_t n, void *buf);
+/* Local, never fails; safe on a closed or failed pc_raw. */
+void pc_raw_close(pc_raw *raw);
+
 #endif

@@ -21,22 +21,6 @@ static const pc_key index_keys[] = {
     PC_KEYS_COMMON,
     {0}};
 
-/* Buckets: a power of two from the size of the data alone, never from the
- * rank count, so the index is the same file at any rank count. */
-uint32_t pc_index_buckets(uint64_t nstays, int64_t given) {
-  if (given > 0) return (uint32_t)given;
-  uint32_t b = 1024;
-  while (b < (1u << 24) && (uint64_t)b * 128 < nstays) b <<= 1;
-  return b;
-}
-
-int pc_index_buckets_check(const pc_config *cfg, pc_config_problems *p) {
-  int64_t given = pc_config_int(cfg, "buckets");
-  if (given > 0 && (given & (given - 1)))
-    pc_config_problem(p, cfg, "buckets", "must be a power of two (or 0)");
-  return 0;
-}
-
 /* The phases, in the order they run: the phase table and the run record show these names. */
 enum { PH_OPEN, PH_BUILD, PH_WRITE, PH_N };
 static const char *const index_phases[PH_N] = {

@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include "pc_csv.h"
+#include "pc_schema.h"
 #include "pc_budget.h"
 #include "pc_h5.h"
 #include "pc_idnum.h"

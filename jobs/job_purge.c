@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "pc_budget.h"
+#include "pc_schema.h"
 #include "pc_h5.h"
 #include "pc_index.h"
 #include "pc_job.h"

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "pc_flagged.h"
+#include "pc_schema.h"
 #include "pc_h5.h"
 #include "pc_job.h"
 #include "pc_json.h"

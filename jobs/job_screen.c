@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "pc_flagged.h"
+#include "pc_schema.h"
 #include "pc_budget.h"
 #include "pc_h5.h"
 #include "pc_out.h"

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "pc_budget.h"
+#include "pc_schema.h"
 #include "pc_h5.h"
 #include "pc_idnum.h"
 #include "pc_index.h"

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "pc_contact.h"
+#include "pc_schema.h"
 #include "pc_cube.h"
 #include "pc_budget.h"
 #include "pc_h5.h"

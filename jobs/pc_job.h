@@ -59,21 +59,4 @@ int pc_job_key(pc_ctx *ctx, const char *path, int create, pc_key128 *key);
 /* The run record path for an output: "<output>.run.json". Local, never fails. */
 void pc_job_record_for(pc_ctx *ctx, const char *output);
 
-/* Shared with trace (job_breakdown.c): the cube's axes keys, levels and scales. */
-#include "pc_cube.h"
-#include "pc_h5.h"
-#include "pc_province.h"
-extern const pc_key pc_breakdown_keys[]; /* level, age_edges */
-extern const pc_key pc_int_item[];
-/* Level and age edges of `breakdown:`, checked at load by pc_cube_axes_check
- * (PC_ERR_CONFIG, as there, should a problem remain). Local. */
-int pc_cube_axes_config(const pc_config *cfg, pc_cube_axes *ax);
-/* The check at load of every job with a `breakdown:` map (a pc_config_check_fn:
- * problems into p, returns 0). Local. */
-int pc_cube_axes_check(const pc_config *cfg, pc_config_problems *p);
-/* Collective, not agreed: write /axes (region codes and names, age bands,
- * sectors, doses) as dimension scales for cubes with these axes. */
-int pc_cube_write_axes(pc_ctx *ctx, hid_t file, const pc_cube_axes *ax, const pc_region *regions,
-                       size_t nregions, int deflate);
-
 #endif

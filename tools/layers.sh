@@ -40,7 +40,7 @@ exec "${PY:-python3}" - "$root" "$build" "$rules" <<'PY'
 import os, re, subprocess, sys
 
 root, build, rules = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2]), sys.argv[3]
-LAYERS = ("kernels", "mpi", "io", "jobs")
+LAYERS = ("kernels", "mpi", "io", "services", "jobs")
 found = []  # (file, line, rule, text)
 
 def rel(p):

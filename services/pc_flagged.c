@@ -1,5 +1,6 @@
 /* pc_flagged.c - what trace and screen share about flagged persons: the dispatch keys, codes' cubes. */
 #include "pc_flagged.h"
+#include "pc_schema.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -2,7 +2,10 @@
 #ifndef PC_FLAGGED_H
 #define PC_FLAGGED_H
 
-#include "pc_job.h"
+#include "pc_axes.h"
+#include "pc_config.h"
+#include "pc_mpi.h"
+#include "pc_schema.h"
 
 /* The `dispatch:` map of trace and screen: level, at. */
 extern const pc_key pc_dispatch_keys[];

@@ -5,6 +5,7 @@
 #include <hdf5.h>
 
 #include "pc_config.h"
+#include "pc_schema.h"
 #include "pc_h5.h"
 #include "pc_index.h"
 #include "pc_mpi.h"
