@@ -167,10 +167,13 @@ int pc_h5_dset_read(hid_t dset, hid_t type, uint64_t start, size_t n, void *buf)
   H5Sclose(ms);
   H5Sclose(fs);
   if (e < 0) {
-    char name[256] = "?";
+    char name[256] = "?", fname[1024] = "?";
     H5Iget_name(dset, name, sizeof name);
-    return PC_ERROR(PC_ERR_IO, "cannot read rows %llu..%llu of dataset %s (damaged file?)",
-                    (unsigned long long)start, (unsigned long long)(start + n), name);
+    H5Fget_name(dset, fname, sizeof fname);
+    return PC_ERROR(PC_ERR_IO,
+                    "%s: cannot read rows %llu..%llu of dataset %s: the file is damaged (its "
+                    "checksum or compressed data do not verify)",
+                    fname, (unsigned long long)start, (unsigned long long)(start + n), name);
   }
   return 0;
 }
