@@ -1,5 +1,6 @@
 /* pc_config.c - strict YAML configs: libyaml events -> a small tree, checked against a pc_key schema. */
 #include "pc_config.h"
+#include "pc_strbuf.h"
 
 #include <errno.h>
 #include <float.h>
@@ -1302,29 +1303,11 @@ int pc_config_check(const pc_config *c, pc_config_check_fn *const *checks, char 
 /* ---------- effective config ---------- */
 
 typedef struct sb {
-  char *s;
-  size_t n, cap;
-  int oom;
+  pc_strbuf t;
   int dash; /* the next line opens a list item: "- " replaces 2 spaces */
 } sb;
 
-static void sb_put(sb *b, const char *s, size_t len) {
-  if (b->oom) return;
-  if (b->n + len + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 1024;
-    while (cap < b->n + len + 1) cap *= 2;
-    char *ns = realloc(b->s, cap);
-    if (!ns) {
-      b->oom = 1;
-      return;
-    }
-    b->s = ns;
-    b->cap = cap;
-  }
-  memcpy(b->s + b->n, s, len);
-  b->n += len;
-  b->s[b->n] = 0;
-}
+static void sb_put(sb *b, const char *s, size_t len) { pc_strbuf_put(&b->t, s, len); }
 
 static void sb_str(sb *b, const char *s) { sb_put(b, s, strlen(s)); }
 
@@ -1454,12 +1437,12 @@ static void emit_value(const pc_config *c, sb *b, const pc_key *k, const node *x
     }
     sb_str(b, "]\n");
   } else if (k->type == PC_T_MAP) {
-    size_t mark = b->n;
+    size_t mark = b->t.n;
     sb_str(b, "\n");
-    size_t body = b->n;
+    size_t body = b->t.n;
     emit_keys(c, b, k->sub, x && x->kind == N_MAP ? x : NULL, ind + 2);
-    if (b->n == body && !b->oom) {
-      b->n = mark;
+    if (b->t.n == body && !b->t.oom) {
+      b->t.n = mark;
       sb_str(b, " {}\n");
     }
   } else if (k->type == PC_T_DICT) {
@@ -1516,7 +1499,7 @@ static void emit_keys(const pc_config *c, sb *b, const pc_key *keys, const node 
     if (!v && k->type != PC_T_MAP) continue;
     /* An absent map without default still shows its children's defaults,
      * and disappears when none of them has one. */
-    size_t mark = b->n;
+    size_t mark = b->t.n;
     int dash = b->dash;
     sb_indent(b, ind);
     sb_str(b, k->name);
@@ -1525,11 +1508,11 @@ static void emit_keys(const pc_config *c, sb *b, const pc_key *keys, const node 
       emit_value(c, b, k, v, ind);
     } else {
       sb_str(b, "\n");
-      size_t body = b->n;
+      size_t body = b->t.n;
       emit_keys(c, b, k->sub, NULL, ind + 2);
-      if (b->n == body && !b->oom) {
-        b->n = mark;
-        if (b->s) b->s[mark] = 0;
+      if (b->t.n == body && !b->t.oom) {
+        b->t.n = mark;
+        if (b->t.s) b->t.s[mark] = 0;
         b->dash = dash;
       }
     }
@@ -1546,12 +1529,9 @@ char *pc_config_effective(const pc_config *c) {
   }
   sb_str(&b, "\n");
   emit_keys(c, &b, c->rootkey.sub, c->root, 0);
-  if (b.oom) {
-    free(b.s);
-    PC_ERROR(PC_ERR_MEM, "out of memory writing the effective config");
-    return NULL;
-  }
-  return b.s;
+  char *text = pc_strbuf_take(&b.t);
+  if (!text) PC_ERROR(PC_ERR_MEM, "out of memory writing the effective config");
+  return text;
 }
 
 /* ---------- help ---------- */

@@ -1,35 +1,15 @@
 /* pc_json.c - JSON text in paicha's compact form over json-c's escaping. */
 #include "pc_json.h"
+#include "pc_strbuf.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "pc_err.h"
 
-typedef struct jbuf {
-  char *s;
-  size_t n, cap;
-  int bad;
-} jbuf;
+typedef pc_strbuf jbuf;
 
-static void put(jbuf *b, const char *s, size_t n) {
-  if (b->bad) return;
-  if (b->n + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->n + n + 1) cap *= 2;
-    char *p = realloc(b->s, cap);
-    if (!p) {
-      b->bad = 1;
-      return;
-    }
-    b->s = p;
-    b->cap = cap;
-  }
-  memcpy(b->s + b->n, s, n);
-  b->n += n;
-  b->s[b->n] = 0;
-}
-static void puts_(jbuf *b, const char *s) { put(b, s, strlen(s)); }
+static void puts_(jbuf *b, const char *s) { pc_strbuf_puts(b, s); }
 
 /* A scalar (or a key, as a string) in json-c's escaping. */
 static void scalar(jbuf *b, json_object *v) {
@@ -45,7 +25,7 @@ static void emit(jbuf *b, json_object *v) {
       first = 0;
       json_object *k = json_object_new_string(key);
       if (!k) {
-        b->bad = 1;
+        b->oom = 1;
         return;
       }
       scalar(b, k);
@@ -69,12 +49,9 @@ static void emit(jbuf *b, json_object *v) {
 char *pc_json_text(json_object *o) {
   jbuf b = {0};
   emit(&b, o);
-  if (b.bad || !b.s) {
-    free(b.s);
-    PC_ERROR(PC_ERR_MEM, "out of memory writing JSON");
-    return NULL;
-  }
-  return b.s;
+  char *text = pc_strbuf_take(&b);
+  if (!text) PC_ERROR(PC_ERR_MEM, "out of memory writing JSON");
+  return text;
 }
 
 int pc_json_add(json_object *o, const char *key, json_object *v) {
