@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pc_h5.h"
 #include "pc_job.h"
+#include "pc_synthfile.h"
 
 static const char *const plan_jobs[] = {"synth", "ingest", "index", "trace", "screen", "breakdown", NULL};
 static const pc_key plan_keys[] = {
@@ -121,66 +121,85 @@ static int check_plan(const pc_config *cfg, pc_config_problems *p) {
   return 0;
 }
 
-static int run_plan(pc_ctx *ctx, const pc_config *cfg) {
-  if (pc_rank(ctx) != 0) return 0;
-  const char *job = pc_config_str(cfg, "job"), *rates = pc_config_str(cfg, "rates");
-  model m;
-  char from[512];
-  PC_CALL(load_model(cfg, NULL, &m, from, sizeof from)); /* checked at load */
-  printf("paicha plan: %s, from %s (%s)\n", job, rates, from);
-  double persons = (double)pc_config_int(cfg, "persons"), stays = (double)pc_config_int(cfg, "stays");
+/* The data's size: the dataset's attributes, else persons and stays as given. */
+static int data_size(const pc_config *cfg, double *persons, double *stays) {
+  *persons = (double)pc_config_int(cfg, "persons");
+  *stays = (double)pc_config_int(cfg, "stays");
   if (pc_config_given(cfg, "data")) {
-    const char *path = pc_config_str(cfg, "data");
-    hid_t d = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (d < 0) return PC_ERROR(PC_ERR_IO, "cannot open %s", path);
     uint64_t p = 0, s = 0;
-    int rc = pc_h5_attr_read_u64(d, "persons", &p);
-    if (!rc && H5Aexists(d, "stays") > 0) rc = pc_h5_attr_read_u64(d, "stays", &s);
-    H5Fclose(d);
-    PC_CALL(rc);
-    persons = (double)p;
-    stays = (double)s;
+    PC_CALL(pc_synthfile_size(pc_config_str(cfg, "data"), &p, &s));
+    *persons = (double)p;
+    *stays = (double)s;
   }
-  if (persons <= 0) return PC_ERROR(PC_ERR_CONFIG, "plan: give data, or persons (and stays)");
+  if (*persons <= 0) return PC_ERROR(PC_ERR_CONFIG, "plan: give data, or persons (and stays)");
+  return 0;
+}
+
+/* The prediction on the nodes given, whether it fits (else how many nodes
+ * would), and the sbatch header recommended. */
+static void print_plan(const pc_config *cfg, const model *m, double persons, double stays) {
+  const char *job = pc_config_str(cfg, "job");
   const int nodes = (int)pc_config_int(cfg, "nodes"), tpn = (int)pc_config_int(cfg, "tasks_per_node");
   const double node_gb = (double)pc_config_int(cfg, "memory_per_node_gb"), net = pc_config_float(cfg, "network_gbs");
-  estimate e = predict(&m, persons, stays, nodes, tpn, node_gb, net);
+  estimate e = predict(m, persons, stays, nodes, tpn, node_gb, net);
   printf("data: %.0f persons, %.0f stays; %d node(s) x %d ranks: %.3g %s per rank\n", persons,
-         stays, nodes, tpn, e.items_per_rank, m.item);
+         stays, nodes, tpn, e.items_per_rank, m->item);
   printf("predicted: memory per rank %.2f GB (%.0f MB + %.1f B per %s), time %.1f s\n", e.mem_gb,
-         m.base_mb, m.per_item_b, m.item[0] == 'p' ? "person" : m.item[0] == 'r' ? "row" : "stay",
+         m->base_mb, m->per_item_b, m->item[0] == 'p' ? "person" : m->item[0] == 'r' ? "row" : "stay",
          e.time_s);
   if (!e.fits) {
     int n = nodes;
-    while (n < 1000000 && !predict(&m, persons, stays, n, tpn, node_gb, net).fits) n *= 2;
+    while (n < 1000000 && !predict(m, persons, stays, n, tpn, node_gb, net).fits) n *= 2;
     printf("does NOT fit: %d ranks x %.2f GB > 90%% of %.0f GB per node; %d node(s) of %d ranks "
            "would fit\n", tpn, e.mem_gb, node_gb, n, tpn);
   }
   printf("recommended:\n");
   header(job, nodes, tpn, &e);
-  if (pc_config_bool(cfg, "province")) {
-    const double P_PERSONS = 66444900, P_STAYS = 1e10;
-    printf("\nthe full province: %.0f persons, %.0e stays (~150 per person over 14 days);\n"
-           "assumed nodes: 64 ranks, 256 GB, %.1f GB/s network each; per-rank rates as measured "
-           "here (a cluster core is usually faster: a conservative plan)\n",
-           P_PERSONS, P_STAYS, net);
-    printf("%8s %12s %14s %12s %8s\n", "nodes", "ranks", "mem/rank GB", "time s", "fits");
-    const int ns[3] = {16, 64, 256};
-    for (int i = 0; i < 3; i++) {
-      estimate x = predict(&m, P_PERSONS, P_STAYS, ns[i], 64, 256, net);
-      printf("%8d %12d %14.2f %12.1f %8s\n", ns[i], ns[i] * 64, x.mem_gb, x.time_s, x.fits ? "yes" : "no");
-    }
+}
+
+/* The full province on 16, 64 and 256 nodes, assumptions stated. */
+static void print_province(const model *m, double net) {
+  const double P_PERSONS = 66444900, P_STAYS = 1e10;
+  printf("\nthe full province: %.0f persons, %.0e stays (~150 per person over 14 days);\n"
+         "assumed nodes: 64 ranks, 256 GB, %.1f GB/s network each; per-rank rates as measured "
+         "here (a cluster core is usually faster: a conservative plan)\n",
+         P_PERSONS, P_STAYS, net);
+  printf("%8s %12s %14s %12s %8s\n", "nodes", "ranks", "mem/rank GB", "time s", "fits");
+  const int ns[3] = {16, 64, 256};
+  for (int i = 0; i < 3; i++) {
+    estimate x = predict(m, P_PERSONS, P_STAYS, ns[i], 64, 256, net);
+    printf("%8d %12d %14.2f %12.1f %8s\n", ns[i], ns[i] * 64, x.mem_gb, x.time_s, x.fits ? "yes" : "no");
   }
+}
+
+/* The plan (rank 0 alone: it reads little and prints): the job's costs from
+ * the rates file; the data's size; the prediction and the sbatch header; with
+ * `province`, the full province's plan. */
+static int run_plan(pc_ctx *ctx, const pc_config *cfg) {
+  if (pc_rank(ctx) != 0) return 0;
+  model m;
+  char from[512];
+  double persons, stays;
+  PC_CALL(load_model(cfg, NULL, &m, from, sizeof from)); /* checked at load */
+  printf("paicha plan: %s, from %s (%s)\n", pc_config_str(cfg, "job"), pc_config_str(cfg, "rates"),
+         from);
+  PC_CALL(data_size(cfg, &persons, &stays));
+  print_plan(cfg, &m, persons, stays);
+  if (pc_config_bool(cfg, "province")) print_province(&m, pc_config_float(cfg, "network_gbs"));
   fflush(stdout);
   return 0;
 }
 
 const pc_jobdef pc_job_plan = {
-    "plan", "predict memory per rank and time of a job, recommend an sbatch header",
+    .name = "plan",
+    .summary = "predict memory per rank and time of a job, recommend an sbatch header",
+    .description =
     "From the data's size (the dataset's attributes, or persons and stays given) and the\n"
     "per-rank costs `make bench` measured on this kind of machine (bench/rates.yaml, with\n"
     "the machine and date), predicts the memory per rank and the time of `job` on `nodes`\n"
     "x `tasks_per_node` ranks, says whether it fits the nodes' memory (and how many nodes\n"
     "would), and prints the sbatch header it recommends. With `province: true`, also the\n"
     "plan of the full province on 16, 64 and 256 nodes, assumptions stated.",
-    plan_keys, run_plan, check_plan};
+    .keys = plan_keys,
+    .run = run_plan,
+    .check = check_plan};
