@@ -22,6 +22,23 @@ void pc_screen_areas_free(pc_screen_areas *A) {
   memset(A, 0, sizeof *A);
 }
 
+/* The place ids of the list k into out: an id given in decimal, or a
+ * name's id on each channel but rail; returns how many (at most 5 per item). */
+static size_t area_places(const pc_config *cfg, const char *k, uint64_t *out) {
+  size_t n = 0;
+  for (size_t j = 0; j < pc_config_len(cfg, k); j++) {
+    const char *pl = pc_config_str_at(cfg, k, j);
+    size_t len = strlen(pl), d = strspn(pl, "0123456789");
+    if (len && d == len && len <= 20) {
+      out[n++] = strtoull(pl, NULL, 10);
+    } else if (len) {
+      static const int ch[] = {PC_CH_CAFE, PC_CH_LODGING, PC_CH_FLIGHT, PC_CH_LBS, PC_CH_GRID};
+      for (int c = 0; c < 5; c++) out[n++] = pc_place_key((unsigned)ch[c], pl, len, 0);
+    }
+  }
+  return n;
+}
+
 /* A problem of the areas: into p at load; at run time (p NULL) the first
  * one fails the call. */
 #define AREA_PROBLEM(...)                                                  \
@@ -75,17 +92,8 @@ int pc_screen_areas_load(const pc_config *cfg, pc_screen_areas *A, pc_config_pro
     }
     a->places = A->places + atp;
     snprintf(k, sizeof k, "areas.%zu.places", i);
-    for (size_t j = 0; j < pc_config_len(cfg, k); j++) {
-      const char *pl = pc_config_str_at(cfg, k, j);
-      size_t len = strlen(pl), d = strspn(pl, "0123456789");
-      if (len && d == len && len <= 20) {
-        A->places[atp++] = strtoull(pl, NULL, 10);
-      } else if (len) {
-        static const int ch[] = {PC_CH_CAFE, PC_CH_LODGING, PC_CH_FLIGHT, PC_CH_LBS, PC_CH_GRID};
-        for (int c = 0; c < 5; c++) A->places[atp++] = pc_place_key((unsigned)ch[c], pl, len, 0);
-      }
-    }
-    a->nplaces = (size_t)(A->places + atp - a->places);
+    a->nplaces = area_places(cfg, k, A->places + atp);
+    atp += a->nplaces;
     pc_qsort((uint64_t *)a->places, a->nplaces, sizeof *a->places, u64_cmp);
     snprintf(k, sizeof k, "areas.%zu", i);
     if (!a->nprefix && !a->nplaces) AREA_PROBLEM(k, "area '%s': give regions or places", name);
