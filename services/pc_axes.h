@@ -1,10 +1,9 @@
-/* pc_axes.h - the axes of the cubes of breakdown, trace and screen: `breakdown:` keys, checks, scales. */
+/* pc_axes.h - the axes of the cubes of breakdown, trace and screen: `breakdown:` keys and checks. */
 #ifndef PC_AXES_H
 #define PC_AXES_H
 
 #include "pc_config.h"
 #include "pc_cube.h"
-#include "pc_h5.h"
 #include "pc_mpi.h"
 #include "pc_province.h"
 
@@ -18,9 +17,6 @@ int pc_cube_axes_config(const pc_config *cfg, pc_cube_axes *ax);
 /* The check at load of every job with a `breakdown:` map (a pc_config_check_fn:
  * problems into p, returns 0). Local. */
 int pc_cube_axes_check(const pc_config *cfg, pc_config_problems *p);
-/* Collective, not agreed: write /axes (region codes and names, age bands,
- * sectors, doses) as dimension scales for cubes with these axes. */
-int pc_cube_write_axes(pc_ctx *ctx, hid_t file, const pc_cube_axes *ax, const pc_region *regions,
-                       size_t nregions, int deflate);
+/* Written into files as dimension scales by io/pc_cubefile.h. */
 
 #endif

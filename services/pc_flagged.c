@@ -1,5 +1,7 @@
 /* pc_flagged.c - what trace and screen share about flagged persons: the dispatch keys, codes' cubes. */
 #include "pc_flagged.h"
+#include "pc_cubefile.h"
+#include "pc_flaggedfile.h"
 #include "pc_schema.h"
 
 #include <stdlib.h>
@@ -39,31 +41,13 @@ int pc_flag_cubes(pc_ctx *ctx, const pc_config *cfg, hid_t data, hid_t file, int
       if (code[i] >= 0) pc_cube_add_persons(&ax, &p[i], 1, 0, cube + cell * (size_t)code[i]);
     }
     rc = pc_reduce_u64_to0(ctx, cube, cell * (size_t)ncls);
-    hid_t g = -1;
-    if (!rc) rc = pc_cube_write_axes(ctx, file, &ax, regions, nreg, deflate);
-    if (!rc) {
-      g = H5Gcreate2(file, "breakdown", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-      if (g < 0) rc = PC_ERROR(PC_ERR_IO, "cannot create /breakdown");
-    }
+    if (!rc) rc = pc_cubefile_write_axes(ctx, file, &ax, regions, nreg, deflate);
     uint64_t dims[3] = {pc_cube_nregions(&ax), pc_cube_nbands(&ax), PC_NSECTORS};
-    for (int k = 0; k < ncls && !rc; k++) {
-      char path[64];
-      snprintf(path, sizeof path, "breakdown/%s", names[k]);
-      rc = pc_h5_write_array0(ctx, file, path, H5T_NATIVE_UINT64, 3, dims,
-                              pc_rank(ctx) == 0 ? cube + cell * (size_t)k : NULL, 4);
-      static const char *const scales[3][2] = {
-          {"axes/region", "region"}, {"axes/age_band", "age_band"}, {"axes/sector", "sector"}};
-      for (unsigned a = 0; a < 3 && !rc; a++)
-        rc = pc_agree(ctx, pc_h5_attach_scale(file, path, scales[a][0], a, scales[a][1]));
-      if (!rc) rc = pc_agree(ctx, pc_h5_attach_scale(file, path, "axes/region_name", 0, "region"));
-    }
-    if (g >= 0) {
-      if (!rc)
-        rc = pc_h5_attr_str(g, "description",
-                            "flagged persons per class and code by residence region x age band x "
-                            "sector (axes in /axes)");
-      H5Gclose(g);
-    }
+    if (!rc)
+      rc = pc_cubefile_write_group(ctx, file, "breakdown", names, ncls, dims,
+                                   pc_rank(ctx) == 0 ? cube : NULL, 4,
+                                   "flagged persons per class and code by residence region x "
+                                   "age band x sector (axes in /axes)");
     free(cube);
   }
 out:
@@ -75,7 +59,7 @@ out:
 int pc_flagged_read(hid_t f, const char *name, const char *path, pc_flag_row **rows, size_t *n) {
   *rows = NULL;
   *n = 0;
-  if (H5Lexists(f, name, H5P_DEFAULT) <= 0) return 0;
+  if (!pc_flaggedfile_has(f, name)) return 0;
   const pc_schema *v = !strcmp(name, "contacts")     ? &pc_view_flag_contacts
                        : !strcmp(name, "companions") ? &pc_view_flag_companions
                                                      : &pc_view_flag_screened;
@@ -95,7 +79,7 @@ int pc_flagged_stamp_data(hid_t out, hid_t data) {
                                           {"stays_checksum", "data_stays_checksum"}};
   for (int k = 0; k < 2; k++) {
     uint64_t v = 0;
-    if (H5Aexists(data, names[k][0]) > 0) PC_CALL(pc_h5_attr_read_u64(data, names[k][0], &v));
+    if (pc_flaggedfile_has_attr(data, names[k][0])) PC_CALL(pc_h5_attr_read_u64(data, names[k][0], &v));
     PC_CALL(pc_h5_attr_u64(out, names[k][1], v));
   }
   return 0;
@@ -106,7 +90,8 @@ int pc_flagged_check_data(hid_t in, const char *in_path, hid_t data, const char 
                                           {"stays_checksum", "data_stays_checksum"}};
   for (int k = 0; k < 2; k++) {
     uint64_t a = 0, b = 0;
-    if (H5Aexists(in, names[k][1]) <= 0 || H5Aexists(data, names[k][0]) <= 0) continue;
+    if (!pc_flaggedfile_has_attr(in, names[k][1]) || !pc_flaggedfile_has_attr(data, names[k][0]))
+      continue;
     PC_CALL(pc_h5_attr_read_u64(in, names[k][1], &a));
     PC_CALL(pc_h5_attr_read_u64(data, names[k][0], &b));
     if (a != b)

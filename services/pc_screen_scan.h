@@ -1,0 +1,56 @@
+/* pc_screen_scan.h - screen's pass: each rank's persons and the stays of exactly those, streamed once into rows of /screened. */
+#ifndef PC_SCREEN_SCAN_H
+#define PC_SCREEN_SCAN_H
+
+#include "pc_config.h"
+#include "pc_mpi.h"
+#include "pc_schema.h"
+#include "pc_screen_config.h"
+#include "pc_sort.h"
+
+/* One run of screen: what the setup reads, what the pass makes. */
+typedef struct pc_screener {
+  uint64_t checksum;    /* fingerprints of the stays read: all ranks' sum = the dataset's */
+  pc_ctx *ctx;
+  const pc_config *cfg;
+  const char *data_path;
+  hid_t data;           /* the dataset, open until the output is written */
+  pc_screen_areas A;
+  int64_t as_of, at;    /* ages; the dispatch instant */
+  int level, red;       /* level: of the jurisdiction (PC_LEVEL_*); red: the code of `screened` */
+  pc_person *persons;   /* this rank's rows of /persons, sorted by pid */
+  pc_identity *ids;     /* and their identities */
+  size_t np;
+  uint64_t npersons;    /* rows of /persons */
+  pc_raw stays;         /* /stays, read raw */
+  uint64_t r0, r1;      /* this rank's rows of /stays: those of its persons */
+  pc_buf rows;          /* pc_screened_row, in pid then area order */
+  uint64_t *per_area;   /* rows per area (this rank) */
+  int64_t *scratch;     /* pc_dwell's scratch */
+  size_t scap;
+} pc_screener;
+
+/* Collective, agreed: the areas, the dataset `data` opened, as_of (the key,
+ * else the dataset's attribute), the dispatch instant and level, the code. */
+int pc_screen_open(pc_ctx *ctx, const pc_config *cfg, pc_screener *S);
+/* Collective, agreed: this rank's share of /persons and /identities (the
+ * two must have as many rows: PC_ERR_DATA), and the range of /stays holding
+ * exactly their stays (binary search: /stays is sorted by pid). */
+int pc_screen_persons(pc_ctx *ctx, pc_screener *S);
+/* Local, not agreed: walk this rank's stays in chunks alongside its persons,
+ * adding a row per person and area whose dwell reached the area's
+ * min_dwell; closes /stays. PC_ERR_DATA when one person has more stays than
+ * a chunk holds, the reader's error, PC_ERR_MEM. */
+int pc_screen_scan(pc_ctx *ctx, pc_screener *S);
+/* Collective, agreed: the stays all ranks read are the dataset's (their
+ * fingerprints' sum equals its stays_checksum), else an error naming it. */
+int pc_screen_verify(pc_ctx *ctx, pc_screener *S);
+/* Local: the distinct flagged persons of this rank's rows (*fp, *nd) for
+ * the cubes, each of class 0 (`screened`) and code 1 (red) or 2 (yellow) in
+ * *cls, *code. Arrays malloc'd (also on failure, the caller frees);
+ * PC_ERR_MEM. */
+int pc_screen_flagged(const pc_screener *S, pc_person **fp, int **cls, int **code, size_t *nd);
+/* Local, never fails: release what S holds (the dataset included). */
+void pc_screener_free(pc_screener *S);
+
+#endif
