@@ -283,6 +283,82 @@ void pc_pview_free_state(pc_pview_state *b) {
   pc_buf_free(&b->recv);
 }
 
+/* Phase "count", collective, agreed (pass 1): count rows per bucket and per
+ * pid prefix, verify the stays' checksum, make the bucket directory and cut
+ * it into the ranks' ranges. */
+static int count_phase(pc_ctx *ctx, pc_file data, const char *data_path, const pc_raw *st,
+                       const pc_pview_slices *sl, pc_pview_state *b) {
+  pc_pview *pv = b->pv;
+  const uint32_t nbuckets = pv->nbuckets;
+  PC_CALL(pc_phase_begin(ctx, "count"));
+  PC_CALL(stays_pass(ctx, st, sl->s0, sl->s1, 1, b));
+  PC_CALL(pc_pview_household_pass(ctx, data, sl->q0, sl->q1, 1, b));
+  PC_CALL(pc_pview_finish_counts(ctx, data, sl->q0, sl->q1, sl->i0, sl->i1, b));
+  PC_CALL(pc_agree(ctx, pc_stays_verify(data, data_path, pv->stays_checksum)));
+  PC_CALL(pc_sum_u64(ctx, b->bcount, (int)nbuckets));
+  pv->bstart = pc_malloc(((size_t)nbuckets + 1) * sizeof *pv->bstart, "bucket directory");
+  int rc = pv->bstart ? 0 : PC_ERR_MEM;
+  if (!rc) {
+    uint64_t at = 0;
+    for (uint32_t k = 0; k < nbuckets; k++) {
+      pv->bstart[k] = at;
+      at += b->bcount[k];
+    }
+    pv->bstart[nbuckets] = at;
+    rc = pc_pview_cut_buckets(ctx, pv);
+  }
+  PC_CALL(pc_agree(ctx, rc));
+  pc_phase_end(ctx, sl->s1 - sl->s0, 0);
+  return 0;
+}
+
+/* Phase "shuffle", collective, agreed (pass 2): ship rows to the owners of
+ * their buckets (into b->recv), which must get all their buckets' rows. */
+static int shuffle_phase(pc_ctx *ctx, pc_file data, const pc_raw *st, const pc_pview_slices *sl,
+                         pc_pview_state *b) {
+  const pc_pview *pv = b->pv;
+  const int r = pc_rank(ctx);
+  const uint32_t b0 = pv->rank_b0[r], b1 = pv->rank_b0[r + 1];
+  const size_t mine = (size_t)(pv->bstart[b1] - pv->bstart[b0]);
+  PC_CALL(pc_phase_begin(ctx, "shuffle"));
+  PC_CALL(pc_agree(ctx, pc_buf_reserve(&b->recv, mine + 1)));
+  PC_CALL(stays_pass(ctx, st, sl->s0, sl->s1, 2, b));
+  PC_CALL(pc_pview_household_pass(ctx, data, sl->q0, sl->q1, 2, b));
+  int rc = 0;
+  if (b->recv.n != mine)
+    rc = PC_ERROR(PC_ERR_DATA, "index: received %zu rows for buckets %u..%u, expected %zu",
+                  b->recv.n, b0, b1, mine);
+  PC_CALL(pc_agree(ctx, rc));
+  pc_phase_end(ctx, sl->s1 - sl->s0, pc_ctx_bytes_moved(ctx));
+  return 0;
+}
+
+/* Phase "sort", collective, agreed: group and sort the rows received by
+ * bucket; the receive buffer becomes the view's rows. */
+static int sort_phase(pc_ctx *ctx, pc_pview_state *b) {
+  pc_pview *pv = b->pv;
+  const int r = pc_rank(ctx);
+  const uint32_t b0 = pv->rank_b0[r], b1 = pv->rank_b0[r + 1];
+  const size_t mine = (size_t)(pv->bstart[b1] - pv->bstart[b0]);
+  PC_CALL(pc_phase_begin(ctx, "sort"));
+  free(b->buf);
+  free(b->irows);
+  free(b->gs);
+  b->buf = NULL, b->irows = NULL, b->gs = NULL;
+  uint64_t *local = pc_malloc(((size_t)(b1 - b0) + 1) * sizeof *local, "bucket offsets");
+  PC_CALL(pc_agree(ctx, local ? 0 : PC_ERR_MEM));
+  for (uint32_t k = b0; k <= b1; k++) local[k - b0] = pv->bstart[k] - pv->bstart[b0];
+  int rc = pc_irow_group_sort(b->recv.data, mine, b0, b1, pv->nbuckets, local);
+  free(local);
+  PC_CALL(pc_agree(ctx, rc));
+  pv->rows = b->recv.data;
+  pv->nrows = mine;
+  b->recv.data = NULL;
+  b->recv.n = b->recv.cap = 0;
+  pc_phase_end(ctx, mine, 0);
+  return 0;
+}
+
 int pc_pview_build(pc_ctx *ctx, pc_file data, const char *data_path, uint32_t nbuckets,
                    pc_pview *pv) {
   memset(pv, 0, sizeof *pv);
@@ -291,65 +367,10 @@ int pc_pview_build(pc_ctx *ctx, pc_file data, const char *data_path, uint32_t nb
   pc_raw st = {.fd = -1};
   pc_pview_slices sl;
   pc_pview_state b = {0};
-  const int r = pc_rank(ctx);
   int rc = pc_pview_open_dataset(ctx, data, data_path, pv, &st, &sl, &b);
-  if (rc) goto out;
-  const uint64_t s0 = sl.s0, s1 = sl.s1, q0 = sl.q0, q1 = sl.q1;
-
-  /* Pass 1: count rows per bucket and per pid prefix. */
-  PC_CALLG(pc_phase_begin(ctx, "count"), out);
-  PC_CALLG(stays_pass(ctx, &st, s0, s1, 1, &b), out);
-  PC_CALLG(pc_pview_household_pass(ctx, data, q0, q1, 1, &b), out);
-  PC_CALLG(pc_pview_finish_counts(ctx, data, q0, q1, sl.i0, sl.i1, &b), out);
-  PC_CALLG(pc_agree(ctx, pc_stays_verify(data, data_path, pv->stays_checksum)), out);
-  PC_CALLG(pc_sum_u64(ctx, b.bcount, (int)nbuckets), out);
-  pv->bstart = pc_malloc(((size_t)nbuckets + 1) * sizeof *pv->bstart, "bucket directory");
-  rc = pv->bstart ? 0 : PC_ERR_MEM;
-  if (!rc) {
-    uint64_t at = 0;
-    for (uint32_t k = 0; k < nbuckets; k++) {
-      pv->bstart[k] = at;
-      at += b.bcount[k];
-    }
-    pv->bstart[nbuckets] = at;
-    rc = pc_pview_cut_buckets(ctx, pv);
-  }
-  PC_CALLG(pc_agree(ctx, rc), out);
-  pc_phase_end(ctx, s1 - s0, 0);
-
-  /* Pass 2: ship rows to the owners of their buckets. */
-  PC_CALLG(pc_phase_begin(ctx, "shuffle"), out);
-  uint32_t b0 = pv->rank_b0[r], b1 = pv->rank_b0[r + 1];
-  size_t mine = (size_t)(pv->bstart[b1] - pv->bstart[b0]);
-  PC_CALLG(pc_agree(ctx, pc_buf_reserve(&b.recv, mine + 1)), out);
-  PC_CALLG(stays_pass(ctx, &st, s0, s1, 2, &b), out);
-  PC_CALLG(pc_pview_household_pass(ctx, data, q0, q1, 2, &b), out);
-  if (b.recv.n != mine)
-    rc = PC_ERROR(PC_ERR_DATA, "index: received %zu rows for buckets %u..%u, expected %zu",
-                  b.recv.n, b0, b1, mine);
-  PC_CALLG(pc_agree(ctx, rc), out);
-  pc_phase_end(ctx, s1 - s0, pc_ctx_bytes_moved(ctx));
-
-  PC_CALLG(pc_phase_begin(ctx, "sort"), out);
-  free(b.buf);
-  free(b.irows);
-  free(b.gs);
-  b.buf = NULL, b.irows = NULL, b.gs = NULL;
-  {
-    uint64_t *local = pc_malloc(((size_t)(b1 - b0) + 1) * sizeof *local, "bucket offsets");
-    PC_CALLG(pc_agree(ctx, local ? 0 : PC_ERR_MEM), out);
-    for (uint32_t k = b0; k <= b1; k++) local[k - b0] = pv->bstart[k] - pv->bstart[b0];
-    rc = pc_irow_group_sort(b.recv.data, mine, b0, b1, nbuckets, local);
-    free(local);
-    PC_CALLG(pc_agree(ctx, rc), out);
-    /* The grouped rows are in the receive buffer: it becomes the view. */
-    pv->rows = b.recv.data;
-    pv->nrows = mine;
-    b.recv.data = NULL;
-    b.recv.n = b.recv.cap = 0;
-  }
-  pc_phase_end(ctx, mine, 0);
-out:
+  if (!rc) rc = count_phase(ctx, data, data_path, &st, &sl, &b);
+  if (!rc) rc = shuffle_phase(ctx, data, &st, &sl, &b);
+  if (!rc) rc = sort_phase(ctx, &b);
   pc_raw_close(&st);
   pc_pview_free_state(&b);
   return rc;

@@ -17,6 +17,9 @@
  *
  *   bstart:  0   12   40   41 ...            (global first row of each bucket)
  *   rank_b0: rank 0 -> buckets [rank_b0[0], rank_b0[1]), rank 1 -> ...
+ *
+ * Built in pc_pview.c, brought forward in pc_pview_append.c, written and
+ * opened in pc_pview_file.c; the file's HDF5 side is io/pc_indexfile.c.
  */
 typedef struct pc_pview {
   uint32_t nbuckets;

@@ -71,25 +71,22 @@ int pc_pview_write(pc_out *out, const pc_pview *pv) {
   return out->rc;
 }
 
-int pc_pview_open(pc_ctx *ctx, const char *path, pc_file data, const char *data_path,
-                  pc_pview *pv) {
-  memset(pv, 0, sizeof *pv);
-  pv->raw.fd = -1;
-  pv->from_file = 1;
-  pc_file f;
-  PC_CALL(pc_indexfile_open(ctx, path, &f));
+/* Local: the bucket count and pid bits of the index f (at path), which
+ * must have been built from the dataset `data` (its persons, identities,
+ * stays and stays checksum, into have[4]); else PC_ERR_DATA saying to
+ * rebuild it. */
+static int read_header(pc_file f, const char *path, pc_file data, const char *data_path,
+                       uint64_t *nb, int64_t *bits, uint64_t have[4]) {
   int rc = 0;
-  int64_t bits = 0;
-  uint64_t nb = 0;
-  uint64_t want[4] = {0}, have[4] = {0};
+  uint64_t want[4] = {0};
   const pc_schema *const tables[3] = {&pc_schema_persons, &pc_schema_identities, &pc_schema_stays};
   for (int i = 0; i < 3 && !rc; i++) {
     pc_table d;
     if (!(rc = pc_table_open(data, NULL, tables[i], &d))) have[i] = d.nrows;
     pc_table_close(&d);
   }
-  if (!rc) rc = pc_indexfile_attr_u64(f, "nbuckets", &nb);
-  if (!rc) rc = pc_indexfile_attr_i64(f, "pid_bits", &bits);
+  if (!rc) rc = pc_indexfile_attr_u64(f, "nbuckets", nb);
+  if (!rc) rc = pc_indexfile_attr_i64(f, "pid_bits", bits);
   if (!rc) rc = pc_indexfile_attr_u64(f, "data_persons", &want[0]);
   if (!rc) rc = pc_indexfile_attr_u64(f, "data_identities", &want[1]);
   if (!rc) rc = pc_indexfile_attr_u64(f, "data_stays", &want[2]);
@@ -102,6 +99,19 @@ int pc_pview_open(pc_ctx *ctx, const char *path, pc_file data, const char *data_
                   path, data_path, (unsigned long long)want[0], (unsigned long long)have[0],
                   (unsigned long long)want[2], (unsigned long long)have[2],
                   (unsigned long long)want[3], (unsigned long long)have[3]);
+  return rc;
+}
+
+int pc_pview_open(pc_ctx *ctx, const char *path, pc_file data, const char *data_path,
+                  pc_pview *pv) {
+  memset(pv, 0, sizeof *pv);
+  pv->raw.fd = -1;
+  pv->from_file = 1;
+  pc_file f;
+  PC_CALL(pc_indexfile_open(ctx, path, &f));
+  int64_t bits = 0;
+  uint64_t nb = 0, have[4] = {0};
+  int rc = read_header(f, path, data, data_path, &nb, &bits, have);
   if (!rc && (nb < 1 || (nb & (nb - 1)) || nb > (1u << 30) || bits < 1 || bits > 30))
     rc = PC_ERROR(PC_ERR_DATA, "%s: nbuckets %llu / pid_bits %lld out of range (damaged index?)",
                   path, (unsigned long long)nb, (long long)bits);
