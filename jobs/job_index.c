@@ -30,7 +30,7 @@ typedef struct index_run {
   const pc_config *cfg;
   const char *data, *path, *append; /* append: the index brought forward, or NULL */
   int64_t given;                    /* buckets asked for, 0: from the data */
-  hid_t file;                       /* the dataset */
+  pc_file file;                      /* the dataset */
   uint64_t nstays;
   pc_pview pv;
   double imbalance;                 /* rows per rank: max over mean, for the run record */
@@ -38,7 +38,7 @@ typedef struct index_run {
 } index_run;
 
 static int open_data(pc_ctx *ctx, index_run *R) {
-  PC_CALL(pc_h5_open_read(ctx, R->data, &R->file));
+  PC_CALL(pc_indexfile_open(ctx, R->data, &R->file));
   pc_table d;
   int rc = pc_table_open(R->file, NULL, &pc_schema_stays, &d);
   if (!rc) R->nstays = d.nrows;
@@ -104,7 +104,7 @@ static int run_index(pc_ctx *ctx, const pc_config *cfg) {
     rc = PC_PHASE(ctx, PH_WRITE, write_index(ctx, &R), R.pv.nrows, R.pv.nrows * sizeof(pc_irow));
   if (!rc) pc_log(ctx, "index: wrote %s", R.path);
   pc_pview_free(&R.pv);
-  if (R.file >= 0) H5Fclose(R.file);
+  pc_indexfile_close(R.file);
   return rc;
 }
 

@@ -2,11 +2,9 @@
 #ifndef PC_PVIEW_H
 #define PC_PVIEW_H
 
-#include <hdf5.h>
-
 #include "pc_config.h"
 #include "pc_schema.h"
-#include "pc_h5.h"
+#include "pc_indexfile.h"
 #include "pc_index.h"
 #include "pc_mpi.h"
 #include "pc_out.h"
@@ -19,6 +17,9 @@
  *
  *   bstart:  0   12   40   41 ...            (global first row of each bucket)
  *   rank_b0: rank 0 -> buckets [rank_b0[0], rank_b0[1]), rank 1 -> ...
+ *
+ * Built in pc_pview.c, brought forward in pc_pview_append.c, written and
+ * opened in pc_pview_file.c; the file's HDF5 side is io/pc_indexfile.c.
  */
 typedef struct pc_pview {
   uint32_t nbuckets;
@@ -38,7 +39,7 @@ typedef struct pc_pview {
 /* Collective, agreed: read the dataset (its /persons, /identities and /stays),
  * build this rank's part of the place view and the pid directories.
  * nbuckets: a power of two. */
-int pc_pview_build(pc_ctx *ctx, hid_t data, const char *data_path, uint32_t nbuckets,
+int pc_pview_build(pc_ctx *ctx, pc_file data, const char *data_path, uint32_t nbuckets,
                    pc_pview *pv);
 /* Collective, agreed: the place view of dataset `data` made from the index at
  * old_path, built from an earlier window of the same stays: rows of days
@@ -46,13 +47,13 @@ int pc_pview_build(pc_ctx *ctx, hid_t data, const char *data_path, uint32_t nbuc
  * grid totals and household rows redone, the pid directories recounted; the
  * result equals pc_pview_build's with the old index's bucket count. Refused
  * (with a message) when the stays both windows cover differ. */
-int pc_pview_append(pc_ctx *ctx, const char *old_path, hid_t data, const char *data_path,
+int pc_pview_append(pc_ctx *ctx, const char *old_path, pc_file data, const char *data_path,
                     int64_t buckets_given, pc_pview *pv);
 /* First row of /stays (st, sorted by pid) whose pid is >= pid. Local. */
 int pc_stays_lower_bound(const pc_raw *st, uint64_t pid, uint64_t *row);
 /* Local: sum (of pc_stay_fingerprint over every stay read) equals the
  * dataset's stays_checksum attribute, else an error naming the file. */
-int pc_stays_verify(hid_t data, const char *path, uint64_t sum);
+int pc_stays_verify(pc_file data, const char *path, uint64_t sum);
 /* Buckets for a dataset of nstays (given > 0: that, a power of two as
  * pc_index_buckets_check made sure). Local, never fails. */
 uint32_t pc_index_buckets(uint64_t nstays, int64_t given);
@@ -66,7 +67,7 @@ int pc_index_buckets_check(const pc_config *cfg, pc_config_problems *p);
 int pc_pview_write(pc_out *out, const pc_pview *pv);
 /* Collective, agreed: open a persisted index; checks it was built from `data` (by
  * the stays checksum and counts) and cuts the buckets for this rank count. */
-int pc_pview_open(pc_ctx *ctx, const char *index_path, hid_t data, const char *data_path,
+int pc_pview_open(pc_ctx *ctx, const char *index_path, pc_file data, const char *data_path,
                   pc_pview *pv);
 /* Local, never fails. */
 void pc_pview_free(pc_pview *pv);

@@ -1,0 +1,53 @@
+/* pc_indexfile.c - the HDF5 calls of the index: its uint64 arrays, root attributes, open. */
+#include "pc_indexfile.h"
+
+#include <stdlib.h>
+
+#include "pc_err.h"
+
+int pc_indexfile_open(pc_ctx *ctx, const char *path, pc_file *f) {
+  return pc_h5_open_read(ctx, path, f);
+}
+
+void pc_indexfile_close(pc_file f) {
+  if (f >= 0) H5Fclose(f);
+}
+
+int pc_indexfile_has_attr(pc_file f, const char *name) {
+  return H5Aexists(f, name) > 0;
+}
+
+int pc_indexfile_attr_u64(pc_file f, const char *name, uint64_t *v) {
+  return pc_h5_attr_read_u64(f, name, v);
+}
+
+int pc_indexfile_attr_i64(pc_file f, const char *name, int64_t *v) {
+  return pc_h5_attr_read_i64(f, name, v);
+}
+
+int pc_indexfile_read_u64s(pc_file f, const char *name, size_t n, uint64_t **out) {
+  hid_t d;
+  uint64_t rows;
+  *out = NULL;
+  PC_CALL(pc_h5_dset_open(f, name, &d, &rows));
+  int rc = 0;
+  if (rows != n) {
+    char fname[1024] = "?";
+    H5Fget_name(f, fname, sizeof fname);
+    rc = PC_ERROR(PC_ERR_IO, "%s: %s has %llu entries, expected %zu (damaged index?)", fname, name,
+                  (unsigned long long)rows, n);
+  }
+  *out = rc ? NULL : pc_malloc(n * sizeof **out, name);
+  if (!rc && !*out) rc = PC_ERR_MEM;
+  if (!rc && H5Dread(d, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0)
+    rc = PC_ERROR(PC_ERR_IO, "cannot read %s of the index (damaged file?)", name);
+  H5Dclose(d);
+  return rc;
+}
+
+int pc_indexfile_write_u64s(pc_ctx *ctx, pc_file f, const char *name, const uint64_t *v,
+                            size_t n) {
+  uint64_t dims[1] = {n};
+  return pc_h5_write_array0(ctx, f, name, H5T_NATIVE_UINT64, 1, dims,
+                            pc_rank(ctx) == 0 ? v : NULL, 0);
+}

@@ -1,0 +1,40 @@
+/* pc_indexfile.h - the HDF5 side of the index file (and its dataset): arrays, attributes, open. */
+#ifndef PC_INDEXFILE_H
+#define PC_INDEXFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pc_h5.h"
+#include "pc_mpi.h"
+
+/* An open HDF5 file as services/ hold it: the same handle pc_h5_open_read
+ * gives and pc_table_open / pc_raw_open take, under a name that keeps the
+ * HDF5 names inside io/. Negative: none. */
+typedef hid_t pc_file;
+
+/* Collective, agreed: open an existing file for reading (pc_h5_open_read:
+ * a clear PC_ERR_IO naming a missing, unreadable or non-HDF5 file). */
+int pc_indexfile_open(pc_ctx *ctx, const char *path, pc_file *f);
+/* Local, never fails: close f (nothing when negative). */
+void pc_indexfile_close(pc_file f);
+
+/* Local: whether attribute `name` of the root of f exists (0 when it does
+ * not or cannot be asked). */
+int pc_indexfile_has_attr(pc_file f, const char *name);
+/* Local: read an integer attribute of the root of f; PC_ERR_IO naming it
+ * when absent. */
+int pc_indexfile_attr_u64(pc_file f, const char *name, uint64_t *v);
+int pc_indexfile_attr_i64(pc_file f, const char *name, int64_t *v);
+
+/* Local: read the 1-D uint64 dataset `name` of f, which must hold exactly n
+ * entries, into a malloc'd array *out (the caller frees; NULL on failure).
+ * A wrong length is PC_ERR_IO naming the file and the dataset (damaged
+ * index?), a failed read PC_ERR_IO naming the dataset. */
+int pc_indexfile_read_u64s(pc_file f, const char *name, size_t n, uint64_t **out);
+/* Collective, agreed: write rank 0's n entries v (other ranks' v unused) as
+ * the contiguous 1-D uint64 dataset `name` of f (pc_h5_write_array0). */
+int pc_indexfile_write_u64s(pc_ctx *ctx, pc_file f, const char *name, const uint64_t *v,
+                            size_t n);
+
+#endif

@@ -1,0 +1,145 @@
+/* pc_pview_file.c - the persisted place view: written, opened, its buckets read; stays lookups. */
+#include "pc_pview.h"
+#include "pc_pview_impl.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pc_schema.h"
+
+int pc_pview_bucket(const pc_pview *pv, int rank, uint32_t b, const pc_irow **rows, size_t *n,
+                    pc_irow **buf, size_t *cap) {
+  uint64_t r0 = pv->bstart[b], r1 = pv->bstart[b + 1];
+  *n = (size_t)(r1 - r0);
+  if (!pv->from_file) {
+    *rows = pv->rows + (r0 - pv->bstart[pv->rank_b0[rank]]);
+    return 0;
+  }
+  if (*n > *cap) {
+    pc_irow *nb = pc_realloc(*buf, *n * sizeof **buf, "index bucket");
+    if (!nb) return PC_ERR_MEM;
+    *buf = nb;
+    *cap = *n;
+  }
+  *rows = *buf;
+  return pc_raw_read(&pv->raw, r0, *n, *buf);
+}
+
+int pc_stays_lower_bound(const pc_raw *st, uint64_t pid, uint64_t *row) {
+  uint64_t a = 0, b = st->nrows;
+  while (a < b) {
+    uint64_t m = a + (b - a) / 2;
+    pc_stay s;
+    PC_CALL(pc_raw_read(st, m, 1, &s));
+    if (s.pid < pid)
+      a = m + 1;
+    else
+      b = m;
+  }
+  *row = a;
+  return 0;
+}
+
+int pc_pview_write(pc_out *out, const pc_pview *pv) {
+  pc_ctx *ctx = out->ctx;
+  const size_t K = (size_t)1 << pv->dir.bits;
+  /* Contiguous: trace reads buckets of it with pread (pc_raw_open). */
+  PC_CALL(pc_out_table_layout(
+      out, "place_rows", pc_schema_type(&pc_schema_place_rows), pv->rows, pv->nrows, PC_OUT_CONTIGUOUS,
+      "the co-location index: one row per stay (and per household member, channel 0, place = "
+      "household), sorted by (bucket, place, start, end, pid, row, carriage); bucket = hash of "
+      "the place (and of the local day of start for lbs and grid); bucket_start[k] is the first "
+      "row of bucket k; cum = the person's whole minutes in that grid over the data window"));
+  PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "bucket_start", pv->bstart,
+                                  (size_t)pv->nbuckets + 1));
+  PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "persons_dir", pv->dir.persons, K + 1));
+  PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "identities_dir", pv->dir.identities, K + 1));
+  PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "stays_dir", pv->dir.stays, K + 1));
+  pc_out_attr_u64(out, "nbuckets", pv->nbuckets);
+  pc_out_attr_i64(out, "pid_bits", pv->dir.bits);
+  pc_out_attr_u64(out, "data_persons", pv->npersons);
+  pc_out_attr_u64(out, "data_identities", pv->nidentities);
+  pc_out_attr_u64(out, "data_stays", pv->nstays);
+  pc_out_attr_u64(out, "data_stays_checksum", pv->stays_checksum);
+  pc_out_attr_i64(out, "window_start", pv->window_start);
+  pc_out_attr_i64(out, "window_end", pv->window_end);
+  for (int c = 0; c < PC_NCHANNELS; c++) {
+    char name[48];
+    snprintf(name, sizeof name, "dmax_%s", pc_channel_names[c]);
+    pc_out_attr_i64(out, name, pv->dmax[c]);
+  }
+  return out->rc;
+}
+
+/* Local: the bucket count and pid bits of the index f (at path), which
+ * must have been built from the dataset `data` (its persons, identities,
+ * stays and stays checksum, into have[4]); else PC_ERR_DATA saying to
+ * rebuild it. */
+static int read_header(pc_file f, const char *path, pc_file data, const char *data_path,
+                       uint64_t *nb, int64_t *bits, uint64_t have[4]) {
+  int rc = 0;
+  uint64_t want[4] = {0};
+  const pc_schema *const tables[3] = {&pc_schema_persons, &pc_schema_identities, &pc_schema_stays};
+  for (int i = 0; i < 3 && !rc; i++) {
+    pc_table d;
+    if (!(rc = pc_table_open(data, NULL, tables[i], &d))) have[i] = d.nrows;
+    pc_table_close(&d);
+  }
+  if (!rc) rc = pc_indexfile_attr_u64(f, "nbuckets", nb);
+  if (!rc) rc = pc_indexfile_attr_i64(f, "pid_bits", bits);
+  if (!rc) rc = pc_indexfile_attr_u64(f, "data_persons", &want[0]);
+  if (!rc) rc = pc_indexfile_attr_u64(f, "data_identities", &want[1]);
+  if (!rc) rc = pc_indexfile_attr_u64(f, "data_stays", &want[2]);
+  if (!rc) rc = pc_indexfile_attr_u64(f, "data_stays_checksum", &want[3]);
+  if (!rc) rc = pc_indexfile_attr_u64(data, "stays_checksum", &have[3]);
+  if (!rc && memcmp(want, have, sizeof want) != 0)
+    rc = PC_ERROR(PC_ERR_DATA,
+                  "%s was built from another dataset than %s (persons %llu/%llu, stays "
+                  "%llu/%llu, checksum %016llx/%016llx): rebuild it with `paicha index`",
+                  path, data_path, (unsigned long long)want[0], (unsigned long long)have[0],
+                  (unsigned long long)want[2], (unsigned long long)have[2],
+                  (unsigned long long)want[3], (unsigned long long)have[3]);
+  return rc;
+}
+
+int pc_pview_open(pc_ctx *ctx, const char *path, pc_file data, const char *data_path,
+                  pc_pview *pv) {
+  memset(pv, 0, sizeof *pv);
+  pv->raw.fd = -1;
+  pv->from_file = 1;
+  pc_file f;
+  PC_CALL(pc_indexfile_open(ctx, path, &f));
+  int64_t bits = 0;
+  uint64_t nb = 0, have[4] = {0};
+  int rc = read_header(f, path, data, data_path, &nb, &bits, have);
+  if (!rc && (nb < 1 || (nb & (nb - 1)) || nb > (1u << 30) || bits < 1 || bits > 30))
+    rc = PC_ERROR(PC_ERR_DATA, "%s: nbuckets %llu / pid_bits %lld out of range (damaged index?)",
+                  path, (unsigned long long)nb, (long long)bits);
+  if (!rc) {
+    pv->nbuckets = (uint32_t)nb;
+    pv->dir.bits = (int)bits;
+    pv->npersons = have[0], pv->nidentities = have[1], pv->nstays = have[2];
+    pv->stays_checksum = have[3];
+    size_t K = (size_t)1 << bits;
+    rc = pc_indexfile_read_u64s(f, "bucket_start", (size_t)nb + 1, &pv->bstart);
+    if (!rc) rc = pc_indexfile_read_u64s(f, "persons_dir", K + 1, &pv->dir.persons);
+    if (!rc) rc = pc_indexfile_read_u64s(f, "identities_dir", K + 1, &pv->dir.identities);
+    if (!rc) rc = pc_indexfile_read_u64s(f, "stays_dir", K + 1, &pv->dir.stays);
+  }
+  if (!rc) rc = pc_indexfile_attr_i64(f, "window_start", &pv->window_start);
+  if (!rc) rc = pc_indexfile_attr_i64(f, "window_end", &pv->window_end);
+  for (int c = 0; c < PC_NCHANNELS && !rc; c++) {
+    char name[48];
+    snprintf(name, sizeof name, "dmax_%s", pc_channel_names[c]);
+    rc = pc_indexfile_attr_i64(f, name, &pv->dmax[c]);
+  }
+  if (!rc) rc = pc_raw_open(f, path, &pc_schema_place_rows, &pv->raw);
+  if (!rc && pv->raw.nrows != pv->bstart[pv->nbuckets])
+    rc = PC_ERROR(PC_ERR_DATA, "%s: place_rows has %llu rows, bucket_start says %llu", path,
+                  (unsigned long long)pv->raw.nrows,
+                  (unsigned long long)pv->bstart[pv->nbuckets]);
+  if (!rc) rc = pc_pview_cut_buckets(ctx, pv);
+  pc_indexfile_close(f);
+  return pc_agree(ctx, rc);
+}
+
