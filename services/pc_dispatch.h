@@ -2,7 +2,6 @@
 #ifndef PC_DISPATCH_H
 #define PC_DISPATCH_H
 
-#include <hdf5.h>
 #include <stddef.h>
 
 #include "pc_mpi.h"
