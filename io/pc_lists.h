@@ -1,0 +1,43 @@
+/* pc_lists.h - dispatch's list files: one CSV and one HDF5 per jurisdiction, a set replaced atomically. */
+#ifndef PC_LISTS_H
+#define PC_LISTS_H
+
+#include <hdf5.h>
+#include <stddef.h>
+
+#include "pc_region.h"
+#include "pc_schema.h"
+
+/* Local: open a trace or screen output and its dataset read-only (serial
+ * HDF5: one rank reads them). PC_ERR_IO naming the file that cannot be
+ * read or is not HDF5; on failure nothing is left open (both -1). */
+int pc_lists_open(const char *in_path, const char *data_path, hid_t *in, hid_t *data);
+/* Local, never fails: close what pc_lists_open opened (-1: nothing). */
+void pc_lists_close(hid_t in, hid_t data);
+/* Local, never fails: the file holds /contacts or /screened (a trace or
+ * screen output, even one that flagged nobody). */
+int pc_lists_is_flagged_output(hid_t in);
+
+/* Local: the set's fresh temporary directory <dir>.tmp.<host>.<pid>.<random>
+ * into tmpdir (size bytes), created here (mkdir never reuses what is
+ * there) after dir's parent passed pc_dir_check, with the files' mode
+ * (umask from output_mode) plus search permission where read is given:
+ * 0600 files in a 0700 directory, 0640 in 0750. PC_ERR_IO naming it. */
+int pc_lists_tmpdir(const char *dir, char *tmpdir, size_t size);
+
+/* Local: one jurisdiction's list: <dir>/<name>.csv (UTF-8 with BOM) and
+ * <name>.h5 (/list, pc_schema_list; `source` the input's path), created
+ * exclusively. Region names from reg (sorted, nreg rows). PC_ERR_IO naming
+ * the file that cannot be created or written. */
+int pc_lists_write(const char *dir, const char *name, const pc_list_row *it, size_t n,
+                   const pc_region *reg, size_t nreg, const char *source);
+
+/* Local, never fails: remove a directory of plain files (the lists)
+ * without crossing a link: a link at d (or in it) loses only the link. */
+void pc_lists_remove_dir(const char *d);
+/* Local: tmp becomes dir; a previous dir (or a link there) is moved aside
+ * first, under an unpredictable name, and removed after. On failure tmp is
+ * removed and the previous dir left as it was; PC_ERR_IO saying what. */
+int pc_lists_replace_dir(const char *tmp, const char *dir);
+
+#endif
