@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "pc_report.h"
+#include "pc_reportfile.h"
 #include "pc_sort.h"
 #include "pc_time.h"
 
@@ -598,7 +599,7 @@ static void page_head(pc_ctx *ctx, const report *R, sb *b) {
   char *as_of = NULL;
   hid_t first = R->trace >= 0 ? R->trace : R->screen >= 0 ? R->screen : R->bd;
   int64_t out_as_of = R->as_of;
-  if (H5Aexists(first, "as_of") > 0) pc_h5_attr_read_i64(first, "as_of", &out_as_of);
+  if (pc_reportfile_has_attr(first, "as_of")) pc_h5_attr_read_i64(first, "as_of", &out_as_of);
   char tb[32];
   as_of = pc_time_format(out_as_of, tb);
   pc_sb_puts(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"

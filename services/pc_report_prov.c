@@ -5,6 +5,7 @@
 
 #include "pc_json.h"
 #include "pc_report.h"
+#include "pc_reportfile.h"
 #include "pc_time.h"
 
 typedef pc_sb sb;
@@ -12,34 +13,26 @@ typedef pc_report report;
 
 /* One cell of the provenance table: an attribute of a file, "–" when absent. */
 static void prov_cell(sb *b, hid_t f, const char *name) {
-  pc_sb_puts(b, "<td>");
-  hid_t a = f >= 0 && H5Aexists(f, name) > 0 ? H5Aopen(f, name, H5P_DEFAULT) : -1;
-  if (a < 0) {
-    pc_sb_puts(b, "–</td>");
+  char *s = NULL, tb[32];
+  long long v = 0;
+  int kind = pc_reportfile_attr(f, name, &s, &v);
+  if (kind == PC_REPORTFILE_ABSENT) {
+    pc_sb_puts(b, "<td>–</td>");
     return;
   }
-  hid_t t = H5Aget_type(a);
-  if (H5Tget_class(t) == H5T_STRING) {
-    char *s = NULL;
-    if (!pc_h5_attr_read_str(f, name, &s)) {
-      pc_sb_esc(b, s, strlen(s));
-      free(s);
-    }
-  } else if (H5Tget_class(t) == H5T_INTEGER) {
-    long long v = 0;
-    if (H5Aread(a, H5T_NATIVE_LLONG, &v) >= 0) {
-      char tb[32];
-      if (!strcmp(name, "as_of") || !strcmp(name, "dispatch_at") || !strncmp(name, "window_", 7))
-        pc_sb_printf(b, "%s", pc_time_format(v, tb));
-      else if (!strcmp(name, "ranks"))
-        pc_sb_printf(b, "%lld", v);
-      else
-        pc_sb_puts(b, pc_report_fmt_num((uint64_t)v, tb));
-    }
+  pc_sb_puts(b, "<td>");
+  if (kind == PC_REPORTFILE_STR) {
+    pc_sb_esc(b, s, strlen(s));
+    free(s);
+  } else if (kind == PC_REPORTFILE_INT) {
+    if (!strcmp(name, "as_of") || !strcmp(name, "dispatch_at") || !strncmp(name, "window_", 7))
+      pc_sb_printf(b, "%s", pc_time_format(v, tb));
+    else if (!strcmp(name, "ranks"))
+      pc_sb_printf(b, "%lld", v);
+    else
+      pc_sb_puts(b, pc_report_fmt_num((uint64_t)v, tb));
   }
   pc_sb_puts(b, "</td>");
-  H5Tclose(t);
-  H5Aclose(a);
 }
 
 static char *read_small(const char *path, size_t max) {
@@ -84,7 +77,7 @@ void pc_report_provenance(sb *b, const report *R) {
       {"slurm_nodelist", "Slurm nodes"}};
   for (size_t k = 0; k < sizeof attrs / sizeof attrs[0]; k++) {
     int any = 0;
-    for (int i = 0; i < 4; i++) any |= f[i] >= 0 && H5Aexists(f[i], attrs[k][0]) > 0;
+    for (int i = 0; i < 4; i++) any |= pc_reportfile_has_attr(f[i], attrs[k][0]);
     if (!any) continue;
     pc_sb_printf(b, "<tr><td>%s</td>", attrs[k][1]);
     for (int i = 0; i < 4; i++)
@@ -114,7 +107,7 @@ void pc_report_provenance(sb *b, const report *R) {
                                             {"inputs", "input files"}};
     for (int k = 0; k < 2; k++) {
       char *s = NULL;
-      if (H5Aexists(f[i], texts[k][0]) <= 0 || pc_h5_attr_read_str(f[i], texts[k][0], &s)) continue;
+      if (!pc_reportfile_has_attr(f[i], texts[k][0]) || pc_h5_attr_read_str(f[i], texts[k][0], &s)) continue;
       pc_sb_printf(b, "<details><summary>%s: %s (the <code>%s</code> attribute)</summary><pre>",
                 what[i], texts[k][1], texts[k][0]);
       pc_sb_esc(b, s, strlen(s));

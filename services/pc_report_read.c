@@ -1,13 +1,12 @@
 /* pc_report_read.c - the report's reading: outputs opened and checked, tables streamed in pid order and aggregated. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "pc_flagged.h"
 #include "pc_json.h"
 #include "pc_report.h"
+#include "pc_reportfile.h"
 #include "pc_sort.h"
 #include "pc_time.h"
 
@@ -47,7 +46,7 @@ static int cursor_open(hid_t f, const char *path, const pc_schema *v, cursor *c)
   c->path = path;
   c->name = v->name;
   c->rowsize = v->rowsize;
-  if (f < 0 || H5Lexists(f, v->name, H5P_DEFAULT) <= 0) return 0;
+  if (!pc_reportfile_has(f, v->name)) return 0;
   PC_CALL(pc_table_open(f, NULL, v, &c->t));
   c->n = c->t.nrows;
   size_t cap = c->n < CHUNK ? (size_t)c->n : CHUNK;
@@ -167,7 +166,7 @@ static int channel_index(const char *s) {
 static int dispatch_level(hid_t f) {
   int level = PC_LEVEL_CITY;
   char *cfg = NULL;
-  if (f < 0 || H5Aexists(f, "config") <= 0 || pc_h5_attr_read_str(f, "config", &cfg)) return level;
+  if (!pc_reportfile_has_attr(f, "config") || pc_h5_attr_read_str(f, "config", &cfg)) return level;
   const char *d = strstr(cfg, "\ndispatch:\n");
   for (d = d ? d + 11 : NULL; d && d[0] == ' ' && d[1] == ' ';) {
     char lv[16] = "";
@@ -440,29 +439,17 @@ typedef pc_report_count_row trow; /* what the page counts of /targets and /testi
 int pc_report_read_breakdown(pc_report *R) {
   hid_t f = R->bd;
   R->vax_from = 60;
-  if (H5Lexists(f, "axes", H5P_DEFAULT) > 0) {
-    hid_t g = H5Gopen2(f, "axes", H5P_DEFAULT);
-    if (g >= 0 && H5Aexists(g, "age_edges") > 0) {
-      hid_t a = H5Aopen(g, "age_edges", H5P_DEFAULT);
-      hid_t sp = H5Aget_space(a);
-      hssize_t n = H5Sget_simple_extent_npoints(sp);
-      int32_t e[PC_MAX_AGE_EDGES];
-      if (n > 0 && n <= PC_MAX_AGE_EDGES && H5Aread(a, H5T_NATIVE_INT32, e) >= 0) {
-        R->vax_from = -1;
-        for (hssize_t i = 0; i < n && R->vax_from < 0; i++)
-          if (e[i] >= 60) R->vax_from = e[i];
-      }
-      H5Sclose(sp);
-      H5Aclose(a);
-    }
-    if (g >= 0) H5Gclose(g);
-  }
-  if (H5Aexists(f, "required_doses") > 0)
+  int32_t e[PC_MAX_AGE_EDGES];
+  size_t ne = pc_reportfile_age_edges(f, e, PC_MAX_AGE_EDGES);
+  if (ne) R->vax_from = -1;
+  for (size_t i = 0; i < ne && R->vax_from < 0; i++)
+    if (e[i] >= 60) R->vax_from = e[i];
+  if (pc_reportfile_has_attr(f, "required_doses"))
     PC_CALL(pc_h5_attr_read_i64(f, "required_doses", &R->required_doses));
   static const char *const tabs[2] = {"targets", "testing"};
   static const pc_schema *const views[2] = {&pc_view_report_targets, &pc_view_report_testing};
   for (int k = 0; k < 2; k++) {
-    if (H5Lexists(f, tabs[k], H5P_DEFAULT) <= 0) continue;
+    if (!pc_reportfile_has(f, tabs[k])) continue;
     pc_table t;
     PC_CALL(pc_table_open(f, NULL, views[k], &t));
     const uint64_t n = t.nrows;
@@ -530,10 +517,10 @@ pc_report *pc_report_new(const char *data, const char *trace, const char *screen
 
 void pc_report_free(pc_report *R) {
   if (!R) return;
-  if (R->trace >= 0) H5Fclose(R->trace);
-  if (R->screen >= 0) H5Fclose(R->screen);
-  if (R->bd >= 0) H5Fclose(R->bd);
-  if (R->data >= 0) H5Fclose(R->data);
+  pc_reportfile_close(&R->trace);
+  pc_reportfile_close(&R->screen);
+  pc_reportfile_close(&R->bd);
+  pc_reportfile_close(&R->data);
   free(R->reg);
   free(R->nodes);
   free(R->cases);
@@ -549,33 +536,23 @@ void pc_report_free(pc_report *R) {
   free(R);
 }
 
-static int open_h5(const char *path, hid_t *f) {
-  *f = -1;
-  if (!path || !path[0]) return 0;
-  if (access(path, R_OK) != 0)
-    return PC_ERROR(PC_ERR_IO, "cannot read %s: %s", path, strerror(errno));
-  *f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (*f < 0) return PC_ERROR(PC_ERR_IO, "%s: not an HDF5 file", path);
-  return 0;
-}
-
 /* Each output the kind it is given as. */
 static int check_kinds(const report *R) {
-  if (R->trace >= 0 && H5Lexists(R->trace, "contacts", H5P_DEFAULT) <= 0)
+  if (R->trace >= 0 && !pc_reportfile_has(R->trace, "contacts"))
     return PC_ERROR(PC_ERR_DATA, "%s: no /contacts: not a trace output", R->trace_path);
-  if (R->screen >= 0 && H5Lexists(R->screen, "screened", H5P_DEFAULT) <= 0)
+  if (R->screen >= 0 && !pc_reportfile_has(R->screen, "screened"))
     return PC_ERROR(PC_ERR_DATA, "%s: no /screened: not a screen output", R->screen_path);
-  if (R->bd >= 0 && H5Lexists(R->bd, "targets", H5P_DEFAULT) <= 0 &&
-      H5Lexists(R->bd, "population", H5P_DEFAULT) <= 0)
+  if (R->bd >= 0 && !pc_reportfile_has(R->bd, "targets") &&
+      !pc_reportfile_has(R->bd, "population"))
     return PC_ERROR(PC_ERR_DATA, "%s: no /targets: not a breakdown output", R->bd_path);
   return 0;
 }
 
 int pc_report_open(pc_report *R) {
-  PC_CALL(open_h5(R->data_path, &R->data));
-  PC_CALL(open_h5(R->trace_path, &R->trace));
-  PC_CALL(open_h5(R->screen_path, &R->screen));
-  PC_CALL(open_h5(R->bd_path, &R->bd));
+  PC_CALL(pc_reportfile_open(R->data_path, &R->data));
+  PC_CALL(pc_reportfile_open(R->trace_path, &R->trace));
+  PC_CALL(pc_reportfile_open(R->screen_path, &R->screen));
+  PC_CALL(pc_reportfile_open(R->bd_path, &R->bd));
   if (R->trace >= 0)
     PC_CALL(pc_flagged_check_data(R->trace, R->trace_path, R->data, R->data_path));
   if (R->screen >= 0)
@@ -640,7 +617,7 @@ static int check_screen_counts(report *R) {
 }
 
 int pc_report_check_counts(pc_report *R) {
-  if (R->trace >= 0 && H5Aexists(R->trace, "counts") > 0) PC_CALL(check_trace_counts(R));
-  if (R->screen >= 0 && H5Aexists(R->screen, "counts") > 0) PC_CALL(check_screen_counts(R));
+  if (pc_reportfile_has_attr(R->trace, "counts")) PC_CALL(check_trace_counts(R));
+  if (pc_reportfile_has_attr(R->screen, "counts")) PC_CALL(check_screen_counts(R));
   return 0;
 }
