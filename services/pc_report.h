@@ -6,9 +6,9 @@
 #include <stdint.h>
 
 #include "pc_err.h"
-#include "pc_h5.h"
 #include "pc_mpi.h"
 #include "pc_region.h"
+#include "pc_reportfile.h"
 #include "pc_schema.h"
 
 /* Rank 0 does the work (a login node after the batch job: one process is
@@ -94,7 +94,7 @@ typedef struct pc_report_area {
 
 typedef struct pc_report {
   const char *trace_path, *screen_path, *bd_path, *data_path;
-  hid_t trace, screen, bd, data; /* -1: not given */
+  pc_reportfile trace, screen, bd, data; /* -1: not given */
   pc_region *reg;
   size_t nreg;
   int64_t as_of;

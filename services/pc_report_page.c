@@ -50,13 +50,13 @@ static void svg_reach(sb *b, const report *R, const agg *a, size_t n, int level,
     pc_sb_printf(b, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" class=\"lab\">", L - 8, y + 16);
     sb_region(b, R, x->code, level, none);
     pc_sb_puts(b, "</text>");
-    pc_sb_printf(b, "<rect x=\"%d\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" class=\"red\"/>", L, y + 3,
-              wr, RH - 6);
+    pc_sb_printf(b, "<rect x=\"%d\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" class=\"red\"/>", L,
+                 y + 3, wr, RH - 6);
     pc_sb_printf(b, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" class=\"yellow\"/>",
-              L + wr, y + 3, wy, RH - 6);
+                 L + wr, y + 3, wy, RH - 6);
     if (wo > 0)
       pc_sb_printf(b, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" fill=\"#999\"/>",
-                L + wr + wy, y + 3, wo, RH - 6);
+                   L + wr + wy, y + 3, wo, RH - 6);
     pc_sb_printf(b, "<text x=\"%.1f\" y=\"%.1f\" class=\"val\">", L + wr + wy + wo + 6, y + 16);
     unsigned long long c = pc_region_short(x->code, level);
     pc_sb_kv(b, "tspan", x->v[0], "%s-%llu", prefix, c);
@@ -90,7 +90,7 @@ static void svg_pyramid(sb *b, const pyramid *all, const pyramid *fl, int has_fl
                "role=\"img\">\n", W, H, W, H);
   pc_sb_printf(b, "<text x=\"%d\" y=\"18\" text-anchor=\"middle\" class=\"lab\">male</text>"
                "<text x=\"%d\" y=\"18\" text-anchor=\"middle\" class=\"lab\">female</text>\n",
-            C - HW / 2, C + HW / 2);
+               C - HW / 2, C + HW / 2);
   for (int i = 0; i < PC_REPORT_NBANDS; i++) {
     int row = PC_REPORT_NBANDS - 1 - i; /* oldest at the top */
     double y = top + row * RH;
@@ -101,24 +101,24 @@ static void svg_pyramid(sb *b, const pyramid *all, const pyramid *fl, int has_fl
       double wf = has_flag && tf > 0 ? HW * (fl->c[s][i] / tf) / max : 0;
       double xa = s == 0 ? C - 24 - wa : C + 24, xf = s == 0 ? C - 24 - wf : C + 24;
       pc_sb_printf(b, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" class=\"popbar\"/>",
-                xa, y + 1, wa, RH - 2);
+                   xa, y + 1, wa, RH - 2);
       if (has_flag)
-        pc_sb_printf(b, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" class=\"%s\"/>", xf,
-                  y + 6, wf, RH - 12, s == 0 ? "male" : "female");
+        pc_sb_printf(b, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" class=\"%s\"/>",
+                     xf, y + 6, wf, RH - 12, s == 0 ? "male" : "female");
     }
-    pc_sb_printf(b, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"middle\" class=\"axis\">%s</text>\n", C,
-              y + 15, lab);
+    pc_sb_printf(b, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"middle\" class=\"axis\">%s</text>\n",
+                 C, y + 15, lab);
   }
   int ly = top + PC_REPORT_NBANDS * RH + 22;
   pc_sb_printf(b, "<rect x=\"220\" y=\"%d\" width=\"18\" height=\"12\" class=\"popbar\"/>"
                "<text x=\"244\" y=\"%d\" class=\"axis\">whole population (share of its total)"
                "</text>",
-            ly - 10, ly);
+               ly - 10, ly);
   if (has_flag)
     pc_sb_printf(b, "<rect x=\"530\" y=\"%d\" width=\"9\" height=\"12\" class=\"male\"/>"
                  "<rect x=\"539\" y=\"%d\" width=\"9\" height=\"12\" class=\"female\"/>"
                  "<text x=\"554\" y=\"%d\" class=\"axis\">flagged (share of the flagged)</text>",
-              ly - 10, ly - 10, ly);
+                 ly - 10, ly - 10, ly);
   pc_sb_puts(b, "\n</svg>\n");
 }
 
@@ -179,7 +179,7 @@ static void svg_descbar(sb *b, const report *R, const uint64_t *c, double y, uin
     double w = 280.0 * (double)c[k] / (double)max;
     if (w <= 0) continue;
     pc_sb_printf(b, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"10\" fill=\"%s\"/>", x,
-              y - 5, w, k == W - 1 ? "#9aa3af" : shades[(k - 2) % 3]);
+                 y - 5, w, k == W - 1 ? "#9aa3af" : shades[(k - 2) % 3]);
     x += w;
   }
 }
@@ -230,7 +230,8 @@ static int svg_tree(sb *b, const report *R, size_t rank, size_t o) {
     }
   }
   pc_sb_puts(b, "; the case lives in ");
-  sb_region(b, R, pc_region_cut(cn->residence, PC_LEVEL_COUNTY), PC_LEVEL_COUNTY, "an unknown county");
+  sb_region(b, R, pc_region_cut(cn->residence, PC_LEVEL_COUNTY), PC_LEVEL_COUNTY,
+            "an unknown county");
   pc_sb_puts(b, ".</p>\n");
   pc_sb_printf(b, "<svg class=\"chart tree\" width=\"1120\" height=\"%d\" viewBox=\"0 0 1120 %d\" "
                "role=\"img\">\n", H, H);
@@ -239,18 +240,19 @@ static int svg_tree(sb *b, const report *R, size_t rank, size_t o) {
     const node *k = &R->nodes[R->h1node[kids[i]]];
     double y = 8 + (double)r * RH + RH / 2.0;
     int ch = k->channel < 0 ? PC_NCHANNELS : k->channel;
-    pc_sb_printf(b, "<path d=\"M190 %.1f C260 %.1f 260 %.1f %d %.1f\" stroke=\"%s\" class=\"edge\"/>",
-              cy, cy, y, X1, y, ch_colors[ch]);
+    pc_sb_printf(b,
+                 "<path d=\"M190 %.1f C260 %.1f 260 %.1f %d %.1f\" stroke=\"%s\" class=\"edge\"/>",
+                 cy, cy, y, X1, y, ch_colors[ch]);
     pc_sb_printf(b, "<rect x=\"%d\" y=\"%.1f\" width=\"190\" height=\"24\" rx=\"5\" class=\"node\" "
                  "stroke=\"%s\"/>", X1, y - 12, ch_colors[ch]);
     pc_sb_printf(b, "<text x=\"%d\" y=\"%.1f\" class=\"lab\">contact %zu.%zu · %s</text>", X1 + 8,
-              y + 5, o + 1, i + 1, pc_report_channel_name(ch));
+                 y + 5, o + 1, i + 1, pc_report_channel_name(ch));
     const uint64_t *c = &R->h1[(size_t)kids[i] * W];
     char nk2[64];
     snprintf(nk2, sizeof nk2, "%s-n%zu", key, i + 1);
     if (h1_total(R, kids[i])) {
-      pc_sb_printf(b, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" class=\"edge2\"/>", X1 + 190,
-                y, X2, y);
+      pc_sb_printf(b, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" class=\"edge2\"/>",
+                   X1 + 190, y, X2, y);
       pc_sb_printf(b, "<text x=\"%d\" y=\"%.1f\" class=\"pill\">", X2 + 6, y + 5);
     } else {
       pc_sb_printf(b, "<text x=\"%d\" y=\"%.1f\" class=\"pill none\">", X1 + 200, y + 5);
@@ -269,15 +271,15 @@ static int svg_tree(sb *b, const report *R, size_t rank, size_t o) {
     }
     for (size_t i = shown; i < nk; i++)
       for (size_t k = 0; k < W; k++) c[k] += R->h1[(size_t)kids[i] * W + k];
-    pc_sb_printf(b, "<path d=\"M190 %.1f C260 %.1f 260 %.1f %d %.1f\" class=\"edge more\"/>", cy, cy,
-              y, X1, y);
+    pc_sb_printf(b, "<path d=\"M190 %.1f C260 %.1f 260 %.1f %d %.1f\" class=\"edge more\"/>", cy,
+                 cy, y, X1, y);
     pc_sb_printf(b, "<rect x=\"%d\" y=\"%.1f\" width=\"190\" height=\"24\" rx=\"5\" "
                  "class=\"node more\"/>", X1, y - 12);
     pc_sb_printf(b, "<text x=\"%d\" y=\"%.1f\" class=\"lab\">+ ", X1 + 8, y + 5);
     pc_sb_kv(b, "tspan", nk - shown, "%s-more", key);
     pc_sb_puts(b, " more close contacts</text>");
-    pc_sb_printf(b, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" class=\"edge2\"/>", X1 + 190, y,
-              X2, y);
+    pc_sb_printf(b, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" class=\"edge2\"/>", X1 + 190,
+                 y, X2, y);
     pc_sb_printf(b, "<text x=\"%d\" y=\"%.1f\" class=\"pill\">", X2 + 6, y + 5);
     char mk[64];
     snprintf(mk, sizeof mk, "%s-more", key);
@@ -287,18 +289,19 @@ static int svg_tree(sb *b, const report *R, size_t rank, size_t o) {
   }
   if (comp) {
     double y = 8 + (double)r++ * RH + RH / 2.0;
-    pc_sb_printf(b, "<path d=\"M190 %.1f C260 %.1f 260 %.1f %d %.1f\" class=\"edge comp\"/>", cy, cy,
-              y, X1, y);
+    pc_sb_printf(b, "<path d=\"M190 %.1f C260 %.1f 260 %.1f %d %.1f\" class=\"edge comp\"/>", cy,
+                 cy, y, X1, y);
     pc_sb_printf(b, "<rect x=\"%d\" y=\"%.1f\" width=\"190\" height=\"24\" rx=\"5\" "
                  "class=\"node comp\"/>", X1, y - 12);
-    pc_sb_printf(b, "<text x=\"%d\" y=\"%.1f\" class=\"lab\">companions of the case: ", X1 + 8, y + 5);
+    pc_sb_printf(b, "<text x=\"%d\" y=\"%.1f\" class=\"lab\">companions of the case: ", X1 + 8,
+                 y + 5);
     pc_sb_kv(b, "tspan", R->casecomp[o], "%s-casecomp", key);
     pc_sb_puts(b, "</text>\n");
   }
   pc_sb_printf(b, "<rect x=\"10\" y=\"%.1f\" width=\"180\" height=\"44\" rx=\"8\" class=\"case\"/>"
                "<text x=\"100\" y=\"%.1f\" text-anchor=\"middle\" class=\"casel\">case %zu</text>"
                "<text x=\"100\" y=\"%.1f\" text-anchor=\"middle\" class=\"cases\">",
-            cy - 22, cy - 3, o + 1, cy + 14);
+               cy - 22, cy - 3, o + 1, cy + 14);
   pc_sb_kv(b, "tspan", nk, "%s-h1", key);
   pc_sb_puts(b, " close contacts</text>\n</svg>\n");
   free(kids);
@@ -389,7 +392,8 @@ static void counts_section(sb *b, const report *R) {
                "<p class=\"legend\">");
     for (int c = 0; c < PC_REPORT_NCH; c++) {
       if (c == PC_NCHANNELS && !R->ch_n[c]) continue;
-      pc_sb_printf(b, "<span><i style=\"background:%s\"></i>%s ", ch_colors[c], pc_report_channel_name(c));
+      pc_sb_printf(b, "<span><i style=\"background:%s\"></i>%s ", ch_colors[c],
+                   pc_report_channel_name(c));
       pc_sb_kv(b, "b", R->ch_n[c], "ch-%s", pc_report_channel_name(c));
       pc_sb_puts(b, "</span>");
     }
@@ -434,15 +438,16 @@ static int reach_section(sb *b, report *R) {
   pc_sb_printf(b, "<h3>The %zu counties with most people to reach (of ", n);
   pc_sb_kv(b, "span", R->county.n, "counties");
   pc_sb_printf(b, "%s)</h3>\n", R->county_by_jur ? "" : "; by county of residence: the outputs "
-            "assigned people to cities only");
+               "assigned people to cities only");
   svg_reach(b, R, R->county.a, n, PC_LEVEL_COUNTY, "county",
             R->county_by_jur ? "unassigned" : "residence unknown");
   return 0;
 }
 
 static void pyr_table(sb *b, const pyramid *p, const char *key, const char *title) {
-  pc_sb_printf(b, "<table><tr><th>%s</th><th class=\"n\">male</th><th class=\"n\">female</th></tr>\n",
-            title);
+  pc_sb_printf(b,
+               "<table><tr><th>%s</th><th class=\"n\">male</th><th class=\"n\">female</th></tr>\n",
+               title);
   for (int i = PC_REPORT_NBANDS - 1; i >= 0; i--) {
     char lab[16];
     band_label(i, lab);
@@ -464,7 +469,8 @@ static void pyramid_section(sb *b, const report *R) {
   pc_sb_puts(b, "<h2>Age pyramids</h2>\n<p class=\"note\">");
   if (has_flag) pc_sb_puts(b, "The flagged population (each person once) against the whole ");
   else pc_sb_puts(b, "The whole ");
-  pc_sb_puts(b, "population of the dataset, by sex and 5-year age band at the dataset's as_of; each "
+  pc_sb_puts(b,
+             "population of the dataset, by sex and 5-year age band at the dataset's as_of; each "
              "as shares of its own total, so their shapes compare.</p>\n");
   svg_pyramid(b, &R->all, &R->flag, has_flag);
   pc_sb_puts(b, "<details><summary>the counts</summary><div style=\"display:flex;gap:40px\">");
@@ -477,7 +483,8 @@ static void vax_section(sb *b, report *R) {
   if (R->bd < 0) return;
   pc_sb_printf(b, "<h2>Vaccination gap, aged %d+</h2>\n", R->vax_from < 0 ? 60 : R->vax_from);
   if (!R->has_targets || R->vax_from < 0) {
-    pc_sb_puts(b, "<p class=\"note\">The breakdown has no /targets, or no age band from 60: nothing "
+    pc_sb_puts(b,
+               "<p class=\"note\">The breakdown has no /targets, or no age band from 60: nothing "
                "to show.</p>\n");
     return;
   }
@@ -505,12 +512,14 @@ static void vax_section(sb *b, report *R) {
     double y = 4 + (double)i * RH, w = (double)BW * (double)x->v[1] / (double)max;
     pc_sb_printf(b, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" class=\"lab\">", L - 8, y + 16);
     sb_region(b, R, x->code, PC_LEVEL_COUNTY, "unknown");
-    pc_sb_printf(b, "</text><rect x=\"%d\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" class=\"vax\"/>", L,
-              y + 3, w, RH - 6);
+    pc_sb_printf(b, "</text><rect x=\"%d\" y=\"%.1f\" width=\"%.2f\" height=\"%d\" class=\"vax\"/>",
+                 L, y + 3, w, RH - 6);
     pc_sb_printf(b, "<text x=\"%.1f\" y=\"%.1f\" class=\"val\">", L + w + 6, y + 16);
-    pc_sb_kv(b, "tspan", x->v[1], "vaxc-%llu", (unsigned long long)pc_region_short(x->code, PC_LEVEL_COUNTY));
+    pc_sb_kv(b, "tspan", x->v[1], "vaxc-%llu",
+             (unsigned long long)pc_region_short(x->code, PC_LEVEL_COUNTY));
     pc_sb_puts(b, "<tspan class=\"sub\"> of ");
-    pc_sb_kv(b, "tspan", x->v[0], "vaxc-%llu-persons", (unsigned long long)pc_region_short(x->code, PC_LEVEL_COUNTY));
+    pc_sb_kv(b, "tspan", x->v[0], "vaxc-%llu-persons",
+             (unsigned long long)pc_region_short(x->code, PC_LEVEL_COUNTY));
     pc_sb_puts(b, " (");
     pc_sb_pct(b, x->v[1], x->v[0]);
     pc_sb_puts(b, ")</tspan></text>\n");
@@ -524,7 +533,7 @@ static void vax_section(sb *b, report *R) {
     pc_sb_puts(b, "<tr><td>");
     sb_region(b, R, x->code, PC_LEVEL_COUNTY, "unknown");
     pc_sb_printf(b, "</td><td class=\"n\">%s</td><td class=\"n\">%s</td><td class=\"n\">",
-              pc_report_fmt_num(x->v[0], a), pc_report_fmt_num(x->v[1], c));
+                 pc_report_fmt_num(x->v[0], a), pc_report_fmt_num(x->v[1], c));
     pc_sb_pct(b, x->v[1], x->v[0]);
     pc_sb_printf(b, "</td><td class=\"n\">%s</td></tr>\n", pc_report_fmt_num(x->v[2], d));
   }
@@ -541,7 +550,8 @@ static void testing_section(sb *b, const report *R) {
   pc_sb_kv(b, "span", R->t_yellow, "testing-yellow");
   pc_sb_puts(b, ") in ");
   pc_sb_kv(b, "span", R->t_rows, "testing-communities");
-  pc_sb_puts(b, " communities of residence.</p>\n<table><tr><th>community</th><th class=\"n\">to test"
+  pc_sb_puts(b,
+             " communities of residence.</p>\n<table><tr><th>community</th><th class=\"n\">to test"
              "</th><th class=\"n\">red</th><th class=\"n\">yellow</th></tr>\n");
   for (size_t i = 0; i < R->nt_top; i++) {
     const agg *x = &R->t_top[i];
@@ -566,16 +576,18 @@ static void testing_section(sb *b, const report *R) {
 
 static int trees_section(sb *b, report *R) {
   if (R->trace < 0 || !R->ncases || !R->nclusters) return 0;
-  pc_sb_printf(b, "<h2>Transmission trees of the largest clusters</h2>\n<p class=\"note\">A cluster "
+  pc_sb_printf(b,
+               "<h2>Transmission trees of the largest clusters</h2>\n<p class=\"note\">A cluster "
                "is a case and everyone whose chain of sources leads back to it. Cases are numbered "
                "1 to %zu by the start of their window; each close contact (hop 1) is a node, "
                "coloured by the channel that found it, with the counts beyond it; close contacts "
                "past the first %d are one node. Bars at the right: the people beyond each contact drawn "
                "(yellow: hop 2 and beyond, grey: companions), at one scale per cluster. No "
                "identities: ordinals only.</p>\n<p class=\"legend\">",
-            R->ncases, TREE_NODES);
+               R->ncases, TREE_NODES);
   for (int c = 0; c < PC_NCHANNELS; c++)
-    pc_sb_printf(b, "<span><i style=\"background:%s\"></i>%s</span>", ch_colors[c], pc_report_channel_name(c));
+    pc_sb_printf(b, "<span><i style=\"background:%s\"></i>%s</span>", ch_colors[c],
+                 pc_report_channel_name(c));
   pc_sb_puts(b, "</p>\n");
   size_t *ord = pc_malloc(R->ncases * sizeof *ord, "clusters");
   if (!ord) return PC_ERR_MEM;
@@ -587,8 +599,10 @@ static int trees_section(sb *b, report *R) {
   for (size_t i = 0; i < n && !rc; i++) rc = svg_tree(b, R, i + 1, ord[i]);
   free(ord);
   if (R->unresolved)
-    pc_sb_printf(b, "<p class=\"warn\">%llu rows whose source does not lead back to a case are in no "
-                 "cluster.</p>\n", (unsigned long long)R->unresolved);
+    pc_sb_printf(b,
+                 "<p class=\"warn\">%llu rows whose source does not lead back to a case are in no "
+                 "cluster.</p>\n",
+                 (unsigned long long)R->unresolved);
   return rc;
 }
 
@@ -597,7 +611,7 @@ static int trees_section(sb *b, report *R) {
 /* The head: title at the outputs' as_of, the files read, the warnings. */
 static void page_head(pc_ctx *ctx, const report *R, sb *b) {
   char *as_of = NULL;
-  hid_t first = R->trace >= 0 ? R->trace : R->screen >= 0 ? R->screen : R->bd;
+  pc_reportfile first = R->trace >= 0 ? R->trace : R->screen >= 0 ? R->screen : R->bd;
   int64_t out_as_of = R->as_of;
   if (pc_reportfile_has_attr(first, "as_of")) pc_h5_attr_read_i64(first, "as_of", &out_as_of);
   char tb[32];

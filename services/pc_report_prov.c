@@ -12,7 +12,7 @@ typedef pc_sb sb;
 typedef pc_report report;
 
 /* One cell of the provenance table: an attribute of a file, "–" when absent. */
-static void prov_cell(sb *b, hid_t f, const char *name) {
+static void prov_cell(sb *b, pc_reportfile f, const char *name) {
   char *s = NULL, tb[32];
   long long v = 0;
   int kind = pc_reportfile_attr(f, name, &s, &v);
@@ -50,7 +50,7 @@ static char *read_small(const char *path, size_t max) {
 void pc_report_provenance(sb *b, const report *R) {
   const char *what[4] = {"trace", "screen", "breakdown", "dataset"};
   const char *path[4] = {R->trace_path, R->screen_path, R->bd_path, R->data_path};
-  hid_t f[4] = {R->trace, R->screen, R->bd, R->data};
+  pc_reportfile f[4] = {R->trace, R->screen, R->bd, R->data};
   char *rec[4] = {NULL, NULL, NULL, NULL};
   json_object *jrec[4] = {NULL, NULL, NULL, NULL};
   for (int i = 0; i < 4; i++)
@@ -107,9 +107,11 @@ void pc_report_provenance(sb *b, const report *R) {
                                             {"inputs", "input files"}};
     for (int k = 0; k < 2; k++) {
       char *s = NULL;
-      if (!pc_reportfile_has_attr(f[i], texts[k][0]) || pc_h5_attr_read_str(f[i], texts[k][0], &s)) continue;
+      if (!pc_reportfile_has_attr(f[i], texts[k][0]) ||
+          pc_h5_attr_read_str(f[i], texts[k][0], &s))
+        continue;
       pc_sb_printf(b, "<details><summary>%s: %s (the <code>%s</code> attribute)</summary><pre>",
-                what[i], texts[k][1], texts[k][0]);
+                   what[i], texts[k][1], texts[k][0]);
       pc_sb_esc(b, s, strlen(s));
       pc_sb_puts(b, "</pre></details>\n");
       free(s);

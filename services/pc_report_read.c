@@ -40,7 +40,7 @@ typedef struct cursor {
 
 /* Local. An absent table (or file < 0) is an empty cursor. v: the view of
  * the table (pc_view_report_* or pc_schema_persons). */
-static int cursor_open(hid_t f, const char *path, const pc_schema *v, cursor *c) {
+static int cursor_open(pc_reportfile f, const char *path, const pc_schema *v, cursor *c) {
   memset(c, 0, sizeof *c);
   c->t.dset = c->t.mtype = -1;
   c->path = path;
@@ -163,7 +163,7 @@ static int channel_index(const char *s) {
 
 /* The dispatch level an output was made with, from its effective config
  * ("dispatch:\n  level: \"county\""); PC_LEVEL_CITY when it cannot be told. */
-static int dispatch_level(hid_t f) {
+static int dispatch_level(pc_reportfile f) {
   int level = PC_LEVEL_CITY;
   char *cfg = NULL;
   if (!pc_reportfile_has_attr(f, "config") || pc_h5_attr_read_str(f, "config", &cfg)) return level;
@@ -188,8 +188,9 @@ static void check_count(report *R, const char *file, json_object *counts, const 
   int64_t v = -1;
   if (!pc_json_get_i64(counts, key, &v) && v >= 0 && (uint64_t)v == have) return;
   char a[40];
-  pc_sb_printf(&R->warn, "<li>%s: the <code>counts</code> attribute gives %s %lld, its tables %s</li>",
-            file, key, (long long)v, pc_report_fmt_num(have, a));
+  pc_sb_printf(&R->warn,
+               "<li>%s: the <code>counts</code> attribute gives %s %lld, its tables %s</li>", file,
+               key, (long long)v, pc_report_fmt_num(have, a));
 }
 
 /* ------------------------------------------------------------ the trace ---- */
@@ -437,7 +438,7 @@ int pc_report_merge(pc_ctx *ctx, pc_report *R) {
 typedef pc_report_count_row trow; /* what the page counts of /targets and /testing */
 
 int pc_report_read_breakdown(pc_report *R) {
-  hid_t f = R->bd;
+  pc_reportfile f = R->bd;
   R->vax_from = 60;
   int32_t e[PC_MAX_AGE_EDGES];
   size_t ne = pc_reportfile_age_edges(f, e, PC_MAX_AGE_EDGES);

@@ -77,7 +77,7 @@ void pc_sb_kv(sb *b, const char *tag, uint64_t v, const char *kfmt, ...) {
   vsnprintf(key, sizeof key, kfmt, ap);
   va_end(ap);
   pc_sb_printf(b, "<%s data-k=\"%s\" data-value=\"%llu\">%s</%s>", tag, key, (unsigned long long)v,
-            pc_report_fmt_num(v, num), tag);
+               pc_report_fmt_num(v, num), tag);
 }
 
 void pc_sb_pct(sb *b, uint64_t a, uint64_t n) {
