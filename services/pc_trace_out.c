@@ -6,11 +6,11 @@
 #include "pc_out.h"
 #include "pc_time.h"
 #include "pc_trace_out.h"
+#include "pc_tracefile.h"
 
 static int class_of(const pc_trace_row *o, int comp) { return comp ? -1 : o->hop; }
 
-static int write_cubes(pc_tracer *t, hid_t file, const pc_trace_row *rows, size_t nc, size_t nm, int hops,
-                       int deflate) {
+static int write_cubes(pc_tracer *t, pc_out *out, const pc_trace_row *rows, size_t nc, size_t nm, int hops) {
   pc_ctx *ctx = t->ctx;
   const int ncls = hops + 4; /* hop0..hopK, companion, red, yellow */
   char (*nm_)[16] = pc_calloc((size_t)ncls, 16, "class names");
@@ -34,8 +34,8 @@ static int write_cubes(pc_tracer *t, hid_t file, const pc_trace_row *rows, size_
     code[i] = strcmp(rows[i].code, "red") == 0 ? hops + 2 : hops + 3;
   }
   if (!(rc = pc_agree(ctx, rc)))
-    rc = pc_flag_cubes(ctx, t->cfg, t->data, file, t->as_of, names, ncls, p, cls, code, nc + nm,
-                       deflate);
+    rc = pc_flag_cubes(ctx, t->cfg, t->data, out->file, t->as_of, names, ncls, p, cls, code, nc + nm,
+                       out->deflate);
   free(nm_);
   free(names);
   free(p);
@@ -50,14 +50,9 @@ int pc_trace_write(pc_tracer *t, const char *output, const char *index, int64_t 
   pc_out out;
   char t0[24];
   int rc;
-  hid_t tc = pc_schema_type(&pc_schema_contacts), tm = pc_schema_type(&pc_schema_companions);
   if (!(rc = pc_out_create(t->ctx, t->cfg, output, &out))) {
-    pc_out_table(&out, "contacts", tc, rows, nc,
-                 "contacts by pid: hop 0 = cases; exposure = start of the person's window "
-                 "(int64 s since the epoch, UTC); source = who they met, channel and place "
-                 "where; jurisdiction = region at dispatch_at (level of the config)");
-    pc_out_table(&out, "companions", tm, rows + nc, nm, NULL);
-    if (!out.rc) out.rc = write_cubes(t, out.file, rows, nc, nm, hops, out.deflate);
+    pc_tracefile_write_rows(&out, rows, nc, nm);
+    if (!out.rc) out.rc = write_cubes(t, &out, rows, nc, nm, hops);
     pc_out_json(&out, "counts", pc_trace_counts_json(K, hops), 1);
     pc_out_attr_i64(&out, "as_of", t->as_of);
     pc_out_attr_str(&out, "as_of_local", pc_time_format(t->as_of, t0));

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pc_h5.h"
 #include "pc_trace_state.h"
+#include "pc_tracefile.h"
 
 void pc_tracer_init(pc_tracer *t, pc_ctx *ctx, const pc_config *cfg) {
   memset(t, 0, sizeof *t);
@@ -41,7 +41,7 @@ void pc_tracer_free(pc_tracer *t) {
   pc_buf_free(&t->flags);
   pc_pview_free(&t->pv);
   pc_raw_close(&t->stays);
-  if (t->data > 0) H5Fclose(t->data);
+  pc_tracefile_close(t->data);
 }
 
 /* ---- small lookups ---- */
@@ -142,20 +142,14 @@ int pc_trace_stays_of(pc_tracer *t, uint64_t pid, const pc_stay **out, size_t *n
 /* ---- loading ---- */
 
 int pc_trace_open_data(pc_tracer *t, uint64_t *npersons) {
-  pc_ctx *ctx = t->ctx;
-  PC_CALL(pc_h5_open_read(ctx, t->data_path, &t->data));
-  int rc = pc_h5_attr_read_i64(t->data, "window_start", &t->window_start);
-  if (!rc) rc = pc_h5_attr_read_i64(t->data, "window_end", &t->window_end);
-  if (!rc) {
-    if (pc_config_given(t->cfg, "as_of"))
-      t->as_of = pc_config_time(t->cfg, "as_of");
-    else
-      rc = pc_h5_attr_read_i64(t->data, "as_of", &t->as_of);
-  }
-  if (!rc) rc = pc_raw_open(t->data, t->data_path, &pc_schema_stays, &t->stays);
-  *npersons = 0;
-  if (!rc) rc = pc_h5_attr_read_u64(t->data, "persons", npersons);
-  return pc_agree(ctx, rc);
+  const int given = pc_config_given(t->cfg, "as_of");
+  pc_trace_window w = {.as_of = given ? pc_config_time(t->cfg, "as_of") : 0};
+  int rc = pc_tracefile_open(t->ctx, t->data_path, !given, &t->data, &w, &t->stays);
+  t->window_start = w.start;
+  t->window_end = w.end;
+  t->as_of = w.as_of;
+  *npersons = w.persons;
+  return rc;
 }
 
 static int read_owned(pc_tracer *t, const pc_schema *s, const uint64_t *dir, void **rows, size_t *n) {
@@ -181,25 +175,12 @@ static int read_owned(pc_tracer *t, const pc_schema *s, const uint64_t *dir, voi
   return rc;
 }
 
-static int load_places(pc_tracer *t) {
-  uint64_t n = 0;
-  if (H5Lexists(t->data, "places", H5P_DEFAULT) <= 0) return 0; /* names are optional */
-  void *pv = NULL;
-  int rc = pc_table_read_all(t->data, NULL, &pc_schema_places, &pv, &n);
-  t->places = pv;
-  t->nplaces = (size_t)n;
-  for (size_t i = 1; i < t->nplaces && !rc; i++)
-    if (t->places[i].id <= t->places[i - 1].id)
-      rc = PC_ERROR(PC_ERR_DATA, "%s: /places is not sorted by id", t->data_path);
-  return rc;
-}
-
 int pc_trace_load_owned(pc_tracer *t) {
   void *p = NULL, *q = NULL;
   int rc = read_owned(t, &pc_schema_persons, t->pv.dir.persons, &p, &t->npersons);
   t->persons = p;
   if (!rc) rc = read_owned(t, &pc_schema_identities, t->pv.dir.identities, &q, &t->nids);
   t->ids = q;
-  if (!rc) rc = load_places(t);
+  if (!rc) rc = pc_tracefile_places(t->data, t->data_path, &t->places, &t->nplaces);
   return rc;
 }
