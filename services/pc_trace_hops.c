@@ -1,0 +1,280 @@
+/* pc_trace_hops.c - trace's frontier: one round of queries is two exchanges (queries to the buckets' ranks, hits back to the persons' owners); hops and companions. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pc_index.h"
+#include "pc_sort.h"
+#include "pc_time.h"
+#include "pc_trace_hops.h"
+
+/* ---- one round of queries: from `from` (flag indices) over channels of `role` ---- */
+
+typedef struct hitbuf {
+  pc_buf hits;
+  pc_buf dest;
+  int nranks;
+  int rc;
+} hitbuf;
+
+static void emit_hit(void *arg, const pc_hit *h) {
+  hitbuf *hb = arg;
+  if (hb->rc) return;
+  if ((hb->rc = pc_buf_grow(&hb->hits, 1))) return;
+  if ((hb->rc = pc_buf_grow(&hb->dest, 1))) return;
+  ((pc_hit *)hb->hits.data)[hb->hits.n++] = *h;
+  ((int *)hb->dest.data)[hb->dest.n++] = PC_OWNER(h->pid, hb->nranks);
+}
+
+static int add_query(pc_tracer *t, pc_buf *q, pc_buf *qd, const pc_query *x) {
+  PC_CALL(pc_buf_grow(q, 1));
+  PC_CALL(pc_buf_grow(qd, 1));
+  ((pc_query *)q->data)[q->n++] = *x;
+  ((int *)qd->data)[qd->n++] = pc_pview_rank_of(&t->pv, pc_nranks(t->ctx), x->bucket);
+  return 0;
+}
+
+/* Queries of the persons `from`: their household and their stays in channels of `role`. */
+static int make_queries(pc_tracer *t, const size_t *from, size_t nfrom, int role, pc_buf *q,
+                        pc_buf *qd) {
+  uint32_t *cum = NULL;
+  pc_gspan *gs = NULL;
+  size_t ccap = 0;
+  int rc = 0;
+  for (size_t i = 0; i < nfrom && !rc; i++) {
+    const pc_trace_flag *f = pc_trace_flag_at(t, from[i]);
+    int64_t w0 = f->exposure, w1 = f->wend;
+    if (w1 <= w0) continue;
+    pc_query x;
+    memset(&x, 0, sizeof x);
+    x.source = f->pid;
+    const pc_person *p = pc_trace_person(t, f->pid);
+    if (t->rules[PC_CH_HOUSEHOLD].role == role && p && p->household) {
+      x.place = p->household;
+      x.channel = PC_CH_HOUSEHOLD;
+      x.a = w0;
+      x.b = w1;
+      x.bucket = pc_bucket_of(p->household, PC_CH_HOUSEHOLD, 0, t->pv.nbuckets);
+      if ((rc = add_query(t, q, qd, &x))) break;
+    }
+    const pc_stay *s;
+    size_t n;
+    if ((rc = pc_trace_stays_of(t, f->pid, &s, &n))) break;
+    if (n > ccap) {
+      free(cum);
+      free(gs);
+      ccap = n;
+      cum = pc_malloc(n * sizeof *cum, "grid totals");
+      gs = pc_malloc(n * sizeof *gs, "grid totals");
+      if (!cum || !gs) {
+        rc = PC_ERR_MEM;
+        break;
+      }
+    }
+    if (n) pc_grid_cum(s, n, t->window_start, t->window_end, cum, gs);
+    for (size_t j = 0; j < n && !rc; j++) {
+      int c = s[j].channel;
+      if (c <= 0 || c >= PC_NCHANNELS || t->rules[c].role != role) continue;
+      int64_t a = s[j].start > w0 ? s[j].start : w0, b = s[j].end < w1 ? s[j].end : w1;
+      if (b <= a) continue;
+      x.place = s[j].place;
+      x.channel = (uint8_t)c;
+      x.a = a;
+      x.b = b;
+      x.row = s[j].row;
+      x.cum = cum[j];
+      if (!pc_channel_by_day(c)) {
+        x.bucket = pc_bucket_of(x.place, c, a, t->pv.nbuckets);
+        rc = add_query(t, q, qd, &x);
+        continue;
+      }
+      /* Every day a stay overlapping [a, b) can start on. */
+      int64_t d0, d1;
+      pc_query_days(a, b, t->pv.dmax[c], &d0, &d1);
+      for (int64_t d = d0; d <= d1 && !rc; d++) {
+        x.bucket = pc_bucket_of(x.place, c, pc_local_midnight(d), t->pv.nbuckets);
+        rc = add_query(t, q, qd, &x);
+      }
+    }
+  }
+  free(cum);
+  free(gs);
+  return rc;
+}
+
+/* Answer the queries received, bucket by bucket; hits go to hb. */
+static int answer(pc_tracer *t, const pc_query *q, size_t nq, hitbuf *hb) {
+  pc_kv *kv = pc_malloc((nq + 1) * sizeof *kv, "queries"), *tmp = pc_malloc((nq + 1) * sizeof *tmp, "queries");
+  pc_query *sq = pc_malloc((nq + 1) * sizeof *sq, "queries");
+  int rc = kv && tmp && sq ? 0 : PC_ERR_MEM;
+  pc_irow *buf = NULL;
+  size_t bcap = 0, rcap = 0;
+  size_t *runs = NULL;
+  int64_t *dmax = NULL;
+  if (!rc) {
+    for (size_t i = 0; i < nq; i++) kv[i].key = q[i].bucket, kv[i].val = i;
+    pc_sort_kv(kv, tmp, nq);
+    for (size_t i = 0; i < nq; i++) sq[i] = q[kv[i].val];
+  }
+  for (size_t i = 0; i < nq && !rc;) {
+    size_t j = i;
+    while (j < nq && sq[j].bucket == sq[i].bucket) j++;
+    const pc_irow *rows;
+    size_t n;
+    rc = pc_pview_bucket(&t->pv, pc_rank(t->ctx), sq[i].bucket, &rows, &n, &buf, &bcap);
+    if (!rc && n > rcap) {
+      free(runs);
+      free(dmax);
+      rcap = n;
+      runs = pc_malloc(n * sizeof *runs, "bucket runs");
+      dmax = pc_malloc(n * sizeof *dmax, "bucket runs");
+      if (!runs || !dmax) rc = PC_ERR_MEM;
+    }
+    if (!rc && n) pc_answer_bucket(t->rules, rows, n, sq + i, j - i, runs, dmax, emit_hit, hb);
+    if (!rc) rc = hb->rc;
+    i = j;
+  }
+  free(kv);
+  free(tmp);
+  free(sq);
+  free(buf);
+  free(runs);
+  free(dmax);
+  return rc;
+}
+
+/* One round: queries from `from` over `role`, answered, hits back at their
+ * owners in *hits. Collective. */
+static int round_trip(pc_tracer *t, const size_t *from, size_t nfrom, int role, pc_buf *hits,
+                      uint64_t *nqueries) {
+  pc_ctx *ctx = t->ctx;
+  pc_buf q, qd, rq;
+  pc_buf_init(&q, sizeof(pc_query));
+  pc_buf_init(&qd, sizeof(int));
+  pc_buf_init(&rq, sizeof(pc_query));
+  hitbuf hb = {.nranks = pc_nranks(ctx)};
+  pc_buf_init(&hb.hits, sizeof(pc_hit));
+  pc_buf_init(&hb.dest, sizeof(int));
+  int rc = pc_agree(ctx, make_queries(t, from, nfrom, role, &q, &qd));
+  *nqueries = q.n;
+  if (!rc) rc = pc_shuffle(ctx, q.data, q.n, sizeof(pc_query), qd.data, &rq, NULL);
+  pc_buf_free(&q);
+  pc_buf_free(&qd);
+  if (!rc) rc = pc_agree(ctx, answer(t, rq.data, rq.n, &hb));
+  pc_buf_free(&rq);
+  if (!rc) rc = pc_shuffle(ctx, hb.hits.data, hb.hits.n, sizeof(pc_hit), hb.dest.data, hits, NULL);
+  pc_buf_free(&hb.hits);
+  pc_buf_free(&hb.dest);
+  return rc;
+}
+
+/* The best hit per person among hits[0..n) (SPEC's tie-break), skipping
+ * persons `skip` says are already flagged; calls take() for each winner. */
+static int best_hits(pc_tracer *t, pc_buf *hits, int (*skip)(pc_tracer *, uint64_t),
+                     int (*take)(pc_tracer *, const pc_hit *, void *), void *arg) {
+  size_t n = hits->n;
+  pc_hit *h = hits->data;
+  pc_kv *kv = pc_malloc((n + 1) * sizeof *kv, "hits"), *tmp = pc_malloc((n + 1) * sizeof *tmp, "hits");
+  int rc = kv && tmp ? 0 : PC_ERR_MEM;
+  if (!rc) {
+    for (size_t i = 0; i < n; i++) kv[i].key = h[i].pid, kv[i].val = i;
+    pc_sort_kv(kv, tmp, n);
+  }
+  for (size_t i = 0; i < n && !rc;) {
+    size_t j = i;
+    const pc_hit *best = &h[kv[i].val];
+    for (; j < n && kv[j].key == kv[i].key; j++)
+      if (pc_hit_less(&h[kv[j].val], best)) best = &h[kv[j].val];
+    if (!skip(t, best->pid)) rc = take(t, best, arg);
+    i = j;
+  }
+  free(kv);
+  free(tmp);
+  return rc;
+}
+
+static int skip_flagged(pc_tracer *t, uint64_t pid) { return pc_trace_flag_find(t, pid) != NULL; }
+
+static int take_contact(pc_tracer *t, const pc_hit *h, void *arg) {
+  pc_trace_flag f;
+  memset(&f, 0, sizeof f);
+  f.pid = h->pid;
+  f.exposure = h->exposure;
+  f.wend = t->as_of;
+  f.source = h->source;
+  f.place = h->place;
+  f.channel = h->channel;
+  f.hop = *(uint8_t *)arg;
+  return pc_trace_flag_add(t, &f);
+}
+
+static int take_companion(pc_tracer *t, const pc_hit *h, void *arg) {
+  (void)arg;
+  pc_trace_flag f;
+  memset(&f, 0, sizeof f);
+  f.pid = h->pid;
+  f.exposure = h->exposure;
+  f.wend = t->as_of;
+  f.source = h->source;
+  f.place = h->place;
+  f.channel = h->channel;
+  f.hop = PC_TRACE_COMPANION;
+  return pc_trace_flag_add(t, &f);
+}
+
+/* ---- the steps ---- */
+
+/* Indices of the flagged persons here that `pick` selects, in *from. Local. */
+static int frontier(pc_tracer *t, int (*pick)(const pc_tracer *, const pc_trace_flag *, int), int h,
+                    size_t **from, size_t *nf) {
+  *nf = 0;
+  *from = pc_malloc((t->flags.n + 1) * sizeof **from, "frontier");
+  if (!*from) return PC_ERR_MEM;
+  for (size_t i = 0; i < t->flags.n; i++)
+    if (pick(t, pc_trace_flag_at(t, i), h)) (*from)[(*nf)++] = i;
+  return 0;
+}
+
+static int pick_hop(const pc_tracer *t, const pc_trace_flag *f, int h) {
+  (void)t;
+  return f->hop == h;
+}
+
+/* A person of a hop listed under companions_of. */
+static int pick_companions_of(const pc_tracer *t, const pc_trace_flag *f, int h) {
+  (void)h;
+  for (size_t k = 0; k < pc_config_len(t->cfg, "companions_of"); k++)
+    if (f->hop == pc_config_int_at(t->cfg, "companions_of", k)) return 1;
+  return 0;
+}
+
+int pc_trace_hop(pc_tracer *t, int h, uint64_t stats[3]) {
+  pc_ctx *ctx = t->ctx;
+  size_t *from = NULL, nf = 0;
+  PC_CALL(pc_agree(ctx, frontier(t, pick_hop, h, &from, &nf)));
+  pc_buf hits;
+  pc_buf_init(&hits, sizeof(pc_hit));
+  uint64_t nq = 0, before = t->flags.n;
+  int rc = round_trip(t, from, nf, PC_ROLE_CLOSE, &hits, &nq);
+  uint8_t hop = (uint8_t)(h + 1);
+  if (!rc) rc = pc_agree(ctx, best_hits(t, &hits, skip_flagged, take_contact, &hop));
+  stats[0] = t->flags.n - before;
+  stats[1] = nq;
+  stats[2] = hits.n;
+  pc_buf_free(&hits);
+  free(from);
+  return rc;
+}
+
+int pc_trace_companions(pc_tracer *t, uint64_t *nqueries) {
+  pc_ctx *ctx = t->ctx;
+  size_t *from = NULL, nf = 0;
+  *nqueries = 0;
+  PC_CALL(pc_agree(ctx, frontier(t, pick_companions_of, 0, &from, &nf)));
+  pc_buf hits;
+  pc_buf_init(&hits, sizeof(pc_hit));
+  int rc = round_trip(t, from, nf, PC_ROLE_COMPANION, &hits, nqueries);
+  if (!rc) rc = pc_agree(ctx, best_hits(t, &hits, skip_flagged, take_companion, NULL));
+  pc_buf_free(&hits);
+  free(from);
+  return rc;
+}

@@ -1,0 +1,196 @@
+/* pc_trace_rows.c - trace's output rows: codes, jurisdictions, identities, the sources' subjects, counts. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pc_region.h"
+#include "pc_sort.h"
+#include "pc_time.h"
+#include "pc_trace_rows.h"
+
+/* Is class `cls` ("hop1", "companion") listed under codes.red? (rule 10) */
+static int is_red(const pc_config *cfg, const char *cls) {
+  for (size_t i = 0; i < pc_config_len(cfg, "codes.red"); i++)
+    if (!strcmp(pc_config_str_at(cfg, "codes.red", i), cls)) return 1;
+  return 0;
+}
+/* Rule 11, from the person's stays (pc_jurisdiction). */
+static int jurisdiction_of(pc_tracer *t, uint64_t pid, int64_t at, int level, uint64_t *out) {
+  const pc_stay *s;
+  size_t n;
+  PC_CALL(pc_trace_stays_of(t, pid, &s, &n));
+  const pc_person *p = pc_trace_person(t, pid);
+  *out = pc_jurisdiction(s, n, at, p ? p->region : 0, level);
+  return 0;
+}
+
+/* Source subjects live at the sources' owners: ask them. */
+typedef struct subj_req {
+  uint64_t source, who;
+  char subject[18];
+  uint8_t pad[6];
+} subj_req;
+
+static int fill_sources(pc_tracer *t, pc_trace_row *rows, size_t n) {
+  pc_ctx *ctx = t->ctx;
+  subj_req *rq = pc_calloc(n + 1, sizeof *rq, "source requests");
+  int *dest = pc_malloc((n + 1) * sizeof *dest, "source requests");
+  pc_buf got, back;
+  pc_buf_init(&got, sizeof(subj_req));
+  pc_buf_init(&back, sizeof(subj_req));
+  int rc = rq && dest ? 0 : PC_ERR_MEM;
+  size_t m = 0;
+  for (size_t i = 0; i < n && !rc; i++) {
+    if (!rows[i].source_pid) continue;
+    rq[m].source = rows[i].source_pid;
+    rq[m].who = i;
+    dest[m++] = PC_OWNER(rows[i].source_pid, pc_nranks(ctx));
+  }
+  PC_CALLG(pc_agree(ctx, rc), out);
+  /* The requester's rank rides in the pad bytes' place: who = rank << 40 | index. */
+  for (size_t i = 0; i < m; i++) rq[i].who |= (uint64_t)pc_rank(ctx) << 40;
+  PC_CALLG(pc_shuffle(ctx, rq, m, sizeof *rq, dest, &got, NULL), out);
+  {
+    subj_req *g = got.data;
+    int *d2 = pc_malloc((got.n + 1) * sizeof *d2, "source answers");
+    PC_CALLG(pc_agree(ctx, d2 ? 0 : PC_ERR_MEM), out);
+    for (size_t i = 0; i < got.n; i++) {
+      const pc_identity *id = pc_trace_identity(t, g[i].source);
+      if (id) memcpy(g[i].subject, id->subject, sizeof g[i].subject);
+      d2[i] = (int)(g[i].who >> 40);
+    }
+    rc = pc_shuffle(ctx, g, got.n, sizeof *g, d2, &back, NULL);
+    free(d2);
+    PC_CALLG(rc, out);
+  }
+  for (size_t i = 0; i < back.n; i++) {
+    const subj_req *b = (const subj_req *)back.data + i;
+    memcpy(rows[b->who & ((1ULL << 40) - 1)].source, b->subject, 18);
+  }
+out:
+  free(rq);
+  free(dest);
+  pc_buf_free(&got);
+  pc_buf_free(&back);
+  return rc;
+}
+
+static int flag_pid_cmp(const void *a, const void *b) {
+  const pc_trace_flag *x = a, *y = b;
+  return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+/* Build the output rows of this rank (contacts, then companions, each sorted by pid). */
+static int assemble(pc_tracer *t, int64_t dispatch_at, int level, pc_trace_row **rows, size_t *ncontacts,
+                    size_t *ncompanions) {
+  size_t n = t->flags.n;
+  pc_trace_flag *f = t->flags.data;
+  pc_qsort(f, n, sizeof *f, flag_pid_cmp); /* the hash table is no longer used */
+  pc_trace_row *r = pc_calloc(n + 1, sizeof *r, "output rows");
+  if (!r) return PC_ERR_MEM;
+  size_t nc = 0;
+  for (int pass = 0; pass < 2; pass++)
+    for (size_t i = 0; i < n; i++) {
+      int comp = f[i].hop == PC_TRACE_COMPANION;
+      if (comp != pass) continue;
+      pc_trace_row *o = &r[nc++];
+      o->pid = f[i].pid;
+      o->exposure = f[i].exposure;
+      o->source_pid = f[i].source;
+      o->place = f[i].place;
+      o->hop = comp ? 0 : f[i].hop;
+      const pc_identity *id = pc_trace_identity(t, f[i].pid);
+      if (id) memcpy(o->subject, id->subject, sizeof o->subject);
+      snprintf(o->channel, sizeof o->channel, "%s",
+               f[i].channel == PC_TRACE_CASE ? "case" : pc_channel_names[f[i].channel]);
+      if (f[i].channel == PC_CH_HOUSEHOLD)
+        snprintf(o->place_name, sizeof o->place_name, "household");
+      else if (f[i].channel != PC_TRACE_CASE) {
+        const pc_place *pl = pc_trace_place(t, f[i].place);
+        if (pl) memcpy(o->place_name, pl->name, sizeof o->place_name);
+      }
+      char cls[16];
+      if (comp)
+        snprintf(cls, sizeof cls, "companion");
+      else
+        snprintf(cls, sizeof cls, "hop%u", f[i].hop);
+      snprintf(o->code, sizeof o->code, "%s", is_red(t->cfg, cls) ? "red" : "yellow");
+      PC_CALL(jurisdiction_of(t, f[i].pid, dispatch_at, level, &o->jurisdiction));
+      const pc_person *p = pc_trace_person(t, f[i].pid);
+      o->age = -1;
+      if (p) {
+        o->residence = p->region;
+        o->age = (int16_t)(p->birth_date ? pc_age_at(p->birth_date, t->as_of) : -1);
+        memcpy(o->sector, p->sector, 2);
+      }
+      if (pass == 0) *ncontacts = nc;
+    }
+  *ncompanions = nc - *ncontacts;
+  *rows = r;
+  return 0;
+}
+
+json_object *pc_trace_counts_json(const pc_trace_counts *K, int hops) {
+  json_object *j = json_object_new_object(), *ch = json_object_new_object();
+  if (!j || !ch) {
+    json_object_put(j);
+    json_object_put(ch);
+    return NULL;
+  }
+  char k[16];
+  for (int h = 0; h <= hops; h++) {
+    snprintf(k, sizeof k, "hop%d", h);
+    pc_json_add_u64(j, k, K->hop[h]);
+  }
+  pc_json_add_u64(j, "companion", K->companion);
+  pc_json_add_u64(j, "red", K->red);
+  pc_json_add_u64(j, "yellow", K->yellow);
+  for (int c = 0; c < PC_NCHANNELS; c++)
+    pc_json_add_u64(ch, pc_channel_names[c], K->channel[0][c] + K->channel[1][c]);
+  pc_json_add(j, "channels", ch);
+  return j;
+}
+
+void pc_trace_counts_log(pc_ctx *ctx, const pc_trace_counts *k) {
+  char line[512];
+  int at = snprintf(line, sizeof line, "trace: persons per hop:");
+  for (int h = 0; h <= k->hops; h++)
+    at += snprintf(line + at, sizeof line - (size_t)at, " hop%d %llu", h, (unsigned long long)k->hop[h]);
+  pc_log(ctx, "%s; companions %llu", line, (unsigned long long)k->companion);
+  for (int w = 0; w < 2; w++) {
+    at = snprintf(line, sizeof line, "trace: %s by channel:", w ? "companions" : "contacts (hop >= 1)");
+    for (int c = 0; c < PC_NCHANNELS; c++)
+      if (k->channel[w][c])
+        at += snprintf(line + at, sizeof line - (size_t)at, " %s %llu", pc_channel_names[c],
+                       (unsigned long long)k->channel[w][c]);
+    pc_log(ctx, "%s", line);
+  }
+  pc_log(ctx, "trace: codes: red %llu, yellow %llu", (unsigned long long)k->red,
+         (unsigned long long)k->yellow);
+}
+
+int pc_trace_rows(pc_tracer *t, int64_t dispatch_at, int level, pc_trace_row **rows, size_t *ncontacts,
+                  size_t *ncompanions) {
+  int rc = pc_agree(t->ctx, assemble(t, dispatch_at, level, rows, ncontacts, ncompanions));
+  if (!rc) rc = fill_sources(t, *rows, *ncontacts + *ncompanions);
+  return rc;
+}
+
+int pc_trace_count(pc_ctx *ctx, const pc_trace_row *rows, size_t nc, size_t nm, pc_trace_counts *K) {
+  for (size_t i = 0; i < nc + nm; i++) {
+    int comp = i >= nc;
+    if (comp)
+      K->companion++;
+    else
+      K->hop[rows[i].hop]++;
+    int ch = pc_channel_of(rows[i].channel);
+    K->channel[comp][ch < 0 ? PC_NCHANNELS : ch] += 1;
+    if (!strcmp(rows[i].code, "red"))
+      K->red++;
+    else
+      K->yellow++;
+  }
+  PC_CALL(pc_sum_u64(ctx, K->hop, K->hops + 1));
+  PC_CALL(pc_sum_u64(ctx, &K->companion, 3));
+  return pc_sum_u64(ctx, &K->channel[0][0], 2 * (PC_NCHANNELS + 1));
+}

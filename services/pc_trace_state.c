@@ -1,0 +1,186 @@
+/* pc_trace_state.c - trace's state on each rank: lookups, the flagged persons' table, a person's stays, loading. */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pc_trace_state.h"
+#include "pc_tracefile.h"
+
+void pc_tracer_init(pc_tracer *t, pc_ctx *ctx, const pc_config *cfg) {
+  memset(t, 0, sizeof *t);
+  t->ctx = ctx;
+  t->cfg = cfg;
+  t->stays.fd = -1;
+  t->pv.raw.fd = -1;
+  pc_buf_init(&t->flags, sizeof(pc_trace_flag));
+  t->data_path = pc_config_str(cfg, "data");
+  for (int c = 0; c < PC_NCHANNELS; c++) {
+    char k[64];
+    pc_chan_rule *r = &t->rules[c];
+    memset(r, 0, sizeof *r);
+    snprintf(k, sizeof k, "channels.%s.role", pc_channel_names[c]);
+    const char *role = pc_config_str(cfg, k);
+    r->role = !strcmp(role, "close") ? PC_ROLE_CLOSE : !strcmp(role, "companion") ? PC_ROLE_COMPANION : PC_ROLE_OFF;
+    snprintf(k, sizeof k, "channels.%s.min_overlap", pc_channel_names[c]);
+    r->min_overlap = pc_config_duration(cfg, k);
+    snprintf(k, sizeof k, "channels.%s.rows", pc_channel_names[c]);
+    r->rows = (int)pc_config_int(cfg, k);
+    snprintf(k, sizeof k, "channels.%s.cumulative", pc_channel_names[c]);
+    r->cumulative = pc_config_duration(cfg, k);
+    snprintf(k, sizeof k, "channels.%s.rule", pc_channel_names[c]);
+    r->rule_or = !strcmp(pc_config_str(cfg, k), "or");
+  }
+}
+
+void pc_tracer_free(pc_tracer *t) {
+  free(t->persons);
+  free(t->ids);
+  free(t->places);
+  free(t->table);
+  free(t->sbuf);
+  pc_buf_free(&t->flags);
+  pc_pview_free(&t->pv);
+  pc_raw_close(&t->stays);
+  pc_tracefile_close(t->data);
+}
+
+/* ---- small lookups ---- */
+
+/* The row whose leading uint64 (pid, place id) is `key`, in rows sorted by it. */
+static const void *find_row(const void *rows, size_t n, size_t rowsize, uint64_t key) {
+  const char *r = rows;
+  size_t lo = 0, hi = n;
+  uint64_t k;
+  while (lo < hi) {
+    size_t m = lo + (hi - lo) / 2;
+    memcpy(&k, r + m * rowsize, sizeof k);
+    if (k < key)
+      lo = m + 1;
+    else
+      hi = m;
+  }
+  if (lo == n) return NULL;
+  memcpy(&k, r + lo * rowsize, sizeof k);
+  return k == key ? r + lo * rowsize : NULL;
+}
+_Static_assert(offsetof(pc_person, pid) == 0 && offsetof(pc_identity, pid) == 0 &&
+                   offsetof(pc_place, id) == 0,
+               "find_row keys on the leading uint64");
+
+const pc_person *pc_trace_person(const pc_tracer *t, uint64_t pid) {
+  return find_row(t->persons, t->npersons, sizeof *t->persons, pid);
+}
+const pc_identity *pc_trace_identity(const pc_tracer *t, uint64_t pid) {
+  return find_row(t->ids, t->nids, sizeof *t->ids, pid);
+}
+const pc_place *pc_trace_place(const pc_tracer *t, uint64_t id) {
+  return find_row(t->places, t->nplaces, sizeof *t->places, id);
+}
+
+/* ---- the flagged persons ---- */
+
+pc_trace_flag *pc_trace_flag_at(pc_tracer *t, size_t i) { return (pc_trace_flag *)t->flags.data + i; }
+
+pc_trace_flag *pc_trace_flag_find(pc_tracer *t, uint64_t pid) {
+  if (!t->tcap) return NULL; /* nobody flagged on this rank yet */
+  size_t mask = t->tcap - 1;
+  for (size_t h = pc_mix64(pid) & mask;; h = (h + 1) & mask) {
+    if (!t->table[h]) return NULL;
+    pc_trace_flag *f = pc_trace_flag_at(t, t->table[h] - 1);
+    if (f->pid == pid) return f;
+  }
+}
+
+int pc_trace_flag_add(pc_tracer *t, const pc_trace_flag *f) {
+  if ((t->flags.n + 1) * 2 > t->tcap) { /* grow the table: load factor <= 1/2 */
+    size_t cap = t->tcap ? t->tcap * 2 : 1024;
+    uint32_t *nt = pc_calloc(cap, sizeof *nt, "flagged persons");
+    if (!nt) return PC_ERR_MEM;
+    free(t->table);
+    t->table = nt;
+    t->tcap = cap;
+    for (size_t i = 0; i < t->flags.n; i++) {
+      size_t h = pc_mix64(pc_trace_flag_at(t, i)->pid) & (cap - 1);
+      while (nt[h]) h = (h + 1) & (cap - 1);
+      nt[h] = (uint32_t)(i + 1);
+    }
+  }
+  if (t->flags.n >= UINT32_MAX - 1) return PC_ERROR(PC_ERR_MEM, "too many flagged persons on one rank");
+  PC_CALL(pc_buf_grow(&t->flags, 1));
+  *pc_trace_flag_at(t, t->flags.n) = *f;
+  size_t h = pc_mix64(f->pid) & (t->tcap - 1);
+  while (t->table[h]) h = (h + 1) & (t->tcap - 1);
+  t->table[h] = (uint32_t)(++t->flags.n);
+  return 0;
+}
+
+/* One read of the directory block, then the person's run. */
+int pc_trace_stays_of(pc_tracer *t, uint64_t pid, const pc_stay **out, size_t *n) {
+  const uint64_t *dir = t->pv.dir.stays;
+  uint64_t k = pc_piddir_key(&t->pv.dir, pid), lo = dir[k], hi = dir[k + 1];
+  size_t m = (size_t)(hi - lo);
+  *n = 0;
+  *out = t->sbuf;
+  if (m == 0) return 0;
+  if (m > t->scap) {
+    pc_stay *nb = pc_realloc(t->sbuf, m * sizeof *nb, "stays of a person");
+    if (!nb) return PC_ERR_MEM;
+    t->sbuf = nb;
+    t->scap = m;
+  }
+  PC_CALL(pc_raw_read(&t->stays, lo, m, t->sbuf));
+  t->stay_reads++;
+  size_t a = 0;
+  while (a < m && t->sbuf[a].pid < pid) a++;
+  size_t b = a;
+  while (b < m && t->sbuf[b].pid == pid) b++;
+  *out = t->sbuf + a;
+  *n = b - a;
+  return 0;
+}
+
+/* ---- loading ---- */
+
+int pc_trace_open_data(pc_tracer *t, uint64_t *npersons) {
+  const int given = pc_config_given(t->cfg, "as_of");
+  pc_trace_window w = {.as_of = given ? pc_config_time(t->cfg, "as_of") : 0};
+  int rc = pc_tracefile_open(t->ctx, t->data_path, !given, &t->data, &w, &t->stays);
+  t->window_start = w.start;
+  t->window_end = w.end;
+  t->as_of = w.as_of;
+  *npersons = w.persons;
+  return rc;
+}
+
+static int read_owned(pc_tracer *t, const pc_schema *s, const uint64_t *dir, void **rows, size_t *n) {
+  const size_t rowsize = s->rowsize;
+  uint64_t p0, p1, lo, hi;
+  pc_owner_range(pc_rank(t->ctx), pc_nranks(t->ctx), &p0, &p1);
+  pc_piddir_range(&t->pv.dir, dir, p0, p1, &lo, &hi);
+  pc_table d;
+  PC_CALL(pc_table_open(t->data, NULL, s, &d));
+  char *buf = pc_malloc((size_t)(hi - lo + 1) * rowsize, s->name);
+  int rc = buf ? pc_table_read(&d, lo, (size_t)(hi - lo), buf) : PC_ERR_MEM;
+  pc_table_close(&d);
+  size_t m = 0;
+  for (uint64_t i = 0; !rc && i < hi - lo; i++) {
+    uint64_t pid;
+    memcpy(&pid, buf + i * rowsize, sizeof pid);
+    if (pid < p0 || pid > p1) continue;
+    if (m != i) memcpy(buf + m * rowsize, buf + i * rowsize, rowsize);
+    m++;
+  }
+  *rows = buf;
+  *n = m;
+  return rc;
+}
+
+int pc_trace_load_owned(pc_tracer *t) {
+  void *p = NULL, *q = NULL;
+  int rc = read_owned(t, &pc_schema_persons, t->pv.dir.persons, &p, &t->npersons);
+  t->persons = p;
+  if (!rc) rc = read_owned(t, &pc_schema_identities, t->pv.dir.identities, &q, &t->nids);
+  t->ids = q;
+  if (!rc) rc = pc_tracefile_places(t->data, t->data_path, &t->places, &t->nplaces);
+  return rc;
+}
