@@ -1,4 +1,4 @@
-/* pc_ingest_write.c - ingest's dataset: persons, identities, stays, places and rejects laid out exactly as synth writes them. */
+/* pc_ingest_write.c - ingest's dataset: its tables and attributes, laid out exactly as synth writes them. */
 #include "pc_ingest_write.h"
 
 #include <stdio.h>
@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "pc_index.h"
+#include "pc_ingestfile.h"
 #include "pc_keyfile.h"
 #include "pc_out.h"
 #include "pc_time.h"
@@ -17,8 +18,8 @@ static int write_rejects(pc_ingest *g, pc_out *out) {
   pc_ctx *ctx = g->ctx;
   uint64_t total = g->rejects.n;
   PC_CALL(pc_sum_u64(ctx, &total, 1));
-  hid_t d = -1;
-  PC_CALL(pc_out_dset(out, "rejects", pc_schema_type(&pc_schema_rejects), total, PC_OUT_CHUNKED,
+  pc_ingestfile_table d = {.dset = -1};
+  PC_CALL(pc_ingestfile_open(out, "rejects", &pc_schema_rejects, total, PC_OUT_CHUNKED,
                       "RESTRICTED (raw lines hold clear identities): rows not ingested, in "
                       "(file, line) order; file indexes the root attribute `inputs`; line is "
                       "1-based (the header is line 1); a duplicate was kept once",
@@ -32,11 +33,11 @@ static int write_rejects(pc_ingest *g, pc_out *out) {
     while (j < g->rejects.n && r[j].file == (uint32_t)f) j++;
     uint64_t before = 0, n = j - i;
     if (!(rc = pc_exscan_u64(ctx, n, &before)) && !(rc = pc_sum_u64(ctx, &n, 1)) && n)
-      rc = pc_agree(ctx, pc_h5_dset_write(ctx, d, pc_schema_type(&pc_schema_rejects), at + before, j - i, r + i));
+      rc = pc_ingestfile_write(&d, at + before, j - i, r + i);
     at += n;
     i = j;
   }
-  H5Dclose(d);
+  pc_ingestfile_close(&d);
   return rc;
 }
 
@@ -47,18 +48,18 @@ static int write_persons(pc_ingest *g, pc_out *out) {
   uint64_t start = 0, N = n;
   PC_CALL(pc_exscan_u64(ctx, n, &start));
   PC_CALL(pc_sum_u64(ctx, &N, 1));
-  hid_t dp = -1, di = -1;
+  pc_ingestfile_table dp = {.dset = -1}, di = {.dset = -1};
   const size_t R = 1 << 20;
   pc_person *pb = pc_malloc(R * sizeof *pb, "write buffer");
   pc_identity *ib = pc_malloc(R * sizeof *ib, "write buffer");
   int rc = pb && ib ? 0 : PC_ERR_MEM;
   PC_CALLG(pc_agree(ctx, rc), done);
-  PC_CALLG(pc_out_dset(out, "persons", pc_schema_type(&pc_schema_persons), N, PC_OUT_CHUNKED,
+  PC_CALLG(pc_ingestfile_open(out, "persons", &pc_schema_persons, N, PC_OUT_CHUNKED,
                        "persons sorted by pid (registered, and visitors flagged 1: an ID "
                        "number or phone in the stays that the registry does not hold); "
                        "birth_date YYYYMMDD; sex 1 male 2 female; no clear identities",
                        &dp), done);
-  PC_CALLG(pc_out_dset(out, "identities", pc_schema_type(&pc_schema_identities), N, PC_OUT_CHUNKED,
+  PC_CALLG(pc_ingestfile_open(out, "identities", &pc_schema_identities, N, PC_OUT_CHUNKED,
                        "RESTRICTED: clear identities (ID number, phone) by pid, sorted by pid",
                        &di), done);
   uint64_t rounds = (n + R - 1) / R;
@@ -70,12 +71,12 @@ static int write_persons(pc_ingest *g, pc_out *out) {
       pb[i] = w[lo + i].p;
       ib[i] = w[lo + i].id;
     }
-    PC_CALLG(pc_agree(ctx, pc_h5_dset_write(ctx, dp, pc_schema_type(&pc_schema_persons), start + lo, m, pb)), done);
-    PC_CALLG(pc_agree(ctx, pc_h5_dset_write(ctx, di, pc_schema_type(&pc_schema_identities), start + lo, m, ib)), done);
+    PC_CALLG(pc_ingestfile_write(&dp, start + lo, m, pb), done);
+    PC_CALLG(pc_ingestfile_write(&di, start + lo, m, ib), done);
   }
 done:
-  if (dp >= 0) H5Dclose(dp);
-  if (di >= 0) H5Dclose(di);
+  pc_ingestfile_close(&dp);
+  pc_ingestfile_close(&di);
   free(pb);
   free(ib);
   return rc;
@@ -91,10 +92,10 @@ static int write_stays(pc_ingest *g, pc_out *out, uint64_t *nstays, uint64_t *ch
   PC_CALL(pc_agree(ctx, b ? 0 : PC_ERR_MEM));
   uint64_t N = n;
   int rc = pc_sum_u64(ctx, &N, 1);
-  hid_t d = -1;
+  pc_ingestfile_table d = {.dset = -1};
   /* Contiguous: screen, trace and purge read it with pread (pc_raw_open). */
   if (!rc)
-    rc = pc_out_dset(out, "stays", pc_schema_type(&pc_schema_stays), N, PC_OUT_CONTIGUOUS,
+    rc = pc_ingestfile_open(out, "stays", &pc_schema_stays, N, PC_OUT_CONTIGUOUS,
                      "stays sorted by (pid, start, channel, place); times int64 seconds since "
                      "the epoch (UTC); channel 1 cafe 2 lodging 3 flight 4 rail 5 lbs 6 grid; "
                      "place ids in /places; region = the place's 12-digit code",
@@ -118,12 +119,12 @@ static int write_stays(pc_ingest *g, pc_out *out, uint64_t *nstays, uint64_t *ch
       s->row = (int16_t)(uint16_t)x->rcr;
       sums[1] += pc_stay_fingerprint(s);
     }
-    rc = pc_agree(ctx, pc_h5_dset_write(ctx, d, pc_schema_type(&pc_schema_stays), start + lo, m, b));
+    rc = pc_ingestfile_write(&d, start + lo, m, b);
     pc_progress(ctx, lo + m, n);
   }
   free(b);
   if (!rc) rc = pc_sum_u64(ctx, sums, 2);
-  if (d >= 0) H5Dclose(d);
+  pc_ingestfile_close(&d);
   *nstays = sums[0];
   *checksum = sums[1];
   return rc;
