@@ -1,4 +1,4 @@
-/* pc_ingest.c - ingest's state: made from the config, freed; the orders and shuffles its steps share. */
+/* pc_ingest.c - ingest's state: its inputs, the rows it holds on their way, the shuffles it makes. */
 #include "pc_ingest.h"
 
 #include <stdlib.h>
@@ -109,7 +109,8 @@ int pc_ingest_shuffle(pc_ingest *g, const void *rows, size_t n, size_t rowsize,
   pc_ctx *ctx = g->ctx;
   PC_CALL(pc_agree(ctx, pc_buf_reserve(&g->dest, n + 1)));
   int *dest = g->dest.data;
-  for (size_t i = 0; i < n; i++) dest[i] = dest_of((const char *)rows + i * rowsize, pc_nranks(ctx));
+  for (size_t i = 0; i < n; i++)
+    dest[i] = dest_of((const char *)rows + i * rowsize, pc_nranks(ctx));
   return pc_shuffle(ctx, rows, n, rowsize, dest, out, NULL);
 }
 

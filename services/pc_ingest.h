@@ -1,4 +1,4 @@
-/* pc_ingest.h - ingest's state: its inputs, the rows it holds on their way to the dataset, the shuffles it makes. */
+/* pc_ingest.h - ingest's state: its inputs, the rows it holds on their way, the shuffles it makes. */
 #ifndef PC_INGEST_H
 #define PC_INGEST_H
 

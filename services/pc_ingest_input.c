@@ -1,4 +1,4 @@
-/* pc_ingest_input.c - ingest's CSV inputs: each rank's byte range scanned, the header mapped, rows read and checked in rounds. */
+/* pc_ingest_input.c - ingest's CSV inputs: byte ranges scanned, headers mapped, rows read in rounds. */
 #include "pc_ingest_input.h"
 
 #include <errno.h>
@@ -42,12 +42,12 @@ static int read_header(pc_ingest_input *in) {
     for (size_t b = 0; b < f[j].len && quote; b++)
       quote = !(f[j].p[b] >= '0' && f[j].p[b] <= '9') && f[j].p[b] != 0;
     if (k == want || in->col[k] >= 0)
-      return PC_ERROR(PC_ERR_DATA,
-                      "%s: header column %d %s%.*s%s is %s; a %s file has the columns %s,%s,...",
-                      in->path, j + 1, quote ? "(\"" : "", quote ? (int)f[j].len : 0, f[j].p,
-                      quote ? "\")" : "(not quoted: it holds digits; is the header row missing?)",
-                      k == want ? "not one of the contract's" : "given twice",
-                      pc_ingest_kind_names[in->kind], pc_ingest_columns[in->kind][0], pc_ingest_columns[in->kind][1]);
+      return PC_ERROR(
+          PC_ERR_DATA, "%s: header column %d %s%.*s%s is %s; a %s file has the columns %s,%s,...",
+          in->path, j + 1, quote ? "(\"" : "", quote ? (int)f[j].len : 0, f[j].p,
+          quote ? "\")" : "(not quoted: it holds digits; is the header row missing?)",
+          k == want ? "not one of the contract's" : "given twice", pc_ingest_kind_names[in->kind],
+          pc_ingest_columns[in->kind][0], pc_ingest_columns[in->kind][1]);
     in->col[k] = j;
   }
   for (int k = 0; k < want; k++)
@@ -84,10 +84,10 @@ static int line_form(const pc_ingest_input *in, const char *line, size_t len, in
   return PC_R_OK;
 }
 
-
 /* Read up to max rows of input fi on this rank (each good row to take, each
  * bad one to the rejects); *done = 1 when the rank's range is finished. */
-int pc_ingest_read_rows(pc_ingest *g, unsigned fi, size_t max, pc_ingest_take_fn take, void *arg, int *done) {
+int pc_ingest_read_rows(pc_ingest *g, unsigned fi, size_t max, pc_ingest_take_fn take, void *arg,
+                        int *done) {
   pc_ingest_input *in = &g->in[fi];
   const uint64_t base = in->base[pc_rank(g->ctx)];
   static char scratch[PC_INGEST_MAX_LINE + 1];

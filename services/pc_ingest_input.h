@@ -1,4 +1,4 @@
-/* pc_ingest_input.h - ingest's CSV inputs: each rank's byte range scanned, the header mapped, rows read and checked in rounds. */
+/* pc_ingest_input.h - ingest's CSV inputs: byte ranges scanned, headers mapped, rows read in rounds. */
 #ifndef PC_INGEST_INPUT_H
 #define PC_INGEST_INPUT_H
 

@@ -1,4 +1,4 @@
-/* pc_ingest_person.c - ingest's registries: regions checked on rank 0, persons and phones resolved at their owners, visitors added. */
+/* pc_ingest_person.c - ingest's registries: regions on rank 0, persons and phones at their owners, visitors. */
 #include "pc_ingest_person.h"
 
 #include <stdio.h>
@@ -64,15 +64,16 @@ int pc_ingest_regions_load(pc_ingest *g) {
       if (k && kept[k - 1].code == w[i].r.code) {
         int same = !memcmp(&kept[k - 1], &w[i].r, sizeof w[i].r);
         rc = pc_ingest_reject_later(g, w[i].origin, same ? PC_R_DUPLICATE : PC_R_CONFLICT,
-                          same ? "same region as line %llu" : "code already on line %llu with "
-                                                              "another parent, level or name",
-                          (unsigned long long)pc_origin_line(korig[k - 1]));
+                                    same ? "same region as line %llu"
+                                         : "code already on line %llu with "
+                                           "another parent, level or name",
+                                    (unsigned long long)pc_origin_line(korig[k - 1]));
         continue;
       }
       if (w[i].r.parent && !pc_region_find(kept, k, w[i].r.parent)) {
         rc = pc_ingest_reject_later(g, w[i].origin, PC_R_REGION,
-                          "parent %llu is not in regions.csv (or was rejected)",
-                          (unsigned long long)w[i].r.parent);
+                                    "parent %llu is not in regions.csv (or was rejected)",
+                                    (unsigned long long)w[i].r.parent);
         continue;
       }
       korig[k] = w[i].origin;
@@ -140,7 +141,8 @@ static int read_persons(pc_ingest *g) {
     batch.n = 0;
     if (!done) rc = pc_ingest_read_rows(g, 1, R, take_person, &batch, &done);
     PC_CALL(pc_agree(ctx, rc));
-    PC_CALL(pc_ingest_shuffle(g, batch.data, batch.n, sizeof(pc_wperson), pc_ingest_owner_first, &g->persons));
+    PC_CALL(pc_ingest_shuffle(g, batch.data, batch.n, sizeof(pc_wperson), pc_ingest_owner_first,
+                              &g->persons));
     PC_CALL(pc_ingest_more_rounds(ctx, !done, &more));
     pc_progress(ctx, g->in[1].f.next_line, g->in[1].f.nlines);
   }
@@ -155,7 +157,8 @@ static int keep_first_rows(pc_ingest *g, pc_buf *dups) {
   pc_ctx *ctx = g->ctx;
   int rc = 0;
   pc_wperson *w = g->persons.data;
-  PC_CALL(pc_agree(ctx, pc_sort_rows_inplace(w, g->persons.n, sizeof *w, g->p0, g->p1, pc_wperson_cmp)));
+  PC_CALL(pc_agree(ctx,
+                   pc_sort_rows_inplace(w, g->persons.n, sizeof *w, g->p0, g->p1, pc_wperson_cmp)));
   size_t k = 0;
   for (size_t i = 0; i < g->persons.n && !rc; i++) {
     if (k && w[k - 1].p.pid == w[i].p.pid) {
@@ -171,8 +174,8 @@ static int keep_first_rows(pc_ingest *g, pc_buf *dups) {
           ((wphone *)dups->data)[dups->n++] = (wphone){w[k - 1].origin, w[i].p.pid, w[i].origin};
       } else {
         rc = pc_ingest_reject_later(g, w[i].origin, PC_R_CONFLICT,
-                          "ID number already on line %llu with other attributes",
-                          (unsigned long long)pc_origin_line(w[k - 1].origin));
+                                    "ID number already on line %llu with other attributes",
+                                    (unsigned long long)pc_origin_line(w[k - 1].origin));
       }
       continue;
     }
@@ -213,8 +216,8 @@ static int register_phones(pc_ingest *g, pc_buf *drop) {
   for (size_t i = 0; i < mine.n && !rc; i++) {
     if (t && tab[t - 1].a == m[i].phone) {
       rc = pc_ingest_reject_later(g, m[i].origin, PC_R_CONFLICT,
-                        "phone already registered to the person on line %llu",
-                        (unsigned long long)pc_origin_line(first));
+                                  "phone already registered to the person on line %llu",
+                                  (unsigned long long)pc_origin_line(first));
       if (!rc && !(rc = pc_buf_grow(drop, 1)))
         ((pc_idpair *)drop->data)[drop->n++] = (pc_idpair){m[i].pid, first};
       continue;
@@ -234,7 +237,8 @@ static int drop_persons(pc_ingest *g, pc_buf *drop, pc_buf *dups) {
   pc_wperson *w = g->persons.data;
   pc_buf gone;
   pc_buf_init(&gone, sizeof(pc_idpair));
-  int rc = pc_ingest_shuffle(g, drop->data, drop->n, sizeof(pc_idpair), pc_ingest_owner_first, &gone);
+  int rc =
+      pc_ingest_shuffle(g, drop->data, drop->n, sizeof(pc_idpair), pc_ingest_owner_first, &gone);
   pc_buf_free(drop);
   PC_CALL(rc);
   pc_idpair *drops = gone.data;
@@ -252,11 +256,11 @@ static int drop_persons(pc_ingest *g, pc_buf *drop, pc_buf *dups) {
     while (q < gone.n && drops[q].a < d[i].pid) q++;
     if (q < gone.n && drops[q].a == d[i].pid)
       rc = pc_ingest_reject_later(g, d[i].origin, PC_R_CONFLICT,
-                        "phone already registered to the person on line %llu",
-                        (unsigned long long)pc_origin_line(drops[q].b));
+                                  "phone already registered to the person on line %llu",
+                                  (unsigned long long)pc_origin_line(drops[q].b));
     else
       rc = pc_ingest_reject_later(g, d[i].origin, PC_R_DUPLICATE, "same person as line %llu",
-                        (unsigned long long)pc_origin_line(d[i].phone));
+                                  (unsigned long long)pc_origin_line(d[i].phone));
   }
   pc_buf_free(&gone);
   pc_buf_free(dups);
@@ -320,6 +324,6 @@ int pc_ingest_visitors_add(pc_ingest *g, uint64_t *nvis) {
   pc_buf_free(&g->id_visitors);
   PC_CALL(pc_agree(ctx, rc));
   *nvis = g->persons.n - n0;
-  return pc_agree(ctx, pc_sort_rows_inplace(g->persons.data, g->persons.n, sizeof(pc_wperson), g->p0,
-                                            g->p1, pc_wperson_cmp));
+  return pc_agree(ctx, pc_sort_rows_inplace(g->persons.data, g->persons.n, sizeof(pc_wperson),
+                                            g->p0, g->p1, pc_wperson_cmp));
 }

@@ -1,4 +1,4 @@
-/* pc_ingest_person.h - ingest's registries: regions checked on rank 0, persons and phones resolved at their owners, visitors added. */
+/* pc_ingest_person.h - ingest's registries: regions on rank 0, persons and phones at their owners, visitors. */
 #ifndef PC_INGEST_PERSON_H
 #define PC_INGEST_PERSON_H
 

@@ -1,4 +1,4 @@
-/* pc_ingest_reject.c - ingest's rejects: kept where the line was read, sent back there when found later, counted. */
+/* pc_ingest_reject.c - ingest's rejects: kept where read, sent back there when found later, counted. */
 #include "pc_ingest_reject.h"
 
 #include <stdarg.h>
@@ -6,8 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-int pc_ingest_reject_here(pc_ingest *g, const pc_ingest_input *in, unsigned file, uint64_t line, int reason,
-                       const char *text, const char *raw, size_t len, int truncated) {
+int pc_ingest_reject_here(pc_ingest *g, const pc_ingest_input *in, unsigned file, uint64_t line,
+                          int reason, const char *text, const char *raw, size_t len,
+                          int truncated) {
   PC_CALL(pc_buf_grow(&g->rejects, 1));
   pc_reject_row *r = (pc_reject_row *)g->rejects.data + g->rejects.n++;
   memset(r, 0, sizeof *r);
@@ -89,10 +90,11 @@ int pc_ingest_rejects_settle(pc_ingest *g) {
       j++;
     }
     pc_ingest_input *in = &g->in[m[i].file];
-    rc = pc_csv_fetch(&in->f, locals + i, j - i, raw + i * (PC_INGEST_RAW_CAP + 1), PC_INGEST_RAW_CAP + 1, lens + i);
+    rc = pc_csv_fetch(&in->f, locals + i, j - i, raw + i * (PC_INGEST_RAW_CAP + 1),
+                      PC_INGEST_RAW_CAP + 1, lens + i);
     for (size_t k = i; k < j && !rc; k++)
       rc = pc_ingest_reject_here(g, in, m[k].file, m[k].line, m[k].reason, m[k].text,
-                       raw + k * (PC_INGEST_RAW_CAP + 1), lens[k], 0);
+                                 raw + k * (PC_INGEST_RAW_CAP + 1), lens[k], 0);
     i = j;
   }
   free(locals);
@@ -111,7 +113,8 @@ int pc_ingest_rejects_count(pc_ingest *g) {
   uint64_t *c = pc_calloc((size_t)N * (PC_NREASONS + 1), sizeof *c, "reject counts");
   PC_CALL(pc_agree(g->ctx, c ? 0 : PC_ERR_MEM));
   const pc_reject_row *r = g->rejects.data;
-  for (size_t i = 0; i < g->rejects.n; i++) c[(size_t)r[i].file * (PC_NREASONS + 1) + r[i].reason]++;
+  for (size_t i = 0; i < g->rejects.n; i++)
+    c[(size_t)r[i].file * (PC_NREASONS + 1) + r[i].reason]++;
   for (int f = 0; f < N; f++) c[(size_t)f * (PC_NREASONS + 1) + PC_NREASONS] = g->in[f].rows;
   int rc = pc_sum_u64(g->ctx, c, N * (PC_NREASONS + 1));
   for (int f = 0; f < N && !rc; f++) {

@@ -1,4 +1,4 @@
-/* pc_ingest_reject.h - ingest's rejects: kept where the line was read, sent back there when found later, counted. */
+/* pc_ingest_reject.h - ingest's rejects: kept where read, sent back there when found later, counted. */
 #ifndef PC_INGEST_REJECT_H
 #define PC_INGEST_REJECT_H
 

@@ -1,4 +1,4 @@
-/* pc_ingest_stay.c - ingest's stays: read in rounds, phones resolved to pids at their owners, sorted, duplicates rejected. */
+/* pc_ingest_stay.c - ingest's stays: read in rounds, phones resolved at their owners, sorted, duplicates out. */
 #include "pc_ingest_stay.h"
 
 #include <stdio.h>
@@ -10,6 +10,8 @@
 #include "pc_ingest_reject.h"
 #include "pc_sort.h"
 
+/* Local: the place of s in g->places, its region the smallest seen;
+ * PC_ERR_DATA when two names give one place id. */
 static int place_seen(pc_ingest *g, const pc_instay *s) {
   pc_buf *b = &g->places;
   if (2 * (b->n + 1) > b->cap) { /* grow to twice, rehash */
@@ -46,7 +48,8 @@ static int place_seen(pc_ingest *g, const pc_instay *s) {
   t[h].region = s->region;
   memset(t[h].name, 0, sizeof t[h].name);
   size_t n = s->place_len < PC_PLACE_NAME_LEN - 1 ? s->place_len : PC_PLACE_NAME_LEN - 1;
-  while (n > 0 && (s->place_name[n] & 0xc0) == 0x80 && n < s->place_len) n--; /* whole UTF-8 chars */
+  /* whole UTF-8 chars */
+  while (n > 0 && (s->place_name[n] & 0xc0) == 0x80 && n < s->place_len) n--;
   memcpy(t[h].name, s->place_name, n);
   b->n++;
   return 0;
@@ -132,7 +135,9 @@ static int resolve_phones(pc_ingest *g, pc_wstay *w, size_t n) {
     r[i].b = pid;
   }
   PC_CALLG(pc_agree(ctx, rc), out);
-  PC_CALLG(pc_ingest_shuffle(g, gotp->data, gotp->n, sizeof(pc_idpair), pc_ingest_answer_rank, ansp), out);
+  PC_CALLG(
+      pc_ingest_shuffle(g, gotp->data, gotp->n, sizeof(pc_idpair), pc_ingest_answer_rank, ansp),
+      out);
   r = ansp->data;
   for (size_t i = 0; i < ansp->n; i++) q[r[i].a & 0xffffffffu].b = r[i].b;
   for (size_t i = 0; i < n; i++) {
@@ -168,10 +173,12 @@ static int read_stays(pc_ingest *g) {
     PC_CALL(pc_agree(ctx, rc));
     PC_CALL(resolve_phones(g, batch.data, batch.n));
     recv.n = 0;
-    PC_CALL(pc_ingest_shuffle(g, batch.data, batch.n, sizeof(pc_wstay), pc_ingest_owner_first, &recv));
+    PC_CALL(
+        pc_ingest_shuffle(g, batch.data, batch.n, sizeof(pc_wstay), pc_ingest_owner_first, &recv));
     const pc_wstay *w = recv.data;
     for (size_t i = 0; i < recv.n && !rc; i++) {
-      if (w[i].subj && !pc_ingest_find_person(g, w[i].c.pid)) { /* an ID number the registry lacks */
+      /* an ID number the registry lacks */
+      if (w[i].subj && !pc_ingest_find_person(g, w[i].c.pid)) {
         if ((rc = pc_buf_grow(&g->id_visitors, 1))) break;
         ((pc_idpair *)g->id_visitors.data)[g->id_visitors.n++] = (pc_idpair){w[i].c.pid, w[i].subj};
       }
@@ -209,8 +216,8 @@ int pc_ingest_stays_sort(pc_ingest *g) {
         c[k - 1].place == c[i].place && c[k - 1].dur == c[i].dur && c[k - 1].rcr == c[i].rcr) {
       g->dup_stays++;
       rc = pc_ingest_reject_later(g, c[i].origin, PC_R_DUPLICATE, "same stay as %s line %llu",
-                        g->in[pc_origin_file(c[k - 1].origin)].name,
-                        (unsigned long long)pc_origin_line(c[k - 1].origin));
+                                  g->in[pc_origin_file(c[k - 1].origin)].name,
+                                  (unsigned long long)pc_origin_line(c[k - 1].origin));
       continue;
     }
     c[k++] = c[i];
@@ -224,6 +231,7 @@ int pc_ingest_stays_load(pc_ingest *g) {
    * growing a big block moves pages, never copies them). */
   uint64_t sb = 0;
   for (int f = 2; f < g->nin; f++) sb += g->in[f].f.size;
-  PC_CALL(pc_agree(g->ctx, pc_buf_reserve(&g->stays, (size_t)(sb / 40 / (uint64_t)pc_nranks(g->ctx)) + 1024)));
+  PC_CALL(pc_agree(
+      g->ctx, pc_buf_reserve(&g->stays, (size_t)(sb / 40 / (uint64_t)pc_nranks(g->ctx)) + 1024)));
   return read_stays(g);
 }

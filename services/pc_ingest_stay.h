@@ -1,4 +1,4 @@
-/* pc_ingest_stay.h - ingest's stays: read in rounds, phones resolved to pids at their owners, sorted, duplicates rejected. */
+/* pc_ingest_stay.h - ingest's stays: read in rounds, phones resolved at their owners, sorted, duplicates out. */
 #ifndef PC_INGEST_STAY_H
 #define PC_INGEST_STAY_H
 
