@@ -1,0 +1,19 @@
+/* pc_ingestfile.c - tables ingest fills in pieces of its own (file by file, in rounds), over pc_out. */
+#include "pc_ingestfile.h"
+
+int pc_ingestfile_open(pc_out *out, const char *name, const pc_schema *s, uint64_t nglobal,
+                       int layout, const char *description, pc_ingestfile_table *t) {
+  t->ctx = out->ctx;
+  t->schema = s;
+  return pc_out_dset(out, name, pc_schema_type(s), nglobal, layout, description, &t->dset);
+}
+
+int pc_ingestfile_write(pc_ingestfile_table *t, uint64_t start, size_t n, const void *rows) {
+  return pc_agree(t->ctx, pc_h5_dset_write(t->ctx, t->dset, pc_schema_type(t->schema), start, n,
+                                           rows));
+}
+
+void pc_ingestfile_close(pc_ingestfile_table *t) {
+  if (t->dset >= 0) H5Dclose(t->dset);
+  t->dset = -1;
+}

@@ -1,0 +1,145 @@
+/* pc_ingest.c - ingest's state: its inputs, the rows it holds on their way, the shuffles it makes. */
+#include "pc_ingest.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pc_part.h"
+#include "pc_time.h"
+
+const char *const pc_ingest_kind_names[3] = {"regions", "persons", "stays"};
+const char *const pc_ingest_columns[3][9] = {
+    {"code", "parent", "level", "name"},
+    {"id_number", "phone", "household", "region", "birth_date", "sex", "sector", "employer",
+     "vaccine_doses"},
+    {"channel", "subject", "place", "start", "end", "region", "carriage", "row"}};
+const int pc_ingest_ncolumns[3] = {4, 9, 8};
+
+int pc_ingest_stays_files_fit(const pc_config *cfg, pc_config_problems *p) {
+  if (pc_config_len(cfg, "input.stays") > PC_INGEST_MAX_INPUTS - 2)
+    return pc_config_problem(p, cfg, "input.stays", "at most %d files", PC_INGEST_MAX_INPUTS - 2);
+  return 0;
+}
+
+/* The window, the inputs (regions, persons, then the stays files in the
+ * config's order: a row's file index), empty buffers. */
+static int init(pc_ingest *g, pc_ctx *ctx, const pc_config *cfg) {
+  const int64_t as_of = pc_config_time(cfg, "as_of");
+  const int64_t days = pc_config_int(cfg, "days");
+  g->ctx = ctx;
+  g->cfg = cfg;
+  g->chk.window_start = as_of - days * 86400;
+  g->chk.cache = g->region_cache;
+  g->chk.window_end = as_of;
+  g->chk.today_ymd = pc_local_ymd(as_of); /* no one is born after as_of's local date */
+  g->in[0] = (pc_ingest_input){.kind = PC_INGEST_REGIONS,
+                               .path = pc_config_str(cfg, "input.regions")};
+  g->in[1] = (pc_ingest_input){.kind = PC_INGEST_PERSONS,
+                               .path = pc_config_str(cfg, "input.persons")};
+  g->nin = 2;
+  size_t ns = pc_config_len(cfg, "input.stays");
+  PC_CALL(pc_ingest_stays_files_fit(cfg, NULL)); /* checked at load: g->in holds them */
+  for (size_t i = 0; i < ns; i++)
+    g->in[g->nin++] = (pc_ingest_input){.kind = PC_INGEST_STAYS,
+                                        .path = pc_config_str_at(cfg, "input.stays", i)};
+  pc_buf_init(&g->rejects, sizeof(pc_reject_row));
+  pc_buf_init(&g->late, sizeof(pc_ingest_late));
+  pc_buf_init(&g->persons, sizeof(pc_wperson));
+  pc_buf_init(&g->phones, sizeof(pc_idpair));
+  pc_buf_init(&g->stays, sizeof(pc_cstay));
+  pc_buf_init(&g->id_visitors, sizeof(pc_idpair));
+  pc_buf_init(&g->phone_visitors, sizeof(pc_idpair));
+  pc_buf_init(&g->places, sizeof(pc_pslot));
+  pc_buf_init(&g->scratch, sizeof(uint64_t));
+  pc_buf_init(&g->got, sizeof(pc_idpair));
+  pc_buf_init(&g->ans, sizeof(pc_idpair));
+  pc_buf_init(&g->dest, sizeof(int));
+  pc_owner_range(pc_rank(ctx), pc_nranks(ctx), &g->p0, &g->p1);
+  return 0;
+}
+
+int pc_ingest_new(pc_ctx *ctx, const pc_config *cfg, pc_ingest **gp) {
+  pc_ingest *g = pc_calloc(1, sizeof *g, "ingest");
+  *gp = g;
+  PC_CALL(pc_agree(ctx, g ? 0 : PC_ERR_MEM));
+  return init(g, ctx, cfg);
+}
+
+void pc_ingest_delete(pc_ingest *g) {
+  if (!g) return;
+  for (int f = 0; f < g->nin; f++) {
+    pc_csv_close(&g->in[f].f);
+    free(g->in[f].base);
+  }
+  pc_buf_free(&g->rejects);
+  pc_buf_free(&g->late);
+  pc_buf_free(&g->persons);
+  pc_buf_free(&g->phones);
+  pc_buf_free(&g->stays);
+  pc_buf_free(&g->id_visitors);
+  pc_buf_free(&g->phone_visitors);
+  pc_buf_free(&g->places);
+  pc_buf_free(&g->scratch);
+  pc_buf_free(&g->got);
+  pc_buf_free(&g->ans);
+  pc_buf_free(&g->dest);
+  free(g->regions);
+  free(g->codes);
+  free(g);
+}
+
+void pc_ingest_sort(void *rows, size_t n, size_t size, int (*cmp)(const void *, const void *)) {
+  if (n > 1) qsort(rows, n, size, cmp);
+}
+
+int pc_idpair_cmp(const void *pa, const void *pb) {
+  const pc_idpair *a = pa, *b = pb;
+  if (a->a != b->a) return a->a < b->a ? -1 : 1;
+  return (a->b > b->b) - (a->b < b->b);
+}
+
+int pc_wperson_cmp(const void *pa, const void *pb) {
+  const pc_wperson *a = pa, *b = pb;
+  if (a->p.pid != b->p.pid) return a->p.pid < b->p.pid ? -1 : 1;
+  return (a->origin > b->origin) - (a->origin < b->origin);
+}
+
+int pc_ingest_shuffle(pc_ingest *g, const void *rows, size_t n, size_t rowsize,
+                      int (*dest_of)(const void *row, int nranks), pc_buf *out) {
+  pc_ctx *ctx = g->ctx;
+  PC_CALL(pc_agree(ctx, pc_buf_reserve(&g->dest, n + 1)));
+  int *dest = g->dest.data;
+  for (size_t i = 0; i < n; i++)
+    dest[i] = dest_of((const char *)rows + i * rowsize, pc_nranks(ctx));
+  return pc_shuffle(ctx, rows, n, rowsize, dest, out, NULL);
+}
+
+int pc_ingest_owner_first(const void *row, int nranks) {
+  uint64_t k;
+  memcpy(&k, row, sizeof k);
+  return PC_OWNER(k, nranks);
+}
+
+int pc_ingest_answer_rank(const void *row, int nranks) {
+  (void)nranks;
+  return (int)(((const pc_idpair *)row)->a >> 32);
+}
+
+int pc_ingest_owner_phone(const void *row, int nranks) {
+  uint64_t k;
+  memcpy(&k, row, sizeof k);
+  return PC_OWNER(pc_mix64(k), nranks);
+}
+
+uint64_t pc_ingest_id_pack(const char *id) {
+  uint64_t v = 0;
+  for (int i = 0; i < 17; i++) v = v * 10 + (uint64_t)(id[i] - '0');
+  return v * 11 + (uint64_t)(id[17] == 'X' ? 10 : id[17] - '0');
+}
+
+void pc_ingest_id_unpack(uint64_t v, char *id) {
+  unsigned c = (unsigned)(v % 11);
+  id[17] = c == 10 ? 'X' : (char)('0' + c);
+  v /= 11;
+  for (int i = 16; i >= 0; i--, v /= 10) id[i] = (char)('0' + v % 10);
+}

@@ -1,0 +1,152 @@
+/* pc_ingest.h - ingest's state: its inputs, the rows it holds on their way, the shuffles it makes. */
+#ifndef PC_INGEST_H
+#define PC_INGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pc_config.h"
+#include "pc_csv.h"
+#include "pc_hash.h"
+#include "pc_mpi.h"
+#include "pc_rows.h"
+#include "pc_schema.h"
+
+/* The kinds of input, their contract's columns (names[kind][k], ncolumns[kind]). */
+enum { PC_INGEST_REGIONS, PC_INGEST_PERSONS, PC_INGEST_STAYS };
+extern const char *const pc_ingest_kind_names[3];
+extern const char *const pc_ingest_columns[3][9];
+extern const int pc_ingest_ncolumns[3];
+
+#define PC_INGEST_MAX_INPUTS 250
+#define PC_INGEST_RAW_CAP PC_REJECT_RAW
+#define PC_INGEST_MAX_LINE (1 << 16) /* no valid row comes near: longer lines are rejected unread */
+#define PC_INGEST_MAX_FIELDS 64
+
+/* A reject found after the shuffles, on its way back to the rank that read the line. */
+typedef struct pc_ingest_late {
+  uint64_t line;
+  uint32_t file;
+  uint16_t reason;
+  uint16_t pad;
+  char text[PC_REASON_TEXT];
+} pc_ingest_late;
+
+typedef struct pc_ingest_input {
+  int kind;
+  const char *path;
+  char name[64];
+  pc_csv_file f;
+  uint64_t *base; /* nranks + 1: first line (0-based) read by each rank */
+  int col[9];     /* the file's column of each of the contract's columns */
+  int ncols;
+  uint64_t rows;  /* non-empty data lines read by this rank (summed before the report) */
+  uint64_t reasons[PC_NREASONS]; /* rejects by reason (global, after the count) */
+  uint32_t crc;
+} pc_ingest_input;
+
+/* A row's origin: file index (8 bits) and 1-based line (56 bits); ordering
+ * origins orders rows as the files list them. */
+static inline uint64_t pc_origin_of(unsigned file, uint64_t line) {
+  return (uint64_t)file << 56 | line;
+}
+static inline unsigned pc_origin_file(uint64_t o) { return (unsigned)(o >> 56); }
+static inline uint64_t pc_origin_line(uint64_t o) { return o & ((1ULL << 56) - 1); }
+
+typedef struct pc_wperson {
+  pc_person p;
+  pc_identity id;
+  uint64_t origin;
+} pc_wperson;
+
+/* A rank's stay while ingesting: 40 bytes (the rank's share of ~10^10 stays
+ * is most of its memory); expanded to pc_stay when written. */
+typedef struct pc_cstay {
+  uint64_t pid, place;
+  uint32_t start, dur; /* seconds from the window's start; end - start */
+  uint64_t rcr;        /* region << 24 | carriage << 16 | row */
+  uint64_t origin;
+} pc_cstay;
+
+/* A stay on its way to the owner of its pid: by phone (subj 0), pid holds
+ * the phone until the phone's owner has resolved it; by ID number, subj is
+ * the number packed (never 0), for the identity of a visitor. */
+typedef struct pc_wstay {
+  pc_cstay c;
+  uint64_t subj;
+} pc_wstay;
+
+typedef struct pc_idpair {
+  uint64_t a, b;
+} pc_idpair;
+
+/* Places seen by this rank's readers: an open-addressing set by id, with a
+ * hash of the full name to catch two names with one id. */
+typedef struct pc_pslot {
+  uint64_t id, nh, region;
+  char name[PC_PLACE_NAME_LEN];
+} pc_pslot;
+
+typedef struct pc_ingest {
+  pc_ctx *ctx;
+  const pc_config *cfg;
+  pc_key128 key;
+  pc_rowcheck chk;
+  pc_ingest_input in[PC_INGEST_MAX_INPUTS];
+  int nin;
+  pc_buf rejects;  /* pc_reject_row: rows this rank read */
+  pc_buf late;     /* pc_ingest_late: found here, to send to the reader */
+  /* regions (every rank, sorted by code) */
+  pc_region *regions;
+  size_t nregions;
+  uint64_t *codes;
+  /* persons owned (sorted by pid), phones owned (sorted by phone) */
+  pc_buf persons;  /* pc_wperson */
+  pc_buf phones;   /* pc_idpair (phone, pid) */
+  /* stays owned, visitors found, places seen */
+  pc_buf stays;    /* pc_cstay */
+  pc_buf id_visitors;    /* pc_idpair (pid, packed ID) at the pid's owner */
+  pc_buf phone_visitors; /* pc_idpair (pid, phone) at the phone's owner */
+  pc_buf places;         /* pc_pslot, see pc_ingest_place_seen */
+  uint64_t region_cache[PC_REGION_CACHE];
+  pc_buf got, ans;       /* pc_idpair: a round's phone requests and answers */
+  pc_buf scratch;        /* uint64: a round's phones and requests, kept between rounds */
+  pc_buf dest;           /* int: a shuffle's destinations, kept between rounds (a fresh
+                          * array a round costs its page faults every time) */
+  uint64_t p0, p1;       /* owned pid range */
+  uint64_t dup_stays;
+} pc_ingest;
+
+/* Local: input.stays fits in pc_ingest.in beside regions and persons;
+ * problems into p (NULL: the process's error, PC_ERR_ARG). */
+int pc_ingest_stays_files_fit(const pc_config *cfg, pc_config_problems *p);
+
+/* Collective, agreed: a new state for a run of cfg (the window, the inputs,
+ * empty buffers, the owned pid range) in *g. Fails with PC_ERR_MEM, or
+ * PC_ERR_ARG when the stays files do not fit (checked at load). */
+int pc_ingest_new(pc_ctx *ctx, const pc_config *cfg, pc_ingest **g);
+/* Local: closes the inputs, frees everything g holds and g; NULL is fine. */
+void pc_ingest_delete(pc_ingest *g);
+
+/* Local: qsort, but for empty tables too (their data may be NULL: qsort's is nonnull). */
+void pc_ingest_sort(void *rows, size_t n, size_t size, int (*cmp)(const void *, const void *));
+/* Local: orders of pc_idpair (a, b) and pc_wperson (pid, origin), for pc_ingest_sort. */
+int pc_idpair_cmp(const void *pa, const void *pb);
+int pc_wperson_cmp(const void *pa, const void *pb);
+
+/* Collective (agreed on memory, then pc_shuffle's agreement): the n rows
+ * each to rank dest_of(row, nranks), received rows appended to out. */
+int pc_ingest_shuffle(pc_ingest *g, const void *rows, size_t n, size_t rowsize,
+                      int (*dest_of)(const void *row, int nranks), pc_buf *out);
+/* Destinations for pc_ingest_shuffle, by a row's first uint64: its owner
+ * as a pid, its owner as a phone (hashed), the rank in its high 32 bits. */
+int pc_ingest_owner_first(const void *row, int nranks);
+int pc_ingest_owner_phone(const void *row, int nranks);
+int pc_ingest_answer_rank(const void *row, int nranks);
+
+/* Local: an ID number as a number (17 digits * 11 + check, X = 10) and back
+ * (18 characters, no NUL written). */
+uint64_t pc_ingest_id_pack(const char *id);
+void pc_ingest_id_unpack(uint64_t v, char *id);
+
+#endif

@@ -1,0 +1,329 @@
+/* pc_ingest_person.c - ingest's registries: regions on rank 0, persons and phones at their owners, visitors. */
+#include "pc_ingest_person.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pc_idnum.h"
+#include "pc_ingest_input.h"
+#include "pc_ingest_reject.h"
+#include "pc_sort.h"
+
+typedef struct wregion {
+  pc_region r;
+  uint64_t origin;
+} wregion;
+
+static int take_region(pc_ingest *g, unsigned fi, uint64_t line, const pc_field *cells, void *arg,
+                       char *text, int *err) {
+  (void)g;
+  pc_buf *out = arg;
+  pc_region r;
+  int reason = pc_row_region(cells, &r, text);
+  if (reason) return reason;
+  if ((*err = pc_buf_grow(out, 1))) return PC_R_OK;
+  wregion *w = (wregion *)out->data + out->n++;
+  w->r = r;
+  w->origin = pc_origin_of(fi, line);
+  return PC_R_OK;
+}
+
+static int wregion_cmp(const void *pa, const void *pb) {
+  const wregion *a = pa, *b = pb;
+  if (a->r.code != b->r.code) return a->r.code < b->r.code ? -1 : 1;
+  return (a->origin > b->origin) - (a->origin < b->origin);
+}
+
+int pc_ingest_regions_load(pc_ingest *g) {
+  pc_ctx *ctx = g->ctx;
+  pc_buf mine, all;
+  pc_buf_init(&mine, sizeof(wregion));
+  pc_buf_init(&all, sizeof(wregion));
+  int done = 0;
+  PC_CALL(pc_agree(ctx, pc_ingest_read_rows(g, 0, SIZE_MAX, take_region, &mine, &done)));
+  int *dest = pc_calloc(mine.n + 1, sizeof *dest, "regions"); /* all to rank 0 */
+  PC_CALL(pc_agree(ctx, dest ? 0 : PC_ERR_MEM));
+  int rc = pc_shuffle(ctx, mine.data, mine.n, sizeof(wregion), dest, &all, NULL);
+  free(dest);
+  pc_buf_free(&mine);
+  PC_CALL(rc);
+  char *bytes = NULL;
+  size_t len = 0;
+  if (pc_rank(ctx) == 0) {
+    /* In code order parents come first (a parent's code is a prefix of its
+     * children's, padded with zeros): keep the first row of each code whose
+     * parent was kept; the rest are rejects. */
+    wregion *w = all.data;
+    pc_ingest_sort(w, all.n, sizeof *w, wregion_cmp);
+    pc_region *kept = pc_malloc((all.n + 1) * sizeof *kept, "regions");
+    uint64_t *korig = pc_malloc((all.n + 1) * sizeof *korig, "regions");
+    rc = kept && korig ? 0 : PC_ERR_MEM;
+    size_t k = 0;
+    for (size_t i = 0; i < all.n && !rc; i++) {
+      if (k && kept[k - 1].code == w[i].r.code) {
+        int same = !memcmp(&kept[k - 1], &w[i].r, sizeof w[i].r);
+        rc = pc_ingest_reject_later(g, w[i].origin, same ? PC_R_DUPLICATE : PC_R_CONFLICT,
+                                    same ? "same region as line %llu"
+                                         : "code already on line %llu with "
+                                           "another parent, level or name",
+                                    (unsigned long long)pc_origin_line(korig[k - 1]));
+        continue;
+      }
+      if (w[i].r.parent && !pc_region_find(kept, k, w[i].r.parent)) {
+        rc = pc_ingest_reject_later(g, w[i].origin, PC_R_REGION,
+                                    "parent %llu is not in regions.csv (or was rejected)",
+                                    (unsigned long long)w[i].r.parent);
+        continue;
+      }
+      korig[k] = w[i].origin;
+      kept[k++] = w[i].r;
+    }
+    if (!rc && k == 0) rc = PC_ERROR(PC_ERR_DATA, "%s: no valid region", g->in[0].path);
+    bytes = (char *)kept;
+    len = k * sizeof *kept;
+    free(korig);
+  }
+  pc_buf_free(&all);
+  PC_CALL(pc_agree(ctx, rc));
+  PC_CALL(pc_bcast_bytes(ctx, &bytes, &len));
+  g->regions = (pc_region *)bytes;
+  g->nregions = len / sizeof(pc_region);
+  g->codes = pc_malloc((g->nregions + 1) * sizeof *g->codes, "region codes");
+  PC_CALL(pc_agree(ctx, g->codes ? 0 : PC_ERR_MEM));
+  for (size_t i = 0; i < g->nregions; i++) g->codes[i] = g->regions[i].code;
+  g->chk.regions = g->codes;
+  g->chk.nregions = g->nregions;
+  return 0;
+}
+
+static int take_person(pc_ingest *g, unsigned fi, uint64_t line, const pc_field *cells, void *arg,
+                       char *text, int *err) {
+  pc_buf *out = arg;
+  pc_wperson w;
+  int reason = pc_row_person(&g->chk, cells, &w.p, &w.id, text);
+  if (reason) return reason;
+  w.p.pid = w.id.pid = pc_pid_of_idnum(&g->key, w.id.subject);
+  w.origin = pc_origin_of(fi, line);
+  if ((*err = pc_buf_grow(out, 1))) return PC_R_OK;
+  ((pc_wperson *)out->data)[out->n++] = w;
+  return PC_R_OK;
+}
+
+typedef struct wphone {
+  uint64_t phone, pid, origin;
+} wphone;
+static int wphone_cmp(const void *pa, const void *pb) {
+  const wphone *a = pa, *b = pb;
+  if (a->phone != b->phone) return a->phone < b->phone ? -1 : 1;
+  return (a->origin > b->origin) - (a->origin < b->origin);
+}
+
+int pc_ingest_find_person(const pc_ingest *g, uint64_t pid) {
+  const pc_wperson *w = g->persons.data;
+  size_t a = 0, b = g->persons.n;
+  while (a < b) {
+    size_t m = (a + b) / 2;
+    if (w[m].p.pid < pid) a = m + 1;
+    else b = m;
+  }
+  return a < g->persons.n && w[a].p.pid == pid;
+}
+
+/* Persons rows read in rounds, each to the owner of its pid. */
+static int read_persons(pc_ingest *g) {
+  pc_ctx *ctx = g->ctx;
+  pc_buf batch;
+  pc_buf_init(&batch, sizeof(pc_wperson));
+  const size_t R = pc_ctx_round_bytes(ctx) / sizeof(pc_wperson) + 1;
+  int more = 1, done = 0, rc = 0;
+  for (uint64_t r = 0; more; r++) {
+    batch.n = 0;
+    if (!done) rc = pc_ingest_read_rows(g, 1, R, take_person, &batch, &done);
+    PC_CALL(pc_agree(ctx, rc));
+    PC_CALL(pc_ingest_shuffle(g, batch.data, batch.n, sizeof(pc_wperson), pc_ingest_owner_first,
+                              &g->persons));
+    PC_CALL(pc_ingest_more_rounds(ctx, !done, &more));
+    pc_progress(ctx, g->in[1].f.next_line, g->in[1].f.nlines);
+  }
+  pc_buf_free(&batch);
+  return 0;
+}
+
+/* The first row of each ID number (in file order) is kept. Identical
+ * copies are duplicates, unless the person is dropped below for a phone
+ * conflict: then every copy is that conflict (held in dups till then). */
+static int keep_first_rows(pc_ingest *g, pc_buf *dups) {
+  pc_ctx *ctx = g->ctx;
+  int rc = 0;
+  pc_wperson *w = g->persons.data;
+  PC_CALL(pc_agree(ctx,
+                   pc_sort_rows_inplace(w, g->persons.n, sizeof *w, g->p0, g->p1, pc_wperson_cmp)));
+  size_t k = 0;
+  for (size_t i = 0; i < g->persons.n && !rc; i++) {
+    if (k && w[k - 1].p.pid == w[i].p.pid) {
+      if (memcmp(w[k - 1].id.subject, w[i].id.subject, 18)) {
+        rc = PC_ERROR(PC_ERR_DATA, "two ID numbers share one pid (a 64-bit hash collision): make "
+                      "a new key file and rerun");
+        break;
+      }
+      int same = !memcmp(&w[k - 1].p, &w[i].p, sizeof w[i].p) &&
+                 !memcmp(&w[k - 1].id, &w[i].id, sizeof w[i].id);
+      if (same) {
+        if (!(rc = pc_buf_grow(dups, 1)))
+          ((wphone *)dups->data)[dups->n++] = (wphone){w[k - 1].origin, w[i].p.pid, w[i].origin};
+      } else {
+        rc = pc_ingest_reject_later(g, w[i].origin, PC_R_CONFLICT,
+                                    "ID number already on line %llu with other attributes",
+                                    (unsigned long long)pc_origin_line(w[k - 1].origin));
+      }
+      continue;
+    }
+    w[k++] = w[i];
+  }
+  g->persons.n = k;
+  return pc_agree(ctx, rc);
+}
+
+/* Phones: each registered to one person; a later row claiming a phone
+ * already registered is rejected whole: its person goes to drop as
+ * (pid, origin of the phone's first row), at the owner of the phone. */
+static int register_phones(pc_ingest *g, pc_buf *drop) {
+  pc_ctx *ctx = g->ctx;
+  const pc_wperson *w = g->persons.data;
+  const size_t k = g->persons.n;
+  int rc = 0;
+  pc_buf ph;
+  pc_buf_init(&ph, sizeof(wphone));
+  for (size_t i = 0; i < k && !rc; i++) {
+    uint64_t phone;
+    if (!w[i].id.phone[0] || !pc_phone_valid(w[i].id.phone, 11, &phone)) continue;
+    if ((rc = pc_buf_grow(&ph, 1))) break;
+    ((wphone *)ph.data)[ph.n++] = (wphone){phone, w[i].p.pid, w[i].origin};
+  }
+  PC_CALL(pc_agree(ctx, rc));
+  pc_buf mine;
+  pc_buf_init(&mine, sizeof(wphone));
+  rc = pc_ingest_shuffle(g, ph.data, ph.n, sizeof(wphone), pc_ingest_owner_phone, &mine);
+  pc_buf_free(&ph);
+  PC_CALL(rc);
+  wphone *m = mine.data;
+  pc_ingest_sort(m, mine.n, sizeof *m, wphone_cmp);
+  PC_CALL(pc_agree(ctx, pc_buf_reserve(&g->phones, mine.n + 1)));
+  pc_idpair *tab = g->phones.data;
+  size_t t = 0;
+  uint64_t first = 0; /* origin of the row that registered the phone */
+  for (size_t i = 0; i < mine.n && !rc; i++) {
+    if (t && tab[t - 1].a == m[i].phone) {
+      rc = pc_ingest_reject_later(g, m[i].origin, PC_R_CONFLICT,
+                                  "phone already registered to the person on line %llu",
+                                  (unsigned long long)pc_origin_line(first));
+      if (!rc && !(rc = pc_buf_grow(drop, 1)))
+        ((pc_idpair *)drop->data)[drop->n++] = (pc_idpair){m[i].pid, first};
+      continue;
+    }
+    tab[t++] = (pc_idpair){m[i].phone, m[i].pid};
+    first = m[i].origin;
+  }
+  g->phones.n = t;
+  pc_buf_free(&mine);
+  return pc_agree(ctx, rc);
+}
+
+/* The persons of drop leave (at their owners); their identical copies are
+ * that conflict too, the other copies duplicates. */
+static int drop_persons(pc_ingest *g, pc_buf *drop, pc_buf *dups) {
+  pc_ctx *ctx = g->ctx;
+  pc_wperson *w = g->persons.data;
+  pc_buf gone;
+  pc_buf_init(&gone, sizeof(pc_idpair));
+  int rc =
+      pc_ingest_shuffle(g, drop->data, drop->n, sizeof(pc_idpair), pc_ingest_owner_first, &gone);
+  pc_buf_free(drop);
+  PC_CALL(rc);
+  pc_idpair *drops = gone.data;
+  pc_ingest_sort(drops, gone.n, sizeof *drops, pc_idpair_cmp);
+  size_t q = 0, kk = 0;
+  for (size_t i = 0; i < g->persons.n; i++) {
+    while (q < gone.n && drops[q].a < w[i].p.pid) q++;
+    if (q < gone.n && drops[q].a == w[i].p.pid) continue;
+    w[kk++] = w[i];
+  }
+  g->persons.n = kk;
+  const wphone *d = dups->data;
+  q = 0;
+  for (size_t i = 0; i < dups->n && !rc; i++) {
+    while (q < gone.n && drops[q].a < d[i].pid) q++;
+    if (q < gone.n && drops[q].a == d[i].pid)
+      rc = pc_ingest_reject_later(g, d[i].origin, PC_R_CONFLICT,
+                                  "phone already registered to the person on line %llu",
+                                  (unsigned long long)pc_origin_line(drops[q].b));
+    else
+      rc = pc_ingest_reject_later(g, d[i].origin, PC_R_DUPLICATE, "same person as line %llu",
+                                  (unsigned long long)pc_origin_line(d[i].phone));
+  }
+  pc_buf_free(&gone);
+  pc_buf_free(dups);
+  return pc_agree(ctx, rc);
+}
+
+int pc_ingest_persons_load(pc_ingest *g) {
+  pc_buf dups, drop; /* dups: wphone (kept row's origin, pid, the copy's origin), in pid order */
+  pc_buf_init(&dups, sizeof(wphone));
+  pc_buf_init(&drop, sizeof(pc_idpair));
+  PC_CALL(read_persons(g));
+  PC_CALL(keep_first_rows(g, &dups));
+  PC_CALL(register_phones(g, &drop));
+  return drop_persons(g, &drop, &dups);
+}
+
+static size_t unique_pairs(pc_idpair *p, size_t n) {
+  pc_ingest_sort(p, n, sizeof *p, pc_idpair_cmp);
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++)
+    if (!k || p[k - 1].a != p[i].a || p[k - 1].b != p[i].b) p[k++] = p[i];
+  return k;
+}
+
+/* Unregistered ID numbers and phones: persons of their own, flagged. */
+int pc_ingest_visitors_add(pc_ingest *g, uint64_t *nvis) {
+  pc_ctx *ctx = g->ctx;
+  g->phone_visitors.n = unique_pairs(g->phone_visitors.data, g->phone_visitors.n);
+  pc_buf pv;
+  pc_buf_init(&pv, sizeof(pc_idpair));
+  int rc = pc_ingest_shuffle(g, g->phone_visitors.data, g->phone_visitors.n, sizeof(pc_idpair),
+                      pc_ingest_owner_first, &pv);
+  pc_buf_free(&g->phone_visitors);
+  PC_CALL(rc);
+  pc_idpair *iv = g->id_visitors.data, *ph = pv.data;
+  size_t ni = unique_pairs(iv, g->id_visitors.n), np = unique_pairs(ph, pv.n);
+  PC_CALL(pc_agree(ctx, pc_buf_reserve(&g->persons, g->persons.n + ni + np + 1)));
+  size_t n0 = g->persons.n;
+  for (size_t i = 0; i < ni + np && !rc; i++) {
+    const pc_idpair *v = i < ni ? &iv[i] : &ph[i - ni];
+    if ((i < ni && i && iv[i - 1].a == v->a) || (i >= ni && i > ni && ph[i - ni - 1].a == v->a) ||
+        (i >= ni && pc_ingest_find_person(g, v->a))) {
+      rc = PC_ERROR(PC_ERR_DATA, "two subjects share one pid (a 64-bit hash collision): make a "
+                    "new key file and rerun");
+      break;
+    }
+    pc_wperson *w = (pc_wperson *)g->persons.data + g->persons.n++;
+    memset(w, 0, sizeof *w);
+    w->p.pid = w->id.pid = v->a;
+    w->p.flags = w->id.flags = PC_PERSON_VISITOR;
+    if (i < ni) { /* an ID number: its birth date and sex are known */
+      pc_ingest_id_unpack(v->b, w->id.subject);
+      w->p.birth_date = pc_idnum_birth(w->id.subject);
+      w->p.sex = (uint8_t)pc_idnum_sex(w->id.subject);
+    } else {
+      pc_phone_format(v->b, w->id.subject);
+      pc_phone_format(v->b, w->id.phone);
+    }
+  }
+  pc_buf_free(&pv);
+  pc_buf_free(&g->id_visitors);
+  PC_CALL(pc_agree(ctx, rc));
+  *nvis = g->persons.n - n0;
+  return pc_agree(ctx, pc_sort_rows_inplace(g->persons.data, g->persons.n, sizeof(pc_wperson),
+                                            g->p0, g->p1, pc_wperson_cmp));
+}

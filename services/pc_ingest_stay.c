@@ -1,0 +1,237 @@
+/* pc_ingest_stay.c - ingest's stays: read in rounds, phones resolved at their owners, sorted, duplicates out. */
+#include "pc_ingest_stay.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pc_ingest_input.h"
+#include "pc_ingest_person.h"
+#include "pc_ingest_reject.h"
+#include "pc_sort.h"
+
+/* Local: the place of s in g->places, its region the smallest seen;
+ * PC_ERR_DATA when two names give one place id. */
+static int place_seen(pc_ingest *g, const pc_instay *s) {
+  pc_buf *b = &g->places;
+  if (2 * (b->n + 1) > b->cap) { /* grow to twice, rehash */
+    size_t cap = b->cap ? 2 * b->cap : 1 << 16;
+    pc_pslot *t = pc_calloc(cap, sizeof *t, "places seen");
+    if (!t) return PC_ERR_MEM;
+    pc_pslot *o = b->data;
+    for (size_t i = 0; i < b->cap; i++) {
+      if (!o[i].id) continue;
+      size_t h = pc_mix64(o[i].id) & (cap - 1);
+      while (t[h].id) h = (h + 1) & (cap - 1);
+      t[h] = o[i];
+    }
+    free(b->data);
+    b->data = t;
+    b->cap = cap;
+  }
+  pc_pslot *t = b->data;
+  size_t h = pc_mix64(s->place) & (b->cap - 1);
+  while (t[h].id && t[h].id != s->place) h = (h + 1) & (b->cap - 1);
+  /* The name's check: its length and, for a short name, the name itself;
+   * a long one's hash (names longer than /places keeps are rare). */
+  const int longname = s->place_len >= PC_PLACE_NAME_LEN;
+  uint64_t nh = longname ? pc_place_key(0, s->place_name, s->place_len, 0) : s->place_len;
+  if (t[h].id) {
+    if (t[h].nh != nh || (!longname && memcmp(t[h].name, s->place_name, s->place_len)))
+      return PC_ERROR(PC_ERR_DATA, "two place names give one place id (a 56-bit hash collision "
+                      "between \"%.40s\" and \"%.40s\")", t[h].name, s->place_name);
+    if (s->region < t[h].region) t[h].region = s->region;
+    return 0;
+  }
+  t[h].id = s->place;
+  t[h].nh = nh;
+  t[h].region = s->region;
+  memset(t[h].name, 0, sizeof t[h].name);
+  size_t n = s->place_len < PC_PLACE_NAME_LEN - 1 ? s->place_len : PC_PLACE_NAME_LEN - 1;
+  /* whole UTF-8 chars */
+  while (n > 0 && (s->place_name[n] & 0xc0) == 0x80 && n < s->place_len) n--;
+  memcpy(t[h].name, s->place_name, n);
+  b->n++;
+  return 0;
+}
+
+static int take_stay(pc_ingest *g, unsigned fi, uint64_t line, const pc_field *cells, void *arg,
+                     char *text, int *err) {
+  pc_buf *out = arg;
+  pc_instay s;
+  int reason = pc_row_stay(&g->chk, cells, &s, text);
+  if (reason) return reason;
+  if ((*err = pc_buf_grow(out, 1)) || (*err = place_seen(g, &s))) return PC_R_OK;
+  pc_wstay *w = (pc_wstay *)out->data + out->n++;
+  memset(w, 0, sizeof *w);
+  if (s.phone) {
+    w->c.pid = s.phone;
+  } else {
+    w->c.pid = pc_pid_of_idnum(&g->key, s.idnum);
+    w->subj = pc_ingest_id_pack(s.idnum);
+  }
+  w->c.place = s.place;
+  w->c.start = (uint32_t)(s.start - g->chk.window_start);
+  w->c.dur = (uint32_t)(s.end - s.start);
+  w->c.rcr = s.region << 24 | (uint64_t)s.carriage << 16 | (uint16_t)s.row;
+  w->c.origin = pc_origin_of(fi, line);
+  return PC_R_OK;
+}
+
+static int keep_stay(pc_ingest *g, const pc_cstay *c) {
+  PC_CALL(pc_buf_grow(&g->stays, 1));
+  ((pc_cstay *)g->stays.data)[g->stays.n++] = *c;
+  return 0;
+}
+
+static int phone_owner_pid(const pc_ingest *g, uint64_t phone, uint64_t *pid) {
+  const pc_idpair *t = g->phones.data;
+  size_t a = 0, b = g->phones.n;
+  while (a < b) {
+    size_t m = (a + b) / 2;
+    if (t[m].a < phone) a = m + 1;
+    else b = m;
+  }
+  if (a < g->phones.n && t[a].a == phone) {
+    *pid = t[a].b;
+    return 1;
+  }
+  *pid = pc_pid_of_phone(&g->key, phone);
+  return 0;
+}
+
+/* The pids of this round's phones: each distinct phone asks its owner once
+ * (16 bytes there and back instead of moving the stays twice); the owner
+ * answers from its phone table, or makes the phone a visitor. Collective. */
+static int resolve_phones(pc_ingest *g, pc_wstay *w, size_t n) {
+  pc_ctx *ctx = g->ctx;
+  size_t nu = 0;
+  for (size_t i = 0; i < n; i++) nu += w[i].subj == 0;
+  int rc = pc_buf_reserve(&g->scratch, 3 * (nu + 1));
+  uint64_t *u = g->scratch.data, *tmp = u + nu + 1;
+  pc_idpair *q = (pc_idpair *)tmp; /* after the sort, tmp's room and beyond hold the requests */
+  if (!rc) {
+    nu = 0;
+    for (size_t i = 0; i < n; i++)
+      if (w[i].subj == 0) u[nu++] = w[i].c.pid;
+    pc_sort_u64(u, tmp, nu); /* sorted into u */
+    size_t k = 0;
+    for (size_t i = 0; i < nu; i++)
+      if (!k || u[k - 1] != u[i]) u[k++] = u[i];
+    nu = k;
+    /* requests: (phone, rank << 32 | index); answers: (rank << 32 | index, pid) */
+    for (size_t i = 0; i < nu; i++) q[i] = (pc_idpair){u[i], (uint64_t)pc_rank(ctx) << 32 | i};
+  }
+  pc_buf *gotp = &g->got, *ansp = &g->ans; /* kept between rounds */
+  gotp->n = ansp->n = 0;
+  PC_CALLG(pc_agree(ctx, rc), out);
+  PC_CALLG(pc_ingest_shuffle(g, q, nu, sizeof *q, pc_ingest_owner_phone, gotp), out);
+  pc_idpair *r = gotp->data;
+  for (size_t i = 0; i < gotp->n && !rc; i++) {
+    uint64_t pid;
+    if (!phone_owner_pid(g, r[i].a, &pid) && !(rc = pc_buf_grow(&g->phone_visitors, 1)))
+      ((pc_idpair *)g->phone_visitors.data)[g->phone_visitors.n++] = (pc_idpair){pid, r[i].a};
+    r[i].a = r[i].b;
+    r[i].b = pid;
+  }
+  PC_CALLG(pc_agree(ctx, rc), out);
+  PC_CALLG(
+      pc_ingest_shuffle(g, gotp->data, gotp->n, sizeof(pc_idpair), pc_ingest_answer_rank, ansp),
+      out);
+  r = ansp->data;
+  for (size_t i = 0; i < ansp->n; i++) q[r[i].a & 0xffffffffu].b = r[i].b;
+  for (size_t i = 0; i < n; i++) {
+    if (w[i].subj) continue;
+    size_t a = 0, b = nu;
+    while (a < b) {
+      size_t m = (a + b) / 2;
+      if (u[m] < w[i].c.pid) a = m + 1;
+      else b = m;
+    }
+    w[i].c.pid = q[a].b;
+  }
+out:
+  return rc;
+}
+
+static int read_stays(pc_ingest *g) {
+  pc_ctx *ctx = g->ctx;
+  pc_buf batch, recv;
+  pc_buf_init(&batch, sizeof(pc_wstay));
+  pc_buf_init(&recv, sizeof(pc_wstay));
+  const size_t R = pc_ctx_round_bytes(ctx) / sizeof(pc_wstay) + 1;
+  uint64_t total = 0, before = 0; /* lines of this rank's ranges, for progress */
+  for (int f = 2; f < g->nin; f++) total += g->in[f].f.nlines;
+  int fi = 2, more = 1, rc = 0;
+  for (uint64_t r = 0; more; r++) {
+    batch.n = 0;
+    while (!rc && fi < g->nin && batch.n < R) {
+      int done = 0;
+      rc = pc_ingest_read_rows(g, (unsigned)fi, R - batch.n, take_stay, &batch, &done);
+      if (done) before += g->in[fi].f.nlines, fi++;
+    }
+    PC_CALL(pc_agree(ctx, rc));
+    PC_CALL(resolve_phones(g, batch.data, batch.n));
+    recv.n = 0;
+    PC_CALL(
+        pc_ingest_shuffle(g, batch.data, batch.n, sizeof(pc_wstay), pc_ingest_owner_first, &recv));
+    const pc_wstay *w = recv.data;
+    for (size_t i = 0; i < recv.n && !rc; i++) {
+      /* an ID number the registry lacks */
+      if (w[i].subj && !pc_ingest_find_person(g, w[i].c.pid)) {
+        if ((rc = pc_buf_grow(&g->id_visitors, 1))) break;
+        ((pc_idpair *)g->id_visitors.data)[g->id_visitors.n++] = (pc_idpair){w[i].c.pid, w[i].subj};
+      }
+      if (!rc) rc = keep_stay(g, &w[i].c);
+    }
+    PC_CALL(pc_agree(ctx, rc));
+    PC_CALL(pc_ingest_more_rounds(ctx, fi < g->nin, &more));
+    uint64_t now = before + (fi < g->nin ? g->in[fi].f.next_line : 0);
+    pc_progress(ctx, now < total ? now : total, total);
+  }
+  pc_buf_free(&batch);
+  pc_buf_free(&recv);
+  return 0;
+}
+
+static int cstay_cmp(const void *pa, const void *pb) {
+  const pc_cstay *a = pa, *b = pb;
+  if (a->pid != b->pid) return a->pid < b->pid ? -1 : 1;
+  if (a->start != b->start) return a->start < b->start ? -1 : 1;
+  if (a->place != b->place) return a->place < b->place ? -1 : 1;
+  if (a->dur != b->dur) return a->dur < b->dur ? -1 : 1;
+  if (a->rcr != b->rcr) return a->rcr < b->rcr ? -1 : 1;
+  return (a->origin > b->origin) - (a->origin < b->origin);
+}
+
+/* Sort in place; an identical stay reported again (by another agency or
+ * twice by one) is kept once, the copies are rejects naming the first. */
+int pc_ingest_stays_sort(pc_ingest *g) {
+  pc_cstay *c = g->stays.data;
+  PC_CALL(pc_sort_rows_inplace(c, g->stays.n, sizeof *c, g->p0, g->p1, cstay_cmp));
+  size_t k = 0;
+  int rc = 0;
+  for (size_t i = 0; i < g->stays.n && !rc; i++) {
+    if (k && c[k - 1].pid == c[i].pid && c[k - 1].start == c[i].start &&
+        c[k - 1].place == c[i].place && c[k - 1].dur == c[i].dur && c[k - 1].rcr == c[i].rcr) {
+      g->dup_stays++;
+      rc = pc_ingest_reject_later(g, c[i].origin, PC_R_DUPLICATE, "same stay as %s line %llu",
+                                  g->in[pc_origin_file(c[k - 1].origin)].name,
+                                  (unsigned long long)pc_origin_line(c[k - 1].origin));
+      continue;
+    }
+    c[k++] = c[i];
+  }
+  g->stays.n = k;
+  return rc;
+}
+
+int pc_ingest_stays_load(pc_ingest *g) {
+  /* Reserve the rank's expected share (address space only until touched:
+   * growing a big block moves pages, never copies them). */
+  uint64_t sb = 0;
+  for (int f = 2; f < g->nin; f++) sb += g->in[f].f.size;
+  PC_CALL(pc_agree(
+      g->ctx, pc_buf_reserve(&g->stays, (size_t)(sb / 40 / (uint64_t)pc_nranks(g->ctx)) + 1024)));
+  return read_stays(g);
+}
