@@ -47,9 +47,13 @@ def rel(p):
     return os.path.relpath(p, root)
 
 def sources():
-    """Every .c and .h of the tree but build outputs and hidden folders."""
+    """Every .c and .h of the layers (tests/ and tools/ are not layers: a unit test of io/
+    may call HDF5 to build a bad file), but build outputs and hidden folders."""
     out = []
     for d, subs, files in os.walk(root):
+        if d != root and os.path.relpath(d, root).split(os.sep)[0] not in LAYERS:
+            subs[:] = []
+            continue
         subs[:] = sorted(s for s in subs if not s.startswith(".") and
                          os.path.join(d, s) != build and not (d == root and s == "build"))
         out += [os.path.join(d, f) for f in sorted(files) if f.endswith((".c", ".h"))]
