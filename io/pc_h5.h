@@ -6,7 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pc_file.h"
 #include "pc_mpi.h"
+
 
 /* An output file being written: created under a temporary name next to the
  * final path and renamed only when every rank succeeded, so a reader never

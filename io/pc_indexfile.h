@@ -8,11 +8,6 @@
 #include "pc_h5.h"
 #include "pc_mpi.h"
 
-/* An open HDF5 file as services/ hold it: the same handle pc_h5_open_read
- * gives and pc_table_open / pc_raw_open take, under a name that keeps the
- * HDF5 names inside io/. Negative: none. */
-typedef hid_t pc_file;
-
 /* Collective, agreed: open an existing file for reading (pc_h5_open_read:
  * a clear PC_ERR_IO naming a missing, unreadable or non-HDF5 file). */
 int pc_indexfile_open(pc_ctx *ctx, const char *path, pc_file *f);

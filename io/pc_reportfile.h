@@ -7,9 +7,8 @@
 
 #include "pc_h5.h"
 
-/* An open HDF5 file as the report's services hold it (-1: none); they pass
- * it to io/ (tables, attributes) and never call HDF5 on it themselves. */
-typedef hid_t pc_reportfile;
+/* An open HDF5 output as the report's services hold it (-1: none): pc_file. */
+typedef pc_file pc_reportfile;
 
 /* Open path read-only, serially (the report runs on one rank): *f = -1 and
  * 0 for a NULL or empty path. Local; fails PC_ERR_IO (unreadable, not HDF5). */

@@ -14,7 +14,7 @@ enum { PC_BD_PERSONS, PC_BD_BELOW, PC_BD_NONE, PC_BD_N };
 
 typedef struct pc_breakdown_counts {
   const char *data;       /* the dataset's path */
-  hid_t file;             /* the dataset, open until the persons are counted */
+  pc_file file;             /* the dataset, open until the persons are counted */
   pc_table regions_t, persons_t;
   uint64_t npers, nreg;
   pc_region *regions;     /* the dataset's /regions, sorted by code */

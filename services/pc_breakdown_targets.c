@@ -65,12 +65,12 @@ static int pid_code_cmp(const void *pa, const void *pb) {
 }
 
 /* The flagged persons of every `flagged` file (with their code) into all. */
-static int read_flagged(const pc_config *cfg, hid_t data, pc_buf *all) {
+static int read_flagged(const pc_config *cfg, pc_file data, pc_buf *all) {
   size_t nf = pc_config_len(cfg, "flagged");
   int rc = 0;
   for (size_t k = 0; k < nf && !rc; k++) {
     const char *path = pc_config_str_at(cfg, "flagged", k);
-    hid_t f = pc_flaggedfile_open(path);
+    pc_file f = pc_flaggedfile_open(path);
     if (f < 0) {
       rc = PC_ERROR(PC_ERR_IO, "flagged: cannot open %s (a trace or screen output)", path);
       break;
@@ -117,7 +117,7 @@ int pc_breakdown_testing(const pc_config *cfg, const pc_breakdown_counts *C, pc_
                          size_t *nout) {
   pc_buf all;
   pc_buf_init(&all, sizeof(pid_code));
-  hid_t data = pc_flaggedfile_open(pc_config_str(cfg, "data"));
+  pc_file data = pc_flaggedfile_open(pc_config_str(cfg, "data"));
   if (data < 0) return PC_ERROR(PC_ERR_IO, "cannot open %s", pc_config_str(cfg, "data"));
   int rc = read_flagged(cfg, data, &all);
   pid_code *p = all.data;

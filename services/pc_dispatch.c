@@ -80,7 +80,7 @@ int pc_dispatch_rows(pc_dispatch *D) {
 }
 
 /* Phones from /identities, merged in pid order (items sorted by pid), in chunks. */
-static int join_phones(hid_t data, item *it, size_t n) {
+static int join_phones(pc_file data, item *it, size_t n) {
   pc_table d;
   PC_CALL(pc_table_open(data, NULL, &pc_schema_identities, &d));
   const uint64_t N = d.nrows;

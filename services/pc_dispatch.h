@@ -13,7 +13,7 @@
 typedef struct pc_dispatch {
   const char *in_path, *data_path, *dir;
   int level;                 /* PC_LEVEL_CITY or PC_LEVEL_COUNTY */
-  hid_t in, data;            /* the output, the dataset */
+  pc_file in, data;            /* the output, the dataset */
   pc_flag_row *r[3];         /* /contacts, /companions, /screened */
   size_t nr[3];
   pc_list_row *it;           /* the lists' rows */

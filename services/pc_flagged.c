@@ -15,7 +15,7 @@ const pc_key pc_dispatch_keys[] = {
      .help = "the instant whose location decides (default: 03:00 the day before as_of)"},
     {0}};
 
-int pc_flag_cubes(pc_ctx *ctx, const pc_config *cfg, hid_t data, hid_t file, int64_t as_of,
+int pc_flag_cubes(pc_ctx *ctx, const pc_config *cfg, pc_file data, pc_file file, int64_t as_of,
                   const char *const *names, int ncls, const pc_person *p, const int *cls,
                   const int *code, size_t n, int deflate) {
   pc_cube_axes ax;
@@ -56,7 +56,7 @@ out:
   return rc;
 }
 
-int pc_flagged_read(hid_t f, const char *name, const char *path, pc_flag_row **rows, size_t *n) {
+int pc_flagged_read(pc_file f, const char *name, const char *path, pc_flag_row **rows, size_t *n) {
   *rows = NULL;
   *n = 0;
   if (!pc_flaggedfile_has(f, name)) return 0;
@@ -74,7 +74,7 @@ int pc_flagged_read(hid_t f, const char *name, const char *path, pc_flag_row **r
   return 0;
 }
 
-int pc_flagged_stamp_data(hid_t out, hid_t data) {
+int pc_flagged_stamp_data(pc_file out, pc_file data) {
   static const char *const names[2][2] = {{"key_fingerprint", "data_key_fingerprint"},
                                           {"stays_checksum", "data_stays_checksum"}};
   for (int k = 0; k < 2; k++) {
@@ -85,7 +85,7 @@ int pc_flagged_stamp_data(hid_t out, hid_t data) {
   return 0;
 }
 
-int pc_flagged_check_data(hid_t in, const char *in_path, hid_t data, const char *data_path) {
+int pc_flagged_check_data(pc_file in, const char *in_path, pc_file data, const char *data_path) {
   static const char *const names[2][2] = {{"key_fingerprint", "data_key_fingerprint"},
                                           {"stays_checksum", "data_stays_checksum"}};
   for (int k = 0; k < 2; k++) {

@@ -16,7 +16,7 @@ extern const pc_key pc_dispatch_keys[];
  * code[i] (indexes into names, -1: not counted). Persons are those of this
  * rank; cubes are summed onto rank 0, which writes them. Agreed on its reads
  * and memory, not on the last attribute writes: the caller agrees. */
-int pc_flag_cubes(pc_ctx *ctx, const pc_config *cfg, hid_t data, hid_t file, int64_t as_of,
+int pc_flag_cubes(pc_ctx *ctx, const pc_config *cfg, pc_file data, pc_file file, int64_t as_of,
                   const char *const *names, int ncls, const pc_person *p, const int *cls,
                   const int *code, size_t n, int deflate);
 
@@ -24,13 +24,13 @@ int pc_flag_cubes(pc_ctx *ctx, const pc_config *cfg, hid_t data, hid_t file, int
  * an open trace or screen output as pc_flag_rows (io/pc_schema.h; absent: 0
  * rows, no error; a column missing: PC_ERR_DATA naming it); *rows malloc'd,
  * the caller frees. */
-int pc_flagged_read(hid_t f, const char *name, const char *path, pc_flag_row **rows, size_t *n);
+int pc_flagged_read(pc_file f, const char *name, const char *path, pc_flag_row **rows, size_t *n);
 
 /* Outputs of trace and screen record the dataset's key fingerprint and
  * stays checksum (data_key_fingerprint, data_stays_checksum), so that lists
  * and tables never mix datasets or keys. Stamp: collective like every
  * attribute write, not agreed. Check: local; an error naming both files. */
-int pc_flagged_stamp_data(hid_t out, hid_t data);
-int pc_flagged_check_data(hid_t in, const char *in_path, hid_t data, const char *data_path);
+int pc_flagged_stamp_data(pc_file out, pc_file data);
+int pc_flagged_check_data(pc_file in, const char *in_path, pc_file data, const char *data_path);
 
 #endif

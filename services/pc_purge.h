@@ -26,7 +26,7 @@ typedef struct pc_purge {
   pc_ctx *ctx;
   const pc_config *cfg;
   const char *data_path, *out_path;
-  hid_t data;
+  pc_file data;
   int all_ids;          /* identities: all */
   int have_ids;         /* the input has /identities (an earlier `all` removed it) */
   int keep_ids;         /* the output has /identities: have_ids and not all_ids */

@@ -96,7 +96,7 @@ static int keep_persons(const pc_purge *P, uint64_t lo, pc_person *pb, pc_identi
 /* The open tables and buffers of write_persons. */
 typedef struct person_io {
   pc_table ip, ii;
-  hid_t op, oi;
+  pc_file op, oi;
   pc_person *pb;
   pc_identity *ib;
 } person_io;
@@ -174,7 +174,7 @@ int pc_purge_write_stays(pc_purge *P, pc_out *out) {
   PC_CALL(pc_exscan_u64(ctx, P->kept_stays, &at));
   pc_stay *sb = pc_malloc(PC_PURGE_STAY_STEP * sizeof *sb, "stays step");
   PC_CALL(pc_agree(ctx, sb ? 0 : PC_ERR_MEM));
-  hid_t d = -1;
+  pc_file d = -1;
   int rc = 0;
   char *desc = input_description(P, "stays", &rc);
   if (!(rc = pc_agree(ctx, rc)))

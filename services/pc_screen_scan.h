@@ -14,7 +14,7 @@ typedef struct pc_screener {
   pc_ctx *ctx;
   const pc_config *cfg;
   const char *data_path;
-  hid_t data;           /* the dataset, open until the output is written */
+  pc_file data;           /* the dataset, open until the output is written */
   pc_screen_areas A;
   int64_t as_of, at;    /* ages; the dispatch instant */
   int level, red;       /* level: of the jurisdiction (PC_LEVEL_*); red: the code of `screened` */

@@ -32,7 +32,7 @@ typedef struct pc_tracer {
   pc_ctx *ctx;
   const pc_config *cfg;
   const char *data_path;
-  hid_t data;
+  pc_file data;
   pc_raw stays;               /* the dataset's /stays: the owner view */
   pc_pview pv;
   pc_chan_rule rules[PC_NCHANNELS];
