@@ -214,7 +214,7 @@ int pc_h5_dset_write_rows(pc_ctx *ctx, hid_t d, hid_t type, uint64_t start, cons
 
 int pc_h5_write_array0(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, int ndims,
                        const uint64_t *dims, const void *data, int deflate) {
-  hsize_t d[8], ch[8];
+  hsize_t d[8] = {0}, ch[8] = {0};
   uint64_t total = 1;
   for (int i = 0; i < ndims; i++) {
     d[i] = dims[i];
@@ -222,8 +222,10 @@ int pc_h5_write_array0(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, int
   }
   hid_t space = H5Screate_simple(ndims, d, NULL);
   hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-  if (deflate > 0 && total > 0) {
-    /* Chunks of whole trailing axes, ~1 MB, so a reader slicing by region is cheap. */
+  if (total > 0) {
+    /* Chunks of whole trailing axes, ~1 MB, so a reader slicing by region is cheap;
+     * chunked even uncompressed, for the Fletcher32 checksum: the index's bucket and
+     * pid directories are such arrays, and a damaged one must not answer wrongly. */
     uint64_t inner = 1;
     for (int i = 1; i < ndims; i++) {
       ch[i] = d[i];
@@ -232,8 +234,10 @@ int pc_h5_write_array0(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, int
     uint64_t lead = (1u << 17) / (inner ? inner : 1);
     ch[0] = lead < 1 ? 1 : (lead > d[0] ? d[0] : lead);
     H5Pset_chunk(dcpl, ndims, ch);
-    H5Pset_shuffle(dcpl);
-    H5Pset_deflate(dcpl, (unsigned)deflate);
+    if (deflate > 0) {
+      H5Pset_shuffle(dcpl);
+      H5Pset_deflate(dcpl, (unsigned)deflate);
+    }
     H5Pset_fletcher32(dcpl); /* as for tables (pc_h5_dset_create) */
   }
   hid_t ds = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);

@@ -31,16 +31,17 @@ int pc_indexfile_read_u64s(pc_file f, const char *name, size_t n, uint64_t **out
   *out = NULL;
   PC_CALL(pc_h5_dset_open(f, name, &d, &rows));
   int rc = 0;
-  if (rows != n) {
-    char fname[1024] = "?";
-    H5Fget_name(f, fname, sizeof fname);
+  char fname[1024] = "?";
+  H5Fget_name(f, fname, sizeof fname);
+  if (rows != n)
     rc = PC_ERROR(PC_ERR_IO, "%s: %s has %llu entries, expected %zu (damaged index?)", fname, name,
                   (unsigned long long)rows, n);
-  }
   *out = rc ? NULL : pc_malloc(n * sizeof **out, name);
   if (!rc && !*out) rc = PC_ERR_MEM;
   if (!rc && H5Dread(d, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0)
-    rc = PC_ERROR(PC_ERR_IO, "cannot read %s of the index (damaged file?)", name);
+    rc = PC_ERROR(PC_ERR_IO,
+                  "%s: cannot read %s of the index: the file is damaged (its checksum does not "
+                  "verify)", fname, name);
   H5Dclose(d);
   return rc;
 }

@@ -39,6 +39,7 @@ typedef struct pc_purge {
   uint8_t *drop;        /* one bit per person of [p0, p1): removed */
   /* this rank's counts (summed over ranks into g) */
   uint64_t kept_stays, removed_stays, checksum, kept_persons, removed_visitors, kept_visitors;
+  uint64_t read_checksum; /* every stay read, kept or not: the ranks' sum is stays_checksum */
   uint64_t g[PC_PURGE_NG];
   int64_t purged_at;    /* rank 0's clock, UTC seconds */
   json_object *entry;   /* this purge's entry of purge_log */
@@ -53,10 +54,11 @@ void pc_purge_init(pc_purge *P, pc_ctx *ctx, const pc_config *cfg);
 int pc_purge_open(pc_purge *P);
 /* Local, never fails: log the cutoff and what it means for the window. */
 void pc_purge_log_plan(const pc_purge *P);
-/* Local: one pass over this rank's stays and persons (a merge by pid): a
- * stay ending before the cutoff goes, the others are counted and
+/* Collective, agreed: one pass over this rank's stays and persons (a merge
+ * by pid): a stay ending before the cutoff goes, the others are counted and
  * fingerprinted; a visitor without a stay left goes. PC_ERR_DATA when
- * /stays or /persons is not sorted by pid. */
+ * /stays or /persons is not sorted by pid, or when the stays read (all
+ * ranks') do not match the dataset's stays_checksum (a damaged file). */
 int pc_purge_scan(pc_purge *P);
 /* Collective, agreed: the totals g over ranks, purged_at and this purge's
  * log entry. PC_ERR_MEM, or as reading /rejects fails. */

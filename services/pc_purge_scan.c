@@ -184,6 +184,7 @@ static int scan_step(pc_purge *P, pstream *ps, const pc_stay *sb, size_t n, uint
       return PC_ERROR(PC_ERR_DATA, "%s: /stays is not sorted by pid at row %llu (damaged dataset?)",
                       P->data_path, (unsigned long long)(at + i));
     *last_stay = s->pid;
+    P->read_checksum += pc_stay_fingerprint(s);
     if (s->end < P->cutoff) {
       P->removed_stays++;
       continue;
@@ -218,5 +219,11 @@ int pc_purge_scan(pc_purge *P) {
   pc_table_close(&ps.t);
   free(ps.buf);
   free(sb);
+  /* Every stay was read once: damaged bytes anywhere in /stays stop the purge before
+   * it writes a dataset of wrong rows (index and screen check the same sum). */
+  uint64_t sum = P->read_checksum;
+  rc = pc_agree(P->ctx, rc);
+  if (!rc && P->have_stays) rc = pc_sum_u64(P->ctx, &sum, 1);
+  if (!rc && P->have_stays) rc = pc_agree(P->ctx, pc_stays_verify(P->data, P->data_path, sum));
   return rc;
 }
