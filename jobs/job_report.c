@@ -76,7 +76,7 @@ static int write_page(pc_ctx *ctx, const char *output, const pc_sb *page) {
   if (pc_rank(ctx) == 0) {
     char *p = pc_textout_room(&o, page->n);
     if (p) {
-      memcpy(p, page->p, page->n);
+      memcpy(p, page->s, page->n);
       pc_textout_commit(&o, page->n);
     } else {
       lrc = PC_ERR_MEM;
@@ -103,7 +103,7 @@ static int run_report(pc_ctx *ctx, const pc_config *cfg) {
   int rc = PC_PHASE(ctx, PH_REPORT, make_report(ctx, cfg, output, &page, &rows), rows,
                     pc_rank(ctx) == 0 ? page.n : 0);
   if (!rc) pc_log(ctx, "report: wrote %s (%zu bytes)", output, page.n);
-  free(page.p);
+  free(page.s);
   return rc;
 }
 

@@ -30,16 +30,21 @@ void pc_strbuf_put(pc_strbuf *b, const char *s, size_t n) {
 
 void pc_strbuf_puts(pc_strbuf *b, const char *s) { pc_strbuf_put(b, s, strlen(s)); }
 
+void pc_strbuf_vprintf(pc_strbuf *b, const char *fmt, va_list ap) {
+  va_list aq;
+  va_copy(aq, ap);
+  int k = vsnprintf(NULL, 0, fmt, aq);
+  va_end(aq);
+  if (k < 0 || room(b, (size_t)k)) return;
+  vsnprintf(b->s + b->n, (size_t)k + 1, fmt, ap);
+  b->n += (size_t)k;
+}
+
 void pc_strbuf_printf(pc_strbuf *b, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  int k = vsnprintf(NULL, 0, fmt, ap);
+  pc_strbuf_vprintf(b, fmt, ap);
   va_end(ap);
-  if (k < 0 || room(b, (size_t)k)) return;
-  va_start(ap, fmt);
-  vsnprintf(b->s + b->n, (size_t)k + 1, fmt, ap);
-  va_end(ap);
-  b->n += (size_t)k;
 }
 
 char *pc_strbuf_take(pc_strbuf *b) {

@@ -2,6 +2,7 @@
 #ifndef PC_STRBUF_H
 #define PC_STRBUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 /* Zero-initialise ({0}) to start. Once an allocation fails the buffer stops
@@ -20,6 +21,8 @@ void pc_strbuf_put(pc_strbuf *b, const char *s, size_t n);
 void pc_strbuf_puts(pc_strbuf *b, const char *s);
 /* Append printf-style. Local, cannot fail (sets oom instead). */
 void pc_strbuf_printf(pc_strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same with a va_list (for wrappers of their own printf). */
+void pc_strbuf_vprintf(pc_strbuf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* The text, the caller's to free ("" when nothing was appended); NULL when
  * an allocation failed (the buffer is freed then). b is left empty. Local. */
 char *pc_strbuf_take(pc_strbuf *b);

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pc_strbuf.h"
 #include "pc_err.h"
 #include "pc_mpi.h"
 #include "pc_region.h"
@@ -31,11 +32,9 @@
 
 /* ---- the page's text: a growing buffer; out of memory is kept in oom ---- */
 
-typedef struct pc_sb {
-  char *p;
-  size_t n, cap;
-  int oom; /* set when a write did not fit: the text is incomplete */
-} pc_sb;
+/* The page's text: kernels/pc_strbuf (oom set when a write did not fit: the
+ * text is incomplete). */
+typedef pc_strbuf pc_sb;
 
 /* Append to b. Local; out of memory sets b->oom and drops the text. */
 void pc_sb_put(pc_sb *b, const char *s, size_t len);

@@ -638,7 +638,7 @@ static void page_head(pc_ctx *ctx, const report *R, sb *b) {
   if (R->warn.n) {
     pc_sb_puts(b, "<div class=\"warn\"><b>The outputs' own counts disagree with their tables:</b>"
                   "<ul>");
-    pc_sb_put(b, R->warn.p, R->warn.n);
+    pc_sb_put(b, R->warn.s, R->warn.n);
     pc_sb_puts(b, "</ul></div>\n");
     pc_log(ctx, "report: WARNING: an output's counts attribute disagrees with its tables "
                 "(said on the page)");
@@ -656,5 +656,5 @@ int pc_report_page(pc_ctx *ctx, pc_report *R, pc_sb *b) {
   pc_report_provenance(b, R);
   /* No clock on the page: the same outputs give the same bytes. */
   pc_sb_puts(b, "</body>\n</html>\n");
-  return b->oom ? PC_ERR_MEM : 0;
+  return b->oom ? PC_ERROR(PC_ERR_MEM, "out of memory building the report page") : 0;
 }

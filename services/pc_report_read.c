@@ -533,7 +533,7 @@ void pc_report_free(pc_report *R) {
   free(R->county.a);
   free(R->vax.a);
   free(R->t_top);
-  free(R->warn.p);
+  free(R->warn.s);
   free(R);
 }
 

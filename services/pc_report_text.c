@@ -8,39 +8,14 @@
 
 typedef pc_sb sb;
 
-static int sb_room(sb *b, size_t more) {
-  if (b->oom) return -1;
-  if (b->n + more + 1 <= b->cap) return 0;
-  size_t cap = b->cap ? b->cap : 1 << 16;
-  while (cap < b->n + more + 1) cap *= 2;
-  char *q = pc_realloc(b->p, cap, "report page");
-  if (!q) {
-    b->oom = 1;
-    return -1;
-  }
-  b->p = q;
-  b->cap = cap;
-  return 0;
-}
-
-void pc_sb_put(sb *b, const char *s, size_t len) {
-  if (sb_room(b, len)) return;
-  memcpy(b->p + b->n, s, len);
-  b->n += len;
-  b->p[b->n] = 0;
-}
-void pc_sb_puts(sb *b, const char *s) { pc_sb_put(b, s, strlen(s)); }
+void pc_sb_put(sb *b, const char *s, size_t len) { pc_strbuf_put(b, s, len); }
+void pc_sb_puts(sb *b, const char *s) { pc_strbuf_puts(b, s); }
 
 void pc_sb_printf(sb *b, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  int k = vsnprintf(NULL, 0, fmt, ap);
+  pc_strbuf_vprintf(b, fmt, ap);
   va_end(ap);
-  if (k < 0 || sb_room(b, (size_t)k)) return;
-  va_start(ap, fmt);
-  vsnprintf(b->p + b->n, (size_t)k + 1, fmt, ap);
-  va_end(ap);
-  b->n += (size_t)k;
 }
 
 /* HTML-escaped text of at most max bytes (fixed-length HDF5 strings need not end in NUL). */
