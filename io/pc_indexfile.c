@@ -25,6 +25,8 @@ int pc_indexfile_attr_i64(pc_file f, const char *name, int64_t *v) {
   return pc_h5_attr_read_i64(f, name, v);
 }
 
+int pc_indexfile_has(pc_file f, const char *name) { return H5Lexists(f, name, H5P_DEFAULT) > 0; }
+
 int pc_indexfile_read_u64s(pc_file f, const char *name, size_t n, uint64_t **out) {
   hid_t d;
   uint64_t rows;

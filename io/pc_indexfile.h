@@ -17,6 +17,8 @@ void pc_indexfile_close(pc_file f);
 /* Local: whether attribute `name` of the root of f exists (0 when it does
  * not or cannot be asked). */
 int pc_indexfile_has_attr(pc_file f, const char *name);
+/* Local: 1 when the file holds a dataset (or any link) `name`, else 0. */
+int pc_indexfile_has(pc_file f, const char *name);
 /* Local: read an integer attribute of the root of f; PC_ERR_IO naming it
  * when absent. */
 int pc_indexfile_attr_u64(pc_file f, const char *name, uint64_t *v);

@@ -378,6 +378,7 @@ int pc_pview_build(pc_ctx *ctx, pc_file data, const char *data_path, uint32_t nb
 
 void pc_pview_free(pc_pview *pv) {
   free(pv->bstart);
+  free(pv->bsum);
   free(pv->rank_b0);
   free(pv->dir.persons);
   free(pv->dir.identities);

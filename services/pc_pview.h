@@ -33,6 +33,9 @@ typedef struct pc_pview {
   pc_irow *rows;         /* rows of [rank_b0[rank], rank_b0[rank+1]) when built */
   size_t nrows;
   pc_raw raw;            /* /place_rows of the index file when loaded */
+  uint64_t *bsum;        /* when loaded: each bucket's fingerprint sum (/bucket_sum), checked
+                            on every bucket read - /place_rows is read raw, without HDF5's
+                            checksum, and a damaged bucket must not answer wrongly */
   int from_file;
 } pc_pview;
 

@@ -22,7 +22,15 @@ int pc_pview_bucket(const pc_pview *pv, int rank, uint32_t b, const pc_irow **ro
     *cap = *n;
   }
   *rows = *buf;
-  return pc_raw_read(&pv->raw, r0, *n, *buf);
+  PC_CALL(pc_raw_read(&pv->raw, r0, *n, *buf));
+  uint64_t sum = 0;
+  for (size_t i = 0; i < *n; i++) sum += pc_irow_checksum(&(*buf)[i]);
+  if (sum != pv->bsum[b])
+    return PC_ERROR(PC_ERR_DATA,
+                    "%s: bucket %u (rows %llu..%llu) does not match its checksum in "
+                    "/bucket_sum: the index is damaged (build it again)",
+                    pv->raw.what, b, (unsigned long long)r0, (unsigned long long)r1);
+  return 0;
 }
 
 int pc_stays_lower_bound(const pc_raw *st, uint64_t pid, uint64_t *row) {
@@ -52,6 +60,18 @@ int pc_pview_write(pc_out *out, const pc_pview *pv) {
       "row of bucket k; cum = the person's whole minutes in that grid over the data window"));
   PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "bucket_start", pv->bstart,
                                   (size_t)pv->nbuckets + 1));
+  /* Each bucket's fingerprint sum: this rank's buckets are rows [0, nrows) here. */
+  uint64_t *bsum = pc_calloc((size_t)pv->nbuckets + 1, sizeof *bsum, "bucket checksums");
+  PC_CALL(pc_agree(ctx, bsum ? 0 : PC_ERR_MEM));
+  const uint32_t b0 = pv->rank_b0[pc_rank(ctx)], b1 = pv->rank_b0[pc_rank(ctx) + 1];
+  const uint64_t base = pv->bstart[b0];
+  for (uint32_t b = b0; b < b1; b++)
+    for (uint64_t i = pv->bstart[b] - base; i < pv->bstart[b + 1] - base && i < pv->nrows; i++)
+      bsum[b] += pc_irow_checksum(&pv->rows[i]);
+  int rc = pc_reduce_u64_to0(ctx, bsum, pv->nbuckets);
+  if (!rc) rc = pc_indexfile_write_u64s(ctx, out->file, "bucket_sum", bsum, pv->nbuckets);
+  free(bsum);
+  PC_CALL(rc);
   PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "persons_dir", pv->dir.persons, K + 1));
   PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "identities_dir", pv->dir.identities, K + 1));
   PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "stays_dir", pv->dir.stays, K + 1));
@@ -122,6 +142,14 @@ int pc_pview_open(pc_ctx *ctx, const char *path, pc_file data, const char *data_
     pv->stays_checksum = have[3];
     size_t K = (size_t)1 << bits;
     rc = pc_indexfile_read_u64s(f, "bucket_start", (size_t)nb + 1, &pv->bstart);
+    for (uint64_t b = 0; b < nb && !rc; b++)
+      if (pv->bstart[b] > pv->bstart[b + 1] || (b == 0 && pv->bstart[0] != 0))
+        rc = PC_ERROR(PC_ERR_DATA, "%s: bucket_start is not increasing at bucket %llu: the "
+                      "index is damaged (build it again)", path, (unsigned long long)b);
+    if (!rc && !pc_indexfile_has(f, "bucket_sum"))
+      rc = PC_ERROR(PC_ERR_DATA, "%s has no /bucket_sum (an index of an earlier version): "
+                    "build it again with paicha index", path);
+    if (!rc) rc = pc_indexfile_read_u64s(f, "bucket_sum", (size_t)nb, &pv->bsum);
     if (!rc) rc = pc_indexfile_read_u64s(f, "persons_dir", K + 1, &pv->dir.persons);
     if (!rc) rc = pc_indexfile_read_u64s(f, "identities_dir", K + 1, &pv->dir.identities);
     if (!rc) rc = pc_indexfile_read_u64s(f, "stays_dir", K + 1, &pv->dir.stays);

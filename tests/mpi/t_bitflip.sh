@@ -4,7 +4,9 @@
 # error naming the file, or did not need the damaged bytes (trace reads only the stays and
 # index buckets of the people it follows; report reads no /axes) and writes exactly the
 # output it writes from the undamaged file. A job that reads the whole table (FULL below)
-# must stop. Each table with stored data is damaged in turn, in its middle.
+# must stop. Each table with stored data is damaged in turn, in its middle; then the index's
+# raw /place_rows throughout (trace checks each bucket it reads against /bucket_sum) and its
+# bucket directory made non-increasing.
 . "$(dirname "$0")/lib.sh"
 cd "$T"
 cat > synth.yaml <<CFG
@@ -89,5 +91,32 @@ for file in data.h5 index.h5 trace.h5 screen.h5 breakdown.h5; do
   done
   cp "$file.orig" "$file"
 done
+# Trace reads /place_rows raw (pread, no HDF5 checksum): every bucket it reads is checked
+# against /bucket_sum. Damage every row, so whatever trace reads is damaged: it must stop.
+cp index.h5 index.h5.orig
+$PY - index.h5 <<'PYX'
+import sys, h5py
+f = h5py.File(sys.argv[1], "r"); d = f["place_rows"]
+off, size, n = d.id.get_offset(), d.dtype.itemsize, d.shape[0]; f.close()
+with open(sys.argv[1], "r+b") as fh:
+    for i in range(n):
+        fh.seek(off + i * size + 17); b = fh.read(1); fh.seek(off + i * size + 17); fh.write(bytes([b[0] ^ 0x5A]))
+PYX
+set +e; job trace > flip.log 2>&1; rc=$?; set -e
+checked=$((checked + 1))
+if [ $rc -eq 0 ] || ! grep -q "index.h5:place_rows: bucket .* does not match its checksum" flip.log; then
+  echo "UNDETECTED: index.h5:/place_rows damaged throughout, read by trace: exit $rc"; grep 'error:' flip.log || true
+  fails=$((fails + 1))
+fi
+# A bucket directory that is not increasing (rewritten whole, so its own checksum holds).
+cp index.h5.orig index.h5
+$PY -c "import h5py, sys; d = h5py.File(sys.argv[1], 'r+')['bucket_start']; v = d[()]; v[5], v[6] = v[6] + 1, v[5]; d[...] = v" index.h5
+set +e; job trace > flip.log 2>&1; rc=$?; set -e
+checked=$((checked + 1))
+if [ $rc -eq 0 ] || ! grep -q "bucket_start is not increasing" flip.log; then
+  echo "UNDETECTED: index.h5:/bucket_start not increasing, read by trace: exit $rc"; grep 'error:' flip.log || true
+  fails=$((fails + 1))
+fi
+cp index.h5.orig index.h5
 echo "bit flips: $checked (table, reader) pairs, $fails undetected or unclear"
 [ $fails -eq 0 ] || die "$fails damaged tables were not detected or not reported clearly"
