@@ -194,7 +194,8 @@ static int best_hits(pc_tracer *t, pc_buf *hits, int (*skip)(pc_tracer *, uint64
 
 static int skip_flagged(pc_tracer *t, uint64_t pid) { return pc_trace_flag_find(t, pid) != NULL; }
 
-static int take_contact(pc_tracer *t, const pc_hit *h, void *arg) {
+/* A hit becomes a flagged person of class `hop` (a hop number, or PC_TRACE_COMPANION). */
+static int take_hit(pc_tracer *t, const pc_hit *h, uint8_t hop) {
   pc_trace_flag f;
   memset(&f, 0, sizeof f);
   f.pid = h->pid;
@@ -203,22 +204,17 @@ static int take_contact(pc_tracer *t, const pc_hit *h, void *arg) {
   f.source = h->source;
   f.place = h->place;
   f.channel = h->channel;
-  f.hop = *(uint8_t *)arg;
+  f.hop = hop;
   return pc_trace_flag_add(t, &f);
+}
+
+static int take_contact(pc_tracer *t, const pc_hit *h, void *arg) {
+  return take_hit(t, h, *(uint8_t *)arg);
 }
 
 static int take_companion(pc_tracer *t, const pc_hit *h, void *arg) {
   (void)arg;
-  pc_trace_flag f;
-  memset(&f, 0, sizeof f);
-  f.pid = h->pid;
-  f.exposure = h->exposure;
-  f.wend = t->as_of;
-  f.source = h->source;
-  f.place = h->place;
-  f.channel = h->channel;
-  f.hop = PC_TRACE_COMPANION;
-  return pc_trace_flag_add(t, &f);
+  return take_hit(t, h, PC_TRACE_COMPANION);
 }
 
 /* ---- the steps ---- */
