@@ -19,3 +19,18 @@ as_of: 2021-08-09T00:00
 quiet: true
 CFG
 }
+# A small outbreak run in $T: synth (3000 persons, 14 days, 6 cases: $T/data.h5,
+# $T/cases.csv), its index ($T/index.h5) and trace ($T/trace.h5), logs beside them.
+# Extra synth config lines (e.g. "io: {deflate: 0}") follow the seed.
+small_run() { # seed, [synth config lines...]
+  local seed=$1; shift
+  printf '%s\n' "key: $T/key" "data: $T/data.h5" "seed: $seed" "persons: 3000" "days: 14" \
+    "as_of: 2021-08-09T00:00" "outbreak: {cases: 6}" "cases_csv: $T/cases.csv" "$@" "quiet: true" \
+    > "$T/synth.yaml"
+  run 2 synth --config "$T/synth.yaml" > "$T/synth.log" 2>&1 || { cat "$T/synth.log"; die "synth failed"; }
+  printf 'data: %s\nindex: %s\nquiet: true\n' "$T/data.h5" "$T/index.h5" > "$T/index.yaml"
+  run 2 index --config "$T/index.yaml" > "$T/index.log" 2>&1 || { cat "$T/index.log"; die "index failed"; }
+  printf 'data: %s\nindex: %s\ncases: %s\nkey: %s\noutput: %s\nquiet: true\n' "$T/data.h5" \
+    "$T/index.h5" "$T/cases.csv" "$T/key" "$T/trace.h5" > "$T/trace.yaml"
+  run 2 trace --config "$T/trace.yaml" > "$T/trace.log" 2>&1 || { cat "$T/trace.log"; die "trace failed"; }
+}

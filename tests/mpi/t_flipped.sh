@@ -4,23 +4,7 @@
 # caught by HDF5's Fletcher32 checksum in every job that reads the table: exit 1, one error
 # naming the damage, no output. The same files unflipped are read fine (positive control).
 . "$(dirname "$0")/lib.sh"
-cat > "$T/synth.yaml" <<CFG
-key: $T/key
-data: $T/data.h5
-seed: 6
-persons: 3000
-days: 14
-as_of: 2021-08-09T00:00
-outbreak: {cases: 6}
-cases_csv: $T/cases.csv
-quiet: true
-CFG
-run 2 synth --config "$T/synth.yaml" > "$T/synth.log" 2>&1 || { cat "$T/synth.log"; die "synth failed"; }
-printf 'data: %s\nindex: %s\nquiet: true\n' "$T/data.h5" "$T/index.h5" > "$T/index.yaml"
-run 2 index --config "$T/index.yaml" > "$T/index.log" 2>&1 || { cat "$T/index.log"; die "index failed"; }
-printf 'data: %s\nindex: %s\ncases: %s\nkey: %s\noutput: %s\nquiet: true\n' "$T/data.h5" \
-  "$T/index.h5" "$T/cases.csv" "$T/key" "$T/trace.h5" > "$T/trace.yaml"
-run 2 trace --config "$T/trace.yaml" > "$T/trace.log" 2>&1 || { cat "$T/trace.log"; die "trace failed"; }
+small_run 6
 cat > "$T/screen.yaml" <<CFG
 data: $T/data.h5
 output: $T/screen.h5

@@ -6,24 +6,7 @@
 # and columns of another type (`hop` as a float, `sector` in ASCII). The same files with the
 # column put back are read again (the check is what refused them).
 . "$(dirname "$0")/lib.sh"
-cat > "$T/synth.yaml" <<CFG
-key: $T/key
-data: $T/data.h5
-seed: 5
-persons: 3000
-days: 14
-as_of: 2021-08-09T00:00
-outbreak: {cases: 6}
-cases_csv: $T/cases.csv
-io: {deflate: 0}
-quiet: true
-CFG
-run 2 synth --config "$T/synth.yaml" > "$T/synth.log" 2>&1 || { cat "$T/synth.log"; die "synth failed"; }
-printf 'data: %s\nindex: %s\nquiet: true\n' "$T/data.h5" "$T/index.h5" > "$T/index.yaml"
-run 2 index --config "$T/index.yaml" > "$T/index.log" 2>&1 || { cat "$T/index.log"; die "index failed"; }
-printf 'data: %s\nindex: %s\ncases: %s\nkey: %s\noutput: %s\nquiet: true\n' "$T/data.h5" \
-  "$T/index.h5" "$T/cases.csv" "$T/key" "$T/trace.h5" > "$T/trace.yaml"
-run 2 trace --config "$T/trace.yaml" > "$T/trace.log" 2>&1 || { cat "$T/trace.log"; die "trace failed"; }
+small_run 5 "io: {deflate: 0}"
 
 # rewrite SRC DST TABLE COLUMN drop|float|ascii|keep: a copy of SRC whose TABLE lacks COLUMN
 # (drop), holds it as a float (float) or as an ASCII string (ascii: HDF5 does not convert it to
