@@ -115,10 +115,12 @@ int pc_pview_check_stays(const pc_raw *st, uint64_t at, const pc_stay *s, size_t
     if (i > 0 && s[i].pid < s[i - 1].pid)
       return PC_ERROR(PC_ERR_DATA, "%s: not sorted by pid at row %llu", st->what,
                       (unsigned long long)(at + i));
-    b->scount[pc_piddir_key(&pv->dir, s[i].pid)]++;
+    const uint64_t k = pc_piddir_key(&pv->dir, s[i].pid), fp = pc_stay_fingerprint(&s[i]);
+    b->scount[k]++;
+    b->ssum[k] += fp;
     int64_t d = s[i].end - s[i].start;
     if (d > pv->dmax[s[i].channel]) pv->dmax[s[i].channel] = d;
-    b->checksum += pc_stay_fingerprint(&s[i]);
+    b->checksum += fp;
   }
   return 0;
 }
@@ -208,6 +210,7 @@ int pc_pview_finish_counts(pc_ctx *ctx, pc_file data, uint64_t q0, uint64_t q1, 
   PC_CALL(pc_agree(ctx, count_pids(data, "persons", q0, q1, pv->dir.bits, b->scount + K)));
   PC_CALL(pc_agree(ctx, count_pids(data, "identities", i0, i1, pv->dir.bits, b->scount + 2 * K)));
   PC_CALL(pc_sum_u64(ctx, b->scount, (int)(3 * K)));
+  PC_CALL(pc_sum_u64(ctx, b->ssum, (int)K));
   uint64_t dm[PC_NCHANNELS];
   for (int c = 0; c < PC_NCHANNELS; c++) dm[c] = (uint64_t)pv->dmax[c];
   PC_CALL(pc_max_u64(ctx, dm, PC_NCHANNELS));
@@ -219,6 +222,8 @@ int pc_pview_finish_counts(pc_ctx *ctx, pc_file data, uint64_t q0, uint64_t q1, 
   pv->dir.stays = pc_piddir_make(b->scount, pv->dir.bits);
   pv->dir.persons = pc_piddir_make(b->scount + K, pv->dir.bits);
   pv->dir.identities = pc_piddir_make(b->scount + 2 * K, pv->dir.bits);
+  pv->stays_sum = b->ssum; /* the view keeps them (written to the index, checked by trace) */
+  b->ssum = NULL;
   return pc_agree(ctx, pv->dir.stays && pv->dir.persons && pv->dir.identities ? 0 : PC_ERR_MEM);
 }
 
@@ -267,7 +272,9 @@ int pc_pview_open_dataset(pc_ctx *ctx, pc_file data, const char *data_path, pc_p
   b->gs = pc_malloc(PC_STAY_STEP * sizeof *b->gs, "grid totals");
   b->bcount = pc_calloc((size_t)pv->nbuckets + 1, sizeof *b->bcount, "bucket counts");
   b->scount = pc_calloc((size_t)3 << pv->dir.bits, sizeof *b->scount, "pid directory counts");
-  return pc_agree(ctx, b->buf && b->irows && b->dest && b->cum && b->gs && b->bcount && b->scount
+  b->ssum = pc_calloc((size_t)1 << pv->dir.bits, sizeof *b->ssum, "pid directory checksums");
+  return pc_agree(ctx, b->buf && b->irows && b->dest && b->cum && b->gs && b->bcount && b->scount &&
+                               b->ssum
                            ? 0
                            : PC_ERR_MEM);
 }
@@ -280,6 +287,7 @@ void pc_pview_free_state(pc_pview_state *b) {
   free(b->gs);
   free(b->bcount);
   free(b->scount);
+  free(b->ssum);
   pc_buf_free(&b->recv);
 }
 
@@ -383,6 +391,7 @@ void pc_pview_free(pc_pview *pv) {
   free(pv->dir.persons);
   free(pv->dir.identities);
   free(pv->dir.stays);
+  free(pv->stays_sum);
   free(pv->rows);
   pc_raw_close(&pv->raw);
   memset(pv, 0, sizeof *pv);

@@ -27,6 +27,9 @@ typedef struct pc_pview {
   uint32_t *rank_b0;     /* nranks + 1 bucket numbers */
   int64_t dmax[PC_NCHANNELS]; /* longest row of each channel */
   pc_piddir dir;
+  uint64_t *stays_sum;   /* 2^dir.bits: fingerprint sum of the stays of each pid directory
+                            slot (/stays_sum): trace reads /stays by slot, raw, without
+                            HDF5's checksum, and checks each slot it reads against this */
   uint64_t npersons, nidentities, nstays, stays_checksum;
   int64_t window_start, window_end;
   /* This rank's buckets: in memory when built here, else read from the file. */

@@ -75,6 +75,7 @@ int pc_pview_write(pc_out *out, const pc_pview *pv) {
   PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "persons_dir", pv->dir.persons, K + 1));
   PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "identities_dir", pv->dir.identities, K + 1));
   PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "stays_dir", pv->dir.stays, K + 1));
+  PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "stays_sum", pv->stays_sum, K));
   pc_out_attr_u64(out, "nbuckets", pv->nbuckets);
   pc_out_attr_i64(out, "pid_bits", pv->dir.bits);
   pc_out_attr_u64(out, "data_persons", pv->npersons);
@@ -146,13 +147,15 @@ int pc_pview_open(pc_ctx *ctx, const char *path, pc_file data, const char *data_
       if (pv->bstart[b] > pv->bstart[b + 1] || (b == 0 && pv->bstart[0] != 0))
         rc = PC_ERROR(PC_ERR_DATA, "%s: bucket_start is not increasing at bucket %llu: the "
                       "index is damaged (build it again)", path, (unsigned long long)b);
-    if (!rc && !pc_indexfile_has(f, "bucket_sum"))
-      rc = PC_ERROR(PC_ERR_DATA, "%s has no /bucket_sum (an index of an earlier version): "
-                    "build it again with paicha index", path);
+    for (int i = 0; i < 2 && !rc; i++)
+      if (!pc_indexfile_has(f, i ? "stays_sum" : "bucket_sum"))
+        rc = PC_ERROR(PC_ERR_DATA, "%s has no /%s (an index of an earlier version): "
+                      "build it again with paicha index", path, i ? "stays_sum" : "bucket_sum");
     if (!rc) rc = pc_indexfile_read_u64s(f, "bucket_sum", (size_t)nb, &pv->bsum);
     if (!rc) rc = pc_indexfile_read_u64s(f, "persons_dir", K + 1, &pv->dir.persons);
     if (!rc) rc = pc_indexfile_read_u64s(f, "identities_dir", K + 1, &pv->dir.identities);
     if (!rc) rc = pc_indexfile_read_u64s(f, "stays_dir", K + 1, &pv->dir.stays);
+    if (!rc) rc = pc_indexfile_read_u64s(f, "stays_sum", K, &pv->stays_sum);
   }
   if (!rc) rc = pc_indexfile_attr_i64(f, "window_start", &pv->window_start);
   if (!rc) rc = pc_indexfile_attr_i64(f, "window_end", &pv->window_end);

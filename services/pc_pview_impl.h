@@ -18,6 +18,7 @@ typedef struct pc_pview_state {
   pc_gspan *gs;
   uint64_t *bcount;   /* pass 1: rows per bucket */
   uint64_t *scount;   /* pass 1: stays per pid prefix */
+  uint64_t *ssum;     /* pass 1: fingerprint sum of the stays of each pid prefix */
   uint64_t checksum;
   pc_buf recv;        /* pass 2: rows received */
 } pc_pview_state;
@@ -39,8 +40,8 @@ size_t pc_pview_to_irows(pc_pview_state *b, const pc_stay *s, size_t n);
  * PC_ERR_DATA when one person has more stays than a step holds. */
 int pc_pview_read_step(const pc_raw *st, uint64_t at, uint64_t hi, pc_stay *buf, size_t *n);
 /* Local: stays s[0..n) read at row `at` are well formed and sorted by pid
- * (else PC_ERR_DATA naming the row); each adds to the pid directory counts,
- * the channels' longest stay and the checksum in b. */
+ * (else PC_ERR_DATA naming the row); each adds to the pid directory counts
+ * and fingerprint sums, the channels' longest stay and the checksum in b. */
 int pc_pview_check_stays(const pc_raw *st, uint64_t at, const pc_stay *s, size_t n,
                          pc_pview_state *b);
 /* Collective, agreed: the steps of [lo, hi) every rank takes (the most of any). */

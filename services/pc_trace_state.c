@@ -130,6 +130,13 @@ int pc_trace_stays_of(pc_tracer *t, uint64_t pid, const pc_stay **out, size_t *n
   }
   PC_CALL(pc_raw_read(&t->stays, lo, m, t->sbuf));
   t->stay_reads++;
+  uint64_t sum = 0;
+  for (size_t i = 0; i < m; i++) sum += pc_stay_fingerprint(&t->sbuf[i]);
+  if (sum != t->pv.stays_sum[k])
+    return PC_ERROR(PC_ERR_DATA,
+                    "%s: stays rows %llu..%llu do not match their checksum in the index's "
+                    "/stays_sum: the dataset is damaged (restore it or make it again)",
+                    t->stays.what, (unsigned long long)lo, (unsigned long long)hi);
   size_t a = 0;
   while (a < m && t->sbuf[a].pid < pid) a++;
   size_t b = a;

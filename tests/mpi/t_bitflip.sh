@@ -5,8 +5,9 @@
 # index buckets of the people it follows; report reads no /axes) and writes exactly the
 # output it writes from the undamaged file. A job that reads the whole table (FULL below)
 # must stop. Each table with stored data is damaged in turn, in its middle; then the index's
-# raw /place_rows throughout (trace checks each bucket it reads against /bucket_sum) and its
-# bucket directory made non-increasing.
+# raw /place_rows throughout (trace checks each bucket it reads against /bucket_sum), its
+# bucket directory made non-increasing, and the dataset's /stays throughout (trace checks
+# each pid directory slot it reads against the index's /stays_sum).
 . "$(dirname "$0")/lib.sh"
 cd "$T"
 cat > synth.yaml <<CFG
@@ -91,17 +92,20 @@ for file in data.h5 index.h5 trace.h5 screen.h5 breakdown.h5; do
   done
   cp "$file.orig" "$file"
 done
-# Trace reads /place_rows raw (pread, no HDF5 checksum): every bucket it reads is checked
-# against /bucket_sum. Damage every row, so whatever trace reads is damaged: it must stop.
-cp index.h5 index.h5.orig
-$PY - index.h5 <<'PYX'
+flip_all() { # flip_all FILE TABLE BYTE -> one byte of every row of a contiguous table flipped
+  $PY - "$@" <<'PYX'
 import sys, h5py
-f = h5py.File(sys.argv[1], "r"); d = f["place_rows"]
+f = h5py.File(sys.argv[1], "r"); d = f[sys.argv[2]]; at = int(sys.argv[3])
 off, size, n = d.id.get_offset(), d.dtype.itemsize, d.shape[0]; f.close()
 with open(sys.argv[1], "r+b") as fh:
     for i in range(n):
-        fh.seek(off + i * size + 17); b = fh.read(1); fh.seek(off + i * size + 17); fh.write(bytes([b[0] ^ 0x5A]))
+        fh.seek(off + i * size + at); b = fh.read(1); fh.seek(off + i * size + at); fh.write(bytes([b[0] ^ 0x5A]))
 PYX
+}
+# Trace reads /place_rows raw (pread, no HDF5 checksum): every bucket it reads is checked
+# against /bucket_sum. Damage every row, so whatever trace reads is damaged: it must stop.
+cp index.h5 index.h5.orig
+flip_all index.h5 place_rows 17
 set +e; job trace > flip.log 2>&1; rc=$?; set -e
 checked=$((checked + 1))
 if [ $rc -eq 0 ] || ! grep -q "index.h5:place_rows: bucket .* does not match its checksum" flip.log; then
@@ -118,5 +122,16 @@ if [ $rc -eq 0 ] || ! grep -q "bucket_start is not increasing" flip.log; then
   fails=$((fails + 1))
 fi
 cp index.h5.orig index.h5
+# Trace reads a person's stays from the dataset's /stays raw too (pread by pid directory slot):
+# each slot it reads is checked against the index's /stays_sum. Damage every row's start.
+cp data.h5 data.h5.orig
+flip_all data.h5 stays 17
+set +e; job trace > flip.log 2>&1; rc=$?; set -e
+checked=$((checked + 1))
+if [ $rc -eq 0 ] || ! grep -q "data.h5:stays: stays rows .* do not match their checksum in the index's /stays_sum" flip.log; then
+  echo "UNDETECTED: data.h5:/stays damaged throughout, read by trace: exit $rc"; grep 'error:' flip.log || true
+  fails=$((fails + 1))
+fi
+cp data.h5.orig data.h5
 echo "bit flips: $checked (table, reader) pairs, $fails undetected or unclear"
 [ $fails -eq 0 ] || die "$fails damaged tables were not detected or not reported clearly"
