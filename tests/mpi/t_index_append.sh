@@ -64,7 +64,7 @@ index 1 r3 d3 r3 "buckets: $NB" || { cat "$T/index-r3.log"; die "rebuild of day 
 index 2 r3d d3 r3d || { cat "$T/index-r3d.log"; die "default rebuild of day 3 failed"; }
 grep -q "appending 24.0 h" "$T/index-i12.log" || { cat "$T/index-i12.log"; die "append does not say what it adds"; }
 
-IDX="place_rows bucket_start persons_dir identities_dir stays_dir"
+IDX="place_rows bucket_start bucket_sum persons_dir identities_dir stays_dir stays_sum"
 $PY "$ROOT/tests/py/compare.py" "$T/r2.h5" "$T/i12.h5" "$T/inplace.h5" --datasets $IDX > "$T/cmp2.log" \
   || { cat "$T/cmp2.log"; die "appending day 2 differs from a rebuild"; }
 $PY "$ROOT/tests/py/compare.py" "$T/r3.h5" "$T/i123.h5" "$T/i13.h5" --datasets $IDX > "$T/cmp3.log" \
