@@ -7,6 +7,7 @@
 
 #include "pc_hash.h"
 #include "pc_idnum.h"
+#include "pc_opaque.h"
 #include "pc_time.h"
 
 const char *const pc_reason_codes[PC_NREASONS] = {
@@ -135,6 +136,16 @@ static int idnum_ok(const pc_rowcheck *c, const pc_field *f, const char *what, c
   }
 }
 
+/* An opaque identifier's id (the field is not empty: the splitter trimmed
+ * unquoted fields; a quoted one may still be blanks only, then it is none). */
+static int opaque(const pc_rowcheck *c, const pc_field *f, int kind, uint64_t *id) {
+  const char *s;
+  size_t n;
+  if (pc_opaque_trim(f->p, f->len, &s, &n)) return n > PC_OPAQUE_MAX;
+  *id = pc_opaque_id(c->key, kind, s, n, c->id_mask);
+  return 0;
+}
+
 int pc_row_person(const pc_rowcheck *c, const pc_field f[9], pc_person *p, pc_identity *id,
                   char *text) {
   memset(p, 0, sizeof *p);
@@ -148,8 +159,8 @@ int pc_row_person(const pc_rowcheck *c, const pc_field f[9], pc_person *p, pc_id
       return fail(text, PC_R_PHONE, "phone: not 11 digits starting with 13-19");
     memcpy(id->phone, f[1].p, 11);
   }
-  if (f[2].len && num(&f[2], 19, &p->household))
-    return fail(text, PC_R_FIELD, "household: not a number of up to 19 digits");
+  if (f[2].len && opaque(c, &f[2], PC_OPAQUE_HOUSEHOLD, &p->household))
+    return fail(text, PC_R_FIELD, "household: longer than %d bytes", PC_OPAQUE_MAX);
   if (!region_ok(c, &f[3], &p->region))
     return fail(text, PC_R_REGION, "region: not a code of regions.csv");
   int32_t born = pc_idnum_birth(id->subject);
@@ -175,8 +186,8 @@ int pc_row_person(const pc_rowcheck *c, const pc_field f[9], pc_person *p, pc_id
     if (!ok) return fail(text, PC_R_FIELD, "sector: not A-T, S0, R0 or U0");
     memcpy(p->sector, f[6].p, f[6].len);
   }
-  if (f[7].len && num(&f[7], 19, &p->employer))
-    return fail(text, PC_R_FIELD, "employer: not a number of up to 19 digits");
+  if (f[7].len && opaque(c, &f[7], PC_OPAQUE_EMPLOYER, &p->employer))
+    return fail(text, PC_R_FIELD, "employer: longer than %d bytes", PC_OPAQUE_MAX);
   if (f[8].len) {
     if (num(&f[8], 2, &v) || v > 20) return fail(text, PC_R_FIELD, "vaccine_doses: not 0-20");
     p->doses = (uint8_t)v;
@@ -214,8 +225,11 @@ int pc_row_stay(const pc_rowcheck *c, const pc_field f[8], pc_instay *s, char *t
     if (r) return r;
     memcpy(s->idnum, f[1].p, 18);
   }
-  if (f[2].len == 0) return fail(text, PC_R_FIELD, "place is empty");
-  if (f[2].len > 255) return fail(text, PC_R_FIELD, "place longer than 255 bytes");
+  const char *place;
+  size_t plen;
+  if (pc_opaque_trim(f[2].p, f[2].len, &place, &plen))
+    return plen ? fail(text, PC_R_FIELD, "place: longer than %d bytes", PC_OPAQUE_MAX)
+                : fail(text, PC_R_FIELD, "place is empty");
   if (!csv_time(&f[3]) || pc_time_parse(f[3].p, f[3].len, &s->start))
     return fail(text, PC_R_TIME, "start: not YYYY-MM-DDTHH:MM[:SS]");
   if (!csv_time(&f[4]) || pc_time_parse(f[4].p, f[4].len, &s->end))
@@ -237,8 +251,8 @@ int pc_row_stay(const pc_rowcheck *c, const pc_field f[8], pc_instay *s, char *t
   if (ch == PC_CH_FLIGHT && !s->row) return fail(text, PC_R_SEAT, "row: a flight needs the seat row");
   if (ch == PC_CH_RAIL && !s->carriage)
     return fail(text, PC_R_SEAT, "carriage: a train needs the carriage");
-  s->place_name = f[2].p;
-  s->place_len = f[2].len;
-  s->place = pc_place_key((unsigned)ch, f[2].p, f[2].len, s->carriage);
+  s->place_name = place;
+  s->place_len = plen;
+  s->place = pc_place_key((unsigned)ch, place, plen, s->carriage);
   return PC_R_OK;
 }

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pc_hash.h"
 #include "pc_province.h"
 #include "pc_types.h"
 
@@ -54,6 +55,8 @@ typedef struct pc_rowcheck {
   int32_t today_ymd;                /* no birth after this day (as_of's local date) */
   uint64_t *cache;                  /* PC_REGION_CACHE codes recently found (zeroed), or NULL:
                                        one reader's own (rows of a place repeat its region) */
+  const pc_key128 *key;             /* the pseudonymisation key: household and employer ids */
+  uint64_t id_mask;                 /* pc_opaque_id's mask: all ones (tests narrow it) */
 } pc_rowcheck;
 #define PC_REGION_CACHE 4096
 
@@ -69,6 +72,8 @@ int pc_row_region(const pc_field f[4], pc_region *r, char *text);
 /* persons.csv, columns id_number,phone,household,region,birth_date,sex,
  * sector,employer,vaccine_doses. An empty birth_date or sex is taken from the
  * ID number; empty household, employer, doses are 0, empty sector unknown.
+ * household and employer are opaque strings (pc_opaque.h), kept as their
+ * keyed ids (pc_opaque_id with c->key and c->id_mask).
  * Fills p (pid left 0: the caller hashes id->subject) and id (subject,
  * phone, flags). Texts never quote the ID number or the phone. Local. */
 int pc_row_person(const pc_rowcheck *c, const pc_field f[9], pc_person *p, pc_identity *id,

@@ -32,6 +32,11 @@ static int init(pc_ingest *g, pc_ctx *ctx, const pc_config *cfg) {
   g->chk.cache = g->region_cache;
   g->chk.window_end = as_of;
   g->chk.today_ymd = pc_local_ymd(as_of); /* no one is born after as_of's local date */
+  g->chk.key = &g->key;
+  /* A test-only hook: household and employer ids cut to a few bits, so that a
+   * small file has two strings with one id (the collision check's test). */
+  const char *bits = getenv("PAICHA_TEST_OPAQUE_BITS");
+  g->chk.id_mask = bits && atoi(bits) > 0 && atoi(bits) < 56 ? (1ULL << atoi(bits)) - 1 : ~0ULL;
   g->in[0] = (pc_ingest_input){.kind = PC_INGEST_REGIONS,
                                .path = pc_config_str(cfg, "input.regions")};
   g->in[1] = (pc_ingest_input){.kind = PC_INGEST_PERSONS,
@@ -79,6 +84,8 @@ void pc_ingest_delete(pc_ingest *g) {
   pc_buf_free(&g->id_visitors);
   pc_buf_free(&g->phone_visitors);
   pc_buf_free(&g->places);
+  pc_opaque_set_free(&g->opaque[0]);
+  pc_opaque_set_free(&g->opaque[1]);
   pc_buf_free(&g->scratch);
   pc_buf_free(&g->got);
   pc_buf_free(&g->ans);

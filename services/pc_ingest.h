@@ -9,6 +9,7 @@
 #include "pc_csv.h"
 #include "pc_hash.h"
 #include "pc_mpi.h"
+#include "pc_opaque.h"
 #include "pc_rows.h"
 #include "pc_schema.h"
 
@@ -108,6 +109,7 @@ typedef struct pc_ingest {
   pc_buf id_visitors;    /* pc_idpair (pid, packed ID) at the pid's owner */
   pc_buf phone_visitors; /* pc_idpair (pid, phone) at the phone's owner */
   pc_buf places;         /* pc_pslot, see pc_ingest_place_seen */
+  pc_opaque_set opaque[2]; /* households and employers this rank's readers saw */
   uint64_t region_cache[PC_REGION_CACHE];
   pc_buf got, ans;       /* pc_idpair: a round's phone requests and answers */
   pc_buf scratch;        /* uint64: a round's phones and requests, kept between rounds */

@@ -97,12 +97,35 @@ int pc_ingest_regions_load(pc_ingest *g) {
   return 0;
 }
 
+static const char *const opaque_names[2] = {"household", "employer"};
+
+/* The trimmed string of an opaque identifier remembered by its id (set
+ * `which` of g->opaque); PC_ERR_DATA, naming both, when another string seen
+ * here has the same id: they must not become one household or employer. */
+static int opaque_seen(pc_ingest *g, int which, const pc_field *f, uint64_t id, unsigned fi,
+                       uint64_t line) {
+  const char *s;
+  size_t n;
+  const pc_opaque_row *o;
+  if (!id || pc_opaque_trim(f->p, f->len, &s, &n)) return 0;
+  int rc = pc_opaque_set_add(&g->opaque[which], id, s, n, &o);
+  if (rc != 1) return rc;
+  return PC_ERROR(PC_ERR_DATA,
+                  "%s:%llu: %s \"%.*s\" and %s \"%.*s\" give one internal id (a keyed-hash "
+                  "collision): they would become one; make a new key file and rerun",
+                  g->in[fi].path, (unsigned long long)line, opaque_names[which], (int)n, s,
+                  opaque_names[which], (int)o->len, o->s);
+}
+
 static int take_person(pc_ingest *g, unsigned fi, uint64_t line, const pc_field *cells, void *arg,
                        char *text, int *err) {
   pc_buf *out = arg;
   pc_wperson w;
   int reason = pc_row_person(&g->chk, cells, &w.p, &w.id, text);
   if (reason) return reason;
+  if ((*err = opaque_seen(g, 0, &cells[2], w.p.household, fi, line)) ||
+      (*err = opaque_seen(g, 1, &cells[7], w.p.employer, fi, line)))
+    return PC_R_OK;
   w.p.pid = w.id.pid = pc_pid_of_idnum(&g->key, w.id.subject);
   w.origin = pc_origin_of(fi, line);
   if ((*err = pc_buf_grow(out, 1))) return PC_R_OK;
@@ -267,11 +290,38 @@ static int drop_persons(pc_ingest *g, pc_buf *drop, pc_buf *dups) {
   return pc_agree(ctx, rc);
 }
 
+/* Every rank's households and employers, each id at one owner (by its
+ * hash): two strings with one id anywhere in the files stop the run. */
+static int opaque_check(pc_ingest *g) {
+  pc_ctx *ctx = g->ctx;
+  for (int which = 0; which < 2; which++) {
+    pc_opaque_set *set = &g->opaque[which];
+    pc_buf all;
+    pc_buf_init(&all, sizeof(pc_opaque_row));
+    int rc = pc_ingest_shuffle(g, pc_opaque_set_rows(set), set->n, sizeof(pc_opaque_row),
+                               pc_ingest_owner_phone, &all);
+    pc_opaque_set_free(set);
+    PC_CALL(rc);
+    pc_opaque_row *r = all.data;
+    size_t i = pc_opaque_collision(r, all.n);
+    if (i < all.n)
+      rc = PC_ERROR(PC_ERR_DATA,
+                    "%s: %s \"%.*s\" and %s \"%.*s\" give one internal id (a keyed-hash "
+                    "collision): they would become one; make a new key file and rerun",
+                    g->in[1].path, opaque_names[which], (int)r[i].len, r[i].s,
+                    opaque_names[which], (int)r[i + 1].len, r[i + 1].s);
+    pc_buf_free(&all);
+    PC_CALL(pc_agree(ctx, rc));
+  }
+  return 0;
+}
+
 int pc_ingest_persons_load(pc_ingest *g) {
   pc_buf dups, drop; /* dups: wphone (kept row's origin, pid, the copy's origin), in pid order */
   pc_buf_init(&dups, sizeof(wphone));
   pc_buf_init(&drop, sizeof(pc_idpair));
   PC_CALL(read_persons(g));
+  PC_CALL(opaque_check(g));
   PC_CALL(keep_first_rows(g, &dups));
   PC_CALL(register_phones(g, &drop));
   return drop_persons(g, &drop, &dups);

@@ -1,18 +1,33 @@
 /* pc_synth_write.c - synth's dataset written through the output writer: the registry in rounds by pid, the movement's tables, the attributes. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pc_keyfile.h"
+#include "pc_opaque.h"
 #include "pc_out.h"
 #include "pc_part.h"
 #include "pc_synth_write.h"
 #include "pc_synthfile.h"
 #include "pc_time.h"
 
+/* The registry's household and employer numbers as ingest keeps them: the
+ * keyed ids of their decimal strings, which is what synth's CSV says. */
+static void pseudonymise(const pc_key128 *key, pc_person *p) {
+  uint64_t *v[2] = {&p->household, &p->employer};
+  const int kind[2] = {PC_OPAQUE_HOUSEHOLD, PC_OPAQUE_EMPLOYER};
+  for (int i = 0; i < 2; i++) {
+    if (!*v[i]) continue; /* none */
+    char s[24];
+    int n = snprintf(s, sizeof s, "%llu", (unsigned long long)*v[i]);
+    *v[i] = pc_opaque_id(key, kind[i], s, (size_t)n, ~0ULL);
+  }
+}
+
 /* /persons and /identities, every rank its rows in pid order at its offset,
  * a round of R rows at a time. Collective, agreed. */
 static int write_registry(pc_ctx *ctx, pc_out *out, const pc_synth_row *rows, const pc_kv *order,
-                          size_t n, uint64_t N) {
+                          size_t n, uint64_t N, const pc_key128 *key) {
   const size_t R = 1 << 20;
   uint64_t start = 0;
   PC_CALL(pc_exscan_u64(ctx, n, &start));
@@ -30,6 +45,7 @@ static int write_registry(pc_ctx *ctx, pc_out *out, const pc_synth_row *rows, co
       if (lo + i + 16 < n) __builtin_prefetch(&rows[order[lo + i + 16].val]);
       const pc_synth_row *r = &rows[order[lo + i].val];
       pc_synth_row_person(r, &pb[i]);
+      pseudonymise(key, &pb[i]);
       pc_synth_row_identity(r, &ib[i]);
     }
     rc = pc_synthfile_write(&w, start + lo, m, pb, ib);
@@ -91,7 +107,7 @@ int pc_synth_write(pc_ctx *ctx, const pc_config *cfg, const char *path, const pc
   PC_CALL(pc_out_create(ctx, cfg, path, &out));
   int rc = pc_out_table(&out, "regions", pc_schema_type(&pc_schema_regions), regions,
                         pc_rank(ctx) == 0 ? nregions : 0, NULL);
-  if (!rc) rc = write_registry(ctx, &out, rows, order, n, N);
+  if (!rc) rc = write_registry(ctx, &out, rows, order, n, N, key);
   if (!rc && mv) rc = write_movement(ctx, &out, mv);
   if (!rc) write_attrs(&out, cfg, N, key);
   return pc_out_commit(&out, rc);

@@ -150,7 +150,10 @@ def check_data(f, exp, key):
         if p is None:
             continue
         tag = f"pid {int(r['pid']):#x} ({'visitor' if p['flags'] else 'registered'})"
-        for fld in ("household", "region", "employer", "birth_date", "sex", "doses", "flags"):
+        for fld, kind in (("household", "H"), ("employer", "E")):
+            if int(r[fld]) != siphash.opaque_id(key, kind, p[fld]):
+                fail(f"/persons {tag}: {fld} = {int(r[fld]):#x}, expected the id of {p[fld]!r}")
+        for fld in ("region", "birth_date", "sex", "doses", "flags"):
             if int(r[fld]) != p[fld]:
                 fail(f"/persons {tag}: {fld} = {int(r[fld])}, expected {p[fld]}")
         if s(r["sector"]) != p["sector"]:

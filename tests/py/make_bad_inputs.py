@@ -226,9 +226,9 @@ def main():
         n = P.line(text if text is not None else ",".join(c), code)
         if code is None:
             assert idn not in persons
-            persons[idn] = dict(subject=idn, phone=phone, household=int(household or 0),
+            persons[idn] = dict(subject=idn, phone=phone, household=household.strip(),
                                 region=int(reg), birth_date=birth_of(idn), sex=sex_of(idn),
-                                sector=sector, employer=int(employer or 0), doses=int(doses or 0),
+                                sector=sector, employer=employer.strip(), doses=int(doses or 0),
                                 flags=0, line=n)
         return n
 
@@ -251,12 +251,13 @@ def main():
     X1 = make_id("430102", "19900101", 31)  # in bad rows only
     assert E.endswith("X")
 
-    person(A, "13800000001", "1001", "430102001001", "1980-01-15", "M", "A", "5001", "2")
-    person(B, "13900000002", "1002", "430102001002", "19850302", "女", "S0", "", "3")
+    # Households and employers as agencies write them: opaque strings, `00012` is not `12`.
+    person(A, "13800000001", "H00012", "430102001001", "1980-01-15", "M", "A", "91430100MA4L16JQ8B", "2")
+    person(B, "13900000002", "00012", "430102001002", "19850302", "女", "S0", "", "3")
     P.empty()
     person(C, "", "", "430202001001")                       # birth date and sex from the ID
     person(D, "15000000004", "2001", "430202000000", "2000-02-29", "2", "R0", "7001", "0")  # a county
-    person(E, "18600000005", "1003", "430102001001", "", "1", "U0", "", "20")
+    person(E, "18600000005", "12", "430102001001", "", "1", "U0", "户口-甲", "20")
     pad = MAX_LINE - len(f"{F},13700000006,1004,430102001002,1970-01-01,M,C,5002,1")
     person(F, "13700000006", " " * pad + "1004", "430102001002", "1970-01-01", "M", "C", "5002", "1")
     assert len(P.lines[-1]) == MAX_LINE  # exactly the longest line read (the CR not counted)
@@ -285,12 +286,12 @@ def main():
     P.line(f"{make_id('430102', '19910305', 45)},,,430102001001,,X,,,", "field")
     P.line(f"{make_id('430102', '19910306', 47)},1380000000,,430102001001,,,,,", "phone")
     P.line(f"{make_id('430102', '19910307', 49)},12a,,430102001001,,,,,", "phone")
-    P.line(f"{make_id('430102', '19910308', 51)},,12a,430102001001,,,,,", "field")
+    P.line(f"{make_id('430102', '19910308', 51)},,{'H' * 65},430102001001,,,,,", "field")  # 65 bytes
     P.line(f"{M},13100000013,1007,430102001009,,,,,", "region")   # unknown region
     P.line(f"{make_id('430102', '19910309', 53)},,,430102001004,,,,,", "region")  # rejected region
     P.line(f"{make_id('430102', '19910310', 55)},,,430102001001,,,Z,,", "field")
     P.line(f"{make_id('430102', '19910311', 57)},,,430102001001,,,s0,,", "field")
-    P.line(f"{make_id('430102', '19910312', 59)},,,430102001001,,,,x,", "field")
+    P.line(f"{make_id('430102', '19910312', 59)},,,430102001001,,,,{'单' * 22},", "field")  # 66 bytes
     P.line(f"{make_id('430102', '19910313', 61)},,,430102001001,,,,,21", "field")
     P.line(f"{make_id('430102', '19910314', 63)},,,430102001001,,,,,".encode() + b"\xff\xfe", "encoding")
     P.line(f"{make_id('430102', '19910315', 65)},,1\x001,430102001001,,,,,".encode(), "encoding")  # NUL
@@ -345,14 +346,14 @@ def main():
                 else:
                     who = {"phone": subject}
                     visitors.setdefault(("phone", subject), dict(
-                        subject=subject, phone=subject, household=0, region=0, birth_date=0, sex=0,
-                        sector="", employer=0, doses=0, flags=1))
+                        subject=subject, phone=subject, household="", region=0, birth_date=0, sex=0,
+                        sector="", employer="", doses=0, flags=1))
             else:
                 who = {"id": subject}
                 if subject not in persons:
                     visitors.setdefault(("id", subject), dict(
-                        subject=subject, phone="", household=0, region=0, birth_date=birth_of(subject),
-                        sex=sex_of(subject), sector="", employer=0, doses=0, flags=1))
+                        subject=subject, phone="", household="", region=0, birth_date=birth_of(subject),
+                        sex=sex_of(subject), sector="", employer="", doses=0, flags=1))
             stays.append(dict(who=who, channel=channel, place=place, start=norm(start), end=norm(end),
                               region=int(reg), carriage=int(carriage or 0), row=int(row or 0),
                               file=S.index, line=n))

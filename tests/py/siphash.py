@@ -94,6 +94,15 @@ def pid_of_phone(key, phone):
     return _nonzero(siphash24(key, b"P" + phone.encode("ascii")))
 
 
+def opaque_id(key, kind, s):
+    """id of an agency's opaque identifier (kind "H" household, "E" employer):
+    SipHash-2-4 of the kind's letter + the trimmed UTF-8 bytes, low 56 bits; 0 for none."""
+    s = s.strip(" \t")
+    if not s:
+        return 0
+    return _nonzero(siphash24(key, kind.encode() + s.encode("utf-8")) & ((1 << 56) - 1))
+
+
 # SipHash-2-4 reference vectors (the 64-bit table of the reference
 # implementation, vectors.h / the paper's appendix): key = bytes 0..15,
 # message = bytes 0..n-1, for n = 0..63.

@@ -28,13 +28,15 @@ static const uint64_t codes[] = {430000000000ULL, 430100000000ULL, 430102000000U
                                  430102001000ULL, 430102001001ULL, 430102001002ULL};
 static uint64_t cache[PC_REGION_CACHE];
 static pc_rowcheck chk;
+static const pc_key128 key = {0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL};
 static char id_m[19], id_f[19]; /* a man born 1980-05-12, a woman born 1992-11-30 */
 
 static int setup(void **st) {
   (void)st;
   int64_t as_of;
   if (pc_time_parse("2021-08-09T00:00", 16, &as_of)) return -1;
-  chk = (pc_rowcheck){codes, sizeof codes / sizeof *codes, as_of - 14 * 86400, as_of, 20210809, cache};
+  chk = (pc_rowcheck){codes, sizeof codes / sizeof *codes, as_of - 14 * 86400, as_of, 20210809, cache,
+                      &key, ~0ULL};
   pc_idnum_make(430102, 19800512, 123, id_m);
   pc_idnum_make(430102, 19921130, 244, id_f);
   return 0;
@@ -181,10 +183,13 @@ static void test_megabyte_field(void **st) {
   char *tail = line + pre + 300;
   strcpy(tail, ",2021-08-01T20:00,2021-08-01T21:00,430102001001,,");
   assert_int_equal(reason_s(STAYS, line), PC_R_FIELD);
-  line[pre + 255] = 0; /* 255 bytes: the most a place may have */
+  line[pre + 65] = 0; /* 65 bytes: one more than a place may have (SPEC: 1-64) */
+  assert_int_equal(reason_s(STAYS, fmt("%s,2021-08-01T20:00,2021-08-01T21:00,430102001001,,", line)),
+                   PC_R_FIELD);
+  line[pre + 64] = 0;
   assert_int_equal(reason_s(STAYS, fmt("%s,2021-08-01T20:00,2021-08-01T21:00,430102001001,,", line)),
                    PC_R_OK);
-  assert_true(stay.place_len == 255);
+  assert_true(stay.place_len == 64);
   /* a region name of 63 bytes is kept, 64 is refused */
   char name[65];
   memset(name, 'n', 64);
@@ -401,17 +406,30 @@ static void test_number_limits(void **st) {
   assert_int_equal(
       reason_s(STAYS, "grid,15912345678,g,2021-08-01T20:00,2021-08-01T21:00,430102001001,,"), PC_R_OK);
   assert_true(stay.phone == 15912345678ULL);
-  /* household and employer: up to 19 digits; doses 0-20 */
-  assert_int_equal(reason_s(PERSONS, PERSON("", "9999999999999999999", "430102001001", "20")), PC_R_OK);
-  assert_true(person.household == 9999999999999999999ULL && person.doses == 20);
-  static const char *const bad_household[] = {"18446744073709551615", "18446744073709551616",
-                                              "99999999999999999999", "-1", "1.5"};
-  for (size_t i = 0; i < sizeof bad_household / sizeof *bad_household; i++)
-    assert_int_equal(reason_s(PERSONS, PERSON("", bad_household[i], "430102001001", "")), PC_R_FIELD);
+  /* household and employer: opaque strings of 1-64 bytes, byte for byte after trimming
+   * (SPEC: `00012` is not `12`); doses 0-20 */
+  static const char *const households[] = {"99999999999999999999", "-1", "1.5", "00012", "12",
+                                           "H00012", "\"  H00012 \"", "户-12"};
+  uint64_t ids[8];
+  for (size_t i = 0; i < 8; i++) {
+    assert_int_equal(reason_s(PERSONS, PERSON("", households[i], "430102001001", "20")), PC_R_OK);
+    ids[i] = person.household;
+    assert_true(ids[i] != 0 && ids[i] >> 56 == 0 && person.doses == 20);
+  }
+  assert_true(ids[3] != ids[4] && ids[3] != ids[5] && ids[6] == ids[5]); /* 00012, 12; quoted blanks */
+  char h64[65];
+  memset(h64, 'h', 64);
+  h64[64] = 0;
+  assert_int_equal(reason_s(PERSONS, PERSON("", h64, "430102001001", "")), PC_R_OK);
+  assert_int_equal(reason_s(PERSONS, fmt("%s,,%sh,430102001001,,,,,", id_m, h64)), PC_R_FIELD);
+  assert_int_equal(reason_s(PERSONS, fmt("%s,,\"  \",430102001001,,,,,", id_m)), PC_R_OK);
+  assert_true(person.household == 0); /* blanks only: none */
+  assert_int_equal(reason_s(PERSONS, fmt("%s,,,430102001001,,,,91430100MA4L16JQ8B,", id_m)), PC_R_OK);
+  assert_true(person.employer != 0 && person.employer != ids[5]);
   static const char *const bad_doses[] = {"21", "99", "100", "-1", "256", "020", "x"};
   for (size_t i = 0; i < sizeof bad_doses / sizeof *bad_doses; i++)
     assert_int_equal(reason_s(PERSONS, PERSON("", "", "430102001001", bad_doses[i])), PC_R_FIELD);
-  assert_int_equal(reason_s(PERSONS, fmt("%s,,,430102001001,,,,18446744073709551616,", id_m)), PC_R_FIELD);
+  assert_int_equal(reason_s(PERSONS, fmt("%s,,,430102001001,,,,%sx,", id_m, h64)), PC_R_FIELD);
   /* ID numbers: 17 digits and a check character */
   char id[19];
   memcpy(id, id_f, 19);
