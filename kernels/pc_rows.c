@@ -253,6 +253,7 @@ int pc_row_stay(const pc_rowcheck *c, const pc_field f[8], pc_instay *s, char *t
     return fail(text, PC_R_SEAT, "carriage: a train needs the carriage");
   s->place_name = place;
   s->place_len = plen;
-  s->place = pc_place_key((unsigned)ch, place, plen, s->carriage);
+  /* (the mask, all ones but in tests, narrows the 56 bits below the channel) */
+  s->place = pc_place_key((unsigned)ch, place, plen, s->carriage) & (~0ULL << 56 | c->id_mask);
   return PC_R_OK;
 }

@@ -56,7 +56,8 @@ typedef struct pc_rowcheck {
   uint64_t *cache;                  /* PC_REGION_CACHE codes recently found (zeroed), or NULL:
                                        one reader's own (rows of a place repeat its region) */
   const pc_key128 *key;             /* the pseudonymisation key: household and employer ids */
-  uint64_t id_mask;                 /* pc_opaque_id's mask: all ones (tests narrow it) */
+  uint64_t id_mask;                 /* pc_opaque_id's mask, and the place ids': all ones
+                                       (tests narrow it to force collisions) */
 } pc_rowcheck;
 #define PC_REGION_CACHE 4096
 

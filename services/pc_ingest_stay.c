@@ -39,7 +39,8 @@ static int place_seen(pc_ingest *g, const pc_instay *s) {
   if (t[h].id) {
     if (t[h].nh != nh || (!longname && memcmp(t[h].name, s->place_name, s->place_len)))
       return PC_ERROR(PC_ERR_DATA, "two place names give one place id (a 56-bit hash collision "
-                      "between \"%.40s\" and \"%.40s\")", t[h].name, s->place_name);
+                      "between \"%.40s\" and \"%.*s\"): they would become one place", t[h].name,
+                      (int)s->place_len, s->place_name); /* the name is not NUL-terminated */
     if (s->region < t[h].region) t[h].region = s->region;
     return 0;
   }

@@ -160,7 +160,9 @@ static int write_places(pc_ingest *g, pc_out *out, uint64_t *nplaces) {
   for (size_t i = 0; i < all.n && !rc; i++) {
     if (m && pl[m - 1].id == a[i].id) {
       if (a[i].nh != a[i - 1].nh || memcmp(a[i].name, a[i - 1].name, PC_PLACE_NAME_LEN))
-        rc = PC_ERROR(PC_ERR_DATA, "two place names give one place id (a 56-bit hash collision)");
+        rc = PC_ERROR(PC_ERR_DATA, "two place names give one place id (a 56-bit hash collision "
+                      "between \"%.40s\" and \"%.40s\"): they would become one place",
+                      a[i - 1].name, a[i].name);
       continue; /* the smallest region was first */
     }
     pl[m].id = a[i].id;

@@ -3,7 +3,8 @@
 # people's data"): `H00012`, `00012`, `12` and a credit code are kept as distinct households and
 # employers (members of one household share it, byte for byte after trimming), and two
 # different strings that would get one internal id stop ingest with a message naming both,
-# whether one rank or two ranks read them (a test-only hook narrows the ids to force it).
+# whether one rank or two ranks read them (a test-only hook narrows the ids to force it);
+# two places likewise.
 . "$(dirname "$0")/lib.sh"
 cd "$T"
 id_of() { # area birth seq -> a valid ID number
@@ -64,5 +65,21 @@ set -e
 grep -q 'household "00012" and household "H00012" give one internal id\|household "H00012" and household "00012" give one internal id' two.log \
   || { cat two.log; die "the collision message (two ranks) does not name both households"; }
 [ ! -e data.h5 ] || die "a refused ingest left a dataset"
-grep -q "$A" one.log two.log && die "an ID number was printed" || true
-echo "opaque ids: distinct at 1 and 2 ranks; collisions refused on one rank and across two"
+# Places too: two cafés whose names would share an id, read by one rank and by two.
+{ echo "id_number,phone,household,region,birth_date,sex,sector,employer,vaccine_doses"
+  echo "$A,,,430102001001,,,,,2"; } > persons.csv
+{ echo "channel,subject,place,start,end,region,carriage,row"
+  echo "cafe,$A,网吧甲,2021-08-02T10:00,2021-08-02T12:00,430102001001,,"
+  echo "cafe,$A,网吧乙,2021-08-03T10:00,2021-08-03T12:00,430102001001,,"; } > stays.csv
+for n in 1 2; do
+  set +e
+  PAICHA_TEST_OPAQUE_BITS=1 run $n ingest --config ingest.yaml > place$n.log 2>&1; rc=$?
+  set -e
+  [ $rc -ne 0 ] || die "a place collision read by $n ranks was not refused"
+  grep -q 'two place names give one place id (a 56-bit hash collision between "网吧[甲乙]" and "网吧[甲乙]")' place$n.log \
+    || { cat place$n.log; die "the place collision message ($n ranks) does not name both places"; }
+done
+run 2 ingest --config ingest.yaml > place.log 2>&1 || { cat place.log; die "two cafés (no hook) failed"; }
+$PY -c "import h5py, sys; assert len(h5py.File(sys.argv[1], 'r')['places']) == 2" data.h5 || die "two cafés are not two places"
+grep -q "$A" one.log two.log place1.log place2.log && die "an ID number was printed" || true
+echo "opaque ids: distinct at 1 and 2 ranks; collisions of households and places refused on one rank and across two"
