@@ -109,11 +109,8 @@ uint64_t pc_place_key(unsigned channel, const char *name, size_t len, unsigned c
     memcpy(buf + 1, name, len);
   }
   buf[0] = (char)channel;
-  size_t n = 1 + len;
-  if (channel == PC_CH_RAIL) {
-    buf[n++] = 0x1f;
-    buf[n++] = (char)carriage;
-  }
-  h = pc_siphash(&place_key, buf, n);
+  h = pc_siphash(&place_key, buf, 1 + len);
+  if (channel == PC_CH_RAIL) /* the train (48 bits), then its carriage: pc_rail_train */
+    return (uint64_t)PC_CH_RAIL << 56 | (h & ((1ULL << 48) - 1)) << 8 | (carriage & 0xff);
   return (uint64_t)(channel & 0xff) << 56 | (h & ((1ULL << 56) - 1));
 }

@@ -27,11 +27,13 @@ uint64_t pc_pid_of_idnum(const pc_key128 *k, const char *idnum /* 18 chars */);
 uint64_t pc_pid_of_phone(const pc_key128 *k, uint64_t phone /* 11 digits */);
 
 /* Place id of a place as an agency names it (the `place` field of stays.csv):
- * the channel in the top 8 bits (pc_place_id), below it 56 bits of an
- * unkeyed SipHash of the channel, the name and, for rail, the carriage (a
- * carriage is a place of its own even when the name omits it). Places are not
- * personal data: the same name gives the same id in every run, whatever the
- * key. Local, cannot fail. */
+ * the channel in the top 8 bits (pc_place_id), below it 56 bits of a SipHash
+ * with a fixed public key of the channel and the name. For rail, 48 bits of
+ * that hash name the train (number and date) and the low 8 bits the carriage
+ * (1-255; 0 unknown): a carriage is a place of its own, and the carriages of
+ * one train are the ids of one pc_rail_train, found together (an unknown
+ * carriage matches every carriage). Places are not personal data: the same
+ * name gives the same id in every run, whatever the key. Local, cannot fail. */
 uint64_t pc_place_key(unsigned channel, const char *name, size_t len, unsigned carriage);
 
 /* splitmix64 finaliser: a bijective 64-bit mixer. */

@@ -134,6 +134,53 @@ static size_t lower_start(const pc_irow *r, size_t lo, size_t hi, int64_t t) {
   return lo;
 }
 
+/* First run whose place is >= place (runs[0..nruns) start rows of one place each). */
+static size_t first_run(const pc_irow *rows, const size_t *runs, size_t nruns, uint64_t place) {
+  size_t lo = 0, hi = nruns;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (rows[runs[mid]].place < place)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+/* The rows [r0, r1) of one place (longest stay dmax) that make a contact with Q. */
+static void answer_run(const pc_chan_rule *rule, const pc_irow *rows, size_t r0, size_t r1,
+                       int64_t dmax, const pc_query *Q, pc_hit_fn emit, void *arg) {
+  pc_hit h = {0};
+  h.source = Q->source;
+  h.channel = Q->channel;
+  h.place = Q->place;
+  pc_side x = {Q->a, Q->b, Q->row, Q->cum};
+  size_t c0 = lower_start(rows, r0, r1, Q->a - dmax), c1 = lower_start(rows, c0, r1, Q->b);
+  for (size_t i = c0; i < c1; i++) {
+    const pc_irow *u = &rows[i];
+    if (u->pid == Q->source || u->end <= Q->a) continue;
+    pc_side y = {u->start, u->end, u->row, u->cum};
+    int64_t e = pc_contact(rule, Q->channel, &x, &y, Q->a, Q->b);
+    if (e < 0) continue;
+    h.pid = u->pid;
+    h.exposure = e;
+    emit(arg, &h);
+  }
+}
+
+/* A rail query: the runs of every carriage of its train (contiguous: the
+ * carriage is the id's low byte) that meet its carriage. */
+static void answer_rail(const pc_chan_rule rules[PC_NCHANNELS], const pc_irow *rows,
+                        const size_t *runs, const int64_t *dmax, size_t nruns, size_t n,
+                        const pc_query *Q, pc_hit_fn emit, void *arg) {
+  const uint64_t train = pc_rail_train(Q->place);
+  for (size_t k = first_run(rows, runs, nruns, train);
+       k < nruns && pc_rail_train(rows[runs[k]].place) == train; k++)
+    if (pc_place_meets(PC_CH_RAIL, Q->place, rows[runs[k]].place))
+      answer_run(&rules[PC_CH_RAIL], rows, runs[k], k + 1 < nruns ? runs[k + 1] : n, dmax[k], Q,
+                 emit, arg);
+}
+
 void pc_answer_bucket(const pc_chan_rule rules[PC_NCHANNELS], const pc_irow *rows, size_t n,
                       const pc_query *q, size_t nq, size_t *runs, int64_t *dmax, pc_hit_fn emit,
                       void *arg) {
@@ -150,14 +197,11 @@ void pc_answer_bucket(const pc_chan_rule rules[PC_NCHANNELS], const pc_irow *row
   for (size_t k = 0; k < nq; k++) {
     const pc_query *Q = &q[k];
     if (Q->b <= Q->a) continue;
-    size_t lo = 0, hi = nruns;
-    while (lo < hi) {
-      size_t mid = lo + (hi - lo) / 2;
-      if (rows[runs[mid]].place < Q->place)
-        lo = mid + 1;
-      else
-        hi = mid;
+    if (Q->channel == PC_CH_RAIL) {
+      answer_rail(rules, rows, runs, dmax, nruns, n, Q, emit, arg);
+      continue;
     }
+    size_t lo = first_run(rows, runs, nruns, Q->place);
     if (lo == nruns || rows[runs[lo]].place != Q->place) continue;
     size_t r0 = runs[lo], r1 = lo + 1 < nruns ? runs[lo + 1] : n;
     pc_hit h = {0};
@@ -173,19 +217,7 @@ void pc_answer_bucket(const pc_chan_rule rules[PC_NCHANNELS], const pc_irow *row
         }
       continue;
     }
-    const pc_chan_rule *rule = &rules[Q->channel];
-    pc_side x = {Q->a, Q->b, Q->row, Q->cum};
-    size_t c0 = lower_start(rows, r0, r1, Q->a - dmax[lo]), c1 = lower_start(rows, c0, r1, Q->b);
-    for (size_t i = c0; i < c1; i++) {
-      const pc_irow *u = &rows[i];
-      if (u->pid == Q->source || u->end <= Q->a) continue;
-      pc_side y = {u->start, u->end, u->row, u->cum};
-      int64_t e = pc_contact(rule, Q->channel, &x, &y, Q->a, Q->b);
-      if (e < 0) continue;
-      h.pid = u->pid;
-      h.exposure = e;
-      emit(arg, &h);
-    }
+    answer_run(&rules[Q->channel], rows, r0, r1, dmax[lo], Q, emit, arg);
   }
 }
 
@@ -196,7 +228,7 @@ void pc_answer_bucket_ref(const pc_chan_rule rules[PC_NCHANNELS], const pc_irow 
     const pc_query *Q = &q[k];
     for (size_t i = 0; i < n; i++) {
       const pc_irow *u = &rows[i];
-      if (u->place != Q->place || u->pid == Q->source) continue;
+      if (!pc_place_meets(Q->channel, Q->place, u->place) || u->pid == Q->source) continue;
       pc_hit h = {0};
       h.pid = u->pid;
       h.source = Q->source;

@@ -52,6 +52,7 @@ static inline int pc_channel_by_day(int c) { return c == PC_CH_LBS || c == PC_CH
 /* Bucket of a row of place `place` (channel c) starting at `start`; nbuckets
  * is a power of two. Local, cannot fail. */
 static inline uint32_t pc_bucket_of(uint64_t place, int c, int64_t start, uint32_t nbuckets) {
+  if (c == PC_CH_RAIL) place = pc_rail_train(place); /* a train's carriages share a bucket */
   uint64_t h = pc_mix64(place * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL);
   if (pc_channel_by_day(c)) h = pc_mix64(h ^ (uint64_t)pc_local_day(start));
   return (uint32_t)(h & (nbuckets - 1));

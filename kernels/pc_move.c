@@ -908,8 +908,9 @@ static void place_named(const pc_move_params *mp, const mv_priv *v, uint64_t i, 
     out->region = v->train_region[t];
     *carriage = (unsigned)car;
     date_of(mp, d, &y, &mo, &dd);
-    snprintf(name, sizeof name, "%c%04u %04d-%02u-%02u car %02u", "GDCKZT"[(t / 8999) % 6],
-             (unsigned)(1000 + t % 8999), y, mo, dd, (unsigned)car);
+    /* The train and date, as the railway names it; the carriage is its own column. */
+    snprintf(name, sizeof name, "%c%04u %04d-%02u-%02u", "GDCKZT"[(t / 8999) % 6],
+             (unsigned)(1000 + t % 8999), y, mo, dd);
   } else if ((n -= v->nrail_t) < v->ncell_t) {
     ch = PC_CH_LBS;
     uint32_t c = v->cell_county[n];

@@ -235,8 +235,13 @@ int pc_row_stay(const pc_rowcheck *c, const pc_field f[8], pc_instay *s, char *t
   if (!csv_time(&f[4]) || pc_time_parse(f[4].p, f[4].len, &s->end))
     return fail(text, PC_R_TIME, "end: not YYYY-MM-DDTHH:MM[:SS]");
   if (s->end <= s->start) return fail(text, PC_R_ORDER, "end is not after start");
-  if (s->start < c->window_start || s->end > c->window_end)
-    return fail(text, PC_R_WINDOW, "stay not inside the data window");
+  if (s->end <= c->window_start || s->start >= c->window_end)
+    return fail(text, PC_R_WINDOW, "stay wholly outside the data window");
+  if (s->start < c->window_start || s->end > c->window_end) { /* SPEC: clipped and kept */
+    s->clipped = 1;
+    if (s->start < c->window_start) s->start = c->window_start;
+    if (s->end > c->window_end) s->end = c->window_end;
+  }
   if (!region_ok(c, &f[5], &s->region))
     return fail(text, PC_R_REGION, "region: not a code of regions.csv");
   uint64_t v = 0;
@@ -248,12 +253,13 @@ int pc_row_stay(const pc_rowcheck *c, const pc_field f[8], pc_instay *s, char *t
     if (num(&f[7], 5, &v) || v < 1 || v > 32767) return fail(text, PC_R_SEAT, "row: not 1-32767");
     s->row = (int16_t)v;
   }
-  if (ch == PC_CH_FLIGHT && !s->row) return fail(text, PC_R_SEAT, "row: a flight needs the seat row");
-  if (ch == PC_CH_RAIL && !s->carriage)
-    return fail(text, PC_R_SEAT, "carriage: a train needs the carriage");
+  /* SPEC: a flight without its row is kept, the row unknown (in range of every
+   * row); a ticket without its carriage matches every carriage of the train. */
+  s->seat_unknown = (ch == PC_CH_FLIGHT && !s->row) || (ch == PC_CH_RAIL && !s->carriage);
   s->place_name = place;
   s->place_len = plen;
-  /* (the mask, all ones but in tests, narrows the 56 bits below the channel) */
-  s->place = pc_place_key((unsigned)ch, place, plen, s->carriage) & (~0ULL << 56 | c->id_mask);
+  /* (the mask, all ones but in tests, narrows the hash bits below the channel) */
+  const uint64_t keep = ch == PC_CH_RAIL ? ~0ULL << 56 | c->id_mask << 8 | 0xff : ~0ULL << 56 | c->id_mask;
+  s->place = pc_place_key((unsigned)ch, place, plen, s->carriage) & keep;
   return PC_R_OK;
 }

@@ -28,8 +28,8 @@ enum {
   PC_R_CHANNEL,        /* channel unknown (or household: implicit in persons.csv) */
   PC_R_TIME,           /* start or end does not parse */
   PC_R_ORDER,          /* end not after start */
-  PC_R_WINDOW,         /* stay not inside the data window [as_of - days, as_of] */
-  PC_R_SEAT,           /* carriage/row missing where the channel needs it, or invalid */
+  PC_R_WINDOW,         /* stay wholly outside the data window [as_of - days, as_of] */
+  PC_R_SEAT,           /* carriage or row invalid */
   PC_R_FIELD,          /* another field invalid (the text names it) */
   PC_R_DUPLICATE,      /* identical to an earlier row: kept once (not counted against the ratio) */
   PC_R_CONFLICT,       /* same ID number (or phone, or region code) as an earlier, different row */
@@ -87,15 +87,20 @@ typedef struct pc_instay {
   uint64_t place;     /* pc_place_key of the place field (and carriage for rail) */
   int64_t start, end;
   uint64_t region;
-  uint8_t channel, carriage;
-  int16_t row;
+  uint8_t channel, carriage; /* carriage 0: unknown (rail) */
+  int16_t row;               /* 0: unknown (flight) */
+  uint8_t clipped;           /* 1: start or end was outside the data window, clipped to it */
+  uint8_t seat_unknown;      /* 1: a flight without its row or a train without its carriage */
   const char *place_name; /* the place field (points into the line) */
   size_t place_len;
 } pc_instay;
 
 /* stays.csv, columns channel,subject,place,start,end,region,carriage,row.
  * The subject is an ID number for cafe, lodging, flight and rail, a phone for
- * lbs and grid; flights need a row, trains a carriage. Local. */
+ * lbs and grid. A stay overlapping the data window is clipped to it (flag
+ * clipped), one wholly outside is a `window` reject; a flight without its row
+ * or a train without its carriage is kept with it unknown (flag seat_unknown).
+ * Local. */
 int pc_row_stay(const pc_rowcheck *c, const pc_field f[8], pc_instay *s, char *text);
 
 #endif

@@ -58,6 +58,17 @@ static inline uint64_t pc_place_id(unsigned channel, uint64_t n) {
   return (uint64_t)channel << 56 | (n & ((1ULL << 56) - 1));
 }
 static inline unsigned pc_place_channel(uint64_t place) { return (unsigned)(place >> 56); }
+/* A rail place's train (its carriage bits zero) and carriage (0 unknown). */
+static inline uint64_t pc_rail_train(uint64_t place) { return place & ~(uint64_t)0xff; }
+static inline unsigned pc_rail_carriage(uint64_t place) { return (unsigned)(place & 0xff); }
+/* Two places of channel c are one for the contact rules: the same id, or for
+ * rail the same train where a carriage is unknown on either side (SPEC:
+ * a ticket without a carriage matches every carriage of that train and date). */
+static inline int pc_place_meets(int c, uint64_t a, uint64_t b) {
+  if (a == b) return 1;
+  return c == PC_CH_RAIL && pc_rail_train(a) == pc_rail_train(b) &&
+         (!pc_rail_carriage(a) || !pc_rail_carriage(b));
+}
 
 /* One stay, /stays (docs/TRACE.md): who, where, when. */
 typedef struct pc_stay {

@@ -42,6 +42,8 @@ typedef struct pc_ingest_input {
   int col[9];     /* the file's column of each of the contract's columns */
   int ncols;
   uint64_t rows;  /* non-empty data lines read by this rank (summed before the report) */
+  uint64_t clipped, seat_unknown; /* stays kept clipped to the window / with the seat unknown
+                                     (this rank's, summed with rows) */
   uint64_t reasons[PC_NREASONS]; /* rejects by reason (global, after the count) */
   uint32_t crc;
 } pc_ingest_input;

@@ -109,17 +109,22 @@ int pc_ingest_rejects_settle(pc_ingest *g) {
 /* Per file and reason, from the rejects (each rank holds those of the lines
  * it read), summed over ranks; rows summed too. */
 int pc_ingest_rejects_count(pc_ingest *g) {
-  const int N = g->nin;
-  uint64_t *c = pc_calloc((size_t)N * (PC_NREASONS + 1), sizeof *c, "reject counts");
+  const int N = g->nin, W = PC_NREASONS + 3; /* per file: reasons, rows, clipped, seat unknown */
+  uint64_t *c = pc_calloc((size_t)N * W, sizeof *c, "reject counts");
   PC_CALL(pc_agree(g->ctx, c ? 0 : PC_ERR_MEM));
   const pc_reject_row *r = g->rejects.data;
-  for (size_t i = 0; i < g->rejects.n; i++)
-    c[(size_t)r[i].file * (PC_NREASONS + 1) + r[i].reason]++;
-  for (int f = 0; f < N; f++) c[(size_t)f * (PC_NREASONS + 1) + PC_NREASONS] = g->in[f].rows;
-  int rc = pc_sum_u64(g->ctx, c, N * (PC_NREASONS + 1));
+  for (size_t i = 0; i < g->rejects.n; i++) c[(size_t)r[i].file * W + r[i].reason]++;
+  for (int f = 0; f < N; f++) {
+    c[(size_t)f * W + PC_NREASONS] = g->in[f].rows;
+    c[(size_t)f * W + PC_NREASONS + 1] = g->in[f].clipped;
+    c[(size_t)f * W + PC_NREASONS + 2] = g->in[f].seat_unknown;
+  }
+  int rc = pc_sum_u64(g->ctx, c, N * W);
   for (int f = 0; f < N && !rc; f++) {
-    memcpy(g->in[f].reasons, c + (size_t)f * (PC_NREASONS + 1), PC_NREASONS * sizeof *c);
-    g->in[f].rows = c[(size_t)f * (PC_NREASONS + 1) + PC_NREASONS];
+    memcpy(g->in[f].reasons, c + (size_t)f * W, PC_NREASONS * sizeof *c);
+    g->in[f].rows = c[(size_t)f * W + PC_NREASONS];
+    g->in[f].clipped = c[(size_t)f * W + PC_NREASONS + 1];
+    g->in[f].seat_unknown = c[(size_t)f * W + PC_NREASONS + 2];
   }
   free(c);
   return rc;
@@ -140,9 +145,13 @@ void pc_ingest_rejects_log(const pc_ingest *g, double max_ratio, char *failing, 
         k += (size_t)snprintf(why + k, sizeof why - k, " %s %llu", pc_reason_codes[r],
                               (unsigned long long)in->reasons[r]);
     double ratio = in->rows ? (double)bad / (double)in->rows : 0;
-    pc_log(g->ctx, "ingest: %s (%s): %llu rows, %llu rejected (%.3f%%), %llu duplicates%s%s",
+    char kept[96] = ""; /* stays kept as SPEC says, not rejects */
+    if (in->clipped || in->seat_unknown)
+      snprintf(kept, sizeof kept, "; kept %llu clipped to the window, %llu with the seat unknown",
+               (unsigned long long)in->clipped, (unsigned long long)in->seat_unknown);
+    pc_log(g->ctx, "ingest: %s (%s): %llu rows, %llu rejected (%.3f%%), %llu duplicates%s%s%s",
            in->name, pc_ingest_kind_names[in->kind], (unsigned long long)in->rows,
-           (unsigned long long)bad, 100 * ratio, (unsigned long long)dup, k ? ":" : "", why);
+           (unsigned long long)bad, 100 * ratio, (unsigned long long)dup, k ? ":" : "", why, kept);
     if (ratio > max_ratio && strlen(failing) + strlen(in->name) + 4 < cap)
       snprintf(failing + strlen(failing), cap - strlen(failing), "%s%s", failing[0] ? ", " : "",
                in->name);

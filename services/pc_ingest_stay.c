@@ -62,6 +62,8 @@ static int take_stay(pc_ingest *g, unsigned fi, uint64_t line, const pc_field *c
   pc_instay s;
   int reason = pc_row_stay(&g->chk, cells, &s, text);
   if (reason) return reason;
+  g->in[fi].clipped += s.clipped;
+  g->in[fi].seat_unknown += s.seat_unknown;
   if ((*err = pc_buf_grow(out, 1)) || (*err = place_seen(g, &s))) return PC_R_OK;
   pc_wstay *w = (pc_wstay *)out->data + out->n++;
   memset(w, 0, sizeof *w);

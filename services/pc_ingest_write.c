@@ -205,6 +205,10 @@ static json_object *inputs_json(const pc_ingest *g) {
     pc_json_add_u64(o, "lines", in->base[pc_nranks(g->ctx)]);
     pc_json_add_u64(o, "rows", in->rows);
     pc_json_add_u64(o, "rejected", rej);
+    if (in->kind == PC_INGEST_STAYS) {
+      pc_json_add_u64(o, "clipped", in->clipped);
+      pc_json_add_u64(o, "seat_unknown", in->seat_unknown);
+    }
     for (int r = 1; r < PC_NREASONS; r++)
       if (in->reasons[r]) pc_json_add_u64(why, pc_reason_codes[r], in->reasons[r]);
     pc_json_add(o, "reasons", why);

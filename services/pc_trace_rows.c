@@ -108,6 +108,11 @@ static int assemble(pc_tracer *t, int64_t dispatch_at, int level, pc_trace_row *
       else if (f[i].channel != PC_TRACE_CASE) {
         const pc_place *pl = pc_trace_place(t, f[i].place);
         if (pl) memcpy(o->place_name, pl->name, sizeof o->place_name);
+        /* A train is named by number and date; the carriage is the id's, when known. */
+        size_t nl = strnlen(o->place_name, sizeof o->place_name);
+        unsigned car = pc_rail_carriage(f[i].place);
+        if (pl && f[i].channel == PC_CH_RAIL && car && nl + 8 < sizeof o->place_name)
+          snprintf(o->place_name + nl, sizeof o->place_name - nl, " car %02u", car);
       }
       char cls[16];
       if (comp)

@@ -63,8 +63,10 @@ def place_id(channel, name, carriage):
     ch = CHANNELS[channel]
     b = name.encode()
     assert len(b) <= 256
-    buf = bytes([ch]) + b + (bytes([0x1f, carriage]) if ch == 4 else b"")
-    return ch << 56 | (siphash.siphash24(PLACE_KEY, buf) & ((1 << 56) - 1))
+    h = siphash.siphash24(PLACE_KEY, bytes([ch]) + b)
+    if ch == 4:  # rail: the train in 48 bits, then the carriage (0 unknown)
+        return ch << 56 | (h & ((1 << 48) - 1)) << 8 | carriage
+    return ch << 56 | (h & ((1 << 56) - 1))
 
 
 def s(v):
@@ -112,6 +114,10 @@ def check_rejects(f, exp, indir):
             fail(f"inputs[{fi['index']}].rejected = {got_in.get('rejected')}, expected {len(fi['rejects'])}")
         if got_in.get("reasons") != dict(cnt):
             fail(f"inputs[{fi['index']}].reasons = {got_in.get('reasons')}, expected {dict(cnt)}")
+        if fi["name"].startswith("stays"):
+            for k in ("clipped", "seat_unknown"):
+                if got_in.get(k) != fi[k]:
+                    fail(f"inputs[{fi['index']}].{k} = {got_in.get(k)}, expected {fi[k]}")
         if got_in.get("lines") != fi["lines"]:
             fail(f"inputs[{fi['index']}].lines = {got_in.get('lines')}, expected {fi['lines']}")
     return len(rj)

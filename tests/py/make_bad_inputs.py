@@ -106,6 +106,7 @@ class Csv:
         self.lines = [header.encode()]
         self.rejects = []  # (line, code)
         self.rows = 0
+        self.clipped = self.seat_unknown = 0  # stays kept clipped to the window / seat unknown
 
     def line(self, text, code=None):
         """Append a data line (str or bytes, written as given); code: the expected reject, None = kept.
@@ -336,10 +337,17 @@ def main():
     phones = {p["phone"]: i for i, p in persons.items() if p["phone"]}
     visitors = {}
 
-    def stay(S, channel, subject, place, start, end, reg, carriage="", row="", code=None, cells=None):
+    def stay(S, channel, subject, place, start, end, reg, carriage="", row="", code=None, cells=None,
+             clip=None):
+        """clip: (start, end) the stay is kept as, clipped to the window (SPEC)."""
         c = cells or [channel, subject, place, start, end, reg, carriage, row]
         n = S.row(c, code)
         if code is None:
+            if clip:
+                start, end = clip
+                S.clipped += 1
+            if (channel == "flight" and not row) or (channel == "rail" and not carriage):
+                S.seat_unknown += 1
             if channel in ("lbs", "grid"):
                 if subject in phones:
                     who = {"id": phones[subject]}
@@ -401,14 +409,23 @@ def main():
     S2.line(f"cafe,{A},{cafe},{d}1T10:00,{d}1T09:59,430102001001,,", "order")
     S2.line(f"cafe,{A},{cafe},{d}1T10:00,{d}1T10:00:00,430102001001,,", "order")
     S2.line(f"cafe,{A},{cafe},{d}1T10:00,{d}1T09:00,430102001009,,", "order")  # order before region
-    S2.line(f"cafe,{A},{cafe},2021-07-25T23:59,2021-07-26T01:00,430102001001,,", "window")
-    S2.line(f"cafe,{A},{cafe},{d}8T23:00,2021-08-09T00:01,430102001001,,", "window")
+    # Across an edge of the window: clipped and kept (SPEC); wholly outside (touching an edge
+    # included): a window reject.
+    stay(S2, "cafe", A, cafe, "2021-07-25T23:59", "2021-07-26T01:30", "430102001001",
+         clip=("2021-07-26T00:00", "2021-07-26T01:30"))
+    stay(S2, "cafe", A, cafe, d + "8T23:00", "2021-08-09T00:01", "430102001001",
+         clip=(d + "8T23:00", "2021-08-09T00:00"))
+    stay(S2, "lodging", C, "如家(荷塘店)", "2021-07-01T12:00", "2021-08-20T12:00", "430202001001",
+         clip=("2021-07-26T00:00", "2021-08-09T00:00"))
     S2.line(f"cafe,{A},{cafe},2021-08-09T00:00,2021-08-09T01:00,430102001009,,", "window")
+    S2.line(f"cafe,{A},{cafe},2021-07-25T22:00,2021-07-26T00:00,430102001001,,", "window")
+    S2.line(f"cafe,{A},{cafe},2021-07-20T22:00,2021-07-21T00:00,430102001001,,", "window")
     S2.line(f"cafe,{A},{cafe},{d}1T10:00,{d}1T12:00,430102001009,,", "region")
     S2.line(f"cafe,{A},{cafe},{d}1T10:00,{d}1T12:00,430102002001,,", "region")  # rejected region
-    S2.line(f"flight,{C},CZ3101 2021-08-04,{d}4T08:00,{d}4T10:30,430202001001,,", "seat")
-    S2.line(f"flight,{C},CZ3101 2021-08-04,{d}4T08:00,{d}4T10:30,430202001001,3,", "seat")
-    S2.line(f"rail,{D},G1001 2021-08-05,{d}5T09:00,{d}5T13:00,430202001001,,7", "seat")
+    # Without a seat: kept, the row (flight) or carriage (rail) unknown (SPEC).
+    stay(S2, "flight", B, "CZ3101 2021-08-04", d + "4T08:00", d + "4T10:30", "430202001001", "", "")
+    stay(S2, "flight", H, "CZ3101 2021-08-04", d + "4T08:00", d + "4T10:30", "430202001001", "3", "")
+    stay(S2, "rail", J, "G1001 2021-08-05", d + "5T09:00", d + "5T13:00", "430202001001", "", "7")
     S2.line(f"rail,{D},G1001 2021-08-05,{d}5T09:00,{d}5T13:00,430202001001,0,7", "seat")
     S2.line(f"rail,{D},G1001 2021-08-05,{d}5T09:00,{d}5T13:00,430202001001,256,7", "seat")
     S2.line(f"rail,{D},G1001 2021-08-05,{d}5T09:00,{d}5T13:00,430202001001,3,40000", "seat")
@@ -457,6 +474,7 @@ def main():
     exp = {
         "as_of": AS_OF, "days": DAYS,
         "files": [{"index": f.index, "name": f.name, "rows": f.rows, "lines": len(f.lines),
+                   "clipped": f.clipped, "seat_unknown": f.seat_unknown,
                    "rejects": f.rejects} for f in files],
         "regions": sorted(int(c) for c in known),
         "region_names": {c: v[1] for c, v in kept_regions.items()},

@@ -52,6 +52,7 @@ CHANNEL_NUMBER = {name: i for i, name in enumerate(CHANNELS)}
 HOUSEHOLD = 0
 FLIGHT = CHANNEL_NUMBER["flight"]
 GRID = CHANNEL_NUMBER["grid"]
+RAIL = CHANNEL_NUMBER["rail"]
 
 # Default channel settings (TRACE.md, "trace config").
 DEFAULT_CHANNELS = {
@@ -275,15 +276,29 @@ class Tracer:
         self.persons = persons
         self.ch_cfg = [cfg["channels"][name] for name in CHANNELS]  # by channel number
         self.stays_of = {}    # pid -> [Stay]
-        self.at_place = {}    # (channel, place) -> [Stay]
+        self.at_place = {}    # (channel, place) -> [Stay]; rail: (channel, train) -> [Stay]
         for s in stays:
             self.stays_of.setdefault(s.pid, []).append(s)
-            self.at_place.setdefault((s.channel, s.place), []).append(s)
+            self.at_place.setdefault(self.place_of(s.channel, s.place), []).append(s)
         self.members = {}     # household id -> [pid], from /persons.household (rule 6)
         for pid, (hh, _, _, _) in persons.items():
             if hh != 0:
                 self.members.setdefault(hh, []).append(pid)
         self._cum = {}
+
+    @staticmethod
+    def place_of(channel, place):
+        """The key stays meet under: the place, or for rail the train and date (the id
+        without its low byte, the carriage: TRACE.md), the carriage checked by meets()."""
+        return (channel, place & ~0xFF) if channel == RAIL else (channel, place)
+
+    @staticmethod
+    def meets(s, u):
+        """Same place; for rail the same carriage, or either carriage unknown (0): a ticket
+        without a carriage matches every carriage of that train and date (SPEC)."""
+        if s.channel != RAIL:
+            return s.place == u.place
+        return s.carriage == u.carriage or s.carriage == 0 or u.carriage == 0
 
     def cum_minutes(self, pid, channel, place):
         """Rule 5: whole minutes of the union of pid's stays at this place, clipped to the data window."""
@@ -343,8 +358,8 @@ class Tracer:
             s0, s1 = max(s.start, w0), min(s.end, w1)
             if s1 <= s0:
                 continue
-            for u in self.at_place[(s.channel, s.place)]:
-                if u.pid == x or u.end <= s0 or u.start >= s1:
+            for u in self.at_place[self.place_of(s.channel, s.place)]:
+                if u.pid == x or u.end <= s0 or u.start >= s1 or not self.meets(s, u):
                     continue  # the same person, or no overlap (b <= a below)
                 a = max(s0, u.start)  # = max(s.start, u.start, w0)
                 b = min(s1, u.end)    # = min(s.end, u.end, w1), > a here

@@ -307,14 +307,25 @@ static void test_seat_limits(void **st) {
     assert_int_equal(reason_s(STAYS, STAY_SEAT("flight", "", bad_rows[i])), PC_R_SEAT);
     assert_int_equal(reason_s(STAYS, STAY_SEAT("rail", "1", bad_rows[i])), PC_R_SEAT);
   }
-  assert_int_equal(reason_s(STAYS, STAY_SEAT("flight", "", "")), PC_R_SEAT); /* a flight needs its row */
+  /* SPEC: a flight without its row is kept, the row unknown */
+  assert_int_equal(reason_s(STAYS, STAY_SEAT("flight", "", "")), PC_R_OK);
+  assert_true(stay.row == 0 && stay.seat_unknown);
   assert_int_equal(reason_s(STAYS, STAY_SEAT("rail", "255", "")), PC_R_OK);
   assert_true(stay.carriage == 255 && stay.row == 0);
   assert_int_equal(reason_s(STAYS, STAY_SEAT("rail", "1", "32767")), PC_R_OK);
   static const char *const bad_carriages[] = {"256", "0", "-1", "999", "1000", "4294967297", "+5"};
   for (size_t i = 0; i < sizeof bad_carriages / sizeof *bad_carriages; i++)
     assert_int_equal(reason_s(STAYS, STAY_SEAT("rail", bad_carriages[i], "")), PC_R_SEAT);
-  assert_int_equal(reason_s(STAYS, STAY_SEAT("rail", "", "5")), PC_R_SEAT); /* a train needs its carriage */
+  /* SPEC: a ticket without its carriage is kept: carriage 0, the train's carriage-0 place */
+  assert_int_equal(reason_s(STAYS, STAY_SEAT("rail", "", "5")), PC_R_OK);
+  assert_true(stay.carriage == 0 && stay.seat_unknown && pc_rail_carriage(stay.place) == 0);
+  uint64_t seatless = stay.place;
+  assert_int_equal(reason_s(STAYS, STAY_SEAT("rail", "7", "5")), PC_R_OK);
+  assert_true(!stay.seat_unknown && pc_rail_carriage(stay.place) == 7 &&
+              pc_rail_train(stay.place) == pc_rail_train(seatless));
+  assert_true(pc_place_meets(PC_CH_RAIL, seatless, stay.place) &&
+              !pc_place_meets(PC_CH_RAIL, stay.place, stay.place + 1) &&
+              !pc_place_meets(PC_CH_FLIGHT, seatless, stay.place));
   assert_int_equal(reason_s(STAYS, STAY_SEAT("cafe", "", "")), PC_R_OK);
 }
 
@@ -355,11 +366,23 @@ static void test_region_limits(void **st) {
 static void test_time_limits(void **st) {
   (void)st;
   assert_int_equal(reason_s(STAYS, STAY_TIME("2021-07-26T00:00", "2021-08-09T00:00")), PC_R_OK);
-  assert_int_equal(reason_s(STAYS, STAY_TIME("2021-07-25T23:59", "2021-08-01T00:00")), PC_R_WINDOW);
-  assert_int_equal(reason_s(STAYS, STAY_TIME("2021-08-01T00:00", "2021-08-09T00:00:01")), PC_R_WINDOW);
-  assert_int_equal(reason_s(STAYS, STAY_TIME("0001-01-01T00:00", "2021-08-01T00:00")), PC_R_WINDOW);
-  assert_int_equal(reason_s(STAYS, STAY_TIME("2021-08-01T00:00", "9999-12-31T23:59:59")), PC_R_WINDOW);
-  assert_int_equal(reason_s(STAYS, STAY_TIME("0001-01-01T00:00", "9999-12-31T23:59:59")), PC_R_WINDOW);
+  assert_false(stay.clipped);
+  /* SPEC: a stay across an edge of the window is clipped to it and kept */
+  int64_t w0 = chk.window_start, w1 = chk.window_end;
+  assert_int_equal(reason_s(STAYS, STAY_TIME("2021-07-25T23:59", "2021-08-01T00:00")), PC_R_OK);
+  assert_true(stay.clipped && stay.start == w0 && stay.end > w0);
+  assert_int_equal(reason_s(STAYS, STAY_TIME("2021-08-01T00:00", "2021-08-09T00:00:01")), PC_R_OK);
+  assert_true(stay.clipped && stay.end == w1 && stay.start < w1);
+  assert_int_equal(reason_s(STAYS, STAY_TIME("0001-01-01T00:00", "2021-08-01T00:00")), PC_R_OK);
+  assert_true(stay.clipped && stay.start == w0);
+  assert_int_equal(reason_s(STAYS, STAY_TIME("2021-08-01T00:00", "9999-12-31T23:59:59")), PC_R_OK);
+  assert_true(stay.clipped && stay.end == w1);
+  assert_int_equal(reason_s(STAYS, STAY_TIME("0001-01-01T00:00", "9999-12-31T23:59:59")), PC_R_OK);
+  assert_true(stay.clipped && stay.start == w0 && stay.end == w1);
+  /* wholly outside, touching an edge included (no minute inside): a window reject */
+  assert_int_equal(reason_s(STAYS, STAY_TIME("2021-07-25T20:00", "2021-07-26T00:00")), PC_R_WINDOW);
+  assert_int_equal(reason_s(STAYS, STAY_TIME("2021-08-09T00:00", "2021-08-09T01:00")), PC_R_WINDOW);
+  assert_int_equal(reason_s(STAYS, STAY_TIME("0001-01-01T00:00", "0001-01-01T01:00")), PC_R_WINDOW);
   static const char *const bad[] = {
       "0000-01-01T00:00", "10000-01-01T00:00", "-001-01-01T00:00", "2021-02-29T00:00",
       "2021-08-01T24:00", "2021-08-01T23:60", "2021-08-01T23:59:60", "2021-08-01 20:00",

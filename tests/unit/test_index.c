@@ -58,6 +58,8 @@ static size_t random_bucket(uint64_t *s, pc_irow *r, uint64_t *places, int *npla
   for (int p = 0; p < *nplaces; p++) {
     unsigned c = (unsigned)pick(s, PC_NCHANNELS);
     places[p] = c == PC_CH_HOUSEHOLD ? 1000 + (uint64_t)pick(s, 50) : pc_place_id(c, (uint64_t)pick(s, 50));
+    if (c == PC_CH_RAIL) /* few trains, carriages 0 (unknown) to 3: they meet across carriages */
+      places[p] = pc_place_id(c, (uint64_t)pick(s, 2) << 8 | (uint64_t)pick(s, 4));
   }
   size_t n = (size_t)(pick(s, 8) == 0 ? 0 : pick(s, MAXROWS + 1));
   for (size_t i = 0; i < n; i++) {
@@ -141,7 +143,7 @@ static void test_bucket_query_matches_reference(void **st) {
   static size_t runs[MAXROWS];
   static int64_t dmax[MAXROWS];
   uint64_t seed = 20211203, places[4];
-  size_t total = 0, empty_buckets = 0, with_hits = 0, household_hits = 0;
+  size_t total = 0, empty_buckets = 0, with_hits = 0, household_hits = 0, rail_across = 0;
   for (int t = 0; t < 20000; t++) {
     pc_chan_rule rules[PC_NCHANNELS];
     random_rules(&seed, rules);
@@ -160,11 +162,16 @@ static void test_bucket_query_matches_reference(void **st) {
     empty_buckets += n == 0;
     with_hits += ref.n > 0;
     for (size_t i = 0; i < ref.n; i++) household_hits += ref.h[i].channel == PC_CH_HOUSEHOLD;
+    for (size_t k = 0; k < nq; k++) /* a rail query whose carriage another row meets */
+      for (size_t i = 0; i < n; i++)
+        rail_across += q[k].channel == PC_CH_RAIL && rows[i].place != q[k].place &&
+                       pc_place_meets(PC_CH_RAIL, q[k].place, rows[i].place);
   }
   /* The cases reach what they aim at. */
   assert_true(empty_buckets > 1000);
   assert_true(with_hits > 5000);
   assert_true(household_hits > 1000);
+  assert_true(rail_across > 1000); /* an unknown carriage on one side */
   assert_true(total > 20000);
 }
 

@@ -265,11 +265,16 @@ static void check_places(const fix *f) {
   }
   assert_int_equal(per[PC_CH_LBS], mp->cell0[mp->ncounty - 1] + mp->ncell[mp->ncounty - 1]);
   assert_int_equal(per[PC_CH_GRID], mp->grid0[mp->ncounty - 1] + mp->ngrid[mp->ncounty - 1]);
-  /* Names as documented: train 1's carriage 2 (or train 2 with one carriage) on day 0. */
-  char want[40];
-  snprintf(want, sizeof want, " 2021-07-26 car %02u", (mp->carriages + 1) % mp->carriages + 1);
+  /* Names as documented: train 1 (or train 2 with one carriage) on day 0, its carriage 2 (or
+   * 1) in the id's low byte, every carriage of a train under one name and train id. */
   int64_t k = place_at(f, PC_CH_RAIL, mp->carriages + 1);
-  assert_non_null(strstr(f->pl[k].name, want));
+  assert_non_null(strstr(f->pl[k].name, " 2021-07-26"));
+  assert_int_equal(pc_rail_carriage(f->pl[k].id), (mp->carriages + 1) % mp->carriages + 1);
+  if (mp->carriages > 1) {
+    int64_t k2 = place_at(f, PC_CH_RAIL, mp->carriages);
+    assert_string_equal(f->pl[k2].name, f->pl[k].name);
+    assert_true(pc_rail_train(f->pl[k2].id) == pc_rail_train(f->pl[k].id));
+  }
   k = place_at(f, PC_CH_LBS, 0);
   assert_string_equal(f->pl[k].name, "cell 430102-00000");
   k = place_at(f, PC_CH_CAFE, 0);
@@ -527,7 +532,8 @@ static void test_venues(void **st) {
   assert_true(k0 >= 0 && k1 >= 0 && k2 >= 0);
   assert_int_equal(f->pl[k0].region / 100000000, 4301);
   assert_int_equal(f->pl[k1].region / 100000000, 4301);
-  assert_non_null(strstr(f->pl[k2].name, "2021-08-01 car 01")); /* day -8 */
+  assert_non_null(strstr(f->pl[k2].name, "2021-08-01")); /* day -8 */
+  assert_int_equal(pc_rail_carriage(f->pl[k2].id), 1);
   uint64_t visits[3] = {0}, into_city = 0;
   for (size_t i = 0; i < f->np; i++)
     for (size_t j = f->st0[i]; j < f->st0[i + 1]; j++) {
