@@ -85,6 +85,8 @@ PERSONS = {
     "C2": (COMM1, 19880101, True, "C", None),
     "C3": (COMM1, 19880101, False, "C", None),
     "C4": (COMM1, 19880101, True, "C", None),
+    "C5": (COMM1, 19880202, False, "C", None),   # a ticket without a carriage
+    "C6": (COMM1, 19880303, True, "C", None),    # likewise, on another train
     # d. time-respecting chains, hop 2, hop 3 cut off, household at hop 2
     "CD": (COMM1, 19820202, False, "P", None),
     "D1": (COMM1, 19820202, True, "P", 4001),
@@ -145,8 +147,11 @@ PLACES = {
     "Pb1": ("flight", 201, COMM1, "CZ3456 2021-08-04"),
     "Pb2": ("flight", 202, COMM1, "CZ3457 2021-08-05"),
     "Pb3": ("flight", 203, COMM1, "MU2001 2021-08-05"),
-    "Pc5": ("rail", 301, COMM1, "G1234 2021-08-04 car 05"),
-    "Pc6": ("rail", 302, COMM1, "G1234 2021-08-04 car 06"),
+    # rail: n = train << 8 | carriage (0 unknown), as pc_place_key lays a rail id out
+    "Pc5": ("rail", 3 << 8 | 5, COMM1, "G1234 2021-08-04"),
+    "Pc6": ("rail", 3 << 8 | 6, COMM1, "G1234 2021-08-04"),
+    "Pc0": ("rail", 3 << 8, COMM1, "G1234 2021-08-04"),
+    "Pe0": ("rail", 4 << 8, COMM1, "G1236 2021-08-04"),
     "Pd1": ("cafe", 401, COMM1, "cafe 430102-0401"),
     "Pd2": ("cafe", 402, COMM1, "cafe 430102-0402"),
     "Pd3": ("cafe", 403, COMM1, "cafe 430102-0403"),
@@ -180,7 +185,7 @@ def PID(p):
 
 
 # ---------------------------------------------------------------- stays
-# (who, place, start, end, row); rail carriage comes from the place name.
+# (who, place, start, end, row); rail carriage is the place id's low byte.
 STAYS = [
     # a. W(CA) = [08-03 10:00, 08-06 12:00)
     ("CA", "Pa1", "2021-08-04T14:00", "2021-08-04T16:00", 0),
@@ -201,9 +206,11 @@ STAYS = [
     # c. rail, one train and date, carriages 05 and 06
     ("CC", "Pc5", "2021-08-04T09:00", "2021-08-04T12:00", 3),
     ("C1", "Pc5", "2021-08-04T09:00", "2021-08-04T12:00", 17),    # same carriage, far row: contact
-    ("C2", "Pc6", "2021-08-04T09:00", "2021-08-04T12:00", 3),     # other carriage: not
+    ("C2", "Pc6", "2021-08-04T09:00", "2021-08-04T12:00", 3),     # other carriage: not (hop 2 via C5)
     ("C3", "Pc5", "2021-08-04T11:59:30", "2021-08-04T12:00", 4),  # 30 s: not
     ("C4", "Pc5", "2021-08-04T11:59", "2021-08-04T12:00", 5),     # exactly 1 min: contact
+    ("C5", "Pc0", "2021-08-04T10:00", "2021-08-04T12:00", 0),     # no carriage: every carriage
+    ("C6", "Pe0", "2021-08-04T09:00", "2021-08-04T12:00", 0),     # no carriage, other train: not
     # d. CD -> D1 at 08-04 14:00; D1 meets D2 before that, D3 after; D3 meets D6 (hop 3)
     ("CD", "Pd1", "2021-08-04T14:00", "2021-08-04T16:00", 0),
     ("D1", "Pd1", "2021-08-04T14:00", "2021-08-04T16:00", 0),
@@ -326,6 +333,10 @@ def expectations(pid_of, and_rule):
     contact("B5", 1, "2021-08-05T18:00", "CB", "flight", PID("Pb3"), "b: unknown row counts as in range")
     contact("C1", 1, "2021-08-04T09:00", "CC", "rail", PID("Pc5"), "c: same carriage, any row")
     contact("C4", 1, "2021-08-04T11:59", "CC", "rail", PID("Pc5"), "c: exactly one whole minute")
+    contact("C5", 1, "2021-08-04T10:00", "CC", "rail", PID("Pc5"),
+            "c: a ticket without a carriage meets every carriage of its train")
+    contact("C2", 2, "2021-08-04T10:00", "C5", "rail", PID("Pc0"),
+            "c: carriage 6 is not the case's (5), but the seatless C5 met it: hop 2")
     contact("D1", 1, "2021-08-04T14:00", "CD", "cafe", PID("Pd1"), "d: close contact")
     contact("D3", 2, "2021-08-05T10:00", "D1", "cafe", PID("Pd2"), "d: met D1 after D1's exposure: hop 2")
     contact("D7", 2, "2021-08-04T14:00", "D1", "household", 4001, "d: D1's household, exposure = D1's exposure")
@@ -413,7 +424,7 @@ def main(outdir):
     stays = []
     for who, p, start, end, row in STAYS:
         ch, n, region, name = PLACES[p]
-        carriage = int(name.split(" car ")[1]) if ch == "rail" else 0
+        carriage = n & 0xFF if ch == "rail" else 0
         stays.append(dict(pid=pid_of[who], place=PID(p), start=T(start), end=T(end), region=region,
                           channel=h5dataset.CHANNEL_NUMBER[ch], carriage=carriage, row=row))
     h5dataset.write_dataset(os.path.join(outdir, "edges.h5"), regions=REGIONS, persons=persons,
