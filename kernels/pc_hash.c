@@ -1,6 +1,8 @@
 /* pc_hash.c - SipHash-2-4 (reference algorithm) and the pid derivations built on it. */
 #include "pc_hash.h"
 
+#include "pc_doc.h"
+#include "pc_idnum.h"
 #include "pc_types.h"
 
 #include <stdio.h>
@@ -92,6 +94,41 @@ uint64_t pc_pid_of_phone(const pc_key128 *k, uint64_t phone) {
     phone /= 10;
   }
   uint64_t h = pc_siphash(k, buf, sizeof buf);
+  return h ? h : 1;
+}
+
+/* The normal form pc_doc_normalise writes: shape only (the check
+ * character and birth date were checked there). */
+static int doc_normal(int type, const char *s, size_t len) {
+  if (type == PC_DOC_PHONE) return pc_phone_valid(s, len, NULL);
+  if (type == PC_DOC_ID_CARD) {
+    if (len != 18) return 0;
+    for (size_t i = 0; i < 17; i++)
+      if (s[i] < '0' || s[i] > '9') return 0;
+    return (s[17] >= '0' && s[17] <= '9') || s[17] == 'X';
+  }
+  if (len < 5 || len > PC_DOC_MAX) return 0;
+  for (size_t i = 0; i < len; i++)
+    if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9'))) return 0;
+  return 1;
+}
+
+uint64_t pc_pid_of_doc(const pc_key128 *k, int type, const char *number, size_t len) {
+  if (type < 0 || type >= PC_NDOCS || !doc_normal(type, number, len)) return 0;
+  if (type == PC_DOC_ID_CARD) return pc_pid_of_idnum(k, number);
+  if (type == PC_DOC_PHONE) {
+    uint64_t phone;
+    pc_phone_valid(number, len, &phone);
+    return pc_pid_of_phone(k, phone);
+  }
+  const char *name = pc_doc_names[type];
+  size_t nl = strlen(name);
+  char buf[1 + 16 + 1 + PC_DOC_MAX];
+  buf[0] = 'D'; /* domain tag: documents other than the ID card */
+  memcpy(buf + 1, name, nl);
+  buf[1 + nl] = ':';
+  memcpy(buf + 2 + nl, number, len);
+  uint64_t h = pc_siphash(k, buf, 2 + nl + len);
   return h ? h : 1;
 }
 

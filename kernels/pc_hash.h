@@ -26,6 +26,19 @@ void pc_key_format(const pc_key128 *k, char *buf);
 uint64_t pc_pid_of_idnum(const pc_key128 *k, const char *idnum /* 18 chars */);
 uint64_t pc_pid_of_phone(const pc_key128 *k, uint64_t phone /* 11 digits */);
 
+/* Pseudonymous id of a document (pc_doc.h) given its number in normal form
+ * (pc_doc_normalise's out and outlen). id_card: pc_pid_of_idnum, phone:
+ * pc_pid_of_phone, so datasets made before documents other than the ID card
+ * keep their pids. Other types: the keyed SipHash of 'D', the type's SPEC
+ * name, ':' and the number - a tag no ID number or phone input starts with,
+ * and the name (not the enum value) so that the same passport number under
+ * another type is another person, and pids do not move if the enum does.
+ * Returns 0 (no person) when type is not a PC_DOC_* value or number is not
+ * in the normal form of type - upper-case, trimmed, its length - so that a
+ * caller who forgets to normalise fails visibly instead of splitting one
+ * person in two; never 0 otherwise. Local. */
+uint64_t pc_pid_of_doc(const pc_key128 *k, int type, const char *number, size_t len);
+
 /* Place id of a place as an agency names it (the `place` field of stays.csv):
  * the channel in the top 8 bits (pc_place_id), below it 56 bits of a SipHash
  * with a fixed public key of the channel and the name. For rail, 48 bits of
