@@ -70,7 +70,8 @@ int pc_irow_group_sort(pc_irow *v, size_t n, uint32_t b0, uint32_t b1, uint32_t 
 }
 
 void pc_irow_merge_back(pc_irow *rows, const uint64_t *kstart, const pc_irow *in,
-                        const uint64_t *local, uint32_t nb, size_t nadd, int64_t old_we,
+                        const uint64_t *local, uint32_t nb, size_t nadd, int64_t new_ws,
+                        int64_t old_we,
                         uint64_t *count, uint64_t *missing) {
   ptrdiff_t o = (ptrdiff_t)(kstart[nb] + nadd) - 1;
   for (uint32_t k = nb; k-- > 0;) {
@@ -80,7 +81,7 @@ void pc_irow_merge_back(pc_irow *rows, const uint64_t *kstart, const pc_irow *in
       int c = i >= i0 ? pc_irow_cmp(&rows[i], &in[j]) : -1;
       if (c > 0) {
         rows[o--] = rows[i--];
-      } else if (pc_irow_is_update(&in[j], old_we)) {
+      } else if (pc_irow_is_update(&in[j], new_ws, old_we)) {
         if (c != 0) (*missing)++;
         for (ptrdiff_t e = i; e >= i0 && !pc_irow_cmp(&rows[e], &in[j]); e--)
           rows[e].cum = in[j].cum; /* kept rows stay in line for their slots */

@@ -105,12 +105,19 @@ void pc_irow_sort_buckets(pc_irow *rows, const uint64_t *bstart, size_t nb);
 int pc_irow_group_sort(pc_irow *v, size_t n, uint32_t b0, uint32_t b1, uint32_t nbuckets,
                        const uint64_t *local);
 
-/* Appending days to an index (pc_pview_append): a row shipped to a bucket
- * owner is the new grid total of a row the index keeps (a grid stay inside
- * the old window, ending by old_we: an update) or a row the index lacks (a
- * stay ending after the old window, or a household row). Local. */
-static inline int pc_irow_is_update(const pc_irow *r, int64_t old_we) {
-  return r->channel == PC_CH_GRID && r->end <= old_we;
+/* Appending days to an index (pc_pview_append): the index keeps the rows of
+ * stays strictly inside both windows, new_ws < start and end < old_we; a
+ * stay touching either edge may have been clipped to one window and not the
+ * other (ingest clips stays across the window's edges), so its row is made
+ * anew from the new dataset. Local. */
+static inline int pc_irow_kept(const pc_irow *r, int64_t new_ws, int64_t old_we) {
+  return r->channel != PC_CH_HOUSEHOLD && r->start > new_ws && r->end < old_we;
+}
+/* A row shipped to a bucket owner is the new grid total of a row the index
+ * keeps (an update) or a row the index lacks (a stay not kept, or a
+ * household row). Local. */
+static inline int pc_irow_is_update(const pc_irow *r, int64_t new_ws, int64_t old_we) {
+  return r->channel == PC_CH_GRID && pc_irow_kept(r, new_ws, old_we);
 }
 /* Merge, from the back and in place, bucket by bucket, the kept rows
  * (bucket k of nb: rows[kstart[k]..kstart[k+1]), sorted) with the received
@@ -121,7 +128,8 @@ static inline int pc_irow_is_update(const pc_irow *r, int64_t old_we) {
  * k's rows; *missing is increased by the updates without their row. Local,
  * cannot fail. */
 void pc_irow_merge_back(pc_irow *rows, const uint64_t *kstart, const pc_irow *in,
-                        const uint64_t *local, uint32_t nb, size_t nadd, int64_t old_we,
+                        const uint64_t *local, uint32_t nb, size_t nadd, int64_t new_ws,
+                        int64_t old_we,
                         uint64_t *count, uint64_t *missing);
 /* Fingerprint of what of an index row a stay decides (its grid total left
  * out): summed over rows, append proves with it that the rows it keeps are

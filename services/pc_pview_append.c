@@ -42,10 +42,10 @@ static int append_pass(pc_ctx *ctx, const pc_raw *st, uint64_t lo, uint64_t hi,
     if (!rc) pc_pview_to_irows(b, b->buf, n);
     for (size_t i = 0; i < n && !rc; i++) {
       const pc_irow *r = &b->irows[i];
-      if (r->end <= a->old_we) {
+      if (pc_irow_kept(r, pv->window_start, a->old_we)) {
         a->kept_n++;
         a->kept_fp += pc_irow_fingerprint(r);
-        if (!pc_irow_is_update(r, a->old_we)) continue;
+        if (!pc_irow_is_update(r, pv->window_start, a->old_we)) continue;
       }
       b->dest[m] = pc_pview_rank_of(pv, pc_nranks(ctx),
                                     pc_bucket_of(r->place, r->channel, r->start, pv->nbuckets));
@@ -59,13 +59,14 @@ static int append_pass(pc_ctx *ctx, const pc_raw *st, uint64_t lo, uint64_t hi,
   return 0;
 }
 
-/* This rank's buckets [b0, b1) of the old index, keeping the rows that start
- * inside the new window (household rows are made anew), in order; kstart[k
+/* This rank's buckets [b0, b1) of the old index, keeping the rows of stays
+ * strictly inside both windows (pc_irow_kept; household rows and the rest
+ * are made anew), in order; kstart[k
  * - b0] is the first kept row of bucket k. *expect: rows to receive, about
  * (the kept grid rows' totals, the dropped rows' worth of new days, the
  * households), to reserve at once rather than grow by copies. */
 static int read_old_rows(const pc_raw *old, const uint64_t *obstart, uint32_t b0, uint32_t b1,
-                         int64_t new_ws, pc_irow **rows, uint64_t *kstart, uint64_t *kept_fp,
+                         int64_t new_ws, int64_t old_we, pc_irow **rows, uint64_t *kstart, uint64_t *kept_fp,
                          size_t *expect) {
   const uint64_t r0 = obstart[b0], n = obstart[b1] - r0;
   pc_irow *v = pc_malloc((size_t)(n + 1) * sizeof *v, "index rows");
@@ -77,7 +78,7 @@ static int read_old_rows(const pc_raw *old, const uint64_t *obstart, uint32_t b0
     for (uint64_t i = obstart[k] - r0; i < obstart[k + 1] - r0; i++) {
       if (v[i].channel == PC_CH_HOUSEHOLD) {
         hh++;
-      } else if (v[i].start < new_ws) {
+      } else if (!pc_irow_kept(&v[i], new_ws, old_we)) {
         dropped++;
       } else {
         grid += v[i].channel == PC_CH_GRID;
@@ -156,7 +157,8 @@ static int read_phase(pc_ctx *ctx, append_state *a, pc_pview *pv) {
   int rc = a->kstart && a->local ? 0 : PC_ERR_MEM;
   size_t expect = 0;
   if (!rc)
-    rc = read_old_rows(&a->old, pv->bstart, b0, b1, pv->window_start, &a->rows, a->kstart,
+    rc = read_old_rows(&a->old, pv->bstart, b0, b1, pv->window_start, a->old_we, &a->rows,
+                       a->kstart,
                        &a->old_fp, &expect);
   if (!rc) rc = pc_buf_reserve(&a->b.recv, expect);
   pc_raw_close(&a->old);
@@ -193,7 +195,7 @@ static int merge_rows(pc_ctx *ctx, append_state *a, pc_pview *pv, size_t *nadd,
   *nadd = 0;
   for (size_t i = 0; i < nin; i++) {
     count[pc_bucket_of(in[i].place, in[i].channel, in[i].start, pv->nbuckets)]++;
-    *nadd += !pc_irow_is_update(&in[i], a->old_we);
+    *nadd += !pc_irow_is_update(&in[i], pv->window_start, a->old_we);
   }
   for (uint32_t k = 0, at = 0; k <= nbk; k++) {
     a->local[k] = at;
@@ -207,7 +209,8 @@ static int merge_rows(pc_ctx *ctx, append_state *a, pc_pview *pv, size_t *nadd,
   PC_CALL(pc_agree(ctx, rc));
   *missing = 0;
   memset(count, 0, ((size_t)nb + 1) * sizeof *count);
-  pc_irow_merge_back(a->rows, a->kstart, in, a->local, nbk, *nadd, a->old_we, count + b0,
+  pc_irow_merge_back(a->rows, a->kstart, in, a->local, nbk, *nadd, pv->window_start, a->old_we,
+                     count + b0,
                      missing);
   pc_buf_free(&a->b.recv);
   PC_CALL(pc_sum_u64(ctx, count, (int)nb));

@@ -302,7 +302,7 @@ static void test_merge_back(void **st) {
         r->channel = PC_CH_GRID;
         r->place = pc_place_id(PC_CH_GRID, (uint64_t)k);
         r->start = 9 * 3600 + 1;
-        r->end = old_we;
+        r->end = old_we - 1;
         r->pid = 5000 + (uint64_t)t;
         want_missing++;
       }
@@ -322,7 +322,7 @@ static void test_merge_back(void **st) {
     }
     kstart[NBK] = nk;
     local[NBK] = nin;
-    pc_irow_merge_back(rows, kstart, in, local, NBK, nadd, old_we, count, &missing);
+    pc_irow_merge_back(rows, kstart, in, local, NBK, nadd, -1, old_we, count, &missing);
     assert_int_equal(nk + nadd, nw);
     assert_memory_equal(rows, want, nw * sizeof *rows);
     uint64_t sum = 0;
