@@ -124,19 +124,24 @@ static void svg_pyramid(sb *b, const pyramid *all, const pyramid *fl, int has_fl
 
 /* -------------------------------------------------------- the page: trees ---- */
 
-static const report *h1_sort_R;
 static uint64_t h1_total(const report *R, uint32_t j) {
   const size_t W = (size_t)R->maxhop + 2;
   uint64_t t = 0;
   for (size_t k = 2; k < W; k++) t += R->h1[(size_t)j * W + k];
   return t;
 }
-static int h1_cmp(const void *pa, const void *pb) {
-  const report *R = h1_sort_R;
-  uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
-  uint64_t ta = h1_total(R, a), tb = h1_total(R, b);
-  if (ta != tb) return ta < tb ? 1 : -1;
-  const node *x = &R->nodes[R->h1node[a]], *y = &R->nodes[R->h1node[b]];
+
+/* A close contact of a tree with what orders it: the most people beyond
+ * first, then the earliest exposure, then pid (unique: a total order). */
+typedef struct kid {
+  uint64_t total;
+  int64_t exposure;
+  uint64_t pid;
+  uint32_t j; /* the dense index of the hop-1 person */
+} kid;
+static int kid_cmp(const void *pa, const void *pb) {
+  const kid *x = pa, *y = pb;
+  if (x->total != y->total) return x->total < y->total ? 1 : -1;
   if (x->exposure != y->exposure) return x->exposure < y->exposure ? -1 : 1;
   return (x->pid > y->pid) - (x->pid < y->pid);
 }
@@ -147,12 +152,16 @@ static uint64_t clu_size(const report *R, size_t o) {
   for (size_t k = 1; k < W; k++) t += R->clu[o * W + k];
   return t;
 }
-static const report *clu_sort_R;
-static int clu_cmp(const void *pa, const void *pb) {
-  size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-  uint64_t sa = clu_size(clu_sort_R, a), sb_ = clu_size(clu_sort_R, b);
-  if (sa != sb_) return sa < sb_ ? 1 : -1;
-  return (a > b) - (a < b);
+
+/* A cluster with what orders it: the largest first, then the case ordinal. */
+typedef struct cluster {
+  uint64_t size;
+  size_t o;
+} cluster;
+static int cluster_cmp(const void *pa, const void *pb) {
+  const cluster *x = pa, *y = pb;
+  if (x->size != y->size) return x->size < y->size ? 1 : -1;
+  return (x->o > y->o) - (x->o < y->o);
 }
 
 /* "hop 2: 12 · companions: 3" as checked numbers, from counts c[2..maxhop+1]. */
@@ -194,13 +203,15 @@ static int svg_tree(sb *b, const report *R, size_t rank, size_t o) {
   size_t nk = 0;
   for (size_t j = 0; j < R->nh1; j++)
     if (R->nodes[R->h1node[j]].root == o) nk++;
-  uint32_t *kids = pc_malloc((nk + 1) * sizeof *kids, "tree");
+  kid *kids = pc_malloc((nk + 1) * sizeof *kids, "tree");
   if (!kids) return PC_ERR_MEM;
   nk = 0;
-  for (size_t j = 0; j < R->nh1; j++)
-    if (R->nodes[R->h1node[j]].root == o) kids[nk++] = (uint32_t)j;
-  h1_sort_R = R;
-  pc_qsort(kids, nk, sizeof *kids, h1_cmp);
+  for (size_t j = 0; j < R->nh1; j++) {
+    const node *n = &R->nodes[R->h1node[j]];
+    if (n->root == o)
+      kids[nk++] = (kid){h1_total(R, (uint32_t)j), n->exposure, n->pid, (uint32_t)j};
+  }
+  pc_qsort(kids, nk, sizeof *kids, kid_cmp);
   size_t shown = nk < TREE_NODES ? nk : TREE_NODES;
   int more = nk > shown, comp = R->casecomp[o] > 0;
   size_t rows = shown + (size_t)more + (size_t)comp;
@@ -208,7 +219,7 @@ static int svg_tree(sb *b, const report *R, size_t rank, size_t o) {
   const int RH = 30, X1 = 330, X2 = 560;
   uint64_t bmax = 0; /* bars at the scale of the largest drawn contact (sums have none) */
   for (size_t i = 0; i < shown; i++)
-    if (h1_total(R, kids[i]) > bmax) bmax = h1_total(R, kids[i]);
+    if (kids[i].total > bmax) bmax = kids[i].total;
   int H = (int)rows * RH + 16;
   double cy = 8 + (double)rows * RH / 2;
   char key[48];
@@ -237,7 +248,7 @@ static int svg_tree(sb *b, const report *R, size_t rank, size_t o) {
                "role=\"img\">\n", H, H);
   size_t r = 0;
   for (size_t i = 0; i < shown; i++, r++) {
-    const node *k = &R->nodes[R->h1node[kids[i]]];
+    const node *k = &R->nodes[R->h1node[kids[i].j]];
     double y = 8 + (double)r * RH + RH / 2.0;
     int ch = k->channel < 0 ? PC_NCHANNELS : k->channel;
     pc_sb_printf(b,
@@ -247,10 +258,10 @@ static int svg_tree(sb *b, const report *R, size_t rank, size_t o) {
                  "stroke=\"%s\"/>", X1, y - 12, ch_colors[ch]);
     pc_sb_printf(b, "<text x=\"%d\" y=\"%.1f\" class=\"lab\">contact %zu.%zu · %s</text>", X1 + 8,
                  y + 5, o + 1, i + 1, pc_report_channel_name(ch));
-    const uint64_t *c = &R->h1[(size_t)kids[i] * W];
+    const uint64_t *c = &R->h1[(size_t)kids[i].j * W];
     char nk2[64];
     snprintf(nk2, sizeof nk2, "%s-n%zu", key, i + 1);
-    if (h1_total(R, kids[i])) {
+    if (kids[i].total) {
       pc_sb_printf(b, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" class=\"edge2\"/>",
                    X1 + 190, y, X2, y);
       pc_sb_printf(b, "<text x=\"%d\" y=\"%.1f\" class=\"pill\">", X2 + 6, y + 5);
@@ -270,7 +281,7 @@ static int svg_tree(sb *b, const report *R, size_t rank, size_t o) {
       return PC_ERR_MEM;
     }
     for (size_t i = shown; i < nk; i++)
-      for (size_t k = 0; k < W; k++) c[k] += R->h1[(size_t)kids[i] * W + k];
+      for (size_t k = 0; k < W; k++) c[k] += R->h1[(size_t)kids[i].j * W + k];
     pc_sb_printf(b, "<path d=\"M190 %.1f C260 %.1f 260 %.1f %d %.1f\" class=\"edge more\"/>", cy,
                  cy, y, X1, y);
     pc_sb_printf(b, "<rect x=\"%d\" y=\"%.1f\" width=\"190\" height=\"24\" rx=\"5\" "
@@ -589,14 +600,13 @@ static int trees_section(sb *b, report *R) {
     pc_sb_printf(b, "<span><i style=\"background:%s\"></i>%s</span>", ch_colors[c],
                  pc_report_channel_name(c));
   pc_sb_puts(b, "</p>\n");
-  size_t *ord = pc_malloc(R->ncases * sizeof *ord, "clusters");
+  cluster *ord = pc_malloc(R->ncases * sizeof *ord, "clusters");
   if (!ord) return PC_ERR_MEM;
-  for (size_t o = 0; o < R->ncases; o++) ord[o] = o;
-  clu_sort_R = R;
-  pc_qsort(ord, R->ncases, sizeof *ord, clu_cmp);
+  for (size_t o = 0; o < R->ncases; o++) ord[o] = (cluster){clu_size(R, o), o};
+  pc_qsort(ord, R->ncases, sizeof *ord, cluster_cmp);
   size_t n = R->ncases < (size_t)R->nclusters ? R->ncases : (size_t)R->nclusters;
   int rc = 0;
-  for (size_t i = 0; i < n && !rc; i++) rc = svg_tree(b, R, i + 1, ord[i]);
+  for (size_t i = 0; i < n && !rc; i++) rc = svg_tree(b, R, i + 1, ord[i].o);
   free(ord);
   if (R->unresolved)
     pc_sb_printf(b,

@@ -232,14 +232,30 @@ static int read_contacts(pc_ctx *ctx, report *R) {
   return 0;
 }
 
-static int case_cmp_ctx(const node *nodes, uint32_t a, uint32_t b) {
-  const node *x = &nodes[a], *y = &nodes[b];
+/* A case with what numbers it: the start of its window, then pid (unique). */
+typedef struct case_key {
+  int64_t exposure;
+  uint64_t pid;
+  uint32_t i; /* its node */
+} case_key;
+static int case_key_cmp(const void *a, const void *b) {
+  const case_key *x = a, *y = b;
   if (x->exposure != y->exposure) return x->exposure < y->exposure ? -1 : 1;
   return (x->pid > y->pid) - (x->pid < y->pid);
 }
-static const node *sort_nodes;
-static int case_cmp(const void *a, const void *b) {
-  return case_cmp_ctx(sort_nodes, *(const uint32_t *)a, *(const uint32_t *)b);
+
+/* R->cases (node indices of the cases) in case order. Fails PC_ERR_MEM. */
+static int sort_cases(report *R) {
+  case_key *k = pc_malloc((R->ncases + 1) * sizeof *k, "cases");
+  if (!k) return PC_ERR_MEM;
+  for (size_t o = 0; o < R->ncases; o++) {
+    const node *n = &R->nodes[R->cases[o]];
+    k[o] = (case_key){n->exposure, n->pid, R->cases[o]};
+  }
+  pc_qsort(k, R->ncases, sizeof *k, case_key_cmp);
+  for (size_t o = 0; o < R->ncases; o++) R->cases[o] = k[o].i;
+  free(k);
+  return 0;
 }
 
 /* Who started each chain: cases numbered by (window start, pid); every
@@ -270,8 +286,7 @@ static int resolve_tree(report *R) {
       R->h1node[j++] = (uint32_t)i;
     }
   }
-  sort_nodes = R->nodes;
-  pc_qsort(R->cases, R->ncases, sizeof *R->cases, case_cmp);
+  PC_CALL(sort_cases(R));
   for (size_t o = 0; o < R->ncases; o++) R->nodes[R->cases[o]].root = (uint32_t)o;
   for (int h = 1; h <= R->maxhop; h++)
     for (size_t i = 0; i < R->nn; i++) {
