@@ -161,12 +161,37 @@ int pc_report_check_counts(pc_report *R);
 /* The name of a region code, NULL when the dataset has none. */
 const char *pc_report_region_name(const pc_report *R, uint64_t code);
 
-/* ---- the page (pc_report_page.c, pc_report_prov.c); Local ---- */
+/* ---- the page (pc_report_page.c, its parts in the files named); Local ---- */
 
 /* The whole page into b: head, every section, provenance. Fails PC_ERR_MEM
  * (b->oom tells a page cut short). */
 int pc_report_page(pc_ctx *ctx, pc_report *R, pc_sb *b);
-/* Every file as a column: its root attributes and its run record's
+
+/* pc_report_svg.c: the charts; each writes into b and fails as pc_sb_put.
+ * The colour of channel c (PC_CH_*), "other"'s for PC_NCHANNELS. Never fails. */
+const char *pc_report_channel_color(int c);
+/* The label of a region: its name and code digits at `level` ("长沙市 4301"),
+ * `none` for code 0. */
+void pc_sb_region(pc_sb *b, const pc_report *R, uint64_t code, int level, const char *none);
+/* Horizontal stacked bars (red, yellow, the rest grey) of the people to reach
+ * in a[0..n), one row per region; the numbers checked as PREFIX-<code>. */
+void pc_report_svg_reach(pc_sb *b, const pc_report *R, const pc_report_agg *a, size_t n,
+                         int level, const char *prefix, const char *none);
+/* One bar per county of a[0..n) (R->vax's entries): those below the required doses. */
+void pc_report_svg_vax(pc_sb *b, const pc_report *R, const pc_report_agg *a, size_t n);
+/* Age band i as "0-4", ..., "85+" into buf (16 bytes are enough). Never fails. */
+void pc_report_band_label(int i, char *buf);
+/* Male left, female right; each set as shares of its own known total: the
+ * whole population as grey bars, the flagged (when has_flag) as narrower
+ * coloured bars. */
+void pc_report_svg_pyramid(pc_sb *b, const pc_report_pyramid *all, const pc_report_pyramid *fl,
+                           int has_flag);
+
+/* pc_report_tree.c: the transmission trees of the R->nclusters largest
+ * clusters, nothing without a trace. Fails PC_ERR_MEM. */
+int pc_report_trees_section(pc_sb *b, const pc_report *R);
+
+/* pc_report_prov.c: every file as a column: its root attributes and its run record's
  * figures, then the effective configs, input lists and run records in full.
  * Never fails (what cannot be read shows as "–" or is left out). */
 void pc_report_provenance(pc_sb *b, const pc_report *R);
