@@ -123,7 +123,7 @@ typedef struct pc_report {
   int64_t required_doses;
   uint64_t vax_persons, vax_below, vax_unvacc;
   uint64_t t_rows, t_residents, t_red, t_yellow, t_flagged;
-  pc_report_agg *t_top; /* community, v: flagged, red, yellow */
+  pc_report_agg *t_top; /* the top communities of /testing, v: flagged, red, yellow */
   size_t nt_top;
   pc_sb warn; /* the outputs' own counts, where they disagree with their tables */
 } pc_report;
