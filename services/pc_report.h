@@ -14,15 +14,15 @@
 
 /* Rank 0 does the work (a login node after the batch job: one process is
  * enough); the other ranks only join the atomic write. Everything is
- * aggregated while streaming: the trace's /contacts are held (the close
- * contacts, needed to walk the transmission tree), while /companions,
- * /screened, /persons, /targets and /testing are read in chunks of 1 M rows
- * and merged in pid order (every one of them is sorted by pid), so memory
- * does not grow with the province and the page holds no per-person element
- * but the bounded nodes of the trees. Every number on the page that a test
- * checks carries data-k (its name) and data-value (the raw integer). No clear
- * identity, pid or place name is ever written: counts, region names, and
- * case ordinals. */
+ * aggregated while streaming: the trace's /contacts are held (every hop,
+ * needed to walk each chain back to its case), while /companions, /screened
+ * and the dataset's /persons are read in chunks of 1 M rows and merged in
+ * pid order (each is sorted by pid), and the breakdown's /targets and
+ * /testing summed in chunks alike, so memory does not grow with the
+ * province and the page holds no per-person element but the bounded nodes
+ * of the trees. Every number on the page that a test checks carries data-k
+ * (its name) and data-value (the raw integer). No clear identity, pid or
+ * place name is ever written: counts, region names, and case ordinals. */
 
 #define PC_REPORT_MAXHOP 32
 #define PC_REPORT_NBANDS 18            /* the pyramid's 5-year bands: 0-4, ..., 80-84, 85+ */
@@ -56,7 +56,8 @@ const char *pc_report_channel_name(int c);
 
 /* ---- what the page shows, aggregated from the outputs ---- */
 
-/* Counts per region code, kept sorted by code (a few hundred entries at most). */
+/* Counts per region code, kept sorted by code while counting (a few hundred
+ * entries at most); the page then orders them by count. */
 typedef struct pc_report_agg {
   uint64_t code;
   uint64_t v[3];
@@ -66,10 +67,6 @@ typedef struct pc_report_aggmap {
   size_t n, cap;
 } pc_report_aggmap;
 
-/* qsort orders of pc_report_agg: by v[0] (or v[1]) descending, then code
- * ascending (the page's order everywhere). Local. */
-int pc_report_agg_by_v0(const void *a, const void *b);
-int pc_report_agg_by_v1(const void *a, const void *b);
 
 typedef struct pc_report_pyramid {
   uint64_t c[2][PC_REPORT_NBANDS]; /* [male, female][band] */
@@ -126,12 +123,54 @@ typedef struct pc_report {
   int64_t required_doses;
   uint64_t vax_persons, vax_below, vax_unvacc;
   uint64_t t_rows, t_residents, t_red, t_yellow, t_flagged;
-  pc_report_agg *t_top; /* community, v: flagged, red, yellow */
+  pc_report_agg *t_top; /* the top communities of /testing, v: flagged, red, yellow */
   size_t nt_top;
   pc_sb warn; /* the outputs' own counts, where they disagree with their tables */
 } pc_report;
 
-/* ---- reading (pc_report_read.c); rank 0 alone, every function Local ---- */
+/* ---- streaming (pc_report_stream.c); every function Local ---- */
+
+#define PC_REPORT_CHUNK ((size_t)1 << 20) /* rows read at a time */
+
+/* A table read front to back in chunks, checked to be sorted by pid. */
+typedef struct pc_report_cursor {
+  pc_table t;
+  uint64_t n, next; /* rows in the table; the first not yet read */
+  void *buf;
+  size_t rowsize, len, pos; /* the chunk in buf: its rows, the current one */
+  uint64_t last;            /* the pid of the last row popped */
+  const char *path, *name;
+} pc_report_cursor;
+
+/* Open table v->name of f (path for messages) through view v
+ * (pc_view_report_* or pc_schema_persons; pid its first field). An absent
+ * table, or f < 0, is an empty cursor. Fails as pc_table_open, PC_ERR_MEM. */
+int pc_report_cursor_open(pc_reportfile f, const char *path, const pc_schema *v,
+                          pc_report_cursor *c);
+/* The current row into *row (NULL at the end), reading the next chunk when
+ * needed. Fails on a read error, PC_ERR_DATA when the pid is below the last
+ * row popped. */
+int pc_report_cursor_head(pc_report_cursor *c, const void **row);
+/* Past the current row (pc_report_cursor_head gave one). Never fails. */
+void pc_report_cursor_pop(pc_report_cursor *c);
+/* Close the table, free the chunk; c stays closable. Never fails. */
+void pc_report_cursor_close(pc_report_cursor *c);
+
+/* 1 when the fixed-length code field c (8 bytes, no NUL needed) is s. */
+int pc_report_code_is(const char *c, const char *s);
+/* The channel of a fixed-length channel field (16 bytes): PC_CH_*, -1 for
+ * "case", PC_NCHANNELS for any other. Never fails. */
+int pc_report_channel_of(const char *s);
+
+/* The entry of code in m, added with zero counts when new (m stays sorted
+ * by code). NULL when out of memory (the error raised). */
+pc_report_agg *pc_report_agg_at(pc_report_aggmap *m, uint64_t code);
+/* qsort orders of pc_report_agg: by v[0] (or v[1]) descending, then code
+ * ascending (the page's order everywhere). Never fail. */
+int pc_report_agg_by_v0(const void *a, const void *b);
+int pc_report_agg_by_v1(const void *a, const void *b);
+
+/* ---- reading (pc_report_read.c but where named); rank 0 alone, every function Local ---- */
 
 /* A report of the given files (trace, screen, bd: NULL or "" when not
  * given), nothing open yet. NULL when out of memory (the error raised). */
@@ -148,25 +187,55 @@ int pc_report_open(pc_report *R);
  * ancestor. Fails PC_ERR_DATA (a person twice, a hop too deep, not sorted
  * by pid), a read error, PC_ERR_MEM. */
 int pc_report_read_trace(pc_ctx *ctx, pc_report *R);
-/* The merge in pid order of /contacts (held), /companions, /screened and
- * the dataset's /persons: every flagged person once, the pyramids, the
- * clusters. Fails as pc_report_read_trace. */
+/* pc_report_merge.c: the merge in pid order of /contacts (held),
+ * /companions, /screened and the dataset's /persons: every flagged person
+ * once, the pyramids, the clusters' companions. Fails PC_ERR_DATA (a person
+ * twice in /companions, a table not sorted by pid, more than
+ * PC_REPORT_MAXAREAS areas), a read error, PC_ERR_MEM. */
 int pc_report_merge(pc_ctx *ctx, pc_report *R);
 /* The breakdown's /targets (the vaccination gap) and /testing (the top
  * communities). Fails on a read error, PC_ERR_MEM. */
 int pc_report_read_breakdown(pc_report *R);
-/* The outputs' own `counts` attributes against their tables: each
- * disagreement is a warning line in R->warn. Fails on a read error. */
+/* pc_report_check.c: the outputs' own `counts` attributes against their
+ * tables: each disagreement is a warning line in R->warn. Fails on a read
+ * error. */
 int pc_report_check_counts(pc_report *R);
 /* The name of a region code, NULL when the dataset has none. */
 const char *pc_report_region_name(const pc_report *R, uint64_t code);
+/* The index in R->nodes of pid, (size_t)-1 when not held. */
+size_t pc_report_node_find(const pc_report *R, uint64_t pid);
 
-/* ---- the page (pc_report_page.c, pc_report_prov.c); Local ---- */
+/* ---- the page (pc_report_page.c, its parts in the files named); Local ---- */
 
 /* The whole page into b: head, every section, provenance. Fails PC_ERR_MEM
  * (b->oom tells a page cut short). */
 int pc_report_page(pc_ctx *ctx, pc_report *R, pc_sb *b);
-/* Every file as a column: its root attributes and its run record's
+
+/* pc_report_svg.c: the charts; each writes into b, failing as pc_sb_put. */
+/* The colour of channel c (PC_CH_*), "other"'s for PC_NCHANNELS. Never fails. */
+const char *pc_report_channel_color(int c);
+/* The label of a region: its name and code digits at `level` ("长沙市 4301"),
+ * `none` for code 0. */
+void pc_sb_region(pc_sb *b, const pc_report *R, uint64_t code, int level, const char *none);
+/* Horizontal stacked bars (red, yellow, the rest grey) of the people to reach
+ * in a[0..n), one row per region; the numbers checked as PREFIX-<code>. */
+void pc_report_svg_reach(pc_sb *b, const pc_report *R, const pc_report_agg *a, size_t n,
+                         int level, const char *prefix, const char *none);
+/* One bar per county of a[0..n) (R->vax's entries): those below the required doses. */
+void pc_report_svg_vax(pc_sb *b, const pc_report *R, const pc_report_agg *a, size_t n);
+/* Age band i as "0-4", ..., "85+" into buf (16 bytes are enough). Never fails. */
+void pc_report_band_label(int i, char *buf);
+/* Male left, female right; each set as shares of its own known total: the
+ * whole population as grey bars, the flagged (when has_flag) as narrower
+ * coloured bars. */
+void pc_report_svg_pyramid(pc_sb *b, const pc_report_pyramid *all, const pc_report_pyramid *fl,
+                           int has_flag);
+
+/* pc_report_tree.c: the transmission trees of the R->nclusters largest
+ * clusters, nothing without a trace. Fails PC_ERR_MEM. */
+int pc_report_trees_section(pc_sb *b, const pc_report *R);
+
+/* pc_report_prov.c: every file as a column: its root attributes and its run record's
  * figures, then the effective configs, input lists and run records in full.
  * Never fails (what cannot be read shows as "–" or is left out). */
 void pc_report_provenance(pc_sb *b, const pc_report *R);

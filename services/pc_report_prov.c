@@ -45,26 +45,41 @@ static char *read_small(const char *path, size_t max) {
   return s;
 }
 
-/* Every file as a column: its root attributes and its run record's figures,
- * then the effective configs, input lists and run records in full. */
-void pc_report_provenance(sb *b, const report *R) {
-  const char *what[4] = {"trace", "screen", "breakdown", "dataset"};
-  const char *path[4] = {R->trace_path, R->screen_path, R->bd_path, R->data_path};
-  pc_reportfile f[4] = {R->trace, R->screen, R->bd, R->data};
-  char *rec[4] = {NULL, NULL, NULL, NULL};
-  json_object *jrec[4] = {NULL, NULL, NULL, NULL};
+/* The report's four files, each a column when given. */
+typedef struct prov {
+  const char *what[4], *path[4];
+  pc_reportfile f[4];
+  char *rec[4];         /* each one's run record (PATH.run.json), NULL when none */
+  json_object *jrec[4]; /* the run record parsed, NULL when none or not JSON */
+} prov;
+
+static void prov_open(prov *P, const report *R) {
+  *P = (prov){.what = {"trace", "screen", "breakdown", "dataset"},
+              .path = {R->trace_path, R->screen_path, R->bd_path, R->data_path},
+              .f = {R->trace, R->screen, R->bd, R->data}};
   for (int i = 0; i < 4; i++)
-    if (f[i] >= 0) {
+    if (P->f[i] >= 0) {
       char p[4200];
-      snprintf(p, sizeof p, "%s.run.json", path[i]);
-      rec[i] = read_small(p, 1 << 20);
-      jrec[i] = rec[i] ? json_tokener_parse(rec[i]) : NULL;
+      snprintf(p, sizeof p, "%s.run.json", P->path[i]);
+      P->rec[i] = read_small(p, 1 << 20);
+      P->jrec[i] = P->rec[i] ? json_tokener_parse(P->rec[i]) : NULL;
     }
+}
+
+static void prov_close(prov *P) {
+  for (int i = 0; i < 4; i++) {
+    free(P->rec[i]);
+    json_object_put(P->jrec[i]);
+  }
+}
+
+/* The table's head (a column per file) and a row per root attribute any file has. */
+static void prov_attrs(sb *b, const prov *P) {
   pc_sb_puts(b, "<h2>Provenance</h2>\n<table class=\"prov\"><tr><th></th>");
   for (int i = 0; i < 4; i++)
-    if (f[i] >= 0) {
-      pc_sb_printf(b, "<th>%s<br><code>", what[i]);
-      pc_sb_esc(b, path[i], strlen(path[i]));
+    if (P->f[i] >= 0) {
+      pc_sb_printf(b, "<th>%s<br><code>", P->what[i]);
+      pc_sb_esc(b, P->path[i], strlen(P->path[i]));
       pc_sb_puts(b, "</code></th>");
     }
   pc_sb_puts(b, "</tr>\n");
@@ -77,53 +92,68 @@ void pc_report_provenance(sb *b, const report *R) {
       {"slurm_nodelist", "Slurm nodes"}};
   for (size_t k = 0; k < sizeof attrs / sizeof attrs[0]; k++) {
     int any = 0;
-    for (int i = 0; i < 4; i++) any |= pc_reportfile_has_attr(f[i], attrs[k][0]);
+    for (int i = 0; i < 4; i++) any |= pc_reportfile_has_attr(P->f[i], attrs[k][0]);
     if (!any) continue;
     pc_sb_printf(b, "<tr><td>%s</td>", attrs[k][1]);
     for (int i = 0; i < 4; i++)
-      if (f[i] >= 0) prov_cell(b, f[i], attrs[k][0]);
+      if (P->f[i] >= 0) prov_cell(b, P->f[i], attrs[k][0]);
     pc_sb_puts(b, "</tr>\n");
   }
+}
+
+/* The run records' figures as the table's last rows: wall time, peak memory. */
+static void prov_figures(sb *b, const prov *P) {
   pc_sb_puts(b, "<tr><td>wall time</td>");
   for (int i = 0; i < 4; i++) {
-    if (f[i] < 0) continue;
+    if (P->f[i] < 0) continue;
     json_object *w = NULL;
-    if (jrec[i] && json_object_object_get_ex(jrec[i], "wall_seconds", &w))
+    if (P->jrec[i] && json_object_object_get_ex(P->jrec[i], "wall_seconds", &w))
       pc_sb_printf(b, "<td>%.2f s</td>", json_object_get_double(w));
     else pc_sb_puts(b, "<td>–</td>");
   }
   pc_sb_puts(b, "</tr>\n<tr><td>peak memory per rank</td>");
   for (int i = 0; i < 4; i++) {
-    if (f[i] < 0) continue;
+    if (P->f[i] < 0) continue;
     int64_t rss = -1;
-    if (pc_json_get_i64(jrec[i], "peak_rss_bytes_max", &rss)) rss = -1;
+    if (pc_json_get_i64(P->jrec[i], "peak_rss_bytes_max", &rss)) rss = -1;
     if (rss >= 0) pc_sb_printf(b, "<td>%.0f MB</td>", (double)rss / 1048576);
     else pc_sb_puts(b, "<td>–</td>");
   }
   pc_sb_puts(b, "</tr></table>\n");
+}
+
+/* Each file's effective config, input list and run record in full, folded. */
+static void prov_texts(sb *b, const prov *P) {
+  static const char *const texts[2][2] = {{"config", "effective config"},
+                                          {"inputs", "input files"}};
   for (int i = 0; i < 4; i++) {
-    if (f[i] < 0) continue;
-    static const char *const texts[2][2] = {{"config", "effective config"},
-                                            {"inputs", "input files"}};
+    if (P->f[i] < 0) continue;
     for (int k = 0; k < 2; k++) {
       char *s = NULL;
-      if (!pc_reportfile_has_attr(f[i], texts[k][0]) ||
-          pc_h5_attr_read_str(f[i], texts[k][0], &s))
+      if (!pc_reportfile_has_attr(P->f[i], texts[k][0]) ||
+          pc_h5_attr_read_str(P->f[i], texts[k][0], &s))
         continue;
       pc_sb_printf(b, "<details><summary>%s: %s (the <code>%s</code> attribute)</summary><pre>",
-                   what[i], texts[k][1], texts[k][0]);
+                   P->what[i], texts[k][1], texts[k][0]);
       pc_sb_esc(b, s, strlen(s));
       pc_sb_puts(b, "</pre></details>\n");
       free(s);
     }
-    if (rec[i]) {
-      pc_sb_printf(b, "<details><summary>%s: run record (<code>", what[i]);
-      pc_sb_esc(b, path[i], strlen(path[i]));
+    if (P->rec[i]) {
+      pc_sb_printf(b, "<details><summary>%s: run record (<code>", P->what[i]);
+      pc_sb_esc(b, P->path[i], strlen(P->path[i]));
       pc_sb_puts(b, ".run.json</code>)</summary><pre>");
-      pc_sb_esc(b, rec[i], strlen(rec[i]));
+      pc_sb_esc(b, P->rec[i], strlen(P->rec[i]));
       pc_sb_puts(b, "</pre></details>\n");
     }
-    free(rec[i]);
-    json_object_put(jrec[i]);
   }
+}
+
+void pc_report_provenance(sb *b, const report *R) {
+  prov P;
+  prov_open(&P, R);
+  prov_attrs(b, &P);
+  prov_figures(b, &P);
+  prov_texts(b, &P);
+  prov_close(&P);
 }

@@ -1,139 +1,22 @@
-/* pc_report_read.c - the report's reading: outputs opened and checked, tables streamed in pid order and aggregated. */
+/* pc_report_read.c - the report's reading: outputs opened and checked, the trace's contacts held and resolved into chains, the breakdown's tables summed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pc_flagged.h"
-#include "pc_json.h"
 #include "pc_report.h"
 #include "pc_reportfile.h"
 #include "pc_sort.h"
-#include "pc_time.h"
 
-#define CHUNK ((size_t)1 << 20)
-
-typedef pc_sb sb;
 typedef pc_report report;
 typedef pc_report_node node;
 typedef pc_report_agg agg;
-typedef pc_report_pyramid pyramid;
-typedef pc_report_aggmap aggmap;
+typedef pc_report_cursor cursor;
+typedef pc_report_row frow; /* the fields of /contacts the page needs */
 
 static int region_cmp(const void *a, const void *b) {
   const pc_region *x = a, *y = b;
   return (x->code > y->code) - (x->code < y->code);
-}
-
-/* ----------------------------------------------------- streamed tables ---- */
-
-typedef pc_report_row frow; /* the fields of /contacts, /companions or /screened the page needs */
-
-/* A table read front to back in chunks, checked to be sorted by pid. */
-typedef struct cursor {
-  pc_table t;
-  uint64_t n, next;
-  void *buf;
-  size_t rowsize, len, pos;
-  uint64_t last;
-  const char *path, *name;
-} cursor;
-
-/* Local. An absent table (or file < 0) is an empty cursor. v: the view of
- * the table (pc_view_report_* or pc_schema_persons). */
-static int cursor_open(pc_reportfile f, const char *path, const pc_schema *v, cursor *c) {
-  memset(c, 0, sizeof *c);
-  c->t.dset = c->t.mtype = -1;
-  c->path = path;
-  c->name = v->name;
-  c->rowsize = v->rowsize;
-  if (!pc_reportfile_has(f, v->name)) return 0;
-  PC_CALL(pc_table_open(f, NULL, v, &c->t));
-  c->n = c->t.nrows;
-  size_t cap = c->n < CHUNK ? (size_t)c->n : CHUNK;
-  c->buf = pc_malloc((cap ? cap : 1) * c->rowsize, v->name);
-  return c->buf ? 0 : PC_ERR_MEM;
-}
-
-static void cursor_close(cursor *c) {
-  pc_table_close(&c->t);
-  free(c->buf);
-  memset(c, 0, sizeof *c);
-  c->t.dset = c->t.mtype = -1;
-}
-
-/* Local: the current row (NULL at the end), reading the next chunk when needed. */
-static int cursor_head(cursor *c, const void **row) {
-  *row = NULL;
-  if (c->pos == c->len) {
-    if (c->next >= c->n) return 0;
-    size_t m = c->n - c->next < CHUNK ? (size_t)(c->n - c->next) : CHUNK;
-    int rc = pc_table_read(&c->t, c->next, m, c->buf);
-    if (rc) return PC_ERROR(rc, "%s: cannot read /%s rows %llu..", c->path, c->name,
-                            (unsigned long long)c->next);
-    c->next += m;
-    c->len = m;
-    c->pos = 0;
-  }
-  const char *r = (const char *)c->buf + c->pos * c->rowsize;
-  uint64_t pid;
-  memcpy(&pid, r, sizeof pid); /* pid first in both row types */
-  if (pid < c->last)
-    return PC_ERROR(PC_ERR_DATA, "%s: /%s is not sorted by pid (row %llu)", c->path, c->name,
-                    (unsigned long long)(c->next - c->len + c->pos));
-  *row = r;
-  return 0;
-}
-static void cursor_pop(cursor *c) {
-  memcpy(&c->last, (const char *)c->buf + c->pos * c->rowsize, sizeof c->last);
-  c->pos++;
-}
-
-/* --------------------------------------------------------- aggregation ---- */
-
-/* Counts per region code, kept sorted by code (a few hundred entries at most). */
-static agg *agg_at(aggmap *m, uint64_t code) {
-  size_t lo = 0, hi = m->n;
-  while (lo < hi) {
-    size_t mid = (lo + hi) / 2;
-    if (m->a[mid].code < code) lo = mid + 1;
-    else hi = mid;
-  }
-  if (lo < m->n && m->a[lo].code == code) return &m->a[lo];
-  if (m->n == m->cap) {
-    size_t cap = m->cap ? m->cap * 2 : 64;
-    agg *q = pc_realloc(m->a, cap * sizeof *q, "report counts");
-    if (!q) return NULL;
-    m->a = q;
-    m->cap = cap;
-  }
-  memmove(m->a + lo + 1, m->a + lo, (m->n - lo) * sizeof *m->a);
-  memset(&m->a[lo], 0, sizeof m->a[lo]);
-  m->a[lo].code = code;
-  m->n++;
-  return &m->a[lo];
-}
-
-/* Sort by v[k] descending, then code ascending (the page's order everywhere). */
-int pc_report_agg_by_v0(const void *a, const void *b) {
-  const agg *x = a, *y = b;
-  if (x->v[0] != y->v[0]) return x->v[0] < y->v[0] ? 1 : -1;
-  return (x->code > y->code) - (x->code < y->code);
-}
-int pc_report_agg_by_v1(const void *a, const void *b) {
-  const agg *x = a, *y = b;
-  if (x->v[1] != y->v[1]) return x->v[1] < y->v[1] ? 1 : -1;
-  return (x->code > y->code) - (x->code < y->code);
-}
-
-static void pyr_add(pyramid *p, const pc_person *r, int64_t as_of) {
-  p->total++;
-  int age = pc_age_at(r->birth_date, as_of);
-  if (age < 0 || (r->sex != 1 && r->sex != 2)) {
-    p->unknown++;
-    return;
-  }
-  int band = age / 5 < PC_REPORT_NBANDS - 1 ? age / 5 : PC_REPORT_NBANDS - 1;
-  p->c[r->sex - 1][band]++;
 }
 
 const char *pc_report_region_name(const report *R, uint64_t code) {
@@ -141,24 +24,14 @@ const char *pc_report_region_name(const report *R, uint64_t code) {
   return r ? r->name : NULL;
 }
 
-static int code_is(const char *c, const char *s) { return strncmp(c, s, 8) == 0; }
-
 static int node_pid_cmp(const void *a, const void *b) {
   const node *x = a, *y = b;
   return (x->pid > y->pid) - (x->pid < y->pid);
 }
-static size_t node_find(const report *R, uint64_t pid) {
+size_t pc_report_node_find(const pc_report *R, uint64_t pid) {
   node key = {.pid = pid};
   const node *n = bsearch(&key, R->nodes, R->nn, sizeof *R->nodes, node_pid_cmp);
   return n ? (size_t)(n - R->nodes) : (size_t)-1;
-}
-
-static int channel_index(const char *s) {
-  char b[17];
-  snprintf(b, sizeof b, "%.16s", s);
-  if (!strcmp(b, "case")) return -1;
-  int c = pc_channel_of(b);
-  return c < 0 ? PC_NCHANNELS : c;
 }
 
 /* The dispatch level an output was made with, from its effective config
@@ -181,28 +54,16 @@ static int dispatch_level(pc_reportfile f) {
   return level;
 }
 
-/* A `counts` member (a dotted path: "areas.<name>") against what the tables
- * hold; a missing, non-integer or different one is a warning on the page. */
-static void check_count(report *R, const char *file, json_object *counts, const char *key,
-                        uint64_t have) {
-  int64_t v = -1;
-  if (!pc_json_get_i64(counts, key, &v) && v >= 0 && (uint64_t)v == have) return;
-  char a[40];
-  pc_sb_printf(&R->warn,
-               "<li>%s: the <code>counts</code> attribute gives %s %lld, its tables %s</li>", file,
-               key, (long long)v, pc_report_fmt_num(have, a));
-}
-
 /* ------------------------------------------------------------ the trace ---- */
 
 static int read_contacts(pc_ctx *ctx, report *R) {
   cursor c;
-  PC_CALL(cursor_open(R->trace, R->trace_path, &pc_view_report_contacts, &c));
+  PC_CALL(pc_report_cursor_open(R->trace, R->trace_path, &pc_view_report_contacts, &c));
   int rc = 0;
   R->nodes = pc_calloc(c.n + 1, sizeof *R->nodes, "contacts");
   if (!R->nodes) rc = PC_ERR_MEM;
   const void *row;
-  while (!rc && !(rc = cursor_head(&c, &row)) && row) {
+  while (!rc && !(rc = pc_report_cursor_head(&c, &row)) && row) {
     const frow *f = row;
     if (R->nn && f->pid == R->nodes[R->nn - 1].pid) {
       rc = PC_ERROR(PC_ERR_DATA, "%s: a person twice in /contacts", R->trace_path);
@@ -219,32 +80,48 @@ static int read_contacts(pc_ctx *ctx, report *R) {
     n->residence = f->residence;
     n->exposure = f->exposure;
     n->hop = f->hop;
-    n->red = code_is(f->code, "red");
-    n->yellow = code_is(f->code, "yellow");
-    int ch = channel_index(f->channel);
+    n->red = pc_report_code_is(f->code, "red");
+    n->yellow = pc_report_code_is(f->code, "yellow");
+    int ch = pc_report_channel_of(f->channel);
     n->channel = (int8_t)(f->hop == 0 ? -1 : ch < 0 ? PC_NCHANNELS : ch);
     n->root = n->anc1 = PC_REPORT_NONE;
-    cursor_pop(&c);
+    pc_report_cursor_pop(&c);
   }
-  cursor_close(&c);
+  pc_report_cursor_close(&c);
   if (rc) return rc;
   pc_log(ctx, "report: %zu rows of /contacts", R->nn);
   return 0;
 }
 
-static int case_cmp_ctx(const node *nodes, uint32_t a, uint32_t b) {
-  const node *x = &nodes[a], *y = &nodes[b];
+/* A case with what numbers it: the start of its window, then pid (unique). */
+typedef struct case_key {
+  int64_t exposure;
+  uint64_t pid;
+  uint32_t i; /* its node */
+} case_key;
+static int case_key_cmp(const void *a, const void *b) {
+  const case_key *x = a, *y = b;
   if (x->exposure != y->exposure) return x->exposure < y->exposure ? -1 : 1;
   return (x->pid > y->pid) - (x->pid < y->pid);
 }
-static const node *sort_nodes;
-static int case_cmp(const void *a, const void *b) {
-  return case_cmp_ctx(sort_nodes, *(const uint32_t *)a, *(const uint32_t *)b);
+
+/* R->cases (node indices of the cases) in case order. Fails PC_ERR_MEM. */
+static int sort_cases(report *R) {
+  case_key *k = pc_malloc((R->ncases + 1) * sizeof *k, "cases");
+  if (!k) return PC_ERR_MEM;
+  for (size_t o = 0; o < R->ncases; o++) {
+    const node *n = &R->nodes[R->cases[o]];
+    k[o] = (case_key){n->exposure, n->pid, R->cases[o]};
+  }
+  pc_qsort(k, R->ncases, sizeof *k, case_key_cmp);
+  for (size_t o = 0; o < R->ncases; o++) R->cases[o] = k[o].i;
+  free(k);
+  return 0;
 }
 
-/* Who started each chain: cases numbered by (window start, pid); every
- * contact walked back through source_pid to its case and its hop-1 ancestor. */
-static int resolve_tree(report *R) {
+/* The trace's counts of the held contacts: per hop, codes, channels; how
+ * many cases and close contacts. */
+static void tally_contacts(report *R) {
   for (size_t i = 0; i < R->nn; i++) {
     const node *n = &R->nodes[i];
     if (n->hop > R->maxhop) R->maxhop = n->hop;
@@ -255,6 +132,12 @@ static int resolve_tree(report *R) {
     if (n->hop == 0) R->ncases++;
     if (n->hop == 1) R->nh1++;
   }
+}
+
+/* The cases in case order (each node its root ordinal), the close contacts
+ * by dense index (each node its anc1), and their zeroed counts per hop.
+ * Fails PC_ERR_MEM. */
+static int index_roots(report *R) {
   const size_t W = (size_t)R->maxhop + 2;
   R->cases = pc_malloc((R->ncases + 1) * sizeof *R->cases, "cases");
   R->h1node = pc_malloc((R->nh1 + 1) * sizeof *R->h1node, "close contacts");
@@ -270,14 +153,21 @@ static int resolve_tree(report *R) {
       R->h1node[j++] = (uint32_t)i;
     }
   }
-  sort_nodes = R->nodes;
-  pc_qsort(R->cases, R->ncases, sizeof *R->cases, case_cmp);
+  PC_CALL(sort_cases(R));
   for (size_t o = 0; o < R->ncases; o++) R->nodes[R->cases[o]].root = (uint32_t)o;
+  return 0;
+}
+
+/* Hop by hop, each contact gets its source's case and hop-1 ancestor, and
+ * is counted in the cluster and under the ancestor; a source not held one
+ * hop nearer, or itself unresolved, leaves it unresolved. */
+static void walk_chains(report *R) {
+  const size_t W = (size_t)R->maxhop + 2;
   for (int h = 1; h <= R->maxhop; h++)
     for (size_t i = 0; i < R->nn; i++) {
       node *n = &R->nodes[i];
       if (n->hop != h) continue;
-      size_t s = node_find(R, n->source);
+      size_t s = pc_report_node_find(R, n->source);
       if (s == (size_t)-1 || R->nodes[s].hop != h - 1 || R->nodes[s].root == PC_REPORT_NONE) {
         R->unresolved++;
         continue;
@@ -287,157 +177,18 @@ static int resolve_tree(report *R) {
       R->clu[(size_t)n->root * W + (size_t)h]++;
       if (h > 1 && n->anc1 != PC_REPORT_NONE) R->h1[(size_t)n->anc1 * W + (size_t)h]++;
     }
-  return 0;
-}
-
-/* A companion: counted in its source's cluster (and under its hop-1 ancestor). */
-static void add_companion(report *R, const frow *f) {
-  const size_t W = (size_t)R->maxhop + 2;
-  R->comp_n++;
-  if (code_is(f->code, "red")) R->trace_red++;
-  else if (code_is(f->code, "yellow")) R->trace_yellow++;
-  int ch = channel_index(f->channel);
-  R->ch_n[ch < 0 ? PC_NCHANNELS : ch]++;
-  size_t s = R->nn ? node_find(R, f->source_pid) : (size_t)-1;
-  if (s == (size_t)-1 || R->nodes[s].root == PC_REPORT_NONE) {
-    R->unresolved++;
-    return;
-  }
-  const node *n = &R->nodes[s];
-  R->clu[(size_t)n->root * W + W - 1]++;
-  if (n->hop == 0) R->casecomp[n->root]++;
-  else if (n->anc1 != PC_REPORT_NONE) R->h1[(size_t)n->anc1 * W + W - 1]++;
-}
-
-static int add_area(report *R, const char *name) {
-  char b[33];
-  snprintf(b, sizeof b, "%.32s", name);
-  for (int i = 0; i < R->nareas; i++)
-    if (!strcmp(R->areas[i].name, b)) {
-      R->areas[i].rows++;
-      return 0;
-    }
-  if (R->nareas == PC_REPORT_MAXAREAS)
-    return PC_ERROR(PC_ERR_DATA, "%s: more than %d areas", R->screen_path, PC_REPORT_MAXAREAS);
-  snprintf(R->areas[R->nareas].name, sizeof R->areas[0].name, "%s", b);
-  R->areas[R->nareas++].rows = 1;
-  return 0;
-}
-
-/* The merge in pid order of /contacts (held), /companions, /screened and the
- * dataset's /persons: every flagged person once (most severe code, the first
- * jurisdiction found: trace before screen), the pyramids, the clusters. */
-int pc_report_merge(pc_ctx *ctx, pc_report *R) {
-  R->t_top = pc_calloc((size_t)R->top + 1, sizeof *R->t_top, "testing");
-  if (!R->t_top) return PC_ERR_MEM;
-  cursor comp, scr, pers;
-  memset(&comp, 0, sizeof comp);
-  memset(&scr, 0, sizeof scr);
-  memset(&pers, 0, sizeof pers);
-  comp.t.dset = comp.t.mtype = scr.t.dset = scr.t.mtype = pers.t.dset = pers.t.mtype = -1;
-  int rc = cursor_open(R->trace, R->trace_path, &pc_view_report_companions, &comp);
-  if (!rc) rc = cursor_open(R->screen, R->screen_path, &pc_view_report_screened, &scr);
-  if (!rc) rc = cursor_open(R->data, R->data_path, &pc_schema_persons, &pers);
-  size_t ci = 0;
-  uint64_t prev_comp = 0;
-  int any_comp = 0;
-  while (!rc) {
-    const void *cr, *sr, *pr;
-    if ((rc = cursor_head(&comp, &cr)) || (rc = cursor_head(&scr, &sr))) break;
-    uint64_t P = UINT64_MAX;
-    int any = 0;
-    if (ci < R->nn) P = R->nodes[ci].pid, any = 1;
-    if (cr && (!any || ((const frow *)cr)->pid < P)) P = ((const frow *)cr)->pid, any = 1;
-    if (sr && (!any || ((const frow *)sr)->pid < P)) P = ((const frow *)sr)->pid, any = 1;
-    if (!any) break;
-    int red = 0, yellow = 0, have = 0;
-    uint64_t jur = 0, res = 0;
-    if (ci < R->nn && R->nodes[ci].pid == P) {
-      const node *n = &R->nodes[ci++];
-      red |= n->red;
-      yellow |= n->yellow;
-      jur = n->jurisdiction;
-      res = n->residence;
-      have = 1;
-    }
-    if (cr && ((const frow *)cr)->pid == P) {
-      const frow *f = cr;
-      if (any_comp && f->pid == prev_comp) {
-        rc = PC_ERROR(PC_ERR_DATA, "%s: a person twice in /companions", R->trace_path);
-        break;
-      }
-      prev_comp = f->pid;
-      any_comp = 1;
-      add_companion(R, f);
-      red |= code_is(f->code, "red");
-      yellow |= code_is(f->code, "yellow");
-      if (!have) jur = f->jurisdiction, res = f->residence, have = 1;
-      cursor_pop(&comp);
-    }
-    if (sr && ((const frow *)sr)->pid == P) {
-      int sred = 0, syellow = 0;
-      while (!rc && sr && ((const frow *)sr)->pid == P) {
-        const frow *f = sr;
-        R->scr_rows++;
-        sred |= code_is(f->code, "red");
-        syellow |= code_is(f->code, "yellow");
-        if (!have) jur = f->jurisdiction, res = f->residence, have = 1;
-        rc = add_area(R, f->area);
-        cursor_pop(&scr);
-        if (!rc) rc = cursor_head(&scr, &sr);
-      }
-      if (rc) break;
-      R->scr_persons++;
-      R->scr_red += sred;
-      R->scr_yellow += !sred && syellow;
-      red |= sred;
-      yellow |= syellow;
-    }
-    R->fl_persons++;
-    R->fl_red += red;
-    R->fl_yellow += !red && yellow;
-    agg *a = agg_at(&R->city, pc_region_cut(jur, PC_LEVEL_CITY));
-    agg *b = agg_at(&R->county, pc_region_cut(R->county_by_jur ? jur : res, PC_LEVEL_COUNTY));
-    if (!a || !b) {
-      rc = PC_ERR_MEM;
-      break;
-    }
-    a->v[0]++, b->v[0]++;
-    if (red) a->v[1]++, b->v[1]++;
-    else if (yellow) a->v[2]++, b->v[2]++;
-    /* The dataset's persons up to P: the whole population, and P's sex and age. */
-    int found = 0;
-    while (!(rc = cursor_head(&pers, &pr)) && pr && ((const pc_person *)pr)->pid <= P) {
-      const pc_person *p = pr;
-      pyr_add(&R->all, p, R->as_of);
-      if (p->pid == P) {
-        pyr_add(&R->flag, p, R->as_of);
-        found = 1;
-      }
-      R->persons_rows++;
-      cursor_pop(&pers);
-    }
-    if (rc) break;
-    if (!found) R->flag.total++, R->flag.unknown++;
-    if (R->fl_persons % 65536 == 0) pc_progress(ctx, R->persons_rows, pers.n);
-  }
-  const void *pr;
-  while (!rc && !(rc = cursor_head(&pers, &pr)) && pr) {
-    pyr_add(&R->all, pr, R->as_of);
-    if (++R->persons_rows % CHUNK == 0) pc_progress(ctx, R->persons_rows, pers.n);
-    cursor_pop(&pers);
-  }
-  cursor_close(&comp);
-  cursor_close(&scr);
-  cursor_close(&pers);
-  return rc;
 }
 
 /* -------------------------------------------------------- the breakdown ---- */
 
 typedef pc_report_count_row trow; /* what the page counts of /targets and /testing */
 
-int pc_report_read_breakdown(pc_report *R) {
+static const char *const bd_tables[2] = {"targets", "testing"};
+
+/* The vaccination gap's first age: the first band from 60 (60 when the
+ * breakdown has no bands, -1 when none starts at 60 or later); the required
+ * doses. Fails on a read error. */
+static int read_vax_setup(report *R) {
   pc_reportfile f = R->bd;
   R->vax_from = 60;
   int32_t e[PC_MAX_AGE_EDGES];
@@ -447,56 +198,71 @@ int pc_report_read_breakdown(pc_report *R) {
     if (e[i] >= 60) R->vax_from = e[i];
   if (pc_reportfile_has_attr(f, "required_doses"))
     PC_CALL(pc_h5_attr_read_i64(f, "required_doses", &R->required_doses));
-  static const char *const tabs[2] = {"targets", "testing"};
-  static const pc_schema *const views[2] = {&pc_view_report_targets, &pc_view_report_testing};
-  for (int k = 0; k < 2; k++) {
-    if (!pc_reportfile_has(f, tabs[k])) continue;
-    pc_table t;
-    PC_CALL(pc_table_open(f, NULL, views[k], &t));
-    const uint64_t n = t.nrows;
-    if (k == 0) R->has_targets = 1;
-    else R->has_testing = 1;
-    size_t cap = n < CHUNK ? (size_t)n : CHUNK;
-    trow *buf = pc_calloc(cap + 1, sizeof *buf, tabs[k]);
-    int rc = buf ? 0 : PC_ERR_MEM;
-    for (uint64_t at = 0; at < n && !rc; at += cap) {
-      size_t m = n - at < cap ? (size_t)(n - at) : cap;
-      if ((rc = pc_table_read(&t, at, m, buf))) {
-        rc = PC_ERROR(rc, "%s: cannot read /%s", R->bd_path, tabs[k]);
-        break;
-      }
-      for (size_t i = 0; i < m && !rc; i++) {
-        const trow *r = &buf[i];
-        if (k == 0) {
-          if (R->vax_from < 0 || r->age_from < R->vax_from) continue;
-          agg *a = agg_at(&R->vax, r->county);
-          if (!a) {
-            rc = PC_ERR_MEM;
-            break;
-          }
-          a->v[0] += r->persons, a->v[1] += r->below, a->v[2] += r->unvacc;
-          R->vax_persons += r->persons, R->vax_below += r->below, R->vax_unvacc += r->unvacc;
-        } else {
-          R->t_rows++;
-          R->t_residents += r->residents, R->t_red += r->red, R->t_yellow += r->yellow;
-          R->t_flagged += r->flagged;
-          /* Keep the top communities by flagged (then code): insertion into a short list. */
-          agg x = {r->community, {r->flagged, r->red, r->yellow}};
-          size_t pos = R->nt_top;
-          while (pos > 0 && pc_report_agg_by_v0(&x, &R->t_top[pos - 1]) < 0) pos--;
-          if (pos < (size_t)R->top) {
-            size_t keep = R->nt_top < (size_t)R->top ? R->nt_top : (size_t)R->top - 1;
-            memmove(R->t_top + pos + 1, R->t_top + pos, (keep - pos) * sizeof x);
-            R->t_top[pos] = x;
-            if (R->nt_top < (size_t)R->top) R->nt_top++;
-          }
-        }
-      }
-    }
-    free(buf);
-    pc_table_close(&t);
-    if (rc) return rc;
+  return 0;
+}
+
+/* A row of /targets: from vax_from on, in the totals and its county's gap.
+ * Fails PC_ERR_MEM. */
+static int add_target(report *R, const trow *r) {
+  if (R->vax_from < 0 || r->age_from < R->vax_from) return 0;
+  agg *a = pc_report_agg_at(&R->vax, r->county);
+  if (!a) return PC_ERR_MEM;
+  a->v[0] += r->persons, a->v[1] += r->below, a->v[2] += r->unvacc;
+  R->vax_persons += r->persons, R->vax_below += r->below, R->vax_unvacc += r->unvacc;
+  return 0;
+}
+
+/* A row of /testing: in the totals, and its community among the top ones. */
+static void add_testing(report *R, const trow *r) {
+  R->t_rows++;
+  R->t_residents += r->residents, R->t_red += r->red, R->t_yellow += r->yellow;
+  R->t_flagged += r->flagged;
+  /* Keep the top communities by flagged (then code): insertion into a short list. */
+  agg x = {r->community, {r->flagged, r->red, r->yellow}};
+  size_t pos = R->nt_top;
+  while (pos > 0 && pc_report_agg_by_v0(&x, &R->t_top[pos - 1]) < 0) pos--;
+  if (pos < (size_t)R->top) {
+    size_t keep = R->nt_top < (size_t)R->top ? R->nt_top : (size_t)R->top - 1;
+    memmove(R->t_top + pos + 1, R->t_top + pos, (keep - pos) * sizeof x);
+    R->t_top[pos] = x;
+    if (R->nt_top < (size_t)R->top) R->nt_top++;
   }
+}
+
+/* Every row of the breakdown's table k (0 /targets, 1 /testing), read in
+ * chunks. Fails on a read error, PC_ERR_MEM. */
+static int read_bd_table(report *R, int k) {
+  static const pc_schema *const views[2] = {&pc_view_report_targets, &pc_view_report_testing};
+  pc_table t;
+  PC_CALL(pc_table_open(R->bd, NULL, views[k], &t));
+  const uint64_t n = t.nrows;
+  if (k == 0) R->has_targets = 1;
+  else R->has_testing = 1;
+  size_t cap = n < PC_REPORT_CHUNK ? (size_t)n : PC_REPORT_CHUNK;
+  trow *buf = pc_calloc(cap + 1, sizeof *buf, bd_tables[k]);
+  int rc = buf ? 0 : PC_ERR_MEM;
+  for (uint64_t at = 0; at < n && !rc; at += cap) {
+    size_t m = n - at < cap ? (size_t)(n - at) : cap;
+    if ((rc = pc_table_read(&t, at, m, buf))) {
+      rc = PC_ERROR(rc, "%s: cannot read /%s", R->bd_path, bd_tables[k]);
+      break;
+    }
+    for (size_t i = 0; i < m && !rc; i++) {
+      if (k == 0) rc = add_target(R, &buf[i]);
+      else add_testing(R, &buf[i]);
+    }
+  }
+  free(buf);
+  pc_table_close(&t);
+  return rc;
+}
+
+int pc_report_read_breakdown(pc_report *R) {
+  R->t_top = pc_calloc((size_t)R->top + 1, sizeof *R->t_top, "testing");
+  if (!R->t_top) return PC_ERR_MEM;
+  PC_CALL(read_vax_setup(R));
+  for (int k = 0; k < 2; k++)
+    if (pc_reportfile_has(R->bd, bd_tables[k])) PC_CALL(read_bd_table(R, k));
   return 0;
 }
 
@@ -573,52 +339,12 @@ int pc_report_open(pc_report *R) {
   return 0;
 }
 
+/* Who started each chain: cases numbered by (window start, pid); every
+ * contact walked back through source_pid to its case and its hop-1 ancestor. */
 int pc_report_read_trace(pc_ctx *ctx, pc_report *R) {
   PC_CALL(read_contacts(ctx, R));
-  return resolve_tree(R);
-}
-
-/* The trace's counts: per hop, companions, codes, channels. */
-static int check_trace_counts(report *R) {
-  char *t = NULL, k[64];
-  PC_CALL(pc_h5_attr_read_str(R->trace, "counts", &t));
-  json_object *j = json_tokener_parse(t);
-  for (int h = 0; h <= R->maxhop; h++) {
-    snprintf(k, sizeof k, "hop%d", h);
-    check_count(R, R->trace_path, j, k, R->hop_n[h]);
-  }
-  check_count(R, R->trace_path, j, "companion", R->comp_n);
-  check_count(R, R->trace_path, j, "red", R->trace_red);
-  check_count(R, R->trace_path, j, "yellow", R->trace_yellow);
-  for (int c = 0; c < PC_NCHANNELS; c++) {
-    snprintf(k, sizeof k, "channels.%s", pc_report_channel_name(c));
-    check_count(R, R->trace_path, j, k, R->ch_n[c]);
-  }
-  json_object_put(j);
-  free(t);
-  return 0;
-}
-
-/* The screen's counts: persons, rows, codes, areas. */
-static int check_screen_counts(report *R) {
-  char *t = NULL, k[64];
-  PC_CALL(pc_h5_attr_read_str(R->screen, "counts", &t));
-  json_object *j = json_tokener_parse(t);
-  check_count(R, R->screen_path, j, "screened", R->scr_persons);
-  check_count(R, R->screen_path, j, "rows", R->scr_rows);
-  check_count(R, R->screen_path, j, "red", R->scr_red);
-  check_count(R, R->screen_path, j, "yellow", R->scr_yellow);
-  for (int i = 0; i < R->nareas; i++) {
-    snprintf(k, sizeof k, "areas.%s", R->areas[i].name);
-    check_count(R, R->screen_path, j, k, R->areas[i].rows);
-  }
-  json_object_put(j);
-  free(t);
-  return 0;
-}
-
-int pc_report_check_counts(pc_report *R) {
-  if (pc_reportfile_has_attr(R->trace, "counts")) PC_CALL(check_trace_counts(R));
-  if (pc_reportfile_has_attr(R->screen, "counts")) PC_CALL(check_screen_counts(R));
+  tally_contacts(R);
+  PC_CALL(index_roots(R));
+  walk_chains(R);
   return 0;
 }
