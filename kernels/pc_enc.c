@@ -42,7 +42,13 @@ size_t pc_utf8_scan(uint32_t *state, const char *s, size_t len) {
   size_t i = 0;
   while (i < len) {
     if (!st) {
-      while (len - i >= 8) { /* text is mostly ASCII: eight bytes at a time */
+      while (len - i >= 32) { /* text is mostly ASCII: 32 bytes at a time */
+        uint64_t v[4];
+        memcpy(v, p + i, 32);
+        if ((v[0] | v[1] | v[2] | v[3]) & 0x8080808080808080ULL) break;
+        i += 32;
+      }
+      while (len - i >= 8) {
         uint64_t v;
         memcpy(&v, p + i, 8);
         if (v & 0x8080808080808080ULL) break;
