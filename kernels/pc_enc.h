@@ -50,7 +50,8 @@ typedef struct pc_enc_conv {
  * when the C library's iconv has no GB18030, PC_ERR_MEM; c stays closed. */
 int pc_enc_conv_open(pc_enc_conv *c);
 /* Local: convert one line in[0..len) (no '\n') to UTF-8. *valid = 1 and the
- * text in *out[0..*outlen) (owned by c, valid until the next call) when
+ * text in *out[0..*outlen) (owned by c, or in itself when in is ASCII;
+ * valid until the next call and while in is) when
  * every byte belongs to a GB18030 character; *valid = 0 otherwise (*out,
  * *outlen then undefined). cut = 1: in is the head of a longer line, so a
  * character left open at its end is dropped instead of invalid. Fails with
