@@ -101,11 +101,24 @@ static int ascii(const char *s, size_t len) {
   return 1;
 }
 
+/* The end of the run of multibyte characters starting at p[i] >= 0x80, cut
+ * by GB18030's form alone (a lead 0x81-0xFE and one more byte, or three when
+ * the next is a digit; 0x80 and 0xFF stand alone and are invalid): iconv
+ * judges and maps what is inside. May pass len when the last is cut. */
+static size_t gb_run(const unsigned char *p, size_t i, size_t len) {
+  while (i < len && p[i] >= 0x80) {
+    if (p[i] == 0x80 || p[i] == 0xFF) i += 1;
+    else if (i + 1 < len && p[i + 1] >= 0x30 && p[i + 1] <= 0x39) i += 4;
+    else i += 2;
+  }
+  return i;
+}
+
 int pc_enc_conv_line(pc_enc_conv *c, const char *in, size_t len, int cut, const char **out,
                      size_t *outlen, int *valid) {
   if (!c->cd) return PC_ERROR(PC_ERR_ARG, "GB18030 converter used before it was opened");
+  *valid = 1;
   if (ascii(in, len)) { /* most lines (numbers, times, codes): no call into iconv */
-    *valid = 1;
     *out = in;
     *outlen = len;
     return 0;
@@ -118,13 +131,29 @@ int pc_enc_conv_line(pc_enc_conv *c, const char *in, size_t len, int cut, const 
     c->out = o;
     c->cap = need;
   }
-  iconv((iconv_t)c->cd, NULL, NULL, NULL, NULL); /* a fresh shift state for every line */
-  char *ip = (char *)in, *op = c->out;
-  size_t il = len, ol = c->cap;
-  size_t r = iconv((iconv_t)c->cd, &ip, &il, &op, &ol);
-  /* EILSEQ: a byte that starts no GB18030 character; EINVAL: one left open
-   * at the end (fine only where the line was cut); E2BIG cannot happen. */
-  *valid = r != (size_t)-1 || (errno == EINVAL && cut);
+  /* ASCII runs copied, runs of multibyte characters through iconv: a line is
+   * mostly ASCII (times, numbers), and iconv costs per byte. GB18030 has no
+   * shift state, so the runs are independent. */
+  const unsigned char *p = (const unsigned char *)in;
+  char *op = c->out;
+  size_t ol = c->cap;
+  for (size_t i = 0; i < len && *valid;) {
+    size_t a = i;
+    while (i < len && p[i] < 0x80) i++;
+    memcpy(op, in + a, i - a);
+    op += i - a, ol -= i - a;
+    if (i == len) break;
+    size_t e = gb_run(p, i, len);
+    char *ip = (char *)in + i;
+    size_t il = (e < len ? e : len) - i;
+    /* EILSEQ: a byte that starts no GB18030 character; EINVAL: one left open
+     * at the end (fine only where the line was cut); E2BIG cannot happen. */
+    if (iconv((iconv_t)c->cd, &ip, &il, &op, &ol) == (size_t)-1) {
+      *valid = errno == EINVAL && cut && e >= len;
+      iconv((iconv_t)c->cd, NULL, NULL, NULL, NULL); /* nothing left over for the next line */
+    }
+    i = e;
+  }
   *out = c->out;
   *outlen = (size_t)(op - c->out);
   return 0;

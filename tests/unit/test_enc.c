@@ -1,5 +1,6 @@
 /* test_enc.c - cmocka tests of kernels/pc_enc.c: strict UTF-8 piece by piece, GB18030 through iconv, whole texts. */
 #include <setjmp.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -147,6 +148,49 @@ static void test_gb18030(void **st) {
   pc_err_clear();
 }
 
+/* The converter against one iconv call over the whole line, on random lines
+ * of ASCII (trail-byte look-alikes among it), two- and four-byte characters,
+ * stray and cut bytes: the same verdict and, when valid, the same text. */
+static void test_gb18030_random(void **st) {
+  (void)st;
+  char zh[8], ss[8], ext[8];
+  size_t nzh = to_gb("中", zh, sizeof zh), nss = to_gb("ß", ss, sizeof ss), next = to_gb("𠮷", ext, sizeof ext);
+  const struct { const char *p; size_t n; } parts[] = {
+      {"a", 1}, {"09", 2}, {"@~\\", 3}, {",", 1}, {zh, nzh}, {ss, nss}, {ext, next},
+      {"\x80", 1}, {"\xFF", 1}, {"\x81", 1}, {"\x81\x30", 2}, {"\x81\x7F", 2}, {"\xFE\x39\xFE\x39", 4}};
+  pc_enc_conv c;
+  assert_int_equal(pc_enc_conv_open(&c), 0);
+  iconv_t cd = iconv_open("UTF-8", "GB18030");
+  uint64_t r = 0x2545F4914F6CDD1DULL;
+  for (int t = 0; t < 20000; t++) {
+    char s[64], want[128];
+    size_t n = 0;
+    for (int k = (int)(r % 7); k >= 0; k--) {
+      r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+      int j = (int)(r % (t % 2 ? 7 : 13)); /* one line in two of valid pieces only */
+      memcpy(s + n, parts[j].p, parts[j].n);
+      n += parts[j].n;
+    }
+    int cut = (int)(r >> 40) % 2;
+    iconv(cd, NULL, NULL, NULL, NULL);
+    char *ip = s, *op = want;
+    size_t il = n, ol = sizeof want;
+    size_t rr = iconv(cd, &ip, &il, &op, &ol);
+    int ref = rr != (size_t)-1 || (errno == EINVAL && cut);
+    const char *out;
+    size_t len;
+    int valid;
+    assert_int_equal(pc_enc_conv_line(&c, s, n, cut, &out, &len, &valid), 0);
+    assert_int_equal(valid, ref);
+    if (valid) {
+      assert_int_equal(len, (size_t)(op - want));
+      assert_memory_equal(out, want, len);
+    }
+  }
+  iconv_close(cd);
+  pc_enc_conv_close(&c);
+}
+
 static void test_text(void **st) {
   (void)st;
   const char *u = "\xEF\xBB\xBFsubject,onset\n长沙,2021-08-01T00:00\n湘江\n";
@@ -202,6 +246,7 @@ int main(void) {
       cmocka_unit_test(test_names),
       cmocka_unit_test(test_utf8),
       cmocka_unit_test(test_gb18030),
+      cmocka_unit_test(test_gb18030_random),
       cmocka_unit_test(test_text),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
