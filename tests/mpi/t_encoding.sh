@@ -75,11 +75,12 @@ print("GB18030 dataset: regions, places and rejects (raw text in UTF-8, cut at 2
 PY
 
 # Neither UTF-8 nor GB18030 under auto: a stray 0xFF in the UTF-8 stays (last line), a lone
-# 0x80 in the GB18030 ones (line 4); the run stops, naming the file and the line.
+# 0x80 in the GB18030 ones (line 4, read by rank 0, and the last line, by rank 2); the run
+# stops, naming the file and the first line that is not in each encoding.
 mkdir -p "$T/bad8" "$T/badgb"
 cp "$U"/*.csv "$T/bad8/" && cp "$T/gb"/*.csv "$T/badgb/"
 printf 'cafe,x\xFFy\n' >> "$T/bad8/stays.csv"
-sed -i '4s/$/\x80/' "$T/badgb/stays.csv"
+sed -i '4s/$/\x80/; $s/$/\x80/' "$T/badgb/stays.csv"
 $PY - "$T/bad8/stays.csv" "$T/badgb/stays.csv" <<'PY' || die "the bad bytes are not bad in both encodings"
 import sys
 for p in sys.argv[1:]:
@@ -92,7 +93,7 @@ for p in sys.argv[1:]:
         sys.exit(f"{p} decodes as {enc}")
 PY
 nl8=$(wc -l < "$T/bad8/stays.csv")
-for b in bad8:"neither UTF-8 (line $nl8 is not)" badgb:"GB18030 (line 4 is not)"; do
+for b in bad8:"neither UTF-8 (line $nl8 is not)" badgb:"neither UTF-8 (line 2 is not) nor GB18030 (line 4 is not)"; do
   d=${b%%:*} want=${b#*:}
   cfg "$T/$d" "$T/$d.h5" > "$T/$d.yaml"
   if run 3 ingest --config "$T/$d.yaml" > "$LOGS/$d.log" 2>&1; then
