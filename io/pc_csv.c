@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "pc_enc.h"
 #include "pc_err.h"
 
 static const char bom[3] = {'\xEF', '\xBB', '\xBF'};
@@ -141,22 +142,33 @@ static int add_ck(pc_csv_file *f, size_t *ncap, uint64_t off, uint64_t line) {
   return 0;
 }
 
+/* The read buf[0, want), whose first byte is in local line n: the first
+ * byte that is not strict UTF-8 makes its line f->bad_utf8. */
+static void check_utf8(pc_csv_file *f, uint32_t *state, size_t want, uint64_t n) {
+  size_t at = pc_utf8_scan(state, f->buf, want);
+  if (at == want) return;
+  for (const char *p = f->buf, *e = f->buf + at; (p = memchr(p, '\n', (size_t)(e - p))); p++) n++;
+  f->bad_utf8 = n + 1;
+}
+
 int pc_csv_count(pc_csv_file *f) {
   size_t ncap = 0;
   free(f->ck_off);
   free(f->ck_line);
   f->ck_off = f->ck_line = NULL;
   f->nck = 0;
-  f->nlines = 0;
+  f->nlines = f->bad_utf8 = 0;
   pc_csv_rewind(f);
   uint64_t every = f->ck_every ? f->ck_every : 1, next_ck = f->lo + every, n = 0;
   uLong crc = crc32(0L, Z_NULL, 0);
   int rc = add_ck(f, &ncap, f->lo, 0);
   char last = '\n';
+  uint32_t utf8 = 0; /* a character open across reads */
   for (uint64_t off = f->lo; !rc && off < f->hi;) {
     size_t want = f->hi - off < f->cap ? (size_t)(f->hi - off) : f->cap;
     if ((rc = read_at(f, f->buf, want, off))) break;
     crc = crc32_z(crc, (const Bytef *)f->buf, want);
+    if (!f->bad_utf8) check_utf8(f, &utf8, want, n);
     const char *p = f->buf, *end = f->buf + want, *nl;
     while ((nl = memchr(p, '\n', (size_t)(end - p)))) {
       n++;
@@ -171,6 +183,7 @@ int pc_csv_count(pc_csv_file *f) {
     off += want;
   }
   if (rc) return rc;
+  if (!f->bad_utf8 && utf8) f->bad_utf8 = n + 1; /* the last line ends inside a character */
   f->nlines = n + (last != '\n');
   f->crc = (uint32_t)crc;
   return 0;

@@ -29,6 +29,8 @@ typedef struct pc_csv_file {
   uint64_t lo, hi;      /* this rank's range, snapped: it owns the lines whose first byte is in [lo, hi) */
   uint64_t nlines;      /* lines owned (set by pc_csv_count) */
   uint32_t crc;         /* zlib crc32 of bytes [lo, hi) (set by pc_csv_count; crc32_combine in rank order gives the file's) */
+  uint64_t bad_utf8;    /* 1 + local index of the first owned line that is not strict UTF-8
+                         * (pc_utf8_scan), 0 when every one is (set by pc_csv_count) */
   /* checkpoints from pc_csv_count: (file offset of a line start, local line
    * index of that line), one every ck_every bytes or so, first at lo */
   uint64_t *ck_off, *ck_line;
@@ -55,7 +57,9 @@ int pc_csv_open(const char *path, int rank, int nranks, size_t bufsize, size_t m
                 pc_csv_file *f);
 
 /* Pre-pass: count the owned lines into f->nlines, checksum the range into
- * f->crc and record checkpoints (owned by f). A line is the bytes up to and including '\n', or a final non-empty
+ * f->crc, check it is strict UTF-8 (f->bad_utf8: the read that counts is the
+ * one that checks, so a UTF-8 file costs no second read to detect its
+ * encoding) and record checkpoints (owned by f). A line is the bytes up to and including '\n', or a final non-empty
  * segment without one; empty lines count. Reads [lo, hi) once. Resets the
  * stream (as pc_csv_rewind). Local. Fails with PC_ERR_IO (read error, file
  * shrank) or PC_ERR_MEM. */

@@ -14,7 +14,9 @@
 /* The plan of a run (every step collective unless said):
  *
  *   scan      every rank counts the lines of its byte range of every file
- *             (and its CRC): line numbers are then known everywhere
+ *             (and its CRC), checking they are UTF-8: line numbers are then
+ *             known everywhere, and each file's encoding (a file that is not
+ *             UTF-8 is read again, as GB18030, under input.encoding auto)
  *   regions   rows checked where read, gathered on rank 0, duplicates and
  *             parents checked, the table broadcast
  *   persons   rows checked where read, shuffled to the owner of their pid
@@ -43,6 +45,10 @@ static const pc_key input_keys[] = {
     {.name = "stays", .type = PC_T_STRS,
      .help = "stays.csv, one file or a list (one per agency): "
              "channel,subject,place,start,end,region,carriage,row"},
+    {.name = "encoding", .type = PC_T_STR, .choices = pc_enc_names,
+     .help = "how every file is read; absent: auto, as UTF-8 when the whole file is, else as "
+             "GB18030 when the whole file is, else the run fails naming the file and line; "
+             "utf-8 or gb18030: a line that is not is rejected (`encoding`)"},
     {0}};
 
 static const pc_key ingest_keys[] = {
@@ -51,7 +57,8 @@ static const pc_key ingest_keys[] = {
              "owner-only)"},
     {.name = "data", .type = PC_T_PATH, .required = 1, .help = "dataset file to write (HDF5)"},
     {.name = "input", .type = PC_T_MAP, .required = 1,
-     .help = "the CSV files (UTF-8, header row, optional BOM, \\r\\n ok)", .sub = input_keys},
+     .help = "the CSV files (UTF-8 or GB18030, header row, optional BOM, \\r\\n ok)",
+     .sub = input_keys},
     {.name = "as_of", .type = PC_T_TIME, .required = 1,
      .help = "the instant the data ends (local time)"},
     {.name = "days", .type = PC_T_INT, .def = "14",

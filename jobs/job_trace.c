@@ -5,6 +5,7 @@
 
 #include "pc_budget.h"
 #include "pc_cube.h"
+#include "pc_enc.h"
 #include "pc_flagged.h"
 #include "pc_job.h"
 #include "pc_time.h"
@@ -68,6 +69,9 @@ static const pc_key trace_keys[] = {
      .help = "co-location index from `paicha index` (default: build it now)"},
     {.name = "cases", .type = PC_T_PATH, .required = 1,
      .help = "cases.csv: subject,onset,isolated,last_negative"},
+    {.name = "encoding", .type = PC_T_STR, .choices = pc_enc_names,
+     .help = "how cases.csv is read; absent: auto, as UTF-8 when the whole file is, else as "
+             "GB18030 when the whole file is, else an error naming the line"},
     {.name = "key", .type = PC_T_PATH, .required = 1,
      .help = "pseudonymisation key file (mode 0600)"},
     {.name = "output", .type = PC_T_PATH, .required = 1, .help = "trace file to write (HDF5)"},

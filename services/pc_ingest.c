@@ -70,10 +70,23 @@ int pc_ingest_new(pc_ctx *ctx, const pc_config *cfg, pc_ingest **gp) {
   return init(g, ctx, cfg);
 }
 
+int pc_ingest_line_utf8(pc_ingest_input *in, const char **line, size_t *len, int *cut,
+                        int *valid) {
+  const char *u;
+  size_t n;
+  PC_CALL(pc_enc_conv_line(&in->conv, *line, *len, *cut, &u, &n, valid));
+  if (!*valid) return 0;
+  *line = u;
+  *cut |= n > PC_INGEST_MAX_LINE; /* measured as its UTF-8 twin's would be */
+  *len = n > PC_INGEST_MAX_LINE ? PC_INGEST_MAX_LINE : n;
+  return 0;
+}
+
 void pc_ingest_delete(pc_ingest *g) {
   if (!g) return;
   for (int f = 0; f < g->nin; f++) {
     pc_csv_close(&g->in[f].f);
+    pc_enc_conv_close(&g->in[f].conv);
     free(g->in[f].base);
   }
   pc_buf_free(&g->rejects);

@@ -7,6 +7,7 @@
 
 #include "pc_config.h"
 #include "pc_csv.h"
+#include "pc_enc.h"
 #include "pc_hash.h"
 #include "pc_mpi.h"
 #include "pc_opaque.h"
@@ -46,6 +47,9 @@ typedef struct pc_ingest_input {
                                      (this rank's, summed with rows) */
   uint64_t reasons[PC_NREASONS]; /* rejects by reason (global, after the count) */
   uint32_t crc;
+  int enc;           /* PC_ENC_UTF8 or PC_ENC_GB18030: how its lines are read (after the scan) */
+  pc_enc_conv conv;  /* open when enc is PC_ENC_GB18030 */
+  uint64_t bad[2];   /* first line (1-based, global) not UTF-8 / not GB18030; 0: none or not looked at */
 } pc_ingest_input;
 
 /* A row's origin: file index (8 bits) and 1-based line (56 bits); ordering
@@ -131,6 +135,15 @@ int pc_ingest_stays_files_fit(const pc_config *cfg, pc_config_problems *p);
 int pc_ingest_new(pc_ctx *ctx, const pc_config *cfg, pc_ingest **g);
 /* Local: closes the inputs, frees everything g holds and g; NULL is fine. */
 void pc_ingest_delete(pc_ingest *g);
+
+/* Local: a line of in (read as GB18030) as UTF-8: on *valid = 1, *line and
+ * *len are its UTF-8 text (owned by in's converter, valid until its next
+ * use), cut to PC_INGEST_MAX_LINE bytes with *cut = 1 when longer, as its
+ * UTF-8 twin would be; *cut = 1 on entry: *line is the head of a longer line
+ * (a character open at its end is dropped). On *valid = 0 nothing changed.
+ * Fails with PC_ERR_MEM. */
+int pc_ingest_line_utf8(pc_ingest_input *in, const char **line, size_t *len, int *cut,
+                        int *valid);
 
 /* Local: qsort, but for empty tables too (their data may be NULL: qsort's is nonnull). */
 void pc_ingest_sort(void *rows, size_t n, size_t size, int (*cmp)(const void *, const void *));

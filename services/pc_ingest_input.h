@@ -5,11 +5,15 @@
 #include "pc_ingest.h"
 
 /* Collective, agreed: opens every input on its byte range for this rank,
- * reads its header (the contract's columns in any order, each once, nothing
- * else: PC_ERR_DATA naming the column otherwise), counts this rank's lines
- * and CRC; then every rank learns every rank's line counts (in[].base, the
- * line-number bases) and each file's CRC (combined in rank order, so the
- * same at any rank count). */
+ * counts this rank's lines and CRC and checks they are UTF-8; then every
+ * rank learns every rank's line counts (in[].base, the line-number bases)
+ * and each file's CRC (combined in rank order, so the same at any rank
+ * count). Then each file's encoding (in[].enc): input.encoding's, or under
+ * auto UTF-8 when every line is, else GB18030 when every line converts (read
+ * again for that), else PC_ERR_DATA naming the file and its first lines that
+ * are neither. Then its header (the contract's columns in any order, each
+ * once, nothing else: PC_ERR_DATA naming the column otherwise). Logs the
+ * encodings and adds them to the run record (`input_encodings`). */
 int pc_ingest_scan(pc_ingest *g);
 
 /* What a reader does with a row of good form (cells are the contract's

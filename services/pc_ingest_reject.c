@@ -63,6 +63,25 @@ static int reject_cmp(const void *pa, const void *pb) {
   return (a->line > b->line) - (a->line < b->line);
 }
 
+/* Raw bytes fetched per late reject: one more than kept (a longer line is
+ * flagged truncated); of a GB18030 file, enough for that many once
+ * converted (four bytes of GB18030 give two of UTF-8 at the least, plus a
+ * character cut at the end). */
+static size_t fetch_cap(const pc_ingest *g) {
+  for (int f = 0; f < g->nin; f++)
+    if (g->in[f].enc == PC_ENC_GB18030) return 2 * (size_t)(PC_INGEST_RAW_CAP + 1) + 3;
+  return PC_INGEST_RAW_CAP + 1;
+}
+
+/* A late reject of in whose raw bytes were fetched: kept as UTF-8. */
+static int reject_fetched(pc_ingest *g, pc_ingest_input *in, const pc_ingest_late *m,
+                          const char *raw, size_t len, size_t cap) {
+  int cut = len == cap, valid = 1;
+  if (in->enc == PC_ENC_GB18030) PC_CALL(pc_ingest_line_utf8(in, &raw, &len, &cut, &valid));
+  /* (a line that no longer converts: the file changed since it was read; kept as it is) */
+  return pc_ingest_reject_here(g, in, m->file, m->line, m->reason, m->text, raw, len, 0);
+}
+
 /* Late rejects to their readers, who fetch the raw lines. */
 int pc_ingest_rejects_settle(pc_ingest *g) {
   pc_ctx *ctx = g->ctx;
@@ -79,8 +98,8 @@ int pc_ingest_rejects_settle(pc_ingest *g) {
   pc_ingest_late *m = mine.data;
   pc_ingest_sort(m, mine.n, sizeof *m, late_cmp);
   uint64_t *locals = pc_malloc((mine.n + 1) * sizeof *locals, "rejects");
-  /* One byte more than kept: a line of more than PC_INGEST_RAW_CAP bytes is flagged truncated. */
-  char *raw = pc_malloc((mine.n + 1) * (size_t)(PC_INGEST_RAW_CAP + 1), "rejects");
+  const size_t cap = fetch_cap(g);
+  char *raw = pc_malloc((mine.n + 1) * cap, "rejects");
   size_t *lens = pc_malloc((mine.n + 1) * sizeof *lens, "rejects");
   rc = locals && raw && lens ? 0 : PC_ERR_MEM;
   for (size_t i = 0; i < mine.n && !rc;) { /* one fetch per file */
@@ -90,11 +109,9 @@ int pc_ingest_rejects_settle(pc_ingest *g) {
       j++;
     }
     pc_ingest_input *in = &g->in[m[i].file];
-    rc = pc_csv_fetch(&in->f, locals + i, j - i, raw + i * (PC_INGEST_RAW_CAP + 1),
-                      PC_INGEST_RAW_CAP + 1, lens + i);
+    rc = pc_csv_fetch(&in->f, locals + i, j - i, raw + i * cap, cap, lens + i);
     for (size_t k = i; k < j && !rc; k++)
-      rc = pc_ingest_reject_here(g, in, m[k].file, m[k].line, m[k].reason, m[k].text,
-                                 raw + k * (PC_INGEST_RAW_CAP + 1), lens[k], 0);
+      rc = reject_fetched(g, in, &m[k], raw + k * cap, lens[k], cap);
     i = j;
   }
   free(locals);

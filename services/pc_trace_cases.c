@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pc_enc.h"
 #include "pc_idnum.h"
 #include "pc_sort.h"
 #include "pc_time.h"
@@ -54,12 +55,51 @@ static char *trim(char *s) {
   return s;
 }
 
+/* The whole of cases.csv (a few lines) as UTF-8 text under enc (pc_enc_text). */
+static int cases_text(const char *path, int enc, char **text, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return PC_ERROR(PC_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+  char *raw = NULL;
+  size_t n = 0, cap = 0;
+  int rc = 0;
+  while (!rc && !feof(f) && !ferror(f)) {
+    if (n == cap) {
+      char *more = pc_realloc(raw, cap ? 2 * cap : 1 << 16, "cases.csv");
+      if (!more) {
+        rc = PC_ERR_MEM;
+        break;
+      }
+      raw = more;
+      cap = cap ? 2 * cap : 1 << 16;
+    }
+    n += fread(raw + n, 1, cap - n, f);
+  }
+  if (!rc && ferror(f)) rc = PC_ERROR(PC_ERR_IO, "%s: read error", path);
+  fclose(f);
+  uint64_t bad[2];
+  int used;
+  if (!rc) rc = pc_enc_text(enc, raw ? raw : "", n, text, len, &used, bad);
+  free(raw);
+  if (rc || *text) return rc;
+  char why[160];
+  pc_enc_why(why, sizeof why, bad);
+  return PC_ERROR(PC_ERR_DATA, "%s: %s; fix the file, or set encoding to utf-8 or gb18030", path,
+                  why);
+}
+
 /* Rank 0: parse cases.csv (rule 1). Pids of ID numbers are computed here;
  * phones are resolved against /identities by every rank afterwards. */
-static int read_cases(const char *path, const pc_key128 *key, int64_t as_of, int64_t lookback,
-                      pc_buf *out) {
-  FILE *f = fopen(path, "r");
-  if (!f) return PC_ERROR(PC_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+static int read_cases(const char *path, int enc, const pc_key128 *key, int64_t as_of,
+                      int64_t lookback, pc_buf *out) {
+  char *text;
+  size_t tlen;
+  PC_CALL(cases_text(path, enc, &text, &tlen));
+  FILE *f = tlen ? fmemopen(text, tlen, "r") : NULL;
+  if (!f) {
+    free(text);
+    return tlen ? PC_ERROR(PC_ERR_MEM, "%s: cannot read it from memory: %s", path, strerror(errno))
+                : PC_ERROR(PC_ERR_DATA, "%s: empty (no header)", path);
+  }
   char line[4096];
   int ln = 0, rc = 0, col[4] = {-1, -1, -1, -1};
   static const char *const names[4] = {"subject", "onset", "isolated", "last_negative"};
@@ -125,6 +165,7 @@ static int read_cases(const char *path, const pc_key128 *key, int64_t as_of, int
   if (!rc && ferror(f)) rc = PC_ERROR(PC_ERR_IO, "%s: read error", path);
   if (!rc && col[0] < 0) rc = PC_ERROR(PC_ERR_DATA, "%s: empty (no header)", path);
   fclose(f);
+  free(text);
   return rc;
 }
 
@@ -141,7 +182,8 @@ int pc_trace_cases_load(pc_tracer *t, const pc_key128 *key, int64_t lookback, ui
   pc_buf_init(&cases, sizeof(case_row));
   int rc = 0;
   if (pc_rank(ctx) == 0)
-    rc = read_cases(pc_config_str(t->cfg, "cases"), key, t->as_of, lookback, &cases);
+    rc = read_cases(pc_config_str(t->cfg, "cases"), pc_enc_of(pc_config_str(t->cfg, "encoding")),
+                    key, t->as_of, lookback, &cases);
   PC_CALL(pc_agree(ctx, rc));
   char *bytes = pc_rank(ctx) == 0 ? (char *)cases.data : NULL;
   size_t len = pc_rank(ctx) == 0 ? cases.n * sizeof(case_row) : 0;

@@ -11,6 +11,8 @@ mkdir -p "$LOGS"
 $PY "$ROOT/tests/py/make_bad_inputs.py" "$IN" > "$LOGS/make_bad_inputs.log" 2>&1 \
   || { cat "$LOGS/make_bad_inputs.log"; die "make_bad_inputs.py failed"; }
 cat "$LOGS/make_bad_inputs.log"
+# The files hold lines that are not UTF-8 on purpose: with the encoding forced, each is an
+# `encoding` reject (under auto such a file stops the run: t_encoding).
 cfg() { # data, max_reject_ratio, [key]
   cat <<CFG
 key: ${3:-$T/key}
@@ -19,6 +21,7 @@ input:
   regions: $IN/regions.csv
   persons: $IN/persons.csv
   stays: [$IN/stays-police.csv, $IN/stays-telecom.csv]
+  encoding: utf-8
 as_of: 2021-08-09T00:00
 days: 14
 max_reject_ratio: $2

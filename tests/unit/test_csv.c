@@ -13,6 +13,7 @@
 #include <zlib.h>
 
 #include "pc_csv.h"
+#include "pc_enc.h"
 #include "pc_err.h"
 
 static char tmpdir[64];
@@ -65,8 +66,23 @@ static size_t ref_split(const char *d, size_t n, size_t max_line, ref_line *out)
   return k;
 }
 
+/* The 0-based index of the first line (its raw bytes, '\r' and BOM kept)
+ * at or after line `from` that is not strict UTF-8, or `nlines` when none. */
+static size_t ref_bad_utf8(const char *d, size_t n, size_t from, size_t nlines) {
+  size_t k = 0, i = 0;
+  while (i < n && k < nlines) {
+    const char *nl = memchr(d + i, '\n', n - i);
+    size_t e = nl ? (size_t)(nl - d) : n;
+    if (k >= from && !pc_utf8_valid(d + i, e - i)) return k;
+    k++;
+    i = e + 1;
+  }
+  return nlines;
+}
+
 /* One file at nranks 1..5, several buffer/line/checkpoint sizes: the ranks'
- * streams, in rank order, are the reference; fetch gives back the same text. */
+ * streams, in rank order, are the reference; fetch gives back the same text;
+ * each rank's first line that is not UTF-8 is the reference's. */
 static void check_file(const char *name, const char *data, size_t n) {
   char path[128];
   snprintf(path, sizeof path, "%s/%s", tmpdir, name);
@@ -91,6 +107,8 @@ static void check_file(const char *name, const char *data, size_t n) {
           uint64_t before = f.nread;
           assert_int_equal(pc_csv_count(&f), 0);
           assert_true(f.nread - before == f.hi - f.lo);
+          size_t bad = ref_bad_utf8(data, n, base, base + f.nlines);
+          assert_true(f.bad_utf8 == (bad < base + f.nlines ? bad - base + 1 : 0));
           crc = crc32_combine(crc, f.crc, (z_off_t)(f.hi - f.lo));
           /* stream, compare with the reference, keep copies for fetch */
           char **txt = malloc((f.nlines + 1) * sizeof *txt);
@@ -241,6 +259,33 @@ static void test_many_lines(void **st) {
   free(d);
 }
 
+/* Lines of UTF-8 characters (cut across reads of 64 bytes), some with a
+ * byte that is not UTF-8, one open character at the very end. */
+static void test_utf8_lines(void **st) {
+  (void)st;
+  static const char *const parts[] = {"a", ",", "中文", "é", "😀", "\r", "\xFF", "\xBA\xFE", "\xE4\xB8"};
+  size_t cap = 3000 * 40, n = 0;
+  char *d = malloc(cap);
+  for (int i = 0; i < 3000; i++) {
+    for (int k = rnd() % 10; k > 0; k--) {
+      const char *p = parts[rnd() % (i % 50 ? 6 : 9)]; /* one line in 50 may hold a bad byte */
+      memcpy(d + n, p, strlen(p));
+      n += strlen(p);
+    }
+    d[n++] = '\n';
+  }
+  check_file("utf8.csv", d, n);
+  memcpy(d + n, "\xE4\xB8", 2); /* the last line (no '\n') ends inside a character */
+  check_file("utf8-open.csv", d, n + 2);
+  static const char *const small[] = {"\xFF", "ok\n\xC3", "\xEF\xBB\xBF" "a\n\xED\xA0\x80\n", "\n\n\xF0\x9F\x98\n"};
+  for (size_t i = 0; i < sizeof small / sizeof *small; i++) {
+    char name[32];
+    snprintf(name, sizeof name, "utf8-%zu.csv", i);
+    check_file(name, small[i], strlen(small[i]));
+  }
+  free(d);
+}
+
 static void test_open_errors(void **st) {
   (void)st;
   pc_csv_file f;
@@ -340,7 +385,8 @@ static void test_split(void **st) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_small_files), cmocka_unit_test(test_long_lines),
-      cmocka_unit_test(test_many_lines),  cmocka_unit_test(test_open_errors),
+      cmocka_unit_test(test_many_lines),  cmocka_unit_test(test_utf8_lines),
+      cmocka_unit_test(test_open_errors),
       cmocka_unit_test(test_split),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
