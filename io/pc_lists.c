@@ -72,7 +72,7 @@ static int write_csv(const char *path, const pc_list_row *it, size_t n, const pc
     if (fd >= 0) close(fd);
     return PC_ERROR(PC_ERR_IO, "cannot create %s: %s", path, strerror(errno));
   }
-  fputs("\xEF\xBB\xBF" "township,township_name,community,community_name,subject,phone,class,code,"
+  fputs("\xEF\xBB\xBF" "township,township_name,community,community_name,subject,subject_type,phone,class,code,"
         "exposure,place,residence,jurisdiction\n", f);
   char line[1024];
   for (size_t i = 0; i < n; i++) {
@@ -82,8 +82,8 @@ static int write_csv(const char *path, const pc_list_row *it, size_t n, const pc
     k += put_field(line + k, region_name(reg, nreg, x->township), PC_REGION_NAME_LEN);
     k += (size_t)snprintf(line + k, sizeof line - k, ",%llu,", (unsigned long long)x->community);
     k += put_field(line + k, region_name(reg, nreg, x->community), PC_REGION_NAME_LEN);
-    k += (size_t)snprintf(line + k, sizeof line - k, ",%.18s,%.11s,%s,%.8s,%s,", x->subject,
-                          x->phone, x->cls, x->code, pc_time_format(x->exposure, t));
+    k += (size_t)snprintf(line + k, sizeof line - k, ",%.20s,%.12s,%.11s,%s,%.8s,%s,", x->subject,
+                          x->subject_type, x->phone, x->cls, x->code, pc_time_format(x->exposure, t));
     k += put_field(line + k, x->place, sizeof x->place);
     k += (size_t)snprintf(line + k, sizeof line - k, ",%llu,%llu\n",
                           (unsigned long long)x->residence, (unsigned long long)x->jurisdiction);

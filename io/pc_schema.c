@@ -35,6 +35,7 @@ static const pc_column identities_cols[] = {
     PC_COLUMN(pc_identity, subject, "subject", PC_COL_STR),
     PC_COLUMN(pc_identity, phone, "phone", PC_COL_STR),
     PC_COLUMN(pc_identity, flags, "flags", PC_COL_U8),
+    PC_COLUMN(pc_identity, id_type, "id_type", PC_COL_U8),
 };
 const pc_schema pc_schema_identities = SCHEMA("identities", pc_identity, identities_cols);
 
@@ -87,6 +88,7 @@ const pc_schema pc_schema_place_rows = SCHEMA("place_rows", pc_irow, place_rows_
 static const pc_column screened_cols[] = {
     PC_COLUMN(pc_screened_row, pid, "pid", PC_COL_U64),
     PC_COLUMN(pc_screened_row, subject, "subject", PC_COL_STR),
+    PC_COLUMN(pc_screened_row, subject_type, "subject_type", PC_COL_STR),
     PC_COLUMN(pc_screened_row, exposure, "exposure", PC_COL_I64),
     PC_COLUMN(pc_screened_row, dwell, "dwell", PC_COL_I64),
     PC_COLUMN(pc_screened_row, area, "area", PC_COL_STR),
@@ -101,7 +103,8 @@ const pc_schema pc_schema_screened = SCHEMA("screened", pc_screened_row, screene
 /* /companions is /contacts without hop (a companion has none); same row struct. */
 #define TRACE_COLS_HEAD                                                     \
   PC_COLUMN(pc_trace_row, pid, "pid", PC_COL_U64),                          \
-      PC_COLUMN(pc_trace_row, subject, "subject", PC_COL_STR)
+      PC_COLUMN(pc_trace_row, subject, "subject", PC_COL_STR),              \
+      PC_COLUMN(pc_trace_row, subject_type, "subject_type", PC_COL_STR)
 #define TRACE_COLS_TAIL                                                     \
   PC_COLUMN(pc_trace_row, exposure, "exposure", PC_COL_I64),                \
       PC_COLUMN(pc_trace_row, source_pid, "source_pid", PC_COL_U64),        \
@@ -160,6 +163,7 @@ const pc_schema pc_schema_rejects = SCHEMA("rejects", pc_reject_row, rejects_col
 static const pc_column list_cols[] = {
     PC_COLUMN(pc_list_row, pid, "pid", PC_COL_U64),
     PC_COLUMN(pc_list_row, subject, "subject", PC_COL_STR),
+    PC_COLUMN(pc_list_row, subject_type, "subject_type", PC_COL_STR),
     PC_COLUMN(pc_list_row, phone, "phone", PC_COL_STR),
     PC_COLUMN(pc_list_row, cls, "class", PC_COL_STR),
     PC_COLUMN(pc_list_row, code, "code", PC_COL_STR),
@@ -184,6 +188,7 @@ const pc_schema pc_view_pid = VIEW(NULL, uint64_t, pid_cols, &pc_schema_persons)
       PC_VIEW_COLUMN(pc_flag_row, jurisdiction, "jurisdiction"),  \
       PC_VIEW_COLUMN(pc_flag_row, residence, "residence"),        \
       PC_VIEW_COLUMN(pc_flag_row, subject, "subject"),            \
+      PC_VIEW_COLUMN(pc_flag_row, subject_type, "subject_type"),  \
       PC_VIEW_COLUMN(pc_flag_row, code, "code")
 static const pc_column flag_contacts_cols[] = {
     FLAG_COLS_HEAD, PC_VIEW_COLUMN(pc_flag_row, place, "place_name"),

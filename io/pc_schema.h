@@ -70,14 +70,15 @@ typedef struct pc_screened_row {
   int64_t dwell;    /* seconds, whole minutes */
   uint64_t jurisdiction;
   uint64_t residence;
-  char subject[18];
+  char subject[PC_SUBJECT_LEN];
+  char subject_type[PC_SUBJECT_TYPE_LEN]; /* the document's type (pc_doc_names) */
   char area[32];
   char code[8];
   char sector[2];
   int16_t age;
-  uint8_t pad[2];
+  uint8_t pad[4];
 } pc_screened_row;
-_Static_assert(sizeof(pc_screened_row) == 104, "pc_screened_row is the on-disk row of /screened");
+_Static_assert(sizeof(pc_screened_row) == 120, "pc_screened_row is the on-disk row of /screened");
 
 /* One row of trace's /contacts (with hop) and /companions (without). */
 typedef struct pc_trace_row {
@@ -87,8 +88,9 @@ typedef struct pc_trace_row {
   uint64_t place;
   uint64_t jurisdiction;
   uint64_t residence;
-  char subject[18];
-  char source[18];
+  char subject[PC_SUBJECT_LEN];
+  char subject_type[PC_SUBJECT_TYPE_LEN]; /* the document's type (pc_doc_names) */
+  char source[PC_SUBJECT_LEN];
   char channel[16];
   char place_name[PC_PLACE_NAME_LEN];
   char code[8];
@@ -97,7 +99,7 @@ typedef struct pc_trace_row {
   uint8_t hop;
   uint8_t pad[7];
 } pc_trace_row;
-_Static_assert(sizeof(pc_trace_row) == 160, "pc_trace_row is the on-disk row of /contacts");
+_Static_assert(sizeof(pc_trace_row) == 176, "pc_trace_row is the on-disk row of /contacts");
 
 /* One row of breakdown's /targets. */
 typedef struct pc_target_row {
@@ -144,7 +146,8 @@ typedef struct pc_list_row {
   uint64_t jurisdiction; /* cut to the list's level */
   uint64_t residence;
   uint64_t township, community; /* of the residence (0 unknown) */
-  char subject[18];
+  char subject[PC_SUBJECT_LEN];
+  char subject_type[PC_SUBJECT_TYPE_LEN];
   char phone[11];
   char code[8];
   char cls[16];        /* hop0, hop1, ..., companion, screened */
@@ -160,7 +163,8 @@ typedef struct pc_flag_row {
   uint64_t pid;
   int64_t exposure;
   uint64_t jurisdiction, residence;
-  char subject[18];
+  char subject[PC_SUBJECT_LEN];
+  char subject_type[PC_SUBJECT_TYPE_LEN];
   char code[8];
   char place[40]; /* place_name; "" for /screened */
   char area[32];  /* /screened only */

@@ -126,3 +126,8 @@ int pc_phone_normalise(const char *s, size_t len, uint64_t *phone) {
   }
   return 0;
 }
+
+void pc_doc_type_name(int t, char out[12]) {
+  memset(out, 0, 12);
+  if (t >= 0 && t < PC_NDOCS) memcpy(out, pc_doc_names[t], strlen(pc_doc_names[t]));
+}

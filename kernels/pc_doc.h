@@ -41,6 +41,11 @@ extern const char *const pc_doc_names[PC_NDOCS];
 
 #define PC_DOC_MAX 20 /* longest normal form: 20 characters (an ID number 18, a phone 11) */
 
+/* Write the name of type t (pc_doc_names; "" when t is not a type) into
+ * out, NUL-padded to PC_SUBJECT_TYPE_LEN (12) bytes: the outputs'
+ * `subject_type` column. Local, cannot fail. */
+void pc_doc_type_name(int t, char out[12]);
+
 /* The document type a column value (id_type, subject_type) names: trimmed,
  * case-insensitive. Empty (or only blanks) is id_card, the default. Returns
  * a PC_DOC_* value, or -1 for a name that is none of them. Local, cannot fail. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "pc_hash.h"
+#include "pc_doc.h"
 #include "pc_idnum.h"
 #include "pc_opaque.h"
 #include "pc_time.h"
@@ -126,14 +127,64 @@ int pc_row_region(const pc_field f[4], pc_region *r, char *text) {
   return PC_R_OK;
 }
 
-/* The ID number checks shared by persons and stays. */
-static int idnum_ok(const pc_rowcheck *c, const pc_field *f, const char *what, char *text) {
-  switch (pc_idnum_validate(f->p, f->len, c->today_ymd)) {
-    case PC_ID_OK: return PC_R_OK;
-    case PC_ID_CHECK: return fail(text, PC_R_ID_CHECK, "%s: wrong check character (GB 11643)", what);
-    case PC_ID_BIRTH: return fail(text, PC_R_ID_BIRTH, "%s: birth date in the ID number is not a real past date", what);
-    default: return fail(text, PC_R_ID_FORMAT, "%s: not 17 digits and a check character", what);
+/* The document checks shared by persons and stays: field f (named `what`)
+ * holds a number of type `type`; its normal form goes to out (*n bytes). */
+static int doc_ok(const pc_rowcheck *c, int type, const pc_field *f, const char *what,
+                  char out[PC_DOC_MAX + 1], size_t *n, char *text) {
+  int e = pc_doc_normalise(type, f->p, f->len, out, n, c->today_ymd);
+  if (type == PC_DOC_ID_CARD) switch (e) {
+      case PC_DOC_E_OK: return PC_R_OK;
+      case PC_DOC_E_CHECK: return fail(text, PC_R_ID_CHECK, "%s: wrong check character (GB 11643)", what);
+      case PC_DOC_E_BIRTH: return fail(text, PC_R_ID_BIRTH, "%s: birth date in the ID number is not a real past date", what);
+      default: return fail(text, PC_R_ID_FORMAT, "%s: not 17 digits and a check character", what);
+    }
+  switch (e) {
+    case PC_DOC_E_OK: return PC_R_OK;
+    case PC_DOC_E_CHECK: return fail(text, PC_R_ID_CHECK, "%s: %s", what, pc_doc_reason(type, e));
+    case PC_DOC_E_BIRTH: return fail(text, PC_R_ID_BIRTH, "%s: %s", what, pc_doc_reason(type, e));
+    case PC_DOC_E_PHONE: return fail(text, PC_R_PHONE, "%s: %s", what, pc_doc_reason(type, e));
+    default: return fail(text, PC_R_ID_FORMAT, "%s: %s", what, pc_doc_reason(type, e));
   }
+}
+
+/* The type named by an id_type / subject_type field (empty: dflt); -1 and a
+ * reject text when it names none, or phone where phones are not documents. */
+static int doc_type(const pc_field *f, int dflt, int phone_ok, const char *what, char *text) {
+  int t = f->len ? pc_doc_of(f->p, f->len) : dflt;
+  if (t < 0 || (t == PC_DOC_PHONE && !phone_ok)) {
+    fail(text, PC_R_FIELD, "%s: not one of id_card, passport, hk_macao, taiwan, foreign_pr, other%s",
+         what, phone_ok ? ", phone" : "");
+    return -1;
+  }
+  return t;
+}
+
+/* Sex as a column gives it: 1 male, 2 female, 0 not one of the accepted forms. */
+static int sex_of(const pc_field *f) {
+  return is(f, "M") || is(f, "1") || is(f, "男")   ? 1
+         : is(f, "F") || is(f, "2") || is(f, "女") ? 2
+                                                    : 0;
+}
+
+/* Birth date and sex: from the document when it holds them (the columns, when
+ * given, must agree), else from the columns (empty: unknown, 0). */
+static int birth_and_sex(const pc_rowcheck *c, const pc_field f[10], int type, const char *number,
+                         pc_person *p, char *text) {
+  int32_t born = 0, b = 0;
+  int sex = 0, s = 0;
+  const int held = pc_doc_birth_sex(type, number, &born, &sex);
+  if (f[4].len && pc_date_parse(f[4].p, f[4].len, &b))
+    return fail(text, PC_R_FIELD, "birth_date: not a date YYYY-MM-DD");
+  if (f[5].len && !(s = sex_of(&f[5]))) return fail(text, PC_R_FIELD, "sex: not M/F (1/2, 男/女)");
+  if (held && f[4].len && b != born)
+    return fail(text, PC_R_BIRTH_MISMATCH, "birth_date differs from the ID number's");
+  if (held && f[5].len && s != sex)
+    return fail(text, PC_R_SEX_MISMATCH, "sex differs from the ID number's");
+  if (!held && b && ((c->today_ymd && b > c->today_ymd) || b < 18800101))
+    return fail(text, PC_R_FIELD, "birth_date: not a real date on or before as_of");
+  p->birth_date = held ? born : b;
+  p->sex = (uint8_t)(held ? sex : s);
+  return PC_R_OK;
 }
 
 /* An opaque identifier's id (the field is not empty: the splitter trimmed
@@ -146,40 +197,29 @@ static int opaque(const pc_rowcheck *c, const pc_field *f, int kind, uint64_t *i
   return 0;
 }
 
-int pc_row_person(const pc_rowcheck *c, const pc_field f[9], pc_person *p, pc_identity *id,
+int pc_row_person(const pc_rowcheck *c, const pc_field f[10], pc_person *p, pc_identity *id,
                   char *text) {
   memset(p, 0, sizeof *p);
   memset(id, 0, sizeof *id);
-  int r = idnum_ok(c, &f[0], "id_number", text);
+  const int type = doc_type(&f[9], PC_DOC_ID_CARD, 0, "id_type", text);
+  if (type < 0) return PC_R_FIELD;
+  char number[PC_DOC_MAX + 1];
+  size_t nl;
+  int r = doc_ok(c, type, &f[0], "id_number", number, &nl, text);
   if (r) return r;
-  memcpy(id->subject, f[0].p, 18);
+  memcpy(id->subject, number, nl);
+  id->id_type = (uint8_t)type;
   uint64_t v;
   if (f[1].len) {
-    if (!pc_phone_valid(f[1].p, f[1].len, &v))
-      return fail(text, PC_R_PHONE, "phone: not 11 digits starting with 13-19");
-    memcpy(id->phone, f[1].p, 11);
+    if (!pc_phone_normalise(f[1].p, f[1].len, &v))
+      return fail(text, PC_R_PHONE, "phone: not 11 digits starting with 13-19 (+86 and blanks allowed)");
+    pc_phone_format(v, id->phone);
   }
   if (f[2].len && opaque(c, &f[2], PC_OPAQUE_HOUSEHOLD, &p->household))
     return fail(text, PC_R_FIELD, "household: longer than %d bytes", PC_OPAQUE_MAX);
   if (!region_ok(c, &f[3], &p->region))
     return fail(text, PC_R_REGION, "region: not a code of regions.csv");
-  int32_t born = pc_idnum_birth(id->subject);
-  if (f[4].len) {
-    int32_t b;
-    if (pc_date_parse(f[4].p, f[4].len, &b))
-      return fail(text, PC_R_FIELD, "birth_date: not a date YYYY-MM-DD");
-    if (b != born) return fail(text, PC_R_BIRTH_MISMATCH, "birth_date differs from the ID number's");
-  }
-  p->birth_date = born;
-  int sex = pc_idnum_sex(id->subject);
-  if (f[5].len) {
-    int s = is(&f[5], "M") || is(&f[5], "1") || is(&f[5], "男")   ? 1
-            : is(&f[5], "F") || is(&f[5], "2") || is(&f[5], "女") ? 2
-                                                                   : 0;
-    if (!s) return fail(text, PC_R_FIELD, "sex: not M/F (1/2, 男/女)");
-    if (s != sex) return fail(text, PC_R_SEX_MISMATCH, "sex differs from the ID number's");
-  }
-  p->sex = (uint8_t)sex;
+  if ((r = birth_and_sex(c, f, type, number, p, text))) return r;
   if (f[6].len) {
     int ok = (f[6].len == 1 && f[6].p[0] >= 'A' && f[6].p[0] <= 'T') || is(&f[6], "S0") ||
              is(&f[6], "R0") || is(&f[6], "U0");
@@ -199,7 +239,7 @@ int pc_row_person(const pc_rowcheck *c, const pc_field f[9], pc_person *p, pc_id
  * also takes a space for the T or a bare date; an agency's file may not). */
 static int csv_time(const pc_field *f) { return (f->len == 16 || f->len == 19) && f->p[10] == 'T'; }
 
-int pc_row_stay(const pc_rowcheck *c, const pc_field f[8], pc_instay *s, char *text) {
+int pc_row_stay(const pc_rowcheck *c, const pc_field f[9], pc_instay *s, char *text) {
   memset(s, 0, sizeof *s);
   int ch = -1;
   switch (f[0].len ? f[0].p[0] : 0) { /* one candidate by first letter */
@@ -216,14 +256,19 @@ int pc_row_stay(const pc_rowcheck *c, const pc_field f[8], pc_instay *s, char *t
   if (ch < 0)
     return fail(text, PC_R_CHANNEL, "channel: not one of cafe, lodging, flight, rail, lbs, grid");
   s->channel = (uint8_t)ch;
-  if (ch == PC_CH_LBS || ch == PC_CH_GRID) {
-    if (!pc_phone_valid(f[1].p, f[1].len, &s->phone))
-      return fail(text, PC_R_PHONE, "subject: a %s record needs a phone (11 digits, 13-19)",
-                  pc_channel_names[ch]);
+  /* Without subject_type: cells and grids are keyed by phone, the rest by ID number. */
+  const int by_phone = ch == PC_CH_LBS || ch == PC_CH_GRID;
+  const int type = doc_type(&f[8], by_phone ? PC_DOC_PHONE : PC_DOC_ID_CARD, 1, "subject_type", text);
+  if (type < 0) return PC_R_FIELD;
+  s->subject_type = (uint8_t)type;
+  if (type == PC_DOC_PHONE) {
+    if (!pc_phone_normalise(f[1].p, f[1].len, &s->phone))
+      return fail(text, PC_R_PHONE, "subject: %s (11 digits, 13-19; +86 and blanks allowed)",
+                  by_phone && !f[8].len ? "a cell or grid record needs a phone" : "not a phone");
   } else {
-    int r = idnum_ok(c, &f[1], "subject", text);
+    size_t nl;
+    int r = doc_ok(c, type, &f[1], "subject", s->subject, &nl, text);
     if (r) return r;
-    memcpy(s->idnum, f[1].p, 18);
   }
   const char *place;
   size_t plen;

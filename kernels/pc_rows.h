@@ -71,19 +71,25 @@ int pc_utf8_clean(const char *s, size_t len);
 int pc_row_region(const pc_field f[4], pc_region *r, char *text);
 
 /* persons.csv, columns id_number,phone,household,region,birth_date,sex,
- * sector,employer,vaccine_doses. An empty birth_date or sex is taken from the
- * ID number; empty household, employer, doses are 0, empty sector unknown.
+ * sector,employer,vaccine_doses and the optional id_type (f[9], empty when
+ * the file lacks it: id_card). id_number is a number of that document type
+ * (pc_doc.h; kept in its normal form, id->id_type). Birth date and sex come
+ * from the document when it holds them (the columns, when given, must
+ * agree), else from the columns (empty: unknown, 0). The phone may carry
+ * +86, blanks and dashes (pc_phone_normalise). Empty household, employer,
+ * doses are 0, empty sector unknown.
  * household and employer are opaque strings (pc_opaque.h), kept as their
  * keyed ids (pc_opaque_id with c->key and c->id_mask).
  * Fills p (pid left 0: the caller hashes id->subject) and id (subject,
  * phone, flags). Texts never quote the ID number or the phone. Local. */
-int pc_row_person(const pc_rowcheck *c, const pc_field f[9], pc_person *p, pc_identity *id,
+int pc_row_person(const pc_rowcheck *c, const pc_field f[10], pc_person *p, pc_identity *id,
                   char *text);
 
 /* A stay as read: who by ID number or by phone, and the stay's fields. */
 typedef struct pc_instay {
-  char idnum[18];     /* subject when by ID number */
-  uint64_t phone;     /* subject when by phone (lbs, grid), else 0 */
+  char subject[PC_SUBJECT_LEN + 1]; /* the document's number in normal form, unless by phone */
+  uint8_t subject_type;             /* PC_DOC_* (pc_doc.h) */
+  uint64_t phone;     /* subject when by phone (subject_type PC_DOC_PHONE), else 0 */
   uint64_t place;     /* pc_place_key of the place field (and carriage for rail) */
   int64_t start, end;
   uint64_t region;
@@ -95,12 +101,14 @@ typedef struct pc_instay {
   size_t place_len;
 } pc_instay;
 
-/* stays.csv, columns channel,subject,place,start,end,region,carriage,row.
- * The subject is an ID number for cafe, lodging, flight and rail, a phone for
- * lbs and grid. A stay overlapping the data window is clipped to it (flag
+/* stays.csv, columns channel,subject,place,start,end,region,carriage,row and
+ * the optional subject_type (f[8], empty when the file lacks it). The
+ * subject is a document of that type or a phone (+86, blanks, dashes
+ * allowed); without a type, an ID number for cafe, lodging, flight and rail,
+ * a phone for lbs and grid. A stay overlapping the data window is clipped to it (flag
  * clipped), one wholly outside is a `window` reject; a flight without its row
  * or a train without its carriage is kept with it unknown (flag seat_unknown).
  * Local. */
-int pc_row_stay(const pc_rowcheck *c, const pc_field f[8], pc_instay *s, char *text);
+int pc_row_stay(const pc_rowcheck *c, const pc_field f[9], pc_instay *s, char *text);
 
 #endif

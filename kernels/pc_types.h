@@ -28,15 +28,21 @@ _Static_assert(sizeof(pc_person) == 48, "pc_person is the on-disk row of /person
 
 enum { PC_PERSON_VISITOR = 1 /* an unregistered phone: attributes unknown */ };
 
+#define PC_SUBJECT_LEN 20 /* the longest document number (pc_doc.h PC_DOC_MAX) */
+#define PC_SUBJECT_TYPE_LEN 12 /* the longest document type name ("foreign_pr"), NUL-padded */
+
 /* One identity, /identities: the only place clear identities are kept. */
 typedef struct pc_identity {
   uint64_t pid;
-  char subject[18];    /* ID number as given; for a visitor the phone, NUL-padded */
+  char subject[PC_SUBJECT_LEN]; /* the document number in its normal form (pc_doc.h: an ID
+                                   number, a passport number ...; for a visitor known only
+                                   by phone the phone), NUL-padded */
   char phone[11];      /* 11 digits, or all NUL when none */
   uint8_t flags;       /* PC_PERSON_* bits */
-  uint8_t pad[2];
-} pc_identity;         /* 40 bytes */
-_Static_assert(sizeof(pc_identity) == 40, "pc_identity is the on-disk row of /identities");
+  uint8_t id_type;     /* PC_DOC_* of subject (0 the resident ID card, 6 a phone) */
+  uint8_t pad[7];
+} pc_identity;         /* 48 bytes */
+_Static_assert(sizeof(pc_identity) == 48, "pc_identity is the on-disk row of /identities");
 
 /* Channels, in the order of SPEC's table: also the tie-break order. */
 enum {

@@ -45,6 +45,7 @@ static int make_row(const pc_dispatch *D, int k, const pc_flag_row *x, item *y) 
   y->township = pc_region_cut(x->residence, PC_LEVEL_TOWNSHIP);
   y->community = x->residence;
   memcpy(y->subject, x->subject, sizeof y->subject);
+  memcpy(y->subject_type, x->subject_type, sizeof y->subject_type);
   memcpy(y->code, x->code, sizeof y->code);
   if (k == 0) snprintf(y->cls, sizeof y->cls, "hop%u", x->hop);
   else snprintf(y->cls, sizeof y->cls, "%s", k == 1 ? "companion" : "screened");

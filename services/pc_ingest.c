@@ -8,12 +8,13 @@
 #include "pc_time.h"
 
 const char *const pc_ingest_kind_names[3] = {"regions", "persons", "stays"};
-const char *const pc_ingest_columns[3][9] = {
+const char *const pc_ingest_columns[3][PC_INGEST_MAX_COLUMNS] = {
     {"code", "parent", "level", "name"},
     {"id_number", "phone", "household", "region", "birth_date", "sex", "sector", "employer",
-     "vaccine_doses"},
-    {"channel", "subject", "place", "start", "end", "region", "carriage", "row"}};
-const int pc_ingest_ncolumns[3] = {4, 9, 8};
+     "vaccine_doses", "id_type"},
+    {"channel", "subject", "place", "start", "end", "region", "carriage", "row", "subject_type"}};
+const int pc_ingest_ncolumns[3] = {4, 10, 9};
+const int pc_ingest_nrequired[3] = {4, 9, 8};
 
 int pc_ingest_stays_files_fit(const pc_config *cfg, pc_config_problems *p) {
   if (pc_config_len(cfg, "input.stays") > PC_INGEST_MAX_INPUTS - 2)
@@ -99,6 +100,7 @@ void pc_ingest_delete(pc_ingest *g) {
   pc_buf_free(&g->places);
   pc_opaque_set_free(&g->opaque[0]);
   pc_opaque_set_free(&g->opaque[1]);
+  pc_opaque_set_free(&g->docs);
   pc_buf_free(&g->scratch);
   pc_buf_free(&g->got);
   pc_buf_free(&g->ans);
@@ -162,4 +164,16 @@ void pc_ingest_id_unpack(uint64_t v, char *id) {
   id[17] = c == 10 ? 'X' : (char)('0' + c);
   v /= 11;
   for (int i = 16; i >= 0; i--, v /= 10) id[i] = (char)('0' + v % 10);
+}
+
+int pc_ingest_doc_seen(pc_ingest *g, uint64_t pid, int type, const char *number, size_t n) {
+  char s[1 + PC_SUBJECT_LEN];
+  const pc_opaque_row *o;
+  s[0] = (char)type;
+  memcpy(s + 1, number, n);
+  int rc = pc_opaque_set_add(&g->docs, pid, s, n + 1, &o);
+  if (rc == 1)
+    return PC_ERROR(PC_ERR_DATA, "two documents share one pid (a 64-bit hash collision): make a "
+                    "new key file and rerun");
+  return rc;
 }

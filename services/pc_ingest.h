@@ -14,11 +14,15 @@
 #include "pc_rows.h"
 #include "pc_schema.h"
 
-/* The kinds of input, their contract's columns (names[kind][k], ncolumns[kind]). */
+/* The kinds of input, their contract's columns (names[kind][k], ncolumns[kind]):
+ * the first nrequired[kind] required, the rest optional (persons' id_type,
+ * stays' subject_type: an absent one reads as empty cells). */
 enum { PC_INGEST_REGIONS, PC_INGEST_PERSONS, PC_INGEST_STAYS };
+#define PC_INGEST_MAX_COLUMNS 10
 extern const char *const pc_ingest_kind_names[3];
-extern const char *const pc_ingest_columns[3][9];
+extern const char *const pc_ingest_columns[3][PC_INGEST_MAX_COLUMNS];
 extern const int pc_ingest_ncolumns[3];
+extern const int pc_ingest_nrequired[3];
 
 #define PC_INGEST_MAX_INPUTS 250
 #define PC_INGEST_RAW_CAP PC_REJECT_RAW
@@ -40,7 +44,7 @@ typedef struct pc_ingest_input {
   char name[64];
   pc_csv_file f;
   uint64_t *base; /* nranks + 1: first line (0-based) read by each rank */
-  int col[9];     /* the file's column of each of the contract's columns */
+  int col[PC_INGEST_MAX_COLUMNS]; /* the file's column of each of the contract's columns, -1 absent */
   int ncols;
   uint64_t rows;  /* non-empty data lines read by this rank (summed before the report) */
   uint64_t clipped, seat_unknown; /* stays kept clipped to the window / with the seat unknown
@@ -82,6 +86,9 @@ typedef struct pc_wstay {
   pc_cstay c;
   uint64_t subj;
 } pc_wstay;
+/* subj of a stay by a document other than the ID card (pc_ingest_doc_seen
+ * keeps the number): no packed ID number is below 2^63. */
+#define PC_SUBJ_DOC ((uint64_t)1 << 63)
 
 typedef struct pc_idpair {
   uint64_t a, b;
@@ -116,6 +123,8 @@ typedef struct pc_ingest {
   pc_buf phone_visitors; /* pc_idpair (pid, phone) at the phone's owner */
   pc_buf places;         /* pc_pslot, see pc_ingest_place_seen */
   pc_opaque_set opaque[2]; /* households and employers this rank's readers saw */
+  pc_opaque_set docs;      /* documents other than the ID card the stays named: pid ->
+                              type byte + number (pc_ingest_doc_seen) */
   uint64_t region_cache[PC_REGION_CACHE];
   pc_buf got, ans;       /* pc_idpair: a round's phone requests and answers */
   pc_buf scratch;        /* uint64: a round's phones and requests, kept between rounds */
@@ -160,6 +169,11 @@ int pc_ingest_shuffle(pc_ingest *g, const void *rows, size_t n, size_t rowsize,
 int pc_ingest_owner_first(const void *row, int nranks);
 int pc_ingest_owner_phone(const void *row, int nranks);
 int pc_ingest_answer_rank(const void *row, int nranks);
+
+/* Local: remember that stays named document `number` (n bytes, normal form)
+ * of type `type` as pid; PC_ERR_DATA when another document has the pid (a
+ * 64-bit hash collision), PC_ERR_MEM. */
+int pc_ingest_doc_seen(pc_ingest *g, uint64_t pid, int type, const char *number, size_t n);
 
 /* Local: an ID number as a number (17 digits * 11 + check, X = 10) and back
  * (18 characters, no NUL written). */

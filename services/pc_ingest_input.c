@@ -54,7 +54,7 @@ static int read_header(pc_ingest_input *in) {
           pc_ingest_columns[in->kind][0], pc_ingest_columns[in->kind][1]);
     in->col[k] = j;
   }
-  for (int k = 0; k < want; k++)
+  for (int k = 0; k < pc_ingest_nrequired[in->kind]; k++)
     if (in->col[k] < 0)
       return PC_ERROR(PC_ERR_DATA, "%s: the header has no column \"%s\" (a %s file)", in->path,
                       pc_ingest_columns[in->kind][k], pc_ingest_kind_names[in->kind]);
@@ -84,7 +84,8 @@ static int line_form(const pc_ingest_input *in, const char *line, size_t len, in
     snprintf(text, PC_REASON_TEXT, "%d fields, the header has %d", nf, in->ncols);
     return PC_R_FIELDS;
   }
-  for (int k = 0; k < pc_ingest_ncolumns[in->kind]; k++) cells[k] = f[in->col[k]];
+  for (int k = 0; k < pc_ingest_ncolumns[in->kind]; k++)
+    cells[k] = in->col[k] >= 0 ? f[in->col[k]] : (pc_field){"", 0}; /* an optional column absent */
   return PC_R_OK;
 }
 
@@ -96,7 +97,7 @@ int pc_ingest_read_rows(pc_ingest *g, unsigned fi, size_t max, pc_ingest_take_fn
   const uint64_t base = in->base[pc_rank(g->ctx)];
   static char scratch[PC_INGEST_MAX_LINE + 1];
   char text[PC_REASON_TEXT];
-  pc_field cells[9];
+  pc_field cells[PC_INGEST_MAX_COLUMNS];
   *done = 0;
   for (size_t k = 0; k < max; k++) {
     const char *line;

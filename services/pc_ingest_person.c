@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pc_doc.h"
 #include "pc_idnum.h"
 #include "pc_ingest_input.h"
 #include "pc_ingest_reject.h"
@@ -142,6 +143,18 @@ static int wphone_cmp(const void *pa, const void *pb) {
   return (a->origin > b->origin) - (a->origin < b->origin);
 }
 
+/* 1 when pid is among the first n persons (sorted by pid). */
+static int find_in(const pc_ingest *g, size_t n, uint64_t pid) {
+  const pc_wperson *w = g->persons.data;
+  size_t a = 0, b = n;
+  while (a < b) {
+    size_t m = (a + b) / 2;
+    if (w[m].p.pid < pid) a = m + 1;
+    else b = m;
+  }
+  return a < n && w[a].p.pid == pid;
+}
+
 int pc_ingest_find_person(const pc_ingest *g, uint64_t pid) {
   const pc_wperson *w = g->persons.data;
   size_t a = 0, b = g->persons.n;
@@ -185,7 +198,8 @@ static int keep_first_rows(pc_ingest *g, pc_buf *dups) {
   size_t k = 0;
   for (size_t i = 0; i < g->persons.n && !rc; i++) {
     if (k && w[k - 1].p.pid == w[i].p.pid) {
-      if (memcmp(w[k - 1].id.subject, w[i].id.subject, 18)) {
+      if (memcmp(w[k - 1].id.subject, w[i].id.subject, sizeof w[i].id.subject) ||
+          w[k - 1].id.id_type != w[i].id.id_type) {
         rc = PC_ERROR(PC_ERR_DATA, "two ID numbers share one pid (a 64-bit hash collision): make "
                       "a new key file and rerun");
         break;
@@ -335,9 +349,47 @@ static size_t unique_pairs(pc_idpair *p, size_t n) {
   return k;
 }
 
-/* Unregistered ID numbers and phones: persons of their own, flagged. */
+/* Documents other than the ID card the stays named, gathered at their pids'
+ * owners: those the registry lacks become persons of their own (appended
+ * after the n0 registered ones: visitors_add sorts them in; their birth date and sex when
+ * the document holds them). */
+static int doc_visitors(pc_ingest *g, size_t n0) {
+  pc_ctx *ctx = g->ctx;
+  pc_buf all;
+  pc_buf_init(&all, sizeof(pc_opaque_row));
+  int rc = pc_ingest_shuffle(g, pc_opaque_set_rows(&g->docs), g->docs.n, sizeof(pc_opaque_row),
+                             pc_ingest_owner_first, &all);
+  pc_opaque_set_free(&g->docs);
+  PC_CALL(rc);
+  pc_opaque_row *r = all.data;
+  if (pc_opaque_collision(r, all.n) < all.n) /* sorts r by pid */
+    rc = PC_ERROR(PC_ERR_DATA, "two documents share one pid (a 64-bit hash collision): make a "
+                  "new key file and rerun");
+  if (!rc) rc = pc_buf_reserve(&g->persons, g->persons.n + all.n + 1);
+  for (size_t i = 0; i < all.n && !rc; i++) {
+    if ((i && r[i - 1].id == r[i].id) || find_in(g, n0, r[i].id)) continue;
+    pc_wperson *w = (pc_wperson *)g->persons.data + g->persons.n++;
+    memset(w, 0, sizeof *w);
+    w->p.pid = w->id.pid = r[i].id;
+    w->p.flags = w->id.flags = PC_PERSON_VISITOR;
+    w->id.id_type = (uint8_t)r[i].s[0];
+    memcpy(w->id.subject, r[i].s + 1, r[i].len - 1);
+    char number[PC_SUBJECT_LEN + 1] = {0};
+    memcpy(number, r[i].s + 1, r[i].len - 1);
+    int32_t born;
+    int sex;
+    if (pc_doc_birth_sex(w->id.id_type, number, &born, &sex))
+      w->p.birth_date = born, w->p.sex = (uint8_t)sex;
+  }
+  pc_buf_free(&all);
+  return pc_agree(ctx, rc);
+}
+
+/* Unregistered ID numbers, documents and phones: persons of their own, flagged. */
 int pc_ingest_visitors_add(pc_ingest *g, uint64_t *nvis) {
   pc_ctx *ctx = g->ctx;
+  const size_t nreg = g->persons.n;
+  PC_CALL(doc_visitors(g, nreg));
   g->phone_visitors.n = unique_pairs(g->phone_visitors.data, g->phone_visitors.n);
   pc_buf pv;
   pc_buf_init(&pv, sizeof(pc_idpair));
@@ -348,7 +400,6 @@ int pc_ingest_visitors_add(pc_ingest *g, uint64_t *nvis) {
   pc_idpair *iv = g->id_visitors.data, *ph = pv.data;
   size_t ni = unique_pairs(iv, g->id_visitors.n), np = unique_pairs(ph, pv.n);
   PC_CALL(pc_agree(ctx, pc_buf_reserve(&g->persons, g->persons.n + ni + np + 1)));
-  size_t n0 = g->persons.n;
   for (size_t i = 0; i < ni + np && !rc; i++) {
     const pc_idpair *v = i < ni ? &iv[i] : &ph[i - ni];
     if ((i < ni && i && iv[i - 1].a == v->a) || (i >= ni && i > ni && ph[i - ni - 1].a == v->a) ||
@@ -368,12 +419,13 @@ int pc_ingest_visitors_add(pc_ingest *g, uint64_t *nvis) {
     } else {
       pc_phone_format(v->b, w->id.subject);
       pc_phone_format(v->b, w->id.phone);
+      w->id.id_type = PC_DOC_PHONE;
     }
   }
   pc_buf_free(&pv);
   pc_buf_free(&g->id_visitors);
   PC_CALL(pc_agree(ctx, rc));
-  *nvis = g->persons.n - n0;
+  *nvis = g->persons.n - nreg;
   return pc_agree(ctx, pc_sort_rows_inplace(g->persons.data, g->persons.n, sizeof(pc_wperson),
                                             g->p0, g->p1, pc_wperson_cmp));
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pc_doc.h"
 #include "pc_ingest_input.h"
 #include "pc_ingest_person.h"
 #include "pc_ingest_reject.h"
@@ -67,11 +68,16 @@ static int take_stay(pc_ingest *g, unsigned fi, uint64_t line, const pc_field *c
   if ((*err = pc_buf_grow(out, 1)) || (*err = place_seen(g, &s))) return PC_R_OK;
   pc_wstay *w = (pc_wstay *)out->data + out->n++;
   memset(w, 0, sizeof *w);
-  if (s.phone) {
+  if (s.subject_type == PC_DOC_PHONE) {
     w->c.pid = s.phone;
-  } else {
-    w->c.pid = pc_pid_of_idnum(&g->key, s.idnum);
-    w->subj = pc_ingest_id_pack(s.idnum);
+  } else if (s.subject_type == PC_DOC_ID_CARD) {
+    w->c.pid = pc_pid_of_idnum(&g->key, s.subject);
+    w->subj = pc_ingest_id_pack(s.subject);
+  } else { /* another document: its number goes to the pid's owner on its own (a visitor?) */
+    const size_t n = strlen(s.subject);
+    w->c.pid = pc_pid_of_doc(&g->key, s.subject_type, s.subject, n);
+    w->subj = PC_SUBJ_DOC;
+    if ((*err = pc_ingest_doc_seen(g, w->c.pid, s.subject_type, s.subject, n))) return PC_R_OK;
   }
   w->c.place = s.place;
   w->c.start = (uint32_t)(s.start - g->chk.window_start);
@@ -181,7 +187,7 @@ static int read_stays(pc_ingest *g) {
     const pc_wstay *w = recv.data;
     for (size_t i = 0; i < recv.n && !rc; i++) {
       /* an ID number the registry lacks */
-      if (w[i].subj && !pc_ingest_find_person(g, w[i].c.pid)) {
+      if (w[i].subj && w[i].subj != PC_SUBJ_DOC && !pc_ingest_find_person(g, w[i].c.pid)) {
         if ((rc = pc_buf_grow(&g->id_visitors, 1))) break;
         ((pc_idpair *)g->id_visitors.data)[g->id_visitors.n++] = (pc_idpair){w[i].c.pid, w[i].subj};
       }

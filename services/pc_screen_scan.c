@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pc_doc.h"
 #include "pc_flaggedfile.h"
 #include "pc_part.h"
 #include "pc_pview.h"
@@ -114,6 +115,7 @@ static int screen_person(pc_screener *S, size_t i, const pc_stay *s, size_t n) {
     r->jurisdiction = jur;
     r->residence = p->region;
     memcpy(r->subject, S->ids[i].subject, sizeof r->subject);
+    pc_doc_type_name(S->ids[i].id_type, r->subject_type);
     memcpy(r->area, ar->name, sizeof r->area);
     snprintf(r->code, sizeof r->code, "%s", S->red ? "red" : "yellow");
     memcpy(r->sector, p->sector, sizeof r->sector);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pc_doc.h"
 #include "pc_region.h"
 #include "pc_sort.h"
 #include "pc_time.h"
@@ -27,8 +28,8 @@ static int jurisdiction_of(pc_tracer *t, uint64_t pid, int64_t at, int level, ui
 /* Source subjects live at the sources' owners: ask them. */
 typedef struct subj_req {
   uint64_t source, who;
-  char subject[18];
-  uint8_t pad[6];
+  char subject[PC_SUBJECT_LEN];
+  uint8_t pad[4];
 } subj_req;
 
 static int fill_sources(pc_tracer *t, pc_trace_row *rows, size_t n) {
@@ -65,7 +66,7 @@ static int fill_sources(pc_tracer *t, pc_trace_row *rows, size_t n) {
   }
   for (size_t i = 0; i < back.n; i++) {
     const subj_req *b = (const subj_req *)back.data + i;
-    memcpy(rows[b->who & ((1ULL << 40) - 1)].source, b->subject, 18);
+    memcpy(rows[b->who & ((1ULL << 40) - 1)].source, b->subject, sizeof b->subject);
   }
 out:
   free(rq);
@@ -100,7 +101,10 @@ static int assemble(pc_tracer *t, int64_t dispatch_at, int level, pc_trace_row *
       o->place = f[i].place;
       o->hop = comp ? 0 : f[i].hop;
       const pc_identity *id = pc_trace_identity(t, f[i].pid);
-      if (id) memcpy(o->subject, id->subject, sizeof o->subject);
+      if (id) {
+        memcpy(o->subject, id->subject, sizeof o->subject);
+        pc_doc_type_name(id->id_type, o->subject_type);
+      }
       snprintf(o->channel, sizeof o->channel, "%s",
                f[i].channel == PC_TRACE_CASE ? "case" : pc_channel_names[f[i].channel]);
       if (f[i].channel == PC_CH_HOUSEHOLD)

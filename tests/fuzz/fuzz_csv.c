@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "pc_csv.h"
+#include "pc_doc.h"
 #include "pc_err.h"
 #include "pc_hash.h"
 #include "pc_idnum.h"
@@ -73,7 +74,8 @@ static void setup(void) {
   for (size_t i = 1; i < ncodes; i++) CHECK(codes[i - 1] < codes[i]);
   int64_t as_of;
   CHECK(pc_time_parse("2021-08-09T00:00", 16, &as_of) == 0);
-  chk = (pc_rowcheck){codes, ncodes, as_of - 14 * 86400, as_of, 20210809, cache};
+  static const pc_key128 key = {1, 2};
+  chk = (pc_rowcheck){codes, ncodes, as_of - 14 * 86400, as_of, 20210809, cache, &key, ~0ULL};
   chk_nocache = chk;
   chk_nocache.cache = NULL;
 }
@@ -195,9 +197,11 @@ static int identity_like(const pc_field *f) {
   return 1;
 }
 
-static int check_person(const pc_field *cells) {
-  pc_field f[9];
+/* cells: the contract's columns, and the optional type column when typed. */
+static int check_person(const pc_field *cells, int typed) {
+  pc_field f[10];
   memcpy(f, cells, sizeof f);
+  if (!typed) f[9] = (pc_field){"", 0};
   pc_person p, p2;
   pc_identity id, id2;
   char text[PC_REASON_TEXT], text2[PC_REASON_TEXT];
@@ -218,25 +222,32 @@ static int check_person(const pc_field *cells) {
     return reason;
   }
   CHECK(!memcmp(&p, &p2, sizeof p) && !memcmp(&id, &id2, sizeof id));
-  CHECK(pc_idnum_validate(id.subject, 18, chk.today_ymd) == PC_ID_OK);
-  CHECK(f[0].len == 18 && !memcmp(id.subject, f[0].p, 18));
+  char number[PC_DOC_MAX + 1];
+  size_t nl;
+  CHECK(id.id_type < PC_DOC_PHONE && pc_doc_normalise(id.id_type, f[0].p, f[0].len, number, &nl,
+                                                       chk.today_ymd) == PC_DOC_E_OK);
+  CHECK(!memcmp(id.subject, number, nl) && (nl == PC_SUBJECT_LEN || id.subject[nl] == 0));
   static const char nophone[11];
-  CHECK(f[1].len ? pc_phone_valid(id.phone, 11, NULL) && !memcmp(id.phone, f[1].p, 11)
+  uint64_t ph = 0;
+  CHECK(f[1].len ? pc_phone_normalise(f[1].p, f[1].len, &ph) && pc_phone_valid(id.phone, 11, NULL)
                  : !memcmp(id.phone, nophone, 11));
   CHECK(p.pid == 0 && id.pid == 0 && p.flags == 0 && id.flags == 0);
   CHECK(in_table(p.region) && pc_region_level(p.region) >= 1);
-  CHECK(p.birth_date == pc_idnum_birth(id.subject) && p.birth_date <= chk.today_ymd &&
-        p.birth_date >= 18800101);
-  CHECK(p.sex == 1 || p.sex == 2);
+  if (id.id_type == PC_DOC_ID_CARD) {
+    CHECK(pc_idnum_validate(id.subject, 18, chk.today_ymd) == PC_ID_OK);
+    CHECK(p.birth_date == pc_idnum_birth(id.subject) && (p.sex == 1 || p.sex == 2));
+  }
+  CHECK(p.birth_date == 0 || (p.birth_date <= chk.today_ymd && p.birth_date >= 18800101));
+  CHECK(p.sex <= 2);
   CHECK(p.doses <= 20);
-  CHECK(f[2].len <= 19 && f[7].len <= 19);
   CHECK(pc_sector_index(p.sector) < PC_NSECTORS - 1 || (p.sector[0] == 0 && p.sector[1] == 0));
   return PC_R_OK;
 }
 
-static int check_stay(const pc_field *cells) {
-  pc_field f[8];
+static int check_stay(const pc_field *cells, int typed) {
+  pc_field f[9];
   memcpy(f, cells, sizeof f);
+  if (!typed) f[8] = (pc_field){"", 0};
   pc_instay s, s2;
   char text[PC_REASON_TEXT], text2[PC_REASON_TEXT];
   memset(text, 0, sizeof text);
@@ -254,19 +265,24 @@ static int check_stay(const pc_field *cells) {
   }
   CHECK(!memcmp(&s, &s2, sizeof s));
   CHECK(s.channel >= PC_CH_CAFE && s.channel <= PC_CH_GRID);
-  if (s.channel == PC_CH_LBS || s.channel == PC_CH_GRID) {
+  if (s.subject_type == PC_DOC_PHONE) {
     uint64_t v;
-    CHECK(pc_phone_valid(f[1].p, f[1].len, &v) && v == s.phone);
+    CHECK(pc_phone_normalise(f[1].p, f[1].len, &v) && v == s.phone);
   } else {
-    CHECK(s.phone == 0 && pc_idnum_validate(s.idnum, 18, chk.today_ymd) == PC_ID_OK);
+    CHECK(s.phone == 0 && s.subject_type < PC_DOC_PHONE);
+    CHECK(s.subject_type != PC_DOC_ID_CARD ||
+          pc_idnum_validate(s.subject, 18, chk.today_ymd) == PC_ID_OK);
   }
+  if (!typed) CHECK(s.subject_type == ((s.channel == PC_CH_LBS || s.channel == PC_CH_GRID)
+                                           ? PC_DOC_PHONE : PC_DOC_ID_CARD));
   CHECK(s.start < s.end && s.start >= chk.window_start && s.end <= chk.window_end);
   CHECK(in_table(s.region));
   CHECK(s.row >= 0 && s.row <= 32767);
-  CHECK(s.channel != PC_CH_FLIGHT || s.row >= 1);
-  CHECK(s.channel != PC_CH_RAIL || s.carriage >= 1);
-  CHECK(s.place_len >= 1 && s.place_len <= 255 && s.place_name == f[2].p);
-  CHECK(s.place == pc_place_key(s.channel, f[2].p, f[2].len, s.carriage));
+  CHECK(s.seat_unknown == ((s.channel == PC_CH_FLIGHT && !s.row) ||
+                           (s.channel == PC_CH_RAIL && !s.carriage)));
+  CHECK(s.place_len >= 1 && s.place_len <= 64 && s.place_name >= f[2].p &&
+        s.place_name + s.place_len <= f[2].p + f[2].len);
+  CHECK(s.place == pc_place_key(s.channel, s.place_name, s.place_len, s.carriage));
   return PC_R_OK;
 }
 
@@ -281,8 +297,11 @@ static int check_line(int kind, const char *line, size_t len, int overlong) {
   int clean = overlong ? -1 : pc_utf8_clean(line, len);
   if (clean == 1) CHECK(memchr(line, 0, len) == NULL);
   /* else PC_R_LINE_LONG, PC_R_ENCODING; then PC_R_QUOTE, PC_R_FIELDS */
-  int reason = clean != 1 || nf != ncols[kind];
-  if (!reason) reason = kind == 0 ? check_region(f) : kind == 1 ? check_person(f) : check_stay(f);
+  /* persons and stays may carry their optional type column last */
+  const int typed = kind > 0 && nf == ncols[kind] + 1;
+  int reason = clean != 1 || (nf != ncols[kind] && !typed);
+  if (!reason)
+    reason = kind == 0 ? check_region(f) : kind == 1 ? check_person(f, typed) : check_stay(f, typed);
   if (len <= MAX_LINE) free(scratch);
   return reason != PC_R_OK;
 }

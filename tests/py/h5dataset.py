@@ -8,7 +8,7 @@ layout requires, and written as one compound dataset.
     /regions     code, parent, weight, level, urban, name       sorted by code
     /persons     pid, household, region, employer, birth_date,
                  sex, doses, sector, flags                      sorted by pid
-    /identities  pid, subject, phone, flags                     sorted by pid
+    /identities  pid, subject, phone, flags, id_type            sorted by pid
     /stays       pid, place, start, end, region, channel,
                  carriage, row                                  sorted by (pid, start, channel, place)
     /places      id, region, channel, name                      sorted by id
@@ -29,7 +29,8 @@ REGION_T = np.dtype([("code", "<u8"), ("parent", "<u8"), ("weight", "<f8"),
 PERSON_T = np.dtype([("pid", "<u8"), ("household", "<u8"), ("region", "<u8"), ("employer", "<u8"),
                      ("birth_date", "<i4"), ("sex", "u1"), ("doses", "u1"), ("sector", _utf8(2)),
                      ("flags", "u1")])
-IDENTITY_T = np.dtype([("pid", "<u8"), ("subject", _utf8(18)), ("phone", _utf8(11)), ("flags", "u1")])
+IDENTITY_T = np.dtype([("pid", "<u8"), ("subject", _utf8(20)), ("phone", _utf8(11)), ("flags", "u1"),
+                       ("id_type", "u1")])
 # /stays exactly as the C row (pc_stay, 48 bytes with padding): paicha reads it
 # with plain reads at its file offset, so it must be contiguous and laid out so.
 STAY_T = np.dtype({"names": ["pid", "place", "start", "end", "region", "channel", "carriage", "row"],

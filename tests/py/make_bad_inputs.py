@@ -274,7 +274,10 @@ def main():
     P.line(f"{A},13800000001,1001,430102001001,1980-01-15,M,A,5001", "fields")
     P.line(f"{wrong_check(A)},13800000001,1001,430102001001,,,,,,", "fields")  # fields before id_check
     P.line(f"{A[:17]},,,430102001001,,,,,", "id_format")
-    P.line(f"{E[:17]}x,,,430102001001,,,,,", "id_format")                  # lowercase x
+    # Document numbers are case-insensitive (SPEC): a lowercase x is the X, kept as X.
+    EX = id_ending_x("430102", "19890101", 81)
+    person(EX.lower(), "", "1009", "430102001001")
+    persons[EX.lower()]["subject"] = EX
     P.line(f"{X1},12800000000,,430102001009,,,,,", "phone")               # phone before region
     P.line(f"{wrong_check(X1)},12800000000,,430102001001,,,,,", "id_check")  # id_check before phone
     P.line(f"{make_id('430102', '19900230', 33)},,,430102001001,,,,,", "id_birth")  # Feb 30

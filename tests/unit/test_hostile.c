@@ -14,6 +14,7 @@
 #include "pc_csv.h"
 #include "pc_err.h"
 #include "pc_idnum.h"
+#include "pc_doc.h"
 #include "pc_rows.h"
 #include "pc_time.h"
 
@@ -58,6 +59,7 @@ static int reason_of(int kind, const char *line, size_t len) {
   char *scratch = malloc(len + 1);
   assert_non_null(scratch);
   int nf = pc_csv_split(line, len, f, MAX_FIELDS, scratch), r;
+  for (int k = nf < 0 ? 0 : nf; k < MAX_FIELDS; k++) f[k] = (pc_field){"", 0}; /* optional columns */
   if (nf < 0) r = PC_R_QUOTE;
   else if (nf != ncols[kind]) r = PC_R_FIELDS;
   else if (kind == REGIONS) r = pc_row_region(f, &region, text);
@@ -411,14 +413,85 @@ static void test_time_limits(void **st) {
   assert_int_equal(reason_s(PERSONS, fmt("%s,,,430102001001,,,,,", id)), PC_R_ID_BIRTH);
 }
 
+/* A line of kind with its optional type column (id_type / subject_type) last. */
+static int reason_t(int kind, const char *line) {
+  text[0] = 0;
+  pc_field f[MAX_FIELDS];
+  static char scratch[1024];
+  int nf = pc_csv_split(line, strlen(line), f, MAX_FIELDS, scratch);
+  assert_int_equal(nf, ncols[kind] + 1);
+  return kind == PERSONS ? pc_row_person(&chk, f, &person, &ident, text)
+                         : pc_row_stay(&chk, f, &stay, text);
+}
+
+/* SPEC "Other people's data": documents other than the ID card. */
+static void test_documents(void **st) {
+  (void)st;
+  /* a passport: case-insensitive, trimmed; birth date and sex from the columns */
+  assert_int_equal(reason_t(PERSONS, "e1234567 ,,,430102001001,1990-02-03,F,,,, Passport"), PC_R_OK);
+  assert_memory_equal(ident.subject, "E1234567", 8);
+  assert_true(ident.subject[8] == 0 && ident.id_type == PC_DOC_PASSPORT);
+  assert_true(person.birth_date == 19900203 && person.sex == 2);
+  /* unknown: age and sex unknown, not an error */
+  assert_int_equal(reason_t(PERSONS, "E1234567,,,430102001001,,,,,,passport"), PC_R_OK);
+  assert_true(person.birth_date == 0 && person.sex == 0);
+  /* 20 characters is the longest, 4 too short, inner blanks and punctuation refused */
+  assert_int_equal(reason_t(PERSONS, "ABCDEFGHIJ0123456789,,,430102001001,,,,,,other"), PC_R_OK);
+  assert_memory_equal(ident.subject, "ABCDEFGHIJ0123456789", 20);
+  assert_int_equal(reason_t(PERSONS, "ABCDEFGHIJ01234567890,,,430102001001,,,,,,other"), PC_R_ID_FORMAT);
+  assert_int_equal(reason_t(PERSONS, "E123,,,430102001001,,,,,,passport"), PC_R_ID_FORMAT);
+  assert_int_equal(reason_t(PERSONS, "E12 34567,,,430102001001,,,,,,passport"), PC_R_ID_FORMAT);
+  assert_true(strstr(text, "E12") == NULL);
+  /* a birth date after as_of is no birth date */
+  assert_int_equal(reason_t(PERSONS, "E1234567,,,430102001001,2021-08-10,,,,,passport"), PC_R_FIELD);
+  /* the new foreign permanent residence ID: 9..., the ID card's check; holds birth and sex */
+  char fpr[19];
+  pc_idnum_make(943156, 19851231, 7, fpr);
+  fpr[18] = 0;
+  assert_int_equal(reason_t(PERSONS, fmt("%s,,,430102001001,,,,,,foreign_pr", fpr)), PC_R_OK);
+  assert_true(person.birth_date == 19851231 && ident.id_type == PC_DOC_FOREIGN_PR);
+  assert_int_equal(reason_t(PERSONS, fmt("%s,,,430102001001,1985-12-30,,,,,foreign_pr", fpr)),
+                   PC_R_BIRTH_MISMATCH);
+  fpr[17] = fpr[17] == '0' ? '1' : '0';
+  assert_int_equal(reason_t(PERSONS, fmt("%s,,,430102001001,,,,,,foreign_pr", fpr)), PC_R_ID_CHECK);
+  /* the ID card's x is X */
+  char idx[19] = {0};
+  for (unsigned seq = 0; idx[17] != 'X'; seq++) pc_idnum_make(430102, 19800512, seq, idx);
+  idx[17] = 'x';
+  assert_int_equal(reason_t(PERSONS, fmt("%s,,,430102001001,,,,,,", idx)), PC_R_OK);
+  assert_true(ident.subject[17] == 'X' && ident.id_type == PC_DOC_ID_CARD);
+  /* a type that is none, and phone (not a document of a registered person) */
+  assert_int_equal(reason_t(PERSONS, "E1234567,,,430102001001,,,,,,visa"), PC_R_FIELD);
+  assert_int_equal(reason_t(PERSONS, "13800138000,,,430102001001,,,,,,phone"), PC_R_FIELD);
+  /* stays: any channel by any document or phone; without a type as before */
+  assert_int_equal(reason_t(STAYS, "lodging,e1234567,如家,2021-08-01T20:00,2021-08-02T08:00,430102001001,,,PASSPORT"), PC_R_OK);
+  assert_true(stay.subject_type == PC_DOC_PASSPORT && !strcmp(stay.subject, "E1234567"));
+  assert_int_equal(reason_t(STAYS, "cafe,+86 138-0013-8000,网吧,2021-08-01T20:00,2021-08-01T21:00,430102001001,,,phone"), PC_R_OK);
+  assert_true(stay.subject_type == PC_DOC_PHONE && stay.phone == 13800138000ULL);
+  assert_int_equal(reason_t(STAYS, fmt("lbs,%s,cell,2021-08-01T20:00,2021-08-01T21:00,430102001001,,,id_card", id_m)), PC_R_OK);
+  assert_true(stay.subject_type == PC_DOC_ID_CARD);
+  assert_int_equal(reason_t(STAYS, fmt("lbs,%s,cell,2021-08-01T20:00,2021-08-01T21:00,430102001001,,,", id_m)), PC_R_PHONE);
+  assert_int_equal(reason_t(STAYS, "cafe,E1234567,网吧,2021-08-01T20:00,2021-08-01T21:00,430102001001,,,"), PC_R_ID_FORMAT);
+}
+
 static void test_number_limits(void **st) {
   (void)st;
-  /* phones: 11 digits, 1 then 3-9 */
+  /* phones: 11 digits, 1 then 3-9; SPEC: +86, 0086, 86, blanks and dashes removed first */
   assert_int_equal(reason_s(PERSONS, PERSON("13800138000", "", "430102001001", "")), PC_R_OK);
+  static const char *const forms[] = {"+86 138-0013-8000", "008613800138000", "8613800138000",
+                                      "138 0013 8000"};
+  for (size_t i = 0; i < 4; i++) {
+    assert_int_equal(reason_s(PERSONS, PERSON(forms[i], "", "430102001001", "")), PC_R_OK);
+    assert_memory_equal(ident.phone, "13800138000", 11);
+    assert_int_equal(
+        reason_s(STAYS, fmt("lbs,%s,cell,2021-08-01T20:00,2021-08-01T21:00,430102001001,,", forms[i])),
+        PC_R_OK);
+    assert_true(stay.phone == 13800138000ULL && stay.subject_type == PC_DOC_PHONE);
+  }
   assert_int_equal(reason_s(PERSONS, PERSON("19999999999", "", "430102001001", "")), PC_R_OK);
   static const char *const bad_phones[] = {"138001380001", "1380013800", "13800138000138001380",
                                            "12800138000", "23800138000", "1380013800X",
-                                           "+8613800138000", "99999999999999999999999"};
+                                           "+8713800138000", "99999999999999999999999"};
   for (size_t i = 0; i < sizeof bad_phones / sizeof *bad_phones; i++) {
     assert_int_equal(reason_s(PERSONS, PERSON(bad_phones[i], "", "430102001001", "")), PC_R_PHONE);
     assert_int_equal(
@@ -534,7 +607,7 @@ int main(void) {
       cmocka_unit_test(test_nul_bytes),       cmocka_unit_test(test_invalid_utf8),
       cmocka_unit_test(test_quoting),         cmocka_unit_test(test_seat_limits),
       cmocka_unit_test(test_region_limits),   cmocka_unit_test(test_time_limits),
-      cmocka_unit_test(test_number_limits),   cmocka_unit_test(test_config_limits),
+      cmocka_unit_test(test_number_limits),   cmocka_unit_test(test_documents),   cmocka_unit_test(test_config_limits),
   };
   return cmocka_run_group_tests(tests, setup, NULL);
 }

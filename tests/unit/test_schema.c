@@ -105,7 +105,7 @@ static void test_check(void **st) {
     w[i].jurisdiction = 430100000000;
     w[i].residence = 430102001001 + (uint64_t)i;
     w[i].hop = (uint8_t)(i + 1);
-    memcpy(w[i].subject, "43010219900101001X", sizeof w[i].subject); /* 18 bytes, no NUL */
+    memcpy(w[i].subject, "43010219900101001X", 18); /* 18 of 20 bytes: the rest NUL */
     w[i].subject[16] = (char)('0' + i);
     snprintf(w[i].code, sizeof w[i].code, "red");
     snprintf(w[i].place_name, sizeof w[i].place_name, "场所 %d", i);
