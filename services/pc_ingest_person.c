@@ -153,21 +153,29 @@ int pc_ingest_find_person(const pc_ingest *g, uint64_t pid) {
   return a < g->persons.n && w[a].p.pid == pid;
 }
 
-/* Persons rows read in rounds, each to the owner of its pid. */
+/* Persons rows read in rounds, each to the owner of its pid: the persons
+ * files one after the other, in the config's order (as read_stays does). */
 static int read_persons(pc_ingest *g) {
   pc_ctx *ctx = g->ctx;
   pc_buf batch;
   pc_buf_init(&batch, sizeof(pc_wperson));
   const size_t R = pc_ctx_round_bytes(ctx) / sizeof(pc_wperson) + 1;
-  int more = 1, done = 0, rc = 0;
+  uint64_t total = 0, before = 0; /* lines of this rank's ranges, for progress */
+  for (int f = 1; f < g->stays0; f++) total += g->in[f].f.nlines;
+  int fi = 1, more = 1, rc = 0;
   for (uint64_t r = 0; more; r++) {
     batch.n = 0;
-    if (!done) rc = pc_ingest_read_rows(g, 1, R, take_person, &batch, &done);
+    while (!rc && fi < g->stays0 && batch.n < R) {
+      int done = 0;
+      rc = pc_ingest_read_rows(g, (unsigned)fi, R - batch.n, take_person, &batch, &done);
+      if (done) before += g->in[fi].f.nlines, fi++;
+    }
     PC_CALL(pc_agree(ctx, rc));
     PC_CALL(pc_ingest_shuffle(g, batch.data, batch.n, sizeof(pc_wperson), pc_ingest_owner_first,
                               &g->persons));
-    PC_CALL(pc_ingest_more_rounds(ctx, !done, &more));
-    pc_progress(ctx, g->in[1].f.next_line, g->in[1].f.nlines);
+    PC_CALL(pc_ingest_more_rounds(ctx, fi < g->stays0, &more));
+    uint64_t now = before + (fi < g->stays0 ? g->in[fi].f.next_line : 0);
+    pc_progress(ctx, now < total ? now : total, total);
   }
   pc_buf_free(&batch);
   return 0;
@@ -197,7 +205,8 @@ static int keep_first_rows(pc_ingest *g, pc_buf *dups) {
           ((wphone *)dups->data)[dups->n++] = (wphone){w[k - 1].origin, w[i].p.pid, w[i].origin};
       } else {
         rc = pc_ingest_reject_later(g, w[i].origin, PC_R_CONFLICT,
-                                    "ID number already on line %llu with other attributes",
+                                    "ID number already on %s:%llu with other attributes",
+                                    g->in[pc_origin_file(w[k - 1].origin)].name,
                                     (unsigned long long)pc_origin_line(w[k - 1].origin));
       }
       continue;
@@ -239,7 +248,8 @@ static int register_phones(pc_ingest *g, pc_buf *drop) {
   for (size_t i = 0; i < mine.n && !rc; i++) {
     if (t && tab[t - 1].a == m[i].phone) {
       rc = pc_ingest_reject_later(g, m[i].origin, PC_R_CONFLICT,
-                                  "phone already registered to the person on line %llu",
+                                  "phone already registered to the person on %s:%llu",
+                                  g->in[pc_origin_file(first)].name,
                                   (unsigned long long)pc_origin_line(first));
       if (!rc && !(rc = pc_buf_grow(drop, 1)))
         ((pc_idpair *)drop->data)[drop->n++] = (pc_idpair){m[i].pid, first};
@@ -279,10 +289,12 @@ static int drop_persons(pc_ingest *g, pc_buf *drop, pc_buf *dups) {
     while (q < gone.n && drops[q].a < d[i].pid) q++;
     if (q < gone.n && drops[q].a == d[i].pid)
       rc = pc_ingest_reject_later(g, d[i].origin, PC_R_CONFLICT,
-                                  "phone already registered to the person on line %llu",
+                                  "phone already registered to the person on %s:%llu",
+                                  g->in[pc_origin_file(drops[q].b)].name,
                                   (unsigned long long)pc_origin_line(drops[q].b));
     else
-      rc = pc_ingest_reject_later(g, d[i].origin, PC_R_DUPLICATE, "same person as line %llu",
+      rc = pc_ingest_reject_later(g, d[i].origin, PC_R_DUPLICATE, "same person as %s:%llu",
+                                  g->in[pc_origin_file(d[i].phone)].name,
                                   (unsigned long long)pc_origin_line(d[i].phone));
   }
   pc_buf_free(&gone);
@@ -308,7 +320,8 @@ static int opaque_check(pc_ingest *g) {
       rc = PC_ERROR(PC_ERR_DATA,
                     "%s: %s \"%.*s\" and %s \"%.*s\" give one internal id (a keyed-hash "
                     "collision): they would become one; make a new key file and rerun",
-                    g->in[1].path, opaque_names[which], (int)r[i].len, r[i].s,
+                    g->stays0 == 2 ? g->in[1].path : "the persons files", opaque_names[which],
+                    (int)r[i].len, r[i].s,
                     opaque_names[which], (int)r[i + 1].len, r[i + 1].s);
     pc_buf_free(&all);
     PC_CALL(pc_agree(ctx, rc));
