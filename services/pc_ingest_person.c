@@ -181,8 +181,31 @@ static int read_persons(pc_ingest *g) {
   return 0;
 }
 
-/* The first row of each ID number (in file order) is kept. Identical
- * copies are duplicates, unless the person is dropped below for a phone
+/* A later row of a kept person, held until the phones are settled: the kept
+ * row's origin, the pid, the row's origin, 1 when it says something else
+ * than the kept row (a phone, a household...) that is not taken. */
+typedef struct wdup {
+  uint64_t first, pid, origin, other;
+} wdup;
+
+/* SPEC: a second row of a person conflicts when it disagrees on birth date,
+ * sex or region (one unknown, 0, disagrees with nothing); the names of the
+ * attributes that disagree go to why ("" when none). */
+static void person_disagrees(const pc_person *a, const pc_person *b, char *why, size_t cap) {
+  why[0] = 0;
+  if (a->birth_date && b->birth_date && a->birth_date != b->birth_date)
+    snprintf(why + strlen(why), cap - strlen(why), "%sbirth date", *why ? ", " : "");
+  if (a->sex && b->sex && a->sex != b->sex)
+    snprintf(why + strlen(why), cap - strlen(why), "%ssex", *why ? ", " : "");
+  if (a->region && b->region && a->region != b->region)
+    snprintf(why + strlen(why), cap - strlen(why), "%sregion", *why ? ", " : "");
+}
+
+/* The first row of each ID number (files in the config's order, then lines)
+ * is kept. A later row that disagrees on birth date, sex or region is a
+ * conflict naming the kept row's file and line; any other is a duplicate,
+ * whatever else it says (phone, household, employer, sector, doses: the
+ * first row's stand), unless the person is dropped below for a phone
  * conflict: then every copy is that conflict (held in dups till then). */
 static int keep_first_rows(pc_ingest *g, pc_buf *dups) {
   pc_ctx *ctx = g->ctx;
@@ -193,21 +216,24 @@ static int keep_first_rows(pc_ingest *g, pc_buf *dups) {
   size_t k = 0;
   for (size_t i = 0; i < g->persons.n && !rc; i++) {
     if (k && w[k - 1].p.pid == w[i].p.pid) {
-      if (memcmp(w[k - 1].id.subject, w[i].id.subject, 18)) {
+      if (memcmp(w[k - 1].id.subject, w[i].id.subject, sizeof w[i].id.subject)) {
         rc = PC_ERROR(PC_ERR_DATA, "two ID numbers share one pid (a 64-bit hash collision): make "
                       "a new key file and rerun");
         break;
       }
-      int same = !memcmp(&w[k - 1].p, &w[i].p, sizeof w[i].p) &&
-                 !memcmp(&w[k - 1].id, &w[i].id, sizeof w[i].id);
-      if (same) {
+      char why[40];
+      person_disagrees(&w[k - 1].p, &w[i].p, why, sizeof why);
+      const uint64_t first = w[k - 1].origin;
+      if (!why[0]) {
+        const int other = memcmp(&w[k - 1].p, &w[i].p, sizeof w[i].p) ||
+                          memcmp(&w[k - 1].id, &w[i].id, sizeof w[i].id);
         if (!(rc = pc_buf_grow(dups, 1)))
-          ((wphone *)dups->data)[dups->n++] = (wphone){w[k - 1].origin, w[i].p.pid, w[i].origin};
+          ((wdup *)dups->data)[dups->n++] = (wdup){first, w[i].p.pid, w[i].origin, other != 0};
       } else {
         rc = pc_ingest_reject_later(g, w[i].origin, PC_R_CONFLICT,
-                                    "ID number already on %s:%llu with other attributes",
-                                    g->in[pc_origin_file(w[k - 1].origin)].name,
-                                    (unsigned long long)pc_origin_line(w[k - 1].origin));
+                                    "ID number already on %s:%llu with another %s",
+                                    g->in[pc_origin_file(first)].name,
+                                    (unsigned long long)pc_origin_line(first), why);
       }
       continue;
     }
@@ -263,8 +289,8 @@ static int register_phones(pc_ingest *g, pc_buf *drop) {
   return pc_agree(ctx, rc);
 }
 
-/* The persons of drop leave (at their owners); their identical copies are
- * that conflict too, the other copies duplicates. */
+/* The persons of drop leave (at their owners); their later rows that agree
+ * are that conflict too, the others' duplicates. */
 static int drop_persons(pc_ingest *g, pc_buf *drop, pc_buf *dups) {
   pc_ctx *ctx = g->ctx;
   pc_wperson *w = g->persons.data;
@@ -283,7 +309,7 @@ static int drop_persons(pc_ingest *g, pc_buf *drop, pc_buf *dups) {
     w[kk++] = w[i];
   }
   g->persons.n = kk;
-  const wphone *d = dups->data;
+  const wdup *d = dups->data;
   q = 0;
   for (size_t i = 0; i < dups->n && !rc; i++) {
     while (q < gone.n && drops[q].a < d[i].pid) q++;
@@ -293,9 +319,10 @@ static int drop_persons(pc_ingest *g, pc_buf *drop, pc_buf *dups) {
                                   g->in[pc_origin_file(drops[q].b)].name,
                                   (unsigned long long)pc_origin_line(drops[q].b));
     else
-      rc = pc_ingest_reject_later(g, d[i].origin, PC_R_DUPLICATE, "same person as %s:%llu",
-                                  g->in[pc_origin_file(d[i].phone)].name,
-                                  (unsigned long long)pc_origin_line(d[i].phone));
+      rc = pc_ingest_reject_later(g, d[i].origin, PC_R_DUPLICATE, "same person as %s:%llu%s",
+                                  g->in[pc_origin_file(d[i].first)].name,
+                                  (unsigned long long)pc_origin_line(d[i].first),
+                                  d[i].other ? " (that row is kept; this one differs)" : "");
   }
   pc_buf_free(&gone);
   pc_buf_free(dups);
@@ -330,8 +357,8 @@ static int opaque_check(pc_ingest *g) {
 }
 
 int pc_ingest_persons_load(pc_ingest *g) {
-  pc_buf dups, drop; /* dups: wphone (kept row's origin, pid, the copy's origin), in pid order */
-  pc_buf_init(&dups, sizeof(wphone));
+  pc_buf dups, drop; /* dups: wdup, in pid order */
+  pc_buf_init(&dups, sizeof(wdup));
   pc_buf_init(&drop, sizeof(pc_idpair));
   PC_CALL(read_persons(g));
   PC_CALL(opaque_check(g));
