@@ -39,8 +39,9 @@
 static const pc_key input_keys[] = {
     {.name = "regions", .type = PC_T_PATH, .required = 1,
      .help = "regions.csv: code,parent,level,name"},
-    {.name = "persons", .type = PC_T_PATH, .required = 1,
-     .help = "persons.csv: "
+    {.name = "persons", .type = PC_T_STRS, .required = 1,
+     .help = "persons.csv, one file or a list (e.g. the household and the floating-population "
+             "registries; the first row of a person in this order is kept): "
              "id_number,phone,household,region,birth_date,sex,sector,employer,vaccine_doses"},
     {.name = "stays", .type = PC_T_STRS,
      .help = "stays.csv, one file or a list (one per agency): "
@@ -104,6 +105,13 @@ static int check_size(pc_ctx *ctx, const ingest_run *R) {
   return pc_budget_check(ctx, R->cfg, "ingest", 0, (double)tot[1]);
 }
 
+/* Lines of the persons files in this rank's ranges, for the phase's rate. */
+static uint64_t persons_lines(const pc_ingest *g) {
+  uint64_t n = 0;
+  for (int f = 1; f < g->stays0; f++) n += g->in[f].f.nlines;
+  return n;
+}
+
 static int settle_rejects(pc_ingest *g) {
   PC_CALL(pc_ingest_rejects_settle(g));
   return pc_ingest_rejects_count(g);
@@ -143,7 +151,7 @@ static int run(pc_ctx *ctx, ingest_run *R) {
   PC_CALL(check_size(ctx, R));
   PC_CALL(PC_PHASE(ctx, PH_REGIONS, pc_ingest_regions_load(g), g->in[0].f.nlines, 0));
   pc_log(ctx, "ingest: %zu regions", g->nregions);
-  PC_CALL(PC_PHASE(ctx, PH_PERSONS, pc_ingest_persons_load(g), g->in[1].f.nlines, 0));
+  PC_CALL(PC_PHASE(ctx, PH_PERSONS, pc_ingest_persons_load(g), persons_lines(g), 0));
   PC_CALL(PC_PHASE(ctx, PH_STAYS, pc_ingest_stays_load(g), g->stays.n, 0));
   PC_CALL(PC_PHASE(ctx, PH_VISITORS, pc_ingest_visitors_add(g, &R->nvis), R->nvis, 0));
   PC_CALL(pc_sum_u64(ctx, &R->nvis, 1));
@@ -157,12 +165,12 @@ static int run(pc_ctx *ctx, ingest_run *R) {
   return log_written(ctx, R);
 }
 
-/* Checks of meaning at load: the reject ratio is a share, the stays files fit. */
+/* Checks of meaning at load: the reject ratio is a share, the files fit. */
 static int check_ingest(const pc_config *cfg, pc_config_problems *p) {
   const double max_ratio = pc_config_float(cfg, "max_reject_ratio");
   if (max_ratio < 0 || max_ratio > 1)
     pc_config_problem(p, cfg, "max_reject_ratio", "must be between 0 and 1");
-  pc_ingest_stays_files_fit(cfg, p);
+  pc_ingest_files_fit(cfg, p);
   return 0;
 }
 
@@ -182,11 +190,13 @@ const pc_jobdef pc_job_ingest = {
     .name = "ingest",
     .summary = "agencies' CSV files into a validated, pseudonymised dataset file",
     .description =
-        "Reads regions.csv, persons.csv and one or more stays.csv (each rank its byte range of\n"
-        "every file), checks every row (field count, ID number and check character, birth\n"
-        "date and sex against the ID number, phone, region codes, channel, times inside\n"
-        "[as_of - days, as_of], carriage and row, duplicates), replaces ID numbers and phones\n"
-        "by pids (keyed SipHash), and writes the dataset exactly as synth lays it out:\n"
+        "Reads regions.csv, one or more persons.csv and one or more stays.csv (each rank its\n"
+        "byte range of every file), checks every row (field count, ID number and check\n"
+        "character, birth date and sex against the ID number, phone, region codes, channel,\n"
+        "times inside [as_of - days, as_of], carriage and row; one row per person: a later one\n"
+        "that agrees is a duplicate, one with another birth date, sex or region a conflict;\n"
+        "identical stays), replaces ID numbers and phones by pids (keyed SipHash), and\n"
+        "writes the dataset exactly as synth lays it out:\n"
         "/regions, /persons and /identities (sorted by pid), /stays (sorted by pid, start),\n"
         "/places, and /rejects: every row not taken, with its file, line, reason and raw\n"
         "text. An unregistered phone or ID number becomes a visitor (flag 1). A file whose\n"

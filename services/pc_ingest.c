@@ -16,14 +16,21 @@ const char *const pc_ingest_columns[3][PC_INGEST_MAX_COLUMNS] = {
 const int pc_ingest_ncolumns[3] = {4, 10, 9};
 const int pc_ingest_nrequired[3] = {4, 9, 8};
 
-int pc_ingest_stays_files_fit(const pc_config *cfg, pc_config_problems *p) {
-  if (pc_config_len(cfg, "input.stays") > PC_INGEST_MAX_INPUTS - 2)
-    return pc_config_problem(p, cfg, "input.stays", "at most %d files", PC_INGEST_MAX_INPUTS - 2);
+int pc_ingest_files_fit(const pc_config *cfg, pc_config_problems *p) {
+  const size_t np = pc_config_len(cfg, "input.persons"), ns = pc_config_len(cfg, "input.stays");
+  if (np == 0) return pc_config_problem(p, cfg, "input.persons", "names no file");
+  if (np > PC_INGEST_MAX_INPUTS - 1)
+    return pc_config_problem(p, cfg, "input.persons", "at most %d files", PC_INGEST_MAX_INPUTS - 1);
+  if (np + ns > PC_INGEST_MAX_INPUTS - 1)
+    return pc_config_problem(p, cfg, "input.stays", "at most %d files%s",
+                             PC_INGEST_MAX_INPUTS - 1 - (int)np,
+                             np > 1 ? " beside the persons files" : "");
   return 0;
 }
 
-/* The window, the inputs (regions, persons, then the stays files in the
- * config's order: a row's file index), empty buffers. */
+/* The window, the inputs (regions, the persons files, then the stays files,
+ * each list in the config's order: a row's file index, so that "earlier"
+ * means earlier in that order), empty buffers. */
 static int init(pc_ingest *g, pc_ctx *ctx, const pc_config *cfg) {
   const int64_t as_of = pc_config_time(cfg, "as_of");
   const int64_t days = pc_config_int(cfg, "days");
@@ -40,11 +47,13 @@ static int init(pc_ingest *g, pc_ctx *ctx, const pc_config *cfg) {
   g->chk.id_mask = bits && atoi(bits) > 0 && atoi(bits) < 56 ? (1ULL << atoi(bits)) - 1 : ~0ULL;
   g->in[0] = (pc_ingest_input){.kind = PC_INGEST_REGIONS,
                                .path = pc_config_str(cfg, "input.regions")};
-  g->in[1] = (pc_ingest_input){.kind = PC_INGEST_PERSONS,
-                               .path = pc_config_str(cfg, "input.persons")};
-  g->nin = 2;
-  size_t ns = pc_config_len(cfg, "input.stays");
-  PC_CALL(pc_ingest_stays_files_fit(cfg, NULL)); /* checked at load: g->in holds them */
+  g->nin = 1;
+  const size_t np = pc_config_len(cfg, "input.persons"), ns = pc_config_len(cfg, "input.stays");
+  PC_CALL(pc_ingest_files_fit(cfg, NULL)); /* checked at load: g->in holds them */
+  for (size_t i = 0; i < np; i++)
+    g->in[g->nin++] = (pc_ingest_input){.kind = PC_INGEST_PERSONS,
+                                        .path = pc_config_str_at(cfg, "input.persons", i)};
+  g->stays0 = g->nin;
   for (size_t i = 0; i < ns; i++)
     g->in[g->nin++] = (pc_ingest_input){.kind = PC_INGEST_STAYS,
                                         .path = pc_config_str_at(cfg, "input.stays", i)};

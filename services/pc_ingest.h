@@ -108,6 +108,7 @@ typedef struct pc_ingest {
   pc_rowcheck chk;
   pc_ingest_input in[PC_INGEST_MAX_INPUTS];
   int nin;
+  int stays0;      /* in[0] regions, in[1 .. stays0-1] persons, in[stays0 .. nin-1] stays */
   pc_buf rejects;  /* pc_reject_row: rows this rank read */
   pc_buf late;     /* pc_ingest_late: found here, to send to the reader */
   /* regions (every rank, sorted by code) */
@@ -134,13 +135,14 @@ typedef struct pc_ingest {
   uint64_t dup_stays;
 } pc_ingest;
 
-/* Local: input.stays fits in pc_ingest.in beside regions and persons;
- * problems into p (NULL: the process's error, PC_ERR_ARG). */
-int pc_ingest_stays_files_fit(const pc_config *cfg, pc_config_problems *p);
+/* Local: input.persons names at least one file, and the persons and stays
+ * files fit in pc_ingest.in beside regions; problems into p (NULL: the
+ * process's error, PC_ERR_CONFIG). */
+int pc_ingest_files_fit(const pc_config *cfg, pc_config_problems *p);
 
 /* Collective, agreed: a new state for a run of cfg (the window, the inputs,
  * empty buffers, the owned pid range) in *g. Fails with PC_ERR_MEM, or
- * PC_ERR_ARG when the stays files do not fit (checked at load). */
+ * PC_ERR_CONFIG when the files do not fit (checked at load). */
 int pc_ingest_new(pc_ctx *ctx, const pc_config *cfg, pc_ingest **g);
 /* Local: closes the inputs, frees everything g holds and g; NULL is fine. */
 void pc_ingest_delete(pc_ingest *g);

@@ -166,28 +166,59 @@ int pc_ingest_find_person(const pc_ingest *g, uint64_t pid) {
   return a < g->persons.n && w[a].p.pid == pid;
 }
 
-/* Persons rows read in rounds, each to the owner of its pid. */
+/* Persons rows read in rounds, each to the owner of its pid: the persons
+ * files one after the other, in the config's order (as read_stays does). */
 static int read_persons(pc_ingest *g) {
   pc_ctx *ctx = g->ctx;
   pc_buf batch;
   pc_buf_init(&batch, sizeof(pc_wperson));
   const size_t R = pc_ctx_round_bytes(ctx) / sizeof(pc_wperson) + 1;
-  int more = 1, done = 0, rc = 0;
+  uint64_t total = 0, before = 0; /* lines of this rank's ranges, for progress */
+  for (int f = 1; f < g->stays0; f++) total += g->in[f].f.nlines;
+  int fi = 1, more = 1, rc = 0;
   for (uint64_t r = 0; more; r++) {
     batch.n = 0;
-    if (!done) rc = pc_ingest_read_rows(g, 1, R, take_person, &batch, &done);
+    while (!rc && fi < g->stays0 && batch.n < R) {
+      int done = 0;
+      rc = pc_ingest_read_rows(g, (unsigned)fi, R - batch.n, take_person, &batch, &done);
+      if (done) before += g->in[fi].f.nlines, fi++;
+    }
     PC_CALL(pc_agree(ctx, rc));
     PC_CALL(pc_ingest_shuffle(g, batch.data, batch.n, sizeof(pc_wperson), pc_ingest_owner_first,
                               &g->persons));
-    PC_CALL(pc_ingest_more_rounds(ctx, !done, &more));
-    pc_progress(ctx, g->in[1].f.next_line, g->in[1].f.nlines);
+    PC_CALL(pc_ingest_more_rounds(ctx, fi < g->stays0, &more));
+    uint64_t now = before + (fi < g->stays0 ? g->in[fi].f.next_line : 0);
+    pc_progress(ctx, now < total ? now : total, total);
   }
   pc_buf_free(&batch);
   return 0;
 }
 
-/* The first row of each ID number (in file order) is kept. Identical
- * copies are duplicates, unless the person is dropped below for a phone
+/* A later row of a kept person, held until the phones are settled: the kept
+ * row's origin, the pid, the row's origin, 1 when it says something else
+ * than the kept row (a phone, a household...) that is not taken. */
+typedef struct wdup {
+  uint64_t first, pid, origin, other;
+} wdup;
+
+/* SPEC: a second row of a person conflicts when it disagrees on birth date,
+ * sex or region (one unknown, 0, disagrees with nothing); the names of the
+ * attributes that disagree go to why ("" when none). */
+static void person_disagrees(const pc_person *a, const pc_person *b, char *why, size_t cap) {
+  why[0] = 0;
+  if (a->birth_date && b->birth_date && a->birth_date != b->birth_date)
+    snprintf(why + strlen(why), cap - strlen(why), "%sbirth date", *why ? ", " : "");
+  if (a->sex && b->sex && a->sex != b->sex)
+    snprintf(why + strlen(why), cap - strlen(why), "%ssex", *why ? ", " : "");
+  if (a->region && b->region && a->region != b->region)
+    snprintf(why + strlen(why), cap - strlen(why), "%sregion", *why ? ", " : "");
+}
+
+/* The first row of each ID number (files in the config's order, then lines)
+ * is kept. A later row that disagrees on birth date, sex or region is a
+ * conflict naming the kept row's file and line; any other is a duplicate,
+ * whatever else it says (phone, household, employer, sector, doses: the
+ * first row's stand), unless the person is dropped below for a phone
  * conflict: then every copy is that conflict (held in dups till then). */
 static int keep_first_rows(pc_ingest *g, pc_buf *dups) {
   pc_ctx *ctx = g->ctx;
@@ -204,15 +235,19 @@ static int keep_first_rows(pc_ingest *g, pc_buf *dups) {
                       "a new key file and rerun");
         break;
       }
-      int same = !memcmp(&w[k - 1].p, &w[i].p, sizeof w[i].p) &&
-                 !memcmp(&w[k - 1].id, &w[i].id, sizeof w[i].id);
-      if (same) {
+      char why[40];
+      person_disagrees(&w[k - 1].p, &w[i].p, why, sizeof why);
+      const uint64_t first = w[k - 1].origin;
+      if (!why[0]) {
+        const int other = memcmp(&w[k - 1].p, &w[i].p, sizeof w[i].p) ||
+                          memcmp(&w[k - 1].id, &w[i].id, sizeof w[i].id);
         if (!(rc = pc_buf_grow(dups, 1)))
-          ((wphone *)dups->data)[dups->n++] = (wphone){w[k - 1].origin, w[i].p.pid, w[i].origin};
+          ((wdup *)dups->data)[dups->n++] = (wdup){first, w[i].p.pid, w[i].origin, other != 0};
       } else {
         rc = pc_ingest_reject_later(g, w[i].origin, PC_R_CONFLICT,
-                                    "ID number already on line %llu with other attributes",
-                                    (unsigned long long)pc_origin_line(w[k - 1].origin));
+                                    "ID number already on %s:%llu with another %s",
+                                    g->in[pc_origin_file(first)].name,
+                                    (unsigned long long)pc_origin_line(first), why);
       }
       continue;
     }
@@ -253,7 +288,8 @@ static int register_phones(pc_ingest *g, pc_buf *drop) {
   for (size_t i = 0; i < mine.n && !rc; i++) {
     if (t && tab[t - 1].a == m[i].phone) {
       rc = pc_ingest_reject_later(g, m[i].origin, PC_R_CONFLICT,
-                                  "phone already registered to the person on line %llu",
+                                  "phone already registered to the person on %s:%llu",
+                                  g->in[pc_origin_file(first)].name,
                                   (unsigned long long)pc_origin_line(first));
       if (!rc && !(rc = pc_buf_grow(drop, 1)))
         ((pc_idpair *)drop->data)[drop->n++] = (pc_idpair){m[i].pid, first};
@@ -267,8 +303,8 @@ static int register_phones(pc_ingest *g, pc_buf *drop) {
   return pc_agree(ctx, rc);
 }
 
-/* The persons of drop leave (at their owners); their identical copies are
- * that conflict too, the other copies duplicates. */
+/* The persons of drop leave (at their owners); their later rows that agree
+ * are that conflict too, the others' duplicates. */
 static int drop_persons(pc_ingest *g, pc_buf *drop, pc_buf *dups) {
   pc_ctx *ctx = g->ctx;
   pc_wperson *w = g->persons.data;
@@ -287,17 +323,20 @@ static int drop_persons(pc_ingest *g, pc_buf *drop, pc_buf *dups) {
     w[kk++] = w[i];
   }
   g->persons.n = kk;
-  const wphone *d = dups->data;
+  const wdup *d = dups->data;
   q = 0;
   for (size_t i = 0; i < dups->n && !rc; i++) {
     while (q < gone.n && drops[q].a < d[i].pid) q++;
     if (q < gone.n && drops[q].a == d[i].pid)
       rc = pc_ingest_reject_later(g, d[i].origin, PC_R_CONFLICT,
-                                  "phone already registered to the person on line %llu",
+                                  "phone already registered to the person on %s:%llu",
+                                  g->in[pc_origin_file(drops[q].b)].name,
                                   (unsigned long long)pc_origin_line(drops[q].b));
     else
-      rc = pc_ingest_reject_later(g, d[i].origin, PC_R_DUPLICATE, "same person as line %llu",
-                                  (unsigned long long)pc_origin_line(d[i].phone));
+      rc = pc_ingest_reject_later(g, d[i].origin, PC_R_DUPLICATE, "same person as %s:%llu%s",
+                                  g->in[pc_origin_file(d[i].first)].name,
+                                  (unsigned long long)pc_origin_line(d[i].first),
+                                  d[i].other ? " (that row is kept; this one differs)" : "");
   }
   pc_buf_free(&gone);
   pc_buf_free(dups);
@@ -322,7 +361,8 @@ static int opaque_check(pc_ingest *g) {
       rc = PC_ERROR(PC_ERR_DATA,
                     "%s: %s \"%.*s\" and %s \"%.*s\" give one internal id (a keyed-hash "
                     "collision): they would become one; make a new key file and rerun",
-                    g->in[1].path, opaque_names[which], (int)r[i].len, r[i].s,
+                    g->stays0 == 2 ? g->in[1].path : "the persons files", opaque_names[which],
+                    (int)r[i].len, r[i].s,
                     opaque_names[which], (int)r[i + 1].len, r[i + 1].s);
     pc_buf_free(&all);
     PC_CALL(pc_agree(ctx, rc));
@@ -331,8 +371,8 @@ static int opaque_check(pc_ingest *g) {
 }
 
 int pc_ingest_persons_load(pc_ingest *g) {
-  pc_buf dups, drop; /* dups: wphone (kept row's origin, pid, the copy's origin), in pid order */
-  pc_buf_init(&dups, sizeof(wphone));
+  pc_buf dups, drop; /* dups: wdup, in pid order */
+  pc_buf_init(&dups, sizeof(wdup));
   pc_buf_init(&drop, sizeof(pc_idpair));
   PC_CALL(read_persons(g));
   PC_CALL(opaque_check(g));

@@ -10,11 +10,14 @@
  * region list. PC_ERR_DATA when no region is valid. */
 int pc_ingest_regions_load(pc_ingest *g);
 
-/* Collective, agreed: persons.csv read in rounds, each row at the owner of
- * its pid (keyed hash of the ID number); the first row of each ID number is
- * kept (sorted by pid in g->persons), its copies are rejects; each phone is
- * registered to one person at the phone's owner (g->phones), a later person
- * claiming it is rejected whole. PC_ERR_DATA on a pid collision. */
+/* Collective, agreed: the persons files read in rounds, in the config's
+ * order, each row at the owner of its pid (keyed hash of the ID number); the
+ * first row of each ID number (in file, then line order) is kept (sorted by
+ * pid in g->persons); a later row is a conflict reject when it disagrees on
+ * birth date, sex or region, else a duplicate (its other fields not taken);
+ * each phone is registered to one person at the phone's owner (g->phones),
+ * a later person claiming it is rejected whole. PC_ERR_DATA on a pid
+ * collision or two households (employers) with one id. */
 int pc_ingest_persons_load(pc_ingest *g);
 
 /* Local: 1 when this rank holds the person pid (g->persons sorted by pid). */

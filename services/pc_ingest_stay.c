@@ -170,8 +170,8 @@ static int read_stays(pc_ingest *g) {
   pc_buf_init(&recv, sizeof(pc_wstay));
   const size_t R = pc_ctx_round_bytes(ctx) / sizeof(pc_wstay) + 1;
   uint64_t total = 0, before = 0; /* lines of this rank's ranges, for progress */
-  for (int f = 2; f < g->nin; f++) total += g->in[f].f.nlines;
-  int fi = 2, more = 1, rc = 0;
+  for (int f = g->stays0; f < g->nin; f++) total += g->in[f].f.nlines;
+  int fi = g->stays0, more = 1, rc = 0;
   for (uint64_t r = 0; more; r++) {
     batch.n = 0;
     while (!rc && fi < g->nin && batch.n < R) {
@@ -239,7 +239,7 @@ int pc_ingest_stays_load(pc_ingest *g) {
   /* Reserve the rank's expected share (address space only until touched:
    * growing a big block moves pages, never copies them). */
   uint64_t sb = 0;
-  for (int f = 2; f < g->nin; f++) sb += g->in[f].f.size;
+  for (int f = g->stays0; f < g->nin; f++) sb += g->in[f].f.size;
   PC_CALL(pc_agree(
       g->ctx, pc_buf_reserve(&g->stays, (size_t)(sb / 40 / (uint64_t)pc_nranks(g->ctx)) + 1024)));
   return read_stays(g);

@@ -69,7 +69,7 @@ expect_meaning companions 1 trace "6:20: companions_of.1: hop 2 is beyond hops =
 printf '%s\nbuckets: 3\nbreakdown: {age_edges: [0, 0]}\n' "$TRACE" > tbuckets.yaml
 expect_meaning tbuckets 1 trace "5:10: buckets: must be a power of two" "6:24: breakdown.age_edges: must start at 0"
 
-# ingest: the reject ratio is a share; the stays files fit.
+# ingest: the reject ratio is a share; the persons and stays files fit.
 INGEST="key: $W/key
 data: $W/out.h5
 as_of: 2021-08-09T00:00
@@ -80,6 +80,17 @@ printf '%s\nmax_reject_ratio: 1.5\n' "$INGEST" > ratio.yaml
 expect_meaning ratio 1 ingest "7:19: max_reject_ratio: must be between 0 and 1"
 { printf '%s\n  stays:\n' "$INGEST"; for i in $(seq 249); do echo "    - $W/s$i.csv"; done; } > manystays.yaml
 expect_meaning manystays 1 ingest "8:5: input.stays: at most 248 files"
+# Several persons files share the room with the stays files; an empty list names none.
+INGEST2="key: $W/key
+data: $W/out.h5
+as_of: 2021-08-09T00:00
+input:
+  regions: $W/regions.csv"
+{ printf '%s\n  persons: [%s, %s]\n  stays:\n' "$INGEST2" "$W/household.csv" "$W/floating.csv"
+  for i in $(seq 248); do echo "    - $W/s$i.csv"; done; } > manypersons.yaml
+expect_meaning manypersons 1 ingest "8:5: input.stays: at most 247 files beside the persons files"
+printf '%s\n  persons: []\n' "$INGEST2" > nopersons.yaml
+expect_meaning nopersons 1 ingest "6:12: input.persons: names no file"
 
 # synth: index cases need movement.
 printf 'key: %s/key\ndata: %s/out.h5\nas_of: 2021-08-09T00:00\ncases_csv: %s/cases.csv\n' "$W" "$W" "$W" > cases.yaml

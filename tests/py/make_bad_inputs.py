@@ -314,12 +314,18 @@ def main():
     assert len(line) == 256
     P.line(line, "duplicate")  # the same attributes written otherwise, exactly 256 bytes
     dup_pairs.append([[1, l_k], [1, len(P.lines)]])
-    person(L, "13100000014", "3001", "430102001001")
-    P.line(f"{L},13100000014,3002,430102001001,,,,,", "conflict")   # another household
+    # SPEC: a later row of a person conflicts only on birth date, sex or region; any other
+    # difference (household, phone, ...) is a duplicate and the first row stands.
+    l_l = person(L, "13100000014", "3001", "430102001001")
+    l = P.line(f"{L},13100000014,3002,430102001001,,,,,", "duplicate")   # another household
+    dup_pairs.append([[1, l_l], [1, l]])
     line = f"{L},13100000014,3003,430102001001,,,,," + " " * 300
-    P.line(line, "conflict")                                        # 340 bytes: truncated raw
-    person(N, "13600000010", "4001", "430102001002")
-    P.line(f"{N},13600000011,4001,430102001002,,,,,", "conflict")   # another phone: rejected
+    l = P.line(line, "duplicate")                                     # 340 bytes: truncated raw
+    dup_pairs.append([[1, l_l], [1, l]])
+    P.line(f"{L},13100000014,3001,430102001002,,,,,", "conflict")   # another region
+    l_n = person(N, "13600000010", "4001", "430102001002")
+    l = P.line(f"{N},13600000011,4001,430102001002,,,,,", "duplicate")  # another phone: not taken
+    dup_pairs.append([[1, l_n], [1, l]])
     person(O, "13600000011", "4002", "430102001002")                # so this phone is O's
     person(Q, "", "4003", "430202001001", cells=[q(Q), '', ' 4003 ', q("430202001001"), '', '',
                                                    q("P"), '', ''])
