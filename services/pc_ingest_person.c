@@ -245,7 +245,8 @@ static int keep_first_rows(pc_ingest *g, pc_buf *dups) {
           ((wdup *)dups->data)[dups->n++] = (wdup){first, w[i].p.pid, w[i].origin, other != 0};
       } else {
         rc = pc_ingest_reject_later(g, w[i].origin, PC_R_CONFLICT,
-                                    "ID number already on %s:%llu with another %s",
+                                    "%s already on %s:%llu with another %s",
+                                    w[i].id.id_type == PC_DOC_ID_CARD ? "ID number" : "document",
                                     g->in[pc_origin_file(first)].name,
                                     (unsigned long long)pc_origin_line(first), why);
       }

@@ -21,25 +21,28 @@ R1=430102001001 R2=430102001002
 A=$(id_of 430102 19800115 1) B=$(id_of 430102 19850302 2) C=$(id_of 430102 19900101 3)
 D=$(id_of 430102 19910101 5) E=$(id_of 430102 19920101 7) F=$(id_of 430102 19930101 9)
 G=$(id_of 430102 19940101 11)
-HDR="id_number,phone,household,region,birth_date,sex,sector,employer,vaccine_doses"
+HDR="id_number,phone,household,region,birth_date,sex,sector,employer,vaccine_doses,id_type"
 # The household registry: A only here; C, D, E, F, G in both registries.
 { echo "$HDR"
-  echo "$A,13800000001,H0001,$R1,1980-01-15,,,,2"
-  echo "$C,13800000003,H0003,$R1,1990-01-01,,A,,1"
-  echo "$D,13800000004,H0004,$R1,,,,,1"
-  echo "$E,13800000005,H0005,$R1,,,,,0"
-  echo "$F,,H0006,$R1,,,,,0"
-  echo "$G,,H0007,$R1,,,,,0"; } > household.csv
+  echo "$A,13800000001,H0001,$R1,1980-01-15,,,,2,"
+  echo "$C,13800000003,H0003,$R1,1990-01-01,,A,,1,"
+  echo "$D,13800000004,H0004,$R1,,,,,1,"
+  echo "$E,13800000005,H0005,$R1,,,,,0,"
+  echo "$F,,H0006,$R1,,,,,0,"
+  echo "$G,,H0007,$R1,,,,,0,"
+  echo "P1234567,,H0008,$R1,1970-05-05,M,,,0,passport"; } > household.csv
 # The floating-population registry: B only here; C the same (blanks aside); D another phone
 # and an employer; E another region; F another birth date and G another sex than their ID
-# numbers (rejected as rows: an ID card holds both, so they cannot disagree with a kept row).
+# numbers (rejected as rows: an ID card holds both, so they cannot disagree with a kept row);
+# the passport holder P another birth date (a passport does not hold it: a conflict).
 { echo "$HDR"
-  echo "$B,13900000002,F0002,$R2,,,,91430100MA4L16JQ8B,3"
-  echo "$C ,13800000003, H0003,$R1,,,A,,1"
-  echo "$D,13900000004,H0004,$R1,,,,91430100MA4L16JQ8B,1"
-  echo "$E,13800000005,H0005,$R2,,,,,0"
-  echo "$F,,H0006,$R1,1993-01-02,,,,0"
-  echo "$G,,H0007,$R1,,F,,,0"; } > floating.csv
+  echo "$B,13900000002,F0002,$R2,,,,91430100MA4L16JQ8B,3,"
+  echo "$C ,13800000003, H0003,$R1,,,A,,1,"
+  echo "$D,13900000004,H0004,$R1,,,,91430100MA4L16JQ8B,1,"
+  echo "$E,13800000005,H0005,$R2,,,,,0,"
+  echo "$F,,H0006,$R1,1993-01-02,,,,0,"
+  echo "$G,,H0007,$R1,,F,,,0,"
+  echo "p1234567,,H0008,$R1,1970-05-06,M,,,0,Passport"; } > floating.csv
 # Stays: B by ID number and by phone (both B's), D's floating-registry phone (not registered
 # when the household registry comes first: a visitor).
 { echo "channel,subject,place,start,end,region,carriage,row"
@@ -83,7 +86,7 @@ hf = order == "hf"
 hh_file, fl_file = (1, 2) if hf else (2, 1)
 # persons: every registered one once (F and G from the household registry in both orders);
 # D's floating phone is a visitor when the household registry comes first
-reg = {A, B, C, D, E, F, G}
+reg = {A, B, C, D, E, F, G, "P1234567"}
 want(set(k for k in who if not who[k][0]["flags"]) == reg, f"registered persons: {sorted(who)}")
 vis = [k for k in who if who[k][0]["flags"]]
 want(vis == (["13900000004"] if hf else []), f"visitors: {vis}")
@@ -103,16 +106,19 @@ want(pids[d4] == 1 and len(st) == 3, "the stay by 13900000004")
 rj = [(int(r["file"]), int(r["line"]), s(r["code"]), s(r["text"]), s(r["source"])) for r in f["rejects"][()]]
 if hf:
     exp = [(2, 3, "duplicate"), (2, 4, "duplicate"), (2, 5, "conflict"), (2, 6, "birth_mismatch"),
-           (2, 7, "sex_mismatch")]
+           (2, 7, "sex_mismatch"), (2, 8, "conflict")]
     conflict_names = "household.csv:5"
 else:
     exp = [(1, 6, "birth_mismatch"), (1, 7, "sex_mismatch"), (2, 3, "duplicate"), (2, 4, "duplicate"),
-           (2, 5, "conflict")]
+           (2, 5, "conflict"), (2, 8, "conflict")]
     conflict_names = "floating.csv:5"
 want([r[:3] for r in rj] == exp, f"/rejects {[r[:3] for r in rj]}, expected {exp}")
 for r in rj:
-    if r[2] == "conflict":
+    if r[2] == "conflict" and r[1] == 5:
         want(f"already on {conflict_names} " in r[3] and "region" in r[3], f"conflict text: {r[3]}")
+    if r[2] == "conflict" and r[1] == 8:  # P's passport: the birth date differs
+        first = ("household.csv:8" if hf else "floating.csv:8")
+        want(f"document already on {first} with another birth date" in r[3], f"conflict text: {r[3]}")
     if r[2] == "duplicate":
         first = ("household.csv:" if hf else "floating.csv:") + str(r[1])
         want(f"same person as {first}" in r[3], f"duplicate text: {r[3]}")
@@ -123,8 +129,8 @@ want([(i["index"], i["kind"], i["path"]) for i in inp] ==
      [(0, "regions", "regions.csv")] +
      sorted([(hh_file, "persons", "household.csv"), (fl_file, "persons", "floating.csv")]) +
      [(3, "stays", "stays.csv")], f"inputs {[(i['index'], i['kind'], i['path']) for i in inp]}")
-ex = {"household.csv": (6, {} if hf else {"duplicate": 2, "conflict": 1}),
-      "floating.csv": (6, {"duplicate": 2, "conflict": 1, "birth_mismatch": 1, "sex_mismatch": 1} if hf
+ex = {"household.csv": (7, {} if hf else {"duplicate": 2, "conflict": 2}),
+      "floating.csv": (7, {"duplicate": 2, "conflict": 2, "birth_mismatch": 1, "sex_mismatch": 1} if hf
                        else {"birth_mismatch": 1, "sex_mismatch": 1}),
       "stays.csv": (3, {}), "regions.csv": (6, {})}
 for i in inp:
@@ -140,7 +146,7 @@ PYX
 check hf3.h5 hf || die "household registry first: not as expected (MISMATCH lines above)"
 check fh3.h5 fh || die "floating-population registry first: not as expected (MISMATCH lines above)"
 # The summary logs counts per file, never an ID number or phone.
-grep -q 'floating.csv (persons): 6 rows, 3 rejected .* 2 duplicates' hf2.h5.log \
+grep -q 'floating.csv (persons): 7 rows, 4 rejected .* 2 duplicates' hf2.h5.log \
   || { cat hf2.h5.log; die "the summary does not count floating.csv's rejects and duplicates"; }
 for x in "$A" "$B" "$C" "$D" "$E" "$F" "$G" 13800000003 13900000004; do
   ! grep -q "$x" ./*.log || die "an ID number or phone is in a log"
@@ -157,9 +163,9 @@ f = h5py.File(sys.argv[1], "r")
 inp = json.loads(f.attrs["inputs"])
 assert [(i["kind"], i["path"]) for i in inp] == [("regions", "regions.csv"), ("persons", "household.csv"),
                                                 ("stays", "stays.csv")], inp
-# six registered; B (by ID number and by phone) and 13900000004 are visitors without floating.csv
+# seven registered; B (by ID number and by phone) and 13900000004 are visitors without floating.csv
 flags = sorted(int(x) for x in f["persons"]["flags"])
-assert flags == [0] * 6 + [1] * 3 and len(f["rejects"]) == 0, (flags, len(f["rejects"]))
+assert flags == [0] * 7 + [1] * 3 and len(f["rejects"]) == 0, (flags, len(f["rejects"]))
 PYX
 cfg none.h5 "[]" > none.yaml
 if run 1 ingest --config none.yaml > none.log 2>&1; then die "persons: [] was accepted"; fi
