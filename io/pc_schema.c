@@ -116,12 +116,20 @@ const pc_schema pc_schema_screened = SCHEMA("screened", pc_screened_row, screene
       PC_COLUMN(pc_trace_row, jurisdiction, "jurisdiction", PC_COL_U64),    \
       PC_COLUMN(pc_trace_row, residence, "residence", PC_COL_U64),          \
       PC_COLUMN(pc_trace_row, age, "age", PC_COL_I16),                      \
-      PC_COLUMN(pc_trace_row, sector, "sector", PC_COL_STR)
+      PC_COLUMN(pc_trace_row, sector, "sector", PC_COL_STR),                \
+      PC_COLUMN(pc_trace_row, root_status, "root_status", PC_COL_STR)
 static const pc_column contacts_cols[] = {
     TRACE_COLS_HEAD, PC_COLUMN(pc_trace_row, hop, "hop", PC_COL_U8), TRACE_COLS_TAIL};
 static const pc_column companions_cols[] = {TRACE_COLS_HEAD, TRACE_COLS_TAIL};
 const pc_schema pc_schema_contacts = SCHEMA("contacts", pc_trace_row, contacts_cols);
 const pc_schema pc_schema_companions = SCHEMA("companions", pc_trace_row, companions_cols);
+
+static const pc_column unmatched_cols[] = {
+    PC_COLUMN(pc_unmatched_row, line, "line", PC_COL_U64),
+    PC_COLUMN(pc_unmatched_row, subject_type, "subject_type", PC_COL_STR),
+    PC_COLUMN(pc_unmatched_row, reason, "reason", PC_COL_STR),
+};
+const pc_schema pc_schema_unmatched = SCHEMA("unmatched", pc_unmatched_row, unmatched_cols);
 
 static const pc_column targets_cols[] = {
     PC_COLUMN(pc_target_row, community, "community", PC_COL_U64),

@@ -97,9 +97,18 @@ typedef struct pc_trace_row {
   char sector[2];
   int16_t age;
   uint8_t hop;
-  uint8_t pad[7];
+  char root_status[12]; /* the status of the case the chain starts from: confirmed, ... */
+  uint8_t pad[3];
 } pc_trace_row;
-_Static_assert(sizeof(pc_trace_row) == 176, "pc_trace_row is the on-disk row of /contacts");
+_Static_assert(sizeof(pc_trace_row) == 184, "pc_trace_row is the on-disk row of /contacts");
+
+/* One row of trace's /unmatched: a case row of cases.csv that was not traced. */
+typedef struct pc_unmatched_row {
+  uint64_t line;         /* 1-based line of cases.csv (the header is line 1) */
+  char subject_type[12]; /* what the row named the case by (its number is not repeated here) */
+  char reason[84];       /* why: not in the dataset, an empty window, ... */
+} pc_unmatched_row;
+_Static_assert(sizeof(pc_unmatched_row) == 104, "pc_unmatched_row is the on-disk row of /unmatched");
 
 /* One row of breakdown's /targets. */
 typedef struct pc_target_row {
@@ -197,7 +206,7 @@ extern const pc_schema pc_schema_persons, pc_schema_identities, pc_schema_region
     pc_schema_stays, pc_schema_places; /* a dataset (synth, ingest, purge) */
 extern const pc_schema pc_schema_place_rows;   /* an index (pc_irow) */
 extern const pc_schema pc_schema_screened;     /* screen */
-extern const pc_schema pc_schema_contacts, pc_schema_companions; /* trace */
+extern const pc_schema pc_schema_contacts, pc_schema_companions, pc_schema_unmatched; /* trace */
 extern const pc_schema pc_schema_targets, pc_schema_testing;     /* breakdown */
 extern const pc_schema pc_schema_rejects;      /* ingest */
 extern const pc_schema pc_schema_list;         /* dispatch's <jurisdiction>.h5 */

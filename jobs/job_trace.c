@@ -54,6 +54,7 @@ static const pc_key channel_keys[] = {
     {0}};
 
 static const pc_key str_item[] = {{.name = "", .type = PC_T_STR}, {0}};
+static const char *const unmatched_choices[] = {"report", "fail", NULL};
 static const pc_key hop_item[] = {{.name = "", .type = PC_T_INT, .max = 64}, {0}};
 static const pc_key code_keys[] = {
     {.name = "red", .type = PC_T_LIST, .def = "[hop0, hop1]", .help = "classes given a red code",
@@ -68,7 +69,11 @@ static const pc_key trace_keys[] = {
     {.name = "index", .type = PC_T_PATH,
      .help = "co-location index from `paicha index` (default: build it now)"},
     {.name = "cases", .type = PC_T_PATH, .required = 1,
-     .help = "cases.csv: subject,onset,isolated,last_negative"},
+     .help = "cases.csv: subject,onset[,isolated,last_negative,subject_type,phone,status,"
+             "reported]"},
+    {.name = "unmatched", .type = PC_T_STR, .def = "report", .choices = unmatched_choices,
+     .help = "a case row that cannot be traced (not in the dataset, an empty window, ...): "
+             "report (to /unmatched and the log, the run goes on) or fail"},
     {.name = "encoding", .type = PC_T_STR, .choices = pc_enc_names,
      .help = "how cases.csv is read; absent: auto, as UTF-8 when the whole file is, else as "
              "GB18030 when the whole file is, else an error naming the line"},
@@ -219,8 +224,8 @@ static int run_trace(pc_ctx *ctx, const pc_config *cfg) {
   }
   if (!rc) rc = PC_PHASE(ctx, PH_LOAD_PERSONS, load_persons(ctx, &R), t->npersons, 0);
   if (!rc)
-    pc_log(ctx, "trace: %llu cases, %d hops, as_of %lld", (unsigned long long)R.ncases, R.hops,
-           (long long)t->as_of);
+    pc_log(ctx, "trace: %llu cases, %zu rows of the cases file not traced (/unmatched), %d hops, "
+           "as_of %lld", (unsigned long long)R.ncases, t->unmatched.n, R.hops, (long long)t->as_of);
   if (!rc) rc = expand(ctx, &R);
   uint64_t nq = 0;
   if (!rc) rc = PC_PHASE(ctx, PH_COMPANIONS, pc_trace_companions(t, &nq), nq, 0);

@@ -155,6 +155,7 @@ static void answer_run(const pc_chan_rule *rule, const pc_irow *rows, size_t r0,
   h.source = Q->source;
   h.channel = Q->channel;
   h.place = Q->place;
+  h.root = Q->root;
   pc_side x = {Q->a, Q->b, Q->row, Q->cum};
   size_t c0 = lower_start(rows, r0, r1, Q->a - dmax), c1 = lower_start(rows, c0, r1, Q->b);
   for (size_t i = c0; i < c1; i++) {
@@ -209,6 +210,7 @@ void pc_answer_bucket(const pc_chan_rule rules[PC_NCHANNELS], const pc_irow *row
     h.source = Q->source;
     h.channel = Q->channel;
     h.place = Q->place;
+    h.root = Q->root;
     if (Q->channel == PC_CH_HOUSEHOLD) { /* rule 6: every other member, exposure = window start */
       h.exposure = Q->a;
       for (size_t i = r0; i < r1; i++)
@@ -235,6 +237,7 @@ void pc_answer_bucket_ref(const pc_chan_rule rules[PC_NCHANNELS], const pc_irow 
       h.source = Q->source;
       h.channel = Q->channel;
       h.place = Q->place;
+      h.root = Q->root;
       if (Q->channel == PC_CH_HOUSEHOLD) { /* rule 6: each other member once, if any window */
         int seen = 0;
         for (size_t j = 0; j < i; j++) seen |= rows[j].place == u->place && rows[j].pid == u->pid;

@@ -164,7 +164,8 @@ typedef struct pc_query {
   uint32_t cum;      /* grid: the source's whole minutes in this grid */
   int16_t row;
   uint8_t channel;
-  uint8_t pad[5];
+  uint8_t root;      /* the source's root status, handed to its hits */
+  uint8_t pad[4];
 } pc_query;          /* 48 bytes */
 _Static_assert(sizeof(pc_query) == 48, "pc_query travels between ranks");
 

@@ -101,6 +101,7 @@ typedef struct pc_report {
   int maxhop;
   uint64_t hop_n[PC_REPORT_MAXHOP + 1], comp_n, trace_red, trace_yellow, ch_n[PC_REPORT_NCH],
       unresolved;
+  int64_t unmatched, root_suspected, root_asymptomatic; /* from the trace's counts; -1 unknown */
   uint32_t *cases; /* node index of each case, by ordinal */
   size_t ncases, nh1;
   uint32_t *h1node;   /* node index of each hop-1 person, by dense index */

@@ -32,6 +32,10 @@ static int check_trace_counts(report *R) {
   check_count(R, R->trace_path, j, "companion", R->comp_n);
   check_count(R, R->trace_path, j, "red", R->trace_red);
   check_count(R, R->trace_path, j, "yellow", R->trace_yellow);
+  /* what only the trace knows: its case rows not traced, contacts by their case's status */
+  if (pc_json_get_i64(j, "unmatched", &R->unmatched)) R->unmatched = -1;
+  if (pc_json_get_i64(j, "root_suspected", &R->root_suspected)) R->root_suspected = -1;
+  if (pc_json_get_i64(j, "root_asymptomatic", &R->root_asymptomatic)) R->root_asymptomatic = -1;
   for (int c = 0; c < PC_NCHANNELS; c++) {
     snprintf(k, sizeof k, "channels.%s", pc_report_channel_name(c));
     check_count(R, R->trace_path, j, k, R->ch_n[c]);

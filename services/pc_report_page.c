@@ -92,6 +92,14 @@ static void trace_counts(sb *b, const report *R) {
     count_row(b, label, R->hop_n[h], key, 0);
   }
   count_row(b, "companion", R->comp_n, "trace-companion", 0);
+  if (R->root_suspected > 0)
+    count_row(b, "contacts of suspected cases", (uint64_t)R->root_suspected, "trace-root-suspected", 0);
+  if (R->root_asymptomatic > 0)
+    count_row(b, "contacts of asymptomatic cases", (uint64_t)R->root_asymptomatic,
+              "trace-root-asymptomatic", 0);
+  if (R->unmatched > 0)
+    count_row(b, "case rows not traced (the trace file's /unmatched)", (uint64_t)R->unmatched,
+              "trace-unmatched", 0);
   count_row(b, "red code", R->trace_red, "trace-red", 0);
   count_row(b, "yellow code", R->trace_yellow, "trace-yellow", 1);
   pc_sb_puts(b, "<h3>Trace: persons found per channel</h3>"

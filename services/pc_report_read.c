@@ -279,6 +279,7 @@ pc_report *pc_report_new(const char *data, const char *trace, const char *screen
   R->top = top;
   R->nclusters = nclusters;
   R->trace = R->screen = R->bd = R->data = -1;
+  R->unmatched = R->root_suspected = R->root_asymptomatic = -1; /* until the counts say */
   return R;
 }
 

@@ -4,20 +4,46 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "pc_doc.h"
 #include "pc_enc.h"
 #include "pc_idnum.h"
 #include "pc_sort.h"
 #include "pc_time.h"
 #include "pc_trace_cases.h"
 
+/* One row of cases.csv as read on rank 0: up to two identifiers of the
+ * case (the subject; the optional phone), its window and status; reason is
+ * why it cannot be traced (0: it can, so far). */
 typedef struct case_row {
-  uint64_t pid;
+  uint64_t pid[2];   /* of the subject, of the phone column (0: none) */
+  uint64_t phone[2]; /* the identifier as a phone, resolved to its registered owner (0: not one) */
   int64_t w0, w1;
-  uint64_t phone;   /* 11-digit phone subject, 0 for an ID number */
   int32_t line;
-  int32_t pad;
+  uint8_t status;    /* PC_CASE_* */
+  uint8_t type;      /* the subject's PC_DOC_* */
+  uint8_t reason;    /* R_* */
+  uint8_t pad;
 } case_row;
+
+/* Why a case row is not traced (its /unmatched reason). */
+enum { R_OK, R_TYPE, R_SUBJECT, R_TIME, R_STATUS, R_ONSET, R_ISOLATED, R_EMPTY, R_BEFORE, R_NOT_FOUND };
+static const char *const reasons[] = {
+    "",
+    "subject_type: not id_card, passport, hk_macao, taiwan, foreign_pr, other or phone",
+    "subject: not a valid number of its type (or, without subject_type, neither an ID number "
+    "nor a phone)",
+    "onset, isolated, last_negative, reported: not YYYY-MM-DDTHH:MM[:SS] (onset required)",
+    "status: not confirmed, asymptomatic or suspected",
+    "onset after as_of",
+    "isolated after as_of",
+    "empty window: isolated is not after the window's start (onset - lookback, or last_negative)",
+    "the window ends before the data window starts: nothing to trace",
+    "not in the dataset (neither in /identities nor in /stays)"};
+
+const char *const pc_case_status_names[PC_NCASE_STATUS] = {"confirmed", "asymptomatic",
+                                                          "suspected"};
 
 /* Split a CSV line in place into at most max fields (plain fields, or
  * double-quoted with "" escapes). Returns the number of fields. */
@@ -87,10 +113,79 @@ static int cases_text(const char *path, int enc, char **text, size_t *len) {
                   why);
 }
 
-/* Rank 0: parse cases.csv (rule 1). Pids of ID numbers are computed here;
+/* The identifier s read as type `type`: its pid (and the phone, when it is
+ * one). 0 when s is not a valid number of that type. */
+static int identify(const pc_key128 *key, int type, const char *s, uint64_t *pid, uint64_t *phone) {
+  *phone = 0;
+  if (type == PC_DOC_PHONE) {
+    if (!pc_phone_normalise(s, strlen(s), phone)) return 0;
+    *pid = pc_pid_of_phone(key, *phone);
+    return 1;
+  }
+  char number[PC_DOC_MAX + 1];
+  size_t n;
+  if (pc_doc_normalise(type, s, strlen(s), number, &n, 0)) return 0;
+  *pid = pc_pid_of_doc(key, type, number, n);
+  return 1;
+}
+
+static int status_of(const char *s) {
+  if (!*s) return PC_CASE_CONFIRMED;
+  for (int k = 0; k < PC_NCASE_STATUS; k++)
+    if (!strcasecmp(s, pc_case_status_names[k])) return k;
+  return -1;
+}
+
+/* The window of rule 1 from the row's times v[1..3] (v[7]: reported, only
+ * checked), or the reason it has none worth tracing. */
+static int window_of(const char *const v[8], int64_t as_of, int64_t lookback, int64_t ws,
+                     case_row *c) {
+  int64_t onset, iso = as_of, neg = INT64_MIN, rep;
+  if (pc_time_parse(v[1], strlen(v[1]), &onset) != 0 ||
+      (*v[2] && pc_time_parse(v[2], strlen(v[2]), &iso) != 0) ||
+      (*v[3] && pc_time_parse(v[3], strlen(v[3]), &neg) != 0) ||
+      (*v[7] && pc_time_parse(v[7], strlen(v[7]), &rep) != 0))
+    return R_TIME;
+  if (onset > as_of) return R_ONSET;
+  if (iso > as_of) return R_ISOLATED;
+  c->w0 = onset - lookback;
+  if (*v[3] && neg > c->w0) c->w0 = neg;
+  c->w1 = iso;
+  if (c->w1 <= c->w0) return R_EMPTY;
+  if (c->w1 <= ws) return R_BEFORE;
+  return R_OK;
+}
+
+/* One data row (v: the columns of `names`, "" when absent) into c. Without
+ * subject_type an 18-character subject is an ID number, anything else a
+ * phone (SPEC). A phone column that is not a phone is dropped (*bad_phone):
+ * the case is still traced by its subject. */
+static void case_of(const char *const v[8], const pc_key128 *key, int64_t as_of, int64_t lookback,
+                    int64_t ws, case_row *c, int *bad_phone) {
+  const int type = *v[4] ? pc_doc_of(v[4], strlen(v[4]))
+                         : strlen(v[0]) == 18 ? PC_DOC_ID_CARD : PC_DOC_PHONE;
+  const int st = status_of(v[6]);
+  *bad_phone = 0;
+  if (type < 0) {
+    c->reason = R_TYPE;
+    return;
+  }
+  c->type = (uint8_t)type;
+  if (!identify(key, type, v[0], &c->pid[0], &c->phone[0])) c->reason = R_SUBJECT;
+  else if (st < 0) c->reason = R_STATUS;
+  else c->reason = (uint8_t)window_of(v, as_of, lookback, ws, c);
+  c->status = (uint8_t)(st < 0 ? 0 : st);
+  if (*v[5] && !identify(key, PC_DOC_PHONE, v[5], &c->pid[1], &c->phone[1])) {
+    c->pid[1] = c->phone[1] = 0;
+    *bad_phone = 1;
+  }
+}
+
+/* Rank 0: parse cases.csv (rule 1); every row goes to out, with the reason
+ * it cannot be traced when it cannot. Pids of documents are computed here;
  * phones are resolved against /identities by every rank afterwards. */
-static int read_cases(const char *path, int enc, const pc_key128 *key, int64_t as_of,
-                      int64_t lookback, pc_buf *out) {
+static int read_cases(pc_ctx *ctx, const char *path, int enc, const pc_key128 *key, int64_t as_of,
+                      int64_t lookback, int64_t ws, pc_buf *out) {
   char *text;
   size_t tlen;
   PC_CALL(cases_text(path, enc, &text, &tlen));
@@ -101,8 +196,9 @@ static int read_cases(const char *path, int enc, const pc_key128 *key, int64_t a
                 : PC_ERROR(PC_ERR_DATA, "%s: empty (no header)", path);
   }
   char line[4096];
-  int ln = 0, rc = 0, col[4] = {-1, -1, -1, -1};
-  static const char *const names[4] = {"subject", "onset", "isolated", "last_negative"};
+  int ln = 0, rc = 0, col[8] = {-1, -1, -1, -1, -1, -1, -1, -1};
+  static const char *const names[8] = {"subject", "onset",  "isolated", "last_negative",
+                                       "subject_type", "phone", "status", "reported"};
   while (!rc && fgets(line, sizeof line, f)) {
     ln++;
     size_t len = strlen(line);
@@ -123,42 +219,23 @@ static int read_cases(const char *path, int enc, const pc_key128 *key, int64_t a
     }
     if (col[0] < 0) { /* the header */
       for (int i = 0; i < nf; i++)
-        for (int k = 0; k < 4; k++)
-          if (!strcmp(trim(fld[i]), names[k])) col[k] = i;
+        for (int k = 0; k < 8; k++)
+          if (!strcasecmp(trim(fld[i]), names[k])) col[k] = i;
       if (col[0] < 0 || col[1] < 0)
-        rc = PC_ERROR(PC_ERR_DATA, "%s:%d: the header must name subject,onset[,isolated,last_negative]",
-                      path, ln);
+        rc = PC_ERROR(PC_ERR_DATA, "%s:%d: the header must name subject,onset[,isolated,"
+                      "last_negative,subject_type,phone,status,reported]", path, ln);
       continue;
     }
-    const char *v[4] = {"", "", "", ""};
-    for (int k = 0; k < 4; k++)
-      if (col[k] >= 0 && col[k] < nf) v[k] = trim(fld[col[k]]);
+    const char *v[8];
+    for (int k = 0; k < 8; k++) v[k] = col[k] >= 0 && col[k] < nf ? trim(fld[col[k]]) : "";
     case_row c;
     memset(&c, 0, sizeof c);
     c.line = ln;
-    size_t sl = strlen(v[0]);
-    if (sl == 18) {
-      if (pc_idnum_check_char(v[0]) != v[0][17]) {
-        rc = PC_ERROR(PC_ERR_DATA, "%s:%d: subject is not a valid ID number (GB 11643 check)", path, ln);
-        break;
-      }
-      c.pid = pc_pid_of_idnum(key, v[0]);
-    } else if (pc_phone_valid(v[0], sl, &c.phone)) {
-      c.pid = pc_pid_of_phone(key, c.phone);
-    } else {
-      rc = PC_ERROR(PC_ERR_DATA, "%s:%d: subject is neither an ID number nor an 11-digit phone", path, ln);
-      break;
-    }
-    int64_t onset, iso = as_of, neg = INT64_MIN;
-    if (pc_time_parse(v[1], strlen(v[1]), &onset) != 0 ||
-        (*v[2] && pc_time_parse(v[2], strlen(v[2]), &iso) != 0) ||
-        (*v[3] && pc_time_parse(v[3], strlen(v[3]), &neg) != 0)) {
-      rc = PC_ERROR(PC_ERR_DATA, "%s:%d: times must be YYYY-MM-DDTHH:MM[:SS] (onset required)", path, ln);
-      break;
-    }
-    c.w0 = onset - lookback;
-    if (*v[3] && neg > c.w0) c.w0 = neg;
-    c.w1 = iso;
+    int bad_phone;
+    case_of(v, key, as_of, lookback, ws, &c, &bad_phone);
+    if (bad_phone)
+      pc_log(ctx, "trace: %s:%d: the phone column is not a phone: the case is traced by its "
+             "subject only", path, ln);
     if ((rc = pc_buf_grow(out, 1))) break;
     ((case_row *)out->data)[out->n++] = c;
   }
@@ -169,76 +246,135 @@ static int read_cases(const char *path, int enc, const pc_key128 *key, int64_t a
   return rc;
 }
 
+/* A case to flag: a pid the rows named, its window and status. */
+typedef struct case_pid {
+  uint64_t pid;
+  int64_t w0, w1;
+  uint8_t status;
+  uint8_t pad[7];
+} case_pid;
+
 static int case_pid_cmp(const void *a, const void *b) {
-  const case_row *x = a, *y = b;
+  const case_pid *x = a, *y = b;
   return x->pid < y->pid ? -1 : x->pid > y->pid;
 }
 
-/* Every rank: resolve phones to their registered owners, check each case
- * exists, refuse duplicates; add the owned cases as hop 0. Collective. */
-int pc_trace_cases_load(pc_tracer *t, const pc_key128 *key, int64_t lookback, uint64_t *ncases) {
+/* Every rank: each phone identifier becomes its registered owner's pid, and
+ * known[2i + j] says whether identifier j of row i is in /identities or
+ * /stays (maxed over ranks). Collective, agreed. */
+static int resolve(pc_tracer *t, case_row *c, size_t n, uint64_t *known) {
   pc_ctx *ctx = t->ctx;
-  pc_buf cases;
-  pc_buf_init(&cases, sizeof(case_row));
-  int rc = 0;
-  if (pc_rank(ctx) == 0)
-    rc = read_cases(pc_config_str(t->cfg, "cases"), pc_enc_of(pc_config_str(t->cfg, "encoding")),
-                    key, t->as_of, lookback, &cases);
-  PC_CALL(pc_agree(ctx, rc));
-  char *bytes = pc_rank(ctx) == 0 ? (char *)cases.data : NULL;
-  size_t len = pc_rank(ctx) == 0 ? cases.n * sizeof(case_row) : 0;
-  if (pc_rank(ctx) == 0 && !bytes) bytes = calloc(1, 1);
-  PC_CALL(pc_bcast_bytes(ctx, &bytes, &len));
-  size_t n = len / sizeof(case_row);
-  case_row *c = (case_row *)bytes;
-  if (pc_rank(ctx) != 0) cases.data = bytes;
-  /* found[i]: the registered owner of a phone subject (pid), or 1 when the
-   * case's pid is known here (identities or stays); maxed over ranks. */
-  uint64_t *owner = pc_calloc(2 * n + 1, sizeof *owner, "cases"), *known = owner + n;
+  uint64_t *owner = pc_calloc(2 * n + 1, sizeof *owner, "cases");
   PC_CALL(pc_agree(ctx, owner ? 0 : PC_ERR_MEM));
   char ph[12];
-  for (size_t i = 0; i < n; i++) {
-    if (!c[i].phone) continue;
-    pc_phone_format(c[i].phone, ph);
+  for (size_t i = 0; i < 2 * n; i++) {
+    if (!c[i / 2].phone[i % 2]) continue;
+    pc_phone_format(c[i / 2].phone[i % 2], ph);
     for (size_t k = 0; k < t->nids; k++)
       if (!memcmp(t->ids[k].phone, ph, 11)) owner[i] = t->ids[k].pid;
   }
-  PC_CALL(pc_max_u64(ctx, owner, (int)n));
-  for (size_t i = 0; i < n; i++)
-    if (owner[i]) c[i].pid = owner[i];
-  for (size_t i = 0; i < n && !rc; i++) {
-    if (PC_OWNER(c[i].pid, pc_nranks(ctx)) != pc_rank(ctx)) continue;
+  int rc = pc_max_u64(ctx, owner, (int)(2 * n));
+  for (size_t i = 0; i < 2 * n && !rc; i++)
+    if (owner[i]) c[i / 2].pid[i % 2] = owner[i];
+  free(owner);
+  for (size_t i = 0; i < 2 * n && !rc; i++) {
+    const uint64_t pid = c[i / 2].pid[i % 2];
+    if (!pid || c[i / 2].reason || PC_OWNER(pid, pc_nranks(ctx)) != pc_rank(ctx)) continue;
     const pc_stay *s;
     size_t m = 0;
-    if (pc_trace_identity(t, c[i].pid) || (!(rc = pc_trace_stays_of(t, c[i].pid, &s, &m)) && m > 0)) known[i] = 1;
+    if (pc_trace_identity(t, pid) || (!(rc = pc_trace_stays_of(t, pid, &s, &m)) && m > 0))
+      known[i] = 1;
   }
   PC_CALL(pc_agree(ctx, rc));
-  PC_CALL(pc_max_u64(ctx, known, (int)n));
-  const char *path = pc_config_str(t->cfg, "cases");
-  for (size_t i = 0; i < n && !rc; i++)
-    if (!known[i])
-      rc = PC_ERROR(PC_ERR_DATA, "%s:%d: this subject is in neither /identities nor /stays of %s",
-                    path, c[i].line, t->data_path);
-  free(owner);
-  if (!rc) {
-    pc_qsort(c, n, sizeof *c, case_pid_cmp);
-    for (size_t i = 1; i < n && !rc; i++)
-      if (c[i].pid == c[i - 1].pid)
-        rc = PC_ERROR(PC_ERR_DATA, "%s:%d: the same person as line %d", path,
-                      c[i].line > c[i - 1].line ? c[i].line : c[i - 1].line,
-                      c[i].line > c[i - 1].line ? c[i - 1].line : c[i].line);
+  return pc_max_u64(ctx, known, (int)(2 * n));
+}
+
+/* The rows not traced as /unmatched rows (rank 0 writes them); with
+ * `unmatched: fail`, the first is an error. Local. */
+static int unmatched(pc_tracer *t, const case_row *c, size_t n) {
+  pc_buf_init(&t->unmatched, sizeof(pc_unmatched_row));
+  for (size_t i = 0; i < n; i++) {
+    if (!c[i].reason) continue;
+    PC_CALL(pc_buf_grow(&t->unmatched, 1));
+    pc_unmatched_row *u = (pc_unmatched_row *)t->unmatched.data + t->unmatched.n++;
+    memset(u, 0, sizeof *u);
+    u->line = (uint64_t)c[i].line;
+    if (c[i].reason != R_TYPE) pc_doc_type_name(c[i].type, u->subject_type);
+    snprintf(u->reason, sizeof u->reason, "%s", reasons[c[i].reason]);
   }
-  for (size_t i = 0; i < n && !rc; i++) {
-    if (PC_OWNER(c[i].pid, pc_nranks(ctx)) != pc_rank(ctx)) continue;
+  const pc_unmatched_row *u = t->unmatched.data;
+  if (t->unmatched.n && !strcmp(pc_config_str(t->cfg, "unmatched"), "fail"))
+    return PC_ERROR(PC_ERR_DATA, "%s:%llu: %s (and %zu more unmatched; `unmatched: fail`)",
+                    pc_config_str(t->cfg, "cases"), (unsigned long long)u->line, u->reason,
+                    t->unmatched.n - 1);
+  return 0;
+}
+
+/* The pids the traceable rows name (every known identifier), one case per
+ * person: the hull of its rows' windows, the most certain status. */
+static int merge_cases(const case_row *c, size_t n, const uint64_t *known, pc_buf *out) {
+  for (size_t i = 0; i < 2 * n; i++) {
+    if (!known[i] || c[i / 2].reason) continue;
+    PC_CALL(pc_buf_grow(out, 1));
+    ((case_pid *)out->data)[out->n++] =
+        (case_pid){c[i / 2].pid[i % 2], c[i / 2].w0, c[i / 2].w1, c[i / 2].status, {0}};
+  }
+  case_pid *p = out->data;
+  pc_qsort(p, out->n, sizeof *p, case_pid_cmp);
+  size_t k = 0;
+  for (size_t i = 0; i < out->n; i++) {
+    if (k && p[k - 1].pid == p[i].pid) {
+      if (p[i].w0 < p[k - 1].w0) p[k - 1].w0 = p[i].w0;
+      if (p[i].w1 > p[k - 1].w1) p[k - 1].w1 = p[i].w1;
+      if (p[i].status < p[k - 1].status) p[k - 1].status = p[i].status;
+      continue;
+    }
+    p[k++] = p[i];
+  }
+  out->n = k;
+  return 0;
+}
+
+int pc_trace_cases_load(pc_tracer *t, const pc_key128 *key, int64_t lookback, uint64_t *ncases) {
+  pc_ctx *ctx = t->ctx;
+  pc_buf rows, cases;
+  pc_buf_init(&rows, sizeof(case_row));
+  pc_buf_init(&cases, sizeof(case_pid));
+  int rc = 0;
+  if (pc_rank(ctx) == 0)
+    rc = read_cases(ctx, pc_config_str(t->cfg, "cases"),
+                    pc_enc_of(pc_config_str(t->cfg, "encoding")), key, t->as_of, lookback,
+                    t->window_start, &rows);
+  PC_CALL(pc_agree(ctx, rc));
+  char *bytes = pc_rank(ctx) == 0 ? (char *)rows.data : NULL;
+  size_t len = pc_rank(ctx) == 0 ? rows.n * sizeof(case_row) : 0;
+  if (pc_rank(ctx) == 0 && !bytes) bytes = calloc(1, 1);
+  PC_CALL(pc_bcast_bytes(ctx, &bytes, &len));
+  const size_t n = len / sizeof(case_row);
+  case_row *c = (case_row *)bytes;
+  uint64_t *known = pc_calloc(2 * n + 1, sizeof *known, "cases");
+  rc = pc_agree(ctx, known ? 0 : PC_ERR_MEM);
+  if (!rc) rc = resolve(t, c, n, known);
+  for (size_t i = 0; i < n && !rc; i++)
+    if (!c[i].reason && !known[2 * i] && !known[2 * i + 1]) c[i].reason = R_NOT_FOUND;
+  if (!rc) rc = pc_agree(ctx, unmatched(t, c, n));
+  if (!rc) rc = pc_agree(ctx, merge_cases(c, n, known, &cases));
+  const case_pid *p = cases.data;
+  for (size_t i = 0; i < cases.n && !rc; i++) {
+    if (PC_OWNER(p[i].pid, pc_nranks(ctx)) != pc_rank(ctx)) continue;
     pc_trace_flag f;
     memset(&f, 0, sizeof f);
-    f.pid = c[i].pid;
-    f.exposure = c[i].w0;
-    f.wend = c[i].w1;
+    f.pid = p[i].pid;
+    f.exposure = p[i].w0;
+    f.wend = p[i].w1;
     f.channel = PC_TRACE_CASE;
+    f.root = p[i].status;
     rc = pc_trace_flag_add(t, &f);
   }
-  *ncases = n;
+  *ncases = cases.n;
+  free(known);
+  free(bytes == rows.data ? NULL : bytes);
+  pc_buf_free(&rows);
   pc_buf_free(&cases);
   return pc_agree(ctx, rc);
 }

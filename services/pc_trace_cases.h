@@ -6,12 +6,18 @@
 #include "pc_trace_state.h"
 
 /* Collective, agreed. Rank 0 reads the config's `cases` (rule 1: header
- * subject,onset[,isolated,last_negative], an ID number or an 11-digit phone
- * per line, window from onset - lookback, or last_negative, to isolated or
- * as_of); every rank resolves phones to their registered owners, checks that
- * each case is in /identities or /stays, refuses the same person twice, and
- * flags the cases it owns as hop 0. *ncases: the cases read. Fails with
- * PC_ERR_DATA naming file:line (PC_ERR_IO when the file cannot be read). */
+ * subject,onset[,isolated,last_negative,subject_type,phone,status,reported];
+ * the subject a document of subject_type or, without it, an ID number (18
+ * characters) or a phone; window from onset - lookback, or last_negative, to
+ * isolated or as_of); every rank resolves phones to their registered owners
+ * and checks each identifier is in /identities or /stays. A row that cannot
+ * be traced (a bad subject, type, status or time, onset or isolated after
+ * as_of, an empty window, one before the data, not in the dataset) goes to
+ * t->unmatched with its reason; `unmatched: fail` makes the first an error.
+ * The persons the rows name are one case each (the hull of their rows'
+ * windows, the most certain status, PC_CASE_*), flagged as hop 0 by their
+ * owners with that status as their root. *ncases: the cases flagged. Fails
+ * with PC_ERR_DATA naming file:line, PC_ERR_IO when the file cannot be read. */
 int pc_trace_cases_load(pc_tracer *t, const pc_key128 *key, int64_t lookback, uint64_t *ncases);
 
 #endif

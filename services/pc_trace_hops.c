@@ -47,6 +47,7 @@ static int make_queries(pc_tracer *t, const size_t *from, size_t nfrom, int role
     pc_query x;
     memset(&x, 0, sizeof x);
     x.source = f->pid;
+    x.root = f->root;
     const pc_person *p = pc_trace_person(t, f->pid);
     if (t->rules[PC_CH_HOUSEHOLD].role == role && p && p->household) {
       x.place = p->household;
@@ -204,6 +205,7 @@ static int take_hit(pc_tracer *t, const pc_hit *h, uint8_t hop) {
   f.source = h->source;
   f.place = h->place;
   f.channel = h->channel;
+  f.root = h->root;
   f.hop = hop;
   return pc_trace_flag_add(t, &f);
 }

@@ -52,8 +52,15 @@ int pc_trace_write(pc_tracer *t, const char *output, const char *index, int64_t 
   int rc;
   if (!(rc = pc_out_create(t->ctx, t->cfg, output, &out))) {
     pc_tracefile_write_rows(&out, rows, nc, nm);
+    if (!out.rc)
+      out.rc = pc_out_table(&out, "unmatched", pc_schema_type(&pc_schema_unmatched),
+                            t->unmatched.data, pc_rank(t->ctx) == 0 ? t->unmatched.n : 0,
+                            "rows of cases.csv not traced: line (1-based, the header is 1), "
+                            "what the row named the case by, why");
     if (!out.rc) out.rc = write_cubes(t, &out, rows, nc, nm, hops);
-    pc_out_json(&out, "counts", pc_trace_counts_json(K, hops), 1);
+    json_object *counts = pc_trace_counts_json(K, hops);
+    if (counts) pc_json_add_u64(counts, "unmatched", t->unmatched.n);
+    pc_out_json(&out, "counts", counts, 1);
     pc_out_attr_i64(&out, "as_of", t->as_of);
     pc_out_attr_str(&out, "as_of_local", pc_time_format(t->as_of, t0));
     pc_out_attr_i64(&out, "dispatch_at", dispatch_at);

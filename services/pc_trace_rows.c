@@ -100,6 +100,8 @@ static int assemble(pc_tracer *t, int64_t dispatch_at, int level, pc_trace_row *
       o->source_pid = f[i].source;
       o->place = f[i].place;
       o->hop = comp ? 0 : f[i].hop;
+      snprintf(o->root_status, sizeof o->root_status, "%s",
+               pc_case_status_names[f[i].root < PC_NCASE_STATUS ? f[i].root : 0]);
       const pc_identity *id = pc_trace_identity(t, f[i].pid);
       if (id) {
         memcpy(o->subject, id->subject, sizeof o->subject);
@@ -146,7 +148,7 @@ json_object *pc_trace_counts_json(const pc_trace_counts *K, int hops) {
     json_object_put(ch);
     return NULL;
   }
-  char k[16];
+  char k[16], key_[32];
   for (int h = 0; h <= hops; h++) {
     snprintf(k, sizeof k, "hop%d", h);
     pc_json_add_u64(j, k, K->hop[h]);
@@ -157,6 +159,10 @@ json_object *pc_trace_counts_json(const pc_trace_counts *K, int hops) {
   for (int c = 0; c < PC_NCHANNELS; c++)
     pc_json_add_u64(ch, pc_channel_names[c], K->channel[0][c] + K->channel[1][c]);
   pc_json_add(j, "channels", ch);
+  for (int s_ = 0; s_ < PC_NCASE_STATUS; s_++) {
+    snprintf(key_, sizeof key_, "root_%s", pc_case_status_names[s_]);
+    pc_json_add_u64(j, key_, K->root[s_]);
+  }
   return j;
 }
 
@@ -192,6 +198,8 @@ int pc_trace_count(pc_ctx *ctx, const pc_trace_row *rows, size_t nc, size_t nm, 
       K->companion++;
     else
       K->hop[rows[i].hop]++;
+    for (int k = 0; k < PC_NCASE_STATUS && !comp && rows[i].hop; k++)
+      K->root[k] += !strcmp(rows[i].root_status, pc_case_status_names[k]);
     int ch = pc_channel_of(rows[i].channel);
     K->channel[comp][ch < 0 ? PC_NCHANNELS : ch] += 1;
     if (!strcmp(rows[i].code, "red"))
@@ -201,5 +209,6 @@ int pc_trace_count(pc_ctx *ctx, const pc_trace_row *rows, size_t nc, size_t nm, 
   }
   PC_CALL(pc_sum_u64(ctx, K->hop, K->hops + 1));
   PC_CALL(pc_sum_u64(ctx, &K->companion, 3));
+  PC_CALL(pc_sum_u64(ctx, K->root, PC_NCASE_STATUS));
   return pc_sum_u64(ctx, &K->channel[0][0], 2 * (PC_NCHANNELS + 1));
 }

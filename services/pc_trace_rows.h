@@ -21,6 +21,7 @@ typedef struct pc_trace_counts {
   uint64_t *hop;            /* hops + 1 */
   uint64_t companion, red, yellow;
   uint64_t channel[2][PC_NCHANNELS + 1]; /* [contact/companion][channel], last = case */
+  uint64_t root[PC_NCASE_STATUS];        /* contacts (hop >= 1) by the status of their case */
 } pc_trace_counts;
 
 /* Collective: adds the rows' counts to K (hops and hop set, the rest zero)

@@ -39,6 +39,7 @@ void pc_tracer_free(pc_tracer *t) {
   free(t->table);
   free(t->sbuf);
   pc_buf_free(&t->flags);
+  pc_buf_free(&t->unmatched);
   pc_pview_free(&t->pv);
   pc_raw_close(&t->stays);
   pc_tracefile_close(t->data);

@@ -17,6 +17,11 @@
 #define PC_TRACE_CASE 255
 
 /* A flagged person, kept at the owner of its pid. */
+/* A case's status (cases.csv `status`), most certain first: a person named
+ * by several rows takes the most certain. */
+enum { PC_CASE_CONFIRMED, PC_CASE_ASYMPTOMATIC, PC_CASE_SUSPECTED, PC_NCASE_STATUS };
+extern const char *const pc_case_status_names[PC_NCASE_STATUS];
+
 typedef struct pc_trace_flag {
   uint64_t pid;
   int64_t exposure;  /* start of the person's window */
@@ -25,7 +30,8 @@ typedef struct pc_trace_flag {
   uint64_t place;
   uint8_t hop;       /* PC_TRACE_COMPANION for a companion */
   uint8_t channel;   /* PC_TRACE_CASE for a case */
-  uint8_t pad[6];
+  uint8_t root;      /* PC_CASE_* status of the case the person's chain starts from */
+  uint8_t pad[5];
 } pc_trace_flag;
 
 typedef struct pc_tracer {
@@ -52,6 +58,7 @@ typedef struct pc_tracer {
   pc_stay *sbuf;
   size_t scap;
   uint64_t stay_reads;
+  pc_buf unmatched;           /* pc_unmatched_row: the case rows not traced (every rank) */
 } pc_tracer;
 
 /* Local, never fails: an empty tracer over cfg (`data`, the channel rules). */

@@ -24,7 +24,8 @@ import sys
 import h5py
 import numpy as np
 
-FIELDS = ["hop", "exposure", "source_pid", "channel", "place", "code", "jurisdiction", "residence", "age", "sector"]
+FIELDS = ["hop", "exposure", "source_pid", "channel", "place", "code", "jurisdiction", "residence", "age", "sector",
+          "root_status"]
 INT_FIELDS = {"pid", "hop", "exposure", "source_pid", "place", "jurisdiction", "residence", "age"}
 SHOW = 20
 
@@ -107,6 +108,14 @@ def main():
                         diffs.append(f"{table}: pid {pid} {k}: trace {g!r}, reference {w!r}")
                         per_field[f"{table}.{k}"] += 1
             print(f"{table}: trace {len(got)} rows, reference {len(want)} rows")
+        um = os.path.join(a.refdir, "unmatched.csv")
+        if os.path.exists(um):  # the case rows not traced: by line and what they named the case by
+            with open(um, newline="") as fu:
+                want_um = sorted((int(r["line"]), r["subject_type"]) for r in csv.DictReader(fu))
+            got_um = sorted((int(r["line"]), as_text(r["subject_type"])) for r in f["unmatched"][()]) \
+                if "unmatched" in f else None
+            if got_um != want_um:
+                problems.append(f"/unmatched {got_um}, reference {want_um}")
         if a.counts:
             want_counts = json.load(open(os.path.join(a.refdir, "counts.json")))
             raw = f.attrs.get("counts")

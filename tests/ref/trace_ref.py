@@ -228,43 +228,98 @@ def valid_id_number(s):
     return "10X98765432"[sum(int(c) * w for c, w in zip(s[:17], GB11643_WEIGHTS)) % 11] == s[17]
 
 
-def load_cases(path, key, identity_pids, phone_owner, stay_pids, as_of, lookback):
-    """Rule 1: each case's pid and window (w0, w1)."""
-    cases = {}
-    with open(path, newline="", encoding="utf-8") as f:
+DOC_TYPES = ["id_card", "passport", "hk_macao", "taiwan", "foreign_pr", "other", "phone"]
+STATUSES = ["confirmed", "asymptomatic", "suspected"]  # most certain first
+
+
+def phone_of(s):
+    """SPEC: +86, 0086, 86 (also in parentheses), blanks and dashes go; 11 digits 1[3-9]..."""
+    t = s.replace(" ", "").replace("\t", "").replace("-", "")
+    for pre in ("(+86)", "(0086)", "(86)", "+86", "0086"):
+        if t.startswith(pre) and len(t) == len(pre) + 11:
+            t = t[len(pre):]
+            break
+    else:
+        if len(t) == 13 and t.startswith("86"):
+            t = t[2:]
+    return t if len(t) == 11 and t.isdigit() and t[0] == "1" and t[1] in "3456789" else None
+
+
+def document(key, kind, s):
+    """pid of document s of type kind (SPEC), or None when s is not one."""
+    t = s.strip(" \t").upper()
+    if kind == "id_card" or (kind == "foreign_pr" and len(t) == 18 and t.startswith("9")):
+        if not valid_id_number(t):
+            return None
+        if kind == "id_card":
+            return siphash.pid_of_idnum(key, t)
+    elif not (5 <= len(t) <= 20 and all(c.isdigit() or "A" <= c <= "Z" for c in t)):
+        return None
+    return siphash._nonzero(siphash.siphash24(key, b"D" + kind.encode() + b":" + t.encode()))
+
+
+def load_cases(path, key, identity_pids, phone_owner, stay_pids, as_of, lookback, window_start):
+    """Rule 1 and SPEC "Cases": each case's pid -> (w0, w1, status); a person named by
+    several rows (or by subject and phone) is one case: the hull of the windows, the most
+    certain status. Rows that cannot be traced -> unmatched [(line, subject_type, why)]."""
+    cases, unmatched = {}, []
+    with open(path, newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f)
         if not reader.fieldnames or "subject" not in reader.fieldnames or "onset" not in reader.fieldnames:
             raise DataError(f"{path}: header must be subject,onset,isolated,last_negative")
         for line, row in enumerate(reader, start=2):
-            where = f"{path}:{line}"
-            subject = (row.get("subject") or "").strip()
-            if len(subject) == 18:
-                if not valid_id_number(subject):
-                    raise DataError(f"{where}: {subject!r} fails the GB 11643 check")
-                pid = siphash.pid_of_idnum(key, subject)
-            elif len(subject) == 11 and subject.isdigit():
-                pid = phone_owner.get(subject) or siphash.pid_of_phone(key, subject)
+            v = {k: (row.get(k) or "").strip() for k in
+                 ("subject", "onset", "isolated", "last_negative", "subject_type", "phone", "status", "reported")}
+            kind = v["subject_type"].lower() or ("id_card" if len(v["subject"]) == 18 else "phone")
+            if kind not in DOC_TYPES:
+                unmatched.append((line, "", "type"))
+                continue
+            ids = []
+            if kind == "phone":
+                ph = phone_of(v["subject"])
+                ids.append(phone_owner.get(ph) or siphash.pid_of_phone(key, ph) if ph else None)
             else:
-                raise DataError(f"{where}: subject {subject!r} is neither an ID number nor a phone")
-            if pid not in identity_pids and pid not in stay_pids:
-                raise DataError(f"{where}: subject {subject} is in neither /identities nor /stays")
-            if pid in cases:
-                raise DataError(f"{where}: subject {subject} is listed twice")
+                ids.append(document(key, kind, v["subject"]))
+            if ids[0] is None:
+                unmatched.append((line, kind, "subject"))
+                continue
+            ph = phone_of(v["phone"]) if v["phone"] else None
+            if ph:  # a second identifier of the same case (a bad one is ignored)
+                ids.append(phone_owner.get(ph) or siphash.pid_of_phone(key, ph))
+            status = v["status"].lower() or "confirmed"
+            if status not in STATUSES:
+                unmatched.append((line, kind, "status"))
+                continue
             try:
-                onset = parse_time(row["onset"], "onset")
-                isolated = parse_time(row["isolated"], "isolated") if (row.get("isolated") or "").strip() else None
-                last_neg = (parse_time(row["last_negative"], "last_negative")
-                            if (row.get("last_negative") or "").strip() else None)
-            except ConfigError as e:
-                raise DataError(f"{where}: {e}")
+                onset = parse_time(v["onset"], "onset")
+                isolated = parse_time(v["isolated"], "isolated") if v["isolated"] else None
+                last_neg = parse_time(v["last_negative"], "last_negative") if v["last_negative"] else None
+                if v["reported"]:
+                    parse_time(v["reported"], "reported")
+            except ConfigError:
+                unmatched.append((line, kind, "time"))
+                continue
             # Rule 1: W = [w0, w1), w0 = onset - lookback raised to last_negative
             # when that is later; w1 = isolated, else as_of.
             w0 = onset - lookback
             if last_neg is not None and last_neg > w0:
                 w0 = last_neg
             w1 = isolated if isolated is not None else as_of
-            cases[pid] = (w0, w1)
-    return cases
+            why = ("onset" if onset > as_of else "isolated" if w1 > as_of else "empty" if w1 <= w0
+                   else "before" if w1 <= window_start else None)
+            known = [p for p in ids if p in identity_pids or p in stay_pids]
+            if why is None and not known:
+                why = "not found"
+            if why:
+                unmatched.append((line, kind, why))
+                continue
+            for pid in known:
+                if pid in cases:
+                    a, b, st = cases[pid]
+                    cases[pid] = (min(a, w0), max(b, w1), min(st, STATUSES.index(status)))
+                else:
+                    cases[pid] = (w0, w1, STATUSES.index(status))
+    return cases, unmatched
 
 
 # ---------------------------------------------------------------- the rules
@@ -374,7 +429,7 @@ class Tracer:
         for pid, w in cases.items():
             hop[pid] = 0
             best[pid] = (w[0], 0, None, 0)
-            window[pid] = w
+            window[pid] = w[:2]
         frontier = sorted(cases)
         for h in range(self.cfg["hops"]):
             candidates = {}
@@ -444,7 +499,8 @@ def main(argv):
         attrs, persons, identity_pids, phone_owner, stays = load_dataset(cfg["data"])
         as_of = cfg["as_of"] if cfg["as_of"] is not None else attrs["as_of"]
         stay_pids = {s.pid for s in stays}
-        cases = load_cases(cfg["cases"], key, identity_pids, phone_owner, stay_pids, as_of, cfg["lookback"])
+        cases, unmatched = load_cases(cfg["cases"], key, identity_pids, phone_owner, stay_pids, as_of,
+                                      cfg["lookback"], attrs["window_start"])
     except (DataError, OSError, ValueError, KeyError) as e:
         print(f"trace_ref: error: {e}", file=sys.stderr)
         return 1
@@ -466,15 +522,20 @@ def main(argv):
 
     os.makedirs(outdir, exist_ok=True)
     counts = {f"hop{h}": 0 for h in range(cfg["hops"] + 1)}
-    counts.update({"companion": 0, "red": 0, "yellow": 0})
+    counts.update({"companion": 0, "red": 0, "yellow": 0, "unmatched": len(unmatched)})
     cols = ["pid", "hop", "exposure", "source_pid", "channel", "place", "code",
-            "jurisdiction", "residence", "age", "sector"]
+            "jurisdiction", "residence", "age", "sector", "root_status"]
+
+    def root(pid):  # the status of the case the person's chain (their provenance) starts from
+        while hop.get(pid, 0) != 0 or pid not in cases:
+            pid = best[pid][1] if pid in best else companions[pid][1]
+        return STATUSES[cases[pid][2]]
     with open(os.path.join(outdir, "contacts.csv"), "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(cols)
         for pid in sorted(hop):
             cls = f"hop{hop[pid]}"
-            row = [pid, hop[pid]] + common(pid, best[pid]) + tail(pid, cls)
+            row = [pid, hop[pid]] + common(pid, best[pid]) + tail(pid, cls) + [root(pid)]
             counts[cls] += 1
             counts[row[6]] += 1
             w.writerow(row)
@@ -482,10 +543,14 @@ def main(argv):
         w = csv.writer(f, lineterminator="\n")
         w.writerow([c for c in cols if c != "hop"])
         for pid in sorted(companions):
-            row = [pid] + common(pid, companions[pid]) + tail(pid, "companion")
+            row = [pid] + common(pid, companions[pid]) + tail(pid, "companion") + [root(companions[pid][1])]
             counts["companion"] += 1
             counts[row[5]] += 1
             w.writerow(row)
+    with open(os.path.join(outdir, "unmatched.csv"), "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["line", "subject_type", "why"])
+        w.writerows(unmatched)
     with open(os.path.join(outdir, "counts.json"), "w") as f:
         json.dump(counts, f, indent=1)
         f.write("\n")

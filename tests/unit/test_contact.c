@@ -106,7 +106,7 @@ static void test_union(void **st) {
 
 static void test_tiebreak(void **st) {
   (void)st;
-  pc_hit a = {1, 100, 5, 9, 3, {0}}, b = a;
+  pc_hit a = {1, 100, 5, 9, 3, 0, {0}}, b = a;
   assert_false(pc_hit_less(&a, &b));
   b.exposure = 99;
   assert_true(pc_hit_less(&b, &a));
