@@ -42,10 +42,14 @@ static const pc_key input_keys[] = {
     {.name = "persons", .type = PC_T_STRS, .required = 1,
      .help = "persons.csv, one file or a list (e.g. the household and the floating-population "
              "registries; the first row of a person in this order is kept): "
-             "id_number,phone,household,region,birth_date,sex,sector,employer,vaccine_doses"},
+             "id_number,phone,household,region,birth_date,sex,sector,employer,vaccine_doses"
+             "[,id_type]"},
+    {.name = "phone_owners", .type = PC_T_PATH,
+     .help = "the operators' real-name registration: phone,subject[,subject_type]; stays keyed "
+             "by such a phone are its owner's (a phone of the persons files keeps its person)"},
     {.name = "stays", .type = PC_T_STRS,
      .help = "stays.csv, one file or a list (one per agency): "
-             "channel,subject,place,start,end,region,carriage,row"},
+             "channel,subject,place,start,end,region,carriage,row[,subject_type]"},
     {.name = "encoding", .type = PC_T_STR, .choices = pc_enc_names,
      .help = "how every file is read; absent: auto, as UTF-8 when the whole file is, else as "
              "GB18030 when the whole file is, else the run fails naming the file and line; "
@@ -108,7 +112,7 @@ static int check_size(pc_ctx *ctx, const ingest_run *R) {
 /* Lines of the persons files in this rank's ranges, for the phase's rate. */
 static uint64_t persons_lines(const pc_ingest *g) {
   uint64_t n = 0;
-  for (int f = 1; f < g->stays0; f++) n += g->in[f].f.nlines;
+  for (int f = 1; f < g->persons1; f++) n += g->in[f].f.nlines;
   return n;
 }
 

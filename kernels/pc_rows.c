@@ -235,6 +235,15 @@ int pc_row_person(const pc_rowcheck *c, const pc_field f[10], pc_person *p, pc_i
   return PC_R_OK;
 }
 
+int pc_row_owner(const pc_rowcheck *c, const pc_field f[3], uint64_t *phone, int *type,
+                 char number[PC_SUBJECT_LEN + 1], char *text) {
+  if (!pc_phone_normalise(f[0].p, f[0].len, phone))
+    return fail(text, PC_R_PHONE, "phone: not 11 digits starting with 13-19 (+86 and blanks allowed)");
+  if ((*type = doc_type(&f[2], PC_DOC_ID_CARD, 0, "subject_type", text)) < 0) return PC_R_FIELD;
+  size_t n;
+  return doc_ok(c, *type, &f[1], "subject", number, &n, text);
+}
+
 /* The contract's CSV time: YYYY-MM-DDTHH:MM, seconds optional (the config
  * also takes a space for the T or a bare date; an agency's file may not). */
 static int csv_time(const pc_field *f) { return (f->len == 16 || f->len == 19) && f->p[10] == 'T'; }

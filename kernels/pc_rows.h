@@ -85,6 +85,14 @@ int pc_row_region(const pc_field f[4], pc_region *r, char *text);
 int pc_row_person(const pc_rowcheck *c, const pc_field f[10], pc_person *p, pc_identity *id,
                   char *text);
 
+/* input.phone_owners (the operators' real-name registration), columns
+ * phone,subject and the optional subject_type (f[2], empty when absent:
+ * id_card; not phone): the phone (+86, blanks and dashes allowed) and its
+ * owner's document in normal form (number, NUL-terminated, and *type).
+ * Local. */
+int pc_row_owner(const pc_rowcheck *c, const pc_field f[3], uint64_t *phone, int *type,
+                 char number[PC_SUBJECT_LEN + 1], char *text);
+
 /* A stay as read: who by ID number or by phone, and the stay's fields. */
 typedef struct pc_instay {
   char subject[PC_SUBJECT_LEN + 1]; /* the document's number in normal form, unless by phone */

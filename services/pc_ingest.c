@@ -7,23 +7,24 @@
 #include "pc_part.h"
 #include "pc_time.h"
 
-const char *const pc_ingest_kind_names[3] = {"regions", "persons", "stays"};
-const char *const pc_ingest_columns[3][PC_INGEST_MAX_COLUMNS] = {
+const char *const pc_ingest_kind_names[4] = {"regions", "persons", "stays", "phone owners"};
+const char *const pc_ingest_columns[4][PC_INGEST_MAX_COLUMNS] = {
     {"code", "parent", "level", "name"},
     {"id_number", "phone", "household", "region", "birth_date", "sex", "sector", "employer",
      "vaccine_doses", "id_type"},
-    {"channel", "subject", "place", "start", "end", "region", "carriage", "row", "subject_type"}};
-const int pc_ingest_ncolumns[3] = {4, 10, 9};
-const int pc_ingest_nrequired[3] = {4, 9, 8};
+    {"channel", "subject", "place", "start", "end", "region", "carriage", "row", "subject_type"},
+    {"phone", "subject", "subject_type"}};
+const int pc_ingest_ncolumns[4] = {4, 10, 9, 3};
+const int pc_ingest_nrequired[4] = {4, 9, 8, 2};
 
 int pc_ingest_files_fit(const pc_config *cfg, pc_config_problems *p) {
   const size_t np = pc_config_len(cfg, "input.persons"), ns = pc_config_len(cfg, "input.stays");
   if (np == 0) return pc_config_problem(p, cfg, "input.persons", "names no file");
   if (np > PC_INGEST_MAX_INPUTS - 1)
     return pc_config_problem(p, cfg, "input.persons", "at most %d files", PC_INGEST_MAX_INPUTS - 1);
-  if (np + ns > PC_INGEST_MAX_INPUTS - 1)
+  if (np + ns > PC_INGEST_MAX_INPUTS - 2)
     return pc_config_problem(p, cfg, "input.stays", "at most %d files%s",
-                             PC_INGEST_MAX_INPUTS - 1 - (int)np,
+                             PC_INGEST_MAX_INPUTS - 2 - (int)np,
                              np > 1 ? " beside the persons files" : "");
   return 0;
 }
@@ -53,6 +54,10 @@ static int init(pc_ingest *g, pc_ctx *ctx, const pc_config *cfg) {
   for (size_t i = 0; i < np; i++)
     g->in[g->nin++] = (pc_ingest_input){.kind = PC_INGEST_PERSONS,
                                         .path = pc_config_str_at(cfg, "input.persons", i)};
+  g->persons1 = g->nin;
+  if (pc_config_given(cfg, "input.phone_owners"))
+    g->in[g->nin++] = (pc_ingest_input){.kind = PC_INGEST_OWNERS,
+                                        .path = pc_config_str(cfg, "input.phone_owners")};
   g->stays0 = g->nin;
   for (size_t i = 0; i < ns; i++)
     g->in[g->nin++] = (pc_ingest_input){.kind = PC_INGEST_STAYS,
@@ -61,6 +66,7 @@ static int init(pc_ingest *g, pc_ctx *ctx, const pc_config *cfg) {
   pc_buf_init(&g->late, sizeof(pc_ingest_late));
   pc_buf_init(&g->persons, sizeof(pc_wperson));
   pc_buf_init(&g->phones, sizeof(pc_idpair));
+  pc_buf_init(&g->owners, sizeof(pc_wowner));
   pc_buf_init(&g->stays, sizeof(pc_cstay));
   pc_buf_init(&g->id_visitors, sizeof(pc_idpair));
   pc_buf_init(&g->phone_visitors, sizeof(pc_idpair));
@@ -103,6 +109,7 @@ void pc_ingest_delete(pc_ingest *g) {
   pc_buf_free(&g->late);
   pc_buf_free(&g->persons);
   pc_buf_free(&g->phones);
+  pc_buf_free(&g->owners);
   pc_buf_free(&g->stays);
   pc_buf_free(&g->id_visitors);
   pc_buf_free(&g->phone_visitors);

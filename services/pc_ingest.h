@@ -17,12 +17,12 @@
 /* The kinds of input, their contract's columns (names[kind][k], ncolumns[kind]):
  * the first nrequired[kind] required, the rest optional (persons' id_type,
  * stays' subject_type: an absent one reads as empty cells). */
-enum { PC_INGEST_REGIONS, PC_INGEST_PERSONS, PC_INGEST_STAYS };
+enum { PC_INGEST_REGIONS, PC_INGEST_PERSONS, PC_INGEST_STAYS, PC_INGEST_OWNERS };
 #define PC_INGEST_MAX_COLUMNS 10
-extern const char *const pc_ingest_kind_names[3];
-extern const char *const pc_ingest_columns[3][PC_INGEST_MAX_COLUMNS];
-extern const int pc_ingest_ncolumns[3];
-extern const int pc_ingest_nrequired[3];
+extern const char *const pc_ingest_kind_names[4];
+extern const char *const pc_ingest_columns[4][PC_INGEST_MAX_COLUMNS];
+extern const int pc_ingest_ncolumns[4];
+extern const int pc_ingest_nrequired[4];
 
 #define PC_INGEST_MAX_INPUTS 250
 #define PC_INGEST_RAW_CAP PC_REJECT_RAW
@@ -94,6 +94,15 @@ typedef struct pc_idpair {
   uint64_t a, b;
 } pc_idpair;
 
+/* A row of input.phone_owners (the operators' real-name registration) at the
+ * owner of its phone: the phone's owner by document. */
+typedef struct pc_wowner {
+  uint64_t phone, pid, origin;
+  uint8_t type;                 /* PC_DOC_* of number */
+  char number[PC_SUBJECT_LEN];  /* normal form, NUL-padded */
+  uint8_t pad[3];
+} pc_wowner;
+
 /* Places seen by this rank's readers: an open-addressing set by id, with a
  * hash of the full name to catch two names with one id. */
 typedef struct pc_pslot {
@@ -108,7 +117,9 @@ typedef struct pc_ingest {
   pc_rowcheck chk;
   pc_ingest_input in[PC_INGEST_MAX_INPUTS];
   int nin;
-  int stays0;      /* in[0] regions, in[1 .. stays0-1] persons, in[stays0 .. nin-1] stays */
+  int persons1;    /* in[1 .. persons1-1] the persons files */
+  int stays0;      /* in[0] regions, then the persons files, the phone owners' file (when
+                      given: in[persons1], persons1 < stays0), in[stays0 .. nin-1] stays */
   pc_buf rejects;  /* pc_reject_row: rows this rank read */
   pc_buf late;     /* pc_ingest_late: found here, to send to the reader */
   /* regions (every rank, sorted by code) */
@@ -117,7 +128,8 @@ typedef struct pc_ingest {
   uint64_t *codes;
   /* persons owned (sorted by pid), phones owned (sorted by phone) */
   pc_buf persons;  /* pc_wperson */
-  pc_buf phones;   /* pc_idpair (phone, pid) */
+  pc_buf phones;   /* pc_idpair (phone, pid): persons' phones, then the owners' */
+  pc_buf owners;   /* pc_wowner: phones registered by input.phone_owners, sorted by phone */
   /* stays owned, visitors found, places seen */
   pc_buf stays;    /* pc_cstay */
   pc_buf id_visitors;    /* pc_idpair (pid, packed ID) at the pid's owner */

@@ -174,11 +174,11 @@ static int read_persons(pc_ingest *g) {
   pc_buf_init(&batch, sizeof(pc_wperson));
   const size_t R = pc_ctx_round_bytes(ctx) / sizeof(pc_wperson) + 1;
   uint64_t total = 0, before = 0; /* lines of this rank's ranges, for progress */
-  for (int f = 1; f < g->stays0; f++) total += g->in[f].f.nlines;
+  for (int f = 1; f < g->persons1; f++) total += g->in[f].f.nlines;
   int fi = 1, more = 1, rc = 0;
   for (uint64_t r = 0; more; r++) {
     batch.n = 0;
-    while (!rc && fi < g->stays0 && batch.n < R) {
+    while (!rc && fi < g->persons1 && batch.n < R) {
       int done = 0;
       rc = pc_ingest_read_rows(g, (unsigned)fi, R - batch.n, take_person, &batch, &done);
       if (done) before += g->in[fi].f.nlines, fi++;
@@ -186,8 +186,8 @@ static int read_persons(pc_ingest *g) {
     PC_CALL(pc_agree(ctx, rc));
     PC_CALL(pc_ingest_shuffle(g, batch.data, batch.n, sizeof(pc_wperson), pc_ingest_owner_first,
                               &g->persons));
-    PC_CALL(pc_ingest_more_rounds(ctx, fi < g->stays0, &more));
-    uint64_t now = before + (fi < g->stays0 ? g->in[fi].f.next_line : 0);
+    PC_CALL(pc_ingest_more_rounds(ctx, fi < g->persons1, &more));
+    uint64_t now = before + (fi < g->persons1 ? g->in[fi].f.next_line : 0);
     pc_progress(ctx, now < total ? now : total, total);
   }
   pc_buf_free(&batch);
@@ -362,13 +362,110 @@ static int opaque_check(pc_ingest *g) {
       rc = PC_ERROR(PC_ERR_DATA,
                     "%s: %s \"%.*s\" and %s \"%.*s\" give one internal id (a keyed-hash "
                     "collision): they would become one; make a new key file and rerun",
-                    g->stays0 == 2 ? g->in[1].path : "the persons files", opaque_names[which],
+                    g->persons1 == 2 ? g->in[1].path : "the persons files", opaque_names[which],
                     (int)r[i].len, r[i].s,
                     opaque_names[which], (int)r[i + 1].len, r[i + 1].s);
     pc_buf_free(&all);
     PC_CALL(pc_agree(ctx, rc));
   }
   return 0;
+}
+
+static int take_owner(pc_ingest *g, unsigned fi, uint64_t line, const pc_field *cells,
+                      void *arg, char *text, int *err) {
+  pc_buf *out = arg;
+  pc_wowner w;
+  memset(&w, 0, sizeof w);
+  int type;
+  char number[PC_SUBJECT_LEN + 1];
+  int reason = pc_row_owner(&g->chk, cells, &w.phone, &type, number, text);
+  if (reason) return reason;
+  const size_t n = strlen(number);
+  w.type = (uint8_t)type;
+  memcpy(w.number, number, n);
+  w.pid = pc_pid_of_doc(&g->key, type, number, n);
+  w.origin = pc_origin_of(fi, line);
+  if ((*err = pc_buf_grow(out, 1))) return PC_R_OK;
+  ((pc_wowner *)out->data)[out->n++] = w;
+  return PC_R_OK;
+}
+
+static int wowner_cmp(const void *pa, const void *pb) {
+  const pc_wowner *a = pa, *b = pb;
+  if (a->phone != b->phone) return a->phone < b->phone ? -1 : 1;
+  return (a->origin > b->origin) - (a->origin < b->origin);
+}
+
+/* The pid the persons files registered phone to, or 0 (g->phones sorted by phone). */
+static uint64_t registered_to(const pc_ingest *g, uint64_t phone) {
+  const pc_idpair *t = g->phones.data;
+  size_t a = 0, b = g->phones.n;
+  while (a < b) {
+    size_t m = (a + b) / 2;
+    if (t[m].a < phone) a = m + 1;
+    else b = m;
+  }
+  return a < g->phones.n && t[a].a == phone ? t[a].b : 0;
+}
+
+/* At the phones' owners: each phone keeps its first owner (the persons files
+ * first, then the owners file by line); a later row naming the same owner is a
+ * duplicate, another owner a conflict. The kept ones join g->phones. */
+static int owners_keep(pc_ingest *g, pc_wowner *m, size_t n) {
+  int rc = pc_buf_reserve(&g->owners, n + 1);
+  if (!rc) rc = pc_buf_reserve(&g->phones, g->phones.n + n + 1);
+  for (size_t i = 0; i < n && !rc; i++) {
+    const uint64_t reg = registered_to(g, m[i].phone);
+    const pc_wowner *prev = g->owners.n ? (const pc_wowner *)g->owners.data + g->owners.n - 1 : NULL;
+    if (reg)
+      rc = pc_ingest_reject_later(g, m[i].origin, reg == m[i].pid ? PC_R_DUPLICATE : PC_R_CONFLICT,
+                                  reg == m[i].pid ? "the persons files register this phone to the "
+                                                    "same person"
+                                                  : "the persons files register this phone to "
+                                                    "another person");
+    else if (prev && prev->phone == m[i].phone)
+      rc = pc_ingest_reject_later(g, m[i].origin,
+                                  prev->pid == m[i].pid ? PC_R_DUPLICATE : PC_R_CONFLICT,
+                                  "phone already given to %s owner on line %llu",
+                                  prev->pid == m[i].pid ? "the same" : "another",
+                                  (unsigned long long)pc_origin_line(prev->origin));
+    else
+      ((pc_wowner *)g->owners.data)[g->owners.n++] = m[i];
+  }
+  for (size_t i = 0; i < g->owners.n && !rc; i++) {
+    const pc_wowner *o = (const pc_wowner *)g->owners.data + i;
+    ((pc_idpair *)g->phones.data)[g->phones.n++] = (pc_idpair){o->phone, o->pid};
+  }
+  if (!rc) pc_ingest_sort(g->phones.data, g->phones.n, sizeof(pc_idpair), pc_idpair_cmp);
+  return rc;
+}
+
+/* input.phone_owners, when given: read in rounds, each row at the owner of
+ * its phone, kept there (owners_keep). Collective, agreed. */
+static int owners_load(pc_ingest *g) {
+  pc_ctx *ctx = g->ctx;
+  if (g->persons1 == g->stays0) return 0; /* none given (every rank alike) */
+  pc_buf batch, mine;
+  pc_buf_init(&batch, sizeof(pc_wowner));
+  pc_buf_init(&mine, sizeof(pc_wowner));
+  const size_t R = pc_ctx_round_bytes(ctx) / sizeof(pc_wowner) + 1;
+  int more = 1, done = 0, rc = 0;
+  while (more && !rc) {
+    batch.n = 0;
+    if (!done) rc = pc_ingest_read_rows(g, (unsigned)g->persons1, R, take_owner, &batch, &done);
+    if ((rc = pc_agree(ctx, rc))) break;
+    if ((rc = pc_ingest_shuffle(g, batch.data, batch.n, sizeof(pc_wowner), pc_ingest_owner_phone,
+                                &mine)))
+      break;
+    rc = pc_ingest_more_rounds(ctx, !done, &more);
+  }
+  pc_buf_free(&batch);
+  if (!rc) {
+    pc_ingest_sort(mine.data, mine.n, sizeof(pc_wowner), wowner_cmp);
+    rc = pc_agree(ctx, owners_keep(g, mine.data, mine.n));
+  }
+  pc_buf_free(&mine);
+  return rc;
 }
 
 int pc_ingest_persons_load(pc_ingest *g) {
@@ -379,7 +476,8 @@ int pc_ingest_persons_load(pc_ingest *g) {
   PC_CALL(opaque_check(g));
   PC_CALL(keep_first_rows(g, &dups));
   PC_CALL(register_phones(g, &drop));
-  return drop_persons(g, &drop, &dups);
+  PC_CALL(drop_persons(g, &drop, &dups));
+  return owners_load(g);
 }
 
 static size_t unique_pairs(pc_idpair *p, size_t n) {
@@ -431,6 +529,14 @@ int pc_ingest_visitors_add(pc_ingest *g, uint64_t *nvis) {
   pc_ctx *ctx = g->ctx;
   const size_t nreg = g->persons.n;
   PC_CALL(doc_visitors(g, nreg));
+  /* An ID number seen in a stay and also as a phone's owner is made once. */
+  PC_CALL(pc_agree(ctx, pc_sort_rows_inplace(g->persons.data, g->persons.n, sizeof(pc_wperson),
+                                             g->p0, g->p1, pc_wperson_cmp)));
+  size_t kept = 0;
+  pc_idpair *idv = g->id_visitors.data;
+  for (size_t i = 0; i < g->id_visitors.n; i++)
+    if (!find_in(g, g->persons.n, idv[i].a)) idv[kept++] = idv[i];
+  g->id_visitors.n = kept;
   g->phone_visitors.n = unique_pairs(g->phone_visitors.data, g->phone_visitors.n);
   pc_buf pv;
   pc_buf_init(&pv, sizeof(pc_idpair));

@@ -109,6 +109,21 @@ static int phone_owner_pid(const pc_ingest *g, uint64_t phone, uint64_t *pid) {
   return 0;
 }
 
+/* A phone input.phone_owners gives an owner: the owner's document, to make
+ * them a person of their own when the registry lacks them (visitors_add). */
+static int owner_seen(pc_ingest *g, uint64_t phone) {
+  const pc_wowner *o = g->owners.data;
+  size_t a = 0, b = g->owners.n;
+  while (a < b) {
+    size_t m = (a + b) / 2;
+    if (o[m].phone < phone) a = m + 1;
+    else b = m;
+  }
+  if (a == g->owners.n || o[a].phone != phone) return 0; /* a persons file's phone */
+  return pc_ingest_doc_seen(g, o[a].pid, o[a].type, o[a].number,
+                            strnlen(o[a].number, sizeof o[a].number));
+}
+
 /* The pids of this round's phones: each distinct phone asks its owner once
  * (16 bytes there and back instead of moving the stays twice); the owner
  * answers from its phone table, or makes the phone a visitor. Collective. */
@@ -140,6 +155,8 @@ static int resolve_phones(pc_ingest *g, pc_wstay *w, size_t n) {
     uint64_t pid;
     if (!phone_owner_pid(g, r[i].a, &pid) && !(rc = pc_buf_grow(&g->phone_visitors, 1)))
       ((pc_idpair *)g->phone_visitors.data)[g->phone_visitors.n++] = (pc_idpair){pid, r[i].a};
+    else if (!rc)
+      rc = owner_seen(g, r[i].a);
     r[i].a = r[i].b;
     r[i].b = pid;
   }
