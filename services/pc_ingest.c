@@ -193,3 +193,16 @@ int pc_ingest_doc_seen(pc_ingest *g, uint64_t pid, int type, const char *number,
                     "new key file and rerun");
   return rc;
 }
+
+size_t pc_ingest_find_u64(const void *rows, size_t n, size_t size, uint64_t key) {
+  size_t a = 0, b = n;
+  uint64_t v;
+  while (a < b) {
+    size_t m = a + (b - a) / 2;
+    memcpy(&v, (const char *)rows + m * size, sizeof v);
+    if (v < key) a = m + 1;
+    else b = m;
+  }
+  if (a < n) memcpy(&v, (const char *)rows + a * size, sizeof v);
+  return a < n && v == key ? a : n;
+}

@@ -184,6 +184,10 @@ int pc_ingest_owner_first(const void *row, int nranks);
 int pc_ingest_owner_phone(const void *row, int nranks);
 int pc_ingest_answer_rank(const void *row, int nranks);
 
+/* Local: the index of the row of rows[0..n) (each `size` bytes, sorted by
+ * their first uint64) whose first uint64 is key, or n when none is. */
+size_t pc_ingest_find_u64(const void *rows, size_t n, size_t size, uint64_t key);
+
 /* Local: remember that stays named document `number` (n bytes, normal form)
  * of type `type` as pid; PC_ERR_DATA when another document has the pid (a
  * 64-bit hash collision), PC_ERR_MEM. */

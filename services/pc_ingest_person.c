@@ -145,26 +145,10 @@ static int wphone_cmp(const void *pa, const void *pb) {
 
 /* 1 when pid is among the first n persons (sorted by pid). */
 static int find_in(const pc_ingest *g, size_t n, uint64_t pid) {
-  const pc_wperson *w = g->persons.data;
-  size_t a = 0, b = n;
-  while (a < b) {
-    size_t m = (a + b) / 2;
-    if (w[m].p.pid < pid) a = m + 1;
-    else b = m;
-  }
-  return a < n && w[a].p.pid == pid;
+  return pc_ingest_find_u64(g->persons.data, n, sizeof(pc_wperson), pid) < n;
 }
 
-int pc_ingest_find_person(const pc_ingest *g, uint64_t pid) {
-  const pc_wperson *w = g->persons.data;
-  size_t a = 0, b = g->persons.n;
-  while (a < b) {
-    size_t m = (a + b) / 2;
-    if (w[m].p.pid < pid) a = m + 1;
-    else b = m;
-  }
-  return a < g->persons.n && w[a].p.pid == pid;
-}
+int pc_ingest_find_person(const pc_ingest *g, uint64_t pid) { return find_in(g, g->persons.n, pid); }
 
 /* Persons rows read in rounds, each to the owner of its pid: the persons
  * files one after the other, in the config's order (as read_stays does). */
@@ -398,14 +382,8 @@ static int wowner_cmp(const void *pa, const void *pb) {
 
 /* The pid the persons files registered phone to, or 0 (g->phones sorted by phone). */
 static uint64_t registered_to(const pc_ingest *g, uint64_t phone) {
-  const pc_idpair *t = g->phones.data;
-  size_t a = 0, b = g->phones.n;
-  while (a < b) {
-    size_t m = (a + b) / 2;
-    if (t[m].a < phone) a = m + 1;
-    else b = m;
-  }
-  return a < g->phones.n && t[a].a == phone ? t[a].b : 0;
+  size_t a = pc_ingest_find_u64(g->phones.data, g->phones.n, sizeof(pc_idpair), phone);
+  return a < g->phones.n ? ((const pc_idpair *)g->phones.data)[a].b : 0;
 }
 
 /* At the phones' owners: each phone keeps its first owner (the persons files

@@ -94,15 +94,9 @@ static int keep_stay(pc_ingest *g, const pc_cstay *c) {
 }
 
 static int phone_owner_pid(const pc_ingest *g, uint64_t phone, uint64_t *pid) {
-  const pc_idpair *t = g->phones.data;
-  size_t a = 0, b = g->phones.n;
-  while (a < b) {
-    size_t m = (a + b) / 2;
-    if (t[m].a < phone) a = m + 1;
-    else b = m;
-  }
-  if (a < g->phones.n && t[a].a == phone) {
-    *pid = t[a].b;
+  size_t a = pc_ingest_find_u64(g->phones.data, g->phones.n, sizeof(pc_idpair), phone);
+  if (a < g->phones.n) {
+    *pid = ((const pc_idpair *)g->phones.data)[a].b;
     return 1;
   }
   *pid = pc_pid_of_phone(&g->key, phone);
@@ -113,13 +107,8 @@ static int phone_owner_pid(const pc_ingest *g, uint64_t phone, uint64_t *pid) {
  * them a person of their own when the registry lacks them (visitors_add). */
 static int owner_seen(pc_ingest *g, uint64_t phone) {
   const pc_wowner *o = g->owners.data;
-  size_t a = 0, b = g->owners.n;
-  while (a < b) {
-    size_t m = (a + b) / 2;
-    if (o[m].phone < phone) a = m + 1;
-    else b = m;
-  }
-  if (a == g->owners.n || o[a].phone != phone) return 0; /* a persons file's phone */
+  size_t a = pc_ingest_find_u64(o, g->owners.n, sizeof *o, phone);
+  if (a == g->owners.n) return 0; /* a persons file's phone */
   return pc_ingest_doc_seen(g, o[a].pid, o[a].type, o[a].number,
                             strnlen(o[a].number, sizeof o[a].number));
 }

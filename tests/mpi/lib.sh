@@ -34,3 +34,14 @@ small_run() { # seed, [synth config lines...]
     "$T/index.h5" "$T/cases.csv" "$T/key" "$T/trace.h5" > "$T/trace.yaml"
   run 2 trace --config "$T/trace.yaml" > "$T/trace.log" 2>&1 || { cat "$T/trace.log"; die "trace failed"; }
 }
+# A valid resident ID number (GB 11643 check character) of area, birth date and sequence.
+id_of() { # area (6 digits), birth (YYYYMMDD), seq (0-999)
+  $PY -c "
+s = '$1$2%03d' % $3
+w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+print(s + '10X98765432'[sum(int(c) * k for c, k in zip(s, w)) % 11])"
+}
+# A small regions.csv (Changsha's Furong district, one township, communities ...001 and ...002).
+tiny_regions() { # file
+  printf 'code,parent,level,name\n430000000000,,province,湖南省\n430100000000,430000000000,city,长沙市\n430102000000,430100000000,county,芙蓉区\n430102001000,430102000000,township,文艺路街道\n430102001001,430102001000,community,识字岭社区\n430102001002,430102001000,community,东湖社区\n' > "$1"
+}

@@ -7,14 +7,7 @@
 # two places likewise.
 . "$(dirname "$0")/lib.sh"
 cd "$T"
-id_of() { # area birth seq -> a valid ID number
-  $PY -c "
-import sys
-s = '$1$2%03d' % $3
-w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-print(s + '10X98765432'[sum(int(c) * k for c, k in zip(s, w)) % 11])"
-}
-printf 'code,parent,level,name\n430000000000,,province,湖南省\n430100000000,430000000000,city,长沙市\n430102000000,430100000000,county,芙蓉区\n430102001000,430102000000,township,街道\n430102001001,430102001000,community,社区\n' > regions.csv
+tiny_regions regions.csv
 A=$(id_of 430102 19800115 1) B=$(id_of 430102 19850302 2) C=$(id_of 430102 19900101 3)
 D=$(id_of 430102 19910101 4) E=$(id_of 430102 19920101 5)
 { echo "id_number,phone,household,region,birth_date,sex,sector,employer,vaccine_doses"

@@ -6,13 +6,7 @@
 # conflict row), the same owner twice is a duplicate; identical datasets at 1 and 3 ranks.
 . "$(dirname "$0")/lib.sh"
 cd "$T"
-id_of() { # area birth seq -> a valid ID number
-  $PY -c "
-s = '$1$2%03d' % $3
-w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-print(s + '10X98765432'[sum(int(c) * k for c, k in zip(s, w)) % 11])"
-}
-printf 'code,parent,level,name\n430000000000,,province,湖南省\n430100000000,430000000000,city,长沙市\n430102000000,430100000000,county,芙蓉区\n430102001000,430102000000,township,街道\n430102001001,430102001000,community,社区\n' > regions.csv
+tiny_regions regions.csv
 A=$(id_of 430102 19800115 1) V=$(id_of 110101 19900101 3)
 { echo "id_number,phone,household,region,birth_date,sex,sector,employer,vaccine_doses"
   echo "$A,13800000001,H1,430102001001,,,,,2"; } > persons.csv
