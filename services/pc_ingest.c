@@ -22,9 +22,10 @@ int pc_ingest_files_fit(const pc_config *cfg, pc_config_problems *p) {
   if (np == 0) return pc_config_problem(p, cfg, "input.persons", "names no file");
   if (np > PC_INGEST_MAX_INPUTS - 1)
     return pc_config_problem(p, cfg, "input.persons", "at most %d files", PC_INGEST_MAX_INPUTS - 1);
-  if (np + ns > PC_INGEST_MAX_INPUTS - 2)
+  const size_t no = pc_config_given(cfg, "input.phone_owners") ? 1 : 0; /* its own slot */
+  if (np + no + ns > PC_INGEST_MAX_INPUTS - 1)
     return pc_config_problem(p, cfg, "input.stays", "at most %d files%s",
-                             PC_INGEST_MAX_INPUTS - 2 - (int)np,
+                             PC_INGEST_MAX_INPUTS - 1 - (int)(np + no),
                              np > 1 ? " beside the persons files" : "");
   return 0;
 }
