@@ -104,10 +104,11 @@ static int write_regions(pc_ctx *ctx, const char *dir, const pc_region *regions,
   if (pc_rank(ctx) == 0) {
     pc_strbuf b = {0};
     region_rows(&b, regions, nregions);
-    char *text = b.oom ? NULL : b.s, *gbt = NULL;
+    const char *text = b.s ? b.s : "";
+    char *gbt = NULL;
     size_t len = b.n;
-    rc = text ? 0 : PC_ERR_MEM;
-    if (!rc && gb && !(rc = pc_enc_to_gb18030(b.s, b.n, &gbt, &len))) text = gbt;
+    rc = b.oom ? PC_ERR_MEM : 0;
+    if (!rc && gb && !(rc = pc_enc_to_gb18030(text, len, &gbt, &len))) text = gbt;
     char *p = rc ? NULL : pc_textout_room(&o, len + 1);
     if (!rc && !p) rc = PC_ERR_MEM;
     if (!rc) memcpy(p, text, len), pc_textout_commit(&o, len);

@@ -9,7 +9,12 @@ A person is matched by identity, not by pid (a passport holder's pid is the hash
 passport): the realistic CSV's documents are functions of the ID number that can be
 inverted (kernels/pc_agency.h): a passport is "E" and the first 17 digits of the ID number
 in base 36, a foreign PR ID "93", then the ID number's digits 3-17. Households and
-employers are other strings, hence other ids: they must correspond one to one."""
+employers are other strings, hence other ids: they must correspond one to one.
+
+Persons, hops and exposures cannot differ between the two styles. The source can in one
+case only: trace breaks a tie of equal exposures by the smaller source pid (docs/TRACE.md
+rule 8), and a document holder's pid is another number than the ID card's; this seed has
+no such tie, and the test would show one as a differing source."""
 import sys
 
 import h5py
