@@ -33,6 +33,12 @@ static const pc_key synth_keys[] = {
     {.name = "csv", .type = PC_T_PATH,
      .help = "also write the data as the CSV inputs of ingest into this directory (regions.csv, "
              "persons.csv, stays.csv, cases.csv; created mode 0700 if missing)"},
+    /* No default in the table: the effective config stored in every dataset stays as it was. */
+    {.name = "realistic", .type = PC_T_BOOL,
+     .help = "(absent: false) write the csv files the way agencies do: household numbers as strings (H00012345, "
+             "4300012346), employers as credit codes, ~1% of persons on a passport or foreign PR "
+             "ID (never an outbreak venue's visitor), phones typed +86 138-0013-8000 and alike, "
+             "regions.csv in GB18030, seats left out for riders alone aboard"},
     PC_KEYS_COMMON,
     {0}};
 
@@ -139,7 +145,7 @@ static int run_synth(pc_ctx *ctx, const pc_config *cfg) {
   if (!rc && pc_config_given(cfg, "csv"))
     rc = PC_PHASE(ctx, PH_CSV,
                   pc_synth_csv(ctx, pc_config_str(cfg, "csv"), R.regions, R.nregions, rows,
-                               R.order, n, mv),
+                               R.order, n, mv, R.seed, pc_config_bool(cfg, "realistic")),
                   n + R.mv.stays.n, 0);
   rc = pc_synth_pending_publish(ctx, &R.pend, rc);
   free_run(&R);
@@ -151,6 +157,8 @@ static int run_synth(pc_ctx *ctx, const pc_config *cfg) {
 static int check_synth(const pc_config *cfg, pc_config_problems *p) {
   if (pc_config_given(cfg, "cases_csv") && pc_config_int(cfg, "days") == 0)
     pc_config_problem(p, cfg, "cases_csv", "needs movement data: set days (e.g. 14)");
+  if (pc_config_bool(cfg, "realistic") && !pc_config_given(cfg, "csv"))
+    pc_config_problem(p, cfg, "realistic", "says how the csv files are written: set csv too");
   return 0;
 }
 

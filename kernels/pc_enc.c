@@ -238,3 +238,28 @@ void pc_enc_why(char *buf, size_t cap, const uint64_t bad[2]) {
   else
     snprintf(buf, cap, "not in its encoding");
 }
+
+int pc_enc_to_gb18030(const char *in, size_t len, char **out, size_t *outlen) {
+  *out = NULL;
+  *outlen = 0;
+  iconv_t cd = iconv_open("GB18030", "UTF-8");
+  if (cd == (iconv_t)-1)
+    return PC_ERROR(errno == ENOMEM ? PC_ERR_MEM : PC_ERR_UNSUPPORTED,
+                    "the C library's iconv cannot convert UTF-8 to GB18030: %s", strerror(errno));
+  /* GB18030 takes 1 byte for 1 of UTF-8, 2 for 2, at most 4 for 3 or 4: 2x. */
+  size_t cap = 2 * len + 8, ol = cap;
+  char *o = pc_malloc(cap, "GB18030 conversion"), *op = o, *ip = (char *)in;
+  size_t il = len;
+  int rc = o ? 0 : PC_ERR_MEM;
+  if (!rc && iconv(cd, &ip, &il, &op, &ol) == (size_t)-1)
+    rc = PC_ERROR(PC_ERR_DATA, "text to convert to GB18030 is not UTF-8 (byte %zu)",
+                  (size_t)(ip - in));
+  iconv_close(cd);
+  if (rc) {
+    free(o);
+    return rc;
+  }
+  *out = o;
+  *outlen = (size_t)(op - o);
+  return 0;
+}

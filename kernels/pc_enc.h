@@ -79,4 +79,11 @@ int pc_enc_text(int enc, const char *in, size_t len, char **out, size_t *outlen,
  * not) nor GB18030 (line 2 is not)". Never fails; cut to cap bytes. */
 void pc_enc_why(char *buf, size_t cap, const uint64_t bad[2]);
 
+/* Local: the UTF-8 text in[0..len) as GB18030, for writers of test and
+ * benchmark inputs (synth's realistic CSV; inputs are read with
+ * pc_enc_conv). *out is malloc'd (the caller frees it), *outlen bytes.
+ * Fails with PC_ERR_DATA when in is not UTF-8, PC_ERR_UNSUPPORTED (no
+ * GB18030 in iconv) or PC_ERR_MEM; *out is then NULL. */
+int pc_enc_to_gb18030(const char *in, size_t len, char **out, size_t *outlen);
+
 #endif

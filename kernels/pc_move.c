@@ -1026,3 +1026,17 @@ void pc_move_venues(const pc_move_params *mp, uint64_t venue[3], int64_t *t0, in
   *t0 = a;
   *t1 = b;
 }
+
+uint64_t pc_move_vehicles(const pc_move_params *mp) {
+  const mv_priv *v = mp->priv;
+  return v->nflight_t + v->nrail_t / mp->carriages;
+}
+
+int64_t pc_move_vehicle(const pc_move_params *mp, uint64_t i) {
+  const mv_priv *v = mp->priv;
+  if (i >= v->ch0[PC_CH_FLIGHT] && i < v->ch0[PC_CH_RAIL])
+    return (int64_t)(i - v->ch0[PC_CH_FLIGHT]);
+  if (i >= v->ch0[PC_CH_RAIL] && i < v->ch0[PC_CH_LBS]) /* a train's carriages are consecutive */
+    return (int64_t)(v->nflight_t + (i - v->ch0[PC_CH_RAIL]) / mp->carriages);
+  return -1;
+}

@@ -86,4 +86,11 @@ int64_t pc_move_place_index(const pc_move_params *mp, uint64_t id);
  * rail route that starts in the city: it brings the city's travellers home. */
 void pc_move_venues(const pc_move_params *mp, uint64_t venue[3], int64_t *t0, int64_t *t1);
 
+/* Vehicles: every flight, and every train on a date with all its carriages,
+ * numbered [0, pc_move_vehicles(mp)). The vehicle of place number i, or -1
+ * when place i is neither a flight nor a rail carriage. Local, cannot fail
+ * (synth's realistic CSV counts the riders of each). */
+uint64_t pc_move_vehicles(const pc_move_params *mp);
+int64_t pc_move_vehicle(const pc_move_params *mp, uint64_t i);
+
 #endif

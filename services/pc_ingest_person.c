@@ -127,7 +127,9 @@ static int take_person(pc_ingest *g, unsigned fi, uint64_t line, const pc_field 
   if ((*err = opaque_seen(g, 0, &cells[2], w.p.household, fi, line)) ||
       (*err = opaque_seen(g, 1, &cells[7], w.p.employer, fi, line)))
     return PC_R_OK;
-  w.p.pid = w.id.pid = pc_pid_of_idnum(&g->key, w.id.subject);
+  /* By type and number, as a stay keyed by the same document is (pc_ingest_stay). */
+  w.p.pid = w.id.pid = pc_pid_of_doc(&g->key, w.id.id_type, w.id.subject,
+                                     strnlen(w.id.subject, sizeof w.id.subject));
   w.origin = pc_origin_of(fi, line);
   if ((*err = pc_buf_grow(out, 1))) return PC_R_OK;
   ((pc_wperson *)out->data)[out->n++] = w;

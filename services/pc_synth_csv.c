@@ -2,8 +2,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <stdlib.h>
+
 #include "pc_csv.h"
+#include "pc_enc.h"
+#include "pc_strbuf.h"
 #include "pc_synth_csv.h"
+#include "pc_synth_realistic.h"
 #include "pc_textout.h"
 #include "pc_time.h"
 
@@ -71,24 +76,44 @@ static size_t stay_csv(const pc_move_params *mp, const pc_stay *x, const pc_iden
   return k;
 }
 
-/* regions.csv: rank 0 alone. Collective, agreed. */
-static int write_regions(pc_ctx *ctx, const char *dir, const pc_region *regions, size_t nregions) {
+/* The rows of regions.csv in UTF-8 into b. */
+static void region_rows(pc_strbuf *b, const pc_region *regions, size_t nregions) {
+  char line[64 + 2 * PC_REGION_NAME_LEN];
+  for (size_t i = 0; i < nregions; i++) {
+    const pc_region *r = &regions[i];
+    size_t k = put_u64(line, r->code);
+    line[k++] = ',';
+    if (r->parent) k += put_u64(line + k, r->parent);
+    k += (size_t)sprintf(line + k, ",%u,", r->level);
+    k += pc_csv_quote(r->name, strnlen(r->name, PC_REGION_NAME_LEN), line + k);
+    line[k++] = '\n';
+    pc_strbuf_put(b, line, k);
+  }
+}
+
+/* regions.csv: rank 0 alone; with gb, in GB18030 (what a spreadsheet in a
+ * Chinese locale writes; the header is ASCII, the same in both). Collective,
+ * agreed. */
+static int write_regions(pc_ctx *ctx, const char *dir, const pc_region *regions, size_t nregions,
+                         int gb) {
   char path[4200];
   pc_textout o;
   int rc = 0;
   snprintf(path, sizeof path, "%s/regions.csv", dir);
   PC_CALL(pc_textout_open(ctx, path, "code,parent,level,name\n", &o));
-  for (size_t i = 0; pc_rank(ctx) == 0 && i < nregions && !rc; i++) {
-    char *p = pc_textout_room(&o, 64 + 2 * PC_REGION_NAME_LEN);
-    if (!p) { rc = PC_ERR_MEM; break; }
-    const pc_region *r = &regions[i];
-    size_t k = put_u64(p, r->code);
-    p[k++] = ',';
-    if (r->parent) k += put_u64(p + k, r->parent);
-    k += (size_t)sprintf(p + k, ",%u,", r->level);
-    k += pc_csv_quote(r->name, strnlen(r->name, PC_REGION_NAME_LEN), p + k);
-    p[k++] = '\n';
-    pc_textout_commit(&o, k);
+  if (pc_rank(ctx) == 0) {
+    pc_strbuf b = {0};
+    region_rows(&b, regions, nregions);
+    const char *text = b.s ? b.s : "";
+    char *gbt = NULL;
+    size_t len = b.n;
+    rc = b.oom ? PC_ERR_MEM : 0;
+    if (!rc && gb && !(rc = pc_enc_to_gb18030(text, len, &gbt, &len))) text = gbt;
+    char *p = rc ? NULL : pc_textout_room(&o, len + 1);
+    if (!rc && !p) rc = PC_ERR_MEM;
+    if (!rc) memcpy(p, text, len), pc_textout_commit(&o, len);
+    free(gbt);
+    pc_strbuf_free(&b);
   }
   return pc_textout_close(ctx, &o, rc);
 }
@@ -96,14 +121,16 @@ static int write_regions(pc_ctx *ctx, const char *dir, const pc_region *regions,
 /* Rows [lo, hi) of the registry in pid order into o: persons.csv's rows, or
  * with mv stays.csv's, *j walking the stays alongside. Local. */
 static int format_rows(pc_textout *o, const pc_synth_row *rows, const pc_kv *order, size_t lo,
-                       size_t hi, const pc_synth_movement *mv, size_t *j) {
+                       size_t hi, const pc_synth_movement *mv, size_t *j, pc_synth_real *real) {
   const pc_stay *st = mv ? mv->stays.data : NULL;
   for (size_t i = lo; i < hi; i++) {
     const pc_synth_row *w = &rows[order[i].val];
     if (!mv) {
       char *p = pc_textout_room(o, 256);
       if (!p) return PC_ERR_MEM;
-      pc_textout_commit(o, person_csv(w, p));
+      size_t k = real ? pc_synth_real_person(real, i, w, p) : person_csv(w, p);
+      if (!k) return PC_ERROR(PC_ERR_DATA, "synth: an employer number beyond the credit code's range");
+      pc_textout_commit(o, k);
       continue;
     }
     pc_identity id;
@@ -111,42 +138,66 @@ static int format_rows(pc_textout *o, const pc_synth_row *rows, const pc_kv *ord
     for (; *j < mv->stays.n && st[*j].pid == w->p.pid; (*j)++) {
       char *p = pc_textout_room(o, 256);
       if (!p) return PC_ERR_MEM;
-      pc_textout_commit(o, stay_csv(&mv->mp, &st[*j], &id, p));
+      pc_textout_commit(o, real ? pc_synth_real_stay(real, &mv->mp, i, &st[*j], &id, p)
+                                : stay_csv(&mv->mp, &st[*j], &id, p));
     }
   }
   return 0;
 }
 
-int pc_synth_csv(pc_ctx *ctx, const char *dir, const pc_region *regions, size_t nregions,
-                 const pc_synth_row *rows, const pc_kv *order, size_t n,
-                 const pc_synth_movement *mv) {
-  int rc = 0;
-  if (pc_rank(ctx) == 0) rc = pc_mkdir_output(dir, "csv");
-  PC_CALL(pc_agree(ctx, rc));
-  PC_CALL(write_regions(ctx, dir, regions, nregions));
-  /* persons.csv and stays.csv, a round of R persons at a time. */
+/* persons.csv (which 0) or stays.csv (1), a round of R persons at a time;
+ * real: the realistic rows. Collective, agreed. */
+static int write_rows(pc_ctx *ctx, const char *dir, int which, const pc_synth_row *rows,
+                      const pc_kv *order, size_t n, const pc_synth_movement *mv,
+                      pc_synth_real *real) {
   const size_t R = 1 << 16;
   uint64_t rounds = (n + R - 1) / R;
   PC_CALL(pc_max_u64(ctx, &rounds, 1));
-  for (int which = 0; which < (mv ? 2 : 1); which++) {
-    char path[4200];
-    pc_textout o;
-    snprintf(path, sizeof path, "%s/%s", dir, which ? "stays.csv" : "persons.csv");
-    PC_CALL(pc_textout_open(ctx, path,
-                            which ? "channel,subject,place,start,end,region,carriage,row\n"
-                                  : "id_number,phone,household,region,birth_date,sex,sector,"
-                                    "employer,vaccine_doses\n",
-                            &o));
-    size_t j = 0;
-    for (uint64_t r = 0; r < rounds; r++) {
-      size_t lo = r * R < n ? r * R : n, hi = (r + 1) * R < n ? (r + 1) * R : n;
-      if (!rc) rc = format_rows(&o, rows, order, lo, hi, which ? mv : NULL, &j);
-      PC_CALL(pc_agree(ctx, rc));
-      PC_CALL(pc_textout_flush(ctx, &o));
-      pc_progress(ctx, r * R, n);
-    }
-    PC_CALL(pc_textout_close(ctx, &o, rc));
+  char path[4200];
+  pc_textout o;
+  int rc = 0;
+  snprintf(path, sizeof path, "%s/%s", dir, which ? "stays.csv" : "persons.csv");
+  const char *head = which ? (real ? "channel,subject,place,start,end,region,carriage,row,subject_type\n"
+                                   : "channel,subject,place,start,end,region,carriage,row\n")
+                           : (real ? "id_number,phone,household,region,birth_date,sex,sector,"
+                                     "employer,vaccine_doses,id_type\n"
+                                   : "id_number,phone,household,region,birth_date,sex,sector,"
+                                     "employer,vaccine_doses\n");
+  PC_CALL(pc_textout_open(ctx, path, head, &o));
+  size_t j = 0;
+  for (uint64_t r = 0; r < rounds; r++) {
+    size_t lo = r * R < n ? r * R : n, hi = (r + 1) * R < n ? (r + 1) * R : n;
+    if (!rc) rc = format_rows(&o, rows, order, lo, hi, which ? mv : NULL, &j, real);
+    if (!(rc = pc_agree(ctx, rc))) rc = pc_textout_flush(ctx, &o);
+    if (rc) break;
+    pc_progress(ctx, r * R, n);
   }
-  pc_log(ctx, "synth: wrote %s/regions.csv, persons.csv%s", dir, mv ? ", stays.csv" : "");
+  return pc_textout_close(ctx, &o, rc);
+}
+
+/* What the realistic CSV holds, summed over the ranks, in the log. Collective, agreed. */
+static int log_realistic(pc_ctx *ctx, const char *dir, const pc_synth_real *real) {
+  uint64_t c[3] = {real->ndoc[PC_DOC_PASSPORT], real->ndoc[PC_DOC_FOREIGN_PR], real->seat_unknown};
+  PC_CALL(pc_sum_u64(ctx, c, 3));
+  pc_log(ctx, "synth: realistic CSV in %s: %llu passports, %llu foreign PR IDs, %llu stays without "
+         "their seat (alone aboard), regions.csv in GB18030", dir, (unsigned long long)c[0],
+         (unsigned long long)c[1], (unsigned long long)c[2]);
   return 0;
+}
+
+int pc_synth_csv(pc_ctx *ctx, const char *dir, const pc_region *regions, size_t nregions,
+                 const pc_synth_row *rows, const pc_kv *order, size_t n,
+                 const pc_synth_movement *mv, uint64_t seed, int realistic) {
+  int rc = 0;
+  if (pc_rank(ctx) == 0) rc = pc_mkdir_output(dir, "csv");
+  PC_CALL(pc_agree(ctx, rc));
+  pc_synth_real real = {0};
+  if (realistic) rc = pc_synth_real_plan(ctx, seed, rows, order, n, mv, &real);
+  if (!rc) rc = write_regions(ctx, dir, regions, nregions, realistic);
+  for (int which = 0; which < (mv ? 2 : 1) && !rc; which++)
+    rc = write_rows(ctx, dir, which, rows, order, n, mv, realistic ? &real : NULL);
+  if (!rc && realistic) rc = log_realistic(ctx, dir, &real);
+  pc_synth_real_free(&real);
+  if (!rc) pc_log(ctx, "synth: wrote %s/regions.csv, persons.csv%s", dir, mv ? ", stays.csv" : "");
+  return rc;
 }
