@@ -68,6 +68,7 @@ static int init(pc_ingest *g, pc_ctx *ctx, const pc_config *cfg) {
   pc_buf_init(&g->persons, sizeof(pc_wperson));
   pc_buf_init(&g->phones, sizeof(pc_idpair));
   pc_buf_init(&g->owners, sizeof(pc_wowner));
+  pc_buf_init(&g->owner_phones, sizeof(pc_idpair));
   pc_buf_init(&g->stays, sizeof(pc_cstay));
   pc_buf_init(&g->id_visitors, sizeof(pc_idpair));
   pc_buf_init(&g->phone_visitors, sizeof(pc_idpair));
@@ -111,6 +112,7 @@ void pc_ingest_delete(pc_ingest *g) {
   pc_buf_free(&g->persons);
   pc_buf_free(&g->phones);
   pc_buf_free(&g->owners);
+  pc_buf_free(&g->owner_phones);
   pc_buf_free(&g->stays);
   pc_buf_free(&g->id_visitors);
   pc_buf_free(&g->phone_visitors);

@@ -130,6 +130,8 @@ typedef struct pc_ingest {
   pc_buf persons;  /* pc_wperson */
   pc_buf phones;   /* pc_idpair (phone, pid): persons' phones, then the owners' */
   pc_buf owners;   /* pc_wowner: phones registered by input.phone_owners, sorted by phone */
+  pc_buf owner_phones; /* pc_idpair (pid, phone): owners' phones the stays used, for the
+                          owners' /identities rows (a case named by that phone finds them) */
   /* stays owned, visitors found, places seen */
   pc_buf stays;    /* pc_cstay */
   pc_buf id_visitors;    /* pc_idpair (pid, packed ID) at the pid's owner */

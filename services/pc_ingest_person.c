@@ -504,6 +504,27 @@ static int doc_visitors(pc_ingest *g, size_t n0) {
   return pc_agree(ctx, rc);
 }
 
+/* The phones the owners' file gave to owners who became visitors: in their
+ * /identities rows (a case named by the phone finds them); persons sorted. */
+static int owner_phones(pc_ingest *g) {
+  pc_buf mine;
+  pc_buf_init(&mine, sizeof(pc_idpair));
+  int rc = pc_ingest_shuffle(g, g->owner_phones.data, g->owner_phones.n, sizeof(pc_idpair),
+                             pc_ingest_owner_first, &mine);
+  pc_buf_free(&g->owner_phones);
+  PC_CALL(rc);
+  const pc_idpair *op = mine.data;
+  pc_wperson *w = g->persons.data;
+  const size_t n = unique_pairs(mine.data, mine.n);
+  for (size_t i = 0; i < n; i++) {
+    size_t k = pc_ingest_find_u64(w, g->persons.n, sizeof *w, op[i].a);
+    if (k < g->persons.n && (w[k].p.flags & PC_PERSON_VISITOR) && !w[k].id.phone[0])
+      pc_phone_format(op[i].b, w[k].id.phone);
+  }
+  pc_buf_free(&mine);
+  return 0;
+}
+
 /* Unregistered ID numbers, documents and phones: persons of their own, flagged. */
 int pc_ingest_visitors_add(pc_ingest *g, uint64_t *nvis) {
   pc_ctx *ctx = g->ctx;
@@ -512,6 +533,7 @@ int pc_ingest_visitors_add(pc_ingest *g, uint64_t *nvis) {
   /* An ID number seen in a stay and also as a phone's owner is made once. */
   PC_CALL(pc_agree(ctx, pc_sort_rows_inplace(g->persons.data, g->persons.n, sizeof(pc_wperson),
                                              g->p0, g->p1, pc_wperson_cmp)));
+  PC_CALL(owner_phones(g));
   size_t kept = 0;
   pc_idpair *idv = g->id_visitors.data;
   for (size_t i = 0; i < g->id_visitors.n; i++)

@@ -109,6 +109,8 @@ static int owner_seen(pc_ingest *g, uint64_t phone) {
   const pc_wowner *o = g->owners.data;
   size_t a = pc_ingest_find_u64(o, g->owners.n, sizeof *o, phone);
   if (a == g->owners.n) return 0; /* a persons file's phone */
+  PC_CALL(pc_buf_grow(&g->owner_phones, 1));
+  ((pc_idpair *)g->owner_phones.data)[g->owner_phones.n++] = (pc_idpair){o[a].pid, phone};
   return pc_ingest_doc_seen(g, o[a].pid, o[a].type, o[a].number,
                             strnlen(o[a].number, sizeof o[a].number));
 }

@@ -55,5 +55,27 @@ inp = {i["path"]: i for i in json.loads(o.attrs["inputs"])}
 assert inp["owners.csv"]["kind"] == "phone owners" and inp["owners.csv"]["rows"] == 4, inp["owners.csv"]
 print("ok:", po)
 PYX
+# trace takes a case named by passport (lower case, as typed) and by the owner's phone: one
+# case, found in the data (not /unmatched), whose hotel and cell stays are both traced.
+{ echo "subject,onset,isolated,last_negative,subject_type"
+  echo "e7654321,2021-08-05T10:00,2021-08-06T12:00,,Passport"
+  echo "13900000003,2021-08-05T10:00,2021-08-07T12:00,,"; } > cases.csv
+printf 'data: o3.h5
+cases: cases.csv
+key: key
+output: t.h5
+quiet: true
+' > t.yaml
+run 2 trace --config t.yaml > t.log 2>&1 || { cat t.log; die "trace of a passport case failed"; }
+$PY - t.h5 <<'PYX' || die "a case named by passport (and by its owner's phone) is not one case"
+import json, sys, h5py
+f = h5py.File(sys.argv[1], "r")
+s = lambda b: bytes(b).rstrip(b"\0").decode()
+c = f["contacts"][()]
+hop0 = [(s(r["subject"]), s(r["subject_type"])) for r in c if r["hop"] == 0]
+assert hop0 == [("E7654321", "passport")], hop0
+assert len(f["unmatched"]) == 0 and json.loads(f.attrs["counts"])["unmatched"] == 0
+print("ok: passport case", hop0)
+PYX
 for x in "$A" "$V" 13900000002 E7654321; do ! grep -q "$x" ./*.log || die "an identity is in a log"; done
 echo "phone owners: one person per owner, conflicts and duplicates, 1 and 3 ranks alike"
