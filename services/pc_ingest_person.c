@@ -504,19 +504,25 @@ static int doc_visitors(pc_ingest *g, size_t n0) {
   return pc_agree(ctx, rc);
 }
 
+/* The (pid, x) pairs of src gathered at the owners of their pids, unique and
+ * sorted, into out (src freed). Collective, agreed. */
+static int gather_pairs(pc_ingest *g, pc_buf *src, pc_buf *out) {
+  int rc = pc_ingest_shuffle(g, src->data, src->n, sizeof(pc_idpair), pc_ingest_owner_first, out);
+  pc_buf_free(src);
+  PC_CALL(rc);
+  out->n = unique_pairs(out->data, out->n);
+  return 0;
+}
+
 /* The phones the owners' file gave to owners who became visitors: in their
  * /identities rows (a case named by the phone finds them); persons sorted. */
 static int owner_phones(pc_ingest *g) {
   pc_buf mine;
   pc_buf_init(&mine, sizeof(pc_idpair));
-  int rc = pc_ingest_shuffle(g, g->owner_phones.data, g->owner_phones.n, sizeof(pc_idpair),
-                             pc_ingest_owner_first, &mine);
-  pc_buf_free(&g->owner_phones);
-  PC_CALL(rc);
+  PC_CALL(gather_pairs(g, &g->owner_phones, &mine));
   const pc_idpair *op = mine.data;
   pc_wperson *w = g->persons.data;
-  const size_t n = unique_pairs(mine.data, mine.n);
-  for (size_t i = 0; i < n; i++) {
+  for (size_t i = 0; i < mine.n; i++) {
     size_t k = pc_ingest_find_u64(w, g->persons.n, sizeof *w, op[i].a);
     if (k < g->persons.n && (w[k].p.flags & PC_PERSON_VISITOR) && !w[k].id.phone[0])
       pc_phone_format(op[i].b, w[k].id.phone);
@@ -542,12 +548,10 @@ int pc_ingest_visitors_add(pc_ingest *g, uint64_t *nvis) {
   g->phone_visitors.n = unique_pairs(g->phone_visitors.data, g->phone_visitors.n);
   pc_buf pv;
   pc_buf_init(&pv, sizeof(pc_idpair));
-  int rc = pc_ingest_shuffle(g, g->phone_visitors.data, g->phone_visitors.n, sizeof(pc_idpair),
-                      pc_ingest_owner_first, &pv);
-  pc_buf_free(&g->phone_visitors);
-  PC_CALL(rc);
+  PC_CALL(gather_pairs(g, &g->phone_visitors, &pv));
+  int rc = 0;
   pc_idpair *iv = g->id_visitors.data, *ph = pv.data;
-  size_t ni = unique_pairs(iv, g->id_visitors.n), np = unique_pairs(ph, pv.n);
+  size_t ni = unique_pairs(iv, g->id_visitors.n), np = pv.n;
   PC_CALL(pc_agree(ctx, pc_buf_reserve(&g->persons, g->persons.n + ni + np + 1)));
   for (size_t i = 0; i < ni + np && !rc; i++) {
     const pc_idpair *v = i < ni ? &iv[i] : &ph[i - ni];

@@ -102,36 +102,30 @@ with open(sys.argv[1], "r+b") as fh:
         fh.seek(off + i * size + at); b = fh.read(1); fh.seek(off + i * size + at); fh.write(bytes([b[0] ^ 0x5A]))
 PYX
 }
+trace_stops() { # what was damaged, the message trace must stop with (grep pattern)
+  set +e; job trace > flip.log 2>&1; local rc=$?; set -e
+  checked=$((checked + 1))
+  if [ $rc -eq 0 ] || ! grep -q "$2" flip.log; then
+    echo "UNDETECTED: $1, read by trace: exit $rc"; grep 'error:' flip.log || true
+    fails=$((fails + 1))
+  fi
+}
 # Trace reads /place_rows raw (pread, no HDF5 checksum): every bucket it reads is checked
 # against /bucket_sum. Damage every row, so whatever trace reads is damaged: it must stop.
 cp index.h5 index.h5.orig
 flip_all index.h5 place_rows 17
-set +e; job trace > flip.log 2>&1; rc=$?; set -e
-checked=$((checked + 1))
-if [ $rc -eq 0 ] || ! grep -q "index.h5:place_rows: bucket .* does not match its checksum" flip.log; then
-  echo "UNDETECTED: index.h5:/place_rows damaged throughout, read by trace: exit $rc"; grep 'error:' flip.log || true
-  fails=$((fails + 1))
-fi
+trace_stops "index.h5:/place_rows damaged throughout" "index.h5:place_rows: bucket .* does not match its checksum"
 # A bucket directory that is not increasing (rewritten whole, so its own checksum holds).
 cp index.h5.orig index.h5
 $PY -c "import h5py, sys; d = h5py.File(sys.argv[1], 'r+')['bucket_start']; v = d[()]; v[5], v[6] = v[6] + 1, v[5]; d[...] = v" index.h5
-set +e; job trace > flip.log 2>&1; rc=$?; set -e
-checked=$((checked + 1))
-if [ $rc -eq 0 ] || ! grep -q "bucket_start is not increasing" flip.log; then
-  echo "UNDETECTED: index.h5:/bucket_start not increasing, read by trace: exit $rc"; grep 'error:' flip.log || true
-  fails=$((fails + 1))
-fi
+trace_stops "index.h5:/bucket_start not increasing" "bucket_start is not increasing"
 cp index.h5.orig index.h5
 # Trace reads a person's stays from the dataset's /stays raw too (pread by pid directory slot):
 # each slot it reads is checked against the index's /stays_sum. Damage every row's start.
 cp data.h5 data.h5.orig
 flip_all data.h5 stays 17
-set +e; job trace > flip.log 2>&1; rc=$?; set -e
-checked=$((checked + 1))
-if [ $rc -eq 0 ] || ! grep -q "data.h5:stays: stays rows .* do not match their checksum in the index's /stays_sum" flip.log; then
-  echo "UNDETECTED: data.h5:/stays damaged throughout, read by trace: exit $rc"; grep 'error:' flip.log || true
-  fails=$((fails + 1))
-fi
+trace_stops "data.h5:/stays damaged throughout" \
+  "data.h5:stays: stays rows .* do not match their checksum in the index's /stays_sum"
 cp data.h5.orig data.h5
 echo "bit flips: $checked (table, reader) pairs, $fails undetected or unclear"
 [ $fails -eq 0 ] || die "$fails damaged tables were not detected or not reported clearly"
