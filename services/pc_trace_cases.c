@@ -259,20 +259,37 @@ static int case_pid_cmp(const void *a, const void *b) {
   return x->pid < y->pid ? -1 : x->pid > y->pid;
 }
 
+static int kv_key_cmp(const void *a, const void *b) {
+  const pc_kv *x = a, *y = b;
+  return x->key < y->key ? -1 : x->key > y->key;
+}
+
 /* Every rank: each phone identifier becomes its registered owner's pid, and
  * known[2i + j] says whether identifier j of row i is in /identities or
  * /stays (maxed over ranks). Collective, agreed. */
 static int resolve(pc_tracer *t, case_row *c, size_t n, uint64_t *known) {
   pc_ctx *ctx = t->ctx;
   uint64_t *owner = pc_calloc(2 * n + 1, sizeof *owner, "cases");
-  PC_CALL(pc_agree(ctx, owner ? 0 : PC_ERR_MEM));
-  char ph[12];
-  for (size_t i = 0; i < 2 * n; i++) {
-    if (!c[i / 2].phone[i % 2]) continue;
-    pc_phone_format(c[i / 2].phone[i % 2], ph);
-    for (size_t k = 0; k < t->nids; k++)
-      if (!memcmp(t->ids[k].phone, ph, 11)) owner[i] = t->ids[k].pid;
+  pc_kv *ph = pc_malloc((2 * n + 1) * sizeof *ph, "cases"); /* (phone, identifier) sorted */
+  PC_CALL(pc_agree(ctx, owner && ph ? 0 : PC_ERR_MEM));
+  size_t m = 0;
+  for (size_t i = 0; i < 2 * n; i++)
+    if (c[i / 2].phone[i % 2]) ph[m++] = (pc_kv){c[i / 2].phone[i % 2], i};
+  pc_qsort(ph, m, sizeof *ph, kv_key_cmp);
+  /* One pass over the identities owned here (not one per phone): each phone
+   * they hold is looked up among the cases' phones. */
+  for (size_t k = 0; k < t->nids && m; k++) {
+    uint64_t v;
+    if (!t->ids[k].phone[0] || !pc_phone_valid(t->ids[k].phone, 11, &v)) continue;
+    size_t a = 0, b = m;
+    while (a < b) {
+      size_t mid = (a + b) / 2;
+      if (ph[mid].key < v) a = mid + 1;
+      else b = mid;
+    }
+    for (; a < m && ph[a].key == v; a++) owner[ph[a].val] = t->ids[k].pid;
   }
+  free(ph);
   int rc = pc_max_u64(ctx, owner, (int)(2 * n));
   for (size_t i = 0; i < 2 * n && !rc; i++)
     if (owner[i]) c[i / 2].pid[i % 2] = owner[i];
@@ -281,8 +298,8 @@ static int resolve(pc_tracer *t, case_row *c, size_t n, uint64_t *known) {
     const uint64_t pid = c[i / 2].pid[i % 2];
     if (!pid || c[i / 2].reason || PC_OWNER(pid, pc_nranks(ctx)) != pc_rank(ctx)) continue;
     const pc_stay *s;
-    size_t m = 0;
-    if (pc_trace_identity(t, pid) || (!(rc = pc_trace_stays_of(t, pid, &s, &m)) && m > 0))
+    size_t ns = 0;
+    if (pc_trace_identity(t, pid) || (!(rc = pc_trace_stays_of(t, pid, &s, &ns)) && ns > 0))
       known[i] = 1;
   }
   PC_CALL(pc_agree(ctx, rc));
