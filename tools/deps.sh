@@ -7,7 +7,7 @@
 set -euo pipefail
 pkgs=(make gcc pkg-config libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools
       libyaml-dev libjson-c-dev zlib1g-dev libcmocka-dev python3 python3-h5py python3-numpy python3-pandas
-      python3-yaml time)
+      python3-yaml python3-openpyxl libxlsxwriter-dev time)
 opt=(slurm-wlm munge chromium fonts-wqy-zenhei clang)
 [ "${PAICHA_EXTRA_PKGS:-}" ] && pkgs+=($PAICHA_EXTRA_PKGS)
 missing_of() {
