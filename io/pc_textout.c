@@ -1,6 +1,8 @@
 /* pc_textout.c - a text file written by all ranks in rank order, in rounds, atomically. */
 #include "pc_textout.h"
 
+#include "pc_claim.h"
+
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -66,8 +68,10 @@ int pc_mkdir_output(const char *dir, const char *what) {
   return pc_dir_check(dir, what);
 }
 
-/* Rank 0: remove the temporary files an interrupted run (SIGKILL, a node
- * lost) left beside `path` - they are never a result, only lost space.
+/* Rank 0, holding the output's claim: remove the temporary files an
+ * interrupted run (SIGKILL, a node lost) left beside `path` - no live run
+ * writes this output but this one (pc_claim.h), so they are never a result,
+ * only lost space.
  * unlinkat removes a name in the directory, never what a link points to. */
 static void sweep_stale(pc_ctx *ctx, const char *dir, const char *base) {
   char prefix[4200];
@@ -99,17 +103,8 @@ int pc_unpredictable_suffix(char *out, size_t size) {
   }
   if (fd >= 0) close(fd);
   if (got < sizeof r) return PC_ERROR(PC_ERR_IO, "cannot read /dev/urandom for a temporary name");
-  char host[64] = "host";
-  if (gethostname(host, sizeof host) != 0) snprintf(host, sizeof host, "host");
-  host[sizeof host - 1] = 0;
-  /* The short name, only [A-Za-z0-9-]: the suffix splits on dots. */
-  for (char *p = host; *p; p++)
-    if (*p == '.') {
-      *p = 0;
-      break;
-    } else if (!isalnum((unsigned char)*p) && *p != '-') {
-      *p = '-';
-    }
+  char host[64];
+  pc_host_short(host, sizeof host);
   int k = snprintf(out, size, "%s.%ld.", host, (long)getpid());
   for (size_t i = 0; i < sizeof r && k > 0 && (size_t)k + 2 < size; i++)
     k += snprintf(out + k, size - (size_t)k, "%02x", r[i]);
@@ -132,6 +127,8 @@ int pc_atomic_tmp(pc_ctx *ctx, const char *path, char *tmp, size_t size) {
     if (!rc) rc = pc_unpredictable_suffix(sfx, sizeof sfx);
     if (!rc && (size_t)snprintf(tmp, size, "%s/.%s.tmp.%s", dn, bn, sfx) >= size)
       rc = PC_ERROR(PC_ERR_ARG, "output path too long: %.64s...", path);
+    /* Under the output's claim, a temporary of this output is a dead run's. */
+    if (!rc) rc = pc_claim_ensure(ctx, path);
     if (!rc) sweep_stale(ctx, dn, bn);
     name = tmp;
     len = rc ? 0 : strlen(tmp);
@@ -163,6 +160,7 @@ int pc_atomic_commit(pc_ctx *ctx, const char *tmp, const char *path, int rc_in) 
     } else {
       unlink(tmp);
     }
+    pc_claim_drop(path);
   }
   int rc2 = pc_agree(ctx, rc_in ? 0 : rc);
   return rc_in ? rc : rc2;

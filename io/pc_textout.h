@@ -57,17 +57,20 @@ int pc_create_excl(const char *path, int flags, mode_t mode);
  * with output_mode 0640) when absent, in a directory that passes
  * pc_dir_check; an existing one must pass pc_dir_check itself. */
 int pc_mkdir_output(const char *dir, const char *what);
-/* Local: "<host>.<pid>.<16 random hex digits>" for temporary names (the host
- * and pid let a later run tell whether the writer is gone). PC_ERR_IO when
- * no randomness can be read. */
+/* Local: "<host>.<pid>.<16 random hex digits>" for temporary names (host
+ * and pid say which run wrote one; whether that run is gone is the output's
+ * claim's to tell, pc_claim.h). PC_ERR_IO when no randomness can be read. */
 int pc_unpredictable_suffix(char *out, size_t size);
 /* Collective, agreed: rank 0 checks the output's directory (pc_dir_check),
- * removes leftovers of interrupted runs (".<name>.tmp.*", with unlinkat:
- * never through a link) and picks "<dir>/.<name>.tmp.<suffix>"; every rank
- * gets that name. Nothing is created yet. */
+ * claims the output unless this run holds it already (pc_claim.h: another
+ * live run writing it is an error naming that run, or a wait), removes
+ * leftovers of interrupted runs (".<name>.tmp.*", with unlinkat: never
+ * through a link) and picks "<dir>/.<name>.tmp.<suffix>"; every rank gets
+ * that name. Nothing is created yet. */
 int pc_atomic_tmp(pc_ctx *ctx, const char *path, char *tmp, size_t size);
 /* Collective, agreed, after the file is closed on every rank: agree on rc_in;
- * rank 0 renames tmp to path when all succeeded, else removes tmp. Returns
+ * rank 0 renames tmp to path when all succeeded, else removes tmp, and
+ * drops the output's claim. Returns
  * the agreed status (rc_in itself when it was non-zero here). */
 int pc_atomic_commit(pc_ctx *ctx, const char *tmp, const char *path, int rc_in);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pc_claim.h"
 #include "pc_index.h"
 #include "pc_rng.h"
 #include "pc_sort.h"
@@ -190,6 +191,7 @@ int pc_synth_pending_publish(pc_ctx *ctx, pc_synth_pending *pend, int rc) {
       rc = PC_ERROR(PC_ERR_IO, "cannot rename %s to %s: %s", pend->tmp[q], pend->path[q],
                     strerror(errno));
     if (rc) unlink(pend->tmp[q]);
+    pc_claim_drop(pend->path[q]); /* taken by pc_atomic_tmp */
   }
   return pc_agree(ctx, rc);
 }

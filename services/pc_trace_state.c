@@ -115,14 +115,10 @@ int pc_trace_flag_add(pc_tracer *t, const pc_trace_flag *f) {
   return 0;
 }
 
-/* One read of the directory block, then the person's run. */
-int pc_trace_stays_of(pc_tracer *t, uint64_t pid, const pc_stay **out, size_t *n) {
-  const uint64_t *dir = t->pv.dir.stays;
-  uint64_t k = pc_piddir_key(&t->pv.dir, pid), lo = dir[k], hi = dir[k + 1];
-  size_t m = (size_t)(hi - lo);
-  *n = 0;
-  *out = t->sbuf;
-  if (m == 0) return 0;
+/* Read the pid-directory slot k (m stays from row lo) into sbuf and check it
+ * against the index's /stays_sum; sbuf holds it until another slot is read. */
+static int read_slot(pc_tracer *t, uint64_t k, uint64_t lo, size_t m) {
+  t->sslot = 0;
   if (m > t->scap) {
     pc_stay *nb = pc_realloc(t->sbuf, m * sizeof *nb, "stays of a person");
     if (!nb) return PC_ERR_MEM;
@@ -137,7 +133,20 @@ int pc_trace_stays_of(pc_tracer *t, uint64_t pid, const pc_stay **out, size_t *n
     return PC_ERROR(PC_ERR_DATA,
                     "%s: stays rows %llu..%llu do not match their checksum in the index's "
                     "/stays_sum: the dataset is damaged (restore it or make it again)",
-                    t->stays.what, (unsigned long long)lo, (unsigned long long)hi);
+                    t->stays.what, (unsigned long long)lo, (unsigned long long)(lo + m));
+  t->sslot = k + 1;
+  return 0;
+}
+
+/* One read of the directory block (unless sbuf holds it, verified), then the person's run. */
+int pc_trace_stays_of(pc_tracer *t, uint64_t pid, const pc_stay **out, size_t *n) {
+  const uint64_t *dir = t->pv.dir.stays;
+  uint64_t k = pc_piddir_key(&t->pv.dir, pid), lo = dir[k], hi = dir[k + 1];
+  size_t m = (size_t)(hi - lo);
+  *n = 0;
+  *out = t->sbuf;
+  if (m == 0) return 0;
+  if (t->sslot != k + 1) PC_CALL(read_slot(t, k, lo, m));
   size_t a = 0;
   while (a < m && t->sbuf[a].pid < pid) a++;
   size_t b = a;

@@ -57,6 +57,7 @@ typedef struct pc_tracer {
   /* scratch */
   pc_stay *sbuf;
   size_t scap;
+  uint64_t sslot;             /* the pid-directory slot sbuf holds, verified, + 1 (0: none) */
   uint64_t stay_reads;
   pc_buf unmatched;           /* pc_unmatched_row: the case rows not traced (every rank) */
 } pc_tracer;
@@ -86,7 +87,8 @@ pc_trace_flag *pc_trace_flag_at(pc_tracer *t, size_t i);
 pc_trace_flag *pc_trace_flag_find(pc_tracer *t, uint64_t pid);
 /* Local: flag a person (not yet flagged). PC_ERR_MEM when it cannot grow. */
 int pc_trace_flag_add(pc_tracer *t, const pc_trace_flag *f);
-/* Local: the stays of one person owned here, via the pid directory; *out
+/* Local: the stays of one person owned here, via the pid directory (the
+ * slot read and checked once for consecutive persons of one slot); *out
  * stays valid until the next call. Fails with the read's error or PC_ERR_MEM. */
 int pc_trace_stays_of(pc_tracer *t, uint64_t pid, const pc_stay **out, size_t *n);
 
