@@ -163,7 +163,9 @@ void pc_test_hold(pc_ctx *ctx, const char *point) {
   const char *stall = getenv("PAICHA_STALL_PHASE");
   if (!stall || strcmp(stall, point)) return;
   if (ctx->rank == 0) fprintf(stderr, "[%s] test hook: holding phase '%s'\n", ctx->job, point);
-  for (int i = 0; i < 600 && !signal_seen; i++) usleep(100000);
+  const char *secs = getenv("PAICHA_STALL_SECONDS");
+  const int tenths = secs && atof(secs) > 0 ? (int)(atof(secs) * 10) : 600;
+  for (int i = 0; i < tenths && !signal_seen; i++) usleep(100000);
 }
 
 int pc_phase_begin(pc_ctx *ctx, const char *name) {

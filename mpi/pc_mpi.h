@@ -66,8 +66,8 @@ void pc_progress(pc_ctx *ctx, uint64_t done, uint64_t total);
 int pc_signalled(void);
 /* Test hook: when PAICHA_STALL_PHASE names `point` (a phase, or "commit":
  * an output complete under its temporary name, not yet renamed), every rank
- * holds there up to 60 s or until a signal, so a test can strike at a known
- * point. Local. */
+ * holds there PAICHA_STALL_SECONDS (default 60) or until a signal, so a
+ * test can strike at a known point, or meet a second run there. Local. */
 void pc_test_hold(pc_ctx *ctx, const char *point);
 /* Open a phase (phases nest, up to 8 deep and 64 in a run) and time it.
  * Collective, agreed: a phase boundary is a point of agreement, so every rank
