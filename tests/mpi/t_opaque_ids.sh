@@ -25,7 +25,7 @@ days: 14
 input: {regions: regions.csv, persons: persons.csv, stays: [stays.csv]}
 quiet: true
 CFG
-for n in 1 2; do
+for n in 1 2 3 4; do
   run $n ingest --config ingest.yaml > ingest.log 2>&1 || { cat ingest.log; die "ingest failed at $n ranks"; }
   $PY - data.h5 <<'PYX' || die "households/employers at $n ranks"
 import sys, collections, h5py
@@ -64,7 +64,7 @@ grep -q 'household "00012" and household "H00012" give one internal id\|househol
 { echo "channel,subject,place,start,end,region,carriage,row"
   echo "cafe,$A,网吧甲,2021-08-02T10:00,2021-08-02T12:00,430102001001,,"
   echo "cafe,$A,网吧乙,2021-08-03T10:00,2021-08-03T12:00,430102001001,,"; } > stays.csv
-for n in 1 2; do
+for n in 1 2 3 4; do
   set +e
   PAICHA_TEST_OPAQUE_BITS=1 run $n ingest --config ingest.yaml > place$n.log 2>&1; rc=$?
   set -e

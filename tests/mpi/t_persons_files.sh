@@ -51,13 +51,13 @@ ingest() { # ranks, data, persons (YAML)
   cfg "$2" "$3" > "$2.yaml"
   run "$1" ingest --config "$2.yaml" > "$2.log" 2>&1 || { cat "$2.log"; die "ingest of $3 at $1 ranks failed"; }
 }
-for n in 1 2 3; do
+for n in 1 2 3 4; do
   ingest $n hf$n.h5 "[household.csv, floating.csv]"
   ingest $n fh$n.h5 "[floating.csv, household.csv]"
 done
 for o in hf fh; do
   $PY "$ROOT/tests/py/compare.py" $o?.h5 --datasets persons identities stays places rejects \
-    > cmp-$o.log 2>&1 || { cat cmp-$o.log; die "ingest ($o) differs between 1, 2 and 3 ranks"; }
+    > cmp-$o.log 2>&1 || { cat cmp-$o.log; die "ingest ($o) differs between 1, 2, 3 and 4 ranks"; }
 done
 
 # What each order must give (checked on the 3-rank datasets, equal to the others').

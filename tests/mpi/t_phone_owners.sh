@@ -25,12 +25,12 @@ cfg() { # data, [owners]
   printf 'key: key\ndata: %s\nas_of: 2021-08-09T00:00\ndays: 14\nmax_reject_ratio: 0.9\nquiet: true\n' "$1"
   printf 'input: {regions: regions.csv, persons: persons.csv, stays: [stays.csv]%s}\n' "${2:+, phone_owners: $2}"
 }
-for n in 1 3; do
+for n in 1 2 3 4; do
   cfg o$n.h5 owners.csv > o$n.yaml
   run $n ingest --config o$n.yaml > o$n.log 2>&1 || { cat o$n.log; die "ingest with phone owners at $n ranks failed"; }
 done
-$PY "$ROOT/tests/py/compare.py" o1.h5 o3.h5 --datasets persons identities stays places rejects > cmp.log 2>&1 \
-  || { cat cmp.log; die "ingest with phone owners differs between 1 and 3 ranks"; }
+$PY "$ROOT/tests/py/compare.py" o1.h5 o2.h5 o3.h5 o4.h5 --datasets persons identities stays places rejects > cmp.log 2>&1 \
+  || { cat cmp.log; die "ingest with phone owners differs between 1, 2, 3 and 4 ranks"; }
 cfg n.h5 > n.yaml
 run 2 ingest --config n.yaml > n.log 2>&1 || { cat n.log; die "ingest without phone owners failed"; }
 $PY - o3.h5 n.h5 "$A" "$V" <<'PYX' || die "phone owners not applied as SPEC says"
