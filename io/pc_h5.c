@@ -178,14 +178,60 @@ int pc_h5_dset_read(hid_t dset, hid_t type, uint64_t start, size_t n, void *buf)
   return 0;
 }
 
+/* Every component of `name` a hard link inside the file: a soft link is
+ * another name of the file's own object, an external link reaches into a
+ * file its writer chose (issue 22: a crafted input read another file
+ * through it). PC_ERR_IO naming the component. */
+static int hard_path(hid_t file, const char *fname, const char *name) {
+  char part[1024];
+  size_t n = strlen(name);
+  if (n >= sizeof part) return PC_ERROR(PC_ERR_IO, "%s: dataset name too long", fname);
+  for (size_t i = 1; i <= n; i++) {
+    if (i < n && name[i] != '/') continue;
+    memcpy(part, name, i);
+    part[i] = 0;
+    H5L_info_t li;
+    if (H5Lexists(file, part, H5P_DEFAULT) <= 0 || H5Lget_info(file, part, &li, H5P_DEFAULT) < 0)
+      return PC_ERROR(PC_ERR_IO, "%s has no dataset %s", fname, name);
+    if (li.type != H5L_TYPE_HARD)
+      return PC_ERROR(PC_ERR_IO,
+                      "%s: %s is %s link, not a table of the file: refused (a file this "
+                      "project writes has none; the file was altered or crafted)",
+                      fname, part, li.type == H5L_TYPE_EXTERNAL ? "an external" : "a soft");
+  }
+  return 0;
+}
+
+/* The dataset's bytes in the file itself: not in external raw files nor
+ * mapped from other datasets (virtual), which a crafted input could point
+ * at any file the job can read. */
+static int own_storage(hid_t d, const char *fname, const char *name) {
+  hid_t dcpl = H5Dget_create_plist(d);
+  if (dcpl < 0) return PC_ERROR(PC_ERR_IO, "%s: cannot read the layout of %s", fname, name);
+  const H5D_layout_t layout = H5Pget_layout(dcpl);
+  const int external = H5Pget_external_count(dcpl);
+  H5Pclose(dcpl);
+  if (layout == H5D_VIRTUAL || external != 0)
+    return PC_ERROR(PC_ERR_IO,
+                    "%s: dataset %s keeps its rows %s: refused (a file this project writes "
+                    "keeps every row inside it; the file was altered or crafted)",
+                    fname, name, layout == H5D_VIRTUAL ? "in other datasets (virtual)" : "in external files");
+  return 0;
+}
+
 int pc_h5_dset_open(hid_t file, const char *name, hid_t *dset, uint64_t *nrows) {
   h5_quiet();
   char fname[1024] = "?";
   H5Fget_name(file, fname, sizeof fname);
-  if (H5Lexists(file, name, H5P_DEFAULT) <= 0)
-    return PC_ERROR(PC_ERR_IO, "%s has no dataset %s", fname, name);
+  PC_CALL(hard_path(file, fname, name));
   *dset = H5Dopen2(file, name, H5P_DEFAULT);
   if (*dset < 0) return PC_ERROR(PC_ERR_IO, "cannot open dataset %s in %s", name, fname);
+  int bad = own_storage(*dset, fname, name);
+  if (bad) {
+    H5Dclose(*dset);
+    *dset = -1;
+    return bad;
+  }
   hid_t s = H5Dget_space(*dset);
   hsize_t d[H5S_MAX_RANK];
   int nd = H5Sget_simple_extent_dims(s, d, NULL);
