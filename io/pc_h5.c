@@ -70,6 +70,59 @@ int pc_h5_commit(pc_ctx *ctx, pc_h5out *out, int rc_in) {
   return pc_atomic_commit(ctx, out->tmp, out->path, rc);
 }
 
+/* Rows of table `name` into *n (0 when absent); fails as pc_h5_dset_open. */
+static int table_rows(hid_t file, const char *name, uint64_t *n) {
+  hid_t d = -1;
+  *n = 0;
+  if (H5Lexists(file, name, H5P_DEFAULT) <= 0) return 0;
+  PC_CALL(pc_h5_dset_open(file, name, &d, n));
+  H5Dclose(d);
+  return 0;
+}
+
+/* A dataset (a file with a stays_checksum) read as input: its declared sizes
+ * agree with its tables and its window is a window, before any job sizes
+ * its memory or its cut-offs by them (issue 22: a crafted window_end made
+ * purge delete every stay; a 2^40-row /persons spun index). */
+static int dataset_sane(hid_t f, const char *path) {
+  static const char *const tables[][2] = {
+      {"persons", "persons"}, {"identities", "persons"}, {"stays", "stays"}, {"places", "places"}};
+  if (H5Aexists(f, "stays_checksum") <= 0) return 0; /* an index or an output */
+  for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
+    uint64_t want = 0, have = 0;
+    if (H5Aexists(f, tables[i][1]) <= 0 || H5Lexists(f, tables[i][0], H5P_DEFAULT) <= 0) continue;
+    PC_CALL(table_rows(f, tables[i][0], &have));
+    PC_CALL(pc_h5_attr_read_u64(f, tables[i][1], &want));
+    if (have != want)
+      return PC_ERROR(PC_ERR_DATA,
+                      "%s: /%s has %llu rows but the file says %llu %s: the dataset was altered "
+                      "or damaged (make it again)",
+                      path, tables[i][0], (unsigned long long)have, (unsigned long long)want,
+                      tables[i][1]);
+  }
+  /* Regions: China has about 700,000 villages and communities. */
+  uint64_t regions = 0;
+  const uint64_t max_regions = (uint64_t)1 << 22;
+  PC_CALL(table_rows(f, "regions", &regions));
+  if (regions > max_regions)
+    return PC_ERROR(PC_ERR_DATA, "%s: /regions has %llu rows, more than any province's %llu: "
+                    "the dataset was altered or crafted", path, (unsigned long long)regions,
+                    (unsigned long long)max_regions);
+  int64_t a = 0, b = 0, days = 0;
+  const int64_t lo = 946684800, hi = 4102444800; /* 2000-01-01 .. 2100-01-01 UTC */
+  if (H5Aexists(f, "window_start") <= 0 || H5Aexists(f, "window_end") <= 0) return 0;
+  PC_CALL(pc_h5_attr_read_i64(f, "window_start", &a));
+  PC_CALL(pc_h5_attr_read_i64(f, "window_end", &b));
+  if (H5Aexists(f, "days") > 0) PC_CALL(pc_h5_attr_read_i64(f, "days", &days));
+  /* A purged dataset's window is shorter than its `days` (purge cuts its start). */
+  if (a < lo || b > hi || a > b || (days > 0 && b - a > days * 86400))
+    return PC_ERROR(PC_ERR_DATA,
+                    "%s: its window (window_start %lld, window_end %lld, days %lld) is not a "
+                    "window of this century of at most `days` days: the dataset was altered or crafted",
+                    path, (long long)a, (long long)b, (long long)days);
+  return 0;
+}
+
 int pc_h5_open_read(pc_ctx *ctx, const char *path, hid_t *file) {
   h5_quiet();
   int rc = 0;
@@ -84,6 +137,7 @@ int pc_h5_open_read(pc_ctx *ctx, const char *path, hid_t *file) {
   *file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
   H5Pclose(fapl);
   if (*file < 0) rc = PC_ERROR(PC_ERR_IO, "cannot open %s as HDF5 (damaged or truncated?)", path);
+  if (!rc) rc = dataset_sane(*file, path);
   return pc_agree(ctx, rc);
 }
 

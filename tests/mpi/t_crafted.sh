@@ -1,8 +1,9 @@
-# t_crafted - inputs crafted to make a job read other files (issue 22, item 4): a table that
-# is an external link into another file, a soft link, a table whose rows live in an
-# external raw file (a key, say), and a virtual table mapped from another file. Each is
-# refused by the job that reads it with one clear error naming the file and the table,
-# exit 1, nothing written; the untouched dataset still works.
+# t_crafted - inputs crafted to make a job read other files or trust false sizes (issue 22,
+# item 4): a table that is an external link into another file, a soft link, a table whose
+# rows live in an external raw file (a key, say), a virtual table mapped from another file;
+# declared sizes that disagree with the tables, a crafted window, a huge declared /regions.
+# Each is refused by the job that reads it with one clear error naming the file and the
+# table, exit 1, nothing written; the untouched dataset still works.
 . "$(dirname "$0")/lib.sh"
 synth_cfg 2000 "$T/data.h5" 3 > "$T/synth.yaml"
 printf "days: 14\nio: {deflate: 0}\n" >> "$T/synth.yaml"
@@ -72,3 +73,42 @@ set +e; run 2 index --config "$T/vi.yaml" > "$T/vi.log" 2>&1; rc=$?; set -e
   || { cat "$T/vi.log"; die "index of a virtual /stays: exit $rc, no clear error"; }
 [ ! -e "$T/vindex.h5" ] || die "index of a virtual /stays wrote an index"
 echo "virtual /stays: index refused it"
+
+# Declared sizes and the window (issue 22, item 4): a /persons whose rows disagree with the
+# file's `persons`, a window_end crafted far ahead (purge would cut every stay by it), and
+# a /regions declared with 2^25 rows (a 3 GB allocation for a 62 MB prediction) are each
+# refused when the dataset is opened, before anything is sized by them.
+alter() { # name, how
+  cp "$T/data.h5" "$T/$1.h5"
+  $PY - "$T/$1.h5" "$2" <<'PY'
+import sys, h5py, numpy as np
+path, how = sys.argv[1:]
+f = h5py.File(path, "r+")
+if how == "persons-count":
+    f.attrs["persons"] = np.uint64(f.attrs["persons"] + 1)
+elif how == "window":
+    f.attrs["window_end"] = np.int64(1 << 40)
+elif how == "regions-size":
+    dt = f["regions"].dtype
+    del f["regions"]
+    f.create_dataset("regions", shape=(1 << 25,), dtype=dt, chunks=(1 << 16,))
+PY
+}
+for how in persons-count window regions-size; do
+  alter "$how" "$how"
+  case $how in
+    persons-count) job=breakdown want="/persons has 2000 rows but the file says 2001 persons" ;;
+    window) job=purge want="its window (window_start" ;;
+    regions-size) job=breakdown want="/regions has 33554432 rows, more than any province's" ;;
+  esac
+  if [ $job = purge ]; then
+    printf 'data: %s\noutput: %s\nretention: 7d\nquiet: true\n' "$T/$how.h5" "$T/o-$how.h5" > "$T/o-$how.yaml"
+  else
+    printf 'data: %s\noutput: %s\nquiet: true\n' "$T/$how.h5" "$T/o-$how.h5" > "$T/o-$how.yaml"
+  fi
+  set +e; timeout 600 mpirun -n 2 --oversubscribe --allow-run-as-root \
+    "$PAICHA" $job --config "$T/o-$how.yaml" > "$T/o-$how.log" 2>&1; rc=$?; set -e
+  [ $rc -eq 1 ] && grep -qF "$want" "$T/o-$how.log" || { cat "$T/o-$how.log"; die "$how: $job exit $rc, no clear error"; }
+  [ ! -e "$T/o-$how.h5" ] || die "$how: $job wrote an output"
+  echo "$how: $job refused it when opening the dataset"
+done
