@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <fcntl.h>
@@ -492,10 +493,25 @@ int pc_bcast_u64(pc_ctx *ctx, uint64_t *v, int n) {
   return 0;
 }
 
+/* No core file of a job (issue 22): its memory holds the key and a
+ * province's identities. RLIMIT_CORE 0 stops core files; PR_SET_DUMPABLE 0
+ * also stops a piped core_pattern (systemd-coredump) and other processes of
+ * the account reading its memory. A non-dumpable rank cannot be read by its
+ * neighbours' process_vm_readv (Open MPI's CMA single copy) unless they may
+ * ptrace it (root may): other accounts' ranks copy through shared memory
+ * instead (btl_vader_single_copy_mechanism none, unless they set one). */
+static void no_core_dumps_before_init(void) {
+  struct rlimit none = {0, 0};
+  setrlimit(RLIMIT_CORE, &none);
+  if (geteuid() != 0) setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", 0);
+}
+
 int pc_mpi_init(int *argc, char ***argv) {
+  no_core_dumps_before_init();
   int rc = MPI_Init(argc, argv);
   /* MPI_Error_string is not promised to work before a successful init. */
   if (rc != MPI_SUCCESS) return PC_ERROR(PC_ERR_MPI, "MPI could not start (MPI_Init returned %d)", rc);
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   return 0;
 }
 
