@@ -91,6 +91,23 @@ static void sweep_stale(pc_ctx *ctx, const char *dir, const char *base) {
                 n > 1 ? "s" : "", dir, base);
 }
 
+int pc_remove_rejects_sidecar(pc_ctx *ctx, const char *data, const char *why) {
+  int rc = 0;
+  if (pc_rank(ctx) == 0) {
+    char path[4200];
+    struct stat st;
+    snprintf(path, sizeof path, "%s.rejects.h5", data);
+    if (lstat(path, &st) == 0) {
+      if (unlink(path) != 0)
+        rc = PC_ERROR(PC_ERR_IO, "cannot remove %s (it holds rejected rows with identities): %s",
+                      path, strerror(errno));
+      else
+        pc_log(ctx, "removed %s, the rejects of an earlier failed ingest (%s)", path, why);
+    }
+  }
+  return pc_agree(ctx, rc);
+}
+
 int pc_unpredictable_suffix(char *out, size_t size) {
   unsigned char r[8];
   size_t got = 0;

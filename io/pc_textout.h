@@ -74,6 +74,13 @@ int pc_atomic_tmp(pc_ctx *ctx, const char *path, char *tmp, size_t size);
  * the agreed status (rc_in itself when it was non-zero here). */
 int pc_atomic_commit(pc_ctx *ctx, const char *tmp, const char *path, int rc_in);
 
+/* Collective, agreed: rank 0 removes `<data>.rejects.h5`, the rejects file
+ * a failed ingest of `data` left for its senders (raw lines: identities),
+ * when it is there: `why` says in the log what made it stale. unlink
+ * removes the name only, never what a link there points to. PC_ERR_IO
+ * when it is there and cannot be removed. */
+int pc_remove_rejects_sidecar(pc_ctx *ctx, const char *data, const char *why);
+
 /* A CSV field: the text as it is, or quoted ("..." with "" for ") when it
  * holds a comma, a quote or a line break. Returns bytes written to out
  * (room for 2 * len + 2). Local. */

@@ -10,6 +10,7 @@
 #include "pc_ingest_write.h"
 #include "pc_job.h"
 #include "pc_schema.h"
+#include "pc_textout.h"
 
 /* The plan of a run (every step collective unless said):
  *
@@ -166,6 +167,7 @@ static int run(pc_ctx *ctx, ingest_run *R) {
   if (failing[0]) return write_rejects_only(ctx, R, failing);
   PC_CALL(PC_PHASE(ctx, PH_WRITE, pc_ingest_write(g, R->path, 0, R->nvis),
                    g->persons.n + g->stays.n, g->stays.n * sizeof(pc_stay)));
+  PC_CALL(pc_remove_rejects_sidecar(ctx, R->path, "this ingest succeeded"));
   return log_written(ctx, R);
 }
 

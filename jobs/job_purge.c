@@ -2,6 +2,7 @@
 #include "pc_budget.h"
 #include "pc_job.h"
 #include "pc_purge.h"
+#include "pc_textout.h"
 
 /*
  * The plan. A dataset's /persons and /stays are both sorted by pid, so rank
@@ -103,6 +104,8 @@ static int run_purge(pc_ctx *ctx, const pc_config *cfg) {
   if (!rc)
     rc = PC_PHASE(ctx, PH_WRITE, write_step(P), P->kept_stays + P->kept_persons, 0);
   if (!rc) pc_purge_log_done(P);
+  if (!rc) rc = pc_remove_rejects_sidecar(ctx, P->data_path, "the data were purged");
+  if (!rc) rc = pc_remove_rejects_sidecar(ctx, P->out_path, "the data were purged");
   pc_purge_free(P);
   free(P);
   return rc;

@@ -73,6 +73,19 @@ for case in 0.01:3 0.5:2; do
   [ $nfail -ge 1 ] || die "make_bad_inputs.py: no file over max_reject_ratio $r"
   echo "max_reject_ratio $r: $nfail file(s) over, named: ${msg#*error: }"
 done
+# The failed ingest's sidecar holds raw lines with identities: a later successful ingest of
+# the same dataset removes it (issue 22), and so does a purge of a dataset that has one.
+cfg "$T/over-0.5.h5" 0.9 > "$T/again.yaml"
+run 2 ingest --config "$T/again.yaml" > "$LOGS/again.log" 2>&1 || { cat "$LOGS/again.log"; die "ingest again failed"; }
+[ ! -e "$T/over-0.5.h5.rejects.h5" ] || die "a successful ingest left the stale $T/over-0.5.h5.rejects.h5"
+grep -q "removed $T/over-0.5.h5.rejects.h5, the rejects of an earlier failed ingest" "$LOGS/again.log" \
+  || { cat "$LOGS/again.log"; die "the removal of the stale rejects file is not logged"; }
+cp "$T/over-0.01.h5.rejects.h5" "$T/d2.h5.rejects.h5"
+printf 'data: %s\noutput: %s\nretention: 7d\nquiet: true\n' "$T/d2.h5" "$T/d2-purged.h5" > "$T/purge.yaml"
+run 2 purge --config "$T/purge.yaml" > "$LOGS/purge.log" 2>&1 || { cat "$LOGS/purge.log"; die "purge failed"; }
+[ ! -e "$T/d2.h5.rejects.h5" ] || die "purge left the rejects file beside the dataset it purged"
+echo "stale rejects files: removed by a successful ingest and by purge"
+
 
 # A key file readable by group or others is refused; nothing is written.
 cp "$T/key" "$T/key644"
