@@ -1015,15 +1015,31 @@ int pc_config_parse(const char *fname, const char *text, size_t len, const pc_ke
 
 /* ---------- paths relative to the config file ---------- */
 
-/* The relative path in scalar x, made "dir/x". -1 when memory runs out. */
+/* The relative path in scalar x, made "dir/x" (dir absolute, from realpath:
+ * no link in it, so a leading "../" of x takes off its last component, and
+ * "./" nothing). -1 when memory runs out. */
 static int rebase(node *x, const char *dir) {
   if (x->kind != N_SCALAR || !x->len || x->s[0] == '/' || is_null(x)) return 0;
-  size_t dl = strlen(dir), n = dl + 1 + x->len;
+  size_t dl = strlen(dir), skip = 0;
+  for (;;) {
+    if (!strncmp(x->s + skip, "./", 2)) {
+      skip += 2;
+    } else if (!strncmp(x->s + skip, "../", 3) && dl > 1) {
+      while (dl > 1 && dir[dl - 1] != '/') dl--;
+      if (dl > 1) dl--; /* the slash, but the root's */
+      skip += 3;
+    } else {
+      break;
+    }
+  }
+  if (skip == x->len) skip -= 1, x->s[skip] = '.'; /* "../" alone: the directory itself */
+  const int root = dl == 1 && dir[0] == '/';
+  size_t n = dl + !root + x->len - skip;
   char *s = malloc(n + 1);
   if (!s) return -1;
   memcpy(s, dir, dl);
-  s[dl] = '/';
-  memcpy(s + dl + 1, x->s, x->len + 1);
+  if (!root) s[dl] = '/';
+  memcpy(s + dl + !root, x->s + skip, x->len - skip + 1);
   free(x->s);
   x->s = s;
   x->len = n;

@@ -34,7 +34,7 @@ import os, sys, h5py
 c = h5py.File(sys.argv[1], "r").attrs["config"]
 c = c.decode() if isinstance(c, bytes) else c
 t = os.path.realpath(sys.argv[2])
-assert f'data: "{t}/cfg/../data.h5"' in c and f'key: "{t}/cfg/key"' in c, c[:500]
+assert f'data: "{t}/data.h5"' in c and f'key: "{t}/cfg/key"' in c, c[:500]
 PY
 
 # 2. Every problem at once: an index of another dataset, an unreadable key, an output
