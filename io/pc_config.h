@@ -29,9 +29,10 @@ typedef enum {
   PC_P_NONE,     /* not a path (a STRS of codes), or one no check applies to */
   PC_P_IN,       /* an input file: exists, readable, not a directory */
   PC_P_IN_H5,    /* an input HDF5 file (an output of another job) */
-  PC_P_IN_DATA,  /* a dataset of synth or ingest (HDF5 with /persons and /stays) */
+  PC_P_IN_DATA,  /* a dataset of synth or ingest (HDF5 with /persons; its tables open) */
   PC_P_IN_INDEX, /* an index of `paicha index` built from the config's PC_P_IN_DATA */
-  PC_P_KEY,      /* a key file that is created when missing: readable, or creatable */
+  PC_P_KEY,      /* a key file that must exist: checked as the job reads it (pc_keyfile) */
+  PC_P_KEY_NEW,  /* a key file created when missing: checked as PC_P_KEY when there */
   PC_P_OUT,      /* an output file: its directory exists and is writable; not a directory */
   PC_P_OUT_DIR   /* an output directory: its parent exists and is writable; not a file */
 } pc_prole;

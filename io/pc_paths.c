@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "pc_err.h"
+#include "pc_keyfile.h"
 
 /* What the walk over the paths carries: the dataset the config names (the
  * index must be of it), and where the problems go. */
@@ -69,6 +70,15 @@ static int input_ok(walk *w, const pc_config *c, const char *key, const char *v)
   return 0;
 }
 
+/* A key file as the job will read it: the key file's own rules and words. */
+static void key_ok(walk *w, const pc_config *c, const char *key, const char *v) {
+  pc_key128 k;
+  int created = 0;
+  if (pc_keyfile_load(v, 0, &k, &created) != 0)
+    pc_config_problem(w->p, c, key, "%s", pc_err_message());
+  explicit_bzero(&k, sizeof k);
+}
+
 /* The identity an index records of its dataset against the dataset's own. */
 static void index_of_data(walk *w, const pc_config *c, const char *key, const char *v, hid_t f) {
   uint64_t nb, want[4], have[4] = {0};
@@ -109,9 +119,23 @@ static void input_h5(walk *w, const pc_config *c, const char *key, const pc_key 
     pc_config_problem(w->p, c, key, "%s is not an HDF5 file (or is damaged)", v);
     return;
   }
-  if (k->role == PC_P_IN_DATA && (rows_of(f, "persons") < 0 || rows_of(f, "stays") < 0))
-    pc_config_problem(w->p, c, key, "%s is not a dataset of synth or ingest (no /persons or "
-                      "/stays)", v);
+  /* /persons makes a dataset (synth without days writes no /stays); a table
+   * that is there but cannot be opened is damage. */
+  static const char *const tables[2] = {"persons", "stays"};
+  for (int i = 0; i < 2 && k->role == PC_P_IN_DATA; i++) {
+    if (rows_of(f, tables[i]) >= 0) continue;
+    htri_t there;
+    H5E_BEGIN_TRY { there = H5Lexists(f, tables[i], H5P_DEFAULT); }
+    H5E_END_TRY;
+    if (i == 1 && there <= 0) break;
+    if (there > 0)
+      pc_config_problem(w->p, c, key, "%s: /%s cannot be opened: the file is damaged (restore it "
+                        "or make it again)", v, tables[i]);
+    else
+      pc_config_problem(w->p, c, key, "%s is not a dataset of synth or ingest (no /%s)", v,
+                        tables[i]);
+    break;
+  }
   if (k->role == PC_P_IN_INDEX) index_of_data(w, c, key, v, f);
   H5Fclose(f);
 }
@@ -148,8 +172,9 @@ static void check_one(const pc_config *c, const char *key, const pc_key *k, cons
   case PC_P_IN_H5:
   case PC_P_IN_DATA:
   case PC_P_IN_INDEX: input_h5(w, c, key, k, v); break;
-  case PC_P_KEY:
-    if (stat(v, &st) == 0) input_ok(w, c, key, v);
+  case PC_P_KEY: key_ok(w, c, key, v); break;
+  case PC_P_KEY_NEW: /* anything there (a link too) must be a good key; else it is made */
+    if (lstat(v, &st) == 0) key_ok(w, c, key, v);
     else output_ok(w, c, key, k, v);
     break;
   case PC_P_OUT:

@@ -8,8 +8,10 @@
 
 /* A check of meaning (pc_config_check_fn) over every path of c with a role
  * (pc_prole, pc_config_paths): an input that is missing, unreadable or a
- * directory; an HDF5 input that is not HDF5; a dataset without /persons and
- * /stays; an index that is not one, or was built from another dataset than
+ * directory; an HDF5 input that is not HDF5 (or that HDF5 cannot open); a
+ * dataset without /persons, or whose /persons or /stays cannot be opened; a
+ * key file the key file's rules refuse (pc_keyfile_load, its words); an
+ * index that is not one, or was built from another dataset than
  * the config's PC_P_IN_DATA (the identity the index records: persons,
  * identities, stays and the stays' checksum, as trace compares it); an
  * output whose directory does not exist ("cannot create OUT: directory D

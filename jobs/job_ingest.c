@@ -57,7 +57,7 @@ static const pc_key input_keys[] = {
     {0}};
 
 static const pc_key ingest_keys[] = {
-    {.name = "key", .type = PC_T_PATH, .role = PC_P_KEY, .required = 1,
+    {.name = "key", .type = PC_T_PATH, .role = PC_P_KEY_NEW, .required = 1,
      .help = "pseudonymisation key file (created with mode 0600 if missing; refused unless "
              "owner-only)"},
     {.name = "data", .type = PC_T_PATH, .role = PC_P_OUT, .required = 1, .help = "dataset file to write (HDF5)"},

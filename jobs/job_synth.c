@@ -15,7 +15,7 @@ static const pc_key outbreak_keys[] = {
     {0}};
 
 static const pc_key synth_keys[] = {
-    {.name = "key", .type = PC_T_PATH, .role = PC_P_KEY, .required = 1,
+    {.name = "key", .type = PC_T_PATH, .role = PC_P_KEY_NEW, .required = 1,
      .help = "pseudonymisation key file (created with mode 0600 if missing)"},
     {.name = "data", .type = PC_T_PATH, .role = PC_P_OUT, .required = 1, .help = "dataset file to write (HDF5)"},
     {.name = "seed", .type = PC_T_INT, .def = "1", .help = "seed of the synthetic province",

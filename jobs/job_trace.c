@@ -78,7 +78,7 @@ static const pc_key trace_keys[] = {
     {.name = "encoding", .type = PC_T_STR, .choices = pc_enc_names,
      .help = "how cases.csv is read; absent: auto, as UTF-8 when the whole file is, else as "
              "GB18030 when the whole file is, else an error naming the line"},
-    {.name = "key", .type = PC_T_PATH, .role = PC_P_IN, .required = 1,
+    {.name = "key", .type = PC_T_PATH, .role = PC_P_KEY, .required = 1,
      .help = "pseudonymisation key file (mode 0600)"},
     {.name = "output", .type = PC_T_PATH, .role = PC_P_OUT, .required = 1, .help = "trace file to write (HDF5)"},
     {.name = "as_of", .type = PC_T_TIME,
