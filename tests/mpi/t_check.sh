@@ -59,7 +59,7 @@ set -e
 cat "$T/bad.log"
 [ $rc -eq 2 ] || die "--check of a bad config exited $rc, not 2"
 grep -q "bad.yaml:2:8: index: .*built from another dataset" "$T/bad.log" || die "a foreign index was not named at its key"
-grep -q "bad.yaml:4:6: key: .* is a directory, not a file" "$T/bad.log" || die "an unreadable key file was not named at its key"
+grep -q "bad.yaml:4:6: key: key file $T/adir is not a regular file" "$T/bad.log" || die "an unreadable key file was not named at its key"
 grep -q "bad.yaml:5:9: output: cannot create .*: directory $T/missing/dir does not exist (mkdir -p $T/missing/dir)" "$T/bad.log" \
   || die "a missing output directory was not named at its key with what to do"
 grep -q "bad.csv:$((n0 + 1)): onset, isolated" "$T/bad.log" || die "a bad time in cases.csv was not named at its line"
