@@ -78,6 +78,32 @@ set -e
 grep -q "bad2.yaml:1:7: data: .* is not a dataset of synth or ingest" "$T/bad2.log" || { cat "$T/bad2.log"; die "an index given as data was accepted"; }
 grep -q "bad2.yaml:5:9: output: .*adir is a directory: name a file" "$T/bad2.log" || { cat "$T/bad2.log"; die "an output that is a directory was accepted"; }
 
+# Permissions as another account sees them: an input it cannot read, a directory it cannot
+# write (run as nobody when this runs as root, which may read and write anything).
+as_user=()
+if [ "$(id -u)" -eq 0 ] && command -v setpriv > /dev/null; then as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups); fi
+if [ "$(id -u)" -ne 0 ] || [ ${#as_user[@]} -gt 0 ]; then
+  chmod 711 "$T"
+  mkdir -m 755 "$T/perm"
+  cp "$T/data.h5" "$T/perm/data.h5"
+  chmod 000 "$T/perm/data.h5"
+  printf 'data: data.h5\nindex: index.h5\n' > "$T/perm/index.yaml"
+  chmod 644 "$T/perm/index.yaml"
+  [ "$(id -u)" -ne 0 ] && chmod 555 "$T/perm"
+  set +e
+  "${as_user[@]}" "$PAICHA" index --check --config "$T/perm/index.yaml" > "$T/perm.log" 2>&1
+  rc=$?
+  set -e
+  [ $rc -eq 2 ] || { cat "$T/perm.log"; die "--check of unreadable/unwritable paths exited $rc"; }
+  grep -q "index.yaml:1:7: data: cannot read $T/perm/data.h5: Permission denied" "$T/perm.log" \
+    || { cat "$T/perm.log"; die "an unreadable input was not named at its key"; }
+  grep -q "index.yaml:2:8: index: cannot create $T/perm/index.h5: directory $T/perm is not writable" "$T/perm.log" \
+    || { cat "$T/perm.log"; die "an unwritable output directory was not named at its key"; }
+  chmod 755 "$T/perm"
+else
+  echo "SKIP: root without setpriv: unreadable files cannot be made here"
+fi
+
 # 3. A normal run refuses the same before any work: exit 2, the key named, no phase run.
 for job in trace; do
   set +e
