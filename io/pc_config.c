@@ -153,6 +153,7 @@ typedef struct problem {
   int line, col;
   size_t seq;
   char *msg;
+  char *file; /* another file the config names (cases.csv), NULL: the config */
 } problem;
 
 typedef struct errs {
@@ -188,12 +189,12 @@ static void err_add(errs *e, int line, int col, const char *fmt, ...) {
     e->oom = 1;
     return;
   }
-  e->p[e->n] = (problem){line, col, e->n, m};
+  e->p[e->n] = (problem){line, col, e->n, m, NULL};
   e->n++;
 }
 
 static void errs_free(errs *e) {
-  for (size_t i = 0; i < e->n; i++) free(e->p[i].msg);
+  for (size_t i = 0; i < e->n; i++) free(e->p[i].msg), free(e->p[i].file);
   free(e->p);
   e->p = NULL;
   e->n = e->cap = 0;
@@ -201,6 +202,10 @@ static void errs_free(errs *e) {
 
 static int problem_cmp(const void *a, const void *b) {
   const problem *x = a, *y = b;
+  /* The config's own problems first, then each other file's by line. */
+  if (!x->file != !y->file) return x->file ? 1 : -1;
+  int f = x->file ? strcmp(x->file, y->file) : 0;
+  if (f) return f;
   if (x->line != y->line) return x->line < y->line ? -1 : 1;
   if (x->col != y->col) return x->col < y->col ? -1 : 1;
   return x->seq < y->seq ? -1 : x->seq > y->seq;
@@ -224,9 +229,13 @@ static void errs_write(errs *e, char *out, size_t outlen) {
     out[0] = 0;
     for (size_t i = 0; i < e->n; i++) {
       const problem *p = &e->p[i];
-      int w = snprintf(NULL, 0, "%s:%d:%d: %s\n", e->fname, p->line, p->col, p->msg);
+      char at[64];
+      if (p->file) snprintf(at, sizeof at, "%d", p->line);
+      else snprintf(at, sizeof at, "%d:%d", p->line, p->col);
+      const char *fn = p->file ? p->file : e->fname;
+      int w = snprintf(NULL, 0, "%s:%s: %s\n", fn, at, p->msg);
       if (w < 0 || used + (size_t)w + reserve + 1 > outlen) break;
-      snprintf(out + used, outlen - used, "%s:%d:%d: %s\n", e->fname, p->line, p->col, p->msg);
+      snprintf(out + used, outlen - used, "%s:%s: %s\n", fn, at, p->msg);
       used += (size_t)w;
       shown++;
     }
@@ -1004,6 +1013,74 @@ int pc_config_parse(const char *fname, const char *text, size_t len, const pc_ke
   return 0;
 }
 
+/* ---------- paths relative to the config file ---------- */
+
+/* The relative path in scalar x, made "dir/x" (dir absolute, from realpath:
+ * no link in it, so a leading "../" of x takes off its last component, and
+ * "./" nothing). -1 when memory runs out. */
+static int rebase(node *x, const char *dir) {
+  if (x->kind != N_SCALAR || !x->len || x->s[0] == '/' || is_null(x)) return 0;
+  size_t dl = strlen(dir), skip = 0;
+  for (;;) {
+    if (!strncmp(x->s + skip, "./", 2)) {
+      skip += 2;
+    } else if (!strncmp(x->s + skip, "../", 3) && dl > 1) {
+      while (dl > 1 && dir[dl - 1] != '/') dl--;
+      if (dl > 1) dl--; /* the slash, but the root's */
+      skip += 3;
+    } else {
+      break;
+    }
+  }
+  if (skip == x->len) skip -= 1, x->s[skip] = '.'; /* "../" alone: the directory itself */
+  const int root = dl == 1 && dir[0] == '/';
+  size_t n = dl + !root + x->len - skip;
+  char *s = malloc(n + 1);
+  if (!s) return -1;
+  memcpy(s, dir, dl);
+  if (!root) s[dl] = '/';
+  memcpy(s + dl + !root, x->s + skip, x->len - skip + 1);
+  free(x->s);
+  x->s = s;
+  x->len = n;
+  x->plain = 0;
+  return 0;
+}
+
+/* Every path the file gives below x (of key k), rebased on dir. A valid
+ * tree: parse checked it against the schema. */
+static int rebase_tree(const pc_key *k, node *x, const char *dir) {
+  if (!x) return 0;
+  if (k->type == PC_T_PATH) return rebase(x, dir);
+  if (k->type == PC_T_STRS && k->role && x->kind == N_SCALAR) return rebase(x, dir);
+  int rc = 0;
+  for (size_t i = 0; i < x->n && !rc; i++) {
+    if (k->type == PC_T_STRS && k->role) rc = rebase(x->v[i], dir);
+    else if (k->type == PC_T_LIST || k->type == PC_T_DICT) rc = rebase_tree(k->sub, x->v[i], dir);
+    else if (k->type == PC_T_MAP && x->kind == N_MAP)
+      for (const pc_key *s = k->sub; s->name && !rc; s++)
+        if (eq(x->k[i]->s, x->k[i]->len, s->name)) rc = rebase_tree(s, x->v[i], dir);
+  }
+  return rc;
+}
+
+/* The config at `path` names files relative to its own directory (an
+ * operator keeps a run's config beside its data): absolute from here on. */
+static int rebase_all(pc_config *c, const char *path) {
+  const char *slash = strrchr(path, '/');
+  if (!slash || !c->root) return 0; /* in the current directory: paths stay as written */
+  size_t n = (size_t)(slash - path);
+  char *dir = malloc(n + 2);
+  if (!dir) return -1;
+  memcpy(dir, path, n ? n : 1);
+  dir[n ? n : 1] = 0;
+  char *real = realpath(dir, NULL);
+  int rc = rebase_tree(&c->rootkey, c->root, real ? real : dir);
+  free(real);
+  free(dir);
+  return rc;
+}
+
 int pc_config_load(const char *path, const pc_key *schema, pc_config **out, char *err,
                    size_t errlen) {
   *out = NULL;
@@ -1048,6 +1125,11 @@ int pc_config_load(const char *path, const pc_key *schema, pc_config **out, char
   }
   int rc = pc_config_parse(path, buf, len, schema, out, err, errlen);
   free(buf);
+  if (!rc && rebase_all(*out, path)) {
+    pc_config_destroy(out);
+    if (err && errlen) snprintf(err, errlen, "%s: out of memory reading the file\n", path);
+    return PC_ERROR(PC_ERR_MEM, "out of memory reading config %s", path);
+  }
   return rc;
 }
 
@@ -1281,6 +1363,50 @@ int pc_config_problem(pc_config_problems *p, const pc_config *c, const char *pat
     return PC_ERROR(PC_ERR_CONFIG, "%s:%d:%d: %s%s%s", c->fname, line, col, path, sep, msg);
   err_add(&p->e, line, col, "%s%s%s", path, sep, msg);
   return PC_ERR_CONFIG;
+}
+
+int pc_config_problem_in(pc_config_problems *p, const char *file, int line, const char *fmt, ...) {
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  if (!p) return PC_ERROR(PC_ERR_CONFIG, "%s:%d: %s", file, line, msg);
+  size_t n = p->e.n;
+  err_add(&p->e, line, 0, "%s", msg);
+  if (p->e.n > n && !(p->e.p[n].file = dupstr(file))) p->e.oom = 1;
+  return PC_ERR_CONFIG;
+}
+
+/* The paths below `path` (of key k), for pc_config_paths. */
+static void paths_below(const pc_config *c, const pc_key *k, const char *path,
+                        pc_config_path_fn *fn, void *arg) {
+  char sub[512];
+  if (k->type == PC_T_PATH) {
+    const char *v = pc_config_str(c, path);
+    if (v && *v) fn(c, path, k, v, arg);
+  } else if (k->type == PC_T_STRS && k->role) {
+    for (size_t i = 0; i < pc_config_len(c, path); i++) {
+      snprintf(sub, sizeof sub, "%s.%zu", path, i);
+      const char *v = pc_config_str_at(c, path, i);
+      if (v && *v) fn(c, sub, k, v, arg);
+    }
+  } else if (k->type == PC_T_MAP) {
+    for (const pc_key *s = k->sub; s->name; s++) {
+      snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", s->name);
+      paths_below(c, s, sub, fn, arg);
+    }
+  } else if (k->type == PC_T_LIST || k->type == PC_T_DICT) {
+    for (size_t i = 0; i < pc_config_len(c, path); i++) {
+      if (k->type == PC_T_LIST) snprintf(sub, sizeof sub, "%s.%zu", path, i);
+      else snprintf(sub, sizeof sub, "%s.%s", path, pc_config_key(c, path, i));
+      paths_below(c, k->sub, sub, fn, arg);
+    }
+  }
+}
+
+void pc_config_paths(const pc_config *c, pc_config_path_fn *fn, void *arg) {
+  paths_below(c, &c->rootkey, "", fn, arg);
 }
 
 int pc_config_check(const pc_config *c, pc_config_check_fn *const *checks, char *err,

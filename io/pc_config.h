@@ -9,7 +9,7 @@
 /* Types a key's value may have. */
 typedef enum {
   PC_T_STR,      /* scalar string; `choices` restricts it when non-NULL */
-  PC_T_PATH,     /* scalar string naming a file (relative paths stay relative) */
+  PC_T_PATH,     /* scalar string naming a file; relative to the config file's directory */
   PC_T_INT,      /* integer; [min, max] when min < max */
   PC_T_FLOAT,    /* real number */
   PC_T_BOOL,     /* true/false (YAML 1.1 yes/no/on/off also accepted) */
@@ -22,6 +22,21 @@ typedef enum {
   PC_T_STRS      /* a scalar string or a sequence of strings (e.g. one file or several) */
 } pc_ktype;
 
+/* What a path key names, for the checks of every path before any work
+ * (pc_paths_check, io/pc_paths.h). A PC_T_PATH key, or a PC_T_STRS / LIST of
+ * paths with a role, is resolved against the config file's directory. */
+typedef enum {
+  PC_P_NONE,     /* not a path (a STRS of codes), or one no check applies to */
+  PC_P_IN,       /* an input file: exists, readable, not a directory */
+  PC_P_IN_H5,    /* an input HDF5 file (an output of another job) */
+  PC_P_IN_DATA,  /* a dataset of synth or ingest (HDF5 with /persons; its tables open) */
+  PC_P_IN_INDEX, /* an index of `paicha index` built from the config's PC_P_IN_DATA */
+  PC_P_KEY,      /* a key file that must exist: checked as the job reads it (pc_keyfile) */
+  PC_P_KEY_NEW,  /* a key file created when missing: checked as PC_P_KEY when there */
+  PC_P_OUT,      /* an output file: its directory exists and is writable; not a directory */
+  PC_P_OUT_DIR   /* an output directory: its parent exists and is writable; not a file */
+} pc_prole;
+
 typedef struct pc_key {
   const char *name;            /* NULL terminates an array of keys */
   pc_ktype type;
@@ -31,6 +46,7 @@ typedef struct pc_key {
   const struct pc_key *sub;    /* see pc_ktype */
   const char *const *choices;  /* NULL-terminated, or NULL */
   int64_t min, max;            /* range for INT/DURATION when min < max */
+  pc_prole role;               /* PATH, STRS, LIST items of PATH: what the path names */
 } pc_key;
 
 typedef struct pc_config pc_config;
@@ -60,7 +76,13 @@ int pc_config_parse(const char *fname, const char *text, size_t len, const pc_ke
                     pc_config **out, char *err, size_t errlen);
 
 /* Read the whole file and pc_config_parse it. Local. A file that cannot be
- * read is an error "FILE: cannot read: <strerror>"; one over 64 MB is refused. */
+ * read is an error "FILE: cannot read: <strerror>"; one over 64 MB is refused.
+ * Every relative path the file gives (PC_T_PATH values anywhere, items of a
+ * STRS or LIST of paths with a role) is then made relative to the file's
+ * directory: "DIR/value", DIR absolute (realpath), unchanged when the file is
+ * named without a directory (it is in the current one). Defaults are not
+ * changed (they are the program's, relative to the current directory). The
+ * effective config shows the resolved paths. */
 int pc_config_load(const char *path, const pc_key *schema, pc_config **out, char *err,
                    size_t errlen);
 
@@ -125,6 +147,19 @@ typedef int pc_config_check_fn(const pc_config *c, pc_config_problems *p);
  * list then says memory ran out). A path not in the schema aborts. */
 int pc_config_problem(pc_config_problems *p, const pc_config *c, const char *path,
                       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Record a problem of another file the config names (cases.csv): shown as
+ * "FILE:LINE: message" after the config's own problems, by file and line.
+ * Local, never fails (as pc_config_problem). Returns PC_ERR_CONFIG. */
+int pc_config_problem_in(pc_config_problems *p, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Every path value of c: fn(c, dotted path, its key, value, arg) for each
+ * PC_T_PATH value (given or default, non-empty) and each item of a STRS or
+ * LIST of paths whose key has a role, in schema order. Local. */
+typedef void pc_config_path_fn(const pc_config *c, const char *path, const pc_key *k,
+                               const char *value, void *arg);
+void pc_config_paths(const pc_config *c, pc_config_path_fn *fn, void *arg);
 
 /* Run the NULL-terminated `checks` on c, in order, all of them. Local.
  * Returns 0 when none found a problem; PC_ERR_CONFIG with err (size errlen)

@@ -25,15 +25,15 @@ static const pc_key vacc_keys[] = {
      .help = "youngest age eligible for vaccination (targets count from here)", .max = 120},
     {0}};
 static const pc_key breakdown_keys[] = {
-    {.name = "data", .type = PC_T_PATH, .required = 1,
+    {.name = "data", .type = PC_T_PATH, .role = PC_P_IN_DATA, .required = 1,
      .help = "dataset file (from synth or ingest)"},
-    {.name = "output", .type = PC_T_PATH, .required = 1, .help = "breakdown file to write (HDF5)"},
+    {.name = "output", .type = PC_T_PATH, .role = PC_P_OUT, .required = 1, .help = "breakdown file to write (HDF5)"},
     {.name = "as_of", .type = PC_T_TIME,
      .help = "ages are taken at this instant (default: the dataset's as_of)"},
     {.name = "breakdown", .type = PC_T_MAP, .help = "axes of the cube", .sub = pc_breakdown_keys},
     {.name = "vaccination", .type = PC_T_MAP, .help = "what counts as vaccinated",
      .sub = vacc_keys},
-    {.name = "flagged", .type = PC_T_STRS,
+    {.name = "flagged", .type = PC_T_STRS, .role = PC_P_IN_H5,
      .help = "trace and/or screen outputs: adds /testing, per community the people to test by "
              "code and the share flagged"},
     {.name = "read_rows", .type = PC_T_INT, .def = "1048576",

@@ -8,10 +8,10 @@
 
 static const char *const levels[] = {"city", "county", NULL};
 static const pc_key dispatch_keys[] = {
-    {.name = "input", .type = PC_T_PATH, .required = 1, .help = "a trace or screen output (HDF5)"},
-    {.name = "data", .type = PC_T_PATH, .required = 1,
+    {.name = "input", .type = PC_T_PATH, .role = PC_P_IN_H5, .required = 1, .help = "a trace or screen output (HDF5)"},
+    {.name = "data", .type = PC_T_PATH, .role = PC_P_IN_DATA, .required = 1,
      .help = "the dataset it was made from (phones, region names)"},
-    {.name = "output", .type = PC_T_PATH, .required = 1,
+    {.name = "output", .type = PC_T_PATH, .role = PC_P_OUT_DIR, .required = 1,
      .help = "directory for the lists (created mode 0700)"},
     {.name = "level", .type = PC_T_STR, .def = "city",
      .help = "one list per city or per county (the input's dispatch level or coarser)",

@@ -9,10 +9,10 @@
 #include "pc_pview.h"
 
 static const pc_key index_keys[] = {
-    {.name = "data", .type = PC_T_PATH, .required = 1,
+    {.name = "data", .type = PC_T_PATH, .role = PC_P_IN_DATA, .required = 1,
      .help = "dataset file (from synth or ingest)"},
-    {.name = "index", .type = PC_T_PATH, .required = 1, .help = "index file to write (HDF5)"},
-    {.name = "append", .type = PC_T_PATH,
+    {.name = "index", .type = PC_T_PATH, .role = PC_P_OUT, .required = 1, .help = "index file to write (HDF5)"},
+    {.name = "append", .type = PC_T_PATH, .role = PC_P_IN_H5,
      .help = "update this index (built from an earlier window of the same stays) instead of a "
              "full rebuild: drop the days before the window, add the new days; may equal `index`"},
     {.name = "buckets", .type = PC_T_INT, .def = "0",
@@ -121,4 +121,4 @@ const pc_jobdef pc_job_index = {
     "after the old window added, grid totals and households redone - the same file\n"
     "a rebuild with OLD's bucket count writes, without re-sorting every stay. It is\n"
     "refused when the days both windows cover hold other stays (corrected records).",
-    index_keys, run_index, pc_index_buckets_check};
+    index_keys, run_index, pc_index_buckets_check, NULL};

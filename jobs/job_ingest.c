@@ -38,17 +38,17 @@
  *   write     the dataset, laid out exactly as synth writes it */
 
 static const pc_key input_keys[] = {
-    {.name = "regions", .type = PC_T_PATH, .required = 1,
+    {.name = "regions", .type = PC_T_PATH, .role = PC_P_IN, .required = 1,
      .help = "regions.csv: code,parent,level,name"},
-    {.name = "persons", .type = PC_T_STRS, .required = 1,
+    {.name = "persons", .type = PC_T_STRS, .role = PC_P_IN, .required = 1,
      .help = "persons.csv, one file or a list (e.g. the household and the floating-population "
              "registries; the first row of a person in this order is kept): "
              "id_number,phone,household,region,birth_date,sex,sector,employer,vaccine_doses"
              "[,id_type]"},
-    {.name = "phone_owners", .type = PC_T_PATH,
+    {.name = "phone_owners", .type = PC_T_PATH, .role = PC_P_IN,
      .help = "the operators' real-name registration: phone,subject[,subject_type]; stays keyed "
              "by such a phone are its owner's (a phone of the persons files keeps its person)"},
-    {.name = "stays", .type = PC_T_STRS,
+    {.name = "stays", .type = PC_T_STRS, .role = PC_P_IN,
      .help = "stays.csv, one file or a list (one per agency): "
              "channel,subject,place,start,end,region,carriage,row[,subject_type]"},
     {.name = "encoding", .type = PC_T_STR, .choices = pc_enc_names,
@@ -58,10 +58,10 @@ static const pc_key input_keys[] = {
     {0}};
 
 static const pc_key ingest_keys[] = {
-    {.name = "key", .type = PC_T_PATH, .required = 1,
+    {.name = "key", .type = PC_T_PATH, .role = PC_P_KEY_NEW, .required = 1,
      .help = "pseudonymisation key file (created with mode 0600 if missing; refused unless "
              "owner-only)"},
-    {.name = "data", .type = PC_T_PATH, .required = 1, .help = "dataset file to write (HDF5)"},
+    {.name = "data", .type = PC_T_PATH, .role = PC_P_OUT, .required = 1, .help = "dataset file to write (HDF5)"},
     {.name = "input", .type = PC_T_MAP, .required = 1,
      .help = "the CSV files (UTF-8 or GB18030, header row, optional BOM, \\r\\n ok)",
      .sub = input_keys},

@@ -11,7 +11,7 @@ static const char *const plan_jobs[] = {"synth", "ingest", "index", "trace", "sc
 static const pc_key plan_keys[] = {
     {.name = "job", .type = PC_T_STR, .required = 1, .help = "the job to plan",
      .choices = plan_jobs},
-    {.name = "data", .type = PC_T_PATH, .help = "its dataset: persons and stays are read from it"},
+    {.name = "data", .type = PC_T_PATH, .role = PC_P_IN_DATA, .help = "its dataset: persons and stays are read from it"},
     {.name = "persons", .type = PC_T_INT, .def = "0", .help = "persons (instead of data)",
      .max = INT64_MAX},
     {.name = "stays", .type = PC_T_INT, .def = "0", .help = "stays (instead of data)",

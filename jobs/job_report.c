@@ -7,15 +7,15 @@
 #include "pc_textout.h"
 
 static const pc_key report_keys[] = {
-    {.name = "data", .type = PC_T_PATH, .required = 1,
+    {.name = "data", .type = PC_T_PATH, .role = PC_P_IN_DATA, .required = 1,
      .help = "the dataset the outputs were made from (region names, /persons for the age "
              "pyramids)"},
-    {.name = "trace", .type = PC_T_PATH, .help = "a trace output (counts, people to reach, trees)"},
-    {.name = "screen", .type = PC_T_PATH, .help = "a screen output (counts, people to reach)"},
-    {.name = "breakdown", .type = PC_T_PATH,
+    {.name = "trace", .type = PC_T_PATH, .role = PC_P_IN_H5, .help = "a trace output (counts, people to reach, trees)"},
+    {.name = "screen", .type = PC_T_PATH, .role = PC_P_IN_H5, .help = "a screen output (counts, people to reach)"},
+    {.name = "breakdown", .type = PC_T_PATH, .role = PC_P_IN_H5,
      .help = "a breakdown output (/targets: the vaccination gap; /testing when made with "
              "flagged:)"},
-    {.name = "output", .type = PC_T_PATH, .required = 1, .help = "the HTML page to write"},
+    {.name = "output", .type = PC_T_PATH, .role = PC_P_OUT, .required = 1, .help = "the HTML page to write"},
     {.name = "top", .type = PC_T_INT, .def = "20",
      .help = "counties in the bar charts (people to reach, vaccination gap), communities in the "
              "testing table",

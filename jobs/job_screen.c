@@ -42,9 +42,9 @@ static const pc_key code_keys[] = {
     {0}};
 
 static const pc_key screen_keys[] = {
-    {.name = "data", .type = PC_T_PATH, .required = 1,
+    {.name = "data", .type = PC_T_PATH, .role = PC_P_IN_DATA, .required = 1,
      .help = "dataset file (from synth or ingest)"},
-    {.name = "output", .type = PC_T_PATH, .required = 1, .help = "screening file to write (HDF5)"},
+    {.name = "output", .type = PC_T_PATH, .role = PC_P_OUT, .required = 1, .help = "screening file to write (HDF5)"},
     {.name = "as_of", .type = PC_T_TIME,
      .help = "ages and dispatch (default: the dataset's as_of)"},
     {.name = "areas", .type = PC_T_LIST, .required = 1, .help = "the risk areas", .sub = area_item},

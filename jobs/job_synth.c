@@ -15,9 +15,9 @@ static const pc_key outbreak_keys[] = {
     {0}};
 
 static const pc_key synth_keys[] = {
-    {.name = "key", .type = PC_T_PATH, .required = 1,
+    {.name = "key", .type = PC_T_PATH, .role = PC_P_KEY_NEW, .required = 1,
      .help = "pseudonymisation key file (created with mode 0600 if missing)"},
-    {.name = "data", .type = PC_T_PATH, .required = 1, .help = "dataset file to write (HDF5)"},
+    {.name = "data", .type = PC_T_PATH, .role = PC_P_OUT, .required = 1, .help = "dataset file to write (HDF5)"},
     {.name = "seed", .type = PC_T_INT, .def = "1", .help = "seed of the synthetic province",
      .max = INT64_MAX},
     {.name = "persons", .type = PC_T_INT, .def = "200000",
@@ -28,9 +28,9 @@ static const pc_key synth_keys[] = {
      .help = "the instant the data ends (local time)"},
     {.name = "outbreak", .type = PC_T_MAP, .help = "outbreak scenario (with movement data)",
      .sub = outbreak_keys},
-    {.name = "cases_csv", .type = PC_T_PATH,
+    {.name = "cases_csv", .type = PC_T_PATH, .role = PC_P_OUT,
      .help = "write the outbreak's index cases here (with movement)"},
-    {.name = "csv", .type = PC_T_PATH,
+    {.name = "csv", .type = PC_T_PATH, .role = PC_P_OUT_DIR,
      .help = "also write the data as the CSV inputs of ingest into this directory (regions.csv, "
              "persons.csv, stays.csv, cases.csv; created mode 0700 if missing)"},
     /* No default in the table: the effective config stored in every dataset stays as it was. */

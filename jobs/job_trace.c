@@ -8,6 +8,7 @@
 #include "pc_enc.h"
 #include "pc_flagged.h"
 #include "pc_job.h"
+#include "pc_paths.h"
 #include "pc_time.h"
 #include "pc_trace_cases.h"
 #include "pc_trace_hops.h"
@@ -64,11 +65,11 @@ static const pc_key code_keys[] = {
     {0}};
 
 static const pc_key trace_keys[] = {
-    {.name = "data", .type = PC_T_PATH, .required = 1,
+    {.name = "data", .type = PC_T_PATH, .role = PC_P_IN_DATA, .required = 1,
      .help = "dataset file (from synth or ingest)"},
-    {.name = "index", .type = PC_T_PATH,
+    {.name = "index", .type = PC_T_PATH, .role = PC_P_IN_INDEX,
      .help = "co-location index from `paicha index` (default: build it now)"},
-    {.name = "cases", .type = PC_T_PATH, .required = 1,
+    {.name = "cases", .type = PC_T_PATH, .role = PC_P_IN, .required = 1,
      .help = "cases.csv: subject,onset[,isolated,last_negative,subject_type,phone,status,"
              "reported]"},
     {.name = "unmatched", .type = PC_T_STR, .def = "report", .choices = unmatched_choices,
@@ -77,9 +78,9 @@ static const pc_key trace_keys[] = {
     {.name = "encoding", .type = PC_T_STR, .choices = pc_enc_names,
      .help = "how cases.csv is read; absent: auto, as UTF-8 when the whole file is, else as "
              "GB18030 when the whole file is, else an error naming the line"},
-    {.name = "key", .type = PC_T_PATH, .required = 1,
+    {.name = "key", .type = PC_T_PATH, .role = PC_P_KEY, .required = 1,
      .help = "pseudonymisation key file (mode 0600)"},
-    {.name = "output", .type = PC_T_PATH, .required = 1, .help = "trace file to write (HDF5)"},
+    {.name = "output", .type = PC_T_PATH, .role = PC_P_OUT, .required = 1, .help = "trace file to write (HDF5)"},
     {.name = "as_of", .type = PC_T_TIME,
      .help = "end of every window (default: the dataset's as_of)"},
     {.name = "hops", .type = PC_T_INT, .def = "2",
@@ -128,6 +129,15 @@ static int check_trace(const pc_config *cfg, pc_config_problems *p) {
   pc_index_buckets_check(cfg, p);
   pc_cube_axes_check(cfg, p);
   return 0;
+}
+
+/* --check: every row of cases.csv as the run reads it, against the
+ * dataset's window (its own problems are listed by the path checks). */
+static int inspect_trace(const pc_config *cfg, pc_config_problems *p, uint64_t *rows) {
+  int64_t ws, as_of;
+  if (pc_paths_data_window(pc_config_str(cfg, "data"), &ws, &as_of) != 0) return 0;
+  if (pc_config_given(cfg, "as_of")) as_of = pc_config_time(cfg, "as_of");
+  return pc_trace_cases_check(cfg, as_of, ws, p, rows);
 }
 
 /* The phases, in the order they run: the phase table and the run record show
@@ -260,4 +270,5 @@ const pc_jobdef pc_job_trace = {
         "With `index:` it reads a persisted index selectively; without, it builds one.",
     .keys = trace_keys,
     .run = run_trace,
-    .check = check_trace};
+    .check = check_trace,
+    .inspect = inspect_trace};

@@ -17,6 +17,7 @@ static void usage(FILE *f) {
   fprintf(f,
           "paicha %s - screening a province for contacts, companions and risk-area visitors\n\n"
           "usage: paicha JOB --config FILE.yaml [--quiet]\n"
+          "       paicha JOB --check --config FILE.yaml   check the config, its paths and inputs\n"
           "       paicha JOB --help        the keys JOB's config accepts\n"
           "       paicha --version\n\n"
           "Run under MPI: mpirun -n N build/paicha JOB --config FILE.yaml, or srun --mpi=pmix.\n\n"
@@ -28,8 +29,10 @@ static void usage(FILE *f) {
 }
 
 static void job_help(const pc_jobdef *j) {
-  printf("usage: paicha %s --config FILE.yaml [--quiet]\n\n%s\n\n%s\n\nconfig keys:\n", j->name,
-         j->summary, j->description);
+  printf("usage: paicha %s --config FILE.yaml [--quiet]\n"
+         "       paicha %s --check --config FILE.yaml   check only (no MPI needed), exit 2 on "
+         "problems\n\n%s\n\n%s\n\nconfig keys (relative paths: to the config file's "
+         "directory):\n", j->name, j->name, j->summary, j->description);
   pc_config_help(stdout, j->keys, 1);
 }
 
@@ -51,7 +54,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   const char *config = NULL;
-  int quiet = 0;
+  int quiet = 0, check = 0;
   for (int i = 2; i < argc; i++) {
     if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
       job_help(job);
@@ -62,6 +65,8 @@ int main(int argc, char **argv) {
       config = argv[i] + 9;
     } else if (!strcmp(argv[i], "--quiet")) {
       quiet = 1;
+    } else if (!strcmp(argv[i], "--check")) {
+      check = 1;
     } else {
       fprintf(stderr, "paicha %s: unexpected argument '%s' (try paicha %s --help)\n", job->name,
               argv[i], job->name);
@@ -73,6 +78,7 @@ int main(int argc, char **argv) {
             job->name, job->name);
     return 2;
   }
+  if (check) return pc_job_check(job, config);
   if (pc_mpi_init(&argc, &argv) != 0) {
     fprintf(stderr, "paicha %s: %s\n", job->name, pc_err_message());
     return 1;

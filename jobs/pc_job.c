@@ -7,6 +7,7 @@
 
 #include "pc_budget.h"
 #include "pc_keyfile.h"
+#include "pc_paths.h"
 #include "pc_textout.h"
 
 const char *const pc_output_modes[] = {"0600", "0640", NULL};
@@ -39,8 +40,11 @@ static int load_config(pc_ctx *ctx, const pc_jobdef *job, const char *path, pc_c
     /* The meaning is checked once the schema holds: the checks read the
      * config through its accessors, which need valid values. */
     pc_config_check_fn *const checks[] = {check_common, job->check, NULL};
+    pc_config_check_fn *const paths[] = {pc_paths_check, NULL};
     int rc = pc_config_load(path, job->keys, cfg, err, errcap);
     if (rc == 0) rc = pc_config_check(*cfg, checks, err, errcap);
+    /* Paths once the keys mean what they say (an index is compared with the dataset). */
+    if (rc == 0) rc = pc_config_check(*cfg, paths, err, errcap);
     if (rc != 0) {
       fprintf(stderr, "paicha %s: the config has problems:\n%s%s", job->name, err,
               err[0] && err[strlen(err) - 1] == '\n' ? "" : "\n");
@@ -106,6 +110,49 @@ int pc_job_run(const pc_jobdef *job, const char *config_path, int quiet) {
   pc_config_destroy(&cfg);
   pc_ctx_destroy(&ctx);
   return status;
+}
+
+/* --check: the job being checked and what its inspect hook counted (one
+ * check per process: pc_config_check_fn takes no closure). */
+static const pc_jobdef *checked;
+static uint64_t checked_rows, checked_paths;
+
+static int inspect(const pc_config *cfg, pc_config_problems *p) {
+  return checked->inspect ? checked->inspect(cfg, p, &checked_rows) : 0;
+}
+
+static void count_path(const pc_config *c, const char *path, const pc_key *k, const char *v,
+                       void *arg) {
+  (void)c, (void)path, (void)v, (void)arg;
+  if (k->role != PC_P_NONE) checked_paths++;
+}
+
+int pc_job_check(const pc_jobdef *job, const char *config_path) {
+  size_t errcap = 65536;
+  char *err = malloc(errcap);
+  if (!err) return 1;
+  checked = job;
+  pc_config *cfg = NULL;
+  pc_config_check_fn *const checks[] = {check_common, job->check, NULL};
+  pc_config_check_fn *const paths[] = {pc_paths_check, inspect, NULL};
+  int rc = pc_config_load(config_path, job->keys, &cfg, err, errcap);
+  if (rc == 0) rc = pc_config_check(cfg, checks, err, errcap);
+  if (rc == 0) rc = pc_config_check(cfg, paths, err, errcap);
+  if (rc) {
+    fprintf(stderr, "paicha %s: the config has problems:\n%s%s", job->name, err,
+            err[0] && err[strlen(err) - 1] == '\n' ? "" : "\n");
+  } else {
+    pc_config_paths(cfg, count_path, NULL);
+    printf("%s: config OK (%llu path%s checked", config_path, (unsigned long long)checked_paths,
+           checked_paths == 1 ? "" : "s");
+    if (job->inspect)
+      printf(", %llu cases row%s checked", (unsigned long long)checked_rows,
+             checked_rows == 1 ? "" : "s");
+    printf(")\n");
+  }
+  free(err);
+  pc_config_destroy(&cfg);
+  return rc == 0 ? 0 : rc == PC_ERR_CONFIG ? 2 : 1;
 }
 
 int pc_job_key(pc_ctx *ctx, const char *path, int create, pc_key128 *key) {

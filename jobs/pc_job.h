@@ -16,6 +16,10 @@ typedef struct pc_jobdef {
    * load, before any file is opened; a problem found exits 2 like a schema
    * error. run() may then trust what they checked. */
   pc_config_check_fn *check;
+  /* `--check` only (NULL: none): the inputs' contents beyond their paths
+   * (trace: every row of cases.csv), each problem at its file and line;
+   * *rows: how many rows it read, for the OK line. Local. */
+  int (*inspect)(const pc_config *cfg, pc_config_problems *p, uint64_t *rows);
 } pc_jobdef;
 
 extern const pc_jobdef pc_job_synth, pc_job_breakdown, pc_job_ingest, pc_job_index, pc_job_trace,
@@ -45,12 +49,19 @@ extern const pc_key pc_io_keys[];
 extern const char *const pc_output_modes[];
 
 /* Run a job: MPI already initialised. Loads the config on rank 0, checks
- * its meaning (the keys every job shares, then job->check), reports every
+ * its meaning (the keys every job shares, then job->check), then, when they
+ * hold, every path by its role (pc_paths_check), reports every
  * problem with file:line:col, broadcasts the effective config, runs the
  * job, agrees on the outcome, prints one error message or the phase table.
  * Returns the process exit status (0 ok, 1 failure, 2 bad config), the same
  * on every rank. Collective, agreed. */
 int pc_job_run(const pc_jobdef *job, const char *config_path, int quiet);
+
+/* `paicha JOB --check`: what pc_job_run checks before any work (the keys,
+ * their meaning, every path by its role: pc_paths_check) and job->inspect;
+ * prints every problem (exit 2) or "FILE: config OK (...)" (exit 0). Local:
+ * no MPI, no output written. Returns the exit status. */
+int pc_job_check(const pc_jobdef *job, const char *config_path);
 
 /* Rank 0 loads (creating it when `create`) the key file and broadcasts the
  * key. Collective, agreed on the key file's problems (the broadcast is not). */

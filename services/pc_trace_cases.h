@@ -20,4 +20,14 @@
  * with PC_ERR_DATA naming file:line, PC_ERR_IO when the file cannot be read. */
 int pc_trace_cases_load(pc_tracer *t, const pc_key128 *key, int64_t lookback, uint64_t *ncases);
 
+/* Local (`paicha trace --check`): every row of the config's `cases` read as
+ * the trace reads it (the same parsing), with the dataset's window start ws
+ * and as_of; each row that would not be traced for a reason the file alone
+ * shows (a bad subject, type, status or time, an empty window, ...; "not in
+ * the dataset" needs the run) is recorded as "CASES:LINE: reason", never
+ * with its subject; a file that cannot be read or has no header at the
+ * `cases` key. *rows: the data rows read. Returns 0, or PC_ERR_MEM. */
+int pc_trace_cases_check(const pc_config *cfg, int64_t as_of, int64_t ws, pc_config_problems *p,
+                         uint64_t *rows);
+
 #endif

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # demo.sh - make demo: generate the demo province, break it down, summarise for a human.
+# usage: tools/demo.sh (or make demo); NP ranks (default 2), DEMO_DIR the outputs' directory
+# (default demo/), PAICHA the binary (default build/paicha).
 set -euo pipefail
+case ${1:-} in -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0;; esac
 root=$(cd "$(dirname "$0")/.." && pwd)
 : "${PAICHA:=$root/build/paicha}" "${NP:=2}"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
@@ -8,18 +11,24 @@ export OMPI_MCA_btl_vader_single_copy_mechanism=none
 out=${DEMO_DIR:-$root/demo} # DEMO_DIR: another directory (the golden test)
 mkdir -p "$out"
 cd "$out"
+# The configs name the demo's files relative to themselves (../../demo/); copied into the
+# outputs' directory without that prefix, they name the same files in $out (DEMO_DIR too),
+# and the outputs record the paths as the configs give them.
+for c in "$root"/jobs/configs/demo-*.yaml; do
+  sed 's#\.\./\.\./demo/##g' "$c" > "$(basename "$c")"
+done
 echo "== paicha demo: $NP ranks, outputs in $out"
 t0=$SECONDS
-mpirun -n "$NP" "$PAICHA" synth --config "$root/jobs/configs/demo-synth.yaml"
-mpirun -n "$NP" "$PAICHA" index --config "$root/jobs/configs/demo-index.yaml"
-mpirun -n "$NP" "$PAICHA" trace --config "$root/jobs/configs/demo-trace.yaml"
+mpirun -n "$NP" "$PAICHA" synth --config "demo-synth.yaml"
+mpirun -n "$NP" "$PAICHA" index --config "demo-index.yaml"
+mpirun -n "$NP" "$PAICHA" trace --config "demo-trace.yaml"
 /usr/bin/python3 "$root/tools/trace_summary.py" demo-trace.h5 demo.h5
 echo
 echo "== risk-area screening, the lists for each city, testing and vaccination targets"
-mpirun -n "$NP" "$PAICHA" screen --config "$root/jobs/configs/demo-screen.yaml"
+mpirun -n "$NP" "$PAICHA" screen --config "demo-screen.yaml"
 rm -rf demo-lists
-mpirun -n "$NP" "$PAICHA" dispatch --config "$root/jobs/configs/demo-dispatch.yaml"
-mpirun -n "$NP" "$PAICHA" breakdown --config "$root/jobs/configs/demo-breakdown.yaml"
+mpirun -n "$NP" "$PAICHA" dispatch --config "demo-dispatch.yaml"
+mpirun -n "$NP" "$PAICHA" breakdown --config "demo-breakdown.yaml"
 /usr/bin/python3 "$root/tools/summary.py" demo.h5 demo-breakdown.h5
 /usr/bin/python3 - <<'PY'
 import h5py, pandas as pd
@@ -30,7 +39,7 @@ print(t.sort_values("flagged", ascending=False).head(5)[["community", "community
 PY
 echo
 echo "== the same province from the agencies' CSV files (demo-csv/): ingest"
-mpirun -n "$NP" "$PAICHA" ingest --config "$root/jobs/configs/demo-ingest.yaml"
+mpirun -n "$NP" "$PAICHA" ingest --config "demo-ingest.yaml"
 /usr/bin/python3 - <<'PY'
 import h5py
 a, b = h5py.File("demo.h5", "r"), h5py.File("demo-ingested.h5", "r")
@@ -49,7 +58,7 @@ echo "   open them with: /usr/bin/python3 -c \"import h5py; f = h5py.File('$out/
 echo "   the trace: /usr/bin/python3 -c \"import h5py, pandas; f = h5py.File('$out/demo-trace.h5'); print(pandas.DataFrame(f['contacts'][()]).head())\""
 echo
 echo "== the report of the run: one self-contained HTML page (inline SVG, no network, no script)"
-mpirun -n 1 "$PAICHA" report --config "$root/jobs/configs/demo-report.yaml" --quiet
+mpirun -n 1 "$PAICHA" report --config "demo-report.yaml" --quiet
 echo "   the report: $out/demo-report.html (owner-only; open it in any browser: file://$out/demo-report.html)"
 # Rendered as a browser would (headless Chromium, when installed), and every number on it
 # checked against the HDF5 outputs.

@@ -6,6 +6,7 @@
 # did, naming the crash file. Needs clang with libclang_rt.fuzzer (Debian: clang). Only plain-C
 # sources go in (kernels/, io/pc_csv.c, io/pc_config.c): no MPI, no HDF5.
 set -euo pipefail
+case ${1:-} in -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0;; esac
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 : "${FUZZ_SECONDS:=60}" "${FUZZ_MAX_LEN:=200000}" "${FUZZ_TARGETS:=csv yaml}" "${CLANG:=clang}"

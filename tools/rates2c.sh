@@ -3,6 +3,8 @@
 # into paicha for the memory check every job makes before it starts (`paicha plan` reads the
 # file itself, with the time costs).
 set -euo pipefail
+case ${1:-} in -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0;; esac
+[ $# -eq 1 ] || { echo "usage: tools/rates2c.sh RATES.yaml (try --help)" >&2; exit 2; }
 awk '
   /^  [a-z]+: *\{/ {
     name = $1; sub(/:$/, "", name)

@@ -4,7 +4,9 @@
 #   tools/slurm-local.sh start DIR   # prints "export SLURM_CONF=DIR/slurm/slurm.conf"
 #   tools/slurm-local.sh stop DIR    # stops the daemons it started, by their PIDs
 set -euo pipefail
-cmd=${1:?usage: slurm-local.sh start|stop DIR} D=${2:?usage: slurm-local.sh start|stop DIR}
+case ${1:-} in -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0;; esac
+[ $# -eq 2 ] || { echo "usage: tools/slurm-local.sh start|stop DIR (try --help)" >&2; exit 2; }
+cmd=$1 D=$2
 conf=$D/slurm/slurm.conf
 stop() {
   for p in slurmd slurmctld munged; do

@@ -6,7 +6,9 @@
 # The config's `output` (or `data` for synth/ingest, `index` for index) is written once per
 # count as <name>.n<N>.h5 beside it.
 set -euo pipefail
-job=${1:?usage: scaling.sh JOB CONFIG.yaml "1 2 4" [sbatch options]} cfg=${2:?config} counts=${3:?task counts}
+case ${1:-} in -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0;; esac
+[ $# -ge 3 ] || { echo "usage: jobs/slurm/scaling.sh JOB CONFIG.yaml \"1 2 4\" [sbatch options] (try --help)" >&2; exit 2; }
+job=$1 cfg=$2 counts=$3
 shift 3
 here=$(cd "$(dirname "$0")" && pwd)
 key=output; case $job in synth|ingest) key=data;; index) key=index;; esac
@@ -22,7 +24,8 @@ d[key] = (out[:-3] if out.endswith(".h5") else out) + f".n{n}.h5"
 yaml.safe_dump(d, open(dst, "w"), allow_unicode=True, sort_keys=False)
 print(d[key])
 PY
-  out=$(/usr/bin/python3 -c "import sys, yaml; print(yaml.safe_load(open('$c'))['$key'])")
+  # Relative to the config's directory, as paicha reads it.
+  out=$(/usr/bin/python3 -c "import os, sys, yaml; print(os.path.join(os.path.dirname(os.path.abspath('$c')), yaml.safe_load(open('$c'))['$key']))")
   echo "== $job at $n tasks: sbatch --wait"
   sbatch --wait --ntasks="$n" --nodes=1-"$n" -O "$@" "$here/$job.sbatch" "$c"
   rec[$n]="$out.run.json"

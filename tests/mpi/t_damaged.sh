@@ -2,7 +2,9 @@
 # dataset where one is at fault), never a crash, and nothing written: a dataset truncated
 # (as by a full disk or a copy cut short), one with bytes of its /stays overwritten (caught
 # by the stays checksum), one whose superblock is overwritten, one whose /persons header is
-# overwritten, an index truncated, and an index of another dataset.
+# overwritten, an index truncated, and an index of another dataset. What HDF5 can tell
+# at a glance (a file it cannot open, a table it cannot open, an index of another dataset)
+# is refused before any work, exit 2, at the key that names it.
 . "$(dirname "$0")/lib.sh"
 cat > "$T/synth.yaml" <<CFG
 key: $T/key
@@ -40,9 +42,15 @@ expect_fail() { # label, pattern, ranks, job, config lines...
   local label=$1 pat=$2 n=$3 job=$4; shift 4
   printf '%s\n' "$@" "quiet: true" > "$T/$label.yaml"
   set +e; run "$n" "$job" --config "$T/$label.yaml" > "$T/$label.log" 2>&1; local rc=$?; set -e
-  [ $rc -eq 1 ] || { cat "$T/$label.log"; die "$label: exit $rc (want 1: a clear failure, not a crash or success)"; }
-  grep -q -- "$pat" "$T/$label.log" || { cat "$T/$label.log"; die "$label: no message matching '$pat'"; }
-  [ "$(grep -c 'error:' "$T/$label.log")" = 1 ] || { cat "$T/$label.log"; die "$label: not exactly one error message"; }
+  if [ "${BEFORE:-}" = 1 ]; then # found by the path checks before any work: exit 2, at its key
+    [ $rc -eq 2 ] || { cat "$T/$label.log"; die "$label: exit $rc (want 2: refused before any work)"; }
+    grep -q -- "^$T/$label.yaml:[0-9]*:[0-9]*: [a-z]*: .*$pat" "$T/$label.log" \
+      || { cat "$T/$label.log"; die "$label: no problem at its key matching '$pat'"; }
+  else
+    [ $rc -eq 1 ] || { cat "$T/$label.log"; die "$label: exit $rc (want 1: a clear failure, not a crash or success)"; }
+    grep -q -- "$pat" "$T/$label.log" || { cat "$T/$label.log"; die "$label: no message matching '$pat'"; }
+    [ "$(grep -c 'error:' "$T/$label.log")" = 1 ] || { cat "$T/$label.log"; die "$label: not exactly one error message"; }
+  fi
   ! grep -qi "segmentation\|core dumped\|AddressSanitizer\|signal 11\|backtrace" "$T/$label.log" || die "$label: crashed"
   ! ls "$T" | grep -q "^out-$label\|\.out-$label.*\.tmp\." || die "$label: left an output"
 }
@@ -51,6 +59,8 @@ damage trunc truncate
 damage stays stays
 damage super super
 damage header header
+# A file HDF5 cannot open is found by the path checks every job makes before its work.
+export BEFORE=1
 for d in trunc super; do
   expect_fail "index-$d" "$T/$d.h5" 2 index "data: $T/$d.h5" "index: $T/out-index-$d.h5"
   expect_fail "trace-$d" "$T/$d.h5" 2 trace "data: $T/$d.h5" "cases: $T/cases.csv" "key: $T/key" "output: $T/out-trace-$d.h5"
@@ -60,16 +70,18 @@ for d in trunc super; do
   expect_fail "purge-$d" "$T/$d.h5" 2 purge "data: $T/$d.h5" "output: $T/out-purge-$d.h5" "retention: 7d"
 done
 # Overwritten stays: every job that reads them all checks them against the checksum.
+BEFORE=0
 expect_fail index-stays "$T/stays.h5: the stays read (dataset /stays) do not match" 2 index \
   "data: $T/stays.h5" "index: $T/out-index-stays.h5"
 expect_fail screen-stays "$T/stays.h5: the stays read (dataset /stays) do not match" 3 screen \
   "data: $T/stays.h5" "output: $T/out-screen-stays.h5" "$AREAS"
-# A damaged dataset header names the dataset.
+# A damaged dataset header names the dataset (before any work).
+BEFORE=1
 expect_fail breakdown-header "persons.*$T/header.h5\|$T/header.h5.*persons" 2 breakdown \
   "data: $T/header.h5" "output: $T/out-breakdown-header.h5"
 expect_fail trace-header "persons.*$T/header.h5\|$T/header.h5.*persons" 2 trace \
   "data: $T/header.h5" "cases: $T/cases.csv" "key: $T/key" "output: $T/out-trace-header.h5"
-# A truncated index; an index of another dataset.
+# A truncated index; an index of another dataset (before any work).
 cp "$T/index.h5" "$T/index-trunc.h5"; truncate -s $(( $(stat -c %s "$T/index.h5") / 2 )) "$T/index-trunc.h5"
 expect_fail trace-itrunc "$T/index-trunc.h5" 2 trace "data: $T/data.h5" "index: $T/index-trunc.h5" \
   "cases: $T/cases.csv" "key: $T/key" "output: $T/out-trace-itrunc.h5"

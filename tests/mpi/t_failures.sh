@@ -18,16 +18,17 @@ done
 cp "$T/keep.h5" "$T/d.h5"
 set +e; PAICHA_FAIL_RANK=2 PAICHA_FAIL_PHASE=write run 3 synth --config "$T/s.yaml" > /dev/null 2>&1; set -e
 cmp -s "$T/keep.h5" "$T/d.h5" || die "a failed run changed the previous output"
-# An unwritable output path fails on every rank with a clear message.
+# An unwritable output path is refused before any work, once, at its key, saying what to do.
 cat > "$T/b.yaml" <<CFG
 data: $T/d.h5
 output: $T/no/such/dir/b.h5
 quiet: true
 CFG
 set +e; run 2 breakdown --config "$T/b.yaml" > "$T/u.out" 2>&1; rc=$?; set -e
-[ $rc -ne 0 ] || die "unwritable output: exit 0"
-grep -q "cannot create output" "$T/u.out" || { cat "$T/u.out"; die "no clear message for unwritable output"; }
-[ "$(grep -c 'error:' "$T/u.out")" = 1 ] || die "not exactly one error message"
+[ $rc -eq 2 ] || die "unwritable output: exit $rc, not 2"
+msg="b.yaml:2:9: output: cannot create $T/no/such/dir/b.h5: directory $T/no/such/dir does not exist (mkdir -p $T/no/such/dir)"
+grep -qF "$msg" "$T/u.out" || { cat "$T/u.out"; die "no clear message for unwritable output"; }
+[ "$(grep -c 'cannot create' "$T/u.out")" = 1 ] || die "not exactly one error message"
 # A missing input names the file.
 sed "s#$T/d.h5#$T/absent.h5#; s#$T/no/such/dir/b.h5#$T/b.h5#" "$T/b.yaml" > "$T/m.yaml"
 set +e; run 2 breakdown --config "$T/m.yaml" > "$T/m.out" 2>&1; rc=$?; set -e

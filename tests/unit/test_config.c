@@ -722,6 +722,86 @@ static void test_load(void **state) {
   unlink(path);
 }
 
+/* ---------- paths relative to the config file ---------- */
+
+static const pc_key path_item = {.name = "", .type = PC_T_PATH, .role = PC_P_IN};
+static const pc_key nest_keys[] = {{.name = "p", .type = PC_T_PATH, .role = PC_P_IN, .help = ""},
+                                   {0}};
+static const pc_key path_schema[] = {
+    {.name = "data", .type = PC_T_PATH, .role = PC_P_IN_DATA, .help = ""},
+    {.name = "out", .type = PC_T_PATH, .role = PC_P_OUT, .def = "o.h5", .help = ""},
+    {.name = "files", .type = PC_T_STRS, .role = PC_P_IN, .help = ""},
+    {.name = "codes", .type = PC_T_STRS, .help = ""},
+    {.name = "more", .type = PC_T_LIST, .sub = &path_item, .help = ""},
+    {.name = "nest", .type = PC_T_MAP, .sub = nest_keys, .help = ""},
+    {0}};
+
+static void count_paths(const pc_config *c, const char *path, const pc_key *k, const char *v,
+                        void *arg) {
+  (void)c, (void)k;
+  char *seen = arg;
+  strcat(seen, path);
+  strcat(seen, "=");
+  strcat(seen, v);
+  strcat(seen, ";");
+}
+
+static int problems_in_two_files(const pc_config *c, pc_config_problems *p) {
+  pc_config_problem_in(p, "cases.csv", 3, "bad row");
+  pc_config_problem(p, c, "data", "missing");
+  return 0;
+}
+
+static void test_paths_relative(void **state) {
+  (void)state;
+  char dir[] = "/tmp/test_config_dir_XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char path[256], want[512], seen[4096] = "";
+  snprintf(path, sizeof path, "%s/cfg.yaml", dir);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs("data: d.h5\nfiles: [a.csv, /abs/b.csv]\ncodes: [\"42\"]\nmore: [../m.h5]\nnest: {p: ./n.csv}\n", f);
+  fclose(f);
+  pc_config *c;
+  assert_int_equal(pc_config_load(path, path_schema, &c, err, sizeof err), 0);
+  snprintf(want, sizeof want, "%s/d.h5", dir);
+  assert_string_equal(pc_config_str(c, "data"), want);
+  snprintf(want, sizeof want, "%s/a.csv", dir);
+  assert_string_equal(pc_config_str_at(c, "files", 0), want);
+  assert_string_equal(pc_config_str_at(c, "files", 1), "/abs/b.csv");
+  assert_string_equal(pc_config_str_at(c, "codes", 0), "42"); /* no role: not a path */
+  assert_string_equal(pc_config_str_at(c, "more", 0), "/tmp/m.h5");
+  snprintf(want, sizeof want, "%s/n.csv", dir);
+  assert_string_equal(pc_config_str(c, "nest.p"), want);
+  assert_string_equal(pc_config_str(c, "out"), "o.h5"); /* a default: the program's */
+  pc_config_paths(c, count_paths, seen);
+  snprintf(want, sizeof want, "data=%s/d.h5;out=o.h5;files.0=%s/a.csv;files.1=/abs/b.csv;"
+           "more.0=/tmp/m.h5;nest.p=%s/n.csv;", dir, dir, dir);
+  assert_string_equal(seen, want);
+  /* The effective config holds the resolved paths, and parses to the same. */
+  char *eff = pc_config_effective(c);
+  snprintf(want, sizeof want, "data: \"%s/d.h5\"", dir);
+  HAS(eff, want);
+  free(eff);
+  /* Problems of another file come after the config's, as FILE:LINE. */
+  pc_config_check_fn *const checks[] = {problems_in_two_files, NULL};
+  assert_int_equal(pc_config_check(c, checks, err, sizeof err), PC_ERR_CONFIG);
+  snprintf(want, sizeof want, "%s:1:7: data: missing\ncases.csv:3: bad row\n", path);
+  assert_string_equal(err, want);
+  pc_config_destroy(&c);
+  /* A config named from its own directory: paths stay as written. */
+  char cwd[4096];
+  assert_non_null(getcwd(cwd, sizeof cwd));
+  assert_int_equal(chdir(dir), 0);
+  assert_int_equal(pc_config_load("cfg.yaml", path_schema, &c, err, sizeof err), 0);
+  assert_string_equal(pc_config_str(c, "data"), "d.h5");
+  assert_string_equal(pc_config_str_at(c, "more", 0), "../m.h5");
+  pc_config_destroy(&c);
+  assert_int_equal(chdir(cwd), 0);
+  unlink(path);
+  rmdir(dir);
+}
+
 /* ---------- effective config ---------- */
 
 /* Every accessor of a and b agrees, over the whole schema. */
@@ -1034,6 +1114,7 @@ int main(void) {
       cmocka_unit_test(test_required_below_absent_map),
       cmocka_unit_test(test_small_err_buffer),
       cmocka_unit_test(test_load),
+      cmocka_unit_test(test_paths_relative),
       cmocka_unit_test(test_effective),
       cmocka_unit_test(test_help),
       cmocka_unit_test(test_programming_errors_abort),

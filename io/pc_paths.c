@@ -1,0 +1,210 @@
+/* pc_paths.c - the paths of a config checked by role: inputs readable (HDF5 of the right kind), outputs creatable. */
+#include "pc_paths.h"
+
+#include <errno.h>
+#include <hdf5.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pc_err.h"
+#include "pc_keyfile.h"
+
+/* What the walk over the paths carries: the dataset the config names (the
+ * index must be of it), and where the problems go. */
+typedef struct walk {
+  pc_config_problems *p;
+  const char *data;     /* the PC_P_IN_DATA value, NULL: none or a bad one */
+  const char *data_key;
+} walk;
+
+/* Serial open, no HDF5 error stack on stderr (our message names the file). */
+static hid_t open_ro(const char *path) {
+  hid_t f;
+  H5E_BEGIN_TRY { f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT); }
+  H5E_END_TRY;
+  return f;
+}
+
+/* Rows of the 1-D dataset `name` of f; -1 when it is not there. */
+static int64_t rows_of(hid_t f, const char *name) {
+  hid_t d, s;
+  int64_t n = -1;
+  H5E_BEGIN_TRY {
+    if ((d = H5Dopen2(f, name, H5P_DEFAULT)) >= 0) {
+      hsize_t dims[1] = {0};
+      if ((s = H5Dget_space(d)) >= 0 && H5Sget_simple_extent_ndims(s) == 1 &&
+          H5Sget_simple_extent_dims(s, dims, NULL) == 1)
+        n = (int64_t)dims[0];
+      if (s >= 0) H5Sclose(s);
+      H5Dclose(d);
+    }
+  }
+  H5E_END_TRY;
+  return n;
+}
+
+/* A numeric attribute of the root of f read as type t into v; -1 when absent. */
+static int attr_of(hid_t f, const char *name, hid_t t, void *v) {
+  int rc = -1;
+  H5E_BEGIN_TRY {
+    hid_t a = H5Aopen(f, name, H5P_DEFAULT);
+    if (a >= 0) {
+      rc = H5Aread(a, t, v) < 0 ? -1 : 0;
+      H5Aclose(a);
+    }
+  }
+  H5E_END_TRY;
+  return rc;
+}
+
+/* An input file: there, readable, not a directory. 0 when it is. */
+static int input_ok(walk *w, const pc_config *c, const char *key, const char *v) {
+  struct stat st;
+  if (stat(v, &st) != 0 || access(v, R_OK) != 0)
+    return pc_config_problem(w->p, c, key, "cannot read %s: %s", v, strerror(errno));
+  if (S_ISDIR(st.st_mode))
+    return pc_config_problem(w->p, c, key, "%s is a directory, not a file", v);
+  return 0;
+}
+
+/* A key file as the job will read it: the key file's own rules and words. */
+static void key_ok(walk *w, const pc_config *c, const char *key, const char *v) {
+  pc_key128 k;
+  int created = 0;
+  if (pc_keyfile_load(v, 0, &k, &created) != 0)
+    pc_config_problem(w->p, c, key, "%s", pc_err_message());
+  explicit_bzero(&k, sizeof k);
+}
+
+/* The identity an index records of its dataset against the dataset's own. */
+static void index_of_data(walk *w, const pc_config *c, const char *key, const char *v, hid_t f) {
+  uint64_t nb, want[4], have[4] = {0};
+  static const char *const attrs[4] = {"data_persons", "data_identities", "data_stays",
+                                       "data_stays_checksum"};
+  if (attr_of(f, "nbuckets", H5T_NATIVE_UINT64, &nb) != 0) {
+    pc_config_problem(w->p, c, key, "%s is not an index of `paicha index` (no nbuckets)", v);
+    return;
+  }
+  for (int i = 0; i < 4; i++)
+    if (attr_of(f, attrs[i], H5T_NATIVE_UINT64, &want[i]) != 0) {
+      pc_config_problem(w->p, c, key, "%s: the index has no %s (damaged?)", v, attrs[i]);
+      return;
+    }
+  if (!w->data) return; /* no dataset to compare with: its own problem is listed */
+  hid_t d = open_ro(w->data);
+  if (d < 0) return;
+  static const char *const tables[3] = {"persons", "identities", "stays"};
+  for (int i = 0; i < 3; i++) have[i] = (uint64_t)rows_of(d, tables[i]);
+  attr_of(d, "stays_checksum", H5T_NATIVE_UINT64, &have[3]);
+  H5Fclose(d);
+  if (memcmp(want, have, sizeof want) != 0)
+    pc_config_problem(w->p, c, key,
+                      "%s was built from another dataset than %s (persons %llu/%llu, stays "
+                      "%llu/%llu): rebuild it with `paicha index`",
+                      v, w->data, (unsigned long long)want[0], (unsigned long long)have[0],
+                      (unsigned long long)want[2], (unsigned long long)have[2]);
+}
+
+/* An HDF5 input of its role's kind. */
+static void input_h5(walk *w, const pc_config *c, const char *key, const pc_key *k, const char *v) {
+  if (input_ok(w, c, key, v)) return;
+  htri_t is;
+  H5E_BEGIN_TRY { is = H5Fis_hdf5(v); }
+  H5E_END_TRY;
+  hid_t f = is > 0 ? open_ro(v) : -1;
+  if (f < 0) {
+    pc_config_problem(w->p, c, key, "%s is not an HDF5 file (or is damaged)", v);
+    return;
+  }
+  /* /persons makes a dataset (synth without days writes no /stays); a table
+   * that is there but cannot be opened is damage. */
+  static const char *const tables[2] = {"persons", "stays"};
+  for (int i = 0; i < 2 && k->role == PC_P_IN_DATA; i++) {
+    if (rows_of(f, tables[i]) >= 0) continue;
+    htri_t there;
+    H5E_BEGIN_TRY { there = H5Lexists(f, tables[i], H5P_DEFAULT); }
+    H5E_END_TRY;
+    if (i == 1 && there <= 0) break;
+    if (there > 0)
+      pc_config_problem(w->p, c, key, "%s: /%s cannot be opened: the file is damaged (restore it "
+                        "or make it again)", v, tables[i]);
+    else
+      pc_config_problem(w->p, c, key, "%s is not a dataset of synth or ingest (no /%s)", v,
+                        tables[i]);
+    break;
+  }
+  if (k->role == PC_P_IN_INDEX) index_of_data(w, c, key, v, f);
+  H5Fclose(f);
+}
+
+/* An output: its directory exists, is one, is writable; the output itself
+ * is of its kind when it is already there. */
+static void output_ok(walk *w, const pc_config *c, const char *key, const pc_key *k,
+                      const char *v) {
+  char d[4096];
+  struct stat st;
+  snprintf(d, sizeof d, "%s", v);
+  const char *dir = dirname(d);
+  if (stat(dir, &st) != 0)
+    pc_config_problem(w->p, c, key, "cannot create %s: directory %s does not exist (mkdir -p %s)",
+                      v, dir, dir);
+  else if (!S_ISDIR(st.st_mode))
+    pc_config_problem(w->p, c, key, "cannot create %s: %s is not a directory", v, dir);
+  else if (access(dir, W_OK | X_OK) != 0)
+    pc_config_problem(w->p, c, key, "cannot create %s: directory %s is not writable: %s", v, dir,
+                      strerror(errno));
+  else if (stat(v, &st) == 0 && k->role == PC_P_OUT_DIR && !S_ISDIR(st.st_mode))
+    pc_config_problem(w->p, c, key, "%s is a file, not a directory: name a directory", v);
+  else if (stat(v, &st) == 0 && k->role != PC_P_OUT_DIR && S_ISDIR(st.st_mode))
+    pc_config_problem(w->p, c, key, "%s is a directory: name a file to write", v);
+}
+
+static void check_one(const pc_config *c, const char *key, const pc_key *k, const char *v,
+                      void *arg) {
+  walk *w = arg;
+  struct stat st;
+  switch (k->role) {
+  case PC_P_NONE: break;
+  case PC_P_IN: input_ok(w, c, key, v); break;
+  case PC_P_IN_H5:
+  case PC_P_IN_DATA:
+  case PC_P_IN_INDEX: input_h5(w, c, key, k, v); break;
+  case PC_P_KEY: key_ok(w, c, key, v); break;
+  case PC_P_KEY_NEW: /* anything there (a link too) must be a good key; else it is made */
+    if (lstat(v, &st) == 0) key_ok(w, c, key, v);
+    else output_ok(w, c, key, k, v);
+    break;
+  case PC_P_OUT:
+  case PC_P_OUT_DIR: output_ok(w, c, key, k, v); break;
+  }
+}
+
+/* The first dataset input, checked on its own so an index can be compared with it. */
+static void find_data(const pc_config *c, const char *key, const pc_key *k, const char *v,
+                      void *arg) {
+  walk *w = arg;
+  if (k->role != PC_P_IN_DATA || w->data_key) return;
+  w->data_key = key;
+  hid_t f = access(v, R_OK) == 0 ? open_ro(v) : -1;
+  if (f >= 0) w->data = v, H5Fclose(f);
+}
+
+int pc_paths_check(const pc_config *c, pc_config_problems *p) {
+  walk w = {.p = p};
+  pc_config_paths(c, find_data, &w);
+  w.data_key = NULL; /* the key string lived in the walk's buffer */
+  pc_config_paths(c, check_one, &w);
+  return 0;
+}
+
+int pc_paths_data_window(const char *path, int64_t *window_start, int64_t *as_of) {
+  hid_t f = access(path, R_OK) == 0 ? open_ro(path) : -1;
+  if (f < 0) return PC_ERROR(PC_ERR_IO, "cannot read %s as HDF5", path);
+  int rc = attr_of(f, "window_start", H5T_NATIVE_INT64, window_start) ||
+           attr_of(f, "as_of", H5T_NATIVE_INT64, as_of);
+  H5Fclose(f);
+  return rc ? PC_ERROR(PC_ERR_IO, "%s: no window_start or as_of (not a dataset?)", path) : 0;
+}
