@@ -153,8 +153,9 @@ static int run_breakdown(pc_ctx *ctx, const pc_config *cfg) {
                   (C->ncells + C->ntcells) * 8);
   if (!rc) rc = PC_PHASE(ctx, PH_WRITE, write_output(ctx, &R), R.nrows, C->ncells * 8);
   if (!rc)
-    pc_log(ctx, "breakdown: wrote %s (%llu persons, %llu below %d doses)", R.output,
-           (unsigned long long)C->npers, (unsigned long long)R.below, C->required);
+    pc_log(ctx, "breakdown: wrote %s (%llu %s, %llu below %d %s)", R.output,
+           (unsigned long long)C->npers, pc_plural(C->npers, "person", "persons"),
+           (unsigned long long)R.below, C->required, pc_plural((unsigned)C->required, "dose", "doses"));
   free(R.rows);
   free(R.trows);
   pc_breakdown_counts_free(C);

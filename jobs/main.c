@@ -16,7 +16,7 @@ static const pc_jobdef *const jobs[] = {&pc_job_synth, &pc_job_ingest, &pc_job_i
 static void usage(FILE *f) {
   fprintf(f,
           "paicha %s - screening a province for contacts, companions and risk-area visitors\n\n"
-          "usage: paicha JOB --config FILE.yaml [--quiet]\n"
+          "usage: paicha JOB --config FILE.yaml [--quiet] [--debug]\n"
           "       paicha JOB --help        the keys JOB's config accepts\n"
           "       paicha --version\n\n"
           "Run under MPI: mpirun -n N build/paicha JOB --config FILE.yaml, or srun --mpi=pmix.\n\n"
@@ -24,11 +24,12 @@ static void usage(FILE *f) {
           PC_VERSION);
   for (int i = 0; jobs[i]; i++) fprintf(f, "  %-10s %s\n", jobs[i]->name, jobs[i]->summary);
   fprintf(f, "\nTimes are local (UTC+8) as YYYY-MM-DDTHH:MM; durations as 15m, 2h, 14d.\n"
+             "--quiet: errors and warnings only; --debug: messages name their C source lines.\n"
              "Exit status: 0 success, 1 failure, 2 bad usage or config.\n");
 }
 
 static void job_help(const pc_jobdef *j) {
-  printf("usage: paicha %s --config FILE.yaml [--quiet]\n\n%s\n\n%s\n\nconfig keys:\n", j->name,
+  printf("usage: paicha %s --config FILE.yaml [--quiet] [--debug]\n\n%s\n\n%s\n\nconfig keys:\n", j->name,
          j->summary, j->description);
   pc_config_help(stdout, j->keys, 1);
 }
@@ -62,6 +63,8 @@ int main(int argc, char **argv) {
       config = argv[i] + 9;
     } else if (!strcmp(argv[i], "--quiet")) {
       quiet = 1;
+    } else if (!strcmp(argv[i], "--debug")) {
+      pc_err_set_debug(1); /* messages name their C source lines */
     } else {
       fprintf(stderr, "paicha %s: unexpected argument '%s' (try paicha %s --help)\n", job->name,
               argv[i], job->name);

@@ -129,9 +129,9 @@ static int check_forward(pc_ctx *ctx, append_state *a, int64_t buckets_given, pc
   PC_CALL(pc_agree(ctx, rc));
   PC_CALL(pc_pview_open_dataset(ctx, a->data, a->data_path, pv, &a->st, &a->sl, &a->b));
   if (pv->window_start < a->old_ws || pv->window_end < a->old_we) {
-    char w0[32], w1[32], o0[32], o1[32];
-    pc_time_format(pv->window_start, w0), pc_time_format(pv->window_end, w1);
-    pc_time_format(a->old_ws, o0), pc_time_format(a->old_we, o1);
+    char w0[PC_TIME_HUMAN], w1[PC_TIME_HUMAN], o0[PC_TIME_HUMAN], o1[PC_TIME_HUMAN];
+    pc_time_human(pv->window_start, w0), pc_time_human(pv->window_end, w1);
+    pc_time_human(a->old_ws, o0), pc_time_human(a->old_we, o1);
     rc = PC_ERROR(PC_ERR_DATA,
                   "%s covers %s .. %s, %s covers %s .. %s: append moves the window forward "
                   "only; rebuild the index (leave out `append`)",
