@@ -115,7 +115,8 @@ static int write_output(pc_ctx *ctx, breakdown_run *R) {
     if (pc_config_len(cfg, "flagged"))
       pc_out_table(&out, "testing", pc_schema_type(&pc_schema_testing), R->trows,
                    rank0 ? R->ntrows : 0,
-                   "testing targets: per residence community with flagged people (from the "
+                   "testing targets: per residence community with flagged people, its county "
+                   "beside it (community names repeat across counties; from the "
                    "`flagged` trace/screen outputs, each person once with the most severe "
                    "code), the people to test by code and the share of residents flagged; "
                    "community 0: residence unknown");
