@@ -191,9 +191,10 @@ static int expand(pc_ctx *ctx, trace_run *R) {
     uint64_t stats[3] = {0, 0, 0};
     PC_CALL(PC_PHASE(ctx, PH_HOP + h, pc_trace_hop(&R->t, h, stats), stats[1], 0));
     PC_CALL(pc_sum_u64(ctx, stats, 3));
-    pc_log(ctx, "trace: hop %d: %llu %s (%llu queries, %llu hits)", h + 1,
-           (unsigned long long)stats[0], pc_plural(stats[0], "person", "persons"),
-           (unsigned long long)stats[1], (unsigned long long)stats[2]);
+    pc_log(ctx, "trace: hop %d: %llu %s (%llu %s, %llu %s)", h + 1, (unsigned long long)stats[0],
+           pc_plural(stats[0], "person", "persons"), (unsigned long long)stats[1],
+           pc_plural(stats[1], "query", "queries"), (unsigned long long)stats[2],
+           pc_plural(stats[2], "hit", "hits"));
     if (stats[0] == 0) break;
   }
   return 0;

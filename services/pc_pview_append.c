@@ -237,11 +237,12 @@ static int merge_phase(pc_ctx *ctx, append_state *a, pc_pview *pv) {
   int rc = 0;
   if (v[0] != v[2] || v[1] != v[3] || v[4] != 0)
     rc = PC_ERROR(PC_ERR_DATA,
-                  "cannot append: %s holds %llu stays inside the window of %s, which keeps %llu "
-                  "rows of them%s; the data of the days both cover changed (records corrected "
+                  "cannot append: %s holds %llu %s inside the window of %s, which keeps %llu "
+                  "%s of them%s; the data of the days both cover changed (records corrected "
                   "or added late, or stays cut at the window's edge): rebuild the index (leave "
                   "out `append`)",
-                  a->data_path, (unsigned long long)v[2], a->old_path, (unsigned long long)v[0],
+                  a->data_path, (unsigned long long)v[2], pc_plural(v[2], "stay", "stays"), a->old_path,
+                  (unsigned long long)v[0], pc_plural(v[0], "row", "rows"),
                   v[0] == v[2] ? ", with other contents" : "");
   PC_CALL(pc_agree(ctx, rc));
   pv->rows = a->rows;

@@ -171,9 +171,9 @@ int pc_synth_outbreak(pc_ctx *ctx, const pc_config *cfg, pc_synth_pending *pend,
     pc_qsort(v, all.n, sizeof *v, visitor_cmp);
     if (all.n < want)
       rc = PC_ERROR(PC_ERR_DATA,
-                    "outbreak: only %zu persons visited the venues, fewer than outbreak.cases = "
+                    "outbreak: only %zu %s visited the venues, fewer than outbreak.cases = "
                     "%llu (a bigger province or fewer cases)",
-                    all.n, (unsigned long long)want);
+                    all.n, pc_plural(all.n, "person", "persons"), (unsigned long long)want);
     for (int q = 0; q < npaths && !rc; q++) {
       rc = write_cases(pend->tmp[q], paths[q], v, want, seed, as_of);
       if (!rc)
