@@ -112,9 +112,9 @@ void pc_purge_log_plan(const pc_purge *P) {
          pc_config_given(P->cfg, "now") ? "" : " (the dataset's window_end)",
          pc_duration_format(P->retention, c));
   if (P->cutoff > P->window_end)
-    pc_log(P->ctx, "purge: the cutoff is after the data window's end: every stay goes");
+    pc_warn(P->ctx, "purge: the cutoff is after the data window's end: every stay goes");
   else if (P->cutoff <= P->window_start)
-    pc_log(P->ctx, "purge: the cutoff is not after the window's start: no stay is old enough");
+    pc_warn(P->ctx, "purge: the cutoff is not after the window's start: no stay is old enough");
 }
 
 /* This rank's persons [p0, p1), read in steps, one at a time. */
