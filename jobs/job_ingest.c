@@ -10,6 +10,7 @@
 #include "pc_ingest_write.h"
 #include "pc_job.h"
 #include "pc_schema.h"
+#include "pc_time.h"
 
 /* The plan of a run (every step collective unless said):
  *
@@ -104,10 +105,12 @@ static int check_size(pc_ctx *ctx, const ingest_run *R) {
   uint64_t tot[2] = {R->bytes, R->lines};
   PC_CALL(pc_sum_u64(ctx, tot, 2));
   const long long days = (long long)pc_config_int(R->cfg, "days");
-  pc_log(ctx, "ingest: %d %s, %.1f MB, %llu %s; window %lld %s to as_of", R->g->nin,
+  char asof[PC_TIME_HUMAN];
+  pc_log(ctx, "ingest: %d %s, %.1f MB, %llu %s; window %lld %s to as_of %s", R->g->nin,
          pc_plural((unsigned)R->g->nin, "file", "files"), (double)tot[0] / 1e6,
          (unsigned long long)tot[1], pc_plural(tot[1], "line", "lines"), days,
-         pc_plural((unsigned long long)days, "day", "days"));
+         pc_plural((unsigned long long)days, "day", "days"),
+         pc_time_human(pc_config_time(R->cfg, "as_of"), asof));
   return pc_budget_check(ctx, R->cfg, "ingest", 0, (double)tot[1]);
 }
 
