@@ -36,6 +36,12 @@ int pc_err_raise(int code, const char *file, int line, const char *fmt, ...) {
   return code ? code : PC_ERR_ARG;
 }
 
+int pc_err_propagate(int code, const char *file, int line, const char *expr) {
+  if (debug_mode) return pc_err_raise(code, file, line, "in %s", expr);
+  return pc_err_raise(code, file, 0, "internal error: a step failed without saying why (run again "
+                      "with --debug for where)");
+}
+
 const char *pc_err_message(void) { return have_first ? first_msg : ""; }
 
 void pc_err_clear(void) {

@@ -55,12 +55,17 @@ static inline const char *pc_plural(unsigned long long n, const char *one, const
 
 #define PC_ERROR(code, ...) pc_err_raise((code), __FILE__, __LINE__, __VA_ARGS__)
 
+/* PC_CALL's record: a no-op when the cause is recorded (the usual case);
+ * else, a call failed without saying why (a bug), recorded as its C
+ * expression with --debug, as a plain "internal error" without. Local. */
+int pc_err_propagate(int code, const char *file, int line, const char *expr);
+
 /* Propagate a failure from a call that already recorded its cause. */
 #define PC_CALL(expr)                                                       \
   do {                                                                      \
     int pc_call_rc_ = (expr);                                               \
     if (pc_call_rc_) {                                                      \
-      pc_err_raise(pc_call_rc_, __FILE__, __LINE__, "in %s", #expr);        \
+      pc_err_propagate(pc_call_rc_, __FILE__, __LINE__, #expr);             \
       return pc_call_rc_;                                                   \
     }                                                                       \
   } while (0)
@@ -70,7 +75,7 @@ static inline const char *pc_plural(unsigned long long n, const char *one, const
   do {                                                                      \
     rc = (expr);                                                            \
     if (rc) {                                                               \
-      pc_err_raise(rc, __FILE__, __LINE__, "in %s", #expr);                 \
+      pc_err_propagate(rc, __FILE__, __LINE__, #expr);                      \
       goto label;                                                           \
     }                                                                       \
   } while (0)

@@ -154,6 +154,12 @@ static void test_plural(void **st) {
   assert_string_equal(pc_plural(11, "person", "persons"), "persons");
 }
 
+static int silent_failure(void) { return PC_ERR_DATA; } /* a bug: no cause recorded */
+static int calls_silent(void) {
+  PC_CALL(silent_failure());
+  return 0;
+}
+
 /* Source locations in messages only in debug mode; the cause always. */
 static void test_err_debug(void **st) {
   (void)st;
@@ -164,7 +170,15 @@ static void test_err_debug(void **st) {
   pc_err_set_debug(1);
   PC_ERROR(PC_ERR_IO, "cannot create %s", "x.h5");
   assert_non_null(strstr(pc_err_message(), "cannot create x.h5 (test_kernels.c:"));
+  pc_err_clear();
+  assert_int_equal(calls_silent(), PC_ERR_DATA);
+  assert_non_null(strstr(pc_err_message(), "in silent_failure() (test_kernels.c:"));
   pc_err_set_debug(0);
+  pc_err_clear();
+  /* Without --debug a failure without a cause shows no C, and says how to find it. */
+  assert_int_equal(calls_silent(), PC_ERR_DATA);
+  assert_string_equal(pc_err_message(), "internal error: a step failed without saying why (run "
+                                        "again with --debug for where)");
   pc_err_clear();
 }
 
