@@ -53,12 +53,15 @@ int pc_h5_create(pc_ctx *ctx, const char *path, pc_h5out *out) {
   H5Pset_all_coll_metadata_ops(fapl, 1);
   H5Pset_coll_metadata_write(fapl, 1);
   /* Exclusive: never opens what is already there (a planted file or link). */
+  errno = 0;
   out->file = H5Fcreate(out->tmp, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
   H5Pclose(fapl);
-  int rc = 0;
+  int rc = 0, err = errno;
+  char why[4400];
+  /* Through MPI-IO the cause is often lost (EBADF): the directory tells it. */
   if (out->file < 0)
-    rc = PC_ERROR(PC_ERR_IO, "cannot create output %s (in %s): %s", path, out->tmp,
-                  errno ? strerror(errno) : "HDF5 create failed");
+    rc = PC_ERROR(PC_ERR_IO, "cannot create output %s: %s", path,
+                  pc_err_create_why(out->tmp, err == EBADF ? 0 : err, why, sizeof why));
   return pc_agree(ctx, rc);
 }
 

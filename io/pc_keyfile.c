@@ -22,7 +22,10 @@ static int make_key(const char *path, pc_key128 *key) {
   for (int i = 0; i < 16; i++) snprintf(hex + 2 * i, 3, "%02x", b[i]);
   hex[32] = '\n';
   int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) return PC_ERROR(PC_ERR_IO, "cannot create key file %s: %s", path, strerror(errno));
+  char why[4400];
+  if (fd < 0)
+    return PC_ERROR(PC_ERR_IO, "cannot create key file %s: %s", path,
+                    pc_err_create_why(path, errno, why, sizeof why));
   if (fchmod(fd, 0600) != 0 || write(fd, hex, 33) != 33 || fsync(fd) != 0) {
     close(fd);
     unlink(path);

@@ -147,7 +147,9 @@ const pc_schema pc_schema_targets = SCHEMA("targets", pc_target_row, targets_col
 
 static const pc_column testing_cols[] = {
     PC_COLUMN(pc_testing_row, community, "community", PC_COL_U64),
+    PC_COLUMN(pc_testing_row, county, "county", PC_COL_U64),
     PC_COLUMN(pc_testing_row, community_name, "community_name", PC_COL_STR),
+    PC_COLUMN(pc_testing_row, county_name, "county_name", PC_COL_STR),
     PC_COLUMN(pc_testing_row, residents, "residents", PC_COL_U64),
     PC_COLUMN(pc_testing_row, red, "red", PC_COL_U64),
     PC_COLUMN(pc_testing_row, yellow, "yellow", PC_COL_U64),

@@ -125,10 +125,13 @@ typedef struct pc_target_row {
   double share_below;
 } pc_target_row;
 
-/* One row of breakdown's /testing: where to place testing sites. */
+/* One row of breakdown's /testing: where to place testing sites. The county
+ * beside the community, as in /targets: community names repeat across counties. */
 typedef struct pc_testing_row {
   uint64_t community;
+  uint64_t county; /* 0 for the row of residents of no known community */
   char community_name[PC_REGION_NAME_LEN];
+  char county_name[PC_REGION_NAME_LEN];
   uint64_t residents, red, yellow, flagged;
   double share; /* flagged / residents */
 } pc_testing_row;

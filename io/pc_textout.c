@@ -28,11 +28,13 @@ static int group_reads(void) {
 
 int pc_dir_check(const char *dir, const char *what) {
   struct stat st;
+  char why[4400];
   if (stat(dir, &st) != 0)
-    return PC_ERROR(PC_ERR_IO, "cannot create output %s: directory %s: %s", what, dir,
-                    strerror(errno));
+    return PC_ERROR(PC_ERR_IO, "cannot create output %s: %s", what,
+                    pc_err_create_why(what, errno, why, sizeof why));
   if (!S_ISDIR(st.st_mode))
-    return PC_ERROR(PC_ERR_IO, "%s: %s is not a directory", what, dir);
+    return PC_ERROR(PC_ERR_IO, "cannot create %s: %s is not a directory (choose another path)",
+                    what, dir);
   const char *who = NULL;
   if (st.st_mode & S_IWOTH)
     who = "every account";
@@ -63,8 +65,10 @@ int pc_mkdir_output(const char *dir, const char *what) {
       return PC_ERROR(PC_ERR_IO, "%s: cannot set the mode of %s: %s", what, dir, strerror(errno));
     return 0;
   }
+  char why[4400];
   if (errno != EEXIST)
-    return PC_ERROR(PC_ERR_IO, "%s: cannot create directory %s: %s", what, dir, strerror(errno));
+    return PC_ERROR(PC_ERR_IO, "%s: cannot create directory %s: %s", what, dir,
+                    pc_err_create_why(dir, errno, why, sizeof why));
   return pc_dir_check(dir, what);
 }
 
@@ -87,8 +91,8 @@ static void sweep_stale(pc_ctx *ctx, const char *dir, const char *base) {
   while ((e = readdir(d)))
     if (!strncmp(e->d_name, prefix, strlen(prefix)) && unlinkat(dfd, e->d_name, 0) == 0) n++;
   closedir(d);
-  if (n) pc_log(ctx, "removed %d temporary file%s of %s/%s left by an interrupted run", n,
-                n > 1 ? "s" : "", dir, base);
+  if (n) pc_warn(ctx, "removed %d temporary %s of %s/%s left by an interrupted run", n,
+                 pc_plural((unsigned)n, "file", "files"), dir, base);
 }
 
 int pc_remove_rejects_sidecar(pc_ctx *ctx, const char *data, const char *why) {
@@ -204,7 +208,10 @@ int pc_textout_open(pc_ctx *ctx, const char *path, const char *head, pc_textout 
   int rc = 0;
   if (pc_rank(ctx) == 0) {
     o->fd = pc_create_excl(o->tmp, O_WRONLY, 0666);
-    if (o->fd < 0) rc = PC_ERROR(PC_ERR_IO, "cannot create %s: %s", path, strerror(errno));
+    char why[4400];
+    if (o->fd < 0)
+      rc = PC_ERROR(PC_ERR_IO, "cannot create %s: %s", path,
+                    pc_err_create_why(o->tmp, errno, why, sizeof why));
     else rc = write_all(o->fd, head, strlen(head), 0, path);
   }
   PC_CALL(pc_agree(ctx, rc));

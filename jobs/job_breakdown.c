@@ -115,7 +115,8 @@ static int write_output(pc_ctx *ctx, breakdown_run *R) {
     if (pc_config_len(cfg, "flagged"))
       pc_out_table(&out, "testing", pc_schema_type(&pc_schema_testing), R->trows,
                    rank0 ? R->ntrows : 0,
-                   "testing targets: per residence community with flagged people (from the "
+                   "testing targets: per residence community with flagged people, its county "
+                   "beside it (community names repeat across counties; from the "
                    "`flagged` trace/screen outputs, each person once with the most severe "
                    "code), the people to test by code and the share of residents flagged; "
                    "community 0: residence unknown");
@@ -153,8 +154,9 @@ static int run_breakdown(pc_ctx *ctx, const pc_config *cfg) {
                   (C->ncells + C->ntcells) * 8);
   if (!rc) rc = PC_PHASE(ctx, PH_WRITE, write_output(ctx, &R), R.nrows, C->ncells * 8);
   if (!rc)
-    pc_log(ctx, "breakdown: wrote %s (%llu persons, %llu below %d doses)", R.output,
-           (unsigned long long)C->npers, (unsigned long long)R.below, C->required);
+    pc_log(ctx, "breakdown: wrote %s (%llu %s, %llu below %d %s)", R.output,
+           (unsigned long long)C->npers, pc_plural(C->npers, "person", "persons"),
+           (unsigned long long)R.below, C->required, pc_plural((unsigned)C->required, "dose", "doses"));
   free(R.rows);
   free(R.trows);
   pc_breakdown_counts_free(C);

@@ -11,6 +11,7 @@
 #include "pc_job.h"
 #include "pc_schema.h"
 #include "pc_textout.h"
+#include "pc_time.h"
 
 /* The plan of a run (every step collective unless said):
  *
@@ -104,9 +105,13 @@ static int scan(ingest_run *R) {
 static int check_size(pc_ctx *ctx, const ingest_run *R) {
   uint64_t tot[2] = {R->bytes, R->lines};
   PC_CALL(pc_sum_u64(ctx, tot, 2));
-  pc_log(ctx, "ingest: %d files, %.1f MB, %llu lines; window %lld days to as_of", R->g->nin,
-         (double)tot[0] / 1e6, (unsigned long long)tot[1],
-         (long long)pc_config_int(R->cfg, "days"));
+  const long long days = (long long)pc_config_int(R->cfg, "days");
+  char asof[PC_TIME_HUMAN];
+  pc_log(ctx, "ingest: %d %s, %.1f MB, %llu %s; window %lld %s to as_of %s", R->g->nin,
+         pc_plural((unsigned)R->g->nin, "file", "files"), (double)tot[0] / 1e6,
+         (unsigned long long)tot[1], pc_plural(tot[1], "line", "lines"), days,
+         pc_plural((unsigned long long)days, "day", "days"),
+         pc_time_human(pc_config_time(R->cfg, "as_of"), asof));
   return pc_budget_check(ctx, R->cfg, "ingest", 0, (double)tot[1]);
 }
 
@@ -138,9 +143,11 @@ static int log_written(pc_ctx *ctx, const ingest_run *R) {
   const pc_ingest *g = R->g;
   uint64_t tot[3] = {g->persons.n, g->stays.n, g->rejects.n};
   PC_CALL(pc_sum_u64(ctx, tot, 3));
-  pc_log(ctx, "ingest: wrote %s: %llu persons (%llu visitors), %llu stays, %llu rejects", R->path,
-         (unsigned long long)tot[0], (unsigned long long)R->nvis, (unsigned long long)tot[1],
-         (unsigned long long)tot[2]);
+  pc_log(ctx, "ingest: wrote %s: %llu %s (%llu %s), %llu %s, %llu %s", R->path,
+         (unsigned long long)tot[0], pc_plural(tot[0], "person", "persons"),
+         (unsigned long long)R->nvis, pc_plural(R->nvis, "visitor", "visitors"),
+         (unsigned long long)tot[1], pc_plural(tot[1], "stay", "stays"), (unsigned long long)tot[2],
+         pc_plural(tot[2], "reject", "rejects"));
   return 0;
 }
 

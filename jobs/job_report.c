@@ -53,8 +53,9 @@ static int build_page(pc_ctx *ctx, const pc_config *cfg, pc_sb *b, uint64_t *row
   if (!rc && R->trace >= 0) rc = pc_report_read_trace(ctx, R);
   if (!rc) rc = pc_report_merge(ctx, R);
   if (!rc)
-    pc_log(ctx, "report: %llu flagged persons, %llu persons in the dataset (%.1f s)",
-           (unsigned long long)R->fl_persons, (unsigned long long)R->persons_rows,
+    pc_log(ctx, "report: %llu flagged %s, %llu %s in the dataset (%.1f s)",
+           (unsigned long long)R->fl_persons, pc_plural(R->fl_persons, "person", "persons"),
+           (unsigned long long)R->persons_rows, pc_plural(R->persons_rows, "person", "persons"),
            pc_wtime() - t0);
   if (!rc && R->bd >= 0) rc = pc_report_read_breakdown(R);
   if (!rc) rc = pc_report_check_counts(R);

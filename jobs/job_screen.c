@@ -125,11 +125,12 @@ static int write_step(pc_ctx *ctx, pc_screener *S) {
   PC_CALLG(pc_sum_u64(ctx, S->per_area, (int)S->A.n), out);
   rc = write_output(ctx, S, fp, cls, code, nd, tot);
   if (!rc) {
-    pc_log(ctx, "screen: %llu persons flagged (%llu rows); code %s", (unsigned long long)tot[1],
-           (unsigned long long)tot[0], S->red ? "red" : "yellow");
+    pc_log(ctx, "screen: %llu %s flagged (%llu %s); code %s", (unsigned long long)tot[1],
+           pc_plural(tot[1], "person", "persons"), (unsigned long long)tot[0],
+           pc_plural(tot[0], "row", "rows"), S->red ? "red" : "yellow");
     for (size_t a = 0; a < S->A.n; a++)
-      pc_log(ctx, "screen: area %s: %llu persons", S->A.a[a].name,
-             (unsigned long long)S->per_area[a]);
+      pc_log(ctx, "screen: area %s: %llu %s", S->A.a[a].name, (unsigned long long)S->per_area[a],
+             pc_plural(S->per_area[a], "person", "persons"));
   }
 out:
   free(fp);

@@ -90,8 +90,9 @@ static int movement(pc_ctx *ctx, synth_run *R) {
   uint64_t tot = R->mv.stays.n;
   if (!rc) rc = pc_sum_u64(ctx, &tot, 1);
   if (!rc)
-    pc_log(ctx, "synth: %llu stays over %d days (%.1f per person)", (unsigned long long)tot,
-           R->days, (double)tot / (double)R->N);
+    pc_log(ctx, "synth: %llu %s over %d %s (%.1f per person)", (unsigned long long)tot,
+           pc_plural(tot, "stay", "stays"), R->days, pc_plural((unsigned)R->days, "day", "days"),
+           (double)tot / (double)R->N);
   return rc;
 }
 

@@ -201,8 +201,10 @@ static int expand(pc_ctx *ctx, trace_run *R) {
     uint64_t stats[3] = {0, 0, 0};
     PC_CALL(PC_PHASE(ctx, PH_HOP + h, pc_trace_hop(&R->t, h, stats), stats[1], 0));
     PC_CALL(pc_sum_u64(ctx, stats, 3));
-    pc_log(ctx, "trace: hop %d: %llu persons (%llu queries, %llu hits)", h + 1,
-           (unsigned long long)stats[0], (unsigned long long)stats[1], (unsigned long long)stats[2]);
+    pc_log(ctx, "trace: hop %d: %llu %s (%llu %s, %llu %s)", h + 1, (unsigned long long)stats[0],
+           pc_plural(stats[0], "person", "persons"), (unsigned long long)stats[1],
+           pc_plural(stats[1], "query", "queries"), (unsigned long long)stats[2],
+           pc_plural(stats[2], "hit", "hits"));
     if (stats[0] == 0) break;
   }
   return 0;
@@ -211,6 +213,15 @@ static int expand(pc_ctx *ctx, trace_run *R) {
 /* The plan: setup (key, dataset, budget); load or build the index; load the
  * owned persons and the cases; expand the hops; flag the companions (rule 9);
  * assemble the rows (codes, jurisdictions, sources); count; write. */
+/* What is traced, for the person who runs it: counts and the local as_of. */
+static void log_cases(pc_ctx *ctx, const trace_run *R) {
+  char asof[PC_TIME_HUMAN];
+  pc_log(ctx, "trace: %llu %s, %zu %s of the cases file not traced (/unmatched), %d %s, as_of %s",
+         (unsigned long long)R->ncases, pc_plural(R->ncases, "case", "cases"), R->t.unmatched.n,
+         pc_plural(R->t.unmatched.n, "row", "rows"), R->hops, pc_plural((unsigned)R->hops, "hop", "hops"),
+         pc_time_human(R->t.as_of, asof));
+}
+
 static int run_trace(pc_ctx *ctx, const pc_config *cfg) {
   trace_run R = {.output = pc_config_str(cfg, "output"),
                  .index = pc_config_str(cfg, "index"),
@@ -233,9 +244,7 @@ static int run_trace(pc_ctx *ctx, const pc_config *cfg) {
     rc = PC_PHASE(ctx, PH_BUILD_INDEX, build_index(ctx, &R), t->pv.nrows, 0);
   }
   if (!rc) rc = PC_PHASE(ctx, PH_LOAD_PERSONS, load_persons(ctx, &R), t->npersons, 0);
-  if (!rc)
-    pc_log(ctx, "trace: %llu cases, %zu rows of the cases file not traced (/unmatched), %d hops, "
-           "as_of %lld", (unsigned long long)R.ncases, t->unmatched.n, R.hops, (long long)t->as_of);
+  if (!rc) log_cases(ctx, &R);
   if (!rc) rc = expand(ctx, &R);
   uint64_t nq = 0;
   if (!rc) rc = PC_PHASE(ctx, PH_COMPANIONS, pc_trace_companions(t, &nq), nq, 0);

@@ -16,7 +16,7 @@ static const pc_jobdef *const jobs[] = {&pc_job_synth, &pc_job_ingest, &pc_job_i
 static void usage(FILE *f) {
   fprintf(f,
           "paicha %s - screening a province for contacts, companions and risk-area visitors\n\n"
-          "usage: paicha JOB --config FILE.yaml [--quiet]\n"
+          "usage: paicha JOB --config FILE.yaml [--quiet] [--debug]\n"
           "       paicha JOB --check --config FILE.yaml   check the config, its paths and inputs\n"
           "       paicha JOB --help        the keys JOB's config accepts\n"
           "       paicha --version\n\n"
@@ -25,11 +25,12 @@ static void usage(FILE *f) {
           PC_VERSION);
   for (int i = 0; jobs[i]; i++) fprintf(f, "  %-10s %s\n", jobs[i]->name, jobs[i]->summary);
   fprintf(f, "\nTimes are local (UTC+8) as YYYY-MM-DDTHH:MM; durations as 15m, 2h, 14d.\n"
+             "--quiet: errors and warnings only; --debug: messages name their C source lines.\n"
              "Exit status: 0 success, 1 failure, 2 bad usage or config.\n");
 }
 
 static void job_help(const pc_jobdef *j) {
-  printf("usage: paicha %s --config FILE.yaml [--quiet]\n"
+  printf("usage: paicha %s --config FILE.yaml [--quiet] [--debug]\n"
          "       paicha %s --check --config FILE.yaml   check only (no MPI needed), exit 2 on "
          "problems\n\n%s\n\n%s\n\nconfig keys (relative paths: to the config file's "
          "directory):\n", j->name, j->name, j->summary, j->description);
@@ -67,6 +68,8 @@ int main(int argc, char **argv) {
       quiet = 1;
     } else if (!strcmp(argv[i], "--check")) {
       check = 1;
+    } else if (!strcmp(argv[i], "--debug")) {
+      pc_err_set_debug(1); /* messages name their C source lines */
     } else {
       fprintf(stderr, "paicha %s: unexpected argument '%s' (try paicha %s --help)\n", job->name,
               argv[i], job->name);

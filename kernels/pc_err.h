@@ -27,19 +27,45 @@ typedef enum {
  * `return pc_err(PC_ERR_IO, __FILE__, __LINE__, "...")`. */
 int pc_err_raise(int code, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-/* The first recorded message ("" when none); local. */
+/* The first recorded message ("" when none); local. It names the C source
+ * location of the raise ("... (pc_h5.c:58)") only in debug mode: a person
+ * reading it needs what failed and what to do, a developer the line. */
 const char *pc_err_message(void);
 /* Forget the recorded error (tests; pc_agree, which replaces it with the agreed one). */
 void pc_err_clear(void);
 
+/* Why a file cannot be created at `path`, and what to do, for "cannot
+ * create X: <why>": "no such directory D (mkdir -p D)", "directory D is not
+ * writable by you (...)", "the disk of D is full: No space left on device (df -h D ...)",
+ * else strerror(err). err is the errno of the failure (0 when lost, as
+ * HDF5 loses it): the directory itself is examined, so the advice holds
+ * either way. Writes at most n bytes into buf; returns buf. Local, never fails. */
+const char *pc_err_create_why(const char *path, int err, char *buf, size_t n);
+
+/* Debug mode (paicha JOB --debug): source locations in messages. Set it
+ * before anything can fail; process-wide, local, never fails. */
+void pc_err_set_debug(int on);
+int pc_err_debug(void);
+
+/* The noun for n things, "1 case" / "2 cases":
+ * printf("%llu %s", n, pc_plural(n, "case", "cases")). Local, cannot fail. */
+static inline const char *pc_plural(unsigned long long n, const char *one, const char *many) {
+  return n == 1 ? one : many;
+}
+
 #define PC_ERROR(code, ...) pc_err_raise((code), __FILE__, __LINE__, __VA_ARGS__)
+
+/* PC_CALL's record: a no-op when the cause is recorded (the usual case);
+ * else, a call failed without saying why (a bug), recorded as its C
+ * expression with --debug, as a plain "internal error" without. Local. */
+int pc_err_propagate(int code, const char *file, int line, const char *expr);
 
 /* Propagate a failure from a call that already recorded its cause. */
 #define PC_CALL(expr)                                                       \
   do {                                                                      \
     int pc_call_rc_ = (expr);                                               \
     if (pc_call_rc_) {                                                      \
-      pc_err_raise(pc_call_rc_, __FILE__, __LINE__, "in %s", #expr);        \
+      pc_err_propagate(pc_call_rc_, __FILE__, __LINE__, #expr);             \
       return pc_call_rc_;                                                   \
     }                                                                       \
   } while (0)
@@ -49,7 +75,7 @@ void pc_err_clear(void);
   do {                                                                      \
     rc = (expr);                                                            \
     if (rc) {                                                               \
-      pc_err_raise(rc, __FILE__, __LINE__, "in %s", #expr);                 \
+      pc_err_propagate(rc, __FILE__, __LINE__, #expr);                      \
       goto label;                                                           \
     }                                                                       \
   } while (0)

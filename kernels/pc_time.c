@@ -77,6 +77,14 @@ char *pc_time_format(int64_t t, char *buf) {
   return buf;
 }
 
+char *pc_time_human(int64_t t, char *buf) {
+  char iso[24];
+  pc_time_format(t, iso);
+  iso[10] = ' '; /* a space reads as a time; the T of the contract's form does not */
+  snprintf(buf, PC_TIME_HUMAN, "%s (UTC%+d)", iso, PC_TZ_OFFSET / 3600);
+  return buf;
+}
+
 int pc_duration_parse(const char *s, size_t len, int64_t *out) {
   int64_t total = 0;
   size_t i = 0;

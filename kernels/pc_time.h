@@ -45,6 +45,11 @@ int pc_time_parse(const char *s, size_t len, int64_t *out);
 /* Format t (UTC seconds) as local "YYYY-MM-DDTHH:MM" (":SS" when non-zero).
  * buf needs 24 bytes. Returns buf. */
 char *pc_time_format(int64_t t, char *buf);
+/* Format t (UTC seconds) for people reading a message or log: local
+ * "YYYY-MM-DD HH:MM (UTC+8)" (":SS" when non-zero), never epoch seconds.
+ * buf needs PC_TIME_HUMAN bytes. Returns buf. Local, cannot fail. */
+#define PC_TIME_HUMAN 40
+char *pc_time_human(int64_t t, char *buf);
 
 /* Parse a duration "15m", "2h", "14d", "90s", "1h30m" or a bare number of
  * seconds into seconds. Returns 0 or -1. */

@@ -115,15 +115,27 @@ int pc_agree(pc_ctx *ctx, int local_rc) {
   return m.code ? m.code : PC_ERR_MPI;
 }
 
-void pc_log(pc_ctx *ctx, const char *fmt, ...) {
-  if (ctx->rank != 0) return;
+static void log_line(pc_ctx *ctx, const char *kind, const char *fmt, va_list ap) {
   char buf[1024];
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  fprintf(stderr, "[%s %7.1fs] %s%s\n", ctx->job, MPI_Wtime() - ctx->t0, kind, buf);
+  fflush(stderr);
+}
+
+void pc_log(pc_ctx *ctx, const char *fmt, ...) {
+  if (ctx->rank != 0 || ctx->quiet) return;
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(buf, sizeof buf, fmt, ap);
+  log_line(ctx, "", fmt, ap);
   va_end(ap);
-  fprintf(stderr, "[%s %7.1fs] %s\n", ctx->job, MPI_Wtime() - ctx->t0, buf);
-  fflush(stderr);
+}
+
+void pc_warn(pc_ctx *ctx, const char *fmt, ...) {
+  if (ctx->rank != 0) return;
+  va_list ap;
+  va_start(ap, fmt);
+  log_line(ctx, "warning: ", fmt, ap);
+  va_end(ap);
 }
 
 static const char *cur_phase(pc_ctx *ctx) {
@@ -265,7 +277,10 @@ static int record_write(const char *path, const char *text) {
   if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >= sizeof tmp)
     return PC_ERROR(PC_ERR_ARG, "run record path too long: %.64s...", path);
   int fd = mkostemp(tmp, O_CLOEXEC);
-  if (fd < 0) return PC_ERROR(PC_ERR_IO, "cannot write run record %s: %s", path, strerror(errno));
+  char why[4400];
+  if (fd < 0)
+    return PC_ERROR(PC_ERR_IO, "cannot create run record %s: %s", path,
+                    pc_err_create_why(path, errno, why, sizeof why));
   /* mkostemp creates 0600: give the record the mode of the outputs (umask). */
   mode_t um = umask(0);
   umask(um);
@@ -284,7 +299,9 @@ static int record_write(const char *path, const char *text) {
   if (bad || rename(tmp, path) != 0) {
     if (!bad) err = errno;
     unlink(tmp);
-    return PC_ERROR(PC_ERR_IO, "cannot write run record %s: %s", path, strerror(err));
+    return PC_ERROR(PC_ERR_IO, "cannot write run record %s: %s", path,
+                    err == ENOSPC || err == EDQUOT ? pc_err_create_why(path, err, why, sizeof why)
+                                                   : strerror(err));
   }
   return 0;
 }
@@ -345,7 +362,7 @@ int pc_phase_report(pc_ctx *ctx, FILE *f, const char *path, const char *extra) {
     rc = PC_ERROR(PC_ERR_MPI, "phase report reduction failed");
     goto done;
   }
-  if (ctx->rank == 0 && f) {
+  if (ctx->rank == 0 && f && !ctx->quiet) {
     fprintf(f, "\n%-28s %14s %14s %9s %6s %10s %10s %10s\n", "phase (" "seconds)", "min@rank",
             "max@rank", "mean", "imbal", "rows", "rows/s", "bytes");
     for (int i = 0; i < np; i++) {

@@ -32,7 +32,9 @@ const char *pc_ctx_job(const pc_ctx *ctx); /* the job's name, "synth", ... */
  * the config, the memory check may lower it. */
 size_t pc_ctx_round_bytes(const pc_ctx *ctx);
 void pc_ctx_set_round_bytes(pc_ctx *ctx, size_t bytes);
-void pc_ctx_set_quiet(pc_ctx *ctx, int quiet); /* 1: no progress lines */
+/* 1 (quiet: true, --quiet): no log or progress lines, no phase table;
+ * warnings (pc_warn) and errors still printed. */
+void pc_ctx_set_quiet(pc_ctx *ctx, int quiet);
 uint64_t pc_ctx_bytes_moved(const pc_ctx *ctx); /* shuffled by this rank so far */
 /* The run record: its path (NULL: none; set by the job, printf-like, cut at
  * 4 kB) and the JSON members the job added to it (pc_record_add; NULL: none). */
@@ -56,8 +58,12 @@ void pc_ctx_destroy(pc_ctx **ctx);
  * agreement itself fails the ranks can no longer agree: MPI_Abort. */
 int pc_agree(pc_ctx *ctx, int local_rc);
 
-/* Rank 0 prints "[job +T.Ts] message" to stderr; the others nothing. Local, never fails. */
+/* Rank 0 prints "[job +T.Ts] message" to stderr, unless quiet; the others
+ * nothing. Local, never fails. Times in it: pc_time_human; counts: pc_plural. */
 void pc_log(pc_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* As pc_log, "[job +T.Ts] warning: message", printed even when quiet: what
+ * the person running the job must see (data left aside, a disagreement). */
+void pc_warn(pc_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Rank 0 prints a progress line at most every 2 s: phase, rows done by this
  * rank, rate and ETA (from rank 0's share). Local, never fails. */
 void pc_progress(pc_ctx *ctx, uint64_t done, uint64_t total);
@@ -111,7 +117,7 @@ int pc_phase_keep(pc_ctx *ctx, int rc);
 int pc_phase_leave(pc_ctx *ctx, uint64_t rows, uint64_t bytes);
 
 /* Collective, not agreed: the end-of-run table (phase, min@rank, max@rank, mean,
- * imbalance, rows, rows/s, bytes) printed by rank 0 on f; and, when path is
+ * imbalance, rows, rows/s, bytes) printed by rank 0 on f unless quiet; and, when path is
  * not NULL, the same figures as JSON (the run record) with `extra_json`
  * (JSON object members `"k": v, ...`, may be NULL; see pc_record_add) merged
  * in. The record is written by rank 0 under an unpredictable temporary name

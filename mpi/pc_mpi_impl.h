@@ -36,7 +36,7 @@ struct pc_ctx {
   const char *job;       /* "synth", ... */
   double t0;             /* MPI_Wtime at start */
   size_t round_bytes;    /* send budget of one shuffle round per rank */
-  int quiet;             /* 1: no progress lines */
+  int quiet;             /* 1: no log, progress or phase table; warnings only */
   pc_phase phases[PC_MAX_PHASES];
   int nphases, depth, open[8];
   uint64_t bytes_moved;  /* total shuffled by this rank */

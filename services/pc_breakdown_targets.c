@@ -105,6 +105,10 @@ static size_t testing_rows(const pc_breakdown_counts *C, const uint64_t *cnt, pc
     const pc_region *r = c < ncomm ? pc_region_find(C->regions, C->nreg, o->community) : NULL;
     if (r) memcpy(o->community_name, r->name, PC_REGION_NAME_LEN);
     else snprintf(o->community_name, sizeof o->community_name, "unknown");
+    o->county = c < ncomm ? pc_region_cut(o->community, PC_LEVEL_COUNTY) : 0;
+    const pc_region *co = o->county ? pc_region_find(C->regions, C->nreg, o->county) : NULL;
+    if (co) memcpy(o->county_name, co->name, PC_REGION_NAME_LEN);
+    else snprintf(o->county_name, sizeof o->county_name, "unknown");
     o->red = cnt[2 * c];
     o->yellow = cnt[2 * c + 1];
     o->flagged = o->red + o->yellow;

@@ -116,14 +116,16 @@ int pc_budget_check(pc_ctx *ctx, const pc_config *cfg, const char *job, double p
                job, r->base_mb);
     else {
       double q = ceil(r->per_item_b * items / (budget - r->base_mb * MB));
-      snprintf(fit, sizeof fit, "%.0f ranks would fit", q < 1 ? 1.0 : q);
+      if (q < 1) q = 1;
+      snprintf(fit, sizeof fit, "%.0f %s would fit", q, q == 1 ? "rank" : "ranks");
     }
     return PC_ERROR(PC_ERR_MEM,
-                    "%s needs about %.0f MB per rank at %d ranks (%.3g %s, at the costs "
+                    "%s needs about %.0f MB per rank at %d %s (%.3g %s, at the costs "
                     "bench/rates.yaml holds), more than the budget of %.0f MB per rank (%s): "
                     "%s. Run on more ranks or nodes (paicha plan recommends a header), or set "
                     "memory_per_rank if the budget is wrong",
-                    job, need / MB, pc_nranks(ctx), items, r->item, budget / MB, how, fit);
+                    job, need / MB, pc_nranks(ctx), pc_plural((unsigned)pc_nranks(ctx), "rank", "ranks"),
+                    items, r->item, budget / MB, how, fit);
   }
   size_t round = (size_t)((budget - need) / 4);
   if (round < ((size_t)64 << 10)) round = (size_t)64 << 10;

@@ -166,9 +166,10 @@ void pc_ingest_rejects_log(const pc_ingest *g, double max_ratio, char *failing, 
     if (in->clipped || in->seat_unknown)
       snprintf(kept, sizeof kept, "; kept %llu clipped to the window, %llu with the seat unknown",
                (unsigned long long)in->clipped, (unsigned long long)in->seat_unknown);
-    pc_log(g->ctx, "ingest: %s (%s): %llu rows, %llu rejected (%.3f%%), %llu duplicates%s%s%s",
+    pc_log(g->ctx, "ingest: %s (%s): %llu %s, %llu rejected (%.3f%%), %llu %s%s%s%s",
            in->name, pc_ingest_kind_names[in->kind], (unsigned long long)in->rows,
-           (unsigned long long)bad, 100 * ratio, (unsigned long long)dup, k ? ":" : "", why, kept);
+           pc_plural(in->rows, "row", "rows"), (unsigned long long)bad, 100 * ratio,
+           (unsigned long long)dup, pc_plural(dup, "duplicate", "duplicates"), k ? ":" : "", why, kept);
     if (ratio > max_ratio && strlen(failing) + strlen(in->name) + 4 < cap)
       snprintf(failing + strlen(failing), cap - strlen(failing), "%s%s", failing[0] ? ", " : "",
                in->name);

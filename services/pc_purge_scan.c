@@ -103,17 +103,18 @@ out:
 }
 
 void pc_purge_log_plan(const pc_purge *P) {
-  char a[24], b[24], c[24];
-  pc_log(P->ctx, "purge: %s: %llu persons, %llu stays; destroying stays that ended before %s = "
+  char a[PC_TIME_HUMAN], b[PC_TIME_HUMAN], c[24];
+  pc_log(P->ctx, "purge: %s: %llu %s, %llu %s; destroying stays that ended before %s = "
                  "now %s%s - retention %s",
-         P->data_path, (unsigned long long)P->N, (unsigned long long)P->NS,
-         pc_time_format(P->cutoff, a), pc_time_format(P->now, b),
+         P->data_path, (unsigned long long)P->N, pc_plural(P->N, "person", "persons"),
+         (unsigned long long)P->NS, pc_plural(P->NS, "stay", "stays"),
+         pc_time_human(P->cutoff, a), pc_time_human(P->now, b),
          pc_config_given(P->cfg, "now") ? "" : " (the dataset's window_end)",
          pc_duration_format(P->retention, c));
   if (P->cutoff > P->window_end)
-    pc_log(P->ctx, "purge: the cutoff is after the data window's end: every stay goes");
+    pc_warn(P->ctx, "purge: the cutoff is after the data window's end: every stay goes");
   else if (P->cutoff <= P->window_start)
-    pc_log(P->ctx, "purge: the cutoff is not after the window's start: no stay is old enough");
+    pc_warn(P->ctx, "purge: the cutoff is not after the window's start: no stay is old enough");
 }
 
 /* This rank's persons [p0, p1), read in steps, one at a time. */

@@ -289,8 +289,9 @@ void pc_purge_log_done(const pc_purge *P) {
   pc_log(P->ctx, "purge: stays: %llu destroyed, %llu kept (a stay ending at or after the cutoff "
                  "is kept whole)",
          (unsigned long long)g[PC_PURGE_REMOVED_STAYS], (unsigned long long)g[PC_PURGE_KEPT_STAYS]);
-  pc_log(P->ctx, "purge: persons: %llu visitors without a stay left removed, %llu kept",
+  pc_log(P->ctx, "purge: persons: %llu %s without a stay left removed, %llu kept",
          (unsigned long long)g[PC_PURGE_REMOVED_VISITORS],
+         pc_plural(g[PC_PURGE_REMOVED_VISITORS], "visitor", "visitors"),
          (unsigned long long)g[PC_PURGE_KEPT_PERSONS]);
   pc_log(P->ctx, "purge: clear identities: %llu destroyed, %llu kept (identities: %s%s)%s",
          (unsigned long long)g[PC_PURGE_REMOVED_IDS], (unsigned long long)g[PC_PURGE_KEPT_IDS],

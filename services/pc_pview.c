@@ -108,10 +108,12 @@ int pc_pview_check_stays(const pc_raw *st, uint64_t at, const pc_stay *s, size_t
                          pc_pview_state *b) {
   pc_pview *pv = b->pv;
   for (size_t i = 0; i < n; i++) {
-    if (s[i].channel < 1 || s[i].channel >= PC_NCHANNELS || s[i].end <= s[i].start)
-      return PC_ERROR(PC_ERR_DATA, "%s: row %llu: bad stay (channel %u, start %lld, end %lld)",
+    if (s[i].channel < 1 || s[i].channel >= PC_NCHANNELS || s[i].end <= s[i].start) {
+      char t0[PC_TIME_HUMAN], t1[PC_TIME_HUMAN];
+      return PC_ERROR(PC_ERR_DATA, "%s: row %llu: bad stay (channel %u, start %s, end %s)",
                       st->what, (unsigned long long)(at + i), s[i].channel,
-                      (long long)s[i].start, (long long)s[i].end);
+                      pc_time_human(s[i].start, t0), pc_time_human(s[i].end, t1));
+    }
     if (i > 0 && s[i].pid < s[i - 1].pid)
       return PC_ERROR(PC_ERR_DATA, "%s: not sorted by pid at row %llu", st->what,
                       (unsigned long long)(at + i));

@@ -129,9 +129,9 @@ static int check_forward(pc_ctx *ctx, append_state *a, int64_t buckets_given, pc
   PC_CALL(pc_agree(ctx, rc));
   PC_CALL(pc_pview_open_dataset(ctx, a->data, a->data_path, pv, &a->st, &a->sl, &a->b));
   if (pv->window_start < a->old_ws || pv->window_end < a->old_we) {
-    char w0[32], w1[32], o0[32], o1[32];
-    pc_time_format(pv->window_start, w0), pc_time_format(pv->window_end, w1);
-    pc_time_format(a->old_ws, o0), pc_time_format(a->old_we, o1);
+    char w0[PC_TIME_HUMAN], w1[PC_TIME_HUMAN], o0[PC_TIME_HUMAN], o1[PC_TIME_HUMAN];
+    pc_time_human(pv->window_start, w0), pc_time_human(pv->window_end, w1);
+    pc_time_human(a->old_ws, o0), pc_time_human(a->old_we, o1);
     rc = PC_ERROR(PC_ERR_DATA,
                   "%s covers %s .. %s, %s covers %s .. %s: append moves the window forward "
                   "only; rebuild the index (leave out `append`)",
@@ -237,11 +237,12 @@ static int merge_phase(pc_ctx *ctx, append_state *a, pc_pview *pv) {
   int rc = 0;
   if (v[0] != v[2] || v[1] != v[3] || v[4] != 0)
     rc = PC_ERROR(PC_ERR_DATA,
-                  "cannot append: %s holds %llu stays inside the window of %s, which keeps %llu "
-                  "rows of them%s; the data of the days both cover changed (records corrected "
+                  "cannot append: %s holds %llu %s inside the window of %s, which keeps %llu "
+                  "%s of them%s; the data of the days both cover changed (records corrected "
                   "or added late, or stays cut at the window's edge): rebuild the index (leave "
                   "out `append`)",
-                  a->data_path, (unsigned long long)v[2], a->old_path, (unsigned long long)v[0],
+                  a->data_path, (unsigned long long)v[2], pc_plural(v[2], "stay", "stays"), a->old_path,
+                  (unsigned long long)v[0], pc_plural(v[0], "row", "rows"),
                   v[0] == v[2] ? ", with other contents" : "");
   PC_CALL(pc_agree(ctx, rc));
   pv->rows = a->rows;

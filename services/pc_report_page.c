@@ -308,8 +308,7 @@ static void page_head(pc_ctx *ctx, const report *R, sb *b) {
                   "<ul>");
     pc_sb_put(b, R->warn.s, R->warn.n);
     pc_sb_puts(b, "</ul></div>\n");
-    pc_log(ctx, "report: WARNING: an output's counts attribute disagrees with its tables "
-                "(said on the page)");
+    pc_warn(ctx, "an output's counts attribute disagrees with its tables (said on the page)");
   }
 }
 

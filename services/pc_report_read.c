@@ -89,7 +89,7 @@ static int read_contacts(pc_ctx *ctx, report *R) {
   }
   pc_report_cursor_close(&c);
   if (rc) return rc;
-  pc_log(ctx, "report: %zu rows of /contacts", R->nn);
+  pc_log(ctx, "report: %zu %s of /contacts", R->nn, pc_plural(R->nn, "row", "rows"));
   return 0;
 }
 

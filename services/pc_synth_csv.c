@@ -179,9 +179,10 @@ static int write_rows(pc_ctx *ctx, const char *dir, int which, const pc_synth_ro
 static int log_realistic(pc_ctx *ctx, const char *dir, const pc_synth_real *real) {
   uint64_t c[3] = {real->ndoc[PC_DOC_PASSPORT], real->ndoc[PC_DOC_FOREIGN_PR], real->seat_unknown};
   PC_CALL(pc_sum_u64(ctx, c, 3));
-  pc_log(ctx, "synth: realistic CSV in %s: %llu passports, %llu foreign PR IDs, %llu stays without "
+  pc_log(ctx, "synth: realistic CSV in %s: %llu %s, %llu foreign PR %s, %llu %s without "
          "their seat (alone aboard), regions.csv in GB18030", dir, (unsigned long long)c[0],
-         (unsigned long long)c[1], (unsigned long long)c[2]);
+         pc_plural(c[0], "passport", "passports"), (unsigned long long)c[1], pc_plural(c[1], "ID", "IDs"),
+         (unsigned long long)c[2], pc_plural(c[2], "stay", "stays"));
   return 0;
 }
 

@@ -113,8 +113,10 @@ static int write_cases(const char *tmp, const char *path, const visitor *v, uint
   int fd = pc_create_excl(tmp, O_WRONLY, 0666);
   FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
   if (!f) {
+    int err = errno;
+    char why[4400];
     if (fd >= 0) close(fd);
-    return PC_ERROR(PC_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+    return PC_ERROR(PC_ERR_IO, "cannot create %s: %s", path, pc_err_create_why(tmp, err, why, sizeof why));
   }
   fprintf(f, "subject,onset,isolated,last_negative\n");
   for (uint64_t k = 0; k < want; k++) {
@@ -170,14 +172,14 @@ int pc_synth_outbreak(pc_ctx *ctx, const pc_config *cfg, pc_synth_pending *pend,
     pc_qsort(v, all.n, sizeof *v, visitor_cmp);
     if (all.n < want)
       rc = PC_ERROR(PC_ERR_DATA,
-                    "outbreak: only %zu persons visited the venues, fewer than outbreak.cases = "
+                    "outbreak: only %zu %s visited the venues, fewer than outbreak.cases = "
                     "%llu (a bigger province or fewer cases)",
-                    all.n, (unsigned long long)want);
+                    all.n, pc_plural(all.n, "person", "persons"), (unsigned long long)want);
     for (int q = 0; q < npaths && !rc; q++) {
       rc = write_cases(pend->tmp[q], paths[q], v, want, seed, as_of);
       if (!rc)
-        pc_log(ctx, "synth: outbreak: %llu cases drawn from %zu visitors of 3 venues, for %s",
-               (unsigned long long)want, all.n, paths[q]);
+        pc_log(ctx, "synth: outbreak: %llu %s drawn from %zu visitors of 3 venues, for %s",
+               (unsigned long long)want, pc_plural(want, "case", "cases"), all.n, paths[q]);
     }
   }
   pc_buf_free(&all);

@@ -24,7 +24,7 @@ PY
 cfg() { # dir, data, [input.encoding], [regions dir]
   printf '%s\n' "key: $T/key" "data: $2" "input:" "  regions: ${4:-$1}/regions.csv" \
     "  persons: $1/persons.csv" "  stays: $1/stays.csv" ${3:+"  encoding: $3"} \
-    "as_of: 2021-08-09T00:00" "days: 14" "max_reject_ratio: 1" "quiet: true"
+    "as_of: 2021-08-09T00:00" "days: 14" "max_reject_ratio: 1"
 }
 ingest() { # name, ranks, dir, [input.encoding], [regions dir]: expected to succeed
   cfg "$3" "$T/$1.h5" "${4:-}" "${5:-}" > "$T/$1.yaml"

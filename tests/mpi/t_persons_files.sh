@@ -44,7 +44,7 @@ HDR="id_number,phone,household,region,birth_date,sex,sector,employer,vaccine_dos
   echo "lbs,13900000002,LAC4301-CI0001,2021-08-03T12:00,2021-08-03T13:00,$R2,,"
   echo "lbs,13900000004,LAC4301-CI0002,2021-08-04T12:00,2021-08-04T13:00,$R1,,"; } > stays.csv
 cfg() { # data, persons (YAML)
-  printf 'key: key\ndata: %s\nas_of: 2021-08-09T00:00\ndays: 14\nmax_reject_ratio: 0.9\nquiet: true\n' "$1"
+  printf 'key: key\ndata: %s\nas_of: 2021-08-09T00:00\ndays: 14\nmax_reject_ratio: 0.9\n' "$1"
   printf 'input: {regions: regions.csv, persons: %s, stays: [stays.csv]}\n' "$2"
 }
 ingest() { # ranks, data, persons (YAML)

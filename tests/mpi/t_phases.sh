@@ -3,7 +3,7 @@
 synth_cfg 3000 "$T/d.h5" 3 > "$T/s.yaml"
 echo "days: 7" >> "$T/s.yaml"
 run 2 synth --config "$T/s.yaml" > "$T/synth.log" 2>&1 || { cat "$T/synth.log"; die "synth failed"; }
-printf 'data: %s\nindex: %s\nquiet: true\n' "$T/d.h5" "$T/i.h5" > "$T/i.yaml"
+printf 'data: %s\nindex: %s\n' "$T/d.h5" "$T/i.h5" > "$T/i.yaml" # the phase table: not quiet
 run 3 index --config "$T/i.yaml" > "$T/index.log" 2>&1 || { cat "$T/index.log"; die "index failed"; }
 # The table and the record: index's own phases with the index builder's nested under build.
 $PY - "$T/i.h5.run.json" "$T/index.log" <<'PY' || die "index's phases changed name, order or nesting"

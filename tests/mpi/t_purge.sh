@@ -115,7 +115,7 @@ if PAICHA_FAIL_RANK=1 PAICHA_FAIL_PHASE=stays purge 2 fail "$T/failing.h5" "$T/f
 fi
 grep -q "rank 1" "$T/purge-fail.log" || { cat "$T/purge-fail.log"; die "the failure does not name its rank"; }
 cmp -s "$T/data.h5" "$T/failing.h5" || die "a failed purge in place changed the dataset"
-grep -q "destroying stays that ended before 2021-07-30T00:00 = now 2021-08-09T00:00 (the dataset's window_end) - retention 10d" \
+grep -q "destroying stays that ended before 2021-07-30 00:00 (UTC+8) = now 2021-08-09 00:00 (UTC+8) (the dataset's window_end) - retention 10d" \
   "$T/purge-r1.log" || { cat "$T/purge-r1.log"; die "the log does not say the cutoff and where now came from"; }
 [ -z "$(ls -A "$T" | grep '\.tmp\.')" ] || die "a temporary file was left: $(ls -A "$T" | grep '\.tmp\.')"
 for f in p1 p2 p3 p4 all inplace again; do

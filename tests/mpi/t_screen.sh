@@ -98,7 +98,7 @@ assert rr == ee and r["counts"] == e["counts"], (r["counts"], e["counts"])
 PY
 for n in 1 2 3 4; do
   out="$T/hand-$n.h5"
-  sed "s#^output: .*#output: $out#" "$T/e/screen.yaml" > "$T/run.yaml"
+  sed -e "s#^output: .*#output: $out#" -e "/^quiet:/d" "$T/e/screen.yaml" > "$T/run.yaml"
   run "$n" screen --config "$T/run.yaml" > "$T/screen.log" 2>&1 || { cat "$T/screen.log"; die "screen at $n ranks failed"; }
   $PY "$T/check.py" "$out" "$T/ref.json" county "$T/e/expected.json" > "$T/cmp.log" 2>&1 \
     || { cat "$T/cmp.log"; die "screen at $n ranks differs from the expectations"; }

@@ -32,7 +32,7 @@ done
 # The log ends with the counts per hop, channel and code.
 grep -q "trace: persons per hop: hop0 12 hop1" "$T/trace.log" || die "log lacks counts per hop"
 # CZ's row (an empty window) is not traced, and the log says so (its line is in /unmatched).
-grep -q "trace: 12 cases, 1 rows of the cases file not traced (/unmatched)" "$T/trace.log" \
+grep -q "trace: 12 cases, 1 row of the cases file not traced (/unmatched), 2 hops, as_of 2021-08-09 00:00 (UTC+8)" "$T/trace.log" \
   || die "log lacks the case row not traced"
 grep -q "trace: codes: red" "$T/trace.log" || die "log lacks counts per code"
 # One case at 4 ranks: three ranks own nobody flagged when the first hop lands.

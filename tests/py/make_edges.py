@@ -445,7 +445,6 @@ cases: {outdir}/cases.csv
 key: {outdir}/key
 output: {outdir}/{out}
 as_of: 2021-08-09T00:00
-quiet: true
 hops: 2
 lookback: 2d
 channels:

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -129,6 +130,74 @@ static void test_time(void **st) {
     assert_int_equal(pc_time_parse(b, strlen(b), &t), 0);
     assert_true(t == x - x % 60);
   }
+}
+
+/* Messages print local times as people read them, never epoch seconds. */
+static void test_time_human(void **st) {
+  (void)st;
+  char b[PC_TIME_HUMAN];
+  assert_string_equal(pc_time_human(1628438400, b), "2021-08-09 00:00 (UTC+8)");
+  assert_string_equal(pc_time_human(1628438430, b), "2021-08-09 00:00:30 (UTC+8)");
+  assert_string_equal(pc_time_human(1628438400 - 1, b), "2021-08-08 23:59:59 (UTC+8)");
+  assert_string_equal(pc_time_human(-8 * 3600, b), "1970-01-01 00:00 (UTC+8)");
+  assert_string_equal(pc_time_human(1628438400 + 15 * 3600 + 30 * 60, b), "2021-08-09 15:30 (UTC+8)");
+}
+
+static void test_plural(void **st) {
+  (void)st;
+  char b[64];
+  for (unsigned long long n = 0; n < 3; n++) {
+    snprintf(b, sizeof b, "%llu %s", n, pc_plural(n, "case", "cases"));
+    assert_string_equal(b, n == 0 ? "0 cases" : n == 1 ? "1 case" : "2 cases");
+  }
+  assert_string_equal(pc_plural(1, "person", "persons"), "person");
+  assert_string_equal(pc_plural(11, "person", "persons"), "persons");
+}
+
+static int silent_failure(void) { return PC_ERR_DATA; } /* a bug: no cause recorded */
+static int calls_silent(void) {
+  PC_CALL(silent_failure());
+  return 0;
+}
+
+/* Source locations in messages only in debug mode; the cause always. */
+static void test_err_debug(void **st) {
+  (void)st;
+  pc_err_clear();
+  assert_int_equal(PC_ERROR(PC_ERR_IO, "cannot create %s", "x.h5"), PC_ERR_IO);
+  assert_string_equal(pc_err_message(), "cannot create x.h5");
+  pc_err_clear();
+  pc_err_set_debug(1);
+  PC_ERROR(PC_ERR_IO, "cannot create %s", "x.h5");
+  assert_non_null(strstr(pc_err_message(), "cannot create x.h5 (test_kernels.c:"));
+  pc_err_clear();
+  assert_int_equal(calls_silent(), PC_ERR_DATA);
+  assert_non_null(strstr(pc_err_message(), "in silent_failure() (test_kernels.c:"));
+  pc_err_set_debug(0);
+  pc_err_clear();
+  /* Without --debug a failure without a cause shows no C, and says how to find it. */
+  assert_int_equal(calls_silent(), PC_ERR_DATA);
+  assert_string_equal(pc_err_message(), "internal error: a step failed without saying why (run "
+                                        "again with --debug for where)");
+  pc_err_clear();
+}
+
+/* "cannot create X" says what to do: mkdir -p, a directory not yours, a full disk. */
+static void test_create_why(void **st) {
+  (void)st;
+  char b[512];
+  pc_err_create_why("/nonexistent-paicha/out/x.h5", ENOENT, b, sizeof b);
+  assert_string_equal(b, "no such directory /nonexistent-paicha/out (mkdir -p /nonexistent-paicha/out)");
+  /* HDF5 loses errno: the directory still tells */
+  pc_err_create_why("/nonexistent-paicha/x.h5", 0, b, sizeof b);
+  assert_non_null(strstr(b, "mkdir -p /nonexistent-paicha)"));
+  pc_err_create_why("/tmp/x.h5", EACCES, b, sizeof b);
+  assert_non_null(strstr(b, "directory /tmp is not writable by you"));
+  pc_err_create_why("/tmp/x.h5", ENOSPC, b, sizeof b);
+  assert_non_null(strstr(b, "the disk of /tmp is full: No space left on device (df -h /tmp"));
+  pc_err_create_why("/etc/passwd/x.h5", ENOTDIR, b, sizeof b);
+  assert_non_null(strstr(b, "/etc/passwd"));
+  assert_null(strstr(b, "mkdir"));
 }
 
 static void test_duration(void **st) {
@@ -409,6 +478,8 @@ int main(void) {
       cmocka_unit_test(test_idnum_check_char), cmocka_unit_test(test_phone),
       cmocka_unit_test(test_siphash_vectors),  cmocka_unit_test(test_pids),
       cmocka_unit_test(test_time),             cmocka_unit_test(test_duration),
+      cmocka_unit_test(test_time_human),       cmocka_unit_test(test_plural),
+      cmocka_unit_test(test_err_debug),        cmocka_unit_test(test_create_why),
       cmocka_unit_test(test_age),              cmocka_unit_test(test_age_bands),
       cmocka_unit_test(test_sectors),          cmocka_unit_test(test_cube_count),
       cmocka_unit_test(test_sort),             cmocka_unit_test(test_sort_rows_inplace),             cmocka_unit_test(test_rng),
