@@ -7,14 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "pc_err.h"
 #include "pc_h5.h"
 #include "pc_lists.h"
 #include "pc_textout.h"
-#include "pc_time.h"
 #include "pc_xlsx.h"
 
 int pc_lists_open(const char *in_path, const char *data_path, hid_t *in, hid_t *data) {
@@ -37,6 +35,12 @@ void pc_lists_close(hid_t in, hid_t data) {
   if (data >= 0) H5Fclose(data);
 }
 
+int pc_lists_as_of(hid_t in, const char *path, int64_t *as_of) {
+  if (H5Aexists(in, "as_of") <= 0 || pc_h5_attr_read_i64(in, "as_of", as_of))
+    return PC_ERROR(PC_ERR_DATA, "%s: no as_of attribute: not a trace or screen output", path);
+  return 0;
+}
+
 int pc_lists_is_flagged_output(hid_t in) {
   return H5Lexists(in, "contacts", H5P_DEFAULT) > 0 || H5Lexists(in, "screened", H5P_DEFAULT) > 0;
 }
@@ -47,135 +51,19 @@ int pc_lists_tmpdir(const char *dir, char *tmpdir, size_t size) {
   PC_CALL(pc_dir_check(dirname(pdir), dir));
   PC_CALL(pc_unpredictable_suffix(sfx, sizeof sfx));
   snprintf(tmpdir, size, "%s.tmp.%s", dir, sfx);
-  const mode_t fmode = pc_lists_file_mode();
+  const mode_t fmode = pc_listform_file_mode();
   const mode_t dmode = fmode | 0100 | ((fmode & 040) ? 010 : 0);
   if (mkdir(tmpdir, 0700) != 0 || chmod(tmpdir, dmode) != 0)
     return PC_ERROR(PC_ERR_IO, "cannot create %s: %s", tmpdir, strerror(errno));
   return 0;
 }
 
-mode_t pc_lists_file_mode(void) {
-  mode_t um = umask(0);
-  umask(um);
-  return 0666 & ~um;
-}
-
-void pc_lists_batch(pc_list_batch *b, int64_t as_of, int64_t run_at, const char *source) {
-  char t[24];
-  b->as_of = as_of;
-  b->run_at = run_at;
-  b->source = source;
-  snprintf(b->as_of_local, sizeof b->as_of_local, "%s (UTC+8)", pc_lists_local_time(as_of, t));
-  pc_time_format(as_of, t); /* "2021-08-09T00:00": the stamp keeps its digits */
-  snprintf(b->stamp, sizeof b->stamp, "%.4s%.2s%.2s-%.2s%.2s", t, t + 5, t + 8, t + 11, t + 14);
-  struct tm tmv;
-  time_t tt = (time_t)run_at;
-  gmtime_r(&tt, &tmv);
-  strftime(b->run_time, sizeof b->run_time, "%Y-%m-%dT%H:%M:%SZ", &tmv);
-}
-
-void pc_lists_stem(pc_list_info *l, const pc_list_batch *b) {
-  if (l->jurisdiction)
-    snprintf(l->stem, sizeof l->stem, "%llu-%s.%s", (unsigned long long)l->short_code, l->name,
-             b->stamp);
-  else
-    snprintf(l->stem, sizeof l->stem, "unassigned.%s", b->stamp);
-  for (char *p = l->stem; *p; p++)
-    if (*p == '/' || *p == ' ' || *p == '\t') *p = '_';
-}
-
-char *pc_lists_local_time(int64_t t, char *buf) {
-  pc_time_format(t, buf);
-  buf[10] = ' ';
-  return buf;
-}
-
-const pc_list_col pc_list_cols[] = {
-    {"class", "类别", PC_LIST_PLAIN, 14},
-    {"code", "赋码", PC_LIST_PLAIN, 7},
-    {"subject", "证件号码", PC_LIST_TEXT, 21},
-    {"subject_type", "证件类型", PC_LIST_PLAIN, 12},
-    {"phone", "手机号", PC_LIST_TEXT, 13},
-    {"age_band", "年龄段", PC_LIST_PLAIN, 8},
-    {"exposure", "接触时间", PC_LIST_TIME, 17},
-    {"place", "接触地点/区域", PC_LIST_PLAIN, 30},
-    {"channel", "发现渠道", PC_LIST_PLAIN, 11},
-    {"township", "居住乡镇代码", PC_LIST_TEXT, 14},
-    {"township_name", "居住乡镇", PC_LIST_PLAIN, 14},
-    {"community", "居住社区代码", PC_LIST_TEXT, 14},
-    {"community_name", "居住社区", PC_LIST_PLAIN, 16},
-    {"jurisdiction", "管辖地代码", PC_LIST_TEXT, 14},
-    {"jurisdiction_name", "管辖地", PC_LIST_PLAIN, 12},
-};
-const size_t pc_list_ncols = sizeof pc_list_cols / sizeof pc_list_cols[0];
-
-/* The Chinese a caller reads for the English values the HDF5 list keeps. */
-static const char *const zh_labels[][2] = {
-    {"red", "红码"}, {"yellow", "黄码"}, {"green", "绿码"},
-    {"id_card", "居民身份证"}, {"passport", "护照"}, {"hk_macao", "港澳居民来往内地通行证"},
-    {"taiwan", "台湾居民来往大陆通行证"}, {"foreign_pr", "外国人永久居留身份证"},
-    {"other", "其他证件"}, {"phone", "手机号"},
-    {"case", "病例本人"}, {"household", "同住"}, {"cafe", "场所扫码"}, {"lodging", "同住宿"},
-    {"flight", "同航班"}, {"rail", "同车厢"}, {"lbs", "基站时空伴随"}, {"grid", "时空网格"},
-    {"screening", "区域筛查"}, {"unknown", "未知"},
-    {"confirmed", "确诊病例"}, {"asymptomatic", "无症状感染者"}, {"suspected", "疑似病例"},
-    {"companion", "时空伴随者"}, {"screened", "风险区域到访者"}};
-
-static const char *zh(const char *en) {
-  for (size_t i = 0; i < sizeof zh_labels / sizeof zh_labels[0]; i++)
-    if (!strcmp(en, zh_labels[i][0])) return zh_labels[i][1];
-  return en;
-}
-
-/* hop0: the case (by status), hop1: close contact, hop2: secondary, hopN: Nth generation. */
-static const char *class_zh(const pc_list_row *x, char *buf) {
-  unsigned hop;
-  if (sscanf(x->cls, "hop%u", &hop) != 1) return zh(x->cls);
-  if (hop == 0) return x->root_status[0] && strcmp(zh(x->root_status), x->root_status)
-                           ? zh(x->root_status) : "病例";
-  if (hop <= 2) return hop == 1 ? "密切接触者" : "次密切接触者";
-  snprintf(buf, 128, "第%u代接触者", hop);
-  return buf;
-}
-
-static const char *code_text(uint64_t code, char *buf) {
-  if (!code) return "";
-  snprintf(buf, 128, "%llu", (unsigned long long)code);
-  return buf;
-}
-
-static const char *str(const char *s, size_t size, char *buf) {
-  snprintf(buf, 128, "%.*s", (int)strnlen(s, size), s);
-  return buf;
-}
-#define STR(f) str(x->f, sizeof x->f, buf)
-
-const char *pc_lists_cell(const pc_list_row *x, size_t col, char *buf) {
-  switch (col) {
-    case 0: return class_zh(x, buf);
-    case 1: return zh(STR(code));
-    case 2: return STR(subject);
-    case 3: return zh(STR(subject_type));
-    case 4: return STR(phone);
-    case 5: return zh(STR(age_band));
-    case 6: return pc_lists_local_time(x->exposure, buf);
-    case 7: return STR(place);
-    case 8: return zh(STR(channel));
-    case 9: return code_text(x->township, buf);
-    case 10: return STR(township_name);
-    case 11: return code_text(x->community, buf);
-    case 12: return STR(community_name);
-    case 13: return code_text(x->jurisdiction, buf);
-    default: return STR(jurisdiction_name);
-  }
-}
-
 /* A CSV field of row x: identifiers quoted behind a TAB ("\t4301...") so a
  * spreadsheet keeps them as text, other fields quoted when they need it. */
 static size_t put_cell(char *p, const pc_list_row *x, size_t col) {
   char buf[128];
-  const char *s = pc_lists_cell(x, col, buf);
-  if (pc_list_cols[col].kind == PC_LIST_TEXT && s[0]) return (size_t)sprintf(p, "\"\t%s\"", s);
+  const char *s = pc_listform_cell(x, col, buf);
+  if (pc_listform_cols[col].kind == PC_LIST_TEXT && s[0]) return (size_t)sprintf(p, "\"\t%s\"", s);
   return pc_csv_quote(s, strlen(s), p);
 }
 
@@ -192,12 +80,12 @@ static int write_csv(const char *path, const pc_list_row *it, size_t n) {
   FILE *f = create_file(path);
   if (!f) return PC_ERR_IO;
   fputs("\xEF\xBB\xBF", f);
-  for (size_t c = 0; c < pc_list_ncols; c++) fprintf(f, "%s%s", c ? "," : "", pc_list_cols[c].zh);
+  for (size_t c = 0; c < pc_listform_ncols; c++) fprintf(f, "%s%s", c ? "," : "", pc_listform_cols[c].zh);
   fputc('\n', f);
   char line[2048];
   for (size_t i = 0; i < n; i++) {
     size_t k = 0;
-    for (size_t c = 0; c < pc_list_ncols; c++) {
+    for (size_t c = 0; c < pc_listform_ncols; c++) {
       if (c) line[k++] = ',';
       k += put_cell(line + k, &it[i], c);
     }
@@ -226,13 +114,13 @@ static int attr_strings(hid_t loc, const char *name, const char *const *v, size_
 /* The list's attributes: what it is, its batch, the spreadsheets' header row. */
 static int list_attrs(hid_t h, hid_t d, const pc_list_batch *b, const pc_list_info *l) {
   const char *en[32], *zh_[32];
-  for (size_t c = 0; c < pc_list_ncols; c++) en[c] = pc_list_cols[c].en, zh_[c] = pc_list_cols[c].zh;
+  for (size_t c = 0; c < pc_listform_ncols; c++) en[c] = pc_listform_cols[c].en, zh_[c] = pc_listform_cols[c].zh;
   PC_CALL(pc_h5_attr_str(d, "description",
                          "RESTRICTED: the people this jurisdiction must reach: red first, then "
                          "yellow, then the others; each by township, community (of residence), "
                          "exposure; exposure int64 seconds since the epoch (UTC)"));
-  PC_CALL(attr_strings(d, "columns", en, pc_list_ncols));
-  PC_CALL(attr_strings(d, "columns_zh", zh_, pc_list_ncols));
+  PC_CALL(attr_strings(d, "columns", en, pc_listform_ncols));
+  PC_CALL(attr_strings(d, "columns_zh", zh_, pc_listform_ncols));
   PC_CALL(pc_h5_attr_str(h, "source", b->source));
   PC_CALL(pc_h5_attr_i64(h, "as_of", b->as_of));
   PC_CALL(pc_h5_attr_str(h, "as_of_local", b->as_of_local));

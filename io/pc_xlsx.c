@@ -40,14 +40,14 @@ static fmts make_formats(lxw_workbook *wb) {
 /* One person's row r (1-based after the header): identifiers and names as strings. */
 static lxw_error table_row(lxw_worksheet *ws, const fmts *f, lxw_row_t r, const pc_list_row *x) {
   lxw_error e = LXW_NO_ERROR;
-  for (size_t c = 0; c < pc_list_ncols && !e; c++) {
+  for (size_t c = 0; c < pc_listform_ncols && !e; c++) {
     char buf[128];
-    if (pc_list_cols[c].kind == PC_LIST_TIME) {
+    if (pc_listform_cols[c].kind == PC_LIST_TIME) {
       lxw_datetime dt = local_datetime(x->exposure);
       e = worksheet_write_datetime(ws, r, (lxw_col_t)c, &dt, f->when);
     } else {
-      lxw_format *fm = pc_list_cols[c].kind == PC_LIST_TEXT ? f->text : NULL;
-      e = worksheet_write_string(ws, r, (lxw_col_t)c, pc_lists_cell(x, c, buf), fm);
+      lxw_format *fm = pc_listform_cols[c].kind == PC_LIST_TEXT ? f->text : NULL;
+      e = worksheet_write_string(ws, r, (lxw_col_t)c, pc_listform_cell(x, c, buf), fm);
     }
   }
   return e;
@@ -59,15 +59,15 @@ static lxw_error table_sheet(lxw_workbook *wb, const pc_list_row *it, size_t n) 
   if (!ws) return LXW_ERROR_MEMORY_MALLOC_FAILED;
   fmts f = make_formats(wb);
   lxw_error e = LXW_NO_ERROR;
-  for (size_t c = 0; c < pc_list_ncols && !e; c++) {
-    const pc_list_col *k = &pc_list_cols[c];
+  for (size_t c = 0; c < pc_listform_ncols && !e; c++) {
+    const pc_list_col *k = &pc_listform_cols[c];
     e = worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, k->width,
                              k->kind == PC_LIST_TEXT ? f.text : NULL);
     if (!e) e = worksheet_write_string(ws, 0, (lxw_col_t)c, k->zh, f.head);
   }
   for (size_t i = 0; i < n && !e; i++) e = table_row(ws, &f, (lxw_row_t)(i + 1), &it[i]);
   worksheet_freeze_panes(ws, 1, 0);
-  if (!e) e = worksheet_autofilter(ws, 0, 0, (lxw_row_t)n, (lxw_col_t)(pc_list_ncols - 1));
+  if (!e) e = worksheet_autofilter(ws, 0, 0, (lxw_row_t)n, (lxw_col_t)(pc_listform_ncols - 1));
   return e;
 }
 
@@ -119,7 +119,7 @@ static lxw_error properties(lxw_workbook *wb, const pc_list_batch *b, const pc_l
  * writes it in place; its mode checked after. */
 static int check_mode(const char *path) {
   struct stat st;
-  mode_t want = pc_lists_file_mode();
+  mode_t want = pc_listform_file_mode();
   if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
     return PC_ERROR(PC_ERR_IO, "cannot write %s: not written as a plain file", path);
   if ((st.st_mode & 07777) != want && chmod(path, want) != 0)

@@ -6,7 +6,6 @@
 
 #include "pc_dispatch.h"
 #include "pc_flagged.h"
-#include "pc_h5.h"
 #include "pc_lists.h"
 #include "pc_reportfile.h"
 #include "pc_sort.h"
@@ -37,9 +36,8 @@ static int item_list_cmp(const void *pa, const void *pb) {
 /* The batch (the input's as_of, this run) and the age bands of the input's cubes. */
 static int read_batch(pc_dispatch *D) {
   int64_t as_of;
-  if (pc_h5_attr_read_i64(D->in, "as_of", &as_of))
-    return PC_ERROR(PC_ERR_DATA, "%s: no as_of attribute: not a trace or screen output", D->in_path);
-  pc_lists_batch(&D->batch, as_of, (int64_t)time(NULL), D->in_path);
+  PC_CALL(pc_lists_as_of(D->in, D->in_path, &as_of));
+  pc_listform_batch(&D->batch, as_of, (int64_t)time(NULL), D->in_path);
   static const int32_t spec[] = {0, 3, 12, 18, 60, 80}; /* SPEC's default bands */
   D->nedges = (int)pc_reportfile_age_edges(D->in, D->edges, PC_MAX_AGE_EDGES);
   if (D->nedges < 1 || pc_age_edges_check(D->edges, D->nedges)) {
@@ -182,7 +180,7 @@ static int plan_lists(pc_dispatch *D) {
     l->short_code = i < m ? pc_region_short(c[i], D->level) : 0;
     if (i < m) region_name(D, c[i], l->name);
     else snprintf(l->name, sizeof l->name, "unassigned");
-    pc_lists_stem(l, &D->batch);
+    pc_listform_stem(l, &D->batch);
   }
   D->nlists = k;
   free(c);
