@@ -85,8 +85,11 @@ static const char *zh(const char *en) {
 static const char *class_zh(const pc_list_row *x, char *buf) {
   unsigned hop;
   if (sscanf(x->cls, "hop%u", &hop) != 1) return zh(x->cls);
-  if (hop == 0) return x->root_status[0] && strcmp(zh(x->root_status), x->root_status)
-                           ? zh(x->root_status) : "病例";
+  if (hop == 0) { /* the case, by its status (12 bytes, not always NUL-terminated) */
+    snprintf(buf, 128, "%.*s", (int)strnlen(x->root_status, sizeof x->root_status), x->root_status);
+    const char *s = zh(buf);
+    return s != buf ? s : "病例";
+  }
   if (hop <= 2) return hop == 1 ? "密切接触者" : "次密切接触者";
   snprintf(buf, 128, "第%u代接触者", hop);
   return buf;

@@ -59,12 +59,22 @@ int pc_lists_tmpdir(const char *dir, char *tmpdir, size_t size) {
 }
 
 /* A CSV field of row x: identifiers quoted behind a TAB ("\t4301...") so a
- * spreadsheet keeps them as text, other fields quoted when they need it. */
+ * spreadsheet keeps them as text, and so is text it would take for a
+ * formula (a place named "=..."); other fields quoted when they need it.
+ * At most 2 * 129 + 2 bytes. */
 static size_t put_cell(char *p, const pc_list_row *x, size_t col) {
-  char buf[128];
+  char buf[128], t[130];
   const char *s = pc_listform_cell(x, col, buf);
-  if (pc_listform_cols[col].kind == PC_LIST_TEXT && s[0]) return (size_t)sprintf(p, "\"\t%s\"", s);
-  return pc_csv_quote(s, strlen(s), p);
+  if (!s[0] || (pc_listform_cols[col].kind != PC_LIST_TEXT && !strchr("=+-@", s[0])))
+    return pc_csv_quote(s, strlen(s), p);
+  snprintf(t, sizeof t, "\t%s", s);
+  size_t k = pc_csv_quote(t, strlen(t), p + 1);
+  if (p[1] == '"') { /* quoted already (it holds a comma or a quote) */
+    memmove(p, p + 1, k);
+    return k;
+  }
+  p[0] = p[k + 1] = '"';
+  return k + 2;
 }
 
 static FILE *create_file(const char *path) {
@@ -82,7 +92,7 @@ static int write_csv(const char *path, const pc_list_row *it, size_t n) {
   fputs("\xEF\xBB\xBF", f);
   for (size_t c = 0; c < pc_listform_ncols; c++) fprintf(f, "%s%s", c ? "," : "", pc_listform_cols[c].zh);
   fputc('\n', f);
-  char line[2048];
+  char line[4096]; /* 15 fields of at most 260 bytes */
   for (size_t i = 0; i < n; i++) {
     size_t k = 0;
     for (size_t c = 0; c < pc_listform_ncols; c++) {

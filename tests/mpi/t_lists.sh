@@ -64,7 +64,7 @@ def s(v):  # an attribute's value, str whichever way HDF5 stored it
     return v.decode() if isinstance(v, bytes) else v
 def text(v):  # a column of the HDF5 list as the text a spreadsheet must show
     return [x.decode() if isinstance(x, bytes) else (str(int(x)) if x else "") for x in v]
-x_seen = 0
+x_seen = cases = 0
 def check(d, level, digits):
     global x_seen
     man = pd.read_csv(f"{d}/manifest.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
@@ -108,6 +108,13 @@ def check(d, level, digits):
         codes = [r[1].value for r in rows]
         assert codes == sorted(codes, key=lambda c: {"红码": 0, "黄码": 1}.get(c, 2)), f"{stem}: red not first"
         assert codes == [{"red": "红码", "yellow": "黄码", "green": "绿码"}[c.decode()] for c in lst["code"]]
+        status = {"confirmed": "确诊病例", "asymptomatic": "无症状感染者", "suspected": "疑似病例"}
+        cls = {"hop1": "密切接触者", "hop2": "次密切接触者", "companion": "时空伴随者"}
+        want = [status.get(st.decode(), "病例") if c == b"hop0" else cls[c.decode()]
+                for c, st in zip(lst["class"], lst["root_status"])]
+        assert [r[0].value for r in rows] == want, f"{stem}: class not in Chinese"
+        global cases
+        cases += sum(c == b"hop0" for c in lst["class"])
         batch = dict(wb["批次"].values)
         assert batch["批次时点 (as_of)"] == "2021-08-09 00:00 (UTC+8)", stem
         assert batch["输入文件 (input)"] == f"{T}/trace.h5" and batch["人数 (persons)"] == n, stem
@@ -126,6 +133,7 @@ for d, level, digits in ((f"{T}/city1", 2, 4), (f"{T}/county", 3, 6)):
     k, e = check(d, level, digits)
     print(f"{os.path.basename(d)}: {k} lists ({e} empty), manifest equal to the files")
 assert e > 0, "no empty county list: the test cannot see that empty lists are written"
+assert cases, "no case in the lists: the test cannot see their class"
 assert x_seen, "no ID number ending in X among the flagged: the test cannot see it kept"
 print(f"{x_seen} ID numbers ending in X kept")
 PY
