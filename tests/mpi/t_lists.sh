@@ -74,6 +74,8 @@ def check(d, level, digits):
     assert (man["name"] == "unassigned").sum() == 1, f"{d}: no unassigned list"
     files = sorted(os.path.basename(f)[:-5] for f in glob.glob(f"{d}/*.xlsx"))
     assert sorted(f[:-5] for f in man["file"]) == files, f"{d}: manifest and files differ"
+    whole = {"manifest.csv"} | {f + e for f in files for e in (".xlsx", ".csv", ".h5")}
+    assert set(os.listdir(d)) == whole, f"{d}: other files: {set(os.listdir(d)) ^ whole}"
     empty = 0
     for m in man.itertuples():
         stem = f"{d}/{m.file[:-5]}"
