@@ -44,7 +44,7 @@ char *pc_listform_local_time(int64_t t, char *buf) {
   return buf;
 }
 
-const pc_list_col pc_listform_cols[] = {
+const pc_list_col pc_listform_cols[PC_LISTFORM_NCOLS] = {
     {"class", "类别", PC_LIST_PLAIN, 14},
     {"code", "赋码", PC_LIST_PLAIN, 7},
     {"subject", "证件号码", PC_LIST_TEXT, 21},
@@ -61,7 +61,7 @@ const pc_list_col pc_listform_cols[] = {
     {"jurisdiction", "管辖地代码", PC_LIST_TEXT, 14},
     {"jurisdiction_name", "管辖地", PC_LIST_PLAIN, 12},
 };
-const size_t pc_listform_ncols = sizeof pc_listform_cols / sizeof pc_listform_cols[0];
+const size_t pc_listform_ncols = PC_LISTFORM_NCOLS;
 
 /* The Chinese a caller reads for the English values the HDF5 list keeps. */
 static const char *const zh_labels[][2] = {

@@ -42,8 +42,9 @@ typedef struct pc_list_col {
   int kind;     /* PC_LIST_TEXT: digits a spreadsheet must keep as text (IDs, phones, codes) */
   double width; /* XLSX column width, characters */
 } pc_list_col;
-extern const pc_list_col pc_listform_cols[];
-extern const size_t pc_listform_ncols;
+#define PC_LISTFORM_NCOLS 15
+extern const pc_list_col pc_listform_cols[PC_LISTFORM_NCOLS];
+extern const size_t pc_listform_ncols; /* PC_LISTFORM_NCOLS */
 /* Local, never fails: cell `col` of row x as a person reads it (Chinese
  * labels for class, code, document type, channel; local time); buf holds
  * 128 bytes and may be returned. "" for an empty field. */

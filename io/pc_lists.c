@@ -90,7 +90,8 @@ static int write_csv(const char *path, const pc_list_row *it, size_t n) {
   FILE *f = create_file(path);
   if (!f) return PC_ERR_IO;
   fputs("\xEF\xBB\xBF", f);
-  for (size_t c = 0; c < pc_listform_ncols; c++) fprintf(f, "%s%s", c ? "," : "", pc_listform_cols[c].zh);
+  for (size_t c = 0; c < pc_listform_ncols; c++)
+    fprintf(f, "%s%s", c ? "," : "", pc_listform_cols[c].zh);
   fputc('\n', f);
   char line[4096]; /* 15 fields of at most 260 bytes */
   for (size_t i = 0; i < n; i++) {
@@ -123,8 +124,11 @@ static int attr_strings(hid_t loc, const char *name, const char *const *v, size_
 
 /* The list's attributes: what it is, its batch, the spreadsheets' header row. */
 static int list_attrs(hid_t h, hid_t d, const pc_list_batch *b, const pc_list_info *l) {
-  const char *en[32], *zh_[32];
-  for (size_t c = 0; c < pc_listform_ncols; c++) en[c] = pc_listform_cols[c].en, zh_[c] = pc_listform_cols[c].zh;
+  const char *en[PC_LISTFORM_NCOLS], *zh_[PC_LISTFORM_NCOLS];
+  for (size_t c = 0; c < pc_listform_ncols; c++) {
+    en[c] = pc_listform_cols[c].en;
+    zh_[c] = pc_listform_cols[c].zh;
+  }
   PC_CALL(pc_h5_attr_str(d, "description",
                          "RESTRICTED: the people this jurisdiction must reach: red first, then "
                          "yellow, then the others; each by township, community (of residence), "
@@ -168,7 +172,8 @@ int pc_lists_write(const char *dir, const pc_list_batch *b, const pc_list_info *
 }
 
 int pc_lists_manifest(const char *dir, const pc_list_info *l, size_t n) {
-  char path[4600], name[2 * PC_REGION_NAME_LEN + 2], file[2 * sizeof l->stem + 16];
+  /* room for pc_csv_quote (2 * len + 2) and a NUL */
+  char path[4600], name[2 * PC_REGION_NAME_LEN + 3], file[2 * (sizeof l->stem + 8) + 3];
   snprintf(path, sizeof path, "%s/manifest.csv", dir);
   FILE *f = create_file(path);
   if (!f) return PC_ERR_IO;

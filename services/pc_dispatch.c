@@ -77,7 +77,8 @@ static int make_row(const pc_dispatch *D, int k, const pc_flag_row *x, item *y) 
   snprintf(y->channel, sizeof y->channel, "%.16s", k == 2 ? "screening" : x->channel);
   memcpy(y->root_status, x->root_status, sizeof y->root_status);
   y->age = x->age;
-  pc_age_band_label(D->edges, D->nedges, pc_age_band(D->edges, D->nedges, x->age), y->age_band);
+  int band = pc_age_band(D->edges, D->nedges, x->age);
+  pc_age_band_label(D->edges, D->nedges, band, y->age_band);
   /* Lists per county need the input's jurisdiction at county level or finer. */
   if (x->jurisdiction && D->level == PC_LEVEL_COUNTY &&
       pc_region_cut(x->jurisdiction, PC_LEVEL_COUNTY) == pc_region_cut(x->jurisdiction, PC_LEVEL_CITY))
