@@ -1,4 +1,4 @@
-/* pc_lists.c - dispatch's list files: CSV and HDF5 per jurisdiction, in a directory replaced whole. */
+/* pc_lists.c - dispatch's list files: CSV, XLSX and HDF5 per jurisdiction and a manifest, in a directory replaced whole. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +13,7 @@
 #include "pc_h5.h"
 #include "pc_lists.h"
 #include "pc_textout.h"
-#include "pc_time.h"
+#include "pc_xlsx.h"
 
 int pc_lists_open(const char *in_path, const char *data_path, hid_t *in, hid_t *data) {
   *in = *data = -1;
@@ -35,6 +35,12 @@ void pc_lists_close(hid_t in, hid_t data) {
   if (data >= 0) H5Fclose(data);
 }
 
+int pc_lists_as_of(hid_t in, const char *path, int64_t *as_of) {
+  if (H5Aexists(in, "as_of") <= 0 || pc_h5_attr_read_i64(in, "as_of", as_of))
+    return PC_ERROR(PC_ERR_DATA, "%s: no as_of attribute: not a trace or screen output", path);
+  return 0;
+}
+
 int pc_lists_is_flagged_output(hid_t in) {
   return H5Lexists(in, "contacts", H5P_DEFAULT) > 0 || H5Lexists(in, "screened", H5P_DEFAULT) > 0;
 }
@@ -45,82 +51,143 @@ int pc_lists_tmpdir(const char *dir, char *tmpdir, size_t size) {
   PC_CALL(pc_dir_check(dirname(pdir), dir));
   PC_CALL(pc_unpredictable_suffix(sfx, sizeof sfx));
   snprintf(tmpdir, size, "%s.tmp.%s", dir, sfx);
-  mode_t um = umask(0);
-  umask(um);
-  const mode_t dmode = (0666 & ~um) | 0100 | ((0666 & ~um & 040) ? 010 : 0);
+  const mode_t fmode = pc_listform_file_mode();
+  const mode_t dmode = fmode | 0100 | ((fmode & 040) ? 010 : 0);
   if (mkdir(tmpdir, 0700) != 0 || chmod(tmpdir, dmode) != 0)
     return PC_ERROR(PC_ERR_IO, "cannot create %s: %s", tmpdir, strerror(errno));
   return 0;
 }
 
-static const char *region_name(const pc_region *r, size_t n, uint64_t code) {
-  const pc_region *x = pc_region_find(r, n, code);
-  return x ? x->name : "";
+/* A CSV field of row x: identifiers quoted behind a TAB ("\t4301...") so a
+ * spreadsheet keeps them as text, and so is text it would take for a
+ * formula (a place named "=..."); other fields quoted when they need it.
+ * At most 2 * 129 + 2 bytes. */
+static size_t put_cell(char *p, const pc_list_row *x, size_t col) {
+  char buf[128], t[130];
+  const char *s = pc_listform_cell(x, col, buf);
+  if (!s[0] || (pc_listform_cols[col].kind != PC_LIST_TEXT && !strchr("=+-@", s[0])))
+    return pc_csv_quote(s, strlen(s), p);
+  snprintf(t, sizeof t, "\t%s", s);
+  size_t k = pc_csv_quote(t, strlen(t), p + 1);
+  if (p[1] == '"') { /* quoted already (it holds a comma or a quote) */
+    memmove(p, p + 1, k);
+    return k;
+  }
+  p[0] = p[k + 1] = '"';
+  return k + 2;
 }
 
-static size_t put_field(char *p, const char *s, size_t max) {
-  size_t len = strnlen(s, max);
-  return pc_csv_quote(s, len, p);
-}
-
-/* The CSV list: one line per person, the callers' columns. */
-static int write_csv(const char *path, const pc_list_row *it, size_t n, const pc_region *reg,
-                     size_t nreg) {
+static FILE *create_file(const char *path) {
   int fd = pc_create_excl(path, O_WRONLY, 0666);
   FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-  if (!f) {
-    if (fd >= 0) close(fd);
-    return PC_ERROR(PC_ERR_IO, "cannot create %s: %s", path, strerror(errno));
-  }
-  fputs("\xEF\xBB\xBF" "township,township_name,community,community_name,subject,subject_type,phone,class,code,"
-        "exposure,place,residence,jurisdiction\n", f);
-  char line[1024];
+  if (!f && fd >= 0) close(fd);
+  if (!f) PC_ERROR(PC_ERR_IO, "cannot create %s: %s", path, strerror(errno));
+  return f;
+}
+
+/* The CSV list: the Chinese header, then one line per person. */
+static int write_csv(const char *path, const pc_list_row *it, size_t n) {
+  FILE *f = create_file(path);
+  if (!f) return PC_ERR_IO;
+  fputs("\xEF\xBB\xBF", f);
+  for (size_t c = 0; c < pc_listform_ncols; c++)
+    fprintf(f, "%s%s", c ? "," : "", pc_listform_cols[c].zh);
+  fputc('\n', f);
+  char line[4096]; /* 15 fields of at most 260 bytes */
   for (size_t i = 0; i < n; i++) {
-    const pc_list_row *x = &it[i];
-    char t[24];
-    size_t k = (size_t)snprintf(line, sizeof line, "%llu,", (unsigned long long)x->township);
-    k += put_field(line + k, region_name(reg, nreg, x->township), PC_REGION_NAME_LEN);
-    k += (size_t)snprintf(line + k, sizeof line - k, ",%llu,", (unsigned long long)x->community);
-    k += put_field(line + k, region_name(reg, nreg, x->community), PC_REGION_NAME_LEN);
-    k += (size_t)snprintf(line + k, sizeof line - k, ",%.20s,%.12s,%.11s,%s,%.8s,%s,", x->subject,
-                          x->subject_type, x->phone, x->cls, x->code, pc_time_format(x->exposure, t));
-    k += put_field(line + k, x->place, sizeof x->place);
-    k += (size_t)snprintf(line + k, sizeof line - k, ",%llu,%llu\n",
-                          (unsigned long long)x->residence, (unsigned long long)x->jurisdiction);
+    size_t k = 0;
+    for (size_t c = 0; c < pc_listform_ncols; c++) {
+      if (c) line[k++] = ',';
+      k += put_cell(line + k, &it[i], c);
+    }
+    line[k++] = '\n';
     fwrite(line, 1, k, f);
   }
   if (fclose(f) != 0) return PC_ERROR(PC_ERR_IO, "cannot write %s: %s", path, strerror(errno));
   return 0;
 }
 
-/* The HDF5 list: /list and where it came from. */
-static int write_h5(const char *path, const pc_list_row *it, size_t n, const char *source) {
+/* A 1-d attribute of UTF-8 strings (the header rows). */
+static int attr_strings(hid_t loc, const char *name, const char *const *v, size_t n) {
+  hid_t t = H5Tcopy(H5T_C_S1);
+  H5Tset_size(t, H5T_VARIABLE);
+  H5Tset_cset(t, H5T_CSET_UTF8);
+  hsize_t dims[1] = {n};
+  hid_t sp = H5Screate_simple(1, dims, NULL);
+  hid_t a = H5Acreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
+  int bad = a < 0 || H5Awrite(a, t, v) < 0;
+  if (a >= 0) H5Aclose(a);
+  H5Sclose(sp);
+  H5Tclose(t);
+  return bad ? PC_ERROR(PC_ERR_IO, "cannot write attribute %s", name) : 0;
+}
+
+/* The list's attributes: what it is, its batch, the spreadsheets' header row. */
+static int list_attrs(hid_t h, hid_t d, const pc_list_batch *b, const pc_list_info *l) {
+  const char *en[PC_LISTFORM_NCOLS], *zh_[PC_LISTFORM_NCOLS];
+  for (size_t c = 0; c < pc_listform_ncols; c++) {
+    en[c] = pc_listform_cols[c].en;
+    zh_[c] = pc_listform_cols[c].zh;
+  }
+  PC_CALL(pc_h5_attr_str(d, "description",
+                         "RESTRICTED: the people this jurisdiction must reach: red first, then "
+                         "yellow, then the others; each by township, community (of residence), "
+                         "exposure; exposure int64 seconds since the epoch (UTC)"));
+  PC_CALL(attr_strings(d, "columns", en, pc_listform_ncols));
+  PC_CALL(attr_strings(d, "columns_zh", zh_, pc_listform_ncols));
+  PC_CALL(pc_h5_attr_str(h, "source", b->source));
+  PC_CALL(pc_h5_attr_i64(h, "as_of", b->as_of));
+  PC_CALL(pc_h5_attr_str(h, "as_of_local", b->as_of_local));
+  PC_CALL(pc_h5_attr_str(h, "batch", b->stamp));
+  PC_CALL(pc_h5_attr_str(h, "run_time", b->run_time));
+  PC_CALL(pc_h5_attr_u64(h, "jurisdiction", l->jurisdiction));
+  return pc_h5_attr_str(h, "jurisdiction_name", l->name);
+}
+
+/* The HDF5 list: /list, where it came from, its batch. */
+static int write_h5(const char *path, const pc_list_batch *b, const pc_list_info *l,
+                    const pc_list_row *it, size_t n) {
   hid_t h = H5Fcreate(path, H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
   if (h < 0) return PC_ERROR(PC_ERR_IO, "cannot create %s", path);
   hsize_t dims[1] = {n};
   hid_t sp = H5Screate_simple(1, dims, NULL), t = pc_schema_type(&pc_schema_list);
   hid_t d = H5Dcreate2(h, "list", t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   int bad = d < 0 || (n && H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, it) < 0);
-  if (!bad) {
-    bad |= pc_h5_attr_str(d, "description",
-                          "RESTRICTED: the people this jurisdiction must reach, sorted by "
-                          "township, community (of residence), exposure; exposure int64 seconds "
-                          "since the epoch (UTC)") != 0;
-    bad |= pc_h5_attr_str(h, "source", source) != 0;
-  }
+  if (!bad) bad = list_attrs(h, d, b, l) != 0;
   if (d >= 0) H5Dclose(d);
   H5Sclose(sp);
   if (H5Fclose(h) < 0) bad = 1;
   return bad ? PC_ERROR(PC_ERR_IO, "cannot write %s", path) : 0;
 }
 
-int pc_lists_write(const char *dir, const char *name, const pc_list_row *it, size_t n,
-                   const pc_region *reg, size_t nreg, const char *source) {
+int pc_lists_write(const char *dir, const pc_list_batch *b, const pc_list_info *l,
+                   const pc_list_row *it, size_t n) {
   char path[4600];
-  snprintf(path, sizeof path, "%s/%s.csv", dir, name);
-  PC_CALL(write_csv(path, it, n, reg, nreg));
-  snprintf(path, sizeof path, "%s/%s.h5", dir, name);
-  return write_h5(path, it, n, source);
+  snprintf(path, sizeof path, "%s/%s.csv", dir, l->stem);
+  PC_CALL(write_csv(path, it, n));
+  snprintf(path, sizeof path, "%s/%s.xlsx", dir, l->stem);
+  PC_CALL(pc_xlsx_write_list(path, b, l, it, n));
+  snprintf(path, sizeof path, "%s/%s.h5", dir, l->stem);
+  return write_h5(path, b, l, it, n);
+}
+
+int pc_lists_manifest(const char *dir, const pc_list_info *l, size_t n) {
+  /* room for pc_csv_quote (2 * len + 2) and a NUL */
+  char path[4600], name[2 * PC_REGION_NAME_LEN + 3], file[2 * (sizeof l->stem + 8) + 3];
+  snprintf(path, sizeof path, "%s/manifest.csv", dir);
+  FILE *f = create_file(path);
+  if (!f) return PC_ERR_IO;
+  fputs("\xEF\xBB\xBF" "jurisdiction,name,count,red,yellow,file\n", f);
+  for (size_t i = 0; i < n; i++) {
+    char stem[sizeof l->stem + 8];
+    snprintf(stem, sizeof stem, "%s.xlsx", l[i].stem);
+    name[pc_csv_quote(l[i].name, strnlen(l[i].name, sizeof l[i].name), name)] = 0;
+    file[pc_csv_quote(stem, strlen(stem), file)] = 0;
+    if (l[i].jurisdiction) fprintf(f, "\"\t%llu\"", (unsigned long long)l[i].short_code);
+    fprintf(f, ",%s,%zu,%zu,%zu,%s\n", name, l[i].count, l[i].red, l[i].yellow, file);
+  }
+  if (fclose(f) != 0) return PC_ERROR(PC_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+  return 0;
 }
 
 /* The directory is opened with O_NOFOLLOW and its entries removed with
@@ -147,7 +214,19 @@ void pc_lists_remove_dir(const char *d) {
   close(pfd);
 }
 
-int pc_lists_replace_dir(const char *tmp, const char *dir) {
+/* Without overwrite: tmp takes dir's name only where nothing is (renameat2
+ * with RENAME_NOREPLACE: a directory made since the check is not replaced). */
+static int put_new_dir(const char *tmp, const char *dir) {
+  if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_NOREPLACE) == 0) return 0;
+  int e = errno;
+  pc_lists_remove_dir(tmp);
+  if (e == EEXIST)
+    return PC_ERROR(PC_ERR_CONFIG, "%s exists: choose another output or set overwrite: true", dir);
+  return PC_ERROR(PC_ERR_IO, "cannot rename %s to %s: %s", tmp, dir, strerror(e));
+}
+
+int pc_lists_replace_dir(const char *tmp, const char *dir, int overwrite) {
+  if (!overwrite) return put_new_dir(tmp, dir);
   char old[4300], sfx[128];
   PC_CALL(pc_unpredictable_suffix(sfx, sizeof sfx));
   snprintf(old, sizeof old, "%s.old.%s", dir, sfx);

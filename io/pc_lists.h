@@ -1,11 +1,11 @@
-/* pc_lists.h - dispatch's list files: one CSV and one HDF5 per jurisdiction, a set replaced atomically. */
+/* pc_lists.h - dispatch's list files: XLSX, CSV and HDF5 per jurisdiction and a manifest, a set replaced atomically. */
 #ifndef PC_LISTS_H
 #define PC_LISTS_H
 
 #include <hdf5.h>
 #include <stddef.h>
 
-#include "pc_region.h"
+#include "pc_listform.h"
 #include "pc_schema.h"
 
 /* Local: open a trace or screen output and its dataset read-only (serial
@@ -14,6 +14,9 @@
 int pc_lists_open(const char *in_path, const char *data_path, hid_t *in, hid_t *data);
 /* Local, never fails: close what pc_lists_open opened (-1: nothing). */
 void pc_lists_close(hid_t in, hid_t data);
+/* Local: the as_of of a trace or screen output (its root attribute).
+ * PC_ERR_DATA naming the file when it has none. */
+int pc_lists_as_of(hid_t in, const char *path, int64_t *as_of);
 /* Local, never fails: the file holds /contacts or /screened (a trace or
  * screen output, even one that flagged nobody). */
 int pc_lists_is_flagged_output(hid_t in);
@@ -25,19 +28,26 @@ int pc_lists_is_flagged_output(hid_t in);
  * 0600 files in a 0700 directory, 0640 in 0750. PC_ERR_IO naming it. */
 int pc_lists_tmpdir(const char *dir, char *tmpdir, size_t size);
 
-/* Local: one jurisdiction's list: <dir>/<name>.csv (UTF-8 with BOM) and
- * <name>.h5 (/list, pc_schema_list; `source` the input's path), created
- * exclusively. Region names from reg (sorted, nreg rows). PC_ERR_IO naming
- * the file that cannot be created or written. */
-int pc_lists_write(const char *dir, const char *name, const pc_list_row *it, size_t n,
-                   const pc_region *reg, size_t nreg, const char *source);
+/* Local: one jurisdiction's list l in dir: <stem>.csv (UTF-8 with BOM,
+ * Chinese headers, identifiers quoted behind a TAB), <stem>.xlsx and
+ * <stem>.h5 (/list, pc_schema_list, the batch in attributes), created
+ * exclusively, owner-only. PC_ERR_IO naming the file that cannot be created
+ * or written. */
+int pc_lists_write(const char *dir, const pc_list_batch *b, const pc_list_info *l,
+                   const pc_list_row *it, size_t n);
+/* Local: <dir>/manifest.csv (UTF-8 with BOM): jurisdiction, name, count,
+ * red, yellow, file (the XLSX), one row per list. PC_ERR_IO naming it. */
+int pc_lists_manifest(const char *dir, const pc_list_info *l, size_t n);
 
 /* Local, never fails: remove a directory of plain files (the lists)
  * without crossing a link: a link at d (or in it) loses only the link. */
 void pc_lists_remove_dir(const char *d);
-/* Local: tmp becomes dir; a previous dir (or a link there) is moved aside
- * first, under an unpredictable name, and removed after. On failure tmp is
- * removed and the previous dir left as it was; PC_ERR_IO saying what. */
-int pc_lists_replace_dir(const char *tmp, const char *dir);
+/* Local: tmp becomes dir. With overwrite a previous dir (or a link there)
+ * is moved aside first, under an unpredictable name, and removed after;
+ * without, anything at dir is kept and the call fails (PC_ERR_CONFIG:
+ * "... exists: choose another output or set overwrite: true"). On failure
+ * tmp is removed and the previous dir left as it was; PC_ERR_IO saying
+ * what. */
+int pc_lists_replace_dir(const char *tmp, const char *dir, int overwrite);
 
 #endif

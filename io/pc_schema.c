@@ -183,6 +183,13 @@ static const pc_column list_cols[] = {
     PC_COLUMN(pc_list_row, township, "township", PC_COL_U64),
     PC_COLUMN(pc_list_row, community, "community", PC_COL_U64),
     PC_COLUMN(pc_list_row, residence, "residence", PC_COL_U64),
+    PC_COLUMN(pc_list_row, channel, "channel", PC_COL_STR),
+    PC_COLUMN(pc_list_row, root_status, "root_status", PC_COL_STR),
+    PC_COLUMN(pc_list_row, age, "age", PC_COL_I16),
+    PC_COLUMN(pc_list_row, age_band, "age_band", PC_COL_STR),
+    PC_COLUMN(pc_list_row, township_name, "township_name", PC_COL_STR),
+    PC_COLUMN(pc_list_row, community_name, "community_name", PC_COL_STR),
+    PC_COLUMN(pc_list_row, jurisdiction_name, "jurisdiction_name", PC_COL_STR),
 };
 const pc_schema pc_schema_list = SCHEMA("list", pc_list_row, list_cols);
 
@@ -199,12 +206,15 @@ const pc_schema pc_view_pid = VIEW(NULL, uint64_t, pid_cols, &pc_schema_persons)
       PC_VIEW_COLUMN(pc_flag_row, residence, "residence"),        \
       PC_VIEW_COLUMN(pc_flag_row, subject, "subject"),            \
       PC_VIEW_COLUMN(pc_flag_row, subject_type, "subject_type"),  \
-      PC_VIEW_COLUMN(pc_flag_row, code, "code")
-static const pc_column flag_contacts_cols[] = {
-    FLAG_COLS_HEAD, PC_VIEW_COLUMN(pc_flag_row, place, "place_name"),
-    PC_VIEW_COLUMN(pc_flag_row, hop, "hop")};
-static const pc_column flag_companions_cols[] = {
-    FLAG_COLS_HEAD, PC_VIEW_COLUMN(pc_flag_row, place, "place_name")};
+      PC_VIEW_COLUMN(pc_flag_row, code, "code"),                  \
+      PC_VIEW_COLUMN(pc_flag_row, age, "age")
+#define FLAG_COLS_TRACE                                           \
+  PC_VIEW_COLUMN(pc_flag_row, place, "place_name"),               \
+      PC_VIEW_COLUMN(pc_flag_row, channel, "channel"),            \
+      PC_VIEW_COLUMN(pc_flag_row, root_status, "root_status")
+static const pc_column flag_contacts_cols[] = {FLAG_COLS_HEAD, FLAG_COLS_TRACE,
+                                               PC_VIEW_COLUMN(pc_flag_row, hop, "hop")};
+static const pc_column flag_companions_cols[] = {FLAG_COLS_HEAD, FLAG_COLS_TRACE};
 static const pc_column flag_screened_cols[] = {FLAG_COLS_HEAD,
                                                PC_VIEW_COLUMN(pc_flag_row, area, "area")};
 const pc_schema pc_view_flag_contacts =

@@ -151,7 +151,8 @@ typedef struct pc_reject_row {
 } pc_reject_row;
 _Static_assert(sizeof(pc_reject_row) == 448, "pc_reject_row is the on-disk row of /rejects");
 
-/* One row of a dispatch list's /list (<jurisdiction>.h5). */
+/* One row of a dispatch list's /list (<jurisdiction>.<batch>.h5): English
+ * values; the spreadsheet's Chinese labels are io/pc_lists.c's. */
 typedef struct pc_list_row {
   uint64_t pid;
   int64_t exposure;
@@ -162,9 +163,14 @@ typedef struct pc_list_row {
   char subject_type[PC_SUBJECT_TYPE_LEN];
   char phone[11];
   char code[8];
-  char cls[16];        /* hop0, hop1, ..., companion, screened */
-  char place[64];      /* the place of the exposure, or the areas */
-  uint8_t pad[1];
+  char cls[16];         /* hop0, hop1, ..., companion, screened */
+  char place[64];       /* the place of the exposure, or the areas */
+  char channel[16];     /* what found them: case, household, cafe, ..., screening */
+  char root_status[12]; /* the status of the case their chain starts from ("" screened) */
+  char age_band[16];    /* "0-2", ..., "80+", "unknown" */
+  int16_t age;          /* whole years at as_of, -1 unknown */
+  char township_name[PC_REGION_NAME_LEN], community_name[PC_REGION_NAME_LEN];
+  char jurisdiction_name[PC_REGION_NAME_LEN];
 } pc_list_row;
 
 /* ---- rows of readers' views ---- */
@@ -180,6 +186,9 @@ typedef struct pc_flag_row {
   char code[8];
   char place[40]; /* place_name; "" for /screened */
   char area[32];  /* /screened only */
+  char channel[16];     /* /contacts, /companions: what found them ("" for /screened) */
+  char root_status[12]; /* /contacts, /companions: the status of the chain's case */
+  int16_t age;          /* at as_of, -1 unknown */
   uint8_t hop;    /* /contacts only */
 } pc_flag_row;
 

@@ -1,4 +1,6 @@
 /* job_dispatch.c - `paicha dispatch`: one list per jurisdiction from a trace or screen output, for the callers. */
+#include <sys/stat.h>
+
 #include "pc_dispatch.h"
 #include "pc_job.h"
 
@@ -12,7 +14,9 @@ static const pc_key dispatch_keys[] = {
     {.name = "data", .type = PC_T_PATH, .role = PC_P_IN_DATA, .required = 1,
      .help = "the dataset it was made from (phones, region names)"},
     {.name = "output", .type = PC_T_PATH, .role = PC_P_OUT_DIR, .required = 1,
-     .help = "directory for the lists (created mode 0700)"},
+     .help = "directory for the lists (created mode 0700); one directory per batch"},
+    {.name = "overwrite", .type = PC_T_BOOL, .def = "false",
+     .help = "replace an existing output directory (default: refused before any work)"},
     {.name = "level", .type = PC_T_STR, .def = "city",
      .help = "one list per city or per county (the input's dispatch level or coarser)",
      .choices = levels},
@@ -23,6 +27,16 @@ static const pc_key dispatch_keys[] = {
 enum { PH_LISTS, PH_N };
 static const char *const dispatch_phases[PH_N] = {[PH_LISTS] = "lists"};
 
+/* At load: an existing set of lists is another batch's, kept unless overwrite. */
+static int check_dispatch(const pc_config *cfg, pc_config_problems *p) {
+  struct stat st;
+  const char *out = pc_config_str(cfg, "output");
+  if (!pc_config_bool(cfg, "overwrite") && out && lstat(out, &st) == 0)
+    pc_config_problem(p, cfg, "output", "%s exists: choose another output or set overwrite: true",
+                      out);
+  return 0;
+}
+
 /* Rank 0: read the output and its dataset, one row per person, the phones
  * and region names joined, the set of lists written and put in place. */
 static int build_lists(pc_ctx *ctx, const pc_config *cfg) {
@@ -30,6 +44,7 @@ static int build_lists(pc_ctx *ctx, const pc_config *cfg) {
                    .data_path = pc_config_str(cfg, "data"),
                    .dir = pc_config_str(cfg, "output"),
                    .level = pc_level_of(pc_config_str(cfg, "level")),
+                   .overwrite = pc_config_bool(cfg, "overwrite"),
                    .in = -1,
                    .data = -1};
   int rc = pc_dispatch_read(&D);
@@ -51,10 +66,15 @@ const pc_jobdef pc_job_dispatch = {
     .summary = "one list per city or county from a trace or screen output",
     .description =
         "Reads /contacts and /companions (trace) or /screened (screen) and writes, under\n"
-        "`output`, one list per jurisdiction at `level` (its code and name: 4301-长沙市.csv and\n"
-        ".h5) plus unassigned.csv/.h5: only that jurisdiction's people, each once, with their\n"
-        "ID number (or phone), phone, class, code, exposure and place (or areas), sorted for a\n"
-        "caller by township, community (of residence) and exposure. CSV files are UTF-8 with a\n"
-        "BOM (spreadsheets open them right). Files are owner-only: they hold clear identities.",
+        "`output`, a list for every jurisdiction at `level` in the dataset's /regions, empty\n"
+        "ones too, plus unassigned, each as .xlsx, .csv and .h5 named by code, name and batch\n"
+        "(4301-长沙市.20210809-0000.xlsx: the input's as_of, local), and manifest.csv (counts\n"
+        "per list). A list holds that jurisdiction's people, each once: class, code, ID number\n"
+        "(or phone), phone, age band, exposure, place (or areas), the channel that found them,\n"
+        "residence and jurisdiction with names; red first, then yellow, then the others, each\n"
+        "by township, community and exposure. XLSX and CSV have Chinese headers and keep ID\n"
+        "numbers, phones and codes as text (CSV: quoted behind a TAB). An existing `output` is\n"
+        "refused unless overwrite: true. Files are owner-only: they hold clear identities.",
     .keys = dispatch_keys,
-    .run = run_dispatch};
+    .run = run_dispatch,
+    .check = check_dispatch};

@@ -2,10 +2,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "pc_dispatch.h"
 #include "pc_flagged.h"
 #include "pc_lists.h"
+#include "pc_reportfile.h"
 #include "pc_sort.h"
 
 typedef pc_list_row item; /* one person of a list (io/pc_schema.h) */
@@ -14,14 +16,35 @@ static int item_pid_cmp(const void *pa, const void *pb) {
   const item *a = pa, *b = pb;
   return (a->pid > b->pid) - (a->pid < b->pid);
 }
-/* The callers' order: jurisdiction, township, community, exposure, subject. */
+/* Red first, then yellow, then the others (green, none). */
+static int code_rank(const char *code) {
+  return !strcmp(code, "red") ? 0 : !strcmp(code, "yellow") ? 1 : 2;
+}
+/* The callers' order: jurisdiction; red, yellow, the others; township,
+ * community, exposure, subject. */
 static int item_list_cmp(const void *pa, const void *pb) {
   const item *a = pa, *b = pb;
   if (a->jurisdiction != b->jurisdiction) return a->jurisdiction < b->jurisdiction ? -1 : 1;
+  int ra = code_rank(a->code), rb = code_rank(b->code);
+  if (ra != rb) return ra - rb;
   if (a->township != b->township) return a->township < b->township ? -1 : 1;
   if (a->community != b->community) return a->community < b->community ? -1 : 1;
   if (a->exposure != b->exposure) return a->exposure < b->exposure ? -1 : 1;
   return memcmp(a->subject, b->subject, sizeof a->subject);
+}
+
+/* The batch (the input's as_of, this run) and the age bands of the input's cubes. */
+static int read_batch(pc_dispatch *D) {
+  int64_t as_of;
+  PC_CALL(pc_lists_as_of(D->in, D->in_path, &as_of));
+  pc_listform_batch(&D->batch, as_of, (int64_t)time(NULL), D->in_path);
+  static const int32_t spec[] = {0, 3, 12, 18, 60, 80}; /* SPEC's default bands */
+  D->nedges = (int)pc_reportfile_age_edges(D->in, D->edges, PC_MAX_AGE_EDGES);
+  if (D->nedges < 1 || pc_age_edges_check(D->edges, D->nedges)) {
+    D->nedges = (int)(sizeof spec / sizeof spec[0]);
+    memcpy(D->edges, spec, sizeof spec);
+  }
+  return 0;
 }
 
 int pc_dispatch_read(pc_dispatch *D) {
@@ -34,7 +57,7 @@ int pc_dispatch_read(pc_dispatch *D) {
   if (!rc && !D->nr[0] && !D->nr[1] && !D->nr[2] && !pc_lists_is_flagged_output(D->in))
     rc = PC_ERROR(PC_ERR_DATA, "%s: neither /contacts nor /screened: not a trace or screen output",
                   D->in_path);
-  return rc;
+  return rc ? rc : read_batch(D);
 }
 
 /* Row y from the flagged row x of table k (0 contacts, 1 companions, 2 screened). */
@@ -51,6 +74,11 @@ static int make_row(const pc_dispatch *D, int k, const pc_flag_row *x, item *y) 
   else snprintf(y->cls, sizeof y->cls, "%s", k == 1 ? "companion" : "screened");
   if (k == 2) snprintf(y->place, sizeof y->place, "%.32s", x->area);
   else snprintf(y->place, sizeof y->place, "%.40s", x->place);
+  snprintf(y->channel, sizeof y->channel, "%.16s", k == 2 ? "screening" : x->channel);
+  memcpy(y->root_status, x->root_status, sizeof y->root_status);
+  y->age = x->age;
+  int band = pc_age_band(D->edges, D->nedges, x->age);
+  pc_age_band_label(D->edges, D->nedges, band, y->age_band);
   /* Lists per county need the input's jurisdiction at county level or finer. */
   if (x->jurisdiction && D->level == PC_LEVEL_COUNTY &&
       pc_region_cut(x->jurisdiction, PC_LEVEL_COUNTY) == pc_region_cut(x->jurisdiction, PC_LEVEL_CITY))
@@ -102,6 +130,12 @@ static int join_phones(pc_file data, item *it, size_t n) {
   return rc;
 }
 
+/* The name of a region of /regions ("" when absent) into name (PC_REGION_NAME_LEN). */
+static void region_name(const pc_dispatch *D, uint64_t code, char *name) {
+  const pc_region *x = code ? pc_region_find(D->reg, D->nreg, code) : NULL;
+  memcpy(name, x ? x->name : "", x ? PC_REGION_NAME_LEN : 1);
+}
+
 int pc_dispatch_join(pc_dispatch *D) {
   pc_qsort(D->it, D->n, sizeof *D->it, item_pid_cmp);
   PC_CALL(join_phones(D->data, D->it, D->n));
@@ -109,43 +143,84 @@ int pc_dispatch_join(pc_dispatch *D) {
   int rc = pc_table_read_all(D->data, NULL, &pc_schema_regions, &rv, &D->nreg);
   D->reg = rv;
   if (rc) return rc;
+  for (size_t i = 0; i < D->n; i++) {
+    item *x = &D->it[i];
+    region_name(D, x->township, x->township_name);
+    region_name(D, x->community, x->community_name);
+    region_name(D, x->jurisdiction, x->jurisdiction_name);
+  }
   pc_qsort(D->it, D->n, sizeof *D->it, item_list_cmp);
   return 0;
 }
 
-/* The list's file name: "4301-长沙市" (the code's digits at the level, and
- * the name), "unassigned" without a jurisdiction; no '/' nor ' '. */
-static void list_name(const pc_dispatch *D, uint64_t jurisdiction, char *name, size_t size) {
-  if (jurisdiction) {
-    const pc_region *x = pc_region_find(D->reg, D->nreg, jurisdiction);
-    snprintf(name, size, "%llu-%s", (unsigned long long)pc_region_short(jurisdiction, D->level),
-             x ? x->name : "");
-  } else {
-    snprintf(name, size, "unassigned");
+static int u64_cmp(const void *pa, const void *pb) {
+  const uint64_t *a = pa, *b = pb;
+  return (*a > *b) - (*a < *b);
+}
+
+/* The set's lists: every region of /regions at the level, any other
+ * jurisdiction the rows name (sorted, as the rows are), unassigned last. */
+static int plan_lists(pc_dispatch *D) {
+  uint64_t *c = pc_calloc(D->nreg + D->n + 1, sizeof *c, "lists");
+  D->lists = c ? pc_calloc(D->nreg + D->n + 1, sizeof *D->lists, "lists") : NULL;
+  if (!D->lists) {
+    free(c);
+    return PC_ERR_MEM;
   }
-  for (char *p = name; *p; p++)
-    if (*p == '/' || *p == ' ') *p = '_';
+  size_t m = 0, k = 0;
+  for (uint64_t i = 0; i < D->nreg; i++)
+    if (D->reg[i].level == D->level) c[m++] = D->reg[i].code;
+  for (size_t i = 0; i < D->n; i++)
+    if (D->it[i].jurisdiction && (!i || D->it[i].jurisdiction != D->it[i - 1].jurisdiction))
+      c[m++] = D->it[i].jurisdiction;
+  pc_qsort(c, m, sizeof *c, u64_cmp);
+  for (size_t i = 0; i <= m; i++) {
+    if (i < m && k && c[i] == D->lists[k - 1].jurisdiction) continue;
+    pc_list_info *l = &D->lists[k++];
+    l->jurisdiction = i < m ? c[i] : 0;
+    l->short_code = i < m ? pc_region_short(c[i], D->level) : 0;
+    if (i < m) region_name(D, c[i], l->name);
+    else snprintf(l->name, sizeof l->name, "unassigned");
+    pc_listform_stem(l, &D->batch);
+  }
+  D->nlists = k;
+  free(c);
+  return 0;
+}
+
+/* Every list of the plan, each with its rows (rows sorted by jurisdiction,
+ * unassigned - jurisdiction 0 - first); the ones with people logged. */
+static int write_lists(pc_ctx *ctx, pc_dispatch *D, const char *tmpdir) {
+  const item *it = D->it;
+  size_t at = 0;
+  while (at < D->n && !it[at].jurisdiction) at++;
+  for (size_t k = 0; k < D->nlists; k++) {
+    pc_list_info *l = &D->lists[k];
+    size_t from = l->jurisdiction ? at : 0, to = from;
+    while (to < D->n && it[to].jurisdiction == l->jurisdiction) to++;
+    if (l->jurisdiction) at = to;
+    l->count = to - from;
+    for (size_t i = from; i < to; i++) {
+      l->red += !strcmp(it[i].code, "red");
+      l->yellow += !strcmp(it[i].code, "yellow");
+    }
+    PC_CALL(pc_lists_write(tmpdir, &D->batch, l, it + from, l->count));
+    if (l->count) pc_log(ctx, "dispatch: %s: %zu persons", l->stem, l->count);
+  }
+  return 0;
 }
 
 int pc_dispatch_write(pc_ctx *ctx, pc_dispatch *D) {
+  PC_CALL(plan_lists(D));
   char tmpdir[4200];
   PC_CALL(pc_lists_tmpdir(D->dir, tmpdir, sizeof tmpdir));
-  const item *it = D->it;
-  size_t lists = 0;
-  int rc = 0;
-  for (size_t i = 0; i < D->n && !rc;) {
-    size_t j = i;
-    while (j < D->n && it[j].jurisdiction == it[i].jurisdiction) j++;
-    char name[128];
-    list_name(D, it[i].jurisdiction, name, sizeof name);
-    rc = pc_lists_write(tmpdir, name, it + i, j - i, D->reg, D->nreg, D->in_path);
-    if (!rc) pc_log(ctx, "dispatch: %s: %zu persons", name, j - i);
-    lists++;
-    i = j;
-  }
-  if (!rc) rc = pc_lists_replace_dir(tmpdir, D->dir);
+  int rc = write_lists(ctx, D, tmpdir);
+  if (!rc) rc = pc_lists_manifest(tmpdir, D->lists, D->nlists);
+  if (!rc) rc = pc_lists_replace_dir(tmpdir, D->dir, D->overwrite);
   else pc_lists_remove_dir(tmpdir);
-  if (!rc) pc_log(ctx, "dispatch: %zu persons in %zu lists under %s", D->n, lists, D->dir);
+  if (!rc)
+    pc_log(ctx, "dispatch: %zu persons in %zu lists (batch %s) under %s; manifest.csv lists them",
+           D->n, D->nlists, D->batch.stamp, D->dir);
   return rc;
 }
 
@@ -153,6 +228,7 @@ void pc_dispatch_free(pc_dispatch *D) {
   for (int k = 0; k < 3; k++) free(D->r[k]);
   free(D->it);
   free(D->reg);
+  free(D->lists);
   pc_lists_close(D->in, D->data);
   D->in = D->data = -1;
 }

@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "pc_cube.h"
+#include "pc_lists.h"
 #include "pc_mpi.h"
 #include "pc_region.h"
 #include "pc_schema.h"
@@ -13,6 +15,7 @@
 typedef struct pc_dispatch {
   const char *in_path, *data_path, *dir;
   int level;                 /* PC_LEVEL_CITY or PC_LEVEL_COUNTY */
+  int overwrite;             /* an existing dir may be replaced */
   pc_file in, data;            /* the output, the dataset */
   pc_flag_row *r[3];         /* /contacts, /companions, /screened */
   size_t nr[3];
@@ -20,25 +23,37 @@ typedef struct pc_dispatch {
   size_t n;
   pc_region *reg;            /* the dataset's /regions */
   uint64_t nreg;
+  pc_list_batch batch;       /* the input's as_of, this run, the input */
+  int32_t edges[PC_MAX_AGE_EDGES]; /* the age bands: the input's, else SPEC's default */
+  int nedges;
+  pc_list_info *lists;       /* the set: every jurisdiction at the level, unassigned last */
+  size_t nlists;
 } pc_dispatch;
 
 /* Local: open the output and the dataset, check they belong together, read
- * the flagged tables. PC_ERR_IO / PC_ERR_DATA naming the file (neither
- * /contacts nor /screened: not a trace or screen output). */
+ * the flagged tables, the batch (the output's as_of; run time now) and the
+ * age bands (the output's /axes, else 0, 3, 12, 18, 60, 80). PC_ERR_IO /
+ * PC_ERR_DATA naming the file (neither /contacts nor /screened: not a trace
+ * or screen output; no as_of). */
 int pc_dispatch_read(pc_dispatch *D);
 /* Local: one list row per flagged person (a person screened in several
- * areas: one row, the areas joined by ';'), jurisdiction cut to the level.
+ * areas: one row, the areas joined by ';'), jurisdiction cut to the level,
+ * the channel that found them and their age band.
  * PC_ERR_CONFIG when lists per county are asked of an output that assigned
  * people to cities; PC_ERR_MEM. */
 int pc_dispatch_rows(pc_dispatch *D);
 /* Local: the phones from the dataset's /identities (a merge in pid order,
- * in chunks), the region names, then the callers' order (jurisdiction,
- * township, community, exposure, subject). Fails as the reads do. */
+ * in chunks), the region names beside their codes, then the callers' order
+ * (jurisdiction; red, yellow, the others; township, community, exposure,
+ * subject). Fails as the reads do. */
 int pc_dispatch_join(pc_dispatch *D);
-/* Local: the whole set written into a fresh temporary directory, which
- * replaces `dir` only when every list is written (a reader never sees half
- * a set, a failure leaves the previous lists as they were); each list
- * logged. PC_ERR_IO saying what. */
+/* Local: the whole set - a list (XLSX, CSV, HDF5) for every jurisdiction
+ * at the level in /regions, empty ones too, and unassigned; manifest.csv -
+ * written into a fresh temporary directory, which takes `dir`'s place only
+ * when every file is written (a reader never sees half a set, a failure
+ * leaves the previous lists as they were) and, without overwrite, only
+ * where nothing is (PC_ERR_CONFIG saying what to do); the lists with
+ * people logged. PC_ERR_IO saying what. */
 int pc_dispatch_write(pc_ctx *ctx, pc_dispatch *D);
 /* Local, never fails: free and close what D holds. */
 void pc_dispatch_free(pc_dispatch *D);

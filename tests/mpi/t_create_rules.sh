@@ -60,7 +60,7 @@ CFG
 run 2 screen --config "$T/screen.yaml" > "$T/screen.log" 2>&1 || { cat "$T/screen.log"; die "screen failed"; }
 mkdir -m 700 "$T/elsewhere" && echo keep > "$T/elsewhere/keep.csv"
 ln -s "$T/elsewhere" "$T/out/lists"
-printf 'input: %s\ndata: %s\noutput: %s\nlevel: city\nquiet: true\n' "$T/out/screen.h5" \
+printf 'input: %s\ndata: %s\noutput: %s\nlevel: city\noverwrite: true\nquiet: true\n' "$T/out/screen.h5" \
   "$T/out/data.h5" "$T/out/lists" > "$T/dispatch.yaml"
 run 2 dispatch --config "$T/dispatch.yaml" > "$T/dispatch.log" 2>&1 || { cat "$T/dispatch.log"; die "dispatch failed"; }
 [ -f "$T/elsewhere/keep.csv" ] || die "dispatch deleted the files of the directory its link pointed to"

@@ -41,7 +41,7 @@ quiet: true
 CFG
 run 2 trace --config "$T/trace.yaml" > /dev/null 2>&1 || die "trace failed"
 mkdir -p "$M/lists" && echo "previous list" > "$M/lists/4301-old.csv"
-printf 'input: %s\ndata: %s\noutput: %s\nquiet: true\n' "$T/trace.h5" "$T/data.h5" "$M/lists" > "$T/d.yaml"
+printf 'input: %s\ndata: %s\noutput: %s\noverwrite: true\nquiet: true\n' "$T/trace.h5" "$T/data.h5" "$M/lists" > "$T/d.yaml"
 head -c 180000 /dev/zero > "$M/filler"   # leave ~20 kB: the lists do not fit
 if run 2 dispatch --config "$T/d.yaml" > "$T/d.log" 2>&1; then die "dispatch on a full disk exited 0"; fi
 grep -q "No space left on device" "$T/d.log" || { cat "$T/d.log"; die "no clear message about the full disk"; }

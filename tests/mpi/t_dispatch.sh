@@ -1,7 +1,8 @@
 # t_dispatch - lists for localities from a trace and from a screen: together they hold every
 # flagged person exactly once; each file only its jurisdiction's people (the trace's 03:00
-# rule, cut to the level), sorted for a caller; CSV (UTF-8 with BOM) equals the HDF5 list as
-# pandas reads them; phones joined from /identities; owner-only files; identical at 1 and 3
+# rule, cut to the level), sorted for a caller (red, yellow, others; then township,
+# community, exposure); CSV (UTF-8 with BOM) and XLSX equal the HDF5 list as pandas and
+# openpyxl read them; phones joined from /identities; owner-only files; identical at 1 and 3
 # ranks; county lists from a city-level trace are refused.
 . "$(dirname "$0")/lib.sh"
 cat > "$T/synth.yaml" <<CFG
@@ -50,14 +51,23 @@ lists 1 "$T/trace.h5" county "$T/tc1"
 lists 3 "$T/trace.h5" county "$T/tc3"
 lists 2 "$T/trace.h5" city "$T/tcity"
 lists 2 "$T/screen.h5" city "$T/sc"
-for f in "$T"/tc1/*; do cmp -s "$f" "$T/tc3/$(basename "$f")" || [[ $f == *.h5 ]] \
+[ "$(ls "$T/tc1")" = "$(ls "$T/tc3")" ] || die "dispatch at 1 and 3 ranks wrote other files"
+# The XLSX and HDF5 files hold the run time: their tables are compared below.
+for f in "$T"/tc1/*; do cmp -s "$f" "$T/tc3/$(basename "$f")" || [[ $f == *.h5 || $f == *.xlsx ]] \
   || die "dispatch at 1 and 3 ranks differ: $(basename "$f")"; done
+$PY - "$T/tc1" "$T/tc3" <<'PY' || die "the XLSX lists differ between 1 and 3 ranks"
+import glob, os, sys, openpyxl
+for a in sorted(glob.glob(f"{sys.argv[1]}/*.xlsx")):
+    b = os.path.join(sys.argv[2], os.path.basename(a))
+    rows = [list(openpyxl.load_workbook(x, read_only=True)["名单"].values) for x in (a, b)]
+    assert rows[0] == rows[1], a
+PY
 for f in "$T"/tc1/*.h5; do
   $PY "$ROOT/tests/py/compare.py" "$f" "$T/tc3/$(basename "$f")" --datasets list > /dev/null \
     || die "list $(basename "$f") differs between 1 and 3 ranks"
 done
 $PY - "$T" <<'PY' || die "the lists are not what a locality must receive"
-import glob, os, sys, h5py, numpy as np, pandas as pd
+import glob, os, sys, h5py, numpy as np, openpyxl, pandas as pd
 T = sys.argv[1]
 data = h5py.File(f"{T}/data.h5", "r")
 ids = pd.DataFrame(data["identities"][()])
@@ -74,21 +84,25 @@ def check(src, tables, d, digits):
     files = sorted(glob.glob(f"{d}/*.h5"))
     assert files, d
     for h in files:
-        assert os.stat(h).st_mode & 0o777 == 0o600, h
-        c = h[:-3] + ".csv"
-        assert os.stat(c).st_mode & 0o777 == 0o600, c
+        c, x = h[:-3] + ".csv", h[:-3] + ".xlsx"
+        for p in (h, c, x):
+            assert os.stat(p).st_mode & 0o777 == 0o600, p
         lst = pd.DataFrame(h5py.File(h, "r")["list"][()])
         raw = open(c, "rb").read()
         assert raw.startswith(b"\xef\xbb\xbf"), f"{c}: no BOM"
         csv = pd.read_csv(c, encoding="utf-8-sig", dtype=str, keep_default_na=False)
         assert len(csv) == len(lst), c
-        assert list(csv["subject"]) == [s.decode() for s in lst["subject"]], c
-        name = os.path.basename(h)[:-3]
-        code = 0 if name == "unassigned" else int(name.split("-")[0]) * 10 ** (12 - digits)
+        assert list(csv["证件号码"].str.strip()) == [s.decode() for s in lst["subject"]], c
+        sheet = list(openpyxl.load_workbook(x, read_only=True)["名单"].values)
+        assert [r[2] for r in sheet[1:]] == [s.decode() for s in lst["subject"]], x
+        stem, batch = os.path.basename(h)[:-3].rsplit(".", 1)
+        assert batch == "20210809-0000", f"{h}: not named by its batch"
+        code = 0 if stem == "unassigned" else int(stem.split("-")[0]) * 10 ** (12 - digits)
         assert (lst["jurisdiction"] == code).all(), f"{h}: someone of another jurisdiction"
         if code:  # the file is named by the jurisdiction's code and name
-            assert name.split("-", 1)[1] == rname[code].replace("/", "_").replace(" ", "_"), name
-        key = list(zip(lst["township"], lst["community"], lst["exposure"], lst["subject"]))
+            assert stem.split("-", 1)[1] == rname[code].replace("/", "_").replace(" ", "_"), stem
+        rank = lst["code"].map({b"red": 0, b"yellow": 1}).fillna(2)
+        key = list(zip(rank, lst["township"], lst["community"], lst["exposure"], lst["subject"]))
         assert key == sorted(key), f"{h}: not in the callers' order"
         for r in lst.itertuples():
             p = int(r.pid)

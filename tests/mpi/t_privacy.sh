@@ -57,9 +57,14 @@ N=$(wc -l < "$T/identities.txt")
 [ "$N" -gt 5000 ] || die "only $N identities collected from the inputs"
 # The positive control: the dataset's /identities (uncompressed) holds them, and grep finds them.
 grep -a -q -F -f "$T/identities.txt" "$R/data.h5" || die "grep cannot see identities in the dataset (the search is blind)"
+seen=0 # lists with people (not manifest.csv; a city with nobody has a header-only list)
 for f in "$R"/lists/*.csv "$R/trace.h5" "$R/screen.h5"; do
+  [[ $f != */manifest.csv ]] || continue
+  [[ $f != *.csv ]] || [ "$(wc -l < "$f")" -gt 1 ] || continue
   grep -a -q -F -f "$T/identities.txt" "$f" || die "$(basename "$f") holds no subject (the search is blind)"
+  seen=$((seen + 1))
 done
+[ "$seen" -ge 4 ] || die "only $((seen - 2)) lists with people: the search sees too little"
 # Everything else: logs, run records, index, trace, screen, breakdowns, the purged dataset.
 for f in "$R"/log-* "$R"/*.run.json "$R/index.h5" "$R/breakdown.h5" "$R/breakdown-0640.h5" \
          "$R/purged.h5" "$T/log-synth"; do
