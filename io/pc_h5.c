@@ -67,6 +67,15 @@ int pc_h5_create(pc_ctx *ctx, const char *path, pc_h5out *out) {
 
 int pc_h5_commit(pc_ctx *ctx, pc_h5out *out, int rc_in) {
   int rc = rc_in;
+  /* A failed output is removed below, but H5Fclose still flushes its
+   * metadata collectively; on a full disk a flush that fails on one rank
+   * only leaves the ranks in different collectives inside HDF5 (a hang,
+   * seen with a 200 kB file system). Emptying the doomed file first gives
+   * the flush room. */
+  if (out->file >= 0 && pc_agree(ctx, rc_in)) {
+    if (pc_rank(ctx) == 0 && truncate(out->tmp, 0) != 0) { /* nothing more to do */ }
+    pc_agree(ctx, 0); /* every rank closes after the truncation */
+  }
   if (out->file >= 0 && H5Fclose(out->file) < 0 && !rc)
     rc = PC_ERROR(PC_ERR_IO, "cannot close %s (disk full?)", out->tmp);
   out->file = -1;
