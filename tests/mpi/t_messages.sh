@@ -14,16 +14,24 @@ grep -q 'trace: 1 case, 0 rows of the cases file not traced' "$T/one.err" || { c
 grep -Eq '(^|[^0-9])1 (cases|rows|hops|persons|files|days|stays)([^a-z]|$)' "$T/one.err" \
   && { grep -E '(^|[^0-9])1 [a-z]+s([^a-z]|$)' "$T/one.err"; die "a plural after a count of 1"; }
 grep -q 'phase (seconds)' "$T/one.err" || die "not quiet, yet no phase table"
-# An output directory that does not exist: what to do, and no C source line ...
+# An output directory that does not exist: found before any work, at its key, with what to
+# do, and no C source line ...
 printf 'data: %s\noutput: %s\nquiet: true\n' "$T/data.h5" "$T/no/such/dir/b.h5" > "$T/b.yaml"
 set +e; run 2 breakdown --config "$T/b.yaml" > "$T/b.out" 2>&1; rc=$?; set -e
-[ $rc -eq 1 ] || { cat "$T/b.out"; die "missing output directory: exit $rc"; }
-grep -q "cannot create output $T/no/such/dir/b.h5: no such directory $T/no/such/dir (mkdir -p $T/no/such/dir)" "$T/b.out" \
+[ $rc -eq 2 ] || { cat "$T/b.out"; die "missing output directory: exit $rc"; }
+grep -q "$T/b.yaml:2:9: output: cannot create $T/no/such/dir/b.h5: directory $T/no/such/dir does not exist (mkdir -p $T/no/such/dir)" "$T/b.out" \
   || { cat "$T/b.out"; die "a missing output directory does not say mkdir -p"; }
 grep -Eq '\(pc_[a-z0-9_]+\.c:[0-9]+\)' "$T/b.out" && { cat "$T/b.out"; die "a C source location in a message without --debug"; }
-# ... which --debug shows, for a developer.
-set +e; run 2 breakdown --config "$T/b.yaml" --debug > "$T/bd.out" 2>&1; rc=$?; set -e
-[ $rc -eq 1 ] && grep -Eq 'mkdir -p .*\(pc_[a-z0-9_]+\.c:[0-9]+\)' "$T/bd.out" \
+# ... which --debug shows for an error at run time, for a developer: a dataset whose
+# declared persons disagree with its table.
+cp "$T/data.h5" "$T/bad.h5"
+$PY -c "import h5py, numpy as np, sys; f = h5py.File(sys.argv[1], 'r+'); f.attrs['persons'] = np.uint64(f.attrs['persons'] + 1)" "$T/bad.h5"
+printf 'data: %s\noutput: %s\nquiet: true\n' "$T/bad.h5" "$T/bd.h5" > "$T/bd.yaml"
+set +e; run 2 breakdown --config "$T/bd.yaml" > "$T/bn.out" 2>&1; rn=$?
+run 2 breakdown --config "$T/bd.yaml" --debug > "$T/bd.out" 2>&1; rc=$?; set -e
+[ $rn -eq 1 ] && grep -q "the dataset was altered or damaged" "$T/bn.out" \
+  && ! grep -Eq '\(pc_[a-z0-9_]+\.c:[0-9]+\)' "$T/bn.out" || { cat "$T/bn.out"; die "a run-time error without --debug: exit $rn, or a C source line"; }
+[ $rc -eq 1 ] && grep -Eq 'altered or damaged.*\(pc_[a-z0-9_]+\.c:[0-9]+\)' "$T/bd.out" \
   || { cat "$T/bd.out"; die "--debug does not name the C source line"; }
 # A directory that is a file: said, and no mkdir advice that cannot work.
 touch "$T/afile"
@@ -33,7 +41,7 @@ grep -q "cannot create $T/afile/b.h5: $T/afile is not a directory" "$T/f.out" ||
 # A key file in a missing directory: what to do.
 sed -e "s#^key: .*#key: $T/keys/k#" -e "s#^data: .*#data: $T/k.h5#" "$T/synth.yaml" > "$T/k.yaml"
 set +e; run 1 synth --config "$T/k.yaml" > "$T/k.out" 2>&1; set -e
-grep -q "cannot create key file $T/keys/k: no such directory $T/keys (mkdir -p $T/keys)" "$T/k.out" \
+grep -q "key: cannot create $T/keys/k: directory $T/keys does not exist (mkdir -p $T/keys)" "$T/k.out" \
   || { cat "$T/k.out"; die "a key file in a missing directory does not say mkdir -p"; }
 # quiet: true and --quiet: nothing on stderr (nor stdout) when the job succeeds.
 set +e; run 2 trace --config "$T/trace.yaml" > "$T/q.out" 2> "$T/q.err"; rc=$?; set -e
