@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pc_claim.h"
 #include "pc_err.h"
 #include "pc_h5.h"
 #include "pc_lists.h"
@@ -43,6 +44,26 @@ int pc_lists_as_of(hid_t in, const char *path, int64_t *as_of) {
 
 int pc_lists_is_flagged_output(hid_t in) {
   return H5Lexists(in, "contacts", H5P_DEFAULT) > 0 || H5Lexists(in, "screened", H5P_DEFAULT) > 0;
+}
+
+int pc_lists_sweep(const char *dir) {
+  if (!pc_claim_held(dir)) return 0; /* another run may be writing beside it */
+  char pb[4200], bb[4200], tmp[4300], old[4300], path[8600];
+  snprintf(pb, sizeof pb, "%s", dir);
+  snprintf(bb, sizeof bb, "%s", dir);
+  const char *parent = dirname(pb), *base = basename(bb);
+  snprintf(tmp, sizeof tmp, "%s.tmp.", base);
+  snprintf(old, sizeof old, "%s.old.", base);
+  DIR *d = opendir(parent);
+  int n = 0;
+  for (struct dirent *e; d && (e = readdir(d));)
+    if (!strncmp(e->d_name, tmp, strlen(tmp)) || !strncmp(e->d_name, old, strlen(old))) {
+      snprintf(path, sizeof path, "%s/%s", parent, e->d_name);
+      pc_lists_remove_dir(path);
+      n++;
+    }
+  if (d) closedir(d);
+  return n;
 }
 
 int pc_lists_tmpdir(const char *dir, char *tmpdir, size_t size) {

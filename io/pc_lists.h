@@ -27,6 +27,10 @@ int pc_lists_is_flagged_output(hid_t in);
  * (umask from output_mode) plus search permission where read is given:
  * 0600 files in a 0700 directory, 0640 in 0750. PC_ERR_IO naming it. */
 int pc_lists_tmpdir(const char *dir, char *tmpdir, size_t size);
+/* Local, never fails: while this run holds dir's claim (pc_claim.h), remove
+ * the "<dir>.tmp.*" and "<dir>.old.*" directories runs that are gone left
+ * beside it (pc_lists_remove_dir: never through a link); returns how many. */
+int pc_lists_sweep(const char *dir);
 
 /* Local: one jurisdiction's list l in dir: <stem>.csv (UTF-8 with BOM,
  * Chinese headers, identifiers quoted behind a TAB), <stem>.xlsx and

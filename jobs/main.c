@@ -34,7 +34,7 @@ static void job_help(const pc_jobdef *j) {
          "       paicha %s --check --config FILE.yaml   check only (no MPI needed), exit 2 on "
          "problems\n\n%s\n\n%s\n\nconfig keys (relative paths: to the config file's "
          "directory):\n", j->name, j->name, j->summary, j->description);
-  pc_config_help(stdout, j->keys, 1);
+  pc_config_help(stdout, pc_job_keys(j), 1);
 }
 
 int main(int argc, char **argv) {

@@ -6,11 +6,13 @@
 #include <sys/stat.h>
 
 #include "pc_budget.h"
+#include "pc_claim.h"
 #include "pc_keyfile.h"
 #include "pc_paths.h"
 #include "pc_textout.h"
 
 const char *const pc_output_modes[] = {"0600", "0640", NULL};
+const char *const pc_busy_choices[] = {"refuse", "wait", NULL};
 
 const pc_key pc_io_keys[] = {
     {.name = "chunk_rows", .type = PC_T_INT, .def = "65536",
@@ -24,6 +26,50 @@ static int check_common(const pc_config *cfg, pc_config_problems *p) {
   double bytes;
   pc_budget_config(cfg, p, &bytes); /* a problem goes to p */
   return 0;
+}
+
+/* The keys SPEC names as shared by jobs: one config per outbreak serves
+ * several jobs, so each job accepts them all and says which it ignores. */
+static const pc_key shared_keys[] = {
+    {.name = "key", .type = PC_T_PATH}, {.name = "data", .type = PC_T_PATH},
+    {.name = "index", .type = PC_T_PATH}, {.name = "as_of", .type = PC_T_TIME},
+    {.name = "output", .type = PC_T_PATH}, {0}};
+enum { MAX_KEYS = 96 };
+
+static int has_key(const pc_key *k, const char *name) {
+  for (; k->name; k++)
+    if (!strcmp(k->name, name)) return 1;
+  return 0;
+}
+
+const pc_key *pc_job_keys(const pc_jobdef *job) {
+  static pc_key table[MAX_KEYS];
+  static const pc_jobdef *built;
+  if (built == job) return table;
+  size_t n = 0;
+  for (const pc_key *k = job->keys; k->name; k++) {
+    if (n + 6 >= MAX_KEYS) { /* a job's own table: fixed at compile time */
+      fprintf(stderr, "paicha %s: more than %d keys (internal: raise MAX_KEYS)\n", job->name,
+              MAX_KEYS - 6);
+      abort();
+    }
+    table[n++] = *k;
+  }
+  for (const pc_key *k = shared_keys; k->name; k++)
+    if (!has_key(job->keys, k->name)) {
+      table[n] = *k;
+      table[n++].help = "shared by jobs (SPEC): accepted, not used by this job";
+    }
+  table[n] = (pc_key){0};
+  built = job;
+  return table;
+}
+
+/* The shared keys a config gives that this job does not use, logged once. */
+static void log_unused(pc_ctx *ctx, const pc_jobdef *job, const pc_config *cfg) {
+  for (const pc_key *k = shared_keys; k->name; k++)
+    if (!has_key(job->keys, k->name) && pc_config_given(cfg, k->name))
+      pc_log(ctx, "the config's `%s` is not used by %s (a key shared by jobs)", k->name, job->name);
 }
 
 static int load_config(pc_ctx *ctx, const pc_jobdef *job, const char *path, pc_config **cfg) {
@@ -41,7 +87,7 @@ static int load_config(pc_ctx *ctx, const pc_jobdef *job, const char *path, pc_c
      * config through its accessors, which need valid values. */
     pc_config_check_fn *const checks[] = {check_common, job->check, NULL};
     pc_config_check_fn *const paths[] = {pc_paths_check, NULL};
-    int rc = pc_config_load(path, job->keys, cfg, err, errcap);
+    int rc = pc_config_load(path, pc_job_keys(job), cfg, err, errcap);
     if (rc == 0) rc = pc_config_check(*cfg, checks, err, errcap);
     /* Paths once the keys mean what they say (an index is compared with the dataset). */
     if (rc == 0) rc = pc_config_check(*cfg, paths, err, errcap);
@@ -66,11 +112,34 @@ static int load_config(pc_ctx *ctx, const pc_jobdef *job, const char *path, pc_c
   int rc = 0;
   if (pc_rank(ctx) != 0) {
     char err[4096];
-    rc = pc_config_parse(path, text, len, job->keys, cfg, err, sizeof err);
+    rc = pc_config_parse(path, text, len, pc_job_keys(job), cfg, err, sizeof err);
     if (rc) rc = PC_ERROR(PC_ERR_CONFIG, "effective config did not parse again: %s", err);
   }
   free(text);
   return pc_agree(ctx, rc);
+}
+
+/* The outputs of a run: the values of its keys of role PC_P_OUT and PC_P_OUT_DIR. */
+typedef struct outputs {
+  const char *path[32];
+  int n;
+} outputs;
+
+static void add_output(const pc_config *c, const char *path, const pc_key *k, const char *v,
+                       void *arg) {
+  (void)c, (void)path;
+  outputs *o = arg;
+  if ((k->role == PC_P_OUT || k->role == PC_P_OUT_DIR) && v && *v && o->n < 32) o->path[o->n++] = v;
+}
+
+/* Collective, agreed: claim every output before any work (io/pc_claim.h), so
+ * a second run of the same outputs stops at once (or waits) instead of after
+ * its work, and no run sweeps another's temporary files. */
+static int claim_outputs(pc_ctx *ctx, const pc_config *cfg) {
+  outputs o = {.n = 0};
+  pc_config_paths(cfg, add_output, &o);
+  pc_claim_policy(!strcmp(pc_config_str(cfg, "busy_output"), "wait"));
+  return pc_claim_outputs(ctx, o.path, o.n);
 }
 
 int pc_job_run(const pc_jobdef *job, const char *config_path, int quiet) {
@@ -95,7 +164,10 @@ int pc_job_run(const pc_jobdef *job, const char *config_path, int quiet) {
   pc_create_policy(pc_config_bool(cfg, "shared_dir_ok"));
   pc_log(ctx, "%s on %d rank%s, config %s", job->name, pc_nranks(ctx), pc_nranks(ctx) > 1 ? "s" : "",
          config_path);
-  rc = pc_agree(ctx, job->run(ctx, cfg));
+  log_unused(ctx, job, cfg);
+  rc = claim_outputs(ctx, cfg);
+  if (!rc) rc = pc_agree(ctx, job->run(ctx, cfg));
+  pc_claim_drop_all(ctx);
   int status = 0;
   if (rc) {
     if (pc_rank(ctx) == 0) fprintf(stderr, "paicha %s: error: %s\n", job->name, pc_err_message());
@@ -135,7 +207,7 @@ int pc_job_check(const pc_jobdef *job, const char *config_path) {
   pc_config *cfg = NULL;
   pc_config_check_fn *const checks[] = {check_common, job->check, NULL};
   pc_config_check_fn *const paths[] = {pc_paths_check, inspect, NULL};
-  int rc = pc_config_load(config_path, job->keys, &cfg, err, errcap);
+  int rc = pc_config_load(config_path, pc_job_keys(job), &cfg, err, errcap);
   if (rc == 0) rc = pc_config_check(cfg, checks, err, errcap);
   if (rc == 0) rc = pc_config_check(cfg, paths, err, errcap);
   if (rc) {

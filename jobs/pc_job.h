@@ -26,11 +26,13 @@ extern const pc_jobdef pc_job_synth, pc_job_breakdown, pc_job_ingest, pc_job_ind
     pc_job_screen, pc_job_plan, pc_job_dispatch, pc_job_purge, pc_job_report;
 
 /* Keys every job accepts (see pc_job.c): quiet, shuffle_round_mb, memory_per_rank,
- * output_mode, shared_dir_ok (no default: absent from the effective config), io. */
+ * output_mode, shared_dir_ok (no default: absent from the effective config),
+ * busy_output, io. */
 extern const pc_key pc_io_keys[];
 #define PC_KEYS_COMMON                                                                   \
   {.name = "quiet", .type = PC_T_BOOL, .def = "false",                                   \
-   .help = "no progress lines (the phase table is still printed)"},                      \
+   .help = "silent on success: no progress lines, no phase table (errors and warnings "  \
+           "are printed)"},                                                              \
   {.name = "shuffle_round_mb", .type = PC_T_INT, .def = "64",                            \
    .help = "MB each rank sends per all-to-all round (bounds shuffle buffers)", .min = 1, \
    .max = 65536},                                                                        \
@@ -45,8 +47,16 @@ extern const pc_key pc_io_keys[];
   {.name = "shared_dir_ok", .type = PC_T_BOOL,                                           \
    .help = "write into an output directory other accounts can write (default false: "    \
            "refused); files are still created exclusively under unpredictable names"},   \
+  {.name = "busy_output", .type = PC_T_STR, .def = "refuse", .choices = pc_busy_choices, \
+   .help = "when another run is writing one of this run's outputs: refuse (stop at "     \
+           "once, naming it) or wait (until it ends)"},                                  \
   {.name = "io", .type = PC_T_MAP, .help = "HDF5 layout of outputs", .sub = pc_io_keys}
-extern const char *const pc_output_modes[];
+extern const char *const pc_output_modes[], *const pc_busy_choices[];
+
+/* Local, never fails: the keys job accepts - its own, then those SPEC says
+ * jobs share (key, data, index, as_of, output) that it lacks, accepted and
+ * not used (said in --help, logged once when given). */
+const pc_key *pc_job_keys(const pc_jobdef *job);
 
 /* Run a job: MPI already initialised. Loads the config on rank 0, checks
  * its meaning (the keys every job shares, then job->check), then, when they

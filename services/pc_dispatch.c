@@ -213,9 +213,14 @@ static int write_lists(pc_ctx *ctx, pc_dispatch *D, const char *tmpdir) {
 int pc_dispatch_write(pc_ctx *ctx, pc_dispatch *D) {
   PC_CALL(plan_lists(D));
   char tmpdir[4200];
+  int swept = pc_lists_sweep(D->dir);
+  if (swept)
+    pc_log(ctx, "removed %d temporary %s of %s left by an interrupted run", swept,
+           pc_plural((unsigned)swept, "directory", "directories"), D->dir);
   PC_CALL(pc_lists_tmpdir(D->dir, tmpdir, sizeof tmpdir));
   int rc = write_lists(ctx, D, tmpdir);
   if (!rc) rc = pc_lists_manifest(tmpdir, D->lists, D->nlists);
+  if (!rc) pc_test_hold(ctx, "commit"); /* a test meets a second run here */
   if (!rc) rc = pc_lists_replace_dir(tmpdir, D->dir, D->overwrite);
   else pc_lists_remove_dir(tmpdir);
   if (!rc)

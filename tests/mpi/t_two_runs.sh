@@ -1,6 +1,7 @@
 # t_two_runs - two runs at once never delete each other's work (issue 21). For each writing
 # job: three runs of one output at once - one publishes (equal to a lone run's output), the
-# other two stop naming it (host, pid, start) without touching its temporary file. A killed
+# other two stop naming it (host, pid, start) without touching its temporary file; with
+# busy_output: wait, a second run queues behind the first instead. A killed
 # run's leftovers are removed by the next run, a live run's are not. Two "hosts"
 # (PAICHA_TEST_HOST): a live run elsewhere whose pid does not exist here still holds its
 # output, and a dead run's leftover whose pid happens to be alive here is still removed.
@@ -16,6 +17,20 @@ printf 'data: %s\noutput: %s\nquiet: true\n' "$T/data.h5" "$T/breakdown.h5" > "$
 printf 'trace: %s\ndata: %s\noutput: %s\nquiet: true\n' "$T/trace.h5" "$T/data.h5" "$T/report.html" \
   > "$T/report.yaml"
 sed "s#$T/data.h5#$T/data2.h5#; s#cases_csv: .*#cases_csv: $T/cases2.csv#" "$T/synth.yaml" > "$T/synth2.yaml"
+printf 'data: %s\noutput: %s\nretention: 7d\nquiet: true\n' "$T/data.h5" "$T/purged.h5" > "$T/purge.yaml"
+printf 'input: %s\ndata: %s\noutput: %s\nquiet: true\n' "$T/trace.h5" "$T/data.h5" "$T/lists" > "$T/dispatch.yaml"
+# The agencies' CSV of a small province, for ingest.
+printf 'key: %s\ndata: %s\nseed: 2\npersons: 800\ndays: 14\nas_of: 2021-08-09T00:00\noutbreak: {cases: 2}\ncsv: %s\nquiet: true\n' \
+  "$T/key" "$T/csvsrc.h5" "$T/csv" > "$T/csv.yaml"
+run 1 synth --config "$T/csv.yaml" > "$T/csv.log" 2>&1 || { cat "$T/csv.log"; die "synth of the CSV failed"; }
+cat > "$T/ingest.yaml" <<CFG
+key: $T/key
+data: $T/ingested.h5
+input: {regions: $T/csv/regions.csv, persons: $T/csv/persons.csv, stays: $T/csv/stays.csv}
+as_of: 2021-08-09T00:00
+days: 14
+quiet: true
+CFG
 sed "s#$T/index.h5#$T/index2.h5#" "$T/index.yaml" > "$T/index2.yaml"
 sed "s#$T/trace.h5#$T/trace2.h5#" "$T/trace.yaml" > "$T/trace2.yaml"
 
@@ -23,10 +38,11 @@ sed "s#$T/trace.h5#$T/trace2.h5#" "$T/trace.yaml" > "$T/trace2.yaml"
 # under the temporary name) for 8 s; returns when it is held; $held is mpirun's pid.
 hold() {
   local job=$1 cfg=$2 log=$3; shift 3
+  rm -f "$log" # the last run's line must not be taken for this one's
   env "$@" PAICHA_STALL_PHASE=commit PAICHA_STALL_SECONDS=8 timeout 120 mpirun -n 1 \
     --allow-run-as-root "$PAICHA" "$job" --config "$cfg" > "$log" 2>&1 &
   held=$!
-  for _ in $(seq 600); do grep -q "holding phase 'commit'" "$log" && return 0; sleep 0.1; done
+  for _ in $(seq 600); do grep -qs "holding phase 'commit'" "$log" && return 0; sleep 0.1; done
   cat "$log"; die "$job never reached its commit"
 }
 # refused JOB CONFIG LOG [env...]: JOB must stop, naming the run that writes its output.
@@ -46,7 +62,7 @@ three() {
   run 1 "$job" --config "$cfg" > "$T/lone.log" 2>&1 || { cat "$T/lone.log"; die "lone $job failed"; }
   rm -rf "$T/lone" "$T/race" && mkdir "$T/lone" "$T/race" && mv "$out" "$T/lone/$b"
   hold "$job" "$cfg" "$T/a.log"
-  local tmp; tmp=$(ls -a "$d" | grep "^\.$b\.tmp\." || true)
+  local tmp; tmp=$(ls -a "$d" | grep -E "^\.?$b\.tmp\." || true) # a file's .NAME.tmp.*, a directory's NAME.tmp.*
   [ -n "$tmp" ] || die "$job held at commit has no temporary file"
   refused "$job" "$cfg" "$T/b.log" & local pb=$!
   refused "$job" "$cfg" "$T/c.log" & local pc=$!
@@ -58,10 +74,12 @@ three() {
     || { cat "$T/b.log"; die "$job: the message does not name the live run's pid"; }
   wait "$held" || { cat "$T/a.log"; die "the held $job failed"; }
   mv "$out" "$T/race/$b"
-  [ -z "$(ls -a "$d" | grep "^\.$b\.\(tmp\|lock\)" || true)" ] || die "$job left a temporary or lock file"
-  "$PY" "$ROOT/tools/golden.py" digest "$T/lone" > "$T/lone.dig"
-  "$PY" "$ROOT/tools/golden.py" digest "$T/race" > "$T/race.dig"
+  [ -z "$(ls -a "$d" | grep -E "^\.?$b\.(tmp|old)\.|^\.$b\.lock$" || true)" ] || die "$job left a temporary or lock file"
+  # The digest leaves out run-time attributes; purge's own (its time and log) too.
+  "$PY" "$ROOT/tools/golden.py" digest "$T/lone" | grep -Ev '@(purged_at|purge_log) ' > "$T/lone.dig"
+  "$PY" "$ROOT/tools/golden.py" digest "$T/race" | grep -Ev '@(purged_at|purge_log) ' > "$T/race.dig"
   cmp -s "$T/lone.dig" "$T/race.dig" || { diff "$T/lone.dig" "$T/race.dig" | head; die "$job: the published output differs from a lone run's"; }
+  cp "$T/lone.dig" "$T/lone-$b.dig"
   mv "$T/race/$b" "$out"
   echo "$job: one of three runs published (equal to a lone run's), two refused naming it"
 }
@@ -71,6 +89,22 @@ three trace "$T/trace2.yaml" "$T/trace2.h5"
 three screen "$T/screen.yaml" "$T/screen.h5"
 three breakdown "$T/breakdown.yaml" "$T/breakdown.h5"
 three report "$T/report.yaml" "$T/report.html"
+three purge "$T/purge.yaml" "$T/purged.h5"
+three ingest "$T/ingest.yaml" "$T/ingested.h5"
+three dispatch "$T/dispatch.yaml" "$T/lists"
+
+# busy_output: wait - the second run queues behind the first, then publishes the same.
+hold trace "$T/trace2.yaml" "$T/w1.log"
+(echo "busy_output: wait"; grep -v '^quiet' "$T/trace2.yaml") > "$T/trace2-wait.yaml"
+run 1 trace --config "$T/trace2-wait.yaml" > "$T/w2.log" 2>&1 || { cat "$T/w2.log"; die "a waiting run failed"; }
+wait "$held" || { cat "$T/w1.log"; die "the first run (waited for) failed"; }
+grep -q "waiting: $T/trace2.h5 is being written by another run (host " "$T/w2.log" \
+  || { cat "$T/w2.log"; die "busy_output: wait did not say whom it waits for"; }
+rm -rf "$T/race" && mkdir "$T/race" && cp "$T/trace2.h5" "$T/race/trace2.h5"
+# Its config says busy_output: wait; everything else is a lone run's.
+"$PY" "$ROOT/tools/golden.py" digest "$T/race" | grep -v '/@config ' > "$T/race.dig"
+grep -v '/@config ' "$T/lone-trace2.h5.dig" | cmp -s - "$T/race.dig" || die "the run that waited published other than a lone run"
+echo "busy_output: wait: the second run waited for the first, then published"
 
 # A killed run's leftovers go, a live run's stay: X killed at its commit; L, started after,
 # removes X's temporary file when it makes its own; N, started while L is live, is refused.
