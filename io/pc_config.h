@@ -47,6 +47,7 @@ typedef struct pc_key {
   const char *const *choices;  /* NULL-terminated, or NULL */
   int64_t min, max;            /* range for INT/DURATION when min < max */
   pc_prole role;               /* PATH, STRS, LIST items of PATH: what the path names */
+  const char *replaces;        /* an output that may be the input of this key (replaced when done) */
 } pc_key;
 
 typedef struct pc_config pc_config;

@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <hdf5.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -18,6 +20,10 @@ typedef struct walk {
   pc_config_problems *p;
   const char *data;     /* the PC_P_IN_DATA value, NULL: none or a bad one */
   const char *data_key;
+  int nout, nin;        /* the outputs and inputs (values, keys), for collisions */
+  const char *out[32], *in[32];
+  char out_key[32][128], in_key[32][128];
+  const char *out_replaces[32]; /* the input key the output may replace (pc_key.replaces) */
 } walk;
 
 /* Serial open, no HDF5 error stack on stderr (our message names the file). */
@@ -162,10 +168,36 @@ static void output_ok(walk *w, const pc_config *c, const char *key, const pc_key
     pc_config_problem(w->p, c, key, "%s is a directory: name a file to write", v);
 }
 
+/* Remember a path of the run (an input or an output) by its key. */
+static void note(const char **vals, char keys[][128], int *n, const char *key, const char *v) {
+  if (*n >= 32) return;
+  vals[*n] = v;
+  snprintf(keys[(*n)++], 128, "%s", key);
+}
+
+/* Outputs at the path of another output, or of an input (but the one the
+ * output's key says it replaces): the run would destroy what it reads or writes.
+ * Recorded at the output's key, naming the other. */
+static void collisions(walk *w, const pc_config *c) {
+  for (int j = 0; j < w->nout; j++) {
+    const char *v = w->out[j];
+    for (int i = 0; i < j; i++)
+      if (pc_paths_same(w->out[i], v))
+        pc_config_problem(w->p, c, w->out_key[j], "%s is also `%s`: two outputs of one run "
+                          "cannot share a path (one would replace the other)", v, w->out_key[i]);
+    for (int i = 0; i < w->nin; i++)
+      if (pc_paths_same(w->in[i], v) &&
+          !(w->out_replaces[j] && !strcmp(w->out_replaces[j], w->in_key[i])))
+        pc_config_problem(w->p, c, w->out_key[j], "%s is also the input `%s`: the run would "
+                          "overwrite what it reads; name another file", v, w->in_key[i]);
+  }
+}
+
 static void check_one(const pc_config *c, const char *key, const pc_key *k, const char *v,
                       void *arg) {
   walk *w = arg;
   struct stat st;
+  if (k->role >= PC_P_IN && k->role <= PC_P_KEY) note(w->in, w->in_key, &w->nin, key, v);
   switch (k->role) {
   case PC_P_NONE: break;
   case PC_P_IN: input_ok(w, c, key, v); break;
@@ -178,8 +210,23 @@ static void check_one(const pc_config *c, const char *key, const pc_key *k, cons
     else output_ok(w, c, key, k, v);
     break;
   case PC_P_OUT:
-  case PC_P_OUT_DIR: output_ok(w, c, key, k, v); break;
+  case PC_P_OUT_DIR:
+    output_ok(w, c, key, k, v);
+    if (w->nout < 32) w->out_replaces[w->nout] = k->replaces;
+    note(w->out, w->out_key, &w->nout, key, v);
+    break;
   }
+}
+
+int pc_paths_same(const char *a, const char *b) {
+  char da[4096], db[4096], ra[PATH_MAX], rb[PATH_MAX];
+  snprintf(da, sizeof da, "%s", a);
+  snprintf(db, sizeof db, "%s", b);
+  const char *ba = strrchr(a, '/') ? strrchr(a, '/') + 1 : a;
+  const char *bb = strrchr(b, '/') ? strrchr(b, '/') + 1 : b;
+  if (strcmp(ba, bb)) return 0;
+  if (!realpath(dirname(da), ra) || !realpath(dirname(db), rb)) return !strcmp(a, b);
+  return !strcmp(ra, rb);
 }
 
 /* The first dataset input, checked on its own so an index can be compared with it. */
@@ -197,6 +244,7 @@ int pc_paths_check(const pc_config *c, pc_config_problems *p) {
   pc_config_paths(c, find_data, &w);
   w.data_key = NULL; /* the key string lived in the walk's buffer */
   pc_config_paths(c, check_one, &w);
+  collisions(&w, c);
   return 0;
 }
 

@@ -16,10 +16,16 @@
  * identities, stays and the stays' checksum, as trace compares it); an
  * output whose directory does not exist ("cannot create OUT: directory D
  * does not exist (mkdir -p D)"), is not a directory or is not writable; an
- * output file that is a directory, an output directory that is a file. Each
- * is recorded at its key. Local (rank 0, serial HDF5, no MPI); returns 0, or
+ * output file that is a directory, an output directory that is a file; two
+ * outputs of the run at one path (recorded at the later key, naming the
+ * first). Each is recorded at its key. Local (rank 0, serial HDF5, no MPI); returns 0, or
  * PC_ERR_MEM when memory runs out. */
 int pc_paths_check(const pc_config *c, pc_config_problems *p);
+
+/* Local, never fails: a and b name the same file (their directories
+ * resolved through realpath when they exist, then compared with the
+ * names). */
+int pc_paths_same(const char *a, const char *b);
 
 /* Local: the window start and as_of attributes of the dataset at path
  * (serial read). PC_ERR_IO naming the file when it cannot be read. */

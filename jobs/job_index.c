@@ -11,7 +11,8 @@
 static const pc_key index_keys[] = {
     {.name = "data", .type = PC_T_PATH, .role = PC_P_IN_DATA, .required = 1,
      .help = "dataset file (from synth or ingest)"},
-    {.name = "index", .type = PC_T_PATH, .role = PC_P_OUT, .required = 1, .help = "index file to write (HDF5)"},
+    {.name = "index", .type = PC_T_PATH, .role = PC_P_OUT, .replaces = "append", .required = 1,
+     .help = "index file to write (HDF5); may be `append`'s, replaced when complete"},
     {.name = "append", .type = PC_T_PATH, .role = PC_P_IN_H5,
      .help = "update this index (built from an earlier window of the same stays) instead of a "
              "full rebuild: drop the days before the window, add the new days; may equal `index`"},

@@ -32,7 +32,7 @@ static const char *const identity_modes[] = {"keep_recent", "all", NULL};
 static const pc_key purge_keys[] = {
     {.name = "data", .type = PC_T_PATH, .role = PC_P_IN_DATA, .required = 1,
      .help = "dataset to purge (from synth, ingest or an earlier purge)"},
-    {.name = "output", .type = PC_T_PATH, .role = PC_P_OUT, .required = 1,
+    {.name = "output", .type = PC_T_PATH, .role = PC_P_OUT, .replaces = "data", .required = 1,
      .help = "purged dataset to write; may equal `data` (replaced only when the purge is "
              "complete)"},
     {.name = "retention", .type = PC_T_DURATION, .required = 1,

@@ -1,8 +1,10 @@
 /* job_synth.c - `paicha synth`: the synthetic province's registry, generated in parallel into HDF5. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "pc_budget.h"
 #include "pc_job.h"
+#include "pc_paths.h"
 #include "pc_province.h"
 #include "pc_synth_csv.h"
 #include "pc_synth_movement.h"
@@ -160,6 +162,18 @@ static int check_synth(const pc_config *cfg, pc_config_problems *p) {
     pc_config_problem(p, cfg, "cases_csv", "needs movement data: set days (e.g. 14)");
   if (pc_config_bool(cfg, "realistic") && !pc_config_given(cfg, "csv"))
     pc_config_problem(p, cfg, "realistic", "says how the csv files are written: set csv too");
+  /* The files synth writes in `csv` are outputs too: another output there would be replaced. */
+  static const char *const inside[] = {"regions.csv", "persons.csv", "stays.csv", "cases.csv"};
+  for (int i = 0; i < 4 && pc_config_given(cfg, "csv"); i++) {
+    char f[4200];
+    snprintf(f, sizeof f, "%s/%s", pc_config_str(cfg, "csv"), inside[i]);
+    for (int k = 0; k < 2; k++) {
+      const char *key = k ? "cases_csv" : "data";
+      if (pc_config_given(cfg, key) && pc_paths_same(pc_config_str(cfg, key), f))
+        pc_config_problem(p, cfg, key, "%s is the %s synth writes in `csv`: name another file",
+                          f, inside[i]);
+    }
+  }
   return 0;
 }
 

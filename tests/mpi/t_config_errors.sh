@@ -46,3 +46,23 @@ grep -q "the config's \`index\` is not used by breakdown" "$T/shared-b.out" || d
 [ -s "$T/shared-index.h5" ] && [ -s "$T/shared-b.h5" ] || die "the shared config's outputs are missing"
 (cat "$T/shared.yaml"; echo "sed: 1") > "$T/shared-bad.yaml"
 expect_fail shared-bad 2 "unknown key 'sed'" run 1 breakdown --config "$T/shared-bad.yaml"
+# Outputs that collide (issue 20): refused before any work, at the later key, naming the
+# other - synth's cases_csv on the cases.csv it writes in `csv` (the case that once published
+# the dataset and then failed), two outputs at one path, an output over an input. An output
+# its key says may replace an input (purge's output over data, index over append) is fine.
+printf 'key: %s/key\ndata: %s/c.h5\npersons: 500\ndays: 2\nas_of: 2021-08-09T00:00\noutbreak: {cases: 1}\ncsv: %s\ncases_csv: %s/cases.csv\n' \
+  "$T" "$T" "$T" "$T" > "$T/collide.yaml"
+expect_fail collide 2 "collide.yaml:8:12: cases_csv: $T/cases.csv is the cases.csv synth writes in .csv.: name another file" \
+  run 1 synth --config "$T/collide.yaml"
+[ ! -e "$T/c.h5" ] || die "synth with colliding outputs published its dataset"
+printf 'key: %s/key\ndata: %s/c.h5\npersons: 500\ndays: 2\nas_of: 2021-08-09T00:00\noutbreak: {cases: 1}\ncases_csv: %s/c.h5\n' \
+  "$T" "$T" "$T" > "$T/collide2.yaml"
+expect_fail collide2 2 "cases_csv: $T/c.h5 is also .data.: two outputs of one run cannot share a path" \
+  "$PAICHA" synth --check --config "$T/collide2.yaml"
+printf 'data: %s/shared.h5\nindex: %s/shared.h5\n' "$T" "$T" > "$T/over.yaml"
+expect_fail over 2 "index: $T/shared.h5 is also the input .data.: the run would overwrite what it reads" \
+  "$PAICHA" index --check --config "$T/over.yaml"
+printf 'data: %s/shared.h5\nindex: %s/shared-index.h5\nappend: %s/shared-index.h5\n' "$T" "$T" "$T" > "$T/inplace.yaml"
+"$PAICHA" index --check --config "$T/inplace.yaml" > /dev/null || die "index over the index it appends to was refused"
+printf 'data: %s/shared.h5\noutput: %s/shared.h5\nretention: 7d\n' "$T" "$T" > "$T/purge-inplace.yaml"
+"$PAICHA" purge --check --config "$T/purge-inplace.yaml" > /dev/null || die "purge in place was refused"
