@@ -53,7 +53,7 @@ echo "== done in $((SECONDS - t0)) s. Files (owner-only, they hold personal data
 ls -l "$out"/demo.h5 "$out"/demo-breakdown.h5 "$out"/demo-index.h5 "$out"/demo-trace.h5 \
   "$out"/demo-screen.h5 "$out"/demo-ingested.h5 \
   "$out"/demo-cases.csv "$out"/paicha.key "$out"/*.run.json | awk '{print "   " $1, $5, $NF}'
-echo "   lists for each city: $out/demo-lists/ ($(ls "$out"/demo-lists/*.csv | wc -l) CSV files, e.g. $(ls "$out"/demo-lists/*.csv | head -1 | xargs basename))"
+echo "   lists for each city: $out/demo-lists/ ($(ls "$out"/demo-lists/*.xlsx | wc -l) lists as XLSX, CSV and HDF5, e.g. $(ls "$out"/demo-lists/*.xlsx | head -1 | xargs basename); manifest.csv)"
 echo "   open them with: /usr/bin/python3 -c \"import h5py; f = h5py.File('$out/demo-breakdown.h5'); print(list(f))\""
 echo "   the trace: /usr/bin/python3 -c \"import h5py, pandas; f = h5py.File('$out/demo-trace.h5'); print(pandas.DataFrame(f['contacts'][()]).head())\""
 echo

@@ -45,3 +45,25 @@ print(s + '10X98765432'[sum(int(c) * k for c, k in zip(s, w)) % 11])"
 tiny_regions() { # file
   printf 'code,parent,level,name\n430000000000,,province,湖南省\n430100000000,430000000000,city,长沙市\n430102000000,430100000000,county,芙蓉区\n430102001000,430102000000,township,文艺路街道\n430102001001,430102001000,community,识字岭社区\n430102001002,430102001000,community,东湖社区\n' > "$1"
 }
+# A county-dispatched outbreak in $T for the lists: synth (persons, cases: $T/data.h5,
+# $T/cases.csv) and its trace with companions of hops 0 and 1 ($T/trace.h5), no index.
+outbreak_trace() { # persons, cases
+  printf '%s\n' "key: $T/key" "data: $T/data.h5" "seed: 5" "persons: $1" "days: 14" \
+    "as_of: 2021-08-09T00:00" "outbreak: {cases: $2}" "cases_csv: $T/cases.csv" "quiet: true" > "$T/synth.yaml"
+  run 2 synth --config "$T/synth.yaml" > "$T/synth.log" 2>&1 || { cat "$T/synth.log"; die "synth failed"; }
+  printf '%s\n' "data: $T/data.h5" "cases: $T/cases.csv" "key: $T/key" "output: $T/trace.h5" \
+    "companions_of: [0, 1]" "dispatch: {level: county}" "quiet: true" > "$T/trace.yaml"
+  run 2 trace --config "$T/trace.yaml" > "$T/trace.log" 2>&1 || { cat "$T/trace.log"; die "trace failed"; }
+}
+# A local Slurm in $T/sl for this test (tools/slurm-local.sh), stopped on exit; SKIP (exit 0,
+# saying so) where Slurm is not installed.
+local_slurm() { # test name
+  local b
+  for b in munged slurmctld slurmd sbatch; do
+    command -v "$b" > /dev/null || { echo "SKIP $1: $b not installed (apt-get install slurm-wlm munge)"; exit 0; }
+  done
+  SL=$T/sl
+  trap '"$ROOT/tools/slurm-local.sh" stop "$SL" || true; rm -rf "$T"' EXIT
+  eval "$("$ROOT/tools/slurm-local.sh" start "$SL")" || die "the local Slurm did not start (logs in $SL)"
+  export PAICHA
+}

@@ -5,28 +5,7 @@
 # openpyxl read them; phones joined from /identities; owner-only files; identical at 1 and 3
 # ranks; county lists from a city-level trace are refused.
 . "$(dirname "$0")/lib.sh"
-cat > "$T/synth.yaml" <<CFG
-key: $T/key
-data: $T/data.h5
-seed: 5
-persons: 10000
-days: 14
-as_of: 2021-08-09T00:00
-outbreak: {cases: 12}
-cases_csv: $T/cases.csv
-quiet: true
-CFG
-run 2 synth --config "$T/synth.yaml" > "$T/synth.log" 2>&1 || { cat "$T/synth.log"; die "synth failed"; }
-cat > "$T/trace.yaml" <<CFG
-data: $T/data.h5
-cases: $T/cases.csv
-key: $T/key
-output: $T/trace.h5
-companions_of: [0, 1]
-dispatch: {level: county}
-quiet: true
-CFG
-run 2 trace --config "$T/trace.yaml" > "$T/trace.log" 2>&1 || { cat "$T/trace.log"; die "trace failed"; }
+outbreak_trace 10000 12
 cat > "$T/screen.yaml" <<CFG
 data: $T/data.h5
 output: $T/screen.h5

@@ -10,14 +10,7 @@
 "$ROOT/jobs/emergency" --help > "$T/help.log" 2>&1 || die "emergency --help exited non-zero"
 grep -q "jobs/emergency CASES.csv TRACE.yaml" "$T/help.log" && ! grep -q '^set \|\${' "$T/help.log" \
   || { cat "$T/help.log"; die "emergency --help does not print its usage"; }
-for b in munged slurmctld slurmd sbatch; do
-  command -v "$b" > /dev/null || { echo "SKIP t_emergency: $b not installed (apt-get install slurm-wlm munge)"; exit 0; }
-done
-SL=$T/sl
-stop_slurm() { "$ROOT/tools/slurm-local.sh" stop "$SL" || true; rm -rf "$T"; }
-trap stop_slurm EXIT
-eval "$("$ROOT/tools/slurm-local.sh" start "$SL")" || die "the local Slurm did not start (logs in $SL)"
-export PAICHA
+local_slurm t_emergency
 # The officer's site: a dataset, its index, the key, a config naming them relative to itself.
 site=$T/site
 mkdir -p "$site" "$T/elsewhere"

@@ -5,28 +5,7 @@
 # unassigned; the batch in every name and HDF5 list; the same lists at 1 and 3 ranks; a
 # rerun into an existing directory refused without overwrite: true, done with it.
 . "$(dirname "$0")/lib.sh"
-cat > "$T/synth.yaml" <<CFG
-key: $T/key
-data: $T/data.h5
-seed: 5
-persons: 4000
-days: 14
-as_of: 2021-08-09T00:00
-outbreak: {cases: 8}
-cases_csv: $T/cases.csv
-quiet: true
-CFG
-run 2 synth --config "$T/synth.yaml" > "$T/synth.log" 2>&1 || { cat "$T/synth.log"; die "synth failed"; }
-cat > "$T/trace.yaml" <<CFG
-data: $T/data.h5
-cases: $T/cases.csv
-key: $T/key
-output: $T/trace.h5
-companions_of: [0, 1]
-dispatch: {level: county}
-quiet: true
-CFG
-run 2 trace --config "$T/trace.yaml" > "$T/trace.log" 2>&1 || { cat "$T/trace.log"; die "trace failed"; }
+outbreak_trace 4000 8
 dispatch() { # ranks, level, dir, [extra config line]
   printf 'input: %s\ndata: %s\noutput: %s\nlevel: %s\nquiet: true\n%s\n' "$T/trace.h5" \
     "$T/data.h5" "$3" "$2" "${4:-}" > "$T/d.yaml"

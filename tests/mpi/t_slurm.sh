@@ -5,14 +5,7 @@
 # manual run's; the daemons are stopped by their PIDs. Skipped, saying so, only where Slurm
 # is not installed (tools/deps.sh installs it).
 . "$(dirname "$0")/lib.sh"
-for b in munged slurmctld slurmd sbatch; do
-  command -v "$b" > /dev/null || { echo "SKIP t_slurm: $b not installed (apt-get install slurm-wlm munge)"; exit 0; }
-done
-SL=$T/sl
-stop_slurm() { "$ROOT/tools/slurm-local.sh" stop "$SL" || true; rm -rf "$T"; }
-trap stop_slurm EXIT
-eval "$("$ROOT/tools/slurm-local.sh" start "$SL")" || die "the local Slurm did not start (logs in $SL)"
-export PAICHA
+local_slurm t_slurm
 # A small province with movement, its index and a reference trace, with mpirun.
 cat > "$T/synth.yaml" <<CFG
 key: $T/key
