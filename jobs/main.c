@@ -37,6 +37,38 @@ static void job_help(const pc_jobdef *j) {
   pc_config_help(stdout, pc_job_keys(j), 1);
 }
 
+/* The job's arguments into *config, *quiet, *check (--debug is set here):
+ * -1 to go on, else the exit status (0 after --help, 2 on a usage error). */
+static int job_args(const pc_jobdef *job, int argc, char **argv, const char **config, int *quiet,
+                    int *check) {
+  for (int i = 2; i < argc; i++) {
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      job_help(job);
+      return 0;
+    } else if (!strcmp(argv[i], "--config") && i + 1 < argc) {
+      *config = argv[++i];
+    } else if (!strncmp(argv[i], "--config=", 9)) {
+      *config = argv[i] + 9;
+    } else if (!strcmp(argv[i], "--quiet")) {
+      *quiet = 1;
+    } else if (!strcmp(argv[i], "--check")) {
+      *check = 1;
+    } else if (!strcmp(argv[i], "--debug")) {
+      pc_err_set_debug(1); /* messages name their C source lines */
+    } else {
+      fprintf(stderr, "paicha %s: unexpected argument '%s' (try paicha %s --help)\n", job->name,
+              argv[i], job->name);
+      return 2;
+    }
+  }
+  if (!*config) {
+    fprintf(stderr, "paicha %s: --config FILE.yaml is required (try paicha %s --help)\n",
+            job->name, job->name);
+    return 2;
+  }
+  return -1;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
       !strcmp(argv[1], "help")) {
@@ -56,31 +88,8 @@ int main(int argc, char **argv) {
   }
   const char *config = NULL;
   int quiet = 0, check = 0;
-  for (int i = 2; i < argc; i++) {
-    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-      job_help(job);
-      return 0;
-    } else if (!strcmp(argv[i], "--config") && i + 1 < argc) {
-      config = argv[++i];
-    } else if (!strncmp(argv[i], "--config=", 9)) {
-      config = argv[i] + 9;
-    } else if (!strcmp(argv[i], "--quiet")) {
-      quiet = 1;
-    } else if (!strcmp(argv[i], "--check")) {
-      check = 1;
-    } else if (!strcmp(argv[i], "--debug")) {
-      pc_err_set_debug(1); /* messages name their C source lines */
-    } else {
-      fprintf(stderr, "paicha %s: unexpected argument '%s' (try paicha %s --help)\n", job->name,
-              argv[i], job->name);
-      return 2;
-    }
-  }
-  if (!config) {
-    fprintf(stderr, "paicha %s: --config FILE.yaml is required (try paicha %s --help)\n",
-            job->name, job->name);
-    return 2;
-  }
+  const int st = job_args(job, argc, argv, &config, &quiet, &check);
+  if (st >= 0) return st;
   if (check) return pc_job_check(job, config);
   if (pc_mpi_init(&argc, &argv) != 0) {
     fprintf(stderr, "paicha %s: %s\n", job->name, pc_err_message());
