@@ -18,7 +18,7 @@ names=("$@"); [ ${#names[@]} -eq 0 ] && names=("${all[@]}")
 time_job() {
   local label=$1 job=$2 cfg=$3 rec=$4 walls=() rss=()
   for i in $(seq "$REPEAT"); do
-    /usr/bin/time -f "%e %M" -o "$work/time.txt" mpirun -n "$NP" "$PAICHA" "$job" --config "$cfg" --quiet \
+    /usr/bin/time -f "%e %M" -o "$work/time.txt" mpirun -n "$NP" "$PAICHA" "$job" --config "$cfg" \
       2> "$work/$label.$i.log"
     walls+=("$(awk '{print $1}' "$work/time.txt")")
     # Peak RSS of the largest rank, from the run record (getrusage in every rank).
