@@ -40,7 +40,10 @@ static int read_batch(pc_dispatch *D) {
   pc_listform_batch(&D->batch, as_of, (int64_t)time(NULL), D->in_path);
   static const int32_t spec[] = {0, 3, 12, 18, 60, 80}; /* SPEC's default bands */
   D->nedges = (int)pc_reportfile_age_edges(D->in, D->edges, PC_MAX_AGE_EDGES);
-  if (D->nedges < 1 || pc_age_edges_check(D->edges, D->nedges)) {
+  if (D->nedges >= 1 && pc_age_edges_check(D->edges, D->nedges))
+    return PC_ERROR(PC_ERR_DATA, "%s: its age_edges are not increasing from 0: the file was "
+                    "altered or damaged", D->in_path);
+  if (D->nedges < 1) { /* an output without cubes: SPEC's bands */
     D->nedges = (int)(sizeof spec / sizeof spec[0]);
     memcpy(D->edges, spec, sizeof spec);
   }
