@@ -1,0 +1,59 @@
+/* pc_campaign.h - the ledger as trace, screen and `paicha ledger` use it: loaded, a batch added, written. */
+#ifndef PC_CAMPAIGN_H
+#define PC_CAMPAIGN_H
+
+#include "pc_config.h"
+#include "pc_ledgerfile.h"
+#include "pc_mpi.h"
+
+/* The config keys of a job that appends to a ledger: `ledger` (the file;
+ * absent: no campaign) and `ledger_wait` (how long to wait for another run
+ * appending to it, default 10m). */
+extern const pc_key pc_campaign_keys[];
+
+/* A ledger open for one batch. */
+typedef struct pc_campaign {
+  pc_ctx *ctx;
+  const char *path;   /* NULL: no ledger (the job runs without a campaign) */
+  int exists;         /* the file was there (else this is the first batch) */
+  pc_ledger_data L;
+  pc_ledger_batch next; /* the batch being added (number, kind, time, input) */
+} pc_campaign;
+
+/* Collective, agreed. With the config's `ledger` set: claims it (waiting up
+ * to `ledger_wait` for another run that holds it, then PC_ERR_IO saying who
+ * holds it and what to do), opens and reads it (absent: a new, empty
+ * ledger), refuses one of another dataset than data (pc_flagged_check_data's
+ * error), and starts batch number (last + 1) of `kind` at time t, input
+ * `input` (its name only is kept). Without `ledger`: C->path NULL, nothing
+ * read, 0. */
+int pc_campaign_open(pc_ctx *ctx, const pc_config *cfg, pc_file data, const char *data_path,
+                     const char *kind, int64_t t, const char *input, pc_campaign *C);
+
+/* Local, never fails: the isolation time the ledger holds for pid (owned
+ * here), 0 when unknown or no ledger. */
+int64_t pc_campaign_isolated(const pc_campaign *C, uint64_t pid);
+
+/* Collective, agreed: merges the flags f[0..m) (this rank's, sorted by pid,
+ * each pid owned here) into the ledger as the batch's flags; isnew[j] gets
+ * the row's `new` (SPEC). Without a ledger every isnew is 1. PC_ERR_MEM. */
+int pc_campaign_flag(pc_campaign *C, const pc_ledger_flag *f, size_t m, uint8_t *isnew);
+
+/* Collective, agreed: measures and yield at time `at` of the rows every rank
+ * holds (pc_ledger_measure per jurisdiction, pc_ledger_yield per class and
+ * channel), reduced onto rank 0: *m and *y are rank 0's (sorted by
+ * jurisdiction, by class and channel; NULL and 0 elsewhere), the caller
+ * frees them. PC_ERR_MEM. */
+int pc_campaign_stats(pc_campaign *C, int64_t at, pc_ledger_measure **m, size_t *nm,
+                      pc_ledger_yield **y, size_t *ny);
+
+/* Collective, agreed: counts the batch (pc_ledger_count, summed), appends
+ * it to /batches and writes the ledger atomically (stamped with data's
+ * identity, the measures and yield at the batch's time). Without a ledger:
+ * nothing, 0. */
+int pc_campaign_write(pc_campaign *C, const pc_config *cfg, pc_file data);
+
+/* Collective, never fails: frees what C holds and drops the claim. */
+void pc_campaign_close(pc_campaign *C);
+
+#endif
