@@ -6,10 +6,14 @@
 #include "pc_ledgerfile.h"
 #include "pc_mpi.h"
 
-/* The config keys of a job that appends to a ledger: `ledger` (the file;
- * absent: no campaign) and `ledger_wait` (how long to wait for another run
- * appending to it, default 10m). */
-extern const pc_key pc_campaign_keys[];
+/* The config keys of a job that appends to a ledger, for its key table:
+ * `ledger` (the file; absent: no campaign) and `ledger_wait` (how long to
+ * wait for another run appending to it). */
+#define PC_CAMPAIGN_KEYS(ledger_help)                                                          \
+  {.name = "ledger", .type = PC_T_PATH, .role = PC_P_LEDGER, .help = (ledger_help)},         \
+  {.name = "ledger_wait", .type = PC_T_DURATION, .def = "10m", .max = 7 * 86400LL,           \
+   .help = "how long to wait while another run appends to the ledger, then fail (nothing "   \
+           "changed)"}
 
 /* A ledger open for one batch. */
 typedef struct pc_campaign {
