@@ -7,6 +7,7 @@
 #include "pc_claim.h"
 #include "pc_err.h"
 #include "pc_flagged.h"
+#include "pc_ledger_stats.h"
 #include "pc_part.h"
 
 /* Claim the ledger on rank 0 for the run's life: a second run appending at
@@ -136,6 +137,11 @@ int pc_campaign_write(pc_campaign *C, const pc_config *cfg, pc_file data) {
            B->batch, (unsigned long long)B->new_flagged, (unsigned long long)B->raised,
            (unsigned long long)B->new_cases);
   return rc;
+}
+
+int pc_campaign_stats(pc_campaign *C, int64_t at, pc_ledger_measure **m, size_t *nm,
+                      pc_ledger_yield **y, size_t *ny) {
+  return pc_ledger_stats(C->ctx, C->L.rows.data, C->L.rows.n, at, m, nm, y, ny);
 }
 
 void pc_campaign_close(pc_campaign *C) {
