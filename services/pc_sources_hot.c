@@ -150,7 +150,10 @@ static void sum_hot(pc_buf *b, uint64_t min_persons) {
   for (size_t i = 0; i < b->n;) {
     hot acc = h[i];
     size_t j = i + 1;
-    for (; j < b->n && !hot_key_cmp(&h[j], &h[i]); j++) acc.persons += h[j].persons, acc.dwell += h[j].dwell;
+    for (; j < b->n && !hot_key_cmp(&h[j], &h[i]); j++) {
+      acc.persons += h[j].persons, acc.dwell += h[j].dwell;
+      if (h[j].region < acc.region) acc.region = h[j].region; /* the same at any rank count */
+    }
     if (acc.persons >= min_persons) h[n++] = acc;
     i = j;
   }

@@ -71,8 +71,15 @@ import sys, h5py
 f = h5py.File(sys.argv[1], "r")
 assert len(f["common_exposures"]) > 0 and len(f["candidates"]) > 0 and len(f["hotspots"]) > 0
 assert f["clusters"]["size"].max() >= 2
+import pandas as pd  # the cases of each exposure: one merge on `exposure`, as README shows
+e, c = pd.DataFrame(f["common_exposures"][()]), pd.DataFrame(f["common_exposure_cases"][()])
+n = c.merge(e, on="exposure").groupby("exposure").size()
+assert (n.values == e.set_index("exposure").loc[n.index, "cases"].values).all() and len(n) == len(e)
 PY
 grep -q "cluster 1: .* cases, top common exposure" "$T/src-np2.log" || die "the log does not show the clusters"
+for idn in $(cut -d, -f1 "$T/cases.csv" | tail -n +2); do
+  ! grep -q "$idn" "$T"/src-np*.log || die "an ID number is in the sources log"
+done
 # The hotspots as a screen config: accepted, and it runs.
 [ "$(grep -c '^  - name: hotspot-' "$T/hot.yaml")" = 5 ] || die "hotspots_yaml does not hold the top 5"
 "$PAICHA" screen --check --config "$T/hot.yaml" > "$T/check.log" 2>&1 || { cat "$T/check.log"; die "screen --check refuses hotspots_yaml"; }
