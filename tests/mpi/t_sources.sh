@@ -47,6 +47,13 @@ assert ex == [] and cand == [], (ex, cand)
 assert groups[1] == {"CC1", "CC2", "CC3"} and {"CB1", "CB2"} in groups.values() \
     and {"CD1", "CD2"} in groups.values() and {"CE1"} in groups.values(), groups
 PY
+# --check reads cases.csv as the run does: a case whose onset is after as_of is named by its line.
+"$PAICHA" sources --check --config "$E/min2.yaml" > "$E/check.log" 2>&1 || { cat "$E/check.log"; die "sources --check refuses the edges"; }
+cp "$E/cases.csv" "$E/cases.good"
+echo "$(sed -n 2p "$E/cases.good" | cut -d, -f1),2021-08-10T10:00,," >> "$E/cases.csv"
+! "$PAICHA" sources --check --config "$E/min2.yaml" > "$E/check2.log" 2>&1 || die "sources --check accepts an onset after as_of"
+grep -q "cases.csv:13: onset after as_of" "$E/check2.log" || { cat "$E/check2.log"; die "sources --check does not name the bad row"; }
+mv "$E/cases.good" "$E/cases.csv"
 # No identity in the log.
 for idn in $(cut -d, -f1 "$E/cases.csv" | tail -n +2); do
   ! grep -q "$idn" "$E"/min*-np*.log || die "an ID number is in the sources log"
