@@ -11,7 +11,7 @@ res="$root/bench/results"
 mkdir -p "$work" "$res"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out="$res/bench-$stamp.txt"
-all=(registry city ingest screen plan append report)
+all=(registry city ingest screen plan append report sources)
 names=("$@"); [ ${#names[@]} -eq 0 ] && names=("${all[@]}")
 
 # time_job LABEL JOB CONFIG: runs REPEAT times; records wall (s) and peak RSS per rank (MB, max over ranks).
@@ -291,6 +291,28 @@ bench_report() {
   echo "== report: the city tier's trace as one HTML page, 1 rank, $REPEAT runs" | tee -a "$out"
   NP=1 time_job "report-city" report "$work/city-report.yaml" "$page.run.json"
   stat -c %s "$page" | awk '{printf "page: %.2f MB (%d bytes; target 5 MB)\n", $1 / 2^20, $1}' | tee -a "$out"
+}
+
+# `paicha sources` for the city tier's 100 outbreak cases (issue 17: <= 10 s at 2 ranks):
+# the persisted index, 14 days back from each onset, the city trace's flagged persons as
+# hotspots (run 'bench/run.sh city' first: it makes the dataset, the index and the trace).
+bench_sources() {
+  local data="$work/city.h5" index="$work/city-index.h5" trace="$work/city-trace.h5"
+  [ -s "$data" ] && [ -s "$index" ] && [ -s "$trace" ] \
+    || { echo "bench sources: run 'bench/run.sh city' first (needs $data, $index, $trace)" >&2; return 1; }
+  cat > "$work/city-sources.yaml" <<CFG
+data: $data
+index: $index
+cases: $work/city-cases.csv
+key: $work/bench.key
+output: $work/city-sources.h5
+lookback: 14d
+flagged: [$trace]
+hotspots_yaml: $work/city-hotspots.yaml
+CFG
+  echo "== sources: the city tier's 100 cases, 14 days back, hotspots of the trace, $NP ranks, $REPEAT runs" | tee -a "$out"
+  time_job "sources-city" sources "$work/city-sources.yaml" "$work/city-sources.h5.run.json"
+  /usr/bin/python3 -c "import json; r = json.load(open('$work/city-sources.h5.run.json')); print('counts:', json.dumps(r['counts']))" | tee -a "$out"
 }
 
 { echo "paicha bench $stamp on $(hostname): $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GB";

@@ -328,6 +328,67 @@ static const pc_column ledger_yield_cols[] = {
 };
 const pc_schema pc_schema_ledger_yield = SCHEMA("yield", pc_ledger_yield, ledger_yield_cols);
 
+/* ---- sources ---- */
+
+static const pc_column common_cols[] = {
+    PC_COLUMN(pc_common_row, exposure, "exposure", PC_COL_U64),
+    PC_COLUMN(pc_common_row, channel, "channel", PC_COL_STR),
+    PC_COLUMN(pc_common_row, place, "place", PC_COL_U64),
+    PC_COLUMN(pc_common_row, place_name, "place_name", PC_COL_STR),
+    PC_COLUMN(pc_common_row, region, "region", PC_COL_U64),
+    PC_COLUMN(pc_common_row, from, "from", PC_COL_I64),
+    PC_COLUMN(pc_common_row, to, "to", PC_COL_I64),
+    PC_COLUMN(pc_common_row, cases, "cases", PC_COL_U64),
+};
+const pc_schema pc_schema_common = SCHEMA("common_exposures", pc_common_row, common_cols);
+
+static const pc_column common_cases_cols[] = {
+    PC_COLUMN(pc_common_case_row, exposure, "exposure", PC_COL_U64),
+    PC_COLUMN(pc_common_case_row, pid, "pid", PC_COL_U64),
+};
+const pc_schema pc_schema_common_cases =
+    SCHEMA("common_exposure_cases", pc_common_case_row, common_cases_cols);
+
+static const pc_column clusters_cols[] = {
+    PC_COLUMN(pc_cluster_row, pid, "pid", PC_COL_U64),
+    PC_COLUMN(pc_cluster_row, subject, "subject", PC_COL_STR),
+    PC_COLUMN(pc_cluster_row, subject_type, "subject_type", PC_COL_STR),
+    PC_COLUMN(pc_cluster_row, cluster, "cluster", PC_COL_U64),
+    PC_COLUMN(pc_cluster_row, size, "size", PC_COL_U64),
+    PC_COLUMN(pc_cluster_row, window_start, "window_start", PC_COL_I64),
+    PC_COLUMN(pc_cluster_row, onset, "onset", PC_COL_I64),
+    PC_COLUMN(pc_cluster_row, exposures, "exposures", PC_COL_U64),
+    PC_COLUMN(pc_cluster_row, top_exposure, "top_exposure", PC_COL_I64),
+};
+const pc_schema pc_schema_clusters = SCHEMA("clusters", pc_cluster_row, clusters_cols);
+
+static const pc_column candidates_cols[] = {
+    PC_COLUMN(pc_candidate_row, pid, "pid", PC_COL_U64),
+    PC_COLUMN(pc_candidate_row, subject, "subject", PC_COL_STR),
+    PC_COLUMN(pc_candidate_row, subject_type, "subject_type", PC_COL_STR),
+    PC_COLUMN(pc_candidate_row, cases, "cases", PC_COL_U64),
+    PC_COLUMN(pc_candidate_row, exposures, "exposures", PC_COL_U64),
+    PC_COLUMN(pc_candidate_row, first, "first", PC_COL_I64),
+    PC_COLUMN(pc_candidate_row, dwell, "dwell", PC_COL_I64),
+    PC_COLUMN(pc_candidate_row, top_exposure, "top_exposure", PC_COL_U64),
+    PC_COLUMN(pc_candidate_row, channel, "channel", PC_COL_STR),
+    PC_COLUMN(pc_candidate_row, place, "place", PC_COL_U64),
+    PC_COLUMN(pc_candidate_row, place_name, "place_name", PC_COL_STR),
+    PC_COLUMN(pc_candidate_row, residence, "residence", PC_COL_U64),
+};
+const pc_schema pc_schema_candidates = SCHEMA("candidates", pc_candidate_row, candidates_cols);
+
+static const pc_column hotspots_cols[] = {
+    PC_COLUMN(pc_hotspot_row, kind, "kind", PC_COL_STR),
+    PC_COLUMN(pc_hotspot_row, channel, "channel", PC_COL_STR),
+    PC_COLUMN(pc_hotspot_row, place, "place", PC_COL_U64),
+    PC_COLUMN(pc_hotspot_row, region, "region", PC_COL_U64),
+    PC_COLUMN(pc_hotspot_row, name, "name", PC_COL_STR),
+    PC_COLUMN(pc_hotspot_row, persons, "persons", PC_COL_U64),
+    PC_COLUMN(pc_hotspot_row, dwell, "dwell", PC_COL_I64),
+};
+const pc_schema pc_schema_hotspots = SCHEMA("hotspots", pc_hotspot_row, hotspots_cols);
+
 const pc_schema *const pc_schemas_all[] = {
     &pc_schema_persons, &pc_schema_identities, &pc_schema_regions, &pc_schema_stays,
     &pc_schema_places, &pc_schema_place_rows, &pc_schema_screened, &pc_schema_contacts,
@@ -336,7 +397,9 @@ const pc_schema *const pc_schemas_all[] = {
     &pc_view_flag_screened, &pc_view_report_contacts, &pc_view_report_companions,
     &pc_view_report_screened, &pc_view_report_targets, &pc_view_report_testing,
     &pc_schema_ledger_persons, &pc_schema_ledger_events, &pc_schema_ledger_batches,
-    &pc_schema_ledger_measures, &pc_schema_ledger_yield, NULL};
+    &pc_schema_ledger_measures, &pc_schema_ledger_yield,
+    &pc_schema_common, &pc_schema_common_cases, &pc_schema_clusters, &pc_schema_candidates,
+    &pc_schema_hotspots, NULL};
 
 /* ---- types ---- */
 

@@ -216,6 +216,74 @@ typedef struct pc_report_count_row {
   int32_t pad;
 } pc_report_count_row;
 
+/* ---- sources (SPEC, Looking back: Sources and Hotspots) ---- */
+
+/* One row of /common_exposures: a maximal interval in which at least
+ * min_cases cases were at one place; its cases are the rows of
+ * /common_exposure_cases with the same `exposure` (its row number). */
+typedef struct pc_common_row {
+  uint64_t exposure;  /* row number, 0-based, in rank order (cases, then from) */
+  uint64_t place;     /* place id (household id for channel household) */
+  int64_t from, to;   /* the interval, seconds since the epoch */
+  uint64_t cases;     /* distinct cases present during it */
+  uint64_t region;    /* the place's region (0: unknown, households) */
+  char channel[16];
+  char place_name[PC_PLACE_NAME_LEN];
+} pc_common_row;
+_Static_assert(sizeof(pc_common_row) == 104, "pc_common_row is the on-disk row of /common_exposures");
+
+/* One row of /common_exposure_cases: a case present during an exposure. */
+typedef struct pc_common_case_row {
+  uint64_t exposure;
+  uint64_t pid;
+} pc_common_case_row;
+
+/* One row of /clusters: a case and its cluster (cases joined by common
+ * exposures or by being each other's contacts). */
+typedef struct pc_cluster_row {
+  uint64_t pid;
+  uint64_t cluster;       /* 1-based, largest cluster first */
+  uint64_t size;          /* cases in the cluster */
+  int64_t window_start;   /* onset - lookback */
+  int64_t onset;
+  uint64_t exposures;     /* common exposures of this case */
+  int64_t top_exposure;   /* the cluster's best-ranked common exposure (-1: none) */
+  char subject[PC_SUBJECT_LEN];
+  char subject_type[PC_SUBJECT_TYPE_LEN];
+} pc_cluster_row;
+_Static_assert(sizeof(pc_cluster_row) == 88, "pc_cluster_row is the on-disk row of /clusters");
+
+/* One row of /candidates: a person other than the cases present at common
+ * exposures of at least min_cases distinct cases (a possible source). */
+typedef struct pc_candidate_row {
+  uint64_t pid;
+  uint64_t cases;         /* distinct cases of the common exposures attended */
+  uint64_t exposures;     /* common exposures attended */
+  int64_t first;          /* start of the earliest overlap with one */
+  int64_t dwell;          /* seconds of overlap, summed over the exposures */
+  uint64_t top_exposure;  /* the best-ranked exposure attended */
+  uint64_t place;         /* its place */
+  uint64_t residence;     /* 12-digit region code, 0 unknown */
+  char subject[PC_SUBJECT_LEN];
+  char subject_type[PC_SUBJECT_TYPE_LEN];
+  char channel[16];
+  char place_name[PC_PLACE_NAME_LEN];
+} pc_candidate_row;
+_Static_assert(sizeof(pc_candidate_row) == 152, "pc_candidate_row is the on-disk row of /candidates");
+
+/* One row of /hotspots: a place or a community where flagged persons stayed. */
+typedef struct pc_hotspot_row {
+  uint64_t place;         /* place id (0 for a community) */
+  uint64_t region;        /* the place's region, or the community */
+  uint64_t persons;       /* distinct flagged persons who stayed there in the window */
+  int64_t dwell;          /* their total time there, seconds (whole minutes each) */
+  char kind[12];          /* "place" or "community" */
+  char channel[16];       /* "" for a community */
+  char name[PC_PLACE_NAME_LEN]; /* the place's or the community's name */
+  uint8_t pad[4];
+} pc_hotspot_row;
+_Static_assert(sizeof(pc_hotspot_row) == 104, "pc_hotspot_row is the on-disk row of /hotspots");
+
 /* ---- the tables ---- */
 
 extern const pc_schema pc_schema_persons, pc_schema_identities, pc_schema_regions,
@@ -228,6 +296,8 @@ extern const pc_schema pc_schema_rejects;      /* ingest */
 extern const pc_schema pc_schema_list;         /* dispatch's <jurisdiction>.h5 */
 extern const pc_schema pc_schema_ledger_persons, pc_schema_ledger_events,
     pc_schema_ledger_batches, pc_schema_ledger_measures, pc_schema_ledger_yield; /* a ledger */
+extern const pc_schema pc_schema_common, pc_schema_common_cases, pc_schema_clusters,
+    pc_schema_candidates, pc_schema_hotspots; /* sources */
 
 /* ---- the views ---- */
 

@@ -139,7 +139,7 @@ static int status_of(const char *s) {
 /* The window of rule 1 from the row's times v[1..3] (v[7]: reported, only
  * checked), or the reason it has none worth tracing. */
 static int window_of(const char *const v[8], int64_t as_of, int64_t lookback, int64_t ws,
-                     case_row *c) {
+                     int to_onset, case_row *c) {
   int64_t onset, iso = as_of, neg = INT64_MIN, rep;
   if (pc_time_parse(v[1], strlen(v[1]), &onset) != 0 ||
       (*v[2] && pc_time_parse(v[2], strlen(v[2]), &iso) != 0) ||
@@ -149,8 +149,8 @@ static int window_of(const char *const v[8], int64_t as_of, int64_t lookback, in
   if (onset > as_of) return R_ONSET;
   if (iso > as_of) return R_ISOLATED;
   c->w0 = onset - lookback;
-  if (*v[3] && neg > c->w0) c->w0 = neg;
-  c->w1 = iso;
+  if (*v[3] && neg > c->w0 && !to_onset) c->w0 = neg;
+  c->w1 = to_onset ? onset : iso;
   if (c->w1 <= c->w0) return R_EMPTY;
   if (c->w1 <= ws) return R_BEFORE;
   return R_OK;
@@ -161,7 +161,7 @@ static int window_of(const char *const v[8], int64_t as_of, int64_t lookback, in
  * phone (SPEC). A phone column that is not a phone is dropped (*bad_phone):
  * the case is still traced by its subject. */
 static void case_of(const char *const v[8], const pc_key128 *key, int64_t as_of, int64_t lookback,
-                    int64_t ws, case_row *c, int *bad_phone) {
+                    int64_t ws, int to_onset, case_row *c, int *bad_phone) {
   const int type = *v[4] ? pc_doc_of(v[4], strlen(v[4]))
                          : strlen(v[0]) == 18 ? PC_DOC_ID_CARD : PC_DOC_PHONE;
   const int st = status_of(v[6]);
@@ -173,7 +173,7 @@ static void case_of(const char *const v[8], const pc_key128 *key, int64_t as_of,
   c->type = (uint8_t)type;
   if (!identify(key, type, v[0], &c->pid[0], &c->phone[0])) c->reason = R_SUBJECT;
   else if (st < 0) c->reason = R_STATUS;
-  else c->reason = (uint8_t)window_of(v, as_of, lookback, ws, c);
+  else c->reason = (uint8_t)window_of(v, as_of, lookback, ws, to_onset, c);
   c->status = (uint8_t)(st < 0 ? 0 : st);
   if (*v[5] && !identify(key, PC_DOC_PHONE, v[5], &c->pid[1], &c->phone[1])) {
     c->pid[1] = c->phone[1] = 0;
@@ -185,7 +185,7 @@ static void case_of(const char *const v[8], const pc_key128 *key, int64_t as_of,
  * it cannot be traced when it cannot. Pids of documents are computed here;
  * phones are resolved against /identities by every rank afterwards. */
 static int read_cases(pc_ctx *ctx, const char *path, int enc, const pc_key128 *key, int64_t as_of,
-                      int64_t lookback, int64_t ws, pc_buf *out) {
+                      int64_t lookback, int64_t ws, int to_onset, pc_buf *out) {
   char *text;
   size_t tlen;
   PC_CALL(cases_text(path, enc, &text, &tlen));
@@ -232,7 +232,7 @@ static int read_cases(pc_ctx *ctx, const char *path, int enc, const pc_key128 *k
     memset(&c, 0, sizeof c);
     c.line = ln;
     int bad_phone;
-    case_of(v, key, as_of, lookback, ws, &c, &bad_phone);
+    case_of(v, key, as_of, lookback, ws, to_onset, &c, &bad_phone);
     if (bad_phone && ctx)
       pc_log(ctx, "trace: %s:%d: the phone column is not a phone: the case is traced by its "
              "subject only", path, ln);
@@ -248,6 +248,11 @@ static int read_cases(pc_ctx *ctx, const char *path, int enc, const pc_key128 *k
 
 int pc_trace_cases_check(const pc_config *cfg, int64_t as_of, int64_t ws, pc_config_problems *p,
                          uint64_t *rows) {
+  return pc_cases_check(cfg, as_of, ws, 0, p, rows);
+}
+
+int pc_cases_check(const pc_config *cfg, int64_t as_of, int64_t ws, int to_onset,
+                   pc_config_problems *p, uint64_t *rows) {
   const char *path = pc_config_str(cfg, "cases");
   const pc_key128 key = {0, 0}; /* pids do not matter here: only whether a row is valid */
   *rows = 0;
@@ -257,7 +262,7 @@ int pc_trace_cases_check(const pc_config *cfg, int64_t as_of, int64_t ws, pc_con
   pc_buf b;
   pc_buf_init(&b, sizeof(case_row));
   int rc = read_cases(NULL, path, pc_enc_of(pc_config_str(cfg, "encoding")), &key, as_of,
-                      pc_config_duration(cfg, "lookback"), ws, &b);
+                      pc_config_duration(cfg, "lookback"), ws, to_onset, &b);
   if (rc == PC_ERR_MEM) return rc;
   if (rc) pc_config_problem(p, cfg, "cases", "%s", pc_err_message());
   const case_row *c = b.data;
@@ -383,7 +388,7 @@ int pc_trace_cases_load(pc_tracer *t, const pc_key128 *key, int64_t lookback, ui
   if (pc_rank(ctx) == 0)
     rc = read_cases(ctx, pc_config_str(t->cfg, "cases"),
                     pc_enc_of(pc_config_str(t->cfg, "encoding")), key, t->as_of, lookback,
-                    t->window_start, &rows);
+                    t->window_start, t->window_to_onset, &rows);
   PC_CALL(pc_agree(ctx, rc));
   char *bytes = pc_rank(ctx) == 0 ? (char *)rows.data : NULL;
   size_t len = pc_rank(ctx) == 0 ? rows.n * sizeof(case_row) : 0;

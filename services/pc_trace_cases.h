@@ -29,5 +29,9 @@ int pc_trace_cases_load(pc_tracer *t, const pc_key128 *key, int64_t lookback, ui
  * `cases` key. *rows: the data rows read. Returns 0, or PC_ERR_MEM. */
 int pc_trace_cases_check(const pc_config *cfg, int64_t as_of, int64_t ws, pc_config_problems *p,
                          uint64_t *rows);
+/* Local: pc_trace_cases_check with the windows of `sources` when to_onset
+ * ([onset - lookback, onset], pc_tracer.window_to_onset). */
+int pc_cases_check(const pc_config *cfg, int64_t as_of, int64_t ws, int to_onset,
+                   pc_config_problems *p, uint64_t *rows);
 
 #endif
