@@ -98,6 +98,9 @@ static const pc_column screened_cols[] = {
     PC_COLUMN(pc_screened_row, age, "age", PC_COL_I16),
     PC_COLUMN(pc_screened_row, sector, "sector", PC_COL_STR),
     PC_COLUMN(pc_screened_row, is_new, "new", PC_COL_U8),
+    PC_COLUMN(pc_screened_row, reached_at, "reached_at", PC_COL_I64),
+    PC_COLUMN(pc_screened_row, then_at, "then_at", PC_COL_I64),
+    PC_COLUMN(pc_screened_row, then_dwell, "then_dwell", PC_COL_I64),
 };
 const pc_schema pc_schema_screened = SCHEMA("screened", pc_screened_row, screened_cols);
 

@@ -79,8 +79,12 @@ typedef struct pc_screened_row {
   int16_t age;
   uint8_t is_new; /* SPEC `new`: 1 new to the campaign's ledger or code went up (1 without one) */
   uint8_t pad[3];
+  int64_t reached_at; /* t_A: the instant the dwell reached the area's min_dwell */
+  int64_t then_at;    /* the area's then: the instant the dwell there from t_A reached its
+                         min_dwell (0: the area has no then) */
+  int64_t then_dwell; /* seconds there within [t_A, t_A + within), whole minutes (0: no then) */
 } pc_screened_row;
-_Static_assert(sizeof(pc_screened_row) == 120, "pc_screened_row is the on-disk row of /screened");
+_Static_assert(sizeof(pc_screened_row) == 144, "pc_screened_row is the on-disk row of /screened");
 
 /* One row of trace's /contacts (with hop) and /companions (without). */
 typedef struct pc_trace_row {
