@@ -49,14 +49,13 @@ static const pc_key itinerary_keys[] = {
     PC_KEYS_COMMON,
     {0}};
 
-/* Exactly one of cases and trace; cases needs the key. */
+/* Exactly one of cases and trace; cases needs the key. Problems recorded, 0 returned. */
 static int check_itinerary(const pc_config *cfg, pc_config_problems *p) {
   const int c = pc_config_given(cfg, "cases"), t = pc_config_given(cfg, "trace");
   if (c == t)
-    return pc_config_problem(p, cfg, "", "give cases (a cases.csv) or trace (a trace output), "
-                             "exactly one");
+    pc_config_problem(p, cfg, "", "give cases (a cases.csv) or trace (a trace output), exactly one");
   if (c && !pc_config_given(cfg, "key"))
-    return pc_config_problem(p, cfg, "key", "cases needs the key the dataset was made with");
+    pc_config_problem(p, cfg, "key", "cases needs the key the dataset was made with");
   return 0;
 }
 

@@ -136,6 +136,7 @@ static void where(sb *b, const pc_itin *I, uint64_t place, uint64_t region, int 
 static void page_head(sb *b, const pc_itin *I) {
   char asof[24];
   pc_time_format(I->t.as_of, asof);
+  asof[10] = ' '; /* 2021-08-09 00:00, as people write it */
   pc_sb_puts(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                 "<meta name=\"generator\" content=\"paicha itinerary\">\n");
