@@ -21,6 +21,7 @@ base=("data: $T/data.h5" "key: $T/key" "lookback: 14d")
 for n in 1 2 3 4; do
   itin $n "${base[@]}" "index: $T/index.h5" "cases: $T/cases.csv" "output_csv: $T/c$n.csv" \
     "output_html: $T/c$n.html" || { cat "$T/it.log"; die "itinerary at $n ranks failed"; }
+  if [ $n = 1 ]; then cp "$T/it.yaml" "$T/c.yaml"; fi
 done
 itin 2 "${base[@]}" "cases: $T/cases.csv" "output_csv: $T/cm.csv" "output_html: $T/cm.html" \
   || { cat "$T/it.log"; die "itinerary with the index built in memory failed"; }
@@ -43,6 +44,7 @@ awk -F, 'NR > 1 && $NF > 1' "$T/c1_same_trip.csv" | grep -q . || die "no same-tr
 itin 3 "data: $T/data.h5" "index: $T/index.h5" "trace: $T/trace.h5" "output_csv: $T/t.csv" \
   "output_html: $T/t.html" || { cat "$T/it.log"; die "itinerary from a trace failed"; }
 $PY "$CHK" structure "$T/t.csv" "$T/t_same_trip.csv" || die "the trace-mode files' structure"
+cp "$T/it.yaml" "$T/t.yaml"
 itin 2 "data: $T/data.h5" "key: $T/key" "index: $T/index.h5" "cases: $T/cases.csv" \
   "output_csv: $T/c2d.csv" "output_html: $T/c2d.html" || { cat "$T/it.log"; die "itinerary, lookback 2d"; }
 $PY "$CHK" subset "$T/c2d.csv" "$T/t.csv" || die "the cases' visits are not the trace's"
@@ -57,6 +59,17 @@ for n in 1 3; do
     "output_csv: $T/e$n.csv" "output_html: $T/e$n.html" || { cat "$T/it.log"; die "edges at $n ranks"; }
 done
 for f in .csv _same_trip.csv .html; do cmp -s "$T/e1$f" "$T/e3$f" || die "edges: e3$f differs from 1 rank"; done
+cp "$T/it.yaml" "$T/e.yaml"
+
+# The brute-force reference (tests/ref/itinerary_ref.py) writes the same bytes: synth from
+# cases.csv and from the trace, and the edges.
+for r in c:c1 t:t e:e1; do
+  cfg=${r%%:*} out=${r#*:}
+  $PY "$ROOT/tests/ref/itinerary_ref.py" "$T/$cfg.yaml" "$T/ref-$cfg" > /dev/null || die "itinerary_ref.py $cfg failed"
+  cmp "$T/ref-$cfg/itinerary.csv" "$T/$out.csv" || die "$out.csv differs from the reference's"
+  cmp "$T/ref-$cfg/same_trip.csv" "$T/${out}_same_trip.csv" || die "${out}_same_trip.csv differs from the reference's"
+done
+echo "reference: the same itineraries and same-trip tables (synth from cases and from the trace, edges)"
 $PY "$CHK" edges "$T/e/itinerary.json" "$T/e1.csv" "$T/e1_same_trip.csv" || die "edges: rows by hand"
 $PY "$CHK" structure "$T/e1.csv" "$T/e1_same_trip.csv" || die "edges: structure"
 grep -q 'D2222 2021-08-05 7车厢' "$T/e1.html" || die "edges: the train's carriage is not on the page"
