@@ -46,6 +46,9 @@ static const pc_key itinerary_keys[] = {
              "_same_trip before .csv)"},
     {.name = "output_html", .type = PC_T_PATH, .role = PC_P_OUT, .required = 1,
      .help = "the page: itineraries and the same-trip table (self-contained HTML)"},
+    {.name = "output", .type = PC_T_PATH, .role = PC_P_OUT,
+     .help = "the same in HDF5 (optional): /itinerary, a row per visit; /same_trip, a row per "
+             "trip and case"},
     PC_KEYS_COMMON,
     {0}};
 
@@ -80,6 +83,13 @@ static int read_cases(pc_ctx *ctx, const pc_config *cfg, pc_itin *I) {
   return pc_itin_cases(I, &key, pc_config_duration(cfg, "lookback"));
 }
 
+/* The files: the CSVs and the page, then the HDF5 output when asked for. */
+static int write_files(const pc_config *cfg, pc_itin *I, const char *trips) {
+  PC_CALL(pc_itin_write(I, pc_config_str(cfg, "output_csv"), trips, pc_config_str(cfg, "output_html")));
+  const char *h5 = pc_config_str(cfg, "output");
+  return h5 ? pc_itin_write_h5(I, h5) : 0;
+}
+
 /* same_trip_csv, or output_csv with "_same_trip" before its ".csv". */
 static void trips_path(const pc_config *cfg, char *buf, size_t len) {
   const char *s = pc_config_str(cfg, "same_trip_csv"), *o = pc_config_str(cfg, "output_csv");
@@ -105,7 +115,7 @@ static int run_itinerary(pc_ctx *ctx, const pc_config *cfg) {
   if (!rc)
     rc = PC_PHASE(ctx, PH_COLLECT, pc_itin_collect(&I, pc_config_duration(cfg, "merge_gap")),
                   I.visits.n, 0);
-  if (!rc) rc = PC_PHASE(ctx, PH_WRITE, pc_itin_write(&I, csv, trips, html), 0, 0);
+  if (!rc) rc = PC_PHASE(ctx, PH_WRITE, write_files(cfg, &I, trips), I.visits.n + I.ntrips, 0);
   if (!rc)
     pc_log(ctx, "itinerary: %zu %s, %zu %s, %zu same-trip %s: wrote %s, %s, %s", I.ncases,
            pc_plural(I.ncases, "case", "cases"), I.visits.n, pc_plural(I.visits.n, "visit", "visits"),
@@ -127,7 +137,8 @@ const pc_jobdef pc_job_itinerary = {
         "ID number, phone, pid or household. The cases come from cases.csv (read as trace reads\n"
         "it; window [onset - lookback, isolated or as_of]) or from a trace output (its hop-0\n"
         "rows; window from their exposure to the trace's as_of). Writes two CSVs (UTF-8 with a\n"
-        "BOM) and one self-contained page (no script, no network), atomically.",
+        "BOM) and one self-contained page (no script, no network), atomically; with `output`,\n"
+        "the same as HDF5 tables /itinerary and /same_trip.",
     .keys = itinerary_keys,
     .run = run_itinerary,
     .check = check_itinerary,

@@ -62,4 +62,10 @@ int pc_itin_collect(pc_itin *I, int64_t gap);
  * or grid is written. Fails with PC_ERR_IO naming the file, PC_ERR_MEM. */
 int pc_itin_write(pc_itin *I, const char *csv, const char *trips_csv, const char *html);
 
+/* Collective, agreed: the same in HDF5 at path (the output writer: atomic,
+ * io.* honoured, stamped): /itinerary (pc_itin_row, a row per visit) and
+ * /same_trip (pc_same_trip_row, a row per trip and case), attributes as_of,
+ * cases, data. Fails with the writer's error or PC_ERR_MEM. */
+int pc_itin_write_h5(pc_itin *I, const char *path);
+
 #endif

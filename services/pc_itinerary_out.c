@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "pc_itinerary.h"
+#include "pc_out.h"
 #include "pc_report.h"
 #include "pc_textout.h"
 #include "pc_time.h"
@@ -252,5 +253,84 @@ int pc_itin_write(pc_itin *I, const char *csv, const char *trips_csv, const char
     if (!rc) rc = write_text(ctx, paths[k], &b);
     pc_strbuf_free(&b);
   }
+  return rc;
+}
+
+/* ---- the HDF5 output ---- */
+
+/* The columns a visit and a same-trip row share: place, channel, carriage, city, district. */
+#define FILL_WHERE(r, place_, region_, ch, car)                                                    \
+  do {                                                                                          \
+    size_t nl_;                                                                                 \
+    const char *nm_ = place_name(I, (place_), &nl_);                                            \
+    memcpy((r)->place, nm_, nl_);                                                               \
+    (r)->region = (region_);                                                                    \
+    snprintf((r)->channel, sizeof (r)->channel, "%s", pc_channel_names[ch]);                    \
+    snprintf((r)->channel_zh, sizeof (r)->channel_zh, "%s", kind_zh(ch));                       \
+    (r)->carriage = (uint8_t)(car);                                                             \
+    strncpy((r)->city, region_name(I, (region_), PC_LEVEL_CITY), sizeof (r)->city);             \
+    strncpy((r)->district, region_name(I, (region_), PC_LEVEL_COUNTY), sizeof (r)->district);   \
+  } while (0)
+
+/* Rank 0: the rows of /itinerary (one per visit) and /same_trip (one per trip and case). */
+static int h5_rows(const pc_itin *I, pc_itin_row **it, pc_same_trip_row **st, size_t *nst) {
+  const pc_itin_visit *v = I->visits.data;
+  size_t m = 0;
+  for (size_t i = 0; i < I->ntrips; i++) m += I->trips[i].ncases;
+  *it = pc_calloc(I->visits.n + 1, sizeof **it, "itinerary rows");
+  *st = pc_calloc(m + 1, sizeof **st, "same-trip rows");
+  if (!*it || !*st) return PC_ERR_MEM;
+  for (size_t i = 0, k = 0; i < I->visits.n; i++) {
+    pc_itin_row *r = &(*it)[i];
+    k = i && v[i - 1].ordinal == v[i].ordinal ? k + 1 : 1;
+    r->start = v[i].start;
+    r->end = v[i].end;
+    r->ordinal = v[i].ordinal;
+    r->visit = (uint32_t)k;
+    r->stays = v[i].stays;
+    FILL_WHERE(r, v[i].place, v[i].region, v[i].channel, v[i].carriage);
+  }
+  *nst = 0;
+  for (size_t i = 0; i < I->ntrips; i++)
+    for (uint32_t c = 0; c < I->trips[i].ncases; c++) {
+      const pc_itin_trip *t = &I->trips[i];
+      pc_same_trip_row *r = &(*st)[(*nst)++];
+      r->from = t->from;
+      r->to = t->to;
+      r->trip = (uint32_t)(i + 1);
+      r->ordinal = I->tcases[t->first + c];
+      r->ncases = t->ncases;
+      FILL_WHERE(r, t->place, t->region, t->channel, t->carriage);
+    }
+  return 0;
+}
+
+int pc_itin_write_h5(pc_itin *I, const char *path) {
+  pc_ctx *ctx = I->t.ctx;
+  pc_itin_row *it = NULL;
+  pc_same_trip_row *st = NULL;
+  size_t nst = 0;
+  const int me0 = pc_rank(ctx) == 0;
+  int rc = pc_agree(ctx, me0 ? h5_rows(I, &it, &st, &nst) : 0);
+  pc_out out;
+  char t0[24];
+  if (!rc && !(rc = pc_out_create(ctx, I->t.cfg, path, &out))) {
+    out.rc = pc_out_table(&out, "itinerary", pc_schema_type(&pc_schema_itinerary), it,
+                          me0 ? I->visits.n : 0,
+                          "each case's visits (by ordinal, no identity): cafes, hotels, flights, "
+                          "trains with carriage, consecutive stays at one place merged");
+    if (!out.rc)
+      out.rc = pc_out_table(&out, "same_trip", pc_schema_type(&pc_schema_same_trip), st,
+                            me0 ? nst : 0,
+                            "the same-trip table: one row per trip (place and interval) and case "
+                            "there, for the public's self-check");
+    pc_out_attr_i64(&out, "as_of", I->t.as_of);
+    pc_out_attr_str(&out, "as_of_local", pc_time_format(I->t.as_of, t0));
+    pc_out_attr_u64(&out, "cases", I->ncases);
+    pc_out_attr_str(&out, "data", I->t.data_path);
+    rc = pc_out_commit(&out, 0);
+  }
+  free(it);
+  free(st);
   return rc;
 }

@@ -3,7 +3,7 @@
 # page. On a synth outbreak and on hand-built edges (make_itinerary_edges.py: two café
 # sessions merged, a train with carriage, a case's cell and grid stays absent, a stay
 # clipped at the window's start): the rows by hand; no ID number, phone, pid (decimal,
-# hex), household, cell or grid of the dataset in any file, with a positive control per
+# hex), household, cell or grid of the dataset in any file (HDF5 output too), with a positive control per
 # kind; the same bytes at 1-4 ranks and with the index built in memory; the trace's hop 0
 # as the cases; config errors; the page self-contained, rendered in headless Chromium
 # (skipped, saying so, when Chromium is absent and not installable).
@@ -20,7 +20,7 @@ base=("data: $T/data.h5" "key: $T/key" "lookback: 14d")
 # Cases mode at 1-4 ranks (index given), and at 2 ranks with the index built here.
 for n in 1 2 3 4; do
   itin $n "${base[@]}" "index: $T/index.h5" "cases: $T/cases.csv" "output_csv: $T/c$n.csv" \
-    "output_html: $T/c$n.html" || { cat "$T/it.log"; die "itinerary at $n ranks failed"; }
+    "output_html: $T/c$n.html" "output: $T/c$n.h5" || { cat "$T/it.log"; die "itinerary at $n ranks failed"; }
   if [ $n = 1 ]; then cp "$T/it.yaml" "$T/c.yaml"; fi
 done
 itin 2 "${base[@]}" "cases: $T/cases.csv" "output_csv: $T/cm.csv" "output_html: $T/cm.html" \
@@ -30,7 +30,15 @@ for s in 2 3 4 m; do
     cmp -s "$T/${f/$s/1}" "$T/$f" || die "$f differs from the 1-rank output"
   done
 done
-for f in c1.csv c1_same_trip.csv c1.html; do
+for s in 2 3 4; do
+  $PY - "$T/c1.h5" "$T/c$s.h5" <<'PY' || die "c$s.h5's tables differ from the 1-rank output's"
+import sys, h5py
+a, b = (h5py.File(p, "r") for p in sys.argv[1:])
+assert all(a[t][()].tobytes() == b[t][()].tobytes() for t in ("itinerary", "same_trip"))
+PY
+done
+$PY "$CHK" h5 "$T/c1.h5" "$T/c1.csv" "$T/c1_same_trip.csv" || die "the HDF5 output is not the CSVs"
+for f in c1.csv c1_same_trip.csv c1.html c1.h5; do
   [ "$(stat -c %a "$T/$f")" = 600 ] || die "$f is not mode 0600"
 done
 $PY "$CHK" structure "$T/c1.csv" "$T/c1_same_trip.csv" || die "the synth files' structure"
@@ -76,18 +84,20 @@ grep -q 'D2222 2021-08-05 7车厢' "$T/e1.html" || die "edges: the train's carri
 grep -Eq ',(lbs|grid),|cell 43|grid 112' "$T/e1.csv" "$T/e1_same_trip.csv" "$T/e1.html" && die "edges: a cell or grid published"
 
 # No identity in any file; each kind found when injected (positive control).
-$PY "$CHK" privacy "$T/data.h5" "$T"/c1*.csv "$T/c1.html" "$T"/t*.csv "$T/t.html" || die "an identity published"
+$PY "$CHK" privacy "$T/data.h5" "$T"/c1*.csv "$T/c1.html" "$T/c1.h5" "$T"/t*.csv "$T/t.html" || die "an identity published"
 $PY "$CHK" privacy "$T/e/edges.h5" "$T"/e1*.csv "$T/e1.html" || die "edges: an identity published"
 for kind in id phone pid pidhex household cell grid cellname; do
   v=$($PY "$CHK" sample "$T/data.h5" $kind)
   [ -n "$v" ] || die "no $kind in the dataset to inject"
   sed "3s/\$/,$v/" "$T/c1.csv" > "$T/leak.csv"
   sed "s#</body>#<p>$v</p></body>#" "$T/c1.html" > "$T/leak.html"
-  for f in leak.csv leak.html; do
+  cp "$T/c1.h5" "$T/leak.h5"
+  $PY -c "import h5py, sys; h5py.File(sys.argv[1], 'r+').attrs['note'] = sys.argv[2]" "$T/leak.h5" "$v"
+  for f in leak.csv leak.html leak.h5; do
     $PY "$CHK" privacy "$T/data.h5" "$T/$f" > /dev/null 2>&1 && die "control: an injected $kind not found in $f"
   done
 done
-echo "privacy: every kind of identity found when injected (CSV and page)"
+echo "privacy: every kind of identity found when injected (CSV, page and HDF5)"
 
 # Config errors: exactly one of cases and trace; cases without the key.
 itin 1 "data: $T/data.h5" "output_csv: $T/x.csv" "output_html: $T/x.html" && die "no cases, no trace: ran"

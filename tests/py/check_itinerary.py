@@ -11,6 +11,7 @@
                                                same-trip row that names its case
     check_itinerary.py edges JSON CSV TRIPS    the rows of make_itinerary_edges.py, by hand
     check_itinerary.py subset CSV CSV2         every (case, channel, place, from) of CSV is in CSV2
+    check_itinerary.py h5 H5 CSV TRIPS         the HDF5 output holds the CSVs' rows
 
 Identities of DATA: the ID numbers (and other documents) and phones of /identities, the
 pids of /persons and /stays (decimal, hexadecimal with and without leading zeros), the
@@ -53,11 +54,26 @@ def identities(data):
     return kinds, {n for n in names if len(n) >= 5}
 
 
+def text_of(path):
+    """A file's text; an HDF5 output's every value and attribute, as text."""
+    if not path.endswith(".h5"):
+        return open(path, encoding="utf-8").read()
+    import h5py
+    out = []
+    with h5py.File(path, "r") as f:
+        out += [f"{k}={v}" for k, v in f.attrs.items()]
+        for name in f:
+            a = f[name][()]
+            out += [" ".join(x.decode("utf-8", "replace") if isinstance(x, bytes) else str(x) for x in row)
+                    for row in a.tolist()]
+    return "\n".join(out)
+
+
 def privacy(data, files):
     kinds, names = identities(data)
     bad = 0
     for path in files:
-        text = open(path, encoding="utf-8").read()
+        text = text_of(path)
         tokens = {t.lower() for t in re.findall(r"[0-9A-Za-z]+", text)}
         for k, vals in kinds.items():
             n = len(tokens & vals)
@@ -147,8 +163,26 @@ def subset(a, b):
     return 0
 
 
+def h5(path, csv_path, trips_path):
+    import h5py
+    rows, trips = read(csv_path), read(trips_path)
+    with h5py.File(path, "r") as f:
+        it, st = f["itinerary"][()], f["same_trip"][()]
+    fmt = lambda t: __import__("time").strftime("%Y-%m-%dT%H:%M", __import__("time").gmtime(int(t) + 8 * 3600))
+    got = [(f"病例{r['ordinal']}", r["visit"], fmt(r["start"]), fmt(r["end"]), r["channel"].decode(),
+            r["place"].decode(), r["carriage"] or "", r["stays"]) for r in it]
+    want = [(r["case"], int(r["visit"]), r["from"], r["to"], r["channel"], r["place"],
+             int(r["carriage"]) if r["carriage"] else "", int(r["stays"])) for r in rows]
+    assert got == want, f"/itinerary differs from the CSV: {[g for g, w in zip(got, want) if g != w][:2]}"
+    pairs = [(fmt(r["from"]), r["place"].decode(), f"病例{r['ordinal']}") for r in st]
+    want = [(t["from"], t["place"], c) for t in trips for c in t["cases"].split(";")]
+    assert pairs == want, "/same_trip differs from the same-trip CSV"
+    print(f"h5: /itinerary ({len(it)} rows) and /same_trip ({len(st)}) hold the CSVs' rows")
+    return 0
+
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     fn = {"privacy": lambda: privacy(args[0], args[1:]), "sample": lambda: sample(*args),
-          "structure": lambda: structure(*args), "edges": lambda: edges(*args), "subset": lambda: subset(*args)}
+          "structure": lambda: structure(*args), "edges": lambda: edges(*args), "subset": lambda: subset(*args), "h5": lambda: h5(*args)}
     sys.exit(fn[cmd]())
