@@ -17,6 +17,16 @@ typedef struct pc_itin_case {
   int32_t row;      /* line of cases.csv, row of the trace's /contacts */
 } pc_itin_case;
 
+/* Where the work is done:
+ *
+ *   every rank: the cases (all of them, by ordinal)
+ *   rank r:     the cases whose pid r owns --pc_trace_stays_of--> clipped visits --+
+ *                                                                                   | pc_shuffle
+ *   rank 0:     every visit <-------------------------------------------------------+
+ *               merged, the same-trip table, /regions, the files (others join writes)
+ *
+ * The cases are few (hundreds) and their visits fewer than their stays: rank 0
+ * holds them all. */
 typedef struct pc_itin {
   pc_tracer t;              /* the dataset, its index, the persons and identities owned here */
   pc_itin_case *cases;      /* every rank, by ordinal */
