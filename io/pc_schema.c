@@ -136,6 +136,27 @@ static const pc_column unmatched_cols[] = {
 };
 const pc_schema pc_schema_unmatched = SCHEMA("unmatched", pc_unmatched_row, unmatched_cols);
 
+#define ITIN_COLS(T)                                                        \
+  PC_COLUMN(T, region, "region", PC_COL_U64),                               \
+      PC_COLUMN(T, ordinal, "ordinal", PC_COL_U32),                         \
+      PC_COLUMN(T, place, "place", PC_COL_STR),                             \
+      PC_COLUMN(T, channel, "channel", PC_COL_STR),                         \
+      PC_COLUMN(T, channel_zh, "channel_zh", PC_COL_STR),                   \
+      PC_COLUMN(T, carriage, "carriage", PC_COL_U8),                        \
+      PC_COLUMN(T, city, "city", PC_COL_STR),                               \
+      PC_COLUMN(T, district, "district", PC_COL_STR)
+static const pc_column itinerary_cols[] = {
+    PC_COLUMN(pc_itin_row, visit, "visit", PC_COL_U32), PC_COLUMN(pc_itin_row, start, "start", PC_COL_I64),
+    PC_COLUMN(pc_itin_row, end, "end", PC_COL_I64), ITIN_COLS(pc_itin_row),
+    PC_COLUMN(pc_itin_row, stays, "stays", PC_COL_U16)};
+const pc_schema pc_schema_itinerary = SCHEMA("itinerary", pc_itin_row, itinerary_cols);
+static const pc_column same_trip_cols[] = {
+    PC_COLUMN(pc_same_trip_row, trip, "trip", PC_COL_U32),
+    PC_COLUMN(pc_same_trip_row, from, "from", PC_COL_I64),
+    PC_COLUMN(pc_same_trip_row, to, "to", PC_COL_I64), ITIN_COLS(pc_same_trip_row),
+    PC_COLUMN(pc_same_trip_row, ncases, "ncases", PC_COL_U32)};
+const pc_schema pc_schema_same_trip = SCHEMA("same_trip", pc_same_trip_row, same_trip_cols);
+
 static const pc_column targets_cols[] = {
     PC_COLUMN(pc_target_row, community, "community", PC_COL_U64),
     PC_COLUMN(pc_target_row, county, "county", PC_COL_U64),
@@ -402,7 +423,7 @@ const pc_schema *const pc_schemas_all[] = {
     &pc_schema_ledger_persons, &pc_schema_ledger_events, &pc_schema_ledger_batches,
     &pc_schema_ledger_measures, &pc_schema_ledger_yield,
     &pc_schema_common, &pc_schema_common_cases, &pc_schema_clusters, &pc_schema_candidates,
-    &pc_schema_hotspots, NULL};
+    &pc_schema_hotspots, &pc_schema_itinerary, &pc_schema_same_trip, NULL};
 
 /* ---- types ---- */
 

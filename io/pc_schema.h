@@ -117,6 +117,38 @@ typedef struct pc_unmatched_row {
 } pc_unmatched_row;
 _Static_assert(sizeof(pc_unmatched_row) == 104, "pc_unmatched_row is the on-disk row of /unmatched");
 
+/* One row of itinerary's /itinerary: a case's visit as a city publishes it
+ * (the case by ordinal; no identity, no place id). */
+typedef struct pc_itin_row {
+  int64_t start, end;
+  uint64_t region;                  /* 12-digit code of the place */
+  uint32_t ordinal, visit;          /* the case's ordinal; the visit's number within the case */
+  char place[PC_PLACE_NAME_LEN];
+  char channel[8];                  /* cafe, lodging, flight, rail */
+  char channel_zh[8];               /* 网吧, 酒店, 航班, 列车 */
+  char city[PC_REGION_NAME_LEN], district[PC_REGION_NAME_LEN];
+  uint16_t stays;                   /* stays merged into the visit */
+  uint8_t carriage;                 /* rail; 0 otherwise */
+  uint8_t pad[5];
+} pc_itin_row;
+_Static_assert(sizeof(pc_itin_row) == 224, "pc_itin_row is the on-disk row of /itinerary");
+
+/* One row of itinerary's /same_trip: a row of the same-trip table and one
+ * case there (a row per case; `trip` numbers the table's rows from 1). */
+typedef struct pc_same_trip_row {
+  int64_t from, to;
+  uint64_t region;
+  uint32_t trip, ordinal;
+  char place[PC_PLACE_NAME_LEN];
+  char channel[8];
+  char channel_zh[8];
+  char city[PC_REGION_NAME_LEN], district[PC_REGION_NAME_LEN];
+  uint32_t ncases;                  /* cases of the trip */
+  uint8_t carriage;
+  uint8_t pad[3];
+} pc_same_trip_row;
+_Static_assert(sizeof(pc_same_trip_row) == 224, "pc_same_trip_row is the on-disk row of /same_trip");
+
 /* One row of breakdown's /targets. */
 typedef struct pc_target_row {
   uint64_t community;
@@ -302,6 +334,7 @@ extern const pc_schema pc_schema_ledger_persons, pc_schema_ledger_events,
     pc_schema_ledger_batches, pc_schema_ledger_measures, pc_schema_ledger_yield; /* a ledger */
 extern const pc_schema pc_schema_common, pc_schema_common_cases, pc_schema_clusters,
     pc_schema_candidates, pc_schema_hotspots; /* sources */
+extern const pc_schema pc_schema_itinerary, pc_schema_same_trip; /* itinerary */
 
 /* ---- the views ---- */
 

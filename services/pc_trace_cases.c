@@ -20,6 +20,7 @@ typedef struct case_row {
   uint64_t pid[2];   /* of the subject, of the phone column (0: none) */
   uint64_t phone[2]; /* the identifier as a phone, resolved to its registered owner (0: not one) */
   int64_t w0, w1;
+  int64_t onset;
   int32_t line;
   uint8_t status;    /* PC_CASE_* */
   uint8_t type;      /* the subject's PC_DOC_* */
@@ -146,6 +147,7 @@ static int window_of(const char *const v[8], int64_t as_of, int64_t lookback, in
       (*v[3] && pc_time_parse(v[3], strlen(v[3]), &neg) != 0) ||
       (*v[7] && pc_time_parse(v[7], strlen(v[7]), &rep) != 0))
     return R_TIME;
+  c->onset = onset;
   if (onset > as_of) return R_ONSET;
   if (iso > as_of) return R_ISOLATED;
   c->w0 = onset - lookback;
@@ -273,16 +275,8 @@ int pc_cases_check(const pc_config *cfg, int64_t as_of, int64_t ws, int to_onset
   return 0;
 }
 
-/* A case to flag: a pid the rows named, its window and status. */
-typedef struct case_pid {
-  uint64_t pid;
-  int64_t w0, w1;
-  uint8_t status;
-  uint8_t pad[7];
-} case_pid;
-
 static int case_pid_cmp(const void *a, const void *b) {
-  const case_pid *x = a, *y = b;
+  const pc_trace_case *x = a, *y = b;
   return x->pid < y->pid ? -1 : x->pid > y->pid;
 }
 
@@ -355,15 +349,17 @@ static int unmatched(pc_tracer *t, const case_row *c, size_t n) {
 }
 
 /* The pids the traceable rows name (every known identifier), one case per
- * person: the hull of its rows' windows, the most certain status. */
+ * person: the hull of its rows' windows, the most certain status, the
+ * earliest onset and line. */
 static int merge_cases(const case_row *c, size_t n, const uint64_t *known, pc_buf *out) {
   for (size_t i = 0; i < 2 * n; i++) {
     if (!known[i] || c[i / 2].reason) continue;
     PC_CALL(pc_buf_grow(out, 1));
-    ((case_pid *)out->data)[out->n++] =
-        (case_pid){c[i / 2].pid[i % 2], c[i / 2].w0, c[i / 2].w1, c[i / 2].status, {0}};
+    ((pc_trace_case *)out->data)[out->n++] = (pc_trace_case){
+        c[i / 2].pid[i % 2], c[i / 2].w0, c[i / 2].w1, c[i / 2].onset, c[i / 2].line,
+        c[i / 2].status, {0}};
   }
-  case_pid *p = out->data;
+  pc_trace_case *p = out->data;
   pc_qsort(p, out->n, sizeof *p, case_pid_cmp);
   size_t k = 0;
   for (size_t i = 0; i < out->n; i++) {
@@ -371,6 +367,8 @@ static int merge_cases(const case_row *c, size_t n, const uint64_t *known, pc_bu
       if (p[i].w0 < p[k - 1].w0) p[k - 1].w0 = p[i].w0;
       if (p[i].w1 > p[k - 1].w1) p[k - 1].w1 = p[i].w1;
       if (p[i].status < p[k - 1].status) p[k - 1].status = p[i].status;
+      if (p[i].onset < p[k - 1].onset) p[k - 1].onset = p[i].onset;
+      if (p[i].line < p[k - 1].line) p[k - 1].line = p[i].line;
       continue;
     }
     p[k++] = p[i];
@@ -379,11 +377,14 @@ static int merge_cases(const case_row *c, size_t n, const uint64_t *known, pc_bu
   return 0;
 }
 
-int pc_trace_cases_load(pc_tracer *t, const pc_key128 *key, int64_t lookback, uint64_t *ncases) {
+int pc_trace_cases_read(pc_tracer *t, const pc_key128 *key, int64_t lookback,
+                        pc_trace_case **out, size_t *nout) {
   pc_ctx *ctx = t->ctx;
   pc_buf rows, cases;
   pc_buf_init(&rows, sizeof(case_row));
-  pc_buf_init(&cases, sizeof(case_pid));
+  pc_buf_init(&cases, sizeof(pc_trace_case));
+  *out = NULL;
+  *nout = 0;
   int rc = 0;
   if (pc_rank(ctx) == 0)
     rc = read_cases(ctx, pc_config_str(t->cfg, "cases"),
@@ -403,8 +404,24 @@ int pc_trace_cases_load(pc_tracer *t, const pc_key128 *key, int64_t lookback, ui
     if (!c[i].reason && !known[2 * i] && !known[2 * i + 1]) c[i].reason = R_NOT_FOUND;
   if (!rc) rc = pc_agree(ctx, unmatched(t, c, n));
   if (!rc) rc = pc_agree(ctx, merge_cases(c, n, known, &cases));
-  const case_pid *p = cases.data;
-  for (size_t i = 0; i < cases.n && !rc; i++) {
+  free(known);
+  free(bytes == rows.data ? NULL : bytes);
+  pc_buf_free(&rows);
+  if (rc) pc_buf_free(&cases);
+  else {
+    *out = cases.data;
+    *nout = cases.n;
+  }
+  return rc;
+}
+
+int pc_trace_cases_load(pc_tracer *t, const pc_key128 *key, int64_t lookback, uint64_t *ncases) {
+  pc_ctx *ctx = t->ctx;
+  pc_trace_case *p;
+  size_t n;
+  PC_CALL(pc_trace_cases_read(t, key, lookback, &p, &n));
+  int rc = 0;
+  for (size_t i = 0; i < n && !rc; i++) {
     if (PC_OWNER(p[i].pid, pc_nranks(ctx)) != pc_rank(ctx)) continue;
     pc_trace_flag f;
     memset(&f, 0, sizeof f);
@@ -415,10 +432,7 @@ int pc_trace_cases_load(pc_tracer *t, const pc_key128 *key, int64_t lookback, ui
     f.root = p[i].status;
     rc = pc_trace_flag_add(t, &f);
   }
-  *ncases = cases.n;
-  free(known);
-  free(bytes == rows.data ? NULL : bytes);
-  pc_buf_free(&rows);
-  pc_buf_free(&cases);
+  *ncases = n;
+  free(p);
   return pc_agree(ctx, rc);
 }

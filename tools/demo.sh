@@ -78,3 +78,7 @@ if chrome=$(command -v chromium || command -v chromium-browser); then
 else
   echo "   (chromium is not installed: the page was not rendered and checked here; make check does it)"
 fi
+echo
+echo "== the cases' itineraries as cities publish them (疫情同程查询): flights, trains, hotels, cafés"
+mpirun -n "$NP" "$PAICHA" itinerary --config "demo-itinerary.yaml" --quiet
+echo "   the page: $out/demo-itinerary.html; the CSVs (UTF-8 with BOM): demo-itinerary.csv, demo-itinerary_same_trip.csv"
