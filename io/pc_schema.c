@@ -560,3 +560,34 @@ void pc_raw_close(pc_raw *raw) {
   if (raw->fd >= 0) close(raw->fd);
   raw->fd = -1;
 }
+
+/* ---- the ledger's small tables, as the report reads them (kernels/pc_ledger.h) ---- */
+
+#define LB(f, name, ty) PC_COLUMN(pc_ledger_batch, f, name, ty)
+static const pc_column ledger_batches_cols[] = {
+    LB(batch, "batch", PC_COL_I32), LB(kind, "kind", PC_COL_STR), LB(time, "time", PC_COL_I64),
+    LB(run_time, "run_time", PC_COL_I64), LB(input, "input", PC_COL_STR),
+    LB(rows, "rows", PC_COL_U64), LB(rejected, "rejected", PC_COL_U64),
+    LB(new_flagged, "new_flagged", PC_COL_U64), LB(raised, "raised", PC_COL_U64),
+    LB(new_cases, "new_cases", PC_COL_U64), LB(under_control, "under_control", PC_COL_U64),
+    LB(active_red, "active_red", PC_COL_U64), LB(active_yellow, "active_yellow", PC_COL_U64),
+};
+#undef LB
+const pc_schema pc_schema_ledger_batches = SCHEMA("batches", pc_ledger_batch, ledger_batches_cols);
+
+#define LM(f) PC_COLUMN(pc_ledger_measure, f, #f, PC_COL_U64)
+static const pc_column ledger_measures_cols[] = {
+    LM(jurisdiction), LM(flagged), LM(active_red), LM(active_yellow), LM(reached),
+    LM(reached_24h), LM(tested), LM(positive), LM(overdue),
+};
+#undef LM
+const pc_schema pc_schema_ledger_measures =
+    SCHEMA("measures", pc_ledger_measure, ledger_measures_cols);
+
+static const pc_column ledger_yield_cols[] = {
+    PC_COLUMN(pc_ledger_yield, cls, "class", PC_COL_STR),
+    PC_COLUMN(pc_ledger_yield, channel, "channel", PC_COL_STR),
+    PC_COLUMN(pc_ledger_yield, flagged, "flagged", PC_COL_U64),
+    PC_COLUMN(pc_ledger_yield, positive, "positive", PC_COL_U64),
+};
+const pc_schema pc_schema_ledger_yield = SCHEMA("yield", pc_ledger_yield, ledger_yield_cols);

@@ -8,6 +8,7 @@
 
 #include "pc_file.h"
 #include "pc_index.h"
+#include "pc_ledger.h"
 #include "pc_province.h"
 #include "pc_rows.h"
 #include "pc_types.h"
@@ -222,6 +223,8 @@ extern const pc_schema pc_schema_contacts, pc_schema_companions, pc_schema_unmat
 extern const pc_schema pc_schema_targets, pc_schema_testing;     /* breakdown */
 extern const pc_schema pc_schema_rejects;      /* ingest */
 extern const pc_schema pc_schema_list;         /* dispatch's <jurisdiction>.h5 */
+extern const pc_schema pc_schema_ledger_batches, pc_schema_ledger_measures,
+    pc_schema_ledger_yield; /* a ledger's small tables (report) */
 
 /* ---- the views ---- */
 
