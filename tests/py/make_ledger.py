@@ -11,7 +11,8 @@ dataset's identity stamp as pc_flagged_stamp_data writes it), for tests and benc
 need a campaign of many batches without running them. The campaign is simulated batch by
 batch with the kernel's rules:
 
-  * batches every `step` ending at the dataset's as_of: odd batches flag (trace, every third
+  * batches every `step`, the last one step before the dataset's as_of (so a trace or screen of
+    the dataset, or `paicha ledger` at its as_of, is the next batch): odd batches flag (trace, every third
     of them a screen), even ones are feedback; a batch's time is its as_of (or `at`);
   * a person is first flagged by one batch (first_batch, flagged_at, first class and channel:
     hop0/hop1/hop2/companion from a trace, screened from a screen; hop0 and hop1 red, the others
@@ -33,8 +34,8 @@ batch with the kernel's rules:
 Persons are the dataset's /identities (a random subset when N is smaller), so feedback subjects
 resolve; beyond them, N - |identities| synthetic persons with valid ID numbers (their pids the
 key's pseudonyms with --key, random otherwise). With --feedback, M feedback rows
-(subject,subject_type,event,at,result) of the dataset's persons in the ledger, for a
-`paicha ledger` run at the last batch's time + step.
+(subject,subject_type,event,at,result) of the dataset's persons in the ledger, at times up to
+the dataset's as_of, for a `paicha ledger` run at that time.
 
 --check recomputes from /persons the counts each batch could not change since (new flagged,
 new cases, under control per batch), /measures and /yield, and exits 1 when they differ.
@@ -152,20 +153,25 @@ def pids_of_idnums(key16, ids):
     return h
 
 
+def _digits(x, d):
+    """The d decimal digits of each of x, as an (n, d) array of ASCII bytes."""
+    p = 10 ** np.arange(d - 1, -1, -1, dtype=np.int64)
+    return (x.astype(np.int64)[:, None] // p % 10 + ord("0")).astype(np.uint8)
+
+
 def synthetic_idnums(rng, n, areas):
     """n valid resident ID numbers (GB 11643 check character) of the given 6-digit areas."""
-    area = rng.choice(areas, n)
-    days = rng.integers(-20000, 15000, n)  # birth dates 1915..2011
-    birth = np.datetime64("1970-01-01") + days.astype("timedelta64[D]")
-    ymd = np.char.replace(np.datetime_as_string(birth, unit="D"), "-", "")
-    seq = rng.integers(0, 1000, n)
-    body = np.char.add(np.char.add(np.char.zfill(area.astype(str), 6), ymd), np.char.zfill(seq.astype(str), 3))
-    digits = np.frombuffer(body.astype("S17").tobytes(), dtype=np.uint8).reshape(n, 17) - ord("0")
-    weights = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
-    check = np.array(list(b"10X98765432"))[(digits * weights).sum(1) % 11]
+    birth = np.datetime64("1970-01-01") + rng.integers(-20000, 15000, n).astype("timedelta64[D]")
+    y = birth.astype("datetime64[Y]")
+    m = birth.astype("datetime64[M]")
+    ymd = ((y.astype(np.int64) + 1970) * 10000 + ((m - y).astype(np.int64) + 1) * 100
+           + (birth - m).astype(np.int64) + 1)
     out = np.zeros((n, 18), dtype=np.uint8)
-    out[:, :17] = digits + ord("0")
-    out[:, 17] = check
+    out[:, :6] = _digits(rng.choice(areas, n), 6)
+    out[:, 6:14] = _digits(ymd, 8)
+    out[:, 14:17] = _digits(rng.integers(0, 1000, n), 3)
+    weights = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
+    out[:, 17] = np.frombuffer(b"10X98765432", dtype=np.uint8)[((out[:, :17] - ord("0")) * weights).sum(1) % 11]
     return out.view("S18").ravel()
 
 
@@ -182,6 +188,11 @@ def persons_of(data, n, rng, key16):
     take = np.sort(rng.choice(m, n, replace=False)) if n < m else np.arange(m)
     pid, subj = idt["pid"][take], idt["subject"][take].astype("S20")
     typ, res = idt["id_type"][take].astype(np.int64), per["region"][take]
+    if key16:  # the key is the dataset's: its ID numbers' pseudonyms are their pids
+        card = np.flatnonzero(idt["id_type"] == 0)[:1000]
+        if len(card) and not np.array_equal(pids_of_idnums(key16, idt["subject"][card].astype("S18")),
+                                            idt["pid"][card]):
+            sys.exit("make_ledger: --key is not the key of --data")
     extra = n - len(pid)
     if extra > 0:
         regs = data["regions"][()]
@@ -207,8 +218,9 @@ class Campaign:
         self.rng = rng
         B = a.batches
         self.B = B
-        as_of = int(data.attrs["as_of"])
-        self.T = np.array([as_of - (B - b) * a.step for b in range(1, B + 1)], dtype=np.int64)  # T[b-1]
+        # The last batch one step before the dataset's as_of: a run on the dataset comes after it.
+        end = int(data.attrs["as_of"]) - a.step
+        self.T = np.array([end - (B - b) * a.step for b in range(1, B + 1)], dtype=np.int64)  # T[b-1]
         self.kind = ["feedback" if b % 2 == 0 else "screen" if b % 6 == 5 else "trace"
                      for b in range(1, B + 1)]
         key16 = bytes.fromhex(open(a.key).read().strip()) if a.key else None
@@ -273,7 +285,7 @@ class Campaign:
         K = 4
         self.ntests = rng.choice(K + 1, n, p=[0.3, 0.2, 0.2, 0.15, 0.15])
         self.ttime = np.zeros((n, K), np.int64)
-        self.trep = np.zeros((n, K), np.int64)
+        self.trep = np.zeros((n, K), np.int32)
         for j in range(K):
             t = np.where(self.ntests > j, self.fa + (j + 1) * 2 * DAY - rng.integers(0, 6 * HOUR, n), 0)
             t[(self.ptime > 0) & (t >= self.ptime)] = 0
