@@ -2,7 +2,7 @@
 """make_ledger.py - synthesise a campaign's ledger (SPEC "The campaign") of a dataset, fast (numpy).
 
     make_ledger.py --data D.h5 --out L.h5 [--persons N] [--batches B] [--step 12h] [--seed S]
-                   [--key KEYFILE] [--feedback F.csv --feedback-rows M]
+                   [--key KEYFILE] [--data-share F] [--feedback F.csv --feedback-rows M]
     make_ledger.py --check L.h5
 
 Writes a ledger as paicha writes one (kernels/pc_ledger.h: /persons, /events, /batches,
@@ -31,8 +31,9 @@ batch with the kernel's rules:
     residence's city) and /yield per first class and channel (hop0 and positive excluded) at
     the last batch's time.
 
-Persons are the dataset's /identities (a random subset when N is smaller), so feedback subjects
-resolve; beyond them, N - |identities| synthetic persons with valid ID numbers (their pids the
+Persons are the dataset's /identities (a random subset when N is smaller, or at most a share of
+them with --data-share, so that a run on the dataset finds people new to the campaign), so
+feedback subjects resolve; beyond them, N - |identities| synthetic persons with valid ID numbers (their pids the
 key's pseudonyms with --key, random otherwise). With --feedback, M feedback rows
 (subject,subject_type,event,at,result) of the dataset's persons in the ledger, at times up to
 the dataset's as_of, for a `paicha ledger` run at that time.
@@ -177,15 +178,16 @@ def synthetic_idnums(rng, n, areas):
 
 # ------------------------------------------------------------------ persons ----
 
-def persons_of(data, n, rng, key16):
+def persons_of(data, n, rng, key16, share=1.0):
     """pid, subject, subject_type (index into DOC_NAMES), residence and whether of the dataset,
-    of n persons sorted by pid."""
+    of n persons sorted by pid: at most `share` of the dataset's persons, then synthetic ones."""
     idt = data["identities"].fields(["pid", "subject", "id_type"])[()]
     per = data["persons"].fields(["pid", "region"])[()]
     if not np.array_equal(idt["pid"], per["pid"]):
         sys.exit("make_ledger: /persons and /identities are not of the same pids")
     m = len(idt)
-    take = np.sort(rng.choice(m, n, replace=False)) if n < m else np.arange(m)
+    k = min(n, int(m * share))
+    take = np.sort(rng.choice(m, k, replace=False)) if k < m else np.arange(m)
     pid, subj = idt["pid"][take], idt["subject"][take].astype("S20")
     typ, res = idt["id_type"][take].astype(np.int64), per["region"][take]
     if key16:  # the key is the dataset's: its ID numbers' pseudonyms are their pids
@@ -224,7 +226,7 @@ class Campaign:
         self.kind = ["feedback" if b % 2 == 0 else "screen" if b % 6 == 5 else "trace"
                      for b in range(1, B + 1)]
         key16 = bytes.fromhex(open(a.key).read().strip()) if a.key else None
-        self.pid, self.subj, self.typ, self.res, self.fromdata = persons_of(data, a.persons, rng, key16)
+        self.pid, self.subj, self.typ, self.res, self.fromdata = persons_of(data, a.persons, rng, key16, a.data_share)
 
     def batch_of_time(self, t, after):
         """For each event time t (0: none) of a person first flagged at batch `after`, the first
@@ -541,6 +543,7 @@ def main():
     ap.add_argument("--step", type=parse_step, default="12h")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--key")
+    ap.add_argument("--data-share", type=float, default=1.0)
     ap.add_argument("--feedback")
     ap.add_argument("--feedback-rows", type=int, default=1000)
     ap.add_argument("--check")
