@@ -9,7 +9,7 @@
 static const pc_key report_keys[] = {
     {.name = "data", .type = PC_T_PATH, .role = PC_P_IN_DATA,
      .help = "the dataset the outputs were made from (region names, /persons for the age "
-             "pyramids); required but with a ledger alone"},
+             "pyramids); required unless a ledger alone is given"},
     {.name = "trace", .type = PC_T_PATH, .role = PC_P_IN_H5, .help = "a trace output (counts, people to reach, trees)"},
     {.name = "screen", .type = PC_T_PATH, .role = PC_P_IN_H5, .help = "a screen output (counts, people to reach)"},
     {.name = "breakdown", .type = PC_T_PATH, .role = PC_P_IN_H5,
