@@ -1,6 +1,6 @@
 # t_report_ledger - `paicha report` given a campaign's ledger (issue 16 item 4): a 20-batch
 # ledger of a synthetic province (tests/py/make_ledger.py, itself checked against its /persons),
-# reported alone (no dataset: region codes) and beside a trace with the dataset (region names),
+# and a ledger a screen and a trace appended to, reported alone (no dataset: region codes) and beside a trace with the dataset (region names),
 # at 1 and 2 ranks (the same bytes): every number and share of the campaign on the page equals
 # the ledger's /batches, /measures and /yield (per batch, per local day, per city, per class and
 # channel; a wrong one is caught); the ledger's /persons is never read (a ledger whose /persons
@@ -110,6 +110,24 @@ assert not leaks(html), "leak"
 assert leaks(html + f"<p>{sorted(bad)[0]}</p>"), "the identity check finds nothing (control)"
 print(f"no identity: {len(bad):,} ID numbers and pids of the ledger absent from the page")
 PY
+
+# A ledger paicha wrote itself (a screen, then a trace, appending to it) reads the same way.
+cat > "$T/screen.yaml" <<CFG
+data: $T/data.h5
+output: $T/screen-l.h5
+ledger: $T/own.h5
+areas:
+  - {name: zhuzhou, regions: ["4302"], from: 2021-08-06T00:00, to: 2021-08-09T00:00, min_dwell: 4h}
+quiet: true
+CFG
+run 2 screen --config "$T/screen.yaml" > "$T/screen.log" 2>&1 || { cat "$T/screen.log"; die "screen with a ledger failed"; }
+sed -e "s|output: .*|output: $T/trace-l.h5|" -e "\$a ledger: $T/own.h5" "$T/trace.yaml" > "$T/trace-l.yaml"
+run 2 trace --config "$T/trace-l.yaml" > "$T/trace.log" 2>&1 || { cat "$T/trace.log"; die "trace with a ledger failed"; }
+report 1 "$T/own.html" "data: $T/data.h5
+ledger: $T/own.h5" || { cat "$T/report.log"; die "report of paicha's own ledger failed"; }
+$PY "$ROOT/tests/py/check_report.py" "$T/own.html" --data "$T/data.h5" --ledger "$T/own.h5" \
+  || die "the page differs from the ledger paicha wrote"
+grep -q 'data-k="batch2-new-flagged"' "$T/own.html" || die "the two batches are not on the page"
 
 # Refusals: a ledger of another dataset; a file that is not a ledger; outputs without data.
 synth "$T/other.h5" "$T/other.key" 6
