@@ -113,7 +113,10 @@ expect_meaning cases 1 synth "4:12: cases_csv: needs movement data: set days"
 
 # report: something to report; plan: the data's size from somewhere.
 printf 'data: %s/data.h5\noutput: %s/out.html\n' "$W" "$W" > report.yaml
-expect_meaning report 1 report "1:1: nothing to report: give trace, screen or breakdown"
+expect_meaning report 1 report "1:1: nothing to report: give trace, screen, breakdown or ledger"
+# A ledger alone needs no dataset; a trace does.
+printf 'trace: %s/trace.h5\nledger: %s/ledger.h5\noutput: %s/out.html\n' "$W" "$W" "$W" > nodata.yaml
+expect_meaning nodata 1 report "1:1: missing required key 'data' \(the dataset the trace"
 printf 'job: trace\nrates: %s/bench/rates.yaml\n' "$ROOT" > plan.yaml
 expect_meaning plan 1 plan "1:1: persons: give data, or persons \(and stays\)"
 printf 'job: trace\npersons: 5\nrates: %s/nope.yaml\n' "$W" > norates.yaml
