@@ -6,8 +6,8 @@
 # counts; employers.csv and a group per employer whose counts by code and staff equal
 # pandas' groupby of the input's rows joined with /persons (persons of no employer in
 # none); the same lists at 1 and 3 ranks; only_new leaves out the rows sent before (new = 0)
-# at the community level; community lists of a
-# county-level trace refused with a clear message.
+# at the community level; a set replaced whole (overwrite), cities' directories too;
+# community lists of a county-level trace refused with a clear message.
 . "$(dirname "$0")/lib.sh"
 outbreak_trace 10000 12
 sed 's/level: county/level: community/; s#trace.h5#trace-comm.h5#' "$T/trace.yaml" > "$T/tcomm.yaml"
@@ -145,6 +145,11 @@ for src, tables, d, level, digits in [
         print(f"{os.path.basename(d)}: {staff} persons in {e} employers' lists, {none} of no employer in none")
         assert e >= 2 and none >= 1
 PY
+# A new batch over a set with cities' directories (overwrite: true) leaves nothing of the old.
+lists 2 "$T/trace-comm.h5" community "$T/c1" "overwrite: true"
+[ -z "$(ls -d "$T"/c1.old.* "$T"/c1.tmp.* 2>/dev/null)" ] || die "the replaced set of community lists was left behind"
+[ "$(cd "$T/c1" && find . -name '*.csv' | sort)" = "$(cd "$T/c3" && find . -name '*.csv' ! -name employers.csv | sort)" ] \
+  || die "the replaced set holds other lists"
 # Community lists need the input made at the community level: a county-level trace is refused.
 printf 'input: %s\ndata: %s\noutput: %s\nlevel: community\nquiet: true\n' "$T/trace.h5" \
   "$T/data.h5" "$T/bad" > "$T/d.yaml"
