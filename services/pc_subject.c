@@ -37,15 +37,13 @@ static int kv_key_cmp(const void *a, const void *b) {
   return x->key < y->key ? -1 : x->key > y->key;
 }
 
-int pc_subject_phone_owners(pc_ctx *ctx, const pc_identity *ids, size_t nids,
-                            const uint64_t *phones, size_t n, uint64_t *owner) {
+int pc_subject_phone_match(const pc_identity *ids, size_t nids, const uint64_t *phones, size_t n,
+                           uint64_t *owner) {
   pc_kv *ph = pc_malloc((n + 1) * sizeof *ph, "phones"); /* (phone, index) sorted */
-  PC_CALL(pc_agree(ctx, ph ? 0 : PC_ERR_MEM));
+  if (!ph) return PC_ERR_MEM;
   size_t m = 0;
-  for (size_t i = 0; i < n; i++) {
-    owner[i] = 0;
+  for (size_t i = 0; i < n; i++)
     if (phones[i]) ph[m++] = (pc_kv){phones[i], i};
-  }
   pc_qsort(ph, m, sizeof *ph, kv_key_cmp);
   /* One pass over the identities (not one per phone): each phone they hold
    * is looked up among the phones asked. */
@@ -62,6 +60,13 @@ int pc_subject_phone_owners(pc_ctx *ctx, const pc_identity *ids, size_t nids,
       if (ids[k].pid > owner[ph[a].val]) owner[ph[a].val] = ids[k].pid;
   }
   free(ph);
+  return 0;
+}
+
+int pc_subject_phone_owners(pc_ctx *ctx, const pc_identity *ids, size_t nids,
+                            const uint64_t *phones, size_t n, uint64_t *owner) {
+  memset(owner, 0, n * sizeof *owner);
+  PC_CALL(pc_agree(ctx, pc_subject_phone_match(ids, nids, phones, n, owner)));
   return pc_max_u64(ctx, owner, (int)n);
 }
 

@@ -23,6 +23,12 @@ int pc_subject_type(const char *type, const char *subject);
 int pc_subject_pid(const pc_key128 *key, int type, const char *s, uint64_t *pid, uint64_t *phone,
                    char norm[PC_DOC_MAX + 1]);
 
+/* Local: owner[i] becomes the largest of itself and the pids of the
+ * persons among ids[0..nids) whose registered phone is phones[i] (0: none
+ * asked). PC_ERR_MEM. */
+int pc_subject_phone_match(const pc_identity *ids, size_t nids, const uint64_t *phones, size_t n,
+                           uint64_t *owner);
+
 /* Collective, agreed on memory (PC_ERR_MEM), not on PC_ERR_MPI: owner[i] gets the pid of a person
  * among ids[0..nids) (this rank's identities; each rank a different share)
  * whose registered phone is phones[i] (0: none asked), the largest such pid
