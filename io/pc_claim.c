@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,25 +115,36 @@ static int try_take(const char *lock, int *fd_out, int *state, char *owner, size
 }
 
 int pc_claim_take(pc_ctx *ctx, const char *path, int wait) {
+  return pc_claim_take_for(ctx, path, wait ? -1 : 0, NULL);
+}
+
+int pc_claim_take_for(pc_ctx *ctx, const char *path, int64_t seconds, const char *why_key) {
   if (pc_claim_held(path)) return 0;
   if (nclaims == MAX_CLAIMS) return PC_ERROR(PC_ERR_ARG, "more than %d outputs claimed", MAX_CLAIMS);
   struct claim *c = &claims[nclaims];
   PC_CALL(lock_path(path, c->lock, sizeof c->lock));
   char owner[512] = "";
   int said = 0;
-  for (;;) {
+  for (int64_t waited = 0;;) {
     int state;
     PC_CALL(try_take(c->lock, &c->fd, &state, owner, sizeof owner));
     if (state == TAKEN) break;
     if (state == AGAIN) continue;
-    if (!wait)
+    if (!seconds)
       return PC_ERROR(PC_ERR_IO,
                       "%s is being written by another run (%s): wait for it to end, write "
                       "another output, or set `busy_output: wait` to queue behind it",
                       path, owner);
+    if (seconds > 0 && waited >= seconds)
+      return PC_ERROR(PC_ERR_IO,
+                      "%s is still being written by another run (%s) after waiting %lld s "
+                      "(`%s`): nothing was changed; run again when it has ended, or raise `%s`",
+                      path, owner, (long long)waited, why_key ? why_key : "wait",
+                      why_key ? why_key : "wait");
     if (!said++ && ctx)
       pc_log(ctx, "waiting: %s is being written by another run (%s)", path, owner);
     sleep(1);
+    waited++;
     if (pc_signalled()) return PC_ERROR(PC_ERR_SIGNAL, "stopped by a signal while waiting for %s", path);
   }
   snprintf(c->path, sizeof c->path, "%s", path);

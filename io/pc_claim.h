@@ -3,6 +3,7 @@
 #define PC_CLAIM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "pc_mpi.h"
 
@@ -28,6 +29,10 @@ void pc_host_short(char *out, size_t size);
  * without locks (ENOLCK, ENOSYS, EOPNOTSUPP): PC_ERR_IO saying so. Claiming
  * a path this process holds already succeeds. */
 int pc_claim_take(pc_ctx *ctx, const char *path, int wait);
+/* Local: pc_claim_take waiting at most `seconds` (0: not at all, negative:
+ * for ever) for another holder; when the time is up, PC_ERR_IO naming the
+ * holder, the time waited and the config key `why_key` that sets it. */
+int pc_claim_take_for(pc_ctx *ctx, const char *path, int64_t seconds, const char *why_key);
 /* Local, never fails: this process holds the claim of `path`. */
 int pc_claim_held(const char *path);
 /* Local, never fails: drop the claim of `path` (nothing when not held):

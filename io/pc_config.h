@@ -34,7 +34,8 @@ typedef enum {
   PC_P_KEY,      /* a key file that must exist: checked as the job reads it (pc_keyfile) */
   PC_P_KEY_NEW,  /* a key file created when missing: checked as PC_P_KEY when there */
   PC_P_OUT,      /* an output file: its directory exists and is writable; not a directory */
-  PC_P_OUT_DIR   /* an output directory: its parent exists and is writable; not a file */
+  PC_P_OUT_DIR,  /* an output directory: its parent exists and is writable; not a file */
+  PC_P_LEDGER    /* a file read when there (HDF5) and rewritten: a campaign's ledger */
 } pc_prole;
 
 typedef struct pc_key {

@@ -143,6 +143,9 @@ static void input_h5(walk *w, const pc_config *c, const char *key, const pc_key 
     break;
   }
   if (k->role == PC_P_IN_INDEX) index_of_data(w, c, key, v, f);
+  if (k->role == PC_P_LEDGER && (rows_of(f, "persons") < 0 || rows_of(f, "batches") < 0))
+    pc_config_problem(w->p, c, key, "%s is not a ledger (no /persons or /batches): name the "
+                      "campaign's ledger, or a new file to start one", v);
   H5Fclose(f);
 }
 
@@ -209,8 +212,10 @@ static void check_one(const pc_config *c, const char *key, const pc_key *k, cons
     if (lstat(v, &st) == 0) key_ok(w, c, key, v);
     else output_ok(w, c, key, k, v);
     break;
+  case PC_P_LEDGER: /* read when there, then written like any output */
   case PC_P_OUT:
   case PC_P_OUT_DIR:
+    if (k->role == PC_P_LEDGER && lstat(v, &st) == 0) input_h5(w, c, key, k, v);
     output_ok(w, c, key, k, v);
     if (w->nout < 32) w->out_replaces[w->nout] = k->replaces;
     note(w->out, w->out_key, &w->nout, key, v);

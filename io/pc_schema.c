@@ -97,6 +97,7 @@ static const pc_column screened_cols[] = {
     PC_COLUMN(pc_screened_row, residence, "residence", PC_COL_U64),
     PC_COLUMN(pc_screened_row, age, "age", PC_COL_I16),
     PC_COLUMN(pc_screened_row, sector, "sector", PC_COL_STR),
+    PC_COLUMN(pc_screened_row, is_new, "new", PC_COL_U8),
 };
 const pc_schema pc_schema_screened = SCHEMA("screened", pc_screened_row, screened_cols);
 
@@ -117,7 +118,8 @@ const pc_schema pc_schema_screened = SCHEMA("screened", pc_screened_row, screene
       PC_COLUMN(pc_trace_row, residence, "residence", PC_COL_U64),          \
       PC_COLUMN(pc_trace_row, age, "age", PC_COL_I16),                      \
       PC_COLUMN(pc_trace_row, sector, "sector", PC_COL_STR),                \
-      PC_COLUMN(pc_trace_row, root_status, "root_status", PC_COL_STR)
+      PC_COLUMN(pc_trace_row, root_status, "root_status", PC_COL_STR),         \
+      PC_COLUMN(pc_trace_row, is_new, "new", PC_COL_U8)
 static const pc_column contacts_cols[] = {
     TRACE_COLS_HEAD, PC_COLUMN(pc_trace_row, hop, "hop", PC_COL_U8), TRACE_COLS_TAIL};
 static const pc_column companions_cols[] = {TRACE_COLS_HEAD, TRACE_COLS_TAIL};
@@ -244,7 +246,8 @@ const pc_schema pc_view_pid = VIEW(NULL, uint64_t, pid_cols, &pc_schema_persons)
       PC_VIEW_COLUMN(pc_flag_row, subject, "subject"),            \
       PC_VIEW_COLUMN(pc_flag_row, subject_type, "subject_type"),  \
       PC_VIEW_COLUMN(pc_flag_row, code, "code"),                  \
-      PC_VIEW_COLUMN(pc_flag_row, age, "age")
+      PC_VIEW_COLUMN(pc_flag_row, age, "age"),                    \
+      {.name = "new", .offset = offsetof(pc_flag_row, is_new), .size = 1, .optional = 1}
 #define FLAG_COLS_TRACE                                           \
   PC_VIEW_COLUMN(pc_flag_row, place, "place_name"),               \
       PC_VIEW_COLUMN(pc_flag_row, channel, "channel"),            \
@@ -301,13 +304,76 @@ const pc_schema pc_view_report_targets =
 const pc_schema pc_view_report_testing =
     VIEW("testing", pc_report_count_row, report_testing_cols, &pc_schema_testing);
 
+/* ---- the ledger (kernels/pc_ledger.h) ---- */
+
+#define LR(f, name, ty) PC_COLUMN(pc_ledger_row, f, name, ty)
+static const pc_column ledger_persons_cols[] = {
+    LR(pid, "pid", PC_COL_U64), LR(subject, "subject", PC_COL_STR),
+    LR(subject_type, "subject_type", PC_COL_STR), LR(code, "code", PC_COL_STR),
+    LR(code_since, "code_since", PC_COL_I64), LR(code_batch, "code_batch", PC_COL_I32),
+    LR(lifted_at, "lifted_at", PC_COL_I64), LR(cls, "class", PC_COL_STR),
+    LR(channel, "channel", PC_COL_STR), LR(source_pid, "source_pid", PC_COL_U64),
+    LR(root_pid, "root_pid", PC_COL_U64), LR(jurisdiction, "jurisdiction", PC_COL_U64),
+    LR(residence, "residence", PC_COL_U64), LR(first_batch, "first_batch", PC_COL_I32),
+    LR(flagged_at, "flagged_at", PC_COL_I64), LR(first_cls, "first_class", PC_COL_STR),
+    LR(first_channel, "first_channel", PC_COL_STR), LR(case_batch, "case_batch", PC_COL_I32),
+    LR(case_at, "case_at", PC_COL_I64), LR(traced_batch, "traced_batch", PC_COL_I32),
+    LR(positive_at, "positive_at", PC_COL_I64), LR(reached_at, "reached_at", PC_COL_I64),
+    LR(isolated_at, "isolated_at", PC_COL_I64), LR(released_at, "released_at", PC_COL_I64),
+    LR(last_test_at, "last_test_at", PC_COL_I64), LR(tests, "tests", PC_COL_I32),
+    LR(negatives, "negatives", PC_COL_I32),
+};
+#undef LR
+const pc_schema pc_schema_ledger_persons = SCHEMA("persons", pc_ledger_row, ledger_persons_cols);
+
+static const pc_column ledger_events_cols[] = {
+    PC_COLUMN(pc_ledger_event, pid, "pid", PC_COL_U64),
+    PC_COLUMN(pc_ledger_event, at, "at", PC_COL_I64),
+    PC_COLUMN(pc_ledger_event, batch, "batch", PC_COL_I32),
+    PC_COLUMN(pc_ledger_event, line, "line", PC_COL_U64),
+    PC_COLUMN(pc_ledger_event, event, "event", PC_COL_U8),
+    PC_COLUMN(pc_ledger_event, result, "result", PC_COL_U8),
+};
+const pc_schema pc_schema_ledger_events = SCHEMA("events", pc_ledger_event, ledger_events_cols);
+
+#define LB(f, name, ty) PC_COLUMN(pc_ledger_batch, f, name, ty)
+static const pc_column ledger_batches_cols[] = {
+    LB(batch, "batch", PC_COL_I32), LB(kind, "kind", PC_COL_STR), LB(time, "time", PC_COL_I64),
+    LB(run_time, "run_time", PC_COL_I64), LB(input, "input", PC_COL_STR),
+    LB(rows, "rows", PC_COL_U64), LB(rejected, "rejected", PC_COL_U64),
+    LB(new_flagged, "new_flagged", PC_COL_U64), LB(raised, "raised", PC_COL_U64),
+    LB(new_cases, "new_cases", PC_COL_U64), LB(under_control, "under_control", PC_COL_U64),
+    LB(active_red, "active_red", PC_COL_U64), LB(active_yellow, "active_yellow", PC_COL_U64),
+};
+#undef LB
+const pc_schema pc_schema_ledger_batches = SCHEMA("batches", pc_ledger_batch, ledger_batches_cols);
+
+#define LM(f) PC_COLUMN(pc_ledger_measure, f, #f, PC_COL_U64)
+static const pc_column ledger_measures_cols[] = {
+    LM(jurisdiction), LM(flagged), LM(active_red), LM(active_yellow), LM(reached),
+    LM(reached_24h), LM(tested), LM(positive), LM(overdue),
+};
+#undef LM
+const pc_schema pc_schema_ledger_measures =
+    SCHEMA("measures", pc_ledger_measure, ledger_measures_cols);
+
+static const pc_column ledger_yield_cols[] = {
+    PC_COLUMN(pc_ledger_yield, cls, "class", PC_COL_STR),
+    PC_COLUMN(pc_ledger_yield, channel, "channel", PC_COL_STR),
+    PC_COLUMN(pc_ledger_yield, flagged, "flagged", PC_COL_U64),
+    PC_COLUMN(pc_ledger_yield, positive, "positive", PC_COL_U64),
+};
+const pc_schema pc_schema_ledger_yield = SCHEMA("yield", pc_ledger_yield, ledger_yield_cols);
+
 const pc_schema *const pc_schemas_all[] = {
     &pc_schema_persons, &pc_schema_identities, &pc_schema_regions, &pc_schema_stays,
     &pc_schema_places, &pc_schema_place_rows, &pc_schema_screened, &pc_schema_contacts,
     &pc_schema_companions, &pc_schema_targets, &pc_schema_testing, &pc_schema_rejects,
     &pc_schema_list, &pc_view_pid, &pc_view_flag_contacts, &pc_view_flag_companions,
     &pc_view_flag_screened, &pc_view_report_contacts, &pc_view_report_companions,
-    &pc_view_report_screened, &pc_view_report_targets, &pc_view_report_testing, NULL};
+    &pc_view_report_screened, &pc_view_report_targets, &pc_view_report_testing,
+    &pc_schema_ledger_persons, &pc_schema_ledger_events, &pc_schema_ledger_batches,
+    &pc_schema_ledger_measures, &pc_schema_ledger_yield, NULL};
 
 /* ---- types ---- */
 

@@ -77,7 +77,8 @@ typedef struct pc_screened_row {
   char code[8];
   char sector[2];
   int16_t age;
-  uint8_t pad[4];
+  uint8_t is_new; /* SPEC `new`: 1 new to the campaign's ledger or code went up (1 without one) */
+  uint8_t pad[3];
 } pc_screened_row;
 _Static_assert(sizeof(pc_screened_row) == 120, "pc_screened_row is the on-disk row of /screened");
 
@@ -99,7 +100,8 @@ typedef struct pc_trace_row {
   int16_t age;
   uint8_t hop;
   char root_status[12]; /* the status of the case the chain starts from: confirmed, ... */
-  uint8_t pad[3];
+  uint8_t is_new;       /* SPEC `new`: 1 new to the campaign's ledger or code went up (1 without one) */
+  uint8_t pad[2];
 } pc_trace_row;
 _Static_assert(sizeof(pc_trace_row) == 184, "pc_trace_row is the on-disk row of /contacts");
 
@@ -228,6 +230,7 @@ typedef struct pc_flag_row {
   char root_status[12]; /* /contacts, /companions: the status of the chain's case */
   int16_t age;          /* at as_of, -1 unknown */
   uint8_t hop;    /* /contacts only */
+  uint8_t is_new; /* `new` (outputs of a version before the ledger: 0; pc_flagged_read sets 1) */
 } pc_flag_row;
 
 /* A row of /contacts, /companions or /screened: the fields report's page
@@ -261,6 +264,8 @@ extern const pc_schema pc_schema_targets, pc_schema_testing;     /* breakdown */
 extern const pc_schema pc_schema_rejects;      /* ingest */
 extern const pc_schema pc_schema_active, pc_schema_batches_out, pc_schema_fb_rejects; /* ledger */
 extern const pc_schema pc_schema_list;         /* dispatch's <jurisdiction>.h5 */
+extern const pc_schema pc_schema_ledger_persons, pc_schema_ledger_events,
+    pc_schema_ledger_batches, pc_schema_ledger_measures, pc_schema_ledger_yield; /* a ledger */
 
 /* ---- the views ---- */
 

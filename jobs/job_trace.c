@@ -12,6 +12,7 @@
 #include "pc_time.h"
 #include "pc_trace_cases.h"
 #include "pc_trace_hops.h"
+#include "pc_trace_ledger.h"
 #include "pc_trace_out.h"
 #include "pc_trace_rows.h"
 
@@ -99,6 +100,8 @@ static const pc_key trace_keys[] = {
      .sub = pc_breakdown_keys},
     {.name = "buckets", .type = PC_T_INT, .def = "0",
      .help = "place buckets when the index is built here (0: automatic)", .max = 1 << 30},
+    PC_CAMPAIGN_KEYS("the campaign's ledger: this run is appended as one batch, rows marked "
+                     "`new`, isolated contacts' windows end at isolation (absent: no campaign)"),
     PC_KEYS_COMMON,
     {0}};
 
@@ -157,12 +160,13 @@ enum {
   PH_COMPANIONS = PH_HOP + 32,
   PH_ASSEMBLE,
   PH_WRITE,
+  PH_LEDGER,
   PH_N
 };
 static const char *const trace_phases[PH_N] = {
     [PH_SETUP] = "setup", [PH_LOAD_INDEX] = "load index", [PH_BUILD_INDEX] = "build index",
     [PH_LOAD_PERSONS] = "load persons", HOP_NAMES(HOP_NAME)[PH_COMPANIONS] = "companions",
-    [PH_ASSEMBLE] = "assemble", [PH_WRITE] = "write"};
+    [PH_ASSEMBLE] = "assemble", [PH_WRITE] = "write", [PH_LEDGER] = "ledger"};
 
 typedef struct trace_run {
   pc_tracer t;
@@ -174,13 +178,29 @@ typedef struct trace_run {
   pc_trace_row *rows;         /* contacts then companions, this rank's */
   size_t nc, nm;
   pc_trace_counts K;
+  pc_campaign C;              /* the ledger (C.path NULL: none) */
 } trace_run;
 
 /* The key, the dataset (window, as_of, /stays), the memory budget. */
 static int setup(pc_ctx *ctx, trace_run *R) {
   PC_CALL(pc_job_key(ctx, pc_config_str(R->t.cfg, "key"), 0, &R->key));
   PC_CALL(pc_trace_open_data(&R->t, &R->npersons));
-  return pc_budget_check(ctx, R->t.cfg, "trace", (double)R->npersons, (double)R->t.stays.nrows);
+  PC_CALL(pc_budget_check(ctx, R->t.cfg, "trace", (double)R->npersons, (double)R->t.stays.nrows));
+  /* the ledger is read before the hops: its isolation times end contacts' windows */
+  PC_CALL(pc_campaign_open(ctx, R->t.cfg, R->t.data, R->t.data_path, "trace", R->t.as_of,
+                           R->output, &R->C));
+  R->t.campaign = &R->C;
+  return 0;
+}
+
+/* The rows become the campaign's batch (`new` marked), the output is
+ * written, then the ledger: a run killed between the two leaves the ledger
+ * as it was, and the rerun marks the same rows new. */
+static int assemble(pc_ctx *ctx, trace_run *R) {
+  pc_tracer *t = &R->t;
+  (void)ctx;
+  PC_CALL(pc_trace_rows(t, R->dispatch_at, R->level, &R->rows, &R->nc, &R->nm));
+  return pc_trace_campaign(t, &R->C, R->rows, R->nc, R->nm);
 }
 
 static int build_index(pc_ctx *ctx, trace_run *R) {
@@ -251,8 +271,7 @@ static int run_trace(pc_ctx *ctx, const pc_config *cfg) {
   R.dispatch_at = pc_config_given(cfg, "dispatch.at") ? pc_config_time(cfg, "dispatch.at")
                                                       : pc_dispatch_instant(t->as_of);
   if (!rc)
-    rc = PC_PHASE(ctx, PH_ASSEMBLE, pc_trace_rows(t, R.dispatch_at, R.level, &R.rows, &R.nc, &R.nm),
-                  R.nc + R.nm, 0);
+    rc = PC_PHASE(ctx, PH_ASSEMBLE, assemble(ctx, &R), R.nc + R.nm, 0);
   if (!rc) rc = pc_trace_count(ctx, R.rows, R.nc, R.nm, &R.K);
   if (!rc)
     rc = PC_PHASE(ctx, PH_WRITE,
@@ -262,6 +281,8 @@ static int run_trace(pc_ctx *ctx, const pc_config *cfg) {
     pc_trace_counts_log(ctx, &R.K);
     pc_log(ctx, "trace: wrote %s", R.output);
   }
+  if (!rc && R.C.path) rc = PC_PHASE(ctx, PH_LEDGER, pc_campaign_write(&R.C, cfg, t->data), 0, 0);
+  pc_campaign_close(&R.C);
   free(R.rows);
   free(R.K.hop);
   pc_tracer_free(t);

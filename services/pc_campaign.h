@@ -6,10 +6,14 @@
 #include "pc_ledgerfile.h"
 #include "pc_mpi.h"
 
-/* The config keys of a job that appends to a ledger: `ledger` (the file;
- * absent: no campaign) and `ledger_wait` (how long to wait for another run
- * appending to it, default 10m). */
-extern const pc_key pc_campaign_keys[];
+/* The config keys of a job that appends to a ledger, for its key table:
+ * `ledger` (the file; absent: no campaign) and `ledger_wait` (how long to
+ * wait for another run appending to it). */
+#define PC_CAMPAIGN_KEYS(ledger_help)                                                          \
+  {.name = "ledger", .type = PC_T_PATH, .role = PC_P_LEDGER, .help = (ledger_help)},         \
+  {.name = "ledger_wait", .type = PC_T_DURATION, .def = "10m", .max = 7 * 86400LL,           \
+   .help = "how long to wait while another run appends to the ledger, then fail (nothing "   \
+           "changed)"}
 
 /* A ledger open for one batch. */
 typedef struct pc_campaign {
@@ -25,10 +29,19 @@ typedef struct pc_campaign {
  * holds it and what to do), opens and reads it (absent: a new, empty
  * ledger), refuses one of another dataset than data (pc_flagged_check_data's
  * error), and starts batch number (last + 1) of `kind` at time t, input
- * `input` (its name only is kept). Without `ledger`: C->path NULL, nothing
+ * `input` (its name only is kept). Each rank holds the ledger's rows of the
+ * pids it owns (pc_owner_range). Without `ledger`: C->path NULL, nothing
  * read, 0. */
 int pc_campaign_open(pc_ctx *ctx, const pc_config *cfg, pc_file data, const char *data_path,
                      const char *kind, int64_t t, const char *input, pc_campaign *C);
+
+/* Collective, agreed: pc_campaign_open for a job whose ranks hold the pids
+ * [p0, p1] (ascending with the rank, together every pid; p1 < p0: none)
+ * rather than the owners' ranges: the flags given to pc_campaign_flag are
+ * then of that range. */
+int pc_campaign_open_range(pc_ctx *ctx, const pc_config *cfg, pc_file data, const char *data_path,
+                           const char *kind, int64_t t, const char *input, uint64_t p0,
+                           uint64_t p1, pc_campaign *C);
 
 /* Local, never fails: the isolation time the ledger holds for pid (owned
  * here), 0 when unknown or no ledger. */

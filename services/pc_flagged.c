@@ -65,8 +65,15 @@ int pc_flagged_read(pc_file f, const char *name, const char *path, pc_flag_row *
                                                      : &pc_view_flag_screened;
   void *r;
   uint64_t m;
-  int rc = pc_table_read_all(f, name, v, &r, &m);
+  pc_table t;
+  int rc = pc_table_open(f, name, v, &t);
+  int no_new = !rc && t.missing; /* `new` is the only optional column of the view */
+  pc_table_close(&t);
+  if (!rc) rc = pc_table_read_all(f, name, v, &r, &m);
   if (rc) return PC_ERROR(rc, "%s: cannot read /%s (not a trace or screen output?)", path, name);
+  /* An output of a version before the ledger has no `new`: without a ledger
+   * every row is new. */
+  for (uint64_t i = 0; i < m && no_new; i++) ((pc_flag_row *)r)[i].is_new = 1;
   /* The view fills only its columns: the others (place of /screened, area of
    * /contacts) read as "" and hop of /companions as 0. */
   *rows = r;

@@ -5,6 +5,7 @@
 #include "pc_index.h"
 #include "pc_sort.h"
 #include "pc_time.h"
+#include "pc_campaign.h"
 #include "pc_trace_hops.h"
 
 /* ---- one round of queries: from `from` (flag indices) over channels of `role` ---- */
@@ -202,6 +203,10 @@ static int take_hit(pc_tracer *t, const pc_hit *h, uint8_t hop) {
   f.pid = h->pid;
   f.exposure = h->exposure;
   f.wend = t->as_of;
+  /* A contact the ledger knows isolated has the window [exposure, isolated]
+   * (SPEC, The campaign): empty when isolated before the exposure. */
+  int64_t iso = t->campaign ? pc_campaign_isolated(t->campaign, h->pid) : 0;
+  if (iso && iso < f.wend) f.wend = iso > f.exposure ? iso : f.exposure;
   f.source = h->source;
   f.place = h->place;
   f.channel = h->channel;

@@ -60,6 +60,7 @@ typedef struct pc_tracer {
   uint64_t sslot;             /* the pid-directory slot sbuf holds, verified, + 1 (0: none) */
   uint64_t stay_reads;
   pc_buf unmatched;           /* pc_unmatched_row: the case rows not traced (every rank) */
+  const struct pc_campaign *campaign; /* the ledger's isolation times (NULL: none) */
 } pc_tracer;
 
 /* Local, never fails: an empty tracer over cfg (`data`, the channel rules). */

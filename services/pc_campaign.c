@@ -1,0 +1,145 @@
+/* pc_campaign.c - the ledger as trace, screen and `paicha ledger` use it: claimed, read, a batch merged, written. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pc_campaign.h"
+#include "pc_claim.h"
+#include "pc_err.h"
+#include "pc_flagged.h"
+#include "pc_part.h"
+
+/* Claim the ledger on rank 0 for the run's life: a second run appending at
+ * once waits up to ledger_wait, then fails having changed nothing. The
+ * claim is taken before the ledger is read, so the second run reads what
+ * the first wrote: no batch is lost. */
+static int claim(pc_ctx *ctx, const pc_config *cfg, const char *path) {
+  int rc = 0;
+  if (pc_rank(ctx) == 0)
+    rc = pc_claim_take_for(ctx, path, pc_config_duration(cfg, "ledger_wait"), "ledger_wait");
+  return pc_agree(ctx, rc);
+}
+
+static void start_batch(pc_campaign *C, const char *kind, int64_t t, const char *input) {
+  const pc_ledger_batch *b = C->L.batches.data;
+  memset(&C->next, 0, sizeof C->next);
+  C->next.batch = C->L.batches.n ? b[C->L.batches.n - 1].batch + 1 : 1;
+  snprintf(C->next.kind, sizeof C->next.kind, "%s", kind);
+  C->next.time = t;
+  C->next.run_time = (int64_t)time(NULL);
+  const char *base = input ? strrchr(input, '/') : NULL;
+  snprintf(C->next.input, sizeof C->next.input, "%s", base ? base + 1 : input ? input : "");
+}
+
+int pc_campaign_open(pc_ctx *ctx, const pc_config *cfg, pc_file data, const char *data_path,
+                     const char *kind, int64_t t, const char *input, pc_campaign *C) {
+  uint64_t p0, p1;
+  pc_owner_range(pc_rank(ctx), pc_nranks(ctx), &p0, &p1);
+  return pc_campaign_open_range(ctx, cfg, data, data_path, kind, t, input, p0, p1, C);
+}
+
+int pc_campaign_open_range(pc_ctx *ctx, const pc_config *cfg, pc_file data, const char *data_path,
+                           const char *kind, int64_t t, const char *input, uint64_t p0,
+                           uint64_t p1, pc_campaign *C) {
+  memset(C, 0, sizeof *C);
+  C->ctx = ctx;
+  pc_ledger_data_init(&C->L);
+  const char *path = pc_config_str(cfg, "ledger");
+  if (!path || !*path) return 0;
+  C->path = path;
+  PC_CALL(claim(ctx, cfg, path));
+  pc_file f;
+  int rc = pc_ledgerfile_open(ctx, path, &f, &C->exists);
+  if (!rc && C->exists) {
+    rc = pc_agree(ctx, pc_flagged_check_data(f, path, data, data_path));
+    if (!rc) rc = pc_ledgerfile_read(ctx, f, path, p0, p1, &C->L);
+    pc_ledgerfile_close(f);
+  }
+  if (!rc) {
+    start_batch(C, kind, t, input);
+    const pc_ledger_batch *b = C->L.batches.data;
+    if (C->L.batches.n && t < b[C->L.batches.n - 1].time)
+      pc_warn(ctx, "this batch's time is before the ledger's last batch: the campaign's days "
+                   "run out of order");
+    pc_log(ctx, "ledger %s: batch %d (%s)%s", path, C->next.batch, kind,
+           C->exists ? "" : ", a new campaign");
+  }
+  return rc;
+}
+
+int64_t pc_campaign_isolated(const pc_campaign *C, uint64_t pid) {
+  const pc_ledger_row *r = C->L.rows.data;
+  size_t lo = 0, hi = C->L.rows.n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (r[mid].pid < pid)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < C->L.rows.n && r[lo].pid == pid ? r[lo].isolated_at : 0;
+}
+
+int pc_campaign_flag(pc_campaign *C, const pc_ledger_flag *f, size_t m, uint8_t *isnew) {
+  if (!C->path) {
+    memset(isnew, 1, m);
+    return 0;
+  }
+  pc_buf out;
+  pc_buf_init(&out, sizeof(pc_ledger_row));
+  int rc = pc_buf_reserve(&out, C->L.rows.n + m + 1);
+  size_t n = 0;
+  if (!rc)
+    rc = pc_ledger_merge(C->L.rows.data, C->L.rows.n, f, m, C->next.batch, C->next.time,
+                         out.data, &n, isnew);
+  if ((rc = pc_agree(C->ctx, rc))) {
+    pc_buf_free(&out);
+    return rc;
+  }
+  out.n = n;
+  pc_buf_free(&C->L.rows);
+  C->L.rows = out;
+  C->next.rows += m;
+  for (size_t j = 0; j < m; j++) C->next.raised += isnew[j];
+  return 0;
+}
+
+int pc_campaign_write(pc_campaign *C, const pc_config *cfg, pc_file data) {
+  if (!C->path) return 0;
+  pc_ctx *ctx = C->ctx;
+  pc_ledger_batch *B = &C->next;
+  pc_ledger_count(C->L.rows.data, C->L.rows.n, B->batch, B);
+  B->raised -= B->new_flagged < B->raised ? B->new_flagged : B->raised;
+  /* new_flagged .. active_yellow and rows, raised are this rank's: sum them */
+  uint64_t v[9] = {B->rows,      B->new_flagged, B->raised,     B->new_cases,   B->under_control,
+                   B->active_red, B->active_yellow, B->rejected, 0};
+  PC_CALL(pc_sum_u64(ctx, v, 8));
+  B->rows = v[0], B->new_flagged = v[1], B->raised = v[2], B->new_cases = v[3];
+  B->under_control = v[4], B->active_red = v[5], B->active_yellow = v[6], B->rejected = v[7];
+  int rc = pc_buf_grow(&C->L.batches, 1);
+  if (!rc) ((pc_ledger_batch *)C->L.batches.data)[C->L.batches.n++] = *B;
+  PC_CALL(pc_agree(ctx, rc));
+  pc_ledger_measure *m = NULL;
+  pc_ledger_yield *y = NULL;
+  size_t nm = 0, ny = 0;
+  PC_CALL(pc_campaign_stats(C, B->time, &m, &nm, &y, &ny));
+  pc_out out;
+  if (!(rc = pc_out_create(ctx, cfg, C->path, &out))) {
+    pc_ledgerfile_write(&out, &C->L, m, nm, y, ny);
+    if (!out.rc) out.rc = pc_flagged_stamp_data(out.file, data);
+    rc = pc_out_commit(&out, out.rc);
+  }
+  free(m);
+  free(y);
+  if (!rc)
+    pc_log(ctx, "ledger %s: batch %d written: %llu new, %llu raised, %llu new cases", C->path,
+           B->batch, (unsigned long long)B->new_flagged, (unsigned long long)B->raised,
+           (unsigned long long)B->new_cases);
+  return rc;
+}
+
+void pc_campaign_close(pc_campaign *C) {
+  pc_ledger_data_free(&C->L);
+  if (C->path && pc_rank(C->ctx) == 0) pc_claim_drop(C->path);
+  C->path = NULL;
+}
