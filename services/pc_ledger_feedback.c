@@ -28,7 +28,7 @@ const char *const pc_fbr_texts[PC_NFBR] = {
     "tested without result negative or positive",
     "result given for an event other than tested",
     "not in the ledger: only flagged persons and positives are kept",
-    "the same event, time and result as an earlier row: applied once"};
+    "the same event, time and result as an earlier row or batch: applied once"};
 
 /* One feedback row as rank 0 read it; reason is why it is not applied (0:
  * it is, so far). The subject is kept only to name a new person's row. */
@@ -213,7 +213,14 @@ void pc_feedback_init(pc_feedback *F, pc_ctx *ctx, const pc_config *cfg) {
   pc_buf_init(&F->rejects, sizeof(pc_fb_reject_row));
 }
 
+int pc_feedback_open_data(pc_feedback *F, const char *path) {
+  PC_CALL(pc_h5_open_read(F->ctx, path, &F->data));
+  return pc_agree(F->ctx, pc_h5_attr_read_i64(F->data, "window_start", &F->window_start));
+}
+
 void pc_feedback_free(pc_feedback *F) {
+  if (F->data >= 0) pc_flaggedfile_close(F->data);
+  F->data = -1;
   free(F->rows);
   free(F->bad);
   pc_buf_free(&F->rejects);
@@ -329,9 +336,25 @@ static pc_ledger_row *ledger_find(pc_ledger_data *L, uint64_t pid) {
   return a < L->rows.n && r[a].pid == pid ? &r[a] : NULL;
 }
 
-/* One person's rows g[0..k) (sorted by at, file, line): duplicates marked;
- * 1 when one of the others is a positive test. */
-static int mark_duplicates(fb_row *g, size_t k) {
+/* 1 when the ledger's events (this rank's, by pid and at) hold one equal
+ * to r: the same feedback given again in a later batch. */
+static int in_ledger_events(const pc_ledger_data *L, const fb_row *r) {
+  const pc_ledger_event *e = L->events.data;
+  size_t a = 0, b = L->events.n;
+  while (a < b) {
+    size_t mid = (a + b) / 2;
+    if (e[mid].pid < r->pid || (e[mid].pid == r->pid && e[mid].at < r->at)) a = mid + 1;
+    else b = mid;
+  }
+  for (; a < L->events.n && e[a].pid == r->pid && e[a].at == r->at; a++)
+    if (e[a].event == r->event && e[a].result == r->result) return 1;
+  return 0;
+}
+
+/* One person's rows g[0..k) (sorted by at, file, line): duplicates (of an
+ * earlier row, or of an event the ledger holds) marked; 1 when one of the
+ * others is a positive test. */
+static int mark_duplicates(const pc_ledger_data *L, fb_row *g, size_t k) {
   int pos = 0;
   for (size_t i = 0; i < k; i++) {
     for (size_t q = i; q-- > 0 && g[q].at == g[i].at;)
@@ -339,6 +362,7 @@ static int mark_duplicates(fb_row *g, size_t k) {
         g[i].reason = PC_FBR_DUPLICATE;
         break;
       }
+    if (!g[i].reason && in_ledger_events(L, &g[i])) g[i].reason = PC_FBR_DUPLICATE;
     pos |= !g[i].reason && g[i].event == PC_FB_TESTED && g[i].result == PC_FB_POSITIVE;
   }
   return pos;
@@ -369,7 +393,7 @@ static int reject_add(const pc_config *cfg, pc_buf *b, const fb_row *r) {
 /* One person's rows g[0..k): applied to their ledger row (a new one for a
  * positive not in the ledger), or rejected. */
 static int apply_person(pc_campaign *C, const pc_config *cfg, fb_row *g, size_t k, fb_out *o) {
-  const int pos = mark_duplicates(g, k);
+  const int pos = mark_duplicates(&C->L, g, k);
   pc_ledger_row *r = ledger_find(&C->L, g[0].pid), fresh;
   for (size_t i = 0; i < k; i++)
     if (!r && !pos && !g[i].reason) g[i].reason = PC_FBR_NOT_IN_LEDGER;
@@ -470,6 +494,7 @@ static int settle(pc_feedback *F, const fb_row *r, size_t n, fb_out *o) {
   for (int f = 0; f < F->nfiles && !rc; f++) F->rows[f] = c[f], F->bad[f] = c[F->nfiles + f];
   if (!rc) memcpy(F->reasons, c + 2 * F->nfiles, sizeof F->reasons);
   free(c);
+  F->raised_here = o->raised;
   uint64_t s[3] = {o->applied, o->raised, o->added.n};
   if (!rc) rc = pc_sum_u64(ctx, s, 3);
   F->applied = s[0], F->raised = s[1], F->added = s[2];

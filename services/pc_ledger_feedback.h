@@ -28,8 +28,9 @@ enum {
   PC_FBR_RESULT,      /* tested without result negative or positive */
   PC_FBR_RESULT_OTHER,/* a result on another event */
   PC_FBR_NOT_IN_LEDGER, /* a person not in the ledger and without a positive test */
-  PC_FBR_DUPLICATE,   /* the same event (time, result) as an earlier row: applied once,
-                         not counted against max_reject_ratio (as ingest) */
+  PC_FBR_DUPLICATE,   /* the same event (time, result) as an earlier row or one the ledger
+                         holds: applied once, not counted against max_reject_ratio (as
+                         ingest), so feedback given twice is harmless */
   PC_NFBR
 };
 extern const char *const pc_fbr_codes[PC_NFBR], *const pc_fbr_texts[PC_NFBR];
@@ -45,11 +46,15 @@ typedef struct pc_feedback {
   uint64_t *rows, *bad;       /* per file: data rows; rejects counted against the ratio */
   uint64_t reasons[PC_NFBR];  /* rejects by reason, every file */
   uint64_t applied, raised, added; /* events applied; codes raised (positive); persons added */
+  uint64_t raised_here;       /* of raised, this rank's (the others are sums over ranks) */
   pc_buf rejects;             /* pc_fb_reject_row: rank 0, every reject, by (file, line) */
 } pc_feedback;
 
 /* Local, never fails: an empty F over cfg. */
 void pc_feedback_init(pc_feedback *F, pc_ctx *ctx, const pc_config *cfg);
+/* Collective, agreed: opens the dataset at path into F->data (closed by
+ * pc_feedback_free) and reads its window start. Fails with the file's error. */
+int pc_feedback_open_data(pc_feedback *F, const char *path);
 /* Local, never fails. */
 void pc_feedback_free(pc_feedback *F);
 
@@ -57,7 +62,7 @@ void pc_feedback_free(pc_feedback *F);
  * row; phones become their registered owners (every rank its share of
  * /identities); the events go to the owners of their pids, sorted by (pid,
  * at, file, line): an event equal to an earlier one of the person (time,
- * event, result) is a duplicate, the events of a person neither in C's
+ * event, result), in this batch or in the ledger, is a duplicate, the events of a person neither in C's
  * ledger nor tested positive are rejected, the others applied with
  * pc_ledger_apply as batch C->next (a positive not yet in the ledger gets a
  * new row) and kept in C->L.events. F gets the counts and rank 0 the
