@@ -2,7 +2,7 @@
 # t_ledger_feedback - `paicha ledger` on a small campaign (a trace appended to a ledger): a
 # feedback file with one bad row of every kind rejects each at its line with its reason and
 # applies the good ones (reached, tests, isolation, a positive in the ledger, a positive
-# found by phone who was never flagged); the same feedback given again is all duplicates; a
+# found by phone who was never flagged), in UTF-8 or GB18030 alike; the same feedback given again is all duplicates; a
 # file over max_reject_ratio fails and leaves the ledger byte-identical; codes lift at
 # `at` exactly per expire; the ledger and the output are identical at 1, 2, 3 and 4 ranks;
 # new_cases lists the positives not yet traced; --check lists the bad rows by line
@@ -145,6 +145,24 @@ for n in (2, 3, 4):
   assert open(f"{T}/nc1.csv").read() == open(f"{T}/nc{n}.csv").read(), n
 PY
 for n in 1 2 3 4; do [ "$(stat -c %a "$T/nc$n.csv")" = 600 ] || die "new_cases is not owner-only"; done
+
+# 1b. The same feedback in GB18030 with a Chinese note column (ignored): the same ledger.
+$PY -c "
+import sys
+rows = open('$T/fb.csv', encoding='utf-8').read().splitlines()
+out = [rows[0] + ',备注'] + [r + ',已电话联系' for r in rows[1:]]
+open('$T/fb-gb.csv', 'wb').write(('\r\n'.join(out) + '\r\n').encode('gb18030'))"
+cp "$T/base.h5" "$T/gb.h5"
+ledger_cfg "$T/gb.h5" "$T/gb-out.h5" 2021-08-12T00:00 "feedback: [$T/fb-gb.csv]" "max_reject_ratio: 1" > "$T/gb.yaml"
+run 2 ledger --config "$T/gb.yaml" > "$T/gb.log" 2>&1 || { cat "$T/gb.log"; die "ledger of a GB18030 feedback failed"; }
+$PY - "$T" <<'PY' || die "the GB18030 feedback did not give the same ledger"
+import h5py, sys
+T = sys.argv[1]
+a, b = h5py.File(f"{T}/l2.h5", "r"), h5py.File(f"{T}/gb.h5", "r")
+assert (a["persons"][:] == b["persons"][:]).all() and (a["events"][:] == b["events"][:]).all()
+ra, rb = h5py.File(f"{T}/o2.h5", "r")["rejects"][:], h5py.File(f"{T}/gb-out.h5", "r")["rejects"][:]
+assert list(ra["line"]) == list(rb["line"]) and list(ra["code"]) == list(rb["code"])
+PY
 
 # 2. The same feedback again: every good row is a duplicate, nothing changes but the batch.
 cp "$T/l2.h5" "$T/again.h5"
