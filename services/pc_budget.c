@@ -82,30 +82,41 @@ static double node_memory(const char **how) {
   return avail;
 }
 
+/* The budget per rank, the smallest of every rank's: 0 when nothing is known. */
+static int budget_of(pc_ctx *ctx, const pc_config *cfg, double *budget, const char **how) {
+  int rc = 0;
+  *budget = 0;
+  *how = "memory_per_rank";
+  if (pc_config_given(cfg, "memory_per_rank")) {
+    rc = pc_budget_config(cfg, NULL, budget); /* checked at load: fails no more */
+  } else {
+    const char *mc = getenv("SLURM_MEM_PER_CPU"), *cpt = getenv("SLURM_CPUS_PER_TASK");
+    if (mc && atof(mc) > 0) {
+      *budget = atof(mc) * 1048576.0 * (cpt && atoi(cpt) > 0 ? atoi(cpt) : 1);
+      *how = "Slurm's --mem-per-cpu";
+    } else {
+      int local = 1;
+      rc = pc_node_ranks(ctx, &local);
+      *budget = node_memory(how) / local;
+    }
+  }
+  PC_CALL(pc_agree(ctx, rc));
+  uint64_t b = (uint64_t)*budget; /* every rank plans with the smallest budget */
+  PC_CALL(pc_min_u64(ctx, &b, 1));
+  *budget = (double)b;
+  return 0;
+}
+
+/* What the job's own check predicted (bytes per rank), for pc_budget_check_more. */
+static double predicted;
+
 int pc_budget_check(pc_ctx *ctx, const pc_config *cfg, const char *job, double persons,
                     double stays) {
   const pc_rate *r = pc_rate_builtin(job);
   if (!r) return 0; /* a small job without measured costs (dispatch, plan) */
   double budget = 0;
-  const char *how = "memory_per_rank";
-  int rc = 0;
-  if (pc_config_given(cfg, "memory_per_rank")) {
-    rc = pc_budget_config(cfg, NULL, &budget); /* checked at load: fails no more */
-  } else {
-    const char *mc = getenv("SLURM_MEM_PER_CPU"), *cpt = getenv("SLURM_CPUS_PER_TASK");
-    if (mc && atof(mc) > 0) {
-      budget = atof(mc) * 1048576.0 * (cpt && atoi(cpt) > 0 ? atoi(cpt) : 1);
-      how = "Slurm's --mem-per-cpu";
-    } else {
-      int local = 1;
-      rc = pc_node_ranks(ctx, &local);
-      budget = node_memory(&how) / local;
-    }
-  }
-  PC_CALL(pc_agree(ctx, rc));
-  uint64_t b = (uint64_t)budget; /* every rank plans with the smallest budget */
-  PC_CALL(pc_min_u64(ctx, &b, 1));
-  budget = (double)b;
+  const char *how;
+  PC_CALL(budget_of(ctx, cfg, &budget, &how));
   if (budget <= 0) return 0; /* nothing known: no check (said in --help) */
   const double items = pc_rate_items(r, persons, stays), need = pc_rate_mem(r, items, pc_nranks(ctx));
   const double MB = 1048576.0;
@@ -127,6 +138,7 @@ int pc_budget_check(pc_ctx *ctx, const pc_config *cfg, const char *job, double p
                     job, need / MB, pc_nranks(ctx), pc_plural((unsigned)pc_nranks(ctx), "rank", "ranks"),
                     items, r->item, budget / MB, how, fit);
   }
+  predicted = need;
   size_t round = (size_t)((budget - need) / 4);
   if (round < ((size_t)64 << 10)) round = (size_t)64 << 10;
   if (round < pc_ctx_round_bytes(ctx)) pc_ctx_set_round_bytes(ctx, round);
@@ -134,4 +146,47 @@ int pc_budget_check(pc_ctx *ctx, const pc_config *cfg, const char *job, double p
               "%.0f KB",
          need / MB, budget / MB, how, (double)pc_ctx_round_bytes(ctx) / 1024);
   return 0;
+}
+
+int pc_budget_check_more(pc_ctx *ctx, const pc_config *cfg, const char *what, double bytes) {
+  double budget = 0, most = bytes;
+  const char *how;
+  PC_CALL(budget_of(ctx, cfg, &budget, &how));
+  uint64_t b = (uint64_t)bytes;
+  PC_CALL(pc_max_u64(ctx, &b, 1));
+  most = (double)b;
+  const double MB = 1048576.0;
+  if (budget > 0 && predicted + most > budget)
+    return PC_ERROR(PC_ERR_MEM,
+                    "%s needs about %.0f MB more on a rank (%.0f MB with the job's own), more "
+                    "than the budget of %.0f MB per rank (%s): run on more ranks or nodes, or "
+                    "set memory_per_rank if the budget is wrong",
+                    what, most / MB, (predicted + most) / MB, budget / MB, how);
+  pc_log(ctx, "memory: %s about %.0f MB more per rank", what, most / MB);
+  return 0;
+}
+
+int pc_budget_check_tables(pc_ctx *ctx, const pc_config *cfg, pc_file data,
+                           const pc_schema *const *tables, int n) {
+  double bytes = 0;
+  char what[160] = "the dataset's";
+  int rc = 0;
+  for (int i = 0; i < n && !rc; i++) {
+    pc_table t;
+    if (pc_table_open(data, NULL, tables[i], &t) != 0) {
+      pc_err_clear(); /* an optional table absent: nothing to read */
+      continue;
+    }
+    bytes += (double)t.nrows * (double)tables[i]->rowsize;
+    pc_table_close(&t);
+    size_t l = strlen(what);
+    snprintf(what + l, sizeof what - l, "%s /%s", i ? "," : "", tables[i]->name);
+  }
+  size_t l = strlen(what);
+  snprintf(what + l, sizeof what - l, " (read whole by every rank)");
+  PC_CALL(pc_agree(ctx, rc));
+  /* The measured costs hold these tables at the sizes provinces have; only
+   * beyond those do they count on top (a table declared far bigger). */
+  if (bytes <= PC_BUDGET_TABLES_MEASURED) return 0;
+  return pc_budget_check_more(ctx, cfg, what, bytes);
 }
