@@ -373,7 +373,8 @@ const pc_schema *const pc_schemas_all[] = {
     &pc_view_flag_screened, &pc_view_report_contacts, &pc_view_report_companions,
     &pc_view_report_screened, &pc_view_report_targets, &pc_view_report_testing,
     &pc_schema_ledger_persons, &pc_schema_ledger_events, &pc_schema_ledger_batches,
-    &pc_schema_ledger_measures, &pc_schema_ledger_yield, NULL};
+    &pc_schema_ledger_measures, &pc_schema_ledger_yield, &pc_schema_active,
+    &pc_schema_batches_out, &pc_schema_fb_rejects, NULL};
 
 /* ---- types ---- */
 
