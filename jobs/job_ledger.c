@@ -139,7 +139,9 @@ static int run_ledger(pc_ctx *ctx, const pc_config *cfg) {
   int rc = PC_PHASE(ctx, PH_SETUP, setup(ctx, &R), R.C.L.rows.n, 0);
   if (!rc) rc = PC_PHASE(ctx, PH_FEEDBACK, feedback(ctx, &R),
                                   pc_rank(ctx) == 0 ? R.F.applied : 0, 0);
-  if (!rc) rc = PC_PHASE(ctx, PH_LIFT, pc_ledger_lift(&R.C, &p, R.at, &R.lifted), R.lifted, 0);
+  if (!rc)
+    rc = PC_PHASE(ctx, PH_LIFT, pc_ledger_lift(&R.C, &p, R.at, &R.lifted),
+                  pc_rank(ctx) == 0 ? R.lifted : 0, 0);
   char at[PC_TIME_HUMAN];
   if (!rc) pc_log(ctx, "ledger: %llu %s lifted at %s", (unsigned long long)R.lifted,
                   pc_plural(R.lifted, "code", "codes"), pc_time_human(R.at, at));
