@@ -196,6 +196,43 @@ static const pc_column rejects_cols[] = {
 };
 const pc_schema pc_schema_rejects = SCHEMA("rejects", pc_reject_row, rejects_cols);
 
+/* ---- `paicha ledger`'s output ---- */
+
+#define AC(f, name, ty) PC_COLUMN(pc_active_row, f, name, ty)
+static const pc_column active_cols[] = {
+    AC(pid, "pid", PC_COL_U64), AC(jurisdiction, "jurisdiction", PC_COL_U64),
+    AC(code_since, "code_since", PC_COL_I64), AC(flagged_at, "flagged_at", PC_COL_I64),
+    AC(reached_at, "reached_at", PC_COL_I64), AC(negatives, "negatives", PC_COL_I32),
+    AC(subject, "subject", PC_COL_STR), AC(subject_type, "subject_type", PC_COL_STR),
+    AC(code, "code", PC_COL_STR), AC(cls, "class", PC_COL_STR),
+    AC(channel, "channel", PC_COL_STR),
+};
+#undef AC
+const pc_schema pc_schema_active = SCHEMA("active", pc_active_row, active_cols);
+
+#define BO(f, name, ty) PC_COLUMN(pc_batch_out_row, b.f, name, ty)
+static const pc_column batches_out_cols[] = {
+    BO(batch, "batch", PC_COL_I32), BO(kind, "kind", PC_COL_STR), BO(time, "time", PC_COL_I64),
+    BO(run_time, "run_time", PC_COL_I64), BO(rows, "rows", PC_COL_U64),
+    BO(rejected, "rejected", PC_COL_U64), BO(new_flagged, "new_flagged", PC_COL_U64),
+    BO(raised, "raised", PC_COL_U64), BO(new_cases, "new_cases", PC_COL_U64),
+    BO(under_control, "under_control", PC_COL_U64), BO(active_red, "active_red", PC_COL_U64),
+    BO(active_yellow, "active_yellow", PC_COL_U64), BO(input, "input", PC_COL_STR),
+    PC_COLUMN(pc_batch_out_row, found_under_control, "found_under_control", PC_COL_F64),
+};
+#undef BO
+const pc_schema pc_schema_batches_out = SCHEMA("batches", pc_batch_out_row, batches_out_cols);
+
+static const pc_column fb_rejects_cols[] = {
+    PC_COLUMN(pc_fb_reject_row, line, "line", PC_COL_U64),
+    PC_COLUMN(pc_fb_reject_row, file, "file", PC_COL_U32),
+    PC_COLUMN(pc_fb_reject_row, reason, "reason", PC_COL_U16),
+    PC_COLUMN(pc_fb_reject_row, source, "source", PC_COL_STR),
+    PC_COLUMN(pc_fb_reject_row, code, "code", PC_COL_STR),
+    PC_COLUMN(pc_fb_reject_row, text, "text", PC_COL_STR),
+};
+const pc_schema pc_schema_fb_rejects = SCHEMA("rejects", pc_fb_reject_row, fb_rejects_cols);
+
 static const pc_column list_cols[] = {
     PC_COLUMN(pc_list_row, pid, "pid", PC_COL_U64),
     PC_COLUMN(pc_list_row, subject, "subject", PC_COL_STR),
@@ -423,7 +460,8 @@ const pc_schema *const pc_schemas_all[] = {
     &pc_schema_ledger_persons, &pc_schema_ledger_events, &pc_schema_ledger_batches,
     &pc_schema_ledger_measures, &pc_schema_ledger_yield,
     &pc_schema_common, &pc_schema_common_cases, &pc_schema_clusters, &pc_schema_candidates,
-    &pc_schema_hotspots, &pc_schema_itinerary, &pc_schema_same_trip, NULL};
+    &pc_schema_hotspots, &pc_schema_itinerary, &pc_schema_same_trip, &pc_schema_active,
+    &pc_schema_batches_out, &pc_schema_fb_rejects, NULL};
 
 /* ---- types ---- */
 

@@ -190,6 +190,43 @@ typedef struct pc_reject_row {
 } pc_reject_row;
 _Static_assert(sizeof(pc_reject_row) == 448, "pc_reject_row is the on-disk row of /rejects");
 
+/* `paicha ledger`'s output (kernels/pc_ledger.h has the ledger's own rows). */
+/* One row of /active: a person whose code is active at the run's `at`. */
+typedef struct pc_active_row {
+  uint64_t pid;
+  uint64_t jurisdiction;
+  int64_t code_since, flagged_at, reached_at;
+  int32_t negatives;
+  char subject[PC_SUBJECT_LEN];
+  char subject_type[PC_SUBJECT_TYPE_LEN];
+  char code[8];
+  char cls[16];
+  char channel[16];
+  uint8_t pad[4];
+} pc_active_row;
+_Static_assert(sizeof(pc_active_row) == 120, "pc_active_row is the on-disk row of /active");
+
+/* One row of /batches: the ledger's batch and its found_under_control
+ * (under_control / new_cases; NaN when the batch has no new cases). */
+typedef struct pc_batch_out_row {
+  pc_ledger_batch b;
+  double found_under_control;
+} pc_batch_out_row;
+_Static_assert(sizeof(pc_batch_out_row) == 168, "pc_batch_out_row is the on-disk row of /batches");
+
+/* One row of `paicha ledger`'s /rejects: a feedback row not applied. The
+ * line itself is not kept (it names a person). */
+typedef struct pc_fb_reject_row {
+  uint64_t line;      /* 1-based line of the file (the header is line 1) */
+  uint32_t file;      /* index of the file in `feedback` */
+  uint16_t reason;    /* PC_FBR_* (services/pc_ledger_feedback.h) */
+  uint8_t pad[2];
+  char source[64];    /* the file's name (without directories) */
+  char code[16];      /* reason code, e.g. "bad_time" */
+  char text[PC_REASON_TEXT];
+} pc_fb_reject_row;
+_Static_assert(sizeof(pc_fb_reject_row) == 192, "pc_fb_reject_row is the on-disk row of /rejects");
+
 /* One row of a dispatch list's /list (<jurisdiction>.<batch>.h5): English
  * values; the spreadsheet's Chinese labels are io/pc_lists.c's. */
 typedef struct pc_list_row {
@@ -329,6 +366,7 @@ extern const pc_schema pc_schema_screened;     /* screen */
 extern const pc_schema pc_schema_contacts, pc_schema_companions, pc_schema_unmatched; /* trace */
 extern const pc_schema pc_schema_targets, pc_schema_testing;     /* breakdown */
 extern const pc_schema pc_schema_rejects;      /* ingest */
+extern const pc_schema pc_schema_active, pc_schema_batches_out, pc_schema_fb_rejects; /* ledger */
 extern const pc_schema pc_schema_list;         /* dispatch's <jurisdiction>.h5 */
 extern const pc_schema pc_schema_ledger_persons, pc_schema_ledger_events,
     pc_schema_ledger_batches, pc_schema_ledger_measures, pc_schema_ledger_yield; /* a ledger */

@@ -10,6 +10,7 @@
 #include "pc_enc.h"
 #include "pc_idnum.h"
 #include "pc_sort.h"
+#include "pc_subject.h"
 #include "pc_time.h"
 #include "pc_trace_cases.h"
 
@@ -82,54 +83,6 @@ static char *trim(char *s) {
   return s;
 }
 
-/* The whole of cases.csv (a few lines) as UTF-8 text under enc (pc_enc_text). */
-static int cases_text(const char *path, int enc, char **text, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return PC_ERROR(PC_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-  char *raw = NULL;
-  size_t n = 0, cap = 0;
-  int rc = 0;
-  while (!rc && !feof(f) && !ferror(f)) {
-    if (n == cap) {
-      char *more = pc_realloc(raw, cap ? 2 * cap : 1 << 16, "cases.csv");
-      if (!more) {
-        rc = PC_ERR_MEM;
-        break;
-      }
-      raw = more;
-      cap = cap ? 2 * cap : 1 << 16;
-    }
-    n += fread(raw + n, 1, cap - n, f);
-  }
-  if (!rc && ferror(f)) rc = PC_ERROR(PC_ERR_IO, "%s: read error", path);
-  fclose(f);
-  uint64_t bad[2];
-  int used;
-  if (!rc) rc = pc_enc_text(enc, raw ? raw : "", n, text, len, &used, bad);
-  free(raw);
-  if (rc || *text) return rc;
-  char why[160];
-  pc_enc_why(why, sizeof why, bad);
-  return PC_ERROR(PC_ERR_DATA, "%s: %s; fix the file, or set encoding to utf-8 or gb18030", path,
-                  why);
-}
-
-/* The identifier s read as type `type`: its pid (and the phone, when it is
- * one). 0 when s is not a valid number of that type. */
-static int identify(const pc_key128 *key, int type, const char *s, uint64_t *pid, uint64_t *phone) {
-  *phone = 0;
-  if (type == PC_DOC_PHONE) {
-    if (!pc_phone_normalise(s, strlen(s), phone)) return 0;
-    *pid = pc_pid_of_phone(key, *phone);
-    return 1;
-  }
-  char number[PC_DOC_MAX + 1];
-  size_t n;
-  if (pc_doc_normalise(type, s, strlen(s), number, &n, 0)) return 0;
-  *pid = pc_pid_of_doc(key, type, number, n);
-  return 1;
-}
-
 static int status_of(const char *s) {
   if (!*s) return PC_CASE_CONFIRMED;
   for (int k = 0; k < PC_NCASE_STATUS; k++)
@@ -164,8 +117,7 @@ static int window_of(const char *const v[8], int64_t as_of, int64_t lookback, in
  * the case is still traced by its subject. */
 static void case_of(const char *const v[8], const pc_key128 *key, int64_t as_of, int64_t lookback,
                     int64_t ws, int to_onset, case_row *c, int *bad_phone) {
-  const int type = *v[4] ? pc_doc_of(v[4], strlen(v[4]))
-                         : strlen(v[0]) == 18 ? PC_DOC_ID_CARD : PC_DOC_PHONE;
+  const int type = pc_subject_type(v[4], v[0]);
   const int st = status_of(v[6]);
   *bad_phone = 0;
   if (type < 0) {
@@ -173,11 +125,11 @@ static void case_of(const char *const v[8], const pc_key128 *key, int64_t as_of,
     return;
   }
   c->type = (uint8_t)type;
-  if (!identify(key, type, v[0], &c->pid[0], &c->phone[0])) c->reason = R_SUBJECT;
+  if (!pc_subject_pid(key, type, v[0], &c->pid[0], &c->phone[0], NULL)) c->reason = R_SUBJECT;
   else if (st < 0) c->reason = R_STATUS;
   else c->reason = (uint8_t)window_of(v, as_of, lookback, ws, to_onset, c);
   c->status = (uint8_t)(st < 0 ? 0 : st);
-  if (*v[5] && !identify(key, PC_DOC_PHONE, v[5], &c->pid[1], &c->phone[1])) {
+  if (*v[5] && !pc_subject_pid(key, PC_DOC_PHONE, v[5], &c->pid[1], &c->phone[1], NULL)) {
     c->pid[1] = c->phone[1] = 0;
     *bad_phone = 1;
   }
@@ -190,7 +142,7 @@ static int read_cases(pc_ctx *ctx, const char *path, int enc, const pc_key128 *k
                       int64_t lookback, int64_t ws, int to_onset, pc_buf *out) {
   char *text;
   size_t tlen;
-  PC_CALL(cases_text(path, enc, &text, &tlen));
+  PC_CALL(pc_subject_file_text(path, enc, &text, &tlen));
   FILE *f = tlen ? fmemopen(text, tlen, "r") : NULL;
   if (!f) {
     free(text);
@@ -280,38 +232,17 @@ static int case_pid_cmp(const void *a, const void *b) {
   return x->pid < y->pid ? -1 : x->pid > y->pid;
 }
 
-static int kv_key_cmp(const void *a, const void *b) {
-  const pc_kv *x = a, *y = b;
-  return x->key < y->key ? -1 : x->key > y->key;
-}
-
 /* Every rank: each phone identifier becomes its registered owner's pid, and
  * known[2i + j] says whether identifier j of row i is in /identities or
  * /stays (maxed over ranks). Collective, agreed. */
 static int resolve(pc_tracer *t, case_row *c, size_t n, uint64_t *known) {
   pc_ctx *ctx = t->ctx;
   uint64_t *owner = pc_calloc(2 * n + 1, sizeof *owner, "cases");
-  pc_kv *ph = pc_malloc((2 * n + 1) * sizeof *ph, "cases"); /* (phone, identifier) sorted */
-  PC_CALL(pc_agree(ctx, owner && ph ? 0 : PC_ERR_MEM));
-  size_t m = 0;
-  for (size_t i = 0; i < 2 * n; i++)
-    if (c[i / 2].phone[i % 2]) ph[m++] = (pc_kv){c[i / 2].phone[i % 2], i};
-  pc_qsort(ph, m, sizeof *ph, kv_key_cmp);
-  /* One pass over the identities owned here (not one per phone): each phone
-   * they hold is looked up among the cases' phones. */
-  for (size_t k = 0; k < t->nids && m; k++) {
-    uint64_t v;
-    if (!t->ids[k].phone[0] || !pc_phone_valid(t->ids[k].phone, 11, &v)) continue;
-    size_t a = 0, b = m;
-    while (a < b) {
-      size_t mid = (a + b) / 2;
-      if (ph[mid].key < v) a = mid + 1;
-      else b = mid;
-    }
-    for (; a < m && ph[a].key == v; a++) owner[ph[a].val] = t->ids[k].pid;
-  }
-  free(ph);
-  int rc = pc_max_u64(ctx, owner, (int)(2 * n));
+  uint64_t *phones = pc_calloc(2 * n + 1, sizeof *phones, "cases");
+  PC_CALL(pc_agree(ctx, owner && phones ? 0 : PC_ERR_MEM));
+  for (size_t i = 0; i < 2 * n; i++) phones[i] = c[i / 2].phone[i % 2];
+  int rc = pc_subject_phone_owners(ctx, t->ids, t->nids, phones, 2 * n, owner);
+  free(phones);
   for (size_t i = 0; i < 2 * n && !rc; i++)
     if (owner[i]) c[i / 2].pid[i % 2] = owner[i];
   free(owner);
