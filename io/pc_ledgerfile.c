@@ -7,7 +7,6 @@
 #include "pc_flaggedfile.h"
 #include "pc_h5.h"
 #include "pc_ledgerfile.h"
-#include "pc_part.h"
 #include "pc_schema.h"
 
 void pc_ledger_data_init(pc_ledger_data *L) {
@@ -68,14 +67,15 @@ static int lower_bound(const pc_table *pids, uint64_t p, uint64_t *at) {
   return 0;
 }
 
-/* The rows of table s whose pids this rank owns, appended to b. */
-static int read_owned(pc_ctx *ctx, pc_file file, const pc_schema *s, pc_buf *b) {
-  uint64_t p0, p1, lo = 0, hi = 0;
-  pc_owner_range(pc_rank(ctx), pc_nranks(ctx), &p0, &p1);
+/* The rows of table s whose pids are in [p0, p1], appended to b. */
+static int read_range(pc_file file, const pc_schema *s, uint64_t p0, uint64_t p1, pc_buf *b) {
+  uint64_t lo = 0, hi = 0;
   pc_table pids, t;
   PC_CALL(pc_table_open(file, s->name, &pc_view_pid, &pids));
   int rc = lower_bound(&pids, p0, &lo);
-  if (!rc) {
+  if (!rc && p1 < p0) {
+    hi = lo; /* an empty range */
+  } else if (!rc) {
     if (p1 == UINT64_MAX)
       hi = pids.nrows;
     else
@@ -104,10 +104,11 @@ static int check_sorted(const pc_ledger_data *L, const char *path) {
   return 0;
 }
 
-int pc_ledgerfile_read(pc_ctx *ctx, pc_file file, const char *path, pc_ledger_data *L) {
+int pc_ledgerfile_read(pc_ctx *ctx, pc_file file, const char *path, uint64_t p0, uint64_t p1,
+                       pc_ledger_data *L) {
   L->rows.n = L->events.n = L->batches.n = 0;
-  int rc = read_owned(ctx, file, &pc_schema_ledger_persons, &L->rows);
-  if (!rc) rc = read_owned(ctx, file, &pc_schema_ledger_events, &L->events);
+  int rc = read_range(file, &pc_schema_ledger_persons, p0, p1, &L->rows);
+  if (!rc) rc = read_range(file, &pc_schema_ledger_events, p0, p1, &L->events);
   if (!rc) {
     void *b = NULL;
     uint64_t nb = 0;

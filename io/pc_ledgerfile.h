@@ -37,10 +37,13 @@ void pc_ledger_data_free(pc_ledger_data *L);
  * HDF5, a table missing or of other columns) is PC_ERR_DATA naming it. */
 int pc_ledgerfile_open(pc_ctx *ctx, const char *path, pc_file *file, int *exists);
 /* Collective, agreed. Reads into L (emptied first) the rows and events of
- * the pids this rank owns (found by binary search on the pid column, so a
- * rank reads only its share) and every batch. PC_ERR_DATA when /persons is
- * not sorted by unique pid; PC_ERR_MEM. */
-int pc_ledgerfile_read(pc_ctx *ctx, pc_file file, const char *path, pc_ledger_data *L);
+ * the pids in [p0, p1] (found by binary search on the pid column, so a rank
+ * reads only its share; the ranks' ranges ascend with the rank and together
+ * cover every pid: the owners' ranges, pc_owner_range, or a job's own) and
+ * every batch. PC_ERR_DATA when /persons is not sorted by unique pid;
+ * PC_ERR_MEM. */
+int pc_ledgerfile_read(pc_ctx *ctx, pc_file file, const char *path, uint64_t p0, uint64_t p1,
+                       pc_ledger_data *L);
 /* Local, never fails: closes a file from pc_ledgerfile_open (negative: nothing). */
 void pc_ledgerfile_close(pc_file file);
 

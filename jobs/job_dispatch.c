@@ -20,6 +20,9 @@ static const pc_key dispatch_keys[] = {
     {.name = "level", .type = PC_T_STR, .def = "city",
      .help = "one list per city or per county (the input's dispatch level or coarser)",
      .choices = levels},
+    {.name = "only_new", .type = PC_T_BOOL, .def = "false",
+     .help = "only the rows marked new by the campaign's ledger (each person sent once, again "
+             "only when their code went up)"},
     PC_KEYS_COMMON,
     {0}};
 
@@ -45,10 +48,14 @@ static int build_lists(pc_ctx *ctx, const pc_config *cfg) {
                    .dir = pc_config_str(cfg, "output"),
                    .level = pc_level_of(pc_config_str(cfg, "level")),
                    .overwrite = pc_config_bool(cfg, "overwrite"),
+                   .only_new = pc_config_bool(cfg, "only_new"),
                    .in = -1,
                    .data = -1};
   int rc = pc_dispatch_read(&D);
   if (!rc) rc = pc_dispatch_rows(&D);
+  if (!rc && D.only_new)
+    pc_log(ctx, "dispatch: only_new: %zu %s already sent by an earlier batch left out", D.skipped,
+           pc_plural(D.skipped, "row", "rows"));
   if (!rc) rc = pc_dispatch_join(&D);
   if (!rc) rc = pc_dispatch_write(ctx, &D);
   pc_dispatch_free(&D);

@@ -7,6 +7,7 @@
 #include "pc_job.h"
 #include "pc_out.h"
 #include "pc_screen_config.h"
+#include "pc_screen_ledger.h"
 #include "pc_screen_scan.h"
 
 /* The plan: rank r takes rows [N r / P, N (r+1) / P) of /persons (sorted by
@@ -53,6 +54,8 @@ static const pc_key screen_keys[] = {
      .sub = pc_dispatch_keys},
     {.name = "breakdown", .type = PC_T_MAP, .help = "axes of the /breakdown cubes",
      .sub = pc_breakdown_keys},
+    PC_CAMPAIGN_KEYS("the campaign's ledger: this run is appended as one batch, rows marked "
+                     "`new` (absent: no campaign)"),
     PC_KEYS_COMMON,
     {0}};
 
@@ -75,9 +78,9 @@ static json_object *screen_counts(const pc_screener *S, const uint64_t *tot) {
 }
 
 /* The phases, in the order they run: the phase table and the run record show these names. */
-enum { PH_SETUP, PH_SCREEN, PH_WRITE, PH_N };
+enum { PH_SETUP, PH_SCREEN, PH_WRITE, PH_LEDGER, PH_N };
 static const char *const screen_phases[PH_N] = {
-    [PH_SETUP] = "setup", [PH_SCREEN] = "screen", [PH_WRITE] = "write"};
+    [PH_SETUP] = "setup", [PH_SCREEN] = "screen", [PH_WRITE] = "write", [PH_LEDGER] = "ledger"};
 
 /* Areas, dataset, this rank's persons and stays, the memory budget. Collective, agreed. */
 static int setup(pc_ctx *ctx, const pc_config *cfg, pc_screener *S) {
@@ -86,9 +89,12 @@ static int setup(pc_ctx *ctx, const pc_config *cfg, pc_screener *S) {
   return pc_budget_check(ctx, cfg, "screen", (double)S->npersons, (double)S->stays.nrows);
 }
 
-static int screen(pc_ctx *ctx, pc_screener *S) {
+/* The pass, then the rows as the campaign's batch (`new` marked); the
+ * ledger is written after the output (see trace). */
+static int screen(pc_ctx *ctx, pc_screener *S, pc_campaign *C) {
   PC_CALL(pc_agree(ctx, pc_screen_scan(ctx, S)));
-  return pc_screen_verify(ctx, S);
+  PC_CALL(pc_screen_verify(ctx, S));
+  return pc_screen_campaign(S, C);
 }
 
 /* The output: /screened, the cubes of the flagged persons, the counts. tot:
@@ -146,11 +152,16 @@ static int run_screen(pc_ctx *ctx, const pc_config *cfg) {
   PC_CALL(pc_agree(ctx, S ? 0 : PC_ERR_MEM));
   pc_phases_declare(ctx, screen_phases, PH_N);
   pc_job_record_for(ctx, pc_config_str(cfg, "output"));
+  pc_campaign C;
+  memset(&C, 0, sizeof C);
   int rc = PC_PHASE(ctx, PH_SETUP, setup(ctx, cfg, S), S->np, 0);
+  if (!rc) rc = pc_screen_campaign_open(ctx, S, &C);
   if (!rc)
-    rc = PC_PHASE(ctx, PH_SCREEN, screen(ctx, S), S->r1 - S->r0,
+    rc = PC_PHASE(ctx, PH_SCREEN, screen(ctx, S, &C), S->r1 - S->r0,
                   (S->r1 - S->r0) * sizeof(pc_stay));
   if (!rc) rc = PC_PHASE(ctx, PH_WRITE, write_step(ctx, S), S->rows.n, 0);
+  if (!rc && C.path) rc = PC_PHASE(ctx, PH_LEDGER, pc_campaign_write(&C, cfg, S->data), 0, 0);
+  pc_campaign_close(&C);
   pc_screener_free(S);
   free(S);
   return rc;

@@ -7,6 +7,7 @@
 #include "pc_claim.h"
 #include "pc_err.h"
 #include "pc_flagged.h"
+#include "pc_part.h"
 
 /* Claim the ledger on rank 0 for the run's life: a second run appending at
  * once waits up to ledger_wait, then fails having changed nothing. The
@@ -32,6 +33,14 @@ static void start_batch(pc_campaign *C, const char *kind, int64_t t, const char 
 
 int pc_campaign_open(pc_ctx *ctx, const pc_config *cfg, pc_file data, const char *data_path,
                      const char *kind, int64_t t, const char *input, pc_campaign *C) {
+  uint64_t p0, p1;
+  pc_owner_range(pc_rank(ctx), pc_nranks(ctx), &p0, &p1);
+  return pc_campaign_open_range(ctx, cfg, data, data_path, kind, t, input, p0, p1, C);
+}
+
+int pc_campaign_open_range(pc_ctx *ctx, const pc_config *cfg, pc_file data, const char *data_path,
+                           const char *kind, int64_t t, const char *input, uint64_t p0,
+                           uint64_t p1, pc_campaign *C) {
   memset(C, 0, sizeof *C);
   C->ctx = ctx;
   pc_ledger_data_init(&C->L);
@@ -43,7 +52,7 @@ int pc_campaign_open(pc_ctx *ctx, const pc_config *cfg, pc_file data, const char
   int rc = pc_ledgerfile_open(ctx, path, &f, &C->exists);
   if (!rc && C->exists) {
     rc = pc_agree(ctx, pc_flagged_check_data(f, path, data, data_path));
-    if (!rc) rc = pc_ledgerfile_read(ctx, f, path, &C->L);
+    if (!rc) rc = pc_ledgerfile_read(ctx, f, path, p0, p1, &C->L);
     pc_ledgerfile_close(f);
   }
   if (!rc) {

@@ -29,10 +29,19 @@ typedef struct pc_campaign {
  * holds it and what to do), opens and reads it (absent: a new, empty
  * ledger), refuses one of another dataset than data (pc_flagged_check_data's
  * error), and starts batch number (last + 1) of `kind` at time t, input
- * `input` (its name only is kept). Without `ledger`: C->path NULL, nothing
+ * `input` (its name only is kept). Each rank holds the ledger's rows of the
+ * pids it owns (pc_owner_range). Without `ledger`: C->path NULL, nothing
  * read, 0. */
 int pc_campaign_open(pc_ctx *ctx, const pc_config *cfg, pc_file data, const char *data_path,
                      const char *kind, int64_t t, const char *input, pc_campaign *C);
+
+/* Collective, agreed: pc_campaign_open for a job whose ranks hold the pids
+ * [p0, p1] (ascending with the rank, together every pid; p1 < p0: none)
+ * rather than the owners' ranges: the flags given to pc_campaign_flag are
+ * then of that range. */
+int pc_campaign_open_range(pc_ctx *ctx, const pc_config *cfg, pc_file data, const char *data_path,
+                           const char *kind, int64_t t, const char *input, uint64_t p0,
+                           uint64_t p1, pc_campaign *C);
 
 /* Local, never fails: the isolation time the ledger holds for pid (owned
  * here), 0 when unknown or no ledger. */

@@ -100,6 +100,10 @@ int pc_dispatch_rows(pc_dispatch *D) {
     for (size_t i = 0; i < D->nr[k]; i++) {
       const pc_flag_row *x = &D->r[k][i];
       item *it = D->it;
+      if (D->only_new && !x->is_new) { /* sent by an earlier batch, code not raised */
+        D->skipped++;
+        continue;
+      }
       if (k == 2 && n && it[n - 1].pid == x->pid) { /* one person in several areas: one row */
         size_t l = strnlen(it[n - 1].place, sizeof it[n - 1].place);
         snprintf(it[n - 1].place + l, sizeof it[n - 1].place - l, ";%.32s", x->area);

@@ -16,6 +16,8 @@ typedef struct pc_dispatch {
   const char *in_path, *data_path, *dir;
   int level;                 /* PC_LEVEL_CITY or PC_LEVEL_COUNTY */
   int overwrite;             /* an existing dir may be replaced */
+  int only_new;              /* only the rows marked `new` (a campaign: each person once) */
+  size_t skipped;            /* rows left out by only_new */
   pc_file in, data;            /* the output, the dataset */
   pc_flag_row *r[3];         /* /contacts, /companions, /screened */
   size_t nr[3];

@@ -81,6 +81,7 @@ int pc_screen_persons(pc_ctx *ctx, pc_screener *S) {
   pc_table_close(&tp);
   pc_table_close(&ti);
   PC_CALL(pc_agree(ctx, rc));
+  S->hi_pid = hi_pid;
   /* The stays of exactly those persons: from the first one's pid to the next rank's first. */
   return pc_agree(ctx, stays_range(S, S->np ? S->persons[0].pid : UINT64_MAX, hi_pid));
 }
