@@ -51,6 +51,17 @@ int pc_ledgerfile_open(pc_ctx *ctx, const char *path, pc_file *file, int *exists
 
 void pc_ledgerfile_close(pc_file file) { pc_flaggedfile_close(file); }
 
+int pc_ledgerfile_size(pc_file file, uint64_t *persons, uint64_t *events) {
+  pc_table t;
+  PC_CALL(pc_table_open(file, NULL, &pc_schema_ledger_persons, &t));
+  *persons = t.nrows;
+  pc_table_close(&t);
+  PC_CALL(pc_table_open(file, NULL, &pc_schema_ledger_events, &t));
+  *events = t.nrows;
+  pc_table_close(&t);
+  return 0;
+}
+
 /* The first row of t whose pid (its first column) is >= p: binary search
  * reading one pid per step. */
 static int lower_bound(const pc_table *pids, uint64_t p, uint64_t *at) {

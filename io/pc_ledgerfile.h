@@ -44,6 +44,8 @@ int pc_ledgerfile_open(pc_ctx *ctx, const char *path, pc_file *file, int *exists
  * PC_ERR_MEM. */
 int pc_ledgerfile_read(pc_ctx *ctx, pc_file file, const char *path, uint64_t p0, uint64_t p1,
                        pc_ledger_data *L);
+/* Local: the rows of /persons and /events of an open ledger. */
+int pc_ledgerfile_size(pc_file file, uint64_t *persons, uint64_t *events);
 /* Local, never fails: closes a file from pc_ledgerfile_open (negative: nothing). */
 void pc_ledgerfile_close(pc_file file);
 

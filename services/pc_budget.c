@@ -82,30 +82,41 @@ static double node_memory(const char **how) {
   return avail;
 }
 
+/* The budget per rank, the smallest of every rank's: 0 when nothing is known. */
+static int budget_of(pc_ctx *ctx, const pc_config *cfg, double *budget, const char **how) {
+  int rc = 0;
+  *budget = 0;
+  *how = "memory_per_rank";
+  if (pc_config_given(cfg, "memory_per_rank")) {
+    rc = pc_budget_config(cfg, NULL, budget); /* checked at load: fails no more */
+  } else {
+    const char *mc = getenv("SLURM_MEM_PER_CPU"), *cpt = getenv("SLURM_CPUS_PER_TASK");
+    if (mc && atof(mc) > 0) {
+      *budget = atof(mc) * 1048576.0 * (cpt && atoi(cpt) > 0 ? atoi(cpt) : 1);
+      *how = "Slurm's --mem-per-cpu";
+    } else {
+      int local = 1;
+      rc = pc_node_ranks(ctx, &local);
+      *budget = node_memory(how) / local;
+    }
+  }
+  PC_CALL(pc_agree(ctx, rc));
+  uint64_t b = (uint64_t)*budget; /* every rank plans with the smallest budget */
+  PC_CALL(pc_min_u64(ctx, &b, 1));
+  *budget = (double)b;
+  return 0;
+}
+
+/* What the job's own check predicted (bytes per rank), for pc_budget_check_more. */
+static double predicted;
+
 int pc_budget_check(pc_ctx *ctx, const pc_config *cfg, const char *job, double persons,
                     double stays) {
   const pc_rate *r = pc_rate_builtin(job);
   if (!r) return 0; /* a small job without measured costs (dispatch, plan) */
   double budget = 0;
-  const char *how = "memory_per_rank";
-  int rc = 0;
-  if (pc_config_given(cfg, "memory_per_rank")) {
-    rc = pc_budget_config(cfg, NULL, &budget); /* checked at load: fails no more */
-  } else {
-    const char *mc = getenv("SLURM_MEM_PER_CPU"), *cpt = getenv("SLURM_CPUS_PER_TASK");
-    if (mc && atof(mc) > 0) {
-      budget = atof(mc) * 1048576.0 * (cpt && atoi(cpt) > 0 ? atoi(cpt) : 1);
-      how = "Slurm's --mem-per-cpu";
-    } else {
-      int local = 1;
-      rc = pc_node_ranks(ctx, &local);
-      budget = node_memory(&how) / local;
-    }
-  }
-  PC_CALL(pc_agree(ctx, rc));
-  uint64_t b = (uint64_t)budget; /* every rank plans with the smallest budget */
-  PC_CALL(pc_min_u64(ctx, &b, 1));
-  budget = (double)b;
+  const char *how;
+  PC_CALL(budget_of(ctx, cfg, &budget, &how));
   if (budget <= 0) return 0; /* nothing known: no check (said in --help) */
   const double items = pc_rate_items(r, persons, stays), need = pc_rate_mem(r, items, pc_nranks(ctx));
   const double MB = 1048576.0;
@@ -127,11 +138,30 @@ int pc_budget_check(pc_ctx *ctx, const pc_config *cfg, const char *job, double p
                     job, need / MB, pc_nranks(ctx), pc_plural((unsigned)pc_nranks(ctx), "rank", "ranks"),
                     items, r->item, budget / MB, how, fit);
   }
+  predicted = need;
   size_t round = (size_t)((budget - need) / 4);
   if (round < ((size_t)64 << 10)) round = (size_t)64 << 10;
   if (round < pc_ctx_round_bytes(ctx)) pc_ctx_set_round_bytes(ctx, round);
   pc_log(ctx, "memory: about %.0f MB per rank predicted, budget %.0f MB (%s); shuffle rounds of "
               "%.0f KB",
          need / MB, budget / MB, how, (double)pc_ctx_round_bytes(ctx) / 1024);
+  return 0;
+}
+
+int pc_budget_check_more(pc_ctx *ctx, const pc_config *cfg, const char *what, double bytes) {
+  double budget = 0, most = bytes;
+  const char *how;
+  PC_CALL(budget_of(ctx, cfg, &budget, &how));
+  uint64_t b = (uint64_t)bytes;
+  PC_CALL(pc_max_u64(ctx, &b, 1));
+  most = (double)b;
+  const double MB = 1048576.0;
+  if (budget > 0 && predicted + most > budget)
+    return PC_ERROR(PC_ERR_MEM,
+                    "%s needs about %.0f MB more on a rank (%.0f MB with the job's own), more "
+                    "than the budget of %.0f MB per rank (%s): run on more ranks or nodes, or "
+                    "set memory_per_rank if the budget is wrong",
+                    what, most / MB, (predicted + most) / MB, budget / MB, how);
+  pc_log(ctx, "memory: %s about %.0f MB more per rank", what, most / MB);
   return 0;
 }

@@ -24,6 +24,13 @@ typedef struct pc_rate {
 int pc_budget_check(pc_ctx *ctx, const pc_config *cfg, const char *job, double persons,
                     double stays);
 
+/* Collective, agreed: after pc_budget_check, a part of the job whose size
+ * is only known now (`what`, e.g. "the campaign's ledger") needs `bytes`
+ * more on this rank: fails, before it is read, when the most any rank needs
+ * plus the job's prediction exceeds the budget, naming what and how much;
+ * else logs it. No budget known: no check. */
+int pc_budget_check_more(pc_ctx *ctx, const pc_config *cfg, const char *what, double bytes);
+
 /* The config's `memory_per_rank` in bytes (0 when not given). Local. A value
  * that is not a size is a problem at its position (pc_config_problem: into p
  * at load; with p NULL the process's error) and gives PC_ERR_CONFIG. */

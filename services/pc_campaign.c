@@ -4,9 +4,11 @@
 #include <time.h>
 
 #include "pc_campaign.h"
+#include "pc_budget.h"
 #include "pc_claim.h"
 #include "pc_err.h"
 #include "pc_flagged.h"
+#include "pc_ledger_stats.h"
 #include "pc_part.h"
 
 /* Claim the ledger on rank 0 for the run's life: a second run appending at
@@ -31,6 +33,19 @@ static void start_batch(pc_campaign *C, const char *kind, int64_t t, const char 
   snprintf(C->next.input, sizeof C->next.input, "%s", base ? base + 1 : input ? input : "");
 }
 
+/* Before reading: a rank holds about its share of the persons twice (the
+ * ledger read, then merged with the batch) with their measures and yield
+ * while it is written, and its share of the events. */
+static int check_memory(pc_ctx *ctx, const pc_config *cfg, pc_file f) {
+  uint64_t np = 0, ne = 0;
+  PC_CALL(pc_agree(ctx, pc_ledgerfile_size(f, &np, &ne)));
+  const double P = pc_nranks(ctx);
+  const double per_person = 2 * sizeof(pc_ledger_row) + sizeof(pc_ledger_measure) +
+                            sizeof(pc_ledger_yield);
+  return pc_budget_check_more(ctx, cfg, "the campaign's ledger",
+                              1.2 * (per_person * (double)np + sizeof(pc_ledger_event) * (double)ne) / P);
+}
+
 int pc_campaign_open(pc_ctx *ctx, const pc_config *cfg, pc_file data, const char *data_path,
                      const char *kind, int64_t t, const char *input, pc_campaign *C) {
   uint64_t p0, p1;
@@ -52,6 +67,7 @@ int pc_campaign_open_range(pc_ctx *ctx, const pc_config *cfg, pc_file data, cons
   int rc = pc_ledgerfile_open(ctx, path, &f, &C->exists);
   if (!rc && C->exists) {
     rc = pc_agree(ctx, pc_flagged_check_data(f, path, data, data_path));
+    if (!rc) rc = check_memory(ctx, cfg, f);
     if (!rc) rc = pc_ledgerfile_read(ctx, f, path, p0, p1, &C->L);
     pc_ledgerfile_close(f);
   }
@@ -136,6 +152,11 @@ int pc_campaign_write(pc_campaign *C, const pc_config *cfg, pc_file data) {
            B->batch, (unsigned long long)B->new_flagged, (unsigned long long)B->raised,
            (unsigned long long)B->new_cases);
   return rc;
+}
+
+int pc_campaign_stats(pc_campaign *C, int64_t at, pc_ledger_measure **m, size_t *nm,
+                      pc_ledger_yield **y, size_t *ny) {
+  return pc_ledger_stats(C->ctx, C->L.rows.data, C->L.rows.n, at, m, nm, y, ny);
 }
 
 void pc_campaign_close(pc_campaign *C) {

@@ -41,6 +41,22 @@ grep -q "lists ready in" "$T/em1.log" || die "emergency did not say the lists ar
 ls "$T"/elsewhere/em1/lists/*.csv > /dev/null 2>&1 || die "no lists were produced"
 grep -q "^data: $site/data.h5\$" "$T/elsewhere/em1/trace.yaml" || die "the generated config does not hold the absolute data path"
 
+# (a2) A campaign: two reruns on one ledger. The first batch's lists hold everyone the
+# trace flagged; the second's (the same cases again) hold nobody: each person goes once.
+sum_lists() { "$PY" -c "import csv,sys; print(sum(int(r['count']) for r in csv.DictReader(open(sys.argv[1], encoding='utf-8-sig'))))" "$1"; }
+mkdir -p "$T/elsewhere/camp"
+for b in 1 2; do
+  (cd "$T/elsewhere" && "$ROOT/jobs/emergency" ../site/cases.csv ../site/trace.yaml --ledger camp/ledger.h5 --dir led$b --wait) \
+    > "$T/led$b.log" 2>&1 || { cat "$T/led$b.log"; cat "$T"/elsewhere/led$b/*.err 2>/dev/null; die "emergency --ledger failed (batch $b)"; }
+  grep -q "appended to $T/elsewhere/camp/ledger.h5" "$T/led$b.log" || { cat "$T/led$b.log"; die "emergency did not name the ledger"; }
+done
+n1=$(sum_lists "$T/elsewhere/led1/lists/manifest.csv") n2=$(sum_lists "$T/elsewhere/led2/lists/manifest.csv")
+flagged=$("$PY" -c "import h5py,sys; f=h5py.File(sys.argv[1],'r'); print(len(f['contacts'])+len(f['companions']))" "$T/elsewhere/led1/trace.h5")
+[ "$n1" -eq "$flagged" ] && [ "$flagged" -gt 0 ] || die "batch 1's lists hold $n1 persons, the trace flagged $flagged"
+[ "$n2" -eq 0 ] || die "batch 2 (the same cases) sent $n2 persons again"
+"$PY" -c "import h5py,sys; b=h5py.File(sys.argv[1],'r')['batches'][:]; sys.exit(0 if list(b['batch'])==[1,2] and b['new_flagged'][1]==0 else 1)" \
+  "$T/elsewhere/camp/ledger.h5" || die "the ledger does not hold the two batches"
+
 # (b) A typo in the officer's config: refused before submitting, at its line and column.
 sed 's/^hops: .*//; s/^companions_of: \[0, 1\]$/companions_of: [0, 1]\nhopz: 2/' "$site/trace.yaml" > "$site/typo.yaml"
 line=$(grep -n '^hopz' "$site/typo.yaml" | cut -d: -f1)

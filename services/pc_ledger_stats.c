@@ -1,8 +1,8 @@
-/* pc_campaign_stats.c - the ledger's measures per jurisdiction and yield per channel at a time, summed on rank 0. */
+/* pc_ledger_stats.c - the ledger's measures per jurisdiction and yield per channel at a time, summed on rank 0. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "pc_campaign.h"
+#include "pc_ledger_stats.h"
 #include "pc_err.h"
 
 #define DAY_SECONDS 86400
@@ -74,11 +74,9 @@ static int gather(pc_ctx *ctx, pc_buf *local, int (*cmp)(const void *, const voi
   return rc;
 }
 
-int pc_campaign_stats(pc_campaign *C, int64_t at, pc_ledger_measure **m, size_t *nm,
-                      pc_ledger_yield **y, size_t *ny) {
+int pc_ledger_stats(pc_ctx *ctx, const pc_ledger_row *r, size_t n, int64_t at,
+                    pc_ledger_measure **m, size_t *nm, pc_ledger_yield **y, size_t *ny) {
   *m = NULL, *y = NULL, *nm = *ny = 0;
-  const pc_ledger_row *r = C->L.rows.data;
-  size_t n = C->L.rows.n;
   pc_buf lm, ly, gm, gy;
   pc_buf_init(&lm, sizeof(pc_ledger_measure));
   pc_buf_init(&ly, sizeof(pc_ledger_yield));
@@ -100,9 +98,9 @@ int pc_campaign_stats(pc_campaign *C, int64_t at, pc_ledger_measure **m, size_t 
     v->flagged = 1;
     v->positive = r[i].case_at > r[i].flagged_at;
   }
-  rc = pc_agree(C->ctx, rc);
-  if (!rc) rc = gather(C->ctx, &lm, by_jurisdiction, add_measure, &gm);
-  if (!rc) rc = gather(C->ctx, &ly, by_class, add_yield, &gy);
+  rc = pc_agree(ctx, rc);
+  if (!rc) rc = gather(ctx, &lm, by_jurisdiction, add_measure, &gm);
+  if (!rc) rc = gather(ctx, &ly, by_class, add_yield, &gy);
   pc_buf_free(&lm);
   pc_buf_free(&ly);
   if (rc) {
