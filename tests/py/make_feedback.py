@@ -10,7 +10,8 @@ Writes `subject,subject_type,event,at,result` (SPEC "The campaign") and FILE.exp
 
 Default: feedback on the persons of the outputs (trace /contacts and /companions, screen
 /screened; their flag time from the ledger when given, else the output's as_of): a share
-reached (some within 24 h of being flagged, one exactly at 24 h, some later), negative tests,
+reached (some within 24 h of being flagged, one exactly at 24 h, some later), negative tests
+(--tests of each person tested, default 1),
 a few positives (one exactly a minute after being flagged: a code that starts a minute after
 the others), isolations (hop 1 first) and releases, and one positive never flagged (a
 registered person of the dataset's /identities). With --bad, one bad row of every kind after
@@ -117,12 +118,13 @@ def first_feedback(a, rng):
     assert len(P) >= 20, "too few flagged persons for feedback"
     order = list(P.index)
     rng.shuffle(order)
+    rec = {r.Index: r for r in P.itertuples()}
     ev = []  # (subject, subject_type, event, at, result)
     row = lambda p, e, t, r="": ev.append((p.subject, p.subject_type, e, local(t), r))
     n = len(order)
     reached = order[: n * 6 // 10]
     for i, k in enumerate(reached):
-        p = P.loc[k]
+        p = rec[k]
         if i == 0:
             row(p, "reached", p.flagged_at + DAY)  # exactly 24 h: within
         elif i == 1:
@@ -132,16 +134,17 @@ def first_feedback(a, rng):
         else:
             row(p, "reached", when(rng, p.flagged_at + DAY + MIN, at))
     for k in order[n // 3: n // 3 + n * 3 // 10]:
-        p = P.loc[k]
-        row(p, "tested", when(rng, p.flagged_at, at), "negative")
-    notcase = [k for k in order if P.loc[k, "cls"] != "hop0"]
+        p = rec[k]
+        for _ in range(a.tests):
+            row(p, "tested", when(rng, p.flagged_at, at), "negative")
+    notcase = [k for k in order if rec[k].cls != "hop0"]
     pos = notcase[-4:]
     for i, k in enumerate(pos):
-        p = P.loc[k]
+        p = rec[k]
         row(p, "tested", p.flagged_at + MIN if i == 0 else when(rng, p.flagged_at, at), "positive")
-    hop1 = [k for k in order if P.loc[k, "cls"] == "hop1"] or order
+    hop1 = [k for k in order if rec[k].cls == "hop1"] or order
     for i, k in enumerate(hop1[: max(1, len(hop1) // 2)]):
-        p = P.loc[k]
+        p = rec[k]
         t = when(rng, p.flagged_at, at - 3600)
         row(p, "isolated", t)
         if i % 4 == 1:
@@ -151,9 +154,9 @@ def first_feedback(a, rng):
     row(o, "isolated", at - 2 * 3600)
     rng.shuffle(ev)
     lines = [",".join(e) for e in ev]
-    side = {"positive": [int(P.loc[k, "pid"]) for k in pos] + [int(o.pid)], "rejects": []}
+    side = {"positive": [int(rec[k].pid) for k in pos] + [int(o.pid)], "rejects": []}
     if a.bad:
-        bad_rows(lines, side, P.loc[order[0]], outsider(a.data, taken | {o.pid}, rng), at)
+        bad_rows(lines, side, rec[order[0]], outsider(a.data, taken | {o.pid}, rng), at)
     return lines, side
 
 
@@ -228,6 +231,7 @@ def main():
     ap.add_argument("--csv", required=True)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--bad", action="store_true")
+    ap.add_argument("--tests", type=int, default=1, help="negative tests of each person tested")
     ap.add_argument("--boundary", action="store_true")
     ap.add_argument("--expire", help="the ledger config's expire as JSON")
     a = ap.parse_args()
