@@ -115,6 +115,7 @@ class Replay:
     def __init__(self, data, key):
         self.persons = {}
         self.batches = []
+        self.events = []  # /events: every feedback row applied
         self.names = {}  # (subject, subject_type) -> pid, from the dataset and the outputs
         self.key = siphash.load_key(key)
         ids = frame(h5py.File(data, "r")["identities"])
@@ -272,6 +273,9 @@ class Replay:
     def apply(self, b, at, rows):
         rows = sorted(rows, key=lambda g: (g["pid"], g["at"], g["fi"], g["line"]))
         for g in rows:
+            self.events.append(dict(pid=g["pid"], at=g["at"], batch=b, line=g["line"],
+                                    event=EVENTS.index(g["event"]),
+                                    result={"": 0, "negative": 1, "positive": 2}[g["result"]]))
             p = self.persons.get(g["pid"])
             if p is None:  # a positive never flagged: first flagged by this batch
                 p = self.persons[g["pid"]] = dict(
@@ -387,6 +391,21 @@ def check_persons(R, path):
     compare_frames(f"{os.path.basename(path)}:/persons", exp, got, ["pid"], FIELDS)
 
 
+def check_events(R, path):
+    got = frame(h5py.File(path, "r")["events"])
+    exp = pd.DataFrame(R.events, columns=["pid", "at", "batch", "line", "event", "result"])
+    exp = exp.sort_values(["pid", "at", "batch", "line"]).reset_index(drop=True)
+    got = got[list(exp.columns)].reset_index(drop=True)
+    if len(exp) != len(got) or not all((exp[c].astype(object).values == got[c].astype(object).values).all()
+                                       for c in exp.columns):
+        m = exp.merge(got, how="outer", indicator=True)
+        m = m[m["_merge"] != "both"].head(3).to_dict("records")
+        fail(f"{path}:/events: {len(got)} rows, expected {len(exp)} (pid, at, batch, line, event, "
+             f"result in (pid, at, batch, line) order); first differing: {m}")
+    else:
+        ok(f"{os.path.basename(path)}:/events: the {len(exp)} feedback rows applied")
+
+
 def check_batches(R, got, what, fuc):
     exp = pd.DataFrame(R.batches)
     if "raised" in got.columns:  # raised is SPEC-silent for feedback batches: taken from the file
@@ -398,6 +417,11 @@ def check_batches(R, got, what, fuc):
     cols = ["kind", "time", "rows", "rejected", "new_flagged", "new_cases", "under_control",
             "active_red", "active_yellow"] + (["found_under_control"] if fuc else [])
     cols += ["raised"] if "raised" in got.columns else []
+    if "input" in got.columns:  # a feedback batch's input: as written (several files: SPEC-silent)
+        have = dict(zip(got.batch, got.input))
+        exp["input"] = [have.get(b, "") if k == "feedback" else i
+                        for b, k, i in zip(exp.batch, exp.kind, exp.input)]
+        cols.append("input")
     compare_frames(what, exp, got, ["batch"], [c for c in cols if c in got.columns])
     missing = [c for c in cols if c not in got.columns]
     if missing:
@@ -543,6 +567,7 @@ def main():
     if int(L.attrs.get("last_time", -1)) != R.batches[-1]["time"]:
         fail(f"{a.ledger}: attribute last_time {L.attrs.get('last_time')} != {R.batches[-1]['time']}")
     check_persons(R, a.ledger)
+    check_events(R, a.ledger)
     check_batches(R, frame(L["batches"]), "ledger:/batches", False)
     check_stats(R, L, R.batches[-1]["time"], "ledger")
     print(f"check_campaign: {len(steps)} batches, {len(R.persons)} persons: "
