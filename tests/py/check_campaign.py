@@ -23,7 +23,7 @@ so that the two check each other. The batches are replayed in order; at each one
 and at the end the ledger's /persons (every field this script can derive), /batches, /measures
 and /yield. Across batches: nobody is on two batches' lists unless their code went up.
 A positive never flagged gets a row whose jurisdiction and residence SPEC does not fix: they
-are taken from the file. Prints one line per check and every difference as
+are taken from the ledger file. Prints one line per check and every difference as
 (person, field, expected, got); exit 1 on any difference.
 """
 import argparse
@@ -112,12 +112,16 @@ def id_ok(s):
 class Replay:
     """The ledger as SPEC makes it, batch by batch: persons[pid] = dict of /persons fields."""
 
-    def __init__(self, data, key):
+    def __init__(self, data, key, ledger):
         self.persons = {}
         self.batches = []
         self.events = []  # /events: every feedback row applied
         self.names = {}  # (subject, subject_type) -> pid, from the dataset and the outputs
         self.key = siphash.load_key(key)
+        L = h5py.File(ledger, "r")["persons"]
+        # A positive never flagged: jurisdiction and residence as the ledger file gives them.
+        self.where = {int(p): (int(j), int(r)) for p, j, r in
+                      zip(L["pid"], L["jurisdiction"], L["residence"])}
         ids = frame(h5py.File(data, "r")["identities"])
         for pid, subj, phone, t in zip(ids.pid, ids.subject, ids.phone, ids.id_type):
             self.names[(subj, DOCS[t] if t < len(DOCS) else "other")] = int(pid)
@@ -284,7 +288,8 @@ class Replay:
                     positive_at=0, reached_at=0, isolated_at=0, released_at=0, last_test_at=0,
                     tests=0, negatives=0, subject=g["subject"], subject_type=g["subject_type"],
                     code="red", code_since=at, code_batch=b, lifted_at=0, source_pid=0,
-                    root_pid=0, jurisdiction=None, residence=None)
+                    root_pid=0, jurisdiction=self.where.get(g["pid"], (0, 0))[0],
+                    residence=self.where.get(g["pid"], (0, 0))[1])
                 p["class"], p["channel"] = "positive", "feedback"
             ev, t = g["event"], g["at"]
             if ev == "reached" and p["reached_at"] == 0:
@@ -380,14 +385,6 @@ def check_persons(R, path):
     if not got.pid.is_monotonic_increasing or got.pid.duplicated().any():
         fail(f"{path}: /persons not sorted by unique pid")
     exp = R.table()
-    g = got.set_index("pid")
-    for i, p in exp.iterrows():  # positives never flagged: jurisdiction, residence as written
-        if p["jurisdiction"] is None and p["pid"] in g.index:
-            R.persons[p["pid"]]["jurisdiction"] = int(g.at[p["pid"], "jurisdiction"])
-            R.persons[p["pid"]]["residence"] = int(g.at[p["pid"], "residence"])
-    exp = R.table()
-    exp["jurisdiction"] = exp.jurisdiction.fillna(0).astype("uint64")
-    exp["residence"] = exp.residence.fillna(0).astype("uint64")
     compare_frames(f"{os.path.basename(path)}:/persons", exp, got, ["pid"], FIELDS)
 
 
@@ -539,7 +536,7 @@ def main():
     ap.add_argument("--ledger", required=True)
     ap.add_argument("--campaign", required=True)
     a = ap.parse_args()
-    R = Replay(a.data, a.key)
+    R = Replay(a.data, a.key, a.ledger)
     onlists = {}
     steps = [json.loads(l) for l in open(a.campaign) if l.strip()]
     for b, x in enumerate(steps, start=1):
