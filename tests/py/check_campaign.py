@@ -213,7 +213,7 @@ class Replay:
                      f"code went up, else 0)")
         if not wrong:
             ok(f"batch {b} {kind}: `new` of all {len(flags)} persons' rows "
-               f"({sum(news.values())} new, {raised} raised)")
+               f"({sum(news.values())} marked new, {raised} of them raised)")
         self.batches.append(dict(batch=b, kind=kind, time=t, rows=len(flags), rejected=0,
                                  raised=raised, input=os.path.basename(path)))
         return t, news
@@ -480,10 +480,27 @@ def check_rejects(b, f, rejects, files, expected):
             fail(f"{fn}: this script's rejects {sorted(mine)} != the generator's {sorted(theirs)}")
         else:
             ok(f"{os.path.basename(fn)}: every bad row of the generator rejected for its reason")
-    if len(got) and "reason" in got.columns:
-        by = dict(((fi, ln), why) for fi, ln, why in rejects)
+    # Each reason of this script is one reason of the file, and distinct ones stay distinct.
+    col = next((c for c in ("code", "reason", "text") if c in got.columns), None)
+    if col is not None and len(got):
+        mine = dict(((fi, ln), why) for fi, ln, why in rejects)
+        pairs = set()
         for r in got.itertuples():
-            print(f"     line {r.line}: {by.get((0, int(r.line)), '?')} -> {r.reason}")
+            src = getattr(r, "source", "")
+            fi = next((i for i, fn in enumerate(files) if os.path.basename(fn) == str(src)), 0)
+            pairs.add((mine.get((fi, int(r.line)), "?"), str(getattr(r, col))))
+        kinds = {}
+        for m, t in pairs:
+            kinds.setdefault(m, set()).add(t)
+        theirs = {}
+        for m, t in pairs:
+            theirs.setdefault(t, set()).add(m)
+        mixed = {m: t for m, t in kinds.items() if len(t) > 1}
+        merged = {t: m for t, m in theirs.items() if len(m) > 1}
+        if mixed or merged:
+            fail(f"batch {b} /rejects: reasons do not match one to one: {mixed or ''} {merged or ''}")
+        else:
+            ok(f"batch {b} /rejects: one reason each: " + ", ".join(f"{m}={t}" for m, t in sorted(pairs)))
 
 
 def check_new_cases(R, path):
