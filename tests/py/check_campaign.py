@@ -457,14 +457,20 @@ def check_lists(b, lists, news, onlists):
         ok(f"batch {b} lists: exactly the {len(have)} new persons, nobody listed twice without a higher code")
 
 
+def file_of(r, files):
+    """The index in `feedback` of a /rejects row's file: its `file` index, else its name."""
+    f = getattr(r, "file", None)
+    if isinstance(f, (int, np.integer)):
+        return int(f)
+    src = os.path.basename(str(getattr(r, "source", f or "")))
+    return next((i for i, fn in enumerate(files) if os.path.basename(fn) == src), 0 if len(files) == 1 else -1)
+
+
 def check_rejects(b, f, rejects, files, expected):
     got = frame(f["rejects"]) if "rejects" in f else pd.DataFrame(columns=["line"])
     lines = set()
     for r in got.itertuples():
-        src = getattr(r, "file", getattr(r, "source", ""))
-        fi = next((i for i, fn in enumerate(files) if os.path.basename(fn) == os.path.basename(str(src))),
-                  0 if len(files) == 1 else -1)
-        lines.add((fi, int(r.line)))
+        lines.add((file_of(r, files), int(r.line)))
     exp = {(fi, ln) for fi, ln, _ in rejects}
     if exp != lines:
         fail(f"batch {b} /rejects: lines expected {sorted(exp)}, got {sorted(lines)}")
@@ -486,9 +492,7 @@ def check_rejects(b, f, rejects, files, expected):
         mine = dict(((fi, ln), why) for fi, ln, why in rejects)
         pairs = set()
         for r in got.itertuples():
-            src = getattr(r, "source", "")
-            fi = next((i for i, fn in enumerate(files) if os.path.basename(fn) == str(src)), 0)
-            pairs.add((mine.get((fi, int(r.line)), "?"), str(getattr(r, col))))
+            pairs.add((mine.get((file_of(r, files), int(r.line)), "?"), str(getattr(r, col))))
         kinds = {}
         for m, t in pairs:
             kinds.setdefault(m, set()).add(t)
