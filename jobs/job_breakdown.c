@@ -60,6 +60,8 @@ typedef struct breakdown_run {
 static int open_data(pc_ctx *ctx, breakdown_run *R) {
   PC_CALL(pc_breakdown_open(ctx, R->cfg, &R->C));
   PC_CALL(pc_budget_check(ctx, R->cfg, "breakdown", (double)R->C.npers, 0));
+  static const pc_schema *const whole[] = {&pc_schema_regions};
+  PC_CALL(pc_budget_check_tables(ctx, R->cfg, R->C.file, whole, 1));
   return pc_breakdown_axes(ctx, &R->C);
 }
 

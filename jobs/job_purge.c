@@ -76,12 +76,16 @@ static int write_step(pc_purge *P) {
   pc_out out;
   int rc = pc_out_create(ctx, P->cfg, P->out_path, &out);
   if (!rc) rc = pc_purge_copy_table(P, &out, &pc_schema_regions);
+  /* identities: all also re-keys: the old key no longer links the file to anyone */
+  const int rk = P->all_ids;
+  if (!rc && rk) rc = pc_purge_rekey_init(P);
   if (!rc)
-    rc = PC_PHASE(ctx, PH_PERSONS, pc_purge_write_persons(P, &out), P->p1 - P->p0,
+    rc = PC_PHASE(ctx, PH_PERSONS, rk ? pc_purge_rekey_persons(P, &out) : pc_purge_write_persons(P, &out),
+                  P->p1 - P->p0,
                   P->kept_persons * (sizeof(pc_person) + (P->keep_ids ? sizeof(pc_identity) : 0)));
   if (!rc && P->have_stays)
-    rc = PC_PHASE(ctx, PH_STAYS, pc_purge_write_stays(P, &out), P->s1 - P->s0,
-                  P->kept_stays * sizeof(pc_stay));
+    rc = PC_PHASE(ctx, PH_STAYS, rk ? pc_purge_rekey_stays(P, &out) : pc_purge_write_stays(P, &out),
+                  P->s1 - P->s0, P->kept_stays * sizeof(pc_stay));
   if (!rc && P->have_places) rc = pc_purge_copy_table(P, &out, &pc_schema_places);
   if (!rc) rc = pc_agree(ctx, pc_purge_write_attrs(P, &out));
   if (!rc) pc_out_record(&out, "purge", json_object_get(P->entry));

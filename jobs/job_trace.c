@@ -186,6 +186,8 @@ static int setup(pc_ctx *ctx, trace_run *R) {
   PC_CALL(pc_job_key(ctx, pc_config_str(R->t.cfg, "key"), 0, &R->key));
   PC_CALL(pc_trace_open_data(&R->t, &R->npersons));
   PC_CALL(pc_budget_check(ctx, R->t.cfg, "trace", (double)R->npersons, (double)R->t.stays.nrows));
+  static const pc_schema *const whole[] = {&pc_schema_places};
+  PC_CALL(pc_budget_check_tables(ctx, R->t.cfg, R->t.data, whole, 1));
   /* the ledger is read before the hops: its isolation times end contacts' windows */
   PC_CALL(pc_campaign_open(ctx, R->t.cfg, R->t.data, R->t.data_path, "trace", R->t.as_of,
                            R->output, &R->C));

@@ -165,3 +165,28 @@ int pc_budget_check_more(pc_ctx *ctx, const pc_config *cfg, const char *what, do
   pc_log(ctx, "memory: %s about %.0f MB more per rank", what, most / MB);
   return 0;
 }
+
+int pc_budget_check_tables(pc_ctx *ctx, const pc_config *cfg, pc_file data,
+                           const pc_schema *const *tables, int n) {
+  double bytes = 0;
+  char what[160] = "the dataset's";
+  int rc = 0;
+  for (int i = 0; i < n && !rc; i++) {
+    pc_table t;
+    if (pc_table_open(data, NULL, tables[i], &t) != 0) {
+      pc_err_clear(); /* an optional table absent: nothing to read */
+      continue;
+    }
+    bytes += (double)t.nrows * (double)tables[i]->rowsize;
+    pc_table_close(&t);
+    size_t l = strlen(what);
+    snprintf(what + l, sizeof what - l, "%s /%s", i ? "," : "", tables[i]->name);
+  }
+  size_t l = strlen(what);
+  snprintf(what + l, sizeof what - l, " (read whole by every rank)");
+  PC_CALL(pc_agree(ctx, rc));
+  /* The measured costs hold these tables at the sizes provinces have; only
+   * beyond those do they count on top (a table declared far bigger). */
+  if (bytes <= PC_BUDGET_TABLES_MEASURED) return 0;
+  return pc_budget_check_more(ctx, cfg, what, bytes);
+}

@@ -5,6 +5,7 @@
 
 #include "pc_config.h"
 #include "pc_mpi.h"
+#include "pc_schema.h"
 
 /* Memory costs of a job compiled in from bench/rates.yaml (the time costs
  * there are `paicha plan`'s, which reads the file itself): memory per rank =
@@ -30,6 +31,16 @@ int pc_budget_check(pc_ctx *ctx, const pc_config *cfg, const char *job, double p
  * plus the job's prediction exceeds the budget, naming what and how much;
  * else logs it. No budget known: no check. */
 int pc_budget_check_more(pc_ctx *ctx, const pc_config *cfg, const char *what, double bytes);
+
+/* Collective, agreed: pc_budget_check_more for the tables of data that
+ * every rank reads whole (n of them, each with its schema, e.g. /regions,
+ * /places): their declared rows times the row size, checked before they
+ * are read, so a table declared huge says so before any allocation. The
+ * measured costs already hold such tables at a province's sizes: they count
+ * on top only beyond PC_BUDGET_TABLES_MEASURED bytes together. */
+#define PC_BUDGET_TABLES_MEASURED (256.0 * 1048576.0)
+int pc_budget_check_tables(pc_ctx *ctx, const pc_config *cfg, pc_file data,
+                           const pc_schema *const *tables, int n);
 
 /* The config's `memory_per_rank` in bytes (0 when not given). Local. A value
  * that is not a size is a problem at its position (pc_config_problem: into p

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "pc_config.h"
+#include "pc_hash.h"
 #include "pc_json.h"
 #include "pc_mpi.h"
 #include "pc_out.h"
@@ -43,6 +44,7 @@ typedef struct pc_purge {
   uint64_t g[PC_PURGE_NG];
   int64_t purged_at;    /* rank 0's clock, UTC seconds */
   json_object *entry;   /* this purge's entry of purge_log */
+  pc_key128 newkey;     /* identities: all: the key of the new pseudonyms, never written */
 } pc_purge;
 
 /* Local, never fails: P ready for pc_purge_open (paths and config from cfg). */
@@ -77,6 +79,18 @@ int pc_purge_write_persons(pc_purge *P, pc_out *out);
  * uncompressed as synth and ingest write it; PC_ERR_DATA when the stays
  * read twice differ. */
 int pc_purge_write_stays(pc_purge *P, pc_out *out);
+/* `identities: all` re-keys (pc_purge_rekey.c): every pid, household and
+ * employer id of the kept rows is replaced through a fresh key drawn here
+ * (getrandom on rank 0, broadcast) that is never written, and the rows are
+ * re-sorted by the new pids (each rank holds its share of the kept persons
+ * and stays at once). Init: collective, agreed. Persons and stays:
+ * collective, agreed, as pc_purge_write_persons and _stays (the stays'
+ * checksum of the new rows into g); the fingerprint of the new key: local. */
+int pc_purge_rekey_init(pc_purge *P);
+int pc_purge_rekey_persons(pc_purge *P, pc_out *out);
+int pc_purge_rekey_stays(pc_purge *P, pc_out *out);
+uint64_t pc_purge_rekey_fingerprint(const pc_purge *P);
+
 /* Collective, agreed: copy a table purge does not change (/regions,
  * /places), each rank its slice, with the input's description. */
 int pc_purge_copy_table(pc_purge *P, pc_out *out, const pc_schema *s);

@@ -26,6 +26,7 @@ static json_object *purge_json(const pc_purge *P) {
   if (!rc) rc = pc_json_add_str(j, "purged_before", pc_time_format(P->cutoff, b));
   if (!rc) rc = pc_json_add_str(j, "window_start", pc_time_format(P->new_window_start, c));
   if (!rc) rc = pc_json_add_str(j, "identities", P->all_ids ? "all" : "keep_recent");
+  if (!rc) rc = pc_json_add_str(j, "pseudonyms", P->all_ids ? "re-keyed, key not kept" : "kept");
   static const char *const keys[] = {"stays_removed",      "stays_kept",      "visitors_removed",
                                      "persons_kept",       "identities_removed",
                                      "identities_kept",    "rejects_removed"};
@@ -253,9 +254,19 @@ static int purge_log(const pc_purge *P, char **text) {
   return rc;
 }
 
+/* The same, and the key's fingerprint when the pids were re-keyed. */
+static const char *const recomputed_rekeyed[] = {
+    "tool", "tool_version", "job", "config", "ranks", "run_time", "slurm_job_id",
+    "slurm_nodelist", "window_start", "persons", "visitors", "stays", "stays_checksum",
+    "purged_before", "purged_before_local", "purged_at", "purge_log", "source_config",
+    "key_fingerprint", NULL};
+
 int pc_purge_write_attrs(pc_purge *P, pc_out *o) {
   const uint64_t *g = P->g;
-  PC_CALL(pc_purgefile_copy_attrs(P->data, P->data_path, o->file, recomputed));
+  PC_CALL(pc_purgefile_copy_attrs(P->data, P->data_path, o->file,
+                                  P->all_ids ? recomputed_rekeyed : recomputed));
+  /* re-keyed: no key file matches this fingerprint, so the old key is refused */
+  if (P->all_ids) PC_CALL(pc_out_attr_u64(o, "key_fingerprint", pc_purge_rekey_fingerprint(P)));
   char *src = NULL, *log = NULL;
   /* How the data was made: the first job's config, kept through every purge. */
   int rc = pc_purgefile_read_str(P->data, "source_config", &src);
@@ -297,6 +308,9 @@ void pc_purge_log_done(const pc_purge *P) {
          (unsigned long long)g[PC_PURGE_REMOVED_IDS], (unsigned long long)g[PC_PURGE_KEPT_IDS],
          P->all_ids ? "all" : "keep_recent", P->keep_ids ? "" : ", no /identities",
          g[PC_PURGE_REMOVED_REJECTS] ? "; /rejects (raw lines) destroyed" : "");
+  if (P->all_ids)
+    pc_log(P->ctx, "purge: every pid, household and employer id re-keyed through a new key that "
+                   "was not kept: the old key no longer links %s to anyone", P->out_path);
   pc_log(P->ctx, "purge: wrote %s; indexes and outputs made from %s before hold the old data: "
                  "delete them (paicha refuses them against the purged dataset)",
          P->out_path, P->data_path);

@@ -1,7 +1,8 @@
 # t_crafted - inputs crafted to make a job read other files or trust false sizes (issue 22,
 # item 4): a table that is an external link into another file, a soft link, a table whose
 # rows live in an external raw file (a key, say), a virtual table mapped from another file;
-# declared sizes that disagree with the tables, a crafted window, a huge declared /regions.
+# declared sizes that disagree with the tables, a crafted window, a huge declared /regions,
+# a /places declared huge and consistent (only the memory prediction can refuse it).
 # Each is refused by the job that reads it with one clear error naming the file and the
 # table, exit 1, nothing written; the untouched dataset still works.
 . "$(dirname "$0")/lib.sh"
@@ -92,17 +93,27 @@ elif how == "regions-size":
     dt = f["regions"].dtype
     del f["regions"]
     f.create_dataset("regions", shape=(1 << 25,), dtype=dt, chunks=(1 << 16,))
+elif how == "places-size":  # declared consistently: only the memory prediction can catch it
+    dt = f["places"].dtype
+    del f["places"]
+    f.create_dataset("places", shape=(1 << 28,), dtype=dt, chunks=(1 << 16,))
+    f.attrs["places"] = np.uint64(1 << 28)
 PY
 }
-for how in persons-count window regions-size; do
+printf 'subject,onset\n110101199001011234,2021-08-05T00:00\n' > "$T/cases.csv"
+for how in persons-count window regions-size places-size; do
   alter "$how" "$how"
   case $how in
     persons-count) job=breakdown want="/persons has 2000 rows but the file says 2001 persons" ;;
     window) job=purge want="its window (window_start" ;;
     regions-size) job=breakdown want="/regions has 33554432 rows, more than any province's" ;;
+    places-size) job=trace want="the dataset's /places (read whole by every rank) needs about 16384 MB more on a rank" ;;
   esac
   if [ $job = purge ]; then
     printf 'data: %s\noutput: %s\nretention: 7d\nquiet: true\n' "$T/$how.h5" "$T/o-$how.h5" > "$T/o-$how.yaml"
+  elif [ $job = trace ]; then
+    printf 'data: %s\ncases: %s\nkey: %s\noutput: %s\nmemory_per_rank: 4G\nquiet: true\n' "$T/$how.h5" \
+      "$T/cases.csv" "$T/key" "$T/o-$how.h5" > "$T/o-$how.yaml"
   else
     printf 'data: %s\noutput: %s\nquiet: true\n' "$T/$how.h5" "$T/o-$how.h5" > "$T/o-$how.yaml"
   fi

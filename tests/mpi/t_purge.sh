@@ -103,6 +103,14 @@ for n in 1 2 3 4; do
 done
 purge 2 all "$T/data.h5" "$T/all.h5" "identities: all" "io: {deflate: 0}" \
   || { cat "$T/purge-all.log"; die "purge with identities: all failed"; }
+grep -q "re-keyed through a new key that was not kept" "$T/purge-all.log" || { cat "$T/purge-all.log"; die "purge all did not say it re-keyed"; }
+# The re-key is the same at any rank count given the same key (a test-only hook fixes it).
+for n in 1 3; do
+  PAICHA_TEST_REKEY=7 purge $n all$n "$T/data.h5" "$T/all$n.h5" "identities: all" \
+    || { cat "$T/purge-all$n.log"; die "purge all at $n ranks failed"; }
+done
+$PY "$ROOT/tests/py/compare.py" "$T/all1.h5" "$T/all3.h5" --datasets regions persons stays places > "$T/cmp-all.log" \
+  || { cat "$T/cmp-all.log"; die "the re-keyed purge differs between 1 and 3 ranks"; }
 cp "$T/data.h5" "$T/inplace.h5"
 purge 3 inplace "$T/inplace.h5" "$T/inplace.h5" "io: {deflate: 0}" \
   || { cat "$T/purge-inplace.log"; die "purge in place failed"; }
@@ -130,9 +138,10 @@ $PY "$ROOT/tests/py/compare.py" "$T/p2.h5" "$T/again.h5" --datasets $TABLES > "$
   || { cat "$T/cmp-again.log"; die "purging the purged dataset again changed it"; }
 
 # The data-protection officer's checks, from the input alone.
-$PY - "$T" <<'PY' || die "the purge did not destroy exactly what the retention says"
+$PY - "$T" "$ROOT" <<'PY' || die "the purge did not destroy exactly what the retention says"
 import json, sys, time, h5py, numpy as np
 T = sys.argv[1]
+sys.path.insert(0, sys.argv[2] + "/tests/py")
 d = h5py.File(f"{T}/data.h5", "r")
 S, P, I = d["stays"][()], d["persons"][()], d["identities"][()]
 assert len(d["rejects"]) == 1, "the test wants one rejected row in the input"
@@ -175,14 +184,55 @@ def checksum(s):  # pc_stay_fingerprint summed mod 2^64, from the fields
         return int(h.sum(dtype=np.uint64))
 
 assert checksum(S) == int(d.attrs["stays_checksum"]), "the checksum rule is not synth's/ingest's"
+
+def groups(stays):  # each person's stays (without the pid), as a sorted list of tuples
+    cols = [c for c in stays.dtype.names if c != "pid"]
+    by = {}
+    for r in stays:
+        by.setdefault(int(r["pid"]), []).append(tuple(r[c].item() for c in cols))
+    return sorted(tuple(sorted(v)) for v in by.values())
+
+def check_rekeyed(o, s_in, p_in):  # identities: all: the same rows under new pids, re-sorted
+    s_out, p_out = o["stays"][()], o["persons"][()]
+    assert len(p_out) == len(p_in) and len(s_out) == len(s_in), (len(p_out), len(s_out))
+    assert (np.diff(p_out["pid"].astype(np.float64)) > 0).all() or (np.diff(p_out["pid"]) > 0).all(), "/persons not sorted by new pid"
+    assert not np.isin(p_out["pid"], P["pid"]).any(), "an old pid survived the re-key"
+    assert not np.isin(s_out["pid"], P["pid"]).any(), "an old pid survived in /stays"
+    hh = P["household"][P["household"] != 0]
+    assert not np.isin(p_out["household"][p_out["household"] != 0], hh).any(), "an old household id survived"
+    assert (p_out["household"] != 0).sum() == (p_in["household"] != 0).sum()
+    # the same households together: group sizes agree
+    assert sorted(np.unique(p_out["household"][p_out["household"] != 0], return_counts=True)[1]) == \
+        sorted(np.unique(p_in["household"][p_in["household"] != 0], return_counts=True)[1])
+    attrs = [c for c in p_in.dtype.names if c not in ("pid", "household", "employer")]
+    key = lambda a: sorted(tuple(r[c].item() for c in attrs) for r in a)
+    assert key(p_out) == key(p_in), "the persons' attributes changed"
+    assert np.isin(s_out["pid"], p_out["pid"]).all(), "a stay of nobody in /persons"
+    assert groups(s_out) == groups(s_in), "the stays are not the same people's stays"
+    order = np.lexsort((s_out["start"], s_out["pid"]))
+    assert (order == np.arange(len(s_out))).all(), "/stays not sorted by new pid then start"
+    assert int(o.attrs["stays_checksum"]) == checksum(s_out), "stays_checksum not of the new rows"
+    assert o.attrs["key_fingerprint"] != d.attrs["key_fingerprint"], "the old key's fingerprint kept"
+    # re-identification with the old key: 1,000 known persons' pids, none found
+    import siphash
+    key16 = siphash.load_key(f"{T}/key")
+    ids = [s.decode() for s in I["subject"] if len(s) == 18][:1000]
+    assert len(ids) == 1000
+    old = np.array([siphash.pid_of_idnum(key16, i) for i in ids], dtype=np.uint64)
+    assert np.isin(old, P["pid"]).all(), "the brute force does not find the persons in the input (control)"
+    assert not np.isin(old, p_out["pid"]).any(), "the old key re-identifies persons in the purged file"
+
 t_run = time.time()
 for name, mode in (("p1", "keep_recent"), ("all", "all")):
     o = h5py.File(f"{T}/{name}.h5", "r")
     os_, op = o["stays"][()], o["persons"][()]
     oi = o["identities"][()] if mode == "keep_recent" else I[:0]
-    assert same(os_, S[keep]), f"{name}: /stays is not the input's rows ending at or after the cutoff"
-    assert np.array_equal(raw_rows(o, "stays"), raw_rows(d, "stays")[keep]), f"{name}: /stays not byte for byte"
-    assert same(op, P[pkeep]), f"{name}: /persons is not the input minus the visitors without stays"
+    if mode == "keep_recent":
+        assert same(os_, S[keep]), f"{name}: /stays is not the input's rows ending at or after the cutoff"
+        assert np.array_equal(raw_rows(o, "stays"), raw_rows(d, "stays")[keep]), f"{name}: /stays not byte for byte"
+        assert same(op, P[pkeep]), f"{name}: /persons is not the input minus the visitors without stays"
+    else:
+        check_rekeyed(o, S[keep], P[pkeep])
     if mode == "keep_recent":
         assert same(oi, I[pkeep]), "/identities is not the input minus the visitors without stays"
         left = {s.decode() for s in oi["subject"]}
@@ -191,8 +241,9 @@ for name, mode in (("p1", "keep_recent"), ("all", "all")):
     else:
         assert "identities" not in o, "identities: all left /identities"
         assert abs(int(o.attrs["identities_purged_at"]) - t_run) < 600
-    for k in gone: assert P["pid"][subj[vis[k]]] not in op["pid"], f"visitor {k} is still in /persons"
-    for k in kept: assert P["pid"][subj[vis[k]]] in op["pid"], f"visitor {k} left /persons"
+    if mode == "keep_recent":
+        for k in gone: assert P["pid"][subj[vis[k]]] not in op["pid"], f"visitor {k} is still in /persons"
+        for k in kept: assert P["pid"][subj[vis[k]]] in op["pid"], f"visitor {k} left /persons"
     a = o.attrs
     assert "rejects" not in o, f"{name}: /rejects (raw lines) survived"
     assert set(o) == {"regions", "persons", "stays", "places"} | ({"identities"} if mode == "keep_recent" else set()), set(o)
@@ -200,11 +251,12 @@ for name, mode in (("p1", "keep_recent"), ("all", "all")):
         assert same(o[t][()], d[t][()]), f"{name}: /{t} changed"
     assert a["stays"] == keep.sum() and a["persons"] == pkeep.sum(), (a["stays"], a["persons"])
     assert a["visitors"] == (visitor & pkeep).sum()
-    assert int(a["stays_checksum"]) == checksum(S[keep]), "stays_checksum not recomputed as synth/ingest do"
+    if mode == "keep_recent":
+        assert int(a["stays_checksum"]) == checksum(S[keep]), "stays_checksum not recomputed as synth/ingest do"
     assert a["window_start"] == max(int(d.attrs["window_start"]), cutoff) == cutoff
     assert a["purged_before"] == cutoff and a["purged_before_local"] == b"2021-07-30T00:00"
     assert abs(int(a["purged_at"]) - t_run) < 600, "purged_at is not the time of the purge"
-    for k in ("window_end", "as_of", "key_fingerprint", "places", "days", "inputs"):
+    for k in ("window_end", "as_of", "places", "days", "inputs") + (("key_fingerprint",) if mode == "keep_recent" else ()):
         assert a[k] == d.attrs[k], k
     assert a["job"] == b"purge" and a["source_config"] == d.attrs["config"]
     log = json.loads(a["purge_log"])
