@@ -71,15 +71,12 @@ def ok(msg):
     print("ok   " + msg)
 
 
-def dec(x):
-    return x.decode("utf-8").rstrip("\0") if isinstance(x, bytes) else x
-
-
-def frame(d):
-    df = pd.DataFrame(d[()])
+def frame(d, cols=None):
+    """An HDF5 table (only cols, when given) as a DataFrame, its text columns as str."""
+    df = pd.DataFrame(d.fields(cols)[()] if cols else d[()])
     for c in df.columns:
         if df[c].dtype == object:
-            df[c] = df[c].map(dec)
+            df[c] = df[c].str.decode("utf-8")
     return df
 
 
@@ -122,7 +119,7 @@ class Replay:
         # A positive never flagged: jurisdiction and residence as the ledger file gives them.
         self.where = {int(p): (int(j), int(r)) for p, j, r in
                       zip(L["pid"], L["jurisdiction"], L["residence"])}
-        ids = frame(h5py.File(data, "r")["identities"])
+        ids = frame(h5py.File(data, "r")["identities"], ["pid", "subject", "phone", "id_type"])
         for pid, subj, phone, t in zip(ids.pid, ids.subject, ids.phone, ids.id_type):
             self.names[(subj, DOCS[t] if t < len(DOCS) else "other")] = int(pid)
             if phone:
@@ -438,7 +435,7 @@ def check_lists(b, lists, news, onlists):
     """Lists of dispatch only_new: exactly the new rows; nobody twice unless their code rose."""
     rows = []
     for fn in sorted(glob.glob(os.path.join(lists, "*.h5"))):
-        rows.append(frame(h5py.File(fn, "r")["list"])[["pid", "code"]])
+        rows.append(frame(h5py.File(fn, "r")["list"], ["pid", "code"]))
     df = pd.concat(rows) if rows else pd.DataFrame(columns=["pid", "code"])
     want = {p for p, n in news.items() if n}
     have = set(int(p) for p in df.pid)
