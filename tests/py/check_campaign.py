@@ -180,12 +180,14 @@ class Replay:
             fail(f"{path}: a person is in two rows of the output (the ledger takes each once)")
         raised = 0
         news = {}
+        self.before = {}  # each flagged person's level before this batch (-1: not in the ledger)
         wrong = 0
         for x in flags:
             self.names.setdefault((x["subject"], x["subject_type"]), x["pid"])
             p = self.persons.get(x["pid"])
             lvl = LEVEL[x["code"]]
             isnew = p is None or lvl > self.level(p)
+            self.before[x["pid"]] = -1 if p is None else self.level(p)
             if p is None:
                 p = self.persons[x["pid"]] = dict(
                     pid=x["pid"], first_batch=b, flagged_at=t, first_class=x["cls"],
@@ -291,13 +293,13 @@ class Replay:
             ev, t = g["event"], g["at"]
             if ev == "reached" and p["reached_at"] == 0:
                 p["reached_at"] = t
-            elif ev == "isolated":
-                p["isolated_at"] = t
+            elif ev == "isolated":  # the latest in time (a late report of an earlier one: kept)
+                p["isolated_at"] = max(p["isolated_at"], t)
             elif ev == "released":
-                p["released_at"] = t
+                p["released_at"] = max(p["released_at"], t)
             elif ev == "tested":
                 p["tests"] += 1
-                p["last_test_at"] = t
+                p["last_test_at"] = max(p["last_test_at"], t)
                 if g["result"] == "negative" and t >= p["code_since"]:
                     p["negatives"] += 1
                 if g["result"] == "positive" and p["positive_at"] == 0:
@@ -404,7 +406,7 @@ def check_batches(R, got, what, fuc):
     exp = pd.DataFrame(R.batches)
     if "raised" in got.columns:  # raised is SPEC-silent for feedback batches: taken from the file
         have = dict(zip(got.batch, got.raised))
-        exp["raised"] = [have.get(b, 0) if r is None else r for b, r in zip(exp.batch, exp.raised)]
+        exp["raised"] = [have.get(b, 0) if r is None or pd.isna(r) else int(r) for b, r in zip(exp.batch, exp.raised)]
     if fuc:
         exp["found_under_control"] = [u / n if n else float("nan")
                                       for u, n in zip(exp.under_control, exp.new_cases)]
@@ -431,8 +433,9 @@ def check_stats(R, f, at, what):
                    ["flagged", "positive"])
 
 
-def check_lists(b, lists, news, onlists):
-    """Lists of dispatch only_new: exactly the new rows; nobody twice unless their code rose."""
+def check_lists(b, lists, news, onlists, before):
+    """Lists of dispatch only_new: exactly the new rows; nobody twice unless their code rose
+    (from the level the ledger held before the batch: a lifted code is green)."""
     rows = []
     for fn in sorted(glob.glob(os.path.join(lists, "*.h5"))):
         rows.append(frame(h5py.File(fn, "r")["list"], ["pid", "code"]))
@@ -445,10 +448,10 @@ def check_lists(b, lists, news, onlists):
     twice = 0
     for p, code in zip(df.pid, df.code):
         p = int(p)
-        if p in onlists and LEVEL[code] <= LEVEL[onlists[p]]:
+        if p in onlists and LEVEL[code] <= before.get(p, -1):
             twice += 1
             fail(f"batch {b} lists: person {p} was on an earlier batch's list ({onlists[p]}) and is "
-                 f"listed again without a higher code ({code})")
+                 f"listed again ({code}) without their code going up (level before: {before.get(p)})")
         onlists[p] = code
     if want == have and not twice:
         ok(f"batch {b} lists: exactly the {len(have)} new persons, nobody listed twice without a higher code")
@@ -562,7 +565,7 @@ def main():
             t, news = R.merge(b, x["kind"], x["output"])
             R.count(R.batches[-1])
             if x.get("lists"):
-                check_lists(b, x["lists"], news, onlists)
+                check_lists(b, x["lists"], news, onlists, R.before)
             continue
         f, at = feedback_batch(R, b, x, onlists)
         R.count(R.batches[-1])
