@@ -224,17 +224,12 @@ class Replay:
     # ---- feedback batches --------------------------------------------------------------
     def read_feedback(self, files, at):
         """Rows checked one by one: (good rows, rejects as (file index, line, reason))."""
-        good, rejects, seen = [], [], set()
+        good, rejects = [], []
         for fi, fn in enumerate(files):
             with open(fn, encoding="utf-8-sig", newline="") as fh:
                 rows = list(csv.reader(fh))
             for ln, row in enumerate(rows[1:], start=2):
                 why = self.row_fault(row, at)
-                if why is None:
-                    k = tuple(row)
-                    if k in seen:
-                        why = "duplicate"
-                    seen.add(k)
                 if why:
                     rejects.append((fi, ln, why))
                 else:
@@ -242,6 +237,20 @@ class Replay:
                     good.append(dict(fi=fi, line=ln, pid=self.pid_of(s, st), subject=s,
                                      subject_type=st or "id_card", event=ev, at=parse_time(tt),
                                      result=res))
+        # A duplicate: the person's same event, time and result as a row applied before, in
+        # this batch (the first in (at, file, line) order is applied) or an earlier one (a
+        # locality re-sending yesterday's rows must not count a test twice).
+        seen = {(e["pid"], EVENTS[e["event"]], e["at"], ("", "negative", "positive")[e["result"]])
+                for e in self.events}
+        kept = []
+        for g in sorted(good, key=lambda g: (g["pid"], g["at"], g["fi"], g["line"])):
+            k = (g["pid"], g["event"], g["at"], g["result"])
+            if k in seen:
+                rejects.append((g["fi"], g["line"], "duplicate"))
+            else:
+                seen.add(k)
+                kept.append(g)
+        good = kept
         # Only flagged persons and positives are kept.
         newpos = {g["pid"] for g in good if g["pid"] not in self.persons and g["result"] == "positive"}
         kept = []
@@ -293,10 +302,10 @@ class Replay:
             ev, t = g["event"], g["at"]
             if ev == "reached" and p["reached_at"] == 0:
                 p["reached_at"] = t
-            elif ev == "isolated":  # the latest in time (a late report of an earlier one: kept)
-                p["isolated_at"] = max(p["isolated_at"], t)
+            elif ev == "isolated":  # the latest feedback: a later batch's report replaces it
+                p["isolated_at"] = t
             elif ev == "released":
-                p["released_at"] = max(p["released_at"], t)
+                p["released_at"] = t
             elif ev == "tested":
                 p["tests"] += 1
                 p["last_test_at"] = max(p["last_test_at"], t)
