@@ -3,9 +3,9 @@
 # outbreak with the ledger; 2 `paicha ledger` with a locality's feedback (reached, tested,
 # isolated, positives, a positive never flagged, one bad row of every kind); 3 trace of the
 # new_cases it wrote; 4 `paicha ledger` 14 days on (codes lift exactly at the boundaries:
-# after and the negative tests both included; a minute short or a test short, not);
-# 5 screen of an area. Lists with only_new after each flagging batch: nobody twice unless
-# their code went up. The same campaign at 1, 2, 3 and 4 ranks: the same ledger tables.
+# after and the negative tests both included; a minute short or a test short, not; a row
+# of batch 2 sent again: a duplicate); 5 screen of an area. Lists with only_new after each
+# flagging batch: nobody twice unless their code went up. The same campaign at 1, 2, 3 and 4 ranks: the same ledger tables.
 # Faults: two appends at once (the second waits, or fails naming the run holding the
 # ledger; no batch lost), SIGKILL of a rank while the ledger is complete under its
 # temporary name, at 1 and 3 ranks (the ledger byte-identical to before).
@@ -80,11 +80,11 @@ campaign() {
   [ "$full" = 0 ] || check "$d"
   if [ "$full" = 1 ]; then
     $PY "$MAKE" --data "$T/data.h5" --ledger "$d/ledger.h5" --at 2021-08-23T00:00 --boundary \
-      --expire "$EXPIRE4" --csv "$T/fb4.csv" --seed 4 > /dev/null || die "make_feedback --boundary failed"
+      --expire "$EXPIRE4" --resend "$T/fb2.csv" --csv "$T/fb4.csv" --seed 4 > /dev/null || die "make_feedback --boundary failed"
   fi
   ledger "$np" "$d" 4 2021-08-23T00:00 "$T/fb4.csv" "expire: $EXPIRE4"
   [ "$full" = 0 ] || boundaries "$d"
-  echo "{\"kind\": \"feedback\", \"at\": \"2021-08-23T00:00\", \"feedback\": [\"$T/fb4.csv\"], \"expire\": $EXPIRE4, \"output\": \"$d/o4.h5\", \"new_cases\": \"$d/new4.csv\"}" >> "$d/campaign.jsonl"
+  echo "{\"kind\": \"feedback\", \"at\": \"2021-08-23T00:00\", \"feedback\": [\"$T/fb4.csv\"], \"expire\": $EXPIRE4, \"output\": \"$d/o4.h5\", \"new_cases\": \"$d/new4.csv\", \"rejects\": \"$T/fb4.csv.expected.json\"}" >> "$d/campaign.jsonl"
   [ "$full" = 0 ] || check "$d"
   cat > "$d/b5.yaml" <<CFG
 data: $T/data.h5

@@ -34,7 +34,8 @@ exactly `negative_tests` negative tests since (the first at the code's very star
 the same one negative short (another test before the code's start, which does not count):
 not lifted; a code given a minute less than `after` ago with the tests: not lifted. The
 sidecar lists them ("lifted", "not_lifted": {pid: why}); a boundary with no candidate is
-missing there (the caller asserts).
+missing there (the caller asserts). --resend FILE: the first row of an earlier batch's file
+sent again, last: a duplicate (its line in "rejects").
 """
 import argparse
 import datetime
@@ -219,6 +220,10 @@ def boundary(a, rng):
             negatives(p, need - p.negatives)
             side["not_lifted"][str(p.pid)] = f"{code}: {exp[code]['after']} less a minute"
     rng.shuffle(lines)
+    if a.resend:  # a row of an earlier batch's file sent again: a duplicate
+        with open(a.resend, encoding="utf-8") as fh:
+            lines.append(fh.read().split("\n")[1])
+        side["rejects"].append([len(lines) + 1, "duplicate"])
     return lines, side
 
 
@@ -234,6 +239,7 @@ def main():
     ap.add_argument("--tests", type=int, default=1, help="negative tests of each person tested")
     ap.add_argument("--boundary", action="store_true")
     ap.add_argument("--expire", help="the ledger config's expire as JSON")
+    ap.add_argument("--resend", help="--boundary: an earlier batch's feedback CSV whose first row is sent again")
     a = ap.parse_args()
     rng = random.Random(a.seed)
     lines, side = boundary(a, rng) if a.boundary else first_feedback(a, rng)
