@@ -22,8 +22,12 @@ so that the two check each other. The batches are replayed in order; at each one
                 new_cases equal pandas' counts
 and at the end the ledger's /persons (every field this script can derive), /batches, /measures
 and /yield. Across batches: nobody is on two batches' lists unless their code went up.
-A positive never flagged gets a row whose jurisdiction and residence SPEC does not fix: they
-are taken from the ledger file. Prints one line per check and every difference as
+Where SPEC is silent this script takes the campaign's decisions (README "Choices where the
+spec is silent") and, beyond them: a duplicate feedback row is the person's same event, time
+and result as any row applied before (this batch or an earlier one); isolated_at and
+released_at are the latest report, last_test_at the latest test in time; a positive never
+flagged gets a row whose jurisdiction and residence are taken from the ledger file, and a
+feedback batch's `raised` is taken from the file. Prints one line per check and every difference as
 (person, field, expected, got); exit 1 on any difference.
 """
 import argparse
