@@ -11,13 +11,15 @@ res="$root/bench/results"
 mkdir -p "$work" "$res"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out="$res/bench-$stamp.txt"
-all=(registry city ingest screen plan append report)
+all=(registry city ingest screen plan append report sources ledger)
 names=("$@"); [ ${#names[@]} -eq 0 ] && names=("${all[@]}")
 
 # time_job LABEL JOB CONFIG: runs REPEAT times; records wall (s) and peak RSS per rank (MB, max over ranks).
+# PRE, when set, is run (untimed) before each run: e.g. restoring a file the job changes.
 time_job() {
   local label=$1 job=$2 cfg=$3 rec=$4 walls=() rss=()
   for i in $(seq "$REPEAT"); do
+    [ -z "${PRE:-}" ] || eval "$PRE"
     /usr/bin/time -f "%e %M" -o "$work/time.txt" mpirun -n "$NP" "$PAICHA" "$job" --config "$cfg" \
       2> "$work/$label.$i.log"
     walls+=("$(awk '{print $1}' "$work/time.txt")")
@@ -291,6 +293,96 @@ bench_report() {
   echo "== report: the city tier's trace as one HTML page, 1 rank, $REPEAT runs" | tee -a "$out"
   NP=1 time_job "report-city" report "$work/city-report.yaml" "$page.run.json"
   stat -c %s "$page" | awk '{printf "page: %.2f MB (%d bytes; target 5 MB)\n", $1 / 2^20, $1}' | tee -a "$out"
+}
+
+# `paicha sources` for the city tier's 100 outbreak cases (issue 17: <= 10 s at 2 ranks):
+# the persisted index, 14 days back from each onset, the city trace's flagged persons as
+# hotspots (run 'bench/run.sh city' first: it makes the dataset, the index and the trace).
+bench_sources() {
+  local data="$work/city.h5" index="$work/city-index.h5" trace="$work/city-trace.h5"
+  [ -s "$data" ] && [ -s "$index" ] && [ -s "$trace" ] \
+    || { echo "bench sources: run 'bench/run.sh city' first (needs $data, $index, $trace)" >&2; return 1; }
+  cat > "$work/city-sources.yaml" <<CFG
+data: $data
+index: $index
+cases: $work/city-cases.csv
+key: $work/bench.key
+output: $work/city-sources.h5
+lookback: 14d
+flagged: [$trace]
+hotspots_yaml: $work/city-hotspots.yaml
+CFG
+  echo "== sources: the city tier's 100 cases, 14 days back, hotspots of the trace, $NP ranks, $REPEAT runs" | tee -a "$out"
+  time_job "sources-city" sources "$work/city-sources.yaml" "$work/city-sources.h5.run.json"
+  /usr/bin/python3 -c "import json; r = json.load(open('$work/city-sources.h5.run.json')); print('counts:', json.dumps(r['counts']))" | tee -a "$out"
+}
+
+# The city tier's dataset (bench_city's city.h5, synthesised here when absent) and its key.
+city_data() {
+  local n=${PERSONS:-2000000}
+  [ -s "$work/city.h5" ] && return 0
+  cat > "$work/city-synth.yaml" <<CFG
+key: $work/bench.key
+data: $work/city.h5
+seed: 1
+persons: $n
+days: 14
+as_of: 2021-08-09T00:00
+outbreak: {cases: 100}
+cases_csv: $work/city-cases.csv
+CFG
+  mpirun -n "$NP" "$PAICHA" synth --config "$work/city-synth.yaml" --quiet 2> "$work/ledger-synth.log" \
+    || { echo "bench ledger: synth failed (see $work/ledger-synth.log)" >&2; return 1; }
+}
+
+# A province-wide campaign (issue 16): a ledger of LEDGER_PERSONS (10 M) over 20 batches,
+# synthesised from the city tier's dataset (half its 2 M persons, so about half the screen's
+# flags are new to the campaign, then synthetic ones with valid ID numbers pseudonymised with
+# its key, so every subject resolves) by tests/py/make_ledger.py,
+# then at NP ranks: (1) a screen appending a batch of ~100,000 flagged (Zhuzhou, 3 days, 4 h:
+# ~5 % of the persons) to it, (2) `paicha ledger` applying FEEDBACK_ROWS (1 M) feedback rows
+# of its persons, (3) the report of the 20-batch ledger with the dataset's region names. The
+# ledger is restored before each run (untimed), so every run appends to the same 20 batches.
+# Targets: 10 s each. Disk: ~3.5 GB per 10 M-person ledger, twice, removed at the end.
+bench_ledger() {
+  local n=${LEDGER_PERSONS:-10000000} fb=${FEEDBACK_ROWS:-1000000} data="$work/city.h5"
+  local l20="$work/ledger-20.h5" led="$work/ledger.h5"
+  city_data
+  echo "== ledger: synthesising a 20-batch ledger of $n persons and $fb feedback rows (once)" | tee -a "$out"
+  /usr/bin/time -f "make_ledger: %e s, peak %M KB" /usr/bin/python3 "$root/tests/py/make_ledger.py" \
+    --data "$data" --key "$work/bench.key" --out "$l20" --persons "$n" --batches 20 --data-share 0.5 \
+    --feedback "$work/ledger-feedback.csv" --feedback-rows "$fb" 2>&1 | tee -a "$out"
+  ls -l "$l20" | awk '{printf "ledger file: %.2f GB\n", $5/1e9}' | tee -a "$out"
+  cat > "$work/ledger-screen.yaml" <<CFG
+data: $data
+output: $work/ledger-screen.h5
+ledger: $led
+areas:
+  - {name: zhuzhou, regions: ["4302"], from: 2021-08-06T00:00, to: 2021-08-09T00:00, min_dwell: 4h}
+CFG
+  cat > "$work/ledger-feedback.yaml" <<CFG
+data: $data
+key: $work/bench.key
+ledger: $led
+at: 2021-08-09T00:00
+feedback: $work/ledger-feedback.csv
+CFG
+  printf 'data: %s\nledger: %s\noutput: %s\n' "$data" "$l20" "$work/ledger-report.html" > "$work/ledger-report.yaml"
+  local restore="cp --sparse=never '$l20' '$led'"
+  echo "== ledger: a screen appending ~100,000 flagged to the $n-person ledger, $NP ranks, $REPEAT runs" | tee -a "$out"
+  PRE=$restore time_job "ledger-append-screen($n)" screen "$work/ledger-screen.yaml" "$work/ledger-screen.h5.run.json"
+  /usr/bin/python3 -c "import h5py; f = h5py.File('$led', 'r'); b = f['batches'][-1]; print(f'appended batch {b[\"batch\"]}: {b[\"rows\"]:,} flags, {b[\"new_flagged\"]:,} new, {b[\"raised\"]:,} raised; ledger {len(f[\"persons\"]):,} persons')" | tee -a "$out"
+  echo "== ledger: paicha ledger applying $fb feedback rows to the $n-person ledger, $NP ranks, $REPEAT runs" | tee -a "$out"
+  if "$PAICHA" ledger --help > /dev/null 2>&1; then
+    PRE=$restore time_job "ledger-feedback($n, $fb rows)" ledger "$work/ledger-feedback.yaml" "$led.run.json"
+    /usr/bin/python3 -c "import h5py; f = h5py.File('$led', 'r'); b = f['batches'][-1]; print(f'feedback batch {b[\"batch\"]}: {b[\"rows\"]:,} rows applied, {b[\"rejected\"]:,} rejected, {b[\"new_cases\"]:,} new cases')" | tee -a "$out"
+  else
+    echo "bench ledger: this paicha has no ledger job: the feedback run is skipped" | tee -a "$out"
+  fi
+  echo "== ledger: the report of the 20-batch $n-person ledger, $NP ranks, $REPEAT runs" | tee -a "$out"
+  time_job "ledger-report($n)" report "$work/ledger-report.yaml" "$work/ledger-report.html.run.json"
+  stat -c %s "$work/ledger-report.html" | awk '{printf "page: %.2f MB\n", $1 / 2^20}' | tee -a "$out"
+  rm -f "$l20" "$led" "$work/ledger-screen.h5" "$work/ledger-feedback.csv"
 }
 
 { echo "paicha bench $stamp on $(hostname): $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GB";

@@ -1,4 +1,6 @@
 /* pc_indexfile.c - the HDF5 calls of the index: its uint64 arrays, root attributes, open. */
+#include <string.h>
+
 #include "pc_indexfile.h"
 
 #include <stdlib.h>
@@ -26,6 +28,40 @@ int pc_indexfile_attr_i64(pc_file f, const char *name, int64_t *v) {
 }
 
 int pc_indexfile_has(pc_file f, const char *name) { return H5Lexists(f, name, H5P_DEFAULT) > 0; }
+
+/* Rows of table `name` of f; 0 when there is none. */
+static int table_rows(pc_file f, const char *name, uint64_t *n) {
+  *n = 0;
+  if (!pc_indexfile_has(f, name)) return 0;
+  hid_t d;
+  PC_CALL(pc_h5_dset_open(f, name, &d, n));
+  H5Dclose(d);
+  return 0;
+}
+
+int pc_indexfile_of_data(pc_file f, const char *index_path, pc_file data, const char *data_path,
+                         uint64_t have_out[4]) {
+  static const char *const attrs[4] = {"data_persons", "data_identities", "data_stays",
+                                       "data_stays_checksum"};
+  static const char *const tables[3] = {"persons", "identities", "stays"};
+  uint64_t want[4] = {0}, have[4] = {0};
+  for (int i = 0; i < 4; i++)
+    if (!pc_indexfile_has_attr(f, attrs[i]) || pc_h5_attr_read_u64(f, attrs[i], &want[i]))
+      return PC_ERROR(PC_ERR_DATA, "%s: the index has no %s (damaged?)", index_path, attrs[i]);
+  for (int i = 0; i < 3; i++) PC_CALL(table_rows(data, tables[i], &have[i]));
+  if (pc_indexfile_has_attr(data, "stays_checksum"))
+    PC_CALL(pc_h5_attr_read_u64(data, "stays_checksum", &have[3]));
+  if (have_out) memcpy(have_out, have, sizeof have);
+  if (memcmp(want, have, sizeof want) != 0)
+    return PC_ERROR(PC_ERR_DATA,
+                    "%s was built from another dataset than %s (persons %llu/%llu, stays "
+                    "%llu/%llu, checksum %016llx/%016llx): rebuild it with `paicha index`",
+                    index_path, data_path, (unsigned long long)want[0],
+                    (unsigned long long)have[0], (unsigned long long)want[2],
+                    (unsigned long long)have[2], (unsigned long long)want[3],
+                    (unsigned long long)have[3]);
+  return 0;
+}
 
 int pc_indexfile_read_u64s(pc_file f, const char *name, size_t n, uint64_t **out) {
   hid_t d;

@@ -24,6 +24,17 @@ int pc_indexfile_has(pc_file f, const char *name);
 int pc_indexfile_attr_u64(pc_file f, const char *name, uint64_t *v);
 int pc_indexfile_attr_i64(pc_file f, const char *name, int64_t *v);
 
+/* Local: the index f (at index_path) was built from the dataset `data`: the
+ * identity it records (data_persons, data_identities, data_stays,
+ * data_stays_checksum) equals the dataset's own (rows of /persons,
+ * /identities, /stays — a missing table 0 — and its stays_checksum), which
+ * goes into have[4] (may be NULL). Else PC_ERR_DATA: "INDEX was built from
+ * another dataset than DATA (...): rebuild it with `paicha index`", or, an
+ * attribute missing, "INDEX: the index has no ATTR (damaged?)". The one
+ * comparison trace, screen's paths check and append make. */
+int pc_indexfile_of_data(pc_file f, const char *index_path, pc_file data, const char *data_path,
+                         uint64_t have[4]);
+
 /* Local: read the 1-D uint64 dataset `name` of f, which must hold exactly n
  * entries, into a malloc'd array *out (the caller frees; NULL on failure).
  * A wrong length is PC_ERR_IO naming the file and the dataset (damaged

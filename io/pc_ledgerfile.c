@@ -136,13 +136,13 @@ int pc_ledgerfile_write(pc_out *out, const pc_ledger_data *L, const pc_ledger_me
                         size_t nm, const pc_ledger_yield *y, size_t ny) {
   const int root = pc_rank(out->ctx) == 0;
   const pc_ledger_batch *b = L->batches.data;
-  pc_out_table(out, "persons", pc_schema_type(&pc_schema_ledger_persons), L->rows.data, L->rows.n,
+  pc_out_table_layout(out, "persons", pc_schema_type(&pc_schema_ledger_persons), L->rows.data, L->rows.n, PC_OUT_CONTIGUOUS,
                "every person the campaign flagged, by pid: the current code (green once lifted) "
                "and since when, the flag that gave it (class, channel, source, root case, "
                "jurisdiction), the first flag, when they became a case, the feedback's times; "
                "times are seconds since the epoch (UTC), 0 never");
-  pc_out_table(out, "events", pc_schema_type(&pc_schema_ledger_events), L->events.data,
-               L->events.n,
+  pc_out_table_layout(out, "events", pc_schema_type(&pc_schema_ledger_events), L->events.data,
+               L->events.n, PC_OUT_CONTIGUOUS,
                "the localities' feedback applied, by pid: event 0 reached, 1 tested, 2 isolated, "
                "3 released; result 1 negative, 2 positive; line of its feedback file");
   pc_out_table(out, "batches", pc_schema_type(&pc_schema_ledger_batches), b,

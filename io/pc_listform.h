@@ -28,6 +28,8 @@ typedef struct pc_list_info {
   uint64_t short_code;           /* its digits at the level (4301); 0: unassigned */
   char name[PC_REGION_NAME_LEN]; /* "长沙市"; "unassigned" */
   char stem[200];                /* "4301-长沙市.20210809-0000": its files' name without suffix */
+  char file[400];                /* township, community, employer: its CSV or HDF5 group, as
+                                    manifest.csv names it ("4301-长沙市/<stem>.csv") */
   size_t count, red, yellow;
 } pc_list_info;
 /* Local, never fails: l's stem from its code, name and the batch's stamp

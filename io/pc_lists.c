@@ -66,16 +66,29 @@ int pc_lists_sweep(const char *dir) {
   return n;
 }
 
+/* The set's directories: the files' mode plus search where read is given
+ * (0600 files in a 0700 directory, 0640 in 0750). */
+static mode_t dir_mode(void) {
+  const mode_t fmode = pc_listform_file_mode();
+  return fmode | 0100 | ((fmode & 040) ? 010 : 0);
+}
+
 int pc_lists_tmpdir(const char *dir, char *tmpdir, size_t size) {
   char sfx[128], pdir[4200];
   snprintf(pdir, sizeof pdir, "%s", dir);
   PC_CALL(pc_dir_check(dirname(pdir), dir));
   PC_CALL(pc_unpredictable_suffix(sfx, sizeof sfx));
   snprintf(tmpdir, size, "%s.tmp.%s", dir, sfx);
-  const mode_t fmode = pc_listform_file_mode();
-  const mode_t dmode = fmode | 0100 | ((fmode & 040) ? 010 : 0);
-  if (mkdir(tmpdir, 0700) != 0 || chmod(tmpdir, dmode) != 0)
+  if (mkdir(tmpdir, 0700) != 0 || chmod(tmpdir, dir_mode()) != 0)
     return PC_ERROR(PC_ERR_IO, "cannot create %s: %s", tmpdir, strerror(errno));
+  return 0;
+}
+
+int pc_lists_subdir(const char *dir, const char *name) {
+  char path[4600];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  if ((mkdir(path, 0700) != 0 && errno != EEXIST) || chmod(path, dir_mode()) != 0)
+    return PC_ERROR(PC_ERR_IO, "cannot create %s: %s", path, strerror(errno));
   return 0;
 }
 
@@ -143,24 +156,29 @@ static int attr_strings(hid_t loc, const char *name, const char *const *v, size_
   return bad ? PC_ERROR(PC_ERR_IO, "cannot write attribute %s", name) : 0;
 }
 
-/* The list's attributes: what it is, its batch, the spreadsheets' header row. */
-static int list_attrs(hid_t h, hid_t d, const pc_list_batch *b, const pc_list_info *l) {
+/* What a list is (on d, its table) and its batch (on h, the file). */
+static int batch_attrs(hid_t h, hid_t d, const pc_list_batch *b, const char *what) {
   const char *en[PC_LISTFORM_NCOLS], *zh_[PC_LISTFORM_NCOLS];
   for (size_t c = 0; c < pc_listform_ncols; c++) {
     en[c] = pc_listform_cols[c].en;
     zh_[c] = pc_listform_cols[c].zh;
   }
-  PC_CALL(pc_h5_attr_str(d, "description",
-                         "RESTRICTED: the people this jurisdiction must reach: red first, then "
-                         "yellow, then the others; each by township, community (of residence), "
-                         "exposure; exposure int64 seconds since the epoch (UTC)"));
+  PC_CALL(pc_h5_attr_str(d, "description", what));
   PC_CALL(attr_strings(d, "columns", en, pc_listform_ncols));
   PC_CALL(attr_strings(d, "columns_zh", zh_, pc_listform_ncols));
   PC_CALL(pc_h5_attr_str(h, "source", b->source));
   PC_CALL(pc_h5_attr_i64(h, "as_of", b->as_of));
   PC_CALL(pc_h5_attr_str(h, "as_of_local", b->as_of_local));
   PC_CALL(pc_h5_attr_str(h, "batch", b->stamp));
-  PC_CALL(pc_h5_attr_str(h, "run_time", b->run_time));
+  return pc_h5_attr_str(h, "run_time", b->run_time);
+}
+
+/* The list's attributes: what it is, its batch, the spreadsheets' header row. */
+static int list_attrs(hid_t h, hid_t d, const pc_list_batch *b, const pc_list_info *l) {
+  PC_CALL(batch_attrs(h, d, b,
+                      "RESTRICTED: the people this jurisdiction must reach: red first, then "
+                      "yellow, then the others; each by township, community (of residence), "
+                      "exposure; exposure int64 seconds since the epoch (UTC)"));
   PC_CALL(pc_h5_attr_u64(h, "jurisdiction", l->jurisdiction));
   return pc_h5_attr_str(h, "jurisdiction_name", l->name);
 }
@@ -192,6 +210,12 @@ int pc_lists_write(const char *dir, const pc_list_batch *b, const pc_list_info *
   return write_h5(path, b, l, it, n);
 }
 
+int pc_lists_write_csv(const char *dir, const char *file, const pc_list_row *it, size_t n) {
+  char path[4600];
+  snprintf(path, sizeof path, "%s/%s", dir, file);
+  return write_csv(path, it, n);
+}
+
 int pc_lists_manifest(const char *dir, const pc_list_info *l, size_t n) {
   /* room for pc_csv_quote (2 * len + 2) and a NUL */
   char path[4600], name[2 * PC_REGION_NAME_LEN + 3], file[2 * (sizeof l->stem + 8) + 3];
@@ -211,8 +235,154 @@ int pc_lists_manifest(const char *dir, const pc_list_info *l, size_t n) {
   return 0;
 }
 
+/* ---- many lists in one HDF5 file ---- */
+
+struct pc_listgroups {
+  hid_t h, type; /* the file; the list's row type, committed once as /list_row */
+  hid_t scalar;  /* the attributes' dataspace */
+  char path[4200];
+};
+
+void pc_listgroups_name(const pc_list_info *l, char *out, size_t size) {
+  if (l->jurisdiction) snprintf(out, size, "%llu", (unsigned long long)l->short_code);
+  else snprintf(out, size, "unassigned");
+}
+
+/* The file's newest format keeps 29,000 groups in an indexed link table
+ * (not a symbol table searched per insert); the row type committed once
+ * keeps each group's header small. */
+static int groups_open(pc_listgroups *g) {
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST);
+  g->h = H5Fcreate(g->path, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
+  H5Pclose(fapl);
+  if (g->h < 0) return PC_ERROR(PC_ERR_IO, "cannot create %s", g->path);
+  g->type = H5Tcopy(pc_schema_type(&pc_schema_list));
+  if (g->type < 0 || H5Tcommit2(g->h, "list_row", g->type, H5P_DEFAULT, H5P_DEFAULT,
+                                H5P_DEFAULT) < 0)
+    return PC_ERROR(PC_ERR_IO, "cannot write %s", g->path);
+  return 0;
+}
+
+int pc_listgroups_create(const char *path, const pc_list_batch *b, const char *what,
+                         pc_listgroups **out) {
+  pc_listgroups *g = pc_calloc(1, sizeof *g, "lists");
+  if (!(*out = g)) return PC_ERR_MEM;
+  g->h = g->type = -1;
+  g->scalar = H5Screate(H5S_SCALAR);
+  snprintf(g->path, sizeof g->path, "%s", path);
+  int rc = groups_open(g);
+  if (!rc) rc = batch_attrs(g->h, g->h, b, what);
+  if (rc) {
+    pc_listgroups_close(g);
+    *out = NULL;
+  }
+  return rc;
+}
+
+/* A new attribute of a new group (no earlier one to replace: pc_h5's
+ * check would double the cost over 29,000 groups). */
+static int new_attr(hid_t loc, const char *name, hid_t type, hid_t space, const void *v) {
+  hid_t a = H5Acreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+  int bad = a < 0 || H5Awrite(a, type, v) < 0;
+  if (a >= 0) H5Aclose(a);
+  return bad;
+}
+
+/* A group's attributes: its code (key), name, count, red, yellow. */
+static int group_attrs(pc_listgroups *g, hid_t grp, const char *key, const pc_list_info *l) {
+  hid_t u = H5T_NATIVE_UINT64, s = g->scalar;
+  uint64_t v[4] = {l->jurisdiction, l->count, l->red, l->yellow};
+  int bad = new_attr(grp, key, u, s, &v[0]) || new_attr(grp, "count", u, s, &v[1]) ||
+            new_attr(grp, "red", u, s, &v[2]) || new_attr(grp, "yellow", u, s, &v[3]);
+  size_t len = strnlen(l->name, sizeof l->name);
+  if (!bad && len) {
+    hid_t t = pc_h5_str_type(len);
+    bad = t < 0 || new_attr(grp, "name", t, s, l->name);
+    if (t >= 0) H5Tclose(t);
+  }
+  return bad;
+}
+
+int pc_listgroups_add(pc_listgroups *g, const char *key, const pc_list_info *l,
+                      const pc_list_row *it, size_t n) {
+  char name[32];
+  pc_listgroups_name(l, name, sizeof name);
+  hid_t grp = H5Gcreate2(g->h, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  hsize_t dims[1] = {n};
+  hid_t sp = H5Screate_simple(1, dims, NULL);
+  hid_t d = grp < 0 ? -1 : H5Dcreate2(grp, "list", g->type, sp, H5P_DEFAULT, H5P_DEFAULT,
+                                      H5P_DEFAULT);
+  int bad = d < 0 || (n && H5Dwrite(d, g->type, H5S_ALL, H5S_ALL, H5P_DEFAULT, it) < 0);
+  if (!bad) bad = group_attrs(g, grp, key, l);
+  if (d >= 0) H5Dclose(d);
+  H5Sclose(sp);
+  if (grp >= 0) H5Gclose(grp);
+  return bad ? PC_ERROR(PC_ERR_IO, "cannot write %s:/%s", g->path, name) : 0;
+}
+
+int pc_listgroups_close(pc_listgroups *g) {
+  if (!g) return 0;
+  if (g->type >= 0) H5Tclose(g->type);
+  if (g->scalar >= 0) H5Sclose(g->scalar);
+  int bad = g->h >= 0 && H5Fclose(g->h) < 0;
+  int rc = bad ? PC_ERROR(PC_ERR_IO, "cannot write %s", g->path) : 0;
+  free(g);
+  return rc;
+}
+
+/* A text cell of a manifest: quoted behind a TAB (a code or id kept as text). */
+static void put_text_code(FILE *f, uint64_t v) {
+  fprintf(f, "\"\t%llu\"", (unsigned long long)v);
+}
+
+int pc_lists_manifest_groups(const char *dir, const char *name, const char *key, int with_names,
+                             int with_csv, const char *h5, const pc_list_info *l, size_t n) {
+  char path[4600], q[2 * sizeof l->file + 3], g[32];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  FILE *f = create_file(path);
+  if (!f) return PC_ERR_IO;
+  fprintf(f, "\xEF\xBB\xBF%s%s,count,red,yellow%s,h5,group\n", key, with_names ? ",name" : "",
+          with_csv ? ",csv" : "");
+  for (size_t i = 0; i < n; i++) {
+    if (l[i].jurisdiction) put_text_code(f, l[i].short_code);
+    if (with_names) {
+      q[pc_csv_quote(l[i].name, strnlen(l[i].name, sizeof l[i].name), q)] = 0;
+      fprintf(f, ",%s", q);
+    }
+    fprintf(f, ",%zu,%zu,%zu", l[i].count, l[i].red, l[i].yellow);
+    if (with_csv) {
+      q[pc_csv_quote(l[i].file, strnlen(l[i].file, sizeof l[i].file), q)] = 0;
+      fprintf(f, ",%s", q);
+    }
+    pc_listgroups_name(&l[i], g, sizeof g);
+    q[pc_csv_quote(h5, strlen(h5), q)] = 0;
+    fprintf(f, ",%s,%s\n", q, g);
+  }
+  if (fclose(f) != 0) return PC_ERROR(PC_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+  return 0;
+}
+
 /* The directory is opened with O_NOFOLLOW and its entries removed with
  * unlinkat, so a link at `d` (or in it) loses only the link itself. */
+static void remove_at(int pfd, const char *base, int depth) {
+  int fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  DIR *h = fd >= 0 ? fdopendir(fd) : NULL;
+  if (h) {
+    struct dirent *e;
+    while ((e = readdir(h)))
+      if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+        if (depth && (e->d_type == DT_DIR || e->d_type == DT_UNKNOWN)) remove_at(fd, e->d_name, depth - 1); /* a city's */
+        else unlinkat(fd, e->d_name, 0);
+      }
+    closedir(h);
+    unlinkat(pfd, base, AT_REMOVEDIR);
+  } else {
+    if (fd >= 0) close(fd);
+    unlinkat(pfd, base, 0); /* a link or a file: the name goes, nothing it points to */
+  }
+}
+
 void pc_lists_remove_dir(const char *d) {
   char pb[4400], bb[4400];
   snprintf(pb, sizeof pb, "%s", d);
@@ -220,18 +390,7 @@ void pc_lists_remove_dir(const char *d) {
   const char *parent = dirname(pb), *base = basename(bb);
   int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (pfd < 0) return;
-  int fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  DIR *h = fd >= 0 ? fdopendir(fd) : NULL;
-  if (h) {
-    struct dirent *e;
-    while ((e = readdir(h)))
-      if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) unlinkat(fd, e->d_name, 0);
-    closedir(h);
-    unlinkat(pfd, base, AT_REMOVEDIR);
-  } else {
-    if (fd >= 0) close(fd);
-    unlinkat(pfd, base, 0); /* a link or a file: the name goes, nothing it points to */
-  }
+  remove_at(pfd, base, 1); /* the set, and its cities' directories */
   close(pfd);
 }
 

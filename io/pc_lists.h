@@ -43,8 +43,45 @@ int pc_lists_write(const char *dir, const pc_list_batch *b, const pc_list_info *
  * red, yellow, file (the XLSX), one row per list. PC_ERR_IO naming it. */
 int pc_lists_manifest(const char *dir, const pc_list_info *l, size_t n);
 
-/* Local, never fails: remove a directory of plain files (the lists)
- * without crossing a link: a link at d (or in it) loses only the link. */
+/* Local: the directory <dir>/<name> (a city's CSV lists) with the set's
+ * mode (as pc_lists_tmpdir gives dir); one already there is used.
+ * PC_ERR_IO naming it. */
+int pc_lists_subdir(const char *dir, const char *name);
+/* Local: the CSV list alone (township and community lists: their HDF5 is a
+ * group of one file, pc_listgroups) as <dir>/<file>, the same form as
+ * pc_lists_write's CSV. PC_ERR_IO naming the file. */
+int pc_lists_write_csv(const char *dir, const char *file, const pc_list_row *it, size_t n);
+
+/* Many lists in one HDF5 file, a group per list (the ~29,000 community lists
+ * of a province, the lists per employer): /<group>/list (pc_schema_list,
+ * one committed row type), the group's attributes <key> (the jurisdiction's
+ * code or the employer's id), name, count, red, yellow; the batch, the
+ * columns and their Chinese headers once, on the root. A list's group is
+ * its short code in decimal ("430102001001"), "unassigned" without one. */
+typedef struct pc_listgroups pc_listgroups;
+/* Local: create path exclusively (owner-only by the umask), the root's
+ * attributes written; `what` is its description. PC_ERR_IO / PC_ERR_MEM. */
+int pc_listgroups_create(const char *path, const pc_list_batch *b, const char *what,
+                         pc_listgroups **g);
+/* Local: list l (rows it[0..n)) as its group; key names l's code attribute
+ * ("jurisdiction", "employer"); the name attribute only when l has one.
+ * PC_ERR_IO naming the file and group. */
+int pc_listgroups_add(pc_listgroups *g, const char *key, const pc_list_info *l,
+                      const pc_list_row *it, size_t n);
+/* Local: close and free g (NULL: nothing); PC_ERR_IO when the file cannot be
+ * completed. */
+int pc_listgroups_close(pc_listgroups *g);
+/* Local, never fails: l's group name (at least 24 bytes of out). */
+void pc_listgroups_name(const pc_list_info *l, char *out, size_t size);
+/* Local: <dir>/<name> (UTF-8 with BOM), one row per list of a groups file
+ * h5: <key> (its short code, text), name (with_names), count, red, yellow,
+ * csv (with_csv: l->file, the CSV beside it), h5, group. PC_ERR_IO naming it. */
+int pc_lists_manifest_groups(const char *dir, const char *name, const char *key, int with_names,
+                             int with_csv, const char *h5, const pc_list_info *l, size_t n);
+
+/* Local, never fails: remove a directory of plain files (the lists) and of
+ * directories of plain files (the cities' CSV lists) without crossing a
+ * link: a link at d (or in it) loses only the link. */
 void pc_lists_remove_dir(const char *d);
 /* Local: tmp becomes dir. With overwrite a previous dir (or a link there)
  * is moved aside first, under an unpredictable name, and removed after;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "pc_err.h"
+#include "pc_indexfile.h"
 #include "pc_keyfile.h"
 
 /* What the walk over the paths carries: the dataset the config names (the
@@ -87,31 +88,19 @@ static void key_ok(walk *w, const pc_config *c, const char *key, const char *v) 
 
 /* The identity an index records of its dataset against the dataset's own. */
 static void index_of_data(walk *w, const pc_config *c, const char *key, const char *v, hid_t f) {
-  uint64_t nb, want[4], have[4] = {0};
-  static const char *const attrs[4] = {"data_persons", "data_identities", "data_stays",
-                                       "data_stays_checksum"};
+  uint64_t nb;
   if (attr_of(f, "nbuckets", H5T_NATIVE_UINT64, &nb) != 0) {
     pc_config_problem(w->p, c, key, "%s is not an index of `paicha index` (no nbuckets)", v);
     return;
   }
-  for (int i = 0; i < 4; i++)
-    if (attr_of(f, attrs[i], H5T_NATIVE_UINT64, &want[i]) != 0) {
-      pc_config_problem(w->p, c, key, "%s: the index has no %s (damaged?)", v, attrs[i]);
-      return;
-    }
   if (!w->data) return; /* no dataset to compare with: its own problem is listed */
   hid_t d = open_ro(w->data);
   if (d < 0) return;
-  static const char *const tables[3] = {"persons", "identities", "stays"};
-  for (int i = 0; i < 3; i++) have[i] = (uint64_t)rows_of(d, tables[i]);
-  attr_of(d, "stays_checksum", H5T_NATIVE_UINT64, &have[3]);
+  if (pc_indexfile_of_data(f, v, d, w->data, NULL) != 0) {
+    pc_config_problem(w->p, c, key, "%s", pc_err_message());
+    pc_err_clear();
+  }
   H5Fclose(d);
-  if (memcmp(want, have, sizeof want) != 0)
-    pc_config_problem(w->p, c, key,
-                      "%s was built from another dataset than %s (persons %llu/%llu, stays "
-                      "%llu/%llu): rebuild it with `paicha index`",
-                      v, w->data, (unsigned long long)want[0], (unsigned long long)have[0],
-                      (unsigned long long)want[2], (unsigned long long)have[2]);
 }
 
 /* An HDF5 input of its role's kind. */

@@ -98,6 +98,9 @@ static const pc_column screened_cols[] = {
     PC_COLUMN(pc_screened_row, age, "age", PC_COL_I16),
     PC_COLUMN(pc_screened_row, sector, "sector", PC_COL_STR),
     PC_COLUMN(pc_screened_row, is_new, "new", PC_COL_U8),
+    PC_COLUMN(pc_screened_row, reached_at, "reached_at", PC_COL_I64),
+    PC_COLUMN(pc_screened_row, then_at, "then_at", PC_COL_I64),
+    PC_COLUMN(pc_screened_row, then_dwell, "then_dwell", PC_COL_I64),
 };
 const pc_schema pc_schema_screened = SCHEMA("screened", pc_screened_row, screened_cols);
 
@@ -132,6 +135,27 @@ static const pc_column unmatched_cols[] = {
     PC_COLUMN(pc_unmatched_row, reason, "reason", PC_COL_STR),
 };
 const pc_schema pc_schema_unmatched = SCHEMA("unmatched", pc_unmatched_row, unmatched_cols);
+
+#define ITIN_COLS(T)                                                        \
+  PC_COLUMN(T, region, "region", PC_COL_U64),                               \
+      PC_COLUMN(T, ordinal, "ordinal", PC_COL_U32),                         \
+      PC_COLUMN(T, place, "place", PC_COL_STR),                             \
+      PC_COLUMN(T, channel, "channel", PC_COL_STR),                         \
+      PC_COLUMN(T, channel_zh, "channel_zh", PC_COL_STR),                   \
+      PC_COLUMN(T, carriage, "carriage", PC_COL_U8),                        \
+      PC_COLUMN(T, city, "city", PC_COL_STR),                               \
+      PC_COLUMN(T, district, "district", PC_COL_STR)
+static const pc_column itinerary_cols[] = {
+    PC_COLUMN(pc_itin_row, visit, "visit", PC_COL_U32), PC_COLUMN(pc_itin_row, start, "start", PC_COL_I64),
+    PC_COLUMN(pc_itin_row, end, "end", PC_COL_I64), ITIN_COLS(pc_itin_row),
+    PC_COLUMN(pc_itin_row, stays, "stays", PC_COL_U16)};
+const pc_schema pc_schema_itinerary = SCHEMA("itinerary", pc_itin_row, itinerary_cols);
+static const pc_column same_trip_cols[] = {
+    PC_COLUMN(pc_same_trip_row, trip, "trip", PC_COL_U32),
+    PC_COLUMN(pc_same_trip_row, from, "from", PC_COL_I64),
+    PC_COLUMN(pc_same_trip_row, to, "to", PC_COL_I64), ITIN_COLS(pc_same_trip_row),
+    PC_COLUMN(pc_same_trip_row, ncases, "ncases", PC_COL_U32)};
+const pc_schema pc_schema_same_trip = SCHEMA("same_trip", pc_same_trip_row, same_trip_cols);
 
 static const pc_column targets_cols[] = {
     PC_COLUMN(pc_target_row, community, "community", PC_COL_U64),
@@ -171,6 +195,43 @@ static const pc_column rejects_cols[] = {
     PC_COLUMN(pc_reject_row, raw, "raw", PC_COL_BYTES),
 };
 const pc_schema pc_schema_rejects = SCHEMA("rejects", pc_reject_row, rejects_cols);
+
+/* ---- `paicha ledger`'s output ---- */
+
+#define AC(f, name, ty) PC_COLUMN(pc_active_row, f, name, ty)
+static const pc_column active_cols[] = {
+    AC(pid, "pid", PC_COL_U64), AC(jurisdiction, "jurisdiction", PC_COL_U64),
+    AC(code_since, "code_since", PC_COL_I64), AC(flagged_at, "flagged_at", PC_COL_I64),
+    AC(reached_at, "reached_at", PC_COL_I64), AC(negatives, "negatives", PC_COL_I32),
+    AC(subject, "subject", PC_COL_STR), AC(subject_type, "subject_type", PC_COL_STR),
+    AC(code, "code", PC_COL_STR), AC(cls, "class", PC_COL_STR),
+    AC(channel, "channel", PC_COL_STR),
+};
+#undef AC
+const pc_schema pc_schema_active = SCHEMA("active", pc_active_row, active_cols);
+
+#define BO(f, name, ty) PC_COLUMN(pc_batch_out_row, b.f, name, ty)
+static const pc_column batches_out_cols[] = {
+    BO(batch, "batch", PC_COL_I32), BO(kind, "kind", PC_COL_STR), BO(time, "time", PC_COL_I64),
+    BO(run_time, "run_time", PC_COL_I64), BO(rows, "rows", PC_COL_U64),
+    BO(rejected, "rejected", PC_COL_U64), BO(new_flagged, "new_flagged", PC_COL_U64),
+    BO(raised, "raised", PC_COL_U64), BO(new_cases, "new_cases", PC_COL_U64),
+    BO(under_control, "under_control", PC_COL_U64), BO(active_red, "active_red", PC_COL_U64),
+    BO(active_yellow, "active_yellow", PC_COL_U64), BO(input, "input", PC_COL_STR),
+    PC_COLUMN(pc_batch_out_row, found_under_control, "found_under_control", PC_COL_F64),
+};
+#undef BO
+const pc_schema pc_schema_batches_out = SCHEMA("batches", pc_batch_out_row, batches_out_cols);
+
+static const pc_column fb_rejects_cols[] = {
+    PC_COLUMN(pc_fb_reject_row, line, "line", PC_COL_U64),
+    PC_COLUMN(pc_fb_reject_row, file, "file", PC_COL_U32),
+    PC_COLUMN(pc_fb_reject_row, reason, "reason", PC_COL_U16),
+    PC_COLUMN(pc_fb_reject_row, source, "source", PC_COL_STR),
+    PC_COLUMN(pc_fb_reject_row, code, "code", PC_COL_STR),
+    PC_COLUMN(pc_fb_reject_row, text, "text", PC_COL_STR),
+};
+const pc_schema pc_schema_fb_rejects = SCHEMA("rejects", pc_fb_reject_row, fb_rejects_cols);
 
 static const pc_column list_cols[] = {
     PC_COLUMN(pc_list_row, pid, "pid", PC_COL_U64),
@@ -328,6 +389,67 @@ static const pc_column ledger_yield_cols[] = {
 };
 const pc_schema pc_schema_ledger_yield = SCHEMA("yield", pc_ledger_yield, ledger_yield_cols);
 
+/* ---- sources ---- */
+
+static const pc_column common_cols[] = {
+    PC_COLUMN(pc_common_row, exposure, "exposure", PC_COL_U64),
+    PC_COLUMN(pc_common_row, channel, "channel", PC_COL_STR),
+    PC_COLUMN(pc_common_row, place, "place", PC_COL_U64),
+    PC_COLUMN(pc_common_row, place_name, "place_name", PC_COL_STR),
+    PC_COLUMN(pc_common_row, region, "region", PC_COL_U64),
+    PC_COLUMN(pc_common_row, from, "from", PC_COL_I64),
+    PC_COLUMN(pc_common_row, to, "to", PC_COL_I64),
+    PC_COLUMN(pc_common_row, cases, "cases", PC_COL_U64),
+};
+const pc_schema pc_schema_common = SCHEMA("common_exposures", pc_common_row, common_cols);
+
+static const pc_column common_cases_cols[] = {
+    PC_COLUMN(pc_common_case_row, exposure, "exposure", PC_COL_U64),
+    PC_COLUMN(pc_common_case_row, pid, "pid", PC_COL_U64),
+};
+const pc_schema pc_schema_common_cases =
+    SCHEMA("common_exposure_cases", pc_common_case_row, common_cases_cols);
+
+static const pc_column clusters_cols[] = {
+    PC_COLUMN(pc_cluster_row, pid, "pid", PC_COL_U64),
+    PC_COLUMN(pc_cluster_row, subject, "subject", PC_COL_STR),
+    PC_COLUMN(pc_cluster_row, subject_type, "subject_type", PC_COL_STR),
+    PC_COLUMN(pc_cluster_row, cluster, "cluster", PC_COL_U64),
+    PC_COLUMN(pc_cluster_row, size, "size", PC_COL_U64),
+    PC_COLUMN(pc_cluster_row, window_start, "window_start", PC_COL_I64),
+    PC_COLUMN(pc_cluster_row, onset, "onset", PC_COL_I64),
+    PC_COLUMN(pc_cluster_row, exposures, "exposures", PC_COL_U64),
+    PC_COLUMN(pc_cluster_row, top_exposure, "top_exposure", PC_COL_I64),
+};
+const pc_schema pc_schema_clusters = SCHEMA("clusters", pc_cluster_row, clusters_cols);
+
+static const pc_column candidates_cols[] = {
+    PC_COLUMN(pc_candidate_row, pid, "pid", PC_COL_U64),
+    PC_COLUMN(pc_candidate_row, subject, "subject", PC_COL_STR),
+    PC_COLUMN(pc_candidate_row, subject_type, "subject_type", PC_COL_STR),
+    PC_COLUMN(pc_candidate_row, cases, "cases", PC_COL_U64),
+    PC_COLUMN(pc_candidate_row, exposures, "exposures", PC_COL_U64),
+    PC_COLUMN(pc_candidate_row, first, "first", PC_COL_I64),
+    PC_COLUMN(pc_candidate_row, dwell, "dwell", PC_COL_I64),
+    PC_COLUMN(pc_candidate_row, top_exposure, "top_exposure", PC_COL_U64),
+    PC_COLUMN(pc_candidate_row, channel, "channel", PC_COL_STR),
+    PC_COLUMN(pc_candidate_row, place, "place", PC_COL_U64),
+    PC_COLUMN(pc_candidate_row, place_name, "place_name", PC_COL_STR),
+    PC_COLUMN(pc_candidate_row, residence, "residence", PC_COL_U64),
+};
+const pc_schema pc_schema_candidates = SCHEMA("candidates", pc_candidate_row, candidates_cols);
+
+static const pc_column hotspots_cols[] = {
+    PC_COLUMN(pc_hotspot_row, kind, "kind", PC_COL_STR),
+    PC_COLUMN(pc_hotspot_row, channel, "channel", PC_COL_STR),
+    PC_COLUMN(pc_hotspot_row, place, "place", PC_COL_U64),
+    PC_COLUMN(pc_hotspot_row, region, "region", PC_COL_U64),
+    PC_COLUMN(pc_hotspot_row, name, "name", PC_COL_STR),
+    PC_COLUMN(pc_hotspot_row, persons, "persons", PC_COL_U64),
+    PC_COLUMN(pc_hotspot_row, dwell, "dwell", PC_COL_I64),
+};
+const pc_schema pc_schema_hotspots = SCHEMA("hotspots", pc_hotspot_row, hotspots_cols);
+
 const pc_schema *const pc_schemas_all[] = {
     &pc_schema_persons, &pc_schema_identities, &pc_schema_regions, &pc_schema_stays,
     &pc_schema_places, &pc_schema_place_rows, &pc_schema_screened, &pc_schema_contacts,
@@ -336,7 +458,10 @@ const pc_schema *const pc_schemas_all[] = {
     &pc_view_flag_screened, &pc_view_report_contacts, &pc_view_report_companions,
     &pc_view_report_screened, &pc_view_report_targets, &pc_view_report_testing,
     &pc_schema_ledger_persons, &pc_schema_ledger_events, &pc_schema_ledger_batches,
-    &pc_schema_ledger_measures, &pc_schema_ledger_yield, NULL};
+    &pc_schema_ledger_measures, &pc_schema_ledger_yield,
+    &pc_schema_common, &pc_schema_common_cases, &pc_schema_clusters, &pc_schema_candidates,
+    &pc_schema_hotspots, &pc_schema_itinerary, &pc_schema_same_trip, &pc_schema_active,
+    &pc_schema_batches_out, &pc_schema_fb_rejects, NULL};
 
 /* ---- types ---- */
 

@@ -79,8 +79,12 @@ typedef struct pc_screened_row {
   int16_t age;
   uint8_t is_new; /* SPEC `new`: 1 new to the campaign's ledger or code went up (1 without one) */
   uint8_t pad[3];
+  int64_t reached_at; /* t_A: the instant the dwell reached the area's min_dwell */
+  int64_t then_at;    /* the area's then: the instant the dwell there from t_A reached its
+                         min_dwell (0: the area has no then) */
+  int64_t then_dwell; /* seconds there within [t_A, t_A + within), whole minutes (0: no then) */
 } pc_screened_row;
-_Static_assert(sizeof(pc_screened_row) == 120, "pc_screened_row is the on-disk row of /screened");
+_Static_assert(sizeof(pc_screened_row) == 144, "pc_screened_row is the on-disk row of /screened");
 
 /* One row of trace's /contacts (with hop) and /companions (without). */
 typedef struct pc_trace_row {
@@ -112,6 +116,38 @@ typedef struct pc_unmatched_row {
   char reason[84];       /* why: not in the dataset, an empty window, ... */
 } pc_unmatched_row;
 _Static_assert(sizeof(pc_unmatched_row) == 104, "pc_unmatched_row is the on-disk row of /unmatched");
+
+/* One row of itinerary's /itinerary: a case's visit as a city publishes it
+ * (the case by ordinal; no identity, no place id). */
+typedef struct pc_itin_row {
+  int64_t start, end;
+  uint64_t region;                  /* 12-digit code of the place */
+  uint32_t ordinal, visit;          /* the case's ordinal; the visit's number within the case */
+  char place[PC_PLACE_NAME_LEN];
+  char channel[8];                  /* cafe, lodging, flight, rail */
+  char channel_zh[8];               /* 网吧, 酒店, 航班, 列车 */
+  char city[PC_REGION_NAME_LEN], district[PC_REGION_NAME_LEN];
+  uint16_t stays;                   /* stays merged into the visit */
+  uint8_t carriage;                 /* rail; 0 otherwise */
+  uint8_t pad[5];
+} pc_itin_row;
+_Static_assert(sizeof(pc_itin_row) == 224, "pc_itin_row is the on-disk row of /itinerary");
+
+/* One row of itinerary's /same_trip: a row of the same-trip table and one
+ * case there (a row per case; `trip` numbers the table's rows from 1). */
+typedef struct pc_same_trip_row {
+  int64_t from, to;
+  uint64_t region;
+  uint32_t trip, ordinal;
+  char place[PC_PLACE_NAME_LEN];
+  char channel[8];
+  char channel_zh[8];
+  char city[PC_REGION_NAME_LEN], district[PC_REGION_NAME_LEN];
+  uint32_t ncases;                  /* cases of the trip */
+  uint8_t carriage;
+  uint8_t pad[3];
+} pc_same_trip_row;
+_Static_assert(sizeof(pc_same_trip_row) == 224, "pc_same_trip_row is the on-disk row of /same_trip");
 
 /* One row of breakdown's /targets. */
 typedef struct pc_target_row {
@@ -153,6 +189,43 @@ typedef struct pc_reject_row {
   char raw[PC_REJECT_RAW]; /* the line as received: holds clear identities (restricted file) */
 } pc_reject_row;
 _Static_assert(sizeof(pc_reject_row) == 448, "pc_reject_row is the on-disk row of /rejects");
+
+/* `paicha ledger`'s output (kernels/pc_ledger.h has the ledger's own rows). */
+/* One row of /active: a person whose code is active at the run's `at`. */
+typedef struct pc_active_row {
+  uint64_t pid;
+  uint64_t jurisdiction;
+  int64_t code_since, flagged_at, reached_at;
+  int32_t negatives;
+  char subject[PC_SUBJECT_LEN];
+  char subject_type[PC_SUBJECT_TYPE_LEN];
+  char code[8];
+  char cls[16];
+  char channel[16];
+  uint8_t pad[4];
+} pc_active_row;
+_Static_assert(sizeof(pc_active_row) == 120, "pc_active_row is the on-disk row of /active");
+
+/* One row of /batches: the ledger's batch and its found_under_control
+ * (under_control / new_cases; NaN when the batch has no new cases). */
+typedef struct pc_batch_out_row {
+  pc_ledger_batch b;
+  double found_under_control;
+} pc_batch_out_row;
+_Static_assert(sizeof(pc_batch_out_row) == 168, "pc_batch_out_row is the on-disk row of /batches");
+
+/* One row of `paicha ledger`'s /rejects: a feedback row not applied. The
+ * line itself is not kept (it names a person). */
+typedef struct pc_fb_reject_row {
+  uint64_t line;      /* 1-based line of the file (the header is line 1) */
+  uint32_t file;      /* index of the file in `feedback` */
+  uint16_t reason;    /* PC_FBR_* (services/pc_ledger_feedback.h) */
+  uint8_t pad[2];
+  char source[64];    /* the file's name (without directories) */
+  char code[16];      /* reason code, e.g. "bad_time" */
+  char text[PC_REASON_TEXT];
+} pc_fb_reject_row;
+_Static_assert(sizeof(pc_fb_reject_row) == 192, "pc_fb_reject_row is the on-disk row of /rejects");
 
 /* One row of a dispatch list's /list (<jurisdiction>.<batch>.h5): English
  * values; the spreadsheet's Chinese labels are io/pc_lists.c's. */
@@ -216,6 +289,74 @@ typedef struct pc_report_count_row {
   int32_t pad;
 } pc_report_count_row;
 
+/* ---- sources (SPEC, Looking back: Sources and Hotspots) ---- */
+
+/* One row of /common_exposures: a maximal interval in which at least
+ * min_cases cases were at one place; its cases are the rows of
+ * /common_exposure_cases with the same `exposure` (its row number). */
+typedef struct pc_common_row {
+  uint64_t exposure;  /* row number, 0-based, in rank order (cases, then from) */
+  uint64_t place;     /* place id (household id for channel household) */
+  int64_t from, to;   /* the interval, seconds since the epoch */
+  uint64_t cases;     /* distinct cases present during it */
+  uint64_t region;    /* the place's region (0: unknown, households) */
+  char channel[16];
+  char place_name[PC_PLACE_NAME_LEN];
+} pc_common_row;
+_Static_assert(sizeof(pc_common_row) == 104, "pc_common_row is the on-disk row of /common_exposures");
+
+/* One row of /common_exposure_cases: a case present during an exposure. */
+typedef struct pc_common_case_row {
+  uint64_t exposure;
+  uint64_t pid;
+} pc_common_case_row;
+
+/* One row of /clusters: a case and its cluster (cases joined by common
+ * exposures or by being each other's contacts). */
+typedef struct pc_cluster_row {
+  uint64_t pid;
+  uint64_t cluster;       /* 1-based, largest cluster first */
+  uint64_t size;          /* cases in the cluster */
+  int64_t window_start;   /* onset - lookback */
+  int64_t onset;
+  uint64_t exposures;     /* common exposures of this case */
+  int64_t top_exposure;   /* the cluster's best-ranked common exposure (-1: none) */
+  char subject[PC_SUBJECT_LEN];
+  char subject_type[PC_SUBJECT_TYPE_LEN];
+} pc_cluster_row;
+_Static_assert(sizeof(pc_cluster_row) == 88, "pc_cluster_row is the on-disk row of /clusters");
+
+/* One row of /candidates: a person other than the cases present at common
+ * exposures of at least min_cases distinct cases (a possible source). */
+typedef struct pc_candidate_row {
+  uint64_t pid;
+  uint64_t cases;         /* distinct cases of the common exposures attended */
+  uint64_t exposures;     /* common exposures attended */
+  int64_t first;          /* start of the earliest overlap with one */
+  int64_t dwell;          /* seconds of overlap, summed over the exposures */
+  uint64_t top_exposure;  /* the best-ranked exposure attended */
+  uint64_t place;         /* its place */
+  uint64_t residence;     /* 12-digit region code, 0 unknown */
+  char subject[PC_SUBJECT_LEN];
+  char subject_type[PC_SUBJECT_TYPE_LEN];
+  char channel[16];
+  char place_name[PC_PLACE_NAME_LEN];
+} pc_candidate_row;
+_Static_assert(sizeof(pc_candidate_row) == 152, "pc_candidate_row is the on-disk row of /candidates");
+
+/* One row of /hotspots: a place or a community where flagged persons stayed. */
+typedef struct pc_hotspot_row {
+  uint64_t place;         /* place id (0 for a community) */
+  uint64_t region;        /* the place's region, or the community */
+  uint64_t persons;       /* distinct flagged persons who stayed there in the window */
+  int64_t dwell;          /* their total time there, seconds (whole minutes each) */
+  char kind[12];          /* "place" or "community" */
+  char channel[16];       /* "" for a community */
+  char name[PC_PLACE_NAME_LEN]; /* the place's or the community's name */
+  uint8_t pad[4];
+} pc_hotspot_row;
+_Static_assert(sizeof(pc_hotspot_row) == 104, "pc_hotspot_row is the on-disk row of /hotspots");
+
 /* ---- the tables ---- */
 
 extern const pc_schema pc_schema_persons, pc_schema_identities, pc_schema_regions,
@@ -225,9 +366,13 @@ extern const pc_schema pc_schema_screened;     /* screen */
 extern const pc_schema pc_schema_contacts, pc_schema_companions, pc_schema_unmatched; /* trace */
 extern const pc_schema pc_schema_targets, pc_schema_testing;     /* breakdown */
 extern const pc_schema pc_schema_rejects;      /* ingest */
+extern const pc_schema pc_schema_active, pc_schema_batches_out, pc_schema_fb_rejects; /* ledger */
 extern const pc_schema pc_schema_list;         /* dispatch's <jurisdiction>.h5 */
 extern const pc_schema pc_schema_ledger_persons, pc_schema_ledger_events,
     pc_schema_ledger_batches, pc_schema_ledger_measures, pc_schema_ledger_yield; /* a ledger */
+extern const pc_schema pc_schema_common, pc_schema_common_cases, pc_schema_clusters,
+    pc_schema_candidates, pc_schema_hotspots; /* sources */
+extern const pc_schema pc_schema_itinerary, pc_schema_same_trip; /* itinerary */
 
 /* ---- the views ---- */
 

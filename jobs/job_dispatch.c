@@ -8,7 +8,7 @@
  * the output, joins the phones from the dataset's /identities (a merge in
  * pid order, in chunks), sorts, and writes the files; the other ranks wait. */
 
-static const char *const levels[] = {"city", "county", NULL};
+static const char *const levels[] = {"city", "county", "township", "community", NULL};
 static const pc_key dispatch_keys[] = {
     {.name = "input", .type = PC_T_PATH, .role = PC_P_IN_H5, .required = 1, .help = "a trace or screen output (HDF5)"},
     {.name = "data", .type = PC_T_PATH, .role = PC_P_IN_DATA, .required = 1,
@@ -18,8 +18,12 @@ static const pc_key dispatch_keys[] = {
     {.name = "overwrite", .type = PC_T_BOOL, .def = "false",
      .help = "replace an existing output directory (default: refused before any work)"},
     {.name = "level", .type = PC_T_STR, .def = "city",
-     .help = "one list per city or per county (the input's dispatch level or coarser)",
+     .help = "one list per city, county, township or community (the input's dispatch level "
+             "or coarser); townships and communities: one HDF5 file and CSVs, no XLSX",
      .choices = levels},
+    {.name = "employers", .type = PC_T_BOOL, .def = "false",
+     .help = "also a list per employer of the flagged persons' registry rows (counts by code, "
+             "its flagged staff), for work units"},
     {.name = "only_new", .type = PC_T_BOOL, .def = "false",
      .help = "only the rows marked new by the campaign's ledger (each person sent once, again "
              "only when their code went up)"},
@@ -49,6 +53,7 @@ static int build_lists(pc_ctx *ctx, const pc_config *cfg) {
                    .level = pc_level_of(pc_config_str(cfg, "level")),
                    .overwrite = pc_config_bool(cfg, "overwrite"),
                    .only_new = pc_config_bool(cfg, "only_new"),
+                   .employers = pc_config_bool(cfg, "employers"),
                    .in = -1,
                    .data = -1};
   int rc = pc_dispatch_read(&D);
@@ -70,7 +75,7 @@ static int run_dispatch(pc_ctx *ctx, const pc_config *cfg) {
 
 const pc_jobdef pc_job_dispatch = {
     .name = "dispatch",
-    .summary = "one list per city or county from a trace or screen output",
+    .summary = "one list per city, county, township or community (and per employer) from a trace or screen output",
     .description =
         "Reads /contacts and /companions (trace) or /screened (screen) and writes, under\n"
         "`output`, a list for every jurisdiction at `level` in the dataset's /regions, empty\n"
@@ -81,7 +86,12 @@ const pc_jobdef pc_job_dispatch = {
         "residence and jurisdiction with names; red first, then yellow, then the others, each\n"
         "by township, community and exposure. XLSX and CSV have Chinese headers and keep ID\n"
         "numbers, phones and codes as text (CSV: quoted behind a TAB). An existing `output` is\n"
-        "refused unless overwrite: true. Files are owner-only: they hold clear identities.",
+        "refused unless overwrite: true. Files are owner-only: they hold clear identities.\n"
+        "Townships and communities (~29,000 lists in a province): one HDF5 file with a group\n"
+        "per list (communities.20210809-0000.h5:/430102001001/list) and the CSV lists in a\n"
+        "directory per city, no XLSX; manifest.csv names both. employers: true adds\n"
+        "employers.<batch>.h5 (a group per employer: its flagged staff) and employers.csv\n"
+        "(counts by code per employer, by the dataset's keyed employer id).",
     .keys = dispatch_keys,
     .run = run_dispatch,
     .check = check_dispatch};

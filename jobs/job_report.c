@@ -7,14 +7,16 @@
 #include "pc_textout.h"
 
 static const pc_key report_keys[] = {
-    {.name = "data", .type = PC_T_PATH, .role = PC_P_IN_DATA, .required = 1,
+    {.name = "data", .type = PC_T_PATH, .role = PC_P_IN_DATA,
      .help = "the dataset the outputs were made from (region names, /persons for the age "
-             "pyramids)"},
+             "pyramids); required unless a ledger alone is given"},
     {.name = "trace", .type = PC_T_PATH, .role = PC_P_IN_H5, .help = "a trace output (counts, people to reach, trees)"},
     {.name = "screen", .type = PC_T_PATH, .role = PC_P_IN_H5, .help = "a screen output (counts, people to reach)"},
     {.name = "breakdown", .type = PC_T_PATH, .role = PC_P_IN_H5,
      .help = "a breakdown output (/targets: the vaccination gap; /testing when made with "
              "flagged:)"},
+    {.name = "ledger", .type = PC_T_PATH, .role = PC_P_IN_H5,
+     .help = "a campaign's ledger (its /batches, /measures and /yield: the campaign over time)"},
     {.name = "output", .type = PC_T_PATH, .role = PC_P_OUT, .required = 1, .help = "the HTML page to write"},
     {.name = "top", .type = PC_T_INT, .def = "20",
      .help = "counties in the bar charts (people to reach, vaccination gap), communities in the "
@@ -29,16 +31,27 @@ static const pc_key report_keys[] = {
 enum { PH_REPORT, PH_N };
 static const char *const report_phases[PH_N] = {[PH_REPORT] = "report"};
 
-/* At least one output to report on; the problem into p (NULL: the
- * process's error). Also the check of meaning at load. */
+static int given(const pc_config *cfg, const char *key) {
+  const char *s = pc_config_str(cfg, key);
+  return s && s[0];
+}
+
+/* At least one output to report on, and the dataset with any but a ledger;
+ * the problem into p (NULL: the process's error). Also the check of meaning
+ * at load. */
 static int something_to_report(const pc_config *cfg, pc_config_problems *p) {
-  static const char *const inputs[] = {"trace", "screen", "breakdown"};
-  for (int i = 0; i < 3; i++) {
-    const char *s = pc_config_str(cfg, inputs[i]);
-    if (s && s[0]) return 0;
+  int outputs = given(cfg, "trace") || given(cfg, "screen") || given(cfg, "breakdown");
+  if (!outputs && !given(cfg, "ledger")) {
+    pc_config_problem(p, cfg, "",
+                      "nothing to report: give trace, screen, breakdown or ledger (or several)");
+    return p ? 0 : PC_ERR_CONFIG;
   }
-  pc_config_problem(p, cfg, "", "nothing to report: give trace, screen or breakdown (or several)");
-  return p ? 0 : PC_ERR_CONFIG;
+  if (outputs && !given(cfg, "data")) {
+    pc_config_problem(p, cfg, "", "missing required key 'data' (the dataset the trace, screen or "
+                      "breakdown was made from)");
+    return p ? 0 : PC_ERR_CONFIG;
+  }
+  return 0;
 }
 
 /* Rank 0: the page of the outputs into b, the rows read into *rows. Local. */
@@ -48,8 +61,10 @@ static int build_page(pc_ctx *ctx, const pc_config *cfg, pc_sb *b, uint64_t *row
                                pc_config_str(cfg, "screen"), pc_config_str(cfg, "breakdown"),
                                (int)pc_config_int(cfg, "top"), (int)pc_config_int(cfg, "clusters"));
   if (!R) return PC_ERR_MEM;
+  R->ledger_path = pc_config_str(cfg, "ledger");
   double t0 = pc_wtime();
   int rc = pc_report_open(R);
+  if (!rc && R->ledger >= 0) rc = pc_report_read_ledger(R);
   if (!rc && R->trace >= 0) rc = pc_report_read_trace(ctx, R);
   if (!rc) rc = pc_report_merge(ctx, R);
   if (!rc)
@@ -61,7 +76,7 @@ static int build_page(pc_ctx *ctx, const pc_config *cfg, pc_sb *b, uint64_t *row
   if (!rc) rc = pc_report_check_counts(R);
   if (!rc) {
     rc = pc_report_page(ctx, R, b);
-    *rows = R->persons_rows + R->nn + R->comp_n + R->scr_rows;
+    *rows = R->persons_rows + R->nn + R->comp_n + R->scr_rows + R->nlb + R->nlm + R->nly;
   }
   if (!rc) pc_log(ctx, "report: page of %zu bytes built in %.2f s", b->n, pc_wtime() - t0);
   pc_report_free(R);
@@ -121,7 +136,11 @@ const pc_jobdef pc_job_report = {
     "the vaccination gap (aged 60+, below the required doses) per county from /targets; testing\n"
     "targets from /testing; the transmission trees of the `clusters` largest case clusters\n"
     "(cases as ordinals, close contacts as nodes, the counts beyond them); the provenance of\n"
-    "every file (root attributes, effective config, run record). Counts and region names only:\n"
+    "every file (root attributes, effective config, run record). Given a campaign's `ledger`\n"
+    "(alone, `data` then optional, or beside the outputs), the campaign over time\n"
+    "from its /batches, /measures and /yield: new cases and new flagged per batch and per local\n"
+    "day, red and yellow codes active, found under control, reach within 24 h per city, the\n"
+    "yield per class and channel (never its /persons). Counts and region names only:\n"
     "no ID number, phone, pid or place name. Rank 0 does the work (run it with one process,\n"
     "e.g. on a login node): /contacts is held, every other table streamed in chunks of 1 M\n"
     "rows. Numbers a test checks carry data-k and data-value attributes. The page is written\n"

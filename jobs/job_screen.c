@@ -18,6 +18,16 @@
  * shuffle, no pairs: one pass over the stays, ~1/P of them per rank. */
 
 static const pc_key str_item[] = {{.name = "", .type = PC_T_STR}, {0}};
+static const pc_key then_keys[] = {
+    {.name = "regions", .type = PC_T_LIST, .help = "region code prefixes of the area reached next",
+     .sub = str_item},
+    {.name = "places", .type = PC_T_LIST, .help = "places of the area reached next (as the area's)",
+     .sub = str_item},
+    {.name = "within", .type = PC_T_DURATION, .help = "how long after t_A (required)", .min = 60,
+     .max = 366 * 86400LL},
+    {.name = "min_dwell", .type = PC_T_DURATION,
+     .help = "least time there within it, whole minutes (required)", .max = 366 * 86400LL},
+    {0}};
 static const pc_key area_keys[] = {
     {.name = "name", .type = PC_T_STR, .required = 1,
      .help = "the area's name (up to 31 bytes) in /screened"},
@@ -33,6 +43,14 @@ static const pc_key area_keys[] = {
      .help = "daily window \"HH:MM-HH:MM\" (may cross midnight)"},
     {.name = "min_dwell", .type = PC_T_DURATION, .required = 1,
      .help = "least time in the area (whole minutes count)", .max = 366 * 86400LL},
+    {.name = "then", .type = PC_T_MAP,
+     .help = "flag only those who then reached another area: t_A = when the dwell here reached "
+             "min_dwell, then min_dwell there within [t_A, t_A + within)",
+     .sub = then_keys},
+    {.name = "id_origin", .type = PC_T_LIST,
+     .help = "keep only persons whose ID number starts with one of these digits (registered "
+             "origin; none without an ID number)",
+     .sub = str_item},
     {0}};
 static const pc_key area_item[] = {{.name = "", .type = PC_T_MAP, .sub = area_keys}, {0}};
 static const pc_key code_keys[] = {

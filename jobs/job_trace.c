@@ -18,43 +18,6 @@
 
 /* ---- config ---- */
 
-static const char *const roles[] = {"close", "companion", "off", NULL};
-static const char *const and_or[] = {"and", "or", NULL};
-
-#define CHANNEL_KEYS(role, minov, rows, cum, rule)                                           \
-  {{.name = "role", .type = PC_T_STR, .def = role,                                           \
-    .help = "close: builds chains; companion: flagged, not chained; off", .choices = roles}, \
-   {.name = "min_overlap", .type = PC_T_DURATION, .def = minov,                              \
-    .help = "shortest overlap that counts (whole minutes)", .max = 366 * 86400LL},           \
-   {.name = "rows", .type = PC_T_INT, .def = rows,                                           \
-    .help = "flight: seat rows either side that count", .max = 1000},                        \
-   {.name = "cumulative", .type = PC_T_DURATION, .def = cum,                                 \
-    .help = "grid: a person's total time in the grid that makes its overlaps count",         \
-    .max = 366 * 86400LL},                                                                   \
-   {.name = "rule", .type = PC_T_STR, .def = rule,                                           \
-    .help = "grid: and = overlap and total; or = either", .choices = and_or},                \
-   {0}}
-
-static const pc_key ch_household[] = CHANNEL_KEYS("close", "0m", "3", "30h", "and");
-static const pc_key ch_cafe[] = CHANNEL_KEYS("close", "15m", "3", "30h", "and");
-static const pc_key ch_lodging[] = CHANNEL_KEYS("close", "1h", "3", "30h", "and");
-static const pc_key ch_flight[] = CHANNEL_KEYS("close", "0m", "3", "30h", "and");
-static const pc_key ch_rail[] = CHANNEL_KEYS("close", "0m", "3", "30h", "and");
-static const pc_key ch_lbs[] = CHANNEL_KEYS("companion", "10m", "3", "30h", "and");
-static const pc_key ch_grid[] = CHANNEL_KEYS("companion", "10m", "3", "30h", "and");
-
-static const pc_key channel_keys[] = {
-    {.name = "household", .type = PC_T_MAP, .help = "members of one registered household",
-     .sub = ch_household},
-    {.name = "cafe", .type = PC_T_MAP, .help = "internet cafe sessions", .sub = ch_cafe},
-    {.name = "lodging", .type = PC_T_MAP, .help = "hotel stays", .sub = ch_lodging},
-    {.name = "flight", .type = PC_T_MAP, .help = "flights (flight + date, seat row)",
-     .sub = ch_flight},
-    {.name = "rail", .type = PC_T_MAP, .help = "trains (train + date + carriage)", .sub = ch_rail},
-    {.name = "lbs", .type = PC_T_MAP, .help = "phone cell presence", .sub = ch_lbs},
-    {.name = "grid", .type = PC_T_MAP, .help = "800 m grid presence", .sub = ch_grid},
-    {0}};
-
 static const pc_key str_item[] = {{.name = "", .type = PC_T_STR}, {0}};
 static const char *const unmatched_choices[] = {"report", "fail", NULL};
 static const pc_key hop_item[] = {{.name = "", .type = PC_T_INT, .max = 64}, {0}};
@@ -89,7 +52,7 @@ static const pc_key trace_keys[] = {
     {.name = "lookback", .type = PC_T_DURATION, .def = "2d",
      .help = "a case's window starts this long before onset", .max = 366 * 86400LL},
     {.name = "channels", .type = PC_T_MAP, .help = "role and rule of each channel",
-     .sub = channel_keys},
+     .sub = pc_trace_channel_keys},
     {.name = "companions_of", .type = PC_T_LIST, .def = "[0]",
      .help = "hops whose companions are flagged", .sub = hop_item},
     {.name = "codes", .type = PC_T_MAP, .help = "codes per class (hop0, hop1, ..., companion)",

@@ -59,8 +59,10 @@ static int iv_cmp(const void *pa, const void *pb) {
   return (a[0] > b[0]) - (a[0] < b[0]);
 }
 
-int64_t pc_dwell(const pc_area *a, const pc_stay *s, size_t n, int64_t *first, int64_t *iv) {
-  size_t k = 0; /* intervals [iv[2k], iv[2k+1]) */
+/* The union of the person's stays in the area, cut to the period and the
+ * daily window, as k sorted disjoint intervals [iv[2i], iv[2i+1]); returns k. */
+static size_t area_union(const pc_area *a, const pc_stay *s, size_t n, int64_t *iv) {
+  size_t k = 0;
   for (size_t i = 0; i < n; i++) {
     if (!pc_area_match(a, &s[i])) continue;
     int64_t x = s[i].start > a->from ? s[i].start : a->from;
@@ -87,17 +89,78 @@ int64_t pc_dwell(const pc_area *a, const pc_stay *s, size_t n, int64_t *first, i
   }
   if (!k) return 0;
   pc_qsort(iv, k, 2 * sizeof *iv, iv_cmp);
-  int64_t total = 0, cs = iv[0], ce = iv[1];
+  size_t m = 0; /* merged in place: overlapping stays count once */
   for (size_t i = 1; i < k; i++) {
-    if (iv[2 * i] <= ce) {
-      if (iv[2 * i + 1] > ce) ce = iv[2 * i + 1];
+    if (iv[2 * i] <= iv[2 * m + 1]) {
+      if (iv[2 * i + 1] > iv[2 * m + 1]) iv[2 * m + 1] = iv[2 * i + 1];
       continue;
     }
-    total += ce - cs;
-    cs = iv[2 * i];
-    ce = iv[2 * i + 1];
+    m++;
+    iv[2 * m] = iv[2 * i];
+    iv[2 * m + 1] = iv[2 * i + 1];
   }
-  total += ce - cs;
+  return m + 1;
+}
+
+static int64_t union_length(const int64_t *iv, size_t k) {
+  int64_t total = 0;
+  for (size_t i = 0; i < k; i++) total += iv[2 * i + 1] - iv[2 * i];
+  return total;
+}
+
+/* The seconds of union that make a dwell of min_dwell in whole minutes (and
+ * at least one): whole minutes of the union reach min_dwell exactly when
+ * the union is this long. */
+static int64_t dwell_needed(int64_t min_dwell) {
+  int64_t need = min_dwell > 60 ? min_dwell : 60;
+  return (need + 59) / 60 * 60;
+}
+
+/* The instant the union, walked from its start, holds `need` seconds. */
+static int64_t union_reach(const int64_t *iv, size_t k, int64_t need) {
+  int64_t acc = 0;
+  for (size_t i = 0; i < k; i++) {
+    int64_t len = iv[2 * i + 1] - iv[2 * i];
+    if (acc + len >= need) return iv[2 * i] + (need - acc);
+    acc += len;
+  }
+  return 0; /* not reached: callers check the length first */
+}
+
+int64_t pc_dwell(const pc_area *a, const pc_stay *s, size_t n, int64_t *first, int64_t *iv) {
+  size_t k = area_union(a, s, n, iv);
+  if (!k) return 0;
   *first = iv[0];
-  return total / 60 * 60;
+  return union_length(iv, k) / 60 * 60;
+}
+
+int pc_screen_area(const pc_area *a, const pc_stay *s, size_t n, pc_screen_hit *h, int64_t *iv) {
+  memset(h, 0, sizeof *h);
+  size_t k = area_union(a, s, n, iv);
+  if (!k) return 0;
+  const int64_t total = union_length(iv, k), need = dwell_needed(a->min_dwell);
+  h->first = iv[0];
+  h->dwell = total / 60 * 60;
+  if (total < need) return 0;
+  h->reached = union_reach(iv, k, need);
+  if (!a->then) return 1;
+  /* The then area's stays cut to [t_A, t_A + within), no daily window. */
+  pc_area b = *a->then;
+  b.from = h->reached;
+  b.to = h->reached + a->within;
+  b.hours = 0;
+  k = area_union(&b, s, n, iv);
+  const int64_t then_total = union_length(iv, k), then_need = dwell_needed(b.min_dwell);
+  h->then_dwell = then_total / 60 * 60;
+  if (then_total < then_need) return 0;
+  h->then_at = union_reach(iv, k, then_need);
+  return 1;
+}
+
+int pc_area_origin(const pc_area *a, const char *idnum) {
+  if (!a->norigin) return 1;
+  if (!idnum) return 0;
+  for (size_t i = 0; i < a->norigin; i++)
+    if (!strncmp(idnum, a->origin[i], strlen(a->origin[i]))) return 1;
+  return 0;
 }

@@ -63,6 +63,19 @@ int pc_dispatch_read(pc_dispatch *D) {
   return rc ? rc : read_batch(D);
 }
 
+/* The input assigned people at a coarser level than the lists' (the
+ * jurisdiction j of one of its rows tells which). */
+static int coarse_input(const pc_dispatch *D, uint64_t j) {
+  static const char *const plural[PC_NLEVELS + 1] = {"", "the province", "cities", "counties",
+                                                     "townships", "communities"};
+  int at = pc_region_level(j);
+  return PC_ERROR(PC_ERR_CONFIG,
+                  "%s assigned people to %s: lists per %s need the trace or screen run with "
+                  "dispatch: {level: %s} (or a finer level)", D->in_path,
+                  at >= 1 && at <= PC_NLEVELS ? plural[at] : "coarser regions",
+                  pc_level_name(D->level), pc_level_name(D->level));
+}
+
 /* Row y from the flagged row x of table k (0 contacts, 1 companions, 2 screened). */
 static int make_row(const pc_dispatch *D, int k, const pc_flag_row *x, item *y) {
   y->pid = x->pid;
@@ -82,12 +95,11 @@ static int make_row(const pc_dispatch *D, int k, const pc_flag_row *x, item *y) 
   y->age = x->age;
   int band = pc_age_band(D->edges, D->nedges, x->age);
   pc_age_band_label(D->edges, D->nedges, band, y->age_band);
-  /* Lists per county need the input's jurisdiction at county level or finer. */
-  if (x->jurisdiction && D->level == PC_LEVEL_COUNTY &&
-      pc_region_cut(x->jurisdiction, PC_LEVEL_COUNTY) == pc_region_cut(x->jurisdiction, PC_LEVEL_CITY))
-    return PC_ERROR(PC_ERR_CONFIG,
-                    "%s assigned people to cities: lists per county need the trace or screen "
-                    "run with dispatch: {level: county}", D->in_path);
+  /* Lists at a level need the input's jurisdiction at that level or finer:
+   * its digits of the level are zeros when the input was made coarser. */
+  if (x->jurisdiction && D->level > PC_LEVEL_CITY &&
+      pc_region_cut(x->jurisdiction, D->level) == pc_region_cut(x->jurisdiction, D->level - 1))
+    return coarse_input(D, x->jurisdiction);
   y->jurisdiction = pc_region_cut(x->jurisdiction, D->level);
   return 0;
 }
@@ -156,6 +168,7 @@ int pc_dispatch_join(pc_dispatch *D) {
     region_name(D, x->community, x->community_name);
     region_name(D, x->jurisdiction, x->jurisdiction_name);
   }
+  if (D->employers) PC_CALL(pc_employers_collect(D->data, D->it, D->n, &D->emp));
   pc_qsort(D->it, D->n, sizeof *D->it, item_list_cmp);
   return 0;
 }
@@ -163,6 +176,25 @@ int pc_dispatch_join(pc_dispatch *D) {
 static int u64_cmp(const void *pa, const void *pb) {
   const uint64_t *a = pa, *b = pb;
   return (*a > *b) - (*a < *b);
+}
+
+/* The directory of the city of code: "4301-长沙市" (no '/' nor blank). */
+static void city_dir(const pc_dispatch *D, uint64_t code, char *out, size_t size) {
+  char name[PC_REGION_NAME_LEN];
+  uint64_t c = pc_region_cut(code, PC_LEVEL_CITY);
+  region_name(D, c, name);
+  snprintf(out, size, "%llu-%s", (unsigned long long)pc_region_short(c, PC_LEVEL_CITY), name);
+  for (char *p = out; *p; p++)
+    if (*p == '/' || *p == ' ' || *p == '\t') *p = '_';
+}
+
+/* A township's or community's CSV: in its city's directory; unassigned's
+ * beside the manifest. */
+static void fine_file(const pc_dispatch *D, pc_list_info *l) {
+  char city[PC_REGION_NAME_LEN + 24];
+  if (l->jurisdiction) city_dir(D, l->jurisdiction, city, sizeof city);
+  snprintf(l->file, sizeof l->file, "%s%s%s.csv", l->jurisdiction ? city : "",
+           l->jurisdiction ? "/" : "", l->stem);
 }
 
 /* The set's lists: every region of /regions at the level, any other
@@ -189,31 +221,89 @@ static int plan_lists(pc_dispatch *D) {
     if (i < m) region_name(D, c[i], l->name);
     else snprintf(l->name, sizeof l->name, "unassigned");
     pc_listform_stem(l, &D->batch);
+    if (D->level >= PC_LEVEL_TOWNSHIP) fine_file(D, l);
   }
   D->nlists = k;
   free(c);
   return 0;
 }
 
-/* Every list of the plan, each with its rows (rows sorted by jurisdiction,
- * unassigned - jurisdiction 0 - first); the ones with people logged. */
-static int write_lists(pc_ctx *ctx, pc_dispatch *D, const char *tmpdir) {
+/* The rows of list l, the next of the plan (rows sorted by jurisdiction,
+ * unassigned - jurisdiction 0 - first; *at: the first row after those of
+ * the lists before): where they start, l's counts set. */
+static size_t list_rows(const pc_dispatch *D, pc_list_info *l, size_t *at) {
   const item *it = D->it;
+  if (!*at)
+    while (*at < D->n && !it[*at].jurisdiction) ++*at;
+  size_t from = l->jurisdiction ? *at : 0, to = from;
+  while (to < D->n && it[to].jurisdiction == l->jurisdiction) to++;
+  if (l->jurisdiction) *at = to;
+  l->count = to - from;
+  for (size_t i = from; i < to; i++) {
+    l->red += !strcmp(it[i].code, "red");
+    l->yellow += !strcmp(it[i].code, "yellow");
+  }
+  return from;
+}
+
+/* Every list of the plan, each with its rows; the ones with people logged. */
+static int write_lists(pc_ctx *ctx, pc_dispatch *D, const char *tmpdir) {
   size_t at = 0;
-  while (at < D->n && !it[at].jurisdiction) at++;
   for (size_t k = 0; k < D->nlists; k++) {
     pc_list_info *l = &D->lists[k];
-    size_t from = l->jurisdiction ? at : 0, to = from;
-    while (to < D->n && it[to].jurisdiction == l->jurisdiction) to++;
-    if (l->jurisdiction) at = to;
-    l->count = to - from;
-    for (size_t i = from; i < to; i++) {
-      l->red += !strcmp(it[i].code, "red");
-      l->yellow += !strcmp(it[i].code, "yellow");
-    }
-    PC_CALL(pc_lists_write(tmpdir, &D->batch, l, it + from, l->count));
+    size_t from = list_rows(D, l, &at);
+    PC_CALL(pc_lists_write(tmpdir, &D->batch, l, D->it + from, l->count));
     if (l->count) pc_log(ctx, "dispatch: %s: %zu persons", l->stem, l->count);
   }
+  return pc_lists_manifest(tmpdir, D->lists, D->nlists);
+}
+
+/* Township and community lists: each a group of one HDF5 file, empty ones
+ * too, and, when it holds people, a CSV in its city's directory (the
+ * cities' directories made as the plan, sorted by code, reaches them): a
+ * file per empty community would be ~29,000 creations (most of the job's
+ * time here, more on a parallel file system) saying what the manifest and
+ * the empty group say. manifest.csv names both. Too many for a log line each. */
+static int write_fine(pc_dispatch *D, const char *tmpdir) {
+  char h5[64], path[4300], dir[sizeof D->lists->file] = "";
+  snprintf(h5, sizeof h5, "%s.%s.h5", D->level == PC_LEVEL_TOWNSHIP ? "townships" : "communities",
+           D->batch.stamp);
+  snprintf(path, sizeof path, "%s/%s", tmpdir, h5);
+  pc_listgroups *g = NULL;
+  int rc = pc_listgroups_create(path, &D->batch,
+                                "RESTRICTED: one list per jurisdiction (/<code>/list, its counts in "
+                                "the group's attributes): the people it must reach, red first, then "
+                                "yellow, then the others; each by township, community (of "
+                                "residence), exposure; exposure int64 seconds since the epoch (UTC)",
+                                &g);
+  size_t at = 0;
+  for (size_t k = 0; k < D->nlists && !rc; k++) {
+    pc_list_info *l = &D->lists[k];
+    size_t from = list_rows(D, l, &at);
+    if (!l->count) l->file[0] = 0; /* no CSV: 29,000 empty files cost more than the lists */
+    const char *slash = strchr(l->file, '/');
+    if (slash && (strncmp(dir, l->file, (size_t)(slash - l->file)) || dir[slash - l->file])) {
+      snprintf(dir, sizeof dir, "%.*s", (int)(slash - l->file), l->file);
+      rc = pc_lists_subdir(tmpdir, dir);
+    }
+    if (!rc && l->count) rc = pc_lists_write_csv(tmpdir, l->file, D->it + from, l->count);
+    if (!rc) rc = pc_listgroups_add(g, "jurisdiction", l, D->it + from, l->count);
+  }
+  int rc2 = pc_listgroups_close(g);
+  if (!rc) rc = rc2;
+  return rc ? rc : pc_lists_manifest_groups(tmpdir, "manifest.csv", "jurisdiction", 1, 1, h5,
+                                            D->lists, D->nlists);
+}
+
+/* The set's files: the lists (per jurisdiction, or grouped at the fine
+ * levels), the manifest, the employers'. */
+static int write_set(pc_ctx *ctx, pc_dispatch *D, const char *tmpdir) {
+  PC_CALL(D->level >= PC_LEVEL_TOWNSHIP ? write_fine(D, tmpdir) : write_lists(ctx, D, tmpdir));
+  if (!D->employers) return 0;
+  PC_CALL(pc_employers_write(&D->emp, tmpdir, &D->batch));
+  pc_log(ctx, "dispatch: employers: %zu flagged %s of %zu %s in employers.%s.h5; %zu without an "
+         "employer in none", D->emp.n, pc_plural(D->emp.n, "person", "persons"), D->emp.nlists,
+         pc_plural(D->emp.nlists, "employer", "employers"), D->batch.stamp, D->emp.without);
   return 0;
 }
 
@@ -225,8 +315,7 @@ int pc_dispatch_write(pc_ctx *ctx, pc_dispatch *D) {
     pc_log(ctx, "removed %d temporary %s of %s left by an interrupted run", swept,
            pc_plural((unsigned)swept, "directory", "directories"), D->dir);
   PC_CALL(pc_lists_tmpdir(D->dir, tmpdir, sizeof tmpdir));
-  int rc = write_lists(ctx, D, tmpdir);
-  if (!rc) rc = pc_lists_manifest(tmpdir, D->lists, D->nlists);
+  int rc = write_set(ctx, D, tmpdir);
   if (!rc) pc_test_hold(ctx, "commit"); /* a test meets a second run here */
   if (!rc) rc = pc_lists_replace_dir(tmpdir, D->dir, D->overwrite);
   else pc_lists_remove_dir(tmpdir);
@@ -241,6 +330,7 @@ void pc_dispatch_free(pc_dispatch *D) {
   free(D->it);
   free(D->reg);
   free(D->lists);
+  pc_employers_free(&D->emp);
   pc_lists_close(D->in, D->data);
   D->in = D->data = -1;
 }

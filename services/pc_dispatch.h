@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "pc_cube.h"
+#include "pc_employers.h"
 #include "pc_lists.h"
 #include "pc_mpi.h"
 #include "pc_region.h"
@@ -14,7 +15,8 @@
  * names. Rank 0 only (the lists are the flagged persons, not the province). */
 typedef struct pc_dispatch {
   const char *in_path, *data_path, *dir;
-  int level;                 /* PC_LEVEL_CITY or PC_LEVEL_COUNTY */
+  int level;                 /* PC_LEVEL_CITY, _COUNTY, _TOWNSHIP or _COMMUNITY */
+  int employers;             /* also the lists per employer */
   int overwrite;             /* an existing dir may be replaced */
   int only_new;              /* only the rows marked `new` (a campaign: each person once) */
   size_t skipped;            /* rows left out by only_new */
@@ -30,6 +32,7 @@ typedef struct pc_dispatch {
   int nedges;
   pc_list_info *lists;       /* the set: every jurisdiction at the level, unassigned last */
   size_t nlists;
+  pc_employers emp;          /* the lists per employer (employers: true) */
 } pc_dispatch;
 
 /* Local: open the output and the dataset, check they belong together, read
@@ -41,16 +44,20 @@ int pc_dispatch_read(pc_dispatch *D);
 /* Local: one list row per flagged person (a person screened in several
  * areas: one row, the areas joined by ';'), jurisdiction cut to the level,
  * the channel that found them and their age band.
- * PC_ERR_CONFIG when lists per county are asked of an output that assigned
- * people to cities; PC_ERR_MEM. */
+ * PC_ERR_CONFIG when lists at a level are asked of an output that assigned
+ * people at a coarser one (county lists of a city-level trace); PC_ERR_MEM. */
 int pc_dispatch_rows(pc_dispatch *D);
 /* Local: the phones from the dataset's /identities (a merge in pid order,
  * in chunks), the region names beside their codes, then the callers' order
  * (jurisdiction; red, yellow, the others; township, community, exposure,
- * subject). Fails as the reads do. */
+ * subject); with employers, the lists per employer from /persons. Fails as
+ * the reads do. */
 int pc_dispatch_join(pc_dispatch *D);
 /* Local: the whole set - a list (XLSX, CSV, HDF5) for every jurisdiction
- * at the level in /regions, empty ones too, and unassigned; manifest.csv -
+ * at the level in /regions, empty ones too, and unassigned; manifest.csv;
+ * for townships and communities (~29,000 lists in a province) instead one
+ * HDF5 file with a group per list and the CSV lists in a directory per
+ * city, no XLSX; with employers, employers.<batch>.h5 and employers.csv -
  * written into a fresh temporary directory, which takes `dir`'s place only
  * when every file is written (a reader never sees half a set, a failure
  * leaves the previous lists as they were) and, without overwrite, only

@@ -94,32 +94,12 @@ int pc_pview_write(pc_out *out, const pc_pview *pv) {
 
 /* Local: the bucket count and pid bits of the index f (at path), which
  * must have been built from the dataset `data` (its persons, identities,
- * stays and stays checksum, into have[4]); else PC_ERR_DATA saying to
- * rebuild it. */
+ * stays and stays checksum, into have[4]; pc_indexfile_of_data). */
 static int read_header(pc_file f, const char *path, pc_file data, const char *data_path,
                        uint64_t *nb, int64_t *bits, uint64_t have[4]) {
-  int rc = 0;
-  uint64_t want[4] = {0};
-  const pc_schema *const tables[3] = {&pc_schema_persons, &pc_schema_identities, &pc_schema_stays};
-  for (int i = 0; i < 3 && !rc; i++) {
-    pc_table d;
-    if (!(rc = pc_table_open(data, NULL, tables[i], &d))) have[i] = d.nrows;
-    pc_table_close(&d);
-  }
+  int rc = pc_indexfile_of_data(f, path, data, data_path, have);
   if (!rc) rc = pc_indexfile_attr_u64(f, "nbuckets", nb);
   if (!rc) rc = pc_indexfile_attr_i64(f, "pid_bits", bits);
-  if (!rc) rc = pc_indexfile_attr_u64(f, "data_persons", &want[0]);
-  if (!rc) rc = pc_indexfile_attr_u64(f, "data_identities", &want[1]);
-  if (!rc) rc = pc_indexfile_attr_u64(f, "data_stays", &want[2]);
-  if (!rc) rc = pc_indexfile_attr_u64(f, "data_stays_checksum", &want[3]);
-  if (!rc) rc = pc_indexfile_attr_u64(data, "stays_checksum", &have[3]);
-  if (!rc && memcmp(want, have, sizeof want) != 0)
-    rc = PC_ERROR(PC_ERR_DATA,
-                  "%s was built from another dataset than %s (persons %llu/%llu, stays "
-                  "%llu/%llu, checksum %016llx/%016llx): rebuild it with `paicha index`",
-                  path, data_path, (unsigned long long)want[0], (unsigned long long)have[0],
-                  (unsigned long long)want[2], (unsigned long long)have[2],
-                  (unsigned long long)want[3], (unsigned long long)have[3]);
   return rc;
 }
 

@@ -126,6 +126,14 @@ typedef struct pc_report {
   uint64_t t_rows, t_residents, t_red, t_yellow, t_flagged;
   pc_report_agg *t_top; /* the top communities of /testing, v: flagged, red, yellow */
   size_t nt_top;
+  /* the campaign's ledger: its small tables only (never /persons, which is
+   * identity-bearing and ten million rows in a province-wide campaign) */
+  const char *ledger_path;
+  pc_reportfile ledger;
+  pc_ledger_batch *lb;   /* /batches, by batch */
+  pc_ledger_measure *lm; /* /measures, by jurisdiction, at the last batch's time */
+  pc_ledger_yield *ly;   /* /yield, by class and channel */
+  size_t nlb, nlm, nly;
   pc_sb warn; /* the outputs' own counts, where they disagree with their tables */
 } pc_report;
 
@@ -179,10 +187,11 @@ pc_report *pc_report_new(const char *data, const char *trace, const char *screen
                          const char *bd, int top, int nclusters);
 /* Close the files, free everything. NULL is fine. */
 void pc_report_free(pc_report *R);
-/* Open every file given and check it: trace and screen made from the
- * dataset, each output the kind it is given as; read the dataset's as_of
- * and regions and tell how counties are assigned. Fails PC_ERR_IO (a file
- * unreadable), PC_ERR_DATA (another kind of file, another dataset), PC_ERR_MEM. */
+/* Open every file given (R->ledger_path too, set after pc_report_new) and
+ * check it: trace, screen and ledger made from the dataset, each output the
+ * kind it is given as; read the dataset's as_of and regions (when given) and
+ * tell how counties are assigned. Fails PC_ERR_IO (a file unreadable),
+ * PC_ERR_DATA (another kind of file, another dataset), PC_ERR_MEM. */
 int pc_report_open(pc_report *R);
 /* Hold the trace's /contacts and resolve each chain to its case and hop-1
  * ancestor. Fails PC_ERR_DATA (a person twice, a hop too deep, not sorted
@@ -197,6 +206,11 @@ int pc_report_merge(pc_ctx *ctx, pc_report *R);
 /* The breakdown's /targets (the vaccination gap) and /testing (the top
  * communities). Fails on a read error, PC_ERR_MEM. */
 int pc_report_read_breakdown(pc_report *R);
+/* pc_report_ledger.c: the ledger's /batches, /measures and /yield (small
+ * tables: a batch, a jurisdiction, a class and channel per row). Fails
+ * PC_ERR_DATA (batches not numbered 1, 2, ... in order), a read error,
+ * PC_ERR_MEM. */
+int pc_report_read_ledger(pc_report *R);
 /* pc_report_check.c: the outputs' own `counts` attributes against their
  * tables: each disagreement is a warning line in R->warn. Fails on a read
  * error. */
@@ -215,7 +229,8 @@ int pc_report_page(pc_ctx *ctx, pc_report *R, pc_sb *b);
 /* pc_report_svg.c: the charts; each writes into b, failing as pc_sb_put. */
 /* The colour of channel c (PC_CH_*), "other"'s for PC_NCHANNELS. Never fails. */
 const char *pc_report_channel_color(int c);
-/* The label of a region: its name and code digits at `level` ("长沙市 4301"),
+/* The label of a region: its name and code digits at `level` ("长沙市 4301";
+ * "city 4301" when no dataset was given),
  * `none` for code 0. */
 void pc_sb_region(pc_sb *b, const pc_report *R, uint64_t code, int level, const char *none);
 /* Horizontal stacked bars (red, yellow, the rest grey) of the people to reach
@@ -231,6 +246,31 @@ void pc_report_band_label(int i, char *buf);
  * coloured bars. */
 void pc_report_svg_pyramid(pc_sb *b, const pc_report_pyramid *all, const pc_report_pyramid *fl,
                            int has_flag);
+
+/* pc_report_ledger.c: the campaign over time from the ledger's tables (per
+ * batch and per local day, codes active, found under control, reach within
+ * 24 h per city, yield per class and channel), nothing without a ledger.
+ * pc_report_ledger_svg.c draws its charts. Fails PC_ERR_MEM. */
+int pc_report_campaign_section(pc_sb *b, const pc_report *R);
+/* One series of a column chart: a value per column, its fill colour, its name. */
+typedef struct pc_report_series {
+  const uint64_t *v;
+  const char *fill, *name;
+} pc_report_series;
+/* Columns, one per label of lab[0..n), of k series (1 or 2): stacked (the
+ * series on one scale) or, when !stacked, one panel per series, each on its
+ * own scale (new flagged and new cases differ by orders of magnitude). */
+void pc_report_svg_columns(pc_sb *b, const char *const *lab, size_t n, const pc_report_series *s,
+                           int k, int stacked);
+/* Found under control per batch: a column per batch of under[i] / cases[i]
+ * as a share, "—" where cases[i] is 0. */
+void pc_report_svg_shares(pc_sb *b, const char *const *lab, size_t n, const uint64_t *under,
+                          const uint64_t *cases);
+/* One row per entry of m[0..n) (measures summed per city): flagged,
+ * stacked as reached within 24 h, reached later, overdue, the rest. */
+void pc_report_svg_reach24(pc_sb *b, const pc_report *R, const pc_ledger_measure *m, size_t n);
+/* One row per entry of y[0..n): flagged, and the later positive among them. */
+void pc_report_svg_yield(pc_sb *b, const pc_ledger_yield *y, size_t n);
 
 /* pc_report_tree.c: the transmission trees of the R->nclusters largest
  * clusters, nothing without a trace. Fails PC_ERR_MEM. */

@@ -282,6 +282,7 @@ static void page_head(pc_ctx *ctx, const report *R, sb *b) {
   pc_reportfile first = R->trace >= 0 ? R->trace : R->screen >= 0 ? R->screen : R->bd;
   int64_t out_as_of = R->as_of;
   if (pc_reportfile_has_attr(first, "as_of")) pc_h5_attr_read_i64(first, "as_of", &out_as_of);
+  else if (first < 0 && R->nlb) out_as_of = R->lb[R->nlb - 1].time; /* a ledger alone */
   char tb[32];
   as_of = pc_time_format(out_as_of, tb);
   pc_sb_puts(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -292,10 +293,11 @@ static void page_head(pc_ctx *ctx, const report *R, sb *b) {
   pc_sb_printf(b, "<h1>paicha report <span class=\"sub\">排查 · as of %s (UTC+8)</span></h1>\n",
                as_of);
   pc_sb_puts(b, "<p class=\"note\">Written by <code>paicha report</code> from ");
-  const char *srcs[4][2] = {{"trace", R->trace_path}, {"screen", R->screen_path},
-                            {"breakdown", R->bd_path}, {"dataset", R->data_path}};
+  const char *srcs[5][2] = {{"trace", R->trace_path}, {"screen", R->screen_path},
+                            {"breakdown", R->bd_path}, {"ledger", R->ledger_path},
+                            {"dataset", R->data_path}};
   int first_src = 1;
-  for (int i = 0; i < 4; i++) {
+  for (int i = 0; i < 5; i++) {
     if (!srcs[i][1] || !srcs[i][1][0]) continue;
     pc_sb_printf(b, "%s%s <code>", first_src ? "" : ", ", srcs[i][0]);
     pc_sb_esc(b, srcs[i][1], strlen(srcs[i][1]));
@@ -314,9 +316,10 @@ static void page_head(pc_ctx *ctx, const report *R, sb *b) {
 
 int pc_report_page(pc_ctx *ctx, pc_report *R, pc_sb *b) {
   page_head(ctx, R, b);
-  counts_section(b, R);
+  PC_CALL(pc_report_campaign_section(b, R));
+  if (R->ledger < 0 || R->trace >= 0 || R->screen >= 0) counts_section(b, R);
   PC_CALL(reach_section(b, R));
-  pyramid_section(b, R);
+  if (R->data >= 0) pyramid_section(b, R);
   vax_section(b, R);
   testing_section(b, R);
   PC_CALL(pc_report_trees_section(b, R));

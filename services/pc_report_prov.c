@@ -25,7 +25,8 @@ static void prov_cell(sb *b, pc_reportfile f, const char *name) {
     pc_sb_esc(b, s, strlen(s));
     free(s);
   } else if (kind == PC_REPORTFILE_INT) {
-    if (!strcmp(name, "as_of") || !strcmp(name, "dispatch_at") || !strncmp(name, "window_", 7))
+    if (!strcmp(name, "as_of") || !strcmp(name, "dispatch_at") || !strncmp(name, "window_", 7) ||
+        !strcmp(name, "last_time"))
       pc_sb_printf(b, "%s", pc_time_format(v, tb));
     else if (!strcmp(name, "ranks"))
       pc_sb_printf(b, "%lld", v);
@@ -45,19 +46,20 @@ static char *read_small(const char *path, size_t max) {
   return s;
 }
 
-/* The report's four files, each a column when given. */
+/* The report's five files, each a column when given. */
+enum { NPROV = 5 };
 typedef struct prov {
-  const char *what[4], *path[4];
-  pc_reportfile f[4];
-  char *rec[4];         /* each one's run record (PATH.run.json), NULL when none */
-  json_object *jrec[4]; /* the run record parsed, NULL when none or not JSON */
+  const char *what[NPROV], *path[NPROV];
+  pc_reportfile f[NPROV];
+  char *rec[NPROV];         /* each one's run record (PATH.run.json), NULL when none */
+  json_object *jrec[NPROV]; /* the run record parsed, NULL when none or not JSON */
 } prov;
 
 static void prov_open(prov *P, const report *R) {
-  *P = (prov){.what = {"trace", "screen", "breakdown", "dataset"},
-              .path = {R->trace_path, R->screen_path, R->bd_path, R->data_path},
-              .f = {R->trace, R->screen, R->bd, R->data}};
-  for (int i = 0; i < 4; i++)
+  *P = (prov){.what = {"trace", "screen", "breakdown", "ledger", "dataset"},
+              .path = {R->trace_path, R->screen_path, R->bd_path, R->ledger_path, R->data_path},
+              .f = {R->trace, R->screen, R->bd, R->ledger, R->data}};
+  for (int i = 0; i < NPROV; i++)
     if (P->f[i] >= 0) {
       char p[4200];
       snprintf(p, sizeof p, "%s.run.json", P->path[i]);
@@ -67,7 +69,7 @@ static void prov_open(prov *P, const report *R) {
 }
 
 static void prov_close(prov *P) {
-  for (int i = 0; i < 4; i++) {
+  for (int i = 0; i < NPROV; i++) {
     free(P->rec[i]);
     json_object_put(P->jrec[i]);
   }
@@ -76,7 +78,7 @@ static void prov_close(prov *P) {
 /* The table's head (a column per file) and a row per root attribute any file has. */
 static void prov_attrs(sb *b, const prov *P) {
   pc_sb_puts(b, "<h2>Provenance</h2>\n<table class=\"prov\"><tr><th></th>");
-  for (int i = 0; i < 4; i++)
+  for (int i = 0; i < NPROV; i++)
     if (P->f[i] >= 0) {
       pc_sb_printf(b, "<th>%s<br><code>", P->what[i]);
       pc_sb_esc(b, P->path[i], strlen(P->path[i]));
@@ -88,14 +90,15 @@ static void prov_attrs(sb *b, const prov *P) {
       {"window_start", "data window from"}, {"window_end", "data window to"},
       {"dispatch_at", "jurisdiction at"}, {"data", "dataset"}, {"index", "index"},
       {"cases", "cases file"}, {"persons", "persons"}, {"stays", "stays"},
+      {"batches", "batches"}, {"last_time", "last batch at (UTC+8)"},
       {"ranks", "ranks"}, {"run_time", "run at (UTC)"}, {"slurm_job_id", "Slurm job"},
       {"slurm_nodelist", "Slurm nodes"}};
   for (size_t k = 0; k < sizeof attrs / sizeof attrs[0]; k++) {
     int any = 0;
-    for (int i = 0; i < 4; i++) any |= pc_reportfile_has_attr(P->f[i], attrs[k][0]);
+    for (int i = 0; i < NPROV; i++) any |= pc_reportfile_has_attr(P->f[i], attrs[k][0]);
     if (!any) continue;
     pc_sb_printf(b, "<tr><td>%s</td>", attrs[k][1]);
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < NPROV; i++)
       if (P->f[i] >= 0) prov_cell(b, P->f[i], attrs[k][0]);
     pc_sb_puts(b, "</tr>\n");
   }
@@ -104,7 +107,7 @@ static void prov_attrs(sb *b, const prov *P) {
 /* The run records' figures as the table's last rows: wall time, peak memory. */
 static void prov_figures(sb *b, const prov *P) {
   pc_sb_puts(b, "<tr><td>wall time</td>");
-  for (int i = 0; i < 4; i++) {
+  for (int i = 0; i < NPROV; i++) {
     if (P->f[i] < 0) continue;
     json_object *w = NULL;
     if (P->jrec[i] && json_object_object_get_ex(P->jrec[i], "wall_seconds", &w))
@@ -112,7 +115,7 @@ static void prov_figures(sb *b, const prov *P) {
     else pc_sb_puts(b, "<td>–</td>");
   }
   pc_sb_puts(b, "</tr>\n<tr><td>peak memory per rank</td>");
-  for (int i = 0; i < 4; i++) {
+  for (int i = 0; i < NPROV; i++) {
     if (P->f[i] < 0) continue;
     int64_t rss = -1;
     if (pc_json_get_i64(P->jrec[i], "peak_rss_bytes_max", &rss)) rss = -1;
@@ -126,7 +129,7 @@ static void prov_figures(sb *b, const prov *P) {
 static void prov_texts(sb *b, const prov *P) {
   static const char *const texts[2][2] = {{"config", "effective config"},
                                           {"inputs", "input files"}};
-  for (int i = 0; i < 4; i++) {
+  for (int i = 0; i < NPROV; i++) {
     if (P->f[i] < 0) continue;
     for (int k = 0; k < 2; k++) {
       char *s = NULL;

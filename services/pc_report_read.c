@@ -278,7 +278,7 @@ pc_report *pc_report_new(const char *data, const char *trace, const char *screen
   R->data_path = data;
   R->top = top;
   R->nclusters = nclusters;
-  R->trace = R->screen = R->bd = R->data = -1;
+  R->trace = R->screen = R->bd = R->data = R->ledger = -1;
   R->unmatched = R->root_suspected = R->root_asymptomatic = -1; /* until the counts say */
   return R;
 }
@@ -289,7 +289,11 @@ void pc_report_free(pc_report *R) {
   pc_reportfile_close(&R->screen);
   pc_reportfile_close(&R->bd);
   pc_reportfile_close(&R->data);
+  pc_reportfile_close(&R->ledger);
   free(R->reg);
+  free(R->lb);
+  free(R->lm);
+  free(R->ly);
   free(R->nodes);
   free(R->cases);
   free(R->h1node);
@@ -313,6 +317,8 @@ static int check_kinds(const report *R) {
   if (R->bd >= 0 && !pc_reportfile_has(R->bd, "targets") &&
       !pc_reportfile_has(R->bd, "population"))
     return PC_ERROR(PC_ERR_DATA, "%s: no /targets: not a breakdown output", R->bd_path);
+  if (R->ledger >= 0 && !pc_reportfile_has(R->ledger, "batches"))
+    return PC_ERROR(PC_ERR_DATA, "%s: no /batches: not a ledger", R->ledger_path);
   return 0;
 }
 
@@ -321,11 +327,13 @@ int pc_report_open(pc_report *R) {
   PC_CALL(pc_reportfile_open(R->trace_path, &R->trace));
   PC_CALL(pc_reportfile_open(R->screen_path, &R->screen));
   PC_CALL(pc_reportfile_open(R->bd_path, &R->bd));
-  if (R->trace >= 0)
-    PC_CALL(pc_flagged_check_data(R->trace, R->trace_path, R->data, R->data_path));
-  if (R->screen >= 0)
-    PC_CALL(pc_flagged_check_data(R->screen, R->screen_path, R->data, R->data_path));
+  PC_CALL(pc_reportfile_open(R->ledger_path, &R->ledger));
+  const pc_reportfile made[3] = {R->trace, R->screen, R->ledger};
+  const char *const made_path[3] = {R->trace_path, R->screen_path, R->ledger_path};
+  for (int i = 0; i < 3 && R->data >= 0; i++)
+    if (made[i] >= 0) PC_CALL(pc_flagged_check_data(made[i], made_path[i], R->data, R->data_path));
   PC_CALL(check_kinds(R));
+  if (R->data < 0) return 0; /* a ledger alone: region codes without names */
   PC_CALL(pc_h5_attr_read_i64(R->data, "as_of", &R->as_of));
   uint64_t n = 0;
   void *rv = NULL;

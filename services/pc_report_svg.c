@@ -26,7 +26,7 @@ void pc_sb_region(pc_sb *b, const pc_report *R, uint64_t code, int level, const 
   }
   const char *n = pc_report_region_name(R, code);
   if (n) pc_sb_esc(b, n, PC_REGION_NAME_LEN);
-  else pc_sb_puts(b, "?");
+  else pc_sb_puts(b, R->nreg ? "?" : pc_level_name(level)); /* no dataset given: codes only */
   pc_sb_printf(b, " %llu", (unsigned long long)pc_region_short(code, level));
 }
 

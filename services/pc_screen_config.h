@@ -12,15 +12,18 @@
 typedef struct pc_screen_areas {
   pc_area *a;
   size_t n;
+  pc_area *then;              /* then[i]: the `then` of area i, when it has one */
   uint64_t *lo, *hi, *places; /* storage the areas point into */
+  char (*origin)[PC_ORIGIN_MAX + 1];
 } pc_screen_areas;
 
 /* Local: the areas of the config into A (free it with
  * pc_screen_areas_free, also after a failure). Problems of meaning (a name,
- * a prefix, hours, a period, an area with neither regions nor places) go to
- * p, every one of every area, and the call goes on; with p NULL (the job, the
- * areas having been checked at load) the first one fails it with
- * PC_ERR_CONFIG. PC_ERR_MEM when out of memory. */
+ * a prefix, hours, a period, an area with neither regions nor places, a
+ * `then` without within or min_dwell, an id_origin prefix that is not 1-17
+ * digits) go to p, every one of every area, and the call goes on; with p
+ * NULL (the job, the areas having been checked at load) the first one fails
+ * it with PC_ERR_CONFIG. PC_ERR_MEM when out of memory. */
 int pc_screen_areas_load(const pc_config *cfg, pc_screen_areas *A, pc_config_problems *p);
 /* Local, never fails. */
 void pc_screen_areas_free(pc_screen_areas *A);

@@ -102,17 +102,24 @@ static int screen_person(pc_screener *S, size_t i, const pc_stay *s, size_t n) {
   }
   int have_j = 0;
   uint64_t jur = 0;
+  /* id_origin looks at the resident ID number only: a visitor known by
+   * phone, or a person registered by passport, has none; a visitor known by
+   * an ID number the registry lacks has one. */
+  const char *idnum = S->ids[i].id_type == PC_DOC_ID_CARD ? S->ids[i].subject : NULL;
   for (size_t a = 0; a < S->A.n; a++) {
     const pc_area *ar = &S->A.a[a];
-    int64_t first = 0, dwell = pc_dwell(ar, s, n, &first, S->scratch);
-    if (dwell < 60 || dwell < ar->min_dwell) continue;
+    pc_screen_hit h;
+    if (!pc_area_origin(ar, idnum) || !pc_screen_area(ar, s, n, &h, S->scratch)) continue;
     if (!have_j) jur = pc_jurisdiction(s, n, S->at, p->region, S->level), have_j = 1;
     PC_CALL(pc_buf_grow(&S->rows, 1));
     pc_screened_row *r = (pc_screened_row *)S->rows.data + S->rows.n++;
     memset(r, 0, sizeof *r);
     r->pid = p->pid;
-    r->exposure = first;
-    r->dwell = dwell;
+    r->exposure = h.first;
+    r->dwell = h.dwell;
+    r->reached_at = h.reached;
+    r->then_at = h.then_at;
+    r->then_dwell = h.then_dwell;
     r->jurisdiction = jur;
     r->residence = p->region;
     memcpy(r->subject, S->ids[i].subject, sizeof r->subject);

@@ -41,7 +41,9 @@ int pc_screen_open(pc_ctx *ctx, const pc_config *cfg, pc_screener *S);
 int pc_screen_persons(pc_ctx *ctx, pc_screener *S);
 /* Local, not agreed: walk this rank's stays in chunks alongside its persons,
  * adding a row per person and area whose dwell reached the area's
- * min_dwell; closes /stays. PC_ERR_DATA when one person has more stays than
+ * min_dwell (then, with the area's `then`, reached the then area's within
+ * `within`; of an ID number under `id_origin` when it has one: pc_screen_area,
+ * pc_area_origin); closes /stays. PC_ERR_DATA when one person has more stays than
  * a chunk holds, the reader's error, PC_ERR_MEM. */
 int pc_screen_scan(pc_ctx *ctx, pc_screener *S);
 /* Collective, agreed: the stays all ranks read are the dataset's (their

@@ -10,6 +10,7 @@
 #include "pc_enc.h"
 #include "pc_idnum.h"
 #include "pc_sort.h"
+#include "pc_subject.h"
 #include "pc_time.h"
 #include "pc_trace_cases.h"
 
@@ -20,6 +21,7 @@ typedef struct case_row {
   uint64_t pid[2];   /* of the subject, of the phone column (0: none) */
   uint64_t phone[2]; /* the identifier as a phone, resolved to its registered owner (0: not one) */
   int64_t w0, w1;
+  int64_t onset;
   int32_t line;
   uint8_t status;    /* PC_CASE_* */
   uint8_t type;      /* the subject's PC_DOC_* */
@@ -81,54 +83,6 @@ static char *trim(char *s) {
   return s;
 }
 
-/* The whole of cases.csv (a few lines) as UTF-8 text under enc (pc_enc_text). */
-static int cases_text(const char *path, int enc, char **text, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return PC_ERROR(PC_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-  char *raw = NULL;
-  size_t n = 0, cap = 0;
-  int rc = 0;
-  while (!rc && !feof(f) && !ferror(f)) {
-    if (n == cap) {
-      char *more = pc_realloc(raw, cap ? 2 * cap : 1 << 16, "cases.csv");
-      if (!more) {
-        rc = PC_ERR_MEM;
-        break;
-      }
-      raw = more;
-      cap = cap ? 2 * cap : 1 << 16;
-    }
-    n += fread(raw + n, 1, cap - n, f);
-  }
-  if (!rc && ferror(f)) rc = PC_ERROR(PC_ERR_IO, "%s: read error", path);
-  fclose(f);
-  uint64_t bad[2];
-  int used;
-  if (!rc) rc = pc_enc_text(enc, raw ? raw : "", n, text, len, &used, bad);
-  free(raw);
-  if (rc || *text) return rc;
-  char why[160];
-  pc_enc_why(why, sizeof why, bad);
-  return PC_ERROR(PC_ERR_DATA, "%s: %s; fix the file, or set encoding to utf-8 or gb18030", path,
-                  why);
-}
-
-/* The identifier s read as type `type`: its pid (and the phone, when it is
- * one). 0 when s is not a valid number of that type. */
-static int identify(const pc_key128 *key, int type, const char *s, uint64_t *pid, uint64_t *phone) {
-  *phone = 0;
-  if (type == PC_DOC_PHONE) {
-    if (!pc_phone_normalise(s, strlen(s), phone)) return 0;
-    *pid = pc_pid_of_phone(key, *phone);
-    return 1;
-  }
-  char number[PC_DOC_MAX + 1];
-  size_t n;
-  if (pc_doc_normalise(type, s, strlen(s), number, &n, 0)) return 0;
-  *pid = pc_pid_of_doc(key, type, number, n);
-  return 1;
-}
-
 static int status_of(const char *s) {
   if (!*s) return PC_CASE_CONFIRMED;
   for (int k = 0; k < PC_NCASE_STATUS; k++)
@@ -139,18 +93,19 @@ static int status_of(const char *s) {
 /* The window of rule 1 from the row's times v[1..3] (v[7]: reported, only
  * checked), or the reason it has none worth tracing. */
 static int window_of(const char *const v[8], int64_t as_of, int64_t lookback, int64_t ws,
-                     case_row *c) {
+                     int to_onset, case_row *c) {
   int64_t onset, iso = as_of, neg = INT64_MIN, rep;
   if (pc_time_parse(v[1], strlen(v[1]), &onset) != 0 ||
       (*v[2] && pc_time_parse(v[2], strlen(v[2]), &iso) != 0) ||
       (*v[3] && pc_time_parse(v[3], strlen(v[3]), &neg) != 0) ||
       (*v[7] && pc_time_parse(v[7], strlen(v[7]), &rep) != 0))
     return R_TIME;
+  c->onset = onset;
   if (onset > as_of) return R_ONSET;
   if (iso > as_of) return R_ISOLATED;
   c->w0 = onset - lookback;
-  if (*v[3] && neg > c->w0) c->w0 = neg;
-  c->w1 = iso;
+  if (*v[3] && neg > c->w0 && !to_onset) c->w0 = neg;
+  c->w1 = to_onset ? onset : iso;
   if (c->w1 <= c->w0) return R_EMPTY;
   if (c->w1 <= ws) return R_BEFORE;
   return R_OK;
@@ -161,9 +116,8 @@ static int window_of(const char *const v[8], int64_t as_of, int64_t lookback, in
  * phone (SPEC). A phone column that is not a phone is dropped (*bad_phone):
  * the case is still traced by its subject. */
 static void case_of(const char *const v[8], const pc_key128 *key, int64_t as_of, int64_t lookback,
-                    int64_t ws, case_row *c, int *bad_phone) {
-  const int type = *v[4] ? pc_doc_of(v[4], strlen(v[4]))
-                         : strlen(v[0]) == 18 ? PC_DOC_ID_CARD : PC_DOC_PHONE;
+                    int64_t ws, int to_onset, case_row *c, int *bad_phone) {
+  const int type = pc_subject_type(v[4], v[0]);
   const int st = status_of(v[6]);
   *bad_phone = 0;
   if (type < 0) {
@@ -171,11 +125,11 @@ static void case_of(const char *const v[8], const pc_key128 *key, int64_t as_of,
     return;
   }
   c->type = (uint8_t)type;
-  if (!identify(key, type, v[0], &c->pid[0], &c->phone[0])) c->reason = R_SUBJECT;
+  if (!pc_subject_pid(key, type, v[0], &c->pid[0], &c->phone[0], NULL)) c->reason = R_SUBJECT;
   else if (st < 0) c->reason = R_STATUS;
-  else c->reason = (uint8_t)window_of(v, as_of, lookback, ws, c);
+  else c->reason = (uint8_t)window_of(v, as_of, lookback, ws, to_onset, c);
   c->status = (uint8_t)(st < 0 ? 0 : st);
-  if (*v[5] && !identify(key, PC_DOC_PHONE, v[5], &c->pid[1], &c->phone[1])) {
+  if (*v[5] && !pc_subject_pid(key, PC_DOC_PHONE, v[5], &c->pid[1], &c->phone[1], NULL)) {
     c->pid[1] = c->phone[1] = 0;
     *bad_phone = 1;
   }
@@ -185,10 +139,10 @@ static void case_of(const char *const v[8], const pc_key128 *key, int64_t as_of,
  * it cannot be traced when it cannot. Pids of documents are computed here;
  * phones are resolved against /identities by every rank afterwards. */
 static int read_cases(pc_ctx *ctx, const char *path, int enc, const pc_key128 *key, int64_t as_of,
-                      int64_t lookback, int64_t ws, pc_buf *out) {
+                      int64_t lookback, int64_t ws, int to_onset, pc_buf *out) {
   char *text;
   size_t tlen;
-  PC_CALL(cases_text(path, enc, &text, &tlen));
+  PC_CALL(pc_subject_file_text(path, enc, &text, &tlen));
   FILE *f = tlen ? fmemopen(text, tlen, "r") : NULL;
   if (!f) {
     free(text);
@@ -232,7 +186,7 @@ static int read_cases(pc_ctx *ctx, const char *path, int enc, const pc_key128 *k
     memset(&c, 0, sizeof c);
     c.line = ln;
     int bad_phone;
-    case_of(v, key, as_of, lookback, ws, &c, &bad_phone);
+    case_of(v, key, as_of, lookback, ws, to_onset, &c, &bad_phone);
     if (bad_phone && ctx)
       pc_log(ctx, "trace: %s:%d: the phone column is not a phone: the case is traced by its "
              "subject only", path, ln);
@@ -248,6 +202,11 @@ static int read_cases(pc_ctx *ctx, const char *path, int enc, const pc_key128 *k
 
 int pc_trace_cases_check(const pc_config *cfg, int64_t as_of, int64_t ws, pc_config_problems *p,
                          uint64_t *rows) {
+  return pc_cases_check(cfg, as_of, ws, 0, p, rows);
+}
+
+int pc_cases_check(const pc_config *cfg, int64_t as_of, int64_t ws, int to_onset,
+                   pc_config_problems *p, uint64_t *rows) {
   const char *path = pc_config_str(cfg, "cases");
   const pc_key128 key = {0, 0}; /* pids do not matter here: only whether a row is valid */
   *rows = 0;
@@ -257,7 +216,7 @@ int pc_trace_cases_check(const pc_config *cfg, int64_t as_of, int64_t ws, pc_con
   pc_buf b;
   pc_buf_init(&b, sizeof(case_row));
   int rc = read_cases(NULL, path, pc_enc_of(pc_config_str(cfg, "encoding")), &key, as_of,
-                      pc_config_duration(cfg, "lookback"), ws, &b);
+                      pc_config_duration(cfg, "lookback"), ws, to_onset, &b);
   if (rc == PC_ERR_MEM) return rc;
   if (rc) pc_config_problem(p, cfg, "cases", "%s", pc_err_message());
   const case_row *c = b.data;
@@ -268,22 +227,9 @@ int pc_trace_cases_check(const pc_config *cfg, int64_t as_of, int64_t ws, pc_con
   return 0;
 }
 
-/* A case to flag: a pid the rows named, its window and status. */
-typedef struct case_pid {
-  uint64_t pid;
-  int64_t w0, w1;
-  uint8_t status;
-  uint8_t pad[7];
-} case_pid;
-
 static int case_pid_cmp(const void *a, const void *b) {
-  const case_pid *x = a, *y = b;
+  const pc_trace_case *x = a, *y = b;
   return x->pid < y->pid ? -1 : x->pid > y->pid;
-}
-
-static int kv_key_cmp(const void *a, const void *b) {
-  const pc_kv *x = a, *y = b;
-  return x->key < y->key ? -1 : x->key > y->key;
 }
 
 /* Every rank: each phone identifier becomes its registered owner's pid, and
@@ -292,27 +238,11 @@ static int kv_key_cmp(const void *a, const void *b) {
 static int resolve(pc_tracer *t, case_row *c, size_t n, uint64_t *known) {
   pc_ctx *ctx = t->ctx;
   uint64_t *owner = pc_calloc(2 * n + 1, sizeof *owner, "cases");
-  pc_kv *ph = pc_malloc((2 * n + 1) * sizeof *ph, "cases"); /* (phone, identifier) sorted */
-  PC_CALL(pc_agree(ctx, owner && ph ? 0 : PC_ERR_MEM));
-  size_t m = 0;
-  for (size_t i = 0; i < 2 * n; i++)
-    if (c[i / 2].phone[i % 2]) ph[m++] = (pc_kv){c[i / 2].phone[i % 2], i};
-  pc_qsort(ph, m, sizeof *ph, kv_key_cmp);
-  /* One pass over the identities owned here (not one per phone): each phone
-   * they hold is looked up among the cases' phones. */
-  for (size_t k = 0; k < t->nids && m; k++) {
-    uint64_t v;
-    if (!t->ids[k].phone[0] || !pc_phone_valid(t->ids[k].phone, 11, &v)) continue;
-    size_t a = 0, b = m;
-    while (a < b) {
-      size_t mid = (a + b) / 2;
-      if (ph[mid].key < v) a = mid + 1;
-      else b = mid;
-    }
-    for (; a < m && ph[a].key == v; a++) owner[ph[a].val] = t->ids[k].pid;
-  }
-  free(ph);
-  int rc = pc_max_u64(ctx, owner, (int)(2 * n));
+  uint64_t *phones = pc_calloc(2 * n + 1, sizeof *phones, "cases");
+  PC_CALL(pc_agree(ctx, owner && phones ? 0 : PC_ERR_MEM));
+  for (size_t i = 0; i < 2 * n; i++) phones[i] = c[i / 2].phone[i % 2];
+  int rc = pc_subject_phone_owners(ctx, t->ids, t->nids, phones, 2 * n, owner);
+  free(phones);
   for (size_t i = 0; i < 2 * n && !rc; i++)
     if (owner[i]) c[i / 2].pid[i % 2] = owner[i];
   free(owner);
@@ -350,15 +280,17 @@ static int unmatched(pc_tracer *t, const case_row *c, size_t n) {
 }
 
 /* The pids the traceable rows name (every known identifier), one case per
- * person: the hull of its rows' windows, the most certain status. */
+ * person: the hull of its rows' windows, the most certain status, the
+ * earliest onset and line. */
 static int merge_cases(const case_row *c, size_t n, const uint64_t *known, pc_buf *out) {
   for (size_t i = 0; i < 2 * n; i++) {
     if (!known[i] || c[i / 2].reason) continue;
     PC_CALL(pc_buf_grow(out, 1));
-    ((case_pid *)out->data)[out->n++] =
-        (case_pid){c[i / 2].pid[i % 2], c[i / 2].w0, c[i / 2].w1, c[i / 2].status, {0}};
+    ((pc_trace_case *)out->data)[out->n++] = (pc_trace_case){
+        c[i / 2].pid[i % 2], c[i / 2].w0, c[i / 2].w1, c[i / 2].onset, c[i / 2].line,
+        c[i / 2].status, {0}};
   }
-  case_pid *p = out->data;
+  pc_trace_case *p = out->data;
   pc_qsort(p, out->n, sizeof *p, case_pid_cmp);
   size_t k = 0;
   for (size_t i = 0; i < out->n; i++) {
@@ -366,6 +298,8 @@ static int merge_cases(const case_row *c, size_t n, const uint64_t *known, pc_bu
       if (p[i].w0 < p[k - 1].w0) p[k - 1].w0 = p[i].w0;
       if (p[i].w1 > p[k - 1].w1) p[k - 1].w1 = p[i].w1;
       if (p[i].status < p[k - 1].status) p[k - 1].status = p[i].status;
+      if (p[i].onset < p[k - 1].onset) p[k - 1].onset = p[i].onset;
+      if (p[i].line < p[k - 1].line) p[k - 1].line = p[i].line;
       continue;
     }
     p[k++] = p[i];
@@ -374,16 +308,19 @@ static int merge_cases(const case_row *c, size_t n, const uint64_t *known, pc_bu
   return 0;
 }
 
-int pc_trace_cases_load(pc_tracer *t, const pc_key128 *key, int64_t lookback, uint64_t *ncases) {
+int pc_trace_cases_read(pc_tracer *t, const pc_key128 *key, int64_t lookback,
+                        pc_trace_case **out, size_t *nout) {
   pc_ctx *ctx = t->ctx;
   pc_buf rows, cases;
   pc_buf_init(&rows, sizeof(case_row));
-  pc_buf_init(&cases, sizeof(case_pid));
+  pc_buf_init(&cases, sizeof(pc_trace_case));
+  *out = NULL;
+  *nout = 0;
   int rc = 0;
   if (pc_rank(ctx) == 0)
     rc = read_cases(ctx, pc_config_str(t->cfg, "cases"),
                     pc_enc_of(pc_config_str(t->cfg, "encoding")), key, t->as_of, lookback,
-                    t->window_start, &rows);
+                    t->window_start, t->window_to_onset, &rows);
   PC_CALL(pc_agree(ctx, rc));
   char *bytes = pc_rank(ctx) == 0 ? (char *)rows.data : NULL;
   size_t len = pc_rank(ctx) == 0 ? rows.n * sizeof(case_row) : 0;
@@ -398,8 +335,24 @@ int pc_trace_cases_load(pc_tracer *t, const pc_key128 *key, int64_t lookback, ui
     if (!c[i].reason && !known[2 * i] && !known[2 * i + 1]) c[i].reason = R_NOT_FOUND;
   if (!rc) rc = pc_agree(ctx, unmatched(t, c, n));
   if (!rc) rc = pc_agree(ctx, merge_cases(c, n, known, &cases));
-  const case_pid *p = cases.data;
-  for (size_t i = 0; i < cases.n && !rc; i++) {
+  free(known);
+  free(bytes == rows.data ? NULL : bytes);
+  pc_buf_free(&rows);
+  if (rc) pc_buf_free(&cases);
+  else {
+    *out = cases.data;
+    *nout = cases.n;
+  }
+  return rc;
+}
+
+int pc_trace_cases_load(pc_tracer *t, const pc_key128 *key, int64_t lookback, uint64_t *ncases) {
+  pc_ctx *ctx = t->ctx;
+  pc_trace_case *p;
+  size_t n;
+  PC_CALL(pc_trace_cases_read(t, key, lookback, &p, &n));
+  int rc = 0;
+  for (size_t i = 0; i < n && !rc; i++) {
     if (PC_OWNER(p[i].pid, pc_nranks(ctx)) != pc_rank(ctx)) continue;
     pc_trace_flag f;
     memset(&f, 0, sizeof f);
@@ -410,10 +363,7 @@ int pc_trace_cases_load(pc_tracer *t, const pc_key128 *key, int64_t lookback, ui
     f.root = p[i].status;
     rc = pc_trace_flag_add(t, &f);
   }
-  *ncases = cases.n;
-  free(known);
-  free(bytes == rows.data ? NULL : bytes);
-  pc_buf_free(&rows);
-  pc_buf_free(&cases);
+  *ncases = n;
+  free(p);
   return pc_agree(ctx, rc);
 }

@@ -6,6 +6,45 @@
 #include "pc_trace_state.h"
 #include "pc_tracefile.h"
 
+/* ---- the channels' rules as config keys (trace's and sources' `channels:`) ---- */
+
+static const char *const roles[] = {"close", "companion", "off", NULL};
+static const char *const and_or[] = {"and", "or", NULL};
+
+#define CHANNEL_KEYS(role, minov, rows, cum, rule)                                           \
+  {{.name = "role", .type = PC_T_STR, .def = role,                                           \
+    .help = "close: builds chains; companion: flagged, not chained; off", .choices = roles}, \
+   {.name = "min_overlap", .type = PC_T_DURATION, .def = minov,                              \
+    .help = "shortest overlap that counts (whole minutes)", .max = 366 * 86400LL},           \
+   {.name = "rows", .type = PC_T_INT, .def = rows,                                           \
+    .help = "flight: seat rows either side that count", .max = 1000},                        \
+   {.name = "cumulative", .type = PC_T_DURATION, .def = cum,                                 \
+    .help = "grid: a person's total time in the grid that makes its overlaps count",         \
+    .max = 366 * 86400LL},                                                                   \
+   {.name = "rule", .type = PC_T_STR, .def = rule,                                           \
+    .help = "grid: and = overlap and total; or = either", .choices = and_or},                \
+   {0}}
+
+static const pc_key ch_household[] = CHANNEL_KEYS("close", "0m", "3", "30h", "and");
+static const pc_key ch_cafe[] = CHANNEL_KEYS("close", "15m", "3", "30h", "and");
+static const pc_key ch_lodging[] = CHANNEL_KEYS("close", "1h", "3", "30h", "and");
+static const pc_key ch_flight[] = CHANNEL_KEYS("close", "0m", "3", "30h", "and");
+static const pc_key ch_rail[] = CHANNEL_KEYS("close", "0m", "3", "30h", "and");
+static const pc_key ch_lbs[] = CHANNEL_KEYS("companion", "10m", "3", "30h", "and");
+static const pc_key ch_grid[] = CHANNEL_KEYS("companion", "10m", "3", "30h", "and");
+
+const pc_key pc_trace_channel_keys[] = {
+    {.name = "household", .type = PC_T_MAP, .help = "members of one registered household",
+     .sub = ch_household},
+    {.name = "cafe", .type = PC_T_MAP, .help = "internet cafe sessions", .sub = ch_cafe},
+    {.name = "lodging", .type = PC_T_MAP, .help = "hotel stays", .sub = ch_lodging},
+    {.name = "flight", .type = PC_T_MAP, .help = "flights (flight + date, seat row)",
+     .sub = ch_flight},
+    {.name = "rail", .type = PC_T_MAP, .help = "trains (train + date + carriage)", .sub = ch_rail},
+    {.name = "lbs", .type = PC_T_MAP, .help = "phone cell presence", .sub = ch_lbs},
+    {.name = "grid", .type = PC_T_MAP, .help = "800 m grid presence", .sub = ch_grid},
+    {0}};
+
 void pc_tracer_init(pc_tracer *t, pc_ctx *ctx, const pc_config *cfg) {
   memset(t, 0, sizeof *t);
   t->ctx = ctx;

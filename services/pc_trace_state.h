@@ -61,7 +61,13 @@ typedef struct pc_tracer {
   uint64_t stay_reads;
   pc_buf unmatched;           /* pc_unmatched_row: the case rows not traced (every rank) */
   const struct pc_campaign *campaign; /* the ledger's isolation times (NULL: none) */
+  int window_to_onset;        /* sources: a case's window is [onset - lookback, onset] (SPEC,
+                                 Sources), neither last_negative nor isolated moves it */
 } pc_tracer;
+
+/* The keys of `channels:` (one map per channel: role, min_overlap, rows,
+ * cumulative, rule), shared by the jobs that read contact rules. */
+extern const pc_key pc_trace_channel_keys[];
 
 /* Local, never fails: an empty tracer over cfg (`data`, the channel rules). */
 void pc_tracer_init(pc_tracer *t, pc_ctx *ctx, const pc_config *cfg);

@@ -24,6 +24,11 @@ mpirun -n "$NP" "$PAICHA" index --config "demo-index.yaml"
 mpirun -n "$NP" "$PAICHA" trace --config "demo-trace.yaml"
 /usr/bin/python3 "$root/tools/trace_summary.py" demo-trace.h5 demo.h5
 echo
+echo "== where the cases caught it: common exposures, the clusters of cases (a line each), candidate sources"
+# The job's log holds the clusters (counts and places only, no identity): its lines alone.
+src_log=$(mpirun -n "$NP" "$PAICHA" sources --config "demo-sources.yaml" 2>&1) || { echo "$src_log"; exit 1; }
+echo "$src_log" | sed -n 's/^\[sources *[0-9.]*s\] sources: /   /p'
+echo
 echo "== risk-area screening, the lists for each city, testing and vaccination targets"
 mpirun -n "$NP" "$PAICHA" screen --config "demo-screen.yaml"
 rm -rf demo-lists
@@ -51,7 +56,7 @@ PY
 echo
 echo "== done in $((SECONDS - t0)) s. Files (owner-only, they hold personal data):"
 ls -l "$out"/demo.h5 "$out"/demo-breakdown.h5 "$out"/demo-index.h5 "$out"/demo-trace.h5 \
-  "$out"/demo-screen.h5 "$out"/demo-ingested.h5 \
+  "$out"/demo-screen.h5 "$out"/demo-sources.h5 "$out"/demo-ingested.h5 \
   "$out"/demo-cases.csv "$out"/paicha.key "$out"/*.run.json | awk '{print "   " $1, $5, $NF}'
 echo "   lists for each city: $out/demo-lists/ ($(ls "$out"/demo-lists/*.xlsx | wc -l) lists as XLSX, CSV and HDF5, e.g. $(ls "$out"/demo-lists/*.xlsx | head -1 | xargs basename); manifest.csv)"
 echo "   open them with: /usr/bin/python3 -c \"import h5py; f = h5py.File('$out/demo-breakdown.h5'); print(list(f))\""
@@ -73,3 +78,7 @@ if chrome=$(command -v chromium || command -v chromium-browser); then
 else
   echo "   (chromium is not installed: the page was not rendered and checked here; make check does it)"
 fi
+echo
+echo "== the cases' itineraries as cities publish them (疫情同程查询): flights, trains, hotels, cafés"
+mpirun -n "$NP" "$PAICHA" itinerary --config "demo-itinerary.yaml" --quiet
+echo "   the page: $out/demo-itinerary.html; the CSVs (UTF-8 with BOM): demo-itinerary.csv, demo-itinerary_same_trip.csv"

@@ -43,6 +43,21 @@ expect_meaning order 1 screen "6:9: areas.0.to: area 'a': .to. is not after .fro
 { printf '%s\nareas:\n' "$SCREEN"; area a '    regions: ["42"]
     hours: "08:00-08:00"'; } > hours.yaml
 expect_meaning hours 1 screen "9:12: areas.0.hours: area 'a': hours must be \"HH:MM-HH:MM\" with two different times"
+# then: needs within and min_dwell, and regions or places; id_origin: ID-number digits.
+{ printf '%s\nareas:\n' "$SCREEN"; area a '    regions: ["4201"]
+    then: {hours: "08:00-09:00"}'; } > thenkeys.yaml
+expect_meaning thenkeys 1 screen "9:12: unknown key 'hours' in areas.0.then"
+{ printf '%s\nareas:\n' "$SCREEN"; area a '    regions: ["4201"]
+    then: {regions: ["41"]}'; area b '    regions: ["4201"]
+    then: {within: 14d, min_dwell: 1m}'; } > then.yaml
+expect_meaning then 2 screen "9:11: areas.0.then: area 'a': then needs within" \
+  "9:11: areas.0.then: area 'a': then needs min_dwell" "15:11: areas.1.then: area 'b': give regions or places"
+{ printf '%s\nareas:\n' "$SCREEN"; area a '    regions: ["41"]
+    id_origin: ["4201", "42x1", "420102199001011234"]'; area b '    regions: ["41"]
+    id_origin: []'; } > origin.yaml
+expect_meaning origin 1 screen "9:25: areas.0.id_origin.1: area 'a': id_origin prefix '42x1' is not 1-17 digits" \
+  "9:33: areas.0.id_origin.2: area 'a': id_origin prefix '420102199001011234' is not 1-17 digits" \
+  "15:16: areas.1.id_origin: area 'b': id_origin lists no prefix"
 printf '%s\nareas:\n' "$SCREEN" > code.yaml; area a '    regions: ["42"]' >> code.yaml
 printf 'codes: {red: [screend]}\n' >> code.yaml
 expect_meaning code 1 screen "9:15: codes.red.0: unknown class 'screend' \(screen has one: screened\)"
@@ -98,7 +113,10 @@ expect_meaning cases 1 synth "4:12: cases_csv: needs movement data: set days"
 
 # report: something to report; plan: the data's size from somewhere.
 printf 'data: %s/data.h5\noutput: %s/out.html\n' "$W" "$W" > report.yaml
-expect_meaning report 1 report "1:1: nothing to report: give trace, screen or breakdown"
+expect_meaning report 1 report "1:1: nothing to report: give trace, screen, breakdown or ledger"
+# A ledger alone needs no dataset; a trace does.
+printf 'trace: %s/trace.h5\nledger: %s/ledger.h5\noutput: %s/out.html\n' "$W" "$W" "$W" > nodata.yaml
+expect_meaning nodata 1 report "1:1: missing required key 'data' \(the dataset the trace"
 printf 'job: trace\nrates: %s/bench/rates.yaml\n' "$ROOT" > plan.yaml
 expect_meaning plan 1 plan "1:1: persons: give data, or persons \(and stays\)"
 printf 'job: trace\npersons: 5\nrates: %s/nope.yaml\n' "$W" > norates.yaml

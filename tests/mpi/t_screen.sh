@@ -2,8 +2,11 @@
 # brute-force reference (tests/ref/screen_ref.py) on the hand-built edge cases
 # (tests/py/make_screen.py) at 1-4 ranks, every field of /screened, the counts
 # attribute and the /breakdown cubes; the outputs are identical at every rank count
-# and owner-only. Then the test tier of synth: a city-prefix area over 3 days and
-# a night window over named cells, at 1 and 3 ranks, equal to the reference.
+# and owner-only. The edges include `then:` (B entered at t_A + within - 1 min, at
+# t_A + within, one minute after; A's dwell reached exactly at the period's end)
+# and `id_origin:` (matching, not, a visitor, a passport). Then the test tier of
+# synth: a city-prefix area over 3 days, a night window over named cells, and
+# areas with then: and id_origin:, at 1-4 ranks, equal to the reference.
 . "$(dirname "$0")/lib.sh"
 # check OUT.h5 REF.json LEVEL [EXPECTED.json]: /screened == REF rows (and EXPECTED's),
 # counts == REF counts, cubes == REF's distinct persons by residence x age band x sector.
@@ -12,7 +15,8 @@ import json, sys
 import h5py
 import numpy as np
 out, ref_path, level = sys.argv[1], sys.argv[2], sys.argv[3]
-FIELDS = ["pid", "subject", "exposure", "dwell", "area", "code", "jurisdiction", "residence", "age", "sector"]
+FIELDS = ["pid", "subject", "exposure", "dwell", "area", "code", "jurisdiction", "residence", "age", "sector",
+          "reached_at", "then_at", "then_dwell"]
 DIGITS = {"province": 2, "city": 4, "county": 6, "township": 9, "community": 12}
 def txt(v):
     return v.rstrip(b"\0").decode("utf-8") if isinstance(v, bytes) else str(v)
@@ -89,7 +93,8 @@ $PY "$ROOT/tests/ref/screen_ref.py" "$T/e/screen.yaml" "$T/ref.json" || die "scr
 # The reference against the hand-made expectations (same rows, same counts).
 $PY - "$T/ref.json" "$T/e/expected.json" <<'PY' || die "the reference disagrees with the hand-computed expectations"
 import json, sys
-F = ["pid", "subject", "exposure", "dwell", "area", "code", "jurisdiction", "residence", "age", "sector"]
+F = ["pid", "subject", "exposure", "dwell", "area", "code", "jurisdiction", "residence", "age", "sector",
+     "reached_at", "then_at", "then_dwell"]
 r, e = (json.load(open(p)) for p in sys.argv[1:3])
 rr, ee = ([tuple(x[k] for k in F) for x in d["rows"]] for d in (r, e))
 for x in sorted(set(rr) ^ set(ee)):
@@ -148,6 +153,36 @@ areas:
     to: 2021-08-08T00:00
     hours: "00:00-05:00"
     min_dwell: 30m
+  - name: changsha 2h
+    regions: ["4301"]
+    from: 2021-08-02T00:00
+    to: 2021-08-06T00:00
+    min_dwell: 2h
+  - name: changsha then out
+    regions: ["4301"]
+    from: 2021-08-02T00:00
+    to: 2021-08-06T00:00
+    min_dwell: 2h
+    then: {regions: ["4302", "4303", "4304"], within: 3d, min_dwell: 30m}
+  - name: away
+    regions: ["4304", "4305", "4306"]
+    from: 2021-07-27T00:00
+    to: 2021-08-09T00:00
+    min_dwell: 4h
+  - name: changsha-born away
+    regions: ["4304", "4305", "4306"]
+    from: 2021-07-27T00:00
+    to: 2021-08-09T00:00
+    min_dwell: 4h
+    id_origin: ["4301", "430202"]
+  - name: night then changsha
+    regions: ["4304"]
+    from: 2021-07-27T00:00
+    to: 2021-08-08T00:00
+    hours: "22:00-06:00"
+    min_dwell: 1h
+    then: {regions: ["4301"], within: 1d, min_dwell: 2h}
+    id_origin: ["43"]
 codes: {red: [screened]}
 dispatch: {level: county, at: 2021-08-07T12:00}
 breakdown: {level: city}
@@ -158,14 +193,19 @@ $PY "$ROOT/tests/ref/screen_ref.py" "$T/sref.yaml" "$T/sref.json" || die "screen
 $PY - "$T/sref.json" <<'PY' || die "the synth screening is degenerate"
 import json, sys
 c = json.load(open(sys.argv[1]))["counts"]
-assert c["areas"]["changsha"] > 100 and c["areas"]["night cells"] > 10 and c["red"] == c["screened"], c
+a = c["areas"]
+assert a["changsha"] > 100 and a["night cells"] > 10 and c["red"] == c["screened"], c
+# then: and id_origin: keep some, not all, of those the same area alone flags
+assert a["changsha 2h"] > a["changsha then out"] >= 5, c
+assert a["away"] > a["changsha-born away"] >= 20, c
+assert a["night then changsha"] >= 3, c
 print(c)
 PY
-for n in 1 3; do
+for n in 1 2 3 4; do
   synth_screen "$T/syn-$n.h5" > "$T/run.yaml"
   run "$n" screen --config "$T/run.yaml" > "$T/screen.log" 2>&1 || { cat "$T/screen.log"; die "screen of synth at $n ranks failed"; }
   $PY "$T/check.py" "$T/syn-$n.h5" "$T/sref.json" city > "$T/cmp.log" 2>&1 \
     || { cat "$T/cmp.log"; die "screen of synth at $n ranks differs from the reference"; }
 done
 $PY "$ROOT/tests/py/compare.py" "$T"/syn-?.h5 --datasets screened breakdown axes > "$T/cmp.log" 2>&1 \
-  || { cat "$T/cmp.log"; die "screen of synth differs between 1 and 3 ranks"; }
+  || { cat "$T/cmp.log"; die "screen of synth differs between 1, 2, 3 and 4 ranks"; }

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """check_report.py - every number `paicha report` marks on its page, recomputed from the HDF5 outputs.
 
-    check_report.py PAGE.html --data D.h5 [--trace T.h5] [--screen S.h5] [--breakdown B.h5]
-                    [--top 20] [--clusters 5] [--dom DOM.html]
+    check_report.py PAGE.html [--data D.h5] [--trace T.h5] [--screen S.h5] [--breakdown B.h5]
+                    [--ledger L.h5] [--top 20] [--clusters 5] [--dom DOM.html]
 
 Each checked number on the page is an element <tag data-k="NAME" data-value="N">N with
 commas</tag>. This script computes, independently of the C code and with pandas, the value of
@@ -22,6 +22,10 @@ The definitions (the page says them too):
     to 85+, sex 1 male, 2 female; anything else (or a flagged pid not in /persons) unknown;
   * vaccination gap: /targets rows with age_from >= the first age edge >= 60, per county;
   * testing: /testing sums, top N communities by (flagged desc, community asc);
+  * the campaign (--ledger): /batches per batch and summed per local (UTC+8) date of their
+    time; found under control = under_control / new_cases ("—" when none), each share a
+    data-share element checked as text; /measures summed per city (jurisdiction cut to 4
+    digits), by (flagged desc, city asc); /yield by (flagged desc, class, channel);
   * clusters: cases numbered by (exposure, pid); a row belongs to the case its source chain
     reaches; clusters by (size desc, ordinal asc); a case's close contacts by (people beyond
     them desc, exposure asc, pid asc), the first 12 drawn, the rest summed.
@@ -52,17 +56,22 @@ class Marks(HTMLParser):
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
-        self.marks, self.stack = [], []
+        self.marks, self.stack, self.shares = [], [], []
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if "data-k" in a:
             self.stack.append([tag, a["data-k"], a.get("data-value"), ""])
+        elif "data-share" in a:
+            self.stack.append([tag, "share:" + a["data-share"], None, ""])
 
     def handle_endtag(self, tag):
         if self.stack and self.stack[-1][0] == tag:
             t, k, v, s = self.stack.pop()
-            self.marks.append((k, v, s))
+            if k.startswith("share:"):
+                self.shares.append((k[6:], s.strip()))
+            else:
+                self.marks.append((k, v, s))
 
     def handle_data(self, data):
         for m in self.stack:
@@ -87,9 +96,61 @@ def ages(birth, as_of):
     return np.where((b <= 0) | (age < 0), -1, age)
 
 
+def share(a, n):
+    """a / n as the page writes it: one decimal and %, "—" when n is 0."""
+    return f"{100.0 * a / n:.1f}%" if n else "—"
+
+
+def ledger_expected(a, want, order, shares):
+    """The campaign (the ledger's small tables): per batch, per local day, per city, per class
+    and channel."""
+    f = h5py.File(a.ledger, "r")
+    b = pd.DataFrame(f["batches"][()])
+    want["camp-batches"] = len(b)
+    want["camp-flagged"] = int(b.new_flagged.sum())
+    want["camp-cases"] = int(b.new_cases.sum())
+    want["camp-under-control"] = int(b.under_control.sum())
+    want["camp-red"] = int(b.active_red.iloc[-1]) if len(b) else 0
+    want["camp-yellow"] = int(b.active_yellow.iloc[-1]) if len(b) else 0
+    cols = {"rows": "rows", "new-flagged": "new_flagged", "raised": "raised", "new-cases": "new_cases",
+            "under-control": "under_control", "red": "active_red", "yellow": "active_yellow"}
+    for r in b.itertuples():
+        for k, c in cols.items():
+            want[f"batch{r.batch}-{k}"] = int(getattr(r, c))
+        shares[f"batch{r.batch}-found"] = share(r.under_control, r.new_cases)
+    b["day"] = pd.to_datetime(b.time + 8 * 3600, unit="s").dt.strftime("%Y%m%d")
+    for d, x in b.groupby("day"):
+        want[f"day{d}-batches"] = len(x)
+        want[f"day{d}-new-flagged"] = int(x.new_flagged.sum())
+        want[f"day{d}-new-cases"] = int(x.new_cases.sum())
+    order["day"] = [f"day{d}-batches" for d in sorted(b.day.unique())]
+    m = pd.DataFrame(f["measures"][()]) if "measures" in f else pd.DataFrame(columns=["jurisdiction"])
+    if len(m):
+        m["city"] = m.jurisdiction.astype(np.int64) // 10**8
+        c = m.groupby("city").sum().reset_index().sort_values(["flagged", "city"], ascending=[False, True])
+        order["reach"] = [f"reach{r.city}-flagged" for r in c.itertuples()]
+        for r in c.itertuples():
+            for k, col in (("flagged", "flagged"), ("reached", "reached"), ("24h", "reached_24h"),
+                           ("overdue", "overdue"), ("tested", "tested"), ("positive", "positive")):
+                want[f"reach{r.city}-{k}"] = int(getattr(r, col))
+            shares[f"reach{r.city}-24h-share"] = share(r.reached_24h, r.flagged)
+    y = pd.DataFrame(f["yield"][()]) if "yield" in f else pd.DataFrame(columns=["class"])
+    if len(y):
+        y["cls"], y["ch"] = y["class"].map(text), y["channel"].map(text)
+        y = y.sort_values(["flagged", "cls", "ch"], ascending=[False, True, True])
+        key = lambda v: re.sub(r"[^a-z0-9]", "_", v)
+        order["yield"] = [f"yield-{key(r.cls)}-{key(r.ch)}-flagged" for r in y.itertuples()]
+        for r in y.itertuples():
+            k = f"yield-{key(r.cls)}-{key(r.ch)}"
+            want[k + "-flagged"], want[k + "-positive"] = int(r.flagged), int(r.positive)
+            shares[k + "-share"] = share(r.positive, r.flagged)
+
+
 def expected(a):
-    want, order = {}, {}
-    data = h5py.File(a.data, "r")
+    want, order, shares = {}, {}, {}
+    if a.ledger:
+        ledger_expected(a, want, order, shares)
+    data = h5py.File(a.data, "r") if a.data else None
     tr = h5py.File(a.trace, "r") if a.trace else None
     sc = h5py.File(a.screen, "r") if a.screen else None
     bd = h5py.File(a.breakdown, "r") if a.breakdown else None
@@ -157,23 +218,24 @@ def expected(a):
             want[f"county-{r.county}"] = int(r.n)
             want[f"county-{r.county}-red"] = int(r.red)
             want[f"county-{r.county}-yellow"] = int(r.yellow)
-    # Pyramids.
-    p = pd.DataFrame(data["persons"][()])[["pid", "birth_date", "sex"]]
-    p["age"] = ages(p.birth_date, data.attrs["as_of"])
-    p["band"] = np.minimum(p.age // 5, NBANDS - 1)
-    sets = [("pyr-all", p)]
-    if parts:
-        f = p[p.pid.isin(fl.index)]
-        sets.append(("pyr-flag", f))
-    for key, df in sets:
-        known = df[(df.age >= 0) & df.sex.isin([1, 2])]
-        cnt = known.groupby(["sex", "band"]).size()
-        for sex, ch in ((1, "m"), (2, "f")):
-            for b in range(NBANDS):
-                want[f"{key}-{ch}-{5 * b}"] = int(cnt.get((sex, b), 0))
-        total = len(df) if key == "pyr-all" else len(fl)
-        want[f"{key}-total"] = total
-        want[f"{key}-unknown"] = total - len(known)
+    # Pyramids (only when the dataset is given).
+    if data is not None:
+        p = pd.DataFrame(data["persons"][()])[["pid", "birth_date", "sex"]]
+        p["age"] = ages(p.birth_date, data.attrs["as_of"])
+        p["band"] = np.minimum(p.age // 5, NBANDS - 1)
+        sets = [("pyr-all", p)]
+        if parts:
+            f = p[p.pid.isin(fl.index)]
+            sets.append(("pyr-flag", f))
+        for key, df in sets:
+            known = df[(df.age >= 0) & df.sex.isin([1, 2])]
+            cnt = known.groupby(["sex", "band"]).size()
+            for sex, ch in ((1, "m"), (2, "f")):
+                for b in range(NBANDS):
+                    want[f"{key}-{ch}-{5 * b}"] = int(cnt.get((sex, b), 0))
+            total = len(df) if key == "pyr-all" else len(fl)
+            want[f"{key}-total"] = total
+            want[f"{key}-unknown"] = total - len(known)
     # Vaccination gap and testing targets.
     if bd is not None:
         t = table(bd, "targets")
@@ -261,13 +323,21 @@ def expected(a):
                 want[f"{key}-more-companion"] = sum(h1[pid][K + 1] for pid in kids[TREE_NODES:])
             if casecomp[o]:
                 want[f"{key}-casecomp"] = casecomp[o]
-    return want, order
+    return want, order, shares
 
 
-def check(page, want, order, what):
+def check(page, want, order, shares, what):
     p = Marks()
     p.feed(page)
     problems, seen = [], {}
+    got = {}
+    for k, s in p.shares:
+        if k in got:
+            problems.append(f"{what}: share {k} marked twice")
+        got[k] = s
+    for k in sorted(set(shares) | set(got)):
+        if got.get(k) != shares.get(k):
+            problems.append(f"{what}: share {k} shows {got.get(k)!r}, the outputs give {shares.get(k)!r}")
     for k, v, s in p.marks:
         if k in seen:
             problems.append(f"{what}: {k} marked twice")
@@ -294,7 +364,8 @@ def check(page, want, order, what):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("page")
-    ap.add_argument("--data", required=True)
+    ap.add_argument("--data")
+    ap.add_argument("--ledger")
     ap.add_argument("--trace")
     ap.add_argument("--screen")
     ap.add_argument("--breakdown")
@@ -302,10 +373,10 @@ def main():
     ap.add_argument("--clusters", type=int, default=5)
     ap.add_argument("--dom")
     a = ap.parse_args()
-    want, order = expected(a)
-    problems, n = check(open(a.page, encoding="utf-8").read(), want, order, a.page)
+    want, order, shares = expected(a)
+    problems, n = check(open(a.page, encoding="utf-8").read(), want, order, shares, a.page)
     if a.dom:
-        p2, n2 = check(open(a.dom, encoding="utf-8").read(), want, order, "rendered DOM")
+        p2, n2 = check(open(a.dom, encoding="utf-8").read(), want, order, shares, "rendered DOM")
         problems += p2
     for x in problems[:40]:
         print(x, file=sys.stderr)

@@ -27,6 +27,19 @@ Areas (config order = row order within a person):
   nightbar  places [a cafe's id (decimal), "cell 430102-00001" (a name: lbs)],
             [08-02, 08-08), hours 22:00-02:00 (crosses midnight), min_dwell 1h
   tianxin   regions ["430103001"] (township prefix), [08-01, 08-08), min_dwell 0m
+  wuhan-henan  regions ["4201"], [08-06, 08-07), min_dwell 2h,
+            then {regions ["41"] (Henan), within 12h, min_dwell 1m}
+  hubei-born   regions ["41"], [08-06, 08-09), min_dwell 1h, id_origin ["4201", "4202"]
+  jiangan-cell regions ["420102"], [08-07, 08-08), min_dwell 30m,
+            then {places ["cell 410102-00001"] (a name), within 6h, min_dwell 30m}
+
+Every row also has reached_at (t_A, the instant the dwell reached min_dwell),
+then_at (the instant the dwell in the then area, counted from t_A, reached its
+min_dwell) and then_dwell (whole minutes there within [t_A, t_A + within)); the
+last two are 0 for an area without `then`. The H* persons, the visitors VH (by
+phone) and VI (by an ID number) and the passport holder PP exercise `then` and
+`id_origin`; their stays keep out of the first four areas (Wuhan only from 08-06
+on, in Jiang'an; Henan elsewhere).
 """
 import calendar
 import datetime
@@ -53,6 +66,8 @@ FURONG, FURONG_T1, FURONG_C1, FURONG_T2, FURONG_C2 = (430102000000, 430102001000
                                                       430102002000, 430102002001)
 TIANXIN, TIANXIN_T, TIANXIN_C = 430103000000, 430103001000, 430103001001
 ZHUZHOU, ZHUZHOU_K, ZHUZHOU_T, ZHUZHOU_C = 430200000000, 430202000000, 430202001000, 430202001001
+HENAN, ZHENGZHOU, ZHONGYUAN, ZHONGYUAN_T, ZHONGYUAN_C = (410000000000, 410100000000, 410102000000,
+                                                          410102001000, 410102001001)
 
 
 def _r(code, parent, level, name, weight=0.5, urban=1):
@@ -77,6 +92,9 @@ REGIONS = [
     _r(TIANXIN_C, TIANXIN_T, 5, "Tianxin community"),
     _r(ZHUZHOU, HUNAN, 2, "Zhuzhou"), _r(ZHUZHOU_K, ZHUZHOU, 3, "Hetang"),
     _r(ZHUZHOU_T, ZHUZHOU_K, 4, "Hetang town"), _r(ZHUZHOU_C, ZHUZHOU_T, 5, "Hetang community"),
+    _r(HENAN, 0, 1, "Henan", 1.0),
+    _r(ZHENGZHOU, HENAN, 2, "Zhengzhou"), _r(ZHONGYUAN, ZHENGZHOU, 3, "Zhongyuan"),
+    _r(ZHONGYUAN_T, ZHONGYUAN, 4, "Zhongyuan town"), _r(ZHONGYUAN_C, ZHONGYUAN_T, 5, "Zhongyuan community"),
 ]
 
 
@@ -131,10 +149,26 @@ PERSONS = {
     "S2": (TIANXIN_C, 19800101, False, "P"),
     "T1": (FURONG_C1, 19820202, True, "L"),
     "T2": (FURONG_C1, 19820202, False, "L"),
+    # then: and id_origin: (the county of the ID number is the residence's unless in ID_COUNTY)
+    "H1": (JIANGAN_C, 19910101, True, "F"),     # ID 420102...: registered in Wuhan
+    "H2": (HUANGSHI_C, 19920202, False, "F"),   # ID 420202...: Huangshi
+    "H3": (JIANGAN_C, 19930303, True, "F"),
+    "H4": (FURONG_C1, 19940404, False, "G"),    # ID 430102...: Changsha
+    "H5": (FURONG_C1, 19950505, True, "G"),     # ID 420302...: Shiyan (4203), lives in Changsha
+    "H6": (WUCHANG_C, 19960606, False, "H"),    # ID 420106...: Wuhan
+    "H7": (FURONG_C2, 19970707, True, "H"),
+    "H8": (ZHONGYUAN_C, 19980808, False, "I"),  # ID 410102...: Henan
+    "PP": (FURONG_C1, 19890909, True, "I"),     # registered by passport: no ID number
 }
+ID_COUNTY = {"H5": 420302}
+# A passport whose number happens to begin with 4201: not an ID number, never kept by id_origin.
+PASSPORTS = {"PP": "420112345"}
 # Visitors: phones no registered person owns; in /persons and /identities with flags 1
 # (PC_PERSON_VISITOR), region 0, birth date unknown, sector empty; subject = the phone.
-VISITORS = {"V1": "13800000001", "V2": "13800000002"}
+VISITORS = {"V1": "13800000001", "V2": "13800000002", "VH": "13800000003"}
+# A visitor known by an ID number the registry lacks (flags 1, id_type 0): it has an ID
+# number, so id_origin looks at it (the Henan case: registered in Wuhan, now in Henan).
+VISITOR_IDS = {"VI": (420102, 19850505, 77, True)}
 
 # ---------------------------------------------------------------- places
 # label: (channel, n or None = named (id = place_key), region, name)
@@ -152,6 +186,8 @@ PLACES = {
     "Lz": ("lbs", 9, ZHUZHOU_C, "cell 430202-00009"),
     "Lt": ("lbs", 10, TIANXIN_C, "cell 430103-00010"),
     "Gc": ("grid", 11, FURONG_C1, "grid 430102-0011"),
+    "Ln": ("lbs", 12, ZHONGYUAN_C, "cell 410102-00012"),
+    "Cn": ("lbs", None, ZHONGYUAN_C, "cell 410102-00001"),
 }
 
 
@@ -215,37 +251,102 @@ STAYS = [
     ("T2", "Lt", "2021-08-06T11:00", "2021-08-06T11:05"),
     ("T2", "Lz", "2021-08-08T01:00", "2021-08-08T04:00"),       # lbs n=9, Zhuzhou, 3 h
     ("T2", "Lw1", "2021-08-08T02:00", "2021-08-08T05:00"),      # lbs n=1, Wuhan, 3 h: smaller id
+    # wuhan-henan: t_A = 10:00 (2h in Wuhan from 08:00), so Henan counts in [10:00, 22:00)
+    ("H1", "Lw1", "2021-08-06T08:00", "2021-08-06T10:00"),
+    ("H1", "Ln", "2021-08-06T21:59", "2021-08-06T23:00"),       # arrives within - 1 min: 1 min inside
+    ("H8", "Lw1", "2021-08-06T08:00", "2021-08-06T10:00"),
+    ("H8", "Ln", "2021-08-06T21:58", "2021-08-06T23:00"),       # reaches 1 min at within - 1 min
+    ("H2", "Lw1", "2021-08-06T08:00", "2021-08-06T10:00"),
+    ("H2", "Ln", "2021-08-06T22:00", "2021-08-06T23:00"),       # arrives at t_A + within: outside
+    ("H3", "Lw1", "2021-08-06T08:00", "2021-08-06T10:00"),
+    ("H3", "Ln", "2021-08-06T22:01", "2021-08-06T23:00"),       # one minute after
+    # the Wuhan dwell reaches 2h exactly at the period's end; Henan before t_A does not count
+    ("H4", "Ln", "2021-08-06T12:00", "2021-08-06T14:00"),
+    ("H4", "Lw1", "2021-08-06T22:00", "2021-08-07T02:00"),
+    ("H4", "Ln", "2021-08-07T11:00", "2021-08-07T11:30"),
+    # Henan first, Wuhan after: nothing follows
+    ("H5", "Ln", "2021-08-06T06:00", "2021-08-06T08:00"),
+    ("H5", "Lw1", "2021-08-06T08:00", "2021-08-06T10:00"),
+    # t_A is when the running dwell reached 2h (14:00), not first + 2h (10:00)
+    ("H6", "Lw1", "2021-08-06T08:00", "2021-08-06T09:00"),
+    ("H6", "Lw1", "2021-08-06T13:00", "2021-08-06T14:00"),
+    ("H6", "Ln", "2021-08-07T01:30", "2021-08-07T03:00"),
+    # a visitor known by phone: in then areas like anyone, never kept by id_origin
+    ("VH", "Lw1", "2021-08-06T08:00", "2021-08-06T10:00"),
+    ("VH", "Ln", "2021-08-06T10:00", "2021-08-06T11:00"),
+    ("PP", "Ln", "2021-08-07T08:00", "2021-08-07T10:00"),
+    ("VI", "Ln", "2021-08-07T14:00", "2021-08-07T15:30"),
+    # jiangan-cell: then by place name
+    ("H7", "Lw1", "2021-08-07T10:00", "2021-08-07T10:30"),
+    ("H7", "Cn", "2021-08-07T12:00", "2021-08-07T12:45"),
 ]
 
-AREAS = ["wuhan", "wuchang", "nightbar", "tianxin"]
+AREAS = ["wuhan", "wuchang", "nightbar", "tianxin", "wuhan-henan", "hubei-born", "jiangan-cell"]
 
 # ---------------------------------------------------------------- expectations (by hand)
-# (label, area, exposure (local), dwell minutes, jurisdiction or None = residence city, note)
+# (label, area, exposure (local), reached_at (local), dwell minutes, jurisdiction or None = residence
+# city, note); an area with `then` adds (then_at, then minutes) in THEN
 EXPECTED = [
-    ("W1", "wuhan", "2021-07-30T10:00", 120, None, "exactly min_dwell 2h"),
-    ("W3", "wuhan", "2021-07-31T09:00", 120, None, "lbs 09:00-11:00 and grid 09:30-11:00: union 2h (sum 3.5h)"),
-    ("W5", "wuhan", "2021-07-27T00:00", 300, None,
+    ("W1", "wuhan", "2021-07-30T10:00", "2021-07-30T12:00", 120, None, "exactly min_dwell 2h"),
+    ("W3", "wuhan", "2021-07-31T09:00", "2021-07-31T11:00", 120, None, "lbs 09:00-11:00 and grid 09:30-11:00: union 2h (sum 3.5h)"),
+    ("W5", "wuhan", "2021-07-27T00:00", "2021-07-27T02:00", 300, None,
      "07-26 20:00-07-27 03:00 cut at from: 3h, exposure = from; 08-05 22:00-08-06 01:00 cut at to: 2h"),
-    ("W6", "wuhan", "2021-07-28T08:00", 120, None, "1h + 1h in Wuhan; 5h in Huangshi (4202) do not count"),
-    ("R1", "wuhan", "2021-07-29T08:00", 120, None, "rail 1h (departure region Wuhan) + hotel 1h"),
-    ("K2", "wuhan", "2021-08-03T14:00", 240, None, "Jiang'an is under 4201 (not under 420106)"),
-    ("P2", "wuhan", "2021-08-04T14:00", 180, CHANGSHA,
+    ("W6", "wuhan", "2021-07-28T08:00", "2021-07-29T19:00", 120, None, "1h + 1h in Wuhan; 5h in Huangshi (4202) do not count"),
+    ("R1", "wuhan", "2021-07-29T08:00", "2021-07-29T21:00", 120, None, "rail 1h (departure region Wuhan) + hotel 1h"),
+    ("K2", "wuhan", "2021-08-03T14:00", "2021-08-03T16:00", 240, None, "Jiang'an is under 4201 (not under 420106)"),
+    ("P2", "wuhan", "2021-08-04T14:00", "2021-08-04T16:00", 180, CHANGSHA,
      "Wuchang is under 4201; dispatch: the 8h Changsha stay beats the 2h Zhuzhou one"),
-    ("V2", "wuhan", "2021-07-28T08:00", 180, 0, "visitor: no residence, no covering stay: jurisdiction 0"),
-    ("K1", "wuchang", "2021-08-06T23:00", 60, None, "23:00-01:00 inside 12:00-24:00: 23:00-24:00 only"),
-    ("K4", "wuchang", "2021-08-07T12:00", 30, None, "11:00-12:30: 12:00-12:30 = exactly 30m, exposure 12:00"),
-    ("P2", "wuchang", "2021-08-04T14:00", 180, CHANGSHA, "the same stay: a second row, after wuhan"),
-    ("N1", "nightbar", "2021-08-03T22:00", 240, None, "cafe by id 21:00-03:00: 22:00-02:00 across midnight"),
-    ("N2", "nightbar", "2021-08-04T23:30", 60, None, "cell by name, 30 min before and 30 after midnight"),
-    ("N4", "nightbar", "2021-08-06T22:00", 180, None, "cafe 22:00-24:00 and cell 23:00-01:00: union 3h"),
-    ("N5", "nightbar", "2021-08-02T00:00", 90, None, "23:00-01:30 cut at from 08-02 00:00: 90 min"),
-    ("N6", "nightbar", "2021-08-07T23:00", 60, ZHUZHOU,
+    ("V2", "wuhan", "2021-07-28T08:00", "2021-07-28T10:00", 180, 0, "visitor: no residence, no covering stay: jurisdiction 0"),
+    ("K1", "wuchang", "2021-08-06T23:00", "2021-08-06T23:30", 60, None, "23:00-01:00 inside 12:00-24:00: 23:00-24:00 only"),
+    ("K4", "wuchang", "2021-08-07T12:00", "2021-08-07T12:30", 30, None, "11:00-12:30: 12:00-12:30 = exactly 30m, exposure 12:00"),
+    ("P2", "wuchang", "2021-08-04T14:00", "2021-08-04T14:30", 180, CHANGSHA, "the same stay: a second row, after wuhan"),
+    ("N1", "nightbar", "2021-08-03T22:00", "2021-08-03T23:00", 240, None, "cafe by id 21:00-03:00: 22:00-02:00 across midnight"),
+    ("N2", "nightbar", "2021-08-04T23:30", "2021-08-05T00:30", 60, None, "cell by name, 30 min before and 30 after midnight"),
+    ("N4", "nightbar", "2021-08-06T22:00", "2021-08-06T23:00", 180, None, "cafe 22:00-24:00 and cell 23:00-01:00: union 3h"),
+    ("N5", "nightbar", "2021-08-02T00:00", "2021-08-02T01:00", 90, None, "23:00-01:30 cut at from 08-02 00:00: 90 min"),
+    ("N6", "nightbar", "2021-08-07T23:00", "2021-08-08T00:00", 60, ZHUZHOU,
      "23:00-03:00 cut at to 08-08 00:00: 1h; the stay ends at 03:00, so does not cover dispatch.at"),
-    ("V1", "nightbar", "2021-08-05T22:00", 90, WUHAN, "visitor: jurisdiction from the stay covering 03:00"),
-    ("S2", "tianxin", "2021-08-05T10:00", 1, None, "one whole minute, min_dwell 0m"),
-    ("T1", "tianxin", "2021-08-06T10:00", 5, WUHAN, "dispatch tie 3h/3h: lbs (Wuhan) before grid (Changsha)"),
-    ("T2", "tianxin", "2021-08-06T11:00", 5, WUHAN, "dispatch tie 3h/3h lbs: smaller place id (Wuhan)"),
+    ("V1", "nightbar", "2021-08-05T22:00", "2021-08-05T23:00", 90, WUHAN, "visitor: jurisdiction from the stay covering 03:00"),
+    ("S2", "tianxin", "2021-08-05T10:00", "2021-08-05T10:01", 1, None, "one whole minute, min_dwell 0m"),
+    ("T1", "tianxin", "2021-08-06T10:00", "2021-08-06T10:01", 5, WUHAN, "dispatch tie 3h/3h: lbs (Wuhan) before grid (Changsha)"),
+    ("T2", "tianxin", "2021-08-06T11:00", "2021-08-06T11:01", 5, WUHAN, "dispatch tie 3h/3h lbs: smaller place id (Wuhan)"),
+    ("H1", "wuhan-henan", "2021-08-06T08:00", "2021-08-06T10:00", 120, None,
+     "t_A 10:00, Henan window [10:00, 22:00): arrives 21:59, its 1 minute reached at 22:00"),
+    ("H8", "wuhan-henan", "2021-08-06T08:00", "2021-08-06T10:00", 120, None,
+     "arrives 21:58: 2 minutes inside, 1 min reached at 21:59 (within - 1 min)"),
+    ("H4", "wuhan-henan", "2021-08-06T22:00", "2021-08-07T00:00", 120, None,
+     "Wuhan 22:00-02:00 cut at to: 2h reached exactly at the period's end; Henan 12:00-14:00 was "
+     "before t_A, 11:00-11:30 the next day is inside [00:00, 12:00)"),
+    ("H6", "wuhan-henan", "2021-08-06T08:00", "2021-08-06T14:00", 120, None,
+     "1h + 1h: t_A 14:00, so Henan 01:30-03:00 counts up to 02:00 (30 min)"),
+    ("VH", "wuhan-henan", "2021-08-06T08:00", "2021-08-06T10:00", 120, 0,
+     "a visitor known by phone: screened like anyone"),
+    ("H1", "hubei-born", "2021-08-06T21:59", "2021-08-06T22:59", 61, None, "ID 420102...: under 4201"),
+    ("H2", "hubei-born", "2021-08-06T22:00", "2021-08-06T23:00", 60, None, "ID 420202...: under 4202"),
+    ("H6", "hubei-born", "2021-08-07T01:30", "2021-08-07T02:30", 90, None, "ID 420106...: under 4201"),
+    ("VI", "hubei-born", "2021-08-07T14:00", "2021-08-07T15:00", 90, 0,
+     "a visitor known by an ID number under 4201: kept; no residence, jurisdiction 0"),
+    ("H7", "jiangan-cell", "2021-08-07T10:00", "2021-08-07T10:30", 30, None,
+     "t_A 10:30; the named cell 12:00-12:45 inside [10:30, 16:30)"),
 ]
+# (label, area): (then_at (local), minutes in the then area within [t_A, t_A + within))
+THEN = {
+    ("H1", "wuhan-henan"): ("2021-08-06T22:00", 1),
+    ("H8", "wuhan-henan"): ("2021-08-06T21:59", 2),
+    ("H4", "wuhan-henan"): ("2021-08-07T11:01", 30),
+    ("H6", "wuhan-henan"): ("2021-08-07T01:31", 30),
+    ("VH", "wuhan-henan"): ("2021-08-06T10:01", 60),
+    ("H7", "jiangan-cell"): ("2021-08-07T12:30", 45),
+}
+# Rows that must not be there, of persons flagged elsewhere.
+NOT_ROWS = {
+    ("H2", "wuhan-henan"): "arrives in Henan at 22:00 = t_A + within: [t_A, t_A + within) is half-open",
+    ("H8", "hubei-born"): "62 min in Henan, but ID 410102...: not under 4201 or 4202",
+    ("H4", "hubei-born"): "150 min in Henan, but ID 430102...",
+    ("VH", "hubei-born"): "60 min in Henan, but a visitor has no ID number",
+    ("H4", "jiangan-cell"): "Jiang'an 00:00-02:00 on 08-07 (t_A 00:30), but Henan only at another cell",
+    ("H7", "hubei-born"): "45 min in Henan: under 1h",
+}
 NOT_FLAGGED = {
     "W2": "wuhan: 1h59, one minute under min_dwell",
     "W4": "wuhan: lbs and grid 13:00-14:00: union 1h (sum 2h)",
@@ -253,6 +354,9 @@ NOT_FLAGGED = {
     "N3": "nightbar: 30 min after midnight + 29 min before 22:00 cut = 59 min",
     "N7": "nightbar: daytime only, outside 22:00-02:00",
     "S1": "tianxin: 59 s, no whole minute (dwell 0 < 60 s)",
+    "H3": "wuhan-henan: arrives in Henan at 22:01, one minute after t_A + within; hubei-born: 59 min",
+    "H5": "wuhan-henan: Henan before Wuhan, none after t_A; hubei-born: ID 420302... (4203)",
+    "PP": "hubei-born: 2h in Henan and a passport number beginning 4201: not an ID number",
 }
 
 
@@ -274,17 +378,27 @@ def main(outdir):
 
     persons, identities, pid_of, subject_of = [], [], {}, {}
     for i, (label, (residence, birth, male, sector)) in enumerate(PERSONS.items()):
-        idn = id_number(residence // 10 ** 6, birth or 19900101, 10 + i, male)
+        idn = id_number(ID_COUNTY.get(label, residence // 10 ** 6), birth or 19900101, 10 + i, male)
         pid = siphash.pid_of_idnum(key, idn)
+        id_type = 0
+        if label in PASSPORTS:  # a pid of its own (screen does not recompute pids)
+            idn, id_type = PASSPORTS[label], 1
+            pid = siphash.siphash24(key, b"D" + idn.encode()) or 1
         pid_of[label], subject_of[label] = pid, idn
         persons.append(dict(pid=pid, household=200000 + i, region=residence, employer=0, birth_date=birth,
                             sex=1 if male else 2, doses=2, sector=sector))
-        identities.append(dict(pid=pid, subject=idn, phone=f"139{i:08d}"))
+        identities.append(dict(pid=pid, subject=idn, phone=f"139{i:08d}", id_type=id_type))
     for label, phone in VISITORS.items():
         pid = siphash.pid_of_phone(key, phone)
         pid_of[label], subject_of[label] = pid, phone
         persons.append(dict(pid=pid, flags=1))
-        identities.append(dict(pid=pid, subject=phone, phone=phone, flags=1))
+        identities.append(dict(pid=pid, subject=phone, phone=phone, flags=1, id_type=6))
+    for label, (county, birth, seq, male) in VISITOR_IDS.items():
+        idn = id_number(county, birth, seq, male)
+        pid = siphash.pid_of_idnum(key, idn)
+        pid_of[label], subject_of[label] = pid, idn
+        persons.append(dict(pid=pid, flags=1))
+        identities.append(dict(pid=pid, subject=idn, phone="", flags=1, id_type=0))
     assert len(set(pid_of.values())) == len(pid_of)
 
     places = [dict(id=PID(p), region=r, channel=h5dataset.CHANNEL_NUMBER[ch], name=name)
@@ -328,6 +442,27 @@ areas:
     from: 2021-08-01T00:00
     to: 2021-08-08T00:00
     min_dwell: 0m
+  - name: wuhan-henan
+    regions: ["4201"]
+    from: 2021-08-06T00:00
+    to: 2021-08-07T00:00
+    min_dwell: 2h
+    then: {{regions: ["41"], within: 12h, min_dwell: 1m}}
+  - name: hubei-born
+    regions: ["41"]
+    from: 2021-08-06T00:00
+    to: 2021-08-09T00:00
+    min_dwell: 1h
+    id_origin: ["4201", "4202"]
+  - name: jiangan-cell
+    regions: ["420102"]
+    from: 2021-08-07T00:00
+    to: 2021-08-08T00:00
+    min_dwell: 30m
+    then:
+      places: ["{PLACES['Cn'][3]}"]
+      within: 6h
+      min_dwell: 30m
 codes: {{red: [], yellow: [screened]}}
 dispatch: {{level: city}}
 breakdown: {{level: county, age_edges: [0, 3, 12, 18, 60, 80]}}
@@ -335,7 +470,7 @@ breakdown: {{level: county, age_edges: [0, 3, 12, 18, 60, 80]}}
 
     # Rows, sorted by pid then by the area's order in the config.
     rows = []
-    for label, area, exposure, minutes, jur, note in EXPECTED:
+    for label, area, exposure, reached, minutes, jur, note in EXPECTED:
         if label in PERSONS:
             residence, birth, _, sector = PERSONS[label]
             age = age_at_as_of(birth)
@@ -345,15 +480,22 @@ breakdown: {{level: county, age_edges: [0, 3, 12, 18, 60, 80]}}
             jur = residence // 10 ** 8 * 10 ** 8   # the residence's city
         rows.append(dict(label=label, note=note, pid=pid_of[label], subject=subject_of[label],
                          exposure=T(exposure), dwell=minutes * 60, area=area, code="yellow",
-                         jurisdiction=jur, residence=residence, age=age, sector=sector))
+                         jurisdiction=jur, residence=residence, age=age, sector=sector,
+                         reached_at=T(reached), then_at=0, then_dwell=0))
+        if (label, area) in THEN:
+            then_at, then_minutes = THEN[label, area]
+            rows[-1].update(then_at=T(then_at), then_dwell=then_minutes * 60)
     rows.sort(key=lambda r: (r["pid"], AREAS.index(r["area"])))
     flagged = {r["pid"] for r in rows}
     assert not flagged & {pid_of[l] for l in NOT_FLAGGED}
+    assert not {(r["label"], r["area"]) for r in rows} & set(NOT_ROWS)
+    assert set(THEN) <= {(r["label"], r["area"]) for r in rows}
     counts = {"screened": len(flagged), "rows": len(rows),
               "areas": {a: sum(r["area"] == a for r in rows) for a in AREAS},
               "red": 0, "yellow": len(flagged)}
     expected = {"as_of": AS_OF, "labels": {str(p): l for l, p in pid_of.items()},
-                "not_flagged": NOT_FLAGGED, "rows": rows, "counts": counts}
+                "not_flagged": NOT_FLAGGED, "not_rows": {f"{l} {a}": why for (l, a), why in NOT_ROWS.items()},
+                "rows": rows, "counts": counts}
     with open(os.path.join(outdir, "expected.json"), "w") as f:
         json.dump(expected, f, indent=1, sort_keys=True)
         f.write("\n")

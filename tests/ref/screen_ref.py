@@ -15,6 +15,19 @@ cut to the period and the windows, in whole minutes); it is for small data.
     dwell    = 60 * number of counted minutes
     flagged  when dwell >= min_dwell and dwell >= 60
     exposure = the first counted minute
+    reached_at (t_A) = the end of the k-th counted minute in time order, k = the
+               minutes min_dwell asks for (at least one): the instant the running
+               dwell reached min_dwell
+
+An area with `then: {regions | places, within, min_dwell}` (SPEC "Screening
+across areas and origins") flags only those of the above whose minutes in the
+then area (its stays matched as an area's; no period, no daily window) lying
+inside [t_A, t_A + within) number at least then's min_dwell (and one):
+then_dwell = 60 * that number, then_at = the end of the k-th of them. Without
+`then` both are 0. An area with `id_origin: [prefixes]` considers only persons
+whose /identities row is a resident ID card (id_type 0) and whose subject (the
+ID number) starts with one of the prefixes: a visitor known by phone, or a
+person registered by passport, has no ID number and is never kept there.
 
 A stay matches an area when its region (12-digit code) lies under one of the
 area's prefixes (prefix p of k digits: region // 10^(12-k) == p; region 0 never
@@ -32,7 +45,7 @@ as_of; as_of to the dataset's attribute. Age: whole years at as_of's local date
 `screened` is listed under codes.red, else yellow.
 
 OUT.json: {"as_of", "dispatch_at", "rows": [{pid, subject, exposure, dwell, area,
-code, jurisdiction, residence, age, sector}, ...] sorted by pid then area order,
+code, jurisdiction, residence, age, sector, reached_at, then_at, then_dwell}, ...] sorted by pid then area order,
 "counts": {"screened", "rows", "areas": {name: rows}, "red", "yellow"}}.
 Times are int64 seconds since the epoch (UTC).
 """
@@ -57,7 +70,8 @@ NAMED_CHANNELS = [c for c in range(1, len(CHANNELS)) if c != RAIL]  # a name: ev
 LEVEL_DIGITS = {"province": 2, "city": 4, "county": 6, "township": 9, "community": 12}
 KEYS = {"data", "output", "as_of", "areas", "codes", "dispatch", "breakdown", "quiet",
         "shuffle_round_mb", "output_mode", "io"}
-AREA_KEYS = {"name", "regions", "places", "from", "to", "hours", "min_dwell"}
+AREA_KEYS = {"name", "regions", "places", "from", "to", "hours", "min_dwell", "then", "id_origin"}
+THEN_KEYS = {"regions", "places", "within", "min_dwell"}
 # pc_place_key's fixed public key (kernels/pc_hash.c): k0, k1 little-endian.
 PLACE_KEY = (0x706169636861706c).to_bytes(8, "little") + (0x6163652069647321).to_bytes(8, "little")
 
@@ -137,23 +151,27 @@ def load_config(path):
         name = str(a["name"])
         if not 0 < len(name.encode("utf-8")) <= 31:
             raise ConfigError(f"{what}.name: {name!r} is not 1-31 bytes")
-        prefixes = []
-        for p in a.get("regions") or []:
-            p = str(p)
-            if not re.fullmatch(r"\d{1,12}", p):
-                raise ConfigError(f"{what}.regions: {p!r} is not 1-12 digits")
-            prefixes.append((int(p), 10 ** (12 - len(p))))
-        places = set()
-        for p in a.get("places") or []:
-            p = str(p)
-            if re.fullmatch(r"\d+", p):
-                places.add(int(p))
-            else:
-                places.update(place_key(c, p) for c in NAMED_CHANNELS)
+        prefixes, places = where(a, what)
+        then = None
+        if a.get("then") is not None:
+            t = a["then"]
+            for k in t:
+                if k not in THEN_KEYS:
+                    raise ConfigError(f"{what}.then: unknown key {k!r}")
+            then_prefixes, then_places = where(t, f"{what}.then")
+            then = {"prefixes": then_prefixes, "places": then_places,
+                    "within": parse_duration(t["within"], f"{what}.then.within"),
+                    "min_dwell": parse_duration(t["min_dwell"], f"{what}.then.min_dwell")}
+        origins = None
+        if a.get("id_origin") is not None:
+            origins = [str(p) for p in a["id_origin"]]
+            if not origins or not all(re.fullmatch(r"\d{1,17}", p) for p in origins):
+                raise ConfigError(f"{what}.id_origin: {origins!r} is not a list of 1-17 digits")
         hours = parse_hours(a["hours"], f"{what}.hours") if a.get("hours") is not None else None
         areas.append({"name": name, "prefixes": prefixes, "places": places,
                       "from": parse_time(a["from"], f"{what}.from"), "to": parse_time(a["to"], f"{what}.to"),
-                      "hours": hours, "min_dwell": parse_duration(a["min_dwell"], f"{what}.min_dwell")})
+                      "hours": hours, "min_dwell": parse_duration(a["min_dwell"], f"{what}.min_dwell"),
+                      "then": then, "origins": origins})
     cfg["areas"] = areas
     codes = raw.get("codes") or {}
     cfg["code"] = "red" if "screened" in [str(c) for c in (codes.get("red") or [])] else "yellow"
@@ -163,6 +181,26 @@ def load_config(path):
         raise ConfigError(f"dispatch.level: {cfg['dispatch_level']!r}")
     cfg["dispatch_at"] = parse_time(dispatch["at"], "dispatch.at") if dispatch.get("at") is not None else None
     return cfg
+
+
+def where(a, what):
+    """An area's (or a then's) regions as (prefix, divisor) and places as a set of ids."""
+    prefixes = []
+    for p in a.get("regions") or []:
+        p = str(p)
+        if not re.fullmatch(r"\d{1,12}", p):
+            raise ConfigError(f"{what}.regions: {p!r} is not 1-12 digits")
+        prefixes.append((int(p), 10 ** (12 - len(p))))
+    places = set()
+    for p in a.get("places") or []:
+        p = str(p)
+        if re.fullmatch(r"\d+", p):
+            places.add(int(p))
+        else:
+            places.update(place_key(c, p) for c in NAMED_CHANNELS)
+    if not prefixes and not places:
+        raise ConfigError(f"{what}: give regions or places")
+    return prefixes, places
 
 
 def matches(area, region, place):
@@ -193,6 +231,50 @@ def minutes_of(area, stays):
                 got.add(m)
             m += 60
     return got
+
+
+def minutes_then(then, stays, t_a):
+    """The set of minutes in the then area inside [t_a, t_a + within)."""
+    got = set()
+    for start, end, region, place, _channel in stays:
+        if not matches(then, region, place):
+            continue
+        lo, hi = max(start, t_a), min(end, t_a + then["within"])
+        m = -(-lo // 60) * 60
+        while m + 60 <= hi:
+            got.add(m)
+            m += 60
+    return got
+
+
+def reached(got, min_dwell):
+    """The end of the minute with which the counted minutes reached min_dwell (at least one)."""
+    k = max(1, -(-min_dwell // 60))
+    return sorted(got)[k - 1] + 60
+
+
+def screen_one(area, stays):
+    """(exposure, dwell, reached_at, then_at, then_dwell) of a flagged person, else None."""
+    got = minutes_of(area, stays)
+    dwell = 60 * len(got)
+    if dwell < area["min_dwell"] or dwell < 60:
+        return None
+    t_a = reached(got, area["min_dwell"])
+    then = area["then"]
+    if then is None:
+        return min(got), dwell, t_a, 0, 0
+    after = minutes_then(then, stays, t_a)
+    then_dwell = 60 * len(after)
+    if then_dwell < then["min_dwell"] or then_dwell < 60:
+        return None
+    return min(got), dwell, t_a, reached(after, then["min_dwell"]), then_dwell
+
+
+def origin_kept(area, id_type, subject):
+    """id_origin: only a resident ID number (id_type 0) under one of the prefixes."""
+    if area["origins"] is None:
+        return True
+    return id_type == 0 and any(subject.startswith(p) for p in area["origins"])
 
 
 def jurisdiction(stays, residence, at, digits):
@@ -239,6 +321,7 @@ def main(argv):
     persons = {int(p): (int(r), int(b), text(s)) for p, r, b, s in
                zip(P["pid"], P["region"], P["birth_date"], P["sector"])}
     subjects = {int(p): text(s) for p, s in zip(I["pid"], I["subject"])}
+    id_types = {int(p): int(t) for p, t in zip(I["pid"], I["id_type"])}
     stays_of = {}
     for row in zip(S["pid"].tolist(), S["start"].tolist(), S["end"].tolist(), S["region"].tolist(),
                    S["place"].tolist(), S["channel"].tolist()):
@@ -249,15 +332,18 @@ def main(argv):
     for pid in sorted(stays_of):
         stays = stays_of[pid]
         for area in cfg["areas"]:
-            got = minutes_of(area, stays)
-            dwell = 60 * len(got)
-            if dwell < area["min_dwell"] or dwell < 60:
+            if not origin_kept(area, id_types.get(pid, -1), subjects.get(pid, "")):
                 continue
+            hit = screen_one(area, stays)
+            if hit is None:
+                continue
+            exposure, dwell, t_a, then_at, then_dwell = hit
             residence, birth, sector = persons.get(pid, (0, 0, ""))
-            rows.append({"pid": pid, "subject": subjects.get(pid, ""), "exposure": min(got), "dwell": dwell,
+            rows.append({"pid": pid, "subject": subjects.get(pid, ""), "exposure": exposure, "dwell": dwell,
                          "area": area["name"], "code": cfg["code"],
                          "jurisdiction": jurisdiction(stays, residence, at, digits),
-                         "residence": residence, "age": age_of(birth, as_of), "sector": sector})
+                         "residence": residence, "age": age_of(birth, as_of), "sector": sector,
+                         "reached_at": t_a, "then_at": then_at, "then_dwell": then_dwell})
     flagged = {r["pid"] for r in rows}
     counts = {"screened": len(flagged), "rows": len(rows),
               "areas": {a["name"]: sum(r["area"] == a["name"] for r in rows) for a in cfg["areas"]},

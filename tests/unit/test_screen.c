@@ -120,8 +120,113 @@ static void test_hours(void **st) {
   assert_int_equal(first, T("2021-08-02T09:00"));
 }
 
+/* t_A: the instant the running dwell reached min_dwell, over the union of the
+ * stays, and whole minutes. */
+static void test_reached(void **st) {
+  (void)st;
+  uint64_t lo, hi;
+  static const uint64_t places[1] = {77};
+  pc_area a = area(&lo, &hi, places);
+  int64_t scratch[4096];
+  pc_screen_hit h;
+  a.min_dwell = 2 * 3600;
+  /* 1 h, a gap, 1 h: reached at the end of the second hour, not first + 2 h. */
+  pc_stay two[3] = {stay(420102001001, 1, "2021-08-02T08:00", "2021-08-02T09:00"),
+                    stay(420102001001, 2, "2021-08-02T08:30", "2021-08-02T09:00"),
+                    stay(420102001001, 1, "2021-08-02T13:00", "2021-08-02T14:30")};
+  assert_int_equal(pc_screen_area(&a, two, 3, &h, scratch), 1);
+  assert_int_equal(h.first, T("2021-08-02T08:00"));
+  assert_int_equal(h.dwell, 150 * 60);
+  assert_int_equal(h.reached, T("2021-08-02T14:00"));
+  assert_int_equal(h.then_at, 0);
+  assert_int_equal(h.then_dwell, 0);
+  /* Reached exactly at the end of the period (the stay goes on after `to`). */
+  pc_stay b = stay(420102001001, 1, "2021-08-04T22:00", "2021-08-05T03:00");
+  assert_int_equal(pc_screen_area(&a, &b, 1, &h, scratch), 1);
+  assert_int_equal(h.reached, a.to);
+  /* One minute short: not flagged, the dwell still told. */
+  b = stay(420102001001, 1, "2021-08-04T22:01", "2021-08-05T03:00");
+  assert_int_equal(pc_screen_area(&a, &b, 1, &h, scratch), 0);
+  assert_int_equal(h.dwell, 119 * 60);
+  /* Seconds: 2 h from 10:00:30 is reached at 12:00:30; min_dwell 90 s asks for 2 whole
+   * minutes (reached at 10:02:30), 0 s for one. */
+  b = stay(420102001001, 1, "2021-08-02T10:00:30", "2021-08-02T12:00:30");
+  assert_int_equal(pc_screen_area(&a, &b, 1, &h, scratch), 1);
+  assert_int_equal(h.reached, T("2021-08-02T12:00:30"));
+  a.min_dwell = 90;
+  assert_int_equal(pc_screen_area(&a, &b, 1, &h, scratch), 1);
+  assert_int_equal(h.reached, T("2021-08-02T10:02:30"));
+  a.min_dwell = 0;
+  assert_int_equal(pc_screen_area(&a, &b, 1, &h, scratch), 1);
+  assert_int_equal(h.reached, T("2021-08-02T10:01:30"));
+  /* pc_dwell agrees with it. */
+  int64_t first = 0;
+  assert_int_equal(pc_dwell(&a, two, 3, &first, scratch), 150 * 60);
+}
+
+/* then: Wuhan 2 h from 08:00 (t_A 10:00), then Henan (41) within 12 h, 1 minute. */
+static int then_case(const char *henan_from, const char *henan_to, pc_screen_hit *h) {
+  uint64_t lo, hi, lo2, hi2;
+  static const uint64_t places[1] = {77};
+  pc_area a = area(&lo, &hi, places), b;
+  memset(&b, 0, sizeof b);
+  pc_prefix_range("41", &lo2, &hi2);
+  b.lo = &lo2;
+  b.hi = &hi2;
+  b.nprefix = 1;
+  b.min_dwell = 60;
+  a.min_dwell = 2 * 3600;
+  a.then = &b;
+  a.within = 12 * 3600;
+  int64_t scratch[4096];
+  pc_stay s[3] = {stay(410102001001, 9, "2021-08-02T06:00", "2021-08-02T08:00"),
+                  stay(420102001001, 1, "2021-08-02T08:00", "2021-08-02T10:00"),
+                  stay(410102001001, 9, henan_from, henan_to)};
+  return pc_screen_area(&a, s, 3, h, scratch);
+}
+
+static void test_then(void **st) {
+  (void)st;
+  pc_screen_hit h;
+  /* Henan before t_A (06:00-08:00) never counts. Enters at t_A + within - 1 min:
+   * the minute 21:59-22:00 is inside [10:00, 22:00), reached at 22:00. */
+  assert_int_equal(then_case("2021-08-02T21:59", "2021-08-02T23:00", &h), 1);
+  assert_int_equal(h.reached, T("2021-08-02T10:00"));
+  assert_int_equal(h.then_at, T("2021-08-02T22:00"));
+  assert_int_equal(h.then_dwell, 60);
+  /* At t_A + within, or a minute after: outside the half-open window. */
+  assert_int_equal(then_case("2021-08-02T22:00", "2021-08-02T23:00", &h), 0);
+  assert_int_equal(h.then_dwell, 0);
+  assert_int_equal(then_case("2021-08-02T22:01", "2021-08-02T23:00", &h), 0);
+  /* Entering at t_A itself: all 3 h count, the first minute reached at 10:01. */
+  assert_int_equal(then_case("2021-08-02T10:00", "2021-08-02T13:00", &h), 1);
+  assert_int_equal(h.then_at, T("2021-08-02T10:01"));
+  assert_int_equal(h.then_dwell, 3 * 3600);
+  /* A stay across t_A + within counts up to it only. */
+  assert_int_equal(then_case("2021-08-02T21:00", "2021-08-03T21:00", &h), 1);
+  assert_int_equal(h.then_dwell, 3600);
+}
+
+static void test_origin(void **st) {
+  (void)st;
+  pc_area a;
+  memset(&a, 0, sizeof a);
+  /* No id_origin: everyone, with an ID number or not. */
+  assert_int_equal(pc_area_origin(&a, NULL), 1);
+  assert_int_equal(pc_area_origin(&a, "430102199001011234"), 1);
+  static const char origin[2][PC_ORIGIN_MAX + 1] = {"4201", "420202"};
+  a.origin = origin;
+  a.norigin = 2;
+  assert_int_equal(pc_area_origin(&a, "420106199001011234"), 1);
+  assert_int_equal(pc_area_origin(&a, "420202199001011234"), 1);
+  assert_int_equal(pc_area_origin(&a, "420203199001011234"), 0); /* 4202 but not 420202 */
+  assert_int_equal(pc_area_origin(&a, "430102199001011234"), 0);
+  assert_int_equal(pc_area_origin(&a, NULL), 0); /* a visitor, a passport */
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_parse), cmocka_unit_test(test_dwell),
-                                     cmocka_unit_test(test_hours)};
+                                     cmocka_unit_test(test_hours), cmocka_unit_test(test_reached),
+                                     cmocka_unit_test(test_then), cmocka_unit_test(test_origin)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,117 @@
+/* pc_employers.c - dispatch's lists per employer: employers joined from /persons, a group per employer, a summary. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pc_employers.h"
+#include "pc_err.h"
+#include "pc_lists.h"
+#include "pc_sort.h"
+
+typedef struct staff {
+  uint64_t employer;
+  pc_list_row r;
+} staff;
+
+static int code_rank(const char *code) {
+  return !strcmp(code, "red") ? 0 : !strcmp(code, "yellow") ? 1 : 2;
+}
+/* A work unit's order: employer; red, yellow, the others; township,
+ * community, exposure, subject (as a jurisdiction's list, its staff living anywhere). */
+static int staff_cmp(const void *pa, const void *pb) {
+  const staff *x = pa, *y = pb;
+  const pc_list_row *a = &x->r, *b = &y->r;
+  if (x->employer != y->employer) return x->employer < y->employer ? -1 : 1;
+  int ra = code_rank(a->code), rb = code_rank(b->code);
+  if (ra != rb) return ra - rb;
+  if (a->township != b->township) return a->township < b->township ? -1 : 1;
+  if (a->community != b->community) return a->community < b->community ? -1 : 1;
+  if (a->exposure != b->exposure) return a->exposure < b->exposure ? -1 : 1;
+  return memcmp(a->subject, b->subject, sizeof a->subject);
+}
+
+/* The employer of each it[j] (sorted by pid): /persons merged in chunks; 0 when none. */
+static int join_employers(pc_file data, const pc_list_row *it, size_t n, uint64_t *emp) {
+  pc_table d;
+  PC_CALL(pc_table_open(data, NULL, &pc_schema_persons, &d));
+  const size_t C = 1 << 20;
+  pc_person *buf = pc_malloc(C * sizeof *buf, "persons");
+  int rc = buf ? 0 : PC_ERR_MEM;
+  size_t j = 0;
+  for (uint64_t at = 0; at < d.nrows && j < n && !rc; at += C) {
+    size_t m = (size_t)(d.nrows - at < C ? d.nrows - at : C);
+    if ((rc = pc_table_read(&d, at, m, buf))) break;
+    for (size_t i = 0; i < m && j < n; i++) {
+      while (j < n && it[j].pid < buf[i].pid) j++;
+      while (j < n && it[j].pid == buf[i].pid) emp[j++] = buf[i].employer;
+    }
+  }
+  free(buf);
+  pc_table_close(&d);
+  return rc;
+}
+
+/* The staff rows, sorted, into E->rows; one list per employer. */
+static int make_lists(pc_employers *E, staff *s, size_t m) {
+  pc_qsort(s, m, sizeof *s, staff_cmp);
+  E->rows = pc_calloc(m + 1, sizeof *E->rows, "employers");
+  E->lists = E->rows ? pc_calloc(m + 1, sizeof *E->lists, "employers") : NULL;
+  if (!E->lists) return PC_ERR_MEM;
+  for (size_t i = 0; i < m; i++) {
+    E->rows[i] = s[i].r;
+    if (!i || s[i].employer != s[i - 1].employer) {
+      pc_list_info *l = &E->lists[E->nlists++];
+      l->jurisdiction = l->short_code = s[i].employer;
+      pc_listgroups_name(l, l->file, sizeof l->file);
+    }
+    pc_list_info *l = &E->lists[E->nlists - 1];
+    l->count++;
+    l->red += !strcmp(s[i].r.code, "red");
+    l->yellow += !strcmp(s[i].r.code, "yellow");
+  }
+  E->n = m;
+  return 0;
+}
+
+int pc_employers_collect(pc_file data, const pc_list_row *it, size_t n, pc_employers *E) {
+  memset(E, 0, sizeof *E);
+  uint64_t *emp = pc_calloc(n + 1, sizeof *emp, "employers");
+  staff *s = emp ? pc_calloc(n + 1, sizeof *s, "employers") : NULL;
+  int rc = s ? join_employers(data, it, n, emp) : PC_ERR_MEM;
+  size_t m = 0;
+  for (size_t i = 0; i < n && !rc; i++)
+    if (emp[i]) s[m++] = (staff){.employer = emp[i], .r = it[i]};
+  E->without = n - m;
+  if (!rc) rc = make_lists(E, s, m);
+  free(emp);
+  free(s);
+  return rc;
+}
+
+int pc_employers_write(const pc_employers *E, const char *dir, const pc_list_batch *b) {
+  char h5[64], path[4300];
+  snprintf(h5, sizeof h5, "employers.%s.h5", b->stamp);
+  snprintf(path, sizeof path, "%s/%s", dir, h5);
+  pc_listgroups *g = NULL;
+  int rc = pc_listgroups_create(path, b,
+                                "RESTRICTED: the flagged staff of each employer (/<employer id>/list, "
+                                "its counts in the group's attributes): red first, then yellow, then "
+                                "the others; each by township, community (of residence), exposure; "
+                                "employers by the dataset's keyed id (no names are kept)", &g);
+  size_t at = 0;
+  for (size_t k = 0; k < E->nlists && !rc; k++) {
+    rc = pc_listgroups_add(g, "employer", &E->lists[k], E->rows + at, E->lists[k].count);
+    at += E->lists[k].count;
+  }
+  int rc2 = pc_listgroups_close(g);
+  if (!rc) rc = rc2;
+  if (!rc) rc = pc_lists_manifest_groups(dir, "employers.csv", "employer", 0, 0, h5, E->lists,
+                                         E->nlists);
+  return rc;
+}
+
+void pc_employers_free(pc_employers *E) {
+  free(E->rows);
+  free(E->lists);
+  memset(E, 0, sizeof *E);
+}
