@@ -88,6 +88,7 @@ test: $(BIN) $(UNIT_BIN)
 demo: deps
 	@$(MAKE) --no-print-directory $(BIN)
 	@NP=$(NP) PAICHA=$(abspath $(BIN)) tools/demo.sh
+	@NP=$(NP) PAICHA=$(abspath $(BIN)) jobs/campaign-demo
 
 bench: deps
 	@$(MAKE) --no-print-directory $(BIN)
