@@ -130,6 +130,11 @@ int pc_claim_take_for(pc_ctx *ctx, const char *path, int64_t seconds, const char
     PC_CALL(try_take(c->lock, &c->fd, &state, owner, sizeof owner));
     if (state == TAKEN) break;
     if (state == AGAIN) continue;
+    if (!seconds && why_key)
+      return PC_ERROR(PC_ERR_IO,
+                      "%s is being written by another run (%s): nothing was changed; run again "
+                      "when it has ended, or set `%s` to wait for it",
+                      path, owner, why_key);
     if (!seconds)
       return PC_ERROR(PC_ERR_IO,
                       "%s is being written by another run (%s): wait for it to end, write "

@@ -152,8 +152,8 @@ grep -q "$F/ledger.h5 is still being written by another run (host [A-Za-z0-9-]*,
 sed 's/ledger_wait: 2s/ledger_wait: 0m/' "$F/l.yaml" > "$F/l0.yaml" # no waiting at all
 set +e; run 1 ledger --config "$F/l0.yaml" > "$F/b0.log" 2>&1; rc=$?; set -e
 [ $rc -ne 0 ] || { cat "$F/b0.log"; die "a second append beside a live one exited 0 with ledger_wait: 0m"; }
-grep -q "$F/ledger.h5 is being written by another run (host [A-Za-z0-9-]*, pid [0-9]*, started " "$F/b0.log" \
-  || { cat "$F/b0.log"; die "the append refused at once does not name the run holding the ledger"; }
+grep -q "$F/ledger.h5 is being written by another run (host [A-Za-z0-9-]*, pid [0-9]*, started .*set \`ledger_wait\` to wait" "$F/b0.log" \
+  || { cat "$F/b0.log"; die "the append refused at once does not name the run holding the ledger and ledger_wait"; }
 wait "$held" || { cat "$F/a.log"; die "the held trace failed"; }
 [ "$(batches)" = $((n0 + 1)) ] || die "after a refused second append: $(batches) batches, expected $((n0 + 1))"
 # 2. With time to wait, the second append queues behind the first: both batches there.
