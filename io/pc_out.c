@@ -125,10 +125,16 @@ int pc_out_record(pc_out *out, const char *name, json_object *v) {
 
 /* The JSON attributes and the run record's members, as text. */
 static int finish_json(pc_out *out) {
-  int rc = 0;
   json_object_object_foreach(out->json, k, v) {
-    char *t = pc_json_text(v);
-    rc = t ? pc_h5_attr_str(out->file, k, t) : PC_ERR_MEM;
+    /* Rank 0's text on every rank: an attribute must be written alike by all
+     * ranks (parallel HDF5's metadata), and a count that only rank 0 holds
+     * (rows it writes alone) would otherwise give attributes of different
+     * sizes - a hang when the file is closed. */
+    char *t = pc_rank(out->ctx) == 0 ? pc_json_text(v) : NULL;
+    size_t len = t ? strlen(t) : 0;
+    int rc = pc_agree(out->ctx, pc_rank(out->ctx) == 0 && !t ? PC_ERR_MEM : 0);
+    if (!rc) rc = pc_bcast_bytes(out->ctx, &t, &len);
+    if (!rc) rc = pc_h5_attr_str(out->file, k, t);
     free(t);
     if (rc) return rc;
   }

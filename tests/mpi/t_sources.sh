@@ -78,6 +78,12 @@ import sys, h5py
 f = h5py.File(sys.argv[1], "r")
 assert len(f["common_exposures"]) > 0 and len(f["candidates"]) > 0 and len(f["hotspots"]) > 0
 assert f["clusters"]["size"].max() >= 2
+# The counts are the tables' (rank 0 writes them; with >= 10 rows a count only rank 0 held
+# would give the ranks attributes of different sizes: a hang at close, seen at the city tier).
+import json
+k = json.loads(f.attrs["counts"])
+assert len(f["hotspots"]) >= 10 and len(f["candidates"]) >= 10, (len(f["hotspots"]), len(f["candidates"]))
+assert k["hotspots"] == len(f["hotspots"]) and k["candidates"] == len(f["candidates"]), k
 import pandas as pd  # the cases of each exposure: one merge on `exposure`, as README shows
 e, c = pd.DataFrame(f["common_exposures"][()]), pd.DataFrame(f["common_exposure_cases"][()])
 n = c.merge(e, on="exposure").groupby("exposure").size()
