@@ -11,7 +11,7 @@ res="$root/bench/results"
 mkdir -p "$work" "$res"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out="$res/bench-$stamp.txt"
-all=(registry city ingest screen plan append report sources ledger)
+all=(registry city ingest screen plan append report sources community ledger)
 names=("$@"); [ ${#names[@]} -eq 0 ] && names=("${all[@]}")
 
 # time_job LABEL JOB CONFIG: runs REPEAT times; records wall (s) and peak RSS per rank (MB, max over ranks).
@@ -315,6 +315,46 @@ CFG
   echo "== sources: the city tier's 100 cases, 14 days back, hotspots of the trace, $NP ranks, $REPEAT runs" | tee -a "$out"
   time_job "sources-city" sources "$work/city-sources.yaml" "$work/city-sources.h5.run.json"
   /usr/bin/python3 -c "import json; r = json.load(open('$work/city-sources.h5.run.json')); print('counts:', json.dumps(r['counts']))" | tee -a "$out"
+}
+
+# Lists per community of the city tier's trace (issue 17: <= 10 s at 2 ranks): one HDF5 with
+# a group per community, CSVs per city (run 'bench/run.sh city' first: it makes the trace;
+# a trace made with dispatch: {level: community} is needed, so it is traced again here).
+bench_community() {
+  local data="$work/city.h5" index="$work/city-index.h5"
+  [ -s "$data" ] && [ -s "$index" ] || { echo "bench community: run 'bench/run.sh city' first" >&2; return 1; }
+  cat > "$work/city-trace-community.yaml" <<CFG
+data: $data
+index: $index
+cases: $work/city-cases.csv
+key: $work/bench.key
+output: $work/city-trace-community.h5
+dispatch: {level: community}
+CFG
+  mpirun -n "$NP" "$PAICHA" trace --config "$work/city-trace-community.yaml" --quiet \
+    || { echo "bench community: the trace failed" >&2; return 1; }
+  cat > "$work/city-community.yaml" <<CFG
+input: $work/city-trace-community.h5
+data: $data
+output: $work/city-community-lists
+level: community
+overwrite: true
+CFG
+  echo "== community: lists per community of the city tier's trace, $NP ranks, $REPEAT runs" | tee -a "$out"
+  # dispatch writes no run record: wall and peak RSS (the largest rank) from /usr/bin/time
+  local walls=() rss=() i
+  for i in $(seq "$REPEAT"); do
+    /usr/bin/time -f "%e %M" -o "$work/community.time" mpirun -n "$NP" "$PAICHA" dispatch \
+      --config "$work/city-community.yaml" --quiet || { echo "bench community: dispatch failed" >&2; return 1; }
+    read -r w m < "$work/community.time"
+    walls+=("$w"); rss+=("$((m / 1024))")
+  done
+  printf '%-28s ranks %d  wall median %7.2f s (runs: %s)  peak RSS/rank median %6d MB\n' \
+    "dispatch-community" "$NP" "$(printf '%s\n' "${walls[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')" \
+    "${walls[*]}" "$(printf '%s\n' "${rss[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')" | tee -a "$out"
+  /usr/bin/python3 -c "import csv,sys; r=list(csv.DictReader(open(sys.argv[1], encoding='utf-8-sig'))); print(f'{len(r):,} communities, {sum(int(x[\"count\"]) for x in r):,} persons listed')" \
+    "$(ls "$work"/city-community-lists/manifest.csv)" | tee -a "$out"
+  rm -rf "$work/city-community-lists"
 }
 
 # The city tier's dataset (bench_city's city.h5, synthesised here when absent) and its key.
