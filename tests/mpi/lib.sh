@@ -67,3 +67,29 @@ local_slurm() { # test name
   eval "$("$ROOT/tools/slurm-local.sh" start "$SL")" || die "the local Slurm did not start (logs in $SL)"
   export PAICHA
 }
+# Headless Chromium in $CHROME, installed when missing and root; else SKIP (exit 0) saying so.
+chromium_or_skip() { # test name
+  CHROME=$(command -v chromium || command -v chromium-browser || true)
+  if [ -z "$CHROME" ] && [ "$(id -u)" = 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium > /dev/null 2>&1 || true
+    CHROME=$(command -v chromium || true)
+  fi
+  if [ -z "$CHROME" ]; then
+    echo "SKIP $1 rendering: chromium not installed and not installable (apt-get install chromium)"
+    exit 0
+  fi
+}
+# Render a page at a window size: $T/page.png and the DOM $T/dom.html; a console error
+# (a script error, a resource that did not load) fails the test. CHROME_FLAGS stay set.
+CHROME_CONSOLE='CONSOLE|Uncaught|Failed to load resource|net::ERR_'
+render_page() { # page, width, height
+  CHROME_FLAGS=(--headless --no-sandbox --disable-gpu --disable-background-networking
+                --disable-component-update --disable-sync --no-first-run --disable-default-apps
+                --disable-extensions --user-data-dir="$T/chrome" --virtual-time-budget=5000
+                --window-size="$2,$3")
+  timeout 60 "$CHROME" "${CHROME_FLAGS[@]}" --enable-logging=stderr --v=0 --screenshot="$T/page.png" \
+    "file://$1" > "$T/chrome.out" 2> "$T/chrome.err" || { tail -20 "$T/chrome.err"; die "chromium failed"; }
+  timeout 60 "$CHROME" "${CHROME_FLAGS[@]}" --enable-logging=stderr --v=0 --dump-dom "file://$1" \
+    > "$T/dom.html" 2> "$T/chrome-dom.err" || { tail -20 "$T/chrome-dom.err"; die "chromium --dump-dom failed"; }
+  if grep -E "$CHROME_CONSOLE" "$T/chrome.err" "$T/chrome-dom.err"; then die "the page logged errors in Chromium"; fi
+}

@@ -128,43 +128,9 @@ print(f"page: {kv['cases']} cases, {len(rows)} visits, {len(trips)} same-trip ro
 PY
 
 # Rendering in headless Chromium, at a phone's width.
-chrome=$(command -v chromium || command -v chromium-browser || true)
-if [ -z "$chrome" ] && [ "$(id -u)" = 0 ]; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium > /dev/null 2>&1 || true
-  chrome=$(command -v chromium || true)
-fi
-if [ -z "$chrome" ]; then
-  echo "SKIP t_itinerary rendering: chromium not installed and not installable (apt-get install chromium)"
-  exit 0
-fi
-flags=(--headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update
-       --disable-sync --no-first-run --disable-default-apps --disable-extensions
-       --user-data-dir="$T/chrome" --virtual-time-budget=5000 --window-size=390,2000)
-timeout 60 "$chrome" "${flags[@]}" --enable-logging=stderr --v=0 --screenshot="$T/page.png" \
-  "file://$page" > "$T/chrome.out" 2> "$T/chrome.err" || { tail -20 "$T/chrome.err"; die "chromium failed"; }
-timeout 60 "$chrome" "${flags[@]}" --dump-dom "file://$page" > "$T/dom.html" 2> "$T/chrome-dom.err" \
-  || { tail -20 "$T/chrome-dom.err"; die "chromium --dump-dom failed"; }
-console='CONSOLE|Uncaught|Failed to load resource|net::ERR_'
-grep -E "$console" "$T/chrome.err" "$T/chrome-dom.err" && die "the page logged errors in Chromium"
+chromium_or_skip t_itinerary
+render_page "$page" 390 2000
 grep -q '疫情同程查询' "$T/dom.html" || die "no same-trip section in the rendered DOM"
 grep -q '病例1' "$T/dom.html" || die "no case ordinal in the rendered DOM"
-$PY - "$T/page.png" <<'PY' || die "the screenshot is not a rendered page"
-import struct, sys, zlib
-from collections import Counter
-b = open(sys.argv[1], "rb").read()
-assert b[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-i, idat = 8, b""
-while i < len(b):
-    n, t = struct.unpack(">I4s", b[i:i + 8])
-    if t == b"IHDR":
-        w, h = struct.unpack(">II", b[i + 8:i + 16])
-    elif t == b"IDAT":
-        idat += b[i + 8:i + 8 + n]
-    i += 12 + n
-hist = Counter(zlib.decompress(idat))
-common = hist.most_common(1)[0][1] / sum(hist.values())
-assert (w, h) == (390, 2000), (w, h)
-assert len(hist) >= 64 and common < 0.99, f"{len(hist)} byte values, the commonest {common:.1%}: one colour"
-print(f"screenshot {w}x{h} (a phone's width), {len(hist)} byte values, the commonest {common:.1%}")
-PY
+$PY "$ROOT/tests/py/check_png.py" "$T/page.png" 390 2000 || die "the screenshot is not a rendered page"
 echo "t_itinerary: OK"

@@ -124,53 +124,17 @@ report 1 "$T/none.html" "" && die "a report with nothing to report succeeded"
 grep -q "nothing to report" "$T/report.log" || die "no clear message for nothing to report"
 
 # Rendering in headless Chromium.
-chrome=$(command -v chromium || command -v chromium-browser || true)
-if [ -z "$chrome" ] && [ "$(id -u)" = 0 ]; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium > /dev/null 2>&1 || true
-  chrome=$(command -v chromium || true)
-fi
-if [ -z "$chrome" ]; then
-  echo "SKIP t_report rendering: chromium not installed and not installable (apt-get install chromium)"
-  exit 0
-fi
-flags=(--headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update
-       --disable-sync --no-first-run --disable-default-apps --disable-extensions
-       --user-data-dir="$T/chrome" --virtual-time-budget=5000 --window-size=1400,4000)
-timeout 60 "$chrome" "${flags[@]}" --enable-logging=stderr --v=0 --screenshot="$T/page.png" \
-  "file://$page" > "$T/chrome.out" 2> "$T/chrome.err" || { tail -20 "$T/chrome.err"; die "chromium failed"; }
-timeout 60 "$chrome" "${flags[@]}" --dump-dom "file://$page" > "$T/dom.html" 2> "$T/chrome-dom.err" \
-  || { tail -20 "$T/chrome-dom.err"; die "chromium --dump-dom failed"; }
-console='CONSOLE|Uncaught|Failed to load resource|net::ERR_'
-grep -E "$console" "$T/chrome.err" "$T/chrome-dom.err" && die "the page logged errors in Chromium"
+chromium_or_skip t_report
+render_page "$page" 1400 4000
 # Control: this Chromium does log a page's error where the grep looks.
 echo '<html><body><script>undefined_function();</script></body></html>' > "$T/err.html"
-timeout 60 "$chrome" "${flags[@]}" --enable-logging=stderr --v=0 --dump-dom "file://$T/err.html" \
+timeout 60 "$CHROME" "${CHROME_FLAGS[@]}" --enable-logging=stderr --v=0 --dump-dom "file://$T/err.html" \
   > /dev/null 2> "$T/chrome-err.err" || true
-grep -Eq "$console" "$T/chrome-err.err" || die "Chromium's log does not show a page error (control)"
+grep -Eq "$CHROME_CONSOLE" "$T/chrome-err.err" || die "Chromium's log does not show a page error (control)"
 grep -q '长沙市' "$T/dom.html" || die "no Chinese region name in the rendered DOM"
 $PY "$ROOT/tests/py/check_report.py" "$page" "${checks[@]}" --dom "$T/dom.html" \
   || die "numbers in the rendered DOM differ from the outputs"
 # A rendered page, not a blank one: the PNG's pixel rows (after zlib, before unfiltering)
 # of a one-colour image are nearly all zero or one value; a page of text and charts is not.
-$PY - "$T/page.png" <<'PY' || die "the screenshot is not a rendered page"
-import struct, sys, zlib
-from collections import Counter
-b = open(sys.argv[1], "rb").read()
-assert b[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-assert len(b) > 20000, f"screenshot of {len(b)} bytes"
-i, idat = 8, b""
-while i < len(b):
-    n, t = struct.unpack(">I4s", b[i:i + 8])
-    if t == b"IHDR":
-        w, h = struct.unpack(">II", b[i + 8:i + 16])
-    elif t == b"IDAT":
-        idat += b[i + 8:i + 8 + n]
-    i += 12 + n
-raw = zlib.decompress(idat)
-hist = Counter(raw)
-common = hist.most_common(1)[0][1] / len(raw)
-assert (w, h) == (1400, 4000), (w, h)
-assert len(hist) >= 64 and common < 0.99, f"{len(hist)} byte values, the commonest {common:.1%}: one colour"
-print(f"screenshot {w}x{h}, {len(b):,} bytes, {len(hist)} byte values, the commonest {common:.1%}")
-PY
-echo "t_report: page of $size bytes checked, rendered by $("$chrome" --version 2>/dev/null | head -1)"
+$PY "$ROOT/tests/py/check_png.py" "$T/page.png" 1400 4000 20000 || die "the screenshot is not a rendered page"
+echo "t_report: page of $size bytes checked, rendered by $("$CHROME" --version 2>/dev/null | head -1)"

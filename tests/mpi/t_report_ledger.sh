@@ -143,21 +143,8 @@ grep -q "missing required key 'data'" "$T/report.log" || { cat "$T/report.log"; 
 [ -e "$T/x.html" ] && die "a refused report left a page"
 
 # Rendering in headless Chromium: no console error, the numbers in the rendered DOM.
-chrome=$(command -v chromium || command -v chromium-browser || true)
-if [ -z "$chrome" ] && [ "$(id -u)" = 0 ]; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium > /dev/null 2>&1 || true
-  chrome=$(command -v chromium || true)
-fi
-if [ -z "$chrome" ]; then
-  echo "SKIP t_report_ledger rendering: chromium not installed and not installable (apt-get install chromium)"
-  exit 0
-fi
-flags=(--headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update
-       --disable-sync --no-first-run --disable-default-apps --disable-extensions
-       --user-data-dir="$T/chrome" --virtual-time-budget=5000 --window-size=1400,4000)
-timeout 60 "$chrome" "${flags[@]}" --enable-logging=stderr --v=0 --dump-dom "file://$page" > "$T/dom.html" \
-  2> "$T/chrome.err" || { tail -20 "$T/chrome.err"; die "chromium --dump-dom failed"; }
-grep -E 'CONSOLE|Uncaught|Failed to load resource|net::ERR_' "$T/chrome.err" && die "the page logged errors in Chromium"
+chromium_or_skip t_report_ledger
+render_page "$page" 1400 4000
 $PY "$ROOT/tests/py/check_report.py" "$page" "${checks[@]}" --dom "$T/dom.html" \
   || die "numbers in the rendered DOM differ from the files"
-echo "t_report_ledger: campaign of $(grep -c 'data-k="batch[0-9]*-rows"' "$page") batches checked, rendered by $("$chrome" --version 2>/dev/null | head -1)"
+echo "t_report_ledger: campaign of $(grep -c 'data-k="batch[0-9]*-rows"' "$page") batches checked, rendered by $("$CHROME" --version 2>/dev/null | head -1)"
