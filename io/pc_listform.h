@@ -50,6 +50,11 @@ extern const size_t pc_listform_ncols; /* PC_LISTFORM_NCOLS */
 /* Local, never fails: cell `col` of row x as a person reads it (Chinese
  * labels for class, code, document type, channel; local time); buf holds
  * 128 bytes and may be returned. "" for an empty field. */
+/* Local, never fails: the order of the rows within one list (a jurisdiction's,
+ * an employer's), as the callers work through them: red, yellow, the others;
+ * then township, community, exposure, subject. <0, 0, >0 as strcmp. */
+int pc_listform_order(const pc_list_row *a, const pc_list_row *b);
+
 const char *pc_listform_cell(const pc_list_row *x, size_t col, char *buf);
 /* Local, never fails: t as local "2021-08-09 00:00" (":SS" when not 0);
  * buf holds 24 bytes. Returns buf. */

@@ -17,20 +17,12 @@ static int item_pid_cmp(const void *pa, const void *pb) {
   return (a->pid > b->pid) - (a->pid < b->pid);
 }
 /* Red first, then yellow, then the others (green, none). */
-static int code_rank(const char *code) {
-  return !strcmp(code, "red") ? 0 : !strcmp(code, "yellow") ? 1 : 2;
-}
 /* The callers' order: jurisdiction; red, yellow, the others; township,
  * community, exposure, subject. */
 static int item_list_cmp(const void *pa, const void *pb) {
   const item *a = pa, *b = pb;
   if (a->jurisdiction != b->jurisdiction) return a->jurisdiction < b->jurisdiction ? -1 : 1;
-  int ra = code_rank(a->code), rb = code_rank(b->code);
-  if (ra != rb) return ra - rb;
-  if (a->township != b->township) return a->township < b->township ? -1 : 1;
-  if (a->community != b->community) return a->community < b->community ? -1 : 1;
-  if (a->exposure != b->exposure) return a->exposure < b->exposure ? -1 : 1;
-  return memcmp(a->subject, b->subject, sizeof a->subject);
+  return pc_listform_order(a, b);
 }
 
 /* The batch (the input's as_of, this run) and the age bands of the input's cubes. */

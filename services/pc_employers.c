@@ -13,21 +13,13 @@ typedef struct staff {
   pc_list_row r;
 } staff;
 
-static int code_rank(const char *code) {
-  return !strcmp(code, "red") ? 0 : !strcmp(code, "yellow") ? 1 : 2;
-}
 /* A work unit's order: employer; red, yellow, the others; township,
  * community, exposure, subject (as a jurisdiction's list, its staff living anywhere). */
 static int staff_cmp(const void *pa, const void *pb) {
   const staff *x = pa, *y = pb;
   const pc_list_row *a = &x->r, *b = &y->r;
   if (x->employer != y->employer) return x->employer < y->employer ? -1 : 1;
-  int ra = code_rank(a->code), rb = code_rank(b->code);
-  if (ra != rb) return ra - rb;
-  if (a->township != b->township) return a->township < b->township ? -1 : 1;
-  if (a->community != b->community) return a->community < b->community ? -1 : 1;
-  if (a->exposure != b->exposure) return a->exposure < b->exposure ? -1 : 1;
-  return memcmp(a->subject, b->subject, sizeof a->subject);
+  return pc_listform_order(a, b);
 }
 
 /* The employer of each it[j] (sorted by pid): /persons merged in chunks; 0 when none. */
