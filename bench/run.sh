@@ -56,21 +56,26 @@ CFG
   time_job "breakdown($n)" breakdown "$work/breakdown.yaml" "$work/province-breakdown.h5.run.json"
 }
 
-# The city tier: 2 million persons with 14 days of movement (~170 million stays), the
-# index, and the emergency rerun (trace of the 100 outbreak cases, 2 hops, with the
-# persisted index: start-up and load included).
-bench_city() {
-  local n=${PERSONS:-2000000}
+# The city tier's synth config (PERSONS, 14 days, the 100-case outbreak): one for every bench.
+city_synth_cfg() { # persons
   cat > "$work/city-synth.yaml" <<CFG
 key: $work/bench.key
 data: $work/city.h5
 seed: 1
-persons: $n
+persons: $1
 days: 14
 as_of: 2021-08-09T00:00
 outbreak: {cases: 100}
 cases_csv: $work/city-cases.csv
 CFG
+}
+
+# The city tier: 2 million persons with 14 days of movement (~170 million stays), the
+# index, and the emergency rerun (trace of the 100 outbreak cases, 2 hops, with the
+# persisted index: start-up and load included).
+bench_city() {
+  local n=${PERSONS:-2000000}
+  city_synth_cfg "$n"
   cat > "$work/city-index.yaml" <<CFG
 data: $work/city.h5
 index: $work/city-index.h5
@@ -168,16 +173,7 @@ bench_screen() {
   local n=${PERSONS:-2000000} data="$work/city.h5"
   [ -s "$data" ] || [ ! -s "$work/ingest-plain.h5" ] || data="$work/ingest-plain.h5"
   if [ ! -s "$data" ]; then
-    cat > "$work/city-synth.yaml" <<CFG
-key: $work/bench.key
-data: $work/city.h5
-seed: 1
-persons: $n
-days: 14
-as_of: 2021-08-09T00:00
-outbreak: {cases: 100}
-cases_csv: $work/city-cases.csv
-CFG
+    city_synth_cfg "$n"
     mpirun -n "$NP" "$PAICHA" synth --config "$work/city-synth.yaml" --quiet 2> "$work/screen-synth.log"
   fi
   cat > "$work/city-screen.yaml" <<CFG
@@ -361,16 +357,7 @@ CFG
 city_data() {
   local n=${PERSONS:-2000000}
   [ -s "$work/city.h5" ] && return 0
-  cat > "$work/city-synth.yaml" <<CFG
-key: $work/bench.key
-data: $work/city.h5
-seed: 1
-persons: $n
-days: 14
-as_of: 2021-08-09T00:00
-outbreak: {cases: 100}
-cases_csv: $work/city-cases.csv
-CFG
+  city_synth_cfg "$n"
   mpirun -n "$NP" "$PAICHA" synth --config "$work/city-synth.yaml" --quiet 2> "$work/ledger-synth.log" \
     || { echo "bench ledger: synth failed (see $work/ledger-synth.log)" >&2; return 1; }
 }
