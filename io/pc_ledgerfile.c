@@ -1,24 +1,30 @@
 /* pc_ledgerfile.c - the campaign's ledger in HDF5: each rank's share of /persons and /events read, the whole written. */
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "pc_err.h"
 #include "pc_flaggedfile.h"
 #include "pc_h5.h"
 #include "pc_ledgerfile.h"
 #include "pc_schema.h"
+#include "pc_sort.h"
 
 void pc_ledger_data_init(pc_ledger_data *L) {
   pc_buf_init(&L->rows, sizeof(pc_ledger_row));
   pc_buf_init(&L->events, sizeof(pc_ledger_event));
   pc_buf_init(&L->batches, sizeof(pc_ledger_batch));
+  pc_buf_init(&L->parts, sizeof(pc_ledger_part));
 }
 
 void pc_ledger_data_free(pc_ledger_data *L) {
   pc_buf_free(&L->rows);
   pc_buf_free(&L->events);
   pc_buf_free(&L->batches);
+  pc_buf_free(&L->parts);
 }
 
 static const pc_schema *const tables[] = {&pc_schema_ledger_persons, &pc_schema_ledger_events,
@@ -33,7 +39,8 @@ int pc_ledgerfile_open(pc_ctx *ctx, const char *path, pc_file *file, int *exists
   if (!there) return 0;
   PC_CALL(pc_h5_open_read(ctx, path, file));
   int rc = 0;
-  for (size_t k = 0; k < sizeof tables / sizeof *tables && !rc; k++) {
+  const size_t first = pc_flaggedfile_has(*file, "parts") ? 2 : 0; /* in parts: no /persons, /events */
+  for (size_t k = first; k < sizeof tables / sizeof *tables && !rc; k++) {
     pc_table t;
     rc = pc_table_open(*file, NULL, tables[k], &t);
     if (rc == PC_ERR_IO)
@@ -51,7 +58,12 @@ int pc_ledgerfile_open(pc_ctx *ctx, const char *path, pc_file *file, int *exists
 
 void pc_ledgerfile_close(pc_file file) { pc_flaggedfile_close(file); }
 
-int pc_ledgerfile_size(pc_file file, uint64_t *persons, uint64_t *events) {
+int pc_ledgerfile_size(pc_file file, const pc_ledger_data *L, uint64_t *persons,
+                       uint64_t *events) {
+  const pc_ledger_part *p = L->parts.data;
+  *persons = *events = 0;
+  for (size_t k = 0; k < L->parts.n; k++) *persons += p[k].persons, *events += p[k].events;
+  if (L->parts.n) return 0;
   pc_table t;
   PC_CALL(pc_table_open(file, NULL, &pc_schema_ledger_persons, &t));
   *persons = t.nrows;
@@ -60,6 +72,32 @@ int pc_ledgerfile_size(pc_file file, uint64_t *persons, uint64_t *events) {
   *events = t.nrows;
   pc_table_close(&t);
   return 0;
+}
+
+void pc_ledgerfile_part_path(char *buf, size_t size, const char *path, int32_t batch) {
+  snprintf(buf, size, "%s.part%04d", path, (int)batch);
+}
+
+int pc_ledgerfile_parts(pc_ctx *ctx, pc_file file, const char *path, pc_ledger_data *L) {
+  L->parts.n = 0;
+  int rc = 0;
+  if (pc_flaggedfile_has(file, "parts")) {
+    void *v = NULL;
+    uint64_t n = 0;
+    rc = pc_table_read_all(file, NULL, &pc_schema_ledger_parts, &v, &n);
+    if (!rc) {
+      free(L->parts.data);
+      L->parts.data = v;
+      L->parts.n = L->parts.cap = (size_t)n;
+    }
+    const pc_ledger_part *p = L->parts.data;
+    for (size_t k = 0; k < L->parts.n && !rc; k++)
+      if (p[k].base != (k == 0) || (k && p[k].batch <= p[k - 1].batch))
+        rc = PC_ERROR(PC_ERR_DATA, "%s: /parts is not a base followed by later deltas (row %zu): "
+                      "a damaged ledger", path, k);
+    if (!rc && !L->parts.n) rc = PC_ERROR(PC_ERR_DATA, "%s: /parts is empty: a damaged ledger", path);
+  }
+  return pc_agree(ctx, rc);
 }
 
 /* The first row of t whose pid (its first column) is >= p: binary search
@@ -115,11 +153,77 @@ static int check_sorted(const pc_ledger_data *L, const char *path) {
   return 0;
 }
 
+/* One part's file opened (every rank) and checked against its /parts row. */
+static int part_open(pc_ctx *ctx, const char *path, const pc_ledger_part *p, hid_t *pf) {
+  char pp[4200];
+  pc_ledgerfile_part_path(pp, sizeof pp, path, p->batch);
+  PC_CALL(pc_h5_open_read(ctx, pp, pf));
+  int64_t batch = 0, base = -1;
+  uint64_t np = 0, ne = 0;
+  pc_ledger_data one = {.parts = {.n = 0}};
+  int rc = pc_h5_attr_read_i64(*pf, "part_batch", &batch);
+  if (!rc) rc = pc_h5_attr_read_i64(*pf, "part_base", &base);
+  if (!rc) rc = pc_ledgerfile_size(*pf, &one, &np, &ne);
+  if (!rc && (batch != p->batch || base != p->base || np != p->persons || ne != p->events))
+    rc = PC_ERROR(PC_ERR_DATA, "%s: not the part %s lists (batch %lld, %llu persons, %llu "
+                  "events; listed: batch %d, %llu, %llu)", pp, path, (long long)batch,
+                  (unsigned long long)np, (unsigned long long)ne, (int)p->batch,
+                  (unsigned long long)p->persons, (unsigned long long)p->events);
+  if ((rc = pc_agree(ctx, rc))) pc_ledgerfile_close(*pf);
+  return rc;
+}
+
+/* The parts of L->parts read and laid over each other: the base's rows and
+ * events straight into L, the deltas' after them. */
+static int read_parts(pc_ctx *ctx, const char *path, uint64_t p0, uint64_t p1, int events,
+                      pc_ledger_data *L) {
+  pc_buf d, de;
+  pc_buf_init(&d, sizeof(pc_ledger_row));
+  pc_buf_init(&de, sizeof(pc_ledger_event));
+  const pc_ledger_part *p = L->parts.data;
+  int rc = 0;
+  for (size_t k = 0; k < L->parts.n && !rc; k++) {
+    hid_t pf;
+    if ((rc = part_open(ctx, path, &p[k], &pf))) break;
+    rc = read_range(pf, &pc_schema_ledger_persons, p0, p1, k ? &d : &L->rows);
+    if (!rc && events) rc = read_range(pf, &pc_schema_ledger_events, p0, p1, k ? &de : &L->events);
+    pc_ledgerfile_close(pf);
+    rc = pc_agree(ctx, rc);
+  }
+  pc_ledger_row *out = NULL;
+  size_t n = 0;
+  if (!rc && d.n) {
+    out = pc_malloc((L->rows.n + d.n + 1) * sizeof *out, "ledger");
+    rc = out ? pc_ledger_overlay(L->rows.data, L->rows.n, d.data, d.n, out, &n) : PC_ERR_MEM;
+    if (!rc) {
+      free(L->rows.data);
+      L->rows.data = out;
+      L->rows.n = n;
+      L->rows.cap = L->rows.n + d.n + 1;
+    } else {
+      free(out);
+    }
+  }
+  if (!rc && de.n) {
+    pc_qsort(de.data, de.n, sizeof(pc_ledger_event), pc_ledger_event_cmp);
+    rc = pc_buf_merge(&L->events, &de, pc_ledger_event_cmp);
+  }
+  pc_buf_free(&d);
+  pc_buf_free(&de);
+  return pc_agree(ctx, rc);
+}
+
 int pc_ledgerfile_read(pc_ctx *ctx, pc_file file, const char *path, uint64_t p0, uint64_t p1,
-                       pc_ledger_data *L) {
+                       int events, pc_ledger_data *L) {
   L->rows.n = L->events.n = L->batches.n = 0;
-  int rc = read_range(file, &pc_schema_ledger_persons, p0, p1, &L->rows);
-  if (!rc) rc = read_range(file, &pc_schema_ledger_events, p0, p1, &L->events);
+  int rc = 0;
+  if (L->parts.n) {
+    rc = read_parts(ctx, path, p0, p1, events, L);
+  } else {
+    rc = read_range(file, &pc_schema_ledger_persons, p0, p1, &L->rows);
+    if (!rc && events) rc = read_range(file, &pc_schema_ledger_events, p0, p1, &L->events);
+    rc = pc_agree(ctx, rc);
+  }
   if (!rc) {
     void *b = NULL;
     uint64_t nb = 0;
@@ -132,19 +236,34 @@ int pc_ledgerfile_read(pc_ctx *ctx, pc_file file, const char *path, uint64_t p0,
   return pc_agree(ctx, rc);
 }
 
+/* /persons and /events of a ledger in one file, or of a part. */
+static void persons_events(pc_out *out, const pc_ledger_row *r, size_t n, const pc_ledger_event *e,
+                           size_t ne) {
+  pc_out_table_layout(out, "persons", pc_schema_type(&pc_schema_ledger_persons), r, n,
+                      PC_OUT_CONTIGUOUS,
+                      "every person the campaign flagged, by pid: the current code (green once "
+                      "lifted) and since when, the flag that gave it (class, channel, source, root "
+                      "case, jurisdiction), the first flag, when they became a case, the feedback's "
+                      "times; times are seconds since the epoch (UTC), 0 never");
+  pc_out_table_layout(out, "events", pc_schema_type(&pc_schema_ledger_events), e, ne,
+                      PC_OUT_CONTIGUOUS,
+                      "the localities' feedback applied, by pid: event 0 reached, 1 tested, 2 "
+                      "isolated, 3 released; result 1 negative, 2 positive; line of its feedback file");
+}
+
 int pc_ledgerfile_write(pc_out *out, const pc_ledger_data *L, const pc_ledger_measure *m,
                         size_t nm, const pc_ledger_yield *y, size_t ny) {
   const int root = pc_rank(out->ctx) == 0;
   const pc_ledger_batch *b = L->batches.data;
-  pc_out_table_layout(out, "persons", pc_schema_type(&pc_schema_ledger_persons), L->rows.data, L->rows.n, PC_OUT_CONTIGUOUS,
-               "every person the campaign flagged, by pid: the current code (green once lifted) "
-               "and since when, the flag that gave it (class, channel, source, root case, "
-               "jurisdiction), the first flag, when they became a case, the feedback's times; "
-               "times are seconds since the epoch (UTC), 0 never");
-  pc_out_table_layout(out, "events", pc_schema_type(&pc_schema_ledger_events), L->events.data,
-               L->events.n, PC_OUT_CONTIGUOUS,
-               "the localities' feedback applied, by pid: event 0 reached, 1 tested, 2 isolated, "
-               "3 released; result 1 negative, 2 positive; line of its feedback file");
+  if (L->parts.n)
+    pc_out_table(out, "parts", pc_schema_type(&pc_schema_ledger_parts), L->parts.data,
+                 root ? L->parts.n : 0,
+                 "the files holding /persons and /events (PATH.partNNNN, NNNN the batch that wrote "
+                 "it), in order: a base with every person and event as of its batch, then deltas "
+                 "with the persons each later batch changed or added and its events; a person's "
+                 "latest row wins");
+  else
+    persons_events(out, L->rows.data, L->rows.n, L->events.data, L->events.n);
   pc_out_table(out, "batches", pc_schema_type(&pc_schema_ledger_batches), b,
                root ? L->batches.n : 0,
                "the campaign's batches in order: kind, time (the run's as_of or at), rows, "
@@ -161,4 +280,51 @@ int pc_ledgerfile_write(pc_out *out, const pc_ledger_data *L, const pc_ledger_me
   pc_out_attr_i64(out, "batches", (int64_t)L->batches.n);
   pc_out_attr_i64(out, "last_time", last);
   return out->rc;
+}
+
+int pc_ledgerfile_write_part(pc_out *out, pc_ledger_part *p, const pc_ledger_row *r, size_t n,
+                             const pc_ledger_event *e, size_t ne) {
+  uint64_t c[2] = {n, ne};
+  if (!out->rc) out->rc = pc_sum_u64(out->ctx, c, 2);
+  p->persons = c[0], p->events = c[1];
+  persons_events(out, r, n, e, ne);
+  pc_out_attr_i64(out, "part_batch", p->batch);
+  pc_out_attr_i64(out, "part_base", p->base);
+  return out->rc;
+}
+
+/* The batch of a part file's name NAME.partNNNN, or -1 for any other name. */
+static long part_batch_of(const char *entry, const char *base) {
+  size_t nb = strlen(base);
+  if (strncmp(entry, base, nb) || strncmp(entry + nb, ".part", 5)) return -1;
+  const char *d = entry + nb + 5;
+  if (!*d || strspn(d, "0123456789") != strlen(d) || strlen(d) > 9) return -1;
+  return strtol(d, NULL, 10);
+}
+
+void pc_ledgerfile_sweep(pc_ctx *ctx, const char *path, const pc_ledger_data *L) {
+  if (pc_rank(ctx) != 0) return;
+  char dir[4200];
+  snprintf(dir, sizeof dir, "%s", path);
+  char *slash = strrchr(dir, '/');
+  const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+  if (slash) slash[slash == dir] = 0; /* "/x": the root; "a/x": "a" */
+  int dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *dp = dfd >= 0 ? fdopendir(dfd) : NULL;
+  if (!dp) {
+    if (dfd >= 0) close(dfd);
+    return;
+  }
+  const pc_ledger_part *p = L->parts.data;
+  struct dirent *e;
+  int n = 0;
+  while ((e = readdir(dp))) {
+    long b = part_batch_of(e->d_name, base);
+    int listed = 0;
+    for (size_t k = 0; k < L->parts.n && !listed; k++) listed = p[k].batch == b;
+    if (b >= 0 && !listed && unlinkat(dfd, e->d_name, 0) == 0) n++;
+  }
+  closedir(dp);
+  if (n) pc_log(ctx, "ledger %s: removed %d %s it no longer lists", path, n,
+                pc_plural((unsigned)n, "part", "parts"));
 }

@@ -132,7 +132,9 @@ static void input_h5(walk *w, const pc_config *c, const char *key, const pc_key 
     break;
   }
   if (k->role == PC_P_IN_INDEX) index_of_data(w, c, key, v, f);
-  if (k->role == PC_P_LEDGER && (rows_of(f, "persons") < 0 || rows_of(f, "batches") < 0))
+  /* a ledger in parts holds /parts instead of /persons (pc_ledgerfile.h) */
+  if (k->role == PC_P_LEDGER &&
+      ((rows_of(f, "persons") < 0 && rows_of(f, "parts") < 0) || rows_of(f, "batches") < 0))
     pc_config_problem(w->p, c, key, "%s is not a ledger (no /persons or /batches): name the "
                       "campaign's ledger, or a new file to start one", v);
   H5Fclose(f);

@@ -389,6 +389,14 @@ static const pc_column ledger_yield_cols[] = {
 };
 const pc_schema pc_schema_ledger_yield = SCHEMA("yield", pc_ledger_yield, ledger_yield_cols);
 
+static const pc_column ledger_parts_cols[] = {
+    PC_COLUMN(pc_ledger_part, batch, "batch", PC_COL_I32),
+    PC_COLUMN(pc_ledger_part, base, "base", PC_COL_I32),
+    PC_COLUMN(pc_ledger_part, persons, "persons", PC_COL_U64),
+    PC_COLUMN(pc_ledger_part, events, "events", PC_COL_U64),
+};
+const pc_schema pc_schema_ledger_parts = SCHEMA("parts", pc_ledger_part, ledger_parts_cols);
+
 /* ---- sources ---- */
 
 static const pc_column common_cols[] = {
@@ -458,7 +466,7 @@ const pc_schema *const pc_schemas_all[] = {
     &pc_view_flag_screened, &pc_view_report_contacts, &pc_view_report_companions,
     &pc_view_report_screened, &pc_view_report_targets, &pc_view_report_testing,
     &pc_schema_ledger_persons, &pc_schema_ledger_events, &pc_schema_ledger_batches,
-    &pc_schema_ledger_measures, &pc_schema_ledger_yield,
+    &pc_schema_ledger_measures, &pc_schema_ledger_yield, &pc_schema_ledger_parts,
     &pc_schema_common, &pc_schema_common_cases, &pc_schema_clusters, &pc_schema_candidates,
     &pc_schema_hotspots, &pc_schema_itinerary, &pc_schema_same_trip, &pc_schema_active,
     &pc_schema_batches_out, &pc_schema_fb_rejects, NULL};

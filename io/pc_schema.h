@@ -369,7 +369,8 @@ extern const pc_schema pc_schema_rejects;      /* ingest */
 extern const pc_schema pc_schema_active, pc_schema_batches_out, pc_schema_fb_rejects; /* ledger */
 extern const pc_schema pc_schema_list;         /* dispatch's <jurisdiction>.h5 */
 extern const pc_schema pc_schema_ledger_persons, pc_schema_ledger_events,
-    pc_schema_ledger_batches, pc_schema_ledger_measures, pc_schema_ledger_yield; /* a ledger */
+    pc_schema_ledger_batches, pc_schema_ledger_measures, pc_schema_ledger_yield,
+    pc_schema_ledger_parts; /* a ledger */
 extern const pc_schema pc_schema_common, pc_schema_common_cases, pc_schema_clusters,
     pc_schema_candidates, pc_schema_hotspots; /* sources */
 extern const pc_schema pc_schema_itinerary, pc_schema_same_trip; /* itinerary */

@@ -52,6 +52,7 @@ static const pc_key ledger_keys[] = {
     {.name = "ledger_wait", .type = PC_T_DURATION, .def = "10m", .max = 7 * 86400LL,
      .help = "how long to wait while another run appends to the ledger, then fail (nothing "
              "changed)"},
+    PC_CAMPAIGN_PARTS_KEY,
     PC_KEYS_COMMON,
     {0}};
 

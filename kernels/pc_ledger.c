@@ -1,8 +1,10 @@
 /* pc_ledger.c - the campaign's ledger as arrays: a batch merged in, feedback applied, codes lifted. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "pc_err.h"
 #include "pc_ledger.h"
+#include "pc_sort.h"
 
 const char *const pc_lcode_names[PC_NLCODES] = {"green", "yellow", "red"};
 const char *const pc_fb_names[PC_NFB] = {"reached", "tested", "isolated", "released"};
@@ -11,6 +13,14 @@ int pc_lcode_of(const char *name) {
   for (int c = 0; c < PC_NLCODES; c++)
     if (strcmp(name, pc_lcode_names[c]) == 0) return c;
   return -1;
+}
+
+int pc_ledger_event_cmp(const void *pa, const void *pb) {
+  const pc_ledger_event *a = pa, *b = pb;
+  if (a->pid != b->pid) return a->pid < b->pid ? -1 : 1;
+  if (a->at != b->at) return a->at < b->at ? -1 : 1;
+  if (a->batch != b->batch) return a->batch < b->batch ? -1 : 1;
+  return (a->line > b->line) - (a->line < b->line);
 }
 
 int pc_ledger_level(const pc_ledger_row *r) {
@@ -153,4 +163,49 @@ void pc_ledger_count(const pc_ledger_row *r, size_t n, int32_t b, pc_ledger_batc
     if (c == PC_LCODE_RED) B->active_red++;
     if (c == PC_LCODE_YELLOW) B->active_yellow++;
   }
+}
+
+size_t pc_ledger_changed(const pc_ledger_row *old, size_t n, const pc_ledger_row *cur, size_t m,
+                         pc_ledger_row *out) {
+  size_t i = 0, k = 0;
+  for (size_t j = 0; j < m; j++) {
+    while (i < n && old[i].pid < cur[j].pid) i++;
+    if (i < n && old[i].pid == cur[j].pid && !memcmp(&old[i], &cur[j], sizeof *cur)) continue;
+    out[k++] = cur[j];
+  }
+  return k;
+}
+
+/* A delta row's pid and its place in the order the deltas were written. */
+typedef struct seq_row {
+  uint64_t pid;
+  size_t at;
+} seq_row;
+
+static int seq_cmp(const void *pa, const void *pb) {
+  const seq_row *a = pa, *b = pb;
+  if (a->pid != b->pid) return a->pid < b->pid ? -1 : 1;
+  return (a->at > b->at) - (a->at < b->at);
+}
+
+int pc_ledger_overlay(const pc_ledger_row *base, size_t n, const pc_ledger_row *d, size_t k,
+                      pc_ledger_row *out, size_t *nout) {
+  for (size_t i = 1; i < n; i++)
+    if (base[i].pid <= base[i - 1].pid)
+      return PC_ERROR(PC_ERR_ARG, "ledger base not sorted by unique pid at row %zu", i);
+  seq_row *s = pc_malloc((k + 1) * sizeof *s, "ledger deltas");
+  if (!s) return PC_ERR_MEM;
+  for (size_t j = 0; j < k; j++) s[j] = (seq_row){d[j].pid, j};
+  pc_qsort(s, k, sizeof *s, seq_cmp);
+  size_t i = 0, o = 0;
+  for (size_t j = 0; j < k; j++) {
+    if (j + 1 < k && s[j + 1].pid == s[j].pid) continue; /* a later delta has this pid */
+    while (i < n && base[i].pid < s[j].pid) out[o++] = base[i++];
+    if (i < n && base[i].pid == s[j].pid) i++; /* replaced */
+    out[o++] = d[s[j].at];
+  }
+  while (i < n) out[o++] = base[i++];
+  free(s);
+  *nout = o;
+  return 0;
 }

@@ -103,6 +103,8 @@ typedef struct pc_ledger_event {
   uint8_t pad[2];
 } pc_ledger_event;
 _Static_assert(sizeof(pc_ledger_event) == 32, "pc_ledger_event is the on-disk row of /events");
+/* Local: the order of /events, (pid, at, batch, line), for qsort. */
+int pc_ledger_event_cmp(const void *a, const void *b);
 
 /* Local, never fails. Applies the events e[0..k) of one person (all of
  * r->pid, sorted by (at, line)) of feedback batch `batch` at time t to r:
@@ -176,5 +178,35 @@ _Static_assert(sizeof(pc_ledger_yield) == 48, "pc_ledger_yield is the on-disk ro
 int pc_ledger_lifts(const pc_ledger_row *r, const pc_ledger_policy *p, int64_t at);
 /* Local, never fails: the level of r's code that is active (green once lifted). */
 int pc_ledger_level(const pc_ledger_row *r);
+
+/* One file of a ledger kept in parts: a row of the ledger's /parts (its
+ * file is the ledger's path followed by ".part" and the batch, four digits
+ * or more: io/pc_ledgerfile.h). */
+typedef struct pc_ledger_part {
+  int32_t batch;     /* the batch that wrote it */
+  int32_t base;      /* 1: every person and event as of that batch; 0: what that batch changed */
+  uint64_t persons;  /* rows of its /persons */
+  uint64_t events;   /* rows of its /events */
+} pc_ledger_part;
+_Static_assert(sizeof(pc_ledger_part) == 24, "pc_ledger_part is the on-disk row of /parts");
+
+/* A ledger kept in parts (io/pc_ledgerfile.h): a base holding every person
+ * as of one batch, then deltas holding the persons later batches changed or
+ * added. The functions below are the two halves of that bookkeeping. */
+
+/* Local, never fails. Copies to out (pid order) the rows of cur[0..m) that
+ * are not in old[0..n) or differ from their old row in any byte (both
+ * sorted by unique pid; out has room for m rows, aliases neither); returns
+ * their count: what a batch changed. */
+size_t pc_ledger_changed(const pc_ledger_row *old, size_t n, const pc_ledger_row *cur, size_t m,
+                         pc_ledger_row *out);
+/* Local. Lays the delta rows d[0..k) over base[0..n) (sorted by unique pid):
+ * d is the deltas' rows in the order they were written (each delta sorted by
+ * unique pid), and a pid's last row in d replaces any earlier one and its
+ * base row. out (room for n + k rows, aliasing neither) gets the result,
+ * sorted by unique pid; *nout its count. PC_ERR_MEM; PC_ERR_ARG when base is
+ * not sorted by unique pid. */
+int pc_ledger_overlay(const pc_ledger_row *base, size_t n, const pc_ledger_row *d, size_t k,
+                      pc_ledger_row *out, size_t *nout);
 
 #endif

@@ -563,6 +563,23 @@ void pc_buf_free(pc_buf *b) {
   b->n = b->cap = 0;
 }
 
+int pc_buf_merge(pc_buf *a, const pc_buf *b, int (*cmp)(const void *, const void *)) {
+  if (!b->n) return 0;
+  const size_t sz = a->rowsize, n = a->n + b->n;
+  char *out = pc_malloc(n * sz + 1, "rows"), *x = a->data;
+  const char *y = b->data;
+  if (!out) return PC_ERR_MEM;
+  size_t i = 0, j = 0, k = 0;
+  while (i < a->n || j < b->n) {
+    const int left = j == b->n || (i < a->n && cmp(x + i * sz, y + j * sz) <= 0);
+    memcpy(out + k++ * sz, left ? x + i++ * sz : y + j++ * sz, sz);
+  }
+  free(a->data);
+  a->data = out;
+  a->n = a->cap = n;
+  return 0;
+}
+
 int pc_node_ranks(pc_ctx *ctx, int *n) {
   MPI_Comm node;
   PC_MPI(MPI_Comm_split_type(ctx->comm, MPI_COMM_TYPE_SHARED, ctx->rank, MPI_INFO_NULL, &node));

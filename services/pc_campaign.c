@@ -34,16 +34,55 @@ static void start_batch(pc_campaign *C, const char *kind, int64_t t, const char 
 }
 
 /* Before reading: a rank holds about its share of the persons twice (the
- * ledger read, then merged with the batch) with their measures and yield
- * while it is written, and its share of the events. */
-static int check_memory(pc_ctx *ctx, const pc_config *cfg, pc_file f) {
+ * ledger read, then merged with the batch; three times for a feedback batch
+ * written as a delta: the rows as read are kept) with their measures and
+ * yield while it is written, and its share of the events when it reads
+ * them. */
+static int check_memory(pc_campaign *C, const pc_config *cfg, pc_file f, int events, int copies) {
   uint64_t np = 0, ne = 0;
-  PC_CALL(pc_agree(ctx, pc_ledgerfile_size(f, &np, &ne)));
-  const double P = pc_nranks(ctx);
-  const double per_person = 2 * sizeof(pc_ledger_row) + sizeof(pc_ledger_measure) +
+  PC_CALL(pc_agree(C->ctx, pc_ledgerfile_size(f, &C->L, &np, &ne)));
+  const double P = pc_nranks(C->ctx);
+  const double per_person = copies * sizeof(pc_ledger_row) + sizeof(pc_ledger_measure) +
                             sizeof(pc_ledger_yield);
-  return pc_budget_check_more(ctx, cfg, "the campaign's ledger",
-                              1.2 * (per_person * (double)np + sizeof(pc_ledger_event) * (double)ne) / P);
+  return pc_budget_check_more(C->ctx, cfg, "the campaign's ledger",
+                              1.2 * (per_person * (double)np +
+                                     (events ? sizeof(pc_ledger_event) * (double)ne : 0)) / P);
+}
+
+/* How this batch will be written (pc_campaign.h), from the parts listed. */
+static int plan_mode(const pc_ledger_data *L) {
+  const pc_ledger_part *p = L->parts.data;
+  if (!L->parts.n) return PC_CAMPAIGN_ONE; /* or a first base: pc_campaign_write decides */
+  uint64_t deltas = 0;
+  for (size_t k = 1; k < L->parts.n; k++) deltas += p[k].persons;
+  return deltas * 8 > p[0].persons || L->parts.n >= 32 ? PC_CAMPAIGN_BASE : PC_CAMPAIGN_DELTA;
+}
+
+/* The ledger's parts listed, the batch's way of writing chosen, the rows
+ * (and the events it needs) of [p0, p1] read, parts no longer listed removed;
+ * a delta keeps the rows as read (a feedback batch a copy: it changes rows
+ * in place). */
+static int load(pc_campaign *C, const pc_config *cfg, pc_file f, const char *kind, uint64_t p0,
+                uint64_t p1) {
+  pc_ctx *ctx = C->ctx;
+  PC_CALL(pc_ledgerfile_parts(ctx, f, C->path, &C->L));
+  C->mode = plan_mode(&C->L);
+  const int feedback = strcmp(kind, "feedback") == 0, delta = C->mode == PC_CAMPAIGN_DELTA;
+  const int events = !delta || feedback;
+  PC_CALL(check_memory(C, cfg, f, events, delta && feedback ? 3 : 2));
+  PC_CALL(pc_ledgerfile_read(ctx, f, C->path, p0, p1, events, &C->L));
+  pc_ledgerfile_sweep(ctx, C->path, &C->L);
+  if (!delta) return 0;
+  pc_buf_init(&C->orig, sizeof(pc_ledger_row));
+  if (!feedback) {
+    C->orig = C->L.rows;
+    C->orig_shared = 1;
+    return 0;
+  }
+  int rc = pc_buf_reserve(&C->orig, C->L.rows.n + 1);
+  if (!rc && C->L.rows.n) memcpy(C->orig.data, C->L.rows.data, C->L.rows.n * sizeof(pc_ledger_row));
+  C->orig.n = C->L.rows.n;
+  return pc_agree(ctx, rc);
 }
 
 int pc_campaign_open(pc_ctx *ctx, const pc_config *cfg, pc_file data, const char *data_path,
@@ -62,14 +101,16 @@ int pc_campaign_open_range(pc_ctx *ctx, const pc_config *cfg, pc_file data, cons
   const char *path = pc_config_str(cfg, "ledger");
   if (!path || !*path) return 0;
   C->path = path;
+  C->parts_from = pc_config_int(cfg, "ledger_parts_from");
   PC_CALL(claim(ctx, cfg, path));
   pc_file f;
   int rc = pc_ledgerfile_open(ctx, path, &f, &C->exists);
   if (!rc && C->exists) {
     rc = pc_agree(ctx, pc_flagged_check_data(f, path, data, data_path));
-    if (!rc) rc = check_memory(ctx, cfg, f);
-    if (!rc) rc = pc_ledgerfile_read(ctx, f, path, p0, p1, &C->L);
+    if (!rc) rc = load(C, cfg, f, kind, p0, p1);
     pc_ledgerfile_close(f);
+  } else if (!rc) {
+    pc_ledgerfile_sweep(ctx, path, &C->L); /* parts of a ledger no longer there */
   }
   if (!rc) {
     start_batch(C, kind, t, input);
@@ -113,11 +154,81 @@ int pc_campaign_flag(pc_campaign *C, const pc_ledger_flag *f, size_t m, uint8_t 
     return rc;
   }
   out.n = n;
-  pc_buf_free(&C->L.rows);
+  if (C->orig_shared)
+    C->orig_shared = 0; /* the rows as read stay, as C->orig */
+  else
+    pc_buf_free(&C->L.rows);
   C->L.rows = out;
   C->next.rows += m;
   for (size_t j = 0; j < m; j++) C->next.raised += isnew[j];
   return 0;
+}
+
+/* The part this batch writes: every row and event (a base), or the rows it
+ * changed and its events (a delta); written, stamped and committed. */
+static int write_part(pc_campaign *C, const pc_config *cfg, pc_file data, pc_ledger_part *p) {
+  const pc_ledger_row *r = C->L.rows.data;
+  const pc_ledger_event *e = C->L.events.data;
+  size_t n = C->L.rows.n, ne = C->L.events.n;
+  pc_ledger_row *changed = NULL;
+  pc_ledger_event *mine = NULL;
+  int rc = 0;
+  if (!p->base) {
+    changed = pc_malloc((n + 1) * sizeof *changed, "ledger delta");
+    mine = pc_malloc((ne + 1) * sizeof *mine, "ledger delta");
+    rc = changed && mine ? 0 : PC_ERR_MEM;
+    if (!rc) n = pc_ledger_changed(C->orig.data, C->orig.n, r, n, changed), r = changed;
+    size_t k = 0;
+    for (size_t i = 0; !rc && i < ne; i++)
+      if (e[i].batch == p->batch) mine[k++] = e[i];
+    ne = k, e = mine;
+  }
+  char path[4200];
+  pc_ledgerfile_part_path(path, sizeof path, C->path, p->batch);
+  pc_out out;
+  if (!(rc = pc_agree(C->ctx, rc)) && !(rc = pc_out_create(C->ctx, cfg, path, &out))) {
+    pc_ledgerfile_write_part(&out, p, r, n, e, ne);
+    if (!out.rc) out.rc = pc_flagged_stamp_data(out.file, data);
+    rc = pc_out_commit(&out, out.rc);
+  }
+  free(changed);
+  free(mine);
+  return rc;
+}
+
+/* The ledger's files: its part first (kept in parts), the ledger file last;
+ * then the parts it no longer lists go. */
+static int write_files(pc_campaign *C, const pc_config *cfg, pc_file data,
+                       const pc_ledger_measure *m, size_t nm, const pc_ledger_yield *y, size_t ny) {
+  pc_ctx *ctx = C->ctx;
+  uint64_t persons = C->L.rows.n;
+  PC_CALL(pc_sum_u64(ctx, &persons, 1));
+  if (C->mode == PC_CAMPAIGN_ONE && persons >= (uint64_t)C->parts_from) C->mode = PC_CAMPAIGN_BASE;
+  if (C->mode != PC_CAMPAIGN_ONE) {
+    pc_ledger_part p = {.batch = C->next.batch, .base = C->mode == PC_CAMPAIGN_BASE};
+    PC_CALL(write_part(C, cfg, data, &p));
+    char rec[200];
+    snprintf(rec, sizeof rec, "{\"batch\": %d, \"kept_as\": \"%s\", \"persons\": %llu, "
+             "\"events\": %llu}", (int)p.batch, p.base ? "base" : "delta",
+             (unsigned long long)p.persons, (unsigned long long)p.events);
+    PC_CALL(pc_agree(ctx, pc_record_add(ctx, "ledger_part", rec)));
+    pc_log(ctx, "ledger %s: batch %d kept as a %s (%llu persons, %llu events)", C->path, p.batch,
+           p.base ? "new base part" : "delta part", (unsigned long long)p.persons,
+           (unsigned long long)p.events);
+    if (p.base) C->L.parts.n = 0;
+    int rc = pc_buf_grow(&C->L.parts, 1);
+    if (!rc) ((pc_ledger_part *)C->L.parts.data)[C->L.parts.n++] = p;
+    PC_CALL(pc_agree(ctx, rc));
+  }
+  pc_out out;
+  int rc = pc_out_create(ctx, cfg, C->path, &out);
+  if (!rc) {
+    pc_ledgerfile_write(&out, &C->L, m, nm, y, ny);
+    if (!out.rc) out.rc = pc_flagged_stamp_data(out.file, data);
+    rc = pc_out_commit(&out, out.rc);
+  }
+  if (!rc) pc_ledgerfile_sweep(ctx, C->path, &C->L);
+  return rc;
 }
 
 int pc_campaign_write(pc_campaign *C, const pc_config *cfg, pc_file data) {
@@ -139,12 +250,7 @@ int pc_campaign_write(pc_campaign *C, const pc_config *cfg, pc_file data) {
   pc_ledger_yield *y = NULL;
   size_t nm = 0, ny = 0;
   PC_CALL(pc_campaign_stats(C, B->time, &m, &nm, &y, &ny));
-  pc_out out;
-  if (!(rc = pc_out_create(ctx, cfg, C->path, &out))) {
-    pc_ledgerfile_write(&out, &C->L, m, nm, y, ny);
-    if (!out.rc) out.rc = pc_flagged_stamp_data(out.file, data);
-    rc = pc_out_commit(&out, out.rc);
-  }
+  if (!rc) rc = write_files(C, cfg, data, m, nm, y, ny);
   free(m);
   free(y);
   if (!rc)
@@ -160,6 +266,8 @@ int pc_campaign_stats(pc_campaign *C, int64_t at, pc_ledger_measure **m, size_t 
 }
 
 void pc_campaign_close(pc_campaign *C) {
+  if (!C->orig_shared) pc_buf_free(&C->orig);
+  C->orig_shared = 0;
   pc_ledger_data_free(&C->L);
   if (C->path && pc_rank(C->ctx) == 0) pc_claim_drop(C->path);
   C->path = NULL;

@@ -13,7 +13,17 @@
   {.name = "ledger", .type = PC_T_PATH, .role = PC_P_LEDGER, .help = (ledger_help)},         \
   {.name = "ledger_wait", .type = PC_T_DURATION, .def = "10m", .max = 7 * 86400LL,           \
    .help = "how long to wait while another run appends to the ledger, then fail (nothing "   \
-           "changed)"}
+           "changed)"},                                                                       \
+  PC_CAMPAIGN_PARTS_KEY
+
+/* `ledger_parts_from`: the size from which a ledger keeps its persons in
+ * parts (io/pc_ledgerfile.h), so a batch writes what it changed rather than
+ * the whole ledger. */
+#define PC_CAMPAIGN_PARTS_KEY                                                                   \
+  {.name = "ledger_parts_from", .type = PC_T_INT, .def = "1000000", .max = 1LL << 40,          \
+   .help = "persons from which the ledger keeps /persons and /events in part files beside it " \
+           "(LEDGER.partNNNN) and a batch writes only the persons it changed; below, one file " \
+           "rewritten by each batch"}
 
 /* A ledger open for one batch. */
 typedef struct pc_campaign {
@@ -22,7 +32,17 @@ typedef struct pc_campaign {
   int exists;         /* the file was there (else this is the first batch) */
   pc_ledger_data L;
   pc_ledger_batch next; /* the batch being added (number, kind, time, input) */
+  int mode;             /* how the batch is written: PC_CAMPAIGN_ONE, _BASE, _DELTA */
+  int64_t parts_from;   /* `ledger_parts_from` */
+  pc_buf orig;          /* _DELTA: the rows as read, to find what the batch changed */
+  int orig_shared;      /* orig is L.rows itself (nothing changed them yet) */
 } pc_campaign;
+
+/* How a batch is written (io/pc_ledgerfile.h): the ledger as one file
+ * (while it has fewer than `ledger_parts_from` persons), a new base part
+ * (the first in parts, or when the deltas hold more than an eighth of the
+ * base's persons, or 32 parts are listed), or a delta part. */
+enum { PC_CAMPAIGN_ONE, PC_CAMPAIGN_BASE, PC_CAMPAIGN_DELTA };
 
 /* Collective, agreed. With the config's `ledger` set: claims it (waiting up
  * to `ledger_wait` for another run that holds it, then PC_ERR_IO saying who
@@ -30,8 +50,11 @@ typedef struct pc_campaign {
  * ledger), refuses one of another dataset than data (pc_flagged_check_data's
  * error), and starts batch number (last + 1) of `kind` at time t, input
  * `input` (its name only is kept). Each rank holds the ledger's rows of the
- * pids it owns (pc_owner_range). Without `ledger`: C->path NULL, nothing
- * read, 0. */
+ * pids it owns (pc_owner_range); the events only when the batch writes
+ * them whole or is a feedback batch (trace and screen never use them). A
+ * feedback batch may change rows in place (pc_feedback_apply,
+ * pc_ledger_lift); other batches change them only through
+ * pc_campaign_flag. Without `ledger`: C->path NULL, nothing read, 0. */
 int pc_campaign_open(pc_ctx *ctx, const pc_config *cfg, pc_file data, const char *data_path,
                      const char *kind, int64_t t, const char *input, pc_campaign *C);
 
@@ -61,8 +84,9 @@ int pc_campaign_stats(pc_campaign *C, int64_t at, pc_ledger_measure **m, size_t 
                       pc_ledger_yield **y, size_t *ny);
 
 /* Collective, agreed: counts the batch (pc_ledger_count, summed), appends
- * it to /batches and writes the ledger atomically (stamped with data's
- * identity, the measures and yield at the batch's time). Without a ledger:
+ * it to /batches and writes the ledger (stamped with data's identity, the
+ * measures and yield at the batch's time): its part first when it is kept
+ * in parts, the ledger file last, each atomically. Without a ledger:
  * nothing, 0. */
 int pc_campaign_write(pc_campaign *C, const pc_config *cfg, pc_file data);
 

@@ -310,14 +310,6 @@ static int row_cmp(const void *pa, const void *pb) {
   return (a->line > b->line) - (a->line < b->line);
 }
 
-static int event_cmp(const void *pa, const void *pb) {
-  const pc_ledger_event *a = pa, *b = pb;
-  if (a->pid != b->pid) return a->pid < b->pid ? -1 : 1;
-  if (a->at != b->at) return a->at < b->at ? -1 : 1;
-  if (a->batch != b->batch) return a->batch < b->batch ? -1 : 1;
-  return (a->line > b->line) - (a->line < b->line);
-}
-
 static int reject_cmp(const void *pa, const void *pb) {
   const pc_fb_reject_row *a = pa, *b = pb;
   if (a->file != b->file) return a->file < b->file ? -1 : 1;
@@ -430,24 +422,6 @@ static int apply_person(pc_campaign *C, const pc_config *cfg, fb_row *g, size_t 
   return 0;
 }
 
-/* b (sorted by cmp) merged into a (sorted by cmp): a holds both, sorted. */
-static int merge_into(pc_buf *a, const pc_buf *b, int (*cmp)(const void *, const void *)) {
-  if (!b->n) return 0;
-  const size_t sz = a->rowsize, n = a->n + b->n;
-  char *out = pc_malloc(n * sz + 1, "ledger"), *x = a->data;
-  const char *y = b->data;
-  if (!out) return PC_ERR_MEM;
-  size_t i = 0, j = 0, k = 0;
-  while (i < a->n || j < b->n) {
-    const int left = j == b->n || (i < a->n && cmp(x + i * sz, y + j * sz) <= 0);
-    memcpy(out + k++ * sz, left ? x + i++ * sz : y + j++ * sz, sz);
-  }
-  free(a->data);
-  a->data = out;
-  a->n = a->cap = n;
-  return 0;
-}
-
 static int ledger_row_cmp(const void *pa, const void *pb) {
   const pc_ledger_row *a = pa, *b = pb;
   return a->pid < b->pid ? -1 : a->pid > b->pid;
@@ -462,9 +436,9 @@ static int apply_mine(pc_campaign *C, const pc_config *cfg, pc_buf *mine, fb_out
     for (j = i; j < mine->n && r[j].pid == r[i].pid;) j++;
     PC_CALL(apply_person(C, cfg, r + i, j - i, o));
   }
-  pc_qsort(o->events.data, o->events.n, sizeof(pc_ledger_event), event_cmp);
-  PC_CALL(merge_into(&C->L.events, &o->events, event_cmp));
-  return merge_into(&C->L.rows, &o->added, ledger_row_cmp);
+  pc_qsort(o->events.data, o->events.n, sizeof(pc_ledger_event), pc_ledger_event_cmp);
+  PC_CALL(pc_buf_merge(&C->L.events, &o->events, pc_ledger_event_cmp));
+  return pc_buf_merge(&C->L.rows, &o->added, ledger_row_cmp);
 }
 
 /* The rejects found at the owners join rank 0's; rank 0 counts them per

@@ -15,18 +15,19 @@
 printf '%s\n' "key: $T/key" "data: $T/data.h5" "seed: 5" "persons: 3000" "days: 14" \
   "as_of: 2021-08-09T00:00" "outbreak: {cases: 6}" "cases_csv: $T/cases.csv" "quiet: true" > "$T/synth.yaml"
 run 2 synth --config "$T/synth.yaml" > "$T/synth.log" 2>&1 || { cat "$T/synth.log"; die "synth failed"; }
+PARTS="" # a config line: the ledger kept in parts, or none
 CHECK=$ROOT/tests/py/check_campaign.py MAKE=$ROOT/tests/py/make_feedback.py
 EXPIRE4='{"red": {"after": "14d", "negative_tests": 2}, "yellow": {"after": "12d", "negative_tests": 3}}'
 
 trace() { # np dir batch cases as_of
   printf '%s\n' "data: $T/data.h5" "cases: $4" "key: $T/key" "output: $2/b$3.h5" "as_of: $5" \
-    "companions_of: [0, 1]" "ledger: $2/ledger.h5" "quiet: true" > "$2/b$3.yaml"
+    "companions_of: [0, 1]" "ledger: $2/ledger.h5" "quiet: true" "$PARTS" > "$2/b$3.yaml"
   run "$1" trace --config "$2/b$3.yaml" > "$2/b$3.log" 2>&1 || { cat "$2/b$3.log"; die "batch $3 (trace) failed"; }
 }
 ledger() { # np dir batch at feedback-csv|"" [extra config lines...]
   local np=$1 d=$2 b=$3 at=$4 fb=$5; shift 5
   printf '%s\n' "data: $T/data.h5" "key: $T/key" "ledger: $d/ledger.h5" "at: $at" "output: $d/o$b.h5" \
-    "new_cases: $d/new$b.csv" "max_reject_ratio: 0.5" "quiet: true" "$@" > "$d/b$b.yaml"
+    "new_cases: $d/new$b.csv" "max_reject_ratio: 0.5" "quiet: true" "$PARTS" "$@" > "$d/b$b.yaml"
   [ -z "$fb" ] || echo "feedback: $fb" >> "$d/b$b.yaml"
   run "$np" ledger --config "$d/b$b.yaml" > "$d/b$b.log" 2>&1 || { cat "$d/b$b.log"; die "batch $b (paicha ledger) failed"; }
 }
@@ -45,10 +46,12 @@ check() { # dir: the campaign so far against the recomputation
 # here (in $T), else the feedback of the first campaign reused and checked at the end.
 # The boundaries were there to test, and the ledger lifted exactly those.
 boundaries() { # dir: right after batch 4 (a later flag may raise a lifted code again)
-$PY - "$T/fb4.csv.expected.json" "$1/ledger.h5" <<'PY' || die "the code policy's boundaries"
+$PY - "$T/fb4.csv.expected.json" "$1/ledger.h5" "$ROOT/tools" <<'PY' || die "the code policy's boundaries"
 import json, sys, h5py, pandas as pd
 side = json.load(open(sys.argv[1]))
-L = pd.DataFrame(h5py.File(sys.argv[2], "r")["persons"][()]).set_index("pid")
+sys.path.insert(0, sys.argv[3])
+import ledger
+L = pd.DataFrame(ledger.persons(sys.argv[2])).set_index("pid")
 why = list(side["lifted"].values()) + list(side["not_lifted"].values())
 for need in ("red: exactly 14d and 2", "red: one negative", "red: 14d less a minute", "yellow: exactly 12d and 3"):
     assert any(w.startswith(need) for w in why), f"no person at the boundary '{need}' (the campaign did not make one)"
@@ -93,6 +96,7 @@ as_of: 2021-08-24T00:00
 areas: [{name: centre, regions: ["4301"], from: 2021-08-01T00:00, to: 2021-08-09T00:00, min_dwell: 6h}]
 ledger: $d/ledger.h5
 quiet: true
+$PARTS
 CFG
   run "$np" screen --config "$d/b5.yaml" > "$d/b5.log" 2>&1 || { cat "$d/b5.log"; die "batch 5 (screen) failed"; }
   lists "$np" "$d" 5
@@ -110,9 +114,15 @@ assert [int(x) for x in b['batch']] == [1, 2, 3, 4, 5], b['batch']
 assert int(b['rejected'][1]) == 10 and int(b['rows'][1]) > 100, (b['rejected'][1], b['rows'][1])
 " || die "batch 2's rows and rejects"
 
-# The same campaign at 1, 3 and 4 ranks: the ledgers' tables identical (run times aside).
+# The same campaign at 1, 3 and 4 ranks: the ledgers' tables identical (run times aside). At 3
+# ranks the ledger is kept in parts from the first batch (ledger_parts_from: 0: a base, deltas
+# of what each batch changed, a new base when they grow): the same tables, read through
+# tools/ledger.py as a planner would.
 same() { # dir-a dir-b
-  $PY "$ROOT/tests/py/compare.py" "$1/ledger.h5" "$2/ledger.h5" --datasets persons events measures yield \
+  rm -f "$1/one.h5" "$2/one.h5"
+  $PY "$ROOT/tools/ledger.py" "$1/ledger.h5" "$1/one.h5" && $PY "$ROOT/tools/ledger.py" "$2/ledger.h5" "$2/one.h5" \
+    || die "tools/ledger.py could not read the ledgers"
+  $PY "$ROOT/tests/py/compare.py" "$1/one.h5" "$2/one.h5" --datasets persons events measures yield \
     > "$T/cmp.log" || { cat "$T/cmp.log"; die "$2's ledger differs from $1's"; }
   $PY - "$1/ledger.h5" "$2/ledger.h5" <<'PY' || die "$2's /batches differs from $1's"
 import sys, h5py, numpy as np
@@ -121,11 +131,30 @@ names = [n for n in a.dtype.names if n != "run_time"]
 assert a.dtype == b.dtype and all(np.array_equal(a[n], b[n]) for n in names)
 PY
 }
+PARTS=""
 for np in 1 3 4; do
+  [ "$np" = 3 ] && PARTS="ledger_parts_from: 0" || PARTS=""
   campaign "$np" "$T/np$np" 0
   same "$T/np2" "$T/np$np"
 done
+PARTS=""
 echo "ledgers at 1, 2, 3 and 4 ranks: identical tables"
+# The ledger in parts: a base and deltas were written, the ledger file lists its parts and
+# holds no /persons, every part listed is there and nothing else; checked against the
+# recomputation as the one-file ledger was.
+grep -q '"kept_as": "delta"' "$T"/np3/*.run.json && grep -q '"kept_as": "base"' "$T"/np3/*.run.json \
+  || die "the campaign in parts wrote no delta or no new base"
+$PY - "$T/np3/ledger.h5" <<'PY' || die "the ledger in parts"
+import glob, sys, h5py
+f = h5py.File(sys.argv[1], "r")
+assert "parts" in f and "persons" not in f and "events" not in f, list(f)
+p = f["parts"][()]
+want = sorted(f"{sys.argv[1]}.part{int(b):04d}" for b in p["batch"])
+assert sorted(glob.glob(sys.argv[1] + ".part*")) == want, (glob.glob(sys.argv[1] + ".part*"), want)
+assert p["base"][0] == 1 and not p["base"][1:].any()
+print(f"ledger in parts: {len(p)} parts (base of batch {p['batch'][0]}, {len(p) - 1} deltas)")
+PY
+check "$T/np3"
 
 # Faults. A run held at its commits (PAICHA_STALL_PHASE=commit) holds the ledger's claim.
 F=$T/fault; mkdir -p "$F"; cp "$T/np2/ledger.h5" "$F/ledger.h5"
@@ -194,4 +223,42 @@ strike() { # np victim
 }
 strike 1 0
 strike 3 1
+
+# 4. The ledger in parts, killed after its part is published and before the ledger file is
+# (the trace's third commit: output, part, ledger file): the ledger file as it was; the part
+# it does not list is removed by the rerun, which appends.
+P=$T/fault-parts; mkdir -p "$P"
+cp "$T/np3/ledger.h5" "$P/ledger.h5"; for x in "$T"/np3/ledger.h5.part*; do cp "$x" "$P/"; done
+sed "s#$F/ledger.h5#$P/ledger.h5#; s#output: .*#output: $P/t.h5#" "$F/t.yaml" > "$P/t.yaml"
+echo "ledger_parts_from: 0" >> "$P/t.yaml"
+parts_before=$(cd "$P" && ls ledger.h5.part* | tr '\n' ' ')
+cp "$P/ledger.h5" "$P/before.h5"
+PAICHA_STALL_PHASE=commit PAICHA_STALL_SECONDS=5 timeout 120 mpirun -n 3 --oversubscribe \
+  --allow-run-as-root -x PAICHA_STALL_PHASE -x PAICHA_STALL_SECONDS "$PAICHA" trace --config "$P/t.yaml" > "$P/k.log" 2>&1 &
+mp=$!
+for _ in $(seq 900); do [ "$(grep -c "holding phase 'commit'" "$P/k.log")" -ge 3 ] && break; sleep 0.1; done
+[ "$(grep -c "holding phase 'commit'" "$P/k.log")" -ge 3 ] || { kill "$mp"; cat "$P/k.log"; die "the trace never reached the ledger file's commit"; }
+[ "$(cd "$P" && ls ledger.h5.part* | tr '\n' ' ')" != "$parts_before" ] || { kill "$mp"; die "no new part published before the ledger file's commit"; }
+victim=""
+for pid in $(pgrep -f "paicha trace --config $P/t.yaml"); do
+  tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=1" && victim=$pid
+done
+[ -n "$victim" ] || { kill "$mp"; die "rank 1 not found"; }
+kill -KILL "$victim"
+set +e; wait "$mp"; rc=$?; set -e
+[ $rc -ne 0 ] || die "the trace with a rank killed exited 0"
+cmp -s "$P/ledger.h5" "$P/before.h5" || die "a SIGKILL before the ledger file's commit changed it"
+rm -f "$P/t.h5"
+run 3 trace --config "$P/t.yaml" > "$P/r.log" 2>&1 || { cat "$P/r.log"; die "the rerun after the kill failed"; }
+$PY - "$P/ledger.h5" "$P/before.h5" "$ROOT/tools" <<'PY' || die "the rerun's ledger in parts"
+import glob, sys, h5py
+sys.path.insert(0, sys.argv[3])
+import ledger
+f = h5py.File(sys.argv[1], "r")
+want = sorted(f"{sys.argv[1]}.part{int(b):04d}" for b in f["parts"]["batch"])
+assert sorted(glob.glob(sys.argv[1] + ".part*")) == want, "parts on disk are not the parts listed"
+assert f.attrs["batches"] == h5py.File(sys.argv[2], "r").attrs["batches"] + 1
+assert len(ledger.persons(sys.argv[1])) >= 1
+PY
+echo "SIGKILL between the part and the ledger file: the ledger as it was; the rerun removed the part and appended"
 echo "t_campaign: passed"

@@ -71,6 +71,14 @@ with h5py.File(sys.argv[1], "r+") as f:
 PY
 report 1 "$T/junk.html" "ledger: $T/junk.h5" || { cat "$T/report.log"; die "the report read the ledger's /persons"; }
 cmp -s <(sed 's|junk\.h5|ledger.h5|g' "$T/junk.html") "$T/alone.html" || die "the page depends on /persons or /events"
+# The same campaign kept in parts (a province-wide ledger): the same page, and make_ledger's
+# own check of its counts holds through tools/ledger.py.
+$PY "$ROOT/tests/py/make_ledger.py" --data "$T/data.h5" --out "$T/parted.h5" --persons 4000 \
+  --batches 20 --seed 3 --parts > /dev/null || die "make_ledger --parts failed"
+$PY "$ROOT/tests/py/make_ledger.py" --check "$T/parted.h5" || die "the ledger in parts is not consistent"
+[ -f "$T/parted.h5.part0020" ] || die "make_ledger --parts wrote no part"
+report 1 "$T/parted.html" "ledger: $T/parted.h5" || { cat "$T/report.log"; die "report of a ledger in parts failed"; }
+cmp -s <(sed 's|parted\.h5|ledger.h5|g' "$T/parted.html") "$T/alone.html" || die "a ledger in parts gives another page"
 
 # Beside a trace, with the dataset: region names, the trace's sections too; 1 and 2 ranks.
 both="data: $T/data.h5

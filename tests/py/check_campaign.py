@@ -46,6 +46,8 @@ import pandas as pd
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import siphash  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+import ledger as ledgerfile  # noqa: E402  (a ledger in one file or in parts)
 
 TZ = datetime.timezone(datetime.timedelta(hours=8))
 LEVEL = {"green": 0, "yellow": 1, "red": 2}
@@ -119,7 +121,7 @@ class Replay:
         self.events = []  # /events: every feedback row applied
         self.names = {}  # (subject, subject_type) -> pid, from the dataset and the outputs
         self.key = siphash.load_key(key)
-        L = h5py.File(ledger, "r")["persons"]
+        L = ledgerfile.persons(ledger)
         # A positive never flagged: jurisdiction and residence as the ledger file gives them.
         self.where = {int(p): (int(j), int(r)) for p, j, r in
                       zip(L["pid"], L["jurisdiction"], L["residence"])}
@@ -393,7 +395,7 @@ def compare_frames(what, exp, got, keys, cols):
 
 
 def check_persons(R, path):
-    got = frame(h5py.File(path, "r")["persons"])
+    got = frame(ledgerfile.persons(path))
     if not got.pid.is_monotonic_increasing or got.pid.duplicated().any():
         fail(f"{path}: /persons not sorted by unique pid")
     exp = R.table()
@@ -401,7 +403,7 @@ def check_persons(R, path):
 
 
 def check_events(R, path):
-    got = frame(h5py.File(path, "r")["events"])
+    got = frame(ledgerfile.events(path))
     exp = pd.DataFrame(R.events, columns=["pid", "at", "batch", "line", "event", "result"])
     exp = exp.sort_values(["pid", "at", "batch", "line"]).reset_index(drop=True)
     got = got[list(exp.columns)].reset_index(drop=True)

@@ -44,8 +44,13 @@ import os
 import random
 import re
 
+import sys
+
 import h5py
 import pandas as pd
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+import ledger as ledgerfile  # noqa: E402  (a ledger in one file or in parts)
 
 TZ = datetime.timezone(datetime.timedelta(hours=8))
 DAY, MIN = 86400, 60
@@ -90,7 +95,7 @@ def flagged(outputs, ledger):
                 rows.append(df[["pid", "subject", "subject_type", "cls", "flagged_at"]])
     df = pd.concat(rows).drop_duplicates("pid").sort_values("pid").reset_index(drop=True)
     if ledger:
-        L = frame(h5py.File(ledger, "r")["persons"]).set_index("pid")
+        L = frame(ledgerfile.persons(ledger)).set_index("pid")
         df["flagged_at"] = [int(L.at[p, "flagged_at"]) if p in L.index else t for p in df.pid]
     return df
 
@@ -113,7 +118,7 @@ def first_feedback(a, rng):
     P = flagged(a.output, a.ledger)
     taken = set(P.pid)
     if a.ledger:
-        taken |= set(h5py.File(a.ledger, "r")["persons"]["pid"])
+        taken |= set(ledgerfile.persons(a.ledger)["pid"])
     at = parse_time(a.at)
     P = P[P.flagged_at <= at - 2 * DAY]  # feedback on people flagged at least two days ago
     assert len(P) >= 20, "too few flagged persons for feedback"
@@ -184,7 +189,7 @@ def boundary(a, rng):
     at = parse_time(a.at)
     exp = {"red": {"after": "14d", "negative_tests": 2}, "yellow": {"after": "7d", "negative_tests": 3}}
     exp.update(json.loads(a.expire or "{}"))
-    L = frame(h5py.File(a.ledger, "r")["persons"])
+    L = frame(ledgerfile.persons(a.ledger))
     L = L[(L.lifted_at == 0) & L.code.isin(["red", "yellow"])].sort_values("pid")
     lines, side = [], {"lifted": {}, "not_lifted": {}, "rejects": []}
     used = set()

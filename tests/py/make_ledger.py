@@ -2,12 +2,14 @@
 """make_ledger.py - synthesise a campaign's ledger (SPEC "The campaign") of a dataset, fast (numpy).
 
     make_ledger.py --data D.h5 --out L.h5 [--persons N] [--batches B] [--step 12h] [--seed S]
-                   [--key KEYFILE] [--data-share F] [--feedback F.csv --feedback-rows M]
+                   [--key KEYFILE] [--data-share F] [--feedback F.csv --feedback-rows M] [--parts]
     make_ledger.py --check L.h5
 
 Writes a ledger as paicha writes one (kernels/pc_ledger.h: /persons, /events, /batches,
 /measures, /yield with the C rows' exact layouts; root attributes batches, last_time and the
-dataset's identity stamp as pc_flagged_stamp_data writes it), for tests and benchmarks that
+dataset's identity stamp as pc_flagged_stamp_data writes it; with --parts, as a ledger kept in
+parts right after a new base: /persons and /events in L.h5.partNNNN, NNNN the last batch, and
+/parts in L.h5: io/pc_ledgerfile.h), for tests and benchmarks that
 need a campaign of many batches without running them. The campaign is simulated batch by
 batch with the kernel's rules:
 
@@ -43,6 +45,7 @@ new cases, under control per batch), /measures and /yield, and exits 1 when they
 Clear identities are never printed.
 """
 import argparse
+import os
 import sys
 import time
 
@@ -465,23 +468,38 @@ def yield_of(r):
 
 # ------------------------------------------------------------------ writing ----
 
-def write(path, data, rows, events, batches, m, y, chunk=1 << 20):
+PART_T = np.dtype([("batch", "<i4"), ("base", "<i4"), ("persons", "<u8"), ("events", "<u8")])
+
+
+def write_file(path, data, tables, attrs, chunk=1 << 20):
+    import os
     tmp = path + ".tmp"
     with h5py.File(tmp, "w", libver=("earliest", "v110")) as f:
-        for name, a in (("persons", rows), ("events", events), ("batches", batches),
-                        ("measures", m), ("yield", y)):
+        for name, a in tables:
             ch = (max(1, min(chunk, len(a))),)
             d = f.create_dataset(name, shape=a.shape, dtype=a.dtype, chunks=ch, maxshape=(None,))
             for i in range(0, len(a), chunk):
                 d[i:i + chunk] = a[i:i + chunk]
         f.attrs["job"] = "ledger"
-        f.attrs["batches"] = np.int64(len(batches))
-        f.attrs["last_time"] = np.int64(batches["time"][-1] if len(batches) else 0)
+        for k, v in attrs.items():
+            f.attrs[k] = np.int64(v)
         for k, v in (("key_fingerprint", "data_key_fingerprint"), ("stays_checksum", "data_stays_checksum")):
             f.attrs[v] = np.uint64(data.attrs[k]) if k in data.attrs else np.uint64(0)
-    import os
     os.chmod(tmp, 0o600)
     os.replace(tmp, path)
+
+
+def write(path, data, rows, events, batches, m, y, parts=False):
+    small = [("batches", batches), ("measures", m), ("yield", y)]
+    attrs = {"batches": len(batches), "last_time": batches["time"][-1] if len(batches) else 0}
+    if not parts:
+        write_file(path, data, [("persons", rows), ("events", events)] + small, attrs)
+        return
+    last = int(batches["batch"][-1])
+    write_file(f"{path}.part{last:04d}", data, [("persons", rows), ("events", events)],
+               {"part_batch": last, "part_base": 1})
+    p = np.array([(last, 1, len(rows), len(events))], dtype=PART_T)
+    write_file(path, data, small + [("parts", p)], attrs)
 
 
 def feedback(path, c, r, nrows, at, rng):
@@ -512,7 +530,9 @@ def check(path):
     """/batches' per-batch counts (new flagged, new cases, under control), /measures and /yield
     recomputed from /persons."""
     f = h5py.File(path, "r")
-    r, bt = f["persons"][()], f["batches"][()]
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools"))
+    import ledger
+    r, bt = ledger.persons(path), f["batches"][()]
     bad = []
     for x in bt:
         b = int(x["batch"])
@@ -547,6 +567,7 @@ def main():
     ap.add_argument("--feedback")
     ap.add_argument("--feedback-rows", type=int, default=1000)
     ap.add_argument("--check")
+    ap.add_argument("--parts", action="store_true", help="a ledger kept in parts (a base part)")
     a = ap.parse_args()
     if a.check:
         return check(a.check)
@@ -561,7 +582,7 @@ def main():
     r = c.rows()
     e = c.events()
     m, y = c.stats(r)
-    write(a.out, data, r, e, c.batches, m, y)
+    write(a.out, data, r, e, c.batches, m, y, a.parts)
     msg = (f"make_ledger: {len(r):,} persons ({int(c.fromdata.sum()):,} of the dataset), {len(e):,} events, "
            f"{a.batches} batches to {local_time(c.T[-1])}")
     if a.feedback:

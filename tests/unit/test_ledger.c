@@ -195,10 +195,51 @@ static void test_count(void **st) {
   assert_true(B.active_red == 1 && B.active_yellow == 1);
 }
 
+/* What a batch changed: a new person, a changed field, nothing else. */
+static void test_changed(void **st) {
+  (void)st;
+  const int64_t t1 = T("2021-08-01T00:00");
+  pc_ledger_row old[3] = {one(10, "yellow", t1), one(20, "yellow", t1), one(30, "red", t1)};
+  pc_ledger_row cur[4] = {one(5, "yellow", t1), old[0], old[1], old[2]};
+  cur[2].reached_at = t1 + H;
+  pc_ledger_row out[4];
+  assert_int_equal(pc_ledger_changed(old, 3, cur, 4, out), 2);
+  assert_true(out[0].pid == 5 && out[1].pid == 20 && out[1].reached_at == t1 + H);
+  assert_int_equal(pc_ledger_changed(old, 3, old, 3, out), 0);
+  assert_int_equal(pc_ledger_changed(NULL, 0, old, 3, out), 3);
+}
+
+/* A base with deltas laid over it, in the order written, is the ledger the
+ * batches made: the last delta's row of a pid wins, new pids go in order. */
+static void test_overlay(void **st) {
+  (void)st;
+  const int64_t t1 = T("2021-08-01T00:00");
+  pc_ledger_row base[3] = {one(10, "yellow", t1), one(20, "yellow", t1), one(30, "red", t1)};
+  pc_ledger_row d[5] = {one(20, "red", t1 + D), one(40, "yellow", t1 + D), /* delta 1 */
+                        one(5, "red", t1 + 2 * D), one(20, "yellow", t1 + 2 * D), /* delta 2 */
+                        one(40, "red", t1 + 3 * D)};                              /* delta 3 */
+  pc_ledger_row out[8];
+  size_t n = 0;
+  assert_int_equal(pc_ledger_overlay(base, 3, d, 5, out, &n), 0);
+  assert_int_equal(n, 5);
+  const uint64_t pids[5] = {5, 10, 20, 30, 40};
+  for (size_t i = 0; i < n; i++) assert_int_equal(out[i].pid, pids[i]);
+  assert_true(out[2].flagged_at == t1 + 2 * D && !strcmp(out[2].code, "yellow")); /* delta 2's */
+  assert_true(out[4].flagged_at == t1 + 3 * D && !strcmp(out[4].code, "red"));    /* delta 3's */
+  assert_true(!memcmp(&out[1], &base[0], sizeof *out) && !memcmp(&out[3], &base[2], sizeof *out));
+  /* no deltas: the base; a base out of order: refused */
+  assert_int_equal(pc_ledger_overlay(base, 3, NULL, 0, out, &n), 0);
+  assert_int_equal(n, 3);
+  pc_ledger_row bad[2] = {base[1], base[0]};
+  assert_int_equal(pc_ledger_overlay(bad, 2, d, 1, out, &n), PC_ERR_ARG);
+  pc_err_clear();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_merge_new), cmocka_unit_test(test_merge_hop0),
       cmocka_unit_test(test_apply), cmocka_unit_test(test_apply_new_positive),
-      cmocka_unit_test(test_lifts), cmocka_unit_test(test_count)};
+      cmocka_unit_test(test_lifts), cmocka_unit_test(test_count),
+      cmocka_unit_test(test_changed), cmocka_unit_test(test_overlay)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
