@@ -476,8 +476,11 @@ def write_file(path, data, tables, attrs, chunk=1 << 20):
     tmp = path + ".tmp"
     with h5py.File(tmp, "w", libver=("earliest", "v110")) as f:
         for name, a in tables:
-            ch = (max(1, min(chunk, len(a))),)
-            d = f.create_dataset(name, shape=a.shape, dtype=a.dtype, chunks=ch, maxshape=(None,))
+            # /persons and /events contiguous, as paicha writes them (PC_OUT_CONTIGUOUS)
+            big = name in ("persons", "events") and len(a) > 0
+            ch = None if big else (max(1, min(chunk, len(a))),)
+            d = f.create_dataset(name, shape=a.shape, dtype=a.dtype, chunks=ch,
+                                 maxshape=None if big else (None,))
             for i in range(0, len(a), chunk):
                 d[i:i + chunk] = a[i:i + chunk]
         f.attrs["job"] = "ledger"
