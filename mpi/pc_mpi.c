@@ -565,18 +565,21 @@ void pc_buf_free(pc_buf *b) {
 
 int pc_buf_merge(pc_buf *a, const pc_buf *b, int (*cmp)(const void *, const void *)) {
   if (!b->n) return 0;
-  const size_t sz = a->rowsize, n = a->n + b->n;
-  char *out = pc_malloc(n * sz + 1, "rows"), *x = a->data;
+  /* In place, from the back: a grows by realloc (a large block by remapping,
+   * not copying), so only the rows that move are copied and no second
+   * buffer of a's size is faulted in. */
+  PC_CALL(pc_buf_reserve(a, a->n + b->n));
+  const size_t sz = a->rowsize;
+  char *x = a->data;
   const char *y = b->data;
-  if (!out) return PC_ERR_MEM;
-  size_t i = 0, j = 0, k = 0;
-  while (i < a->n || j < b->n) {
-    const int left = j == b->n || (i < a->n && cmp(x + i * sz, y + j * sz) <= 0);
-    memcpy(out + k++ * sz, left ? x + i++ * sz : y + j++ * sz, sz);
+  size_t i = a->n, j = b->n, k = a->n + b->n;
+  while (j > 0) {
+    if (i > 0 && cmp(x + (i - 1) * sz, y + (j - 1) * sz) > 0) /* equal: b's row after a's */
+      memcpy(x + --k * sz, x + --i * sz, sz);
+    else
+      memcpy(x + --k * sz, y + --j * sz, sz);
   }
-  free(a->data);
-  a->data = out;
-  a->n = a->cap = n;
+  a->n += b->n;
   return 0;
 }
 

@@ -172,8 +172,9 @@ void pc_buf_init(pc_buf *b, size_t rowsize);
 int pc_buf_reserve(pc_buf *b, size_t cap); /* at least cap rows, exactly when it grows */
 int pc_buf_grow(pc_buf *b, size_t more);   /* room for `more` rows past n, growing by half */
 void pc_buf_free(pc_buf *b);
-/* b's rows (sorted by cmp) merged into a's (sorted by cmp): a holds both,
- * sorted, a's first among equals. Local; PC_ERR_MEM (a unchanged). */
+/* b's rows (sorted by cmp) merged into a's (sorted by cmp), in place: a
+ * holds both, sorted, a's first among equals. Local; PC_ERR_MEM (a's rows
+ * unchanged). */
 int pc_buf_merge(pc_buf *a, const pc_buf *b, int (*cmp)(const void *, const void *));
 
 /* Collective, agreed: send rows[i] (n rows of rowsize bytes) to rank dest[i],
