@@ -9,6 +9,7 @@
 #include "pc_claim.h"
 #include "pc_keyfile.h"
 #include "pc_paths.h"
+#include "pc_publish.h"
 #include "pc_textout.h"
 
 const char *const pc_output_modes[] = {"0600", "0640", NULL};
@@ -139,7 +140,31 @@ static int claim_outputs(pc_ctx *ctx, const pc_config *cfg) {
   outputs o = {.n = 0};
   pc_config_paths(cfg, add_output, &o);
   pc_claim_policy(!strcmp(pc_config_str(cfg, "busy_output"), "wait"));
-  return pc_claim_outputs(ctx, o.path, o.n);
+  PC_CALL(pc_claim_outputs(ctx, o.path, o.n));
+  /* Under the claims: a publication an interrupted run left half done is undone first. */
+  for (int i = 0; i < o.n && pc_rank(ctx) == 0; i++) pc_publish_recover(ctx, o.path[i]);
+  return 0;
+}
+
+/* The phase table, and the run record under a temporary name, listed for
+ * the publication with the outputs. Collective, agreed. */
+static int report(pc_ctx *ctx) {
+  const char *rec = pc_ctx_record(ctx);
+  char tmp[4400] = "";
+  if (rec) PC_CALL(pc_atomic_tmp(ctx, rec, tmp, sizeof tmp));
+  int rc = pc_agree(ctx, pc_phase_report(ctx, stderr, rec ? tmp : NULL, pc_ctx_record_extra(ctx)));
+  return rec ? pc_atomic_commit(ctx, tmp, rec, rc) : rc;
+}
+
+/* Collective, agreed: the job's run, every output it made published at the
+ * end together, or none (io/pc_publish.h). */
+static int run_and_publish(pc_ctx *ctx, const pc_jobdef *job, const pc_config *cfg) {
+  pc_publish_defer(1);
+  int rc = pc_agree(ctx, job->run(ctx, cfg));
+  if (!rc) rc = report(ctx);
+  rc = pc_publish_all(ctx, rc);
+  pc_publish_defer(0);
+  return rc;
 }
 
 int pc_job_run(const pc_jobdef *job, const char *config_path, int quiet) {
@@ -166,18 +191,12 @@ int pc_job_run(const pc_jobdef *job, const char *config_path, int quiet) {
          config_path);
   log_unused(ctx, job, cfg);
   rc = claim_outputs(ctx, cfg);
-  if (!rc) rc = pc_agree(ctx, job->run(ctx, cfg));
+  if (!rc) rc = run_and_publish(ctx, job, cfg);
   pc_claim_drop_all(ctx);
   int status = 0;
   if (rc) {
     if (pc_rank(ctx) == 0) fprintf(stderr, "paicha %s: error: %s\n", job->name, pc_err_message());
     status = 1;
-  } else {
-    rc = pc_phase_report(ctx, stderr, pc_ctx_record(ctx), pc_ctx_record_extra(ctx));
-    if (pc_agree(ctx, rc)) {
-      if (pc_rank(ctx) == 0) fprintf(stderr, "paicha %s: error: %s\n", job->name, pc_err_message());
-      status = 1;
-    }
   }
   pc_config_destroy(&cfg);
   pc_ctx_destroy(&ctx);
