@@ -79,6 +79,7 @@ int main(int argc, char **argv) {
     printf("paicha %s\n", PC_VERSION);
     return 0;
   }
+  pc_job_register(jobs);
   const pc_jobdef *job = NULL;
   for (int i = 0; jobs[i]; i++)
     if (!strcmp(argv[1], jobs[i]->name)) job = jobs[i];
