@@ -52,7 +52,7 @@ expect_fail shared-bad 2 "unknown key 'sed'" run 1 breakdown --config "$T/shared
 # its key says may replace an input (purge's output over data, index over append) is fine.
 printf 'key: %s/key\ndata: %s/c.h5\npersons: 500\ndays: 2\nas_of: 2021-08-09T00:00\noutbreak: {cases: 1}\ncsv: %s\ncases_csv: %s/cases.csv\n' \
   "$T" "$T" "$T" "$T" > "$T/collide.yaml"
-expect_fail collide 2 "collide.yaml:8:12: cases_csv: $T/cases.csv is the cases.csv synth writes in .csv.: name another file" \
+expect_fail collide 2 "collide.yaml:8:12: cases_csv: $T/cases.csv is the cases.csv the job writes in .csv.: name another file" \
   run 1 synth --config "$T/collide.yaml"
 [ ! -e "$T/c.h5" ] || die "synth with colliding outputs published its dataset"
 printf 'key: %s/key\ndata: %s/c.h5\npersons: 500\ndays: 2\nas_of: 2021-08-09T00:00\noutbreak: {cases: 1}\ncases_csv: %s/c.h5\n' \
