@@ -268,10 +268,26 @@ static int journal_parse(const char *t, entry *es) {
   return n;
 }
 
-/* The whole journal at j (opened without following a link), NULL when none. */
-static char *journal_read(const char *j) {
+/* Whether e is what publish() writes: the temporary name beside the final
+ * one, of its shape (".NAME.tmp." for a file, "NAME.tmp." for a directory),
+ * so a journal can name nothing else to rename or remove. */
+static int entry_shaped(const entry *e) {
+  const char *slash = strrchr(e->path, '/');
+  if (!slash || strncmp(e->tmp, e->path, (size_t)(slash - e->path + 1))) return 0;
+  char want[NAME + 8];
+  snprintf(want, sizeof want, "%s%s.tmp.", e->flags & PC_PUB_DIR ? "" : ".", slash + 1);
+  return !strncmp(e->tmp + (slash - e->path + 1), want, strlen(want)) &&
+         !strstr(e->tmp + (slash - e->path), "/..");
+}
+
+/* The whole journal at j (opened without following a link), NULL when none;
+ * *ours 0 when it is not a regular file of this account's (planted: never
+ * acted upon). */
+static char *journal_read(const char *j, int *ours) {
   int fd = open(j, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return NULL;
+  struct stat st;
+  *ours = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid();
   size_t cap = 64 + (size_t)MAX_ENTRIES * (2 * NAME + 96), n = 0;
   char *t = malloc(cap + 1);
   for (ssize_t k; t && n < cap && (k = read(fd, t + n, cap - n)) > 0;) n += (size_t)k;
@@ -283,13 +299,17 @@ static char *journal_read(const char *j) {
 void pc_publish_recover(pc_ctx *ctx, const char *path) {
   char j[NAME + 16];
   journal_of(path, j, sizeof j);
-  char *t = journal_read(j);
+  int ours = 0;
+  char *t = journal_read(j, &ours);
   if (!t) return;
   entry *es = malloc(sizeof(entry) * MAX_ENTRIES);
-  const int n = es ? journal_parse(t, es) : -1;
+  int n = es && ours ? journal_parse(t, es) : -1;
+  for (int i = 0; i < n; i++)
+    if (!entry_shaped(&es[i])) n = -1;
   free(t);
   if (n < 0) {
-    pc_warn(ctx, "%s is not a journal of paicha's (or memory ran out): removed, nothing undone", j);
+    pc_warn(ctx, "%s is not a journal this account's runs wrote (or memory ran out): removed, "
+            "nothing undone", j);
     unlink(j);
   } else {
     for (int i = n - 1; i >= 0; i--) undo(&es[i]);

@@ -4,7 +4,8 @@
 # replacing) its index - struck at the last step of their publication, by a failure and by
 # SIGKILL: the failure leaves the previous outputs byte-identical and no new file; the kill
 # leaves a journal that the next run on the same outputs rolls back under the claim, before
-# any work (the previous outputs byte-identical again); then a run succeeds.
+# any work (the previous outputs byte-identical again); then a run succeeds. A journal
+# another account planted is never acted upon.
 . "$(dirname "$0")/lib.sh"
 # The tree of D as "sha256 path" lines, temporary names and journals included; not the
 # claims' lock files (".NAME.lock"), which a killed run leaves and the next claim takes over.
@@ -65,7 +66,7 @@ cases_csv: $W/csv/cases.csv
 CFG
 set +e; run 1 synth --config "$T/collide.yaml" > "$T/collide.log" 2>&1; rc=$?; set -e
 [ $rc -eq 2 ] || { cat "$T/collide.log"; die "colliding synth config: exit $rc, expected 2"; }
-grep -q "collide.yaml:8:12: cases_csv: .* is the cases.csv synth writes in \`csv\`" "$T/collide.log" \
+grep -q "collide.yaml:8:12: cases_csv: .* is the cases.csv the job writes in \`csv\`" "$T/collide.log" \
   || { cat "$T/collide.log"; die "the collision does not name both keys"; }
 [ -z "$(ls -A "$W")" ] || { ls -la "$W"; die "the refused synth wrote something"; }
 [ ! -e "$T/key" ] || die "the refused synth made its key file"
@@ -103,3 +104,29 @@ run 2 dispatch --config "$T/dispatch0.yaml" > "$T/dispatch0.log" 2>&1 || { cat "
 printf 'input: %s\ndata: %s\noutput: %s\noverwrite: true\nlevel: county\nquiet: true\n' \
   "$T/trace.h5" "$W/data.h5" "$W/lists" > "$T/dispatch.yaml"
 each dispatch "$T/dispatch.yaml" lists
+
+# A journal is acted upon only when this account's run wrote it: one planted by another
+# account (naming the dataset as a new file to remove) is removed and nothing undone; the
+# same journal of this account's removes the dataset (the control: the rollback is real).
+plant() { # owner
+  local p=$W/data.h5 t=$W/.data.h5.tmp.planted
+  printf 'paicha publish 1\n1\n0 %s %s %s %s\n%s\n%s\n' "$(stat -c %d "$p")" "$(stat -c %i "$p")" \
+    ${#t} ${#p} "$t" "$p" > "$W/.data.h5.publish"
+  chown "$1" "$W/.data.h5.publish"
+}
+plant nobody
+set +e
+PAICHA_FAIL_RANK=0 PAICHA_FAIL_PHASE=setup timeout 300 mpirun -n 2 --oversubscribe --allow-run-as-root \
+  -x PAICHA_FAIL_RANK -x PAICHA_FAIL_PHASE "$PAICHA" synth --config "$T/synth.yaml" > "$T/planted.log" 2>&1
+set -e
+grep -q "is not a journal this account's runs wrote" "$T/planted.log" || { cat "$T/planted.log"; die "a planted journal was not refused"; }
+[ -s "$W/data.h5" ] || die "a journal planted by another account removed the dataset"
+[ ! -e "$W/.data.h5.publish" ] || die "the planted journal was left"
+plant "$(id -u)"
+set +e
+PAICHA_FAIL_RANK=0 PAICHA_FAIL_PHASE=setup timeout 300 mpirun -n 2 --oversubscribe --allow-run-as-root \
+  -x PAICHA_FAIL_RANK -x PAICHA_FAIL_PHASE "$PAICHA" synth --config "$T/synth.yaml" > "$T/own.log" 2>&1
+set -e
+grep -q "interrupted while publishing" "$T/own.log" || { cat "$T/own.log"; die "this account's journal was not rolled back"; }
+[ ! -e "$W/data.h5" ] || die "the control journal did not remove the new dataset"
+echo "publish: a journal planted by another account is never acted upon"
