@@ -21,6 +21,7 @@ enum { MAX_ENTRIES = 64, NAME = 4400 };
 /* One output waiting under its temporary name; paths absolute. */
 typedef struct entry {
   char tmp[NAME], path[NAME];
+  char claimed[NAME]; /* the path as the run claimed it (not journaled) */
   unsigned long long dev, ino; /* the new file's identity: rename keeps it */
   int flags;                   /* PC_PUB_* */
 } entry;
@@ -54,6 +55,7 @@ int pc_publish_add(const char *tmp, const char *path, int flags) {
   e->dev = (unsigned long long)st.st_dev;
   e->ino = (unsigned long long)st.st_ino;
   e->flags = flags;
+  snprintf(e->claimed, sizeof e->claimed, "%s", path);
   nlist++;
   return 0;
 }
@@ -231,7 +233,6 @@ static int publish(void) {
 
 int pc_publish_all(pc_ctx *ctx, int rc_in) {
   int rc = pc_agree(ctx, rc_in);
-  if (!rc) pc_test_hold(ctx, "commit");
   if (pc_rank(ctx) == 0) {
     /* Signalled since the agreement - mpirun stopping the job because a
      * rank died, or Slurm's time limit: the job is failing, publish nothing. */
@@ -241,7 +242,7 @@ int pc_publish_all(pc_ctx *ctx, int rc_in) {
     if (!rc && nlist) rc = publish();
     else
       for (int i = 0; i < nlist; i++) undo(&list[i]);
-    for (int i = 0; i < nlist; i++) pc_claim_drop(list[i].path);
+    for (int i = 0; i < nlist; i++) pc_claim_drop(list[i].claimed);
     nlist = 0;
   }
   int rc2 = pc_agree(ctx, rc_in ? 0 : rc);

@@ -49,8 +49,8 @@ int pc_publish_add(const char *tmp, const char *path, int flags);
  * publishes every listed entry (steps above); else, or when a step fails,
  * it removes what the list holds and undoes what it renamed. The list is
  * then empty. Test hook PAICHA_TEST_PUBLISH=fail|kill fails, or SIGKILLs
- * the process, just before the last rename. PAICHA_STALL_PHASE=commit holds
- * before the first. Returns the agreed status (rc_in when non-zero). */
+ * the process, just before the last rename. (PAICHA_STALL_PHASE=commit holds
+ * as each output is listed, complete: pc_atomic_commit.) Returns the agreed status (rc_in when non-zero). */
 int pc_publish_all(pc_ctx *ctx, int rc_in);
 
 /* Local (rank 0, holding the claim of path): when a journal of an

@@ -1,4 +1,5 @@
 /* main.c - `paicha JOB --config FILE.yaml`: one binary, one job per subcommand. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,6 +31,9 @@ static void usage(FILE *f) {
 }
 
 static void job_help(const pc_jobdef *j) {
+  /* `paicha JOB --help | grep -q KEY` stops reading at the first match: the
+   * rest of the text is not wanted, and not a failure of the command. */
+  signal(SIGPIPE, SIG_IGN);
   printf("usage: paicha %s --config FILE.yaml [--quiet] [--debug]\n"
          "       paicha %s --check --config FILE.yaml   check only (no MPI needed), exit 2 on "
          "problems\n\n%s\n\n%s\n\nconfig keys (relative paths: to the config file's "

@@ -6,6 +6,7 @@
 #include "pc_campaign.h"
 #include "pc_budget.h"
 #include "pc_claim.h"
+#include "pc_publish.h"
 #include "pc_err.h"
 #include "pc_flagged.h"
 #include "pc_ledger_stats.h"
@@ -161,6 +162,8 @@ int pc_campaign_stats(pc_campaign *C, int64_t at, pc_ledger_measure **m, size_t 
 
 void pc_campaign_close(pc_campaign *C) {
   pc_ledger_data_free(&C->L);
-  if (C->path && pc_rank(C->ctx) == 0) pc_claim_drop(C->path);
+  /* Under the job runner the new ledger is published at the run's end: the
+   * claim is held until then (pc_publish_all drops it). */
+  if (C->path && pc_rank(C->ctx) == 0 && !pc_publish_deferred()) pc_claim_drop(C->path);
   C->path = NULL;
 }
