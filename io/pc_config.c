@@ -542,6 +542,7 @@ static const char *type_name(pc_ktype t) {
   case PC_T_LIST: return "list";
   case PC_T_DICT: return "dict";
   case PC_T_STRS: return "string|list";
+  case PC_T_SECTIONS: return "sections";
   }
   return "?";
 }
@@ -560,12 +561,14 @@ static const char *type_want(pc_ktype t) {
   case PC_T_LIST: return "a list";
   case PC_T_DICT: return "a mapping of 'name: value' lines";
   case PC_T_STRS: return "a string or a list of strings";
+  case PC_T_SECTIONS: return "a mapping of names to mappings of 'key: value' lines";
   }
   return "?";
 }
 
 static int is_scalar_type(pc_ktype t) {
-  return t != PC_T_MAP && t != PC_T_LIST && t != PC_T_DICT && t != PC_T_STRS;
+  return t != PC_T_MAP && t != PC_T_LIST && t != PC_T_DICT && t != PC_T_STRS &&
+         t != PC_T_SECTIONS;
 }
 
 /* ---------- validation ---------- */
@@ -950,7 +953,7 @@ static int add_default(pc_config *c, const pc_key *k) {
 static int load_defaults(pc_config *c, const pc_key *k, int depth) {
   if (depth > MAX_DEPTH) bug(k->name, "schema nested too deep (a cycle?)");
   if (add_default(c, k)) return PC_ERR_MEM;
-  if (!is_scalar_type(k->type) && k->type != PC_T_STRS && !k->sub)
+  if (!is_scalar_type(k->type) && k->type != PC_T_STRS && k->type != PC_T_SECTIONS && !k->sub)
     bug(k->name, "map, list or dict without a sub schema");
   if (k->type == PC_T_MAP) {
     for (const pc_key *s = k->sub; s->name; s++)
@@ -960,6 +963,70 @@ static int load_defaults(pc_config *c, const pc_key *k, int depth) {
     if (load_defaults(c, k->sub, depth + 1)) return PC_ERR_MEM;
   }
   return 0;
+}
+
+/* ---------- sections (PC_T_SECTIONS) ---------- */
+
+/* Remove entry i of map m (its key and value freed). */
+static void map_drop(node *m, size_t i) {
+  node_free(m->k[i]);
+  node_free(m->v[i]);
+  memmove(m->k + i, m->k + i + 1, (m->n - i - 1) * sizeof *m->k);
+  memmove(m->v + i, m->v + i + 1, (m->n - i - 1) * sizeof *m->v);
+  m->n--;
+}
+
+/* The keys of section sec moved to the top level r: a key there already
+ * is replaced (its position then the section's, for messages). -1: no memory. */
+static int section_take(node *r, node *sec) {
+  for (size_t j = 0; j < sec->n; j++) {
+    node *k = sec->k[j], *v = sec->v[j];
+    size_t i = 0;
+    while (i < r->n && !(r->k[i]->len == k->len && !memcmp(r->k[i]->s, k->s, k->len))) i++;
+    if (i < r->n) {
+      node_free(r->k[i]);
+      node_free(r->v[i]);
+      r->k[i] = k, r->v[i] = v;
+    } else if (node_push(r, k, v)) {
+      return -1;
+    }
+    sec->k[j] = sec->v[j] = NULL;
+  }
+  sec->n = 0;
+  return 0;
+}
+
+/* The top-level key of type PC_T_SECTIONS in r: checked (a mapping of
+ * known names to mappings), the schema's section taken, the key removed. */
+static void sections(const pc_key *schema, node *r, errs *e) {
+  const pc_key *sk = schema;
+  while (sk->name && sk->type != PC_T_SECTIONS) sk++;
+  if (!sk->name) return;
+  size_t at = 0;
+  while (at < r->n && !eq(r->k[at]->s, r->k[at]->len, sk->name)) at++;
+  if (at == r->n) return;
+  node *m = r->v[at];
+  char g[SHOW_MAX * 4 + 32], ch[512] = "";
+  if (m->kind != N_MAP && !is_null(m)) {
+    got(m, g, sizeof g);
+    err_add(e, m->line, m->col, "%s: %s, got %s", sk->name, type_want(sk->type), g);
+  }
+  if (sk->choices) list_choices(ch, sizeof ch, sk->choices);
+  for (size_t j = 0; m->kind == N_MAP && j < m->n; j++) {
+    const node *n = m->k[j];
+    int known = !sk->choices;
+    for (int i = 0; sk->choices && sk->choices[i]; i++) known |= eq(n->s, n->len, sk->choices[i]);
+    if (!known)
+      err_add(e, n->line, n->col, "%s: unknown name '%s' (known: %s)", sk->name,
+              shown(n, g, sizeof g), ch);
+    else if (m->v[j]->kind != N_MAP && !is_null(m->v[j]))
+      err_add(e, m->v[j]->line, m->v[j]->col, "%s.%s: a mapping of 'key: value' lines",
+              sk->name, shown(n, g, sizeof g));
+    else if (sk->section && eq(n->s, n->len, sk->section) && m->v[j]->kind == N_MAP &&
+             section_take(r, m->v[j]))
+      e->oom = 1;
+  }
+  map_drop(r, at);
 }
 
 /* ---------- public: parse ---------- */
@@ -992,6 +1059,7 @@ int pc_config_parse(const char *fname, const char *text, size_t len, const pc_ke
       got(r, g, sizeof g);
       err_add(&e, r->line, r->col, "a config is a mapping of 'key: value' lines, got %s", g);
     } else {
+      sections(schema, r, &e);
       check_map(schema, r, "", 1, 1, &e);
     }
   }
@@ -1671,7 +1739,7 @@ static void help_line(FILE *f, const pc_key *k, const char *name, int indent) {
   const pc_key *rk = k->type == PC_T_LIST && k->sub && is_scalar_type(k->sub->type) ? k->sub : k;
   if (rk->choices) {
     OPEN();
-    fputs(k->type == PC_T_DICT ? "keys " : "one of ", f);
+    fputs(k->type == PC_T_DICT ? "keys " : k->type == PC_T_SECTIONS ? "names " : "one of ", f);
     for (int i = 0; rk->choices[i]; i++) fprintf(f, "%s%s", i ? ", " : "", rk->choices[i]);
   }
   if (rk->min < rk->max && (rk->type == PC_T_INT || rk->type == PC_T_DURATION)) {

@@ -19,7 +19,13 @@ typedef enum {
   PC_T_LIST,     /* sequence; `sub` points to ONE pc_key describing every item (its name is ignored) */
   PC_T_DICT,     /* mapping with free keys (restricted to `choices` when non-NULL);
                     `sub` points to ONE pc_key describing every value */
-  PC_T_STRS      /* a scalar string or a sequence of strings (e.g. one file or several) */
+  PC_T_STRS,     /* a scalar string or a sequence of strings (e.g. one file or several) */
+  PC_T_SECTIONS  /* top level only: a mapping of names (`choices` when non-NULL) to mappings
+                    of keys; the one named `section` is taken over the top level (its keys
+                    replace or join the top level's), the others are ignored. One config
+                    serves several programs (jobs): keys for one of them alone go under
+                    its name. The key itself is then absent (never read, not in the
+                    effective config). */
 } pc_ktype;
 
 /* What a path key names, for the checks of every path before any work
@@ -49,6 +55,9 @@ typedef struct pc_key {
   int64_t min, max;            /* range for INT/DURATION when min < max */
   pc_prole role;               /* PATH, STRS, LIST items of PATH: what the path names */
   const char *replaces;        /* an output that may be the input of this key (replaced when done) */
+  const char *section;         /* PC_T_SECTIONS: the name whose keys this schema takes */
+  const char *const *holds;    /* PC_P_OUT_DIR: the files the job writes in it (NULL-terminated),
+                                  outputs too for the collision check (pc_paths_check) */
 } pc_key;
 
 typedef struct pc_config pc_config;

@@ -13,6 +13,7 @@
 #include "pc_err.h"
 #include "pc_h5.h"
 #include "pc_lists.h"
+#include "pc_publish.h"
 #include "pc_textout.h"
 #include "pc_xlsx.h"
 
@@ -363,26 +364,6 @@ int pc_lists_manifest_groups(const char *dir, const char *name, const char *key,
   return 0;
 }
 
-/* The directory is opened with O_NOFOLLOW and its entries removed with
- * unlinkat, so a link at `d` (or in it) loses only the link itself. */
-static void remove_at(int pfd, const char *base, int depth) {
-  int fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  DIR *h = fd >= 0 ? fdopendir(fd) : NULL;
-  if (h) {
-    struct dirent *e;
-    while ((e = readdir(h)))
-      if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-        if (depth && (e->d_type == DT_DIR || e->d_type == DT_UNKNOWN)) remove_at(fd, e->d_name, depth - 1); /* a city's */
-        else unlinkat(fd, e->d_name, 0);
-      }
-    closedir(h);
-    unlinkat(pfd, base, AT_REMOVEDIR);
-  } else {
-    if (fd >= 0) close(fd);
-    unlinkat(pfd, base, 0); /* a link or a file: the name goes, nothing it points to */
-  }
-}
-
 void pc_lists_remove_dir(const char *d) {
   char pb[4400], bb[4400];
   snprintf(pb, sizeof pb, "%s", d);
@@ -390,7 +371,7 @@ void pc_lists_remove_dir(const char *d) {
   const char *parent = dirname(pb), *base = basename(bb);
   int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (pfd < 0) return;
-  remove_at(pfd, base, 1); /* the set, and its cities' directories */
+  pc_publish_remove_tree(pfd, base, 1); /* the set, and its cities' directories */
   close(pfd);
 }
 
@@ -406,6 +387,11 @@ static int put_new_dir(const char *tmp, const char *dir) {
 }
 
 int pc_lists_replace_dir(const char *tmp, const char *dir, int overwrite) {
+  if (pc_publish_deferred()) { /* with the run's other outputs, at its end */
+    int rc = pc_publish_add(tmp, dir, PC_PUB_DIR | (overwrite ? 0 : PC_PUB_NOREPLACE));
+    if (rc) pc_lists_remove_dir(tmp);
+    return rc;
+  }
   if (!overwrite) return put_new_dir(tmp, dir);
   char old[4300], sfx[128];
   PC_CALL(pc_unpredictable_suffix(sfx, sizeof sfx));

@@ -88,7 +88,9 @@ void pc_lists_remove_dir(const char *d);
  * without, anything at dir is kept and the call fails (PC_ERR_CONFIG:
  * "... exists: choose another output or set overwrite: true"). On failure
  * tmp is removed and the previous dir left as it was; PC_ERR_IO saying
- * what. */
+ * what. Under the job runner (pc_publish_deferred) tmp is listed for the
+ * run's publication instead, where the same rules hold (exchange with the
+ * previous dir; without overwrite, refused when one is there). */
 int pc_lists_replace_dir(const char *tmp, const char *dir, int overwrite);
 
 #endif

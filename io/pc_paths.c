@@ -25,6 +25,9 @@ typedef struct walk {
   const char *out[32], *in[32];
   char out_key[32][128], in_key[32][128];
   const char *out_replaces[32]; /* the input key the output may replace (pc_key.replaces) */
+  const char *out_held[32];     /* a file a directory output holds: its name, else NULL */
+  char held[16][4200];          /* the paths of those files */
+  int nheld;
 } walk;
 
 /* Serial open, no HDF5 error stack on stderr (our message names the file). */
@@ -175,16 +178,31 @@ static void note(const char **vals, char keys[][128], int *n, const char *key, c
 static void collisions(walk *w, const pc_config *c) {
   for (int j = 0; j < w->nout; j++) {
     const char *v = w->out[j];
-    for (int i = 0; i < j; i++)
-      if (pc_paths_same(w->out[i], v))
+    for (int i = 0; i < j; i++) {
+      if (!pc_paths_same(w->out[i], v) || (w->out_held[i] && w->out_held[j])) continue;
+      const int h = w->out_held[i] ? i : j, o = h == i ? j : i; /* a file of a directory */
+      if (w->out_held[h])
+        pc_config_problem(w->p, c, w->out_key[o], "%s is the %s the job writes in `%s`: name "
+                          "another file", w->out[o], w->out_held[h], w->out_key[h]);
+      else
         pc_config_problem(w->p, c, w->out_key[j], "%s is also `%s`: two outputs of one run "
                           "cannot share a path (one would replace the other)", v, w->out_key[i]);
+    }
     for (int i = 0; i < w->nin; i++)
       if (pc_paths_same(w->in[i], v) &&
           !(w->out_replaces[j] && !strcmp(w->out_replaces[j], w->in_key[i])))
         pc_config_problem(w->p, c, w->out_key[j], "%s is also the input `%s`: the run would "
                           "overwrite what it reads; name another file", v, w->in_key[i]);
   }
+}
+
+/* A file the directory output `key` will hold, an output of the run too. */
+static void hold(walk *w, const char *key, const char *dir, const char *name) {
+  if (w->nheld >= 16 || w->nout >= 32) return;
+  char *p = w->held[w->nheld++];
+  snprintf(p, sizeof w->held[0], "%.4000s/%s", dir, name);
+  w->out_replaces[w->nout] = NULL, w->out_held[w->nout] = name;
+  note(w->out, w->out_key, &w->nout, key, p);
 }
 
 static void check_one(const pc_config *c, const char *key, const pc_key *k, const char *v,
@@ -208,8 +226,10 @@ static void check_one(const pc_config *c, const char *key, const pc_key *k, cons
   case PC_P_OUT_DIR:
     if (k->role == PC_P_LEDGER && lstat(v, &st) == 0) input_h5(w, c, key, k, v);
     output_ok(w, c, key, k, v);
-    if (w->nout < 32) w->out_replaces[w->nout] = k->replaces;
+    if (w->nout < 32) w->out_replaces[w->nout] = k->replaces, w->out_held[w->nout] = NULL;
     note(w->out, w->out_key, &w->nout, key, v);
+    for (int i = 0; k->role == PC_P_OUT_DIR && k->holds && k->holds[i]; i++)
+      hold(w, key, v, k->holds[i]);
     break;
   }
 }

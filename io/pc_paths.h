@@ -18,7 +18,8 @@
  * does not exist (mkdir -p D)"), is not a directory or is not writable; an
  * output file that is a directory, an output directory that is a file; two
  * outputs of the run at one path (recorded at the later key, naming the
- * first). Each is recorded at its key. Local (rank 0, serial HDF5, no MPI); returns 0, or
+ * first), the files a directory output holds (pc_key.holds) counted as
+ * outputs (recorded at the other output's key, naming both). Each is recorded at its key. Local (rank 0, serial HDF5, no MPI); returns 0, or
  * PC_ERR_MEM when memory runs out. */
 int pc_paths_check(const pc_config *c, pc_config_problems *p);
 

@@ -2,6 +2,7 @@
 #include "pc_textout.h"
 
 #include "pc_claim.h"
+#include "pc_publish.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -148,8 +149,11 @@ int pc_atomic_tmp(pc_ctx *ctx, const char *path, char *tmp, size_t size) {
     if (!rc) rc = pc_unpredictable_suffix(sfx, sizeof sfx);
     if (!rc && (size_t)snprintf(tmp, size, "%s/.%s.tmp.%s", dn, bn, sfx) >= size)
       rc = PC_ERROR(PC_ERR_ARG, "output path too long: %.64s...", path);
-    /* Under the output's claim, a temporary of this output is a dead run's. */
+    /* Under the output's claim, a temporary of this output is a dead run's;
+     * first, a publication that run left half done is undone (its older
+     * files wait under temporary names the sweep would take). */
     if (!rc) rc = pc_claim_ensure(ctx, path);
+    if (!rc) pc_publish_recover(ctx, path);
     if (!rc) sweep_stale(ctx, dn, bn);
     name = tmp;
     len = rc ? 0 : strlen(tmp);
@@ -164,7 +168,24 @@ int pc_atomic_tmp(pc_ctx *ctx, const char *path, char *tmp, size_t size) {
   return pc_agree(ctx, rc);
 }
 
+/* Deferred (pc_publish.h): rank 0 lists the complete file for the run's
+ * publication, keeping the claim, or removes it. Collective, agreed. */
+static int defer_commit(pc_ctx *ctx, const char *tmp, const char *path, int rc_in) {
+  int rc = pc_agree(ctx, rc_in);
+  if (!rc) pc_test_hold(ctx, "commit"); /* complete, not published: where tests strike */
+  if (pc_rank(ctx) == 0 && tmp[0]) {
+    if (!rc) rc = pc_publish_add(tmp, path, 0);
+    if (rc) {
+      unlink(tmp);
+      pc_claim_drop(path);
+    }
+  }
+  int rc2 = pc_agree(ctx, rc_in ? 0 : rc);
+  return rc_in ? rc : rc2;
+}
+
 int pc_atomic_commit(pc_ctx *ctx, const char *tmp, const char *path, int rc_in) {
+  if (pc_publish_deferred()) return defer_commit(ctx, tmp, path, rc_in);
   int rc = pc_agree(ctx, rc_in);
   if (!rc) pc_test_hold(ctx, "commit");
   if (pc_rank(ctx) == 0 && tmp[0]) {

@@ -65,12 +65,15 @@ int pc_unpredictable_suffix(char *out, size_t size);
  * claims the output unless this run holds it already (pc_claim.h: another
  * live run writing it is an error naming that run, or a wait), removes
  * leftovers of interrupted runs (".<name>.tmp.*", with unlinkat: never
- * through a link) and picks "<dir>/.<name>.tmp.<suffix>"; every rank gets
+ * through a link) - after undoing a publication one left half done
+ * (pc_publish_recover) - and picks "<dir>/.<name>.tmp.<suffix>"; every rank gets
  * that name. Nothing is created yet. */
 int pc_atomic_tmp(pc_ctx *ctx, const char *path, char *tmp, size_t size);
 /* Collective, agreed, after the file is closed on every rank: agree on rc_in;
  * rank 0 renames tmp to path when all succeeded, else removes tmp, and
- * drops the output's claim. Returns
+ * drops the output's claim. Under the job runner (pc_publish_deferred) the
+ * rename waits: tmp is listed for the run's publication (pc_publish_all),
+ * the claim kept. Returns
  * the agreed status (rc_in itself when it was non-zero here). */
 int pc_atomic_commit(pc_ctx *ctx, const char *tmp, const char *path, int rc_in);
 

@@ -9,6 +9,7 @@
 #include "pc_ingest_stay.h"
 #include "pc_ingest_write.h"
 #include "pc_job.h"
+#include "pc_publish.h"
 #include "pc_schema.h"
 #include "pc_textout.h"
 #include "pc_time.h"
@@ -133,6 +134,8 @@ static int write_rejects_only(pc_ctx *ctx, const ingest_run *R, const char *fail
   char rpath[4200];
   snprintf(rpath, sizeof rpath, "%s.rejects.h5", R->path);
   PC_CALL(PC_PHASE(ctx, PH_WRITE, pc_ingest_write(R->g, rpath, 1, 0), R->g->rejects.n, 0));
+  /* The one output a failed run publishes, on purpose: the senders need it. */
+  PC_CALL(pc_publish_all(ctx, 0));
   return PC_ERROR(PC_ERR_DATA,
                   "rejected rows exceed max_reject_ratio = %g in %s: %s not written; the "
                   "rejects (line, reason, raw line) are in %s for the senders",

@@ -1,4 +1,5 @@
 /* main.c - `paicha JOB --config FILE.yaml`: one binary, one job per subcommand. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,6 +31,9 @@ static void usage(FILE *f) {
 }
 
 static void job_help(const pc_jobdef *j) {
+  /* `paicha JOB --help | grep -q KEY` stops reading at the first match: the
+   * rest of the text is not wanted, and not a failure of the command. */
+  signal(SIGPIPE, SIG_IGN);
   printf("usage: paicha %s --config FILE.yaml [--quiet] [--debug]\n"
          "       paicha %s --check --config FILE.yaml   check only (no MPI needed), exit 2 on "
          "problems\n\n%s\n\n%s\n\nconfig keys (relative paths: to the config file's "
@@ -79,6 +83,7 @@ int main(int argc, char **argv) {
     printf("paicha %s\n", PC_VERSION);
     return 0;
   }
+  pc_job_register(jobs);
   const pc_jobdef *job = NULL;
   for (int i = 0; jobs[i]; i++)
     if (!strcmp(argv[1], jobs[i]->name)) job = jobs[i];

@@ -9,6 +9,7 @@
 #include "pc_claim.h"
 #include "pc_keyfile.h"
 #include "pc_paths.h"
+#include "pc_publish.h"
 #include "pc_textout.h"
 
 const char *const pc_output_modes[] = {"0600", "0640", NULL};
@@ -42,15 +43,23 @@ static int has_key(const pc_key *k, const char *name) {
   return 0;
 }
 
+/* The names of every job (pc_job_register), for the sections of `jobs`. */
+static const char *job_names[32];
+
+void pc_job_register(const pc_jobdef *const *jobs) {
+  for (int i = 0; jobs[i] && i < 31; i++) job_names[i] = jobs[i]->name;
+}
+
 const pc_key *pc_job_keys(const pc_jobdef *job) {
   static pc_key table[MAX_KEYS];
+  static char help[256];
   static const pc_jobdef *built;
   if (built == job) return table;
   size_t n = 0;
   for (const pc_key *k = job->keys; k->name; k++) {
-    if (n + 6 >= MAX_KEYS) { /* a job's own table: fixed at compile time */
+    if (n + 7 >= MAX_KEYS) { /* a job's own table: fixed at compile time */
       fprintf(stderr, "paicha %s: more than %d keys (internal: raise MAX_KEYS)\n", job->name,
-              MAX_KEYS - 6);
+              MAX_KEYS - 7);
       abort();
     }
     table[n++] = *k;
@@ -58,18 +67,30 @@ const pc_key *pc_job_keys(const pc_jobdef *job) {
   for (const pc_key *k = shared_keys; k->name; k++)
     if (!has_key(job->keys, k->name)) {
       table[n] = *k;
-      table[n++].help = "shared by jobs (SPEC): accepted, not used by this job";
+      table[n++].help = "shared key, not used by this job (SPEC: one config serves several jobs)";
     }
+  /* One config per outbreak: what differs per job (its `output`, its own keys) under its name. */
+  snprintf(help, sizeof help, "keys for one job alone, by job name (jobs: {trace: {output: "
+           "t.h5}}): %s takes those under `%s` over the top level's, ignores the others",
+           job->name, job->name);
+  table[n++] = (pc_key){.name = "jobs", .type = PC_T_SECTIONS, .help = help,
+                        .choices = job_names[0] ? job_names : NULL, .section = job->name};
   table[n] = (pc_key){0};
   built = job;
   return table;
 }
 
-/* The shared keys a config gives that this job does not use, logged once. */
+/* The shared keys a config gives that this job does not use: one line. */
 static void log_unused(pc_ctx *ctx, const pc_jobdef *job, const pc_config *cfg) {
+  char list[128] = "";
+  int n = 0;
   for (const pc_key *k = shared_keys; k->name; k++)
     if (!has_key(job->keys, k->name) && pc_config_given(cfg, k->name))
-      pc_log(ctx, "the config's `%s` is not used by %s (a key shared by jobs)", k->name, job->name);
+      snprintf(list + strlen(list), sizeof list - strlen(list), "%s`%s`", n++ ? ", " : "",
+               k->name);
+  if (n)
+    pc_log(ctx, "%s ignores the config's shared %s %s (not used by this job)", job->name,
+           n > 1 ? "keys" : "key", list);
 }
 
 static int load_config(pc_ctx *ctx, const pc_jobdef *job, const char *path, pc_config **cfg) {
@@ -139,7 +160,31 @@ static int claim_outputs(pc_ctx *ctx, const pc_config *cfg) {
   outputs o = {.n = 0};
   pc_config_paths(cfg, add_output, &o);
   pc_claim_policy(!strcmp(pc_config_str(cfg, "busy_output"), "wait"));
-  return pc_claim_outputs(ctx, o.path, o.n);
+  PC_CALL(pc_claim_outputs(ctx, o.path, o.n));
+  /* Under the claims: a publication an interrupted run left half done is undone first. */
+  for (int i = 0; i < o.n && pc_rank(ctx) == 0; i++) pc_publish_recover(ctx, o.path[i]);
+  return 0;
+}
+
+/* The phase table, and the run record under a temporary name, listed for
+ * the publication with the outputs. Collective, agreed. */
+static int report(pc_ctx *ctx) {
+  const char *rec = pc_ctx_record(ctx);
+  char tmp[4400] = "";
+  if (rec) PC_CALL(pc_atomic_tmp(ctx, rec, tmp, sizeof tmp));
+  int rc = pc_agree(ctx, pc_phase_report(ctx, stderr, rec ? tmp : NULL, pc_ctx_record_extra(ctx)));
+  return rec ? pc_atomic_commit(ctx, tmp, rec, rc) : rc;
+}
+
+/* Collective, agreed: the job's run, every output it made published at the
+ * end together, or none (io/pc_publish.h). */
+static int run_and_publish(pc_ctx *ctx, const pc_jobdef *job, const pc_config *cfg) {
+  pc_publish_defer(1);
+  int rc = pc_agree(ctx, job->run(ctx, cfg));
+  if (!rc) rc = report(ctx);
+  rc = pc_publish_all(ctx, rc);
+  pc_publish_defer(0);
+  return rc;
 }
 
 int pc_job_run(const pc_jobdef *job, const char *config_path, int quiet) {
@@ -166,18 +211,12 @@ int pc_job_run(const pc_jobdef *job, const char *config_path, int quiet) {
          config_path);
   log_unused(ctx, job, cfg);
   rc = claim_outputs(ctx, cfg);
-  if (!rc) rc = pc_agree(ctx, job->run(ctx, cfg));
+  if (!rc) rc = run_and_publish(ctx, job, cfg);
   pc_claim_drop_all(ctx);
   int status = 0;
   if (rc) {
     if (pc_rank(ctx) == 0) fprintf(stderr, "paicha %s: error: %s\n", job->name, pc_err_message());
     status = 1;
-  } else {
-    rc = pc_phase_report(ctx, stderr, pc_ctx_record(ctx), pc_ctx_record_extra(ctx));
-    if (pc_agree(ctx, rc)) {
-      if (pc_rank(ctx) == 0) fprintf(stderr, "paicha %s: error: %s\n", job->name, pc_err_message());
-      status = 1;
-    }
   }
   pc_config_destroy(&cfg);
   pc_ctx_destroy(&ctx);

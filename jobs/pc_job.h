@@ -56,8 +56,14 @@ extern const char *const pc_output_modes[], *const pc_busy_choices[];
 
 /* Local, never fails: the keys job accepts - its own, then those SPEC says
  * jobs share (key, data, index, as_of, output) that it lacks, accepted and
- * not used (said in --help, logged once when given). */
+ * not used (said in --help, logged in one line when given), then `jobs`
+ * (PC_T_SECTIONS): per job name, keys taken by that job alone over the top
+ * level's, so one config per outbreak serves every job (their outputs
+ * differ). A key no job of the config knows is still refused. */
 const pc_key *pc_job_keys(const pc_jobdef *job);
+/* Local, never fails: the NULL-terminated table of every job (main), whose
+ * names are the sections `jobs` may hold; called once before pc_job_keys. */
+void pc_job_register(const pc_jobdef *const *jobs);
 
 /* Run a job: MPI already initialised. Loads the config on rank 0, checks
  * its meaning (the keys every job shares, then job->check), then, when they

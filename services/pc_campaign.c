@@ -6,6 +6,7 @@
 #include "pc_campaign.h"
 #include "pc_budget.h"
 #include "pc_claim.h"
+#include "pc_publish.h"
 #include "pc_err.h"
 #include "pc_flagged.h"
 #include "pc_ledger_stats.h"
@@ -269,6 +270,8 @@ void pc_campaign_close(pc_campaign *C) {
   if (!C->orig_shared) pc_buf_free(&C->orig);
   C->orig_shared = 0;
   pc_ledger_data_free(&C->L);
-  if (C->path && pc_rank(C->ctx) == 0) pc_claim_drop(C->path);
+  /* Under the job runner the new ledger is published at the run's end: the
+   * claim is held until then (pc_publish_all drops it). */
+  if (C->path && pc_rank(C->ctx) == 0 && !pc_publish_deferred()) pc_claim_drop(C->path);
   C->path = NULL;
 }

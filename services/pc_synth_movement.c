@@ -187,13 +187,7 @@ int pc_synth_outbreak(pc_ctx *ctx, const pc_config *cfg, pc_synth_pending *pend,
 }
 
 int pc_synth_pending_publish(pc_ctx *ctx, pc_synth_pending *pend, int rc) {
-  rc = pc_agree(ctx, rc);
-  for (int q = 0; q < pend->n && pc_rank(ctx) == 0; q++) { /* publish the cases, or drop them */
-    if (!rc && rename(pend->tmp[q], pend->path[q]) != 0)
-      rc = PC_ERROR(PC_ERR_IO, "cannot rename %s to %s: %s", pend->tmp[q], pend->path[q],
-                    strerror(errno));
-    if (rc) unlink(pend->tmp[q]);
-    pc_claim_drop(pend->path[q]); /* taken by pc_atomic_tmp */
-  }
+  /* publish the cases (with the run's other outputs, under the runner), or drop them */
+  for (int q = 0; q < pend->n; q++) rc = pc_atomic_commit(ctx, pend->tmp[q], pend->path[q], rc);
   return pc_agree(ctx, rc);
 }

@@ -42,9 +42,10 @@ typedef struct pc_synth_pending {
 int pc_synth_outbreak(pc_ctx *ctx, const pc_config *cfg, pc_synth_pending *pend,
                       const pc_synth_movement *mv, const pc_synth_row *rows, const pc_kv *order,
                       size_t n, int64_t as_of);
-/* Collective, agreed, at the end of the run: rank 0 renames the pending
- * files into place when rc is 0 (a failure to rename is PC_ERR_IO), else
- * removes them. Returns the agreed status. */
+/* Collective, agreed, at the end of the run: each pending file committed
+ * (pc_atomic_commit: renamed into place, or under the job runner listed for
+ * the run's publication) when rc is 0, else removed. Returns the agreed
+ * status. */
 int pc_synth_pending_publish(pc_ctx *ctx, pc_synth_pending *pend, int rc);
 
 #endif

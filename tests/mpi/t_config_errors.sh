@@ -31,7 +31,7 @@ expect_fail noconfig 2 "--config FILE.yaml is required" "$PAICHA" synth
 # so one config per outbreak serves several; a job that does not use one says so in --help
 # and, once, in its log. A key no job knows is still refused.
 for job in index screen breakdown plan; do
-  "$PAICHA" $job --help | grep -qE "^  key: path - shared by jobs \(SPEC\): accepted, not used by this job" \
+  "$PAICHA" $job --help | grep -qE "^  key: path - shared key, not used by this job" \
     || die "$job --help does not say it ignores the shared key 'key'"
 done
 { synth_cfg 500 "$T/shared.h5" 3; echo "days: 3"; } > "$T/shared-synth.yaml"
@@ -39,10 +39,10 @@ run 1 synth --config "$T/shared-synth.yaml" > /dev/null 2>&1 || die "synth for t
 printf 'key: %s/key\ndata: %s/shared.h5\nindex: %s/shared-index.h5\nas_of: 2021-08-09T00:00\noutput: %s/shared-b.h5\n' \
   "$T" "$T" "$T" "$T" > "$T/shared.yaml"
 run 1 index --config "$T/shared.yaml" > "$T/shared-index.out" 2>&1 || { cat "$T/shared-index.out"; die "index refused the shared keys"; }
-[ "$(grep -c "the config's \`key\` is not used by index" "$T/shared-index.out")" = 1 ] \
+[ "$(grep -c "index ignores the config's shared keys \`key\`, \`as_of\`, \`output\` (not used by this job)" "$T/shared-index.out")" = 1 ] \
   || { cat "$T/shared-index.out"; die "index does not say once that it ignores 'key'"; }
 run 1 breakdown --config "$T/shared.yaml" > "$T/shared-b.out" 2>&1 || { cat "$T/shared-b.out"; die "breakdown refused the shared keys"; }
-grep -q "the config's \`index\` is not used by breakdown" "$T/shared-b.out" || die "breakdown does not say it ignores 'index'"
+grep -q "breakdown ignores the config's shared keys \`key\`, \`index\` (not used" "$T/shared-b.out" || die "breakdown does not say it ignores 'index'"
 [ -s "$T/shared-index.h5" ] && [ -s "$T/shared-b.h5" ] || die "the shared config's outputs are missing"
 (cat "$T/shared.yaml"; echo "sed: 1") > "$T/shared-bad.yaml"
 expect_fail shared-bad 2 "unknown key 'sed'" run 1 breakdown --config "$T/shared-bad.yaml"
@@ -52,7 +52,7 @@ expect_fail shared-bad 2 "unknown key 'sed'" run 1 breakdown --config "$T/shared
 # its key says may replace an input (purge's output over data, index over append) is fine.
 printf 'key: %s/key\ndata: %s/c.h5\npersons: 500\ndays: 2\nas_of: 2021-08-09T00:00\noutbreak: {cases: 1}\ncsv: %s\ncases_csv: %s/cases.csv\n' \
   "$T" "$T" "$T" "$T" > "$T/collide.yaml"
-expect_fail collide 2 "collide.yaml:8:12: cases_csv: $T/cases.csv is the cases.csv synth writes in .csv.: name another file" \
+expect_fail collide 2 "collide.yaml:8:12: cases_csv: $T/cases.csv is the cases.csv the job writes in .csv.: name another file" \
   run 1 synth --config "$T/collide.yaml"
 [ ! -e "$T/c.h5" ] || die "synth with colliding outputs published its dataset"
 printf 'key: %s/key\ndata: %s/c.h5\npersons: 500\ndays: 2\nas_of: 2021-08-09T00:00\noutbreak: {cases: 1}\ncases_csv: %s/c.h5\n' \

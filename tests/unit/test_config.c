@@ -1095,6 +1095,44 @@ static void test_meaning_checks(void **state) {
   pc_config_destroy(&c);
 }
 
+/* PC_T_SECTIONS: the schema's section taken over the top level (position
+ * kept), the others ignored, the key gone; unknown names and non-mappings refused. */
+static const char *const sec_names[] = {"a", "b", NULL};
+static const pc_key sec_schema[] = {
+    {.name = "out", .type = PC_T_STR, .required = 1},
+    {.name = "n", .type = PC_T_INT, .def = "1"},
+    {.name = "jobs", .type = PC_T_SECTIONS, .choices = sec_names, .section = "a"},
+    {0}};
+
+static void test_sections(void **state) {
+  (void)state;
+  const char *y = "out: top\nn: 2\njobs:\n  b: {zzz: 1, out: other}\n  a:\n    out: mine\n";
+  pc_config *c = NULL;
+  assert_int_equal(pc_config_parse("s.yaml", y, strlen(y), sec_schema, &c, err, sizeof err), 0);
+  assert_string_equal(pc_config_str(c, "out"), "mine");
+  assert_int_equal(pc_config_line(c, "out"), 6);
+  assert_int_equal(pc_config_int(c, "n"), 2);
+  assert_int_equal(pc_config_given(c, "jobs"), 0);
+  char *eff = pc_config_effective(c);
+  assert_non_null(eff);
+  HASNT(eff, "jobs");
+  HASNT(eff, "zzz");
+  free(eff);
+  pc_config_destroy(&c);
+  /* In its own section a key is checked as at the top level. */
+  y = "out: top\njobs:\n  a: {n: many, sed: 1}\n  c: {}\n  b: 3\n";
+  assert_int_equal(pc_config_parse("s.yaml", y, strlen(y), sec_schema, &c, err, sizeof err),
+                   PC_ERR_CONFIG);
+  HAS(err, "s.yaml:3:10: n: ");
+  HAS(err, "s.yaml:3:16: unknown key 'sed'");
+  HAS(err, "s.yaml:4:3: jobs: unknown name 'c' (known: a, b)");
+  HAS(err, "s.yaml:5:6: jobs.b: a mapping of 'key: value' lines");
+  y = "out: top\njobs: [a]\n";
+  assert_int_equal(pc_config_parse("s.yaml", y, strlen(y), sec_schema, &c, err, sizeof err),
+                   PC_ERR_CONFIG);
+  HAS(err, "s.yaml:2:7: jobs: a mapping of names to mappings");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_valid_full),
@@ -1119,6 +1157,7 @@ int main(void) {
       cmocka_unit_test(test_help),
       cmocka_unit_test(test_programming_errors_abort),
       cmocka_unit_test(test_meaning_checks),
+      cmocka_unit_test(test_sections),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
