@@ -25,9 +25,11 @@
  * events; the ledger file itself then holds /parts (which parts, in order)
  * and the small tables, and is rewritten by each batch. A batch writes its
  * part first and the ledger file last, each under a temporary name renamed
- * when complete, so a run killed at any point leaves the ledger file as it
- * was and at most a part it does not list (removed by the next run, which
- * holds the ledger's claim: pc_ledgerfile_sweep). A part listed is never
+ * when complete (and under the job runner, all of a run's files together at
+ * its end: pc_publish.h), so a run killed at any point leaves the ledger
+ * file as it was and at most a part it does not list; parts not listed (a
+ * killed run's, or those a new base replaced) are removed by the next run,
+ * which holds the ledger's claim (pc_ledgerfile_sweep). A part listed is never
  * rewritten; a new base replaces the parts when the deltas grow (the
  * caller's choice: pc_campaign.h). Readers lay the deltas over the base in
  * order (pc_ledger_overlay): a person's latest row wins. */

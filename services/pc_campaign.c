@@ -197,8 +197,7 @@ static int write_part(pc_campaign *C, const pc_config *cfg, pc_file data, pc_led
   return rc;
 }
 
-/* The ledger's files: its part first (kept in parts), the ledger file last;
- * then the parts it no longer lists go. */
+/* The ledger's files: its part first (kept in parts), the ledger file last. */
 static int write_files(pc_campaign *C, const pc_config *cfg, pc_file data,
                        const pc_ledger_measure *m, size_t nm, const pc_ledger_yield *y, size_t ny) {
   pc_ctx *ctx = C->ctx;
@@ -228,7 +227,9 @@ static int write_files(pc_campaign *C, const pc_config *cfg, pc_file data,
     if (!out.rc) out.rc = pc_flagged_stamp_data(out.file, data);
     rc = pc_out_commit(&out, out.rc);
   }
-  if (!rc) pc_ledgerfile_sweep(ctx, C->path, &C->L);
+  /* The parts a new base replaced stay until the next batch removes them
+   * (pc_ledgerfile_sweep at open): the new files are published only at the
+   * run's end (pc_publish.h), and until then the old ledger file lists them. */
   return rc;
 }
 
