@@ -1,0 +1,181 @@
+/* pc_screen_area.c - screen through the index's area view: the candidates from the groups their areas touch, then their stays. */
+#include "pc_screen_area.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Slots of the pid directory apart that one read of /stays still covers
+ * together (~2 persons a slot: reading a gap costs less than a call). */
+#define SLOT_GAP 4
+/* Rows of /stays one read takes at most. */
+#define READ_MAX ((uint64_t)1 << 20)
+
+int pc_screen_area_open(pc_ctx *ctx, pc_screener *S, pc_aview *v, int *use) {
+  *use = 0;
+  memset(v, 0, sizeof *v);
+  v->rows.fd = -1;
+  if (!pc_config_given(S->cfg, "index")) {
+    pc_log(ctx, "screen: no index given: streaming /stays");
+    return 0;
+  }
+  return pc_aview_open(ctx, pc_config_str(S->cfg, "index"), S->data, v, use);
+}
+
+static int cmp_place(const void *a, const void *b) {
+  const pc_place *x = a, *y = b;
+  return (x->id > y->id) - (x->id < y->id);
+}
+
+/* The groups the areas touch (sel, groups bytes): their counties by prefix
+ * and by their places' regions in /places, their periods' days. Local. */
+static int select_groups(pc_screener *S, const pc_aview *v, uint8_t *sel, size_t *ng) {
+  pc_place *pl = NULL;
+  uint64_t np = 0;
+  PC_CALL(pc_table_read_all(S->data, NULL, &pc_schema_places, (void **)&pl, &np));
+  pc_qsort(pl, (size_t)np, sizeof *pl, cmp_place);
+  int rc = 0;
+  *ng = 0;
+  for (size_t a = 0; a < S->A.n && !rc; a++) {
+    const pc_area *ar = &S->A.a[a];
+    uint64_t *reg = pc_calloc(ar->nplaces + 1, sizeof *reg, "places' regions");
+    if (!reg) rc = PC_ERR_MEM;
+    for (size_t i = 0; i < ar->nplaces && !rc; i++) {
+      pc_place key = {.id = ar->places[i]};
+      const pc_place *p = np ? bsearch(&key, pl, (size_t)np, sizeof *pl, cmp_place) : NULL;
+      reg[i] = p ? p->region : 0; /* 0: not in /places, every county */
+    }
+    if (!rc) *ng += pc_agroup_select(&v->L, ar, reg, v->astray > 0, v->dmax, sel);
+    free(reg);
+  }
+  free(pl);
+  return rc;
+}
+
+/* 1 when the person's rows in the view reach some area's min_dwell there
+ * (then: and id_origin: left to the full screening). Local. */
+static int candidate(pc_screener *S, const pc_stay *s, size_t n) {
+  for (size_t a = 0; a < S->A.n; a++) {
+    pc_area ar = S->A.a[a];
+    ar.then = NULL;
+    size_t need = pc_dwell_scratch(n, ar.to - ar.from);
+    if (need > S->scap) {
+      free(S->scratch);
+      S->scap = need * 2;
+      S->scratch = pc_malloc(S->scap * sizeof *S->scratch, "dwell scratch");
+      if (!S->scratch) return -1;
+    }
+    pc_screen_hit h;
+    if (pc_screen_area(&ar, s, n, &h, S->scratch)) return 1;
+  }
+  return 0;
+}
+
+/* The candidates' pids (sorted) from the rows of this rank's pids. Local. */
+static int candidates(pc_screener *S, const pc_stay *rows, size_t n, uint64_t **pids, size_t *nc) {
+  *nc = 0;
+  *pids = pc_malloc((n + 1) * sizeof **pids, "candidates");
+  if (!*pids) return PC_ERR_MEM;
+  for (size_t i = 0; i < n;) {
+    size_t j = i;
+    while (j < n && rows[j].pid == rows[i].pid) j++;
+    int c = candidate(S, rows + i, j - i);
+    if (c < 0) return PC_ERR_MEM;
+    if (c) (*pids)[(*nc)++] = rows[i].pid;
+    i = j;
+  }
+  return 0;
+}
+
+/* Read slots [k0, k1] of /stays (checked against /stays_sum) into *buf. Local. */
+static int read_slots(pc_screener *S, const pc_aview *v, uint64_t k0, uint64_t k1, pc_stay **buf,
+                      size_t *cap, size_t *m) {
+  const uint64_t lo = v->dir.stays[k0], hi = v->dir.stays[k1 + 1];
+  *m = (size_t)(hi - lo);
+  if (*m > *cap) {
+    pc_stay *nb = pc_realloc(*buf, *m * sizeof *nb, "stays of candidates");
+    if (!nb) return PC_ERR_MEM;
+    *buf = nb, *cap = *m;
+  }
+  PC_CALL(pc_raw_read(&S->stays, lo, *m, *buf));
+  for (uint64_t k = k0, at = 0; k <= k1; k++) {
+    uint64_t sum = 0;
+    for (uint64_t i = v->dir.stays[k]; i < v->dir.stays[k + 1]; i++, at++)
+      sum += pc_stay_fingerprint(&(*buf)[at]);
+    if (sum != v->stays_sum[k])
+      return PC_ERROR(PC_ERR_DATA,
+                      "%s: stays rows %llu..%llu do not match their checksum in the index's "
+                      "/stays_sum: the dataset is damaged (restore it or make it again)",
+                      S->stays.what, (unsigned long long)v->dir.stays[k],
+                      (unsigned long long)v->dir.stays[k + 1]);
+  }
+  return 0;
+}
+
+/* Screen candidates pids[i..j) (their slots read as s[0..m)) as the stream does. */
+static int screen_run(pc_screener *S, const uint64_t *pids, size_t i, size_t j, const pc_stay *s,
+                      size_t m, size_t *pi) {
+  size_t a = 0;
+  for (; i < j; i++) {
+    while (a < m && s[a].pid < pids[i]) a++;
+    size_t b = a;
+    while (b < m && s[b].pid == pids[i]) b++;
+    while (*pi < S->np && S->persons[*pi].pid < pids[i]) (*pi)++;
+    if (*pi < S->np && S->persons[*pi].pid == pids[i] && b > a)
+      PC_CALL(pc_screen_person(S, *pi, s + a, b - a));
+    a = b;
+  }
+  return 0;
+}
+
+/* The candidates' stays, slots near each other read together. Local. */
+static int screen_candidates(pc_screener *S, const pc_aview *v, const uint64_t *pids, size_t nc,
+                             uint64_t *slots_read) {
+  pc_stay *buf = NULL;
+  size_t cap = 0, pi = 0;
+  int rc = 0;
+  for (size_t i = 0; i < nc && !rc;) {
+    const uint64_t k0 = pc_piddir_key(&v->dir, pids[i]);
+    uint64_t k1 = k0;
+    size_t j = i + 1;
+    while (j < nc) {
+      uint64_t k = pc_piddir_key(&v->dir, pids[j]);
+      if (k > k1 + SLOT_GAP || v->dir.stays[k + 1] - v->dir.stays[k0] > READ_MAX) break;
+      k1 = k, j++;
+    }
+    size_t m = 0;
+    rc = read_slots(S, v, k0, k1, &buf, &cap, &m);
+    if (!rc) rc = screen_run(S, pids, i, j, buf, m, &pi);
+    *slots_read += k1 - k0 + 1;
+    i = j;
+  }
+  free(buf);
+  return rc;
+}
+
+int pc_screen_area_scan(pc_ctx *ctx, pc_screener *S, const pc_aview *v) {
+  const size_t G = v->L.ncounties * v->L.ndays;
+  uint8_t *sel = pc_calloc(G + 1, 1, "area view groups");
+  size_t ng = 0, n = 0, nc = 0;
+  pc_stay *rows = NULL;
+  uint64_t *pids = NULL, total = 0, slots = 0;
+  int rc = sel ? select_groups(S, v, sel, &ng) : PC_ERR_MEM;
+  PC_CALLG(pc_agree(ctx, rc), out);
+  const uint64_t lo = S->np ? S->persons[0].pid : UINT64_MAX;
+  PC_CALLG(pc_aview_read(ctx, v, sel, lo, S->hi_pid, &rows, &n, &total), out);
+  rc = candidates(S, rows, n, &pids, &nc);
+  free(rows), rows = NULL;
+  if (!rc) rc = screen_candidates(S, v, pids, nc, &slots);
+  uint64_t c[2] = {nc, slots};
+  if (!(rc = pc_agree(ctx, rc))) rc = pc_sum_u64(ctx, c, 2);
+  if (!rc)
+    pc_log(ctx,
+           "screen: area view: %zu of %zu groups (county x day), %llu of %llu stays (%.1f%%); "
+           "%llu candidates, their stays read from /stays (%llu pid slots)",
+           ng, G, (unsigned long long)total, (unsigned long long)v->rows.nrows,
+           v->rows.nrows ? 100.0 * (double)total / (double)v->rows.nrows : 0.0,
+           (unsigned long long)c[0], (unsigned long long)c[1]);
+out:
+  pc_raw_close(&S->stays);
+  free(sel), free(rows), free(pids);
+  return rc;
+}
