@@ -224,7 +224,7 @@ PY
   cells=$(/usr/bin/python3 -c "
 import h5py
 p = h5py.File('$data', 'r')['places'][()]
-print(', '.join(str(int(x['id'])) for x in p if x['channel'] == 5 and x['region'] // 10**8 == 4301][:17]))")
+print(', '.join([str(int(x['id'])) for x in p if x['channel'] == 5 and x['region'] // 10**8 == 4301][:17]))")
   for shape in changsha itaewon; do
     for mode in stream view; do
       {

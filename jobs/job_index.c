@@ -82,7 +82,8 @@ static int write_index(pc_ctx *ctx, const index_run *R) {
     if (pc_config_bool(R->cfg, "area_view") && !pc_out_agree(&out) &&
         !(out.rc = pc_phase_begin(ctx, "area"))) {
       out.rc = pc_aview_write(ctx, &out, R->file, R->data);
-      pc_phase_end(ctx, R->nstays, R->nstays * sizeof(pc_stay));
+      pc_phase_end(ctx, R->nstays / (uint64_t)pc_nranks(ctx),
+                   R->nstays / (uint64_t)pc_nranks(ctx) * sizeof(pc_stay)); /* each rank: its share */
     }
   }
   return pc_out_commit(&out, 0);

@@ -1,4 +1,4 @@
-/* pc_aview.c - the index's area view: the stays by (county, day), written with the index, read selectively by screen. */
+/* pc_aview.c - the index's area view: the stays by (township, day), written with the index, read selectively by screen. */
 #include "pc_aview.h"
 
 #include <stdlib.h>
@@ -18,7 +18,7 @@ static int cmp_u64(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* The layout of dataset `data`: its window's days, the counties of its
+/* The layout of dataset `data`: its window's days, the townships of its
  * /regions (and 0, unknown), PC_AGROUP_OTHER last. Local. */
 static int layout_of(pc_file data, pc_aview *v) {
   int64_t ws, we;
@@ -29,28 +29,28 @@ static int layout_of(pc_file data, pc_aview *v) {
   pc_region *rg = NULL;
   uint64_t nr = 0;
   PC_CALL(pc_table_read_all(data, NULL, &pc_schema_regions, (void **)&rg, &nr));
-  v->counties = pc_malloc((nr + 2) * sizeof *v->counties, "area view counties");
-  if (!v->counties) {
+  v->townships = pc_malloc((nr + 2) * sizeof *v->townships, "area view townships");
+  if (!v->townships) {
     free(rg);
     return PC_ERR_MEM;
   }
   size_t k = 0;
-  v->counties[k++] = 0;
-  for (uint64_t i = 0; i < nr; i++) v->counties[k++] = rg[i].code / 1000000;
+  v->townships[k++] = 0;
+  for (uint64_t i = 0; i < nr; i++) v->townships[k++] = rg[i].code / 1000;
   free(rg);
-  pc_qsort(v->counties, k, sizeof *v->counties, cmp_u64);
+  pc_qsort(v->townships, k, sizeof *v->townships, cmp_u64);
   size_t m = 0;
   for (size_t i = 0; i < k; i++)
-    if (!m || v->counties[i] != v->counties[m - 1]) v->counties[m++] = v->counties[i];
-  v->counties[m++] = PC_AGROUP_OTHER;
-  v->L.counties = v->counties;
-  v->L.ncounties = m;
+    if (!m || v->townships[i] != v->townships[m - 1]) v->townships[m++] = v->townships[i];
+  v->townships[m++] = PC_AGROUP_OTHER;
+  v->L.townships = v->townships;
+  v->L.ntownships = m;
   return 0;
 }
 
-/* Places by id with their county (+1; 0: an empty slot), open addressing. */
+/* Places by id with their township (+1; 0: an empty slot), open addressing. */
 typedef struct place_map {
-  uint64_t *id, *county, mask;
+  uint64_t *id, *township, mask;
 } place_map;
 
 static int place_map_make(pc_file data, place_map *pm) {
@@ -61,23 +61,23 @@ static int place_map_make(pc_file data, place_map *pm) {
   while (cap < 2 * n) cap <<= 1;
   pm->mask = cap - 1;
   pm->id = pc_calloc(cap, sizeof *pm->id, "places");
-  pm->county = pc_calloc(cap, sizeof *pm->county, "places");
-  int rc = pm->id && pm->county ? 0 : PC_ERR_MEM;
+  pm->township = pc_calloc(cap, sizeof *pm->township, "places");
+  int rc = pm->id && pm->township ? 0 : PC_ERR_MEM;
   for (uint64_t i = 0; i < n && !rc; i++) {
     uint64_t h = pc_mix64(pl[i].id) & pm->mask;
-    while (pm->county[h] && pm->id[h] != pl[i].id) h = (h + 1) & pm->mask;
+    while (pm->township[h] && pm->id[h] != pl[i].id) h = (h + 1) & pm->mask;
     pm->id[h] = pl[i].id;
-    pm->county[h] = pl[i].region / 1000000 + 1;
+    pm->township[h] = pl[i].region / 1000 + 1;
   }
   free(pl);
   return rc;
 }
 
-/* 1 when the stay lies in another county than its place's (or its place is unknown). */
+/* 1 when the stay lies in another township than its place's (or its place is unknown). */
 static int astray(const place_map *pm, const pc_stay *s) {
   uint64_t h = pc_mix64(s->place) & pm->mask;
-  while (pm->county[h] && pm->id[h] != s->place) h = (h + 1) & pm->mask;
-  return !pm->county[h] || pm->county[h] - 1 != s->region / 1000000;
+  while (pm->township[h] && pm->id[h] != s->place) h = (h + 1) & pm->mask;
+  return !pm->township[h] || pm->township[h] - 1 != s->region / 1000;
 }
 
 /* What the two passes over a rank's share of /stays keep. */
@@ -165,7 +165,7 @@ static int build_open(pc_ctx *ctx, pc_file data, const char *data_path, aview_bu
   PC_CALL(place_map_make(data, &B->pm));
   PC_CALL(pc_raw_open(data, data_path, &pc_schema_stays, &B->st));
   pc_own_range(B->st.nrows, pc_rank(ctx), pc_nranks(ctx), &B->s0, &B->s1);
-  B->G = v->L.ncounties * v->L.ndays;
+  B->G = v->L.ntownships * v->L.ndays;
   const size_t G = B->G, P = (size_t)pc_nranks(ctx);
   B->count = pc_calloc(P * G + 1, sizeof *B->count, "area view counts");
   B->at = pc_calloc(G + 1, sizeof *B->at, "area view counts");
@@ -185,18 +185,18 @@ static void build_free(aview_build *B) {
   pc_raw_close(&B->st);
   free(B->count), free(B->at), free(B->step_count);
   free(B->buf), free(B->grouped), free(B->key);
-  free(B->pm.id), free(B->pm.county);
+  free(B->pm.id), free(B->pm.township);
 }
 
 static int write_tables(pc_ctx *ctx, pc_out *out, const aview_build *B) {
   const pc_aview *v = B->v;
   PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "area_start", v->gstart, B->G + 1));
   PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "area_sum", v->gsum, B->G));
-  PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "area_counties", v->counties,
-                                  v->L.ncounties));
+  PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "area_townships", v->townships,
+                                  v->L.ntownships));
   pc_out_attr_i64(out, "area_day0", v->L.day0);
   pc_out_attr_i64(out, "area_ndays", v->L.ndays);
-  pc_out_attr_u64(out, "area_ncounties", v->L.ncounties);
+  pc_out_attr_u64(out, "area_ntownships", v->L.ntownships);
   pc_out_attr_i64(out, "area_dmax", v->dmax);
   pc_out_attr_u64(out, "area_places_astray", v->astray);
   return out->rc;
@@ -214,8 +214,8 @@ int pc_aview_write(pc_ctx *ctx, pc_out *out, pc_file data, const char *data_path
   if (!rc)
     rc = pc_indexfile_rows_create(
         out, "area_rows", v.gstart[B.G],
-        "the area view: every stay (as in /stays), grouped by (county, local day of its start): "
-        "group g = county index (in /area_counties; the last: counties not in /regions) x "
+        "the area view: every stay (as in /stays), grouped by (township, local day of its start): "
+        "group g = township index (in /area_townships; the last: townships not in /regions) x "
         "area_ndays + day - area_day0 (clamped to the window), each group in /stays order; "
         "area_start[g] is its first row, area_sum[g] its rows' fingerprint sum; a stay lies "
         "under its start's day only: a query reaches back by area_dmax",
@@ -230,7 +230,7 @@ int pc_aview_write(pc_ctx *ctx, pc_out *out, pc_file data, const char *data_path
 
 void pc_aview_free(pc_aview *v) {
   pc_raw_close(&v->rows);
-  free(v->counties), free(v->gstart), free(v->gsum);
+  free(v->townships), free(v->gstart), free(v->gsum);
   free(v->dir.stays), free(v->stays_sum);
   memset(v, 0, sizeof *v);
   v->rows.fd = -1;
@@ -246,15 +246,15 @@ static int read_view(pc_file f, const char *path, pc_aview *v) {
   PC_CALL(pc_indexfile_attr_i64(f, "area_dmax", &v->dmax));
   PC_CALL(pc_indexfile_attr_u64(f, "area_places_astray", &v->astray));
   PC_CALL(pc_indexfile_attr_i64(f, "pid_bits", &bits));
-  PC_CALL(pc_indexfile_attr_u64(f, "area_ncounties", &nc));
-  if (nd < 1 || nd > 100000 || nc < 1 || nc > 1000001 || bits < 1 || bits > 30)
-    return PC_ERROR(PC_ERR_DATA, "%s: area view of %lld days, %llu counties (damaged index?)",
+  PC_CALL(pc_indexfile_attr_u64(f, "area_ntownships", &nc));
+  if (nd < 1 || nd > 100000 || nc < 1 || nc > 10000000 || bits < 1 || bits > 30)
+    return PC_ERROR(PC_ERR_DATA, "%s: area view of %lld days, %llu townships (damaged index?)",
                     path, (long long)nd, (unsigned long long)nc);
   v->L.ndays = (uint32_t)nd;
-  v->L.ncounties = (size_t)nc;
-  const size_t G = v->L.ncounties * v->L.ndays, K = (size_t)1 << bits;
-  PC_CALL(pc_indexfile_read_u64s(f, "area_counties", nc, &v->counties));
-  v->L.counties = v->counties;
+  v->L.ntownships = (size_t)nc;
+  const size_t G = v->L.ntownships * v->L.ndays, K = (size_t)1 << bits;
+  PC_CALL(pc_indexfile_read_u64s(f, "area_townships", nc, &v->townships));
+  v->L.townships = v->townships;
   PC_CALL(pc_indexfile_read_u64s(f, "area_start", G + 1, &v->gstart));
   PC_CALL(pc_indexfile_read_u64s(f, "area_sum", G, &v->gsum));
   v->dir.bits = (int)bits;
@@ -311,7 +311,7 @@ static int lower_bound(const pc_raw *rows, uint64_t lo, uint64_t hi, uint64_t pi
 /* This rank's part [r0[g], r1[g]) of every marked group. Local. */
 static int parts(const pc_aview *v, const uint8_t *sel, uint64_t pid_lo, uint64_t pid_hi,
                  uint64_t *r0, uint64_t *r1, size_t *n) {
-  const size_t G = v->L.ncounties * v->L.ndays;
+  const size_t G = v->L.ntownships * v->L.ndays;
   *n = 0;
   for (size_t g = 0; g < G; g++) {
     r0[g] = r1[g] = 0;
@@ -324,16 +324,28 @@ static int parts(const pc_aview *v, const uint8_t *sel, uint64_t pid_lo, uint64_
   return 0;
 }
 
-static int cmp_stay(const void *a, const void *b) {
-  const pc_stay *x = a, *y = b;
-  if (x->pid != y->pid) return (x->pid > y->pid) - (x->pid < y->pid);
-  return (x->start > y->start) - (x->start < y->start);
+/* Sort rows[0..n) by pid (each group read is, not their concatenation):
+ * radix over (pid, position), then one gather. Local; PC_ERR_MEM. */
+static int sort_by_pid(pc_stay **rows, size_t n) {
+  pc_kv *kv = pc_malloc((n + 1) * sizeof *kv, "area rows order");
+  pc_kv *tmp = pc_malloc((n + 1) * sizeof *tmp, "area rows order");
+  pc_stay *out = pc_malloc((n + 1) * sizeof *out, "area rows");
+  int rc = kv && tmp && out ? 0 : PC_ERR_MEM;
+  if (!rc) {
+    for (size_t i = 0; i < n; i++) kv[i] = (pc_kv){(*rows)[i].pid, i};
+    pc_sort_kv(kv, tmp, n);
+    for (size_t i = 0; i < n; i++) out[i] = (*rows)[kv[i].val];
+    free(*rows);
+    *rows = out, out = NULL;
+  }
+  free(kv), free(tmp), free(out);
+  return rc;
 }
 
 /* Local: read the parts, each group's fingerprints into sum[g]. */
 static int read_parts(const pc_aview *v, const uint64_t *r0, const uint64_t *r1, pc_stay *out,
                       uint64_t *sum) {
-  const size_t G = v->L.ncounties * v->L.ndays;
+  const size_t G = v->L.ntownships * v->L.ndays;
   size_t at = 0;
   for (size_t g = 0; g < G; g++) {
     const size_t m = (size_t)(r1[g] - r0[g]);
@@ -348,7 +360,7 @@ static int read_parts(const pc_aview *v, const uint64_t *r0, const uint64_t *r1,
 
 int pc_aview_read(pc_ctx *ctx, const pc_aview *v, const uint8_t *sel, uint64_t pid_lo,
                   uint64_t pid_hi, pc_stay **rows, size_t *n, uint64_t *total) {
-  const size_t G = v->L.ncounties * v->L.ndays;
+  const size_t G = v->L.ntownships * v->L.ndays;
   uint64_t *r0 = pc_malloc((G + 1) * sizeof *r0, "area view parts");
   uint64_t *r1 = pc_malloc((G + 1) * sizeof *r1, "area view parts");
   uint64_t *sum = pc_malloc((G + 1) * sizeof *sum, "area view parts");
@@ -371,9 +383,7 @@ int pc_aview_read(pc_ctx *ctx, const pc_aview *v, const uint8_t *sel, uint64_t p
                     v->rows.what, g, (unsigned long long)v->gstart[g],
                     (unsigned long long)v->gstart[g + 1]);
   }
-  if (!rc && *n > 1)
-    rc = pc_sort_rows_inplace(*rows, *n, sizeof **rows, pid_lo,
-                              pid_hi == UINT64_MAX ? UINT64_MAX : pid_hi - 1, cmp_stay);
+  if (!rc && *n > 1) rc = sort_by_pid(rows, *n);
   free(r0), free(r1), free(sum);
   return pc_agree(ctx, rc);
 }

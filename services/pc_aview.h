@@ -1,4 +1,4 @@
-/* pc_aview.h - the index's area view: the stays by (county, day), written with the index, read selectively by screen. */
+/* pc_aview.h - the index's area view: the stays by (township, day), written with the index, read selectively by screen. */
 #ifndef PC_AVIEW_H
 #define PC_AVIEW_H
 
@@ -12,20 +12,20 @@
 /*
  * In the index file (kernels/pc_aview.h for the groups):
  *
- *   /area_rows      the stays (/stays' rows), grouped by (county, day of start),
+ *   /area_rows      the stays (/stays' rows), grouped by (township, day of start),
  *                   each group in /stays order; contiguous, read with pread
  *   /area_start     first row of each group (groups + 1 entries)
  *   /area_sum       fingerprint sum of each group's rows: checked on every read
- *   /area_counties  the layout's counties (the last: PC_AGROUP_OTHER)
+ *   /area_townships  the layout's townships (the last: PC_AGROUP_OTHER)
  *   area_day0, area_ndays, area_dmax (the longest stay, seconds),
- *   area_places_astray (stays whose county is not their place's in /places)
+ *   area_places_astray (stays whose township is not their place's in /places)
  *
  * Built from the dataset the index is written for, rebuilt with every
  * append: it covers exactly what the index covers.
  */
 typedef struct pc_aview {
   pc_agroup_layout L;
-  uint64_t *counties;    /* L.counties */
+  uint64_t *townships;    /* L.townships */
   uint64_t *gstart;      /* groups + 1 */
   uint64_t *gsum;        /* groups */
   int64_t dmax;

@@ -11,11 +11,15 @@
  * screen streams. */
 int pc_screen_area_open(pc_ctx *ctx, pc_screener *S, pc_aview *v, int *use);
 /* Collective, agreed: pc_screen_scan's rows through the area view: each
- * rank reads its pids' part of the groups its areas touch (pc_aview_read),
- * keeps the persons whose dwell there alone reaches an area's min_dwell (a
- * superset of those flagged), reads exactly their stays from /stays by the
- * index's pid directory (each slot checked against /stays_sum) and screens
- * them as the stream does (pc_screen_person): the same rows. Closes /stays. */
+ * rank reads its pids' part of the groups its areas (and their then: areas)
+ * touch (pc_aview_read), keeps the persons whose dwell there alone reaches an
+ * area's min_dwell (a superset of those flagged), and adds the stays that
+ * can cover the dispatch instant: the groups of every township on the days
+ * of [at - area_dmax, at] when they are fewer rows than the candidates' own
+ * stays, else exactly those from /stays by the index's pid directory (each
+ * slot checked against /stays_sum). Each candidate is then screened as the
+ * stream does (pc_screen_person) on every stay that can count: the same
+ * rows. Closes /stays. */
 int pc_screen_area_scan(pc_ctx *ctx, pc_screener *S, const pc_aview *v);
 
 #endif

@@ -11,7 +11,7 @@
 # same OUT... : /screened, /breakdown and /axes identical across the files.
 same() { $PY "$ROOT/tests/py/compare.py" "$@" --datasets screened breakdown axes > "$T/cmp.log" 2>&1 \
   || { cat "$T/cmp.log"; die "screen outputs differ: $*"; }; }
-view_used() { grep -q "screen: area view: .* candidates" "$1" || { cat "$1"; die "screen did not read the area view ($1)"; }; }
+view_used() { grep -q "screen: area view: .* candidates, their other stays" "$1" || { cat "$1"; die "screen did not read the area view ($1)"; }; }
 streamed() { # log, what the line must say
   grep -q "$2" "$1" || { cat "$1"; die "screen did not say it streams ($2) in $1"; }
   ! grep -q "screen: area view:" "$1" || { cat "$1"; die "screen read the area view ($1)"; }
@@ -21,14 +21,14 @@ index() { # ranks, data, index, [config lines...]
   printf '%s\n' "data: $d" "index: $i" "quiet: true" "$@" > "$T/index.yaml"
   run "$n" index --config "$T/index.yaml" > "$T/index.log" 2>&1 || { cat "$T/index.log"; die "index of $d failed"; }
 }
-screen_both() { # config (no index), tag: stream and view at 1-4 ranks, all identical
-  local cfg=$1 tag=$2 n
+screen_both() { # config (no index), tag, index: stream and view at 1-4 ranks, all identical
+  local cfg=$1 tag=$2 idx=$3 n
   for n in 1 2 3 4; do
     sed -e "s#^output: .*#output: $T/$tag-s$n.h5#" -e "/^quiet:/d" "$cfg" > "$T/run.yaml"
     run "$n" screen --config "$T/run.yaml" > "$T/$tag-s$n.log" 2>&1 || { cat "$T/$tag-s$n.log"; die "screen $tag at $n ranks failed"; }
     streamed "$T/$tag-s$n.log" "no index given: streaming /stays"
     sed -e "s#^output: .*#output: $T/$tag-v$n.h5#" -e "/^quiet:/d" "$cfg" > "$T/run.yaml"
-    echo "index: $T/$tag-index.h5" >> "$T/run.yaml"
+    echo "index: $idx" >> "$T/run.yaml"
     run "$n" screen --config "$T/run.yaml" > "$T/$tag-v$n.log" 2>&1 || { cat "$T/$tag-v$n.log"; die "screen $tag with the area view at $n ranks failed"; }
     view_used "$T/$tag-v$n.log"
   done
@@ -38,7 +38,7 @@ screen_both() { # config (no index), tag: stream and view at 1-4 ranks, all iden
 # ---- the hand-built edges
 $PY "$ROOT/tests/py/make_screen.py" "$T/e" > /dev/null
 index 2 "$T/e/screen.h5" "$T/hand-index.h5"
-screen_both "$T/e/screen.yaml" hand
+screen_both "$T/e/screen.yaml" hand "$T/hand-index.h5"
 $PY - "$T/hand-v1.h5" <<'PY' || die "the edges flag nobody"
 import sys, h5py
 assert len(h5py.File(sys.argv[1], "r")["screened"]) >= 5
@@ -87,9 +87,30 @@ CFG
 index 2 "$T/s.h5" "$T/synth-index.h5"
 index 3 "$T/s.h5" "$T/synth-index3.h5"
 $PY "$ROOT/tests/py/compare.py" "$T/synth-index.h5" "$T/synth-index3.h5" \
-  --datasets area_rows area_start area_sum area_counties > "$T/cmp.log" 2>&1 \
+  --datasets area_rows area_start area_sum area_townships > "$T/cmp.log" 2>&1 \
   || { cat "$T/cmp.log"; die "the area view differs between 2 and 3 ranks"; }
-screen_both "$T/synth-screen.yaml" synth
+screen_both "$T/synth-screen.yaml" synth "$T/synth-index.h5"
+# many candidates: the groups around the dispatch instant instead
+grep -q "their other stays from the dispatch instant's groups" "$T/synth-v2.log" \
+  || { cat "$T/synth-v2.log"; die "the synth screening did not read the dispatch instant's groups"; }
+# few candidates (17 cells at night, then: Changsha): their stays from /stays instead
+cat > "$T/cells-screen.yaml" <<CFG
+data: $T/s.h5
+output: $T/x.h5
+areas:
+  - {name: night cells, places: [$cells], from: 2021-07-27T00:00, to: 2021-08-08T00:00, hours: "00:00-05:00", min_dwell: 30m}
+  - name: cells then out
+    places: [$cells]
+    from: 2021-07-27T00:00
+    to: 2021-08-08T00:00
+    min_dwell: 1h
+    then: {regions: ["4302", "4303"], within: 2d, min_dwell: 30m}
+dispatch: {level: community}
+quiet: true
+CFG
+screen_both "$T/cells-screen.yaml" cells "$T/synth-index.h5"
+grep -q "their other stays from /stays" "$T/cells-v2.log" \
+  || { cat "$T/cells-v2.log"; die "the cells' screening did not read the candidates' stays from /stays"; }
 $PY - "$T/synth-v2.h5" "$T/synth-v2.log" <<'PY' || die "the synth screening is degenerate or read the whole view"
 import json, re, sys, h5py
 c = json.loads(h5py.File(sys.argv[1], "r").attrs["counts"])["areas"]
