@@ -1,5 +1,8 @@
 /* pc_indexfile.c - the HDF5 calls of the index: its uint64 arrays, root attributes, open. */
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pc_indexfile.h"
 
@@ -113,9 +116,41 @@ int pc_indexfile_rows_create(pc_out *out, const char *name, uint64_t nrows,
                      description, dset);
 }
 
-int pc_indexfile_rows_write(pc_file dset, uint64_t start, size_t n, const pc_stay *rows) {
-  /* Contiguous: pc_h5_dset_write writes independently, so each rank writes its pieces alone. */
-  return pc_h5_dset_write(NULL, dset, pc_schema_type(&pc_schema_stays), start, n, rows);
+int pc_indexfile_rows_open(pc_file file, pc_file dset, uint64_t nrows, pc_raw *w) {
+  memset(w, 0, sizeof *w);
+  w->fd = -1;
+  w->nrows = nrows;
+  w->rowsize = sizeof(pc_stay);
+  H5Fget_name(file, w->what, sizeof w->what);
+  if (nrows == 0) return 0;
+  /* Contiguous, allocated when created (parallel HDF5), never filled: its
+   * bytes are ours to write with pwrite, as pc_raw_read reads them. */
+  haddr_t off = H5Dget_offset(dset);
+  if (off == HADDR_UNDEF)
+    return PC_ERROR(PC_ERR_IO, "%s: the area view's table has no storage to write", w->what);
+  w->offset = (uint64_t)off;
+  w->fd = open(w->what, O_WRONLY | O_CLOEXEC);
+  if (w->fd < 0)
+    return PC_ERROR(PC_ERR_IO, "%s: cannot open to write the area view: %s", w->what,
+                    strerror(errno));
+  return 0;
+}
+
+int pc_indexfile_rows_write(const pc_raw *w, uint64_t row, size_t n, const pc_stay *rows) {
+  if (row + n > w->nrows)
+    return PC_ERROR(PC_ERR_IO, "%s: rows %llu..%llu beyond the end", w->what,
+                    (unsigned long long)row, (unsigned long long)(row + n));
+  const size_t want = n * w->rowsize;
+  const off_t at = (off_t)(w->offset + row * w->rowsize);
+  for (size_t done = 0; done < want;) {
+    ssize_t k = pwrite(w->fd, (const char *)rows + done, want - done, at + (off_t)done);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0)
+      return PC_ERROR(PC_ERR_IO, "%s: write of the area view failed: %s (disk full?)", w->what,
+                      k < 0 ? strerror(errno) : "nothing written");
+    done += (size_t)k;
+  }
+  return 0;
 }
 
 void pc_indexfile_dset_close(pc_file dset) {

@@ -45,13 +45,17 @@ int pc_indexfile_same_data(pc_file f, pc_file data, uint64_t want[4], uint64_t h
                            int *same);
 
 /* Collective, agreed: an empty contiguous table `name` of nrows rows of
- * /stays' type in the output, filled with pc_indexfile_rows_write (then
+ * /stays' type in the output, filled through pc_indexfile_rows_open (then
  * closed with pc_indexfile_dset_close); fails as pc_out_dset. */
 int pc_indexfile_rows_create(pc_out *out, const char *name, uint64_t nrows,
                              const char *description, pc_file *dset);
-/* Local (independent I/O): rows [start, start + n) of that table; PC_ERR_IO
- * (disk full?). */
-int pc_indexfile_rows_write(pc_file dset, uint64_t start, size_t n, const pc_stay *rows);
+/* Local: that table of `file` opened for pwrite (a writer's pc_raw: its fd,
+ * offset, rows; pc_raw_close closes it); PC_ERR_IO naming the file. */
+int pc_indexfile_rows_open(pc_file file, pc_file dset, uint64_t nrows, pc_raw *w);
+/* Local: rows [row, row + n) of it written with pwrite (each rank its own
+ * pieces: thousands of small ones, which HDF5's per-call selections made
+ * 3x slower); PC_ERR_IO (disk full?). */
+int pc_indexfile_rows_write(const pc_raw *w, uint64_t row, size_t n, const pc_stay *rows);
 /* Local, never fails: close a dataset (nothing when negative). */
 void pc_indexfile_dset_close(pc_file dset);
 

@@ -115,7 +115,7 @@ static int count_pass(aview_build *B, uint64_t *mine) {
 }
 
 /* Pass 2: each step grouped, each group's piece written where this rank's rows of it go. Local. */
-static int write_pass(aview_build *B, pc_file dset) {
+static int write_pass(aview_build *B, const pc_raw *w) {
   for (uint64_t r = B->s0; r < B->s1;) {
     size_t n = B->s1 - r < AVIEW_STEP ? (size_t)(B->s1 - r) : AVIEW_STEP;
     PC_CALL(pc_raw_read(&B->st, r, n, B->buf));
@@ -124,7 +124,7 @@ static int write_pass(aview_build *B, pc_file dset) {
     size_t off = 0;
     for (size_t g = 0; g < B->G; g++) {
       const size_t c = (size_t)B->step_count[g];
-      if (c) PC_CALL(pc_indexfile_rows_write(dset, B->at[g], c, B->grouped + off));
+      if (c) PC_CALL(pc_indexfile_rows_write(w, B->at[g], c, B->grouped + off));
       B->at[g] += c;
       off += c;
     }
@@ -220,7 +220,11 @@ int pc_aview_write(pc_ctx *ctx, pc_out *out, pc_file data, const char *data_path
         "area_start[g] is its first row, area_sum[g] its rows' fingerprint sum; a stay lies "
         "under its start's day only: a query reaches back by area_dmax",
         &dset);
-  if (!rc) rc = pc_agree(ctx, write_pass(&B, dset));
+  pc_raw w = {.fd = -1};
+  if (!rc) rc = pc_indexfile_rows_open(out->file, dset, v.gstart[B.G], &w);
+  if (!rc) rc = write_pass(&B, &w);
+  pc_raw_close(&w);
+  rc = pc_agree(ctx, rc);
   pc_indexfile_dset_close(dset);
   if (!rc) rc = write_tables(ctx, out, &B);
   build_free(&B);
