@@ -328,35 +328,55 @@ static int parts(const pc_aview *v, const uint8_t *sel, uint64_t pid_lo, uint64_
   return 0;
 }
 
-/* Sort rows[0..n) by pid (each group read is, not their concatenation):
- * radix over (pid, position), then one gather. Local; PC_ERR_MEM. */
-static int sort_by_pid(pc_stay **rows, size_t n) {
-  pc_kv *kv = pc_malloc((n + 1) * sizeof *kv, "area rows order");
-  pc_kv *tmp = pc_malloc((n + 1) * sizeof *tmp, "area rows order");
-  pc_stay *out = pc_malloc((n + 1) * sizeof *out, "area rows");
-  int rc = kv && tmp && out ? 0 : PC_ERR_MEM;
-  if (!rc) {
-    for (size_t i = 0; i < n; i++) kv[i] = (pc_kv){(*rows)[i].pid, i};
-    pc_sort_kv(kv, tmp, n);
-    for (size_t i = 0; i < n; i++) out[i] = (*rows)[kv[i].val];
-    free(*rows);
-    *rows = out, out = NULL;
+/* A run being merged: its next row and its end. */
+typedef struct run {
+  uint64_t pid; /* of *at: the heap compares keys held here, not behind 2,000 pointers */
+  const pc_stay *at, *end;
+} run;
+
+/* Sift run i of the heap h[0..k) down (ordered by the pid of its next row). */
+static void sift(run *h, size_t k, size_t i) {
+  for (;;) {
+    size_t m = i, l = 2 * i + 1, r = l + 1;
+    if (l < k && h[l].pid < h[m].pid) m = l;
+    if (r < k && h[r].pid < h[m].pid) m = r;
+    if (m == i) return;
+    run t = h[i];
+    h[i] = h[m], h[m] = t;
+    i = m;
   }
-  free(kv), free(tmp), free(out);
-  return rc;
+}
+
+/* Merge the k runs (each group's part, sorted by pid) of *rows into one
+ * sorted by pid: a heap of the runs, one pass, no sort. Local; PC_ERR_MEM. */
+static int merge_by_pid(pc_stay **rows, size_t n, run *h, size_t k) {
+  pc_stay *out = pc_malloc((n + 1) * sizeof *out, "area rows");
+  if (!out) return PC_ERR_MEM;
+  for (size_t i = k / 2 + 1; i-- > 0;) sift(h, k, i);
+  for (size_t o = 0; k > 0; o++) {
+    out[o] = *h[0].at++;
+    if (h[0].at == h[0].end) h[0] = h[--k];
+    else h[0].pid = h[0].at->pid;
+    sift(h, k, 0);
+  }
+  free(*rows);
+  *rows = out;
+  return 0;
 }
 
 /* Local: read the parts, each group's fingerprints into sum[g]. */
 static int read_parts(const pc_aview *v, const uint64_t *r0, const uint64_t *r1, pc_stay *out,
-                      uint64_t *sum) {
+                      uint64_t *sum, run *h, size_t *k) {
   const size_t G = v->L.ntownships * v->L.ndays;
   size_t at = 0;
+  *k = 0;
   for (size_t g = 0; g < G; g++) {
     const size_t m = (size_t)(r1[g] - r0[g]);
     sum[g] = 0;
     if (!m) continue;
     PC_CALL(pc_raw_read(&v->rows, r0[g], m, out + at));
     for (size_t i = 0; i < m; i++) sum[g] += pc_stay_fingerprint(&out[at + i]);
+    h[(*k)++] = (run){out[at].pid, out + at, out + at + m};
     at += m;
   }
   return 0;
@@ -368,13 +388,15 @@ int pc_aview_read(pc_ctx *ctx, const pc_aview *v, const uint8_t *sel, uint64_t p
   uint64_t *r0 = pc_malloc((G + 1) * sizeof *r0, "area view parts");
   uint64_t *r1 = pc_malloc((G + 1) * sizeof *r1, "area view parts");
   uint64_t *sum = pc_malloc((G + 1) * sizeof *sum, "area view parts");
+  run *h = pc_malloc((G + 1) * sizeof *h, "area view parts");
+  size_t k = 0;
   *rows = NULL;
   *n = 0;
-  int rc = r0 && r1 && sum ? 0 : PC_ERR_MEM;
+  int rc = r0 && r1 && sum && h ? 0 : PC_ERR_MEM;
   if (!rc && pid_lo < pid_hi) rc = parts(v, sel, pid_lo, pid_hi, r0, r1, n);
   else if (!rc) memset(r1, 0, G * sizeof *r1), memset(r0, 0, G * sizeof *r0);
   if (!rc && !(*rows = pc_malloc((*n + 1) * sizeof **rows, "area rows"))) rc = PC_ERR_MEM;
-  if (!rc) rc = read_parts(v, r0, r1, *rows, sum);
+  if (!rc) rc = read_parts(v, r0, r1, *rows, sum, h, &k);
   if (!(rc = pc_agree(ctx, rc))) rc = pc_sum_u64(ctx, sum, (int)G);
   *total = 0;
   for (size_t g = 0; g < G && !rc; g++) {
@@ -387,7 +409,7 @@ int pc_aview_read(pc_ctx *ctx, const pc_aview *v, const uint8_t *sel, uint64_t p
                     v->rows.what, g, (unsigned long long)v->gstart[g],
                     (unsigned long long)v->gstart[g + 1]);
   }
-  if (!rc && *n > 1) rc = sort_by_pid(rows, *n);
-  free(r0), free(r1), free(sum);
+  if (!rc && k > 1) rc = merge_by_pid(rows, *n, h, k);
+  free(r0), free(r1), free(sum), free(h);
   return pc_agree(ctx, rc);
 }
