@@ -195,6 +195,60 @@ CFG
   echo "== screen: city tier, a 3-city area and a night window over 14 days, $NP ranks, $REPEAT runs" | tee -a "$out"
   time_job "screen-city($n)" screen "$work/city-screen.yaml" "$work/city-screen.h5.run.json"
   /usr/bin/python3 -c "import json; r = json.load(open('$work/city-screen.h5.run.json')); print('counts:', json.dumps(r['counts']))" | tee -a "$out"
+  bench_screen_area "$n" "$data"
+}
+
+# Issue 18: screen through the index's area view beside the stream, on two shapes -
+# Changsha (4301) over 14 days, 2 h, and the Itaewon shape (17 cells, 00:00-05:00 on 12
+# nights, 30 min) - with /screened identical both ways; and what the view adds to `index`.
+# The index with the view is AREA_INDEX (default $work/city-index-area.h5), built once
+# (its run record kept); the index without it is bench_city's record, when there is one.
+bench_screen_area() { # persons, data
+  local n=$1 data=$2 aindex="${AREA_INDEX:-$work/city-index-area.h5}" shape mode
+  if [ ! -s "$aindex" ]; then
+    printf 'data: %s\nindex: %s\n' "$data" "$aindex" > "$work/city-index-area.yaml"
+    echo "== index with the area view: city tier, $NP ranks, 1 run" | tee -a "$out"
+    REPEAT=1 time_job "index-area-city($n)" index "$work/city-index-area.yaml" "$aindex.run.json"
+  fi
+  /usr/bin/python3 - "$aindex.run.json" "$work/city-index.h5.run.json" <<'PY' | tee -a "$out"
+import json, os, sys
+a = json.load(open(sys.argv[1]))
+area = max(p["max"] for p in a["phases"] if p["name"] == "area")
+rest = a["wall_seconds"] - area
+line = f"index with the area view: {a['wall_seconds']:.1f} s, of which the view {area:.1f} s (+{100 * area / rest:.0f}% over the rest; target <= 20%)"
+if os.path.exists(sys.argv[2]):
+    line += f"; without it (bench_city's record): {json.load(open(sys.argv[2]))['wall_seconds']:.1f} s"
+print(line)
+PY
+  local cells
+  cells=$(/usr/bin/python3 -c "
+import h5py
+p = h5py.File('$data', 'r')['places'][()]
+print(', '.join([str(int(x['id'])) for x in p if x['channel'] == 5 and x['region'] // 10**8 == 4301][:17]))")
+  for shape in changsha itaewon; do
+    for mode in stream view; do
+      {
+        echo "data: $data"
+        echo "output: $work/screen-$shape-$mode.h5"
+        [ "$mode" = stream ] || echo "index: $aindex"
+        echo "areas:"
+        if [ "$shape" = changsha ]; then
+          echo "  - {name: changsha, regions: [\"4301\"], from: 2021-07-26T00:00, to: 2021-08-09T00:00, min_dwell: 2h}"
+        else
+          echo "  - {name: itaewon, places: [$cells], from: 2021-07-28T00:00, to: 2021-08-09T00:00, hours: \"00:00-05:00\", min_dwell: 30m}"
+        fi
+      } > "$work/screen-$shape-$mode.yaml"
+      echo "== screen: $shape through the $mode, city tier, $NP ranks, $REPEAT runs" | tee -a "$out"
+      time_job "screen-$shape-$mode($n)" screen "$work/screen-$shape-$mode.yaml" "$work/screen-$shape-$mode.h5.run.json"
+      grep -h "screen: area view:\|streaming" "$work/screen-$shape-$mode($n).$REPEAT.log" | tee -a "$out"
+    done
+    /usr/bin/python3 - "$work/screen-$shape-stream.h5" "$work/screen-$shape-view.h5" <<'PY' | tee -a "$out"
+import sys, h5py, numpy as np
+a, b = (h5py.File(p, "r")["screened"][()] for p in sys.argv[1:3])
+assert a.dtype == b.dtype and np.array_equal(a, b), "the view's /screened differs from the stream's"
+print(f"/screened identical both ways: {len(a):,} rows")
+PY
+  done
 }
 
 # `paicha plan` checked against the city tier's measured peaks (run bench_city first, in

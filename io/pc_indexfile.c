@@ -1,11 +1,15 @@
 /* pc_indexfile.c - the HDF5 calls of the index: its uint64 arrays, root attributes, open. */
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pc_indexfile.h"
 
 #include <stdlib.h>
 
 #include "pc_err.h"
+#include "pc_schema.h"
 
 int pc_indexfile_open(pc_ctx *ctx, const char *path, pc_file *f) {
   return pc_h5_open_read(ctx, path, f);
@@ -39,20 +43,35 @@ static int table_rows(pc_file f, const char *name, uint64_t *n) {
   return 0;
 }
 
+int pc_indexfile_same_data(pc_file f, pc_file data, uint64_t want[4], uint64_t have[4],
+                           int *same) {
+  static const char *const attrs[4] = {"data_persons", "data_identities", "data_stays",
+                                       "data_stays_checksum"};
+  static const char *const tables[3] = {"persons", "identities", "stays"};
+  memset(want, 0, 4 * sizeof *want);
+  memset(have, 0, 4 * sizeof *have);
+  *same = 0;
+  for (int i = 0; i < 4; i++)
+    if (!pc_indexfile_has_attr(f, attrs[i]) || pc_h5_attr_read_u64(f, attrs[i], &want[i]))
+      return -1 - i;
+  for (int i = 0; i < 3; i++) PC_CALL(table_rows(data, tables[i], &have[i]));
+  if (pc_indexfile_has_attr(data, "stays_checksum"))
+    PC_CALL(pc_h5_attr_read_u64(data, "stays_checksum", &have[3]));
+  *same = memcmp(want, have, 4 * sizeof *want) == 0;
+  return 0;
+}
+
 int pc_indexfile_of_data(pc_file f, const char *index_path, pc_file data, const char *data_path,
                          uint64_t have_out[4]) {
   static const char *const attrs[4] = {"data_persons", "data_identities", "data_stays",
                                        "data_stays_checksum"};
-  static const char *const tables[3] = {"persons", "identities", "stays"};
-  uint64_t want[4] = {0}, have[4] = {0};
-  for (int i = 0; i < 4; i++)
-    if (!pc_indexfile_has_attr(f, attrs[i]) || pc_h5_attr_read_u64(f, attrs[i], &want[i]))
-      return PC_ERROR(PC_ERR_DATA, "%s: the index has no %s (damaged?)", index_path, attrs[i]);
-  for (int i = 0; i < 3; i++) PC_CALL(table_rows(data, tables[i], &have[i]));
-  if (pc_indexfile_has_attr(data, "stays_checksum"))
-    PC_CALL(pc_h5_attr_read_u64(data, "stays_checksum", &have[3]));
+  uint64_t want[4], have[4];
+  int same = 0, rc = pc_indexfile_same_data(f, data, want, have, &same);
+  if (rc < 0)
+    return PC_ERROR(PC_ERR_DATA, "%s: the index has no %s (damaged?)", index_path, attrs[-1 - rc]);
+  PC_CALL(rc);
   if (have_out) memcpy(have_out, have, sizeof have);
-  if (memcmp(want, have, sizeof want) != 0)
+  if (!same)
     return PC_ERROR(PC_ERR_DATA,
                     "%s was built from another dataset than %s (persons %llu/%llu, stays "
                     "%llu/%llu, checksum %016llx/%016llx): rebuild it with `paicha index`",
@@ -89,4 +108,51 @@ int pc_indexfile_write_u64s(pc_ctx *ctx, pc_file f, const char *name, const uint
   uint64_t dims[1] = {n};
   return pc_h5_write_array0(ctx, f, name, H5T_NATIVE_UINT64, 1, dims,
                             pc_rank(ctx) == 0 ? v : NULL, 0);
+}
+
+int pc_indexfile_rows_create(pc_out *out, const char *name, uint64_t nrows,
+                             const char *description, pc_file *dset) {
+  return pc_out_dset(out, name, pc_schema_type(&pc_schema_stays), nrows, PC_OUT_CONTIGUOUS,
+                     description, dset);
+}
+
+int pc_indexfile_rows_open(pc_file file, pc_file dset, uint64_t nrows, pc_raw *w) {
+  memset(w, 0, sizeof *w);
+  w->fd = -1;
+  w->nrows = nrows;
+  w->rowsize = sizeof(pc_stay);
+  H5Fget_name(file, w->what, sizeof w->what);
+  if (nrows == 0) return 0;
+  /* Contiguous, allocated when created (parallel HDF5), never filled: its
+   * bytes are ours to write with pwrite, as pc_raw_read reads them. */
+  haddr_t off = H5Dget_offset(dset);
+  if (off == HADDR_UNDEF)
+    return PC_ERROR(PC_ERR_IO, "%s: the area view's table has no storage to write", w->what);
+  w->offset = (uint64_t)off;
+  w->fd = open(w->what, O_WRONLY | O_CLOEXEC);
+  if (w->fd < 0)
+    return PC_ERROR(PC_ERR_IO, "%s: cannot open to write the area view: %s", w->what,
+                    strerror(errno));
+  return 0;
+}
+
+int pc_indexfile_rows_write(const pc_raw *w, uint64_t row, size_t n, const pc_stay *rows) {
+  if (row + n > w->nrows)
+    return PC_ERROR(PC_ERR_IO, "%s: rows %llu..%llu beyond the end", w->what,
+                    (unsigned long long)row, (unsigned long long)(row + n));
+  const size_t want = n * w->rowsize;
+  const off_t at = (off_t)(w->offset + row * w->rowsize);
+  for (size_t done = 0; done < want;) {
+    ssize_t k = pwrite(w->fd, (const char *)rows + done, want - done, at + (off_t)done);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0)
+      return PC_ERROR(PC_ERR_IO, "%s: write of the area view failed: %s (disk full?)", w->what,
+                      k < 0 ? strerror(errno) : "nothing written");
+    done += (size_t)k;
+  }
+  return 0;
+}
+
+void pc_indexfile_dset_close(pc_file dset) {
+  if (dset >= 0) H5Dclose(dset);
 }

@@ -7,6 +7,8 @@
 
 #include "pc_h5.h"
 #include "pc_mpi.h"
+#include "pc_out.h"
+#include "pc_types.h"
 
 /* Collective, agreed: open an existing file for reading (pc_h5_open_read:
  * a clear PC_ERR_IO naming a missing, unreadable or non-HDF5 file). */
@@ -34,6 +36,28 @@ int pc_indexfile_attr_i64(pc_file f, const char *name, int64_t *v);
  * comparison trace, screen's paths check and append make. */
 int pc_indexfile_of_data(pc_file f, const char *index_path, pc_file data, const char *data_path,
                          uint64_t have[4]);
+
+/* Local: the same comparison without an error: *same is 1 when the identity
+ * the index f records (want[4]) equals the dataset's (have[4]). Returns 0,
+ * -1-i when the index lacks attribute i (an index of an earlier version or
+ * damaged; no error recorded), or PC_ERR_IO reading the dataset. */
+int pc_indexfile_same_data(pc_file f, pc_file data, uint64_t want[4], uint64_t have[4],
+                           int *same);
+
+/* Collective, agreed: an empty contiguous table `name` of nrows rows of
+ * /stays' type in the output, filled through pc_indexfile_rows_open (then
+ * closed with pc_indexfile_dset_close); fails as pc_out_dset. */
+int pc_indexfile_rows_create(pc_out *out, const char *name, uint64_t nrows,
+                             const char *description, pc_file *dset);
+/* Local: that table of `file` opened for pwrite (a writer's pc_raw: its fd,
+ * offset, rows; pc_raw_close closes it); PC_ERR_IO naming the file. */
+int pc_indexfile_rows_open(pc_file file, pc_file dset, uint64_t nrows, pc_raw *w);
+/* Local: rows [row, row + n) of it written with pwrite (each rank its own
+ * pieces: thousands of small ones, which HDF5's per-call selections made
+ * 3x slower); PC_ERR_IO (disk full?). */
+int pc_indexfile_rows_write(const pc_raw *w, uint64_t row, size_t n, const pc_stay *rows);
+/* Local, never fails: close a dataset (nothing when negative). */
+void pc_indexfile_dset_close(pc_file dset);
 
 /* Local: read the 1-D uint64 dataset `name` of f, which must hold exactly n
  * entries, into a malloc'd array *out (the caller frees; NULL on failure).

@@ -82,6 +82,8 @@ static const pc_column place_rows_cols[] = {
     PC_COLUMN(pc_irow, carriage, "carriage", PC_COL_U8),
 };
 const pc_schema pc_schema_place_rows = SCHEMA("place_rows", pc_irow, place_rows_cols);
+/* The index's area view: /stays' rows, grouped otherwise (services/pc_aview.h). */
+const pc_schema pc_schema_area_rows = SCHEMA("area_rows", pc_stay, stays_cols);
 
 /* ---- the outputs ---- */
 

@@ -7,6 +7,7 @@
 #include "pc_schema.h"
 #include "pc_job.h"
 #include "pc_pview.h"
+#include "pc_aview.h"
 
 static const pc_key index_keys[] = {
     {.name = "data", .type = PC_T_PATH, .role = PC_P_IN_DATA, .required = 1,
@@ -19,6 +20,9 @@ static const pc_key index_keys[] = {
     {.name = "buckets", .type = PC_T_INT, .def = "0",
      .help = "place buckets, a power of two (0: about one per 128 stays, at least 1024)",
      .max = 1 << 30},
+    {.name = "area_view", .type = PC_T_BOOL, .def = "true",
+     .help = "also write the area view (the stays by county and day) that screen reads "
+             "selectively; false: the index alone, as before it existed"},
     PC_KEYS_COMMON,
     {0}};
 
@@ -75,6 +79,12 @@ static int write_index(pc_ctx *ctx, const index_run *R) {
     pc_out_record(&out, "index_rows_max", json_object_new_uint64(R->rows_max));
     pc_out_record(&out, "index_imbalance", json_object_new_double_s(R->imbalance, imb));
     pc_out_record(&out, "buckets", json_object_new_int64(R->pv.nbuckets));
+    if (pc_config_bool(R->cfg, "area_view") && !pc_out_agree(&out) &&
+        !(out.rc = pc_phase_begin(ctx, "area"))) {
+      out.rc = pc_aview_write(ctx, &out, R->file, R->data);
+      pc_phase_end(ctx, R->nstays / (uint64_t)pc_nranks(ctx),
+                   R->nstays / (uint64_t)pc_nranks(ctx) * sizeof(pc_stay)); /* each rank: its share */
+    }
   }
   return pc_out_commit(&out, 0);
 }

@@ -7,6 +7,7 @@
 #include "pc_job.h"
 #include "pc_out.h"
 #include "pc_screen_config.h"
+#include "pc_screen_area.h"
 #include "pc_screen_ledger.h"
 #include "pc_screen_scan.h"
 
@@ -64,6 +65,10 @@ static const pc_key screen_keys[] = {
     {.name = "data", .type = PC_T_PATH, .role = PC_P_IN_DATA, .required = 1,
      .help = "dataset file (from synth or ingest)"},
     {.name = "output", .type = PC_T_PATH, .role = PC_P_OUT, .required = 1, .help = "screening file to write (HDF5)"},
+    {.name = "index", .type = PC_T_PATH, .role = PC_P_IN_H5,
+     .help = "the dataset's index (from `paicha index`): its area view is read instead of "
+             "streaming /stays when it has one and was built from `data` (else screen streams, "
+             "and says why)"},
     {.name = "as_of", .type = PC_T_TIME,
      .help = "ages and dispatch (default: the dataset's as_of)"},
     {.name = "areas", .type = PC_T_LIST, .required = 1, .help = "the risk areas", .sub = area_item},
@@ -110,8 +115,12 @@ static int setup(pc_ctx *ctx, const pc_config *cfg, pc_screener *S) {
 /* The pass, then the rows as the campaign's batch (`new` marked); the
  * ledger is written after the output (see trace). */
 static int screen(pc_ctx *ctx, pc_screener *S, pc_campaign *C) {
-  PC_CALL(pc_agree(ctx, pc_screen_scan(ctx, S)));
-  PC_CALL(pc_screen_verify(ctx, S));
+  pc_aview v;
+  int use = 0, rc = pc_screen_area_open(ctx, S, &v, &use);
+  if (!rc) rc = use ? pc_screen_area_scan(ctx, S, &v) : pc_agree(ctx, pc_screen_scan(ctx, S));
+  pc_aview_free(&v);
+  PC_CALL(rc);
+  if (!use) PC_CALL(pc_screen_verify(ctx, S)); /* the view checks each group and slot it reads */
   return pc_screen_campaign(S, C);
 }
 

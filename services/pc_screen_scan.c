@@ -86,8 +86,7 @@ int pc_screen_persons(pc_ctx *ctx, pc_screener *S) {
   return pc_agree(ctx, stays_range(S, S->np ? S->persons[0].pid : UINT64_MAX, hi_pid));
 }
 
-/* One person's rows: their dwell in each area. */
-static int screen_person(pc_screener *S, size_t i, const pc_stay *s, size_t n) {
+int pc_screen_person(pc_screener *S, size_t i, const pc_stay *s, size_t n) {
   const pc_person *p = &S->persons[i];
   size_t need = 0;
   for (size_t a = 0; a < S->A.n; a++) {
@@ -158,7 +157,7 @@ static int scan_stays(pc_screener *S, const pc_raw *st, uint64_t r0, uint64_t r1
         break;
       }
       while (pi < S->np && S->persons[pi].pid < buf[at].pid) pi++; /* persons without stays */
-      if (pi < S->np && S->persons[pi].pid == buf[at].pid) rc = screen_person(S, pi, buf + at, e - at);
+      if (pi < S->np && S->persons[pi].pid == buf[at].pid) rc = pc_screen_person(S, pi, buf + at, e - at);
       at = e;
     }
     memmove(buf, buf + at, (have - at) * sizeof *buf);

@@ -46,6 +46,10 @@ int pc_screen_persons(pc_ctx *ctx, pc_screener *S);
  * pc_area_origin); closes /stays. PC_ERR_DATA when one person has more stays than
  * a chunk holds, the reader's error, PC_ERR_MEM. */
 int pc_screen_scan(pc_ctx *ctx, pc_screener *S);
+/* Local: person i of S->persons, with all their stays s[0..n) (any order):
+ * a row of /screened per area that flags them (as pc_screen_scan's).
+ * PC_ERR_MEM. */
+int pc_screen_person(pc_screener *S, size_t i, const pc_stay *s, size_t n);
 /* Collective, agreed: the stays all ranks read are the dataset's (their
  * fingerprints' sum equals its stays_checksum), else an error naming it. */
 int pc_screen_verify(pc_ctx *ctx, pc_screener *S);

@@ -4,7 +4,8 @@
 # of day 1 appended with day 2 (and then day 3, and day 1 with days 2+3 at once, and in
 # place) is byte for byte the index a full rebuild makes (same bucket count), at other rank
 # counts; trace on the appended index equals trace on a default rebuild. An append whose
-# shared days hold other stays, or that moves the window backwards, is refused.
+# shared days hold other stays, or that moves the window backwards, is refused. The area
+# view appended indexes carry is the one a rebuild writes.
 . "$(dirname "$0")/lib.sh"
 cat > "$T/synth.yaml" <<CFG
 key: $T/key
@@ -64,7 +65,9 @@ index 1 r3 d3 r3 "buckets: $NB" || { cat "$T/index-r3.log"; die "rebuild of day 
 index 2 r3d d3 r3d || { cat "$T/index-r3d.log"; die "default rebuild of day 3 failed"; }
 grep -q "appending 24.0 h" "$T/index-i12.log" || { cat "$T/index-i12.log"; die "append does not say what it adds"; }
 
-IDX="place_rows bucket_start bucket_sum persons_dir identities_dir stays_dir stays_sum"
+# The area view (screen's) is made anew from the appended dataset: the same as a rebuild's.
+IDX="place_rows bucket_start bucket_sum persons_dir identities_dir stays_dir stays_sum
+     area_rows area_start area_sum area_townships"
 $PY "$ROOT/tests/py/compare.py" "$T/r2.h5" "$T/i12.h5" "$T/inplace.h5" --datasets $IDX > "$T/cmp2.log" \
   || { cat "$T/cmp2.log"; die "appending day 2 differs from a rebuild"; }
 $PY "$ROOT/tests/py/compare.py" "$T/r3.h5" "$T/i123.h5" "$T/i13.h5" --datasets $IDX > "$T/cmp3.log" \

@@ -1,0 +1,75 @@
+/* pc_agroup.c - the area view's groups: stays by (township, local day of start), and the groups an area touches. */
+#include "pc_agroup.h"
+
+#include <string.h>
+
+#include "pc_time.h"
+
+#define TOWNSHIP_SCALE 1000ULL /* a 12-digit region's last 3 digits: the community */
+
+size_t pc_agroup_township(const pc_agroup_layout *L, uint64_t region) {
+  const uint64_t c = region / TOWNSHIP_SCALE;
+  size_t lo = 0, hi = L->ntownships - 1; /* the last is PC_AGROUP_OTHER */
+  while (lo < hi) {
+    size_t m = lo + (hi - lo) / 2;
+    if (L->townships[m] < c) lo = m + 1;
+    else hi = m;
+  }
+  return L->townships[lo] == c ? lo : L->ntownships - 1;
+}
+
+/* Day index of t, clamped into the window's days. */
+static uint32_t day_of(const pc_agroup_layout *L, int64_t t) {
+  int64_t d = pc_local_day(t) - L->day0;
+  if (d < 0) return 0;
+  return d >= (int64_t)L->ndays ? L->ndays - 1 : (uint32_t)d;
+}
+
+size_t pc_agroup_of(const pc_agroup_layout *L, const pc_stay *s) {
+  return pc_agroup_township(L, s->region) * L->ndays + day_of(L, s->start);
+}
+
+/* Mark the days [d0, d1] of township c; returns the groups newly marked. */
+static size_t mark(const pc_agroup_layout *L, size_t c, uint32_t d0, uint32_t d1, uint8_t *sel) {
+  size_t k = 0;
+  for (uint32_t d = d0; d <= d1; d++) {
+    k += !sel[c * L->ndays + d];
+    sel[c * L->ndays + d] = 1;
+  }
+  return k;
+}
+
+size_t pc_agroup_select(const pc_agroup_layout *L, const pc_area *a, const uint64_t *place_region,
+                      int astray, int64_t dmax, uint8_t *sel) {
+  if (a->to <= a->from) return 0;
+  const uint32_t d0 = day_of(L, a->from - dmax), d1 = day_of(L, a->to - 1);
+  int all = astray && a->nplaces > 0;
+  for (size_t i = 0; i < a->nplaces && !all; i++) all = place_region[i] == 0;
+  size_t k = mark(L, L->ntownships - 1, d0, d1, sel);
+  for (size_t c = 0; c + 1 < L->ntownships; c++) {
+    const uint64_t lo = L->townships[c] * TOWNSHIP_SCALE, hi = lo + TOWNSHIP_SCALE - 1;
+    int hit = all;
+    for (size_t i = 0; i < a->nprefix && !hit; i++) hit = a->lo[i] <= hi && lo <= a->hi[i];
+    for (size_t i = 0; i < a->nplaces && !hit; i++)
+      hit = place_region[i] / TOWNSHIP_SCALE == L->townships[c];
+    if (hit) k += mark(L, c, d0, d1, sel);
+  }
+  return k;
+}
+
+void pc_agroup_sort(const pc_agroup_layout *L, const pc_stay *s, size_t n, pc_stay *out,
+                  uint64_t *count, uint32_t *key) {
+  const size_t G = L->ntownships * L->ndays;
+  for (size_t i = 0; i < n; i++) {
+    key[i] = (uint32_t)pc_agroup_of(L, &s[i]);
+    count[key[i]]++;
+  }
+  uint64_t at = 0;
+  for (size_t g = 0; g < G; g++) { /* count becomes each group's next slot, then back */
+    uint64_t c = count[g];
+    count[g] = at;
+    at += c;
+  }
+  for (size_t i = 0; i < n; i++) out[count[key[i]]++] = s[i];
+  for (size_t g = G; g-- > 0;) count[g] -= g ? count[g - 1] : 0;
+}

@@ -1,0 +1,415 @@
+/* pc_aview.c - the index's area view: the stays by (township, day), written with the index, read selectively by screen. */
+#include "pc_aview.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pc_hash.h"
+#include "pc_part.h"
+#include "pc_region.h"
+#include "pc_sort.h"
+#include "pc_time.h"
+
+/* Rows of /stays a step: 4 Mi rows, 192 MB (twice: read and grouped). */
+#define AVIEW_STEP ((size_t)1 << 22)
+
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* The layout of dataset `data`: its window's days, the townships of its
+ * /regions (and 0, unknown), PC_AGROUP_OTHER last. Local. */
+static int layout_of(pc_file data, pc_aview *v) {
+  int64_t ws, we;
+  PC_CALL(pc_indexfile_attr_i64(data, "window_start", &ws));
+  PC_CALL(pc_indexfile_attr_i64(data, "window_end", &we));
+  v->L.day0 = pc_local_day(ws);
+  v->L.ndays = (uint32_t)(pc_local_day(we > ws ? we - 1 : ws) - v->L.day0 + 1);
+  pc_region *rg = NULL;
+  uint64_t nr = 0;
+  PC_CALL(pc_table_read_all(data, NULL, &pc_schema_regions, (void **)&rg, &nr));
+  v->townships = pc_malloc((nr + 2) * sizeof *v->townships, "area view townships");
+  if (!v->townships) {
+    free(rg);
+    return PC_ERR_MEM;
+  }
+  size_t k = 0;
+  v->townships[k++] = 0;
+  for (uint64_t i = 0; i < nr; i++) v->townships[k++] = rg[i].code / 1000;
+  free(rg);
+  pc_qsort(v->townships, k, sizeof *v->townships, cmp_u64);
+  size_t m = 0;
+  for (size_t i = 0; i < k; i++)
+    if (!m || v->townships[i] != v->townships[m - 1]) v->townships[m++] = v->townships[i];
+  v->townships[m++] = PC_AGROUP_OTHER;
+  v->L.townships = v->townships;
+  v->L.ntownships = m;
+  return 0;
+}
+
+/* Places by id with their township (+1; 0: an empty slot), open addressing. */
+typedef struct place_map {
+  uint64_t *id, *township, mask;
+} place_map;
+
+static int place_map_make(pc_file data, place_map *pm) {
+  pc_place *pl = NULL;
+  uint64_t n = 0;
+  PC_CALL(pc_table_read_all(data, NULL, &pc_schema_places, (void **)&pl, &n));
+  uint64_t cap = 1024;
+  while (cap < 2 * n) cap <<= 1;
+  pm->mask = cap - 1;
+  pm->id = pc_calloc(cap, sizeof *pm->id, "places");
+  pm->township = pc_calloc(cap, sizeof *pm->township, "places");
+  int rc = pm->id && pm->township ? 0 : PC_ERR_MEM;
+  for (uint64_t i = 0; i < n && !rc; i++) {
+    uint64_t h = pc_mix64(pl[i].id) & pm->mask;
+    while (pm->township[h] && pm->id[h] != pl[i].id) h = (h + 1) & pm->mask;
+    pm->id[h] = pl[i].id;
+    pm->township[h] = pl[i].region / 1000 + 1;
+  }
+  free(pl);
+  return rc;
+}
+
+/* 1 when the stay lies in another township than its place's (or its place is unknown). */
+static int astray(const place_map *pm, const pc_stay *s) {
+  uint64_t h = pc_mix64(s->place) & pm->mask;
+  while (pm->township[h] && pm->id[h] != s->place) h = (h + 1) & pm->mask;
+  return !pm->township[h] || pm->township[h] - 1 != s->region / 1000;
+}
+
+/* What the two passes over a rank's share of /stays keep. */
+typedef struct aview_build {
+  pc_aview *v;
+  pc_raw st;
+  uint64_t s0, s1;      /* this rank's rows of /stays */
+  size_t G;
+  uint64_t *count;      /* nranks x G: rows of each group per rank (this rank's row filled) */
+  uint64_t *at;         /* G: where this rank's next row of each group goes */
+  uint64_t *step_count; /* G */
+  pc_stay *buf, *grouped;
+  uint32_t *key;
+  place_map pm;
+} aview_build;
+
+/* Pass 1: count this rank's rows per group, their fingerprints, the longest
+ * stay and the stays astray. Local. */
+static int count_pass(aview_build *B, uint64_t *mine) {
+  pc_aview *v = B->v;
+  for (uint64_t r = B->s0; r < B->s1;) {
+    size_t n = B->s1 - r < AVIEW_STEP ? (size_t)(B->s1 - r) : AVIEW_STEP;
+    PC_CALL(pc_raw_read(&B->st, r, n, B->buf));
+    for (size_t i = 0; i < n; i++) {
+      const pc_stay *s = &B->buf[i];
+      size_t g = pc_agroup_of(&v->L, s);
+      mine[g]++;
+      v->gsum[g] += pc_stay_fingerprint(s);
+      if (s->end - s->start > v->dmax) v->dmax = s->end - s->start;
+      v->astray += astray(&B->pm, s);
+    }
+    r += n;
+  }
+  return 0;
+}
+
+/* Pass 2: each step grouped, each group's piece written where this rank's rows of it go. Local. */
+static int write_pass(aview_build *B, const pc_raw *w) {
+  for (uint64_t r = B->s0; r < B->s1;) {
+    size_t n = B->s1 - r < AVIEW_STEP ? (size_t)(B->s1 - r) : AVIEW_STEP;
+    PC_CALL(pc_raw_read(&B->st, r, n, B->buf));
+    memset(B->step_count, 0, B->G * sizeof *B->step_count);
+    pc_agroup_sort(&B->v->L, B->buf, n, B->grouped, B->step_count, B->key);
+    size_t off = 0;
+    for (size_t g = 0; g < B->G; g++) {
+      const size_t c = (size_t)B->step_count[g];
+      if (c) PC_CALL(pc_indexfile_rows_write(w, B->at[g], c, B->grouped + off));
+      B->at[g] += c;
+      off += c;
+    }
+    r += n;
+  }
+  return 0;
+}
+
+/* Collective, agreed: the counts of all ranks give the group directory and
+ * where this rank's rows of each group start. */
+static int directory(pc_ctx *ctx, aview_build *B) {
+  pc_aview *v = B->v;
+  const size_t G = B->G, P = (size_t)pc_nranks(ctx), r = (size_t)pc_rank(ctx);
+  PC_CALL(pc_sum_u64(ctx, B->count, (int)(P * G)));
+  PC_CALL(pc_sum_u64(ctx, v->gsum, (int)G));
+  uint64_t mx[2] = {(uint64_t)v->dmax, 0}, as = v->astray;
+  PC_CALL(pc_max_u64(ctx, mx, 1));
+  PC_CALL(pc_sum_u64(ctx, &as, 1));
+  v->dmax = (int64_t)mx[0];
+  v->astray = as;
+  uint64_t row = 0;
+  for (size_t g = 0; g < G; g++) {
+    v->gstart[g] = row;
+    B->at[g] = row;
+    for (size_t q = 0; q < P; q++) {
+      if (q < r) B->at[g] += B->count[q * G + g];
+      row += B->count[q * G + g];
+    }
+  }
+  v->gstart[G] = row;
+  return 0;
+}
+
+/* Local: open /stays and the maps, cut this rank's share, allocate. */
+static int build_open(pc_ctx *ctx, pc_file data, const char *data_path, aview_build *B) {
+  pc_aview *v = B->v;
+  PC_CALL(layout_of(data, v));
+  PC_CALL(place_map_make(data, &B->pm));
+  PC_CALL(pc_raw_open(data, data_path, &pc_schema_stays, &B->st));
+  pc_own_range(B->st.nrows, pc_rank(ctx), pc_nranks(ctx), &B->s0, &B->s1);
+  B->G = v->L.ntownships * v->L.ndays;
+  const size_t G = B->G, P = (size_t)pc_nranks(ctx);
+  B->count = pc_calloc(P * G + 1, sizeof *B->count, "area view counts");
+  B->at = pc_calloc(G + 1, sizeof *B->at, "area view counts");
+  B->step_count = pc_calloc(G + 1, sizeof *B->step_count, "area view counts");
+  v->gstart = pc_calloc(G + 1, sizeof *v->gstart, "area view directory");
+  v->gsum = pc_calloc(G + 1, sizeof *v->gsum, "area view checksums");
+  B->buf = pc_malloc(AVIEW_STEP * sizeof *B->buf, "stays step");
+  B->grouped = pc_malloc(AVIEW_STEP * sizeof *B->grouped, "stays step");
+  B->key = pc_malloc(AVIEW_STEP * sizeof *B->key, "stays step");
+  return B->count && B->at && B->step_count && v->gstart && v->gsum && B->buf && B->grouped &&
+                 B->key
+             ? 0
+             : PC_ERR_MEM;
+}
+
+static void build_free(aview_build *B) {
+  pc_raw_close(&B->st);
+  free(B->count), free(B->at), free(B->step_count);
+  free(B->buf), free(B->grouped), free(B->key);
+  free(B->pm.id), free(B->pm.township);
+}
+
+static int write_tables(pc_ctx *ctx, pc_out *out, const aview_build *B) {
+  const pc_aview *v = B->v;
+  PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "area_start", v->gstart, B->G + 1));
+  PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "area_sum", v->gsum, B->G));
+  PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "area_townships", v->townships,
+                                  v->L.ntownships));
+  pc_out_attr_i64(out, "area_day0", v->L.day0);
+  pc_out_attr_i64(out, "area_ndays", v->L.ndays);
+  pc_out_attr_u64(out, "area_ntownships", v->L.ntownships);
+  pc_out_attr_i64(out, "area_dmax", v->dmax);
+  pc_out_attr_u64(out, "area_places_astray", v->astray);
+  return out->rc;
+}
+
+int pc_aview_write(pc_ctx *ctx, pc_out *out, pc_file data, const char *data_path) {
+  pc_aview v;
+  memset(&v, 0, sizeof v);
+  aview_build B = {.v = &v, .st = {.fd = -1}};
+  int rc = pc_agree(ctx, build_open(ctx, data, data_path, &B));
+  if (!rc)
+    rc = pc_agree(ctx, count_pass(&B, B.count + (size_t)pc_rank(ctx) * B.G));
+  if (!rc) rc = directory(ctx, &B);
+  pc_file dset = -1;
+  if (!rc)
+    rc = pc_indexfile_rows_create(
+        out, "area_rows", v.gstart[B.G],
+        "the area view: every stay (as in /stays), grouped by (township, local day of its start): "
+        "group g = township index (in /area_townships; the last: townships not in /regions) x "
+        "area_ndays + day - area_day0 (clamped to the window), each group in /stays order; "
+        "area_start[g] is its first row, area_sum[g] its rows' fingerprint sum; a stay lies "
+        "under its start's day only: a query reaches back by area_dmax",
+        &dset);
+  pc_raw w = {.fd = -1};
+  if (!rc) rc = pc_indexfile_rows_open(out->file, dset, v.gstart[B.G], &w);
+  if (!rc) rc = write_pass(&B, &w);
+  pc_raw_close(&w);
+  rc = pc_agree(ctx, rc);
+  pc_indexfile_dset_close(dset);
+  if (!rc) rc = write_tables(ctx, out, &B);
+  build_free(&B);
+  pc_aview_free(&v);
+  return rc;
+}
+
+void pc_aview_free(pc_aview *v) {
+  pc_raw_close(&v->rows);
+  free(v->townships), free(v->gstart), free(v->gsum);
+  free(v->dir.stays), free(v->stays_sum);
+  memset(v, 0, sizeof *v);
+  v->rows.fd = -1;
+}
+
+/* Local: the view's directory and the index's pid directory of /stays; f is
+ * the index (at path), known to hold a view and to be of this dataset. */
+static int read_view(pc_file f, const char *path, pc_aview *v) {
+  int64_t nd = 0, bits = 0;
+  uint64_t nc = 0;
+  PC_CALL(pc_indexfile_attr_i64(f, "area_day0", &v->L.day0));
+  PC_CALL(pc_indexfile_attr_i64(f, "area_ndays", &nd));
+  PC_CALL(pc_indexfile_attr_i64(f, "area_dmax", &v->dmax));
+  PC_CALL(pc_indexfile_attr_u64(f, "area_places_astray", &v->astray));
+  PC_CALL(pc_indexfile_attr_i64(f, "pid_bits", &bits));
+  PC_CALL(pc_indexfile_attr_u64(f, "area_ntownships", &nc));
+  if (nd < 1 || nd > 100000 || nc < 1 || nc > 10000000 || bits < 1 || bits > 30)
+    return PC_ERROR(PC_ERR_DATA, "%s: area view of %lld days, %llu townships (damaged index?)",
+                    path, (long long)nd, (unsigned long long)nc);
+  v->L.ndays = (uint32_t)nd;
+  v->L.ntownships = (size_t)nc;
+  const size_t G = v->L.ntownships * v->L.ndays, K = (size_t)1 << bits;
+  PC_CALL(pc_indexfile_read_u64s(f, "area_townships", nc, &v->townships));
+  v->L.townships = v->townships;
+  PC_CALL(pc_indexfile_read_u64s(f, "area_start", G + 1, &v->gstart));
+  PC_CALL(pc_indexfile_read_u64s(f, "area_sum", G, &v->gsum));
+  v->dir.bits = (int)bits;
+  PC_CALL(pc_indexfile_read_u64s(f, "stays_dir", K + 1, &v->dir.stays));
+  PC_CALL(pc_indexfile_read_u64s(f, "stays_sum", K, &v->stays_sum));
+  PC_CALL(pc_raw_open(f, path, &pc_schema_area_rows, &v->rows));
+  for (size_t g = 0; g < G; g++)
+    if (v->gstart[g] > v->gstart[g + 1] || v->gstart[G] != v->rows.nrows)
+      return PC_ERROR(PC_ERR_DATA, "%s: area_start does not match /area_rows (damaged index?)",
+                      path);
+  return 0;
+}
+
+int pc_aview_open(pc_ctx *ctx, const char *path, pc_file data, pc_aview *v, int *usable) {
+  memset(v, 0, sizeof *v);
+  v->rows.fd = -1;
+  *usable = 0;
+  pc_file f;
+  PC_CALL(pc_indexfile_open(ctx, path, &f));
+  uint64_t want[4], have[4];
+  int same = 0, rc = 0;
+  if (!pc_indexfile_has(f, "area_rows")) {
+    pc_log(ctx, "screen: %s has no area view (an index built before it, or with area_view: "
+                "false): streaming /stays", path);
+  } else if ((rc = pc_indexfile_same_data(f, data, want, have, &same)) > 0) {
+    /* the dataset could not be read: rc stands */
+  } else if (rc < 0 || !same) {
+    rc = 0;
+    pc_warn(ctx, "screen: %s was built from another dataset (persons %llu/%llu, stays "
+                 "%llu/%llu): its area view is not used; streaming /stays (bring the index "
+                 "up to date with `paicha index`)", path, (unsigned long long)want[0],
+            (unsigned long long)have[0], (unsigned long long)want[2], (unsigned long long)have[2]);
+  } else {
+    rc = read_view(f, path, v);
+    *usable = !rc;
+  }
+  pc_indexfile_close(f);
+  return pc_agree(ctx, rc);
+}
+
+/* First row of [lo, hi) of /area_rows (sorted by pid there) whose pid is >= pid. Local. */
+static int lower_bound(const pc_raw *rows, uint64_t lo, uint64_t hi, uint64_t pid, uint64_t *at) {
+  while (lo < hi) {
+    uint64_t m = lo + (hi - lo) / 2;
+    pc_stay s;
+    PC_CALL(pc_raw_read(rows, m, 1, &s));
+    if (s.pid < pid) lo = m + 1;
+    else hi = m;
+  }
+  *at = lo;
+  return 0;
+}
+
+/* This rank's part [r0[g], r1[g]) of every marked group. Local. */
+static int parts(const pc_aview *v, const uint8_t *sel, uint64_t pid_lo, uint64_t pid_hi,
+                 uint64_t *r0, uint64_t *r1, size_t *n) {
+  const size_t G = v->L.ntownships * v->L.ndays;
+  *n = 0;
+  for (size_t g = 0; g < G; g++) {
+    r0[g] = r1[g] = 0;
+    if (!sel[g] || v->gstart[g] == v->gstart[g + 1]) continue;
+    PC_CALL(lower_bound(&v->rows, v->gstart[g], v->gstart[g + 1], pid_lo, &r0[g]));
+    if (pid_hi == UINT64_MAX) r1[g] = v->gstart[g + 1];
+    else PC_CALL(lower_bound(&v->rows, r0[g], v->gstart[g + 1], pid_hi, &r1[g]));
+    *n += (size_t)(r1[g] - r0[g]);
+  }
+  return 0;
+}
+
+/* A run being merged: its next row and its end. */
+typedef struct run {
+  uint64_t pid; /* of *at: the heap compares keys held here, not behind 2,000 pointers */
+  const pc_stay *at, *end;
+} run;
+
+/* Sift run i of the heap h[0..k) down (ordered by the pid of its next row). */
+static void sift(run *h, size_t k, size_t i) {
+  for (;;) {
+    size_t m = i, l = 2 * i + 1, r = l + 1;
+    if (l < k && h[l].pid < h[m].pid) m = l;
+    if (r < k && h[r].pid < h[m].pid) m = r;
+    if (m == i) return;
+    run t = h[i];
+    h[i] = h[m], h[m] = t;
+    i = m;
+  }
+}
+
+/* Merge the k runs (each group's part, sorted by pid) of *rows into one
+ * sorted by pid: a heap of the runs, one pass, no sort. Local; PC_ERR_MEM. */
+static int merge_by_pid(pc_stay **rows, size_t n, run *h, size_t k) {
+  pc_stay *out = pc_malloc((n + 1) * sizeof *out, "area rows");
+  if (!out) return PC_ERR_MEM;
+  for (size_t i = k / 2 + 1; i-- > 0;) sift(h, k, i);
+  for (size_t o = 0; k > 0; o++) {
+    out[o] = *h[0].at++;
+    if (h[0].at == h[0].end) h[0] = h[--k];
+    else h[0].pid = h[0].at->pid;
+    sift(h, k, 0);
+  }
+  free(*rows);
+  *rows = out;
+  return 0;
+}
+
+/* Local: read the parts, each group's fingerprints into sum[g]. */
+static int read_parts(const pc_aview *v, const uint64_t *r0, const uint64_t *r1, pc_stay *out,
+                      uint64_t *sum, run *h, size_t *k) {
+  const size_t G = v->L.ntownships * v->L.ndays;
+  size_t at = 0;
+  *k = 0;
+  for (size_t g = 0; g < G; g++) {
+    const size_t m = (size_t)(r1[g] - r0[g]);
+    sum[g] = 0;
+    if (!m) continue;
+    PC_CALL(pc_raw_read(&v->rows, r0[g], m, out + at));
+    for (size_t i = 0; i < m; i++) sum[g] += pc_stay_fingerprint(&out[at + i]);
+    h[(*k)++] = (run){out[at].pid, out + at, out + at + m};
+    at += m;
+  }
+  return 0;
+}
+
+int pc_aview_read(pc_ctx *ctx, const pc_aview *v, const uint8_t *sel, uint64_t pid_lo,
+                  uint64_t pid_hi, pc_stay **rows, size_t *n, uint64_t *total) {
+  const size_t G = v->L.ntownships * v->L.ndays;
+  uint64_t *r0 = pc_malloc((G + 1) * sizeof *r0, "area view parts");
+  uint64_t *r1 = pc_malloc((G + 1) * sizeof *r1, "area view parts");
+  uint64_t *sum = pc_malloc((G + 1) * sizeof *sum, "area view parts");
+  run *h = pc_malloc((G + 1) * sizeof *h, "area view parts");
+  size_t k = 0;
+  *rows = NULL;
+  *n = 0;
+  int rc = r0 && r1 && sum && h ? 0 : PC_ERR_MEM;
+  if (!rc && pid_lo < pid_hi) rc = parts(v, sel, pid_lo, pid_hi, r0, r1, n);
+  else if (!rc) memset(r1, 0, G * sizeof *r1), memset(r0, 0, G * sizeof *r0);
+  if (!rc && !(*rows = pc_malloc((*n + 1) * sizeof **rows, "area rows"))) rc = PC_ERR_MEM;
+  if (!rc) rc = read_parts(v, r0, r1, *rows, sum, h, &k);
+  if (!(rc = pc_agree(ctx, rc))) rc = pc_sum_u64(ctx, sum, (int)G);
+  *total = 0;
+  for (size_t g = 0; g < G && !rc; g++) {
+    if (!sel[g]) continue;
+    *total += v->gstart[g + 1] - v->gstart[g];
+    if (sum[g] != v->gsum[g])
+      rc = PC_ERROR(PC_ERR_DATA,
+                    "%s: group %zu (rows %llu..%llu) does not match its checksum in /area_sum: "
+                    "the index is damaged (build it again)",
+                    v->rows.what, g, (unsigned long long)v->gstart[g],
+                    (unsigned long long)v->gstart[g + 1]);
+  }
+  if (!rc && k > 1) rc = merge_by_pid(rows, *n, h, k);
+  free(r0), free(r1), free(sum), free(h);
+  return pc_agree(ctx, rc);
+}

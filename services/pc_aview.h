@@ -1,0 +1,60 @@
+/* pc_aview.h - the index's area view: the stays by (township, day), written with the index, read selectively by screen. */
+#ifndef PC_AVIEW_H
+#define PC_AVIEW_H
+
+#include "pc_agroup.h"
+#include "pc_indexfile.h"
+#include "pc_index.h"
+#include "pc_mpi.h"
+#include "pc_out.h"
+#include "pc_schema.h"
+
+/*
+ * In the index file (kernels/pc_aview.h for the groups):
+ *
+ *   /area_rows      the stays (/stays' rows), grouped by (township, day of start),
+ *                   each group in /stays order; contiguous, read with pread
+ *   /area_start     first row of each group (groups + 1 entries)
+ *   /area_sum       fingerprint sum of each group's rows: checked on every read
+ *   /area_townships  the layout's townships (the last: PC_AGROUP_OTHER)
+ *   area_day0, area_ndays, area_dmax (the longest stay, seconds),
+ *   area_places_astray (stays whose township is not their place's in /places)
+ *
+ * Built from the dataset the index is written for, rebuilt with every
+ * append: it covers exactly what the index covers.
+ */
+typedef struct pc_aview {
+  pc_agroup_layout L;
+  uint64_t *townships;    /* L.townships */
+  uint64_t *gstart;      /* groups + 1 */
+  uint64_t *gsum;        /* groups */
+  int64_t dmax;
+  uint64_t astray;
+  pc_raw rows;           /* /area_rows */
+  pc_piddir dir;         /* the index's /stays_dir (dir.stays) and pid bits */
+  uint64_t *stays_sum;   /* the index's /stays_sum: each pid slot's fingerprint sum */
+} pc_aview;
+
+/* Collective, agreed: write the area view of dataset `data` (its /regions,
+ * /places and /stays, two passes over each rank's share of /stays, no
+ * shuffle) into the index being written. Fails on the dataset's reads and
+ * the output's writes. */
+int pc_aview_write(pc_ctx *ctx, pc_out *out, pc_file data, const char *data_path);
+/* Collective, agreed: open the area view of the index at index_path for
+ * dataset `data`. *usable = 1 when the index has one and was built from
+ * this dataset (pc_indexfile_same_data); else 0, with a line saying why
+ * (no area view: an index built before it; another dataset: a warning).
+ * Fails (PC_ERR_IO, PC_ERR_DATA) only when the file or a usable view cannot be read. */
+int pc_aview_open(pc_ctx *ctx, const char *index_path, pc_file data, pc_aview *v,
+                     int *usable);
+/* Collective, agreed: the rows of the groups marked in sel whose pid lies in
+ * [pid_lo, pid_hi) (pid_hi UINT64_MAX: to the end), into *rows (malloc'd,
+ * the caller frees) sorted by pid, *n of them, *total: the marked groups'
+ * rows over all ranks. Each group read is checked against /area_sum (all
+ * ranks' parts together): PC_ERR_DATA naming the index when one differs. */
+int pc_aview_read(pc_ctx *ctx, const pc_aview *v, const uint8_t *sel, uint64_t pid_lo,
+                     uint64_t pid_hi, pc_stay **rows, size_t *n, uint64_t *total);
+/* Local, never fails. */
+void pc_aview_free(pc_aview *v);
+
+#endif

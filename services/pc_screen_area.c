@@ -1,0 +1,269 @@
+/* pc_screen_area.c - screen through the index's area view: the candidates from the groups their areas touch, then their stays. */
+#include "pc_screen_area.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Slots of the pid directory apart that one read of /stays still covers
+ * together (~2 persons a slot: a gap of one costs less than a call). */
+#define SLOT_GAP 1
+/* Rows of /stays one read takes at most. */
+#define READ_MAX ((uint64_t)1 << 20)
+
+int pc_screen_area_open(pc_ctx *ctx, pc_screener *S, pc_aview *v, int *use) {
+  *use = 0;
+  memset(v, 0, sizeof *v);
+  v->rows.fd = -1;
+  if (!pc_config_given(S->cfg, "index")) {
+    pc_log(ctx, "screen: no index given: streaming /stays");
+    return 0;
+  }
+  return pc_aview_open(ctx, pc_config_str(S->cfg, "index"), S->data, v, use);
+}
+
+static int cmp_place(const void *a, const void *b) {
+  const pc_place *x = a, *y = b;
+  return (x->id > y->id) - (x->id < y->id);
+}
+
+/* Mark the groups of area a (its places' regions from /places pl[np], sorted by id). */
+static int select_area(const pc_aview *v, const pc_area *a, const pc_place *pl, uint64_t np,
+                       uint8_t *sel, size_t *ng) {
+  uint64_t *reg = pc_calloc(a->nplaces + 1, sizeof *reg, "places' regions");
+  if (!reg) return PC_ERR_MEM;
+  for (size_t i = 0; i < a->nplaces; i++) {
+    pc_place key = {.id = a->places[i]};
+    const pc_place *p = np ? bsearch(&key, pl, (size_t)np, sizeof *pl, cmp_place) : NULL;
+    reg[i] = p ? p->region : 0; /* 0: not in /places, every township */
+  }
+  *ng += pc_agroup_select(&v->L, a, reg, v->astray > 0, v->dmax, sel);
+  free(reg);
+  return 0;
+}
+
+/* The groups the areas touch (sel, groups bytes): their townships by prefix
+ * and by their places' regions in /places, their periods' days; with then:,
+ * the then area's over [from, to + within). Local. */
+static int select_groups(pc_screener *S, const pc_aview *v, uint8_t *sel, size_t *ng) {
+  pc_place *pl = NULL;
+  uint64_t np = 0;
+  PC_CALL(pc_table_read_all(S->data, NULL, &pc_schema_places, (void **)&pl, &np));
+  pc_qsort(pl, (size_t)np, sizeof *pl, cmp_place);
+  int rc = 0;
+  *ng = 0;
+  for (size_t a = 0; a < S->A.n && !rc; a++) {
+    const pc_area *ar = &S->A.a[a];
+    rc = select_area(v, ar, pl, np, sel, ng);
+    if (!rc && ar->then) {
+      pc_area t = *ar->then;
+      t.from = ar->from, t.to = ar->to + ar->within;
+      rc = select_area(v, &t, pl, np, sel, ng);
+    }
+  }
+  free(pl);
+  return rc;
+}
+
+/* 1 when the person's rows in the view reach some area's min_dwell there
+ * (then: and id_origin: left to the full screening). Local. */
+static int candidate(pc_screener *S, const pc_stay *s, size_t n) {
+  for (size_t a = 0; a < S->A.n; a++) {
+    pc_area ar = S->A.a[a];
+    ar.then = NULL;
+    size_t need = pc_dwell_scratch(n, ar.to - ar.from);
+    if (need > S->scap) {
+      free(S->scratch);
+      S->scap = need * 2;
+      S->scratch = pc_malloc(S->scap * sizeof *S->scratch, "dwell scratch");
+      if (!S->scratch) return -1;
+    }
+    pc_screen_hit h;
+    if (pc_screen_area(&ar, s, n, &h, S->scratch)) return 1;
+  }
+  return 0;
+}
+
+/* The candidates' pids (sorted) from the rows of this rank's pids. Local. */
+static int candidates(pc_screener *S, const pc_stay *rows, size_t n, uint64_t **pids, size_t *nc) {
+  *nc = 0;
+  *pids = pc_malloc((n + 1) * sizeof **pids, "candidates");
+  if (!*pids) return PC_ERR_MEM;
+  for (size_t i = 0; i < n;) {
+    size_t j = i;
+    while (j < n && rows[j].pid == rows[i].pid) j++;
+    int c = candidate(S, rows + i, j - i);
+    if (c < 0) return PC_ERR_MEM;
+    if (c) (*pids)[(*nc)++] = rows[i].pid;
+    i = j;
+  }
+  return 0;
+}
+
+/* Read slots [k0, k1] of /stays (checked against /stays_sum) into *buf. Local. */
+static int read_slots(pc_screener *S, const pc_aview *v, uint64_t k0, uint64_t k1, pc_stay **buf,
+                      size_t *cap, size_t *m) {
+  const uint64_t lo = v->dir.stays[k0], hi = v->dir.stays[k1 + 1];
+  *m = (size_t)(hi - lo);
+  if (*m > *cap) {
+    pc_stay *nb = pc_realloc(*buf, *m * sizeof *nb, "stays of candidates");
+    if (!nb) return PC_ERR_MEM;
+    *buf = nb, *cap = *m;
+  }
+  PC_CALL(pc_raw_read(&S->stays, lo, *m, *buf));
+  for (uint64_t k = k0, at = 0; k <= k1; k++) {
+    uint64_t sum = 0;
+    for (uint64_t i = v->dir.stays[k]; i < v->dir.stays[k + 1]; i++, at++)
+      sum += pc_stay_fingerprint(&(*buf)[at]);
+    if (sum != v->stays_sum[k])
+      return PC_ERROR(PC_ERR_DATA,
+                      "%s: stays rows %llu..%llu do not match their checksum in the index's "
+                      "/stays_sum: the dataset is damaged (restore it or make it again)",
+                      S->stays.what, (unsigned long long)v->dir.stays[k],
+                      (unsigned long long)v->dir.stays[k + 1]);
+  }
+  return 0;
+}
+
+/* Screen candidates pids[i..j) (their slots read as s[0..m)) as the stream does. */
+static int screen_run(pc_screener *S, const uint64_t *pids, size_t i, size_t j, const pc_stay *s,
+                      size_t m, size_t *pi) {
+  size_t a = 0;
+  for (; i < j; i++) {
+    while (a < m && s[a].pid < pids[i]) a++;
+    size_t b = a;
+    while (b < m && s[b].pid == pids[i]) b++;
+    while (*pi < S->np && S->persons[*pi].pid < pids[i]) (*pi)++;
+    if (*pi < S->np && S->persons[*pi].pid == pids[i] && b > a)
+      PC_CALL(pc_screen_person(S, *pi, s + a, b - a));
+    a = b;
+  }
+  return 0;
+}
+
+/* The candidates' stays, slots near each other read together. Local. */
+static int screen_candidates(pc_screener *S, const pc_aview *v, const uint64_t *pids, size_t nc,
+                             uint64_t *slots_read) {
+  pc_stay *buf = NULL;
+  size_t cap = 0, pi = 0;
+  int rc = 0;
+  for (size_t i = 0; i < nc && !rc;) {
+    const uint64_t k0 = pc_piddir_key(&v->dir, pids[i]);
+    uint64_t k1 = k0;
+    size_t j = i + 1;
+    while (j < nc) {
+      uint64_t k = pc_piddir_key(&v->dir, pids[j]);
+      if (k > k1 + SLOT_GAP || v->dir.stays[k + 1] - v->dir.stays[k0] > READ_MAX) break;
+      k1 = k, j++;
+    }
+    size_t m = 0;
+    rc = read_slots(S, v, k0, k1, &buf, &cap, &m);
+    if (!rc) rc = screen_run(S, pids, i, j, buf, m, &pi);
+    *slots_read += k1 - k0 + 1;
+    i = j;
+  }
+  free(buf);
+  return rc;
+}
+
+/* The groups holding every stay that covers the dispatch instant (every
+ * township, the days of [at - dmax, at]) and are not in sel yet; *rows: theirs. Local. */
+static void at_groups(const pc_screener *S, const pc_aview *v, const uint8_t *sel, uint8_t *at,
+                      uint64_t *rows) {
+  const size_t G = v->L.ntownships * v->L.ndays;
+  const uint64_t lo = 0, hi = UINT64_MAX;
+  pc_area all = {.lo = &lo, .hi = &hi, .nprefix = 1, .from = S->at, .to = S->at + 1};
+  pc_agroup_select(&v->L, &all, NULL, 0, v->dmax, at);
+  *rows = 0;
+  for (size_t g = 0; g < G; g++) {
+    at[g] = at[g] && !sel[g];
+    if (at[g]) *rows += v->gstart[g + 1] - v->gstart[g];
+  }
+}
+
+/* Screen the candidates pids[0..nc) with their rows of a[] (the areas' groups) and
+ * b[] (the dispatch instant's): all their stays that can count. Local. */
+static int screen_merged(pc_screener *S, const uint64_t *pids, size_t nc, const pc_stay *a,
+                         size_t na, const pc_stay *b, size_t nb) {
+  size_t ia = 0, ib = 0, pi = 0, cap = 0;
+  pc_stay *buf = NULL;
+  int rc = 0;
+  for (size_t i = 0; i < nc && !rc; i++) {
+    while (ia < na && a[ia].pid < pids[i]) ia++;
+    while (ib < nb && b[ib].pid < pids[i]) ib++;
+    size_t ja = ia, jb = ib;
+    while (ja < na && a[ja].pid == pids[i]) ja++;
+    while (jb < nb && b[jb].pid == pids[i]) jb++;
+    const size_t m = (ja - ia) + (jb - ib);
+    if (m > cap) {
+      pc_stay *nbuf = pc_realloc(buf, m * 2 * sizeof *nbuf, "stays of a candidate");
+      if (!nbuf) rc = PC_ERR_MEM;
+      else buf = nbuf, cap = m * 2;
+    }
+    if (rc) break;
+    memcpy(buf, a + ia, (ja - ia) * sizeof *buf);
+    memcpy(buf + (ja - ia), b + ib, (jb - ib) * sizeof *buf);
+    while (pi < S->np && S->persons[pi].pid < pids[i]) pi++;
+    if (pi < S->np && S->persons[pi].pid == pids[i]) rc = pc_screen_person(S, pi, buf, m);
+    ia = ja, ib = jb;
+  }
+  free(buf);
+  return rc;
+}
+
+/* The candidates' other stays: the groups around the dispatch instant when
+ * they are fewer rows than the candidates' own stays in /stays, else those.
+ * Collective, agreed. */
+static int screen_found(pc_ctx *ctx, pc_screener *S, const pc_aview *v, const uint8_t *sel,
+                        const pc_stay *rows, size_t n, const uint64_t *pids, size_t nc,
+                        uint64_t *how) {
+  const size_t G = v->L.ntownships * v->L.ndays;
+  uint64_t tot = nc, at_rows = 0, got = 0;
+  PC_CALL(pc_sum_u64(ctx, &tot, 1));
+  uint8_t *at = pc_calloc(G + 1, 1, "area view groups");
+  PC_CALL(pc_agree(ctx, at ? 0 : PC_ERR_MEM));
+  at_groups(S, v, sel, at, &at_rows);
+  const double per = S->npersons ? (double)v->rows.nrows / (double)S->npersons : 0;
+  int rc = 0;
+  how[0] = (double)tot * per > (double)at_rows;
+  if (!how[0]) {
+    rc = pc_agree(ctx, screen_candidates(S, v, pids, nc, &how[1]));
+  } else {
+    const uint64_t lo = S->np ? S->persons[0].pid : UINT64_MAX;
+    pc_stay *b = NULL;
+    size_t nb = 0;
+    rc = pc_aview_read(ctx, v, at, lo, S->hi_pid, &b, &nb, &got);
+    if (!rc) rc = pc_agree(ctx, screen_merged(S, pids, nc, rows, n, b, nb));
+    how[1] = got;
+    free(b);
+  }
+  free(at);
+  return rc;
+}
+
+int pc_screen_area_scan(pc_ctx *ctx, pc_screener *S, const pc_aview *v) {
+  const size_t G = v->L.ntownships * v->L.ndays;
+  uint8_t *sel = pc_calloc(G + 1, 1, "area view groups");
+  size_t ng = 0, n = 0, nc = 0;
+  pc_stay *rows = NULL;
+  uint64_t *pids = NULL, total = 0, how[2] = {0, 0};
+  int rc = sel ? select_groups(S, v, sel, &ng) : PC_ERR_MEM;
+  PC_CALLG(pc_agree(ctx, rc), out);
+  const uint64_t lo = S->np ? S->persons[0].pid : UINT64_MAX;
+  PC_CALLG(pc_aview_read(ctx, v, sel, lo, S->hi_pid, &rows, &n, &total), out);
+  PC_CALLG(pc_agree(ctx, candidates(S, rows, n, &pids, &nc)), out);
+  PC_CALLG(screen_found(ctx, S, v, sel, rows, n, pids, nc, how), out);
+  uint64_t c[2] = {nc, how[1]};
+  if (!how[0]) PC_CALLG(pc_sum_u64(ctx, c, 2), out);
+  else PC_CALLG(pc_sum_u64(ctx, c, 1), out);
+  pc_log(ctx,
+         "screen: area view: %zu of %zu groups (township x day), %llu of %llu stays (%.1f%%); "
+         "%llu candidates, their other stays %s %llu %s",
+         ng, G, (unsigned long long)total, (unsigned long long)v->rows.nrows,
+         v->rows.nrows ? 100.0 * (double)total / (double)v->rows.nrows : 0.0,
+         (unsigned long long)c[0], how[0] ? "from the dispatch instant's groups:" : "from /stays:",
+         (unsigned long long)c[1], how[0] ? "stays" : "pid slots");
+out:
+  pc_raw_close(&S->stays);
+  free(sel), free(rows), free(pids);
+  return rc;
+}

@@ -1,0 +1,25 @@
+/* pc_screen_area.h - screen through the index's area view: the candidates from the groups their areas touch, then their stays. */
+#ifndef PC_SCREEN_AREA_H
+#define PC_SCREEN_AREA_H
+
+#include "pc_aview.h"
+#include "pc_screen_scan.h"
+
+/* Collective, agreed: with the config's `index`, open its area view for
+ * S's dataset (pc_aview_open: a line says when it is not used and why);
+ * *use = 1 when screen reads it. No `index`: *use = 0 and a line saying
+ * screen streams. */
+int pc_screen_area_open(pc_ctx *ctx, pc_screener *S, pc_aview *v, int *use);
+/* Collective, agreed: pc_screen_scan's rows through the area view: each
+ * rank reads its pids' part of the groups its areas (and their then: areas)
+ * touch (pc_aview_read), keeps the persons whose dwell there alone reaches an
+ * area's min_dwell (a superset of those flagged), and adds the stays that
+ * can cover the dispatch instant: the groups of every township on the days
+ * of [at - area_dmax, at] when they are fewer rows than the candidates' own
+ * stays, else exactly those from /stays by the index's pid directory (each
+ * slot checked against /stays_sum). Each candidate is then screened as the
+ * stream does (pc_screen_person) on every stay that can count: the same
+ * rows. Closes /stays. */
+int pc_screen_area_scan(pc_ctx *ctx, pc_screener *S, const pc_aview *v);
+
+#endif

@@ -1,0 +1,164 @@
+# t_screen_area - screen through the index's area view gives the same /screened (and
+# cubes) as streaming /stays, at 1-4 ranks: on the hand-built screening edges
+# (tests/py/make_screen.py: stays crossing midnight, night windows, places by id and name,
+# then:, id_origin:) and on the test tier of synth (a city, a county and a community prefix,
+# a period starting mid-window so stays begun the day before count, 17 cells at night,
+# then:, id_origin:). The log says which way screen went. An index built without the view
+# (an index of an earlier version) is still accepted: screen streams and says so. An index
+# of another dataset is not used: screen warns and streams. The view's file is the same
+# whatever the rank count that built it.
+. "$(dirname "$0")/lib.sh"
+# same OUT... : /screened, /breakdown and /axes identical across the files.
+same() { $PY "$ROOT/tests/py/compare.py" "$@" --datasets screened breakdown axes > "$T/cmp.log" 2>&1 \
+  || { cat "$T/cmp.log"; die "screen outputs differ: $*"; }; }
+view_used() { grep -q "screen: area view: .* candidates, their other stays" "$1" || { cat "$1"; die "screen did not read the area view ($1)"; }; }
+streamed() { # log, what the line must say
+  grep -q "$2" "$1" || { cat "$1"; die "screen did not say it streams ($2) in $1"; }
+  ! grep -q "screen: area view:" "$1" || { cat "$1"; die "screen read the area view ($1)"; }
+}
+index() { # ranks, data, index, [config lines...]
+  local n=$1 d=$2 i=$3; shift 3
+  printf '%s\n' "data: $d" "index: $i" "quiet: true" "$@" > "$T/index.yaml"
+  run "$n" index --config "$T/index.yaml" > "$T/index.log" 2>&1 || { cat "$T/index.log"; die "index of $d failed"; }
+}
+screen_both() { # config (no index), tag, index: stream and view at 1-4 ranks, all identical
+  local cfg=$1 tag=$2 idx=$3 n
+  for n in 1 2 3 4; do
+    sed -e "s#^output: .*#output: $T/$tag-s$n.h5#" -e "/^quiet:/d" "$cfg" > "$T/run.yaml"
+    run "$n" screen --config "$T/run.yaml" > "$T/$tag-s$n.log" 2>&1 || { cat "$T/$tag-s$n.log"; die "screen $tag at $n ranks failed"; }
+    streamed "$T/$tag-s$n.log" "no index given: streaming /stays"
+    sed -e "s#^output: .*#output: $T/$tag-v$n.h5#" -e "/^quiet:/d" "$cfg" > "$T/run.yaml"
+    echo "index: $idx" >> "$T/run.yaml"
+    run "$n" screen --config "$T/run.yaml" > "$T/$tag-v$n.log" 2>&1 || { cat "$T/$tag-v$n.log"; die "screen $tag with the area view at $n ranks failed"; }
+    view_used "$T/$tag-v$n.log"
+  done
+  same "$T/$tag"-s?.h5 "$T/$tag"-v?.h5
+}
+
+# ---- the hand-built edges
+$PY "$ROOT/tests/py/make_screen.py" "$T/e" > /dev/null
+index 2 "$T/e/screen.h5" "$T/hand-index.h5"
+screen_both "$T/e/screen.yaml" hand "$T/hand-index.h5"
+$PY - "$T/hand-v1.h5" <<'PY' || die "the edges flag nobody"
+import sys, h5py
+assert len(h5py.File(sys.argv[1], "r")["screened"]) >= 5
+PY
+
+# ---- the test tier of synth
+cat > "$T/synth.yaml" <<CFG
+key: $T/key
+data: $T/s.h5
+seed: 11
+persons: 3000
+days: 14
+as_of: 2021-08-09T00:00
+quiet: true
+CFG
+run 2 synth --config "$T/synth.yaml" > "$T/synth.log" 2>&1 || { cat "$T/synth.log"; die "synth failed"; }
+read -r cells community < <($PY - "$T/s.h5" <<'PY'
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+p = f["places"][()]
+cells = [int(x["id"]) for x in p if x["channel"] == 5 and x["region"] // 10**8 == 4301][:17]
+assert len(cells) == 17
+s = f["stays"][:200000]
+print(",".join(map(str, cells)), int(s["region"][s["region"] // 10**8 == 4301][0]))
+PY
+) || die "no cells in the synth dataset"
+cat > "$T/synth-screen.yaml" <<CFG
+data: $T/s.h5
+output: $T/x.h5
+areas:
+  - {name: changsha, regions: ["4301"], from: 2021-08-05T06:00, to: 2021-08-08T00:00, min_dwell: 4h}
+  - {name: county, regions: ["430102"], from: 2021-07-30T00:00, to: 2021-08-02T00:00, min_dwell: 1h}
+  - {name: community, regions: ["$community"], from: 2021-07-26T00:00, to: 2021-08-09T00:00, min_dwell: 30m}
+  - {name: night cells, places: [$cells], from: 2021-07-27T00:00, to: 2021-08-08T00:00, hours: "00:00-05:00", min_dwell: 30m}
+  - name: then out
+    regions: ["4301"]
+    from: 2021-08-02T00:00
+    to: 2021-08-06T00:00
+    min_dwell: 2h
+    then: {regions: ["4302", "4303", "4304"], within: 3d, min_dwell: 30m}
+  - {name: born away, regions: ["4304", "4305"], from: 2021-07-27T00:00, to: 2021-08-09T00:00, min_dwell: 4h, id_origin: ["4301"]}
+dispatch: {level: county}
+breakdown: {level: city}
+quiet: true
+CFG
+index 2 "$T/s.h5" "$T/synth-index.h5"
+index 3 "$T/s.h5" "$T/synth-index3.h5"
+$PY "$ROOT/tests/py/compare.py" "$T/synth-index.h5" "$T/synth-index3.h5" \
+  --datasets area_rows area_start area_sum area_townships > "$T/cmp.log" 2>&1 \
+  || { cat "$T/cmp.log"; die "the area view differs between 2 and 3 ranks"; }
+screen_both "$T/synth-screen.yaml" synth "$T/synth-index.h5"
+# many candidates: the groups around the dispatch instant instead
+grep -q "their other stays from the dispatch instant's groups" "$T/synth-v2.log" \
+  || { cat "$T/synth-v2.log"; die "the synth screening did not read the dispatch instant's groups"; }
+# few candidates (17 cells at night, then: Changsha): their stays from /stays instead
+cat > "$T/cells-screen.yaml" <<CFG
+data: $T/s.h5
+output: $T/x.h5
+areas:
+  - {name: night cells, places: [$cells], from: 2021-07-27T00:00, to: 2021-08-08T00:00, hours: "00:00-05:00", min_dwell: 30m}
+  - name: cells then out
+    places: [$cells]
+    from: 2021-07-27T00:00
+    to: 2021-08-08T00:00
+    min_dwell: 1h
+    then: {regions: ["4302", "4303"], within: 2d, min_dwell: 30m}
+dispatch: {level: community}
+quiet: true
+CFG
+screen_both "$T/cells-screen.yaml" cells "$T/synth-index.h5"
+grep -q "their other stays from /stays" "$T/cells-v2.log" \
+  || { cat "$T/cells-v2.log"; die "the cells' screening did not read the candidates' stays from /stays"; }
+$PY - "$T/synth-v2.h5" "$T/synth-v2.log" <<'PY' || die "the synth screening is degenerate or read the whole view"
+import json, re, sys, h5py
+c = json.loads(h5py.File(sys.argv[1], "r").attrs["counts"])["areas"]
+assert all(v >= 3 for v in c.values()), c
+m = re.search(r"area view: \d+ of \d+ groups .*\(([0-9.]+)%\)", open(sys.argv[2]).read())
+assert m and float(m.group(1)) < 100, "the view read everything"
+print(c, m.group(0))
+PY
+
+# ---- an index without the view (as built before it): accepted, screen streams and says so
+index 2 "$T/s.h5" "$T/old-index.h5" "area_view: false"
+$PY - "$T/old-index.h5" <<'PY' || die "area_view: false wrote a view"
+import sys, h5py
+assert "area_rows" not in h5py.File(sys.argv[1], "r") and "place_rows" in h5py.File(sys.argv[1], "r")
+PY
+sed -e "s#^output: .*#output: $T/old.h5#" -e "/^quiet:/d" "$T/synth-screen.yaml" > "$T/run.yaml"
+echo "index: $T/old-index.h5" >> "$T/run.yaml"
+run 2 screen --config "$T/run.yaml" > "$T/old.log" 2>&1 || { cat "$T/old.log"; die "screen refused an index without the view"; }
+streamed "$T/old.log" "has no area view .*streaming /stays"
+same "$T/synth-s2.h5" "$T/old.h5"
+
+# ---- the index of another dataset: not used, a warning, the stream's rows
+sed -e "s#^data: .*#data: $T/other.h5#" -e "s#^seed: .*#seed: 12#" "$T/synth.yaml" > "$T/other.yaml"
+run 2 synth --config "$T/other.yaml" > "$T/synth.log" 2>&1 || { cat "$T/synth.log"; die "synth failed"; }
+index 2 "$T/other.h5" "$T/other-index.h5"
+sed -e "s#^output: .*#output: $T/other-out.h5#" -e "/^quiet:/d" "$T/synth-screen.yaml" > "$T/run.yaml"
+echo "index: $T/other-index.h5" >> "$T/run.yaml"
+run 3 screen --config "$T/run.yaml" > "$T/other.log" 2>&1 || { cat "$T/other.log"; die "screen failed with another dataset's index"; }
+streamed "$T/other.log" "warning: screen: .*other-index.h5 was built from another dataset.*streaming /stays"
+same "$T/synth-s2.h5" "$T/other-out.h5"
+
+# ---- a damaged row of a group screen reads: refused, naming the index
+cp "$T/synth-index.h5" "$T/bad-index.h5"
+$PY - "$T/bad-index.h5" <<'PY'
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r+")
+d = f["area_rows"]
+rows = d[()]
+aug6 = 1628179200 + 12 * 3600  # 2021-08-06 12:00 (UTC+8)
+i = int(np.flatnonzero((rows["region"] // 10**8 == 4301) & (rows["start"] > aug6))[0])
+r = d[i]
+r["end"] += 60
+d[i] = r
+PY
+sed -e "s#^output: .*#output: $T/bad.h5#" -e "/^quiet:/d" "$T/synth-screen.yaml" > "$T/run.yaml"
+echo "index: $T/bad-index.h5" >> "$T/run.yaml"
+! run 2 screen --config "$T/run.yaml" > "$T/bad.log" 2>&1 || { cat "$T/bad.log"; die "screen read a damaged area view"; }
+grep -q "bad-index.h5.*does not match its checksum in /area_sum" "$T/bad.log" \
+  || { cat "$T/bad.log"; die "the damaged view's message does not say so"; }
+[ ! -e "$T/bad.h5" ] || die "screen wrote an output from a damaged view"
+echo "t_screen_area: ok"

@@ -1,0 +1,121 @@
+/* test_agroup.c - the area view's groups: a stay's (township, day), the groups an area touches, the grouping sort. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "pc_agroup.h"
+#include "pc_time.h"
+
+static int64_t T(const char *s) {
+  int64_t t = 0;
+  assert_int_equal(pc_time_parse(s, strlen(s), &t), 0);
+  return t;
+}
+
+/* Townships 0 (unknown), 420106001, 430102001, 430103001; the window's 3 days from 2021-08-01. */
+static const uint64_t townships[] = {0, 420106001, 430102001, 430103001, PC_AGROUP_OTHER};
+static pc_agroup_layout layout(void) {
+  pc_agroup_layout L = {.townships = townships, .ntownships = 5, .ndays = 3};
+  L.day0 = pc_local_day(T("2021-08-01T00:00"));
+  return L;
+}
+
+static pc_stay stay(uint64_t pid, uint64_t region, const char *a, const char *b) {
+  pc_stay s;
+  memset(&s, 0, sizeof s);
+  s.pid = pid;
+  s.region = region;
+  s.start = T(a);
+  s.end = T(b);
+  return s;
+}
+
+static void test_group(void **st) {
+  (void)st;
+  pc_agroup_layout L = layout();
+  assert_int_equal(pc_agroup_township(&L, 430102001001), 2);
+  assert_int_equal(pc_agroup_township(&L, 0), 0);
+  assert_int_equal(pc_agroup_township(&L, 440300000000), 4); /* not in /regions: the last */
+  /* local days: 23:59 on the 1st is day 0, 00:00 on the 2nd day 1 (UTC+8, not UTC) */
+  pc_stay a = stay(1, 430103001001, "2021-08-01T23:59", "2021-08-02T01:00");
+  pc_stay b = stay(1, 430103001001, "2021-08-02T00:00", "2021-08-02T01:00");
+  assert_int_equal(pc_agroup_of(&L, &a), 3 * 3 + 0);
+  assert_int_equal(pc_agroup_of(&L, &b), 3 * 3 + 1);
+  /* before and after the window: clamped into its first and last day */
+  pc_stay c = stay(1, 420106001000, "2021-07-20T10:00", "2021-07-20T11:00");
+  pc_stay d = stay(1, 420106001000, "2021-08-09T10:00", "2021-08-09T11:00");
+  assert_int_equal(pc_agroup_of(&L, &c), 1 * 3 + 0);
+  assert_int_equal(pc_agroup_of(&L, &d), 1 * 3 + 2);
+}
+
+static void test_select(void **st) {
+  (void)st;
+  pc_agroup_layout L = layout();
+  uint64_t lo, hi;
+  assert_int_equal(pc_prefix_range("4301", &lo, &hi), 0);
+  pc_area a = {.lo = &lo, .hi = &hi, .nprefix = 1};
+  a.from = T("2021-08-02T06:00");
+  a.to = T("2021-08-03T00:00");
+  uint8_t sel[15] = {0};
+  /* Changsha's two townships and the others' group, on day 1 and (reaching back 1 day) day 0 */
+  assert_int_equal(pc_agroup_select(&L, &a, NULL, 0, 86400, sel), 6);
+  const uint8_t want[15] = {0, 0, 0, 0, 0, 0, 1, 1, 0, 1, 1, 0, 1, 1, 0};
+  assert_memory_equal(sel, want, sizeof want);
+  /* no reach back: day 1 only; marking again adds nothing */
+  memset(sel, 0, sizeof sel);
+  assert_int_equal(pc_agroup_select(&L, &a, NULL, 0, 0, sel), 3);
+  assert_int_equal(pc_agroup_select(&L, &a, NULL, 0, 0, sel), 0);
+  assert_int_equal(sel[6] + sel[7] + sel[9] + sel[10] + sel[12] + sel[13], 3);
+  /* a township prefix selects its township alone */
+  assert_int_equal(pc_prefix_range("430103001", &lo, &hi), 0);
+  memset(sel, 0, sizeof sel);
+  assert_int_equal(pc_agroup_select(&L, &a, NULL, 0, 0, sel), 2);
+  assert_true(sel[3 * 3 + 1] && sel[4 * 3 + 1]);
+  /* places: their regions' townships; one unknown (0), or stays astray: every township */
+  const uint64_t places[2] = {7, 9}, regions[2] = {420106001001, 420106001002};
+  pc_area p = {.places = places, .nplaces = 2, .from = a.from, .to = a.to};
+  memset(sel, 0, sizeof sel);
+  assert_int_equal(pc_agroup_select(&L, &p, regions, 0, 0, sel), 2);
+  assert_true(sel[1 * 3 + 1] && sel[4 * 3 + 1]);
+  memset(sel, 0, sizeof sel);
+  assert_int_equal(pc_agroup_select(&L, &p, regions, 1, 0, sel), 5);
+  const uint64_t unknown[2] = {420106001001, 0};
+  memset(sel, 0, sizeof sel);
+  assert_int_equal(pc_agroup_select(&L, &p, unknown, 0, 0, sel), 5);
+  /* an empty period touches nothing */
+  p.to = p.from;
+  assert_int_equal(pc_agroup_select(&L, &p, regions, 1, 0, sel), 0);
+}
+
+static void test_sort(void **st) {
+  (void)st;
+  pc_agroup_layout L = layout();
+  pc_stay s[5] = {stay(1, 430102001001, "2021-08-02T10:00", "2021-08-02T11:00"),
+                  stay(2, 420106001001, "2021-08-01T10:00", "2021-08-01T11:00"),
+                  stay(3, 430102001001, "2021-08-02T12:00", "2021-08-02T13:00"),
+                  stay(4, 0, "2021-08-03T10:00", "2021-08-03T11:00"),
+                  stay(5, 420106001001, "2021-08-01T09:00", "2021-08-01T10:00")};
+  pc_stay out[5];
+  uint32_t key[5];
+  uint64_t count[15] = {0};
+  pc_agroup_sort(&L, s, 5, out, count, key);
+  /* by group, each group in input (pid) order */
+  const uint64_t pids[5] = {4, 2, 5, 1, 3};
+  for (int i = 0; i < 5; i++) assert_int_equal(out[i].pid, pids[i]);
+  assert_int_equal(count[0 * 3 + 2], 1);
+  assert_int_equal(count[1 * 3 + 0], 2);
+  assert_int_equal(count[2 * 3 + 1], 2);
+  uint64_t tot = 0;
+  for (int g = 0; g < 15; g++) tot += count[g];
+  assert_int_equal(tot, 5);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_group), cmocka_unit_test(test_select),
+                                     cmocka_unit_test(test_sort)};
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
