@@ -206,7 +206,7 @@ CFG
 bench_screen_area() { # persons, data
   local n=$1 data=$2 aindex="${AREA_INDEX:-$work/city-index-area.h5}" shape mode
   if [ ! -s "$aindex" ]; then
-    printf 'data: %s\nindex: %s\n' "$data" "$aindex" > "$work/city-index-area.yaml"
+    printf 'data: %s\nindex: %s\narea_view: true\n' "$data" "$aindex" > "$work/city-index-area.yaml"
     echo "== index with the area view: city tier, $NP ranks, 1 run" | tee -a "$out"
     REPEAT=1 time_job "index-area-city($n)" index "$work/city-index-area.yaml" "$aindex.run.json"
   fi

@@ -20,9 +20,10 @@ static const pc_key index_keys[] = {
     {.name = "buckets", .type = PC_T_INT, .def = "0",
      .help = "place buckets, a power of two (0: about one per 128 stays, at least 1024)",
      .max = 1 << 30},
-    {.name = "area_view", .type = PC_T_BOOL, .def = "true",
-     .help = "also write the area view (the stays by county and day) that screen reads "
-             "selectively; false: the index alone, as before it existed"},
+    {.name = "area_view", .type = PC_T_BOOL, .def = "false",
+     .help = "also write the area view (the stays by township and day) that screen given "
+             "`index` reads selectively: faster for a few townships or cells, slower for a whole "
+             "city, and about half again the index's build time (docs/PERFORMANCE.md)"},
     PC_KEYS_COMMON,
     {0}};
 

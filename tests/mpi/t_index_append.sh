@@ -49,7 +49,7 @@ ingest d2 2021-08-10T00:00
 ingest d3 2021-08-11T00:00
 index() { # ranks, name, dataset, index, [key: value lines]
   local n=$1 name=$2 data=$3 out=$4; shift 4
-  { echo "data: $T/$data.h5"; echo "index: $T/$out.h5"; printf '%s\n' "$@"; } \
+  { echo "data: $T/$data.h5"; echo "index: $T/$out.h5"; echo "area_view: true"; printf '%s\n' "$@"; } \
     > "$T/index-$name.yaml"
   run "$n" index --config "$T/index-$name.yaml" > "$T/index-$name.log" 2>&1
 }

@@ -19,6 +19,7 @@ streamed() { # log, what the line must say
 index() { # ranks, data, index, [config lines...]
   local n=$1 d=$2 i=$3; shift 3
   printf '%s\n' "data: $d" "index: $i" "quiet: true" "$@" > "$T/index.yaml"
+  grep -q '^area_view:' "$T/index.yaml" || echo "area_view: true" >> "$T/index.yaml"
   run "$n" index --config "$T/index.yaml" > "$T/index.log" 2>&1 || { cat "$T/index.log"; die "index of $d failed"; }
 }
 screen_both() { # config (no index), tag, index: stream and view at 1-4 ranks, all identical
