@@ -85,8 +85,8 @@ static int gather_visitors(pc_ctx *ctx, uint64_t seed, const pc_synth_movement *
     const pc_synth_row *w = &rows[order[i].val];
     int64_t first = INT64_MAX;
     for (; j < mv->stays.n && st[j].pid == w->p.pid; j++)
-      if ((st[j].place == venue[0] || st[j].place == venue[1] || st[j].place == venue[2]) &&
-          st[j].start >= t0 && st[j].start < t1 && st[j].start < first)
+      if (st[j].start >= t0 && st[j].start < t1 && st[j].start < first &&
+          pc_move_at_venue(&mv->mp, venue, st[j].place))
         first = st[j].start;
     if (first == INT64_MAX) continue;
     if ((rc = pc_buf_grow(&mine, 1))) break;

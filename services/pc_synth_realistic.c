@@ -25,8 +25,8 @@ static void plan_docs(pc_synth_real *r, const pc_synth_row *rows, const pc_kv *o
     const pc_synth_row *w = &rows[order[i].val];
     int pool = 0;
     for (; mv && j < mv->stays.n && st[j].pid == w->p.pid; j++)
-      pool |= (st[j].place == venue[0] || st[j].place == venue[1] || st[j].place == venue[2]) &&
-              st[j].start >= t0 && st[j].start < t1;
+      pool |= st[j].start >= t0 && st[j].start < t1 &&
+              pc_move_at_venue(&mv->mp, venue, st[j].place);
     pc_identity id;
     pc_synth_row_identity(w, &id);
     uint64_t d = pc_rng(r->seed, pc_move_ident(id.subject), SALT_DOC, 0);
