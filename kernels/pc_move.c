@@ -31,10 +31,10 @@
                          * carried ~3.7 billion rides in 2019, ~0.7% of person-days */
 #define P_FLIGHT 0.0005 /* a flight trip starts, per person-day (age >= 12): ~0.6 billion
                          * rides in 2019, fewer in 2021 */
-#define P_HOT 0.06      /* a worker/student visits a city hot cell after work; with
-                         * P_OUT_HOT, the station visits the travel rates no longer bring */
+#define P_HOT 0.045     /* a worker/student visits a city hot cell after work; with
+                         * P_OUT_HOT, some of the station visits fewer trips no longer bring */
 #define P_CAFE 0.015    /* an internet cafe visit, ages 16-35: one evening in ~2 months */
-#define P_OUT_HOT 0.15  /* a non-worker's outing goes to a city hot cell */
+#define P_OUT_HOT 0.13  /* a non-worker's outing goes to a city hot cell */
 #define P_OUT_MKT 0.20  /* ... to the county's market cell (its first cell) */
 #define P_BUSY_CAFE 0.15  /* of cafe visits go to the county's busy tenth of its cafes */
 #define P_BUSY_HOTEL 0.25 /* of hotel stays go to the city's first tenth of its hotels */
@@ -1053,6 +1053,13 @@ int pc_move_at_venue(const pc_move_params *mp, const uint64_t venue[3], uint64_t
   uint64_t l0 = v->ch0[PC_CH_LODGING];
   return i >= 0 && h >= 0 &&
          ((uint64_t)i - l0) / ROOMS_PER_HOTEL == ((uint64_t)h - l0) / ROOMS_PER_HOTEL;
+}
+
+int pc_move_pool_part(const pc_move_params *mp, const uint64_t venue[3], int64_t t0, int64_t t1,
+                      const pc_stay *s) {
+  if (s->start < t0 || s->start >= t1 || s->channel == PC_CH_LBS || s->channel == PC_CH_GRID)
+    return -1;
+  return pc_move_at_venue(mp, venue, s->place) ? 0 : 1;
 }
 
 uint64_t pc_move_vehicles(const pc_move_params *mp) {

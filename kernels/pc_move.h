@@ -89,6 +89,13 @@ void pc_move_venues(const pc_move_params *mp, uint64_t venue[3], int64_t *t0, in
  * venue hotel counting as the hotel (a room is a lodging place; venue[1] is the
  * hotel's first room), else 0. Local, cannot fail. */
 int pc_move_at_venue(const pc_move_params *mp, const uint64_t venue[3], uint64_t place);
+/* Which part of the outbreak's pool stay s puts its person in: 0 when it is a visit to a
+ * venue (pc_move_at_venue) starting in [t0, t1), 1 when it is a visit to another cafe,
+ * hotel, flight or train starting then (the pool's second part, drawn from only when a
+ * small province's venues have fewer visitors than cases are asked for), else -1.
+ * Local, cannot fail. */
+int pc_move_pool_part(const pc_move_params *mp, const uint64_t venue[3], int64_t t0, int64_t t1,
+                      const pc_stay *s);
 
 /* Vehicles: every flight, and every train on a date with all its carriages,
  * numbered [0, pc_move_vehicles(mp)). The vehicle of place number i, or -1
