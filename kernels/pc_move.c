@@ -23,16 +23,26 @@
  * an outing in different cells and mostly different grids). */
 #define MIN_CELLS 16
 #define MIN_GRIDS 8
-#define P_RAIL 0.015    /* a rail trip starts, per person-day (age >= 12) */
-#define P_FLIGHT 0.001  /* a flight trip starts, per person-day (age >= 12) */
-#define P_HOT 0.03      /* a worker/student visits a city hot cell after work */
-#define P_CAFE 0.08     /* an internet cafe visit, ages 16-35 */
-#define P_OUT_HOT 0.10  /* a non-worker's outing goes to a city hot cell */
+/* Calibrated (issue 20) so that a 100-case outbreak's contacts of close contacts are ~3
+ * per close contact at the city tier (Hunan 2021: 38,368 of 16,840, 2.3): every ride,
+ * hotel night and cafe evening of a close contact in its window (exposure to as_of) adds
+ * its whole carriage, room or evening crowd to hop 2. */
+#define P_RAIL 0.004    /* a rail trip starts, per person-day (age >= 12): China's railways
+                         * carried ~3.7 billion rides in 2019, ~0.7% of person-days */
+#define P_FLIGHT 0.0005 /* a flight trip starts, per person-day (age >= 12): ~0.6 billion
+                         * rides in 2019, fewer in 2021 */
+#define P_HOT 0.045     /* a worker/student visits a city hot cell after work; with
+                         * P_OUT_HOT, some of the station visits fewer trips no longer bring */
+#define P_CAFE 0.015    /* an internet cafe visit, ages 16-35: one evening in ~2 months */
+#define P_OUT_HOT 0.13  /* a non-worker's outing goes to a city hot cell */
 #define P_OUT_MKT 0.20  /* ... to the county's market cell (its first cell) */
-#define P_BUSY_CAFE 0.30  /* of cafe visits go to the county's busy tenth of its cafes */
-#define P_BUSY_HOTEL 0.10 /* of hotel stays go to the city's first tenth of its hotels: uniform; a
-                           * hotel is one place, so every guest of a night meets every other */
-#define RAIL_PER_CARRIAGE 60.0
+#define P_BUSY_CAFE 0.15  /* of cafe visits go to the county's busy tenth of its cafes */
+#define P_BUSY_HOTEL 0.25 /* of hotel stays go to the city's first tenth of its hotels */
+/* Rooms per hotel: a trip's nights are in one room, drawn uniformly, and a room is the
+ * lodging place (SPEC: same room if rooms given), so a guest meets the room's other
+ * guests, not every guest of the hotel's night (~20 at the city tier, ~60 in a busy one). */
+#define ROOMS_PER_HOTEL 100
+#define RAIL_PER_CARRIAGE 30.0 /* a third of a second-class carriage's ~90 seats (summer 2021) */
 /* Rides per person-day: 2 a trip, ~88% of persons are 12 or older. */
 #define PAX_PER_FLIGHT 125.0
 #define FLIGHT_RIDES (P_FLIGHT * 2 * 0.88)
@@ -80,7 +90,7 @@ typedef struct mv_priv {
   uint32_t *city_hot;
   uint32_t big_city; /* most populous */
   /* Totals per channel and the place tables. */
-  uint64_t ncell_t, ngrid_t, ncafe_t, nhotel_t, nflight_t, nrail_t;
+  uint64_t ncell_t, ngrid_t, ncafe_t, nhotel_t, nroom_t, nflight_t, nrail_t;
   uint64_t *cell_region, *grid_region, *cafe_region, *hotel_region;
   uint32_t *cell_grid, *cafe_cell, *hotel_cell;
   uint32_t *cell_county, *grid_county, *cafe_county, *hotel_county;
@@ -388,7 +398,8 @@ int pc_move_params_init(pc_move_params *mp, const pc_synth_params *sp, int64_t a
   }
   v->nflight_t = (uint64_t)mp->nday * mp->flights_per_day;
   v->nrail_t = (uint64_t)mp->nday * mp->trains_per_day * mp->carriages;
-  mp->nplaces = v->ncafe_t + v->nhotel_t + v->nflight_t + v->nrail_t + v->ncell_t + v->ngrid_t;
+  v->nroom_t = v->nhotel_t * ROOMS_PER_HOTEL;
+  mp->nplaces = v->ncafe_t + v->nroom_t + v->nflight_t + v->nrail_t + v->ncell_t + v->ngrid_t;
   rc = place_ids(mp, v);
 done:
   free(share);
@@ -593,7 +604,7 @@ typedef struct trip {
   int dep, arr, rdep, rarr, pre;
   unsigned car_out, car_ret;
   int row_out, row_ret;
-  uint32_t st_home, st_dest, dest_cell, hotel, hotel_cell;
+  uint32_t st_home, st_dest, dest_cell, hotel, hotel_cell, room;
 } trip;
 
 static int plan_trip(const pc_move_params *mp, const mv_priv *v, uint64_t ident, int64_t day,
@@ -642,6 +653,7 @@ static int plan_trip(const pc_move_params *mp, const mv_priv *v, uint64_t ident,
   uint64_t r1 = pc_next(&s), r2 = pc_next(&s);
   tr->hotel = (uint32_t)(h0 + pick_skewed(r1, r2, nh, P_BUSY_HOTEL));
   tr->hotel_cell = v->hotel_cell[tr->hotel];
+  tr->room = (uint32_t)pc_next_below(&s, ROOMS_PER_HOTEL);
   return 1;
 }
 
@@ -667,7 +679,8 @@ static void emit_ride(sink *k, const trip *tr, int ret, int64_t day, int64_t t0)
 static void emit_lodging(sink *k, const trip *tr, uint64_t ident, int64_t day, int64_t t0) {
   int in, out;
   night_times(k->mp->seed, ident, day, &in, &out);
-  emit(k, PC_CH_LODGING, tr->hotel, k->v->hotel_region[tr->hotel], t0 + 60 * (int64_t)in,
+  emit(k, PC_CH_LODGING, (uint64_t)tr->hotel * ROOMS_PER_HOTEL + tr->room,
+       k->v->hotel_region[tr->hotel], t0 + 60 * (int64_t)in,
        t0 + 86400 + 60 * (int64_t)out, 0, 0);
 }
 
@@ -887,13 +900,14 @@ static void place_named(const pc_move_params *mp, const mv_priv *v, uint64_t i, 
     out->region = v->cafe_region[n];
     snprintf(name, sizeof name, "cafe %06u-%04llu", sp->county_code[c],
              (unsigned long long)(n - mp->cafe0[c]));
-  } else if ((n -= v->ncafe_t) < v->nhotel_t) {
+  } else if ((n -= v->ncafe_t) < v->nroom_t) {
     ch = PC_CH_LODGING;
-    uint32_t c = v->hotel_county[n];
-    out->region = v->hotel_region[n];
-    snprintf(name, sizeof name, "hotel %06u-%04llu", sp->county_code[c],
-             (unsigned long long)(n - mp->hotel0[c]));
-  } else if ((n -= v->nhotel_t) < v->nflight_t) {
+    uint64_t h = n / ROOMS_PER_HOTEL;
+    uint32_t c = v->hotel_county[h];
+    out->region = v->hotel_region[h];
+    snprintf(name, sizeof name, "hotel %06u-%04llu room %03u", sp->county_code[c],
+             (unsigned long long)(h - mp->hotel0[c]), (unsigned)(n % ROOMS_PER_HOTEL) + 1);
+  } else if ((n -= v->nroom_t) < v->nflight_t) {
     static const char *const air[8] = {"CZ", "MU", "CA", "HU", "3U", "ZH", "MF", "SC"};
     ch = PC_CH_FLIGHT;
     uint64_t f = n % mp->flights_per_day, d = n / mp->flights_per_day;
@@ -969,7 +983,7 @@ static int place_ids(pc_move_params *mp, mv_priv *v) {
   uint64_t n = mp->nplaces;
   v->ch0[PC_CH_CAFE] = 0;
   v->ch0[PC_CH_LODGING] = v->ncafe_t;
-  v->ch0[PC_CH_FLIGHT] = v->ch0[PC_CH_LODGING] + v->nhotel_t;
+  v->ch0[PC_CH_FLIGHT] = v->ch0[PC_CH_LODGING] + v->nroom_t;
   v->ch0[PC_CH_RAIL] = v->ch0[PC_CH_FLIGHT] + v->nflight_t;
   v->ch0[PC_CH_LBS] = v->ch0[PC_CH_RAIL] + v->nrail_t;
   v->ch0[PC_CH_GRID] = v->ch0[PC_CH_LBS] + v->ncell_t;
@@ -1005,13 +1019,13 @@ void pc_move_venues(const pc_move_params *mp, uint64_t venue[3], int64_t *t0, in
     if (sc > sb) best = c;
   }
   venue[0] = v->hid[v->ch0[PC_CH_CAFE] + mp->cafe0[best]];
-  /* The hotel: the city's first, one of its busy ones. */
-  venue[1] = v->hid[v->ch0[PC_CH_LODGING] + mp->hotel0[c0]];
+  /* The hotel: the city's first (its first room; pc_move_at_venue counts every room). */
+  venue[1] = v->hid[v->ch0[PC_CH_LODGING] + mp->hotel0[c0] * ROOMS_PER_HOTEL];
   /* The carriage: carriage 1 of the evening train into the city on the route
-   * that starts there (route `city`), on day -8: it brings the city's own
+   * that starts there (route `city`), on day -6: it brings the city's own
    * travellers home. */
   const int64_t kM = pc_local_day(mp->window_end); /* day 0 = as_of's day */
-  int64_t d = kM - 8 - mp->day0;
+  int64_t d = kM - 6 - mp->day0;
   if (d < 0) d = 0;
   if (mp->nday && d >= (int64_t)mp->nday) d = mp->nday - 1;
   uint32_t t = 4 * city + 3; /* route `city` is a = city; kind 3 is b -> a, evening */
@@ -1019,12 +1033,33 @@ void pc_move_venues(const pc_move_params *mp, uint64_t venue[3], int64_t *t0, in
     venue[2] = 0; /* no trains: no carriage venue */
   else
     venue[2] = v->hid[v->ch0[PC_CH_RAIL] + ((uint64_t)d * mp->trains_per_day + t) * mp->carriages];
-  int64_t a = pc_local_midnight(kM - 10), b = pc_local_midnight(kM - 5);
+  /* Days -7..-5: cases fall ill 2-5 days later and are traced at as_of, so a close
+   * contact's window (exposure to as_of: the data give no quarantine) spans ~4 days, not
+   * the ~5.5 of days -10..-6, each day adding contacts of close contacts (issue 20). */
+  int64_t a = pc_local_midnight(kM - 7), b = pc_local_midnight(kM - 4);
   if (a < mp->window_start) a = mp->window_start;
   if (b > mp->window_end) b = mp->window_end;
   if (a > b) a = b;
   *t0 = a;
   *t1 = b;
+}
+
+int pc_move_at_venue(const pc_move_params *mp, const uint64_t venue[3], uint64_t place) {
+  if (place == venue[0] || place == venue[1] || place == venue[2]) return 1;
+  if (pc_place_channel(place) != PC_CH_LODGING || pc_place_channel(venue[1]) != PC_CH_LODGING)
+    return 0;
+  const mv_priv *v = mp->priv;
+  int64_t i = pc_move_place_index(mp, place), h = pc_move_place_index(mp, venue[1]);
+  uint64_t l0 = v->ch0[PC_CH_LODGING];
+  return i >= 0 && h >= 0 &&
+         ((uint64_t)i - l0) / ROOMS_PER_HOTEL == ((uint64_t)h - l0) / ROOMS_PER_HOTEL;
+}
+
+int pc_move_pool_part(const pc_move_params *mp, const uint64_t venue[3], int64_t t0, int64_t t1,
+                      const pc_stay *s) {
+  if (s->start < t0 || s->start >= t1 || s->channel == PC_CH_LBS || s->channel == PC_CH_GRID)
+    return -1;
+  return pc_move_at_venue(mp, venue, s->place) ? 0 : 1;
 }
 
 uint64_t pc_move_vehicles(const pc_move_params *mp) {

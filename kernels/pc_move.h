@@ -77,14 +77,25 @@ uint64_t pc_move_place_by_rank(const pc_move_params *mp, uint64_t k);
 int64_t pc_move_place_index(const pc_move_params *mp, uint64_t id);
 
 /* The outbreak venues: three places (a cafe, a hotel, a train carriage) in
- * the most populous city, and the period [*t0, *t1) (days -10 .. -6 before
+ * the most populous city, and the period [*t0, *t1) (days -7 .. -5 before
  * as_of, clipped to the window; day -1 is the local day before the one that
  * contains as_of) in which their visitors become the pool the cases are drawn
  * from. The cafe is the first (busy) cafe of the city's most populous county;
  * the hotel the city's first (busy) hotel; the carriage is carriage 1 of the
- * evening train into the city on day -8 (clipped into the window), on the
+ * evening train into the city on day -6 (clipped into the window), on the
  * rail route that starts in the city: it brings the city's travellers home. */
 void pc_move_venues(const pc_move_params *mp, uint64_t venue[3], int64_t *t0, int64_t *t1);
+/* 1 when place (an id) is one of the venues pc_move_venues gave, any room of the
+ * venue hotel counting as the hotel (a room is a lodging place; venue[1] is the
+ * hotel's first room), else 0. Local, cannot fail. */
+int pc_move_at_venue(const pc_move_params *mp, const uint64_t venue[3], uint64_t place);
+/* Which part of the outbreak's pool stay s puts its person in: 0 when it is a visit to a
+ * venue (pc_move_at_venue) starting in [t0, t1), 1 when it is a visit to another cafe,
+ * hotel, flight or train starting then (the pool's second part, drawn from only when a
+ * small province's venues have fewer visitors than cases are asked for), else -1.
+ * Local, cannot fail. */
+int pc_move_pool_part(const pc_move_params *mp, const uint64_t venue[3], int64_t t0, int64_t t1,
+                      const pc_stay *s);
 
 /* Vehicles: every flight, and every train on a date with all its carriages,
  * numbered [0, pc_move_vehicles(mp)). The vehicle of place number i, or -1

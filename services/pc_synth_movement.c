@@ -52,18 +52,21 @@ void pc_synth_movement_free(pc_synth_movement *mv) {
   mv->have_mp = 0;
 }
 
-/* A visitor of the outbreak's venues. Cases files are written by rank 0,
- * mode 0600: they hold clear ID numbers. */
+/* A visitor of the outbreak's venues (part 0 of the pool) or of another public place
+ * in their period (part 1: drawn from when the venues' visitors are too few). Cases
+ * files are written by rank 0, mode 0600: they hold clear ID numbers. */
 typedef struct visitor {
   uint64_t draw;         /* order of selection: pure function of (seed, ID number) */
-  int64_t visit;         /* first visit to a venue */
+  int64_t visit;         /* first visit to a place of its part of the pool */
   char subject[18];
-  uint8_t pad[6];
+  uint8_t part;
+  uint8_t pad[5];
 } visitor;
 _Static_assert(sizeof(visitor) == 40, "visitor travels between ranks");
 
 static int visitor_cmp(const void *pa, const void *pb) {
   const visitor *a = pa, *b = pb;
+  if (a->part != b->part) return a->part < b->part ? -1 : 1;
   if (a->draw != b->draw) return a->draw < b->draw ? -1 : 1;
   return memcmp(a->subject, b->subject, sizeof a->subject);
 }
@@ -84,11 +87,15 @@ static int gather_visitors(pc_ctx *ctx, uint64_t seed, const pc_synth_movement *
   for (size_t i = 0; i < n && !rc; i++) {
     const pc_synth_row *w = &rows[order[i].val];
     int64_t first = INT64_MAX;
-    for (; j < mv->stays.n && st[j].pid == w->p.pid; j++)
-      if ((st[j].place == venue[0] || st[j].place == venue[1] || st[j].place == venue[2]) &&
-          st[j].start >= t0 && st[j].start < t1 && st[j].start < first)
+    int part = 2;
+    for (; j < mv->stays.n && st[j].pid == w->p.pid; j++) {
+      int q = pc_move_pool_part(&mv->mp, venue, t0, t1, &st[j]);
+      if (q >= 0 && (q < part || (q == part && st[j].start < first))) {
+        part = q;
         first = st[j].start;
-    if (first == INT64_MAX) continue;
+      }
+    }
+    if (part == 2) continue;
     if ((rc = pc_buf_grow(&mine, 1))) break;
     visitor *v = (visitor *)mine.data + mine.n++;
     memset(v, 0, sizeof *v);
@@ -97,6 +104,7 @@ static int gather_visitors(pc_ctx *ctx, uint64_t seed, const pc_synth_movement *
     memcpy(v->subject, id.subject, sizeof v->subject);
     v->draw = pc_rng(seed, pc_move_ident(id.subject), 0x6f7574, 0);
     v->visit = first;
+    v->part = (uint8_t)part;
   }
   PC_CALL(pc_agree(ctx, rc));
   int *dest = pc_calloc(mine.n + 1, sizeof *dest, "outbreak"); /* all to rank 0 */
@@ -170,16 +178,19 @@ int pc_synth_outbreak(pc_ctx *ctx, const pc_config *cfg, pc_synth_pending *pend,
   if (pc_rank(ctx) == 0) {
     visitor *v = all.data;
     pc_qsort(v, all.n, sizeof *v, visitor_cmp);
+    size_t at_venues = 0;
+    while (at_venues < all.n && v[at_venues].part == 0) at_venues++;
     if (all.n < want)
       rc = PC_ERROR(PC_ERR_DATA,
-                    "outbreak: only %zu %s visited the venues, fewer than outbreak.cases = "
-                    "%llu (a bigger province or fewer cases)",
+                    "outbreak: only %zu %s visited the venues or other public places in their "
+                    "period, fewer than outbreak.cases = %llu (a bigger province or fewer cases)",
                     all.n, pc_plural(all.n, "person", "persons"), (unsigned long long)want);
     for (int q = 0; q < npaths && !rc; q++) {
       rc = write_cases(pend->tmp[q], paths[q], v, want, seed, as_of);
       if (!rc)
-        pc_log(ctx, "synth: outbreak: %llu %s drawn from %zu visitors of 3 venues, for %s",
-               (unsigned long long)want, pc_plural(want, "case", "cases"), all.n, paths[q]);
+        pc_log(ctx, "synth: outbreak: %llu %s drawn from %zu visitors of 3 venues%s, for %s",
+               (unsigned long long)want, pc_plural(want, "case", "cases"), at_venues,
+               at_venues < want ? " and other public places of their period" : "", paths[q]);
     }
   }
   pc_buf_free(&all);

@@ -32,12 +32,14 @@ typedef struct pc_synth_pending {
 } pc_synth_pending;
 
 /* Collective, agreed. The outbreak: the persons who visited the venues in
- * their period are the pool; the cases are the `outbreak.cases` of them first
- * by a key-independent draw, with onsets 2-5 days after their visit and
- * isolation 1-2 days after onset (left empty when that is after as_of).
+ * their period are the pool (then, in a province too small for them, those who
+ * visited another cafe, hotel, flight or train then: pc_move_pool_part); the
+ * cases are the `outbreak.cases` of them first by a key-independent draw, with
+ * onsets 2-5 days after their visit and isolation 1-2 days after onset (left
+ * empty when that is after as_of).
  * Written by rank 0 to `cases_csv` and CSV_DIR/cases.csv (the directory made
  * if missing), under temporary names kept in pend. Fails with PC_ERR_MEM,
- * PC_ERR_IO (a file), or PC_ERR_DATA when fewer persons visited the venues
+ * PC_ERR_IO (a file), or PC_ERR_DATA when the pool holds fewer persons
  * than cases are asked for. */
 int pc_synth_outbreak(pc_ctx *ctx, const pc_config *cfg, pc_synth_pending *pend,
                       const pc_synth_movement *mv, const pc_synth_row *rows, const pc_kv *order,

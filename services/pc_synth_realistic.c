@@ -12,8 +12,9 @@
 
 enum { SALT_DOC = 0x646f63, SALT_PHONE = 0x70686f };
 
-/* The document of every owned person; persons who visited the outbreak's
- * venues in its period keep the ID card (the cases are drawn among them). */
+/* The document of every owned person; the outbreak's pool (visitors of its venues
+ * or of other public places in its period) keep the ID card (the cases are drawn
+ * among them). */
 static void plan_docs(pc_synth_real *r, const pc_synth_row *rows, const pc_kv *order, size_t n,
                       const pc_synth_movement *mv) {
   uint64_t venue[3] = {0};
@@ -25,8 +26,7 @@ static void plan_docs(pc_synth_real *r, const pc_synth_row *rows, const pc_kv *o
     const pc_synth_row *w = &rows[order[i].val];
     int pool = 0;
     for (; mv && j < mv->stays.n && st[j].pid == w->p.pid; j++)
-      pool |= (st[j].place == venue[0] || st[j].place == venue[1] || st[j].place == venue[2]) &&
-              st[j].start >= t0 && st[j].start < t1;
+      pool |= pc_move_pool_part(&mv->mp, venue, t0, t1, &st[j]) >= 0;
     pc_identity id;
     pc_synth_row_identity(w, &id);
     uint64_t d = pc_rng(r->seed, pc_move_ident(id.subject), SALT_DOC, 0);

@@ -23,8 +23,9 @@ typedef struct pc_synth_real {
  * pc_synth_real_free, also on failure) for the n owned rows in `order` and
  * their stays mv (NULL: no movement). About 1 person in 100 shows a passport
  * or a foreign PR ID instead of the ID card (pc_agency_doc_of, a draw of
- * seed and ID number), except those who visited the outbreak's venues in its
- * period: the index cases are drawn among them, and trace's cases.csv names
+ * seed and ID number), except the outbreak's pool (who visited its venues or
+ * another public place in its period: pc_move_pool_part): the index cases are
+ * drawn among them, and trace's cases.csv names
  * a case by ID number. Fails with PC_ERR_MEM. */
 int pc_synth_real_plan(pc_ctx *ctx, uint64_t seed, const pc_synth_row *rows, const pc_kv *order,
                        size_t n, const pc_synth_movement *mv, pc_synth_real *r);

@@ -34,6 +34,9 @@ def main(trace, data):
         label = {0: "cases", 1: "close contacts", 2: "contacts of close contacts"}.get(int(hop), "")
         print(f"   hop {int(hop)}  {n:>9,}  {label}")
     print(f"   companions {len(m):>6,}  (lbs/grid, around the cases)")
+    hops = c.groupby("hop").size()
+    if hops.get(1, 0):  # the frontier's shape: Hunan traced 38,368 of 16,840 close contacts'
+        print(f"   hop 2 / hop 1: {hops.get(2, 0) / hops[1]:.1f} (Hunan 2.3)")
     print("== by channel (who was met where)")
     both = pd.concat([c[c["hop"] > 0]["channel"], m["channel"]]).value_counts()
     for ch, n in both.items():

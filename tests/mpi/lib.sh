@@ -22,9 +22,9 @@ CFG
 # A small outbreak run in $T: synth (3000 persons, 14 days, 6 cases: $T/data.h5,
 # $T/cases.csv), its index ($T/index.h5) and trace ($T/trace.h5), logs beside them.
 # Extra synth config lines (e.g. "io: {deflate: 0}") follow the seed.
-small_run() { # seed, [synth config lines...]
+small_run() { # seed, [synth config lines...]; SMALL_PERSONS persons (3000)
   local seed=$1; shift
-  printf '%s\n' "key: $T/key" "data: $T/data.h5" "seed: $seed" "persons: 3000" "days: 14" \
+  printf '%s\n' "key: $T/key" "data: $T/data.h5" "seed: $seed" "persons: ${SMALL_PERSONS:-3000}" "days: 14" \
     "as_of: 2021-08-09T00:00" "outbreak: {cases: 6}" "cases_csv: $T/cases.csv" "$@" "quiet: true" \
     > "$T/synth.yaml"
   run 2 synth --config "$T/synth.yaml" > "$T/synth.log" 2>&1 || { cat "$T/synth.log"; die "synth failed"; }

@@ -9,10 +9,10 @@ for s in plain real; do
 key: $T/key
 data: $T/synth-$s.h5
 seed: 11
-persons: 10000
+persons: 20000
 days: 14
 as_of: 2021-08-09T00:00
-outbreak: {cases: 12}
+outbreak: {cases: 40}
 csv: $T/csv-$s
 realistic: $([ $s = real ] && echo true || echo false)
 CFG

@@ -118,7 +118,7 @@ cat > "$T/synth.yaml" <<CFG
 key: $T/key
 data: $T/s/data.h5
 seed: 11
-persons: 3000
+persons: 20000
 days: 14
 as_of: 2021-08-09T00:00
 quiet: true

@@ -59,8 +59,10 @@ for idn in $(cut -d, -f1 "$E/cases.csv" | tail -n +2); do
   ! grep -q "$idn" "$E"/min*-np*.log || die "an ID number is in the sources log"
 done
 
-# The synth outbreak, with the trace's flagged persons as hotspots.
-small_run 11
+# The synth outbreak, with the trace's flagged persons as hotspots: 20,000 persons, so that
+# the venues alone give the 6 cases (a smaller province draws them from other public places
+# too, and they need not meet).
+SMALL_PERSONS=20000 small_run 11
 printf '%s\n' "data: $T/data.h5" "index: $T/index.h5" "cases: $T/cases.csv" "key: $T/key" \
   "output: $T/src.h5" "flagged: [$T/trace.h5]" "hotspots_yaml: $T/hot.yaml" "top: 5" > "$T/src.yaml"
 for n in 1 2 3 4; do
