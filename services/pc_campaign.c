@@ -7,6 +7,7 @@
 #include "pc_budget.h"
 #include "pc_claim.h"
 #include "pc_publish.h"
+#include "pc_sort.h"
 #include "pc_err.h"
 #include "pc_flagged.h"
 #include "pc_ledger_stats.h"
@@ -35,10 +36,9 @@ static void start_batch(pc_campaign *C, const char *kind, int64_t t, const char 
 }
 
 /* Before reading: a rank holds about its share of the persons twice (the
- * ledger read, then merged with the batch; three times for a feedback batch
- * written as a delta: the rows as read are kept) with their measures and
- * yield while it is written, and its share of the events when it reads
- * them. */
+ * ledger read, then merged with the batch, or a feedback batch's delta)
+ * with their measures and yield while it is written, and its share of the
+ * events when it reads them. */
 static int check_memory(pc_campaign *C, const pc_config *cfg, pc_file f, int events, int copies) {
   uint64_t np = 0, ne = 0;
   PC_CALL(pc_agree(C->ctx, pc_ledgerfile_size(f, &C->L, &np, &ne)));
@@ -61,8 +61,8 @@ static int plan_mode(const pc_ledger_data *L) {
 
 /* The ledger's parts listed, the batch's way of writing chosen, the rows
  * (and the events it needs) of [p0, p1] read, parts no longer listed removed;
- * a delta keeps the rows as read (a feedback batch a copy: it changes rows
- * in place). */
+ * a delta of trace or screen keeps the rows as read (pc_campaign_flag makes
+ * new ones), of a feedback batch the pids it changes in place. */
 static int load(pc_campaign *C, const pc_config *cfg, pc_file f, const char *kind, uint64_t p0,
                 uint64_t p1) {
   pc_ctx *ctx = C->ctx;
@@ -70,20 +70,44 @@ static int load(pc_campaign *C, const pc_config *cfg, pc_file f, const char *kin
   C->mode = plan_mode(&C->L);
   const int feedback = strcmp(kind, "feedback") == 0, delta = C->mode == PC_CAMPAIGN_DELTA;
   const int events = !delta || feedback;
-  PC_CALL(check_memory(C, cfg, f, events, delta && feedback ? 3 : 2));
+  PC_CALL(check_memory(C, cfg, f, events, 2));
   PC_CALL(pc_ledgerfile_read(ctx, f, C->path, p0, p1, events, &C->L));
   pc_ledgerfile_sweep(ctx, C->path, &C->L);
   if (!delta) return 0;
   pc_buf_init(&C->orig, sizeof(pc_ledger_row));
-  if (!feedback) {
-    C->orig = C->L.rows;
-    C->orig_shared = 1;
+  pc_buf_init(&C->touched, sizeof(uint64_t));
+  if (feedback) {
+    C->track = 1; /* its changes in place are recorded: no copy of every row */
     return 0;
   }
-  int rc = pc_buf_reserve(&C->orig, C->L.rows.n + 1);
-  if (!rc && C->L.rows.n) memcpy(C->orig.data, C->L.rows.data, C->L.rows.n * sizeof(pc_ledger_row));
-  C->orig.n = C->L.rows.n;
-  return pc_agree(ctx, rc);
+  C->orig = C->L.rows;
+  C->orig_shared = 1;
+  return 0;
+}
+
+int pc_campaign_touch(pc_campaign *C, uint64_t pid) {
+  if (!C->track) return 0;
+  PC_CALL(pc_buf_grow(&C->touched, 1));
+  ((uint64_t *)C->touched.data)[C->touched.n++] = pid;
+  return 0;
+}
+
+static int u64_cmp(const void *pa, const void *pb) {
+  const uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+  return (a > b) - (a < b);
+}
+
+/* The rows whose pids were touched (sorted, unique), copied to out; their count. */
+static size_t touched_rows(pc_campaign *C, pc_ledger_row *out) {
+  uint64_t *t = C->touched.data;
+  pc_qsort(t, C->touched.n, sizeof *t, u64_cmp);
+  const pc_ledger_row *r = C->L.rows.data;
+  size_t k = 0, j = 0;
+  for (size_t i = 0; i < C->L.rows.n && j < C->touched.n; i++) {
+    while (j < C->touched.n && t[j] < r[i].pid) j++;
+    if (j < C->touched.n && t[j] == r[i].pid) out[k++] = r[i];
+  }
+  return k;
 }
 
 int pc_campaign_open(pc_ctx *ctx, const pc_config *cfg, pc_file data, const char *data_path,
@@ -178,7 +202,10 @@ static int write_part(pc_campaign *C, const pc_config *cfg, pc_file data, pc_led
     changed = pc_malloc((n + 1) * sizeof *changed, "ledger delta");
     mine = pc_malloc((ne + 1) * sizeof *mine, "ledger delta");
     rc = changed && mine ? 0 : PC_ERR_MEM;
-    if (!rc) n = pc_ledger_changed(C->orig.data, C->orig.n, r, n, changed), r = changed;
+    if (!rc)
+      n = C->track ? touched_rows(C, changed)
+                   : pc_ledger_changed(C->orig.data, C->orig.n, r, n, changed),
+      r = changed;
     size_t k = 0;
     for (size_t i = 0; !rc && i < ne; i++)
       if (e[i].batch == p->batch) mine[k++] = e[i];
@@ -270,6 +297,7 @@ int pc_campaign_stats(pc_campaign *C, int64_t at, pc_ledger_measure **m, size_t 
 void pc_campaign_close(pc_campaign *C) {
   if (!C->orig_shared) pc_buf_free(&C->orig);
   C->orig_shared = 0;
+  pc_buf_free(&C->touched);
   pc_ledger_data_free(&C->L);
   /* Under the job runner the new ledger is published at the run's end: the
    * claim is held until then (pc_publish_all drops it). */

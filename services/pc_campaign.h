@@ -34,8 +34,11 @@ typedef struct pc_campaign {
   pc_ledger_batch next; /* the batch being added (number, kind, time, input) */
   int mode;             /* how the batch is written: PC_CAMPAIGN_ONE, _BASE, _DELTA */
   int64_t parts_from;   /* `ledger_parts_from` */
-  pc_buf orig;          /* _DELTA: the rows as read, to find what the batch changed */
+  pc_buf orig;          /* _DELTA, trace and screen: the rows as read, to find what the batch
+                           changed (L.rows itself until pc_campaign_flag replaces them) */
   int orig_shared;      /* orig is L.rows itself (nothing changed them yet) */
+  pc_buf touched;       /* _DELTA, feedback: pids of the rows changed in place (pc_campaign_touch) */
+  int track;            /* touched is kept (rather than orig: no copy of every row) */
 } pc_campaign;
 
 /* How a batch is written (io/pc_ledgerfile.h): the ledger as one file
@@ -52,8 +55,8 @@ enum { PC_CAMPAIGN_ONE, PC_CAMPAIGN_BASE, PC_CAMPAIGN_DELTA };
  * `input` (its name only is kept). Each rank holds the ledger's rows of the
  * pids it owns (pc_owner_range); the events only when the batch writes
  * them whole or is a feedback batch (trace and screen never use them). A
- * feedback batch may change rows in place (pc_feedback_apply,
- * pc_ledger_lift); other batches change them only through
+ * feedback batch changes rows in place (pc_feedback_apply, pc_ledger_lift,
+ * each through pc_campaign_touch); other batches change them only through
  * pc_campaign_flag. Without `ledger`: C->path NULL, nothing read, 0. */
 int pc_campaign_open(pc_ctx *ctx, const pc_config *cfg, pc_file data, const char *data_path,
                      const char *kind, int64_t t, const char *input, pc_campaign *C);
@@ -69,6 +72,13 @@ int pc_campaign_open_range(pc_ctx *ctx, const pc_config *cfg, pc_file data, cons
 /* Local, never fails: the isolation time the ledger holds for pid (owned
  * here), 0 when unknown or no ledger. */
 int64_t pc_campaign_isolated(const pc_campaign *C, uint64_t pid);
+
+/* Local: records that the row of pid (this rank's, in the ledger or new to
+ * it) is changed in place, so that a batch written as a delta writes it.
+ * A feedback batch calls it for every row it changes (pc_feedback_apply,
+ * pc_ledger_lift): a delta of a feedback batch is the rows so recorded.
+ * PC_ERR_MEM. */
+int pc_campaign_touch(pc_campaign *C, uint64_t pid);
 
 /* Collective, agreed: merges the flags f[0..m) (this rank's, sorted by pid,
  * each pid owned here) into the ledger as the batch's flags; isnew[j] gets

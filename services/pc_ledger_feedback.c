@@ -412,6 +412,7 @@ static int apply_person(pc_campaign *C, const pc_config *cfg, fb_row *g, size_t 
       }
   }
   pc_ledger_row *t = r ? r : &fresh;
+  PC_CALL(pc_campaign_touch(C, t->pid));
   const int before = pc_ledger_level(t);
   pc_ledger_apply(t, (pc_ledger_event *)o->events.data + e0, ne, C->next.batch, C->next.time);
   o->applied += ne;

@@ -23,12 +23,14 @@ void pc_ledger_policy_of(const pc_config *cfg, pc_ledger_policy *p) {
 int pc_ledger_lift(pc_campaign *C, const pc_ledger_policy *p, int64_t at, uint64_t *lifted) {
   pc_ledger_row *r = C->L.rows.data;
   *lifted = 0;
-  for (size_t i = 0; i < C->L.rows.n; i++) {
-    if (!pc_ledger_lifts(&r[i], p, at)) continue;
+  int rc = 0;
+  for (size_t i = 0; i < C->L.rows.n && !rc; i++) {
+    if (!pc_ledger_lifts(&r[i], p, at) || (rc = pc_campaign_touch(C, r[i].pid))) continue;
     snprintf(r[i].code, sizeof r[i].code, "%s", pc_lcode_names[PC_LCODE_GREEN]);
     r[i].lifted_at = at;
     ++*lifted;
   }
+  PC_CALL(pc_agree(C->ctx, rc));
   return pc_agree(C->ctx, pc_sum_u64(C->ctx, lifted, 1));
 }
 

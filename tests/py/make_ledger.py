@@ -468,6 +468,24 @@ def yield_of(r):
 
 # ------------------------------------------------------------------ writing ----
 
+# The column order paicha's schema gives /persons and /events (io/pc_schema.c): a table of the
+# same members in the same order is read raw, as paicha's own are (pc_raw_open).
+PERSONS_ORDER = ["pid", "subject", "subject_type", "code", "code_since", "code_batch", "lifted_at", "class",
+                 "channel", "source_pid", "root_pid", "jurisdiction", "residence", "first_batch", "flagged_at",
+                 "first_class", "first_channel", "case_batch", "case_at", "traced_batch", "positive_at",
+                 "reached_at", "isolated_at", "released_at", "last_test_at", "tests", "negatives"]
+EVENTS_ORDER = ["pid", "at", "batch", "line", "event", "result"]
+
+
+def in_order(a, order):
+    """a viewed with its members in paicha's order (same offsets: no copy)."""
+    if sorted(order) != sorted(a.dtype.names):
+        return a
+    dt = np.dtype({"names": order, "formats": [a.dtype.fields[n][0] for n in order],
+                   "offsets": [a.dtype.fields[n][1] for n in order], "itemsize": a.dtype.itemsize})
+    return a.view(dt)
+
+
 PART_T = np.dtype([("batch", "<i4"), ("base", "<i4"), ("persons", "<u8"), ("events", "<u8")])
 
 
@@ -476,6 +494,7 @@ def write_file(path, data, tables, attrs, chunk=1 << 20):
     tmp = path + ".tmp"
     with h5py.File(tmp, "w", libver=("earliest", "v110")) as f:
         for name, a in tables:
+            a = in_order(a, PERSONS_ORDER if name == "persons" else EVENTS_ORDER if name == "events" else a.dtype.names)
             # /persons and /events contiguous, as paicha writes them (PC_OUT_CONTIGUOUS)
             big = name in ("persons", "events") and len(a) > 0
             ch = None if big else (max(1, min(chunk, len(a))),)
