@@ -169,15 +169,16 @@ static int read_persons(pc_ingest *g) {
       rc = pc_ingest_read_rows(g, (unsigned)fi, R - batch.n, take_person, &batch, &done);
       if (done) before += g->in[fi].f.nlines, fi++;
     }
-    PC_CALL(pc_agree(ctx, rc));
-    PC_CALL(pc_ingest_shuffle(g, batch.data, batch.n, sizeof(pc_wperson), pc_ingest_owner_first,
-                              &g->persons));
-    PC_CALL(pc_ingest_more_rounds(ctx, fi < g->persons1, &more));
+    PC_CALLG(pc_agree(ctx, rc), done);
+    PC_CALLG(pc_ingest_shuffle(g, batch.data, batch.n, sizeof(pc_wperson), pc_ingest_owner_first,
+                               &g->persons), done);
+    PC_CALLG(pc_ingest_more_rounds(ctx, fi < g->persons1, &more), done);
     uint64_t now = before + (fi < g->persons1 ? g->in[fi].f.next_line : 0);
     pc_progress(ctx, now < total ? now : total, total);
   }
+done: /* the round's buffer, on failure too (a rejected file ends the job) */
   pc_buf_free(&batch);
-  return 0;
+  return rc;
 }
 
 /* A later row of a kept person, held until the phones are settled: the kept

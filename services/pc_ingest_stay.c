@@ -187,11 +187,12 @@ static int read_stays(pc_ingest *g) {
       rc = pc_ingest_read_rows(g, (unsigned)fi, R - batch.n, take_stay, &batch, &done);
       if (done) before += g->in[fi].f.nlines, fi++;
     }
-    PC_CALL(pc_agree(ctx, rc));
-    PC_CALL(resolve_phones(g, batch.data, batch.n));
+    PC_CALLG(pc_agree(ctx, rc), done);
+    PC_CALLG(resolve_phones(g, batch.data, batch.n), done);
     recv.n = 0;
-    PC_CALL(
-        pc_ingest_shuffle(g, batch.data, batch.n, sizeof(pc_wstay), pc_ingest_owner_first, &recv));
+    PC_CALLG(
+        pc_ingest_shuffle(g, batch.data, batch.n, sizeof(pc_wstay), pc_ingest_owner_first, &recv),
+        done);
     const pc_wstay *w = recv.data;
     for (size_t i = 0; i < recv.n && !rc; i++) {
       /* an ID number the registry lacks */
@@ -201,14 +202,15 @@ static int read_stays(pc_ingest *g) {
       }
       if (!rc) rc = keep_stay(g, &w[i].c);
     }
-    PC_CALL(pc_agree(ctx, rc));
-    PC_CALL(pc_ingest_more_rounds(ctx, fi < g->nin, &more));
+    PC_CALLG(pc_agree(ctx, rc), done);
+    PC_CALLG(pc_ingest_more_rounds(ctx, fi < g->nin, &more), done);
     uint64_t now = before + (fi < g->nin ? g->in[fi].f.next_line : 0);
     pc_progress(ctx, now < total ? now : total, total);
   }
+done: /* the round's buffers, on failure too (a rejected file ends the job) */
   pc_buf_free(&batch);
   pc_buf_free(&recv);
-  return 0;
+  return rc;
 }
 
 static int cstay_cmp(const void *pa, const void *pb) {

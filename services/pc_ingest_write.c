@@ -172,11 +172,14 @@ static int write_places(pc_ingest *g, pc_out *out, uint64_t *nplaces) {
     m++;
   }
   pc_buf_free(&all);
-  PC_CALL(pc_agree(ctx, rc));
+  PC_CALLG(pc_agree(ctx, rc), failed);
   rc = pc_out_table(out, "places", pc_schema_type(&pc_schema_places), pl, m, NULL);
   free(pl);
   *nplaces = m;
   PC_CALL(pc_max_u64(ctx, nplaces, 1));
+  return rc;
+failed: /* a collision here or a failure on another rank: the table is not written */
+  free(pl);
   return rc;
 }
 

@@ -116,7 +116,8 @@ def nm(obj, *flags):
         if "\t" in ln:
             ln, where = ln.split("\t", 1)
         f = ln.split()
-        if len(f) >= 2:
+        # the sanitizers' symbols (make SAN=1: ASan's ODR indicators) are the compiler's, not the code's
+        if len(f) >= 2 and not f[-1].startswith(("__odr_asan", "__asan_", "__ubsan_", "__sanitizer_")):
             out.append((f[-2], f[-1], where))
     return out
 

@@ -6,6 +6,9 @@
 # root, as the kernel does for a non-dumpable process. That account's 2-rank run, whose
 # shuffles cannot use Open MPI's cross-process reads of a non-dumpable rank, still works.
 . "$(dirname "$0")/lib.sh"
+# Under ASan (make SAN=1 check) ASan sets the core limit to 0 itself: told not to here, so
+# the limit seen is the one paicha sets.
+[ -z "${ASAN_OPTIONS:-}" ] || export ASAN_OPTIONS="$ASAN_OPTIONS:disable_coredump=0"
 # held USER DIR: synth at 2 ranks in DIR as USER, held in its movement phase; once held,
 # $job is mpirun's pid and $pids the ranks' pids.
 held() {
