@@ -45,7 +45,7 @@ done <<'JOBS'
 synth|keys `index`, `output`|data.h5
 index|keys `key`, `as_of`, `output`|index.h5
 trace|-|trace.h5
-screen|keys `key`, `index`|screen.h5
+screen|key `key`|screen.h5
 breakdown|keys `key`, `index`|breakdown.h5
 dispatch|keys `key`, `index`, `as_of`|lists/manifest.csv
 report|keys `key`, `index`, `as_of`|report.html
