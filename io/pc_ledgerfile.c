@@ -1,6 +1,7 @@
 /* pc_ledgerfile.c - the campaign's ledger in HDF5: each rank's share of /persons and /events read, the whole written. */
 #include <dirent.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -356,12 +357,11 @@ static long part_batch_of(const char *entry, const char *base) {
 
 void pc_ledgerfile_sweep(pc_ctx *ctx, const char *path, const pc_ledger_data *L) {
   if (pc_rank(ctx) != 0) return;
-  char dir[4200];
-  snprintf(dir, sizeof dir, "%s", path);
-  char *slash = strrchr(dir, '/');
-  const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-  if (slash) slash[slash == dir] = 0; /* "/x": the root; "a/x": "a" */
-  int dfd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  char d[4200], bn[4200];
+  snprintf(d, sizeof d, "%s", path);
+  snprintf(bn, sizeof bn, "%s", path);
+  const char *dir = dirname(d), *base = basename(bn);
+  int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   DIR *dp = dfd >= 0 ? fdopendir(dfd) : NULL;
   if (!dp) {
     if (dfd >= 0) close(dfd);
