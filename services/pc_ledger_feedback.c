@@ -1,4 +1,4 @@
-/* pc_ledger_feedback.c - the localities' feedback CSVs: read and checked on rank 0, applied to the ledger at the owners of their pids. */
+/* pc_ledger_feedback.c - the localities' feedback CSVs: read and checked by every rank (a share each), applied to the ledger at the owners of their pids. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +30,7 @@ const char *const pc_fbr_texts[PC_NFBR] = {
     "not in the ledger: only flagged persons and positives are kept",
     "the same event, time and result as an earlier row or batch: applied once"};
 
-/* One feedback row as rank 0 read it; reason is why it is not applied (0:
+/* One feedback row as a rank read it; reason is why it is not applied (0:
  * it is, so far). The subject is kept only to name a new person's row. */
 typedef struct fb_row {
   uint64_t pid;
@@ -52,6 +52,7 @@ typedef struct fb_reader {
   const pc_key128 *key;
   int64_t at, ws;
   int enc;
+  int part, parts; /* this reader checks the rows of its share part of parts of each file */
 } fb_reader;
 
 static int name_of(const char *s, const char *const *names, int n) {
@@ -138,8 +139,25 @@ static int read_line(const fb_reader *R, const char *path, uint32_t file, int ln
   return 0;
 }
 
-/* Every row of one file (its whole text: a locality's feedback is small)
- * into out; *rows: the data rows. */
+/* The start of the line holding text[at] or, when at is not a line's start,
+ * of the next one (tlen at the end). */
+static size_t line_start_from(const char *text, size_t tlen, size_t at) {
+  if (at == 0 || at >= tlen || text[at - 1] == '\n') return at < tlen ? at : tlen;
+  const char *nl = memchr(text + at, '\n', tlen - at);
+  return nl ? (size_t)(nl - text) + 1 : tlen;
+}
+
+/* The newlines of text[0..n). */
+static uint64_t lines_before(const char *text, size_t n) {
+  uint64_t k = 0;
+  for (const char *s = text, *end = text + n; (s = memchr(s, '\n', (size_t)(end - s))); s++) k++;
+  return k;
+}
+
+/* The rows of one file (its whole text: a locality's feedback is small) in
+ * this reader's share into out: every reader reads the text and its header;
+ * a row belongs to share k when its line starts in [k, k + 1) * len / parts,
+ * so the shares part the rows whatever the rank count. *rows: the rows read. */
 static int read_file(const fb_reader *R, const char *path, uint32_t file, pc_buf *out,
                      uint64_t *rows) {
   char *text, *scratch = NULL;
@@ -147,20 +165,31 @@ static int read_file(const fb_reader *R, const char *path, uint32_t file, pc_buf
   PC_CALL(pc_subject_file_text(path, R->enc, &text, &tlen));
   int rc = 0, nf = 0, col[NCOLS], ln = 0;
   const size_t n0 = out->n;
-  char *s = text, *end = text + tlen;
+  char *s = text, *end = text + tlen, *stop = end;
   if (tlen >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) s += 3;
-  while (!rc && s < end) {
+  while (!rc && s < stop) {
     char *nl = memchr(s, '\n', (size_t)(end - s));
     size_t len = (size_t)((nl ? nl : end) - s);
     ln++;
     if (len && s[len - 1] == '\r') len--;
     size_t b = 0;
     while (b < len && (s[b] == ' ' || s[b] == '\t')) b++;
+    const int header = !nf;
     if (b < len) { /* blank lines are skipped, as in cases.csv */
       char *more = pc_realloc(scratch, len + 1, "feedback");
       rc = more ? read_line(R, path, file, ln, s, len, col, &nf, out, scratch = more) : PC_ERR_MEM;
     }
     s = nl ? nl + 1 : end;
+    if (header && nf && R->parts > 1) { /* the header read: on to this share's first line */
+      const size_t lo = (size_t)((uint64_t)tlen * (uint64_t)R->part / (uint64_t)R->parts);
+      const size_t hi = (size_t)((uint64_t)tlen * (uint64_t)(R->part + 1) / (uint64_t)R->parts);
+      const size_t from = line_start_from(text, tlen, lo);
+      if (text + from > s) {
+        ln += (int)lines_before(s, (size_t)(text + from - s));
+        s = text + from;
+      }
+      stop = text + line_start_from(text, tlen, hi);
+    }
   }
   if (!rc && !nf) rc = PC_ERROR(PC_ERR_DATA, "%s: empty (no header)", path);
   *rows = out->n - n0;
@@ -176,7 +205,7 @@ static const char *file_path(const pc_config *cfg, uint32_t f) {
 int pc_feedback_check(const pc_config *cfg, int64_t at, int64_t ws, pc_config_problems *p,
                       uint64_t *rows) {
   const pc_key128 key = {0, 0}; /* pids do not matter here: only whether a row is valid */
-  const fb_reader R = {&key, at, ws, pc_enc_of(pc_config_str(cfg, "encoding"))};
+  const fb_reader R = {&key, at, ws, pc_enc_of(pc_config_str(cfg, "encoding")), 0, 1};
   *rows = 0;
   for (size_t f = 0; f < pc_config_len(cfg, "feedback"); f++) {
     const char *path = file_path(cfg, (uint32_t)f);
@@ -227,9 +256,10 @@ void pc_feedback_free(pc_feedback *F) {
   F->rows = F->bad = NULL;
 }
 
-/* Rank 0: every file read into rows (F->rows per file). */
+/* This rank's share of every file's rows read into rows (F->rows per file). */
 static int read_all(pc_feedback *F, int64_t at, pc_buf *rows) {
-  const fb_reader R = {&F->key, at, F->window_start, pc_enc_of(pc_config_str(F->cfg, "encoding"))};
+  const fb_reader R = {&F->key, at, F->window_start, pc_enc_of(pc_config_str(F->cfg, "encoding")),
+                       pc_rank(F->ctx), pc_nranks(F->ctx)};
   for (int f = 0; f < F->nfiles; f++)
     PC_CALL(read_file(&R, file_path(F->cfg, (uint32_t)f), (uint32_t)f, rows, &F->rows[f]));
   return 0;
@@ -258,34 +288,51 @@ static int phone_owners(pc_feedback *F, const uint64_t *phones, size_t n, uint64
   return pc_max_u64(ctx, owner, (int)n);
 }
 
-/* Rank 0's rows that name a phone get its registered owner's pid (a phone
- * nobody registered keeps its own pseudonym, as in trace). Collective. */
+static int u64_cmp(const void *pa, const void *pb) {
+  const uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+  return (a > b) - (a < b);
+}
+
+/* Every rank's rows that name a phone get its registered owner's pid (a
+ * phone nobody registered keeps its own pseudonym, as in trace): the phones
+ * of every rank, sorted and unique, are looked up by all. Collective. */
 static int resolve(pc_feedback *F, fb_row *r, size_t n) {
   pc_ctx *ctx = F->ctx;
-  pc_buf ph;
-  pc_buf_init(&ph, sizeof(uint64_t));
-  int rc = 0;
+  const int P = pc_nranks(ctx);
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++) m += !r[i].reason && r[i].phone;
+  uint64_t *send = pc_malloc((m * (size_t)P + 1) * sizeof *send, "phones");
+  int *dest = pc_malloc((m * (size_t)P + 1) * sizeof *dest, "phones");
+  int rc = pc_agree(ctx, send && dest ? 0 : PC_ERR_MEM);
+  size_t k = 0;
   for (size_t i = 0; i < n && !rc; i++)
-    if (!r[i].reason && r[i].phone && !(rc = pc_buf_grow(&ph, 1)))
-      ((uint64_t *)ph.data)[ph.n++] = r[i].phone;
-  char *bytes = ph.data;
-  size_t len = ph.n * sizeof(uint64_t);
-  if (!rc && pc_rank(ctx) == 0 && !bytes) rc = (bytes = calloc(1, 1)) ? 0 : PC_ERR_MEM;
-  PC_CALL(pc_agree(ctx, rc));
-  PC_CALL(pc_bcast_bytes(ctx, &bytes, &len));
-  const size_t m = len / sizeof(uint64_t);
-  uint64_t *owner = pc_malloc((m + 1) * sizeof *owner, "phones");
-  rc = pc_agree(ctx, owner ? 0 : PC_ERR_MEM);
-  if (!rc) rc = phone_owners(F, (const uint64_t *)bytes, m, owner);
-  for (size_t i = 0, k = 0; i < n && !rc; i++)
-    if (!r[i].reason && r[i].phone && owner[k++]) r[i].pid = owner[k - 1];
+    for (int q = 0; q < P && !r[i].reason && r[i].phone; q++) send[k] = r[i].phone, dest[k++] = q;
+  pc_buf all;
+  pc_buf_init(&all, sizeof(uint64_t));
+  if (!rc) rc = pc_shuffle(ctx, send, k, sizeof *send, dest, &all, NULL);
+  free(send);
+  free(dest);
+  uint64_t *ph = all.data, *owner = NULL;
+  size_t u = 0;
+  if (!rc) {
+    pc_qsort(ph, all.n, sizeof *ph, u64_cmp);
+    for (size_t i = 0; i < all.n; i++)
+      if (!u || ph[i] != ph[u - 1]) ph[u++] = ph[i];
+    owner = pc_malloc((u + 1) * sizeof *owner, "phones");
+    rc = pc_agree(ctx, owner ? 0 : PC_ERR_MEM);
+  }
+  if (!rc) rc = phone_owners(F, ph, u, owner);
+  for (size_t i = 0; i < n && !rc; i++) {
+    if (r[i].reason || !r[i].phone) continue;
+    const uint64_t *at = bsearch(&r[i].phone, ph, u, sizeof *ph, u64_cmp);
+    if (at && owner[at - ph]) r[i].pid = owner[at - ph];
+  }
   free(owner);
-  if (bytes != ph.data) free(bytes);
-  pc_buf_free(&ph);
+  pc_buf_free(&all);
   return rc;
 }
 
-/* Rank 0's rows to check (reason 0) go to the owners of their pids, into mine. */
+/* This rank's rows to check (reason 0) go to the owners of their pids, into mine. */
 static int to_owners(pc_ctx *ctx, const fb_row *r, size_t n, pc_buf *mine) {
   fb_row *send = pc_malloc((n + 1) * sizeof *send, "feedback");
   int *dest = pc_malloc((n + 1) * sizeof *dest, "feedback");
@@ -442,15 +489,16 @@ static int apply_mine(pc_campaign *C, const pc_config *cfg, pc_buf *mine, fb_out
   return pc_buf_merge(&C->L.rows, &o->added, ledger_row_cmp);
 }
 
-/* The rejects found at the owners join rank 0's; rank 0 counts them per
- * file and reason and every rank gets the counts. Collective, agreed. */
+/* The rejects found in reading and at the owners go to rank 0; it counts
+ * them per file and reason and every rank gets the counts. Collective, agreed. */
 static int settle(pc_feedback *F, const fb_row *r, size_t n, fb_out *o) {
   pc_ctx *ctx = F->ctx;
   int rc = 0;
   for (size_t i = 0; i < n && !rc; i++)
-    if (r[i].reason) rc = reject_add(F->cfg, &F->rejects, &r[i]);
+    if (r[i].reason) rc = reject_add(F->cfg, &o->rejects, &r[i]);
   int *dest = pc_calloc(o->rejects.n + 1, sizeof *dest, "rejects");
   PC_CALL(pc_agree(ctx, rc ? rc : dest ? 0 : PC_ERR_MEM));
+  PC_CALL(pc_sum_u64(ctx, F->rows, F->nfiles)); /* the rows each rank read */
   rc = pc_shuffle(ctx, o->rejects.data, o->rejects.n, sizeof(pc_fb_reject_row), dest, &F->rejects,
                   NULL);
   free(dest);
@@ -489,7 +537,7 @@ int pc_feedback_apply(pc_campaign *C, pc_feedback *F, int64_t at) {
   pc_buf_init(&o.events, sizeof(pc_ledger_event));
   pc_buf_init(&o.added, sizeof(pc_ledger_row));
   pc_buf_init(&o.rejects, sizeof(pc_fb_reject_row));
-  int rc = pc_agree(ctx, pc_rank(ctx) == 0 ? read_all(F, at, &rows) : 0);
+  int rc = pc_agree(ctx, read_all(F, at, &rows));
   if (!rc) rc = resolve(F, rows.data, rows.n);
   if (!rc) rc = to_owners(ctx, rows.data, rows.n, &mine);
   if (!rc) rc = pc_agree(ctx, apply_mine(C, F->cfg, &mine, &o));

@@ -58,8 +58,8 @@ int pc_feedback_open_data(pc_feedback *F, const char *path);
 /* Local, never fails. */
 void pc_feedback_free(pc_feedback *F);
 
-/* Collective, agreed. Rank 0 reads every `feedback` file and checks each
- * row; phones become their registered owners (every rank its share of
+/* Collective, agreed. Every rank reads every `feedback` file and checks
+ * its share of the rows (by byte offset, at line starts); phones become their registered owners (every rank its share of
  * /identities); the events go to the owners of their pids, sorted by (pid,
  * at, file, line): an event equal to an earlier one of the person (time,
  * event, result), in this batch or in the ledger, is a duplicate, the events of a person neither in C's
