@@ -66,6 +66,14 @@ int pc_ledgerfile_parts(pc_ctx *ctx, pc_file file, const char *path, pc_ledger_d
  * batch); PC_ERR_MEM. */
 int pc_ledgerfile_read(pc_ctx *ctx, pc_file file, const char *path, uint64_t p0, uint64_t p1,
                        int events, pc_ledger_data *L);
+/* Collective, agreed: L->events replaced by the events of the pids
+ * pids[0..n) (sorted, unique, within [p0, p1]; NULL or n 0: none) of the
+ * ledger at path (its parts, L->parts, laid over each other), each part's
+ * events of [p0, p1] streamed in pieces, so no more than the named pids'
+ * events is held. What a feedback batch kept as a delta needs: the events
+ * of the persons it names, for its duplicate check. */
+int pc_ledgerfile_read_events_of(pc_ctx *ctx, const char *path, uint64_t p0, uint64_t p1,
+                                 const uint64_t *pids, size_t n, pc_ledger_data *L);
 /* Local: the rows of /persons and /events of an open ledger in one file, or
  * the sums over the parts of L (pc_ledgerfile_parts) for one in parts: an
  * upper bound of what pc_ledgerfile_read holds. */

@@ -69,7 +69,9 @@ static int load(pc_campaign *C, const pc_config *cfg, pc_file f, const char *kin
   PC_CALL(pc_ledgerfile_parts(ctx, f, C->path, &C->L));
   C->mode = plan_mode(&C->L);
   const int feedback = strcmp(kind, "feedback") == 0, delta = C->mode == PC_CAMPAIGN_DELTA;
-  const int events = !delta || feedback;
+  const int events = !delta; /* a delta writes only its own events: see events_named */
+  C->events_named = delta && feedback;
+  C->p0 = p0, C->p1 = p1;
   PC_CALL(check_memory(C, cfg, f, events, 2));
   PC_CALL(pc_ledgerfile_read(ctx, f, C->path, p0, p1, events, &C->L));
   pc_ledgerfile_sweep(ctx, C->path, &C->L);
@@ -83,6 +85,12 @@ static int load(pc_campaign *C, const pc_config *cfg, pc_file f, const char *kin
   C->orig = C->L.rows;
   C->orig_shared = 1;
   return 0;
+}
+
+int pc_campaign_events_of(pc_campaign *C, const uint64_t *pids, size_t n) {
+  if (!C->path || !C->events_named) return 0;
+  C->events_named = 0;
+  return pc_ledgerfile_read_events_of(C->ctx, C->path, C->p0, C->p1, pids, n, &C->L);
 }
 
 int pc_campaign_touch(pc_campaign *C, uint64_t pid) {

@@ -39,6 +39,9 @@ typedef struct pc_campaign {
   int orig_shared;      /* orig is L.rows itself (nothing changed them yet) */
   pc_buf touched;       /* _DELTA, feedback: pids of the rows changed in place (pc_campaign_touch) */
   int track;            /* touched is kept (rather than orig: no copy of every row) */
+  int events_named;     /* _DELTA, feedback: L.events is read by pc_campaign_events_of (only
+                           the events of the pids the feedback names), not at open */
+  uint64_t p0, p1;      /* the pids this rank holds */
 } pc_campaign;
 
 /* How a batch is written (io/pc_ledgerfile.h): the ledger as one file
@@ -57,7 +60,9 @@ enum { PC_CAMPAIGN_ONE, PC_CAMPAIGN_BASE, PC_CAMPAIGN_DELTA };
  * them whole or is a feedback batch (trace and screen never use them). A
  * feedback batch changes rows in place (pc_feedback_apply, pc_ledger_lift,
  * each through pc_campaign_touch); other batches change them only through
- * pc_campaign_flag. Without `ledger`: C->path NULL, nothing read, 0. */
+ * pc_campaign_flag. Without `ledger`: C->path NULL, nothing read, 0. A
+ * feedback batch kept as a delta reads no events here: pc_campaign_events_of
+ * reads those of the persons its feedback names. */
 int pc_campaign_open(pc_ctx *ctx, const pc_config *cfg, pc_file data, const char *data_path,
                      const char *kind, int64_t t, const char *input, pc_campaign *C);
 
@@ -68,6 +73,12 @@ int pc_campaign_open(pc_ctx *ctx, const pc_config *cfg, pc_file data, const char
 int pc_campaign_open_range(pc_ctx *ctx, const pc_config *cfg, pc_file data, const char *data_path,
                            const char *kind, int64_t t, const char *input, uint64_t p0,
                            uint64_t p1, pc_campaign *C);
+
+/* Collective, agreed: when the open left the events to be read for the
+ * pids named (events_named), C->L.events becomes the ledger's events of
+ * pids[0..n) (this rank's, sorted, unique; n may be 0); else nothing is
+ * done. PC_ERR_DATA, PC_ERR_MEM. */
+int pc_campaign_events_of(pc_campaign *C, const uint64_t *pids, size_t n);
 
 /* Local, never fails: the isolation time the ledger holds for pid (owned
  * here), 0 when unknown or no ledger. */

@@ -475,11 +475,26 @@ static int ledger_row_cmp(const void *pa, const void *pb) {
   return a->pid < b->pid ? -1 : a->pid > b->pid;
 }
 
-/* This rank's rows (at their owner): sorted, applied person by person, the
+/* This rank's rows (at their owner) sorted, and the ledger's events of
+ * their persons read when the open left them to be (a delta: only those
+ * are needed, for the duplicate check). Collective, agreed. */
+static int events_of_mine(pc_campaign *C, pc_buf *mine) {
+  fb_row *r = mine->data;
+  pc_qsort(r, mine->n, sizeof *r, row_cmp);
+  uint64_t *pids = pc_malloc((mine->n + 1) * sizeof *pids, "feedback");
+  PC_CALL(pc_agree(C->ctx, pids ? 0 : PC_ERR_MEM));
+  size_t n = 0;
+  for (size_t i = 0; i < mine->n; i++)
+    if (!n || pids[n - 1] != r[i].pid) pids[n++] = r[i].pid;
+  int rc = pc_campaign_events_of(C, pids, n);
+  free(pids);
+  return rc;
+}
+
+/* This rank's rows (at their owner, sorted): applied person by person, the
  * new events and rows merged into the ledger. Local. */
 static int apply_mine(pc_campaign *C, const pc_config *cfg, pc_buf *mine, fb_out *o) {
   fb_row *r = mine->data;
-  pc_qsort(r, mine->n, sizeof *r, row_cmp);
   for (size_t i = 0, j; i < mine->n; i = j) {
     for (j = i; j < mine->n && r[j].pid == r[i].pid;) j++;
     PC_CALL(apply_person(C, cfg, r + i, j - i, o));
@@ -540,6 +555,7 @@ int pc_feedback_apply(pc_campaign *C, pc_feedback *F, int64_t at) {
   int rc = pc_agree(ctx, read_all(F, at, &rows));
   if (!rc) rc = resolve(F, rows.data, rows.n);
   if (!rc) rc = to_owners(ctx, rows.data, rows.n, &mine);
+  if (!rc) rc = events_of_mine(C, &mine);
   if (!rc) rc = pc_agree(ctx, apply_mine(C, F->cfg, &mine, &o));
   if (!rc) rc = settle(F, rows.data, rows.n, &o);
   pc_buf_free(&rows);

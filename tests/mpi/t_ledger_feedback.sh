@@ -186,6 +186,26 @@ c = [r["code"] for r in h5py.File(f"{T}/again-out.h5", "r")["rejects"][:]]
 assert c.count(b"duplicate") == 13 and b["batches"][2]["rows"] == 0, c
 PY
 
+# 2b. The same with the ledger in parts: the second feedback is a delta, which reads only the
+# events of the persons it names, at 3 ranks: still every good row a duplicate.
+cp "$T/base.h5" "$T/parts.h5"
+ledger_cfg "$T/parts.h5" "$T/parts-out.h5" 2021-08-12T00:00 "feedback: $T/fb.csv" "max_reject_ratio: 1" \
+  "ledger_parts_from: 1" > "$T/parts.yaml"
+for i in 1 2; do
+  run 3 ledger --config "$T/parts.yaml" > "$T/parts$i.log" 2>&1 || { cat "$T/parts$i.log"; die "ledger in parts failed"; }
+  cp "$T/parts-out.h5" "$T/parts-out$i.h5"
+  cp "$T/parts-out.h5.run.json" "$T/parts-out$i.run.json"
+done
+$PY -c "import json, sys; p = json.load(open(sys.argv[1]))['ledger_part']; sys.exit(p['kept_as'] != 'delta')" \
+  "$T/parts-out2.run.json" || die "the second feedback was not kept as a delta"
+$PY - "$T" <<'PY' || die "feedback given twice to a ledger in parts was applied twice"
+import h5py, sys
+T = sys.argv[1]
+c = [r["code"] for r in h5py.File(f"{T}/parts-out2.h5", "r")["rejects"][:]]
+b = h5py.File(f"{T}/parts.h5", "r")["batches"][:]
+assert c.count(b"duplicate") == 13 and b[-1]["rows"] == 0 and b[-2]["rows"] > 0, (c, b)
+PY
+
 # 3. Over max_reject_ratio (the default 0.01): the run fails and the ledger is byte-identical.
 cp "$T/base.h5" "$T/strict.h5"
 sum0=$(sha256sum < "$T/strict.h5")
