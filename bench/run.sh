@@ -205,13 +205,18 @@ CFG
 # nights, 30 min) - with /screened identical both ways; and what the view adds to `index`.
 # The index with the view is AREA_INDEX (default $work/city-index-area.h5), built once
 # (its run record kept); the index without it is bench_city's record, when there is one.
+# The index with the area view of data (persons), AREA_INDEX, built once (1 run, timed).
+area_index() { # persons, data
+  local n=$1 data=$2 aindex="${AREA_INDEX:-$work/city-index-area.h5}"
+  [ -s "$aindex" ] && return 0
+  printf 'data: %s\nindex: %s\narea_view: true\n' "$data" "$aindex" > "$work/city-index-area.yaml"
+  echo "== index with the area view: city tier, $NP ranks, 1 run" | tee -a "$out"
+  REPEAT=1 time_job "index-area-city($n)" index "$work/city-index-area.yaml" "$aindex.run.json"
+}
+
 bench_screen_area() { # persons, data
   local n=$1 data=$2 aindex="${AREA_INDEX:-$work/city-index-area.h5}" shape mode
-  if [ ! -s "$aindex" ]; then
-    printf 'data: %s\nindex: %s\narea_view: true\n' "$data" "$aindex" > "$work/city-index-area.yaml"
-    echo "== index with the area view: city tier, $NP ranks, 1 run" | tee -a "$out"
-    REPEAT=1 time_job "index-area-city($n)" index "$work/city-index-area.yaml" "$aindex.run.json"
-  fi
+  area_index "$n" "$data"
   /usr/bin/python3 - "$aindex.run.json" "$work/city-index.h5.run.json" <<'PY' | tee -a "$out"
 import json, os, sys
 a = json.load(open(sys.argv[1]))
@@ -423,21 +428,28 @@ city_data() {
 # flags are new to the campaign, then synthetic ones with valid ID numbers pseudonymised with
 # its key, so every subject resolves) by tests/py/make_ledger.py,
 # then at NP ranks: (1) a screen appending a batch of ~100,000 flagged (Zhuzhou, 3 days, 4 h:
-# ~5 % of the persons) to it, (2) `paicha ledger` applying FEEDBACK_ROWS (1 M) feedback rows
+# ~5 % of the persons) to it, through the index's area view (area_index: built once), as a
+# campaign appends its screens, (2) `paicha ledger` applying FEEDBACK_ROWS (1 M) feedback rows
 # of its persons, (3) the report of the 20-batch ledger with the dataset's region names. The
 # ledger is restored before each run (untimed), so every run appends to the same 20 batches.
-# Targets: 10 s each. Disk: ~3.5 GB per 10 M-person ledger, twice, removed at the end.
+# Targets: 10 s each. Disk: ~3.5 GB per 10 M-person ledger, twice (the copy removed at the end).
 bench_ledger() {
   local n=${LEDGER_PERSONS:-10000000} fb=${FEEDBACK_ROWS:-1000000} data="$work/city.h5"
   local l20="$work/ledger-20.h5" led="$work/ledger.h5"
   city_data
-  echo "== ledger: synthesising a 20-batch ledger of $n persons and $fb feedback rows (once)" | tee -a "$out"
-  /usr/bin/time -f "make_ledger: %e s, peak %M KB" /usr/bin/python3 "$root/tests/py/make_ledger.py" \
-    --data "$data" --key "$work/bench.key" --out "$l20" --persons "$n" --batches 20 --data-share 0.5 \
-    --feedback "$work/ledger-feedback.csv" --feedback-rows "$fb" --parts 2>&1 | tee -a "$out"
+  if [ ! -s "$l20" ] || [ "$(cat "$l20.made" 2>/dev/null)" != "$n $fb" ]; then
+    echo "== ledger: synthesising a 20-batch ledger of $n persons and $fb feedback rows (once)" | tee -a "$out"
+    rm -f "$l20" "$l20".part* "$l20.made"
+    /usr/bin/time -f "make_ledger: %e s, peak %M KB" /usr/bin/python3 "$root/tests/py/make_ledger.py" \
+      --data "$data" --key "$work/bench.key" --out "$l20" --persons "$n" --batches 20 --data-share 0.5 \
+      --feedback "$work/ledger-feedback.csv" --feedback-rows "$fb" --parts 2>&1 | tee -a "$out"
+    echo "$n $fb" > "$l20.made"
+  fi
   du -cb "$l20" "$l20".part* | awk 'END {printf "ledger in parts (a base, as after a new base): %.2f GB\n", $1/1e9}' | tee -a "$out"
+  area_index "${PERSONS:-2000000}" "$data"
   cat > "$work/ledger-screen.yaml" <<CFG
 data: $data
+index: ${AREA_INDEX:-$work/city-index-area.h5}
 output: $work/ledger-screen.h5
 ledger: $led
 areas:
@@ -467,7 +479,8 @@ CFG
   echo "== ledger: the report of the 20-batch $n-person ledger, $NP ranks, $REPEAT runs" | tee -a "$out"
   time_job "ledger-report($n)" report "$work/ledger-report.yaml" "$work/ledger-report.html.run.json"
   stat -c %s "$work/ledger-report.html" | awk '{printf "page: %.2f MB\n", $1 / 2^20}' | tee -a "$out"
-  rm -f "$l20" "$l20".part* "$led" "$led".part* "$work/ledger-screen.h5" "$work/ledger-feedback.csv"
+  # The synthesised ledger ($l20, its part and the feedback) stays for the next bench run.
+  rm -f "$led" "$led".part* "$work/ledger-screen.h5"
 }
 
 { echo "paicha bench $stamp on $(hostname): $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GB";
