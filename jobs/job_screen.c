@@ -101,9 +101,10 @@ static json_object *screen_counts(const pc_screener *S, const uint64_t *tot) {
 }
 
 /* The phases, in the order they run: the phase table and the run record show these names. */
-enum { PH_SETUP, PH_SCREEN, PH_WRITE, PH_LEDGER, PH_N };
+enum { PH_SETUP, PH_LEDGER_READ, PH_SCREEN, PH_WRITE, PH_LEDGER, PH_N };
 static const char *const screen_phases[PH_N] = {
-    [PH_SETUP] = "setup", [PH_SCREEN] = "screen", [PH_WRITE] = "write", [PH_LEDGER] = "ledger"};
+    [PH_SETUP] = "setup", [PH_LEDGER_READ] = "ledger-read", [PH_SCREEN] = "screen",
+    [PH_WRITE] = "write", [PH_LEDGER] = "ledger"};
 
 /* Areas, dataset, this rank's persons and stays, the memory budget. Collective, agreed. */
 static int setup(pc_ctx *ctx, const pc_config *cfg, pc_screener *S) {
@@ -182,7 +183,9 @@ static int run_screen(pc_ctx *ctx, const pc_config *cfg) {
   pc_campaign C;
   memset(&C, 0, sizeof C);
   int rc = PC_PHASE(ctx, PH_SETUP, setup(ctx, cfg, S), S->np, 0);
-  if (!rc) rc = pc_screen_campaign_open(ctx, S, &C);
+  const char *ledger = pc_config_str(cfg, "ledger");
+  if (!rc && ledger && *ledger) /* claimed and read: its own line in the phase table */
+    rc = PC_PHASE(ctx, PH_LEDGER_READ, pc_screen_campaign_open(ctx, S, &C), C.L.rows.n, 0);
   if (!rc)
     rc = PC_PHASE(ctx, PH_SCREEN, screen(ctx, S, &C), S->r1 - S->r0,
                   (S->r1 - S->r0) * sizeof(pc_stay));
