@@ -18,8 +18,10 @@ held() {
   local pre=()
   ulimit -c unlimited 2> /dev/null || ulimit -c "$(ulimit -H -c)" # the job must lower it itself
   [ "$user" = root ] || pre=(runuser -u "$user" --)
+  # TMPDIR: Open MPI's session directory goes where the account can write (a TMPDIR of the
+  # caller's, such as root's scratch, is not).
   PAICHA_STALL_PHASE=movement PAICHA_STALL_SECONDS=8 "${pre[@]}" env PAICHA_STALL_PHASE=movement \
-    PAICHA_STALL_SECONDS=8 OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+    PAICHA_STALL_SECONDS=8 TMPDIR="$d" OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
     timeout 120 mpirun -n 2 --oversubscribe "$PAICHA" synth --config "$d/synth.yaml" > "$d/log" 2>&1 &
   job=$!
   for _ in $(seq 300); do grep -q "holding phase 'movement'" "$d/log" && break; sleep 0.1; done
