@@ -24,6 +24,12 @@ static inline void pc_qsort(void *base, size_t n, size_t size,
   if (n > 1) qsort(base, n, size, cmp);
 }
 
+/* qsort/bsearch comparator of uint64 values, ascending. */
+static inline int pc_u64_cmp(const void *pa, const void *pb) {
+  const uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+  return (a > b) - (a < b);
+}
+
 /* Sort a[0..n) of uint64 ascending; tmp holds n. */
 void pc_sort_u64(uint64_t *a, uint64_t *tmp, size_t n);
 

@@ -100,15 +100,10 @@ int pc_campaign_touch(pc_campaign *C, uint64_t pid) {
   return 0;
 }
 
-static int u64_cmp(const void *pa, const void *pb) {
-  const uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
-  return (a > b) - (a < b);
-}
-
 /* The rows whose pids were touched (sorted, unique), copied to out; their count. */
 static size_t touched_rows(pc_campaign *C, pc_ledger_row *out) {
   uint64_t *t = C->touched.data;
-  pc_qsort(t, C->touched.n, sizeof *t, u64_cmp);
+  pc_qsort(t, C->touched.n, sizeof *t, pc_u64_cmp);
   const pc_ledger_row *r = C->L.rows.data;
   size_t k = 0, j = 0;
   for (size_t i = 0; i < C->L.rows.n && j < C->touched.n; i++) {

@@ -288,11 +288,6 @@ static int phone_owners(pc_feedback *F, const uint64_t *phones, size_t n, uint64
   return pc_max_u64(ctx, owner, (int)n);
 }
 
-static int u64_cmp(const void *pa, const void *pb) {
-  const uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
-  return (a > b) - (a < b);
-}
-
 /* Every rank's rows that name a phone get its registered owner's pid (a
  * phone nobody registered keeps its own pseudonym, as in trace): the phones
  * of every rank, sorted and unique, are looked up by all. Collective. */
@@ -315,7 +310,7 @@ static int resolve(pc_feedback *F, fb_row *r, size_t n) {
   uint64_t *ph = all.data, *owner = NULL;
   size_t u = 0;
   if (!rc) {
-    pc_qsort(ph, all.n, sizeof *ph, u64_cmp);
+    pc_qsort(ph, all.n, sizeof *ph, pc_u64_cmp);
     for (size_t i = 0; i < all.n; i++)
       if (!u || ph[i] != ph[u - 1]) ph[u++] = ph[i];
     owner = pc_malloc((u + 1) * sizeof *owner, "phones");
@@ -324,7 +319,7 @@ static int resolve(pc_feedback *F, fb_row *r, size_t n) {
   if (!rc) rc = phone_owners(F, ph, u, owner);
   for (size_t i = 0; i < n && !rc; i++) {
     if (r[i].reason || !r[i].phone) continue;
-    const uint64_t *at = bsearch(&r[i].phone, ph, u, sizeof *ph, u64_cmp);
+    const uint64_t *at = bsearch(&r[i].phone, ph, u, sizeof *ph, pc_u64_cmp);
     if (at && owner[at - ph]) r[i].pid = owner[at - ph];
   }
   free(owner);
