@@ -46,7 +46,8 @@ int pc_out_dset(pc_out *out, const char *name, hid_t type, uint64_t nglobal, int
   if (agree(out)) return out->rc;
   int contiguous = layout == PC_OUT_CONTIGUOUS;
   int rc = pc_h5_dset_create(out->ctx, out->file, name, type, nglobal,
-                             contiguous ? 0 : out->chunk_rows, contiguous ? 0 : out->deflate, dset);
+                             contiguous ? 0 : out->chunk_rows,
+                             layout == PC_OUT_CHUNKED ? out->deflate : 0, dset);
   if (!rc) rc = describe(*dset, description);
   out->rc = pc_agree(out->ctx, rc);
   if (out->rc && *dset >= 0) {

@@ -4,13 +4,13 @@
 int pc_synthfile_open(pc_out *out, uint64_t nglobal, pc_synthfile *w) {
   w->ctx = out->ctx;
   w->persons = w->identities = -1;
-  PC_CALL(pc_out_dset(out, "persons", pc_schema_type(&pc_schema_persons), nglobal, PC_OUT_CHUNKED,
+  PC_CALL(pc_out_dset(out, "persons", pc_schema_type(&pc_schema_persons), nglobal, PC_OUT_PLAIN,
                       "registered persons sorted by pid; birth_date YYYYMMDD; sex 1 male 2 "
                       "female; sector GB/T 4754 section or S0 student, R0 retired, U0 "
                       "none; region = residence community code; no clear identities",
                       &w->persons));
   int rc = pc_out_dset(out, "identities", pc_schema_type(&pc_schema_identities), nglobal,
-                       PC_OUT_CHUNKED,
+                       PC_OUT_PLAIN,
                        "RESTRICTED: clear identities (ID number, phone) by pid, sorted by pid",
                        &w->identities);
   if (rc) pc_synthfile_close(w);

@@ -54,12 +54,12 @@ static int write_persons(pc_ingest *g, pc_out *out) {
   pc_identity *ib = pc_malloc(R * sizeof *ib, "write buffer");
   int rc = pb && ib ? 0 : PC_ERR_MEM;
   PC_CALLG(pc_agree(ctx, rc), done);
-  PC_CALLG(pc_ingestfile_open(out, "persons", &pc_schema_persons, N, PC_OUT_CHUNKED,
+  PC_CALLG(pc_ingestfile_open(out, "persons", &pc_schema_persons, N, PC_OUT_PLAIN,
                        "persons sorted by pid (registered, and visitors flagged 1: an ID "
                        "number or phone in the stays that the registry does not hold); "
                        "birth_date YYYYMMDD; sex 1 male 2 female; no clear identities",
                        &dp), done);
-  PC_CALLG(pc_ingestfile_open(out, "identities", &pc_schema_identities, N, PC_OUT_CHUNKED,
+  PC_CALLG(pc_ingestfile_open(out, "identities", &pc_schema_identities, N, PC_OUT_PLAIN,
                        "RESTRICTED: clear identities (ID number, phone) by pid, sorted by pid",
                        &di), done);
   uint64_t rounds = (n + R - 1) / R;

@@ -127,7 +127,7 @@ int pc_purge_rekey_persons(pc_purge *P, pc_out *out) {
   rc = pc_purgefile_description(P->data, "persons", &desc);
   if (!(rc = pc_agree(ctx, rc)))
     rc = pc_out_dset(out, "persons", pc_schema_type(&pc_schema_persons),
-                     P->g[PC_PURGE_KEPT_PERSONS], PC_OUT_CHUNKED, desc, &d);
+                     P->g[PC_PURGE_KEPT_PERSONS], PC_OUT_PLAIN, desc, &d);
   free(desc);
   if (!rc) rc = write_steps(ctx, d, &pc_schema_persons, mine.data, mine.n);
 done:

@@ -115,11 +115,11 @@ static int open_persons(pc_purge *P, pc_out *out, person_io *io) {
   if (!rc && with_ids) rc = pc_table_open(P->data, NULL, &pc_schema_identities, &io->ii);
   rc = pc_agree(P->ctx, rc);
   if (!rc)
-    rc = pc_out_dset(out, "persons", pc_schema_type(&pc_schema_persons), total, PC_OUT_CHUNKED,
+    rc = pc_out_dset(out, "persons", pc_schema_type(&pc_schema_persons), total, PC_OUT_PLAIN,
                      pdesc, &io->op);
   if (!rc && with_ids)
     rc = pc_out_dset(out, "identities", pc_schema_type(&pc_schema_identities), total,
-                     PC_OUT_CHUNKED, idesc, &io->oi);
+                     PC_OUT_PLAIN, idesc, &io->oi);
   free(pdesc);
   free(idesc);
   return rc;
