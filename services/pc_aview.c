@@ -328,55 +328,23 @@ static int parts(const pc_aview *v, const uint8_t *sel, uint64_t pid_lo, uint64_
   return 0;
 }
 
-/* A run being merged: its next row and its end. */
-typedef struct run {
-  uint64_t pid; /* of *at: the heap compares keys held here, not behind 2,000 pointers */
-  const pc_stay *at, *end;
-} run;
-
-/* Sift run i of the heap h[0..k) down (ordered by the pid of its next row). */
-static void sift(run *h, size_t k, size_t i) {
-  for (;;) {
-    size_t m = i, l = 2 * i + 1, r = l + 1;
-    if (l < k && h[l].pid < h[m].pid) m = l;
-    if (r < k && h[r].pid < h[m].pid) m = r;
-    if (m == i) return;
-    run t = h[i];
-    h[i] = h[m], h[m] = t;
-    i = m;
-  }
-}
-
-/* Merge the k runs (each group's part, sorted by pid) of *rows into one
- * sorted by pid: a heap of the runs, one pass, no sort. Local; PC_ERR_MEM. */
-static int merge_by_pid(pc_stay **rows, size_t n, run *h, size_t k) {
-  pc_stay *out = pc_malloc((n + 1) * sizeof *out, "area rows");
-  if (!out) return PC_ERR_MEM;
-  for (size_t i = k / 2 + 1; i-- > 0;) sift(h, k, i);
-  for (size_t o = 0; k > 0; o++) {
-    out[o] = *h[0].at++;
-    if (h[0].at == h[0].end) h[0] = h[--k];
-    else h[0].pid = h[0].at->pid;
-    sift(h, k, 0);
-  }
-  free(*rows);
-  *rows = out;
-  return 0;
+/* Order of rows by pid alone (a person's rows in any order: screen unites them). */
+static int stay_pid_cmp(const void *a, const void *b) {
+  const uint64_t x = ((const pc_stay *)a)->pid, y = ((const pc_stay *)b)->pid;
+  return (x > y) - (x < y);
 }
 
 /* Local: read the parts, each group's fingerprints into sum[g]. */
 static int read_parts(const pc_aview *v, const uint64_t *r0, const uint64_t *r1, pc_stay *out,
-                      uint64_t *sum, run *h, size_t *k) {
+                      uint64_t *sum) {
   const size_t G = v->L.ntownships * v->L.ndays;
   size_t at = 0;
-  *k = 0;
   for (size_t g = 0; g < G; g++) {
     const size_t m = (size_t)(r1[g] - r0[g]);
     sum[g] = 0;
     if (!m) continue;
     PC_CALL(pc_raw_read(&v->rows, r0[g], m, out + at));
     for (size_t i = 0; i < m; i++) sum[g] += pc_stay_fingerprint(&out[at + i]);
-    h[(*k)++] = (run){out[at].pid, out + at, out + at + m};
     at += m;
   }
   return 0;
@@ -388,15 +356,13 @@ int pc_aview_read(pc_ctx *ctx, const pc_aview *v, const uint8_t *sel, uint64_t p
   uint64_t *r0 = pc_malloc((G + 1) * sizeof *r0, "area view parts");
   uint64_t *r1 = pc_malloc((G + 1) * sizeof *r1, "area view parts");
   uint64_t *sum = pc_malloc((G + 1) * sizeof *sum, "area view parts");
-  run *h = pc_malloc((G + 1) * sizeof *h, "area view parts");
-  size_t k = 0;
   *rows = NULL;
   *n = 0;
-  int rc = r0 && r1 && sum && h ? 0 : PC_ERR_MEM;
+  int rc = r0 && r1 && sum ? 0 : PC_ERR_MEM;
   if (!rc && pid_lo < pid_hi) rc = parts(v, sel, pid_lo, pid_hi, r0, r1, n);
   else if (!rc) memset(r1, 0, G * sizeof *r1), memset(r0, 0, G * sizeof *r0);
   if (!rc && !(*rows = pc_malloc((*n + 1) * sizeof **rows, "area rows"))) rc = PC_ERR_MEM;
-  if (!rc) rc = read_parts(v, r0, r1, *rows, sum, h, &k);
+  if (!rc) rc = read_parts(v, r0, r1, *rows, sum);
   if (!(rc = pc_agree(ctx, rc))) rc = pc_sum_u64(ctx, sum, (int)G);
   *total = 0;
   for (size_t g = 0; g < G && !rc; g++) {
@@ -409,7 +375,11 @@ int pc_aview_read(pc_ctx *ctx, const pc_aview *v, const uint8_t *sel, uint64_t p
                     v->rows.what, g, (unsigned long long)v->gstart[g],
                     (unsigned long long)v->gstart[g + 1]);
   }
-  if (!rc && k > 1) rc = merge_by_pid(rows, *n, h, k);
-  free(r0), free(r1), free(sum), free(h);
+  /* Each group's part is sorted by pid; together, by pid: an in-place
+   * distribution sort (no second copy of the rows, no heap over thousands of
+   * runs: that merge was 45 % of a county-sized screen). */
+  if (!rc && *n > 1)
+    rc = pc_sort_rows_inplace(*rows, *n, sizeof **rows, pid_lo, pid_hi - 1, stay_pid_cmp);
+  free(r0), free(r1), free(sum);
   return pc_agree(ctx, rc);
 }
