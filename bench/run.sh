@@ -200,7 +200,8 @@ CFG
   bench_screen_area "$n" "$data"
 }
 
-# Issue 18: screen through the index's area view beside the stream, on two shapes -
+# Issue 18: screen through the index's area view (area_view: always), beside the stream and
+# the default (auto: the cheaper way, its choice logged), on two shapes -
 # Changsha (4301) over 14 days, 2 h, and the Itaewon shape (17 cells, 00:00-05:00 on 12
 # nights, 30 min) - with /screened identical both ways; and what the view adds to `index`.
 # The index with the view is AREA_INDEX (default $work/city-index-area.h5), built once
@@ -233,11 +234,12 @@ import h5py
 p = h5py.File('$data', 'r')['places'][()]
 print(', '.join([str(int(x['id'])) for x in p if x['channel'] == 5 and x['region'] // 10**8 == 4301][:17]))")
   for shape in changsha itaewon; do
-    for mode in stream view; do
+    for mode in stream view auto; do # auto: the default, choosing the cheaper way itself
       {
         echo "data: $data"
         echo "output: $work/screen-$shape-$mode.h5"
         [ "$mode" = stream ] || echo "index: $aindex"
+        [ "$mode" != view ] || echo "area_view: always"
         echo "areas:"
         if [ "$shape" = changsha ]; then
           echo "  - {name: changsha, regions: [\"4301\"], from: 2021-07-26T00:00, to: 2021-08-09T00:00, min_dwell: 2h}"
@@ -249,11 +251,12 @@ print(', '.join([str(int(x['id'])) for x in p if x['channel'] == 5 and x['region
       time_job "screen-$shape-$mode($n)" screen "$work/screen-$shape-$mode.yaml" "$work/screen-$shape-$mode.h5.run.json"
       grep -h "screen: area view:\|streaming" "$work/screen-$shape-$mode($n).$REPEAT.log" | tee -a "$out"
     done
-    /usr/bin/python3 - "$work/screen-$shape-stream.h5" "$work/screen-$shape-view.h5" <<'PY' | tee -a "$out"
+    /usr/bin/python3 - "$work/screen-$shape-stream.h5" "$work/screen-$shape-view.h5" "$work/screen-$shape-auto.h5" <<'PY' | tee -a "$out"
 import sys, h5py, numpy as np
-a, b = (h5py.File(p, "r")["screened"][()] for p in sys.argv[1:3])
+a, b, c = (h5py.File(p, "r")["screened"][()] for p in sys.argv[1:4])
 assert a.dtype == b.dtype and np.array_equal(a, b), "the view's /screened differs from the stream's"
-print(f"/screened identical both ways: {len(a):,} rows")
+assert a.dtype == c.dtype and np.array_equal(a, c), "auto's /screened differs from the stream's"
+print(f"/screened identical all three ways: {len(a):,} rows")
 PY
   done
 }

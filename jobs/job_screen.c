@@ -61,6 +61,8 @@ static const pc_key code_keys[] = {
      .help = "classes given a yellow code (the rest are yellow)", .sub = str_item},
     {0}};
 
+static const char *const area_view_choices[] = {"auto", "always", "never", NULL};
+
 static const pc_key screen_keys[] = {
     {.name = "data", .type = PC_T_PATH, .role = PC_P_IN_DATA, .required = 1,
      .help = "dataset file (from synth or ingest)"},
@@ -69,6 +71,10 @@ static const pc_key screen_keys[] = {
      .help = "the dataset's index (from `paicha index`): its area view is read instead of "
              "streaming /stays when it has one and was built from `data` (else screen streams, "
              "and says why)"},
+    {.name = "area_view", .type = PC_T_STR, .def = "auto", .choices = area_view_choices,
+     .help = "with an index that has an area view: auto reads it when it is the cheaper way "
+             "(its rows for the areas and the dispatch instant under 1/6 of the stays: each "
+             "costs ~6 streamed rows), always reads it, never streams /stays"},
     {.name = "as_of", .type = PC_T_TIME,
      .help = "ages and dispatch (default: the dataset's as_of)"},
     {.name = "areas", .type = PC_T_LIST, .required = 1, .help = "the risk areas", .sub = area_item},
@@ -118,7 +124,8 @@ static int setup(pc_ctx *ctx, const pc_config *cfg, pc_screener *S) {
 static int screen(pc_ctx *ctx, pc_screener *S, pc_campaign *C) {
   pc_aview v;
   int use = 0, rc = pc_screen_area_open(ctx, S, &v, &use);
-  if (!rc) rc = use ? pc_screen_area_scan(ctx, S, &v) : pc_agree(ctx, pc_screen_scan(ctx, S));
+  if (!rc && use) rc = pc_screen_area_scan(ctx, S, &v, &use); /* may find the stream cheaper */
+  if (!rc && !use) rc = pc_agree(ctx, pc_screen_scan(ctx, S));
   pc_aview_free(&v);
   PC_CALL(rc);
   if (!use) PC_CALL(pc_screen_verify(ctx, S)); /* the view checks each group and slot it reads */

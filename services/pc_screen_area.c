@@ -18,6 +18,10 @@ int pc_screen_area_open(pc_ctx *ctx, pc_screener *S, pc_aview *v, int *use) {
     pc_log(ctx, "screen: no index given: streaming /stays");
     return 0;
   }
+  if (!strcmp(pc_config_str(S->cfg, "area_view"), "never")) {
+    pc_log(ctx, "screen: area_view: never: streaming /stays");
+    return 0;
+  }
   return pc_aview_open(ctx, pc_config_str(S->cfg, "index"), S->data, v, use);
 }
 
@@ -240,14 +244,46 @@ static int screen_found(pc_ctx *ctx, pc_screener *S, const pc_aview *v, const ui
   return rc;
 }
 
-int pc_screen_area_scan(pc_ctx *ctx, pc_screener *S, const pc_aview *v) {
+/* 1 when streaming /stays is the cheaper way (area_view: auto): the view's
+ * rows for the groups in sel, plus the dispatch instant's up to as many,
+ * cost PC_AVIEW_ROW_COST streamed rows each. Logs the choice. Local, the
+ * same on every rank (the view's own counts). */
+static int stream_cheaper(pc_ctx *ctx, const pc_screener *S, const pc_aview *v,
+                          const uint8_t *sel, size_t ng) {
+  const size_t G = v->L.ntownships * v->L.ndays;
+  if (strcmp(pc_config_str(S->cfg, "area_view"), "auto")) return 0;
+  uint8_t *at = pc_calloc(G + 1, 1, "area view groups");
+  if (!at) return 0; /* unweighed: read the view, as asked */
+  uint64_t area = 0, at_rows = 0;
+  for (size_t g = 0; g < G; g++)
+    if (sel[g]) area += v->gstart[g + 1] - v->gstart[g];
+  at_groups(S, v, sel, at, &at_rows);
+  free(at);
+  const double rows = (double)area + (double)(at_rows < area ? at_rows : area);
+  const double all = (double)v->rows.nrows;
+  if (rows * PC_AVIEW_ROW_COST < all) return 0;
+  pc_log(ctx,
+         "screen: streaming /stays: cheaper than the index's area view for these areas (%zu "
+         "of %zu groups, %.1f%% of the stays with the dispatch instant's; a row through the "
+         "view costs ~%d streamed; `area_view: always` reads it)",
+         ng, G, all > 0 ? 100.0 * rows / all : 0.0, PC_AVIEW_ROW_COST);
+  return 1;
+}
+
+int pc_screen_area_scan(pc_ctx *ctx, pc_screener *S, const pc_aview *v, int *used) {
   const size_t G = v->L.ntownships * v->L.ndays;
   uint8_t *sel = pc_calloc(G + 1, 1, "area view groups");
   size_t ng = 0, n = 0, nc = 0;
   pc_stay *rows = NULL;
   uint64_t *pids = NULL, total = 0, how[2] = {0, 0};
+  *used = 1;
   int rc = sel ? select_groups(S, v, sel, &ng) : PC_ERR_MEM;
   PC_CALLG(pc_agree(ctx, rc), out);
+  if (stream_cheaper(ctx, S, v, sel, ng)) {
+    *used = 0;
+    free(sel);
+    return 0;
+  }
   const uint64_t lo = S->np ? S->persons[0].pid : UINT64_MAX;
   PC_CALLG(pc_aview_read(ctx, v, sel, lo, S->hi_pid, &rows, &n, &total), out);
   PC_CALLG(pc_agree(ctx, candidates(S, rows, n, &pids, &nc)), out);

@@ -6,7 +6,8 @@
 # then:, id_origin:). The log says which way screen went. An index built without the view
 # (an index of an earlier version) is still accepted: screen streams and says so. An index
 # of another dataset is not used: screen warns and streams. The view's file is the same
-# whatever the rank count that built it.
+# whatever the rank count that built it. area_view: auto streams when the view would read
+# more than 1/6 of the stays (and says so), always reads the view, never streams.
 . "$(dirname "$0")/lib.sh"
 # same OUT... : /screened, /breakdown and /axes identical across the files.
 same() { $PY "$ROOT/tests/py/compare.py" "$@" --datasets screened breakdown axes > "$T/cmp.log" 2>&1 \
@@ -29,7 +30,7 @@ screen_both() { # config (no index), tag, index: stream and view at 1-4 ranks, a
     run "$n" screen --config "$T/run.yaml" > "$T/$tag-s$n.log" 2>&1 || { cat "$T/$tag-s$n.log"; die "screen $tag at $n ranks failed"; }
     streamed "$T/$tag-s$n.log" "no index given: streaming /stays"
     sed -e "s#^output: .*#output: $T/$tag-v$n.h5#" -e "/^quiet:/d" "$cfg" > "$T/run.yaml"
-    echo "index: $idx" >> "$T/run.yaml"
+    printf '%s\n' "index: $idx" "area_view: always" >> "$T/run.yaml"
     run "$n" screen --config "$T/run.yaml" > "$T/$tag-v$n.log" 2>&1 || { cat "$T/$tag-v$n.log"; die "screen $tag with the area view at $n ranks failed"; }
     view_used "$T/$tag-v$n.log"
   done
@@ -121,6 +122,29 @@ assert m and float(m.group(1)) < 100, "the view read everything"
 print(c, m.group(0))
 PY
 
+# ---- area_view: auto (the default) weighs the view against the stream: the synth areas (a
+# city, a county, a community, with the dispatch instant's groups) are over 1/6 of the stays,
+# so it streams and says why; the 17 cells at night (without the then: area's two cities) are
+# far under it: the view. never streams. The rows are the same every way.
+auto() { # config, tag, extra line
+  sed -e "s#^output: .*#output: $T/$2.h5#" -e "/^quiet:/d" "$1" > "$T/run.yaml"
+  printf '%s\n' "index: $T/synth-index.h5" "$3" >> "$T/run.yaml"
+  run 2 screen --config "$T/run.yaml" > "$T/$2.log" 2>&1 || { cat "$T/$2.log"; die "screen $2 failed"; }
+}
+auto "$T/synth-screen.yaml" synth-auto ""
+streamed "$T/synth-auto.log" "screen: streaming /stays: cheaper than the index's area view for these areas (.* of the stays with the dispatch instant's"
+sed '/^  - name: cells then out/,/^    then:/d' "$T/cells-screen.yaml" > "$T/night-screen.yaml" # no then: area
+auto "$T/night-screen.yaml" night-auto "area_view: auto"
+view_used "$T/night-auto.log"
+auto "$T/night-screen.yaml" night-never "area_view: never"
+streamed "$T/night-never.log" "area_view: never: streaming /stays"
+same "$T/synth-s2.h5" "$T/synth-auto.h5"
+same "$T/night-auto.h5" "$T/night-never.h5"
+$PY - "$T/night-auto.h5" <<'PY' || die "the night cells' screening flagged nobody"
+import json, sys, h5py
+assert json.loads(h5py.File(sys.argv[1], "r").attrs["counts"])["screened"] >= 3
+PY
+
 # ---- an index without the view (as built before it): accepted, screen streams and says so
 index 2 "$T/s.h5" "$T/old-index.h5" "area_view: false"
 $PY - "$T/old-index.h5" <<'PY' || die "area_view: false wrote a view"
@@ -157,7 +181,7 @@ r["end"] += 60
 d[i] = r
 PY
 sed -e "s#^output: .*#output: $T/bad.h5#" -e "/^quiet:/d" "$T/synth-screen.yaml" > "$T/run.yaml"
-echo "index: $T/bad-index.h5" >> "$T/run.yaml"
+printf "%s\n" "index: $T/bad-index.h5" "area_view: always" >> "$T/run.yaml"
 ! run 2 screen --config "$T/run.yaml" > "$T/bad.log" 2>&1 || { cat "$T/bad.log"; die "screen read a damaged area view"; }
 grep -q "bad-index.h5.*does not match its checksum in /area_sum" "$T/bad.log" \
   || { cat "$T/bad.log"; die "the damaged view's message does not say so"; }
