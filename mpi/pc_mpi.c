@@ -177,8 +177,12 @@ void pc_test_hold(pc_ctx *ctx, const char *point) {
   if (!stall || strcmp(stall, point)) return;
   if (ctx->rank == 0) fprintf(stderr, "[%s] test hook: holding phase '%s'\n", ctx->job, point);
   const char *secs = getenv("PAICHA_STALL_SECONDS");
+  const char *until = getenv("PAICHA_STALL_UNTIL"); /* released early when this file exists */
   const int tenths = secs && atof(secs) > 0 ? (int)(atof(secs) * 10) : 600;
-  for (int i = 0; i < tenths && !signal_seen; i++) usleep(100000);
+  for (int i = 0; i < tenths && !signal_seen; i++) {
+    if (until && *until && access(until, F_OK) == 0) break;
+    usleep(100000);
+  }
 }
 
 int pc_phase_begin(pc_ctx *ctx, const char *name) {

@@ -35,16 +35,20 @@ sed "s#$T/index.h5#$T/index2.h5#" "$T/index.yaml" > "$T/index2.yaml"
 sed "s#$T/trace.h5#$T/trace2.h5#" "$T/trace.yaml" > "$T/trace2.yaml"
 
 # hold JOB CONFIG LOG [env...]: start JOB at 1 rank held at "commit" (its output complete
-# under the temporary name) for 8 s; returns when it is held; $held is mpirun's pid.
+# under the temporary name) until `release` (at most 60 s); returns when it is held; $held
+# is mpirun's pid.
+holds=0
 hold() {
   local job=$1 cfg=$2 log=$3; shift 3
   rm -f "$log" # the last run's line must not be taken for this one's
-  env "$@" PAICHA_STALL_PHASE=commit PAICHA_STALL_SECONDS=8 timeout 120 mpirun -n 1 \
-    --allow-run-as-root "$PAICHA" "$job" --config "$cfg" > "$log" 2>&1 &
+  holds=$((holds + 1)) rel="$T/release.$holds"
+  env "$@" PAICHA_STALL_PHASE=commit PAICHA_STALL_SECONDS=60 PAICHA_STALL_UNTIL="$rel" \
+    timeout 120 mpirun -n 1 --allow-run-as-root "$PAICHA" "$job" --config "$cfg" > "$log" 2>&1 &
   held=$!
   for _ in $(seq 600); do grep -qs "holding phase 'commit'" "$log" && return 0; sleep 0.1; done
   cat "$log"; die "$job never reached its commit"
 }
+release() { : > "$rel"; } # the held run goes on to publish
 # refused JOB CONFIG LOG [env...]: JOB must stop, naming the run that writes its output.
 refused() {
   local job=$1 cfg=$2 log=$3; shift 3
@@ -72,6 +76,7 @@ three() {
   local pid; pid=$(sed -n 's/.*another run (host [^,]*, pid \([0-9]*\),.*/\1/p' "$T/b.log" | head -1)
   tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q "paicha $job --config $cfg" \
     || { cat "$T/b.log"; die "$job: the message does not name the live run's pid"; }
+  release
   wait "$held" || { cat "$T/a.log"; die "the held $job failed"; }
   mv "$out" "$T/race/$b"
   [ -z "$(ls -a "$d" | grep -E "^\.?$b\.(tmp|old)\.|^\.$b\.lock$" || true)" ] || die "$job left a temporary or lock file"
@@ -96,7 +101,10 @@ three dispatch "$T/dispatch.yaml" "$T/lists"
 # busy_output: wait - the second run queues behind the first, then publishes the same.
 hold trace "$T/trace2.yaml" "$T/w1.log"
 (echo "busy_output: wait"; grep -v '^quiet' "$T/trace2.yaml") > "$T/trace2-wait.yaml"
-run 1 trace --config "$T/trace2-wait.yaml" > "$T/w2.log" 2>&1 || { cat "$T/w2.log"; die "a waiting run failed"; }
+run 1 trace --config "$T/trace2-wait.yaml" > "$T/w2.log" 2>&1 & w2=$!
+for _ in $(seq 600); do grep -qs "waiting: " "$T/w2.log" && break; sleep 0.1; done
+release
+wait "$w2" || { cat "$T/w2.log"; die "a waiting run failed"; }
 wait "$held" || { cat "$T/w1.log"; die "the first run (waited for) failed"; }
 grep -q "waiting: $T/trace2.h5 is being written by another run (host " "$T/w2.log" \
   || { cat "$T/w2.log"; die "busy_output: wait did not say whom it waits for"; }
@@ -120,6 +128,7 @@ ltmp=$(ls -a "$T" | grep '^\.trace2\.h5\.tmp\.' || true)
 [ -n "$ltmp" ] || die "the live run has no temporary file"
 refused trace "$T/trace2.yaml" "$T/n.log"
 [ -e "$T/$ltmp" ] || die "a run started beside a live one removed its temporary file"
+release
 wait "$held" || die "the live trace failed"
 echo "killed + live: the killed run's leftover removed, the live run's kept, a third refused"
 
