@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run.sh - the test runner: unit tests, then MPI/HDF5 cases; one log per case, OK/FAIL, a count.
 # Env: PAICHA (binary), BUILD (build dir with tests/), SAN=1 under sanitizers (LEAK_CASES: the
-# MPI cases whose jobs are leak-checked too, default mpi/t_golden, or all), ONLY=pattern.
+# MPI cases whose jobs are leak-checked too, default mpi/t_golden, or all), ONLY=pattern,
+# TEST_JOBS=cases at once (2; 1: one after another).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -38,17 +39,27 @@ leaks() {
   else echo "$ASAN_OPTIONS:detect_leaks=0"
   fi
 }
-pass=0 fail=0 failed=()
-run_case() { # name, command...
+# Cases run two at a time (TEST_JOBS): most wait on mpirun's start and on their own
+# small files more than on the 2 cores; SERIAL ones, which time signals and held runs
+# against each other, run alone at the end.
+: "${TEST_JOBS:=2}"
+SERIAL=" mpi/t_two_runs mpi/t_sigkill mpi/t_signal mpi/t_coredump mpi/t_campaign "
+res="$logs/.results"; : > "$res"
+run_case() { # name, command...: one line in $res, the verdict printed
   local name=$1; shift
   local log="$logs/${name//\//_}.log" t0=$SECONDS
   if (cd "$root" && "$@") >"$log" 2>&1; then
-    pass=$((pass + 1)); printf 'OK   %-34s %4ds\n' "$name" $((SECONDS - t0))
+    printf 'OK   %-34s %4ds\n' "$name" $((SECONDS - t0))
+    echo "OK $name" >> "$res"
   else
-    fail=$((fail + 1)); failed+=("$name")
-    printf 'FAIL %-34s %4ds  (%s; log %s)\n' "$name" $((SECONDS - t0)) "$*" "$log"
-    tail -n 15 "$log" | sed 's/^/     | /'
+    { printf 'FAIL %-34s %4ds  (%s; log %s)\n' "$name" $((SECONDS - t0)) "$*" "$log"
+      tail -n 15 "$log" | sed 's/^/     | /'; } | cat # one write: lanes do not interleave
+    echo "FAIL $name" >> "$res"
   fi
+}
+lane() { # name, command...: in the background once TEST_JOBS cases run
+  while [ "$(jobs -rp | wc -l)" -ge "$TEST_JOBS" ]; do wait -n 2>/dev/null || true; done
+  run_case "$@" &
 }
 for t in "$BUILD"/tests/test_*; do
   [ -x "$t" ] || continue
@@ -56,12 +67,20 @@ for t in "$BUILD"/tests/test_*; do
   [ -n "${ONLY:-}" ] && [[ $n != *$ONLY* ]] && continue
   run_case "$n" "$t"
 done
+serial=()
 for t in "$here"/mpi/t_*.sh; do
   n=mpi/$(basename "$t" .sh)
   [ -n "${ONLY:-}" ] && [[ $n != *$ONLY* ]] && continue
+  if [[ $SERIAL == *" $n "* ]] || [ "$TEST_JOBS" -le 1 ]; then serial+=("$t"); continue; fi
+  ASAN_OPTIONS=$(leaks "$n") lane "$n" bash "$t"
+done
+wait
+for t in ${serial[@]+"${serial[@]}"}; do
+  n=mpi/$(basename "$t" .sh)
   ASAN_OPTIONS=$(leaks "$n") run_case "$n" bash "$t"
 done
+pass=$(grep -c '^OK ' "$res") fail=$(grep -c '^FAIL ' "$res")
 echo
-[ $fail -gt 0 ] && echo "failed: ${failed[*]}"
+[ "$fail" -gt 0 ] && echo "failed: $(sed -n 's/^FAIL //p' "$res" | tr '\n' ' ')"
 echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+[ "$fail" -eq 0 ]
