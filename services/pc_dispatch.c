@@ -165,11 +165,6 @@ int pc_dispatch_join(pc_dispatch *D) {
   return 0;
 }
 
-static int u64_cmp(const void *pa, const void *pb) {
-  const uint64_t *a = pa, *b = pb;
-  return (*a > *b) - (*a < *b);
-}
-
 /* The directory of the city of code: "4301-长沙市" (no '/' nor blank). */
 static void city_dir(const pc_dispatch *D, uint64_t code, char *out, size_t size) {
   char name[PC_REGION_NAME_LEN];
@@ -204,7 +199,7 @@ static int plan_lists(pc_dispatch *D) {
   for (size_t i = 0; i < D->n; i++)
     if (D->it[i].jurisdiction && (!i || D->it[i].jurisdiction != D->it[i - 1].jurisdiction))
       c[m++] = D->it[i].jurisdiction;
-  pc_qsort(c, m, sizeof *c, u64_cmp);
+  pc_qsort(c, m, sizeof *c, pc_u64_cmp);
   for (size_t i = 0; i <= m; i++) {
     if (i < m && k && c[i] == D->lists[k - 1].jurisdiction) continue;
     pc_list_info *l = &D->lists[k++];

@@ -9,11 +9,6 @@
 #include "pc_hash.h"
 #include "pc_sort.h"
 
-static int u64_cmp(const void *pa, const void *pb) {
-  uint64_t x = *(const uint64_t *)pa, y = *(const uint64_t *)pb;
-  return (x > y) - (x < y);
-}
-
 void pc_screen_areas_free(pc_screen_areas *A) {
   free(A->a);
   free(A->then);
@@ -71,7 +66,7 @@ static int area_where(const pc_config *cfg, const char *base, const char *name, 
   snprintf(k, sizeof k, "%s.places", base);
   a->nplaces = area_places(cfg, k, A->places + f->atp);
   f->atp += a->nplaces;
-  pc_qsort((uint64_t *)a->places, a->nplaces, sizeof *a->places, u64_cmp);
+  pc_qsort((uint64_t *)a->places, a->nplaces, sizeof *a->places, pc_u64_cmp);
   if (!a->nprefix && !a->nplaces) AREA_PROBLEM(base, "area '%s': give regions or places", name);
   return 0;
 }

@@ -196,11 +196,6 @@ static int rank_exposures(pc_sourcer *s, meet *m) {
   return 0;
 }
 
-static int u64_cmp(const void *a, const void *b) {
-  const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-  return x < y ? -1 : x > y;
-}
-
 /* Index of a case pid (every case is in case_pids). */
 static uint32_t case_index(const pc_sourcer *s, uint64_t pid) {
   size_t lo = 0, hi = s->ncases;
@@ -323,7 +318,7 @@ static int settle(pc_sourcer *s, meet *m, pc_buf *cases) {
   pc_buf_init(cases, sizeof(pc_cluster_row));
   uint64_t *l = m->links.data;
   size_t nl = m->links.n / 2;
-  pc_qsort(l, nl, 2 * sizeof *l, u64_cmp); /* by first pid: the order does not change the sets */
+  pc_qsort(l, nl, 2 * sizeof *l, pc_u64_cmp); /* by first pid: the order does not change the sets */
   return make_clusters(s, l, nl);
 }
 

@@ -91,11 +91,6 @@ static int attend_cmp(const void *a, const void *b) {
   return x->secs > y->secs ? -1 : x->secs < y->secs;
 }
 
-static int u64_cmp(const void *a, const void *b) {
-  const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-  return x < y ? -1 : x > y;
-}
-
 static int is_case(const pc_sourcer *s, uint64_t pid) {
   size_t lo = 0, hi = s->ncases;
   while (lo < hi) {
@@ -126,7 +121,7 @@ static void candidate_of(pc_sourcer *s, const attend *h, size_t n, uint64_t *ids
     for (uint64_t c = s->cstart[h[i].exposure]; c < s->cstart[h[i].exposure + 1]; c++)
       ids[k++] = s->ccases[c].pid;
   }
-  pc_qsort(ids, k, sizeof *ids, u64_cmp);
+  pc_qsort(ids, k, sizeof *ids, pc_u64_cmp);
   for (size_t i = 0; i < k; i++) r->cases += !i || ids[i] != ids[i - 1];
 }
 

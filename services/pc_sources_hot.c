@@ -52,11 +52,6 @@ typedef struct hot {
   uint8_t pad[6];
 } hot;
 
-static int u64_cmp(const void *a, const void *b) {
-  const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-  return x < y ? -1 : x > y;
-}
-
 /* The distinct pids of the `flagged` outputs that this rank owns, ascending. */
 static int flagged_owned(pc_sourcer *s, pc_buf *pids) {
   pc_tracer *t = &s->t;
@@ -80,7 +75,7 @@ static int flagged_owned(pc_sourcer *s, pc_buf *pids) {
     pc_flaggedfile_close(f);
   }
   uint64_t *p = pids->data;
-  pc_qsort(p, pids->n, sizeof *p, u64_cmp);
+  pc_qsort(p, pids->n, sizeof *p, pc_u64_cmp);
   size_t n = 0;
   for (size_t i = 0; i < pids->n; i++)
     if (!n || p[n - 1] != p[i]) p[n++] = p[i];
