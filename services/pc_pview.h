@@ -57,6 +57,12 @@ int pc_pview_append(pc_ctx *ctx, const char *old_path, pc_file data, const char 
                     int64_t buckets_given, pc_pview *pv);
 /* First row of /stays (st, sorted by pid) whose pid is >= pid. Local. */
 int pc_stays_lower_bound(const pc_raw *st, uint64_t pid, uint64_t *row);
+/* Local: the rows of pid-directory slots [k0, k1] of /stays (st; dir: the
+ * index's stays directory, sums: its /stays_sum) into *buf (grown as
+ * needed, *cap rows), *m of them, each slot checked against its sum
+ * (PC_ERR_DATA naming the rows: the dataset is damaged). */
+int pc_stays_read_slots(const pc_raw *st, const uint64_t *dir, const uint64_t *sums, uint64_t k0,
+                        uint64_t k1, pc_stay **buf, size_t *cap, size_t *m);
 /* Local: sum (of pc_stay_fingerprint over every stay read) equals the
  * dataset's stays_checksum attribute, else an error naming the file. */
 int pc_stays_verify(pc_file data, const char *path, uint64_t sum);

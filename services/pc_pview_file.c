@@ -33,6 +33,29 @@ int pc_pview_bucket(const pc_pview *pv, int rank, uint32_t b, const pc_irow **ro
   return 0;
 }
 
+int pc_stays_read_slots(const pc_raw *st, const uint64_t *dir, const uint64_t *sums, uint64_t k0,
+                        uint64_t k1, pc_stay **buf, size_t *cap, size_t *m) {
+  const uint64_t lo = dir[k0], hi = dir[k1 + 1];
+  *m = (size_t)(hi - lo);
+  if (*m > *cap) { /* by half again at least: runs of slots grow a little at a time */
+    const size_t want = *m > *cap + *cap / 2 ? *m : *cap + *cap / 2;
+    pc_stay *nb = pc_realloc(*buf, want * sizeof *nb, "stays of persons");
+    if (!nb) return PC_ERR_MEM;
+    *buf = nb, *cap = want;
+  }
+  if (*m) PC_CALL(pc_raw_read(st, lo, *m, *buf));
+  for (uint64_t k = k0, at = 0; k <= k1; k++) {
+    uint64_t sum = 0;
+    for (uint64_t i = dir[k]; i < dir[k + 1]; i++, at++) sum += pc_stay_fingerprint(&(*buf)[at]);
+    if (sum != sums[k])
+      return PC_ERROR(PC_ERR_DATA,
+                      "%s: stays rows %llu..%llu do not match their checksum in the index's "
+                      "/stays_sum: the dataset is damaged (restore it or make it again)",
+                      st->what, (unsigned long long)dir[k], (unsigned long long)dir[k + 1]);
+  }
+  return 0;
+}
+
 int pc_stays_lower_bound(const pc_raw *st, uint64_t pid, uint64_t *row) {
   uint64_t a = 0, b = st->nrows;
   while (a < b) {

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pc_pview.h"
+
 /* Slots of the pid directory apart that one read of /stays still covers
  * together (~2 persons a slot: a gap of one costs less than a call). */
 #define SLOT_GAP 1
@@ -103,31 +105,6 @@ static int candidates(pc_screener *S, const pc_stay *rows, size_t n, uint64_t **
   return 0;
 }
 
-/* Read slots [k0, k1] of /stays (checked against /stays_sum) into *buf. Local. */
-static int read_slots(pc_screener *S, const pc_aview *v, uint64_t k0, uint64_t k1, pc_stay **buf,
-                      size_t *cap, size_t *m) {
-  const uint64_t lo = v->dir.stays[k0], hi = v->dir.stays[k1 + 1];
-  *m = (size_t)(hi - lo);
-  if (*m > *cap) {
-    pc_stay *nb = pc_realloc(*buf, *m * sizeof *nb, "stays of candidates");
-    if (!nb) return PC_ERR_MEM;
-    *buf = nb, *cap = *m;
-  }
-  PC_CALL(pc_raw_read(&S->stays, lo, *m, *buf));
-  for (uint64_t k = k0, at = 0; k <= k1; k++) {
-    uint64_t sum = 0;
-    for (uint64_t i = v->dir.stays[k]; i < v->dir.stays[k + 1]; i++, at++)
-      sum += pc_stay_fingerprint(&(*buf)[at]);
-    if (sum != v->stays_sum[k])
-      return PC_ERROR(PC_ERR_DATA,
-                      "%s: stays rows %llu..%llu do not match their checksum in the index's "
-                      "/stays_sum: the dataset is damaged (restore it or make it again)",
-                      S->stays.what, (unsigned long long)v->dir.stays[k],
-                      (unsigned long long)v->dir.stays[k + 1]);
-  }
-  return 0;
-}
-
 /* Screen candidates pids[i..j) (their slots read as s[0..m)) as the stream does. */
 static int screen_run(pc_screener *S, const uint64_t *pids, size_t i, size_t j, const pc_stay *s,
                       size_t m, size_t *pi) {
@@ -160,7 +137,7 @@ static int screen_candidates(pc_screener *S, const pc_aview *v, const uint64_t *
       k1 = k, j++;
     }
     size_t m = 0;
-    rc = read_slots(S, v, k0, k1, &buf, &cap, &m);
+    rc = pc_stays_read_slots(&S->stays, v->dir.stays, v->stays_sum, k0, k1, &buf, &cap, &m);
     if (!rc) rc = screen_run(S, pids, i, j, buf, m, &pi);
     *slots_read += k1 - k0 + 1;
     i = j;

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pc_hash.h"
 #include "pc_index.h"
 #include "pc_sort.h"
 #include "pc_time.h"
@@ -10,20 +11,59 @@
 
 /* ---- one round of queries: from `from` (flag indices) over channels of `role` ---- */
 
+/* The hits a rank's answers produce, one per person hit: the best by SPEC's
+ * order (pc_hit_less) - the owner keeps only the best anyway, and the hot
+ * cells of a city hit the same persons thousands of times (the companions
+ * of 100 cases: most of their time went into growing the raw hits). */
 typedef struct hitbuf {
   pc_buf hits;
   pc_buf dest;
+  uint32_t *slot; /* open addressing by pid: index into hits + 1, 0 empty */
+  size_t cap;     /* slots, a power of two, at least twice the hits */
   int nranks;
   int rc;
 } hitbuf;
 
+/* Twice the slots, the hits placed again. */
+static int hits_rehash(hitbuf *hb) {
+  size_t cap = hb->cap ? 2 * hb->cap : 4096;
+  uint32_t *slot = pc_calloc(cap, sizeof *slot, "hits by person");
+  if (!slot) return PC_ERR_MEM;
+  const pc_hit *h = hb->hits.data;
+  for (size_t i = 0; i < hb->hits.n; i++) {
+    size_t k = pc_mix64(h[i].pid) & (cap - 1);
+    while (slot[k]) k = (k + 1) & (cap - 1);
+    slot[k] = (uint32_t)(i + 1);
+  }
+  free(hb->slot);
+  hb->slot = slot;
+  hb->cap = cap;
+  return 0;
+}
+
 static void emit_hit(void *arg, const pc_hit *h) {
   hitbuf *hb = arg;
   if (hb->rc) return;
+  if (2 * (hb->hits.n + 1) > hb->cap) {
+    if (hb->hits.n >= UINT32_MAX / 2) {
+      hb->rc = PC_ERROR(PC_ERR_MEM, "more than %u persons hit on one rank", UINT32_MAX / 2);
+      return;
+    }
+    if ((hb->rc = hits_rehash(hb))) return;
+  }
+  pc_hit *all = hb->hits.data;
+  size_t k = pc_mix64(h->pid) & (hb->cap - 1);
+  for (; hb->slot[k]; k = (k + 1) & (hb->cap - 1)) {
+    pc_hit *o = &all[hb->slot[k] - 1];
+    if (o->pid != h->pid) continue;
+    if (pc_hit_less(h, o)) *o = *h;
+    return;
+  }
   if ((hb->rc = pc_buf_grow(&hb->hits, 1))) return;
   if ((hb->rc = pc_buf_grow(&hb->dest, 1))) return;
   ((pc_hit *)hb->hits.data)[hb->hits.n++] = *h;
   ((int *)hb->dest.data)[hb->dest.n++] = PC_OWNER(h->pid, hb->nranks);
+  hb->slot[k] = (uint32_t)hb->hits.n;
 }
 
 static int add_query(pc_tracer *t, pc_buf *q, pc_buf *qd, const pc_query *x) {
@@ -166,6 +206,7 @@ static int round_trip(pc_tracer *t, const size_t *from, size_t nfrom, int role, 
   if (!rc) rc = pc_shuffle(ctx, hb.hits.data, hb.hits.n, sizeof(pc_hit), hb.dest.data, hits, NULL);
   pc_buf_free(&hb.hits);
   pc_buf_free(&hb.dest);
+  free(hb.slot);
   return rc;
 }
 

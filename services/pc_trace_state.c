@@ -154,25 +154,14 @@ int pc_trace_flag_add(pc_tracer *t, const pc_trace_flag *f) {
   return 0;
 }
 
-/* Read the pid-directory slot k (m stays from row lo) into sbuf and check it
- * against the index's /stays_sum; sbuf holds it until another slot is read. */
-static int read_slot(pc_tracer *t, uint64_t k, uint64_t lo, size_t m) {
+/* Read the pid-directory slot k into sbuf, checked against the index's
+ * /stays_sum; sbuf holds it until another slot is read. */
+static int read_slot(pc_tracer *t, uint64_t k) {
+  size_t m;
   t->sslot = 0;
-  if (m > t->scap) {
-    pc_stay *nb = pc_realloc(t->sbuf, m * sizeof *nb, "stays of a person");
-    if (!nb) return PC_ERR_MEM;
-    t->sbuf = nb;
-    t->scap = m;
-  }
-  PC_CALL(pc_raw_read(&t->stays, lo, m, t->sbuf));
+  PC_CALL(pc_stays_read_slots(&t->stays, t->pv.dir.stays, t->pv.stays_sum, k, k, &t->sbuf,
+                              &t->scap, &m));
   t->stay_reads++;
-  uint64_t sum = 0;
-  for (size_t i = 0; i < m; i++) sum += pc_stay_fingerprint(&t->sbuf[i]);
-  if (sum != t->pv.stays_sum[k])
-    return PC_ERROR(PC_ERR_DATA,
-                    "%s: stays rows %llu..%llu do not match their checksum in the index's "
-                    "/stays_sum: the dataset is damaged (restore it or make it again)",
-                    t->stays.what, (unsigned long long)lo, (unsigned long long)(lo + m));
   t->sslot = k + 1;
   return 0;
 }
@@ -185,7 +174,7 @@ int pc_trace_stays_of(pc_tracer *t, uint64_t pid, const pc_stay **out, size_t *n
   *n = 0;
   *out = t->sbuf;
   if (m == 0) return 0;
-  if (t->sslot != k + 1) PC_CALL(read_slot(t, k, lo, m));
+  if (t->sslot != k + 1) PC_CALL(read_slot(t, k));
   size_t a = 0;
   while (a < m && t->sbuf[a].pid < pid) a++;
   size_t b = a;
