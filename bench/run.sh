@@ -11,7 +11,7 @@ res="$root/bench/results"
 mkdir -p "$work" "$res"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out="$res/bench-$stamp.txt"
-all=(registry city ingest screen plan append report sources community ledger)
+all=(registry city trace ingest screen plan append report sources community ledger)
 names=("$@"); [ ${#names[@]} -eq 0 ] && names=("${all[@]}")
 
 # time_job LABEL JOB CONFIG: runs REPEAT times; records wall (s) and peak RSS per rank (MB, max over ranks).
@@ -98,6 +98,55 @@ CFG
   # The frontier's shape (issue 20): Hunan traced 38,368 contacts of 16,840 close contacts.
   /usr/bin/python3 -c "import json; c = json.load(open('$work/city-trace.h5.run.json'))['counts']; print(f'hop 2 / hop 1: {c[\"hop2\"] / c[\"hop1\"]:.1f} (Hunan 2.3)')" | tee -a "$out"
   ls -l "$work/city.h5" "$work/city-index.h5" | awk '{printf "%s: %.2f GB\n", $NF, $5/1e9}' | tee -a "$out"
+}
+
+# Many cases at once (issue 19): the emergency rerun of the city tier's 100 outbreak cases,
+# then of 1,000 (those 100 and 900 other residents picked with a fixed seed, fallen ill on
+# the 6 days before as_of and isolated 6-48 h later), 2 hops, companions of hops 0 and 1,
+# through the index (the area index, built once); the ratio of the two medians (target <= 2).
+bench_trace() {
+  local n=${PERSONS:-2000000} data="$work/city.h5" aindex="${AREA_INDEX:-$work/city-index-area.h5}" k
+  city_data
+  area_index "$n" "$data"
+  /usr/bin/python3 - "$data" "$work/city-cases.csv" "$work/city-cases-1000.csv" <<'PY'
+import csv, sys, h5py, numpy as np
+ids = h5py.File(sys.argv[1], "r")["identities"]
+rows = list(csv.reader(open(sys.argv[2], encoding="utf-8")))
+have = {r[0] for r in rows[1:]}
+rng = np.random.default_rng(1000)
+as_of = np.datetime64("2021-08-09T00:00")
+out = rows[:]
+for i in rng.permutation(ids.shape[0]):
+    if len(out) > 1000:
+        break
+    r = ids[int(i)]
+    s = r["subject"].decode()
+    if r["id_type"] != 0 or s in have:  # 0: a resident ID number (PC_DOC_ID_CARD)
+        continue
+    have.add(s)
+    onset = as_of - np.timedelta64(int(rng.integers(60, 6 * 1440)), "m")
+    iso = min(onset + np.timedelta64(int(rng.integers(360, 48 * 60)), "m"), as_of - np.timedelta64(1, "m"))
+    out.append([s, str(onset)[:16], str(iso)[:16], ""])
+with open(sys.argv[3], "w", encoding="utf-8", newline="") as f:
+    csv.writer(f, lineterminator="\n").writerows(out)
+print(f"cases: {len(out) - 1:,} in {sys.argv[3]}")
+PY
+  chmod 600 "$work/city-cases-1000.csv"
+  for k in 100 1000; do
+    printf 'data: %s
+index: %s
+cases: %s
+key: %s
+output: %s
+hops: 2
+' "$data" "$aindex" \
+      "$work/city-cases$([ $k = 1000 ] && echo -1000).csv" "$work/bench.key" "$work/trace-$k.h5" > "$work/trace-$k.yaml"
+    echo "== trace: $k cases, 2 hops and companions, city tier, $NP ranks, $REPEAT runs" | tee -a "$out"
+    time_job "trace-$k($n)" trace "$work/trace-$k.yaml" "$work/trace-$k.h5.run.json"
+    /usr/bin/python3 -c "import json; r = json.load(open('$work/trace-$k.h5.run.json')); print('counts:', json.dumps({c: r['counts'][c] for c in ('hop1', 'hop2', 'companion')}))" | tee -a "$out"
+  done
+  grep -h "^trace-1000\|^trace-100(" "$out" | sed 's/.*wall median *\([0-9.]*\) s.*/\1/' | paste -sd' ' \
+    | awk '{printf "1,000 cases / 100 cases: %.2f (target <= 2)\n", $2 / $1}' | tee -a "$out"
 }
 
 # The city tier as the agencies' CSV files (regions, persons, stays: ~12 GB), written
