@@ -1,6 +1,7 @@
 /* pc_index.c - ordering the place view, answering place queries, grid totals. */
 #include "pc_index.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "pc_err.h"
@@ -18,13 +19,53 @@ int pc_irow_cmp(const pc_irow *a, const pc_irow *b) {
   return 0;
 }
 
-static int irow_cmp_void(const void *a, const void *b) { return pc_irow_cmp(a, b); }
+static inline void irow_swap(pc_irow *a, pc_irow *b) {
+  pc_irow t = *a;
+  *a = *b;
+  *b = t;
+}
+
+/* Sort a[0..n) by pc_irow_cmp in place: quicksort (Hoare's partition round
+ * the middle element, median of three; the smaller side recursed, so the
+ * depth stays under log2 n), insertion sort below 16 rows. Rows equal by
+ * pc_irow_cmp are equal in every byte (a place's channel is in its id; cum
+ * is the person's in that place), so the result is the one any sort gives.
+ * It replaced glibc's qsort, a merge sort that allocates for every bucket
+ * and calls the comparison through a pointer: 12 % of an index build. */
+static void irow_sort(pc_irow *a, size_t n) {
+  while (n > 16) {
+    const size_t m = n / 2;
+    if (pc_irow_cmp(&a[m], &a[0]) < 0) irow_swap(&a[m], &a[0]);
+    if (pc_irow_cmp(&a[n - 1], &a[0]) < 0) irow_swap(&a[n - 1], &a[0]);
+    if (pc_irow_cmp(&a[n - 1], &a[m]) < 0) irow_swap(&a[n - 1], &a[m]);
+    const pc_irow p = a[m];
+    ptrdiff_t i = -1, j = (ptrdiff_t)n;
+    for (;;) {
+      do i++; while (pc_irow_cmp(&a[i], &p) < 0);
+      do j--; while (pc_irow_cmp(&a[j], &p) > 0);
+      if (i >= j) break;
+      irow_swap(&a[i], &a[j]);
+    }
+    const size_t left = (size_t)j + 1; /* [0, left) <= p <= [left, n), both non-empty */
+    if (left < n - left) {
+      irow_sort(a, left);
+      a += left, n -= left;
+    } else {
+      irow_sort(a + left, n - left);
+      n = left;
+    }
+  }
+  for (size_t i = 1; i < n; i++) {
+    if (pc_irow_cmp(&a[i - 1], &a[i]) <= 0) continue;
+    const pc_irow x = a[i];
+    size_t j = i;
+    for (; j > 0 && pc_irow_cmp(&a[j - 1], &x) > 0; j--) a[j] = a[j - 1];
+    a[j] = x;
+  }
+}
 
 void pc_irow_sort_buckets(pc_irow *rows, const uint64_t *bstart, size_t nb) {
-  for (size_t k = 0; k < nb; k++) {
-    size_t n = bstart[k + 1] - bstart[k];
-    if (n > 1) qsort(rows + bstart[k], n, sizeof *rows, irow_cmp_void);
-  }
+  for (size_t k = 0; k < nb; k++) irow_sort(rows + bstart[k], bstart[k + 1] - bstart[k]);
 }
 
 /* The scatter goes in two levels - first into at most 1024 groups of
