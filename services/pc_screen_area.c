@@ -221,16 +221,17 @@ static int screen_found(pc_ctx *ctx, pc_screener *S, const pc_aview *v, const ui
   return rc;
 }
 
-/* 1 when streaming /stays is the cheaper way (area_view: auto): the view's
- * rows for the groups in sel, plus the dispatch instant's up to as many,
- * cost PC_AVIEW_ROW_COST streamed rows each. Logs the choice. Local, the
- * same on every rank (the view's own counts). */
+/* *cheaper = 1 when streaming /stays is the cheaper way (area_view: auto):
+ * the view's rows for the groups in sel, plus the dispatch instant's up to
+ * as many, cost PC_AVIEW_ROW_COST streamed rows each. Logs the choice.
+ * Local, the same on every rank (the view's own counts); PC_ERR_MEM. */
 static int stream_cheaper(pc_ctx *ctx, const pc_screener *S, const pc_aview *v,
-                          const uint8_t *sel, size_t ng) {
+                          const uint8_t *sel, size_t ng, int *cheaper) {
   const size_t G = v->L.ntownships * v->L.ndays;
+  *cheaper = 0;
   if (strcmp(pc_config_str(S->cfg, "area_view"), "auto")) return 0;
   uint8_t *at = pc_calloc(G + 1, 1, "area view groups");
-  if (!at) return 0; /* unweighed: read the view, as asked */
+  if (!at) return PC_ERR_MEM;
   uint64_t area = 0, at_rows = 0;
   for (size_t g = 0; g < G; g++)
     if (sel[g]) area += v->gstart[g + 1] - v->gstart[g];
@@ -239,12 +240,13 @@ static int stream_cheaper(pc_ctx *ctx, const pc_screener *S, const pc_aview *v,
   const double rows = (double)area + (double)(at_rows < area ? at_rows : area);
   const double all = (double)v->rows.nrows;
   if (rows * PC_AVIEW_ROW_COST < all) return 0;
+  *cheaper = 1;
   pc_log(ctx,
          "screen: streaming /stays: cheaper than the index's area view for these areas (%zu "
          "of %zu groups, %.1f%% of the stays with the dispatch instant's; a row through the "
          "view costs ~%d streamed; `area_view: always` reads it)",
          ng, G, all > 0 ? 100.0 * rows / all : 0.0, PC_AVIEW_ROW_COST);
-  return 1;
+  return 0;
 }
 
 int pc_screen_area_scan(pc_ctx *ctx, pc_screener *S, const pc_aview *v, int *used) {
@@ -256,7 +258,9 @@ int pc_screen_area_scan(pc_ctx *ctx, pc_screener *S, const pc_aview *v, int *use
   *used = 1;
   int rc = sel ? select_groups(S, v, sel, &ng) : PC_ERR_MEM;
   PC_CALLG(pc_agree(ctx, rc), out);
-  if (stream_cheaper(ctx, S, v, sel, ng)) {
+  int cheaper = 0;
+  PC_CALLG(pc_agree(ctx, stream_cheaper(ctx, S, v, sel, ng, &cheaper)), out);
+  if (cheaper) { /* the same on every rank: the view's own counts */
     *used = 0;
     free(sel);
     return 0;
