@@ -63,6 +63,13 @@ int pc_stays_lower_bound(const pc_raw *st, uint64_t pid, uint64_t *row);
  * (PC_ERR_DATA naming the rows: the dataset is damaged). */
 int pc_stays_read_slots(const pc_raw *st, const uint64_t *dir, const uint64_t *sums, uint64_t k0,
                         uint64_t k1, pc_stay **buf, size_t *cap, size_t *m);
+/* Local: the run of items [i, return) of n, sorted by pid (a uint64 pid
+ * first in each item, items stride bytes apart), whose pid-directory slots
+ * (directory d, its stays directory) follow closely enough for one read of
+ * /stays: at most one slot apart, at most 2^20 rows; *k0, *k1 its first and
+ * last slot (for pc_stays_read_slots). i < n. */
+size_t pc_stays_slot_run(const pc_piddir *d, const void *items, size_t stride, size_t i, size_t n,
+                         uint64_t *k0, uint64_t *k1);
 /* Local: sum (of pc_stay_fingerprint over every stay read) equals the
  * dataset's stays_checksum attribute, else an error naming the file. */
 int pc_stays_verify(pc_file data, const char *path, uint64_t sum);

@@ -56,6 +56,27 @@ int pc_stays_read_slots(const pc_raw *st, const uint64_t *dir, const uint64_t *s
   return 0;
 }
 
+/* Slots apart that one read still covers together (a gap of one costs less
+ * than a call), and the most rows one read takes. */
+#define SLOT_GAP 1
+#define READ_MAX ((uint64_t)1 << 20)
+
+size_t pc_stays_slot_run(const pc_piddir *d, const void *items, size_t stride, size_t i, size_t n,
+                         uint64_t *k0, uint64_t *k1) {
+  const unsigned char *b = items;
+  uint64_t pid;
+  memcpy(&pid, b + i * stride, sizeof pid);
+  *k0 = *k1 = pc_piddir_key(d, pid);
+  size_t j = i + 1;
+  for (; j < n; j++) {
+    memcpy(&pid, b + j * stride, sizeof pid);
+    const uint64_t k = pc_piddir_key(d, pid);
+    if (k > *k1 + SLOT_GAP || d->stays[k + 1] - d->stays[*k0] > READ_MAX) break;
+    *k1 = k;
+  }
+  return j;
+}
+
 int pc_stays_lower_bound(const pc_raw *st, uint64_t pid, uint64_t *row) {
   uint64_t a = 0, b = st->nrows;
   while (a < b) {

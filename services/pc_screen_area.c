@@ -6,12 +6,6 @@
 
 #include "pc_pview.h"
 
-/* Slots of the pid directory apart that one read of /stays still covers
- * together (~2 persons a slot: a gap of one costs less than a call). */
-#define SLOT_GAP 1
-/* Rows of /stays one read takes at most. */
-#define READ_MAX ((uint64_t)1 << 20)
-
 int pc_screen_area_open(pc_ctx *ctx, pc_screener *S, pc_aview *v, int *use) {
   *use = 0;
   memset(v, 0, sizeof *v);
@@ -128,14 +122,8 @@ static int screen_candidates(pc_screener *S, const pc_aview *v, const uint64_t *
   size_t cap = 0, pi = 0;
   int rc = 0;
   for (size_t i = 0; i < nc && !rc;) {
-    const uint64_t k0 = pc_piddir_key(&v->dir, pids[i]);
-    uint64_t k1 = k0;
-    size_t j = i + 1;
-    while (j < nc) {
-      uint64_t k = pc_piddir_key(&v->dir, pids[j]);
-      if (k > k1 + SLOT_GAP || v->dir.stays[k + 1] - v->dir.stays[k0] > READ_MAX) break;
-      k1 = k, j++;
-    }
+    uint64_t k0, k1;
+    const size_t j = pc_stays_slot_run(&v->dir, pids, sizeof *pids, i, nc, &k0, &k1);
     size_t m = 0;
     rc = pc_stays_read_slots(&S->stays, v->dir.stays, v->stays_sum, k0, k1, &buf, &cap, &m);
     if (!rc) rc = screen_run(S, pids, i, j, buf, m, &pi);

@@ -1,4 +1,5 @@
 /* pc_trace_rows.c - trace's output rows: codes, jurisdictions, identities, the sources' subjects, counts. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,14 +16,11 @@ static int is_red(const pc_config *cfg, const char *cls) {
     if (!strcmp(pc_config_str_at(cfg, "codes.red", i), cls)) return 1;
   return 0;
 }
-/* Slots of the pid directory apart that one read of /stays still covers
- * together, and the most rows one read takes (as screen's candidates). */
-#define SLOT_GAP 1
-#define READ_MAX ((uint64_t)1 << 20)
-
 /* Rule 11 for every flagged person f[0..n) (sorted by pid) into jur[]: their
  * stays read by runs of nearby directory slots, one read each (a read per
  * person was most of assembling 316 k rows). Local. */
+_Static_assert(offsetof(pc_trace_flag, pid) == 0, "pc_stays_slot_run reads the pid first");
+
 static int jurisdictions(pc_tracer *t, const pc_trace_flag *f, size_t n, int64_t at, int level,
                          uint64_t *jur) {
   const pc_piddir *d = &t->pv.dir;
@@ -30,14 +28,8 @@ static int jurisdictions(pc_tracer *t, const pc_trace_flag *f, size_t n, int64_t
   size_t cap = 0;
   int rc = 0;
   for (size_t i = 0; i < n && !rc;) {
-    const uint64_t k0 = pc_piddir_key(d, f[i].pid);
-    uint64_t k1 = k0;
-    size_t j = i + 1;
-    for (; j < n; j++) {
-      const uint64_t k = pc_piddir_key(d, f[j].pid);
-      if (k > k1 + SLOT_GAP || d->stays[k + 1] - d->stays[k0] > READ_MAX) break;
-      k1 = k;
-    }
+    uint64_t k0, k1;
+    const size_t j = pc_stays_slot_run(d, f, sizeof *f, i, n, &k0, &k1);
     size_t m = 0, a = 0;
     rc = pc_stays_read_slots(&t->stays, d->stays, t->pv.stays_sum, k0, k1, &buf, &cap, &m);
     for (size_t q = i; q < j && !rc; q++) {
