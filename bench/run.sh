@@ -11,7 +11,7 @@ res="$root/bench/results"
 mkdir -p "$work" "$res"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out="$res/bench-$stamp.txt"
-all=(registry city trace ingest screen plan append report sources community ledger)
+all=(bounds registry city trace ingest screen plan scaling append report sources community ledger)
 names=("$@"); [ ${#names[@]} -eq 0 ] && names=("${all[@]}")
 
 # time_job LABEL JOB CONFIG: runs REPEAT times; records wall (s) and peak RSS per rank (MB, max over ranks).
@@ -33,6 +33,30 @@ time_job() {
     "$label" "$NP" "$mw" "${walls[*]}" "$mr" "${rss[*]}" | tee -a "$out"
   # The phase table of the last run, for rates.
   sed -n '/^phase/,$p' "$work/$label.$REPEAT.log" | tee -a "$out"
+}
+
+# The machine's bounds (issue 19): `paicha bounds` REPEAT times at NP ranks (memory copy,
+# first touch, all-to-all, file write and read, all ranks at once, 512 MB per rank), each
+# run's figures and the medians as bench/rates.yaml's `bounds:` line: compiled in, it gives
+# every phase table its "bound" column.
+bench_bounds() {
+  local i
+  printf 'output: %s\nsize_mb: %s\nquiet: true\n' "$work/bounds.yaml" "${BOUNDS_MB:-512}" > "$work/bounds-cfg.yaml"
+  echo "== bounds: paicha bounds, ${BOUNDS_MB:-512} MB per rank, $NP ranks, $REPEAT runs" | tee -a "$out"
+  for i in $(seq "$REPEAT"); do
+    rm -f "$work/bounds.yaml" "$work/bounds.yaml.run.json"
+    mpirun -n "$NP" "$PAICHA" bounds --config "$work/bounds-cfg.yaml"
+    cp "$work/bounds.yaml.run.json" "$work/bounds.$i.json"
+  done
+  /usr/bin/python3 - "$work" "$REPEAT" <<'PY' | tee -a "$out"
+import json, statistics, sys
+runs = [json.load(open(f"{sys.argv[1]}/bounds.{i}.json"))["bounds"] for i in range(1, int(sys.argv[2]) + 1)]
+keys = ("read_mb_s", "memory_mb_s", "network_mb_s", "write_mb_s", "disk_read_mb_s", "disk_write_mb_s", "touch_mb_s")
+for k in keys:
+    print(f"{k:16} median {statistics.median(r[k] for r in runs):8.0f} MB/s per rank (runs: {' '.join(f'{r[k]:.0f}' for r in runs)})")
+m = {k: statistics.median(r[k] for r in runs) for k in keys}
+print("rates.yaml: bounds: {" + ", ".join(f"{k}: {m[k]:.0f}" for k in keys[:4]) + "}")
+PY
 }
 
 bench_registry() {
@@ -329,6 +353,58 @@ print(f"plan {sys.argv[3]}: predicted {pred:.2f} GB per rank, measured {meas:.2f
       f"({100 * (pred / meas - 1):+.0f}%; target within 30%), wall {r['wall_seconds']:.1f} s")
 PY
   done
+}
+
+# Strong scaling and the plan checked (issue 19): index, ingest (the plain CSV) and the
+# 100-case trace of the city tier at 1 rank and at NP ranks in the same run, REPEAT runs
+# each, and the 1,000-case trace of bench_trace (its cases file: run bench trace once);
+# the speed-up of the medians (target >= 1.7 at 2 ranks); `paicha plan`'s predicted wall
+# and peak memory per rank for every run beside the measured (target within 25 %).
+# Disk: the CSV (~12 GB, kept), the index (~6 GB) and the ingested dataset (~6 GB).
+bench_scaling() {
+  local n=${PERSONS:-2000000} np j label
+  city_data
+  city_csv "$n"
+  printf 'data: %s\nindex: %s\n' "$work/city.h5" "$work/scale-index.h5" > "$work/scale-index.yaml"
+  printf 'key: %s\ndata: %s\ninput: {regions: %s, persons: %s, stays: %s}\nas_of: 2021-08-09T00:00\ndays: 14\n' \
+    "$work/bench.key" "$work/scale-ingest.h5" "$work/city-csv/regions.csv" "$work/city-csv/persons.csv" \
+    "$work/city-csv/stays.csv" > "$work/scale-ingest.yaml"
+  printf 'data: %s\nindex: %s\ncases: %s\nkey: %s\noutput: %s\nhops: 2\n' "$work/city.h5" \
+    "$work/scale-index.h5" "$work/city-cases.csv" "$work/bench.key" "$work/scale-trace.h5" > "$work/scale-trace.yaml"
+  sed "s|city-cases.csv|city-cases-1000.csv|; s|scale-trace.h5|scale-trace1000.h5|" "$work/scale-trace.yaml" \
+    > "$work/scale-trace1000.yaml"
+  local jobs=(index ingest trace)
+  [ -s "$work/city-cases-1000.csv" ] && jobs+=(trace1000)
+  for np in 1 "$NP"; do
+    for j in "${jobs[@]}"; do
+      echo "== scaling: $j of the city tier ($n persons), $np ranks, $REPEAT runs" | tee -a "$out"
+      NP=$np PRE="rm -f '$work/scale-$j.h5'" time_job "scale-$j-np$np($n)" "${j%1000}" "$work/scale-$j.yaml" \
+        "$work/scale-$j.h5.run.json"
+      printf 'job: %s\ndata: %s\nnodes: 1\ntasks_per_node: %s\nrates: %s\ncases: %s\nquiet: true\n' "${j%1000}" \
+        "$work/city.h5" "$np" "$root/bench/rates.yaml" "$([ "$j" = trace1000 ] && echo 1000 || echo 100)" > "$work/scale-plan.yaml"
+      "$PAICHA" plan --config "$work/scale-plan.yaml" > "$work/scale-plan-$j-np$np.txt"
+    done
+  done
+  /usr/bin/python3 - "$out" "$work" "$NP" <<'PY' | tee -a "$out"
+import re, sys
+text, work, npx = open(sys.argv[1]).read(), sys.argv[2], sys.argv[3]
+def run(j, np):
+    m = re.findall(rf"^scale-{j}-np{np}\(.*wall median +([0-9.]+) s.*peak RSS/rank median +([0-9]+) MB", text, re.M)
+    return float(m[-1][0]), float(m[-1][1]) / 1024
+for j in ("index", "ingest", "trace", "trace1000"):
+    if not re.search(rf"^scale-{j}-np1\(", text, re.M):
+        continue
+    (w1, m1), (w2, m2) = run(j, 1), run(j, npx)
+    print(f"strong scaling {j}: 1 rank {w1:.2f} s, {npx} ranks {w2:.2f} s: {w1 / w2:.2f}x (target >= 1.7)")
+    for np, w, m in ((1, w1, m1), (npx, w2, m2)):
+        p = open(f"{work}/scale-plan-{j}-np{np}.txt").read()
+        pm = float(re.search(r"memory per rank ([0-9.]+) GB", p).group(1))
+        pt = float(re.search(r"time ([0-9.]+) s", p).group(1))
+        ok = "within" if abs(pt / w - 1) <= 0.25 and abs(pm / m - 1) <= 0.25 else "NOT within"
+        print(f"  plan {j} at {np} rank(s): wall {pt:.1f} s predicted, {w:.2f} measured ({100 * (pt / w - 1):+.0f}%); "
+              f"memory {pm:.2f} GB per rank predicted, {m:.2f} measured ({100 * (pm / m - 1):+.0f}%): {ok} 25%")
+PY
+  rm -f "$work/scale-ingest.h5" "$work/scale-trace.h5" "$work/scale-trace1000.h5"
 }
 
 # Daily append at the city tier: the city CSV's stays (14 days from 2021-07-26) cut by

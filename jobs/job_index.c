@@ -72,6 +72,7 @@ static int write_index(pc_ctx *ctx, const index_run *R) {
   pc_out out;
   char imb[32];
   snprintf(imb, sizeof imb, "%.4f", R->imbalance);
+  pc_phase_bound(ctx, PC_BOUND_WRITE);
   if (!pc_out_create(ctx, R->cfg, R->path, &out)) {
     pc_pview_write(&out, &R->pv);
     pc_out_attr_str(&out, "data", R->data);
@@ -82,6 +83,7 @@ static int write_index(pc_ctx *ctx, const index_run *R) {
     pc_out_record(&out, "buckets", json_object_new_int64(R->pv.nbuckets));
     if (pc_config_bool(R->cfg, "area_view") && !pc_out_agree(&out) &&
         !(out.rc = pc_phase_begin(ctx, "area"))) {
+      pc_phase_bound(ctx, PC_BOUND_WRITE);
       out.rc = pc_aview_write(ctx, &out, R->file, R->data);
       pc_phase_end(ctx, R->nstays / (uint64_t)pc_nranks(ctx),
                    R->nstays / (uint64_t)pc_nranks(ctx) * sizeof(pc_stay)); /* each rank: its share */

@@ -94,6 +94,7 @@ typedef struct ingest_run {
 
 static int scan(ingest_run *R) {
   pc_ingest *g = R->g;
+  pc_phase_bound(g->ctx, PC_BOUND_READ);
   PC_CALL(pc_ingest_scan(g));
   for (int f = 0; f < g->nin; f++) {
     R->bytes += g->in[f].f.hi - g->in[f].f.lo;

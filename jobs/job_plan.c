@@ -25,6 +25,9 @@ static const pc_key plan_keys[] = {
      .help = "network bandwidth per node, GB/s (100 Gb/s)"},
     {.name = "rates", .type = PC_T_PATH, .def = "bench/rates.yaml",
      .help = "per-rank costs measured by make bench"},
+    {.name = "cases", .type = PC_T_INT, .def = "100", .min = 0, .max = 10000000,
+     .help = "trace: the cases traced (their frontiers and rows grow with them: case_s and "
+             "mem_per_case_b of the rates, shared by the ranks)"},
     {.name = "province", .type = PC_T_BOOL, .def = "false",
      .help = "also plan the full province (66.4 M persons, 10^10 stays) on 16, 64 and 256 nodes"},
     PC_KEYS_COMMON,
@@ -37,17 +40,28 @@ static const pc_key rate_item_keys[] = {
     {.name = "items_per_s", .type = PC_T_FLOAT, .required = 1, .help = ""},
     {.name = "base_s", .type = PC_T_FLOAT, .required = 1, .help = ""},
     {.name = "moved_per_item_b", .type = PC_T_FLOAT, .required = 1, .help = ""},
+    {.name = "case_s", .type = PC_T_FLOAT, .def = "0", .help = ""},
+    {.name = "mem_per_case_b", .type = PC_T_FLOAT, .def = "0", .help = ""},
     {0}};
 static const pc_key rate_item[] = {{.name = "", .type = PC_T_MAP, .sub = rate_item_keys}, {0}};
+static const pc_key bounds_keys[] = {
+    {.name = "read_mb_s", .type = PC_T_FLOAT, .help = ""},
+    {.name = "memory_mb_s", .type = PC_T_FLOAT, .help = ""},
+    {.name = "network_mb_s", .type = PC_T_FLOAT, .help = ""},
+    {.name = "write_mb_s", .type = PC_T_FLOAT, .help = ""},
+    {0}};
 static const pc_key rates_schema[] = {
     {.name = "machine", .type = PC_T_STR, .required = 1, .help = ""},
     {.name = "measured", .type = PC_T_STR, .required = 1, .help = ""},
     {.name = "jobs", .type = PC_T_DICT, .required = 1, .help = "", .sub = rate_item},
+    {.name = "bounds", .type = PC_T_MAP, .help = "the machine's speeds per rank (paicha bounds)",
+     .sub = bounds_keys},
     {0}};
 
 typedef struct model {
   char item[16];
   double base_mb, per_item_b, rate, base_s, moved_b;
+  double case_s, per_case_b, cases; /* trace: per case traced, and how many */
 } model;
 
 typedef struct estimate {
@@ -61,8 +75,9 @@ static estimate predict(const model *m, double persons, double stays, int nodes,
   double items = !strcmp(m->item, "persons") ? persons : !strcmp(m->item, "rows") ? persons + stays : stays;
   int P = nodes * tpn;
   e.items_per_rank = items / P;
-  e.mem_gb = (m->base_mb * 1048576.0 + m->per_item_b * e.items_per_rank) / 1073741824.0;
-  e.time_s = m->base_s + e.items_per_rank / m->rate;
+  e.mem_gb = (m->base_mb * 1048576.0 + m->per_item_b * e.items_per_rank +
+              m->per_case_b * m->cases / P) / 1073741824.0;
+  e.time_s = m->base_s + e.items_per_rank / m->rate + m->case_s * m->cases / P;
   if (nodes > 1) /* across nodes the shuffles go over the network, shared by the node's ranks */
     e.time_s += m->moved_b * e.items_per_rank / (net_gbs * 1e9 / tpn);
   e.fits = e.mem_gb * tpn <= node_gb * 0.9;
@@ -98,9 +113,12 @@ static int load_model(const pc_config *cfg, pc_config_problems *p, model *m, cha
                              job);
   }
   snprintf(m->item, sizeof m->item, "%s", pc_config_str(rc_cfg, k));
-  static const char *const f[5] = {"mem_base_mb", "mem_per_item_b", "items_per_s", "base_s", "moved_per_item_b"};
-  double *v[5] = {&m->base_mb, &m->per_item_b, &m->rate, &m->base_s, &m->moved_b};
-  for (int i = 0; i < 5; i++) {
+  static const char *const f[7] = {"mem_base_mb", "mem_per_item_b", "items_per_s", "base_s",
+                                   "moved_per_item_b", "case_s", "mem_per_case_b"};
+  double *v[7] = {&m->base_mb, &m->per_item_b, &m->rate, &m->base_s, &m->moved_b, &m->case_s,
+                  &m->per_case_b};
+  m->cases = (double)pc_config_int(cfg, "cases");
+  for (int i = 0; i < 7; i++) {
     snprintf(k, sizeof k, "jobs.%s.%s", job, f[i]);
     *v[i] = pc_config_float(rc_cfg, k);
   }
@@ -144,9 +162,12 @@ static void print_plan(const pc_config *cfg, const model *m, double persons, dou
   estimate e = predict(m, persons, stays, nodes, tpn, node_gb, net);
   printf("data: %.0f persons, %.0f stays; %d node(s) x %d ranks: %.3g %s per rank\n", persons,
          stays, nodes, tpn, e.items_per_rank, m->item);
-  printf("predicted: memory per rank %.2f GB (%.0f MB + %.1f B per %s), time %.1f s\n", e.mem_gb,
-         m->base_mb, m->per_item_b, m->item[0] == 'p' ? "person" : m->item[0] == 'r' ? "row" : "stay",
-         e.time_s);
+  printf("predicted: memory per rank %.2f GB (%.0f MB + %.1f B per %s", e.mem_gb, m->base_mb,
+         m->per_item_b, m->item[0] == 'p' ? "person" : m->item[0] == 'r' ? "row" : "stay");
+  if (m->per_case_b > 0 || m->case_s > 0)
+    printf(", %.0f cases: %.2f MB and %.3f s each over the ranks", m->cases,
+           m->per_case_b / 1048576.0, m->case_s);
+  printf("), time %.1f s\n", e.time_s);
   if (!e.fits) {
     int n = nodes;
     while (n < 1000000 && !predict(m, persons, stays, n, tpn, node_gb, net).fits) n *= 2;

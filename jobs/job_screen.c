@@ -123,8 +123,10 @@ static int setup(pc_ctx *ctx, const pc_config *cfg, pc_screener *S) {
  * ledger is written after the output (see trace). */
 static int screen(pc_ctx *ctx, pc_screener *S, pc_campaign *C) {
   pc_aview v;
+  pc_phase_bound(ctx, PC_BOUND_READ);
   int use = 0, rc = pc_screen_area_open(ctx, S, &v, &use);
   if (!rc && use) rc = pc_screen_area_scan(ctx, S, &v, &use); /* may find the stream cheaper */
+  if (!rc && !use) S->read_bytes = (S->r1 - S->r0) * sizeof(pc_stay);
   if (!rc && !use) rc = pc_agree(ctx, pc_screen_scan(ctx, S));
   pc_aview_free(&v);
   PC_CALL(rc);
@@ -194,8 +196,7 @@ static int run_screen(pc_ctx *ctx, const pc_config *cfg) {
   if (!rc && ledger && *ledger) /* claimed and read: its own line in the phase table */
     rc = PC_PHASE(ctx, PH_LEDGER_READ, pc_screen_campaign_open(ctx, S, &C), C.L.rows.n, 0);
   if (!rc)
-    rc = PC_PHASE(ctx, PH_SCREEN, screen(ctx, S, &C), S->r1 - S->r0,
-                  (S->r1 - S->r0) * sizeof(pc_stay));
+    rc = PC_PHASE(ctx, PH_SCREEN, screen(ctx, S, &C), S->r1 - S->r0, S->read_bytes);
   if (!rc) rc = PC_PHASE(ctx, PH_WRITE, write_step(ctx, S), S->rows.n, 0);
   if (!rc && C.path) rc = PC_PHASE(ctx, PH_LEDGER, pc_campaign_write(&C, cfg, S->data), 0, 0);
   pc_campaign_close(&C);

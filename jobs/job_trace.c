@@ -177,7 +177,14 @@ static int build_index(pc_ctx *ctx, trace_run *R) {
 /* The persons, identities and places owned here, then the cases as hop 0. */
 static int load_persons(pc_ctx *ctx, trace_run *R) {
   PC_CALL(pc_agree(ctx, pc_trace_load_owned(&R->t)));
-  return pc_trace_cases_load(&R->t, &R->key, pc_config_duration(R->t.cfg, "lookback"), &R->ncases);
+  PC_CALL(pc_trace_cases_load(&R->t, &R->key, pc_config_duration(R->t.cfg, "lookback"), &R->ncases));
+  /* Frontiers and rows grow with the cases (bench/rates.yaml: mem_per_case_b, over the ranks). */
+  const double per = pc_budget_per_case("trace");
+  if (per <= 0) return 0;
+  char what[96];
+  snprintf(what, sizeof what, "the frontiers and rows of %llu %s", (unsigned long long)R->ncases,
+           pc_plural(R->ncases, "case", "cases"));
+  return pc_budget_check_more(ctx, R->t.cfg, what, per * (double)R->ncases / pc_nranks(ctx));
 }
 
 /* Hops, level-synchronous (rule 8), each its phase; stops when one flags nobody. */

@@ -12,7 +12,7 @@
 static const pc_jobdef *const jobs[] = {&pc_job_synth, &pc_job_ingest, &pc_job_index,
                                         &pc_job_trace, &pc_job_screen, &pc_job_breakdown,
                                         &pc_job_dispatch, &pc_job_report, &pc_job_purge, &pc_job_plan,
-                                        &pc_job_sources, &pc_job_itinerary, &pc_job_ledger, NULL};
+                                        &pc_job_sources, &pc_job_itinerary, &pc_job_ledger, &pc_job_bounds, NULL};
 
 static void usage(FILE *f) {
   fprintf(f,

@@ -193,6 +193,7 @@ int pc_job_run(const pc_jobdef *job, const char *config_path, int quiet) {
     fprintf(stderr, "paicha %s: cannot set up MPI: %s\n", job->name, pc_err_message());
     return 1;
   }
+  pc_ctx_set_bounds(ctx, pc_machine_bounds());
   pc_config *cfg = NULL;
   int rc = load_config(ctx, job, config_path, &cfg);
   if (rc) {

@@ -24,7 +24,7 @@ typedef struct pc_jobdef {
 
 extern const pc_jobdef pc_job_synth, pc_job_breakdown, pc_job_ingest, pc_job_index, pc_job_trace,
     pc_job_screen, pc_job_plan, pc_job_dispatch, pc_job_purge, pc_job_report;
-extern const pc_jobdef pc_job_sources, pc_job_itinerary, pc_job_ledger;
+extern const pc_jobdef pc_job_sources, pc_job_itinerary, pc_job_ledger, pc_job_bounds;
 
 /* Keys every job accepts (see pc_job.c): quiet, shuffle_round_mb, memory_per_rank,
  * output_mode, shared_dir_ok (no default: absent from the effective config),

@@ -2,6 +2,7 @@
 #include "pc_mpi_impl.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -212,6 +213,27 @@ void pc_phase_end(pc_ctx *ctx, uint64_t rows, uint64_t bytes) {
   p->bytes += bytes;
 }
 
+const char *const pc_bound_names[PC_BOUND_N] = {"", "read", "memory", "network", "write"};
+
+void pc_phase_bound(pc_ctx *ctx, pc_bound kind) {
+  if (ctx->depth > 0 && kind >= 0 && kind < PC_BOUND_N)
+    ctx->phases[ctx->open[ctx->depth - 1]].bound = (int)kind;
+}
+
+void pc_ctx_set_bounds(pc_ctx *ctx, const double *mb_s) {
+  for (int k = 0; k < PC_BOUND_N; k++) ctx->bounds[k] = mb_s[k] > 0 ? mb_s[k] : 0;
+}
+
+/* The share of the machine's speed a phase reached: its bytes per second per
+ * rank (bytes over all ranks / ranks / its slowest rank's time) over the
+ * speed of its kind; negative when there is nothing to compare. */
+static double bound_share(const pc_ctx *ctx, int kind, double bytes, double seconds) {
+  if (kind <= PC_BOUND_NONE || kind >= PC_BOUND_N || ctx->bounds[kind] <= 0 || bytes <= 0 ||
+      seconds <= 0)
+    return -1;
+  return bytes / ctx->nranks / seconds / (ctx->bounds[kind] * 1e6);
+}
+
 void pc_phases_declare(pc_ctx *ctx, const char *const *names, int n) {
   ctx->phase_names = names;
   ctx->phase_count = n;
@@ -367,8 +389,8 @@ int pc_phase_report(pc_ctx *ctx, FILE *f, const char *path, const char *extra) {
     goto done;
   }
   if (ctx->rank == 0 && f && !ctx->quiet) {
-    fprintf(f, "\n%-28s %14s %14s %9s %6s %10s %10s %10s\n", "phase (" "seconds)", "min@rank",
-            "max@rank", "mean", "imbal", "rows", "rows/s", "bytes");
+    fprintf(f, "\n%-28s %14s %14s %9s %6s %10s %10s %10s %s\n", "phase (" "seconds)", "min@rank",
+            "max@rank", "mean", "imbal", "rows", "rows/s", "bytes", "  bound");
     for (int i = 0; i < np; i++) {
       char nm[64], a[24], b[24], r1[16], r2[16], r3[16];
       snprintf(nm, sizeof nm, "%*s%s", 2 * ctx->phases[i].depth, "", ctx->phases[i].name);
@@ -378,8 +400,11 @@ int pc_phase_report(pc_ctx *ctx, FILE *f, const char *path, const char *extra) {
       human((double)rows[2 * i], r1, sizeof r1);
       human(mx[i].v > 0 ? rows[2 * i] / mx[i].v : 0, r2, sizeof r2);
       human((double)rows[2 * i + 1], r3, sizeof r3);
-      fprintf(f, "%-28s %14s %14s %9.3f %6.2f %10s %10s %10s\n", nm, a, b, mean,
-              mean > 0 ? mx[i].v / mean : 1.0, r1, r2, r3);
+      char bd[32] = "";
+      double share = bound_share(ctx, ctx->phases[i].bound, (double)rows[2 * i + 1], mx[i].v);
+      if (share >= 0) snprintf(bd, sizeof bd, "  %.0f%% %s", 100 * share, pc_bound_names[ctx->phases[i].bound]);
+      fprintf(f, "%-28s %14s %14s %9.3f %6.2f %10s %10s %10s%s\n", nm, a, b, mean,
+              mean > 0 ? mx[i].v / mean : 1.0, r1, r2, r3, bd);
     }
     char mv[16];
     human((double)rows[2 * np], mv, sizeof mv);
@@ -409,6 +434,11 @@ int pc_phase_report(pc_ctx *ctx, FILE *f, const char *path, const char *extra) {
       json_object_object_add(p, "imbalance", fixed(mean > 0 ? mx[i].v / mean : 1.0, 4));
       json_object_object_add(p, "rows", json_object_new_uint64(rows[2 * i]));
       json_object_object_add(p, "bytes", json_object_new_uint64(rows[2 * i + 1]));
+      if (ctx->phases[i].bound > PC_BOUND_NONE) {
+        double share = bound_share(ctx, ctx->phases[i].bound, (double)rows[2 * i + 1], mx[i].v);
+        json_object_object_add(p, "bound", json_object_new_string(pc_bound_names[ctx->phases[i].bound]));
+        if (share >= 0) json_object_object_add(p, "bound_share", fixed(share, 4));
+      }
     }
     json_object *r = record_object(ctx, extra);
     if (!r || !ph) {
@@ -459,6 +489,25 @@ int pc_max_u64(pc_ctx *ctx, uint64_t *v, int n) {
   PC_MPI(MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_UINT64_T, MPI_MAX, ctx->comm));
   return 0;
 }
+int pc_alltoall_speed(pc_ctx *ctx, const void *send, void *recv, size_t bytes, int reps,
+                      double *mb_s) {
+  *mb_s = 0;
+  if (ctx->nranks < 2) return 0;
+  size_t block = bytes / (size_t)ctx->nranks;
+  if (block > INT_MAX) block = INT_MAX;
+  double best = 0;
+  for (int i = 0; i <= reps; i++) {
+    PC_MPI(MPI_Barrier(ctx->comm));
+    double t = MPI_Wtime();
+    PC_MPI(MPI_Alltoall(send, (int)block, MPI_BYTE, recv, (int)block, MPI_BYTE, ctx->comm));
+    t = MPI_Wtime() - t;
+    PC_MPI(MPI_Allreduce(MPI_IN_PLACE, &t, 1, MPI_DOUBLE, MPI_MAX, ctx->comm));
+    if (i > 0 && (best == 0 || t < best)) best = t; /* the first one is the warm-up */
+  }
+  if (best > 0) *mb_s = (double)block * (ctx->nranks - 1) / best / 1e6;
+  return 0;
+}
+
 int pc_min_u64(pc_ctx *ctx, uint64_t *v, int n) {
   PC_MPI(MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_UINT64_T, MPI_MIN, ctx->comm));
   return 0;

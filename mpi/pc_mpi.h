@@ -85,6 +85,21 @@ int pc_phase_begin(pc_ctx *ctx, const char *name);
  * handled in it. Local, never fails (nothing open: nothing done). */
 void pc_phase_end(pc_ctx *ctx, uint64_t rows, uint64_t bytes);
 
+/* What bounds a phase: the bytes it reads (from files, the page cache
+ * included), passes through memory, sends to other ranks, or writes. The
+ * phase table compares the phase's bytes per second per rank with the
+ * machine's speed for that kind (`paicha bounds`, kept in bench/rates.yaml):
+ * its "bound" column is the share of that speed the phase reached, so 100%
+ * means it ran as fast as moving its bytes once can. */
+typedef enum { PC_BOUND_NONE, PC_BOUND_READ, PC_BOUND_MEMORY, PC_BOUND_NETWORK, PC_BOUND_WRITE,
+               PC_BOUND_N } pc_bound;
+extern const char *const pc_bound_names[PC_BOUND_N]; /* "", "read", "memory", "network", "write" */
+/* Local, never fails: the innermost open phase's bytes are of this kind. */
+void pc_phase_bound(pc_ctx *ctx, pc_bound kind);
+/* Local, never fails: the machine's speeds per rank (MB/s, indexed by
+ * pc_bound, 0 where unknown), for the phase table. */
+void pc_ctx_set_bounds(pc_ctx *ctx, const double *mb_s);
+
 /* ---- phases as an enum and its name table (CoMD's performanceTimers) ----
  *
  *   enum { PH_OPEN, PH_BUILD, PH_WRITE, PH_N };
@@ -148,6 +163,13 @@ double pc_wtime(void);
 int pc_node_ranks(pc_ctx *ctx, int *n);
 int pc_sum_u64(pc_ctx *ctx, uint64_t *v, int n);      /* in place, every rank */
 int pc_max_u64(pc_ctx *ctx, uint64_t *v, int n);
+/* Collective, agreed: the all-to-all exchange's speed. Every rank sends
+ * `bytes` of `send` (split evenly among all ranks, so (P-1)/P of it to the
+ * others) into `recv` (as large), `reps` times after one untimed warm-up;
+ * *mb_s: MB per second each rank sent to the others, at the fastest
+ * repetition (its slowest rank's time); 0 with one rank. */
+int pc_alltoall_speed(pc_ctx *ctx, const void *send, void *recv, size_t bytes, int reps,
+                      double *mb_s);
 int pc_min_u64(pc_ctx *ctx, uint64_t *v, int n);
 int pc_exscan_u64(pc_ctx *ctx, uint64_t v, uint64_t *before); /* sum over lower ranks */
 /* Sum a large uint64 array onto rank 0 (in place there), in pieces < 2^27 elements. */

@@ -26,6 +26,7 @@ typedef struct pc_phase {
   double seconds;
   uint64_t rows;   /* rows processed by this rank in the phase */
   uint64_t bytes;  /* bytes this rank sent to other ranks or read/wrote */
+  int bound;       /* pc_bound: what its bytes are compared with in the phase table */
 } pc_phase;
 
 /* One per job and rank. Created by pc_ctx_create (collective), destroyed by
@@ -41,6 +42,7 @@ struct pc_ctx {
   int nphases, depth, open[8];
   uint64_t bytes_moved;  /* total shuffled by this rank */
   uint64_t shuffle_rounds; /* all-to-all rounds taken (the same on every rank) */
+  double bounds[PC_BOUND_N]; /* the machine's speeds per rank, MB/s (0: unknown) */
   double last_progress;  /* MPI_Wtime of the last progress line */
   const char *fail_phase;/* test hook PAICHA_FAIL_PHASE on rank PAICHA_FAIL_RANK */
   int fail_rank;

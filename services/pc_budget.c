@@ -16,6 +16,17 @@ static const pc_rate *pc_rate_builtin(const char *job) {
   return NULL;
 }
 
+const double *pc_machine_bounds(void) {
+  _Static_assert(sizeof pc_rates_bounds / sizeof *pc_rates_bounds == PC_BOUND_N,
+                 "tools/rates2c.sh writes one speed per pc_bound");
+  return pc_rates_bounds;
+}
+
+double pc_budget_per_case(const char *job) {
+  const pc_rate *r = pc_rate_builtin(job);
+  return r ? r->per_case_b : 0;
+}
+
 /* Items of a dataset of `persons` and `stays` in the rate's unit. */
 static double pc_rate_items(const pc_rate *r, double persons, double stays) {
   return !strcmp(r->item, "persons") ? persons : !strcmp(r->item, "rows") ? persons + stays : stays;

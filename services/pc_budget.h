@@ -13,7 +13,12 @@
 typedef struct pc_rate {
   const char *job, *item; /* item: "persons", "stays" or "rows" (persons + stays) */
   double base_mb, per_item_b;
+  double per_case_b; /* trace: bytes per case traced, over all ranks (0: none) */
 } pc_rate;
+
+/* Local, never fails: the machine's speeds per rank (MB/s, by pc_bound; 0
+ * where not measured) compiled in from bench/rates.yaml's `bounds`. */
+const double *pc_machine_bounds(void);
 
 /* Collective, agreed, before a job's heavy phases: the budget per rank is the
  * config's `memory_per_rank`, else the memory Slurm gave the node
@@ -31,6 +36,11 @@ int pc_budget_check(pc_ctx *ctx, const pc_config *cfg, const char *job, double p
  * plus the job's prediction exceeds the budget, naming what and how much;
  * else logs it. No budget known: no check. */
 int pc_budget_check_more(pc_ctx *ctx, const pc_config *cfg, const char *what, double bytes);
+
+/* Local, never fails: the bytes per case traced `job`'s measured costs hold
+ * (over all ranks; 0 when none), for pc_budget_check_more once the cases are
+ * counted. */
+double pc_budget_per_case(const char *job);
 
 /* Collective, agreed: pc_budget_check_more for the tables of data that
  * every rank reads whole (n of them, each with its schema, e.g. /regions,

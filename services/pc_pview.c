@@ -301,6 +301,7 @@ static int count_phase(pc_ctx *ctx, pc_file data, const char *data_path, const p
   pc_pview *pv = b->pv;
   const uint32_t nbuckets = pv->nbuckets;
   PC_CALL(pc_phase_begin(ctx, "count"));
+  pc_phase_bound(ctx, PC_BOUND_READ);
   PC_CALL(stays_pass(ctx, st, sl->s0, sl->s1, 1, b));
   PC_CALL(pc_pview_household_pass(ctx, data, sl->q0, sl->q1, 1, b));
   PC_CALL(pc_pview_finish_counts(ctx, data, sl->q0, sl->q1, sl->i0, sl->i1, b));
@@ -318,7 +319,7 @@ static int count_phase(pc_ctx *ctx, pc_file data, const char *data_path, const p
     rc = pc_pview_cut_buckets(ctx, pv);
   }
   PC_CALL(pc_agree(ctx, rc));
-  pc_phase_end(ctx, sl->s1 - sl->s0, 0);
+  pc_phase_end(ctx, sl->s1 - sl->s0, (sl->s1 - sl->s0) * st->rowsize);
   return 0;
 }
 
@@ -331,6 +332,7 @@ static int shuffle_phase(pc_ctx *ctx, pc_file data, const pc_raw *st, const pc_p
   const uint32_t b0 = pv->rank_b0[r], b1 = pv->rank_b0[r + 1];
   const size_t mine = (size_t)(pv->bstart[b1] - pv->bstart[b0]);
   PC_CALL(pc_phase_begin(ctx, "shuffle"));
+  pc_phase_bound(ctx, PC_BOUND_NETWORK);
   PC_CALL(pc_agree(ctx, pc_buf_reserve(&b->recv, mine + 1)));
   PC_CALL(stays_pass(ctx, st, sl->s0, sl->s1, 2, b));
   PC_CALL(pc_pview_household_pass(ctx, data, sl->q0, sl->q1, 2, b));
@@ -351,6 +353,7 @@ static int sort_phase(pc_ctx *ctx, pc_pview_state *b) {
   const uint32_t b0 = pv->rank_b0[r], b1 = pv->rank_b0[r + 1];
   const size_t mine = (size_t)(pv->bstart[b1] - pv->bstart[b0]);
   PC_CALL(pc_phase_begin(ctx, "sort"));
+  pc_phase_bound(ctx, PC_BOUND_MEMORY);
   free(b->buf);
   free(b->irows);
   free(b->gs);
@@ -365,7 +368,7 @@ static int sort_phase(pc_ctx *ctx, pc_pview_state *b) {
   pv->nrows = mine;
   b->recv.data = NULL;
   b->recv.n = b->recv.cap = 0;
-  pc_phase_end(ctx, mine, 0);
+  pc_phase_end(ctx, mine, mine * sizeof(pc_irow));
   return 0;
 }
 

@@ -126,6 +126,7 @@ static int screen_candidates(pc_screener *S, const pc_aview *v, const uint64_t *
     const size_t j = pc_stays_slot_run(&v->dir, pids, sizeof *pids, i, nc, &k0, &k1);
     size_t m = 0;
     rc = pc_stays_read_slots(&S->stays, v->dir.stays, v->stays_sum, k0, k1, &buf, &cap, &m);
+    S->read_bytes += m * sizeof *buf;
     if (!rc) rc = screen_run(S, pids, i, j, buf, m, &pi);
     *slots_read += k1 - k0 + 1;
     i = j;
@@ -201,6 +202,7 @@ static int screen_found(pc_ctx *ctx, pc_screener *S, const pc_aview *v, const ui
     pc_stay *b = NULL;
     size_t nb = 0;
     rc = pc_aview_read(ctx, v, at, lo, S->hi_pid, &b, &nb, &got);
+    S->read_bytes += nb * sizeof *b;
     if (!rc) rc = pc_agree(ctx, screen_merged(S, pids, nc, rows, n, b, nb));
     how[1] = got;
     free(b);
@@ -255,6 +257,7 @@ int pc_screen_area_scan(pc_ctx *ctx, pc_screener *S, const pc_aview *v, int *use
   }
   const uint64_t lo = S->np ? S->persons[0].pid : UINT64_MAX;
   PC_CALLG(pc_aview_read(ctx, v, sel, lo, S->hi_pid, &rows, &n, &total), out);
+  S->read_bytes = n * sizeof *rows;
   PC_CALLG(pc_agree(ctx, candidates(S, rows, n, &pids, &nc)), out);
   PC_CALLG(screen_found(ctx, S, v, sel, rows, n, pids, nc, how), out);
   uint64_t c[2] = {nc, how[1]};

@@ -24,6 +24,7 @@ typedef struct pc_screener {
   uint64_t npersons;    /* rows of /persons */
   pc_raw stays;         /* /stays, read raw */
   uint64_t r0, r1;      /* this rank's rows of /stays: those of its persons */
+  uint64_t read_bytes;  /* stays this rank read (as pc_stay), whole /stays range or the view's */
   uint64_t hi_pid;      /* the next rank's first pid (UINT64_MAX: none): this rank holds
                            the pids below it, from its own first */
   pc_buf rows;          /* pc_screened_row, in pid then area order */
