@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "pc_err.h"
 
@@ -72,42 +73,80 @@ void pc_irow_sort_buckets(pc_irow *rows, const uint64_t *bstart, size_t nb) {
  * buckets, then within each group (a few MB, in cache) by bucket - because
  * one scatter over millions of buckets misses the cache on every row
  * (measured: 3x slower at the city tier). */
-int pc_irow_group_sort(pc_irow *v, size_t n, uint32_t b0, uint32_t b1, uint32_t nbuckets,
-                       const uint64_t *local) {
-  const uint32_t nb = b1 - b0;
-  pc_irow *mid = pc_malloc((n + 1) * sizeof *mid, "index rows");
-  uint64_t *fill = pc_malloc(((size_t)nb + 1) * sizeof *fill, "bucket offsets");
-  if (!mid || !fill) {
-    free(mid);
+int pc_irow_placer_init(pc_irow_placer *p, pc_irow *rows, const uint64_t *local, uint32_t b0,
+                        uint32_t b1, uint32_t nbuckets) {
+  memset(p, 0, sizeof *p);
+  p->rows = rows, p->local = local, p->b0 = b0, p->nb = b1 - b0, p->nbuckets = nbuckets;
+  while ((p->nb >> p->shift) > 1024) p->shift++;
+  p->ngroups = (p->nb >> p->shift) + 1;
+  for (uint32_t g = 0; g <= p->ngroups; g++) {
+    uint32_t k = g << p->shift;
+    p->gfill[g] = p->gend[g] = local[k < p->nb ? k : p->nb];
+  }
+  for (uint32_t g = 0; g < p->ngroups; g++) p->gend[g] = p->gfill[g + 1];
+  return 0;
+}
+
+int pc_irow_place(pc_irow_placer *p, const pc_irow *in, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    const uint32_t k = pc_bucket_of(in[i].place, in[i].channel, in[i].start, p->nbuckets) - p->b0;
+    if (k >= p->nb) return PC_ERROR(PC_ERR_DATA, "index: a row of bucket %u reached the owner of buckets %u..%u",
+                                    k + p->b0, p->b0, p->b0 + p->nb);
+    const uint32_t g = k >> p->shift;
+    if (p->gfill[g] == p->gend[g])
+      return PC_ERROR(PC_ERR_DATA, "index: more rows arrived for buckets %u.. than were counted",
+                      p->b0 + (g << p->shift));
+    p->rows[p->gfill[g]++] = in[i];
+  }
+  p->placed += n;
+  return 0;
+}
+
+int pc_irow_placer_finish(pc_irow_placer *p) {
+  uint64_t most = 0;
+  for (uint32_t g = 0; g < p->ngroups; g++) {
+    if (p->gfill[g] != p->gend[g])
+      return PC_ERROR(PC_ERR_DATA, "index: fewer rows arrived for buckets %u.. than were counted",
+                      p->b0 + (g << p->shift));
+    uint32_t k0 = g << p->shift;
+    if (k0 < p->nb && p->gend[g] - p->local[k0] > most) most = p->gend[g] - p->local[k0];
+  }
+  pc_irow *tmp = pc_malloc((most + 1) * sizeof *tmp, "index rows of a bucket group");
+  uint64_t *fill = pc_malloc(((size_t)(1u << p->shift) + 1) * sizeof *fill, "bucket offsets");
+  if (!tmp || !fill) {
+    free(tmp);
     free(fill);
     return PC_ERR_MEM;
   }
-  int shift = 0;
-  while ((nb >> shift) > 1024) shift++;
-  const uint32_t ngroups = (nb >> shift) + 1;
-  uint64_t gfill[1025];
-  for (uint32_t g = 0; g < ngroups; g++) {
-    uint32_t k = g << shift;
-    gfill[g] = local[k < nb ? k : nb];
-  }
-  for (size_t i = 0; i < n; i++) {
-    uint32_t k = pc_bucket_of(v[i].place, v[i].channel, v[i].start, nbuckets);
-    mid[gfill[(k - b0) >> shift]++] = v[i];
-  }
-  for (uint32_t k = 0; k < nb; k++) fill[k] = local[k];
-  for (uint32_t g = 0; g < ngroups; g++) {
-    uint32_t k0 = g << shift;
-    if (k0 >= nb) break;
-    uint32_t k1 = k0 + (1u << shift) < nb ? k0 + (1u << shift) : nb;
-    for (uint64_t i = local[k0]; i < local[k1]; i++) {
-      uint32_t k = pc_bucket_of(mid[i].place, mid[i].channel, mid[i].start, nbuckets);
-      v[fill[k - b0]++] = mid[i];
+  /* Each group through the scratch into its buckets, in arrival order. */
+  for (uint32_t g = 0; g < p->ngroups; g++) {
+    const uint32_t k0 = g << p->shift;
+    if (k0 >= p->nb) break;
+    const uint32_t k1 = k0 + (1u << p->shift) < p->nb ? k0 + (1u << p->shift) : p->nb;
+    const uint64_t a = p->local[k0], m = p->local[k1] - a;
+    memcpy(tmp, p->rows + a, m * sizeof *tmp);
+    for (uint32_t k = k0; k < k1; k++) fill[k - k0] = p->local[k];
+    for (uint64_t i = 0; i < m; i++) {
+      uint32_t k = pc_bucket_of(tmp[i].place, tmp[i].channel, tmp[i].start, p->nbuckets) - p->b0;
+      p->rows[fill[k - k0]++] = tmp[i];
     }
   }
-  free(mid);
+  free(tmp);
   free(fill);
-  pc_irow_sort_buckets(v, local, nb);
+  pc_irow_sort_buckets(p->rows, p->local, p->nb);
   return 0;
+}
+
+int pc_irow_group_sort(pc_irow *v, size_t n, uint32_t b0, uint32_t b1, uint32_t nbuckets,
+                       const uint64_t *local) {
+  pc_irow *in = pc_malloc((n + 1) * sizeof *in, "index rows");
+  if (!in) return PC_ERR_MEM;
+  memcpy(in, v, n * sizeof *in);
+  pc_irow_placer p;
+  pc_irow_placer_init(&p, v, local, b0, b1, nbuckets);
+  int rc = pc_irow_place(&p, in, n);
+  free(in);
+  return rc ? rc : pc_irow_placer_finish(&p);
 }
 
 void pc_irow_merge_back(pc_irow *rows, const uint64_t *kstart, const pc_irow *in,

@@ -104,6 +104,29 @@ void pc_irow_sort_buckets(pc_irow *rows, const uint64_t *bstart, size_t nb);
  * returns 0, or PC_ERR_MEM (v unchanged). */
 int pc_irow_group_sort(pc_irow *v, size_t n, uint32_t b0, uint32_t b1, uint32_t nbuckets,
                        const uint64_t *local);
+/* The same grouping done as rows arrive (the index build's shuffle), without
+ * a copy of them all: pc_irow_place puts each row, in arrival order, into
+ * the group of buckets it belongs to (at most 1024 groups, each a range of
+ * rows[]); pc_irow_placer_finish, once every row is placed, splits each
+ * group into its buckets through a scratch of the largest group and sorts
+ * every bucket. Rows end exactly where pc_irow_group_sort puts the same rows
+ * received in the same order. local: as for pc_irow_group_sort, and with
+ * rows[] (room for local[b1 - b0] rows) outliving the placer. Local. Place
+ * fails with PC_ERR_DATA (nothing written out of rows[]) on a row outside
+ * [b0, b1) or more rows for a group than local counts; finish with
+ * PC_ERR_DATA when a group got fewer, PC_ERR_MEM. */
+typedef struct pc_irow_placer {
+  pc_irow *rows;
+  const uint64_t *local;
+  uint32_t b0, nb, nbuckets, ngroups;
+  int shift;
+  uint64_t gfill[1026], gend[1026]; /* per group: next free row, end of its rows */
+  uint64_t placed;
+} pc_irow_placer;
+int pc_irow_placer_init(pc_irow_placer *p, pc_irow *rows, const uint64_t *local, uint32_t b0,
+                        uint32_t b1, uint32_t nbuckets);
+int pc_irow_place(pc_irow_placer *p, const pc_irow *in, size_t n);
+int pc_irow_placer_finish(pc_irow_placer *p);
 
 /* Appending days to an index (pc_pview_append): the index keeps the rows of
  * stays strictly inside both windows, new_ws < start and end < old_we; a

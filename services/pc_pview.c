@@ -127,6 +127,13 @@ int pc_pview_check_stays(const pc_raw *st, uint64_t at, const pc_stay *s, size_t
   return 0;
 }
 
+int pc_pview_received(pc_pview_state *b) {
+  if (!b->place) return 0;
+  int rc = pc_irow_place(b->place, b->recv.data, b->recv.n);
+  b->recv.n = 0;
+  return rc;
+}
+
 /* Steps of [lo, hi) every rank agrees to take, so all join every shuffle. */
 int pc_pview_agreed_steps(pc_ctx *ctx, uint64_t lo, uint64_t hi, uint64_t *steps) {
   *steps = (hi - lo + PC_STAY_STEP - 1) / PC_STAY_STEP + 1;
@@ -156,8 +163,10 @@ static int stays_pass(pc_ctx *ctx, const pc_raw *st, uint64_t lo, uint64_t hi, i
             pc_bucket_of(b->irows[i].place, b->irows[i].channel, b->irows[i].start, pv->nbuckets));
     }
     PC_CALL(pc_agree(ctx, rc));
-    if (pass == 2)
+    if (pass == 2) {
       PC_CALL(pc_shuffle(ctx, b->irows, n, sizeof(pc_irow), b->dest, &b->recv, NULL));
+      PC_CALL(pc_agree(ctx, pc_pview_received(b)));
+    }
     at += n;
     pc_progress(ctx, at - lo, hi - lo);
   }
@@ -196,6 +205,7 @@ int pc_pview_household_pass(pc_ctx *ctx, pc_file data, uint64_t lo, uint64_t hi,
     }
     if (!(rc = pc_agree(ctx, rc)) && pass == 2)
       rc = pc_shuffle(ctx, b->irows, m, sizeof(pc_irow), b->dest, &b->recv, NULL);
+    if (!rc && pass == 2) rc = pc_agree(ctx, pc_pview_received(b));
   }
   free(pb);
   pc_table_close(&d);
@@ -324,51 +334,43 @@ static int count_phase(pc_ctx *ctx, pc_file data, const char *data_path, const p
 }
 
 /* Phase "shuffle", collective, agreed (pass 2): ship rows to the owners of
- * their buckets (into b->recv), which must get all their buckets' rows. */
+ * their buckets, which place each round's rows by group of buckets into
+ * the view's rows as they arrive (b->place) and must get exactly the rows
+ * they counted. */
 static int shuffle_phase(pc_ctx *ctx, pc_file data, const pc_raw *st, const pc_pview_slices *sl,
-                         pc_pview_state *b) {
-  const pc_pview *pv = b->pv;
+                         pc_pview_state *b, uint64_t *local) {
+  pc_pview *pv = b->pv;
   const int r = pc_rank(ctx);
   const uint32_t b0 = pv->rank_b0[r], b1 = pv->rank_b0[r + 1];
   const size_t mine = (size_t)(pv->bstart[b1] - pv->bstart[b0]);
   PC_CALL(pc_phase_begin(ctx, "shuffle"));
   pc_phase_bound(ctx, PC_BOUND_NETWORK);
-  PC_CALL(pc_agree(ctx, pc_buf_reserve(&b->recv, mine + 1)));
+  for (uint32_t k = b0; k <= b1; k++) local[k - b0] = pv->bstart[k] - pv->bstart[b0];
+  pv->rows = pc_malloc((mine + 1) * sizeof *pv->rows, "index rows");
+  b->place = pc_malloc(sizeof *b->place, "index rows placer");
+  PC_CALL(pc_agree(ctx, pv->rows && b->place ? 0 : PC_ERR_MEM));
+  pc_irow_placer_init(b->place, pv->rows, local, b0, b1, pv->nbuckets);
   PC_CALL(stays_pass(ctx, st, sl->s0, sl->s1, 2, b));
   PC_CALL(pc_pview_household_pass(ctx, data, sl->q0, sl->q1, 2, b));
-  int rc = 0;
-  if (b->recv.n != mine)
-    rc = PC_ERROR(PC_ERR_DATA, "index: received %zu rows for buckets %u..%u, expected %zu",
-                  b->recv.n, b0, b1, mine);
-  PC_CALL(pc_agree(ctx, rc));
   pc_phase_end(ctx, sl->s1 - sl->s0, pc_ctx_bytes_moved(ctx));
   return 0;
 }
 
-/* Phase "sort", collective, agreed: group and sort the rows received by
- * bucket; the receive buffer becomes the view's rows. */
+/* Phase "sort", collective, agreed: split the placed groups into buckets
+ * and sort each bucket; the view's rows are then complete. */
 static int sort_phase(pc_ctx *ctx, pc_pview_state *b) {
   pc_pview *pv = b->pv;
-  const int r = pc_rank(ctx);
-  const uint32_t b0 = pv->rank_b0[r], b1 = pv->rank_b0[r + 1];
-  const size_t mine = (size_t)(pv->bstart[b1] - pv->bstart[b0]);
   PC_CALL(pc_phase_begin(ctx, "sort"));
   pc_phase_bound(ctx, PC_BOUND_MEMORY);
+  /* The step buffers are done with: their memory goes back before the split's scratch. */
   free(b->buf);
   free(b->irows);
   free(b->gs);
+  pc_buf_free(&b->recv);
   b->buf = NULL, b->irows = NULL, b->gs = NULL;
-  uint64_t *local = pc_malloc(((size_t)(b1 - b0) + 1) * sizeof *local, "bucket offsets");
-  PC_CALL(pc_agree(ctx, local ? 0 : PC_ERR_MEM));
-  for (uint32_t k = b0; k <= b1; k++) local[k - b0] = pv->bstart[k] - pv->bstart[b0];
-  int rc = pc_irow_group_sort(b->recv.data, mine, b0, b1, pv->nbuckets, local);
-  free(local);
-  PC_CALL(pc_agree(ctx, rc));
-  pv->rows = b->recv.data;
-  pv->nrows = mine;
-  b->recv.data = NULL;
-  b->recv.n = b->recv.cap = 0;
-  pc_phase_end(ctx, mine, mine * sizeof(pc_irow));
+  PC_CALL(pc_agree(ctx, pc_irow_placer_finish(b->place)));
+  pv->nrows = b->place->placed;
+  pc_phase_end(ctx, pv->nrows, pv->nrows * sizeof(pc_irow));
   return 0;
 }
 
@@ -382,8 +384,16 @@ int pc_pview_build(pc_ctx *ctx, pc_file data, const char *data_path, uint32_t nb
   pc_pview_state b = {0};
   int rc = pc_pview_open_dataset(ctx, data, data_path, pv, &st, &sl, &b);
   if (!rc) rc = count_phase(ctx, data, data_path, &st, &sl, &b);
-  if (!rc) rc = shuffle_phase(ctx, data, &st, &sl, &b);
+  uint64_t *local = NULL;
+  if (!rc) {
+    const uint32_t nb = pv->rank_b0[pc_rank(ctx) + 1] - pv->rank_b0[pc_rank(ctx)];
+    local = pc_malloc(((size_t)nb + 1) * sizeof *local, "bucket offsets");
+    rc = pc_agree(ctx, local ? 0 : PC_ERR_MEM);
+  }
+  if (!rc) rc = shuffle_phase(ctx, data, &st, &sl, &b, local);
   if (!rc) rc = sort_phase(ctx, &b);
+  free(local);
+  free(b.place);
   pc_raw_close(&st);
   pc_pview_free_state(&b);
   return rc;

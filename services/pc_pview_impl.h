@@ -21,7 +21,12 @@ typedef struct pc_pview_state {
   uint64_t *ssum;     /* pass 1: fingerprint sum of the stays of each pid prefix */
   uint64_t checksum;
   pc_buf recv;        /* pass 2: rows received */
+  pc_irow_placer *place; /* pass 2 of a build: where each round's rows go (recv emptied) */
 } pc_pview_state;
+
+/* Local: after a shuffle of pass 2, the rows received (b->recv) placed by
+ * b->place when the build set it (then b->recv emptied); else kept there. */
+int pc_pview_received(pc_pview_state *b);
 
 /* This rank's slices of the dataset: stays cut at person boundaries,
  * persons and identities evenly. */

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "pc_err.h"
 #include "pc_index.h"
 
 #define MAXROWS 48
@@ -237,7 +238,21 @@ static void test_group_sort(void **st) {
     for (uint32_t k = 0; k < nb; k++) local[k + 1] += local[k];
     memcpy(want, v, n * sizeof *v);
     qsort(want, n, sizeof *want, bucket_then_row);
+    /* Placed as they arrive, in rounds of any size: the same rows at the same places
+     * as grouping them all at once (the index stays byte-identical). */
+    static pc_irow placed[N];
+    pc_irow_placer P;
+    assert_int_equal(pc_irow_placer_init(&P, placed, local, b0, b1, NB), 0);
+    for (size_t i = 0; i < n;) {
+      size_t m = 1 + (size_t)pick(&seed, 700);
+      if (m > n - i) m = n - i;
+      assert_int_equal(pc_irow_place(&P, v + i, m), 0);
+      i += m;
+    }
+    assert_int_equal(pc_irow_placer_finish(&P), 0);
+    assert_int_equal(P.placed, n);
     assert_int_equal(pc_irow_group_sort(v, n, b0, b1, NB, local), 0);
+    if (n) assert_memory_equal(placed, v, n * sizeof *v);
     for (uint32_t k = 0; k < nb; k++)
       for (uint64_t i = local[k]; i < local[k + 1]; i++) {
         assert_int_equal(pc_bucket_of(v[i].place, v[i].channel, v[i].start, NB), b0 + k);
@@ -246,6 +261,37 @@ static void test_group_sort(void **st) {
     qsort(v, n, sizeof *v, bucket_then_row);
     if (n) assert_memory_equal(v, want, n * sizeof *v);
   }
+}
+
+/* Rows that do not match the counts are refused, never written past their
+ * groups: one too many, one too few, one of another rank's bucket. */
+static void test_placer_counts(void **st) {
+  (void)st;
+  NB = 16;
+  pc_irow v[40], rows[40];
+  uint64_t local[17] = {0}, seed = 3;
+  size_t n = 0;
+  while (n < 30) {
+    pc_irow r;
+    memset(&r, 0, sizeof r);
+    r.channel = 1;
+    r.place = pc_place_id(1, (uint64_t)pick(&seed, 100));
+    r.start = 100, r.end = 200, r.pid = n + 1;
+    if (pc_bucket_of(r.place, 1, r.start, NB) < 8) v[n++] = r;
+  }
+  for (size_t i = 0; i < n; i++) local[pc_bucket_of(v[i].place, 1, 100, NB) + 1]++;
+  for (int k = 0; k < 8; k++) local[k + 1] += local[k];
+  pc_irow_placer P;
+  pc_irow_placer_init(&P, rows, local, 0, 8, NB);
+  assert_int_equal(pc_irow_place(&P, v, n), 0);
+  assert_int_equal(pc_irow_place(&P, v, 1), PC_ERR_DATA); /* one more than counted */
+  pc_irow_placer_init(&P, rows, local, 0, 8, NB);
+  assert_int_equal(pc_irow_place(&P, v, n - 1), 0);
+  assert_int_equal(pc_irow_placer_finish(&P), PC_ERR_DATA); /* one missing */
+  pc_irow other = v[0];
+  while (pc_bucket_of(other.place, 1, 100, NB) < 8) other.place++;
+  pc_irow_placer_init(&P, rows, local, 0, 8, NB);
+  assert_int_equal(pc_irow_place(&P, &other, 1), PC_ERR_DATA); /* not this rank's */
 }
 
 static int irow_cmp_total(const void *pa, const void *pb) {
@@ -404,6 +450,7 @@ int main(void) {
       cmocka_unit_test(test_bucket_reference_by_hand),
       cmocka_unit_test(test_bucket_query_matches_reference),
       cmocka_unit_test(test_group_sort),
+      cmocka_unit_test(test_placer_counts),
       cmocka_unit_test(test_merge_back),
       cmocka_unit_test(test_piddir),
       cmocka_unit_test(test_query_days),
