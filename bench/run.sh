@@ -360,7 +360,8 @@ PY
 # each, and the 1,000-case trace of bench_trace (its cases file: run bench trace once);
 # the speed-up of the medians (target >= 1.7 at 2 ranks); `paicha plan`'s predicted wall
 # and peak memory per rank for every run beside the measured (target within 25 %).
-# Disk: the CSV (~12 GB, kept), the index (~6 GB) and the ingested dataset (~6 GB).
+# SCALING_JOBS="index trace" runs only those. Disk: the CSV (~12 GB, kept), the index
+# (~6 GB) and the ingested dataset (~6 GB).
 bench_scaling() {
   local n=${PERSONS:-2000000} np j label
   city_data
@@ -373,8 +374,8 @@ bench_scaling() {
     "$work/scale-index.h5" "$work/city-cases.csv" "$work/bench.key" "$work/scale-trace.h5" > "$work/scale-trace.yaml"
   sed "s|city-cases.csv|city-cases-1000.csv|; s|scale-trace.h5|scale-trace1000.h5|" "$work/scale-trace.yaml" \
     > "$work/scale-trace1000.yaml"
-  local jobs=(index ingest trace)
-  [ -s "$work/city-cases-1000.csv" ] && jobs+=(trace1000)
+  local jobs=(${SCALING_JOBS:-index ingest trace})
+  [ -n "${SCALING_JOBS:-}" ] || [ ! -s "$work/city-cases-1000.csv" ] || jobs+=(trace1000)
   for np in 1 "$NP"; do
     for j in "${jobs[@]}"; do
       echo "== scaling: $j of the city tier ($n persons), $np ranks, $REPEAT runs" | tee -a "$out"
