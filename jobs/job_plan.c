@@ -40,6 +40,7 @@ static const pc_key rate_item_keys[] = {
     {.name = "items_per_s", .type = PC_T_FLOAT, .required = 1, .help = ""},
     {.name = "base_s", .type = PC_T_FLOAT, .required = 1, .help = ""},
     {.name = "moved_per_item_b", .type = PC_T_FLOAT, .required = 1, .help = ""},
+    {.name = "items_per_s_1", .type = PC_T_FLOAT, .def = "0", .help = ""},
     {.name = "case_s", .type = PC_T_FLOAT, .def = "0", .help = ""},
     {.name = "mem_per_case_b", .type = PC_T_FLOAT, .def = "0", .help = ""},
     {0}};
@@ -61,6 +62,7 @@ static const pc_key rates_schema[] = {
 typedef struct model {
   char item[16];
   double base_mb, per_item_b, rate, base_s, moved_b;
+  double rate_1; /* items per second of a rank alone on its node (0: rate) */
   double case_s, per_case_b, cases; /* trace: per case traced, and how many */
 } model;
 
@@ -77,7 +79,9 @@ static estimate predict(const model *m, double persons, double stays, int nodes,
   e.items_per_rank = items / P;
   e.mem_gb = (m->base_mb * 1048576.0 + m->per_item_b * e.items_per_rank +
               m->per_case_b * m->cases / P) / 1073741824.0;
-  e.time_s = m->base_s + e.items_per_rank / m->rate + m->case_s * m->cases / P;
+  /* A rank alone on its node has its memory bandwidth and page faults to itself. */
+  const double rate = tpn == 1 && m->rate_1 > 0 ? m->rate_1 : m->rate;
+  e.time_s = m->base_s + e.items_per_rank / rate + m->case_s * m->cases / P;
   if (nodes > 1) /* across nodes the shuffles go over the network, shared by the node's ranks */
     e.time_s += m->moved_b * e.items_per_rank / (net_gbs * 1e9 / tpn);
   e.fits = e.mem_gb * tpn <= node_gb * 0.9;
@@ -113,12 +117,12 @@ static int load_model(const pc_config *cfg, pc_config_problems *p, model *m, cha
                              job);
   }
   snprintf(m->item, sizeof m->item, "%s", pc_config_str(rc_cfg, k));
-  static const char *const f[7] = {"mem_base_mb", "mem_per_item_b", "items_per_s", "base_s",
-                                   "moved_per_item_b", "case_s", "mem_per_case_b"};
-  double *v[7] = {&m->base_mb, &m->per_item_b, &m->rate, &m->base_s, &m->moved_b, &m->case_s,
-                  &m->per_case_b};
+  static const char *const f[8] = {"mem_base_mb", "mem_per_item_b", "items_per_s", "base_s",
+                                   "moved_per_item_b", "items_per_s_1", "case_s", "mem_per_case_b"};
+  double *v[8] = {&m->base_mb, &m->per_item_b, &m->rate, &m->base_s, &m->moved_b, &m->rate_1,
+                  &m->case_s, &m->per_case_b};
   m->cases = (double)pc_config_int(cfg, "cases");
-  for (int i = 0; i < 7; i++) {
+  for (int i = 0; i < 8; i++) {
     snprintf(k, sizeof k, "jobs.%s.%s", job, f[i]);
     *v[i] = pc_config_float(rc_cfg, k);
   }
