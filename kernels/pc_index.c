@@ -228,9 +228,24 @@ static size_t first_run(const pc_irow *rows, const size_t *runs, size_t nruns, u
   return lo;
 }
 
+/* Where a bucket's hits go: to emit at once, or (best != NULL) kept per row, the
+ * best by pc_hit_less, until the bucket is done. */
+typedef struct sink {
+  pc_hit_fn emit;
+  void *arg;
+  pc_hit *best; /* n entries; exposure INT64_MAX: no hit yet */
+} sink;
+
+static inline void give(sink *k, size_t i, const pc_hit *h) {
+  if (!k->best)
+    k->emit(k->arg, h);
+  else if (pc_hit_less(h, &k->best[i]))
+    k->best[i] = *h;
+}
+
 /* The rows [r0, r1) of one place (longest stay dmax) that make a contact with Q. */
 static void answer_run(const pc_chan_rule *rule, const pc_irow *rows, size_t r0, size_t r1,
-                       int64_t dmax, const pc_query *Q, pc_hit_fn emit, void *arg) {
+                       int64_t dmax, const pc_query *Q, sink *k) {
   pc_hit h = {0};
   h.source = Q->source;
   h.channel = Q->channel;
@@ -246,7 +261,7 @@ static void answer_run(const pc_chan_rule *rule, const pc_irow *rows, size_t r0,
     if (e < 0) continue;
     h.pid = u->pid;
     h.exposure = e;
-    emit(arg, &h);
+    give(k, i, &h);
   }
 }
 
@@ -254,21 +269,23 @@ static void answer_run(const pc_chan_rule *rule, const pc_irow *rows, size_t r0,
  * carriage is the id's low byte) that meet its carriage. */
 static void answer_rail(const pc_chan_rule rules[PC_NCHANNELS], const pc_irow *rows,
                         const size_t *runs, const int64_t *dmax, size_t nruns, size_t n,
-                        const pc_query *Q, pc_hit_fn emit, void *arg) {
+                        const pc_query *Q, sink *s) {
   const uint64_t train = pc_rail_train(Q->place);
   for (size_t k = first_run(rows, runs, nruns, train);
        k < nruns && pc_rail_train(rows[runs[k]].place) == train; k++)
     if (pc_place_meets(PC_CH_RAIL, Q->place, rows[runs[k]].place))
       answer_run(&rules[PC_CH_RAIL], rows, runs[k], k + 1 < nruns ? runs[k + 1] : n, dmax[k], Q,
-                 emit, arg);
+                 s);
 }
 
 void pc_answer_bucket(const pc_chan_rule rules[PC_NCHANNELS], const pc_irow *rows, size_t n,
-                      const pc_query *q, size_t nq, size_t *runs, int64_t *dmax, pc_hit_fn emit,
-                      void *arg) {
+                      const pc_query *q, size_t nq, size_t *runs, int64_t *dmax, pc_hit *best,
+                      pc_hit_fn emit, void *arg) {
+  sink k_ = {emit, arg, best}, *sk = &k_;
   /* Runs of one place, and the longest stay of each. */
   size_t nruns = 0;
   for (size_t i = 0; i < n; i++) {
+    if (best) best[i].exposure = INT64_MAX;
     if (i == 0 || rows[i].place != rows[i - 1].place) {
       runs[nruns] = i;
       dmax[nruns++] = 0;
@@ -280,7 +297,7 @@ void pc_answer_bucket(const pc_chan_rule rules[PC_NCHANNELS], const pc_irow *row
     const pc_query *Q = &q[k];
     if (Q->b <= Q->a) continue;
     if (Q->channel == PC_CH_RAIL) {
-      answer_rail(rules, rows, runs, dmax, nruns, n, Q, emit, arg);
+      answer_rail(rules, rows, runs, dmax, nruns, n, Q, sk);
       continue;
     }
     size_t lo = first_run(rows, runs, nruns, Q->place);
@@ -296,12 +313,15 @@ void pc_answer_bucket(const pc_chan_rule rules[PC_NCHANNELS], const pc_irow *row
       for (size_t i = r0; i < r1; i++)
         if (rows[i].pid != Q->source && (i == r0 || rows[i].pid != rows[i - 1].pid)) {
           h.pid = rows[i].pid;
-          emit(arg, &h);
+          give(sk, i, &h);
         }
       continue;
     }
-    answer_run(&rules[Q->channel], rows, r0, r1, dmax[lo], Q, emit, arg);
+    answer_run(&rules[Q->channel], rows, r0, r1, dmax[lo], Q, sk);
   }
+  if (best)
+    for (size_t i = 0; i < n; i++)
+      if (best[i].exposure != INT64_MAX) emit(arg, &best[i]);
 }
 
 /* Nothing clever: every row against every query, by the rules themselves. */

@@ -152,6 +152,7 @@ static int answer(pc_tracer *t, const pc_query *q, size_t nq, hitbuf *hb) {
   size_t bcap = 0, rcap = 0;
   size_t *runs = NULL;
   int64_t *dmax = NULL;
+  pc_hit *best = NULL;
   if (!rc) {
     for (size_t i = 0; i < nq; i++) kv[i].key = q[i].bucket, kv[i].val = i;
     pc_sort_kv(kv, tmp, nq);
@@ -166,12 +167,17 @@ static int answer(pc_tracer *t, const pc_query *q, size_t nq, hitbuf *hb) {
     if (!rc && n > rcap) {
       free(runs);
       free(dmax);
+      free(best);
       rcap = n;
       runs = pc_malloc(n * sizeof *runs, "bucket runs");
       dmax = pc_malloc(n * sizeof *dmax, "bucket runs");
-      if (!runs || !dmax) rc = PC_ERR_MEM;
+      best = pc_malloc(n * sizeof *best, "bucket hits");
+      if (!runs || !dmax || !best) rc = PC_ERR_MEM;
     }
-    if (!rc && n) pc_answer_bucket(t->rules, rows, n, sq + i, j - i, runs, dmax, emit_hit, hb);
+    /* Each row's best hit over the bucket's queries, then one hit per row to hb:
+     * a hot cell's rows met by many queries cost one probe of hb each. */
+    if (!rc && n)
+      pc_answer_bucket(t->rules, rows, n, sq + i, j - i, runs, dmax, best, emit_hit, hb);
     if (!rc) rc = hb->rc;
     i = j;
   }
@@ -181,6 +187,7 @@ static int answer(pc_tracer *t, const pc_query *q, size_t nq, hitbuf *hb) {
   free(buf);
   free(runs);
   free(dmax);
+  free(best);
   return rc;
 }
 
