@@ -57,23 +57,16 @@ static int memory(pc_ctx *ctx, char *a, char *b, size_t bytes, pc_bounds *B) {
   return pc_agree(ctx, b[bytes / 2] == 1 ? 0 : PC_ERROR(PC_ERR_DATA, "memory copy lost (internal)"));
 }
 
-static int pwrite_all(int fd, const char *p, size_t n, uint64_t at, const char *what) {
+/* All n bytes at offset at, in blocks of IO_BLOCK: written from p (write) or read into p. */
+static int io_all(int fd, char *p, size_t n, uint64_t at, int write, const char *what) {
   for (size_t off = 0; off < n;) {
     size_t k = n - off < IO_BLOCK ? n - off : IO_BLOCK;
-    ssize_t w = pwrite(fd, p + off, k, (off_t)(at + off));
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return PC_ERROR(PC_ERR_IO, "%s: write failed: %s", what, w < 0 ? strerror(errno) : "no progress");
-    off += (size_t)w;
-  }
-  return 0;
-}
-static int pread_all(int fd, char *p, size_t n, uint64_t at, const char *what) {
-  for (size_t off = 0; off < n;) {
-    size_t k = n - off < IO_BLOCK ? n - off : IO_BLOCK;
-    ssize_t r = pread(fd, p + off, k, (off_t)(at + off));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return PC_ERROR(PC_ERR_IO, "%s: read failed: %s", what, r < 0 ? strerror(errno) : "short file");
-    off += (size_t)r;
+    ssize_t d = write ? pwrite(fd, p + off, k, (off_t)(at + off)) : pread(fd, p + off, k, (off_t)(at + off));
+    if (d < 0 && errno == EINTR) continue;
+    if (d <= 0)
+      return PC_ERROR(PC_ERR_IO, "%s: %s failed: %s", what, write ? "write" : "read",
+                      d < 0 ? strerror(errno) : write ? "no progress" : "short file");
+    off += (size_t)d;
   }
   return 0;
 }
@@ -99,14 +92,14 @@ static void best(double *v, size_t bytes, double t) {
  * cache, then with fsync); drop the file's pages; REPS times read a part
  * back into b cold, then again from the page cache, checking what came back.
  * Bests of each. Collective, agreed; the file is removed whatever happens. */
-static int files(pc_ctx *ctx, const char *dir, const char *a, char *b, size_t bytes, pc_bounds *B) {
+static int files(pc_ctx *ctx, const char *dir, char *a, char *b, size_t bytes, pc_bounds *B) {
   char path[4200];
   int fd = -1, rc = scratch_open(dir, pc_rank(ctx), path, sizeof path, &fd), lrc = 0;
   PC_CALL(pc_agree(ctx, rc));
   double t0 = 0, t;
   for (int i = 0; !rc && i < REPS; i++) {
     rc = start(ctx, &t0);
-    lrc = pwrite_all(fd, a, bytes, (uint64_t)i * bytes, path);
+    lrc = io_all(fd, a, bytes, (uint64_t)i * bytes, 1, path);
     if (!rc) rc = stop(ctx, t0, &t);
     if (!rc) best(&B->write, bytes, t);
     if (!lrc && fsync(fd) != 0) lrc = PC_ERROR(PC_ERR_IO, "%s: fsync failed: %s", path, strerror(errno));
@@ -119,7 +112,7 @@ static int files(pc_ctx *ctx, const char *dir, const char *a, char *b, size_t by
   for (int i = 0; !rc && i < 2 * REPS; i++) {
     memset(b, 0, bytes);
     rc = start(ctx, &t0);
-    lrc = pread_all(fd, b, bytes, (uint64_t)(i % REPS) * bytes, path);
+    lrc = io_all(fd, b, bytes, (uint64_t)(i % REPS) * bytes, 0, path);
     if (!rc) rc = stop(ctx, t0, &t);
     if (!rc) best(i < REPS ? &B->disk_read : &B->read, bytes, t);
     if (!lrc && memcmp(a, b, bytes) != 0)
