@@ -316,39 +316,42 @@ static void test_cube_count(void **st) {
 }
 
 /* In-place row sort: the same order as qsort of the whole array, for keys
- * spread over a rank's pid range, heavy ties, a key at each end, tiny n. */
-typedef struct row40 {
-  uint64_t key, b, c, d, e;
-} row40;
-static int row40_cmp(const void *pa, const void *pb) {
-  const row40 *a = pa, *b = pb;
-  if (a->key != b->key) return a->key < b->key ? -1 : 1;
-  if (a->b != b->b) return a->b < b->b ? -1 : 1;
-  return (a->c > b->c) - (a->c < b->c);
+ * spread over a rank's pid range, heavy ties, a key at each end, tiny n, and
+ * rows of every size the sort has its own copy of (40, 48, 104 bytes) and
+ * one it has not (24). A row: key, a tie-breaker, its index, then filler. */
+static int row_cmp(const void *pa, const void *pb) {
+  const uint64_t *a = pa, *b = pb;
+  for (int w = 0; w < 3; w++)
+    if (a[w] != b[w]) return a[w] < b[w] ? -1 : 1;
+  return 0;
 }
 static void test_sort_rows_inplace(void **st) {
   (void)st;
-  const size_t sizes[] = {0, 1, 2, 63, 1000, 200000};
+  const size_t sizes[] = {0, 1, 2, 63, 1000, 200000}, words[] = {3, 5, 6, 13};
   const uint64_t ranges[][2] = {{0, UINT64_MAX}, {1ULL << 62, (1ULL << 63) - 1}, {5, 5}};
-  for (size_t si = 0; si < 6; si++)
-    for (size_t ri = 0; ri < 3; ri++) {
-      size_t n = sizes[si];
-      uint64_t lo = ranges[ri][0], hi = ranges[ri][1];
-      row40 *a = malloc((n + 1) * sizeof *a), *b = malloc((n + 1) * sizeof *b);
-      for (size_t i = 0; i < n; i++) {
-        uint64_t r = pc_mix64(i * 7 + ri);
-        a[i] = (row40){lo + (hi - lo == UINT64_MAX ? r : r % (hi - lo + 1)), r % 5, i, r, 0};
-        if (i % 17 == 0) a[i].key = a[i / 2].key; /* ties on the key */
-        if (i == 3) a[i].key = lo;
-        if (i == 4) a[i].key = hi;
+  for (size_t wi = 0; wi < 4; wi++)
+    for (size_t si = 0; si < 6; si++)
+      for (size_t ri = 0; ri < 3; ri++) {
+        const size_t n = sizes[si], W = words[wi];
+        uint64_t lo = ranges[ri][0], hi = ranges[ri][1];
+        uint64_t *a = malloc((n + 1) * W * 8), *b = malloc((n + 1) * W * 8);
+        for (size_t i = 0; i < n; i++) {
+          uint64_t r = pc_mix64(i * 7 + ri), *x = a + i * W;
+          x[0] = lo + (hi - lo == UINT64_MAX ? r : r % (hi - lo + 1));
+          x[1] = r % 5;
+          x[2] = i;
+          for (size_t w = 3; w < W; w++) x[w] = r ^ w;
+          if (i % 17 == 0) x[0] = a[(i / 2) * W]; /* ties on the key */
+          if (i == 3) x[0] = lo;
+          if (i == 4) x[0] = hi;
+        }
+        memcpy(b, a, n * W * 8);
+        assert_int_equal(pc_sort_rows_inplace(a, n, W * 8, lo, hi, row_cmp), 0);
+        if (n) qsort(b, n, W * 8, row_cmp);
+        assert_memory_equal(a, b, n * W * 8);
+        free(a);
+        free(b);
       }
-      memcpy(b, a, n * sizeof *a);
-      assert_int_equal(pc_sort_rows_inplace(a, n, sizeof *a, lo, hi, row40_cmp), 0);
-      if (n) qsort(b, n, sizeof *b, row40_cmp);
-      assert_memory_equal(a, b, n * sizeof *a);
-      free(a);
-      free(b);
-    }
 }
 
 static void test_sort(void **st) {
