@@ -219,6 +219,48 @@ static void test_bucket_reference_by_hand(void **st) {
   assert_true(H.h[0].place == cafe && H.h[0].channel == PC_CH_CAFE);
 }
 
+/* Grid totals (rule 5) against a bitmap of covered seconds: every grid stay
+ * gets the whole minutes of the union of the person's stays at its place,
+ * clipped to [lo, hi); other channels 0; few stays and many (the sort). */
+static void test_grid_cum_reference(void **st) {
+  (void)st;
+  enum { T = 6000, MAXS = 80 };
+  static pc_stay s[MAXS];
+  static uint32_t cum[MAXS];
+  static pc_gspan g[MAXS];
+  static unsigned char cover[T];
+  uint64_t seed = 99;
+  size_t nonzero = 0;
+  for (int t = 0; t < 3000; t++) {
+    const size_t n = (size_t)pick(&seed, t % 10 ? 40 : MAXS);
+    const int64_t lo = pick(&seed, 1000), hi = lo + pick(&seed, T - 1000);
+    for (size_t i = 0; i < n; i++) {
+      memset(&s[i], 0, sizeof s[i]);
+      s[i].pid = 1;
+      s[i].channel = (uint8_t)(pick(&seed, 3) ? PC_CH_GRID : PC_CH_LBS);
+      s[i].place = pc_place_id(s[i].channel, 1 + (uint64_t)pick(&seed, 3));
+      s[i].start = pick(&seed, T - 1);
+      s[i].end = s[i].start + 1 + pick(&seed, T - 1 - s[i].start);
+    }
+    pc_grid_cum(s, n, lo, hi, cum, g);
+    for (size_t i = 0; i < n; i++) {
+      uint32_t want = 0;
+      if (s[i].channel == PC_CH_GRID) {
+        memset(cover, 0, sizeof cover);
+        for (size_t j = 0; j < n; j++)
+          if (s[j].channel == PC_CH_GRID && s[j].place == s[i].place)
+            for (int64_t x = s[j].start; x < s[j].end; x++) cover[x] |= x >= lo && x < hi;
+        uint32_t secs = 0;
+        for (int x = 0; x < T; x++) secs += cover[x];
+        want = secs / 60;
+      }
+      if (cum[i] != want) fail_msg("case %d, stay %zu: grid total %u, the bitmap %u", t, i, cum[i], want);
+      nonzero += want > 0;
+    }
+  }
+  assert_true(nonzero > 10000);
+}
+
 static uint32_t NB = 64; /* buckets of the grouping test */
 
 static int bucket_then_row(const void *pa, const void *pb) {
@@ -470,6 +512,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_bucket_reference_by_hand),
       cmocka_unit_test(test_bucket_query_matches_reference),
+      cmocka_unit_test(test_grid_cum_reference),
       cmocka_unit_test(test_group_sort),
       cmocka_unit_test(test_placer_counts),
       cmocka_unit_test(test_merge_back),
