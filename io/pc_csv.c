@@ -12,25 +12,20 @@
 
 #include "pc_enc.h"
 #include "pc_err.h"
+#include "pc_fdio.h"
 
 static const char bom[3] = {'\xEF', '\xBB', '\xBF'};
 
 /* Read exactly n bytes at off; a short file is an error (it changed under us). */
 static int read_at(pc_csv_file *f, char *dst, size_t n, uint64_t off) {
-  while (n) {
-    ssize_t got = pread(f->fd, dst, n, (off_t)off);
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0)
+  if (pc_pread_full(f->fd, dst, n, off) != 0) {
+    if (errno)
       return PC_ERROR(PC_ERR_IO, "%s: read at offset %llu: %s", f->path, (unsigned long long)off,
                       strerror(errno));
-    if (got == 0)
-      return PC_ERROR(PC_ERR_IO, "%s: file ended at offset %llu, expected %llu bytes (changed?)",
-                      f->path, (unsigned long long)off, (unsigned long long)f->size);
-    f->nread += (uint64_t)got;
-    dst += got;
-    off += (uint64_t)got;
-    n -= (size_t)got;
+    return PC_ERROR(PC_ERR_IO, "%s: file ended before offset %llu, expected %llu bytes (changed?)",
+                    f->path, (unsigned long long)(off + n), (unsigned long long)f->size);
   }
+  f->nread += n;
   return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "pc_err.h"
+#include "pc_fdio.h"
 #include "pc_schema.h"
 
 int pc_indexfile_open(pc_ctx *ctx, const char *path, pc_file *f) {
@@ -140,16 +141,9 @@ int pc_indexfile_rows_write(const pc_raw *w, uint64_t row, size_t n, const pc_st
   if (row + n > w->nrows)
     return PC_ERROR(PC_ERR_IO, "%s: rows %llu..%llu beyond the end", w->what,
                     (unsigned long long)row, (unsigned long long)(row + n));
-  const size_t want = n * w->rowsize;
-  const off_t at = (off_t)(w->offset + row * w->rowsize);
-  for (size_t done = 0; done < want;) {
-    ssize_t k = pwrite(w->fd, (const char *)rows + done, want - done, at + (off_t)done);
-    if (k < 0 && errno == EINTR) continue;
-    if (k <= 0)
-      return PC_ERROR(PC_ERR_IO, "%s: write of the area view failed: %s (disk full?)", w->what,
-                      k < 0 ? strerror(errno) : "nothing written");
-    done += (size_t)k;
-  }
+  if (pc_pwrite_full(w->fd, rows, n * w->rowsize, w->offset + row * w->rowsize) != 0)
+    return PC_ERROR(PC_ERR_IO, "%s: write of the area view failed: %s (disk full?)", w->what,
+                    errno ? strerror(errno) : "nothing written");
   return 0;
 }
 

@@ -1,5 +1,6 @@
 /* pc_schema.c - the column lists of every on-disk table and view, their HDF5 types, checked reads. */
 #include "pc_schema.h"
+#include "pc_fdio.h"
 #include "pc_h5.h"
 
 #include <errno.h>
@@ -743,17 +744,10 @@ int pc_raw_read(const pc_raw *raw, uint64_t row, size_t n, void *buf) {
     return PC_ERROR(PC_ERR_IO, "%s: rows %llu..%llu beyond the end (%llu rows)", raw->what,
                     (unsigned long long)row, (unsigned long long)(row + n),
                     (unsigned long long)raw->nrows);
-  size_t want = n * raw->rowsize, got = 0;
-  off_t at = (off_t)(raw->offset + row * raw->rowsize);
-  while (got < want) {
-    ssize_t k = pread(raw->fd, (char *)buf + got, want - got, at + (off_t)got);
-    if (k < 0 && errno == EINTR) continue;
-    if (k <= 0)
-      return PC_ERROR(PC_ERR_IO, "%s: read of rows %llu..%llu failed: %s (truncated file?)",
-                      raw->what, (unsigned long long)row, (unsigned long long)(row + n),
-                      k < 0 ? strerror(errno) : "end of file");
-    got += (size_t)k;
-  }
+  if (pc_pread_full(raw->fd, buf, n * raw->rowsize, raw->offset + row * raw->rowsize) != 0)
+    return PC_ERROR(PC_ERR_IO, "%s: read of rows %llu..%llu failed: %s (truncated file?)",
+                    raw->what, (unsigned long long)row, (unsigned long long)(row + n),
+                    errno ? strerror(errno) : "end of file");
   return 0;
 }
 

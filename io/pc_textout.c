@@ -2,6 +2,7 @@
 #include "pc_textout.h"
 
 #include "pc_claim.h"
+#include "pc_fdio.h"
 #include "pc_publish.h"
 
 #include <ctype.h>
@@ -209,14 +210,8 @@ int pc_atomic_commit(pc_ctx *ctx, const char *tmp, const char *path, int rc_in) 
 }
 
 static int write_all(int fd, const char *p, size_t n, uint64_t off, const char *what) {
-  while (n) {
-    ssize_t w = pwrite(fd, p, n, (off_t)off);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return PC_ERROR(PC_ERR_IO, "%s: write failed: %s", what, w < 0 ? strerror(errno) : "no progress");
-    p += w;
-    n -= (size_t)w;
-    off += (uint64_t)w;
-  }
+  if (pc_pwrite_full(fd, p, n, off) != 0)
+    return PC_ERROR(PC_ERR_IO, "%s: write failed: %s", what, errno ? strerror(errno) : "no progress");
   return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "pc_err.h"
+#include "pc_fdio.h"
 #include "pc_textout.h"
 
 #define REPS 3
@@ -59,14 +60,11 @@ static int memory(pc_ctx *ctx, char *a, char *b, size_t bytes, pc_bounds *B) {
 
 /* All n bytes at offset at, in blocks of IO_BLOCK: written from p (write) or read into p. */
 static int io_all(int fd, char *p, size_t n, uint64_t at, int write, const char *what) {
-  for (size_t off = 0; off < n;) {
-    size_t k = n - off < IO_BLOCK ? n - off : IO_BLOCK;
-    ssize_t d = write ? pwrite(fd, p + off, k, (off_t)(at + off)) : pread(fd, p + off, k, (off_t)(at + off));
-    if (d < 0 && errno == EINTR) continue;
-    if (d <= 0)
+  for (size_t off = 0, k; off < n; off += k) {
+    k = n - off < IO_BLOCK ? n - off : IO_BLOCK;
+    if ((write ? pc_pwrite_full(fd, p + off, k, at + off) : pc_pread_full(fd, p + off, k, at + off)) != 0)
       return PC_ERROR(PC_ERR_IO, "%s: %s failed: %s", what, write ? "write" : "read",
-                      d < 0 ? strerror(errno) : write ? "no progress" : "short file");
-    off += (size_t)d;
+                      errno ? strerror(errno) : write ? "no progress" : "short file");
   }
   return 0;
 }
