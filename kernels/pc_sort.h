@@ -35,7 +35,8 @@ void pc_sort_u64(uint64_t *a, uint64_t *tmp, size_t n);
 
 /* Sort n rows of rowsize (<= 256) bytes in place by cmp, where each row
  * starts with a uint64 key spread evenly over [lo, hi] (a rank's pids) and
- * cmp orders by that key first: one in-place distribution pass into buckets
+ * cmp orders by that key first (keys outside [lo, hi] are sorted too, in
+ * the first or last bucket: slower, still right): one in-place distribution pass into buckets
  * of ~16 rows by key (American flag sort), then each bucket by cmp. Memory:
  * two counters per bucket, never a copy of the rows (a rank's stays fill
  * most of its memory). Local; returns 0, or PC_ERR_MEM. */

@@ -344,6 +344,11 @@ static void test_sort_rows_inplace(void **st) {
           if (i % 17 == 0) x[0] = a[(i / 2) * W]; /* ties on the key */
           if (i == 3) x[0] = lo;
           if (i == 4) x[0] = hi;
+          /* keys outside [lo, hi] (a caller's range too narrow): still sorted */
+          if (i % 97 == 5 && lo > 0) x[0] = lo - 1 - r % lo;
+          if (i % 89 == 6 && hi < UINT64_MAX) x[0] = hi + 1 + r % (UINT64_MAX - hi);
+          if (i == 7 && hi < UINT64_MAX) x[0] = hi + 1;
+          if (i == 8 && hi <= UINT64_MAX - (1ULL << 56)) x[0] = hi + (1ULL << 56);
         }
         memcpy(b, a, n * W * 8);
         assert_int_equal(pc_sort_rows_inplace(a, n, W * 8, lo, hi, row_cmp), 0);
