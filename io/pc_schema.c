@@ -85,6 +85,8 @@ static const pc_column place_rows_cols[] = {
 const pc_schema pc_schema_place_rows = SCHEMA("place_rows", pc_irow, place_rows_cols);
 /* The index's area view: /stays' rows, grouped otherwise (services/pc_aview.h). */
 const pc_schema pc_schema_area_rows = SCHEMA("area_rows", pc_stay, stays_cols);
+/* The index's dispatch table: one row of /stays per person (services/pc_pview.h). */
+const pc_schema pc_schema_dispatch_stays = SCHEMA("dispatch_stays", pc_stay, stays_cols);
 
 /* ---- the outputs ---- */
 

@@ -363,6 +363,7 @@ extern const pc_schema pc_schema_persons, pc_schema_identities, pc_schema_region
     pc_schema_stays, pc_schema_places; /* a dataset (synth, ingest, purge) */
 extern const pc_schema pc_schema_place_rows;   /* an index (pc_irow) */
 extern const pc_schema pc_schema_area_rows;    /* an index's area view (pc_stay) */
+extern const pc_schema pc_schema_dispatch_stays; /* an index's dispatch table (pc_stay) */
 extern const pc_schema pc_schema_screened;     /* screen */
 extern const pc_schema pc_schema_contacts, pc_schema_companions, pc_schema_unmatched; /* trace */
 extern const pc_schema pc_schema_targets, pc_schema_testing;     /* breakdown */

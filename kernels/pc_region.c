@@ -55,7 +55,7 @@ const pc_region *pc_region_find(const pc_region *r, size_t n, uint64_t code) {
   return lo < n && r[lo].code == code ? &r[lo] : NULL;
 }
 
-uint64_t pc_jurisdiction(const pc_stay *s, size_t n, int64_t at, uint64_t residence, int level) {
+const pc_stay *pc_cover_stay(const pc_stay *s, size_t n, int64_t at) {
   const pc_stay *best = NULL;
   for (size_t i = 0; i < n; i++) {
     if (!(s[i].start <= at && at < s[i].end)) continue;
@@ -64,6 +64,11 @@ uint64_t pc_jurisdiction(const pc_stay *s, size_t n, int64_t at, uint64_t reside
          (s[i].channel < best->channel || (s[i].channel == best->channel && s[i].place < best->place))))
       best = &s[i];
   }
+  return best;
+}
+
+uint64_t pc_jurisdiction(const pc_stay *s, size_t n, int64_t at, uint64_t residence, int level) {
+  const pc_stay *best = pc_cover_stay(s, n, at);
   uint64_t region = best ? best->region : 0;
   if (!region) region = residence;
   return pc_region_cut(region, level);

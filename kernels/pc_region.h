@@ -69,6 +69,12 @@ typedef struct pc_region {
  * NULL when absent. Binary search; local, cannot fail. */
 const pc_region *pc_region_find(const pc_region *r, size_t n, uint64_t code);
 
+/* Rule 11's stay: the longest of s[0..n) covering instant `at` (ties:
+ * channel order, then place id, then the first), or NULL. So
+ * pc_jurisdiction(s, n, ...) equals pc_jurisdiction over that one stay
+ * (none: n = 0), which the index keeps per person (/dispatch_stays). Local. */
+const pc_stay *pc_cover_stay(const pc_stay *s, size_t n, int64_t at);
+
 /* Rule 11 (SPEC "Dispatch"): the region of the longest of a person's stays
  * s[0..n) covering instant `at` (ties: channel order, then place id), else
  * the residence, else 0 (unassigned); cut to `level` (outside 1..5: the

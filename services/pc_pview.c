@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pc_region.h"
 #include "pc_sort.h"
 #include "pc_time.h"
 
@@ -124,6 +125,18 @@ int pc_pview_check_stays(const pc_raw *st, uint64_t at, const pc_stay *s, size_t
     if (d > pv->dmax[s[i].channel]) pv->dmax[s[i].channel] = d;
     b->checksum += fp;
   }
+  if (!b->has_dat) return 0;
+  for (size_t i = 0, j; i < n; i = j) { /* whole persons: steps end at person boundaries */
+    for (j = i + 1; j < n && s[j].pid == s[i].pid; j++) {
+    }
+    const pc_stay *c = pc_cover_stay(s + i, j - i, b->dat);
+    if (!c) continue;
+    PC_CALL(pc_buf_grow(&b->dsp, 1));
+    ((pc_stay *)b->dsp.data)[b->dsp.n++] = *c;
+    const uint64_t k = pc_piddir_key(&pv->dir, c->pid);
+    b->dcount[k]++;
+    b->dsum[k] += pc_stay_fingerprint(c);
+  }
   return 0;
 }
 
@@ -236,7 +249,24 @@ int pc_pview_finish_counts(pc_ctx *ctx, pc_file data, uint64_t q0, uint64_t q1, 
   pv->dir.identities = pc_piddir_make(b->scount + 2 * K, pv->dir.bits);
   pv->stays_sum = b->ssum; /* the view keeps them (written to the index, checked by trace) */
   b->ssum = NULL;
-  return pc_agree(ctx, pv->dir.stays && pv->dir.persons && pv->dir.identities ? 0 : PC_ERR_MEM);
+  PC_CALL(pc_agree(ctx, pv->dir.stays && pv->dir.persons && pv->dir.identities ? 0 : PC_ERR_MEM));
+  if (!b->has_dat) return 0;
+  /* The dispatch table: ranks hold consecutive pid ranges, so theirs follow in rank order. */
+  PC_CALL(pc_sum_u64(ctx, b->dcount, (int)K));
+  PC_CALL(pc_sum_u64(ctx, b->dsum, (int)K));
+  pv->ndsp = b->dsp.n;
+  PC_CALL(pc_exscan_u64(ctx, pv->ndsp, &pv->dsp_at));
+  pv->dsp_total = pv->ndsp;
+  PC_CALL(pc_sum_u64(ctx, &pv->dsp_total, 1));
+  pv->dsp = b->dsp.data;
+  pc_buf_init(&b->dsp, sizeof(pc_stay));
+  pv->dispatch.bits = pv->dir.bits;
+  pv->dispatch.stays = pc_piddir_make(b->dcount, pv->dir.bits);
+  pv->dispatch_sum = b->dsum;
+  b->dsum = NULL;
+  pv->dispatch_at = b->dat;
+  pv->has_dispatch = 1;
+  return pc_agree(ctx, pv->dispatch.stays ? 0 : PC_ERR_MEM);
 }
 
 int pc_stays_verify(pc_file data, const char *path, uint64_t sum) {
@@ -277,6 +307,17 @@ int pc_pview_open_dataset(pc_ctx *ctx, pc_file data, const char *data_path, pc_p
 
   b->pv = pv;
   pc_buf_init(&b->recv, sizeof(pc_irow));
+  pc_buf_init(&b->dsp, sizeof(pc_stay));
+  /* The dispatch table is made for the dataset's own as_of (one written
+   * before datasets carried it has none: jobs then read the stays). */
+  int64_t as_of = 0;
+  b->has_dat = pc_indexfile_has_attr(data, "as_of");
+  if (b->has_dat) PC_CALL(pc_agree(ctx, pc_indexfile_attr_i64(data, "as_of", &as_of)));
+  b->dat = pc_dispatch_instant(as_of);
+  if (b->has_dat) {
+    b->dcount = pc_calloc((size_t)1 << pv->dir.bits, sizeof *b->dcount, "dispatch table counts");
+    b->dsum = pc_calloc((size_t)1 << pv->dir.bits, sizeof *b->dsum, "dispatch table checksums");
+  }
   b->buf = pc_malloc(PC_STAY_STEP * sizeof *b->buf, "stays step");
   b->irows = pc_malloc(PC_STAY_STEP * sizeof *b->irows, "index rows step");
   b->dest = pc_malloc(PC_STAY_STEP * sizeof *b->dest, "index rows step");
@@ -286,7 +327,7 @@ int pc_pview_open_dataset(pc_ctx *ctx, pc_file data, const char *data_path, pc_p
   b->scount = pc_calloc((size_t)3 << pv->dir.bits, sizeof *b->scount, "pid directory counts");
   b->ssum = pc_calloc((size_t)1 << pv->dir.bits, sizeof *b->ssum, "pid directory checksums");
   return pc_agree(ctx, b->buf && b->irows && b->dest && b->cum && b->gs && b->bcount && b->scount &&
-                               b->ssum
+                               b->ssum && (!b->has_dat || (b->dcount && b->dsum))
                            ? 0
                            : PC_ERR_MEM);
 }
@@ -300,6 +341,9 @@ void pc_pview_free_state(pc_pview_state *b) {
   free(b->bcount);
   free(b->scount);
   free(b->ssum);
+  free(b->dcount);
+  free(b->dsum);
+  pc_buf_free(&b->dsp);
   pc_buf_free(&b->recv);
 }
 
@@ -378,6 +422,7 @@ int pc_pview_build(pc_ctx *ctx, pc_file data, const char *data_path, uint32_t nb
                    pc_pview *pv) {
   memset(pv, 0, sizeof *pv);
   pv->raw.fd = -1;
+  pv->dsp_raw.fd = -1;
   pv->nbuckets = nbuckets;
   pc_raw st = {.fd = -1};
   pc_pview_slices sl;
@@ -408,9 +453,14 @@ void pc_pview_free(pc_pview *pv) {
   free(pv->dir.stays);
   free(pv->stays_sum);
   free(pv->rows);
+  free(pv->dispatch.stays);
+  free(pv->dispatch_sum);
+  free(pv->dsp);
   pc_raw_close(&pv->raw);
+  if (pv->has_dispatch) pc_raw_close(&pv->dsp_raw);
   memset(pv, 0, sizeof *pv);
   pv->raw.fd = -1;
+  pv->dsp_raw.fd = -1;
 }
 
 

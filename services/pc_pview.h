@@ -32,6 +32,19 @@ typedef struct pc_pview {
                             HDF5's checksum, and checks each slot it reads against this */
   uint64_t npersons, nidentities, nstays, stays_checksum;
   int64_t window_start, window_end;
+  /* The dispatch table (/dispatch_stays, when has_dispatch): for each person
+   * with a stay covering the instant dispatch_at (03:00 the day before the
+   * dataset's as_of), that stay as rule 11 picks it (pc_cover_stay), in pid
+   * order, with its pid directory dispatch.stays and slot sums dispatch_sum:
+   * the jurisdictions of any set of persons without reading their stays. */
+  int has_dispatch;
+  int64_t dispatch_at;
+  pc_piddir dispatch;     /* bits as dir; only .stays is set */
+  uint64_t *dispatch_sum;
+  pc_stay *dsp;           /* when built: this rank's rows, the table's [dsp_at, dsp_at + ndsp) */
+  size_t ndsp;
+  uint64_t dsp_at, dsp_total;
+  pc_raw dsp_raw;         /* when loaded: /dispatch_stays */
   /* This rank's buckets: in memory when built here, else read from the file. */
   pc_irow *rows;         /* rows of [rank_b0[rank], rank_b0[rank+1]) when built */
   size_t nrows;

@@ -49,8 +49,9 @@ int pc_stays_read_slots(const pc_raw *st, const uint64_t *dir, const uint64_t *s
     for (uint64_t i = dir[k]; i < dir[k + 1]; i++, at++) sum += pc_stay_fingerprint(&(*buf)[at]);
     if (sum != sums[k])
       return PC_ERROR(PC_ERR_DATA,
-                      "%s: stays rows %llu..%llu do not match their checksum in the index's "
-                      "/stays_sum: the dataset is damaged (restore it or make it again)",
+                      "%s: rows %llu..%llu do not match their checksum in the index (/stays_sum, "
+                      "or /dispatch_sum for its dispatch table): the file is damaged (restore it "
+                      "or make it again)",
                       st->what, (unsigned long long)dir[k], (unsigned long long)dir[k + 1]);
   }
   return 0;
@@ -92,6 +93,31 @@ int pc_stays_lower_bound(const pc_raw *st, uint64_t pid, uint64_t *row) {
   return 0;
 }
 
+/* Collective, agreed: the dispatch table (pc_pview.h), each rank its rows. */
+static int write_dispatch(pc_out *out, const pc_pview *pv) {
+  pc_ctx *ctx = out->ctx;
+  const size_t K = (size_t)1 << pv->dispatch.bits;
+  pc_file dset = -1;
+  PC_CALL(pc_indexfile_rows_create(
+      out, "dispatch_stays", pv->dsp_total,
+      "the dispatch table: for each person with a stay covering dispatch_at (03:00 on the day "
+      "before the dataset's as_of), the one stay (as in /stays) that rule 11 picks - the "
+      "longest, ties by channel, then place - in pid order; dispatch_dir[k] is the first row of "
+      "pid directory slot k (the top pid_bits bits), dispatch_sum[k] its rows' fingerprint sum; "
+      "a person not in it has no stay covering the instant",
+      &dset));
+  pc_raw w = {.fd = -1};
+  int rc = pc_indexfile_rows_open(out->file, dset, pv->dsp_total, &w);
+  if (!rc && pv->ndsp) rc = pc_indexfile_rows_write(&w, pv->dsp_at, pv->ndsp, pv->dsp);
+  pc_raw_close(&w);
+  pc_indexfile_dset_close(dset);
+  PC_CALL(pc_agree(ctx, rc));
+  PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "dispatch_dir", pv->dispatch.stays, K + 1));
+  PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "dispatch_sum", pv->dispatch_sum, K));
+  pc_out_attr_i64(out, "dispatch_at", pv->dispatch_at);
+  return 0;
+}
+
 int pc_pview_write(pc_out *out, const pc_pview *pv) {
   pc_ctx *ctx = out->ctx;
   const size_t K = (size_t)1 << pv->dir.bits;
@@ -120,6 +146,7 @@ int pc_pview_write(pc_out *out, const pc_pview *pv) {
   PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "identities_dir", pv->dir.identities, K + 1));
   PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "stays_dir", pv->dir.stays, K + 1));
   PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "stays_sum", pv->stays_sum, K));
+  if (pv->has_dispatch) PC_CALL(write_dispatch(out, pv));
   pc_out_attr_u64(out, "nbuckets", pv->nbuckets);
   pc_out_attr_i64(out, "pid_bits", pv->dir.bits);
   pc_out_attr_u64(out, "data_persons", pv->npersons);
@@ -147,10 +174,28 @@ static int read_header(pc_file f, const char *path, pc_file data, const char *da
   return rc;
 }
 
+/* Local: the dispatch table of the index f, when it has one (an index built
+ * before it, or from a dataset without as_of, has none: has_dispatch 0). */
+static int open_dispatch(pc_file f, const char *path, pc_pview *pv) {
+  if (!pc_indexfile_has(f, "dispatch_stays")) return 0;
+  const size_t K = (size_t)1 << pv->dir.bits;
+  pv->dispatch.bits = pv->dir.bits;
+  PC_CALL(pc_indexfile_attr_i64(f, "dispatch_at", &pv->dispatch_at));
+  PC_CALL(pc_indexfile_read_u64s(f, "dispatch_dir", K + 1, &pv->dispatch.stays));
+  PC_CALL(pc_indexfile_read_u64s(f, "dispatch_sum", K, &pv->dispatch_sum));
+  PC_CALL(pc_raw_open(f, path, &pc_schema_dispatch_stays, &pv->dsp_raw));
+  pv->has_dispatch = 1;
+  if (pv->dsp_raw.nrows != pv->dispatch.stays[K])
+    return PC_ERROR(PC_ERR_DATA, "%s: dispatch_stays has %llu rows, dispatch_dir says %llu", path,
+                    (unsigned long long)pv->dsp_raw.nrows, (unsigned long long)pv->dispatch.stays[K]);
+  return 0;
+}
+
 int pc_pview_open(pc_ctx *ctx, const char *path, pc_file data, const char *data_path,
                   pc_pview *pv) {
   memset(pv, 0, sizeof *pv);
   pv->raw.fd = -1;
+  pv->dsp_raw.fd = -1;
   pv->from_file = 1;
   pc_file f;
   PC_CALL(pc_indexfile_open(ctx, path, &f));
@@ -188,6 +233,7 @@ int pc_pview_open(pc_ctx *ctx, const char *path, pc_file data, const char *data_
     snprintf(name, sizeof name, "dmax_%s", pc_channel_names[c]);
     rc = pc_indexfile_attr_i64(f, name, &pv->dmax[c]);
   }
+  if (!rc) rc = open_dispatch(f, path, pv);
   if (!rc) rc = pc_raw_open(f, path, &pc_schema_place_rows, &pv->raw);
   if (!rc && pv->raw.nrows != pv->bstart[pv->nbuckets])
     rc = PC_ERROR(PC_ERR_DATA, "%s: place_rows has %llu rows, bucket_start says %llu", path,

@@ -20,6 +20,13 @@ typedef struct pc_pview_state {
   uint64_t *scount;   /* pass 1: stays per pid prefix */
   uint64_t *ssum;     /* pass 1: fingerprint sum of the stays of each pid prefix */
   uint64_t checksum;
+  /* pass 1, when the dataset has an as_of: rule 11's stay of each person
+   * covering the dispatch instant dat (pc_cover_stay), in pid order, and
+   * its count and fingerprint sum per pid directory slot */
+  int has_dat;
+  int64_t dat;
+  pc_buf dsp;
+  uint64_t *dcount, *dsum;
   pc_buf recv;        /* pass 2: rows received */
   pc_irow_placer *place; /* pass 2 of a build: where each round's rows go (recv emptied) */
 } pc_pview_state;

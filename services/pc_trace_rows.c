@@ -23,7 +23,18 @@ _Static_assert(offsetof(pc_trace_flag, pid) == 0, "pc_stays_slot_run reads the p
 
 static int jurisdictions(pc_tracer *t, const pc_trace_flag *f, size_t n, int64_t at, int level,
                          uint64_t *jur) {
-  const pc_piddir *d = &t->pv.dir;
+  /* The index's dispatch table when it is for this instant: each person's one
+   * stay that counts (pc_cover_stay), 1/70 of the bytes of all their stays. */
+  const int table = t->pv.has_dispatch && t->pv.dsp_raw.fd >= 0 && t->pv.dispatch_at == at;
+  const pc_piddir *d = table ? &t->pv.dispatch : &t->pv.dir;
+  const pc_raw *st = table ? &t->pv.dsp_raw : &t->stays;
+  const uint64_t *sums = table ? t->pv.dispatch_sum : t->pv.stays_sum;
+  pc_log(t->ctx, "trace: jurisdictions at the dispatch instant from %s",
+         table ? "the index's dispatch table"
+         : t->pv.dsp_raw.fd >= 0 ? "the flagged persons' stays (the index's dispatch table is "
+                                   "for another instant)"
+         : t->pv.from_file ? "the flagged persons' stays (the index has no dispatch table)"
+                           : "the flagged persons' stays");
   pc_stay *buf = NULL;
   size_t cap = 0;
   int rc = 0;
@@ -31,7 +42,7 @@ static int jurisdictions(pc_tracer *t, const pc_trace_flag *f, size_t n, int64_t
     uint64_t k0, k1;
     const size_t j = pc_stays_slot_run(d, f, sizeof *f, i, n, &k0, &k1);
     size_t m = 0, a = 0;
-    rc = pc_stays_read_slots(&t->stays, d->stays, t->pv.stays_sum, k0, k1, &buf, &cap, &m);
+    rc = pc_stays_read_slots(st, d->stays, sums, k0, k1, &buf, &cap, &m);
     for (size_t q = i; q < j && !rc; q++) {
       while (a < m && buf[a].pid < f[q].pid) a++;
       size_t b = a;

@@ -6,8 +6,9 @@
 # output it writes from the undamaged file. A job that reads the whole table (FULL below)
 # must stop. Each table with stored data is damaged in turn, in its middle; then the index's
 # raw /place_rows throughout (trace checks each bucket it reads against /bucket_sum), its
-# bucket directory made non-increasing, and the dataset's /stays throughout (trace checks
-# each pid directory slot it reads against the index's /stays_sum).
+# bucket directory made non-increasing, the dataset's /stays throughout (trace checks
+# each pid directory slot it reads against the index's /stays_sum) and the index's
+# /dispatch_stays throughout (against /dispatch_sum).
 . "$(dirname "$0")/lib.sh"
 cd "$T"
 cat > synth.yaml <<CFG
@@ -125,7 +126,13 @@ cp index.h5.orig index.h5
 cp data.h5 data.h5.orig
 flip_all data.h5 stays 17
 trace_stops "data.h5:/stays damaged throughout" \
-  "data.h5:stays: stays rows .* do not match their checksum in the index's /stays_sum"
+  "data.h5:stays: rows .* do not match their checksum in the index (/stays_sum"
 cp data.h5.orig data.h5
+# The jurisdictions come from the index's dispatch table (one stay a person, read raw by
+# pid directory slot): each slot read is checked against /dispatch_sum.
+flip_all index.h5 dispatch_stays 17
+trace_stops "index.h5:/dispatch_stays damaged throughout" \
+  "index.h5:dispatch_stays: rows .* do not match their checksum in the index"
+cp index.h5.orig index.h5
 echo "bit flips: $checked (table, reader) pairs, $fails undetected or unclear"
 [ $fails -eq 0 ] || die "$fails damaged tables were not detected or not reported clearly"

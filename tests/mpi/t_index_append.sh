@@ -65,8 +65,10 @@ index 1 r3 d3 r3 "buckets: $NB" || { cat "$T/index-r3.log"; die "rebuild of day 
 index 2 r3d d3 r3d || { cat "$T/index-r3d.log"; die "default rebuild of day 3 failed"; }
 grep -q "appending 24.0 h" "$T/index-i12.log" || { cat "$T/index-i12.log"; die "append does not say what it adds"; }
 
-# The area view (screen's) is made anew from the appended dataset: the same as a rebuild's.
+# The area view (screen's) and the dispatch table (at the new as_of) are made anew from the
+# appended dataset: the same as a rebuild's.
 IDX="place_rows bucket_start bucket_sum persons_dir identities_dir stays_dir stays_sum
+     dispatch_stays dispatch_dir dispatch_sum
      area_rows area_start area_sum area_townships"
 $PY "$ROOT/tests/py/compare.py" "$T/r2.h5" "$T/i12.h5" "$T/inplace.h5" --datasets $IDX > "$T/cmp2.log" \
   || { cat "$T/cmp2.log"; die "appending day 2 differs from a rebuild"; }

@@ -1,7 +1,8 @@
 # t_trace_synth - the test tier with movement: synth (stays, places, outbreak cases) is
 # identical at 1-4 ranks; trace of the outbreak agrees exactly with the brute-force
 # reference; trace outputs are identical at 1-4 ranks, in memory or from an index built
-# at another rank count; every flagged person walks back to a case; an index built from
+# at another rank count, with or without the index's dispatch table (right by brute force,
+# the same at 1, 3 and 4 ranks); every flagged person walks back to a case; an index built from
 # another dataset is refused.
 . "$(dirname "$0")/lib.sh"
 mk_synth() { # ranks, dir, seed
@@ -47,6 +48,20 @@ index: $T/s1/index.h5
 quiet: true
 CFG
 run 3 index --config "$T/idx.yaml" > "$T/index.log" 2>&1 || { cat "$T/index.log"; die "index at 3 ranks failed"; }
+# The dispatch table in the index (each person's stay that rule 11 picks at the dispatch
+# instant, so trace reads one row a flagged person, not all their stays): right by brute
+# force, and the same built at 1, 3 and 4 ranks.
+$PY "$ROOT/tests/py/check_dispatch_table.py" "$T/s1/data.h5" "$T/s1/index.h5" || die "the index's dispatch table is wrong"
+for n in 1 4; do
+  sed "s|index.h5|index-np$n.h5|" "$T/idx.yaml" > "$T/idx$n.yaml"
+  run $n index --config "$T/idx$n.yaml" > "$T/index.log" 2>&1 || { cat "$T/index.log"; die "index at $n ranks failed"; }
+done
+$PY "$ROOT/tests/py/compare.py" "$T/s1/index.h5" "$T/s1/index-np1.h5" "$T/s1/index-np4.h5" \
+  --datasets place_rows stays_sum dispatch_stays dispatch_dir dispatch_sum > "$T/cmp.log" \
+  || { cat "$T/cmp.log"; die "the index differs between rank counts"; }
+# An index without the table (one built before it): trace reads the flagged persons' stays.
+cp "$T/s1/index.h5" "$T/s1/index-old.h5"
+$PY -c "import h5py, sys; f = h5py.File(sys.argv[1], 'r+'); [f.__delitem__(n) for n in ('dispatch_stays', 'dispatch_dir', 'dispatch_sum')]; del f.attrs['dispatch_at']" "$T/s1/index-old.h5"
 trace_cfg() { # output, [index]
   cat <<CFG
 data: $T/s1/data.h5
@@ -63,10 +78,30 @@ trace_cfg "$T/ref.h5" > "$T/ref.yaml"
 $PY "$ROOT/tests/ref/trace_ref.py" "$T/ref.yaml" "$T/ref" || die "trace_ref.py failed"
 for n in 1 2 3 4; do
   trace_cfg "$T/t$n-mem.h5" > "$T/m.yaml"
-  trace_cfg "$T/t$n-idx.h5" "$T/s1/index.h5" > "$T/i.yaml"
+  trace_cfg "$T/t$n-idx.h5" "$T/s1/index.h5" | grep -v "^quiet" > "$T/i.yaml" # the log says how
   run $n trace --config "$T/m.yaml" > "$T/trace.log" 2>&1 || { cat "$T/trace.log"; die "trace at $n ranks failed"; }
   run $n trace --config "$T/i.yaml" > "$T/trace.log" 2>&1 || { cat "$T/trace.log"; die "trace at $n ranks (index) failed"; }
+  grep -q "jurisdictions at the dispatch instant from the index's dispatch table" "$T/trace.log" \
+    || { cat "$T/trace.log"; die "trace with the index did not read its dispatch table"; }
 done
+trace_cfg "$T/t2-old.h5" "$T/s1/index-old.h5" | grep -v "^quiet" > "$T/o.yaml"
+run 2 trace --config "$T/o.yaml" > "$T/trace.log" 2>&1 || { cat "$T/trace.log"; die "trace with an index without dispatch table failed"; }
+grep -q "from the flagged persons' stays (the index has no dispatch table)" "$T/trace.log" \
+  || { cat "$T/trace.log"; die "trace does not say it reads the stays without a dispatch table"; }
+# Another dispatch instant than the table's: trace reads the stays, as without an index.
+{ trace_cfg "$T/at-idx.h5" "$T/s1/index.h5" | grep -v "^quiet"; echo "dispatch: {at: 2021-08-05T15:00}"; } > "$T/a.yaml"
+{ trace_cfg "$T/at-mem.h5"; echo "dispatch: {at: 2021-08-05T15:00}"; } > "$T/b.yaml"
+run 2 trace --config "$T/a.yaml" > "$T/trace.log" 2>&1 || { cat "$T/trace.log"; die "trace at another dispatch instant failed"; }
+grep -q "from the flagged persons' stays (the index's dispatch table is for another instant)" "$T/trace.log" \
+  || { cat "$T/trace.log"; die "trace used the dispatch table for another instant"; }
+run 3 trace --config "$T/b.yaml" > "$T/trace.log" 2>&1 || { cat "$T/trace.log"; die "trace at another dispatch instant (memory) failed"; }
+$PY "$ROOT/tests/py/compare.py" "$T/at-idx.h5" "$T/at-mem.h5" --datasets contacts companions > "$T/cmp.log" 2>&1 \
+  || { cat "$T/cmp.log"; die "trace at another dispatch instant differs with and without the index"; }
+$PY - "$T/at-mem.h5" "$T/t1-mem.h5" <<'PY' || die "another dispatch instant changed no jurisdiction: the check is void"
+import sys, h5py
+a, b = (h5py.File(p, "r")["companions"]["jurisdiction"][()] for p in sys.argv[1:])
+assert (a != b).any()
+PY
 $PY "$ROOT/tests/py/compare_trace.py" "$T/t1-mem.h5" "$T/ref" --counts > "$T/cmp.log" 2>&1 \
   || { cat "$T/cmp.log"; die "trace differs from the reference on the test tier"; }
 $PY "$ROOT/tests/py/compare.py" "$T"/t?-*.h5 --datasets contacts companions breakdown > "$T/cmp.log" 2>&1 \
