@@ -101,7 +101,7 @@ static int run_index(pc_ctx *ctx, const pc_config *cfg) {
                  .append = pc_config_str(cfg, "append"),
                  .given = pc_config_int(cfg, "buckets"), /* a power of two: checked at load */
                  .file = -1,
-                 .pv = {.raw = {.fd = -1}, .dsp_raw = {.fd = -1}}};
+                 .pv = {.raw = {.fd = -1}, .disp = {.raw = {.fd = -1}}}};
   pc_phases_declare(ctx, index_phases, PH_N);
   pc_job_record_for(ctx, R.path);
   int rc = PC_PHASE(ctx, PH_OPEN, open_data(ctx, &R), 0, 0);

@@ -73,8 +73,9 @@ static const pc_key screen_keys[] = {
              "and says why)"},
     {.name = "area_view", .type = PC_T_STR, .def = "auto", .choices = area_view_choices,
      .help = "with an index that has an area view: auto reads it when it is the cheaper way "
-             "(its rows for the areas and the dispatch instant under 1/6 of the stays: each "
-             "costs ~6 streamed rows), always reads it, never streams /stays"},
+             "(its rows for the areas, and without the index's dispatch table the dispatch "
+             "instant's, under 1/8 of the stays: each costs ~8 streamed rows), always reads "
+             "it, never streams /stays"},
     {.name = "as_of", .type = PC_T_TIME,
      .help = "ages and dispatch (default: the dataset's as_of)"},
     {.name = "areas", .type = PC_T_LIST, .required = 1, .help = "the risk areas", .sub = area_item},

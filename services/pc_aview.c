@@ -236,8 +236,10 @@ void pc_aview_free(pc_aview *v) {
   pc_raw_close(&v->rows);
   free(v->townships), free(v->gstart), free(v->gsum);
   free(v->dir.stays), free(v->stays_sum);
+  pc_disptab_free(&v->disp);
   memset(v, 0, sizeof *v);
   v->rows.fd = -1;
+  v->disp.raw.fd = -1;
 }
 
 /* Local: the view's directory and the index's pid directory of /stays; f is
@@ -269,12 +271,13 @@ static int read_view(pc_file f, const char *path, pc_aview *v) {
     if (v->gstart[g] > v->gstart[g + 1] || v->gstart[G] != v->rows.nrows)
       return PC_ERROR(PC_ERR_DATA, "%s: area_start does not match /area_rows (damaged index?)",
                       path);
-  return 0;
+  return pc_disptab_open(f, path, (int)bits, &v->disp);
 }
 
 int pc_aview_open(pc_ctx *ctx, const char *path, pc_file data, pc_aview *v, int *usable) {
   memset(v, 0, sizeof *v);
   v->rows.fd = -1;
+  v->disp.raw.fd = -1;
   *usable = 0;
   pc_file f;
   PC_CALL(pc_indexfile_open(ctx, path, &f));

@@ -7,6 +7,7 @@
 #include "pc_index.h"
 #include "pc_mpi.h"
 #include "pc_out.h"
+#include "pc_pview.h"
 #include "pc_schema.h"
 
 /*
@@ -33,6 +34,7 @@ typedef struct pc_aview {
   pc_raw rows;           /* /area_rows */
   pc_piddir dir;         /* the index's /stays_dir (dir.stays) and pid bits */
   uint64_t *stays_sum;   /* the index's /stays_sum: each pid slot's fingerprint sum */
+  pc_disptab disp;       /* the index's dispatch table, when it has one */
 } pc_aview;
 
 /* Collective, agreed: write the area view of dataset `data` (its /regions,

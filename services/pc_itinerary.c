@@ -15,7 +15,7 @@ void pc_itin_init(pc_itin *I, pc_ctx *ctx, const pc_config *cfg) {
   t->cfg = cfg;
   t->stays.fd = -1;
   t->pv.raw.fd = -1;
-  t->pv.dsp_raw.fd = -1;
+  t->pv.disp.raw.fd = -1;
   t->data = -1;
   pc_buf_init(&t->flags, sizeof(pc_trace_flag));
   pc_buf_init(&t->unmatched, sizeof(pc_unmatched_row));

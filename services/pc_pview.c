@@ -260,13 +260,13 @@ int pc_pview_finish_counts(pc_ctx *ctx, pc_file data, uint64_t q0, uint64_t q1, 
   PC_CALL(pc_sum_u64(ctx, &pv->dsp_total, 1));
   pv->dsp = b->dsp.data;
   pc_buf_init(&b->dsp, sizeof(pc_stay));
-  pv->dispatch.bits = pv->dir.bits;
-  pv->dispatch.stays = pc_piddir_make(b->dcount, pv->dir.bits);
-  pv->dispatch_sum = b->dsum;
+  pv->disp.dir.bits = pv->dir.bits;
+  pv->disp.dir.stays = pc_piddir_make(b->dcount, pv->dir.bits);
+  pv->disp.sum = b->dsum;
   b->dsum = NULL;
-  pv->dispatch_at = b->dat;
-  pv->has_dispatch = 1;
-  return pc_agree(ctx, pv->dispatch.stays ? 0 : PC_ERR_MEM);
+  pv->disp.at = b->dat;
+  pv->disp.has = 1;
+  return pc_agree(ctx, pv->disp.dir.stays ? 0 : PC_ERR_MEM);
 }
 
 int pc_stays_verify(pc_file data, const char *path, uint64_t sum) {
@@ -422,7 +422,7 @@ int pc_pview_build(pc_ctx *ctx, pc_file data, const char *data_path, uint32_t nb
                    pc_pview *pv) {
   memset(pv, 0, sizeof *pv);
   pv->raw.fd = -1;
-  pv->dsp_raw.fd = -1;
+  pv->disp.raw.fd = -1;
   pv->nbuckets = nbuckets;
   pc_raw st = {.fd = -1};
   pc_pview_slices sl;
@@ -453,14 +453,12 @@ void pc_pview_free(pc_pview *pv) {
   free(pv->dir.stays);
   free(pv->stays_sum);
   free(pv->rows);
-  free(pv->dispatch.stays);
-  free(pv->dispatch_sum);
+  pc_disptab_free(&pv->disp);
   free(pv->dsp);
   pc_raw_close(&pv->raw);
-  if (pv->has_dispatch) pc_raw_close(&pv->dsp_raw);
   memset(pv, 0, sizeof *pv);
   pv->raw.fd = -1;
-  pv->dsp_raw.fd = -1;
+  pv->disp.raw.fd = -1;
 }
 
 

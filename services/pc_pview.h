@@ -21,6 +21,30 @@
  * Built in pc_pview.c, brought forward in pc_pview_append.c, written and
  * opened in pc_pview_file.c; the file's HDF5 side is io/pc_indexfile.c.
  */
+/* An index's dispatch table (/dispatch_stays, /dispatch_dir, /dispatch_sum,
+ * attribute dispatch_at): for each person with a stay covering the instant
+ * `at` (03:00 the day before the dataset's as_of), that stay as rule 11
+ * picks it (pc_cover_stay), in pid order, with its pid directory dir.stays
+ * and slot sums: the jurisdictions of any set of persons without reading
+ * all their stays. */
+typedef struct pc_disptab {
+  int has;                /* 1: the fields below are set */
+  int64_t at;
+  pc_piddir dir;          /* .bits and .stays only */
+  uint64_t *sum;
+  pc_raw raw;             /* the rows, when read from a file (else fd -1) */
+} pc_disptab;
+/* Local: the dispatch table of index f (path, pid bits), when it has one (an
+ * index built before it, or of a dataset without as_of, has none: d->has
+ * 0). d->raw.fd must be -1 on entry. PC_ERR_IO/PC_ERR_DATA naming the file. */
+int pc_disptab_open(pc_file f, const char *path, int bits, pc_disptab *d);
+/* 1 when d can be read for instant at. Local. */
+static inline int pc_disptab_usable(const pc_disptab *d, int64_t at) {
+  return d->has && d->raw.fd >= 0 && d->at == at;
+}
+/* Local, never fails: free and close (raw.fd -1 after). */
+void pc_disptab_free(pc_disptab *d);
+
 typedef struct pc_pview {
   uint32_t nbuckets;
   uint64_t *bstart;      /* nbuckets + 1 global row numbers */
@@ -32,19 +56,10 @@ typedef struct pc_pview {
                             HDF5's checksum, and checks each slot it reads against this */
   uint64_t npersons, nidentities, nstays, stays_checksum;
   int64_t window_start, window_end;
-  /* The dispatch table (/dispatch_stays, when has_dispatch): for each person
-   * with a stay covering the instant dispatch_at (03:00 the day before the
-   * dataset's as_of), that stay as rule 11 picks it (pc_cover_stay), in pid
-   * order, with its pid directory dispatch.stays and slot sums dispatch_sum:
-   * the jurisdictions of any set of persons without reading their stays. */
-  int has_dispatch;
-  int64_t dispatch_at;
-  pc_piddir dispatch;     /* bits as dir; only .stays is set */
-  uint64_t *dispatch_sum;
+  pc_disptab disp;       /* the dispatch table (when the dataset has an as_of) */
   pc_stay *dsp;           /* when built: this rank's rows, the table's [dsp_at, dsp_at + ndsp) */
   size_t ndsp;
   uint64_t dsp_at, dsp_total;
-  pc_raw dsp_raw;         /* when loaded: /dispatch_stays */
   /* This rank's buckets: in memory when built here, else read from the file. */
   pc_irow *rows;         /* rows of [rank_b0[rank], rank_b0[rank+1]) when built */
   size_t nrows;
@@ -76,6 +91,14 @@ int pc_stays_lower_bound(const pc_raw *st, uint64_t pid, uint64_t *row);
  * (PC_ERR_DATA naming the rows: the dataset is damaged). */
 int pc_stays_read_slots(const pc_raw *st, const uint64_t *dir, const uint64_t *sums, uint64_t k0,
                         uint64_t k1, pc_stay **buf, size_t *cap, size_t *m);
+/* Local: for each of n items sorted by pid (a uint64 pid first in each,
+ * stride bytes apart), fn(arg, q, s, m) with item q's rows s[0..m) of a
+ * table by pid (st; its pid directory d, d->stays; sums: each slot's
+ * fingerprint sum, checked): runs of nearby slots read at once
+ * (pc_stays_slot_run). Stops at fn's first error. */
+int pc_slots_each(const pc_raw *st, const pc_piddir *d, const uint64_t *sums, const void *items,
+                  size_t stride, size_t n, int (*fn)(void *arg, size_t q, const pc_stay *s, size_t m),
+                  void *arg);
 /* Local: the run of items [i, return) of n, sorted by pid (a uint64 pid
  * first in each item, items stride bytes apart), whose pid-directory slots
  * (directory d, its stays directory) follow closely enough for one read of

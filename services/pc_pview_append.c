@@ -258,7 +258,7 @@ int pc_pview_append(pc_ctx *ctx, const char *old_path, pc_file data, const char 
                     int64_t buckets_given, pc_pview *pv) {
   memset(pv, 0, sizeof *pv);
   pv->raw.fd = -1;
-  pv->dsp_raw.fd = -1;
+  pv->disp.raw.fd = -1;
   append_state a = {.old_path = old_path, .data_path = data_path, .data = data,
                     .st = {.fd = -1}, .old = {.fd = -1}};
   pc_buf_init(&a.b.recv, sizeof(pc_irow));

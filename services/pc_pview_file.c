@@ -57,6 +57,32 @@ int pc_stays_read_slots(const pc_raw *st, const uint64_t *dir, const uint64_t *s
   return 0;
 }
 
+int pc_slots_each(const pc_raw *st, const pc_piddir *d, const uint64_t *sums, const void *items,
+                  size_t stride, size_t n, int (*fn)(void *arg, size_t q, const pc_stay *s, size_t m),
+                  void *arg) {
+  pc_stay *buf = NULL;
+  size_t cap = 0;
+  int rc = 0;
+  for (size_t i = 0; i < n && !rc;) {
+    uint64_t k0, k1;
+    const size_t j = pc_stays_slot_run(d, items, stride, i, n, &k0, &k1);
+    size_t m = 0, a = 0;
+    rc = pc_stays_read_slots(st, d->stays, sums, k0, k1, &buf, &cap, &m);
+    for (size_t q = i; q < j && !rc; q++) {
+      uint64_t pid;
+      memcpy(&pid, (const char *)items + q * stride, sizeof pid);
+      while (a < m && buf[a].pid < pid) a++;
+      size_t b = a;
+      while (b < m && buf[b].pid == pid) b++;
+      rc = fn(arg, q, buf + a, b - a);
+      a = b;
+    }
+    i = j;
+  }
+  free(buf);
+  return rc;
+}
+
 /* Slots apart that one read still covers together (a gap of one costs less
  * than a call), and the most rows one read takes. */
 #define SLOT_GAP 1
@@ -96,7 +122,7 @@ int pc_stays_lower_bound(const pc_raw *st, uint64_t pid, uint64_t *row) {
 /* Collective, agreed: the dispatch table (pc_pview.h), each rank its rows. */
 static int write_dispatch(pc_out *out, const pc_pview *pv) {
   pc_ctx *ctx = out->ctx;
-  const size_t K = (size_t)1 << pv->dispatch.bits;
+  const size_t K = (size_t)1 << pv->disp.dir.bits;
   pc_file dset = -1;
   PC_CALL(pc_indexfile_rows_create(
       out, "dispatch_stays", pv->dsp_total,
@@ -112,9 +138,9 @@ static int write_dispatch(pc_out *out, const pc_pview *pv) {
   pc_raw_close(&w);
   pc_indexfile_dset_close(dset);
   PC_CALL(pc_agree(ctx, rc));
-  PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "dispatch_dir", pv->dispatch.stays, K + 1));
-  PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "dispatch_sum", pv->dispatch_sum, K));
-  pc_out_attr_i64(out, "dispatch_at", pv->dispatch_at);
+  PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "dispatch_dir", pv->disp.dir.stays, K + 1));
+  PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "dispatch_sum", pv->disp.sum, K));
+  pc_out_attr_i64(out, "dispatch_at", pv->disp.at);
   return 0;
 }
 
@@ -146,7 +172,7 @@ int pc_pview_write(pc_out *out, const pc_pview *pv) {
   PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "identities_dir", pv->dir.identities, K + 1));
   PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "stays_dir", pv->dir.stays, K + 1));
   PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "stays_sum", pv->stays_sum, K));
-  if (pv->has_dispatch) PC_CALL(write_dispatch(out, pv));
+  if (pv->disp.has) PC_CALL(write_dispatch(out, pv));
   pc_out_attr_u64(out, "nbuckets", pv->nbuckets);
   pc_out_attr_i64(out, "pid_bits", pv->dir.bits);
   pc_out_attr_u64(out, "data_persons", pv->npersons);
@@ -174,28 +200,34 @@ static int read_header(pc_file f, const char *path, pc_file data, const char *da
   return rc;
 }
 
-/* Local: the dispatch table of the index f, when it has one (an index built
- * before it, or from a dataset without as_of, has none: has_dispatch 0). */
-static int open_dispatch(pc_file f, const char *path, pc_pview *pv) {
+int pc_disptab_open(pc_file f, const char *path, int bits, pc_disptab *d) {
   if (!pc_indexfile_has(f, "dispatch_stays")) return 0;
-  const size_t K = (size_t)1 << pv->dir.bits;
-  pv->dispatch.bits = pv->dir.bits;
-  PC_CALL(pc_indexfile_attr_i64(f, "dispatch_at", &pv->dispatch_at));
-  PC_CALL(pc_indexfile_read_u64s(f, "dispatch_dir", K + 1, &pv->dispatch.stays));
-  PC_CALL(pc_indexfile_read_u64s(f, "dispatch_sum", K, &pv->dispatch_sum));
-  PC_CALL(pc_raw_open(f, path, &pc_schema_dispatch_stays, &pv->dsp_raw));
-  pv->has_dispatch = 1;
-  if (pv->dsp_raw.nrows != pv->dispatch.stays[K])
+  const size_t K = (size_t)1 << bits;
+  d->dir.bits = bits;
+  d->has = 1; /* so pc_disptab_free frees what follows, whatever fails */
+  PC_CALL(pc_indexfile_attr_i64(f, "dispatch_at", &d->at));
+  PC_CALL(pc_indexfile_read_u64s(f, "dispatch_dir", K + 1, &d->dir.stays));
+  PC_CALL(pc_indexfile_read_u64s(f, "dispatch_sum", K, &d->sum));
+  PC_CALL(pc_raw_open(f, path, &pc_schema_dispatch_stays, &d->raw));
+  if (d->raw.nrows != d->dir.stays[K])
     return PC_ERROR(PC_ERR_DATA, "%s: dispatch_stays has %llu rows, dispatch_dir says %llu", path,
-                    (unsigned long long)pv->dsp_raw.nrows, (unsigned long long)pv->dispatch.stays[K]);
+                    (unsigned long long)d->raw.nrows, (unsigned long long)d->dir.stays[K]);
   return 0;
+}
+
+void pc_disptab_free(pc_disptab *d) {
+  free(d->dir.stays);
+  free(d->sum);
+  if (d->has) pc_raw_close(&d->raw);
+  memset(d, 0, sizeof *d);
+  d->raw.fd = -1;
 }
 
 int pc_pview_open(pc_ctx *ctx, const char *path, pc_file data, const char *data_path,
                   pc_pview *pv) {
   memset(pv, 0, sizeof *pv);
   pv->raw.fd = -1;
-  pv->dsp_raw.fd = -1;
+  pv->disp.raw.fd = -1;
   pv->from_file = 1;
   pc_file f;
   PC_CALL(pc_indexfile_open(ctx, path, &f));
@@ -233,7 +265,7 @@ int pc_pview_open(pc_ctx *ctx, const char *path, pc_file data, const char *data_
     snprintf(name, sizeof name, "dmax_%s", pc_channel_names[c]);
     rc = pc_indexfile_attr_i64(f, name, &pv->dmax[c]);
   }
-  if (!rc) rc = open_dispatch(f, path, pv);
+  if (!rc) rc = pc_disptab_open(f, path, pv->dir.bits, &pv->disp);
   if (!rc) rc = pc_raw_open(f, path, &pc_schema_place_rows, &pv->raw);
   if (!rc && pv->raw.nrows != pv->bstart[pv->nbuckets])
     rc = PC_ERROR(PC_ERR_DATA, "%s: place_rows has %llu rows, bucket_start says %llu", path,

@@ -10,6 +10,7 @@ int pc_screen_area_open(pc_ctx *ctx, pc_screener *S, pc_aview *v, int *use) {
   *use = 0;
   memset(v, 0, sizeof *v);
   v->rows.fd = -1;
+  v->disp.raw.fd = -1;
   if (!pc_config_given(S->cfg, "index")) {
     pc_log(ctx, "screen: no index given: streaming /stays");
     return 0;
@@ -180,13 +181,43 @@ static int screen_merged(pc_screener *S, const uint64_t *pids, size_t nc, const 
   return rc;
 }
 
+/* Each candidate with its rows of the areas' groups and its row of the
+ * index's dispatch table (pc_slots_each's callback). */
+typedef struct with_table {
+  pc_screener *S;
+  const uint64_t *pids;
+  const pc_stay *rows;
+  size_t n, at, pi;
+} with_table;
+
+static int screen_with_table(void *arg, size_t q, const pc_stay *js, size_t nj) {
+  with_table *W = arg;
+  pc_screener *S = W->S;
+  while (W->at < W->n && W->rows[W->at].pid < W->pids[q]) W->at++;
+  size_t b = W->at;
+  while (b < W->n && W->rows[b].pid == W->pids[q]) b++;
+  while (W->pi < S->np && S->persons[W->pi].pid < W->pids[q]) W->pi++;
+  int rc = 0;
+  if (W->pi < S->np && S->persons[W->pi].pid == W->pids[q])
+    rc = pc_screen_person_with(S, W->pi, W->rows + W->at, b - W->at, js, nj);
+  W->at = b;
+  return rc;
+}
+
 /* The candidates' other stays: the groups around the dispatch instant when
- * they are fewer rows than the candidates' own stays in /stays, else those.
- * Collective, agreed. */
+ * they are fewer rows than the candidates' own stays in /stays, else those;
+ * none when the index's dispatch table gives their jurisdictions (how[0]
+ * 2: the areas' rows are all the rule needs besides). Collective, agreed. */
 static int screen_found(pc_ctx *ctx, pc_screener *S, const pc_aview *v, const uint8_t *sel,
                         const pc_stay *rows, size_t n, const uint64_t *pids, size_t nc,
                         uint64_t *how) {
   const size_t G = v->L.ntownships * v->L.ndays;
+  if (pc_disptab_usable(&v->disp, S->at)) {
+    with_table W = {.S = S, .pids = pids, .rows = rows, .n = n};
+    how[0] = 2;
+    return pc_agree(ctx, pc_slots_each(&v->disp.raw, &v->disp.dir, v->disp.sum, pids,
+                                       sizeof *pids, nc, screen_with_table, &W));
+  }
   uint64_t tot = nc, at_rows = 0, got = 0;
   PC_CALL(pc_sum_u64(ctx, &tot, 1));
   uint8_t *at = pc_calloc(G + 1, 1, "area view groups");
@@ -225,7 +256,8 @@ static int stream_cheaper(pc_ctx *ctx, const pc_screener *S, const pc_aview *v,
   uint64_t area = 0, at_rows = 0;
   for (size_t g = 0; g < G; g++)
     if (sel[g]) area += v->gstart[g + 1] - v->gstart[g];
-  at_groups(S, v, sel, at, &at_rows);
+  const int table = pc_disptab_usable(&v->disp, S->at);
+  if (!table) at_groups(S, v, sel, at, &at_rows);
   free(at);
   const double rows = (double)area + (double)(at_rows < area ? at_rows : area);
   const double all = (double)v->rows.nrows;
@@ -233,9 +265,10 @@ static int stream_cheaper(pc_ctx *ctx, const pc_screener *S, const pc_aview *v,
   *cheaper = 1;
   pc_log(ctx,
          "screen: streaming /stays: cheaper than the index's area view for these areas (%zu "
-         "of %zu groups, %.1f%% of the stays with the dispatch instant's; a row through the "
-         "view costs ~%d streamed; `area_view: always` reads it)",
-         ng, G, all > 0 ? 100.0 * rows / all : 0.0, PC_AVIEW_ROW_COST);
+         "of %zu groups, %.1f%% of the stays%s; a row through the view costs ~%d streamed; "
+         "`area_view: always` reads it)",
+         ng, G, all > 0 ? 100.0 * rows / all : 0.0, table ? "" : " with the dispatch instant's",
+         PC_AVIEW_ROW_COST);
   return 0;
 }
 
@@ -263,13 +296,19 @@ int pc_screen_area_scan(pc_ctx *ctx, pc_screener *S, const pc_aview *v, int *use
   uint64_t c[2] = {nc, how[1]};
   if (!how[0]) PC_CALLG(pc_sum_u64(ctx, c, 2), out);
   else PC_CALLG(pc_sum_u64(ctx, c, 1), out);
+  char other[160];
+  if (how[0] == 2)
+    snprintf(other, sizeof other, "their jurisdictions from the index's dispatch table");
+  else
+    snprintf(other, sizeof other, "their other stays %s %llu %s",
+             how[0] ? "from the dispatch instant's groups:" : "from /stays:",
+             (unsigned long long)c[1], how[0] ? "stays" : "pid slots");
   pc_log(ctx,
          "screen: area view: %zu of %zu groups (township x day), %llu of %llu stays (%.1f%%); "
-         "%llu candidates, their other stays %s %llu %s",
+         "%llu candidates, %s",
          ng, G, (unsigned long long)total, (unsigned long long)v->rows.nrows,
          v->rows.nrows ? 100.0 * (double)total / (double)v->rows.nrows : 0.0,
-         (unsigned long long)c[0], how[0] ? "from the dispatch instant's groups:" : "from /stays:",
-         (unsigned long long)c[1], how[0] ? "stays" : "pid slots");
+         (unsigned long long)c[0], other);
 out:
   pc_raw_close(&S->stays);
   free(sel), free(rows), free(pids);

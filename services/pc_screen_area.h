@@ -17,18 +17,22 @@ int pc_screen_area_open(pc_ctx *ctx, pc_screener *S, pc_aview *v, int *use);
  * can cover the dispatch instant: the groups of every township on the days
  * of [at - area_dmax, at] when they are fewer rows than the candidates' own
  * stays, else exactly those from /stays by the index's pid directory (each
- * slot checked against /stays_sum). Each candidate is then screened as the
- * stream does (pc_screen_person) on every stay that can count: the same
- * rows. Closes /stays. With `area_view: auto`, first weighs the view's rows
- * (the areas' groups, and the dispatch instant's up to as many) against the
- * stream's: at 1/6 of the stays or more it reads nothing, says so, sets
+ * slot checked against /stays_sum); with the index's dispatch table for this
+ * instant, neither: each candidate's one row of it. Each candidate is then
+ * screened as the stream does (pc_screen_person) on every stay that can
+ * count: the same rows. Closes /stays. With `area_view: auto`, first weighs
+ * the view's rows (the areas' groups, and without the dispatch table the
+ * dispatch instant's up to as many) against the stream's: at
+ * 1/PC_AVIEW_ROW_COST of the stays or more it reads nothing, says so, sets
  * *used = 0 and leaves /stays open for pc_screen_scan; else *used = 1. */
 int pc_screen_area_scan(pc_ctx *ctx, pc_screener *S, const pc_aview *v, int *used);
 
 /* A row read through the area view costs about this many rows streamed
- * (bench screen, city tier, 2 ranks: Changsha's 37.6 M view rows in 4.3 s
- * against 137.1 M streamed in 2.6 s; the view's rows are gathered from
- * thousands of groups and sorted by pid, the stream's read in order). */
-#define PC_AVIEW_ROW_COST 6
+ * (the city tier, 2 ranks, 2026-12-04, with the dispatch table: Changsha's
+ * 21.0 M view rows in a screen phase of 1.55 s against 137.1 M streamed in
+ * 1.22 s, 8.3 to 1; the view's rows are gathered from thousands of groups
+ * into fresh memory and sorted by pid, the stream's read in order into one
+ * reused buffer). */
+#define PC_AVIEW_ROW_COST 8
 
 #endif

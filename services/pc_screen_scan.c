@@ -87,6 +87,11 @@ int pc_screen_persons(pc_ctx *ctx, pc_screener *S) {
 }
 
 int pc_screen_person(pc_screener *S, size_t i, const pc_stay *s, size_t n) {
+  return pc_screen_person_with(S, i, s, n, s, n);
+}
+
+int pc_screen_person_with(pc_screener *S, size_t i, const pc_stay *s, size_t n,
+                          const pc_stay *js, size_t nj) {
   const pc_person *p = &S->persons[i];
   size_t need = 0;
   for (size_t a = 0; a < S->A.n; a++) {
@@ -109,7 +114,7 @@ int pc_screen_person(pc_screener *S, size_t i, const pc_stay *s, size_t n) {
     const pc_area *ar = &S->A.a[a];
     pc_screen_hit h;
     if (!pc_area_origin(ar, idnum) || !pc_screen_area(ar, s, n, &h, S->scratch)) continue;
-    if (!have_j) jur = pc_jurisdiction(s, n, S->at, p->region, S->level), have_j = 1;
+    if (!have_j) jur = pc_jurisdiction(js, nj, S->at, p->region, S->level), have_j = 1;
     PC_CALL(pc_buf_grow(&S->rows, 1));
     pc_screened_row *r = (pc_screened_row *)S->rows.data + S->rows.n++;
     memset(r, 0, sizeof *r);

@@ -51,6 +51,10 @@ int pc_screen_scan(pc_ctx *ctx, pc_screener *S);
  * a row of /screened per area that flags them (as pc_screen_scan's).
  * PC_ERR_MEM. */
 int pc_screen_person(pc_screener *S, size_t i, const pc_stay *s, size_t n);
+/* The same, the jurisdiction from js[0..nj) (rule 11: the stays that can
+ * cover the dispatch instant, e.g. the index's dispatch table's row). */
+int pc_screen_person_with(pc_screener *S, size_t i, const pc_stay *s, size_t n,
+                          const pc_stay *js, size_t nj);
 /* Collective, agreed: the stays all ranks read are the dataset's (their
  * fingerprints' sum equals its stays_checksum), else an error naming it. */
 int pc_screen_verify(pc_ctx *ctx, pc_screener *S);

@@ -21,41 +21,36 @@ static int is_red(const pc_config *cfg, const char *cls) {
  * person was most of assembling 316 k rows). Local. */
 _Static_assert(offsetof(pc_trace_flag, pid) == 0, "pc_stays_slot_run reads the pid first");
 
+typedef struct jur_arg {
+  pc_tracer *t;
+  const pc_trace_flag *f;
+  int64_t at;
+  int level;
+  uint64_t *jur;
+} jur_arg;
+
+static int jur_one(void *arg, size_t q, const pc_stay *s, size_t m) {
+  jur_arg *J = arg;
+  const pc_person *p = pc_trace_person(J->t, J->f[q].pid);
+  J->jur[q] = pc_jurisdiction(s, m, J->at, p ? p->region : 0, J->level);
+  return 0;
+}
+
 static int jurisdictions(pc_tracer *t, const pc_trace_flag *f, size_t n, int64_t at, int level,
                          uint64_t *jur) {
   /* The index's dispatch table when it is for this instant: each person's one
    * stay that counts (pc_cover_stay), 1/70 of the bytes of all their stays. */
-  const int table = t->pv.has_dispatch && t->pv.dsp_raw.fd >= 0 && t->pv.dispatch_at == at;
-  const pc_piddir *d = table ? &t->pv.dispatch : &t->pv.dir;
-  const pc_raw *st = table ? &t->pv.dsp_raw : &t->stays;
-  const uint64_t *sums = table ? t->pv.dispatch_sum : t->pv.stays_sum;
+  const pc_disptab *D = &t->pv.disp;
+  const int table = pc_disptab_usable(D, at);
   pc_log(t->ctx, "trace: jurisdictions at the dispatch instant from %s",
          table ? "the index's dispatch table"
-         : t->pv.dsp_raw.fd >= 0 ? "the flagged persons' stays (the index's dispatch table is "
-                                   "for another instant)"
+         : D->raw.fd >= 0 ? "the flagged persons' stays (the index's dispatch table is for "
+                            "another instant)"
          : t->pv.from_file ? "the flagged persons' stays (the index has no dispatch table)"
                            : "the flagged persons' stays");
-  pc_stay *buf = NULL;
-  size_t cap = 0;
-  int rc = 0;
-  for (size_t i = 0; i < n && !rc;) {
-    uint64_t k0, k1;
-    const size_t j = pc_stays_slot_run(d, f, sizeof *f, i, n, &k0, &k1);
-    size_t m = 0, a = 0;
-    rc = pc_stays_read_slots(st, d->stays, sums, k0, k1, &buf, &cap, &m);
-    for (size_t q = i; q < j && !rc; q++) {
-      while (a < m && buf[a].pid < f[q].pid) a++;
-      size_t b = a;
-      while (b < m && buf[b].pid == f[q].pid) b++;
-      const pc_person *p = pc_trace_person(t, f[q].pid);
-      jur[q] = pc_jurisdiction(buf + a, b - a, at, p ? p->region : 0, level);
-      a = b;
-    }
-    t->stay_reads++;
-    i = j;
-  }
-  free(buf);
-  return rc;
+  jur_arg J = {t, f, at, level, jur};
+  return table ? pc_slots_each(&D->raw, &D->dir, D->sum, f, sizeof *f, n, jur_one, &J)
+               : pc_slots_each(&t->stays, &t->pv.dir, t->pv.stays_sum, f, sizeof *f, n, jur_one, &J);
 }
 
 /* Source subjects live at the sources' owners: ask them. */

@@ -51,7 +51,7 @@ void pc_tracer_init(pc_tracer *t, pc_ctx *ctx, const pc_config *cfg) {
   t->cfg = cfg;
   t->stays.fd = -1;
   t->pv.raw.fd = -1;
-  t->pv.dsp_raw.fd = -1;
+  t->pv.disp.raw.fd = -1;
   pc_buf_init(&t->flags, sizeof(pc_trace_flag));
   t->data_path = pc_config_str(cfg, "data");
   for (int c = 0; c < PC_NCHANNELS; c++) {

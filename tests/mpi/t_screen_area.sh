@@ -3,16 +3,24 @@
 # (tests/py/make_screen.py: stays crossing midnight, night windows, places by id and name,
 # then:, id_origin:) and on the test tier of synth (a city, a county and a community prefix,
 # a period starting mid-window so stays begun the day before count, 17 cells at night,
-# then:, id_origin:). The log says which way screen went. An index built without the view
+# then:, id_origin:), with the index's dispatch table (the candidates' jurisdictions) and
+# without it (their other stays from the dispatch instant's groups or from /stays). The log
+# says which way screen went. An index built without the view
 # (an index of an earlier version) is still accepted: screen streams and says so. An index
 # of another dataset is not used: screen warns and streams. The view's file is the same
 # whatever the rank count that built it. area_view: auto streams when the view would read
-# more than 1/6 of the stays (and says so), always reads the view, never streams.
+# more than 1/8 of the stays (and says so), always reads the view, never streams.
 . "$(dirname "$0")/lib.sh"
 # same OUT... : /screened, /breakdown and /axes identical across the files.
 same() { $PY "$ROOT/tests/py/compare.py" "$@" --datasets screened breakdown axes > "$T/cmp.log" 2>&1 \
   || { cat "$T/cmp.log"; die "screen outputs differ: $*"; }; }
-view_used() { grep -q "screen: area view: .* candidates, their other stays" "$1" || { cat "$1"; die "screen did not read the area view ($1)"; }; }
+view_used() { grep -q "screen: area view: .* candidates, their" "$1" || { cat "$1"; die "screen did not read the area view ($1)"; }; }
+# An index without its dispatch table (as built before it): screen reads the candidates'
+# other stays to find their jurisdictions (the dispatch instant's groups, or /stays).
+no_table() { # index, copy
+  cp "$1" "$2"
+  $PY -c "import h5py, sys; f = h5py.File(sys.argv[1], 'r+'); [f.__delitem__(n) for n in ('dispatch_stays', 'dispatch_dir', 'dispatch_sum')]; del f.attrs['dispatch_at']" "$2"
+}
 streamed() { # log, what the line must say
   grep -q "$2" "$1" || { cat "$1"; die "screen did not say it streams ($2) in $1"; }
   ! grep -q "screen: area view:" "$1" || { cat "$1"; die "screen read the area view ($1)"; }
@@ -92,9 +100,14 @@ $PY "$ROOT/tests/py/compare.py" "$T/synth-index.h5" "$T/synth-index3.h5" \
   --datasets area_rows area_start area_sum area_townships > "$T/cmp.log" 2>&1 \
   || { cat "$T/cmp.log"; die "the area view differs between 2 and 3 ranks"; }
 screen_both "$T/synth-screen.yaml" synth "$T/synth-index.h5"
-# many candidates: the groups around the dispatch instant instead
-grep -q "their other stays from the dispatch instant's groups" "$T/synth-v2.log" \
-  || { cat "$T/synth-v2.log"; die "the synth screening did not read the dispatch instant's groups"; }
+grep -q "their jurisdictions from the index's dispatch table" "$T/synth-v2.log" \
+  || { cat "$T/synth-v2.log"; die "the synth screening did not read the index's dispatch table"; }
+# without the table, many candidates: the groups around the dispatch instant
+no_table "$T/synth-index.h5" "$T/synth-index-nt.h5"
+screen_both "$T/synth-screen.yaml" synth-nt "$T/synth-index-nt.h5"
+same "$T/synth-v2.h5" "$T/synth-nt-v2.h5"
+grep -q "their other stays from the dispatch instant's groups" "$T/synth-nt-v2.log" \
+  || { cat "$T/synth-nt-v2.log"; die "the synth screening did not read the dispatch instant's groups"; }
 # few candidates (17 cells at night, then: Changsha): their stays from /stays instead
 cat > "$T/cells-screen.yaml" <<CFG
 data: $T/s.h5
@@ -111,8 +124,13 @@ dispatch: {level: community}
 quiet: true
 CFG
 screen_both "$T/cells-screen.yaml" cells "$T/synth-index.h5"
-grep -q "their other stays from /stays" "$T/cells-v2.log" \
-  || { cat "$T/cells-v2.log"; die "the cells' screening did not read the candidates' stays from /stays"; }
+grep -q "their jurisdictions from the index's dispatch table" "$T/cells-v2.log" \
+  || { cat "$T/cells-v2.log"; die "the cells' screening did not read the index's dispatch table"; }
+# without the table, few candidates: their stays from /stays
+screen_both "$T/cells-screen.yaml" cells-nt "$T/synth-index-nt.h5"
+same "$T/cells-v2.h5" "$T/cells-nt-v2.h5"
+grep -q "their other stays from /stays" "$T/cells-nt-v2.log" \
+  || { cat "$T/cells-nt-v2.log"; die "the cells' screening did not read the candidates' stays from /stays"; }
 $PY - "$T/synth-v2.h5" "$T/synth-v2.log" <<'PY' || die "the synth screening is degenerate or read the whole view"
 import json, re, sys, h5py
 c = json.loads(h5py.File(sys.argv[1], "r").attrs["counts"])["areas"]
@@ -123,7 +141,7 @@ print(c, m.group(0))
 PY
 
 # ---- area_view: auto (the default) weighs the view against the stream: the synth areas (a
-# city, a county, a community, with the dispatch instant's groups) are over 1/6 of the stays,
+# city, a county, a community) are over 1/8 of the stays,
 # so it streams and says why; the 17 cells at night (without the then: area's two cities) are
 # far under it: the view. never streams. The rows are the same every way.
 auto() { # config, tag, extra line
@@ -132,7 +150,7 @@ auto() { # config, tag, extra line
   run 2 screen --config "$T/run.yaml" > "$T/$2.log" 2>&1 || { cat "$T/$2.log"; die "screen $2 failed"; }
 }
 auto "$T/synth-screen.yaml" synth-auto ""
-streamed "$T/synth-auto.log" "screen: streaming /stays: cheaper than the index's area view for these areas (.* of the stays with the dispatch instant's"
+streamed "$T/synth-auto.log" "screen: streaming /stays: cheaper than the index's area view for these areas (.* of the stays;"
 sed '/^  - name: cells then out/,/^    then:/d' "$T/cells-screen.yaml" > "$T/night-screen.yaml" # no then: area
 auto "$T/night-screen.yaml" night-auto "area_view: auto"
 view_used "$T/night-auto.log"

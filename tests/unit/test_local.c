@@ -174,6 +174,49 @@ static void test_jurisdiction(void **st) {
   assert_true(pc_jurisdiction(s, 1, at, home, 0) == home); /* no level: the whole code */
 }
 
+/* The index's dispatch table keeps one stay a person, pc_cover_stay's: the
+ * one SPEC's rule picks, found here by brute force (the covering stays, the
+ * longest, then the first channel, the smallest place, the first row), and
+ * the jurisdiction from it alone equals the one from all the person's stays;
+ * random people with ties in duration, channel and place. */
+static void test_cover_stay(void **st) {
+  (void)st;
+  const int64_t at = AUG9 - 21 * 3600;
+  pc_stay s[12];
+  int covered = 0, ties = 0;
+  for (uint64_t person = 0; person < 20000; person++) {
+    const size_t n = (size_t)(pc_mix64(person) % 12);
+    for (size_t i = 0; i < n; i++) {
+      const uint64_t r = pc_mix64(person * 16 + i + 1);
+      memset(&s[i], 0, sizeof s[i]);
+      s[i].pid = person;
+      s[i].start = at - (int64_t)(r % 4) * 1800;
+      s[i].end = at + (int64_t)((r >> 8) % 4) * 1800; /* 0: ends at the instant, not covering */
+      s[i].channel = (uint8_t)(1 + (r >> 16) % 3);
+      s[i].place = (r >> 24) % 3;
+      s[i].region = 430102001000ULL + (r >> 32) % 5; /* 0..4: 0 falls back to the residence */
+      if ((r >> 40) % 7 == 0) s[i].region = 0;
+    }
+    const pc_stay *c = pc_cover_stay(s, n, at), *want = NULL;
+    for (size_t i = 0; i < n; i++) {
+      if (!(s[i].start <= at && at < s[i].end)) continue;
+      int64_t d = s[i].end - s[i].start, dw = want ? want->end - want->start : -1;
+      if (!want || d > dw || (d == dw && s[i].channel < want->channel) ||
+          (d == dw && s[i].channel == want->channel && s[i].place < want->place))
+        want = &s[i];
+    }
+    assert_ptr_equal(c, want);
+    covered += c != NULL;
+    for (size_t i = 0; c && i < n; i++)
+      ties += &s[i] != c && s[i].start <= at && at < s[i].end && s[i].end - s[i].start == c->end - c->start &&
+              s[i].channel == c->channel && s[i].place == c->place;
+    for (int level = 0; level <= PC_LEVEL_COMMUNITY; level++)
+      assert_true(pc_jurisdiction(c, c ? 1 : 0, at, 431102003004ULL, level) ==
+                  pc_jurisdiction(s, n, at, 431102003004ULL, level));
+  }
+  assert_true(covered > 10000 && ties > 100); /* the cases that matter occurred */
+}
+
 /* Row ranges tile [0, n) in rank order, sizes within one of each other. */
 static void test_own_range(void **st) {
   (void)st;
@@ -260,6 +303,7 @@ int main(void) {
       cmocka_unit_test(test_dispatch_instant),
       cmocka_unit_test(test_levels),
       cmocka_unit_test(test_region_cut),
+      cmocka_unit_test(test_cover_stay),
       cmocka_unit_test(test_region_find),
       cmocka_unit_test(test_jurisdiction),
       cmocka_unit_test(test_own_range),
