@@ -444,6 +444,14 @@ int pc_pview_build(pc_ctx *ctx, pc_file data, const char *data_path, uint32_t nb
   return rc;
 }
 
+void pc_disptab_free(pc_disptab *d) {
+  free(d->dir.stays);
+  free(d->sum);
+  if (d->has) pc_raw_close(&d->raw);
+  memset(d, 0, sizeof *d);
+  d->raw.fd = -1;
+}
+
 void pc_pview_free(pc_pview *pv) {
   free(pv->bstart);
   free(pv->bsum);

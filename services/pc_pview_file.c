@@ -215,14 +215,6 @@ int pc_disptab_open(pc_file f, const char *path, int bits, pc_disptab *d) {
   return 0;
 }
 
-void pc_disptab_free(pc_disptab *d) {
-  free(d->dir.stays);
-  free(d->sum);
-  if (d->has) pc_raw_close(&d->raw);
-  memset(d, 0, sizeof *d);
-  d->raw.fd = -1;
-}
-
 int pc_pview_open(pc_ctx *ctx, const char *path, pc_file data, const char *data_path,
                   pc_pview *pv) {
   memset(pv, 0, sizeof *pv);
