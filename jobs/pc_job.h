@@ -35,7 +35,8 @@ extern const pc_key pc_io_keys[];
    .help = "silent on success: no progress lines, no phase table (errors and warnings "  \
            "are printed)"},                                                              \
   {.name = "shuffle_round_mb", .type = PC_T_INT, .def = "64",                            \
-   .help = "MB each rank sends per all-to-all round (bounds shuffle buffers)", .min = 1, \
+   .help = "MB each rank sends per all-to-all round (bounds shuffle buffers; also "       \
+           "screen's window of the index's area view)", .min = 1,                         \
    .max = 65536},                                                                        \
   {.name = "memory_per_rank", .type = PC_T_STR,                                          \
    .help = "memory budget per rank (4G, 512M); default: Slurm's --mem or the node's "    \

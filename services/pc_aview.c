@@ -353,6 +353,26 @@ static int read_parts(const pc_aview *v, const uint64_t *r0, const uint64_t *r1,
   return 0;
 }
 
+/* Collective, agreed: after this rank's status rc, the marked groups' sums of
+ * all ranks (sum[g], summed here) against /area_sum; *total: their rows. */
+static int check_sums(pc_ctx *ctx, const pc_aview *v, const uint8_t *sel, uint64_t *sum,
+                      uint64_t *total, int rc) {
+  const size_t G = v->L.ntownships * v->L.ndays;
+  if (!(rc = pc_agree(ctx, rc))) rc = pc_sum_u64(ctx, sum, (int)G);
+  *total = 0;
+  for (size_t g = 0; g < G && !rc; g++) {
+    if (!sel[g]) continue;
+    *total += v->gstart[g + 1] - v->gstart[g];
+    if (sum[g] != v->gsum[g])
+      rc = PC_ERROR(PC_ERR_DATA,
+                    "%s: group %zu (rows %llu..%llu) does not match its checksum in /area_sum: "
+                    "the index is damaged (build it again)",
+                    v->rows.what, g, (unsigned long long)v->gstart[g],
+                    (unsigned long long)v->gstart[g + 1]);
+  }
+  return rc;
+}
+
 int pc_aview_read(pc_ctx *ctx, const pc_aview *v, const uint8_t *sel, uint64_t pid_lo,
                   uint64_t pid_hi, pc_stay **rows, size_t *n, uint64_t *total) {
   const size_t G = v->L.ntownships * v->L.ndays;
@@ -366,18 +386,7 @@ int pc_aview_read(pc_ctx *ctx, const pc_aview *v, const uint8_t *sel, uint64_t p
   else if (!rc) memset(r1, 0, G * sizeof *r1), memset(r0, 0, G * sizeof *r0);
   if (!rc && !(*rows = pc_malloc((*n + 1) * sizeof **rows, "area rows"))) rc = PC_ERR_MEM;
   if (!rc) rc = read_parts(v, r0, r1, *rows, sum);
-  if (!(rc = pc_agree(ctx, rc))) rc = pc_sum_u64(ctx, sum, (int)G);
-  *total = 0;
-  for (size_t g = 0; g < G && !rc; g++) {
-    if (!sel[g]) continue;
-    *total += v->gstart[g + 1] - v->gstart[g];
-    if (sum[g] != v->gsum[g])
-      rc = PC_ERROR(PC_ERR_DATA,
-                    "%s: group %zu (rows %llu..%llu) does not match its checksum in /area_sum: "
-                    "the index is damaged (build it again)",
-                    v->rows.what, g, (unsigned long long)v->gstart[g],
-                    (unsigned long long)v->gstart[g + 1]);
-  }
+  rc = check_sums(ctx, v, sel, sum, total, rc);
   /* Each group's part is sorted by pid; together, by pid: an in-place
    * distribution sort (no second copy of the rows, no heap over thousands of
    * runs: that merge was 45 % of a county-sized screen). */
@@ -385,4 +394,89 @@ int pc_aview_read(pc_ctx *ctx, const pc_aview *v, const uint8_t *sel, uint64_t p
     rc = pc_sort_rows_inplace(*rows, *n, sizeof **rows, pid_lo, pid_hi - 1, stay_pid_cmp);
   free(r0), free(r1), free(sum);
   return pc_agree(ctx, rc);
+}
+
+int pc_aview_windows_open(const pc_aview *v, const uint8_t *sel, uint64_t pid_lo, uint64_t pid_hi,
+                          size_t window_rows, pc_aview_windows *it) {
+  const size_t G = v->L.ntownships * v->L.ndays;
+  memset(it, 0, sizeof *it);
+  it->v = v, it->sel = sel, it->lo = pid_lo, it->hi = pid_hi;
+  it->cur = pc_calloc(G + 1, sizeof *it->cur, "area view cursors");
+  it->end = pc_calloc(G + 1, sizeof *it->end, "area view cursors");
+  it->sum = pc_calloc(G + 1, sizeof *it->sum, "area view cursors");
+  if (!it->cur || !it->end || !it->sum) return PC_ERR_MEM;
+  size_t n = 0;
+  if (pid_lo < pid_hi) PC_CALL(parts(v, sel, pid_lo, pid_hi, it->cur, it->end, &n));
+  it->nw = n ? (n + window_rows - 1) / window_rows : 0;
+  return 0;
+}
+
+/* Pid where window w starts (window nw: the rank's end). */
+static uint64_t window_pid(const pc_aview_windows *it, size_t w) {
+  if (w >= it->nw) return it->hi;
+  return it->lo + (uint64_t)(((unsigned __int128)(it->hi - it->lo) * w) / it->nw);
+}
+
+/* Room for m more rows in it's buffer (grown by half again at least). */
+static int room(pc_aview_windows *it, size_t n, size_t m) {
+  if (n + m <= it->cap) return 0;
+  size_t want = n + m > it->cap + it->cap / 2 ? n + m : it->cap + it->cap / 2;
+  pc_stay *b = pc_realloc(it->buf, want * sizeof *b, "area view window");
+  if (!b) return PC_ERR_MEM;
+  it->buf = b, it->cap = want;
+  return 0;
+}
+
+/* Group g's rows of window w (pids below `upto`; the last window: all the rest)
+ * appended at it->buf + *n. */
+static int window_group(pc_aview_windows *it, size_t g, int last, uint64_t upto, size_t *n) {
+  const size_t left = it->nw - it->w;
+  while (it->cur[g] < it->end[g]) {
+    const uint64_t rest = it->end[g] - it->cur[g];
+    /* this window's share and a margin (pids are spread evenly), or all when last */
+    uint64_t k = last ? rest : rest / left + rest / left / 4 + 16;
+    if (k > rest) k = rest;
+    PC_CALL(room(it, *n, (size_t)k));
+    pc_stay *r = it->buf + *n;
+    PC_CALL(pc_raw_read(&it->v->rows, it->cur[g], (size_t)k, r));
+    size_t take = (size_t)k;
+    if (!last) { /* the group's part is sorted by pid: the first row of the next window */
+      size_t a = 0, b = (size_t)k;
+      while (a < b) {
+        size_t m = a + (b - a) / 2;
+        if (r[m].pid < upto) a = m + 1;
+        else b = m;
+      }
+      take = a;
+    }
+    for (size_t i = 0; i < take; i++) it->sum[g] += pc_stay_fingerprint(&r[i]);
+    it->cur[g] += take;
+    *n += take;
+    if (take < k || last) break; /* reached the next window (or the end) */
+  }
+  return 0;
+}
+
+int pc_aview_window_next(pc_aview_windows *it, pc_stay **rows, size_t *n, int *more) {
+  const size_t G = it->v->L.ntownships * it->v->L.ndays;
+  *n = 0;
+  *rows = it->buf;
+  *more = it->w < it->nw;
+  if (!*more) return 0;
+  const int last = it->w + 1 == it->nw;
+  const uint64_t from = window_pid(it, it->w), upto = window_pid(it, it->w + 1);
+  for (size_t g = 0; g < G; g++)
+    if (it->sel[g]) PC_CALL(window_group(it, g, last, upto, n));
+  it->w++;
+  it->rows += *n;
+  *rows = it->buf;
+  if (*n > 1) PC_CALL(pc_sort_rows_inplace(it->buf, *n, sizeof *it->buf, from, upto - 1, stay_pid_cmp));
+  return 0;
+}
+
+int pc_aview_windows_close(pc_ctx *ctx, pc_aview_windows *it, int rc) {
+  rc = check_sums(ctx, it->v, it->sel, it->sum, &it->total, rc);
+  free(it->cur), free(it->end), free(it->sum), free(it->buf);
+  it->cur = it->end = it->sum = NULL, it->buf = NULL;
+  return rc;
 }

@@ -56,6 +56,36 @@ int pc_aview_open(pc_ctx *ctx, const char *index_path, pc_file data, pc_aview *v
  * ranks' parts together): PC_ERR_DATA naming the index when one differs. */
 int pc_aview_read(pc_ctx *ctx, const pc_aview *v, const uint8_t *sel, uint64_t pid_lo,
                      uint64_t pid_hi, pc_stay **rows, size_t *n, uint64_t *total);
+
+/* The same rows a window of pids at a time, into one buffer reused from
+ * window to window: memory bounded by the window (not the rank's whole part
+ * of the groups, gathered into fresh pages), and each window sorted by pid
+ * in cache-sized pieces. Windows split [pid_lo, pid_hi) evenly, as many as
+ * make about window_rows rows each; each group's part is read forward from
+ * a cursor, a little past the window's end (re-read by the next). */
+typedef struct pc_aview_windows {
+  const pc_aview *v;
+  const uint8_t *sel;
+  uint64_t lo, hi;                /* this rank's pids */
+  size_t nw, w;                   /* windows, the next one */
+  uint64_t *cur, *end, *sum;      /* per group: next row, end of this rank's part, fingerprints */
+  pc_stay *buf;
+  size_t cap;
+  uint64_t rows, total;           /* rows read here; the marked groups' rows, all ranks (close) */
+} pc_aview_windows;
+/* Local: start reading (the part of each marked group: two binary searches).
+ * PC_ERR_MEM, PC_ERR_IO. */
+int pc_aview_windows_open(const pc_aview *v, const uint8_t *sel, uint64_t pid_lo, uint64_t pid_hi,
+                          size_t window_rows, pc_aview_windows *it);
+/* Local: the next window's rows into *rows (it's buffer, valid until the next
+ * call), *n of them, sorted by pid, *more = 1; *more = 0 when none is left.
+ * PC_ERR_IO, PC_ERR_MEM. */
+int pc_aview_window_next(pc_aview_windows *it, pc_stay **rows, size_t *n, int *more);
+/* Collective, agreed (rc: this rank's status so far): every marked group's
+ * rows checked against /area_sum (all ranks' parts together, as
+ * pc_aview_read), it->total set, the buffers freed. */
+int pc_aview_windows_close(pc_ctx *ctx, pc_aview_windows *it, int rc);
+
 /* Local, never fails. */
 void pc_aview_free(pc_aview *v);
 

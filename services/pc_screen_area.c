@@ -204,20 +204,62 @@ static int screen_with_table(void *arg, size_t q, const pc_stay *js, size_t nj) 
   return rc;
 }
 
+/* The distinct pids of rows[0..n) (sorted by pid) into *pids (grown as needed). */
+static int distinct_pids(const pc_stay *rows, size_t n, uint64_t **pids, size_t *cap, size_t *k) {
+  *k = 0;
+  if (n + 1 > *cap) {
+    uint64_t *p = pc_realloc(*pids, (n + 1) * sizeof *p, "persons of a window");
+    if (!p) return PC_ERR_MEM;
+    *pids = p, *cap = n + 1;
+  }
+  for (size_t i = 0; i < n; i++)
+    if (!i || rows[i].pid != rows[i - 1].pid) (*pids)[(*k)++] = rows[i].pid;
+  return 0;
+}
+
+/* Rows of the areas' groups a window of pids at a time (bounded memory):
+ * each person with rows in a window screened with them and their row of
+ * the dispatch table (no candidates first: that computed each person's
+ * dwell twice). *nc: persons screened, *total: the groups' rows (all
+ * ranks). Collective, agreed. */
+static int scan_windows(pc_ctx *ctx, pc_screener *S, const pc_aview *v, const uint8_t *sel,
+                        size_t *nc, uint64_t *total, size_t *nwin) {
+  const uint64_t lo = S->np ? S->persons[0].pid : UINT64_MAX;
+  pc_aview_windows it;
+  /* a window as large as a shuffle round (shuffle_round_mb: 64 MB, 1.4 M rows) */
+  const size_t wrows = pc_ctx_round_bytes(ctx) / sizeof(pc_stay) + 1;
+  int rc = pc_aview_windows_open(v, sel, lo, S->hi_pid, wrows, &it), more = 1;
+  with_table W = {.S = S};
+  uint64_t *pids = NULL;
+  size_t cap = 0;
+  *nc = 0;
+  while (!rc && more) {
+    pc_stay *rows;
+    size_t n = 0, k = 0;
+    rc = pc_aview_window_next(&it, &rows, &n, &more);
+    if (!rc && more) rc = distinct_pids(rows, n, &pids, &cap, &k);
+    W.pids = pids, W.rows = rows, W.n = n, W.at = 0;
+    if (!rc && more)
+      rc = pc_slots_each(&v->disp.raw, &v->disp.dir, v->disp.sum, pids, sizeof *pids, k,
+                         screen_with_table, &W);
+    *nc += k;
+  }
+  free(pids);
+  S->read_bytes = it.rows * sizeof(pc_stay);
+  *nwin = it.nw;
+  rc = pc_aview_windows_close(ctx, &it, rc);
+  *total = it.total;
+  return rc;
+}
+
 /* The candidates' other stays: the groups around the dispatch instant when
- * they are fewer rows than the candidates' own stays in /stays, else those;
- * none when the index's dispatch table gives their jurisdictions (how[0]
- * 2: the areas' rows are all the rule needs besides). Collective, agreed. */
+ * they are fewer rows than the candidates' own stays in /stays, else those
+ * (an index without the dispatch table, or a run at another instant:
+ * scan_windows otherwise). Collective, agreed. */
 static int screen_found(pc_ctx *ctx, pc_screener *S, const pc_aview *v, const uint8_t *sel,
                         const pc_stay *rows, size_t n, const uint64_t *pids, size_t nc,
                         uint64_t *how) {
   const size_t G = v->L.ntownships * v->L.ndays;
-  if (pc_disptab_usable(&v->disp, S->at)) {
-    with_table W = {.S = S, .pids = pids, .rows = rows, .n = n};
-    how[0] = 2;
-    return pc_agree(ctx, pc_slots_each(&v->disp.raw, &v->disp.dir, v->disp.sum, pids,
-                                       sizeof *pids, nc, screen_with_table, &W));
-  }
   uint64_t tot = nc, at_rows = 0, got = 0;
   PC_CALL(pc_sum_u64(ctx, &tot, 1));
   uint8_t *at = pc_calloc(G + 1, 1, "area view groups");
@@ -275,7 +317,7 @@ static int stream_cheaper(pc_ctx *ctx, const pc_screener *S, const pc_aview *v,
 int pc_screen_area_scan(pc_ctx *ctx, pc_screener *S, const pc_aview *v, int *used) {
   const size_t G = v->L.ntownships * v->L.ndays;
   uint8_t *sel = pc_calloc(G + 1, 1, "area view groups");
-  size_t ng = 0, n = 0, nc = 0;
+  size_t ng = 0, n = 0, nc = 0, nwin = 0;
   pc_stay *rows = NULL;
   uint64_t *pids = NULL, total = 0, how[2] = {0, 0};
   *used = 1;
@@ -289,26 +331,33 @@ int pc_screen_area_scan(pc_ctx *ctx, pc_screener *S, const pc_aview *v, int *use
     return 0;
   }
   const uint64_t lo = S->np ? S->persons[0].pid : UINT64_MAX;
-  PC_CALLG(pc_aview_read(ctx, v, sel, lo, S->hi_pid, &rows, &n, &total), out);
-  S->read_bytes = n * sizeof *rows;
-  PC_CALLG(pc_agree(ctx, candidates(S, rows, n, &pids, &nc)), out);
-  PC_CALLG(screen_found(ctx, S, v, sel, rows, n, pids, nc, how), out);
+  if (pc_disptab_usable(&v->disp, S->at)) {
+    how[0] = 2;
+    PC_CALLG(scan_windows(ctx, S, v, sel, &nc, &total, &nwin), out);
+  } else {
+    PC_CALLG(pc_aview_read(ctx, v, sel, lo, S->hi_pid, &rows, &n, &total), out);
+    S->read_bytes = n * sizeof *rows;
+    PC_CALLG(pc_agree(ctx, candidates(S, rows, n, &pids, &nc)), out);
+    PC_CALLG(screen_found(ctx, S, v, sel, rows, n, pids, nc, how), out);
+  }
   uint64_t c[2] = {nc, how[1]};
   if (!how[0]) PC_CALLG(pc_sum_u64(ctx, c, 2), out);
   else PC_CALLG(pc_sum_u64(ctx, c, 1), out);
   char other[160];
   if (how[0] == 2)
-    snprintf(other, sizeof other, "their jurisdictions from the index's dispatch table");
+    snprintf(other, sizeof other,
+             "screened with their jurisdictions from the index's dispatch table (a window of "
+             "pids at a time: %zu on rank 0)", nwin);
   else
     snprintf(other, sizeof other, "their other stays %s %llu %s",
              how[0] ? "from the dispatch instant's groups:" : "from /stays:",
              (unsigned long long)c[1], how[0] ? "stays" : "pid slots");
   pc_log(ctx,
          "screen: area view: %zu of %zu groups (township x day), %llu of %llu stays (%.1f%%); "
-         "%llu candidates, %s",
+         "%llu %s, %s",
          ng, G, (unsigned long long)total, (unsigned long long)v->rows.nrows,
          v->rows.nrows ? 100.0 * (double)total / (double)v->rows.nrows : 0.0,
-         (unsigned long long)c[0], other);
+         (unsigned long long)c[0], how[0] == 2 ? "persons" : "candidates", other);
 out:
   pc_raw_close(&S->stays);
   free(sel), free(rows), free(pids);

@@ -28,11 +28,10 @@ int pc_screen_area_open(pc_ctx *ctx, pc_screener *S, pc_aview *v, int *use);
 int pc_screen_area_scan(pc_ctx *ctx, pc_screener *S, const pc_aview *v, int *used);
 
 /* A row read through the area view costs about this many rows streamed
- * (the city tier, 2 ranks, 2026-12-04, with the dispatch table: Changsha's
- * 21.0 M view rows in a screen phase of 1.55 s against 137.1 M streamed in
- * 1.22 s, 8.3 to 1; the view's rows are gathered from thousands of groups
- * into fresh memory and sorted by pid, the stream's read in order into one
- * reused buffer). */
-#define PC_AVIEW_ROW_COST 8
+ * (the city tier, 2 ranks, 2026-12-04, with the dispatch table, a window of
+ * pids at a time: Changsha's 21.0 M view rows in a screen phase of 1.26 s
+ * against 137.1 M streamed in 1.20 s, 6.9 to 1; the view's rows come from
+ * thousands of groups and are sorted by pid, the stream's are read in order). */
+#define PC_AVIEW_ROW_COST 7
 
 #endif
