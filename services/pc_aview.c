@@ -347,7 +347,7 @@ static int read_parts(const pc_aview *v, const uint64_t *r0, const uint64_t *r1,
     sum[g] = 0;
     if (!m) continue;
     PC_CALL(pc_raw_read(&v->rows, r0[g], m, out + at));
-    for (size_t i = 0; i < m; i++) sum[g] += pc_stay_fingerprint(&out[at + i]);
+    sum[g] += pc_stays_fingerprint_sum(out + at, m);
     at += m;
   }
   return 0;
@@ -449,7 +449,7 @@ static int window_group(pc_aview_windows *it, size_t g, int last, uint64_t upto,
       }
       take = a;
     }
-    for (size_t i = 0; i < take; i++) it->sum[g] += pc_stay_fingerprint(&r[i]);
+    it->sum[g] += pc_stays_fingerprint_sum(r, take);
     it->cur[g] += take;
     *n += take;
     if (take < k || last) break; /* reached the next window (or the end) */

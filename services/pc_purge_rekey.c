@@ -173,7 +173,7 @@ int pc_purge_rekey_stays(pc_purge *P, pc_out *out) {
                   P->data_path);
   PC_CALLG(pc_agree(ctx, rc), done);
   PC_CALLG(to_owners(ctx, &keep, stay_cmp, &mine), done);
-  for (size_t i = 0; i < mine.n; i++) sum[0] += pc_stay_fingerprint((pc_stay *)mine.data + i);
+  sum[0] += pc_stays_fingerprint_sum(mine.data, mine.n);
   PC_CALLG(pc_sum_u64(ctx, sum, 1), done);
   P->g[PC_PURGE_CHECKSUM] = sum[0]; /* stays_checksum of the new rows */
   char *desc = NULL;

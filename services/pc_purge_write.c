@@ -190,10 +190,8 @@ int pc_purge_write_stays(pc_purge *P, pc_out *out) {
     size_t n = ns - lo < PC_PURGE_STAY_STEP ? (size_t)(ns - lo) : PC_PURGE_STAY_STEP, m = 0;
     rc = pc_raw_read(&P->st, P->s0 + lo, n, sb);
     for (size_t i = 0; i < n && !rc; i++)
-      if (sb[i].end >= P->cutoff) {
-        checksum += pc_stay_fingerprint(&sb[i]);
-        sb[m++] = sb[i];
-      }
+      if (sb[i].end >= P->cutoff) sb[m++] = sb[i];
+    if (!rc) checksum += pc_stays_fingerprint_sum(sb, m);
     if (!(rc = pc_agree(ctx, rc)))
       rc = pc_agree(ctx, pc_purgefile_write_rows(ctx, d, &pc_schema_stays, at + written, m, sb));
     written += m;

@@ -45,8 +45,8 @@ int pc_stays_read_slots(const pc_raw *st, const uint64_t *dir, const uint64_t *s
   }
   if (*m) PC_CALL(pc_raw_read(st, lo, *m, *buf));
   for (uint64_t k = k0, at = 0; k <= k1; k++) {
-    uint64_t sum = 0;
-    for (uint64_t i = dir[k]; i < dir[k + 1]; i++, at++) sum += pc_stay_fingerprint(&(*buf)[at]);
+    const uint64_t sum = pc_stays_fingerprint_sum(*buf + at, (size_t)(dir[k + 1] - dir[k]));
+    at += dir[k + 1] - dir[k];
     if (sum != sums[k])
       return PC_ERROR(PC_ERR_DATA,
                       "%s: rows %llu..%llu do not match their checksum in the index (/stays_sum, "

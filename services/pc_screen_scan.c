@@ -148,7 +148,7 @@ static int scan_stays(pc_screener *S, const pc_raw *st, uint64_t r0, uint64_t r1
   while (!rc && (next < r1 || have)) {
     size_t take = (size_t)(r1 - next < C - have ? r1 - next : C - have);
     if (take && (rc = pc_raw_read(st, next, take, buf + have))) break;
-    for (size_t i = have; i < have + take; i++) S->checksum += pc_stay_fingerprint(&buf[i]);
+    S->checksum += pc_stays_fingerprint_sum(buf + have, take);
     have += take;
     next += take;
     const int last = next == r1;

@@ -39,7 +39,7 @@ int pc_synth_movement_make(pc_ctx *ctx, const pc_synth_params *sp, int64_t as_of
         if (out[j].channel != PC_CH_LBS && out[j].channel != PC_CH_GRID) out[m++] = out[j];
       k = m;
     }
-    for (size_t j = 0; j < k; j++) mv->checksum += pc_stay_fingerprint(&out[j]);
+    mv->checksum += pc_stays_fingerprint_sum(out, k);
     mv->stays.n += k;
     if ((i & 65535) == 0) pc_progress(ctx, i, n);
   }
