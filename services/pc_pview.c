@@ -118,11 +118,16 @@ int pc_pview_check_stays(const pc_raw *st, uint64_t at, const pc_stay *s, size_t
     if (i > 0 && s[i].pid < s[i - 1].pid)
       return PC_ERROR(PC_ERR_DATA, "%s: not sorted by pid at row %llu", st->what,
                       (unsigned long long)(at + i));
-    const uint64_t k = pc_piddir_key(&pv->dir, s[i].pid), fp = pc_stay_fingerprint(&s[i]);
-    b->scount[k]++;
-    b->ssum[k] += fp;
+    b->scount[pc_piddir_key(&pv->dir, s[i].pid)]++;
     int64_t d = s[i].end - s[i].start;
     if (d > pv->dmax[s[i].channel]) pv->dmax[s[i].channel] = d;
+  }
+  for (size_t i = 0, j; i < n; i = j) { /* fingerprints by runs of one slot (sorted by pid) */
+    const uint64_t k = pc_piddir_key(&pv->dir, s[i].pid);
+    for (j = i + 1; j < n && pc_piddir_key(&pv->dir, s[j].pid) == k; j++) {
+    }
+    const uint64_t fp = pc_stays_fingerprint_sum(s + i, j - i);
+    b->ssum[k] += fp;
     b->checksum += fp;
   }
   if (!b->has_dat) return 0;
