@@ -117,8 +117,8 @@ static int write_stays(pc_ingest *g, pc_out *out, uint64_t *nstays, uint64_t *ch
       s->channel = (uint8_t)pc_place_channel(x->place);
       s->carriage = (uint8_t)(x->rcr >> 16);
       s->row = (int16_t)(uint16_t)x->rcr;
-      sums[1] += pc_stay_fingerprint(s);
     }
+    sums[1] += pc_stays_fingerprint_sum(b, m);
     rc = pc_ingestfile_write(&d, start + lo, m, b);
     pc_progress(ctx, lo + m, n);
   }
