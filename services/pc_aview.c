@@ -404,7 +404,8 @@ int pc_aview_windows_open(const pc_aview *v, const uint8_t *sel, uint64_t pid_lo
   it->cur = pc_calloc(G + 1, sizeof *it->cur, "area view cursors");
   it->end = pc_calloc(G + 1, sizeof *it->end, "area view cursors");
   it->sum = pc_calloc(G + 1, sizeof *it->sum, "area view cursors");
-  if (!it->cur || !it->end || !it->sum) return PC_ERR_MEM;
+  it->next = pc_calloc(G + 1, sizeof *it->next, "area view cursors");
+  if (!it->cur || !it->end || !it->sum || !it->next) return PC_ERR_MEM;
   size_t n = 0;
   if (pid_lo < pid_hi) PC_CALL(parts(v, sel, pid_lo, pid_hi, it->cur, it->end, &n));
   it->nw = n ? (n + window_rows - 1) / window_rows : 0;
@@ -431,6 +432,7 @@ static int room(pc_aview_windows *it, size_t n, size_t m) {
  * appended at it->buf + *n. */
 static int window_group(pc_aview_windows *it, size_t g, int last, uint64_t upto, size_t *n) {
   const size_t left = it->nw - it->w;
+  if (!last && it->next[g] >= upto) return 0; /* its next row was read: a later window's */
   while (it->cur[g] < it->end[g]) {
     const uint64_t rest = it->end[g] - it->cur[g];
     /* this window's share and a margin (pids are spread evenly), or all when last */
@@ -451,6 +453,7 @@ static int window_group(pc_aview_windows *it, size_t g, int last, uint64_t upto,
     }
     it->sum[g] += pc_stays_fingerprint_sum(r, take);
     it->cur[g] += take;
+    it->next[g] = take < k ? r[take].pid : 0; /* 0: not known */
     *n += take;
     if (take < k || last) break; /* reached the next window (or the end) */
   }
@@ -476,7 +479,7 @@ int pc_aview_window_next(pc_aview_windows *it, pc_stay **rows, size_t *n, int *m
 
 int pc_aview_windows_close(pc_ctx *ctx, pc_aview_windows *it, int rc) {
   rc = check_sums(ctx, it->v, it->sel, it->sum, &it->total, rc);
-  free(it->cur), free(it->end), free(it->sum), free(it->buf);
-  it->cur = it->end = it->sum = NULL, it->buf = NULL;
+  free(it->cur), free(it->end), free(it->sum), free(it->next), free(it->buf);
+  it->cur = it->end = it->sum = it->next = NULL, it->buf = NULL;
   return rc;
 }

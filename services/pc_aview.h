@@ -69,6 +69,7 @@ typedef struct pc_aview_windows {
   uint64_t lo, hi;                /* this rank's pids */
   size_t nw, w;                   /* windows, the next one */
   uint64_t *cur, *end, *sum;      /* per group: next row, end of this rank's part, fingerprints */
+  uint64_t *next;                 /* per group: pid of row cur when a read went past it, else 0 */
   pc_stay *buf;
   size_t cap;
   uint64_t rows, total;           /* rows read here; the marked groups' rows, all ranks (close) */

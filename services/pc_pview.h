@@ -95,10 +95,11 @@ int pc_stays_read_slots(const pc_raw *st, const uint64_t *dir, const uint64_t *s
  * stride bytes apart), fn(arg, q, s, m) with item q's rows s[0..m) of a
  * table by pid (st; its pid directory d, d->stays; sums: each slot's
  * fingerprint sum, checked): runs of nearby slots read at once
- * (pc_stays_slot_run). Stops at fn's first error. */
+ * (pc_stays_slot_run). read (may be NULL): += slots and rows read. Stops
+ * at fn's first error. */
 int pc_slots_each(const pc_raw *st, const pc_piddir *d, const uint64_t *sums, const void *items,
                   size_t stride, size_t n, int (*fn)(void *arg, size_t q, const pc_stay *s, size_t m),
-                  void *arg);
+                  void *arg, uint64_t read[2]);
 /* Local: the run of items [i, return) of n, sorted by pid (a uint64 pid
  * first in each item, items stride bytes apart), whose pid-directory slots
  * (directory d, its stays directory) follow closely enough for one read of

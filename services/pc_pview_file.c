@@ -59,7 +59,7 @@ int pc_stays_read_slots(const pc_raw *st, const uint64_t *dir, const uint64_t *s
 
 int pc_slots_each(const pc_raw *st, const pc_piddir *d, const uint64_t *sums, const void *items,
                   size_t stride, size_t n, int (*fn)(void *arg, size_t q, const pc_stay *s, size_t m),
-                  void *arg) {
+                  void *arg, uint64_t read[2]) {
   pc_stay *buf = NULL;
   size_t cap = 0;
   int rc = 0;
@@ -68,6 +68,7 @@ int pc_slots_each(const pc_raw *st, const pc_piddir *d, const uint64_t *sums, co
     const size_t j = pc_stays_slot_run(d, items, stride, i, n, &k0, &k1);
     size_t m = 0, a = 0;
     rc = pc_stays_read_slots(st, d->stays, sums, k0, k1, &buf, &cap, &m);
+    if (read) read[0] += k1 - k0 + 1, read[1] += m;
     for (size_t q = i; q < j && !rc; q++) {
       uint64_t pid;
       memcpy(&pid, (const char *)items + q * stride, sizeof pid);

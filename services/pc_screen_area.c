@@ -100,39 +100,48 @@ static int candidates(pc_screener *S, const pc_stay *rows, size_t n, uint64_t **
   return 0;
 }
 
-/* Screen candidates pids[i..j) (their slots read as s[0..m)) as the stream does. */
-static int screen_run(pc_screener *S, const uint64_t *pids, size_t i, size_t j, const pc_stay *s,
-                      size_t m, size_t *pi) {
-  size_t a = 0;
-  for (; i < j; i++) {
-    while (a < m && s[a].pid < pids[i]) a++;
-    size_t b = a;
-    while (b < m && s[b].pid == pids[i]) b++;
-    while (*pi < S->np && S->persons[*pi].pid < pids[i]) (*pi)++;
-    if (*pi < S->np && S->persons[*pi].pid == pids[i] && b > a)
-      PC_CALL(pc_screen_person(S, *pi, s + a, b - a));
-    a = b;
-  }
-  return 0;
+/* Whether pids' person is S->persons[*pi], advancing *pi (pids come in order). */
+static int person_at(const pc_screener *S, size_t *pi, uint64_t pid) {
+  while (*pi < S->np && S->persons[*pi].pid < pid) (*pi)++;
+  return *pi < S->np && S->persons[*pi].pid == pid;
+}
+
+/* Candidates with their rows: `rows` (sorted by pid, walked by `at`) with
+ * the rows pc_slots_each reads for them - their jurisdiction's (the
+ * dispatch table's row), or, without rows, all their stays from /stays. */
+typedef struct cand_walk {
+  pc_screener *S;
+  const uint64_t *pids;
+  const pc_stay *rows;
+  size_t n, at, pi;
+} cand_walk;
+
+static int screen_with_table(void *arg, size_t q, const pc_stay *js, size_t nj) {
+  cand_walk *W = arg;
+  while (W->at < W->n && W->rows[W->at].pid < W->pids[q]) W->at++;
+  size_t b = W->at;
+  while (b < W->n && W->rows[b].pid == W->pids[q]) b++;
+  int rc = 0;
+  if (person_at(W->S, &W->pi, W->pids[q]))
+    rc = pc_screen_person_with(W->S, W->pi, W->rows + W->at, b - W->at, js, nj);
+  W->at = b;
+  return rc;
+}
+
+static int screen_own_stays(void *arg, size_t q, const pc_stay *s, size_t m) {
+  cand_walk *W = arg;
+  return m && person_at(W->S, &W->pi, W->pids[q]) ? pc_screen_person(W->S, W->pi, s, m) : 0;
 }
 
 /* The candidates' stays, slots near each other read together. Local. */
 static int screen_candidates(pc_screener *S, const pc_aview *v, const uint64_t *pids, size_t nc,
                              uint64_t *slots_read) {
-  pc_stay *buf = NULL;
-  size_t cap = 0, pi = 0;
-  int rc = 0;
-  for (size_t i = 0; i < nc && !rc;) {
-    uint64_t k0, k1;
-    const size_t j = pc_stays_slot_run(&v->dir, pids, sizeof *pids, i, nc, &k0, &k1);
-    size_t m = 0;
-    rc = pc_stays_read_slots(&S->stays, v->dir.stays, v->stays_sum, k0, k1, &buf, &cap, &m);
-    S->read_bytes += m * sizeof *buf;
-    if (!rc) rc = screen_run(S, pids, i, j, buf, m, &pi);
-    *slots_read += k1 - k0 + 1;
-    i = j;
-  }
-  free(buf);
+  cand_walk W = {.S = S, .pids = pids};
+  uint64_t read[2] = {0, 0};
+  int rc = pc_slots_each(&S->stays, &v->dir, v->stays_sum, pids, sizeof *pids, nc,
+                         screen_own_stays, &W, read);
+  *slots_read += read[0];
+  S->read_bytes += read[1] * sizeof(pc_stay);
   return rc;
 }
 
@@ -173,34 +182,10 @@ static int screen_merged(pc_screener *S, const uint64_t *pids, size_t nc, const 
     if (rc) break;
     memcpy(buf, a + ia, (ja - ia) * sizeof *buf);
     memcpy(buf + (ja - ia), b + ib, (jb - ib) * sizeof *buf);
-    while (pi < S->np && S->persons[pi].pid < pids[i]) pi++;
-    if (pi < S->np && S->persons[pi].pid == pids[i]) rc = pc_screen_person(S, pi, buf, m);
+    if (person_at(S, &pi, pids[i])) rc = pc_screen_person(S, pi, buf, m);
     ia = ja, ib = jb;
   }
   free(buf);
-  return rc;
-}
-
-/* Each candidate with its rows of the areas' groups and its row of the
- * index's dispatch table (pc_slots_each's callback). */
-typedef struct with_table {
-  pc_screener *S;
-  const uint64_t *pids;
-  const pc_stay *rows;
-  size_t n, at, pi;
-} with_table;
-
-static int screen_with_table(void *arg, size_t q, const pc_stay *js, size_t nj) {
-  with_table *W = arg;
-  pc_screener *S = W->S;
-  while (W->at < W->n && W->rows[W->at].pid < W->pids[q]) W->at++;
-  size_t b = W->at;
-  while (b < W->n && W->rows[b].pid == W->pids[q]) b++;
-  while (W->pi < S->np && S->persons[W->pi].pid < W->pids[q]) W->pi++;
-  int rc = 0;
-  if (W->pi < S->np && S->persons[W->pi].pid == W->pids[q])
-    rc = pc_screen_person_with(S, W->pi, W->rows + W->at, b - W->at, js, nj);
-  W->at = b;
   return rc;
 }
 
@@ -223,13 +208,12 @@ static int distinct_pids(const pc_stay *rows, size_t n, uint64_t **pids, size_t 
  * dwell twice). *nc: persons screened, *total: the groups' rows (all
  * ranks). Collective, agreed. */
 static int scan_windows(pc_ctx *ctx, pc_screener *S, const pc_aview *v, const uint8_t *sel,
-                        size_t *nc, uint64_t *total, size_t *nwin) {
-  const uint64_t lo = S->np ? S->persons[0].pid : UINT64_MAX;
+                        uint64_t lo, size_t *nc, uint64_t *total, size_t *nwin) {
   pc_aview_windows it;
   /* a window as large as a shuffle round (shuffle_round_mb: 64 MB, 1.4 M rows) */
   const size_t wrows = pc_ctx_round_bytes(ctx) / sizeof(pc_stay) + 1;
   int rc = pc_aview_windows_open(v, sel, lo, S->hi_pid, wrows, &it), more = 1;
-  with_table W = {.S = S};
+  cand_walk W = {.S = S};
   uint64_t *pids = NULL;
   size_t cap = 0;
   *nc = 0;
@@ -241,7 +225,7 @@ static int scan_windows(pc_ctx *ctx, pc_screener *S, const pc_aview *v, const ui
     W.pids = pids, W.rows = rows, W.n = n, W.at = 0;
     if (!rc && more)
       rc = pc_slots_each(&v->disp.raw, &v->disp.dir, v->disp.sum, pids, sizeof *pids, k,
-                         screen_with_table, &W);
+                         screen_with_table, &W, NULL);
     *nc += k;
   }
   free(pids);
@@ -333,7 +317,7 @@ int pc_screen_area_scan(pc_ctx *ctx, pc_screener *S, const pc_aview *v, int *use
   const uint64_t lo = S->np ? S->persons[0].pid : UINT64_MAX;
   if (pc_disptab_usable(&v->disp, S->at)) {
     how[0] = 2;
-    PC_CALLG(scan_windows(ctx, S, v, sel, &nc, &total, &nwin), out);
+    PC_CALLG(scan_windows(ctx, S, v, sel, lo, &nc, &total, &nwin), out);
   } else {
     PC_CALLG(pc_aview_read(ctx, v, sel, lo, S->hi_pid, &rows, &n, &total), out);
     S->read_bytes = n * sizeof *rows;

@@ -49,8 +49,9 @@ static int jurisdictions(pc_tracer *t, const pc_trace_flag *f, size_t n, int64_t
          : t->pv.from_file ? "the flagged persons' stays (the index has no dispatch table)"
                            : "the flagged persons' stays");
   jur_arg J = {t, f, at, level, jur};
-  return table ? pc_slots_each(&D->raw, &D->dir, D->sum, f, sizeof *f, n, jur_one, &J)
-               : pc_slots_each(&t->stays, &t->pv.dir, t->pv.stays_sum, f, sizeof *f, n, jur_one, &J);
+  return table ? pc_slots_each(&D->raw, &D->dir, D->sum, f, sizeof *f, n, jur_one, &J, NULL)
+               : pc_slots_each(&t->stays, &t->pv.dir, t->pv.stays_sum, f, sizeof *f, n, jur_one,
+                               &J, NULL);
 }
 
 /* Source subjects live at the sources' owners: ask them. */
