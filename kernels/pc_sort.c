@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "pc_err.h"
+#include "pc_hash.h"
 
 #include <string.h>
 
@@ -251,4 +252,111 @@ int pc_sort_rows_inplace(void *rows, size_t n, size_t rowsize, uint64_t lo, uint
   case 104: return sort_rows(rows, n, 104, lo, hi, cmp);
   default: return sort_rows(rows, n, rowsize, lo, hi, cmp);
   }
+}
+
+/* Room for nd distinct keys in g (grown by half again at least). */
+static int grouper_distinct(pc_grouper *g, size_t nd) {
+  if (nd <= g->dcap) return 0;
+  size_t want = nd > g->dcap + g->dcap / 2 ? nd : g->dcap + g->dcap / 2;
+  uint64_t *k = realloc(g->keys, want * sizeof *k);
+  if (k) g->keys = k;
+  uint32_t *c = realloc(g->count, want * sizeof *c);
+  if (c) g->count = c;
+  if (!k || !c) return PC_ERR_MEM;
+  g->dcap = want;
+  return 0;
+}
+
+/* The hash table at cap slots (a power of two), holding keys[0..nd). */
+static int grouper_rehash(pc_grouper *g, size_t cap, size_t nd) {
+  uint32_t *s = calloc(cap, sizeof *s);
+  if (!s) return PC_ERR_MEM;
+  free(g->slot);
+  g->slot = s, g->cap = cap;
+  for (size_t d = 0; d < nd; d++) {
+    size_t h = pc_mix64(g->keys[d]) & (cap - 1);
+    while (s[h]) h = (h + 1) & (cap - 1);
+    s[h] = (uint32_t)(d + 1);
+  }
+  return 0;
+}
+
+PC_SORT_INLINE int group_rows(pc_grouper *g, const unsigned char *in, size_t n, size_t rs,
+                              unsigned char *out) {
+  if (n > UINT32_MAX) return PC_ERROR(PC_ERR_ARG, "pc_group_rows: more than 2^32 rows");
+  if (n > g->ncap) {
+    uint32_t *sid = realloc(g->sid, n * sizeof *sid);
+    if (!sid) return PC_ERR_MEM;
+    g->sid = sid, g->ncap = n;
+  }
+  if (!g->cap) PC_CALL(grouper_rehash(g, 1024, 0));
+  size_t nd = 0, last = SIZE_MAX;
+  uint64_t lastkey = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint64_t k;
+    memcpy(&k, in + i * rs, sizeof k);
+    if (last != SIZE_MAX && k == lastkey) { /* a person's rows often come together */
+      g->count[last]++;
+      g->sid[i] = (uint32_t)last;
+      continue;
+    }
+    size_t h = pc_mix64(k) & (g->cap - 1), d;
+    for (;; h = (h + 1) & (g->cap - 1)) {
+      if (!g->slot[h]) {
+        if (2 * (nd + 1) > g->cap) { /* at most half full */
+          PC_CALL(grouper_distinct(g, nd + 1));
+          g->keys[nd] = k;
+          PC_CALL(grouper_rehash(g, 2 * g->cap, nd + 1));
+        } else {
+          PC_CALL(grouper_distinct(g, nd + 1));
+          g->keys[nd] = k;
+          g->slot[h] = (uint32_t)(nd + 1);
+        }
+        g->count[nd] = 0;
+        d = nd++;
+        break;
+      }
+      if (g->keys[g->slot[h] - 1] == k) {
+        d = g->slot[h] - 1;
+        break;
+      }
+    }
+    g->count[d]++;
+    g->sid[i] = (uint32_t)d;
+    last = d, lastkey = k;
+  }
+  pc_kv *kv = realloc(g->kv, (nd + 1) * sizeof *kv), *tmp;
+  if (kv) g->kv = kv;
+  tmp = kv ? realloc(g->tmp, (nd + 1) * sizeof *tmp) : NULL;
+  if (tmp) g->tmp = tmp;
+  if (!kv || !tmp) return PC_ERR_MEM;
+  for (size_t d = 0; d < nd; d++) kv[d].key = g->keys[d], kv[d].val = d;
+  pc_sort_kv(kv, tmp, nd);
+  uint32_t at = 0;
+  for (size_t j = 0; j < nd; j++) {
+    const uint32_t c = g->count[kv[j].val];
+    g->count[kv[j].val] = at;
+    at += c;
+  }
+  for (size_t i = 0; i < n; i++) memcpy(out + (size_t)g->count[g->sid[i]]++ * rs, in + i * rs, rs);
+  /* Empty the table for the next call: only the slots used. */
+  for (size_t d = 0; d < nd; d++) {
+    size_t h = pc_mix64(g->keys[d]) & (g->cap - 1);
+    while (g->slot[h] != d + 1) h = (h + 1) & (g->cap - 1);
+    g->slot[h] = 0;
+  }
+  return 0;
+}
+
+int pc_group_rows(pc_grouper *g, const void *in, size_t n, size_t rowsize, void *out) {
+  if (rowsize < sizeof(uint64_t)) return PC_ERROR(PC_ERR_ARG, "pc_group_rows: rows too short");
+  /* /stays' rows: the copies inlined */
+  int rc = rowsize == 48 ? group_rows(g, in, n, 48, out) : group_rows(g, in, n, rowsize, out);
+  if (rc) pc_grouper_free(g); /* a table left part full would answer the next call wrongly */
+  return rc;
+}
+
+void pc_grouper_free(pc_grouper *g) {
+  free(g->keys), free(g->count), free(g->slot), free(g->sid), free(g->kv), free(g->tmp);
+  memset(g, 0, sizeof *g);
 }

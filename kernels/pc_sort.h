@@ -43,6 +43,24 @@ void pc_sort_u64(uint64_t *a, uint64_t *tmp, size_t n);
 int pc_sort_rows_inplace(void *rows, size_t n, size_t rowsize, uint64_t lo, uint64_t hi,
                          int (*cmp)(const void *, const void *));
 
+/* Rows grouped by the uint64 key each starts with, out of place: out[0..n)
+ * gets in's n rows with keys ascending and each key's rows in their order in
+ * `in` (stable). One hashed pass over the keys, a sort of the distinct keys,
+ * one scatter: no comparison of rows, and no slower when one key has many
+ * rows (a person's stays), where a distribution sort by key value sends
+ * whole buckets to qsort. The buffers in g are kept for the next call
+ * (pc_grouper_free). Local; returns 0, or PC_ERR_MEM. */
+typedef struct pc_grouper {
+  uint64_t *keys;    /* the distinct keys, in order of first appearance */
+  uint32_t *count;   /* rows of each, then where its next row goes */
+  uint32_t *slot;    /* open addressing: index + 1 into keys, 0 empty */
+  uint32_t *sid;     /* each row's distinct index */
+  pc_kv *kv, *tmp;   /* the distinct keys sorted */
+  size_t cap, dcap, ncap;
+} pc_grouper;
+int pc_group_rows(pc_grouper *g, const void *in, size_t n, size_t rowsize, void *out);
+void pc_grouper_free(pc_grouper *g);
+
 /* 1 when a[0..n) is sorted by (key, val). */
 int pc_is_sorted_kv(const pc_kv *a, size_t n);
 

@@ -9,6 +9,7 @@
 #include "pc_out.h"
 #include "pc_pview.h"
 #include "pc_schema.h"
+#include "pc_sort.h"
 
 /*
  * In the index file (kernels/pc_aview.h for the groups):
@@ -70,8 +71,9 @@ typedef struct pc_aview_windows {
   size_t nw, w;                   /* windows, the next one */
   uint64_t *cur, *end, *sum;      /* per group: next row, end of this rank's part, fingerprints */
   uint64_t *next;                 /* per group: pid of row cur when a read went past it, else 0 */
-  pc_stay *buf;
-  size_t cap;
+  pc_stay *buf, *out;             /* the groups' rows as read; grouped by pid */
+  size_t cap, ocap;
+  pc_grouper grp;
   uint64_t rows, total;           /* rows read here; the marked groups' rows, all ranks (close) */
 } pc_aview_windows;
 /* Local: start reading (the part of each marked group: two binary searches).
@@ -79,7 +81,7 @@ typedef struct pc_aview_windows {
 int pc_aview_windows_open(const pc_aview *v, const uint8_t *sel, uint64_t pid_lo, uint64_t pid_hi,
                           size_t window_rows, pc_aview_windows *it);
 /* Local: the next window's rows into *rows (it's buffer, valid until the next
- * call), *n of them, sorted by pid, *more = 1; *more = 0 when none is left.
+ * call), *n of them, sorted by pid (a person's rows by day), *more = 1; *more = 0 when none is left.
  * PC_ERR_IO, PC_ERR_MEM. */
 int pc_aview_window_next(pc_aview_windows *it, pc_stay **rows, size_t *n, int *more);
 /* Collective, agreed (rc: this rank's status so far): every marked group's

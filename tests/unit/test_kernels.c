@@ -360,6 +360,45 @@ static void test_sort_rows_inplace(void **st) {
       }
 }
 
+/* Grouping rows by key equals a stable sort by key (qsort on key, then the
+ * row's index): many rows of one key scattered among others, keys in runs,
+ * both ends of the key space, sizes across the table's growth, the row sizes
+ * with and without their own copy (48, 24); the grouper reused across calls
+ * (a table left dirty would misplace rows of the next). */
+static int key_index_cmp(const void *pa, const void *pb) {
+  const uint64_t *a = pa, *b = pb;
+  if (a[0] != b[0]) return a[0] < b[0] ? -1 : 1;
+  return (a[1] > b[1]) - (a[1] < b[1]);
+}
+static void test_group_rows(void **st) {
+  (void)st;
+  const size_t sizes[] = {0, 1, 2, 700, 5000, 300000}, words[] = {6, 3};
+  pc_grouper g = {0};
+  for (size_t wi = 0; wi < 2; wi++)
+    for (size_t si = 0; si < 6; si++) {
+      const size_t n = sizes[si], W = words[wi];
+      uint64_t *a = malloc((n + 1) * W * 8), *b = malloc((n + 1) * W * 8),
+               *o = malloc((n + 1) * W * 8);
+      for (size_t i = 0; i < n; i++) {
+        uint64_t r = pc_mix64(i + 31 * si), *x = a + i * W;
+        x[0] = r % 3 == 0 ? 42 : r % 3 == 1 ? r % (n / 7 + 1) : r; /* one heavy key */
+        if (i % 11 < 3 && i) x[0] = x[-(long)W]; /* runs of one key */
+        if (i == 1) x[0] = 0;
+        if (i == 2) x[0] = UINT64_MAX;
+        x[1] = i;
+        for (size_t w = 2; w < W; w++) x[w] = r ^ w;
+      }
+      memcpy(b, a, n * W * 8);
+      assert_int_equal(pc_group_rows(&g, a, n, W * 8, o), 0);
+      if (n) qsort(b, n, W * 8, key_index_cmp);
+      assert_memory_equal(o, b, n * W * 8);
+      free(a);
+      free(b);
+      free(o);
+    }
+  pc_grouper_free(&g);
+}
+
 /* The fingerprint sum (vectors when the CPU has AVX-512) equals the sum of
  * each stay's fingerprint, for every length around the vectors' eight rows,
  * at an unaligned start, and on a long run; one changed byte changes it. */
@@ -514,7 +553,7 @@ int main(void) {
       cmocka_unit_test(test_err_debug),        cmocka_unit_test(test_create_why),
       cmocka_unit_test(test_age),              cmocka_unit_test(test_age_bands),
       cmocka_unit_test(test_sectors),          cmocka_unit_test(test_cube_count),
-      cmocka_unit_test(test_sort),             cmocka_unit_test(test_fingerprint_sum),             cmocka_unit_test(test_sort_rows_inplace),             cmocka_unit_test(test_rng),
+      cmocka_unit_test(test_sort),             cmocka_unit_test(test_fingerprint_sum),             cmocka_unit_test(test_sort_rows_inplace), cmocka_unit_test(test_group_rows),             cmocka_unit_test(test_rng),
       cmocka_unit_test(test_idseq),            cmocka_unit_test(test_block_seqs),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
