@@ -74,7 +74,7 @@ static const pc_key screen_keys[] = {
     {.name = "area_view", .type = PC_T_STR, .def = "auto", .choices = area_view_choices,
      .help = "with an index that has an area view: auto reads it when it is the cheaper way "
              "(its rows for the areas, and without the index's dispatch table the dispatch "
-             "instant's, under 1/10 of the stays: each costs ~10 streamed rows), always reads "
+             "instant's, under 1/5 of the stays: each costs ~5 streamed rows), always reads "
              "it, never streams /stays"},
     {.name = "as_of", .type = PC_T_TIME,
      .help = "ages and dispatch (default: the dataset's as_of)"},

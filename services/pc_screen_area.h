@@ -28,11 +28,11 @@ int pc_screen_area_open(pc_ctx *ctx, pc_screener *S, pc_aview *v, int *use);
 int pc_screen_area_scan(pc_ctx *ctx, pc_screener *S, const pc_aview *v, int *used);
 
 /* A row read through the area view costs about this many rows streamed
- * (the city tier, 2 ranks, 2026-12-04, with the dispatch table, a window of
- * pids at a time, fingerprints in vectors: Changsha's 21.0 M view rows in a
- * screen phase of 1.21 s against 137.1 M streamed in 0.81 s, 9.8 to 1; the
- * view's rows come from thousands of groups and are sorted by pid, the
- * stream's are read in order). */
-#define PC_AVIEW_ROW_COST 10
+ * (the city tier, 2 ranks, 2026-12-04, medians of 5 screen phases in turn:
+ * Changsha's 21.0 M view rows in 0.652 s against 137.1 M streamed in 0.882 s,
+ * 4.8 to 1, since a window's rows are grouped by pid out of place (it was
+ * 9.8 to 1 with the in-place sort); the view's rows come from thousands of
+ * groups and are grouped by pid, the stream's are read in order). */
+#define PC_AVIEW_ROW_COST 5
 
 #endif

@@ -9,7 +9,7 @@
 # (an index of an earlier version) is still accepted: screen streams and says so. An index
 # of another dataset is not used: screen warns and streams. The view's file is the same
 # whatever the rank count that built it. area_view: auto streams when the view would read
-# more than 1/10 of the stays (and says so), always reads the view, never streams.
+# more than 1/5 of the stays (and says so), always reads the view, never streams.
 . "$(dirname "$0")/lib.sh"
 # same OUT... : /screened, /breakdown and /axes identical across the files.
 same() { $PY "$ROOT/tests/py/compare.py" "$@" --datasets screened breakdown axes > "$T/cmp.log" 2>&1 \
@@ -144,7 +144,7 @@ print(c, m.group(0))
 PY
 
 # ---- area_view: auto (the default) weighs the view against the stream: the synth areas (a
-# city, a county, a community) are over 1/10 of the stays,
+# city, a county, a community) are over 1/5 of the stays,
 # so it streams and says why; the 17 cells at night (without the then: area's two cities) are
 # far under it: the view. never streams. The rows are the same every way.
 auto() { # config, tag, extra line
