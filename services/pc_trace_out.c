@@ -26,8 +26,9 @@ static int write_cubes(pc_tracer *t, pc_out *out, const pc_trace_row *rows, size
       snprintf(nm_[k], 16, "%s", k == hops + 1 ? "companion" : k == hops + 2 ? "red" : "yellow");
     names[k] = nm_[k];
   }
+  size_t at = 0; /* contacts, then companions: each sorted by pid */
   for (size_t i = 0; i < nc + nm && !rc; i++) {
-    const pc_person *q = pc_trace_person(t, rows[i].pid);
+    const pc_person *q = pc_trace_person_from(t, rows[i].pid, &at);
     if (q) p[i] = *q; /* else all zero: unknown */
     int c = class_of(&rows[i], i >= nc);
     cls[i] = c < 0 ? hops + 1 : c;

@@ -27,11 +27,12 @@ typedef struct jur_arg {
   int64_t at;
   int level;
   uint64_t *jur;
+  size_t cur; /* in the rank's persons: f is sorted by pid */
 } jur_arg;
 
 static int jur_one(void *arg, size_t q, const pc_stay *s, size_t m) {
   jur_arg *J = arg;
-  const pc_person *p = pc_trace_person(J->t, J->f[q].pid);
+  const pc_person *p = pc_trace_person_from(J->t, J->f[q].pid, &J->cur);
   J->jur[q] = pc_jurisdiction(s, m, J->at, p ? p->region : 0, J->level);
   return 0;
 }
@@ -48,7 +49,7 @@ static int jurisdictions(pc_tracer *t, const pc_trace_flag *f, size_t n, int64_t
                             "another instant)"
          : t->pv.from_file ? "the flagged persons' stays (the index has no dispatch table)"
                            : "the flagged persons' stays");
-  jur_arg J = {t, f, at, level, jur};
+  jur_arg J = {t, f, at, level, jur, 0};
   return table ? pc_slots_each(&D->raw, &D->dir, D->sum, f, sizeof *f, n, jur_one, &J, NULL)
                : pc_slots_each(&t->stays, &t->pv.dir, t->pv.stays_sum, f, sizeof *f, n, jur_one,
                                &J, NULL);
@@ -83,13 +84,25 @@ static int fill_sources(pc_tracer *t, pc_trace_row *rows, size_t n) {
   {
     subj_req *g = got.data;
     int *d2 = pc_malloc((got.n + 1) * sizeof *d2, "source answers");
-    PC_CALLG(pc_agree(ctx, d2 ? 0 : PC_ERR_MEM), out);
-    for (size_t i = 0; i < got.n; i++) {
-      const pc_identity *id = pc_trace_identity(t, g[i].source);
-      if (id) memcpy(g[i].subject, id->subject, sizeof g[i].subject);
-      d2[i] = (int)(g[i].who >> 40);
+    /* Looked up in the order of the sources (a few thousand persons, each
+     * the source of many companions): one forward walk over the identities. */
+    pc_kv *kv = pc_malloc((got.n + 1) * sizeof *kv, "source answers"),
+          *tmp = pc_malloc((got.n + 1) * sizeof *tmp, "source answers");
+    PC_CALLG(pc_agree(ctx, d2 && kv && tmp ? 0 : PC_ERR_MEM), ans);
+    for (size_t i = 0; i < got.n; i++) kv[i].key = g[i].source, kv[i].val = i;
+    pc_sort_kv(kv, tmp, got.n);
+    size_t at = 0;
+    const pc_identity *id = NULL;
+    for (size_t j = 0; j < got.n; j++) {
+      subj_req *x = &g[kv[j].val];
+      if (!j || kv[j].key != kv[j - 1].key) id = pc_trace_identity_from(t, x->source, &at);
+      if (id) memcpy(x->subject, id->subject, sizeof x->subject);
+      d2[kv[j].val] = (int)(x->who >> 40);
     }
     rc = pc_shuffle(ctx, g, got.n, sizeof *g, d2, &back, NULL);
+  ans:
+    free(kv);
+    free(tmp);
     free(d2);
     PC_CALLG(rc, out);
   }
@@ -115,16 +128,27 @@ static int assemble(pc_tracer *t, int64_t dispatch_at, int level, pc_trace_row *
                     size_t *ncompanions) {
   size_t n = t->flags.n;
   pc_trace_flag *f = t->flags.data;
-  pc_qsort(f, n, sizeof *f, flag_pid_cmp); /* the hash table is no longer used */
-  pc_trace_row *r = pc_calloc(n + 1, sizeof *r, "output rows");
-  uint64_t *jur = pc_malloc((n + 1) * sizeof *jur, "jurisdictions");
-  int rc = r && jur ? jurisdictions(t, f, n, dispatch_at, level, jur) : PC_ERR_MEM;
+  /* by pid (the hash table is no longer used): a distribution sort over the
+   * pids' whole range (a rank owns pids by hash, spread evenly), not qsort */
+  int rc = pc_sort_rows_inplace(f, n, sizeof *f, 0, UINT64_MAX, flag_pid_cmp);
+  pc_trace_row *r = rc ? NULL : pc_calloc(n + 1, sizeof *r, "output rows");
+  uint64_t *jur = rc ? NULL : pc_malloc((n + 1) * sizeof *jur, "jurisdictions");
+  if (!rc) rc = r && jur ? jurisdictions(t, f, n, dispatch_at, level, jur) : PC_ERR_MEM;
   if (rc) {
     free(r), free(jur);
     return rc;
   }
+  /* Each class's code once (rule 10), not a lookup of codes.red per row. */
+  const int red_companion = is_red(t->cfg, "companion");
+  int red_hop[256];
+  for (unsigned h = 0; h < 256; h++) {
+    char cls[16];
+    snprintf(cls, sizeof cls, "hop%u", h);
+    red_hop[h] = is_red(t->cfg, cls);
+  }
   size_t nc = 0;
-  for (int pass = 0; pass < 2; pass++)
+  for (int pass = 0; pass < 2; pass++) {
+    size_t at_p = 0, at_i = 0; /* cursors: f is sorted by pid */
     for (size_t i = 0; i < n; i++) {
       int comp = f[i].hop == PC_TRACE_COMPANION;
       if (comp != pass) continue;
@@ -136,7 +160,7 @@ static int assemble(pc_tracer *t, int64_t dispatch_at, int level, pc_trace_row *
       o->hop = comp ? 0 : f[i].hop;
       snprintf(o->root_status, sizeof o->root_status, "%s",
                pc_case_status_names[f[i].root < PC_NCASE_STATUS ? f[i].root : 0]);
-      const pc_identity *id = pc_trace_identity(t, f[i].pid);
+      const pc_identity *id = pc_trace_identity_from(t, f[i].pid, &at_i);
       if (id) {
         memcpy(o->subject, id->subject, sizeof o->subject);
         pc_doc_type_name(id->id_type, o->subject_type);
@@ -154,14 +178,10 @@ static int assemble(pc_tracer *t, int64_t dispatch_at, int level, pc_trace_row *
         if (pl && f[i].channel == PC_CH_RAIL && car && nl + 8 < sizeof o->place_name)
           snprintf(o->place_name + nl, sizeof o->place_name - nl, " car %02u", car);
       }
-      char cls[16];
-      if (comp)
-        snprintf(cls, sizeof cls, "companion");
-      else
-        snprintf(cls, sizeof cls, "hop%u", f[i].hop);
-      snprintf(o->code, sizeof o->code, "%s", is_red(t->cfg, cls) ? "red" : "yellow");
+      const int red = comp ? red_companion : red_hop[f[i].hop];
+      snprintf(o->code, sizeof o->code, "%s", red ? "red" : "yellow");
       o->jurisdiction = jur[i];
-      const pc_person *p = pc_trace_person(t, f[i].pid);
+      const pc_person *p = pc_trace_person_from(t, f[i].pid, &at_p);
       o->age = -1;
       if (p) {
         o->residence = p->region;
@@ -170,6 +190,7 @@ static int assemble(pc_tracer *t, int64_t dispatch_at, int level, pc_trace_row *
       }
       if (pass == 0) *ncontacts = nc;
     }
+  }
   *ncompanions = nc - *ncontacts;
   *rows = r;
   free(jur);

@@ -87,10 +87,8 @@ void pc_tracer_free(pc_tracer *t) {
 
 /* ---- small lookups ---- */
 
-/* The row whose leading uint64 (pid, place id) is `key`, in rows sorted by it. */
-static const void *find_row(const void *rows, size_t n, size_t rowsize, uint64_t key) {
-  const char *r = rows;
-  size_t lo = 0, hi = n;
+/* The first of rows [lo, hi) (sorted by their leading uint64) whose key is >= key. */
+static size_t lower_bound(const char *r, size_t lo, size_t hi, size_t rowsize, uint64_t key) {
   uint64_t k;
   while (lo < hi) {
     size_t m = lo + (hi - lo) / 2;
@@ -100,13 +98,56 @@ static const void *find_row(const void *rows, size_t n, size_t rowsize, uint64_t
     else
       hi = m;
   }
-  if (lo == n) return NULL;
-  memcpy(&k, r + lo * rowsize, sizeof k);
-  return k == key ? r + lo * rowsize : NULL;
+  return lo;
+}
+
+/* Row i when its key is `key`, else NULL. */
+static const void *row_if(const char *r, size_t i, size_t n, size_t rowsize, uint64_t key) {
+  uint64_t k;
+  if (i == n) return NULL;
+  memcpy(&k, r + i * rowsize, sizeof k);
+  return k == key ? r + i * rowsize : NULL;
+}
+
+/* The row whose leading uint64 (pid, place id) is `key`, in rows sorted by it. */
+static const void *find_row(const void *rows, size_t n, size_t rowsize, uint64_t key) {
+  return row_if(rows, lower_bound(rows, 0, n, rowsize, key), n, rowsize, key);
 }
 _Static_assert(offsetof(pc_person, pid) == 0 && offsetof(pc_identity, pid) == 0 &&
                    offsetof(pc_place, id) == 0,
                "find_row keys on the leading uint64");
+
+/* find_row from *at onwards (rows before it have smaller keys, when key is
+ * above the one asked last): a galloping search, then *at = where key is
+ * or would be. */
+static const void *find_row_from(const void *rows, size_t n, size_t rowsize, uint64_t key,
+                                 size_t *at) {
+  const char *r = rows;
+  uint64_t k;
+  size_t lo = *at <= n ? *at : 0, hi = n;
+  if (lo > 0) {
+    memcpy(&k, r + (lo - 1) * rowsize, sizeof k);
+    if (k >= key) lo = 0; /* not ascending: from the start */
+  }
+  for (size_t step = 1; lo + step <= n; step *= 2) {
+    const size_t p = lo + step - 1;
+    memcpy(&k, r + p * rowsize, sizeof k);
+    if (k >= key) {
+      hi = p + 1;
+      break;
+    }
+    lo = p + 1;
+  }
+  *at = lower_bound(r, lo, hi, rowsize, key);
+  return row_if(r, *at, n, rowsize, key);
+}
+
+const pc_person *pc_trace_person_from(const pc_tracer *t, uint64_t pid, size_t *at) {
+  return find_row_from(t->persons, t->npersons, sizeof *t->persons, pid, at);
+}
+const pc_identity *pc_trace_identity_from(const pc_tracer *t, uint64_t pid, size_t *at) {
+  return find_row_from(t->ids, t->nids, sizeof *t->ids, pid, at);
+}
 
 const pc_person *pc_trace_person(const pc_tracer *t, uint64_t pid) {
   return find_row(t->persons, t->npersons, sizeof *t->persons, pid);

@@ -87,6 +87,13 @@ int pc_trace_load_owned(pc_tracer *t);
 const pc_person *pc_trace_person(const pc_tracer *t, uint64_t pid);
 const pc_identity *pc_trace_identity(const pc_tracer *t, uint64_t pid);
 const pc_place *pc_trace_place(const pc_tracer *t, uint64_t id);
+/* The same, for keys asked in ascending order: searched forward from the
+ * cursor *at (start it at 0; the caller keeps it), so a walk over sorted
+ * pids costs a few probes each instead of a binary search over the rank's
+ * persons (most of assembling a thousand cases' rows). A key below the
+ * last one asked is searched from the start: always the right row. */
+const pc_person *pc_trace_person_from(const pc_tracer *t, uint64_t pid, size_t *at);
+const pc_identity *pc_trace_identity_from(const pc_tracer *t, uint64_t pid, size_t *at);
 
 /* Local: the i-th flagged person here. */
 pc_trace_flag *pc_trace_flag_at(pc_tracer *t, size_t i);
