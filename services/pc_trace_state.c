@@ -173,20 +173,35 @@ pc_trace_flag *pc_trace_flag_find(pc_tracer *t, uint64_t pid) {
   }
 }
 
-int pc_trace_flag_add(pc_tracer *t, const pc_trace_flag *f) {
-  if ((t->flags.n + 1) * 2 > t->tcap) { /* grow the table: load factor <= 1/2 */
-    size_t cap = t->tcap ? t->tcap * 2 : 1024;
-    uint32_t *nt = pc_calloc(cap, sizeof *nt, "flagged persons");
-    if (!nt) return PC_ERR_MEM;
-    free(t->table);
-    t->table = nt;
-    t->tcap = cap;
-    for (size_t i = 0; i < t->flags.n; i++) {
-      size_t h = pc_mix64(pc_trace_flag_at(t, i)->pid) & (cap - 1);
-      while (nt[h]) h = (h + 1) & (cap - 1);
-      nt[h] = (uint32_t)(i + 1);
-    }
+/* The table with room for `want` flagged persons at half load, every one placed again. */
+static int flag_table(pc_tracer *t, size_t want) {
+  size_t cap = t->tcap ? t->tcap : 1024;
+  while (cap < 2 * want) cap *= 2;
+  if (cap == t->tcap) return 0;
+  uint32_t *nt = pc_calloc(cap, sizeof *nt, "flagged persons");
+  if (!nt) return PC_ERR_MEM;
+  free(t->table);
+  t->table = nt;
+  t->tcap = cap;
+  for (size_t i = 0; i < t->flags.n; i++) {
+    size_t h = pc_mix64(pc_trace_flag_at(t, i)->pid) & (cap - 1);
+    while (nt[h]) h = (h + 1) & (cap - 1);
+    nt[h] = (uint32_t)(i + 1);
   }
+  return 0;
+}
+
+int pc_trace_flag_reserve(pc_tracer *t, size_t more) {
+  PC_CALL(pc_buf_grow(&t->flags, more));
+  return flag_table(t, t->flags.n + more);
+}
+
+void pc_trace_flag_prefetch(const pc_tracer *t, uint64_t pid) {
+  if (t->tcap) __builtin_prefetch(&t->table[pc_mix64(pid) & (t->tcap - 1)]);
+}
+
+int pc_trace_flag_add(pc_tracer *t, const pc_trace_flag *f) {
+  PC_CALL(flag_table(t, t->flags.n + 1)); /* load factor <= 1/2 */
   if (t->flags.n >= UINT32_MAX - 1) return PC_ERROR(PC_ERR_MEM, "too many flagged persons on one rank");
   PC_CALL(pc_buf_grow(&t->flags, 1));
   *pc_trace_flag_at(t, t->flags.n) = *f;

@@ -101,6 +101,11 @@ pc_trace_flag *pc_trace_flag_at(pc_tracer *t, size_t i);
 pc_trace_flag *pc_trace_flag_find(pc_tracer *t, uint64_t pid);
 /* Local: flag a person (not yet flagged). PC_ERR_MEM when it cannot grow. */
 int pc_trace_flag_add(pc_tracer *t, const pc_trace_flag *f);
+/* Local: room for `more` flagged persons made at once (the rows and the
+ * table, not grown and placed again step by step). PC_ERR_MEM. */
+int pc_trace_flag_reserve(pc_tracer *t, size_t more);
+/* Local, never fails: the table's slot of pid fetched into the cache ahead of a find or add. */
+void pc_trace_flag_prefetch(const pc_tracer *t, uint64_t pid);
 /* Local: the stays of one person owned here, via the pid directory (the
  * slot read and checked once for consecutive persons of one slot); *out
  * stays valid until the next call. Fails with the read's error or PC_ERR_MEM. */
