@@ -436,7 +436,7 @@ static int window_group(pc_aview_windows *it, size_t g, int last, uint64_t upto,
   while (it->cur[g] < it->end[g]) {
     const uint64_t rest = it->end[g] - it->cur[g];
     /* this window's share and a margin (pids are spread evenly), or all when last */
-    uint64_t k = last ? rest : rest / left + rest / left / 4 + 16;
+    uint64_t k = last ? rest : rest / left + rest / left / 16 + 32;
     if (k > rest) k = rest;
     PC_CALL(room(it, *n, (size_t)k));
     pc_stay *r = it->buf + *n;
