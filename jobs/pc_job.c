@@ -16,8 +16,10 @@ const char *const pc_output_modes[] = {"0600", "0640", NULL};
 const char *const pc_busy_choices[] = {"refuse", "wait", NULL};
 
 const pc_key pc_io_keys[] = {
-    {.name = "chunk_rows", .type = PC_T_INT, .def = "65536",
-     .help = "rows per HDF5 chunk of tables", .min = 1, .max = 1 << 24},
+    {.name = "chunk_rows", .type = PC_T_INT, .def = "16384",
+     .help = "rows per HDF5 chunk of tables (a chunk of 1-3 MB is shuffled and compressed "
+             "in cache)",
+     .min = 1, .max = 1 << 24},
     {.name = "deflate", .type = PC_T_INT, .def = "1",
      .help = "deflate level of tables (0: none, 1-9)", .max = 9},
     {0}};
