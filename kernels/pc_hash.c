@@ -6,7 +6,10 @@
 #include "pc_types.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "pc_err.h"
 
 #define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
 #define SIPROUND                                                                           \
@@ -150,4 +153,24 @@ uint64_t pc_place_key(unsigned channel, const char *name, size_t len, unsigned c
   if (channel == PC_CH_RAIL) /* the train (48 bits), then its carriage: pc_rail_train */
     return (uint64_t)PC_CH_RAIL << 56 | (h & ((1ULL << 48) - 1)) << 8 | (carriage & 0xff);
   return (uint64_t)(channel & 0xff) << 56 | (h & ((1ULL << 56) - 1));
+}
+
+int pc_keyslots_fit(uint32_t **slot, size_t *cap, size_t want, size_t first, const void *rows,
+                    size_t n, size_t rowsize) {
+  size_t c = *cap ? *cap : first;
+  while (c < 2 * want) c *= 2;
+  if (c == *cap) return 0;
+  uint32_t *s = pc_calloc(c, sizeof *s, "a table by key");
+  if (!s) return PC_ERR_MEM;
+  for (size_t i = 0; i < n; i++) {
+    uint64_t k;
+    memcpy(&k, (const char *)rows + i * rowsize, sizeof k);
+    size_t h = pc_mix64(k) & (c - 1);
+    while (s[h]) h = (h + 1) & (c - 1);
+    s[h] = (uint32_t)(i + 1);
+  }
+  free(*slot);
+  *slot = s;
+  *cap = c;
+  return 0;
 }

@@ -56,6 +56,15 @@ static inline uint64_t pc_mix64(uint64_t z) {
   return z ^ (z >> 31);
 }
 
+/* Open addressing by key over a table of rows that each start with their
+ * uint64 key: slot[h] = row index + 1 (0 empty), linear probing from
+ * pc_mix64(key). *slot (of *cap slots, a power of two) made at least
+ * 2 x want slots (half full at most; first `first` slots), the rows[0..n)
+ * placed again; unchanged when it is large enough. Local; 0 or PC_ERR_MEM
+ * (the old table kept). */
+int pc_keyslots_fit(uint32_t **slot, size_t *cap, size_t want, size_t first, const void *rows,
+                    size_t n, size_t rowsize);
+
 /* Owner rank of a 64-bit uniform key among n ranks: multiply-shift maps the
  * key space onto n contiguous ranges, so sorting by key within each rank
  * sorts the whole table (the range of a rank: pc_owner_range, pc_part.h). */

@@ -269,16 +269,7 @@ static int grouper_distinct(pc_grouper *g, size_t nd) {
 
 /* The hash table at cap slots (a power of two), holding keys[0..nd). */
 static int grouper_rehash(pc_grouper *g, size_t cap, size_t nd) {
-  uint32_t *s = calloc(cap, sizeof *s);
-  if (!s) return PC_ERR_MEM;
-  free(g->slot);
-  g->slot = s, g->cap = cap;
-  for (size_t d = 0; d < nd; d++) {
-    size_t h = pc_mix64(g->keys[d]) & (cap - 1);
-    while (s[h]) h = (h + 1) & (cap - 1);
-    s[h] = (uint32_t)(d + 1);
-  }
-  return 0;
+  return pc_keyslots_fit(&g->slot, &g->cap, cap / 2, cap, g->keys, nd, sizeof *g->keys);
 }
 
 PC_SORT_INLINE int group_rows(pc_grouper *g, const unsigned char *in, size_t n, size_t rs,

@@ -1,4 +1,5 @@
 /* pc_trace_hops.c - trace's frontier: one round of queries is two exchanges (queries to the buckets' ranks, hits back to the persons' owners); hops and companions. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,21 +30,9 @@ typedef struct hitbuf {
 
 /* Slots for at least `want` hits at half load, the hits placed again. */
 static int hits_rehash(hitbuf *hb, size_t want) {
-  size_t cap = hb->cap ? hb->cap : 4096;
-  while (cap < 2 * want) cap *= 2;
-  if (cap == hb->cap) return 0;
-  uint32_t *slot = pc_calloc(cap, sizeof *slot, "hits by person");
-  if (!slot) return PC_ERR_MEM;
-  const pc_hit *h = hb->hits.data;
-  for (size_t i = 0; i < hb->hits.n; i++) {
-    size_t k = pc_mix64(h[i].pid) & (cap - 1);
-    while (slot[k]) k = (k + 1) & (cap - 1);
-    slot[k] = (uint32_t)(i + 1);
-  }
-  free(hb->slot);
-  hb->slot = slot;
-  hb->cap = cap;
-  return 0;
+  _Static_assert(offsetof(pc_hit, pid) == 0, "the table keys on the leading pid");
+  return pc_keyslots_fit(&hb->slot, &hb->cap, want, 4096, hb->hits.data, hb->hits.n,
+                         sizeof(pc_hit));
 }
 
 /* The pending hits placed: each person's best kept (pc_hit_less). The table

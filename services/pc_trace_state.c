@@ -175,20 +175,9 @@ pc_trace_flag *pc_trace_flag_find(pc_tracer *t, uint64_t pid) {
 
 /* The table with room for `want` flagged persons at half load, every one placed again. */
 static int flag_table(pc_tracer *t, size_t want) {
-  size_t cap = t->tcap ? t->tcap : 1024;
-  while (cap < 2 * want) cap *= 2;
-  if (cap == t->tcap) return 0;
-  uint32_t *nt = pc_calloc(cap, sizeof *nt, "flagged persons");
-  if (!nt) return PC_ERR_MEM;
-  free(t->table);
-  t->table = nt;
-  t->tcap = cap;
-  for (size_t i = 0; i < t->flags.n; i++) {
-    size_t h = pc_mix64(pc_trace_flag_at(t, i)->pid) & (cap - 1);
-    while (nt[h]) h = (h + 1) & (cap - 1);
-    nt[h] = (uint32_t)(i + 1);
-  }
-  return 0;
+  _Static_assert(offsetof(pc_trace_flag, pid) == 0, "the table keys on the leading pid");
+  return pc_keyslots_fit(&t->table, &t->tcap, want, 1024, t->flags.data, t->flags.n,
+                         sizeof(pc_trace_flag));
 }
 
 int pc_trace_flag_reserve(pc_tracer *t, size_t more) {
