@@ -244,7 +244,7 @@ void pc_aview_free(pc_aview *v) {
 
 /* Local: the view's directory and the index's pid directory of /stays; f is
  * the index (at path), known to hold a view and to be of this dataset. */
-static int read_view(pc_file f, const char *path, pc_aview *v) {
+static int read_view(pc_file f, const char *path, int64_t at, pc_aview *v) {
   int64_t nd = 0, bits = 0;
   uint64_t nc = 0;
   PC_CALL(pc_indexfile_attr_i64(f, "area_day0", &v->L.day0));
@@ -264,17 +264,19 @@ static int read_view(pc_file f, const char *path, pc_aview *v) {
   PC_CALL(pc_indexfile_read_u64s(f, "area_start", G + 1, &v->gstart));
   PC_CALL(pc_indexfile_read_u64s(f, "area_sum", G, &v->gsum));
   v->dir.bits = (int)bits;
-  PC_CALL(pc_indexfile_read_u64s(f, "stays_dir", K + 1, &v->dir.stays));
-  PC_CALL(pc_indexfile_read_u64s(f, "stays_sum", K, &v->stays_sum));
   PC_CALL(pc_raw_open(f, path, &pc_schema_area_rows, &v->rows));
   for (size_t g = 0; g < G; g++)
     if (v->gstart[g] > v->gstart[g + 1] || v->gstart[G] != v->rows.nrows)
       return PC_ERROR(PC_ERR_DATA, "%s: area_start does not match /area_rows (damaged index?)",
                       path);
-  return pc_disptab_open(f, path, (int)bits, &v->disp);
+  PC_CALL(pc_disptab_open(f, path, (int)bits, &v->disp));
+  if (pc_disptab_usable(&v->disp, at)) return 0;
+  PC_CALL(pc_indexfile_read_u64s(f, "stays_dir", K + 1, &v->dir.stays));
+  return pc_indexfile_read_u64s(f, "stays_sum", K, &v->stays_sum);
 }
 
-int pc_aview_open(pc_ctx *ctx, const char *path, pc_file data, pc_aview *v, int *usable) {
+int pc_aview_open(pc_ctx *ctx, const char *path, pc_file data, int64_t at, pc_aview *v,
+                  int *usable) {
   memset(v, 0, sizeof *v);
   v->rows.fd = -1;
   v->disp.raw.fd = -1;
@@ -295,7 +297,7 @@ int pc_aview_open(pc_ctx *ctx, const char *path, pc_file data, pc_aview *v, int 
                  "up to date with `paicha index`)", path, (unsigned long long)want[0],
             (unsigned long long)have[0], (unsigned long long)want[2], (unsigned long long)have[2]);
   } else {
-    rc = read_view(f, path, v);
+    rc = read_view(f, path, at, v);
     *usable = !rc;
   }
   pc_indexfile_close(f);

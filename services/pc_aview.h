@@ -33,8 +33,9 @@ typedef struct pc_aview {
   int64_t dmax;
   uint64_t astray;
   pc_raw rows;           /* /area_rows */
-  pc_piddir dir;         /* the index's /stays_dir (dir.stays) and pid bits */
-  uint64_t *stays_sum;   /* the index's /stays_sum: each pid slot's fingerprint sum */
+  pc_piddir dir;         /* the index's /stays_dir (dir.stays) and pid bits; dir.stays */
+  uint64_t *stays_sum;   /* and the index's /stays_sum (each pid slot's fingerprint sum)
+                            NULL when the dispatch table serves the run's instant */
   pc_disptab disp;       /* the index's dispatch table, when it has one */
 } pc_aview;
 
@@ -44,12 +45,15 @@ typedef struct pc_aview {
  * the output's writes. */
 int pc_aview_write(pc_ctx *ctx, pc_out *out, pc_file data, const char *data_path);
 /* Collective, agreed: open the area view of the index at index_path for
- * dataset `data`. *usable = 1 when the index has one and was built from
- * this dataset (pc_indexfile_same_data); else 0, with a line saying why
- * (no area view: an index built before it; another dataset: a warning).
- * Fails (PC_ERR_IO, PC_ERR_DATA) only when the file or a usable view cannot be read. */
-int pc_aview_open(pc_ctx *ctx, const char *index_path, pc_file data, pc_aview *v,
-                     int *usable);
+ * dataset `data` and a run whose dispatch instant is `at`. *usable = 1 when
+ * the index has one and was built from this dataset
+ * (pc_indexfile_same_data); else 0, with a line saying why (no area view:
+ * an index built before it; another dataset: a warning). The pid directory
+ * of /stays is read only when the dispatch table is not for `at` (16 MB a
+ * rank at the city tier that a run with the table never looks at). Fails
+ * (PC_ERR_IO, PC_ERR_DATA) only when the file or a usable view cannot be read. */
+int pc_aview_open(pc_ctx *ctx, const char *index_path, pc_file data, int64_t at, pc_aview *v,
+                  int *usable);
 /* Collective, agreed: the rows of the groups marked in sel whose pid lies in
  * [pid_lo, pid_hi) (pid_hi UINT64_MAX: to the end), into *rows (malloc'd,
  * the caller frees) sorted by pid, *n of them, *total: the marked groups'

@@ -19,7 +19,7 @@ int pc_screen_area_open(pc_ctx *ctx, pc_screener *S, pc_aview *v, int *use) {
     pc_log(ctx, "screen: area_view: never: streaming /stays");
     return 0;
   }
-  return pc_aview_open(ctx, pc_config_str(S->cfg, "index"), S->data, v, use);
+  return pc_aview_open(ctx, pc_config_str(S->cfg, "index"), S->data, S->at, v, use);
 }
 
 static int cmp_place(const void *a, const void *b) {

@@ -134,6 +134,18 @@ screen_both "$T/cells-screen.yaml" cells-nt "$T/synth-index-nt.h5"
 same "$T/cells-v2.h5" "$T/cells-nt-v2.h5"
 grep -q "their other stays from /stays" "$T/cells-nt-v2.log" \
   || { cat "$T/cells-nt-v2.log"; die "the cells' screening did not read the candidates' stays from /stays"; }
+# the index's table is for another instant than this run's: not used (the pid directory of
+# /stays is read instead, which a run with the table skips), the same rows as the stream's
+sed 's#^dispatch: .*#dispatch: {level: community, at: 2021-08-05T03:00}#' "$T/cells-screen.yaml" > "$T/cells-at.yaml"
+screen_both "$T/cells-at.yaml" cells-at "$T/synth-index.h5"
+grep -q "their other stays from /stays" "$T/cells-at-v2.log" \
+  || { cat "$T/cells-at-v2.log"; die "a run at another instant did not read the candidates' stays"; }
+$PY - "$T/cells-v2.h5" "$T/cells-at-v2.h5" <<'PY' || die "dispatch.at did not move any jurisdiction"
+import sys, h5py
+a, b = (h5py.File(p, "r")["screened"][()] for p in sys.argv[1:])
+assert len(a) == len(b) and (a["pid"] == b["pid"]).all()
+assert (a["jurisdiction"] != b["jurisdiction"]).any(), "the same jurisdictions at another instant"
+PY
 $PY - "$T/synth-v2.h5" "$T/synth-v2.log" <<'PY' || die "the synth screening is degenerate or read the whole view"
 import json, re, sys, h5py
 c = json.loads(h5py.File(sys.argv[1], "r").attrs["counts"])["areas"]
