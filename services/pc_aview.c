@@ -429,6 +429,7 @@ int pc_aview_windows_open(const pc_aview *v, const uint8_t *sel, uint64_t pid_lo
   if (!it->cur || !it->end || !it->sum || !it->next) return PC_ERR_MEM;
   size_t n = 0;
   if (pid_lo < pid_hi) PC_CALL(parts(v, sel, pid_lo, pid_hi, it->cur, it->end, &n));
+  it->part = n;
   it->nw = n ? (n + window_rows - 1) / window_rows : 0;
   return 0;
 }

@@ -78,6 +78,7 @@ typedef struct pc_aview_windows {
   pc_stay *buf, *out;             /* the groups' rows as read; grouped by pid */
   size_t cap, ocap;
   pc_grouper grp;
+  uint64_t part;                  /* this rank's rows of the marked groups */
   uint64_t rows, total;           /* rows read here; the marked groups' rows, all ranks (close) */
 } pc_aview_windows;
 /* Local: start reading (the part of each marked group: two binary searches).

@@ -1,4 +1,5 @@
 /* pc_screen_area.c - screen through the index's area view: the candidates from the groups their areas touch, then their stays. */
+#include "pc_budget.h"
 #include "pc_screen_area.h"
 
 #include <stdlib.h>
@@ -213,6 +214,12 @@ static int scan_windows(pc_ctx *ctx, pc_screener *S, const pc_aview *v, const ui
   /* a window as large as a shuffle round (shuffle_round_mb: 64 MB, 1.4 M rows) */
   const size_t wrows = pc_ctx_round_bytes(ctx) / sizeof(pc_stay) + 1;
   int rc = pc_aview_windows_open(v, sel, lo, S->hi_pid, wrows, &it), more = 1;
+  /* A window's rows as read and grouped (each with a margin of a sixteenth),
+   * and a 4-byte index a row while grouping: told before the first is read. */
+  const double win = (double)(it.nw ? (it.part + it.nw - 1) / it.nw : 0);
+  if (!(rc = pc_agree(ctx, rc)))
+    rc = pc_budget_check_more(ctx, S->cfg, "the area view's windows",
+                              win * (2.0 * 1.07 * sizeof(pc_stay) + sizeof(uint32_t)));
   cand_walk W = {.S = S};
   uint64_t *pids = NULL;
   size_t cap = 0;

@@ -105,6 +105,8 @@ grep -q "screened with their jurisdictions from the index's dispatch table" "$T/
   || { cat "$T/synth-v2.log"; die "the synth screening did not read the index's dispatch table"; }
 grep -q "a window of pids at a time: [2-9] on rank 0" "$T/synth-v1.log" \
   || { cat "$T/synth-v1.log"; die "the synth screening at 1 rank did not read several windows"; }
+grep -q "memory: the area view's windows about [0-9]* MB more per rank" "$T/synth-v2.log" \
+  || { cat "$T/synth-v2.log"; die "the windows' memory was not told before they were read"; }
 # without the table, many candidates: the groups around the dispatch instant
 no_table "$T/synth-index.h5" "$T/synth-index-nt.h5"
 screen_both "$T/synth-screen.yaml" synth-nt "$T/synth-index-nt.h5"
