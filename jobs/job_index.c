@@ -111,7 +111,7 @@ static int run_index(pc_ctx *ctx, const pc_config *cfg) {
   } else if (!rc) {
     uint32_t nb = pc_index_buckets(R.nstays, R.given);
     pc_log(ctx, "index: %s: %llu stays into %u buckets", R.data, (unsigned long long)R.nstays, nb);
-    rc = PC_PHASE(ctx, PH_BUILD, pc_pview_build(ctx, R.file, R.data, nb, &R.pv), R.pv.nrows, 0);
+    rc = PC_PHASE(ctx, PH_BUILD, pc_pview_build(ctx, R.file, R.data, nb, 1, &R.pv), R.pv.nrows, 0);
   }
   if (!rc) rc = log_balance(ctx, &R);
   if (!rc)

@@ -96,8 +96,9 @@ static int setup(pc_ctx *ctx, sources_run *R) {
 static int load_index(pc_ctx *ctx, sources_run *R) {
   pc_tracer *t = &R->S.t;
   if (R->index) return pc_pview_open(ctx, R->index, t->data, t->data_path, &t->pv);
-  return pc_pview_build(ctx, t->data, t->data_path,
-                        pc_index_buckets(t->stays.nrows, pc_config_int(t->cfg, "buckets")), &t->pv);
+  return pc_pview_build_here(ctx, t->cfg, t->data, t->data_path, t->stays.nrows,
+                             pc_index_buckets(t->stays.nrows, pc_config_int(t->cfg, "buckets")),
+                             &t->pv);
 }
 
 static int load_persons(pc_ctx *ctx, sources_run *R) {

@@ -170,8 +170,9 @@ static int assemble(pc_ctx *ctx, trace_run *R) {
 
 static int build_index(pc_ctx *ctx, trace_run *R) {
   pc_tracer *t = &R->t;
-  return pc_pview_build(ctx, t->data, t->data_path,
-                        pc_index_buckets(t->stays.nrows, pc_config_int(t->cfg, "buckets")), &t->pv);
+  return pc_pview_build_here(ctx, t->cfg, t->data, t->data_path, t->stays.nrows,
+                             pc_index_buckets(t->stays.nrows, pc_config_int(t->cfg, "buckets")),
+                             &t->pv);
 }
 
 /* The persons, identities and places owned here, then the cases as hop 0. */

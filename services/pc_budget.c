@@ -37,6 +37,11 @@ static double pc_rate_mem(const pc_rate *r, double items, int ranks) {
   return r->base_mb * 1048576.0 + r->per_item_b * items / (ranks > 0 ? ranks : 1);
 }
 
+double pc_budget_item_bytes(const char *job, double persons, double stays, int ranks) {
+  const pc_rate *r = pc_rate_builtin(job);
+  return r ? pc_rate_mem(r, pc_rate_items(r, persons, stays), ranks) - r->base_mb * 1048576.0 : 0;
+}
+
 int pc_size_parse(const char *s, double *bytes) {
   char *end;
   double v = strtod(s, &end);
@@ -169,11 +174,13 @@ int pc_budget_check_more(pc_ctx *ctx, const pc_config *cfg, const char *what, do
   const double MB = 1048576.0;
   if (budget > 0 && predicted + most > budget)
     return PC_ERROR(PC_ERR_MEM,
-                    "%s needs about %.0f MB more on a rank (%.0f MB with the job's own), more "
+                    "%s needs about %.0f MB more on a rank (%.0f MB with the job's own and what "
+                    "it told before), more "
                     "than the budget of %.0f MB per rank (%s): run on more ranks or nodes, or "
                     "set memory_per_rank if the budget is wrong",
                     what, most / MB, (predicted + most) / MB, budget / MB, how);
   pc_log(ctx, "memory: %s about %.0f MB more per rank", what, most / MB);
+  predicted += most;
   return 0;
 }
 

@@ -33,9 +33,17 @@ int pc_budget_check(pc_ctx *ctx, const pc_config *cfg, const char *job, double p
 /* Collective, agreed: after pc_budget_check, a part of the job whose size
  * is only known now (`what`, e.g. "the campaign's ledger") needs `bytes`
  * more on this rank: fails, before it is read, when the most any rank needs
- * plus the job's prediction exceeds the budget, naming what and how much;
- * else logs it. No budget known: no check. */
+ * plus the job's prediction and the parts told before exceeds the budget,
+ * naming what and how much; else logs it and counts it in (the parts are
+ * held together: trace's index built in memory and its cases' rows). No
+ * budget known: no check. */
 int pc_budget_check_more(pc_ctx *ctx, const pc_config *cfg, const char *what, double bytes);
+
+/* Local, never fails: the bytes per rank that grow with the data in `job`'s
+ * measured costs (mem_per_item_b, without its fixed mem_base_mb: that is
+ * the job's own buffers, fitted at the city tier) for a dataset of
+ * `persons` and `stays` over `ranks` ranks; 0 when it has none. */
+double pc_budget_item_bytes(const char *job, double persons, double stays, int ranks);
 
 /* Local, never fails: the bytes per case traced `job`'s measured costs hold
  * (over all ranks; 0 when none), for pc_budget_check_more once the cases are

@@ -39,8 +39,8 @@ int pc_itin_open(pc_itin *I) {
   const char *index = pc_config_str(t->cfg, "index");
   if (index) PC_CALL(pc_pview_open(t->ctx, index, t->data, t->data_path, &t->pv));
   else
-    PC_CALL(pc_pview_build(t->ctx, t->data, t->data_path, pc_index_buckets(t->stays.nrows, 0),
-                           &t->pv));
+    PC_CALL(pc_pview_build_here(t->ctx, t->cfg, t->data, t->data_path, t->stays.nrows,
+                                pc_index_buckets(t->stays.nrows, 0), &t->pv));
   return pc_agree(t->ctx, pc_trace_load_owned(t));
 }
 

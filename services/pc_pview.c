@@ -1,5 +1,6 @@
 /* pc_pview.c - building the place view and pid directories from a dataset, whole persons a step. */
 #include "pc_pview.h"
+#include "pc_budget.h"
 #include "pc_pview_impl.h"
 #include "pc_schema.h"
 
@@ -288,7 +289,8 @@ int pc_stays_verify(pc_file data, const char *path, uint64_t sum) {
 
 /* Collective: open the dataset's tables, set pv's window, counts and pid
  * directory bits, cut this rank's slices and allocate the step buffers. */
-int pc_pview_open_dataset(pc_ctx *ctx, pc_file data, const char *data_path, pc_pview *pv,
+int pc_pview_open_dataset(pc_ctx *ctx, pc_file data, const char *data_path, int dispatch_table,
+                          pc_pview *pv,
                           pc_raw *st, pc_pview_slices *sl, pc_pview_state *b) {
   PC_CALL(pc_agree(ctx, pc_indexfile_attr_i64(data, "window_start", &pv->window_start)));
   PC_CALL(pc_agree(ctx, pc_indexfile_attr_i64(data, "window_end", &pv->window_end)));
@@ -316,7 +318,7 @@ int pc_pview_open_dataset(pc_ctx *ctx, pc_file data, const char *data_path, pc_p
   /* The dispatch table is made for the dataset's own as_of (one written
    * before datasets carried it has none: jobs then read the stays). */
   int64_t as_of = 0;
-  b->has_dat = pc_indexfile_has_attr(data, "as_of");
+  b->has_dat = dispatch_table && pc_indexfile_has_attr(data, "as_of");
   if (b->has_dat) PC_CALL(pc_agree(ctx, pc_indexfile_attr_i64(data, "as_of", &as_of)));
   b->dat = pc_dispatch_instant(as_of);
   if (b->has_dat) {
@@ -423,8 +425,15 @@ static int sort_phase(pc_ctx *ctx, pc_pview_state *b) {
   return 0;
 }
 
+int pc_pview_build_here(pc_ctx *ctx, const pc_config *cfg, pc_file data, const char *data_path,
+                        uint64_t nstays, uint32_t nbuckets, pc_pview *pv) {
+  const double need = pc_budget_item_bytes("index", 0, (double)nstays, pc_nranks(ctx));
+  PC_CALL(pc_budget_check_more(ctx, cfg, "the index built in memory (no `index:` given)", need));
+  return pc_pview_build(ctx, data, data_path, nbuckets, 0, pv);
+}
+
 int pc_pview_build(pc_ctx *ctx, pc_file data, const char *data_path, uint32_t nbuckets,
-                   pc_pview *pv) {
+                   int dispatch_table, pc_pview *pv) {
   memset(pv, 0, sizeof *pv);
   pv->raw.fd = -1;
   pv->disp.raw.fd = -1;
@@ -432,7 +441,7 @@ int pc_pview_build(pc_ctx *ctx, pc_file data, const char *data_path, uint32_t nb
   pc_raw st = {.fd = -1};
   pc_pview_slices sl;
   pc_pview_state b = {0};
-  int rc = pc_pview_open_dataset(ctx, data, data_path, pv, &st, &sl, &b);
+  int rc = pc_pview_open_dataset(ctx, data, data_path, dispatch_table, pv, &st, &sl, &b);
   if (!rc) rc = count_phase(ctx, data, data_path, &st, &sl, &b);
   uint64_t *local = NULL;
   if (!rc) {

@@ -72,9 +72,19 @@ typedef struct pc_pview {
 
 /* Collective, agreed: read the dataset (its /persons, /identities and /stays),
  * build this rank's part of the place view and the pid directories.
- * nbuckets: a power of two. */
+ * nbuckets: a power of two. dispatch_table: 1 to make the dispatch table too
+ * (the index job, which writes it); jobs that build the view in memory pass
+ * 0: they read jurisdictions from the stays, and the table's rows would be
+ * 48 bytes a person a rank made for nothing. */
 int pc_pview_build(pc_ctx *ctx, pc_file data, const char *data_path, uint32_t nbuckets,
-                   pc_pview *pv);
+                   int dispatch_table, pc_pview *pv);
+/* Collective, agreed: pc_pview_build without the dispatch table, for a job
+ * given no `index:` (trace, sources, itinerary), after telling the memory
+ * check what building it takes (the index job's measured cost per stay: at
+ * the city tier 2.7 GB a rank told, 3.1 GB used): a job that plainly cannot
+ * hold it says so before it reads a stay. */
+int pc_pview_build_here(pc_ctx *ctx, const pc_config *cfg, pc_file data, const char *data_path,
+                        uint64_t nstays, uint32_t nbuckets, pc_pview *pv);
 /* Collective, agreed: the place view of dataset `data` made from the index at
  * old_path, built from an earlier window of the same stays: rows of days
  * before the new window are dropped, the stays after the old window added,

@@ -127,7 +127,7 @@ static int check_forward(pc_ctx *ctx, append_state *a, int64_t buckets_given, pc
                   "(leave out `append`)",
                   (unsigned long long)nb, a->old_path, (long long)buckets_given);
   PC_CALL(pc_agree(ctx, rc));
-  PC_CALL(pc_pview_open_dataset(ctx, a->data, a->data_path, pv, &a->st, &a->sl, &a->b));
+  PC_CALL(pc_pview_open_dataset(ctx, a->data, a->data_path, 1, pv, &a->st, &a->sl, &a->b));
   if (pv->window_start < a->old_ws || pv->window_end < a->old_we) {
     char w0[PC_TIME_HUMAN], w1[PC_TIME_HUMAN], o0[PC_TIME_HUMAN], o1[PC_TIME_HUMAN];
     pc_time_human(pv->window_start, w0), pc_time_human(pv->window_end, w1);

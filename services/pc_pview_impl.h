@@ -71,7 +71,8 @@ int pc_pview_finish_counts(pc_ctx *ctx, pc_file data, uint64_t q0, uint64_t q1, 
 /* Collective, agreed: open the dataset's tables (st: its /stays, raw), set
  * pv's window, counts and pid directory bits, cut this rank's slices and
  * allocate the step buffers of b. On failure the caller still frees st and b. */
-int pc_pview_open_dataset(pc_ctx *ctx, pc_file data, const char *data_path, pc_pview *pv,
+int pc_pview_open_dataset(pc_ctx *ctx, pc_file data, const char *data_path, int dispatch_table,
+                          pc_pview *pv,
                           pc_raw *st, pc_pview_slices *sl, pc_pview_state *b);
 /* Local, never fails: free what pc_pview_open_dataset allocated in b. */
 void pc_pview_free_state(pc_pview_state *b);

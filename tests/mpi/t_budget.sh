@@ -49,7 +49,13 @@ P=$(predicted tr)
 # The cases' share, checked once they are read (bench/rates.yaml's mem_per_case_b).
 C=$(sed -n 's/.*memory: the frontiers and rows of [0-9]* cases\{0,1\} about \([0-9]*\) MB more per rank.*/\1/p' "$T/tr.log")
 [ -n "$C" ] || { cat "$T/tr.log"; die "trace does not log the memory of its cases"; }
-job 3 trace trt "$((P + C + 1))M" "${TR[@]}" "output: $T/trt.h5" || { cat "$T/trt.log"; die "trace within a tight budget failed"; }
+# Given no index, it builds one in memory, and says what that takes before it reads a stay.
+I=$(sed -n 's/.*memory: the index built in memory (no `index:` given) about \([0-9]*\) MB more per rank.*/\1/p' "$T/tr.log")
+[ -n "$I" ] || { cat "$T/tr.log"; die "trace does not log the memory of the index it builds"; }
+job 3 trace trt "$((P + C + I + 1))M" "${TR[@]}" "output: $T/trt.h5" || { cat "$T/trt.log"; die "trace within a tight budget failed"; }
+# A megabyte less than the parts it holds together: refused, naming the part that passed it.
+job 3 trace trx "$((P + C + I - 1))M" "${TR[@]}" "output: $T/trx.h5" && die "trace ran past its budget"
+grep -q "needs about .* MB more on a rank" "$T/trx.log" || { cat "$T/trx.log"; die "no clear refusal"; }
 $PY "$ROOT/tests/py/compare.py" "$T/tr.h5" "$T/trt.h5" --datasets contacts companions breakdown > "$T/c2.log" \
   || { cat "$T/c2.log"; die "trace in small rounds differs"; }
 
