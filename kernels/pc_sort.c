@@ -267,11 +267,6 @@ static int grouper_distinct(pc_grouper *g, size_t nd) {
   return 0;
 }
 
-/* The hash table at cap slots (a power of two), holding keys[0..nd). */
-static int grouper_rehash(pc_grouper *g, size_t cap, size_t nd) {
-  return pc_keyslots_fit(&g->slot, &g->cap, cap / 2, cap, g->keys, nd, sizeof *g->keys);
-}
-
 PC_SORT_INLINE int group_rows(pc_grouper *g, const unsigned char *in, size_t n, size_t rs,
                               unsigned char *out) {
   if (n > UINT32_MAX) return PC_ERROR(PC_ERR_ARG, "pc_group_rows: more than 2^32 rows");
@@ -280,7 +275,7 @@ PC_SORT_INLINE int group_rows(pc_grouper *g, const unsigned char *in, size_t n, 
     if (!sid) return PC_ERR_MEM;
     g->sid = sid, g->ncap = n;
   }
-  if (!g->cap) PC_CALL(grouper_rehash(g, 1024, 0));
+  if (!g->cap) PC_CALL(pc_keyslots_fit(&g->slot, &g->cap, 0, 1024, g->keys, 0, sizeof(uint64_t)));
   size_t nd = 0, last = SIZE_MAX;
   uint64_t lastkey = 0;
   for (size_t i = 0; i < n; i++) {
@@ -294,15 +289,12 @@ PC_SORT_INLINE int group_rows(pc_grouper *g, const unsigned char *in, size_t n, 
     size_t h = pc_mix64(k) & (g->cap - 1), d;
     for (;; h = (h + 1) & (g->cap - 1)) {
       if (!g->slot[h]) {
-        if (2 * (nd + 1) > g->cap) { /* at most half full */
-          PC_CALL(grouper_distinct(g, nd + 1));
-          g->keys[nd] = k;
-          PC_CALL(grouper_rehash(g, 2 * g->cap, nd + 1));
-        } else {
-          PC_CALL(grouper_distinct(g, nd + 1));
-          g->keys[nd] = k;
+        PC_CALL(grouper_distinct(g, nd + 1));
+        g->keys[nd] = k;
+        if (2 * (nd + 1) > g->cap) /* at most half full: larger, every key placed again */
+          PC_CALL(pc_keyslots_fit(&g->slot, &g->cap, nd + 1, 1024, g->keys, nd + 1, sizeof k));
+        else
           g->slot[h] = (uint32_t)(nd + 1);
-        }
         g->count[nd] = 0;
         d = nd++;
         break;

@@ -62,12 +62,13 @@ int pc_aview_open(pc_ctx *ctx, const char *index_path, pc_file data, int64_t at,
 int pc_aview_read(pc_ctx *ctx, const pc_aview *v, const uint8_t *sel, uint64_t pid_lo,
                      uint64_t pid_hi, pc_stay **rows, size_t *n, uint64_t *total);
 
-/* The same rows a window of pids at a time, into one buffer reused from
- * window to window: memory bounded by the window (not the rank's whole part
- * of the groups, gathered into fresh pages), and each window sorted by pid
- * in cache-sized pieces. Windows split [pid_lo, pid_hi) evenly, as many as
- * make about window_rows rows each; each group's part is read forward from
- * a cursor, a little past the window's end (re-read by the next). */
+/* The same rows a window of pids at a time, into two buffers reused from
+ * window to window (as read, and grouped by pid: pc_group_rows): memory
+ * bounded by the window, not the rank's whole part of the groups gathered
+ * into fresh pages. Windows split [pid_lo, pid_hi) evenly, as many as make
+ * about window_rows rows each; each group's part is read forward from a
+ * cursor, day by day, a sixteenth past the window's share (re-read by the
+ * next). */
 typedef struct pc_aview_windows {
   const pc_aview *v;
   const uint8_t *sel;
@@ -81,8 +82,8 @@ typedef struct pc_aview_windows {
   uint64_t part;                  /* this rank's rows of the marked groups */
   uint64_t rows, total;           /* rows read here; the marked groups' rows, all ranks (close) */
 } pc_aview_windows;
-/* Local: start reading (the part of each marked group: two binary searches).
- * PC_ERR_MEM, PC_ERR_IO. */
+/* Local: start reading (the part of each marked group: two searches, a
+ * block read or two each). PC_ERR_MEM, PC_ERR_IO. */
 int pc_aview_windows_open(const pc_aview *v, const uint8_t *sel, uint64_t pid_lo, uint64_t pid_hi,
                           size_t window_rows, pc_aview_windows *it);
 /* Local: the next window's rows into *rows (it's buffer, valid until the next

@@ -39,7 +39,7 @@ static double pc_rate_mem(const pc_rate *r, double items, int ranks) {
 
 double pc_budget_item_bytes(const char *job, double persons, double stays, int ranks) {
   const pc_rate *r = pc_rate_builtin(job);
-  return r ? pc_rate_mem(r, pc_rate_items(r, persons, stays), ranks) - r->base_mb * 1048576.0 : 0;
+  return r ? r->per_item_b * pc_rate_items(r, persons, stays) / (ranks > 0 ? ranks : 1) : 0;
 }
 
 int pc_size_parse(const char *s, double *bytes) {

@@ -105,7 +105,9 @@ int pc_pview_read_step(const pc_raw *st, uint64_t at, uint64_t hi, pc_stay *buf,
 }
 
 /* Stays s[0..n) read at row `at` are well formed and sorted by pid; each
- * adds to the pid directory counts, the channels' longest stay and the checksum. */
+ * adds to the pid directory counts, the channels' longest stay and the
+ * checksum, and each person's stay covering the dispatch instant to the
+ * dispatch table (when b makes one). */
 int pc_pview_check_stays(const pc_raw *st, uint64_t at, const pc_stay *s, size_t n,
                          pc_pview_state *b) {
   pc_pview *pv = b->pv;
@@ -119,29 +121,30 @@ int pc_pview_check_stays(const pc_raw *st, uint64_t at, const pc_stay *s, size_t
     if (i > 0 && s[i].pid < s[i - 1].pid)
       return PC_ERROR(PC_ERR_DATA, "%s: not sorted by pid at row %llu", st->what,
                       (unsigned long long)(at + i));
-    b->scount[pc_piddir_key(&pv->dir, s[i].pid)]++;
     int64_t d = s[i].end - s[i].start;
     if (d > pv->dmax[s[i].channel]) pv->dmax[s[i].channel] = d;
   }
-  for (size_t i = 0, j; i < n; i = j) { /* fingerprints by runs of one slot (sorted by pid) */
+  /* By runs of one pid slot (the rows are sorted by pid): the slot's count and
+   * fingerprints, and, person by person within it, the stay covering the
+   * dispatch instant (whole persons: steps end at person boundaries). */
+  for (size_t i = 0, j; i < n; i = j) {
     const uint64_t k = pc_piddir_key(&pv->dir, s[i].pid);
     for (j = i + 1; j < n && pc_piddir_key(&pv->dir, s[j].pid) == k; j++) {
     }
     const uint64_t fp = pc_stays_fingerprint_sum(s + i, j - i);
+    b->scount[k] += j - i;
     b->ssum[k] += fp;
     b->checksum += fp;
-  }
-  if (!b->has_dat) return 0;
-  for (size_t i = 0, j; i < n; i = j) { /* whole persons: steps end at person boundaries */
-    for (j = i + 1; j < n && s[j].pid == s[i].pid; j++) {
+    for (size_t p = i, q; b->has_dat && p < j; p = q) {
+      for (q = p + 1; q < j && s[q].pid == s[p].pid; q++) {
+      }
+      const pc_stay *c = pc_cover_stay(s + p, q - p, b->dat);
+      if (!c) continue;
+      PC_CALL(pc_buf_grow(&b->dsp, 1));
+      ((pc_stay *)b->dsp.data)[b->dsp.n++] = *c;
+      b->dcount[k]++;
+      b->dsum[k] += pc_stay_fingerprint(c);
     }
-    const pc_stay *c = pc_cover_stay(s + i, j - i, b->dat);
-    if (!c) continue;
-    PC_CALL(pc_buf_grow(&b->dsp, 1));
-    ((pc_stay *)b->dsp.data)[b->dsp.n++] = *c;
-    const uint64_t k = pc_piddir_key(&pv->dir, c->pid);
-    b->dcount[k]++;
-    b->dsum[k] += pc_stay_fingerprint(c);
   }
   return 0;
 }

@@ -284,14 +284,16 @@ static int stream_cheaper(pc_ctx *ctx, const pc_screener *S, const pc_aview *v,
   const size_t G = v->L.ntownships * v->L.ndays;
   *cheaper = 0;
   if (strcmp(pc_config_str(S->cfg, "area_view"), "auto")) return 0;
-  uint8_t *at = pc_calloc(G + 1, 1, "area view groups");
-  if (!at) return PC_ERR_MEM;
   uint64_t area = 0, at_rows = 0;
   for (size_t g = 0; g < G; g++)
     if (sel[g]) area += v->gstart[g + 1] - v->gstart[g];
   const int table = pc_disptab_usable(&v->disp, S->at);
-  if (!table) at_groups(S, v, sel, at, &at_rows);
-  free(at);
+  if (!table) { /* the dispatch instant's groups are read too */
+    uint8_t *at = pc_calloc(G + 1, 1, "area view groups");
+    if (!at) return PC_ERR_MEM;
+    at_groups(S, v, sel, at, &at_rows);
+    free(at);
+  }
   const double rows = (double)area + (double)(at_rows < area ? at_rows : area);
   const double all = (double)v->rows.nrows;
   if (rows * PC_AVIEW_ROW_COST < all) return 0;

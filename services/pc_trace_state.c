@@ -207,7 +207,6 @@ static int read_slot(pc_tracer *t, uint64_t k) {
   t->sslot = 0;
   PC_CALL(pc_stays_read_slots(&t->stays, t->pv.dir.stays, t->pv.stays_sum, k, k, &t->sbuf,
                               &t->scap, &m));
-  t->stay_reads++;
   t->sslot = k + 1;
   return 0;
 }

@@ -58,7 +58,6 @@ typedef struct pc_tracer {
   pc_stay *sbuf;
   size_t scap;
   uint64_t sslot;             /* the pid-directory slot sbuf holds, verified, + 1 (0: none) */
-  uint64_t stay_reads;
   pc_buf unmatched;           /* pc_unmatched_row: the case rows not traced (every rank) */
   const struct pc_campaign *campaign; /* the ledger's isolation times (NULL: none) */
   int window_to_onset;        /* sources: a case's window is [onset - lookback, onset] (SPEC,
