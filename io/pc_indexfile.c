@@ -111,38 +111,40 @@ int pc_indexfile_write_u64s(pc_ctx *ctx, pc_file f, const char *name, const uint
                             pc_rank(ctx) == 0 ? v : NULL, 0);
 }
 
-int pc_indexfile_rows_create(pc_out *out, const char *name, uint64_t nrows,
+int pc_indexfile_rows_create(pc_out *out, const pc_schema *s, uint64_t nrows,
                              const char *description, pc_file *dset) {
-  return pc_out_dset(out, name, pc_schema_type(&pc_schema_stays), nrows, PC_OUT_CONTIGUOUS,
-                     description, dset);
+  return pc_out_dset(out, s->name, pc_schema_type(s), nrows, PC_OUT_CONTIGUOUS, description,
+                     dset);
 }
 
-int pc_indexfile_rows_open(pc_file file, pc_file dset, uint64_t nrows, pc_raw *w) {
+int pc_indexfile_rows_open(pc_file file, pc_file dset, const pc_schema *s, uint64_t nrows,
+                           pc_raw *w) {
   memset(w, 0, sizeof *w);
   w->fd = -1;
   w->nrows = nrows;
-  w->rowsize = sizeof(pc_stay);
+  w->rowsize = s->rowsize;
   H5Fget_name(file, w->what, sizeof w->what);
   if (nrows == 0) return 0;
   /* Contiguous, allocated when created (parallel HDF5), never filled: its
    * bytes are ours to write with pwrite, as pc_raw_read reads them. */
   haddr_t off = H5Dget_offset(dset);
   if (off == HADDR_UNDEF)
-    return PC_ERROR(PC_ERR_IO, "%s: the area view's table has no storage to write", w->what);
+    return PC_ERROR(PC_ERR_IO, "%s: table %s has no storage to write", w->what, s->name);
   w->offset = (uint64_t)off;
   w->fd = open(w->what, O_WRONLY | O_CLOEXEC);
   if (w->fd < 0)
-    return PC_ERROR(PC_ERR_IO, "%s: cannot open to write the area view: %s", w->what,
+    return PC_ERROR(PC_ERR_IO, "%s: cannot open to write %s: %s", w->what, s->name,
                     strerror(errno));
   return 0;
 }
 
-int pc_indexfile_rows_write(const pc_raw *w, uint64_t row, size_t n, const pc_stay *rows) {
+int pc_indexfile_rows_write(const pc_raw *w, uint64_t row, size_t n, const void *rows) {
   if (row + n > w->nrows)
     return PC_ERROR(PC_ERR_IO, "%s: rows %llu..%llu beyond the end", w->what,
                     (unsigned long long)row, (unsigned long long)(row + n));
   if (pc_pwrite_full(w->fd, rows, n * w->rowsize, w->offset + row * w->rowsize) != 0)
-    return PC_ERROR(PC_ERR_IO, "%s: write of the area view failed: %s (disk full?)", w->what,
+    return PC_ERROR(PC_ERR_IO, "%s: write of rows %llu..%llu failed: %s (disk full?)", w->what,
+                    (unsigned long long)row, (unsigned long long)(row + n),
                     errno ? strerror(errno) : "nothing written");
   return 0;
 }

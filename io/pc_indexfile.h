@@ -8,6 +8,7 @@
 #include "pc_h5.h"
 #include "pc_mpi.h"
 #include "pc_out.h"
+#include "pc_schema.h"
 #include "pc_types.h"
 
 /* Collective, agreed: open an existing file for reading (pc_h5_open_read:
@@ -44,18 +45,20 @@ int pc_indexfile_of_data(pc_file f, const char *index_path, pc_file data, const 
 int pc_indexfile_same_data(pc_file f, pc_file data, uint64_t want[4], uint64_t have[4],
                            int *same);
 
-/* Collective, agreed: an empty contiguous table `name` of nrows rows of
- * /stays' type in the output, filled through pc_indexfile_rows_open (then
- * closed with pc_indexfile_dset_close); fails as pc_out_dset. */
-int pc_indexfile_rows_create(pc_out *out, const char *name, uint64_t nrows,
+/* Collective, agreed: an empty contiguous table of schema s (its name and
+ * rows) of nrows rows in the output, filled through pc_indexfile_rows_open
+ * (then closed with pc_indexfile_dset_close); fails as pc_out_dset. */
+int pc_indexfile_rows_create(pc_out *out, const pc_schema *s, uint64_t nrows,
                              const char *description, pc_file *dset);
 /* Local: that table of `file` opened for pwrite (a writer's pc_raw: its fd,
- * offset, rows; pc_raw_close closes it); PC_ERR_IO naming the file. */
-int pc_indexfile_rows_open(pc_file file, pc_file dset, uint64_t nrows, pc_raw *w);
+ * offset, rows of s->rowsize bytes; pc_raw_close closes it); PC_ERR_IO
+ * naming the file. */
+int pc_indexfile_rows_open(pc_file file, pc_file dset, const pc_schema *s, uint64_t nrows,
+                           pc_raw *w);
 /* Local: rows [row, row + n) of it written with pwrite (each rank its own
  * pieces: thousands of small ones, which HDF5's per-call selections made
  * 3x slower); PC_ERR_IO (disk full?). */
-int pc_indexfile_rows_write(const pc_raw *w, uint64_t row, size_t n, const pc_stay *rows);
+int pc_indexfile_rows_write(const pc_raw *w, uint64_t row, size_t n, const void *rows);
 /* Local, never fails: close a dataset (nothing when negative). */
 void pc_indexfile_dset_close(pc_file dset);
 

@@ -83,8 +83,17 @@ static const pc_column place_rows_cols[] = {
     PC_COLUMN(pc_irow, carriage, "carriage", PC_COL_U8),
 };
 const pc_schema pc_schema_place_rows = SCHEMA("place_rows", pc_irow, place_rows_cols);
-/* The index's area view: /stays' rows, grouped otherwise (services/pc_aview.h). */
-const pc_schema pc_schema_area_rows = SCHEMA("area_rows", pc_stay, stays_cols);
+/* The index's area view: the stays, 24 bytes each (kernels/pc_agroup.h,
+ * services/pc_aview.h). An index of an earlier version holds /stays' rows
+ * under this name: screen tells it by area_format and streams. */
+static const pc_column area_rows_cols[] = {
+    PC_COLUMN(pc_arow, pid, "pid", PC_COL_U64),
+    PC_COLUMN(pc_arow, start, "start", PC_COL_I32),
+    PC_COLUMN(pc_arow, end, "end", PC_COL_I32),
+    PC_COLUMN(pc_arow, place, "place", PC_COL_U32),
+    PC_COLUMN(pc_arow, regch, "region_channel", PC_COL_U32),
+};
+const pc_schema pc_schema_area_rows = SCHEMA("area_rows", pc_arow, area_rows_cols);
 /* The index's dispatch table: one row of /stays per person (services/pc_pview.h). */
 const pc_schema pc_schema_dispatch_stays = SCHEMA("dispatch_stays", pc_stay, stays_cols);
 

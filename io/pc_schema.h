@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pc_agroup.h"
 #include "pc_file.h"
 #include "pc_index.h"
 #include "pc_ledger.h"

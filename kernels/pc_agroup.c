@@ -1,7 +1,10 @@
 /* pc_agroup.c - the area view's groups: stays by (township, local day of start), and the groups an area touches. */
 #include "pc_agroup.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "pc_err.h"
 
 #include "pc_time.h"
 
@@ -57,19 +60,66 @@ size_t pc_agroup_select(const pc_agroup_layout *L, const pc_area *a, const uint6
   return k;
 }
 
-void pc_agroup_sort(const pc_agroup_layout *L, const pc_stay *s, size_t n, pc_stay *out,
-                  uint64_t *count, uint32_t *key) {
-  const size_t G = L->ntownships * L->ndays;
-  for (size_t i = 0; i < n; i++) {
-    key[i] = (uint32_t)pc_agroup_of(L, &s[i]);
-    count[key[i]]++;
-  }
+void pc_agroup_sort(size_t G, const pc_arow *a, const uint32_t *key, size_t n, pc_arow *out,
+                    uint64_t *count) {
+  for (size_t i = 0; i < n; i++) count[key[i]]++;
   uint64_t at = 0;
   for (size_t g = 0; g < G; g++) { /* count becomes each group's next slot, then back */
     uint64_t c = count[g];
     count[g] = at;
     at += c;
   }
-  for (size_t i = 0; i < n; i++) out[count[key[i]]++] = s[i];
+  for (size_t i = 0; i < n; i++) out[count[key[i]]++] = a[i];
   for (size_t g = G; g-- > 0;) count[g] -= g ? count[g - 1] : 0;
+}
+
+int pc_dict_make(pc_dict *d, uint64_t *v, size_t n) {
+  memset(d, 0, sizeof *d);
+  d->v = v, d->n = d->vcap = n;
+  if (n >= UINT32_MAX / 2) { /* slots hold index + 1 in 32 bits */
+    pc_dict_free(d);
+    return PC_ERROR(PC_ERR_MEM, "a dictionary of %zu values: too many", n);
+  }
+  int rc = pc_keyslots_fit(&d->slot, &d->cap, n, 1024, v, n, sizeof *v);
+  if (rc) pc_dict_free(d);
+  return rc;
+}
+
+int pc_dict_add(pc_dict *d, uint64_t x) {
+  if (pc_dict_find(d, x) != UINT32_MAX) return 0;
+  if (d->n + 1 >= UINT32_MAX / 2) return PC_ERROR(PC_ERR_MEM, "a dictionary of 2^31 values");
+  if (d->n == d->vcap) {
+    const size_t c = d->vcap ? d->vcap * 2 : 1024;
+    uint64_t *v = pc_realloc(d->v, c * sizeof *v, "dictionary");
+    if (!v) return PC_ERR_MEM;
+    d->v = v, d->vcap = c;
+  }
+  d->v[d->n++] = x;
+  if (2 * d->n > d->cap) return pc_keyslots_fit(&d->slot, &d->cap, d->n * 2, 1024, d->v, d->n,
+                                                sizeof *d->v);
+  size_t h = (size_t)pc_mix64(x) & (d->cap - 1);
+  while (d->slot[h]) h = (h + 1) & (d->cap - 1);
+  d->slot[h] = (uint32_t)d->n;
+  return 0;
+}
+
+void pc_dict_free(pc_dict *d) {
+  free(d->v), free(d->slot);
+  memset(d, 0, sizeof *d);
+}
+
+uint64_t pc_arows_fingerprint_sum(const pc_arow *a, size_t n) {
+  uint64_t h = 0;
+  for (size_t i = 0; i < n; i++) h += pc_arow_fingerprint(&a[i]);
+  return h;
+}
+
+int pc_arows_check(const pc_arow *a, size_t n, size_t np, size_t nr) {
+  uint32_t p = 0, r = 0; /* the largest indices: one test at the end */
+  for (size_t i = 0; i < n; i++) {
+    p = a[i].place > p ? a[i].place : p;
+    const uint32_t ri = a[i].regch & (uint32_t)(PC_AROW_REGIONS - 1);
+    r = ri > r ? ri : r;
+  }
+  return !n || ((size_t)p < np && (size_t)r < nr);
 }

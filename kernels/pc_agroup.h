@@ -5,6 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <string.h>
+
+#include "pc_hash.h"
 #include "pc_screen.h"
 #include "pc_types.h"
 
@@ -43,10 +46,93 @@ size_t pc_agroup_of(const pc_agroup_layout *L, const pc_stay *s);
  * period's last second. Returns the groups marked now. Local, cannot fail. */
 size_t pc_agroup_select(const pc_agroup_layout *L, const pc_area *a, const uint64_t *place_region,
                       int astray, int64_t dmax, uint8_t *sel);
-/* Stable counting sort of s[0..n) by group into out; count[] (groups of L,
- * zeroed by the caller) gets each group's rows. key: n entries of scratch.
- * Local, cannot fail. */
-void pc_agroup_sort(const pc_agroup_layout *L, const pc_stay *s, size_t n, pc_stay *out,
-                  uint64_t *count, uint32_t *key);
+/* Stable counting sort of rows a[0..n) by their groups key[0..n) (of G) into
+ * out; count[] (G, zeroed by the caller) gets each group's rows. Local,
+ * cannot fail. */
+struct pc_arow;
+void pc_agroup_sort(size_t G, const struct pc_arow *a, const uint32_t *key, size_t n,
+                    struct pc_arow *out, uint64_t *count);
+
+/* A row of the area view's /area_rows: a stay with only what screening reads
+ * (pid, place, start, end, region, channel), 24 bytes where /stays' are 48,
+ * so the view written with the index is half the bytes. Times are seconds
+ * from the view's origin t0 (its window's start); place and region are
+ * indices into the view's dictionaries (/area_places, /area_regions). */
+typedef struct pc_arow {
+  uint64_t pid;
+  int32_t start, end; /* seconds after t0 */
+  uint32_t place;     /* index into the places' dictionary */
+  uint32_t regch;     /* region index (low 24 bits) | channel << 24 */
+} pc_arow;
+_Static_assert(sizeof(pc_arow) == 24, "pc_arow is the on-disk row of /area_rows");
+
+/* Distinct regions a view can name: 2^24 (16.7 M; a province has ~10^5). */
+#define PC_AROW_REGIONS ((size_t)1 << 24)
+
+/* Sorted-or-not distinct values (a view's places or regions) and a map from
+ * value to index: pc_keyslots_fit over the values. */
+typedef struct pc_dict {
+  uint64_t *v;    /* n values, owned (room for vcap) */
+  size_t n, vcap;
+  uint32_t *slot; /* index + 1, 0 empty */
+  size_t cap;     /* slots, a power of two */
+} pc_dict;
+/* Take v[0..n) (malloc'd, distinct; owned by d after the call, freed on
+ * failure too) and map it. Local; PC_ERR_MEM. */
+int pc_dict_make(pc_dict *d, uint64_t *v, size_t n);
+/* Index of x in d, or UINT32_MAX when absent. Local, cannot fail. */
+static inline uint32_t pc_dict_find(const pc_dict *d, uint64_t x) {
+  if (!d->cap) return UINT32_MAX;
+  size_t h = (size_t)pc_mix64(x) & (d->cap - 1);
+  for (;;) {
+    uint32_t s = d->slot[h];
+    if (!s) return UINT32_MAX;
+    if (d->v[s - 1] == x) return s - 1;
+    h = (h + 1) & (d->cap - 1);
+  }
+}
+/* Add x at index n when absent (d zeroed: an empty dictionary). Local; PC_ERR_MEM. */
+int pc_dict_add(pc_dict *d, uint64_t x);
+/* Local, never fails. */
+void pc_dict_free(pc_dict *d);
+
+/* The row of stay s in a view of origin t0 and dictionaries places and
+ * regions. Returns 0, or -1 when a time lies more than 2^31 s from t0 or
+ * the place or region is not in its dictionary (the caller's error). Local. */
+static inline int pc_arow_of(const pc_stay *s, int64_t t0, const pc_dict *places,
+                             const pc_dict *regions, pc_arow *a) {
+  const int64_t x = s->start - t0, y = s->end - t0;
+  const uint32_t p = pc_dict_find(places, s->place), r = pc_dict_find(regions, s->region);
+  if (x < INT32_MIN || x > INT32_MAX || y < INT32_MIN || y > INT32_MAX || p == UINT32_MAX ||
+      r >= PC_AROW_REGIONS)
+    return -1;
+  a->pid = s->pid;
+  a->start = (int32_t)x, a->end = (int32_t)y;
+  a->place = p;
+  a->regch = r | (uint32_t)s->channel << 24;
+  return 0;
+}
+/* The stay a row stands for (carriage and seat row 0: screening reads
+ * neither). places, regions: the dictionaries' values; the row's indices
+ * are checked when the view is read (pc_arows_check). Local, cannot fail. */
+static inline void pc_arow_stay(const pc_arow *a, int64_t t0, const uint64_t *places,
+                                const uint64_t *regions, pc_stay *s) {
+  memset(s, 0, sizeof *s);
+  s->pid = a->pid;
+  s->place = places[a->place];
+  s->start = t0 + a->start, s->end = t0 + a->end;
+  s->region = regions[a->regch & (PC_AROW_REGIONS - 1)];
+  s->channel = (uint8_t)(a->regch >> 24);
+}
+/* Fingerprint of a row (its three words mixed: /area_sum sums them). */
+static inline uint64_t pc_arow_fingerprint(const pc_arow *a) {
+  uint64_t w[3];
+  memcpy(w, a, sizeof w);
+  return pc_mix64(pc_mix64(pc_mix64(w[0] ^ 0x243f6a8885a308d3ULL) ^ w[1]) ^ w[2]);
+}
+/* The sum of pc_arow_fingerprint over a[0..n). Local, cannot fail. */
+uint64_t pc_arows_fingerprint_sum(const pc_arow *a, size_t n);
+/* 1 when every row of a[0..n) names a place below np and a region below nr. */
+int pc_arows_check(const pc_arow *a, size_t n, size_t np, size_t nr);
 
 #endif

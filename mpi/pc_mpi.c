@@ -558,6 +558,30 @@ int pc_bcast_i64(pc_ctx *ctx, int64_t *v, int n) {
   PC_MPI(MPI_Bcast(v, n, MPI_INT64_T, 0, ctx->comm));
   return 0;
 }
+int pc_allgather_u64(pc_ctx *ctx, const uint64_t *v, size_t n, uint64_t **all, size_t *total) {
+  const int P = ctx->nranks;
+  *all = NULL, *total = 0;
+  int *cnt = calloc((size_t)P, sizeof *cnt), *at = calloc((size_t)P, sizeof *at);
+  int mine = n < INT_MAX ? (int)n : -1, rc = cnt && at ? 0 : PC_ERR_MEM;
+  if (!rc && MPI_Allgather(&mine, 1, MPI_INT, cnt, 1, MPI_INT, ctx->comm) != MPI_SUCCESS)
+    rc = PC_ERROR(PC_ERR_MPI, "MPI_Allgather failed");
+  uint64_t sum = 0;
+  for (int q = 0; q < P && !rc; q++) {
+    if (cnt[q] < 0 || sum + (uint64_t)cnt[q] >= INT_MAX)
+      rc = PC_ERROR(PC_ERR_ARG, "too many values to gather: 2^31 or more");
+    else at[q] = (int)sum, sum += (uint64_t)cnt[q];
+  }
+  if (!rc && !(*all = pc_malloc((size_t)(sum + 1) * sizeof **all, "gathered values")))
+    rc = PC_ERR_MEM;
+  if (!rc && MPI_Allgatherv(v, mine, MPI_UINT64_T, *all, cnt, at, MPI_UINT64_T, ctx->comm) !=
+                 MPI_SUCCESS)
+    rc = PC_ERROR(PC_ERR_MPI, "MPI_Allgatherv failed");
+  free(cnt), free(at);
+  if (rc) free(*all), *all = NULL;
+  else *total = (size_t)sum;
+  return rc;
+}
+
 int pc_bcast_u64(pc_ctx *ctx, uint64_t *v, int n) {
   PC_MPI(MPI_Bcast(v, n, MPI_UINT64_T, 0, ctx->comm));
   return 0;

@@ -48,38 +48,6 @@ static int layout_of(pc_file data, pc_aview *v) {
   return 0;
 }
 
-/* Places by id with their township (+1; 0: an empty slot), open addressing. */
-typedef struct place_map {
-  uint64_t *id, *township, mask;
-} place_map;
-
-static int place_map_make(pc_file data, place_map *pm) {
-  pc_place *pl = NULL;
-  uint64_t n = 0;
-  PC_CALL(pc_table_read_all(data, NULL, &pc_schema_places, (void **)&pl, &n));
-  uint64_t cap = 1024;
-  while (cap < 2 * n) cap <<= 1;
-  pm->mask = cap - 1;
-  pm->id = pc_calloc(cap, sizeof *pm->id, "places");
-  pm->township = pc_calloc(cap, sizeof *pm->township, "places");
-  int rc = pm->id && pm->township ? 0 : PC_ERR_MEM;
-  for (uint64_t i = 0; i < n && !rc; i++) {
-    uint64_t h = pc_mix64(pl[i].id) & pm->mask;
-    while (pm->township[h] && pm->id[h] != pl[i].id) h = (h + 1) & pm->mask;
-    pm->id[h] = pl[i].id;
-    pm->township[h] = pl[i].region / 1000 + 1;
-  }
-  free(pl);
-  return rc;
-}
-
-/* 1 when the stay lies in another township than its place's (or its place is unknown). */
-static int astray(const place_map *pm, const pc_stay *s) {
-  uint64_t h = pc_mix64(s->place) & pm->mask;
-  while (pm->township[h] && pm->id[h] != s->place) h = (h + 1) & pm->mask;
-  return !pm->township[h] || pm->township[h] - 1 != s->region / 1000;
-}
-
 /* What the two passes over a rank's share of /stays keep. */
 typedef struct aview_build {
   pc_aview *v;
@@ -89,13 +57,40 @@ typedef struct aview_build {
   uint64_t *count;      /* nranks x G: rows of each group per rank (this rank's row filled) */
   uint64_t *at;         /* G: where this rank's next row of each group goes */
   uint64_t *step_count; /* G */
-  pc_stay *buf, *grouped;
+  pc_stay *buf;
+  pc_arow *conv, *grouped;
   uint32_t *key;
-  place_map pm;
+  pc_dict places, regions;    /* the view's dictionaries: /places' and /regions' first */
+  uint64_t *place_township;   /* per place of /places: its township + 1 */
+  size_t nlisted;             /* places from /places (the rest: stays' places not listed) */
+  pc_dict xplaces, xregions;  /* this rank's stays' places and regions not in them */
 } aview_build;
 
-/* Pass 1: count this rank's rows per group, their fingerprints, the longest
- * stay and the stays astray. Local. */
+/* The dictionaries begun from /places (ids, in file order) and /regions
+ * (0, then the codes): the same on every rank. Local. */
+static int dicts_open(pc_file data, aview_build *B) {
+  pc_place *pl = NULL;
+  pc_region *rg = NULL;
+  uint64_t np = 0, nr = 0;
+  int rc = pc_table_read_all(data, NULL, &pc_schema_places, (void **)&pl, &np);
+  if (!rc) rc = pc_table_read_all(data, NULL, &pc_schema_regions, (void **)&rg, &nr);
+  if (!rc && !(B->place_township = pc_malloc((np + 1) * sizeof *B->place_township, "places")))
+    rc = PC_ERR_MEM;
+  for (uint64_t i = 0; i < np && !rc; i++) {
+    const size_t k = B->places.n;
+    rc = pc_dict_add(&B->places, pl[i].id);
+    if (!rc && B->places.n > k) B->place_township[k] = pl[i].region / 1000 + 1;
+  }
+  B->nlisted = B->places.n;
+  if (!rc) rc = pc_dict_add(&B->regions, 0);
+  for (uint64_t i = 0; i < nr && !rc; i++) rc = pc_dict_add(&B->regions, rg[i].code);
+  free(pl), free(rg);
+  return rc;
+}
+
+/* Pass 1: count this rank's rows per group, the longest stay, the stays
+ * astray (their place unknown or in another township), and the places and
+ * regions the dictionaries lack. Local. */
 static int count_pass(aview_build *B, uint64_t *mine) {
   pc_aview *v = B->v;
   for (uint64_t r = B->s0; r < B->s1;) {
@@ -103,24 +98,56 @@ static int count_pass(aview_build *B, uint64_t *mine) {
     PC_CALL(pc_raw_read(&B->st, r, n, B->buf));
     for (size_t i = 0; i < n; i++) {
       const pc_stay *s = &B->buf[i];
-      size_t g = pc_agroup_of(&v->L, s);
-      mine[g]++;
-      v->gsum[g] += pc_stay_fingerprint(s);
+      mine[pc_agroup_of(&v->L, s)]++;
       if (s->end - s->start > v->dmax) v->dmax = s->end - s->start;
-      v->astray += astray(&B->pm, s);
+      const uint32_t p = pc_dict_find(&B->places, s->place);
+      if (p == UINT32_MAX) {
+        v->astray++;
+        PC_CALL(pc_dict_add(&B->xplaces, s->place));
+      } else {
+        v->astray += B->place_township[p] - 1 != s->region / 1000;
+      }
+      if (pc_dict_find(&B->regions, s->region) == UINT32_MAX)
+        PC_CALL(pc_dict_add(&B->xregions, s->region));
     }
     r += n;
   }
   return 0;
 }
 
-/* Pass 2: each step grouped, each group's piece written where this rank's rows of it go. Local. */
+/* Collective: every rank's values of x not in d yet added to d, in order:
+ * the same dictionary on every rank at any rank count. Local failures are
+ * this rank's (the caller agrees). */
+static int dict_merge(pc_ctx *ctx, pc_dict *d, const pc_dict *x) {
+  uint64_t *all = NULL;
+  size_t n = 0;
+  PC_CALL(pc_allgather_u64(ctx, x->v, x->n, &all, &n));
+  pc_qsort(all, n, sizeof *all, cmp_u64);
+  int rc = 0;
+  for (size_t i = 0; i < n && !rc; i++) rc = pc_dict_add(d, all[i]);
+  free(all);
+  return rc;
+}
+
+/* Pass 2: each step made rows of the view and grouped, each group's piece
+ * written where this rank's rows of it go, its fingerprints summed. Local. */
 static int write_pass(aview_build *B, const pc_raw *w) {
+  pc_aview *v = B->v;
   for (uint64_t r = B->s0; r < B->s1;) {
     size_t n = B->s1 - r < AVIEW_STEP ? (size_t)(B->s1 - r) : AVIEW_STEP;
     PC_CALL(pc_raw_read(&B->st, r, n, B->buf));
+    for (size_t i = 0; i < n; i++) {
+      const pc_stay *s = &B->buf[i];
+      B->key[i] = (uint32_t)pc_agroup_of(&v->L, s);
+      if (pc_arow_of(s, v->t0, &B->places, &B->regions, &B->conv[i]))
+        return PC_ERROR(PC_ERR_DATA,
+                        "%s: row %llu: a stay more than 68 years from the window's start, or "
+                        "more than %zu regions: not an area view's row",
+                        B->st.what, (unsigned long long)(r + i), PC_AROW_REGIONS);
+      v->gsum[B->key[i]] += pc_arow_fingerprint(&B->conv[i]);
+    }
     memset(B->step_count, 0, B->G * sizeof *B->step_count);
-    pc_agroup_sort(&B->v->L, B->buf, n, B->grouped, B->step_count, B->key);
+    pc_agroup_sort(B->G, B->conv, B->key, n, B->grouped, B->step_count);
     size_t off = 0;
     for (size_t g = 0; g < B->G; g++) {
       const size_t c = (size_t)B->step_count[g];
@@ -133,18 +160,25 @@ static int write_pass(aview_build *B, const pc_raw *w) {
   return 0;
 }
 
-/* Collective, agreed: the counts of all ranks give the group directory and
- * where this rank's rows of each group start. */
-static int directory(pc_ctx *ctx, aview_build *B) {
+/* Collective, agreed (rc: this rank's status): the counts of all ranks give
+ * the group directory and where this rank's rows of each group start; the
+ * dictionaries completed. */
+static int directory(pc_ctx *ctx, aview_build *B, int rc) {
   pc_aview *v = B->v;
   const size_t G = B->G, P = (size_t)pc_nranks(ctx), r = (size_t)pc_rank(ctx);
+  PC_CALL(pc_agree(ctx, rc));
   PC_CALL(pc_sum_u64(ctx, B->count, (int)(P * G)));
-  PC_CALL(pc_sum_u64(ctx, v->gsum, (int)G));
   uint64_t mx[2] = {(uint64_t)v->dmax, 0}, as = v->astray;
   PC_CALL(pc_max_u64(ctx, mx, 1));
   PC_CALL(pc_sum_u64(ctx, &as, 1));
   v->dmax = (int64_t)mx[0];
   v->astray = as;
+  rc = dict_merge(ctx, &B->places, &B->xplaces);
+  if (!rc) rc = dict_merge(ctx, &B->regions, &B->xregions);
+  if (!rc && B->regions.n > PC_AROW_REGIONS)
+    rc = PC_ERROR(PC_ERR_DATA, "the stays name %zu regions: an area view holds %zu at most",
+                  B->regions.n, PC_AROW_REGIONS);
+  PC_CALL(pc_agree(ctx, rc));
   uint64_t row = 0;
   for (size_t g = 0; g < G; g++) {
     v->gstart[g] = row;
@@ -158,11 +192,12 @@ static int directory(pc_ctx *ctx, aview_build *B) {
   return 0;
 }
 
-/* Local: open /stays and the maps, cut this rank's share, allocate. */
+/* Local: open /stays and the dictionaries, cut this rank's share, allocate. */
 static int build_open(pc_ctx *ctx, pc_file data, const char *data_path, aview_build *B) {
   pc_aview *v = B->v;
   PC_CALL(layout_of(data, v));
-  PC_CALL(place_map_make(data, &B->pm));
+  PC_CALL(pc_indexfile_attr_i64(data, "window_start", &v->t0));
+  PC_CALL(dicts_open(data, B));
   PC_CALL(pc_raw_open(data, data_path, &pc_schema_stays, &B->st));
   pc_own_range(B->st.nrows, pc_rank(ctx), pc_nranks(ctx), &B->s0, &B->s1);
   B->G = v->L.ntownships * v->L.ndays;
@@ -173,10 +208,11 @@ static int build_open(pc_ctx *ctx, pc_file data, const char *data_path, aview_bu
   v->gstart = pc_calloc(G + 1, sizeof *v->gstart, "area view directory");
   v->gsum = pc_calloc(G + 1, sizeof *v->gsum, "area view checksums");
   B->buf = pc_malloc(AVIEW_STEP * sizeof *B->buf, "stays step");
+  B->conv = pc_malloc(AVIEW_STEP * sizeof *B->conv, "stays step");
   B->grouped = pc_malloc(AVIEW_STEP * sizeof *B->grouped, "stays step");
   B->key = pc_malloc(AVIEW_STEP * sizeof *B->key, "stays step");
-  return B->count && B->at && B->step_count && v->gstart && v->gsum && B->buf && B->grouped &&
-                 B->key
+  return B->count && B->at && B->step_count && v->gstart && v->gsum && B->buf && B->conv &&
+                 B->grouped && B->key
              ? 0
              : PC_ERR_MEM;
 }
@@ -184,8 +220,9 @@ static int build_open(pc_ctx *ctx, pc_file data, const char *data_path, aview_bu
 static void build_free(aview_build *B) {
   pc_raw_close(&B->st);
   free(B->count), free(B->at), free(B->step_count);
-  free(B->buf), free(B->grouped), free(B->key);
-  free(B->pm.id), free(B->pm.township);
+  free(B->buf), free(B->conv), free(B->grouped), free(B->key), free(B->place_township);
+  pc_dict_free(&B->places), pc_dict_free(&B->regions);
+  pc_dict_free(&B->xplaces), pc_dict_free(&B->xregions);
 }
 
 static int write_tables(pc_ctx *ctx, pc_out *out, const aview_build *B) {
@@ -194,9 +231,15 @@ static int write_tables(pc_ctx *ctx, pc_out *out, const aview_build *B) {
   PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "area_sum", v->gsum, B->G));
   PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "area_townships", v->townships,
                                   v->L.ntownships));
+  PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "area_places", B->places.v, B->places.n));
+  PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "area_regions", B->regions.v, B->regions.n));
+  pc_out_attr_i64(out, "area_format", PC_AVIEW_FORMAT);
+  pc_out_attr_i64(out, "area_t0", v->t0);
   pc_out_attr_i64(out, "area_day0", v->L.day0);
   pc_out_attr_i64(out, "area_ndays", v->L.ndays);
   pc_out_attr_u64(out, "area_ntownships", v->L.ntownships);
+  pc_out_attr_u64(out, "area_nplaces", B->places.n);
+  pc_out_attr_u64(out, "area_nregions", B->regions.n);
   pc_out_attr_i64(out, "area_dmax", v->dmax);
   pc_out_attr_u64(out, "area_places_astray", v->astray);
   return out->rc;
@@ -207,25 +250,28 @@ int pc_aview_write(pc_ctx *ctx, pc_out *out, pc_file data, const char *data_path
   memset(&v, 0, sizeof v);
   aview_build B = {.v = &v, .st = {.fd = -1}};
   int rc = pc_agree(ctx, build_open(ctx, data, data_path, &B));
-  if (!rc)
-    rc = pc_agree(ctx, count_pass(&B, B.count + (size_t)pc_rank(ctx) * B.G));
-  if (!rc) rc = directory(ctx, &B);
+  if (!rc) rc = count_pass(&B, B.count + (size_t)pc_rank(ctx) * B.G);
+  rc = directory(ctx, &B, rc);
   pc_file dset = -1;
   if (!rc)
     rc = pc_indexfile_rows_create(
-        out, "area_rows", v.gstart[B.G],
-        "the area view: every stay (as in /stays), grouped by (township, local day of its start): "
-        "group g = township index (in /area_townships; the last: townships not in /regions) x "
-        "area_ndays + day - area_day0 (clamped to the window), each group in /stays order; "
-        "area_start[g] is its first row, area_sum[g] its rows' fingerprint sum; a stay lies "
-        "under its start's day only: a query reaches back by area_dmax",
+        out, &pc_schema_area_rows, v.gstart[B.G],
+        "the area view: every stay, 24 bytes: pid; start and end in seconds after area_t0; "
+        "place, an index into /area_places; region_channel, the region's index into "
+        "/area_regions in its low 24 bits and the channel above them. Grouped by (township, "
+        "local day of its start): group g = township index (in /area_townships; the last: "
+        "townships not in /regions) x area_ndays + day - area_day0 (clamped to the window), "
+        "each group in /stays order; area_start[g] is its first row, area_sum[g] its rows' "
+        "fingerprint sum; a stay lies under its start's day only: a query reaches back by "
+        "area_dmax",
         &dset);
   pc_raw w = {.fd = -1};
-  if (!rc) rc = pc_indexfile_rows_open(out->file, dset, v.gstart[B.G], &w);
+  if (!rc) rc = pc_indexfile_rows_open(out->file, dset, &pc_schema_area_rows, v.gstart[B.G], &w);
   if (!rc) rc = write_pass(&B, &w);
   pc_raw_close(&w);
   rc = pc_agree(ctx, rc);
   pc_indexfile_dset_close(dset);
+  if (!rc) rc = pc_sum_u64(ctx, v.gsum, (int)B.G);
   if (!rc) rc = write_tables(ctx, out, &B);
   build_free(&B);
   pc_aview_free(&v);
@@ -235,6 +281,7 @@ int pc_aview_write(pc_ctx *ctx, pc_out *out, pc_file data, const char *data_path
 void pc_aview_free(pc_aview *v) {
   pc_raw_close(&v->rows);
   free(v->townships), free(v->gstart), free(v->gsum);
+  free(v->places), free(v->regions);
   free(v->dir.stays), free(v->stays_sum);
   pc_disptab_free(&v->disp);
   memset(v, 0, sizeof *v);
@@ -247,6 +294,14 @@ void pc_aview_free(pc_aview *v) {
 static int read_view(pc_file f, const char *path, int64_t at, pc_aview *v) {
   int64_t nd = 0, bits = 0;
   uint64_t nc = 0;
+  PC_CALL(pc_indexfile_attr_i64(f, "area_t0", &v->t0));
+  PC_CALL(pc_indexfile_attr_u64(f, "area_nplaces", &v->nplaces));
+  PC_CALL(pc_indexfile_attr_u64(f, "area_nregions", &v->nregions));
+  if (v->nplaces > UINT32_MAX || v->nregions > PC_AROW_REGIONS)
+    return PC_ERROR(PC_ERR_DATA, "%s: area view of %llu places, %llu regions (damaged index?)",
+                    path, (unsigned long long)v->nplaces, (unsigned long long)v->nregions);
+  PC_CALL(pc_indexfile_read_u64s(f, "area_places", v->nplaces, &v->places));
+  PC_CALL(pc_indexfile_read_u64s(f, "area_regions", v->nregions, &v->regions));
   PC_CALL(pc_indexfile_attr_i64(f, "area_day0", &v->L.day0));
   PC_CALL(pc_indexfile_attr_i64(f, "area_ndays", &nd));
   PC_CALL(pc_indexfile_attr_i64(f, "area_dmax", &v->dmax));
@@ -285,9 +340,15 @@ int pc_aview_open(pc_ctx *ctx, const char *path, pc_file data, int64_t at, pc_av
   PC_CALL(pc_indexfile_open(ctx, path, &f));
   uint64_t want[4], have[4];
   int same = 0, rc = 0;
+  int64_t format = 0;
   if (!pc_indexfile_has(f, "area_rows")) {
     pc_log(ctx, "screen: %s has no area view (an index built before it, or with area_view: "
                 "false): streaming /stays", path);
+  } else if (!pc_indexfile_has_attr(f, "area_format") ||
+             pc_indexfile_attr_i64(f, "area_format", &format) || format != PC_AVIEW_FORMAT) {
+    pc_log(ctx, "screen: %s has an area view of another version (format %lld, this version "
+                "reads %d): streaming /stays (`paicha index` with area_view: true writes it "
+                "again)", path, (long long)format, PC_AVIEW_FORMAT);
   } else if ((rc = pc_indexfile_same_data(f, data, want, have, &same)) > 0) {
     /* the dataset could not be read: rc stands */
   } else if (rc < 0 || !same) {
@@ -312,7 +373,7 @@ int pc_aview_open(pc_ctx *ctx, const char *path, pc_file data, int64_t at, pc_av
  * read per probe (72 k reads a rank to find Changsha's parts). */
 static int lower_bound(const pc_raw *rows, uint64_t lo, uint64_t hi, uint64_t pid, uint64_t *at) {
   enum { B = 128 };
-  pc_stay blk[B];
+  pc_arow blk[B];
   uint64_t klo = 0, khi = UINT64_MAX; /* keys of [lo, hi) lie in [klo, khi] */
   for (;;) {
     uint64_t b0 = lo, nb = hi - lo;
@@ -358,17 +419,34 @@ static int stay_pid_cmp(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* Local: read the parts, each group's fingerprints into sum[g]. */
-static int read_parts(const pc_aview *v, const uint64_t *r0, const uint64_t *r1, pc_stay *out,
-                      uint64_t *sum) {
+/* Rows a[0..m) as read: their fingerprints added to *sum, their indices
+ * checked against the dictionaries (a damaged index). Local. */
+static int rows_read(const pc_aview *v, const pc_arow *a, size_t m, uint64_t *sum) {
+  *sum += pc_arows_fingerprint_sum(a, m);
+  if (!pc_arows_check(a, m, v->nplaces, v->nregions))
+    return PC_ERROR(PC_ERR_DATA, "%s: a row names a place or region beyond the view's "
+                                 "dictionaries: the index is damaged (build it again)",
+                    v->rows.what);
+  return 0;
+}
+
+void pc_aview_stays(const pc_aview *v, const pc_arow *a, size_t m, pc_stay *s) {
+  for (size_t i = 0; i < m; i++) pc_arow_stay(&a[i], v->t0, v->places, v->regions, &s[i]);
+}
+
+/* Local: read the parts (through tmp, room for the largest), each group's
+ * fingerprints into sum[g], the stays into out. */
+static int read_parts(const pc_aview *v, const uint64_t *r0, const uint64_t *r1, pc_arow *tmp,
+                      pc_stay *out, uint64_t *sum) {
   const size_t G = v->L.ntownships * v->L.ndays;
   size_t at = 0;
   for (size_t g = 0; g < G; g++) {
     const size_t m = (size_t)(r1[g] - r0[g]);
     sum[g] = 0;
     if (!m) continue;
-    PC_CALL(pc_raw_read(&v->rows, r0[g], m, out + at));
-    sum[g] += pc_stays_fingerprint_sum(out + at, m);
+    PC_CALL(pc_raw_read(&v->rows, r0[g], m, tmp));
+    PC_CALL(rows_read(v, tmp, m, &sum[g]));
+    pc_aview_stays(v, tmp, m, out + at);
     at += m;
   }
   return 0;
@@ -402,11 +480,17 @@ int pc_aview_read(pc_ctx *ctx, const pc_aview *v, const uint8_t *sel, uint64_t p
   uint64_t *sum = pc_malloc((G + 1) * sizeof *sum, "area view parts");
   *rows = NULL;
   *n = 0;
+  pc_arow *tmp = NULL;
   int rc = r0 && r1 && sum ? 0 : PC_ERR_MEM;
   if (!rc && pid_lo < pid_hi) rc = parts(v, sel, pid_lo, pid_hi, r0, r1, n);
   else if (!rc) memset(r1, 0, G * sizeof *r1), memset(r0, 0, G * sizeof *r0);
+  size_t big = 0;
+  for (size_t g = 0; g < G && !rc; g++)
+    big = r1[g] - r0[g] > big ? (size_t)(r1[g] - r0[g]) : big;
   if (!rc && !(*rows = pc_malloc((*n + 1) * sizeof **rows, "area rows"))) rc = PC_ERR_MEM;
-  if (!rc) rc = read_parts(v, r0, r1, *rows, sum);
+  if (!rc && !(tmp = pc_malloc((big + 1) * sizeof *tmp, "area rows"))) rc = PC_ERR_MEM;
+  if (!rc) rc = read_parts(v, r0, r1, tmp, *rows, sum);
+  free(tmp);
   rc = check_sums(ctx, v, sel, sum, total, rc);
   /* Each group's part is sorted by pid; together, by pid: an in-place
    * distribution sort (no second copy of the rows, no heap over thousands of
@@ -444,7 +528,7 @@ static uint64_t window_pid(const pc_aview_windows *it, size_t w) {
 static int room(pc_aview_windows *it, size_t n, size_t m) {
   if (n + m <= it->cap) return 0;
   size_t want = n + m > it->cap + it->cap / 2 ? n + m : it->cap + it->cap / 2;
-  pc_stay *b = pc_realloc(it->buf, want * sizeof *b, "area view window");
+  pc_arow *b = pc_realloc(it->buf, want * sizeof *b, "area view window");
   if (!b) return PC_ERR_MEM;
   it->buf = b, it->cap = want;
   return 0;
@@ -461,7 +545,7 @@ static int window_group(pc_aview_windows *it, size_t g, int last, uint64_t upto,
     uint64_t k = last ? rest : rest / left + rest / left / 16 + 32;
     if (k > rest) k = rest;
     PC_CALL(room(it, *n, (size_t)k));
-    pc_stay *r = it->buf + *n;
+    pc_arow *r = it->buf + *n;
     PC_CALL(pc_raw_read(&it->v->rows, it->cur[g], (size_t)k, r));
     size_t take = (size_t)k;
     if (!last) { /* the group's part is sorted by pid: the first row of the next window */
@@ -473,7 +557,7 @@ static int window_group(pc_aview_windows *it, size_t g, int last, uint64_t upto,
       }
       take = a;
     }
-    it->sum[g] += pc_stays_fingerprint_sum(r, take);
+    PC_CALL(rows_read(it->v, r, take, &it->sum[g]));
     it->cur[g] += take;
     it->next[g] = take < k ? r[take].pid : 0; /* 0: not known */
     *n += take;
@@ -482,9 +566,9 @@ static int window_group(pc_aview_windows *it, size_t g, int last, uint64_t upto,
   return 0;
 }
 
-int pc_aview_window_next(pc_aview_windows *it, pc_stay **rows, size_t *n, int *more) {
+int pc_aview_window_next(pc_aview_windows *it, const pc_arow **rows, size_t *n, int *more) {
   *n = 0;
-  *rows = it->buf;
+  *rows = it->out;
   *more = it->w < it->nw;
   if (!*more) return 0;
   const int last = it->w + 1 == it->nw;

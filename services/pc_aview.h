@@ -14,25 +14,38 @@
 /*
  * In the index file (kernels/pc_aview.h for the groups):
  *
- *   /area_rows      the stays (/stays' rows), grouped by (township, day of start),
- *                   each group in /stays order; contiguous, read with pread
+ *   /area_rows      the stays as 24-byte rows (pc_arow: pid, times from area_t0,
+ *                   indices of their place and region), grouped by (township,
+ *                   day of start), each group in /stays order; contiguous, read
+ *                   with pread
+ *   /area_places, /area_regions  the rows' dictionaries (area_nplaces,
+ *                   area_nregions entries): /places' ids and 0 with /regions'
+ *                   codes first, then the stays' own that those lack
  *   /area_start     first row of each group (groups + 1 entries)
  *   /area_sum       fingerprint sum of each group's rows: checked on every read
  *   /area_townships  the layout's townships (the last: PC_AGROUP_OTHER)
- *   area_day0, area_ndays, area_dmax (the longest stay, seconds),
+ *   area_format (PC_AVIEW_FORMAT; an earlier view, /stays' rows, has none:
+ *   screen streams), area_t0, area_day0, area_ndays, area_dmax (the longest
+ *   stay, seconds),
  *   area_places_astray (stays whose township is not their place's in /places)
  *
  * Built from the dataset the index is written for, rebuilt with every
  * append: it covers exactly what the index covers.
  */
+/* The area view's version: 2, rows of 24 bytes (1, unmarked: /stays' rows). */
+#define PC_AVIEW_FORMAT 2
+
 typedef struct pc_aview {
   pc_agroup_layout L;
+  int64_t t0;            /* area_t0: the rows' time origin */
+  uint64_t *places, *regions; /* /area_places, /area_regions */
+  uint64_t nplaces, nregions;
   uint64_t *townships;    /* L.townships */
   uint64_t *gstart;      /* groups + 1 */
   uint64_t *gsum;        /* groups */
   int64_t dmax;
   uint64_t astray;
-  pc_raw rows;           /* /area_rows */
+  pc_raw rows;           /* /area_rows (pc_arow) */
   pc_piddir dir;         /* the index's /stays_dir (dir.stays) and pid bits; dir.stays */
   uint64_t *stays_sum;   /* and the index's /stays_sum (each pid slot's fingerprint sum)
                             NULL when the dispatch table serves the run's instant */
@@ -76,7 +89,7 @@ typedef struct pc_aview_windows {
   size_t nw, w;                   /* windows, the next one */
   uint64_t *cur, *end, *sum;      /* per group: next row, end of this rank's part, fingerprints */
   uint64_t *next;                 /* per group: pid of row cur when a read went past it, else 0 */
-  pc_stay *buf, *out;             /* the groups' rows as read; grouped by pid */
+  pc_arow *buf, *out;             /* the groups' rows as read; grouped by pid */
   size_t cap, ocap;
   pc_grouper grp;
   uint64_t part;                  /* this rank's rows of the marked groups */
@@ -86,10 +99,14 @@ typedef struct pc_aview_windows {
  * block read or two each). PC_ERR_MEM, PC_ERR_IO. */
 int pc_aview_windows_open(const pc_aview *v, const uint8_t *sel, uint64_t pid_lo, uint64_t pid_hi,
                           size_t window_rows, pc_aview_windows *it);
-/* Local: the next window's rows into *rows (it's buffer, valid until the next
- * call), *n of them, sorted by pid (a person's rows by day), *more = 1; *more = 0 when none is left.
- * PC_ERR_IO, PC_ERR_MEM. */
-int pc_aview_window_next(pc_aview_windows *it, pc_stay **rows, size_t *n, int *more);
+/* Local: the next window's rows into *rows (it's buffer, valid until the
+ * next call; pc_aview_stays makes them stays), *n of them, grouped by pid
+ * (a person's rows by day), *more = 1; *more = 0 when none is left.
+ * PC_ERR_IO, PC_ERR_MEM, PC_ERR_DATA (a row beyond the dictionaries). */
+int pc_aview_window_next(pc_aview_windows *it, const pc_arow **rows, size_t *n, int *more);
+/* Local, cannot fail: the stays (carriage and seat row 0) that the view's
+ * rows a[0..m) stand for, into s. */
+void pc_aview_stays(const pc_aview *v, const pc_arow *a, size_t m, pc_stay *s);
 /* Collective, agreed (rc: this rank's status so far): every marked group's
  * rows checked against /area_sum (all ranks' parts together, as
  * pc_aview_read), it->total set, the buffers freed. */

@@ -126,7 +126,7 @@ static int write_dispatch(pc_out *out, const pc_pview *pv) {
   const size_t K = (size_t)1 << pv->disp.dir.bits;
   pc_file dset = -1;
   PC_CALL(pc_indexfile_rows_create(
-      out, "dispatch_stays", pv->dsp_total,
+      out, &pc_schema_dispatch_stays, pv->dsp_total,
       "the dispatch table: for each person with a stay covering dispatch_at (03:00 on the day "
       "before the dataset's as_of), the one stay (as in /stays) that rule 11 picks - the "
       "longest, ties by channel, then place - in pid order; dispatch_dir[k] is the first row of "
@@ -134,7 +134,7 @@ static int write_dispatch(pc_out *out, const pc_pview *pv) {
       "a person not in it has no stay covering the instant",
       &dset));
   pc_raw w = {.fd = -1};
-  int rc = pc_indexfile_rows_open(out->file, dset, pv->dsp_total, &w);
+  int rc = pc_indexfile_rows_open(out->file, dset, &pc_schema_dispatch_stays, pv->dsp_total, &w);
   if (!rc && pv->ndsp) rc = pc_indexfile_rows_write(&w, pv->dsp_at, pv->ndsp, pv->dsp);
   pc_raw_close(&w);
   pc_indexfile_dset_close(dset);

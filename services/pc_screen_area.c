@@ -107,24 +107,35 @@ static int person_at(const pc_screener *S, size_t *pi, uint64_t pid) {
   return *pi < S->np && S->persons[*pi].pid == pid;
 }
 
-/* Candidates with their rows: `rows` (sorted by pid, walked by `at`) with
- * the rows pc_slots_each reads for them - their jurisdiction's (the
- * dispatch table's row), or, without rows, all their stays from /stays. */
+/* Candidates with their rows: `rows` (sorted by pid, walked by `at`; or
+ * the view's rows `a`, each person's turned into stays in `buf`) with the
+ * rows pc_slots_each reads for them - their jurisdiction's (the dispatch
+ * table's row), or, without rows, all their stays from /stays. */
 typedef struct cand_walk {
   pc_screener *S;
   const uint64_t *pids;
-  const pc_stay *rows;
-  size_t n, at, pi;
+  const pc_arow *a;
+  const pc_aview *v;
+  pc_stay *buf;
+  size_t n, at, pi, cap;
 } cand_walk;
 
 static int screen_with_table(void *arg, size_t q, const pc_stay *js, size_t nj) {
   cand_walk *W = arg;
-  while (W->at < W->n && W->rows[W->at].pid < W->pids[q]) W->at++;
+  while (W->at < W->n && W->a[W->at].pid < W->pids[q]) W->at++;
   size_t b = W->at;
-  while (b < W->n && W->rows[b].pid == W->pids[q]) b++;
+  while (b < W->n && W->a[b].pid == W->pids[q]) b++;
+  const size_t m = b - W->at;
   int rc = 0;
-  if (person_at(W->S, &W->pi, W->pids[q]))
-    rc = pc_screen_person_with(W->S, W->pi, W->rows + W->at, b - W->at, js, nj);
+  if (person_at(W->S, &W->pi, W->pids[q])) {
+    if (m > W->cap) {
+      pc_stay *nb = pc_realloc(W->buf, m * 2 * sizeof *nb, "stays of a person");
+      if (!nb) return PC_ERR_MEM;
+      W->buf = nb, W->cap = m * 2;
+    }
+    pc_aview_stays(W->v, W->a + W->at, m, W->buf);
+    rc = pc_screen_person_with(W->S, W->pi, W->buf, m, js, nj);
+  }
   W->at = b;
   return rc;
 }
@@ -190,8 +201,8 @@ static int screen_merged(pc_screener *S, const uint64_t *pids, size_t nc, const 
   return rc;
 }
 
-/* The distinct pids of rows[0..n) (sorted by pid) into *pids (grown as needed). */
-static int distinct_pids(const pc_stay *rows, size_t n, uint64_t **pids, size_t *cap, size_t *k) {
+/* The distinct pids of rows[0..n) (grouped by pid) into *pids (grown as needed). */
+static int distinct_pids(const pc_arow *rows, size_t n, uint64_t **pids, size_t *cap, size_t *k) {
   *k = 0;
   if (n + 1 > *cap) {
     uint64_t *p = pc_realloc(*pids, (n + 1) * sizeof *p, "persons of a window");
@@ -218,25 +229,26 @@ static int scan_windows(pc_ctx *ctx, pc_screener *S, const pc_aview *v, const ui
    * and a 4-byte index a row while grouping: told before the first is read. */
   const double win = (double)(it.nw ? (it.part + it.nw - 1) / it.nw : 0);
   if (!(rc = pc_agree(ctx, rc)))
-    rc = pc_budget_check_more(ctx, S->cfg, "the area view's windows",
-                              win * (2.0 * 1.07 * sizeof(pc_stay) + sizeof(uint32_t)));
-  cand_walk W = {.S = S};
+    rc = pc_budget_check_more(
+        ctx, S->cfg, "the area view's windows",
+        win * 1.07 * (2.0 * sizeof(pc_arow) + sizeof(uint32_t)));
+  cand_walk W = {.S = S, .v = v};
   uint64_t *pids = NULL;
   size_t cap = 0;
   *nc = 0;
   while (!rc && more) {
-    pc_stay *rows;
+    const pc_arow *rows;
     size_t n = 0, k = 0;
     rc = pc_aview_window_next(&it, &rows, &n, &more);
     if (!rc && more) rc = distinct_pids(rows, n, &pids, &cap, &k);
-    W.pids = pids, W.rows = rows, W.n = n, W.at = 0;
+    W.pids = pids, W.a = rows, W.n = n, W.at = 0;
     if (!rc && more)
       rc = pc_slots_each(&v->disp.raw, &v->disp.dir, v->disp.sum, pids, sizeof *pids, k,
                          screen_with_table, &W, NULL);
     *nc += k;
   }
-  free(pids);
-  S->read_bytes = it.rows * sizeof(pc_stay);
+  free(pids), free(W.buf);
+  S->read_bytes = it.rows * sizeof(pc_arow);
   *nwin = it.nw;
   rc = pc_aview_windows_close(ctx, &it, rc);
   *total = it.total;

@@ -69,7 +69,7 @@ grep -q "appending 24.0 h" "$T/index-i12.log" || { cat "$T/index-i12.log"; die "
 # appended dataset: the same as a rebuild's.
 IDX="place_rows bucket_start bucket_sum persons_dir identities_dir stays_dir stays_sum
      dispatch_stays dispatch_dir dispatch_sum
-     area_rows area_start area_sum area_townships"
+     area_rows area_start area_sum area_townships area_places area_regions"
 $PY "$ROOT/tests/py/compare.py" "$T/r2.h5" "$T/i12.h5" "$T/inplace.h5" --datasets $IDX > "$T/cmp2.log" \
   || { cat "$T/cmp2.log"; die "appending day 2 differs from a rebuild"; }
 $PY "$ROOT/tests/py/compare.py" "$T/r3.h5" "$T/i123.h5" "$T/i13.h5" --datasets $IDX > "$T/cmp3.log" \
@@ -78,7 +78,8 @@ $PY - "$T" <<'PY' || die "the appended indexes' attributes or contents are wrong
 import sys, h5py, numpy as np
 T = sys.argv[1]
 names = ["window_start", "window_end", "nbuckets", "pid_bits", "data_persons", "data_identities",
-         "data_stays", "data_stays_checksum"] + [f"dmax_{c}" for c in
+         "data_stays", "data_stays_checksum", "area_format", "area_t0", "area_nplaces",
+         "area_nregions"] + [f"dmax_{c}" for c in
          ("household", "lbs", "grid", "cafe", "lodging", "rail", "flight")]
 for rebuilt, appended in (("r2", "i12"), ("r2", "inplace"), ("r3", "i123"), ("r3", "i13")):
     r, a = h5py.File(f"{T}/{rebuilt}.h5", "r"), h5py.File(f"{T}/{appended}.h5", "r")

@@ -98,8 +98,24 @@ CFG
 index 2 "$T/s.h5" "$T/synth-index.h5"
 index 3 "$T/s.h5" "$T/synth-index3.h5"
 $PY "$ROOT/tests/py/compare.py" "$T/synth-index.h5" "$T/synth-index3.h5" \
-  --datasets area_rows area_start area_sum area_townships > "$T/cmp.log" 2>&1 \
+  --datasets area_rows area_start area_sum area_townships area_places area_regions \
+  > "$T/cmp.log" 2>&1 \
   || { cat "$T/cmp.log"; die "the area view differs between 2 and 3 ranks"; }
+# The view's 24-byte rows stand for the stays, each once (read as a planner would).
+$PY - "$T/s.h5" "$T/synth-index.h5" <<'PY' || die "the area view's rows are not the dataset's stays"
+import sys, h5py, numpy as np
+st, f = h5py.File(sys.argv[1], "r")["stays"][()], h5py.File(sys.argv[2], "r")
+a = f["area_rows"][()]
+assert f.attrs["area_format"] == 2 and a.dtype.itemsize == 24 and len(a) == len(st)
+t0, rc = int(f.attrs["area_t0"]), a["region_channel"].astype(np.int64)
+back = np.rec.fromarrays([a["pid"], f["area_places"][()][a["place"]],
+                          a["start"].astype(np.int64) + t0, a["end"].astype(np.int64) + t0,
+                          f["area_regions"][()][rc & 0xFFFFFF], rc >> 24])
+want = np.rec.fromarrays([st["pid"], st["place"], st["start"], st["end"], st["region"],
+                          st["channel"].astype(np.int64)])
+assert np.array_equal(np.sort(back), np.sort(want)), "the rows differ from /stays"
+assert len(f["area_places"]) >= len(np.unique(st["place"])) and np.all(np.diff(f["area_start"][()]) >= 0)
+PY
 screen_both "$T/synth-screen.yaml" synth "$T/synth-index.h5"
 grep -q "screened with their jurisdictions from the index's dispatch table" "$T/synth-v2.log" \
   || { cat "$T/synth-v2.log"; die "the synth screening did not read the index's dispatch table"; }
@@ -210,7 +226,9 @@ f = h5py.File(sys.argv[1], "r+")
 d = f["area_rows"]
 rows = d[()]
 aug6 = 1628179200 + 12 * 3600  # 2021-08-06 12:00 (UTC+8)
-i = int(np.flatnonzero((rows["region"] // 10**8 == 4301) & (rows["start"] > aug6))[0])
+region = f["area_regions"][()][rows["region_channel"] & 0xFFFFFF]
+start = rows["start"].astype(np.int64) + int(f.attrs["area_t0"])
+i = int(np.flatnonzero((region // 10**8 == 4301) & (start > aug6))[0])
 r = d[i]
 r["end"] += 60
 d[i] = r
@@ -221,4 +239,12 @@ printf "%s\n" "index: $T/bad-index.h5" "area_view: always" >> "$T/run.yaml"
 grep -q "bad-index.h5.*does not match its checksum in /area_sum" "$T/bad.log" \
   || { cat "$T/bad.log"; die "the damaged view's message does not say so"; }
 [ ! -e "$T/bad.h5" ] || die "screen wrote an output from a damaged view"
+# ---- an area view of an earlier version (no area_format): not read, the stream's rows
+cp "$T/synth-index.h5" "$T/old-index.h5"
+$PY -c 'import sys, h5py; del h5py.File(sys.argv[1], "r+").attrs["area_format"]' "$T/old-index.h5"
+sed -e "s#^output: .*#output: $T/old.h5#" -e "/^quiet:/d" "$T/synth-screen.yaml" > "$T/run.yaml"
+printf "%s\n" "index: $T/old-index.h5" "area_view: always" >> "$T/run.yaml"
+run 2 screen --config "$T/run.yaml" > "$T/old.log" 2>&1 || { cat "$T/old.log"; die "screen failed with an earlier area view"; }
+streamed "$T/old.log" "old-index.h5 has an area view of another version (format 0, this version reads 2): streaming /stays"
+same "$T/synth-s2.h5" "$T/old.h5"
 echo "t_screen_area: ok"

@@ -99,10 +99,19 @@ static void test_sort(void **st) {
                   stay(3, 430102001001, "2021-08-02T12:00", "2021-08-02T13:00"),
                   stay(4, 0, "2021-08-03T10:00", "2021-08-03T11:00"),
                   stay(5, 420106001001, "2021-08-01T09:00", "2021-08-01T10:00")};
-  pc_stay out[5];
+  pc_arow a[5], out[5];
   uint32_t key[5];
   uint64_t count[15] = {0};
-  pc_agroup_sort(&L, s, 5, out, count, key);
+  pc_dict places = {0}, regions = {0};
+  assert_int_equal(pc_dict_add(&places, 77), 0);
+  for (int i = 0; i < 5; i++) {
+    assert_int_equal(pc_dict_add(&regions, s[i].region), 0);
+    key[i] = (uint32_t)pc_agroup_of(&L, &s[i]);
+    s[i].place = 77;
+    s[i].channel = (uint8_t)(i + 2);
+    assert_int_equal(pc_arow_of(&s[i], s[0].start, &places, &regions, &a[i]), 0);
+  }
+  pc_agroup_sort(15, a, key, 5, out, count);
   /* by group, each group in input (pid) order */
   const uint64_t pids[5] = {4, 2, 5, 1, 3};
   for (int i = 0; i < 5; i++) assert_int_equal(out[i].pid, pids[i]);
@@ -112,6 +121,25 @@ static void test_sort(void **st) {
   uint64_t tot = 0;
   for (int g = 0; g < 15; g++) tot += count[g];
   assert_int_equal(tot, 5);
+  /* a row gives back its stay's pid, place, times, region and channel */
+  for (int i = 0; i < 5; i++) {
+    pc_stay back;
+    pc_arow_stay(&a[i], s[0].start, places.v, regions.v, &back);
+    assert_int_equal(back.pid, s[i].pid);
+    assert_int_equal(back.place, 77);
+    assert_int_equal(back.start, s[i].start);
+    assert_int_equal(back.end, s[i].end);
+    assert_int_equal(back.region, s[i].region);
+    assert_int_equal(back.channel, s[i].channel);
+  }
+  /* what a row cannot hold is refused, never wrapped */
+  pc_stay far = s[0];
+  far.end = far.start + ((int64_t)1 << 31);
+  assert_int_equal(pc_arow_of(&far, s[0].start, &places, &regions, &a[0]), -1);
+  far = s[0];
+  far.place = 78; /* not in the dictionary */
+  assert_int_equal(pc_arow_of(&far, s[0].start, &places, &regions, &a[0]), -1);
+  pc_dict_free(&places), pc_dict_free(&regions);
 }
 
 int main(void) {
