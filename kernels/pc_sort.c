@@ -333,8 +333,11 @@ PC_SORT_INLINE int group_rows(pc_grouper *g, const unsigned char *in, size_t n, 
 
 int pc_group_rows(pc_grouper *g, const void *in, size_t n, size_t rowsize, void *out) {
   if (rowsize < sizeof(uint64_t)) return PC_ERROR(PC_ERR_ARG, "pc_group_rows: rows too short");
-  /* /stays' rows: the copies inlined */
-  int rc = rowsize == 48 ? group_rows(g, in, n, 48, out) : group_rows(g, in, n, rowsize, out);
+  /* /stays' rows and the area view's: the copies inlined (a call to memcpy
+   * per row was 8 % of a city's screen through the view) */
+  int rc = rowsize == 48   ? group_rows(g, in, n, 48, out)
+           : rowsize == 24 ? group_rows(g, in, n, 24, out)
+                           : group_rows(g, in, n, rowsize, out);
   if (rc) pc_grouper_free(g); /* a table left part full would answer the next call wrongly */
   return rc;
 }
