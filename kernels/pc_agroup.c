@@ -73,18 +73,6 @@ void pc_agroup_sort(size_t G, const pc_arow *a, const uint32_t *key, size_t n, p
   for (size_t g = G; g-- > 0;) count[g] -= g ? count[g - 1] : 0;
 }
 
-int pc_dict_make(pc_dict *d, uint64_t *v, size_t n) {
-  memset(d, 0, sizeof *d);
-  d->v = v, d->n = d->vcap = n;
-  if (n >= UINT32_MAX / 2) { /* slots hold index + 1 in 32 bits */
-    pc_dict_free(d);
-    return PC_ERROR(PC_ERR_MEM, "a dictionary of %zu values: too many", n);
-  }
-  int rc = pc_keyslots_fit(&d->slot, &d->cap, n, 1024, v, n, sizeof *v);
-  if (rc) pc_dict_free(d);
-  return rc;
-}
-
 int pc_dict_add(pc_dict *d, uint64_t x) {
   if (pc_dict_find(d, x) != UINT32_MAX) return 0;
   if (d->n + 1 >= UINT32_MAX / 2) return PC_ERROR(PC_ERR_MEM, "a dictionary of 2^31 values");

@@ -69,17 +69,14 @@ _Static_assert(sizeof(pc_arow) == 24, "pc_arow is the on-disk row of /area_rows"
 /* Distinct regions a view can name: 2^24 (16.7 M; a province has ~10^5). */
 #define PC_AROW_REGIONS ((size_t)1 << 24)
 
-/* Sorted-or-not distinct values (a view's places or regions) and a map from
- * value to index: pc_keyslots_fit over the values. */
+/* Distinct values in the order they were added (a view's places or
+ * regions) and a map from value to index: pc_keyslots_fit over the values. */
 typedef struct pc_dict {
   uint64_t *v;    /* n values, owned (room for vcap) */
   size_t n, vcap;
   uint32_t *slot; /* index + 1, 0 empty */
   size_t cap;     /* slots, a power of two */
 } pc_dict;
-/* Take v[0..n) (malloc'd, distinct; owned by d after the call, freed on
- * failure too) and map it. Local; PC_ERR_MEM. */
-int pc_dict_make(pc_dict *d, uint64_t *v, size_t n);
 /* Index of x in d, or UINT32_MAX when absent. Local, cannot fail. */
 static inline uint32_t pc_dict_find(const pc_dict *d, uint64_t x) {
   if (!d->cap) return UINT32_MAX;

@@ -562,7 +562,7 @@ int pc_allgather_u64(pc_ctx *ctx, const uint64_t *v, size_t n, uint64_t **all, s
   const int P = ctx->nranks;
   *all = NULL, *total = 0;
   int *cnt = calloc((size_t)P, sizeof *cnt), *at = calloc((size_t)P, sizeof *at);
-  int mine = n < INT_MAX ? (int)n : -1, rc = cnt && at ? 0 : PC_ERR_MEM;
+  int mine = n < INT_MAX ? (int)n : -1, rc = pc_agree(ctx, cnt && at ? 0 : PC_ERR_MEM);
   if (!rc && MPI_Allgather(&mine, 1, MPI_INT, cnt, 1, MPI_INT, ctx->comm) != MPI_SUCCESS)
     rc = PC_ERROR(PC_ERR_MPI, "MPI_Allgather failed");
   uint64_t sum = 0;
@@ -573,6 +573,7 @@ int pc_allgather_u64(pc_ctx *ctx, const uint64_t *v, size_t n, uint64_t **all, s
   }
   if (!rc && !(*all = pc_malloc((size_t)(sum + 1) * sizeof **all, "gathered values")))
     rc = PC_ERR_MEM;
+  rc = pc_agree(ctx, rc); /* every rank gathers, or none */
   if (!rc && MPI_Allgatherv(v, mine, MPI_UINT64_T, *all, cnt, at, MPI_UINT64_T, ctx->comm) !=
                  MPI_SUCCESS)
     rc = PC_ERROR(PC_ERR_MPI, "MPI_Allgatherv failed");

@@ -174,9 +174,9 @@ int pc_min_u64(pc_ctx *ctx, uint64_t *v, int n);
 int pc_exscan_u64(pc_ctx *ctx, uint64_t v, uint64_t *before); /* sum over lower ranks */
 /* Sum a large uint64 array onto rank 0 (in place there), in pieces < 2^27 elements. */
 int pc_reduce_u64_to0(pc_ctx *ctx, uint64_t *v, size_t n);
-/* Every rank's n values v (n below 2^31 a rank), rank by rank, into a new
+/* Collective, agreed: every rank's n values v, rank by rank, into a new
  * malloc'd *all (*total of them; the caller frees) on every rank. PC_ERR_MEM,
- * PC_ERR_ARG past 2^31 values, PC_ERR_MPI. */
+ * PC_ERR_ARG at 2^31 values or more, PC_ERR_MPI. */
 int pc_allgather_u64(pc_ctx *ctx, const uint64_t *v, size_t n, uint64_t **all, size_t *total);
 /* Broadcast a malloc'd byte string from rank 0 (others receive a new malloc'd
  * copy, NUL-terminated, theirs to free). PC_ERR_ARG past 1 GiB, PC_ERR_MEM. */

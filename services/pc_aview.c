@@ -173,8 +173,10 @@ static int directory(pc_ctx *ctx, aview_build *B, int rc) {
   PC_CALL(pc_sum_u64(ctx, &as, 1));
   v->dmax = (int64_t)mx[0];
   v->astray = as;
+  /* both merges on every rank, whatever the first gave: each is collective */
   rc = dict_merge(ctx, &B->places, &B->xplaces);
-  if (!rc) rc = dict_merge(ctx, &B->regions, &B->xregions);
+  const int rc2 = dict_merge(ctx, &B->regions, &B->xregions);
+  if (!rc) rc = rc2;
   if (!rc && B->regions.n > PC_AROW_REGIONS)
     rc = PC_ERROR(PC_ERR_DATA, "the stays name %zu regions: an area view holds %zu at most",
                   B->regions.n, PC_AROW_REGIONS);
