@@ -284,7 +284,7 @@ area_index() { # persons, data
   local n=$1 data=$2 aindex="${AREA_INDEX:-$work/city-index-area.h5}"
   # Kept from an earlier run unless it predates the dispatch table or the area view's
   # 24-byte rows (area_format 2): it would measure the older ways of trace and screen.
-  if [ -s "$aindex" ] && /usr/bin/python3 -c "import h5py, sys; f = h5py.File(sys.argv[1], 'r'); sys.exit('dispatch_stays' not in f or f.attrs.get('area_format') != 2)" "$aindex"; then
+  if [ -s "$aindex" ] && /usr/bin/python3 -c "import h5py, sys; f = h5py.File(sys.argv[1], 'r'); sys.exit(int('dispatch_stays' not in f or f.attrs.get('area_format') != 2))" "$aindex"; then
     return 0
   fi
   printf 'data: %s\nindex: %s\narea_view: true\n' "$data" "$aindex" > "$work/city-index-area.yaml"
