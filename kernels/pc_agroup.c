@@ -28,8 +28,12 @@ static uint32_t day_of(const pc_agroup_layout *L, int64_t t) {
   return d >= (int64_t)L->ndays ? L->ndays - 1 : (uint32_t)d;
 }
 
+size_t pc_agroup_at(const pc_agroup_layout *L, size_t township, int64_t start) {
+  return township * L->ndays + day_of(L, start);
+}
+
 size_t pc_agroup_of(const pc_agroup_layout *L, const pc_stay *s) {
-  return pc_agroup_township(L, s->region) * L->ndays + day_of(L, s->start);
+  return pc_agroup_at(L, pc_agroup_township(L, s->region), s->start);
 }
 
 /* Mark the days [d0, d1] of township c; returns the groups newly marked. */

@@ -37,6 +37,9 @@ typedef struct pc_agroup_layout {
 size_t pc_agroup_township(const pc_agroup_layout *L, uint64_t region);
 /* The group of a stay. Local, cannot fail. */
 size_t pc_agroup_of(const pc_agroup_layout *L, const pc_stay *s);
+/* The group of a stay starting at `start` in township index `township` (of
+ * pc_agroup_township): pc_agroup_of without the township's search. */
+size_t pc_agroup_at(const pc_agroup_layout *L, size_t township, int64_t start);
 /* Mark in sel[township * ndays + day] (ntownships * ndays bytes, not cleared)
  * every group that can hold a stay of the area inside its period: the
  * townships its prefixes overlap and those of its places (place_region[i]:

@@ -61,10 +61,23 @@ typedef struct aview_build {
   pc_arow *conv, *grouped;
   uint32_t *key;
   pc_dict places, regions;    /* the view's dictionaries: /places' and /regions' first */
+  uint32_t *township;         /* per region of the dictionary: its township's index */
+  size_t ntownship;           /* regions it covers so far */
   uint64_t *place_township;   /* per place of /places: its township + 1 */
   size_t nlisted;             /* places from /places (the rest: stays' places not listed) */
   pc_dict xplaces, xregions;  /* this rank's stays' places and regions not in them */
 } aview_build;
+
+/* The township index of every region of the dictionary not covered yet
+ * (its search done once a region, not once a stay). Local; PC_ERR_MEM. */
+static int townships_fill(aview_build *B) {
+  uint32_t *t = pc_realloc(B->township, (B->regions.n + 1) * sizeof *t, "regions' townships");
+  if (!t) return PC_ERR_MEM;
+  B->township = t;
+  for (; B->ntownship < B->regions.n; B->ntownship++)
+    t[B->ntownship] = (uint32_t)pc_agroup_township(&B->v->L, B->regions.v[B->ntownship]);
+  return 0;
+}
 
 /* The dictionaries begun from /places (ids, in file order) and /regions
  * (0, then the codes): the same on every rank. Local. */
@@ -85,7 +98,14 @@ static int dicts_open(pc_file data, aview_build *B) {
   if (!rc) rc = pc_dict_add(&B->regions, 0);
   for (uint64_t i = 0; i < nr && !rc; i++) rc = pc_dict_add(&B->regions, rg[i].code);
   free(pl), free(rg);
-  return rc;
+  return rc ? rc : townships_fill(B);
+}
+
+/* The group of stay s, whose region is at index r of the dictionary
+ * (UINT32_MAX: not in it, searched). Local. */
+static inline size_t group_of(const aview_build *B, const pc_stay *s, uint32_t r) {
+  return r < B->ntownship ? pc_agroup_at(&B->v->L, B->township[r], s->start)
+                          : pc_agroup_of(&B->v->L, s);
 }
 
 /* Pass 1: count this rank's rows per group, the longest stay, the stays
@@ -98,7 +118,8 @@ static int count_pass(aview_build *B, uint64_t *mine) {
     PC_CALL(pc_raw_read(&B->st, r, n, B->buf));
     for (size_t i = 0; i < n; i++) {
       const pc_stay *s = &B->buf[i];
-      mine[pc_agroup_of(&v->L, s)]++;
+      const uint32_t ri = pc_dict_find(&B->regions, s->region);
+      mine[group_of(B, s, ri)]++;
       if (s->end - s->start > v->dmax) v->dmax = s->end - s->start;
       const uint32_t p = pc_dict_find(&B->places, s->place);
       if (p == UINT32_MAX) {
@@ -107,8 +128,7 @@ static int count_pass(aview_build *B, uint64_t *mine) {
       } else {
         v->astray += B->place_township[p] - 1 != s->region / 1000;
       }
-      if (pc_dict_find(&B->regions, s->region) == UINT32_MAX)
-        PC_CALL(pc_dict_add(&B->xregions, s->region));
+      if (ri == UINT32_MAX) PC_CALL(pc_dict_add(&B->xregions, s->region));
     }
     r += n;
   }
@@ -138,12 +158,12 @@ static int write_pass(aview_build *B, const pc_raw *w) {
     PC_CALL(pc_raw_read(&B->st, r, n, B->buf));
     for (size_t i = 0; i < n; i++) {
       const pc_stay *s = &B->buf[i];
-      B->key[i] = (uint32_t)pc_agroup_of(&v->L, s);
       if (pc_arow_of(s, v->t0, &B->places, &B->regions, &B->conv[i]))
         return PC_ERROR(PC_ERR_DATA,
                         "%s: row %llu: a stay more than 68 years from the window's start, or "
                         "more than %zu regions: not an area view's row",
                         B->st.what, (unsigned long long)(r + i), PC_AROW_REGIONS);
+      B->key[i] = (uint32_t)group_of(B, s, B->conv[i].regch & (uint32_t)(PC_AROW_REGIONS - 1));
       v->gsum[B->key[i]] += pc_arow_fingerprint(&B->conv[i]);
     }
     memset(B->step_count, 0, B->G * sizeof *B->step_count);
@@ -180,6 +200,7 @@ static int directory(pc_ctx *ctx, aview_build *B, int rc) {
   if (!rc && B->regions.n > PC_AROW_REGIONS)
     rc = PC_ERROR(PC_ERR_DATA, "the stays name %zu regions: an area view holds %zu at most",
                   B->regions.n, PC_AROW_REGIONS);
+  if (!rc) rc = townships_fill(B);
   PC_CALL(pc_agree(ctx, rc));
   uint64_t row = 0;
   for (size_t g = 0; g < G; g++) {
@@ -223,6 +244,7 @@ static void build_free(aview_build *B) {
   pc_raw_close(&B->st);
   free(B->count), free(B->at), free(B->step_count);
   free(B->buf), free(B->conv), free(B->grouped), free(B->key), free(B->place_township);
+  free(B->township);
   pc_dict_free(&B->places), pc_dict_free(&B->regions);
   pc_dict_free(&B->xplaces), pc_dict_free(&B->xregions);
 }
