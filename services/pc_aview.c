@@ -63,8 +63,7 @@ typedef struct aview_build {
   pc_dict places, regions;    /* the view's dictionaries: /places' and /regions' first */
   uint32_t *township;         /* per region of the dictionary: its township's index */
   size_t ntownship;           /* regions it covers so far */
-  uint64_t *place_township;   /* per place of /places: its township + 1 */
-  size_t nlisted;             /* places from /places (the rest: stays' places not listed) */
+  uint64_t *place_township;   /* per place of /places (its index): its township + 1 */
   pc_dict xplaces, xregions;  /* this rank's stays' places and regions not in them */
 } aview_build;
 
@@ -94,7 +93,6 @@ static int dicts_open(pc_file data, aview_build *B) {
     rc = pc_dict_add(&B->places, pl[i].id);
     if (!rc && B->places.n > k) B->place_township[k] = pl[i].region / 1000 + 1;
   }
-  B->nlisted = B->places.n;
   if (!rc) rc = pc_dict_add(&B->regions, 0);
   for (uint64_t i = 0; i < nr && !rc; i++) rc = pc_dict_add(&B->regions, rg[i].code);
   free(pl), free(rg);
@@ -160,9 +158,9 @@ static int write_pass(aview_build *B, const pc_raw *w) {
       const pc_stay *s = &B->buf[i];
       if (pc_arow_of(s, v->t0, &B->places, &B->regions, &B->conv[i]))
         return PC_ERROR(PC_ERR_DATA,
-                        "%s: row %llu: a stay more than 68 years from the window's start, or "
-                        "more than %zu regions: not an area view's row",
-                        B->st.what, (unsigned long long)(r + i), PC_AROW_REGIONS);
+                        "%s: row %llu: a stay more than 68 years from the window's start: "
+                        "not an area view's row",
+                        B->st.what, (unsigned long long)(r + i));
       B->key[i] = (uint32_t)group_of(B, s, B->conv[i].regch & (uint32_t)(PC_AROW_REGIONS - 1));
       v->gsum[B->key[i]] += pc_arow_fingerprint(&B->conv[i]);
     }
