@@ -117,36 +117,52 @@ int pc_indexfile_rows_create(pc_out *out, const pc_schema *s, uint64_t nrows,
                      dset);
 }
 
-int pc_indexfile_rows_open(pc_file file, pc_file dset, const pc_schema *s, uint64_t nrows,
-                           pc_raw *w) {
+int pc_indexfile_rows_open(const pc_out *out, pc_file dset, const pc_schema *s, uint64_t nrows,
+                           pc_rows_out *w) {
   memset(w, 0, sizeof *w);
-  w->fd = -1;
-  w->nrows = nrows;
-  w->rowsize = s->rowsize;
-  H5Fget_name(file, w->what, sizeof w->what);
+  w->raw.fd = w->dfd = -1;
+  w->raw.nrows = nrows;
+  w->raw.rowsize = s->rowsize;
+  H5Fget_name(out->file, w->raw.what, sizeof w->raw.what);
   if (nrows == 0) return 0;
   /* Contiguous, allocated when created (parallel HDF5), never filled: its
    * bytes are ours to write with pwrite, as pc_raw_read reads them. */
   haddr_t off = H5Dget_offset(dset);
   if (off == HADDR_UNDEF)
-    return PC_ERROR(PC_ERR_IO, "%s: table %s has no storage to write", w->what, s->name);
-  w->offset = (uint64_t)off;
-  w->fd = open(w->what, O_WRONLY | O_CLOEXEC);
-  if (w->fd < 0)
-    return PC_ERROR(PC_ERR_IO, "%s: cannot open to write %s: %s", w->what, s->name,
+    return PC_ERROR(PC_ERR_IO, "%s: table %s has no storage to write", w->raw.what, s->name);
+  w->raw.offset = (uint64_t)off;
+  w->raw.fd = open(w->raw.what, O_WRONLY | O_CLOEXEC);
+  if (w->raw.fd < 0)
+    return PC_ERROR(PC_ERR_IO, "%s: cannot open to write %s: %s", w->raw.what, s->name,
                     strerror(errno));
+  /* A file system without O_DIRECT (tmpfs, some network ones) says EINVAL:
+   * the page cache then takes every write, as with io.direct false. */
+  if (out->direct && nrows * s->rowsize >= 2 * PC_DIRECT_ALIGN) {
+    if (posix_memalign(&w->bounce, PC_DIRECT_ALIGN, PC_DIRECT_BOUNCE) != 0)
+      return PC_ERROR(PC_ERR_MEM, "out of memory for the direct writes of %s", s->name);
+    w->dfd = open(w->raw.what, O_WRONLY | O_CLOEXEC | O_DIRECT);
+  }
   return 0;
 }
 
-int pc_indexfile_rows_write(const pc_raw *w, uint64_t row, size_t n, const void *rows) {
-  if (row + n > w->nrows)
-    return PC_ERROR(PC_ERR_IO, "%s: rows %llu..%llu beyond the end", w->what,
+int pc_indexfile_rows_write(pc_rows_out *w, uint64_t row, size_t n, const void *rows) {
+  if (row + n > w->raw.nrows)
+    return PC_ERROR(PC_ERR_IO, "%s: rows %llu..%llu beyond the end", w->raw.what,
                     (unsigned long long)row, (unsigned long long)(row + n));
-  if (pc_pwrite_full(w->fd, rows, n * w->rowsize, w->offset + row * w->rowsize) != 0)
-    return PC_ERROR(PC_ERR_IO, "%s: write of rows %llu..%llu failed: %s (disk full?)", w->what,
-                    (unsigned long long)row, (unsigned long long)(row + n),
+  const size_t rs = w->raw.rowsize;
+  if (pc_pwrite_direct(w->raw.fd, w->dfd, w->bounce, rows, n * rs, w->raw.offset + row * rs) != 0)
+    return PC_ERROR(PC_ERR_IO, "%s: write of rows %llu..%llu failed: %s (disk full?)",
+                    w->raw.what, (unsigned long long)row, (unsigned long long)(row + n),
                     errno ? strerror(errno) : "nothing written");
   return 0;
+}
+
+void pc_indexfile_rows_close(pc_rows_out *w) {
+  pc_raw_close(&w->raw);
+  if (w->dfd >= 0) close(w->dfd);
+  w->dfd = -1;
+  free(w->bounce);
+  w->bounce = NULL;
 }
 
 void pc_indexfile_dset_close(pc_file dset) {

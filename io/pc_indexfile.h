@@ -50,15 +50,25 @@ int pc_indexfile_same_data(pc_file f, pc_file data, uint64_t want[4], uint64_t h
  * (then closed with pc_indexfile_dset_close); fails as pc_out_dset. */
 int pc_indexfile_rows_create(pc_out *out, const pc_schema *s, uint64_t nrows,
                              const char *description, pc_file *dset);
-/* Local: that table of `file` opened for pwrite (a writer's pc_raw: its fd,
- * offset, rows of s->rowsize bytes; pc_raw_close closes it); PC_ERR_IO
- * naming the file. */
-int pc_indexfile_rows_open(pc_file file, pc_file dset, const pc_schema *s, uint64_t nrows,
-                           pc_raw *w);
+/* A row table being written: the file opened for pwrite (raw: its fd,
+ * offset, rows of s->rowsize bytes), and opened again with O_DIRECT for the
+ * whole 4 KB blocks of each write (io.direct; the job never reads these
+ * gigabytes back, and fresh page-cache pages cost more than the disk). */
+typedef struct pc_rows_out {
+  pc_raw raw;
+  int dfd;      /* O_DIRECT; -1 when io.direct is false or the file system refuses it */
+  void *bounce; /* PC_DIRECT_BOUNCE aligned bytes the direct writes copy through */
+} pc_rows_out;
+/* Local: that table of out opened for writing (pc_indexfile_rows_close
+ * closes it); PC_ERR_IO naming the file, PC_ERR_MEM. */
+int pc_indexfile_rows_open(const pc_out *out, pc_file dset, const pc_schema *s, uint64_t nrows,
+                           pc_rows_out *w);
 /* Local: rows [row, row + n) of it written with pwrite (each rank its own
  * pieces: thousands of small ones, which HDF5's per-call selections made
  * 3x slower); PC_ERR_IO (disk full?). */
-int pc_indexfile_rows_write(const pc_raw *w, uint64_t row, size_t n, const void *rows);
+int pc_indexfile_rows_write(pc_rows_out *w, uint64_t row, size_t n, const void *rows);
+/* Local, never fails; safe on a closed or failed writer. */
+void pc_indexfile_rows_close(pc_rows_out *w);
 /* Local, never fails: close a dataset (nothing when negative). */
 void pc_indexfile_dset_close(pc_file dset);
 

@@ -17,6 +17,7 @@ int pc_out_create(pc_ctx *ctx, const pc_config *cfg, const char *path, pc_out *o
   out->h5.file = -1;
   out->chunk_rows = (size_t)pc_config_int(cfg, "io.chunk_rows");
   out->deflate = (int)pc_config_int(cfg, "io.deflate");
+  out->direct = pc_config_bool(cfg, "io.direct");
   out->config = pc_config_effective(cfg);
   out->json = json_object_new_object();
   out->record = json_object_new_object();

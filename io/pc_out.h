@@ -28,6 +28,7 @@ typedef struct pc_out {
   pc_h5out h5;
   size_t chunk_rows;  /* io.chunk_rows */
   int deflate;        /* io.deflate */
+  int direct;         /* io.direct: row tables written with O_DIRECT (pc_indexfile_rows_open) */
   char *config;       /* effective config, stamped at commit */
   json_object *json;  /* JSON attributes, written at commit */
   json_object *record;/* members of the run record */

@@ -85,7 +85,9 @@ static int write_index(pc_ctx *ctx, const index_run *R) {
     if (pc_config_bool(R->cfg, "area_view") && !pc_out_agree(&out) &&
         !(out.rc = pc_phase_begin(ctx, "area"))) {
       pc_phase_bound(ctx, PC_BOUND_WRITE);
-      out.rc = pc_aview_write(ctx, &out, R->file, R->data);
+      /* the place view's rows are written: the area view is made in their memory */
+      out.rc = pc_aview_write(ctx, &out, R->file, R->data, R->pv.rows,
+                              R->pv.nrows * sizeof(pc_irow));
       /* each rank: its share of the view's rows, written */
       pc_phase_end(ctx, R->nstays / (uint64_t)pc_nranks(ctx),
                    R->nstays / (uint64_t)pc_nranks(ctx) * sizeof(pc_arow));

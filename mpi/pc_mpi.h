@@ -214,4 +214,15 @@ int pc_buf_merge(pc_buf *a, const pc_buf *b, int (*cmp)(const void *, const void
 int pc_shuffle(pc_ctx *ctx, const void *rows, size_t n, size_t rowsize, const int *dest,
                pc_buf *out, uint64_t *sent_bytes);
 
+/* Collective, agreed: one exchange of pieces whose places both sides know.
+ * This rank sends rank q the scount[q] rows (of rowsize bytes) from row
+ * sstart[q] of send; from each rank s it receives nb pieces, piece k of
+ * rcount[s * nb + k] rows put at row rstart[s * nb + k] of recv (pieces of 0
+ * rows allowed). What a pair sends and receives must match: the caller
+ * derives both from counts every rank holds. Adds the bytes sent to others to
+ * ctx->bytes_moved. PC_ERR_ARG for a piece of 2^31 rows, PC_ERR_MEM, PC_ERR_MPI. */
+int pc_exchange_pieces(pc_ctx *ctx, size_t rowsize, const void *send, const uint64_t *sstart,
+                       const uint64_t *scount, void *recv, size_t nb, const uint64_t *rstart,
+                       const uint64_t *rcount);
+
 #endif

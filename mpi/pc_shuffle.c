@@ -120,3 +120,61 @@ done:
   free(scnt);
   return rc;
 }
+
+/* Each pair's pieces as one derived datatype a side (hindexed over rows,
+ * offsets in bytes from the buffer), so MPI_Alltoallw places every piece
+ * where it goes with no staging copy of ours. */
+int pc_exchange_pieces(pc_ctx *ctx, size_t rowsize, const void *send, const uint64_t *sstart,
+                       const uint64_t *scount, void *recv, size_t nb, const uint64_t *rstart,
+                       const uint64_t *rcount) {
+  const int P = ctx->nranks, me = ctx->rank;
+  int *ones = pc_calloc((size_t)P * 2, sizeof *ones, "exchange counts");
+  int *lens = pc_calloc(nb + 1, sizeof *lens, "exchange pieces");
+  MPI_Aint *disp = pc_calloc(nb + 1, sizeof *disp, "exchange pieces");
+  MPI_Datatype *types = pc_calloc((size_t)P * 2 + 1, sizeof *types, "exchange types");
+  MPI_Datatype rowtype = MPI_DATATYPE_NULL;
+  int *zero = pc_calloc((size_t)P, sizeof *zero, "exchange displacements");
+  int rc = ones && lens && disp && types && zero ? 0 : PC_ERR_MEM;
+  for (int i = 0; types && i < 2 * P; i++) types[i] = MPI_DATATYPE_NULL;
+  for (int q = 0; q < P && !rc; q++) {
+    if (scount[q] >= INT32_MAX) rc = PC_ERROR(PC_ERR_ARG, "exchange: a piece of 2^31 rows");
+    for (size_t k = 0; k < nb && !rc; k++)
+      if (rcount[(size_t)q * nb + k] >= INT32_MAX)
+        rc = PC_ERROR(PC_ERR_ARG, "exchange: a piece of 2^31 rows");
+  }
+  if (!rc && (MPI_Type_contiguous((int)rowsize, MPI_BYTE, &rowtype) != MPI_SUCCESS ||
+              MPI_Type_commit(&rowtype) != MPI_SUCCESS))
+    rc = PC_ERROR(PC_ERR_MPI, "exchange: cannot make the row datatype");
+  uint64_t sent = 0;
+  for (int q = 0; q < P && !rc; q++) {
+    int n1 = (int)scount[q];
+    MPI_Aint d1 = (MPI_Aint)(sstart[q] * rowsize);
+    ones[q] = 1;
+    if (q != me) sent += scount[q] * rowsize;
+    if (MPI_Type_create_hindexed(1, &n1, &d1, rowtype, &types[q]) != MPI_SUCCESS ||
+        MPI_Type_commit(&types[q]) != MPI_SUCCESS)
+      rc = PC_ERROR(PC_ERR_MPI, "exchange: cannot make a send datatype");
+  }
+  for (int s = 0; s < P && !rc; s++) {
+    for (size_t k = 0; k < nb; k++) {
+      lens[k] = (int)rcount[(size_t)s * nb + k];
+      disp[k] = (MPI_Aint)(rstart[(size_t)s * nb + k] * rowsize);
+    }
+    ones[P + s] = 1;
+    if (MPI_Type_create_hindexed((int)nb, lens, disp, rowtype, &types[P + s]) != MPI_SUCCESS ||
+        MPI_Type_commit(&types[P + s]) != MPI_SUCCESS)
+      rc = PC_ERROR(PC_ERR_MPI, "exchange: cannot make a receive datatype");
+  }
+  /* every rank learns of a local failure before the collective */
+  rc = pc_agree(ctx, rc);
+  /* displacements 0: the types carry the pieces' places */
+  if (!rc && MPI_Alltoallw(send, ones, zero, types, recv, ones + P, zero, types + P,
+                           ctx->comm) != MPI_SUCCESS)
+    rc = PC_ERROR(PC_ERR_MPI, "exchange: MPI_Alltoallw failed");
+  if (!rc) ctx->bytes_moved += sent;
+  for (int i = 0; types && i < 2 * P; i++)
+    if (types[i] != MPI_DATATYPE_NULL) MPI_Type_free(&types[i]);
+  if (rowtype != MPI_DATATYPE_NULL) MPI_Type_free(&rowtype);
+  free(ones), free(lens), free(disp), free(types), free(zero);
+  return rc;
+}

@@ -54,9 +54,12 @@ typedef struct pc_aview {
 
 /* Collective, agreed: write the area view of dataset `data` (its /regions,
  * /places and /stays, two passes over each rank's share of /stays, no
- * shuffle) into the index being written. Fails on the dataset's reads and
- * the output's writes. */
-int pc_aview_write(pc_ctx *ctx, pc_out *out, pc_file data, const char *data_path);
+ * shuffle) into the index being written. Each rank makes its rows (24 bytes
+ * a stay of its share) in memory first, in `scratch` when they fit in
+ * scratch_bytes (its contents are lost), else in memory of its own. Fails on
+ * the dataset's reads, that memory and the output's writes. */
+int pc_aview_write(pc_ctx *ctx, pc_out *out, pc_file data, const char *data_path,
+                   void *scratch, size_t scratch_bytes);
 /* Collective, agreed: open the area view of the index at index_path for
  * dataset `data` and a run whose dispatch instant is `at`. *usable = 1 when
  * the index has one and was built from this dataset

@@ -133,10 +133,10 @@ static int write_dispatch(pc_out *out, const pc_pview *pv) {
       "pid directory slot k (the top pid_bits bits), dispatch_sum[k] its rows' fingerprint sum; "
       "a person not in it has no stay covering the instant",
       &dset));
-  pc_raw w = {.fd = -1};
-  int rc = pc_indexfile_rows_open(out->file, dset, &pc_schema_dispatch_stays, pv->dsp_total, &w);
+  pc_rows_out w = {.raw = {.fd = -1}, .dfd = -1};
+  int rc = pc_indexfile_rows_open(out, dset, &pc_schema_dispatch_stays, pv->dsp_total, &w);
   if (!rc && pv->ndsp) rc = pc_indexfile_rows_write(&w, pv->dsp_at, pv->ndsp, pv->dsp);
-  pc_raw_close(&w);
+  pc_indexfile_rows_close(&w);
   pc_indexfile_dset_close(dset);
   PC_CALL(pc_agree(ctx, rc));
   PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "dispatch_dir", pv->disp.dir.stays, K + 1));
@@ -145,16 +145,34 @@ static int write_dispatch(pc_out *out, const pc_pview *pv) {
   return 0;
 }
 
-int pc_pview_write(pc_out *out, const pc_pview *pv) {
+/* Collective, agreed: /place_rows, each rank its rows after the lower ranks'. */
+static int write_place_rows(pc_out *out, const pc_pview *pv) {
   pc_ctx *ctx = out->ctx;
-  const size_t K = (size_t)1 << pv->dir.bits;
-  /* Contiguous: trace reads buckets of it with pread (pc_raw_open). */
-  PC_CALL(pc_out_table_layout(
-      out, "place_rows", pc_schema_type(&pc_schema_place_rows), pv->rows, pv->nrows, PC_OUT_CONTIGUOUS,
+  uint64_t start = 0, total = pv->nrows;
+  PC_CALL(pc_agree(ctx, pc_exscan_u64(ctx, pv->nrows, &start)));
+  PC_CALL(pc_sum_u64(ctx, &total, 1));
+  pc_file dset = -1;
+  PC_CALL(pc_indexfile_rows_create(
+      out, &pc_schema_place_rows, total,
       "the co-location index: one row per stay (and per household member, channel 0, place = "
       "household), sorted by (bucket, place, start, end, pid, row, carriage); bucket = hash of "
       "the place (and of the local day of start for lbs and grid); bucket_start[k] is the first "
-      "row of bucket k; cum = the person's whole minutes in that grid over the data window"));
+      "row of bucket k; cum = the person's whole minutes in that grid over the data window",
+      &dset));
+  pc_rows_out w = {.raw = {.fd = -1}, .dfd = -1};
+  int rc = pc_indexfile_rows_open(out, dset, &pc_schema_place_rows, total, &w);
+  if (!rc && pv->nrows) rc = pc_indexfile_rows_write(&w, start, pv->nrows, pv->rows);
+  pc_indexfile_rows_close(&w);
+  pc_indexfile_dset_close(dset);
+  return pc_agree(ctx, rc);
+}
+
+int pc_pview_write(pc_out *out, const pc_pview *pv) {
+  pc_ctx *ctx = out->ctx;
+  const size_t K = (size_t)1 << pv->dir.bits;
+  /* Contiguous: trace reads buckets of it with pread (pc_raw_open); each
+   * rank writes its rows, which follow the lower ranks'. */
+  PC_CALL(write_place_rows(out, pv));
   PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "bucket_start", pv->bstart,
                                   (size_t)pv->nbuckets + 1));
   /* Each bucket's fingerprint sum: this rank's buckets are rows [0, nrows) here. */
