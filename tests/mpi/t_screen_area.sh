@@ -96,11 +96,23 @@ breakdown: {level: city}
 quiet: true
 CFG
 index 2 "$T/s.h5" "$T/synth-index.h5"
-index 3 "$T/s.h5" "$T/synth-index3.h5"
-$PY "$ROOT/tests/py/compare.py" "$T/synth-index.h5" "$T/synth-index3.h5" \
-  --datasets area_rows area_start area_sum area_townships area_places area_regions \
-  > "$T/cmp.log" 2>&1 \
-  || { cat "$T/cmp.log"; die "the area view differs between 2 and 3 ranks"; }
+# The same index at 1, 3 and 4 ranks; at 3 and 4 the view written in parts of
+# at most 1 MB, more parts than ranks (two rounds; in the last, ranks with no
+# part); at 1 rank with io.direct false, through the page cache alone.
+index 1 "$T/s.h5" "$T/synth-index1.h5" "io: {direct: false}"
+index 3 "$T/s.h5" "$T/synth-index3.h5" "shuffle_round_mb: 1"
+index 4 "$T/s.h5" "$T/synth-index4.h5" "shuffle_round_mb: 1"
+for n in 1 3 4; do
+  $PY "$ROOT/tests/py/compare.py" "$T/synth-index.h5" "$T/synth-index$n.h5" \
+    --datasets area_rows area_start area_sum area_townships area_places area_regions place_rows \
+    bucket_start dispatch_stays > "$T/cmp.log" 2>&1 \
+    || { cat "$T/cmp.log"; die "the index differs between 2 and $n ranks"; }
+done
+$PY - "$T/synth-index3.h5" <<'PY' || die "the view is too small for two rounds of 1 MB parts at 4 ranks"
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+assert f["area_rows"].size * 24 > 4 * 2**20, f["area_rows"].size
+PY
 # The view's 24-byte rows stand for the stays, each once (read as a planner would).
 $PY - "$T/s.h5" "$T/synth-index.h5" <<'PY' || die "the area view's rows are not the dataset's stays"
 import sys, h5py, numpy as np
