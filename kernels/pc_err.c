@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <errno.h>
 #include <libgen.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <string.h>
@@ -75,22 +74,16 @@ const char *pc_err_create_why(const char *path, int err, char *buf, size_t n) {
   return buf;
 }
 
-void pc_advise_random(void *p, size_t bytes) {
-  const uintptr_t huge = (uintptr_t)2 << 20;
-  if (p && bytes >= 16 * huge) {
-    uintptr_t lo = ((uintptr_t)p + huge - 1) & ~(huge - 1), hi = ((uintptr_t)p + bytes) & ~(huge - 1);
-    if (hi > lo) madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
-  }
-}
-
-/* Big tables get huge pages: a first touch of a 4 kB page costs microseconds
- * in a virtual machine (measured: a third of the index build was page faults). */
-#define PC_HUGE_MIN ((size_t)64 << 20)
-
+/* No madvise(MADV_HUGEPAGE) for big blocks any more (it was here from
+ * 2026-11-23, when huge pages halved the first touches of an earlier VM):
+ * where the system's defrag setting is `madvise`, the advice makes each
+ * fault compact memory first, and with the page cache full of the dataset
+ * the index's shuffle phase took 40-50 s instead of 6.4-8.4 s (city tier, 2
+ * ranks, /proc/vmstat: 53,853 compaction stalls). Without it, THP `always`
+ * still gives huge pages when free ones exist, never by stalling. */
 void *pc_malloc(size_t bytes, const char *what) {
   void *p = malloc(bytes ? bytes : 1);
   if (!p) PC_ERROR(PC_ERR_MEM, "cannot allocate %zu bytes for %s", bytes, what);
-  if (bytes >= PC_HUGE_MIN) pc_advise_random(p, bytes);
   return p;
 }
 
@@ -103,6 +96,5 @@ void *pc_calloc(size_t n, size_t size, const char *what) {
 void *pc_realloc(void *old, size_t bytes, const char *what) {
   void *p = realloc(old, bytes ? bytes : 1);
   if (!p) PC_ERROR(PC_ERR_MEM, "cannot grow %s to %zu bytes", what, bytes);
-  if (bytes >= PC_HUGE_MIN) pc_advise_random(p, bytes);
   return p;
 }

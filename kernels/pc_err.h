@@ -81,12 +81,6 @@ int pc_err_propagate(int code, const char *file, int line, const char *expr);
   } while (0)
 
 /* malloc that records PC_ERR_MEM with the size when it fails. */
-/* Advice for a big block about to be filled and then read at random (a gather
- * by sort order): back it with transparent huge pages, so random reads stop
- * missing the TLB (costly in a virtual machine). Call before the first touch.
- * Not for blocks read in order: getting huge pages can stall on compaction
- * when the page cache is full. Advice only; never fails. */
-void pc_advise_random(void *p, size_t bytes);
 void *pc_malloc(size_t bytes, const char *what);
 void *pc_calloc(size_t n, size_t size, const char *what);
 void *pc_realloc(void *p, size_t bytes, const char *what);

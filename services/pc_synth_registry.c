@@ -185,7 +185,6 @@ int pc_synth_generate(pc_ctx *ctx, const pc_synth_params *sp, pc_synth_slots *s,
   /* Pids are uniform: each rank owns N/P give or take a few standard deviations. */
   double mean = (double)N / pc_nranks(ctx);
   int rc = pc_buf_reserve(owned, (size_t)(mean + 8 * sqrt(mean) + 4096));
-  if (!rc) pc_advise_random(owned->data, owned->cap * sizeof(pc_synth_row)); /* gathered by pid */
   PC_CALL(pc_agree(ctx, rc));
   PC_CALL(generate(ctx, sp, s, &g));
   free(s->size);
