@@ -2,6 +2,7 @@
 #ifndef PC_INGESTFILE_H
 #define PC_INGESTFILE_H
 
+#include "pc_indexfile.h"
 #include "pc_out.h"
 
 /* A table of an output being filled: created empty with its global row
@@ -10,11 +11,15 @@ typedef struct pc_ingestfile_table {
   pc_ctx *ctx;
   const pc_schema *schema;
   hid_t dset; /* -1: none */
+  int raw;    /* contiguous: written with pwrite through w, past the page cache (io.direct) */
+  pc_rows_out w;
 } pc_ingestfile_table;
 
 /* Collective, agreed (pc_out_dset): an empty table `name` of nglobal rows
  * of schema s in out, with the layout (PC_OUT_CHUNKED or PC_OUT_CONTIGUOUS)
- * and description. On failure t holds nothing (closing it is still fine). */
+ * and description; a contiguous one is then written as the index's row
+ * tables are (pc_indexfile_rows_write: its whole blocks with O_DIRECT when
+ * io.direct). On failure t holds nothing (closing it is still fine). */
 int pc_ingestfile_open(pc_out *out, const char *name, const pc_schema *s, uint64_t nglobal,
                        int layout, const char *description, pc_ingestfile_table *t);
 /* Collective, agreed: this rank's n rows (n may be 0) at global row start. */

@@ -23,9 +23,10 @@ const pc_key pc_io_keys[] = {
     {.name = "deflate", .type = PC_T_INT, .def = "1",
      .help = "deflate level of tables (0: none, 1-9)", .max = 9},
     {.name = "direct", .type = PC_T_BOOL, .def = "true",
-     .help = "write the index's row tables (gigabytes the job never reads back) with O_DIRECT, "
-             "past the page cache, whose fresh pages cost more than the disk; false, or a file "
-             "system that refuses O_DIRECT: through the page cache"},
+     .help = "write the tables read raw (the index's rows, ingest's /stays: gigabytes the "
+             "job never reads back) with O_DIRECT, past the page cache, whose fresh pages cost "
+             "more than the disk; false, or a file system that refuses O_DIRECT: through the "
+             "page cache"},
     {0}};
 
 /* What the keys of PC_KEYS_COMMON mean beyond their types. */

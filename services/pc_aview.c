@@ -58,7 +58,6 @@ typedef struct aview_build {
   size_t G;
   uint64_t *count;      /* nranks x G: rows of each group per rank (this rank's row filled) */
   size_t rank;
-  uint64_t *at;         /* G: where this rank's rows of each group go in the file */
   uint64_t *next;       /* G: the next slot of each group in this rank's rows in memory */
   pc_stay *buf, *own_buf;    /* a step of /stays: in the scratch's tail, or own_buf */
   pc_arow *conv, *grouped;   /* a sub-step's rows, as made and grouped */
@@ -155,8 +154,8 @@ static int dict_merge(pc_ctx *ctx, pc_dict *d, const pc_dict *x) {
  * slot of this rank's rows in memory (`rows`, its groups one after another,
  * each in /stays order), its fingerprint summed. A sub-step's rows are
  * grouped in cache first and copied group by group: scattered one by one
- * into the whole, each row was a cache and TLB miss (make 9.5 s, not 3.8 s,
- * at the city tier). Local. */
+ * into the whole, each row was a cache and TLB miss (this pass 9.5 s, now
+ * 2.8 s, at the city tier). Local. */
 static int make_pass(aview_build *B, pc_arow *rows) {
   pc_aview *v = B->v;
   const uint64_t *mine = B->count + B->rank * B->G;
@@ -246,11 +245,11 @@ static int exchange_write(pc_ctx *ctx, aview_build *B, int rc, const pc_arow *ro
 }
 
 /* Collective, agreed (rc: this rank's status): the counts of all ranks give
- * the group directory and where this rank's rows of each group start; the
- * dictionaries completed. */
+ * the group directory (every rank's counts kept: the rounds place its
+ * pieces); the dictionaries completed. */
 static int directory(pc_ctx *ctx, aview_build *B, int rc) {
   pc_aview *v = B->v;
-  const size_t G = B->G, P = (size_t)pc_nranks(ctx), r = (size_t)pc_rank(ctx);
+  const size_t G = B->G, P = (size_t)pc_nranks(ctx);
   PC_CALL(pc_agree(ctx, rc));
   PC_CALL(pc_sum_u64(ctx, B->count, (int)(P * G)));
   uint64_t mx[2] = {(uint64_t)v->dmax, 0}, as = v->astray;
@@ -270,11 +269,7 @@ static int directory(pc_ctx *ctx, aview_build *B, int rc) {
   uint64_t row = 0;
   for (size_t g = 0; g < G; g++) {
     v->gstart[g] = row;
-    B->at[g] = row;
-    for (size_t q = 0; q < P; q++) {
-      if (q < r) B->at[g] += B->count[q * G + g];
-      row += B->count[q * G + g];
-    }
+    for (size_t q = 0; q < P; q++) row += B->count[q * G + g];
   }
   v->gstart[G] = row;
   return 0;
@@ -293,7 +288,6 @@ static int build_open(pc_ctx *ctx, pc_file data, const char *data_path, aview_bu
   B->G = v->L.ntownships * v->L.ndays;
   const size_t G = B->G, P = (size_t)pc_nranks(ctx);
   B->count = pc_calloc(P * G + 1, sizeof *B->count, "area view counts");
-  B->at = pc_calloc(G + 1, sizeof *B->at, "area view counts");
   B->next = pc_calloc(G + 1, sizeof *B->next, "area view counts");
   B->sub_count = pc_calloc(G + 1, sizeof *B->sub_count, "area view counts");
   B->conv = pc_malloc(AVIEW_SUB * sizeof *B->conv, "area view sub-step");
@@ -310,7 +304,7 @@ static int build_open(pc_ctx *ctx, pc_file data, const char *data_path, aview_bu
   } else {
     B->buf = B->own_buf = pc_malloc(step, "stays step");
   }
-  return B->count && B->at && B->next && B->sub_count && B->conv && B->grouped && B->key &&
+  return B->count && B->next && B->sub_count && B->conv && B->grouped && B->key &&
                  v->gstart && v->gsum && B->buf
              ? 0
              : PC_ERR_MEM;
@@ -318,7 +312,7 @@ static int build_open(pc_ctx *ctx, pc_file data, const char *data_path, aview_bu
 
 static void build_free(aview_build *B) {
   pc_raw_close(&B->st);
-  free(B->count), free(B->at), free(B->next), free(B->sub_count);
+  free(B->count), free(B->next), free(B->sub_count);
   free(B->conv), free(B->grouped), free(B->key);
   free(B->own_buf), free(B->place_township);
   free(B->township);
