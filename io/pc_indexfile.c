@@ -165,6 +165,18 @@ void pc_indexfile_rows_close(pc_rows_out *w) {
   w->bounce = NULL;
 }
 
+int pc_indexfile_rows_table(pc_out *out, const pc_schema *s, uint64_t total, uint64_t at,
+                            size_t n, const void *rows, const char *description) {
+  pc_file dset = -1;
+  PC_CALL(pc_indexfile_rows_create(out, s, total, description, &dset));
+  pc_rows_out w;
+  int rc = pc_indexfile_rows_open(out, dset, s, total, &w);
+  if (!rc && n) rc = pc_indexfile_rows_write(&w, at, n, rows);
+  pc_indexfile_rows_close(&w);
+  pc_indexfile_dset_close(dset);
+  return pc_agree(out->ctx, rc);
+}
+
 void pc_indexfile_dset_close(pc_file dset) {
   if (dset >= 0) H5Dclose(dset);
 }

@@ -69,6 +69,11 @@ int pc_indexfile_rows_open(const pc_out *out, pc_file dset, const pc_schema *s, 
 int pc_indexfile_rows_write(pc_rows_out *w, uint64_t row, size_t n, const void *rows);
 /* Local, never fails; safe on a closed or failed writer. */
 void pc_indexfile_rows_close(pc_rows_out *w);
+/* Collective, agreed: a whole row table of schema s, `total` rows, in one
+ * go: created (pc_indexfile_rows_create), this rank's n rows written at row
+ * `at`, closed. */
+int pc_indexfile_rows_table(pc_out *out, const pc_schema *s, uint64_t total, uint64_t at,
+                            size_t n, const void *rows, const char *description);
 /* Local, never fails: close a dataset (nothing when negative). */
 void pc_indexfile_dset_close(pc_file dset);
 

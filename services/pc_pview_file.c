@@ -124,21 +124,13 @@ int pc_stays_lower_bound(const pc_raw *st, uint64_t pid, uint64_t *row) {
 static int write_dispatch(pc_out *out, const pc_pview *pv) {
   pc_ctx *ctx = out->ctx;
   const size_t K = (size_t)1 << pv->disp.dir.bits;
-  pc_file dset = -1;
-  PC_CALL(pc_indexfile_rows_create(
-      out, &pc_schema_dispatch_stays, pv->dsp_total,
+  PC_CALL(pc_indexfile_rows_table(
+      out, &pc_schema_dispatch_stays, pv->dsp_total, pv->dsp_at, pv->ndsp, pv->dsp,
       "the dispatch table: for each person with a stay covering dispatch_at (03:00 on the day "
       "before the dataset's as_of), the one stay (as in /stays) that rule 11 picks - the "
       "longest, ties by channel, then place - in pid order; dispatch_dir[k] is the first row of "
       "pid directory slot k (the top pid_bits bits), dispatch_sum[k] its rows' fingerprint sum; "
-      "a person not in it has no stay covering the instant",
-      &dset));
-  pc_rows_out w = {.raw = {.fd = -1}, .dfd = -1};
-  int rc = pc_indexfile_rows_open(out, dset, &pc_schema_dispatch_stays, pv->dsp_total, &w);
-  if (!rc && pv->ndsp) rc = pc_indexfile_rows_write(&w, pv->dsp_at, pv->ndsp, pv->dsp);
-  pc_indexfile_rows_close(&w);
-  pc_indexfile_dset_close(dset);
-  PC_CALL(pc_agree(ctx, rc));
+      "a person not in it has no stay covering the instant"));
   PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "dispatch_dir", pv->disp.dir.stays, K + 1));
   PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "dispatch_sum", pv->disp.sum, K));
   pc_out_attr_i64(out, "dispatch_at", pv->disp.at);
@@ -151,20 +143,12 @@ static int write_place_rows(pc_out *out, const pc_pview *pv) {
   uint64_t start = 0, total = pv->nrows;
   PC_CALL(pc_agree(ctx, pc_exscan_u64(ctx, pv->nrows, &start)));
   PC_CALL(pc_sum_u64(ctx, &total, 1));
-  pc_file dset = -1;
-  PC_CALL(pc_indexfile_rows_create(
-      out, &pc_schema_place_rows, total,
+  return pc_indexfile_rows_table(
+      out, &pc_schema_place_rows, total, start, pv->nrows, pv->rows,
       "the co-location index: one row per stay (and per household member, channel 0, place = "
       "household), sorted by (bucket, place, start, end, pid, row, carriage); bucket = hash of "
       "the place (and of the local day of start for lbs and grid); bucket_start[k] is the first "
-      "row of bucket k; cum = the person's whole minutes in that grid over the data window",
-      &dset));
-  pc_rows_out w = {.raw = {.fd = -1}, .dfd = -1};
-  int rc = pc_indexfile_rows_open(out, dset, &pc_schema_place_rows, total, &w);
-  if (!rc && pv->nrows) rc = pc_indexfile_rows_write(&w, start, pv->nrows, pv->rows);
-  pc_indexfile_rows_close(&w);
-  pc_indexfile_dset_close(dset);
-  return pc_agree(ctx, rc);
+      "row of bucket k; cum = the person's whole minutes in that grid over the data window");
 }
 
 int pc_pview_write(pc_out *out, const pc_pview *pv) {
