@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "pc_err.h"
+#include "pc_sort.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -74,6 +75,82 @@ void pc_irow_sort_buckets(pc_irow *rows, const uint64_t *bstart, size_t nb) {
   for (size_t k = 0; k < nb; k++) irow_sort(rows + bstart[k], bstart[k + 1] - bstart[k]);
 }
 
+/* Bits that hold v (0 for 0). */
+static inline int width_of(uint64_t v) { return v ? 64 - __builtin_clzll(v) : 0; }
+
+/* Sort one bucket's rows src[0..n) (any order) into dst[0..n) by
+ * pc_irow_cmp, through 64-bit keys: key[i] holds, from the top, the rank of
+ * the row's place among the bucket's (sorted) places, start and end above
+ * the bucket's least, and the top bits of pid, as many of these as fit above
+ * the row's index i; the first field that does not fit keeps its top bits.
+ * Each field is a monotone function of its own, so cmp(a, b) < 0 gives
+ * key(a) <= key(b): the keys sorted by LSD radix (pc_sort_u64) order the rows
+ * but for runs of equal key fields, which are then sorted by irow_sort. A
+ * bucket holds at most a few places (a place and, for lbs and grid, a day)
+ * but thousands of rows whose (place, start) tie: comparing them went down to
+ * pid, every comparison a branch the processor could not predict (3/4 of the
+ * sort phase). With more than 64 places, or few rows, irow_sort does it all.
+ * key and ktmp hold n each. */
+static void irow_sort_into(pc_irow *dst, const pc_irow *src, size_t n, uint64_t *key,
+                           uint64_t *ktmp) {
+  enum { SMALL = 24, PLACES = 64 };
+  uint64_t place[PLACES];
+  int d = 0;
+  if (n > SMALL) {
+    int64_t s0 = src[0].start, s1 = s0, e0 = src[0].end, e1 = e0;
+    for (size_t i = 0; i < n && d <= PLACES; i++) {
+      const pc_irow *r = &src[i];
+      if (r->start < s0) s0 = r->start;
+      if (r->start > s1) s1 = r->start;
+      if (r->end < e0) e0 = r->end;
+      if (r->end > e1) e1 = r->end;
+      int j = 0;
+      while (j < d && place[j] != r->place) j++;
+      if (j == d && d++ < PLACES) place[j] = r->place;
+    }
+    if (d <= PLACES) {
+      for (int i = 1; i < d; i++) /* the places in order: their ranks keep it */
+        for (int j = i; j > 0 && place[j - 1] > place[j]; j--) {
+          uint64_t t = place[j];
+          place[j] = place[j - 1];
+          place[j - 1] = t;
+        }
+      /* fields from the top: width, and the bits of it kept */
+      const int ib = width_of(n - 1);
+      int w[4] = {width_of((uint64_t)d - 1), width_of((uint64_t)(s1 - s0)),
+                  width_of((uint64_t)(e1 - e0)), 64};
+      int keep[4] = {0}, at[4] = {0}, room = 64 - ib;
+      for (int f = 0; f < 4 && room > 0; f++) {
+        keep[f] = w[f] < room ? w[f] : room;
+        room -= keep[f];
+        at[f] = room + ib;
+        if (keep[f] < w[f]) break;
+      }
+#define PC_KEY_FIELD(f, v) \
+  (keep[f] ? ((uint64_t)(v) >> (w[f] - keep[f])) << at[f] : 0)
+      for (size_t i = 0; i < n; i++) {
+        const pc_irow *r = &src[i];
+        int rank = 0;
+        while (place[rank] != r->place) rank++;
+        key[i] = PC_KEY_FIELD(0, rank) | PC_KEY_FIELD(1, r->start - s0) |
+                 PC_KEY_FIELD(2, r->end - e0) | PC_KEY_FIELD(3, r->pid) | i;
+      }
+#undef PC_KEY_FIELD
+      pc_sort_u64(key, ktmp, n);
+      const uint64_t idx = ((uint64_t)1 << ib) - 1;
+      for (size_t i = 0; i < n; i++) dst[i] = src[key[i] & idx];
+      for (size_t i = 0, j; i < n; i = j) { /* runs of equal fields: the rest of cmp */
+        for (j = i + 1; j < n && (key[j] & ~idx) == (key[i] & ~idx); j++) {
+        }
+        if (j - i > 1) irow_sort(dst + i, j - i);
+      }
+      return;
+    }
+  }
+  memcpy(dst, src, n * sizeof *dst);
+  irow_sort(dst, n);
+}
+
 /* The scatter goes in two levels - first into at most 1024 groups of
  * buckets, then within each group (a few MB, in cache) by bucket - because
  * one scatter over millions of buckets misses the cache on every row
@@ -116,29 +193,40 @@ int pc_irow_placer_finish(pc_irow_placer *p) {
     uint32_t k0 = g << p->shift;
     if (k0 < p->nb && p->gend[g] - p->local[k0] > most) most = p->gend[g] - p->local[k0];
   }
+  uint64_t big = 0; /* the largest bucket */
+  for (uint32_t k = 0; k < p->nb; k++)
+    if (p->local[k + 1] - p->local[k] > big) big = p->local[k + 1] - p->local[k];
   pc_irow *tmp = pc_malloc((most + 1) * sizeof *tmp, "index rows of a bucket group");
   uint64_t *fill = pc_malloc(((size_t)(1u << p->shift) + 1) * sizeof *fill, "bucket offsets");
-  if (!tmp || !fill) {
+  uint64_t *key = pc_malloc((2 * big + 1) * sizeof *key, "sort keys of a bucket");
+  if (!tmp || !fill || !key) {
     free(tmp);
     free(fill);
+    free(key);
     return PC_ERR_MEM;
   }
-  /* Each group through the scratch into its buckets, in arrival order. */
+  /* Each group into the scratch by bucket, in arrival order, then each
+   * bucket sorted back into its place while the group is still in cache; its
+   * rows are then final, and p->done may take them. */
   for (uint32_t g = 0; g < p->ngroups; g++) {
     const uint32_t k0 = g << p->shift;
     if (k0 >= p->nb) break;
     const uint32_t k1 = k0 + (1u << p->shift) < p->nb ? k0 + (1u << p->shift) : p->nb;
     const uint64_t a = p->local[k0], m = p->local[k1] - a;
-    memcpy(tmp, p->rows + a, m * sizeof *tmp);
-    for (uint32_t k = k0; k < k1; k++) fill[k - k0] = p->local[k];
+    const pc_irow *in = p->rows + a;
+    for (uint32_t k = k0; k < k1; k++) fill[k - k0] = p->local[k] - a;
     for (uint64_t i = 0; i < m; i++) {
-      uint32_t k = pc_bucket_of(tmp[i].place, tmp[i].channel, tmp[i].start, p->nbuckets) - p->b0;
-      p->rows[fill[k - k0]++] = tmp[i];
+      uint32_t k = pc_bucket_of(in[i].place, in[i].channel, in[i].start, p->nbuckets) - p->b0;
+      tmp[fill[k - k0]++] = in[i];
     }
+    for (uint32_t k = k0; k < k1; k++)
+      irow_sort_into(p->rows + p->local[k], tmp + (p->local[k] - a),
+                     p->local[k + 1] - p->local[k], key, key + big);
+    if (p->done) p->done(p->done_arg, p->local[k1]);
   }
   free(tmp);
   free(fill);
-  pc_irow_sort_buckets(p->rows, p->local, p->nb);
+  free(key);
   return 0;
 }
 

@@ -109,8 +109,11 @@ int pc_irow_group_sort(pc_irow *v, size_t n, uint32_t b0, uint32_t b1, uint32_t 
  * the group of buckets it belongs to (at most 1024 groups, each a range of
  * rows[]); pc_irow_placer_finish, once every row is placed, splits each
  * group into its buckets through a scratch of the largest group and sorts
- * every bucket. Rows end exactly where pc_irow_group_sort puts the same rows
- * received in the same order. local: as for pc_irow_group_sort, and with
+ * its buckets, group after group; after each group, done (when set) is
+ * called with the end of the rows now final (rows[0..upto) in order: a
+ * writer may take them while the next groups are sorted). Rows end
+ * exactly where pc_irow_group_sort puts the same rows received in the same
+ * order. local: as for pc_irow_group_sort, and with
  * rows[] (room for local[b1 - b0] rows) outliving the placer. Local. Place
  * fails with PC_ERR_DATA (nothing written out of rows[]) on a row outside
  * [b0, b1) or more rows for a group than local counts; finish with
@@ -122,6 +125,8 @@ typedef struct pc_irow_placer {
   int shift;
   uint64_t gfill[1026], gend[1026]; /* per group: next free row, end of its rows */
   uint64_t placed;
+  void (*done)(void *arg, uint64_t upto); /* optional, set after init */
+  void *done_arg;
 } pc_irow_placer;
 int pc_irow_placer_init(pc_irow_placer *p, pc_irow *rows, const uint64_t *local, uint32_t b0,
                         uint32_t b1, uint32_t nbuckets);

@@ -272,12 +272,27 @@ static int bucket_then_row(const void *pa, const void *pb) {
   return c ? c : memcmp(a, b, sizeof *a);
 }
 
+/* What the placer's done calls saw: every row below `upto` already where
+ * the finished grouping puts it (a writer taking them writes final rows). */
+typedef struct done_seen {
+  const pc_irow *placed, *final;
+  uint64_t prev, calls, bad;
+} done_seen;
+static void done_check(void *arg, uint64_t upto) {
+  done_seen *d = arg;
+  if (upto < d->prev || (upto > d->prev && memcmp(d->placed + d->prev, d->final + d->prev,
+                                                  (upto - d->prev) * sizeof(pc_irow))))
+    d->bad++;
+  d->prev = upto;
+  d->calls++;
+}
+
 /* Grouping a rank's rows by bucket: each bucket's rows land in its slot,
  * sorted, none lost, at bucket ranges of every width (one group or many). */
 static void test_group_sort(void **st) {
   (void)st;
   enum { N = 3000 };
-  static pc_irow v[N], want[N];
+  static pc_irow v[N], want[N], final[N];
   uint64_t seed = 7, local[1100];
   for (int t = 0; t < 40; t++) {
     NB = (uint32_t)1 << (t % 12); /* 1 .. 2048 buckets: the two-level scatter too */
@@ -304,8 +319,12 @@ static void test_group_sort(void **st) {
     /* Placed as they arrive, in rounds of any size: the same rows at the same places
      * as grouping them all at once (the index stays byte-identical). */
     static pc_irow placed[N];
+    memcpy(final, v, n * sizeof *v);
+    assert_int_equal(pc_irow_group_sort(final, n, b0, b1, NB, local), 0);
     pc_irow_placer P;
     assert_int_equal(pc_irow_placer_init(&P, placed, local, b0, b1, NB), 0);
+    done_seen seen = {.placed = placed, .final = final};
+    P.done = done_check, P.done_arg = &seen;
     for (size_t i = 0; i < n;) {
       size_t m = 1 + (size_t)pick(&seed, 700);
       if (m > n - i) m = n - i;
@@ -314,6 +333,10 @@ static void test_group_sort(void **st) {
     }
     assert_int_equal(pc_irow_placer_finish(&P), 0);
     assert_int_equal(P.placed, n);
+    /* done: once per group, never going back, every row final when passed, ending at n */
+    assert_int_equal(seen.bad, 0);
+    assert_int_equal(seen.prev, n);
+    assert_int_equal(seen.calls, (nb + (1u << P.shift) - 1) >> P.shift);
     assert_int_equal(pc_irow_group_sort(v, n, b0, b1, NB, local), 0);
     if (n) assert_memory_equal(placed, v, n * sizeof *v);
     for (uint32_t k = 0; k < nb; k++)
@@ -323,6 +346,51 @@ static void test_group_sort(void **st) {
       }
     qsort(v, n, sizeof *v, bucket_then_row);
     if (n) assert_memory_equal(v, want, n * sizeof *v);
+  }
+}
+
+/* The shapes a bucket's sort meets, each against qsort: a few places whose
+ * rows tie on (place, start) by the thousand (households, hot cells), ties
+ * down to pid, byte-equal rows, starts and ends spread over the whole int64
+ * range (fields cut to their top bits), more places than the keys rank (the
+ * comparison sort alone), and few rows. */
+static void test_bucket_sort_shapes(void **st) {
+  (void)st;
+  enum { N = 6000 };
+  static pc_irow v[N], want[N];
+  uint64_t seed = 11, local[5];
+  NB = 4;
+  for (int t = 0; t < 60; t++) {
+    const int shape = t % 6;
+    const int64_t places = shape == 4 ? 300 : 1 + pick(&seed, 4);
+    const int64_t starts = shape == 0 ? 2 : shape == 1 ? 1 : 500;
+    const size_t n = shape == 5 ? (size_t)pick(&seed, 40) : N - (size_t)pick(&seed, 100);
+    for (size_t i = 0; i < n; i++) {
+      pc_irow r;
+      memset(&r, 0, sizeof r);
+      r.channel = PC_CH_LODGING;
+      r.place = pc_place_id(r.channel, 7 + (uint64_t)pick(&seed, places));
+      if (shape == 3) {
+        r.start = (int64_t)rnd(&seed) / 2;
+        r.end = r.start + (int64_t)(rnd(&seed) >> 2);
+      } else {
+        r.start = 1000 * pick(&seed, starts);
+        r.end = r.start + 60 * (1 + pick(&seed, shape == 1 ? 2 : 90));
+      }
+      r.pid = shape == 2 ? 1 + (uint64_t)pick(&seed, 3) : rnd(&seed);
+      r.row = (int16_t)pick(&seed, 3);
+      r.carriage = (uint8_t)pick(&seed, 2);
+      r.cum = (uint32_t)(r.place ^ r.pid);
+      v[i] = r;
+    }
+    memset(local, 0, sizeof local);
+    for (size_t i = 0; i < n; i++) local[pc_bucket_of(v[i].place, v[i].channel, v[i].start, NB) + 1]++;
+    for (uint32_t k = 0; k < NB; k++) local[k + 1] += local[k];
+    memcpy(want, v, n * sizeof *v);
+    qsort(want, n, sizeof *want, bucket_then_row);
+    assert_int_equal(pc_irow_group_sort(v, n, 0, NB, NB, local), 0);
+    if (n && memcmp(v, want, n * sizeof *v))
+      fail_msg("case %d (shape %d, %zu rows): not the order qsort gives", t, shape, n);
   }
 }
 
@@ -515,6 +583,7 @@ int main(void) {
       cmocka_unit_test(test_grid_cum_reference),
       cmocka_unit_test(test_group_sort),
       cmocka_unit_test(test_placer_counts),
+      cmocka_unit_test(test_bucket_sort_shapes),
       cmocka_unit_test(test_merge_back),
       cmocka_unit_test(test_piddir),
       cmocka_unit_test(test_query_days),
