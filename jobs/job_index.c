@@ -69,31 +69,31 @@ static int log_balance(pc_ctx *ctx, index_run *R) {
   return 0;
 }
 
-static int write_index(pc_ctx *ctx, const index_run *R) {
-  pc_out out;
+/* The output was created before the build (which wrote /place_rows to it
+ * when it built the view here): the rest of it, then commit (whatever
+ * happens, so out is done with). */
+static int write_index(pc_ctx *ctx, const index_run *R, pc_out *out) {
   char imb[32];
   snprintf(imb, sizeof imb, "%.4f", R->imbalance);
   pc_phase_bound(ctx, PC_BOUND_WRITE);
-  if (!pc_out_create(ctx, R->cfg, R->path, &out)) {
-    pc_pview_write(&out, &R->pv);
-    pc_out_attr_str(&out, "data", R->data);
-    if (R->append) pc_out_attr_str(&out, "appended_to", R->append);
-    pc_out_record(&out, "index_rows", json_object_new_uint64(R->rows_total));
-    pc_out_record(&out, "index_rows_max", json_object_new_uint64(R->rows_max));
-    pc_out_record(&out, "index_imbalance", json_object_new_double_s(R->imbalance, imb));
-    pc_out_record(&out, "buckets", json_object_new_int64(R->pv.nbuckets));
-    if (pc_config_bool(R->cfg, "area_view") && !pc_out_agree(&out) &&
-        !(out.rc = pc_phase_begin(ctx, "area"))) {
-      pc_phase_bound(ctx, PC_BOUND_WRITE);
-      /* the place view's rows are written: the area view is made in their memory */
-      out.rc = pc_aview_write(ctx, &out, R->file, R->data, R->pv.rows,
-                              R->pv.nrows * sizeof(pc_irow));
-      /* each rank: its share of the view's rows, written */
-      pc_phase_end(ctx, R->nstays / (uint64_t)pc_nranks(ctx),
-                   R->nstays / (uint64_t)pc_nranks(ctx) * sizeof(pc_arow));
-    }
+  pc_pview_write(out, &R->pv);
+  pc_out_attr_str(out, "data", R->data);
+  if (R->append) pc_out_attr_str(out, "appended_to", R->append);
+  pc_out_record(out, "index_rows", json_object_new_uint64(R->rows_total));
+  pc_out_record(out, "index_rows_max", json_object_new_uint64(R->rows_max));
+  pc_out_record(out, "index_imbalance", json_object_new_double_s(R->imbalance, imb));
+  pc_out_record(out, "buckets", json_object_new_int64(R->pv.nbuckets));
+  if (pc_config_bool(R->cfg, "area_view") && !pc_out_agree(out) &&
+      !(out->rc = pc_phase_begin(ctx, "area"))) {
+    pc_phase_bound(ctx, PC_BOUND_WRITE);
+    /* the place view's rows are written: the area view is made in their memory */
+    out->rc = pc_aview_write(ctx, out, R->file, R->data, R->pv.rows,
+                             R->pv.nrows * sizeof(pc_irow));
+    /* each rank: its share of the view's rows, written */
+    pc_phase_end(ctx, R->nstays / (uint64_t)pc_nranks(ctx),
+                 R->nstays / (uint64_t)pc_nranks(ctx) * sizeof(pc_arow));
   }
-  return pc_out_commit(&out, 0);
+  return pc_out_commit(out, 0);
 }
 
 /* The plan: open the dataset; check the memory budget; build the place view
@@ -110,16 +110,26 @@ static int run_index(pc_ctx *ctx, const pc_config *cfg) {
   pc_job_record_for(ctx, R.path);
   int rc = PC_PHASE(ctx, PH_OPEN, open_data(ctx, &R), 0, 0);
   if (!rc) rc = pc_budget_check(ctx, cfg, R.append ? "append" : "index", 0, (double)R.nstays);
+  /* The file first: a build writes /place_rows to it as its sort ends (and
+   * an output that cannot be made stops the job before the long passes). */
+  pc_out out;
+  const int made = !rc && !(rc = pc_out_create(ctx, cfg, R.path, &out));
   if (!rc && R.append) {
     rc = pc_pview_append(ctx, R.append, R.file, R.data, R.given, &R.pv);
   } else if (!rc) {
     uint32_t nb = pc_index_buckets(R.nstays, R.given);
     pc_log(ctx, "index: %s: %llu stays into %u buckets", R.data, (unsigned long long)R.nstays, nb);
-    rc = PC_PHASE(ctx, PH_BUILD, pc_pview_build(ctx, R.file, R.data, nb, 1, &R.pv), R.pv.nrows, 0);
+    rc = PC_PHASE(ctx, PH_BUILD, pc_pview_build(ctx, R.file, R.data, nb, 1, &out, &R.pv),
+                  R.pv.nrows, 0);
   }
   if (!rc) rc = log_balance(ctx, &R);
-  if (!rc)
-    rc = PC_PHASE(ctx, PH_WRITE, write_index(ctx, &R), R.pv.nrows, R.pv.nrows * sizeof(pc_irow));
+  /* the rows it writes: /place_rows (unless the build wrote it) and the dispatch table */
+  const uint64_t wrows = (R.pv.rows_written ? 0 : R.pv.nrows) + R.pv.ndsp;
+  const uint64_t wbytes = (R.pv.rows_written ? 0 : R.pv.nrows * sizeof(pc_irow)) +
+                          R.pv.ndsp * sizeof(pc_stay);
+  if (!rc) rc = PC_PHASE(ctx, PH_WRITE, write_index(ctx, &R, &out), wrows, wbytes);
+  else if (made)
+    rc = pc_out_commit(&out, rc);
   if (!rc) pc_log(ctx, "index: wrote %s", R.path);
   pc_pview_free(&R.pv);
   pc_indexfile_close(R.file);

@@ -603,9 +603,13 @@ static void no_core_dumps_before_init(void) {
 
 int pc_mpi_init(int *argc, char ***argv) {
   no_core_dumps_before_init();
-  int rc = MPI_Init(argc, argv);
+  /* Funneled: only this thread calls MPI; a writer thread (pc_rowstream)
+   * may run beside it, making plain system calls. */
+  int provided = MPI_THREAD_SINGLE;
+  int rc = MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
   /* MPI_Error_string is not promised to work before a successful init. */
-  if (rc != MPI_SUCCESS) return PC_ERROR(PC_ERR_MPI, "MPI could not start (MPI_Init returned %d)", rc);
+  if (rc != MPI_SUCCESS)
+    return PC_ERROR(PC_ERR_MPI, "MPI could not start (MPI_Init_thread returned %d)", rc);
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   return 0;
 }

@@ -2,6 +2,7 @@
 #include "pc_pview.h"
 #include "pc_budget.h"
 #include "pc_pview_impl.h"
+#include "pc_rowstream.h"
 #include "pc_schema.h"
 
 #include <stdlib.h>
@@ -410,20 +411,76 @@ static int shuffle_phase(pc_ctx *ctx, pc_file data, const pc_raw *st, const pc_p
   return 0;
 }
 
+const char pc_place_rows_description[] =
+    "the co-location index: one row per stay (and per household member, channel 0, place = "
+    "household), sorted by (bucket, place, start, end, pid, row, carriage); bucket = hash of "
+    "the place (and of the local day of start for lbs and grid); bucket_start[k] is the first "
+    "row of bucket k; cum = the person's whole minutes in that grid over the data window";
+
+/* What the sort tells as each group of buckets is final: the writer of
+ * /place_rows (when there is a file), and each bucket's checksum taken
+ * while its rows are in cache. */
+typedef struct sort_sink {
+  pc_pview *pv;
+  const uint64_t *local; /* this rank's bucket offsets (nb + 1) */
+  uint32_t b0, nb, k;    /* k: the next bucket to sum */
+  pc_rowstream *stream;
+} sort_sink;
+
+static void sort_done(void *arg, uint64_t upto) {
+  sort_sink *s = arg;
+  for (; s->k < s->nb && s->local[s->k + 1] <= upto; s->k++) {
+    uint64_t sum = 0;
+    for (uint64_t i = s->local[s->k]; i < s->local[s->k + 1]; i++)
+      sum += pc_irow_checksum(&s->pv->rows[i]);
+    s->pv->bsum[s->b0 + s->k] = sum;
+  }
+  pc_rowstream_ready(s->stream, upto);
+}
+
+/* Collective, agreed: with a file, /place_rows made in it and its writer
+ * started on this rank's rows (which follow the lower ranks'). */
+static int sort_sink_open(pc_ctx *ctx, pc_out *out, pc_pview *pv, sort_sink *s, pc_file *dset,
+                          pc_rows_out *w) {
+  const uint32_t b0 = pv->rank_b0[pc_rank(ctx)], b1 = pv->rank_b0[pc_rank(ctx) + 1];
+  pv->bsum = pc_calloc((size_t)pv->nbuckets + 1, sizeof *pv->bsum, "bucket checksums");
+  PC_CALL(pc_agree(ctx, pv->bsum ? 0 : PC_ERR_MEM));
+  s->pv = pv, s->b0 = b0, s->nb = b1 - b0;
+  PC_CALL(pc_indexfile_rows_create(out, &pc_schema_place_rows, pv->bstart[pv->nbuckets],
+                                   pc_place_rows_description, dset));
+  PC_CALL(pc_agree(ctx, pc_indexfile_rows_open(out, *dset, &pc_schema_place_rows,
+                                               pv->bstart[pv->nbuckets], w)));
+  return pc_agree(ctx, pc_rowstream_start(w, pv->bstart[b0], pv->rows,
+                                          pv->bstart[b1] - pv->bstart[b0], &s->stream));
+}
+
 /* Phase "sort", collective, agreed: split the placed groups into buckets
- * and sort each bucket; the view's rows are then complete. */
-static int sort_phase(pc_ctx *ctx, pc_pview_state *b) {
+ * and sort each bucket; the view's rows are then complete. With a file
+ * (out), each group's rows go to its /place_rows as soon as they are sorted
+ * (the disk busy while the next groups sort), and the sort ends when they
+ * are all written. */
+static int sort_phase(pc_ctx *ctx, pc_pview_state *b, pc_out *out, const uint64_t *local) {
   pc_pview *pv = b->pv;
   PC_CALL(pc_phase_begin(ctx, "sort"));
-  pc_phase_bound(ctx, PC_BOUND_MEMORY);
+  pc_phase_bound(ctx, out ? PC_BOUND_WRITE : PC_BOUND_MEMORY); /* with a file, the disk's pace */
   /* The step buffers are done with: their memory goes back before the split's scratch. */
   free(b->buf);
   free(b->irows);
   free(b->gs);
   pc_buf_free(&b->recv);
   b->buf = NULL, b->irows = NULL, b->gs = NULL;
-  PC_CALL(pc_agree(ctx, pc_irow_placer_finish(b->place)));
+  sort_sink sink = {.local = local};
+  pc_file dset = -1;
+  pc_rows_out w = {.raw = {.fd = -1}, .dfd = -1};
+  int rc = out ? sort_sink_open(ctx, out, pv, &sink, &dset, &w) : 0;
+  if (!rc && out) b->place->done = sort_done, b->place->done_arg = &sink;
+  if (!rc) rc = pc_irow_placer_finish(b->place);
+  int wrc = pc_rowstream_finish(sink.stream); /* all written, or (rc) stopped */
+  pc_indexfile_rows_close(&w);
+  pc_indexfile_dset_close(dset);
+  PC_CALL(pc_agree(ctx, rc ? rc : wrc));
   pv->nrows = b->place->placed;
+  pv->rows_written = out != NULL;
   pc_phase_end(ctx, pv->nrows, pv->nrows * sizeof(pc_irow));
   return 0;
 }
@@ -432,11 +489,11 @@ int pc_pview_build_here(pc_ctx *ctx, const pc_config *cfg, pc_file data, const c
                         uint64_t nstays, uint32_t nbuckets, pc_pview *pv) {
   const double need = pc_budget_item_bytes("index", 0, (double)nstays, pc_nranks(ctx));
   PC_CALL(pc_budget_check_more(ctx, cfg, "the index built in memory (no `index:` given)", need));
-  return pc_pview_build(ctx, data, data_path, nbuckets, 0, pv);
+  return pc_pview_build(ctx, data, data_path, nbuckets, 0, NULL, pv);
 }
 
 int pc_pview_build(pc_ctx *ctx, pc_file data, const char *data_path, uint32_t nbuckets,
-                   int dispatch_table, pc_pview *pv) {
+                   int dispatch_table, pc_out *out, pc_pview *pv) {
   memset(pv, 0, sizeof *pv);
   pv->raw.fd = -1;
   pv->disp.raw.fd = -1;
@@ -453,7 +510,7 @@ int pc_pview_build(pc_ctx *ctx, pc_file data, const char *data_path, uint32_t nb
     rc = pc_agree(ctx, local ? 0 : PC_ERR_MEM);
   }
   if (!rc) rc = shuffle_phase(ctx, data, &st, &sl, &b, local);
-  if (!rc) rc = sort_phase(ctx, &b);
+  if (!rc) rc = sort_phase(ctx, &b, out, local);
   free(local);
   free(b.place);
   pc_raw_close(&st);

@@ -66,7 +66,9 @@ typedef struct pc_pview {
   pc_raw raw;            /* /place_rows of the index file when loaded */
   uint64_t *bsum;        /* when loaded: each bucket's fingerprint sum (/bucket_sum), checked
                             on every bucket read - /place_rows is read raw, without HDF5's
-                            checksum, and a damaged bucket must not answer wrongly */
+                            checksum, and a damaged bucket must not answer wrongly; when
+                            built for a file: this rank's buckets' sums (0 for the rest) */
+  int rows_written;      /* built for a file: /place_rows already written to it */
   int from_file;
 } pc_pview;
 
@@ -75,9 +77,13 @@ typedef struct pc_pview {
  * nbuckets: a power of two. dispatch_table: 1 to make the dispatch table too
  * (the index job, which writes it); jobs that build the view in memory pass
  * 0: they read jurisdictions from the stays, and the table's rows would be
- * 48 bytes a person a rank made for nothing. */
+ * 48 bytes a person a rank made for nothing. out: NULL, or the index file
+ * being made (pc_out_create'd), which then gets /place_rows while the sort
+ * finishes the rows - a thread writes each group of buckets once sorted -
+ * and pv->bsum the sums of this rank's buckets (pv->rows_written: then
+ * pc_pview_write writes the rest). */
 int pc_pview_build(pc_ctx *ctx, pc_file data, const char *data_path, uint32_t nbuckets,
-                   int dispatch_table, pc_pview *pv);
+                   int dispatch_table, pc_out *out, pc_pview *pv);
 /* Collective, agreed: pc_pview_build without the dispatch table, for a job
  * given no `index:` (trace, sources, itinerary), after telling the memory
  * check what building it takes (the index job's measured cost per stay: at

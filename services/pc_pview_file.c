@@ -143,12 +143,8 @@ static int write_place_rows(pc_out *out, const pc_pview *pv) {
   uint64_t start = 0, total = pv->nrows;
   PC_CALL(pc_agree(ctx, pc_exscan_u64(ctx, pv->nrows, &start)));
   PC_CALL(pc_sum_u64(ctx, &total, 1));
-  return pc_indexfile_rows_table(
-      out, &pc_schema_place_rows, total, start, pv->nrows, pv->rows,
-      "the co-location index: one row per stay (and per household member, channel 0, place = "
-      "household), sorted by (bucket, place, start, end, pid, row, carriage); bucket = hash of "
-      "the place (and of the local day of start for lbs and grid); bucket_start[k] is the first "
-      "row of bucket k; cum = the person's whole minutes in that grid over the data window");
+  return pc_indexfile_rows_table(out, &pc_schema_place_rows, total, start, pv->nrows, pv->rows,
+                                 pc_place_rows_description);
 }
 
 int pc_pview_write(pc_out *out, const pc_pview *pv) {
@@ -156,7 +152,7 @@ int pc_pview_write(pc_out *out, const pc_pview *pv) {
   const size_t K = (size_t)1 << pv->dir.bits;
   /* Contiguous: trace reads buckets of it with pread (pc_raw_open); each
    * rank writes its rows, which follow the lower ranks'. */
-  PC_CALL(write_place_rows(out, pv));
+  if (!pv->rows_written) PC_CALL(write_place_rows(out, pv));
   PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "bucket_start", pv->bstart,
                                   (size_t)pv->nbuckets + 1));
   /* Each bucket's fingerprint sum: this rank's buckets are rows [0, nrows) here. */
@@ -164,9 +160,12 @@ int pc_pview_write(pc_out *out, const pc_pview *pv) {
   PC_CALL(pc_agree(ctx, bsum ? 0 : PC_ERR_MEM));
   const uint32_t b0 = pv->rank_b0[pc_rank(ctx)], b1 = pv->rank_b0[pc_rank(ctx) + 1];
   const uint64_t base = pv->bstart[b0];
-  for (uint32_t b = b0; b < b1; b++)
-    for (uint64_t i = pv->bstart[b] - base; i < pv->bstart[b + 1] - base && i < pv->nrows; i++)
-      bsum[b] += pc_irow_checksum(&pv->rows[i]);
+  if (pv->rows_written) /* taken by the sort, bucket by bucket in cache */
+    memcpy(bsum, pv->bsum, (size_t)pv->nbuckets * sizeof *bsum);
+  else
+    for (uint32_t b = b0; b < b1; b++)
+      for (uint64_t i = pv->bstart[b] - base; i < pv->bstart[b + 1] - base && i < pv->nrows; i++)
+        bsum[b] += pc_irow_checksum(&pv->rows[i]);
   int rc = pc_reduce_u64_to0(ctx, bsum, pv->nbuckets);
   if (!rc) rc = pc_indexfile_write_u64s(ctx, out->file, "bucket_sum", bsum, pv->nbuckets);
   free(bsum);

@@ -31,6 +31,9 @@ typedef struct pc_pview_state {
   pc_irow_placer *place; /* pass 2 of a build: where each round's rows go (recv emptied) */
 } pc_pview_state;
 
+/* The description attribute of /place_rows. */
+extern const char pc_place_rows_description[];
+
 /* Local: after a shuffle of pass 2, the rows received (b->recv) placed by
  * b->place when the build set it (then b->recv emptied); else kept there. */
 int pc_pview_received(pc_pview_state *b);

@@ -1,5 +1,5 @@
 # t_diskfull - the output's file system full (a 200 kB tmpfs): a clear error, exit 1, nothing
-# partial at the final path, no temporary left; the lists of dispatch, a set of files, are
+# partial at the final path, no temporary left (screen; index, whose rows a thread writes); the lists of dispatch, a set of files, are
 # replaced whole or not at all. Skipped, saying so, where tmpfs cannot be mounted.
 . "$(dirname "$0")/lib.sh"
 M=$T/full
@@ -30,6 +30,13 @@ grep -q "disk full" "$T/screen.log" || { cat "$T/screen.log"; die "no clear mess
 [ "$(grep -c 'error:' "$T/screen.log")" = 1 ] || { cat "$T/screen.log"; die "not exactly one error message"; }
 [ ! -e "$M/screen.h5" ] || die "a partial screen output at the final path"
 [ -z "$(ls -A "$M" | grep -v '\.run\.json$' || true)" ] || { ls -la "$M"; die "files left on the full disk"; }
+# index: /place_rows is written by a thread while the sort ends; its failure is the job's.
+printf 'data: %s\nindex: %s\nquiet: true\n' "$T/data.h5" "$M/index.h5" > "$T/index.yaml"
+if run 2 index --config "$T/index.yaml" > "$T/index.log" 2>&1; then die "index on a full disk exited 0"; fi
+grep -q "disk full" "$T/index.log" || { cat "$T/index.log"; die "index: no clear message about the full disk"; }
+[ "$(grep -c 'error:' "$T/index.log")" = 1 ] || { cat "$T/index.log"; die "index: not exactly one error message"; }
+[ ! -e "$M/index.h5" ] || die "a partial index at the final path"
+[ -z "$(ls -A "$M" | grep -v '\.run\.json$' || true)" ] || { ls -la "$M"; die "index: files left on the full disk"; }
 # dispatch: previous lists (a small set) stay whole when the new set cannot be written.
 cat > "$T/trace.yaml" <<CFG
 data: $T/data.h5
