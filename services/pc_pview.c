@@ -457,12 +457,12 @@ static int sort_sink_open(pc_ctx *ctx, pc_out *out, pc_pview *pv, sort_sink *s, 
 /* Phase "sort", collective, agreed: split the placed groups into buckets
  * and sort each bucket; the view's rows are then complete. With a file
  * (out), each group's rows go to its /place_rows as soon as they are sorted
- * (the disk busy while the next groups sort), and the sort ends when they
- * are all written. */
+ * (the disk busy while the next groups sort), and phase "flush" waits for
+ * the last of them to be written. */
 static int sort_phase(pc_ctx *ctx, pc_pview_state *b, pc_out *out, const uint64_t *local) {
   pc_pview *pv = b->pv;
   PC_CALL(pc_phase_begin(ctx, "sort"));
-  pc_phase_bound(ctx, out ? PC_BOUND_WRITE : PC_BOUND_MEMORY); /* with a file, the disk's pace */
+  pc_phase_bound(ctx, PC_BOUND_MEMORY);
   /* The step buffers are done with: their memory goes back before the split's scratch. */
   free(b->buf);
   free(b->irows);
@@ -475,13 +475,19 @@ static int sort_phase(pc_ctx *ctx, pc_pview_state *b, pc_out *out, const uint64_
   int rc = out ? sort_sink_open(ctx, out, pv, &sink, &dset, &w) : 0;
   if (!rc && out) b->place->done = sort_done, b->place->done_arg = &sink;
   if (!rc) rc = pc_irow_placer_finish(b->place);
-  int wrc = pc_rowstream_finish(sink.stream); /* all written, or (rc) stopped */
+  if (!(rc = pc_agree(ctx, rc))) {
+    pv->nrows = b->place->placed;
+    pc_phase_end(ctx, pv->nrows, pv->nrows * sizeof(pc_irow));
+  }
+  /* Phase "flush": the last of the thread's writes, at the disk's pace. */
+  if (!rc && out) rc = pc_phase_begin(ctx, "flush");
+  const int wrc = pc_rowstream_finish(sink.stream); /* all written, or (rc) stopped */
   pc_indexfile_rows_close(&w);
   pc_indexfile_dset_close(dset);
-  PC_CALL(pc_agree(ctx, rc ? rc : wrc));
-  pv->nrows = b->place->placed;
+  PC_CALL(rc);
+  PC_CALL(pc_agree(ctx, wrc));
   pv->rows_written = out != NULL;
-  pc_phase_end(ctx, pv->nrows, pv->nrows * sizeof(pc_irow));
+  if (out) pc_phase_end(ctx, 0, 0); /* a wait: its rows and bytes are the sort's */
   return 0;
 }
 

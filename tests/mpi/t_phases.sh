@@ -8,17 +8,18 @@ run 3 index --config "$T/i.yaml" > "$T/index.log" 2>&1 || { cat "$T/index.log"; 
 # The table and the record: index's own phases with the index builder's nested under build.
 $PY - "$T/i.h5.run.json" "$T/index.log" <<'PY' || die "index's phases changed name, order or nesting"
 import json, re, sys
-want = [("open", 0), ("build", 0), ("count", 1), ("shuffle", 1), ("sort", 1), ("write", 0)]
+want = [("open", 0), ("build", 0), ("count", 1), ("shuffle", 1), ("sort", 1), ("flush", 1),
+        ("write", 0)]
 rec = json.load(open(sys.argv[1]))
 got = [(p["name"], p["depth"]) for p in rec["phases"]]
 assert got == want, got
 assert all(p["rows"] > 0 for p in rec["phases"] if p["name"] in ("build", "write")), rec["phases"]
-table = [l for l in open(sys.argv[2]) if re.match(r"^ *(open|build|count|shuffle|sort|write) ", l)]
+table = [l for l in open(sys.argv[2]) if re.match(r"^ *(open|build|count|shuffle|sort|flush|write) ", l)]
 shown = [(l.split()[0], (len(l) - len(l.lstrip())) // 2) for l in table]
 assert shown == want, shown
 PY
 cp "$T/i.h5" "$T/keep.h5"
-for phase in open build shuffle write; do
+for phase in open build shuffle flush write; do
   set +e
   PAICHA_FAIL_RANK=2 PAICHA_FAIL_PHASE=$phase run 3 index --config "$T/i.yaml" > "$T/f.out" 2>&1
   rc=$?; set -e
@@ -28,4 +29,4 @@ for phase in open build shuffle write; do
   grep -q "phase (seconds)" "$T/f.out" && die "$phase: a failed run printed the phase table"
   cmp -s "$T/keep.h5" "$T/i.h5" || die "$phase: a failed run changed the previous index"
 done
-echo "index: phases open, build (count, shuffle, sort), write; a failure in each ends every rank"
+echo "index: phases open, build (count, shuffle, sort, flush), write; a failure in each ends every rank"
