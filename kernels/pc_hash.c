@@ -174,3 +174,98 @@ int pc_keyslots_fit(uint32_t **slot, size_t *cap, size_t want, size_t first, con
   *cap = c;
   return 0;
 }
+
+/* ---- sums of rows' chained hashes (fingerprints and checksums) ---- */
+
+static uint64_t words_hash_sum_scalar(const unsigned char *b, size_t n, size_t words,
+                                      uint64_t h0) {
+  uint64_t sum = 0;
+  for (size_t i = 0; i < n; i++, b += 8 * words) {
+    uint64_t h = h0;
+    for (size_t w = 0; w < words; w++) {
+      uint64_t x;
+      memcpy(&x, b + 8 * w, sizeof x);
+      h = pc_mix64(h ^ x);
+    }
+    sum += h;
+  }
+  return sum;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define PC_HASH_AVX512 1
+/* Eight rows of W words are W 512-bit loads, row after row; word w of row r
+ * is the flat word W r + w. Lane r of vector w takes it from the pair of
+ * loads (2p, 2p + 1) holding it, p = (W r + w) / 16, by a two-source permute
+ * (the last load alone when W is odd), the pairs merged by masks. Then the
+ * chain lane-wise. W is a constant in each caller: the loops unroll. */
+__attribute__((always_inline, target("avx512f,avx512dq"))) static inline uint64_t
+words_hash_sum_avx512(const unsigned char *b, size_t n, const int W, uint64_t h0) {
+  enum { MAXW = 6, MAXP = (MAXW + 1) / 2 };
+  const int P = (W + 1) / 2;
+  long long ix[MAXW][MAXP][8] __attribute__((aligned(64)));
+  __mmask8 mk[MAXW][MAXP];
+  for (int w = 0; w < W; w++)
+    for (int p = 0; p < P; p++) {
+      mk[w][p] = 0;
+      for (int r = 0; r < 8; r++) {
+        const int f = W * r + w;
+        ix[w][p][r] = f / 16 == p ? f - 16 * p : 0;
+        if (f / 16 == p) mk[w][p] = (__mmask8)(mk[w][p] | 1u << r);
+      }
+    }
+  __m512i I[MAXW][MAXP];
+  for (int w = 0; w < W; w++)
+    for (int p = 0; p < P; p++) I[w][p] = _mm512_load_si512(ix[w][p]);
+  const __m512i c1 = _mm512_set1_epi64((long long)0xbf58476d1ce4e5b9ULL),
+                c2 = _mm512_set1_epi64((long long)0x94d049bb133111ebULL),
+                hh = _mm512_set1_epi64((long long)h0);
+  __m512i acc = _mm512_setzero_si512();
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8, b += 64 * W) {
+    __m512i v[MAXW + 1];
+    for (int q = 0; q < W; q++) v[q] = _mm512_loadu_si512(b + 64 * q);
+    v[W] = v[W - 1]; /* the odd last load pairs with itself (its indices < 8) */
+    __m512i h = hh;
+    for (int w = 0; w < W; w++) {
+      __m512i x = _mm512_permutex2var_epi64(v[0], I[w][0], v[1]);
+      for (int p = 1; p < P; p++)
+        x = _mm512_mask_mov_epi64(x, mk[w][p],
+                                  _mm512_permutex2var_epi64(v[2 * p], I[w][p], v[2 * p + 1]));
+      __m512i z = _mm512_xor_si512(h, x); /* pc_mix64(h ^ word) */
+      z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 30)), c1);
+      z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 27)), c2);
+      h = _mm512_xor_si512(z, _mm512_srli_epi64(z, 31));
+    }
+    acc = _mm512_add_epi64(acc, h);
+  }
+  return (uint64_t)_mm512_reduce_add_epi64(acc) + words_hash_sum_scalar(b, n - i, (size_t)W, h0);
+}
+__attribute__((target("avx512f,avx512dq"))) static uint64_t words3(const unsigned char *b,
+                                                                    size_t n, uint64_t h0) {
+  return words_hash_sum_avx512(b, n, 3, h0);
+}
+__attribute__((target("avx512f,avx512dq"))) static uint64_t words5(const unsigned char *b,
+                                                                    size_t n, uint64_t h0) {
+  return words_hash_sum_avx512(b, n, 5, h0);
+}
+__attribute__((target("avx512f,avx512dq"))) static uint64_t words6(const unsigned char *b,
+                                                                    size_t n, uint64_t h0) {
+  return words_hash_sum_avx512(b, n, 6, h0);
+}
+#endif
+
+uint64_t pc_words_hash_sum(const void *rows, size_t n, size_t words, uint64_t h0) {
+  const unsigned char *b = rows;
+#ifdef PC_HASH_AVX512
+  static int avx512 = -1; /* the CPU's answer, asked once */
+  if (avx512 < 0) avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+  if (avx512 && n >= 8) {
+    if (words == 3) return words3(b, n, h0);
+    if (words == 5) return words5(b, n, h0);
+    if (words == 6) return words6(b, n, h0);
+  }
+#endif
+  return words_hash_sum_scalar(b, n, words, h0);
+}

@@ -8,10 +8,6 @@
 #include "pc_err.h"
 #include "pc_sort.h"
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#define PC_FP_AVX512 1
-#endif
 
 int pc_irow_cmp(const pc_irow *a, const pc_irow *b) {
 #define PC_CMP_FIELD(f) \
@@ -487,63 +483,11 @@ void pc_grid_cum(const pc_stay *s, size_t n, int64_t lo, int64_t hi, uint32_t *c
   }
 }
 
-static uint64_t fingerprint_sum_scalar(const pc_stay *s, size_t n) {
-  uint64_t sum = 0;
-  for (size_t i = 0; i < n; i++) sum += pc_stay_fingerprint(&s[i]);
-  return sum;
-}
-
-#ifdef PC_FP_AVX512
-/* Eight stays are six 512-bit loads, row after row; word w of row r is the
- * flat word 6r + w. Lane r of vector w takes it from the pair of loads
- * (2p, 2p + 1) holding it, p = (6r + w) / 16, by a two-source permute, the
- * three pairs merged by masks. Then pc_stay_fingerprint lane-wise. */
-__attribute__((target("avx512f,avx512dq"))) static uint64_t fingerprint_sum_avx512(
-    const pc_stay *s, size_t n) {
-  long long ix[6][3][8] __attribute__((aligned(64)));
-  __mmask8 mk[6][3];
-  for (int w = 0; w < 6; w++)
-    for (int p = 0; p < 3; p++) {
-      mk[w][p] = 0;
-      for (int r = 0; r < 8; r++) {
-        const int f = 6 * r + w;
-        ix[w][p][r] = f / 16 == p ? f - 16 * p : 0;
-        if (f / 16 == p) mk[w][p] = (__mmask8)(mk[w][p] | 1u << r);
-      }
-    }
-  __m512i I[6][3];
-  for (int w = 0; w < 6; w++)
-    for (int p = 0; p < 3; p++) I[w][p] = _mm512_load_si512(ix[w][p]);
-  const __m512i c1 = _mm512_set1_epi64((long long)0xbf58476d1ce4e5b9ULL),
-                c2 = _mm512_set1_epi64((long long)0x94d049bb133111ebULL),
-                h0 = _mm512_set1_epi64((long long)0x243f6a8885a308d3ULL);
-  __m512i acc = _mm512_setzero_si512();
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const char *b = (const char *)(s + i);
-    __m512i v[6];
-    for (int q = 0; q < 6; q++) v[q] = _mm512_loadu_si512(b + 64 * q);
-    __m512i h = h0;
-    for (int w = 0; w < 6; w++) {
-      __m512i x = _mm512_permutex2var_epi64(v[0], I[w][0], v[1]);
-      x = _mm512_mask_mov_epi64(x, mk[w][1], _mm512_permutex2var_epi64(v[2], I[w][1], v[3]));
-      x = _mm512_mask_mov_epi64(x, mk[w][2], _mm512_permutex2var_epi64(v[4], I[w][2], v[5]));
-      __m512i z = _mm512_xor_si512(h, x); /* pc_mix64(h ^ w) */
-      z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 30)), c1);
-      z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 27)), c2);
-      h = _mm512_xor_si512(z, _mm512_srli_epi64(z, 31));
-    }
-    acc = _mm512_add_epi64(acc, h);
-  }
-  return (uint64_t)_mm512_reduce_add_epi64(acc) + fingerprint_sum_scalar(s + i, n - i);
-}
-#endif
-
 uint64_t pc_stays_fingerprint_sum(const pc_stay *s, size_t n) {
-#ifdef PC_FP_AVX512
-  static int avx512 = -1; /* the CPU's answer, asked once */
-  if (avx512 < 0) avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
-  if (avx512 && n >= 8) return fingerprint_sum_avx512(s, n);
-#endif
-  return fingerprint_sum_scalar(s, n);
+  _Static_assert(sizeof *s == 6 * sizeof(uint64_t), "a stay is six words");
+  return pc_words_hash_sum(s, n, 6, PC_STAY_FP_H0);
+}
+
+uint64_t pc_irows_checksum_sum(const pc_irow *r, size_t n) {
+  return pc_words_hash_sum(r, n, 5, PC_IROW_SUM_H0);
 }

@@ -175,8 +175,9 @@ static inline uint64_t pc_irow_fingerprint(const pc_irow *r) {
  * into the index's /bucket_sum and checked on every bucket trace reads, so a
  * damaged row of /place_rows (read raw, without HDF5's checksum) stops the
  * job instead of changing its answer. Local, cannot fail. */
+#define PC_IROW_SUM_H0 0x452821e638d01377ULL
 static inline uint64_t pc_irow_checksum(const pc_irow *r) {
-  uint64_t w[sizeof *r / 8], h = 0x452821e638d01377ULL;
+  uint64_t w[sizeof *r / 8], h = PC_IROW_SUM_H0;
   memcpy(w, r, sizeof w);
   for (size_t i = 0; i < sizeof w / 8; i++) h = pc_mix64(h ^ w[i]);
   return h;
@@ -235,18 +236,22 @@ void pc_grid_cum(const pc_stay *s, size_t n, int64_t lo, int64_t hi, uint32_t *c
 
 /* Fingerprint of one stay: summed over all stays (mod 2^64) it identifies a
  * dataset's /stays whatever their order or the rank count. */
+#define PC_STAY_FP_H0 0x243f6a8885a308d3ULL
 static inline uint64_t pc_stay_fingerprint(const pc_stay *s) {
   uint64_t w[sizeof *s / 8];
   memcpy(w, s, sizeof w);
-  uint64_t h = 0x243f6a8885a308d3ULL;
+  uint64_t h = PC_STAY_FP_H0;
   for (size_t i = 0; i < sizeof w / 8; i++) h = pc_mix64(h ^ w[i]);
   return h;
 }
 
-/* The sum of pc_stay_fingerprint over s[0..n), the same value: eight rows at
- * a time with AVX-512 when the CPU has it (a stay's six words put in lanes
- * by permutes, 64-bit multiplies in vectors: 3.5x the scalar loop, which was
- * a third of a city-sized screen), else the scalar loop. Local, cannot fail. */
+/* The sum of pc_stay_fingerprint over s[0..n), the same value
+ * (pc_words_hash_sum: the scalar loop was a third of a city-sized screen).
+ * Local, cannot fail. */
 uint64_t pc_stays_fingerprint_sum(const pc_stay *s, size_t n);
+/* The sum of pc_irow_checksum over r[0..n), the same value
+ * (pc_words_hash_sum: row by row, a bucket's sum was as long as its sort).
+ * Local, cannot fail. */
+uint64_t pc_irows_checksum_sum(const pc_irow *r, size_t n);
 
 #endif

@@ -429,12 +429,9 @@ typedef struct sort_sink {
 
 static void sort_done(void *arg, uint64_t upto) {
   sort_sink *s = arg;
-  for (; s->k < s->nb && s->local[s->k + 1] <= upto; s->k++) {
-    uint64_t sum = 0;
-    for (uint64_t i = s->local[s->k]; i < s->local[s->k + 1]; i++)
-      sum += pc_irow_checksum(&s->pv->rows[i]);
-    s->pv->bsum[s->b0 + s->k] = sum;
-  }
+  for (; s->k < s->nb && s->local[s->k + 1] <= upto; s->k++)
+    s->pv->bsum[s->b0 + s->k] = pc_irows_checksum_sum(
+        s->pv->rows + s->local[s->k], (size_t)(s->local[s->k + 1] - s->local[s->k]));
   pc_rowstream_ready(s->stream, upto);
 }
 

@@ -23,9 +23,7 @@ int pc_pview_bucket(const pc_pview *pv, int rank, uint32_t b, const pc_irow **ro
   }
   *rows = *buf;
   PC_CALL(pc_raw_read(&pv->raw, r0, *n, *buf));
-  uint64_t sum = 0;
-  for (size_t i = 0; i < *n; i++) sum += pc_irow_checksum(&(*buf)[i]);
-  if (sum != pv->bsum[b])
+  if (pc_irows_checksum_sum(*buf, *n) != pv->bsum[b])
     return PC_ERROR(PC_ERR_DATA,
                     "%s: bucket %u (rows %llu..%llu) does not match its checksum in "
                     "/bucket_sum: the index is damaged (build it again)",
@@ -163,9 +161,11 @@ int pc_pview_write(pc_out *out, const pc_pview *pv) {
   if (pv->rows_written) /* taken by the sort, bucket by bucket in cache */
     memcpy(bsum, pv->bsum, (size_t)pv->nbuckets * sizeof *bsum);
   else
-    for (uint32_t b = b0; b < b1; b++)
-      for (uint64_t i = pv->bstart[b] - base; i < pv->bstart[b + 1] - base && i < pv->nrows; i++)
-        bsum[b] += pc_irow_checksum(&pv->rows[i]);
+    for (uint32_t b = b0; b < b1; b++) {
+      const uint64_t i = pv->bstart[b] - base, j = pv->bstart[b + 1] - base;
+      const uint64_t end = j < pv->nrows ? j : pv->nrows;
+      if (i < end) bsum[b] = pc_irows_checksum_sum(pv->rows + i, (size_t)(end - i));
+    }
   int rc = pc_reduce_u64_to0(ctx, bsum, pv->nbuckets);
   if (!rc) rc = pc_indexfile_write_u64s(ctx, out->file, "bucket_sum", bsum, pv->nbuckets);
   free(bsum);

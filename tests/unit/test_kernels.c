@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "pc_agroup.h"
 #include "pc_cube.h"
 #include "pc_err.h"
 #include "pc_hash.h"
@@ -422,6 +423,38 @@ static void test_fingerprint_sum(void **st) {
   free(s);
 }
 
+/* The same for index rows' checksums (five words) and area rows'
+ * fingerprints (three): the sums trace checks each bucket and screen each
+ * group against, made eight rows at a time. */
+static void test_row_hash_sums(void **st) {
+  (void)st;
+  const size_t N = 50021;
+  pc_irow *r = malloc((N + 1) * sizeof *r);
+  pc_arow *a = malloc((N + 1) * sizeof *a);
+  unsigned char *rr = (unsigned char *)r, *ra = (unsigned char *)a;
+  for (size_t i = 0; i < (N + 1) * sizeof *r; i++) rr[i] = (unsigned char)pc_mix64(3 * i);
+  for (size_t i = 0; i < (N + 1) * sizeof *a; i++) ra[i] = (unsigned char)pc_mix64(5 * i + 1);
+  for (size_t off = 0; off < 3; off++)
+    for (size_t n = 0; n < 40; n++) {
+      uint64_t wr = 0, wa = 0;
+      for (size_t i = 0; i < n; i++) wr += pc_irow_checksum(&r[off + i]);
+      for (size_t i = 0; i < n; i++) wa += pc_arow_fingerprint(&a[off + i]);
+      assert_true(pc_irows_checksum_sum(r + off, n) == wr);
+      assert_true(pc_arows_fingerprint_sum(a + off, n) == wa);
+    }
+  uint64_t wr = 0, wa = 0;
+  for (size_t i = 0; i < N; i++) wr += pc_irow_checksum(&r[i]);
+  for (size_t i = 0; i < N; i++) wa += pc_arow_fingerprint(&a[i]);
+  assert_true(pc_irows_checksum_sum(r, N) == wr);
+  assert_true(pc_arows_fingerprint_sum(a, N) == wa);
+  rr[40 * 7001 + 39]++; /* row 7001's carriage */
+  ra[24 * 7001 + 23]++; /* row 7001's channel */
+  assert_true(pc_irows_checksum_sum(r, N) != wr);
+  assert_true(pc_arows_fingerprint_sum(a, N) != wa);
+  free(r);
+  free(a);
+}
+
 static void test_sort(void **st) {
   (void)st;
   const size_t n = 100000;
@@ -553,7 +586,7 @@ int main(void) {
       cmocka_unit_test(test_err_debug),        cmocka_unit_test(test_create_why),
       cmocka_unit_test(test_age),              cmocka_unit_test(test_age_bands),
       cmocka_unit_test(test_sectors),          cmocka_unit_test(test_cube_count),
-      cmocka_unit_test(test_sort),             cmocka_unit_test(test_fingerprint_sum),             cmocka_unit_test(test_sort_rows_inplace), cmocka_unit_test(test_group_rows),             cmocka_unit_test(test_rng),
+      cmocka_unit_test(test_sort),             cmocka_unit_test(test_fingerprint_sum), cmocka_unit_test(test_row_hash_sums),             cmocka_unit_test(test_sort_rows_inplace), cmocka_unit_test(test_group_rows),             cmocka_unit_test(test_rng),
       cmocka_unit_test(test_idseq),            cmocka_unit_test(test_block_seqs),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
