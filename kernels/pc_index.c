@@ -449,6 +449,51 @@ static int gspan_cmp(const void *pa, const void *pb) {
   return a->idx < b->idx ? -1 : a->idx > b->idx;
 }
 
+/* g[0..m) in gspan_cmp's order when, as in every dataset ingest writes, a
+ * person's stays come in order of start: a stable pass by cell (at most 32
+ * cells, m at most 1024) gives that order, checked; returns 1. Else (more
+ * cells or rows, or starts out of order) returns 0 with g unchanged, for
+ * qsort. */
+static int gspan_by_place(pc_gspan *g, size_t m) {
+  enum { CELLS = 32, ROWS = 1024 };
+  if (m > ROWS) return 0;
+  uint64_t cell[CELLS];
+  size_t count[CELLS + 1] = {0}, d = 0;
+  unsigned char of[ROWS];
+  for (size_t i = 0; i < m; i++) {
+    if (i > 0 && (g[i].start < g[i - 1].start ||
+                  (g[i].start == g[i - 1].start && g[i].idx < g[i - 1].idx)))
+      return 0;
+    size_t c = 0;
+    while (c < d && cell[c] != g[i].place) c++;
+    if (c == d) {
+      if (d == CELLS) return 0;
+      cell[d++] = g[i].place;
+    }
+    of[i] = (unsigned char)c;
+    count[c + 1]++;
+  }
+  /* the cells in order of id, and where each one's rows begin */
+  unsigned char rank[CELLS], by[CELLS];
+  for (size_t c = 0; c < d; c++) by[c] = (unsigned char)c;
+  for (size_t i = 1; i < d; i++)
+    for (size_t j = i; j > 0 && cell[by[j - 1]] > cell[by[j]]; j--) {
+      unsigned char t = by[j];
+      by[j] = by[j - 1];
+      by[j - 1] = t;
+    }
+  size_t at[CELLS], o = 0;
+  for (size_t r = 0; r < d; r++) {
+    rank[by[r]] = (unsigned char)r;
+    at[r] = o;
+    o += count[by[r] + 1];
+  }
+  pc_gspan tmp[ROWS];
+  for (size_t i = 0; i < m; i++) tmp[at[rank[of[i]]]++] = g[i];
+  memcpy(g, tmp, m * sizeof *g);
+  return 1;
+}
+
 void pc_grid_cum(const pc_stay *s, size_t n, int64_t lo, int64_t hi, uint32_t *cum,
                  pc_gspan *g) {
   size_t m = 0;
@@ -461,10 +506,12 @@ void pc_grid_cum(const pc_stay *s, size_t n, int64_t lo, int64_t hi, uint32_t *c
     g[m++].idx = i;
   }
   /* A person's grid stays are a few dozen: an insertion sort, not qsort's
-   * allocating merge sort once per person (4 % of the index build's samples). */
-  if (m > 32)
+   * allocating merge sort once per person (4 % of the index build's samples);
+   * more of them, in a few cells, go by cell (gspan_by_place), and only the
+   * rest through qsort. */
+  if (m > 32 && !gspan_by_place(g, m))
     qsort(g, m, sizeof *g, gspan_cmp);
-  else
+  else if (m <= 32)
     for (size_t i = 1; i < m; i++) {
       const pc_gspan x = g[i];
       size_t j = i;
