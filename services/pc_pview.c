@@ -209,7 +209,8 @@ int pc_pview_household_pass(pc_ctx *ctx, pc_file data, uint64_t lo, uint64_t hi,
   pc_pview *pv = b->pv;
   pc_table d;
   PC_CALL(pc_agree(ctx, pc_table_open(data, NULL, &pc_schema_persons, &d)));
-  const size_t step = (size_t)1 << 20;
+  /* a step's household rows go to b->irows and b->dest: PC_STAY_STEP rows */
+  const size_t step = PC_STAY_STEP < ((size_t)1 << 20) ? PC_STAY_STEP : (size_t)1 << 20;
   pc_person *pb = pc_malloc(step * sizeof *pb, "persons");
   int rc = pb ? 0 : PC_ERR_MEM;
   uint64_t steps = (hi - lo + step - 1) / step;

@@ -4,8 +4,11 @@
 
 #include "pc_pview.h"
 
-/* Rows of /stays read per step: 4 Mi rows (192 MB) bounds the read buffer. */
-#define PC_STAY_STEP ((size_t)1 << 22)
+/* Rows of /stays read per step: 1 Mi rows (48 MB, the step's other buffers
+ * ~80 MB more); one person's stays must fit in a step. 4 Mi rows cost each
+ * rank 0.4 GB more at its peak, for no speed: the step's buffers stream
+ * through memory either way. */
+#define PC_STAY_STEP ((size_t)1 << 20)
 
 /* The buffers of one step and what the passes count (pc_pview_open_dataset
  * allocates them, pc_pview_free_state frees them). */
