@@ -240,7 +240,10 @@ words_hash_sum_avx512(const unsigned char *b, size_t n, const int W, uint64_t h0
     }
     acc = _mm512_add_epi64(acc, h);
   }
-  return (uint64_t)_mm512_reduce_add_epi64(acc) + words_hash_sum_scalar(b, n - i, (size_t)W, h0);
+  uint64_t lane[8], sum = 0; /* summed unsigned: the intrinsic's reduce adds signed (UB on overflow) */
+  _mm512_storeu_si512(lane, acc);
+  for (int l = 0; l < 8; l++) sum += lane[l];
+  return sum + words_hash_sum_scalar(b, n - i, (size_t)W, h0);
 }
 __attribute__((target("avx512f,avx512dq"))) static uint64_t words3(const unsigned char *b,
                                                                     size_t n, uint64_t h0) {

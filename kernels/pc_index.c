@@ -113,8 +113,9 @@ static void irow_sort_into(pc_irow *dst, const pc_irow *src, size_t n, uint64_t 
         }
       /* fields from the top: width, and the bits of it kept */
       const int ib = width_of(n - 1);
-      int w[4] = {width_of((uint64_t)d - 1), width_of((uint64_t)(s1 - s0)),
-                  width_of((uint64_t)(e1 - e0)), 64};
+      /* spans and offsets as uint64: starts may lie anywhere in int64 */
+      int w[4] = {width_of((uint64_t)d - 1), width_of((uint64_t)s1 - (uint64_t)s0),
+                  width_of((uint64_t)e1 - (uint64_t)e0), 64};
       int keep[4] = {0}, at[4] = {0}, room = 64 - ib;
       for (int f = 0; f < 4 && room > 0; f++) {
         keep[f] = w[f] < room ? w[f] : room;
@@ -128,8 +129,8 @@ static void irow_sort_into(pc_irow *dst, const pc_irow *src, size_t n, uint64_t 
         const pc_irow *r = &src[i];
         int rank = 0;
         while (place[rank] != r->place) rank++;
-        key[i] = PC_KEY_FIELD(0, rank) | PC_KEY_FIELD(1, r->start - s0) |
-                 PC_KEY_FIELD(2, r->end - e0) | PC_KEY_FIELD(3, r->pid) | i;
+        key[i] = PC_KEY_FIELD(0, rank) | PC_KEY_FIELD(1, (uint64_t)r->start - (uint64_t)s0) |
+                 PC_KEY_FIELD(2, (uint64_t)r->end - (uint64_t)e0) | PC_KEY_FIELD(3, r->pid) | i;
       }
 #undef PC_KEY_FIELD
       pc_sort_u64(key, ktmp, n);
