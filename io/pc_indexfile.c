@@ -145,16 +145,30 @@ int pc_indexfile_rows_open(const pc_out *out, pc_file dset, const pc_schema *s, 
   return 0;
 }
 
-int pc_indexfile_rows_write(pc_rows_out *w, uint64_t row, size_t n, const void *rows) {
+int pc_indexfile_rows_fit(const pc_rows_out *w, uint64_t row, uint64_t n) {
   if (row + n > w->raw.nrows)
     return PC_ERROR(PC_ERR_IO, "%s: rows %llu..%llu beyond the end", w->raw.what,
                     (unsigned long long)row, (unsigned long long)(row + n));
-  const size_t rs = w->raw.rowsize;
-  if (pc_pwrite_direct(w->raw.fd, w->dfd, w->bounce, rows, n * rs, w->raw.offset + row * rs) != 0)
-    return PC_ERROR(PC_ERR_IO, "%s: write of rows %llu..%llu failed: %s (disk full?)",
-                    w->raw.what, (unsigned long long)row, (unsigned long long)(row + n),
-                    errno ? strerror(errno) : "nothing written");
   return 0;
+}
+
+int pc_indexfile_rows_put(pc_rows_out *w, uint64_t row, size_t n, const void *rows) {
+  const size_t rs = w->raw.rowsize;
+  errno = 0;
+  if (pc_pwrite_direct(w->raw.fd, w->dfd, w->bounce, rows, n * rs, w->raw.offset + row * rs) == 0)
+    return 0;
+  return errno ? errno : EIO;
+}
+
+int pc_indexfile_rows_failed(const pc_rows_out *w, uint64_t row, uint64_t end, int err) {
+  return PC_ERROR(PC_ERR_IO, "%s: write of rows %llu..%llu failed: %s (disk full?)", w->raw.what,
+                  (unsigned long long)row, (unsigned long long)end, strerror(err));
+}
+
+int pc_indexfile_rows_write(pc_rows_out *w, uint64_t row, size_t n, const void *rows) {
+  PC_CALL(pc_indexfile_rows_fit(w, row, n));
+  const int err = pc_indexfile_rows_put(w, row, n, rows);
+  return err ? pc_indexfile_rows_failed(w, row, row + n, err) : 0;
 }
 
 void pc_indexfile_rows_close(pc_rows_out *w) {

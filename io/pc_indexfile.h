@@ -67,6 +67,14 @@ int pc_indexfile_rows_open(const pc_out *out, pc_file dset, const pc_schema *s, 
  * pieces: thousands of small ones, which HDF5's per-call selections made
  * 3x slower); PC_ERR_IO (disk full?). */
 int pc_indexfile_rows_write(pc_rows_out *w, uint64_t row, size_t n, const void *rows);
+/* Its three steps, for a writer that must not record errors itself (a
+ * thread: pc_rowstream). Local. fit: PC_ERR_IO when rows [row, row + n) are
+ * beyond the table. put: the write alone, recording nothing; 0 or the
+ * errno of the failure (EIO when none was set). failed: records the
+ * failure of rows [row, end) with errno err; returns PC_ERR_IO. */
+int pc_indexfile_rows_fit(const pc_rows_out *w, uint64_t row, uint64_t n);
+int pc_indexfile_rows_put(pc_rows_out *w, uint64_t row, size_t n, const void *rows);
+int pc_indexfile_rows_failed(const pc_rows_out *w, uint64_t row, uint64_t end, int err);
 /* Local, never fails; safe on a closed or failed writer. */
 void pc_indexfile_rows_close(pc_rows_out *w);
 /* Collective, agreed: a whole row table of schema s, `total` rows, in one

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "pc_err.h"
-#include "pc_fdio.h"
 
 /* Rows wait until this many bytes are final (or the last are): few, large writes. */
 #define STREAM_PIECE ((uint64_t)32 << 20)
@@ -36,12 +35,9 @@ static void *stream_main(void *arg) {
     const int stop = s->stop;
     pthread_mutex_unlock(&s->lock);
     if (stop || upto == s->written) break;
-    errno = 0;
-    if (pc_pwrite_direct(s->w->raw.fd, s->w->dfd, s->w->bounce, s->rows + s->written * rs,
-                         (upto - s->written) * rs, s->w->raw.offset + (s->at + s->written) * rs)) {
-      s->err = errno ? errno : EIO;
-      break;
-    }
+    s->err = pc_indexfile_rows_put(s->w, s->at + s->written, (size_t)(upto - s->written),
+                                   s->rows + s->written * rs);
+    if (s->err) break;
     s->written = upto;
     if (upto == s->n) break;
   }
@@ -52,9 +48,7 @@ int pc_rowstream_start(pc_rows_out *w, uint64_t at, const void *rows, uint64_t n
                        pc_rowstream **out) {
   *out = NULL;
   if (n == 0) return 0;
-  if (at + n > w->raw.nrows)
-    return PC_ERROR(PC_ERR_IO, "%s: rows %llu..%llu beyond the end", w->raw.what,
-                    (unsigned long long)at, (unsigned long long)(at + n));
+  PC_CALL(pc_indexfile_rows_fit(w, at, n));
   pc_rowstream *s = pc_calloc(1, sizeof *s, "row writer");
   if (!s) return PC_ERR_MEM;
   s->w = w, s->rows = rows, s->at = at, s->n = n;
@@ -90,9 +84,7 @@ int pc_rowstream_finish(pc_rowstream *s) {
   pthread_join(s->thread, NULL);
   int rc = 0;
   if (!gave_up && (s->err || s->written != s->n))
-    rc = PC_ERROR(PC_ERR_IO, "%s: write of rows %llu..%llu failed: %s (disk full?)",
-                  s->w->raw.what, (unsigned long long)(s->at + s->written),
-                  (unsigned long long)(s->at + s->n), strerror(s->err ? s->err : EIO));
+    rc = pc_indexfile_rows_failed(s->w, s->at + s->written, s->at + s->n, s->err ? s->err : EIO);
   pthread_cond_destroy(&s->more);
   pthread_mutex_destroy(&s->lock);
   free(s);
