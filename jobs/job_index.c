@@ -42,7 +42,18 @@ typedef struct index_run {
   pc_pview pv;
   double imbalance;                 /* rows per rank: max over mean, for the run record */
   uint64_t rows_total, rows_max;
+  pc_aview_build *area;             /* the area view counted while /place_rows was written */
 } index_run;
+
+/* The area view's first pass, while the build's thread writes the last of
+ * /place_rows (the processors idle then, waiting for the disk). */
+static int area_count(pc_ctx *ctx, void *arg, uint64_t *rows, uint64_t *bytes) {
+  index_run *R = arg;
+  pc_phase_bound(ctx, PC_BOUND_READ);
+  *rows = R->nstays / (uint64_t)pc_nranks(ctx);
+  *bytes = *rows * sizeof(pc_stay);
+  return pc_aview_count(ctx, R->file, R->data, &R->area);
+}
 
 static int open_data(pc_ctx *ctx, index_run *R) {
   PC_CALL(pc_indexfile_open(ctx, R->data, &R->file));
@@ -72,7 +83,7 @@ static int log_balance(pc_ctx *ctx, index_run *R) {
 /* The output was created before the build (which wrote /place_rows to it
  * when it built the view here): the rest of it, then commit (whatever
  * happens, so out is done with). */
-static int write_index(pc_ctx *ctx, const index_run *R, pc_out *out) {
+static int write_index(pc_ctx *ctx, index_run *R, pc_out *out) {
   char imb[32];
   snprintf(imb, sizeof imb, "%.4f", R->imbalance);
   pc_phase_bound(ctx, PC_BOUND_WRITE);
@@ -87,8 +98,12 @@ static int write_index(pc_ctx *ctx, const index_run *R, pc_out *out) {
       !(out->rc = pc_phase_begin(ctx, "area"))) {
     pc_phase_bound(ctx, PC_BOUND_WRITE);
     /* the place view's rows are written: the area view is made in their memory */
-    out->rc = pc_aview_write(ctx, out, R->file, R->data, R->pv.rows,
-                             R->pv.nrows * sizeof(pc_irow));
+    if (R->area)
+      out->rc = pc_aview_finish(ctx, out, R->area, R->pv.rows, R->pv.nrows * sizeof(pc_irow));
+    else
+      out->rc = pc_aview_write(ctx, out, R->file, R->data, R->pv.rows,
+                               R->pv.nrows * sizeof(pc_irow));
+    R->area = NULL; /* freed by either */
     /* each rank: its share of the view's rows, written */
     pc_phase_end(ctx, R->nstays / (uint64_t)pc_nranks(ctx),
                  R->nstays / (uint64_t)pc_nranks(ctx) * sizeof(pc_arow));
@@ -119,7 +134,10 @@ static int run_index(pc_ctx *ctx, const pc_config *cfg) {
   } else if (!rc) {
     uint32_t nb = pc_index_buckets(R.nstays, R.given);
     pc_log(ctx, "index: %s: %llu stays into %u buckets", R.data, (unsigned long long)R.nstays, nb);
-    rc = PC_PHASE(ctx, PH_BUILD, pc_pview_build(ctx, R.file, R.data, nb, 1, &out, &R.pv),
+    const pc_pview_meanwhile mw = {"area count", area_count, &R};
+    rc = PC_PHASE(ctx, PH_BUILD,
+                  pc_pview_build(ctx, R.file, R.data, nb, 1, &out,
+                                 pc_config_bool(cfg, "area_view") ? &mw : NULL, &R.pv),
                   R.pv.nrows, 0);
   }
   if (!rc) rc = log_balance(ctx, &R);
@@ -131,6 +149,7 @@ static int run_index(pc_ctx *ctx, const pc_config *cfg) {
   else if (made)
     rc = pc_out_commit(&out, rc);
   if (!rc) pc_log(ctx, "index: wrote %s", R.path);
+  pc_aview_build_free(R.area);
   pc_pview_free(&R.pv);
   pc_indexfile_close(R.file);
   return rc;

@@ -96,13 +96,12 @@ int pc_dict_add(pc_dict *d, uint64_t x);
 /* Local, never fails. */
 void pc_dict_free(pc_dict *d);
 
-/* The row of stay s in a view of origin t0 and dictionaries places and
- * regions. Returns 0, or -1 when a time lies more than 2^31 s from t0 or
- * the place or region is not in its dictionary (the caller's error). Local. */
-static inline int pc_arow_of(const pc_stay *s, int64_t t0, const pc_dict *places,
-                             const pc_dict *regions, pc_arow *a) {
+/* The row of stay s in a view of origin t0, its place and region at
+ * indices p and r of the view's dictionaries (UINT32_MAX: not in it).
+ * Returns 0, or -1 when a time lies more than 2^31 s from t0 or the place or
+ * region is not in its dictionary (the caller's error). Local. */
+static inline int pc_arow_at(const pc_stay *s, int64_t t0, uint32_t p, uint32_t r, pc_arow *a) {
   const int64_t x = s->start - t0, y = s->end - t0;
-  const uint32_t p = pc_dict_find(places, s->place), r = pc_dict_find(regions, s->region);
   if (x < INT32_MIN || x > INT32_MAX || y < INT32_MIN || y > INT32_MAX || p == UINT32_MAX ||
       r >= PC_AROW_REGIONS)
     return -1;
@@ -111,6 +110,11 @@ static inline int pc_arow_of(const pc_stay *s, int64_t t0, const pc_dict *places
   a->place = p;
   a->regch = r | (uint32_t)s->channel << 24;
   return 0;
+}
+/* pc_arow_at, the indices searched in the dictionaries places and regions. */
+static inline int pc_arow_of(const pc_stay *s, int64_t t0, const pc_dict *places,
+                             const pc_dict *regions, pc_arow *a) {
+  return pc_arow_at(s, t0, pc_dict_find(places, s->place), pc_dict_find(regions, s->region), a);
 }
 /* The stay a row stands for (carriage and seat row 0: screening reads
  * neither). places, regions: the dictionaries' values; the row's indices

@@ -13,6 +13,9 @@
 /* Rows of /stays a step: 4 Mi rows, 192 MB; grouped a sub-step at a time
  * (256 Ki rows, 6 MB twice: in cache). */
 #define AVIEW_STEP ((size_t)1 << 22)
+/* The count's steps, in memory of its own (48 MB: it may run while the
+ * index's rows, the later scratch, are still being written). */
+#define AVIEW_COUNT_STEP ((size_t)1 << 20)
 #define AVIEW_SUB ((size_t)1 << 18)
 
 static int cmp_u64(const void *a, const void *b) {
@@ -51,8 +54,8 @@ static int layout_of(pc_file data, pc_aview *v) {
 }
 
 /* What the two passes over a rank's share of /stays keep. */
-typedef struct aview_build {
-  pc_aview *v;
+struct pc_aview_build {
+  pc_aview *v, view;      /* v: &view */
   pc_raw st;
   uint64_t s0, s1;      /* this rank's rows of /stays */
   size_t G;
@@ -67,8 +70,12 @@ typedef struct aview_build {
   uint32_t *township;         /* per region of the dictionary: its township's index */
   size_t ntownship;           /* regions it covers so far */
   uint64_t *place_township;   /* per place of /places (its index): its township + 1 */
+  uint64_t *place_region;     /* per place of /places: its region's code */
+  uint32_t *place_rindex;     /* and that region's index in the dictionary */
+  size_t nplaces0;            /* places of /places (entries of the two above) */
   pc_dict xplaces, xregions;  /* this rank's stays' places and regions not in them */
-} aview_build;
+};
+typedef struct pc_aview_build aview_build;
 
 /* The township index of every region of the dictionary not covered yet
  * (its search done once a region, not once a stay). Local; PC_ERR_MEM. */
@@ -89,17 +96,33 @@ static int dicts_open(pc_file data, aview_build *B) {
   uint64_t np = 0, nr = 0;
   int rc = pc_table_read_all(data, NULL, &pc_schema_places, (void **)&pl, &np);
   if (!rc) rc = pc_table_read_all(data, NULL, &pc_schema_regions, (void **)&rg, &nr);
-  if (!rc && !(B->place_township = pc_malloc((np + 1) * sizeof *B->place_township, "places")))
+  if (!rc && !((B->place_township = pc_malloc((np + 1) * sizeof *B->place_township, "places")) &&
+               (B->place_region = pc_malloc((np + 1) * sizeof *B->place_region, "places")) &&
+               (B->place_rindex = pc_malloc((np + 1) * sizeof *B->place_rindex, "places"))))
     rc = PC_ERR_MEM;
+  if (!rc) rc = pc_dict_add(&B->regions, 0);
+  for (uint64_t i = 0; i < nr && !rc; i++) rc = pc_dict_add(&B->regions, rg[i].code);
   for (uint64_t i = 0; i < np && !rc; i++) {
     const size_t k = B->places.n;
     rc = pc_dict_add(&B->places, pl[i].id);
-    if (!rc && B->places.n > k) B->place_township[k] = pl[i].region / 1000 + 1;
+    if (!rc && B->places.n > k) {
+      B->place_township[k] = pl[i].region / 1000 + 1;
+      B->place_region[k] = pl[i].region;
+      B->place_rindex[k] = pc_dict_find(&B->regions, pl[i].region);
+    }
   }
-  if (!rc) rc = pc_dict_add(&B->regions, 0);
-  for (uint64_t i = 0; i < nr && !rc; i++) rc = pc_dict_add(&B->regions, rg[i].code);
+  B->nplaces0 = B->places.n;
   free(pl), free(rg);
   return rc ? rc : townships_fill(B);
+}
+
+/* The dictionary's index of stay s's region, given its place's index p
+ * (UINT32_MAX: not in it): its place's region's, found once a place, when
+ * the stay lies in its place's region (nearly every stay); else searched.
+ * UINT32_MAX when not in the dictionary. Local. */
+static inline uint32_t region_index(const aview_build *B, const pc_stay *s, uint32_t p) {
+  if (p < B->nplaces0 && B->place_region[p] == s->region) return B->place_rindex[p];
+  return pc_dict_find(&B->regions, s->region);
 }
 
 /* The group of stay s, whose region is at index r of the dictionary
@@ -114,26 +137,29 @@ static inline size_t group_of(const aview_build *B, const pc_stay *s, uint32_t r
  * regions the dictionaries lack. Local. */
 static int count_pass(aview_build *B, uint64_t *mine) {
   pc_aview *v = B->v;
-  for (uint64_t r = B->s0; r < B->s1;) {
-    size_t n = B->s1 - r < AVIEW_STEP ? (size_t)(B->s1 - r) : AVIEW_STEP;
-    PC_CALL(pc_raw_read(&B->st, r, n, B->buf));
-    for (size_t i = 0; i < n; i++) {
-      const pc_stay *s = &B->buf[i];
-      const uint32_t ri = pc_dict_find(&B->regions, s->region);
+  pc_stay *buf = pc_malloc(AVIEW_COUNT_STEP * sizeof *buf, "stays step");
+  if (!buf) return PC_ERR_MEM;
+  int rc = 0;
+  for (uint64_t r = B->s0; r < B->s1 && !rc;) {
+    size_t n = B->s1 - r < AVIEW_COUNT_STEP ? (size_t)(B->s1 - r) : AVIEW_COUNT_STEP;
+    if ((rc = pc_raw_read(&B->st, r, n, buf))) break;
+    for (size_t i = 0; i < n && !rc; i++) {
+      const pc_stay *s = &buf[i];
+      const uint32_t p = pc_dict_find(&B->places, s->place), ri = region_index(B, s, p);
       mine[group_of(B, s, ri)]++;
       if (s->end - s->start > v->dmax) v->dmax = s->end - s->start;
-      const uint32_t p = pc_dict_find(&B->places, s->place);
       if (p == UINT32_MAX) {
         v->astray++;
-        PC_CALL(pc_dict_add(&B->xplaces, s->place));
+        rc = pc_dict_add(&B->xplaces, s->place);
       } else {
         v->astray += B->place_township[p] - 1 != s->region / 1000;
       }
-      if (ri == UINT32_MAX) PC_CALL(pc_dict_add(&B->xregions, s->region));
+      if (!rc && ri == UINT32_MAX) rc = pc_dict_add(&B->xregions, s->region);
     }
     r += n;
   }
-  return 0;
+  free(buf);
+  return rc;
 }
 
 /* Collective: every rank's values of x not in d yet added to d, in order:
@@ -168,7 +194,8 @@ static int make_pass(aview_build *B, pc_arow *rows) {
       const size_t m = n - i0 < AVIEW_SUB ? n - i0 : AVIEW_SUB;
       for (size_t i = 0; i < m; i++) {
         const pc_stay *s = &B->buf[i0 + i];
-        if (pc_arow_of(s, v->t0, &B->places, &B->regions, &B->conv[i]))
+        const uint32_t p = pc_dict_find(&B->places, s->place);
+        if (pc_arow_at(s, v->t0, p, region_index(B, s, p), &B->conv[i]))
           return PC_ERROR(PC_ERR_DATA,
                           "%s: row %llu: a stay more than 68 years from the window's start: "
                           "not an area view's row",
@@ -276,9 +303,8 @@ static int directory(pc_ctx *ctx, aview_build *B, int rc) {
 }
 
 /* Local: open /stays and the dictionaries, cut this rank's share, allocate
- * (the step in the scratch's last bytes when it holds one). */
-static int build_open(pc_ctx *ctx, pc_file data, const char *data_path, aview_build *B,
-                      void *scratch, size_t *scratch_bytes) {
+ * (the make pass's step: later, in the scratch). */
+static int build_open(pc_ctx *ctx, pc_file data, const char *data_path, aview_build *B) {
   pc_aview *v = B->v;
   PC_CALL(layout_of(data, v));
   PC_CALL(pc_indexfile_attr_i64(data, "window_start", &v->t0));
@@ -296,28 +322,37 @@ static int build_open(pc_ctx *ctx, pc_file data, const char *data_path, aview_bu
   B->rank = (size_t)pc_rank(ctx);
   v->gstart = pc_calloc(G + 1, sizeof *v->gstart, "area view directory");
   v->gsum = pc_calloc(G + 1, sizeof *v->gsum, "area view checksums");
+  return B->count && B->next && B->sub_count && B->conv && B->grouped && B->key &&
+                 v->gstart && v->gsum
+             ? 0
+             : PC_ERR_MEM;
+}
+
+/* Local: the make pass's step, in the scratch's last bytes when it holds
+ * one (*scratch_bytes then shrinks by it), else in memory of its own. */
+static int step_place(aview_build *B, void *scratch, size_t *scratch_bytes) {
   const size_t step = AVIEW_STEP * sizeof *B->buf;
   if (*scratch_bytes >= step + 64) {
     const size_t at = (*scratch_bytes - step) / 64 * 64; /* scratch is malloc's, so aligned */
     B->buf = (pc_stay *)(void *)((char *)scratch + at);
     *scratch_bytes = at;
-  } else {
-    B->buf = B->own_buf = pc_malloc(step, "stays step");
+    return 0;
   }
-  return B->count && B->next && B->sub_count && B->conv && B->grouped && B->key &&
-                 v->gstart && v->gsum && B->buf
-             ? 0
-             : PC_ERR_MEM;
+  B->buf = B->own_buf = pc_malloc(step, "stays step");
+  return B->buf ? 0 : PC_ERR_MEM;
 }
 
-static void build_free(aview_build *B) {
+void pc_aview_build_free(aview_build *B) {
+  if (!B) return;
   pc_raw_close(&B->st);
   free(B->count), free(B->next), free(B->sub_count);
   free(B->conv), free(B->grouped), free(B->key);
-  free(B->own_buf), free(B->place_township);
+  free(B->own_buf), free(B->place_township), free(B->place_region), free(B->place_rindex);
   free(B->township);
   pc_dict_free(&B->places), pc_dict_free(&B->regions);
   pc_dict_free(&B->xplaces), pc_dict_free(&B->xregions);
+  pc_aview_free(B->v);
+  free(B);
 }
 
 static int write_tables(pc_ctx *ctx, pc_out *out, const aview_build *B) {
@@ -340,19 +375,28 @@ static int write_tables(pc_ctx *ctx, pc_out *out, const aview_build *B) {
   return out->rc;
 }
 
-int pc_aview_write(pc_ctx *ctx, pc_out *out, pc_file data, const char *data_path,
-                   void *scratch, size_t scratch_bytes) {
-  pc_aview v;
-  memset(&v, 0, sizeof v);
-  aview_build B = {.v = &v, .st = {.fd = -1}};
+int pc_aview_count(pc_ctx *ctx, pc_file data, const char *data_path, aview_build **out) {
+  aview_build *B = pc_calloc(1, sizeof *B, "area view build");
+  *out = B;
+  PC_CALL(pc_agree(ctx, B ? 0 : PC_ERR_MEM));
+  B->v = &B->view;
+  B->st.fd = -1;
+  B->view.rows.fd = -1;
+  B->view.disp.raw.fd = -1;
+  int rc = pc_agree(ctx, build_open(ctx, data, data_path, B));
+  if (!rc) rc = count_pass(B, B->count + (size_t)pc_rank(ctx) * B->G);
+  return directory(ctx, B, rc);
+}
+
+int pc_aview_finish(pc_ctx *ctx, pc_out *out, aview_build *B, void *scratch,
+                    size_t scratch_bytes) {
+  pc_aview *v = B->v;
   const size_t whole_scratch = scratch_bytes; /* the step takes its tail until made */
-  int rc = pc_agree(ctx, build_open(ctx, data, data_path, &B, scratch, &scratch_bytes));
-  if (!rc) rc = count_pass(&B, B.count + (size_t)pc_rank(ctx) * B.G);
-  rc = directory(ctx, &B, rc);
+  int rc = step_place(B, scratch, &scratch_bytes);
   pc_file dset = -1;
   if (!rc)
     rc = pc_indexfile_rows_create(
-        out, &pc_schema_area_rows, v.gstart[B.G],
+        out, &pc_schema_area_rows, v->gstart[B->G],
         "the area view: every stay, 24 bytes: pid; start and end in seconds after area_t0; "
         "place, an index into /area_places; region_channel, the region's index into "
         "/area_regions in its low 24 bits and the channel above them. Grouped by (township, "
@@ -366,9 +410,9 @@ int pc_aview_write(pc_ctx *ctx, pc_out *out, pc_file data, const char *data_path
    * place view's rows, written by then: memory touched and budgeted); the
    * room a round receives after them (the step's bytes are free by then). */
   uint64_t mine = 0, largest = 0;
-  for (size_t g = 0; !rc && g < B.G; g++) {
-    mine += B.count[B.rank * B.G + g];
-    if (v.gstart[g + 1] - v.gstart[g] > largest) largest = v.gstart[g + 1] - v.gstart[g];
+  for (size_t g = 0; !rc && g < B->G; g++) {
+    mine += B->count[B->rank * B->G + g];
+    if (v->gstart[g + 1] - v->gstart[g] > largest) largest = v->gstart[g + 1] - v->gstart[g];
   }
   size_t room_rows = pc_ctx_round_bytes(ctx) / sizeof(pc_arow);
   if (room_rows < largest) room_rows = (size_t)largest;
@@ -381,18 +425,28 @@ int pc_aview_write(pc_ctx *ctx, pc_out *out, pc_file data, const char *data_path
     room = rows + mine;
   else if (!rc && !(room = own_room = pc_malloc(room_rows * sizeof *room, "an area view round")))
     rc = PC_ERR_MEM;
-  if (!rc) rc = make_pass(&B, rows);
+  if (!rc) rc = make_pass(B, rows);
   pc_rows_out w = {.raw = {.fd = -1}, .dfd = -1};
-  if (!rc) rc = pc_indexfile_rows_open(out, dset, &pc_schema_area_rows, v.gstart[B.G], &w);
-  rc = exchange_write(ctx, &B, rc, rows, room, room_rows, &w);
+  if (!rc) rc = pc_indexfile_rows_open(out, dset, &pc_schema_area_rows, v->gstart[B->G], &w);
+  rc = exchange_write(ctx, B, rc, rows, room, room_rows, &w);
   pc_indexfile_rows_close(&w);
   free(own), free(own_room);
   pc_indexfile_dset_close(dset);
-  if (!rc) rc = pc_sum_u64(ctx, v.gsum, (int)B.G);
-  if (!rc) rc = write_tables(ctx, out, &B);
-  build_free(&B);
-  pc_aview_free(&v);
+  if (!rc) rc = pc_sum_u64(ctx, v->gsum, (int)B->G);
+  if (!rc) rc = write_tables(ctx, out, B);
+  pc_aview_build_free(B);
   return rc;
+}
+
+int pc_aview_write(pc_ctx *ctx, pc_out *out, pc_file data, const char *data_path,
+                   void *scratch, size_t scratch_bytes) {
+  aview_build *B = NULL;
+  const int rc = pc_aview_count(ctx, data, data_path, &B);
+  if (rc) {
+    pc_aview_build_free(B);
+    return rc;
+  }
+  return pc_aview_finish(ctx, out, B, scratch, scratch_bytes);
 }
 
 void pc_aview_free(pc_aview *v) {

@@ -60,6 +60,19 @@ typedef struct pc_aview {
  * the dataset's reads, that memory and the output's writes. */
 int pc_aview_write(pc_ctx *ctx, pc_out *out, pc_file data, const char *data_path,
                    void *scratch, size_t scratch_bytes);
+/* pc_aview_write in two stages, so the first can run while the index's own
+ * rows are still being written (it needs neither the output nor the scratch):
+ * pc_aview_count - collective, agreed: the dictionaries and the rows of every
+ * group on every rank (the first pass over the rank's share of /stays, in
+ * 48 MB of its own); *B is set even on failure (free it);
+ * pc_aview_finish - collective, agreed: the rows made in the scratch and
+ * written, then the view's tables; frees B. */
+typedef struct pc_aview_build pc_aview_build;
+int pc_aview_count(pc_ctx *ctx, pc_file data, const char *data_path, pc_aview_build **B);
+int pc_aview_finish(pc_ctx *ctx, pc_out *out, pc_aview_build *B, void *scratch,
+                    size_t scratch_bytes);
+/* Local, never fails; nothing when B is NULL. */
+void pc_aview_build_free(pc_aview_build *B);
 /* Collective, agreed: open the area view of the index at index_path for
  * dataset `data` and a run whose dispatch instant is `at`. *usable = 1 when
  * the index has one and was built from this dataset

@@ -464,7 +464,8 @@ static int sort_sink_open(pc_ctx *ctx, pc_out *out, pc_pview *pv, sort_sink *s, 
  * (out), each group's rows go to its /place_rows as soon as they are sorted
  * (the disk busy while the next groups sort), and phase "flush" waits for
  * the last of them to be written. */
-static int sort_phase(pc_ctx *ctx, pc_pview_state *b, pc_out *out, const uint64_t *local) {
+static int sort_phase(pc_ctx *ctx, pc_pview_state *b, pc_out *out,
+                      const pc_pview_meanwhile *mw, const uint64_t *local) {
   pc_pview *pv = b->pv;
   PC_CALL(pc_phase_begin(ctx, "sort"));
   pc_phase_bound(ctx, PC_BOUND_MEMORY);
@@ -484,7 +485,13 @@ static int sort_phase(pc_ctx *ctx, pc_pview_state *b, pc_out *out, const uint64_
     pv->nrows = b->place->placed;
     pc_phase_end(ctx, pv->nrows, pv->nrows * sizeof(pc_irow));
   }
-  /* Phase "flush": the last of the thread's writes, at the disk's pace. */
+  /* The job's work meanwhile, then phase "flush": the last of the thread's
+   * writes, at the disk's pace. */
+  if (!rc && out && mw && !(rc = pc_phase_begin(ctx, mw->phase))) {
+    uint64_t rows = 0, bytes = 0;
+    rc = mw->run(ctx, mw->arg, &rows, &bytes); /* collective, agreed */
+    pc_phase_end(ctx, rows, bytes);
+  }
   if (!rc && out) rc = pc_phase_begin(ctx, "flush");
   const int wrc = pc_rowstream_finish(sink.stream); /* all written, or (rc) stopped */
   pc_indexfile_rows_close(&w);
@@ -500,11 +507,12 @@ int pc_pview_build_here(pc_ctx *ctx, const pc_config *cfg, pc_file data, const c
                         uint64_t nstays, uint32_t nbuckets, pc_pview *pv) {
   const double need = pc_budget_item_bytes("index", 0, (double)nstays, pc_nranks(ctx));
   PC_CALL(pc_budget_check_more(ctx, cfg, "the index built in memory (no `index:` given)", need));
-  return pc_pview_build(ctx, data, data_path, nbuckets, 0, NULL, pv);
+  return pc_pview_build(ctx, data, data_path, nbuckets, 0, NULL, NULL, pv);
 }
 
 int pc_pview_build(pc_ctx *ctx, pc_file data, const char *data_path, uint32_t nbuckets,
-                   int dispatch_table, pc_out *out, pc_pview *pv) {
+                   int dispatch_table, pc_out *out, const pc_pview_meanwhile *meanwhile,
+                   pc_pview *pv) {
   memset(pv, 0, sizeof *pv);
   pv->raw.fd = -1;
   pv->disp.raw.fd = -1;
@@ -521,7 +529,7 @@ int pc_pview_build(pc_ctx *ctx, pc_file data, const char *data_path, uint32_t nb
     rc = pc_agree(ctx, local ? 0 : PC_ERR_MEM);
   }
   if (!rc) rc = shuffle_phase(ctx, data, &st, &sl, &b, local);
-  if (!rc) rc = sort_phase(ctx, &b, out, local);
+  if (!rc) rc = sort_phase(ctx, &b, out, meanwhile, local);
   free(local);
   free(b.place);
   pc_raw_close(&st);

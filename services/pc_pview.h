@@ -81,9 +81,18 @@ typedef struct pc_pview {
  * being made (pc_out_create'd), which then gets /place_rows while the sort
  * finishes the rows - a thread writes each group of buckets once sorted -
  * and pv->bsum the sums of this rank's buckets (pv->rows_written: then
- * pc_pview_write writes the rest). */
+ * pc_pview_write writes the rest). meanwhile: NULL, or work for the job while
+ * that thread writes the last rows (run only with out, once the sort ended;
+ * collective and agreed, and neither touching pv's rows nor making HDF5
+ * writes to out): its own phase, its failure the build's. */
+typedef struct pc_pview_meanwhile {
+  const char *phase;                     /* its phase's name */
+  int (*run)(pc_ctx *ctx, void *arg, uint64_t *rows, uint64_t *bytes); /* its phase's figures */
+  void *arg;
+} pc_pview_meanwhile;
 int pc_pview_build(pc_ctx *ctx, pc_file data, const char *data_path, uint32_t nbuckets,
-                   int dispatch_table, pc_out *out, pc_pview *pv);
+                   int dispatch_table, pc_out *out, const pc_pview_meanwhile *meanwhile,
+                   pc_pview *pv);
 /* Collective, agreed: pc_pview_build without the dispatch table, for a job
  * given no `index:` (trace, sources, itinerary), after telling the memory
  * check what building it takes (the index job's measured cost per stay: at
