@@ -77,6 +77,28 @@ void pc_agroup_sort(size_t G, const pc_arow *a, const uint32_t *key, size_t n, p
   for (size_t g = G; g-- > 0;) count[g] -= g ? count[g - 1] : 0;
 }
 
+static inline uint64_t row_key(const char *rows, size_t stride, size_t i) {
+  uint64_t k;
+  memcpy(&k, rows + i * stride, sizeof k);
+  return k;
+}
+
+void pc_dict_find_rows(const pc_dict *d, const void *rows, size_t stride, size_t n,
+                       uint32_t *out) {
+  enum { SLOT_AHEAD = 16, VALUE_AHEAD = 8 }; /* the slot first, its value when it has come */
+  const char *b = rows;
+  const size_t mask = d->cap ? d->cap - 1 : 0;
+  for (size_t i = 0; i < n; i++) {
+    if (d->cap && i + SLOT_AHEAD < n)
+      __builtin_prefetch(&d->slot[pc_mix64(row_key(b, stride, i + SLOT_AHEAD)) & mask]);
+    if (d->cap && i + VALUE_AHEAD < n) {
+      const uint32_t s = d->slot[pc_mix64(row_key(b, stride, i + VALUE_AHEAD)) & mask];
+      if (s) __builtin_prefetch(&d->v[s - 1]);
+    }
+    out[i] = pc_dict_find(d, row_key(b, stride, i));
+  }
+}
+
 int pc_dict_add(pc_dict *d, uint64_t x) {
   if (pc_dict_find(d, x) != UINT32_MAX) return 0;
   if (d->n + 1 >= UINT32_MAX / 2) return PC_ERROR(PC_ERR_MEM, "a dictionary of 2^31 values");

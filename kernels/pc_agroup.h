@@ -91,6 +91,13 @@ static inline uint32_t pc_dict_find(const pc_dict *d, uint64_t x) {
     h = (h + 1) & (d->cap - 1);
   }
 }
+/* out[i] = pc_dict_find(d, key i) for the keys at rows + i * stride
+ * (i < n): each search's slot and value fetched some keys ahead, so that
+ * the misses of successive searches overlap (a search waits on two loads,
+ * one after the other, where the table is larger than the cache). Local,
+ * cannot fail. */
+void pc_dict_find_rows(const pc_dict *d, const void *rows, size_t stride, size_t n,
+                       uint32_t *out);
 /* Add x at index n when absent (d zeroed: an empty dictionary). Local; PC_ERR_MEM. */
 int pc_dict_add(pc_dict *d, uint64_t x);
 /* Local, never fails. */

@@ -138,14 +138,15 @@ static inline size_t group_of(const aview_build *B, const pc_stay *s, uint32_t r
 static int count_pass(aview_build *B, uint64_t *mine) {
   pc_aview *v = B->v;
   pc_stay *buf = pc_malloc(AVIEW_COUNT_STEP * sizeof *buf, "stays step");
-  if (!buf) return PC_ERR_MEM;
-  int rc = 0;
+  uint32_t *pl = pc_malloc(AVIEW_COUNT_STEP * sizeof *pl, "stays step");
+  int rc = buf && pl ? 0 : PC_ERR_MEM;
   for (uint64_t r = B->s0; r < B->s1 && !rc;) {
     size_t n = B->s1 - r < AVIEW_COUNT_STEP ? (size_t)(B->s1 - r) : AVIEW_COUNT_STEP;
     if ((rc = pc_raw_read(&B->st, r, n, buf))) break;
+    pc_dict_find_rows(&B->places, &buf[0].place, sizeof *buf, n, pl);
     for (size_t i = 0; i < n && !rc; i++) {
       const pc_stay *s = &buf[i];
-      const uint32_t p = pc_dict_find(&B->places, s->place), ri = region_index(B, s, p);
+      const uint32_t p = pl[i], ri = region_index(B, s, p);
       mine[group_of(B, s, ri)]++;
       if (s->end - s->start > v->dmax) v->dmax = s->end - s->start;
       if (p == UINT32_MAX) {
@@ -158,7 +159,7 @@ static int count_pass(aview_build *B, uint64_t *mine) {
     }
     r += n;
   }
-  free(buf);
+  free(buf), free(pl);
   return rc;
 }
 
@@ -192,9 +193,11 @@ static int make_pass(aview_build *B, pc_arow *rows) {
     PC_CALL(pc_raw_read(&B->st, r, n, B->buf));
     for (size_t i0 = 0; i0 < n; i0 += AVIEW_SUB) {
       const size_t m = n - i0 < AVIEW_SUB ? n - i0 : AVIEW_SUB;
+      /* the places' indices first (key[i], then the group) */
+      pc_dict_find_rows(&B->places, &B->buf[i0].place, sizeof *B->buf, m, B->key);
       for (size_t i = 0; i < m; i++) {
         const pc_stay *s = &B->buf[i0 + i];
-        const uint32_t p = pc_dict_find(&B->places, s->place);
+        const uint32_t p = B->key[i];
         if (pc_arow_at(s, v->t0, p, region_index(B, s, p), &B->conv[i]))
           return PC_ERROR(PC_ERR_DATA,
                           "%s: row %llu: a stay more than 68 years from the window's start: "

@@ -142,8 +142,35 @@ static void test_sort(void **st) {
   pc_dict_free(&places), pc_dict_free(&regions);
 }
 
+/* The batched search answers as the single one, over rows of any stride,
+ * for values present and absent, at both ends of a batch (where no value
+ * lies ahead to fetch) and for an empty dictionary. */
+static void test_find_rows(void **st) {
+  (void)st;
+  pc_dict d = {0};
+  for (uint64_t x = 1; x <= 5000; x++) assert_int_equal(pc_dict_add(&d, x * 7919), 0);
+  pc_stay s[300];
+  memset(s, 0, sizeof s);
+  for (size_t i = 0; i < 300; i++) s[i].place = i % 3 ? (i * 37 % 6000) * 7919 : i + 3;
+  uint32_t got[300];
+  for (size_t n = 0; n <= 300; n += 299) {
+    pc_dict_find_rows(&d, &s[0].place, sizeof *s, n ? n : 1, got);
+    for (size_t i = 0; i < (n ? n : 1); i++) {
+      assert_int_equal(got[i], pc_dict_find(&d, s[i].place));
+      const uint64_t x = s[i].place / 7919;
+      const int present = s[i].place % 7919 == 0 && x >= 1 && x <= 5000;
+      assert_int_equal(got[i] != UINT32_MAX, present);
+      if (present) assert_int_equal(got[i], x - 1); /* added in order */
+    }
+  }
+  pc_dict empty = {0};
+  pc_dict_find_rows(&empty, &s[0].place, sizeof *s, 300, got);
+  for (size_t i = 0; i < 300; i++) assert_int_equal(got[i], UINT32_MAX);
+  pc_dict_free(&d);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_group), cmocka_unit_test(test_select),
-                                     cmocka_unit_test(test_sort)};
+                                     cmocka_unit_test(test_sort), cmocka_unit_test(test_find_rows)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
