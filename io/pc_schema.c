@@ -94,6 +94,13 @@ static const pc_column area_rows_cols[] = {
     PC_COLUMN(pc_arow, regch, "region_channel", PC_COL_U32),
 };
 const pc_schema pc_schema_area_rows = SCHEMA("area_rows", pc_arow, area_rows_cols);
+static const pc_column area_dir_cols[] = {PC_COLUMN(pc_adir, off, "off", PC_COL_U32)};
+const pc_schema pc_schema_area_dir = SCHEMA("area_dir", pc_adir, area_dir_cols);
+static const pc_column area_slices_cols[] = {
+    PC_COLUMN(pc_aslice, start, "start", PC_COL_U64),
+    PC_COLUMN(pc_aslice, pid, "pid", PC_COL_U64),
+};
+const pc_schema pc_schema_area_slices = SCHEMA("area_slices", pc_aslice, area_slices_cols);
 /* The index's dispatch table: one row of /stays per person (services/pc_pview.h). */
 const pc_schema pc_schema_dispatch_stays = SCHEMA("dispatch_stays", pc_stay, stays_cols);
 

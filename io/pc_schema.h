@@ -363,7 +363,9 @@ _Static_assert(sizeof(pc_hotspot_row) == 104, "pc_hotspot_row is the on-disk row
 extern const pc_schema pc_schema_persons, pc_schema_identities, pc_schema_regions,
     pc_schema_stays, pc_schema_places; /* a dataset (synth, ingest, purge) */
 extern const pc_schema pc_schema_place_rows;   /* an index (pc_irow) */
-extern const pc_schema pc_schema_area_rows;    /* an index's area view (pc_stay) */
+extern const pc_schema pc_schema_area_rows;    /* an index's area view (pc_arow) */
+extern const pc_schema pc_schema_area_dir;     /* its groups in each slice (pc_adir) */
+extern const pc_schema pc_schema_area_slices;  /* its slices (pc_aslice) */
 extern const pc_schema pc_schema_dispatch_stays; /* an index's dispatch table (pc_stay) */
 extern const pc_schema pc_schema_screened;     /* screen */
 extern const pc_schema pc_schema_contacts, pc_schema_companions, pc_schema_unmatched; /* trace */

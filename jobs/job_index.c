@@ -42,17 +42,16 @@ typedef struct index_run {
   pc_pview pv;
   double imbalance;                 /* rows per rank: max over mean, for the run record */
   uint64_t rows_total, rows_max;
-  pc_aview_build *area;             /* the area view counted while /place_rows was written */
+  pc_aview_build *area;             /* the area view, made with the build's pass */
 } index_run;
 
-/* The area view's first pass, while the build's thread writes the last of
- * /place_rows (the processors idle then, waiting for the disk). */
-static int area_count(pc_ctx *ctx, void *arg, uint64_t *rows, uint64_t *bytes) {
-  index_run *R = arg;
-  pc_phase_bound(ctx, PC_BOUND_READ);
-  *rows = R->nstays / (uint64_t)pc_nranks(ctx);
-  *bytes = *rows * sizeof(pc_stay);
-  return pc_aview_count(ctx, R->file, R->data, &R->area);
+/* The place view built; with the area view, its rows made from the same
+ * pass over the stays (the shuffle's) and written meanwhile. */
+static int build(pc_ctx *ctx, index_run *R, pc_out *out, uint32_t nb) {
+  if (pc_config_bool(R->cfg, "area_view"))
+    PC_CALL(pc_aview_begin(ctx, out, R->file, R->data, &R->area));
+  const pc_pview_take take = {pc_aview_take, R->area};
+  return pc_pview_build(ctx, R->file, R->data, nb, 1, out, R->area ? &take : NULL, &R->pv);
 }
 
 static int open_data(pc_ctx *ctx, index_run *R) {
@@ -97,16 +96,15 @@ static int write_index(pc_ctx *ctx, index_run *R, pc_out *out) {
   if (pc_config_bool(R->cfg, "area_view") && !pc_out_agree(out) &&
       !(out->rc = pc_phase_begin(ctx, "area"))) {
     pc_phase_bound(ctx, PC_BOUND_WRITE);
-    /* the place view's rows are written: the area view is made in their memory */
+    /* built: its rows were made and written with the build's pass; the rest
+     * now. Appended: made now, in a pass of its own. */
+    const uint64_t share = R->nstays / (uint64_t)pc_nranks(ctx);
     if (R->area)
-      out->rc = pc_aview_finish(ctx, out, R->area, R->pv.rows, R->pv.nrows * sizeof(pc_irow));
+      out->rc = pc_aview_end(ctx, out, R->area, 0);
     else
-      out->rc = pc_aview_write(ctx, out, R->file, R->data, R->pv.rows,
-                               R->pv.nrows * sizeof(pc_irow));
+      out->rc = pc_aview_write(ctx, out, R->file, R->data);
     R->area = NULL; /* freed by either */
-    /* each rank: its share of the view's rows, written */
-    pc_phase_end(ctx, R->nstays / (uint64_t)pc_nranks(ctx),
-                 R->nstays / (uint64_t)pc_nranks(ctx) * sizeof(pc_arow));
+    pc_phase_end(ctx, R->append ? share : 0, R->append ? share * sizeof(pc_arow) : 0);
   }
   return pc_out_commit(out, 0);
 }
@@ -134,11 +132,7 @@ static int run_index(pc_ctx *ctx, const pc_config *cfg) {
   } else if (!rc) {
     uint32_t nb = pc_index_buckets(R.nstays, R.given);
     pc_log(ctx, "index: %s: %llu stays into %u buckets", R.data, (unsigned long long)R.nstays, nb);
-    const pc_pview_meanwhile mw = {"area count", area_count, &R};
-    rc = PC_PHASE(ctx, PH_BUILD,
-                  pc_pview_build(ctx, R.file, R.data, nb, 1, &out,
-                                 pc_config_bool(cfg, "area_view") ? &mw : NULL, &R.pv),
-                  R.pv.nrows, 0);
+    rc = PC_PHASE(ctx, PH_BUILD, build(ctx, &R, &out, nb), R.pv.nrows, 0);
   }
   if (!rc) rc = log_balance(ctx, &R);
   /* the rows it writes: /place_rows (unless the build wrote it) and the dispatch table */

@@ -10,6 +10,17 @@
 
 #define TOWNSHIP_SCALE 1000ULL /* a 12-digit region's last 3 digits: the community */
 
+uint64_t pc_agroup_slice_rows(uint64_t nstays) {
+  uint64_t s = 4096;
+  while (s < ((uint64_t)1 << 20) && s * 64 < nstays) s *= 2;
+  return s;
+}
+
+uint64_t pc_agroup_nslices(uint64_t nstays) {
+  const uint64_t s = pc_agroup_slice_rows(nstays);
+  return (nstays + s - 1) / s;
+}
+
 size_t pc_agroup_township(const pc_agroup_layout *L, uint64_t region) {
   const uint64_t c = region / TOWNSHIP_SCALE;
   size_t lo = 0, hi = L->ntownships - 1; /* the last is PC_AGROUP_OTHER */
@@ -21,15 +32,9 @@ size_t pc_agroup_township(const pc_agroup_layout *L, uint64_t region) {
   return L->townships[lo] == c ? lo : L->ntownships - 1;
 }
 
-/* Day index of t, clamped into the window's days. */
+/* Day index of t, clamped into the window's days (pc_agroup_at's). */
 static uint32_t day_of(const pc_agroup_layout *L, int64_t t) {
-  int64_t d = pc_local_day(t) - L->day0;
-  if (d < 0) return 0;
-  return d >= (int64_t)L->ndays ? L->ndays - 1 : (uint32_t)d;
-}
-
-size_t pc_agroup_at(const pc_agroup_layout *L, size_t township, int64_t start) {
-  return township * L->ndays + day_of(L, start);
+  return (uint32_t)pc_agroup_at(L, 0, t);
 }
 
 size_t pc_agroup_of(const pc_agroup_layout *L, const pc_stay *s) {

@@ -9,6 +9,7 @@
 
 #include "pc_hash.h"
 #include "pc_screen.h"
+#include "pc_time.h"
 #include "pc_types.h"
 
 /* The last township of a layout: the stays whose township is not in /regions. */
@@ -32,6 +33,16 @@ typedef struct pc_agroup_layout {
   uint32_t ndays;
 } pc_agroup_layout;
 
+/* The view is cut into slices of /stays, each of about pc_agroup_slice_rows
+ * rows (a power of two from the number of stays alone: a 64th of them, at
+ * least 4096, at most 2 Mi) and ending where a person's stays end: slice k
+ * is the rows from the first person boundary at or after k * S to the first
+ * at or after (k + 1) * S, and its view rows are /area_rows' same rows,
+ * grouped inside the slice. Local, cannot fail. */
+uint64_t pc_agroup_slice_rows(uint64_t nstays);
+/* The number of slices: ceil(nstays / S) (0 for no stays). */
+uint64_t pc_agroup_nslices(uint64_t nstays);
+
 /* Index of the township of `region` in L (the last, PC_AGROUP_OTHER, when it is
  * not listed). Local, cannot fail. */
 size_t pc_agroup_township(const pc_agroup_layout *L, uint64_t region);
@@ -39,7 +50,11 @@ size_t pc_agroup_township(const pc_agroup_layout *L, uint64_t region);
 size_t pc_agroup_of(const pc_agroup_layout *L, const pc_stay *s);
 /* The group of a stay starting at `start` in township index `township` (of
  * pc_agroup_township): pc_agroup_of without the township's search. */
-size_t pc_agroup_at(const pc_agroup_layout *L, size_t township, int64_t start);
+static inline size_t pc_agroup_at(const pc_agroup_layout *L, size_t township, int64_t start) {
+  const int64_t d = pc_local_day(start) - L->day0;
+  return township * L->ndays +
+         (d < 0 ? 0 : d >= (int64_t)L->ndays ? L->ndays - 1 : (size_t)d);
+}
 /* Mark in sel[township * ndays + day] (ntownships * ndays bytes, not cleared)
  * every group that can hold a stay of the area inside its period: the
  * townships its prefixes overlap and those of its places (place_region[i]:
@@ -68,6 +83,18 @@ typedef struct pc_arow {
   uint32_t regch;     /* region index (low 24 bits) | channel << 24 */
 } pc_arow;
 _Static_assert(sizeof(pc_arow) == 24, "pc_arow is the on-disk row of /area_rows");
+
+/* A row of /area_dir: for each slice, G + 1 of them, the first row of each
+ * group in the slice (counted from the slice's first row; the last: its
+ * rows). */
+typedef struct pc_adir {
+  uint32_t off;
+} pc_adir;
+/* A row of /area_slices: a slice's first row and its first stay's pid (the
+ * slice's stays have pids from it to the next slice's). */
+typedef struct pc_aslice {
+  uint64_t start, pid;
+} pc_aslice;
 
 /* Distinct regions a view can name: 2^24 (16.7 M; a province has ~10^5). */
 #define PC_AROW_REGIONS ((size_t)1 << 24)

@@ -5,18 +5,15 @@
 #include <string.h>
 
 #include "pc_hash.h"
+#include "pc_rowstream.h"
 #include "pc_part.h"
 #include "pc_region.h"
 #include "pc_sort.h"
 #include "pc_time.h"
 
-/* Rows of /stays a step: 4 Mi rows, 192 MB; grouped a sub-step at a time
- * (256 Ki rows, 6 MB twice: in cache). */
-#define AVIEW_STEP ((size_t)1 << 22)
-/* The count's steps, in memory of its own (48 MB: it may run while the
- * index's rows, the later scratch, are still being written). */
-#define AVIEW_COUNT_STEP ((size_t)1 << 20)
-#define AVIEW_SUB ((size_t)1 << 18)
+/* Rows of /stays a step when the view is built alone (an appended index):
+ * 1 Mi rows, 48 MB. */
+#define AVIEW_STEP ((size_t)1 << 20)
 
 static int cmp_u64(const void *a, const void *b) {
   uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -53,26 +50,51 @@ static int layout_of(pc_file data, pc_aview *v) {
   return 0;
 }
 
-/* What the two passes over a rank's share of /stays keep. */
+/* A stay whose place or region the dictionaries lacked when its row was
+ * made: the row is made again, and written again, once they are merged. */
+typedef struct aview_patch {
+  uint64_t row; /* its row of /area_rows (set when its slice is grouped) */
+  size_t at;    /* its index in its slice */
+  pc_stay s;
+} aview_patch;
+
+/* A place of /places as the stays there are made rows: its region's code,
+ * index in the dictionary (UINT32_MAX: none) and township index in the
+ * layout, and its township's code + 1. One cache line or less a stay. */
+typedef struct aview_place {
+  uint64_t region;
+  uint32_t rindex, township;
+} aview_place;
+
+/* What the build keeps while the stays go by, a slice after another. */
 struct pc_aview_build {
   pc_aview *v, view;      /* v: &view */
   pc_raw st;
-  uint64_t s0, s1;      /* this rank's rows of /stays */
+  uint64_t s0, s1;        /* this rank's rows of /stays: whole slices */
   size_t G;
-  uint64_t *count;      /* nranks x G: rows of each group per rank (this rank's row filled) */
-  size_t rank;
-  uint64_t *next;       /* G: the next slot of each group in this rank's rows in memory */
-  pc_stay *buf, *own_buf;    /* a step of /stays: in the scratch's tail, or own_buf */
-  pc_arow *conv, *grouped;   /* a sub-step's rows, as made and grouped */
-  uint32_t *key;             /* a sub-step's groups */
-  uint64_t *sub_count;       /* G: a sub-step's rows per group */
+  uint64_t S, k0, k1;     /* slice rows; this rank's slices [k0, k1) */
+  uint64_t *bound;        /* nslices + 1: every slice's first row (the last: the table's end) */
+  uint64_t nslices;
+  uint64_t k;             /* the slice being filled */
+  size_t m;               /* its rows so far */
+  pc_arow *conv;          /* its rows as made, in /stays order */
+  uint32_t *key;          /* their groups */
+  pc_arow *out[2];        /* slices grouped: one being written while the next is grouped */
+  size_t cap;             /* rows each of those holds (the rank's largest slice) */
+  uint64_t *count;        /* G: a slice's rows per group */
+  pc_adir *dir;           /* (k1 - k0) x (G + 1): each slice's groups' first rows */
+  uint32_t *pl;           /* a step's places' indices */
+  size_t plcap;
+  pc_rows_out w;          /* /area_rows */
+  pc_file dset;
+  pc_rowstream *writing;  /* the slice being written, or NULL */
+  pc_buf patch;           /* aview_patch */
+  size_t patch_done;      /* patches whose slice is grouped */
   pc_dict places, regions;    /* the view's dictionaries: /places' and /regions' first */
   uint32_t *township;         /* per region of the dictionary: its township's index */
   size_t ntownship;           /* regions it covers so far */
-  uint64_t *place_township;   /* per place of /places (its index): its township + 1 */
-  uint64_t *place_region;     /* per place of /places: its region's code */
-  uint32_t *place_rindex;     /* and that region's index in the dictionary */
-  size_t nplaces0;            /* places of /places (entries of the two above) */
+  aview_place *place;         /* per place of /places (its index) */
+  size_t nplaces0;            /* places of /places (entries of place) */
   pc_dict xplaces, xregions;  /* this rank's stays' places and regions not in them */
 };
 typedef struct pc_aview_build aview_build;
@@ -96,19 +118,15 @@ static int dicts_open(pc_file data, aview_build *B) {
   uint64_t np = 0, nr = 0;
   int rc = pc_table_read_all(data, NULL, &pc_schema_places, (void **)&pl, &np);
   if (!rc) rc = pc_table_read_all(data, NULL, &pc_schema_regions, (void **)&rg, &nr);
-  if (!rc && !((B->place_township = pc_malloc((np + 1) * sizeof *B->place_township, "places")) &&
-               (B->place_region = pc_malloc((np + 1) * sizeof *B->place_region, "places")) &&
-               (B->place_rindex = pc_malloc((np + 1) * sizeof *B->place_rindex, "places"))))
-    rc = PC_ERR_MEM;
+  if (!rc && !(B->place = pc_malloc((np + 1) * sizeof *B->place, "places"))) rc = PC_ERR_MEM;
   if (!rc) rc = pc_dict_add(&B->regions, 0);
   for (uint64_t i = 0; i < nr && !rc; i++) rc = pc_dict_add(&B->regions, rg[i].code);
   for (uint64_t i = 0; i < np && !rc; i++) {
     const size_t k = B->places.n;
     rc = pc_dict_add(&B->places, pl[i].id);
     if (!rc && B->places.n > k) {
-      B->place_township[k] = pl[i].region / 1000 + 1;
-      B->place_region[k] = pl[i].region;
-      B->place_rindex[k] = pc_dict_find(&B->regions, pl[i].region);
+      B->place[k] = (aview_place){pl[i].region, pc_dict_find(&B->regions, pl[i].region),
+                                  (uint32_t)pc_agroup_township(&B->v->L, pl[i].region)};
     }
   }
   B->nplaces0 = B->places.n;
@@ -121,7 +139,7 @@ static int dicts_open(pc_file data, aview_build *B) {
  * the stay lies in its place's region (nearly every stay); else searched.
  * UINT32_MAX when not in the dictionary. Local. */
 static inline uint32_t region_index(const aview_build *B, const pc_stay *s, uint32_t p) {
-  if (p < B->nplaces0 && B->place_region[p] == s->region) return B->place_rindex[p];
+  if (p < B->nplaces0 && B->place[p].region == s->region) return B->place[p].rindex;
   return pc_dict_find(&B->regions, s->region);
 }
 
@@ -132,35 +150,199 @@ static inline size_t group_of(const aview_build *B, const pc_stay *s, uint32_t r
                           : pc_agroup_of(&B->v->L, s);
 }
 
-/* Pass 1: count this rank's rows per group, the longest stay, the stays
- * astray (their place unknown or in another township), and the places and
- * regions the dictionaries lack. Local. */
-static int count_pass(aview_build *B, uint64_t *mine) {
+/* Local: the slice k of this rank grouped into out[k % 2] and given to the
+ * writer (once the previous slice's writes are done: at most one slice is
+ * being written while the next is grouped); its directory row and the
+ * patched rows' places in the file set. */
+static int slice_done(aview_build *B) {
+  const size_t G = B->G, m = B->m;
+  const uint64_t k = B->k;
+  pc_arow *o = B->out[k % 2];
+  memset(B->count, 0, G * sizeof *B->count);
+  pc_agroup_sort(G, B->conv, B->key, m, o, B->count);
+  pc_adir *d = B->dir + (k - B->k0) * (G + 1);
+  uint64_t at = 0;
+  for (size_t g = 0; g < G; g++) {
+    const size_t c = (size_t)B->count[g];
+    d[g].off = (uint32_t)at;
+    if (c) B->v->gcount[g] += c, B->v->gsum[g] += pc_arows_fingerprint_sum(o + at, c);
+    at += c;
+  }
+  d[G].off = (uint32_t)at;
+  /* where the patched rows went: the sort is stable (rare: one pass when any) */
+  aview_patch *pt = B->patch.data;
+  if (B->patch_done < B->patch.n) {
+    for (size_t g = 0; g < G; g++) B->count[g] = d[g].off;
+    size_t j = B->patch_done;
+    for (size_t i = 0; i < m && j < B->patch.n; i++) {
+      const uint64_t pos = B->count[B->key[i]]++;
+      if (pt[j].at == i) pt[j++].row = B->bound[k] + pos;
+    }
+    B->patch_done = B->patch.n;
+  }
+  PC_CALL(pc_rowstream_finish(B->writing));
+  B->writing = NULL;
+  PC_CALL(pc_rowstream_start(&B->w, B->bound[k], o, m, &B->writing));
+  pc_rowstream_ready(B->writing, m);
+  B->k++;
+  B->m = 0;
+  return 0;
+}
+
+/* Local: the stays s[0..n), rows [at, at + n) of /stays, made rows of the
+ * current slice (a new slice begun at each bound). */
+static int take(aview_build *B, const pc_stay *s, uint64_t at, size_t n) {
   pc_aview *v = B->v;
-  pc_stay *buf = pc_malloc(AVIEW_COUNT_STEP * sizeof *buf, "stays step");
-  uint32_t *pl = pc_malloc(AVIEW_COUNT_STEP * sizeof *pl, "stays step");
-  int rc = buf && pl ? 0 : PC_ERR_MEM;
-  for (uint64_t r = B->s0; r < B->s1 && !rc;) {
-    size_t n = B->s1 - r < AVIEW_COUNT_STEP ? (size_t)(B->s1 - r) : AVIEW_COUNT_STEP;
-    if ((rc = pc_raw_read(&B->st, r, n, buf))) break;
-    pc_dict_find_rows(&B->places, &buf[0].place, sizeof *buf, n, pl);
-    for (size_t i = 0; i < n && !rc; i++) {
-      const pc_stay *s = &buf[i];
-      const uint32_t p = pl[i], ri = region_index(B, s, p);
-      mine[group_of(B, s, ri)]++;
-      if (s->end - s->start > v->dmax) v->dmax = s->end - s->start;
+  if (n > B->plcap) {
+    uint32_t *p = pc_realloc(B->pl, n * sizeof *p, "area view step");
+    if (!p) return PC_ERR_MEM;
+    B->pl = p, B->plcap = n;
+  }
+  pc_dict_find_rows(&B->places, &s[0].place, sizeof *s, n, B->pl);
+  const pc_agroup_layout *L = &v->L;
+  for (size_t i = 0; i < n;) {
+    while (B->k < B->k1 && at + i >= B->bound[B->k + 1]) PC_CALL(slice_done(B));
+    if (B->k == B->k1 || at + i != B->bound[B->k] + B->m)
+      return PC_ERROR(PC_ERR_DATA, "area view: stay row %llu out of order",
+                      (unsigned long long)(at + i));
+    /* the rows of this step in this slice */
+    const size_t e = at + n <= B->bound[B->k + 1] ? n : (size_t)(B->bound[B->k + 1] - at);
+    pc_arow *a = B->conv + B->m;
+    uint32_t *key = B->key + B->m;
+    int64_t dmax = v->dmax;
+    for (; i < e; i++, a++, key++) {
+      const pc_stay *x = &s[i];
+      const uint32_t p = B->pl[i];
+      if (x->end - x->start > dmax) dmax = x->end - x->start;
+      const aview_place *q = p < B->nplaces0 ? &B->place[p] : NULL;
+      if (q && q->region == x->region && q->rindex < PC_AROW_REGIONS &&
+          !pc_arow_at(x, v->t0, p, q->rindex, a)) { /* nearly every stay: in its place's region */
+        *key = (uint32_t)pc_agroup_at(L, q->township, x->start);
+        continue;
+      }
+      const uint32_t r = pc_dict_find(&B->regions, x->region);
       if (p == UINT32_MAX) {
         v->astray++;
-        rc = pc_dict_add(&B->xplaces, s->place);
+        PC_CALL(pc_dict_add(&B->xplaces, x->place));
       } else {
-        v->astray += B->place_township[p] - 1 != s->region / 1000;
+        v->astray += q->region / 1000 != x->region / 1000;
       }
-      if (!rc && ri == UINT32_MAX) rc = pc_dict_add(&B->xregions, s->region);
+      if (r == UINT32_MAX || r >= PC_AROW_REGIONS) PC_CALL(pc_dict_add(&B->xregions, x->region));
+      if (pc_arow_at(x, v->t0, p, r, a)) {
+        if (p != UINT32_MAX && r < PC_AROW_REGIONS)
+          return PC_ERROR(PC_ERR_DATA,
+                          "%s: row %llu: a stay more than 68 years from the window's start: "
+                          "not an area view's row",
+                          B->st.what, (unsigned long long)(at + i));
+        /* a placeholder (zeros, summed as such), made again once the
+         * dictionaries are merged */
+        PC_CALL(pc_buf_grow(&B->patch, 1));
+        ((aview_patch *)B->patch.data)[B->patch.n++] =
+            (aview_patch){.at = (size_t)(a - B->conv), .s = *x};
+        memset(a, 0, sizeof *a);
+      }
+      *key = (uint32_t)group_of(B, x, r < PC_AROW_REGIONS ? r : UINT32_MAX);
     }
-    r += n;
+    v->dmax = dmax;
+    B->m = (size_t)(a - B->conv);
   }
-  free(buf), free(pl);
-  return rc;
+  if (at + n == B->s1) /* the rank's last: its last slice, and every write done */
+    while (B->k < B->k1) PC_CALL(slice_done(B));
+  if (B->k == B->k1) {
+    PC_CALL(pc_rowstream_finish(B->writing));
+    B->writing = NULL;
+  }
+  return 0;
+}
+
+int pc_aview_take(void *arg, const pc_stay *s, uint64_t at, size_t n) {
+  return n ? take(arg, s, at, n) : 0;
+}
+
+/* Local: open /stays and the dictionaries, find the slices, allocate. */
+static int build_open(pc_ctx *ctx, pc_file data, const char *data_path, aview_build *B) {
+  pc_aview *v = B->v;
+  PC_CALL(layout_of(data, v));
+  PC_CALL(pc_indexfile_attr_i64(data, "window_start", &v->t0));
+  PC_CALL(dicts_open(data, B));
+  PC_CALL(pc_raw_open(data, data_path, &pc_schema_stays, &B->st));
+  PC_CALL(pc_stays_rank_range(&B->st, pc_rank(ctx), pc_nranks(ctx), &B->s0, &B->s1));
+  B->G = v->L.ntownships * v->L.ndays;
+  B->S = pc_agroup_slice_rows(B->st.nrows);
+  B->nslices = pc_agroup_nslices(B->st.nrows);
+  pc_own_range(B->nslices, pc_rank(ctx), pc_nranks(ctx), &B->k0, &B->k1);
+  B->k = B->k0;
+  B->bound = pc_malloc((B->nslices + 1) * sizeof *B->bound, "area view slices");
+  if (!B->bound) return PC_ERR_MEM;
+  for (uint64_t k = 0; k <= B->nslices; k++)
+    PC_CALL(pc_stays_person_boundary(&B->st, k * B->S, &B->bound[k]));
+  if (B->bound[B->k0] != B->s0 || B->bound[B->k1] != B->s1)
+    return PC_ERROR(PC_ERR_DATA, "area view: the rank's stays are not whole slices");
+  B->cap = 1;
+  for (uint64_t k = B->k0; k < B->k1; k++)
+    if (B->bound[k + 1] - B->bound[k] > B->cap) B->cap = (size_t)(B->bound[k + 1] - B->bound[k]);
+  if (B->cap > UINT32_MAX)
+    return PC_ERROR(PC_ERR_DATA, "area view: a slice of %zu stays (one person's?)", B->cap);
+  const size_t G = B->G;
+  B->count = pc_calloc(G + 1, sizeof *B->count, "area view counts");
+  B->dir = pc_calloc((size_t)(B->k1 - B->k0) * (G + 1) + 1, sizeof *B->dir, "area view directory");
+  B->conv = pc_malloc(B->cap * sizeof *B->conv, "area view slice");
+  B->key = pc_malloc(B->cap * sizeof *B->key, "area view slice");
+  B->out[0] = pc_malloc(B->cap * sizeof *B->out[0], "area view slice");
+  B->out[1] = pc_malloc(B->cap * sizeof *B->out[1], "area view slice");
+  v->gsum = pc_calloc(G + 1, sizeof *v->gsum, "area view checksums");
+  v->gcount = pc_calloc(G + 1, sizeof *v->gcount, "area view counts");
+  pc_buf_init(&B->patch, sizeof(aview_patch));
+  return B->count && B->dir && B->conv && B->key && B->out[0] && B->out[1] && v->gsum &&
+                 v->gcount
+             ? 0
+             : PC_ERR_MEM;
+}
+
+int pc_aview_begin(pc_ctx *ctx, pc_out *out, pc_file data, const char *data_path,
+                   aview_build **res) {
+  aview_build *B = pc_calloc(1, sizeof *B, "area view build");
+  *res = B;
+  PC_CALL(pc_agree(ctx, B ? 0 : PC_ERR_MEM));
+  B->v = &B->view;
+  B->st.fd = -1;
+  B->view.rows.fd = -1;
+  B->view.disp.raw.fd = -1;
+  B->w.raw.fd = B->w.dfd = -1;
+  B->dset = -1;
+  PC_CALL(pc_agree(ctx, build_open(ctx, data, data_path, B)));
+  PC_CALL(pc_indexfile_rows_create(
+      out, &pc_schema_area_rows, B->st.nrows,
+      "the area view: every stay, 24 bytes: pid; start and end in seconds after area_t0; "
+      "place, an index into /area_places; region_channel, the region's index into "
+      "/area_regions in its low 24 bits and the channel above them. Row i is the stay of "
+      "/stays row i's slice (/area_slices: the slices' first rows and pids), each slice's "
+      "rows grouped by (township, local day of its start): group g = township index (in "
+      "/area_townships; the last: townships not in /regions) x area_ndays + day - area_day0 "
+      "(clamped to the window), each group in /stays order; /area_dir holds area_ndays x "
+      "area_ntownships + 1 entries a slice: each group's first row after the slice's; "
+      "area_sum[g] is the fingerprint sum of all its rows; a stay lies under its start's "
+      "day only: a query reaches back by area_dmax",
+      &B->dset));
+  return pc_agree(ctx, pc_indexfile_rows_open(out, B->dset, &pc_schema_area_rows, B->st.nrows,
+                                              &B->w));
+}
+
+void pc_aview_build_free(aview_build *B) {
+  if (!B) return;
+  pc_rowstream_finish(B->writing); /* stopped after its current write when not all ready */
+  pc_indexfile_rows_close(&B->w);
+  pc_indexfile_dset_close(B->dset);
+  pc_raw_close(&B->st);
+  free(B->bound), free(B->count), free(B->dir), free(B->pl);
+  free(B->conv), free(B->key), free(B->out[0]), free(B->out[1]);
+  pc_buf_free(&B->patch);
+  free(B->place);
+  free(B->township);
+  pc_dict_free(&B->places), pc_dict_free(&B->regions);
+  pc_dict_free(&B->xplaces), pc_dict_free(&B->xregions);
+  pc_aview_free(B->v);
+  free(B);
 }
 
 /* Collective: every rank's values of x not in d yet added to d, in order:
@@ -177,190 +359,59 @@ static int dict_merge(pc_ctx *ctx, pc_dict *d, const pc_dict *x) {
   return rc;
 }
 
-/* Pass 2: each stay made a row of the view and put in its group's next
- * slot of this rank's rows in memory (`rows`, its groups one after another,
- * each in /stays order), its fingerprint summed. A sub-step's rows are
- * grouped in cache first and copied group by group: scattered one by one
- * into the whole, each row was a cache and TLB miss (this pass 9.5 s, now
- * 2.8 s, at the city tier). Local. */
-static int make_pass(aview_build *B, pc_arow *rows) {
+/* Local: the rows of the patched stays made with the merged dictionaries
+ * and written over their placeholders; their fingerprints summed. */
+static int patch_rows(aview_build *B) {
   pc_aview *v = B->v;
-  const uint64_t *mine = B->count + B->rank * B->G;
-  uint64_t at = 0;
-  for (size_t g = 0; g < B->G; g++) B->next[g] = at, at += mine[g];
-  for (uint64_t r = B->s0; r < B->s1;) {
-    size_t n = B->s1 - r < AVIEW_STEP ? (size_t)(B->s1 - r) : AVIEW_STEP;
-    PC_CALL(pc_raw_read(&B->st, r, n, B->buf));
-    for (size_t i0 = 0; i0 < n; i0 += AVIEW_SUB) {
-      const size_t m = n - i0 < AVIEW_SUB ? n - i0 : AVIEW_SUB;
-      /* the places' indices first (key[i], then the group) */
-      pc_dict_find_rows(&B->places, &B->buf[i0].place, sizeof *B->buf, m, B->key);
-      for (size_t i = 0; i < m; i++) {
-        const pc_stay *s = &B->buf[i0 + i];
-        const uint32_t p = B->key[i];
-        if (pc_arow_at(s, v->t0, p, region_index(B, s, p), &B->conv[i]))
-          return PC_ERROR(PC_ERR_DATA,
-                          "%s: row %llu: a stay more than 68 years from the window's start: "
-                          "not an area view's row",
-                          B->st.what, (unsigned long long)(r + i0 + i));
-        const size_t g = group_of(B, s, B->conv[i].regch & (uint32_t)(PC_AROW_REGIONS - 1));
-        B->key[i] = (uint32_t)g;
-        v->gsum[g] += pc_arow_fingerprint(&B->conv[i]);
-      }
-      memset(B->sub_count, 0, B->G * sizeof *B->sub_count);
-      pc_agroup_sort(B->G, B->conv, B->key, m, B->grouped, B->sub_count);
-      size_t off = 0;
-      for (size_t g = 0; g < B->G; g++) {
-        const size_t c = (size_t)B->sub_count[g];
-        if (c) memcpy(rows + B->next[g], B->grouped + off, c * sizeof *rows);
-        B->next[g] += c;
-        off += c;
-      }
-    }
-    r += n;
+  const aview_patch *pt = B->patch.data;
+  for (size_t j = 0; j < B->patch.n; j++) {
+    pc_arow a;
+    const uint32_t p = pc_dict_find(&B->places, pt[j].s.place),
+                   r = pc_dict_find(&B->regions, pt[j].s.region);
+    if (pc_arow_at(&pt[j].s, v->t0, p, r, &a))
+      return PC_ERROR(PC_ERR_DATA,
+                      "%s: a stay of pid row %llu: more than 68 years from the window's start, "
+                      "or beyond the view's dictionaries: not an area view's row",
+                      B->st.what, (unsigned long long)pt[j].row);
+    const pc_arow zero = {0};
+    v->gsum[group_of(B, &pt[j].s, r)] += pc_arow_fingerprint(&a) - pc_arow_fingerprint(&zero);
+    PC_CALL(pc_indexfile_rows_write(&B->w, pt[j].row, 1, &a));
   }
   return 0;
 }
 
-/* Collective, agreed (rc: this rank's status): the view's rows to the
- * file in rounds. The groups are cut in file order into parts of at most
- * room_rows rows (a larger group alone), and each round gives the next part
- * to each rank: every rank sends each its pieces of the part's groups
- * (contiguous in `rows`), receives the part - every rank's pieces, each
- * where the file has it - in `room` and writes it with one write, past the
- * page cache. Written piece by piece, each rank's 31 k pieces of ~50 kB
- * at the city tier took 7.2 s, their partial blocks through the page cache. */
-static int exchange_write(pc_ctx *ctx, aview_build *B, int rc, const pc_arow *rows,
-                          pc_arow *room, size_t room_rows, pc_rows_out *w) {
-  const size_t G = B->G, P = (size_t)pc_nranks(ctx);
-  const uint64_t *mine = B->count + B->rank * B->G, *gstart = B->v->gstart;
-  uint64_t *loc = pc_malloc((G + 1) * sizeof *loc, "area view pieces");
-  size_t *cut = pc_malloc((G + 2) * sizeof *cut, "area view parts");
-  uint64_t *piece = pc_malloc((4 * P + 2 * P * G + 1) * sizeof *piece, "area view pieces");
-  if (!rc && !(loc && cut && piece)) rc = PC_ERR_MEM;
+/* Collective, agreed: the slices' first rows and pids (rank 0's) and each
+ * rank's slices' directory rows. */
+static int write_slices(pc_ctx *ctx, pc_out *out, aview_build *B) {
+  const int zero = pc_rank(ctx) == 0;
+  pc_aslice *sl = zero ? pc_malloc((B->nslices + 1) * sizeof *sl, "area view slices") : NULL;
+  int rc = zero && !sl ? PC_ERR_MEM : 0;
+  for (uint64_t k = 0; zero && !rc && k < B->nslices; k++) {
+    pc_stay x;
+    sl[k].start = B->bound[k];
+    sl[k].pid = UINT64_MAX; /* an empty slice at the end: no pid */
+    if (B->bound[k] < B->st.nrows && !(rc = pc_raw_read(&B->st, B->bound[k], 1, &x)))
+      sl[k].pid = x.pid;
+  }
   rc = pc_agree(ctx, rc);
-  size_t nparts = 0;
-  if (!rc) {
-    uint64_t at = 0;
-    for (size_t g = 0; g <= G; g++) loc[g] = at, at += g < G ? mine[g] : 0;
-    cut[nparts++] = 0; /* part j: groups [cut[j], cut[j + 1]) */
-    for (size_t g = 0; g < G; g++)
-      if (gstart[g + 1] - gstart[cut[nparts - 1]] > room_rows && g > cut[nparts - 1])
-        cut[nparts++] = g;
-    cut[nparts] = G;
-  }
-  uint64_t *sstart = piece, *scount = piece + P, *rstart = piece + 2 * P,
-           *rcount = piece + 2 * P + P * G;
-  for (size_t j0 = 0; !rc && j0 < nparts; j0 += P) {
-    for (size_t q = 0; q < P; q++) { /* rank q takes part j0 + q (none past the last) */
-      const size_t a = j0 + q < nparts ? cut[j0 + q] : G, b = j0 + q < nparts ? cut[j0 + q + 1] : G;
-      sstart[q] = loc[a], scount[q] = loc[b] - loc[a];
-    }
-    const size_t mj = j0 + B->rank;
-    const size_t a = mj < nparts ? cut[mj] : G, b = mj < nparts ? cut[mj + 1] : G, nb = b - a;
-    for (size_t s = 0; s < P; s++)
-      for (size_t g = a; g < b; g++) {
-        uint64_t before = 0;
-        for (size_t t = 0; t < s; t++) before += B->count[t * G + g];
-        rstart[s * nb + g - a] = gstart[g] - gstart[a] + before;
-        rcount[s * nb + g - a] = B->count[s * G + g];
-      }
-    rc = pc_exchange_pieces(ctx, sizeof *rows, rows, sstart, scount, room, nb, rstart, rcount);
-    if (!rc && gstart[b] > gstart[a])
-      rc = pc_indexfile_rows_write(w, gstart[a], (size_t)(gstart[b] - gstart[a]), room);
-    rc = pc_agree(ctx, rc);
-  }
-  free(loc), free(cut), free(piece);
-  return rc;
-}
-
-/* Collective, agreed (rc: this rank's status): the counts of all ranks give
- * the group directory (every rank's counts kept: the rounds place its
- * pieces); the dictionaries completed. */
-static int directory(pc_ctx *ctx, aview_build *B, int rc) {
-  pc_aview *v = B->v;
-  const size_t G = B->G, P = (size_t)pc_nranks(ctx);
-  PC_CALL(pc_agree(ctx, rc));
-  PC_CALL(pc_sum_u64(ctx, B->count, (int)(P * G)));
-  uint64_t mx[2] = {(uint64_t)v->dmax, 0}, as = v->astray;
-  PC_CALL(pc_max_u64(ctx, mx, 1));
-  PC_CALL(pc_sum_u64(ctx, &as, 1));
-  v->dmax = (int64_t)mx[0];
-  v->astray = as;
-  /* both merges on every rank, whatever the first gave: each is collective */
-  rc = dict_merge(ctx, &B->places, &B->xplaces);
-  const int rc2 = dict_merge(ctx, &B->regions, &B->xregions);
-  if (!rc) rc = rc2;
-  if (!rc && B->regions.n > PC_AROW_REGIONS)
-    rc = PC_ERROR(PC_ERR_DATA, "the stays name %zu regions: an area view holds %zu at most",
-                  B->regions.n, PC_AROW_REGIONS);
-  if (!rc) rc = townships_fill(B);
-  PC_CALL(pc_agree(ctx, rc));
-  uint64_t row = 0;
-  for (size_t g = 0; g < G; g++) {
-    v->gstart[g] = row;
-    for (size_t q = 0; q < P; q++) row += B->count[q * G + g];
-  }
-  v->gstart[G] = row;
-  return 0;
-}
-
-/* Local: open /stays and the dictionaries, cut this rank's share, allocate
- * (the make pass's step: later, in the scratch). */
-static int build_open(pc_ctx *ctx, pc_file data, const char *data_path, aview_build *B) {
-  pc_aview *v = B->v;
-  PC_CALL(layout_of(data, v));
-  PC_CALL(pc_indexfile_attr_i64(data, "window_start", &v->t0));
-  PC_CALL(dicts_open(data, B));
-  PC_CALL(pc_raw_open(data, data_path, &pc_schema_stays, &B->st));
-  pc_own_range(B->st.nrows, pc_rank(ctx), pc_nranks(ctx), &B->s0, &B->s1);
-  B->G = v->L.ntownships * v->L.ndays;
-  const size_t G = B->G, P = (size_t)pc_nranks(ctx);
-  B->count = pc_calloc(P * G + 1, sizeof *B->count, "area view counts");
-  B->next = pc_calloc(G + 1, sizeof *B->next, "area view counts");
-  B->sub_count = pc_calloc(G + 1, sizeof *B->sub_count, "area view counts");
-  B->conv = pc_malloc(AVIEW_SUB * sizeof *B->conv, "area view sub-step");
-  B->grouped = pc_malloc(AVIEW_SUB * sizeof *B->grouped, "area view sub-step");
-  B->key = pc_malloc(AVIEW_SUB * sizeof *B->key, "area view sub-step");
-  B->rank = (size_t)pc_rank(ctx);
-  v->gstart = pc_calloc(G + 1, sizeof *v->gstart, "area view directory");
-  v->gsum = pc_calloc(G + 1, sizeof *v->gsum, "area view checksums");
-  return B->count && B->next && B->sub_count && B->conv && B->grouped && B->key &&
-                 v->gstart && v->gsum
-             ? 0
-             : PC_ERR_MEM;
-}
-
-/* Local: the make pass's step, in the scratch's last bytes when it holds
- * one (*scratch_bytes then shrinks by it), else in memory of its own. */
-static int step_place(aview_build *B, void *scratch, size_t *scratch_bytes) {
-  const size_t step = AVIEW_STEP * sizeof *B->buf;
-  if (*scratch_bytes >= step + 64) {
-    const size_t at = (*scratch_bytes - step) / 64 * 64; /* scratch is malloc's, so aligned */
-    B->buf = (pc_stay *)(void *)((char *)scratch + at);
-    *scratch_bytes = at;
-    return 0;
-  }
-  B->buf = B->own_buf = pc_malloc(step, "stays step");
-  return B->buf ? 0 : PC_ERR_MEM;
-}
-
-void pc_aview_build_free(aview_build *B) {
-  if (!B) return;
-  pc_raw_close(&B->st);
-  free(B->count), free(B->next), free(B->sub_count);
-  free(B->conv), free(B->grouped), free(B->key);
-  free(B->own_buf), free(B->place_township), free(B->place_region), free(B->place_rindex);
-  free(B->township);
-  pc_dict_free(&B->places), pc_dict_free(&B->regions);
-  pc_dict_free(&B->xplaces), pc_dict_free(&B->xregions);
-  pc_aview_free(B->v);
-  free(B);
+  if (!rc)
+    rc = pc_indexfile_rows_table(out, &pc_schema_area_slices, B->nslices, 0,
+                                 zero ? (size_t)B->nslices : 0, sl,
+                                 "the area view's slices: each one's first row of /area_rows "
+                                 "(and of /stays) and that stay's pid");
+  free(sl);
+  PC_CALL(rc);
+  const size_t G1 = B->G + 1;
+  return pc_indexfile_rows_table(out, &pc_schema_area_dir, B->nslices * G1, B->k0 * G1,
+                                 (size_t)(B->k1 - B->k0) * G1, B->dir,
+                                 "the area view's directory: for each slice (of /area_slices), "
+                                 "area_ntownships x area_ndays + 1 entries: each group's first "
+                                 "row counted from the slice's, then the slice's rows");
 }
 
 static int write_tables(pc_ctx *ctx, pc_out *out, const aview_build *B) {
   const pc_aview *v = B->v;
-  PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "area_start", v->gstart, B->G + 1));
+  PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "area_count", v->gcount, B->G));
   PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "area_sum", v->gsum, B->G));
   PC_CALL(pc_indexfile_write_u64s(ctx, out->file, "area_townships", v->townships,
                                   v->L.ntownships));
@@ -373,101 +424,86 @@ static int write_tables(pc_ctx *ctx, pc_out *out, const aview_build *B) {
   pc_out_attr_u64(out, "area_ntownships", v->L.ntownships);
   pc_out_attr_u64(out, "area_nplaces", B->places.n);
   pc_out_attr_u64(out, "area_nregions", B->regions.n);
+  pc_out_attr_u64(out, "area_nslices", B->nslices);
+  pc_out_attr_u64(out, "area_slice_rows", B->S);
   pc_out_attr_i64(out, "area_dmax", v->dmax);
   pc_out_attr_u64(out, "area_places_astray", v->astray);
   return out->rc;
 }
 
-int pc_aview_count(pc_ctx *ctx, pc_file data, const char *data_path, aview_build **out) {
-  aview_build *B = pc_calloc(1, sizeof *B, "area view build");
-  *out = B;
-  PC_CALL(pc_agree(ctx, B ? 0 : PC_ERR_MEM));
-  B->v = &B->view;
-  B->st.fd = -1;
-  B->view.rows.fd = -1;
-  B->view.disp.raw.fd = -1;
-  int rc = pc_agree(ctx, build_open(ctx, data, data_path, B));
-  if (!rc) rc = count_pass(B, B->count + (size_t)pc_rank(ctx) * B->G);
-  return directory(ctx, B, rc);
-}
-
-int pc_aview_finish(pc_ctx *ctx, pc_out *out, aview_build *B, void *scratch,
-                    size_t scratch_bytes) {
+int pc_aview_end(pc_ctx *ctx, pc_out *out, aview_build *B, int rc) {
   pc_aview *v = B->v;
-  const size_t whole_scratch = scratch_bytes; /* the step takes its tail until made */
-  int rc = step_place(B, scratch, &scratch_bytes);
-  pc_file dset = -1;
-  if (!rc)
-    rc = pc_indexfile_rows_create(
-        out, &pc_schema_area_rows, v->gstart[B->G],
-        "the area view: every stay, 24 bytes: pid; start and end in seconds after area_t0; "
-        "place, an index into /area_places; region_channel, the region's index into "
-        "/area_regions in its low 24 bits and the channel above them. Grouped by (township, "
-        "local day of its start): group g = township index (in /area_townships; the last: "
-        "townships not in /regions) x area_ndays + day - area_day0 (clamped to the window), "
-        "each group in /stays order; area_start[g] is its first row, area_sum[g] its rows' "
-        "fingerprint sum; a stay lies under its start's day only: a query reaches back by "
-        "area_dmax",
-        &dset);
-  /* This rank's rows, in the scratch when they fit before the step (the
-   * place view's rows, written by then: memory touched and budgeted); the
-   * room a round receives after them (the step's bytes are free by then). */
-  uint64_t mine = 0, largest = 0;
-  for (size_t g = 0; !rc && g < B->G; g++) {
-    mine += B->count[B->rank * B->G + g];
-    if (v->gstart[g + 1] - v->gstart[g] > largest) largest = v->gstart[g + 1] - v->gstart[g];
-  }
-  size_t room_rows = pc_ctx_round_bytes(ctx) / sizeof(pc_arow);
-  if (room_rows < largest) room_rows = (size_t)largest;
-  pc_arow *rows = NULL, *room = NULL, *own = NULL, *own_room = NULL;
-  if (!rc && mine * sizeof *rows <= scratch_bytes)
-    rows = scratch;
-  else if (!rc && !(rows = own = pc_malloc(mine * sizeof *rows + 1, "the area view's rows")))
-    rc = PC_ERR_MEM;
-  if (!rc && !own && (mine + room_rows) * sizeof *rows <= whole_scratch)
-    room = rows + mine;
-  else if (!rc && !(room = own_room = pc_malloc(room_rows * sizeof *room, "an area view round")))
-    rc = PC_ERR_MEM;
-  if (!rc) rc = make_pass(B, rows);
-  pc_rows_out w = {.raw = {.fd = -1}, .dfd = -1};
-  if (!rc) rc = pc_indexfile_rows_open(out, dset, &pc_schema_area_rows, v->gstart[B->G], &w);
-  rc = exchange_write(ctx, B, rc, rows, room, room_rows, &w);
-  pc_indexfile_rows_close(&w);
-  free(own), free(own_room);
-  pc_indexfile_dset_close(dset);
-  if (!rc) rc = pc_sum_u64(ctx, v->gsum, (int)B->G);
-  if (!rc) rc = write_tables(ctx, out, B);
+  /* a rank whose slices hold no stay (one person's stays span them) saw none */
+  while (!rc && B->k < B->k1 && B->m == 0 && B->bound[B->k] == B->bound[B->k + 1])
+    rc = slice_done(B);
+  if (!rc && B->k != B->k1) rc = PC_ERROR(PC_ERR_DATA, "area view: slices left unmade");
+  const int wrc = pc_rowstream_finish(B->writing);
+  B->writing = NULL;
+  if (!rc) rc = wrc;
+  PC_CALLG(pc_agree(ctx, rc), done);
+  uint64_t mx[1] = {(uint64_t)v->dmax}, as = v->astray;
+  PC_CALLG(pc_max_u64(ctx, mx, 1), done);
+  PC_CALLG(pc_sum_u64(ctx, &as, 1), done);
+  v->dmax = (int64_t)mx[0];
+  v->astray = as;
+  /* both merges on every rank, whatever the first gave: each is collective */
+  rc = dict_merge(ctx, &B->places, &B->xplaces);
+  const int rc2 = dict_merge(ctx, &B->regions, &B->xregions);
+  if (!rc) rc = rc2;
+  if (!rc && B->regions.n > PC_AROW_REGIONS)
+    rc = PC_ERROR(PC_ERR_DATA, "the stays name %zu regions: an area view holds %zu at most",
+                  B->regions.n, PC_AROW_REGIONS);
+  if (!rc) rc = townships_fill(B);
+  if (!rc) rc = patch_rows(B);
+  PC_CALLG(pc_agree(ctx, rc), done);
+  pc_indexfile_rows_close(&B->w);
+  pc_indexfile_dset_close(B->dset);
+  B->dset = -1;
+  PC_CALLG(pc_sum_u64(ctx, v->gsum, (int)B->G), done);
+  PC_CALLG(pc_sum_u64(ctx, v->gcount, (int)B->G), done);
+  PC_CALLG(write_slices(ctx, out, B), done);
+  rc = write_tables(ctx, out, B);
+done:
   pc_aview_build_free(B);
   return rc;
 }
 
-int pc_aview_write(pc_ctx *ctx, pc_out *out, pc_file data, const char *data_path,
-                   void *scratch, size_t scratch_bytes) {
+int pc_aview_write(pc_ctx *ctx, pc_out *out, pc_file data, const char *data_path) {
   aview_build *B = NULL;
-  const int rc = pc_aview_count(ctx, data, data_path, &B);
+  int rc = pc_aview_begin(ctx, out, data, data_path, &B);
   if (rc) {
     pc_aview_build_free(B);
     return rc;
   }
-  return pc_aview_finish(ctx, out, B, scratch, scratch_bytes);
+  pc_stay *buf = pc_malloc(AVIEW_STEP * sizeof *buf, "stays step");
+  rc = buf ? 0 : PC_ERR_MEM;
+  for (uint64_t r = B->s0; r < B->s1 && !rc;) {
+    const size_t n = B->s1 - r < AVIEW_STEP ? (size_t)(B->s1 - r) : AVIEW_STEP;
+    if (!(rc = pc_raw_read(&B->st, r, n, buf))) rc = take(B, buf, r, n);
+    r += n;
+  }
+  free(buf);
+  return pc_aview_end(ctx, out, B, rc);
 }
 
 void pc_aview_free(pc_aview *v) {
   pc_raw_close(&v->rows);
-  free(v->townships), free(v->gstart), free(v->gsum);
+  pc_raw_close(&v->dirs);
+  free(v->townships), free(v->gcount), free(v->gsum), free(v->slices);
   free(v->places), free(v->regions);
   free(v->dir.stays), free(v->stays_sum);
   pc_disptab_free(&v->disp);
   memset(v, 0, sizeof *v);
   v->rows.fd = -1;
+  v->dirs.fd = -1;
   v->disp.raw.fd = -1;
 }
 
-/* Local: the view's directory and the index's pid directory of /stays; f is
+/* Local: the view's tables and the index's pid directory of /stays; f is
  * the index (at path), known to hold a view and to be of this dataset. */
 static int read_view(pc_file f, const char *path, int64_t at, pc_aview *v) {
   int64_t nd = 0, bits = 0;
-  uint64_t nc = 0;
+  uint64_t nc = 0, S = 0;
   PC_CALL(pc_indexfile_attr_i64(f, "area_t0", &v->t0));
   PC_CALL(pc_indexfile_attr_u64(f, "area_nplaces", &v->nplaces));
   PC_CALL(pc_indexfile_attr_u64(f, "area_nregions", &v->nregions));
@@ -482,6 +518,8 @@ static int read_view(pc_file f, const char *path, int64_t at, pc_aview *v) {
   PC_CALL(pc_indexfile_attr_u64(f, "area_places_astray", &v->astray));
   PC_CALL(pc_indexfile_attr_i64(f, "pid_bits", &bits));
   PC_CALL(pc_indexfile_attr_u64(f, "area_ntownships", &nc));
+  PC_CALL(pc_indexfile_attr_u64(f, "area_nslices", &v->nslices));
+  PC_CALL(pc_indexfile_attr_u64(f, "area_slice_rows", &S));
   if (nd < 1 || nd > 100000 || nc < 1 || nc > 10000000 || bits < 1 || bits > 30)
     return PC_ERROR(PC_ERR_DATA, "%s: area view of %lld days, %llu townships (damaged index?)",
                     path, (long long)nd, (unsigned long long)nc);
@@ -490,14 +528,31 @@ static int read_view(pc_file f, const char *path, int64_t at, pc_aview *v) {
   const size_t G = v->L.ntownships * v->L.ndays, K = (size_t)1 << bits;
   PC_CALL(pc_indexfile_read_u64s(f, "area_townships", nc, &v->townships));
   v->L.townships = v->townships;
-  PC_CALL(pc_indexfile_read_u64s(f, "area_start", G + 1, &v->gstart));
+  PC_CALL(pc_indexfile_read_u64s(f, "area_count", G, &v->gcount));
   PC_CALL(pc_indexfile_read_u64s(f, "area_sum", G, &v->gsum));
   v->dir.bits = (int)bits;
   PC_CALL(pc_raw_open(f, path, &pc_schema_area_rows, &v->rows));
-  for (size_t g = 0; g < G; g++)
-    if (v->gstart[g] > v->gstart[g + 1] || v->gstart[G] != v->rows.nrows)
-      return PC_ERROR(PC_ERR_DATA, "%s: area_start does not match /area_rows (damaged index?)",
-                      path);
+  PC_CALL(pc_raw_open(f, path, &pc_schema_area_dir, &v->dirs));
+  pc_raw sl = {.fd = -1};
+  PC_CALL(pc_raw_open(f, path, &pc_schema_area_slices, &sl));
+  int rc = 0;
+  if (sl.nrows != v->nslices || v->nslices != pc_agroup_nslices(v->rows.nrows) ||
+      S != pc_agroup_slice_rows(v->rows.nrows) || v->dirs.nrows != v->nslices * (G + 1))
+    rc = PC_ERROR(PC_ERR_DATA, "%s: the area view's slices do not match its rows (damaged "
+                               "index?)", path);
+  if (!rc && !(v->slices = pc_malloc((v->nslices + 1) * sizeof *v->slices, "area view slices")))
+    rc = PC_ERR_MEM;
+  if (!rc) rc = pc_raw_read(&sl, 0, (size_t)v->nslices, v->slices);
+  pc_raw_close(&sl);
+  PC_CALL(rc);
+  v->slices[v->nslices] = (pc_aslice){v->rows.nrows, UINT64_MAX};
+  uint64_t rows = 0;
+  for (size_t g = 0; g < G; g++) rows += v->gcount[g];
+  for (uint64_t k = 0; k < v->nslices; k++)
+    if (v->slices[k].start > v->slices[k + 1].start ||
+        (k && v->slices[k].pid < v->slices[k - 1].pid) || rows != v->rows.nrows)
+      return PC_ERROR(PC_ERR_DATA, "%s: /area_slices or /area_count does not match /area_rows "
+                                   "(damaged index?)", path);
   PC_CALL(pc_disptab_open(f, path, (int)bits, &v->disp));
   if (pc_disptab_usable(&v->disp, at)) return 0;
   PC_CALL(pc_indexfile_read_u64s(f, "stays_dir", K + 1, &v->dir.stays));
@@ -508,6 +563,7 @@ int pc_aview_open(pc_ctx *ctx, const char *path, pc_file data, int64_t at, pc_av
                   int *usable) {
   memset(v, 0, sizeof *v);
   v->rows.fd = -1;
+  v->dirs.fd = -1;
   v->disp.raw.fd = -1;
   *usable = 0;
   pc_file f;
@@ -571,20 +627,66 @@ static int lower_bound(const pc_raw *rows, uint64_t lo, uint64_t hi, uint64_t pi
   }
 }
 
-/* This rank's part [r0[g], r1[g]) of every marked group. Local. */
-static int parts(const pc_aview *v, const uint8_t *sel, uint64_t pid_lo, uint64_t pid_hi,
-                 uint64_t *r0, uint64_t *r1, size_t *n) {
-  const size_t G = v->L.ntownships * v->L.ndays;
-  *n = 0;
-  for (size_t g = 0; g < G; g++) {
-    r0[g] = r1[g] = 0;
-    if (!sel[g] || v->gstart[g] == v->gstart[g + 1]) continue;
-    PC_CALL(lower_bound(&v->rows, v->gstart[g], v->gstart[g + 1], pid_lo, &r0[g]));
-    if (pid_hi == UINT64_MAX) r1[g] = v->gstart[g + 1];
-    else PC_CALL(lower_bound(&v->rows, r0[g], v->gstart[g + 1], pid_hi, &r1[g]));
-    *n += (size_t)(r1[g] - r0[g]);
+/* This rank's part of every marked group: its runs (*run, malloc'd, *n of
+ * them) in the slices whose pids meet [pid_lo, pid_hi), in file order
+ * (slice, township, day); *rows: their rows. Local. */
+static int runs_of(const pc_aview *v, const uint8_t *sel, uint64_t pid_lo, uint64_t pid_hi,
+                   pc_arun **run, size_t *n, uint64_t *rows) {
+  const size_t G = v->L.ntownships * v->L.ndays, D = v->L.ndays;
+  *run = NULL, *n = 0, *rows = 0;
+  /* the slices holding pids of [pid_lo, pid_hi): nonempty, pids below the next's */
+  uint64_t k0 = 0, k1 = 0;
+  while (k0 < v->nslices && v->slices[k0 + 1].pid <= pid_lo) k0++;
+  for (k1 = k0; k1 < v->nslices && v->slices[k1].pid < pid_hi;) k1++;
+  if (pid_lo >= pid_hi || k0 >= k1) return 0;
+  size_t nsel = 0;
+  for (size_t g = 0; g < G; g++) nsel += sel[g] != 0;
+  pc_adir *d = pc_malloc((G + 1) * sizeof *d, "area view directory");
+  pc_arun *r = pc_malloc((nsel * (size_t)(k1 - k0) + 1) * sizeof *r, "area view runs");
+  int rc = d && r ? 0 : PC_ERR_MEM;
+  size_t m = 0;
+  for (uint64_t k = k0; k < k1 && !rc; k++) {
+    if ((rc = pc_raw_read(&v->dirs, k * (G + 1), G + 1, d))) break;
+    const uint64_t base = v->slices[k].start;
+    if (d[G].off != v->slices[k + 1].start - base) {
+      rc = PC_ERROR(PC_ERR_DATA, "%s: /area_dir of slice %llu does not match its rows "
+                                 "(damaged index?)", v->rows.what, (unsigned long long)k);
+      break;
+    }
+    uint32_t last_c = UINT32_MAX;
+    for (size_t g = 0; g < G && !rc; g++) {
+      if (!sel[g]) continue;
+      pc_arun x = {base + d[g].off, base + d[g + 1].off, (uint32_t)g, 0};
+      if (d[g].off > d[g + 1].off || d[g + 1].off > d[G].off) {
+        rc = PC_ERROR(PC_ERR_DATA, "%s: /area_dir of slice %llu does not match its rows "
+                                   "(damaged index?)", v->rows.what, (unsigned long long)k);
+        break;
+      }
+      if (x.r0 == x.r1) continue;
+      /* the first and last slices may hold other ranks' pids too */
+      if (v->slices[k].pid < pid_lo) rc = lower_bound(&v->rows, x.r0, x.r1, pid_lo, &x.r0);
+      if (!rc && v->slices[k + 1].pid > pid_hi && pid_hi != UINT64_MAX)
+        rc = lower_bound(&v->rows, x.r0, x.r1, pid_hi, &x.r1);
+      if (rc || x.r1 == x.r0) continue;
+      x.span = last_c != g / D;
+      last_c = (uint32_t)(g / D);
+      r[m++] = x, *rows += x.r1 - x.r0;
+    }
   }
+  free(d);
+  if (rc) {
+    free(r);
+    return rc;
+  }
+  *run = r, *n = m;
   return 0;
+}
+
+/* The end of the span that run j begins: its township's last run in its slice. */
+static size_t span_end(const pc_arun *run, size_t j, size_t end) {
+  size_t e = j + 1;
+  while (e < end && !run[e].span) e++;
+  return e;
 }
 
 /* Order of rows by pid alone (a person's rows in any order: screen unites them). */
@@ -608,24 +710,6 @@ void pc_aview_stays(const pc_aview *v, const pc_arow *a, size_t m, pc_stay *s) {
   for (size_t i = 0; i < m; i++) pc_arow_stay(&a[i], v->t0, v->places, v->regions, &s[i]);
 }
 
-/* Local: read the parts (through tmp, room for the largest), each group's
- * fingerprints into sum[g], the stays into out. */
-static int read_parts(const pc_aview *v, const uint64_t *r0, const uint64_t *r1, pc_arow *tmp,
-                      pc_stay *out, uint64_t *sum) {
-  const size_t G = v->L.ntownships * v->L.ndays;
-  size_t at = 0;
-  for (size_t g = 0; g < G; g++) {
-    const size_t m = (size_t)(r1[g] - r0[g]);
-    sum[g] = 0;
-    if (!m) continue;
-    PC_CALL(pc_raw_read(&v->rows, r0[g], m, tmp));
-    PC_CALL(rows_read(v, tmp, m, &sum[g]));
-    pc_aview_stays(v, tmp, m, out + at);
-    at += m;
-  }
-  return 0;
-}
-
 /* Collective, agreed: after this rank's status rc, the marked groups' sums of
  * all ranks (sum[g], summed here) against /area_sum; *total: their rows. */
 static int check_sums(pc_ctx *ctx, const pc_aview *v, const uint8_t *sel, uint64_t *sum,
@@ -635,13 +719,13 @@ static int check_sums(pc_ctx *ctx, const pc_aview *v, const uint8_t *sel, uint64
   *total = 0;
   for (size_t g = 0; g < G && !rc; g++) {
     if (!sel[g]) continue;
-    *total += v->gstart[g + 1] - v->gstart[g];
+    *total += v->gcount[g];
     if (sum[g] != v->gsum[g])
       rc = PC_ERROR(PC_ERR_DATA,
-                    "%s: group %zu (rows %llu..%llu) does not match its checksum in /area_sum: "
-                    "the index is damaged (build it again)",
-                    v->rows.what, g, (unsigned long long)v->gstart[g],
-                    (unsigned long long)v->gstart[g + 1]);
+                    "%s: group %zu (township %zu, day %zu; %llu rows) does not match its "
+                    "checksum in /area_sum: the index is damaged (build it again)",
+                    v->rows.what, g, g / v->L.ndays, g % v->L.ndays,
+                    (unsigned long long)v->gcount[g]);
   }
   return rc;
 }
@@ -649,29 +733,40 @@ static int check_sums(pc_ctx *ctx, const pc_aview *v, const uint8_t *sel, uint64
 int pc_aview_read(pc_ctx *ctx, const pc_aview *v, const uint8_t *sel, uint64_t pid_lo,
                   uint64_t pid_hi, pc_stay **rows, size_t *n, uint64_t *total) {
   const size_t G = v->L.ntownships * v->L.ndays;
-  uint64_t *r0 = pc_malloc((G + 1) * sizeof *r0, "area view parts");
-  uint64_t *r1 = pc_malloc((G + 1) * sizeof *r1, "area view parts");
-  uint64_t *sum = pc_malloc((G + 1) * sizeof *sum, "area view parts");
+  uint64_t *sum = pc_calloc(G + 1, sizeof *sum, "area view sums");
+  pc_arun *run = NULL;
+  size_t nrun = 0;
+  uint64_t part = 0;
   *rows = NULL;
   *n = 0;
   pc_arow *tmp = NULL;
-  int rc = r0 && r1 && sum ? 0 : PC_ERR_MEM;
-  if (!rc && pid_lo < pid_hi) rc = parts(v, sel, pid_lo, pid_hi, r0, r1, n);
-  else if (!rc) memset(r1, 0, G * sizeof *r1), memset(r0, 0, G * sizeof *r0);
-  size_t big = 0;
-  for (size_t g = 0; g < G && !rc; g++)
-    big = r1[g] - r0[g] > big ? (size_t)(r1[g] - r0[g]) : big;
-  if (!rc && !(*rows = pc_malloc((*n + 1) * sizeof **rows, "area rows"))) rc = PC_ERR_MEM;
+  int rc = sum ? 0 : PC_ERR_MEM;
+  if (!rc) rc = runs_of(v, sel, pid_lo, pid_hi, &run, &nrun, &part);
+  size_t big = 0; /* the largest span: a township's runs in a slice, read together */
+  for (size_t j = 0; j < nrun && !rc; j = span_end(run, j, nrun)) {
+    const size_t e = span_end(run, j, nrun);
+    big = run[e - 1].r1 - run[j].r0 > big ? (size_t)(run[e - 1].r1 - run[j].r0) : big;
+  }
+  if (!rc && !(*rows = pc_malloc((part + 1) * sizeof **rows, "area rows"))) rc = PC_ERR_MEM;
   if (!rc && !(tmp = pc_malloc((big + 1) * sizeof *tmp, "area rows"))) rc = PC_ERR_MEM;
-  if (!rc) rc = read_parts(v, r0, r1, tmp, *rows, sum);
-  free(tmp);
+  for (size_t j = 0; j < nrun && !rc;) {
+    const size_t e = span_end(run, j, nrun);
+    const uint64_t r0 = run[j].r0;
+    rc = pc_raw_read(&v->rows, r0, (size_t)(run[e - 1].r1 - r0), tmp);
+    for (; j < e && !rc; j++) {
+      const pc_arow *a = tmp + (run[j].r0 - r0);
+      const size_t m = (size_t)(run[j].r1 - run[j].r0);
+      if (!(rc = rows_read(v, a, m, &sum[run[j].g]))) pc_aview_stays(v, a, m, *rows + *n), *n += m;
+    }
+  }
+  free(tmp), free(run);
   rc = check_sums(ctx, v, sel, sum, total, rc);
-  /* Each group's part is sorted by pid; together, by pid: an in-place
-   * distribution sort (no second copy of the rows, no heap over thousands of
-   * runs: that merge was 45 % of a county-sized screen). */
+  /* Each run is sorted by pid; together, by pid: an in-place distribution
+   * sort (no second copy of the rows, no heap over thousands of runs: that
+   * merge was 45 % of a county-sized screen). */
   if (!rc && *n > 1)
     rc = pc_sort_rows_inplace(*rows, *n, sizeof **rows, pid_lo, pid_hi - 1, stay_pid_cmp);
-  free(r0), free(r1), free(sum);
+  free(sum);
   return pc_agree(ctx, rc);
 }
 
@@ -680,98 +775,103 @@ int pc_aview_windows_open(const pc_aview *v, const uint8_t *sel, uint64_t pid_lo
   const size_t G = v->L.ntownships * v->L.ndays;
   memset(it, 0, sizeof *it);
   it->v = v, it->sel = sel, it->lo = pid_lo, it->hi = pid_hi;
-  it->cur = pc_calloc(G + 1, sizeof *it->cur, "area view cursors");
-  it->end = pc_calloc(G + 1, sizeof *it->end, "area view cursors");
   it->sum = pc_calloc(G + 1, sizeof *it->sum, "area view cursors");
-  it->next = pc_calloc(G + 1, sizeof *it->next, "area view cursors");
-  if (!it->cur || !it->end || !it->sum || !it->next) return PC_ERR_MEM;
-  size_t n = 0;
-  if (pid_lo < pid_hi) PC_CALL(parts(v, sel, pid_lo, pid_hi, it->cur, it->end, &n));
-  it->part = n;
-  it->nw = n ? (n + window_rows - 1) / window_rows : 0;
-  return 0;
-}
-
-/* Pid where window w starts (window nw: the rank's end). */
-static uint64_t window_pid(const pc_aview_windows *it, size_t w) {
-  if (w >= it->nw) return it->hi;
-  return it->lo + (uint64_t)(((unsigned __int128)(it->hi - it->lo) * w) / it->nw);
-}
-
-/* Room for m more rows in it's buffer (grown by half again at least). */
-static int room(pc_aview_windows *it, size_t n, size_t m) {
-  if (n + m <= it->cap) return 0;
-  size_t want = n + m > it->cap + it->cap / 2 ? n + m : it->cap + it->cap / 2;
-  pc_arow *b = pc_realloc(it->buf, want * sizeof *b, "area view window");
-  if (!b) return PC_ERR_MEM;
-  it->buf = b, it->cap = want;
-  return 0;
-}
-
-/* Group g's rows of window w (pids below `upto`; the last window: all the rest)
- * appended at it->buf + *n. */
-static int window_group(pc_aview_windows *it, size_t g, int last, uint64_t upto, size_t *n) {
-  const size_t left = it->nw - it->w;
-  if (!last && it->next[g] >= upto) return 0; /* its next row was read: a later window's */
-  while (it->cur[g] < it->end[g]) {
-    const uint64_t rest = it->end[g] - it->cur[g];
-    /* this window's share and a margin (pids are spread evenly), or all when last */
-    uint64_t k = last ? rest : rest / left + rest / left / 16 + 32;
-    if (k > rest) k = rest;
-    PC_CALL(room(it, *n, (size_t)k));
-    pc_arow *r = it->buf + *n;
-    PC_CALL(pc_raw_read(&it->v->rows, it->cur[g], (size_t)k, r));
-    size_t take = (size_t)k;
-    if (!last) { /* the group's part is sorted by pid: the first row of the next window */
-      size_t a = 0, b = (size_t)k;
-      while (a < b) {
-        size_t m = a + (b - a) / 2;
-        if (r[m].pid < upto) a = m + 1;
-        else b = m;
-      }
-      take = a;
+  if (!it->sum) return PC_ERR_MEM;
+  PC_CALL(runs_of(v, sel, pid_lo, pid_hi, &it->run, &it->nrun, &it->part));
+  it->wrun = pc_malloc((it->nrun + 2) * sizeof *it->wrun, "area view windows");
+  if (!it->wrun) return PC_ERR_MEM;
+  /* Windows of whole slices: a slice's spans (its townships' marked days,
+   * read whole) added while the window stays within window_rows, or alone. */
+  size_t w = 0, most = 0, in = 0;
+  it->wrun[0] = 0;
+  for (size_t j = 0; j < it->nrun;) {
+    /* the next slice's runs [j, e): those below the next slice's first row */
+    size_t a = 0, b = (size_t)v->nslices; /* the first slice starting past run j */
+    while (a < b) {
+      const size_t m = a + (b - a) / 2;
+      if (v->slices[m + 1].start > it->run[j].r0) b = m;
+      else a = m + 1;
     }
-    PC_CALL(rows_read(it->v, r, take, &it->sum[g]));
-    it->cur[g] += take;
-    it->next[g] = take < k ? r[take].pid : 0; /* 0: not known */
-    *n += take;
-    if (take < k || last) break; /* reached the next window (or the end) */
+    const uint64_t next = v->slices[a + 1].start;
+    size_t e = j, slice_rows = 0;
+    while (e < it->nrun && it->run[e].r0 < next) {
+      const size_t f = span_end(it->run, e, it->nrun);
+      slice_rows += (size_t)(it->run[f - 1].r1 - it->run[e].r0);
+      e = f;
+    }
+    if (in && in + slice_rows > window_rows) { /* this slice begins the next window */
+      it->wrun[++w] = j;
+      most = in > most ? in : most;
+      in = 0;
+    }
+    in += slice_rows;
+    j = e;
   }
+  if (it->nrun) {
+    it->wrun[++w] = it->nrun;
+    most = in > most ? in : most;
+  }
+  it->nw = w;
+  it->cap = most;
   return 0;
 }
 
 int pc_aview_window_next(pc_aview_windows *it, const pc_arow **rows, size_t *n, int *more) {
   *n = 0;
-  *rows = it->out;
+  *rows = it->buf;
   *more = it->w < it->nw;
   if (!*more) return 0;
-  const int last = it->w + 1 == it->nw;
-  const uint64_t upto = window_pid(it, it->w + 1);
-  /* Day by day, so that grouping (stable) leaves each person's rows nearly in
-   * time order: the union of their intervals then sorts almost nothing. */
-  const size_t T = it->v->L.ntownships, D = it->v->L.ndays;
-  for (size_t d = 0; d < D; d++)
-    for (size_t c = 0; c < T; c++)
-      if (it->sel[c * D + d]) PC_CALL(window_group(it, c * D + d, last, upto, n));
+  const size_t j0 = it->wrun[it->w], j1 = it->wrun[it->w + 1], D = it->v->L.ndays;
+  if (!it->buf) {
+    it->buf = pc_malloc((it->cap + 1) * sizeof *it->buf, "area view window");
+    it->out = pc_malloc((it->cap + 1) * sizeof *it->out, "area view window");
+    it->at = pc_malloc((it->nrun + 1) * sizeof *it->at, "area view window");
+    it->order = pc_malloc((it->nrun + 1) * sizeof *it->order, "area view window");
+    if (!it->buf || !it->out || !it->at || !it->order) return PC_ERR_MEM;
+  }
+  /* each span with one read, in file order */
+  size_t got = 0;
+  for (size_t j = j0; j < j1;) {
+    const size_t e = span_end(it->run, j, j1);
+    const uint64_t r0 = it->run[j].r0, m = it->run[e - 1].r1 - r0;
+    PC_CALL(pc_raw_read(&it->v->rows, r0, (size_t)m, it->buf + got));
+    for (; j < e; j++) {
+      it->at[j] = got + (size_t)(it->run[j].r0 - r0);
+      PC_CALL(rows_read(it->v, it->buf + it->at[j], (size_t)(it->run[j].r1 - it->run[j].r0),
+                        &it->sum[it->run[j].g]));
+    }
+    got += (size_t)m;
+  }
+  /* Runs day by day (stable: a person's rows of a day by township), so that
+   * grouping (stable) leaves each person's rows nearly in time order: the
+   * union of their intervals then sorts almost nothing. */
+  size_t cnt[D + 1];
+  memset(cnt, 0, sizeof cnt);
+  for (size_t j = j0; j < j1; j++) cnt[it->run[j].g % D + 1]++;
+  for (size_t d = 0; d < D; d++) cnt[d + 1] += cnt[d];
+  for (size_t j = j0; j < j1; j++) it->order[j0 + cnt[it->run[j].g % D]++] = j;
+  for (size_t i = j0; i < j1; i++) {
+    const pc_arun *x = &it->run[it->order[i]];
+    const size_t m = (size_t)(x->r1 - x->r0);
+    memcpy(it->out + *n, it->buf + it->at[it->order[i]], m * sizeof *it->out);
+    *n += m;
+  }
   it->w++;
   it->rows += *n;
-  if (*n > it->ocap) {
-    free(it->out);
-    it->ocap = it->cap; /* as large as the read buffer, which only grows */
-    if (!(it->out = pc_malloc(it->ocap * sizeof *it->out, "area view window"))) return PC_ERR_MEM;
-  }
-  /* Each group's part is sorted by pid; grouped by pid out of place (a
-   * distribution sort in place was 30 % of a city's screen, its buckets
-   * holding one person's many rows sent to qsort). */
-  PC_CALL(pc_group_rows(&it->grp, it->buf, *n, sizeof *it->buf, it->out));
-  *rows = it->out;
+  /* Each run is sorted by pid; grouped by pid out of place (a distribution
+   * sort in place was 30 % of a city's screen, its buckets holding one
+   * person's many rows sent to qsort). */
+  PC_CALL(pc_group_rows(&it->grp, it->out, *n, sizeof *it->out, it->buf));
+  *rows = it->buf;
   return 0;
 }
 
 int pc_aview_windows_close(pc_ctx *ctx, pc_aview_windows *it, int rc) {
   rc = check_sums(ctx, it->v, it->sel, it->sum, &it->total, rc);
-  free(it->cur), free(it->end), free(it->sum), free(it->next), free(it->buf), free(it->out);
+  free(it->run), free(it->wrun), free(it->sum), free(it->at), free(it->order);
+  free(it->buf), free(it->out);
   pc_grouper_free(&it->grp);
-  it->cur = it->end = it->sum = it->next = NULL, it->buf = it->out = NULL;
+  it->run = NULL, it->wrun = it->at = it->order = NULL, it->sum = NULL;
+  it->buf = it->out = NULL;
   return rc;
 }

@@ -33,7 +33,7 @@
  * append: it covers exactly what the index covers.
  */
 /* The area view's version: 2, rows of 24 bytes (1, unmarked: /stays' rows). */
-#define PC_AVIEW_FORMAT 2
+#define PC_AVIEW_FORMAT 3
 
 typedef struct pc_aview {
   pc_agroup_layout L;
@@ -41,8 +41,11 @@ typedef struct pc_aview {
   uint64_t *places, *regions; /* /area_places, /area_regions */
   uint64_t nplaces, nregions;
   uint64_t *townships;    /* L.townships */
-  uint64_t *gstart;      /* groups + 1 */
-  uint64_t *gsum;        /* groups */
+  uint64_t *gcount;      /* groups: their rows (/area_count) */
+  uint64_t *gsum;        /* groups: their rows' fingerprint sums (/area_sum) */
+  pc_aslice *slices;     /* /area_slices, and its end: {rows, UINT64_MAX} */
+  uint64_t nslices;
+  pc_raw dirs;           /* /area_dir (pc_adir): each slice's groups' first rows */
   int64_t dmax;
   uint64_t astray;
   pc_raw rows;           /* /area_rows (pc_arow) */
@@ -53,24 +56,29 @@ typedef struct pc_aview {
 } pc_aview;
 
 /* Collective, agreed: write the area view of dataset `data` (its /regions,
- * /places and /stays, two passes over each rank's share of /stays, no
- * shuffle) into the index being written. Each rank makes its rows (24 bytes
- * a stay of its share) in memory first, in `scratch` when they fit in
- * scratch_bytes (its contents are lost), else in memory of its own. Fails on
- * the dataset's reads, that memory and the output's writes. */
-int pc_aview_write(pc_ctx *ctx, pc_out *out, pc_file data, const char *data_path,
-                   void *scratch, size_t scratch_bytes);
-/* pc_aview_write in two stages, so the first can run while the index's own
- * rows are still being written (it needs neither the output nor the scratch):
- * pc_aview_count - collective, agreed: the dictionaries and the rows of every
- * group on every rank (the first pass over the rank's share of /stays, in
- * 48 MB of its own); *B is set even on failure (free it);
- * pc_aview_finish - collective, agreed: the rows made in the scratch and
- * written, then the view's tables; frees B. */
+ * /places and /stays; one pass over each rank's share of /stays, no
+ * shuffle) into the index being written: pc_aview_begin, each step of the
+ * rank's stays to pc_aview_take, pc_aview_end. Fails on the dataset's
+ * reads, memory and the output's writes. */
+int pc_aview_write(pc_ctx *ctx, pc_out *out, pc_file data, const char *data_path);
+/* The view made from stays another pass reads anyway (the index's):
+ *
+ * pc_aview_begin - collective, agreed: the dictionaries, the slices, and
+ *   /area_rows made in out; *B set even on failure (pc_aview_build_free it).
+ *   The rank's share of /stays is pc_stays_rank_range's: whole slices.
+ * pc_aview_take - local (a pc_pview_take): stays s[0..n), rows [at, at + n)
+ *   of the rank's share, in order: each slice's rows, once all seen, are
+ *   grouped and written by a thread while the next come (two slices of
+ *   rows in memory, 2 x 48 MB at most, and one being written). When the
+ *   share's last row has come, the last writes are waited for.
+ * pc_aview_end - collective, agreed (rc: this rank's status): the
+ *   dictionaries merged (stays whose place or region they lacked get their
+ *   rows made again), the directory and tables written; frees B. */
 typedef struct pc_aview_build pc_aview_build;
-int pc_aview_count(pc_ctx *ctx, pc_file data, const char *data_path, pc_aview_build **B);
-int pc_aview_finish(pc_ctx *ctx, pc_out *out, pc_aview_build *B, void *scratch,
-                    size_t scratch_bytes);
+int pc_aview_begin(pc_ctx *ctx, pc_out *out, pc_file data, const char *data_path,
+                   pc_aview_build **B);
+int pc_aview_take(void *B, const pc_stay *s, uint64_t at, size_t n);
+int pc_aview_end(pc_ctx *ctx, pc_out *out, pc_aview_build *B, int rc);
 /* Local, never fails; nothing when B is NULL. */
 void pc_aview_build_free(pc_aview_build *B);
 /* Collective, agreed: open the area view of the index at index_path for
@@ -91,28 +99,38 @@ int pc_aview_open(pc_ctx *ctx, const char *index_path, pc_file data, int64_t at,
 int pc_aview_read(pc_ctx *ctx, const pc_aview *v, const uint8_t *sel, uint64_t pid_lo,
                      uint64_t pid_hi, pc_stay **rows, size_t *n, uint64_t *total);
 
-/* The same rows a window of pids at a time, into two buffers reused from
+/* A run of rows of one group in one slice (sorted by pid): [r0, r1) of /area_rows. */
+typedef struct pc_arun {
+  uint64_t r0, r1;
+  uint32_t g;    /* its group */
+  uint32_t span; /* 1: the first of its slice's township's runs (read together) */
+} pc_arun;
+
+/* The same rows a window of slices at a time, into two buffers reused from
  * window to window (as read, and grouped by pid: pc_group_rows): memory
  * bounded by the window, not the rank's whole part of the groups gathered
- * into fresh pages. Windows split [pid_lo, pid_hi) evenly, as many as make
- * about window_rows rows each; each group's part is read forward from a
- * cursor, day by day, a sixteenth past the window's share (re-read by the
- * next). */
+ * into fresh pages. A window is whole slices (so whole persons), as many as
+ * make about window_rows rows; in each, a township's marked days are read
+ * with one pread (the days between them too), then put day by day. */
 typedef struct pc_aview_windows {
   const pc_aview *v;
   const uint8_t *sel;
   uint64_t lo, hi;                /* this rank's pids */
   size_t nw, w;                   /* windows, the next one */
-  uint64_t *cur, *end, *sum;      /* per group: next row, end of this rank's part, fingerprints */
-  uint64_t *next;                 /* per group: pid of row cur when a read went past it, else 0 */
-  pc_arow *buf, *out;             /* the groups' rows as read; grouped by pid */
-  size_t cap, ocap;
+  pc_arun *run;                   /* this rank's part of the marked groups, in file order */
+  size_t nrun;
+  size_t *wrun;                   /* nw + 1: window w's runs [wrun[w], wrun[w + 1]) */
+  uint64_t *sum;                  /* per group: fingerprints */
+  size_t *at, *order;             /* a window's runs: where read; by day */
+  pc_arow *buf, *out;             /* the window's rows as read (and grouped); by day */
+  size_t cap;                     /* rows each holds: the largest window's read */
   pc_grouper grp;
   uint64_t part;                  /* this rank's rows of the marked groups */
   uint64_t rows, total;           /* rows read here; the marked groups' rows, all ranks (close) */
 } pc_aview_windows;
-/* Local: start reading (the part of each marked group: two searches, a
- * block read or two each). PC_ERR_MEM, PC_ERR_IO. */
+/* Local: start reading (the rank's part of each marked group: its runs in
+ * the slices that hold the rank's pids, the directory rows of those slices
+ * read, two searches in a run of the first and last). PC_ERR_MEM, PC_ERR_IO. */
 int pc_aview_windows_open(const pc_aview *v, const uint8_t *sel, uint64_t pid_lo, uint64_t pid_hi,
                           size_t window_rows, pc_aview_windows *it);
 /* Local: the next window's rows into *rows (it's buffer, valid until the

@@ -2,6 +2,7 @@
 #include "pc_pview.h"
 #include "pc_budget.h"
 #include "pc_pview_impl.h"
+#include "pc_agroup.h"
 #include "pc_rowstream.h"
 #include "pc_schema.h"
 
@@ -45,7 +46,7 @@ static int count_pids(pc_file file, const char *name, uint64_t lo, uint64_t hi, 
 }
 
 /* First row >= row that starts a person (row 0, or a pid change). */
-static int person_boundary(const pc_raw *st, uint64_t row, uint64_t *out) {
+int pc_stays_person_boundary(const pc_raw *st, uint64_t row, uint64_t *out) {
   if (row == 0 || row >= st->nrows) {
     *out = row < st->nrows ? row : st->nrows;
     return 0;
@@ -65,6 +66,14 @@ static int person_boundary(const pc_raw *st, uint64_t row, uint64_t *out) {
   }
   *out = st->nrows;
   return 0;
+}
+
+int pc_stays_rank_range(const pc_raw *st, int rank, int nranks, uint64_t *s0, uint64_t *s1) {
+  const uint64_t S = pc_agroup_slice_rows(st->nrows);
+  uint64_t k0, k1;
+  pc_own_range(pc_agroup_nslices(st->nrows), rank, nranks, &k0, &k1);
+  PC_CALL(pc_stays_person_boundary(st, k0 * S, s0));
+  return pc_stays_person_boundary(st, k1 * S, s1);
 }
 
 /* Turn whole persons' stays buf[0..n) into index rows (with grid totals). */
@@ -120,8 +129,10 @@ int pc_pview_check_stays(const pc_raw *st, uint64_t at, const pc_stay *s, size_t
                       pc_time_human(s[i].start, t0), pc_time_human(s[i].end, t1));
     }
     if (i > 0 && s[i].pid < s[i - 1].pid)
-      return PC_ERROR(PC_ERR_DATA, "%s: not sorted by pid at row %llu", st->what,
-                      (unsigned long long)(at + i));
+      return PC_ERROR(PC_ERR_DATA,
+                      "%s: not sorted by pid at row %llu: damaged (or not written by paicha "
+                      "ingest or synth)",
+                      st->what, (unsigned long long)(at + i));
     int64_t d = s[i].end - s[i].start;
     if (d > pv->dmax[s[i].channel]) pv->dmax[s[i].channel] = d;
   }
@@ -187,6 +198,7 @@ static int stays_pass(pc_ctx *ctx, const pc_raw *st, uint64_t lo, uint64_t hi, i
       }
     } else if (!rc && pass == 2) {
       pc_pview_to_irows(b, b->buf, n);
+      if (b->take) rc = b->take->take(b->take->arg, b->buf, at, n);
       for (size_t i = 0; i < n; i++)
         b->dest[i] = pc_pview_rank_of(
             pv, pc_nranks(ctx),
@@ -316,11 +328,7 @@ int pc_pview_open_dataset(pc_ctx *ctx, pc_file data, const char *data_path, int 
   pc_table_close(&d);
   pv->nstays = st->nrows;
   pv->dir.bits = pc_piddir_bits(pv->nstays > pv->nidentities ? pv->nstays : pv->nidentities);
-  uint64_t s0, s1;
-  pc_own_range(pv->nstays, pc_rank(ctx), pc_nranks(ctx), &s0, &s1);
-  int rc = person_boundary(st, s0, &sl->s0);
-  if (!rc) rc = person_boundary(st, s1, &sl->s1);
-  PC_CALL(pc_agree(ctx, rc));
+  PC_CALL(pc_agree(ctx, pc_stays_rank_range(st, pc_rank(ctx), pc_nranks(ctx), &sl->s0, &sl->s1)));
   pc_own_range(pv->npersons, pc_rank(ctx), pc_nranks(ctx), &sl->q0, &sl->q1);
   pc_own_range(pv->nidentities, pc_rank(ctx), pc_nranks(ctx), &sl->i0, &sl->i1);
 
@@ -464,8 +472,7 @@ static int sort_sink_open(pc_ctx *ctx, pc_out *out, pc_pview *pv, sort_sink *s, 
  * (out), each group's rows go to its /place_rows as soon as they are sorted
  * (the disk busy while the next groups sort), and phase "flush" waits for
  * the last of them to be written. */
-static int sort_phase(pc_ctx *ctx, pc_pview_state *b, pc_out *out,
-                      const pc_pview_meanwhile *mw, const uint64_t *local) {
+static int sort_phase(pc_ctx *ctx, pc_pview_state *b, pc_out *out, const uint64_t *local) {
   pc_pview *pv = b->pv;
   PC_CALL(pc_phase_begin(ctx, "sort"));
   pc_phase_bound(ctx, PC_BOUND_MEMORY);
@@ -485,13 +492,7 @@ static int sort_phase(pc_ctx *ctx, pc_pview_state *b, pc_out *out,
     pv->nrows = b->place->placed;
     pc_phase_end(ctx, pv->nrows, pv->nrows * sizeof(pc_irow));
   }
-  /* The job's work meanwhile, then phase "flush": the last of the thread's
-   * writes, at the disk's pace. */
-  if (!rc && out && mw && !(rc = pc_phase_begin(ctx, mw->phase))) {
-    uint64_t rows = 0, bytes = 0;
-    rc = mw->run(ctx, mw->arg, &rows, &bytes); /* collective, agreed */
-    pc_phase_end(ctx, rows, bytes);
-  }
+  /* Phase "flush": the last of the thread's writes, at the disk's pace. */
   if (!rc && out) rc = pc_phase_begin(ctx, "flush");
   const int wrc = pc_rowstream_finish(sink.stream); /* all written, or (rc) stopped */
   pc_indexfile_rows_close(&w);
@@ -511,8 +512,7 @@ int pc_pview_build_here(pc_ctx *ctx, const pc_config *cfg, pc_file data, const c
 }
 
 int pc_pview_build(pc_ctx *ctx, pc_file data, const char *data_path, uint32_t nbuckets,
-                   int dispatch_table, pc_out *out, const pc_pview_meanwhile *meanwhile,
-                   pc_pview *pv) {
+                   int dispatch_table, pc_out *out, const pc_pview_take *take, pc_pview *pv) {
   memset(pv, 0, sizeof *pv);
   pv->raw.fd = -1;
   pv->disp.raw.fd = -1;
@@ -521,6 +521,7 @@ int pc_pview_build(pc_ctx *ctx, pc_file data, const char *data_path, uint32_t nb
   pc_pview_slices sl;
   pc_pview_state b = {0};
   int rc = pc_pview_open_dataset(ctx, data, data_path, dispatch_table, pv, &st, &sl, &b);
+  b.take = take;
   if (!rc) rc = count_phase(ctx, data, data_path, &st, &sl, &b);
   uint64_t *local = NULL;
   if (!rc) {
@@ -529,7 +530,7 @@ int pc_pview_build(pc_ctx *ctx, pc_file data, const char *data_path, uint32_t nb
     rc = pc_agree(ctx, local ? 0 : PC_ERR_MEM);
   }
   if (!rc) rc = shuffle_phase(ctx, data, &st, &sl, &b, local);
-  if (!rc) rc = sort_phase(ctx, &b, out, meanwhile, local);
+  if (!rc) rc = sort_phase(ctx, &b, out, local);
   free(local);
   free(b.place);
   pc_raw_close(&st);

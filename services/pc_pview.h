@@ -81,18 +81,24 @@ typedef struct pc_pview {
  * being made (pc_out_create'd), which then gets /place_rows while the sort
  * finishes the rows - a thread writes each group of buckets once sorted -
  * and pv->bsum the sums of this rank's buckets (pv->rows_written: then
- * pc_pview_write writes the rest). meanwhile: NULL, or work for the job while
- * that thread writes the last rows (run only with out, once the sort ended;
- * collective and agreed, and neither touching pv's rows nor making HDF5
- * writes to out): its own phase, its failure the build's. */
-typedef struct pc_pview_meanwhile {
-  const char *phase;                     /* its phase's name */
-  int (*run)(pc_ctx *ctx, void *arg, uint64_t *rows, uint64_t *bytes); /* its phase's figures */
+ * pc_pview_write writes the rest). take: NULL, or what else the job makes of
+ * the stays: called with each step of this rank's stays as the second pass
+ * reads them (rows [at, at + n) of /stays, in order; n may be 0), its
+ * failure the build's. */
+typedef struct pc_pview_take {
+  int (*take)(void *arg, const pc_stay *s, uint64_t at, size_t n); /* local */
   void *arg;
-} pc_pview_meanwhile;
+} pc_pview_take;
 int pc_pview_build(pc_ctx *ctx, pc_file data, const char *data_path, uint32_t nbuckets,
-                   int dispatch_table, pc_out *out, const pc_pview_meanwhile *meanwhile,
-                   pc_pview *pv);
+                   int dispatch_table, pc_out *out, const pc_pview_take *take, pc_pview *pv);
+/* Local: the first row at or after `row` that starts a person (row 0, a pid
+ * change, or the table's end). */
+int pc_stays_person_boundary(const pc_raw *st, uint64_t row, uint64_t *out);
+/* Local: this rank's share [s0, s1) of /stays for the passes over it: whole
+ * slices of the area view (pc_agroup_slice_rows), about as many a rank, so
+ * each ends where a person's stays end and the view's slices are whole on
+ * one rank at any rank count. */
+int pc_stays_rank_range(const pc_raw *st, int rank, int nranks, uint64_t *s0, uint64_t *s1);
 /* Collective, agreed: pc_pview_build without the dispatch table, for a job
  * given no `index:` (trace, sources, itinerary), after telling the memory
  * check what building it takes (the index job's measured cost per stay: at

@@ -32,6 +32,7 @@ typedef struct pc_pview_state {
   uint64_t *dcount, *dsum;
   pc_buf recv;        /* pass 2: rows received */
   pc_irow_placer *place; /* pass 2 of a build: where each round's rows go (recv emptied) */
+  const pc_pview_take *take; /* pass 2 of a build: the job's use of each step, or NULL */
 } pc_pview_state;
 
 /* The description attribute of /place_rows. */

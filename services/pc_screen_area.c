@@ -168,7 +168,7 @@ static void at_groups(const pc_screener *S, const pc_aview *v, const uint8_t *se
   *rows = 0;
   for (size_t g = 0; g < G; g++) {
     at[g] = at[g] && !sel[g];
-    if (at[g]) *rows += v->gstart[g + 1] - v->gstart[g];
+    if (at[g]) *rows += v->gcount[g];
   }
 }
 
@@ -225,13 +225,11 @@ static int scan_windows(pc_ctx *ctx, pc_screener *S, const pc_aview *v, const ui
   /* a window as large as a shuffle round (shuffle_round_mb: 64 MB, 1.4 M rows) */
   const size_t wrows = pc_ctx_round_bytes(ctx) / sizeof(pc_stay) + 1;
   int rc = pc_aview_windows_open(v, sel, lo, S->hi_pid, wrows, &it), more = 1;
-  /* A window's rows as read and grouped (each with a margin of a sixteenth),
-   * and a 4-byte index a row while grouping: told before the first is read. */
-  const double win = (double)(it.nw ? (it.part + it.nw - 1) / it.nw : 0);
+  /* The largest window's rows as read and put by day, and a 4-byte index a
+   * row while grouping: told before the first is read. */
   if (!(rc = pc_agree(ctx, rc)))
-    rc = pc_budget_check_more(
-        ctx, S->cfg, "the area view's windows",
-        win * 1.07 * (2.0 * sizeof(pc_arow) + sizeof(uint32_t)));
+    rc = pc_budget_check_more(ctx, S->cfg, "the area view's windows",
+                              (double)it.cap * (2.0 * sizeof(pc_arow) + sizeof(uint32_t)));
   cand_walk W = {.S = S, .v = v};
   uint64_t *pids = NULL;
   size_t cap = 0;
@@ -298,7 +296,7 @@ static int stream_cheaper(pc_ctx *ctx, const pc_screener *S, const pc_aview *v,
   if (strcmp(pc_config_str(S->cfg, "area_view"), "auto")) return 0;
   uint64_t area = 0, at_rows = 0;
   for (size_t g = 0; g < G; g++)
-    if (sel[g]) area += v->gstart[g + 1] - v->gstart[g];
+    if (sel[g]) area += v->gcount[g];
   const int table = pc_disptab_usable(&v->disp, S->at);
   if (!table) { /* the dispatch instant's groups are read too */
     uint8_t *at = pc_calloc(G + 1, 1, "area view groups");

@@ -71,7 +71,8 @@ for d in trunc super; do
 done
 # Overwritten stays: every job that reads them all checks them against the checksum.
 BEFORE=0
-expect_fail index-stays "$T/stays.h5: the stays read (dataset /stays) do not match" 2 index \
+# (index: the overwritten pid lies inside a rank's share, out of order there)
+expect_fail index-stays "$T/stays.h5: the stays read (dataset /stays) do not match\|$T/stays.h5:stays: not sorted by pid at row [0-9]*: damaged" 2 index \
   "data: $T/stays.h5" "index: $T/out-index-stays.h5"
 expect_fail screen-stays "$T/stays.h5: the stays read (dataset /stays) do not match" 3 screen \
   "data: $T/stays.h5" "output: $T/out-screen-stays.h5" "$AREAS"

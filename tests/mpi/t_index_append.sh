@@ -69,7 +69,7 @@ grep -q "appending 24.0 h" "$T/index-i12.log" || { cat "$T/index-i12.log"; die "
 # appended dataset: the same as a rebuild's.
 IDX="place_rows bucket_start bucket_sum persons_dir identities_dir stays_dir stays_sum
      dispatch_stays dispatch_dir dispatch_sum
-     area_rows area_start area_sum area_townships area_places area_regions"
+     area_rows area_dir area_slices area_count area_sum area_townships area_places area_regions"
 $PY "$ROOT/tests/py/compare.py" "$T/r2.h5" "$T/i12.h5" "$T/inplace.h5" --datasets $IDX > "$T/cmp2.log" \
   || { cat "$T/cmp2.log"; die "appending day 2 differs from a rebuild"; }
 $PY "$ROOT/tests/py/compare.py" "$T/r3.h5" "$T/i123.h5" "$T/i13.h5" --datasets $IDX > "$T/cmp3.log" \

@@ -96,29 +96,30 @@ breakdown: {level: city}
 quiet: true
 CFG
 index 2 "$T/s.h5" "$T/synth-index.h5"
-# The same index at 1, 3 and 4 ranks; at 3 and 4 the view written in parts of
-# at most 1 MB, more parts than ranks (two rounds; in the last, ranks with no
-# part); at 1 rank with io.direct false, through the page cache alone.
+# The same index at 1, 3 and 4 ranks; at 3 and 4 in shuffle rounds of 1 MB
+# (the view's slices made from many rounds each); at 1 rank with io.direct
+# false, through the page cache alone.
 index 1 "$T/s.h5" "$T/synth-index1.h5" "io: {direct: false}"
 index 3 "$T/s.h5" "$T/synth-index3.h5" "shuffle_round_mb: 1"
 index 4 "$T/s.h5" "$T/synth-index4.h5" "shuffle_round_mb: 1"
 for n in 1 3 4; do
   $PY "$ROOT/tests/py/compare.py" "$T/synth-index.h5" "$T/synth-index$n.h5" \
-    --datasets area_rows area_start area_sum area_townships area_places area_regions place_rows \
+    --datasets area_rows area_dir area_slices area_count area_sum area_townships area_places \
+    area_regions place_rows \
     bucket_start dispatch_stays > "$T/cmp.log" 2>&1 \
     || { cat "$T/cmp.log"; die "the index differs between 2 and $n ranks"; }
 done
-$PY - "$T/synth-index3.h5" <<'PY' || die "the view is too small for two rounds of 1 MB parts at 4 ranks"
+$PY - "$T/synth-index3.h5" <<'PY' || die "the view has too few slices for every rank at 4 ranks to make several"
 import sys, h5py
 f = h5py.File(sys.argv[1], "r")
-assert f["area_rows"].size * 24 > 4 * 2**20, f["area_rows"].size
+assert f.attrs["area_nslices"] >= 12 and len(f["area_slices"]) == f.attrs["area_nslices"], dict(f.attrs)
 PY
 # The view's 24-byte rows stand for the stays, each once (read as a planner would).
 $PY - "$T/s.h5" "$T/synth-index.h5" <<'PY' || die "the area view's rows are not the dataset's stays"
 import sys, h5py, numpy as np
 st, f = h5py.File(sys.argv[1], "r")["stays"][()], h5py.File(sys.argv[2], "r")
 a = f["area_rows"][()]
-assert f.attrs["area_format"] == 2 and a.dtype.itemsize == 24 and len(a) == len(st)
+assert f.attrs["area_format"] == 3 and a.dtype.itemsize == 24 and len(a) == len(st)
 t0, rc = int(f.attrs["area_t0"]), a["region_channel"].astype(np.int64)
 back = np.rec.fromarrays([a["pid"], f["area_places"][()][a["place"]],
                           a["start"].astype(np.int64) + t0, a["end"].astype(np.int64) + t0,
@@ -126,7 +127,19 @@ back = np.rec.fromarrays([a["pid"], f["area_places"][()][a["place"]],
 want = np.rec.fromarrays([st["pid"], st["place"], st["start"], st["end"], st["region"],
                           st["channel"].astype(np.int64)])
 assert np.array_equal(np.sort(back), np.sort(want)), "the rows differ from /stays"
-assert len(f["area_places"]) >= len(np.unique(st["place"])) and np.all(np.diff(f["area_start"][()]) >= 0)
+assert len(f["area_places"]) >= len(np.unique(st["place"]))
+# each slice holds /stays' same rows, grouped: its directory row counts them, and
+# the slices' first pids are their first stays'
+sl, d, G1 = f["area_slices"][()], f["area_dir"][()]["off"], len(f["area_count"]) + 1
+starts = np.append(sl["start"], len(st))
+assert starts[0] == 0 and np.all(np.diff(starts) >= 0)
+assert np.array_equal(sl["pid"][sl["start"] < len(st)], st["pid"][sl["start"][sl["start"] < len(st)]])
+d = d.reshape(len(sl), G1)
+assert np.all(np.diff(d, axis=1) >= 0) and np.array_equal(d[:, -1], np.diff(starts))
+assert np.array_equal(np.sum(np.diff(d, axis=1), axis=0), f["area_count"][()])
+for k in range(len(sl)):  # a slice's rows are its stays
+    s0, s1 = int(starts[k]), int(starts[k + 1])
+    assert np.array_equal(np.sort(a["pid"][s0:s1]), np.sort(st["pid"][s0:s1]))
 PY
 screen_both "$T/synth-screen.yaml" synth "$T/synth-index.h5"
 grep -q "screened with their jurisdictions from the index's dispatch table" "$T/synth-v2.log" \
@@ -257,6 +270,6 @@ $PY -c 'import sys, h5py; del h5py.File(sys.argv[1], "r+").attrs["area_format"]'
 sed -e "s#^output: .*#output: $T/old.h5#" -e "/^quiet:/d" "$T/synth-screen.yaml" > "$T/run.yaml"
 printf "%s\n" "index: $T/old-index.h5" "area_view: always" >> "$T/run.yaml"
 run 2 screen --config "$T/run.yaml" > "$T/old.log" 2>&1 || { cat "$T/old.log"; die "screen failed with an earlier area view"; }
-streamed "$T/old.log" "old-index.h5 has an area view of another version (format 0, this version reads 2): streaming /stays"
+streamed "$T/old.log" "old-index.h5 has an area view of another version (format 0, this version reads 3): streaming /stays"
 same "$T/synth-s2.h5" "$T/old.h5"
 echo "t_screen_area: ok"
