@@ -214,7 +214,7 @@ static int distinct_pids(const pc_arow *rows, size_t n, uint64_t **pids, size_t 
   return 0;
 }
 
-/* Rows of the areas' groups a window of pids at a time (bounded memory):
+/* Rows of the areas' groups a window of slices (whole persons) at a time (bounded memory):
  * each person with rows in a window screened with them and their row of
  * the dispatch table (no candidates first: that computed each person's
  * dwell twice). *nc: persons screened, *total: the groups' rows (all
@@ -350,7 +350,7 @@ int pc_screen_area_scan(pc_ctx *ctx, pc_screener *S, const pc_aview *v, int *use
   if (how[0] == 2)
     snprintf(other, sizeof other,
              "screened with their jurisdictions from the index's dispatch table (a window of "
-             "pids at a time: %zu on rank 0)", nwin);
+             "slices at a time: %zu on rank 0)", nwin);
   else
     snprintf(other, sizeof other, "their other stays %s %llu %s",
              how[0] ? "from the dispatch instant's groups:" : "from /stays:",

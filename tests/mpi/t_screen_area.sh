@@ -144,7 +144,7 @@ PY
 screen_both "$T/synth-screen.yaml" synth "$T/synth-index.h5"
 grep -q "screened with their jurisdictions from the index's dispatch table" "$T/synth-v2.log" \
   || { cat "$T/synth-v2.log"; die "the synth screening did not read the index's dispatch table"; }
-grep -q "a window of pids at a time: [2-9] on rank 0" "$T/synth-v1.log" \
+grep -q "a window of slices at a time: [2-9] on rank 0" "$T/synth-v1.log" \
   || { cat "$T/synth-v1.log"; die "the synth screening at 1 rank did not read several windows"; }
 grep -q "memory: the area view's windows about [0-9]* MB more per rank" "$T/synth-v2.log" \
   || { cat "$T/synth-v2.log"; die "the windows' memory was not told before they were read"; }
@@ -253,7 +253,8 @@ rows = d[()]
 aug6 = 1628179200 + 12 * 3600  # 2021-08-06 12:00 (UTC+8)
 region = f["area_regions"][()][rows["region_channel"] & 0xFFFFFF]
 start = rows["start"].astype(np.int64) + int(f.attrs["area_t0"])
-i = int(np.flatnonzero((region // 10**8 == 4301) & (start > aug6))[0])
+# a Changsha row inside its area's period (08-05 06:00 to 08-08): a row screen reads
+i = int(np.flatnonzero((region // 10**8 == 4301) & (start > aug6) & (start < aug6 + 6 * 3600))[0])
 r = d[i]
 r["end"] += 60
 d[i] = r
