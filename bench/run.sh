@@ -277,43 +277,47 @@ CFG
 # the default (auto: the cheaper way, its choice logged), on two shapes -
 # Changsha (4301) over 14 days, 2 h, and the Itaewon shape (17 cells, 00:00-05:00 on 12
 # nights, 30 min) - with /screened identical both ways; and what the view adds to `index`.
-# The index with the view is AREA_INDEX (default $work/city-index-area.h5), built once
-# (its run record kept); the index without it is bench_city's record, when there is one.
-# The index with the area view of data (persons), AREA_INDEX, built once (1 run, timed).
+# The index with the view is AREA_INDEX (default $work/city-index-area.h5), built
+# REPEAT times, each run followed by the same index without the view: the view's cost is
+# the median of the pairs' ratios (this VM's speed drifts several-fold from hour to hour;
+# runs of different hours compare nothing).
 area_index() { # persons, data
-  local n=$1 data=$2 aindex="${AREA_INDEX:-$work/city-index-area.h5}"
+  local n=$1 data=$2 aindex="${AREA_INDEX:-$work/city-index-area.h5}" i
   # Kept from an earlier run unless it predates the dispatch table or the area view's
-  # 24-byte rows (area_format 2): it would measure the older ways of trace and screen.
-  if [ -s "$aindex" ] && /usr/bin/python3 -c "import h5py, sys; f = h5py.File(sys.argv[1], 'r'); sys.exit(int('dispatch_stays' not in f or f.attrs.get('area_format') != 2))" "$aindex"; then
+  # slices (area_format 3): it would measure the older ways of trace and screen.
+  if [ -s "$aindex" ] && /usr/bin/python3 -c "import h5py, sys; f = h5py.File(sys.argv[1], 'r'); sys.exit(int('dispatch_stays' not in f or f.attrs.get('area_format') != 3))" "$aindex"; then
     return 0
   fi
   printf 'data: %s\nindex: %s\narea_view: true\n' "$data" "$aindex" > "$work/city-index-area.yaml"
-  echo "== index with the area view: city tier, $NP ranks, 1 run" | tee -a "$out"
-  REPEAT=1 time_job "index-area-city($n)" index "$work/city-index-area.yaml" "$aindex.run.json"
-  # The same index without the view, right after: the view's cost against a run of the same
-  # hour (this VM's first touches of fresh memory vary several-fold from hour to hour, and
-  # a slow shuffle in the view's own run made its share look small).
   printf 'data: %s\nindex: %s\n' "$data" "$work/city-index-noview.h5" > "$work/city-index-noview.yaml"
-  echo "== the same index without the view: city tier, $NP ranks, 1 run" | tee -a "$out"
-  REPEAT=1 time_job "index-noview-city($n)" index "$work/city-index-noview.yaml" \
-    "$work/city-index-noview.h5.run.json"
-  rm -f "$work/city-index-noview.h5"
+  rm -f "$work/view-cost.txt"
+  for i in $(seq "$REPEAT"); do
+    echo "== index with the area view, then without: city tier, $NP ranks, pair $i" | tee -a "$out"
+    REPEAT=1 time_job "index-area-city($n)" index "$work/city-index-area.yaml" "$aindex.run.json"
+    awk '{print $1}' "$work/time.txt" >> "$work/view-cost.txt"
+    REPEAT=1 time_job "index-noview-city($n)" index "$work/city-index-noview.yaml" \
+      "$work/city-index-noview.h5.run.json"
+    awk '{print $1}' "$work/time.txt" >> "$work/view-cost.txt"
+    rm -f "$work/city-index-noview.h5"
+  done
 }
 
 bench_screen_area() { # persons, data
   local n=$1 data=$2 aindex="${AREA_INDEX:-$work/city-index-area.h5}" shape mode
   area_index "$n" "$data"
-  /usr/bin/python3 - "$aindex.run.json" "$work/city-index-noview.h5.run.json" <<'PY' | tee -a "$out"
-import json, os, sys
-a = json.load(open(sys.argv[1]))
-area = max(p["max"] for p in a["phases"] if p["name"] == "area")
-rest = a["wall_seconds"] - area
-line = f"index with the area view: {a['wall_seconds']:.1f} s, of which the view {area:.1f} s (+{100 * area / rest:.0f}% over the rest of that run)"
-if os.path.exists(sys.argv[2]) and os.path.getmtime(sys.argv[2]) >= os.path.getmtime(sys.argv[1]):
-    b = json.load(open(sys.argv[2]))["wall_seconds"]
-    line += f"; without the view, right after: {b:.1f} s: +{100 * (a['wall_seconds'] / b - 1):.0f}% (target <= 20%)"
-print(line)
+  if [ -s "$work/view-cost.txt" ]; then
+    /usr/bin/python3 - "$work/view-cost.txt" <<'PY' | tee -a "$out"
+import statistics, sys
+w = [float(x) for x in open(sys.argv[1])]
+view, plain = w[0::2], w[1::2]
+r = [a / b for a, b in zip(view, plain)]
+print(f"index with the area view: {statistics.median(view):.2f} s (runs: {' '.join(f'{x:.2f}' for x in view)}); "
+      f"without, each right after: {statistics.median(plain):.2f} s (runs: {' '.join(f'{x:.2f}' for x in plain)}); "
+      f"the view adds {100 * (statistics.median(r) - 1):+.0f}% (median of the pairs: "
+      f"{' '.join(f'{100 * (x - 1):+.0f}%' for x in r)}; target <= +20%)")
 PY
+    rm -f "$work/view-cost.txt"
+  fi
   local cells
   cells=$(/usr/bin/python3 -c "
 import h5py

@@ -12,27 +12,32 @@
 #include "pc_sort.h"
 
 /*
- * In the index file (kernels/pc_aview.h for the groups):
+ * In the index file (kernels/pc_agroup.h for the groups and slices):
  *
  *   /area_rows      the stays as 24-byte rows (pc_arow: pid, times from area_t0,
- *                   indices of their place and region), grouped by (township,
- *                   day of start), each group in /stays order; contiguous, read
- *                   with pread
+ *                   indices of their place and region): row i stands for a
+ *                   stay of /stays row i's slice, each slice's rows grouped by
+ *                   (township, day of start), each group in /stays order;
+ *                   contiguous, read with pread
+ *   /area_slices    each slice's first row and first pid (pc_aslice)
+ *   /area_dir       per slice, groups + 1 entries (pc_adir): each group's first
+ *                   row counted from the slice's, then the slice's rows
  *   /area_places, /area_regions  the rows' dictionaries (area_nplaces,
  *                   area_nregions entries): /places' ids and 0 with /regions'
  *                   codes first, then the stays' own that those lack
- *   /area_start     first row of each group (groups + 1 entries)
+ *   /area_count     each group's rows (all slices)
  *   /area_sum       fingerprint sum of each group's rows: checked on every read
  *   /area_townships  the layout's townships (the last: PC_AGROUP_OTHER)
- *   area_format (PC_AVIEW_FORMAT; an earlier view, /stays' rows, has none:
- *   screen streams), area_t0, area_day0, area_ndays, area_dmax (the longest
- *   stay, seconds),
+ *   area_format (PC_AVIEW_FORMAT; an earlier view has a lower one or none:
+ *   screen streams), area_t0, area_day0, area_ndays, area_nslices,
+ *   area_slice_rows, area_dmax (the longest stay, seconds),
  *   area_places_astray (stays whose township is not their place's in /places)
  *
  * Built from the dataset the index is written for, rebuilt with every
  * append: it covers exactly what the index covers.
  */
-/* The area view's version: 2, rows of 24 bytes (1, unmarked: /stays' rows). */
+/* The area view's version: 3, slices of /stays (2: rows grouped across the
+ * whole dataset; 1, unmarked: /stays' rows). */
 #define PC_AVIEW_FORMAT 3
 
 typedef struct pc_aview {

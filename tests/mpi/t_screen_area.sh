@@ -273,4 +273,49 @@ printf "%s\n" "index: $T/old-index.h5" "area_view: always" >> "$T/run.yaml"
 run 2 screen --config "$T/run.yaml" > "$T/old.log" 2>&1 || { cat "$T/old.log"; die "screen failed with an earlier area view"; }
 streamed "$T/old.log" "old-index.h5 has an area view of another version (format 0, this version reads 3): streaming /stays"
 same "$T/synth-s2.h5" "$T/old.h5"
+# ---- stays whose place /places lacks (ingest lists every place its stays name; a dataset
+# made otherwise may not): their rows are made as placeholders, then again once the ranks'
+# dictionaries are merged; the view is the same at 2 and 3 ranks, stands for the stays, and
+# screens as the stream does.
+cp "$T/s.h5" "$T/lack.h5"
+$PY - "$T/lack.h5" <<'PY'
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r+")
+p, st = f["places"][()], f["stays"][()]
+used = np.unique(st["place"][st["region"] // 10**8 == 4301])
+keep = p[~np.isin(p["id"], used[::3])]  # a third of the places of Changsha's stays dropped
+assert len(keep) < len(p)
+del f["places"]
+f.create_dataset("places", data=keep)
+f.attrs.modify("places", np.uint64(len(keep)))  # the count the dataset records
+PY
+index 2 "$T/lack.h5" "$T/lack-index2.h5"
+index 3 "$T/lack.h5" "$T/lack-index3.h5"
+$PY "$ROOT/tests/py/compare.py" "$T/lack-index2.h5" "$T/lack-index3.h5" \
+  --datasets area_rows area_dir area_slices area_count area_sum area_places area_regions > "$T/cmp.log" 2>&1 \
+  || { cat "$T/cmp.log"; die "the view of stays at unlisted places differs between 2 and 3 ranks"; }
+$PY - "$T/lack.h5" "$T/lack-index3.h5" <<'PY' || die "the view of stays at unlisted places does not stand for them"
+import sys, h5py, numpy as np
+d, f = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+st, a, ap = d["stays"][()], f["area_rows"][()], f["area_places"][()]
+np_ = len(d["places"])
+assert np.array_equal(ap[:np_], d["places"]["id"]) and len(ap) > np_  # the unlisted after /places'
+assert np.all(a["place"] < len(ap))
+t0, rc = int(f.attrs["area_t0"]), a["region_channel"].astype(np.int64)
+back = np.rec.fromarrays([a["pid"], ap[a["place"]], a["start"].astype(np.int64) + t0,
+                          f["area_regions"][()][rc & 0xFFFFFF]])
+want = np.rec.fromarrays([st["pid"], st["place"], st["start"], st["region"]])
+assert np.array_equal(np.sort(back), np.sort(want))
+assert f.attrs["area_places_astray"] > 0
+PY
+sed -e "s#^data: .*#data: $T/lack.h5#" "$T/synth-screen.yaml" > "$T/lack-screen.yaml"
+for n in 2 3; do
+  sed -e "s#^output: .*#output: $T/lack-s$n.h5#" -e "/^quiet:/d" "$T/lack-screen.yaml" > "$T/run.yaml"
+  run "$n" screen --config "$T/run.yaml" > "$T/lack-s$n.log" 2>&1 || { cat "$T/lack-s$n.log"; die "screen of the unlisted places' dataset failed"; }
+  sed -e "s#^output: .*#output: $T/lack-v$n.h5#" -e "/^quiet:/d" "$T/lack-screen.yaml" > "$T/run.yaml"
+  printf '%s\n' "index: $T/lack-index$n.h5" "area_view: always" >> "$T/run.yaml"
+  run "$n" screen --config "$T/run.yaml" > "$T/lack-v$n.log" 2>&1 || { cat "$T/lack-v$n.log"; die "screen through the view of unlisted places failed"; }
+  view_used "$T/lack-v$n.log"
+  same "$T/lack-s$n.h5" "$T/lack-v$n.h5"
+done
 echo "t_screen_area: ok"

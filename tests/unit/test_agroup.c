@@ -142,6 +142,26 @@ static void test_sort(void **st) {
   pc_dict_free(&places), pc_dict_free(&regions);
 }
 
+/* Slices: a power of two from the number of stays alone, 4096 to 1 Mi rows,
+ * a 64th of the stays between; enough of them to hold every stay. */
+static void test_slices(void **st) {
+  (void)st;
+  assert_int_equal(pc_agroup_slice_rows(0), 4096);
+  assert_int_equal(pc_agroup_nslices(0), 0);
+  assert_int_equal(pc_agroup_slice_rows(200000), 4096);
+  assert_int_equal(pc_agroup_nslices(200000), 49);
+  assert_int_equal(pc_agroup_slice_rows(64 * 8192), 8192);
+  assert_int_equal(pc_agroup_slice_rows(64 * 8192 + 1), 16384);
+  assert_int_equal(pc_agroup_slice_rows(137069308), 1 << 20);
+  assert_int_equal(pc_agroup_nslices(137069308), 131);
+  assert_int_equal(pc_agroup_slice_rows((uint64_t)5 << 32), 1 << 20);
+  for (uint64_t n = 1; n < ((uint64_t)1 << 40); n = n * 3 + 1) {
+    const uint64_t s = pc_agroup_slice_rows(n), k = pc_agroup_nslices(n);
+    assert_true((s & (s - 1)) == 0 && s >= 4096 && s <= (1 << 20));
+    assert_true(k * s >= n && (k - 1) * s < n);
+  }
+}
+
 /* The batched search answers as the single one, over rows of any stride,
  * for values present and absent, at both ends of a batch (where no value
  * lies ahead to fetch) and for an empty dictionary. */
@@ -171,6 +191,7 @@ static void test_find_rows(void **st) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_group), cmocka_unit_test(test_select),
-                                     cmocka_unit_test(test_sort), cmocka_unit_test(test_find_rows)};
+                                     cmocka_unit_test(test_sort), cmocka_unit_test(test_find_rows),
+                                     cmocka_unit_test(test_slices)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
