@@ -33,7 +33,9 @@ int pc_pwrite_direct(int fd, int dfd, void *bounce, const void *buf, size_t n, u
   if (dfd < 0 || b <= a) return pc_pwrite_full(fd, buf, n, off);
   const char *p = buf;
   if (a > off && pc_pwrite_full(fd, p, (size_t)(a - off), off) != 0) return -1;
-  for (uint64_t x = a; x < b;) {
+  if ((uintptr_t)(p + (a - off)) % A == 0) { /* the caller's memory is aligned as the file: no copy */
+    if (pc_pwrite_full(dfd, p + (a - off), (size_t)(b - a), a) != 0) return -1;
+  } else for (uint64_t x = a; x < b;) {
     const size_t k = b - x < PC_DIRECT_BOUNCE ? (size_t)(b - x) : PC_DIRECT_BOUNCE;
     memcpy(bounce, p + (x - off), k);
     if (pc_pwrite_full(dfd, bounce, k, x) != 0) return -1;

@@ -20,7 +20,8 @@ int pc_pwrite_full(int fd, const void *buf, size_t n, uint64_t off);
 
 /* pc_pwrite_full, with the whole PC_DIRECT_ALIGN blocks inside [off, off+n)
  * written through dfd (the same file opened O_DIRECT) by way of `bounce`
- * (PC_DIRECT_BOUNCE bytes, aligned to PC_DIRECT_ALIGN), and the partial
+ * (PC_DIRECT_BOUNCE bytes, aligned to PC_DIRECT_ALIGN) - or straight from
+ * buf when buf lies in memory aligned as the file is - and the partial
  * blocks at either end through fd; all through fd when dfd < 0. Writes that
  * share a block must each leave it partial, so separate calls never cover
  * the same block both ways. 0, or -1 with errno set. Local. */
