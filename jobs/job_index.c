@@ -48,8 +48,13 @@ typedef struct index_run {
 /* The place view built; with the area view, its rows made from the same
  * pass over the stays (the shuffle's) and written meanwhile. */
 static int build(pc_ctx *ctx, index_run *R, pc_out *out, uint32_t nb) {
-  if (pc_config_bool(R->cfg, "area_view"))
+  if (pc_config_bool(R->cfg, "area_view")) {
+    /* a slice's rows as made, their groups, and two slices grouped (one being written) */
+    const double slice = (double)pc_agroup_slice_rows(R->nstays);
+    PC_CALL(pc_budget_check_more(ctx, R->cfg, "the area view's slices",
+                                 slice * (3.0 * sizeof(pc_arow) + sizeof(uint32_t))));
     PC_CALL(pc_aview_begin(ctx, out, R->file, R->data, &R->area));
+  }
   const pc_pview_take take = {pc_aview_take, R->area};
   return pc_pview_build(ctx, R->file, R->data, nb, 1, out, R->area ? &take : NULL, &R->pv);
 }
