@@ -18,17 +18,21 @@ table = [l for l in open(sys.argv[2]) if re.match(r"^ *(open|build|count|shuffle
 shown = [(l.split()[0], (len(l) - len(l.lstrip())) // 2) for l in table]
 assert shown == want, shown
 PY
-cp "$T/i.h5" "$T/keep.h5"
-for phase in open build shuffle flush write; do
-  set +e
-  PAICHA_FAIL_RANK=2 PAICHA_FAIL_PHASE=$phase run 3 index --config "$T/i.yaml" > "$T/f.out" 2>&1
-  rc=$?; set -e
-  [ $rc -ne 0 ] || die "failure injected in index's $phase: exit 0"
-  grep -q "rank 2: failure injected in phase '$phase'" "$T/f.out" || { cat "$T/f.out"; die "$phase: message does not name rank and phase"; }
-  [ "$(grep -c 'error:' "$T/f.out")" = 1 ] || { cat "$T/f.out"; die "$phase: not exactly one error message"; }
-  grep -q "phase (seconds)" "$T/f.out" && die "$phase: a failed run printed the phase table"
-  cmp -s "$T/keep.h5" "$T/i.h5" || die "$phase: a failed run changed the previous index"
-done
+fail_in() { # config, index it writes, failing rank, phases...: each failure ends every rank
+  local cfg=$1 idx=$2 rank=$3 phase rc; shift 3
+  cp "$idx" "$T/keep.h5"
+  for phase in "$@"; do
+    set +e
+    PAICHA_FAIL_RANK=$rank PAICHA_FAIL_PHASE=$phase run 3 index --config "$cfg" > "$T/f.out" 2>&1
+    rc=$?; set -e
+    [ $rc -ne 0 ] || die "failure injected in index's $phase: exit 0"
+    grep -q "rank $rank: failure injected in phase '$phase'" "$T/f.out" || { cat "$T/f.out"; die "$phase: message does not name rank and phase"; }
+    [ "$(grep -c 'error:' "$T/f.out")" = 1 ] || { cat "$T/f.out"; die "$phase: not exactly one error message"; }
+    ! grep -q "phase (seconds)" "$T/f.out" || die "$phase: a failed run printed the phase table"
+    cmp -s "$T/keep.h5" "$idx" || die "$phase: a failed run changed the previous index"
+  done
+}
+fail_in "$T/i.yaml" "$T/i.h5" 2 open build shuffle flush write
 # With the area view: its rows are made and written with the shuffle's pass
 # over the stays, its tables under write (phase area); a failure there ends
 # every rank too.
@@ -42,14 +46,5 @@ rec = json.load(open(sys.argv[1]))
 got = [(p["name"], p["depth"]) for p in rec["phases"]]
 assert got == want, got
 PY
-cp "$T/a.h5" "$T/akeep.h5"
-for phase in shuffle area; do
-  set +e
-  PAICHA_FAIL_RANK=1 PAICHA_FAIL_PHASE=$phase run 3 index --config "$T/a.yaml" > "$T/f.out" 2>&1
-  rc=$?; set -e
-  [ $rc -ne 0 ] || die "failure injected in index's $phase: exit 0"
-  grep -q "rank 1: failure injected in phase '$phase'" "$T/f.out" || { cat "$T/f.out"; die "$phase: message does not name rank and phase"; }
-  [ "$(grep -c 'error:' "$T/f.out")" = 1 ] || { cat "$T/f.out"; die "$phase: not exactly one error message"; }
-  cmp -s "$T/akeep.h5" "$T/a.h5" || die "$phase: a failed run changed the previous index"
-done
+fail_in "$T/a.yaml" "$T/a.h5" 1 shuffle area
 echo "index: phases open, build (count, shuffle, sort, flush), write [(area)]; a failure in each ends every rank"
