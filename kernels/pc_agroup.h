@@ -35,7 +35,7 @@ typedef struct pc_agroup_layout {
 
 /* The view is cut into slices of /stays, each of about pc_agroup_slice_rows
  * rows (a power of two from the number of stays alone: a 64th of them, at
- * least 4096, at most 2 Mi) and ending where a person's stays end: slice k
+ * least 4096, at most 1 Mi) and ending where a person's stays end: slice k
  * is the rows from the first person boundary at or after k * S to the first
  * at or after (k + 1) * S, and its view rows are /area_rows' same rows,
  * grouped inside the slice. Local, cannot fail. */

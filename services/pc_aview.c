@@ -75,7 +75,8 @@ struct pc_aview_build {
   uint64_t s0, s1;        /* this rank's rows of /stays: whole slices */
   size_t G;
   uint64_t S, k0, k1;     /* slice rows; this rank's slices [k0, k1) */
-  uint64_t *bound;        /* nslices + 1: every slice's first row (the last: the table's end) */
+  uint64_t *bound;        /* k1 - k0 + 1: this rank's slices' first rows (the last: its end);
+                             slice k's is bound[k - k0] (BOUND(B, k)) */
   uint64_t nslices;
   uint64_t k;             /* the slice being filled */
   size_t m;               /* its rows so far */
@@ -102,6 +103,7 @@ struct pc_aview_build {
   pc_dict xplaces, xregions;  /* this rank's stays' places and regions not in them */
 };
 typedef struct pc_aview_build aview_build;
+#define BOUND(B, k) ((B)->bound[(k) - (B)->k0])
 
 /* The township index of every region of the dictionary not covered yet
  * (its search done once a region, not once a stay). Local; PC_ERR_MEM. */
@@ -153,7 +155,7 @@ static int slice_done(aview_build *B) {
   const size_t G = B->G, m = B->m;
   const uint64_t k = B->k;
   /* where the slice's first row lies in its disk block, when the table's rows are aligned */
-  const size_t shift = (size_t)((B->w.raw.offset + B->bound[k] * sizeof(pc_arow)) %
+  const size_t shift = (size_t)((B->w.raw.offset + BOUND(B, k) * sizeof(pc_arow)) %
                                 PC_DIRECT_ALIGN);
   pc_arow *o = (pc_arow *)(void *)(B->out[k % 2] + (shift % _Alignof(pc_arow) ? 0 : shift));
   memset(B->count, 0, G * sizeof *B->count);
@@ -174,13 +176,13 @@ static int slice_done(aview_build *B) {
     size_t j = B->patch_done;
     for (size_t i = 0; i < m && j < B->patch.n; i++) {
       const uint64_t pos = B->count[B->key[i]]++;
-      if (pt[j].at == i) pt[j++].row = B->bound[k] + pos;
+      if (pt[j].at == i) pt[j++].row = BOUND(B, k) + pos;
     }
     B->patch_done = B->patch.n;
   }
   PC_CALL(pc_rowstream_finish(B->writing));
   B->writing = NULL;
-  PC_CALL(pc_rowstream_start(&B->w, B->bound[k], o, m, &B->writing));
+  PC_CALL(pc_rowstream_start(&B->w, BOUND(B, k), o, m, &B->writing));
   pc_rowstream_ready(B->writing, m);
   B->k++;
   B->m = 0;
@@ -199,12 +201,12 @@ static int take(aview_build *B, const pc_stay *s, uint64_t at, size_t n) {
   pc_dict_find_rows(&B->places, &s[0].place, sizeof *s, n, B->pl);
   const pc_agroup_layout *L = &v->L;
   for (size_t i = 0; i < n;) {
-    while (B->k < B->k1 && at + i >= B->bound[B->k + 1]) PC_CALL(slice_done(B));
-    if (B->k == B->k1 || at + i != B->bound[B->k] + B->m)
+    while (B->k < B->k1 && at + i >= BOUND(B, B->k + 1)) PC_CALL(slice_done(B));
+    if (B->k == B->k1 || at + i != BOUND(B, B->k) + B->m)
       return PC_ERROR(PC_ERR_DATA, "area view: stay row %llu out of order",
                       (unsigned long long)(at + i));
     /* the rows of this step in this slice */
-    const size_t e = at + n <= B->bound[B->k + 1] ? n : (size_t)(B->bound[B->k + 1] - at);
+    const size_t e = at + n <= BOUND(B, B->k + 1) ? n : (size_t)(BOUND(B, B->k + 1) - at);
     pc_arow *a = B->conv + B->m;
     uint32_t *key = B->key + B->m;
     int64_t dmax = v->dmax;
@@ -264,21 +266,21 @@ static int build_open(pc_ctx *ctx, pc_file data, const char *data_path, aview_bu
   PC_CALL(pc_indexfile_attr_i64(data, "window_start", &v->t0));
   PC_CALL(dicts_open(data, B));
   PC_CALL(pc_raw_open(data, data_path, &pc_schema_stays, &B->st));
-  PC_CALL(pc_stays_rank_range(&B->st, pc_rank(ctx), pc_nranks(ctx), &B->s0, &B->s1));
   B->G = v->L.ntownships * v->L.ndays;
   B->S = pc_agroup_slice_rows(B->st.nrows);
   B->nslices = pc_agroup_nslices(B->st.nrows);
+  /* this rank's slices, found as pc_stays_rank_range finds the index's share
+   * (two rows read a slice: each rank its own, not every rank all of them) */
   pc_own_range(B->nslices, pc_rank(ctx), pc_nranks(ctx), &B->k0, &B->k1);
   B->k = B->k0;
-  B->bound = pc_malloc((B->nslices + 1) * sizeof *B->bound, "area view slices");
+  B->bound = pc_malloc((size_t)(B->k1 - B->k0 + 1) * sizeof *B->bound, "area view slices");
   if (!B->bound) return PC_ERR_MEM;
-  for (uint64_t k = 0; k <= B->nslices; k++)
-    PC_CALL(pc_stays_person_boundary(&B->st, k * B->S, &B->bound[k]));
-  if (B->bound[B->k0] != B->s0 || B->bound[B->k1] != B->s1)
-    return PC_ERROR(PC_ERR_DATA, "area view: the rank's stays are not whole slices");
+  for (uint64_t k = B->k0; k <= B->k1; k++)
+    PC_CALL(pc_stays_person_boundary(&B->st, k * B->S, &BOUND(B, k)));
+  B->s0 = BOUND(B, B->k0), B->s1 = BOUND(B, B->k1);
   B->cap = 1;
   for (uint64_t k = B->k0; k < B->k1; k++)
-    if (B->bound[k + 1] - B->bound[k] > B->cap) B->cap = (size_t)(B->bound[k + 1] - B->bound[k]);
+    if (BOUND(B, k + 1) - BOUND(B, k) > B->cap) B->cap = (size_t)(BOUND(B, k + 1) - BOUND(B, k));
   if (B->cap > UINT32_MAX)
     return PC_ERROR(PC_ERR_DATA, "area view: a slice of %zu stays (one person's?)", B->cap);
   const size_t G = B->G;
@@ -380,23 +382,21 @@ static int patch_rows(aview_build *B) {
   return 0;
 }
 
-/* Collective, agreed: the slices' first rows and pids (rank 0's) and each
- * rank's slices' directory rows. */
+/* Collective, agreed: each rank's slices' first rows, pids and directory rows. */
 static int write_slices(pc_ctx *ctx, pc_out *out, aview_build *B) {
-  const int zero = pc_rank(ctx) == 0;
-  pc_aslice *sl = zero ? pc_malloc((B->nslices + 1) * sizeof *sl, "area view slices") : NULL;
-  int rc = zero && !sl ? PC_ERR_MEM : 0;
-  for (uint64_t k = 0; zero && !rc && k < B->nslices; k++) {
+  const size_t mine = (size_t)(B->k1 - B->k0);
+  pc_aslice *sl = pc_malloc((mine + 1) * sizeof *sl, "area view slices");
+  int rc = sl ? 0 : PC_ERR_MEM;
+  for (uint64_t k = B->k0; !rc && k < B->k1; k++) {
     pc_stay x;
-    sl[k].start = B->bound[k];
-    sl[k].pid = UINT64_MAX; /* an empty slice at the end: no pid */
-    if (B->bound[k] < B->st.nrows && !(rc = pc_raw_read(&B->st, B->bound[k], 1, &x)))
-      sl[k].pid = x.pid;
+    sl[k - B->k0].start = BOUND(B, k);
+    sl[k - B->k0].pid = UINT64_MAX; /* an empty slice at the end: no pid */
+    if (BOUND(B, k) < B->st.nrows && !(rc = pc_raw_read(&B->st, BOUND(B, k), 1, &x)))
+      sl[k - B->k0].pid = x.pid; /* an empty slice's: the next stay's */
   }
   rc = pc_agree(ctx, rc);
   if (!rc)
-    rc = pc_indexfile_rows_table(out, &pc_schema_area_slices, B->nslices, 0,
-                                 zero ? (size_t)B->nslices : 0, sl,
+    rc = pc_indexfile_rows_table(out, &pc_schema_area_slices, B->nslices, B->k0, mine, sl,
                                  "the area view's slices: each one's first row of /area_rows "
                                  "(and of /stays) and that stay's pid");
   free(sl);
@@ -434,7 +434,7 @@ static int write_tables(pc_ctx *ctx, pc_out *out, const aview_build *B) {
 int pc_aview_end(pc_ctx *ctx, pc_out *out, aview_build *B, int rc) {
   pc_aview *v = B->v;
   /* a rank whose slices hold no stay (one person's stays span them) saw none */
-  while (!rc && B->k < B->k1 && B->m == 0 && B->bound[B->k] == B->bound[B->k + 1])
+  while (!rc && B->k < B->k1 && B->m == 0 && BOUND(B, B->k) == BOUND(B, B->k + 1))
     rc = slice_done(B);
   if (!rc && B->k != B->k1) rc = PC_ERROR(PC_ERR_DATA, "area view: slices left unmade");
   const int wrc = pc_rowstream_finish(B->writing);
@@ -827,7 +827,8 @@ int pc_aview_window_next(pc_aview_windows *it, const pc_arow **rows, size_t *n, 
     it->out = pc_malloc((it->cap + 1) * sizeof *it->out, "area view window");
     it->at = pc_malloc((it->nrun + 1) * sizeof *it->at, "area view window");
     it->order = pc_malloc((it->nrun + 1) * sizeof *it->order, "area view window");
-    if (!it->buf || !it->out || !it->at || !it->order) return PC_ERR_MEM;
+    it->day = pc_malloc((D + 1) * sizeof *it->day, "area view window");
+    if (!it->buf || !it->out || !it->at || !it->order || !it->day) return PC_ERR_MEM;
   }
   /* each span with one read, in file order */
   size_t got = 0;
@@ -845,8 +846,8 @@ int pc_aview_window_next(pc_aview_windows *it, const pc_arow **rows, size_t *n, 
   /* Runs day by day (stable: a person's rows of a day by township), so that
    * grouping (stable) leaves each person's rows nearly in time order: the
    * union of their intervals then sorts almost nothing. */
-  size_t cnt[D + 1];
-  memset(cnt, 0, sizeof cnt);
+  size_t *cnt = it->day; /* D + 1 (an index may hold 100,000 days: not on the stack) */
+  memset(cnt, 0, (D + 1) * sizeof *cnt);
   for (size_t j = j0; j < j1; j++) cnt[it->run[j].g % D + 1]++;
   for (size_t d = 0; d < D; d++) cnt[d + 1] += cnt[d];
   for (size_t j = j0; j < j1; j++) it->order[j0 + cnt[it->run[j].g % D]++] = j;
@@ -868,10 +869,10 @@ int pc_aview_window_next(pc_aview_windows *it, const pc_arow **rows, size_t *n, 
 
 int pc_aview_windows_close(pc_ctx *ctx, pc_aview_windows *it, int rc) {
   rc = check_sums(ctx, it->v, it->sel, it->sum, &it->total, rc);
-  free(it->run), free(it->wrun), free(it->sum), free(it->at), free(it->order);
+  free(it->run), free(it->wrun), free(it->sum), free(it->at), free(it->order), free(it->day);
   free(it->buf), free(it->out);
   pc_grouper_free(&it->grp);
-  it->run = NULL, it->wrun = it->at = it->order = NULL, it->sum = NULL;
+  it->run = NULL, it->wrun = it->at = it->order = it->day = NULL, it->sum = NULL;
   it->buf = it->out = NULL;
   return rc;
 }

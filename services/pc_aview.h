@@ -127,6 +127,7 @@ typedef struct pc_aview_windows {
   size_t *wrun;                   /* nw + 1: window w's runs [wrun[w], wrun[w + 1]) */
   uint64_t *sum;                  /* per group: fingerprints */
   size_t *at, *order;             /* a window's runs: where read; by day */
+  size_t *day;                    /* ndays + 1: the runs of each day, then where they go */
   pc_arow *buf, *out;             /* the window's rows as read (and grouped); by day */
   size_t cap;                     /* rows each holds: the largest window's read */
   pc_grouper grp;
