@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <errno.h>
 #include <libgen.h>
 #include <sys/stat.h>
@@ -91,6 +92,16 @@ void *pc_calloc(size_t n, size_t size, const char *what) {
   void *p = calloc(n ? n : 1, size ? size : 1);
   if (!p) PC_ERROR(PC_ERR_MEM, "cannot allocate %zu x %zu bytes for %s", n, size, what);
   return p;
+}
+
+void pc_prefault(void *p, size_t bytes) {
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+  const uintptr_t pg = 4096, a = ((uintptr_t)p + pg - 1) & ~(pg - 1),
+                  b = ((uintptr_t)p + bytes) & ~(pg - 1);
+  if (!p || b <= a || b - a < ((uintptr_t)1 << 24)) return; /* under 16 MB: not worth a call */
+  (void)madvise((void *)a, b - a, MADV_POPULATE_WRITE);
 }
 
 void *pc_realloc(void *old, size_t bytes, const char *what) {

@@ -420,6 +420,8 @@ static int shuffle_phase(pc_ctx *ctx, pc_file data, const pc_raw *st, const pc_p
   pv->rows = pc_malloc((mine + 1) * sizeof *pv->rows, "index rows");
   b->place = pc_malloc(sizeof *b->place, "index rows placer");
   PC_CALL(pc_agree(ctx, pv->rows && b->place ? 0 : PC_ERR_MEM));
+  /* The rows arrive in no order over the whole block (each to its bucket's place). */
+  pc_prefault(pv->rows, mine * sizeof *pv->rows);
   pc_irow_placer_init(b->place, pv->rows, local, b0, b1, pv->nbuckets);
   PC_CALL(stays_pass(ctx, st, sl->s0, sl->s1, 2, b));
   PC_CALL(pc_pview_household_pass(ctx, data, sl->q0, sl->q1, 2, b));
