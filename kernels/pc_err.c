@@ -98,8 +98,12 @@ void pc_prefault(void *p, size_t bytes) {
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
 #endif
-  const uintptr_t pg = 4096, a = ((uintptr_t)p + pg - 1) & ~(pg - 1),
-                  b = ((uintptr_t)p + bytes) & ~(pg - 1);
+  static uintptr_t pg; /* the system's page size, asked once */
+  if (!pg) {
+    const long ps = sysconf(_SC_PAGESIZE);
+    pg = ps > 0 ? (uintptr_t)ps : 4096;
+  }
+  const uintptr_t a = ((uintptr_t)p + pg - 1) & ~(pg - 1), b = ((uintptr_t)p + bytes) & ~(pg - 1);
   if (!p || b <= a || b - a < ((uintptr_t)1 << 24)) return; /* under 16 MB: not worth a call */
   (void)madvise((void *)a, b - a, MADV_POPULATE_WRITE);
 }
