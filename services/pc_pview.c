@@ -420,7 +420,9 @@ static int shuffle_phase(pc_ctx *ctx, pc_file data, const pc_raw *st, const pc_p
   pv->rows = pc_malloc((mine + 1) * sizeof *pv->rows, "index rows");
   b->place = pc_malloc(sizeof *b->place, "index rows placer");
   PC_CALL(pc_agree(ctx, pv->rows && b->place ? 0 : PC_ERR_MEM));
-  /* The rows arrive in no order over the whole block (each to its bucket's place). */
+  /* The rows arrive all over the block (each at its bucket's place) while
+   * the other ranks fill theirs: faulted in at once (paired index builds,
+   * 0.79-0.81 of the wall). */
   pc_prefault(pv->rows, mine * sizeof *pv->rows);
   pc_irow_placer_init(b->place, pv->rows, local, b0, b1, pv->nbuckets);
   PC_CALL(stays_pass(ctx, st, sl->s0, sl->s1, 2, b));
