@@ -414,16 +414,19 @@ static int shuffle_phase(pc_ctx *ctx, pc_file data, const pc_raw *st, const pc_p
   const int r = pc_rank(ctx);
   const uint32_t b0 = pv->rank_b0[r], b1 = pv->rank_b0[r + 1];
   const size_t mine = (size_t)(pv->bstart[b1] - pv->bstart[b0]);
-  PC_CALL(pc_phase_begin(ctx, "shuffle"));
-  pc_phase_bound(ctx, PC_BOUND_NETWORK);
   for (uint32_t k = b0; k <= b1; k++) local[k - b0] = pv->bstart[k] - pv->bstart[b0];
   pv->rows = pc_malloc((mine + 1) * sizeof *pv->rows, "index rows");
   b->place = pc_malloc(sizeof *b->place, "index rows placer");
   PC_CALL(pc_agree(ctx, pv->rows && b->place ? 0 : PC_ERR_MEM));
   /* The rows arrive all over the block (each at its bucket's place) while
    * the other ranks fill theirs: faulted in at once (paired index builds,
-   * 0.79-0.81 of the wall). */
+   * 0.79-0.81 of the wall), in a phase of its own, since how long the
+   * node takes to hand out fresh memory varies several-fold (docs/PERFORMANCE.md). */
+  PC_CALL(pc_phase_begin(ctx, "touch"));
   pc_prefault(pv->rows, mine * sizeof *pv->rows);
+  pc_phase_end(ctx, 0, mine * sizeof *pv->rows);
+  PC_CALL(pc_phase_begin(ctx, "shuffle"));
+  pc_phase_bound(ctx, PC_BOUND_NETWORK);
   pc_irow_placer_init(b->place, pv->rows, local, b0, b1, pv->nbuckets);
   PC_CALL(stays_pass(ctx, st, sl->s0, sl->s1, 2, b));
   PC_CALL(pc_pview_household_pass(ctx, data, sl->q0, sl->q1, 2, b));

@@ -8,13 +8,13 @@ run 3 index --config "$T/i.yaml" > "$T/index.log" 2>&1 || { cat "$T/index.log"; 
 # The table and the record: index's own phases with the index builder's nested under build.
 $PY - "$T/i.h5.run.json" "$T/index.log" <<'PY' || die "index's phases changed name, order or nesting"
 import json, re, sys
-want = [("open", 0), ("build", 0), ("count", 1), ("shuffle", 1), ("sort", 1), ("flush", 1),
+want = [("open", 0), ("build", 0), ("count", 1), ("touch", 1), ("shuffle", 1), ("sort", 1), ("flush", 1),
         ("write", 0)]
 rec = json.load(open(sys.argv[1]))
 got = [(p["name"], p["depth"]) for p in rec["phases"]]
 assert got == want, got
 assert all(p["rows"] > 0 for p in rec["phases"] if p["name"] in ("build", "write")), rec["phases"]
-table = [l for l in open(sys.argv[2]) if re.match(r"^ *(open|build|count|shuffle|sort|flush|write) ", l)]
+table = [l for l in open(sys.argv[2]) if re.match(r"^ *(open|build|count|touch|shuffle|sort|flush|write) ", l)]
 shown = [(l.split()[0], (len(l) - len(l.lstrip())) // 2) for l in table]
 assert shown == want, shown
 PY
@@ -32,7 +32,7 @@ fail_in() { # config, index it writes, failing rank, phases...: each failure end
     cmp -s "$T/keep.h5" "$idx" || die "$phase: a failed run changed the previous index"
   done
 }
-fail_in "$T/i.yaml" "$T/i.h5" 2 open build shuffle flush write
+fail_in "$T/i.yaml" "$T/i.h5" 2 open build touch shuffle flush write
 # With the area view: its rows are made and written with the shuffle's pass
 # over the stays, its tables under write (phase area); a failure there ends
 # every rank too.
@@ -40,11 +40,11 @@ printf 'data: %s\nindex: %s\narea_view: true\n' "$T/d.h5" "$T/a.h5" > "$T/a.yaml
 run 3 index --config "$T/a.yaml" > "$T/area.log" 2>&1 || { cat "$T/area.log"; die "index with the area view failed"; }
 $PY - "$T/a.h5.run.json" <<'PY' || die "index's phases with the area view changed name, order or nesting"
 import json, sys
-want = [("open", 0), ("build", 0), ("count", 1), ("shuffle", 1), ("sort", 1), ("flush", 1),
+want = [("open", 0), ("build", 0), ("count", 1), ("touch", 1), ("shuffle", 1), ("sort", 1), ("flush", 1),
         ("write", 0), ("area", 1)]
 rec = json.load(open(sys.argv[1]))
 got = [(p["name"], p["depth"]) for p in rec["phases"]]
 assert got == want, got
 PY
 fail_in "$T/a.yaml" "$T/a.h5" 1 shuffle area
-echo "index: phases open, build (count, shuffle, sort, flush), write [(area)]; a failure in each ends every rank"
+echo "index: phases open, build (count, touch, shuffle, sort, flush), write [(area)]; a failure in each ends every rank"
