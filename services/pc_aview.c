@@ -710,6 +710,19 @@ void pc_aview_stays(const pc_aview *v, const pc_arow *a, size_t m, pc_stay *s) {
   for (size_t i = 0; i < m; i++) pc_arow_stay(&a[i], v->t0, v->places, v->regions, &s[i]);
 }
 
+/* The span of runs [j, e) (a township's marked days in a slice, and the
+ * unmarked days between them) read into dst with one read, each run's rows
+ * checked and added to its group's sum; *m: the rows read. Local. */
+static int span_read(const pc_aview *v, const pc_arun *run, size_t j, size_t e, uint64_t *sum,
+                     pc_arow *dst, size_t *m) {
+  const uint64_t r0 = run[j].r0;
+  *m = (size_t)(run[e - 1].r1 - r0);
+  PC_CALL(pc_raw_read(&v->rows, r0, *m, dst));
+  for (; j < e; j++)
+    PC_CALL(rows_read(v, dst + (run[j].r0 - r0), (size_t)(run[j].r1 - run[j].r0), &sum[run[j].g]));
+  return 0;
+}
+
 /* Collective, agreed: after this rank's status rc, the marked groups' sums of
  * all ranks (sum[g], summed here) against /area_sum; *total: their rows. */
 static int check_sums(pc_ctx *ctx, const pc_aview *v, const uint8_t *sel, uint64_t *sum,
@@ -751,13 +764,12 @@ int pc_aview_read(pc_ctx *ctx, const pc_aview *v, const uint8_t *sel, uint64_t p
   if (!rc && !(tmp = pc_malloc((big + 1) * sizeof *tmp, "area rows"))) rc = PC_ERR_MEM;
   for (size_t j = 0; j < nrun && !rc;) {
     const size_t e = span_end(run, j, nrun);
-    const uint64_t r0 = run[j].r0;
-    rc = pc_raw_read(&v->rows, r0, (size_t)(run[e - 1].r1 - r0), tmp);
-    for (; j < e && !rc; j++) {
-      const pc_arow *a = tmp + (run[j].r0 - r0);
-      const size_t m = (size_t)(run[j].r1 - run[j].r0);
-      if (!(rc = rows_read(v, a, m, &sum[run[j].g]))) pc_aview_stays(v, a, m, *rows + *n), *n += m;
-    }
+    size_t got;
+    if (!(rc = span_read(v, run, j, e, sum, tmp, &got)))
+      for (const uint64_t r0 = run[j].r0; j < e; j++) {
+        const size_t m = (size_t)(run[j].r1 - run[j].r0);
+        pc_aview_stays(v, tmp + (run[j].r0 - r0), m, *rows + *n), *n += m;
+      }
   }
   free(tmp), free(run);
   rc = check_sums(ctx, v, sel, sum, total, rc);
@@ -834,14 +846,10 @@ int pc_aview_window_next(pc_aview_windows *it, const pc_arow **rows, size_t *n, 
   size_t got = 0;
   for (size_t j = j0; j < j1;) {
     const size_t e = span_end(it->run, j, j1);
-    const uint64_t r0 = it->run[j].r0, m = it->run[e - 1].r1 - r0;
-    PC_CALL(pc_raw_read(&it->v->rows, r0, (size_t)m, it->buf + got));
-    for (; j < e; j++) {
-      it->at[j] = got + (size_t)(it->run[j].r0 - r0);
-      PC_CALL(rows_read(it->v, it->buf + it->at[j], (size_t)(it->run[j].r1 - it->run[j].r0),
-                        &it->sum[it->run[j].g]));
-    }
-    got += (size_t)m;
+    size_t m;
+    PC_CALL(span_read(it->v, it->run, j, e, it->sum, it->buf + got, &m));
+    for (const uint64_t r0 = it->run[j].r0; j < e; j++) it->at[j] = got + (size_t)(it->run[j].r0 - r0);
+    got += m;
   }
   /* Runs day by day (stable: a person's rows of a day by township), so that
    * grouping (stable) leaves each person's rows nearly in time order: the
