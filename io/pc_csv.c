@@ -324,13 +324,18 @@ static size_t skip_blanks(const char *s, size_t i, size_t len) {
   return i;
 }
 
+/* The length of p[0, n) without its trailing spaces/tabs. */
+static inline size_t trimmed(const char *p, size_t n) {
+  while (n && (p[n - 1] == ' ' || p[n - 1] == '\t')) n--;
+  return n;
+}
+
 /* One field [a, e) of a line without quotes, as the general path below
  * makes it: blanks skipped at its start, trimmed at its end. */
 static inline void plain_field(const char *line, size_t a, size_t e, pc_field *fields, int maxf,
                                int *k) {
   a = skip_blanks(line, a, e);
-  size_t flen = e - a;
-  while (flen && (line[a + flen - 1] == ' ' || line[a + flen - 1] == '\t')) flen--;
+  const size_t flen = trimmed(line + a, e - a);
   if (*k < maxf) {
     fields[*k].p = line + a;
     fields[*k].len = flen;
@@ -404,8 +409,7 @@ int pc_csv_split(const char *line, size_t len, pc_field *fields, int maxf, char 
       size_t e = comma ? (size_t)(comma - line) : len;
       if (memchr(line + j, '"', e - j)) return -1;
       p = line + j;
-      flen = e - j;
-      while (flen && (p[flen - 1] == ' ' || p[flen - 1] == '\t')) flen--;
+      flen = trimmed(p, e - j);
       j = e;
     }
     if (k < maxf) {
