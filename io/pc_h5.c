@@ -161,11 +161,6 @@ hid_t pc_h5_str_type(size_t size) {
   return t;
 }
 
-
-
-
-
-
 int pc_h5_dset_create(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, uint64_t nglobal,
                       size_t chunk_rows, int deflate, hid_t *dset) {
   (void)ctx;
@@ -352,6 +347,12 @@ int pc_h5_write_array0(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, int
     }
     H5Pset_fletcher32(dcpl); /* as for tables (pc_h5_dset_create) */
   }
+  /* No fill values written at creation: rank 0 writes every element below.
+   * Parallel HDF5 allocates a chunked array's chunks when it is created and,
+   * by default, fills them then in one collective write; on a full disk that
+   * write could fail on one rank while the others went on to HDF5's barrier
+   * after it, and the job hung (seen in t_diskfull, about 1 run in 40). */
+  H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER);
   hid_t ds = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
   H5Pclose(dcpl);
   int rc = 0;
