@@ -249,6 +249,14 @@ int pc_publish_all(pc_ctx *ctx, int rc_in) {
   return rc_in ? rc_in : rc2;
 }
 
+void pc_publish_abandon(void) {
+  for (int i = 0; i < nlist; i++) {
+    undo(&list[i]);
+    pc_claim_drop(list[i].claimed);
+  }
+  nlist = 0;
+}
+
 /* The entries of a journal's text into es (at most MAX_ENTRIES); -1 when it
  * is not one. */
 static int journal_parse(const char *t, entry *es) {

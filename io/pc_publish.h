@@ -53,6 +53,11 @@ int pc_publish_add(const char *tmp, const char *path, int flags);
  * as each output is listed, complete: pc_atomic_commit.) Returns the agreed status (rc_in when non-zero). */
 int pc_publish_all(pc_ctx *ctx, int rc_in);
 
+/* Local, never fails: what pc_publish_all does on a failure, on this rank
+ * alone (a rank stopping the job at a stuck agreement, pc_ctx_on_stuck): the
+ * listed files removed, their claims dropped, the list emptied. */
+void pc_publish_abandon(void);
+
 /* Local (rank 0, holding the claim of path): when a journal of an
  * interrupted publication lies beside path, undo that publication (every
  * entry it lists, wherever it is) and remove the journals; logged as a

@@ -134,6 +134,34 @@ int pc_unpredictable_suffix(char *out, size_t size) {
   return 0;
 }
 
+/* The temporaries of the outputs being written, on every rank (each knows
+ * the names): what pc_atomic_abandon removes. */
+enum { MAX_OPEN_TMP = 64 };
+static char *open_tmp[MAX_OPEN_TMP];
+static int nopen_tmp;
+
+static void tmp_note(const char *tmp) {
+  char *t = strdup(tmp);
+  if (t && nopen_tmp < MAX_OPEN_TMP) open_tmp[nopen_tmp++] = t;
+  else free(t);
+}
+
+static void tmp_forget(const char *tmp) {
+  for (int i = 0; i < nopen_tmp; i++)
+    if (strcmp(open_tmp[i], tmp) == 0) {
+      free(open_tmp[i]);
+      open_tmp[i] = open_tmp[--nopen_tmp];
+      return;
+    }
+}
+
+void pc_atomic_abandon(void) {
+  while (nopen_tmp) {
+    unlink(open_tmp[nopen_tmp - 1]);
+    free(open_tmp[--nopen_tmp]);
+  }
+}
+
 int pc_atomic_tmp(pc_ctx *ctx, const char *path, char *tmp, size_t size) {
   char d[4096], b[4096];
   if (strlen(path) >= sizeof d) return PC_ERROR(PC_ERR_ARG, "output path too long: %.64s...", path);
@@ -166,7 +194,9 @@ int pc_atomic_tmp(pc_ctx *ctx, const char *path, char *tmp, size_t size) {
     if (!rc) memcpy(tmp, name, len + 1);
     free(name);
   }
-  return pc_agree(ctx, rc);
+  PC_CALL(pc_agree(ctx, rc));
+  tmp_note(tmp);
+  return 0;
 }
 
 /* Deferred (pc_publish.h): rank 0 lists the complete file for the run's
@@ -182,6 +212,7 @@ static int defer_commit(pc_ctx *ctx, const char *tmp, const char *path, int rc_i
     }
   }
   int rc2 = pc_agree(ctx, rc_in ? 0 : rc);
+  tmp_forget(tmp); /* listed (rank 0) or gone */
   return rc_in ? rc : rc2;
 }
 
@@ -206,6 +237,7 @@ int pc_atomic_commit(pc_ctx *ctx, const char *tmp, const char *path, int rc_in) 
     pc_claim_drop(path);
   }
   int rc2 = pc_agree(ctx, rc_in ? 0 : rc);
+  tmp_forget(tmp);
   return rc_in ? rc : rc2;
 }
 

@@ -76,6 +76,10 @@ int pc_atomic_tmp(pc_ctx *ctx, const char *path, char *tmp, size_t size);
  * the claim kept. Returns
  * the agreed status (rc_in itself when it was non-zero here). */
 int pc_atomic_commit(pc_ctx *ctx, const char *tmp, const char *path, int rc_in);
+/* Local, never fails: remove the temporary of every output this process has
+ * named (pc_atomic_tmp) and not yet committed - for a rank stopping the job
+ * at a stuck agreement (pc_ctx_on_stuck), whose peers will not clean up. */
+void pc_atomic_abandon(void);
 
 /* Collective, agreed: rank 0 removes `<data>.rejects.h5`, the rejects file
  * a failed ingest of `data` left for its senders (raw lines: identities),

@@ -194,6 +194,14 @@ static int run_and_publish(pc_ctx *ctx, const pc_jobdef *job, const pc_config *c
   return rc;
 }
 
+/* A rank stopping the job at a stuck agreement (pc_agree): the outputs
+ * being written and those waiting to be published go, with their claims. */
+static void abandon(pc_ctx *ctx) {
+  pc_atomic_abandon();
+  pc_publish_abandon();
+  pc_claim_drop_all(ctx);
+}
+
 int pc_job_run(const pc_jobdef *job, const char *config_path, int quiet) {
   pc_ctx *ctx = NULL;
   if (pc_ctx_create(job->name, &ctx) != 0) {
@@ -201,6 +209,7 @@ int pc_job_run(const pc_jobdef *job, const char *config_path, int quiet) {
     return 1;
   }
   pc_ctx_set_bounds(ctx, pc_machine_bounds());
+  pc_ctx_on_stuck(ctx, abandon);
   pc_config *cfg = NULL;
   int rc = load_config(ctx, job, config_path, &cfg);
   if (rc) {

@@ -49,6 +49,8 @@ int pc_ctx_create(const char *job, pc_ctx **out) {
   const char *fr = getenv("PAICHA_FAIL_RANK"), *fp = getenv("PAICHA_FAIL_PHASE");
   c->fail_rank = fr ? atoi(fr) : -1;
   c->fail_phase = fp;
+  const char *fw = getenv("PAICHA_FAILURE_WAIT");
+  c->failure_wait = fw && atof(fw) > 0 ? atof(fw) : 60.0;
   c->last_progress = c->t0;
   *out = c;
   return 0;
@@ -81,6 +83,49 @@ void pc_ctx_destroy(pc_ctx **ctx) {
   *ctx = NULL;
 }
 
+void pc_ctx_on_stuck(pc_ctx *ctx, void (*fn)(pc_ctx *)) { ctx->on_stuck = fn; }
+
+/* This rank failed and the others did not come to the agreement: say why
+ * (the job's one error line), remove what the run was writing, stop them. */
+static void give_up(pc_ctx *ctx) {
+  const char *m = pc_err_message();
+  char who[32] = "";
+  if (strncmp(m, "rank ", 5) != 0) snprintf(who, sizeof who, "rank %d: ", ctx->rank);
+  fprintf(stderr,
+          "paicha %s: error: %s%s; the other ranks did not come to agree on it within %.0f s "
+          "(left waiting inside a collective call of the HDF5 library by this failure, or "
+          "still busy): the job is stopped, no output written\n",
+          ctx->job, who, m, ctx->failure_wait);
+  fflush(stderr);
+  if (ctx->on_stuck) ctx->on_stuck(ctx);
+  MPI_Abort(MPI_COMM_WORLD, 1);
+}
+
+/* The agreement's reduction. A rank bringing a failure waits for the others
+ * at most failure_wait seconds (PAICHA_FAILURE_WAIT, default 60): MPI-IO
+ * reports a failed write only on the ranks whose part failed, so after a
+ * collective write inside HDF5 fails on one rank (a full disk) the others
+ * may be waiting in the library's next collective call, never here. Then
+ * this rank stops the job itself (give_up) rather than hang until the
+ * time limit. Non-blocking on every rank: a non-blocking collective does
+ * not match a blocking one. */
+static void agree_min(pc_ctx *ctx, int *mine, int *first, int failed) {
+  MPI_Request rq;
+  if (MPI_Iallreduce(mine, first, 1, MPI_INT, MPI_MIN, ctx->comm, &rq) != MPI_SUCCESS)
+    MPI_Abort(MPI_COMM_WORLD, 3);
+  if (!failed) {
+    if (MPI_Wait(&rq, MPI_STATUS_IGNORE) != MPI_SUCCESS) MPI_Abort(MPI_COMM_WORLD, 3);
+    return;
+  }
+  const double until = MPI_Wtime() + ctx->failure_wait;
+  for (int done = 0;;) {
+    if (MPI_Test(&rq, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS) MPI_Abort(MPI_COMM_WORLD, 3);
+    if (done) return;
+    if (MPI_Wtime() > until) give_up(ctx);
+    usleep(1000);
+  }
+}
+
 int pc_agree(pc_ctx *ctx, int local_rc) {
   if (!local_rc && signal_seen) {
     const char *ph = ctx->depth ? ctx->phases[ctx->open[ctx->depth - 1]].name : "start";
@@ -91,8 +136,7 @@ int pc_agree(pc_ctx *ctx, int local_rc) {
   }
   int mine = local_rc ? ctx->rank : ctx->nranks, first = ctx->nranks;
   /* If the agreement itself fails, ranks can no longer agree: abort. */
-  if (MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, ctx->comm) != MPI_SUCCESS)
-    MPI_Abort(MPI_COMM_WORLD, 3);
+  agree_min(ctx, &mine, &first, local_rc != 0);
   if (first == ctx->nranks) return 0;
   struct {
     int code;
@@ -176,7 +220,10 @@ int pc_signalled(void) { return signal_seen; }
 void pc_test_hold(pc_ctx *ctx, const char *point) {
   const char *stall = getenv("PAICHA_STALL_PHASE");
   if (!stall || strcmp(stall, point)) return;
-  if (ctx->rank == 0) fprintf(stderr, "[%s] test hook: holding phase '%s'\n", ctx->job, point);
+  const char *only = getenv("PAICHA_STALL_RANK"); /* that rank alone holds */
+  if (only && *only && atoi(only) != ctx->rank) return;
+  if (ctx->rank == (only && *only ? atoi(only) : 0))
+    fprintf(stderr, "[%s] test hook: holding phase '%s'\n", ctx->job, point);
   const char *secs = getenv("PAICHA_STALL_SECONDS");
   const char *until = getenv("PAICHA_STALL_UNTIL"); /* released early when this file exists */
   const int tenths = secs && atof(secs) > 0 ? (int)(atof(secs) * 10) : 600;

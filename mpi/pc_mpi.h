@@ -55,8 +55,17 @@ void pc_ctx_destroy(pc_ctx **ctx);
  * failed. The message of the lowest failing rank is copied to every rank
  * and made the process's error message, prefixed "rank R: ". A signal
  * received (pc_signalled) counts as a failure naming the open phase. When the
- * agreement itself fails the ranks can no longer agree: MPI_Abort. */
+ * agreement itself fails the ranks can no longer agree: MPI_Abort. A rank
+ * that brings a failure waits for the others at most PAICHA_FAILURE_WAIT
+ * seconds (default 60; a collective call of HDF5 that failed on one rank can
+ * leave the others waiting inside the library for good): then it prints the
+ * job's error line itself, runs the pc_ctx_on_stuck function and calls
+ * MPI_Abort (exit status 1). */
 int pc_agree(pc_ctx *ctx, int local_rc);
+/* Local: fn runs on a rank that stops the job at a stuck agreement (pc_agree),
+ * before MPI_Abort: it removes what the run was writing, since no other rank
+ * will. NULL: nothing. */
+void pc_ctx_on_stuck(pc_ctx *ctx, void (*fn)(pc_ctx *));
 
 /* Rank 0 prints "[job +T.Ts] message" to stderr, unless quiet; the others
  * nothing. Local, never fails. Times in it: pc_time_human; counts: pc_plural. */
@@ -72,8 +81,9 @@ void pc_progress(pc_ctx *ctx, uint64_t done, uint64_t total);
 int pc_signalled(void);
 /* Test hook: when PAICHA_STALL_PHASE names `point` (a phase, or "commit":
  * an output complete under its temporary name, not yet renamed), every rank
- * holds there PAICHA_STALL_SECONDS (default 60) or until a signal, so a
- * test can strike at a known point, or meet a second run there. Local. */
+ * (only rank PAICHA_STALL_RANK when set) holds there PAICHA_STALL_SECONDS
+ * (default 60) or until a signal, so a test can strike at a known point,
+ * meet a second run there, or keep one rank from an agreement. Local. */
 void pc_test_hold(pc_ctx *ctx, const char *point);
 /* Open a phase (phases nest, up to 8 deep and 64 in a run) and time it.
  * Collective, agreed: a phase boundary is a point of agreement, so every rank

@@ -54,6 +54,8 @@ struct pc_ctx {
   const char *const *phase_names; /* the job's phase table (pc_phases_declare) */
   int phase_count;
   int phase_rc;          /* PC_PHASE: the status of the phase's call */
+  double failure_wait;   /* seconds a failed rank waits at an agreement (pc_agree) */
+  void (*on_stuck)(pc_ctx *); /* pc_ctx_on_stuck */
 };
 
 #endif
