@@ -182,7 +182,7 @@ int pc_h5_dset_create(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, uint
   *dset = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
   H5Pclose(dcpl);
   H5Sclose(space);
-  H5CHK(*dset, "cannot create dataset %s", name);
+  H5CHK(*dset, "cannot create dataset %s (disk full?)", name);
   return 0;
 }
 
@@ -347,16 +347,10 @@ int pc_h5_write_array0(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, int
     }
     H5Pset_fletcher32(dcpl); /* as for tables (pc_h5_dset_create) */
   }
-  /* No fill values written at creation: rank 0 writes every element below.
-   * Parallel HDF5 allocates a chunked array's chunks when it is created and,
-   * by default, fills them then in one collective write; on a full disk that
-   * write could fail on one rank while the others went on to HDF5's barrier
-   * after it, and the job hung (seen in t_diskfull, about 1 run in 40). */
-  H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER);
   hid_t ds = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
   H5Pclose(dcpl);
   int rc = 0;
-  if (ds < 0) rc = PC_ERROR(PC_ERR_IO, "cannot create dataset %s", name);
+  if (ds < 0) rc = PC_ERROR(PC_ERR_IO, "cannot create dataset %s (disk full?)", name);
   rc = pc_agree(ctx, rc);
   if (!rc) {
     hid_t fs = H5Dget_space(ds), ms = H5Scopy(fs);
