@@ -167,6 +167,12 @@ void pc_claim_drop(const char *path) {
   *c = claims[--nclaims];
 }
 
+void pc_claim_unlink(const char *path) {
+  char lock[4200];
+  if (find(path)) pc_claim_drop(path);
+  else if (lock_path(path, lock, sizeof lock) == 0) unlink(lock);
+}
+
 int pc_claim_outputs(pc_ctx *ctx, const char *const *paths, int n) {
   int rc = 0, took[MAX_CLAIMS] = {0};
   if (pc_rank(ctx) == 0)

@@ -38,6 +38,12 @@ int pc_claim_held(const char *path);
 /* Local, never fails: drop the claim of `path` (nothing when not held):
  * the lock file is removed, then the lock released. */
 void pc_claim_drop(const char *path);
+/* Local, never fails: pc_claim_drop when this process holds it, else remove
+ * the lock file of `path` that another process of this run (rank 0) holds:
+ * for a rank stopping the job at a stuck agreement (pc_atomic_abandon). The
+ * lock ends with its holder; a run taking the claim meanwhile checks that its
+ * file is still the one at the name (as after pc_claim_drop). */
+void pc_claim_unlink(const char *path);
 
 /* Local: set once by the job runner from the config (`busy_output: wait`):
  * claims taken implicitly (pc_atomic_tmp) wait instead of refusing. */

@@ -134,22 +134,28 @@ int pc_unpredictable_suffix(char *out, size_t size) {
   return 0;
 }
 
-/* The temporaries of the outputs being written, on every rank (each knows
- * the names): what pc_atomic_abandon removes. */
+/* The temporaries of the outputs being written, with their final paths, on
+ * every rank (each knows the names): what pc_atomic_abandon removes. */
 enum { MAX_OPEN_TMP = 64 };
-static char *open_tmp[MAX_OPEN_TMP];
+static struct { char *tmp, *path; } open_tmp[MAX_OPEN_TMP];
 static int nopen_tmp;
 
-static void tmp_note(const char *tmp) {
-  char *t = strdup(tmp);
-  if (t && nopen_tmp < MAX_OPEN_TMP) open_tmp[nopen_tmp++] = t;
-  else free(t);
+static void tmp_note(const char *tmp, const char *path) {
+  char *t = strdup(tmp), *p = strdup(path);
+  if (t && p && nopen_tmp < MAX_OPEN_TMP) {
+    open_tmp[nopen_tmp].tmp = t;
+    open_tmp[nopen_tmp++].path = p;
+    return;
+  }
+  free(t);
+  free(p);
 }
 
 static void tmp_forget(const char *tmp) {
   for (int i = 0; i < nopen_tmp; i++)
-    if (strcmp(open_tmp[i], tmp) == 0) {
-      free(open_tmp[i]);
+    if (strcmp(open_tmp[i].tmp, tmp) == 0) {
+      free(open_tmp[i].tmp);
+      free(open_tmp[i].path);
       open_tmp[i] = open_tmp[--nopen_tmp];
       return;
     }
@@ -157,8 +163,11 @@ static void tmp_forget(const char *tmp) {
 
 void pc_atomic_abandon(void) {
   while (nopen_tmp) {
-    unlink(open_tmp[nopen_tmp - 1]);
-    free(open_tmp[--nopen_tmp]);
+    nopen_tmp--;
+    unlink(open_tmp[nopen_tmp].tmp);
+    pc_claim_unlink(open_tmp[nopen_tmp].path);
+    free(open_tmp[nopen_tmp].tmp);
+    free(open_tmp[nopen_tmp].path);
   }
 }
 
@@ -195,7 +204,7 @@ int pc_atomic_tmp(pc_ctx *ctx, const char *path, char *tmp, size_t size) {
     free(name);
   }
   PC_CALL(pc_agree(ctx, rc));
-  tmp_note(tmp);
+  tmp_note(tmp, path);
   return 0;
 }
 

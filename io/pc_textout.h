@@ -77,8 +77,9 @@ int pc_atomic_tmp(pc_ctx *ctx, const char *path, char *tmp, size_t size);
  * the agreed status (rc_in itself when it was non-zero here). */
 int pc_atomic_commit(pc_ctx *ctx, const char *tmp, const char *path, int rc_in);
 /* Local, never fails: remove the temporary of every output this process has
- * named (pc_atomic_tmp) and not yet committed - for a rank stopping the job
- * at a stuck agreement (pc_ctx_on_stuck), whose peers will not clean up. */
+ * named (pc_atomic_tmp) and not yet committed, and its claim file (held by
+ * rank 0: pc_claim_unlink) - for a rank stopping the job at a stuck
+ * agreement (pc_ctx_on_stuck), whose peers will not clean up. */
 void pc_atomic_abandon(void);
 
 /* Collective, agreed: rank 0 removes `<data>.rejects.h5`, the rejects file
