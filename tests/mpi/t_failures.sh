@@ -60,17 +60,18 @@ run 2 synth --config "$T/o.yaml" > /dev/null 2>&1 || die "synth with an outbreak
 # and claim, and stops the job (exit 1). A peer slower than that, but coming, is waited for.
 mkdir -p "$T/ix"
 printf 'data: %s\nindex: %s\nquiet: true\n' "$T/o.h5" "$T/ix/i.h5" > "$T/ix.yaml"
-held() { # seconds rank 1 holds away from the agreement, seconds rank 0 waits for it
-  PAICHA_FAIL_RANK=0 PAICHA_FAIL_PHASE=count PAICHA_STALL_PHASE=count PAICHA_STALL_RANK=1 \
-    PAICHA_STALL_SECONDS=$1 PAICHA_FAILURE_WAIT=$2 run 2 index --config "$T/ix.yaml"
+held() { # failing rank, seconds the other rank holds away from the agreement, seconds waited
+  PAICHA_FAIL_RANK=$1 PAICHA_FAIL_PHASE=count PAICHA_STALL_PHASE=count PAICHA_STALL_RANK=$((1 - $1)) \
+    PAICHA_STALL_SECONDS=$2 PAICHA_FAILURE_WAIT=$3 run 2 index --config "$T/ix.yaml"
 }
-for c in "300 2 stuck" "3 60 slow"; do
+# (rank 1 stuck, rank 0 stuck - it holds the claims -, rank 1 slow)
+for c in "0 300 2 stuck" "1 300 2 stuck" "0 3 60 slow"; do
   set -- $c
-  set +e; held "$1" "$2" > "$T/h.out" 2>&1; rc=$?; set -e
-  [ $rc -eq 1 ] || { cat "$T/h.out"; die "$3 peer: exit $rc, not 1"; }
-  grep -q "error: rank 0: failure injected in phase 'count'" "$T/h.out" || { cat "$T/h.out"; die "$3 peer: message does not name rank and phase"; }
-  [ "$(grep -c 'error:' "$T/h.out")" = 1 ] || { cat "$T/h.out"; die "$3 peer: not exactly one error message"; }
-  gave_up=$(grep -c "did not come to agree on it within $2 s" "$T/h.out" || true)
-  [ "$gave_up" = "$([ "$3" = stuck ] && echo 1 || echo 0)" ] || { cat "$T/h.out"; die "$3 peer: wrong ending"; }
-  [ -z "$(ls -A "$T/ix")" ] || { ls -la "$T/ix"; die "$3 peer: the index, its temporary or its claim left"; }
+  set +e; held "$1" "$2" "$3" > "$T/h.out" 2>&1; rc=$?; set -e
+  [ $rc -eq 1 ] || { cat "$T/h.out"; die "$4 peer of rank $1: exit $rc, not 1"; }
+  grep -q "error: rank $1: failure injected in phase 'count'" "$T/h.out" || { cat "$T/h.out"; die "$4 peer of rank $1: message does not name rank and phase"; }
+  [ "$(grep -c 'error:' "$T/h.out")" = 1 ] || { cat "$T/h.out"; die "$4 peer of rank $1: not exactly one error message"; }
+  gave_up=$(grep -c "did not come to agree on it within $3 s" "$T/h.out" || true)
+  [ "$gave_up" = "$([ "$4" = stuck ] && echo 1 || echo 0)" ] || { cat "$T/h.out"; die "$4 peer of rank $1: wrong ending"; }
+  [ -z "$(ls -A "$T/ix")" ] || { ls -la "$T/ix"; die "$4 peer of rank $1: the index, its temporary or its claim left"; }
 done
