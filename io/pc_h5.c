@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "pc_index.h"
 #include "pc_province.h"
@@ -65,20 +67,77 @@ int pc_h5_create(pc_ctx *ctx, const char *path, pc_h5out *out) {
   return pc_agree(ctx, rc);
 }
 
+/* Room for the close: H5Fclose writes the metadata still in the cache, and
+ * a write that fails there on a full disk (or quota) leaves HDF5 hung in a
+ * collective call or crashing at MPI_Finalize (seen: a 224 kB file system
+ * that held every table). So rank 0 first allocates the file's blocks up to
+ * its end of allocation plus twice the metadata cache plus 1 MB, past its
+ * size (FALLOC_FL_KEEP_SIZE: the holes below too). No room: "disk full",
+ * agreed, and the file is emptied before the close. Where the file system
+ * has no fallocate, statvfs's free space is compared instead. *reserved: the
+ * blocks past the size were taken (drop_reserve gives them back). */
+static int reserve_close(pc_ctx *ctx, pc_h5out *out, int *reserved) {
+  int rc = 0;
+  *reserved = 0;
+  if (pc_rank(ctx) == 0) {
+    haddr_t eoa = 0;
+    size_t cache = 0;
+    if (H5Fget_eoa(out->file, &eoa) < 0) eoa = 0;
+    if (H5Fget_mdc_size(out->file, NULL, NULL, &cache, NULL) < 0) cache = 0;
+    const off_t need = (off_t)(2 * cache) + ((off_t)1 << 20);
+    int e = 0, fd = open(out->tmp, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) e = errno;
+    else {
+      if (fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)eoa + need) != 0) e = errno;
+      else *reserved = 1;
+      close(fd);
+    }
+    struct statvfs vs;
+    char d[4200];
+    snprintf(d, sizeof d, "%s", out->tmp);
+    if (e && e != ENOSPC && e != EDQUOT && statvfs(dirname(d), &vs) == 0 &&
+        (double)vs.f_bavail * (double)vs.f_frsize < (double)need)
+      e = ENOSPC;
+    if (e == ENOSPC || e == EDQUOT)
+      rc = PC_ERROR(PC_ERR_IO, "cannot close %s: disk full (%s): no room for the %.1f MB of "
+                    "metadata HDF5 writes last", out->path, strerror(e), (double)need / 1e6);
+  }
+  return pc_agree(ctx, rc);
+}
+
+/* Rank 0, every rank closed: the blocks reserve_close took past the file's
+ * size are given back (a shrinking truncate frees them; one to the same size
+ * may not). */
+static void drop_reserve(const char *tmp) {
+  struct stat st;
+  if (stat(tmp, &st) != 0) return;
+  if (truncate(tmp, st.st_size + 1) == 0 && truncate(tmp, st.st_size) != 0) { /* said below */ }
+}
+
 int pc_h5_commit(pc_ctx *ctx, pc_h5out *out, int rc_in) {
-  int rc = rc_in;
+  int rc = rc_in, reserved = 0, kept = 0; /* reserved: rank 0 only; kept: every rank */
   /* A failed output is removed below, but H5Fclose still flushes its
    * metadata collectively; on a full disk a flush that fails on one rank
    * only leaves the ranks in different collectives inside HDF5 (a hang,
    * seen with a 200 kB file system). Emptying the doomed file first gives
-   * the flush room. */
-  if (out->file >= 0 && pc_agree(ctx, rc_in)) {
-    if (pc_rank(ctx) == 0 && truncate(out->tmp, 0) != 0) { /* nothing more to do */ }
-    pc_agree(ctx, 0); /* every rank closes after the truncation */
+   * the flush room; a good one gets its room first (reserve_close). */
+  if (out->file >= 0) {
+    int doomed = pc_agree(ctx, rc_in);
+    if (!doomed) doomed = rc = reserve_close(ctx, out, &reserved);
+    if (doomed) {
+      if (pc_rank(ctx) == 0 && truncate(out->tmp, 0) != 0) { /* nothing more to do */ }
+      reserved = 0;
+      pc_agree(ctx, 0); /* every rank closes after the truncation */
+    }
+    kept = !doomed;
   }
   if (out->file >= 0 && H5Fclose(out->file) < 0 && !rc)
     rc = PC_ERROR(PC_ERR_IO, "cannot close %s (disk full?)", out->tmp);
   out->file = -1;
+  if (kept) { /* every rank closed: rank 0 gives back what it reserved */
+    rc = pc_agree(ctx, rc);
+    if (!rc && reserved) drop_reserve(out->tmp);
+  }
   return pc_atomic_commit(ctx, out->tmp, out->path, rc);
 }
 

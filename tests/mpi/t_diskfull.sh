@@ -1,5 +1,6 @@
 # t_diskfull - the output's file system full (a 200 kB tmpfs): a clear error, exit 1, nothing
-# partial at the final path, no temporary left (screen; index, whose rows a thread writes); the lists of dispatch, a set of files, are
+# partial at the final path, no temporary left (screen, also with room for its tables but not
+# for the close; index, whose rows a thread writes); the lists of dispatch, a set of files, are
 # replaced whole or not at all. Skipped, saying so, where tmpfs cannot be mounted.
 . "$(dirname "$0")/lib.sh"
 M=$T/full
@@ -34,6 +35,20 @@ grep -q "disk full" "$T/screen.log" || { cat "$T/screen.log"; die "no clear mess
 [ "$(grep -c 'error:' "$T/screen.log")" = 1 ] || { cat "$T/screen.log"; die "not exactly one error message"; }
 [ ! -e "$M/screen.h5" ] || die "a partial screen output at the final path"
 [ -z "$(ls -A "$M" | grep -v '\.run\.json$' || true)" ] || { ls -la "$M"; die "files left on the full disk"; }
+# Room for every table but not for the metadata HDF5 writes when it closes the file: 8 kB less
+# than the file needs (before the close got its room first: "cannot close" and a crash at
+# MPI_Finalize; 4 kB more, a hang inside H5Fclose).
+mount -o remount,size=20m "$M" || die "cannot grow the tmpfs"
+run 2 screen --config "$T/screen.yaml" > "$T/screen.log" 2>&1 || { cat "$T/screen.log"; die "screen with room failed"; }
+kb=$(du -k "$M/screen.h5" | cut -f1)
+rm -f "$M"/screen.h5*
+mount -o remount,size=$((kb - 8))k "$M" || die "cannot shrink the tmpfs"
+if run 2 screen --config "$T/screen.yaml" > "$T/screen.log" 2>&1; then die "screen without room to close exited 0"; fi
+grep -q "cannot close $M/screen.h5: disk full" "$T/screen.log" || { cat "$T/screen.log"; die "no clear message about the full disk at the close"; }
+[ "$(grep -c 'error:' "$T/screen.log")" = 1 ] || { cat "$T/screen.log"; die "at the close: not exactly one error message"; }
+[ -z "$(ls -A "$M" | grep -v '\.run\.json$' || true)" ] || { ls -la "$M"; die "files left after the close failed"; }
+rm -f "$M"/*.run.json
+mount -o remount,size=200k "$M" || die "cannot shrink the tmpfs"
 # index: /place_rows is written by a thread while the sort ends; its failure is the job's.
 printf 'data: %s\nindex: %s\nquiet: true\n' "$T/data.h5" "$M/index.h5" > "$T/index.yaml"
 if run 2 index --config "$T/index.yaml" > "$T/index.log" 2>&1; then die "index on a full disk exited 0"; fi
