@@ -111,7 +111,9 @@ static int reserve_close(pc_ctx *ctx, pc_h5out *out, int *reserved) {
 static void drop_reserve(const char *tmp) {
   struct stat st;
   if (stat(tmp, &st) != 0) return;
-  if (truncate(tmp, st.st_size + 1) == 0 && truncate(tmp, st.st_size) != 0) { /* said below */ }
+  /* Failing, the file keeps its reserve, or one zero byte past its end
+   * (HDF5 reads a file longer than its end of allocation as it is). */
+  if (truncate(tmp, st.st_size + 1) == 0 && truncate(tmp, st.st_size) != 0) { /* as said */ }
 }
 
 int pc_h5_commit(pc_ctx *ctx, pc_h5out *out, int rc_in) {

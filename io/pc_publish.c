@@ -231,6 +231,14 @@ static int publish(void) {
   return rc;
 }
 
+void pc_publish_abandon(void) {
+  for (int i = 0; i < nlist; i++) {
+    undo(&list[i]);
+    pc_claim_drop(list[i].claimed);
+  }
+  nlist = 0;
+}
+
 int pc_publish_all(pc_ctx *ctx, int rc_in) {
   int rc = pc_agree(ctx, rc_in);
   if (pc_rank(ctx) == 0) {
@@ -240,21 +248,12 @@ int pc_publish_all(pc_ctx *ctx, int rc_in) {
       rc = PC_ERROR(PC_ERR_SIGNAL, "stopped by a signal before the outputs were published: "
                     "none written");
     if (!rc && nlist) rc = publish();
-    else
-      for (int i = 0; i < nlist; i++) undo(&list[i]);
+    else pc_publish_abandon();
     for (int i = 0; i < nlist; i++) pc_claim_drop(list[i].claimed);
     nlist = 0;
   }
   int rc2 = pc_agree(ctx, rc_in ? 0 : rc);
   return rc_in ? rc_in : rc2;
-}
-
-void pc_publish_abandon(void) {
-  for (int i = 0; i < nlist; i++) {
-    undo(&list[i]);
-    pc_claim_drop(list[i].claimed);
-  }
-  nlist = 0;
 }
 
 /* The entries of a journal's text into es (at most MAX_ENTRIES); -1 when it
