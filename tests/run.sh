@@ -11,6 +11,9 @@ logs="$BUILD/test-logs"
 rm -rf "$logs"; mkdir -p "$logs"
 export PAICHA ROOT="$root" PY=/usr/bin/python3
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+# One node: ob1 over shared memory, which Open MPI picks here anyway, named so MPI_Init does not
+# probe the Omni-Path PSM/PSM2 transports first (0.2 s a run on this machine); a setting of yours wins.
+export OMPI_MCA_pml="${OMPI_MCA_pml:-ob1}"
 # Open MPI's shared-memory transport warns about /dev/shm in containers; keep logs clean.
 export OMPI_MCA_btl_vader_single_copy_mechanism=none
 if [ "$SAN" = 1 ]; then
