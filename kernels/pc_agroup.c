@@ -105,7 +105,12 @@ void pc_dict_find_rows(const pc_dict *d, const void *rows, size_t stride, size_t
 }
 
 int pc_dict_add(pc_dict *d, uint64_t x) {
-  if (pc_dict_find(d, x) != UINT32_MAX) return 0;
+  uint32_t at;
+  return pc_dict_put(d, x, &at);
+}
+
+int pc_dict_put(pc_dict *d, uint64_t x, uint32_t *at) {
+  if ((*at = pc_dict_find(d, x)) != UINT32_MAX) return 0;
   if (d->n + 1 >= UINT32_MAX / 2) return PC_ERROR(PC_ERR_MEM, "a dictionary of 2^31 values");
   if (d->n == d->vcap) {
     const size_t c = d->vcap ? d->vcap * 2 : 1024;
@@ -113,6 +118,7 @@ int pc_dict_add(pc_dict *d, uint64_t x) {
     if (!v) return PC_ERR_MEM;
     d->v = v, d->vcap = c;
   }
+  *at = (uint32_t)d->n;
   d->v[d->n++] = x;
   if (2 * d->n > d->cap) return pc_keyslots_fit(&d->slot, &d->cap, d->n * 2, 1024, d->v, d->n,
                                                 sizeof *d->v);
@@ -120,6 +126,16 @@ int pc_dict_add(pc_dict *d, uint64_t x) {
   while (d->slot[h]) h = (h + 1) & (d->cap - 1);
   d->slot[h] = (uint32_t)d->n;
   return 0;
+}
+
+void pc_dict_clear(pc_dict *d) {
+  /* every value goes, so a probe may pass slots already cleared */
+  for (size_t i = 0; i < d->n; i++) {
+    size_t h = (size_t)pc_mix64(d->v[i]) & (d->cap - 1);
+    while (d->slot[h] != i + 1) h = (h + 1) & (d->cap - 1);
+    d->slot[h] = 0;
+  }
+  d->n = 0;
 }
 
 void pc_dict_free(pc_dict *d) {

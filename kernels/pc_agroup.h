@@ -127,6 +127,11 @@ void pc_dict_find_rows(const pc_dict *d, const void *rows, size_t stride, size_t
                        uint32_t *out);
 /* Add x at index n when absent (d zeroed: an empty dictionary). Local; PC_ERR_MEM. */
 int pc_dict_add(pc_dict *d, uint64_t x);
+/* pc_dict_add, and *at = x's index (new or found). Local; PC_ERR_MEM. */
+int pc_dict_put(pc_dict *d, uint64_t x, uint32_t *at);
+/* Empty d, keeping its memory for the next values: only the slots in use are
+ * cleared. Local, never fails. */
+void pc_dict_clear(pc_dict *d);
 /* Local, never fails. */
 void pc_dict_free(pc_dict *d);
 

@@ -74,6 +74,7 @@ static int init(pc_ingest *g, pc_ctx *ctx, const pc_config *cfg) {
   pc_buf_init(&g->phone_visitors, sizeof(pc_idpair));
   pc_buf_init(&g->places, sizeof(pc_pslot));
   pc_buf_init(&g->scratch, sizeof(uint64_t));
+  pc_buf_init(&g->phone_at, sizeof(uint32_t));
   pc_buf_init(&g->got, sizeof(pc_idpair));
   pc_buf_init(&g->ans, sizeof(pc_idpair));
   pc_buf_init(&g->dest, sizeof(int));
@@ -121,6 +122,8 @@ void pc_ingest_delete(pc_ingest *g) {
   pc_opaque_set_free(&g->opaque[1]);
   pc_opaque_set_free(&g->docs);
   pc_buf_free(&g->scratch);
+  pc_buf_free(&g->phone_at);
+  pc_dict_free(&g->round_phones);
   pc_buf_free(&g->got);
   pc_buf_free(&g->ans);
   pc_buf_free(&g->dest);

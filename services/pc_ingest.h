@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pc_agroup.h"
 #include "pc_config.h"
 #include "pc_csv.h"
 #include "pc_enc.h"
@@ -143,6 +144,8 @@ typedef struct pc_ingest {
   uint64_t region_cache[PC_REGION_CACHE];
   pc_buf got, ans;       /* pc_idpair: a round's phone requests and answers */
   pc_buf scratch;        /* uint64: a round's phones and requests, kept between rounds */
+  pc_dict round_phones;  /* a round's distinct phones, in the order the stays name them */
+  pc_buf phone_at;       /* uint32: each stay's phone's index in round_phones */
   pc_buf dest;           /* int: a shuffle's destinations, kept between rounds (a fresh
                           * array a round costs its page faults every time) */
   uint64_t p0, p1;       /* owned pid range */

@@ -117,23 +117,34 @@ static int owner_seen(pc_ingest *g, uint64_t phone) {
 
 /* The pids of this round's phones: each distinct phone asks its owner once
  * (16 bytes there and back instead of moving the stays twice); the owner
- * answers from its phone table, or makes the phone a visitor. Collective. */
+ * answers from its phone table, or makes the phone a visitor. The distinct
+ * phones are found by a dictionary (a stay's phone its index there, a run of
+ * one phone's stays looked up once) and asked in ascending order; only they
+ * are sorted, not every stay's phone. Collective. */
 static int resolve_phones(pc_ingest *g, pc_wstay *w, size_t n) {
   pc_ctx *ctx = g->ctx;
-  size_t nu = 0;
-  for (size_t i = 0; i < n; i++) nu += w[i].subj == 0;
-  int rc = pc_buf_reserve(&g->scratch, 3 * (nu + 1));
-  uint64_t *u = g->scratch.data, *tmp = u + nu + 1;
-  pc_idpair *q = (pc_idpair *)tmp; /* after the sort, tmp's room and beyond hold the requests */
+  pc_dict *d = &g->round_phones;
+  pc_dict_clear(d);
+  int rc = pc_buf_reserve(&g->phone_at, n + 1);
+  uint32_t *at = g->phone_at.data, last_at = UINT32_MAX;
+  uint64_t last = 0;
+  for (size_t i = 0; i < n && !rc; i++) {
+    if (w[i].subj) continue;
+    if (last_at == UINT32_MAX || w[i].c.pid != last) {
+      last = w[i].c.pid;
+      rc = pc_dict_put(d, last, &last_at);
+    }
+    at[i] = last_at;
+  }
+  size_t nu = rc ? 0 : d->n;
+  if (!rc) rc = pc_buf_reserve(&g->scratch, 4 * (nu + 1));
+  /* u: the distinct phones sorted; tmp, then q (the requests, 2 words
+   * each) after the sort; pid_of: each distinct phone's pid, by its index in d */
+  uint64_t *u = g->scratch.data, *tmp = u + nu + 1, *pid_of = u + 3 * (nu + 1);
+  pc_idpair *q = (pc_idpair *)tmp;
   if (!rc) {
-    nu = 0;
-    for (size_t i = 0; i < n; i++)
-      if (w[i].subj == 0) u[nu++] = w[i].c.pid;
+    memcpy(u, d->v, nu * sizeof *u);
     pc_sort_u64(u, tmp, nu); /* sorted into u */
-    size_t k = 0;
-    for (size_t i = 0; i < nu; i++)
-      if (!k || u[k - 1] != u[i]) u[k++] = u[i];
-    nu = k;
     /* requests: (phone, rank << 32 | index); answers: (rank << 32 | index, pid) */
     for (size_t i = 0; i < nu; i++) q[i] = (pc_idpair){u[i], (uint64_t)pc_rank(ctx) << 32 | i};
   }
@@ -157,16 +168,9 @@ static int resolve_phones(pc_ingest *g, pc_wstay *w, size_t n) {
       out);
   r = ansp->data;
   for (size_t i = 0; i < ansp->n; i++) q[r[i].a & 0xffffffffu].b = r[i].b;
-  for (size_t i = 0; i < n; i++) {
-    if (w[i].subj) continue;
-    size_t a = 0, b = nu;
-    while (a < b) {
-      size_t m = (a + b) / 2;
-      if (u[m] < w[i].c.pid) a = m + 1;
-      else b = m;
-    }
-    w[i].c.pid = q[a].b;
-  }
+  for (size_t i = 0; i < nu; i++) pid_of[pc_dict_find(d, q[i].a)] = q[i].b;
+  for (size_t i = 0; i < n; i++)
+    if (!w[i].subj) w[i].c.pid = pid_of[at[i]];
 out:
   return rc;
 }

@@ -162,6 +162,34 @@ static void test_slices(void **st) {
   }
 }
 
+/* A round's dictionary (ingest's phones): put gives each value's index,
+ * the first time and again; clear empties it for the next round - every
+ * value of the round gone, even those whose probes ran past others' slots -
+ * and the next round's values take indices from 0 in their order. */
+static void test_put_clear(void **st) {
+  (void)st;
+  pc_dict d = {0};
+  for (int round = 0; round < 3; round++) {
+    const uint64_t mul = round == 1 ? 1 : 7919; /* round 1: consecutive values, long probe runs */
+    const size_t n = round == 2 ? 3 : 3000;
+    for (size_t i = 0; i < 2 * n; i++) {
+      const size_t k = i < n ? i : (i * 17) % n; /* each value, then again in another order */
+      uint32_t at = UINT32_MAX;
+      assert_int_equal(pc_dict_put(&d, (k + 1) * mul + (uint64_t)round, &at), 0);
+      assert_int_equal(at, k);
+    }
+    assert_int_equal(d.n, n);
+    const size_t cap = d.cap;
+    pc_dict_clear(&d);
+    assert_int_equal(d.n, 0);
+    assert_int_equal(d.cap, cap); /* the memory kept */
+    for (size_t k = 0; k < n; k++)
+      assert_int_equal(pc_dict_find(&d, (k + 1) * mul + (uint64_t)round), UINT32_MAX);
+    for (size_t h = 0; h < d.cap; h++) assert_int_equal(d.slot[h], 0);
+  }
+  pc_dict_free(&d);
+}
+
 /* The batched search answers as the single one, over rows of any stride,
  * for values present and absent, at both ends of a batch (where no value
  * lies ahead to fetch) and for an empty dictionary. */
@@ -192,6 +220,7 @@ static void test_find_rows(void **st) {
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_group), cmocka_unit_test(test_select),
                                      cmocka_unit_test(test_sort), cmocka_unit_test(test_find_rows),
+                                     cmocka_unit_test(test_put_clear),
                                      cmocka_unit_test(test_slices)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
