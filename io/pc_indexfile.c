@@ -104,6 +104,62 @@ int pc_indexfile_read_u64s(pc_file f, const char *name, size_t n, uint64_t **out
   return rc;
 }
 
+/* Entries [a, b) of dataset d into buf + a. */
+static herr_t read_range(hid_t d, uint64_t *buf, size_t a, size_t b) {
+  if (b <= a) return 0;
+  hsize_t st[1] = {a}, cnt[1] = {b - a};
+  hid_t fs = H5Dget_space(d), ms = H5Screate_simple(1, cnt, NULL);
+  herr_t e = fs < 0 || ms < 0 ? -1 : H5Sselect_hyperslab(fs, H5S_SELECT_SET, st, NULL, cnt, NULL);
+  if (e >= 0) e = H5Dread(d, H5T_NATIVE_UINT64, ms, fs, H5P_DEFAULT, buf + a);
+  if (ms >= 0) H5Sclose(ms);
+  if (fs >= 0) H5Sclose(fs);
+  return e;
+}
+
+int pc_indexfile_read_u64s_into(pc_file f, const char *name, size_t n, size_t a, size_t b,
+                                uint64_t *buf) {
+  hid_t d;
+  uint64_t rows;
+  PC_CALL(pc_h5_dset_open(f, name, &d, &rows));
+  int rc = 0;
+  char fname[1024] = "?";
+  H5Fget_name(f, fname, sizeof fname);
+  if (rows != n || a > b || b > n)
+    rc = PC_ERROR(PC_ERR_IO, "%s: %s has %llu entries, expected %zu (damaged index?)", fname, name,
+                  (unsigned long long)rows, n);
+  if (!rc && read_range(d, buf, a, b) < 0)
+    rc = PC_ERROR(PC_ERR_IO,
+                  "%s: cannot read %s of the index: the file is damaged (its checksum does not "
+                  "verify)", fname, name);
+  H5Dclose(d);
+  return rc;
+}
+
+int pc_indexfile_read_u64s_part(pc_file f, const char *name, size_t n, size_t a, size_t b,
+                                uint64_t **out) {
+  hid_t d;
+  uint64_t rows;
+  *out = NULL;
+  PC_CALL(pc_h5_dset_open(f, name, &d, &rows));
+  int rc = 0;
+  char fname[1024] = "?";
+  H5Fget_name(f, fname, sizeof fname);
+  if (rows != n || a > b || b > n)
+    rc = PC_ERROR(PC_ERR_IO, "%s: %s has %llu entries, expected %zu (damaged index?)", fname, name,
+                  (unsigned long long)rows, n);
+  /* calloc: a block this size comes straight from the system, and its pages
+   * outside [a, b) and n - 1 are never touched */
+  *out = rc ? NULL : pc_calloc(n, sizeof **out, name);
+  if (!rc && !*out) rc = PC_ERR_MEM;
+  if (!rc && (read_range(d, *out, a, b) < 0 || (b < n && read_range(d, *out, n - 1, n) < 0)))
+    rc = PC_ERROR(PC_ERR_IO,
+                  "%s: cannot read %s of the index: the file is damaged (its checksum does not "
+                  "verify)", fname, name);
+  if (rc) free(*out), *out = NULL;
+  H5Dclose(d);
+  return rc;
+}
+
 int pc_indexfile_write_u64s(pc_ctx *ctx, pc_file f, const char *name, const uint64_t *v,
                             size_t n) {
   uint64_t dims[1] = {n};

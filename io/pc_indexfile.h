@@ -90,6 +90,14 @@ void pc_indexfile_dset_close(pc_file dset);
  * A wrong length is PC_ERR_IO naming the file and the dataset (damaged
  * index?), a failed read PC_ERR_IO naming the dataset. */
 int pc_indexfile_read_u64s(pc_file f, const char *name, size_t n, uint64_t **out);
+/* Local: pc_indexfile_read_u64s of entries [a, b) and the last one only, each
+ * at its own index of an array of n entries (the others 0, and never
+ * touched: a rank reads its part of a directory, at the memory of its part). */
+int pc_indexfile_read_u64s_part(pc_file f, const char *name, size_t n, size_t a, size_t b,
+                                uint64_t **out);
+/* Local: entries [a, b) of that dataset (n entries) into buf[a..b). */
+int pc_indexfile_read_u64s_into(pc_file f, const char *name, size_t n, size_t a, size_t b,
+                                uint64_t *buf);
 /* Collective, agreed: write rank 0's n entries v (other ranks' v unused) as
  * the contiguous 1-D uint64 dataset `name` of f (pc_h5_write_array0). */
 int pc_indexfile_write_u64s(pc_ctx *ctx, pc_file f, const char *name, const uint64_t *v,

@@ -65,7 +65,15 @@ static inline uint32_t pc_bucket_of(uint64_t place, int c, int64_t start, uint32
 typedef struct pc_piddir {
   int bits;
   uint64_t *persons, *identities, *stays;
+  int part;        /* 1: only slots k0..k1 are held (entries k0..k1 + 1, and 2^bits), a
+                    * rank's own pids' (pc_pview_open); 0: all */
+  uint64_t k0, k1;
 } pc_piddir;
+
+/* 1 when d holds slot k. Local, cannot fail. */
+static inline int pc_piddir_holds(const pc_piddir *d, uint64_t k) {
+  return !d->part || (k >= d->k0 && k <= d->k1);
+}
 
 /* Directory slot of a pid: its top `bits` bits. Local, cannot fail. */
 static inline uint64_t pc_piddir_key(const pc_piddir *d, uint64_t pid) {

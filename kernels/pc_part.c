@@ -19,6 +19,21 @@ void pc_cut_ranges(const uint64_t *start, uint32_t nitems, uint32_t nranks, uint
   }
 }
 
+void pc_cut_ranges_part(const uint64_t *start, uint32_t nitems, uint32_t lo, uint32_t hi,
+                        uint32_t nranks, uint64_t *cut) {
+  const uint64_t total = start[nitems];
+  for (uint32_t r = 0; r <= nranks; r++) { /* the first b with start[b] >= the goal */
+    const unsigned __int128 goal = (unsigned __int128)total * r / nranks;
+    uint32_t a = lo, b = hi;
+    while (a < b) {
+      const uint32_t m = a + (b - a) / 2;
+      if (start[m] < goal) a = m + 1;
+      else b = m;
+    }
+    cut[r] = r < nranks && a < hi ? a : nitems; /* a later slice's a is no less */
+  }
+}
+
 int pc_range_owner(const uint32_t *b0, int nranks, uint32_t b) {
   int lo = 0, hi = nranks - 1; /* last rank r with b0[r] <= b */
   while (lo < hi) {

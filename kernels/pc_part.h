@@ -43,6 +43,14 @@ void pc_owner_range(int r, int n, uint64_t *p0, uint64_t *p1);
  * b0[nranks] = nitems. A bucket bigger than a share makes some ranges empty.
  * Local, cannot fail. */
 void pc_cut_ranges(const uint64_t *start, uint32_t nitems, uint32_t nranks, uint32_t *b0);
+/* The cuts of pc_cut_ranges as items [lo, hi) see them, from start[lo..hi)
+ * and start[nitems] only: cut[r] = the first b in [lo, hi) with start[b] at
+ * or past rank r's share, else nitems (cut[nranks] = nitems). Over slices
+ * that cover [0, nitems), the least cut[r] of any slice is b0[r]: ranks that
+ * each read a slice of a bucket directory find the cut together (a minimum)
+ * without any reading it all. Local, cannot fail. */
+void pc_cut_ranges_part(const uint64_t *start, uint32_t nitems, uint32_t lo, uint32_t hi,
+                        uint32_t nranks, uint64_t *cut);
 /* Rank that owns bucket b under a cut b0 of nranks + 1 entries (the last r
  * with b0[r] <= b). Binary search; local, cannot fail. */
 int pc_range_owner(const uint32_t *b0, int nranks, uint32_t b);

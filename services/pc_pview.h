@@ -70,6 +70,8 @@ typedef struct pc_pview {
                             built for a file: this rank's buckets' sums (0 for the rest) */
   int rows_written;      /* built for a file: /place_rows already written to it */
   int from_file;
+  int bpart;             /* loaded: bstart and bsum hold this rank's buckets only (and
+                            bstart[nbuckets]) */
 } pc_pview;
 
 /* Collective, agreed: read the dataset (its /persons, /identities and /stays),

@@ -9,6 +9,9 @@
 
 int pc_pview_bucket(const pc_pview *pv, int rank, uint32_t b, const pc_irow **rows, size_t *n,
                     pc_irow **buf, size_t *cap) {
+  if (pv->bpart && (b < pv->rank_b0[rank] || b >= pv->rank_b0[rank + 1]))
+    return PC_ERROR(PC_ERR_ARG, "bucket %u asked of rank %d, which holds %u..%u", b, rank,
+                    pv->rank_b0[rank], pv->rank_b0[rank + 1]);
   uint64_t r0 = pv->bstart[b], r1 = pv->bstart[b + 1];
   *n = (size_t)(r1 - r0);
   if (!pv->from_file) {
@@ -64,6 +67,12 @@ int pc_slots_each(const pc_raw *st, const pc_piddir *d, const uint64_t *sums, co
   for (size_t i = 0; i < n && !rc;) {
     uint64_t k0, k1;
     const size_t j = pc_stays_slot_run(d, items, stride, i, n, &k0, &k1);
+    if (!pc_piddir_holds(d, k0)) {
+      rc = PC_ERROR(PC_ERR_ARG, "the stays of a pid this rank does not own (directory slot %llu, "
+                    "this rank's %llu..%llu)", (unsigned long long)k0,
+                    (unsigned long long)d->k0, (unsigned long long)d->k1);
+      break;
+    }
     size_t m = 0, a = 0;
     rc = pc_stays_read_slots(st, d->stays, sums, k0, k1, &buf, &cap, &m);
     if (read) read[0] += k1 - k0 + 1, read[1] += m;
@@ -97,7 +106,8 @@ size_t pc_stays_slot_run(const pc_piddir *d, const void *items, size_t stride, s
   for (; j < n; j++) {
     memcpy(&pid, b + j * stride, sizeof pid);
     const uint64_t k = pc_piddir_key(d, pid);
-    if (k > *k1 + SLOT_GAP || d->stays[k + 1] - d->stays[*k0] > READ_MAX) break;
+    if (k > *k1 + SLOT_GAP || !pc_piddir_holds(d, k) || d->stays[k + 1] - d->stays[*k0] > READ_MAX)
+      break;
     *k1 = k;
   }
   return j;
@@ -202,19 +212,92 @@ static int read_header(pc_file f, const char *path, pc_file data, const char *da
   return rc;
 }
 
-int pc_disptab_open(pc_file f, const char *path, int bits, pc_disptab *d) {
+/* The slots of this rank's pids in a directory of `bits` bits. */
+static void own_slots(pc_ctx *ctx, int bits, uint64_t *k0, uint64_t *k1) {
+  uint64_t p0, p1;
+  pc_owner_range(pc_rank(ctx), pc_nranks(ctx), &p0, &p1);
+  const pc_piddir d = {.bits = bits};
+  *k0 = pc_piddir_key(&d, p0), *k1 = pc_piddir_key(&d, p1);
+}
+
+/* pc_disptab_open; ctx non-NULL: only this rank's slots (pc_piddir.part). */
+static int disptab_open(pc_ctx *ctx, pc_file f, const char *path, int bits, pc_disptab *d) {
   if (!pc_indexfile_has(f, "dispatch_stays")) return 0;
   const size_t K = (size_t)1 << bits;
   d->dir.bits = bits;
   d->has = 1; /* so pc_disptab_free frees what follows, whatever fails */
   PC_CALL(pc_indexfile_attr_i64(f, "dispatch_at", &d->at));
-  PC_CALL(pc_indexfile_read_u64s(f, "dispatch_dir", K + 1, &d->dir.stays));
-  PC_CALL(pc_indexfile_read_u64s(f, "dispatch_sum", K, &d->sum));
+  if (ctx) {
+    own_slots(ctx, bits, &d->dir.k0, &d->dir.k1);
+    d->dir.part = 1;
+    PC_CALL(pc_indexfile_read_u64s_part(f, "dispatch_dir", K + 1, d->dir.k0, d->dir.k1 + 2,
+                                        &d->dir.stays));
+    PC_CALL(pc_indexfile_read_u64s_part(f, "dispatch_sum", K, d->dir.k0, d->dir.k1 + 1, &d->sum));
+  } else {
+    PC_CALL(pc_indexfile_read_u64s(f, "dispatch_dir", K + 1, &d->dir.stays));
+    PC_CALL(pc_indexfile_read_u64s(f, "dispatch_sum", K, &d->sum));
+  }
   PC_CALL(pc_raw_open(f, path, &pc_schema_dispatch_stays, &d->raw));
   if (d->raw.nrows != d->dir.stays[K])
     return PC_ERROR(PC_ERR_DATA, "%s: dispatch_stays has %llu rows, dispatch_dir says %llu", path,
                     (unsigned long long)d->raw.nrows, (unsigned long long)d->dir.stays[K]);
   return 0;
+}
+
+int pc_disptab_open(pc_file f, const char *path, int bits, pc_disptab *d) {
+  return disptab_open(NULL, f, path, bits, d);
+}
+
+/* Entries [a, b) of bstart read, but for those of [c0, c1), already there. */
+static int read_bstart(pc_file f, const pc_pview *pv, size_t a, size_t b, size_t c0, size_t c1) {
+  const size_t n = (size_t)pv->nbuckets + 1;
+  if (a < c0) PC_CALL(pc_indexfile_read_u64s_into(f, "bucket_start", n, a, b < c0 ? b : c0, pv->bstart));
+  if (b > c1) PC_CALL(pc_indexfile_read_u64s_into(f, "bucket_start", n, a > c1 ? a : c1, b, pv->bstart));
+  return 0;
+}
+
+/* Local: bstart[a..b] increasing, bstart[0] 0. */
+static int check_bstart(const char *path, const pc_pview *pv, size_t a, size_t b) {
+  for (size_t k = a; k < b; k++)
+    if (pv->bstart[k] > pv->bstart[k + 1] || (k == 0 && pv->bstart[0] != 0))
+      return PC_ERROR(PC_ERR_DATA, "%s: bucket_start is not increasing at bucket %zu: the "
+                      "index is damaged (build it again)", path, k);
+  return 0;
+}
+
+/* /bucket_start and /bucket_sum, this rank's buckets only (at a province,
+ * 2^24 buckets: 0.27 GB the two, for every rank). The cut of the buckets
+ * into ranks by rows (pc_cut_ranges over the whole of bucket_start) is found
+ * together: each rank reads an equal slice of bucket_start and finds the
+ * cuts that fall in it; then each reads its own buckets' entries. Collective,
+ * agreed. */
+static int read_buckets(pc_ctx *ctx, pc_file f, const char *path, pc_pview *pv) {
+  const uint32_t nb = pv->nbuckets, P = (uint32_t)pc_nranks(ctx), me = (uint32_t)pc_rank(ctx);
+  const size_t lo = (size_t)nb * me / P, hi = (size_t)nb * (me + 1) / P; /* the slice */
+  const size_t c0 = lo ? lo - 1 : 0, c1 = hi + 1; /* its entries, and the one before */
+  uint64_t *cut = pc_malloc((P + 1) * sizeof *cut, "bucket ranges");
+  pv->rank_b0 = pc_malloc((P + 1) * sizeof *pv->rank_b0, "bucket ranges");
+  int rc = cut && pv->rank_b0 ? 0 : PC_ERR_MEM;
+  if (!rc) rc = pc_indexfile_read_u64s_part(f, "bucket_start", (size_t)nb + 1, c0, c1, &pv->bstart);
+  if (!rc) rc = check_bstart(path, pv, c0, hi);
+  if (!rc && pv->bstart[hi] > pv->bstart[nb])
+    rc = PC_ERROR(PC_ERR_DATA, "%s: bucket_start is not increasing at bucket %zu: the index is "
+                  "damaged (build it again)", path, (size_t)hi);
+  rc = pc_agree(ctx, rc);
+  if (!rc) {
+    pc_cut_ranges_part(pv->bstart, nb, (uint32_t)lo, (uint32_t)hi, P, cut);
+    rc = pc_min_u64(ctx, cut, (int)P + 1);
+  }
+  if (!rc) {
+    for (uint32_t r = 0; r <= P; r++) pv->rank_b0[r] = (uint32_t)cut[r];
+    const size_t b0 = pv->rank_b0[me], b1 = pv->rank_b0[me + 1];
+    rc = read_bstart(f, pv, b0, b1 + 1, c0, c1);
+    if (!rc) rc = check_bstart(path, pv, b0, b1);
+    if (!rc) rc = pc_indexfile_read_u64s_part(f, "bucket_sum", nb, b0, b1, &pv->bsum);
+    pv->bpart = 1;
+  }
+  free(cut);
+  return rc;
 }
 
 int pc_pview_open(pc_ctx *ctx, const char *path, pc_file data, const char *data_path,
@@ -231,26 +314,31 @@ int pc_pview_open(pc_ctx *ctx, const char *path, pc_file data, const char *data_
   if (!rc && (nb < 1 || (nb & (nb - 1)) || nb > (1u << 30) || bits < 1 || bits > 30))
     rc = PC_ERROR(PC_ERR_DATA, "%s: nbuckets %llu / pid_bits %lld out of range (damaged index?)",
                   path, (unsigned long long)nb, (long long)bits);
+  for (int i = 0; i < 2 && !rc; i++)
+    if (!pc_indexfile_has(f, i ? "stays_sum" : "bucket_sum"))
+      rc = PC_ERROR(PC_ERR_DATA, "%s has no /%s (an index of an earlier version): "
+                    "build it again with paicha index", path, i ? "stays_sum" : "bucket_sum");
+  if ((rc = pc_agree(ctx, rc))) {
+    pc_indexfile_close(f);
+    return rc;
+  }
+  pv->nbuckets = (uint32_t)nb;
+  rc = read_buckets(ctx, f, path, pv);
   if (!rc) {
-    pv->nbuckets = (uint32_t)nb;
     pv->dir.bits = (int)bits;
     pv->npersons = have[0], pv->nidentities = have[1], pv->nstays = have[2];
     pv->stays_checksum = have[3];
     size_t K = (size_t)1 << bits;
-    rc = pc_indexfile_read_u64s(f, "bucket_start", (size_t)nb + 1, &pv->bstart);
-    for (uint64_t b = 0; b < nb && !rc; b++)
-      if (pv->bstart[b] > pv->bstart[b + 1] || (b == 0 && pv->bstart[0] != 0))
-        rc = PC_ERROR(PC_ERR_DATA, "%s: bucket_start is not increasing at bucket %llu: the "
-                      "index is damaged (build it again)", path, (unsigned long long)b);
-    for (int i = 0; i < 2 && !rc; i++)
-      if (!pc_indexfile_has(f, i ? "stays_sum" : "bucket_sum"))
-        rc = PC_ERROR(PC_ERR_DATA, "%s has no /%s (an index of an earlier version): "
-                      "build it again with paicha index", path, i ? "stays_sum" : "bucket_sum");
-    if (!rc) rc = pc_indexfile_read_u64s(f, "bucket_sum", (size_t)nb, &pv->bsum);
-    if (!rc) rc = pc_indexfile_read_u64s(f, "persons_dir", K + 1, &pv->dir.persons);
-    if (!rc) rc = pc_indexfile_read_u64s(f, "identities_dir", K + 1, &pv->dir.identities);
-    if (!rc) rc = pc_indexfile_read_u64s(f, "stays_dir", K + 1, &pv->dir.stays);
-    if (!rc) rc = pc_indexfile_read_u64s(f, "stays_sum", K, &pv->stays_sum);
+    /* The pid directories: this rank's slots only (2^24 slots, 0.8 GB for
+     * the six of them, at a province; a rank's share at any rank count). */
+    pc_piddir *d = &pv->dir;
+    own_slots(ctx, d->bits, &d->k0, &d->k1);
+    d->part = 1;
+    const size_t a = d->k0, b = d->k1 + 1;
+    if (!rc) rc = pc_indexfile_read_u64s_part(f, "persons_dir", K + 1, a, b + 1, &d->persons);
+    if (!rc) rc = pc_indexfile_read_u64s_part(f, "identities_dir", K + 1, a, b + 1, &d->identities);
+    if (!rc) rc = pc_indexfile_read_u64s_part(f, "stays_dir", K + 1, a, b + 1, &d->stays);
+    if (!rc) rc = pc_indexfile_read_u64s_part(f, "stays_sum", K, a, b, &pv->stays_sum);
   }
   if (!rc) rc = pc_indexfile_attr_i64(f, "window_start", &pv->window_start);
   if (!rc) rc = pc_indexfile_attr_i64(f, "window_end", &pv->window_end);
@@ -259,13 +347,12 @@ int pc_pview_open(pc_ctx *ctx, const char *path, pc_file data, const char *data_
     snprintf(name, sizeof name, "dmax_%s", pc_channel_names[c]);
     rc = pc_indexfile_attr_i64(f, name, &pv->dmax[c]);
   }
-  if (!rc) rc = pc_disptab_open(f, path, pv->dir.bits, &pv->disp);
+  if (!rc) rc = disptab_open(ctx, f, path, pv->dir.bits, &pv->disp);
   if (!rc) rc = pc_raw_open(f, path, &pc_schema_place_rows, &pv->raw);
   if (!rc && pv->raw.nrows != pv->bstart[pv->nbuckets])
     rc = PC_ERROR(PC_ERR_DATA, "%s: place_rows has %llu rows, bucket_start says %llu", path,
                   (unsigned long long)pv->raw.nrows,
                   (unsigned long long)pv->bstart[pv->nbuckets]);
-  if (!rc) rc = pc_pview_cut_buckets(ctx, pv);
   pc_indexfile_close(f);
   return pc_agree(ctx, rc);
 }

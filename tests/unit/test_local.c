@@ -292,6 +292,21 @@ static void test_cut_ranges(void **st) {
         assert_true(o >= 0 && o < (int)P);
         assert_true(b0[o] <= k && k < b0[o + 1]);
       }
+      /* The same cut found by S readers of a slice each (more readers than
+       * buckets: some slices empty), each seeing only its slice and the total
+       * (the others poisoned): their least answers. */
+      for (uint32_t S = 1; S <= B + 2; S += S < 4 ? 1 : 5) {
+        uint64_t least[10], cut[10], seen[66];
+        for (uint32_t r = 0; r <= P; r++) least[r] = UINT64_MAX;
+        for (uint32_t i = 0; i < S; i++) {
+          const uint32_t lo = (uint32_t)((uint64_t)B * i / S), hi = (uint32_t)((uint64_t)B * (i + 1) / S);
+          for (uint32_t k = 0; k <= B; k++)
+            seen[k] = (k >= lo && k < hi) || k == B ? start[k] : 0xdeadbeefULL;
+          pc_cut_ranges_part(seen, B, lo, hi, P, cut);
+          for (uint32_t r = 0; r <= P; r++) least[r] = cut[r] < least[r] ? cut[r] : least[r];
+        }
+        for (uint32_t r = 0; r <= P; r++) assert_int_equal(least[r], b0[r]);
+      }
     }
   }
 }
