@@ -252,9 +252,18 @@ int pc_ingest_stays_sort(pc_ingest *g) {
 int pc_ingest_stays_load(pc_ingest *g) {
   /* Reserve the rank's expected share (address space only until touched:
    * growing a big block moves pages, never copies them). */
-  uint64_t sb = 0;
-  for (int f = g->stays0; f < g->nin; f++) sb += g->in[f].f.size;
-  PC_CALL(pc_agree(
-      g->ctx, pc_buf_reserve(&g->stays, (size_t)(sb / 40 / (uint64_t)pc_nranks(g->ctx)) + 1024)));
+  const uint64_t P = (uint64_t)pc_nranks(g->ctx);
+  uint64_t sb = 0, lines = 0;
+  for (int f = g->stays0; f < g->nin; f++) sb += g->in[f].f.size, lines += g->in[f].base[P];
+  PC_CALL(pc_agree(g->ctx, pc_buf_reserve(&g->stays, (size_t)(sb / 40 / P) + 1024)));
+  /* The pages of the rows this rank will keep (its share of the lines, the
+   * pids spread evenly), faulted in at once in a sub-phase of their own, as
+   * index does (docs/PERFORMANCE.md: one call against a fault a page, while
+   * the other ranks of the node fault in theirs). */
+  size_t share = (size_t)(lines / P + lines / P / 100);
+  share = share < g->stays.cap ? share : g->stays.cap;
+  PC_CALL(pc_phase_begin(g->ctx, "touch"));
+  pc_prefault(g->stays.data, share * sizeof(pc_cstay));
+  pc_phase_end(g->ctx, 0, share * sizeof(pc_cstay));
   return read_stays(g);
 }
