@@ -83,27 +83,6 @@ int pc_indexfile_of_data(pc_file f, const char *index_path, pc_file data, const 
   return 0;
 }
 
-int pc_indexfile_read_u64s(pc_file f, const char *name, size_t n, uint64_t **out) {
-  hid_t d;
-  uint64_t rows;
-  *out = NULL;
-  PC_CALL(pc_h5_dset_open(f, name, &d, &rows));
-  int rc = 0;
-  char fname[1024] = "?";
-  H5Fget_name(f, fname, sizeof fname);
-  if (rows != n)
-    rc = PC_ERROR(PC_ERR_IO, "%s: %s has %llu entries, expected %zu (damaged index?)", fname, name,
-                  (unsigned long long)rows, n);
-  *out = rc ? NULL : pc_malloc(n * sizeof **out, name);
-  if (!rc && !*out) rc = PC_ERR_MEM;
-  if (!rc && H5Dread(d, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0)
-    rc = PC_ERROR(PC_ERR_IO,
-                  "%s: cannot read %s of the index: the file is damaged (its checksum does not "
-                  "verify)", fname, name);
-  H5Dclose(d);
-  return rc;
-}
-
 /* Entries [a, b) of dataset d into buf + a. */
 static herr_t read_range(hid_t d, uint64_t *buf, size_t a, size_t b) {
   if (b <= a) return 0;
@@ -116,10 +95,15 @@ static herr_t read_range(hid_t d, uint64_t *buf, size_t a, size_t b) {
   return e;
 }
 
-int pc_indexfile_read_u64s_into(pc_file f, const char *name, size_t n, size_t a, size_t b,
-                                uint64_t *buf) {
+/* Entries [a, b) of the 1-D uint64 dataset `name` of f, which must hold n
+ * of them, into buf + a, and with `last` the last entry too; buf NULL: into
+ * an array of n made here (*out; calloc, so that a block this size comes
+ * straight from the system and its pages not read are never touched). */
+static int read_u64s(pc_file f, const char *name, size_t n, size_t a, size_t b, int last,
+                     uint64_t *buf, uint64_t **out) {
   hid_t d;
   uint64_t rows;
+  if (out) *out = NULL;
   PC_CALL(pc_h5_dset_open(f, name, &d, &rows));
   int rc = 0;
   char fname[1024] = "?";
@@ -127,37 +111,29 @@ int pc_indexfile_read_u64s_into(pc_file f, const char *name, size_t n, size_t a,
   if (rows != n || a > b || b > n)
     rc = PC_ERROR(PC_ERR_IO, "%s: %s has %llu entries, expected %zu (damaged index?)", fname, name,
                   (unsigned long long)rows, n);
-  if (!rc && read_range(d, buf, a, b) < 0)
+  if (!rc && !buf && !(buf = pc_calloc(n, sizeof *buf, name))) rc = PC_ERR_MEM;
+  if (!rc && (read_range(d, buf, a, b) < 0 || (last && b < n && read_range(d, buf, n - 1, n) < 0)))
     rc = PC_ERROR(PC_ERR_IO,
                   "%s: cannot read %s of the index: the file is damaged (its checksum does not "
                   "verify)", fname, name);
+  if (out && rc) free(buf);
+  else if (out) *out = buf;
   H5Dclose(d);
   return rc;
 }
 
+int pc_indexfile_read_u64s(pc_file f, const char *name, size_t n, uint64_t **out) {
+  return read_u64s(f, name, n, 0, n, 0, NULL, out);
+}
+
 int pc_indexfile_read_u64s_part(pc_file f, const char *name, size_t n, size_t a, size_t b,
                                 uint64_t **out) {
-  hid_t d;
-  uint64_t rows;
-  *out = NULL;
-  PC_CALL(pc_h5_dset_open(f, name, &d, &rows));
-  int rc = 0;
-  char fname[1024] = "?";
-  H5Fget_name(f, fname, sizeof fname);
-  if (rows != n || a > b || b > n)
-    rc = PC_ERROR(PC_ERR_IO, "%s: %s has %llu entries, expected %zu (damaged index?)", fname, name,
-                  (unsigned long long)rows, n);
-  /* calloc: a block this size comes straight from the system, and its pages
-   * outside [a, b) and n - 1 are never touched */
-  *out = rc ? NULL : pc_calloc(n, sizeof **out, name);
-  if (!rc && !*out) rc = PC_ERR_MEM;
-  if (!rc && (read_range(d, *out, a, b) < 0 || (b < n && read_range(d, *out, n - 1, n) < 0)))
-    rc = PC_ERROR(PC_ERR_IO,
-                  "%s: cannot read %s of the index: the file is damaged (its checksum does not "
-                  "verify)", fname, name);
-  if (rc) free(*out), *out = NULL;
-  H5Dclose(d);
-  return rc;
+  return read_u64s(f, name, n, a, b, 1, NULL, out);
+}
+
+int pc_indexfile_read_u64s_into(pc_file f, const char *name, size_t n, size_t a, size_t b,
+                                uint64_t *buf) {
+  return read_u64s(f, name, n, a, b, 0, buf, NULL);
 }
 
 int pc_indexfile_write_u64s(pc_ctx *ctx, pc_file f, const char *name, const uint64_t *v,
