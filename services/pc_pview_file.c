@@ -251,8 +251,10 @@ int pc_disptab_open(pc_file f, const char *path, int bits, pc_disptab *d) {
 /* Entries [a, b) of bstart read, but for those of [c0, c1), already there. */
 static int read_bstart(pc_file f, const pc_pview *pv, size_t a, size_t b, size_t c0, size_t c1) {
   const size_t n = (size_t)pv->nbuckets + 1;
-  if (a < c0) PC_CALL(pc_indexfile_read_u64s_into(f, "bucket_start", n, a, b < c0 ? b : c0, pv->bstart));
-  if (b > c1) PC_CALL(pc_indexfile_read_u64s_into(f, "bucket_start", n, a > c1 ? a : c1, b, pv->bstart));
+  if (a < c0)
+    PC_CALL(pc_indexfile_read_u64s_into(f, "bucket_start", n, a, b < c0 ? b : c0, pv->bstart));
+  if (b > c1)
+    PC_CALL(pc_indexfile_read_u64s_into(f, "bucket_start", n, a > c1 ? a : c1, b, pv->bstart));
   return 0;
 }
 

@@ -299,7 +299,8 @@ static void test_cut_ranges(void **st) {
         uint64_t least[10], cut[10], seen[66];
         for (uint32_t r = 0; r <= P; r++) least[r] = UINT64_MAX;
         for (uint32_t i = 0; i < S; i++) {
-          const uint32_t lo = (uint32_t)((uint64_t)B * i / S), hi = (uint32_t)((uint64_t)B * (i + 1) / S);
+          const uint32_t lo = (uint32_t)((uint64_t)B * i / S);
+          const uint32_t hi = (uint32_t)((uint64_t)B * (i + 1) / S);
           for (uint32_t k = 0; k <= B; k++)
             seen[k] = (k >= lo && k < hi) || k == B ? start[k] : 0xdeadbeefULL;
           pc_cut_ranges_part(seen, B, lo, hi, P, cut);
