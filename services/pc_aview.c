@@ -501,7 +501,8 @@ void pc_aview_free(pc_aview *v) {
 
 /* Local: the view's tables and the index's pid directory of /stays; f is
  * the index (at path), known to hold a view and to be of this dataset. */
-static int read_view(pc_file f, const char *path, int64_t at, pc_aview *v) {
+static int read_view(pc_file f, const char *path, int64_t at, uint64_t pid_lo, uint64_t pid_hi,
+                     pc_aview *v) {
   int64_t nd = 0, bits = 0;
   uint64_t nc = 0, S = 0;
   PC_CALL(pc_indexfile_attr_i64(f, "area_t0", &v->t0));
@@ -553,14 +554,20 @@ static int read_view(pc_file f, const char *path, int64_t at, pc_aview *v) {
         (k && v->slices[k].pid < v->slices[k - 1].pid) || rows != v->rows.nrows)
       return PC_ERROR(PC_ERR_DATA, "%s: /area_slices or /area_count does not match /area_rows "
                                    "(damaged index?)", path);
-  PC_CALL(pc_disptab_open(f, path, (int)bits, &v->disp));
+  /* The directories' slots of this rank's pids only (at a province, 2^24
+   * slots: 0.27 GB the two of either kind, on every rank otherwise). */
+  const uint64_t k0 = pc_piddir_key(&v->dir, pid_lo);
+  uint64_t k1 = pc_piddir_key(&v->dir, pid_hi == UINT64_MAX ? UINT64_MAX : pid_hi - 1);
+  k1 = pid_hi > pid_lo && k1 > k0 ? k1 : k0; /* no pids: one slot, never looked up */
+  PC_CALL(pc_disptab_open_part(f, path, (int)bits, k0, k1, &v->disp));
   if (pc_disptab_usable(&v->disp, at)) return 0;
-  PC_CALL(pc_indexfile_read_u64s(f, "stays_dir", K + 1, &v->dir.stays));
-  return pc_indexfile_read_u64s(f, "stays_sum", K, &v->stays_sum);
+  v->dir.k0 = k0, v->dir.k1 = k1, v->dir.part = 1;
+  PC_CALL(pc_indexfile_read_u64s_part(f, "stays_dir", K + 1, k0, k1 + 2, &v->dir.stays));
+  return pc_indexfile_read_u64s_part(f, "stays_sum", K, k0, k1 + 1, &v->stays_sum);
 }
 
-int pc_aview_open(pc_ctx *ctx, const char *path, pc_file data, int64_t at, pc_aview *v,
-                  int *usable) {
+int pc_aview_open(pc_ctx *ctx, const char *path, pc_file data, int64_t at, uint64_t pid_lo,
+                  uint64_t pid_hi, pc_aview *v, int *usable) {
   memset(v, 0, sizeof *v);
   v->rows.fd = -1;
   v->dirs.fd = -1;
@@ -588,7 +595,7 @@ int pc_aview_open(pc_ctx *ctx, const char *path, pc_file data, int64_t at, pc_av
                  "up to date with `paicha index`)", path, (unsigned long long)want[0],
             (unsigned long long)have[0], (unsigned long long)want[2], (unsigned long long)have[2]);
   } else {
-    rc = read_view(f, path, at, v);
+    rc = read_view(f, path, at, pid_lo, pid_hi, v);
     *usable = !rc;
   }
   pc_indexfile_close(f);

@@ -92,10 +92,13 @@ void pc_aview_build_free(pc_aview_build *B);
  * (pc_indexfile_same_data); else 0, with a line saying why (no area view:
  * an index built before it; another dataset: a warning). The pid directory
  * of /stays is read only when the dispatch table is not for `at` (16 MB a
- * rank at the city tier that a run with the table never looks at). Fails
- * (PC_ERR_IO, PC_ERR_DATA) only when the file or a usable view cannot be read. */
-int pc_aview_open(pc_ctx *ctx, const char *index_path, pc_file data, int64_t at, pc_aview *v,
-                  int *usable);
+ * rank at the city tier that a run with the table never looks at). Of the
+ * directories (the dispatch table's, /stays_dir), only the slots of this
+ * rank's pids [pid_lo, pid_hi) are read (pid_hi UINT64_MAX: to the end); a
+ * lookup of another pid fails. Fails (PC_ERR_IO, PC_ERR_DATA) only when the
+ * file or a usable view cannot be read. */
+int pc_aview_open(pc_ctx *ctx, const char *index_path, pc_file data, int64_t at, uint64_t pid_lo,
+                  uint64_t pid_hi, pc_aview *v, int *usable);
 /* Collective, agreed: the rows of the groups marked in sel whose pid lies in
  * [pid_lo, pid_hi) (pid_hi UINT64_MAX: to the end), into *rows (malloc'd,
  * the caller frees) sorted by pid, *n of them, *total: the marked groups'

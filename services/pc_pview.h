@@ -38,6 +38,10 @@ typedef struct pc_disptab {
  * index built before it, or of a dataset without as_of, has none: d->has
  * 0). d->raw.fd must be -1 on entry. PC_ERR_IO/PC_ERR_DATA naming the file. */
 int pc_disptab_open(pc_file f, const char *path, int bits, pc_disptab *d);
+/* pc_disptab_open of the pid slots k0..k1 only (pc_piddir.part): a rank's
+ * own persons'. Local. */
+int pc_disptab_open_part(pc_file f, const char *path, int bits, uint64_t k0, uint64_t k1,
+                         pc_disptab *d);
 /* 1 when d can be read for instant at. Local. */
 static inline int pc_disptab_usable(const pc_disptab *d, int64_t at) {
   return d->has && d->raw.fd >= 0 && d->at == at;

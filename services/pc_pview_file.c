@@ -220,15 +220,19 @@ static void own_slots(pc_ctx *ctx, int bits, uint64_t *k0, uint64_t *k1) {
   *k0 = pc_piddir_key(&d, p0), *k1 = pc_piddir_key(&d, p1);
 }
 
-/* pc_disptab_open; ctx non-NULL: only this rank's slots (pc_piddir.part). */
-static int disptab_open(pc_ctx *ctx, pc_file f, const char *path, int bits, pc_disptab *d) {
+/* pc_disptab_open; part: only slots k0..k1 (pc_piddir.part). */
+static int disptab_open(int part, uint64_t k0, uint64_t k1, pc_file f, const char *path, int bits,
+                        pc_disptab *d) {
   if (!pc_indexfile_has(f, "dispatch_stays")) return 0;
   const size_t K = (size_t)1 << bits;
   d->dir.bits = bits;
   d->has = 1; /* so pc_disptab_free frees what follows, whatever fails */
   PC_CALL(pc_indexfile_attr_i64(f, "dispatch_at", &d->at));
-  if (ctx) {
-    own_slots(ctx, bits, &d->dir.k0, &d->dir.k1);
+  if (part) {
+    if (k0 > k1 || k1 >= K)
+      return PC_ERROR(PC_ERR_ARG, "%s: pid slots %llu..%llu of %zu", path, (unsigned long long)k0,
+                      (unsigned long long)k1, K);
+    d->dir.k0 = k0, d->dir.k1 = k1;
     d->dir.part = 1;
     PC_CALL(pc_indexfile_read_u64s_part(f, "dispatch_dir", K + 1, d->dir.k0, d->dir.k1 + 2,
                                         &d->dir.stays));
@@ -245,7 +249,12 @@ static int disptab_open(pc_ctx *ctx, pc_file f, const char *path, int bits, pc_d
 }
 
 int pc_disptab_open(pc_file f, const char *path, int bits, pc_disptab *d) {
-  return disptab_open(NULL, f, path, bits, d);
+  return disptab_open(0, 0, 0, f, path, bits, d);
+}
+
+int pc_disptab_open_part(pc_file f, const char *path, int bits, uint64_t k0, uint64_t k1,
+                         pc_disptab *d) {
+  return disptab_open(1, k0, k1, f, path, bits, d);
 }
 
 /* Entries [a, b) of bstart read, but for those of [c0, c1), already there. */
@@ -349,7 +358,7 @@ int pc_pview_open(pc_ctx *ctx, const char *path, pc_file data, const char *data_
     snprintf(name, sizeof name, "dmax_%s", pc_channel_names[c]);
     rc = pc_indexfile_attr_i64(f, name, &pv->dmax[c]);
   }
-  if (!rc) rc = disptab_open(ctx, f, path, pv->dir.bits, &pv->disp);
+  if (!rc) rc = pc_disptab_open_part(f, path, pv->dir.bits, pv->dir.k0, pv->dir.k1, &pv->disp);
   if (!rc) rc = pc_raw_open(f, path, &pc_schema_place_rows, &pv->raw);
   if (!rc && pv->raw.nrows != pv->bstart[pv->nbuckets])
     rc = PC_ERROR(PC_ERR_DATA, "%s: place_rows has %llu rows, bucket_start says %llu", path,

@@ -20,7 +20,9 @@ int pc_screen_area_open(pc_ctx *ctx, pc_screener *S, pc_aview *v, int *use) {
     pc_log(ctx, "screen: area_view: never: streaming /stays");
     return 0;
   }
-  return pc_aview_open(ctx, pc_config_str(S->cfg, "index"), S->data, S->at, v, use);
+  /* this rank's persons: from its first pid to the next rank's first */
+  return pc_aview_open(ctx, pc_config_str(S->cfg, "index"), S->data, S->at,
+                       S->np ? S->persons[0].pid : UINT64_MAX, S->hi_pid, v, use);
 }
 
 static int cmp_place(const void *a, const void *b) {
