@@ -287,6 +287,13 @@ uint64_t *pc_piddir_make(const uint64_t *counts, int bits) {
   return dir;
 }
 
+int pc_piddir_need(const pc_piddir *d, uint64_t k) {
+  if (pc_piddir_holds(d, k)) return 0;
+  return PC_ERROR(PC_ERR_ARG, "the stays of a pid this rank does not own (directory slot %llu, "
+                  "this rank's %llu..%llu)", (unsigned long long)k, (unsigned long long)d->k0,
+                  (unsigned long long)d->k1);
+}
+
 void pc_piddir_range(const pc_piddir *d, const uint64_t *dir, uint64_t p0, uint64_t p1,
                      uint64_t *lo, uint64_t *hi) {
   *lo = dir[pc_piddir_key(d, p0)];

@@ -75,6 +75,10 @@ static inline int pc_piddir_holds(const pc_piddir *d, uint64_t k) {
   return !d->part || (k >= d->k0 && k <= d->k1);
 }
 
+/* 0 when d holds slot k, else PC_ERR_ARG saying so (a lookup of a pid
+ * another rank owns: the caller's mistake, never a silent empty run). Local. */
+int pc_piddir_need(const pc_piddir *d, uint64_t k);
+
 /* Directory slot of a pid: its top `bits` bits. Local, cannot fail. */
 static inline uint64_t pc_piddir_key(const pc_piddir *d, uint64_t pid) {
   return pid >> (64 - d->bits);

@@ -67,12 +67,7 @@ int pc_slots_each(const pc_raw *st, const pc_piddir *d, const uint64_t *sums, co
   for (size_t i = 0; i < n && !rc;) {
     uint64_t k0, k1;
     const size_t j = pc_stays_slot_run(d, items, stride, i, n, &k0, &k1);
-    if (!pc_piddir_holds(d, k0)) {
-      rc = PC_ERROR(PC_ERR_ARG, "the stays of a pid this rank does not own (directory slot %llu, "
-                    "this rank's %llu..%llu)", (unsigned long long)k0,
-                    (unsigned long long)d->k0, (unsigned long long)d->k1);
-      break;
-    }
+    if ((rc = pc_piddir_need(d, k0))) break;
     size_t m = 0, a = 0;
     rc = pc_stays_read_slots(st, d->stays, sums, k0, k1, &buf, &cap, &m);
     if (read) read[0] += k1 - k0 + 1, read[1] += m;

@@ -215,10 +215,7 @@ static int read_slot(pc_tracer *t, uint64_t k) {
 int pc_trace_stays_of(pc_tracer *t, uint64_t pid, const pc_stay **out, size_t *n) {
   const uint64_t *dir = t->pv.dir.stays;
   const uint64_t k = pc_piddir_key(&t->pv.dir, pid);
-  if (!pc_piddir_holds(&t->pv.dir, k))
-    return PC_ERROR(PC_ERR_ARG, "the stays of a pid this rank does not own (directory slot "
-                    "%llu, this rank's %llu..%llu)", (unsigned long long)k,
-                    (unsigned long long)t->pv.dir.k0, (unsigned long long)t->pv.dir.k1);
+  PC_CALL(pc_piddir_need(&t->pv.dir, k));
   const uint64_t lo = dir[k], hi = dir[k + 1];
   size_t m = (size_t)(hi - lo);
   *n = 0;
