@@ -13,17 +13,13 @@
 
 #include "pc_err.h"
 #include "pc_indexfile.h"
+#include "unit_h5.h"
 
 enum { N = 5000, CHUNK = 1000 };
 
 /* A directory as the index writes one: chunked, with its Fletcher32 checksum. */
 static hid_t scratch_dir(char *path, size_t len) {
-  snprintf(path, len, "%s/pc-indexfile-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-  int fd = mkstemp(path);
-  assert_true(fd >= 0);
-  close(fd);
-  hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  assert_true(f >= 0);
+  hid_t f = unit_h5_scratch(path, len, "pc-indexfile");
   hsize_t d[1] = {N}, c[1] = {CHUNK};
   hid_t sp = H5Screate_simple(1, d, NULL), p = H5Pcreate(H5P_DATASET_CREATE);
   H5Pset_chunk(p, 1, c);

@@ -12,17 +12,10 @@
 
 #include "pc_err.h"
 #include "pc_schema.h"
+#include "unit_h5.h"
 
-/* A scratch HDF5 file (serial: no MPI needed), removed by the caller. */
-static hid_t scratch(char *path, size_t len) {
-  snprintf(path, len, "%s/pc-schema-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-  int fd = mkstemp(path);
-  assert_true(fd >= 0);
-  close(fd);
-  hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  assert_true(f >= 0);
-  return f;
-}
+/* A scratch HDF5 file, removed by the caller. */
+static hid_t scratch(char *path, size_t len) { return unit_h5_scratch(path, len, "pc-schema"); }
 
 /* Writes n rows of table schema s as dataset `name` (contiguous). */
 static void put(hid_t f, const char *name, const pc_schema *s, const void *rows, size_t n) {
