@@ -318,7 +318,8 @@ static void test_cube_count(void **st) {
 }
 
 /* In-place row sort: the same order as qsort of the whole array, for keys
- * spread over a rank's pid range, heavy ties, a key at each end, tiny n, and
+ * spread over a rank's pid range, heavy ties, persons' runs (68 rows a key,
+ * as ingest's stays: buckets past insertion sort), a key at each end, tiny n, and
  * rows of every size the sort has its own copy of (40, 48, 104 bytes) and
  * one it has not (24). A row: key, a tie-breaker, its index, then filler. */
 static int row_cmp(const void *pa, const void *pb) {
@@ -330,16 +331,18 @@ static int row_cmp(const void *pa, const void *pb) {
 static void test_sort_rows_inplace(void **st) {
   (void)st;
   const size_t sizes[] = {0, 1, 2, 63, 1000, 200000}, words[] = {3, 5, 6, 13};
-  const uint64_t ranges[][2] = {{0, UINT64_MAX}, {1ULL << 62, (1ULL << 63) - 1}, {5, 5}};
+  const uint64_t ranges[][2] = {
+      {0, UINT64_MAX}, {1ULL << 62, (1ULL << 63) - 1}, {5, 5}, {0, UINT64_MAX}};
   for (size_t wi = 0; wi < 4; wi++)
     for (size_t si = 0; si < 6; si++)
-      for (size_t ri = 0; ri < 3; ri++) {
+      for (size_t ri = 0; ri < 4; ri++) {
         const size_t n = sizes[si], W = words[wi];
         uint64_t lo = ranges[ri][0], hi = ranges[ri][1];
         uint64_t *a = malloc((n + 1) * W * 8), *b = malloc((n + 1) * W * 8);
         for (size_t i = 0; i < n; i++) {
           uint64_t r = pc_mix64(i * 7 + ri), *x = a + i * W;
           x[0] = lo + (hi - lo == UINT64_MAX ? r : r % (hi - lo + 1));
+          if (ri == 3) x[0] = pc_mix64(i / 68 + 1); /* a person's stays */
           x[1] = r % 5;
           x[2] = i;
           for (size_t w = 3; w < W; w++) x[w] = r ^ w;
