@@ -29,6 +29,13 @@ extern const int pc_ingest_nrequired[4];
 #define PC_INGEST_RAW_CAP PC_REJECT_RAW
 #define PC_INGEST_MAX_LINE (1 << 16) /* no valid row comes near: longer lines are rejected unread */
 #define PC_INGEST_MAX_FIELDS 64
+/* Bytes of a CSV file read at a time: 1 MB, so a read and the passes over it
+ * (CRC, UTF-8 check, line count; then splitting the rows) stay in the core's
+ * L2 cache. 16 MB reads went to memory and back for each pass: counting and
+ * checking 1.06 GB took 0.96 s against 0.47 s (0.58 s of it the copies out of
+ * the page cache, against 0.19 s). 1 MB is also a parallel file system's usual
+ * stripe. */
+#define PC_INGEST_READ_BYTES (1u << 20)
 
 /* A reject found after the shuffles, on its way back to the rank that read the line. */
 typedef struct pc_ingest_late {

@@ -270,7 +270,8 @@ int pc_ingest_scan(pc_ingest *g) {
     pc_ingest_input *in = &g->in[f];
     const char *slash = strrchr(in->path, '/');
     snprintf(in->name, sizeof in->name, "%s", slash ? slash + 1 : in->path);
-    rc = pc_csv_open(in->path, pc_rank(ctx), pc_nranks(ctx), 16u << 20, PC_INGEST_MAX_LINE, &in->f);
+    rc = pc_csv_open(in->path, pc_rank(ctx), pc_nranks(ctx), PC_INGEST_READ_BYTES,
+                     PC_INGEST_MAX_LINE, &in->f);
     if (!rc) rc = pc_csv_count(&in->f);
   }
   PC_CALL(pc_agree(ctx, rc));
