@@ -59,7 +59,11 @@ typedef struct pc_rowcheck {
   uint64_t id_mask;                 /* pc_opaque_id's mask, and the place ids': all ones
                                        (tests narrow it to force collisions) */
 } pc_rowcheck;
-#define PC_REGION_CACHE 4096
+/* 64 Ki slots (512 kB): a province's ~30,000 communities mostly find their
+ * own slot, where 4 Ki sent most codes to the binary search (4 % of an
+ * ingest's samples). */
+#define PC_REGION_CACHE_BITS 16
+#define PC_REGION_CACHE (1 << PC_REGION_CACHE_BITS)
 
 /* 1 when s[0..len) is valid UTF-8 without NUL or control bytes other than tab. Local. */
 int pc_utf8_clean(const char *s, size_t len);
