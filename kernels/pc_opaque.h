@@ -53,8 +53,9 @@ pc_opaque_row *pc_opaque_set_rows(pc_opaque_set *set);
 void pc_opaque_set_free(pc_opaque_set *set);
 
 /* Local: sort rows[0..n) by (id, string) and find the first id two
- * different strings share: returns the index i of its first row (rows[i]
- * and rows[i + 1] differ), or n when there is none. */
-size_t pc_opaque_collision(pc_opaque_row *rows, size_t n);
+ * different strings share: *at = the index i of its first row (rows[i] and
+ * rows[i + 1] differ), or n when there is none. 0, or PC_ERR_MEM (the sort's
+ * bucket tables). */
+int pc_opaque_collision(pc_opaque_row *rows, size_t n, size_t *at);
 
 #endif

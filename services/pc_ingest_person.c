@@ -344,8 +344,9 @@ static int opaque_check(pc_ingest *g) {
     pc_opaque_set_free(set);
     PC_CALL(rc);
     pc_opaque_row *r = all.data;
-    size_t i = pc_opaque_collision(r, all.n);
-    if (i < all.n)
+    size_t i = all.n;
+    rc = pc_opaque_collision(r, all.n, &i);
+    if (!rc && i < all.n)
       rc = PC_ERROR(PC_ERR_DATA,
                     "%s: %s \"%.*s\" and %s \"%.*s\" give one internal id (a keyed-hash "
                     "collision): they would become one; make a new key file and rerun",
@@ -482,7 +483,9 @@ static int doc_visitors(pc_ingest *g, size_t n0) {
   pc_opaque_set_free(&g->docs);
   PC_CALL(rc);
   pc_opaque_row *r = all.data;
-  if (pc_opaque_collision(r, all.n) < all.n) /* sorts r by pid */
+  size_t at = all.n;
+  rc = pc_opaque_collision(r, all.n, &at); /* sorts r by pid */
+  if (!rc && at < all.n)
     rc = PC_ERROR(PC_ERR_DATA, "two documents share one pid (a 64-bit hash collision): make a "
                   "new key file and rerun");
   if (!rc) rc = pc_buf_reserve(&g->persons, g->persons.n + all.n + 1);
