@@ -498,6 +498,22 @@ static void test_sort(void **st) {
   for (size_t i = 0; i < n; i++) u[i] = pc_rng(3, i, 0, 0);
   pc_sort_u64(u, ut, n);
   for (size_t i = 1; i < n; i++) assert_true(u[i - 1] <= u[i]);
+  /* Every size across the few-keys path and its border, keys full-range or
+   * from 7 values, ascending, descending: the multiset of qsort, in its order. */
+  for (size_t m = 0; m <= 300; m++)
+    for (int kind = 0; kind < 4; kind++) {
+      for (size_t i = 0; i < m; i++) {
+        const uint64_t r = pc_rng(7, i, m, (uint64_t)kind);
+        u[i] = kind == 0 ? r : kind == 1 ? r % 7 : kind == 2 ? i : UINT64_MAX - i;
+      }
+      memcpy(ut, u, m * sizeof *u);
+      uint64_t *v = malloc((m + 1) * sizeof *v);
+      memcpy(v, u, m * sizeof *u);
+      if (m) qsort(v, m, sizeof *v, pc_u64_cmp);
+      pc_sort_u64(u, ut, m);
+      assert_memory_equal(u, v, m * sizeof *u);
+      free(v);
+    }
   free(a);
   free(t);
   free(u);
