@@ -84,7 +84,8 @@ static int is(const pc_field *f, const char *s) {
 /* A 12-digit code present in the sorted table. */
 static int region_ok(const pc_rowcheck *c, const pc_field *f, uint64_t *code) {
   if (f->len != 12 || num(f, 12, code) || *code == 0) return 0;
-  uint64_t *hit = c->cache ? &c->cache[(*code * 0x9E3779B97F4A7C15ULL) >> (64 - PC_REGION_CACHE_BITS)] : NULL;
+  const uint64_t slot = (*code * 0x9E3779B97F4A7C15ULL) >> (64 - PC_REGION_CACHE_BITS);
+  uint64_t *hit = c->cache ? &c->cache[slot] : NULL;
   if (hit && *hit == *code) return 1;
   size_t a = 0, b = c->nregions;
   while (a < b) {
