@@ -168,10 +168,19 @@ int pc_pview_received(pc_pview_state *b) {
   return rc;
 }
 
-/* Steps of [lo, hi) every rank agrees to take, so all join every shuffle. */
-int pc_pview_agreed_steps(pc_ctx *ctx, uint64_t lo, uint64_t hi, uint64_t *steps) {
-  *steps = (hi - lo + PC_STAY_STEP - 1) / PC_STAY_STEP + 1;
-  return pc_max_u64(ctx, steps, 1);
+/* Whether any rank has stays of its range left: every rank takes a step
+ * (and joins its shuffle) while one has. A count of steps fixed beforehand
+ * (ceil(rows / step) + 1, the most of any rank) was not enough: a step ends
+ * at a person boundary, so a step reads up to a whole person less than its
+ * size, and ranges whose persons have thousands of stays each lost more
+ * than a step's worth over all its steps - the rows left unread, the run
+ * failing on the stays' checksum as if the file were damaged (found with
+ * steps of 32 Ki rows at the city tier). */
+int pc_pview_more_steps(pc_ctx *ctx, uint64_t at, uint64_t hi, int *more) {
+  uint64_t m = at < hi;
+  PC_CALL(pc_max_u64(ctx, &m, 1));
+  *more = m != 0;
+  return 0;
 }
 
 /* One pass over this rank's stays [lo, hi) in steps that end at person
@@ -179,9 +188,10 @@ int pc_pview_agreed_steps(pc_ctx *ctx, uint64_t lo, uint64_t hi, uint64_t *steps
 static int stays_pass(pc_ctx *ctx, const pc_raw *st, uint64_t lo, uint64_t hi, int pass,
                       pc_pview_state *b) {
   pc_pview *pv = b->pv;
-  uint64_t steps, at = lo;
-  PC_CALL(pc_pview_agreed_steps(ctx, lo, hi, &steps));
-  for (uint64_t k = 0; k < steps; k++) {
+  uint64_t at = lo;
+  for (int more;;) {
+    PC_CALL(pc_pview_more_steps(ctx, at, hi, &more));
+    if (!more) break;
     size_t n = 0;
     int rc = pc_pview_read_step(st, at, hi, b->buf, &n);
     if (!rc && pass == 1) {

@@ -33,9 +33,10 @@ static int append_pass(pc_ctx *ctx, const pc_raw *st, uint64_t lo, uint64_t hi,
                        append_state *a) {
   pc_pview_state *b = &a->b;
   pc_pview *pv = b->pv;
-  uint64_t steps, at = lo;
-  PC_CALL(pc_pview_agreed_steps(ctx, lo, hi, &steps));
-  for (uint64_t k = 0; k < steps; k++) {
+  uint64_t at = lo;
+  for (int more;;) {
+    PC_CALL(pc_pview_more_steps(ctx, at, hi, &more));
+    if (!more) break;
     size_t n = 0, m = 0;
     int rc = pc_pview_read_step(st, at, hi, b->buf, &n);
     if (!rc) rc = pc_pview_check_stays(st, at, b->buf, n, b);

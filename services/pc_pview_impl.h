@@ -63,8 +63,9 @@ int pc_pview_read_step(const pc_raw *st, uint64_t at, uint64_t hi, pc_stay *buf,
  * and fingerprint sums, the channels' longest stay and the checksum in b. */
 int pc_pview_check_stays(const pc_raw *st, uint64_t at, const pc_stay *s, size_t n,
                          pc_pview_state *b);
-/* Collective, agreed: the steps of [lo, hi) every rank takes (the most of any). */
-int pc_pview_agreed_steps(pc_ctx *ctx, uint64_t lo, uint64_t hi, uint64_t *steps);
+/* Collective, agreed: *more = 1 while any rank's next stay `at` is below its
+ * `hi` (every rank then takes one more step). */
+int pc_pview_more_steps(pc_ctx *ctx, uint64_t at, uint64_t hi, int *more);
 /* Collective, agreed: the household rows of persons [lo, hi) (one per
  * member, spanning the window): pass 1 counts them per bucket, pass 2 ships
  * them to the bucket owners (into b->recv). */
