@@ -37,8 +37,10 @@ $PY "$ROOT/tests/py/compare.py" "$T/idx.h5" "$T/idxt.h5" --datasets place_rows b
 $PY - "$T/idx.h5.run.json" "$T/idxt.h5.run.json" <<'PY' || die "a tight budget did not take more rounds"
 import json, sys
 a, b = (json.load(open(p)) for p in sys.argv[1:])
-# Same bytes moved, in many more rounds: the run record counts shuffle rounds.
-assert a["shuffle_rounds"] * 10 <= b["shuffle_rounds"], (a["shuffle_rounds"], b["shuffle_rounds"])
+# Same bytes moved, in many more rounds: the run record counts shuffle rounds. By default a
+# step of the stays (32 Ki rows, ~1.3 MB of index rows) is one round; in rounds of at most
+# 512 KB it takes three or more.
+assert a["shuffle_rounds"] * 3 <= b["shuffle_rounds"], (a["shuffle_rounds"], b["shuffle_rounds"])
 print("rounds:", a["shuffle_rounds"], "->", b["shuffle_rounds"])
 PY
 
