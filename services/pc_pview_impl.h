@@ -58,8 +58,9 @@ int pc_pview_cut_buckets(pc_ctx *ctx, pc_pview *pv);
 /* Local, never fails: turn whole persons' stays s[0..n) into b->irows
  * (with grid totals over pv's window); returns n. */
 size_t pc_pview_to_irows(pc_pview_state *b, const pc_stay *s, size_t n);
-/* Local: read the next step of stays [at, hi) into buf (PC_STAY_STEP rows),
- * ending at a person boundary unless it reaches hi; *n: rows kept.
+/* Local: read the next step of stays [at, hi) into buf (PC_STAY_READ rows,
+ * more up to PC_STAY_STEP for a person with more), ending at a person
+ * boundary unless it reaches hi; *n: rows kept.
  * PC_ERR_DATA when one person has more stays than a step holds. */
 int pc_pview_read_step(const pc_raw *st, uint64_t at, uint64_t hi, pc_stay *buf, size_t *n);
 /* Local: stays s[0..n) read at row `at` are well formed and sorted by pid
