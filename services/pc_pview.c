@@ -101,10 +101,10 @@ size_t pc_pview_to_irows(pc_pview_state *b, const pc_stay *s, size_t n) {
 
 /* Read the next step of this rank's stays [at, hi) into buf, ending at a
  * person boundary unless it reaches hi (the last person may continue in the
- * next step); *n: rows kept. PC_STAY_READ rows, read again 8 times as many
+ * next step); *n: rows kept. PC_STAYS_READ_ROWS rows, read again 8 times as many
  * (up to PC_STAY_STEP) while one person fills them. */
 int pc_pview_read_step(const pc_raw *st, uint64_t at, uint64_t hi, pc_stay *buf, size_t *n) {
-  for (size_t want = PC_STAY_READ;; want = want * 8 < PC_STAY_STEP ? want * 8 : PC_STAY_STEP) {
+  for (size_t want = PC_STAYS_READ_ROWS;; want = want * 8 < PC_STAY_STEP ? want * 8 : PC_STAY_STEP) {
     *n = hi - at < want ? (size_t)(hi - at) : want;
     PC_CALL(pc_raw_read(st, at, *n, buf));
     if (at + *n == hi) return 0;

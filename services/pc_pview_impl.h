@@ -8,11 +8,6 @@
  * buffers ~80 MB more, touched only as far as a step uses them); one
  * person's stays must fit in it. */
 #define PC_STAY_STEP ((size_t)1 << 20)
-/* Rows a step reads: 32 Ki (1.5 MB), more only for a person with more stays
- * (a step holds whole persons). The step's passes over its rows then find
- * them in the core's cache instead of memory: the city's index, 2 ranks,
- * count 2.8 -> 2.0 s and shuffle 5.6 -> 3.9 s against steps of 1 Mi rows. */
-#define PC_STAY_READ ((size_t)1 << 15)
 
 /* The buffers of one step and what the passes count (pc_pview_open_dataset
  * allocates them, pc_pview_free_state frees them). */
@@ -58,7 +53,7 @@ int pc_pview_cut_buckets(pc_ctx *ctx, pc_pview *pv);
 /* Local, never fails: turn whole persons' stays s[0..n) into b->irows
  * (with grid totals over pv's window); returns n. */
 size_t pc_pview_to_irows(pc_pview_state *b, const pc_stay *s, size_t n);
-/* Local: read the next step of stays [at, hi) into buf (PC_STAY_READ rows,
+/* Local: read the next step of stays [at, hi) into buf (PC_STAYS_READ_ROWS rows,
  * more up to PC_STAY_STEP for a person with more), ending at a person
  * boundary unless it reaches hi; *n: rows kept.
  * PC_ERR_DATA when one person has more stays than a step holds. */

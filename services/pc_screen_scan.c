@@ -138,10 +138,10 @@ int pc_screen_person_with(pc_screener *S, size_t i, const pc_stay *s, size_t n,
 }
 
 /* Walk this rank's stays [r0, r1) in chunks alongside its persons: reads of
- * R rows (1.5 MB, so the passes over them find them in the core's cache),
- * appended to what a person not yet whole left, up to C rows a person. */
+ * PC_STAYS_READ_ROWS, appended to what a person not yet whole left, up to C
+ * rows a person. */
 static int scan_stays(pc_screener *S, const pc_raw *st, uint64_t r0, uint64_t r1) {
-  const size_t C = 1 << 20, R = 1 << 15;
+  const size_t C = 1 << 20, R = PC_STAYS_READ_ROWS;
   pc_stay *buf = pc_malloc(C * sizeof *buf, "stays chunk");
   if (!buf) return PC_ERR_MEM;
   size_t have = 0, pi = 0;
