@@ -14,6 +14,7 @@
 
 const char *const pc_output_modes[] = {"0600", "0640", NULL};
 const char *const pc_busy_choices[] = {"refuse", "wait", NULL};
+const char *const pc_huge_choices[] = {"auto", "always", "never", NULL};
 
 const pc_key pc_io_keys[] = {
     {.name = "chunk_rows", .type = PC_T_INT, .def = "16384",

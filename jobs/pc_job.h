@@ -27,7 +27,7 @@ extern const pc_jobdef pc_job_synth, pc_job_breakdown, pc_job_ingest, pc_job_ind
 extern const pc_jobdef pc_job_sources, pc_job_itinerary, pc_job_ledger, pc_job_bounds;
 
 /* Keys every job accepts (see pc_job.c): quiet, shuffle_round_mb, memory_per_rank,
- * output_mode, shared_dir_ok (no default: absent from the effective config),
+ * huge_pages, output_mode, shared_dir_ok (no default: absent from the effective config),
  * busy_output, io. */
 extern const pc_key pc_io_keys[];
 #define PC_KEYS_COMMON                                                                   \
@@ -43,6 +43,10 @@ extern const pc_key pc_io_keys[];
            "available memory over its ranks. A job predicted (bench/rates.yaml) not to " \
            "fit stops before it starts; shuffles take more, smaller rounds to stay "     \
            "within it"},                                                                 \
+  {.name = "huge_pages", .type = PC_T_STR, .def = "auto", .choices = pc_huge_choices,     \
+   .help = "advise the kernel to back the job's memory with 2 MB pages: auto (when THP " \
+           "is `madvise` and the node's free 2 MB blocks are 4x what its ranks are "       \
+           "predicted to use), always, never"},                                            \
   {.name = "output_mode", .type = PC_T_STR, .def = "0600",                               \
    .help = "permissions of files written: 0600 owner only, 0640 adds group read",        \
    .choices = pc_output_modes},                                                          \
@@ -53,7 +57,7 @@ extern const pc_key pc_io_keys[];
    .help = "when another run is writing one of this run's outputs: refuse (stop at "     \
            "once, naming it) or wait (until it ends)"},                                  \
   {.name = "io", .type = PC_T_MAP, .help = "HDF5 layout of outputs", .sub = pc_io_keys}
-extern const char *const pc_output_modes[], *const pc_busy_choices[];
+extern const char *const pc_output_modes[], *const pc_busy_choices[], *const pc_huge_choices[];
 
 /* Local, never fails: the keys job accepts - its own, then those SPEC says
  * jobs share (key, data, index, as_of, output) that it lacks, accepted and

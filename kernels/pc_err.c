@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <malloc.h>
 #include <sys/mman.h>
 #include <errno.h>
 #include <libgen.h>
@@ -75,22 +76,94 @@ const char *pc_err_create_why(const char *path, int err, char *buf, size_t n) {
   return buf;
 }
 
-/* No madvise(MADV_HUGEPAGE) for big blocks any more (it was here from
- * 2026-11-23, when huge pages halved the first touches of an earlier VM):
- * where the system's defrag setting is `madvise`, the advice makes each
- * fault compact memory first, and with the page cache full of the dataset
- * the index's shuffle phase took 40-50 s instead of 6.4-8.4 s (city tier, 2
- * ranks, /proc/vmstat: 53,853 compaction stalls). Without it, THP `always`
- * still gives huge pages when free ones exist, never by stalling. */
+/* Huge pages, advised only when pc_mem_huge_pages() turned them on (the
+ * job's budget check does, when the node's free memory in 2 MB blocks is
+ * several times what its ranks will use: see pc_budget.c). Blind advice,
+ * as from 2026-11-23 to 12-05, stalled: where THP's `defrag` is `madvise`,
+ * an advised fault compacts memory when no free 2 MB block is left, and
+ * with the page cache full of the dataset the index's shuffle phase took
+ * 40-50 s instead of 6.4-8.4 s (53,853 compaction stalls). On a host with
+ * THP `madvise` and costly faults (this bench VM: ~7 us a 4 KB fault) the
+ * advice took trace's 200 k faults a rank to ~50 k. */
+static const uintptr_t huge_page = (uintptr_t)2 << 20;
+static int huge_on;
+static uintptr_t heap_advised; /* the heap's pages are advised from the start up to here */
+
+/* The 2 MB pages wholly inside [lo, hi): advised. */
+static void advise_range(uintptr_t lo, uintptr_t hi) {
+#ifdef MADV_HUGEPAGE
+  lo = (lo + huge_page - 1) & ~(huge_page - 1);
+  hi &= ~(huge_page - 1);
+  if (hi > lo) (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#else
+  (void)lo, (void)hi;
+#endif
+}
+
+/* Before and after each allocation: what the heap grew by since (by this
+ * code's allocations or the libraries'), and a block of its own mapping. */
+static void huge_advise(const void *p, size_t bytes) {
+  if (!huge_on) return;
+  const uintptr_t top = (uintptr_t)sbrk(0);
+  if (top >= heap_advised + huge_page) { /* the 2 MB pages the heap now holds whole */
+    advise_range(heap_advised, top);
+    heap_advised = top & ~(huge_page - 1);
+  } else if (top < heap_advised) { /* trimmed: what grows back is advised again */
+    heap_advised = top & ~(huge_page - 1);
+  }
+  if (p && bytes >= huge_page) advise_range((uintptr_t)p, (uintptr_t)p + bytes);
+}
+
+void pc_mem_huge_pages(void) {
+  if (huge_on) return;
+  /* Blocks under 32 MB from the heap, which grows 16 MB past the need at a
+   * time and keeps up to 16 MB freed at its top instead of returning it to
+   * be faulted again; bigger blocks mapped and advised one by one. The heap
+   * is advised once it has grown: glibc has by then written the new top's
+   * header, so the 2 MB page holding it stays in 4 KB pages. Steps of 16 MB
+   * leave 85 % of the growth huge (4 MB steps: 40 %); keeping 64 MB freed
+   * took 34 MB more a rank for trace of 1,000 cases, no faster. */
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 16 << 20);
+  mallopt(M_TOP_PAD, 16 << 20);
+  huge_on = 1;
+  heap_advised = (uintptr_t)sbrk(0); /* the pages already there stay as they are */
+  heap_advised = (heap_advised + huge_page - 1) & ~(huge_page - 1);
+}
+
+double pc_buddy_free_bytes(const char *buddyinfo, int order, double page) {
+  double bytes = 0;
+  for (const char *l = buddyinfo; l && *l;) {
+    const char *z = strstr(l, "zone"), *nl = strchr(l, '\n');
+    if (z && (!nl || z < nl)) {
+      const char *q = z + 4;
+      while (*q == ' ') q++;
+      while (*q && *q != ' ' && *q != '\n') q++; /* the zone's name */
+      for (int k = 0; *q && *q != '\n'; k++) {
+        char *end;
+        const double n = strtod(q, &end);
+        if (end == q) break;
+        if (k >= order) bytes += n * page * (double)(1ull << k);
+        q = end;
+      }
+    }
+    l = nl ? nl + 1 : NULL;
+  }
+  return bytes;
+}
+
 void *pc_malloc(size_t bytes, const char *what) {
   void *p = malloc(bytes ? bytes : 1);
   if (!p) PC_ERROR(PC_ERR_MEM, "cannot allocate %zu bytes for %s", bytes, what);
+  huge_advise(p, bytes);
   return p;
 }
 
 void *pc_calloc(size_t n, size_t size, const char *what) {
+  huge_advise(NULL, 0); /* before calloc: it may clear heap pages */
   void *p = calloc(n ? n : 1, size ? size : 1);
   if (!p) PC_ERROR(PC_ERR_MEM, "cannot allocate %zu x %zu bytes for %s", n, size, what);
+  huge_advise(p, n * size);
   return p;
 }
 
@@ -111,5 +184,6 @@ void pc_prefault(void *p, size_t bytes) {
 void *pc_realloc(void *old, size_t bytes, const char *what) {
   void *p = realloc(old, bytes ? bytes : 1);
   if (!p) PC_ERROR(PC_ERR_MEM, "cannot grow %s to %zu bytes", what, bytes);
+  huge_advise(p, bytes);
   return p;
 }

@@ -92,5 +92,18 @@ void *pc_realloc(void *p, size_t bytes, const char *what);
  * older kernel or a block under 16 MB nothing happens and the pages are
  * faulted in as they are written, as before. */
 void pc_prefault(void *p, size_t bytes);
+/* Local, never fails, for the rest of the process: the memory pc_malloc,
+ * pc_calloc and pc_realloc give is advised to the kernel as huge pages
+ * (MADV_HUGEPAGE, 2 MB): big blocks each, and the heap as it grows (what the
+ * libraries allocate included); glibc keeps up to 64 MB freed at the heap's
+ * top instead of returning it. Where faults are costly this cuts them by up
+ * to 512; where memory is short, advised faults compact it first and stall,
+ * so only a caller that knows free 2 MB blocks are plenty turns it on
+ * (pc_budget_check). */
+void pc_mem_huge_pages(void);
+/* Bytes free in blocks of at least 2^order pages of `page` bytes, from the
+ * text of /proc/buddyinfo (a line per node and zone: "Node 0, zone Normal"
+ * then the free blocks of order 0, 1, ...). 0 for text not of that shape. */
+double pc_buddy_free_bytes(const char *buddyinfo, int order, double page);
 
 #endif

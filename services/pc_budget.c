@@ -123,6 +123,43 @@ static int budget_of(pc_ctx *ctx, const pc_config *cfg, double *budget, const ch
   return 0;
 }
 
+/* The whole of a small /proc or /sys file into buf (NUL-terminated; "" when unreadable). */
+static const char *read_small(const char *path, char *buf, size_t n) {
+  FILE *f = fopen(path, "r");
+  size_t got = f ? fread(buf, 1, n - 1, f) : 0;
+  if (f) fclose(f);
+  buf[got] = 0;
+  return buf;
+}
+
+/* Collective, agreed: whether this job's memory is advised as huge pages
+ * (config `huge_pages`). auto: only where THP is `madvise` (under `always`
+ * the kernel gives them unasked; under `never` not at all) and the node's
+ * free memory in 2 MB blocks is at least 4 times what its ranks are
+ * predicted to use, so that no advised fault should have to compact memory
+ * first (see pc_mem_huge_pages); every rank must find it so. */
+static int huge_pages_choose(pc_ctx *ctx, const pc_config *cfg, double need) {
+  const char *mode = pc_config_str(cfg, "huge_pages");
+  char thp[128], buddy[8192], why[200] = "";
+  int local = 1, rc = pc_node_ranks(ctx, &local);
+  PC_CALL(pc_agree(ctx, rc));
+  const double free2m = pc_buddy_free_bytes(read_small("/proc/buddyinfo", buddy, sizeof buddy),
+                                            9, 4096.0),
+               node_need = need * local, GB = 1073741824.0;
+  const int madv = strstr(read_small("/sys/kernel/mm/transparent_hugepage/enabled", thp,
+                                     sizeof thp), "[madvise]") != NULL;
+  uint64_t on = !strcmp(mode, "always") || (!strcmp(mode, "auto") && madv &&
+                                            free2m >= 4 * node_need);
+  PC_CALL(pc_min_u64(ctx, &on, 1));
+  if (!strcmp(mode, "auto"))
+    snprintf(why, sizeof why, " (THP %s; %.1f GB free in 2 MB blocks, the node's ranks predicted "
+                              "%.1f GB)",
+             madv ? "madvise" : "not madvise", free2m / GB, node_need / GB);
+  if (on) pc_mem_huge_pages();
+  pc_log(ctx, "memory: huge pages %s%s", on ? "advised" : "not advised", why);
+  return 0;
+}
+
 /* What the job's own check predicted (bytes per rank), for pc_budget_check_more. */
 static double predicted;
 
@@ -132,9 +169,10 @@ int pc_budget_check(pc_ctx *ctx, const pc_config *cfg, const char *job, double p
   if (!r) return 0; /* a small job without measured costs (dispatch, plan) */
   double budget = 0;
   const char *how;
+  const double items = pc_rate_items(r, persons, stays), need = pc_rate_mem(r, items, pc_nranks(ctx));
+  PC_CALL(huge_pages_choose(ctx, cfg, need));
   PC_CALL(budget_of(ctx, cfg, &budget, &how));
   if (budget <= 0) return 0; /* nothing known: no check (said in --help) */
-  const double items = pc_rate_items(r, persons, stays), need = pc_rate_mem(r, items, pc_nranks(ctx));
   const double MB = 1048576.0;
   if (need > budget) {
     char fit[160];

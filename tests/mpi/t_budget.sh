@@ -89,4 +89,19 @@ SLURM_MEM_PER_NODE=100 run 2 index --config "$T/sl.yaml" > "$T/sl.log" 2>&1 && d
 grep -q "budget of 50 MB per rank (Slurm's --mem)" "$T/sl.log" || { cat "$T/sl.log"; die "Slurm's --mem not used as the budget"; }
 job 2 index bad "lots" "data: $T/data.h5" "index: $T/bad.h5" && die "memory_per_rank: lots accepted"
 grep -q "memory_per_rank: 'lots' is not a size" "$T/bad.log" || { cat "$T/bad.log"; die "no clear error for a bad size"; }
-echo "budget: refusals before start with a rank count that fits; small rounds give identical outputs"
+
+# Huge pages (`huge_pages`): the job says whether it advised them and, on auto, why; forced
+# either way, trace's outputs are the same. (That the advice gives 2 MB pages: test_memory.)
+grep -q "memory: huge pages \(not \)\{0,1\}advised (THP .* GB free in 2 MB blocks, the node's ranks predicted" "$T/tr.log" \
+  || { cat "$T/tr.log"; die "trace does not say why it did or did not advise huge pages"; }
+job 3 trace trh "" "${TR[@]}" "output: $T/trh.h5" "huge_pages: always" || { cat "$T/trh.log"; die "trace with huge pages failed"; }
+job 3 trace trn "" "${TR[@]}" "output: $T/trn.h5" "huge_pages: never" || { cat "$T/trn.log"; die "trace without huge pages failed"; }
+grep -q "memory: huge pages advised$" "$T/trh.log" || { cat "$T/trh.log"; die "huge_pages: always not advised"; }
+grep -q "memory: huge pages not advised$" "$T/trn.log" || { cat "$T/trn.log"; die "huge_pages: never advised"; }
+for o in trh trn; do
+  $PY "$ROOT/tests/py/compare.py" "$T/tr.h5" "$T/$o.h5" --datasets contacts companions breakdown > "$T/c4.log" \
+    || { cat "$T/c4.log"; die "trace with huge_pages of $o differs"; }
+done
+job 2 index hp "" "data: $T/data.h5" "index: $T/hp.h5" "huge_pages: sometimes" && die "huge_pages: sometimes accepted"
+grep -q "huge_pages" "$T/hp.log" || { cat "$T/hp.log"; die "no clear error for a bad huge_pages"; }
+echo "budget: refusals before start with a rank count that fits; small rounds give identical outputs; huge pages said, outputs unchanged"
