@@ -117,6 +117,10 @@ static void drop_reserve(const char *tmp) {
 }
 
 int pc_h5_commit(pc_ctx *ctx, pc_h5out *out, int rc_in) {
+  return pc_atomic_commit(ctx, out->tmp, out->path, pc_h5_close(ctx, out, rc_in));
+}
+
+int pc_h5_close(pc_ctx *ctx, pc_h5out *out, int rc_in) {
   int rc = rc_in, reserved = 0, kept = 0; /* reserved: rank 0 only; kept: every rank */
   /* A failed output is removed below, but H5Fclose still flushes its
    * metadata collectively; on a full disk a flush that fails on one rank
@@ -140,7 +144,25 @@ int pc_h5_commit(pc_ctx *ctx, pc_h5out *out, int rc_in) {
     rc = pc_agree(ctx, rc);
     if (!rc && reserved) drop_reserve(out->tmp);
   }
-  return pc_atomic_commit(ctx, out->tmp, out->path, rc);
+  return pc_agree(ctx, rc);
+}
+
+int pc_h5_reopen_local(const pc_h5out *out, hid_t *file) {
+  h5_quiet();
+  *file = H5Fopen(out->tmp, H5F_ACC_RDWR, H5P_DEFAULT);
+  if (*file < 0) return PC_ERROR(PC_ERR_IO, "cannot open %s again to write its tables", out->tmp);
+  return 0;
+}
+
+int pc_h5_write_chunk(hid_t dset, uint64_t row, const void *bytes, size_t len) {
+  hsize_t off[1] = {row};
+  if (H5Dwrite_chunk(dset, H5P_DEFAULT, 0, off, len, bytes) < 0) {
+    char name[256] = "?";
+    H5Iget_name(dset, name, sizeof name);
+    return PC_ERROR(PC_ERR_IO, "cannot write the chunk at row %llu of %s (disk full?)",
+                    (unsigned long long)row, name);
+  }
+  return 0;
 }
 
 /* Rows of table `name` into *n (0 when absent); fails as pc_h5_dset_open. */

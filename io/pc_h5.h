@@ -29,6 +29,16 @@ int pc_h5_create(pc_ctx *ctx, const char *path, pc_h5out *out);
  * renames it to the final path; otherwise removes the temporary. Returns the
  * agreed status (rc_in itself when it was non-zero here). */
 int pc_h5_commit(pc_ctx *ctx, pc_h5out *out, int rc_in);
+/* Collective, agreed: pc_h5_commit's first half - the file closed (emptied
+ * first when rc_in is not 0 on some rank), not yet renamed. Then
+ * pc_atomic_commit(ctx, out->tmp, out->path, rc) renames it or removes it. */
+int pc_h5_close(pc_ctx *ctx, pc_h5out *out, int rc_in);
+/* Local (one rank, the others waiting): the closed temporary file opened
+ * again without MPI-IO, to write chunks made by the ranks (pc_h5_write_chunk). */
+int pc_h5_reopen_local(const pc_h5out *out, hid_t *file);
+/* Local: one chunk of a 1-D chunked table, made with every filter of the
+ * table applied (pc_chunk_pack), written as it is at the chunk's first row. */
+int pc_h5_write_chunk(hid_t dset, uint64_t row, const void *bytes, size_t len);
 
 /* Collective, agreed: open an existing file for reading (MPI-IO). A missing
  * or unreadable file, or one that is not HDF5, is a clear PC_ERR_IO naming it. */

@@ -4,6 +4,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pc_chunk.h"
+#include "pc_textout.h"
+
+/* A compressed table waiting for commit: this rank's chunks, each as a
+ * record (u64 chunk index, u64 bytes, the bytes), in order. */
+struct pc_out_later {
+  char *name, *description;
+  hid_t type;
+  uint64_t nglobal;
+  size_t chunk_rows;
+  char *packed;
+  size_t len;
+};
+
+static void later_free(pc_out *out) {
+  for (int i = 0; i < out->nlater; i++) {
+    struct pc_out_later *l = &out->later[i];
+    free(l->name);
+    free(l->description);
+    free(l->packed);
+    if (l->type >= 0) H5Tclose(l->type);
+  }
+  free(out->later);
+  out->later = NULL;
+  out->nlater = 0;
+}
+
 /* A collective step: agree on what happened before, so every rank enters or none does. */
 static int agree(pc_out *out) {
   out->rc = pc_agree(out->ctx, out->rc);
@@ -58,6 +85,120 @@ int pc_out_dset(pc_out *out, const char *name, hid_t type, uint64_t nglobal, int
   return out->rc;
 }
 
+/* The rows of this rank's chunks of a table of `tot` rows in chunks of C:
+ * its own rows from the first that starts a chunk or follows one of its own
+ * (rows [start, start + n)), then the rows of the next ranks that fall in
+ * its last chunk. Each rank's head - its rows before its first chunk start,
+ * when its rows begin inside a chunk - goes to the rank holding that
+ * chunk's first row. *head: this rank's head rows (not its own); *tail,
+ * *ntail: the rows received (a new buffer, the caller frees). */
+static int chunk_rows_of(pc_out *out, size_t rs, const void *rows, size_t n, size_t C,
+                         size_t *head, char **tail, size_t *ntail) {
+  pc_ctx *ctx = out->ctx;
+  const int P = pc_nranks(ctx), me = pc_rank(ctx);
+  uint64_t nn = n, *cnt = NULL;
+  size_t got = 0;
+  *head = 0, *tail = NULL, *ntail = 0;
+  int rc = pc_allgather_u64(ctx, &nn, 1, &cnt, &got);
+  if (rc) return rc;
+  uint64_t *first = pc_calloc((size_t)P + 1, sizeof *first, "chunk owners"),
+           *sst = pc_calloc((size_t)P, sizeof *sst, "chunk owners"),
+           *sc = pc_calloc((size_t)P, sizeof *sc, "chunk owners"),
+           *rst = pc_calloc((size_t)P, sizeof *rst, "chunk owners"),
+           *rct = pc_calloc((size_t)P, sizeof *rct, "chunk owners");
+  rc = first && sst && sc && rst && rct ? 0 : PC_ERR_MEM;
+  for (int q = 0; !rc && q < P; q++) first[q + 1] = first[q] + cnt[q];
+  /* Rank q's head: rows [first[q], min(end, next chunk start)) when first[q]
+   * is inside a chunk; they go to the rank holding that chunk's first row. */
+  for (int q = 0; !rc && q < P; q++) {
+    const uint64_t s = first[q], e = first[q + 1], c0 = s / C * C;
+    if (s == e || s == c0) continue;
+    const uint64_t h = (e < c0 + C ? e : c0 + C) - s;
+    int to = 0;
+    while (first[to + 1] <= c0) to++;
+    if (q == me) sc[to] = h, *head = (size_t)h;
+    if (to == me) rst[q] = *ntail, rct[q] = h, *ntail += (size_t)h;
+  }
+  if (!rc && *ntail && !(*tail = pc_malloc(*ntail * rs, "rows of a shared chunk"))) rc = PC_ERR_MEM;
+  rc = pc_agree(ctx, rc);
+  if (!rc) rc = pc_exchange_pieces(ctx, rs, rows, sst, sc, *tail, 1, rst, rct);
+  free(cnt);
+  free(first);
+  free(sst);
+  free(sc);
+  free(rst);
+  free(rct);
+  return rc;
+}
+
+/* Compress this rank's chunks of a table (see pc_out_table) into a waiting
+ * table of out; collective, agreed. */
+static int defer_table(pc_out *out, const char *name, hid_t type, const void *rows, size_t n,
+                       uint64_t start, uint64_t tot, const char *description) {
+  const size_t rs = H5Tget_size(type);
+  const size_t C = out->chunk_rows < tot ? out->chunk_rows : (size_t)tot;
+  size_t head = 0, ntail = 0;
+  char *tail = NULL;
+  int rc = chunk_rows_of(out, rs, rows, n, C, &head, &tail, &ntail);
+  struct pc_out_later *ls = NULL, *l = NULL;
+  if (!rc && !(ls = realloc(out->later, (size_t)(out->nlater + 1) * sizeof *ls)))
+    rc = PC_ERROR(PC_ERR_MEM, "out of memory for table %s", name);
+  if (ls) {
+    out->later = ls;
+    l = &ls[out->nlater++];
+    memset(l, 0, sizeof *l);
+    l->type = H5Tcopy(type);
+    l->name = strdup(name);
+    l->description = description ? strdup(description) : NULL;
+    l->nglobal = tot;
+    l->chunk_rows = C;
+    if (l->type < 0 || !l->name || (description && !l->description))
+      rc = PC_ERROR(PC_ERR_MEM, "out of memory for table %s", name);
+  }
+  /* Own rows kept: [head, n) at global rows start + head .., then the tail. */
+  const size_t keep = n - head, have = keep + ntail;
+  const size_t nch = have ? (have + C - 1) / C : 0, bound = pc_chunk_bound(C, rs);
+  char *scratch = have ? pc_malloc(C * rs, "a chunk") : NULL,
+       *mixed = ntail ? pc_malloc(C * rs, "a chunk") : NULL;
+  size_t cap = have ? nch * 16 + (keep + ntail) * rs / 3 + bound : 0;
+  if (!rc && have && (!scratch || (ntail && !mixed) || !(l->packed = pc_malloc(cap, "compressed chunks"))))
+    rc = PC_ERR_MEM;
+  const uint64_t c0 = (start + head) / C; /* this rank's first chunk */
+  for (size_t k = 0; !rc && k < nch; k++) {
+    const size_t lo = k * C, m = have - lo < C ? have - lo : C;
+    const char *src = (const char *)rows + (head + lo) * rs;
+    if (lo + m > keep) { /* the chunk the next ranks' rows end */
+      size_t own = keep - lo;
+      memcpy(mixed, src, own * rs);
+      memcpy(mixed + own * rs, tail, (m - own) * rs);
+      src = mixed;
+    }
+    if (cap - l->len < 16 + bound) {
+      size_t nc = cap + cap / 2 + 16 + bound;
+      char *p = realloc(l->packed, nc);
+      if (!p) {
+        rc = PC_ERROR(PC_ERR_MEM, "out of memory compressing table %s", name);
+        break;
+      }
+      l->packed = p, cap = nc;
+    }
+    char *rec = l->packed + l->len;
+    uint64_t hdr[2] = {c0 + k, 0};
+    hdr[1] = pc_chunk_pack(src, m, rs, C, out->deflate, scratch, rec + 16, bound);
+    if (!hdr[1]) rc = PC_ERROR(PC_ERR_MEM, "zlib could not compress a chunk of table %s", name);
+    memcpy(rec, hdr, sizeof hdr);
+    l->len += 16 + (size_t)hdr[1];
+  }
+  if (!rc && l && l->packed && l->len < cap) { /* give back what the guess left over */
+    char *p = realloc(l->packed, l->len ? l->len : 1);
+    if (p) l->packed = p;
+  }
+  free(scratch);
+  free(mixed);
+  free(tail);
+  return out->rc = pc_agree(out->ctx, rc);
+}
+
 int pc_out_table_layout(pc_out *out, const char *name, hid_t type, const void *rows,
                         size_t n_local, int layout, const char *description) {
   if (agree(out)) return out->rc;
@@ -65,6 +206,8 @@ int pc_out_table_layout(pc_out *out, const char *name, hid_t type, const void *r
   int rc = pc_exscan_u64(out->ctx, n_local, &start);
   if (!rc) rc = pc_sum_u64(out->ctx, &tot, 1);
   if ((out->rc = pc_agree(out->ctx, rc))) return out->rc;
+  if (layout == PC_OUT_CHUNKED && out->deflate > 0 && out->chunk_rows > 0 && tot > 0)
+    return defer_table(out, name, type, rows, n_local, start, tot, description);
   hid_t d;
   if (pc_out_dset(out, name, type, tot, layout, description, &d)) return out->rc;
   out->rc = pc_h5_dset_write_rows(out->ctx, d, type, start, rows, n_local);
@@ -143,13 +286,91 @@ static int finish_json(pc_out *out) {
   return 0;
 }
 
+/* Rank 0 writes one waiting table's chunks: its own, then each rank's as
+ * they come (batches of at most a shuffle round, then an empty message).
+ * A rank 0 that failed still takes every message. */
+static int write_later_table(pc_out *out, hid_t file, struct pc_out_later *l, int rc) {
+  pc_ctx *ctx = out->ctx;
+  const int P = pc_nranks(ctx);
+  hid_t d = -1;
+  if (!rc) rc = pc_h5_dset_create(ctx, file, l->name, l->type, l->nglobal, l->chunk_rows,
+                                  out->deflate, &d);
+  if (!rc && l->description) rc = describe(d, l->description);
+  char *got = NULL;
+  size_t len = l->len;
+  const char *p = l->packed;
+  for (int r = 0; r < P; r++) {
+    for (;;) {
+      if (r > 0) {
+        int e = pc_send_to0(ctx, r, NULL, 0, &got, &len);
+        if (e && !rc) rc = e;
+        if (e == PC_ERR_MPI) return rc; /* the link is gone: nothing more will come */
+        if (!len) break;
+        p = got;
+      }
+      for (size_t at = 0; at + 16 <= len;) {
+        uint64_t hdr[2];
+        memcpy(hdr, p + at, sizeof hdr);
+        if (!rc) rc = pc_h5_write_chunk(d, hdr[0] * l->chunk_rows, p + at + 16, (size_t)hdr[1]);
+        at += 16 + (size_t)hdr[1];
+      }
+      free(got);
+      got = NULL;
+      if (r == 0) break;
+    }
+  }
+  if (d >= 0 && H5Dclose(d) < 0 && !rc)
+    rc = PC_ERROR(PC_ERR_IO, "cannot write table %s (disk full?)", l->name);
+  return rc;
+}
+
+/* The other ranks send their chunks of each waiting table to rank 0. */
+static int send_later_table(pc_out *out, const struct pc_out_later *l) {
+  pc_ctx *ctx = out->ctx;
+  const size_t round = pc_ctx_round_bytes(ctx);
+  char *none = NULL;
+  size_t zero = 0;
+  for (size_t at = 0; at < l->len;) {
+    size_t end = at;
+    do { /* whole records, at least one */
+      uint64_t hdr[2];
+      memcpy(hdr, l->packed + end, sizeof hdr);
+      end += 16 + (size_t)hdr[1];
+    } while (end < l->len && end - at < round);
+    PC_CALL(pc_send_to0(ctx, pc_rank(ctx), l->packed + at, end - at, &none, &zero));
+    at = end;
+  }
+  return pc_send_to0(ctx, pc_rank(ctx), NULL, 0, &none, &zero);
+}
+
+/* Collective, agreed: the waiting tables written into the closed file. */
+static int write_later(pc_out *out, int rc) {
+  if (rc || !out->nlater) return rc;
+  pc_ctx *ctx = out->ctx;
+  if (pc_rank(ctx) == 0) {
+    hid_t f = -1;
+    rc = pc_h5_reopen_local(&out->h5, &f);
+    for (int i = 0; i < out->nlater; i++) rc = write_later_table(out, f, &out->later[i], rc);
+    if (f >= 0 && H5Fclose(f) < 0 && !rc)
+      rc = PC_ERROR(PC_ERR_IO, "cannot close %s (disk full?)", out->h5.tmp);
+  } else
+    for (int i = 0; i < out->nlater && !rc; i++) rc = send_later_table(out, &out->later[i]);
+  return pc_agree(ctx, rc);
+}
+
 int pc_out_commit(pc_out *out, int rc_in) {
   if (!out->rc) out->rc = rc_in;
   /* The stamp broadcasts rank 0's clock: only when every rank is still on
    * (created is the same on every rank: pc_h5_create agreed). */
   if (!agree(out) && out->created) out->rc = pc_h5_stamp(out->ctx, out->file, out->config);
   if (!out->rc && out->created) out->rc = finish_json(out);
-  int rc = out->created ? pc_h5_commit(out->ctx, &out->h5, out->rc) : pc_agree(out->ctx, out->rc);
+  int rc = pc_agree(out->ctx, out->rc);
+  if (out->created) {
+    rc = pc_h5_close(out->ctx, &out->h5, rc);
+    rc = write_later(out, rc);
+    rc = pc_atomic_commit(out->ctx, out->h5.tmp, out->h5.path, rc);
+  }
+  later_free(out);
   out->file = -1;
   if (!rc && out->record) {
     json_object_object_foreach(out->record, k, v) {

@@ -34,6 +34,8 @@ typedef struct pc_out {
   json_object *record;/* members of the run record */
   int rc;             /* first failure on this rank */
   int created;        /* the temporary file exists (the same on every rank) */
+  struct pc_out_later *later; /* compressed tables written at commit (pc_out_table) */
+  int nlater;
 } pc_out;
 
 /* Collective, agreed. Creates the output's temporary file (see pc_h5_create)
@@ -52,7 +54,13 @@ int pc_out_create(pc_ctx *ctx, const pc_config *cfg, const char *path, pc_out *o
 enum { PC_OUT_CHUNKED = 0, PC_OUT_CONTIGUOUS = 1, PC_OUT_PLAIN = 2 };
 
 /* Collective, agreed: a table of rows distributed over ranks (rank 0's
- * first; n_local may be 0), with a `description` attribute when not NULL. */
+ * first; n_local may be 0), with a `description` attribute when not NULL.
+ * A compressed table (PC_OUT_CHUNKED, io.deflate > 0) is compressed here,
+ * every rank its own chunks (the rows of a chunk that spans ranks go to the
+ * rank of its first row), and written at commit: rank 0 puts the chunks in
+ * the closed file as they are (see pc_chunk.h); the rows may be freed on
+ * return. Until commit the table is not in the file: a job reads none of
+ * its own tables back. */
 int pc_out_table(pc_out *out, const char *name, hid_t type, const void *rows, size_t n_local,
                  const char *description);
 /* Collective, agreed: pc_out_table with the layout given. */

@@ -592,6 +592,34 @@ int pc_bcast_bytes(pc_ctx *ctx, char **buf, size_t *len) {
   return 0;
 }
 
+int pc_send_to0(pc_ctx *ctx, int from, const void *buf, size_t len, char **got, size_t *got_len) {
+  enum { TAG = 7117 };
+  const size_t piece = (size_t)1 << 20;
+  if (ctx->rank == from) {
+    uint64_t n = len;
+    PC_MPI(MPI_Send(&n, 1, MPI_UINT64_T, 0, TAG, ctx->comm));
+    for (size_t at = 0; at < len; at += piece)
+      PC_MPI(MPI_Send((const char *)buf + at, (int)(len - at < piece ? len - at : piece), MPI_BYTE, 0,
+                      TAG, ctx->comm));
+    ctx->bytes_moved += len;
+    return 0;
+  }
+  if (ctx->rank != 0) return PC_ERROR(PC_ERR_ARG, "pc_send_to0 called on rank %d", ctx->rank);
+  static char drop[1 << 20]; /* pieces taken when *got could not be had */
+  uint64_t n = 0;
+  *got = NULL;
+  *got_len = 0;
+  PC_MPI(MPI_Recv(&n, 1, MPI_UINT64_T, from, TAG, ctx->comm, MPI_STATUS_IGNORE));
+  char *b = n ? pc_malloc((size_t)n, "bytes from a rank") : NULL;
+  for (uint64_t at = 0; at < n; at += piece)
+    PC_MPI(MPI_Recv(b ? b + at : drop, (int)(n - at < piece ? n - at : piece), MPI_BYTE, from, TAG,
+                    ctx->comm, MPI_STATUS_IGNORE));
+  if (n && !b) return PC_ERR_MEM;
+  *got = b;
+  *got_len = (size_t)n;
+  return 0;
+}
+
 int pc_bcast_mem(pc_ctx *ctx, void *p, size_t bytes) {
   if (bytes > (size_t)1 << 30) return PC_ERROR(PC_ERR_ARG, "broadcast of %zu bytes refused", bytes);
   PC_MPI(MPI_Bcast(p, (int)bytes, MPI_BYTE, 0, ctx->comm));

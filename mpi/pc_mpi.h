@@ -191,6 +191,14 @@ int pc_allgather_u64(pc_ctx *ctx, const uint64_t *v, size_t n, uint64_t **all, s
 /* Broadcast a malloc'd byte string from rank 0 (others receive a new malloc'd
  * copy, NUL-terminated, theirs to free). PC_ERR_ARG past 1 GiB, PC_ERR_MEM. */
 int pc_bcast_bytes(pc_ctx *ctx, char **buf, size_t *len);
+/* Point to point, between rank `from` (> 0) and rank 0 only; no other rank
+ * calls it. Rank `from` sends len bytes of buf (len 0 allowed: a message of
+ * nothing); rank 0 receives them into a new malloc'd *got (the caller frees;
+ * NULL when len is 0) and *got_len. Sent in pieces of 1 MiB, so a rank 0
+ * short of memory still takes every piece (and drops them) and returns
+ * PC_ERR_MEM: the sender never waits on a receive that will not come.
+ * PC_ERR_MPI. Not agreed: the two ranks agree later, with the rest. */
+int pc_send_to0(pc_ctx *ctx, int from, const void *buf, size_t len, char **got, size_t *got_len);
 /* Broadcast from rank 0, in place, `bytes` bytes (the same count on every
  * rank; a struct of plain values, such as a key) or n values of a type. These
  * do not agree: an MPI failure returns PC_ERR_MPI on the ranks that saw it. */

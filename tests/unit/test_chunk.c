@@ -1,0 +1,180 @@
+/* test_chunk.c - cmocka tests of pc_chunk: chunks made by us read back through HDF5's own
+ * filters (shuffle, deflate, Fletcher32), row for row, and a damaged one refused. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "pc_chunk.h"
+#include "unit_h5.h"
+
+/* Values from HDF5's own H5_checksum_fletcher32 (libhdf5 1.10.8, called by
+ * hand): an odd length, an even one, a length past the 360-word fold, all
+ * ones (the sums' overflow) and nothing. */
+static void test_fletcher32(void **state) {
+  (void)state;
+  assert_int_equal(pc_fletcher32_h5("abcde", 5), 0x4ff029c7u);
+  assert_int_equal(pc_fletcher32_h5("abcdef", 6), 0x50562a2du);
+  unsigned char ramp[1001], ff[4000];
+  for (int i = 0; i < 1001; i++) ramp[i] = (unsigned char)((i * 7 + 3) % 256);
+  memset(ff, 0xff, sizeof ff);
+  assert_int_equal(pc_fletcher32_h5(ramp, sizeof ramp), 0x8f9671c5u);
+  assert_int_equal(pc_fletcher32_h5(ff, sizeof ff), 0xffffffffu);
+  assert_int_equal(pc_fletcher32_h5("", 0), 0);
+}
+
+static void test_shuffle(void **state) {
+  (void)state;
+  /* 11 elements of 3 bytes (past the 8-element blocks): byte j of element i at j * 11 + i. */
+  unsigned char in[33], out[33];
+  for (int i = 0; i < 33; i++) in[i] = (unsigned char)i;
+  pc_shuffle_bytes(in, 11, 3, out);
+  for (int i = 0; i < 11; i++)
+    for (int j = 0; j < 3; j++) assert_int_equal(out[j * 11 + i], in[i * 3 + j]);
+}
+
+/* A row like a table's: numbers and NUL-padded strings. */
+typedef struct row {
+  uint64_t pid;
+  int64_t t;
+  char name[20];
+  int16_t age;
+} row;
+
+static hid_t row_type(void) {
+  hid_t s = H5Tcopy(H5T_C_S1);
+  H5Tset_size(s, 20);
+  hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(row));
+  H5Tinsert(t, "pid", HOFFSET(row, pid), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "t", HOFFSET(row, t), H5T_NATIVE_INT64);
+  H5Tinsert(t, "name", HOFFSET(row, name), s);
+  H5Tinsert(t, "age", HOFFSET(row, age), H5T_NATIVE_INT16);
+  H5Tclose(s);
+  return t;
+}
+
+/* A table of n rows in chunks of C, filters as pc_h5_dset_create sets them,
+ * its chunks made by pc_chunk_pack at `level` and written as they are. */
+static hid_t write_packed(hid_t f, const char *name, const row *rows, size_t n, size_t C, int level) {
+  hid_t t = row_type();
+  hsize_t dims[1] = {n}, ch[1] = {C};
+  hid_t sp = H5Screate_simple(1, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  H5Pset_chunk(dcpl, 1, ch);
+  H5Pset_shuffle(dcpl);
+  H5Pset_deflate(dcpl, (unsigned)level);
+  H5Pset_fletcher32(dcpl);
+  hid_t d = H5Dcreate2(f, name, t, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  assert_true(d >= 0);
+  const size_t cap = pc_chunk_bound(C, sizeof(row));
+  char *scratch = malloc(C * sizeof(row)), *out = malloc(cap);
+  for (size_t lo = 0; lo < n; lo += C) {
+    size_t m = n - lo < C ? n - lo : C;
+    size_t len = pc_chunk_pack(rows + lo, m, sizeof(row), C, level, scratch, out, cap);
+    assert_true(len > 4);
+    hsize_t off[1] = {lo};
+    assert_true(H5Dwrite_chunk(d, H5P_DEFAULT, 0, off, len, out) >= 0);
+  }
+  free(scratch);
+  free(out);
+  H5Pclose(dcpl);
+  H5Sclose(sp);
+  H5Tclose(t);
+  return d;
+}
+
+static void fill(row *r, size_t n) {
+  memset(r, 0, n * sizeof *r);
+  for (size_t i = 0; i < n; i++) {
+    r[i].pid = 1000003ull * i + 7;
+    r[i].t = 1627900000 + (int64_t)(i % 97) * 60;
+    snprintf(r[i].name, sizeof r[i].name, "%s %zu", i % 3 ? "grid" : "cell", i % 41);
+    r[i].age = (int16_t)(i % 90);
+  }
+}
+
+/* Our chunks, at level 1 (run-length) and 6, a last chunk partial, read back
+ * through HDF5's filters: the same rows, and a smaller file than the rows. */
+static void test_roundtrip(void **state) {
+  (void)state;
+  enum { N = 2500, C = 512 };
+  row *r = malloc(N * sizeof *r), *back = malloc(N * sizeof *back);
+  fill(r, N);
+  char path[512];
+  hid_t f = unit_h5_scratch(path, sizeof path, "chunk");
+  const int levels[2] = {1, 6};
+  for (int k = 0; k < 2; k++) {
+    char name[16];
+    snprintf(name, sizeof name, "t%d", levels[k]);
+    hid_t d = write_packed(f, name, r, N, C, levels[k]), t = row_type();
+    memset(back, 0x5a, N * sizeof *back);
+    assert_true(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, back) >= 0);
+    for (size_t i = 0; i < N; i++) {
+      assert_true(back[i].pid == r[i].pid && back[i].t == r[i].t && back[i].age == r[i].age);
+      assert_string_equal(back[i].name, r[i].name);
+    }
+    assert_true(H5Dget_storage_size(d) < N * sizeof(row) / 2);
+    H5Tclose(t);
+    H5Dclose(d);
+  }
+  H5Fclose(f);
+  unlink(path);
+  free(r);
+  free(back);
+}
+
+/* One byte of a chunk changed: HDF5's read of it fails (the checksum we
+ * appended is the one its filter verifies), the other chunks still read. */
+static void test_damaged(void **state) {
+  (void)state;
+  enum { N = 1024, C = 512 };
+  row *r = malloc(N * sizeof *r), *back = malloc(N * sizeof *back);
+  fill(r, N);
+  char path[512];
+  hid_t f = unit_h5_scratch(path, sizeof path, "chunk");
+  hid_t d = write_packed(f, "t", r, N, C, 1);
+  haddr_t addr = 0;
+  hsize_t size = 0;
+  hid_t sp = H5Dget_space(d);
+  assert_true(H5Dget_chunk_info(d, sp, 1, NULL, NULL, &addr, &size) >= 0);
+  H5Sclose(sp);
+  H5Dclose(d);
+  H5Fclose(f);
+  FILE *fp = fopen(path, "r+b");
+  assert_non_null(fp);
+  fseek(fp, (long)(addr + size / 2), SEEK_SET);
+  int c = fgetc(fp);
+  fseek(fp, (long)(addr + size / 2), SEEK_SET);
+  fputc(c ^ 0x10, fp);
+  fclose(fp);
+  f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  d = H5Dopen2(f, "t", H5P_DEFAULT);
+  hid_t t = row_type();
+  hsize_t st[1] = {0}, cnt[1] = {C};
+  hid_t fs = H5Dget_space(d), ms = H5Screate_simple(1, cnt, NULL);
+  H5Sselect_hyperslab(fs, H5S_SELECT_SET, st, NULL, cnt, NULL);
+  assert_true(H5Dread(d, t, ms, fs, H5P_DEFAULT, back) >= 0); /* chunk 0: whole */
+  assert_true(back[C - 1].pid == r[C - 1].pid);
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  assert_true(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, back) < 0); /* chunk 1: refused */
+  H5Sclose(fs);
+  H5Sclose(ms);
+  H5Tclose(t);
+  H5Dclose(d);
+  H5Fclose(f);
+  unlink(path);
+  free(r);
+  free(back);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_fletcher32),
+      cmocka_unit_test(test_shuffle),
+      cmocka_unit_test(test_roundtrip),
+      cmocka_unit_test(test_damaged),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
