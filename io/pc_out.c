@@ -139,6 +139,11 @@ static int defer_table(pc_out *out, const char *name, hid_t type, const void *ro
   const size_t C = out->chunk_rows < tot ? out->chunk_rows : (size_t)tot;
   size_t head = 0, ntail = 0;
   char *tail = NULL;
+  if ((double)C * (double)rs >= 4294967295.0) /* the same on every rank */
+    return out->rc = PC_ERROR(PC_ERR_ARG,
+                              "io.chunk_rows %zu makes chunks of %.1f GB of table %s: HDF5 takes "
+                              "chunks under 4 GB (1-3 MB is best)",
+                              C, (double)C * (double)rs / 1e9, name);
   int rc = chunk_rows_of(out, rs, rows, n, C, &head, &tail, &ntail);
   struct pc_out_later *ls = NULL, *l = NULL;
   if (!rc && !(ls = realloc(out->later, (size_t)(out->nlater + 1) * sizeof *ls)))

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -28,12 +29,21 @@ static void test_fletcher32(void **state) {
 
 static void test_shuffle(void **state) {
   (void)state;
-  /* 11 elements of 3 bytes (past the 8-element blocks): byte j of element i at j * 11 + i. */
-  unsigned char in[33], out[33];
-  for (int i = 0; i < 33; i++) in[i] = (unsigned char)i;
-  pc_shuffle_bytes(in, 11, 3, out);
-  for (int i = 0; i < 11; i++)
-    for (int j = 0; j < 3; j++) assert_int_equal(out[j * 11 + i], in[i * 3 + j]);
+  /* Byte j of element i at j * n + i, for counts and sizes around the
+   * 16 x 16 tiles (whole tiles, a partial last tile, rows past the last
+   * sixteen) and trace's 184-byte rows. */
+  const size_t ns[] = {1, 11, 16, 37, 64, 200}, sizes[] = {1, 3, 16, 19, 33, 184};
+  for (size_t a = 0; a < sizeof ns / sizeof *ns; a++)
+    for (size_t b = 0; b < sizeof sizes / sizeof *sizes; b++) {
+      const size_t n = ns[a], size = sizes[b];
+      unsigned char *in = malloc(n * size), *out = malloc(n * size);
+      for (size_t k = 0; k < n * size; k++) in[k] = (unsigned char)(k * 131 + k / 7);
+      pc_shuffle_bytes(in, n, size, out);
+      for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < size; j++) assert_int_equal(out[j * n + i], in[i * size + j]);
+      free(in);
+      free(out);
+    }
 }
 
 /* A row like a table's: numbers and NUL-padded strings. */
@@ -95,15 +105,30 @@ static void fill(row *r, size_t n) {
   }
 }
 
+/* N rows filled, a buffer to read them back, and a scratch file. */
+static hid_t start(size_t N, row **r, row **back, char *path, size_t len) {
+  *r = malloc(N * sizeof **r);
+  *back = malloc(N * sizeof **back);
+  assert_true(*r && *back);
+  fill(*r, N);
+  return unit_h5_scratch(path, len, "chunk");
+}
+
+static void finish(hid_t f, const char *path, row *r, row *back) {
+  H5Fclose(f);
+  unlink(path);
+  free(r);
+  free(back);
+}
+
 /* Our chunks, at level 1 (run-length) and 6, a last chunk partial, read back
  * through HDF5's filters: the same rows, and a smaller file than the rows. */
 static void test_roundtrip(void **state) {
   (void)state;
   enum { N = 2500, C = 512 };
-  row *r = malloc(N * sizeof *r), *back = malloc(N * sizeof *back);
-  fill(r, N);
+  row *r, *back;
   char path[512];
-  hid_t f = unit_h5_scratch(path, sizeof path, "chunk");
+  hid_t f = start(N, &r, &back, path, sizeof path);
   const int levels[2] = {1, 6};
   for (int k = 0; k < 2; k++) {
     char name[16];
@@ -119,10 +144,7 @@ static void test_roundtrip(void **state) {
     H5Tclose(t);
     H5Dclose(d);
   }
-  H5Fclose(f);
-  unlink(path);
-  free(r);
-  free(back);
+  finish(f, path, r, back);
 }
 
 /* One byte of a chunk changed: HDF5's read of it fails (the checksum we
@@ -130,10 +152,9 @@ static void test_roundtrip(void **state) {
 static void test_damaged(void **state) {
   (void)state;
   enum { N = 1024, C = 512 };
-  row *r = malloc(N * sizeof *r), *back = malloc(N * sizeof *back);
-  fill(r, N);
+  row *r, *back;
   char path[512];
-  hid_t f = unit_h5_scratch(path, sizeof path, "chunk");
+  hid_t f = start(N, &r, &back, path, sizeof path);
   hid_t d = write_packed(f, "t", r, N, C, 1);
   haddr_t addr = 0;
   hsize_t size = 0;
@@ -163,10 +184,7 @@ static void test_damaged(void **state) {
   H5Sclose(ms);
   H5Tclose(t);
   H5Dclose(d);
-  H5Fclose(f);
-  unlink(path);
-  free(r);
-  free(back);
+  finish(f, path, r, back);
 }
 
 int main(void) {
