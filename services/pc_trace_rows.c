@@ -62,35 +62,46 @@ typedef struct subj_req {
   uint8_t pad[4];
 } subj_req;
 
+/* Each distinct source once: a thousand cases' 1.5 M companions name a
+ * few thousand sources, and a request per row moved 60 MB a rank each way. */
 static int fill_sources(pc_tracer *t, pc_trace_row *rows, size_t n) {
   pc_ctx *ctx = t->ctx;
-  subj_req *rq = pc_calloc(n + 1, sizeof *rq, "source requests");
-  int *dest = pc_malloc((n + 1) * sizeof *dest, "source requests");
+  pc_kv *src = pc_malloc((n + 1) * sizeof *src, "source requests"),
+        *tmp = pc_malloc((n + 1) * sizeof *tmp, "source requests");
+  subj_req *rq = NULL;
+  int *dest = NULL;
   pc_buf got, back;
   pc_buf_init(&got, sizeof(subj_req));
   pc_buf_init(&back, sizeof(subj_req));
-  int rc = rq && dest ? 0 : PC_ERR_MEM;
-  size_t m = 0;
-  for (size_t i = 0; i < n && !rc; i++) {
-    if (!rows[i].source_pid) continue;
-    rq[m].source = rows[i].source_pid;
-    rq[m].who = i;
-    dest[m++] = PC_OWNER(rows[i].source_pid, pc_nranks(ctx));
+  int rc = src && tmp ? 0 : PC_ERR_MEM;
+  size_t m = 0, u = 0;
+  for (size_t i = 0; i < n && !rc; i++)
+    if (rows[i].source_pid) src[m].key = rows[i].source_pid, src[m++].val = i;
+  if (!rc) {
+    pc_sort_kv(src, tmp, m);
+    for (size_t j = 0; j < m; j++) u += !j || src[j].key != src[j - 1].key;
+    rq = pc_calloc(u + 1, sizeof *rq, "source requests");
+    dest = pc_malloc((u + 1) * sizeof *dest, "source requests");
+    if (!rq || !dest) rc = PC_ERR_MEM;
   }
   PC_CALLG(pc_agree(ctx, rc), out);
-  /* The requester's rank rides in the pad bytes' place: who = rank << 40 | index. */
-  for (size_t i = 0; i < m; i++) rq[i].who |= (uint64_t)pc_rank(ctx) << 40;
-  PC_CALLG(pc_shuffle(ctx, rq, m, sizeof *rq, dest, &got, NULL), out);
+  /* The requester's rank rides in the pad bytes' place: who = rank << 40 | request. */
+  for (size_t j = 0, k = 0; j < m; j++) {
+    if (j && src[j].key == src[j - 1].key) continue;
+    rq[k].source = src[j].key;
+    rq[k].who = (uint64_t)pc_rank(ctx) << 40 | k;
+    dest[k++] = PC_OWNER(src[j].key, pc_nranks(ctx));
+  }
+  PC_CALLG(pc_shuffle(ctx, rq, u, sizeof *rq, dest, &got, NULL), out);
   {
     subj_req *g = got.data;
     int *d2 = pc_malloc((got.n + 1) * sizeof *d2, "source answers");
-    /* Looked up in the order of the sources (a few thousand persons, each
-     * the source of many companions): one forward walk over the identities. */
+    /* Looked up in the order of the sources: one forward walk over the identities. */
     pc_kv *kv = pc_malloc((got.n + 1) * sizeof *kv, "source answers"),
-          *tmp = pc_malloc((got.n + 1) * sizeof *tmp, "source answers");
-    PC_CALLG(pc_agree(ctx, d2 && kv && tmp ? 0 : PC_ERR_MEM), ans);
+          *kt = pc_malloc((got.n + 1) * sizeof *kt, "source answers");
+    PC_CALLG(pc_agree(ctx, d2 && kv && kt ? 0 : PC_ERR_MEM), ans);
     for (size_t i = 0; i < got.n; i++) kv[i].key = g[i].source, kv[i].val = i;
-    pc_sort_kv(kv, tmp, got.n);
+    pc_sort_kv(kv, kt, got.n);
     size_t at = 0;
     const pc_identity *id = NULL;
     for (size_t j = 0; j < got.n; j++) {
@@ -102,15 +113,22 @@ static int fill_sources(pc_tracer *t, pc_trace_row *rows, size_t n) {
     rc = pc_shuffle(ctx, g, got.n, sizeof *g, d2, &back, NULL);
   ans:
     free(kv);
-    free(tmp);
+    free(kt);
     free(d2);
     PC_CALLG(rc, out);
   }
+  /* Answers by request; requests were made in the order of the sorted sources. */
   for (size_t i = 0; i < back.n; i++) {
     const subj_req *b = (const subj_req *)back.data + i;
-    memcpy(rows[b->who & ((1ULL << 40) - 1)].source, b->subject, sizeof b->subject);
+    memcpy(rq[b->who & ((1ULL << 40) - 1)].subject, b->subject, sizeof b->subject);
+  }
+  for (size_t j = 0, k = 0; j < m; j++) {
+    if (j && src[j].key != src[j - 1].key) k++;
+    memcpy(rows[src[j].val].source, rq[k].subject, sizeof rq[k].subject);
   }
 out:
+  free(src);
+  free(tmp);
   free(rq);
   free(dest);
   pc_buf_free(&got);
