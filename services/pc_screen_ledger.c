@@ -30,6 +30,10 @@ static void flag_of(pc_ledger_flag *f, const pc_screened_row *r) {
 int pc_screen_campaign(pc_screener *S, pc_campaign *C) {
   pc_screened_row *rows = S->rows.data;
   const size_t n = S->rows.n;
+  if (!C->path) { /* no campaign: every row is new (SPEC), no flags to build */
+    for (size_t i = 0; i < n; i++) rows[i].is_new = 1;
+    return pc_agree(S->ctx, 0);
+  }
   pc_ledger_flag *f = pc_malloc((n + 1) * sizeof *f, "ledger flags");
   uint8_t *isnew = pc_malloc(n + 1, "ledger flags");
   int rc = pc_agree(S->ctx, f && isnew ? 0 : PC_ERR_MEM);

@@ -108,17 +108,21 @@ static void flag_of(pc_ledger_flag *f, const pc_trace_row *r, int companion, uin
 
 int pc_trace_campaign(pc_tracer *t, pc_campaign *C, pc_trace_row *rows, size_t nc, size_t nm) {
   const size_t n = nc + nm;
+  if (!C->path) { /* no campaign: every row is new (SPEC), no flags to build */
+    for (size_t k = 0; k < n; k++) rows[k].is_new = 1;
+    return pc_agree(t->ctx, 0);
+  }
   pc_ledger_flag *f = pc_malloc((n + 1) * sizeof *f, "ledger flags");
   size_t *row_of = pc_malloc((n + 1) * sizeof *row_of, "ledger flags");
   uint64_t *root = pc_malloc((n + 1) * sizeof *root, "ledger flags");
   uint8_t *isnew = pc_malloc(n + 1, "ledger flags");
   int rc = pc_agree(t->ctx, f && row_of && root && isnew ? 0 : PC_ERR_MEM);
-  if (!rc && C->path) rc = roots(t, rows, n, root);
+  if (!rc) rc = roots(t, rows, n, root);
   /* contacts and companions are each sorted by pid, and disjoint: merge them */
   for (size_t i = 0, j = nc, k = 0; !rc && k < n; k++) {
     size_t s = j == n || (i < nc && rows[i].pid < rows[j].pid) ? i++ : j++;
     row_of[k] = s;
-    flag_of(&f[k], &rows[s], s >= nc, C->path ? root[s] : 0);
+    flag_of(&f[k], &rows[s], s >= nc, root[s]);
   }
   if (!rc) rc = pc_campaign_flag(C, f, n, isnew);
   for (size_t k = 0; k < n && !rc; k++) rows[row_of[k]].is_new = isnew[k];
