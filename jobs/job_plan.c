@@ -43,6 +43,7 @@ static const pc_key rate_item_keys[] = {
     {.name = "items_per_s_1", .type = PC_T_FLOAT, .def = "0", .help = ""},
     {.name = "case_s", .type = PC_T_FLOAT, .def = "0", .help = ""},
     {.name = "mem_per_case_b", .type = PC_T_FLOAT, .def = "0", .help = ""},
+    {.name = "huge_always", .type = PC_T_INT, .def = "0", .max = 1, .help = ""},
     {0}};
 static const pc_key rate_item[] = {{.name = "", .type = PC_T_MAP, .sub = rate_item_keys}, {0}};
 static const pc_key bounds_keys[] = {

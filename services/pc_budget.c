@@ -137,8 +137,10 @@ static const char *read_small(const char *path, char *buf, size_t n) {
  * the kernel gives them unasked; under `never` not at all) and the node's
  * free memory in 2 MB blocks is at least 4 times what its ranks are
  * predicted to use, so that no advised fault should have to compact memory
- * first (see pc_mem_huge_pages); every rank must find it so. */
-static int huge_pages_choose(pc_ctx *ctx, const pc_config *cfg, double need) {
+ * first (see pc_mem_huge_pages), or, for a job measured faster with them
+ * even where faults compact memory (rates.yaml's huge_always: the index),
+ * whatever the free blocks; every rank must find it so. */
+static int huge_pages_choose(pc_ctx *ctx, const pc_config *cfg, double need, int any_free) {
   const char *mode = pc_config_str(cfg, "huge_pages");
   char thp[128], buddy[8192], why[200] = "";
   int local = 1, rc = pc_node_ranks(ctx, &local);
@@ -149,12 +151,13 @@ static int huge_pages_choose(pc_ctx *ctx, const pc_config *cfg, double need) {
   const int madv = strstr(read_small("/sys/kernel/mm/transparent_hugepage/enabled", thp,
                                      sizeof thp), "[madvise]") != NULL;
   uint64_t on = !strcmp(mode, "always") || (!strcmp(mode, "auto") && madv &&
-                                            free2m >= 4 * node_need);
+                                            (any_free || free2m >= 4 * node_need));
   PC_CALL(pc_min_u64(ctx, &on, 1));
   if (!strcmp(mode, "auto"))
     snprintf(why, sizeof why, " (THP %s; %.1f GB free in 2 MB blocks, the node's ranks predicted "
-                              "%.1f GB)",
-             madv ? "madvise" : "not madvise", free2m / GB, node_need / GB);
+                              "%.1f GB%s)",
+             madv ? "madvise" : "not madvise", free2m / GB, node_need / GB,
+             any_free ? "; this job is faster with them whatever the free blocks" : "");
   if (on) pc_mem_huge_pages();
   pc_log(ctx, "memory: huge pages %s%s", on ? "advised" : "not advised", why);
   return 0;
@@ -170,7 +173,7 @@ int pc_budget_check(pc_ctx *ctx, const pc_config *cfg, const char *job, double p
   double budget = 0;
   const char *how;
   const double items = pc_rate_items(r, persons, stays), need = pc_rate_mem(r, items, pc_nranks(ctx));
-  PC_CALL(huge_pages_choose(ctx, cfg, need));
+  PC_CALL(huge_pages_choose(ctx, cfg, need, r->huge_always));
   PC_CALL(budget_of(ctx, cfg, &budget, &how));
   if (budget <= 0) return 0; /* nothing known: no check (said in --help) */
   const double MB = 1048576.0;

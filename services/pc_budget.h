@@ -14,6 +14,8 @@ typedef struct pc_rate {
   const char *job, *item; /* item: "persons", "stays" or "rows" (persons + stays) */
   double base_mb, per_item_b;
   double per_case_b; /* trace: bytes per case traced, over all ranks (0: none) */
+  int huge_always;   /* huge_pages: auto advises them under THP madvise whatever the free
+                        2 MB blocks (measured faster in every page-cache state) */
 } pc_rate;
 
 /* Local, never fails: the machine's speeds per rank (MB/s, by pc_bound; 0

@@ -25,8 +25,9 @@ awk '
     if (v["item"] == "" || v["mem_base_mb"] == "" || v["mem_per_item_b"] == "") {
       print "rates2c: " name ": item, mem_base_mb or mem_per_item_b missing" > "/dev/stderr"; bad = 1
     }
-    rows = rows sprintf("    {\"%s\", \"%s\", %s, %s, %s},\n", name, v["item"], v["mem_base_mb"],
-                        v["mem_per_item_b"], v["mem_per_case_b"] == "" ? 0 : v["mem_per_case_b"])
+    rows = rows sprintf("    {\"%s\", \"%s\", %s, %s, %s, %d},\n", name, v["item"], v["mem_base_mb"],
+                        v["mem_per_item_b"], v["mem_per_case_b"] == "" ? 0 : v["mem_per_case_b"],
+                        v["huge_always"] + 0)
   }
   END {
     if (bad) exit 1
