@@ -310,7 +310,8 @@ static int write_later_table(pc_out *out, hid_t file, struct pc_out_later *l, in
         int e = pc_send_to0(ctx, r, NULL, 0, &got, &len);
         if (e && !rc) rc = e;
         if (e == PC_ERR_MPI) return rc; /* the link is gone: nothing more will come */
-        if (!len) break;
+        if (!len) break; /* rank r is done */
+        if (!got) continue; /* dropped (no memory here): its next message */
         p = got;
       }
       for (size_t at = 0; at + 16 <= len;) {

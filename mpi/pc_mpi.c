@@ -614,10 +614,9 @@ int pc_send_to0(pc_ctx *ctx, int from, const void *buf, size_t len, char **got, 
   for (uint64_t at = 0; at < n; at += piece)
     PC_MPI(MPI_Recv(b ? b + at : drop, (int)(n - at < piece ? n - at : piece), MPI_BYTE, from, TAG,
                     ctx->comm, MPI_STATUS_IGNORE));
-  if (n && !b) return PC_ERR_MEM;
   *got = b;
-  *got_len = (size_t)n;
-  return 0;
+  *got_len = (size_t)n; /* also when dropped: the caller knows a message came */
+  return n && !b ? PC_ERR_MEM : 0;
 }
 
 int pc_bcast_mem(pc_ctx *ctx, void *p, size_t bytes) {

@@ -196,7 +196,8 @@ int pc_bcast_bytes(pc_ctx *ctx, char **buf, size_t *len);
  * nothing); rank 0 receives them into a new malloc'd *got (the caller frees;
  * NULL when len is 0) and *got_len. Sent in pieces of 1 MiB, so a rank 0
  * short of memory still takes every piece (and drops them) and returns
- * PC_ERR_MEM: the sender never waits on a receive that will not come.
+ * PC_ERR_MEM with *got NULL and *got_len the bytes dropped: the sender
+ * never waits on a receive that will not come.
  * PC_ERR_MPI. Not agreed: the two ranks agree later, with the rest. */
 int pc_send_to0(pc_ctx *ctx, int from, const void *buf, size_t len, char **got, size_t *got_len);
 /* Broadcast from rank 0, in place, `bytes` bytes (the same count on every
