@@ -186,8 +186,8 @@ static int answer(pc_tracer *t, const pc_query *q, size_t nq, hitbuf *hb) {
         rows += t->pv.bstart[sq[i].bucket + 1] - t->pv.bstart[sq[i].bucket];
     const uint64_t most = rows < t->pv.npersons ? rows : t->pv.npersons;
     if (most > hb->hits.cap && most < SIZE_MAX / sizeof(pc_hit) &&
-        pc_buf_reserve(&hb->hits, (size_t)most) == 0)
-      pc_buf_reserve(&hb->dest, (size_t)most);
+        (pc_buf_reserve(&hb->hits, (size_t)most) || pc_buf_reserve(&hb->dest, (size_t)most)))
+      pc_err_clear(); /* not had: no error, the hits grow as before */
   }
   for (size_t i = 0; i < nq && !rc;) {
     size_t j = i;
