@@ -93,7 +93,10 @@ def flagged(outputs, ledger):
                 df["cls"] = [f"hop{h}" for h in df.hop] if "hop" in df else name
                 df["flagged_at"] = t
                 rows.append(df[["pid", "subject", "subject_type", "cls", "flagged_at"]])
-    df = pd.concat(rows).drop_duplicates("pid").sort_values("pid").reset_index(drop=True)
+    # By the identity, not the pid: pids follow the key, which a fresh demo draws anew, and
+    # the same seed must pick the same people in every run (jobs/campaign-demo says so).
+    df = pd.concat(rows).drop_duplicates("pid")
+    df = df.sort_values(["subject", "subject_type"], kind="stable").reset_index(drop=True)
     if ledger:
         L = frame(ledgerfile.persons(ledger)).set_index("pid")
         df["flagged_at"] = [int(L.at[p, "flagged_at"]) if p in L.index else t for p in df.pid]
@@ -104,6 +107,7 @@ def outsider(data, taken, rng):
     """A registered person (ID card) the campaign never flagged."""
     ids = frame(h5py.File(data, "r")["identities"])
     ids = ids[(ids.id_type == 0) & ~ids.pid.isin(taken) & (ids.subject.str.len() == 18)]
+    ids = ids.sort_values("subject", kind="stable")  # by identity: the same under any key
     o = ids.iloc[rng.randrange(len(ids))].copy()
     o["subject_type"] = "id_card"
     return o
@@ -190,7 +194,8 @@ def boundary(a, rng):
     exp = {"red": {"after": "14d", "negative_tests": 2}, "yellow": {"after": "7d", "negative_tests": 3}}
     exp.update(json.loads(a.expire or "{}"))
     L = frame(ledgerfile.persons(a.ledger))
-    L = L[(L.lifted_at == 0) & L.code.isin(["red", "yellow"])].sort_values("pid")
+    L = L[(L.lifted_at == 0) & L.code.isin(["red", "yellow"])]
+    L = L.sort_values(["subject", "subject_type"], kind="stable")  # by identity: the same under any key
     lines, side = [], {"lifted": {}, "not_lifted": {}, "rejects": []}
     used = set()
 
