@@ -740,9 +740,14 @@ int pc_buf_merge(pc_buf *a, const pc_buf *b, int (*cmp)(const void *, const void
 }
 
 int pc_node_ranks(pc_ctx *ctx, int *n) {
+  if (ctx->node_ranks > 0) { /* a job's ranks do not move between nodes */
+    *n = ctx->node_ranks;
+    return 0;
+  }
   MPI_Comm node;
   PC_MPI(MPI_Comm_split_type(ctx->comm, MPI_COMM_TYPE_SHARED, ctx->rank, MPI_INFO_NULL, &node));
   int rc = MPI_Comm_size(node, n);
   MPI_Comm_free(&node);
+  if (rc == MPI_SUCCESS) ctx->node_ranks = *n;
   return rc == MPI_SUCCESS ? 0 : PC_ERROR(PC_ERR_MPI, "MPI_Comm_size of the node failed");
 }

@@ -169,7 +169,8 @@ void pc_mpi_finalize(void);
 double pc_wtime(void);
 
 /* ---- small collectives: Collective, not agreed; 0 or PC_ERR_MPI ---- */
-/* How many ranks of the job share this rank's node. */
+/* How many ranks of the job share this rank's node. Collective the first
+ * time (every rank asks then); later calls answer from the context. */
 int pc_node_ranks(pc_ctx *ctx, int *n);
 int pc_sum_u64(pc_ctx *ctx, uint64_t *v, int n);      /* in place, every rank */
 int pc_max_u64(pc_ctx *ctx, uint64_t *v, int n);

@@ -41,6 +41,7 @@ struct pc_ctx {
   pc_phase phases[PC_MAX_PHASES];
   int nphases, depth, open[8];
   uint64_t bytes_moved;  /* total shuffled by this rank */
+  int node_ranks;        /* ranks on this rank's node, once asked (0: not yet) */
   uint64_t shuffle_rounds; /* all-to-all rounds taken (the same on every rank) */
   double bounds[PC_BOUND_N]; /* the machine's speeds per rank, MB/s (0: unknown) */
   double last_progress;  /* MPI_Wtime of the last progress line */
