@@ -85,8 +85,20 @@ const char *pc_err_create_why(const char *path, int err, char *buf, size_t n) {
  * 40-50 s instead of 6.4-8.4 s (53,853 compaction stalls). On a host with
  * THP `madvise` and costly faults (this bench VM: ~7 us a 4 KB fault) the
  * advice took trace's 200 k faults a rank to ~50 k. */
-static const uintptr_t huge_page = (uintptr_t)2 << 20;
+static uintptr_t huge_page = (uintptr_t)2 << 20; /* pc_mem_huge_page_bytes, once on */
 static int huge_on;
+
+size_t pc_mem_huge_page_bytes(void) {
+  static size_t hp;
+  if (!hp) {
+    FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", "r");
+    unsigned long long v = 0;
+    if (!f || fscanf(f, "%llu", &v) != 1 || v < 4096 || (v & (v - 1))) v = (size_t)2 << 20;
+    if (f) fclose(f);
+    hp = (size_t)v;
+  }
+  return hp;
+}
 static uintptr_t heap_advised; /* the heap's pages are advised from the start up to here */
 
 /* The 2 MB pages wholly inside [lo, hi): advised. */
@@ -126,6 +138,7 @@ void pc_mem_huge_pages(void) {
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 16 << 20);
   mallopt(M_TOP_PAD, 16 << 20);
+  huge_page = (uintptr_t)pc_mem_huge_page_bytes();
   huge_on = 1;
   heap_advised = (uintptr_t)sbrk(0); /* the pages already there stay as they are */
   heap_advised = (heap_advised + huge_page - 1) & ~(huge_page - 1);

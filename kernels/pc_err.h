@@ -94,13 +94,17 @@ void *pc_realloc(void *p, size_t bytes, const char *what);
 void pc_prefault(void *p, size_t bytes);
 /* Local, never fails, for the rest of the process: the memory pc_malloc,
  * pc_calloc and pc_realloc give is advised to the kernel as huge pages
- * (MADV_HUGEPAGE, 2 MB): big blocks each, and the heap as it grows (what the
- * libraries allocate included); glibc keeps up to 64 MB freed at the heap's
- * top instead of returning it. Where faults are costly this cuts them by up
+ * (MADV_HUGEPAGE, pc_mem_huge_page_bytes): big blocks each, and the heap as
+ * it grows (what the libraries allocate included); glibc keeps up to 16 MB
+ * freed at the heap's top instead of returning it. Where faults are costly this cuts them by up
  * to 512; where memory is short, advised faults compact it first and stall,
  * so only a caller that knows free 2 MB blocks are plenty turns it on
  * (pc_budget_check). */
 void pc_mem_huge_pages(void);
+/* Local, never fails: the size of the kernel's transparent huge page
+ * (/sys/kernel/mm/transparent_hugepage/hpage_pmd_size: 2 MB on x86_64, 512 MB
+ * on aarch64 with 64 KB pages), read once; 2 MB where it cannot be read. */
+size_t pc_mem_huge_page_bytes(void);
 /* Bytes free in blocks of at least 2^order pages of `page` bytes, from the
  * text of /proc/buddyinfo (a line per node and zone: "Node 0, zone Normal"
  * then the free blocks of order 0, 1, ...). 0 for text not of that shape. */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pc_rates.h" /* generated from bench/rates.yaml */
 
@@ -145,18 +146,23 @@ static int huge_pages_choose(pc_ctx *ctx, const pc_config *cfg, double need, int
   char thp[128], buddy[8192], why[200] = "";
   int local = 1, rc = pc_node_ranks(ctx, &local);
   PC_CALL(pc_agree(ctx, rc));
-  const double free2m = pc_buddy_free_bytes(read_small("/proc/buddyinfo", buddy, sizeof buddy),
-                                            9, 4096.0),
+  /* Free blocks the size of a huge page: 2 MB, order 9 of 4 KB pages, on x86_64. */
+  const long ps = sysconf(_SC_PAGESIZE);
+  const double page = ps > 0 ? (double)ps : 4096.0, hp = (double)pc_mem_huge_page_bytes();
+  int order = 0;
+  while (order < 20 && page * (double)(1u << order) < hp) order++;
+  const double free_hp = pc_buddy_free_bytes(read_small("/proc/buddyinfo", buddy, sizeof buddy),
+                                            order, page),
                node_need = need * local, GB = 1073741824.0;
   const int madv = strstr(read_small("/sys/kernel/mm/transparent_hugepage/enabled", thp,
                                      sizeof thp), "[madvise]") != NULL;
   uint64_t on = !strcmp(mode, "always") || (!strcmp(mode, "auto") && madv &&
-                                            (any_free || free2m >= 4 * node_need));
+                                            (any_free || free_hp >= 4 * node_need));
   PC_CALL(pc_min_u64(ctx, &on, 1));
   if (!strcmp(mode, "auto"))
-    snprintf(why, sizeof why, " (THP %s; %.1f GB free in 2 MB blocks, the node's ranks predicted "
-                              "%.1f GB%s)",
-             madv ? "madvise" : "not madvise", free2m / GB, node_need / GB,
+    snprintf(why, sizeof why, " (THP %s; %.1f GB free in %g MB blocks, the node's ranks "
+                              "predicted %.1f GB%s)",
+             madv ? "madvise" : "not madvise", free_hp / GB, hp / 1048576.0, node_need / GB,
              any_free ? "; this job is faster with them whatever the free blocks" : "");
   if (on) pc_mem_huge_pages();
   pc_log(ctx, "memory: huge pages %s%s", on ? "advised" : "not advised", why);
