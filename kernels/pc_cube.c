@@ -64,9 +64,11 @@ size_t pc_cube_region_index(const pc_cube_axes *ax, uint64_t code) {
   return (lo < ax->ncodes && ax->codes[lo] == c) ? lo : ax->ncodes;
 }
 
-void pc_cube_add_persons(const pc_cube_axes *ax, const pc_person *p, size_t n, int doses,
-                         uint64_t *cube) {
-  const size_t nb = pc_cube_nbands(ax), nd = PC_MAX_DOSES + 1;
+/* The cell of p[0..n) in a cube without a dose axis into cell[]: the region
+ * axis's index and the age band found once per person (one binary search
+ * each, the last region kept for runs of one). */
+void pc_cube_cells(const pc_cube_axes *ax, const pc_person *p, size_t n, size_t *cell) {
+  const size_t nb = pc_cube_nbands(ax);
   /* Ages change only at birthdays: compute the as_of date once, not per row. */
   const int32_t today = pc_local_ymd(ax->as_of);
   uint64_t last_code = UINT64_MAX;
@@ -86,11 +88,22 @@ void pc_cube_add_persons(const pc_cube_axes *ax, const pc_person *p, size_t n, i
       age = (today / 10000 - q->birth_date / 10000) - ((today % 10000) < (q->birth_date % 10000));
     size_t b = (size_t)pc_age_band(ax->edges, ax->nedges, age);
     size_t s = (size_t)pc_sector_index(q->sector);
-    size_t idx = (r * nb + b) * PC_NSECTORS + s;
-    if (doses) {
-      size_t dd = q->doses > PC_MAX_DOSES ? PC_MAX_DOSES : q->doses;
-      idx = idx * nd + dd;
+    cell[i] = (r * nb + b) * PC_NSECTORS + s;
+  }
+}
+
+void pc_cube_add_persons(const pc_cube_axes *ax, const pc_person *p, size_t n, int doses,
+                         uint64_t *cube) {
+  enum { STEP = 1024 };
+  const size_t nd = PC_MAX_DOSES + 1;
+  size_t cell[STEP];
+  for (size_t i0 = 0; i0 < n; i0 += STEP) {
+    const size_t k = n - i0 < STEP ? n - i0 : STEP;
+    pc_cube_cells(ax, p + i0, k, cell);
+    for (size_t i = 0; i < k; i++) {
+      const pc_person *q = &p[i0 + i];
+      const size_t dd = q->doses > PC_MAX_DOSES ? PC_MAX_DOSES : q->doses;
+      cube[doses ? cell[i] * nd + dd : cell[i]]++;
     }
-    cube[idx]++;
   }
 }

@@ -39,6 +39,10 @@ size_t pc_cube_region_index(const pc_cube_axes *ax, uint64_t code);
 static inline size_t pc_cube_nregions(const pc_cube_axes *ax) { return ax->ncodes + 1; }
 static inline size_t pc_cube_nbands(const pc_cube_axes *ax) { return (size_t)ax->nedges + 1; }
 
+/* The cell of each of p[0..n) in a cube without a dose axis ([region][band]
+ * [sector], as below) into cell[0..n). Local, cannot fail. */
+void pc_cube_cells(const pc_cube_axes *ax, const pc_person *p, size_t n, size_t *cell);
+
 /* Add persons p[0..n) to cube (uint64, C order [region][band][sector][dose],
  * dims nregions x nbands x PC_NSECTORS x (PC_MAX_DOSES+1)). With doses == 0
  * the cube has no dose axis: [region][band][sector]. Local, cannot fail. */

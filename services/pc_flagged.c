@@ -36,9 +36,15 @@ int pc_flag_cubes(pc_ctx *ctx, const pc_config *cfg, pc_file data, pc_file file,
     const size_t cell = pc_cube_nregions(&ax) * pc_cube_nbands(&ax) * PC_NSECTORS;
     uint64_t *cube = pc_calloc(cell * (size_t)ncls, sizeof *cube, "cubes");
     PC_CALLG(pc_agree(ctx, cube ? 0 : PC_ERR_MEM), out);
-    for (size_t i = 0; i < n; i++) {
-      if (cls[i] >= 0) pc_cube_add_persons(&ax, &p[i], 1, 0, cube + cell * (size_t)cls[i]);
-      if (code[i] >= 0) pc_cube_add_persons(&ax, &p[i], 1, 0, cube + cell * (size_t)code[i]);
+    enum { STEP = 1024 };
+    size_t at[STEP]; /* each person's cell found once, then counted in its class and its code */
+    for (size_t i0 = 0; i0 < n; i0 += STEP) {
+      const size_t k = n - i0 < STEP ? n - i0 : STEP;
+      pc_cube_cells(&ax, p + i0, k, at);
+      for (size_t i = i0; i < i0 + k; i++) {
+        if (cls[i] >= 0) cube[cell * (size_t)cls[i] + at[i - i0]]++;
+        if (code[i] >= 0) cube[cell * (size_t)code[i] + at[i - i0]]++;
+      }
     }
     rc = pc_reduce_u64_to0(ctx, cube, cell * (size_t)ncls);
     if (!rc) rc = pc_cubefile_write_axes(ctx, file, &ax, regions, nreg, deflate);
