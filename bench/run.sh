@@ -174,6 +174,19 @@ hops: 2
   done
   grep -h "^trace-1000\|^trace-100(" "$out" | sed 's/.*wall median *\([0-9.]*\) s.*/\1/' | paste -sd' ' \
     | awk '{printf "1,000 cases / 100 cases: %.2f (target <= 2)\n", $2 / $1}' | tee -a "$out"
+  # The same ratio from runs in turn (100, 1,000, 100, ...): this host's speed drifts by
+  # 20-30 % within minutes, and the medians above come from runs minutes apart.
+  local i w100 w1000 ratios=()
+  for i in $(seq "$REPEAT"); do
+    for k in 100 1000; do
+      /usr/bin/time -f "%e" -o "$work/time.txt" mpirun -n "$NP" "$PAICHA" trace --config "$work/trace-$k.yaml" \
+        2> "$work/trace-pair-$k.$i.log"
+      printf -v "w$k" '%s' "$(cat "$work/time.txt")"
+    done
+    ratios+=("$(awk -v a="$w1000" -v b="$w100" 'BEGIN {printf "%.2f", a / b}')")
+    echo "pair $i: 100 cases $w100 s, 1,000 cases $w1000 s" | tee -a "$out"
+  done
+  printf '%s\n' "${ratios[@]}" | sort -n | awk '{a[NR]=$1} END {printf "1,000 cases / 100 cases, in turn: median %.2f (the pairs, sorted: %s) (target <= 2)\n", a[int((NR+1)/2)], r} {r = r (NR > 1 ? " " : "") $1}' | tee -a "$out"
 }
 
 # The city tier as the agencies' CSV files (regions, persons, stays: ~12 GB), written
