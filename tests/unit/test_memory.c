@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "pc_err.h"
+#include "pc_mpi.h"
 
 /* A node of this VM's kind, as /proc/buddyinfo prints it. */
 static const char BUDDY[] =
@@ -93,10 +94,61 @@ static void test_huge_pages(void **state) {
   free(b);
 }
 
+/* A row buffer keeps its rows as it grows, whichever way it grows: mostly
+ * empty (a round's buffer emptied for the next: a new block, only the rows
+ * held copied) or mostly full (realloc), small or past glibc's mapping
+ * threshold; a reserve it already has leaves the block where it is. */
+static void check_rows(const pc_buf *b, uint64_t seed) {
+  const uint64_t *r = b->data;
+  for (size_t i = 0; i < b->n; i++) assert_true(r[i] == seed + i * 7);
+}
+
+static void fill(pc_buf *b, size_t n, uint64_t seed) {
+  assert_int_equal(pc_buf_grow(b, n), 0);
+  for (size_t i = 0; i < n; i++) ((uint64_t *)b->data)[b->n + i] = seed + (b->n + i) * 7;
+  b->n += n;
+}
+
+static void test_buf_reserve(void **state) {
+  (void)state;
+  pc_buf b;
+  pc_buf_init(&b, sizeof(uint64_t));
+  fill(&b, 1000, 11);
+  const size_t big = (size_t)64 << 20 >> 3; /* 64 MB of rows: a mapped block */
+  for (int round = 0; round < 2; round++) {
+    /* mostly empty: 3 rows held of the room */
+    b.n = 0;
+    fill(&b, 3, 5);
+    assert_int_equal(pc_buf_reserve(&b, b.cap * 4), 0);
+    assert_int_equal(b.n, 3);
+    check_rows(&b, 5);
+    /* mostly full: every row held */
+    b.n = 0;
+    fill(&b, b.cap - 1, 9);
+    const size_t held = b.n;
+    assert_int_equal(pc_buf_reserve(&b, round ? big * 2 : b.cap * 3), 0);
+    assert_int_equal(b.n, held);
+    check_rows(&b, 9);
+    /* no growth: the same block, the same rows */
+    void *at = b.data;
+    assert_int_equal(pc_buf_reserve(&b, b.cap / 2), 0);
+    assert_ptr_equal(b.data, at);
+    check_rows(&b, 9);
+    /* empty and past the threshold: a new block, nothing to copy */
+    b.n = 0;
+    assert_int_equal(pc_buf_reserve(&b, b.cap + big), 0);
+    fill(&b, 100, 3);
+    check_rows(&b, 3);
+  }
+  pc_buf_free(&b);
+  assert_null(b.data);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_buddy),
       cmocka_unit_test(test_huge_pages),
+      cmocka_unit_test(test_buf_reserve),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
