@@ -2,6 +2,7 @@
 #include "pc_sort.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "pc_err.h"
@@ -335,8 +336,127 @@ PC_SORT_INLINE void sort_small(unsigned char *base, size_t m, size_t rowsize,
   quick_rows(base, m, rowsize, cmp, m > 48 ? 16 : 48);
 }
 
+/* Scratch of a keyed sort: a bucket's keys and its rows in their new order. */
+typedef struct sub_scratch {
+  uint64_t *key, *ktmp;
+  unsigned char *rows;
+  size_t cap;
+} sub_scratch;
+
+static int sub_fit(sub_scratch *x, size_t m, size_t rowsize) {
+  if (m <= x->cap) return 0;
+  free(x->key), free(x->ktmp), free(x->rows);
+  x->key = malloc(m * sizeof *x->key);
+  x->ktmp = malloc(m * sizeof *x->ktmp);
+  x->rows = malloc(m * rowsize);
+  x->cap = x->key && x->ktmp && x->rows ? m : 0;
+  return x->cap ? 0 : -1; /* no room: the caller sorts as without */
+}
+
+/* Keys a[0..n) ascending (n <= SPREAD_MAX), through tmp: counted into n
+ * buckets spread evenly between the least key and the greatest (one
+ * multiplication a key, recip as below), then one insertion pass over the
+ * nearly sorted result. For the stays of one person out of order, where a
+ * quicksort of the keys paid a mispredicted branch at most comparisons. */
+enum { SPREAD_MAX = 4096 };
+static unsigned __int128 recip(size_t nbt, unsigned __int128 span);
+static void sort_u64_spread(uint64_t *a, uint64_t *tmp, size_t n) {
+  uint32_t at[SPREAD_MAX + 1];
+  if (n < 2) return;
+  uint64_t lo = a[0], hi = a[0];
+  for (size_t i = 1; i < n; i++) {
+    lo = a[i] < lo ? a[i] : lo;
+    hi = a[i] > hi ? a[i] : hi;
+  }
+  if (lo == hi) return;
+  const unsigned __int128 mul = recip(n, (unsigned __int128)(hi - lo) + 1);
+  memset(at, 0, (n + 1) * sizeof *at);
+  for (size_t i = 0; i < n; i++) at[(size_t)(((unsigned __int128)(a[i] - lo) * mul) >> 64) + 1]++;
+  for (size_t b = 1; b <= n; b++) at[b] += at[b - 1];
+  for (size_t i = 0; i < n; i++) tmp[at[(size_t)(((unsigned __int128)(a[i] - lo) * mul) >> 64)]++] = a[i];
+  for (size_t i = 0; i < n; i++) {
+    const uint64_t x = tmp[i];
+    size_t j = i;
+    for (; j > 0 && a[j - 1] > x; j--) a[j] = a[j - 1];
+    a[j] = x;
+  }
+}
+
+/* A fine bucket whose cmp orders by the leading uint64 and then by the
+ * uint32 at byte `sub` (ingest: pid, then start). Out of order, a person's
+ * ~68 rows cost quicksort ~400 calls of cmp and as many 40-byte swaps;
+ * here the rows are grouped by their leading key (at most 16 in the
+ * bucket, in order), each group's 64-bit words - the field above the row's
+ * index - sorted by sort_u64_spread, the rows moved once, and only rows
+ * equal in both compared by cmp. Buckets of more keys, or of more rows
+ * than the scratch holds, go to sort_small. */
+PC_SORT_INLINE void sort_small_sub(unsigned char *base, size_t m, size_t rowsize,
+                                   int (*cmp)(const void *, const void *), size_t sub,
+                                   sub_scratch *x) {
+  enum { KEYS = 16 };
+  if (m <= 24 || m > x->cap) {
+    sort_small(base, m, rowsize, cmp);
+    return;
+  }
+  uint64_t k[KEYS];
+  size_t at[KEYS + 1] = {0};
+  int d = 0;
+  for (size_t i = 0; i < m; i++) {
+    uint64_t v;
+    memcpy(&v, base + i * rowsize, sizeof v);
+    int j = 0;
+    while (j < d && k[j] != v) j++;
+    if (j == d) {
+      if (d == KEYS) {
+        sort_small(base, m, rowsize, cmp);
+        return;
+      }
+      k[d++] = v;
+    }
+    at[j + 1]++;
+  }
+  /* the keys in order, their counts with them; then where each group starts */
+  for (int i = 1; i < d; i++)
+    for (int j = i; j > 0 && k[j - 1] > k[j]; j--) {
+      const uint64_t t = k[j];
+      const size_t c = at[j + 1];
+      k[j] = k[j - 1], at[j + 1] = at[j];
+      k[j - 1] = t, at[j] = c;
+    }
+  for (int j = 1; j <= d; j++) at[j] += at[j - 1];
+  const int ib = 64 - __builtin_clzll((uint64_t)m - 1); /* m > 24: 5 to 32 bits */
+  size_t fill[KEYS];
+  memcpy(fill, at, sizeof fill);
+  for (size_t i = 0; i < m; i++) {
+    uint64_t v;
+    uint32_t f;
+    memcpy(&v, base + i * rowsize, sizeof v);
+    memcpy(&f, base + i * rowsize + sub, sizeof f);
+    int j = 0;
+    while (k[j] != v) j++;
+    x->key[fill[j]++] = (uint64_t)f << ib | i;
+  }
+  for (int j = 0; j < d; j++) {
+    const size_t n = at[j + 1] - at[j];
+    if (n <= SPREAD_MAX)
+      sort_u64_spread(x->key + at[j], x->ktmp, n);
+    else
+      pc_sort_u64(x->key + at[j], x->ktmp, n);
+  }
+  const uint64_t idx = ((uint64_t)1 << ib) - 1;
+  for (size_t i = 0; i < m; i++)
+    memcpy(x->rows + i * rowsize, base + (x->key[i] & idx) * rowsize, rowsize);
+  memcpy(base, x->rows, m * rowsize);
+  for (int g = 0; g < d; g++) /* equal in both: the rest of cmp */
+    for (size_t i = at[g], j; i < at[g + 1]; i = j) {
+      for (j = i + 1; j < at[g + 1] && (x->key[j] & ~idx) == (x->key[i] & ~idx); j++) {
+      }
+      if (j - i > 1) quick_rows(base + i * rowsize, j - i, rowsize, cmp, 48);
+    }
+}
+
 PC_SORT_INLINE int sort_rows(void *rows, size_t n, size_t rowsize, uint64_t lo, uint64_t hi,
-                             int (*cmp)(const void *, const void *)) {
+                             int (*cmp)(const void *, const void *), size_t sub) {
   /* Two passes: 256 coarse buckets first (256 sequential write streams over
    * the whole array: kind to caches and TLB even at gigabytes), then each
    * coarse bucket into fine ones of ~16 rows (random, but within the coarse
@@ -358,17 +478,26 @@ PC_SORT_INLINE int sort_rows(void *rows, size_t n, size_t rowsize, uint64_t lo, 
   const unsigned __int128 mul1 = recip(nb1, span), mul2 = recip(nb1 * f, span);
   flag_pass(a, n, rowsize, lo, hi, mul1, 0, nb1, next, end1);
   size_t from1 = 0;
+  sub_scratch x = {0};
+  int rc = 0;
   for (size_t b1 = 0; b1 < nb1; b1++) {
     unsigned char *part = a + from1 * rowsize;
     size_t m1 = end1[b1] - from1;
     flag_pass(part, m1, rowsize, lo, hi, mul2, b1 * f, f, next, end);
     size_t from = 0;
     for (size_t b = 0; b < f; b++) {
-      sort_small(part + from * rowsize, end[b] - from, rowsize, cmp);
+      const size_t m = end[b] - from;
+      if (sub == SIZE_MAX)
+        sort_small(part + from * rowsize, m, rowsize, cmp);
+      else if (!rc && m > x.cap && m > 24 && (rc = sub_fit(&x, m + m / 2, rowsize)))
+        sort_small(part + from * rowsize, m, rowsize, cmp); /* no room: still sorted */
+      else
+        sort_small_sub(part + from * rowsize, m, rowsize, cmp, sub, &x);
       from = end[b];
     }
     from1 = end1[b1];
   }
+  free(x.key), free(x.ktmp), free(x.rows);
   free(next);
   free(end1);
   free(end);
@@ -380,11 +509,20 @@ int pc_sort_rows_inplace(void *rows, size_t n, size_t rowsize, uint64_t lo, uint
   if (n < 2) return 0;
   if (rowsize > 256 || hi < lo) return PC_ERROR(PC_ERR_ARG, "pc_sort_rows_inplace: bad arguments");
   switch (rowsize) { /* the same code, the row size a constant */
-  case 40: return sort_rows(rows, n, 40, lo, hi, cmp);
-  case 48: return sort_rows(rows, n, 48, lo, hi, cmp);
-  case 104: return sort_rows(rows, n, 104, lo, hi, cmp);
-  default: return sort_rows(rows, n, rowsize, lo, hi, cmp);
+  case 40: return sort_rows(rows, n, 40, lo, hi, cmp, SIZE_MAX);
+  case 48: return sort_rows(rows, n, 48, lo, hi, cmp, SIZE_MAX);
+  case 104: return sort_rows(rows, n, 104, lo, hi, cmp, SIZE_MAX);
+  default: return sort_rows(rows, n, rowsize, lo, hi, cmp, SIZE_MAX);
   }
+}
+
+int pc_sort_rows_inplace_sub(void *rows, size_t n, size_t rowsize, uint64_t lo, uint64_t hi,
+                             size_t sub, int (*cmp)(const void *, const void *)) {
+  if (n < 2) return 0;
+  if (rowsize > 256 || hi < lo || sub < sizeof(uint64_t) || sub + sizeof(uint32_t) > rowsize)
+    return PC_ERROR(PC_ERR_ARG, "pc_sort_rows_inplace_sub: bad arguments");
+  if (rowsize == 40) return sort_rows(rows, n, 40, lo, hi, cmp, sub); /* ingest's stays */
+  return sort_rows(rows, n, rowsize, lo, hi, cmp, sub);
 }
 
 /* Room for nd distinct keys in g (grown by half again at least). */

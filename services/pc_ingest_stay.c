@@ -1,6 +1,7 @@
 /* pc_ingest_stay.c - ingest's stays: read in rounds, phones resolved at their owners, sorted, duplicates out. */
 #include "pc_ingest_stay.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -240,7 +241,8 @@ static int cstay_cmp(const void *pa, const void *pb) {
  * twice by one) is kept once, the copies are rejects naming the first. */
 int pc_ingest_stays_sort(pc_ingest *g) {
   pc_cstay *c = g->stays.data;
-  PC_CALL(pc_sort_rows_inplace(c, g->stays.n, sizeof *c, g->p0, g->p1, cstay_cmp));
+  PC_CALL(pc_sort_rows_inplace_sub(c, g->stays.n, sizeof *c, g->p0, g->p1,
+                                   offsetof(pc_cstay, start), cstay_cmp));
   size_t k = 0;
   int rc = 0;
   for (size_t i = 0; i < g->stays.n && !rc; i++) {

@@ -333,6 +333,9 @@ static void test_sort_rows_inplace(void **st) {
   const size_t sizes[] = {0, 1, 2, 63, 1000, 200000}, words[] = {3, 5, 6, 13};
   const uint64_t ranges[][2] = {
       {0, UINT64_MAX}, {1ULL << 62, (1ULL << 63) - 1}, {5, 5}, {0, UINT64_MAX}};
+  /* v 0: pc_sort_rows_inplace; v 1 and 2: pc_sort_rows_inplace_sub on the
+   * tie-breaker's low 32 bits (byte 8), with many ties (r % 5) and few. */
+  for (int v = 0; v < 3; v++)
   for (size_t wi = 0; wi < 4; wi++)
     for (size_t si = 0; si < 6; si++)
       for (size_t ri = 0; ri < 4; ri++) {
@@ -343,7 +346,7 @@ static void test_sort_rows_inplace(void **st) {
           uint64_t r = pc_mix64(i * 7 + ri), *x = a + i * W;
           x[0] = lo + (hi - lo == UINT64_MAX ? r : r % (hi - lo + 1));
           if (ri == 3) x[0] = pc_mix64(i / 68 + 1); /* a person's stays */
-          x[1] = r % 5;
+          x[1] = v == 2 ? (r >> 7) % 4000000000u : r % 5;
           x[2] = i;
           for (size_t w = 3; w < W; w++) x[w] = r ^ w;
           if (i % 17 == 0) x[0] = a[(i / 2) * W]; /* ties on the key */
@@ -356,7 +359,10 @@ static void test_sort_rows_inplace(void **st) {
           if (i == 8 && hi <= UINT64_MAX - (1ULL << 56)) x[0] = hi + (1ULL << 56);
         }
         memcpy(b, a, n * W * 8);
-        assert_int_equal(pc_sort_rows_inplace(a, n, W * 8, lo, hi, row_cmp), 0);
+        if (v == 0)
+          assert_int_equal(pc_sort_rows_inplace(a, n, W * 8, lo, hi, row_cmp), 0);
+        else
+          assert_int_equal(pc_sort_rows_inplace_sub(a, n, W * 8, lo, hi, 8, row_cmp), 0);
         if (n) qsort(b, n, W * 8, row_cmp);
         assert_memory_equal(a, b, n * W * 8);
         free(a);
