@@ -336,7 +336,11 @@ PC_SORT_INLINE void sort_small(unsigned char *base, size_t m, size_t rowsize,
   quick_rows(base, m, rowsize, cmp, m > 48 ? 16 : 48);
 }
 
-/* Scratch of a keyed sort: a bucket's keys and its rows in their new order. */
+/* Scratch of a keyed sort: a bucket's keys and its rows in their new order,
+ * for buckets of at most SUB_MAX rows (a person's stays: ~68, a heavy one's
+ * thousands); a bigger bucket - keys bunched in a narrow range - is sorted
+ * in place as without, so the scratch stays a few MB. */
+enum { SUB_MAX = 1 << 16 };
 typedef struct sub_scratch {
   uint64_t *key, *ktmp;
   unsigned char *rows;
@@ -394,7 +398,7 @@ PC_SORT_INLINE void sort_small_sub(unsigned char *base, size_t m, size_t rowsize
                                    int (*cmp)(const void *, const void *), size_t sub,
                                    sub_scratch *x) {
   enum { KEYS = 16 };
-  if (m <= 24 || m > x->cap) {
+  if (m <= 24 || m > x->cap || m > SUB_MAX) {
     sort_small(base, m, rowsize, cmp);
     return;
   }
@@ -424,7 +428,7 @@ PC_SORT_INLINE void sort_small_sub(unsigned char *base, size_t m, size_t rowsize
       k[j - 1] = t, at[j] = c;
     }
   for (int j = 1; j <= d; j++) at[j] += at[j - 1];
-  const int ib = 64 - __builtin_clzll((uint64_t)m - 1); /* m > 24: 5 to 32 bits */
+  const int ib = 64 - __builtin_clzll((uint64_t)m - 1); /* 24 < m <= SUB_MAX: 5 to 16 bits */
   size_t fill[KEYS];
   memcpy(fill, at, sizeof fill);
   for (size_t i = 0; i < m; i++) {
@@ -489,7 +493,8 @@ PC_SORT_INLINE int sort_rows(void *rows, size_t n, size_t rowsize, uint64_t lo, 
       const size_t m = end[b] - from;
       if (sub == SIZE_MAX)
         sort_small(part + from * rowsize, m, rowsize, cmp);
-      else if (!rc && m > x.cap && m > 24 && (rc = sub_fit(&x, m + m / 2, rowsize)))
+      else if (!rc && m > x.cap && m > 24 && m <= SUB_MAX &&
+               (rc = sub_fit(&x, m + m / 2 < SUB_MAX ? m + m / 2 : SUB_MAX, rowsize)))
         sort_small(part + from * rowsize, m, rowsize, cmp); /* no room: still sorted */
       else
         sort_small_sub(part + from * rowsize, m, rowsize, cmp, sub, &x);

@@ -48,8 +48,10 @@ int pc_sort_rows_inplace(void *rows, size_t n, size_t rowsize, uint64_t lo, uint
  * 64-bit words (the key's rank in the bucket, that field, the row's index)
  * and only rows equal in both are compared by cmp - for rows that come out
  * of order (agencies' files), where a quicksort of a person's ~68 rows by
- * cmp was most of the time. Memory: a few of the largest bucket's rows
- * more. Local; returns 0, or PC_ERR_ARG for a field outside the row. */
+ * cmp was most of the time. Memory: up to 1.5 times the largest bucket's
+ * rows more, never more than 65,536 rows' (bigger buckets are sorted as by
+ * pc_sort_rows_inplace). Local; returns 0, or PC_ERR_ARG for a field
+ * outside the row. */
 int pc_sort_rows_inplace_sub(void *rows, size_t n, size_t rowsize, uint64_t lo, uint64_t hi,
                              size_t sub, int (*cmp)(const void *, const void *));
 
