@@ -96,8 +96,9 @@ void pc_prefault(void *p, size_t bytes);
  * pc_calloc and pc_realloc give is advised to the kernel as huge pages
  * (MADV_HUGEPAGE, pc_mem_huge_page_bytes): big blocks each, and the heap as
  * it grows (what the libraries allocate included); glibc keeps up to 16 MB
- * freed at the heap's top instead of returning it. Where faults are costly this cuts them by up
- * to 512; where memory is short, advised faults compact it first and stall,
+ * freed at the heap's top instead of returning it. Where faults are costly
+ * this cuts them by up to 512; where memory is short, advised faults compact
+ * it first and stall,
  * so only a caller that knows free 2 MB blocks are plenty turns it on
  * (pc_budget_check). */
 void pc_mem_huge_pages(void);
