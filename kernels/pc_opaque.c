@@ -33,46 +33,36 @@ static void row_set(pc_opaque_row *r, uint64_t id, const char *s, size_t len) {
   memcpy(r->s, s, len);
 }
 
-static int grow(pc_opaque_set *set) {
-  size_t cap = set->cap ? 2 * set->cap : 1024;
-  pc_opaque_row *t = pc_calloc(cap, sizeof *t, "identifiers seen");
-  if (!t) return PC_ERR_MEM;
-  for (size_t i = 0; i < set->cap; i++) {
-    if (!set->slot[i].id) continue;
-    size_t h = pc_mix64(set->slot[i].id) & (cap - 1);
-    while (t[h].id) h = (h + 1) & (cap - 1);
-    t[h] = set->slot[i];
-  }
-  free(set->slot);
-  set->slot = t;
-  set->cap = cap;
-  return 0;
-}
-
 int pc_opaque_set_add(pc_opaque_set *set, uint64_t id, const char *s, size_t len,
                       const pc_opaque_row **other) {
-  if (2 * (set->n + 1) > set->cap) PC_CALL(grow(set));
-  size_t h = pc_mix64(id) & (set->cap - 1);
-  while (set->slot[h].id && set->slot[h].id != id) h = (h + 1) & (set->cap - 1);
-  pc_opaque_row *r = &set->slot[h];
-  if (r->id) {
+  if (set->n == set->rcap) {
+    size_t rcap = set->rcap ? 2 * set->rcap : 512;
+    pc_opaque_row *r = pc_realloc(set->rows, rcap * sizeof *r, "identifiers seen");
+    if (!r) return PC_ERR_MEM;
+    set->rows = r;
+    set->rcap = rcap;
+  }
+  PC_CALL(pc_keyslots_fit(&set->slot, &set->cap, set->n + 1, 1024, set->rows, set->n,
+                          sizeof *set->rows));
+  const size_t mask = set->cap - 1;
+  size_t h = pc_mix64(id) & mask;
+  for (; set->slot[h]; h = (h + 1) & mask) {
+    const pc_opaque_row *r = &set->rows[set->slot[h] - 1];
+    if (r->id != id) continue;
     if (r->len == len && !memcmp(r->s, s, len)) return 0;
     *other = r;
     return 1;
   }
-  row_set(r, id, s, len);
-  set->n++;
+  if (set->n >= UINT32_MAX) return PC_ERROR(PC_ERR_MEM, "more than 2^32 identifiers on a rank");
+  row_set(&set->rows[set->n], id, s, len);
+  set->slot[h] = (uint32_t)++set->n;
   return 0;
 }
 
-pc_opaque_row *pc_opaque_set_rows(pc_opaque_set *set) {
-  size_t k = 0;
-  for (size_t i = 0; i < set->cap; i++)
-    if (set->slot[i].id) set->slot[k++] = set->slot[i];
-  return set->slot;
-}
+pc_opaque_row *pc_opaque_set_rows(pc_opaque_set *set) { return set->rows; }
 
 void pc_opaque_set_free(pc_opaque_set *set) {
+  free(set->rows);
   free(set->slot);
   memset(set, 0, sizeof *set);
 }
