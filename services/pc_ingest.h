@@ -87,11 +87,13 @@ typedef struct pc_cstay {
   uint64_t origin;
 } pc_cstay;
 
-/* A stay on its way to the owner of its pid travels as its pc_cstay, its
- * subject beside it in a round's array of its own (read_stays): by phone
- * (subj 0), pid holds the phone until the phone's owner has resolved it; by
- * ID number, subj is the number packed (never 0), sent on its own with the pid
- * for the identity of a visitor, so the stays land in place at their owner. */
+/* A stay on its way to the owner of its pid: by phone (subj 0), pid holds
+ * the phone until the phone's owner has resolved it; by ID number, subj is
+ * the number packed (never 0), for the identity of a visitor. */
+typedef struct pc_wstay {
+  pc_cstay c;
+  uint64_t subj;
+} pc_wstay;
 /* subj of a stay by a document other than the ID card (pc_ingest_doc_seen
  * keeps the number): no packed ID number is below 2^63. */
 #define PC_SUBJ_DOC ((uint64_t)1 << 63)

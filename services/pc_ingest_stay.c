@@ -58,43 +58,40 @@ static int place_seen(pc_ingest *g, const pc_instay *s) {
   return 0;
 }
 
-/* A round's stays as read: the rows to shuffle, each one's subject beside. */
-typedef struct stay_round {
-  pc_buf rows; /* pc_cstay */
-  pc_buf subj; /* uint64: 0 by phone, the ID number packed, or PC_SUBJ_DOC */
-} stay_round;
-
 static int take_stay(pc_ingest *g, unsigned fi, uint64_t line, const pc_field *cells, void *arg,
                      char *text, int *err) {
-  stay_round *out = arg;
+  pc_buf *out = arg;
   pc_instay s;
   int reason = pc_row_stay(&g->chk, cells, &s, text);
   if (reason) return reason;
   g->in[fi].clipped += s.clipped;
   g->in[fi].seat_unknown += s.seat_unknown;
-  if ((*err = pc_buf_grow(&out->rows, 1)) || (*err = pc_buf_grow(&out->subj, 1)) ||
-      (*err = place_seen(g, &s)))
-    return PC_R_OK;
-  pc_cstay *c = (pc_cstay *)out->rows.data + out->rows.n++;
-  uint64_t *subj = (uint64_t *)out->subj.data + out->subj.n++;
-  *subj = 0;
+  if ((*err = pc_buf_grow(out, 1)) || (*err = place_seen(g, &s))) return PC_R_OK;
+  pc_wstay *w = (pc_wstay *)out->data + out->n++;
+  memset(w, 0, sizeof *w);
   if (s.subject_type == PC_DOC_PHONE) {
-    c->pid = s.phone;
+    w->c.pid = s.phone;
   } else if (s.subject_type == PC_DOC_ID_CARD) {
-    c->pid = pc_pid_of_idnum(&g->key, s.subject);
-    *subj = pc_ingest_id_pack(s.subject);
+    w->c.pid = pc_pid_of_idnum(&g->key, s.subject);
+    w->subj = pc_ingest_id_pack(s.subject);
   } else { /* another document: its number goes to the pid's owner on its own (a visitor?) */
     const size_t n = strlen(s.subject);
-    c->pid = pc_pid_of_doc(&g->key, s.subject_type, s.subject, n);
-    *subj = PC_SUBJ_DOC;
-    if ((*err = pc_ingest_doc_seen(g, c->pid, s.subject_type, s.subject, n))) return PC_R_OK;
+    w->c.pid = pc_pid_of_doc(&g->key, s.subject_type, s.subject, n);
+    w->subj = PC_SUBJ_DOC;
+    if ((*err = pc_ingest_doc_seen(g, w->c.pid, s.subject_type, s.subject, n))) return PC_R_OK;
   }
-  c->place = s.place;
-  c->start = (uint32_t)(s.start - g->chk.window_start);
-  c->dur = (uint32_t)(s.end - s.start);
-  c->rcr = s.region << 24 | (uint64_t)s.carriage << 16 | (uint16_t)s.row;
-  c->origin = pc_origin_of(fi, line);
+  w->c.place = s.place;
+  w->c.start = (uint32_t)(s.start - g->chk.window_start);
+  w->c.dur = (uint32_t)(s.end - s.start);
+  w->c.rcr = s.region << 24 | (uint64_t)s.carriage << 16 | (uint16_t)s.row;
+  w->c.origin = pc_origin_of(fi, line);
   return PC_R_OK;
+}
+
+static int keep_stay(pc_ingest *g, const pc_cstay *c) {
+  PC_CALL(pc_buf_grow(&g->stays, 1));
+  ((pc_cstay *)g->stays.data)[g->stays.n++] = *c;
+  return 0;
 }
 
 static int phone_owner_pid(const pc_ingest *g, uint64_t phone, uint64_t *pid) {
@@ -125,7 +122,7 @@ static int owner_seen(pc_ingest *g, uint64_t phone) {
  * phones are found by a dictionary (a stay's phone its index there, a run of
  * one phone's stays looked up once) and asked in ascending order; only they
  * are sorted, not every stay's phone. Collective. */
-static int resolve_phones(pc_ingest *g, pc_cstay *w, const uint64_t *subj, size_t n) {
+static int resolve_phones(pc_ingest *g, pc_wstay *w, size_t n) {
   pc_ctx *ctx = g->ctx;
   pc_dict *d = &g->round_phones;
   pc_dict_clear(d);
@@ -133,9 +130,9 @@ static int resolve_phones(pc_ingest *g, pc_cstay *w, const uint64_t *subj, size_
   uint32_t *at = g->phone_at.data, last_at = UINT32_MAX;
   uint64_t last = 0;
   for (size_t i = 0; i < n && !rc; i++) {
-    if (subj[i]) continue;
-    if (last_at == UINT32_MAX || w[i].pid != last) {
-      last = w[i].pid;
+    if (w[i].subj) continue;
+    if (last_at == UINT32_MAX || w[i].c.pid != last) {
+      last = w[i].c.pid;
       rc = pc_dict_put(d, last, &last_at);
     }
     at[i] = last_at;
@@ -174,77 +171,64 @@ static int resolve_phones(pc_ingest *g, pc_cstay *w, const uint64_t *subj, size_
   for (size_t i = 0; i < ansp->n; i++) q[r[i].a & 0xffffffffu].b = r[i].b;
   for (size_t i = 0; i < nu; i++) pid_of[pc_dict_find(d, q[i].a)] = q[i].b;
   for (size_t i = 0; i < n; i++)
-    if (!subj[i]) w[i].pid = pid_of[at[i]];
+    if (!w[i].subj) w[i].c.pid = pid_of[at[i]];
 out:
   return rc;
 }
 
-/* This round's stays by an ID number, sent to their pids' owners as (pid,
- * number): those the registry lacks are visitors (g->id_visitors). A stay's
- * row goes on its own, straight into g->stays; these are few (trains,
- * flights, lodgings, venues). Collective. */
-static int id_subjects(pc_ingest *g, const stay_round *b, pc_buf *ids, pc_buf *got) {
-  const pc_cstay *c = b->rows.data;
-  const uint64_t *subj = b->subj.data;
-  ids->n = got->n = 0;
-  int rc = 0;
-  for (size_t i = 0; i < b->rows.n && !rc; i++)
-    if (subj[i] && subj[i] != PC_SUBJ_DOC && !(rc = pc_buf_grow(ids, 1)))
-      ((pc_idpair *)ids->data)[ids->n++] = (pc_idpair){c[i].pid, subj[i]};
-  PC_CALL(pc_agree(g->ctx, rc));
-  PC_CALL(pc_ingest_shuffle(g, ids->data, ids->n, sizeof(pc_idpair), pc_ingest_owner_first, got));
-  const pc_idpair *r = got->data;
-  for (size_t i = 0; i < got->n && !rc; i++)
-    if (!pc_ingest_find_person(g, r[i].a) && !(rc = pc_buf_grow(&g->id_visitors, 1)))
-      ((pc_idpair *)g->id_visitors.data)[g->id_visitors.n++] = r[i];
-  return pc_agree(g->ctx, rc);
-}
-
 static int read_stays(pc_ingest *g) {
   pc_ctx *ctx = g->ctx;
-  stay_round batch;
-  pc_buf ids, got;
-  pc_buf_init(&batch.rows, sizeof(pc_cstay));
-  pc_buf_init(&batch.subj, sizeof(uint64_t));
-  pc_buf_init(&ids, sizeof(pc_idpair));
-  pc_buf_init(&got, sizeof(pc_idpair));
-  const size_t R = pc_ctx_round_bytes(ctx) / sizeof(pc_cstay) + 1;
+  pc_buf batch, recv;
+  pc_buf_init(&batch, sizeof(pc_wstay));
+  pc_buf_init(&recv, sizeof(pc_wstay));
+  const size_t R = pc_ctx_round_bytes(ctx) / sizeof(pc_wstay) + 1;
   uint64_t total = 0, before = 0; /* lines of this rank's ranges, for progress */
   for (int f = g->stays0; f < g->nin; f++) total += g->in[f].f.nlines;
-  /* A round's rows get their room before the first: grown a half at a
-   * time, the first round copied its buffers at every step into fresh pages
-   * - a fifth of a rank's time for the 200,000-person CSV (perf: memcpy
-   * under realloc). The room never written is never resident. The exchange
-   * brings the stays straight into g->stays (its pages touched above):
-   * received into a round's buffer and copied from there, they cost 4.4 s a
-   * rank at the city tier (perf: the copy's stores), and 8 more bytes a stay
-   * moved. */
+  /* A round's rows and what the exchange brings (about as many, a quarter
+   * more for the ranks' differences) get their room before the first:
+   * grown a half at a time, the first round copied its buffers at every
+   * step into fresh pages - a fifth of a rank's time for the 200,000-person
+   * CSV (perf: memcpy under realloc). The room never written is never
+   * resident; a round that brings more still grows `recv`. The exchange
+   * does not bring the stays straight into g->stays: tried (fa32795), the
+   * copy below went, but on this VM a page written only by the kernel's
+   * cross-process copy (Open MPI's CMA) costs its first touch again when
+   * the sort reads it (~1.5 s a GB): sort and write took 4.4 s longer a
+   * rank at the city tier than the copy saved. */
   const size_t want = total < R ? (size_t)total + 1 : R;
-  int fi = g->stays0, more = 1, rc = pc_buf_reserve(&batch.rows, want);
-  if (!rc) rc = pc_buf_reserve(&batch.subj, want);
+  int fi = g->stays0, more = 1, rc = pc_buf_reserve(&batch, want);
+  if (!rc) rc = pc_buf_reserve(&recv, want + want / 4 + 1024);
   PC_CALLG(pc_agree(ctx, rc), done);
   for (uint64_t r = 0; more; r++) {
-    batch.rows.n = batch.subj.n = 0;
-    while (!rc && fi < g->nin && batch.rows.n < R) {
+    batch.n = 0;
+    while (!rc && fi < g->nin && batch.n < R) {
       int done = 0;
-      rc = pc_ingest_read_rows(g, (unsigned)fi, R - batch.rows.n, take_stay, &batch, &done);
+      rc = pc_ingest_read_rows(g, (unsigned)fi, R - batch.n, take_stay, &batch, &done);
       if (done) before += g->in[fi].f.nlines, fi++;
     }
     PC_CALLG(pc_agree(ctx, rc), done);
-    PC_CALLG(resolve_phones(g, batch.rows.data, batch.subj.data, batch.rows.n), done);
-    PC_CALLG(id_subjects(g, &batch, &ids, &got), done);
-    PC_CALLG(pc_ingest_shuffle(g, batch.rows.data, batch.rows.n, sizeof(pc_cstay),
-                               pc_ingest_owner_first, &g->stays),
-             done);
+    PC_CALLG(resolve_phones(g, batch.data, batch.n), done);
+    recv.n = 0;
+    PC_CALLG(
+        pc_ingest_shuffle(g, batch.data, batch.n, sizeof(pc_wstay), pc_ingest_owner_first, &recv),
+        done);
+    const pc_wstay *w = recv.data;
+    for (size_t i = 0; i < recv.n && !rc; i++) {
+      /* an ID number the registry lacks */
+      if (w[i].subj && w[i].subj != PC_SUBJ_DOC && !pc_ingest_find_person(g, w[i].c.pid)) {
+        if ((rc = pc_buf_grow(&g->id_visitors, 1))) break;
+        ((pc_idpair *)g->id_visitors.data)[g->id_visitors.n++] = (pc_idpair){w[i].c.pid, w[i].subj};
+      }
+      if (!rc) rc = keep_stay(g, &w[i].c);
+    }
+    PC_CALLG(pc_agree(ctx, rc), done);
     PC_CALLG(pc_ingest_more_rounds(ctx, fi < g->nin, &more), done);
     uint64_t now = before + (fi < g->nin ? g->in[fi].f.next_line : 0);
     pc_progress(ctx, now < total ? now : total, total);
   }
 done: /* the round's buffers, on failure too (a rejected file ends the job) */
-  pc_buf_free(&batch.rows);
-  pc_buf_free(&batch.subj);
-  pc_buf_free(&ids);
-  pc_buf_free(&got);
+  pc_buf_free(&batch);
+  pc_buf_free(&recv);
   return rc;
 }
 
