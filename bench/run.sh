@@ -29,13 +29,18 @@ time_job() {
     # Peak RSS of the largest rank, from the run record (getrusage in every rank).
     rss+=("$(/usr/bin/python3 -c "import json; print(round(json.load(open('$rec'))['peak_rss_bytes_max'] / 2**20))")")
   done
+  runs_line "$label" "$NP" "${walls[*]}" "${rss[*]}"
+}
+
+# runs_line LABEL NP "WALLS" "RSS": the medians of a label's runs, and the phase table of its
+# last run (for rates), to the results.
+runs_line() {
   local mw mr
-  mw=$(printf '%s\n' "${walls[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-  mr=$(printf '%s\n' "${rss[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  mw=$(printf '%s\n' $3 | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  mr=$(printf '%s\n' $4 | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
   printf '%-28s ranks %d  wall median %7.2f s (runs: %s)  peak RSS/rank median %6d MB (runs: %s)\n' \
-    "$label" "$NP" "$mw" "${walls[*]}" "$mr" "${rss[*]}" | tee -a "$out"
-  # The phase table of the last run, for rates.
-  sed -n '/^phase/,$p' "$work/$label.$REPEAT.log" | tee -a "$out"
+    "$1" "$2" "$mw" "$3" "$mr" "$4" | tee -a "$out"
+  sed -n '/^phase/,$p' "$work/$1.$REPEAT.log" | tee -a "$out"
 }
 
 # The machine's bounds (issue 19): `paicha bounds` REPEAT times at NP ranks (memory copy,
@@ -414,15 +419,31 @@ bench_scaling() {
     > "$work/scale-trace1000.yaml"
   local jobs=(${SCALING_JOBS:-index ingest trace})
   [ -n "${SCALING_JOBS:-}" ] || [ ! -s "$work/city-cases-1000.csv" ] || jobs+=(trace1000)
-  for np in 1 "$NP"; do
-    for j in "${jobs[@]}"; do
-      echo "== scaling: $j of the city tier ($n persons), $np ranks, $REPEAT runs" | tee -a "$out"
-      NP=$np PRE="rm -f '$work/scale-$j.h5'" time_job "scale-$j-np$np($n)" "${j%1000}" "$work/scale-$j.yaml" \
-        "$work/scale-$j.h5.run.json"
+  # A job's runs at 1 and at NP ranks alternate (1, NP, 1, NP, ...): this host's speed drifts
+  # by 20-30 % within minutes, so beside the ratio of the medians comes the median of the
+  # pairs' ratios, each pair's two runs back to back.
+  local i w
+  for j in "${jobs[@]}"; do
+    echo "== scaling: $j of the city tier ($n persons), 1 and $NP ranks in turn, $REPEAT pairs" | tee -a "$out"
+    declare -A walls=() rss=()
+    for i in $(seq "$REPEAT"); do
+      for np in 1 "$NP"; do
+        rm -f "$work/scale-$j.h5"
+        /usr/bin/time -f "%e" -o "$work/time.txt" mpirun -n "$np" "$PAICHA" "${j%1000}" \
+          --config "$work/scale-$j.yaml" 2> "$work/scale-$j-np$np($n).$i.log"
+        w=$(cat "$work/time.txt")
+        walls[$np]+="${walls[$np]:+ }$w"
+        rss[$np]+="${rss[$np]:+ }$(/usr/bin/python3 -c "import json; print(round(json.load(open('$work/scale-$j.h5.run.json'))['peak_rss_bytes_max'] / 2**20))")"
+      done
+      echo "scale-$j pair $i: 1 rank ${walls[1]##* } s, $NP ranks $w s" | tee -a "$out"
+    done
+    for np in 1 "$NP"; do
+      runs_line "scale-$j-np$np($n)" "$np" "${walls[$np]}" "${rss[$np]}"
       printf 'job: %s\ndata: %s\nnodes: 1\ntasks_per_node: %s\nrates: %s\ncases: %s\nquiet: true\n' "${j%1000}" \
         "$work/city.h5" "$np" "$root/bench/rates.yaml" "$([ "$j" = trace1000 ] && echo 1000 || echo 100)" > "$work/scale-plan.yaml"
       "$PAICHA" plan --config "$work/scale-plan.yaml" > "$work/scale-plan-$j-np$np.txt"
     done
+    unset walls rss
   done
   /usr/bin/python3 - "$out" "$work" "$NP" <<'PY' | tee -a "$out"
 import re, sys
@@ -434,7 +455,11 @@ for j in ("index", "ingest", "trace", "trace1000"):
     if not re.search(rf"^scale-{j}-np1\(", text, re.M):
         continue
     (w1, m1), (w2, m2) = run(j, 1), run(j, npx)
-    print(f"strong scaling {j}: 1 rank {w1:.2f} s, {npx} ranks {w2:.2f} s: {w1 / w2:.2f}x (target >= 1.7)")
+    pairs = sorted(float(a) / float(b) for a, b in
+                   re.findall(rf"^scale-{j} pair \d+: 1 rank ([0-9.]+) s, \d+ ranks ([0-9.]+) s", text, re.M))
+    inturn = f"; in turn: median {pairs[(len(pairs) - 1) // 2]:.2f}x (the pairs, sorted: " \
+        + " ".join(f"{r:.2f}" for r in pairs) + ")" if pairs else ""
+    print(f"strong scaling {j}: 1 rank {w1:.2f} s, {npx} ranks {w2:.2f} s: {w1 / w2:.2f}x{inturn} (target >= 1.7)")
     for np, w, m in ((1, w1, m1), (npx, w2, m2)):
         p = open(f"{work}/scale-plan-{j}-np{np}.txt").read()
         pm = float(re.search(r"memory per rank ([0-9.]+) GB", p).group(1))
