@@ -399,9 +399,10 @@ PY
 }
 
 # Strong scaling and the plan checked (issue 19): index, ingest (the plain CSV) and the
-# 100-case trace of the city tier at 1 rank and at NP ranks in the same run, REPEAT runs
-# each, and the 1,000-case trace of bench_trace (its cases file: run bench trace once);
-# the speed-up of the medians (target >= 1.7 at 2 ranks); `paicha plan`'s predicted wall
+# 100-case trace of the city tier at 1 rank and at NP ranks in the same run, REPEAT pairs
+# in turn, and the 1,000-case trace of bench_trace (its cases file: run bench trace once);
+# the speed-up of the medians and the median of the pairs' (target >= 1.7 at 2 ranks);
+# the index's config is also trace's (run index with them); `paicha plan`'s predicted wall
 # and peak memory per rank for every run beside the measured (target within 25 %).
 # SCALING_JOBS="index trace" runs only those. Disk: the CSV (~12 GB, kept), the index
 # (~6 GB) and the ingested dataset (~6 GB).
