@@ -6,8 +6,9 @@
 
 /* One row copied: a memcpy of a size known here (the rows of the big
  * shuffles are 16 to 64 bytes) is a few moves; of the row size as a variable
- * it is a call into glibc's memcpy a row - a tenth of a rank's time in
- * ingest's stays phase (perf: __memmove_avx512_unaligned_erms). */
+ * it is a call into glibc's memcpy a row (perf: __memmove_avx512_unaligned_erms,
+ * a tenth of rank 0's samples in ingest's stays phase; the phase's time did
+ * not move measurably, the first touches of the rows' pages rule it). */
 static inline void copy_row(char *restrict d, const char *restrict s, size_t size) {
   switch (size) {
     case 16: memcpy(d, s, 16); return;
