@@ -37,7 +37,7 @@ static int setup(void **st) {
   int64_t as_of;
   if (pc_time_parse("2021-08-09T00:00", 16, &as_of)) return -1;
   chk = (pc_rowcheck){codes, sizeof codes / sizeof *codes, as_of - 14 * 86400, as_of, 20210809, cache,
-                      &key, ~0ULL};
+                      &key, ~0ULL, NULL};
   pc_idnum_make(430102, 19800512, 123, id_m);
   pc_idnum_make(430102, 19921130, 244, id_f);
   return 0;
@@ -331,6 +331,74 @@ static void test_seat_limits(void **st) {
   assert_int_equal(reason_s(STAYS, STAY_SEAT("cafe", "", "")), PC_R_OK);
 }
 
+/* pc_utf8_clean, read 64 bytes at a time where the CPU can: a control byte,
+ * DEL or a broken sequence is found at every place of lines of 1-200 bytes
+ * (in the first block, the second, the masked tail), a tab or a whole
+ * character anywhere is not. */
+static void test_clean_positions(void **st) {
+  (void)st;
+  static const unsigned char bad[] = {0x00, 0x01, 0x0a, 0x1f, 0x7f, 0x80, 0xbf, 0xc0, 0xff};
+  static const char *const good[] = {"\t", "~", " ", "\xc3\xa9", "\xe7\xbd\x91", "\xf0\x9f\x98\x80"};
+  char line[256];
+  for (size_t len = 1; len <= 200; len++) {
+    memset(line, 'a', len);
+    assert_int_equal(pc_utf8_clean(line, len), 1);
+    for (size_t at = 0; at < len; at++) {
+      for (size_t b = 0; b < sizeof bad; b++) {
+        memset(line, 'a', len);
+        line[at] = (char)bad[b];
+        assert_int_equal(pc_utf8_clean(line, len), 0);
+      }
+      for (size_t g = 0; g < sizeof good / sizeof *good; g++) {
+        const size_t n = strlen(good[g]);
+        if (at + n > len) continue;
+        memset(line, 'a', len);
+        memcpy(line + at, good[g], n);
+        assert_int_equal(pc_utf8_clean(line, len), 1);
+        if (n > 1) assert_int_equal(pc_utf8_clean(line, at + n - 1), 0); /* cut short */
+      }
+    }
+  }
+}
+
+/* The place names' memo (a reader's 4 Ki slots): every stay keeps the id
+ * pc_place_key gives its name, channel and carriage, through slots shared by
+ * many names, names differing only inside, in length, by channel or by
+ * carriage, and names too short or too long for a slot. */
+static void test_place_memo(void **st) {
+  (void)st;
+  static pc_place_memo memo[1 << PC_PLACE_MEMO_BITS];
+  static const char *const chans[] = {"cafe", "lodging", "flight", "rail"};
+  for (int pass = 0; pass < 3; pass++)
+    for (int i = 0; i < 20000; i++) {
+      const char *ch = chans[i % 4];
+      char name[80];
+      if (i % 7 == 0) /* 60 bytes: keyed every time */
+        snprintf(name, sizeof name, "%s %055d", i % 2 ? "long" : "LONG", i);
+      else /* the same first and last 8 bytes, the middle differing */
+        snprintf(name, sizeof name,
+                 i % 3 == 0 ? "pl%03d-%d" /* short */
+                 : i % 3 == 1 ? "place 0%05d-%d 0000000" /* 22 bytes */
+                              : "place 0000000000 %05d-%d 00000000000000", /* 40: the middle */
+                 i / 5, i % 5);
+      const char *carriage = !strcmp(ch, "rail") ? ((i + pass) % 2 ? "7" : "") : "";
+      const char *line = fmt("%s,%s,%s,2021-08-03T08:00,2021-08-03T10:30,430102001001,%s,", ch,
+                             id_m, name, carriage);
+      chk.places = NULL;
+      assert_int_equal(reason_s(STAYS, line), PC_R_OK);
+      const uint64_t plain = stay.place;
+      chk.places = memo;
+      assert_int_equal(reason_s(STAYS, line), PC_R_OK);
+      chk.places = NULL;
+      assert_true(stay.place == plain);
+      const unsigned c = !strcmp(ch, "cafe")      ? PC_CH_CAFE
+                         : !strcmp(ch, "lodging") ? PC_CH_LODGING
+                         : !strcmp(ch, "flight")  ? PC_CH_FLIGHT
+                                                  : PC_CH_RAIL;
+      assert_true(plain == pc_place_key(c, name, strlen(name), stay.carriage));
+    }
+}
+
 static void test_region_limits(void **st) {
   (void)st;
   assert_int_equal(reason_s(PERSONS, PERSON("", "", "430102001001", "")), PC_R_OK);
@@ -607,6 +675,7 @@ int main(void) {
       cmocka_unit_test(test_nul_bytes),       cmocka_unit_test(test_invalid_utf8),
       cmocka_unit_test(test_quoting),         cmocka_unit_test(test_seat_limits),
       cmocka_unit_test(test_region_limits),   cmocka_unit_test(test_time_limits),
+      cmocka_unit_test(test_place_memo),      cmocka_unit_test(test_clean_positions),
       cmocka_unit_test(test_number_limits),   cmocka_unit_test(test_documents),   cmocka_unit_test(test_config_limits),
   };
   return cmocka_run_group_tests(tests, setup, NULL);
