@@ -4,7 +4,7 @@
 # never in the repo (FUZZ_KEEP=1 keeps the working corpus of the last run). Prints, per target, the
 # executions, exec/s, cov and ft of libFuzzer's final stats and whether it crashed; exits 1 when one
 # did, naming the crash file. Needs clang with libclang_rt.fuzzer (Debian: clang). Only plain-C
-# sources go in (kernels/, io/pc_csv.c, io/pc_config.c): no MPI, no HDF5.
+# sources go in (kernels/, io/pc_csv.c, io/pc_fdio.c, io/pc_config.c): no MPI, no HDF5.
 set -euo pipefail
 case ${1:-} in -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0;; esac
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,7 +19,7 @@ pkg_libs="$(pkg-config --libs yaml-0.1 zlib) -lm"
 
 # The library: instrumented for coverage (fuzzer-no-link), archived so each target takes what it needs.
 mkdir -p "$out/obj"
-srcs=(kernels/*.c io/pc_csv.c io/pc_config.c)
+srcs=(kernels/*.c io/pc_csv.c io/pc_fdio.c io/pc_config.c)
 echo "fuzz: building ${#srcs[@]} sources with $("$CLANG" --version | head -1)"
 printf '%s\n' "${srcs[@]}" | xargs -P "$(nproc)" -I{} sh -c \
   "$CLANG $cflags $pkg_cflags -fsanitize=fuzzer-no-link $san -c {} -o $out/obj/\$(echo {} | tr / _).o"
