@@ -122,7 +122,8 @@ static inline uint64_t load8(const char *p) {
  * fewer than 16 bytes are keyed every time. */
 static uint64_t place_id(const pc_rowcheck *c, unsigned ch, const char *name, size_t len,
                          unsigned carriage) {
-  if (!c->places || len < 16 || len > PC_PLACE_MEMO_NAME) return pc_place_key(ch, name, len, carriage);
+  if (!c->places || len < 16 || len > PC_PLACE_MEMO_NAME)
+    return pc_place_key(ch, name, len, carriage);
   const uint64_t w0 = load8(name), w1 = load8(name + 8), w2 = load8(name + len - 8);
   const uint64_t h = pc_mix64(w0 ^ (w1 << 29 | w1 >> 35) ^ (w2 << 17 | w2 >> 47) ^
                               (uint64_t)len << 56 ^ (uint64_t)ch << 48 ^ (uint64_t)carriage << 40);

@@ -69,7 +69,8 @@ typedef struct pc_rowcheck {
   const pc_key128 *key;             /* the pseudonymisation key: household and employer ids */
   uint64_t id_mask;                 /* pc_opaque_id's mask, and the place ids': all ones
                                        (tests narrow it to force collisions) */
-  pc_place_memo *places;            /* 1 << PC_PLACE_MEMO_BITS (zeroed), or NULL: one reader's own */
+  pc_place_memo *places;            /* 1 << PC_PLACE_MEMO_BITS slots (zeroed), or NULL:
+                                       one reader's own */
 } pc_rowcheck;
 /* 64 Ki slots (512 kB): a province's ~30,000 communities mostly find their
  * own slot, where 4 Ki sent most codes on to the binary search. region_ok is

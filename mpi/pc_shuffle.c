@@ -89,7 +89,8 @@ int pc_shuffle(pc_ctx *ctx, const void *rows, size_t n, size_t rowsize, const in
      * exchange, into their place among the received rows. */
     const int me = ctx->rank;
     for (size_t i = lo; i < hi; i++)
-      if (dest[i] != me) copy_row(win + fill[dest[i]]++ * rowsize, (const char *)rows + i * rowsize, rowsize);
+      if (dest[i] != me)
+        copy_row(win + fill[dest[i]]++ * rowsize, (const char *)rows + i * rowsize, rowsize);
     if (MPI_Alltoall(scnt, 1, MPI_INT, rcnt, 1, MPI_INT, ctx->comm) != MPI_SUCCESS) {
       rc = PC_ERROR(PC_ERR_MPI, "shuffle: MPI_Alltoall of counts failed");
       goto done;

@@ -338,7 +338,8 @@ static void test_seat_limits(void **st) {
 static void test_clean_positions(void **st) {
   (void)st;
   static const unsigned char bad[] = {0x00, 0x01, 0x0a, 0x1f, 0x7f, 0x80, 0xbf, 0xc0, 0xff};
-  static const char *const good[] = {"\t", "~", " ", "\xc3\xa9", "\xe7\xbd\x91", "\xf0\x9f\x98\x80"};
+  static const char *const good[] = {"\t",          "~",           " ",
+                                     "\xc3\xa9",     "\xe7\xbd\x91", "\xf0\x9f\x98\x80"};
   char line[256];
   for (size_t len = 1; len <= 200; len++) {
     memset(line, 'a', len);
