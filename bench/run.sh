@@ -23,13 +23,19 @@ time_job() {
   local label=$1 job=$2 cfg=$3 rec=$4 walls=() rss=()
   for i in $(seq "$REPEAT"); do
     [ -z "${PRE:-}" ] || eval "$PRE"
-    /usr/bin/time -f "%e %M" -o "$work/time.txt" mpirun -n "$NP" "$PAICHA" "$job" --config "$cfg" \
-      2> "$work/$label.$i.log"
-    walls+=("$(awk '{print $1}' "$work/time.txt")")
-    # Peak RSS of the largest rank, from the run record (getrusage in every rank).
-    rss+=("$(/usr/bin/python3 -c "import json; print(round(json.load(open('$rec'))['peak_rss_bytes_max'] / 2**20))")")
+    run_once "$work/$label.$i.log" "$NP" "$job" "$cfg" "$rec"
+    walls+=("$RUN_WALL")
+    rss+=("$RUN_RSS")
   done
   runs_line "$label" "$NP" "${walls[*]}" "${rss[*]}"
+}
+
+# run_once LOG NP JOB CONFIG RECORD: one timed run (its stderr to LOG); RUN_WALL its wall (s),
+# RUN_RSS the peak RSS of its largest rank (MB, from the run record: getrusage in every rank).
+run_once() {
+  /usr/bin/time -f "%e" -o "$work/time.txt" mpirun -n "$2" "$PAICHA" "$3" --config "$4" 2> "$1"
+  RUN_WALL=$(cat "$work/time.txt")
+  RUN_RSS=$(/usr/bin/python3 -c "import json; print(round(json.load(open('$5'))['peak_rss_bytes_max'] / 2**20))")
 }
 
 # runs_line LABEL NP "WALLS" "RSS": the medians of a label's runs, and the phase table of its
@@ -423,20 +429,19 @@ bench_scaling() {
   # A job's runs at 1 and at NP ranks alternate (1, NP, 1, NP, ...): this host's speed drifts
   # by 20-30 % within minutes, so beside the ratio of the medians comes the median of the
   # pairs' ratios, each pair's two runs back to back.
-  local i w
+  local i
   for j in "${jobs[@]}"; do
     echo "== scaling: $j of the city tier ($n persons), 1 and $NP ranks in turn, $REPEAT pairs" | tee -a "$out"
     declare -A walls=() rss=()
     for i in $(seq "$REPEAT"); do
       for np in 1 "$NP"; do
         rm -f "$work/scale-$j.h5"
-        /usr/bin/time -f "%e" -o "$work/time.txt" mpirun -n "$np" "$PAICHA" "${j%1000}" \
-          --config "$work/scale-$j.yaml" 2> "$work/scale-$j-np$np($n).$i.log"
-        w=$(cat "$work/time.txt")
-        walls[$np]+="${walls[$np]:+ }$w"
-        rss[$np]+="${rss[$np]:+ }$(/usr/bin/python3 -c "import json; print(round(json.load(open('$work/scale-$j.h5.run.json'))['peak_rss_bytes_max'] / 2**20))")"
+        run_once "$work/scale-$j-np$np($n).$i.log" "$np" "${j%1000}" "$work/scale-$j.yaml" \
+          "$work/scale-$j.h5.run.json"
+        walls[$np]+="${walls[$np]:+ }$RUN_WALL"
+        rss[$np]+="${rss[$np]:+ }$RUN_RSS"
       done
-      echo "scale-$j pair $i: 1 rank ${walls[1]##* } s, $NP ranks $w s" | tee -a "$out"
+      echo "scale-$j pair $i: 1 rank ${walls[1]##* } s, $NP ranks $RUN_WALL s" | tee -a "$out"
     done
     for np in 1 "$NP"; do
       runs_line "scale-$j-np$np($n)" "$np" "${walls[$np]}" "${rss[$np]}"
