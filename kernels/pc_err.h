@@ -98,9 +98,8 @@ void pc_prefault(void *p, size_t bytes);
  * it grows (what the libraries allocate included); glibc keeps up to 16 MB
  * freed at the heap's top instead of returning it. Where faults are costly
  * this cuts them by up to 512; where memory is short, advised faults compact
- * it first and stall,
- * so only a caller that knows free 2 MB blocks are plenty turns it on
- * (pc_budget_check). */
+ * it first and stall, so only a caller that knows free 2 MB blocks are
+ * plenty turns it on (pc_budget_check). */
 void pc_mem_huge_pages(void);
 /* Local, never fails: the size of the kernel's transparent huge page
  * (/sys/kernel/mm/transparent_hugepage/hpage_pmd_size: 2 MB on x86_64, 512 MB

@@ -483,7 +483,7 @@ PC_SORT_INLINE int sort_rows(void *rows, size_t n, size_t rowsize, uint64_t lo, 
   flag_pass(a, n, rowsize, lo, hi, mul1, 0, nb1, next, end1);
   size_t from1 = 0;
   sub_scratch x = {0};
-  int rc = 0;
+  int no_room = 0; /* the keyed sort's scratch could not be had: sort_small from then on */
   for (size_t b1 = 0; b1 < nb1; b1++) {
     unsigned char *part = a + from1 * rowsize;
     size_t m1 = end1[b1] - from1;
@@ -493,8 +493,8 @@ PC_SORT_INLINE int sort_rows(void *rows, size_t n, size_t rowsize, uint64_t lo, 
       const size_t m = end[b] - from;
       if (sub == SIZE_MAX)
         sort_small(part + from * rowsize, m, rowsize, cmp);
-      else if (!rc && m > x.cap && m > 24 && m <= SUB_MAX &&
-               (rc = sub_fit(&x, m + m / 2 < SUB_MAX ? m + m / 2 : SUB_MAX, rowsize)))
+      else if (!no_room && m > x.cap && m > 24 && m <= SUB_MAX &&
+               (no_room = sub_fit(&x, m + m / 2 < SUB_MAX ? m + m / 2 : SUB_MAX, rowsize)))
         sort_small(part + from * rowsize, m, rowsize, cmp); /* no room: still sorted */
       else
         sort_small_sub(part + from * rowsize, m, rowsize, cmp, sub, &x);
