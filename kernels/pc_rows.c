@@ -141,8 +141,40 @@ static uint64_t place_id(const pc_rowcheck *c, unsigned ch, const char *name, si
 }
 
 /* A 12-digit code present in the sorted table. */
+/* 1 when the 8 bytes of v (first in the low byte) are all ASCII digits:
+ * each byte's high nibble is 3, and still is with 6 added (no byte carries
+ * into the next when every high nibble is 3). */
+static inline int digits_swar(uint64_t v, uint64_t ones) {
+  const uint64_t hi = ones * 0xF0, three = ones * 0x30;
+  return (v & hi) == three && ((v + ones * 0x06) & hi) == three;
+}
+
+int pc_digits12(const char *p, size_t len, uint64_t *v) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  if (len != 12) return -1;
+  uint64_t a;
+  uint32_t b;
+  memcpy(&a, p, 8);
+  memcpy(&b, p + 8, 4);
+  if (!digits_swar(a, 0x0101010101010101ULL) || !digits_swar(b | 0x3030303000000000ULL, 0x0101010101010101ULL))
+    return -1;
+  /* pairs, then fours, then eight (the first digit is the low byte) */
+  a -= 0x3030303030303030ULL;
+  a = a * 10 + (a >> 8);
+  a = (((a & 0x000000FF000000FFULL) * (100 + (1000000ULL << 32))) +
+       (((a >> 16) & 0x000000FF000000FFULL) * (1 + (10000ULL << 32)))) >> 32;
+  b -= 0x30303030u;
+  b = b * 10 + (b >> 8);
+  *v = a * 10000 + (b & 0xFF) * 100 + ((b >> 16) & 0xFF);
+  return 0;
+#else
+  const pc_field f = {p, len};
+  return num(&f, 12, v);
+#endif
+}
+
 static int region_ok(const pc_rowcheck *c, const pc_field *f, uint64_t *code) {
-  if (f->len != 12 || num(f, 12, code) || *code == 0) return 0;
+  if (pc_digits12(f->p, f->len, code) || *code == 0) return 0;
   const uint64_t slot = (*code * 0x9E3779B97F4A7C15ULL) >> (64 - PC_REGION_CACHE_BITS);
   uint64_t *hit = c->cache ? &c->cache[slot] : NULL;
   if (hit && *hit == *code) return 1;
@@ -308,6 +340,11 @@ int pc_row_owner(const pc_rowcheck *c, const pc_field f[3], uint64_t *phone, int
  * also takes a space for the T or a bare date; an agency's file may not). */
 static int csv_time(const pc_field *f) { return (f->len == 16 || f->len == 19) && f->p[10] == 'T'; }
 
+/* A time through the reader's date memo, when it has one. */
+static int time_of(const pc_rowcheck *c, const pc_field *f, int64_t *t) {
+  return c->dates ? pc_time_parse_memo(c->dates, f->p, f->len, t) : pc_time_parse(f->p, f->len, t);
+}
+
 int pc_row_stay(const pc_rowcheck *c, const pc_field f[9], pc_instay *s, char *text) {
   memset(s, 0, sizeof *s);
   int ch = -1;
@@ -344,9 +381,9 @@ int pc_row_stay(const pc_rowcheck *c, const pc_field f[9], pc_instay *s, char *t
   if (pc_opaque_trim(f[2].p, f[2].len, &place, &plen))
     return plen ? fail(text, PC_R_FIELD, "place: longer than %d bytes", PC_OPAQUE_MAX)
                 : fail(text, PC_R_FIELD, "place is empty");
-  if (!csv_time(&f[3]) || pc_time_parse(f[3].p, f[3].len, &s->start))
+  if (!csv_time(&f[3]) || time_of(c, &f[3], &s->start))
     return fail(text, PC_R_TIME, "start: not YYYY-MM-DDTHH:MM[:SS]");
-  if (!csv_time(&f[4]) || pc_time_parse(f[4].p, f[4].len, &s->end))
+  if (!csv_time(&f[4]) || time_of(c, &f[4], &s->end))
     return fail(text, PC_R_TIME, "end: not YYYY-MM-DDTHH:MM[:SS]");
   if (s->end <= s->start) return fail(text, PC_R_ORDER, "end is not after start");
   if (s->end <= c->window_start || s->start >= c->window_end)

@@ -7,6 +7,7 @@
 
 #include "pc_hash.h"
 #include "pc_province.h"
+#include "pc_time.h"
 #include "pc_types.h"
 
 /* Why a row was rejected: the reason code stored in /rejects (the number) and
@@ -71,6 +72,7 @@ typedef struct pc_rowcheck {
                                        (tests narrow it to force collisions) */
   pc_place_memo *places;            /* 1 << PC_PLACE_MEMO_BITS slots (zeroed), or NULL:
                                        one reader's own */
+  pc_date_memo *dates;              /* the stays' dates (zeroed), or NULL: one reader's own */
 } pc_rowcheck;
 /* 64 Ki slots (512 kB): a province's ~30,000 communities mostly find their
  * own slot, where 4 Ki sent most codes on to the binary search. region_ok is
@@ -78,6 +80,10 @@ typedef struct pc_rowcheck {
  * made the 200,000-person ingest 1.5 % faster (paired). */
 #define PC_REGION_CACHE_BITS 16
 #define PC_REGION_CACHE (1 << PC_REGION_CACHE_BITS)
+
+/* Exactly 12 ASCII digits s[0..len) into *v: 0, else -1 (a region code,
+ * one per row of every file: read a word at a time). Local. */
+int pc_digits12(const char *s, size_t len, uint64_t *v);
 
 /* 1 when s[0..len) is valid UTF-8 without NUL or control bytes other than tab. Local. */
 int pc_utf8_clean(const char *s, size_t len);

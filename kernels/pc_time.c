@@ -44,21 +44,56 @@ static int digits(const char *s, size_t n, int *out) {
   return 0;
 }
 
-int pc_time_parse(const char *s, size_t len, int64_t *out) {
-  int y, mo, d, h = 0, mi = 0, se = 0;
-  if (len != 10 && len != 16 && len != 19) return -1;
+/* The local midnight of the date s[0..10) "YYYY-MM-DD", or -1 when it is not one. */
+static int date_midnight(const char *s, int64_t *out) {
+  int y, mo, d;
   if (digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) || s[7] != '-' ||
-      digits(s + 8, 2, &d))
+      digits(s + 8, 2, &d) || !pc_date_valid(y, mo, d))
     return -1;
+  *out = pc_local_midnight(pc_days_from_civil(y, (unsigned)mo, (unsigned)d));
+  return 0;
+}
+
+/* Seconds into the day of s[10..len) ("", "THH:MM" or "THH:MM:SS", T or a
+ * space), or -1 when it is not one; len is 10, 16 or 19. */
+static int time_of_day(const char *s, size_t len, int64_t *out) {
+  int h = 0, mi = 0, se = 0;
   if (len >= 16) {
     if ((s[10] != 'T' && s[10] != ' ') || digits(s + 11, 2, &h) || s[13] != ':' ||
         digits(s + 14, 2, &mi))
       return -1;
     if (len == 19 && (s[16] != ':' || digits(s + 17, 2, &se))) return -1;
   }
-  if (!pc_date_valid(y, mo, d) || h > 23 || mi > 59 || se > 59) return -1;
-  *out = pc_local_midnight(pc_days_from_civil(y, (unsigned)mo, (unsigned)d)) + h * 3600 + mi * 60 +
-         se;
+  if (h > 23 || mi > 59 || se > 59) return -1;
+  *out = h * 3600 + mi * 60 + se;
+  return 0;
+}
+
+int pc_time_parse(const char *s, size_t len, int64_t *out) {
+  int64_t day, tod;
+  if ((len != 10 && len != 16 && len != 19) || date_midnight(s, &day) || time_of_day(s, len, &tod))
+    return -1;
+  *out = day + tod;
+  return 0;
+}
+
+int pc_time_parse_memo(pc_date_memo *m, const char *s, size_t len, int64_t *out) {
+  if (len != 10 && len != 16 && len != 19) return -1;
+  uint64_t head;
+  uint16_t tail;
+  memcpy(&head, s, 8);
+  memcpy(&tail, s + 8, 2);
+  /* the slot: the day's and the month's last digits */
+  const unsigned k = ((unsigned char)s[9] + 3u * (unsigned char)s[6]) % PC_DATE_MEMO;
+  int64_t day, tod;
+  if (m->tail[k] && m->head[k] == head && m->tail[k] == tail) {
+    day = m->midnight[k];
+  } else {
+    if (date_midnight(s, &day)) return -1;
+    m->head[k] = head, m->tail[k] = tail, m->midnight[k] = day; /* a digit: never 0 */
+  }
+  if (time_of_day(s, len, &tod)) return -1;
+  *out = day + tod;
   return 0;
 }
 

@@ -42,6 +42,20 @@ int pc_date_valid(int y, int m, int d);
  * and a bare "YYYY-MM-DD" meaning 00:00), local time, into seconds since the
  * epoch (UTC). Exactly len bytes are read (no NUL needed). Returns 0 or -1. */
 int pc_time_parse(const char *s, size_t len, int64_t *out);
+/* Dates met lately, by their text "YYYY-MM-DD": the local midnight of each,
+ * valid dates only. A stays file's times fall on the few days of its window,
+ * the end mostly on its start's day: the date's digits, checks and day
+ * count were a third of parsing a time. Zeroed before use; one reader's own. */
+enum { PC_DATE_MEMO = 16 };
+typedef struct pc_date_memo {
+  uint64_t head[PC_DATE_MEMO]; /* "YYYY-MM-" */
+  uint16_t tail[PC_DATE_MEMO]; /* "DD"; 0: the slot is empty */
+  int64_t midnight[PC_DATE_MEMO];
+} pc_date_memo;
+/* pc_time_parse, the date found in m when it is there (put there when it is
+ * valid and not). The same result and return as pc_time_parse for every
+ * input. Local. */
+int pc_time_parse_memo(pc_date_memo *m, const char *s, size_t len, int64_t *out);
 /* Format t (UTC seconds) as local "YYYY-MM-DDTHH:MM" (":SS" when non-zero).
  * buf needs 24 bytes. Returns buf. */
 char *pc_time_format(int64_t t, char *buf);

@@ -41,6 +41,7 @@ static int init(pc_ingest *g, pc_ctx *ctx, const pc_config *cfg) {
   g->chk.window_start = as_of - days * 86400;
   g->chk.cache = g->region_cache;
   g->chk.places = g->place_memo;
+  g->chk.dates = &g->date_memo;
   g->chk.window_end = as_of;
   g->chk.today_ymd = pc_local_ymd(as_of); /* no one is born after as_of's local date */
   g->chk.key = &g->key;

@@ -150,6 +150,7 @@ typedef struct pc_ingest {
                               type byte + number (pc_ingest_doc_seen) */
   uint64_t region_cache[PC_REGION_CACHE];
   pc_place_memo place_memo[1 << PC_PLACE_MEMO_BITS];
+  pc_date_memo date_memo;
   pc_buf got, ans;       /* pc_idpair: a round's phone requests and answers */
   pc_buf scratch;        /* uint64: a round's phones and requests, kept between rounds */
   pc_dict round_phones;  /* a round's distinct phones, in the order the stays name them */

@@ -60,6 +60,7 @@ static uint64_t *codes; /* the province's region codes, sorted */
 static size_t ncodes;
 static uint64_t cache[PC_REGION_CACHE];
 static pc_place_memo memo[1 << PC_PLACE_MEMO_BITS]; /* kept across inputs: names met again */
+static pc_date_memo dates;                          /* the same: dates met again */
 static pc_rowcheck chk, chk_nocache; /* with the caches, and without: the same rows */
 
 static void setup(void) {
@@ -76,10 +77,12 @@ static void setup(void) {
   int64_t as_of;
   CHECK(pc_time_parse("2021-08-09T00:00", 16, &as_of) == 0);
   static const pc_key128 key = {1, 2};
-  chk = (pc_rowcheck){codes, ncodes, as_of - 14 * 86400, as_of, 20210809, cache, &key, ~0ULL, memo};
+  chk = (pc_rowcheck){codes, ncodes, as_of - 14 * 86400, as_of, 20210809, cache, &key, ~0ULL, memo,
+                      &dates};
   chk_nocache = chk;
   chk_nocache.cache = NULL;
   chk_nocache.places = NULL;
+  chk_nocache.dates = NULL;
 }
 
 /* Big buffers kept between inputs: an exact malloc of a few hundred kB per

@@ -15,6 +15,7 @@
 #include "pc_err.h"
 #include "pc_idnum.h"
 #include "pc_doc.h"
+#include "pc_rng.h"
 #include "pc_rows.h"
 #include "pc_time.h"
 
@@ -28,6 +29,7 @@ static const int ncols[3] = {4, 9, 8};
 static const uint64_t codes[] = {430000000000ULL, 430100000000ULL, 430102000000ULL,
                                  430102001000ULL, 430102001001ULL, 430102001002ULL};
 static uint64_t cache[PC_REGION_CACHE];
+static pc_date_memo dates; /* every stay row below reads its times through it */
 static pc_rowcheck chk;
 static const pc_key128 key = {0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL};
 static char id_m[19], id_f[19]; /* a man born 1980-05-12, a woman born 1992-11-30 */
@@ -37,7 +39,7 @@ static int setup(void **st) {
   int64_t as_of;
   if (pc_time_parse("2021-08-09T00:00", 16, &as_of)) return -1;
   chk = (pc_rowcheck){codes, sizeof codes / sizeof *codes, as_of - 14 * 86400, as_of, 20210809, cache,
-                      &key, ~0ULL, NULL};
+                      &key, ~0ULL, NULL, &dates};
   pc_idnum_make(430102, 19800512, 123, id_m);
   pc_idnum_make(430102, 19921130, 244, id_f);
   return 0;
@@ -434,6 +436,66 @@ static void test_region_limits(void **st) {
   assert_int_equal(reason_s(REGIONS, "430102001003,,5,x"), PC_R_REGION); /* parent missing */
 }
 
+/* Region codes a word at a time: the same answer as a digit at a time for
+ * every 12-byte field, one byte off anywhere included, and -1 for 11 or 13. */
+static void test_digits12(void **st) {
+  (void)st;
+  static const unsigned char odd[] = {'0' - 1, '9' + 1, 0, 0xff, ' ', '-', 0x80, 0x3a, 0x2f, 0x40};
+  for (uint64_t i = 0; i < 300000; i++) {
+    char f[13];
+    for (int k = 0; k < 12; k++) f[k] = (char)('0' + pc_below(pc_rng(3, i, 1, (uint64_t)k), 10));
+    if (i % 2) /* one byte not a digit, at any place */
+      f[pc_below(pc_rng(3, i, 2, 0), 12)] =
+          (char)(i % 4 == 1 ? odd[pc_below(pc_rng(3, i, 3, 0), sizeof odd)] : pc_rng(3, i, 3, 0));
+    uint64_t want = 0, got = 7;
+    int ok = 1;
+    for (int k = 0; k < 12; k++) {
+      ok &= f[k] >= '0' && f[k] <= '9';
+      want = want * 10 + (uint64_t)(f[k] - '0');
+    }
+    assert_int_equal(pc_digits12(f, 12, &got), ok ? 0 : -1);
+    if (ok) assert_true(got == want);
+    assert_int_equal(pc_digits12(f, 11, &got), -1);
+  }
+  uint64_t v;
+  assert_int_equal(pc_digits12("999999999999", 12, &v), 0);
+  assert_true(v == 999999999999ULL);
+  assert_int_equal(pc_digits12("000000000000", 12, &v), 0);
+  assert_true(v == 0);
+  assert_int_equal(pc_digits12("4301020010010", 13, &v), -1);
+}
+
+/* Times through the date memo: the same result as pc_time_parse for every
+ * text, asked in an order that meets each date again (valid and invalid
+ * dates, times of day good and bad, the forms and lengths of the contract). */
+static void test_date_memo(void **st) {
+  (void)st;
+  static const char *const tods[] = {"", "T00:00", "T23:59", "T24:00", "T12:60", " 08:30",
+                                     "X08:30", "T08:30:59", "T08:30:60", "T8:30", "T08:3a"};
+  pc_date_memo m;
+  memset(&m, 0, sizeof m);
+  for (uint64_t i = 0; i < 200000; i++) {
+    /* a few years, every month and day from 0 to 32: shared slots, leap days, bad dates */
+    const int y = 1999 + (int)pc_below(pc_rng(4, i, 1, 0), 4) * (i % 5 ? 1 : 7);
+    const int mo = (int)pc_below(pc_rng(4, i, 2, 0), i % 9 ? 12 : 14) + (i % 11 ? 1 : 0);
+    const int d = (int)pc_below(pc_rng(4, i, 3, 0), 33);
+    char s[40];
+    snprintf(s, sizeof s, "%04d-%02d-%02d%s", y, mo, d, tods[pc_below(pc_rng(4, i, 4, 0), 11)]);
+    if (i % 13 == 0) s[pc_below(pc_rng(4, i, 5, 0), 10)] = "0x-/ 9"[i % 6]; /* a date's byte off */
+    const size_t len = strlen(s);
+    int64_t a = 1, b = 2;
+    const int ra = pc_time_parse(s, len, &a), rb = pc_time_parse_memo(&m, s, len, &b);
+    assert_int_equal(rb, ra);
+    if (!ra) assert_true(a == b);
+  }
+  int64_t t;
+  assert_int_equal(pc_time_parse_memo(&m, "2020-02-29T23:59", 16, &t), 0);
+  assert_true(t == 1582991940); /* 2020-02-29T15:59Z */
+  assert_int_equal(pc_time_parse_memo(&m, "2021-02-29T00:00", 16, &t), -1);
+  assert_int_equal(pc_time_parse_memo(&m, "2021-02-29T00:00", 16, &t), -1); /* not remembered */
+  assert_int_equal(pc_time_parse_memo(&m, "2020-02-29T00:0", 15, &t), -1);
+}
+
 static void test_time_limits(void **st) {
   (void)st;
   assert_int_equal(reason_s(STAYS, STAY_TIME("2021-07-26T00:00", "2021-08-09T00:00")), PC_R_OK);
@@ -677,6 +739,7 @@ int main(void) {
       cmocka_unit_test(test_quoting),         cmocka_unit_test(test_seat_limits),
       cmocka_unit_test(test_region_limits),   cmocka_unit_test(test_time_limits),
       cmocka_unit_test(test_place_memo),      cmocka_unit_test(test_clean_positions),
+      cmocka_unit_test(test_digits12),        cmocka_unit_test(test_date_memo),
       cmocka_unit_test(test_number_limits),   cmocka_unit_test(test_documents),   cmocka_unit_test(test_config_limits),
   };
   return cmocka_run_group_tests(tests, setup, NULL);
