@@ -110,6 +110,9 @@ int pc_doc_birth_sex(int type, const char *number, int32_t *birth, int *sex) {
 }
 
 int pc_phone_normalise(const char *s, size_t len, uint64_t *phone) {
+  /* The bare number, most phones of every file: 11 bytes are 11 digits or
+   * not a phone (a blank or a dash among them leaves fewer than 11). */
+  if (len == 11) return pc_phone_valid(s, 11, phone);
   /* Longest accepted form without blanks and dashes: "(0086)" and 11 digits. */
   char c[6 + 11];
   size_t n = 0;

@@ -357,7 +357,7 @@ int pc_row_stay(const pc_rowcheck *c, const pc_field f[9], pc_instay *s, char *t
     default: break;
   }
   if (ch >= 0 && !is(&f[0], pc_channel_names[ch])) ch = -1;
-  if (is(&f[0], "household"))
+  if (ch < 0 && is(&f[0], "household")) /* not a channel of stays: asked only of a bad one */
     return fail(text, PC_R_CHANNEL, "channel: household is implicit (persons.csv), not a stay");
   if (ch < 0)
     return fail(text, PC_R_CHANNEL, "channel: not one of cafe, lodging, flight, rail, lbs, grid");
