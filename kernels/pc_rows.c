@@ -140,7 +140,6 @@ static uint64_t place_id(const pc_rowcheck *c, unsigned ch, const char *name, si
   return m->key;
 }
 
-/* A 12-digit code present in the sorted table. */
 /* 1 when the 8 bytes of v (first in the low byte) are all ASCII digits:
  * each byte's high nibble is 3, and still is with 6 added (no byte carries
  * into the next when every high nibble is 3). */
@@ -156,8 +155,9 @@ int pc_digits12(const char *p, size_t len, uint64_t *v) {
   uint32_t b;
   memcpy(&a, p, 8);
   memcpy(&b, p + 8, 4);
-  if (!digits_swar(a, 0x0101010101010101ULL) || !digits_swar(b | 0x3030303000000000ULL, 0x0101010101010101ULL))
-    return -1;
+  const uint64_t ones = 0x0101010101010101ULL;
+  /* b's four digits, padded with '0' to a word */
+  if (!digits_swar(a, ones) || !digits_swar(b | 0x3030303000000000ULL, ones)) return -1;
   /* pairs, then fours, then eight (the first digit is the low byte) */
   a -= 0x3030303030303030ULL;
   a = a * 10 + (a >> 8);
@@ -173,6 +173,7 @@ int pc_digits12(const char *p, size_t len, uint64_t *v) {
 #endif
 }
 
+/* A 12-digit code present in the sorted table. */
 static int region_ok(const pc_rowcheck *c, const pc_field *f, uint64_t *code) {
   if (pc_digits12(f->p, f->len, code) || *code == 0) return 0;
   const uint64_t slot = (*code * 0x9E3779B97F4A7C15ULL) >> (64 - PC_REGION_CACHE_BITS);

@@ -90,7 +90,7 @@ int pc_time_parse_memo(pc_date_memo *m, const char *s, size_t len, int64_t *out)
     day = m->midnight[k];
   } else {
     if (date_midnight(s, &day)) return -1;
-    m->head[k] = head, m->tail[k] = tail, m->midnight[k] = day; /* a digit: never 0 */
+    m->head[k] = head, m->tail[k] = tail, m->midnight[k] = day; /* tail: two digits, never 0 */
   }
   if (time_of_day(s, len, &tod)) return -1;
   *out = day + tod;
