@@ -180,8 +180,7 @@ static int flag_table(pc_tracer *t, size_t want) {
                          sizeof(pc_trace_flag));
 }
 
-int pc_trace_flag_reserve(pc_tracer *t, size_t more) {
-  PC_CALL(pc_buf_grow(&t->flags, more));
+int pc_trace_flag_reserve_slots(pc_tracer *t, size_t more) {
   return flag_table(t, t->flags.n + more);
 }
 
