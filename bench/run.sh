@@ -410,12 +410,8 @@ PY
 # the speed-up of the medians and the median of the pairs' (target >= 1.7 at 2 ranks);
 # the index's config is also trace's (run index with them); `paicha plan`'s predicted wall
 # and peak memory per rank for every run beside the measured (target within 25 %).
-# SCALING_JOBS="index trace" runs only those. The jobs run in the pipeline's order, ingest,
-# index, trace: the CSV, the dataset and the index do not fit the page cache of a 23 GB node
-# together, and a trace right after ingest read the index from disk (its first 1-rank run
-# 9.08 s against 4.43 and 4.18 s, bench-20261206T104927Z); after the index, as on a duty
-# day, it finds it cached. Disk: the CSV (~12 GB, kept), the index (~6 GB) and the ingested
-# dataset (~6 GB).
+# SCALING_JOBS="index trace" runs only those. Disk: the CSV (~12 GB, kept), the index
+# (~6 GB) and the ingested dataset (~6 GB).
 bench_scaling() {
   local n=${PERSONS:-2000000} np j label
   city_data
@@ -428,7 +424,7 @@ bench_scaling() {
     "$work/scale-index.h5" "$work/city-cases.csv" "$work/bench.key" "$work/scale-trace.h5" > "$work/scale-trace.yaml"
   sed "s|city-cases.csv|city-cases-1000.csv|; s|scale-trace.h5|scale-trace1000.h5|" "$work/scale-trace.yaml" \
     > "$work/scale-trace1000.yaml"
-  local jobs=(${SCALING_JOBS:-ingest index trace})
+  local jobs=(${SCALING_JOBS:-index ingest trace})
   [ -n "${SCALING_JOBS:-}" ] || [ ! -s "$work/city-cases-1000.csv" ] || jobs+=(trace1000)
   # A job's runs at 1 and at NP ranks alternate (1, NP, 1, NP, ...): this host's speed drifts
   # by 20-30 % within minutes, so beside the ratio of the medians comes the median of the
