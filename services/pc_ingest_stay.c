@@ -88,12 +88,6 @@ static int take_stay(pc_ingest *g, unsigned fi, uint64_t line, const pc_field *c
   return PC_R_OK;
 }
 
-static int keep_stay(pc_ingest *g, const pc_cstay *c) {
-  PC_CALL(pc_buf_grow(&g->stays, 1));
-  ((pc_cstay *)g->stays.data)[g->stays.n++] = *c;
-  return 0;
-}
-
 static int phone_owner_pid(const pc_ingest *g, uint64_t phone, uint64_t *pid) {
   size_t a = pc_ingest_find_u64(g->phones.data, g->phones.n, sizeof(pc_idpair), phone);
   if (a < g->phones.n) {
@@ -213,13 +207,15 @@ static int read_stays(pc_ingest *g) {
         pc_ingest_shuffle(g, batch.data, batch.n, sizeof(pc_wstay), pc_ingest_owner_first, &recv),
         done);
     const pc_wstay *w = recv.data;
+    rc = pc_buf_grow(&g->stays, recv.n); /* the round's room at once, not a check a stay */
+    pc_cstay *keep = g->stays.data;
     for (size_t i = 0; i < recv.n && !rc; i++) {
       /* an ID number the registry lacks */
       if (w[i].subj && w[i].subj != PC_SUBJ_DOC && !pc_ingest_find_person(g, w[i].c.pid)) {
         if ((rc = pc_buf_grow(&g->id_visitors, 1))) break;
         ((pc_idpair *)g->id_visitors.data)[g->id_visitors.n++] = (pc_idpair){w[i].c.pid, w[i].subj};
       }
-      if (!rc) rc = keep_stay(g, &w[i].c);
+      keep[g->stays.n++] = w[i].c;
     }
     PC_CALLG(pc_agree(ctx, rc), done);
     PC_CALLG(pc_ingest_more_rounds(ctx, fi < g->nin, &more), done);
