@@ -165,9 +165,11 @@ static int defer_table(pc_out *out, const char *name, hid_t type, const void *ro
   const size_t nch = have ? (have + C - 1) / C : 0, bound = pc_chunk_bound(C, rs);
   char *scratch = have ? pc_malloc(C * rs, "a chunk") : NULL,
        *mixed = ntail ? pc_malloc(C * rs, "a chunk") : NULL;
+  pc_chunker *zk = have ? pc_chunker_new(out->deflate) : NULL;
   size_t cap = have ? nch * 16 + (keep + ntail) * rs / 3 + bound : 0;
-  if (!rc && have && (!scratch || (ntail && !mixed) || !(l->packed = pc_malloc(cap, "compressed chunks"))))
-    rc = PC_ERR_MEM;
+  if (!rc && have &&
+      (!scratch || !zk || (ntail && !mixed) || !(l->packed = pc_malloc(cap, "compressed chunks"))))
+    rc = PC_ERROR(PC_ERR_MEM, "out of memory compressing table %s", name);
   const uint64_t c0 = (start + head) / C; /* this rank's first chunk */
   for (size_t k = 0; !rc && k < nch; k++) {
     const size_t lo = k * C, m = have - lo < C ? have - lo : C;
@@ -189,7 +191,7 @@ static int defer_table(pc_out *out, const char *name, hid_t type, const void *ro
     }
     char *rec = l->packed + l->len;
     uint64_t hdr[2] = {c0 + k, 0};
-    hdr[1] = pc_chunk_pack(src, m, rs, C, out->deflate, scratch, rec + 16, bound);
+    hdr[1] = pc_chunk_pack(zk, src, m, rs, C, scratch, rec + 16, bound);
     if (!hdr[1]) rc = PC_ERROR(PC_ERR_MEM, "zlib could not compress a chunk of table %s", name);
     memcpy(rec, hdr, sizeof hdr);
     l->len += 16 + (size_t)hdr[1];
@@ -198,6 +200,7 @@ static int defer_table(pc_out *out, const char *name, hid_t type, const void *ro
     char *p = realloc(l->packed, l->len ? l->len : 1);
     if (p) l->packed = p;
   }
+  pc_chunker_free(zk);
   free(scratch);
   free(mixed);
   free(tail);

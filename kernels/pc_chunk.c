@@ -1,6 +1,7 @@
 /* pc_chunk.c - a table's chunk made as HDF5's filters make it: shuffle, deflate (zlib), Fletcher32. */
 #include "pc_chunk.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -83,33 +84,78 @@ void pc_shuffle_bytes(const void *in, size_t n, size_t size, void *out) {
 }
 
 size_t pc_chunk_bound(size_t chunk_rows, size_t rowsize) {
-  return (size_t)compressBound((uLong)(chunk_rows * rowsize)) + 4;
+  /* zlib's bound for one stream, a block boundary (up to 6 bytes) at each
+   * switch between stored and deflated planes, and the checksum. */
+  return (size_t)compressBound((uLong)(chunk_rows * rowsize)) + 6 * rowsize + 4;
 }
 
-size_t pc_chunk_pack(const void *rows, size_t n, size_t rowsize, size_t chunk_rows, int level,
+struct pc_chunker {
+  z_stream z;
+  int level;
+};
+
+pc_chunker *pc_chunker_new(int level) {
+  pc_chunker *k = calloc(1, sizeof *k);
+  if (!k) return NULL;
+  k->level = level < 1 ? 1 : level > 9 ? 9 : level;
+  if (deflateInit2(&k->z, k->level, Z_DEFLATED, 15, 8, k->level == 1 ? Z_RLE : Z_DEFAULT_STRATEGY) !=
+      Z_OK) {
+    free(k);
+    return NULL;
+  }
+  return k;
+}
+
+void pc_chunker_free(pc_chunker *k) {
+  if (!k) return;
+  deflateEnd(&k->z);
+  free(k);
+}
+
+int pc_plane_incompressible(const uint8_t *p, size_t n) {
+  uint64_t seen[4] = {0, 0, 0, 0};
+  const size_t m = n < 1024 ? n : 1024;
+  int rep = 0;
+  for (size_t i = 0; i < m; i++) {
+    seen[p[i] >> 6] |= 1ull << (p[i] & 63);
+    rep += i && p[i] == p[i - 1];
+  }
+  int d = 0;
+  for (int w = 0; w < 4; w++) d += __builtin_popcountll(seen[w]);
+  return d >= 192 && rep < 16;
+}
+
+size_t pc_chunk_pack(pc_chunker *k, const void *rows, size_t n, size_t rowsize, size_t chunk_rows,
                      void *scratch, void *out, size_t cap) {
   const size_t bytes = chunk_rows * rowsize;
-  if (n > chunk_rows || cap < bytes + 4 || bytes > 0xffffffffu) return 0;
+  if (n > chunk_rows || cap < pc_chunk_bound(chunk_rows, rowsize) || bytes > 0xffffffffu ||
+      chunk_rows > 0xffffffffu)
+    return 0;
   if (n < chunk_rows) { /* a last chunk: shuffled as a whole chunk, its tail zeros */
     memcpy(out, rows, n * rowsize);
     memset((char *)out + n * rowsize, 0, bytes - n * rowsize);
     pc_shuffle_bytes(out, chunk_rows, rowsize, scratch);
   } else
     pc_shuffle_bytes(rows, chunk_rows, rowsize, scratch);
-  z_stream z;
-  memset(&z, 0, sizeof z);
-  if (level < 1) level = 1;
-  if (level > 9) level = 9;
-  if (deflateInit2(&z, level, Z_DEFLATED, 15, 8, level == 1 ? Z_RLE : Z_DEFAULT_STRATEGY) != Z_OK)
-    return 0;
-  z.next_in = scratch;
-  z.avail_in = (uInt)bytes;
-  z.next_out = out;
-  z.avail_out = (uInt)(cap - 4 > 0xffffffffu ? 0xffffffffu : cap - 4);
-  int e = deflate(&z, Z_FINISH);
-  size_t len = z.total_out;
-  deflateEnd(&z);
+  z_stream *z = &k->z;
+  const int strategy = k->level == 1 ? Z_RLE : Z_DEFAULT_STRATEGY;
+  if (deflateReset(z) != Z_OK || deflateParams(z, k->level, strategy) != Z_OK) return 0;
+  z->next_out = out;
+  z->avail_out = (uInt)(cap - 4 > 0xffffffffu ? 0xffffffffu : cap - 4);
+  int level = k->level, e = Z_OK;
+  for (size_t j = 0; j < rowsize && e == Z_OK; j++) {
+    uint8_t *plane = (uint8_t *)scratch + j * chunk_rows;
+    /* A change of level ends the block of the planes before (Z_BLOCK). */
+    int want = pc_plane_incompressible(plane, chunk_rows) ? 0 : k->level;
+    if (want != level && deflateParams(z, want, strategy) != Z_OK) return 0;
+    level = want;
+    z->next_in = plane;
+    z->avail_in = (uInt)chunk_rows;
+    e = deflate(z, j + 1 == rowsize ? Z_FINISH : Z_NO_FLUSH);
+    if (j + 1 < rowsize && z->avail_in) return 0; /* out of room: cap below the bound */
+  }
   if (e != Z_STREAM_END) return 0;
+  size_t len = z->total_out;
   uint32_t f = pc_fletcher32_h5(out, len);
   uint8_t *t = (uint8_t *)out + len;
   t[0] = (uint8_t)f;

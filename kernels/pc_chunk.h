@@ -28,12 +28,27 @@ void pc_shuffle_bytes(const void *in, size_t n, size_t size, void *out);
 /* The largest chunk pc_chunk_pack can make of chunk_rows rows of rowsize bytes. */
 size_t pc_chunk_bound(size_t chunk_rows, size_t rowsize);
 
+/* A table's packer: one zlib stream at `level` (1-9), reset for each chunk,
+ * so that its state (~270 KB) is allocated and faulted once a table, not
+ * once a chunk. NULL when out of memory. Local. */
+typedef struct pc_chunker pc_chunker;
+pc_chunker *pc_chunker_new(int level);
+void pc_chunker_free(pc_chunker *k);
+
 /* One chunk of a table: rows[0..n) of rowsize bytes (n <= chunk_rows; the
  * rest of a last, partial chunk is zeros, as a reader never sees it),
- * shuffled into scratch (chunk_rows * rowsize bytes), deflated at `level`
- * (1-9) into out (cap >= pc_chunk_bound bytes) and its Fletcher32 appended.
- * Returns the chunk's size in bytes, or 0 when zlib fails (no memory). */
-size_t pc_chunk_pack(const void *rows, size_t n, size_t rowsize, size_t chunk_rows, int level,
+ * shuffled into scratch (chunk_rows * rowsize bytes), deflated into out (cap
+ * >= pc_chunk_bound bytes) and its Fletcher32 appended. A byte plane that
+ * looks incompressible (pc_plane_incompressible) goes into the stream as
+ * stored blocks - still one zlib stream, inflated by any reader - where
+ * deflate would spend as long as on any plane to save ~1 %. Returns the
+ * chunk's size in bytes, or 0 when zlib fails. */
+size_t pc_chunk_pack(pc_chunker *k, const void *rows, size_t n, size_t rowsize, size_t chunk_rows,
                      void *scratch, void *out, size_t cap);
+
+/* A shuffled byte plane whose first 1,024 bytes hold at least 192 distinct
+ * values and fewer than 16 bytes equal to the one before (a hash's or a
+ * timestamp's low bytes): deflate at level 1 saves ~1 % of it. Local. */
+int pc_plane_incompressible(const uint8_t *plane, size_t n);
 
 #endif

@@ -46,9 +46,29 @@ static void test_shuffle(void **state) {
     }
 }
 
+/* Planes stored as they are: random bytes. Planes deflated: zeros, a few
+ * letters, runs (sorted pids' high bytes), and any plane too short to tell. */
+static void test_plane_choice(void **state) {
+  (void)state;
+  enum { N = 4096 };
+  static uint8_t p[N];
+  uint64_t z = 88172645463325252ull;
+  for (size_t i = 0; i < N; i++) z ^= z << 13, z ^= z >> 7, z ^= z << 17, p[i] = (uint8_t)(z >> 24);
+  assert_true(pc_plane_incompressible(p, N));
+  for (size_t i = 0; i < N; i++) p[i] = (uint8_t)"grid cell lbs"[i * 7 % 13];
+  assert_false(pc_plane_incompressible(p, N));
+  for (size_t i = 0; i < N; i++) p[i] = (uint8_t)(i / 4);
+  assert_false(pc_plane_incompressible(p, N));
+  memset(p, 0, N);
+  assert_false(pc_plane_incompressible(p, N));
+  for (size_t i = 0; i < 100; i++) p[i] = (uint8_t)i;
+  assert_false(pc_plane_incompressible(p, 100));
+}
+
 /* A row like a table's: numbers and NUL-padded strings. */
 typedef struct row {
   uint64_t pid;
+  uint64_t hash; /* a pseudonym's bytes: planes stored, not deflated */
   int64_t t;
   char name[20];
   int16_t age;
@@ -59,6 +79,7 @@ static hid_t row_type(void) {
   H5Tset_size(s, 20);
   hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(row));
   H5Tinsert(t, "pid", HOFFSET(row, pid), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "hash", HOFFSET(row, hash), H5T_NATIVE_UINT64);
   H5Tinsert(t, "t", HOFFSET(row, t), H5T_NATIVE_INT64);
   H5Tinsert(t, "name", HOFFSET(row, name), s);
   H5Tinsert(t, "age", HOFFSET(row, age), H5T_NATIVE_INT16);
@@ -80,13 +101,16 @@ static hid_t write_packed(hid_t f, const char *name, const row *rows, size_t n, 
   assert_true(d >= 0);
   const size_t cap = pc_chunk_bound(C, sizeof(row));
   char *scratch = malloc(C * sizeof(row)), *out = malloc(cap);
+  pc_chunker *k = pc_chunker_new(level);
+  assert_non_null(k);
   for (size_t lo = 0; lo < n; lo += C) {
     size_t m = n - lo < C ? n - lo : C;
-    size_t len = pc_chunk_pack(rows + lo, m, sizeof(row), C, level, scratch, out, cap);
+    size_t len = pc_chunk_pack(k, rows + lo, m, sizeof(row), C, scratch, out, cap);
     assert_true(len > 4);
     hsize_t off[1] = {lo};
     assert_true(H5Dwrite_chunk(d, H5P_DEFAULT, 0, off, len, out) >= 0);
   }
+  pc_chunker_free(k);
   free(scratch);
   free(out);
   H5Pclose(dcpl);
@@ -99,6 +123,10 @@ static void fill(row *r, size_t n) {
   memset(r, 0, n * sizeof *r);
   for (size_t i = 0; i < n; i++) {
     r[i].pid = 1000003ull * i + 7;
+    uint64_t z = (i + 1) * 0x9e3779b97f4a7c15ull; /* splitmix64 */
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    r[i].hash = z ^ (z >> 31);
     r[i].t = 1627900000 + (int64_t)(i % 97) * 60;
     snprintf(r[i].name, sizeof r[i].name, "%s %zu", i % 3 ? "grid" : "cell", i % 41);
     r[i].age = (int16_t)(i % 90);
@@ -129,6 +157,13 @@ static void test_roundtrip(void **state) {
   row *r, *back;
   char path[512];
   hid_t f = start(N, &r, &back, path, sizeof path);
+  { /* the chunks mix both kinds of plane: hash's low bytes stored, names' deflated */
+    char *sh = malloc(C * sizeof(row));
+    pc_shuffle_bytes(r, C, sizeof(row), sh);
+    assert_true(pc_plane_incompressible((uint8_t *)sh + offsetof(row, hash) * C, C));
+    assert_false(pc_plane_incompressible((uint8_t *)sh + offsetof(row, name) * C, C));
+    free(sh);
+  }
   const int levels[2] = {1, 6};
   for (int k = 0; k < 2; k++) {
     char name[16];
@@ -137,7 +172,8 @@ static void test_roundtrip(void **state) {
     memset(back, 0x5a, N * sizeof *back);
     assert_true(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, back) >= 0);
     for (size_t i = 0; i < N; i++) {
-      assert_true(back[i].pid == r[i].pid && back[i].t == r[i].t && back[i].age == r[i].age);
+      assert_true(back[i].pid == r[i].pid && back[i].hash == r[i].hash && back[i].t == r[i].t &&
+                  back[i].age == r[i].age);
       assert_string_equal(back[i].name, r[i].name);
     }
     assert_true(H5Dget_storage_size(d) < N * sizeof(row) / 2);
@@ -191,6 +227,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fletcher32),
       cmocka_unit_test(test_shuffle),
+      cmocka_unit_test(test_plane_choice),
       cmocka_unit_test(test_roundtrip),
       cmocka_unit_test(test_damaged),
   };
