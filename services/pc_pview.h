@@ -147,7 +147,7 @@ int pc_slots_each(const pc_raw *st, const pc_piddir *d, const uint64_t *sums, co
 /* Local: the run of items [i, return) of n, sorted by pid (a uint64 pid
  * first in each item, items stride bytes apart), whose pid-directory slots
  * (directory d, its stays directory) follow closely enough for one read of
- * /stays: at most one slot apart, at most 2^20 rows; *k0, *k1 its first and
+ * /stays: at most 256 rows apart, at most 2^16 rows; *k0, *k1 its first and
  * last slot (for pc_stays_read_slots). i < n. */
 size_t pc_stays_slot_run(const pc_piddir *d, const void *items, size_t stride, size_t i, size_t n,
                          uint64_t *k0, uint64_t *k1);
