@@ -283,7 +283,7 @@ static pc_hit hit_of_flag(const pc_trace_flag *f) {
 static int best_hits(pc_tracer *t, const pc_buf *hits, uint8_t hop) {
   const size_t n = hits->n, before = t->flags.n;
   const pc_hit *h = hits->data;
-  PC_CALL(pc_trace_flag_reserve_slots(t, n)); /* at most one flag per hit */
+  PC_CALL(pc_trace_flag_reserve(t, n)); /* at most one flag per hit */
   for (size_t i = 0; i < n; i++) {
     if (i + 16 < n) pc_trace_flag_prefetch(t, h[i + 16].pid);
     /* f is used before the next add, which may move the rows */

@@ -180,8 +180,12 @@ static int flag_table(pc_tracer *t, size_t want) {
                          sizeof(pc_trace_flag));
 }
 
-int pc_trace_flag_reserve_slots(pc_tracer *t, size_t more) {
-  return flag_table(t, t->flags.n + more);
+int pc_trace_flag_reserve(pc_tracer *t, size_t more) {
+  PC_CALL(flag_table(t, t->flags.n + more));
+  /* Grown by a row at a time, the rows of a thousand cases' companions
+   * (750 k a rank) were copied by realloc at every step. */
+  const size_t unflagged = t->npersons > t->flags.n ? t->npersons - t->flags.n : 0;
+  return pc_buf_reserve(&t->flags, t->flags.n + (more < unflagged ? more : unflagged));
 }
 
 void pc_trace_flag_prefetch(const pc_tracer *t, uint64_t pid) {

@@ -100,11 +100,13 @@ pc_trace_flag *pc_trace_flag_at(pc_tracer *t, size_t i);
 pc_trace_flag *pc_trace_flag_find(pc_tracer *t, uint64_t pid);
 /* Local: flag a person (not yet flagged). PC_ERR_MEM when it cannot grow. */
 int pc_trace_flag_add(pc_tracer *t, const pc_trace_flag *f);
-/* Local: the table's room for `more` flagged persons made at once (not
- * grown and placed again step by step); the rows grow as they are added.
- * `more` may be a bound well above the persons that come (a round's hits):
- * 8 bytes each, the rows' 48 are not reserved for them. PC_ERR_MEM. */
-int pc_trace_flag_reserve_slots(pc_tracer *t, size_t more);
+/* Local: room for `more` flagged persons made at once (not grown, copied
+ * and placed again step by step). `more` may be a bound well above the
+ * persons that come (a round's hits, at many ranks a person hit once by
+ * each): the table takes 8 bytes for each, the rows' 48 bytes are reserved
+ * for no more than the owned persons not yet flagged, each flagged once.
+ * PC_ERR_MEM. */
+int pc_trace_flag_reserve(pc_tracer *t, size_t more);
 /* Local, never fails: the table's slot of pid fetched into the cache ahead of a find or add. */
 void pc_trace_flag_prefetch(const pc_tracer *t, uint64_t pid);
 /* Local: the stays of one person owned here, via the pid directory (the
