@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pc_agroup.h"
 #include "pc_doc.h"
 #include "pc_hash.h"
 #include "pc_region.h"
@@ -64,34 +65,33 @@ typedef struct subj_req {
 } subj_req;
 
 /* Each distinct source once: a thousand cases' 1.5 M companions name a
- * few thousand sources, and a request per row moved 60 MB a rank each way. */
+ * few thousand sources, and a request per row moved 60 MB a rank each way.
+ * The distinct sources are found with a dictionary that stays in the cache
+ * (a sort of the rows' sources, then a write to each row in that order, at
+ * random, was a tenth of assembling a thousand cases' rows). */
 static int fill_sources(pc_tracer *t, pc_trace_row *rows, size_t n) {
   pc_ctx *ctx = t->ctx;
-  pc_kv *src = pc_malloc((n + 1) * sizeof *src, "source requests"),
-        *tmp = pc_malloc((n + 1) * sizeof *tmp, "source requests");
+  pc_dict srcs = {0};
   subj_req *rq = NULL;
   int *dest = NULL;
   pc_buf got, back;
   pc_buf_init(&got, sizeof(subj_req));
   pc_buf_init(&back, sizeof(subj_req));
-  int rc = src && tmp ? 0 : PC_ERR_MEM;
-  size_t m = 0, u = 0;
+  int rc = 0;
   for (size_t i = 0; i < n && !rc; i++)
-    if (rows[i].source_pid) src[m].key = rows[i].source_pid, src[m++].val = i;
+    if (rows[i].source_pid) rc = pc_dict_add(&srcs, rows[i].source_pid);
+  const size_t u = srcs.n;
   if (!rc) {
-    pc_sort_kv(src, tmp, m);
-    for (size_t j = 0; j < m; j++) u += !j || src[j].key != src[j - 1].key;
     rq = pc_calloc(u + 1, sizeof *rq, "source requests");
     dest = pc_malloc((u + 1) * sizeof *dest, "source requests");
     if (!rq || !dest) rc = PC_ERR_MEM;
   }
   PC_CALLG(pc_agree(ctx, rc), out);
   /* The requester's rank rides in the pad bytes' place: who = rank << 40 | request. */
-  for (size_t j = 0, k = 0; j < m; j++) {
-    if (j && src[j].key == src[j - 1].key) continue;
-    rq[k].source = src[j].key;
+  for (size_t k = 0; k < u; k++) {
+    rq[k].source = srcs.v[k];
     rq[k].who = (uint64_t)pc_rank(ctx) << 40 | k;
-    dest[k++] = PC_OWNER(src[j].key, pc_nranks(ctx));
+    dest[k] = PC_OWNER(srcs.v[k], pc_nranks(ctx));
   }
   PC_CALLG(pc_shuffle(ctx, rq, u, sizeof *rq, dest, &got, NULL), out);
   {
@@ -118,18 +118,16 @@ static int fill_sources(pc_tracer *t, pc_trace_row *rows, size_t n) {
     free(d2);
     PC_CALLG(rc, out);
   }
-  /* Answers by request; requests were made in the order of the sorted sources. */
   for (size_t i = 0; i < back.n; i++) {
     const subj_req *b = (const subj_req *)back.data + i;
     memcpy(rq[b->who & ((1ULL << 40) - 1)].subject, b->subject, sizeof b->subject);
   }
-  for (size_t j = 0, k = 0; j < m; j++) {
-    if (j && src[j].key != src[j - 1].key) k++;
-    memcpy(rows[src[j].val].source, rq[k].subject, sizeof rq[k].subject);
-  }
+  for (size_t i = 0; i < n; i++)
+    if (rows[i].source_pid)
+      memcpy(rows[i].source, rq[pc_dict_find(&srcs, rows[i].source_pid)].subject,
+             sizeof rq->subject);
 out:
-  free(src);
-  free(tmp);
+  pc_dict_free(&srcs);
   free(rq);
   free(dest);
   pc_buf_free(&got);
