@@ -622,3 +622,26 @@ void pc_grouper_free(pc_grouper *g) {
   free(g->keys), free(g->count), free(g->slot), free(g->sid), free(g->kv), free(g->tmp);
   memset(g, 0, sizeof *g);
 }
+
+void pc_group_by_dest(void *rows, size_t rowsize, int *dest, size_t n, int P, size_t *at) {
+  size_t *end = at + P + 1; /* at[p]: the next unsettled place of group p; end[p]: its end */
+  for (int p = 0; p <= P; p++) at[p] = 0;
+  for (size_t i = 0; i < n; i++) at[dest[i] + 1]++;
+  for (int p = 0; p < P; p++) at[p + 1] += at[p];
+  for (int p = 0; p < P; p++) end[p] = at[p + 1];
+  unsigned char *r = rows;
+  for (int p = 0; p < P; p++)
+    while (at[p] < end[p]) {
+      const size_t i = at[p];
+      const int d = dest[i];
+      if (d == p) {
+        at[p]++;
+        continue;
+      }
+      /* row i belongs to group d: swapped into d's next place, which is then settled */
+      const size_t j = at[d]++;
+      swap_rows(r + i * rowsize, r + j * rowsize, rowsize);
+      dest[i] = dest[j];
+      dest[j] = d;
+    }
+}

@@ -73,6 +73,15 @@ typedef struct pc_grouper {
 int pc_group_rows(pc_grouper *g, const void *in, size_t n, size_t rowsize, void *out);
 void pc_grouper_free(pc_grouper *g);
 
+/* Rows and their destinations grouped in place by destination: rows[0..n)
+ * of rowsize bytes and dest[0..n) (each in [0, P)) permuted together so that
+ * dest ascends (not stable; each row keeps its destination). One counting
+ * pass, then each row swapped straight to its group (an American flag
+ * pass): no second buffer, so a shuffle can send the rows from where they
+ * are (pc_shuffle does, when dest ascends). rowsize <= 256; at: scratch of
+ * 2 P + 1 entries. Local, cannot fail. */
+void pc_group_by_dest(void *rows, size_t rowsize, int *dest, size_t n, int P, size_t *at);
+
 /* 1 when a[0..n) is sorted by (key, val). */
 int pc_is_sorted_kv(const pc_kv *a, size_t n);
 

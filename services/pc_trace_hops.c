@@ -214,6 +214,14 @@ static int answer(pc_tracer *t, const pc_query *q, size_t nq, hitbuf *hb) {
   }
   place_hits(hb); /* the last ones given */
   if (!rc) rc = hb->rc;
+  if (!rc) { /* by owner, so that the shuffle sends them from here (the table's indices go stale) */
+    size_t *at = pc_malloc((2 * (size_t)hb->nranks + 1) * sizeof *at, "hits by owner");
+    if (at)
+      pc_group_by_dest(hb->hits.data, sizeof(pc_hit), hb->dest.data, hb->hits.n, hb->nranks, at);
+    else
+      rc = PC_ERR_MEM;
+    free(at);
+  }
   free(kv);
   free(tmp);
   free(sq);

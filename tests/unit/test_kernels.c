@@ -409,6 +409,41 @@ static void test_group_rows(void **st) {
   pc_grouper_free(&g);
 }
 
+/* Grouped by destination in place: dest ascends, every row is still there
+ * with its own destination (each row carries its index and destination, so
+ * a row moved without its dest, or lost, is seen), for 1 to 7 ranks, sizes
+ * from nothing to many, a rank with no rows, and a 40-byte row (a hit). */
+static void test_group_by_dest(void **st) {
+  (void)st;
+  const size_t sizes[] = {0, 1, 2, 3, 100, 77777};
+  for (int P = 1; P <= 7; P++)
+    for (size_t si = 0; si < 6; si++) {
+      const size_t n = sizes[si];
+      uint64_t *r = malloc((n + 1) * 40);
+      int *d = malloc((n + 1) * sizeof *d);
+      unsigned char *seen = calloc(n + 1, 1);
+      size_t at[2 * 7 + 1];
+      for (size_t i = 0; i < n; i++) {
+        d[i] = (int)(pc_mix64(i * 7 + (size_t)P) % (uint64_t)P);
+        if (P > 2 && d[i] == 1) d[i] = 2; /* rank 1 gets nothing */
+        uint64_t *x = r + i * 5;
+        x[0] = i, x[1] = (uint64_t)d[i], x[2] = pc_mix64(i), x[3] = ~x[2], x[4] = i * 3;
+      }
+      pc_group_by_dest(r, 40, d, n, P, at);
+      for (size_t i = 0; i < n; i++) {
+        const uint64_t *x = r + i * 5;
+        assert_true(i == 0 || d[i - 1] <= d[i]);
+        assert_true(x[0] < n && !seen[x[0]]);
+        seen[x[0]] = 1;
+        assert_true(x[1] == (uint64_t)d[i] && x[2] == pc_mix64(x[0]) && x[3] == ~x[2] &&
+                    x[4] == x[0] * 3);
+      }
+      free(r);
+      free(d);
+      free(seen);
+    }
+}
+
 /* The fingerprint sum (vectors when the CPU has AVX-512) equals the sum of
  * each stay's fingerprint, for every length around the vectors' eight rows,
  * at an unaligned start, and on a long run; one changed byte changes it. */
@@ -611,7 +646,7 @@ int main(void) {
       cmocka_unit_test(test_err_debug),        cmocka_unit_test(test_create_why),
       cmocka_unit_test(test_age),              cmocka_unit_test(test_age_bands),
       cmocka_unit_test(test_sectors),          cmocka_unit_test(test_cube_count),
-      cmocka_unit_test(test_sort),             cmocka_unit_test(test_fingerprint_sum), cmocka_unit_test(test_row_hash_sums),             cmocka_unit_test(test_sort_rows_inplace), cmocka_unit_test(test_group_rows),             cmocka_unit_test(test_rng),
+      cmocka_unit_test(test_sort),             cmocka_unit_test(test_fingerprint_sum), cmocka_unit_test(test_row_hash_sums),             cmocka_unit_test(test_sort_rows_inplace), cmocka_unit_test(test_group_rows), cmocka_unit_test(test_group_by_dest),             cmocka_unit_test(test_rng),
       cmocka_unit_test(test_idseq),            cmocka_unit_test(test_block_seqs),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
