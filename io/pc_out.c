@@ -85,6 +85,21 @@ int pc_out_dset(pc_out *out, const char *name, hid_t type, uint64_t nglobal, int
   return out->rc;
 }
 
+/* A table's rows: held (rows) or made when needed (fn). */
+typedef struct rows_src {
+  const char *rows;
+  pc_out_rows_fn fn;
+  void *arg;
+  size_t rs;
+} rows_src;
+
+/* Rows [first, first + n): where they are held, or made into buf. */
+static const char *src_rows(const rows_src *s, size_t first, size_t n, char *buf) {
+  if (s->rows) return s->rows + first * s->rs;
+  if (n) s->fn(s->arg, first, n, buf);
+  return buf;
+}
+
 /* The rows of this rank's chunks of a table of `tot` rows in chunks of C:
  * its own rows from the first that starts a chunk or follows one of its own
  * (rows [start, start + n)), then the rows of the next ranks that fall in
@@ -92,7 +107,7 @@ int pc_out_dset(pc_out *out, const char *name, hid_t type, uint64_t nglobal, int
  * when its rows begin inside a chunk - goes to the rank holding that
  * chunk's first row. *head: this rank's head rows (not its own); *tail,
  * *ntail: the rows received (a new buffer, the caller frees). */
-static int chunk_rows_of(pc_out *out, size_t rs, const void *rows, size_t n, size_t C,
+static int chunk_rows_of(pc_out *out, size_t rs, const rows_src *src, size_t n, size_t C,
                          size_t *head, char **tail, size_t *ntail) {
   pc_ctx *ctx = out->ctx;
   const int P = pc_nranks(ctx), me = pc_rank(ctx);
@@ -120,8 +135,11 @@ static int chunk_rows_of(pc_out *out, size_t rs, const void *rows, size_t n, siz
     if (to == me) rst[q] = *ntail, rct[q] = h, *ntail += (size_t)h;
   }
   if (!rc && *ntail && !(*tail = pc_malloc(*ntail * rs, "rows of a shared chunk"))) rc = PC_ERR_MEM;
+  char *hb = !rc && *head && !src->rows ? pc_malloc(*head * rs, "rows of a shared chunk") : NULL;
+  if (!rc && *head && !src->rows && !hb) rc = PC_ERR_MEM;
   rc = pc_agree(ctx, rc);
-  if (!rc) rc = pc_exchange_pieces(ctx, rs, rows, sst, sc, *tail, 1, rst, rct);
+  if (!rc) rc = pc_exchange_pieces(ctx, rs, src_rows(src, 0, *head, hb), sst, sc, *tail, 1, rst, rct);
+  free(hb);
   free(cnt);
   free(first);
   free(sst);
@@ -133,7 +151,7 @@ static int chunk_rows_of(pc_out *out, size_t rs, const void *rows, size_t n, siz
 
 /* Compress this rank's chunks of a table (see pc_out_table) into a waiting
  * table of out; collective, agreed. */
-static int defer_table(pc_out *out, const char *name, hid_t type, const void *rows, size_t n,
+static int defer_table(pc_out *out, const char *name, hid_t type, const rows_src *rsrc, size_t n,
                        uint64_t start, uint64_t tot, const char *description) {
   const size_t rs = H5Tget_size(type);
   const size_t C = out->chunk_rows < tot ? out->chunk_rows : (size_t)tot;
@@ -144,7 +162,7 @@ static int defer_table(pc_out *out, const char *name, hid_t type, const void *ro
                               "io.chunk_rows %zu makes chunks of %.1f GB of table %s: HDF5 takes "
                               "chunks under 4 GB (1-3 MB is best)",
                               C, (double)C * (double)rs / 1e9, name);
-  int rc = chunk_rows_of(out, rs, rows, n, C, &head, &tail, &ntail);
+  int rc = chunk_rows_of(out, rs, rsrc, n, C, &head, &tail, &ntail);
   struct pc_out_later *ls = NULL, *l = NULL;
   if (!rc && !(ls = realloc(out->later, (size_t)(out->nlater + 1) * sizeof *ls)))
     rc = PC_ERROR(PC_ERR_MEM, "out of memory for table %s", name);
@@ -164,19 +182,21 @@ static int defer_table(pc_out *out, const char *name, hid_t type, const void *ro
   const size_t keep = n - head, have = keep + ntail;
   const size_t nch = have ? (have + C - 1) / C : 0, bound = pc_chunk_bound(C, rs);
   char *scratch = have ? pc_malloc(C * rs, "a chunk") : NULL,
-       *mixed = ntail ? pc_malloc(C * rs, "a chunk") : NULL;
+       *mixed = ntail ? pc_malloc(C * rs, "a chunk") : NULL,
+       *made = keep && !rsrc->rows ? pc_malloc(C * rs, "a chunk") : NULL;
   pc_chunker *zk = have ? pc_chunker_new(out->deflate) : NULL;
   size_t cap = have ? nch * 16 + (keep + ntail) * rs / 3 + bound : 0;
   if (!rc && have &&
-      (!scratch || !zk || (ntail && !mixed) || !(l->packed = pc_malloc(cap, "compressed chunks"))))
+      (!scratch || !zk || (ntail && !mixed) || (keep && !rsrc->rows && !made) ||
+       !(l->packed = pc_malloc(cap, "compressed chunks"))))
     rc = PC_ERROR(PC_ERR_MEM, "out of memory compressing table %s", name);
   const uint64_t c0 = (start + head) / C; /* this rank's first chunk */
   for (size_t k = 0; !rc && k < nch; k++) {
     const size_t lo = k * C, m = have - lo < C ? have - lo : C;
-    const char *src = (const char *)rows + (head + lo) * rs;
-    if (lo + m > keep) { /* the chunk the next ranks' rows end */
-      size_t own = keep - lo;
-      memcpy(mixed, src, own * rs);
+    const size_t own = lo + m > keep ? keep - lo : m; /* this rank's rows of the chunk */
+    const char *src = src_rows(rsrc, head + lo, own, own < m ? mixed : made);
+    if (own < m) { /* the chunk the next ranks' rows end */
+      if (src != mixed) memcpy(mixed, src, own * rs);
       memcpy(mixed + own * rs, tail, (m - own) * rs);
       src = mixed;
     }
@@ -203,24 +223,43 @@ static int defer_table(pc_out *out, const char *name, hid_t type, const void *ro
   pc_chunker_free(zk);
   free(scratch);
   free(mixed);
+  free(made);
   free(tail);
   return out->rc = pc_agree(out->ctx, rc);
 }
 
-int pc_out_table_layout(pc_out *out, const char *name, hid_t type, const void *rows,
-                        size_t n_local, int layout, const char *description) {
+static int table_of(pc_out *out, const char *name, hid_t type, const rows_src *src,
+                    size_t n_local, int layout, const char *description) {
   if (agree(out)) return out->rc;
   uint64_t start = 0, tot = n_local;
   int rc = pc_exscan_u64(out->ctx, n_local, &start);
   if (!rc) rc = pc_sum_u64(out->ctx, &tot, 1);
   if ((out->rc = pc_agree(out->ctx, rc))) return out->rc;
   if (layout == PC_OUT_CHUNKED && out->deflate > 0 && out->chunk_rows > 0 && tot > 0)
-    return defer_table(out, name, type, rows, n_local, start, tot, description);
+    return defer_table(out, name, type, src, n_local, start, tot, description);
+  /* Written through HDF5 in one collective call: rows made are all made first. */
+  char *all = src->rows ? NULL : pc_malloc(n_local * src->rs + 1, "a table's rows");
+  if ((out->rc = pc_agree(out->ctx, src->rows || all ? 0 : PC_ERR_MEM))) return out->rc;
+  const char *rows = src_rows(src, 0, n_local, all);
   hid_t d;
-  if (pc_out_dset(out, name, type, tot, layout, description, &d)) return out->rc;
-  out->rc = pc_h5_dset_write_rows(out->ctx, d, type, start, rows, n_local);
-  H5Dclose(d);
+  if (!pc_out_dset(out, name, type, tot, layout, description, &d)) {
+    out->rc = pc_h5_dset_write_rows(out->ctx, d, type, start, rows, n_local);
+    H5Dclose(d);
+  }
+  free(all);
   return out->rc;
+}
+
+int pc_out_table_layout(pc_out *out, const char *name, hid_t type, const void *rows,
+                        size_t n_local, int layout, const char *description) {
+  const rows_src src = {rows ? rows : "", NULL, NULL, H5Tget_size(type)};
+  return table_of(out, name, type, &src, n_local, layout, description);
+}
+
+int pc_out_table_gen(pc_out *out, const char *name, hid_t type, pc_out_rows_fn fn, void *arg,
+                     size_t n_local, const char *description) {
+  const rows_src src = {NULL, fn, arg, H5Tget_size(type)};
+  return table_of(out, name, type, &src, n_local, PC_OUT_CHUNKED, description);
 }
 
 int pc_out_table(pc_out *out, const char *name, hid_t type, const void *rows, size_t n_local,

@@ -63,6 +63,15 @@ enum { PC_OUT_CHUNKED = 0, PC_OUT_CONTIGUOUS = 1, PC_OUT_PLAIN = 2 };
  * its own tables back. */
 int pc_out_table(pc_out *out, const char *name, hid_t type, const void *rows, size_t n_local,
                  const char *description);
+/* A table's rows made on demand: rows [first, first + n) of this rank's
+ * n_local into rows (n rows of the table's type). Local, cannot fail. */
+typedef void (*pc_out_rows_fn)(void *arg, size_t first, size_t n, void *rows);
+/* Collective, agreed: pc_out_table with rows made by fn as they are
+ * written - a chunk's rows at a time for a compressed table, so that the
+ * job never holds them all (a thousand cases' companions: 139 MB a rank);
+ * all of them at once, in a buffer of this call's, for an uncompressed one. */
+int pc_out_table_gen(pc_out *out, const char *name, hid_t type, pc_out_rows_fn fn, void *arg,
+                     size_t n_local, const char *description);
 /* Collective, agreed: pc_out_table with the layout given. */
 int pc_out_table_layout(pc_out *out, const char *name, hid_t type, const void *rows,
                         size_t n_local, int layout, const char *description);

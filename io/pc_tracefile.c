@@ -34,11 +34,24 @@ int pc_tracefile_places(hid_t file, const char *path, pc_place **places, size_t 
   return rc;
 }
 
-int pc_tracefile_write_rows(pc_out *out, const pc_trace_row *rows, size_t nc, size_t nm) {
+/* The companions' rows: rows [nc + first, ...) of the maker's. */
+typedef struct later_rows {
+  pc_out_rows_fn fn;
+  void *arg;
+  size_t nc;
+} later_rows;
+
+static void companions_of(void *arg, size_t first, size_t n, void *rows) {
+  const later_rows *L = arg;
+  L->fn(L->arg, L->nc + first, n, rows);
+}
+
+int pc_tracefile_write_rows(pc_out *out, pc_out_rows_fn fn, void *arg, size_t nc, size_t nm) {
   hid_t tc = pc_schema_type(&pc_schema_contacts), tm = pc_schema_type(&pc_schema_companions);
-  pc_out_table(out, "contacts", tc, rows, nc,
-               "contacts by pid: hop 0 = cases; exposure = start of the person's window "
-               "(int64 s since the epoch, UTC); source = who they met, channel and place "
-               "where; jurisdiction = region at dispatch_at (level of the config)");
-  return pc_out_table(out, "companions", tm, rows + nc, nm, NULL);
+  pc_out_table_gen(out, "contacts", tc, fn, arg, nc,
+                   "contacts by pid: hop 0 = cases; exposure = start of the person's window "
+                   "(int64 s since the epoch, UTC); source = who they met, channel and place "
+                   "where; jurisdiction = region at dispatch_at (level of the config)");
+  later_rows L = {fn, arg, nc};
+  return pc_out_table_gen(out, "companions", tm, companions_of, &L, nm, NULL);
 }

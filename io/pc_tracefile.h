@@ -31,8 +31,9 @@ void pc_tracefile_close(hid_t file);
  * optional). PC_ERR_DATA naming path when they are not sorted by id. */
 int pc_tracefile_places(hid_t file, const char *path, pc_place **places, size_t *n);
 
-/* Collective, agreed (through out): the tables /contacts (rows[0, nc) of
- * each rank, with their description) and /companions (rows[nc, nc + nm)). */
-int pc_tracefile_write_rows(pc_out *out, const pc_trace_row *rows, size_t nc, size_t nm);
+/* Collective, agreed (through out): the tables /contacts (rows [0, nc) of
+ * each rank, made by fn, with their description) and /companions (rows
+ * [nc, nc + nm)); fn(arg, first, n, rows) makes rows [first, first + n). */
+int pc_tracefile_write_rows(pc_out *out, pc_out_rows_fn fn, void *arg, size_t nc, size_t nm);
 
 #endif

@@ -138,8 +138,7 @@ typedef struct trace_run {
   pc_key128 key;
   uint64_t npersons, ncases;
   int64_t dispatch_at;
-  pc_trace_row *rows;         /* contacts then companions, this rank's */
-  size_t nc, nm;
+  pc_trace_rowmaker rows;     /* contacts then companions, this rank's, made when written */
   pc_trace_counts K;
   pc_campaign C;              /* the ledger (C.path NULL: none) */
 } trace_run;
@@ -164,8 +163,8 @@ static int setup(pc_ctx *ctx, trace_run *R) {
 static int assemble(pc_ctx *ctx, trace_run *R) {
   pc_tracer *t = &R->t;
   (void)ctx;
-  PC_CALL(pc_trace_rows(t, R->dispatch_at, R->level, &R->rows, &R->nc, &R->nm));
-  return pc_trace_campaign(t, &R->C, R->rows, R->nc, R->nm);
+  PC_CALL(pc_trace_rows(t, R->dispatch_at, R->level, &R->rows));
+  return pc_trace_campaign(t, &R->C, &R->rows);
 }
 
 static int build_index(pc_ctx *ctx, trace_run *R) {
@@ -244,19 +243,19 @@ static int run_trace(pc_ctx *ctx, const pc_config *cfg) {
   R.dispatch_at = pc_config_given(cfg, "dispatch.at") ? pc_config_time(cfg, "dispatch.at")
                                                       : pc_dispatch_instant(t->as_of);
   if (!rc)
-    rc = PC_PHASE(ctx, PH_ASSEMBLE, assemble(ctx, &R), R.nc + R.nm, 0);
-  if (!rc) rc = pc_trace_count(ctx, R.rows, R.nc, R.nm, &R.K);
+    rc = PC_PHASE(ctx, PH_ASSEMBLE, assemble(ctx, &R), R.rows.nc + R.rows.nm, 0);
+  if (!rc) rc = pc_trace_count(ctx, &R.rows, &R.K);
+  const size_t nrows = R.rows.nc + R.rows.nm;
   if (!rc)
-    rc = PC_PHASE(ctx, PH_WRITE,
-                  pc_trace_write(t, R.output, R.index, R.dispatch_at, R.rows, R.nc, R.nm, &R.K),
-                  R.nc + R.nm, (R.nc + R.nm) * sizeof(pc_trace_row));
+    rc = PC_PHASE(ctx, PH_WRITE, pc_trace_write(t, R.output, R.index, R.dispatch_at, &R.rows, &R.K),
+                  nrows, nrows * sizeof(pc_trace_row));
   if (!rc) {
     pc_trace_counts_log(ctx, &R.K);
     pc_log(ctx, "trace: wrote %s", R.output);
   }
   if (!rc && R.C.path) rc = PC_PHASE(ctx, PH_LEDGER, pc_campaign_write(&R.C, cfg, t->data), 0, 0);
   pc_campaign_close(&R.C);
-  free(R.rows);
+  pc_trace_rows_free(&R.rows);
   free(R.K.hop);
   pc_tracer_free(t);
   return rc;

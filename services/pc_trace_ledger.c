@@ -71,14 +71,14 @@ static int root_round(pc_tracer *t, uint64_t *root, uint8_t *done, size_t n, uin
   return rc;
 }
 
-/* The case each row's chain starts from: follow the sources back (at most
- * hops + 1 rounds: a source is one hop nearer a case). */
-static int roots(pc_tracer *t, const pc_trace_row *rows, size_t n, uint64_t *root) {
+/* The case each flagged person's chain starts from: follow the sources
+ * back (at most hops + 1 rounds: a source is one hop nearer a case). */
+static int roots(pc_tracer *t, const pc_trace_flag *f, size_t n, uint64_t *root) {
   uint8_t *done = pc_calloc(n + 1, 1, "roots");
   int rc = pc_agree(t->ctx, done ? 0 : PC_ERR_MEM);
   for (size_t i = 0; i < n && !rc; i++) {
-    root[i] = rows[i].source_pid ? rows[i].source_pid : rows[i].pid;
-    done[i] = !rows[i].source_pid;
+    root[i] = f[i].source ? f[i].source : f[i].pid;
+    done[i] = !f[i].source;
   }
   for (int round = 0; !rc && round < 64; round++) {
     uint64_t asked = 0;
@@ -106,29 +106,21 @@ static void flag_of(pc_ledger_flag *f, const pc_trace_row *r, int companion, uin
   memcpy(f->channel, r->channel, sizeof f->channel);
 }
 
-int pc_trace_campaign(pc_tracer *t, pc_campaign *C, pc_trace_row *rows, size_t nc, size_t nm) {
-  const size_t n = nc + nm;
-  if (!C->path) { /* no campaign: every row is new (SPEC), no flags to build */
-    for (size_t k = 0; k < n; k++) rows[k].is_new = 1;
-    return pc_agree(t->ctx, 0);
-  }
+int pc_trace_campaign(pc_tracer *t, pc_campaign *C, pc_trace_rowmaker *m) {
+  const size_t n = m->nc + m->nm;
+  if (!C->path) return pc_agree(t->ctx, 0); /* no campaign: every row new, as made (SPEC) */
+  /* The flags, sorted by pid, are the contacts and companions merged. */
   pc_ledger_flag *f = pc_malloc((n + 1) * sizeof *f, "ledger flags");
-  size_t *row_of = pc_malloc((n + 1) * sizeof *row_of, "ledger flags");
   uint64_t *root = pc_malloc((n + 1) * sizeof *root, "ledger flags");
-  uint8_t *isnew = pc_malloc(n + 1, "ledger flags");
-  int rc = pc_agree(t->ctx, f && row_of && root && isnew ? 0 : PC_ERR_MEM);
-  if (!rc) rc = roots(t, rows, n, root);
-  /* contacts and companions are each sorted by pid, and disjoint: merge them */
-  for (size_t i = 0, j = nc, k = 0; !rc && k < n; k++) {
-    size_t s = j == n || (i < nc && rows[i].pid < rows[j].pid) ? i++ : j++;
-    row_of[k] = s;
-    flag_of(&f[k], &rows[s], s >= nc, root[s]);
+  int rc = pc_agree(t->ctx, f && root ? 0 : PC_ERR_MEM);
+  if (!rc) rc = roots(t, m->f, n, root);
+  for (size_t k = 0; !rc && k < n; k++) {
+    pc_trace_row r;
+    pc_trace_rows_make_flag(m, k, &r);
+    flag_of(&f[k], &r, m->f[k].hop == PC_TRACE_COMPANION, root[k]);
   }
-  if (!rc) rc = pc_campaign_flag(C, f, n, isnew);
-  for (size_t k = 0; k < n && !rc; k++) rows[row_of[k]].is_new = isnew[k];
+  if (!rc) rc = pc_campaign_flag(C, f, n, m->is_new);
   free(f);
-  free(row_of);
   free(root);
-  free(isnew);
   return rc;
 }

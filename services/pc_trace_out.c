@@ -8,16 +8,15 @@
 #include "pc_trace_out.h"
 #include "pc_tracefile.h"
 
-static int class_of(const pc_trace_row *o, int comp) { return comp ? -1 : o->hop; }
-
-static int write_cubes(pc_tracer *t, pc_out *out, const pc_trace_row *rows, size_t nc, size_t nm, int hops) {
+static int write_cubes(pc_tracer *t, pc_out *out, pc_trace_rowmaker *m, int hops) {
   pc_ctx *ctx = t->ctx;
+  const size_t n = m->nc + m->nm;
   const int ncls = hops + 4; /* hop0..hopK, companion, red, yellow */
   char (*nm_)[16] = pc_calloc((size_t)ncls, 16, "class names");
   const char **names = pc_calloc((size_t)ncls, sizeof *names, "class names");
-  pc_person *p = pc_calloc(nc + nm + 1, sizeof *p, "flagged persons");
-  int *cls = pc_malloc((nc + nm + 1) * sizeof *cls, "classes"),
-      *code = pc_malloc((nc + nm + 1) * sizeof *code, "classes");
+  pc_person *p = pc_calloc(n + 1, sizeof *p, "flagged persons");
+  int *cls = pc_malloc((n + 1) * sizeof *cls, "classes"),
+      *code = pc_malloc((n + 1) * sizeof *code, "classes");
   int rc = nm_ && names && p && cls && code ? 0 : PC_ERR_MEM;
   for (int k = 0; k < ncls && !rc; k++) {
     if (k <= hops)
@@ -26,16 +25,17 @@ static int write_cubes(pc_tracer *t, pc_out *out, const pc_trace_row *rows, size
       snprintf(nm_[k], 16, "%s", k == hops + 1 ? "companion" : k == hops + 2 ? "red" : "yellow");
     names[k] = nm_[k];
   }
-  size_t at = 0; /* contacts, then companions: each sorted by pid */
-  for (size_t i = 0; i < nc + nm && !rc; i++) {
-    const pc_person *q = pc_trace_person_from(t, rows[i].pid, &at);
-    if (q) p[i] = *q; /* else all zero: unknown */
-    int c = class_of(&rows[i], i >= nc);
-    cls[i] = c < 0 ? hops + 1 : c;
-    code[i] = strcmp(rows[i].code, "red") == 0 ? hops + 2 : hops + 3;
+  size_t at = 0; /* the flags, in pid order: their order does not change a count */
+  for (size_t k = 0; k < n && !rc; k++) {
+    const pc_trace_flag *f = &m->f[k];
+    const pc_person *q = pc_trace_person_from(t, f->pid, &at);
+    if (q) p[k] = *q; /* else all zero: unknown */
+    const int comp = f->hop == PC_TRACE_COMPANION;
+    cls[k] = comp ? hops + 1 : f->hop;
+    code[k] = (comp ? m->red_companion : m->red_hop[f->hop]) ? hops + 2 : hops + 3;
   }
   if (!(rc = pc_agree(ctx, rc)))
-    rc = pc_flag_cubes(ctx, t->cfg, t->data, out->file, t->as_of, names, ncls, p, cls, code, nc + nm,
+    rc = pc_flag_cubes(ctx, t->cfg, t->data, out->file, t->as_of, names, ncls, p, cls, code, n,
                        out->deflate);
   free(nm_);
   free(names);
@@ -45,20 +45,24 @@ static int write_cubes(pc_tracer *t, pc_out *out, const pc_trace_row *rows, size
   return rc;
 }
 
+static void make_rows(void *arg, size_t first, size_t n, void *rows) {
+  pc_trace_rows_make(arg, first, n, rows);
+}
+
 int pc_trace_write(pc_tracer *t, const char *output, const char *index, int64_t dispatch_at,
-                   const pc_trace_row *rows, size_t nc, size_t nm, const pc_trace_counts *K) {
+                   pc_trace_rowmaker *m, const pc_trace_counts *K) {
   const int hops = K->hops;
   pc_out out;
   char t0[24];
   int rc;
   if (!(rc = pc_out_create(t->ctx, t->cfg, output, &out))) {
-    pc_tracefile_write_rows(&out, rows, nc, nm);
+    pc_tracefile_write_rows(&out, make_rows, m, m->nc, m->nm);
     if (!out.rc)
       out.rc = pc_out_table(&out, "unmatched", pc_schema_type(&pc_schema_unmatched),
                             t->unmatched.data, pc_rank(t->ctx) == 0 ? t->unmatched.n : 0,
                             "rows of cases.csv not traced: line (1-based, the header is 1), "
                             "what the row named the case by, why");
-    if (!out.rc) out.rc = write_cubes(t, &out, rows, nc, nm, hops);
+    if (!out.rc) out.rc = write_cubes(t, &out, m, hops);
     json_object *counts = pc_trace_counts_json(K, hops);
     if (counts) pc_json_add_u64(counts, "unmatched", t->unmatched.n);
     pc_out_json(&out, "counts", counts, 1);

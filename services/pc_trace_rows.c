@@ -68,8 +68,10 @@ typedef struct subj_req {
  * few thousand sources, and a request per row moved 60 MB a rank each way.
  * The distinct sources are found with a dictionary that stays in the cache
  * (a sort of the rows' sources, then a write to each row in that order, at
- * random, was a tenth of assembling a thousand cases' rows). */
-static int fill_sources(pc_tracer *t, pc_trace_row *rows, size_t n) {
+ * random, was a tenth of assembling a thousand cases' rows). Into m->src
+ * (each flag's source's index) and m->subject. */
+static int fill_sources(pc_trace_rowmaker *m, size_t n) {
+  pc_tracer *t = m->t;
   pc_ctx *ctx = t->ctx;
   pc_dict srcs = {0};
   subj_req *rq = NULL;
@@ -78,13 +80,17 @@ static int fill_sources(pc_tracer *t, pc_trace_row *rows, size_t n) {
   pc_buf_init(&got, sizeof(subj_req));
   pc_buf_init(&back, sizeof(subj_req));
   int rc = 0;
-  for (size_t i = 0; i < n && !rc; i++)
-    if (rows[i].source_pid) rc = pc_dict_add(&srcs, rows[i].source_pid);
+  for (size_t i = 0; i < n && !rc; i++) {
+    uint32_t at = UINT32_MAX;
+    if (m->f[i].source) rc = pc_dict_put(&srcs, m->f[i].source, &at);
+    m->src[i] = at;
+  }
   const size_t u = srcs.n;
   if (!rc) {
     rq = pc_calloc(u + 1, sizeof *rq, "source requests");
     dest = pc_malloc((u + 1) * sizeof *dest, "source requests");
-    if (!rq || !dest) rc = PC_ERR_MEM;
+    m->subject = pc_calloc(u + 1, sizeof *m->subject, "source subjects");
+    if (!rq || !dest || !m->subject) rc = PC_ERR_MEM;
   }
   PC_CALLG(pc_agree(ctx, rc), out);
   /* The requester's rank rides in the pad bytes' place: who = rank << 40 | request. */
@@ -120,12 +126,8 @@ static int fill_sources(pc_tracer *t, pc_trace_row *rows, size_t n) {
   }
   for (size_t i = 0; i < back.n; i++) {
     const subj_req *b = (const subj_req *)back.data + i;
-    memcpy(rq[b->who & ((1ULL << 40) - 1)].subject, b->subject, sizeof b->subject);
+    memcpy(m->subject[b->who & ((1ULL << 40) - 1)], b->subject, sizeof b->subject);
   }
-  for (size_t i = 0; i < n; i++)
-    if (rows[i].source_pid)
-      memcpy(rows[i].source, rq[pc_dict_find(&srcs, rows[i].source_pid)].subject,
-             sizeof rq->subject);
 out:
   pc_dict_free(&srcs);
   free(rq);
@@ -166,79 +168,92 @@ static const pc_place *place_of(pc_tracer *t, place_memo *m, uint64_t id) {
   return m->pl[k];
 }
 
-/* Build the output rows of this rank (contacts, then companions, each sorted by pid). */
-static int assemble(pc_tracer *t, int64_t dispatch_at, int level, pc_trace_row **rows, size_t *ncontacts,
-                    size_t *ncompanions) {
-  size_t n = t->flags.n;
+void pc_trace_rows_make_flag(pc_trace_rowmaker *m, size_t k, pc_trace_row *o) {
+  pc_tracer *t = m->t;
+  const pc_trace_flag *f = &m->f[k];
+  const int comp = f->hop == PC_TRACE_COMPANION;
+  memset(o, 0, sizeof *o);
+  o->pid = f->pid;
+  o->exposure = f->exposure;
+  o->source_pid = f->source;
+  o->place = f->place;
+  o->hop = comp ? 0 : f->hop;
+  put_str(o->root_status, sizeof o->root_status,
+          pc_case_status_names[f->root < PC_NCASE_STATUS ? f->root : 0]);
+  const pc_identity *id = pc_trace_identity_from(t, f->pid, &m->at_i);
+  if (id) {
+    memcpy(o->subject, id->subject, sizeof o->subject);
+    pc_doc_type_name(id->id_type, o->subject_type);
+  }
+  if (m->src[k] != UINT32_MAX) memcpy(o->source, m->subject[m->src[k]], sizeof o->source);
+  put_str(o->channel, sizeof o->channel,
+          f->channel == PC_TRACE_CASE ? "case" : pc_channel_names[f->channel]);
+  if (f->channel == PC_CH_HOUSEHOLD)
+    put_str(o->place_name, sizeof o->place_name, "household");
+  else if (f->channel != PC_TRACE_CASE) {
+    const pc_place *pl = place_of(t, m->pm, f->place);
+    if (pl) memcpy(o->place_name, pl->name, sizeof o->place_name);
+    /* A train is named by number and date; the carriage is the id's, when known. */
+    size_t nl = strnlen(o->place_name, sizeof o->place_name);
+    unsigned car = pc_rail_carriage(f->place);
+    if (pl && f->channel == PC_CH_RAIL && car && nl + 8 < sizeof o->place_name)
+      snprintf(o->place_name + nl, sizeof o->place_name - nl, " car %02u", car);
+  }
+  const int red = comp ? m->red_companion : m->red_hop[f->hop];
+  put_str(o->code, sizeof o->code, red ? "red" : "yellow");
+  o->jurisdiction = m->jur[k];
+  const pc_person *p = pc_trace_person_from(t, f->pid, &m->at_p);
+  o->age = -1;
+  if (p) {
+    o->residence = p->region;
+    o->age = (int16_t)(p->birth_date ? pc_age_at(p->birth_date, t->as_of) : -1);
+    memcpy(o->sector, p->sector, 2);
+  }
+  o->is_new = m->is_new[k];
+}
+
+void pc_trace_rows_make(pc_trace_rowmaker *m, size_t first, size_t n, pc_trace_row *out) {
+  for (size_t i = 0; i < n; i++) pc_trace_rows_make_flag(m, m->ord[first + i], &out[i]);
+}
+
+void pc_trace_rows_free(pc_trace_rowmaker *m) {
+  free(m->ord);
+  free(m->jur);
+  free(m->is_new);
+  free(m->src);
+  free(m->subject);
+  free(m->pm);
+  memset(m, 0, sizeof *m);
+}
+
+/* The maker of this rank's rows (contacts, then companions, each sorted by pid). */
+static int assemble(pc_tracer *t, int64_t dispatch_at, int level, pc_trace_rowmaker *m) {
+  const size_t n = t->flags.n;
   pc_trace_flag *f = t->flags.data;
   /* by pid (the hash table is no longer used): a distribution sort over the
    * pids' whole range (a rank owns pids by hash, spread evenly), not qsort */
-  int rc = pc_sort_rows_inplace(f, n, sizeof *f, 0, UINT64_MAX, flag_pid_cmp);
-  pc_trace_row *r = rc ? NULL : pc_calloc(n + 1, sizeof *r, "output rows");
-  uint64_t *jur = rc ? NULL : pc_malloc((n + 1) * sizeof *jur, "jurisdictions");
-  place_memo *pm = rc ? NULL : pc_calloc(1, sizeof *pm, "places of the rows");
-  if (!rc) rc = r && jur && pm ? jurisdictions(t, f, n, dispatch_at, level, jur) : PC_ERR_MEM;
-  if (rc) {
-    free(r), free(jur), free(pm);
-    return rc;
-  }
+  PC_CALL(pc_sort_rows_inplace(f, n, sizeof *f, 0, UINT64_MAX, flag_pid_cmp));
+  if (n >= UINT32_MAX) return PC_ERROR(PC_ERR_MEM, "more than 2^32 flagged persons on one rank");
+  m->t = t;
+  m->f = f;
+  m->ord = pc_malloc((n + 1) * sizeof *m->ord, "output rows");
+  m->jur = pc_malloc((n + 1) * sizeof *m->jur, "jurisdictions");
+  m->is_new = pc_malloc(n + 1, "output rows");
+  m->src = pc_malloc((n + 1) * sizeof *m->src, "source subjects");
+  m->pm = pc_calloc(1, sizeof *m->pm, "places of the rows");
+  if (!m->ord || !m->jur || !m->is_new || !m->src || !m->pm) return PC_ERR_MEM;
+  PC_CALL(jurisdictions(t, f, n, dispatch_at, level, m->jur));
+  memset(m->is_new, 1, n + 1); /* outside a campaign every row is new (SPEC) */
   /* Each class's code once (rule 10), not a lookup of codes.red per row. */
-  const int red_companion = is_red(t->cfg, "companion");
-  int red_hop[256];
+  m->red_companion = is_red(t->cfg, "companion");
   for (unsigned h = 0; h < 256; h++) {
     char cls[16];
     snprintf(cls, sizeof cls, "hop%u", h);
-    red_hop[h] = is_red(t->cfg, cls);
+    m->red_hop[h] = is_red(t->cfg, cls);
   }
-  size_t nc = 0;
-  for (int pass = 0; pass < 2; pass++) {
-    size_t at_p = 0, at_i = 0; /* cursors: f is sorted by pid */
-    for (size_t i = 0; i < n; i++) {
-      int comp = f[i].hop == PC_TRACE_COMPANION;
-      if (comp != pass) continue;
-      pc_trace_row *o = &r[nc++];
-      o->pid = f[i].pid;
-      o->exposure = f[i].exposure;
-      o->source_pid = f[i].source;
-      o->place = f[i].place;
-      o->hop = comp ? 0 : f[i].hop;
-      put_str(o->root_status, sizeof o->root_status,
-              pc_case_status_names[f[i].root < PC_NCASE_STATUS ? f[i].root : 0]);
-      const pc_identity *id = pc_trace_identity_from(t, f[i].pid, &at_i);
-      if (id) {
-        memcpy(o->subject, id->subject, sizeof o->subject);
-        pc_doc_type_name(id->id_type, o->subject_type);
-      }
-      put_str(o->channel, sizeof o->channel,
-              f[i].channel == PC_TRACE_CASE ? "case" : pc_channel_names[f[i].channel]);
-      if (f[i].channel == PC_CH_HOUSEHOLD)
-        put_str(o->place_name, sizeof o->place_name, "household");
-      else if (f[i].channel != PC_TRACE_CASE) {
-        const pc_place *pl = place_of(t, pm, f[i].place);
-        if (pl) memcpy(o->place_name, pl->name, sizeof o->place_name);
-        /* A train is named by number and date; the carriage is the id's, when known. */
-        size_t nl = strnlen(o->place_name, sizeof o->place_name);
-        unsigned car = pc_rail_carriage(f[i].place);
-        if (pl && f[i].channel == PC_CH_RAIL && car && nl + 8 < sizeof o->place_name)
-          snprintf(o->place_name + nl, sizeof o->place_name - nl, " car %02u", car);
-      }
-      const int red = comp ? red_companion : red_hop[f[i].hop];
-      put_str(o->code, sizeof o->code, red ? "red" : "yellow");
-      o->jurisdiction = jur[i];
-      const pc_person *p = pc_trace_person_from(t, f[i].pid, &at_p);
-      o->age = -1;
-      if (p) {
-        o->residence = p->region;
-        o->age = (int16_t)(p->birth_date ? pc_age_at(p->birth_date, t->as_of) : -1);
-        memcpy(o->sector, p->sector, 2);
-      }
-      if (pass == 0) *ncontacts = nc;
-    }
-  }
-  *ncompanions = nc - *ncontacts;
-  *rows = r;
-  free(jur);
-  free(pm);
+  for (int pass = 0; pass < 2; pass++)
+    for (size_t i = 0; i < n; i++)
+      if ((f[i].hop == PC_TRACE_COMPANION) == pass) m->ord[pass ? m->nc + m->nm++ : m->nc++] = (uint32_t)i;
   return 0;
 }
 
@@ -285,25 +300,26 @@ void pc_trace_counts_log(pc_ctx *ctx, const pc_trace_counts *k) {
          (unsigned long long)k->yellow);
 }
 
-int pc_trace_rows(pc_tracer *t, int64_t dispatch_at, int level, pc_trace_row **rows, size_t *ncontacts,
-                  size_t *ncompanions) {
-  int rc = pc_agree(t->ctx, assemble(t, dispatch_at, level, rows, ncontacts, ncompanions));
-  if (!rc) rc = fill_sources(t, *rows, *ncontacts + *ncompanions);
+int pc_trace_rows(pc_tracer *t, int64_t dispatch_at, int level, pc_trace_rowmaker *m) {
+  memset(m, 0, sizeof *m);
+  int rc = pc_agree(t->ctx, assemble(t, dispatch_at, level, m));
+  if (!rc) rc = fill_sources(m, m->nc + m->nm);
   return rc;
 }
 
-int pc_trace_count(pc_ctx *ctx, const pc_trace_row *rows, size_t nc, size_t nm, pc_trace_counts *K) {
-  for (size_t i = 0; i < nc + nm; i++) {
-    int comp = i >= nc;
+int pc_trace_count(pc_ctx *ctx, pc_trace_rowmaker *m, pc_trace_counts *K) {
+  /* From the flags, what their rows say (pc_trace_rows_make_flag): hop,
+   * root status, channel ("case": the last), code. */
+  for (size_t k = 0; k < m->nc + m->nm; k++) {
+    const pc_trace_flag *f = &m->f[k];
+    const int comp = f->hop == PC_TRACE_COMPANION;
     if (comp)
       K->companion++;
     else
-      K->hop[rows[i].hop]++;
-    for (int k = 0; k < PC_NCASE_STATUS && !comp && rows[i].hop; k++)
-      K->root[k] += !strcmp(rows[i].root_status, pc_case_status_names[k]);
-    int ch = pc_channel_of(rows[i].channel);
-    K->channel[comp][ch < 0 ? PC_NCHANNELS : ch] += 1;
-    if (!strcmp(rows[i].code, "red"))
+      K->hop[f->hop]++;
+    if (!comp && f->hop) K->root[f->root < PC_NCASE_STATUS ? f->root : 0]++;
+    K->channel[comp][f->channel < PC_NCHANNELS ? f->channel : PC_NCHANNELS] += 1;
+    if (comp ? m->red_companion : m->red_hop[f->hop])
       K->red++;
     else
       K->yellow++;
