@@ -138,7 +138,8 @@ static int chunk_rows_of(pc_out *out, size_t rs, const rows_src *src, size_t n, 
   char *hb = !rc && *head && !src->rows ? pc_malloc(*head * rs, "rows of a shared chunk") : NULL;
   if (!rc && *head && !src->rows && !hb) rc = PC_ERR_MEM;
   rc = pc_agree(ctx, rc);
-  if (!rc) rc = pc_exchange_pieces(ctx, rs, src_rows(src, 0, *head, hb), sst, sc, *tail, 1, rst, rct);
+  if (!rc)
+    rc = pc_exchange_pieces(ctx, rs, src_rows(src, 0, *head, hb), sst, sc, *tail, 1, rst, rct);
   free(hb);
   free(cnt);
   free(first);

@@ -98,8 +98,8 @@ pc_chunker *pc_chunker_new(int level) {
   pc_chunker *k = calloc(1, sizeof *k);
   if (!k) return NULL;
   k->level = level < 1 ? 1 : level > 9 ? 9 : level;
-  if (deflateInit2(&k->z, k->level, Z_DEFLATED, 15, 8, k->level == 1 ? Z_RLE : Z_DEFAULT_STRATEGY) !=
-      Z_OK) {
+  const int strategy = k->level == 1 ? Z_RLE : Z_DEFAULT_STRATEGY;
+  if (deflateInit2(&k->z, k->level, Z_DEFLATED, 15, 8, strategy) != Z_OK) {
     free(k);
     return NULL;
   }

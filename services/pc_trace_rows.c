@@ -253,7 +253,8 @@ static int assemble(pc_tracer *t, int64_t dispatch_at, int level, pc_trace_rowma
   }
   for (int pass = 0; pass < 2; pass++)
     for (size_t i = 0; i < n; i++)
-      if ((f[i].hop == PC_TRACE_COMPANION) == pass) m->ord[pass ? m->nc + m->nm++ : m->nc++] = (uint32_t)i;
+      if ((f[i].hop == PC_TRACE_COMPANION) == pass)
+        m->ord[pass ? m->nc + m->nm++ : m->nc++] = (uint32_t)i;
   return 0;
 }
 
