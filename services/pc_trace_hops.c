@@ -251,10 +251,11 @@ static int round_trip(pc_tracer *t, const size_t *from, size_t nfrom, int role, 
   pc_buf_free(&qd);
   if (!rc) rc = pc_agree(ctx, answer(t, rq.data, rq.n, &hb));
   pc_buf_free(&rq);
+  free(hb.slot); /* stale once the hits are grouped; not held through the exchange (16 MB) */
+  hb.slot = NULL;
   if (!rc) rc = pc_shuffle(ctx, hb.hits.data, hb.hits.n, sizeof(pc_hit), hb.dest.data, hits, NULL);
   pc_buf_free(&hb.hits);
   pc_buf_free(&hb.dest);
-  free(hb.slot);
   return rc;
 }
 
