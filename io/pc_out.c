@@ -85,7 +85,7 @@ int pc_out_dset(pc_out *out, const char *name, hid_t type, uint64_t nglobal, int
   return out->rc;
 }
 
-/* A table's rows: held (rows) or made when needed (fn). */
+/* A table's rows: held (rows; fn NULL) or made when needed (fn). */
 typedef struct rows_src {
   const char *rows;
   pc_out_rows_fn fn;
@@ -95,7 +95,7 @@ typedef struct rows_src {
 
 /* Rows [first, first + n): where they are held, or made into buf. */
 static const char *src_rows(const rows_src *s, size_t first, size_t n, char *buf) {
-  if (s->rows) return s->rows + first * s->rs;
+  if (!s->fn) return n ? s->rows + first * s->rs : s->rows;
   if (n) s->fn(s->arg, first, n, buf);
   return buf;
 }
@@ -135,8 +135,8 @@ static int chunk_rows_of(pc_out *out, size_t rs, const rows_src *src, size_t n, 
     if (to == me) rst[q] = *ntail, rct[q] = h, *ntail += (size_t)h;
   }
   if (!rc && *ntail && !(*tail = pc_malloc(*ntail * rs, "rows of a shared chunk"))) rc = PC_ERR_MEM;
-  char *hb = !rc && *head && !src->rows ? pc_malloc(*head * rs, "rows of a shared chunk") : NULL;
-  if (!rc && *head && !src->rows && !hb) rc = PC_ERR_MEM;
+  char *hb = !rc && *head && src->fn ? pc_malloc(*head * rs, "rows of a shared chunk") : NULL;
+  if (!rc && *head && src->fn && !hb) rc = PC_ERR_MEM;
   rc = pc_agree(ctx, rc);
   if (!rc)
     rc = pc_exchange_pieces(ctx, rs, src_rows(src, 0, *head, hb), sst, sc, *tail, 1, rst, rct);
@@ -184,11 +184,11 @@ static int defer_table(pc_out *out, const char *name, hid_t type, const rows_src
   const size_t nch = have ? (have + C - 1) / C : 0, bound = pc_chunk_bound(C, rs);
   char *scratch = have ? pc_malloc(C * rs, "a chunk") : NULL,
        *mixed = ntail ? pc_malloc(C * rs, "a chunk") : NULL,
-       *made = keep && !rsrc->rows ? pc_malloc(C * rs, "a chunk") : NULL;
+       *made = keep && rsrc->fn ? pc_malloc(C * rs, "a chunk") : NULL;
   pc_chunker *zk = have ? pc_chunker_new(out->deflate) : NULL;
   size_t cap = have ? nch * 16 + (keep + ntail) * rs / 3 + bound : 0;
   if (!rc && have &&
-      (!scratch || !zk || (ntail && !mixed) || (keep && !rsrc->rows && !made) ||
+      (!scratch || !zk || (ntail && !mixed) || (keep && rsrc->fn && !made) ||
        !(l->packed = pc_malloc(cap, "compressed chunks"))))
     rc = PC_ERROR(PC_ERR_MEM, "out of memory compressing table %s", name);
   const uint64_t c0 = (start + head) / C; /* this rank's first chunk */
@@ -239,8 +239,8 @@ static int table_of(pc_out *out, const char *name, hid_t type, const rows_src *s
   if (layout == PC_OUT_CHUNKED && out->deflate > 0 && out->chunk_rows > 0 && tot > 0)
     return defer_table(out, name, type, src, n_local, start, tot, description);
   /* Written through HDF5 in one collective call: rows made are all made first. */
-  char *all = src->rows ? NULL : pc_malloc(n_local * src->rs + 1, "a table's rows");
-  if ((out->rc = pc_agree(out->ctx, src->rows || all ? 0 : PC_ERR_MEM))) return out->rc;
+  char *all = src->fn ? pc_malloc(n_local * src->rs + 1, "a table's rows") : NULL;
+  if ((out->rc = pc_agree(out->ctx, !src->fn || all ? 0 : PC_ERR_MEM))) return out->rc;
   const char *rows = src_rows(src, 0, n_local, all);
   hid_t d;
   if (!pc_out_dset(out, name, type, tot, layout, description, &d)) {
@@ -253,7 +253,7 @@ static int table_of(pc_out *out, const char *name, hid_t type, const rows_src *s
 
 int pc_out_table_layout(pc_out *out, const char *name, hid_t type, const void *rows,
                         size_t n_local, int layout, const char *description) {
-  const rows_src src = {rows ? rows : "", NULL, NULL, H5Tget_size(type)};
+  const rows_src src = {rows, NULL, NULL, H5Tget_size(type)};
   return table_of(out, name, type, &src, n_local, layout, description);
 }
 

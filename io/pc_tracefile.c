@@ -34,15 +34,15 @@ int pc_tracefile_places(hid_t file, const char *path, pc_place **places, size_t 
   return rc;
 }
 
-/* The companions' rows: rows [nc + first, ...) of the maker's. */
-typedef struct later_rows {
+/* The companions' rows: the maker's rows from nc on. */
+typedef struct rows_from {
   pc_out_rows_fn fn;
   void *arg;
   size_t nc;
-} later_rows;
+} rows_from;
 
 static void companions_of(void *arg, size_t first, size_t n, void *rows) {
-  const later_rows *L = arg;
+  const rows_from *L = arg;
   L->fn(L->arg, L->nc + first, n, rows);
 }
 
@@ -52,6 +52,6 @@ int pc_tracefile_write_rows(pc_out *out, pc_out_rows_fn fn, void *arg, size_t nc
                    "contacts by pid: hop 0 = cases; exposure = start of the person's window "
                    "(int64 s since the epoch, UTC); source = who they met, channel and place "
                    "where; jurisdiction = region at dispatch_at (level of the config)");
-  later_rows L = {fn, arg, nc};
+  rows_from L = {fn, arg, nc};
   return pc_out_table_gen(out, "companions", tm, companions_of, &L, nm, NULL);
 }

@@ -22,7 +22,7 @@ static const pc_trace_flag *sorted_flag(const pc_tracer *t, uint64_t pid) {
 /* A question to the owner of `at`: who is your source? */
 typedef struct root_req {
   uint64_t at;   /* the person asked about; answered: their source (0: at is a case) */
-  uint64_t who;  /* requester's rank << 40 | row index */
+  uint64_t who;  /* requester's rank << 40 | flag index (pid order) */
   uint64_t source;
 } root_req;
 

@@ -32,7 +32,7 @@ static int write_cubes(pc_tracer *t, pc_out *out, pc_trace_rowmaker *m, int hops
     if (q) p[k] = *q; /* else all zero: unknown */
     const int comp = f->hop == PC_TRACE_COMPANION;
     cls[k] = comp ? hops + 1 : f->hop;
-    code[k] = (comp ? m->red_companion : m->red_hop[f->hop]) ? hops + 2 : hops + 3;
+    code[k] = pc_trace_rows_red(m, f) ? hops + 2 : hops + 3;
   }
   if (!(rc = pc_agree(ctx, rc)))
     rc = pc_flag_cubes(ctx, t->cfg, t->data, out->file, t->as_of, names, ncls, p, cls, code, n,

@@ -199,8 +199,7 @@ void pc_trace_rows_make_flag(pc_trace_rowmaker *m, size_t k, pc_trace_row *o) {
     if (pl && f->channel == PC_CH_RAIL && car && nl + 8 < sizeof o->place_name)
       snprintf(o->place_name + nl, sizeof o->place_name - nl, " car %02u", car);
   }
-  const int red = comp ? m->red_companion : m->red_hop[f->hop];
-  put_str(o->code, sizeof o->code, red ? "red" : "yellow");
+  put_str(o->code, sizeof o->code, pc_trace_rows_red(m, f) ? "red" : "yellow");
   o->jurisdiction = m->jur[k];
   const pc_person *p = pc_trace_person_from(t, f->pid, &m->at_p);
   o->age = -1;
@@ -320,7 +319,7 @@ int pc_trace_count(pc_ctx *ctx, pc_trace_rowmaker *m, pc_trace_counts *K) {
       K->hop[f->hop]++;
     if (!comp && f->hop) K->root[f->root < PC_NCASE_STATUS ? f->root : 0]++;
     K->channel[comp][f->channel < PC_NCHANNELS ? f->channel : PC_NCHANNELS] += 1;
-    if (comp ? m->red_companion : m->red_hop[f->hop])
+    if (pc_trace_rows_red(m, f))
       K->red++;
     else
       K->yellow++;

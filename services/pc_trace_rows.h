@@ -26,6 +26,11 @@ typedef struct pc_trace_rowmaker {
   size_t at_p, at_i;      /* cursors into the owned persons and identities */
 } pc_trace_rowmaker;
 
+/* 1 when flag f's class is listed under codes.red (rule 10). Local. */
+static inline int pc_trace_rows_red(const pc_trace_rowmaker *m, const pc_trace_flag *f) {
+  return f->hop == PC_TRACE_COMPANION ? m->red_companion : m->red_hop[f->hop];
+}
+
 /* Collective, agreed. The row maker of the persons flagged here: codes by
  * policy (rule 10), jurisdictions at dispatch_at at `level` (rule 11), the
  * sources' subjects, asked of their owners; every row `new` until
