@@ -324,6 +324,14 @@ static json_object *fixed(double v, int digits) {
   return json_object_new_double_s(v, t);
 }
 
+/* A ratio to `digits` significant digits: a tiny file's write reaches a ten-thousandth of the
+ * disk's speed, which fixed decimals would round to a share of nothing. */
+static json_object *significant(double v, int digits) {
+  char t[64];
+  snprintf(t, sizeof t, "%.*g", digits, v);
+  return json_object_new_double_s(v, t);
+}
+
 /* The job's members (`"k": v, ...`) as an object; NULL when they are not JSON. */
 static json_object *record_object(pc_ctx *ctx, const char *extra) {
   (void)ctx;
@@ -484,7 +492,7 @@ int pc_phase_report(pc_ctx *ctx, FILE *f, const char *path, const char *extra) {
       if (ctx->phases[i].bound > PC_BOUND_NONE) {
         double share = bound_share(ctx, ctx->phases[i].bound, (double)rows[2 * i + 1], mx[i].v);
         json_object_object_add(p, "bound", json_object_new_string(pc_bound_names[ctx->phases[i].bound]));
-        if (share >= 0) json_object_object_add(p, "bound_share", fixed(share, 4));
+        if (share >= 0) json_object_object_add(p, "bound_share", significant(share, 4));
       }
     }
     json_object *r = record_object(ctx, extra);
