@@ -34,6 +34,8 @@ LIB_SRC   := $(wildcard kernels/*.c) $(wildcard mpi/*.c) $(wildcard io/*.c) \
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+PROG_SRC  := $(wildcard tests/mpi/prog_*.c)
+PROG_BIN  := $(PROG_SRC:tests/mpi/%.c=$(BUILD)/tests/%)
 BIN       := $(BUILD)/paicha
 
 ifeq ($(V),1)
@@ -73,6 +75,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpaicha.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) $< $(BUILD)/libpaicha.a $(PKG_LIBS) -lcmocka $(LDFLAGS) -o $@
 
+# Programs of the MPI layer's tests: run under mpirun by tests/mpi/t_*.sh.
+$(BUILD)/tests/prog_%: tests/mpi/prog_%.c $(BUILD)/libpaicha.a
+	$(say) TEST $@
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) $< $(BUILD)/libpaicha.a $(PKG_LIBS) $(LDFLAGS) -o $@
+
 unit: $(UNIT_BIN)
 
 deps:
@@ -82,7 +90,7 @@ deps:
 check: deps
 	@$(MAKE) --no-print-directory test
 
-test: $(BIN) $(UNIT_BIN)
+test: $(BIN) $(UNIT_BIN) $(PROG_BIN)
 	@PAICHA=$(abspath $(BIN)) BUILD=$(abspath $(BUILD)) SAN=$(SAN) tests/run.sh
 
 demo: deps

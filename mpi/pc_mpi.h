@@ -233,6 +233,11 @@ int pc_buf_merge(pc_buf *a, const pc_buf *b, int (*cmp)(const void *, const void
  * and returns them in *sent_bytes when not NULL. */
 int pc_shuffle(pc_ctx *ctx, const void *rows, size_t n, size_t rowsize, const int *dest,
                pc_buf *out, uint64_t *sent_bytes);
+/* As pc_shuffle, but the rows for this rank are not appended to out: the
+ * caller takes them from rows itself (a copy saved where it can use them
+ * where they are). They count as sent and received. */
+int pc_shuffle_others(pc_ctx *ctx, const void *rows, size_t n, size_t rowsize, const int *dest,
+                      pc_buf *out, uint64_t *sent_bytes);
 
 /* Collective, agreed: one exchange of pieces whose places both sides know.
  * This rank sends rank q the scount[q] rows (of rowsize bytes) from row

@@ -36,8 +36,10 @@ static inline void copy_row(char *restrict d, const char *restrict s, size_t siz
  * keep that source's input order, interleaved by round; callers sort what they
  * receive. The only extra buffer is one round's send window (kept in ctx).
  */
-int pc_shuffle(pc_ctx *ctx, const void *rows, size_t n, size_t rowsize, const int *dest,
-               pc_buf *out, uint64_t *sent_bytes) {
+/* pc_shuffle and pc_shuffle_others: with keep_self, the rows for this rank
+ * stay where they are (not appended to out). */
+static int shuffle(pc_ctx *ctx, const void *rows, size_t n, size_t rowsize, const int *dest,
+                   pc_buf *out, uint64_t *sent_bytes, int keep_self) {
   const int P = ctx->nranks;
   int rc = 0;
   if (out->rowsize != rowsize) return PC_ERROR(PC_ERR_ARG, "shuffle: row size mismatch");
@@ -102,6 +104,7 @@ int pc_shuffle(pc_ctx *ctx, const void *rows, size_t n, size_t rowsize, const in
       rc = PC_ERROR(PC_ERR_MPI, "shuffle: MPI_Alltoall of counts failed");
       goto done;
     }
+    if (keep_self) rcnt[me] = 0;
     size_t tot = 0;
     for (int p = 0; p < P; p++) {
       rdis[p] = (int)tot;
@@ -118,15 +121,14 @@ int pc_shuffle(pc_ctx *ctx, const void *rows, size_t n, size_t rowsize, const in
       goto done;
     }
     char *mine = (char *)out->data + (out->n + (size_t)rdis[me]) * rowsize;
-    for (size_t i = lo; i < hi; i++)
+    for (size_t i = lo; i < hi && !keep_self; i++)
       if (dest[i] == me) {
         copy_row(mine, (const char *)rows + i * rowsize, rowsize);
         mine += rowsize;
       }
-    scnt[me] = rcnt[me] = self;
     out->n += tot;
     nsent += hi - lo;
-    nrecv += tot;
+    nrecv += tot + (keep_self ? (size_t)self : 0);
   }
   uint64_t cons[2] = {nsent, nrecv};
   if ((rc = pc_sum_u64(ctx, cons, 2))) goto done;
@@ -145,6 +147,16 @@ done:
   free(fill);
   free(scnt);
   return rc;
+}
+
+int pc_shuffle(pc_ctx *ctx, const void *rows, size_t n, size_t rowsize, const int *dest,
+               pc_buf *out, uint64_t *sent_bytes) {
+  return shuffle(ctx, rows, n, rowsize, dest, out, sent_bytes, 0);
+}
+
+int pc_shuffle_others(pc_ctx *ctx, const void *rows, size_t n, size_t rowsize, const int *dest,
+                      pc_buf *out, uint64_t *sent_bytes) {
+  return shuffle(ctx, rows, n, rowsize, dest, out, sent_bytes, 1);
 }
 
 /* Each pair's pieces as one derived datatype a side (hindexed over rows,
