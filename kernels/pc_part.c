@@ -33,15 +33,3 @@ void pc_cut_ranges_part(const uint64_t *start, uint32_t nitems, uint32_t lo, uin
     cut[r] = r < nranks && a < hi ? a : nitems; /* a later slice's a is no less */
   }
 }
-
-int pc_range_owner(const uint32_t *b0, int nranks, uint32_t b) {
-  int lo = 0, hi = nranks - 1; /* last rank r with b0[r] <= b */
-  while (lo < hi) {
-    int mid = (lo + hi + 1) / 2;
-    if (b0[mid] <= b)
-      lo = mid;
-    else
-      hi = mid - 1;
-  }
-  return lo;
-}

@@ -76,8 +76,8 @@ int pc_stays_rank_range(const pc_raw *st, int rank, int nranks, uint64_t *s0, ui
   return pc_stays_person_boundary(st, k1 * S, s1);
 }
 
-/* Turn whole persons' stays buf[0..n) into index rows (with grid totals). */
-size_t pc_pview_to_irows(pc_pview_state *b, const pc_stay *s, size_t n) {
+/* Each whole person's grid totals of stays s[0..n) into b->cum. */
+static void grid_cums(pc_pview_state *b, const pc_stay *s, size_t n) {
   const pc_pview *pv = b->pv;
   for (size_t i = 0; i < n;) {
     size_t j = i;
@@ -85,18 +85,47 @@ size_t pc_pview_to_irows(pc_pview_state *b, const pc_stay *s, size_t n) {
     pc_grid_cum(s + i, j - i, pv->window_start, pv->window_end, b->cum + i, b->gs);
     i = j;
   }
-  for (size_t i = 0; i < n; i++) {
-    pc_irow *r = &b->irows[i];
-    r->pid = s[i].pid;
-    r->place = s[i].place;
-    r->start = s[i].start;
-    r->end = s[i].end;
-    r->cum = b->cum[i];
-    r->row = s[i].row;
-    r->channel = s[i].channel;
-    r->carriage = s[i].carriage;
-  }
+}
+
+static inline void irow_of(pc_irow *r, const pc_stay *s, uint32_t cum) {
+  r->pid = s->pid;
+  r->place = s->place;
+  r->start = s->start;
+  r->end = s->end;
+  r->cum = cum;
+  r->row = s->row;
+  r->channel = s->channel;
+  r->carriage = s->carriage;
+}
+
+/* Turn whole persons' stays buf[0..n) into index rows (with grid totals). */
+size_t pc_pview_to_irows(pc_pview_state *b, const pc_stay *s, size_t n) {
+  grid_cums(b, s, n);
+  for (size_t i = 0; i < n; i++) irow_of(&b->irows[i], &s[i], b->cum[i]);
   return n;
+}
+
+/* As pc_pview_to_irows, each row put among its bucket owner's (b->dest
+ * ascending, the bucket computed once), so that the shuffle sends them from
+ * b->irows with no window and this rank's own, rows [at[me], at[me + 1]),
+ * are placed from there: at has nranks + 1 entries. */
+static void irows_by_owner(pc_pview_state *b, int nranks, const pc_stay *s, size_t n,
+                           size_t *at) {
+  const pc_pview *pv = b->pv;
+  grid_cums(b, s, n);
+  for (int p = 0; p <= nranks; p++) at[p] = 0;
+  for (size_t i = 0; i < n; i++) {
+    const int o = pc_range_owner(
+        pv->rank_b0, nranks, pc_bucket_of(s[i].place, s[i].channel, s[i].start, pv->nbuckets));
+    b->dest[i] = o;
+    at[o + 1]++;
+  }
+  for (int p = 0; p < nranks; p++) at[p + 1] += at[p];
+  for (size_t i = 0; i < n; i++) irow_of(&b->irows[at[b->dest[i]]++], &s[i], b->cum[i]);
+  for (int p = nranks; p > 0; p--) at[p] = at[p - 1]; /* back to each owner's first row */
+  at[0] = 0;
+  for (int p = 0; p < nranks; p++)
+    for (size_t i = at[p]; i < at[p + 1]; i++) b->dest[i] = p;
 }
 
 /* Read the next step of this rank's stays [at, hi) into buf, ending at a
@@ -212,16 +241,15 @@ static int stays_pass(pc_ctx *ctx, const pc_raw *st, uint64_t lo, uint64_t hi, i
         b->bcount[bk[i]]++;
       }
     } else if (!rc && pass == 2) {
-      pc_pview_to_irows(b, b->buf, n);
+      irows_by_owner(b, pc_nranks(ctx), b->buf, n, b->owner_at);
       if (b->take) rc = b->take->take(b->take->arg, b->buf, at, n);
-      for (size_t i = 0; i < n; i++)
-        b->dest[i] = pc_pview_rank_of(
-            pv, pc_nranks(ctx),
-            pc_bucket_of(b->irows[i].place, b->irows[i].channel, b->irows[i].start, pv->nbuckets));
     }
     PC_CALL(pc_agree(ctx, rc));
     if (pass == 2) {
-      PC_CALL(pc_shuffle(ctx, b->irows, n, sizeof(pc_irow), b->dest, &b->recv, NULL));
+      /* This rank's own rows placed from where they are, the others' as they come. */
+      const size_t *o = b->owner_at + pc_rank(ctx);
+      PC_CALL(pc_shuffle_others(ctx, b->irows, n, sizeof(pc_irow), b->dest, &b->recv, NULL));
+      PC_CALL(pc_agree(ctx, pc_irow_place(b->place, b->irows + o[0], o[1] - o[0])));
       PC_CALL(pc_agree(ctx, pc_pview_received(b)));
     }
     at += n;
@@ -363,13 +391,15 @@ int pc_pview_open_dataset(pc_ctx *ctx, pc_file data, const char *data_path, int 
   b->buf = pc_malloc(PC_STAY_STEP * sizeof *b->buf, "stays step");
   b->irows = pc_malloc(PC_STAY_STEP * sizeof *b->irows, "index rows step");
   b->dest = pc_malloc(PC_STAY_STEP * sizeof *b->dest, "index rows step");
+  b->owner_at = pc_malloc(((size_t)pc_nranks(ctx) + 1) * sizeof *b->owner_at, "index rows step");
   b->cum = pc_malloc(PC_STAY_STEP * sizeof *b->cum, "grid totals");
   b->gs = pc_malloc(PC_STAY_STEP * sizeof *b->gs, "grid totals");
   b->bcount = pc_calloc((size_t)pv->nbuckets + 1, sizeof *b->bcount, "bucket counts");
   b->scount = pc_calloc((size_t)3 << pv->dir.bits, sizeof *b->scount, "pid directory counts");
   b->ssum = pc_calloc((size_t)1 << pv->dir.bits, sizeof *b->ssum, "pid directory checksums");
-  return pc_agree(ctx, b->buf && b->irows && b->dest && b->cum && b->gs && b->bcount && b->scount &&
-                               b->ssum && (!b->has_dat || (b->dcount && b->dsum))
+  return pc_agree(ctx, b->buf && b->irows && b->dest && b->owner_at && b->cum && b->gs &&
+                               b->bcount && b->scount && b->ssum &&
+                               (!b->has_dat || (b->dcount && b->dsum))
                            ? 0
                            : PC_ERR_MEM);
 }
@@ -378,6 +408,7 @@ void pc_pview_free_state(pc_pview_state *b) {
   free(b->buf);
   free(b->irows);
   free(b->dest);
+  free(b->owner_at);
   free(b->cum);
   free(b->gs);
   free(b->bcount);

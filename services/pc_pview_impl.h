@@ -16,6 +16,7 @@ typedef struct pc_pview_state {
   pc_stay *buf;
   pc_irow *irows;
   int *dest;
+  size_t *owner_at;   /* pass 2: nranks + 1, each owner's first row of a step */
   uint32_t *cum;
   pc_gspan *gs;
   uint64_t *bcount;   /* pass 1: rows per bucket */
