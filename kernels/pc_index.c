@@ -112,7 +112,9 @@ static void irow_sort_into(pc_irow *dst, const pc_irow *src, size_t n, uint64_t 
           place[j - 1] = t;
         }
       /* fields from the top: width, and the bits of it kept */
-      const int ib = width_of(n - 1);
+      /* the index in whole bytes: the sort skips their passes (their order
+       * only tells equal fields apart, and irow_sort orders those runs) */
+      const int ib = (width_of(n - 1) + 7) / 8 * 8;
       /* spans and offsets as uint64: starts may lie anywhere in int64 */
       int w[4] = {width_of((uint64_t)d - 1), width_of((uint64_t)s1 - (uint64_t)s0),
                   width_of((uint64_t)e1 - (uint64_t)e0), 64};
@@ -133,7 +135,7 @@ static void irow_sort_into(pc_irow *dst, const pc_irow *src, size_t n, uint64_t 
                  PC_KEY_FIELD(2, (uint64_t)r->end - (uint64_t)e0) | PC_KEY_FIELD(3, r->pid) | i;
       }
 #undef PC_KEY_FIELD
-      pc_sort_u64(key, ktmp, n);
+      pc_sort_u64_above(key, ktmp, n, ib);
       const uint64_t idx = ((uint64_t)1 << ib) - 1;
       for (size_t i = 0; i < n; i++) dst[i] = src[key[i] & idx];
       for (size_t i = 0, j; i < n; i = j) { /* runs of equal fields: the rest of cmp */

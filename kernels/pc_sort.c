@@ -99,7 +99,9 @@ static void sort_u64_few(uint64_t *a, size_t n) {
   }
 }
 
-void pc_sort_u64(uint64_t *a, uint64_t *tmp, size_t n) {
+void pc_sort_u64(uint64_t *a, uint64_t *tmp, size_t n) { pc_sort_u64_above(a, tmp, n, 0); }
+
+void pc_sort_u64_above(uint64_t *a, uint64_t *tmp, size_t n, int low) {
   if (n < 2) return;
   /* The LSD passes cost their histograms (16 kB cleared, 256 offsets a
    * pass, up to eight passes) whatever n: a 66-key bucket of the index paid
@@ -109,11 +111,12 @@ void pc_sort_u64(uint64_t *a, uint64_t *tmp, size_t n) {
     return;
   }
   static size_t hist[8][256];
+  const int d0 = low / 8 < 8 ? low / 8 : 7;
   memset(hist, 0, sizeof hist);
-  for (size_t i = 0; i < n; i++)
-    for (int d = 0; d < 8; d++) hist[d][(a[i] >> (8 * d)) & 0xff]++;
+  for (size_t i = 0; i < n; i++) /* the digits sorted on only (all eight, unrolled: slower) */
+    for (int d = d0; d < 8; d++) hist[d][(a[i] >> (8 * d)) & 0xff]++;
   uint64_t *src = a, *dst = tmp;
-  for (int d = 0; d < 8; d++) {
+  for (int d = d0; d < 8; d++) {
     int skip = 0;
     for (int b = 0; b < 256; b++)
       if (hist[d][b] == n) skip = 1;

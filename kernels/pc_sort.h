@@ -32,6 +32,11 @@ static inline int pc_u64_cmp(const void *pa, const void *pb) {
 
 /* Sort a[0..n) of uint64 ascending; tmp holds n. */
 void pc_sort_u64(uint64_t *a, uint64_t *tmp, size_t n);
+/* The same by the bits from `low` (a multiple of 8, below 64) up: keys
+ * equal there end in any order among themselves. For keys whose low bits
+ * only tell equal keys apart (a row's index below its fields): each byte
+ * below `low` is a counting pass saved. */
+void pc_sort_u64_above(uint64_t *a, uint64_t *tmp, size_t n, int low);
 
 /* Sort n rows of rowsize (<= 256) bytes in place by cmp, where each row
  * starts with a uint64 key spread evenly over [lo, hi] (a rank's pids) and

@@ -553,6 +553,22 @@ static void test_sort(void **st) {
       if (m) qsort(v, m, sizeof *v, pc_u64_cmp);
       pc_sort_u64(u, ut, m);
       assert_memory_equal(u, v, m * sizeof *u);
+      /* By the bits from `low` up only: ordered there, and the same keys (sorted,
+       * they are qsort's). */
+      for (int low = 8; low <= 56; low += 24) {
+        for (size_t i = 0; i < m; i++) u[i] = pc_rng(9, i, m, (uint64_t)(kind + 4 * low));
+        if (kind == 1)
+          for (size_t i = 0; i < m; i++) u[i] = (u[i] % 7) << low | (u[i] & 0xff);
+        uint64_t *w = malloc((m + 1) * sizeof *w);
+        memcpy(w, u, m * sizeof *u);
+        if (m) qsort(w, m, sizeof *w, pc_u64_cmp);
+        pc_sort_u64_above(u, ut, m, low);
+        for (size_t i = 1; i < m; i++) assert_true(u[i - 1] >> low <= u[i] >> low);
+        memcpy(ut, u, m * sizeof *u);
+        if (m) qsort(ut, m, sizeof *ut, pc_u64_cmp);
+        assert_memory_equal(ut, w, m * sizeof *u);
+        free(w);
+      }
       free(v);
     }
   free(a);
