@@ -80,7 +80,7 @@ static inline int width_of(uint64_t v) { return v ? 64 - __builtin_clzll(v) : 0;
  * the bucket's least, and the top bits of pid, as many of these as fit above
  * the row's index i; the first field that does not fit keeps its top bits.
  * Each field is a monotone function of its own, so cmp(a, b) < 0 gives
- * key(a) <= key(b): the keys sorted by LSD radix (pc_sort_u64) order the rows
+ * key(a) <= key(b): the keys sorted by LSD radix (pc_sort_u64_above) order the rows
  * but for runs of equal key fields, which are then sorted by irow_sort. A
  * bucket holds at most a few places (a place and, for lbs and grid, a day)
  * but thousands of rows whose (place, start) tie: comparing them went down to
