@@ -11,7 +11,7 @@ SAN       ?= 0
 OPT       ?= -O2 -g
 WARN      := -Wall -Wextra -Wshadow -Wno-unused-parameter
 CSTD      := -std=c11 -D_GNU_SOURCE
-PKGS      := hdf5-openmpi yaml-0.1 zlib json-c xlsxwriter
+PKGS      := hdf5-openmpi yaml-0.1 zlib libisal json-c xlsxwriter
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhdf5_hl -lm
 NP        ?= 2

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <isa-l/crc.h>
 #include <zlib.h>
 
 #include "pc_enc.h"
@@ -163,7 +164,8 @@ int pc_csv_count(pc_csv_file *f) {
   for (uint64_t off = f->lo; !rc && off < f->hi;) {
     size_t want = f->hi - off < f->cap ? (size_t)(f->hi - off) : f->cap;
     if ((rc = read_at(f, f->buf, want, off))) break;
-    crc = crc32_z(crc, (const Bytef *)f->buf, want);
+    /* ISA-L's CRC-32 (the gzip polynomial, zlib's crc32 values) runs ~4x zlib's here. */
+    crc = crc32_gzip_refl((uint32_t)crc, (const unsigned char *)f->buf, (uint64_t)want);
     if (!f->bad_utf8) check_utf8(f, &utf8, want, n);
     const char *p = f->buf, *end = f->buf + want, *nl;
     while ((nl = memchr(p, '\n', (size_t)(end - p)))) {

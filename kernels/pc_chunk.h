@@ -11,10 +11,10 @@
  * what that pipeline would store - the shuffle filter, then deflate (a zlib
  * stream, any reader inflates it), then the Fletcher32 checksum - so a table
  * written with them (H5Dwrite_chunk, filter mask 0) reads back the same rows
- * through HDF5's own filters, which verify the checksum. At level 1 the
- * deflate uses zlib's run-length strategy: on byte-shuffled rows it is
- * 1.4-1.6 times as fast as the default strategy and ~10 % smaller (see
- * docs/PERFORMANCE.md); levels 2-9 keep the default strategy. */
+ * through HDF5's own filters, which verify the checksum. Level 1 is ISA-L's
+ * level 1 (igzip, one shot a chunk): on a trace's byte-shuffled rows 2.5-3
+ * times as fast as zlib's run-length level 1, ~9 % larger (see
+ * docs/PERFORMANCE.md); levels 2-9 are zlib's, default strategy. */
 
 /* HDF5's Fletcher32 (H5_checksum_fletcher32, the checksum its filter of that
  * name appends, little-endian): 16-bit words taken big-endian, sums folded
@@ -28,9 +28,10 @@ void pc_shuffle_bytes(const void *in, size_t n, size_t size, void *out);
 /* The largest chunk pc_chunk_pack can make of chunk_rows rows of rowsize bytes. */
 size_t pc_chunk_bound(size_t chunk_rows, size_t rowsize);
 
-/* A table's packer: one zlib stream at `level` (1-9), reset for each chunk,
- * so that its state (~270 KB) is allocated and faulted once a table, not
- * once a chunk. NULL when out of memory. Local. */
+/* A table's packer at `level` (1-9): ISA-L's level buffer (level 1) or one
+ * zlib stream (2-9) reset for each chunk, so that its state (~270 KB) is
+ * allocated and faulted once a table, not once a chunk. NULL when out of
+ * memory. Local. */
 typedef struct pc_chunker pc_chunker;
 pc_chunker *pc_chunker_new(int level);
 void pc_chunker_free(pc_chunker *k);
@@ -38,17 +39,17 @@ void pc_chunker_free(pc_chunker *k);
 /* One chunk of a table: rows[0..n) of rowsize bytes (n <= chunk_rows; the
  * rest of a last, partial chunk is zeros, as a reader never sees it),
  * shuffled into scratch (chunk_rows * rowsize bytes), deflated into out (cap
- * >= pc_chunk_bound bytes) and its Fletcher32 appended. A byte plane that
- * looks incompressible (pc_plane_incompressible) goes into the stream as
- * stored blocks - still one zlib stream, inflated by any reader - where
- * deflate would spend as long as on any plane to save ~1 %. Returns the
- * chunk's size in bytes, or 0 when zlib fails. */
+ * >= pc_chunk_bound bytes) and its Fletcher32 appended. At levels 2-9 a
+ * byte plane that looks incompressible (pc_plane_incompressible) goes into
+ * the stream as stored blocks - still one zlib stream, inflated by any
+ * reader - where deflate would spend as long as on any plane to save ~1 %.
+ * Returns the chunk's size in bytes, or 0 when the compressor fails. */
 size_t pc_chunk_pack(pc_chunker *k, const void *rows, size_t n, size_t rowsize, size_t chunk_rows,
                      void *scratch, void *out, size_t cap);
 
 /* A shuffled byte plane whose first 1,024 bytes hold at least 192 distinct
  * values and fewer than 16 bytes equal to the one before (a hash's or a
- * timestamp's low bytes): deflate at level 1 saves ~1 % of it. Local. */
+ * timestamp's low bytes): zlib's deflate saves ~1 % of it. Local. */
 int pc_plane_incompressible(const uint8_t *plane, size_t n);
 
 #endif

@@ -7,7 +7,7 @@
 set -euo pipefail
 case ${1:-} in -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0;; esac
 pkgs=(make gcc pkg-config libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools
-      libyaml-dev libjson-c-dev zlib1g-dev libcmocka-dev python3 python3-h5py python3-numpy python3-pandas
+      libyaml-dev libjson-c-dev zlib1g-dev libisal-dev libcmocka-dev python3 python3-h5py python3-numpy python3-pandas
       python3-yaml python3-openpyxl libxlsxwriter-dev time)
 opt=(slurm-wlm munge chromium fonts-wqy-zenhei clang)
 [ "${PAICHA_EXTRA_PKGS:-}" ] && pkgs+=($PAICHA_EXTRA_PKGS)
