@@ -59,6 +59,16 @@ int pc_opaque_set_add(pc_opaque_set *set, uint64_t id, const char *s, size_t len
   return 0;
 }
 
+int pc_opaque_set_reserve(pc_opaque_set *set, size_t n) {
+  if (n > set->rcap) {
+    pc_opaque_row *r = pc_realloc(set->rows, n * sizeof *r, "identifiers seen");
+    if (!r) return PC_ERR_MEM;
+    set->rows = r;
+    set->rcap = n;
+  }
+  return pc_keyslots_fit(&set->slot, &set->cap, n, 1024, set->rows, set->n, sizeof *set->rows);
+}
+
 pc_opaque_row *pc_opaque_set_rows(pc_opaque_set *set) { return set->rows; }
 
 void pc_opaque_set_free(pc_opaque_set *set) {

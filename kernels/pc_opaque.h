@@ -52,6 +52,9 @@ typedef struct pc_opaque_set {
  * PC_ERR_MEM. An empty set needs no init (zeroed). */
 int pc_opaque_set_add(pc_opaque_set *set, uint64_t id, const char *s, size_t len,
                       const pc_opaque_row **other);
+/* Local: room for n identifiers in all, given at once (each doubling of the
+ * rows copied them, each of the table rebuilt it). 0 or PC_ERR_MEM. */
+int pc_opaque_set_reserve(pc_opaque_set *set, size_t n);
 /* Local: the set's rows (set->n of them), in the order first seen. */
 pc_opaque_row *pc_opaque_set_rows(pc_opaque_set *set);
 /* Local, never fails. */

@@ -168,6 +168,8 @@ static int read_persons(pc_ingest *g) {
    * written is not resident; past the estimate they grow as before. */
   int fi = 1, more = 1, rc = pc_buf_reserve(&batch, (total < R ? (size_t)total : R) + 1);
   if (!rc) rc = pc_buf_reserve(&g->persons, g->persons.n + total + total / 16 + 1024);
+  /* At most one household and one employer a row. */
+  for (int k = 0; k < 2 && !rc; k++) rc = pc_opaque_set_reserve(&g->opaque[k], (size_t)total + 1);
   PC_CALLG(pc_agree(ctx, rc), done);
   for (uint64_t r = 0; more; r++) {
     batch.n = 0;

@@ -78,6 +78,18 @@ static void set_finds_local(void **st) {
     assert_int_equal(pc_opaque_set_add(&set, id, s, (size_t)n, &o), 0);
   }
   assert_int_equal(set.n, 5000);
+  /* room given after the fact (the table rebuilt around the rows held) and
+   * then used: the strings held are still found, the new ones added once */
+  assert_int_equal(pc_opaque_set_reserve(&set, 9000), 0);
+  assert_true(set.rcap >= 9000 && set.cap >= 2 * 9000);
+  for (int i = 0; i < 16000; i++) {
+    char s[16];
+    int n = snprintf(s, sizeof s, "H%05d", i % 8000);
+    const pc_opaque_row *o = NULL;
+    uint64_t id = pc_opaque_id(&key, PC_OPAQUE_HOUSEHOLD, s, (size_t)n, ~0ULL);
+    assert_int_equal(pc_opaque_set_add(&set, id, s, (size_t)n, &o), 0);
+  }
+  assert_int_equal(set.n, 8000);
   pc_opaque_row *r = pc_opaque_set_rows(&set);
   size_t at = 0;
   assert_int_equal(pc_opaque_collision(r, set.n, &at), 0);
