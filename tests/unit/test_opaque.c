@@ -48,6 +48,18 @@ static void ids(void **st) {
   }
 }
 
+/* `count` adds of the strings H00000.. H<distinct - 1> in turn, under full
+ * ids: each accepted (never a collision). */
+static void add_distinct(pc_opaque_set *set, int count, int distinct) {
+  for (int i = 0; i < count; i++) {
+    char s[16];
+    int n = snprintf(s, sizeof s, "H%05d", i % distinct);
+    const pc_opaque_row *o = NULL;
+    uint64_t id = pc_opaque_id(&key, PC_OPAQUE_HOUSEHOLD, s, (size_t)n, ~0ULL);
+    assert_int_equal(pc_opaque_set_add(set, id, s, (size_t)n, &o), 0);
+  }
+}
+
 /* A set seeing 2000 strings under 3-bit ids: every string it keeps is
  * distinct, and every string it refuses names the one that holds its id. */
 static void set_finds_local(void **st) {
@@ -70,25 +82,13 @@ static void set_finds_local(void **st) {
   pc_opaque_set_free(&set);
   /* without the mask, the same strings are 5000 distinct rows, each kept
    * once through the table's rebuilds (1024 slots to 16384) */
-  for (int i = 0; i < 20000; i++) {
-    char s[16];
-    int n = snprintf(s, sizeof s, "H%05d", i % 5000);
-    const pc_opaque_row *o = NULL;
-    uint64_t id = pc_opaque_id(&key, PC_OPAQUE_HOUSEHOLD, s, (size_t)n, ~0ULL);
-    assert_int_equal(pc_opaque_set_add(&set, id, s, (size_t)n, &o), 0);
-  }
+  add_distinct(&set, 20000, 5000);
   assert_int_equal(set.n, 5000);
   /* room given after the fact (the table rebuilt around the rows held) and
    * then used: the strings held are still found, the new ones added once */
   assert_int_equal(pc_opaque_set_reserve(&set, 9000), 0);
   assert_true(set.rcap >= 9000 && set.cap >= 2 * 9000);
-  for (int i = 0; i < 16000; i++) {
-    char s[16];
-    int n = snprintf(s, sizeof s, "H%05d", i % 8000);
-    const pc_opaque_row *o = NULL;
-    uint64_t id = pc_opaque_id(&key, PC_OPAQUE_HOUSEHOLD, s, (size_t)n, ~0ULL);
-    assert_int_equal(pc_opaque_set_add(&set, id, s, (size_t)n, &o), 0);
-  }
+  add_distinct(&set, 16000, 8000);
   assert_int_equal(set.n, 8000);
   pc_opaque_row *r = pc_opaque_set_rows(&set);
   size_t at = 0;
