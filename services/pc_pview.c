@@ -13,10 +13,6 @@
 #include "pc_sort.h"
 #include "pc_time.h"
 
-int pc_pview_rank_of(const pc_pview *pv, int nranks, uint32_t b) {
-  return pc_range_owner(pv->rank_b0, nranks, b);
-}
-
 /* Cut buckets into contiguous ranges of about equal rows, one per rank. */
 int pc_pview_cut_buckets(pc_ctx *ctx, pc_pview *pv) {
   uint32_t P = (uint32_t)pc_nranks(ctx);
@@ -115,8 +111,8 @@ static void irows_by_owner(pc_pview_state *b, int nranks, const pc_stay *s, size
   grid_cums(b, s, n);
   for (int p = 0; p <= nranks; p++) at[p] = 0;
   for (size_t i = 0; i < n; i++) {
-    const int o = pc_range_owner(
-        pv->rank_b0, nranks, pc_bucket_of(s[i].place, s[i].channel, s[i].start, pv->nbuckets));
+    const uint32_t bk = pc_bucket_of(s[i].place, s[i].channel, s[i].start, pv->nbuckets);
+    const int o = pc_pview_rank_of(pv, nranks, bk);
     b->dest[i] = o;
     at[o + 1]++;
   }

@@ -172,8 +172,10 @@ int pc_pview_open(pc_ctx *ctx, const char *index_path, pc_file data, const char 
 /* Local, never fails. */
 void pc_pview_free(pc_pview *pv);
 
-/* Rank that owns bucket b. Local. */
-int pc_pview_rank_of(const pc_pview *pv, int nranks, uint32_t b);
+/* Rank that owns bucket b (inline: the index computes it for every stay). Local. */
+static inline int pc_pview_rank_of(const pc_pview *pv, int nranks, uint32_t b) {
+  return pc_range_owner(pv->rank_b0, nranks, b);
+}
 /* Rows of owned bucket b: points into memory, or reads them into *buf
  * (grown as needed, *cap rows). Local. */
 int pc_pview_bucket(const pc_pview *pv, int rank, uint32_t b, const pc_irow **rows, size_t *n,
