@@ -155,6 +155,7 @@ int pc_indexfile_rows_open(const pc_out *out, pc_file dset, const pc_schema *s, 
   w->raw.fd = w->dfd = -1;
   w->raw.nrows = nrows;
   w->raw.rowsize = s->rowsize;
+  w->table = s->name;
   H5Fget_name(out->file, w->raw.what, sizeof w->raw.what);
   if (nrows == 0) return 0;
   /* Contiguous, allocated when created (parallel HDF5), never filled: its
@@ -184,17 +185,20 @@ int pc_indexfile_rows_fit(const pc_rows_out *w, uint64_t row, uint64_t n) {
   return 0;
 }
 
-int pc_indexfile_rows_put(pc_rows_out *w, uint64_t row, size_t n, const void *rows) {
-  const size_t rs = w->raw.rowsize;
+int pc_indexfile_bytes_put(pc_rows_out *w, uint64_t off, size_t n, const void *bytes) {
   errno = 0;
-  if (pc_pwrite_direct(w->raw.fd, w->dfd, w->bounce, rows, n * rs, w->raw.offset + row * rs) == 0)
-    return 0;
+  if (pc_pwrite_direct(w->raw.fd, w->dfd, w->bounce, bytes, n, w->raw.offset + off) == 0) return 0;
   return errno ? errno : EIO;
 }
 
+int pc_indexfile_rows_put(pc_rows_out *w, uint64_t row, size_t n, const void *rows) {
+  return pc_indexfile_bytes_put(w, row * w->raw.rowsize, n * w->raw.rowsize, rows);
+}
+
 int pc_indexfile_rows_failed(const pc_rows_out *w, uint64_t row, uint64_t end, int err) {
-  return PC_ERROR(PC_ERR_IO, "%s: write of rows %llu..%llu failed: %s (disk full?)", w->raw.what,
-                  (unsigned long long)row, (unsigned long long)end, strerror(err));
+  return PC_ERROR(PC_ERR_IO, "%s: write of /%s rows %llu..%llu failed: %s (disk full?)",
+                  w->raw.what, w->table ? w->table : "?", (unsigned long long)row,
+                  (unsigned long long)end, strerror(err));
 }
 
 int pc_indexfile_rows_write(pc_rows_out *w, uint64_t row, size_t n, const void *rows) {

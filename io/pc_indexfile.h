@@ -58,6 +58,7 @@ typedef struct pc_rows_out {
   pc_raw raw;
   int dfd;      /* O_DIRECT; -1 when io.direct is false or the file system refuses it */
   void *bounce; /* PC_DIRECT_BOUNCE aligned bytes the direct writes copy through */
+  const char *table; /* its name, for messages */
 } pc_rows_out;
 /* Local: that table of out opened for writing (pc_indexfile_rows_close
  * closes it); PC_ERR_IO naming the file, PC_ERR_MEM. */
@@ -70,10 +71,12 @@ int pc_indexfile_rows_write(pc_rows_out *w, uint64_t row, size_t n, const void *
 /* Its three steps, for a writer that must not record errors itself (a
  * thread: pc_rowstream). Local. fit: PC_ERR_IO when rows [row, row + n) are
  * beyond the table. put: the write alone, recording nothing; 0 or the
- * errno of the failure (EIO when none was set). failed: records the
- * failure of rows [row, end) with errno err; returns PC_ERR_IO. */
+ * errno of the failure (EIO when none was set); bytes_put writes n bytes at
+ * byte off of the table (a part of a row at either end is allowed). failed:
+ * records the failure of rows [row, end) with errno err; returns PC_ERR_IO. */
 int pc_indexfile_rows_fit(const pc_rows_out *w, uint64_t row, uint64_t n);
 int pc_indexfile_rows_put(pc_rows_out *w, uint64_t row, size_t n, const void *rows);
+int pc_indexfile_bytes_put(pc_rows_out *w, uint64_t off, size_t n, const void *bytes);
 int pc_indexfile_rows_failed(const pc_rows_out *w, uint64_t row, uint64_t end, int err);
 /* Local, never fails; safe on a closed or failed writer. */
 void pc_indexfile_rows_close(pc_rows_out *w);

@@ -9,6 +9,7 @@
 #include "pc_ingestfile.h"
 #include "pc_keyfile.h"
 #include "pc_out.h"
+#include "pc_rowstream.h"
 #include "pc_time.h"
 
 
@@ -82,29 +83,31 @@ done:
   return rc;
 }
 
+/* /stays: this rank's rows at its rank-order offset, made a piece at a time
+ * in a ring that a thread writes from (the disk busy while the next piece is
+ * made: the write phase was the pieces made and written in turn). */
 static int write_stays(pc_ingest *g, pc_out *out, uint64_t *nstays, uint64_t *checksum) {
   pc_ctx *ctx = g->ctx;
   size_t n = g->stays.n;
   uint64_t start = 0, sums[2] = {n, 0};
   PC_CALL(pc_exscan_u64(ctx, n, &start));
-  const size_t R = 1 << 20;
-  pc_stay *b = pc_malloc(R * sizeof *b, "write buffer");
-  PC_CALL(pc_agree(ctx, b ? 0 : PC_ERR_MEM));
   uint64_t N = n;
-  int rc = pc_sum_u64(ctx, &N, 1);
+  PC_CALL(pc_sum_u64(ctx, &N, 1));
   pc_ingestfile_table d = {.dset = -1};
   /* Contiguous: screen, trace and purge read it with pread (pc_raw_open). */
-  if (!rc)
-    rc = pc_ingestfile_open(out, "stays", &pc_schema_stays, N, PC_OUT_CONTIGUOUS,
-                     "stays sorted by (pid, start, channel, place); times int64 seconds since "
-                     "the epoch (UTC); channel 1 cafe 2 lodging 3 flight 4 rail 5 lbs 6 grid; "
-                     "place ids in /places; region = the place's 12-digit code",
-                     &d);
-  uint64_t rounds = (n + R - 1) / R;
-  if (!rc) rc = pc_max_u64(ctx, &rounds, 1);
+  PC_CALL(pc_ingestfile_open(out, "stays", &pc_schema_stays, N, PC_OUT_CONTIGUOUS,
+                             "stays sorted by (pid, start, channel, place); times int64 seconds "
+                             "since the epoch (UTC); channel 1 cafe 2 lodging 3 flight 4 rail 5 "
+                             "lbs 6 grid; place ids in /places; region = the place's 12-digit code",
+                             &d));
+  enum { PIECE = 1 << 18, PIECES = 4 }; /* 12 MB pieces, a ring of 48 MB */
+  pc_rowstream *ws = NULL;
+  int rc = pc_rowstream_start_ring(&d.w, start, n, (uint64_t)PIECE * PIECES, &ws);
   const pc_cstay *c = g->stays.data;
-  for (uint64_t k = 0; k < rounds && !rc; k++) {
-    size_t lo = k * R < n ? k * R : n, m = n - lo < R ? n - lo : R;
+  for (size_t lo = 0; lo < n && !rc; lo += PIECE) {
+    const size_t m = n - lo < PIECE ? n - lo : PIECE;
+    pc_stay *b = pc_rowstream_room(ws, lo, m);
+    if (!b) break; /* a write failed: pc_rowstream_finish says which */
     for (size_t i = 0; i < m; i++) {
       const pc_cstay *x = &c[lo + i];
       pc_stay *s = &b[i];
@@ -119,10 +122,12 @@ static int write_stays(pc_ingest *g, pc_out *out, uint64_t *nstays, uint64_t *ch
       s->row = (int16_t)(uint16_t)x->rcr;
     }
     sums[1] += pc_stays_fingerprint_sum(b, m);
-    rc = pc_ingestfile_write(&d, start + lo, m, b);
+    pc_rowstream_ready(ws, lo + m);
     pc_progress(ctx, lo + m, n);
   }
-  free(b);
+  const int wrc = pc_rowstream_finish(ws);
+  if (!rc) rc = wrc;
+  rc = pc_agree(ctx, rc);
   if (!rc) rc = pc_sum_u64(ctx, sums, 2);
   pc_ingestfile_close(&d);
   *nstays = sums[0];
