@@ -19,6 +19,18 @@ as_of: 2021-08-09T00:00
 quiet: true
 CFG
 }
+# An ingest config: the agencies' CSV files synth wrote to directory $2 ($T/csv), into $1.
+ingest_cfg() {
+  local d=${2:-$T/csv}
+  cat <<CFG
+key: $T/key
+data: $1
+input: {regions: $d/regions.csv, persons: $d/persons.csv, stays: $d/stays.csv}
+as_of: 2021-08-09T00:00
+days: 14
+quiet: true
+CFG
+}
 # A small outbreak run in $T: synth (3000 persons, 14 days, 6 cases: $T/data.h5,
 # $T/cases.csv), its index ($T/index.h5) and trace ($T/trace.h5), logs beside them.
 # Extra synth config lines (e.g. "io: {deflate: 0}") follow the seed.

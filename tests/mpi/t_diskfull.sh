@@ -27,6 +27,15 @@ run 2 synth --config "$T/synth.yaml" > /dev/null 2>&1 || die "synth failed"
 sed -e "s|^data: .*|data: $T/csvdata.h5|" "$T/synth.yaml" > "$T/synth-csv.yaml"
 echo "csv: $T/csv" >> "$T/synth-csv.yaml"
 run 2 synth --config "$T/synth-csv.yaml" > /dev/null 2>&1 || die "synth of the CSV failed"
+# fails_when_full JOB PATTERN OUTPUT: JOB (config $T/JOB.yaml) on the full disk exits non-zero
+# with exactly one error, matching PATTERN, and leaves neither OUTPUT nor any other file.
+fails_when_full() {
+  if run 2 "$1" --config "$T/$1.yaml" > "$T/$1.log" 2>&1; then die "$1 on a full disk exited 0"; fi
+  grep -q "$2" "$T/$1.log" || { cat "$T/$1.log"; die "$1: no clear message about the full disk"; }
+  [ "$(grep -c 'error:' "$T/$1.log")" = 1 ] || { cat "$T/$1.log"; die "$1: not exactly one error message"; }
+  [ ! -e "$3" ] || die "$1: a partial output at the final path"
+  [ -z "$(ls -A "$M" | grep -v '\.run\.json$' || true)" ] || { ls -la "$M"; die "$1: files left on the full disk"; }
+}
 # A screen whose output (~1 MB) cannot fit in 200 kB.
 cat > "$T/screen.yaml" <<CFG
 data: $T/data.h5
@@ -55,21 +64,10 @@ rm -f "$M"/*.run.json
 mount -o remount,size=200k "$M" || die "cannot shrink the tmpfs"
 # index: /place_rows is written by a thread while the sort ends; its failure is the job's.
 printf 'data: %s\nindex: %s\nquiet: true\n' "$T/data.h5" "$M/index.h5" > "$T/index.yaml"
-if run 2 index --config "$T/index.yaml" > "$T/index.log" 2>&1; then die "index on a full disk exited 0"; fi
-grep -q "disk full" "$T/index.log" || { cat "$T/index.log"; die "index: no clear message about the full disk"; }
-[ "$(grep -c 'error:' "$T/index.log")" = 1 ] || { cat "$T/index.log"; die "index: not exactly one error message"; }
-[ ! -e "$M/index.h5" ] || die "a partial index at the final path"
-[ -z "$(ls -A "$M" | grep -v '\.run\.json$' || true)" ] || { ls -la "$M"; die "index: files left on the full disk"; }
+fails_when_full index "disk full" "$M/index.h5"
 # ingest: /stays is made in a ring a thread writes from; with room for every table but half
 # of /stays, the failed write is the job's, told once, nothing left.
-cat > "$T/ingest.yaml" <<CFG
-key: $T/key
-data: $M/ingest.h5
-input: {regions: $T/csv/regions.csv, persons: $T/csv/persons.csv, stays: $T/csv/stays.csv}
-as_of: 2021-08-09T00:00
-days: 14
-quiet: true
-CFG
+ingest_cfg "$M/ingest.h5" > "$T/ingest.yaml"
 mount -o remount,size=100m "$M" || die "cannot grow the tmpfs"
 run 2 ingest --config "$T/ingest.yaml" > "$T/ingest.log" 2>&1 || { cat "$T/ingest.log"; die "ingest with room failed"; }
 kb=$(du -k "$M/ingest.h5" | cut -f1)
@@ -77,10 +75,7 @@ stays_kb=$(/usr/bin/python3 -c "import h5py; print(h5py.File('$M/ingest.h5')['st
 [ "$stays_kb" -gt 1000 ] || die "a /stays of $stays_kb kB is too small to fill a ring"
 rm -f "$M"/ingest.h5*
 mount -o remount,size=$((kb - stays_kb / 2))k "$M" || die "cannot shrink the tmpfs"
-if run 2 ingest --config "$T/ingest.yaml" > "$T/ingest.log" 2>&1; then die "ingest on a full disk exited 0"; fi
-grep -q "stays.*disk full" "$T/ingest.log" || { cat "$T/ingest.log"; die "ingest: no clear message about /stays on the full disk"; }
-[ "$(grep -c 'error:' "$T/ingest.log")" = 1 ] || { cat "$T/ingest.log"; die "ingest: not exactly one error message"; }
-[ -z "$(ls -A "$M" | grep -v '\.run\.json$' || true)" ] || { ls -la "$M"; die "ingest: files left on the full disk"; }
+fails_when_full ingest "/stays.*disk full" "$M/ingest.h5"
 rm -f "$M"/*.run.json
 mount -o remount,size=200k "$M" || die "cannot shrink the tmpfs"
 # dispatch: previous lists (a small set) stay whole when the new set cannot be written.
