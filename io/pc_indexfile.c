@@ -191,10 +191,6 @@ int pc_indexfile_bytes_put(pc_rows_out *w, uint64_t off, size_t n, const void *b
   return errno ? errno : EIO;
 }
 
-int pc_indexfile_rows_put(pc_rows_out *w, uint64_t row, size_t n, const void *rows) {
-  return pc_indexfile_bytes_put(w, row * w->raw.rowsize, n * w->raw.rowsize, rows);
-}
-
 int pc_indexfile_rows_failed(const pc_rows_out *w, uint64_t row, uint64_t end, int err) {
   return PC_ERROR(PC_ERR_IO, "%s: write of /%s rows %llu..%llu failed: %s (disk full?)",
                   w->raw.what, w->table ? w->table : "?", (unsigned long long)row,
@@ -203,7 +199,7 @@ int pc_indexfile_rows_failed(const pc_rows_out *w, uint64_t row, uint64_t end, i
 
 int pc_indexfile_rows_write(pc_rows_out *w, uint64_t row, size_t n, const void *rows) {
   PC_CALL(pc_indexfile_rows_fit(w, row, n));
-  const int err = pc_indexfile_rows_put(w, row, n, rows);
+  const int err = pc_indexfile_bytes_put(w, row * w->raw.rowsize, n * w->raw.rowsize, rows);
   return err ? pc_indexfile_rows_failed(w, row, row + n, err) : 0;
 }
 

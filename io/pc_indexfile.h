@@ -70,12 +70,11 @@ int pc_indexfile_rows_open(const pc_out *out, pc_file dset, const pc_schema *s, 
 int pc_indexfile_rows_write(pc_rows_out *w, uint64_t row, size_t n, const void *rows);
 /* Its three steps, for a writer that must not record errors itself (a
  * thread: pc_rowstream). Local. fit: PC_ERR_IO when rows [row, row + n) are
- * beyond the table. put: the write alone, recording nothing; 0 or the
- * errno of the failure (EIO when none was set); bytes_put writes n bytes at
- * byte off of the table (a part of a row at either end is allowed). failed:
- * records the failure of rows [row, end) with errno err; returns PC_ERR_IO. */
+ * beyond the table. bytes_put: the write alone of n bytes at byte off of
+ * the table (a part of a row at either end is allowed), recording nothing;
+ * 0 or the errno of the failure (EIO when none was set). failed: records
+ * the failure of rows [row, end) with errno err; returns PC_ERR_IO. */
 int pc_indexfile_rows_fit(const pc_rows_out *w, uint64_t row, uint64_t n);
-int pc_indexfile_rows_put(pc_rows_out *w, uint64_t row, size_t n, const void *rows);
 int pc_indexfile_bytes_put(pc_rows_out *w, uint64_t off, size_t n, const void *bytes);
 int pc_indexfile_rows_failed(const pc_rows_out *w, uint64_t row, uint64_t end, int err);
 /* Local, never fails; safe on a closed or failed writer. */

@@ -19,7 +19,8 @@ typedef struct pc_ingestfile_table {
  * of schema s in out, with the layout (PC_OUT_CHUNKED or PC_OUT_CONTIGUOUS)
  * and description; a contiguous one is then written as the index's row
  * tables are (pc_indexfile_rows_write: its whole blocks with O_DIRECT when
- * io.direct). On failure t holds nothing (closing it is still fine). */
+ * io.direct), or by a thread given t->w (pc_rowstream: ingest's /stays).
+ * On failure t holds nothing (closing it is still fine). */
 int pc_ingestfile_open(pc_out *out, const char *name, const pc_schema *s, uint64_t nglobal,
                        int layout, const char *description, pc_ingestfile_table *t);
 /* Collective, agreed: this rank's n rows (n may be 0) at global row start. */
