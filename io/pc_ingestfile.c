@@ -14,7 +14,9 @@ int pc_ingestfile_open(pc_out *out, const char *name, const pc_schema *s, uint64
 }
 
 int pc_ingestfile_write(pc_ingestfile_table *t, uint64_t start, size_t n, const void *rows) {
-  if (t->raw) return pc_agree(t->ctx, n ? pc_indexfile_rows_write(&t->w, start, n, rows) : 0);
+  if (t->raw) /* the same on every rank: a caller's slip, not the data's */
+    return pc_agree(t->ctx, PC_ERROR(PC_ERR_ARG, "a contiguous table is written by a "
+                                     "pc_rowstream over its pc_rows_out"));
   return pc_agree(t->ctx, pc_h5_dset_write(t->ctx, t->dset, pc_schema_type(t->schema), start, n,
                                            rows));
 }

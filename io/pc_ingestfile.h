@@ -16,14 +16,15 @@ typedef struct pc_ingestfile_table {
 } pc_ingestfile_table;
 
 /* Collective, agreed (pc_out_dset): an empty table `name` of nglobal rows
- * of schema s in out, with the layout (PC_OUT_CHUNKED or PC_OUT_CONTIGUOUS)
- * and description; a contiguous one is then written as the index's row
- * tables are (pc_indexfile_rows_write: its whole blocks with O_DIRECT when
- * io.direct), or by a thread given t->w (pc_rowstream: ingest's /stays).
+ * of schema s in out, with the layout (PC_OUT_PLAIN, PC_OUT_CHUNKED or
+ * PC_OUT_CONTIGUOUS) and description; a contiguous one is then written by a
+ * thread given t->w (pc_rowstream: ingest's /stays, its whole blocks with
+ * O_DIRECT when io.direct), the others with pc_ingestfile_write.
  * On failure t holds nothing (closing it is still fine). */
 int pc_ingestfile_open(pc_out *out, const char *name, const pc_schema *s, uint64_t nglobal,
                        int layout, const char *description, pc_ingestfile_table *t);
-/* Collective, agreed: this rank's n rows (n may be 0) at global row start. */
+/* Collective, agreed: this rank's n rows (n may be 0) at global row start
+ * of a table not contiguous (a contiguous one: an error). */
 int pc_ingestfile_write(pc_ingestfile_table *t, uint64_t start, size_t n, const void *rows);
 /* Local: closes the table (nothing open: nothing done); never fails. */
 void pc_ingestfile_close(pc_ingestfile_table *t);
