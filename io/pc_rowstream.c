@@ -147,6 +147,7 @@ int pc_rowstream_start_ring(pc_rows_out *w, uint64_t at, uint64_t n, uint64_t ca
    * longer a rank on this VM, in requests of 8 MB or of 75 MB alike; through
    * the bounce, 0.3 s less than without the thread (docs/PERFORMANCE.md). */
   const uint64_t rs = w->raw.rowsize, A = PC_DIRECT_ALIGN;
+  if (cap > n) cap = n;          /* a small table: no more room than its rows */
   cap = (cap + A - 1) / A * A; /* cap * rs is then whole blocks */
   const size_t shift = (size_t)((w->raw.offset + at * rs + A / 2) % A);
   void *ring = NULL;

@@ -22,7 +22,7 @@ typedef struct pc_rowstream pc_rowstream;
 int pc_rowstream_start(pc_rows_out *w, uint64_t at, const void *rows, uint64_t n,
                        pc_rowstream **s);
 /* Local: as pc_rowstream_start, for rows made in the thread's own ring of
- * cap rows (rounded up to whole blocks of the file) instead of a whole
+ * cap rows (n when fewer; rounded up to whole blocks of the file) instead of a whole
  * table in memory: row i is made at its slot, which pc_rowstream_room gives
  * once the row cap before it is written (k rows asked at once must leave
  * the ring a block's rows more). Every write but the last is of whole

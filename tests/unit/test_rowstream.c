@@ -95,6 +95,32 @@ static void ring_rows_land(void **state) {
     }
 }
 
+/* A table smaller than the ring asked for (a small ingest's /stays, in
+ * pieces as big as the ring): its rows land, in one piece or several. */
+static void small_table_lands(void **state) {
+  (void)state;
+  const uint64_t pieces[] = {1u << 18, 300};
+  for (size_t t = 0; t < 2; t++) {
+    char path[64];
+    pc_rows_out w;
+    open_table(&w, path, 1000);
+    const uint64_t at = 3, n = 1001;
+    pc_rowstream *s = NULL;
+    assert_int_equal(pc_rowstream_start_ring(&w, at, n, 1u << 18, &s), 0);
+    for (uint64_t lo = 0; lo < n;) {
+      const uint64_t m = n - lo < pieces[t] ? n - lo : pieces[t];
+      unsigned char *r = pc_rowstream_room(s, lo, m);
+      assert_non_null(r);
+      for (uint64_t i = 0; i < m; i++) make_row(r + i * RS, at + lo + i);
+      lo += m;
+      pc_rowstream_ready(s, lo);
+    }
+    assert_int_equal(pc_rowstream_finish(s), 0);
+    rows_landed(&w, at, n);
+    close_table(&w, path);
+  }
+}
+
 /* Rows given whole and made final a few at a time (the index's sort): the
  * same file. */
 static void whole_rows_land(void **state) {
@@ -145,6 +171,7 @@ static void ring_failure_is_told(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(ring_rows_land),
+                                     cmocka_unit_test(small_table_lands),
                                      cmocka_unit_test(whole_rows_land),
                                      cmocka_unit_test(ring_failure_is_told)};
   return cmocka_run_group_tests(tests, NULL, NULL);
