@@ -116,7 +116,7 @@ int pc_trace_campaign(pc_tracer *t, pc_campaign *C, pc_trace_rowmaker *m) {
   if (!rc) rc = roots(t, m->f, n, root);
   for (size_t k = 0; !rc && k < n; k++) {
     pc_trace_row r;
-    pc_trace_rows_make_flag(m, k, &r);
+    pc_trace_rows_make_who(m, k, &r); /* the whole row is made once, for the file */
     flag_of(&f[k], &r, m->f[k].hop == PC_TRACE_COMPANION, root[k]);
   }
   if (!rc) rc = pc_campaign_flag(C, f, n, m->is_new);

@@ -168,26 +168,40 @@ static const pc_place *place_of(pc_tracer *t, place_memo *m, uint64_t id) {
   return m->pl[k];
 }
 
-void pc_trace_rows_make_flag(pc_trace_rowmaker *m, size_t k, pc_trace_row *o) {
+void pc_trace_rows_make_who(pc_trace_rowmaker *m, size_t k, pc_trace_row *o) {
   pc_tracer *t = m->t;
   const pc_trace_flag *f = &m->f[k];
-  const int comp = f->hop == PC_TRACE_COMPANION;
   memset(o, 0, sizeof *o);
   o->pid = f->pid;
-  o->exposure = f->exposure;
   o->source_pid = f->source;
-  o->place = f->place;
-  o->hop = comp ? 0 : f->hop;
-  put_str(o->root_status, sizeof o->root_status,
-          pc_case_status_names[f->root < PC_NCASE_STATUS ? f->root : 0]);
+  o->hop = f->hop == PC_TRACE_COMPANION ? 0 : f->hop;
   const pc_identity *id = pc_trace_identity_from(t, f->pid, &m->at_i);
   if (id) {
     memcpy(o->subject, id->subject, sizeof o->subject);
     pc_doc_type_name(id->id_type, o->subject_type);
   }
-  if (m->src[k] != UINT32_MAX) memcpy(o->source, m->subject[m->src[k]], sizeof o->source);
   put_str(o->channel, sizeof o->channel,
           f->channel == PC_TRACE_CASE ? "case" : pc_channel_names[f->channel]);
+  put_str(o->code, sizeof o->code, pc_trace_rows_red(m, f) ? "red" : "yellow");
+  o->jurisdiction = m->jur[k];
+  const pc_person *p = pc_trace_person_from(t, f->pid, &m->at_p);
+  o->age = -1;
+  if (p) {
+    o->residence = p->region;
+    o->age = (int16_t)(p->birth_date ? pc_age_at(p->birth_date, t->as_of) : -1);
+    memcpy(o->sector, p->sector, 2);
+  }
+}
+
+void pc_trace_rows_make_flag(pc_trace_rowmaker *m, size_t k, pc_trace_row *o) {
+  pc_tracer *t = m->t;
+  const pc_trace_flag *f = &m->f[k];
+  pc_trace_rows_make_who(m, k, o);
+  o->exposure = f->exposure;
+  o->place = f->place;
+  put_str(o->root_status, sizeof o->root_status,
+          pc_case_status_names[f->root < PC_NCASE_STATUS ? f->root : 0]);
+  if (m->src[k] != UINT32_MAX) memcpy(o->source, m->subject[m->src[k]], sizeof o->source);
   if (f->channel == PC_CH_HOUSEHOLD)
     put_str(o->place_name, sizeof o->place_name, "household");
   else if (f->channel != PC_TRACE_CASE) {
@@ -198,15 +212,6 @@ void pc_trace_rows_make_flag(pc_trace_rowmaker *m, size_t k, pc_trace_row *o) {
     unsigned car = pc_rail_carriage(f->place);
     if (pl && f->channel == PC_CH_RAIL && car && nl + 8 < sizeof o->place_name)
       snprintf(o->place_name + nl, sizeof o->place_name - nl, " car %02u", car);
-  }
-  put_str(o->code, sizeof o->code, pc_trace_rows_red(m, f) ? "red" : "yellow");
-  o->jurisdiction = m->jur[k];
-  const pc_person *p = pc_trace_person_from(t, f->pid, &m->at_p);
-  o->age = -1;
-  if (p) {
-    o->residence = p->region;
-    o->age = (int16_t)(p->birth_date ? pc_age_at(p->birth_date, t->as_of) : -1);
-    memcpy(o->sector, p->sector, 2);
   }
   o->is_new = m->is_new[k];
 }

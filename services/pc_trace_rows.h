@@ -41,6 +41,10 @@ int pc_trace_rows(pc_tracer *t, int64_t dispatch_at, int level, pc_trace_rowmake
 void pc_trace_rows_make(pc_trace_rowmaker *m, size_t first, size_t n, pc_trace_row *out);
 /* Local, cannot fail: the row of flag k (k < nc + nm, in pid order). */
 void pc_trace_rows_make_flag(pc_trace_rowmaker *m, size_t k, pc_trace_row *out);
+/* Local, cannot fail: of that row, only who the person is and how flagged -
+ * pid, subject, hop, channel, code, source_pid, jurisdiction, residence,
+ * age, sector; the rest zero (the campaign's ledger needs no more). */
+void pc_trace_rows_make_who(pc_trace_rowmaker *m, size_t k, pc_trace_row *out);
 /* Local, never fails. */
 void pc_trace_rows_free(pc_trace_rowmaker *m);
 
