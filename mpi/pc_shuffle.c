@@ -51,10 +51,15 @@ static int shuffle(pc_ctx *ctx, const void *rows, size_t n, size_t rowsize, cons
   /* Rows already grouped by destination (dest ascending: pc_group_by_dest)
    * are sent from where they are, each round's slice being grouped too: no
    * window, whose pages a shuffle of a thousand cases' hits (57 MB a rank)
-   * touched for the first time. */
+   * touched for the first time. One pass finds that and checks the
+   * destinations. */
   int grouped = 1;
-  for (size_t i = 1; i < n && grouped; i++) grouped = dest[i - 1] <= dest[i];
-  size_t need = grouped ? 0 : (n < B ? n : B) * rowsize;
+  for (size_t i = 0; i < n && !rc; i++) {
+    if (dest[i] < 0 || dest[i] >= P)
+      rc = PC_ERROR(PC_ERR_ARG, "shuffle: destination %d out of range", dest[i]);
+    grouped &= !i || dest[i - 1] <= dest[i];
+  }
+  size_t need = grouped || rc ? 0 : (n < B ? n : B) * rowsize;
   if (need > ctx->shuffle_cap) {
     free(ctx->shuffle_win);
     ctx->shuffle_cap = 0;
@@ -64,16 +69,10 @@ static int shuffle(pc_ctx *ctx, const void *rows, size_t n, size_t rowsize, cons
   char *win = need ? ctx->shuffle_win : NULL;
   int *scnt = pc_calloc((size_t)P * 4, sizeof *scnt, "shuffle counts");
   MPI_Datatype rowtype = MPI_DATATYPE_NULL;
-  if (!fill || (need && !win) || !scnt) rc = PC_ERR_MEM;
+  if (!rc && (!fill || (need && !win) || !scnt)) rc = PC_ERR_MEM;
   /* Every rank must learn of a local failure, or the others wait in Alltoall. */
   if ((rc = pc_agree(ctx, rc))) goto done;
   int *sdis = scnt + P, *rcnt = scnt + 2 * P, *rdis = scnt + 3 * P;
-  for (size_t i = 0; i < n; i++)
-    if (dest[i] < 0 || dest[i] >= P) {
-      rc = PC_ERROR(PC_ERR_ARG, "shuffle: destination %d out of range", dest[i]);
-      break;
-    }
-  if ((rc = pc_agree(ctx, rc))) goto done;
   uint64_t rounds = (n + B - 1) / B;
   if ((rc = pc_max_u64(ctx, &rounds, 1))) goto done;
   if (MPI_Type_contiguous((int)rowsize, MPI_BYTE, &rowtype) != MPI_SUCCESS ||

@@ -95,6 +95,21 @@ static void one_case(pc_ctx *ctx, int c, int grouped, int others, size_t round) 
   free(d);
 }
 
+/* A destination out of range on the last rank only: every rank is told (no rank left
+ * waiting in the exchange) and nothing arrives. */
+static void bad_destination(pc_ctx *ctx, int c) {
+  const int P = pc_nranks(ctx), me = pc_rank(ctx);
+  row r[3] = {{0}};
+  int d[3] = {0, 0, me == P - 1 ? P : 0};
+  pc_buf out;
+  pc_buf_init(&out, sizeof(row));
+  const int rc = pc_shuffle(ctx, r, 3, sizeof(row), d, &out, NULL);
+  EXPECT(rc != 0, "case %d: a destination out of range went unnoticed on rank %d", c, me);
+  EXPECT(out.n == 0, "case %d: %zu rows arrived from a failed shuffle", c, out.n);
+  pc_err_clear();
+  pc_buf_free(&out);
+}
+
 int main(int argc, char **argv) {
   if (pc_mpi_init(&argc, &argv)) return 1;
   pc_ctx *ctx = NULL;
@@ -107,6 +122,7 @@ int main(int argc, char **argv) {
       one_case(ctx, c++, grouped, others, 7 * sizeof(row));  /* hundreds of rounds */
       one_case(ctx, c++, grouped, others, 3 * sizeof(row) + 1); /* three rows a round */
     }
+  bad_destination(ctx, c++);
   uint64_t bad = (uint64_t)failures;
   pc_sum_u64(ctx, &bad, 1);
   if (pc_rank(ctx) == 0)
