@@ -64,7 +64,8 @@ typedef struct pc_hit {
   uint64_t place;    /* place id, or household id */
   uint8_t channel;
   uint8_t root;      /* the status of the case the source's chain starts from (travels along) */
-  uint8_t pad[6];
+  uint8_t pad[2];
+  uint32_t query;    /* pc_answer_bucket: which of the queries it was given made the hit */
 } pc_hit;            /* 40 bytes */
 
 static inline int pc_hit_less(const pc_hit *a, const pc_hit *b) {

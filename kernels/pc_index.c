@@ -344,12 +344,13 @@ static inline void give(sink *k, size_t i, const pc_hit *h) {
 
 /* The rows [r0, r1) of one place (longest stay dmax) that make a contact with Q. */
 static void answer_run(const pc_chan_rule *rule, const pc_irow *rows, size_t r0, size_t r1,
-                       int64_t dmax, const pc_query *Q, sink *k) {
+                       int64_t dmax, const pc_query *Q, uint32_t qk, sink *k) {
   pc_hit h = {0};
   h.source = Q->source;
   h.channel = Q->channel;
   h.place = Q->place;
   h.root = Q->root;
+  h.query = qk;
   pc_side x = {Q->a, Q->b, Q->row, Q->cum};
   size_t c0 = lower_start(rows, r0, r1, Q->a - dmax), c1 = lower_start(rows, c0, r1, Q->b);
   for (size_t i = c0; i < c1; i++) {
@@ -368,13 +369,13 @@ static void answer_run(const pc_chan_rule *rule, const pc_irow *rows, size_t r0,
  * carriage is the id's low byte) that meet its carriage. */
 static void answer_rail(const pc_chan_rule rules[PC_NCHANNELS], const pc_irow *rows,
                         const size_t *runs, const int64_t *dmax, size_t nruns, size_t n,
-                        const pc_query *Q, sink *s) {
+                        const pc_query *Q, uint32_t qk, sink *s) {
   const uint64_t train = pc_rail_train(Q->place);
   for (size_t k = first_run(rows, runs, nruns, train);
        k < nruns && pc_rail_train(rows[runs[k]].place) == train; k++)
     if (pc_place_meets(PC_CH_RAIL, Q->place, rows[runs[k]].place))
       answer_run(&rules[PC_CH_RAIL], rows, runs[k], k + 1 < nruns ? runs[k + 1] : n, dmax[k], Q,
-                 s);
+                 qk, s);
 }
 
 void pc_answer_bucket(const pc_chan_rule rules[PC_NCHANNELS], const pc_irow *rows, size_t n,
@@ -396,7 +397,7 @@ void pc_answer_bucket(const pc_chan_rule rules[PC_NCHANNELS], const pc_irow *row
     const pc_query *Q = &q[k];
     if (Q->b <= Q->a) continue;
     if (Q->channel == PC_CH_RAIL) {
-      answer_rail(rules, rows, runs, dmax, nruns, n, Q, sk);
+      answer_rail(rules, rows, runs, dmax, nruns, n, Q, (uint32_t)k, sk);
       continue;
     }
     size_t lo = first_run(rows, runs, nruns, Q->place);
@@ -407,6 +408,7 @@ void pc_answer_bucket(const pc_chan_rule rules[PC_NCHANNELS], const pc_irow *row
     h.channel = Q->channel;
     h.place = Q->place;
     h.root = Q->root;
+    h.query = (uint32_t)k;
     if (Q->channel == PC_CH_HOUSEHOLD) { /* rule 6: every other member, exposure = window start */
       h.exposure = Q->a;
       for (size_t i = r0; i < r1; i++)
@@ -416,7 +418,7 @@ void pc_answer_bucket(const pc_chan_rule rules[PC_NCHANNELS], const pc_irow *row
         }
       continue;
     }
-    answer_run(&rules[Q->channel], rows, r0, r1, dmax[lo], Q, sk);
+    answer_run(&rules[Q->channel], rows, r0, r1, dmax[lo], Q, (uint32_t)k, sk);
   }
   if (best)
     for (size_t i = 0; i < n; i++)
@@ -437,6 +439,7 @@ void pc_answer_bucket_ref(const pc_chan_rule rules[PC_NCHANNELS], const pc_irow 
       h.channel = Q->channel;
       h.place = Q->place;
       h.root = Q->root;
+      h.query = (uint32_t)k;
       if (Q->channel == PC_CH_HOUSEHOLD) { /* rule 6: each other member once, if any window */
         int seen = 0;
         for (size_t j = 0; j < i; j++) seen |= rows[j].place == u->place && rows[j].pid == u->pid;

@@ -216,7 +216,8 @@ typedef void (*pc_hit_fn)(void *arg, const pc_hit *h);
  * Answer queries q[0..nq) about one bucket whose rows (sorted by pc_irow_cmp)
  * are rows[0..n): every row of another person at the query's place that makes
  * a contact under the channel's rule (TRACE.md rules 3-7) gives a hit
- * (pid = the row's person, exposure, source, channel, place) passed to emit.
+ * (pid = the row's person, exposure, source, channel, place, and the index
+ * in q of the query that made it) passed to emit.
  * Household rows (channel 0): every other member is hit with exposure a,
  * when a < b. runs/dmax are scratch of n entries. With best (scratch of n
  * hits) not NULL, each row's hits are reduced to the best of them by

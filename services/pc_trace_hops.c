@@ -15,73 +15,126 @@
 /* The hits a rank's answers produce, one per person hit: the best by SPEC's
  * order (pc_hit_less) - the owner keeps only the best anyway, and the hot
  * cells of a city hit the same persons thousands of times (the companions
- * of 100 cases: most of their time went into growing the raw hits). */
+ * of 100 cases: most of their time went into growing the raw hits). A
+ * person's best so far is 16 bytes - pid, exposure from a base, and the
+ * query that made it, which holds the rest of the hit - so that telling
+ * whether a hit is better reads one cache line: a thousand cases'
+ * companions give nine million hits a rank for 1.4 million persons, and
+ * with a slot table pointing into 40-byte hits each took two misses. */
 enum { PC_HIT_BATCH = 512, PC_HIT_AHEAD = 16 };
+typedef struct hitent {
+  uint64_t pid;
+  int32_t dt;  /* exposure - base */
+  uint32_t q1; /* 1 + the index of the query that made it in sq; 0: an empty slot */
+} hitent;
+_Static_assert(sizeof(hitent) == 16, "a person's best hit is a quarter of a cache line");
+
 typedef struct hitbuf {
-  pc_buf hits;
-  pc_buf dest;
-  uint32_t *slot; /* open addressing by pid: index into hits + 1, 0 empty */
-  size_t cap;     /* slots, a power of two, at least twice the hits */
-  int nranks;
+  hitent *ent;        /* open addressing by pid, at most 3/4 full */
+  size_t cap, n;      /* slots (a power of two), persons hit */
+  const pc_query *sq; /* the queries answered here */
+  size_t q0;          /* the first query of the bucket being answered */
+  int64_t base;       /* the queries' earliest start: every exposure is at or after it */
   int rc;
-  pc_hit pend[PC_HIT_BATCH]; /* hits given, not yet placed */
+  hitent pend[PC_HIT_BATCH]; /* hits given, not yet placed */
   size_t npend;
 } hitbuf;
 
-/* Slots for at least `want` hits at half load, the hits placed again. */
-static int hits_rehash(hitbuf *hb, size_t want) {
-  _Static_assert(offsetof(pc_hit, pid) == 0, "the table keys on the leading pid");
-  return pc_keyslots_fit(&hb->slot, &hb->cap, want, 4096, hb->hits.data, hb->hits.n,
-                         sizeof(pc_hit));
+/* The hit an entry stands for (every field pc_answer_bucket gives but the
+ * query's index, which stays here). */
+static pc_hit hit_of_ent(const hitbuf *hb, const hitent *e) {
+  const pc_query *Q = &hb->sq[e->q1 - 1];
+  pc_hit h = {.pid = e->pid, .exposure = hb->base + e->dt, .source = Q->source,
+              .place = Q->place, .channel = Q->channel, .root = Q->root};
+  return h;
 }
 
-/* The pending hits placed: each person's best kept (pc_hit_less). The table
- * is tens of megabytes and every probe misses the cache (nine million hits
- * a rank for a thousand cases' companions): the slots of the hits a few
+/* e better than o by pc_hit_less: the exposures first, the queries' fields on a tie. */
+static int ent_better(const hitbuf *hb, const hitent *e, const hitent *o) {
+  if (e->dt != o->dt) return e->dt < o->dt;
+  const pc_hit a = hit_of_ent(hb, e), b = hit_of_ent(hb, o);
+  return pc_hit_less(&a, &b);
+}
+
+/* Room for `want` persons at most 3/4 full: a larger table, every entry placed again. */
+static int ents_fit(hitbuf *hb, size_t want) {
+  size_t c = hb->cap ? hb->cap : 4096;
+  while (c / 4 * 3 < want) c *= 2;
+  if (c == hb->cap) return 0;
+  hitent *t = pc_calloc(c, sizeof *t, "persons hit");
+  if (!t) return PC_ERR_MEM;
+  for (size_t i = 0; i < hb->cap; i++) {
+    if (!hb->ent[i].q1) continue;
+    size_t k = pc_mix64(hb->ent[i].pid) & (c - 1);
+    while (t[k].q1) k = (k + 1) & (c - 1);
+    t[k] = hb->ent[i];
+  }
+  free(hb->ent);
+  hb->ent = t, hb->cap = c;
+  return 0;
+}
+
+/* The pending hits placed: each person's best kept. The table is tens of
+ * megabytes and every probe misses the cache: the slots of the hits a few
  * places ahead are fetched while this one is placed. */
 static void place_hits(hitbuf *hb) {
   const size_t n = hb->npend;
   hb->npend = 0;
   if (hb->rc || !n) return;
-  if (hb->hits.n + n >= UINT32_MAX / 2) {
-    hb->rc = PC_ERROR(PC_ERR_MEM, "more than %u persons hit on one rank", UINT32_MAX / 2);
-    return;
-  }
-  if ((hb->rc = hits_rehash(hb, hb->hits.n + n))) return;
-  if ((hb->rc = pc_buf_grow(&hb->hits, n))) return; /* room for all: `all` stays put */
-  if ((hb->rc = pc_buf_grow(&hb->dest, n))) return;
+  if ((hb->rc = ents_fit(hb, hb->n + n))) return;
   size_t home[PC_HIT_BATCH];
   const size_t mask = hb->cap - 1;
   for (size_t j = 0; j < n; j++) {
     home[j] = pc_mix64(hb->pend[j].pid) & mask;
-    if (j < PC_HIT_AHEAD) __builtin_prefetch(&hb->slot[home[j]]);
+    if (j < PC_HIT_AHEAD) __builtin_prefetch(&hb->ent[home[j]]);
   }
-  pc_hit *all = hb->hits.data;
+  hitent *ent = hb->ent;
   for (size_t j = 0; j < n; j++) {
-    if (j + PC_HIT_AHEAD < n) __builtin_prefetch(&hb->slot[home[j + PC_HIT_AHEAD]]);
-    if (j + PC_HIT_AHEAD / 2 < n) {
-      const uint32_t s = hb->slot[home[j + PC_HIT_AHEAD / 2]];
-      if (s) __builtin_prefetch(&all[s - 1]);
-    }
-    const pc_hit *h = &hb->pend[j];
+    if (j + PC_HIT_AHEAD < n) __builtin_prefetch(&ent[home[j + PC_HIT_AHEAD]]);
+    const hitent *e = &hb->pend[j];
     size_t k = home[j];
-    for (; hb->slot[k]; k = (k + 1) & mask)
-      if (all[hb->slot[k] - 1].pid == h->pid) break;
-    if (hb->slot[k]) {
-      pc_hit *o = &all[hb->slot[k] - 1];
-      if (pc_hit_less(h, o)) *o = *h;
-      continue;
+    for (; ent[k].q1; k = (k + 1) & mask)
+      if (ent[k].pid == e->pid) break;
+    if (!ent[k].q1) {
+      ent[k] = *e;
+      hb->n++;
+    } else if (ent_better(hb, e, &ent[k])) {
+      ent[k].dt = e->dt;
+      ent[k].q1 = e->q1;
     }
-    all[hb->hits.n++] = *h;
-    ((int *)hb->dest.data)[hb->dest.n++] = PC_OWNER(h->pid, hb->nranks);
-    hb->slot[k] = (uint32_t)hb->hits.n;
   }
 }
 
 static void emit_hit(void *arg, const pc_hit *h) {
   hitbuf *hb = arg;
-  hb->pend[hb->npend++] = *h;
+  hb->pend[hb->npend++] =
+      (hitent){h->pid, (int32_t)(h->exposure - hb->base), (uint32_t)(hb->q0 + h->query + 1)};
   if (hb->npend == PC_HIT_BATCH) place_hits(hb);
+}
+
+/* The persons hit as hits, grouped by their owners (for the shuffle to send
+ * from where they are); the table freed. */
+static int hits_by_owner(hitbuf *hb, int P, pc_buf *hits, pc_buf *dest) {
+  size_t *at = pc_calloc((size_t)P + 1, sizeof *at, "hits by owner");
+  int rc = at ? 0 : PC_ERR_MEM;
+  if (!rc) rc = pc_buf_reserve(hits, hb->n);
+  if (!rc) rc = pc_buf_reserve(dest, hb->n);
+  for (size_t k = 0; k < hb->cap && !rc; k++)
+    if (hb->ent[k].q1) at[PC_OWNER(hb->ent[k].pid, P) + 1]++;
+  for (int p = 0; p < P && !rc; p++) at[p + 1] += at[p];
+  pc_hit *h = hits->data;
+  int *d = dest->data;
+  for (size_t k = 0; k < hb->cap && !rc; k++) {
+    if (!hb->ent[k].q1) continue;
+    const int o = PC_OWNER(hb->ent[k].pid, P);
+    h[at[o]] = hit_of_ent(hb, &hb->ent[k]);
+    d[at[o]++] = o;
+  }
+  if (!rc) hits->n = dest->n = hb->n;
+  free(at);
+  free(hb->ent);
+  hb->ent = NULL, hb->cap = 0;
+  return rc;
 }
 
 static int add_query(pc_tracer *t, pc_buf *q, pc_buf *qd, const pc_query *x) {
@@ -161,11 +214,29 @@ static int make_queries(pc_tracer *t, const size_t *from, size_t nfrom, int role
   return rc;
 }
 
-/* Answer the queries received, bucket by bucket; hits go to hb. */
-static int answer(pc_tracer *t, const pc_query *q, size_t nq, hitbuf *hb) {
+/* The earliest start and latest end of the queries q[0..n) (which bound
+ * every exposure their answers give): one within 2^31 s of the other. */
+static int query_span(const pc_query *q, size_t n, int64_t *base) {
+  int64_t lo = n ? q[0].a : 0, hi = lo;
+  for (size_t i = 0; i < n; i++) {
+    if (q[i].a < lo) lo = q[i].a;
+    if (q[i].b > hi) hi = q[i].b;
+  }
+  *base = lo;
+  if ((uint64_t)hi - (uint64_t)lo >= (uint64_t)INT32_MAX)
+    return PC_ERROR(PC_ERR_DATA, "the windows traced span %.0f days: more than 68 years",
+                    ((double)hi - (double)lo) / 86400.0);
+  if (n >= UINT32_MAX) return PC_ERROR(PC_ERR_MEM, "more than 2^32 queries on one rank");
+  return 0;
+}
+
+/* Answer the queries received, bucket by bucket; each person's best hit
+ * into *hits, grouped by owner (dest: each one's owner). */
+static int answer(pc_tracer *t, const pc_query *q, size_t nq, pc_buf *hits, pc_buf *dest) {
   pc_kv *kv = pc_malloc((nq + 1) * sizeof *kv, "queries"), *tmp = pc_malloc((nq + 1) * sizeof *tmp, "queries");
   pc_query *sq = pc_malloc((nq + 1) * sizeof *sq, "queries");
   int rc = kv && tmp && sq ? 0 : PC_ERR_MEM;
+  hitbuf hb = {.sq = sq};
   pc_irow *buf = NULL;
   size_t bcap = 0, rcap = 0;
   size_t *runs = NULL;
@@ -175,19 +246,7 @@ static int answer(pc_tracer *t, const pc_query *q, size_t nq, hitbuf *hb) {
     for (size_t i = 0; i < nq; i++) kv[i].key = q[i].bucket, kv[i].val = i;
     pc_sort_kv(kv, tmp, nq);
     for (size_t i = 0; i < nq; i++) sq[i] = q[kv[i].val];
-    /* Room for the hits at once: at most a hit per person, and per row of
-     * the buckets asked. Grown a batch at a time, the table was copied at
-     * every step (5 % of a rank's time at a thousand cases); the room not
-     * written is not resident. Only a hint: if it cannot be had, the hits
-     * grow as before. */
-    uint64_t rows = 0;
-    for (size_t i = 0; i < nq; i++)
-      if (!i || sq[i].bucket != sq[i - 1].bucket)
-        rows += t->pv.bstart[sq[i].bucket + 1] - t->pv.bstart[sq[i].bucket];
-    const uint64_t most = rows < t->pv.npersons ? rows : t->pv.npersons;
-    if (most > hb->hits.cap && most < SIZE_MAX / sizeof(pc_hit) &&
-        (pc_buf_reserve(&hb->hits, (size_t)most) || pc_buf_reserve(&hb->dest, (size_t)most)))
-      pc_err_clear(); /* not had: no error, the hits grow as before */
+    rc = query_span(sq, nq, &hb.base);
   }
   for (size_t i = 0; i < nq && !rc;) {
     size_t j = i;
@@ -207,21 +266,16 @@ static int answer(pc_tracer *t, const pc_query *q, size_t nq, hitbuf *hb) {
     }
     /* Each row's best hit over the bucket's queries, then one hit per row to hb:
      * a hot cell's rows met by many queries cost one probe of hb each. */
+    hb.q0 = i;
     if (!rc && n)
-      pc_answer_bucket(t->rules, rows, n, sq + i, j - i, runs, dmax, best, emit_hit, hb);
-    if (!rc) rc = hb->rc;
+      pc_answer_bucket(t->rules, rows, n, sq + i, j - i, runs, dmax, best, emit_hit, &hb);
+    if (!rc) rc = hb.rc;
     i = j;
   }
-  place_hits(hb); /* the last ones given */
-  if (!rc) rc = hb->rc;
-  if (!rc) { /* by owner, so that the shuffle sends them from here (the table's indices go stale) */
-    size_t *at = pc_malloc((2 * (size_t)hb->nranks + 1) * sizeof *at, "hits by owner");
-    if (at)
-      pc_group_by_dest(hb->hits.data, sizeof(pc_hit), hb->dest.data, hb->hits.n, hb->nranks, at);
-    else
-      rc = PC_ERR_MEM;
-    free(at);
-  }
+  place_hits(&hb); /* the last ones given */
+  if (!rc) rc = hb.rc;
+  if (!rc) rc = hits_by_owner(&hb, pc_nranks(t->ctx), hits, dest);
+  free(hb.ent);
   free(kv);
   free(tmp);
   free(sq);
@@ -237,25 +291,22 @@ static int answer(pc_tracer *t, const pc_query *q, size_t nq, hitbuf *hb) {
 static int round_trip(pc_tracer *t, const size_t *from, size_t nfrom, int role, pc_buf *hits,
                       uint64_t *nqueries) {
   pc_ctx *ctx = t->ctx;
-  pc_buf q, qd, rq;
+  pc_buf q, qd, rq, h, hd;
   pc_buf_init(&q, sizeof(pc_query));
   pc_buf_init(&qd, sizeof(int));
   pc_buf_init(&rq, sizeof(pc_query));
-  hitbuf hb = {.nranks = pc_nranks(ctx)};
-  pc_buf_init(&hb.hits, sizeof(pc_hit));
-  pc_buf_init(&hb.dest, sizeof(int));
+  pc_buf_init(&h, sizeof(pc_hit));
+  pc_buf_init(&hd, sizeof(int));
   int rc = pc_agree(ctx, make_queries(t, from, nfrom, role, &q, &qd));
   *nqueries = q.n;
   if (!rc) rc = pc_shuffle(ctx, q.data, q.n, sizeof(pc_query), qd.data, &rq, NULL);
   pc_buf_free(&q);
   pc_buf_free(&qd);
-  if (!rc) rc = pc_agree(ctx, answer(t, rq.data, rq.n, &hb));
+  if (!rc) rc = pc_agree(ctx, answer(t, rq.data, rq.n, &h, &hd));
   pc_buf_free(&rq);
-  free(hb.slot); /* stale once the hits are grouped; not held through the exchange (16 MB) */
-  hb.slot = NULL;
-  if (!rc) rc = pc_shuffle(ctx, hb.hits.data, hb.hits.n, sizeof(pc_hit), hb.dest.data, hits, NULL);
-  pc_buf_free(&hb.hits);
-  pc_buf_free(&hb.dest);
+  if (!rc) rc = pc_shuffle(ctx, h.data, h.n, sizeof(pc_hit), hd.data, hits, NULL);
+  pc_buf_free(&h);
+  pc_buf_free(&hd);
   return rc;
 }
 

@@ -31,10 +31,12 @@ static int hit_cmp(const void *pa, const void *pb) {
   const pc_hit *a = pa, *b = pb;
   if (a->pid != b->pid) return a->pid < b->pid ? -1 : 1;
   if (pc_hit_less(a, b)) return -1;
-  return pc_hit_less(b, a);
+  if (pc_hit_less(b, a)) return 1;
+  return (a->query > b->query) - (a->query < b->query); /* the query that made it: told too */
 }
 
-/* Hits sorted by hit_cmp reduced in place to each person's first (best): their count. */
+/* Hits sorted by hit_cmp reduced in place to each person's first (best, made by the first
+ * query of those that tie): their count. */
 static size_t best_per_pid(hits *H) {
   size_t m = 0;
   for (size_t i = 0; i < H->n; i++)
