@@ -62,6 +62,24 @@ static void rows_landed(const pc_rows_out *w, uint64_t at, uint64_t n) {
   free(got);
 }
 
+/* Rows [at, at + n) made in a ring of `cap` rows asked for, k at a time (a
+ * piece ends at the ring's end when k does not divide cap), and written. */
+static void write_in_ring(pc_rows_out *w, uint64_t at, uint64_t n, uint64_t cap, uint64_t k) {
+  pc_rowstream *s = NULL;
+  assert_int_equal(pc_rowstream_start_ring(w, at, n, cap, &s), 0);
+  assert_non_null(s);
+  for (uint64_t lo = 0; lo < n;) {
+    uint64_t m = n - lo < k ? n - lo : k;
+    if (lo % cap + m > cap) m = cap - lo % cap;
+    unsigned char *r = pc_rowstream_room(s, lo, m);
+    assert_non_null(r);
+    for (uint64_t i = 0; i < m; i++) make_row(r + i * RS, at + lo + i);
+    lo += m;
+    pc_rowstream_ready(s, lo);
+  }
+  assert_int_equal(pc_rowstream_finish(s), 0);
+}
+
 /* Rows made in a ring of 4,096 rows (48 blocks) a piece at a time, many
  * times round it, at offsets that put the ring's ends anywhere in a block
  * of the file: every row lands. */
@@ -75,21 +93,8 @@ static void ring_rows_land(void **state) {
       char path[64];
       pc_rows_out w;
       open_table(&w, path, offsets[o]);
-      const uint64_t at = starts[t], n = NROWS - at - 5 * t, k = pieces[t];
-      pc_rowstream *s = NULL;
-      assert_int_equal(pc_rowstream_start_ring(&w, at, n, 4096, &s), 0);
-      assert_non_null(s);
-      for (uint64_t lo = 0; lo < n;) {
-        /* 333 does not divide the ring: a piece then ends at the ring's end */
-        uint64_t m = n - lo < k ? n - lo : k;
-        if (lo % 4096 + m > 4096) m = 4096 - lo % 4096;
-        unsigned char *r = pc_rowstream_room(s, lo, m);
-        assert_non_null(r);
-        for (uint64_t i = 0; i < m; i++) make_row(r + i * RS, at + lo + i);
-        lo += m;
-        pc_rowstream_ready(s, lo);
-      }
-      assert_int_equal(pc_rowstream_finish(s), 0);
+      const uint64_t at = starts[t], n = NROWS - at - 5 * t;
+      write_in_ring(&w, at, n, 4096, pieces[t]);
       rows_landed(&w, at, n);
       close_table(&w, path);
     }
@@ -105,17 +110,7 @@ static void small_table_lands(void **state) {
     pc_rows_out w;
     open_table(&w, path, 1000);
     const uint64_t at = 3, n = 1001;
-    pc_rowstream *s = NULL;
-    assert_int_equal(pc_rowstream_start_ring(&w, at, n, 1u << 18, &s), 0);
-    for (uint64_t lo = 0; lo < n;) {
-      const uint64_t m = n - lo < pieces[t] ? n - lo : pieces[t];
-      unsigned char *r = pc_rowstream_room(s, lo, m);
-      assert_non_null(r);
-      for (uint64_t i = 0; i < m; i++) make_row(r + i * RS, at + lo + i);
-      lo += m;
-      pc_rowstream_ready(s, lo);
-    }
-    assert_int_equal(pc_rowstream_finish(s), 0);
+    write_in_ring(&w, at, n, 1u << 18, pieces[t]);
     rows_landed(&w, at, n);
     close_table(&w, path);
   }
