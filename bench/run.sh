@@ -702,7 +702,23 @@ CFG
   rm -f "$led" "$led".part* "$work/ledger-screen.h5"
 }
 
+# How this host hands out new memory, which the phases named `touch` (and every first
+# touch) measure: transparent huge pages, and whether a virtio balloon gives free memory
+# back to the host (free page reporting, feature bit 5), which then faults it in again
+# at its own pace - up to ten times slower after a few idle seconds (docs/PERFORMANCE.md).
+memory_host() {
+  local thp rep=off d f
+  thp=$(sed -n 's/.*\[\(.*\)\].*/\1/p' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)
+  for d in /sys/bus/virtio/devices/*; do
+    [ "$(cat "$d/device" 2>/dev/null)" = 0x0005 ] || continue
+    f=$(cat "$d/features" 2>/dev/null)
+    [ "${f:5:1}" = 1 ] && rep=on
+  done
+  echo "memory: transparent huge pages ${thp:-unknown}; free page reporting to a VM host $rep"
+}
+
 { echo "paicha bench $stamp on $(hostname): $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GB";
+  memory_host
   git -C "$root" log -1 --format='commit %h %s' 2>/dev/null || true; } | tee "$out"
 for n in "${names[@]}"; do
   declare -F "bench_$n" > /dev/null || { echo "unknown benchmark '$n' (have: ${all[*]})" >&2; exit 2; }
