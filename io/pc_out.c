@@ -407,6 +407,21 @@ static int write_later(pc_out *out, int rc) {
   return pc_agree(ctx, rc);
 }
 
+void pc_out_drop(pc_out *out) {
+  if (out->created) {
+    (void)pc_h5_close(out->ctx, &out->h5, PC_ERR_DATA); /* doomed: emptied, closed */
+    pc_atomic_drop(out->ctx, out->h5.tmp);
+  }
+  later_free(out);
+  out->file = -1;
+  out->created = 0;
+  free(out->config);
+  out->config = NULL;
+  json_object_put(out->json);
+  json_object_put(out->record);
+  out->json = out->record = NULL;
+}
+
 int pc_out_commit(pc_out *out, int rc_in) {
   if (!out->rc) out->rc = rc_in;
   /* The stamp broadcasts rank 0's clock: only when every rank is still on

@@ -104,5 +104,9 @@ int pc_out_record(pc_out *out, const char *name, json_object *v);
  * then hands the run record members to the context. Returns the agreed
  * status (rc_in itself when it was non-zero here). Frees what out holds. */
 int pc_out_commit(pc_out *out, int rc_in);
+/* Collective: the output given up unwritten - closed, its temporary removed,
+ * nothing published or recorded, its path still claimed (the job writes it
+ * again, pc_out_create). Never fails; frees what out holds. */
+void pc_out_drop(pc_out *out);
 
 #endif

@@ -225,6 +225,12 @@ static int defer_commit(pc_ctx *ctx, const char *tmp, const char *path, int rc_i
   return rc_in ? rc : rc2;
 }
 
+void pc_atomic_drop(pc_ctx *ctx, const char *tmp) {
+  pc_agree(ctx, 0); /* every rank closed it */
+  if (pc_rank(ctx) == 0 && tmp[0]) unlink(tmp);
+  tmp_forget(tmp);
+}
+
 int pc_atomic_commit(pc_ctx *ctx, const char *tmp, const char *path, int rc_in) {
   if (pc_publish_deferred()) return defer_commit(ctx, tmp, path, rc_in);
   int rc = pc_agree(ctx, rc_in);

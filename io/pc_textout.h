@@ -76,6 +76,9 @@ int pc_atomic_tmp(pc_ctx *ctx, const char *path, char *tmp, size_t size);
  * the claim kept. Returns
  * the agreed status (rc_in itself when it was non-zero here). */
 int pc_atomic_commit(pc_ctx *ctx, const char *tmp, const char *path, int rc_in);
+/* Collective: the temporary tmp removed, unpublished, the output's claim kept
+ * (the job writes its path again). */
+void pc_atomic_drop(pc_ctx *ctx, const char *tmp);
 /* Local, never fails: remove the temporary of every output this process has
  * named (pc_atomic_tmp) and not yet committed, and its claim file (held by
  * rank 0: pc_claim_unlink) - for a rank stopping the job at a stuck
