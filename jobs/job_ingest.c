@@ -155,10 +155,52 @@ static int log_written(pc_ctx *ctx, const ingest_run *R) {
   return 0;
 }
 
+/* /stays written as the sort makes its rows final (the disk busy while the
+ * rest sorts), into the dataset opened before the sort. */
+typedef struct sort_writer {
+  pc_ingest *g;
+  pc_ingest_out *o;
+} sort_writer;
+
+static void write_kept(void *arg, const pc_cstay *c, size_t k) {
+  const sort_writer *w = arg;
+  pc_ingest_write_rows(w->g, w->o, c, k, 0);
+}
+
+/* The stays sorted. When no input is over its reject ratio so far (the
+ * dataset will then be written: duplicates do not count against it), the
+ * dataset is opened first and /stays written during the sort; a duplicate
+ * stay on any rank moves the rows after it in the file, so then the file so
+ * far is dropped, to be written after the sort. *open: the dataset is open. */
+static int sort_stays(ingest_run *R, double max_ratio, pc_ingest_out *o, int *open) {
+  pc_ingest *g = R->g;
+  pc_ctx *ctx = g->ctx;
+  int within = 0;
+  *open = 0;
+  PC_CALL(pc_ingest_rejects_within(g, max_ratio, &within));
+  if (within) {
+    PC_CALL(pc_ingest_write_open(g, R->path, 0, g->stays.n, o));
+    *open = 1;
+  }
+  sort_writer w = {g, o};
+  int rc = pc_agree(ctx, pc_ingest_stays_sort(g, *open ? write_kept : NULL, &w));
+  uint64_t dups = g->dup_stays;
+  if (!rc && *open) rc = pc_sum_u64(ctx, &dups, 1);
+  if (*open && (rc || dups)) {
+    pc_ingest_write_drop(o);
+    *open = 0;
+    if (!rc)
+      pc_log(ctx, "ingest: %llu duplicate %s: /stays is written after the sort",
+             (unsigned long long)dups, pc_plural(dups, "stay", "stays"));
+  }
+  return rc;
+}
+
 /* The plan: the key; scan the inputs and check the budget; regions, persons,
- * stays and visitors (each a phase of reads and shuffles); sort; settle the
- * rejects and log them per file; write the dataset, or only the rejects when
- * a file's share of rejects is too high. */
+ * stays and visitors (each a phase of reads and shuffles); sort (writing
+ * /stays as it goes, sort_stays); settle the rejects and log them per file;
+ * write the dataset, or only the rejects when a file's share of rejects is
+ * too high. */
 static int run(pc_ctx *ctx, ingest_run *R) {
   pc_ingest *g = R->g;
   const double max_ratio = pc_config_float(R->cfg, "max_reject_ratio"); /* in [0, 1]: checked */
@@ -171,13 +213,21 @@ static int run(pc_ctx *ctx, ingest_run *R) {
   PC_CALL(PC_PHASE(ctx, PH_STAYS, pc_ingest_stays_load(g), g->stays.n, 0));
   PC_CALL(PC_PHASE(ctx, PH_VISITORS, pc_ingest_visitors_add(g, &R->nvis), R->nvis, 0));
   PC_CALL(pc_sum_u64(ctx, &R->nvis, 1));
-  PC_CALL(PC_PHASE(ctx, PH_SORT, pc_ingest_stays_sort(g), g->stays.n, 0));
-  PC_CALL(PC_PHASE(ctx, PH_REJECTS, settle_rejects(g), g->rejects.n, 0));
-  char failing[1024];
-  pc_ingest_rejects_log(g, max_ratio, failing, sizeof failing);
+  pc_ingest_out o;
+  int open = 0;
+  PC_CALL(PC_PHASE(ctx, PH_SORT, sort_stays(R, max_ratio, &o, &open), g->stays.n,
+                   open ? o.made * sizeof(pc_stay) : 0));
+  const uint64_t early = open ? o.made : 0; /* rows of /stays written during the sort */
+  int rc = PC_PHASE(ctx, PH_REJECTS, settle_rejects(g), g->rejects.n, 0);
+  char failing[1024] = "";
+  if (!rc) pc_ingest_rejects_log(g, max_ratio, failing, sizeof failing);
+  if (open && (rc || failing[0])) pc_ingest_write_drop(&o);
+  PC_CALL(rc);
   if (failing[0]) return write_rejects_only(ctx, R, failing);
-  PC_CALL(PC_PHASE(ctx, PH_WRITE, pc_ingest_write(g, R->path, 0, R->nvis),
-                   g->persons.n + g->stays.n, g->stays.n * sizeof(pc_stay)));
+  PC_CALL(PC_PHASE(ctx, PH_WRITE,
+                   open ? pc_ingest_write_close(g, &o, R->nvis)
+                        : pc_ingest_write(g, R->path, 0, R->nvis),
+                   g->persons.n + g->stays.n, (g->stays.n - early) * sizeof(pc_stay)));
   PC_CALL(pc_remove_rejects_sidecar(ctx, R->path, "this ingest succeeded"));
   return log_written(ctx, R);
 }

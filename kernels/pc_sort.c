@@ -463,7 +463,8 @@ PC_SORT_INLINE void sort_small_sub(unsigned char *base, size_t m, size_t rowsize
 }
 
 PC_SORT_INLINE int sort_rows(void *rows, size_t n, size_t rowsize, uint64_t lo, uint64_t hi,
-                             int (*cmp)(const void *, const void *), size_t sub) {
+                             int (*cmp)(const void *, const void *), size_t sub,
+                             pc_sort_done_fn done, void *arg) {
   /* Two passes: 256 coarse buckets first (256 sequential write streams over
    * the whole array: kind to caches and TLB even at gigabytes), then each
    * coarse bucket into fine ones of ~16 rows (random, but within the coarse
@@ -504,6 +505,7 @@ PC_SORT_INLINE int sort_rows(void *rows, size_t n, size_t rowsize, uint64_t lo, 
       from = end[b];
     }
     from1 = end1[b1];
+    if (done) done(arg, from1); /* the coarse buckets so far: final */
   }
   free(x.key), free(x.ktmp), free(x.rows);
   free(next);
@@ -517,20 +519,25 @@ int pc_sort_rows_inplace(void *rows, size_t n, size_t rowsize, uint64_t lo, uint
   if (n < 2) return 0;
   if (rowsize > 256 || hi < lo) return PC_ERROR(PC_ERR_ARG, "pc_sort_rows_inplace: bad arguments");
   switch (rowsize) { /* the same code, the row size a constant */
-  case 40: return sort_rows(rows, n, 40, lo, hi, cmp, SIZE_MAX);
-  case 48: return sort_rows(rows, n, 48, lo, hi, cmp, SIZE_MAX);
-  case 104: return sort_rows(rows, n, 104, lo, hi, cmp, SIZE_MAX);
-  default: return sort_rows(rows, n, rowsize, lo, hi, cmp, SIZE_MAX);
+  case 40: return sort_rows(rows, n, 40, lo, hi, cmp, SIZE_MAX, NULL, NULL);
+  case 48: return sort_rows(rows, n, 48, lo, hi, cmp, SIZE_MAX, NULL, NULL);
+  case 104: return sort_rows(rows, n, 104, lo, hi, cmp, SIZE_MAX, NULL, NULL);
+  default: return sort_rows(rows, n, rowsize, lo, hi, cmp, SIZE_MAX, NULL, NULL);
   }
 }
 
 int pc_sort_rows_inplace_sub(void *rows, size_t n, size_t rowsize, uint64_t lo, uint64_t hi,
-                             size_t sub, int (*cmp)(const void *, const void *)) {
-  if (n < 2) return 0;
+                             size_t sub, int (*cmp)(const void *, const void *),
+                             pc_sort_done_fn done, void *arg) {
   if (rowsize > 256 || hi < lo || sub < sizeof(uint64_t) || sub + sizeof(uint32_t) > rowsize)
     return PC_ERROR(PC_ERR_ARG, "pc_sort_rows_inplace_sub: bad arguments");
-  if (rowsize == 40) return sort_rows(rows, n, 40, lo, hi, cmp, sub); /* ingest's stays */
-  return sort_rows(rows, n, rowsize, lo, hi, cmp, sub);
+  if (n < 2) {
+    if (done) done(arg, n);
+    return 0;
+  }
+  if (rowsize == 40) /* ingest's stays */
+    return sort_rows(rows, n, 40, lo, hi, cmp, sub, done, arg);
+  return sort_rows(rows, n, rowsize, lo, hi, cmp, sub, done, arg);
 }
 
 /* Room for nd distinct keys in g (grown by half again at least). */

@@ -55,10 +55,14 @@ int pc_sort_rows_inplace(void *rows, size_t n, size_t rowsize, uint64_t lo, uint
  * of order (agencies' files), where a quicksort of a person's ~68 rows by
  * cmp was most of the time. Memory: up to 1.5 times the largest bucket's
  * rows more, never more than 65,536 rows' (bigger buckets are sorted as by
- * pc_sort_rows_inplace). Local; returns 0, or PC_ERR_ARG for a field
- * outside the row. */
+ * pc_sort_rows_inplace). With done not NULL, done(arg, upto) is called as
+ * the rows [0, upto) become final, upto growing to n (a caller may take them
+ * while the rest sorts). Local; returns 0, or PC_ERR_ARG for a field outside
+ * the row. */
+typedef void (*pc_sort_done_fn)(void *arg, size_t upto);
 int pc_sort_rows_inplace_sub(void *rows, size_t n, size_t rowsize, uint64_t lo, uint64_t hi,
-                             size_t sub, int (*cmp)(const void *, const void *));
+                             size_t sub, int (*cmp)(const void *, const void *),
+                             pc_sort_done_fn done, void *arg);
 
 /* Rows grouped by the uint64 key each starts with, out of place: out[0..n)
  * gets in's n rows with keys ascending and each key's rows in their order in

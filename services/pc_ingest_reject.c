@@ -147,14 +147,39 @@ int pc_ingest_rejects_count(pc_ingest *g) {
   return rc;
 }
 
+/* A file's rejects that count against max_reject_ratio (duplicates do not). */
+static uint64_t counted(const uint64_t reasons[PC_NREASONS]) {
+  uint64_t bad = 0;
+  for (int r = 1; r < PC_NREASONS; r++)
+    if (pc_reason_counts(r)) bad += reasons[r];
+  return bad;
+}
+
+int pc_ingest_rejects_within(pc_ingest *g, double max_ratio, int *within) {
+  const int N = g->nin, W = PC_NREASONS + 1; /* per file: reasons, rows */
+  uint64_t *c = pc_calloc((size_t)N * W, sizeof *c, "reject counts");
+  PC_CALL(pc_agree(g->ctx, c ? 0 : PC_ERR_MEM));
+  const pc_reject_row *r = g->rejects.data;
+  for (size_t i = 0; i < g->rejects.n; i++) c[(size_t)r[i].file * W + r[i].reason]++;
+  const pc_ingest_late *l = g->late.data;
+  for (size_t i = 0; i < g->late.n; i++) c[(size_t)l[i].file * W + l[i].reason]++;
+  for (int f = 0; f < N; f++) c[(size_t)f * W + PC_NREASONS] = g->in[f].rows;
+  const int rc = pc_sum_u64(g->ctx, c, N * W);
+  *within = 1;
+  for (int f = 0; f < N && !rc; f++) {
+    const uint64_t rows = c[(size_t)f * W + PC_NREASONS], bad = counted(c + (size_t)f * W);
+    if (rows && (double)bad / (double)rows > max_ratio) *within = 0;
+  }
+  free(c);
+  return rc;
+}
+
 /* The summary: per file, rows and rejects by reason (never a row's content). */
 void pc_ingest_rejects_log(const pc_ingest *g, double max_ratio, char *failing, size_t cap) {
   failing[0] = 0;
   for (int f = 0; f < g->nin; f++) {
     const pc_ingest_input *in = &g->in[f];
-    uint64_t bad = 0, dup = in->reasons[PC_R_DUPLICATE];
-    for (int r = 1; r < PC_NREASONS; r++)
-      if (pc_reason_counts(r)) bad += in->reasons[r];
+    const uint64_t bad = counted(in->reasons), dup = in->reasons[PC_R_DUPLICATE];
     char why[1024] = "";
     size_t k = 0;
     for (int r = 1; r < PC_NREASONS && k < sizeof why - 64; r++)

@@ -21,6 +21,10 @@ int pc_ingest_rejects_settle(pc_ingest *g);
 /* Collective (agreed on memory): each input's rows and rejects by reason,
  * summed over ranks into in[].rows and in[].reasons. */
 int pc_ingest_rejects_count(pc_ingest *g);
+/* Collective, agreed on memory: *within = 1 when no input's rejects so far
+ * (read, and found later but not yet settled; duplicates aside) exceed
+ * max_ratio of its rows - as pc_ingest_rejects_log would find them now. */
+int pc_ingest_rejects_within(pc_ingest *g, double max_ratio, int *within);
 /* Local: logs each input's rows and rejects by reason; the names of the
  * inputs whose rejects (duplicates aside) exceed max_ratio of their rows go
  * to failing (cap bytes, "" when none). Never fails. */

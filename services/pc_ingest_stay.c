@@ -238,27 +238,42 @@ static int cstay_cmp(const void *pa, const void *pb) {
   return (a->origin > b->origin) - (a->origin < b->origin);
 }
 
-/* Sort in place; an identical stay reported again (by another agency or
- * twice by one) is kept once, the copies are rejects naming the first. */
-int pc_ingest_stays_sort(pc_ingest *g) {
+/* The rows the sort has made final, deduplicated as they come: an
+ * identical stay reported again (by another agency or twice by one) is
+ * kept once, the copies are rejects naming the first. */
+typedef struct dedup {
+  pc_ingest *g;
+  size_t i, k; /* the next row to look at; rows kept */
+  int rc;
+  pc_ingest_kept_fn kept;
+  void *arg;
+} dedup;
+
+static void dedup_upto(void *arg, size_t upto) {
+  dedup *d = arg;
+  pc_ingest *g = d->g;
   pc_cstay *c = g->stays.data;
-  PC_CALL(pc_sort_rows_inplace_sub(c, g->stays.n, sizeof *c, g->p0, g->p1,
-                                   offsetof(pc_cstay, start), cstay_cmp));
-  size_t k = 0;
-  int rc = 0;
-  for (size_t i = 0; i < g->stays.n && !rc; i++) {
+  for (; d->i < upto && !d->rc; d->i++) {
+    const size_t i = d->i, k = d->k;
     if (k && c[k - 1].pid == c[i].pid && c[k - 1].start == c[i].start &&
         c[k - 1].place == c[i].place && c[k - 1].dur == c[i].dur && c[k - 1].rcr == c[i].rcr) {
       g->dup_stays++;
-      rc = pc_ingest_reject_later(g, c[i].origin, PC_R_DUPLICATE, "same stay as %s line %llu",
-                                  g->in[pc_origin_file(c[k - 1].origin)].name,
-                                  (unsigned long long)pc_origin_line(c[k - 1].origin));
+      d->rc = pc_ingest_reject_later(g, c[i].origin, PC_R_DUPLICATE, "same stay as %s line %llu",
+                                     g->in[pc_origin_file(c[k - 1].origin)].name,
+                                     (unsigned long long)pc_origin_line(c[k - 1].origin));
       continue;
     }
-    c[k++] = c[i];
+    c[d->k++] = c[i];
   }
-  g->stays.n = k;
-  return rc;
+  if (d->kept && !d->rc) d->kept(d->arg, c, d->k);
+}
+
+int pc_ingest_stays_sort(pc_ingest *g, pc_ingest_kept_fn kept, void *arg) {
+  dedup d = {.g = g, .kept = kept, .arg = arg};
+  PC_CALL(pc_sort_rows_inplace_sub(g->stays.data, g->stays.n, sizeof(pc_cstay), g->p0, g->p1,
+                                   offsetof(pc_cstay, start), cstay_cmp, dedup_upto, &d));
+  g->stays.n = d.k;
+  return d.rc;
 }
 
 int pc_ingest_stays_load(pc_ingest *g) {

@@ -11,9 +11,13 @@
  * the registry lacks (g->id_visitors). PC_ERR_DATA on a place-id collision. */
 int pc_ingest_stays_load(pc_ingest *g);
 
-/* Collective (the caller agrees): g->stays sorted in place by (pid, start,
+/* Local (the caller agrees): g->stays sorted in place by (pid, start,
  * place, ...); an identical stay reported again is kept once, its copies
- * are rejects naming the first. Fails with PC_ERR_MEM. */
-int pc_ingest_stays_sort(pc_ingest *g);
+ * are rejects naming the first (g->dup_stays counts them). With kept not
+ * NULL, kept(arg, c, k) is called as the rows c[0..k) kept become final, k
+ * growing to the count kept (the caller may write them while the rest
+ * sorts). Fails with PC_ERR_MEM. */
+typedef void (*pc_ingest_kept_fn)(void *arg, const pc_cstay *c, size_t k);
+int pc_ingest_stays_sort(pc_ingest *g, pc_ingest_kept_fn kept, void *arg);
 
 #endif

@@ -85,29 +85,36 @@ done:
 
 /* /stays: this rank's rows at its rank-order offset, made a piece at a time
  * in a ring that a thread writes from (the disk busy while the next piece is
- * made: the write phase was the pieces made and written in turn). */
-static int write_stays(pc_ingest *g, pc_out *out, uint64_t *nstays, uint64_t *checksum) {
+ * made: the write phase was the pieces made and written in turn). Opened
+ * for n rows here; the rows made as they are final (pc_ingest_write_rows),
+ * then the thread waited for (stays_finish). */
+enum { PIECE = 1 << 18, PIECES = 4 }; /* 12 MB pieces, a ring of 48 MB */
+
+static int stays_open(pc_ingest *g, pc_ingest_out *o, uint64_t n) {
   pc_ctx *ctx = g->ctx;
-  size_t n = g->stays.n;
-  uint64_t start = 0, sums[2] = {n, 0};
+  uint64_t start = 0, N = n;
+  o->n = n, o->made = 0, o->sums[0] = n, o->sums[1] = 0;
   PC_CALL(pc_exscan_u64(ctx, n, &start));
-  uint64_t N = n;
   PC_CALL(pc_sum_u64(ctx, &N, 1));
-  pc_ingestfile_table d = {.dset = -1};
   /* Contiguous: screen, trace and purge read it with pread (pc_raw_open). */
-  PC_CALL(pc_ingestfile_open(out, "stays", &pc_schema_stays, N, PC_OUT_CONTIGUOUS,
+  PC_CALL(pc_ingestfile_open(&o->out, "stays", &pc_schema_stays, N, PC_OUT_CONTIGUOUS,
                              "stays sorted by (pid, start, channel, place); times int64 seconds "
                              "since the epoch (UTC); channel 1 cafe 2 lodging 3 flight 4 rail 5 "
                              "lbs 6 grid; place ids in /places; region = the place's 12-digit code",
-                             &d));
-  enum { PIECE = 1 << 18, PIECES = 4 }; /* 12 MB pieces, a ring of 48 MB */
-  pc_rowstream *ws = NULL;
-  int rc = pc_rowstream_start_ring(&d.w, start, n, (uint64_t)PIECE * PIECES, &ws);
-  const pc_cstay *c = g->stays.data;
-  for (size_t lo = 0; lo < n && !rc; lo += PIECE) {
-    const size_t m = n - lo < PIECE ? n - lo : PIECE;
-    pc_stay *b = pc_rowstream_room(ws, lo, m);
-    if (!b) break; /* a write failed: pc_rowstream_finish says which */
+                             &o->stays));
+  return pc_agree(ctx, pc_rowstream_start_ring(&o->stays.w, start, n, (uint64_t)PIECE * PIECES,
+                                               &o->ws));
+}
+
+void pc_ingest_write_rows(pc_ingest *g, pc_ingest_out *o, const pc_cstay *c, size_t k, int all) {
+  const uint64_t upto = k < o->n ? k : o->n;
+  while (!o->rc && o->made < upto && (all || upto - o->made >= PIECE)) {
+    const size_t lo = o->made, m = upto - lo < PIECE ? upto - lo : PIECE;
+    pc_stay *b = pc_rowstream_room(o->ws, lo, m);
+    if (!b) { /* a write failed: pc_rowstream_finish says which */
+      o->rc = PC_ERR_IO;
+      break;
+    }
     for (size_t i = 0; i < m; i++) {
       const pc_cstay *x = &c[lo + i];
       pc_stay *s = &b[i];
@@ -121,17 +128,25 @@ static int write_stays(pc_ingest *g, pc_out *out, uint64_t *nstays, uint64_t *ch
       s->carriage = (uint8_t)(x->rcr >> 16);
       s->row = (int16_t)(uint16_t)x->rcr;
     }
-    sums[1] += pc_stays_fingerprint_sum(b, m);
-    pc_rowstream_ready(ws, lo + m);
-    pc_progress(ctx, lo + m, n);
+    o->sums[1] += pc_stays_fingerprint_sum(b, m);
+    o->made = lo + m;
+    pc_rowstream_ready(o->ws, o->made);
+    pc_progress(g->ctx, o->made, o->n);
   }
-  const int wrc = pc_rowstream_finish(ws);
-  if (!rc) rc = wrc;
-  rc = pc_agree(ctx, rc);
-  if (!rc) rc = pc_sum_u64(ctx, sums, 2);
-  pc_ingestfile_close(&d);
-  *nstays = sums[0];
-  *checksum = sums[1];
+}
+
+/* Collective, agreed: the last rows written, the table closed. */
+static int stays_finish(pc_ingest *g, pc_ingest_out *o) {
+  pc_ingest_write_rows(g, o, g->stays.data, g->stays.n, 1);
+  const int wrc = pc_rowstream_finish(o->ws); /* names the write that failed, if one did */
+  o->ws = NULL;
+  int rc = wrc ? wrc : o->rc;
+  if (!rc && o->made != o->n)
+    rc = PC_ERROR(PC_ERR_DATA, "/stays: %llu rows made of the %llu it was opened for",
+                  (unsigned long long)o->made, (unsigned long long)o->n);
+  rc = pc_agree(g->ctx, rc);
+  if (!rc) rc = pc_sum_u64(g->ctx, o->sums, 2);
+  pc_ingestfile_close(&o->stays);
   return rc;
 }
 
@@ -224,39 +239,71 @@ static json_object *inputs_json(const pc_ingest *g) {
   return j;
 }
 
-int pc_ingest_write(pc_ingest *g, const char *path, int rejects_only, uint64_t nvis) {
+int pc_ingest_write_open(pc_ingest *g, const char *path, int rejects_only, uint64_t nstays,
+                         pc_ingest_out *o) {
   pc_ctx *ctx = g->ctx;
-  const pc_config *cfg = g->cfg;
-  pc_out out;
-  PC_CALL(pc_out_create(ctx, cfg, path, &out));
-  uint64_t nstays = 0, checksum = 0, nplaces = 0, npersons = g->persons.n;
+  memset(o, 0, sizeof *o);
+  o->stays.dset = -1;
+  o->rejects_only = rejects_only;
+  PC_CALL(pc_out_create(ctx, g->cfg, path, &o->out));
   int rc = 0;
   if (!rejects_only) {
-    rc = pc_out_table(&out, "regions", pc_schema_type(&pc_schema_regions), g->regions,
+    rc = pc_out_table(&o->out, "regions", pc_schema_type(&pc_schema_regions), g->regions,
                       pc_rank(ctx) == 0 ? g->nregions : 0, NULL);
-    if (!rc) rc = write_persons(g, &out);
-    if (!rc) rc = write_stays(g, &out, &nstays, &checksum);
-    if (!rc) rc = write_places(g, &out, &nplaces);
+    if (!rc) rc = write_persons(g, &o->out);
+    if (!rc) rc = stays_open(g, o, nstays);
+  }
+  if (rc) { /* a failure: told, nothing published */
+    pc_rowstream_finish(o->ws);
+    o->ws = NULL;
+    pc_ingestfile_close(&o->stays);
+    return pc_out_commit(&o->out, rc);
+  }
+  return 0;
+}
+
+void pc_ingest_write_drop(pc_ingest_out *o) {
+  pc_rowstream_finish(o->ws); /* gives up: rows not made are not written */
+  o->ws = NULL;
+  pc_ingestfile_close(&o->stays);
+  pc_out_drop(&o->out);
+}
+
+int pc_ingest_write_close(pc_ingest *g, pc_ingest_out *o, uint64_t nvis) {
+  pc_ctx *ctx = g->ctx;
+  const pc_config *cfg = g->cfg;
+  pc_out *out = &o->out;
+  uint64_t nplaces = 0, npersons = g->persons.n;
+  int rc = 0;
+  if (!o->rejects_only) {
+    rc = stays_finish(g, o);
+    if (!rc) rc = write_places(g, out, &nplaces);
     if (!rc) rc = pc_sum_u64(ctx, &npersons, 1);
   }
-  if (!rc) rc = write_rejects(g, &out);
-  if (rc) return pc_out_commit(&out, rc);
+  if (!rc) rc = write_rejects(g, out);
+  if (rc) return pc_out_commit(out, rc); /* (stays_finish closed /stays) */
   const int64_t as_of = pc_config_time(cfg, "as_of");
   char t[24];
-  pc_out_attr_i64(&out, "as_of", as_of);
-  pc_out_attr_str(&out, "as_of_local", pc_time_format(as_of, t));
-  pc_out_attr_i64(&out, "days", pc_config_int(cfg, "days"));
-  pc_out_attr_i64(&out, "window_start", g->chk.window_start);
-  pc_out_attr_i64(&out, "window_end", g->chk.window_end);
-  pc_out_json(&out, "inputs", inputs_json(g), 0);
-  pc_out_attr_u64(&out, "key_fingerprint", pc_key_fingerprint(&g->key));
-  pc_out_attr_str(&out, "source", "paicha ingest (agencies' CSV files)");
-  if (!rejects_only) {
-    pc_out_attr_u64(&out, "persons", npersons);
-    pc_out_attr_u64(&out, "visitors", nvis);
-    pc_out_attr_u64(&out, "stays", nstays);
-    pc_out_attr_u64(&out, "stays_checksum", checksum);
-    pc_out_attr_u64(&out, "places", nplaces);
+  pc_out_attr_i64(out, "as_of", as_of);
+  pc_out_attr_str(out, "as_of_local", pc_time_format(as_of, t));
+  pc_out_attr_i64(out, "days", pc_config_int(cfg, "days"));
+  pc_out_attr_i64(out, "window_start", g->chk.window_start);
+  pc_out_attr_i64(out, "window_end", g->chk.window_end);
+  pc_out_json(out, "inputs", inputs_json(g), 0);
+  pc_out_attr_u64(out, "key_fingerprint", pc_key_fingerprint(&g->key));
+  pc_out_attr_str(out, "source", "paicha ingest (agencies' CSV files)");
+  if (!o->rejects_only) {
+    pc_out_attr_u64(out, "persons", npersons);
+    pc_out_attr_u64(out, "visitors", nvis);
+    pc_out_attr_u64(out, "stays", o->sums[0]);
+    pc_out_attr_u64(out, "stays_checksum", o->sums[1]);
+    pc_out_attr_u64(out, "places", nplaces);
   }
-  return pc_out_commit(&out, 0);
+  return pc_out_commit(out, 0);
+}
+
+int pc_ingest_write(pc_ingest *g, const char *path, int rejects_only, uint64_t nvis) {
+  pc_ingest_out o;
+  PC_CALL(pc_ingest_write_open(g, path, rejects_only, g->stays.n, &o));
+  return pc_ingest_write_close(g, &o, nvis);
 }

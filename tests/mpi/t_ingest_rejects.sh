@@ -5,6 +5,7 @@
 # byte-identical across rank counts. Over max_reject_ratio the run fails naming exactly the
 # failing files, writes no dataset and leaves the same /rejects in <data>.rejects.h5. No log
 # line carries an ID number or phone of the inputs. A key file readable by others is refused.
+# Duplicate stays give up the /stays written during the sort, leaving no temporary.
 . "$(dirname "$0")/lib.sh"
 IN=$T/in LOGS=$T/logs CHECK=$ROOT/tests/py/check_rejects.py
 mkdir -p "$LOGS"
@@ -80,6 +81,13 @@ run 2 ingest --config "$T/again.yaml" > "$LOGS/again.log" 2>&1 || { cat "$LOGS/a
 [ ! -e "$T/over-0.5.h5.rejects.h5" ] || die "a successful ingest left the stale $T/over-0.5.h5.rejects.h5"
 grep -q "removed $T/over-0.5.h5.rejects.h5, the rejects of an earlier failed ingest" "$LOGS/again.log" \
   || { cat "$LOGS/again.log"; die "the removal of the stale rejects file is not logged"; }
+# /stays is written while the stays sort, but duplicate stays move rows in the file: that
+# first try is given up and the dataset written after the sort (the same, checked above at
+# 1-4 ranks), leaving no temporary behind.
+grep -q "duplicate stays: /stays is written after the sort" "$LOGS/again.log" \
+  || { cat "$LOGS/again.log"; die "duplicate stays did not send /stays to be written after the sort"; }
+left=$(find "$T" -maxdepth 1 -name '.*.tmp.*')
+[ -z "$left" ] || die "ingest left temporaries behind: $left"
 cp "$T/over-0.01.h5.rejects.h5" "$T/d2.h5.rejects.h5"
 printf 'data: %s\noutput: %s\nretention: 7d\nquiet: true\n' "$T/d2.h5" "$T/d2-purged.h5" > "$T/purge.yaml"
 run 2 purge --config "$T/purge.yaml" > "$LOGS/purge.log" 2>&1 || { cat "$LOGS/purge.log"; die "purge failed"; }

@@ -328,6 +328,22 @@ static int row_cmp(const void *pa, const void *pb) {
     if (a[w] != b[w]) return a[w] < b[w] ? -1 : 1;
   return 0;
 }
+/* What pc_sort_rows_inplace_sub tells as it goes: the rows each call adds to
+ * the final prefix are the sorted rows' (want) already, and the prefix only
+ * grows (the whole is checked at the end). */
+typedef struct sorted_prefix {
+  const uint64_t *got, *want;
+  size_t rowsize, upto, calls;
+} sorted_prefix;
+static void prefix_final(void *arg, size_t upto) {
+  sorted_prefix *p = arg;
+  assert_true(upto >= p->upto);
+  const size_t from = p->upto * p->rowsize / sizeof *p->got;
+  assert_memory_equal(p->got + from, p->want + from, (upto - p->upto) * p->rowsize);
+  p->upto = upto;
+  p->calls++;
+}
+
 static void test_sort_rows_inplace(void **st) {
   (void)st;
   const size_t sizes[] = {0, 1, 2, 63, 1000, 200000}, words[] = {3, 5, 6, 13};
@@ -359,12 +375,18 @@ static void test_sort_rows_inplace(void **st) {
           if (i == 8 && hi <= UINT64_MAX - (1ULL << 56)) x[0] = hi + (1ULL << 56);
         }
         memcpy(b, a, n * W * 8);
+        if (n) qsort(b, n, W * 8, row_cmp);
+        sorted_prefix told = {a, b, W * 8, 0, 0};
         if (v == 0)
           assert_int_equal(pc_sort_rows_inplace(a, n, W * 8, lo, hi, row_cmp), 0);
         else
-          assert_int_equal(pc_sort_rows_inplace_sub(a, n, W * 8, lo, hi, 8, row_cmp), 0);
-        if (n) qsort(b, n, W * 8, row_cmp);
+          assert_int_equal(
+              pc_sort_rows_inplace_sub(a, n, W * 8, lo, hi, 8, row_cmp, prefix_final, &told), 0);
         assert_memory_equal(a, b, n * W * 8);
+        if (v) { /* told the rows final as they were, up to all of them */
+          assert_int_equal(told.upto, n);
+          assert_true(told.calls >= 1 && (n < 65536 || told.calls > 100));
+        }
         free(a);
         free(b);
       }
