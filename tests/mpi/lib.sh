@@ -3,6 +3,10 @@ set -euo pipefail
 : "${PAICHA:?}" "${PY:=/usr/bin/python3}" "${ROOT:?}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/paicha-test.XXXXXX")
 trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+# Open MPI's session directory in the test's own: under the shared /tmp/ompi.<host>.<uid>,
+# an mpirun a test before left finishing in the background removed it as the next test's
+# mpirun made it ("mkdir ... File exists", orte_init failed: seen once in make check).
+export OMPI_MCA_orte_tmpdir_base="$T"
 run() { # ranks, job, config, [extra args]
   local n=$1; shift
   timeout 600 mpirun -n "$n" --oversubscribe --allow-run-as-root "$PAICHA" "$@"
