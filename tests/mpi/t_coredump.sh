@@ -18,10 +18,11 @@ held() {
   local pre=()
   ulimit -c unlimited 2> /dev/null || ulimit -c "$(ulimit -H -c)" # the job must lower it itself
   [ "$user" = root ] || pre=(runuser -u "$user" --)
-  # TMPDIR: Open MPI's session directory goes where the account can write (a TMPDIR of the
-  # caller's, such as root's scratch, is not).
+  # TMPDIR and the session directory's base (lib.sh sets it to root's scratch, which the
+  # account cannot write): Open MPI's session directory goes where the account can write.
   PAICHA_STALL_PHASE=movement PAICHA_STALL_SECONDS=8 "${pre[@]}" env PAICHA_STALL_PHASE=movement \
-    PAICHA_STALL_SECONDS=8 TMPDIR="$d" OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+    PAICHA_STALL_SECONDS=8 TMPDIR="$d" OMPI_MCA_orte_tmpdir_base="$d" \
+    OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
     timeout 120 mpirun -n 2 --oversubscribe "$PAICHA" synth --config "$d/synth.yaml" > "$d/log" 2>&1 &
   job=$!
   for _ in $(seq 300); do grep -q "holding phase 'movement'" "$d/log" && break; sleep 0.1; done
