@@ -164,6 +164,7 @@ typedef struct sort_writer {
 
 static void write_kept(void *arg, const pc_cstay *c, size_t k) {
   const sort_writer *w = arg;
+  if (w->g->dup_stays) return; /* a duplicate here: this file will be dropped (sort_stays) */
   pc_ingest_write_rows(w->g, w->o, c, k, 0);
 }
 
