@@ -156,16 +156,36 @@ static int log_written(pc_ctx *ctx, const ingest_run *R) {
 }
 
 /* /stays written as the sort makes its rows final (the disk busy while the
- * rest sorts), into the dataset opened before the sort. */
+ * rest sorts), into the dataset opened before the sort, until a duplicate
+ * stay on any rank: its rows after it move in the file. The ranks tell each
+ * other at each sixteenth of their rows sorted (every rank agrees 16 times,
+ * wherever its sort stops), so at most a sixteenth more is written for a
+ * file that will be dropped. */
+enum { SORT_TOLD = 16 };
 typedef struct sort_writer {
   pc_ingest *g;
   pc_ingest_out *o;
+  uint64_t n;  /* this rank's rows to sort */
+  int told;    /* agreements made */
+  int dropped; /* some rank has a duplicate: write no more */
+  int rc;
 } sort_writer;
 
-static void write_kept(void *arg, const pc_cstay *c, size_t k) {
-  const sort_writer *w = arg;
-  if (w->g->dup_stays) return; /* a duplicate here: this file will be dropped (sort_stays) */
-  pc_ingest_write_rows(w->g, w->o, c, k, 0);
+/* The agreements due once `sorted` of the n rows are (all of them: `sorted` n). */
+static void sort_agree(sort_writer *w, uint64_t sorted) {
+  const int due = w->n ? (int)(sorted * SORT_TOLD / w->n) : SORT_TOLD;
+  for (; w->told < due; w->told++) {
+    uint64_t any = w->g->dup_stays > 0;
+    const int rc = pc_max_u64(w->g->ctx, &any, 1); /* made on every rank, failed or not */
+    if (!w->rc) w->rc = rc;
+    if (any) w->dropped = 1;
+  }
+}
+
+static void write_kept(void *arg, const pc_cstay *c, size_t k, size_t sorted) {
+  sort_writer *w = arg;
+  sort_agree(w, sorted);
+  if (!w->dropped && !w->g->dup_stays) pc_ingest_write_rows(w->g, w->o, c, k, 0);
 }
 
 /* The stays sorted. When no input is over its reject ratio so far (the
@@ -183,8 +203,10 @@ static int sort_stays(ingest_run *R, double max_ratio, pc_ingest_out *o, int *op
     PC_CALL(pc_ingest_write_open(g, R->path, 0, g->stays.n, o));
     *open = 1;
   }
-  sort_writer w = {g, o};
-  int rc = pc_agree(ctx, pc_ingest_stays_sort(g, *open ? write_kept : NULL, &w));
+  sort_writer w = {.g = g, .o = o, .n = g->stays.n};
+  int rc = pc_ingest_stays_sort(g, *open ? write_kept : NULL, &w);
+  if (*open) sort_agree(&w, w.n); /* the agreements a failed sort did not make */
+  rc = pc_agree(ctx, rc ? rc : w.rc);
   uint64_t dups = g->dup_stays;
   if (!rc && *open) rc = pc_sum_u64(ctx, &dups, 1);
   if (*open && (rc || dups)) {

@@ -265,7 +265,7 @@ static void dedup_upto(void *arg, size_t upto) {
     }
     c[d->k++] = c[i];
   }
-  if (d->kept && !d->rc) d->kept(d->arg, c, d->k);
+  if (d->kept) d->kept(d->arg, c, d->rc ? 0 : d->k, upto); /* told even after a failure */
 }
 
 int pc_ingest_stays_sort(pc_ingest *g, pc_ingest_kept_fn kept, void *arg) {

@@ -14,10 +14,11 @@ int pc_ingest_stays_load(pc_ingest *g);
 /* Local (the caller agrees): g->stays sorted in place by (pid, start,
  * place, ...); an identical stay reported again is kept once, its copies
  * are rejects naming the first (g->dup_stays counts them). With kept not
- * NULL, kept(arg, c, k) is called as the rows c[0..k) kept become final, k
- * growing to the count kept (the caller may write them while the rest
- * sorts). Fails with PC_ERR_MEM. */
-typedef void (*pc_ingest_kept_fn)(void *arg, const pc_cstay *c, size_t k);
+ * NULL, kept(arg, c, k, sorted) is called as the first `sorted` rows are
+ * final, c[0..k) the rows kept of them (the caller may write them while the
+ * rest sorts); k is 0 after a failure; sorted grows to g->stays.n (unless
+ * the sort itself fails, told by its return). Fails with PC_ERR_MEM. */
+typedef void (*pc_ingest_kept_fn)(void *arg, const pc_cstay *c, size_t k, size_t sorted);
 int pc_ingest_stays_sort(pc_ingest *g, pc_ingest_kept_fn kept, void *arg);
 
 #endif
