@@ -125,14 +125,22 @@ int pc_ingest_rejects_settle(pc_ingest *g) {
 
 /* Per file and reason, from the rejects (each rank holds those of the lines
  * it read), summed over ranks; rows summed too. */
+/* This rank's counts per input, W to an input: its rejects by reason (with
+ * late, those found later too, not yet settled), then at PC_NREASONS its rows. */
+static void tally(const pc_ingest *g, uint64_t *c, int W, int late) {
+  const pc_reject_row *r = g->rejects.data;
+  for (size_t i = 0; i < g->rejects.n; i++) c[(size_t)r[i].file * W + r[i].reason]++;
+  const pc_ingest_late *l = g->late.data;
+  for (size_t i = 0; late && i < g->late.n; i++) c[(size_t)l[i].file * W + l[i].reason]++;
+  for (int f = 0; f < g->nin; f++) c[(size_t)f * W + PC_NREASONS] = g->in[f].rows;
+}
+
 int pc_ingest_rejects_count(pc_ingest *g) {
   const int N = g->nin, W = PC_NREASONS + 3; /* per file: reasons, rows, clipped, seat unknown */
   uint64_t *c = pc_calloc((size_t)N * W, sizeof *c, "reject counts");
   PC_CALL(pc_agree(g->ctx, c ? 0 : PC_ERR_MEM));
-  const pc_reject_row *r = g->rejects.data;
-  for (size_t i = 0; i < g->rejects.n; i++) c[(size_t)r[i].file * W + r[i].reason]++;
+  tally(g, c, W, 0);
   for (int f = 0; f < N; f++) {
-    c[(size_t)f * W + PC_NREASONS] = g->in[f].rows;
     c[(size_t)f * W + PC_NREASONS + 1] = g->in[f].clipped;
     c[(size_t)f * W + PC_NREASONS + 2] = g->in[f].seat_unknown;
   }
@@ -159,11 +167,7 @@ int pc_ingest_rejects_within(pc_ingest *g, double max_ratio, int *within) {
   const int N = g->nin, W = PC_NREASONS + 1; /* per file: reasons, rows */
   uint64_t *c = pc_calloc((size_t)N * W, sizeof *c, "reject counts");
   PC_CALL(pc_agree(g->ctx, c ? 0 : PC_ERR_MEM));
-  const pc_reject_row *r = g->rejects.data;
-  for (size_t i = 0; i < g->rejects.n; i++) c[(size_t)r[i].file * W + r[i].reason]++;
-  const pc_ingest_late *l = g->late.data;
-  for (size_t i = 0; i < g->late.n; i++) c[(size_t)l[i].file * W + l[i].reason]++;
-  for (int f = 0; f < N; f++) c[(size_t)f * W + PC_NREASONS] = g->in[f].rows;
+  tally(g, c, W, 1);
   const int rc = pc_sum_u64(g->ctx, c, N * W);
   *within = 1;
   for (int f = 0; f < N && !rc; f++) {

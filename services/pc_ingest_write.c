@@ -239,6 +239,13 @@ static json_object *inputs_json(const pc_ingest *g) {
   return j;
 }
 
+/* /stays given up: its writer stopped (rows not made are not written), the table closed. */
+static void stays_stop(pc_ingest_out *o) {
+  pc_rowstream_finish(o->ws);
+  o->ws = NULL;
+  pc_ingestfile_close(&o->stays);
+}
+
 int pc_ingest_write_open(pc_ingest *g, const char *path, int rejects_only, uint64_t nstays,
                          pc_ingest_out *o) {
   pc_ctx *ctx = g->ctx;
@@ -254,18 +261,14 @@ int pc_ingest_write_open(pc_ingest *g, const char *path, int rejects_only, uint6
     if (!rc) rc = stays_open(g, o, nstays);
   }
   if (rc) { /* a failure: told, nothing published */
-    pc_rowstream_finish(o->ws);
-    o->ws = NULL;
-    pc_ingestfile_close(&o->stays);
+    stays_stop(o);
     return pc_out_commit(&o->out, rc);
   }
   return 0;
 }
 
 void pc_ingest_write_drop(pc_ingest_out *o) {
-  pc_rowstream_finish(o->ws); /* gives up: rows not made are not written */
-  o->ws = NULL;
-  pc_ingestfile_close(&o->stays);
+  stays_stop(o);
   pc_out_drop(&o->out);
 }
 
