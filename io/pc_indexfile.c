@@ -114,8 +114,8 @@ static int read_u64s(pc_file f, const char *name, size_t n, size_t a, size_t b, 
   if (!rc && !buf && !(buf = pc_calloc(n, sizeof *buf, name))) rc = PC_ERR_MEM;
   if (!rc && (read_range(d, buf, a, b) < 0 || (last && b < n && read_range(d, buf, n - 1, n) < 0)))
     rc = PC_ERROR(PC_ERR_IO,
-                  "%s: cannot read %s of the index: the file is damaged (its checksum does not "
-                  "verify)", fname, name);
+                  "%s: cannot read /%s: the file is damaged (its checksum does not verify)",
+                  fname, name);
   if (out && rc) free(buf);
   else if (out) *out = buf;
   H5Dclose(d);
@@ -134,6 +134,19 @@ int pc_indexfile_read_u64s_part(pc_file f, const char *name, size_t n, size_t a,
 int pc_indexfile_read_u64s_into(pc_file f, const char *name, size_t n, size_t a, size_t b,
                                 uint64_t *buf) {
   return read_u64s(f, name, n, a, b, 0, buf, NULL);
+}
+
+int pc_indexfile_length(pc_file f, const char *name, uint64_t *n) {
+  hid_t d;
+  PC_CALL(pc_h5_dset_open(f, name, &d, n));
+  H5Dclose(d);
+  return 0;
+}
+
+int pc_indexfile_table_u64s(pc_out *out, const char *name, const uint64_t *v, size_t n,
+                            const char *description) {
+  return pc_out_table(out, name, H5T_NATIVE_UINT64, v, pc_rank(out->ctx) == 0 ? n : 0,
+                      description);
 }
 
 int pc_indexfile_write_u64s(pc_ctx *ctx, pc_file f, const char *name, const uint64_t *v,

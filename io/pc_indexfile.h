@@ -100,6 +100,14 @@ int pc_indexfile_read_u64s_part(pc_file f, const char *name, size_t n, size_t a,
 /* Local: entries [a, b) of that dataset (n entries) into buf[a..b). */
 int pc_indexfile_read_u64s_into(pc_file f, const char *name, size_t n, size_t a, size_t b,
                                 uint64_t *buf);
+/* Local: the length of the 1-D dataset `name` of f; PC_ERR_IO naming it
+ * when it cannot be opened or is not 1-D. */
+int pc_indexfile_length(pc_file f, const char *name, uint64_t *n);
+/* Collective, agreed: rank 0's n entries v (the other ranks' none) as the
+ * 1-D uint64 table `name` of out, chunked and compressed as io.deflate says
+ * (pc_out_table), with its description. */
+int pc_indexfile_table_u64s(pc_out *out, const char *name, const uint64_t *v, size_t n,
+                            const char *description);
 /* Collective, agreed: write rank 0's n entries v (other ranks' v unused) as
  * the contiguous 1-D uint64 dataset `name` of f (pc_h5_write_array0). */
 int pc_indexfile_write_u64s(pc_ctx *ctx, pc_file f, const char *name, const uint64_t *v,

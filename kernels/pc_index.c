@@ -150,6 +150,31 @@ static void irow_sort_into(pc_irow *dst, const pc_irow *src, size_t n, uint64_t 
   irow_sort(dst, n);
 }
 
+/* A power of two from the size of the data alone, never from the
+ * rank count, so the index is the same file at any rank count. */
+uint32_t pc_index_buckets(uint64_t nstays, int64_t given) {
+  if (given > 0) return (uint32_t)given;
+  uint32_t b = 1024;
+  while (b < (1u << 24) && (uint64_t)b * 128 < nstays) b <<= 1;
+  return b;
+}
+
+void pc_stays_bucket_count(const pc_stay *s, size_t n, uint32_t nbuckets, uint64_t *count) {
+  /* The counts are megabytes: each one fetched a few rows ahead (a miss a
+   * row, in turn, was half of the index's count pass). */
+  enum { B = 512, AHEAD = 32 };
+  uint32_t bk[B];
+  for (size_t i0 = 0; i0 < n; i0 += B) {
+    const size_t m = n - i0 < B ? n - i0 : B;
+    for (size_t i = 0; i < m; i++)
+      bk[i] = pc_bucket_of(s[i0 + i].place, s[i0 + i].channel, s[i0 + i].start, nbuckets);
+    for (size_t i = 0; i < m; i++) {
+      if (i + AHEAD < m) __builtin_prefetch(&count[bk[i + AHEAD]], 1);
+      count[bk[i]]++;
+    }
+  }
+}
+
 /* The scatter goes in two levels - first into at most 1024 groups of
  * buckets, then within each group (a few MB, in cache) by bucket - because
  * one scatter over millions of buckets misses the cache on every row
@@ -174,16 +199,21 @@ int pc_irow_place(pc_irow_placer *p, const pc_irow *in, size_t n) {
     if (k >= p->nb) return PC_ERROR(PC_ERR_DATA, "index: a row of bucket %u reached the owner of buckets %u..%u",
                                     k + p->b0, p->b0, p->b0 + p->nb);
     const uint32_t g = k >> p->shift;
-    if (p->gfill[g] == p->gend[g])
-      return PC_ERROR(PC_ERR_DATA, "index: more rows arrived for buckets %u.. than were counted",
-                      p->b0 + (g << p->shift));
+    if (p->gfill[g] == p->gend[g]) {
+      p->over++;
+      continue;
+    }
     p->rows[p->gfill[g]++] = in[i];
+    p->placed++;
   }
-  p->placed += n;
   return 0;
 }
 
 int pc_irow_placer_finish(pc_irow_placer *p) {
+  if (p->over)
+    return PC_ERROR(PC_ERR_DATA, "index: %llu more %s arrived for buckets %u..%u than were counted",
+                    (unsigned long long)p->over, pc_plural(p->over, "row", "rows"), p->b0,
+                    p->b0 + p->nb);
   uint64_t most = 0;
   for (uint32_t g = 0; g < p->ngroups; g++) {
     if (p->gfill[g] != p->gend[g])
@@ -214,9 +244,21 @@ int pc_irow_placer_finish(pc_irow_placer *p) {
     const uint64_t a = p->local[k0], m = p->local[k1] - a;
     const pc_irow *in = p->rows + a;
     for (uint32_t k = k0; k < k1; k++) fill[k - k0] = p->local[k] - a;
+    int bad = 0; /* a bucket's rows other than its count (the group's total right) */
     for (uint64_t i = 0; i < m; i++) {
       uint32_t k = pc_bucket_of(in[i].place, in[i].channel, in[i].start, p->nbuckets) - p->b0;
+      if (fill[k - k0] == p->local[k + 1] - a) {
+        bad = 1;
+        break;
+      }
       tmp[fill[k - k0]++] = in[i];
+    }
+    if (bad) {
+      free(tmp);
+      free(fill);
+      free(key);
+      return PC_ERROR(PC_ERR_DATA, "index: the rows of buckets %u..%u are not those counted",
+                      p->b0 + k0, p->b0 + k1);
     }
     for (uint32_t k = k0; k < k1; k++)
       irow_sort_into(p->rows + p->local[k], tmp + (p->local[k] - a),

@@ -58,6 +58,18 @@ static inline uint32_t pc_bucket_of(uint64_t place, int c, int64_t start, uint32
   return (uint32_t)(h & (nbuckets - 1));
 }
 
+/* Buckets for a dataset of nstays: about one per 128 stays, a power of two
+ * from 1024 to 2^24, from the size of the data alone, never from the rank
+ * count (given > 0: that, a power of two as pc_index_buckets_check made
+ * sure). Local, never fails. */
+uint32_t pc_index_buckets(uint64_t nstays, int64_t given);
+
+/* Add each stay of s[0..n) to count[its bucket] (pc_bucket_of, nbuckets):
+ * the counts of a table are the counts of its pieces summed, and those of
+ * nbuckets / 2^j buckets the counts of nbuckets folded (bucket k of fewer
+ * is every k' with k' & (fewer - 1) == k). Local, cannot fail. */
+void pc_stays_bucket_count(const pc_stay *s, size_t n, uint32_t nbuckets, uint64_t *count);
+
 /* Row directories over pid-sorted tables (/persons, /identities, /stays):
  * dir[k] is the first row whose pid has top `bits` bits >= k (2^bits + 1
  * entries), so the rows of one pid, or of one rank's pid range, are found
@@ -127,16 +139,19 @@ int pc_irow_group_sort(pc_irow *v, size_t n, uint32_t b0, uint32_t b1, uint32_t 
  * exactly where pc_irow_group_sort puts the same rows received in the same
  * order. local: as for pc_irow_group_sort, and with
  * rows[] (room for local[b1 - b0] rows) outliving the placer. Local. Place
- * fails with PC_ERR_DATA (nothing written out of rows[]) on a row outside
- * [b0, b1) or more rows for a group than local counts; finish with
- * PC_ERR_DATA when a group got fewer, PC_ERR_MEM. */
+ * fails with PC_ERR_DATA on a row outside [b0, b1) (a row sent to the
+ * wrong rank); a row beyond its group's count is not placed but counted
+ * (over), so that a caller whose counts came from elsewhere (a file) can
+ * first look for the cause among the rows. Finish fails with PC_ERR_DATA
+ * when over is not 0, a group got fewer rows than counted, or a bucket
+ * other than its count (nothing is ever written out of rows[]); PC_ERR_MEM. */
 typedef struct pc_irow_placer {
   pc_irow *rows;
   const uint64_t *local;
   uint32_t b0, nb, nbuckets, ngroups;
   int shift;
   uint64_t gfill[1026], gend[1026]; /* per group: next free row, end of its rows */
-  uint64_t placed;
+  uint64_t placed, over; /* over: rows beyond their group's count, not placed */
   void (*done)(void *arg, uint64_t upto); /* optional, set after init */
   void *done_arg;
 } pc_irow_placer;

@@ -96,6 +96,8 @@ static int stays_open(pc_ingest *g, pc_ingest_out *o, uint64_t n) {
   o->n = n, o->made = 0, o->sums[0] = n, o->sums[1] = 0;
   PC_CALL(pc_exscan_u64(ctx, n, &start));
   PC_CALL(pc_sum_u64(ctx, &N, 1));
+  PC_CALL(pc_stay_buckets_init(ctx, g->cfg, &o->buckets, N));
+  PC_CALL(pc_stay_buckets_init(ctx, g->cfg, &o->buckets, N));
   /* Contiguous: screen, trace and purge read it with pread (pc_raw_open). */
   PC_CALL(pc_ingestfile_open(&o->out, "stays", &pc_schema_stays, N, PC_OUT_CONTIGUOUS,
                              "stays sorted by (pid, start, channel, place); times int64 seconds "
@@ -129,6 +131,7 @@ void pc_ingest_write_rows(pc_ingest *g, pc_ingest_out *o, const pc_cstay *c, siz
       s->row = (int16_t)(uint16_t)x->rcr;
     }
     o->sums[1] += pc_stays_fingerprint_sum(b, m);
+    pc_stay_buckets_add(&o->buckets, b, m);
     o->made = lo + m;
     pc_rowstream_ready(o->ws, o->made);
     pc_progress(g->ctx, o->made, o->n);
@@ -147,6 +150,8 @@ static int stays_finish(pc_ingest *g, pc_ingest_out *o) {
   rc = pc_agree(g->ctx, rc);
   if (!rc) rc = pc_sum_u64(g->ctx, o->sums, 2);
   pc_ingestfile_close(&o->stays);
+  if (!rc) rc = pc_stay_buckets_write(g->ctx, &o->out, &o->buckets, o->sums[1]);
+  pc_stay_buckets_free(&o->buckets);
   return rc;
 }
 
@@ -244,6 +249,7 @@ static void stays_stop(pc_ingest_out *o) {
   pc_rowstream_finish(o->ws);
   o->ws = NULL;
   pc_ingestfile_close(&o->stays);
+  pc_stay_buckets_free(&o->buckets);
 }
 
 int pc_ingest_write_open(pc_ingest *g, const char *path, int rejects_only, uint64_t nstays,

@@ -6,6 +6,7 @@
 #include "pc_ingestfile.h"
 #include "pc_out.h"
 #include "pc_rowstream.h"
+#include "pc_stay_buckets.h"
 
 /* Collective, agreed: the output at path (committed atomically): /regions,
  * /persons and /identities (sorted by pid), /stays (sorted by pid, start;
@@ -28,6 +29,7 @@ typedef struct pc_ingest_out {
   pc_rowstream *ws;  /* /stays' writer */
   uint64_t n, made;  /* this rank's rows of /stays; made so far */
   uint64_t sums[2];  /* rows of /stays, their fingerprint sum: over all ranks at close */
+  pc_stay_buckets buckets; /* /stay_buckets: this rank's rows counted as made */
   int rc;            /* a write failed (pc_rowstream_finish tells it) */
   int rejects_only;
 } pc_ingest_out;

@@ -11,6 +11,7 @@
 #include "pc_purge.h"
 #include "pc_purgefile.h"
 #include "pc_sort.h"
+#include "pc_stay_buckets.h"
 
 /* Why: with the clear identities gone, the old key still links the file to
  * people (a pid is the keyed hash of an ID number: ~500 candidates per
@@ -183,6 +184,15 @@ int pc_purge_rekey_stays(pc_purge *P, pc_out *out) {
                      PC_OUT_CONTIGUOUS, desc, &d);
   free(desc);
   if (!rc) rc = write_steps(ctx, d, &pc_schema_stays, mine.data, mine.n);
+  pc_purgefile_close_dset(d);
+  d = -1;
+  if (!rc) { /* the kept stays' buckets (their pids play no part) */
+    pc_stay_buckets bk;
+    rc = pc_stay_buckets_init(ctx, P->cfg, &bk, P->g[PC_PURGE_KEPT_STAYS]);
+    if (!rc) pc_stay_buckets_add(&bk, mine.data, mine.n);
+    if (!rc) rc = pc_stay_buckets_write(ctx, out, &bk, sum[0]);
+    pc_stay_buckets_free(&bk);
+  }
 done:
   pc_purgefile_close_dset(d);
   pc_buf_free(&keep);

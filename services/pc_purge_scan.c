@@ -36,7 +36,7 @@ static int stays_cut(pc_purge *P, const pc_table *dp, uint64_t k, uint64_t *row)
  * else is refused: purge cannot know whether an unknown table holds personal
  * data older than the retention, and copying it blindly could keep it. */
 static const char *const known_tables[] = {"regions", "persons", "identities", "stays",
-                                           "places", "rejects", NULL};
+                                           "stay_buckets", "places", "rejects", NULL};
 
 /* Local: the tables, the window, the row counts; dp left open on /persons. */
 static int read_tables(pc_purge *P, pc_table *dp) {

@@ -6,6 +6,7 @@
 #include "pc_part.h"
 #include "pc_purge.h"
 #include "pc_purgefile.h"
+#include "pc_stay_buckets.h"
 #include "pc_time.h"
 
 static int bit_get(const uint8_t *b, uint64_t i) { return b[i >> 3] >> (i & 7) & 1; }
@@ -173,11 +174,12 @@ int pc_purge_write_stays(pc_purge *P, pc_out *out) {
   pc_ctx *ctx = P->ctx;
   uint64_t at = 0, written = 0, checksum = 0;
   PC_CALL(pc_exscan_u64(ctx, P->kept_stays, &at));
+  pc_stay_buckets bk;
+  PC_CALL(pc_stay_buckets_init(ctx, P->cfg, &bk, P->g[PC_PURGE_KEPT_STAYS]));
   pc_stay *sb = pc_malloc(PC_PURGE_STAY_STEP * sizeof *sb, "stays step");
-  PC_CALL(pc_agree(ctx, sb ? 0 : PC_ERR_MEM));
   pc_file d = -1;
-  int rc = 0;
-  char *desc = input_description(P, "stays", &rc);
+  int rc = pc_agree(ctx, sb ? 0 : PC_ERR_MEM);
+  char *desc = rc ? NULL : input_description(P, "stays", &rc);
   if (!(rc = pc_agree(ctx, rc)))
     rc = pc_out_dset(out, "stays", pc_schema_type(&pc_schema_stays), P->g[PC_PURGE_KEPT_STAYS],
                      PC_OUT_CONTIGUOUS, desc, &d);
@@ -192,6 +194,7 @@ int pc_purge_write_stays(pc_purge *P, pc_out *out) {
     for (size_t i = 0; i < n && !rc; i++)
       if (sb[i].end >= P->cutoff) sb[m++] = sb[i];
     if (!rc) checksum += pc_stays_fingerprint_sum(sb, m);
+    if (!rc) pc_stay_buckets_add(&bk, sb, m);
     if (!(rc = pc_agree(ctx, rc)))
       rc = pc_agree(ctx, pc_purgefile_write_rows(ctx, d, &pc_schema_stays, at + written, m, sb));
     written += m;
@@ -203,6 +206,8 @@ int pc_purge_write_stays(pc_purge *P, pc_out *out) {
                   P->data_path);
   rc = pc_agree(ctx, rc);
   pc_purgefile_close_dset(d);
+  if (!rc) rc = pc_stay_buckets_write(ctx, out, &bk, P->g[PC_PURGE_CHECKSUM]);
+  pc_stay_buckets_free(&bk);
   return rc;
 }
 
@@ -231,7 +236,7 @@ int pc_purge_copy_table(pc_purge *P, pc_out *out, const pc_schema *s) {
 static const char *const recomputed[] = {
     "tool", "tool_version", "job", "config", "ranks", "run_time", "slurm_job_id",
     "slurm_nodelist", "window_start", "persons", "visitors", "stays", "stays_checksum",
-    "purged_before", "purged_before_local", "purged_at", "purge_log", "source_config", NULL};
+    "stay_buckets_checksum", "purged_before", "purged_before_local", "purged_at", "purge_log", "source_config", NULL};
 
 /* Local: purge_log with this purge's entry appended (one per purge, oldest
  * first), as JSON text (malloc'd) into *text. */
@@ -256,7 +261,7 @@ static int purge_log(const pc_purge *P, char **text) {
 static const char *const recomputed_rekeyed[] = {
     "tool", "tool_version", "job", "config", "ranks", "run_time", "slurm_job_id",
     "slurm_nodelist", "window_start", "persons", "visitors", "stays", "stays_checksum",
-    "purged_before", "purged_before_local", "purged_at", "purge_log", "source_config",
+    "stay_buckets_checksum", "purged_before", "purged_before_local", "purged_at", "purge_log", "source_config",
     "key_fingerprint", NULL};
 
 int pc_purge_write_attrs(pc_purge *P, pc_out *o) {

@@ -5,6 +5,7 @@
 #include "pc_agroup.h"
 #include "pc_rowstream.h"
 #include "pc_schema.h"
+#include "pc_stay_buckets.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -224,18 +225,9 @@ static int stays_pass(pc_ctx *ctx, const pc_raw *st, uint64_t lo, uint64_t hi, i
     if (!more) break;
     size_t n = 0;
     int rc = pc_pview_read_step(st, at, hi, b->buf, &n);
+    if (!rc && (pass == 1 || b->counted)) rc = pc_pview_check_stays(st, at, b->buf, n, b);
     if (!rc && pass == 1) {
-      rc = pc_pview_check_stays(st, at, b->buf, n, b);
-      /* The counts are megabytes: each one fetched a few rows ahead (a
-       * miss a row, in turn, was half of this pass). */
-      uint32_t *bk = (uint32_t *)b->dest;
-      _Static_assert(sizeof *b->dest == sizeof *bk, "the step's destinations hold the buckets");
-      for (size_t i = 0; i < n; i++)
-        bk[i] = pc_bucket_of(b->buf[i].place, b->buf[i].channel, b->buf[i].start, pv->nbuckets);
-      for (size_t i = 0; i < n && !rc; i++) {
-        if (i + 32 < n) __builtin_prefetch(&b->bcount[bk[i + 32]], 1);
-        b->bcount[bk[i]]++;
-      }
+      pc_stays_bucket_count(b->buf, n, pv->nbuckets, b->bcount);
     } else if (!rc && pass == 2) {
       irows_by_owner(b, pc_nranks(ctx), b->buf, n, b->owner_at);
       if (b->take) rc = b->take->take(b->take->arg, b->buf, at, n);
@@ -416,19 +408,37 @@ void pc_pview_free_state(pc_pview_state *b) {
   pc_buf_free(&b->recv);
 }
 
-/* Phase "count", collective, agreed (pass 1): count rows per bucket and per
- * pid prefix, verify the stays' checksum, make the bucket directory and cut
- * it into the ranks' ranges. */
+/* The pid directories, the channels' longest stays and the dispatch table
+ * made from the counts of the pass that checked the stays, whose checksum
+ * must be the dataset's. Collective, agreed. */
+static int stays_counted(pc_ctx *ctx, pc_file data, const char *data_path,
+                         const pc_pview_slices *sl, pc_pview_state *b) {
+  PC_CALL(pc_pview_finish_counts(ctx, data, sl->q0, sl->q1, sl->i0, sl->i1, b));
+  return pc_agree(ctx, pc_stays_verify(data, data_path, b->pv->stays_checksum));
+}
+
+/* Phase "count", collective, agreed: rows per bucket - from the dataset's
+ * /stay_buckets when it counts these stays (the pass over them is then the
+ * shuffle's only), else from a pass of their own (pass 1), which also counts
+ * them per pid prefix and verifies their checksum - and the households'; the
+ * bucket directory made and cut into the ranks' ranges. */
 static int count_phase(pc_ctx *ctx, pc_file data, const char *data_path, const pc_raw *st,
                        const pc_pview_slices *sl, pc_pview_state *b) {
   pc_pview *pv = b->pv;
   const uint32_t nbuckets = pv->nbuckets;
   PC_CALL(pc_phase_begin(ctx, "count"));
   pc_phase_bound(ctx, PC_BOUND_READ);
-  PC_CALL(stays_pass(ctx, st, sl->s0, sl->s1, 1, b));
+  const char *why = NULL;
+  PC_CALL(pc_stay_buckets_read(ctx, data, nbuckets, b->bcount, &b->counted, &b->counted_len,
+                               &why));
+  if (b->counted)
+    pc_log(ctx, "index: the stays' bucket counts from the dataset's /stay_buckets: one pass "
+                "over /stays");
+  else
+    pc_log(ctx, "index: counting the stays by bucket (%s): two passes over /stays", why);
+  if (!b->counted) PC_CALL(stays_pass(ctx, st, sl->s0, sl->s1, 1, b));
   PC_CALL(pc_pview_household_pass(ctx, data, sl->q0, sl->q1, 1, b));
-  PC_CALL(pc_pview_finish_counts(ctx, data, sl->q0, sl->q1, sl->i0, sl->i1, b));
-  PC_CALL(pc_agree(ctx, pc_stays_verify(data, data_path, pv->stays_checksum)));
+  if (!b->counted) PC_CALL(stays_counted(ctx, data, data_path, sl, b));
   PC_CALL(pc_sum_u64(ctx, b->bcount, (int)nbuckets));
   pv->bstart = pc_malloc(((size_t)nbuckets + 1) * sizeof *pv->bstart, "bucket directory");
   int rc = pv->bstart ? 0 : PC_ERR_MEM;
@@ -442,16 +452,40 @@ static int count_phase(pc_ctx *ctx, pc_file data, const char *data_path, const p
     rc = pc_pview_cut_buckets(ctx, pv);
   }
   PC_CALL(pc_agree(ctx, rc));
-  pc_phase_end(ctx, sl->s1 - sl->s0, (sl->s1 - sl->s0) * st->rowsize);
+  /* read: the stays (counted here), the persons (households), or the counts (rank 0) */
+  const uint64_t stays = b->counted ? 0 : sl->s1 - sl->s0, persons = sl->q1 - sl->q0;
+  const uint64_t counts = b->counted && pc_rank(ctx) == 0 ? b->counted_len : 0;
+  pc_phase_end(ctx, stays + persons,
+               stays * st->rowsize + persons * sizeof(pc_person) + counts * sizeof(uint64_t));
   return 0;
+}
+
+/* The dataset's /stay_buckets found not to count its stays (detail: how),
+ * once the stays themselves are known sound. Local; PC_ERR_DATA. */
+static int counts_wrong(const char *data_path, const char *detail) {
+  return PC_ERROR(PC_ERR_DATA,
+                  "%s: /stay_buckets does not count the stays of /stays (%s): the file is "
+                  "damaged; make it again, or delete /stay_buckets (index then counts the stays "
+                  "itself)",
+                  data_path, detail);
+}
+
+/* The placer's refusal of rows other than counted: with the counts from the
+ * dataset, said of its /stay_buckets. Local; returns rc. */
+static int counts_refused(const pc_pview_state *b, const char *data_path, int rc) {
+  if (!b->counted || rc != PC_ERR_DATA) return rc;
+  char was[256];
+  snprintf(was, sizeof was, "%s", pc_err_message());
+  pc_err_clear();
+  return counts_wrong(data_path, was);
 }
 
 /* Phase "shuffle", collective, agreed (pass 2): ship rows to the owners of
  * their buckets, which place each round's rows by group of buckets into
  * the view's rows as they arrive (b->place) and must get exactly the rows
  * they counted. */
-static int shuffle_phase(pc_ctx *ctx, pc_file data, const pc_raw *st, const pc_pview_slices *sl,
-                         pc_pview_state *b, uint64_t *local) {
+static int shuffle_phase(pc_ctx *ctx, pc_file data, const char *data_path, const pc_raw *st,
+                         const pc_pview_slices *sl, pc_pview_state *b, uint64_t *local) {
   pc_pview *pv = b->pv;
   const int r = pc_rank(ctx);
   const uint32_t b0 = pv->rank_b0[r], b1 = pv->rank_b0[r + 1];
@@ -472,6 +506,12 @@ static int shuffle_phase(pc_ctx *ctx, pc_file data, const pc_raw *st, const pc_p
   pc_irow_placer_init(b->place, pv->rows, local, b0, b1, pv->nbuckets);
   PC_CALL(stays_pass(ctx, st, sl->s0, sl->s1, 2, b));
   PC_CALL(pc_pview_household_pass(ctx, data, sl->q0, sl->q1, 2, b));
+  if (b->counted) {
+    /* The stays checked as they went: sound, rows beyond the counts are the counts' fault. */
+    PC_CALL(stays_counted(ctx, data, data_path, sl, b));
+    PC_CALL(pc_agree(ctx, b->place->over ? counts_wrong(data_path, "more rows of some buckets")
+                                         : 0));
+  }
   pc_phase_end(ctx, sl->s1 - sl->s0, pc_ctx_bytes_moved(ctx));
   return 0;
 }
@@ -521,7 +561,8 @@ static int sort_sink_open(pc_ctx *ctx, pc_out *out, pc_pview *pv, sort_sink *s, 
  * (out), each group's rows go to its /place_rows as soon as they are sorted
  * (the disk busy while the next groups sort), and phase "flush" waits for
  * the last of them to be written. */
-static int sort_phase(pc_ctx *ctx, pc_pview_state *b, pc_out *out, const uint64_t *local) {
+static int sort_phase(pc_ctx *ctx, pc_pview_state *b, pc_out *out, const uint64_t *local,
+                      const char *data_path) {
   pc_pview *pv = b->pv;
   PC_CALL(pc_phase_begin(ctx, "sort"));
   pc_phase_bound(ctx, PC_BOUND_MEMORY);
@@ -536,7 +577,7 @@ static int sort_phase(pc_ctx *ctx, pc_pview_state *b, pc_out *out, const uint64_
   pc_rows_out w = {.raw = {.fd = -1}, .dfd = -1};
   int rc = out ? sort_sink_open(ctx, out, pv, &sink, &dset, &w) : 0;
   if (!rc && out) b->place->done = sort_done, b->place->done_arg = &sink;
-  if (!rc) rc = pc_irow_placer_finish(b->place);
+  if (!rc) rc = counts_refused(b, data_path, pc_irow_placer_finish(b->place));
   if (!(rc = pc_agree(ctx, rc))) {
     pv->nrows = b->place->placed;
     pc_phase_end(ctx, pv->nrows, pv->nrows * sizeof(pc_irow));
@@ -578,8 +619,8 @@ int pc_pview_build(pc_ctx *ctx, pc_file data, const char *data_path, uint32_t nb
     local = pc_malloc(((size_t)nb + 1) * sizeof *local, "bucket offsets");
     rc = pc_agree(ctx, local ? 0 : PC_ERR_MEM);
   }
-  if (!rc) rc = shuffle_phase(ctx, data, &st, &sl, &b, local);
-  if (!rc) rc = sort_phase(ctx, &b, out, local);
+  if (!rc) rc = shuffle_phase(ctx, data, data_path, &st, &sl, &b, local);
+  if (!rc) rc = sort_phase(ctx, &b, out, local, data_path);
   free(local);
   free(b.place);
   pc_raw_close(&st);
@@ -613,14 +654,6 @@ void pc_pview_free(pc_pview *pv) {
 }
 
 
-/* Buckets: a power of two from the size of the data alone, never from the
- * rank count, so the index is the same file at any rank count. */
-uint32_t pc_index_buckets(uint64_t nstays, int64_t given) {
-  if (given > 0) return (uint32_t)given;
-  uint32_t b = 1024;
-  while (b < (1u << 24) && (uint64_t)b * 128 < nstays) b <<= 1;
-  return b;
-}
 
 int pc_index_buckets_check(const pc_config *cfg, pc_config_problems *p) {
   int64_t given = pc_config_int(cfg, "buckets");

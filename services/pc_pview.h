@@ -154,9 +154,6 @@ size_t pc_stays_slot_run(const pc_piddir *d, const void *items, size_t stride, s
 /* Local: sum (of pc_stay_fingerprint over every stay read) equals the
  * dataset's stays_checksum attribute, else an error naming the file. */
 int pc_stays_verify(pc_file data, const char *path, uint64_t sum);
-/* Buckets for a dataset of nstays (given > 0: that, a power of two as
- * pc_index_buckets_check made sure). Local, never fails. */
-uint32_t pc_index_buckets(uint64_t nstays, int64_t given);
 /* Check at load (a pc_config_check_fn) of the config's `buckets`: 0 or a
  * power of two, for the buckets are a mask. Local; problems into p. */
 int pc_index_buckets_check(const pc_config *cfg, pc_config_problems *p);

@@ -30,6 +30,9 @@ typedef struct pc_pview_state {
   int64_t dat;
   pc_buf dsp;
   uint64_t *dcount, *dsum;
+  int counted;        /* the bucket counts read from the dataset (/stay_buckets): no pass 1,
+                       * pass 2 checks and counts the stays as pass 1 would */
+  uint64_t counted_len; /* its length (the counts read by rank 0) */
   pc_buf recv;        /* pass 2: rows received */
   pc_irow_placer *place; /* pass 2 of a build: where each round's rows go (recv emptied) */
   const pc_pview_take *take; /* pass 2 of a build: the job's use of each step, or NULL */

@@ -7,6 +7,7 @@
 #include "pc_opaque.h"
 #include "pc_out.h"
 #include "pc_part.h"
+#include "pc_stay_buckets.h"
 #include "pc_synth_write.h"
 #include "pc_synthfile.h"
 #include "pc_time.h"
@@ -60,7 +61,8 @@ static int write_registry(pc_ctx *ctx, pc_out *out, const pc_synth_row *rows, co
 /* /stays contiguous and uncompressed: trace reads one person's stays with
  * one small read (pc_raw); /places is small and compressed. Then the
  * counts. Collective, agreed. */
-static int write_movement(pc_ctx *ctx, pc_out *out, const pc_synth_movement *mv) {
+static int write_movement(pc_ctx *ctx, const pc_config *cfg, pc_out *out,
+                          const pc_synth_movement *mv) {
   PC_CALL(pc_out_table_layout(out, "stays", pc_schema_type(&pc_schema_stays), mv->stays.data,
                               mv->stays.n, PC_OUT_CONTIGUOUS,
                               "stays sorted by (pid, start, channel, place); times int64 "
@@ -78,6 +80,12 @@ static int write_movement(pc_ctx *ctx, pc_out *out, const pc_synth_movement *mv)
   PC_CALL(rc);
   uint64_t sums[2] = {mv->stays.n, mv->checksum};
   PC_CALL(pc_sum_u64(ctx, sums, 2));
+  pc_stay_buckets h;
+  PC_CALL(pc_stay_buckets_init(ctx, cfg, &h, sums[0]));
+  pc_stay_buckets_add(&h, mv->stays.data, mv->stays.n);
+  rc = pc_stay_buckets_write(ctx, out, &h, sums[1]);
+  pc_stay_buckets_free(&h);
+  PC_CALL(rc);
   pc_out_attr_u64(out, "stays", sums[0]);
   pc_out_attr_u64(out, "stays_checksum", sums[1]);
   pc_out_attr_u64(out, "places", np);
@@ -108,7 +116,7 @@ int pc_synth_write(pc_ctx *ctx, const pc_config *cfg, const char *path, const pc
   int rc = pc_out_table(&out, "regions", pc_schema_type(&pc_schema_regions), regions,
                         pc_rank(ctx) == 0 ? nregions : 0, NULL);
   if (!rc) rc = write_registry(ctx, &out, rows, order, n, N, key);
-  if (!rc && mv) rc = write_movement(ctx, &out, mv);
+  if (!rc && mv) rc = write_movement(ctx, cfg, &out, mv);
   if (!rc) write_attrs(&out, cfg, N, key);
   return pc_out_commit(&out, rc);
 }

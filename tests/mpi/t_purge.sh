@@ -131,7 +131,7 @@ for f in p1 p2 p3 p4 all inplace again; do
   [ -s "$T/$f.h5.run.json" ] || die "$f.h5 has no run record"
 done
 
-TABLES="regions persons identities stays places"
+TABLES="regions persons identities stays stay_buckets places"
 $PY "$ROOT/tests/py/compare.py" "$T/p1.h5" "$T/p2.h5" "$T/p3.h5" "$T/p4.h5" "$T/inplace.h5" \
   --datasets $TABLES > "$T/cmp.log" || { cat "$T/cmp.log"; die "purge differs between rank counts or in place"; }
 $PY "$ROOT/tests/py/compare.py" "$T/p2.h5" "$T/again.h5" --datasets $TABLES > "$T/cmp-again.log" \
@@ -246,7 +246,7 @@ for name, mode in (("p1", "keep_recent"), ("all", "all")):
         for k in kept: assert P["pid"][subj[vis[k]]] in op["pid"], f"visitor {k} left /persons"
     a = o.attrs
     assert "rejects" not in o, f"{name}: /rejects (raw lines) survived"
-    assert set(o) == {"regions", "persons", "stays", "places"} | ({"identities"} if mode == "keep_recent" else set()), set(o)
+    assert set(o) == {"regions", "persons", "stays", "stay_buckets", "places"} | ({"identities"} if mode == "keep_recent" else set()), set(o)
     for t in ("regions", "places"):
         assert same(o[t][()], d[t][()]), f"{name}: /{t} changed"
     assert a["stays"] == keep.sum() and a["persons"] == pkeep.sum(), (a["stays"], a["persons"])
@@ -271,6 +271,10 @@ assert len(json.loads(g.attrs["purge_log"])) == 2 and json.loads(g.attrs["purge_
 print(f"purge: {(~keep).sum()} stays destroyed, {keep.sum()} kept ({across.sum()} across the cutoff), "
       f"{(visitor & ~alive).sum()} visitors removed, {pkeep.sum()} persons kept")
 PY
+# The kept stays' bucket counts, for index's one pass over them (re-keyed too: pids play no part).
+for f in p2 all; do
+  $PY "$ROOT/tests/py/check_stay_buckets.py" "$T/$f.h5" > /dev/null || die "$f.h5: /stay_buckets does not count the kept stays"
+done
 
 # No clear identity in the `identities: all` file's bytes (uncompressed), nor in any log or
 # run record; the in-place keep_recent file, also uncompressed, shows the search finds them.

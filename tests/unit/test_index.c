@@ -426,7 +426,11 @@ static void test_placer_counts(void **st) {
   pc_irow_placer P;
   pc_irow_placer_init(&P, rows, local, 0, 8, NB);
   assert_int_equal(pc_irow_place(&P, v, n), 0);
-  assert_int_equal(pc_irow_place(&P, v, 1), PC_ERR_DATA); /* one more than counted */
+  /* one more than counted: not placed, counted, and finish refuses */
+  assert_int_equal(pc_irow_place(&P, v, 1), 0);
+  assert_int_equal(P.over, 1);
+  assert_int_equal(P.placed, n);
+  assert_int_equal(pc_irow_placer_finish(&P), PC_ERR_DATA);
   pc_irow_placer_init(&P, rows, local, 0, 8, NB);
   assert_int_equal(pc_irow_place(&P, v, n - 1), 0);
   assert_int_equal(pc_irow_placer_finish(&P), PC_ERR_DATA); /* one missing */
@@ -434,6 +438,51 @@ static void test_placer_counts(void **st) {
   while (pc_bucket_of(other.place, 1, 100, NB) < 8) other.place++;
   pc_irow_placer_init(&P, rows, local, 0, 8, NB);
   assert_int_equal(pc_irow_place(&P, &other, 1), PC_ERR_DATA); /* not this rank's */
+  /* A group's total right, one bucket's count one more and the next's one
+   * less (counts from a damaged file): finish refuses, and writes nothing
+   * past the rows. 4096 buckets: groups of 4. */
+  enum { MB = 4096 };
+  static uint64_t loc[MB + 1];
+  memset(loc, 0, sizeof loc);
+  for (size_t i = 0; i < n; i++) loc[pc_bucket_of(v[i].place, 1, 100, MB) + 1]++;
+  for (int b = 0; b < MB; b++) loc[b + 1] += loc[b];
+  int k = 0;
+  while (loc[k + 1] == loc[k] || k % 4 == 3) k++; /* bucket k has rows, k + 1 is in its group */
+  loc[k + 1]--;                                   /* bucket k one fewer, bucket k + 1 one more */
+  pc_irow fence[41];
+  memset(fence, 0x5a, sizeof fence);
+  pc_irow_placer_init(&P, fence, loc, 0, MB, MB);
+  assert_int_equal(P.shift, 2);
+  assert_int_equal(pc_irow_place(&P, v, n), 0);
+  assert_int_equal(P.over, 0);
+  assert_int_equal(pc_irow_placer_finish(&P), PC_ERR_DATA);
+  for (size_t i = n; i < 41; i++) {
+    const unsigned char *b = (const unsigned char *)&fence[i];
+    for (size_t j = 0; j < sizeof *fence; j++) assert_int_equal(b[j], 0x5a);
+  }
+}
+
+/* A table's bucket counts are those of its rows one by one, at any split
+ * into pieces, and fewer buckets' counts the fold of more buckets'. */
+static void test_bucket_count(void **st) {
+  (void)st;
+  enum { N = 5000, NBK = 256 };
+  pc_stay *s = calloc(N, sizeof *s);
+  uint64_t seed = 11, want[NBK] = {0}, got[NBK] = {0}, few[NBK / 4] = {0};
+  for (size_t i = 0; i < N; i++) {
+    s[i].channel = (uint8_t)(1 + pick(&seed, PC_NCHANNELS - 1));
+    s[i].place = pc_place_id(s[i].channel, (uint64_t)pick(&seed, 300));
+    s[i].start = 1627747200 + (int64_t)pick(&seed, 14 * 86400);
+    s[i].end = s[i].start + 600;
+    want[pc_bucket_of(s[i].place, s[i].channel, s[i].start, NBK)]++;
+  }
+  for (size_t at = 0, step = 1; at < N; at += step, step = step * 3 + 1)
+    pc_stays_bucket_count(s + at, at + step < N ? step : N - at, NBK, got);
+  pc_stays_bucket_count(s, N, NBK / 4, few);
+  for (int k = 0; k < NBK; k++) assert_int_equal(got[k], want[k]);
+  for (int k = 0; k < NBK / 4; k++)
+    assert_int_equal(few[k], want[k] + want[k + 64] + want[k + 128] + want[k + 192]);
+  free(s);
 }
 
 static int irow_cmp_total(const void *pa, const void *pb) {
@@ -594,6 +643,7 @@ int main(void) {
       cmocka_unit_test(test_grid_cum_reference),
       cmocka_unit_test(test_group_sort),
       cmocka_unit_test(test_placer_counts),
+      cmocka_unit_test(test_bucket_count),
       cmocka_unit_test(test_bucket_sort_shapes),
       cmocka_unit_test(test_merge_back),
       cmocka_unit_test(test_piddir),
