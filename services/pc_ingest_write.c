@@ -97,7 +97,6 @@ static int stays_open(pc_ingest *g, pc_ingest_out *o, uint64_t n) {
   PC_CALL(pc_exscan_u64(ctx, n, &start));
   PC_CALL(pc_sum_u64(ctx, &N, 1));
   PC_CALL(pc_stay_buckets_init(ctx, g->cfg, &o->buckets, N));
-  PC_CALL(pc_stay_buckets_init(ctx, g->cfg, &o->buckets, N));
   /* Contiguous: screen, trace and purge read it with pread (pc_raw_open). */
   PC_CALL(pc_ingestfile_open(&o->out, "stays", &pc_schema_stays, N, PC_OUT_CONTIGUOUS,
                              "stays sorted by (pid, start, channel, place); times int64 seconds "
