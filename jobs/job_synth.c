@@ -178,7 +178,8 @@ const pc_jobdef pc_job_synth = {
     "/regions, /persons (sorted by pid, no clear identities) and /identities (restricted).\n"
     "With `days`, every person's stays over the days before as_of (cells, 800 m grids,\n"
     "cafes, hotels, trains, flights; docs/TRACE.md) into /stays (sorted by pid,\n"
-    "contiguous) and /places; with `cases_csv`, an outbreak's index cases drawn among\n"
+    "contiguous; counted by index bucket in /stay_buckets, so index reads them once) and\n"
+    "/places; with `cases_csv`, an outbreak's index cases drawn among\n"
     "the visitors of a cafe, a hotel and a train carriage.",
     .keys = synth_keys,
     .run = run_synth,
