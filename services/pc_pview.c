@@ -429,8 +429,8 @@ static int count_phase(pc_ctx *ctx, pc_file data, const char *data_path, const p
   PC_CALL(pc_phase_begin(ctx, "count"));
   pc_phase_bound(ctx, PC_BOUND_READ);
   const char *why = NULL;
-  PC_CALL(pc_stay_buckets_read(ctx, data, nbuckets, b->bcount, &b->counted, &b->counted_len,
-                               &why));
+  PC_CALL(pc_stay_buckets_read(ctx, data, data_path, st->nrows, nbuckets, b->bcount,
+                               &b->counted, &b->counted_len, &why));
   if (b->counted)
     pc_log(ctx, "index: the stays' bucket counts from the dataset's /stay_buckets: one pass "
                 "over /stays");

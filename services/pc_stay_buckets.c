@@ -36,8 +36,9 @@ int pc_stay_buckets_write(pc_ctx *ctx, pc_out *out, pc_stay_buckets *h, uint64_t
   return pc_out_attr_u64(out, "stay_buckets_checksum", checksum);
 }
 
-int pc_stay_buckets_read(pc_ctx *ctx, pc_file data, uint32_t nb, uint64_t *count, int *have,
-                         uint64_t *length, const char **why) {
+int pc_stay_buckets_read(pc_ctx *ctx, pc_file data, const char *path, uint64_t nstays,
+                         uint32_t nb, uint64_t *count, int *have, uint64_t *length,
+                         const char **why) {
   *have = 0;
   *length = 0;
   uint64_t tag = 0, sum = 0, len = 0;
@@ -63,10 +64,19 @@ int pc_stay_buckets_read(pc_ctx *ctx, pc_file data, uint32_t nb, uint64_t *count
   }
   int rc = 0;
   if (pc_rank(ctx) == 0) {
-    uint64_t *h = NULL;
+    uint64_t *h = NULL, total = 0;
     rc = pc_indexfile_read_u64s(data, "stay_buckets", (size_t)len, &h);
-    for (uint64_t k = 0; k < len && !rc; k++) count[k & (nb - 1)] += h[k];
+    for (uint64_t k = 0; k < len && !rc; k++) {
+      count[k & (nb - 1)] += h[k];
+      total += h[k];
+    }
     free(h);
+    if (!rc && total != nstays)
+      rc = PC_ERROR(PC_ERR_DATA,
+                    "%s: /stay_buckets counts %llu stays, /stays holds %llu: the file is "
+                    "damaged; make it again, or delete /stay_buckets (index then counts the "
+                    "stays itself)",
+                    path, (unsigned long long)total, (unsigned long long)nstays);
   }
   PC_CALL(pc_agree(ctx, rc));
   *have = 1;

@@ -34,13 +34,14 @@ int pc_stay_buckets_write(pc_ctx *ctx, pc_out *out, pc_stay_buckets *h, uint64_t
 /* Local, never fails. */
 void pc_stay_buckets_free(pc_stay_buckets *h);
 
-/* Collective, agreed: whether data holds /stay_buckets counting
- * its stays (tagged with its stays_checksum) at a multiple of nb buckets;
- * then rank 0 adds them, folded to nb, to count[0..nb), *have is 1 and
- * *len their number. Else *have is 0 and why says why not (a phrase for
- * the log). A damaged /stay_buckets (its HDF5 checksum) is an error naming
- * the file. */
-int pc_stay_buckets_read(pc_ctx *ctx, pc_file data, uint32_t nb, uint64_t *count, int *have,
-                         uint64_t *len, const char **why);
+/* Collective, agreed: whether data (at path, nstays rows of /stays) holds
+ * /stay_buckets counting its stays (tagged with its stays_checksum) at a
+ * multiple of nb buckets; then rank 0 adds them, folded to nb, to
+ * count[0..nb), *have is 1 and *len their number. Else *have is 0 and why
+ * says why not (a phrase for the log). A damaged /stay_buckets (its HDF5
+ * checksum, or a total other than nstays) is an error naming the file. */
+int pc_stay_buckets_read(pc_ctx *ctx, pc_file data, const char *path, uint64_t nstays,
+                         uint32_t nb, uint64_t *count, int *have, uint64_t *len,
+                         const char **why);
 
 #endif

@@ -72,6 +72,11 @@ same idx-file1.h5 idx-stale.h5; same idx-fold.h5 idx-barefold.h5
 # $nb buckets make groups of 2).
 edit data.h5 bad.h5 "d = f['stay_buckets']; v = d[()]; k = int(np.argmax(v)); j = int(np.argmin(v)); v[k] -= 1; v[j] += 1; d[...] = v"
 edit data.h5 bad2.h5 "d = f['stay_buckets']; v = d[()]; v[0] -= 1; v[1] += 1; d[...] = v"
+# And one count more than there are stays: refused as soon as the counts are read.
+edit data.h5 bad3.h5 "d = f['stay_buckets']; v = d[()]; v[5] += 1; d[...] = v"
+if index bad3 bad3.h5 2; then die "index took counts of more stays than /stays holds"; fi
+said bad3 "bad3.h5: /stay_buckets counts [0-9]* stays, /stays holds [0-9]*: the file is damaged"
+[ "$(grep -c 'error:' bad3.log)" = 1 ] || { cat bad3.log; die "not one error for the counts' total"; }
 for b in bad:2 bad2:1; do
   name=${b%:*}
   if index $name $name.h5 ${b#*:}; then die "index took counts that do not match the stays ($name)"; fi
