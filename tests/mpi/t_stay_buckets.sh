@@ -8,15 +8,7 @@
 # naming the file, and no index is left.
 . "$(dirname "$0")/lib.sh"
 cd "$T"
-cat > synth.yaml <<CFG
-key: key
-data: data.h5
-seed: 5
-persons: 3000
-days: 14
-as_of: 2021-08-09T00:00
-quiet: true
-CFG
+{ synth_cfg 3000 data.h5 5; echo "days: 14"; } > synth.yaml
 run 2 synth --config synth.yaml > synth.log 2>&1 || { cat synth.log; die "synth failed"; }
 $PY "$ROOT/tests/py/check_stay_buckets.py" data.h5 || die "synth's /stay_buckets is not the stays' counts"
 nb=$($PY -c "import h5py, sys; print(len(h5py.File(sys.argv[1], 'r')['stay_buckets']))" data.h5)
