@@ -43,3 +43,15 @@ int pc_synthfile_size(const char *path, uint64_t *persons, uint64_t *stays) {
   *stays = s;
   return rc;
 }
+
+int pc_synthfile_counts_stays(const char *path) {
+  hid_t d = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (d < 0) return 0;
+  uint64_t tag = 0, sum = 0;
+  int yes = H5Lexists(d, "stay_buckets", H5P_DEFAULT) > 0 &&
+            H5Aexists(d, "stay_buckets_checksum") > 0 && H5Aexists(d, "stays_checksum") > 0 &&
+            !pc_h5_attr_read_u64(d, "stay_buckets_checksum", &tag) &&
+            !pc_h5_attr_read_u64(d, "stays_checksum", &sum) && tag == sum;
+  H5Fclose(d);
+  return yes;
+}

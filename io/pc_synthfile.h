@@ -27,5 +27,9 @@ void pc_synthfile_close(pc_synthfile *w);
  * registry without movement). Fails with PC_ERR_IO when the file cannot be
  * opened, or the attribute's read error. */
 int pc_synthfile_size(const char *path, uint64_t *persons, uint64_t *stays);
+/* Local: 1 when the dataset at path holds /stay_buckets counting its stays
+ * (stay_buckets_checksum equal to its stays_checksum), else 0 (also when
+ * it cannot be read: pc_synthfile_size says why). */
+int pc_synthfile_counts_stays(const char *path);
 
 #endif

@@ -173,6 +173,13 @@ static void print_plan(const pc_config *cfg, const model *m, double persons, dou
     printf(", %.0f cases: %.2f MB and %.3f s each over the ranks", m->cases,
            m->per_case_b / 1048576.0, m->case_s);
   printf("), time %.1f s\n", e.time_s);
+  if (!strcmp(job, "index") && pc_config_given(cfg, "data") &&
+      !pc_synthfile_counts_stays(pc_config_str(cfg, "data")))
+    printf("note: %s has no /stay_buckets counting its stays (an older synth, ingest or purge "
+           "wrote it, or another tool): index will read /stays twice, and this time is for "
+           "once (the first pass was 15-20 %% of the build at the city tier); synth, ingest or "
+           "purge writes them\n",
+           pc_config_str(cfg, "data"));
   if (!e.fits) {
     int n = nodes;
     while (n < 1000000 && !predict(m, persons, stays, n, tpn, node_gb, net).fits) n *= 2;

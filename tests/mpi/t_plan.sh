@@ -29,6 +29,14 @@ assert f"{f.attrs['persons']} persons, {f.attrs['stays']} stays" in log, "sizes 
 assert "#SBATCH --nodes=1" in log and "#SBATCH --ntasks-per-node=2" in log and "sbatch jobs/slurm/index.sbatch" in log
 assert re.search(r"^\s+256\s+16384\s", log, re.M), "no province plan on 256 nodes"
 PY
+grep -q "note: .*no /stay_buckets" "$T/plan.log" && die "plan says synth's dataset has no /stay_buckets"
+# A dataset without the stays' bucket counts (another tool's): index will read /stays twice.
+cp "$T/data.h5" "$T/bare.h5"
+$PY -c "import h5py, sys; f = h5py.File(sys.argv[1], 'r+'); del f['stay_buckets']" "$T/bare.h5"
+sed "s#^data: .*#data: $T/bare.h5#" "$T/plan.yaml" > "$T/bare.yaml"
+run 1 plan --config "$T/bare.yaml" > "$T/bare.log" 2>&1 || { cat "$T/bare.log"; die "plan of the bare dataset failed"; }
+grep -q "note: $T/bare.h5 has no /stay_buckets counting its stays.*index will read /stays twice" "$T/bare.log" \
+  || { cat "$T/bare.log"; die "plan does not say index will read the bare dataset's stays twice"; }
 # A node too small: said before anything runs, with the node count that would fit.
 sed -e 's/^province: true/province: false/' "$T/plan.yaml" > "$T/small.yaml"
 cat >> "$T/small.yaml" <<CFG
