@@ -10,7 +10,7 @@
 
 /* Collective, agreed: the output at path (committed atomically): /regions,
  * /persons and /identities (sorted by pid), /stays (sorted by pid, start;
- * contiguous), /places, /rejects in (file, line) order, the window, the
+ * contiguous) with /stay_buckets (pc_stay_buckets.h), /places, /rejects in (file, line) order, the window, the
  * inputs (with their rejects by reason) and the key fingerprint; with
  * rejects_only, /rejects and the attributes of the run only (the rejects
  * file of a run that failed its reject ratio). nvis: the visitors, summed.

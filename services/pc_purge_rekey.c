@@ -186,13 +186,9 @@ int pc_purge_rekey_stays(pc_purge *P, pc_out *out) {
   if (!rc) rc = write_steps(ctx, d, &pc_schema_stays, mine.data, mine.n);
   pc_purgefile_close_dset(d);
   d = -1;
-  if (!rc) { /* the kept stays' buckets (their pids play no part) */
-    pc_stay_buckets bk;
-    rc = pc_stay_buckets_init(ctx, P->cfg, &bk, P->g[PC_PURGE_KEPT_STAYS]);
-    if (!rc) pc_stay_buckets_add(&bk, mine.data, mine.n);
-    if (!rc) rc = pc_stay_buckets_write(ctx, out, &bk, sum[0]);
-    pc_stay_buckets_free(&bk);
-  }
+  if (!rc) /* the kept stays' buckets (their pids play no part) */
+    rc = pc_stay_buckets_of(ctx, P->cfg, out, mine.data, mine.n, P->g[PC_PURGE_KEPT_STAYS],
+                            sum[0]);
 done:
   pc_purgefile_close_dset(d);
   pc_buf_free(&keep);

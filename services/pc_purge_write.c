@@ -236,7 +236,8 @@ int pc_purge_copy_table(pc_purge *P, pc_out *out, const pc_schema *s) {
 static const char *const recomputed[] = {
     "tool", "tool_version", "job", "config", "ranks", "run_time", "slurm_job_id",
     "slurm_nodelist", "window_start", "persons", "visitors", "stays", "stays_checksum",
-    "stay_buckets_checksum", "purged_before", "purged_before_local", "purged_at", "purge_log", "source_config", NULL};
+    "stay_buckets_checksum", "purged_before", "purged_before_local", "purged_at", "purge_log",
+    "source_config", NULL};
 
 /* Local: purge_log with this purge's entry appended (one per purge, oldest
  * first), as JSON text (malloc'd) into *text. */
@@ -261,8 +262,8 @@ static int purge_log(const pc_purge *P, char **text) {
 static const char *const recomputed_rekeyed[] = {
     "tool", "tool_version", "job", "config", "ranks", "run_time", "slurm_job_id",
     "slurm_nodelist", "window_start", "persons", "visitors", "stays", "stays_checksum",
-    "stay_buckets_checksum", "purged_before", "purged_before_local", "purged_at", "purge_log", "source_config",
-    "key_fingerprint", NULL};
+    "stay_buckets_checksum", "purged_before", "purged_before_local", "purged_at", "purge_log",
+    "source_config", "key_fingerprint", NULL};
 
 int pc_purge_write_attrs(pc_purge *P, pc_out *o) {
   const uint64_t *g = P->g;

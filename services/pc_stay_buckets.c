@@ -36,6 +36,16 @@ int pc_stay_buckets_write(pc_ctx *ctx, pc_out *out, pc_stay_buckets *h, uint64_t
   return pc_out_attr_u64(out, "stay_buckets_checksum", checksum);
 }
 
+int pc_stay_buckets_of(pc_ctx *ctx, const pc_config *cfg, pc_out *out, const pc_stay *s,
+                       size_t n, uint64_t nstays, uint64_t checksum) {
+  pc_stay_buckets h;
+  PC_CALL(pc_stay_buckets_init(ctx, cfg, &h, nstays));
+  pc_stay_buckets_add(&h, s, n);
+  const int rc = pc_stay_buckets_write(ctx, out, &h, checksum);
+  pc_stay_buckets_free(&h);
+  return rc;
+}
+
 int pc_stay_buckets_read(pc_ctx *ctx, pc_file data, const char *path, uint64_t nstays,
                          uint32_t nb, uint64_t *count, int *have, uint64_t *length,
                          const char **why) {

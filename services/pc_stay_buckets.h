@@ -33,6 +33,11 @@ void pc_stay_buckets_add(pc_stay_buckets *h, const pc_stay *s, size_t n);
 int pc_stay_buckets_write(pc_ctx *ctx, pc_out *out, pc_stay_buckets *h, uint64_t checksum);
 /* Local, never fails. */
 void pc_stay_buckets_free(pc_stay_buckets *h);
+/* Collective, agreed: the four above for stays held whole: this rank's
+ * s[0..n) of nstays over all ranks, counted and written as /stay_buckets of
+ * out, tagged with checksum. */
+int pc_stay_buckets_of(pc_ctx *ctx, const pc_config *cfg, pc_out *out, const pc_stay *s,
+                       size_t n, uint64_t nstays, uint64_t checksum);
 
 /* Collective, agreed: whether data (at path, nstays rows of /stays) holds
  * /stay_buckets counting its stays (tagged with its stays_checksum) at a

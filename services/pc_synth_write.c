@@ -80,12 +80,7 @@ static int write_movement(pc_ctx *ctx, const pc_config *cfg, pc_out *out,
   PC_CALL(rc);
   uint64_t sums[2] = {mv->stays.n, mv->checksum};
   PC_CALL(pc_sum_u64(ctx, sums, 2));
-  pc_stay_buckets h;
-  PC_CALL(pc_stay_buckets_init(ctx, cfg, &h, sums[0]));
-  pc_stay_buckets_add(&h, mv->stays.data, mv->stays.n);
-  rc = pc_stay_buckets_write(ctx, out, &h, sums[1]);
-  pc_stay_buckets_free(&h);
-  PC_CALL(rc);
+  PC_CALL(pc_stay_buckets_of(ctx, cfg, out, mv->stays.data, mv->stays.n, sums[0], sums[1]));
   pc_out_attr_u64(out, "stays", sums[0]);
   pc_out_attr_u64(out, "stays_checksum", sums[1]);
   pc_out_attr_u64(out, "places", np);
