@@ -2,7 +2,7 @@
 # t_stay_buckets.sh - synth writes /stay_buckets, the dataset's stays counted by place bucket as
 # a reading of the bucket rule row by row counts them, and index takes its counts from it
 # instead of a pass over /stays: the index is the one counted from the stays themselves (at
-# 1, 2 and 3 ranks; at fewer buckets, folded), and index counts them itself when the file has
+# 1, 2, 3 and 4 ranks; at fewer buckets, folded), and index counts them itself when the file has
 # none, when it counted other stays (a stale tag) or other buckets. Counts that do not match
 # the stays (a damaged file whose HDF5 checksum still verifies) stop index with one error
 # naming the file, and no index is left.
@@ -25,7 +25,7 @@ index() { # index NAME DATA RANKS [BUCKETS] -> idx-NAME.h5, NAME.log
   run "$3" index --config "$1.yaml" > "$1.log" 2>&1
 }
 said() { grep -q "$2" "$1.log" || { cat "$1.log"; die "$1: the log does not say: $2"; }; }
-for n in 1 2 3; do
+for n in 1 2 3 4; do
   index file$n data.h5 $n || { cat file$n.log; die "index from the dataset's counts at $n ranks failed"; }
   said file$n "bucket counts from the dataset's /stay_buckets: one pass over /stays"
 done
@@ -55,8 +55,8 @@ for k in ("data_stays", "data_stays_checksum", "buckets", "stays_checksum"):
         assert a.attrs[k] == b.attrs[k], k
 PY
 }
-same idx-file1.h5 idx-file2.h5; same idx-file1.h5 idx-file3.h5; same idx-file1.h5 idx-bare.h5
-same idx-file1.h5 idx-stale.h5; same idx-fold.h5 idx-barefold.h5
+same idx-file1.h5 idx-file2.h5; same idx-file1.h5 idx-file3.h5; same idx-file1.h5 idx-file4.h5
+same idx-file1.h5 idx-bare.h5; same idx-file1.h5 idx-stale.h5; same idx-fold.h5 idx-barefold.h5
 # Counts moved between two buckets, their total kept, written through h5py (the HDF5 checksum
 # verifies): the stays are sound, the counts are not.
 # Far apart (a group of buckets gets more rows than counted, at 2 ranks), and between the two
@@ -76,4 +76,4 @@ for b in bad:2 bad2:1; do
   said $name "$name.h5: /stay_buckets does not count the stays of /stays"
   [ -z "$(ls -A | grep "^idx-$name" || true)" ] || die "an index (or its temporary) was left for $name's counts"
 done
-echo "t_stay_buckets: the counts are the stays'; the index is the same from them and counted ($nb buckets, 1-3 ranks, folded); stale, other and wrong counts handled"
+echo "t_stay_buckets: the counts are the stays'; the index is the same from them and counted ($nb buckets, 1-4 ranks, folded); stale, other and wrong counts handled"
