@@ -424,6 +424,19 @@ bench_scaling() {
     "$work/scale-index.h5" "$work/city-cases.csv" "$work/bench.key" "$work/scale-trace.h5" > "$work/scale-trace.yaml"
   sed "s|city-cases.csv|city-cases-1000.csv|; s|scale-trace.h5|scale-trace1000.h5|" "$work/scale-trace.yaml" \
     > "$work/scale-trace1000.yaml"
+  # The machine's own scaling first: `paicha bounds` at 1 and NP ranks in turn. A phase bound
+  # by memory or by the page cache's copy cannot scale past what a plain copy does (NP ranks
+  # copying at once, each at its share of the memory system's bandwidth, over one rank alone).
+  printf 'output: %s\nsize_mb: %s\nquiet: true\n' "$work/scale-bounds.yaml" "${BOUNDS_MB:-512}" \
+    > "$work/scale-bounds-cfg.yaml"
+  echo "== scaling: the machine's, paicha bounds at 1 and $NP ranks in turn, $REPEAT pairs" | tee -a "$out"
+  for i in $(seq "$REPEAT"); do
+    for np in 1 "$NP"; do
+      rm -f "$work/scale-bounds.yaml" "$work/scale-bounds.yaml.run.json"
+      mpirun -n "$np" "$PAICHA" bounds --config "$work/scale-bounds-cfg.yaml"
+      cp "$work/scale-bounds.yaml.run.json" "$work/scale-bounds-np$np.$i.json"
+    done
+  done
   local jobs=(${SCALING_JOBS:-index ingest trace})
   [ -n "${SCALING_JOBS:-}" ] || [ ! -s "$work/city-cases-1000.csv" ] || jobs+=(trace1000)
   # A job's runs at 1 and at NP ranks alternate (1, NP, 1, NP, ...): this host's speed drifts
@@ -459,8 +472,21 @@ bench_scaling() {
     unset walls rss
   done
   /usr/bin/python3 - "$out" "$work" "$NP" "$n" "$REPEAT" <<'PY' | tee -a "$out"
-import re, statistics, sys
+import json, re, statistics, sys
 text, work, npx, n, repeat = open(sys.argv[1]).read(), sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+# The machine's scaling, pair by pair: NP ranks' aggregate over one rank's, for a copy in memory
+# and a read through the page cache (each rank's figure is "all ranks at once").
+def bound(np, i):
+    return json.load(open(f"{work}/scale-bounds-np{np}.{i}.json"))["bounds"]
+machine = {}
+for k, what in (("memory_mb_s", "memory copy"), ("read_mb_s", "page-cache read")):
+    r = sorted(int(npx) * bound(npx, i)[k] / bound(1, i)[k] for i in range(1, repeat + 1))
+    machine[k] = r[(len(r) - 1) // 2]
+    print(f"the machine's strong scaling 1 -> {npx} ranks, {what}: median {machine[k]:.2f}x "
+          f"(the pairs, sorted: {' '.join(f'{x:.2f}' for x in r)}; 1 rank "
+          f"{statistics.median(bound(1, i)[k] for i in range(1, repeat + 1)):.0f} MB/s, {npx} ranks "
+          f"{statistics.median(bound(npx, i)[k] for i in range(1, repeat + 1)):.0f} MB/s each)")
+print(f"  a phase bound by memory or by the page cache scales no better than these here")
 def run(j, np):
     m = re.findall(rf"^scale-{j}-np{np}\(.*wall median +([0-9.]+) s.*peak RSS/rank median +([0-9]+) MB", text, re.M)
     return float(m[-1][0]), float(m[-1][1]) / 1024
@@ -472,7 +498,8 @@ for j in ("index", "ingest", "trace", "trace1000"):
                    re.findall(rf"^scale-{j} pair \d+: 1 rank ([0-9.]+) s, \d+ ranks ([0-9.]+) s", text, re.M))
     inturn = f"; in turn: median {pairs[(len(pairs) - 1) // 2]:.2f}x (the pairs, sorted: " \
         + " ".join(f"{r:.2f}" for r in pairs) + ")" if pairs else ""
-    print(f"strong scaling {j}: 1 rank {w1:.2f} s, {npx} ranks {w2:.2f} s: {w1 / w2:.2f}x{inturn} (target >= 1.7)")
+    print(f"strong scaling {j}: 1 rank {w1:.2f} s, {npx} ranks {w2:.2f} s: {w1 / w2:.2f}x{inturn} (target >= 1.7; "
+          f"the machine's memory copy {machine['memory_mb_s']:.2f}x)")
     # The job's own wall (its phase table's, max over ranks): MPI's start and end, a
     # fixed 0.3-0.5 s here, weigh on the short traces' whole-process ratio.
     own = {}
@@ -487,6 +514,18 @@ for j in ("index", "ingest", "trace", "trace1000"):
         pr = sorted(a / b for a, b in zip(own[1], own[int(npx)]))
         print(f"  inside the job (its phase table's wall, MPI's start and end aside): 1 rank {o1:.2f} s, "
               f"{npx} ranks {o2:.2f} s: {o1 / o2:.2f}x; in turn: median {pr[(len(pr) - 1) // 2]:.2f}x")
+    # Phase by phase (the phase table's max over ranks, medians of the runs): where it scales.
+    ph = {}
+    for np in (1, int(npx)):
+        for i in range(1, repeat + 1):
+            log = open(f"{work}/scale-{j}-np{np}({n}).{i}.log", errors="replace").read()
+            for ind, name, mx in re.findall(r"^( *)(\S+(?: \S+)*?) +[0-9.]+@\d+ +([0-9.]+)@\d+ ", log, re.M):
+                ph.setdefault(("  of it: " if ind else "") + name, {}).setdefault(np, []).append(float(mx))
+    line = [f"{k.replace('  of it: ', '(')}{')' if k.startswith(' ') else ''} {statistics.median(v[1]):.2f}/{statistics.median(v[int(npx)]):.2f} s "
+            f"{statistics.median(v[1]) / statistics.median(v[int(npx)]):.2f}x"
+            for k, v in ph.items() if len(v) == 2 and statistics.median(v[int(npx)]) >= 0.05]
+    if line:
+        print(f"  phases (1 / {npx} ranks, max over ranks): " + ", ".join(line))
     for np, w, m in ((1, w1, m1), (npx, w2, m2)):
         p = open(f"{work}/scale-plan-{j}-np{np}.txt").read()
         pm = float(re.search(r"memory per rank ([0-9.]+) GB", p).group(1))
