@@ -27,6 +27,44 @@ static void test_fletcher32(void **state) {
   assert_int_equal(pc_fletcher32_h5("", 0), 0);
 }
 
+/* The eight-words-a-step Fletcher32 against HDF5's word-at-a-time loop
+ * (pc_fletcher32_h5_scalar, held to HDF5's own values above): every length
+ * to 600 bytes at every alignment mod 16, lengths around its 4 KB blocks,
+ * a chunk of a million bytes, and the data that strain its sums - all 0xff
+ * (each word 0 modulo 65,535, the lanes at their largest), all zero but one
+ * byte at either end, and a sum that is 0 modulo 65,535 but not 0. */
+static void test_fletcher32_fast(void **state) {
+  (void)state;
+  enum { BIG = 1 << 20 };
+  unsigned char *buf = malloc(BIG + 16);
+  assert_non_null(buf);
+  uint64_t x = 88172645463325252ull;
+  for (size_t i = 0; i < BIG + 16; i++) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    buf[i] = (unsigned char)x;
+  }
+  for (size_t len = 0; len <= 600; len++)
+    for (size_t at = 0; at < 16; at++)
+      assert_int_equal(pc_fletcher32_h5(buf + at, len), pc_fletcher32_h5_scalar(buf + at, len));
+  const size_t lens[] = {4095, 4096, 4097, 4111, 4112, 8191, 8192, 8193, 65535, 65536, 786432,
+                         786433, BIG};
+  for (size_t k = 0; k < sizeof lens / sizeof *lens; k++)
+    assert_int_equal(pc_fletcher32_h5(buf + 3, lens[k] - 3 * (lens[k] == BIG)),
+                     pc_fletcher32_h5_scalar(buf + 3, lens[k] - 3 * (lens[k] == BIG)));
+  for (int fill = 0; fill < 3; fill++) {
+    memset(buf, fill == 0 ? 0xff : 0, BIG);
+    if (fill == 1) buf[0] = 1;
+    if (fill == 2) buf[BIG - 1] = 1;
+    for (size_t k = 0; k < sizeof lens / sizeof *lens; k++)
+      assert_int_equal(pc_fletcher32_h5(buf, lens[k]), pc_fletcher32_h5_scalar(buf, lens[k]));
+  }
+  memset(buf, 0, 4096); /* words 0xff00 and 0x00ff: sum 65,535 */
+  buf[100] = 0xff, buf[3001] = 0xff;
+  assert_int_equal(pc_fletcher32_h5(buf, 4096) & 0xffffu, 0xffffu);
+  assert_int_equal(pc_fletcher32_h5(buf, 4096), pc_fletcher32_h5_scalar(buf, 4096));
+  free(buf);
+}
+
 static void test_shuffle(void **state) {
   (void)state;
   /* Byte j of element i at j * n + i, for counts and sizes around the
@@ -253,6 +291,7 @@ static void test_damaged(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fletcher32),
+      cmocka_unit_test(test_fletcher32_fast),
       cmocka_unit_test(test_shuffle),
       cmocka_unit_test(test_plane_choice),
       cmocka_unit_test(test_roundtrip),
