@@ -1,0 +1,217 @@
+/* test_h5read.c - pc_h5_dset_read: tables stored as their rows are (Fletcher32 or no filter)
+ * read from the file's bytes, any row range; others through HDF5; damage refused either way. */
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <hdf5.h>
+
+#include "pc_chunk.h"
+#include "pc_err.h"
+#include "pc_h5.h"
+#include "unit_h5.h"
+
+enum { N = 1000, C = 64 };
+
+typedef struct row {
+  uint64_t pid;
+  int64_t t;
+  char name[12];
+  int16_t age;
+  uint8_t pad[2];
+} row; /* 32 bytes */
+
+static hid_t row_type(void) {
+  hid_t s = H5Tcopy(H5T_C_S1);
+  H5Tset_size(s, 12);
+  hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(row));
+  H5Tinsert(t, "pid", HOFFSET(row, pid), H5T_NATIVE_UINT64);
+  H5Tinsert(t, "t", HOFFSET(row, t), H5T_NATIVE_INT64);
+  H5Tinsert(t, "name", HOFFSET(row, name), s);
+  H5Tinsert(t, "age", HOFFSET(row, age), H5T_NATIVE_INT16);
+  H5Tclose(s);
+  return t;
+}
+
+static row want(size_t i) {
+  row r;
+  memset(&r, 0, sizeof r);
+  r.pid = 0x9e3779b97f4a7c15ull * (i + 1);
+  r.t = 1627900000 + (int64_t)i * 61;
+  snprintf(r.name, sizeof r.name, "p%zu", i);
+  r.age = (int16_t)(i % 97);
+  return r;
+}
+
+/* Table `name` of N rows in chunks of C: filters 'f' Fletcher32, 'z' shuffle, deflate and
+ * Fletcher32, '-' none; `every`: write only every such chunk (the rest never allocated). */
+static hid_t table(hid_t f, const char *name, char filters, hid_t ftype, size_t every) {
+  hsize_t d[1] = {N}, c[1] = {C};
+  hid_t sp = H5Screate_simple(1, d, NULL), p = H5Pcreate(H5P_DATASET_CREATE);
+  H5Pset_chunk(p, 1, c);
+  if (filters == 'z') H5Pset_shuffle(p), H5Pset_deflate(p, 1);
+  if (filters != '-') H5Pset_fletcher32(p);
+  hid_t mt = row_type();
+  hid_t ds = H5Dcreate2(f, name, ftype >= 0 ? ftype : mt, sp, H5P_DEFAULT, p, H5P_DEFAULT);
+  assert_true(ds >= 0);
+  row *v = malloc(N * sizeof *v);
+  for (size_t i = 0; i < N; i++) v[i] = want(i);
+  for (size_t k = 0; k * C < N; k += every) {
+    hsize_t st[1] = {k * C}, cnt[1] = {k * C + C <= N ? C : N - k * C};
+    hid_t fs = H5Dget_space(ds), ms = H5Screate_simple(1, cnt, NULL);
+    H5Sselect_hyperslab(fs, H5S_SELECT_SET, st, NULL, cnt, NULL);
+    assert_true(H5Dwrite(ds, mt, ms, fs, H5P_DEFAULT, v + st[0]) >= 0);
+    H5Sclose(fs), H5Sclose(ms);
+  }
+  free(v);
+  H5Tclose(mt), H5Pclose(p), H5Sclose(sp);
+  return ds;
+}
+
+/* The columns of a row (its padding is left as it was by a read that converts). */
+static void same_row(const row *a, const row *b) {
+  assert_true(a->pid == b->pid && a->t == b->t && a->age == b->age);
+  assert_memory_equal(a->name, b->name, sizeof a->name);
+}
+
+/* Every range of rows from a set of starts and lengths (inside a chunk, across chunks, to the
+ * end) reads the rows written; rows of chunks never written read as zeros. */
+static void ranges_read(hid_t ds, size_t every) {
+  const size_t starts[] = {0, 1, 63, 64, 65, 500, 936, 999}, lens[] = {1, 2, 63, 64, 65, 128, 200, N};
+  hid_t mt = row_type();
+  row *b = malloc((N + 1) * sizeof *b);
+  for (size_t i = 0; i < sizeof starts / sizeof *starts; i++)
+    for (size_t j = 0; j < sizeof lens / sizeof *lens; j++) {
+      const size_t a = starts[i], n = a + lens[j] <= N ? lens[j] : N - a;
+      memset(b, 0x5a, (N + 1) * sizeof *b);
+      assert_int_equal(pc_h5_dset_read(ds, mt, a, n, b), 0);
+      for (size_t r = 0; r < n; r++) {
+        row w = want(a + r);
+        if ((a + r) / C % every) memset(&w, 0, sizeof w);
+        same_row(&b[r], &w);
+      }
+      const unsigned char *past = (const unsigned char *)&b[n];
+      for (size_t k = 0; k < sizeof *b; k++) assert_int_equal(past[k], 0x5a); /* nothing past n */
+    }
+  free(b);
+  H5Tclose(mt);
+}
+
+/* Tables stored as their rows are - with Fletcher32 and with no filter - go the direct way
+ * (every chunk counted); compressed tables and tables whose file type is not the type read go
+ * through HDF5 (none counted), and so does a read that meets a chunk never written; all read
+ * the same rows. */
+static void test_ranges(void **st) {
+  (void)st;
+  char path[4096];
+  hid_t f = unit_h5_scratch(path, sizeof path, "pc-h5read");
+  hid_t be = H5Tcreate(H5T_COMPOUND, sizeof(row)), s = H5Tcopy(H5T_C_S1);
+  H5Tset_size(s, 12);
+  H5Tinsert(be, "pid", HOFFSET(row, pid), H5T_STD_U64BE);
+  H5Tinsert(be, "t", HOFFSET(row, t), H5T_STD_I64BE);
+  H5Tinsert(be, "name", HOFFSET(row, name), s);
+  H5Tinsert(be, "age", HOFFSET(row, age), H5T_STD_I16BE);
+  struct {
+    const char *name;
+    char filters;
+    hid_t ftype;
+    size_t every;
+    int direct;
+  } t[] = {{"sum", 'f', -1, 1, 1},   {"bare", '-', -1, 1, 1}, {"zip", 'z', -1, 1, 0},
+           {"holes", 'f', -1, 3, -1}, {"be", 'f', be, 1, 0}};
+  for (size_t k = 0; k < sizeof t / sizeof *t; k++) {
+    hid_t ds = table(f, t[k].name, t[k].filters, t[k].ftype, t[k].every);
+    const unsigned long long before = pc_h5_plain_chunks_read();
+    ranges_read(ds, t[k].every);
+    if (t[k].direct == 1)
+      assert_true(pc_h5_plain_chunks_read() - before >= 64); /* every read, chunk by chunk */
+    else if (t[k].direct == 0)
+      assert_int_equal(pc_h5_plain_chunks_read(), before);
+    H5Dclose(ds);
+  }
+  H5Tclose(be), H5Tclose(s);
+  H5Fclose(f);
+  unlink(path);
+}
+
+/* Chunk k of table `name` in the file at `path`: its address and size. */
+static void chunk_at(const char *path, const char *name, size_t k, haddr_t *addr, hsize_t *size) {
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT), d = H5Dopen2(f, name, H5P_DEFAULT);
+  hsize_t at[1] = {k * C};
+  unsigned mask;
+  assert_true(H5Dget_chunk_info_by_coord(d, at, &mask, addr, size) >= 0);
+  H5Dclose(d), H5Fclose(f);
+}
+
+/* A byte of chunk 5 of the checksummed table changed: a read touching that chunk is refused
+ * with PC_ERR_IO naming the file and the table, one that does not still reads. A chunk whose
+ * checksum was stored with its bytes swapped in each half (HDF5 before 1.6.3) reads, as HDF5
+ * reads it. */
+static void test_damage(void **st) {
+  (void)st;
+  char path[4096];
+  hid_t f = unit_h5_scratch(path, sizeof path, "pc-h5read");
+  H5Dclose(table(f, "sum", 'f', -1, 1));
+  H5Dclose(table(f, "old", 'f', -1, 1));
+  H5Fclose(f);
+  haddr_t a;
+  hsize_t sz;
+  chunk_at(path, "sum", 5, &a, &sz);
+  int fd = open(path, O_RDWR);
+  assert_true(fd >= 0);
+  unsigned char byte;
+  assert_int_equal(pread(fd, &byte, 1, (off_t)a + 100), 1);
+  byte ^= 0x10;
+  assert_int_equal(pwrite(fd, &byte, 1, (off_t)a + 100), 1);
+  chunk_at(path, "old", 2, &a, &sz);
+  unsigned char *chunk = malloc(sz);
+  assert_int_equal(pread(fd, chunk, sz, (off_t)a), (ssize_t)sz);
+  const uint32_t sum = pc_fletcher32_h5(chunk, sz - 4),
+                 swapped = ((sum & 0x00ff00ffu) << 8) | ((sum >> 8) & 0x00ff00ffu);
+  assert_true(swapped != sum);
+  for (int b = 0; b < 4; b++) chunk[sz - 4 + b] = (unsigned char)(swapped >> (8 * b));
+  assert_int_equal(pwrite(fd, chunk + sz - 4, 4, (off_t)(a + sz - 4)), 4);
+  free(chunk);
+  close(fd);
+  f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  hid_t d = H5Dopen2(f, "sum", H5P_DEFAULT), mt = row_type();
+  row *b = malloc(N * sizeof *b);
+  pc_err_clear();
+  assert_int_equal(pc_h5_dset_read(d, mt, 300, 100, b), PC_ERR_IO);
+  assert_non_null(strstr(pc_err_message(), path));
+  assert_non_null(strstr(pc_err_message(), "/sum"));
+  assert_non_null(strstr(pc_err_message(), "damaged"));
+  pc_err_clear();
+  assert_int_equal(pc_h5_dset_read(d, mt, 0, 5 * C, b), 0);
+  assert_int_equal(pc_h5_dset_read(d, mt, 6 * C, N - 6 * C, b), 0);
+  row w = want(N - 1);
+  same_row(&b[N - 1 - 6 * C], &w);
+  H5Dclose(d);
+  d = H5Dopen2(f, "old", H5P_DEFAULT);
+  const unsigned long long before = pc_h5_plain_chunks_read();
+  assert_int_equal(pc_h5_dset_read(d, mt, 0, N, b), 0);
+  assert_int_equal(pc_h5_plain_chunks_read() - before, (N + C - 1) / C);
+  for (size_t i = 0; i < N; i++) {
+    w = want(i);
+    same_row(&b[i], &w);
+  }
+  free(b);
+  H5Dclose(d), H5Tclose(mt), H5Fclose(f);
+  unlink(path);
+}
+
+int main(void) {
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_ranges),
+      cmocka_unit_test(test_damage),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
