@@ -336,6 +336,10 @@ static hsize_t plain_chunks(hid_t dset, hid_t type, int *sum) {
   return nf == 0 || (nf == 1 && *sum) ? c : 0;
 }
 
+static unsigned long long plain_chunks_read; /* pc_h5_plain_chunks_read */
+
+unsigned long long pc_h5_plain_chunks_read(void) { return plain_chunks_read; }
+
 /* Rows [start, start + n) of a table plain_chunks accepts, from the file's
  * bytes: each chunk read with pread (straight into buf when wholly wanted),
  * its checksum verified here - as HDF5's Fletcher32 filter does it, which
@@ -345,10 +349,6 @@ static hsize_t plain_chunks(hid_t dset, hid_t type, int *sum) {
  * rank 0 went into that sum, loading the persons it owns. Returns 1 when a
  * chunk is not stored as expected (never written, or other than its size):
  * HDF5 reads the table then, and says what is wrong; 0; or an error. */
-static unsigned long long plain_chunks_read; /* pc_h5_plain_chunks_read */
-
-unsigned long long pc_h5_plain_chunks_read(void) { return plain_chunks_read; }
-
 static int read_plain(hid_t dset, hid_t type, hsize_t c, int sum, uint64_t start, size_t n,
                       void *buf) {
   const size_t rowsize = H5Tget_size(type), cb = (size_t)c * rowsize, stored = cb + (sum ? 4 : 0);
@@ -373,19 +373,22 @@ static int read_plain(hid_t dset, hid_t type, hsize_t c, int sum, uint64_t start
       rc = 1;
       break;
     }
-    const uint64_t r0 = at[0] > start ? at[0] : start, r1 = at[0] + c < start + n ? at[0] + c : start + n;
+    const uint64_t r0 = at[0] > start ? at[0] : start,
+                   r1 = at[0] + c < start + n ? at[0] + c : start + n;
     const int whole = r0 == at[0] && r1 == at[0] + c;
     if (!whole && !scratch && !(scratch = pc_malloc(stored, "a chunk of a table"))) {
       rc = PC_ERR_MEM;
       break;
     }
     uint8_t *to = whole ? (uint8_t *)buf + (r0 - start) * rowsize : scratch;
-    if (pc_pread_full(fd, to, cb, addr) != 0 || (sum && pc_pread_full(fd, tail, 4, addr + cb) != 0)) {
+    if (pc_pread_full(fd, to, cb, addr) != 0 ||
+        (sum && pc_pread_full(fd, tail, 4, addr + cb) != 0)) {
       rc = damaged(dset, start, n);
       break;
     }
     if (sum) {
-      const uint32_t f = pc_fletcher32_h5(to, cb), swapped = ((f & 0x00ff00ffu) << 8) | ((f >> 8) & 0x00ff00ffu);
+      const uint32_t f = pc_fletcher32_h5(to, cb),
+                     swapped = ((f & 0x00ff00ffu) << 8) | ((f >> 8) & 0x00ff00ffu);
       const uint32_t have = (uint32_t)tail[0] | (uint32_t)tail[1] << 8 | (uint32_t)tail[2] << 16 |
                             (uint32_t)tail[3] << 24;
       if (have != f && have != swapped) {
@@ -404,9 +407,11 @@ static int read_plain(hid_t dset, hid_t type, hsize_t c, int sum, uint64_t start
 
 int pc_h5_dset_read(hid_t dset, hid_t type, uint64_t start, size_t n, void *buf) {
   if (n == 0) return 0;
+  /* A chunk's worth of rows or more: fewer, as a binary search reads them,
+   * are served from HDF5's chunk cache better than by reading the chunk. */
   int sum, rc;
   const hsize_t c = plain_chunks(dset, type, &sum);
-  if (c && (rc = read_plain(dset, type, c, sum, start, n, buf)) != 1) return rc;
+  if (c && n >= c && (rc = read_plain(dset, type, c, sum, start, n, buf)) != 1) return rc;
   hid_t fs = H5Dget_space(dset);
   hsize_t st[1] = {start}, cnt[1] = {n};
   hid_t ms = H5Screate_simple(1, cnt, NULL);

@@ -56,10 +56,11 @@ int pc_h5_dset_create(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, uint
 /* Collective (not agreed): each rank writes its n rows (n may be 0) at global row `start`. */
 int pc_h5_dset_write(pc_ctx *ctx, hid_t dset, hid_t type, uint64_t start, size_t n,
                      const void *buf);
-/* Local (independent): read n rows from global row start into buf. A chunked
- * table stored as its rows are in memory (no filter but Fletcher32, the file
- * type `type`) is read from the file's bytes and its checksums verified here,
- * at several times HDF5's pace; any other through HDF5. A checksum that does
+/* Local (independent): read n rows from global row start into buf. A chunk's
+ * worth of rows or more of a chunked table stored as its rows are in memory
+ * (no filter but Fletcher32, the file type `type`) are read from the file's
+ * bytes and its checksums verified here, at several times HDF5's pace; any
+ * other read through HDF5. A checksum that does
  * not verify is PC_ERR_IO naming the file and the table, either way. */
 int pc_h5_dset_read(hid_t dset, hid_t type, uint64_t start, size_t n, void *buf);
 /* Local: the chunks pc_h5_dset_read has read from the file's bytes so far in

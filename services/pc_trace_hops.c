@@ -80,7 +80,7 @@ static int ents_fit(hitbuf *hb, size_t want) {
  * reached, took most of the probes' time: `perf annotate`). */
 static inline void fetch_slots(const hitent *ent, size_t k, size_t mask) {
   __builtin_prefetch(&ent[k]);
-  __builtin_prefetch(&ent[k + 4 <= mask ? k + 4 : k]); /* the next line, wherever k sits in its own */
+  __builtin_prefetch(&ent[k + 4 <= mask ? k + 4 : k]); /* the next line, wherever k sits */
 }
 
 /* The pending hits placed: each person's best kept. The table is tens of

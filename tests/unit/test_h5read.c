@@ -84,7 +84,8 @@ static void same_row(const row *a, const row *b) {
 /* Every range of rows from a set of starts and lengths (inside a chunk, across chunks, to the
  * end) reads the rows written; rows of chunks never written read as zeros. */
 static void ranges_read(hid_t ds, size_t every) {
-  const size_t starts[] = {0, 1, 63, 64, 65, 500, 936, 999}, lens[] = {1, 2, 63, 64, 65, 128, 200, N};
+  const size_t starts[] = {0, 1, 63, 64, 65, 500, 936, 999};
+  const size_t lens[] = {1, 2, 63, 64, 65, 128, 200, N};
   hid_t mt = row_type();
   row *b = malloc((N + 1) * sizeof *b);
   for (size_t i = 0; i < sizeof starts / sizeof *starts; i++)
