@@ -220,6 +220,30 @@ static int dataset_sane(hid_t f, const char *path) {
   return 0;
 }
 
+/* The files pc_h5_open_read opened (through MPI-IO) and the file (device,
+ * inode) their path named then: read_plain reads a table's chunks through a
+ * descriptor of its own, and must not read those of a file published under
+ * the same name since. A ring: a job opens a few. */
+enum { OPENED_MAX = 64 };
+static struct opened {
+  hid_t file;
+  dev_t dev;
+  ino_t ino;
+} opened[OPENED_MAX];
+static unsigned nopened;
+
+static void remember_file(hid_t file, const char *path) {
+  struct stat st;
+  if (stat(path, &st) != 0) return;
+  opened[nopened++ % OPENED_MAX] = (struct opened){file, st.st_dev, st.st_ino};
+}
+
+static const struct opened *opened_file(hid_t file) {
+  for (unsigned i = 0; i < OPENED_MAX && i < nopened; i++)
+    if (opened[i].file == file) return &opened[i];
+  return NULL;
+}
+
 int pc_h5_open_read(pc_ctx *ctx, const char *path, hid_t *file) {
   h5_quiet();
   int rc = 0;
@@ -234,6 +258,7 @@ int pc_h5_open_read(pc_ctx *ctx, const char *path, hid_t *file) {
   *file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
   H5Pclose(fapl);
   if (*file < 0) rc = PC_ERROR(PC_ERR_IO, "cannot open %s as HDF5 (damaged or truncated?)", path);
+  else remember_file(*file, path);
   if (!rc) rc = dataset_sane(*file, path);
   return pc_agree(ctx, rc);
 }
@@ -336,6 +361,62 @@ static hsize_t plain_chunks(hid_t dset, hid_t type, int *sum) {
   return nf == 0 || (nf == 1 && *sum) ? c : 0;
 }
 
+/* Where read_plain finds a table's chunks: the dataset to ask for their
+ * addresses and a descriptor of the file to read them with. A file opened
+ * serially (HDF5's sec2 driver) gives both itself. A file opened through
+ * MPI-IO with collective metadata reads (pc_h5_open_read) must not be asked
+ * by one rank alone - a chunk lookup that misses HDF5's metadata cache there
+ * is a read by rank 0 for all, and ranks asking for different chunks took
+ * each other's answers (index at 3 ranks of a dataset in chunks of 7 rows:
+ * "has no dataset persons") - so the file is opened again, serially, and
+ * used only when it is still the file the job opened (same device and
+ * inode). 0, or 1: no such way (the caller reads through HDF5). */
+typedef struct plain_src {
+  hid_t file, dset; /* a serial file and its dataset, opened here; or -1 */
+  hid_t use;        /* the dataset to look chunks up in */
+  int fd;
+} plain_src;
+
+static void plain_src_close(plain_src *p) {
+  if (p->dset >= 0) H5Dclose(p->dset);
+  if (p->file >= 0) H5Fclose(p->file);
+}
+
+static int vfd_of(hid_t file, int *fd) {
+  void *h = NULL;
+  if (H5Fget_vfd_handle(file, H5P_DEFAULT, &h) < 0 || !h) return -1;
+  *fd = *(int *)h;
+  return 0;
+}
+
+static int plain_src_open(hid_t dset, plain_src *p) {
+  *p = (plain_src){.file = -1, .dset = -1, .use = -1, .fd = -1};
+  const hid_t fid = H5Iget_file_id(dset), fapl = fid >= 0 ? H5Fget_access_plist(fid) : -1;
+  const hid_t driver = fapl >= 0 ? H5Pget_driver(fapl) : -1;
+  const struct opened *o = fid >= 0 ? opened_file(fid) : NULL;
+  int rc = 1;
+  if (driver == H5FD_SEC2 && !vfd_of(fid, &p->fd)) {
+    p->use = dset;
+    rc = 0;
+  } else if (driver == H5FD_MPIO && o) {
+    char fname[4096], name[1024];
+    struct stat st;
+    if (H5Fget_name(dset, fname, sizeof fname) > 0 && H5Iget_name(dset, name, sizeof name) > 0 &&
+        (p->file = H5Fopen(fname, H5F_ACC_RDONLY, H5P_DEFAULT)) >= 0 && !vfd_of(p->file, &p->fd) &&
+        fstat(p->fd, &st) == 0 && st.st_dev == o->dev && st.st_ino == o->ino &&
+        (p->dset = H5Dopen2(p->file, name, H5P_DEFAULT)) >= 0) {
+      p->use = p->dset;
+      rc = 0;
+    }
+  }
+  if (fapl >= 0) H5Pclose(fapl);
+  if (fid >= 0) H5Fclose(fid);
+  if (rc) plain_src_close(p);
+  return rc;
+}
+
+enum { PLAIN_CHUNK_MIN = 256 << 10 }; /* bytes of a chunk read_plain reads */
+
 static unsigned long long plain_chunks_read; /* pc_h5_plain_chunks_read */
 
 unsigned long long pc_h5_plain_chunks_read(void) { return plain_chunks_read; }
@@ -347,8 +428,9 @@ unsigned long long pc_h5_plain_chunks_read(void) { return plain_chunks_read; }
  * before 1.6.3). HDF5's own read of such a table copies every chunk through
  * its buffer and sums it a word at a time: a tenth of the 100-case trace's
  * rank 0 went into that sum, loading the persons it owns. Returns 1 when a
- * chunk is not stored as expected (never written, or other than its size):
- * HDF5 reads the table then, and says what is wrong; 0; or an error. */
+ * chunk is not stored as expected (never written, or other than its size)
+ * or the file cannot be read so (plain_src_open): HDF5 reads the table then,
+ * and says what is wrong; 0; or an error. */
 static int read_plain(hid_t dset, hid_t type, hsize_t c, int sum, uint64_t start, size_t n,
                       void *buf) {
   const size_t rowsize = H5Tget_size(type), cb = (size_t)c * rowsize, stored = cb + (sum ? 4 : 0);
@@ -358,17 +440,15 @@ static int read_plain(hid_t dset, hid_t type, hsize_t c, int sum, uint64_t start
                   H5Sget_simple_extent_dims(fs, dims, NULL) == 1;
   if (fs >= 0) H5Sclose(fs);
   if (!one || start + n > dims[0]) return 1; /* past the end: HDF5 says so */
-  char fname[1024];
-  if (H5Fget_name(dset, fname, sizeof fname) <= 0) return 1;
-  const int fd = open(fname, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 1;
+  plain_src src;
+  if (plain_src_open(dset, &src)) return 1;
   uint8_t *scratch = NULL, tail[4];
   int rc = 0;
   for (uint64_t k = start / c; k <= (start + n - 1) / c && !rc; k++) {
     hsize_t at[1] = {k * c}, size = 0;
     haddr_t addr = HADDR_UNDEF;
     unsigned mask = 0;
-    if (H5Dget_chunk_info_by_coord(dset, at, &mask, &addr, &size) < 0 || addr == HADDR_UNDEF ||
+    if (H5Dget_chunk_info_by_coord(src.use, at, &mask, &addr, &size) < 0 || addr == HADDR_UNDEF ||
         mask != 0 || size != stored) {
       rc = 1;
       break;
@@ -381,8 +461,8 @@ static int read_plain(hid_t dset, hid_t type, hsize_t c, int sum, uint64_t start
       break;
     }
     uint8_t *to = whole ? (uint8_t *)buf + (r0 - start) * rowsize : scratch;
-    if (pc_pread_full(fd, to, cb, addr) != 0 ||
-        (sum && pc_pread_full(fd, tail, 4, addr + cb) != 0)) {
+    if (pc_pread_full(src.fd, to, cb, addr) != 0 ||
+        (sum && pc_pread_full(src.fd, tail, 4, addr + cb) != 0)) {
       rc = damaged(dset, start, n);
       break;
     }
@@ -401,17 +481,22 @@ static int read_plain(hid_t dset, hid_t type, hsize_t c, int sum, uint64_t start
     plain_chunks_read++;
   }
   free(scratch);
-  close(fd);
+  plain_src_close(&src);
   return rc;
 }
 
 int pc_h5_dset_read(hid_t dset, hid_t type, uint64_t start, size_t n, void *buf) {
   if (n == 0) return 0;
-  /* A chunk's worth of rows or more: fewer, as a binary search reads them,
-   * are served from HDF5's chunk cache better than by reading the chunk. */
+  /* A chunk's worth of rows or more, in chunks of 256 KB or more: fewer rows,
+   * as a binary search reads them, are served from HDF5's chunk cache better
+   * than by reading the chunk; and each chunk costs read_plain a lookup of
+   * ~0.2 ms (HDF5's own read walks the chunk index once for all): for
+   * chunks of a few rows (io.chunk_rows: 7) index took 11 s instead of 2. */
   int sum, rc;
   const hsize_t c = plain_chunks(dset, type, &sum);
-  if (c && n >= c && (rc = read_plain(dset, type, c, sum, start, n, buf)) != 1) return rc;
+  if (c && n >= c && c * H5Tget_size(type) >= PLAIN_CHUNK_MIN &&
+      (rc = read_plain(dset, type, c, sum, start, n, buf)) != 1)
+    return rc;
   hid_t fs = H5Dget_space(dset);
   hsize_t st[1] = {start}, cnt[1] = {n};
   hid_t ms = H5Screate_simple(1, cnt, NULL);
