@@ -58,9 +58,9 @@ int pc_h5_dset_write(pc_ctx *ctx, hid_t dset, hid_t type, uint64_t start, size_t
                      const void *buf);
 /* Local (independent): read n rows from global row start into buf. A chunk's
  * worth of rows or more of a chunked table stored as its rows are in memory
- * (no filter but Fletcher32, the file type `type`) are read from the file's
- * bytes and its checksums verified here, at several times HDF5's pace; any
- * other read through HDF5. A checksum that does
+ * (no filter but Fletcher32, the file type `type`, chunks of 256 KB or more)
+ * are read from the file's bytes and its checksums verified here, at several
+ * times HDF5's pace; any other read through HDF5. A checksum that does
  * not verify is PC_ERR_IO naming the file and the table, either way. */
 int pc_h5_dset_read(hid_t dset, hid_t type, uint64_t start, size_t n, void *buf);
 /* Local: the chunks pc_h5_dset_read has read from the file's bytes so far in
