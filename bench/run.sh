@@ -472,7 +472,7 @@ bench_scaling() {
     unset walls rss
   done
   /usr/bin/python3 - "$out" "$work" "$NP" "$n" "$REPEAT" <<'PY' | tee -a "$out"
-import json, re, statistics, sys
+import json, os, re, statistics, sys
 text, work, npx, n, repeat = open(sys.argv[1]).read(), sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
 # The machine's scaling, pair by pair: NP ranks' aggregate over one rank's, for a copy in memory
 # and a read through the page cache (each rank's figure is "all ranks at once").
@@ -490,10 +490,12 @@ print(f"  a phase bound by memory or by the page cache scales no better than the
 def run(j, np):
     m = re.findall(rf"^scale-{j}-np{np}\(.*wall median +([0-9.]+) s.*peak RSS/rank median +([0-9]+) MB", text, re.M)
     return float(m[-1][0]), float(m[-1][1]) / 1024
+walls, phases, mems = {}, {}, {}
 for j in ("index", "ingest", "trace", "trace1000"):
     if not re.search(rf"^scale-{j}-np1\(", text, re.M):
         continue
     (w1, m1), (w2, m2) = run(j, 1), run(j, npx)
+    walls[j] = w2
     pairs = sorted(float(a) / float(b) for a, b in
                    re.findall(rf"^scale-{j} pair \d+: 1 rank ([0-9.]+) s, \d+ ranks ([0-9.]+) s", text, re.M))
     inturn = f"; in turn: median {pairs[(len(pairs) - 1) // 2]:.2f}x (the pairs, sorted: " \
@@ -526,6 +528,8 @@ for j in ("index", "ingest", "trace", "trace1000"):
             for k, v in ph.items() if len(v) == 2 and statistics.median(v[int(npx)]) >= 0.05]
     if line:
         print(f"  phases (1 / {npx} ranks, max over ranks): " + ", ".join(line))
+    phases[j] = {k: statistics.median(v[int(npx)]) for k, v in ph.items() if int(npx) in v}
+    mems[j] = m2
     for np, w, m in ((1, w1, m1), (npx, w2, m2)):
         p = open(f"{work}/scale-plan-{j}-np{np}.txt").read()
         pm = float(re.search(r"memory per rank ([0-9.]+) GB", p).group(1))
@@ -533,6 +537,29 @@ for j in ("index", "ingest", "trace", "trace1000"):
         ok = "within" if abs(pt / w - 1) <= 0.25 and abs(pm / m - 1) <= 0.25 else "NOT within"
         print(f"  plan {j} at {np} rank(s): wall {pt:.1f} s predicted, {w:.2f} measured ({100 * (pt / w - 1):+.0f}%); "
               f"memory {pm:.2f} GB per rank predicted, {m:.2f} measured ({100 * (pm / m - 1):+.0f}%): {ok} 25%")
+# Issue 19's other targets, from the same runs at NP ranks (medians): the figures by the bound.
+def verdict(ok):
+    return "met" if ok else "NOT met"
+P = int(npx)
+if "index" in walls:
+    m = re.search(r"index: (\d+) rows;", open(f"{work}/scale-index-np{P}({n}).1.log", errors="replace").read())
+    rows = int(m.group(1)) / P if m else 0
+    ss = phases["index"].get("  of it: shuffle", 0) + phases["index"].get("  of it: sort", 0)
+    own = rows * 40 / 2**30  # the index's own rows (40 bytes each) a rank, GB
+    print(f"target index: {walls['index']:.2f} s at {P} ranks (<= 15: {verdict(walls['index'] <= 15)}); "
+          f"shuffle and sort {ss:.2f} s, {rows / ss / 1e6 if ss else 0:.1f} M stays/s a rank (>= 12: "
+          f"{verdict(ss and rows / ss >= 12e6)}); peak {mems['index']:.2f} GB a rank, "
+          f"{mems['index'] / own if own else 0:.2f} x its rows' {own:.2f} GB (<= 1.5: {verdict(own and mems['index'] <= 1.5 * own)})")
+if "ingest" in walls:
+    csv = sum(os.path.getsize(f"{work}/city-csv/{f}.csv") for f in ("regions", "persons", "stays"))
+    rate = csv / P / walls["ingest"] / 1e6
+    print(f"target ingest: {csv / 1e9:.2f} GB of CSV in {walls['ingest']:.2f} s at {P} ranks, {rate:.0f} MB/s a rank "
+          f"(>= 300: {verdict(rate >= 300)})")
+if "trace" in walls:
+    print(f"target trace of 100 cases: {walls['trace']:.2f} s at {P} ranks (<= 3: {verdict(walls['trace'] <= 3)})")
+if "trace" in walls and "trace1000" in walls:
+    r = walls["trace1000"] / walls["trace"]
+    print(f"target trace of 1,000 cases: {walls['trace1000']:.2f} s, {r:.2f} x the 100 cases' (<= 2: {verdict(r <= 2)})")
 PY
   rm -f "$work/scale-ingest.h5" "$work/scale-trace.h5" "$work/scale-trace1000.h5"
 }
