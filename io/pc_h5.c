@@ -220,22 +220,34 @@ static int dataset_sane(hid_t f, const char *path) {
   return 0;
 }
 
-/* The files pc_h5_open_read opened (through MPI-IO) and the file (device,
- * inode) their path named then: read_plain reads a table's chunks through a
- * descriptor of its own, and must not read those of a file published under
- * the same name since. A ring: a job opens a few. */
+/* The files opened for reading here - by pc_h5_open_read through MPI-IO, by
+ * pc_h5_open_serial with HDF5's sec2 driver - and the file (device, inode)
+ * their path named then: read_plain reads only these files' chunks itself,
+ * knowing their driver without asking HDF5 (H5Fget_access_plist of an MPI-IO
+ * file duplicates its communicator: collective, it hung a read by one rank),
+ * and must not read chunks of a file published under the same name since.
+ * A ring: a job opens a few. */
 enum { OPENED_MAX = 64 };
 static struct opened {
   hid_t file;
   dev_t dev;
   ino_t ino;
+  int serial;
 } opened[OPENED_MAX];
 static unsigned nopened;
 
-static void remember_file(hid_t file, const char *path) {
+static void remember_file(hid_t file, const char *path, int serial) {
   struct stat st;
   if (stat(path, &st) != 0) return;
-  opened[nopened++ % OPENED_MAX] = (struct opened){file, st.st_dev, st.st_ino};
+  opened[nopened++ % OPENED_MAX] = (struct opened){file, st.st_dev, st.st_ino, serial};
+}
+
+int pc_h5_open_serial(const char *path, hid_t *file) {
+  h5_quiet();
+  *file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (*file < 0) return PC_ERROR(PC_ERR_IO, "cannot open %s as HDF5 (damaged or truncated?)", path);
+  remember_file(*file, path, 1);
+  return 0;
 }
 
 static const struct opened *opened_file(hid_t file) {
@@ -258,7 +270,7 @@ int pc_h5_open_read(pc_ctx *ctx, const char *path, hid_t *file) {
   *file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
   H5Pclose(fapl);
   if (*file < 0) rc = PC_ERROR(PC_ERR_IO, "cannot open %s as HDF5 (damaged or truncated?)", path);
-  else remember_file(*file, path);
+  else remember_file(*file, path, 0);
   if (!rc) rc = dataset_sane(*file, path);
   return pc_agree(ctx, rc);
 }
@@ -339,10 +351,15 @@ static int damaged(hid_t dset, uint64_t start, size_t n) {
                   fname, (unsigned long long)start, (unsigned long long)(start + n), name);
 }
 
-/* The rows per chunk of a chunked 1-D table stored as its rows are in memory -
- * its file type `type` itself, no filter but Fletcher32 (*sum: whether it
- * has that one) - or 0 for any other table. */
-static hsize_t plain_chunks(hid_t dset, hid_t type, int *sum) {
+/* How a chunked table's chunks are stored, when read_plain can read them. */
+enum { STORED_OTHER, STORED_BARE, STORED_SUM, STORED_PACKED };
+
+/* The rows per chunk of a chunked 1-D table whose file type is `type` itself
+ * and whose chunks are stored as its rows are (no filter: STORED_BARE; only
+ * Fletcher32: STORED_SUM) or as the tables this project writes compressed
+ * (shuffle, deflate, Fletcher32 in that order: STORED_PACKED), in *how; or 0
+ * for any other table. */
+static hsize_t plain_chunks(hid_t dset, hid_t type, int *how) {
   hid_t dcpl = H5Dget_create_plist(dset), ft = H5Dget_type(dset);
   hsize_t c = 0;
   int nf = -1;
@@ -350,21 +367,27 @@ static hsize_t plain_chunks(hid_t dset, hid_t type, int *sum) {
       H5Pget_chunk(dcpl, 1, &c) == 1 && H5Tget_size(ft) == H5Tget_size(type) &&
       H5Tequal(ft, type) > 0)
     nf = H5Pget_nfilters(dcpl);
-  *sum = 0;
-  if (nf == 1) {
+  H5Z_filter_t f[3] = {-1, -1, -1};
+  for (int i = 0; i < nf && i < 3; i++) {
     unsigned flags, conf;
     size_t nelm = 0;
-    *sum = H5Pget_filter2(dcpl, 0, &flags, &nelm, NULL, 0, NULL, &conf) == H5Z_FILTER_FLETCHER32;
+    f[i] = H5Pget_filter2(dcpl, (unsigned)i, &flags, &nelm, NULL, 0, NULL, &conf);
   }
+  *how = nf == 0                                     ? STORED_BARE
+         : nf == 1 && f[0] == H5Z_FILTER_FLETCHER32 ? STORED_SUM
+         : nf == 3 && f[0] == H5Z_FILTER_SHUFFLE && f[1] == H5Z_FILTER_DEFLATE &&
+                 f[2] == H5Z_FILTER_FLETCHER32
+             ? STORED_PACKED
+             : STORED_OTHER;
   if (dcpl >= 0) H5Pclose(dcpl);
   if (ft >= 0) H5Tclose(ft);
-  return nf == 0 || (nf == 1 && *sum) ? c : 0;
+  return *how != STORED_OTHER ? c : 0;
 }
 
 /* Where read_plain finds a table's chunks: the dataset to ask for their
- * addresses and a descriptor of the file to read them with. A file opened
- * serially (HDF5's sec2 driver) gives both itself. A file opened through
- * MPI-IO with collective metadata reads (pc_h5_open_read) must not be asked
+ * addresses and a descriptor of the file to read them with. A file opened by
+ * pc_h5_open_serial gives both itself. A file opened through MPI-IO with
+ * collective metadata reads (pc_h5_open_read) must not be asked
  * by one rank alone - a chunk lookup that misses HDF5's metadata cache there
  * is a read by rank 0 for all, and ranks asking for different chunks took
  * each other's answers (index at 3 ranks of a dataset in chunks of 7 rows:
@@ -391,16 +414,18 @@ static int vfd_of(hid_t file, int *fd) {
 
 static int plain_src_open(hid_t dset, plain_src *p) {
   *p = (plain_src){.file = -1, .dset = -1, .use = -1, .fd = -1};
-  const hid_t fid = H5Iget_file_id(dset), fapl = fid >= 0 ? H5Fget_access_plist(fid) : -1;
-  const hid_t driver = fapl >= 0 ? H5Pget_driver(fapl) : -1;
+  const hid_t fid = H5Iget_file_id(dset); /* local: no property list asked of MPI-IO */
   const struct opened *o = fid >= 0 ? opened_file(fid) : NULL;
   int rc = 1;
-  if (driver == H5FD_SEC2 && !vfd_of(fid, &p->fd)) {
-    p->use = dset;
-    rc = 0;
-  } else if (driver == H5FD_MPIO && o) {
+  struct stat st;
+  if (o && o->serial) {
+    if (!vfd_of(fid, &p->fd) && fstat(p->fd, &st) == 0 && st.st_dev == o->dev &&
+        st.st_ino == o->ino) {
+      p->use = dset;
+      rc = 0;
+    }
+  } else if (o) {
     char fname[4096], name[1024];
-    struct stat st;
     if (H5Fget_name(dset, fname, sizeof fname) > 0 && H5Iget_name(dset, name, sizeof name) > 0 &&
         (p->file = H5Fopen(fname, H5F_ACC_RDONLY, H5P_DEFAULT)) >= 0 && !vfd_of(p->file, &p->fd) &&
         fstat(p->fd, &st) == 0 && st.st_dev == o->dev && st.st_ino == o->ino &&
@@ -409,7 +434,6 @@ static int plain_src_open(hid_t dset, plain_src *p) {
       rc = 0;
     }
   }
-  if (fapl >= 0) H5Pclose(fapl);
   if (fid >= 0) H5Fclose(fid);
   if (rc) plain_src_close(p);
   return rc;
@@ -421,19 +445,31 @@ static unsigned long long plain_chunks_read; /* pc_h5_plain_chunks_read */
 
 unsigned long long pc_h5_plain_chunks_read(void) { return plain_chunks_read; }
 
+/* The Fletcher32 of chunk bytes b[0..len) against the 4 stored after them, as
+ * HDF5's filter checks it (its byte-swapped form of files of HDF5 before
+ * 1.6.3 taken too). */
+static int sum_ok(const uint8_t *b, size_t len, const uint8_t *t) {
+  const uint32_t f = pc_fletcher32_h5(b, len),
+                 swapped = ((f & 0x00ff00ffu) << 8) | ((f >> 8) & 0x00ff00ffu),
+                 have = (uint32_t)t[0] | (uint32_t)t[1] << 8 | (uint32_t)t[2] << 16 |
+                        (uint32_t)t[3] << 24;
+  return have == f || have == swapped;
+}
+
 /* Rows [start, start + n) of a table plain_chunks accepts, from the file's
- * bytes: each chunk read with pread (straight into buf when wholly wanted),
- * its checksum verified here - as HDF5's Fletcher32 filter does it, which
- * also takes the checksum with its bytes swapped in each half (files of HDF5
- * before 1.6.3). HDF5's own read of such a table copies every chunk through
- * its buffer and sums it a word at a time: a tenth of the 100-case trace's
- * rank 0 went into that sum, loading the persons it owns. Returns 1 when a
- * chunk is not stored as expected (never written, or other than its size)
- * or the file cannot be read so (plain_src_open): HDF5 reads the table then,
- * and says what is wrong; 0; or an error. */
-static int read_plain(hid_t dset, hid_t type, hsize_t c, int sum, uint64_t start, size_t n,
+ * bytes, each chunk read with pread and verified here: a chunk stored as its
+ * rows straight into buf when wholly wanted, its checksum verified after; a
+ * compressed one checked, inflated by ISA-L and put back into rows by
+ * pc_chunk_unpack. HDF5's own read copies every chunk through its buffer,
+ * sums it a word at a time (a tenth of the 100-case trace's rank 0, loading
+ * the persons it owns), inflates with zlib and unshuffles a byte at a time.
+ * Returns 1 when a chunk is not stored as expected (never written, other than
+ * its size, a filter skipped) or the file cannot be read so (plain_src_open):
+ * HDF5 reads the table then, and says what is wrong; 0; or an error. */
+static int read_plain(hid_t dset, hid_t type, hsize_t c, int how, uint64_t start, size_t n,
                       void *buf) {
-  const size_t rowsize = H5Tget_size(type), cb = (size_t)c * rowsize, stored = cb + (sum ? 4 : 0);
+  const size_t rowsize = H5Tget_size(type), cb = (size_t)c * rowsize,
+               stored = cb + (how == STORED_BARE ? 0 : 4);
   hsize_t dims[1] = {0};
   hid_t fs = H5Dget_space(dset);
   const int one = fs >= 0 && H5Sget_simple_extent_ndims(fs) == 1 &&
@@ -442,14 +478,15 @@ static int read_plain(hid_t dset, hid_t type, hsize_t c, int sum, uint64_t start
   if (!one || start + n > dims[0]) return 1; /* past the end: HDF5 says so */
   plain_src src;
   if (plain_src_open(dset, &src)) return 1;
-  uint8_t *scratch = NULL, tail[4];
+  uint8_t *scratch = NULL, *z = NULL, *planes = NULL, tail[4];
+  size_t zcap = 0;
   int rc = 0;
   for (uint64_t k = start / c; k <= (start + n - 1) / c && !rc; k++) {
     hsize_t at[1] = {k * c}, size = 0;
     haddr_t addr = HADDR_UNDEF;
     unsigned mask = 0;
     if (H5Dget_chunk_info_by_coord(src.use, at, &mask, &addr, &size) < 0 || addr == HADDR_UNDEF ||
-        mask != 0 || size != stored) {
+        mask != 0 || (how == STORED_PACKED ? size <= 4 || size > 2 * cb + 4096 : size != stored)) {
       rc = 1;
       break;
     }
@@ -461,26 +498,37 @@ static int read_plain(hid_t dset, hid_t type, hsize_t c, int sum, uint64_t start
       break;
     }
     uint8_t *to = whole ? (uint8_t *)buf + (r0 - start) * rowsize : scratch;
-    if (pc_pread_full(src.fd, to, cb, addr) != 0 ||
-        (sum && pc_pread_full(src.fd, tail, 4, addr + cb) != 0)) {
-      rc = damaged(dset, start, n);
-      break;
-    }
-    if (sum) {
-      const uint32_t f = pc_fletcher32_h5(to, cb),
-                     swapped = ((f & 0x00ff00ffu) << 8) | ((f >> 8) & 0x00ff00ffu);
-      const uint32_t have = (uint32_t)tail[0] | (uint32_t)tail[1] << 8 | (uint32_t)tail[2] << 16 |
-                            (uint32_t)tail[3] << 24;
-      if (have != f && have != swapped) {
+    if (how == STORED_PACKED) {
+      if (size > zcap) {
+        free(z);
+        zcap = (size_t)size;
+        if (!(z = pc_malloc(zcap, "a compressed chunk of a table"))) {
+          rc = PC_ERR_MEM;
+          break;
+        }
+      }
+      if (!planes && !(planes = pc_malloc(cb, "a chunk of a table's byte planes"))) {
+        rc = PC_ERR_MEM;
+        break;
+      }
+      if (pc_pread_full(src.fd, z, (size_t)size, addr) != 0 ||
+          pc_chunk_unpack(z, (size_t)size, rowsize, (size_t)c, planes, to) != 0) {
         rc = damaged(dset, start, n);
         break;
       }
+    } else if (pc_pread_full(src.fd, to, cb, addr) != 0 ||
+               (how == STORED_SUM &&
+                (pc_pread_full(src.fd, tail, 4, addr + cb) != 0 || !sum_ok(to, cb, tail)))) {
+      rc = damaged(dset, start, n);
+      break;
     }
     if (!whole) memcpy((uint8_t *)buf + (r0 - start) * rowsize, scratch + (r0 - at[0]) * rowsize,
                        (r1 - r0) * rowsize);
     plain_chunks_read++;
   }
   free(scratch);
+  free(z);
+  free(planes);
   plain_src_close(&src);
   return rc;
 }
@@ -492,10 +540,10 @@ int pc_h5_dset_read(hid_t dset, hid_t type, uint64_t start, size_t n, void *buf)
    * than by reading the chunk; and each chunk costs read_plain a lookup of
    * ~0.2 ms (HDF5's own read walks the chunk index once for all): for
    * chunks of a few rows (io.chunk_rows: 7) index took 11 s instead of 2. */
-  int sum, rc;
-  const hsize_t c = plain_chunks(dset, type, &sum);
+  int how, rc;
+  const hsize_t c = plain_chunks(dset, type, &how);
   if (c && n >= c && c * H5Tget_size(type) >= PLAIN_CHUNK_MIN &&
-      (rc = read_plain(dset, type, c, sum, start, n, buf)) != 1)
+      (rc = read_plain(dset, type, c, how, start, n, buf)) != 1)
     return rc;
   hid_t fs = H5Dget_space(dset);
   hsize_t st[1] = {start}, cnt[1] = {n};

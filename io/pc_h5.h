@@ -57,12 +57,17 @@ int pc_h5_dset_create(pc_ctx *ctx, hid_t loc, const char *name, hid_t type, uint
 int pc_h5_dset_write(pc_ctx *ctx, hid_t dset, hid_t type, uint64_t start, size_t n,
                      const void *buf);
 /* Local (independent): read n rows from global row start into buf. A chunk's
- * worth of rows or more of a chunked table stored as its rows are in memory
- * (no filter but Fletcher32, the file type `type`, chunks of 256 KB or more)
- * are read from the file's bytes and its checksums verified here, at several
- * times HDF5's pace; any other read through HDF5. A checksum that does
+ * worth of rows or more of a chunked table of a file opened by
+ * pc_h5_open_read or pc_h5_open_serial, its file type `type`, in chunks of
+ * 256 KB or more stored as its rows are (no filter but Fletcher32) or as this
+ * project compresses them (shuffle, deflate, Fletcher32), are read from the
+ * file's bytes and verified here, at several times HDF5's pace; any other
+ * read through HDF5. A checksum that does
  * not verify is PC_ERR_IO naming the file and the table, either way. */
 int pc_h5_dset_read(hid_t dset, hid_t type, uint64_t start, size_t n, void *buf);
+/* Local: open the HDF5 file at path read-only, serially (HDF5's sec2 driver,
+ * no MPI), as a file pc_h5_dset_read may read chunks of itself. 0 or PC_ERR_IO. */
+int pc_h5_open_serial(const char *path, hid_t *file);
 /* Local: the chunks pc_h5_dset_read has read from the file's bytes so far in
  * this process (the tests' way to tell its two readers apart). */
 unsigned long long pc_h5_plain_chunks_read(void);

@@ -51,6 +51,16 @@ void pc_chunker_free(pc_chunker *k);
 size_t pc_chunk_pack(pc_chunker *k, const void *rows, size_t n, size_t rowsize, size_t chunk_rows,
                      void *scratch, void *out, size_t cap);
 
+/* The inverse of pc_chunk_pack, for a chunk any writer stored through the
+ * shuffle, deflate and Fletcher32 filters (HDF5's own, or pc_chunk_pack):
+ * chunk[0..len) verified by its Fletcher32 (HDF5's byte-swapped form of old
+ * files too), inflated by ISA-L into scratch (chunk_rows * rowsize bytes; its
+ * zlib wrapper and Adler-32 checked, the size exactly a chunk's) and its
+ * byte planes put back into rows in out. 0, or -1 when anything does not
+ * verify. Local. */
+int pc_chunk_unpack(const void *chunk, size_t len, size_t rowsize, size_t chunk_rows,
+                    void *scratch, void *out);
+
 /* A shuffled byte plane whose first 1,024 bytes hold at least 192 distinct
  * values and fewer than 16 bytes equal to the one before (a hash's or a
  * timestamp's low bytes): zlib's deflate saves ~1 % of it. Local. */

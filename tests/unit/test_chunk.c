@@ -288,6 +288,62 @@ static void test_damaged(void **state) {
   finish(f, path, r, back);
 }
 
+/* pc_chunk_unpack takes back what pc_chunk_pack made (ISA-L level 1, zlib 2 and 6, a last
+ * chunk partial: its tail zeros) and what HDF5's own filters stored (read raw with
+ * H5Dread_chunk); a byte changed anywhere, a chunk cut short or a chunk of another size
+ * is refused. */
+static void test_unpack(void **state) {
+  (void)state;
+  enum { N = 2500, C = 1024 };
+  row *r, *back;
+  char path[512];
+  hid_t f = start(N, &r, &back, path, sizeof path);
+  const size_t cap = pc_chunk_bound(C, sizeof(row));
+  unsigned char *z = malloc(cap), *sh = malloc(C * sizeof(row)), *rows = malloc(C * sizeof(row));
+  const int levels[3] = {1, 2, 6};
+  for (int k = 0; k < 3; k++) {
+    pc_chunker *ck = pc_chunker_new(levels[k]);
+    for (size_t i0 = 0; i0 < N; i0 += C) {
+      const size_t n = N - i0 < C ? N - i0 : C;
+      const size_t len = pc_chunk_pack(ck, r + i0, n, sizeof(row), C, sh, z, cap);
+      assert_true(len > 4);
+      memset(rows, 0x5a, C * sizeof(row));
+      assert_int_equal(pc_chunk_unpack(z, len, sizeof(row), C, sh, rows), 0);
+      assert_memory_equal(rows, r + i0, n * sizeof(row));
+      for (size_t b = n * sizeof(row); b < C * sizeof(row); b++) assert_int_equal(rows[b], 0);
+      z[len / 2] ^= 0x04; /* a byte of the stream */
+      assert_int_equal(pc_chunk_unpack(z, len, sizeof(row), C, sh, rows), -1);
+      z[len / 2] ^= 0x04;
+      assert_int_equal(pc_chunk_unpack(z, len - 1, sizeof(row), C, sh, rows), -1);
+      assert_int_equal(pc_chunk_unpack(z, len, sizeof(row), C / 2, sh, rows), -1);
+    }
+    pc_chunker_free(ck);
+  }
+  /* HDF5's pipeline: shuffle, deflate 6, Fletcher32, written by H5Dwrite */
+  hid_t t = row_type();
+  hsize_t dims[1] = {N}, ch[1] = {C};
+  hid_t sp = H5Screate_simple(1, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  H5Pset_chunk(dcpl, 1, ch);
+  H5Pset_shuffle(dcpl);
+  H5Pset_deflate(dcpl, 6);
+  H5Pset_fletcher32(dcpl);
+  hid_t d = H5Dcreate2(f, "h5", t, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  assert_true(H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, r) >= 0);
+  for (size_t i0 = 0; i0 < N; i0 += C) {
+    hsize_t off[1] = {i0}, size = 0;
+    uint32_t mask = 1;
+    assert_true(H5Dget_chunk_storage_size(d, off, &size) >= 0 && size > 4 && size <= cap);
+    assert_true(H5Dread_chunk(d, H5P_DEFAULT, off, &mask, z) >= 0);
+    assert_int_equal(mask, 0);
+    assert_int_equal(pc_chunk_unpack(z, size, sizeof(row), C, sh, rows), 0);
+    const size_t n = N - i0 < C ? N - i0 : C;
+    assert_memory_equal(rows, r + i0, n * sizeof(row));
+  }
+  H5Dclose(d), H5Pclose(dcpl), H5Sclose(sp), H5Tclose(t);
+  free(z), free(sh), free(rows);
+  finish(f, path, r, back);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fletcher32),
@@ -297,6 +353,7 @@ int main(void) {
       cmocka_unit_test(test_roundtrip),
       cmocka_unit_test(test_incompressible),
       cmocka_unit_test(test_damaged),
+      cmocka_unit_test(test_unpack),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
