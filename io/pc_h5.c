@@ -445,17 +445,6 @@ static unsigned long long plain_chunks_read; /* pc_h5_plain_chunks_read */
 
 unsigned long long pc_h5_plain_chunks_read(void) { return plain_chunks_read; }
 
-/* The Fletcher32 of chunk bytes b[0..len) against the 4 stored after them, as
- * HDF5's filter checks it (its byte-swapped form of files of HDF5 before
- * 1.6.3 taken too). */
-static int sum_ok(const uint8_t *b, size_t len, const uint8_t *t) {
-  const uint32_t f = pc_fletcher32_h5(b, len),
-                 swapped = ((f & 0x00ff00ffu) << 8) | ((f >> 8) & 0x00ff00ffu),
-                 have = (uint32_t)t[0] | (uint32_t)t[1] << 8 | (uint32_t)t[2] << 16 |
-                        (uint32_t)t[3] << 24;
-  return have == f || have == swapped;
-}
-
 /* Rows [start, start + n) of a table plain_chunks accepts, from the file's
  * bytes, each chunk read with pread and verified here: a chunk stored as its
  * rows straight into buf when wholly wanted, its checksum verified after; a
@@ -517,8 +506,8 @@ static int read_plain(hid_t dset, hid_t type, hsize_t c, int how, uint64_t start
         break;
       }
     } else if (pc_pread_full(src.fd, to, cb, addr) != 0 ||
-               (how == STORED_SUM &&
-                (pc_pread_full(src.fd, tail, 4, addr + cb) != 0 || !sum_ok(to, cb, tail)))) {
+               (how == STORED_SUM && (pc_pread_full(src.fd, tail, 4, addr + cb) != 0 ||
+                                      !pc_fletcher32_h5_ok(to, cb, tail)))) {
       rc = damaged(dset, start, n);
       break;
     }

@@ -280,16 +280,21 @@ size_t pc_chunk_pack(pc_chunker *k, const void *rows, size_t n, size_t rowsize, 
   return len + 4;
 }
 
+int pc_fletcher32_h5_ok(const void *data, size_t len, const void *stored) {
+  const uint8_t *t = stored;
+  const uint32_t f = pc_fletcher32_h5(data, len),
+                 swapped = ((f & 0x00ff00ffu) << 8) | ((f >> 8) & 0x00ff00ffu),
+                 have = (uint32_t)t[0] | (uint32_t)t[1] << 8 | (uint32_t)t[2] << 16 |
+                        (uint32_t)t[3] << 24;
+  return have == f || have == swapped;
+}
+
 int pc_chunk_unpack(const void *chunk, size_t len, size_t rowsize, size_t chunk_rows,
                     void *scratch, void *out) {
   const size_t bytes = chunk_rows * rowsize;
   if (len < 4 || len - 4 > 0xffffffffu || bytes > 0xffffffffu) return -1;
-  const uint8_t *c = chunk, *t = c + len - 4;
-  const uint32_t f = pc_fletcher32_h5(c, len - 4),
-                 swapped = ((f & 0x00ff00ffu) << 8) | ((f >> 8) & 0x00ff00ffu),
-                 have = (uint32_t)t[0] | (uint32_t)t[1] << 8 | (uint32_t)t[2] << 16 |
-                        (uint32_t)t[3] << 24;
-  if (have != f && have != swapped) return -1;
+  const uint8_t *c = chunk;
+  if (!pc_fletcher32_h5_ok(c, len - 4, c + len - 4)) return -1;
   struct inflate_state z;
   isal_inflate_init(&z);
   z.next_in = (uint8_t *)(uintptr_t)c;

@@ -20,6 +20,10 @@
  * name appends, little-endian): 16-bit words taken big-endian, sums folded
  * every 360 words, an odd last byte as the high byte of a word. Local. */
 uint32_t pc_fletcher32_h5(const void *data, size_t len);
+/* Whether the 4 bytes at stored are the Fletcher32 of data[0..len) as HDF5's
+ * filter checks it: little-endian, or with its bytes swapped in each half
+ * (files of HDF5 before 1.6.3). Local. */
+int pc_fletcher32_h5_ok(const void *data, size_t len, const void *stored);
 /* The same, a word at a time as HDF5 does it (pc_fletcher32_h5 takes eight
  * words a step where the CPU has AVX2, ~10 times as fast): the reference
  * the tests hold the fast one to. Local. */
