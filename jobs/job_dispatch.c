@@ -6,7 +6,9 @@
 
 /* The lists are small (the flagged persons, not the province): rank 0 reads
  * the output, joins the phones from the dataset's /identities (a merge in
- * pid order, in chunks), sorts, and writes the files; the other ranks wait. */
+ * pid order, in chunks) and sorts; the files, most of the time (a workbook of
+ * 244,000 persons takes seconds), are written by every rank, a share of the
+ * lists each. */
 
 static const char *const levels[] = {"city", "county", "township", "community", NULL};
 static const pc_key dispatch_keys[] = {
@@ -31,8 +33,8 @@ static const pc_key dispatch_keys[] = {
     {0}};
 
 /* The phases, in the order they run: the phase table and the run record show these names. */
-enum { PH_LISTS, PH_N };
-static const char *const dispatch_phases[PH_N] = {[PH_LISTS] = "lists"};
+enum { PH_READ, PH_LISTS, PH_N };
+static const char *const dispatch_phases[PH_N] = {[PH_READ] = "read", [PH_LISTS] = "lists"};
 
 /* At load: an existing set of lists is another batch's, kept unless overwrite. */
 static int check_dispatch(const pc_config *cfg, pc_config_problems *p) {
@@ -44,9 +46,22 @@ static int check_dispatch(const pc_config *cfg, pc_config_problems *p) {
   return 0;
 }
 
-/* Rank 0: read the output and its dataset, one row per person, the phones
- * and region names joined, the set of lists written and put in place. */
-static int build_lists(pc_ctx *ctx, const pc_config *cfg) {
+/* Phase "read", rank 0: the output and its dataset read, one row per person,
+ * the phones and region names joined, the rows sorted. */
+static int read_rows(pc_ctx *ctx, pc_dispatch *D) {
+  if (pc_rank(ctx)) return 0;
+  PC_CALL(pc_dispatch_read(D));
+  PC_CALL(pc_dispatch_rows(D));
+  if (D->only_new)
+    pc_log(ctx, "dispatch: only_new: %zu %s already sent by an earlier batch left out",
+           D->skipped, pc_plural(D->skipped, "row", "rows"));
+  return pc_dispatch_join(D);
+}
+
+/* Phase "lists": the ranks share the lists out and write them; rank 0 puts
+ * the set in place. */
+static int run_dispatch(pc_ctx *ctx, const pc_config *cfg) {
+  pc_phases_declare(ctx, dispatch_phases, PH_N);
   pc_dispatch D = {.in_path = pc_config_str(cfg, "input"),
                    .data_path = pc_config_str(cfg, "data"),
                    .dir = pc_config_str(cfg, "output"),
@@ -56,21 +71,10 @@ static int build_lists(pc_ctx *ctx, const pc_config *cfg) {
                    .employers = pc_config_bool(cfg, "employers"),
                    .in = -1,
                    .data = -1};
-  int rc = pc_dispatch_read(&D);
-  if (!rc) rc = pc_dispatch_rows(&D);
-  if (!rc && D.only_new)
-    pc_log(ctx, "dispatch: only_new: %zu %s already sent by an earlier batch left out", D.skipped,
-           pc_plural(D.skipped, "row", "rows"));
-  if (!rc) rc = pc_dispatch_join(&D);
-  if (!rc) rc = pc_dispatch_write(ctx, &D);
+  int rc = PC_PHASE(ctx, PH_READ, read_rows(ctx, &D), D.n, 0);
+  if (!rc) rc = PC_PHASE(ctx, PH_LISTS, pc_dispatch_write(ctx, &D), D.n, 0);
   pc_dispatch_free(&D);
   return rc;
-}
-
-/* The plan: one phase, rank 0 builds the lists, every rank agrees. */
-static int run_dispatch(pc_ctx *ctx, const pc_config *cfg) {
-  pc_phases_declare(ctx, dispatch_phases, PH_N);
-  return PC_PHASE(ctx, PH_LISTS, pc_rank(ctx) == 0 ? build_lists(ctx, cfg) : 0, 0, 0);
 }
 
 const pc_jobdef pc_job_dispatch = {

@@ -233,16 +233,110 @@ static size_t list_rows(const pc_dispatch *D, pc_list_info *l, size_t *at) {
   return from;
 }
 
-/* Every list of the plan, each with its rows; the ones with people logged. */
-static int write_lists(pc_ctx *ctx, pc_dispatch *D, const char *tmpdir) {
-  size_t at = 0;
-  for (size_t k = 0; k < D->nlists; k++) {
-    pc_list_info *l = &D->lists[k];
-    size_t from = list_rows(D, l, &at);
-    PC_CALL(pc_lists_write(tmpdir, &D->batch, l, D->it + from, l->count));
-    if (l->count) pc_log(ctx, "dispatch: %s: %zu persons", l->stem, l->count);
+/* Which rank writes each list: the largest first, each to the rank with the
+ * fewest rows so far (a list's files cost about its rows; the three files of
+ * an empty one count as LIST_ROWS rows). The same on every rank. */
+enum { LIST_ROWS = 500 };
+typedef struct by_size {
+  size_t rows, k;
+} by_size;
+static int by_size_cmp(const void *pa, const void *pb) {
+  const by_size *a = pa, *b = pb;
+  if (a->rows != b->rows) return a->rows > b->rows ? -1 : 1;
+  return (a->k > b->k) - (a->k < b->k);
+}
+static int list_writers(const pc_list_info *l, size_t n, int P, int *writer) {
+  by_size *o = pc_malloc((n + 1) * sizeof *o, "lists");
+  uint64_t *load = pc_calloc((size_t)P, sizeof *load, "lists");
+  if (!o || !load) {
+    free(o);
+    free(load);
+    return PC_ERR_MEM;
   }
-  return pc_lists_manifest(tmpdir, D->lists, D->nlists);
+  for (size_t k = 0; k < n; k++) o[k] = (by_size){l[k].count + LIST_ROWS, k};
+  pc_qsort(o, n, sizeof *o, by_size_cmp);
+  for (size_t i = 0; i < n; i++) {
+    int r = 0;
+    for (int q = 1; q < P; q++)
+      if (load[q] < load[r]) r = q;
+    writer[o[i].k] = r;
+    load[r] += o[i].rows;
+  }
+  free(o);
+  free(load);
+  return 0;
+}
+
+/* The plan of lists, the batch and the temporary directory, from rank 0 to
+ * every rank (whose D holds the config's paths only). Collective, agreed. */
+static int share_plan(pc_ctx *ctx, pc_dispatch *D, char **tmpdir) {
+  uint64_t nl = D->nlists;
+  int64_t t[2] = {D->batch.as_of, D->batch.run_at};
+  int rc = pc_bcast_u64(ctx, &nl, 1);
+  if (!rc) rc = pc_bcast_i64(ctx, t, 2);
+  if (!rc && pc_rank(ctx)) {
+    pc_listform_batch(&D->batch, t[0], t[1], D->in_path);
+    D->nlists = (size_t)nl;
+    if (!(D->lists = pc_calloc(D->nlists + 1, sizeof *D->lists, "lists"))) rc = PC_ERR_MEM;
+  }
+  PC_CALL(pc_agree(ctx, rc));
+  rc = pc_bcast_mem(ctx, D->lists, D->nlists * sizeof *D->lists);
+  size_t len = strlen(*tmpdir);
+  if (pc_rank(ctx)) { /* a copy of rank 0's comes */
+    free(*tmpdir);
+    *tmpdir = NULL;
+  }
+  if (!rc) rc = pc_bcast_bytes(ctx, tmpdir, &len);
+  return pc_agree(ctx, rc);
+}
+
+/* Every list of the plan, each with its rows, the lists shared out among the
+ * ranks; rank 0 logs the ones with people. Collective, agreed. Rank 0 holds
+ * every row (unassigned's first, then by jurisdiction, as the plan's lists
+ * but for unassigned, its last) and sends each rank the rows of its lists,
+ * which arrive in that order. */
+static int write_lists(pc_ctx *ctx, pc_dispatch *D, char **tmpdir) {
+  const int P = pc_nranks(ctx), me = pc_rank(ctx);
+  size_t at = 0;
+  if (me == 0)
+    for (size_t k = 0; k < D->nlists; k++) (void)list_rows(D, &D->lists[k], &at);
+  PC_CALL(share_plan(ctx, D, tmpdir));
+  const size_t nl = D->nlists;
+  int *writer = pc_malloc((nl + 1) * sizeof *writer, "lists");
+  size_t *from = pc_malloc((nl + 1) * sizeof *from, "lists");
+  int *dest = me == 0 ? pc_malloc((D->n + 1) * sizeof *dest, "lists") : NULL;
+  int rc = writer && from && (me || dest) ? list_writers(D->lists, nl, P, writer) : PC_ERR_MEM;
+  /* Each row's writer (rank 0), and where each list's rows start among the
+   * rows this rank holds: rank 0 all of them, the others only theirs. */
+  for (size_t j = 0, off = 0, all = 0; j < nl && !rc; j++) {
+    const size_t k = (j + nl - 1) % nl; /* unassigned, then the plan's order */
+    for (size_t i = all; me == 0 && i < all + D->lists[k].count; i++) dest[i] = writer[k];
+    from[k] = me == 0 ? all : off;
+    off += writer[k] == me ? D->lists[k].count : 0;
+    all += D->lists[k].count;
+  }
+  pc_buf mine;
+  pc_buf_init(&mine, sizeof *D->it);
+  rc = pc_agree(ctx, rc);
+  if (!rc) rc = pc_shuffle_others(ctx, D->it, me == 0 ? D->n : 0, sizeof *D->it, dest, &mine, NULL);
+  const pc_list_row *rows = me == 0 ? D->it : mine.data;
+  for (size_t k = 0; k < nl && !rc; k++) {
+    const pc_list_info *l = &D->lists[k];
+    if (writer[k] != me) continue;
+    rc = pc_lists_write(*tmpdir, &D->batch, l, rows + from[k], l->count);
+    if (!rc && l->count) pc_log(ctx, "dispatch: %s: %zu persons", l->stem, l->count);
+  }
+  rc = pc_agree(ctx, rc);
+  for (size_t k = 0; k < nl && !rc; k++)
+    if (writer[k] && D->lists[k].count)
+      pc_log(ctx, "dispatch: %s: %zu persons (written by rank %d)", D->lists[k].stem,
+             D->lists[k].count, writer[k]);
+  if (!rc && me == 0) rc = pc_lists_manifest(*tmpdir, D->lists, nl);
+  pc_buf_free(&mine);
+  free(writer);
+  free(from);
+  free(dest);
+  return rc;
 }
 
 /* Township and community lists: each a group of one HDF5 file, empty ones
@@ -282,34 +376,51 @@ static int write_fine(pc_dispatch *D, const char *tmpdir) {
                                             D->lists, D->nlists);
 }
 
-/* The set's files: the lists (per jurisdiction, or grouped at the fine
- * levels), the manifest, the employers'. */
-static int write_set(pc_ctx *ctx, pc_dispatch *D, const char *tmpdir) {
-  PC_CALL(D->level >= PC_LEVEL_TOWNSHIP ? write_fine(D, tmpdir) : write_lists(ctx, D, tmpdir));
-  if (!D->employers) return 0;
-  PC_CALL(pc_employers_write(&D->emp, tmpdir, &D->batch));
-  pc_log(ctx, "dispatch: employers: %zu flagged %s of %zu %s in employers.%s.h5; %zu without an "
-         "employer in none", D->emp.n, pc_plural(D->emp.n, "person", "persons"), D->emp.nlists,
-         pc_plural(D->emp.nlists, "employer", "employers"), D->batch.stamp, D->emp.without);
-  return 0;
+/* The set's files: the lists (per jurisdiction, shared out among the ranks;
+ * or grouped at the fine levels, by rank 0), the manifest, the employers'.
+ * Collective, agreed. */
+static int write_set(pc_ctx *ctx, pc_dispatch *D, char **tmpdir) {
+  int rc = 0;
+  if (D->level < PC_LEVEL_TOWNSHIP) rc = write_lists(ctx, D, tmpdir);
+  else if (pc_rank(ctx) == 0) rc = write_fine(D, *tmpdir);
+  if (!rc && D->employers && pc_rank(ctx) == 0) {
+    rc = pc_employers_write(&D->emp, *tmpdir, &D->batch);
+    if (!rc)
+      pc_log(ctx, "dispatch: employers: %zu flagged %s of %zu %s in employers.%s.h5; %zu "
+             "without an employer in none", D->emp.n, pc_plural(D->emp.n, "person", "persons"),
+             D->emp.nlists, pc_plural(D->emp.nlists, "employer", "employers"), D->batch.stamp,
+             D->emp.without);
+  }
+  return pc_agree(ctx, rc);
 }
 
 int pc_dispatch_write(pc_ctx *ctx, pc_dispatch *D) {
-  PC_CALL(plan_lists(D));
-  char tmpdir[4200];
-  int swept = pc_lists_sweep(D->dir);
-  if (swept)
-    pc_log(ctx, "removed %d temporary %s of %s left by an interrupted run", swept,
-           pc_plural((unsigned)swept, "directory", "directories"), D->dir);
-  PC_CALL(pc_lists_tmpdir(D->dir, tmpdir, sizeof tmpdir));
-  int rc = write_set(ctx, D, tmpdir);
-  if (!rc) pc_test_hold(ctx, "commit"); /* a test meets a second run here */
-  if (!rc) rc = pc_lists_replace_dir(tmpdir, D->dir, D->overwrite);
-  else pc_lists_remove_dir(tmpdir);
-  if (!rc)
-    pc_log(ctx, "dispatch: %zu persons in %zu lists (batch %s) under %s; manifest.csv lists them",
-           D->n, D->nlists, D->batch.stamp, D->dir);
-  return rc;
+  enum { PATH = 4200 };
+  char *tmpdir = pc_calloc(PATH, 1, "a path");
+  int rc = tmpdir ? 0 : PC_ERR_MEM;
+  if (!rc && pc_rank(ctx) == 0) {
+    rc = plan_lists(D);
+    int swept = rc ? 0 : pc_lists_sweep(D->dir);
+    if (swept)
+      pc_log(ctx, "removed %d temporary %s of %s left by an interrupted run", swept,
+             pc_plural((unsigned)swept, "directory", "directories"), D->dir);
+    if (!rc) rc = pc_lists_tmpdir(D->dir, tmpdir, PATH);
+  }
+  if ((rc = pc_agree(ctx, rc))) {
+    free(tmpdir);
+    return rc;
+  }
+  rc = write_set(ctx, D, &tmpdir);
+  if (pc_rank(ctx) == 0) {
+    if (!rc) pc_test_hold(ctx, "commit"); /* a test meets a second run here */
+    if (!rc) rc = pc_lists_replace_dir(tmpdir, D->dir, D->overwrite);
+    else pc_lists_remove_dir(tmpdir);
+    if (!rc)
+      pc_log(ctx, "dispatch: %zu persons in %zu lists (batch %s) under %s; manifest.csv lists "
+             "them", D->n, D->nlists, D->batch.stamp, D->dir);
+  }
+  free(tmpdir);
+  return pc_agree(ctx, rc);
 }
 
 void pc_dispatch_free(pc_dispatch *D) {
