@@ -14,7 +14,7 @@ res="$root/bench/results"
 mkdir -p "$work" "$res"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out="$res/bench-$stamp.txt"
-all=(bounds registry city trace ingest screen plan scaling append report sources community ledger)
+all=(bounds registry city trace ingest screen plan scaling append report sources community lists ledger)
 names=("$@"); [ ${#names[@]} -eq 0 ] && names=("${all[@]}")
 
 # time_job LABEL JOB CONFIG: runs REPEAT times; records wall (s) and peak RSS per rank (MB, max over ranks).
@@ -697,6 +697,36 @@ CFG
   /usr/bin/python3 -c "import csv,sys; r=list(csv.DictReader(open(sys.argv[1], encoding='utf-8-sig'))); print(f'{len(r):,} communities, {sum(int(x[\"count\"]) for x in r):,} persons listed')" \
     "$(ls "$work"/city-community-lists/manifest.csv)" | tee -a "$out"
   rm -rf "$work/city-community-lists"
+}
+
+# The city lists of the 1,000-case trace (bench_trace's trace-1000.h5, traced here when absent):
+# 1.54 M persons in 15 lists, at 1 and NP ranks in turn (the ranks share the lists out), REPEAT
+# pairs; wall and the largest rank's peak RSS from /usr/bin/time (dispatch writes no run record).
+bench_lists() {
+  local data="$work/city.h5" tr="$work/trace-1000.h5" i np w m
+  if [ ! -s "$tr" ]; then
+    [ -s "$work/trace-1000.yaml" ] || bench_trace
+    mpirun -n "$NP" "$PAICHA" trace --config "$work/trace-1000.yaml" --quiet \
+      || { echo "bench lists: the trace failed" >&2; return 1; }
+  fi
+  printf 'input: %s\ndata: %s\noutput: %s\nlevel: city\noverwrite: true\n' "$tr" "$data" \
+    "$work/city-lists" > "$work/city-lists.yaml"
+  echo "== lists: the 1,000-case trace's city lists, 1 and $NP ranks in turn, $REPEAT pairs" | tee -a "$out"
+  declare -A walls=() rss=()
+  for i in $(seq "$REPEAT"); do
+    for np in 1 "$NP"; do
+      /usr/bin/time -f "%e %M" -o "$work/lists.time" mpirun -n "$np" "$PAICHA" dispatch \
+        --config "$work/city-lists.yaml" 2> "$work/dispatch-city-1000-np$np.$i.log" \
+        || { echo "bench lists: dispatch failed (see $work/dispatch-city-1000-np$np.$i.log)" >&2; return 1; }
+      read -r w m < "$work/lists.time"
+      walls[$np]+="${walls[$np]:+ }$w"; rss[$np]+="${rss[$np]:+ }$((m / 1024))"
+    done
+    echo "lists pair $i: 1 rank ${walls[1]##* } s, $NP ranks $w s" | tee -a "$out"
+  done
+  for np in 1 "$NP"; do runs_line "dispatch-city-1000-np$np" "$np" "${walls[$np]}" "${rss[$np]}"; done
+  /usr/bin/python3 -c "import csv,sys; r=list(csv.DictReader(open(sys.argv[1], encoding='utf-8-sig'))); print(f'{len(r):,} lists, {sum(int(x[\"count\"]) for x in r):,} persons listed')" \
+    "$work/city-lists/manifest.csv" | tee -a "$out"
+  rm -rf "$work/city-lists"
 }
 
 # The city tier's dataset (bench_city's city.h5, synthesised here when absent, or when an
