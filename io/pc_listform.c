@@ -128,12 +128,12 @@ const char *pc_listform_cell(const pc_list_row *x, size_t col, char *buf) {
 }
 
 
-static int code_rank(const char *code) {
+int pc_listform_code_rank(const char *code) {
   return !strcmp(code, "red") ? 0 : !strcmp(code, "yellow") ? 1 : 2;
 }
 
 int pc_listform_order(const pc_list_row *a, const pc_list_row *b) {
-  int ra = code_rank(a->code), rb = code_rank(b->code);
+  int ra = pc_listform_code_rank(a->code), rb = pc_listform_code_rank(b->code);
   if (ra != rb) return ra - rb;
   if (a->township != b->township) return a->township < b->township ? -1 : 1;
   if (a->community != b->community) return a->community < b->community ? -1 : 1;

@@ -54,6 +54,8 @@ extern const size_t pc_listform_ncols; /* PC_LISTFORM_NCOLS */
  * an employer's), as the callers work through them: red, yellow, the others;
  * then township, community, exposure, subject. <0, 0, >0 as strcmp. */
 int pc_listform_order(const pc_list_row *a, const pc_list_row *b);
+/* Local, never fails: where a code comes in that order: red 0, yellow 1, any other 2. */
+int pc_listform_code_rank(const char *code);
 
 const char *pc_listform_cell(const pc_list_row *x, size_t col, char *buf);
 /* Local, never fails: t as local "2021-08-09 00:00" (":SS" when not 0);
