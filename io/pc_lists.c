@@ -23,10 +23,10 @@ int pc_lists_open(const char *in_path, const char *data_path, hid_t *in, hid_t *
     return PC_ERROR(PC_ERR_IO, "cannot read %s: %s", in_path, strerror(errno));
   if (access(data_path, R_OK) != 0)
     return PC_ERROR(PC_ERR_IO, "cannot read %s: %s", data_path, strerror(errno));
-  *in = H5Fopen(in_path, H5F_ACC_RDONLY, H5P_DEFAULT);
-  *data = H5Fopen(data_path, H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (*in >= 0 && *data >= 0) return 0;
-  int rc = PC_ERROR(PC_ERR_IO, "%s: not an HDF5 file", *in < 0 ? in_path : data_path);
+  /* Opened serially and remembered: their big tables are read from the file's bytes. */
+  int rc = pc_h5_open_serial(in_path, in);
+  if (!rc) rc = pc_h5_open_serial(data_path, data);
+  if (!rc) return 0;
   pc_lists_close(*in, *data);
   *in = *data = -1;
   return rc;

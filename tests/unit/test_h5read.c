@@ -1,5 +1,7 @@
 /* test_h5read.c - pc_h5_dset_read: tables stored as their rows are (Fletcher32 or no filter)
- * read from the file's bytes, any row range; others through HDF5; damage refused either way. */
+ * or compressed as this project writes them read from the file's bytes, any row range, also
+ * converted (another byte order, a view of some columns); others through HDF5; damage refused
+ * either way. */
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -107,9 +109,9 @@ static void ranges_read(hid_t ds, size_t every) {
 }
 
 /* Tables stored as their rows are - with Fletcher32 and with no filter - and compressed as
- * this project writes them (shuffle, deflate, Fletcher32) go the direct way (chunks counted);
- * tables whose file type is not the type read go through HDF5 (none counted), and so does a
- * read that meets a chunk never written; all read the same rows. */
+ * this project writes them (shuffle, deflate, Fletcher32) go the direct way (chunks counted),
+ * also when their file type is not the type read (big-endian: converted after the read); a
+ * read that meets a chunk never written goes through HDF5; all read the same rows. */
 static void test_ranges(void **st) {
   (void)st;
   char path[4096];
@@ -127,7 +129,7 @@ static void test_ranges(void **st) {
     size_t every;
     int direct;
   } t[] = {{"sum", 'f', -1, 1, 1},   {"bare", '-', -1, 1, 1}, {"zip", 'z', -1, 1, 1},
-           {"holes", 'f', -1, 3, -1}, {"be", 'f', be, 1, 0}};
+           {"holes", 'f', -1, 3, -1}, {"be", 'f', be, 1, 1}};
   for (size_t k = 0; k < sizeof t / sizeof *t; k++)
     H5Dclose(table(f, t[k].name, t[k].filters, t[k].ftype, t[k].every));
   H5Fclose(f);
@@ -152,6 +154,56 @@ static void test_ranges(void **st) {
     H5Dclose(ds);
   }
   H5Tclose(be), H5Tclose(s);
+  H5Fclose(f);
+  unlink(path);
+}
+
+/* A view of two columns (as pc_table reads dispatch's /companions): read from the file's
+ * bytes and converted, from a compressed table and from a big-endian one; each member where
+ * the view puts it, every other byte of the caller's rows untouched. */
+typedef struct view {
+  int16_t age;
+  uint8_t gap[6];
+  uint64_t pid;
+} view;
+static void test_view(void **st) {
+  (void)st;
+  char path[4096];
+  hid_t f = unit_h5_scratch(path, sizeof path, "pc-h5view");
+  hid_t be = H5Tcreate(H5T_COMPOUND, sizeof(row)), s = H5Tcopy(H5T_C_S1);
+  H5Tset_size(s, 12);
+  H5Tinsert(be, "pid", HOFFSET(row, pid), H5T_STD_U64BE);
+  H5Tinsert(be, "t", HOFFSET(row, t), H5T_STD_I64BE);
+  H5Tinsert(be, "name", HOFFSET(row, name), s);
+  H5Tinsert(be, "age", HOFFSET(row, age), H5T_STD_I16BE);
+  H5Dclose(table(f, "zip", 'z', -1, 1));
+  H5Dclose(table(f, "be", 'f', be, 1));
+  H5Fclose(f);
+  hid_t vt = H5Tcreate(H5T_COMPOUND, sizeof(view));
+  H5Tinsert(vt, "age", HOFFSET(view, age), H5T_NATIVE_INT16);
+  H5Tinsert(vt, "pid", HOFFSET(view, pid), H5T_NATIVE_UINT64);
+  assert_int_equal(pc_h5_open_serial(path, &f), 0);
+  view *v = malloc((N + 1) * sizeof *v);
+  const size_t starts[] = {0, C + 1, N - C - 3}, lens[] = {N, 2 * C + 5, C + 3};
+  for (int k = 0; k < 2; k++) {
+    hid_t ds = H5Dopen2(f, k ? "be" : "zip", H5P_DEFAULT);
+    for (size_t j = 0; j < 3; j++) {
+      memset(v, 0x5a, (N + 1) * sizeof *v);
+      const unsigned long long before = pc_h5_plain_chunks_read();
+      assert_int_equal(pc_h5_dset_read(ds, vt, starts[j], lens[j], v), 0);
+      assert_true(pc_h5_plain_chunks_read() - before >= 2);
+      for (size_t r = 0; r < lens[j]; r++) {
+        const row w = want(starts[j] + r);
+        assert_true(v[r].pid == w.pid && v[r].age == w.age);
+        for (int g = 0; g < 6; g++) assert_int_equal(v[r].gap[g], 0x5a);
+      }
+      const unsigned char *past = (const unsigned char *)&v[lens[j]];
+      for (size_t b = 0; b < sizeof *v; b++) assert_int_equal(past[b], 0x5a);
+    }
+    H5Dclose(ds);
+  }
+  free(v);
+  H5Tclose(vt), H5Tclose(be), H5Tclose(s);
   H5Fclose(f);
   unlink(path);
 }
@@ -243,6 +295,7 @@ int main(void) {
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_ranges),
+      cmocka_unit_test(test_view),
       cmocka_unit_test(test_damage),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
