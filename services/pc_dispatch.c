@@ -14,14 +14,17 @@ typedef pc_list_row item; /* one person of a list (io/pc_schema.h) */
 
 /* The callers' order as a key of its own (jurisdiction; red, yellow, the
  * others; township, community, exposure, subject: pc_listform_order within a
- * jurisdiction), beside the row it is of: the rows are 424 bytes, and qsort
- * moving them ~20 times each took 1.7 s of 1.54 M rows' 4.6 s read. */
+ * jurisdiction; then pid and the row, as glibc's stable qsort left equal
+ * rows after the sort by pid), beside the row it is of: the rows are 424
+ * bytes, and qsort moving them ~20 times each took 1.7 s of 1.54 M rows'
+ * 4.6 s read. */
 typedef struct list_key {
   uint64_t jurisdiction, township, community;
   int64_t exposure;
   char subject[PC_SUBJECT_LEN];
   int32_t code;
   uint32_t row;
+  uint64_t pid;
 } list_key;
 static int list_key_cmp(const void *pa, const void *pb) {
   const list_key *a = pa, *b = pb;
@@ -31,7 +34,9 @@ static int list_key_cmp(const void *pa, const void *pb) {
   if (a->community != b->community) return a->community < b->community ? -1 : 1;
   if (a->exposure != b->exposure) return a->exposure < b->exposure ? -1 : 1;
   int c = memcmp(a->subject, b->subject, sizeof a->subject);
-  return c ? c : (a->row > b->row) - (a->row < b->row);
+  if (c) return c;
+  if (a->pid != b->pid) return a->pid < b->pid ? -1 : 1;
+  return (a->row > b->row) - (a->row < b->row);
 }
 
 /* it[0..n) put in the order ord gives (ord[j]: the row that goes to place j),
@@ -54,21 +59,27 @@ static void permute(item *it, uint32_t *ord, size_t n) {
   }
 }
 
-/* The rows by pid (a radix sort of the pids, the rows moved once). */
-static int sort_by_pid(item *it, size_t n) {
+/* The rows' order by pid: a radix sort of the pids beside their rows' indices
+ * (*byp, n pairs, the caller frees). */
+static int pid_order(const item *it, size_t n, pc_kv **byp) {
   pc_kv *kv = pc_malloc((n + 1) * sizeof *kv, "lists"), *tmp = pc_malloc((n + 1) * sizeof *tmp, "lists");
-  uint32_t *ord = kv && tmp ? pc_malloc((n + 1) * sizeof *ord, "lists") : NULL;
-  int rc = ord ? 0 : PC_ERR_MEM;
-  if (!rc) {
-    for (size_t i = 0; i < n; i++) kv[i] = (pc_kv){it[i].pid, i};
-    pc_sort_kv(kv, tmp, n);
-    for (size_t i = 0; i < n; i++) ord[i] = (uint32_t)kv[i].val;
-    permute(it, ord, n);
-  }
-  free(kv);
+  int rc = kv && tmp ? 0 : PC_ERR_MEM;
+  for (size_t i = 0; i < n && !rc; i++) kv[i] = (pc_kv){it[i].pid, i};
+  if (!rc) pc_sort_kv(kv, tmp, n);
   free(tmp);
-  free(ord);
+  if (rc) free(kv);
+  *byp = rc ? NULL : kv;
   return rc;
+}
+
+/* The rows moved into pid order (for the employers' merge with /persons). */
+static int sort_by_pid(item *it, const pc_kv *byp, size_t n) {
+  uint32_t *ord = pc_malloc((n + 1) * sizeof *ord, "lists");
+  if (!ord) return PC_ERR_MEM;
+  for (size_t i = 0; i < n; i++) ord[i] = (uint32_t)byp[i].val;
+  permute(it, ord, n);
+  free(ord);
+  return 0;
 }
 
 /* The rows in the callers' order (list_key). */
@@ -80,7 +91,7 @@ static int sort_for_lists(item *it, size_t n) {
     for (size_t i = 0; i < n; i++) {
       const item *x = &it[i];
       k[i] = (list_key){x->jurisdiction, x->township, x->community, x->exposure, {0},
-                        pc_listform_code_rank(x->code), (uint32_t)i};
+                        pc_listform_code_rank(x->code), (uint32_t)i, x->pid};
       memcpy(k[i].subject, x->subject, sizeof k[i].subject);
     }
     pc_qsort(k, n, sizeof *k, list_key_cmp);
@@ -135,8 +146,19 @@ static int coarse_input(const pc_dispatch *D, uint64_t j) {
                   pc_level_name(D->level), pc_level_name(D->level));
 }
 
-/* Row y from the flagged row x of table k (0 contacts, 1 companions, 2 screened). */
-static int make_row(const pc_dispatch *D, int k, const pc_flag_row *x, item *y) {
+/* src (at most max bytes, NUL-terminated or not) into dst of size bytes, as
+ * snprintf(dst, size, "%.*s", max, src) would: a copy, not a format, for
+ * each of the 1.5 M rows of a thousand cases' lists. */
+static void put_str(char *dst, size_t size, const char *src, size_t max) {
+  size_t n = strnlen(src, max);
+  if (n > size - 1) n = size - 1;
+  memcpy(dst, src, n);
+  dst[n] = 0;
+}
+
+/* Row y from the flagged row x of table k (0 contacts, 1 companions, 2
+ * screened); bands: the age bands' labels (pc_age_band_label), unknown last. */
+static int make_row(const pc_dispatch *D, int k, const pc_flag_row *x, char (*bands)[16], item *y) {
   y->pid = x->pid;
   y->exposure = x->exposure;
   y->residence = x->residence;
@@ -146,14 +168,13 @@ static int make_row(const pc_dispatch *D, int k, const pc_flag_row *x, item *y) 
   memcpy(y->subject_type, x->subject_type, sizeof y->subject_type);
   memcpy(y->code, x->code, sizeof y->code);
   if (k == 0) snprintf(y->cls, sizeof y->cls, "hop%u", x->hop);
-  else snprintf(y->cls, sizeof y->cls, "%s", k == 1 ? "companion" : "screened");
-  if (k == 2) snprintf(y->place, sizeof y->place, "%.32s", x->area);
-  else snprintf(y->place, sizeof y->place, "%.40s", x->place);
-  snprintf(y->channel, sizeof y->channel, "%.16s", k == 2 ? "screening" : x->channel);
+  else put_str(y->cls, sizeof y->cls, k == 1 ? "companion" : "screened", sizeof y->cls);
+  if (k == 2) put_str(y->place, sizeof y->place, x->area, 32);
+  else put_str(y->place, sizeof y->place, x->place, 40);
+  put_str(y->channel, sizeof y->channel, k == 2 ? "screening" : x->channel, 16);
   memcpy(y->root_status, x->root_status, sizeof y->root_status);
   y->age = x->age;
-  int band = pc_age_band(D->edges, D->nedges, x->age);
-  pc_age_band_label(D->edges, D->nedges, band, y->age_band);
+  memcpy(y->age_band, bands[pc_age_band(D->edges, D->nedges, x->age)], sizeof y->age_band);
   /* Lists at a level need the input's jurisdiction at that level or finer:
    * its digits of the level are zeros when the input was made coarser. */
   if (x->jurisdiction && D->level > PC_LEVEL_CITY &&
@@ -166,6 +187,9 @@ static int make_row(const pc_dispatch *D, int k, const pc_flag_row *x, item *y) 
 int pc_dispatch_rows(pc_dispatch *D) {
   D->it = pc_calloc(D->nr[0] + D->nr[1] + D->nr[2] + 1, sizeof *D->it, "lists");
   if (!D->it) return PC_ERR_MEM;
+  char bands[PC_MAX_AGE_EDGES + 1][16] = {{0}}; /* whole: the lists hold every byte */
+  for (int b = 0; b <= D->nedges && b <= PC_MAX_AGE_EDGES; b++)
+    pc_age_band_label(D->edges, D->nedges, b, bands[b]);
   size_t n = 0;
   for (int k = 0; k < 3; k++)
     for (size_t i = 0; i < D->nr[k]; i++) {
@@ -180,14 +204,15 @@ int pc_dispatch_rows(pc_dispatch *D) {
         snprintf(it[n - 1].place + l, sizeof it[n - 1].place - l, ";%.32s", x->area);
         continue;
       }
-      PC_CALL(make_row(D, k, x, &it[n++]));
+      PC_CALL(make_row(D, k, x, bands, &it[n++]));
     }
   D->n = n;
   return 0;
 }
 
-/* Phones from /identities, merged in pid order (items sorted by pid), in chunks. */
-static int join_phones(pc_file data, item *it, size_t n) {
+/* Phones from /identities, merged in pid order (the rows taken in the
+ * order byp gives), in chunks. */
+static int join_phones(pc_file data, item *it, const pc_kv *byp, size_t n) {
   pc_table d;
   PC_CALL(pc_table_open(data, NULL, &pc_schema_identities, &d));
   const uint64_t N = d.nrows;
@@ -199,8 +224,8 @@ static int join_phones(pc_file data, item *it, size_t n) {
     size_t m = (size_t)(N - at < C ? N - at : C);
     if ((rc = pc_table_read(&d, at, m, buf))) break;
     for (size_t i = 0; i < m && j < n; i++) {
-      while (j < n && it[j].pid < buf[i].pid) j++;
-      while (j < n && it[j].pid == buf[i].pid) memcpy(it[j++].phone, buf[i].phone, 11);
+      while (j < n && byp[j].key < buf[i].pid) j++;
+      for (; j < n && byp[j].key == buf[i].pid; j++) memcpy(it[byp[j].val].phone, buf[i].phone, 11);
     }
   }
   free(buf);
@@ -216,10 +241,13 @@ static void region_name(const pc_dispatch *D, uint64_t code, char *name) {
 
 int pc_dispatch_join(pc_dispatch *D) {
   if (D->n >= UINT32_MAX) return PC_ERROR(PC_ERR_ARG, "more than 2^32 persons in one set of lists");
-  PC_CALL(sort_by_pid(D->it, D->n));
-  PC_CALL(join_phones(D->data, D->it, D->n));
+  pc_kv *byp = NULL;
+  PC_CALL(pid_order(D->it, D->n, &byp));
+  int rc = join_phones(D->data, D->it, byp, D->n);
+  if (!rc && D->employers) rc = sort_by_pid(D->it, byp, D->n);
+  free(byp);
   void *rv = NULL;
-  int rc = pc_table_read_all(D->data, NULL, &pc_schema_regions, &rv, &D->nreg);
+  if (!rc) rc = pc_table_read_all(D->data, NULL, &pc_schema_regions, &rv, &D->nreg);
   D->reg = rv;
   if (rc) return rc;
   for (size_t i = 0; i < D->n; i++) {
