@@ -27,6 +27,10 @@ int pc_lists_is_flagged_output(hid_t in);
  * (umask from output_mode) plus search permission where read is given:
  * 0600 files in a 0700 directory, 0640 in 0750. PC_ERR_IO naming it. */
 int pc_lists_tmpdir(const char *dir, char *tmpdir, size_t size);
+/* Local: tmpdir (made by rank 0's pc_lists_tmpdir) is a directory this
+ * process can write into; else PC_ERR_IO saying that every rank must see the
+ * output's file system (dispatch's ranks write their lists there). */
+int pc_lists_tmpdir_seen(const char *tmpdir);
 /* Local, never fails: while this run holds dir's claim (pc_claim.h), remove
  * the "<dir>.tmp.*" and "<dir>.old.*" directories runs that are gone left
  * beside it (pc_lists_remove_dir: never through a link); returns how many. */

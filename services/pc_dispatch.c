@@ -382,6 +382,7 @@ static int share_plan(pc_ctx *ctx, pc_dispatch *D, char **tmpdir) {
     *tmpdir = NULL;
   }
   if (!rc) rc = pc_bcast_bytes(ctx, tmpdir, &len);
+  if (!rc && pc_rank(ctx)) rc = pc_lists_tmpdir_seen(*tmpdir);
   return pc_agree(ctx, rc);
 }
 

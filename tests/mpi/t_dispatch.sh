@@ -3,8 +3,8 @@
 # rule, cut to the level), sorted for a caller (red, yellow, others; then township,
 # community, exposure); CSV (UTF-8 with BOM) and XLSX equal the HDF5 list as pandas and
 # openpyxl read them; phones joined from /identities; owner-only files; identical at 1 and 3
-# ranks, where every rank writes a share of the lists; county lists from a city-level trace
-# are refused.
+# ranks, where every rank writes a share of the lists (a rank that cannot see the output is
+# named); county lists from a city-level trace are refused.
 . "$(dirname "$0")/lib.sh"
 outbreak_trace 10000 12
 cat > "$T/screen.yaml" <<CFG
@@ -155,4 +155,22 @@ run 1 synth --config "$T/synth2.yaml" > /dev/null 2>&1 || die "second synth fail
 sed "s#data: $T/data.h5#data: $T/other.h5#" "$T/bd.yaml" > "$T/bd2.yaml"
 if run 2 breakdown --config "$T/bd2.yaml" > "$T/bd2.log" 2>&1; then die "breakdown mixed outputs of another dataset"; fi
 grep -q "was not made from $T/other.h5" "$T/bd2.log" || { cat "$T/bd2.log"; die "no clear message for a foreign output"; }
+# Every rank writes lists into the set's temporary directory: a rank that cannot see the
+# output's file system (rank 1 here, a tmpfs over it in a mount namespace of its own) stops
+# the run with a message saying so, and the lists already there stay as they were.
+mkdir -p "$T/seen/lists" && echo "previous list" > "$T/seen/lists/4301-old.csv"
+cat > "$T/blind" <<SH
+#!/bin/sh
+[ "\$OMPI_COMM_WORLD_RANK" = 1 ] || exec "\$@"
+exec unshare -m sh -c 'mount -t tmpfs none "$T/seen" && exec "\$0" "\$@"' "\$@"
+SH
+chmod +x "$T/blind"
+printf 'input: %s\ndata: %s\noutput: %s\noverwrite: true\nquiet: true\n' "$T/trace.h5" "$T/data.h5" \
+  "$T/seen/lists" > "$T/d.yaml"
+if timeout 600 mpirun -n 2 --oversubscribe --allow-run-as-root "$T/blind" "$PAICHA" dispatch \
+  --config "$T/d.yaml" > "$T/blind.log" 2>&1; then die "dispatch with a rank blind to the output exited 0"; fi
+grep -q "rank 1: cannot write into .*every rank sees" "$T/blind.log" \
+  || { cat "$T/blind.log"; die "no clear message for a rank that cannot see the output"; }
+[ "$(ls "$T/seen/lists")" = "4301-old.csv" ] || die "the previous lists were not left whole"
+[ -z "$(ls -d "$T"/seen/lists.* 2>/dev/null || true)" ] || die "a temporary list directory was left"
 echo "t_dispatch: ok"
