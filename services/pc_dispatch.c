@@ -191,7 +191,7 @@ int pc_dispatch_rows(pc_dispatch *D) {
   for (int b = 0; b <= D->nedges && b <= PC_MAX_AGE_EDGES; b++)
     pc_age_band_label(D->edges, D->nedges, b, bands[b]);
   size_t n = 0;
-  for (int k = 0; k < 3; k++)
+  for (int k = 0; k < 3; k++) {
     for (size_t i = 0; i < D->nr[k]; i++) {
       const pc_flag_row *x = &D->r[k][i];
       item *it = D->it;
@@ -206,6 +206,9 @@ int pc_dispatch_rows(pc_dispatch *D) {
       }
       PC_CALL(make_row(D, k, x, bands, &it[n++]));
     }
+    free(D->r[k]); /* its rows made: not needed again (270 MB for a thousand cases) */
+    D->r[k] = NULL;
+  }
   D->n = n;
   return 0;
 }
