@@ -560,7 +560,8 @@ static int read_converted(hid_t dset, hid_t type, hid_t ftype, hsize_t c, int ho
     uint8_t *to = (uint8_t *)buf + (s - start) * msize;
     if (!nm) memcpy(to, tmp, m * msize);
     for (size_t r = 0; r < m && nm; r++)
-      for (int i = 0; i < nm; i++) memcpy(to + r * msize + off[i], tmp + r * msize + off[i], len[i]);
+      for (int i = 0; i < nm; i++)
+        memcpy(to + r * msize + off[i], tmp + r * msize + off[i], len[i]);
     s = e;
   }
   free(off);

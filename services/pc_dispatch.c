@@ -62,7 +62,8 @@ static void permute(item *it, uint32_t *ord, size_t n) {
 /* The rows' order by pid: a radix sort of the pids beside their rows' indices
  * (*byp, n pairs, the caller frees). */
 static int pid_order(const item *it, size_t n, pc_kv **byp) {
-  pc_kv *kv = pc_malloc((n + 1) * sizeof *kv, "lists"), *tmp = pc_malloc((n + 1) * sizeof *tmp, "lists");
+  pc_kv *kv = pc_malloc((n + 1) * sizeof *kv, "lists"),
+        *tmp = pc_malloc((n + 1) * sizeof *tmp, "lists");
   int rc = kv && tmp ? 0 : PC_ERR_MEM;
   for (size_t i = 0; i < n && !rc; i++) kv[i] = (pc_kv){it[i].pid, i};
   if (!rc) pc_sort_kv(kv, tmp, n);

@@ -44,7 +44,9 @@ static hid_t row_type_as(hid_t u64, hid_t i64, hid_t i16) {
   H5Tclose(s);
   return t;
 }
-static hid_t row_type(void) { return row_type_as(H5T_NATIVE_UINT64, H5T_NATIVE_INT64, H5T_NATIVE_INT16); }
+static hid_t row_type(void) {
+  return row_type_as(H5T_NATIVE_UINT64, H5T_NATIVE_INT64, H5T_NATIVE_INT16);
+}
 static hid_t row_type_be(void) { return row_type_as(H5T_STD_U64BE, H5T_STD_I64BE, H5T_STD_I16BE); }
 
 static row want(size_t i) {
