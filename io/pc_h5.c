@@ -585,7 +585,11 @@ int pc_h5_dset_read(hid_t dset, hid_t type, uint64_t start, size_t n, void *buf)
     return rc;
   if (!c) { /* another type in the file: read as it is there, converted here */
     const hid_t ft = H5Dget_type(dset);
-    const hsize_t fc = ft >= 0 ? plain_chunks(dset, ft, &how) : 0;
+    /* Not for rows that hold references into the file (variable-length, references):
+     * their conversion reads the file; nor for reads too small to be read directly. */
+    const int plain = ft >= 0 && n * H5Tget_size(ft) >= PLAIN_CHUNK_MIN &&
+                      H5Tdetect_class(ft, H5T_VLEN) == 0 && H5Tdetect_class(ft, H5T_REFERENCE) == 0;
+    const hsize_t fc = plain ? plain_chunks(dset, ft, &how) : 0;
     rc = fc && n >= fc && fc * H5Tget_size(ft) >= PLAIN_CHUNK_MIN
              ? read_converted(dset, type, ft, fc, how, start, n, buf)
              : 1;
