@@ -91,6 +91,8 @@ const pc_jobdef pc_job_dispatch = {
         "by township, community and exposure. XLSX and CSV have Chinese headers and keep ID\n"
         "numbers, phones and codes as text (CSV: quoted behind a TAB). An existing `output` is\n"
         "refused unless overwrite: true. Files are owner-only: they hold clear identities.\n"
+        "Rank 0 reads and sorts; the city and county lists are shared out among the ranks,\n"
+        "each writing its own (the output must be on a file system every rank sees).\n"
         "Townships and communities (~29,000 lists in a province): one HDF5 file with a group\n"
         "per list (communities.20210809-0000.h5:/430102001001/list) and the CSV lists in a\n"
         "directory per city, no XLSX; manifest.csv names both. employers: true adds\n"
