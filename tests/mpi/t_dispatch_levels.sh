@@ -41,6 +41,7 @@ PY
 lists 2 "$T/trace-old.h5" community "$T/cnew" "only_new: true"
 lists 2 "$T/trace-comm.h5" township "$T/tt"
 lists 2 "$T/screen.h5" township "$T/st" "employers: true"
+lists 3 "$T/trace-comm.h5" county "$T/ce" "employers: true" # county lists by every rank
 grep -q "employers: [0-9]* flagged persons of [0-9]* employers" "$T/dispatch.log" \
   || { cat "$T/dispatch.log"; die "dispatch does not say how many employers were listed"; }
 # The same set at 1 and 3 ranks: the same files, CSV and manifest bytes, HDF5 lists equal.
@@ -144,6 +145,16 @@ for src, tables, d, level, digits in [
         e, staff, none = employers(rows, d)
         print(f"{os.path.basename(d)}: {staff} persons in {e} employers' lists, {none} of no employer in none")
         assert e >= 2 and none >= 1
+# County lists, each rank writing a share, and the employers' (rank 0) of the same rows.
+cl = pd.concat([pd.DataFrame(h5py.File(h, "r")["list"][()])[["pid", "code"]]
+                for h in sorted(glob.glob(f"{T}/ce/*.h5"))
+                if not os.path.basename(h).startswith("employers.")])
+assert len(cl) == cl["pid"].nunique() == len(pd.concat(
+    [pd.DataFrame(h5py.File(f"{T}/trace-comm.h5", "r")[t][()]) for t in ("contacts", "companions")]
+)["pid"].unique()), "the county lists do not hold every flagged person once"
+e, staff, none = employers(cl, f"{T}/ce")
+print(f"ce: {len(cl)} persons in county lists; {staff} in {e} employers' lists")
+assert e >= 2 and none >= 1
 PY
 # A new batch over a set with cities' directories (overwrite: true) leaves nothing of the old.
 lists 2 "$T/trace-comm.h5" community "$T/c1" "overwrite: true"
