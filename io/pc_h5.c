@@ -354,18 +354,15 @@ static int damaged(hid_t dset, uint64_t start, size_t n) {
 /* How a chunked table's chunks are stored, when read_plain can read them. */
 enum { STORED_OTHER, STORED_BARE, STORED_SUM, STORED_PACKED };
 
-/* The rows per chunk of a chunked 1-D table whose file type is `type` itself
- * and whose chunks are stored as its rows are (no filter: STORED_BARE; only
- * Fletcher32: STORED_SUM) or as the tables this project writes compressed
- * (shuffle, deflate, Fletcher32 in that order: STORED_PACKED), in *how; or 0
- * for any other table. */
-static hsize_t plain_chunks(hid_t dset, hid_t type, int *how) {
-  hid_t dcpl = H5Dget_create_plist(dset), ft = H5Dget_type(dset);
+/* The rows per chunk of a chunked 1-D table whose chunks are stored as its
+ * rows are (no filter: STORED_BARE; only Fletcher32: STORED_SUM) or as the
+ * tables this project writes compressed (shuffle, deflate, Fletcher32 in that
+ * order: STORED_PACKED), in *how; or 0 for any other table. */
+static hsize_t plain_chunks(hid_t dset, int *how) {
+  hid_t dcpl = H5Dget_create_plist(dset);
   hsize_t c = 0;
   int nf = -1;
-  if (dcpl >= 0 && ft >= 0 && H5Pget_layout(dcpl) == H5D_CHUNKED &&
-      H5Pget_chunk(dcpl, 1, &c) == 1 && H5Tget_size(ft) == H5Tget_size(type) &&
-      H5Tequal(ft, type) > 0)
+  if (dcpl >= 0 && H5Pget_layout(dcpl) == H5D_CHUNKED && H5Pget_chunk(dcpl, 1, &c) == 1)
     nf = H5Pget_nfilters(dcpl);
   H5Z_filter_t f[3] = {-1, -1, -1};
   for (int i = 0; i < nf && i < 3; i++) {
@@ -380,7 +377,6 @@ static hsize_t plain_chunks(hid_t dset, hid_t type, int *how) {
              ? STORED_PACKED
              : STORED_OTHER;
   if (dcpl >= 0) H5Pclose(dcpl);
-  if (ft >= 0) H5Tclose(ft);
   return *how != STORED_OTHER ? c : 0;
 }
 
@@ -445,6 +441,38 @@ static unsigned long long plain_chunks_read; /* pc_h5_plain_chunks_read */
 
 unsigned long long pc_h5_plain_chunks_read(void) { return plain_chunks_read; }
 
+/* A reader of a table's chunks from the file's bytes (plain_rd_open), rows
+ * range by range (plain_rd_rows), its buffers kept from one range to the next. */
+typedef struct plain_rd {
+  hid_t dset;
+  plain_src src;
+  hsize_t c, nrows;
+  int how;
+  size_t rowsize, cb, stored, zcap;
+  uint8_t *scratch, *z, *planes;
+} plain_rd;
+
+/* 0, or 1 when the table cannot be read so (not 1-D; plain_src_open). */
+static int plain_rd_open(plain_rd *r, hid_t dset, hid_t type, hsize_t c, int how) {
+  *r = (plain_rd){.dset = dset, .c = c, .how = how, .rowsize = H5Tget_size(type)};
+  r->cb = (size_t)c * r->rowsize;
+  r->stored = r->cb + (how == STORED_BARE ? 0 : 4);
+  hsize_t dims[1] = {0};
+  hid_t fs = H5Dget_space(dset);
+  const int one = fs >= 0 && H5Sget_simple_extent_ndims(fs) == 1 &&
+                  H5Sget_simple_extent_dims(fs, dims, NULL) == 1;
+  if (fs >= 0) H5Sclose(fs);
+  r->nrows = dims[0];
+  return !one || plain_src_open(dset, &r->src) ? 1 : 0;
+}
+
+static void plain_rd_close(plain_rd *r) {
+  free(r->scratch);
+  free(r->z);
+  free(r->planes);
+  plain_src_close(&r->src);
+}
+
 /* Rows [start, start + n) of a table plain_chunks accepts, from the file's
  * bytes, each chunk read with pread and verified here: a chunk stored as its
  * rows straight into buf when wholly wanted, its checksum verified after; a
@@ -453,72 +481,58 @@ unsigned long long pc_h5_plain_chunks_read(void) { return plain_chunks_read; }
  * sums it a word at a time (a tenth of the 100-case trace's rank 0, loading
  * the persons it owns), inflates with zlib and unshuffles a byte at a time.
  * Returns 1 when a chunk is not stored as expected (never written, other than
- * its size, a filter skipped) or the file cannot be read so (plain_src_open):
- * HDF5 reads the table then, and says what is wrong; 0; or an error. */
-static int read_plain(hid_t dset, hid_t type, hsize_t c, int how, uint64_t start, size_t n,
-                      void *buf) {
-  const size_t rowsize = H5Tget_size(type), cb = (size_t)c * rowsize,
-               stored = cb + (how == STORED_BARE ? 0 : 4);
-  hsize_t dims[1] = {0};
-  hid_t fs = H5Dget_space(dset);
-  const int one = fs >= 0 && H5Sget_simple_extent_ndims(fs) == 1 &&
-                  H5Sget_simple_extent_dims(fs, dims, NULL) == 1;
-  if (fs >= 0) H5Sclose(fs);
-  if (!one || start + n > dims[0]) return 1; /* past the end: HDF5 says so */
-  plain_src src;
-  if (plain_src_open(dset, &src)) return 1;
-  uint8_t *scratch = NULL, *z = NULL, *planes = NULL, tail[4];
-  size_t zcap = 0;
-  int rc = 0;
-  for (uint64_t k = start / c; k <= (start + n - 1) / c && !rc; k++) {
+ * its size, a filter skipped) or past the end: HDF5 reads the table then, and
+ * says what is wrong; 0; or an error. */
+static int plain_rd_rows(plain_rd *r, uint64_t start, size_t n, void *buf) {
+  const hsize_t c = r->c;
+  const size_t rowsize = r->rowsize, cb = r->cb;
+  if (start + n > r->nrows) return 1; /* past the end: HDF5 says so */
+  uint8_t tail[4];
+  for (uint64_t k = start / c; k <= (start + n - 1) / c; k++) {
     hsize_t at[1] = {k * c}, size = 0;
     haddr_t addr = HADDR_UNDEF;
     unsigned mask = 0;
-    if (H5Dget_chunk_info_by_coord(src.use, at, &mask, &addr, &size) < 0 || addr == HADDR_UNDEF ||
-        mask != 0 || (how == STORED_PACKED ? size <= 4 || size > 2 * cb + 4096 : size != stored)) {
-      rc = 1;
-      break;
-    }
+    if (H5Dget_chunk_info_by_coord(r->src.use, at, &mask, &addr, &size) < 0 ||
+        addr == HADDR_UNDEF || mask != 0 ||
+        (r->how == STORED_PACKED ? size <= 4 || size > 2 * cb + 4096 : size != r->stored))
+      return 1;
     const uint64_t r0 = at[0] > start ? at[0] : start,
                    r1 = at[0] + c < start + n ? at[0] + c : start + n;
     const int whole = r0 == at[0] && r1 == at[0] + c;
-    if (!whole && !scratch && !(scratch = pc_malloc(stored, "a chunk of a table"))) {
-      rc = PC_ERR_MEM;
-      break;
+    if (!whole && !r->scratch && !(r->scratch = pc_malloc(r->stored, "a chunk of a table")))
+      return PC_ERR_MEM;
+    uint8_t *to = whole ? (uint8_t *)buf + (r0 - start) * rowsize : r->scratch;
+    if (r->how == STORED_PACKED) {
+      if (size > r->zcap) {
+        free(r->z);
+        r->zcap = (size_t)size;
+        if (!(r->z = pc_malloc(r->zcap, "a compressed chunk of a table"))) return PC_ERR_MEM;
+      }
+      if (!r->planes && !(r->planes = pc_malloc(cb, "a chunk of a table's byte planes")))
+        return PC_ERR_MEM;
+      if (pc_pread_full(r->src.fd, r->z, (size_t)size, addr) != 0 ||
+          pc_chunk_unpack(r->z, (size_t)size, rowsize, (size_t)c, r->planes, to) != 0)
+        return damaged(r->dset, start, n);
+    } else if (pc_pread_full(r->src.fd, to, cb, addr) != 0 ||
+               (r->how == STORED_SUM && (pc_pread_full(r->src.fd, tail, 4, addr + cb) != 0 ||
+                                         !pc_fletcher32_h5_ok(to, cb, tail)))) {
+      return damaged(r->dset, start, n);
     }
-    uint8_t *to = whole ? (uint8_t *)buf + (r0 - start) * rowsize : scratch;
-    if (how == STORED_PACKED) {
-      if (size > zcap) {
-        free(z);
-        zcap = (size_t)size;
-        if (!(z = pc_malloc(zcap, "a compressed chunk of a table"))) {
-          rc = PC_ERR_MEM;
-          break;
-        }
-      }
-      if (!planes && !(planes = pc_malloc(cb, "a chunk of a table's byte planes"))) {
-        rc = PC_ERR_MEM;
-        break;
-      }
-      if (pc_pread_full(src.fd, z, (size_t)size, addr) != 0 ||
-          pc_chunk_unpack(z, (size_t)size, rowsize, (size_t)c, planes, to) != 0) {
-        rc = damaged(dset, start, n);
-        break;
-      }
-    } else if (pc_pread_full(src.fd, to, cb, addr) != 0 ||
-               (how == STORED_SUM && (pc_pread_full(src.fd, tail, 4, addr + cb) != 0 ||
-                                      !pc_fletcher32_h5_ok(to, cb, tail)))) {
-      rc = damaged(dset, start, n);
-      break;
-    }
-    if (!whole) memcpy((uint8_t *)buf + (r0 - start) * rowsize, scratch + (r0 - at[0]) * rowsize,
+    if (!whole) memcpy((uint8_t *)buf + (r0 - start) * rowsize, r->scratch + (r0 - at[0]) * rowsize,
                        (r1 - r0) * rowsize);
     plain_chunks_read++;
   }
-  free(scratch);
-  free(z);
-  free(planes);
-  plain_src_close(&src);
+  return 0;
+}
+
+/* Rows [start, start + n) of a table plain_chunks accepts whose file type is
+ * the type read (plain_rd_rows): 0, 1 (HDF5 reads the table then) or an error. */
+static int read_plain(hid_t dset, hid_t type, hsize_t c, int how, uint64_t start, size_t n,
+                      void *buf) {
+  plain_rd r;
+  int rc = plain_rd_open(&r, dset, type, c, how);
+  if (!rc) rc = plain_rd_rows(&r, start, n, buf);
+  plain_rd_close(&r);
   return rc;
 }
 
@@ -541,7 +555,9 @@ static int read_converted(hid_t dset, hid_t type, hid_t ftype, hsize_t c, int ho
          *len = pc_calloc((size_t)nm + 1, sizeof *len, "a table's columns");
   uint8_t *tmp = off && len ? pc_malloc(per * wide, "rows being converted") : NULL,
           *bkg = tmp ? pc_calloc(per, msize, "rows being converted") : NULL; /* HDF5's */
-  int rc = bkg ? 0 : PC_ERR_MEM;
+  plain_rd r;
+  int rc = plain_rd_open(&r, dset, ftype, c, how);
+  if (!rc && !bkg) rc = PC_ERR_MEM;
   for (int i = 0; i < nm && !rc; i++) {
     hid_t mt = H5Tget_member_type(type, (unsigned)i);
     off[i] = H5Tget_member_offset(type, (unsigned)i);
@@ -552,18 +568,19 @@ static int read_converted(hid_t dset, hid_t type, hid_t ftype, hsize_t c, int ho
   for (uint64_t s = start; s < start + n && !rc;) {
     const uint64_t e0 = (s / c) * c + per, e = e0 < start + n ? e0 : start + n;
     const size_t m = (size_t)(e - s);
-    if ((rc = read_plain(dset, ftype, c, how, s, m, tmp))) break;
+    if ((rc = plain_rd_rows(&r, s, m, tmp))) break;
     if (H5Tconvert(ftype, type, m, tmp, bkg, H5P_DEFAULT) < 0) {
       rc = 1;
       break;
     }
     uint8_t *to = (uint8_t *)buf + (s - start) * msize;
     if (!nm) memcpy(to, tmp, m * msize);
-    for (size_t r = 0; r < m && nm; r++)
+    for (size_t k = 0; k < m && nm; k++)
       for (int i = 0; i < nm; i++)
-        memcpy(to + r * msize + off[i], tmp + r * msize + off[i], len[i]);
+        memcpy(to + k * msize + off[i], tmp + k * msize + off[i], len[i]);
     s = e;
   }
+  plain_rd_close(&r);
   free(off);
   free(len);
   free(tmp);
@@ -578,24 +595,22 @@ int pc_h5_dset_read(hid_t dset, hid_t type, uint64_t start, size_t n, void *buf)
    * than by reading the chunk; and each chunk costs read_plain a lookup of
    * ~0.2 ms (HDF5's own read walks the chunk index once for all): for
    * chunks of a few rows (io.chunk_rows: 7) index took 11 s instead of 2. */
-  int how, rc;
-  const hsize_t c = plain_chunks(dset, type, &how);
-  if (c && n >= c && c * H5Tget_size(type) >= PLAIN_CHUNK_MIN &&
-      (rc = read_plain(dset, type, c, how, start, n, buf)) != 1)
-    return rc;
-  if (!c) { /* another type in the file: read as it is there, converted here */
-    const hid_t ft = H5Dget_type(dset);
-    /* Not for rows that hold references into the file (variable-length, references):
-     * their conversion reads the file; nor for reads too small to be read directly. */
-    const int plain = ft >= 0 && n * H5Tget_size(ft) >= PLAIN_CHUNK_MIN &&
-                      H5Tdetect_class(ft, H5T_VLEN) == 0 && H5Tdetect_class(ft, H5T_REFERENCE) == 0;
-    const hsize_t fc = plain ? plain_chunks(dset, ft, &how) : 0;
-    rc = fc && n >= fc && fc * H5Tget_size(ft) >= PLAIN_CHUNK_MIN
-             ? read_converted(dset, type, ft, fc, how, start, n, buf)
-             : 1;
-    if (ft >= 0) H5Tclose(ft);
-    if (rc != 1) return rc;
-  }
+  int how, rc = 1;
+  const hid_t ft = H5Dget_type(dset);
+  const size_t fsize = ft >= 0 ? H5Tget_size(ft) : 0;
+  const int big = fsize && n * fsize >= PLAIN_CHUNK_MIN;
+  const int same = big && fsize == H5Tget_size(type) && H5Tequal(ft, type) > 0;
+  /* Another type in the file is read as it is there and converted here, but
+   * not rows that hold references into the file (variable-length members,
+   * references): their conversion reads the file. */
+  const int convertible = big && !same && H5Tdetect_class(ft, H5T_VLEN) == 0 &&
+                          H5Tdetect_class(ft, H5T_REFERENCE) == 0;
+  const hsize_t c = same || convertible ? plain_chunks(dset, &how) : 0;
+  if (c && n >= c && c * fsize >= PLAIN_CHUNK_MIN)
+    rc = same ? read_plain(dset, ft, c, how, start, n, buf)
+              : read_converted(dset, type, ft, c, how, start, n, buf);
+  if (ft >= 0) H5Tclose(ft);
+  if (rc != 1) return rc;
   hid_t fs = H5Dget_space(dset);
   hsize_t st[1] = {start}, cnt[1] = {n};
   hid_t ms = H5Screate_simple(1, cnt, NULL);

@@ -308,4 +308,3 @@ int pc_chunk_unpack(const void *chunk, size_t len, size_t rowsize, size_t chunk_
   pc_shuffle_bytes(scratch, rowsize, chunk_rows, out); /* planes back into rows */
   return 0;
 }
-
