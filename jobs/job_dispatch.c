@@ -1,11 +1,12 @@
 /* job_dispatch.c - `paicha dispatch`: one list per jurisdiction from a trace or screen output, for the callers. */
 #include <sys/stat.h>
 
+#include "pc_budget.h"
 #include "pc_dispatch.h"
 #include "pc_job.h"
 
 /* The lists are small (the flagged persons, not the province): rank 0 reads
- * the output, joins the phones from the dataset's /identities (a merge in
+ * the output (its memory checked first: it holds every row), joins the phones from the dataset's /identities (a merge in
  * pid order, in chunks) and sorts; the files, most of the time (a workbook of
  * 244,000 persons takes seconds), are written by every rank, a share of the
  * lists each. */
@@ -46,9 +47,14 @@ static int check_dispatch(const pc_config *cfg, pc_config_problems *p) {
   return 0;
 }
 
-/* Phase "read", rank 0: the output and its dataset read, one row per person,
- * the phones and region names joined, the rows sorted. */
-static int read_rows(pc_ctx *ctx, pc_dispatch *D) {
+/* Phase "read": rank 0 opens the output and counts its rows; the memory
+ * check (rank 0 will hold them all); rank 0 reads them, one row per person,
+ * joins the phones and region names and sorts the rows. */
+static int read_rows(pc_ctx *ctx, const pc_config *cfg, pc_dispatch *D) {
+  PC_CALL(pc_agree(ctx, pc_rank(ctx) ? 0 : pc_dispatch_open(D)));
+  static const char *const costs[2] = {"dispatch", "dispatch_employers"};
+  PC_CALL(pc_budget_check_rank0(ctx, cfg, costs, D->employers ? 2 : 1, (double)D->nflagged,
+                                D->employers ? "flagged rows and their employers" : "flagged rows"));
   if (pc_rank(ctx)) return 0;
   PC_CALL(pc_dispatch_read(D));
   PC_CALL(pc_dispatch_rows(D));
@@ -71,7 +77,7 @@ static int run_dispatch(pc_ctx *ctx, const pc_config *cfg) {
                    .employers = pc_config_bool(cfg, "employers"),
                    .in = -1,
                    .data = -1};
-  int rc = PC_PHASE(ctx, PH_READ, read_rows(ctx, &D), D.n, 0);
+  int rc = PC_PHASE(ctx, PH_READ, read_rows(ctx, cfg, &D), D.n, 0);
   if (!rc) rc = PC_PHASE(ctx, PH_LISTS, pc_dispatch_write(ctx, &D), D.n, 0);
   pc_dispatch_free(&D);
   return rc;

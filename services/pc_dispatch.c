@@ -121,17 +121,27 @@ static int read_batch(pc_dispatch *D) {
   return 0;
 }
 
-int pc_dispatch_read(pc_dispatch *D) {
+static const char *const flag_tables[3] = {"contacts", "companions", "screened"};
+
+int pc_dispatch_open(pc_dispatch *D) {
   PC_CALL(pc_lists_open(D->in_path, D->data_path, &D->in, &D->data));
   PC_CALL(pc_flagged_check_data(D->in, D->in_path, D->data, D->data_path));
-  static const char *const tables[3] = {"contacts", "companions", "screened"};
-  int rc = 0;
-  for (int k = 0; k < 3 && !rc; k++)
-    rc = pc_flagged_read(D->in, tables[k], D->in_path, &D->r[k], &D->nr[k]);
-  if (!rc && !D->nr[0] && !D->nr[1] && !D->nr[2] && !pc_lists_is_flagged_output(D->in))
-    rc = PC_ERROR(PC_ERR_DATA, "%s: neither /contacts nor /screened: not a trace or screen output",
-                  D->in_path);
-  return rc ? rc : read_batch(D);
+  D->nflagged = 0;
+  for (int k = 0; k < 3; k++) {
+    uint64_t m;
+    PC_CALL(pc_flagged_rows(D->in, flag_tables[k], D->in_path, &m));
+    D->nflagged += m;
+  }
+  if (!D->nflagged && !pc_lists_is_flagged_output(D->in))
+    return PC_ERROR(PC_ERR_DATA, "%s: neither /contacts nor /screened: not a trace or screen "
+                    "output", D->in_path);
+  return 0;
+}
+
+int pc_dispatch_read(pc_dispatch *D) {
+  for (int k = 0; k < 3; k++)
+    PC_CALL(pc_flagged_read(D->in, flag_tables[k], D->in_path, &D->r[k], &D->nr[k]));
+  return read_batch(D);
 }
 
 /* The input assigned people at a coarser level than the lists' (the

@@ -12,7 +12,8 @@
 #include "pc_schema.h"
 
 /* One dispatch: the output read, its persons as list rows, the region
- * names. Rank 0 only (the lists are the flagged persons, not the province). */
+ * names. Rank 0 reads, joins and sorts (the lists are the flagged persons, not
+ * the province); the city and county lists are written by every rank. */
 typedef struct pc_dispatch {
   const char *in_path, *data_path, *dir;
   int level;                 /* PC_LEVEL_CITY, _COUNTY, _TOWNSHIP or _COMMUNITY */
@@ -20,6 +21,7 @@ typedef struct pc_dispatch {
   int overwrite;             /* an existing dir may be replaced */
   int only_new;              /* only the rows marked `new` (a campaign: each person once) */
   size_t skipped;            /* rows left out by only_new */
+  uint64_t nflagged;         /* rows of the three tables, as declared (pc_dispatch_open) */
   pc_file in, data;            /* the output, the dataset */
   pc_flag_row *r[3];         /* /contacts, /companions, /screened */
   size_t nr[3];
@@ -35,11 +37,14 @@ typedef struct pc_dispatch {
   pc_employers emp;          /* the lists per employer (employers: true) */
 } pc_dispatch;
 
-/* Local: open the output and the dataset, check they belong together, read
- * the flagged tables, the batch (the output's as_of; run time now) and the
- * age bands (the output's /axes, else 0, 3, 12, 18, 60, 80). PC_ERR_IO /
- * PC_ERR_DATA naming the file (neither /contacts nor /screened: not a trace
- * or screen output; no as_of). */
+/* Local: open the output and the dataset, check they belong together and
+ * count the flagged rows (nflagged, before any is read, for the memory
+ * check). PC_ERR_IO / PC_ERR_DATA naming the file (neither /contacts nor
+ * /screened: not a trace or screen output). */
+int pc_dispatch_open(pc_dispatch *D);
+/* Local, after pc_dispatch_open: read the flagged tables, the batch (the
+ * output's as_of; run time now) and the age bands (the output's /axes, else
+ * 0, 3, 12, 18, 60, 80). PC_ERR_DATA naming the file (no as_of); PC_ERR_MEM. */
 int pc_dispatch_read(pc_dispatch *D);
 /* Local: one list row per flagged person (a person screened in several
  * areas: one row, the areas joined by ';'), jurisdiction cut to the level,
@@ -53,12 +58,14 @@ int pc_dispatch_rows(pc_dispatch *D);
  * subject); with employers, the lists per employer from /persons. Fails as
  * the reads do. */
 int pc_dispatch_join(pc_dispatch *D);
-/* Local: the whole set - a list (XLSX, CSV, HDF5) for every jurisdiction
+/* Collective, agreed (rank 0 holds the rows, the other ranks come with
+ * nothing): the whole set - a list (XLSX, CSV, HDF5) for every jurisdiction
  * at the level in /regions, empty ones too, and unassigned; manifest.csv;
  * for townships and communities (~29,000 lists in a province) instead one
  * HDF5 file with a group per list and the CSV lists in a directory per
  * city, no XLSX; with employers, employers.<batch>.h5 and employers.csv -
- * written into a fresh temporary directory, which takes `dir`'s place only
+ * written into a fresh temporary directory (the city and county lists
+ * shared out among the ranks, largest first; rank 0 writes the rest), which takes `dir`'s place only
  * when every file is written (a reader never sees half a set, a failure
  * leaves the previous lists as they were) and, without overwrite, only
  * where nothing is (PC_ERR_CONFIG saying what to do); the lists with

@@ -62,13 +62,18 @@ out:
   return rc;
 }
 
+/* The view of table `name` as pc_flag_rows. */
+static const pc_schema *flag_view(const char *name) {
+  return !strcmp(name, "contacts")     ? &pc_view_flag_contacts
+         : !strcmp(name, "companions") ? &pc_view_flag_companions
+                                       : &pc_view_flag_screened;
+}
+
 int pc_flagged_read(pc_file f, const char *name, const char *path, pc_flag_row **rows, size_t *n) {
   *rows = NULL;
   *n = 0;
   if (!pc_flaggedfile_has(f, name)) return 0;
-  const pc_schema *v = !strcmp(name, "contacts")     ? &pc_view_flag_contacts
-                       : !strcmp(name, "companions") ? &pc_view_flag_companions
-                                                     : &pc_view_flag_screened;
+  const pc_schema *v = flag_view(name);
   void *r;
   uint64_t m;
   pc_table t;
@@ -84,6 +89,17 @@ int pc_flagged_read(pc_file f, const char *name, const char *path, pc_flag_row *
    * /contacts) read as "" and hop of /companions as 0. */
   *rows = r;
   *n = (size_t)m;
+  return 0;
+}
+
+int pc_flagged_rows(pc_file f, const char *name, const char *path, uint64_t *n) {
+  *n = 0;
+  if (!pc_flaggedfile_has(f, name)) return 0;
+  pc_table t;
+  if (pc_table_open(f, name, flag_view(name), &t))
+    return PC_ERROR(PC_ERR_DATA, "%s: cannot read /%s (not a trace or screen output?)", path, name);
+  *n = t.nrows;
+  pc_table_close(&t);
   return 0;
 }
 

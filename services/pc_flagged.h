@@ -25,6 +25,9 @@ int pc_flag_cubes(pc_ctx *ctx, const pc_config *cfg, pc_file data, pc_file file,
  * rows, no error; a column missing: PC_ERR_DATA naming it); *rows malloc'd,
  * the caller frees. */
 int pc_flagged_read(pc_file f, const char *name, const char *path, pc_flag_row **rows, size_t *n);
+/* Local: the rows table `name` of an open output declares, without reading
+ * them (absent: 0); PC_ERR_DATA naming the file when it is not a table. */
+int pc_flagged_rows(pc_file f, const char *name, const char *path, uint64_t *n);
 
 /* Outputs of trace and screen record the dataset's key fingerprint and
  * stays checksum (data_key_fingerprint, data_stays_checksum), so that lists

@@ -14,7 +14,7 @@ awk '
       split(kv[i], p, ":"); k = p[1]; x = p[2]; gsub(/ /, "", k); gsub(/ /, "", x); b[k] = x
     }
   }
-  /^  [a-z]+: *\{/ {
+  /^  [a-z_]+: *\{/ {
     name = $1; sub(/:$/, "", name)
     line = $0; sub(/^[^{]*\{/, "", line); sub(/\}.*$/, "", line)
     n = split(line, kv, ",")
