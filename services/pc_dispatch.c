@@ -73,34 +73,80 @@ static int pid_order(const item *it, size_t n, pc_kv **byp) {
   return rc;
 }
 
-/* The rows moved into pid order (for the employers' merge with /persons). */
-static int sort_by_pid(item *it, const pc_kv *byp, size_t n) {
-  uint32_t *ord = pc_malloc((n + 1) * sizeof *ord, "lists");
-  if (!ord) return PC_ERR_MEM;
-  for (size_t i = 0; i < n; i++) ord[i] = (uint32_t)byp[i].val;
-  permute(it, ord, n);
-  free(ord);
+/* One stable pass of an LSD sort: ord[0..n) (row indices) ordered by key[ord[j]],
+ * equal keys kept in ord's order (pc_sort_kv breaks ties by val: the position). */
+static void order_by(uint32_t *ord, const uint64_t *key, pc_kv *kv, pc_kv *tmp, size_t n) {
+  for (size_t j = 0; j < n; j++) kv[j] = (pc_kv){key[ord[j]], j};
+  pc_sort_kv(kv, tmp, n);
+  for (size_t j = 0; j < n; j++) tmp[j].val = ord[kv[j].val];
+  for (size_t j = 0; j < n; j++) ord[j] = (uint32_t)tmp[j].val;
+}
+
+/* ord[lo..hi) (rows equal in jurisdiction, code, community and exposure) by
+ * list_key_cmp: subject, pid, row. */
+static int order_ties(const item *it, uint32_t *ord, size_t lo, size_t hi, list_key **k,
+                      size_t *cap) {
+  const size_t m = hi - lo;
+  if (m > *cap) {
+    free(*k);
+    *cap = m > 64 ? m : 64;
+    if (!(*k = pc_malloc(*cap * sizeof **k, "lists"))) return PC_ERR_MEM;
+  }
+  for (size_t j = 0; j < m; j++) {
+    const item *x = &it[ord[lo + j]];
+    (*k)[j] = (list_key){x->jurisdiction, x->township, x->community, x->exposure, {0},
+                         pc_listform_code_rank(x->code), ord[lo + j], x->pid};
+    memcpy((*k)[j].subject, x->subject, sizeof (*k)[j].subject);
+  }
+  pc_qsort(*k, m, sizeof **k, list_key_cmp);
+  for (size_t j = 0; j < m; j++) ord[lo + j] = (*k)[j].row;
   return 0;
 }
 
-/* The rows in the callers' order (list_key). */
+/* The rows in the callers' order (list_key_cmp), in place. Township is the
+ * community's code cut (pc_region_cut: the order of communities is the order
+ * of their townships first), so the order is that of (jurisdiction, code,
+ * community, exposure), then subject, pid and row among equals: stable
+ * radix passes over 16-byte pairs from the last of those to the first, then
+ * the few equal runs by the comparator. A qsort of 72-byte keys took 1.2 s
+ * of 1.54 M rows; each row is moved once at the end. */
 static int sort_for_lists(item *it, size_t n) {
-  list_key *k = pc_malloc((n + 1) * sizeof *k, "lists");
-  uint32_t *ord = k ? pc_malloc((n + 1) * sizeof *ord, "lists") : NULL;
+  uint64_t *key = pc_malloc((4 * n + 1) * sizeof *key, "lists");
+  pc_kv *kv = key ? pc_malloc((n + 1) * sizeof *kv, "lists") : NULL,
+        *tmp = kv ? pc_malloc((n + 1) * sizeof *tmp, "lists") : NULL;
+  uint32_t *ord = tmp ? pc_malloc((n + 1) * sizeof *ord, "lists") : NULL;
+  list_key *k = NULL;
+  size_t kcap = 0;
   int rc = ord ? 0 : PC_ERR_MEM;
-  if (!rc) {
-    for (size_t i = 0; i < n; i++) {
-      const item *x = &it[i];
-      k[i] = (list_key){x->jurisdiction, x->township, x->community, x->exposure, {0},
-                        pc_listform_code_rank(x->code), (uint32_t)i, x->pid};
-      memcpy(k[i].subject, x->subject, sizeof k[i].subject);
-    }
-    pc_qsort(k, n, sizeof *k, list_key_cmp);
-    for (size_t i = 0; i < n; i++) ord[i] = k[i].row;
-    permute(it, ord, n);
+  uint64_t *jur = key, *code = key + n, *comm = key + 2 * n, *expo = key + 3 * n;
+  for (size_t i = 0; i < n && !rc; i++) {
+    jur[i] = it[i].jurisdiction;
+    code[i] = (uint64_t)pc_listform_code_rank(it[i].code);
+    comm[i] = it[i].community;
+    expo[i] = (uint64_t)it[i].exposure ^ (UINT64_C(1) << 63); /* signed order */
+    ord[i] = (uint32_t)i;
   }
+  if (!rc) {
+    order_by(ord, expo, kv, tmp, n);
+    order_by(ord, comm, kv, tmp, n);
+    order_by(ord, code, kv, tmp, n);
+    order_by(ord, jur, kv, tmp, n);
+  }
+  for (size_t lo = 0, hi; lo < n && !rc; lo = hi) {
+    const uint32_t a = ord[lo];
+    for (hi = lo + 1; hi < n; hi++) {
+      const uint32_t b = ord[hi];
+      if (jur[b] != jur[a] || code[b] != code[a] || comm[b] != comm[a] || expo[b] != expo[a])
+        break;
+    }
+    if (hi - lo > 1) rc = order_ties(it, ord, lo, hi, &k, &kcap);
+  }
+  if (!rc) permute(it, ord, n);
   free(k);
   free(ord);
+  free(tmp);
+  free(kv);
+  free(key);
   return rc;
 }
 
@@ -247,10 +293,19 @@ static int join_phones(pc_file data, item *it, const pc_kv *byp, size_t n) {
   return rc;
 }
 
-/* The name of a region of /regions ("" when absent) into name (PC_REGION_NAME_LEN). */
-static void region_name(const pc_dispatch *D, uint64_t code, char *name) {
-  const pc_region *x = code ? pc_region_find(D->reg, D->nreg, code) : NULL;
-  memcpy(name, x ? x->name : "", x ? PC_REGION_NAME_LEN : 1);
+/* The name of region `code` of /regions ("" when absent) into name
+ * (PC_REGION_NAME_LEN), the last one found kept in *last: the rows come in
+ * the callers' order, jurisdiction by jurisdiction, community by community. */
+static void region_name(const pc_dispatch *D, uint64_t code, const pc_region **last, char *name) {
+  if (!*last || (*last)->code != code) {
+    const pc_region *x = code ? pc_region_find(D->reg, D->nreg, code) : NULL;
+    if (!x) {
+      name[0] = 0;
+      return;
+    }
+    *last = x;
+  }
+  memcpy(name, (*last)->name, PC_REGION_NAME_LEN);
 }
 
 int pc_dispatch_join(pc_dispatch *D) {
@@ -258,27 +313,33 @@ int pc_dispatch_join(pc_dispatch *D) {
   pc_kv *byp = NULL;
   PC_CALL(pid_order(D->it, D->n, &byp));
   int rc = join_phones(D->data, D->it, byp, D->n);
-  if (!rc && D->employers) rc = sort_by_pid(D->it, byp, D->n);
   free(byp);
+  byp = NULL;
+  if (!rc) rc = sort_for_lists(D->it, D->n);
   void *rv = NULL;
   if (!rc) rc = pc_table_read_all(D->data, NULL, &pc_schema_regions, &rv, &D->nreg);
   D->reg = rv;
   if (rc) return rc;
+  const pc_region *t = NULL, *c = NULL, *j = NULL;
   for (size_t i = 0; i < D->n; i++) {
     item *x = &D->it[i];
-    region_name(D, x->township, x->township_name);
-    region_name(D, x->community, x->community_name);
-    region_name(D, x->jurisdiction, x->jurisdiction_name);
+    region_name(D, x->township, &t, x->township_name);
+    region_name(D, x->community, &c, x->community_name);
+    region_name(D, x->jurisdiction, &j, x->jurisdiction_name);
   }
-  if (D->employers) PC_CALL(pc_employers_collect(D->data, D->it, D->n, &D->emp));
-  return sort_for_lists(D->it, D->n);
+  if (!D->employers) return 0;
+  PC_CALL(pid_order(D->it, D->n, &byp)); /* /persons is merged in pid order */
+  rc = pc_employers_collect(D->data, D->it, byp, D->n, &D->emp);
+  free(byp);
+  return rc;
 }
 
 /* The directory of the city of code: "4301-长沙市" (no '/' nor blank). */
 static void city_dir(const pc_dispatch *D, uint64_t code, char *out, size_t size) {
   char name[PC_REGION_NAME_LEN];
   uint64_t c = pc_region_cut(code, PC_LEVEL_CITY);
-  region_name(D, c, name);
+  const pc_region *last = NULL;
+  region_name(D, c, &last, name);
   snprintf(out, size, "%llu-%s", (unsigned long long)pc_region_short(c, PC_LEVEL_CITY), name);
   for (char *p = out; *p; p++)
     if (*p == '/' || *p == ' ' || *p == '\t') *p = '_';
@@ -314,7 +375,8 @@ static int plan_lists(pc_dispatch *D) {
     pc_list_info *l = &D->lists[k++];
     l->jurisdiction = i < m ? c[i] : 0;
     l->short_code = i < m ? pc_region_short(c[i], D->level) : 0;
-    if (i < m) region_name(D, c[i], l->name);
+    const pc_region *last = NULL;
+    if (i < m) region_name(D, c[i], &last, l->name);
     else snprintf(l->name, sizeof l->name, "unassigned");
     pc_listform_stem(l, &D->batch);
     if (D->level >= PC_LEVEL_TOWNSHIP) fine_file(D, l);

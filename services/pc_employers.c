@@ -22,8 +22,10 @@ static int staff_cmp(const void *pa, const void *pb) {
   return pc_listform_order(a, b);
 }
 
-/* The employer of each it[j] (sorted by pid): /persons merged in chunks; 0 when none. */
-static int join_employers(pc_file data, const pc_list_row *it, size_t n, uint64_t *emp) {
+/* The employer of each row, emp[j] of it[byp[j].val] (byp: the rows in pid
+ * order): /persons merged in chunks; 0 when none. */
+static int join_employers(pc_file data, const pc_list_row *it, const pc_kv *byp, size_t n,
+                          uint64_t *emp) {
   pc_table d;
   PC_CALL(pc_table_open(data, NULL, &pc_schema_persons, &d));
   const size_t C = 1 << 20;
@@ -34,8 +36,8 @@ static int join_employers(pc_file data, const pc_list_row *it, size_t n, uint64_
     size_t m = (size_t)(d.nrows - at < C ? d.nrows - at : C);
     if ((rc = pc_table_read(&d, at, m, buf))) break;
     for (size_t i = 0; i < m && j < n; i++) {
-      while (j < n && it[j].pid < buf[i].pid) j++;
-      while (j < n && it[j].pid == buf[i].pid) emp[j++] = buf[i].employer;
+      while (j < n && it[byp[j].val].pid < buf[i].pid) j++;
+      while (j < n && it[byp[j].val].pid == buf[i].pid) emp[j++] = buf[i].employer;
     }
   }
   free(buf);
@@ -65,14 +67,15 @@ static int make_lists(pc_employers *E, staff *s, size_t m) {
   return 0;
 }
 
-int pc_employers_collect(pc_file data, const pc_list_row *it, size_t n, pc_employers *E) {
+int pc_employers_collect(pc_file data, const pc_list_row *it, const pc_kv *byp, size_t n,
+                         pc_employers *E) {
   memset(E, 0, sizeof *E);
   uint64_t *emp = pc_calloc(n + 1, sizeof *emp, "employers");
   staff *s = emp ? pc_calloc(n + 1, sizeof *s, "employers") : NULL;
-  int rc = s ? join_employers(data, it, n, emp) : PC_ERR_MEM;
+  int rc = s ? join_employers(data, it, byp, n, emp) : PC_ERR_MEM;
   size_t m = 0;
   for (size_t i = 0; i < n && !rc; i++)
-    if (emp[i]) s[m++] = (staff){.employer = emp[i], .r = it[i]};
+    if (emp[i]) s[m++] = (staff){.employer = emp[i], .r = it[byp[i].val]};
   E->without = n - m;
   if (!rc) rc = make_lists(E, s, m);
   free(emp);

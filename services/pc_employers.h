@@ -8,6 +8,7 @@
 #include "pc_file.h"
 #include "pc_listform.h"
 #include "pc_schema.h"
+#include "pc_sort.h"
 
 /* The flagged persons of a dispatch by employer. An employer is the keyed id
  * of /persons.employer (the agencies' strings are not kept in the dataset:
@@ -22,10 +23,12 @@ typedef struct pc_employers {
   size_t without;      /* flagged persons of no employer */
 } pc_employers;
 
-/* Local: the employer of each of it[0..n) (sorted by pid, names joined)
+/* Local: the employer of each of it[0..n) (names joined), taken in pid
+ * order (byp[j].val: the j-th row by pid, as pc_sort_kv of (pid, row) gives),
  * from data's /persons (a merge in pid order, in chunks), and the staff
  * lists. PC_ERR_MEM; fails as the reads do. */
-int pc_employers_collect(pc_file data, const pc_list_row *it, size_t n, pc_employers *E);
+int pc_employers_collect(pc_file data, const pc_list_row *it, const pc_kv *byp, size_t n,
+                         pc_employers *E);
 /* Local: in dir, employers.<batch>.h5 (a group per employer: /<id>/list
  * and its counts) and employers.csv (employer, count, red, yellow, h5,
  * group: one row per employer). PC_ERR_IO naming the file. */
