@@ -406,8 +406,11 @@ static size_t list_rows(const pc_dispatch *D, pc_list_info *l, size_t *at) {
 
 /* Which rank writes each list: the largest first, each to the rank with the
  * fewest rows so far (a list's files cost about its rows; the three files of
- * an empty one count as LIST_ROWS rows). The same on every rank. */
-enum { LIST_ROWS = 500 };
+ * an empty one count as LIST_ROWS rows; at the fine levels a list is a CSV,
+ * none when empty, FILE_ROWS for its creation). Rank 0 starts with head
+ * rows (the fine levels' HDF5 file, which it writes alone). The same on every
+ * rank. */
+enum { LIST_ROWS = 500, FILE_ROWS = 50, GROUP_ROWS = 40 };
 typedef struct by_size {
   size_t rows, k;
 } by_size;
@@ -416,7 +419,8 @@ static int by_size_cmp(const void *pa, const void *pb) {
   if (a->rows != b->rows) return a->rows > b->rows ? -1 : 1;
   return (a->k > b->k) - (a->k < b->k);
 }
-static int list_writers(const pc_list_info *l, size_t n, int P, int *writer) {
+static int list_writers(const pc_list_info *l, size_t n, int P, int fine, uint64_t head,
+                        int *writer) {
   by_size *o = pc_malloc((n + 1) * sizeof *o, "lists");
   uint64_t *load = pc_calloc((size_t)P, sizeof *load, "lists");
   if (!o || !load) {
@@ -424,7 +428,9 @@ static int list_writers(const pc_list_info *l, size_t n, int P, int *writer) {
     free(load);
     return PC_ERR_MEM;
   }
-  for (size_t k = 0; k < n; k++) o[k] = (by_size){l[k].count + LIST_ROWS, k};
+  load[0] = head;
+  for (size_t k = 0; k < n; k++)
+    o[k] = (by_size){fine ? (l[k].count ? l[k].count + FILE_ROWS : 0) : l[k].count + LIST_ROWS, k};
   pc_qsort(o, n, sizeof *o, by_size_cmp);
   for (size_t i = 0; i < n; i++) {
     int r = 0;
@@ -462,22 +468,90 @@ static int share_plan(pc_ctx *ctx, pc_dispatch *D, char **tmpdir) {
   return pc_agree(ctx, rc);
 }
 
-/* Every list of the plan, each with its rows, the lists shared out among the
- * ranks; rank 0 logs the ones with people. Collective, agreed. Rank 0 holds
- * every row (unassigned's first, then by jurisdiction, as the plan's lists
- * but for unassigned, its last) and sends each rank the rows of its lists,
- * which arrive in that order. */
-static int write_lists(pc_ctx *ctx, pc_dispatch *D, char **tmpdir) {
-  const int P = pc_nranks(ctx), me = pc_rank(ctx);
+/* The fine levels' CSV lists go in a directory per city, made here; an empty
+ * township or community has none (~29,000 file creations in a province -
+ * most of the job's time there, more on a parallel file system - saying what
+ * the manifest and the empty group say). Rank 0, before the plan is shared. */
+static int fine_dirs(pc_list_info *lists, size_t n, const char *tmpdir) {
+  char dir[sizeof lists->file] = "";
+  for (size_t k = 0; k < n; k++) {
+    pc_list_info *l = &lists[k];
+    if (!l->count) l->file[0] = 0;
+    const char *slash = strchr(l->file, '/');
+    if (slash && (strncmp(dir, l->file, (size_t)(slash - l->file)) || dir[slash - l->file])) {
+      snprintf(dir, sizeof dir, "%.*s", (int)(slash - l->file), l->file);
+      PC_CALL(pc_lists_subdir(tmpdir, dir));
+    }
+  }
+  return 0;
+}
+
+/* The fine levels' HDF5 file, h5 its name: a group per township or
+ * community, empty ones too. Rank 0, which holds every row. */
+static int fine_groups(pc_dispatch *D, const char *tmpdir, char *h5, size_t size) {
+  char path[4300];
+  snprintf(h5, size, "%s.%s.h5", D->level == PC_LEVEL_TOWNSHIP ? "townships" : "communities",
+           D->batch.stamp);
+  snprintf(path, sizeof path, "%s/%s", tmpdir, h5);
+  pc_listgroups *g = NULL;
+  int rc = pc_listgroups_create(path, &D->batch,
+                                "RESTRICTED: one list per jurisdiction (/<code>/list, its counts in "
+                                "the group's attributes): the people it must reach, red first, then "
+                                "yellow, then the others; each by township, community (of "
+                                "residence), exposure; exposure int64 seconds since the epoch (UTC)",
+                                &g);
   size_t at = 0;
-  if (me == 0)
+  for (size_t k = 0; k < D->nlists && !rc; k++) {
+    pc_list_info c = D->lists[k]; /* counted already: list_rows counts again */
+    c.count = c.red = c.yellow = 0;
+    const size_t from = list_rows(D, &c, &at);
+    rc = pc_listgroups_add(g, "jurisdiction", &D->lists[k], D->it + from, D->lists[k].count);
+  }
+  int rc2 = pc_listgroups_close(g);
+  return rc ? rc : rc2;
+}
+
+/* One line for the fine levels' CSVs: how many each rank wrote. */
+static void log_fine_writers(pc_ctx *ctx, const pc_list_info *l, size_t n, const int *writer) {
+  char line[512] = "";
+  size_t len = 0, total = 0;
+  for (int r = 0; r < pc_nranks(ctx) && len < sizeof line - 40; r++) {
+    size_t m = 0;
+    for (size_t k = 0; k < n; k++) m += writer[k] == r && l[k].count;
+    total += m;
+    len += (size_t)snprintf(line + len, sizeof line - len, "%srank %d: %zu", r ? ", " : "", r, m);
+  }
+  pc_log(ctx, "dispatch: %zu CSV lists with people, shared out (%s%s); rank 0 wrote the HDF5 file",
+         total, line, len >= sizeof line - 40 ? ", ..." : "");
+}
+
+/* Every list of the plan, each with its rows, the lists shared out among the
+ * ranks; rank 0 logs the ones with people (at the fine levels, too many for
+ * a line each, their CSVs are shared out and rank 0 writes their HDF5 file
+ * besides). Collective, agreed. Rank 0 holds every row (unassigned's first,
+ * then by jurisdiction, as the plan's lists but for unassigned, its last)
+ * and sends each rank the rows of its lists, which arrive in that order. */
+static int write_lists(pc_ctx *ctx, pc_dispatch *D, char **tmpdir) {
+  const int P = pc_nranks(ctx), me = pc_rank(ctx), fine = D->level >= PC_LEVEL_TOWNSHIP;
+  size_t at = 0;
+  int rc = 0;
+  if (me == 0) {
     for (size_t k = 0; k < D->nlists; k++) (void)list_rows(D, &D->lists[k], &at);
+    if (fine) rc = fine_dirs(D->lists, D->nlists, *tmpdir);
+  }
+  PC_CALL(pc_agree(ctx, rc));
   PC_CALL(share_plan(ctx, D, tmpdir));
   const size_t nl = D->nlists;
+  uint64_t all_rows = 0;
+  for (size_t k = 0; k < nl; k++) all_rows += D->lists[k].count;
   int *writer = pc_malloc((nl + 1) * sizeof *writer, "lists");
   size_t *from = pc_malloc((nl + 1) * sizeof *from, "lists");
   int *dest = me == 0 ? pc_malloc((D->n + 1) * sizeof *dest, "lists") : NULL;
-  int rc = writer && from && (me || dest) ? list_writers(D->lists, nl, P, writer) : PC_ERR_MEM;
+  /* The fine levels' HDF5 file costs rank 0 about half what the rows' CSVs
+   * cost, and GROUP_ROWS rows a group, empty ones too. */
+  rc = writer && from && (me || dest)
+           ? list_writers(D->lists, nl, P, fine, fine ? all_rows / 2 + nl * GROUP_ROWS : 0, writer)
+           : PC_ERR_MEM;
   /* Each row's writer (rank 0), and where each list's rows start among the
    * rows this rank holds: rank 0 all of them, the others only theirs. */
   for (size_t j = 0, off = 0, all = 0; j < nl && !rc; j++) {
@@ -494,16 +568,23 @@ static int write_lists(pc_ctx *ctx, pc_dispatch *D, char **tmpdir) {
   const pc_list_row *rows = me == 0 ? D->it : mine.data;
   for (size_t k = 0; k < nl && !rc; k++) {
     const pc_list_info *l = &D->lists[k];
-    if (writer[k] != me) continue;
-    rc = pc_lists_write(*tmpdir, &D->batch, l, rows + from[k], l->count);
-    if (!rc && l->count) pc_log(ctx, "dispatch: %s: %zu persons", l->stem, l->count);
+    if (writer[k] != me || (fine && !l->count)) continue;
+    rc = fine ? pc_lists_write_csv(*tmpdir, l->file, rows + from[k], l->count)
+              : pc_lists_write(*tmpdir, &D->batch, l, rows + from[k], l->count);
+    if (!rc && l->count && !fine) pc_log(ctx, "dispatch: %s: %zu persons", l->stem, l->count);
   }
+  char h5[64] = "";
+  if (!rc && fine && me == 0) rc = fine_groups(D, *tmpdir, h5, sizeof h5);
   rc = pc_agree(ctx, rc);
-  for (size_t k = 0; k < nl && !rc; k++)
+  if (!rc && fine) log_fine_writers(ctx, D->lists, nl, writer);
+  for (size_t k = 0; k < nl && !rc && !fine; k++)
     if (writer[k] && D->lists[k].count)
       pc_log(ctx, "dispatch: %s: %zu persons (written by rank %d)", D->lists[k].stem,
              D->lists[k].count, writer[k]);
-  if (!rc && me == 0) rc = pc_lists_manifest(*tmpdir, D->lists, nl);
+  if (!rc && me == 0)
+    rc = fine ? pc_lists_manifest_groups(*tmpdir, "manifest.csv", "jurisdiction", 1, 1, h5,
+                                         D->lists, nl)
+              : pc_lists_manifest(*tmpdir, D->lists, nl);
   pc_buf_free(&mine);
   free(writer);
   free(from);
@@ -511,50 +592,13 @@ static int write_lists(pc_ctx *ctx, pc_dispatch *D, char **tmpdir) {
   return rc;
 }
 
-/* Township and community lists: each a group of one HDF5 file, empty ones
- * too, and, when it holds people, a CSV in its city's directory (the
- * cities' directories made as the plan, sorted by code, reaches them): a
- * file per empty community would be ~29,000 creations (most of the job's
- * time here, more on a parallel file system) saying what the manifest and
- * the empty group say. manifest.csv names both. Too many for a log line each. */
-static int write_fine(pc_dispatch *D, const char *tmpdir) {
-  char h5[64], path[4300], dir[sizeof D->lists->file] = "";
-  snprintf(h5, sizeof h5, "%s.%s.h5", D->level == PC_LEVEL_TOWNSHIP ? "townships" : "communities",
-           D->batch.stamp);
-  snprintf(path, sizeof path, "%s/%s", tmpdir, h5);
-  pc_listgroups *g = NULL;
-  int rc = pc_listgroups_create(path, &D->batch,
-                                "RESTRICTED: one list per jurisdiction (/<code>/list, its counts in "
-                                "the group's attributes): the people it must reach, red first, then "
-                                "yellow, then the others; each by township, community (of "
-                                "residence), exposure; exposure int64 seconds since the epoch (UTC)",
-                                &g);
-  size_t at = 0;
-  for (size_t k = 0; k < D->nlists && !rc; k++) {
-    pc_list_info *l = &D->lists[k];
-    size_t from = list_rows(D, l, &at);
-    if (!l->count) l->file[0] = 0; /* no CSV: 29,000 empty files cost more than the lists */
-    const char *slash = strchr(l->file, '/');
-    if (slash && (strncmp(dir, l->file, (size_t)(slash - l->file)) || dir[slash - l->file])) {
-      snprintf(dir, sizeof dir, "%.*s", (int)(slash - l->file), l->file);
-      rc = pc_lists_subdir(tmpdir, dir);
-    }
-    if (!rc && l->count) rc = pc_lists_write_csv(tmpdir, l->file, D->it + from, l->count);
-    if (!rc) rc = pc_listgroups_add(g, "jurisdiction", l, D->it + from, l->count);
-  }
-  int rc2 = pc_listgroups_close(g);
-  if (!rc) rc = rc2;
-  return rc ? rc : pc_lists_manifest_groups(tmpdir, "manifest.csv", "jurisdiction", 1, 1, h5,
-                                            D->lists, D->nlists);
-}
-
 /* The set's files: the lists (per jurisdiction, shared out among the ranks;
- * or grouped at the fine levels, by rank 0), the manifest, the employers'.
+ * at the fine levels their CSVs shared out and their HDF5 file by rank 0), the
+ * manifest, the employers'.
  * Collective, agreed. */
 static int write_set(pc_ctx *ctx, pc_dispatch *D, char **tmpdir) {
   int rc = 0;
-  if (D->level < PC_LEVEL_TOWNSHIP) rc = write_lists(ctx, D, tmpdir);
-  else if (pc_rank(ctx) == 0) rc = write_fine(D, *tmpdir);
+  rc = write_lists(ctx, D, tmpdir);
   if (!rc && D->employers && pc_rank(ctx) == 0) {
     rc = pc_employers_write(&D->emp, *tmpdir, &D->batch);
     if (!rc)

@@ -64,8 +64,9 @@ int pc_dispatch_join(pc_dispatch *D);
  * for townships and communities (~29,000 lists in a province) instead one
  * HDF5 file with a group per list and the CSV lists in a directory per
  * city, no XLSX; with employers, employers.<batch>.h5 and employers.csv -
- * written into a fresh temporary directory (the city and county lists
- * shared out among the ranks, largest first; rank 0 writes the rest), which takes `dir`'s place only
+ * written into a fresh temporary directory (the lists shared out
+ * among the ranks, largest first; rank 0 writes the townships' or
+ * communities' HDF5 file and the employers'), which takes `dir`'s place only
  * when every file is written (a reader never sees half a set, a failure
  * leaves the previous lists as they were) and, without overwrite, only
  * where nothing is (PC_ERR_CONFIG saying what to do); the lists with

@@ -5,8 +5,9 @@
 # city's directory, equal to the group; no XLSX; manifest.csv one row per group with its
 # counts; employers.csv and a group per employer whose counts by code and staff equal
 # pandas' groupby of the input's rows joined with /persons (persons of no employer in
-# none); the same lists at 1 and 3 ranks; only_new leaves out the rows sent before (new = 0)
-# at the community level; a set replaced whole (overwrite), cities' directories too;
+# none); the same lists at 1 and 3 ranks (at 3, ranks 1 and 2 write the CSVs); only_new
+# leaves out the rows sent before (new = 0) at the community level; a set replaced whole
+# (overwrite), cities' directories too;
 # community lists of a county-level trace refused with a clear message.
 . "$(dirname "$0")/lib.sh"
 outbreak_trace 10000 12
@@ -28,6 +29,9 @@ lists() { # ranks, input, level, dir, [extra config line]
 }
 lists 1 "$T/trace-comm.h5" community "$T/c1" "employers: true"
 lists 3 "$T/trace-comm.h5" community "$T/c3" "employers: true"
+# At 3 ranks the CSVs are shared out (rank 0 writes the HDF5 file): ranks 1 and 2 write some.
+grep -q "CSV lists with people, shared out (rank 0: [0-9]*, rank 1: [1-9][0-9]*, rank 2: [1-9][0-9]*); rank 0 wrote the HDF5 file" "$T/dispatch.log" \
+  || { cat "$T/dispatch.log"; die "the community CSVs were not shared out among the ranks"; }
 # only_new: rows a ledger marked as sent before (new = 0; here every third person) stay out.
 cp "$T/trace-comm.h5" "$T/trace-old.h5"
 $PY - "$T/trace-old.h5" <<'PY' || die "cannot mark rows as sent before"
