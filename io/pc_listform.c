@@ -2,10 +2,13 @@
 #include "pc_listform.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
+#include "pc_err.h"
+#include "pc_sort.h"
 #include "pc_time.h"
 
 mode_t pc_listform_file_mode(void) {
@@ -139,4 +142,84 @@ int pc_listform_order(const pc_list_row *a, const pc_list_row *b) {
   if (a->community != b->community) return a->community < b->community ? -1 : 1;
   if (a->exposure != b->exposure) return a->exposure < b->exposure ? -1 : 1;
   return memcmp(a->subject, b->subject, sizeof a->subject);
+}
+
+/* A row's place in the callers' order, for the rows that the radix passes
+ * leave equal (group, code, community, exposure): subject, pid, then i. */
+typedef struct tie_key {
+  char subject[PC_SUBJECT_LEN];
+  uint64_t pid;
+  uint32_t i;
+} tie_key;
+static int tie_cmp(const void *pa, const void *pb) {
+  const tie_key *a = pa, *b = pb;
+  int c = memcmp(a->subject, b->subject, sizeof a->subject);
+  if (c) return c;
+  if (a->pid != b->pid) return a->pid < b->pid ? -1 : 1;
+  return (a->i > b->i) - (a->i < b->i);
+}
+
+/* One stable pass: ord[0..n) ordered by key[ord[j]], equal keys kept in
+ * ord's order (pc_sort_kv breaks ties by val: the position). */
+static void order_by(uint32_t *ord, const uint64_t *key, pc_kv *kv, pc_kv *tmp, size_t n) {
+  for (size_t j = 0; j < n; j++) kv[j] = (pc_kv){key[ord[j]], j};
+  pc_sort_kv(kv, tmp, n);
+  for (size_t j = 0; j < n; j++) tmp[j].val = ord[kv[j].val];
+  for (size_t j = 0; j < n; j++) ord[j] = (uint32_t)tmp[j].val;
+}
+
+int pc_listform_sort(const pc_list_row *it, const uint32_t *sel, size_t n, const uint64_t *group,
+                     uint32_t *ord) {
+  if (n >= UINT32_MAX) return PC_ERROR(PC_ERR_ARG, "more than 2^32 rows in one set of lists");
+  uint64_t *key = pc_malloc((3 * n + 1) * sizeof *key, "lists");
+  pc_kv *kv = key ? pc_malloc((n + 1) * sizeof *kv, "lists") : NULL,
+        *tmp = kv ? pc_malloc((n + 1) * sizeof *tmp, "lists") : NULL;
+  tie_key *t = NULL;
+  size_t tcap = 0;
+  int rc = tmp ? 0 : PC_ERR_MEM;
+  uint64_t *code = key, *comm = key + n, *expo = key + 2 * n;
+  for (size_t i = 0; i < n && !rc; i++) {
+    const pc_list_row *x = &it[sel ? sel[i] : i];
+    code[i] = (uint64_t)pc_listform_code_rank(x->code);
+    comm[i] = x->community;
+    expo[i] = (uint64_t)x->exposure ^ (UINT64_C(1) << 63); /* signed order */
+    ord[i] = (uint32_t)i;
+  }
+  if (!rc) {
+    order_by(ord, expo, kv, tmp, n);
+    order_by(ord, comm, kv, tmp, n);
+    order_by(ord, code, kv, tmp, n);
+    order_by(ord, group, kv, tmp, n);
+  }
+  for (size_t lo = 0, hi; lo < n && !rc; lo = hi) {
+    const uint32_t a = ord[lo];
+    for (hi = lo + 1; hi < n; hi++) {
+      const uint32_t b = ord[hi];
+      if (group[b] != group[a] || code[b] != code[a] || comm[b] != comm[a] || expo[b] != expo[a])
+        break;
+    }
+    const size_t m = hi - lo;
+    if (m < 2) continue;
+    if (m > tcap) {
+      free(t);
+      tcap = m > 64 ? m : 64;
+      if (!(t = pc_malloc(tcap * sizeof *t, "lists"))) {
+        rc = PC_ERR_MEM;
+        break;
+      }
+    }
+    for (size_t j = 0; j < m; j++) {
+      const pc_list_row *x = &it[sel ? sel[ord[lo + j]] : ord[lo + j]];
+      memcpy(t[j].subject, x->subject, sizeof t[j].subject);
+      t[j].pid = x->pid;
+      t[j].i = ord[lo + j];
+    }
+    qsort(t, m, sizeof *t, tie_cmp);
+    for (size_t j = 0; j < m; j++) ord[lo + j] = t[j].i;
+  }
+  free(t);
+  free(tmp);
+  free(kv);
+  free(key);
+  return rc;
 }

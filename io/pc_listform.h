@@ -56,6 +56,14 @@ extern const size_t pc_listform_ncols; /* PC_LISTFORM_NCOLS */
 int pc_listform_order(const pc_list_row *a, const pc_list_row *b);
 /* Local, never fails: where a code comes in that order: red 0, yellow 1, any other 2. */
 int pc_listform_code_rank(const char *code);
+/* Local: the callers' order of n rows - it[sel[i]], or it[i] when sel is
+ * NULL - grouped by group[i] ascending (a jurisdiction, an employer), within
+ * a group as pc_listform_order, then by pid and i: ord[j] is the i of the
+ * j-th row. Stable radix passes over the group, the code, the community (its
+ * township is its code cut, so their order comes with it) and the exposure,
+ * then the runs equal in those by the comparator. PC_ERR_MEM (raised); n below 2^32. */
+int pc_listform_sort(const pc_list_row *it, const uint32_t *sel, size_t n, const uint64_t *group,
+                     uint32_t *ord);
 
 const char *pc_listform_cell(const pc_list_row *x, size_t col, char *buf);
 /* Local, never fails: t as local "2021-08-09 00:00" (":SS" when not 0);

@@ -12,33 +12,6 @@
 
 typedef pc_list_row item; /* one person of a list (io/pc_schema.h) */
 
-/* The callers' order as a key of its own (jurisdiction; red, yellow, the
- * others; township, community, exposure, subject: pc_listform_order within a
- * jurisdiction; then pid and the row, as glibc's stable qsort left equal
- * rows after the sort by pid), beside the row it is of: the rows are 424
- * bytes, and qsort moving them ~20 times each took 1.7 s of 1.54 M rows'
- * 4.6 s read. */
-typedef struct list_key {
-  uint64_t jurisdiction, township, community;
-  int64_t exposure;
-  char subject[PC_SUBJECT_LEN];
-  int32_t code;
-  uint32_t row;
-  uint64_t pid;
-} list_key;
-static int list_key_cmp(const void *pa, const void *pb) {
-  const list_key *a = pa, *b = pb;
-  if (a->jurisdiction != b->jurisdiction) return a->jurisdiction < b->jurisdiction ? -1 : 1;
-  if (a->code != b->code) return a->code - b->code;
-  if (a->township != b->township) return a->township < b->township ? -1 : 1;
-  if (a->community != b->community) return a->community < b->community ? -1 : 1;
-  if (a->exposure != b->exposure) return a->exposure < b->exposure ? -1 : 1;
-  int c = memcmp(a->subject, b->subject, sizeof a->subject);
-  if (c) return c;
-  if (a->pid != b->pid) return a->pid < b->pid ? -1 : 1;
-  return (a->row > b->row) - (a->row < b->row);
-}
-
 /* it[0..n) put in the order ord gives (ord[j]: the row that goes to place j),
  * in place, each row moved once, cycle by cycle; ord is used up. */
 static void permute(item *it, uint32_t *ord, size_t n) {
@@ -73,80 +46,17 @@ static int pid_order(const item *it, size_t n, pc_kv **byp) {
   return rc;
 }
 
-/* One stable pass of an LSD sort: ord[0..n) (row indices) ordered by key[ord[j]],
- * equal keys kept in ord's order (pc_sort_kv breaks ties by val: the position). */
-static void order_by(uint32_t *ord, const uint64_t *key, pc_kv *kv, pc_kv *tmp, size_t n) {
-  for (size_t j = 0; j < n; j++) kv[j] = (pc_kv){key[ord[j]], j};
-  pc_sort_kv(kv, tmp, n);
-  for (size_t j = 0; j < n; j++) tmp[j].val = ord[kv[j].val];
-  for (size_t j = 0; j < n; j++) ord[j] = (uint32_t)tmp[j].val;
-}
-
-/* ord[lo..hi) (rows equal in jurisdiction, code, community and exposure) by
- * list_key_cmp: subject, pid, row. */
-static int order_ties(const item *it, uint32_t *ord, size_t lo, size_t hi, list_key **k,
-                      size_t *cap) {
-  const size_t m = hi - lo;
-  if (m > *cap) {
-    free(*k);
-    *cap = m > 64 ? m : 64;
-    if (!(*k = pc_malloc(*cap * sizeof **k, "lists"))) return PC_ERR_MEM;
-  }
-  for (size_t j = 0; j < m; j++) {
-    const item *x = &it[ord[lo + j]];
-    (*k)[j] = (list_key){x->jurisdiction, x->township, x->community, x->exposure, {0},
-                         pc_listform_code_rank(x->code), ord[lo + j], x->pid};
-    memcpy((*k)[j].subject, x->subject, sizeof (*k)[j].subject);
-  }
-  pc_qsort(*k, m, sizeof **k, list_key_cmp);
-  for (size_t j = 0; j < m; j++) ord[lo + j] = (*k)[j].row;
-  return 0;
-}
-
-/* The rows in the callers' order (list_key_cmp), in place. Township is the
- * community's code cut (pc_region_cut: the order of communities is the order
- * of their townships first), so the order is that of (jurisdiction, code,
- * community, exposure), then subject, pid and row among equals: stable
- * radix passes over 16-byte pairs from the last of those to the first, then
- * the few equal runs by the comparator. A qsort of 72-byte keys took 1.2 s
- * of 1.54 M rows; each row is moved once at the end. */
+/* The rows in the callers' order (pc_listform_sort by jurisdiction), each
+ * row moved once. A qsort of 72-byte keys took 1.2 s of 1.54 M rows. */
 static int sort_for_lists(item *it, size_t n) {
-  uint64_t *key = pc_malloc((4 * n + 1) * sizeof *key, "lists");
-  pc_kv *kv = key ? pc_malloc((n + 1) * sizeof *kv, "lists") : NULL,
-        *tmp = kv ? pc_malloc((n + 1) * sizeof *tmp, "lists") : NULL;
-  uint32_t *ord = tmp ? pc_malloc((n + 1) * sizeof *ord, "lists") : NULL;
-  list_key *k = NULL;
-  size_t kcap = 0;
+  uint64_t *jur = pc_malloc((n + 1) * sizeof *jur, "lists");
+  uint32_t *ord = jur ? pc_malloc((n + 1) * sizeof *ord, "lists") : NULL;
   int rc = ord ? 0 : PC_ERR_MEM;
-  uint64_t *jur = key, *code = key + n, *comm = key + 2 * n, *expo = key + 3 * n;
-  for (size_t i = 0; i < n && !rc; i++) {
-    jur[i] = it[i].jurisdiction;
-    code[i] = (uint64_t)pc_listform_code_rank(it[i].code);
-    comm[i] = it[i].community;
-    expo[i] = (uint64_t)it[i].exposure ^ (UINT64_C(1) << 63); /* signed order */
-    ord[i] = (uint32_t)i;
-  }
-  if (!rc) {
-    order_by(ord, expo, kv, tmp, n);
-    order_by(ord, comm, kv, tmp, n);
-    order_by(ord, code, kv, tmp, n);
-    order_by(ord, jur, kv, tmp, n);
-  }
-  for (size_t lo = 0, hi; lo < n && !rc; lo = hi) {
-    const uint32_t a = ord[lo];
-    for (hi = lo + 1; hi < n; hi++) {
-      const uint32_t b = ord[hi];
-      if (jur[b] != jur[a] || code[b] != code[a] || comm[b] != comm[a] || expo[b] != expo[a])
-        break;
-    }
-    if (hi - lo > 1) rc = order_ties(it, ord, lo, hi, &k, &kcap);
-  }
+  for (size_t i = 0; i < n && !rc; i++) jur[i] = it[i].jurisdiction;
+  if (!rc) rc = pc_listform_sort(it, NULL, n, jur, ord);
   if (!rc) permute(it, ord, n);
-  free(k);
   free(ord);
-  free(tmp);
-  free(kv);
-  free(key);
+  free(jur);
   return rc;
 }
 

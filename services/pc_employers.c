@@ -8,20 +8,6 @@
 #include "pc_lists.h"
 #include "pc_sort.h"
 
-typedef struct staff {
-  uint64_t employer;
-  pc_list_row r;
-} staff;
-
-/* A work unit's order: employer; red, yellow, the others; township,
- * community, exposure, subject (as a jurisdiction's list, its staff living anywhere). */
-static int staff_cmp(const void *pa, const void *pb) {
-  const staff *x = pa, *y = pb;
-  const pc_list_row *a = &x->r, *b = &y->r;
-  if (x->employer != y->employer) return x->employer < y->employer ? -1 : 1;
-  return pc_listform_order(a, b);
-}
-
 /* The employer of each row, emp[j] of it[byp[j].val] (byp: the rows in pid
  * order): /persons merged in chunks; 0 when none. */
 static int join_employers(pc_file data, const pc_list_row *it, const pc_kv *byp, size_t n,
@@ -45,41 +31,47 @@ static int join_employers(pc_file data, const pc_list_row *it, const pc_kv *byp,
   return rc;
 }
 
-/* The staff rows, sorted, into E->rows; one list per employer. */
-static int make_lists(pc_employers *E, staff *s, size_t m) {
-  pc_qsort(s, m, sizeof *s, staff_cmp);
-  E->rows = pc_calloc(m + 1, sizeof *E->rows, "employers");
+/* The staff - it[sel[i]] of employer emp[i], i < m - in a work unit's
+ * order into E->rows (employer; then as a jurisdiction's list, its staff
+ * living anywhere: pc_listform_sort); one list per employer. */
+static int make_lists(pc_employers *E, const pc_list_row *it, const uint32_t *sel,
+                      const uint64_t *emp, size_t m) {
+  uint32_t *ord = pc_malloc((m + 1) * sizeof *ord, "employers");
+  int rc = ord ? pc_listform_sort(it, sel, m, emp, ord) : PC_ERR_MEM;
+  E->rows = rc ? NULL : pc_malloc((m + 1) * sizeof *E->rows, "employers");
   E->lists = E->rows ? pc_calloc(m + 1, sizeof *E->lists, "employers") : NULL;
-  if (!E->lists) return PC_ERR_MEM;
-  for (size_t i = 0; i < m; i++) {
-    E->rows[i] = s[i].r;
-    if (!i || s[i].employer != s[i - 1].employer) {
+  if (!rc && !E->lists) rc = PC_ERR_MEM;
+  for (size_t j = 0; j < m && !rc; j++) {
+    const size_t i = ord[j];
+    E->rows[j] = it[sel[i]];
+    if (!j || emp[i] != emp[ord[j - 1]]) {
       pc_list_info *l = &E->lists[E->nlists++];
-      l->jurisdiction = l->short_code = s[i].employer;
+      l->jurisdiction = l->short_code = emp[i];
       pc_listgroups_name(l, l->file, sizeof l->file);
     }
     pc_list_info *l = &E->lists[E->nlists - 1];
     l->count++;
-    l->red += !strcmp(s[i].r.code, "red");
-    l->yellow += !strcmp(s[i].r.code, "yellow");
+    l->red += !strcmp(E->rows[j].code, "red");
+    l->yellow += !strcmp(E->rows[j].code, "yellow");
   }
-  E->n = m;
-  return 0;
+  E->n = rc ? 0 : m;
+  free(ord);
+  return rc;
 }
 
 int pc_employers_collect(pc_file data, const pc_list_row *it, const pc_kv *byp, size_t n,
                          pc_employers *E) {
   memset(E, 0, sizeof *E);
   uint64_t *emp = pc_calloc(n + 1, sizeof *emp, "employers");
-  staff *s = emp ? pc_calloc(n + 1, sizeof *s, "employers") : NULL;
-  int rc = s ? join_employers(data, it, byp, n, emp) : PC_ERR_MEM;
+  uint32_t *sel = emp ? pc_malloc((n + 1) * sizeof *sel, "employers") : NULL;
+  int rc = sel ? join_employers(data, it, byp, n, emp) : PC_ERR_MEM;
   size_t m = 0;
-  for (size_t i = 0; i < n && !rc; i++)
-    if (emp[i]) s[m++] = (staff){.employer = emp[i], .r = it[byp[i].val]};
+  for (size_t j = 0; j < n && !rc; j++) /* the employed, in pid order, packed in place */
+    if (emp[j]) emp[m] = emp[j], sel[m++] = (uint32_t)byp[j].val;
   E->without = n - m;
-  if (!rc) rc = make_lists(E, s, m);
+  if (!rc) rc = make_lists(E, it, sel, emp, m);
   free(emp);
-  free(s);
+  free(sel);
   return rc;
 }
 

@@ -1,4 +1,4 @@
-/* test_lists.c - a list's CSV as a spreadsheet reads it: identifiers and formula-like text behind a TAB, Chinese labels. */
+/* test_lists.c - a list's CSV as a spreadsheet reads it: identifiers and formula-like text behind a TAB, Chinese labels; the callers' order. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "pc_listform.h"
 #include "pc_lists.h"
 
 /* One person of a list, as dispatch makes it. */
@@ -74,8 +75,62 @@ static void test_csv_row(void **state) {
   rmdir(dir);
 }
 
+/* The reference: group, then pc_listform_order (code, township, community,
+ * exposure, subject), then pid, then position - compared one pair at a time. */
+static const pc_list_row *ref_rows;
+static const uint32_t *ref_sel;
+static const uint64_t *ref_group;
+static int ref_cmp(const void *pa, const void *pb) {
+  const uint32_t i = *(const uint32_t *)pa, j = *(const uint32_t *)pb;
+  if (ref_group[i] != ref_group[j]) return ref_group[i] < ref_group[j] ? -1 : 1;
+  const pc_list_row *a = &ref_rows[ref_sel ? ref_sel[i] : i], *b = &ref_rows[ref_sel ? ref_sel[j] : j];
+  int c = pc_listform_order(a, b);
+  if (c) return c;
+  if (a->pid != b->pid) return a->pid < b->pid ? -1 : 1;
+  return (i > j) - (i < j);
+}
+
+/* pc_listform_sort (radix passes, then the runs they leave equal) gives the
+ * comparator's order on rows with few distinct values in every key - so that
+ * most rows tie on several of them, negative exposures too, codes other than
+ * red and yellow, a person in two rows - taken directly or through a selection. */
+static void test_listform_sort(void **state) {
+  (void)state;
+  enum { N = 5000 };
+  pc_list_row *it = calloc(N, sizeof *it);
+  uint64_t *group = malloc(N * sizeof *group);
+  uint32_t *ord = malloc(N * sizeof *ord), *want = malloc(N * sizeof *want),
+           *sel = malloc(N * sizeof *sel);
+  assert_non_null(it && group && ord && want && sel);
+  static const char *const codes[4] = {"red", "yellow", "green", ""};
+  srand(7);
+  for (size_t i = 0; i < N; i++) {
+    pc_list_row *x = &it[i];
+    x->community = 430102001000 + (uint64_t)(rand() % 3) * 1000 + (uint64_t)(rand() % 3);
+    x->township = x->community / 1000 * 1000;
+    x->exposure = (int64_t)(rand() % 5) - 2;
+    snprintf(x->code, sizeof x->code, "%s", codes[rand() % 4]);
+    x->subject[0] = (char)('a' + rand() % 3);
+    if (rand() % 2) x->subject[1] = (char)('a' + rand() % 2);
+    x->pid = (uint64_t)(rand() % (N / 2)); /* some persons in two rows */
+    group[i] = (uint64_t)(rand() % 4) * UINT64_C(0x0100000000000001);
+    sel[i] = (uint32_t)(N - 1 - i);
+  }
+  for (int how = 0; how < 2; how++) {
+    const uint32_t *s = how ? sel : NULL;
+    assert_int_equal(pc_listform_sort(it, s, N, group, ord), 0);
+    for (uint32_t i = 0; i < N; i++) want[i] = i;
+    ref_rows = it, ref_sel = s, ref_group = group;
+    qsort(want, N, sizeof *want, ref_cmp);
+    assert_memory_equal(ord, want, N * sizeof *ord);
+  }
+  assert_int_equal(pc_listform_sort(it, NULL, 0, group, ord), 0);
+  free(it), free(group), free(ord), free(want), free(sel);
+}
+
 int main(void) {
   umask(077);
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_csv_row)};
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_csv_row),
+                                     cmocka_unit_test(test_listform_sort)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
