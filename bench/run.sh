@@ -700,33 +700,47 @@ CFG
 }
 
 # The city lists of the 1,000-case trace (bench_trace's trace-1000.h5, traced here when absent):
-# 1.54 M persons in 15 lists, at 1 and NP ranks in turn (the ranks share the lists out), REPEAT
+# 1.54 M persons in 15 lists, then its community lists (the same trace with dispatch: {level:
+# community}, traced once: ~7,500 CSVs with people and a group per community), each at 1 and NP
+# ranks in turn (the ranks share the lists out; rank 0 writes the communities' HDF5 file), REPEAT
 # pairs; wall and the largest rank's peak RSS from /usr/bin/time (dispatch writes no run record).
 bench_lists() {
-  local data="$work/city.h5" tr="$work/trace-1000.h5" i np w m
+  local data="$work/city.h5" tr="$work/trace-1000.h5" trc="$work/trace-1000-community.h5" i np w m
+  local lv in
   if [ ! -s "$tr" ]; then
     [ -s "$work/trace-1000.yaml" ] || bench_trace
     mpirun -n "$NP" "$PAICHA" trace --config "$work/trace-1000.yaml" --quiet \
       || { echo "bench lists: the trace failed" >&2; return 1; }
   fi
-  printf 'input: %s\ndata: %s\noutput: %s\nlevel: city\noverwrite: true\n' "$tr" "$data" \
-    "$work/city-lists" > "$work/city-lists.yaml"
-  echo "== lists: the 1,000-case trace's city lists, 1 and $NP ranks in turn, $REPEAT pairs" | tee -a "$out"
-  declare -A walls=() rss=()
-  for i in $(seq "$REPEAT"); do
-    for np in 1 "$NP"; do
-      /usr/bin/time -f "%e %M" -o "$work/lists.time" mpirun -n "$np" "$PAICHA" dispatch \
-        --config "$work/city-lists.yaml" 2> "$work/dispatch-city-1000-np$np.$i.log" \
-        || { echo "bench lists: dispatch failed (see $work/dispatch-city-1000-np$np.$i.log)" >&2; return 1; }
-      read -r w m < "$work/lists.time"
-      walls[$np]+="${walls[$np]:+ }$w"; rss[$np]+="${rss[$np]:+ }$((m / 1024))"
+  if [ ! -s "$trc" ]; then # the same trace, its people assigned down to the community
+    sed "s#^output: .*#output: $trc#" "$work/trace-1000.yaml" > "$work/trace-1000-community.yaml"
+    echo "dispatch: {level: community}" >> "$work/trace-1000-community.yaml"
+    mpirun -n "$NP" "$PAICHA" trace --config "$work/trace-1000-community.yaml" --quiet \
+      || { echo "bench lists: the community-level trace failed" >&2; return 1; }
+  fi
+  for lv in city community; do
+    in=$tr
+    [ "$lv" = city ] || in=$trc
+    printf 'input: %s\ndata: %s\noutput: %s\nlevel: %s\noverwrite: true\n' "$in" "$data" \
+      "$work/$lv-lists" "$lv" > "$work/$lv-lists.yaml"
+    echo "== lists: the 1,000-case trace's $lv lists, 1 and $NP ranks in turn, $REPEAT pairs" | tee -a "$out"
+    local -A walls=() rss=()
+    for i in $(seq "$REPEAT"); do
+      for np in 1 "$NP"; do
+        /usr/bin/time -f "%e %M" -o "$work/lists.time" mpirun -n "$np" "$PAICHA" dispatch \
+          --config "$work/$lv-lists.yaml" 2> "$work/dispatch-$lv-1000-np$np.$i.log" \
+          || { echo "bench lists: dispatch failed (see $work/dispatch-$lv-1000-np$np.$i.log)" >&2; return 1; }
+        read -r w m < "$work/lists.time"
+        walls[$np]+="${walls[$np]:+ }$w"; rss[$np]+="${rss[$np]:+ }$((m / 1024))"
+      done
+      echo "lists ($lv) pair $i: 1 rank ${walls[1]##* } s, $NP ranks $w s" | tee -a "$out"
     done
-    echo "lists pair $i: 1 rank ${walls[1]##* } s, $NP ranks $w s" | tee -a "$out"
+    for np in 1 "$NP"; do runs_line "dispatch-$lv-1000-np$np" "$np" "${walls[$np]}" "${rss[$np]}"; done
+    /usr/bin/python3 -c "import csv,sys; r=list(csv.DictReader(open(sys.argv[1], encoding='utf-8-sig'))); print(f'{len(r):,} lists, {sum(int(x[\"count\"]) for x in r):,} persons listed')" \
+      "$work/$lv-lists/manifest.csv" | tee -a "$out"
+    rm -rf "$work/$lv-lists"
+    unset walls rss
   done
-  for np in 1 "$NP"; do runs_line "dispatch-city-1000-np$np" "$np" "${walls[$np]}" "${rss[$np]}"; done
-  /usr/bin/python3 -c "import csv,sys; r=list(csv.DictReader(open(sys.argv[1], encoding='utf-8-sig'))); print(f'{len(r):,} lists, {sum(int(x[\"count\"]) for x in r):,} persons listed')" \
-    "$work/city-lists/manifest.csv" | tee -a "$out"
-  rm -rf "$work/city-lists"
 }
 
 # The city tier's dataset (bench_city's city.h5, synthesised here when absent, or when an
