@@ -320,7 +320,7 @@ static size_t list_rows(const pc_dispatch *D, pc_list_info *l, size_t *at) {
  * none when empty, FILE_ROWS for its creation). Rank 0 starts with head
  * rows (the fine levels' HDF5 file, which it writes alone). The same on every
  * rank. */
-enum { LIST_ROWS = 500, FILE_ROWS = 50, GROUP_ROWS = 40 };
+enum { LIST_ROWS = 500, FILE_ROWS = 50, GROUP_ROWS = 20 };
 typedef struct by_size {
   size_t rows, k;
 } by_size;
@@ -410,12 +410,11 @@ static int fine_groups(pc_dispatch *D, const char *tmpdir, char *h5, size_t size
                                 "yellow, then the others; each by township, community (of "
                                 "residence), exposure; exposure int64 seconds since the epoch (UTC)",
                                 &g);
-  size_t at = 0;
-  for (size_t k = 0; k < D->nlists && !rc; k++) {
-    pc_list_info c = D->lists[k]; /* counted already: list_rows counts again */
-    c.count = c.red = c.yellow = 0;
-    const size_t from = list_rows(D, &c, &at);
-    rc = pc_listgroups_add(g, "jurisdiction", &D->lists[k], D->it + from, D->lists[k].count);
+  const size_t nl = D->nlists; /* unassigned last, its rows first (list_rows) */
+  for (size_t k = 0, at = D->lists[nl - 1].count; k < nl && !rc; k++) {
+    const pc_list_info *l = &D->lists[k];
+    rc = pc_listgroups_add(g, "jurisdiction", l, D->it + (k + 1 < nl ? at : 0), l->count);
+    if (k + 1 < nl) at += l->count;
   }
   int rc2 = pc_listgroups_close(g);
   return rc ? rc : rc2;
@@ -425,14 +424,15 @@ static int fine_groups(pc_dispatch *D, const char *tmpdir, char *h5, size_t size
 static void log_fine_writers(pc_ctx *ctx, const pc_list_info *l, size_t n, const int *writer) {
   char line[512] = "";
   size_t len = 0, total = 0;
-  for (int r = 0; r < pc_nranks(ctx) && len < sizeof line - 40; r++) {
+  for (size_t k = 0; k < n; k++) total += l[k].count > 0;
+  int r = 0;
+  for (; r < pc_nranks(ctx) && len < sizeof line - 40; r++) {
     size_t m = 0;
     for (size_t k = 0; k < n; k++) m += writer[k] == r && l[k].count;
-    total += m;
     len += (size_t)snprintf(line + len, sizeof line - len, "%srank %d: %zu", r ? ", " : "", r, m);
   }
   pc_log(ctx, "dispatch: %zu CSV lists with people, shared out (%s%s); rank 0 wrote the HDF5 file",
-         total, line, len >= sizeof line - 40 ? ", ..." : "");
+         total, line, r < pc_nranks(ctx) ? ", ..." : "");
 }
 
 /* Every list of the plan, each with its rows, the lists shared out among the
@@ -457,10 +457,12 @@ static int write_lists(pc_ctx *ctx, pc_dispatch *D, char **tmpdir) {
   int *writer = pc_malloc((nl + 1) * sizeof *writer, "lists");
   size_t *from = pc_malloc((nl + 1) * sizeof *from, "lists");
   int *dest = me == 0 ? pc_malloc((D->n + 1) * sizeof *dest, "lists") : NULL;
-  /* The fine levels' HDF5 file costs rank 0 about half what the rows' CSVs
-   * cost, and GROUP_ROWS rows a group, empty ones too. */
+  /* The fine levels' HDF5 file costs rank 0 about a quarter of what the
+   * rows' CSVs cost, and GROUP_ROWS rows a group, empty ones too: measured
+   * between a half and a tenth, as the disk's inode allocation makes the
+   * CSVs dearer after many sets replaced. */
   rc = writer && from && (me || dest)
-           ? list_writers(D->lists, nl, P, fine, fine ? all_rows / 2 + nl * GROUP_ROWS : 0, writer)
+           ? list_writers(D->lists, nl, P, fine, fine ? all_rows / 4 + nl * GROUP_ROWS : 0, writer)
            : PC_ERR_MEM;
   /* Each row's writer (rank 0), and where each list's rows start among the
    * rows this rank holds: rank 0 all of them, the others only theirs. */
