@@ -61,7 +61,7 @@ int pc_listform_code_rank(const char *code);
  * a group as pc_listform_order, then by pid and i: ord[j] is the i of the
  * j-th row. Stable radix passes over the group, the code, the community (its
  * township is its code cut, so their order comes with it) and the exposure,
- * then the runs equal in those by the comparator. PC_ERR_MEM (raised); n below 2^32. */
+ * then the runs equal in those by the comparator. PC_ERR_MEM; PC_ERR_ARG from 2^32 rows. */
 int pc_listform_sort(const pc_list_row *it, const uint32_t *sel, size_t n, const uint64_t *group,
                      uint32_t *ord);
 

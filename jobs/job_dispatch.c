@@ -6,10 +6,10 @@
 #include "pc_job.h"
 
 /* The lists are small (the flagged persons, not the province): rank 0 reads
- * the output (its memory checked first: it holds every row), joins the phones from the dataset's /identities (a merge in
- * pid order, in chunks) and sorts; the files, most of the time (a workbook of
- * 244,000 persons takes seconds), are written by every rank, a share of the
- * lists each. */
+ * the output (its memory checked first: it holds every row), joins the
+ * phones from the dataset's /identities (a merge in pid order, in chunks) and
+ * sorts; the files, most of the time (a workbook of 244,000 persons takes
+ * seconds), are written by every rank, a share of the lists each. */
 
 static const char *const levels[] = {"city", "county", "township", "community", NULL};
 static const pc_key dispatch_keys[] = {
@@ -53,8 +53,8 @@ static int check_dispatch(const pc_config *cfg, pc_config_problems *p) {
 static int read_rows(pc_ctx *ctx, const pc_config *cfg, pc_dispatch *D) {
   PC_CALL(pc_agree(ctx, pc_rank(ctx) ? 0 : pc_dispatch_open(D)));
   static const char *const costs[2] = {"dispatch", "dispatch_employers"};
-  PC_CALL(pc_budget_check_rank0(ctx, cfg, costs, D->employers ? 2 : 1, (double)D->nflagged,
-                                D->employers ? "flagged rows and their employers" : "flagged rows"));
+  const char *what = D->employers ? "flagged rows and their employers" : "flagged rows";
+  PC_CALL(pc_budget_check_rank0(ctx, cfg, costs, D->employers ? 2 : 1, (double)D->nflagged, what));
   if (pc_rank(ctx)) return 0;
   PC_CALL(pc_dispatch_read(D));
   PC_CALL(pc_dispatch_rows(D));

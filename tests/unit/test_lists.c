@@ -83,7 +83,8 @@ static const uint64_t *ref_group;
 static int ref_cmp(const void *pa, const void *pb) {
   const uint32_t i = *(const uint32_t *)pa, j = *(const uint32_t *)pb;
   if (ref_group[i] != ref_group[j]) return ref_group[i] < ref_group[j] ? -1 : 1;
-  const pc_list_row *a = &ref_rows[ref_sel ? ref_sel[i] : i], *b = &ref_rows[ref_sel ? ref_sel[j] : j];
+  const pc_list_row *a = &ref_rows[ref_sel ? ref_sel[i] : i],
+                    *b = &ref_rows[ref_sel ? ref_sel[j] : j];
   int c = pc_listform_order(a, b);
   if (c) return c;
   if (a->pid != b->pid) return a->pid < b->pid ? -1 : 1;
