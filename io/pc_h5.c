@@ -598,13 +598,13 @@ int pc_h5_dset_read(hid_t dset, hid_t type, uint64_t start, size_t n, void *buf)
   int how, rc = 1;
   const hid_t ft = H5Dget_type(dset);
   const size_t fsize = ft >= 0 ? H5Tget_size(ft) : 0;
-  const int big = fsize && n * fsize >= PLAIN_CHUNK_MIN;
+  /* Rows that point into the file (variable-length strings or sequences,
+   * references) are not their bytes: HDF5 reads and follows them. Another
+   * type in the file is read as it is there and converted here. */
+  const int big = fsize && n * fsize >= PLAIN_CHUNK_MIN && H5Tis_variable_str(ft) == 0 &&
+                  H5Tdetect_class(ft, H5T_VLEN) == 0 && H5Tdetect_class(ft, H5T_REFERENCE) == 0;
   const int same = big && fsize == H5Tget_size(type) && H5Tequal(ft, type) > 0;
-  /* Another type in the file is read as it is there and converted here, but
-   * not rows that hold references into the file (variable-length members,
-   * references): their conversion reads the file. */
-  const int convertible = big && !same && H5Tdetect_class(ft, H5T_VLEN) == 0 &&
-                          H5Tdetect_class(ft, H5T_REFERENCE) == 0;
+  const int convertible = big && !same;
   const hsize_t c = same || convertible ? plain_chunks(dset, &how) : 0;
   if (c && n >= c && c * fsize >= PLAIN_CHUNK_MIN)
     rc = same ? read_plain(dset, ft, c, how, start, n, buf)

@@ -287,12 +287,67 @@ static void test_damage(void **st) {
   unlink(path);
 }
 
+/* Tables of variable-length strings or sequences (their rows point into the file's heap) are
+ * read through HDF5, which follows them: not from their bytes, not converted here. */
+static void test_vlen(void **st) {
+  (void)st;
+  char path[4096];
+  hid_t f = unit_h5_scratch(path, sizeof path, "pc-h5vlen");
+  hid_t vs = H5Tcopy(H5T_C_S1);
+  H5Tset_size(vs, H5T_VARIABLE);
+  hsize_t dims[1] = {N}, ch[1] = {C * 2};
+  hid_t sp = H5Screate_simple(1, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  H5Pset_chunk(dcpl, 1, ch);
+  hid_t d = H5Dcreate2(f, "names", vs, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  char **w = malloc(N * sizeof *w), **got = calloc(N, sizeof *got);
+  for (size_t i = 0; i < N; i++) {
+    w[i] = malloc(16);
+    snprintf(w[i], 16, "s%zu", i);
+  }
+  assert_true(d >= 0 && H5Dwrite(d, vs, H5S_ALL, H5S_ALL, H5P_DEFAULT, w) >= 0);
+  H5Dclose(d), H5Pclose(dcpl), H5Fclose(f);
+  assert_int_equal(pc_h5_open_serial(path, &f), 0);
+  d = H5Dopen2(f, "names", H5P_DEFAULT);
+  const unsigned long long before = pc_h5_plain_chunks_read();
+  assert_int_equal(pc_h5_dset_read(d, vs, 0, N, got), 0);
+  assert_int_equal(pc_h5_plain_chunks_read(), before);
+  for (size_t i = 0; i < N; i++) assert_string_equal(got[i], w[i]);
+  hid_t ms = H5Screate_simple(1, dims, NULL);
+  H5Dvlen_reclaim(vs, ms, H5P_DEFAULT, got);
+  for (size_t i = 0; i < N; i++) free(w[i]);
+  free(w), free(got);
+  H5Dclose(d), H5Fclose(f);
+  /* Sequences: a row in memory (hvl_t) is as wide as in the file, but holds a pointer. */
+  f = unit_h5_scratch(path, sizeof path, "pc-h5vlen");
+  hid_t vi = H5Tvlen_create(H5T_NATIVE_INT64);
+  dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  H5Pset_chunk(dcpl, 1, ch);
+  d = H5Dcreate2(f, "seqs", vi, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  hvl_t *sw = malloc(N * sizeof *sw), *sg = calloc(N, sizeof *sg);
+  int64_t *vals = malloc(N * sizeof *vals);
+  for (size_t i = 0; i < N; i++) vals[i] = (int64_t)i * 3, sw[i] = (hvl_t){1 + i % 2, &vals[i / 2]};
+  assert_true(d >= 0 && H5Dwrite(d, vi, H5S_ALL, H5S_ALL, H5P_DEFAULT, sw) >= 0);
+  H5Dclose(d), H5Pclose(dcpl), H5Fclose(f);
+  assert_int_equal(pc_h5_open_serial(path, &f), 0);
+  d = H5Dopen2(f, "seqs", H5P_DEFAULT);
+  assert_int_equal(pc_h5_dset_read(d, vi, 0, N, sg), 0);
+  for (size_t i = 0; i < N; i++) {
+    assert_int_equal(sg[i].len, sw[i].len);
+    assert_memory_equal(sg[i].p, sw[i].p, sw[i].len * sizeof *vals);
+  }
+  H5Dvlen_reclaim(vi, ms, H5P_DEFAULT, sg);
+  free(sw), free(sg), free(vals);
+  H5Sclose(ms), H5Sclose(sp), H5Dclose(d), H5Tclose(vs), H5Tclose(vi), H5Fclose(f);
+  unlink(path);
+}
+
 int main(void) {
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_ranges),
       cmocka_unit_test(test_view),
       cmocka_unit_test(test_damage),
+      cmocka_unit_test(test_vlen),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
