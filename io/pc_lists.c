@@ -87,7 +87,10 @@ int pc_lists_tmpdir(const char *dir, char *tmpdir, size_t size) {
 
 int pc_lists_tmpdir_seen(const char *tmpdir) {
   struct stat st;
-  if (stat(tmpdir, &st) == 0 && S_ISDIR(st.st_mode) && access(tmpdir, W_OK | X_OK) == 0) return 0;
+  if (stat(tmpdir, &st) == 0) {
+    if (!S_ISDIR(st.st_mode)) errno = ENOTDIR; /* another file of that name: not ours */
+    else if (access(tmpdir, W_OK | X_OK) == 0) return 0;
+  }
   return PC_ERROR(PC_ERR_IO,
                   "cannot write into %s, the lists' temporary directory rank 0 made: %s (the "
                   "output must be on a file system every rank sees, or run dispatch on one node)",
