@@ -2,7 +2,8 @@
 # household numbers, credit-code employers, passports and foreign PR IDs, typed phones,
 # regions.csv in GB18030, seatless tickets) ingests without a reject, identically at 1 and
 # 3 ranks, into the same persons as the plain CSV of the same seed, and trace on it names
-# the same persons with the same hops, exposures, channels, places and sources.
+# the same persons with the same hops, exposures, channels, places and sources; its lists,
+# with employers, are the same at 1 and 4 ranks and list document holders by their numbers.
 . "$(dirname "$0")/lib.sh"
 for s in plain real; do
   cat > "$T/synth-$s.yaml" <<CFG
@@ -111,4 +112,32 @@ CFG
 done
 $PY "$ROOT/tests/py/realistic_same.py" "$T/ingest-plain-2.h5" "$T/ingest-real-3.h5" \
   "$T/trace-plain-2.h5" "$T/trace-real-3.h5" || die "the realistic CSV does not give the plain CSV's persons and trace"
+# The lists of that trace (employers by credit code, passports and foreign PR IDs among the
+# subjects) at 1 and 4 ranks: the same files, byte for byte, every flagged person once, the
+# document holders listed with their own kind of number.
+for n in 1 4; do
+  printf 'input: %s\ndata: %s\noutput: %s\nemployers: true\nquiet: true\n' "$T/trace-real-3.h5" \
+    "$T/ingest-real-3.h5" "$T/lists-$n" > "$T/lists-$n.yaml"
+  run "$n" dispatch --config "$T/lists-$n.yaml" > "$T/lists-$n.log" 2>&1 \
+    || { cat "$T/lists-$n.log"; die "dispatch of the realistic trace at $n ranks failed"; }
+done
+for f in $(cd "$T/lists-1" && ls *.csv); do
+  [ "$f" = manifest.csv ] || cmp -s "$T/lists-1/$f" "$T/lists-4/$f" || die "lists at 1 and 4 ranks differ: $f"
+done
+[ "$(ls "$T/lists-1")" = "$(ls "$T/lists-4")" ] || die "dispatch at 1 and 4 ranks wrote other files"
+$PY - "$T/trace-real-3.h5" "$T/lists-4" <<'PY' || die "the realistic trace's lists are not what it flagged"
+import glob, sys, h5py, numpy as np, pandas as pd
+tr = h5py.File(sys.argv[1], "r")
+flagged = np.concatenate([tr[t]["pid"][()] for t in ("contacts", "companions")])
+L = pd.concat([pd.DataFrame(h5py.File(h, "r")["list"][()]) for h in glob.glob(f"{sys.argv[2]}/*.h5")
+               if not h.rsplit("/", 1)[-1].startswith("employers.")])
+assert len(L) == L["pid"].nunique() and set(L["pid"]) == set(flagged), "not every flagged person once"
+kinds = L["subject_type"].str.decode("ascii").value_counts().to_dict()
+print("realistic lists:", len(L), "persons;", kinds)
+doc = L[L["subject_type"].isin([b"passport", b"foreign_pr"])]
+assert len(doc) > 0, "no document holder in the lists"
+assert all(len(s.rstrip(b"\0")) >= 5 and not s.startswith(b"43") for s in doc["subject"]), \
+    "a document holder listed under another number"
+assert glob.glob(f"{sys.argv[2]}/employers.*.h5"), "no employers' lists"
+PY
 echo "t_realistic: ok"
