@@ -308,6 +308,9 @@ const pc_schema pc_view_flag_companions =
     VIEW("companions", pc_flag_row, flag_companions_cols, &pc_schema_companions);
 const pc_schema pc_view_flag_screened =
     VIEW("screened", pc_flag_row, flag_screened_cols, &pc_schema_screened);
+static const pc_column flag_jur_cols[] = {PC_VIEW_COLUMN(pc_flag_jur, pid, "pid"),
+                                          PC_VIEW_COLUMN(pc_flag_jur, jurisdiction, "jurisdiction")};
+const pc_schema pc_view_flag_jur = VIEW(NULL, pc_flag_jur, flag_jur_cols, &pc_schema_contacts);
 
 #define REPORT_COLS_HEAD                                             \
   PC_VIEW_COLUMN(pc_report_row, pid, "pid"),                         \
@@ -484,7 +487,7 @@ const pc_schema *const pc_schemas_all[] = {
     &pc_schema_places, &pc_schema_place_rows, &pc_schema_screened, &pc_schema_contacts,
     &pc_schema_companions, &pc_schema_targets, &pc_schema_testing, &pc_schema_rejects,
     &pc_schema_list, &pc_view_pid, &pc_view_flag_contacts, &pc_view_flag_companions,
-    &pc_view_flag_screened, &pc_view_report_contacts, &pc_view_report_companions,
+    &pc_view_flag_screened, &pc_view_flag_jur, &pc_view_report_contacts, &pc_view_report_companions,
     &pc_view_report_screened, &pc_view_report_targets, &pc_view_report_testing,
     &pc_schema_ledger_persons, &pc_schema_ledger_events, &pc_schema_ledger_batches,
     &pc_schema_ledger_measures, &pc_schema_ledger_yield, &pc_schema_ledger_parts,

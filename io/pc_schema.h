@@ -385,6 +385,12 @@ extern const pc_schema pc_schema_itinerary, pc_schema_same_trip; /* itinerary */
 /* The pid column alone (a uint64_t per row) of any pid-sorted table: open it with a name. */
 extern const pc_schema pc_view_pid;
 extern const pc_schema pc_view_flag_contacts, pc_view_flag_companions, pc_view_flag_screened;
+/* pid and jurisdiction alone of /contacts, /companions or /screened (open it
+ * with the table's name): what a flagged row's list is, 16 bytes a row. */
+typedef struct pc_flag_jur {
+  uint64_t pid, jurisdiction;
+} pc_flag_jur;
+extern const pc_schema pc_view_flag_jur;
 extern const pc_schema pc_view_report_contacts, pc_view_report_companions,
     pc_view_report_screened;
 extern const pc_schema pc_view_report_targets, pc_view_report_testing;

@@ -4,10 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pc_dispatch.h"
 #include "pc_job.h"
 #include "pc_synthfile.h"
 
-static const char *const plan_jobs[] = {"synth", "ingest", "index", "trace", "screen", "breakdown", NULL};
+static const char *const plan_jobs[] = {"synth",  "ingest",    "index",    "trace",
+                                        "screen", "breakdown", "dispatch", NULL};
+static const char *const levels[] = {"city", "county", "township", "community", NULL};
 static const pc_key plan_keys[] = {
     {.name = "job", .type = PC_T_STR, .required = 1, .help = "the job to plan",
      .choices = plan_jobs},
@@ -28,6 +31,15 @@ static const pc_key plan_keys[] = {
     {.name = "cases", .type = PC_T_INT, .def = "100", .min = 0, .max = 10000000,
      .help = "trace: the cases traced (their frontiers and rows grow with them: case_s and "
              "mem_per_case_b of the rates, shared by the ranks)"},
+    {.name = "input", .type = PC_T_PATH, .role = PC_P_IN_H5,
+     .help = "dispatch: the trace or screen output it will read (its rows counted, its largest "
+             "list found)"},
+    {.name = "flagged", .type = PC_T_INT, .def = "0", .max = INT64_MAX,
+     .help = "dispatch: its rows (instead of input; the largest list then unknown)"},
+    {.name = "level", .type = PC_T_STR, .def = "city", .choices = levels,
+     .help = "dispatch: the lists' level, as dispatch's"},
+    {.name = "employers", .type = PC_T_BOOL, .def = "false",
+     .help = "dispatch: the employers' lists too (on rank 0)"},
     {.name = "province", .type = PC_T_BOOL, .def = "false",
      .help = "also plan the full province (66.4 M persons, 10^10 stays) on 16, 64 and 256 nodes"},
     PC_KEYS_COMMON,
@@ -44,6 +56,8 @@ static const pc_key rate_item_keys[] = {
     {.name = "case_s", .type = PC_T_FLOAT, .def = "0", .help = ""},
     {.name = "mem_per_case_b", .type = PC_T_FLOAT, .def = "0", .help = ""},
     {.name = "huge_always", .type = PC_T_INT, .def = "0", .max = 1, .help = ""},
+    {.name = "rank0_items_per_s", .type = PC_T_FLOAT, .def = "0", .help = ""},
+    {.name = "fine_items_per_s", .type = PC_T_FLOAT, .def = "0", .help = ""},
     {0}};
 static const pc_key rate_item[] = {{.name = "", .type = PC_T_MAP, .sub = rate_item_keys}, {0}};
 static const pc_key bounds_keys[] = {
@@ -65,6 +79,7 @@ typedef struct model {
   double base_mb, per_item_b, rate, base_s, moved_b;
   double rate_1; /* items per second of a rank alone on its node (0: rate) */
   double case_s, per_case_b, cases; /* trace: per case traced, and how many */
+  double rate0, rate_fine; /* dispatch: rank 0's read alone; the lists at the fine levels */
 } model;
 
 typedef struct estimate {
@@ -89,9 +104,10 @@ static estimate predict(const model *m, double persons, double stays, int nodes,
   return e;
 }
 
-static void header(const char *job, int nodes, int tpn, const estimate *e) {
-  double t = e->time_s * 2 + 300; /* twice the estimate and 5 minutes of start-up */
-  int mem = (int)ceil(e->mem_gb * tpn * 1.3);
+/* node_gb: the most a node's ranks need together. */
+static void header(const char *job, int nodes, int tpn, double time_s, double node_gb) {
+  double t = time_s * 2 + 300; /* twice the estimate and 5 minutes of start-up */
+  int mem = (int)ceil(node_gb * 1.3);
   printf("  #SBATCH --nodes=%d\n  #SBATCH --ntasks-per-node=%d\n  #SBATCH --mem=%dG\n"
          "  #SBATCH --time=%02d:%02d:00\n  sbatch jobs/slurm/%s.sbatch CONFIG.yaml\n",
          nodes, tpn, mem < 1 ? 1 : mem, (int)(t / 3600), (int)fmod(t / 60, 60), job);
@@ -100,9 +116,9 @@ static void header(const char *job, int nodes, int tpn, const estimate *e) {
 /* The per-rank costs of the planned job, from the rates file (a config of
  * its own: its problems come as its FILE:LINE:COL lines, after the key
  * `rates` that names it). Problems into p (NULL: the process's error). */
-static int load_model(const pc_config *cfg, pc_config_problems *p, model *m, char *from,
-                      size_t fromlen) {
-  const char *job = pc_config_str(cfg, "job"), *rates = pc_config_str(cfg, "rates");
+static int load_model(const pc_config *cfg, pc_config_problems *p, const char *job, model *m,
+                      char *from, size_t fromlen) {
+  const char *rates = pc_config_str(cfg, "rates");
   pc_config *rc_cfg = NULL;
   char err[2048] = "";
   if (pc_config_load(rates, rates_schema, &rc_cfg, err, sizeof err)) {
@@ -118,12 +134,14 @@ static int load_model(const pc_config *cfg, pc_config_problems *p, model *m, cha
                              job);
   }
   snprintf(m->item, sizeof m->item, "%s", pc_config_str(rc_cfg, k));
-  static const char *const f[8] = {"mem_base_mb", "mem_per_item_b", "items_per_s", "base_s",
-                                   "moved_per_item_b", "items_per_s_1", "case_s", "mem_per_case_b"};
-  double *v[8] = {&m->base_mb, &m->per_item_b, &m->rate, &m->base_s, &m->moved_b, &m->rate_1,
-                  &m->case_s, &m->per_case_b};
+  static const char *const f[10] = {"mem_base_mb",   "mem_per_item_b",    "items_per_s",
+                                    "base_s",        "moved_per_item_b",  "items_per_s_1",
+                                    "case_s",        "mem_per_case_b",    "rank0_items_per_s",
+                                    "fine_items_per_s"};
+  double *v[10] = {&m->base_mb, &m->per_item_b, &m->rate,       &m->base_s, &m->moved_b,
+                   &m->rate_1,  &m->case_s,     &m->per_case_b, &m->rate0,  &m->rate_fine};
   m->cases = (double)pc_config_int(cfg, "cases");
-  for (int i = 0; i < 8; i++) {
+  for (int i = 0; i < 10; i++) {
     snprintf(k, sizeof k, "jobs.%s.%s", job, f[i]);
     *v[i] = pc_config_float(rc_cfg, k);
   }
@@ -138,9 +156,18 @@ static int load_model(const pc_config *cfg, pc_config_problems *p, model *m, cha
 static int check_plan(const pc_config *cfg, pc_config_problems *p) {
   model m;
   char from[512];
-  load_model(cfg, p, &m, from, sizeof from);
-  if (!pc_config_given(cfg, "data") && pc_config_int(cfg, "persons") <= 0)
+  const char *job = pc_config_str(cfg, "job");
+  load_model(cfg, p, job, &m, from, sizeof from);
+  if (!strcmp(job, "dispatch")) {
+    if (pc_config_bool(cfg, "employers")) load_model(cfg, p, "dispatch_employers", &m, from, sizeof from);
+    if (!pc_config_given(cfg, "input") && pc_config_int(cfg, "flagged") <= 0)
+      pc_config_problem(p, cfg, "flagged", "give input (the trace or screen output), or flagged");
+    if (pc_config_bool(cfg, "province"))
+      pc_config_problem(p, cfg, "province", "dispatch's size is its input's rows, not the "
+                        "province's: plan it with input (or flagged) instead");
+  } else if (!pc_config_given(cfg, "data") && pc_config_int(cfg, "persons") <= 0) {
     pc_config_problem(p, cfg, "persons", "give data, or persons (and stays)");
+  }
   return 0;
 }
 
@@ -187,7 +214,66 @@ static void print_plan(const pc_config *cfg, const model *m, double persons, dou
            "would fit\n", tpn, e.mem_gb, node_gb, n, tpn);
   }
   printf("recommended:\n");
-  header(job, nodes, tpn, &e);
+  header(job, nodes, tpn, e.time_s, e.mem_gb * tpn);
+}
+
+/* ---- dispatch: its size is the flagged rows, and rank 0 holds them all ---- */
+
+/* Dispatch's plan: rank 0 reads every row alone (its memory the rows', on
+ * any number of ranks); the lists are shared out, the largest first, so they
+ * take at least the largest one's time and its writer holds its rows; the
+ * fine levels' HDF5 file is rank 0's (a quarter of the rows' cost, as
+ * pc_dispatch's share-out counts it), as are the employers' lists. */
+static int plan_dispatch(const pc_config *cfg, const model *m, const model *emp) {
+  const int nodes = (int)pc_config_int(cfg, "nodes"), tpn = (int)pc_config_int(cfg, "tasks_per_node");
+  const int P = nodes * tpn, level = pc_level_of(pc_config_str(cfg, "level"));
+  const int fine = level >= PC_LEVEL_TOWNSHIP;
+  const double node_gb = (double)pc_config_int(cfg, "memory_per_node_gb"), GB = 1073741824.0;
+  pc_dispatch_size sz = {.rows = (uint64_t)pc_config_int(cfg, "flagged")};
+  if (pc_config_given(cfg, "input")) {
+    PC_CALL(pc_dispatch_size_of(pc_config_str(cfg, "input"), level, &sz));
+    printf("input: %llu rows in %llu lists with people at the %s level; the largest, ",
+           (unsigned long long)sz.rows, (unsigned long long)sz.lists, pc_level_name(level));
+    if (sz.largest_code) printf("%llu", (unsigned long long)pc_region_short(sz.largest_code, level));
+    else printf("unassigned");
+    printf(", %llu rows\n", (unsigned long long)sz.largest);
+  } else {
+    printf("input: %llu rows (flagged, as given; the largest list unknown)\n",
+           (unsigned long long)sz.rows);
+  }
+  const double R = (double)sz.rows, L = (double)sz.largest;
+  const double head = fine ? R / 4 : 0; /* rank 0's HDF5 file of the fine levels */
+  const double share = fine ? fmax((R + head) / P, head) : fmax(R / P, L);
+  const double rate = fine ? m->rate_fine : m->rate;
+  if (m->rate0 <= 0 || rate <= 0)
+    return PC_ERROR(PC_ERR_CONFIG, "%s: dispatch has no rank0_items_per_s or %s: run make "
+                    "bench BENCH=lists", pc_config_str(cfg, "rates"),
+                    fine ? "fine_items_per_s" : "items_per_s");
+  const double read_s = R / m->rate0, lists_s = share / rate;
+  const double emp_s = emp ? R / emp->rate : 0;
+  const double time_s = m->base_s + read_s + lists_s + emp_s;
+  const double mem0 = (m->base_mb * 1048576.0 + m->per_item_b * R +
+                       (emp ? emp->base_mb * 1048576.0 + emp->per_item_b * R : 0)) / GB;
+  const double held = fine ? R / P : fmax(R / P, L); /* the rows a writer receives */
+  const double mem1 = P > 1 ? (m->base_mb * 1048576.0 + m->moved_b * held) / GB : 0;
+  const double node0 = mem0 + (tpn - 1) * mem1;
+  printf("predicted: memory on rank 0 %.2f GB (%.0f MB + %.0f B a row: it holds every row%s)",
+         mem0, m->base_mb, m->per_item_b, emp ? ", and their employers" : "");
+  if (P > 1) printf(", on the others %.2f GB (the rows of their lists, %.0f B each)", mem1, m->moved_b);
+  printf("; time %.1f s (rank 0's read %.1f s, the lists %.1f s%s", time_s, read_s, lists_s,
+         fine ? " with rank 0's HDF5 file" : "");
+  if (emp) printf(", the employers' lists %.1f s on rank 0", emp_s);
+  printf(")\n");
+  if (!fine && L > 0 && L >= R / P)
+    printf("note: the largest list bounds the lists' time: more ranks do not shorten it "
+           "(%.0f rows, %.1f s alone)\n", L, L / rate);
+  if (node0 > node_gb * 0.9)
+    printf("does NOT fit: node 0 needs %.2f GB (rank 0 %.2f GB) > 90%% of %.0f GB: rank 0 "
+           "holds every row, so more nodes do not help; fewer ranks a node, or a node with "
+           "%.0f GB\n", node0, mem0, node_gb, ceil(node0 / 0.9));
+  printf("recommended:\n");
+  header("dispatch", nodes, tpn, time_s, node0);
+  return 0;
 }
 
 /* The full province on 16, 64 and 256 nodes, assumptions stated. */
@@ -210,12 +296,19 @@ static void print_province(const model *m, double net) {
  * `province`, the full province's plan. */
 static int run_plan(pc_ctx *ctx, const pc_config *cfg) {
   if (pc_rank(ctx) != 0) return 0;
-  model m;
+  model m, emp;
   char from[512];
   double persons, stays;
-  PC_CALL(load_model(cfg, NULL, &m, from, sizeof from)); /* checked at load */
-  printf("paicha plan: %s, from %s (%s)\n", pc_config_str(cfg, "job"), pc_config_str(cfg, "rates"),
-         from);
+  const char *job = pc_config_str(cfg, "job");
+  PC_CALL(load_model(cfg, NULL, job, &m, from, sizeof from)); /* checked at load */
+  printf("paicha plan: %s, from %s (%s)\n", job, pc_config_str(cfg, "rates"), from);
+  if (!strcmp(job, "dispatch")) {
+    const int with_emp = pc_config_bool(cfg, "employers");
+    if (with_emp) PC_CALL(load_model(cfg, NULL, "dispatch_employers", &emp, from, sizeof from));
+    PC_CALL(plan_dispatch(cfg, &m, with_emp ? &emp : NULL));
+    fflush(stdout);
+    return 0;
+  }
   PC_CALL(data_size(cfg, &persons, &stays));
   print_plan(cfg, &m, persons, stays);
   if (pc_config_bool(cfg, "province")) print_province(&m, pc_config_float(cfg, "network_gbs"));

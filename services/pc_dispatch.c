@@ -6,6 +6,7 @@
 
 #include "pc_dispatch.h"
 #include "pc_flagged.h"
+#include "pc_flaggedfile.h"
 #include "pc_lists.h"
 #include "pc_reportfile.h"
 #include "pc_sort.h"
@@ -549,6 +550,66 @@ int pc_dispatch_write(pc_ctx *ctx, pc_dispatch *D) {
   }
   free(tmpdir);
   return pc_agree(ctx, rc);
+}
+
+/* The jurisdictions of table `name` of f cut to the level, one per list row,
+ * appended to *cut (grown as needed). */
+static int cut_rows(const pc_dispatch *D, pc_file f, const char *name, pc_buf *cut) {
+  enum { STEP = 1 << 20 };
+  pc_table t;
+  int rc = 0;
+  if (!pc_flaggedfile_has(f, name)) return 0;
+  if (pc_table_open(f, name, &pc_view_flag_jur, &t))
+    return PC_ERROR(PC_ERR_DATA, "%s: cannot read /%s (not a trace or screen output?)",
+                    D->in_path, name);
+  pc_flag_jur *r = pc_malloc(STEP * sizeof *r, "a table's rows");
+  uint64_t last = 0;
+  if (!r) rc = PC_ERR_MEM;
+  for (uint64_t i0 = 0; i0 < t.nrows && !rc; i0 += STEP) {
+    const size_t k = t.nrows - i0 < STEP ? (size_t)(t.nrows - i0) : STEP;
+    if ((rc = pc_table_read(&t, i0, k, r)) || (rc = pc_buf_grow(cut, k))) break;
+    uint64_t *c = cut->data;
+    for (size_t i = 0; i < k && !rc; i++) {
+      const uint64_t j = r[i].jurisdiction;
+      /* a person screened in several areas is one row (pc_dispatch_rows) */
+      if (!strcmp(name, "screened") && (i0 || i) && r[i].pid == last) continue;
+      last = r[i].pid;
+      if (j && D->level > PC_LEVEL_CITY &&
+          pc_region_cut(j, D->level) == pc_region_cut(j, D->level - 1))
+        rc = coarse_input(D, j);
+      c[cut->n++] = pc_region_cut(j, D->level);
+    }
+  }
+  free(r);
+  pc_table_close(&t);
+  return rc;
+}
+
+int pc_dispatch_size_of(const char *path, int level, pc_dispatch_size *s) {
+  memset(s, 0, sizeof *s);
+  pc_dispatch D = {.in_path = path, .level = level};
+  pc_file f = pc_flaggedfile_open(path);
+  if (f < 0) return PC_ERROR(PC_ERR_IO, "cannot open %s as HDF5", path);
+  pc_buf cut;
+  pc_buf_init(&cut, sizeof(uint64_t));
+  int rc = 0;
+  for (int k = 0; k < 3 && !rc; k++) rc = cut_rows(&D, f, flag_tables[k], &cut);
+  if (!rc && !cut.n && !pc_lists_is_flagged_output(f))
+    rc = PC_ERROR(PC_ERR_DATA, "%s: neither /contacts nor /screened: not a trace or screen "
+                  "output", path);
+  uint64_t *c = cut.data, *tmp = rc || !cut.n ? NULL : pc_malloc(cut.n * sizeof *tmp, "lists");
+  if (!rc && cut.n && !tmp) rc = PC_ERR_MEM;
+  if (!rc && cut.n) pc_sort_u64(c, tmp, cut.n);
+  for (size_t i = 0, j; !rc && i < cut.n; i = j) {
+    for (j = i; j < cut.n && c[j] == c[i]; j++) {}
+    s->lists++;
+    if (j - i > s->largest) s->largest = j - i, s->largest_code = c[i];
+  }
+  s->rows = rc ? 0 : cut.n;
+  free(tmp);
+  pc_buf_free(&cut);
+  pc_flaggedfile_close(f);
+  return rc;
 }
 
 void pc_dispatch_free(pc_dispatch *D) {

@@ -173,4 +173,35 @@ grep -q "rank 1: cannot write into .*every rank sees" "$T/blind.log" \
   || { cat "$T/blind.log"; die "no clear message for a rank that cannot see the output"; }
 [ "$(ls "$T/seen/lists")" = "4301-old.csv" ] || die "the previous lists were not left whole"
 [ -z "$(ls -d "$T"/seen/lists.* 2>/dev/null || true)" ] || die "a temporary list directory was left"
+# plan with job: dispatch reads the output it will be given: its rows (a person screened in
+# several areas once), its lists with people at the level and the largest, as the lists that
+# dispatch wrote from it count them; rank 0's memory from the rates; a level finer than the
+# output's refused as dispatch refuses it.
+planned() { # input, level, lists dir
+  printf 'job: dispatch\ninput: %s\nlevel: %s\nnodes: 1\ntasks_per_node: 3\nrates: %s\nquiet: true\n' \
+    "$1" "$2" "$ROOT/bench/rates.yaml" > "$T/plan.yaml"
+  run 1 plan --config "$T/plan.yaml" > "$T/plan.log" 2>&1 || { cat "$T/plan.log"; die "plan of dispatch ($2) failed"; }
+  $PY - "$T/plan.log" "$3/manifest.csv" "$ROOT/bench/rates.yaml" <<'PY' || die "plan of dispatch of $1 ($2) is not what its lists hold"
+import csv, re, sys, yaml
+log = open(sys.argv[1]).read()
+m = list(csv.DictReader(open(sys.argv[2], encoding="utf-8-sig")))
+count = {r["jurisdiction"].strip() or "unassigned": int(r["count"]) for r in m}
+rows, lists, code, largest = re.search(r"input: (\d+) rows in (\d+) lists with people at the \w+ "
+                                       r"level; the largest, (\w+), (\d+) rows", log).groups()
+assert int(rows) == sum(count.values()), (rows, sum(count.values()))
+assert int(lists) == sum(1 for c in count.values() if c), lists
+assert int(largest) == max(count.values()) and count[code] == int(largest), (code, largest)
+r = yaml.safe_load(open(sys.argv[3]))["jobs"]["dispatch"]
+got = float(re.search(r"memory on rank 0 ([0-9.]+) GB", log).group(1))
+assert abs(got - (r["mem_base_mb"] * 2**20 + r["mem_per_item_b"] * int(rows)) / 2**30) < 0.01, got
+assert "#SBATCH --ntasks-per-node=3" in log and "sbatch jobs/slurm/dispatch.sbatch" in log
+PY
+}
+planned "$T/trace.h5" county "$T/tc1"
+planned "$T/screen.h5" city "$T/sc"
+printf 'job: dispatch\ninput: %s\nlevel: community\nrates: %s\nquiet: true\n' "$T/trace.h5" \
+  "$ROOT/bench/rates.yaml" > "$T/plan.yaml"
+if run 1 plan --config "$T/plan.yaml" > "$T/plan.log" 2>&1; then die "plan of community lists of a county-level trace exited 0"; fi
+grep -q "assigned people to counties: lists per community need" "$T/plan.log" \
+  || { cat "$T/plan.log"; die "plan did not say why the community lists cannot be made"; }
 echo "t_dispatch: ok"
