@@ -736,6 +736,24 @@ bench_lists() {
       echo "lists ($lv) pair $i: 1 rank ${walls[1]##* } s, $NP ranks $w s" | tee -a "$out"
     done
     for np in 1 "$NP"; do runs_line "dispatch-$lv-1000-np$np" "$np" "${walls[$np]}" "${rss[$np]}"; done
+    # plan's prediction beside the medians (the largest rank's peak is rank 0's: it holds every row)
+    for np in 1 "$NP"; do
+      printf 'job: dispatch\ninput: %s\nlevel: %s\nnodes: 1\ntasks_per_node: %s\nrates: %s\nquiet: true\n' \
+        "$in" "$lv" "$np" "$root/bench/rates.yaml" > "$work/plan-lists.yaml"
+      "$PAICHA" plan --config "$work/plan-lists.yaml" > "$work/plan-lists-$lv-np$np.txt" \
+        || { echo "bench lists: plan failed" >&2; return 1; }
+      /usr/bin/python3 - "$work/plan-lists-$lv-np$np.txt" "$lv" "$np" "${walls[$np]}" "${rss[$np]}" <<'PY' | tee -a "$out"
+import re, statistics, sys
+p = open(sys.argv[1]).read()
+t = float(re.search(r"; time ([0-9.]+) s", p).group(1))
+m = float(re.search(r"memory on rank 0 ([0-9.]+) GB", p).group(1)) * 1024
+w = statistics.median(map(float, sys.argv[4].split()))
+r = statistics.median(map(float, sys.argv[5].split()))
+print(f"plan of the {sys.argv[2]} lists at {sys.argv[3]} rank(s): time {t:.1f} s predicted, "
+      f"{w:.1f} s measured ({(t - w) / w:+.0%}); rank 0's memory {m:.0f} MB predicted, "
+      f"{r:.0f} MB measured ({(m - r) / r:+.0%})")
+PY
+    done
     /usr/bin/python3 -c "import csv,sys; r=list(csv.DictReader(open(sys.argv[1], encoding='utf-8-sig'))); print(f'{len(r):,} lists, {sum(int(x[\"count\"]) for x in r):,} persons listed')" \
       "$work/$lv-lists/manifest.csv" | tee -a "$out"
     rm -rf "$work/$lv-lists"

@@ -308,8 +308,9 @@ const pc_schema pc_view_flag_companions =
     VIEW("companions", pc_flag_row, flag_companions_cols, &pc_schema_companions);
 const pc_schema pc_view_flag_screened =
     VIEW("screened", pc_flag_row, flag_screened_cols, &pc_schema_screened);
-static const pc_column flag_jur_cols[] = {PC_VIEW_COLUMN(pc_flag_jur, pid, "pid"),
-                                          PC_VIEW_COLUMN(pc_flag_jur, jurisdiction, "jurisdiction")};
+static const pc_column flag_jur_cols[] = {
+    PC_VIEW_COLUMN(pc_flag_jur, pid, "pid"),
+    PC_VIEW_COLUMN(pc_flag_jur, jurisdiction, "jurisdiction")};
 const pc_schema pc_view_flag_jur = VIEW(NULL, pc_flag_jur, flag_jur_cols, &pc_schema_contacts);
 
 #define REPORT_COLS_HEAD                                             \

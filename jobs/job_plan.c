@@ -159,7 +159,8 @@ static int check_plan(const pc_config *cfg, pc_config_problems *p) {
   const char *job = pc_config_str(cfg, "job");
   load_model(cfg, p, job, &m, from, sizeof from);
   if (!strcmp(job, "dispatch")) {
-    if (pc_config_bool(cfg, "employers")) load_model(cfg, p, "dispatch_employers", &m, from, sizeof from);
+    if (pc_config_bool(cfg, "employers"))
+      load_model(cfg, p, "dispatch_employers", &m, from, sizeof from);
     if (!pc_config_given(cfg, "input") && pc_config_int(cfg, "flagged") <= 0)
       pc_config_problem(p, cfg, "flagged", "give input (the trace or screen output), or flagged");
     if (pc_config_bool(cfg, "province"))
@@ -225,7 +226,8 @@ static void print_plan(const pc_config *cfg, const model *m, double persons, dou
  * fine levels' HDF5 file is rank 0's (a quarter of the rows' cost, as
  * pc_dispatch's share-out counts it), as are the employers' lists. */
 static int plan_dispatch(const pc_config *cfg, const model *m, const model *emp) {
-  const int nodes = (int)pc_config_int(cfg, "nodes"), tpn = (int)pc_config_int(cfg, "tasks_per_node");
+  const int nodes = (int)pc_config_int(cfg, "nodes");
+  const int tpn = (int)pc_config_int(cfg, "tasks_per_node");
   const int P = nodes * tpn, level = pc_level_of(pc_config_str(cfg, "level"));
   const int fine = level >= PC_LEVEL_TOWNSHIP;
   const double node_gb = (double)pc_config_int(cfg, "memory_per_node_gb"), GB = 1073741824.0;
@@ -234,8 +236,10 @@ static int plan_dispatch(const pc_config *cfg, const model *m, const model *emp)
     PC_CALL(pc_dispatch_size_of(pc_config_str(cfg, "input"), level, &sz));
     printf("input: %llu rows in %llu lists with people at the %s level; the largest, ",
            (unsigned long long)sz.rows, (unsigned long long)sz.lists, pc_level_name(level));
-    if (sz.largest_code) printf("%llu", (unsigned long long)pc_region_short(sz.largest_code, level));
-    else printf("unassigned");
+    if (sz.largest_code)
+      printf("%llu", (unsigned long long)pc_region_short(sz.largest_code, level));
+    else
+      printf("unassigned");
     printf(", %llu rows\n", (unsigned long long)sz.largest);
   } else {
     printf("input: %llu rows (flagged, as given; the largest list unknown)\n",
@@ -259,7 +263,8 @@ static int plan_dispatch(const pc_config *cfg, const model *m, const model *emp)
   const double node0 = mem0 + (tpn - 1) * mem1;
   printf("predicted: memory on rank 0 %.2f GB (%.0f MB + %.0f B a row: it holds every row%s)",
          mem0, m->base_mb, m->per_item_b, emp ? ", and their employers" : "");
-  if (P > 1) printf(", on the others %.2f GB (the rows of their lists, %.0f B each)", mem1, m->moved_b);
+  if (P > 1)
+    printf(", on the others %.2f GB (the rows of their lists, %.0f B each)", mem1, m->moved_b);
   printf("; time %.1f s (rank 0's read %.1f s, the lists %.1f s%s", time_s, read_s, lists_s,
          fine ? " with rank 0's HDF5 file" : "");
   if (emp) printf(", the employers' lists %.1f s on rank 0", emp_s);
@@ -325,7 +330,12 @@ const pc_jobdef pc_job_plan = {
     "the machine and date), predicts the memory per rank and the time of `job` on `nodes`\n"
     "x `tasks_per_node` ranks, says whether it fits the nodes' memory (and how many nodes\n"
     "would), and prints the sbatch header it recommends. With `province: true`, also the\n"
-    "plan of the full province on 16, 64 and 256 nodes, assumptions stated.",
+    "plan of the full province on 16, 64 and 256 nodes, assumptions stated.\n"
+    "job: dispatch is planned from its input (a trace or screen output: its rows, its\n"
+    "lists at `level` and the largest, read from its pid and jurisdiction columns) or\n"
+    "`flagged` rows: rank 0's memory (it holds every row, on any number of ranks), the\n"
+    "others', and the time: rank 0's read, then the lists shared out, at least the largest\n"
+    "list's time (past that, more ranks do not shorten them, and plan says so).",
     .keys = plan_keys,
     .run = run_plan,
     .check = check_plan};
