@@ -260,7 +260,9 @@ static int plan_dispatch(const pc_config *cfg, const model *m, const model *emp)
                        (emp ? emp->base_mb * 1048576.0 + emp->per_item_b * R : 0)) / GB;
   const double held = fine ? R / P : fmax(R / P, L); /* the rows a writer receives */
   const double mem1 = P > 1 ? (m->base_mb * 1048576.0 + m->moved_b * held) / GB : 0;
-  const double node0 = mem0 + (tpn - 1) * mem1;
+  /* dispatch checks rank 0's need against the node's memory over its ranks
+   * (Slurm's --mem, or the node's): the header asks for that much a rank */
+  const double per_rank = fmax(mem0, mem1), node0 = per_rank * tpn;
   printf("predicted: memory on rank 0 %.2f GB (%.0f MB + %.0f B a row: it holds every row%s)",
          mem0, m->base_mb, m->per_item_b, emp ? ", and their employers" : "");
   if (P > 1)
@@ -272,10 +274,16 @@ static int plan_dispatch(const pc_config *cfg, const model *m, const model *emp)
   if (!fine && L > 0 && L >= R / P)
     printf("note: the largest list bounds the lists' time: more ranks do not shorten it "
            "(%.0f rows, %.1f s alone)\n", L, L / rate);
-  if (node0 > node_gb * 0.9)
-    printf("does NOT fit: node 0 needs %.2f GB (rank 0 %.2f GB) > 90%% of %.0f GB: rank 0 "
-           "holds every row, so more nodes do not help; fewer ranks a node, or a node with "
-           "%.0f GB\n", node0, mem0, node_gb, ceil(node0 / 0.9));
+  if (node0 > node_gb * 0.9) {
+    const int fit = (int)floor(node_gb * 0.9 / per_rank);
+    printf("does NOT fit: rank 0 needs %.2f GB, and dispatch gives each rank the node's memory "
+           "over its ranks (%d x %.2f GB > 90%% of %.0f GB); rank 0 holds every row, so more "
+           "nodes do not help: ", mem0, tpn, per_rank, node_gb);
+    if (fit >= 1)
+      printf("%d %s a node would fit\n", fit, fit == 1 ? "rank" : "ranks");
+    else
+      printf("a node with %.0f GB would (1 rank)\n", ceil(per_rank / 0.9));
+  }
   printf("recommended:\n");
   header("dispatch", nodes, tpn, time_s, node0);
   return 0;

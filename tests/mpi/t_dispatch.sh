@@ -199,6 +199,20 @@ PY
 }
 planned "$T/trace.h5" county "$T/tc1"
 planned "$T/screen.h5" city "$T/sc"
+# Too many ranks on a 1 GB node: plan says so and names the ranks a node that would fit;
+# dispatch itself refuses the first budget and runs with the one plan names.
+printf 'job: dispatch\ninput: %s\nnodes: 1\ntasks_per_node: 32\nmemory_per_node_gb: 1\nrates: %s\nquiet: true\n' \
+  "$T/trace.h5" "$ROOT/bench/rates.yaml" > "$T/plan.yaml"
+run 1 plan --config "$T/plan.yaml" > "$T/plan.log" 2>&1 || { cat "$T/plan.log"; die "plan of dispatch (32 ranks) failed"; }
+fit=$(sed -n 's/^does NOT fit: .*: \([0-9]*\) ranks a node would fit$/\1/p' "$T/plan.log")
+[ -n "$fit" ] && [ "$fit" -lt 32 ] || { cat "$T/plan.log"; die "plan did not say how many ranks a node would fit"; }
+budget() { printf 'input: %s\ndata: %s\noutput: %s\noverwrite: true\nmemory_per_rank: %s\nquiet: true\n' \
+  "$T/trace.h5" "$T/data.h5" "$T/fit" "$1" > "$T/d.yaml"; }
+budget "$((1024 / 32))M"
+if run 1 dispatch --config "$T/d.yaml" > "$T/fit.log" 2>&1; then die "dispatch ran where plan said rank 0 does not fit"; fi
+grep -q "needs about .* MB on rank 0" "$T/fit.log" || { cat "$T/fit.log"; die "dispatch did not say why it stopped"; }
+budget "$((1024 / fit))M"
+run 1 dispatch --config "$T/d.yaml" > "$T/fit.log" 2>&1 || { cat "$T/fit.log"; die "dispatch refused the $fit ranks a node plan said fit"; }
 printf 'job: dispatch\ninput: %s\nlevel: community\nrates: %s\nquiet: true\n' "$T/trace.h5" \
   "$ROOT/bench/rates.yaml" > "$T/plan.yaml"
 if run 1 plan --config "$T/plan.yaml" > "$T/plan.log" 2>&1; then die "plan of community lists of a county-level trace exited 0"; fi
