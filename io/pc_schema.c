@@ -310,7 +310,8 @@ const pc_schema pc_view_flag_screened =
     VIEW("screened", pc_flag_row, flag_screened_cols, &pc_schema_screened);
 static const pc_column flag_jur_cols[] = {
     PC_VIEW_COLUMN(pc_flag_jur, pid, "pid"),
-    PC_VIEW_COLUMN(pc_flag_jur, jurisdiction, "jurisdiction")};
+    PC_VIEW_COLUMN(pc_flag_jur, jurisdiction, "jurisdiction"),
+    {.name = "new", .offset = offsetof(pc_flag_jur, is_new), .size = 1, .optional = 1}};
 const pc_schema pc_view_flag_jur = VIEW(NULL, pc_flag_jur, flag_jur_cols, &pc_schema_contacts);
 
 #define REPORT_COLS_HEAD                                             \

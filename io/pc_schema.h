@@ -385,10 +385,12 @@ extern const pc_schema pc_schema_itinerary, pc_schema_same_trip; /* itinerary */
 /* The pid column alone (a uint64_t per row) of any pid-sorted table: open it with a name. */
 extern const pc_schema pc_view_pid;
 extern const pc_schema pc_view_flag_contacts, pc_view_flag_companions, pc_view_flag_screened;
-/* pid and jurisdiction alone of /contacts, /companions or /screened (open it
- * with the table's name): what a flagged row's list is, 16 bytes a row. */
+/* pid, jurisdiction and `new` alone of /contacts, /companions or /screened
+ * (open it with the table's name): what a flagged row's list is. */
 typedef struct pc_flag_jur {
   uint64_t pid, jurisdiction;
+  uint8_t is_new; /* `new` (absent in outputs of a version before the ledger: 0) */
+  uint8_t pad[7];
 } pc_flag_jur;
 extern const pc_schema pc_view_flag_jur;
 extern const pc_schema pc_view_report_contacts, pc_view_report_companions,

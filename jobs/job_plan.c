@@ -40,6 +40,11 @@ static const pc_key plan_keys[] = {
      .help = "dispatch: the lists' level, as dispatch's"},
     {.name = "employers", .type = PC_T_BOOL, .def = "false",
      .help = "dispatch: the employers' lists too (on rank 0)"},
+    {.name = "only_new", .type = PC_T_BOOL, .def = "false",
+     .help = "dispatch: only the rows the campaign's ledger marked new are counted"},
+    {.name = "overwrite", .type = PC_T_BOOL, .def = "false",
+     .help = "dispatch's, not used by plan (a dispatch config with jobs: {plan: {job: "
+             "dispatch}} plans the lists it would write)"},
     {.name = "province", .type = PC_T_BOOL, .def = "false",
      .help = "also plan the full province (66.4 M persons, 10^10 stays) on 16, 64 and 256 nodes"},
     PC_KEYS_COMMON,
@@ -233,9 +238,11 @@ static int plan_dispatch(const pc_config *cfg, const model *m, const model *emp)
   const double node_gb = (double)pc_config_int(cfg, "memory_per_node_gb"), GB = 1073741824.0;
   pc_dispatch_size sz = {.rows = (uint64_t)pc_config_int(cfg, "flagged")};
   if (pc_config_given(cfg, "input")) {
-    PC_CALL(pc_dispatch_size_of(pc_config_str(cfg, "input"), level, &sz));
-    printf("input: %llu rows in %llu lists with people at the %s level; the largest, ",
-           (unsigned long long)sz.rows, (unsigned long long)sz.lists, pc_level_name(level));
+    PC_CALL(pc_dispatch_size_of(pc_config_str(cfg, "input"), level,
+                                pc_config_bool(cfg, "only_new"), &sz));
+    printf("input: %llu rows%s in %llu lists with people at the %s level; the largest, ",
+           (unsigned long long)sz.rows, pc_config_bool(cfg, "only_new") ? " (only_new)" : "",
+           (unsigned long long)sz.lists, pc_level_name(level));
     if (sz.largest_code)
       printf("%llu", (unsigned long long)pc_region_short(sz.largest_code, level));
     else

@@ -553,8 +553,10 @@ int pc_dispatch_write(pc_ctx *ctx, pc_dispatch *D) {
 }
 
 /* The jurisdictions of table `name` of f cut to the level, one per list row,
- * appended to *cut (grown as needed). */
-static int cut_rows(const pc_dispatch *D, pc_file f, const char *name, pc_buf *cut) {
+ * appended to *cut (grown as needed); *last: the pid of the last row made
+ * (of any table), as pc_dispatch_rows compares it. */
+static int cut_rows(const pc_dispatch *D, pc_file f, const char *name, pc_buf *cut,
+                    uint64_t *last) {
   enum { STEP = 1 << 20 };
   pc_table t;
   int rc = 0;
@@ -562,8 +564,8 @@ static int cut_rows(const pc_dispatch *D, pc_file f, const char *name, pc_buf *c
   if (pc_table_open(f, name, &pc_view_flag_jur, &t))
     return PC_ERROR(PC_ERR_DATA, "%s: cannot read /%s (not a trace or screen output?)",
                     D->in_path, name);
+  const int all_new = t.missing; /* `new` is the view's only optional column */
   pc_flag_jur *r = pc_malloc(STEP * sizeof *r, "a table's rows");
-  uint64_t last = 0;
   if (!r) rc = PC_ERR_MEM;
   for (uint64_t i0 = 0; i0 < t.nrows && !rc; i0 += STEP) {
     const size_t k = t.nrows - i0 < STEP ? (size_t)(t.nrows - i0) : STEP;
@@ -571,9 +573,10 @@ static int cut_rows(const pc_dispatch *D, pc_file f, const char *name, pc_buf *c
     uint64_t *c = cut->data;
     for (size_t i = 0; i < k && !rc; i++) {
       const uint64_t j = r[i].jurisdiction;
+      if (D->only_new && !all_new && !r[i].is_new) continue; /* sent by an earlier batch */
       /* a person screened in several areas is one row (pc_dispatch_rows) */
-      if (!strcmp(name, "screened") && (i0 || i) && r[i].pid == last) continue;
-      last = r[i].pid;
+      if (!strcmp(name, "screened") && cut->n && r[i].pid == *last) continue;
+      *last = r[i].pid;
       if (j && D->level > PC_LEVEL_CITY &&
           pc_region_cut(j, D->level) == pc_region_cut(j, D->level - 1))
         rc = coarse_input(D, j);
@@ -585,15 +588,16 @@ static int cut_rows(const pc_dispatch *D, pc_file f, const char *name, pc_buf *c
   return rc;
 }
 
-int pc_dispatch_size_of(const char *path, int level, pc_dispatch_size *s) {
+int pc_dispatch_size_of(const char *path, int level, int only_new, pc_dispatch_size *s) {
   memset(s, 0, sizeof *s);
-  pc_dispatch D = {.in_path = path, .level = level};
+  pc_dispatch D = {.in_path = path, .level = level, .only_new = only_new};
   pc_file f = pc_flaggedfile_open(path);
   if (f < 0) return PC_ERROR(PC_ERR_IO, "cannot open %s as HDF5", path);
   pc_buf cut;
   pc_buf_init(&cut, sizeof(uint64_t));
   int rc = 0;
-  for (int k = 0; k < 3 && !rc; k++) rc = cut_rows(&D, f, flag_tables[k], &cut);
+  uint64_t last = 0;
+  for (int k = 0; k < 3 && !rc; k++) rc = cut_rows(&D, f, flag_tables[k], &cut, &last);
   if (!rc && !cut.n && !pc_lists_is_flagged_output(f))
     rc = PC_ERROR(PC_ERR_DATA, "%s: neither /contacts nor /screened: not a trace or screen "
                   "output", path);

@@ -73,9 +73,9 @@ int pc_dispatch_join(pc_dispatch *D);
  * people logged. PC_ERR_IO saying what. */
 int pc_dispatch_write(pc_ctx *ctx, pc_dispatch *D);
 /* What a set of lists will hold, for `paicha plan`: the rows of the output
- * (one a person, as pc_dispatch_rows makes them, before only_new), the lists
- * with people at `level` and the largest one's jurisdiction (its code cut to
- * the level, 0: unassigned) and rows. */
+ * (one a person, as pc_dispatch_rows makes them; with only_new, only those
+ * marked new), the lists with people at `level` and the largest one's
+ * jurisdiction (its code cut to the level, 0: unassigned) and rows. */
 typedef struct pc_dispatch_size {
   uint64_t rows, lists, largest, largest_code;
 } pc_dispatch_size;
@@ -84,7 +84,7 @@ typedef struct pc_dispatch_size {
  * and kept as 8 bytes a row. PC_ERR_IO / PC_ERR_DATA naming the file;
  * PC_ERR_CONFIG as pc_dispatch_rows when the output assigned people at a
  * coarser level. */
-int pc_dispatch_size_of(const char *path, int level, pc_dispatch_size *s);
+int pc_dispatch_size_of(const char *path, int level, int only_new, pc_dispatch_size *s);
 /* Local, never fails: free and close what D holds. */
 void pc_dispatch_free(pc_dispatch *D);
 

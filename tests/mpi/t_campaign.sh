@@ -31,10 +31,15 @@ ledger() { # np dir batch at feedback-csv|"" [extra config lines...]
   [ -z "$fb" ] || echo "feedback: $fb" >> "$d/b$b.yaml"
   run "$np" ledger --config "$d/b$b.yaml" > "$d/b$b.log" 2>&1 || { cat "$d/b$b.log"; die "batch $b (paicha ledger) failed"; }
 }
-lists() { # np dir batch: dispatch only_new of batch's output
+lists() { # np dir batch: dispatch only_new of batch's output; plan, from the same config, counts its rows
   printf '%s\n' "input: $2/b$3.h5" "data: $T/data.h5" "output: $2/l$3" "level: city" "only_new: true" \
-    "quiet: true" > "$2/l$3.yaml"
+    "quiet: true" "jobs: {plan: {job: dispatch, rates: $ROOT/bench/rates.yaml}}" > "$2/l$3.yaml"
   run "$1" dispatch --config "$2/l$3.yaml" > "$2/l$3.log" 2>&1 || { cat "$2/l$3.log"; die "dispatch only_new of batch $3 failed"; }
+  run 1 plan --config "$2/l$3.yaml" > "$2/p$3.log" 2>&1 || { cat "$2/p$3.log"; die "plan of the lists of batch $3 failed"; }
+  local want
+  want=$($PY -c "import csv, sys; print(sum(int(r['count']) for r in csv.DictReader(open(sys.argv[1], encoding='utf-8-sig'))))" "$2/l$3/manifest.csv")
+  grep -q "^input: $want rows (only_new) in " "$2/p$3.log" \
+    || { cat "$2/p$3.log"; die "plan counts other rows than the $want the only_new lists of batch $3 hold"; }
 }
 check() { # dir: the campaign so far against the recomputation
   $PY "$CHECK" --data "$T/data.h5" --key "$T/key" --ledger "$1/ledger.h5" --campaign "$1/campaign.jsonl" \
