@@ -280,7 +280,8 @@ static int plan_dispatch(const pc_config *cfg, const model *m, const model *emp)
   printf(")\n");
   if (!fine && L > 0 && L >= R / P)
     printf("note: the largest list bounds the lists' time: more ranks do not shorten it "
-           "(%.0f rows, %.1f s alone)\n", L, L / rate);
+           "(%.0f rows, %.1f s alone; the lists gain up to %.0f ranks)\n", L, L / rate,
+           ceil(R / L));
   if (node0 > node_gb * 0.9) {
     const int fit = (int)floor(node_gb * 0.9 / per_rank);
     printf("does NOT fit: rank 0 needs %.2f GB, and dispatch gives each rank the node's memory "

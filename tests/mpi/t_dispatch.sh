@@ -204,6 +204,13 @@ planned "$T/screen.h5" city "$T/sc"
 printf 'job: dispatch\ninput: %s\nnodes: 1\ntasks_per_node: 32\nmemory_per_node_gb: 1\nrates: %s\nquiet: true\n' \
   "$T/trace.h5" "$ROOT/bench/rates.yaml" > "$T/plan.yaml"
 run 1 plan --config "$T/plan.yaml" > "$T/plan.log" 2>&1 || { cat "$T/plan.log"; die "plan of dispatch (32 ranks) failed"; }
+$PY - "$T/plan.log" <<'PY' || { cat "$T/plan.log"; die "plan at 32 ranks did not say how many ranks the lists gain from"; }
+import math, re, sys
+log = open(sys.argv[1]).read()
+rows, largest = map(int, re.search(r"input: (\d+) rows in \d+ lists .* (\d+) rows\n", log).groups())
+assert largest * 32 >= rows, "the test's largest list should bound 32 ranks"
+assert f"the lists gain up to {math.ceil(rows / largest)} ranks" in log
+PY
 fit=$(sed -n 's/^does NOT fit: .*: \([0-9]*\) ranks a node would fit$/\1/p' "$T/plan.log")
 [ -n "$fit" ] && [ "$fit" -lt 32 ] || { cat "$T/plan.log"; die "plan did not say how many ranks a node would fit"; }
 budget() { printf 'input: %s\ndata: %s\noutput: %s\noverwrite: true\nmemory_per_rank: %s\nquiet: true\n' \
