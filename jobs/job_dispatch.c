@@ -5,11 +5,12 @@
 #include "pc_dispatch.h"
 #include "pc_job.h"
 
-/* The lists are small (the flagged persons, not the province): rank 0 reads
- * the output (its memory checked first: it holds every row), joins the
- * phones from the dataset's /identities (a merge in pid order, in chunks) and
- * sorts; the files, most of the time (a workbook of 244,000 persons takes
- * seconds), are written by every rank, a share of the lists each. */
+/* The lists are small (the flagged persons, not the province): every rank
+ * reads a part of the output and joins its phones from the dataset's
+ * /identities (a merge in pid order, in chunks); rank 0 (its memory checked
+ * first: it holds every row) gathers and sorts them; the files, most of the
+ * time (a workbook of 244,000 persons takes seconds), are written by every
+ * rank, a share of the lists each. */
 
 static const char *const levels[] = {"city", "county", "township", "community", NULL};
 static const pc_key dispatch_keys[] = {
@@ -47,20 +48,28 @@ static int check_dispatch(const pc_config *cfg, pc_config_problems *p) {
   return 0;
 }
 
-/* Phase "read": rank 0 opens the output and counts its rows; the memory
- * check (rank 0 will hold them all); rank 0 reads them, one row per person,
- * joins the phones and region names and sorts the rows. */
+/* Phase "read": every rank opens the output and counts its rows; the memory
+ * check (rank 0 will hold them all); every rank reads its part of the tables
+ * (a person's rows whole), makes its rows and joins their phones; rank 0
+ * gathers them, puts them back in the tables' order, joins the region names
+ * and sorts them. */
 static int read_rows(pc_ctx *ctx, const pc_config *cfg, pc_dispatch *D) {
-  PC_CALL(pc_agree(ctx, pc_rank(ctx) ? 0 : pc_dispatch_open(D)));
+  PC_CALL(pc_agree(ctx, pc_dispatch_open(D)));
   static const char *const costs[2] = {"dispatch", "dispatch_employers"};
   const char *what = D->employers ? "flagged rows and their employers" : "flagged rows";
   PC_CALL(pc_budget_check_rank0(ctx, cfg, costs, D->employers ? 2 : 1, (double)D->nflagged, what));
+  int rc = pc_dispatch_share(D, pc_rank(ctx), pc_nranks(ctx));
+  if (!rc) rc = pc_dispatch_read(D);
+  if (!rc) rc = pc_dispatch_rows(D);
+  if (!rc) rc = pc_dispatch_phones(D);
+  PC_CALL(pc_agree(ctx, rc));
+  uint64_t skipped = D->skipped;
+  PC_CALL(pc_sum_u64(ctx, &skipped, 1));
+  PC_CALL(pc_dispatch_gather(ctx, D));
   if (pc_rank(ctx)) return 0;
-  PC_CALL(pc_dispatch_read(D));
-  PC_CALL(pc_dispatch_rows(D));
   if (D->only_new)
-    pc_log(ctx, "dispatch: only_new: %zu %s already sent by an earlier batch left out",
-           D->skipped, pc_plural(D->skipped, "row", "rows"));
+    pc_log(ctx, "dispatch: only_new: %llu %s already sent by an earlier batch left out",
+           (unsigned long long)skipped, pc_plural(skipped, "row", "rows"));
   return pc_dispatch_join(D);
 }
 
@@ -97,9 +106,9 @@ const pc_jobdef pc_job_dispatch = {
         "by township, community and exposure. XLSX and CSV have Chinese headers and keep ID\n"
         "numbers, phones and codes as text (CSV: quoted behind a TAB). An existing `output` is\n"
         "refused unless overwrite: true. Files are owner-only: they hold clear identities.\n"
-        "Rank 0 reads and sorts; the lists are shared out among the ranks, each writing its\n"
-        "own (the output must be on a file system every rank sees); rank 0 writes the\n"
-        "townships' or communities' HDF5 file and the employers'.\n"
+        "The ranks read a part each and rank 0 sorts; the lists are shared out among the\n"
+        "ranks, each writing its own (the output must be on a file system every rank sees);\n"
+        "rank 0 writes the townships' or communities' HDF5 file and the employers'.\n"
         "Townships and communities (~29,000 lists in a province): one HDF5 file with a group\n"
         "per list (communities.20210809-0000.h5:/430102001001/list) and the CSV lists in a\n"
         "directory per city, no XLSX; manifest.csv names both. employers: true adds\n"

@@ -85,9 +85,8 @@ int pc_dispatch_open(pc_dispatch *D) {
   PC_CALL(pc_flagged_check_data(D->in, D->in_path, D->data, D->data_path));
   D->nflagged = 0;
   for (int k = 0; k < 3; k++) {
-    uint64_t m;
-    PC_CALL(pc_flagged_rows(D->in, flag_tables[k], D->in_path, &m));
-    D->nflagged += m;
+    PC_CALL(pc_flagged_rows(D->in, flag_tables[k], D->in_path, &D->ntab[k]));
+    D->nflagged += D->ntab[k];
   }
   if (!D->nflagged && !pc_lists_is_flagged_output(D->in))
     return PC_ERROR(PC_ERR_DATA, "%s: neither /contacts nor /screened: not a trace or screen "
@@ -95,9 +94,24 @@ int pc_dispatch_open(pc_dispatch *D) {
   return 0;
 }
 
+int pc_dispatch_share(pc_dispatch *D, int rank, int P) {
+  for (int k = 0; k < 3; k++) {
+    const uint64_t N = D->ntab[k]; /* N * P: far below 2^64 */
+    uint64_t a, b = N;
+    PC_CALL(pc_flagged_part_start(D->in, flag_tables[k], D->in_path, N * (uint64_t)rank / (uint64_t)P, &a));
+    if (rank + 1 < P)
+      PC_CALL(pc_flagged_part_start(D->in, flag_tables[k], D->in_path,
+                                    N * (uint64_t)(rank + 1) / (uint64_t)P, &b));
+    D->start[k] = a;
+    D->nr[k] = (size_t)(b > a ? b - a : 0);
+  }
+  return 0;
+}
+
 int pc_dispatch_read(pc_dispatch *D) {
   for (int k = 0; k < 3; k++)
-    PC_CALL(pc_flagged_read(D->in, flag_tables[k], D->in_path, &D->r[k], &D->nr[k]));
+    PC_CALL(pc_flagged_read_part(D->in, flag_tables[k], D->in_path, D->start[k], D->nr[k],
+                                 &D->r[k]));
   return read_batch(D);
 }
 
@@ -152,6 +166,20 @@ static int make_row(const pc_dispatch *D, int k, const pc_flag_row *x, char (*ba
   return 0;
 }
 
+/* Where a row stands in the tables (table, row), kept in its jurisdiction's
+ * name until the rows are put back in that order (the names are joined
+ * after). */
+static void order_put(item *y, int k, uint64_t row) {
+  const uint64_t g = (uint64_t)k << 56 | row;
+  memcpy(y->jurisdiction_name, &g, sizeof g);
+}
+static uint64_t order_take(item *y) {
+  uint64_t g;
+  memcpy(&g, y->jurisdiction_name, sizeof g);
+  memset(y->jurisdiction_name, 0, sizeof g);
+  return g;
+}
+
 int pc_dispatch_rows(pc_dispatch *D) {
   D->it = pc_calloc(D->nr[0] + D->nr[1] + D->nr[2] + 1, sizeof *D->it, "lists");
   if (!D->it) return PC_ERR_MEM;
@@ -167,12 +195,14 @@ int pc_dispatch_rows(pc_dispatch *D) {
         D->skipped++;
         continue;
       }
-      if (k == 2 && n && it[n - 1].pid == x->pid) { /* one person in several areas: one row */
+      /* one person in several areas: one row (a person's screened rows are one rank's) */
+      if (k == 2 && n && it[n - 1].pid == x->pid && !strcmp(it[n - 1].cls, "screened")) {
         size_t l = strnlen(it[n - 1].place, sizeof it[n - 1].place);
         snprintf(it[n - 1].place + l, sizeof it[n - 1].place - l, ";%.32s", x->area);
         continue;
       }
-      PC_CALL(make_row(D, k, x, bands, &it[n++]));
+      PC_CALL(make_row(D, k, x, bands, &it[n]));
+      order_put(&it[n++], k, D->start[k] + i);
     }
     free(D->r[k]); /* its rows made: not needed again (270 MB for a thousand cases) */
     D->r[k] = NULL;
@@ -185,13 +215,22 @@ int pc_dispatch_rows(pc_dispatch *D) {
  * order byp gives), in chunks. */
 static int join_phones(pc_file data, item *it, const pc_kv *byp, size_t n) {
   pc_table d;
+  if (!n) return 0;
   PC_CALL(pc_table_open(data, NULL, &pc_schema_identities, &d));
   const uint64_t N = d.nrows;
   const size_t C = 1 << 20;
   pc_identity *buf = pc_malloc(C * sizeof *buf, "identities");
   int rc = buf ? 0 : PC_ERR_MEM;
   size_t j = 0;
-  for (uint64_t at = 0; at < N && j < n && !rc; at += C) {
+  uint64_t lo = 0, hi = N; /* the first identity at or after the rows' first pid */
+  while (lo < hi && !rc) {
+    const uint64_t mid = lo + (hi - lo) / 2;
+    if (!(rc = pc_table_read(&d, mid, 1, buf))) {
+      if (buf[0].pid < byp[0].key) lo = mid + 1;
+      else hi = mid;
+    }
+  }
+  for (uint64_t at = lo; at < N && j < n && !rc; at += C) {
     size_t m = (size_t)(N - at < C ? N - at : C);
     if ((rc = pc_table_read(&d, at, m, buf))) break;
     for (size_t i = 0; i < m && j < n; i++) {
@@ -219,13 +258,64 @@ static void region_name(const pc_dispatch *D, uint64_t code, const pc_region **l
   memcpy(name, (*last)->name, PC_REGION_NAME_LEN);
 }
 
-int pc_dispatch_join(pc_dispatch *D) {
-  if (D->n >= UINT32_MAX) return PC_ERROR(PC_ERR_ARG, "more than 2^32 persons in one set of lists");
+int pc_dispatch_phones(pc_dispatch *D) {
   pc_kv *byp = NULL;
   PC_CALL(pid_order(D->it, D->n, &byp));
   int rc = join_phones(D->data, D->it, byp, D->n);
   free(byp);
-  byp = NULL;
+  return rc;
+}
+
+int pc_dispatch_gather(pc_ctx *ctx, pc_dispatch *D) {
+  const int me = pc_rank(ctx);
+  uint64_t total = D->n;
+  PC_CALL(pc_sum_u64(ctx, &total, 1));
+  int *dest = pc_calloc(D->n + 1, sizeof *dest, "lists"); /* all to rank 0 */
+  int rc = dest ? 0 : PC_ERR_MEM;
+  pc_buf got; /* rank 0: its own rows, then the others' appended, in its block */
+  pc_buf_init(&got, sizeof *D->it);
+  if (!rc && me == 0 && total > D->n) {
+    item *t = realloc(D->it, (size_t)(total + 1) * sizeof *t);
+    if (t) D->it = t;
+    else rc = PC_ERROR(PC_ERR_MEM, "out of memory for the lists' %llu rows",
+                       (unsigned long long)total);
+  }
+  if (me == 0) got.data = D->it, got.n = D->n, got.cap = (size_t)total + 1;
+  PC_CALL(pc_agree(ctx, rc));
+  rc = pc_shuffle_others(ctx, D->it, D->n, sizeof *D->it, dest, &got, NULL);
+  free(dest);
+  if (me == 0) {
+    D->it = got.data;
+    D->n = got.n;
+  } else {
+    pc_buf_free(&got);
+    free(D->it);
+    D->it = NULL;
+    D->n = 0;
+  }
+  return pc_agree(ctx, rc);
+}
+
+/* The rows back in the order of the tables (each rank's part came whole,
+ * its rounds interleaved with the others'). */
+static int table_order(item *it, size_t n) {
+  pc_kv *kv = pc_malloc((n + 1) * sizeof *kv, "lists"), *tmp = pc_malloc((n + 1) * sizeof *tmp, "lists");
+  uint32_t *ord = kv && tmp ? pc_malloc((n + 1) * sizeof *ord, "lists") : NULL;
+  int rc = ord ? 0 : PC_ERR_MEM;
+  for (size_t i = 0; i < n && !rc; i++) kv[i] = (pc_kv){order_take(&it[i]), i};
+  if (!rc) pc_sort_kv(kv, tmp, n);
+  for (size_t i = 0; i < n && !rc; i++) ord[i] = (uint32_t)kv[i].val;
+  free(kv);
+  free(tmp);
+  if (!rc) permute(it, ord, n);
+  free(ord);
+  return rc;
+}
+
+int pc_dispatch_join(pc_dispatch *D) {
+  if (D->n >= UINT32_MAX) return PC_ERROR(PC_ERR_ARG, "more than 2^32 persons in one set of lists");
+  pc_kv *byp = NULL;
+  int rc = table_order(D->it, D->n);
   if (!rc) rc = sort_for_lists(D->it, D->n);
   void *rv = NULL;
   if (!rc) rc = pc_table_read_all(D->data, NULL, &pc_schema_regions, &rv, &D->nreg);

@@ -22,8 +22,10 @@ typedef struct pc_dispatch {
   int only_new;              /* only the rows marked `new` (a campaign: each person once) */
   size_t skipped;            /* rows left out by only_new */
   uint64_t nflagged;         /* rows of the three tables, as declared (pc_dispatch_open) */
+  uint64_t ntab[3];          /* each table's rows, as declared */
+  uint64_t start[3];         /* this rank's part of each: its first row (pc_dispatch_share) */
   pc_file in, data;            /* the output, the dataset */
-  pc_flag_row *r[3];         /* /contacts, /companions, /screened */
+  pc_flag_row *r[3];         /* /contacts, /companions, /screened: this rank's part */
   size_t nr[3];
   pc_list_row *it;           /* the lists' rows */
   size_t n;
@@ -42,21 +44,36 @@ typedef struct pc_dispatch {
  * check). PC_ERR_IO / PC_ERR_DATA naming the file (neither /contacts nor
  * /screened: not a trace or screen output). */
 int pc_dispatch_open(pc_dispatch *D);
-/* Local, after pc_dispatch_open: read the flagged tables, the batch (the
- * output's as_of; run time now) and the age bands (the output's /axes, else
- * 0, 3, 12, 18, 60, 80). PC_ERR_DATA naming the file (no as_of); PC_ERR_MEM. */
+/* Local, after pc_dispatch_open: this rank's part of each table (start,
+ * nr) - rank of P takes the rows from rank/P to (rank+1)/P of it, moved on
+ * past the rows of the person there, so that a person's rows are read by
+ * one rank. Fails as the reads do. */
+int pc_dispatch_share(pc_dispatch *D, int rank, int P);
+/* Local, after pc_dispatch_share: read this rank's part of the flagged
+ * tables, the batch (the output's as_of; run time now) and the age bands
+ * (the output's /axes, else 0, 3, 12, 18, 60, 80). PC_ERR_DATA naming the
+ * file (no as_of); PC_ERR_MEM. */
 int pc_dispatch_read(pc_dispatch *D);
-/* Local: one list row per flagged person (a person screened in several
- * areas: one row, the areas joined by ';'), jurisdiction cut to the level,
- * the channel that found them and their age band.
+/* Local: one list row per flagged person of this rank's part (a person
+ * screened in several areas: one row, the areas joined by ';'),
+ * jurisdiction cut to the level, the channel that found them and their age
+ * band; each row remembers where it stands in the tables (pc_dispatch_join
+ * puts the rows back in that order).
  * PC_ERR_CONFIG when lists at a level are asked of an output that assigned
  * people at a coarser one (county lists of a city-level trace); PC_ERR_MEM. */
 int pc_dispatch_rows(pc_dispatch *D);
-/* Local: the phones from the dataset's /identities (a merge in pid order,
- * in chunks), the region names beside their codes, then the callers' order
- * (jurisdiction; red, yellow, the others; township, community, exposure,
- * subject); with employers, the lists per employer from /persons. Fails as
- * the reads do. */
+/* Local: the phones of this rank's rows from the dataset's /identities (a
+ * merge in pid order from the first of their pids, in chunks). Fails as the
+ * reads do. */
+int pc_dispatch_phones(pc_dispatch *D);
+/* Collective, agreed: every rank's rows to rank 0 (which then holds them
+ * all), the others' freed. */
+int pc_dispatch_gather(pc_ctx *ctx, pc_dispatch *D);
+/* Local, rank 0 after pc_dispatch_gather: the rows in the order of the
+ * tables, then the callers' order (jurisdiction; red, yellow, the others;
+ * township, community, exposure, subject), the region names beside their
+ * codes; with employers, the lists per employer from /persons. Fails as the
+ * reads do. */
 int pc_dispatch_join(pc_dispatch *D);
 /* Collective, agreed (rank 0 holds the rows, the other ranks come with
  * nothing): the whole set - a list (XLSX, CSV, HDF5) for every jurisdiction

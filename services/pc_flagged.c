@@ -92,6 +92,51 @@ int pc_flagged_read(pc_file f, const char *name, const char *path, pc_flag_row *
   return 0;
 }
 
+int pc_flagged_read_part(pc_file f, const char *name, const char *path, uint64_t start, size_t n,
+                         pc_flag_row **rows) {
+  *rows = NULL;
+  if (!n || !pc_flaggedfile_has(f, name)) return 0;
+  pc_table t;
+  if (pc_table_open(f, name, flag_view(name), &t))
+    return PC_ERROR(PC_ERR_DATA, "%s: cannot read /%s (not a trace or screen output?)", path, name);
+  pc_flag_row *r = pc_malloc(n * sizeof *r, "flagged rows");
+  int rc = r ? 0 : PC_ERR_MEM;
+  if (!rc && (start > t.nrows || n > t.nrows - start))
+    rc = PC_ERROR(PC_ERR_DATA, "%s: /%s has %llu rows, not %llu (changed while read?)", path,
+                  name, (unsigned long long)t.nrows, (unsigned long long)(start + n));
+  if (!rc) rc = pc_table_read(&t, start, n, r);
+  /* An output of a version before the ledger has no `new`: every row is new. */
+  for (size_t i = 0; i < n && !rc && t.missing; i++) r[i].is_new = 1;
+  pc_table_close(&t);
+  if (rc) free(r);
+  else *rows = r;
+  return rc;
+}
+
+int pc_flagged_part_start(pc_file f, const char *name, const char *path, uint64_t at,
+                          uint64_t *start) {
+  enum { STEP = 1024 };
+  *start = at;
+  if (!at || !pc_flaggedfile_has(f, name)) return 0;
+  pc_table t;
+  if (pc_table_open(f, name, &pc_view_pid, &t))
+    return PC_ERROR(PC_ERR_DATA, "%s: cannot read /%s (not a trace or screen output?)", path, name);
+  uint64_t pid[STEP + 1];
+  int rc = 0;
+  if (at < t.nrows) rc = pc_table_read(&t, at - 1, 1, pid); /* the row before the part */
+  for (uint64_t i = at; i < t.nrows && !rc;) { /* past the rows of that person */
+    const size_t k = t.nrows - i < STEP ? (size_t)(t.nrows - i) : STEP;
+    if ((rc = pc_table_read(&t, i, k, pid + 1))) break;
+    size_t j = 0;
+    while (j < k && pid[1 + j] == pid[0]) j++;
+    i += j;
+    *start = i;
+    if (j < k) break;
+  }
+  pc_table_close(&t);
+  return rc;
+}
+
 int pc_flagged_rows(pc_file f, const char *name, const char *path, uint64_t *n) {
   *n = 0;
   if (!pc_flaggedfile_has(f, name)) return 0;

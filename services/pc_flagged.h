@@ -28,6 +28,16 @@ int pc_flagged_read(pc_file f, const char *name, const char *path, pc_flag_row *
 /* Local: the rows table `name` of an open output declares, without reading
  * them (absent: 0); PC_ERR_DATA naming the file when it is not a table. */
 int pc_flagged_rows(pc_file f, const char *name, const char *path, uint64_t *n);
+/* Local: rows [start, start + n) of table `name` as pc_flagged_read gives
+ * them all (*rows malloc'd, the caller frees; n 0 or the table absent: none). */
+int pc_flagged_read_part(pc_file f, const char *name, const char *path, uint64_t start, size_t n,
+                         pc_flag_row **rows);
+/* Local: where a part of table `name` that should begin at row `at` begins
+ * so that no person's rows (a run of one pid) are split: the first row at
+ * or after `at` whose pid is not that of the row before it (`at` itself at
+ * 0, at the table's end or beyond, or when the table is absent). */
+int pc_flagged_part_start(pc_file f, const char *name, const char *path, uint64_t at,
+                          uint64_t *start);
 
 /* Outputs of trace and screen record the dataset's key fingerprint and
  * stays checksum (data_key_fingerprint, data_stays_checksum), so that lists
