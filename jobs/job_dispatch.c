@@ -55,22 +55,34 @@ static int check_dispatch(const pc_config *cfg, pc_config_problems *p) {
  * and sorts them. */
 static int read_rows(pc_ctx *ctx, const pc_config *cfg, pc_dispatch *D) {
   PC_CALL(pc_agree(ctx, pc_dispatch_open(D)));
+  PC_CALL(pc_agree(ctx, pc_dispatch_share(D, pc_rank(ctx), pc_nranks(ctx))));
+  /* City and county lists without employers: no rank holds every row. */
+  D->spread = D->level < PC_LEVEL_TOWNSHIP && !D->employers;
   static const char *const costs[2] = {"dispatch", "dispatch_employers"};
   const char *what = D->employers ? "flagged rows and their employers" : "flagged rows";
-  PC_CALL(pc_budget_check_rank0(ctx, cfg, costs, D->employers ? 2 : 1, (double)D->nflagged, what));
-  int rc = pc_dispatch_share(D, pc_rank(ctx), pc_nranks(ctx));
-  if (!rc) rc = pc_dispatch_read(D);
+  if (D->spread)
+    PC_CALL(pc_budget_check_part(ctx, cfg, "dispatch", (double)(D->nr[0] + D->nr[1] + D->nr[2]),
+                                 "flagged rows"));
+  else
+    PC_CALL(pc_budget_check_rank0(ctx, cfg, costs, D->employers ? 2 : 1, (double)D->nflagged,
+                                  what));
+  int rc = pc_dispatch_read(D);
   if (!rc) rc = pc_dispatch_rows(D);
   if (!rc) rc = pc_dispatch_phones(D);
   PC_CALL(pc_agree(ctx, rc));
   uint64_t skipped = D->skipped;
   PC_CALL(pc_sum_u64(ctx, &skipped, 1));
-  PC_CALL(pc_dispatch_gather(ctx, D));
-  if (pc_rank(ctx)) return 0;
   if (D->only_new)
     pc_log(ctx, "dispatch: only_new: %llu %s already sent by an earlier batch left out",
            (unsigned long long)skipped, pc_plural(skipped, "row", "rows"));
-  return pc_dispatch_join(D);
+  if (D->spread) {
+    double held = 0;
+    PC_CALL(pc_dispatch_plan_spread(ctx, D, &held));
+    PC_CALL(pc_budget_check_more(ctx, cfg, "the rows of the lists a rank writes", held));
+    return pc_dispatch_spread_rows(ctx, D);
+  }
+  PC_CALL(pc_dispatch_gather(ctx, D));
+  return pc_rank(ctx) ? 0 : pc_dispatch_join(D);
 }
 
 /* Phase "lists": the ranks share the lists out and write them; rank 0 puts

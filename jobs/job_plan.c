@@ -61,7 +61,7 @@ static const pc_key rate_item_keys[] = {
     {.name = "case_s", .type = PC_T_FLOAT, .def = "0", .help = ""},
     {.name = "mem_per_case_b", .type = PC_T_FLOAT, .def = "0", .help = ""},
     {.name = "huge_always", .type = PC_T_INT, .def = "0", .max = 1, .help = ""},
-    {.name = "rank0_items_per_s", .type = PC_T_FLOAT, .def = "0", .help = ""},
+    {.name = "read_items_per_s", .type = PC_T_FLOAT, .def = "0", .help = ""},
     {.name = "fine_items_per_s", .type = PC_T_FLOAT, .def = "0", .help = ""},
     {0}};
 static const pc_key rate_item[] = {{.name = "", .type = PC_T_MAP, .sub = rate_item_keys}, {0}};
@@ -84,7 +84,7 @@ typedef struct model {
   double base_mb, per_item_b, rate, base_s, moved_b;
   double rate_1; /* items per second of a rank alone on its node (0: rate) */
   double case_s, per_case_b, cases; /* trace: per case traced, and how many */
-  double rate0, rate_fine; /* dispatch: rank 0's read alone; the lists at the fine levels */
+  double rate0, rate_fine; /* dispatch: a rank's read of its part; the lists at the fine levels */
 } model;
 
 typedef struct estimate {
@@ -139,9 +139,9 @@ static int load_model(const pc_config *cfg, pc_config_problems *p, const char *j
                              job);
   }
   snprintf(m->item, sizeof m->item, "%s", pc_config_str(rc_cfg, k));
-  static const char *const f[10] = {"mem_base_mb",   "mem_per_item_b",    "items_per_s",
-                                    "base_s",        "moved_per_item_b",  "items_per_s_1",
-                                    "case_s",        "mem_per_case_b",    "rank0_items_per_s",
+  static const char *const f[10] = {"mem_base_mb",   "mem_per_item_b",   "items_per_s",
+                                    "base_s",        "moved_per_item_b", "items_per_s_1",
+                                    "case_s",        "mem_per_case_b",   "read_items_per_s",
                                     "fine_items_per_s"};
   double *v[10] = {&m->base_mb, &m->per_item_b, &m->rate,       &m->base_s, &m->moved_b,
                    &m->rate_1,  &m->case_s,     &m->per_case_b, &m->rate0,  &m->rate_fine};
@@ -225,17 +225,38 @@ static void print_plan(const pc_config *cfg, const model *m, double persons, dou
 
 /* ---- dispatch: its size is the flagged rows, and rank 0 holds them all ---- */
 
-/* Dispatch's plan: rank 0 reads every row alone (its memory the rows', on
- * any number of ranks); the lists are shared out, the largest first, so they
- * take at least the largest one's time and its writer holds its rows; the
- * fine levels' HDF5 file is rank 0's (a quarter of the rows' cost, as
- * pc_dispatch's share-out counts it), as are the employers' lists. */
+/* Dispatch's plan. Every rank reads a part of the rows (mem_per_item_b a row
+ * of it, at read_items_per_s: the parts are read side by side); city and
+ * county lists without employers then go straight to their writers (each
+ * holds its lists' rows, moved_per_item_b each: the largest list's writer
+ * at least that list), else rank 0 gathers them all (the fine levels' HDF5
+ * file and the employers' lists are its). The lists are shared out, the
+ * largest first, so they take at least the largest one's time; the fine
+ * levels' HDF5 file counts as a quarter of the rows' cost (as pc_dispatch's
+ * share-out counts it). */
+/* A rank's memory (GB) when each of P reads R / P of R rows (mem_per_item_b
+ * a row) and then holds the rows of the lists it writes (moved_per_item_b
+ * a row: those that come from the other ranks beside its own, the largest
+ * list's writer at least that list; the fine levels' lists are small). */
+static double dispatch_rank_gb(const model *m, double R, double L, int P, double fine) {
+  const double part = R / P, held = fine ? part : fmax(part, L);
+  return (m->base_mb * 1048576.0 +
+          fmax(m->per_item_b * part, m->moved_b * (part + held * (1 - 1.0 / P)))) /
+         1073741824.0;
+}
+/* Rank 0's when it gathers every row (the fine levels, employers). */
+static double dispatch_rank0_gb(const model *m, const model *emp, double R, int P) {
+  return (m->base_mb * 1048576.0 + fmax(m->per_item_b * R / P, m->moved_b * R) +
+          (emp ? emp->base_mb * 1048576.0 + emp->per_item_b * R : 0)) /
+         1073741824.0;
+}
+
 static int plan_dispatch(const pc_config *cfg, const model *m, const model *emp) {
   const int nodes = (int)pc_config_int(cfg, "nodes");
   const int tpn = (int)pc_config_int(cfg, "tasks_per_node");
   const int P = nodes * tpn, level = pc_level_of(pc_config_str(cfg, "level"));
-  const int fine = level >= PC_LEVEL_TOWNSHIP;
-  const double node_gb = (double)pc_config_int(cfg, "memory_per_node_gb"), GB = 1073741824.0;
+  const int fine = level >= PC_LEVEL_TOWNSHIP, spread = !fine && !emp;
+  const double node_gb = (double)pc_config_int(cfg, "memory_per_node_gb");
   pc_dispatch_size sz = {.rows = (uint64_t)pc_config_int(cfg, "flagged")};
   if (pc_config_given(cfg, "input")) {
     PC_CALL(pc_dispatch_size_of(pc_config_str(cfg, "input"), level,
@@ -257,24 +278,21 @@ static int plan_dispatch(const pc_config *cfg, const model *m, const model *emp)
   const double share = fine ? fmax((R + head) / P, head) : fmax(R / P, L);
   const double rate = fine ? m->rate_fine : m->rate;
   if (m->rate0 <= 0 || rate <= 0)
-    return PC_ERROR(PC_ERR_CONFIG, "%s: dispatch has no rank0_items_per_s or %s: run make "
+    return PC_ERROR(PC_ERR_CONFIG, "%s: dispatch has no read_items_per_s or %s: run make "
                     "bench BENCH=lists", pc_config_str(cfg, "rates"),
                     fine ? "fine_items_per_s" : "items_per_s");
-  const double read_s = R / m->rate0, lists_s = share / rate;
+  const double read_s = R / P / m->rate0, lists_s = share / rate;
   const double emp_s = emp ? R / emp->rate : 0;
   const double time_s = m->base_s + read_s + lists_s + emp_s;
-  const double mem0 = (m->base_mb * 1048576.0 + m->per_item_b * R +
-                       (emp ? emp->base_mb * 1048576.0 + emp->per_item_b * R : 0)) / GB;
-  const double held = fine ? R / P : fmax(R / P, L); /* the rows a writer receives */
-  const double mem1 = P > 1 ? (m->base_mb * 1048576.0 + m->moved_b * held) / GB : 0;
-  /* dispatch checks rank 0's need against the node's memory over its ranks
-   * (Slurm's --mem, or the node's): the header asks for that much a rank */
-  const double per_rank = fmax(mem0, mem1), node0 = per_rank * tpn;
-  printf("predicted: memory on rank 0 %.2f GB (%.0f MB + %.0f B a row: it holds every row%s)",
-         mem0, m->base_mb, m->per_item_b, emp ? ", and their employers" : "");
-  if (P > 1)
-    printf(", on the others %.2f GB (the rows of their lists, %.0f B each)", mem1, m->moved_b);
-  printf("; time %.1f s (rank 0's read %.1f s, the lists %.1f s%s", time_s, read_s, lists_s,
+  const double mem1 = dispatch_rank_gb(m, R, L, P, fine), mem0 = spread ? mem1
+      : dispatch_rank0_gb(m, emp, R, P);
+  if (spread)
+    printf("predicted: memory per rank %.2f GB (%.0f MB + %.0f B a row of its part, %.0f B a "
+           "row of the lists it writes)", mem1, m->base_mb, m->per_item_b, m->moved_b);
+  else
+    printf("predicted: memory on rank 0 %.2f GB (it gathers every row%s, %.0f B each), on "
+           "the others %.2f GB", mem0, emp ? " and their employers" : "", m->moved_b, mem1);
+  printf("; time %.1f s (the read %.1f s, the lists %.1f s%s", time_s, read_s, lists_s,
          fine ? " with rank 0's HDF5 file" : "");
   if (emp) printf(", the employers' lists %.1f s on rank 0", emp_s);
   printf(")\n");
@@ -282,11 +300,18 @@ static int plan_dispatch(const pc_config *cfg, const model *m, const model *emp)
     printf("note: the largest list bounds the lists' time: more ranks do not shorten it "
            "(%.0f rows, %.1f s alone; the lists gain up to %.0f ranks)\n", L, L / rate,
            ceil(R / L));
+  /* dispatch checks each rank's need against the node's memory over its ranks */
+  const double per_rank = fmax(mem0, mem1), node0 = per_rank * tpn;
   if (node0 > node_gb * 0.9) {
-    const int fit = (int)floor(node_gb * 0.9 / per_rank);
-    printf("does NOT fit: rank 0 needs %.2f GB, and dispatch gives each rank the node's memory "
-           "over its ranks (%d x %.2f GB > 90%% of %.0f GB); rank 0 holds every row, so more "
-           "nodes do not help: ", mem0, tpn, per_rank, node_gb);
+    int fit = 0; /* the most ranks a node, on as many nodes, whose needs fit */
+    for (int t = tpn - 1; t >= 1 && !fit; t--) {
+      const int q = nodes * t;
+      const double h = dispatch_rank_gb(m, R, L, q, fine);
+      const double need = spread ? h : fmax(h, dispatch_rank0_gb(m, emp, R, q));
+      if (need * t <= node_gb * 0.9) fit = t;
+    }
+    printf("does NOT fit: %d ranks of %.2f GB > 90%% of %.0f GB per node (dispatch gives each "
+           "rank the node's memory over its ranks); ", tpn, per_rank, node_gb);
     if (fit >= 1)
       printf("%d %s a node would fit\n", fit, fit == 1 ? "rank" : "ranks");
     else

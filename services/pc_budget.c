@@ -231,6 +231,28 @@ int pc_budget_check_more(pc_ctx *ctx, const pc_config *cfg, const char *what, do
   return 0;
 }
 
+int pc_budget_check_part(pc_ctx *ctx, const pc_config *cfg, const char *job, double items,
+                         const char *what) {
+  const pc_rate *r = pc_rate_builtin(job);
+  uint64_t v[2] = {(uint64_t)(r ? pc_rate_mem(r, items, 1) : 0), (uint64_t)items};
+  PC_CALL(pc_max_u64(ctx, v, 2));
+  double budget = 0;
+  const char *how;
+  PC_CALL(budget_of(ctx, cfg, &budget, &how));
+  const double MB = 1048576.0, need = (double)v[0];
+  if (budget > 0 && need > budget)
+    return PC_ERROR(PC_ERR_MEM,
+                    "%s needs about %.0f MB on a rank for its part of the %s (%.0f at most, at "
+                    "the costs bench/rates.yaml holds), more than the budget of %.0f MB per rank "
+                    "(%s): run on more ranks, or set memory_per_rank if the budget is wrong",
+                    job, need / MB, what, (double)v[1], budget / MB, how);
+  predicted = need;
+  if (budget > 0)
+    pc_log(ctx, "memory: about %.0f MB predicted on a rank (its part of the %s, %.0f at most), "
+                "budget %.0f MB (%s)", need / MB, what, (double)v[1], budget / MB, how);
+  return 0;
+}
+
 int pc_budget_check_rank0(pc_ctx *ctx, const pc_config *cfg, const char *const *jobs, int n,
                           double items, const char *what) {
   uint64_t u = (uint64_t)items;

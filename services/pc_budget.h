@@ -49,6 +49,13 @@ int pc_budget_check_more(pc_ctx *ctx, const pc_config *cfg, const char *what, do
  * the items are, e.g. "flagged rows") are rank 0's. Fails, with the
  * prediction, when it exceeds the budget (more ranks do not lower it: the
  * message says what does); else logs both. No budget known: no check. */
+/* Collective, agreed: the memory check of a job whose ranks each read a
+ * part of its items (dispatch of city or county lists: `items` this rank's
+ * part, `what` what they are): the most a rank needs at `job`'s costs
+ * (mem_base_mb + mem_per_item_b x its items) against the budget; fails
+ * naming both, else logs them. No budget known: no check. */
+int pc_budget_check_part(pc_ctx *ctx, const pc_config *cfg, const char *job, double items,
+                         const char *what);
 int pc_budget_check_rank0(pc_ctx *ctx, const pc_config *cfg, const char *const *jobs, int n,
                           double items, const char *what);
 

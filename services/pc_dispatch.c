@@ -296,6 +296,26 @@ int pc_dispatch_gather(pc_ctx *ctx, pc_dispatch *D) {
   return pc_agree(ctx, rc);
 }
 
+/* The dataset's /regions (every level), once. */
+static int read_regions(pc_dispatch *D) {
+  void *rv = NULL;
+  if (D->reg) return 0;
+  int rc = pc_table_read_all(D->data, NULL, &pc_schema_regions, &rv, &D->nreg);
+  D->reg = rv;
+  return rc;
+}
+
+/* The region names beside their codes, the rows in the callers' order. */
+static void join_names(pc_dispatch *D) {
+  const pc_region *t = NULL, *c = NULL, *j = NULL;
+  for (size_t i = 0; i < D->n; i++) {
+    item *x = &D->it[i];
+    region_name(D, x->township, &t, x->township_name);
+    region_name(D, x->community, &c, x->community_name);
+    region_name(D, x->jurisdiction, &j, x->jurisdiction_name);
+  }
+}
+
 /* The rows back in the order of the tables (each rank's part came whole,
  * its rounds interleaved with the others'). */
 static int table_order(item *it, size_t n) {
@@ -317,17 +337,9 @@ int pc_dispatch_join(pc_dispatch *D) {
   pc_kv *byp = NULL;
   int rc = table_order(D->it, D->n);
   if (!rc) rc = sort_for_lists(D->it, D->n);
-  void *rv = NULL;
-  if (!rc) rc = pc_table_read_all(D->data, NULL, &pc_schema_regions, &rv, &D->nreg);
-  D->reg = rv;
+  if (!rc) rc = read_regions(D);
   if (rc) return rc;
-  const pc_region *t = NULL, *c = NULL, *j = NULL;
-  for (size_t i = 0; i < D->n; i++) {
-    item *x = &D->it[i];
-    region_name(D, x->township, &t, x->township_name);
-    region_name(D, x->community, &c, x->community_name);
-    region_name(D, x->jurisdiction, &j, x->jurisdiction_name);
-  }
+  join_names(D);
   if (!D->employers) return 0;
   PC_CALL(pid_order(D->it, D->n, &byp)); /* /persons is merged in pid order */
   rc = pc_employers_collect(D->data, D->it, byp, D->n, &D->emp);
@@ -355,11 +367,26 @@ static void fine_file(const pc_dispatch *D, pc_list_info *l) {
            l->jurisdiction ? "/" : "", l->stem);
 }
 
+/* The jurisdictions D's rows name (not 0), each once, ascending: *j, *m. */
+static int named_jurisdictions(const pc_dispatch *D, uint64_t **j, size_t *m) {
+  uint64_t *a = pc_malloc((D->n + 1) * sizeof *a, "lists");
+  *j = a, *m = 0;
+  if (!a) return PC_ERR_MEM;
+  for (size_t i = 0; i < D->n; i++)
+    if (D->it[i].jurisdiction) a[(*m)++] = D->it[i].jurisdiction;
+  pc_qsort(a, *m, sizeof *a, pc_u64_cmp);
+  size_t k = 0;
+  for (size_t i = 0; i < *m; i++)
+    if (!k || a[i] != a[k - 1]) a[k++] = a[i];
+  *m = k;
+  return 0;
+}
+
 /* The set's lists: every region of /regions at the level, any other
- * jurisdiction the rows name (sorted, as the rows are), unassigned last. */
-static int plan_lists(pc_dispatch *D) {
-  uint64_t *c = pc_calloc(D->nreg + D->n + 1, sizeof *c, "lists");
-  D->lists = c ? pc_calloc(D->nreg + D->n + 1, sizeof *D->lists, "lists") : NULL;
+ * jurisdiction named[0..nn) (rows name), sorted, unassigned last. */
+static int plan_lists(pc_dispatch *D, const uint64_t *named, size_t nn) {
+  uint64_t *c = pc_calloc(D->nreg + nn + 1, sizeof *c, "lists");
+  D->lists = c ? pc_calloc(D->nreg + nn + 1, sizeof *D->lists, "lists") : NULL;
   if (!D->lists) {
     free(c);
     return PC_ERR_MEM;
@@ -367,9 +394,7 @@ static int plan_lists(pc_dispatch *D) {
   size_t m = 0, k = 0;
   for (uint64_t i = 0; i < D->nreg; i++)
     if (D->reg[i].level == D->level) c[m++] = D->reg[i].code;
-  for (size_t i = 0; i < D->n; i++)
-    if (D->it[i].jurisdiction && (!i || D->it[i].jurisdiction != D->it[i - 1].jurisdiction))
-      c[m++] = D->it[i].jurisdiction;
+  for (size_t i = 0; i < nn; i++) c[m++] = named[i];
   pc_qsort(c, m, sizeof *c, pc_u64_cmp);
   for (size_t i = 0; i <= m; i++) {
     if (i < m && k && c[i] == D->lists[k - 1].jurisdiction) continue;
@@ -445,9 +470,23 @@ static int list_writers(const pc_list_info *l, size_t n, int P, int fine, uint64
   return 0;
 }
 
+/* Rank 0's temporary directory to every rank, which checks it sees it. Collective, agreed. */
+static int share_tmpdir(pc_ctx *ctx, char **tmpdir) {
+  size_t len = strlen(*tmpdir);
+  int rc = 0;
+  if (pc_rank(ctx)) { /* a copy of rank 0's comes */
+    free(*tmpdir);
+    *tmpdir = NULL;
+  }
+  rc = pc_bcast_bytes(ctx, tmpdir, &len);
+  if (!rc && pc_rank(ctx)) rc = pc_lists_tmpdir_seen(*tmpdir);
+  return pc_agree(ctx, rc);
+}
+
 /* The plan of lists, the batch and the temporary directory, from rank 0 to
  * every rank (whose D holds the config's paths only). Collective, agreed. */
 static int share_plan(pc_ctx *ctx, pc_dispatch *D, char **tmpdir) {
+  if (D->spread) return share_tmpdir(ctx, tmpdir); /* every rank made the plan */
   uint64_t nl = D->nlists;
   int64_t t[2] = {D->batch.as_of, D->batch.run_at};
   int rc = pc_bcast_u64(ctx, &nl, 1);
@@ -458,15 +497,8 @@ static int share_plan(pc_ctx *ctx, pc_dispatch *D, char **tmpdir) {
     if (!(D->lists = pc_calloc(D->nlists + 1, sizeof *D->lists, "lists"))) rc = PC_ERR_MEM;
   }
   PC_CALL(pc_agree(ctx, rc));
-  rc = pc_bcast_mem(ctx, D->lists, D->nlists * sizeof *D->lists);
-  size_t len = strlen(*tmpdir);
-  if (pc_rank(ctx)) { /* a copy of rank 0's comes */
-    free(*tmpdir);
-    *tmpdir = NULL;
-  }
-  if (!rc) rc = pc_bcast_bytes(ctx, tmpdir, &len);
-  if (!rc && pc_rank(ctx)) rc = pc_lists_tmpdir_seen(*tmpdir);
-  return pc_agree(ctx, rc);
+  PC_CALL(pc_agree(ctx, pc_bcast_mem(ctx, D->lists, D->nlists * sizeof *D->lists)));
+  return share_tmpdir(ctx, tmpdir);
 }
 
 /* The fine levels' CSV lists go in a directory per city, made here; an empty
@@ -534,9 +566,10 @@ static void log_fine_writers(pc_ctx *ctx, const pc_list_info *l, size_t n, const
  * and sends each rank the rows of its lists, which arrive in that order. */
 static int write_lists(pc_ctx *ctx, pc_dispatch *D, char **tmpdir) {
   const int P = pc_nranks(ctx), me = pc_rank(ctx), fine = D->level >= PC_LEVEL_TOWNSHIP;
+  const int all = me == 0 && !D->spread; /* this rank holds every row */
   size_t at = 0;
   int rc = 0;
-  if (me == 0) {
+  if (all) {
     for (size_t k = 0; k < D->nlists; k++) (void)list_rows(D, &D->lists[k], &at);
     if (fine) rc = fine_dirs(D->lists, D->nlists, *tmpdir);
   }
@@ -547,28 +580,30 @@ static int write_lists(pc_ctx *ctx, pc_dispatch *D, char **tmpdir) {
   for (size_t k = 0; k < nl; k++) all_rows += D->lists[k].count;
   int *writer = pc_malloc((nl + 1) * sizeof *writer, "lists");
   size_t *from = pc_malloc((nl + 1) * sizeof *from, "lists");
-  int *dest = me == 0 ? pc_malloc((D->n + 1) * sizeof *dest, "lists") : NULL;
+  int *dest = all ? pc_malloc((D->n + 1) * sizeof *dest, "lists") : NULL;
   /* The fine levels' HDF5 file costs rank 0 about a quarter of what the
    * rows' CSVs cost, and GROUP_ROWS rows a group, empty ones too: measured
    * between a half and a tenth, as the disk's inode allocation makes the
    * CSVs dearer after many sets replaced. */
-  rc = writer && from && (me || dest)
+  rc = writer && from && (!all || dest)
            ? list_writers(D->lists, nl, P, fine, fine ? all_rows / 4 + nl * GROUP_ROWS : 0, writer)
            : PC_ERR_MEM;
-  /* Each row's writer (rank 0), and where each list's rows start among the
-   * rows this rank holds: rank 0 all of them, the others only theirs. */
-  for (size_t j = 0, off = 0, all = 0; j < nl && !rc; j++) {
+  /* Each row's writer (rank 0 holding all), and where each list's rows
+   * start among the rows this rank holds: all of them, or only its lists'
+   * (spread: they came straight to it). */
+  for (size_t j = 0, off = 0, sum = 0; j < nl && !rc; j++) {
     const size_t k = (j + nl - 1) % nl; /* unassigned, then the plan's order */
-    for (size_t i = all; me == 0 && i < all + D->lists[k].count; i++) dest[i] = writer[k];
-    from[k] = me == 0 ? all : off;
+    for (size_t i = sum; all && i < sum + D->lists[k].count; i++) dest[i] = writer[k];
+    from[k] = all ? sum : off;
     off += writer[k] == me ? D->lists[k].count : 0;
-    all += D->lists[k].count;
+    sum += D->lists[k].count;
   }
   pc_buf mine;
   pc_buf_init(&mine, sizeof *D->it);
   rc = pc_agree(ctx, rc);
-  if (!rc) rc = pc_shuffle_others(ctx, D->it, me == 0 ? D->n : 0, sizeof *D->it, dest, &mine, NULL);
-  const pc_list_row *rows = me == 0 ? D->it : mine.data;
+  if (!rc && !D->spread) /* rank 0 sends each rank its lists' rows */
+    rc = pc_shuffle_others(ctx, D->it, all ? D->n : 0, sizeof *D->it, dest, &mine, NULL);
+  const pc_list_row *rows = all || D->spread ? D->it : mine.data;
   for (size_t k = 0; k < nl && !rc; k++) {
     const pc_list_info *l = &D->lists[k];
     if (writer[k] != me || (fine && !l->count)) continue;
@@ -613,12 +648,118 @@ static int write_set(pc_ctx *ctx, pc_dispatch *D, char **tmpdir) {
   return pc_agree(ctx, rc);
 }
 
+/* The list of jurisdiction j in the plan (lists[0..nlists-1) ascending,
+ * unassigned last). */
+static size_t list_of(const pc_dispatch *D, uint64_t j) {
+  size_t lo = 0, hi = D->nlists - 1;
+  if (!j) return hi;
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    if (D->lists[mid].jurisdiction < j) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+int pc_dispatch_plan_spread(pc_ctx *ctx, pc_dispatch *D, double *held) {
+  const int me = pc_rank(ctx), P = pc_nranks(ctx);
+  int64_t run_at = D->batch.run_at; /* rank 0's, in every file */
+  int rc = read_regions(D);
+  PC_CALL(pc_agree(ctx, rc));
+  PC_CALL(pc_bcast_i64(ctx, &run_at, 1));
+  pc_listform_batch(&D->batch, D->batch.as_of, run_at, D->in_path);
+  uint64_t *named = NULL, *all = NULL;
+  size_t nn = 0, na = 0;
+  rc = named_jurisdictions(D, &named, &nn);
+  PC_CALL(pc_agree(ctx, rc));
+  rc = pc_allgather_u64(ctx, named, nn, &all, &na);
+  free(named);
+  PC_CALL(pc_agree(ctx, rc));
+  pc_qsort(all, na, sizeof *all, pc_u64_cmp);
+  size_t u = 0;
+  for (size_t i = 0; i < na; i++)
+    if (!u || all[i] != all[u - 1]) all[u++] = all[i];
+  rc = plan_lists(D, all, u);
+  free(all);
+  PC_CALL(pc_agree(ctx, rc));
+  const size_t nl = D->nlists;
+  uint64_t *cnt = pc_calloc(3 * nl + 1, sizeof *cnt, "lists");
+  int *writer = pc_malloc((nl + 1) * sizeof *writer, "lists");
+  rc = cnt && writer ? 0 : PC_ERR_MEM;
+  for (size_t i = 0; i < D->n && !rc; i++) {
+    const size_t k = list_of(D, D->it[i].jurisdiction);
+    cnt[3 * k]++;
+    cnt[3 * k + 1] += !strcmp(D->it[i].code, "red");
+    cnt[3 * k + 2] += !strcmp(D->it[i].code, "yellow");
+  }
+  if (!(rc = pc_agree(ctx, rc))) rc = pc_sum_u64(ctx, cnt, (int)(3 * nl));
+  for (size_t k = 0; k < nl && !rc; k++) {
+    D->lists[k].count = (size_t)cnt[3 * k];
+    D->lists[k].red = (size_t)cnt[3 * k + 1];
+    D->lists[k].yellow = (size_t)cnt[3 * k + 2];
+  }
+  if (!rc) rc = list_writers(D->lists, nl, P, 0, 0, writer);
+  double h = 0; /* the rows of this rank's lists that are not its own */
+  for (size_t k = 0; k < nl && !rc; k++) h += writer[k] == me ? (double)D->lists[k].count : 0;
+  for (size_t i = 0; i < D->n && !rc; i++) h -= writer[list_of(D, D->it[i].jurisdiction)] == me;
+  *held = h * sizeof *D->it;
+  free(cnt);
+  free(writer);
+  return pc_agree(ctx, rc);
+}
+
+int pc_dispatch_spread_rows(pc_ctx *ctx, pc_dispatch *D) {
+  const int me = pc_rank(ctx), P = pc_nranks(ctx);
+  const size_t nl = D->nlists;
+  int *writer = pc_malloc((nl + 1) * sizeof *writer, "lists");
+  int *dest = pc_malloc((D->n + 1) * sizeof *dest, "lists");
+  int rc = writer && dest ? list_writers(D->lists, nl, P, 0, 0, writer) : PC_ERR_MEM;
+  size_t held = 0, m = 0; /* the rows of this rank's lists; of those, its own */
+  for (size_t k = 0; k < nl && !rc; k++) held += writer[k] == me ? D->lists[k].count : 0;
+  for (size_t i = 0; i < D->n && !rc; i++) {
+    dest[i] = writer[list_of(D, D->it[i].jurisdiction)];
+    m += dest[i] == me;
+  }
+  /* The rows that come land after this rank's own, in its block, grown once. */
+  if (!rc && held >= m) {
+    item *t = realloc(D->it, (D->n + held - m + 1) * sizeof *t);
+    if (t) D->it = t;
+    else rc = PC_ERROR(PC_ERR_MEM, "out of memory for the rows of this rank's lists");
+  }
+  pc_buf got = {.data = D->it, .n = D->n, .cap = D->n + (held >= m ? held - m : 0) + 1,
+                .rowsize = sizeof *D->it};
+  PC_CALLG(pc_agree(ctx, rc), out);
+  rc = pc_shuffle_others(ctx, D->it, D->n, sizeof *D->it, dest, &got, NULL);
+  D->it = got.data; /* the same block unless more came than counted (then grown) */
+  PC_CALLG(pc_agree(ctx, rc), out);
+  const size_t sent = D->n, came = got.n - D->n;
+  m = 0; /* this rank's own rows to the front, in order, then the ones that came */
+  for (size_t i = 0; i < sent; i++)
+    if (dest[i] == me) D->it[m++] = D->it[i];
+  memmove(D->it + m, D->it + sent, came * sizeof *D->it);
+  D->n = m + came;
+  if (D->n >= UINT32_MAX) rc = PC_ERROR(PC_ERR_ARG, "more than 2^32 persons on one rank");
+  if (!rc) rc = table_order(D->it, D->n);
+  if (!rc) rc = sort_for_lists(D->it, D->n);
+  if (!rc) join_names(D);
+out:
+  free(writer);
+  free(dest);
+  return pc_agree(ctx, rc);
+}
+
 int pc_dispatch_write(pc_ctx *ctx, pc_dispatch *D) {
   enum { PATH = 4200 };
   char *tmpdir = pc_calloc(PATH, 1, "a path");
   int rc = tmpdir ? 0 : PC_ERR_MEM;
   if (!rc && pc_rank(ctx) == 0) {
-    rc = plan_lists(D);
+    if (!D->spread) { /* rank 0 holds every row, sorted: the plan from its rows */
+      uint64_t *named;
+      size_t nn;
+      rc = named_jurisdictions(D, &named, &nn);
+      if (!rc) rc = plan_lists(D, named, nn);
+      free(named);
+    }
     int swept = rc ? 0 : pc_lists_sweep(D->dir);
     if (swept)
       pc_log(ctx, "removed %d temporary %s of %s left by an interrupted run", swept,
@@ -634,9 +775,11 @@ int pc_dispatch_write(pc_ctx *ctx, pc_dispatch *D) {
     if (!rc) pc_test_hold(ctx, "commit"); /* a test meets a second run here */
     if (!rc) rc = pc_lists_replace_dir(tmpdir, D->dir, D->overwrite);
     else pc_lists_remove_dir(tmpdir);
+    size_t persons = 0; /* rank 0 may hold only the rows of its lists */
+    for (size_t k = 0; k < D->nlists; k++) persons += D->lists[k].count;
     if (!rc)
       pc_log(ctx, "dispatch: %zu persons in %zu lists (batch %s) under %s; manifest.csv lists "
-             "them", D->n, D->nlists, D->batch.stamp, D->dir);
+             "them", persons, D->nlists, D->batch.stamp, D->dir);
   }
   free(tmpdir);
   return pc_agree(ctx, rc);

@@ -20,6 +20,8 @@ typedef struct pc_dispatch {
   int employers;             /* also the lists per employer */
   int overwrite;             /* an existing dir may be replaced */
   int only_new;              /* only the rows marked `new` (a campaign: each person once) */
+  int spread;                /* city and county lists without employers: every row goes
+                                straight to its list's writer, no rank holds them all */
   size_t skipped;            /* rows left out by only_new */
   uint64_t nflagged;         /* rows of the three tables, as declared (pc_dispatch_open) */
   uint64_t ntab[3];          /* each table's rows, as declared */
@@ -69,6 +71,15 @@ int pc_dispatch_phones(pc_dispatch *D);
 /* Collective, agreed: every rank's rows to rank 0 (which then holds them
  * all), the others' freed. */
 int pc_dispatch_gather(pc_ctx *ctx, pc_dispatch *D);
+/* Collective, agreed, D->spread: the set's lists on every rank (the regions
+ * at the level and every jurisdiction a rank's rows name), their counts
+ * summed, the rank that writes each; *held: the bytes of the rows of the
+ * lists this rank writes that other ranks read. */
+int pc_dispatch_plan_spread(pc_ctx *ctx, pc_dispatch *D, double *held);
+/* Collective, agreed, after pc_dispatch_plan_spread: every row to its
+ * list's writer, which puts its rows in the tables' order, then the callers'
+ * order, and joins the region names. */
+int pc_dispatch_spread_rows(pc_ctx *ctx, pc_dispatch *D);
 /* Local, rank 0 after pc_dispatch_gather: the rows in the order of the
  * tables, then the callers' order (jurisdiction; red, yellow, the others;
  * township, community, exposure, subject), the region names beside their

@@ -61,21 +61,36 @@ grep -q "needs about .* MB more on a rank" "$T/trx.log" || { cat "$T/trx.log"; d
 $PY "$ROOT/tests/py/compare.py" "$T/tr.h5" "$T/trt.h5" --datasets contacts companions breakdown > "$T/c2.log" \
   || { cat "$T/c2.log"; die "trace in small rounds differs"; }
 
-# dispatch: rank 0 holds every flagged row, so its check counts the rows before reading one
-# and says that more ranks do not help; a refusal leaves the set in place whole.
+# dispatch, city lists: every rank reads a part of the flagged rows and then holds the rows of
+# the lists it writes, so its check counts its part before reading one and the lists' rows
+# before they move; a refusal leaves the set in place whole.
 DI=("input: $T/tr.h5" "data: $T/data.h5" "output: $T/lists" "overwrite: true")
 job 3 dispatch di "" "${DI[@]}" || { cat "$T/di.log"; die "dispatch failed"; }
-read -r DP DN < <(sed -n 's/.*memory: about \([0-9]*\) MB predicted on rank 0 (\([0-9]*\) flagged rows held there).*/\1 \2/p' "$T/di.log")
-[ -n "$DN" ] || { cat "$T/di.log"; die "dispatch does not log its predicted memory on rank 0"; }
+read -r DP DM < <(sed -n 's/.*memory: about \([0-9]*\) MB predicted on a rank (its part of the flagged rows, \([0-9]*\) at most).*/\1 \2/p' "$T/di.log")
+[ -n "$DM" ] || { cat "$T/di.log"; die "dispatch does not log its predicted memory on a rank"; }
+grep -q "memory: the rows of the lists a rank writes about [0-9]* MB more per rank" "$T/di.log" \
+  || { cat "$T/di.log"; die "dispatch does not count the rows of the lists a rank writes"; }
+$PY - "$T/tr.h5" "$DM" <<'PY' || die "dispatch's check did not count a rank's part of the trace's rows"
+import h5py, sys
+f = h5py.File(sys.argv[1], "r")
+n = f["contacts"].shape[0] + f["companions"].shape[0]
+assert n / 3 <= int(sys.argv[2]) <= n / 3 + 1, (n, sys.argv[2])
+PY
+cp "$T/lists/manifest.csv" "$T/manifest.before"
+job 3 dispatch dsx "$((DP - 1))M" "${DI[@]}" && die "dispatch ran past its budget (its part)"
+grep -q "dispatch needs about $DP MB on a rank for its part of the flagged rows ($DM at most.*budget of $((DP - 1)) MB per rank (memory_per_rank): run on more ranks" "$T/dsx.log" \
+  || { cat "$T/dsx.log"; die "no clear refusal for dispatch's part"; }
+cmp -s "$T/lists/manifest.csv" "$T/manifest.before" && ! ls -d "$T"/lists.tmp.* > /dev/null 2>&1 \
+  || die "a refused dispatch touched the lists in place or left a temporary directory"
+# With employers (their lists are rank 0's): rank 0 gathers every row, and its check says so.
+job 3 dispatch die "" "${DI[@]}" "employers: true" || { cat "$T/die.log"; die "dispatch with employers failed"; }
+read -r DE DN < <(sed -n 's/.*memory: about \([0-9]*\) MB predicted on rank 0 (\([0-9]*\) flagged rows and their employers held there).*/\1 \2/p' "$T/die.log")
+[ -n "$DN" ] && [ "$DE" -gt "$DP" ] || { cat "$T/die.log"; die "employers' lists not counted on rank 0 ($DE MB, $DP a rank without)"; }
 $PY - "$T/tr.h5" "$DN" <<'PY' || die "dispatch's check did not count the trace's flagged rows"
 import h5py, sys
 f = h5py.File(sys.argv[1], "r")
 assert f["contacts"].shape[0] + f["companions"].shape[0] == int(sys.argv[2]) > 0, sys.argv[2]
 PY
-job 3 dispatch die "" "${DI[@]}" "employers: true" || { cat "$T/die.log"; die "dispatch with employers failed"; }
-DE=$(sed -n "s/.*memory: about \([0-9]*\) MB predicted on rank 0 ($DN flagged rows and their employers held there).*/\1/p" "$T/die.log")
-[ -n "$DE" ] && [ "$DE" -gt "$DP" ] || { cat "$T/die.log"; die "employers' lists not counted ($DE MB, $DP without)"; }
-cp "$T/lists/manifest.csv" "$T/manifest.before"
 job 3 dispatch dix "$((DE - 1))M" "${DI[@]}" "employers: true" && die "dispatch ran past its budget"
 grep -q "dispatch needs about $DE MB on rank 0 for $DN flagged rows and their employers (.*budget of $((DE - 1)) MB per rank (memory_per_rank). More ranks do not lower it" "$T/dix.log" \
   || { cat "$T/dix.log"; die "no clear refusal for dispatch"; }
@@ -140,4 +155,4 @@ $PY "$ROOT/tests/py/compare.py" "$T/idx.h5" "$T/idxn.h5" --datasets place_rows b
   || { cat "$T/c5.log"; die "index without huge pages differs"; }
 job 2 index hp "" "data: $T/data.h5" "index: $T/hp.h5" "huge_pages: sometimes" && die "huge_pages: sometimes accepted"
 grep -q "huge_pages" "$T/hp.log" || { cat "$T/hp.log"; die "no clear error for a bad huge_pages"; }
-echo "budget: refusals before start with a rank count that fits (dispatch: rank 0's memory); small rounds give identical outputs; huge pages said, outputs unchanged"
+echo "budget: refusals before start with a rank count that fits (dispatch: a rank's part, rank 0 with employers); small rounds give identical outputs; huge pages said, outputs unchanged"

@@ -190,8 +190,8 @@ grep -q "rank 1: cannot write into .*every rank sees" "$T/blind.log" \
 [ -z "$(ls -d "$T"/seen/lists.* 2>/dev/null || true)" ] || die "a temporary list directory was left"
 # plan with job: dispatch reads the output it will be given: its rows (a person screened in
 # several areas once), its lists with people at the level and the largest, as the lists that
-# dispatch wrote from it count them; rank 0's memory from the rates; a level finer than the
-# output's refused as dispatch refuses it.
+# dispatch wrote from it count them; a rank's memory from the rates (its part of the rows, then
+# the rows of its lists); a level finer than the output's refused as dispatch refuses it.
 planned() { # input, level, lists dir
   printf 'job: dispatch\ninput: %s\nlevel: %s\nnodes: 1\ntasks_per_node: 3\nrates: %s\nquiet: true\n' \
     "$1" "$2" "$ROOT/bench/rates.yaml" > "$T/plan.yaml"
@@ -207,8 +207,11 @@ assert int(rows) == sum(count.values()), (rows, sum(count.values()))
 assert int(lists) == sum(1 for c in count.values() if c), lists
 assert int(largest) == max(count.values()) and count[code] == int(largest), (code, largest)
 r = yaml.safe_load(open(sys.argv[3]))["jobs"]["dispatch"]
-got = float(re.search(r"memory on rank 0 ([0-9.]+) GB", log).group(1))
-assert abs(got - (r["mem_base_mb"] * 2**20 + r["mem_per_item_b"] * int(rows)) / 2**30) < 0.01, got
+got = float(re.search(r"memory per rank ([0-9.]+) GB", log).group(1))
+R, L, P = int(rows), int(largest), 3  # a rank's part, then its lists' rows: the largest's writer
+want = r["mem_base_mb"] * 2**20 + max(r["mem_per_item_b"] * R / P,
+                                      r["moved_per_item_b"] * (R / P + max(R / P, L) * (1 - 1 / P)))
+assert abs(got - want / 2**30) < 0.01, (got, want / 2**30)
 assert "#SBATCH --ntasks-per-node=3" in log and "sbatch jobs/slurm/dispatch.sbatch" in log
 PY
 }
@@ -226,13 +229,13 @@ rows, largest = map(int, re.search(r"input: (\d+) rows in \d+ lists .* (\d+) row
 assert largest * 32 >= rows, "the test's largest list should bound 32 ranks"
 assert f"the lists gain up to {math.ceil(rows / largest)} ranks" in log
 PY
-fit=$(sed -n 's/^does NOT fit: .*: \([0-9]*\) ranks a node would fit$/\1/p' "$T/plan.log")
+fit=$(sed -n 's/^does NOT fit: .* \([0-9]*\) ranks a node would fit$/\1/p' "$T/plan.log")
 [ -n "$fit" ] && [ "$fit" -lt 32 ] || { cat "$T/plan.log"; die "plan did not say how many ranks a node would fit"; }
 budget() { printf 'input: %s\ndata: %s\noutput: %s\noverwrite: true\nmemory_per_rank: %s\nquiet: true\n' \
   "$T/trace.h5" "$T/data.h5" "$T/fit" "$1" > "$T/d.yaml"; }
 budget "$((1024 / 32))M"
 if run 1 dispatch --config "$T/d.yaml" > "$T/fit.log" 2>&1; then die "dispatch ran where plan said rank 0 does not fit"; fi
-grep -q "needs about .* MB on rank 0" "$T/fit.log" || { cat "$T/fit.log"; die "dispatch did not say why it stopped"; }
+grep -q "needs about .* MB on a rank for its part" "$T/fit.log" || { cat "$T/fit.log"; die "dispatch did not say why it stopped"; }
 budget "$((1024 / fit))M"
 run 1 dispatch --config "$T/d.yaml" > "$T/fit.log" 2>&1 || { cat "$T/fit.log"; die "dispatch refused the $fit ranks a node plan said fit"; }
 printf 'job: dispatch\ninput: %s\nlevel: community\nrates: %s\nquiet: true\n' "$T/trace.h5" \

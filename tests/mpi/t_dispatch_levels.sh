@@ -48,6 +48,11 @@ lists 2 "$T/screen.h5" township "$T/st" "employers: true"
 lists 3 "$T/trace-comm.h5" county "$T/ce" "employers: true" # county lists by every rank
 grep -q "employers: [0-9]* flagged persons of [0-9]* employers" "$T/dispatch.log" \
   || { cat "$T/dispatch.log"; die "dispatch does not say how many employers were listed"; }
+# Without employers the county lists' rows go straight to their writers (no rank holds them
+# all); with them rank 0 gathers every row: the same lists either way.
+lists 2 "$T/trace-comm.h5" county "$T/cs"
+for f in "$T"/cs/*.csv; do cmp -s "$f" "$T/ce/$(basename "$f")" \
+  || die "county lists spread and gathered differ: $(basename "$f")"; done
 # The same set at 1 and 3 ranks: the same files, CSV and manifest bytes, HDF5 lists equal.
 [ "$(cd "$T/c1" && find . | sort)" = "$(cd "$T/c3" && find . | sort)" ] || die "1 and 3 ranks wrote other files"
 (cd "$T/c1" && find . -name '*.csv') | while read -r f; do
