@@ -736,7 +736,7 @@ bench_lists() {
       echo "lists ($lv) pair $i: 1 rank ${walls[1]##* } s, $NP ranks $w s" | tee -a "$out"
     done
     for np in 1 "$NP"; do runs_line "dispatch-$lv-1000-np$np" "$np" "${walls[$np]}" "${rss[$np]}"; done
-    # plan's prediction beside the medians (the largest rank's peak is rank 0's: it holds every row)
+    # plan's prediction beside the medians (the largest rank's peak: rank 0's when it gathers every row)
     for np in 1 "$NP"; do
       printf 'job: dispatch\ninput: %s\nlevel: %s\nnodes: 1\ntasks_per_node: %s\nrates: %s\nquiet: true\n' \
         "$in" "$lv" "$np" "$root/bench/rates.yaml" > "$work/plan-lists.yaml"
@@ -746,11 +746,11 @@ bench_lists() {
 import re, statistics, sys
 p = open(sys.argv[1]).read()
 t = float(re.search(r"; time ([0-9.]+) s", p).group(1))
-m = float(re.search(r"memory on rank 0 ([0-9.]+) GB", p).group(1)) * 1024
+m = float(re.search(r"memory (?:per rank|on rank 0) ([0-9.]+) GB", p).group(1)) * 1024
 w = statistics.median(map(float, sys.argv[4].split()))
 r = statistics.median(map(float, sys.argv[5].split()))
 print(f"plan of the {sys.argv[2]} lists at {sys.argv[3]} rank(s): time {t:.1f} s predicted, "
-      f"{w:.1f} s measured ({(t - w) / w:+.0%}); rank 0's memory {m:.0f} MB predicted, "
+      f"{w:.1f} s measured ({(t - w) / w:+.0%}); the largest rank's memory {m:.0f} MB predicted, "
       f"{r:.0f} MB measured ({(m - r) / r:+.0%})")
 PY
     done

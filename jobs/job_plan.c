@@ -244,9 +244,10 @@ static double dispatch_rank_gb(const model *m, double R, double L, int P, double
           fmax(m->per_item_b * part, m->moved_b * (part + held * (1 - 1.0 / P)))) /
          1073741824.0;
 }
-/* Rank 0's when it gathers every row (the fine levels, employers). */
-static double dispatch_rank0_gb(const model *m, const model *emp, double R, int P) {
-  return (m->base_mb * 1048576.0 + fmax(m->per_item_b * R / P, m->moved_b * R) +
+/* Rank 0's when it gathers every row (the fine levels, employers): all of
+ * them beside the sort's room, as when it read them all (mem_per_item_b). */
+static double dispatch_rank0_gb(const model *m, const model *emp, double R) {
+  return (m->base_mb * 1048576.0 + m->per_item_b * R +
           (emp ? emp->base_mb * 1048576.0 + emp->per_item_b * R : 0)) /
          1073741824.0;
 }
@@ -285,14 +286,15 @@ static int plan_dispatch(const pc_config *cfg, const model *m, const model *emp)
   const double emp_s = emp ? R / emp->rate : 0;
   const double time_s = m->base_s + read_s + lists_s + emp_s;
   const double mem1 = dispatch_rank_gb(m, R, L, P, fine), mem0 = spread ? mem1
-      : dispatch_rank0_gb(m, emp, R, P);
+      : dispatch_rank0_gb(m, emp, R);
   if (spread)
     printf("predicted: memory per rank %.2f GB (%.0f MB + %.0f B a row of its part, %.0f B a "
            "row of the lists it writes)", mem1, m->base_mb, m->per_item_b, m->moved_b);
   else
-    printf("predicted: memory on rank 0 %.2f GB (it gathers every row%s, %.0f B each), on "
-           "the others %.2f GB", mem0, emp ? " and their employers" : "", m->moved_b, mem1);
-  printf("; time %.1f s (the read %.1f s, the lists %.1f s%s", time_s, read_s, lists_s,
+    printf("predicted: memory on rank 0 %.2f GB (it gathers every row%s, %.0f B each with the "
+           "sort's room)", mem0, emp ? " and their employers" : "", m->per_item_b);
+  if (!spread && P > 1) printf(", on the others %.2f GB", mem1);
+  printf("; time %.1f s (the parts read %.1f s, the lists %.1f s%s", time_s, read_s, lists_s,
          fine ? " with rank 0's HDF5 file" : "");
   if (emp) printf(", the employers' lists %.1f s on rank 0", emp_s);
   printf(")\n");
@@ -307,7 +309,7 @@ static int plan_dispatch(const pc_config *cfg, const model *m, const model *emp)
     for (int t = tpn - 1; t >= 1 && !fit; t--) {
       const int q = nodes * t;
       const double h = dispatch_rank_gb(m, R, L, q, fine);
-      const double need = spread ? h : fmax(h, dispatch_rank0_gb(m, emp, R, q));
+      const double need = spread ? h : fmax(h, dispatch_rank0_gb(m, emp, R));
       if (need * t <= node_gb * 0.9) fit = t;
     }
     printf("does NOT fit: %d ranks of %.2f GB > 90%% of %.0f GB per node (dispatch gives each "
