@@ -5,12 +5,14 @@
 #include "pc_dispatch.h"
 #include "pc_job.h"
 
-/* The lists are small (the flagged persons, not the province): every rank
- * reads a part of the output and joins its phones from the dataset's
- * /identities (a merge in pid order, in chunks); rank 0 (its memory checked
- * first: it holds every row) gathers and sorts them; the files, most of the
- * time (a workbook of 244,000 persons takes seconds), are written by every
- * rank, a share of the lists each. */
+/* Every rank reads a part of the output and joins its phones from the
+ * dataset's /identities (a merge in pid order, in chunks). City and county
+ * lists without employers: each row goes to its list's writer, which sorts
+ * its rows - no rank holds them all; else rank 0 gathers and sorts every row
+ * (the fine levels' and the employers' HDF5 files are its) and sends each
+ * rank its lists' rows. The files, most of the time (a workbook of 244,000
+ * persons takes seconds), are written by every rank, a share of the lists
+ * each. */
 
 static const char *const levels[] = {"city", "county", "township", "community", NULL};
 static const pc_key dispatch_keys[] = {
@@ -48,11 +50,12 @@ static int check_dispatch(const pc_config *cfg, pc_config_problems *p) {
   return 0;
 }
 
-/* Phase "read": every rank opens the output and counts its rows; the memory
- * check (rank 0 will hold them all); every rank reads its part of the tables
- * (a person's rows whole), makes its rows and joins their phones; rank 0
- * gathers them, puts them back in the tables' order, joins the region names
- * and sorts them. */
+/* Phase "read": every rank opens the output, counts its rows and takes its
+ * part of the tables (a person's rows whole); the memory check (a rank's
+ * part, or rank 0's every row when it gathers them); every rank reads its
+ * part, makes its rows and joins their phones; then the rows go to their
+ * lists' writers (spread: each puts its rows back in the tables' order,
+ * sorts and names them) or to rank 0, which does that for all. */
 static int read_rows(pc_ctx *ctx, const pc_config *cfg, pc_dispatch *D) {
   PC_CALL(pc_agree(ctx, pc_dispatch_open(D)));
   PC_CALL(pc_agree(ctx, pc_dispatch_share(D, pc_rank(ctx), pc_nranks(ctx))));
@@ -118,9 +121,11 @@ const pc_jobdef pc_job_dispatch = {
         "by township, community and exposure. XLSX and CSV have Chinese headers and keep ID\n"
         "numbers, phones and codes as text (CSV: quoted behind a TAB). An existing `output` is\n"
         "refused unless overwrite: true. Files are owner-only: they hold clear identities.\n"
-        "The ranks read a part each and rank 0 sorts; the lists are shared out among the\n"
-        "ranks, each writing its own (the output must be on a file system every rank sees);\n"
-        "rank 0 writes the townships' or communities' HDF5 file and the employers'.\n"
+        "The ranks read a part each; the lists are shared out among the ranks, each writing\n"
+        "its own (the output must be on a file system every rank sees). City and county\n"
+        "lists without employers go straight to their writers (no rank holds every row);\n"
+        "else rank 0 gathers every row and writes the townships' or communities' HDF5 file\n"
+        "and the employers'.\n"
         "Townships and communities (~29,000 lists in a province): one HDF5 file with a group\n"
         "per list (communities.20210809-0000.h5:/430102001001/list) and the CSV lists in a\n"
         "directory per city, no XLSX; manifest.csv names both. employers: true adds\n"
