@@ -12,8 +12,9 @@
 #include "pc_schema.h"
 
 /* One dispatch: the output read, its persons as list rows, the region
- * names. Rank 0 reads, joins and sorts (the lists are the flagged persons, not
- * the province); the city and county lists are written by every rank. */
+ * names. Every rank reads a part; the rows are sorted where they are
+ * written (spread) or on rank 0, which gathers them all; every rank writes
+ * a share of the lists. */
 typedef struct pc_dispatch {
   const char *in_path, *data_path, *dir;
   int level;                 /* PC_LEVEL_CITY, _COUNTY, _TOWNSHIP or _COMMUNITY */
@@ -86,8 +87,9 @@ int pc_dispatch_spread_rows(pc_ctx *ctx, pc_dispatch *D);
  * codes; with employers, the lists per employer from /persons. Fails as the
  * reads do. */
 int pc_dispatch_join(pc_dispatch *D);
-/* Collective, agreed (rank 0 holds the rows, the other ranks come with
- * nothing): the whole set - a list (XLSX, CSV, HDF5) for every jurisdiction
+/* Collective, agreed (spread: each rank holds the sorted rows of the lists
+ * it writes, the plan made on every rank; else rank 0 holds every row,
+ * sorted, the other ranks nothing): the whole set - a list (XLSX, CSV, HDF5) for every jurisdiction
  * at the level in /regions, empty ones too, and unassigned; manifest.csv;
  * for townships and communities (~29,000 lists in a province) instead one
  * HDF5 file with a group per list and the CSV lists in a directory per
