@@ -89,8 +89,9 @@ int pc_dispatch_spread_rows(pc_ctx *ctx, pc_dispatch *D);
 int pc_dispatch_join(pc_dispatch *D);
 /* Collective, agreed (spread: each rank holds the sorted rows of the lists
  * it writes, the plan made on every rank; else rank 0 holds every row,
- * sorted, the other ranks nothing): the whole set - a list (XLSX, CSV, HDF5) for every jurisdiction
- * at the level in /regions, empty ones too, and unassigned; manifest.csv;
+ * sorted, the other ranks nothing): the whole set - a list (XLSX, CSV,
+ * HDF5) for every jurisdiction at the level in /regions, empty ones too, and
+ * unassigned; manifest.csv;
  * for townships and communities (~29,000 lists in a province) instead one
  * HDF5 file with a group per list and the CSV lists in a directory per
  * city, no XLSX; with employers, employers.<batch>.h5 and employers.csv -
