@@ -98,7 +98,8 @@ int pc_dispatch_share(pc_dispatch *D, int rank, int P) {
   for (int k = 0; k < 3; k++) {
     const uint64_t N = D->ntab[k]; /* N * P: far below 2^64 */
     uint64_t a, b = N;
-    PC_CALL(pc_flagged_part_start(D->in, flag_tables[k], D->in_path, N * (uint64_t)rank / (uint64_t)P, &a));
+    PC_CALL(pc_flagged_part_start(D->in, flag_tables[k], D->in_path,
+                                  N * (uint64_t)rank / (uint64_t)P, &a));
     if (rank + 1 < P)
       PC_CALL(pc_flagged_part_start(D->in, flag_tables[k], D->in_path,
                                     N * (uint64_t)(rank + 1) / (uint64_t)P, &b));
@@ -319,7 +320,8 @@ static void join_names(pc_dispatch *D) {
 /* The rows back in the order of the tables (each rank's part came whole,
  * its rounds interleaved with the others'). */
 static int table_order(item *it, size_t n) {
-  pc_kv *kv = pc_malloc((n + 1) * sizeof *kv, "lists"), *tmp = pc_malloc((n + 1) * sizeof *tmp, "lists");
+  pc_kv *kv = pc_malloc((n + 1) * sizeof *kv, "lists");
+  pc_kv *tmp = pc_malloc((n + 1) * sizeof *tmp, "lists");
   uint32_t *ord = kv && tmp ? pc_malloc((n + 1) * sizeof *ord, "lists") : NULL;
   int rc = ord ? 0 : PC_ERR_MEM;
   for (size_t i = 0; i < n && !rc; i++) kv[i] = (pc_kv){order_take(&it[i]), i};
