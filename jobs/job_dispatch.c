@@ -79,9 +79,9 @@ static int read_rows(pc_ctx *ctx, const pc_config *cfg, pc_dispatch *D) {
     pc_log(ctx, "dispatch: only_new: %llu %s already sent by an earlier batch left out",
            (unsigned long long)skipped, pc_plural(skipped, "row", "rows"));
   if (D->spread) {
-    double held = 0;
-    PC_CALL(pc_dispatch_plan_spread(ctx, D, &held));
-    PC_CALL(pc_budget_check_more(ctx, cfg, "the rows of the lists a rank writes", held));
+    double came = 0;
+    PC_CALL(pc_dispatch_plan_spread(ctx, D, &came));
+    PC_CALL(pc_budget_check_more(ctx, cfg, "the rows of the lists a rank writes", came));
     return pc_dispatch_spread_rows(ctx, D);
   }
   PC_CALL(pc_dispatch_gather(ctx, D));

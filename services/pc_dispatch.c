@@ -663,7 +663,7 @@ static size_t list_of(const pc_dispatch *D, uint64_t j) {
   return lo;
 }
 
-int pc_dispatch_plan_spread(pc_ctx *ctx, pc_dispatch *D, double *held) {
+int pc_dispatch_plan_spread(pc_ctx *ctx, pc_dispatch *D, double *came) {
   const int me = pc_rank(ctx), P = pc_nranks(ctx);
   int64_t run_at = D->batch.run_at; /* rank 0's, in every file */
   int rc = read_regions(D);
@@ -687,9 +687,11 @@ int pc_dispatch_plan_spread(pc_ctx *ctx, pc_dispatch *D, double *held) {
   const size_t nl = D->nlists;
   uint64_t *cnt = pc_calloc(3 * nl + 1, sizeof *cnt, "lists");
   int *writer = pc_malloc((nl + 1) * sizeof *writer, "lists");
-  rc = cnt && writer ? 0 : PC_ERR_MEM;
+  D->dest = pc_malloc((D->n + 1) * sizeof *D->dest, "lists"); /* each row's list, then writer */
+  rc = cnt && writer && D->dest ? 0 : PC_ERR_MEM;
   for (size_t i = 0; i < D->n && !rc; i++) {
     const size_t k = list_of(D, D->it[i].jurisdiction);
+    D->dest[i] = (int)k;
     cnt[3 * k]++;
     cnt[3 * k + 1] += !strcmp(D->it[i].code, "red");
     cnt[3 * k + 2] += !strcmp(D->it[i].code, "yellow");
@@ -701,41 +703,34 @@ int pc_dispatch_plan_spread(pc_ctx *ctx, pc_dispatch *D, double *held) {
     D->lists[k].yellow = (size_t)cnt[3 * k + 2];
   }
   if (!rc) rc = list_writers(D->lists, nl, P, 0, 0, writer);
-  double h = 0; /* the rows of this rank's lists that are not its own */
-  for (size_t k = 0; k < nl && !rc; k++) h += writer[k] == me ? (double)D->lists[k].count : 0;
-  for (size_t i = 0; i < D->n && !rc; i++) h -= writer[list_of(D, D->it[i].jurisdiction)] == me;
-  *held = h * sizeof *D->it;
+  size_t held = 0, own = 0; /* the rows of this rank's lists; of those, its own */
+  for (size_t k = 0; k < nl && !rc; k++) held += writer[k] == me ? D->lists[k].count : 0;
+  for (size_t i = 0; i < D->n && !rc; i++) {
+    D->dest[i] = writer[D->dest[i]];
+    own += D->dest[i] == me;
+  }
+  D->came = held >= own ? held - own : 0;
+  *came = (double)D->came * sizeof *D->it;
   free(cnt);
   free(writer);
   return pc_agree(ctx, rc);
 }
 
 int pc_dispatch_spread_rows(pc_ctx *ctx, pc_dispatch *D) {
-  const int me = pc_rank(ctx), P = pc_nranks(ctx);
-  const size_t nl = D->nlists;
-  int *writer = pc_malloc((nl + 1) * sizeof *writer, "lists");
-  int *dest = pc_malloc((D->n + 1) * sizeof *dest, "lists");
-  int rc = writer && dest ? list_writers(D->lists, nl, P, 0, 0, writer) : PC_ERR_MEM;
-  size_t held = 0, m = 0; /* the rows of this rank's lists; of those, its own */
-  for (size_t k = 0; k < nl && !rc; k++) held += writer[k] == me ? D->lists[k].count : 0;
-  for (size_t i = 0; i < D->n && !rc; i++) {
-    dest[i] = writer[list_of(D, D->it[i].jurisdiction)];
-    m += dest[i] == me;
-  }
+  const int me = pc_rank(ctx);
+  int *dest = D->dest; /* each row's writer (pc_dispatch_plan_spread) */
+  int rc = 0;
   /* The rows that come land after this rank's own, in its block, grown once. */
-  if (!rc && held >= m) {
-    item *t = realloc(D->it, (D->n + held - m + 1) * sizeof *t);
-    if (t) D->it = t;
-    else rc = PC_ERROR(PC_ERR_MEM, "out of memory for the rows of this rank's lists");
-  }
-  pc_buf got = {.data = D->it, .n = D->n, .cap = D->n + (held >= m ? held - m : 0) + 1,
-                .rowsize = sizeof *D->it};
+  item *t = realloc(D->it, (D->n + D->came + 1) * sizeof *t);
+  if (t) D->it = t;
+  else rc = PC_ERROR(PC_ERR_MEM, "out of memory for the rows of this rank's lists");
+  pc_buf got = {.data = D->it, .n = D->n, .cap = D->n + D->came + 1, .rowsize = sizeof *D->it};
   PC_CALLG(pc_agree(ctx, rc), out);
   rc = pc_shuffle_others(ctx, D->it, D->n, sizeof *D->it, dest, &got, NULL);
   D->it = got.data; /* the same block unless more came than counted (then grown) */
   PC_CALLG(pc_agree(ctx, rc), out);
   const size_t sent = D->n, came = got.n - D->n;
-  m = 0; /* this rank's own rows to the front, in order, then the ones that came */
+  size_t m = 0; /* this rank's own rows to the front, in order, then the ones that came */
   for (size_t i = 0; i < sent; i++)
     if (dest[i] == me) D->it[m++] = D->it[i];
   memmove(D->it + m, D->it + sent, came * sizeof *D->it);
@@ -745,8 +740,8 @@ int pc_dispatch_spread_rows(pc_ctx *ctx, pc_dispatch *D) {
   if (!rc) rc = sort_for_lists(D->it, D->n);
   if (!rc) join_names(D);
 out:
-  free(writer);
-  free(dest);
+  free(D->dest);
+  D->dest = NULL;
   return pc_agree(ctx, rc);
 }
 
@@ -852,6 +847,7 @@ int pc_dispatch_size_of(const char *path, int level, int only_new, pc_dispatch_s
 }
 
 void pc_dispatch_free(pc_dispatch *D) {
+  free(D->dest);
   for (int k = 0; k < 3; k++) free(D->r[k]);
   free(D->it);
   free(D->reg);

@@ -23,6 +23,8 @@ typedef struct pc_dispatch {
   int only_new;              /* only the rows marked `new` (a campaign: each person once) */
   int spread;                /* city and county lists without employers: every row goes
                                 straight to its list's writer, no rank holds them all */
+  int *dest;                 /* spread: each row's writer, until the rows move */
+  size_t came;               /* spread: the rows of this rank's lists the others read */
   size_t skipped;            /* rows left out by only_new */
   uint64_t nflagged;         /* rows of the three tables, as declared (pc_dispatch_open) */
   uint64_t ntab[3];          /* each table's rows, as declared */
@@ -74,9 +76,9 @@ int pc_dispatch_phones(pc_dispatch *D);
 int pc_dispatch_gather(pc_ctx *ctx, pc_dispatch *D);
 /* Collective, agreed, D->spread: the set's lists on every rank (the regions
  * at the level and every jurisdiction a rank's rows name), their counts
- * summed, the rank that writes each; *held: the bytes of the rows of the
- * lists this rank writes that other ranks read. */
-int pc_dispatch_plan_spread(pc_ctx *ctx, pc_dispatch *D, double *held);
+ * summed, the rank that writes each row (dest); *came: the bytes of the rows
+ * of the lists this rank writes that other ranks read. */
+int pc_dispatch_plan_spread(pc_ctx *ctx, pc_dispatch *D, double *came);
 /* Collective, agreed, after pc_dispatch_plan_spread: every row to its
  * list's writer, which puts its rows in the tables' order, then the callers'
  * order, and joins the region names. */
