@@ -201,6 +201,36 @@ int pc_bcast_bytes(pc_ctx *ctx, char **buf, size_t *len);
  * never waits on a receive that will not come.
  * PC_ERR_MPI. Not agreed: the two ranks agree later, with the rest. */
 int pc_send_to0(pc_ctx *ctx, int from, const void *buf, size_t len, char **got, size_t *got_len);
+
+/* Rows fed to rank 0 piece by piece, while the ranks that send them go on
+ * with their own work (rank 0 writes one file of rows every rank holds,
+ * round by round, into a buffer of one round; the others write their own
+ * files meanwhile). Both sides derive the pieces' sizes from counts every
+ * rank holds: rank 0 takes, in the same order, exactly what was sent.
+ *   sender (rank > 0)          rank 0
+ *   pc_feed_new                (agree: every sender has its requests' room)
+ *   pc_feed_send               pc_feed_take, once a piece in order
+ *   work, pc_feed_poll ...     (every piece taken, also after a failure)
+ *   pc_feed_end
+ * Local: room for `pieces` sends (PC_ERR_MEM); allocated before anything is
+ * sent, so a rank short of memory can say so before rank 0 waits on it. */
+typedef struct pc_feed pc_feed;
+int pc_feed_new(size_t pieces, pc_feed **f);
+/* Local (rank > 0): sends piece i, count[i] rows of rowsize bytes from row
+ * start[i] of rows, to rank 0 without waiting; pieces of 0 rows are not
+ * sent. rows must stay as they are until pc_feed_end. PC_ERR_ARG (rank 0, a
+ * piece of 2^31 rows, more pieces than room), PC_ERR_MPI. */
+int pc_feed_send(pc_ctx *ctx, pc_feed *f, const void *rows, size_t rowsize, size_t pieces,
+                 const uint64_t *start, const uint64_t *count);
+/* Local: lets the sends progress (call it between pieces of other work: a
+ * large message may wait for its sender to enter MPI). NULL is fine. */
+int pc_feed_poll(pc_feed *f);
+/* Local: waits until every piece is sent; frees f (NULL is fine). */
+int pc_feed_end(pc_feed *f);
+/* Rank 0: the next piece of every rank s > 0, count[s] rows (0: none), into
+ * buf in rank order (buf holds their sum). Waits for each piece it posted,
+ * also after a failure. PC_ERR_ARG, PC_ERR_MEM, PC_ERR_MPI. */
+int pc_feed_take(pc_ctx *ctx, void *buf, size_t rowsize, const uint64_t *count);
 /* Broadcast from rank 0, in place, `bytes` bytes (the same count on every
  * rank; a struct of plain values, such as a key) or n values of a type. These
  * do not agree: an MPI failure returns PC_ERR_MPI on the ranks that saw it. */

@@ -1,7 +1,8 @@
 /* prog_shuffle.c - pc_shuffle and pc_shuffle_others at any rank count (t_shuffle runs it at
  * 1-4 ranks): every row reaches its destination once, in its source's order, whatever the
  * rounds, the grouping of the input or a rank with nothing to send; pc_shuffle_others leaves
- * each rank's own rows out and still counts them. Exit 0, or 1 with what went wrong. */
+ * each rank's own rows out and still counts them; rows fed to rank 0 (pc_feed) come round by
+ * round in rank order. Exit 0, or 1 with what went wrong. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,46 @@ static void one_case(pc_ctx *ctx, int c, int grouped, int others, size_t round) 
 
 /* A destination out of range on the last rank only: every rank is told (no rank left
  * waiting in the exchange) and nothing arrives. */
+/* Rows fed to rank 0 (pc_feed): each rank s > 0 sends R pieces of its rows, piece i of a size
+ * both sides derive ((s * 7 + i * 3) % 5 rows: some empty), polling between; rank 0 takes
+ * them round by round and finds each rank's rows in rank order, in the order sent. */
+static void feed_case(pc_ctx *ctx, int c) {
+  enum { R = 40 };
+  const int P = pc_nranks(ctx), me = pc_rank(ctx);
+  uint64_t start[R], count[R], total = 0;
+  for (int i = 0; i < R; i++) {
+    start[i] = total;
+    count[i] = (uint64_t)((me * 7 + i * 3) % 5);
+    total += count[i];
+  }
+  row *r = calloc(total + 1, sizeof *r);
+  for (uint64_t i = 0; i < total; i++) r[i] = (row){.src = (uint32_t)me, .i = (uint32_t)i};
+  if (me) {
+    pc_feed *f = NULL;
+    EXPECT(!pc_feed_new(R, &f), "case %d: no room to feed rank 0", c);
+    EXPECT(!pc_feed_send(ctx, f, r, sizeof *r, R, start, count), "case %d: not sent", c);
+    for (int i = 0; i < R; i++) EXPECT(!pc_feed_poll(f), "case %d: poll failed", c);
+    EXPECT(!pc_feed_end(f), "case %d: the pieces did not all go", c);
+  } else {
+    row *buf = calloc(5 * (size_t)P, sizeof *buf);
+    uint64_t *want = calloc((size_t)P, sizeof *want), *n = calloc((size_t)P, sizeof *n);
+    for (int i = 0; i < R; i++) {
+      uint64_t at = 0;
+      for (int s = 1; s < P; s++) n[s] = (uint64_t)((s * 7 + i * 3) % 5);
+      EXPECT(!pc_feed_take(ctx, buf, sizeof *buf, n), "case %d: round %d not taken", c, i);
+      for (int s = 1; s < P; s++)
+        for (uint64_t k = 0; k < n[s]; k++, at++) {
+          EXPECT(buf[at].src == (uint32_t)s && buf[at].i == want[s],
+                 "case %d: round %d: row %u of rank %u where row %llu of rank %d belongs", c, i,
+                 buf[at].i, buf[at].src, (unsigned long long)want[s], s);
+          want[s]++;
+        }
+    }
+    free(buf), free(want), free(n);
+  }
+  free(r);
+}
+
 static void bad_destination(pc_ctx *ctx, int c) {
   const int P = pc_nranks(ctx), me = pc_rank(ctx);
   row r[3] = {{0}};
@@ -123,6 +164,7 @@ int main(int argc, char **argv) {
       one_case(ctx, c++, grouped, others, 3 * sizeof(row) + 1); /* three rows a round */
     }
   bad_destination(ctx, c++);
+  feed_case(ctx, c++);
   uint64_t bad = (uint64_t)failures;
   pc_sum_u64(ctx, &bad, 1);
   if (pc_rank(ctx) == 0)
