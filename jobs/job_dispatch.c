@@ -6,13 +6,13 @@
 #include "pc_job.h"
 
 /* Every rank reads a part of the output and joins its phones from the
- * dataset's /identities (a merge in pid order, in chunks). City and county
- * lists without employers: each row goes to its list's writer, which sorts
- * its rows - no rank holds them all; else rank 0 gathers and sorts every row
- * (the fine levels' and the employers' HDF5 files are its) and sends each
- * rank its lists' rows. The files, most of the time (a workbook of 244,000
- * persons takes seconds), are written by every rank, a share of the lists
- * each. */
+ * dataset's /identities (a merge in pid order, in chunks). Without
+ * employers each row goes to its list's writer, which sorts its rows - no
+ * rank holds them all (the townships' or communities' HDF5 file, rank 0's,
+ * is fed to it round by round); with employers rank 0 gathers and sorts
+ * every row (the employers' lists are its) and sends each rank its lists'
+ * rows. The files, most of the time (a workbook of 244,000 persons takes
+ * seconds), are written by every rank, a share of the lists each. */
 
 static const char *const levels[] = {"city", "county", "township", "community", NULL};
 static const pc_key dispatch_keys[] = {
@@ -59,8 +59,8 @@ static int check_dispatch(const pc_config *cfg, pc_config_problems *p) {
 static int read_rows(pc_ctx *ctx, const pc_config *cfg, pc_dispatch *D) {
   PC_CALL(pc_agree(ctx, pc_dispatch_open(D)));
   PC_CALL(pc_agree(ctx, pc_dispatch_share(D, pc_rank(ctx), pc_nranks(ctx))));
-  /* City and county lists without employers: no rank holds every row. */
-  D->spread = D->level < PC_LEVEL_TOWNSHIP && !D->employers;
+  /* Without employers no rank holds every row. */
+  D->spread = !D->employers;
   static const char *const costs[2] = {"dispatch", "dispatch_employers"};
   const char *what = D->employers ? "flagged rows and their employers" : "flagged rows";
   if (D->spread)
@@ -81,7 +81,12 @@ static int read_rows(pc_ctx *ctx, const pc_config *cfg, pc_dispatch *D) {
   if (D->spread) {
     double came = 0;
     PC_CALL(pc_dispatch_plan_spread(ctx, D, &came));
-    PC_CALL(pc_budget_check_more(ctx, cfg, "the rows of the lists a rank writes", came));
+    PC_CALL(pc_budget_check_more(ctx, cfg,
+                                 D->level >= PC_LEVEL_TOWNSHIP
+                                     ? "the rows of the lists a rank writes (rank 0: and a round "
+                                       "of the HDF5 file's)"
+                                     : "the rows of the lists a rank writes",
+                                 came));
     return pc_dispatch_spread_rows(ctx, D);
   }
   PC_CALL(pc_dispatch_gather(ctx, D));
@@ -122,10 +127,10 @@ const pc_jobdef pc_job_dispatch = {
         "numbers, phones and codes as text (CSV: quoted behind a TAB). An existing `output` is\n"
         "refused unless overwrite: true. Files are owner-only: they hold clear identities.\n"
         "The ranks read a part each; the lists are shared out among the ranks, each writing\n"
-        "its own (the output must be on a file system every rank sees). City and county\n"
-        "lists without employers go straight to their writers (no rank holds every row);\n"
-        "else rank 0 gathers every row and writes the townships' or communities' HDF5 file\n"
-        "and the employers'.\n"
+        "its own (the output must be on a file system every rank sees). Without employers\n"
+        "the rows go straight to their lists' writers (no rank holds every row; rank 0\n"
+        "writes the townships' or communities' HDF5 file as the others send it their rows,\n"
+        "a round of lists at a time); with employers rank 0 gathers every row.\n"
         "Townships and communities (~29,000 lists in a province): one HDF5 file with a group\n"
         "per list (communities.20210809-0000.h5:/430102001001/list) and the CSV lists in a\n"
         "directory per city, no XLSX; manifest.csv names both. employers: true adds\n"

@@ -223,17 +223,18 @@ static void print_plan(const pc_config *cfg, const model *m, double persons, dou
   header(job, nodes, tpn, e.time_s, e.mem_gb * tpn);
 }
 
-/* ---- dispatch: its size is the flagged rows, and rank 0 holds them all ---- */
+/* ---- dispatch: its size is the flagged rows, shared out among the ranks ---- */
 
 /* Dispatch's plan. Every rank reads a part of the rows (mem_per_item_b a row
- * of it, at read_items_per_s: the parts are read side by side); city and
- * county lists without employers then go straight to their writers (each
- * holds its lists' rows, moved_per_item_b each: the largest list's writer
- * at least that list), else rank 0 gathers them all (the fine levels' HDF5
- * file and the employers' lists are its). The lists are shared out, the
- * largest first, so they take at least the largest one's time; the fine
- * levels' HDF5 file counts as a quarter of the rows' cost (as pc_dispatch's
- * share-out counts it). */
+ * of it, at read_items_per_s: the parts are read side by side); without
+ * employers the rows then go straight to their lists' writers (each holds
+ * its lists' rows, moved_per_item_b each: the largest list's writer at least
+ * that list; at the fine levels rank 0 also takes a round of the HDF5
+ * file's rows from the others, PC_DISPATCH_FEED_BYTES at most), with them
+ * rank 0 gathers them all (the employers' lists are its). The lists are
+ * shared out, the largest first, so they take at least the largest one's
+ * time; the fine levels' HDF5 file counts as a quarter of the rows' cost (as
+ * pc_dispatch's share-out counts it). */
 /* A rank's memory (GB) when each of P reads R / P of R rows (mem_per_item_b
  * a row) and then holds the rows of the lists it writes (moved_per_item_b
  * a row: those that come from the other ranks beside its own, the largest
@@ -244,19 +245,26 @@ static double dispatch_rank_gb(const model *m, double R, double L, int P, double
           fmax(m->per_item_b * part, m->moved_b * (part + held * (1 - 1.0 / P)))) /
          1073741824.0;
 }
-/* Rank 0's when it gathers every row (the fine levels, employers): all of
- * them beside the sort's room, as when it read them all (mem_per_item_b). */
+/* Rank 0's when it gathers every row (employers): all of them beside the
+ * sort's room, as when it read them all (mem_per_item_b). */
 static double dispatch_rank0_gb(const model *m, const model *emp, double R) {
   return (m->base_mb * 1048576.0 + m->per_item_b * R +
           (emp ? emp->base_mb * 1048576.0 + emp->per_item_b * R : 0)) /
          1073741824.0;
+}
+/* Rank 0's round of the fine levels' HDF5 file (GB): the others' rows of a
+ * round of lists, at most PC_DISPATCH_FEED_BYTES (a larger list alone, of
+ * up to L rows). */
+static double dispatch_feed_gb(double R, double L, int P) {
+  const double row = sizeof(pc_list_row), others = R * (1 - 1.0 / P) * row;
+  return P > 1 ? fmin(others, fmax((double)PC_DISPATCH_FEED_BYTES, L * row)) / 1073741824.0 : 0;
 }
 
 static int plan_dispatch(const pc_config *cfg, const model *m, const model *emp) {
   const int nodes = (int)pc_config_int(cfg, "nodes");
   const int tpn = (int)pc_config_int(cfg, "tasks_per_node");
   const int P = nodes * tpn, level = pc_level_of(pc_config_str(cfg, "level"));
-  const int fine = level >= PC_LEVEL_TOWNSHIP, spread = !fine && !emp;
+  const int fine = level >= PC_LEVEL_TOWNSHIP, spread = !emp;
   const double node_gb = (double)pc_config_int(cfg, "memory_per_node_gb");
   pc_dispatch_size sz = {.rows = (uint64_t)pc_config_int(cfg, "flagged")};
   if (pc_config_given(cfg, "input")) {
@@ -285,12 +293,16 @@ static int plan_dispatch(const pc_config *cfg, const model *m, const model *emp)
   const double read_s = R / P / m->rate0, lists_s = share / rate;
   const double emp_s = emp ? R / emp->rate : 0;
   const double time_s = m->base_s + read_s + lists_s + emp_s;
-  const double mem1 = dispatch_rank_gb(m, R, L, P, fine), mem0 = spread ? mem1
-      : dispatch_rank0_gb(m, emp, R);
+  const double mem1 = dispatch_rank_gb(m, R, L, P, fine);
+  const double feed = fine ? dispatch_feed_gb(R, L, P) : 0;
+  const double mem0 = spread ? mem1 + feed : dispatch_rank0_gb(m, emp, R);
   if (spread)
     printf("predicted: memory per rank %.2f GB (%.0f MB + %.0f B a row of its part, %.0f B a "
            "row of the lists it writes)", mem1, m->base_mb, m->per_item_b, m->moved_b);
-  else
+  if (spread && feed > 0)
+    printf(", on rank 0 %.2f GB (with a round of the HDF5 file's rows, %.0f MB)", mem0,
+           feed * 1024);
+  if (!spread)
     printf("predicted: memory on rank 0 %.2f GB (it gathers every row%s, %.0f B each with the "
            "sort's room)", mem0, emp ? " and their employers" : "", m->per_item_b);
   if (!spread && P > 1) printf(", on the others %.2f GB", mem1);
@@ -309,7 +321,8 @@ static int plan_dispatch(const pc_config *cfg, const model *m, const model *emp)
     for (int t = tpn - 1; t >= 1 && !fit; t--) {
       const int q = nodes * t;
       const double h = dispatch_rank_gb(m, R, L, q, fine);
-      const double need = spread ? h : fmax(h, dispatch_rank0_gb(m, emp, R));
+      const double need = spread ? h + (fine ? dispatch_feed_gb(R, L, q) : 0)
+                                 : fmax(h, dispatch_rank0_gb(m, emp, R));
       if (need * t <= node_gb * 0.9) fit = t;
     }
     printf("does NOT fit: %d ranks of %.2f GB > 90%% of %.0f GB per node (dispatch gives each "

@@ -503,17 +503,20 @@ static int share_plan(pc_ctx *ctx, pc_dispatch *D, char **tmpdir) {
   return share_tmpdir(ctx, tmpdir);
 }
 
-/* The fine levels' CSV lists go in a directory per city, made here; an empty
- * township or community has none (~29,000 file creations in a province -
- * most of the job's time there, more on a parallel file system - saying what
- * the manifest and the empty group say). Rank 0, before the plan is shared. */
+/* The fine levels' CSV lists go in a directory per city, made here (tmpdir
+ * NULL: not here); an empty township or community has none (~29,000 file
+ * creations in a province - most of the job's time there, more on a parallel
+ * file system - saying what the manifest and the empty group say). Rank 0
+ * makes the directories before the plan is shared; spread, every rank blanks
+ * its plan's empty lists' files. */
 static int fine_dirs(pc_list_info *lists, size_t n, const char *tmpdir) {
   char dir[sizeof lists->file] = "";
   for (size_t k = 0; k < n; k++) {
     pc_list_info *l = &lists[k];
     if (!l->count) l->file[0] = 0;
     const char *slash = strchr(l->file, '/');
-    if (slash && (strncmp(dir, l->file, (size_t)(slash - l->file)) || dir[slash - l->file])) {
+    if (tmpdir && slash &&
+        (strncmp(dir, l->file, (size_t)(slash - l->file)) || dir[slash - l->file])) {
       snprintf(dir, sizeof dir, "%.*s", (int)(slash - l->file), l->file);
       PC_CALL(pc_lists_subdir(tmpdir, dir));
     }
@@ -521,9 +524,72 @@ static int fine_dirs(pc_list_info *lists, size_t n, const char *tmpdir) {
   return 0;
 }
 
-/* The fine levels' HDF5 file, h5 its name: a group per township or
- * community, empty ones too. Rank 0, which holds every row. */
-static int fine_groups(pc_dispatch *D, const char *tmpdir, char *h5, size_t size) {
+/* The fine levels' HDF5 file goes in rounds of lists: consecutive lists of
+ * the plan of at most `cap` rows in all (a larger list alone), unassigned -
+ * the last, whose rows come first on its writer - alone; each writer's rows
+ * of a round are then one piece of its block. The round that starts at list
+ * k: where it ends. */
+static size_t feed_cap(void) {
+  const char *t = getenv("PAICHA_TEST_FEED_ROWS"); /* tests only: many rounds of small data */
+  if (t && atol(t) > 0) return (size_t)atol(t);
+  return PC_DISPATCH_FEED_BYTES / sizeof(item);
+}
+static size_t round_end(const pc_dispatch *D, size_t k, size_t cap) {
+  const size_t last = D->nlists - 1;
+  if (k == last) return D->nlists;
+  size_t rows = D->lists[k].count, e = k + 1;
+  while (e < last && rows + D->lists[e].count <= cap) rows += D->lists[e++].count;
+  return e;
+}
+static size_t rounds_of(const pc_dispatch *D) {
+  size_t m = 0;
+  for (size_t k = 0, cap = feed_cap(); k < D->nlists; k = round_end(D, k, cap)) m++;
+  return m;
+}
+/* The most rows a round brings rank 0 from the lists the others write. */
+static size_t feed_rows(const pc_dispatch *D, const int *writer) {
+  size_t most = 0;
+  for (size_t k = 0, e, cap = feed_cap(); k < D->nlists; k = e) {
+    size_t m = 0;
+    e = round_end(D, k, cap);
+    for (size_t j = k; j < e; j++) m += writer[j] ? D->lists[j].count : 0;
+    if (m > most) most = m;
+  }
+  return most;
+}
+
+/* A rank's pieces for rank 0 (rank > 0, spread): in each round, the rows of
+ * its lists there, from[j] where list j's rows start in its block. Local,
+ * before the sends are agreed: PC_ERR_DATA when they are not one piece, a
+ * piece of 2^31 rows PC_ERR_ARG. */
+static int feed_pieces(const pc_dispatch *D, int me, const int *writer, const size_t *from,
+                       uint64_t *start, uint64_t *count) {
+  size_t i = 0;
+  for (size_t k = 0, e, cap = feed_cap(); k < D->nlists; k = e, i++) {
+    e = round_end(D, k, cap);
+    start[i] = count[i] = 0;
+    for (size_t j = k; j < e; j++) {
+      if (writer[j] != me) continue;
+      if (!count[i]) start[i] = from[j];
+      if (from[j] != start[i] + count[i])
+        return PC_ERROR(PC_ERR_DATA, "dispatch: the rows of a round are not together");
+      count[i] += D->lists[j].count;
+    }
+    if (count[i] >= INT32_MAX) return PC_ERROR(PC_ERR_ARG, "dispatch: a round of 2^31 rows");
+  }
+  return 0;
+}
+
+/* The fine levels' HDF5 file, h5 its name: a group per township or community,
+ * empty ones too, in the plan's order, round by round. Rank 0: list k's rows
+ * are at rows + from[k] when it holds them (it gathered every row, or the
+ * list is its own), else they come from their writer (spread) into buf,
+ * which holds a round of them (feed rows). Every round is taken, also after
+ * a failure here: the others' pieces are sent without waiting for rank 0. */
+static int fine_groups(pc_ctx *ctx, pc_dispatch *D, const item *rows, const size_t *from,
+                       const int *writer, item *buf, uint64_t *count, const char *tmpdir,
+                       char *h5, size_t size) {
+  const int P = pc_nranks(ctx), feed = D->spread && P > 1;
   char path[4300];
   snprintf(h5, size, "%s.%s.h5", D->level == PC_LEVEL_TOWNSHIP ? "townships" : "communities",
            D->batch.stamp);
@@ -535,18 +601,36 @@ static int fine_groups(pc_dispatch *D, const char *tmpdir, char *h5, size_t size
                                 "yellow, then the others; each by township, community (of "
                                 "residence), exposure; exposure int64 seconds since the epoch (UTC)",
                                 &g);
-  const size_t nl = D->nlists; /* unassigned last, its rows first (list_rows) */
-  for (size_t k = 0, at = D->lists[nl - 1].count; k < nl && !rc; k++) {
-    const pc_list_info *l = &D->lists[k];
-    rc = pc_listgroups_add(g, "jurisdiction", l, D->it + (k + 1 < nl ? at : 0), l->count);
-    if (k + 1 < nl) at += l->count;
+  uint64_t *at = count + P; /* count: 2 P of the caller's */
+  for (size_t k = 0, e, cap = feed_cap(); k < D->nlists; k = e) {
+    e = round_end(D, k, cap);
+    for (int s = 0; s < P; s++) count[s] = 0;
+    for (size_t j = k; feed && j < e; j++) count[writer[j]] += writer[j] ? D->lists[j].count : 0;
+    if (feed) {
+      int taken = pc_feed_take(ctx, buf, sizeof *buf, count);
+      if (taken) { /* MPI failed: the others cannot be drained */
+        rc = rc ? rc : taken;
+        break;
+      }
+    }
+    uint64_t sum = 0;
+    for (int s = 1; s < P; s++) at[s] = sum, sum += count[s];
+    for (size_t j = k; j < e && !rc; j++) {
+      const pc_list_info *l = &D->lists[j];
+      const int there = feed && writer[j]; /* its rows came into buf */
+      rc = pc_listgroups_add(g, "jurisdiction", l, there ? buf + at[writer[j]] : rows + from[j],
+                             l->count);
+      if (there) at[writer[j]] += l->count;
+    }
   }
   int rc2 = pc_listgroups_close(g);
   return rc ? rc : rc2;
 }
 
-/* One line for the fine levels' CSVs: how many each rank wrote. */
-static void log_fine_writers(pc_ctx *ctx, const pc_list_info *l, size_t n, const int *writer) {
+/* One line for the fine levels' CSVs: how many each rank wrote; rounds: the
+ * HDF5 file's, fed to rank 0 (0: it held every row). */
+static void log_fine_writers(pc_ctx *ctx, const pc_list_info *l, size_t n, const int *writer,
+                             size_t rounds) {
   char line[512] = "";
   size_t len = 0, total = 0;
   for (size_t k = 0; k < n; k++) total += l[k].count > 0;
@@ -556,39 +640,58 @@ static void log_fine_writers(pc_ctx *ctx, const pc_list_info *l, size_t n, const
     for (size_t k = 0; k < n; k++) m += writer[k] == r && l[k].count;
     len += (size_t)snprintf(line + len, sizeof line - len, "%srank %d: %zu", r ? ", " : "", r, m);
   }
-  pc_log(ctx, "dispatch: %zu CSV lists with people, shared out (%s%s); rank 0 wrote the HDF5 file",
-         total, line, r < pc_nranks(ctx) ? ", ..." : "");
+  char fed[96] = "";
+  if (rounds)
+    snprintf(fed, sizeof fed, ", the others' rows fed to it in %zu %s", rounds,
+             pc_plural(rounds, "round", "rounds"));
+  pc_log(ctx, "dispatch: %zu CSV lists with people, shared out (%s%s); rank 0 wrote the HDF5 "
+         "file%s", total, line, r < pc_nranks(ctx) ? ", ..." : "", fed);
+}
+
+/* Which rank writes each list (list_writers), the same on every rank that
+ * holds the plan's counts; at the fine levels rank 0 starts with its HDF5
+ * file, counted as a quarter of what the rows' CSVs cost and GROUP_ROWS rows
+ * a group, empty ones too: measured between a half and a tenth, as the
+ * disk's inode allocation makes the CSVs dearer after many sets replaced. */
+static int writers_of(const pc_dispatch *D, int P, int *writer) {
+  const int fine = D->level >= PC_LEVEL_TOWNSHIP;
+  uint64_t all_rows = 0;
+  for (size_t k = 0; k < D->nlists; k++) all_rows += D->lists[k].count;
+  return list_writers(D->lists, D->nlists, P, fine,
+                      fine ? all_rows / 4 + D->nlists * GROUP_ROWS : 0, writer);
 }
 
 /* Every list of the plan, each with its rows, the lists shared out among the
  * ranks; rank 0 logs the ones with people (at the fine levels, too many for
  * a line each, their CSVs are shared out and rank 0 writes their HDF5 file
- * besides). Collective, agreed. Rank 0 holds every row (unassigned's first,
- * then by jurisdiction, as the plan's lists but for unassigned, its last)
- * and sends each rank the rows of its lists, which arrive in that order. */
+ * first). Collective, agreed. Spread: each rank holds the rows of its lists
+ * (unassigned's first, then by jurisdiction, as the plan's lists but for
+ * unassigned, its last); at the fine levels the others feed rank 0 the rows
+ * of the HDF5 file round by round, sent as they start their CSVs. Else rank
+ * 0 holds every row in that order and sends each rank the rows of its lists,
+ * which arrive in that order. */
 static int write_lists(pc_ctx *ctx, pc_dispatch *D, char **tmpdir) {
   const int P = pc_nranks(ctx), me = pc_rank(ctx), fine = D->level >= PC_LEVEL_TOWNSHIP;
   const int all = me == 0 && !D->spread; /* this rank holds every row */
+  const int feed = fine && D->spread && P > 1;
   size_t at = 0;
   int rc = 0;
-  if (all) {
+  if (all)
     for (size_t k = 0; k < D->nlists; k++) (void)list_rows(D, &D->lists[k], &at);
-    if (fine) rc = fine_dirs(D->lists, D->nlists, *tmpdir);
-  }
+  if (fine && (all || D->spread)) rc = fine_dirs(D->lists, D->nlists, me ? NULL : *tmpdir);
   PC_CALL(pc_agree(ctx, rc));
   PC_CALL(share_plan(ctx, D, tmpdir));
-  const size_t nl = D->nlists;
-  uint64_t all_rows = 0;
-  for (size_t k = 0; k < nl; k++) all_rows += D->lists[k].count;
+  const size_t nl = D->nlists, rounds = feed ? rounds_of(D) : 0;
   int *writer = pc_malloc((nl + 1) * sizeof *writer, "lists");
   size_t *from = pc_malloc((nl + 1) * sizeof *from, "lists");
   int *dest = all ? pc_malloc((D->n + 1) * sizeof *dest, "lists") : NULL;
-  /* The fine levels' HDF5 file costs rank 0 about a quarter of what the
-   * rows' CSVs cost, and GROUP_ROWS rows a group, empty ones too: measured
-   * between a half and a tenth, as the disk's inode allocation makes the
-   * CSVs dearer after many sets replaced. */
-  rc = writer && from && (!all || dest)
-           ? list_writers(D->lists, nl, P, fine, fine ? all_rows / 4 + nl * GROUP_ROWS : 0, writer)
+  /* fed (spread, fine levels): rank 0's room for a round and its counts; a
+   * sender's pieces and its requests, had before anything is sent */
+  uint64_t *piece = fine ? pc_calloc(2 * (rounds + (size_t)P) + 1, sizeof *piece, "lists") : NULL;
+  item *buf = feed && !me ? pc_malloc((D->feed + 1) * sizeof *buf, "the HDF5 file's rows") : NULL;
+  pc_feed *f = NULL;
+  rc = writer && from && (!all || dest) && (!fine || piece) && (!feed || me || buf)
+           ? writers_of(D, P, writer)
            : PC_ERR_MEM;
   /* Each row's writer (rank 0 holding all), and where each list's rows
    * start among the rows this rank holds: all of them, or only its lists'
@@ -600,23 +703,29 @@ static int write_lists(pc_ctx *ctx, pc_dispatch *D, char **tmpdir) {
     off += writer[k] == me ? D->lists[k].count : 0;
     sum += D->lists[k].count;
   }
+  if (!rc && feed && me) rc = feed_pieces(D, me, writer, from, piece, piece + rounds);
+  if (!rc && feed && me) rc = pc_feed_new(rounds, &f);
   pc_buf mine;
   pc_buf_init(&mine, sizeof *D->it);
   rc = pc_agree(ctx, rc);
   if (!rc && !D->spread) /* rank 0 sends each rank its lists' rows */
     rc = pc_shuffle_others(ctx, D->it, all ? D->n : 0, sizeof *D->it, dest, &mine, NULL);
   const pc_list_row *rows = all || D->spread ? D->it : mine.data;
+  char h5[64] = "";
+  if (!rc && f) rc = pc_feed_send(ctx, f, rows, sizeof *rows, rounds, piece, piece + rounds);
+  if (!rc && fine && me == 0)
+    rc = fine_groups(ctx, D, rows, from, writer, buf, piece, *tmpdir, h5, sizeof h5);
   for (size_t k = 0; k < nl && !rc; k++) {
     const pc_list_info *l = &D->lists[k];
     if (writer[k] != me || (fine && !l->count)) continue;
     rc = fine ? pc_lists_write_csv(*tmpdir, l->file, rows + from[k], l->count)
               : pc_lists_write(*tmpdir, &D->batch, l, rows + from[k], l->count);
+    if (!rc) rc = pc_feed_poll(f);
     if (!rc && l->count && !fine) pc_log(ctx, "dispatch: %s: %zu persons", l->stem, l->count);
   }
-  char h5[64] = "";
-  if (!rc && fine && me == 0) rc = fine_groups(D, *tmpdir, h5, sizeof h5);
-  rc = pc_agree(ctx, rc);
-  if (!rc && fine) log_fine_writers(ctx, D->lists, nl, writer);
+  int sent = pc_feed_end(f); /* the pieces go, also after a failure: rank 0 takes them all */
+  rc = pc_agree(ctx, rc ? rc : sent);
+  if (!rc && fine) log_fine_writers(ctx, D->lists, nl, writer, rounds);
   for (size_t k = 0; k < nl && !rc && !fine; k++)
     if (writer[k] && D->lists[k].count)
       pc_log(ctx, "dispatch: %s: %zu persons (written by rank %d)", D->lists[k].stem,
@@ -629,6 +738,8 @@ static int write_lists(pc_ctx *ctx, pc_dispatch *D, char **tmpdir) {
   free(writer);
   free(from);
   free(dest);
+  free(piece);
+  free(buf);
   return rc;
 }
 
@@ -702,7 +813,7 @@ int pc_dispatch_plan_spread(pc_ctx *ctx, pc_dispatch *D, double *came) {
     D->lists[k].red = (size_t)cnt[3 * k + 1];
     D->lists[k].yellow = (size_t)cnt[3 * k + 2];
   }
-  if (!rc) rc = list_writers(D->lists, nl, P, 0, 0, writer);
+  if (!rc) rc = writers_of(D, P, writer);
   size_t held = 0, own = 0; /* the rows of this rank's lists; of those, its own */
   for (size_t k = 0; k < nl && !rc; k++) held += writer[k] == me ? D->lists[k].count : 0;
   for (size_t i = 0; i < D->n && !rc; i++) {
@@ -710,7 +821,8 @@ int pc_dispatch_plan_spread(pc_ctx *ctx, pc_dispatch *D, double *came) {
     own += D->dest[i] == me;
   }
   D->came = held >= own ? held - own : 0;
-  *came = (double)D->came * sizeof *D->it;
+  if (!rc && D->level >= PC_LEVEL_TOWNSHIP && P > 1) D->feed = feed_rows(D, writer);
+  *came = (double)(D->came + (me ? 0 : D->feed)) * sizeof *D->it;
   free(cnt);
   free(writer);
   return pc_agree(ctx, rc);

@@ -13,18 +13,20 @@
 
 /* One dispatch: the output read, its persons as list rows, the region
  * names. Every rank reads a part; the rows are sorted where they are
- * written (spread) or on rank 0, which gathers them all; every rank writes
- * a share of the lists. */
+ * written (spread) or, with employers, on rank 0, which gathers them all;
+ * every rank writes a share of the lists. */
 typedef struct pc_dispatch {
   const char *in_path, *data_path, *dir;
   int level;                 /* PC_LEVEL_CITY, _COUNTY, _TOWNSHIP or _COMMUNITY */
   int employers;             /* also the lists per employer */
   int overwrite;             /* an existing dir may be replaced */
   int only_new;              /* only the rows marked `new` (a campaign: each person once) */
-  int spread;                /* city and county lists without employers: every row goes
-                                straight to its list's writer, no rank holds them all */
+  int spread;                /* lists without employers: every row goes straight to its
+                                list's writer, no rank holds them all */
   int *dest;                 /* spread: each row's writer, until the rows move */
   size_t came;               /* spread: the rows of this rank's lists the others read */
+  size_t feed;               /* spread, fine levels: the most rows rank 0 takes from the
+                                others at once for the HDF5 file (a round of lists) */
   size_t skipped;            /* rows left out by only_new */
   uint64_t nflagged;         /* rows of the three tables, as declared (pc_dispatch_open) */
   uint64_t ntab[3];          /* each table's rows, as declared */
@@ -74,10 +76,15 @@ int pc_dispatch_phones(pc_dispatch *D);
 /* Collective, agreed: every rank's rows to rank 0 (which then holds them
  * all), the others' freed. */
 int pc_dispatch_gather(pc_ctx *ctx, pc_dispatch *D);
+/* The most bytes of the others' rows rank 0 holds at once while it writes
+ * the fine levels' HDF5 file: the lists go into it in rounds of at most
+ * this much (a larger list alone). */
+#define PC_DISPATCH_FEED_BYTES ((size_t)64 << 20)
 /* Collective, agreed, D->spread: the set's lists on every rank (the regions
  * at the level and every jurisdiction a rank's rows name), their counts
  * summed, the rank that writes each row (dest); *came: the bytes of the rows
- * of the lists this rank writes that other ranks read. */
+ * of the lists this rank writes that other ranks read, and on rank 0 at the
+ * fine levels those of the largest round of the HDF5 file (feed). */
 int pc_dispatch_plan_spread(pc_ctx *ctx, pc_dispatch *D, double *came);
 /* Collective, agreed, after pc_dispatch_plan_spread: every row to its
  * list's writer, which puts its rows in the tables' order, then the callers'
@@ -90,7 +97,9 @@ int pc_dispatch_spread_rows(pc_ctx *ctx, pc_dispatch *D);
  * reads do. */
 int pc_dispatch_join(pc_dispatch *D);
 /* Collective, agreed (spread: each rank holds the sorted rows of the lists
- * it writes, the plan made on every rank; else rank 0 holds every row,
+ * it writes, the plan made on every rank - at the fine levels the others
+ * feed rank 0 the rows of the HDF5 file's groups round by round while they
+ * write their CSVs; else rank 0 holds every row,
  * sorted, the other ranks nothing): the whole set - a list (XLSX, CSV,
  * HDF5) for every jurisdiction at the level in /regions, empty ones too, and
  * unassigned; manifest.csv;

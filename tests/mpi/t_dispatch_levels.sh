@@ -5,7 +5,8 @@
 # city's directory, equal to the group; no XLSX; manifest.csv one row per group with its
 # counts; employers.csv and a group per employer whose counts by code and staff equal
 # pandas' groupby of the input's rows joined with /persons (persons of no employer in
-# none); the same lists at 1 and 3 ranks (at 3, ranks 1 and 2 write the CSVs); only_new
+# none); the same lists at 1 and 3 ranks (at 3, ranks 1 and 2 write the CSVs), and without
+# employers at 1 to 4 ranks, rank 0 fed the HDF5 file's rows in small rounds; only_new
 # leaves out the rows sent before (new = 0) at the community level; a set replaced whole
 # (overwrite), cities' directories too;
 # community lists of a county-level trace refused with a clear message.
@@ -62,6 +63,41 @@ for f in communities.20210809-0000.h5 employers.20210809-0000.h5; do
   $PY "$ROOT/tests/py/compare.py" "$T/c1/$f" "$T/c3/$f" --datasets / > /dev/null \
     || die "$f differs between 1 and 3 ranks"
 done
+# Without employers no rank gathers every row: the other ranks feed rank 0 the HDF5 file's
+# groups round by round (here rounds of at most 5 rows, a larger list alone) while they write
+# their CSVs. The same set at 1 to 4 ranks as rank 0 gathering them all (c1, with employers).
+for n in 1 2 3 4; do
+  PAICHA_TEST_FEED_ROWS=5 lists "$n" "$T/trace-comm.h5" community "$T/cf$n"
+  if [ "$n" -gt 1 ]; then
+    grep -q "rank 0 wrote the HDF5 file, the others' rows fed to it in [0-9][0-9]* rounds" \
+      "$T/dispatch.log" || { cat "$T/dispatch.log"; die "rank 0 was not fed the rows in rounds"; }
+  fi
+  [ "$(cd "$T/c1" && find . ! -name 'employers.*' | sort)" = "$(cd "$T/cf$n" && find . | sort)" ] \
+    || die "community lists fed at $n ranks: other files than gathered"
+  (cd "$T/c1" && find . -name '*.csv' ! -name employers.csv) | while read -r f; do
+    cmp -s "$T/c1/$f" "$T/cf$n/$f" || die "community lists fed at $n ranks differ: $f"
+  done
+done
+# Their HDF5 files: the same groups, and each with people (the manifest's) the same rows and
+# attributes (every group of such a file is checked against the input below: tt, cnew).
+$PY - "$T" <<'PY' || die "communities.h5 fed to rank 0 differs from rank 0 gathering every row"
+import sys, h5py, numpy as np, pandas as pd
+T = sys.argv[1]
+def load(d):
+    f = h5py.File(f"{d}/communities.20210809-0000.h5", "r")
+    man = pd.read_csv(f"{d}/manifest.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    return set(f.keys()), {g: (f[g]["list"][()], dict(f[g].attrs))
+                           for g in man["group"][man["count"] != "0"]}
+names, want = load(f"{T}/c1")
+for n in (1, 2, 3, 4):
+    got_names, got = load(f"{T}/cf{n}")
+    assert got_names == names and got.keys() == want.keys(), f"{n} ranks: other groups"
+    for g, (rows, attrs) in want.items():
+        assert got[g][0].dtype == rows.dtype and np.array_equal(got[g][0], rows), (n, g)
+        assert got[g][1].keys() == attrs.keys(), (n, g)
+        assert all(np.array_equal(got[g][1][a], attrs[a]) for a in attrs), (n, g)
+print(f"community lists fed to rank 0 at 1-4 ranks: {len(want)} groups with people as gathered")
+PY
 $PY - "$T" <<'PY' || die "the township and community lists are not what a locality must receive"
 import glob, os, sys, h5py, numpy as np, pandas as pd
 T = sys.argv[1]
