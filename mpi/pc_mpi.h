@@ -259,8 +259,10 @@ int pc_buf_merge(pc_buf *a, const pc_buf *b, int (*cmp)(const void *, const void
  * buffer is the size of the table and no MPI count exceeds 2^31; received
  * rows land directly in out. Received rows come by round, then source rank,
  * then their order at the source: callers that need an order sort. Rows sent equal rows received over all ranks
- * (checked; a mismatch is PC_ERR_MPI). Adds bytes sent to ctx->bytes_moved
- * and returns them in *sent_bytes when not NULL. */
+ * (checked; a mismatch is PC_ERR_MPI). out may be the block that holds rows
+ * (rows received land after out->n, past the rows sent): it is never grown
+ * then, and rows that do not fit its cap are PC_ERR_ARG. Adds bytes sent to
+ * ctx->bytes_moved and returns them in *sent_bytes when not NULL. */
 int pc_shuffle(pc_ctx *ctx, const void *rows, size_t n, size_t rowsize, const int *dest,
                pc_buf *out, uint64_t *sent_bytes);
 /* As pc_shuffle, but the rows for this rank are not appended to out: the

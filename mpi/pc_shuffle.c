@@ -109,8 +109,13 @@ static int shuffle(pc_ctx *ctx, const void *rows, size_t n, size_t rowsize, cons
       rdis[p] = (int)tot;
       tot += (size_t)rcnt[p];
     }
-    rc = pc_buf_reserve(out, out->n + tot > out->cap ? (out->n + tot) + (out->n + tot) / 4
-                                                     : out->cap);
+    const uintptr_t at = (uintptr_t)rows, base = (uintptr_t)out->data;
+    if (out->n + tot > out->cap && n && at >= base && at < base + out->cap * rowsize)
+      rc = PC_ERROR(PC_ERR_ARG, "shuffle: %zu rows came to a block of %zu that holds the rows "
+                    "sent (it cannot grow under them)", out->n + tot, out->cap);
+    else
+      rc = pc_buf_reserve(out, out->n + tot > out->cap ? (out->n + tot) + (out->n + tot) / 4
+                                                       : out->cap);
     if ((rc = pc_agree(ctx, rc))) goto done;
     int self = scnt[me];
     scnt[me] = rcnt[me] = 0;

@@ -98,6 +98,25 @@ static void one_case(pc_ctx *ctx, int c, int grouped, int others, size_t round) 
 
 /* A destination out of range on the last rank only: every rank is told (no rank left
  * waiting in the exchange) and nothing arrives. */
+/* Rows received into the block that holds the rows sent (dispatch's): with no room past
+ * them, the block is not grown under the rows being sent - every rank is told instead
+ * (at 1 rank nothing comes: fine). */
+static void no_room(pc_ctx *ctx, int c) {
+  const int P = pc_nranks(ctx), me = pc_rank(ctx);
+  enum { N = 500 };
+  row *r = calloc(N, sizeof *r);
+  int *d = calloc(N, sizeof *d);
+  for (int i = 0; i < N; i++) d[i] = (me + 1 + i) % P;
+  pc_buf out = {.data = r, .n = N, .cap = N, .rowsize = sizeof(row)};
+  const int rc = pc_shuffle_others(ctx, r, N, sizeof(row), d, &out, NULL);
+  EXPECT(P == 1 ? rc == 0 : rc != 0, "case %d: rank %d: %s", c, me,
+         P == 1 ? "a shuffle with nothing to receive failed" : "the block was grown under the rows sent");
+  EXPECT(out.data == r, "case %d: the block moved", c);
+  pc_err_clear();
+  free(out.data);
+  free(d);
+}
+
 /* Rows fed to rank 0 (pc_feed): each rank s > 0 sends R pieces of its rows, piece i of a size
  * both sides derive ((s * 7 + i * 3) % 5 rows: some empty), polling between; rank 0 takes
  * them round by round and finds each rank's rows in rank order, in the order sent. */
@@ -165,6 +184,7 @@ int main(int argc, char **argv) {
     }
   bad_destination(ctx, c++);
   feed_case(ctx, c++);
+  no_room(ctx, c++);
   uint64_t bad = (uint64_t)failures;
   pc_sum_u64(ctx, &bad, 1);
   if (pc_rank(ctx) == 0)
