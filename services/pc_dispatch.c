@@ -129,6 +129,30 @@ static int coarse_input(const pc_dispatch *D, uint64_t j) {
                   pc_level_name(D->level), pc_level_name(D->level));
 }
 
+/* Lists at a level need the input's jurisdiction j at that level or finer:
+ * its digits of the level are zeros when the input was made coarser. */
+static int level_check(const pc_dispatch *D, uint64_t j) {
+  if (j && D->level > PC_LEVEL_CITY && pc_region_cut(j, D->level) == pc_region_cut(j, D->level - 1))
+    return coarse_input(D, j);
+  return 0;
+}
+
+/* What a row (pid, marked new or not) of table k (2: screened) is to the
+ * lists, after the row made before it (prev; screened: whether that one was
+ * screened): the rule of pc_dispatch_rows and of plan's count of them. */
+enum { ROW_MAKE, ROW_SKIP, ROW_MERGE };
+typedef struct prev_row {
+  uint64_t pid;
+  int screened; /* 0 also when none was made */
+} prev_row;
+static int row_rule(const pc_dispatch *D, int k, uint64_t pid, int is_new, prev_row *prev) {
+  if (D->only_new && !is_new) return ROW_SKIP; /* sent by an earlier batch, code not raised */
+  /* one person screened in several areas: one row (a person's screened rows are one rank's) */
+  if (k == 2 && prev->screened && prev->pid == pid) return ROW_MERGE;
+  *prev = (prev_row){pid, k == 2};
+  return ROW_MAKE;
+}
+
 /* src (at most max bytes, NUL-terminated or not) into dst of size bytes, as
  * snprintf(dst, size, "%.*s", max, src) would: a copy, not a format, for
  * each of the 1.5 M rows of a thousand cases' lists. */
@@ -158,13 +182,8 @@ static int make_row(const pc_dispatch *D, int k, const pc_flag_row *x, char (*ba
   memcpy(y->root_status, x->root_status, sizeof y->root_status);
   y->age = x->age;
   memcpy(y->age_band, bands[pc_age_band(D->edges, D->nedges, x->age)], sizeof y->age_band);
-  /* Lists at a level need the input's jurisdiction at that level or finer:
-   * its digits of the level are zeros when the input was made coarser. */
-  if (x->jurisdiction && D->level > PC_LEVEL_CITY &&
-      pc_region_cut(x->jurisdiction, D->level) == pc_region_cut(x->jurisdiction, D->level - 1))
-    return coarse_input(D, x->jurisdiction);
   y->jurisdiction = pc_region_cut(x->jurisdiction, D->level);
-  return 0;
+  return level_check(D, x->jurisdiction);
 }
 
 /* Where a row stands in the tables (table, row), kept in its jurisdiction's
@@ -188,20 +207,18 @@ int pc_dispatch_rows(pc_dispatch *D) {
   for (int b = 0; b <= D->nedges && b <= PC_MAX_AGE_EDGES; b++)
     pc_age_band_label(D->edges, D->nedges, b, bands[b]);
   size_t n = 0;
+  prev_row prev = {0, 0};
   for (int k = 0; k < 3; k++) {
     for (size_t i = 0; i < D->nr[k]; i++) {
       const pc_flag_row *x = &D->r[k][i];
       item *it = D->it;
-      if (D->only_new && !x->is_new) { /* sent by an earlier batch, code not raised */
-        D->skipped++;
-        continue;
-      }
-      /* one person in several areas: one row (a person's screened rows are one rank's) */
-      if (k == 2 && n && it[n - 1].pid == x->pid && !strcmp(it[n - 1].cls, "screened")) {
+      const int what = row_rule(D, k, x->pid, x->is_new, &prev);
+      if (what == ROW_SKIP) D->skipped++;
+      if (what == ROW_MERGE) { /* the areas joined */
         size_t l = strnlen(it[n - 1].place, sizeof it[n - 1].place);
         snprintf(it[n - 1].place + l, sizeof it[n - 1].place - l, ";%.32s", x->area);
-        continue;
       }
+      if (what != ROW_MAKE) continue;
       PC_CALL(make_row(D, k, x, bands, &it[n]));
       order_put(&it[n++], k, D->start[k] + i);
     }
@@ -318,13 +335,17 @@ static void join_names(pc_dispatch *D) {
 }
 
 /* The rows back in the order of the tables (each rank's part came whole,
- * its rounds interleaved with the others'). */
+ * its rounds interleaved with the others'; at 1 rank they are in it). */
 static int table_order(item *it, size_t n) {
   pc_kv *kv = pc_malloc((n + 1) * sizeof *kv, "lists");
   pc_kv *tmp = pc_malloc((n + 1) * sizeof *tmp, "lists");
   uint32_t *ord = kv && tmp ? pc_malloc((n + 1) * sizeof *ord, "lists") : NULL;
-  int rc = ord ? 0 : PC_ERR_MEM;
-  for (size_t i = 0; i < n && !rc; i++) kv[i] = (pc_kv){order_take(&it[i]), i};
+  int rc = ord ? 0 : PC_ERR_MEM, sorted = 1;
+  for (size_t i = 0; i < n && !rc; i++) {
+    kv[i] = (pc_kv){order_take(&it[i]), i};
+    sorted &= !i || kv[i - 1].key < kv[i].key;
+  }
+  if (!rc && sorted) n = 0; /* nothing to move */
   if (!rc) pc_sort_kv(kv, tmp, n);
   for (size_t i = 0; i < n && !rc; i++) ord[i] = (uint32_t)kv[i].val;
   free(kv);
@@ -839,7 +860,7 @@ int pc_dispatch_spread_rows(pc_ctx *ctx, pc_dispatch *D) {
   pc_buf got = {.data = D->it, .n = D->n, .cap = D->n + D->came + 1, .rowsize = sizeof *D->it};
   PC_CALLG(pc_agree(ctx, rc), out);
   rc = pc_shuffle_others(ctx, D->it, D->n, sizeof *D->it, dest, &got, NULL);
-  D->it = got.data; /* the same block unless more came than counted (then grown) */
+  D->it = got.data; /* the same block: pc_shuffle never grows one under the rows sent */
   PC_CALLG(pc_agree(ctx, rc), out);
   const size_t sent = D->n, came = got.n - D->n;
   size_t m = 0; /* this rank's own rows to the front, in order, then the ones that came */
@@ -894,11 +915,11 @@ int pc_dispatch_write(pc_ctx *ctx, pc_dispatch *D) {
   return pc_agree(ctx, rc);
 }
 
-/* The jurisdictions of table `name` of f cut to the level, one per list row,
- * appended to *cut (grown as needed); *last: the pid of the last row made
- * (of any table), as pc_dispatch_rows compares it. */
-static int cut_rows(const pc_dispatch *D, pc_file f, const char *name, pc_buf *cut,
-                    uint64_t *last) {
+/* The jurisdictions of table kt of f cut to the level, one per list row
+ * (row_rule, as pc_dispatch_rows makes them), appended to *cut (grown as
+ * needed); *prev: the last row made, of any table. */
+static int cut_rows(const pc_dispatch *D, pc_file f, int kt, pc_buf *cut, prev_row *prev) {
+  const char *name = flag_tables[kt];
   enum { STEP = 1 << 20 };
   pc_table t;
   int rc = 0;
@@ -914,15 +935,9 @@ static int cut_rows(const pc_dispatch *D, pc_file f, const char *name, pc_buf *c
     if ((rc = pc_table_read(&t, i0, k, r)) || (rc = pc_buf_grow(cut, k))) break;
     uint64_t *c = cut->data;
     for (size_t i = 0; i < k && !rc; i++) {
-      const uint64_t j = r[i].jurisdiction;
-      if (D->only_new && !all_new && !r[i].is_new) continue; /* sent by an earlier batch */
-      /* a person screened in several areas is one row (pc_dispatch_rows) */
-      if (!strcmp(name, "screened") && cut->n && r[i].pid == *last) continue;
-      *last = r[i].pid;
-      if (j && D->level > PC_LEVEL_CITY &&
-          pc_region_cut(j, D->level) == pc_region_cut(j, D->level - 1))
-        rc = coarse_input(D, j);
-      c[cut->n++] = pc_region_cut(j, D->level);
+      if (row_rule(D, kt, r[i].pid, all_new || r[i].is_new, prev) != ROW_MAKE) continue;
+      rc = level_check(D, r[i].jurisdiction);
+      c[cut->n++] = pc_region_cut(r[i].jurisdiction, D->level);
     }
   }
   free(r);
@@ -938,8 +953,8 @@ int pc_dispatch_size_of(const char *path, int level, int only_new, pc_dispatch_s
   pc_buf cut;
   pc_buf_init(&cut, sizeof(uint64_t));
   int rc = 0;
-  uint64_t last = 0;
-  for (int k = 0; k < 3 && !rc; k++) rc = cut_rows(&D, f, flag_tables[k], &cut, &last);
+  prev_row prev = {0, 0};
+  for (int k = 0; k < 3 && !rc; k++) rc = cut_rows(&D, f, k, &cut, &prev);
   if (!rc && !cut.n && !pc_lists_is_flagged_output(f))
     rc = PC_ERROR(PC_ERR_DATA, "%s: neither /contacts nor /screened: not a trace or screen "
                   "output", path);
