@@ -110,7 +110,8 @@ static void no_room(pc_ctx *ctx, int c) {
   pc_buf out = {.data = r, .n = N, .cap = N, .rowsize = sizeof(row)};
   const int rc = pc_shuffle_others(ctx, r, N, sizeof(row), d, &out, NULL);
   EXPECT(P == 1 ? rc == 0 : rc != 0, "case %d: rank %d: %s", c, me,
-         P == 1 ? "a shuffle with nothing to receive failed" : "the block was grown under the rows sent");
+         P == 1 ? "a shuffle with nothing to receive failed"
+                : "the block was grown under the rows sent");
   EXPECT(out.data == r, "case %d: the block moved", c);
   pc_err_clear();
   free(out.data);
