@@ -746,7 +746,8 @@ bench_lists() {
 import re, statistics, sys
 p = open(sys.argv[1]).read()
 t = float(re.search(r"; time ([0-9.]+) s", p).group(1))
-m = float(re.search(r"memory (?:per rank|on rank 0) ([0-9.]+) GB", p).group(1)) * 1024
+m = max(float(x) for x in re.findall(  # the largest rank's: rank 0's or the others'
+    r"(?:memory per rank|memory on rank 0|, on rank 0|, on the others) ([0-9.]+) GB", p)) * 1024
 w = statistics.median(map(float, sys.argv[4].split()))
 r = statistics.median(map(float, sys.argv[5].split()))
 print(f"plan of the {sys.argv[2]} lists at {sys.argv[3]} rank(s): time {t:.1f} s predicted, "

@@ -236,14 +236,22 @@ static void print_plan(const pc_config *cfg, const model *m, double persons, dou
  * time; the fine levels' HDF5 file counts as a quarter of the rows' cost (as
  * pc_dispatch's share-out counts it). */
 /* A rank's memory (GB) when each of P reads R / P of R rows (mem_per_item_b
- * a row) and then holds the rows of the lists it writes (moved_per_item_b
- * a row: those that come from the other ranks beside its own, the largest
- * list's writer at least that list; the fine levels' lists are small). */
-static double dispatch_rank_gb(const model *m, double R, double L, int P, double fine) {
-  const double part = R / P, held = fine ? part : fmax(part, L);
+ * a row) and then holds `held` rows of the lists it writes (moved_per_item_b
+ * a row: those that come from the other ranks beside its own). */
+static double dispatch_rank_gb(const model *m, double R, double held, int P) {
+  const double part = R / P;
   return (m->base_mb * 1048576.0 +
           fmax(m->per_item_b * part, m->moved_b * (part + held * (1 - 1.0 / P)))) /
          1073741824.0;
+}
+/* The rows of the lists a rank writes: city and county, its share, the
+ * largest list's writer at least that list; the fine levels' lists are
+ * small, and rank 0, which starts with the HDF5 file (head), writes fewer:
+ * the others' share is (R + head) / P (rank0: rank 0's). */
+static double dispatch_held(double R, double L, int P, int fine, int rank0) {
+  const double head = fine ? R / 4 : 0, share = fmin(R, (R + head) / P);
+  if (!fine) return fmax(R / P, L);
+  return rank0 && P > 1 ? fmax(0, share - head) : share;
 }
 /* Rank 0's when it gathers every row (employers): all of them beside the
  * sort's room, as when it read them all (mem_per_item_b). */
@@ -293,9 +301,10 @@ static int plan_dispatch(const pc_config *cfg, const model *m, const model *emp)
   const double read_s = R / P / m->rate0, lists_s = share / rate;
   const double emp_s = emp ? R / emp->rate : 0;
   const double time_s = m->base_s + read_s + lists_s + emp_s;
-  const double mem1 = dispatch_rank_gb(m, R, L, P, fine);
+  const double mem1 = dispatch_rank_gb(m, R, dispatch_held(R, L, P, fine, 0), P);
   const double feed = fine ? dispatch_feed_gb(R, L, P) : 0;
-  const double mem0 = spread ? mem1 + feed : dispatch_rank0_gb(m, emp, R);
+  const double mem0 = spread ? dispatch_rank_gb(m, R, dispatch_held(R, L, P, fine, 1), P) + feed
+                             : dispatch_rank0_gb(m, emp, R);
   if (spread)
     printf("predicted: memory per rank %.2f GB (%.0f MB + %.0f B a row of its part, %.0f B a "
            "row of the lists it writes)", mem1, m->base_mb, m->per_item_b, m->moved_b);
@@ -320,9 +329,10 @@ static int plan_dispatch(const pc_config *cfg, const model *m, const model *emp)
     int fit = 0; /* the most ranks a node, on as many nodes, whose needs fit */
     for (int t = tpn - 1; t >= 1 && !fit; t--) {
       const int q = nodes * t;
-      const double h = dispatch_rank_gb(m, R, L, q, fine);
-      const double need = spread ? h + (fine ? dispatch_feed_gb(R, L, q) : 0)
-                                 : fmax(h, dispatch_rank0_gb(m, emp, R));
+      const double h = dispatch_rank_gb(m, R, dispatch_held(R, L, q, fine, 0), q);
+      const double h0 = dispatch_rank_gb(m, R, dispatch_held(R, L, q, fine, 1), q) +
+                        (fine ? dispatch_feed_gb(R, L, q) : 0);
+      const double need = spread ? fmax(h, h0) : fmax(h, dispatch_rank0_gb(m, emp, R));
       if (need * t <= node_gb * 0.9) fit = t;
     }
     printf("does NOT fit: %d ranks of %.2f GB > 90%% of %.0f GB per node (dispatch gives each "
