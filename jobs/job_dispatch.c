@@ -6,13 +6,13 @@
 #include "pc_job.h"
 
 /* Every rank reads a part of the output and joins its phones from the
- * dataset's /identities (a merge in pid order, in chunks). Without
- * employers each row goes to its list's writer, which sorts its rows - no
- * rank holds them all (the townships' or communities' HDF5 file, rank 0's,
- * is fed to it round by round); with employers rank 0 gathers and sorts
- * every row (the employers' lists are its) and sends each rank its lists'
- * rows. The files, most of the time (a workbook of 244,000 persons takes
- * seconds), are written by every rank, a share of the lists each. */
+ * dataset's /identities (a merge in pid order, in chunks). Each row goes to
+ * its list's writer, which sorts its rows - no rank holds them all - and
+ * with employers each employed person's row to its employer's rank; the
+ * one-file outputs (the townships' or communities' HDF5 file, the
+ * employers') are rank 0's, fed by the others round by round. The files,
+ * most of the time (a workbook of 244,000 persons takes seconds), are
+ * written by every rank, a share of the lists each. */
 
 static const char *const levels[] = {"city", "county", "township", "community", NULL};
 static const pc_key dispatch_keys[] = {
@@ -51,24 +51,18 @@ static int check_dispatch(const pc_config *cfg, pc_config_problems *p) {
 }
 
 /* Phase "read": every rank opens the output, counts its rows and takes its
- * part of the tables (a person's rows whole); the memory check (a rank's
- * part, or rank 0's every row when it gathers them); every rank reads its
- * part, makes its rows and joins their phones; then the rows go to their
- * lists' writers (spread: each puts its rows back in the tables' order,
- * sorts and names them) or to rank 0, which does that for all. */
+ * part of the tables (a person's rows whole); the memory check of a rank's
+ * part; every rank reads its part, makes its rows and joins their phones
+ * (with employers, their employers); the plan of lists on every rank and
+ * the check of the rows that will come; with employers the staff go to
+ * their employers' ranks (checked first); then every row goes to its list's
+ * writer, which puts its rows back in the tables' order, sorts and names
+ * them. */
 static int read_rows(pc_ctx *ctx, const pc_config *cfg, pc_dispatch *D) {
   PC_CALL(pc_agree(ctx, pc_dispatch_open(D)));
   PC_CALL(pc_agree(ctx, pc_dispatch_share(D, pc_rank(ctx), pc_nranks(ctx))));
-  /* Without employers no rank holds every row. */
-  D->spread = !D->employers;
-  static const char *const costs[2] = {"dispatch", "dispatch_employers"};
-  const char *what = D->employers ? "flagged rows and their employers" : "flagged rows";
-  if (D->spread)
-    PC_CALL(pc_budget_check_part(ctx, cfg, "dispatch", (double)(D->nr[0] + D->nr[1] + D->nr[2]),
-                                 "flagged rows"));
-  else
-    PC_CALL(pc_budget_check_rank0(ctx, cfg, costs, D->employers ? 2 : 1, (double)D->nflagged,
-                                  what));
+  PC_CALL(pc_budget_check_part(ctx, cfg, "dispatch", (double)(D->nr[0] + D->nr[1] + D->nr[2]),
+                               "flagged rows"));
   int rc = pc_dispatch_read(D);
   if (!rc) rc = pc_dispatch_rows(D);
   if (!rc) rc = pc_dispatch_phones(D);
@@ -78,19 +72,21 @@ static int read_rows(pc_ctx *ctx, const pc_config *cfg, pc_dispatch *D) {
   if (D->only_new)
     pc_log(ctx, "dispatch: only_new: %llu %s already sent by an earlier batch left out",
            (unsigned long long)skipped, pc_plural(skipped, "row", "rows"));
-  if (D->spread) {
-    double came = 0;
-    PC_CALL(pc_dispatch_plan_spread(ctx, D, &came));
-    PC_CALL(pc_budget_check_more(ctx, cfg,
-                                 D->level >= PC_LEVEL_TOWNSHIP
-                                     ? "the rows of the lists a rank writes (rank 0: and a round "
-                                       "of the HDF5 file's)"
-                                     : "the rows of the lists a rank writes",
-                                 came));
-    return pc_dispatch_spread_rows(ctx, D);
+  double came = 0, staff = 0;
+  PC_CALL(pc_dispatch_plan_spread(ctx, D, &came));
+  if (D->employers) {
+    PC_CALL(pc_employers_need(ctx, &D->emp, D->n, &staff));
+    PC_CALL(pc_budget_check_more(ctx, cfg, "the flagged staff of the employers a rank lists",
+                                 staff));
+    PC_CALL(pc_dispatch_staff(ctx, D));
   }
-  PC_CALL(pc_dispatch_gather(ctx, D));
-  return pc_rank(ctx) ? 0 : pc_dispatch_join(D);
+  PC_CALL(pc_budget_check_more(ctx, cfg,
+                               D->level >= PC_LEVEL_TOWNSHIP
+                                   ? "the rows of the lists a rank writes (rank 0: and a round "
+                                     "of the HDF5 file's)"
+                                   : "the rows of the lists a rank writes",
+                               came));
+  return pc_dispatch_spread_rows(ctx, D);
 }
 
 /* Phase "lists": the ranks share the lists out and write them; rank 0 puts
@@ -127,10 +123,10 @@ const pc_jobdef pc_job_dispatch = {
         "numbers, phones and codes as text (CSV: quoted behind a TAB). An existing `output` is\n"
         "refused unless overwrite: true. Files are owner-only: they hold clear identities.\n"
         "The ranks read a part each; the lists are shared out among the ranks, each writing\n"
-        "its own (the output must be on a file system every rank sees). Without employers\n"
-        "the rows go straight to their lists' writers (no rank holds every row; rank 0\n"
-        "writes the townships' or communities' HDF5 file as the others send it their rows,\n"
-        "a round of lists at a time); with employers rank 0 gathers every row.\n"
+        "its own (the output must be on a file system every rank sees). The rows go\n"
+        "straight to their lists' writers, and the staff to their employers' ranks (no\n"
+        "rank holds every row); rank 0 writes the townships' or communities' HDF5 file\n"
+        "and the employers' as the others send it their rows, a round at a time.\n"
         "Townships and communities (~29,000 lists in a province): one HDF5 file with a group\n"
         "per list (communities.20210809-0000.h5:/430102001001/list) and the CSV lists in a\n"
         "directory per city, no XLSX; manifest.csv names both. employers: true adds\n"

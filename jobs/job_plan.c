@@ -226,12 +226,13 @@ static void print_plan(const pc_config *cfg, const model *m, double persons, dou
 /* ---- dispatch: its size is the flagged rows, shared out among the ranks ---- */
 
 /* Dispatch's plan. Every rank reads a part of the rows (mem_per_item_b a row
- * of it, at read_items_per_s: the parts are read side by side); without
- * employers the rows then go straight to their lists' writers (each holds
- * its lists' rows, moved_per_item_b each: the largest list's writer at least
- * that list; at the fine levels rank 0 also takes a round of the HDF5
- * file's rows from the others, PC_DISPATCH_FEED_BYTES at most), with them
- * rank 0 gathers them all (the employers' lists are its). The lists are
+ * of it, at read_items_per_s: the parts are read side by side); the rows
+ * then go straight to their lists' writers (each holds its lists' rows,
+ * moved_per_item_b each: the largest list's writer at least that list; at
+ * the fine levels rank 0 also takes a round of the HDF5 file's rows from the
+ * others, PC_DISPATCH_FEED_BYTES at most); with employers each rank holds
+ * its employers' staff besides (dispatch_employers' bytes a row of its part;
+ * rank 0 writes their file, items_per_s). The lists are
  * shared out, the largest first, so they take at least the largest one's
  * time; the fine levels' HDF5 file counts as a quarter of the rows' cost (as
  * pc_dispatch's share-out counts it). */
@@ -253,12 +254,11 @@ static double dispatch_held(double R, double L, int P, int fine, int rank0) {
   if (!fine) return fmax(R / P, L);
   return rank0 && P > 1 ? fmax(0, share - head) : share;
 }
-/* Rank 0's when it gathers every row (employers): all of them beside the
- * sort's room, as when it read them all (mem_per_item_b). */
-static double dispatch_rank0_gb(const model *m, const model *emp, double R) {
-  return (m->base_mb * 1048576.0 + m->per_item_b * R +
-          (emp ? emp->base_mb * 1048576.0 + emp->per_item_b * R : 0)) /
-         1073741824.0;
+/* With employers, what a rank holds of their staff (GB): the rates' bytes
+ * a flagged row of its part (the employed sent, those that come and the
+ * lists made of them), beside its lists' rows. */
+static double dispatch_staff_gb(const model *emp, double R, int P) {
+  return emp ? (emp->base_mb * 1048576.0 + emp->per_item_b * R / P) / 1073741824.0 : 0;
 }
 /* Rank 0's round of the fine levels' HDF5 file (GB): the others' rows of a
  * round of lists, at most PC_DISPATCH_FEED_BYTES (a larger list alone, of
@@ -272,7 +272,7 @@ static int plan_dispatch(const pc_config *cfg, const model *m, const model *emp)
   const int nodes = (int)pc_config_int(cfg, "nodes");
   const int tpn = (int)pc_config_int(cfg, "tasks_per_node");
   const int P = nodes * tpn, level = pc_level_of(pc_config_str(cfg, "level"));
-  const int fine = level >= PC_LEVEL_TOWNSHIP, spread = !emp;
+  const int fine = level >= PC_LEVEL_TOWNSHIP;
   const double node_gb = (double)pc_config_int(cfg, "memory_per_node_gb");
   pc_dispatch_size sz = {.rows = (uint64_t)pc_config_int(cfg, "flagged")};
   if (pc_config_given(cfg, "input")) {
@@ -301,20 +301,19 @@ static int plan_dispatch(const pc_config *cfg, const model *m, const model *emp)
   const double read_s = R / P / m->rate0, lists_s = share / rate;
   const double emp_s = emp ? R / emp->rate : 0;
   const double time_s = m->base_s + read_s + lists_s + emp_s;
-  const double mem1 = dispatch_rank_gb(m, R, dispatch_held(R, L, P, fine, 0), P);
+  const double staff = dispatch_staff_gb(emp, R, P);
+  const double mem1 = dispatch_rank_gb(m, R, dispatch_held(R, L, P, fine, 0), P) + staff;
   const double feed = fine ? dispatch_feed_gb(R, L, P) : 0;
-  const double mem0 = spread ? dispatch_rank_gb(m, R, dispatch_held(R, L, P, fine, 1), P) + feed
-                             : dispatch_rank0_gb(m, emp, R);
-  if (spread)
-    printf("predicted: memory per rank %.2f GB (%.0f MB + %.0f B a row of its part, %.0f B a "
-           "row of the lists it writes)", mem1, m->base_mb, m->per_item_b, m->moved_b);
-  if (spread && feed > 0)
+  const double mem0 = dispatch_rank_gb(m, R, dispatch_held(R, L, P, fine, 1), P) + staff + feed;
+  printf("predicted: memory per rank %.2f GB (%.0f MB + %.0f B a row of its part, %.0f B a "
+         "row of the lists it writes", mem1, m->base_mb, m->per_item_b, m->moved_b);
+  if (emp)
+    printf(", %.0f MB + %.0f B a row of its part for the employers' staff", emp->base_mb,
+           emp->per_item_b);
+  printf(")");
+  if (feed > 0)
     printf(", on rank 0 %.2f GB (with a round of the HDF5 file's rows, %.0f MB)", mem0,
            feed * 1024);
-  if (!spread)
-    printf("predicted: memory on rank 0 %.2f GB (it gathers every row%s, %.0f B each with the "
-           "sort's room)", mem0, emp ? " and their employers" : "", m->per_item_b);
-  if (!spread && P > 1) printf(", on the others %.2f GB", mem1);
   printf("; time %.1f s (the parts read %.1f s, the lists %.1f s%s", time_s, read_s, lists_s,
          fine ? " with rank 0's HDF5 file" : "");
   if (emp) printf(", the employers' lists %.1f s on rank 0", emp_s);
@@ -329,10 +328,11 @@ static int plan_dispatch(const pc_config *cfg, const model *m, const model *emp)
     int fit = 0; /* the most ranks a node, on as many nodes, whose needs fit */
     for (int t = tpn - 1; t >= 1 && !fit; t--) {
       const int q = nodes * t;
-      const double h = dispatch_rank_gb(m, R, dispatch_held(R, L, q, fine, 0), q);
-      const double h0 = dispatch_rank_gb(m, R, dispatch_held(R, L, q, fine, 1), q) +
+      const double st = dispatch_staff_gb(emp, R, q);
+      const double h = dispatch_rank_gb(m, R, dispatch_held(R, L, q, fine, 0), q) + st;
+      const double h0 = dispatch_rank_gb(m, R, dispatch_held(R, L, q, fine, 1), q) + st +
                         (fine ? dispatch_feed_gb(R, L, q) : 0);
-      const double need = spread ? fmax(h, h0) : fmax(h, dispatch_rank0_gb(m, emp, R));
+      const double need = fmax(h, h0);
       if (need * t <= node_gb * 0.9) fit = t;
     }
     printf("does NOT fit: %d ranks of %.2f GB > 90%% of %.0f GB per node (dispatch gives each "

@@ -175,7 +175,7 @@ static double predicted;
 int pc_budget_check(pc_ctx *ctx, const pc_config *cfg, const char *job, double persons,
                     double stays) {
   const pc_rate *r = pc_rate_builtin(job);
-  if (!r) return 0; /* a job without measured costs (plan; dispatch: pc_budget_check_rank0) */
+  if (!r) return 0; /* a job without measured costs (plan; dispatch: pc_budget_check_part) */
   double budget = 0;
   const char *how;
   const double items = pc_rate_items(r, persons, stays), need = pc_rate_mem(r, items, pc_nranks(ctx));
@@ -250,33 +250,6 @@ int pc_budget_check_part(pc_ctx *ctx, const pc_config *cfg, const char *job, dou
   if (budget > 0)
     pc_log(ctx, "memory: about %.0f MB predicted on a rank (its part of the %s, %.0f at most), "
                 "budget %.0f MB (%s)", need / MB, what, (double)v[1], budget / MB, how);
-  return 0;
-}
-
-int pc_budget_check_rank0(pc_ctx *ctx, const pc_config *cfg, const char *const *jobs, int n,
-                          double items, const char *what) {
-  uint64_t u = (uint64_t)items;
-  PC_CALL(pc_agree(ctx, pc_bcast_u64(ctx, &u, 1)));
-  double need = 0, budget = 0;
-  for (int i = 0; i < n; i++) {
-    const pc_rate *r = pc_rate_builtin(jobs[i]);
-    if (r) need += pc_rate_mem(r, (double)u, 1);
-  }
-  const char *how;
-  PC_CALL(budget_of(ctx, cfg, &budget, &how));
-  const double MB = 1048576.0;
-  if (budget > 0 && need > budget)
-    return PC_ERROR(PC_ERR_MEM,
-                    "%s needs about %.0f MB on rank 0 for %.0f %s (all read, joined and sorted "
-                    "there, at the costs bench/rates.yaml holds), more than the budget of %.0f MB "
-                    "per rank (%s). More ranks do not lower it: give rank 0 more memory (fewer "
-                    "ranks on its node share the node's memory; Slurm's --mem), or set "
-                    "memory_per_rank if the budget is wrong",
-                    jobs[0], need / MB, (double)u, what, budget / MB, how);
-  predicted = need;
-  if (budget > 0)
-    pc_log(ctx, "memory: about %.0f MB predicted on rank 0 (%.0f %s held there), budget %.0f MB "
-                "(%s)", need / MB, (double)u, what, budget / MB, how);
   return 0;
 }
 

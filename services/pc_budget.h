@@ -41,23 +41,13 @@ int pc_budget_check(pc_ctx *ctx, const pc_config *cfg, const char *job, double p
  * budget known: no check. */
 int pc_budget_check_more(pc_ctx *ctx, const pc_config *cfg, const char *what, double bytes);
 
-/* Collective, agreed: the check of a job whose rows rank 0 holds alone
- * (dispatch reads, joins and sorts every flagged row there), before they are
- * read: rank 0 needs the costs of jobs[0..n) summed (rates.yaml's
- * mem_base_mb + mem_per_item_b x items, the items not shared out; n > 1: the
- * job's optional parts, e.g. "dispatch_employers"); `items` and `what` (what
- * the items are, e.g. "flagged rows") are rank 0's. Fails, with the
- * prediction, when it exceeds the budget (more ranks do not lower it: the
- * message says what does); else logs both. No budget known: no check. */
 /* Collective, agreed: the memory check of a job whose ranks each read a
- * part of its items (dispatch of city or county lists: `items` this rank's
- * part, `what` what they are): the most a rank needs at `job`'s costs
+ * part of its items (dispatch: `items` this rank's part, `what` what they
+ * are): the most a rank needs at `job`'s costs
  * (mem_base_mb + mem_per_item_b x its items) against the budget; fails
  * naming both, else logs them. No budget known: no check. */
 int pc_budget_check_part(pc_ctx *ctx, const pc_config *cfg, const char *job, double items,
                          const char *what);
-int pc_budget_check_rank0(pc_ctx *ctx, const pc_config *cfg, const char *const *jobs, int n,
-                          double items, const char *what);
 
 /* Local, never fails: the bytes per rank that grow with the data in `job`'s
  * measured costs (mem_per_item_b, without its fixed mem_base_mb: that is

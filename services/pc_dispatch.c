@@ -280,38 +280,9 @@ int pc_dispatch_phones(pc_dispatch *D) {
   pc_kv *byp = NULL;
   PC_CALL(pid_order(D->it, D->n, &byp));
   int rc = join_phones(D->data, D->it, byp, D->n);
+  if (!rc && D->employers) rc = pc_employers_join(D->data, D->it, byp, D->n, &D->emp);
   free(byp);
   return rc;
-}
-
-int pc_dispatch_gather(pc_ctx *ctx, pc_dispatch *D) {
-  const int me = pc_rank(ctx);
-  uint64_t total = D->n;
-  PC_CALL(pc_sum_u64(ctx, &total, 1));
-  int *dest = pc_calloc(D->n + 1, sizeof *dest, "lists"); /* all to rank 0 */
-  int rc = dest ? 0 : PC_ERR_MEM;
-  pc_buf got; /* rank 0: its own rows, then the others' appended, in its block */
-  pc_buf_init(&got, sizeof *D->it);
-  if (!rc && me == 0 && total > D->n) {
-    item *t = realloc(D->it, (size_t)(total + 1) * sizeof *t);
-    if (t) D->it = t;
-    else rc = PC_ERROR(PC_ERR_MEM, "out of memory for the lists' %llu rows",
-                       (unsigned long long)total);
-  }
-  if (me == 0) got.data = D->it, got.n = D->n, got.cap = (size_t)total + 1;
-  PC_CALL(pc_agree(ctx, rc));
-  rc = pc_shuffle_others(ctx, D->it, D->n, sizeof *D->it, dest, &got, NULL);
-  free(dest);
-  if (me == 0) {
-    D->it = got.data;
-    D->n = got.n;
-  } else {
-    pc_buf_free(&got);
-    free(D->it);
-    D->it = NULL;
-    D->n = 0;
-  }
-  return pc_agree(ctx, rc);
 }
 
 /* The dataset's /regions (every level), once. */
@@ -324,10 +295,10 @@ static int read_regions(pc_dispatch *D) {
 }
 
 /* The region names beside their codes, the rows in the callers' order. */
-static void join_names(pc_dispatch *D) {
+static void join_names(const pc_dispatch *D, item *rows, size_t n) {
   const pc_region *t = NULL, *c = NULL, *j = NULL;
-  for (size_t i = 0; i < D->n; i++) {
-    item *x = &D->it[i];
+  for (size_t i = 0; i < n; i++) {
+    item *x = &rows[i];
     region_name(D, x->township, &t, x->township_name);
     region_name(D, x->community, &c, x->community_name);
     region_name(D, x->jurisdiction, &j, x->jurisdiction_name);
@@ -352,21 +323,6 @@ static int table_order(item *it, size_t n) {
   free(tmp);
   if (!rc) permute(it, ord, n);
   free(ord);
-  return rc;
-}
-
-int pc_dispatch_join(pc_dispatch *D) {
-  if (D->n >= UINT32_MAX) return PC_ERROR(PC_ERR_ARG, "more than 2^32 persons in one set of lists");
-  pc_kv *byp = NULL;
-  int rc = table_order(D->it, D->n);
-  if (!rc) rc = sort_for_lists(D->it, D->n);
-  if (!rc) rc = read_regions(D);
-  if (rc) return rc;
-  join_names(D);
-  if (!D->employers) return 0;
-  PC_CALL(pid_order(D->it, D->n, &byp)); /* /persons is merged in pid order */
-  rc = pc_employers_collect(D->data, D->it, byp, D->n, &D->emp);
-  free(byp);
   return rc;
 }
 
@@ -435,24 +391,6 @@ static int plan_lists(pc_dispatch *D, const uint64_t *named, size_t nn) {
   return 0;
 }
 
-/* The rows of list l, the next of the plan (rows sorted by jurisdiction,
- * unassigned - jurisdiction 0 - first; *at: the first row after those of
- * the lists before): where they start, l's counts set. */
-static size_t list_rows(const pc_dispatch *D, pc_list_info *l, size_t *at) {
-  const item *it = D->it;
-  if (!*at)
-    while (*at < D->n && !it[*at].jurisdiction) ++*at;
-  size_t from = l->jurisdiction ? *at : 0, to = from;
-  while (to < D->n && it[to].jurisdiction == l->jurisdiction) to++;
-  if (l->jurisdiction) *at = to;
-  l->count = to - from;
-  for (size_t i = from; i < to; i++) {
-    l->red += !strcmp(it[i].code, "red");
-    l->yellow += !strcmp(it[i].code, "yellow");
-  }
-  return from;
-}
-
 /* Which rank writes each list: the largest first, each to the rank with the
  * fewest rows so far (a list's files cost about its rows; the three files of
  * an empty one count as LIST_ROWS rows; at the fine levels a list is a CSV,
@@ -506,30 +444,12 @@ static int share_tmpdir(pc_ctx *ctx, char **tmpdir) {
   return pc_agree(ctx, rc);
 }
 
-/* The plan of lists, the batch and the temporary directory, from rank 0 to
- * every rank (whose D holds the config's paths only). Collective, agreed. */
-static int share_plan(pc_ctx *ctx, pc_dispatch *D, char **tmpdir) {
-  if (D->spread) return share_tmpdir(ctx, tmpdir); /* every rank made the plan */
-  uint64_t nl = D->nlists;
-  int64_t t[2] = {D->batch.as_of, D->batch.run_at};
-  int rc = pc_bcast_u64(ctx, &nl, 1);
-  if (!rc) rc = pc_bcast_i64(ctx, t, 2);
-  if (!rc && pc_rank(ctx)) {
-    pc_listform_batch(&D->batch, t[0], t[1], D->in_path);
-    D->nlists = (size_t)nl;
-    if (!(D->lists = pc_calloc(D->nlists + 1, sizeof *D->lists, "lists"))) rc = PC_ERR_MEM;
-  }
-  PC_CALL(pc_agree(ctx, rc));
-  PC_CALL(pc_agree(ctx, pc_bcast_mem(ctx, D->lists, D->nlists * sizeof *D->lists)));
-  return share_tmpdir(ctx, tmpdir);
-}
-
 /* The fine levels' CSV lists go in a directory per city, made here (tmpdir
  * NULL: not here); an empty township or community has none (~29,000 file
  * creations in a province - most of the job's time there, more on a parallel
  * file system - saying what the manifest and the empty group say). Rank 0
- * makes the directories before the plan is shared; spread, every rank blanks
- * its plan's empty lists' files. */
+ * makes the directories before its temporary directory is shared; every
+ * rank blanks its plan's empty lists' files. */
 static int fine_dirs(pc_list_info *lists, size_t n, const char *tmpdir) {
   char dir[sizeof lists->file] = "";
   for (size_t k = 0; k < n; k++) {
@@ -579,7 +499,7 @@ static size_t feed_rows(const pc_dispatch *D, const int *writer) {
   return most;
 }
 
-/* A rank's pieces for rank 0 (rank > 0, spread): in each round, the rows of
+/* A rank's pieces for rank 0 (rank > 0): in each round, the rows of
  * its lists there, from[j] where list j's rows start in its block. Local,
  * before the sends are agreed: PC_ERR_DATA when they are not one piece, a
  * piece of 2^31 rows PC_ERR_ARG. */
@@ -603,14 +523,13 @@ static int feed_pieces(const pc_dispatch *D, int me, const int *writer, const si
 
 /* The fine levels' HDF5 file, h5 its name: a group per township or community,
  * empty ones too, in the plan's order, round by round. Rank 0: list k's rows
- * are at rows + from[k] when it holds them (it gathered every row, or the
- * list is its own), else they come from their writer (spread) into buf,
- * which holds a round of them (feed rows). Every round is taken, also after
+ * are at rows + from[k] when the list is its own, else they come from their
+ * writer into buf, which holds a round of them (feed rows). Every round is taken, also after
  * a failure here: the others' pieces are sent without waiting for rank 0. */
 static int fine_groups(pc_ctx *ctx, pc_dispatch *D, const item *rows, const size_t *from,
                        const int *writer, item *buf, uint64_t *count, const char *tmpdir,
                        char *h5, size_t size) {
-  const int P = pc_nranks(ctx), feed = D->spread && P > 1;
+  const int P = pc_nranks(ctx), feed = P > 1;
   char path[4300];
   snprintf(h5, size, "%s.%s.h5", D->level == PC_LEVEL_TOWNSHIP ? "townships" : "communities",
            D->batch.stamp);
@@ -685,53 +604,37 @@ static int writers_of(const pc_dispatch *D, int P, int *writer) {
 /* Every list of the plan, each with its rows, the lists shared out among the
  * ranks; rank 0 logs the ones with people (at the fine levels, too many for
  * a line each, their CSVs are shared out and rank 0 writes their HDF5 file
- * first). Collective, agreed. Spread: each rank holds the rows of its lists
+ * first). Collective, agreed. Each rank holds the rows of its lists
  * (unassigned's first, then by jurisdiction, as the plan's lists but for
  * unassigned, its last); at the fine levels the others feed rank 0 the rows
- * of the HDF5 file round by round, sent as they start their CSVs. Else rank
- * 0 holds every row in that order and sends each rank the rows of its lists,
- * which arrive in that order. */
+ * of the HDF5 file round by round, sent as they start their CSVs. */
 static int write_lists(pc_ctx *ctx, pc_dispatch *D, char **tmpdir) {
   const int P = pc_nranks(ctx), me = pc_rank(ctx), fine = D->level >= PC_LEVEL_TOWNSHIP;
-  const int all = me == 0 && !D->spread; /* this rank holds every row */
-  const int feed = fine && D->spread && P > 1;
-  size_t at = 0;
-  int rc = 0;
-  if (all)
-    for (size_t k = 0; k < D->nlists; k++) (void)list_rows(D, &D->lists[k], &at);
-  if (fine && (all || D->spread)) rc = fine_dirs(D->lists, D->nlists, me ? NULL : *tmpdir);
+  const int feed = fine && P > 1;
+  int rc = fine ? fine_dirs(D->lists, D->nlists, me ? NULL : *tmpdir) : 0;
   PC_CALL(pc_agree(ctx, rc));
-  PC_CALL(share_plan(ctx, D, tmpdir));
+  PC_CALL(share_tmpdir(ctx, tmpdir)); /* every rank made the plan */
   const size_t nl = D->nlists, rounds = feed ? rounds_of(D) : 0;
   int *writer = pc_malloc((nl + 1) * sizeof *writer, "lists");
   size_t *from = pc_malloc((nl + 1) * sizeof *from, "lists");
-  int *dest = all ? pc_malloc((D->n + 1) * sizeof *dest, "lists") : NULL;
-  /* fed (spread, fine levels): rank 0's room for a round and its counts; a
-   * sender's pieces and its requests, had before anything is sent */
+  /* fed (fine levels): rank 0's room for a round and its counts; a sender's
+   * pieces and its requests, had before anything is sent */
   uint64_t *piece = fine ? pc_calloc(2 * (rounds + (size_t)P) + 1, sizeof *piece, "lists") : NULL;
   item *buf = feed && !me ? pc_malloc((D->feed + 1) * sizeof *buf, "the HDF5 file's rows") : NULL;
   pc_feed *f = NULL;
-  rc = writer && from && (!all || dest) && (!fine || piece) && (!feed || me || buf)
-           ? writers_of(D, P, writer)
-           : PC_ERR_MEM;
-  /* Each row's writer (rank 0 holding all), and where each list's rows
-   * start among the rows this rank holds: all of them, or only its lists'
-   * (spread: they came straight to it). */
-  for (size_t j = 0, off = 0, sum = 0; j < nl && !rc; j++) {
+  rc = writer && from && (!fine || piece) && (!feed || me || buf) ? writers_of(D, P, writer)
+                                                                   : PC_ERR_MEM;
+  /* Where each list's rows start among this rank's (its lists' only: they
+   * came straight to it), unassigned's first. */
+  for (size_t j = 0, off = 0; j < nl && !rc; j++) {
     const size_t k = (j + nl - 1) % nl; /* unassigned, then the plan's order */
-    for (size_t i = sum; all && i < sum + D->lists[k].count; i++) dest[i] = writer[k];
-    from[k] = all ? sum : off;
+    from[k] = off;
     off += writer[k] == me ? D->lists[k].count : 0;
-    sum += D->lists[k].count;
   }
   if (!rc && feed && me) rc = feed_pieces(D, me, writer, from, piece, piece + rounds);
   if (!rc && feed && me) rc = pc_feed_new(rounds, &f);
-  pc_buf mine;
-  pc_buf_init(&mine, sizeof *D->it);
   rc = pc_agree(ctx, rc);
-  if (!rc && !D->spread) /* rank 0 sends each rank its lists' rows */
-    rc = pc_shuffle_others(ctx, D->it, all ? D->n : 0, sizeof *D->it, dest, &mine, NULL);
-  const pc_list_row *rows = all || D->spread ? D->it : mine.data;
+  const pc_list_row *rows = D->it;
   char h5[64] = "";
   if (!rc && f) rc = pc_feed_send(ctx, f, rows, sizeof *rows, rounds, piece, piece + rounds);
   if (!rc && fine && me == 0)
@@ -755,31 +658,28 @@ static int write_lists(pc_ctx *ctx, pc_dispatch *D, char **tmpdir) {
     rc = fine ? pc_lists_manifest_groups(*tmpdir, "manifest.csv", "jurisdiction", 1, 1, h5,
                                          D->lists, nl)
               : pc_lists_manifest(*tmpdir, D->lists, nl);
-  pc_buf_free(&mine);
   free(writer);
   free(from);
-  free(dest);
   free(piece);
   free(buf);
   return rc;
 }
 
 /* The set's files: the lists (per jurisdiction, shared out among the ranks;
- * at the fine levels their CSVs shared out and their HDF5 file by rank 0), the
- * manifest, the employers'.
+ * at the fine levels their CSVs shared out and their HDF5 file by rank 0),
+ * the manifest, the employers' (rank 0's file, fed by the others).
  * Collective, agreed. */
 static int write_set(pc_ctx *ctx, pc_dispatch *D, char **tmpdir) {
-  int rc = 0;
-  rc = write_lists(ctx, D, tmpdir);
-  if (!rc && D->employers && pc_rank(ctx) == 0) {
-    rc = pc_employers_write(&D->emp, *tmpdir, &D->batch);
-    if (!rc)
-      pc_log(ctx, "dispatch: employers: %zu flagged %s of %zu %s in employers.%s.h5; %zu "
-             "without an employer in none", D->emp.n, pc_plural(D->emp.n, "person", "persons"),
-             D->emp.nlists, pc_plural(D->emp.nlists, "employer", "employers"), D->batch.stamp,
-             D->emp.without);
-  }
-  return pc_agree(ctx, rc);
+  PC_CALL(write_lists(ctx, D, tmpdir));
+  if (!D->employers) return 0;
+  PC_CALL(pc_employers_write(ctx, &D->emp, *tmpdir, &D->batch));
+  uint64_t without = D->emp.without;
+  PC_CALL(pc_sum_u64(ctx, &without, 1));
+  pc_log(ctx, "dispatch: employers: %zu flagged %s of %zu %s in employers.%s.h5; %llu "
+         "without an employer in none", D->emp.staff, pc_plural(D->emp.staff, "person", "persons"),
+         D->emp.employers, pc_plural(D->emp.employers, "employer", "employers"), D->batch.stamp,
+         (unsigned long long)without);
+  return 0;
 }
 
 /* The list of jurisdiction j in the plan (lists[0..nlists-1) ascending,
@@ -849,6 +749,14 @@ int pc_dispatch_plan_spread(pc_ctx *ctx, pc_dispatch *D, double *came) {
   return pc_agree(ctx, rc);
 }
 
+int pc_dispatch_staff(pc_ctx *ctx, pc_dispatch *D) {
+  PC_CALL(pc_employers_spread(ctx, D->it, D->n, &D->emp));
+  for (size_t i = 0; i < D->emp.n; i++) /* their place in the tables is the rows' to keep */
+    (void)order_take(&D->emp.rows[i]);
+  join_names(D, D->emp.rows, D->emp.n);
+  return 0;
+}
+
 int pc_dispatch_spread_rows(pc_ctx *ctx, pc_dispatch *D) {
   const int me = pc_rank(ctx);
   int *dest = D->dest; /* each row's writer (pc_dispatch_plan_spread) */
@@ -871,7 +779,7 @@ int pc_dispatch_spread_rows(pc_ctx *ctx, pc_dispatch *D) {
   if (D->n >= UINT32_MAX) rc = PC_ERROR(PC_ERR_ARG, "more than 2^32 persons on one rank");
   if (!rc) rc = table_order(D->it, D->n);
   if (!rc) rc = sort_for_lists(D->it, D->n);
-  if (!rc) join_names(D);
+  if (!rc) join_names(D, D->it, D->n);
 out:
   free(D->dest);
   D->dest = NULL;
@@ -883,14 +791,7 @@ int pc_dispatch_write(pc_ctx *ctx, pc_dispatch *D) {
   char *tmpdir = pc_calloc(PATH, 1, "a path");
   int rc = tmpdir ? 0 : PC_ERR_MEM;
   if (!rc && pc_rank(ctx) == 0) {
-    if (!D->spread) { /* rank 0 holds every row, sorted: the plan from its rows */
-      uint64_t *named;
-      size_t nn;
-      rc = named_jurisdictions(D, &named, &nn);
-      if (!rc) rc = plan_lists(D, named, nn);
-      free(named);
-    }
-    int swept = rc ? 0 : pc_lists_sweep(D->dir);
+    int swept = pc_lists_sweep(D->dir);
     if (swept)
       pc_log(ctx, "removed %d temporary %s of %s left by an interrupted run", swept,
              pc_plural((unsigned)swept, "directory", "directories"), D->dir);

@@ -12,21 +12,19 @@
 #include "pc_schema.h"
 
 /* One dispatch: the output read, its persons as list rows, the region
- * names. Every rank reads a part; the rows are sorted where they are
- * written (spread) or, with employers, on rank 0, which gathers them all;
- * every rank writes a share of the lists. */
+ * names. Every rank reads a part; each row goes to its list's writer, which
+ * sorts them - no rank holds them all - and each employed person's row to
+ * its employer's rank; every rank writes a share of the lists. */
 typedef struct pc_dispatch {
   const char *in_path, *data_path, *dir;
   int level;                 /* PC_LEVEL_CITY, _COUNTY, _TOWNSHIP or _COMMUNITY */
   int employers;             /* also the lists per employer */
   int overwrite;             /* an existing dir may be replaced */
   int only_new;              /* only the rows marked `new` (a campaign: each person once) */
-  int spread;                /* lists without employers: every row goes straight to its
-                                list's writer, no rank holds them all */
-  int *dest;                 /* spread: each row's writer, until the rows move */
-  size_t came;               /* spread: the rows of this rank's lists the others read */
-  size_t feed;               /* spread, fine levels: the most rows rank 0 takes from the
-                                others at once for the HDF5 file (a round of lists) */
+  int *dest;                 /* each row's writer, until the rows move */
+  size_t came;               /* the rows of this rank's lists the others read */
+  size_t feed;               /* fine levels: the most rows rank 0 takes from the others
+                                at once for the HDF5 file (a round of lists) */
   size_t skipped;            /* rows left out by only_new */
   uint64_t nflagged;         /* rows of the three tables, as declared (pc_dispatch_open) */
   uint64_t ntab[3];          /* each table's rows, as declared */
@@ -64,55 +62,49 @@ int pc_dispatch_read(pc_dispatch *D);
 /* Local: one list row per flagged person of this rank's part (a person
  * screened in several areas: one row, the areas joined by ';'),
  * jurisdiction cut to the level, the channel that found them and their age
- * band; each row remembers where it stands in the tables (pc_dispatch_join
- * puts the rows back in that order).
+ * band; each row remembers where it stands in the tables (its writer puts
+ * the rows back in that order, pc_dispatch_spread_rows).
  * PC_ERR_CONFIG when lists at a level are asked of an output that assigned
  * people at a coarser one (county lists of a city-level trace); PC_ERR_MEM. */
 int pc_dispatch_rows(pc_dispatch *D);
 /* Local: the phones of this rank's rows from the dataset's /identities (a
- * merge in pid order from the first of their pids, in chunks). Fails as the
- * reads do. */
+ * merge in pid order from the first of their pids, in chunks); with
+ * employers, their employers from /persons the same way (D->emp.emp).
+ * Fails as the reads do. */
 int pc_dispatch_phones(pc_dispatch *D);
-/* Collective, agreed: every rank's rows to rank 0 (which then holds them
- * all), the others' freed. */
-int pc_dispatch_gather(pc_ctx *ctx, pc_dispatch *D);
 /* The most bytes of the others' rows rank 0 holds at once while it writes
  * the fine levels' HDF5 file: the lists go into it in rounds of at most
  * this much (a larger list alone). */
 #define PC_DISPATCH_FEED_BYTES ((size_t)64 << 20)
-/* Collective, agreed, D->spread: the set's lists on every rank (the regions
- * at the level and every jurisdiction a rank's rows name), their counts
- * summed, the rank that writes each row (dest); *came: the bytes of the rows
- * of the lists this rank writes that other ranks read, and on rank 0 at the
- * fine levels those of the largest round of the HDF5 file (feed). */
+/* Collective, agreed: the set's lists on every rank (the regions at the
+ * level and every jurisdiction a rank's rows name), their counts summed, the
+ * rank that writes each row (dest); *came: the bytes of the rows of the lists
+ * this rank writes that other ranks read, and on rank 0 at the fine levels
+ * those of the largest round of the HDF5 file (feed). */
 int pc_dispatch_plan_spread(pc_ctx *ctx, pc_dispatch *D, double *came);
+/* Collective, agreed, with employers, after pc_dispatch_plan_spread (the
+ * regions read) and before pc_dispatch_spread_rows: each employed person's
+ * row to its employer's rank (pc_employers_spread), their names joined. */
+int pc_dispatch_staff(pc_ctx *ctx, pc_dispatch *D);
 /* Collective, agreed, after pc_dispatch_plan_spread: every row to its
  * list's writer, which puts its rows in the tables' order, then the callers'
- * order, and joins the region names. */
+ * order (jurisdiction; red, yellow, the others; township, community,
+ * exposure, subject), and joins the region names. */
 int pc_dispatch_spread_rows(pc_ctx *ctx, pc_dispatch *D);
-/* Local, rank 0 after pc_dispatch_gather: the rows in the order of the
- * tables, then the callers' order (jurisdiction; red, yellow, the others;
- * township, community, exposure, subject), the region names beside their
- * codes; with employers, the lists per employer from /persons. Fails as the
- * reads do. */
-int pc_dispatch_join(pc_dispatch *D);
-/* Collective, agreed (spread: each rank holds the sorted rows of the lists
- * it writes, the plan made on every rank - at the fine levels the others
- * feed rank 0 the rows of the HDF5 file's groups round by round while they
- * write their CSVs; else rank 0 holds every row,
- * sorted, the other ranks nothing): the whole set - a list (XLSX, CSV,
- * HDF5) for every jurisdiction at the level in /regions, empty ones too, and
- * unassigned; manifest.csv;
- * for townships and communities (~29,000 lists in a province) instead one
- * HDF5 file with a group per list and the CSV lists in a directory per
- * city, no XLSX; with employers, employers.<batch>.h5 and employers.csv -
- * written into a fresh temporary directory (the lists shared out
- * among the ranks, largest first; rank 0 writes the townships' or
- * communities' HDF5 file and the employers'), which takes `dir`'s place only
- * when every file is written (a reader never sees half a set, a failure
- * leaves the previous lists as they were) and, without overwrite, only
- * where nothing is (PC_ERR_CONFIG saying what to do); the lists with
- * people logged. PC_ERR_IO saying what. */
+/* Collective, agreed (each rank holds the sorted rows of the lists it
+ * writes, the plan made on every rank; with employers, its employers'
+ * staff): the whole set - a list (XLSX, CSV, HDF5) for every jurisdiction at
+ * the level in /regions, empty ones too, and unassigned; manifest.csv; for
+ * townships and communities (~29,000 lists in a province) instead one HDF5
+ * file with a group per list and the CSV lists in a directory per city, no
+ * XLSX; with employers, employers.<batch>.h5 and employers.csv - written
+ * into a fresh temporary directory (the lists shared out among the ranks,
+ * largest first; rank 0 writes the townships' or communities' HDF5 file and
+ * the employers', the others feeding it their rows round by round), which
+ * takes `dir`'s place only when every file is written (a reader never sees
+ * half a set, a failure leaves the previous lists as they were) and, without
+ * overwrite, only where nothing is (PC_ERR_CONFIG saying what to do); the
+ * lists with people logged. PC_ERR_IO saying what. */
 int pc_dispatch_write(pc_ctx *ctx, pc_dispatch *D);
 /* What a set of lists will hold, for `paicha plan`: the rows of the output
  * (one a person, as pc_dispatch_rows makes them; with only_new, only those

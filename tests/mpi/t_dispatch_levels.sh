@@ -5,8 +5,9 @@
 # city's directory, equal to the group; no XLSX; manifest.csv one row per group with its
 # counts; employers.csv and a group per employer whose counts by code and staff equal
 # pandas' groupby of the input's rows joined with /persons (persons of no employer in
-# none); the same lists at 1 and 3 ranks (at 3, ranks 1 and 2 write the CSVs), and without
-# employers at 1 to 4 ranks, rank 0 fed the HDF5 file's rows in small rounds; only_new
+# none); the same lists at 1 and 3 ranks (at 3, ranks 1 and 2 write the CSVs, rank 0 fed
+# the communities' and the employers' files in small rounds), and without employers at 1 to 4
+# ranks; only_new
 # leaves out the rows sent before (new = 0) at the community level; a set replaced whole
 # (overwrite), cities' directories too;
 # community lists of a county-level trace refused with a clear message.
@@ -29,7 +30,8 @@ lists() { # ranks, input, level, dir, [extra config line]
   run "$1" dispatch --config "$T/d-$(basename "$4").yaml" > "$T/dispatch.log" 2>&1 || { cat "$T/dispatch.log"; die "dispatch of $2 ($3) failed"; }
 }
 lists 1 "$T/trace-comm.h5" community "$T/c1" "employers: true"
-lists 3 "$T/trace-comm.h5" community "$T/c3" "employers: true"
+# At 3 ranks in rounds of 5 rows: rank 0 fed the communities' and the employers' files.
+PAICHA_TEST_FEED_ROWS=5 lists 3 "$T/trace-comm.h5" community "$T/c3" "employers: true"
 # At 3 ranks the CSVs are shared out (rank 0 writes the HDF5 file): ranks 1 and 2 write some.
 grep -q "CSV lists with people, shared out (rank 0: [0-9]*, rank 1: [1-9][0-9]*, rank 2: [1-9][0-9]*); rank 0 wrote the HDF5 file" "$T/dispatch.log" \
   || { cat "$T/dispatch.log"; die "the community CSVs were not shared out among the ranks"; }
@@ -49,11 +51,10 @@ lists 2 "$T/screen.h5" township "$T/st" "employers: true"
 lists 3 "$T/trace-comm.h5" county "$T/ce" "employers: true" # county lists by every rank
 grep -q "employers: [0-9]* flagged persons of [0-9]* employers" "$T/dispatch.log" \
   || { cat "$T/dispatch.log"; die "dispatch does not say how many employers were listed"; }
-# Without employers the county lists' rows go straight to their writers (no rank holds them
-# all); with them rank 0 gathers every row: the same lists either way.
+# With employers or without, the county lists are the same.
 lists 2 "$T/trace-comm.h5" county "$T/cs"
 for f in "$T"/cs/*.csv; do cmp -s "$f" "$T/ce/$(basename "$f")" \
-  || die "county lists spread and gathered differ: $(basename "$f")"; done
+  || die "county lists with and without employers differ: $(basename "$f")"; done
 # The same set at 1 and 3 ranks: the same files, CSV and manifest bytes, HDF5 lists equal.
 [ "$(cd "$T/c1" && find . | sort)" = "$(cd "$T/c3" && find . | sort)" ] || die "1 and 3 ranks wrote other files"
 (cd "$T/c1" && find . -name '*.csv') | while read -r f; do
@@ -63,9 +64,9 @@ for f in communities.20210809-0000.h5 employers.20210809-0000.h5; do
   $PY "$ROOT/tests/py/compare.py" "$T/c1/$f" "$T/c3/$f" --datasets / > /dev/null \
     || die "$f differs between 1 and 3 ranks"
 done
-# Without employers no rank gathers every row: the other ranks feed rank 0 the HDF5 file's
-# groups round by round (here rounds of at most 5 rows, a larger list alone) while they write
-# their CSVs. The same set at 1 to 4 ranks as rank 0 gathering them all (c1, with employers).
+# No rank gathers every row: the other ranks feed rank 0 the HDF5 file's groups round by round
+# (here rounds of at most 5 rows, a larger list alone) while they write their CSVs. The same
+# set at 1 to 4 ranks as one rank holding them all (c1, with employers).
 for n in 1 2 3 4; do
   PAICHA_TEST_FEED_ROWS=5 lists "$n" "$T/trace-comm.h5" community "$T/cf$n"
   if [ "$n" -gt 1 ]; then
@@ -73,14 +74,14 @@ for n in 1 2 3 4; do
       "$T/dispatch.log" || { cat "$T/dispatch.log"; die "rank 0 was not fed the rows in rounds"; }
   fi
   [ "$(cd "$T/c1" && find . ! -name 'employers.*' | sort)" = "$(cd "$T/cf$n" && find . | sort)" ] \
-    || die "community lists fed at $n ranks: other files than gathered"
+    || die "community lists fed at $n ranks: other files than at 1 rank"
   (cd "$T/c1" && find . -name '*.csv' ! -name employers.csv) | while read -r f; do
     cmp -s "$T/c1/$f" "$T/cf$n/$f" || die "community lists fed at $n ranks differ: $f"
   done
 done
 # Their HDF5 files: the same groups, and each with people (the manifest's) the same rows and
 # attributes (every group of such a file is checked against the input below: tt, cnew).
-$PY - "$T" <<'PY' || die "communities.h5 fed to rank 0 differs from rank 0 gathering every row"
+$PY - "$T" <<'PY' || die "communities.h5 fed to rank 0 differs from one rank holding every row"
 import sys, h5py, numpy as np, pandas as pd
 T = sys.argv[1]
 def load(d):
@@ -96,7 +97,7 @@ for n in (1, 2, 3, 4):
         assert got[g][0].dtype == rows.dtype and np.array_equal(got[g][0], rows), (n, g)
         assert got[g][1].keys() == attrs.keys(), (n, g)
         assert all(np.array_equal(got[g][1][a], attrs[a]) for a in attrs), (n, g)
-print(f"community lists fed to rank 0 at 1-4 ranks: {len(want)} groups with people as gathered")
+print(f"community lists fed to rank 0 at 1-4 ranks: {len(want)} groups with people as at 1 rank")
 PY
 $PY - "$T" <<'PY' || die "the township and community lists are not what a locality must receive"
 import glob, os, sys, h5py, numpy as np, pandas as pd
