@@ -22,6 +22,12 @@ static int row_type(size_t rowsize, MPI_Datatype *t) {
   return 0;
 }
 
+size_t pc_feed_rows(size_t bytes, size_t rowsize) {
+  const char *t = getenv("PAICHA_TEST_FEED_ROWS"); /* tests only: many rounds of small data */
+  if (t && atol(t) > 0) return (size_t)atol(t);
+  return bytes / (rowsize ? rowsize : 1);
+}
+
 int pc_feed_new(size_t pieces, pc_feed **out) {
   pc_feed *f = pc_calloc(1, sizeof *f, "feed");
   if (f) f->req = pc_malloc((pieces + 1) * sizeof *f->req, "feed requests");

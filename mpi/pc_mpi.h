@@ -216,6 +216,10 @@ int pc_send_to0(pc_ctx *ctx, int from, const void *buf, size_t len, char **got, 
  * sent, so a rank short of memory can say so before rank 0 waits on it. */
 typedef struct pc_feed pc_feed;
 int pc_feed_new(size_t pieces, pc_feed **f);
+/* Local, never fails: the rows of rowsize bytes in a round of at most bytes
+ * (the caller's rounds of pieces); PAICHA_TEST_FEED_ROWS sets it instead, for
+ * tests that want many rounds of small data. */
+size_t pc_feed_rows(size_t bytes, size_t rowsize);
 /* Local (rank > 0): sends piece i, count[i] rows of rowsize bytes from row
  * start[i] of rows, to rank 0 without waiting; pieces of 0 rows are not
  * sent. rows must stay as they are until pc_feed_end. PC_ERR_ARG (rank 0, a

@@ -471,9 +471,7 @@ static int fine_dirs(pc_list_info *lists, size_t n, const char *tmpdir) {
  * of a round are then one piece of its block. The round that starts at list
  * k: where it ends. */
 static size_t feed_cap(void) {
-  const char *t = getenv("PAICHA_TEST_FEED_ROWS"); /* tests only: many rounds of small data */
-  if (t && atol(t) > 0) return (size_t)atol(t);
-  return PC_DISPATCH_FEED_BYTES / sizeof(item);
+  return pc_feed_rows(PC_DISPATCH_FEED_BYTES, sizeof(item));
 }
 static size_t round_end(const pc_dispatch *D, size_t k, size_t cap) {
   const size_t last = D->nlists - 1;

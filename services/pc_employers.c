@@ -186,12 +186,9 @@ static size_t round_end(const uint64_t *a, size_t na, const int *owner, size_t k
   return e;
 }
 
-/* The rows of a round of the employers' file (PAICHA_TEST_FEED_ROWS for
- * tests: many rounds of small data). */
+/* The rows of a round of the employers' file. */
 static size_t feed_cap(void) {
-  const char *t = getenv("PAICHA_TEST_FEED_ROWS");
-  if (t && atol(t) > 0) return (size_t)atol(t);
-  return PC_EMPLOYERS_FEED_BYTES / sizeof(pc_list_row);
+  return pc_feed_rows(PC_EMPLOYERS_FEED_BYTES, sizeof(pc_list_row));
 }
 
 /* Rank 0: employers.<batch>.h5 at path, a group per employer, rank by rank
