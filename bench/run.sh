@@ -701,12 +701,14 @@ CFG
 
 # The city lists of the 1,000-case trace (bench_trace's trace-1000.h5, traced here when absent):
 # 1.54 M persons in 15 lists, then its community lists (the same trace with dispatch: {level:
-# community}, traced once: ~7,500 CSVs with people and a group per community), each at 1 and NP
-# ranks in turn (the ranks share the lists out; rank 0 writes the communities' HDF5 file), REPEAT
-# pairs; wall and the largest rank's peak RSS from /usr/bin/time (dispatch writes no run record).
+# community}, traced once: ~7,500 CSVs with people and a group per community), then the city
+# lists with employers (each employer's staff at the rank that lists it; rank 0 writes their
+# file), each at 1 and NP ranks in turn (the ranks share the lists out; rank 0 writes the
+# communities' HDF5 file), REPEAT pairs; wall and the largest rank's peak RSS from
+# /usr/bin/time (dispatch writes no run record).
 bench_lists() {
   local data="$work/city.h5" tr="$work/trace-1000.h5" trc="$work/trace-1000-community.h5" i np w m
-  local lv in
+  local lv in level extra
   if [ ! -s "$tr" ]; then
     [ -s "$work/trace-1000.yaml" ] || bench_trace
     mpirun -n "$NP" "$PAICHA" trace --config "$work/trace-1000.yaml" --quiet \
@@ -718,11 +720,12 @@ bench_lists() {
     mpirun -n "$NP" "$PAICHA" trace --config "$work/trace-1000-community.yaml" --quiet \
       || { echo "bench lists: the community-level trace failed" >&2; return 1; }
   fi
-  for lv in city community; do
-    in=$tr
-    [ "$lv" = city ] || in=$trc
-    printf 'input: %s\ndata: %s\noutput: %s\nlevel: %s\noverwrite: true\n' "$in" "$data" \
-      "$work/$lv-lists" "$lv" > "$work/$lv-lists.yaml"
+  for lv in city community employers; do
+    in=$tr level=$lv extra=
+    [ "$lv" = community ] && in=$trc
+    [ "$lv" = employers ] && level=city extra="employers: true"
+    printf 'input: %s\ndata: %s\noutput: %s\nlevel: %s\noverwrite: true\n%s\n' "$in" "$data" \
+      "$work/$lv-lists" "$level" "$extra" > "$work/$lv-lists.yaml"
     echo "== lists: the 1,000-case trace's $lv lists, 1 and $NP ranks in turn, $REPEAT pairs" | tee -a "$out"
     local -A walls=() rss=()
     for i in $(seq "$REPEAT"); do
@@ -736,10 +739,10 @@ bench_lists() {
       echo "lists ($lv) pair $i: 1 rank ${walls[1]##* } s, $NP ranks $w s" | tee -a "$out"
     done
     for np in 1 "$NP"; do runs_line "dispatch-$lv-1000-np$np" "$np" "${walls[$np]}" "${rss[$np]}"; done
-    # plan's prediction beside the medians (the largest rank's peak: rank 0's when it gathers every row)
+    # plan's prediction beside the medians (the largest rank's peak: rank 0's or the others')
     for np in 1 "$NP"; do
-      printf 'job: dispatch\ninput: %s\nlevel: %s\nnodes: 1\ntasks_per_node: %s\nrates: %s\nquiet: true\n' \
-        "$in" "$lv" "$np" "$root/bench/rates.yaml" > "$work/plan-lists.yaml"
+      printf 'job: dispatch\ninput: %s\nlevel: %s\nnodes: 1\ntasks_per_node: %s\nrates: %s\nquiet: true\n%s\n' \
+        "$in" "$level" "$np" "$root/bench/rates.yaml" "$extra" > "$work/plan-lists.yaml"
       "$PAICHA" plan --config "$work/plan-lists.yaml" > "$work/plan-lists-$lv-np$np.txt" \
         || { echo "bench lists: plan failed" >&2; return 1; }
       /usr/bin/python3 - "$work/plan-lists-$lv-np$np.txt" "$lv" "$np" "${walls[$np]}" "${rss[$np]}" <<'PY' | tee -a "$out"
