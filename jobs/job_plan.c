@@ -255,8 +255,8 @@ static double dispatch_held(double R, double L, int P, int fine, int rank0) {
   return rank0 && P > 1 ? fmax(0, share - head) : share;
 }
 /* With employers, what a rank holds of their staff (GB): the rates' bytes
- * a flagged row of its part (the employed sent, those that come and the
- * lists made of them), beside its lists' rows. */
+ * a flagged row of its part (the staff of the employers it lists, with
+ * their sort's room), beside its lists' rows. */
 static double dispatch_staff_gb(const model *emp, double R, int P) {
   return emp ? (emp->base_mb * 1048576.0 + emp->per_item_b * R / P) / 1073741824.0 : 0;
 }
