@@ -660,7 +660,7 @@ static int write_lists(pc_ctx *ctx, pc_dispatch *D, char **tmpdir) {
   free(from);
   free(piece);
   free(buf);
-  return rc;
+  return pc_agree(ctx, rc); /* rank 0's manifest */
 }
 
 /* The set's files: the lists (per jurisdiction, shared out among the ranks;
