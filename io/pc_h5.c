@@ -72,50 +72,64 @@ int pc_h5_create(pc_ctx *ctx, const char *path, pc_h5out *out) {
 /* Room for the close: H5Fclose writes the metadata still in the cache, and
  * a write that fails there on a full disk (or quota) leaves HDF5 hung in a
  * collective call or crashing at MPI_Finalize (seen: a 224 kB file system
- * that held every table). So rank 0 first allocates the file's blocks up to
- * its end of allocation plus twice the metadata cache plus 1 MB, past its
- * size (FALLOC_FL_KEEP_SIZE: the holes below too). No room: "disk full",
- * agreed, and the file is emptied before the close. Where the file system
- * has no fallocate, statvfs's free space is compared instead. *reserved: the
- * blocks past the size were taken (drop_reserve gives them back). */
+ * that held every table; dispatch's lists on a full one). So the file's
+ * blocks are first allocated up to its end of allocation plus twice the
+ * metadata cache plus 1 MB, past its size (FALLOC_FL_KEEP_SIZE: the holes
+ * below too). No room: "disk full", and the caller empties the file before
+ * the close. Where the file system has no fallocate, statvfs's free space is
+ * compared instead. *reserved: the blocks past the size were taken
+ * (pc_h5_drop_reserve gives them back). */
+int pc_h5_reserve_close(hid_t file, const char *tmp, const char *path, int *reserved) {
+  haddr_t eoa = 0;
+  size_t cache = 0;
+  *reserved = 0;
+  if (H5Fget_eoa(file, &eoa) < 0) eoa = 0;
+  if (H5Fget_mdc_size(file, NULL, NULL, &cache, NULL) < 0) cache = 0;
+  const off_t need = (off_t)(2 * cache) + ((off_t)1 << 20);
+  int e = 0, fd = open(tmp, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) e = errno;
+  else {
+    if (fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)eoa + need) != 0) e = errno;
+    else *reserved = 1;
+    close(fd);
+  }
+  struct statvfs vs;
+  char d[4200];
+  snprintf(d, sizeof d, "%s", tmp);
+  if (e && e != ENOSPC && e != EDQUOT && statvfs(dirname(d), &vs) == 0 &&
+      (double)vs.f_bavail * (double)vs.f_frsize < (double)need)
+    e = ENOSPC;
+  if (e == ENOSPC || e == EDQUOT)
+    return PC_ERROR(PC_ERR_IO, "cannot close %s: disk full (%s): no room for the %.1f MB of "
+                    "metadata HDF5 writes last", path, strerror(e), (double)need / 1e6);
+  return 0;
+}
+
+/* Rank 0 of pc_h5_close, every rank closed. */
 static int reserve_close(pc_ctx *ctx, pc_h5out *out, int *reserved) {
   int rc = 0;
   *reserved = 0;
-  if (pc_rank(ctx) == 0) {
-    haddr_t eoa = 0;
-    size_t cache = 0;
-    if (H5Fget_eoa(out->file, &eoa) < 0) eoa = 0;
-    if (H5Fget_mdc_size(out->file, NULL, NULL, &cache, NULL) < 0) cache = 0;
-    const off_t need = (off_t)(2 * cache) + ((off_t)1 << 20);
-    int e = 0, fd = open(out->tmp, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) e = errno;
-    else {
-      if (fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)eoa + need) != 0) e = errno;
-      else *reserved = 1;
-      close(fd);
-    }
-    struct statvfs vs;
-    char d[4200];
-    snprintf(d, sizeof d, "%s", out->tmp);
-    if (e && e != ENOSPC && e != EDQUOT && statvfs(dirname(d), &vs) == 0 &&
-        (double)vs.f_bavail * (double)vs.f_frsize < (double)need)
-      e = ENOSPC;
-    if (e == ENOSPC || e == EDQUOT)
-      rc = PC_ERROR(PC_ERR_IO, "cannot close %s: disk full (%s): no room for the %.1f MB of "
-                    "metadata HDF5 writes last", out->path, strerror(e), (double)need / 1e6);
-  }
+  if (pc_rank(ctx) == 0) rc = pc_h5_reserve_close(out->file, out->tmp, out->path, reserved);
   return pc_agree(ctx, rc);
 }
 
-/* Rank 0, every rank closed: the blocks reserve_close took past the file's
- * size are given back (a shrinking truncate frees them; one to the same size
- * may not). */
-static void drop_reserve(const char *tmp) {
+void pc_h5_drop_reserve(const char *tmp) {
   struct stat st;
   if (stat(tmp, &st) != 0) return;
   /* Failing, the file keeps its reserve, or one zero byte past its end
    * (HDF5 reads a file longer than its end of allocation as it is). */
   if (truncate(tmp, st.st_size + 1) == 0 && truncate(tmp, st.st_size) != 0) { /* as said */ }
+}
+
+int pc_h5_close_local(hid_t file, const char *path, int failed) {
+  int reserved = 0, rc = 0;
+  if (file < 0) return 0;
+  if (!failed) failed = rc = pc_h5_reserve_close(file, path, path, &reserved);
+  /* a failed file is removed by its caller: emptied now, its flush has room */
+  if (failed && truncate(path, 0) != 0) { /* nothing more to do */ }
+  if (H5Fclose(file) < 0 && !rc) rc = PC_ERROR(PC_ERR_IO, "cannot close %s (disk full?)", path);
+  if (!failed && !rc && reserved) pc_h5_drop_reserve(path);
+  return rc;
 }
 
 int pc_h5_commit(pc_ctx *ctx, pc_h5out *out, int rc_in) {
@@ -144,7 +158,7 @@ int pc_h5_close(pc_ctx *ctx, pc_h5out *out, int rc_in) {
   out->file = -1;
   if (kept) { /* every rank closed: rank 0 gives back what it reserved */
     rc = pc_agree(ctx, rc);
-    if (!rc && reserved) drop_reserve(out->tmp);
+    if (!rc && reserved) pc_h5_drop_reserve(out->tmp);
   }
   return pc_agree(ctx, rc);
 }

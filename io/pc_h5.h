@@ -33,6 +33,18 @@ int pc_h5_commit(pc_ctx *ctx, pc_h5out *out, int rc_in);
  * first when rc_in is not 0 on some rank), not yet renamed. Then
  * pc_atomic_commit(ctx, out->tmp, out->path, rc) renames it or removes it. */
 int pc_h5_close(pc_ctx *ctx, pc_h5out *out, int rc_in);
+/* Local: the room H5Fclose's last metadata writes need, taken before the
+ * close of a file written so far (file, its temporary path tmp, path named
+ * in the message): PC_ERR_IO "disk full" when there is none (then empty the
+ * file before closing it: a failing flush crashes HDF5 at MPI_Finalize);
+ * *reserved when blocks past its size were taken, given back after the
+ * close by pc_h5_drop_reserve(tmp). */
+int pc_h5_reserve_close(hid_t file, const char *tmp, const char *path, int *reserved);
+void pc_h5_drop_reserve(const char *tmp);
+/* Local: H5Fclose of a file one rank wrote alone (path), with that room
+ * taken first; failed (a write to it failed: its caller removes it) or no
+ * room: emptied before the close. PC_ERR_IO saying so; file < 0: nothing. */
+int pc_h5_close_local(hid_t file, const char *path, int failed);
 /* Local (one rank, the others waiting): the closed temporary file opened
  * again without MPI-IO, to write chunks made by the ranks (pc_h5_write_chunk). */
 int pc_h5_reopen_local(const pc_h5out *out, hid_t *file);

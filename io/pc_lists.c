@@ -208,8 +208,11 @@ static int write_h5(const char *path, const pc_list_batch *b, const pc_list_info
   if (!bad) bad = list_attrs(h, d, b, l) != 0;
   if (d >= 0) H5Dclose(d);
   H5Sclose(sp);
-  if (H5Fclose(h) < 0) bad = 1;
-  return bad ? PC_ERROR(PC_ERR_IO, "cannot write %s", path) : 0;
+  if (bad) {
+    (void)pc_h5_close_local(h, path, 1);
+    return PC_ERROR(PC_ERR_IO, "cannot write %s", path);
+  }
+  return pc_h5_close_local(h, path, 0);
 }
 
 int pc_lists_write(const char *dir, const pc_list_batch *b, const pc_list_info *l,
@@ -253,6 +256,7 @@ int pc_lists_manifest(const char *dir, const pc_list_info *l, size_t n) {
 struct pc_listgroups {
   hid_t h, type; /* the file; the list's row type, committed once as /list_row */
   hid_t scalar;  /* the attributes' dataspace */
+  int failed;    /* a write failed: the file is emptied before its close */
   char path[4200];
 };
 
@@ -287,6 +291,7 @@ int pc_listgroups_create(const char *path, const pc_list_batch *b, const char *w
   int rc = groups_open(g);
   if (!rc) rc = batch_attrs(g->h, g->h, b, what);
   if (rc) {
+    g->failed = 1;
     pc_listgroups_close(g);
     *out = NULL;
   }
@@ -331,6 +336,7 @@ int pc_listgroups_add(pc_listgroups *g, const char *key, const pc_list_info *l,
   if (d >= 0) H5Dclose(d);
   H5Sclose(sp);
   if (grp >= 0) H5Gclose(grp);
+  g->failed |= bad;
   return bad ? PC_ERROR(PC_ERR_IO, "cannot write %s:/%s", g->path, name) : 0;
 }
 
@@ -338,8 +344,7 @@ int pc_listgroups_close(pc_listgroups *g) {
   if (!g) return 0;
   if (g->type >= 0) H5Tclose(g->type);
   if (g->scalar >= 0) H5Sclose(g->scalar);
-  int bad = g->h >= 0 && H5Fclose(g->h) < 0;
-  int rc = bad ? PC_ERROR(PC_ERR_IO, "cannot write %s", g->path) : 0;
+  int rc = pc_h5_close_local(g->h, g->path, g->failed);
   free(g);
   return rc;
 }

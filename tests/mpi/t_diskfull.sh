@@ -1,7 +1,9 @@
 # t_diskfull - the output's file system full (a 200 kB tmpfs): a clear error, exit 1, nothing
 # partial at the final path, no temporary left (screen, also with room for its tables but not
 # for the close; index, whose rows a thread writes); the lists of dispatch, a set of files, are
-# replaced whole or not at all. Skipped, saying so, where tmpfs cannot be mounted.
+# replaced whole or not at all, also at 3 ranks where rank 0 is fed the rows of its HDF5 files
+# (one error, exit 1, whether the disk fills within them or at their close). Skipped, saying
+# so, where tmpfs cannot be mounted.
 . "$(dirname "$0")/lib.sh"
 M=$T/full
 # A collective write inside HDF5 can fail on one rank only (parallel HDF5 fills a filtered
@@ -99,4 +101,32 @@ rm "$M/filler"
 mount -o remount,size=20m "$M" || die "cannot grow the tmpfs"
 run 2 dispatch --config "$T/d.yaml" > "$T/d.log" 2>&1 || { cat "$T/d.log"; die "dispatch with room failed"; }
 [ ! -e "$M/lists/4301-old.csv" ] && [ "$(ls "$M"/lists/*.csv | wc -l)" -ge 2 ] || die "the new set did not replace the old one"
+# Community lists with employers at 3 ranks: rank 0 writes the communities' and employers'
+# HDF5 files as the others feed it their rows while they write their CSVs. Out of room while
+# rank 0 writes the groups, or at their file's close (its metadata's room taken first): every
+# rank stops with one clear error, exit 1 (no rank waits on a piece that will not come, and
+# HDF5 is not left holding a file it cannot close), the previous set whole, no temporary left.
+sed -e "s|^output: .*|output: $T/trace-comm.h5|" "$T/trace.yaml" > "$T/trace-comm.yaml"
+echo "dispatch: {level: community}" >> "$T/trace-comm.yaml"
+run 2 trace --config "$T/trace-comm.yaml" > /dev/null 2>&1 || die "community-level trace failed"
+printf 'input: %s\ndata: %s\noutput: %s\noverwrite: true\nlevel: community\nemployers: true\nquiet: true\n' \
+  "$T/trace-comm.h5" "$T/data.h5" "$M/lists" > "$T/dc.yaml"
+mount -o remount,size=60m "$M" || die "cannot grow the tmpfs"
+run 3 dispatch --config "$T/dc.yaml" > "$T/dc.log" 2>&1 || { cat "$T/dc.log"; die "community lists with room failed"; }
+need=$(du -sk "$M/lists" | cut -f1) # the set's size, kB
+groups=$(du -k "$M"/lists/communities.*.h5 | cut -f1)
+for left in $((need - groups / 2)) $((need - 1024)); do # within the groups; at their close
+  rm -rf "$M/lists" && mkdir -p "$M/lists" && echo "previous list" > "$M/lists/4301-old.csv"
+  free=$(df -k --output=avail "$M" | tail -1)
+  head -c $(( (free - left) * 1024 )) /dev/zero > "$M/filler"
+  rc=0
+  run 3 dispatch --config "$T/dc.yaml" > "$T/dc.log" 2>&1 || rc=$?
+  [ "$rc" = 1 ] || { cat "$T/dc.log"; die "community lists on a full disk ($left kB left): exit $rc, not 1"; }
+  [ "$(grep -c 'error:' "$T/dc.log")" = 1 ] || { cat "$T/dc.log"; die "not exactly one error ($left kB left)"; }
+  grep -q "rank 0: cannot \(write\|close\) .*communities\.\|No space left on device" "$T/dc.log" \
+    || { cat "$T/dc.log"; die "no clear message about the full disk ($left kB left)"; }
+  [ "$(ls "$M/lists")" = "4301-old.csv" ] || { ls -la "$M/lists"; die "the previous lists were not left whole"; }
+  [ -z "$(ls -d "$M"/lists.* 2>/dev/null || true)" ] || die "a temporary list directory was left"
+  rm -f "$M/filler"
+done
 echo "t_diskfull: ok"
