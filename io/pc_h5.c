@@ -80,12 +80,16 @@ int pc_h5_create(pc_ctx *ctx, const char *path, pc_h5out *out) {
  * compared instead. *reserved: the blocks past the size were taken
  * (pc_h5_drop_reserve gives them back). */
 int pc_h5_reserve_close(hid_t file, const char *tmp, const char *path, int *reserved) {
+  return pc_h5_room(file, tmp, path, 0, reserved);
+}
+
+int pc_h5_room(hid_t file, const char *tmp, const char *path, size_t more, int *reserved) {
   haddr_t eoa = 0;
   size_t cache = 0;
   *reserved = 0;
   if (H5Fget_eoa(file, &eoa) < 0) eoa = 0;
   if (H5Fget_mdc_size(file, NULL, NULL, &cache, NULL) < 0) cache = 0;
-  const off_t need = (off_t)(2 * cache) + ((off_t)1 << 20);
+  const off_t need = (off_t)more + (off_t)(2 * cache) + ((off_t)1 << 20);
   int e = 0, fd = open(tmp, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) e = errno;
   else {
@@ -99,9 +103,12 @@ int pc_h5_reserve_close(hid_t file, const char *tmp, const char *path, int *rese
   if (e && e != ENOSPC && e != EDQUOT && statvfs(dirname(d), &vs) == 0 &&
       (double)vs.f_bavail * (double)vs.f_frsize < (double)need)
     e = ENOSPC;
-  if (e == ENOSPC || e == EDQUOT)
+  if ((e == ENOSPC || e == EDQUOT) && !more)
     return PC_ERROR(PC_ERR_IO, "cannot close %s: disk full (%s): no room for the %.1f MB of "
                     "metadata HDF5 writes last", path, strerror(e), (double)need / 1e6);
+  if (e == ENOSPC || e == EDQUOT)
+    return PC_ERROR(PC_ERR_IO, "cannot write %s: disk full (%s): no room for %.1f MB more",
+                    path, strerror(e), (double)need / 1e6);
   return 0;
 }
 
@@ -121,12 +128,14 @@ void pc_h5_drop_reserve(const char *tmp) {
   if (truncate(tmp, st.st_size + 1) == 0 && truncate(tmp, st.st_size) != 0) { /* as said */ }
 }
 
-int pc_h5_close_local(hid_t file, const char *path, int failed) {
+int pc_h5_close_local(hid_t file, const char *path, int failed, int ahead) {
   int reserved = 0, rc = 0;
   if (file < 0) return 0;
   if (!failed) failed = rc = pc_h5_reserve_close(file, path, path, &reserved);
-  /* a failed file is removed by its caller: emptied now, its flush has room */
-  if (failed && truncate(path, 0) != 0) { /* nothing more to do */ }
+  /* a failed file is removed by its caller: emptied now, its flush has room -
+   * unless its room was taken ahead of its writes (ahead), which the flush
+   * then has: emptying it would give that room to the other ranks' files */
+  if (failed && !ahead && truncate(path, 0) != 0) { /* nothing more to do */ }
   if (H5Fclose(file) < 0 && !rc) rc = PC_ERROR(PC_ERR_IO, "cannot close %s (disk full?)", path);
   if (!failed && !rc && reserved) pc_h5_drop_reserve(path);
   return rc;

@@ -41,10 +41,18 @@ int pc_h5_close(pc_ctx *ctx, pc_h5out *out, int rc_in);
  * close by pc_h5_drop_reserve(tmp). */
 int pc_h5_reserve_close(hid_t file, const char *tmp, const char *path, int *reserved);
 void pc_h5_drop_reserve(const char *tmp);
-/* Local: H5Fclose of a file one rank wrote alone (path), with that room
- * taken first; failed (a write to it failed: its caller removes it) or no
- * room: emptied before the close. PC_ERR_IO saying so; file < 0: nothing. */
-int pc_h5_close_local(hid_t file, const char *path, int failed);
+/* Local: room taken ahead for `more` bytes of writes to file (its temporary
+ * path tmp) and its close's metadata besides: its blocks allocated up to its
+ * end of allocation + more + twice the metadata cache + 1 MB. PC_ERR_IO
+ * "disk full" when there is none: then close it with `ahead` (the room of
+ * the last call that succeeded covers what was written since). *reserved:
+ * blocks were taken. */
+int pc_h5_room(hid_t file, const char *tmp, const char *path, size_t more, int *reserved);
+/* Local: H5Fclose of a file one rank wrote alone (path), with its close's
+ * room taken first; failed (a write or pc_h5_room failed: its caller removes
+ * it): closed as it is when its room was taken ahead of every write (ahead),
+ * else emptied first. PC_ERR_IO saying so; file < 0: nothing. */
+int pc_h5_close_local(hid_t file, const char *path, int failed, int ahead);
 /* Local (one rank, the others waiting): the closed temporary file opened
  * again without MPI-IO, to write chunks made by the ranks (pc_h5_write_chunk). */
 int pc_h5_reopen_local(const pc_h5out *out, hid_t *file);

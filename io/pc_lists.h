@@ -67,6 +67,12 @@ typedef struct pc_listgroups pc_listgroups;
  * attributes written; `what` is its description. PC_ERR_IO / PC_ERR_MEM. */
 int pc_listgroups_create(const char *path, const pc_list_batch *b, const char *what,
                          pc_listgroups **g);
+/* Local: room on the disk for the next groups, `groups` of them holding
+ * `rows` rows in all (and the file's close), taken before they are written:
+ * PC_ERR_IO "disk full" when there is none (the file is then closed as it
+ * is, within the room taken before, and removed by its caller). A writer
+ * that adds groups without it gets no such care at the close. */
+int pc_listgroups_room(pc_listgroups *g, size_t rows, size_t groups);
 /* Local: list l (rows it[0..n)) as its group; key names l's code attribute
  * ("jurisdiction", "employer"); the name attribute only when l has one.
  * PC_ERR_IO naming the file and group. */

@@ -553,6 +553,9 @@ static int fine_groups(pc_ctx *ctx, pc_dispatch *D, const item *rows, const size
     }
     uint64_t sum = 0;
     for (int s = 1; s < P; s++) at[s] = sum, sum += count[s];
+    size_t n = 0; /* the round's rows: their room taken before they are written */
+    for (size_t j = k; j < e; j++) n += D->lists[j].count;
+    if (!rc) rc = pc_listgroups_room(g, n, e - k);
     for (size_t j = k; j < e && !rc; j++) {
       const pc_list_info *l = &D->lists[j];
       const int there = feed && writer[j]; /* its rows came into buf */

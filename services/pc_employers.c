@@ -218,6 +218,9 @@ static int write_file(pc_ctx *ctx, const pc_employers *E, const pc_list_batch *b
       }
       rows = buf;
     }
+    size_t n = 0; /* the round's rows: their room taken before they are written */
+    for (size_t j = k; j < e; j++) n += lists[j].count;
+    if (!rc) rc = pc_listgroups_room(g, n, e - k);
     for (size_t j = k; j < e; j++) {
       if (!rc) rc = pc_listgroups_add(g, "employer", &lists[j], rows, lists[j].count);
       rows += lists[j].count;
