@@ -70,24 +70,11 @@ static const pc_schema *flag_view(const char *name) {
 }
 
 int pc_flagged_read(pc_file f, const char *name, const char *path, pc_flag_row **rows, size_t *n) {
+  uint64_t m = 0;
   *rows = NULL;
   *n = 0;
-  if (!pc_flaggedfile_has(f, name)) return 0;
-  const pc_schema *v = flag_view(name);
-  void *r;
-  uint64_t m;
-  pc_table t;
-  int rc = pc_table_open(f, name, v, &t);
-  int no_new = !rc && t.missing; /* `new` is the only optional column of the view */
-  pc_table_close(&t);
-  if (!rc) rc = pc_table_read_all(f, name, v, &r, &m);
-  if (rc) return PC_ERROR(rc, "%s: cannot read /%s (not a trace or screen output?)", path, name);
-  /* An output of a version before the ledger has no `new`: without a ledger
-   * every row is new. */
-  for (uint64_t i = 0; i < m && no_new; i++) ((pc_flag_row *)r)[i].is_new = 1;
-  /* The view fills only its columns: the others (place of /screened, area of
-   * /contacts) read as "" and hop of /companions as 0. */
-  *rows = r;
+  PC_CALL(pc_flagged_rows(f, name, path, &m));
+  PC_CALL(pc_flagged_read_part(f, name, path, 0, (size_t)m, rows));
   *n = (size_t)m;
   return 0;
 }
@@ -105,7 +92,10 @@ int pc_flagged_read_part(pc_file f, const char *name, const char *path, uint64_t
     rc = PC_ERROR(PC_ERR_DATA, "%s: /%s has %llu rows, not %llu (changed while read?)", path,
                   name, (unsigned long long)t.nrows, (unsigned long long)(start + n));
   if (!rc) rc = pc_table_read(&t, start, n, r);
-  /* An output of a version before the ledger has no `new`: every row is new. */
+  /* An output of a version before the ledger has no `new` (the view's only
+   * optional column): without a ledger every row is new. The view fills only
+   * its columns: the others (place of /screened, area of /contacts) read as
+   * "" and hop of /companions as 0. */
   for (size_t i = 0; i < n && !rc && t.missing; i++) r[i].is_new = 1;
   pc_table_close(&t);
   if (rc) free(r);
