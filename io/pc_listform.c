@@ -223,3 +223,21 @@ int pc_listform_sort(const pc_list_row *it, const uint32_t *sel, size_t n, const
   free(key);
   return rc;
 }
+
+void pc_listform_permute(pc_list_row *it, uint32_t *ord, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    if (ord[i] == i) continue;
+    pc_list_row tmp = it[i];
+    size_t j = i;
+    for (;;) { /* each row moved once, cycle by cycle */
+      const size_t k = ord[j];
+      ord[j] = (uint32_t)j;
+      if (k == i) {
+        it[j] = tmp;
+        break;
+      }
+      it[j] = it[k];
+      j = k;
+    }
+  }
+}

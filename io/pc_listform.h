@@ -64,6 +64,10 @@ int pc_listform_code_rank(const char *code);
  * then the runs equal in those by the comparator. PC_ERR_MEM; PC_ERR_ARG from 2^32 rows. */
 int pc_listform_sort(const pc_list_row *it, const uint32_t *sel, size_t n, const uint64_t *group,
                      uint32_t *ord);
+/* Local, never fails: it[0..n) put in place in the order ord gives (ord[j]:
+ * the row that goes to place j, as pc_listform_sort gives it with sel NULL);
+ * ord is used up. */
+void pc_listform_permute(pc_list_row *it, uint32_t *ord, size_t n);
 
 const char *pc_listform_cell(const pc_list_row *x, size_t col, char *buf);
 /* Local, never fails: t as local "2021-08-09 00:00" (":SS" when not 0);

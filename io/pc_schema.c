@@ -700,6 +700,20 @@ int pc_table_read(const pc_table *t, uint64_t start, size_t n, void *rows) {
   return 0;
 }
 
+int pc_table_lower_bound(const pc_table *t, uint64_t pid, void *one, uint64_t *row) {
+  uint64_t lo = 0, hi = t->nrows;
+  while (lo < hi) {
+    const uint64_t mid = lo + (hi - lo) / 2;
+    uint64_t at;
+    PC_CALL(pc_table_read(t, mid, 1, one));
+    memcpy(&at, one, sizeof at);
+    if (at < pid) lo = mid + 1;
+    else hi = mid;
+  }
+  *row = lo;
+  return 0;
+}
+
 void pc_table_close(pc_table *t) {
   if (t->dset >= 0) H5Dclose(t->dset);
   if (t->mtype >= 0) H5Tclose(t->mtype);

@@ -440,6 +440,10 @@ int pc_table_open(hid_t file, const char *name, const pc_schema *s, pc_table *t)
  * read as zero. Fails with PC_ERR_IO naming the rows and the table (damaged
  * file?). */
 int pc_table_read(const pc_table *t, uint64_t start, size_t n, void *rows);
+/* Local: the first row of t - sorted by pid, a row's first 8 bytes - whose
+ * pid is at least pid (t's row count when none), by bisection, a row at a
+ * time into one (room for one row). Fails as pc_table_read. */
+int pc_table_lower_bound(const pc_table *t, uint64_t pid, void *one, uint64_t *row);
 /* Local; safe on a table that failed to open or was closed. */
 void pc_table_close(pc_table *t);
 /* Local: the whole table `name` (NULL: s->name) into *rows (malloc'd, one

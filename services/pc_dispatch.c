@@ -13,26 +13,6 @@
 
 typedef pc_list_row item; /* one person of a list (io/pc_schema.h) */
 
-/* it[0..n) put in the order ord gives (ord[j]: the row that goes to place j),
- * in place, each row moved once, cycle by cycle; ord is used up. */
-static void permute(item *it, uint32_t *ord, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    if (ord[i] == i) continue;
-    item tmp = it[i];
-    size_t j = i;
-    for (;;) {
-      const size_t k = ord[j];
-      ord[j] = (uint32_t)j;
-      if (k == i) {
-        it[j] = tmp;
-        break;
-      }
-      it[j] = it[k];
-      j = k;
-    }
-  }
-}
-
 /* The rows' order by pid: a radix sort of the pids beside their rows' indices
  * (*byp, n pairs, the caller frees). */
 static int pid_order(const item *it, size_t n, pc_kv **byp) {
@@ -55,7 +35,7 @@ static int sort_for_lists(item *it, size_t n) {
   int rc = ord ? 0 : PC_ERR_MEM;
   for (size_t i = 0; i < n && !rc; i++) jur[i] = it[i].jurisdiction;
   if (!rc) rc = pc_listform_sort(it, NULL, n, jur, ord);
-  if (!rc) permute(it, ord, n);
+  if (!rc) pc_listform_permute(it, ord, n);
   free(ord);
   free(jur);
   return rc;
@@ -240,14 +220,8 @@ static int join_phones(pc_file data, item *it, const pc_kv *byp, size_t n) {
   pc_identity *buf = pc_malloc(C * sizeof *buf, "identities");
   int rc = buf ? 0 : PC_ERR_MEM;
   size_t j = 0;
-  uint64_t lo = 0, hi = N; /* the first identity at or after the rows' first pid */
-  while (lo < hi && !rc) {
-    const uint64_t mid = lo + (hi - lo) / 2;
-    if (!(rc = pc_table_read(&d, mid, 1, buf))) {
-      if (buf[0].pid < byp[0].key) lo = mid + 1;
-      else hi = mid;
-    }
-  }
+  uint64_t lo = 0; /* the first identity at or after the rows' first pid */
+  if (!rc) rc = pc_table_lower_bound(&d, byp[0].key, buf, &lo);
   for (uint64_t at = lo; at < N && j < n && !rc; at += C) {
     size_t m = (size_t)(N - at < C ? N - at : C);
     if ((rc = pc_table_read(&d, at, m, buf))) break;
@@ -321,7 +295,7 @@ static int table_order(item *it, size_t n) {
   for (size_t i = 0; i < n && !rc; i++) ord[i] = (uint32_t)kv[i].val;
   free(kv);
   free(tmp);
-  if (!rc) permute(it, ord, n);
+  if (!rc) pc_listform_permute(it, ord, n);
   free(ord);
   return rc;
 }
@@ -346,6 +320,15 @@ static void fine_file(const pc_dispatch *D, pc_list_info *l) {
            l->jurisdiction ? "/" : "", l->stem);
 }
 
+/* a[0..m) sorted, each value once; returns how many. */
+static size_t sort_unique(uint64_t *a, size_t m) {
+  pc_qsort(a, m, sizeof *a, pc_u64_cmp);
+  size_t k = 0;
+  for (size_t i = 0; i < m; i++)
+    if (!k || a[i] != a[k - 1]) a[k++] = a[i];
+  return k;
+}
+
 /* The jurisdictions D's rows name (not 0), each once, ascending: *j, *m. */
 static int named_jurisdictions(const pc_dispatch *D, uint64_t **j, size_t *m) {
   uint64_t *a = pc_malloc((D->n + 1) * sizeof *a, "lists");
@@ -353,11 +336,7 @@ static int named_jurisdictions(const pc_dispatch *D, uint64_t **j, size_t *m) {
   if (!a) return PC_ERR_MEM;
   for (size_t i = 0; i < D->n; i++)
     if (D->it[i].jurisdiction) a[(*m)++] = D->it[i].jurisdiction;
-  pc_qsort(a, *m, sizeof *a, pc_u64_cmp);
-  size_t k = 0;
-  for (size_t i = 0; i < *m; i++)
-    if (!k || a[i] != a[k - 1]) a[k++] = a[i];
-  *m = k;
+  *m = sort_unique(a, *m);
   return 0;
 }
 
@@ -710,11 +689,7 @@ int pc_dispatch_plan_spread(pc_ctx *ctx, pc_dispatch *D, double *came) {
   rc = pc_allgather_u64(ctx, named, nn, &all, &na);
   free(named);
   PC_CALL(pc_agree(ctx, rc));
-  pc_qsort(all, na, sizeof *all, pc_u64_cmp);
-  size_t u = 0;
-  for (size_t i = 0; i < na; i++)
-    if (!u || all[i] != all[u - 1]) all[u++] = all[i];
-  rc = plan_lists(D, all, u);
+  rc = plan_lists(D, all, sort_unique(all, na));
   free(all);
   PC_CALL(pc_agree(ctx, rc));
   const size_t nl = D->nlists;

@@ -21,14 +21,8 @@ static int join_employers(pc_file data, const pc_list_row *it, const pc_kv *byp,
   pc_person *buf = pc_malloc(C * sizeof *buf, "persons");
   int rc = buf ? 0 : PC_ERR_MEM;
   size_t j = 0;
-  uint64_t lo = 0, hi = d.nrows;
-  while (lo < hi && !rc) {
-    const uint64_t mid = lo + (hi - lo) / 2;
-    if (!(rc = pc_table_read(&d, mid, 1, buf))) {
-      if (buf[0].pid < it[byp[0].val].pid) lo = mid + 1;
-      else hi = mid;
-    }
-  }
+  uint64_t lo = 0; /* the first person at or after the rows' first pid */
+  if (!rc) rc = pc_table_lower_bound(&d, it[byp[0].val].pid, buf, &lo);
   for (uint64_t at = lo; at < d.nrows && j < n && !rc; at += C) {
     size_t m = (size_t)(d.nrows - at < C ? d.nrows - at : C);
     if ((rc = pc_table_read(&d, at, m, buf))) break;
@@ -74,24 +68,6 @@ int pc_employers_need(pc_ctx *ctx, const pc_employers *E, size_t n, double *byte
   if (!rc) *bytes = (double)to[pc_rank(ctx)] * (sizeof(pc_list_row) + STAFF_EXTRA);
   free(to);
   return pc_agree(ctx, rc);
-}
-
-/* it[0..n) put in the order ord gives (ord[j]: the row that goes to place
- * j), in place, cycle by cycle; ord is used up. */
-static void permute(pc_list_row *it, uint32_t *ord, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    if (ord[i] == i) continue;
-    pc_list_row t = it[i];
-    size_t j = i;
-    while (ord[j] != i) {
-      const size_t k = ord[j];
-      it[j] = it[k];
-      ord[j] = (uint32_t)j;
-      j = k;
-    }
-    it[j] = t;
-    ord[j] = (uint32_t)j;
-  }
 }
 
 int pc_employers_spread(pc_ctx *ctx, pc_list_row *it, size_t n, pc_employers *E) {
@@ -145,7 +121,7 @@ int pc_employers_spread(pc_ctx *ctx, pc_list_row *it, size_t n, pc_employers *E)
     l->red += !strcmp(rows[ord[j]].code, "red");
     l->yellow += !strcmp(rows[ord[j]].code, "yellow");
   }
-  if (!rc) permute(rows, ord, k);
+  if (!rc) pc_listform_permute(rows, ord, k);
   free(emp);
   free(ord);
   if (!rc) {
