@@ -79,10 +79,6 @@ int pc_h5_create(pc_ctx *ctx, const char *path, pc_h5out *out) {
  * the close. Where the file system has no fallocate, statvfs's free space is
  * compared instead. *reserved: the blocks past the size were taken
  * (pc_h5_drop_reserve gives them back). */
-int pc_h5_reserve_close(hid_t file, const char *tmp, const char *path, int *reserved) {
-  return pc_h5_room(file, tmp, path, 0, reserved);
-}
-
 int pc_h5_room(hid_t file, const char *tmp, const char *path, size_t more, int *reserved) {
   haddr_t eoa = 0;
   size_t cache = 0;
@@ -116,7 +112,7 @@ int pc_h5_room(hid_t file, const char *tmp, const char *path, size_t more, int *
 static int reserve_close(pc_ctx *ctx, pc_h5out *out, int *reserved) {
   int rc = 0;
   *reserved = 0;
-  if (pc_rank(ctx) == 0) rc = pc_h5_reserve_close(out->file, out->tmp, out->path, reserved);
+  if (pc_rank(ctx) == 0) rc = pc_h5_room(out->file, out->tmp, out->path, 0, reserved);
   return pc_agree(ctx, rc);
 }
 
@@ -131,7 +127,7 @@ void pc_h5_drop_reserve(const char *tmp) {
 int pc_h5_close_local(hid_t file, const char *path, int failed, int ahead) {
   int reserved = 0, rc = 0;
   if (file < 0) return 0;
-  if (!failed) failed = rc = pc_h5_reserve_close(file, path, path, &reserved);
+  if (!failed) failed = rc = pc_h5_room(file, path, path, 0, &reserved);
   /* a failed file is removed by its caller: emptied now, its flush has room -
    * unless its room was taken ahead of its writes (ahead), which the flush
    * then has: emptying it would give that room to the other ranks' files */

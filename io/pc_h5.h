@@ -33,21 +33,16 @@ int pc_h5_commit(pc_ctx *ctx, pc_h5out *out, int rc_in);
  * first when rc_in is not 0 on some rank), not yet renamed. Then
  * pc_atomic_commit(ctx, out->tmp, out->path, rc) renames it or removes it. */
 int pc_h5_close(pc_ctx *ctx, pc_h5out *out, int rc_in);
-/* Local: the room H5Fclose's last metadata writes need, taken before the
- * close of a file written so far (file, its temporary path tmp, path named
- * in the message): PC_ERR_IO "disk full" when there is none (then empty the
- * file before closing it: a failing flush crashes HDF5 at MPI_Finalize);
- * *reserved when blocks past its size were taken, given back after the
- * close by pc_h5_drop_reserve(tmp). */
-int pc_h5_reserve_close(hid_t file, const char *tmp, const char *path, int *reserved);
-void pc_h5_drop_reserve(const char *tmp);
 /* Local: room taken ahead for `more` bytes of writes to file (its temporary
- * path tmp) and its close's metadata besides: its blocks allocated up to its
- * end of allocation + more + twice the metadata cache + 1 MB. PC_ERR_IO
- * "disk full" when there is none: then close it with `ahead` (the room of
- * the last call that succeeded covers what was written since). *reserved:
- * blocks were taken. */
+ * path tmp, path named in the message) and for the metadata H5Fclose writes
+ * last: its blocks allocated up to its end of allocation + more + twice the
+ * metadata cache + 1 MB (a failing flush crashes HDF5 at MPI_Finalize).
+ * PC_ERR_IO "disk full" when there is none ("cannot close" when more is 0):
+ * then close it emptied, or as it is when an earlier call's room covers what
+ * was written since (pc_h5_close_local's ahead). *reserved: blocks past its
+ * size were taken, given back after the close by pc_h5_drop_reserve(tmp). */
 int pc_h5_room(hid_t file, const char *tmp, const char *path, size_t more, int *reserved);
+void pc_h5_drop_reserve(const char *tmp);
 /* Local: H5Fclose of a file one rank wrote alone (path), with its close's
  * room taken first; failed (a write or pc_h5_room failed: its caller removes
  * it): closed as it is when its room was taken ahead of every write (ahead),
