@@ -33,8 +33,9 @@ typedef struct hitbuf {
   hitent *ent;        /* open addressing by pid, at most 3/4 full */
   size_t cap, n;      /* slots (a power of two), persons hit */
   const pc_query *sq; /* the queries answered here */
-  size_t q0;          /* the first query of the bucket being answered */
-  int64_t base;       /* the queries' earliest start: every exposure is at or after it */
+  size_t qoff;        /* the queries answered by the ranks before this one */
+  size_t q0;          /* the first query of the bucket being answered, in sq */
+  int64_t base;       /* every rank's queries' earliest start: every exposure is at or after it */
   int rc;
   hitent pend[PC_HIT_BATCH]; /* hits given, not yet placed */
   size_t npend;
@@ -43,7 +44,7 @@ typedef struct hitbuf {
 /* The hit an entry stands for (every field pc_answer_bucket gives but the
  * query's index, which stays here). */
 static pc_hit hit_of_ent(const hitbuf *hb, const hitent *e) {
-  const pc_query *Q = &hb->sq[e->q1 - 1];
+  const pc_query *Q = &hb->sq[e->q1 - 1 - hb->qoff];
   pc_hit h = {.pid = e->pid, .exposure = hb->base + e->dt, .source = Q->source,
               .place = Q->place, .channel = Q->channel, .root = Q->root};
   return h;
@@ -116,27 +117,31 @@ static void place_hits(hitbuf *hb) {
 
 static void emit_hit(void *arg, const pc_hit *h) {
   hitbuf *hb = arg;
-  hb->pend[hb->npend++] =
-      (hitent){h->pid, (int32_t)(h->exposure - hb->base), (uint32_t)(hb->q0 + h->query + 1)};
+  hb->pend[hb->npend++] = (hitent){h->pid, (int32_t)(h->exposure - hb->base),
+                                   (uint32_t)(hb->qoff + hb->q0 + h->query + 1)};
   if (hb->npend == PC_HIT_BATCH) place_hits(hb);
 }
 
-/* The persons hit as hits, grouped by their owners (for the shuffle to send
- * from where they are); the table freed. */
+/* The persons hit, each one's best, grouped by their owners (for the
+ * shuffle to send from where they are): the entries themselves, 16 bytes,
+ * not 40-byte hits - every rank learns every query (query_words), so the
+ * owner makes the hit. The tables freed. */
 static int hits_by_owner(hitbuf *hb, int P, pc_buf *hits, pc_buf *dest) {
   size_t *at = pc_calloc((size_t)P + 1, sizeof *at, "hits by owner");
   int rc = at ? 0 : PC_ERR_MEM;
+  place_hits(hb); /* the last ones given */
+  if (!rc) rc = hb->rc;
   if (!rc) rc = pc_buf_reserve(hits, hb->n);
   if (!rc) rc = pc_buf_reserve(dest, hb->n);
   for (size_t k = 0; k < hb->cap && !rc; k++)
     if (hb->ent[k].q1) at[PC_OWNER(hb->ent[k].pid, P) + 1]++;
   for (int p = 0; p < P && !rc; p++) at[p + 1] += at[p];
-  pc_hit *h = hits->data;
+  hitent *h = hits->data;
   int *d = dest->data;
   for (size_t k = 0; k < hb->cap && !rc; k++) {
     if (!hb->ent[k].q1) continue;
     const int o = PC_OWNER(hb->ent[k].pid, P);
-    h[at[o]] = hit_of_ent(hb, &hb->ent[k]);
+    h[at[o]] = hb->ent[k];
     d[at[o]++] = o;
   }
   if (!rc) hits->n = dest->n = hb->n;
@@ -223,40 +228,60 @@ static int make_queries(pc_tracer *t, const size_t *from, size_t nfrom, int role
   return rc;
 }
 
-/* The earliest start and latest end of the queries q[0..n) (which bound
- * every exposure their answers give): one within 2^31 s of the other. */
-static int query_span(const pc_query *q, size_t n, int64_t *base) {
-  int64_t lo = n ? q[0].a : 0, hi = lo;
+/* Every rank's queries' earliest start, *base (which bounds every exposure
+ * their answers give; the latest end within 2^31 s of it), and the queries
+ * of the ranks before this one, *qoff (a hit names its query among all
+ * ranks' by 32 bits). Collective, agreed. */
+static int query_span(pc_ctx *ctx, const pc_query *q, size_t n, int64_t *base, size_t *qoff) {
+  const uint64_t bias = UINT64_C(1) << 63; /* times as unsigned, in their order */
+  uint64_t lo = UINT64_MAX, hi[2] = {0, n};
   for (size_t i = 0; i < n; i++) {
-    if (q[i].a < lo) lo = q[i].a;
-    if (q[i].b > hi) hi = q[i].b;
+    const uint64_t a = (uint64_t)q[i].a ^ bias, b = (uint64_t)q[i].b ^ bias;
+    if (a < lo) lo = a;
+    if (b > hi[0]) hi[0] = b;
   }
-  *base = lo;
-  if ((uint64_t)hi - (uint64_t)lo >= (uint64_t)INT32_MAX)
+  uint64_t before = 0;
+  int rc = pc_min_u64(ctx, &lo, 1);
+  if (!rc) rc = pc_max_u64(ctx, &hi[0], 1);
+  if (!rc) rc = pc_sum_u64(ctx, &hi[1], 1);
+  if (!rc) rc = pc_exscan_u64(ctx, n, &before);
+  if (rc) return rc;
+  *base = hi[1] ? (int64_t)(lo ^ bias) : 0;
+  *qoff = (size_t)before;
+  if (hi[1] && hi[0] - lo >= (uint64_t)INT32_MAX)
     return PC_ERROR(PC_ERR_DATA, "the windows traced span %.0f days: more than 68 years",
-                    ((double)hi - (double)lo) / 86400.0);
-  if (n >= UINT32_MAX) return PC_ERROR(PC_ERR_MEM, "more than 2^32 queries on one rank");
+                    (double)(hi[0] - lo) / 86400.0);
+  if (hi[1] >= UINT32_MAX) return PC_ERROR(PC_ERR_MEM, "more than 2^32 queries in one round");
   return 0;
 }
 
-/* Answer the queries received, bucket by bucket; each person's best hit
- * into *hits, grouped by owner (dest: each one's owner). */
-static int answer(pc_tracer *t, const pc_query *q, size_t nq, pc_buf *hits, pc_buf *dest) {
-  pc_kv *kv = pc_malloc((nq + 1) * sizeof *kv, "queries"), *tmp = pc_malloc((nq + 1) * sizeof *tmp, "queries");
-  pc_query *sq = pc_malloc((nq + 1) * sizeof *sq, "queries");
-  int rc = kv && tmp && sq ? 0 : PC_ERR_MEM;
-  hitbuf hb = {.sq = sq};
+/* The queries q[0..n) in order of bucket, into a new *sq. */
+static int by_bucket(const pc_query *q, size_t n, pc_query **sq) {
+  pc_kv *kv = pc_malloc((n + 1) * sizeof *kv, "queries"),
+        *tmp = pc_malloc((n + 1) * sizeof *tmp, "queries");
+  *sq = pc_malloc((n + 1) * sizeof **sq, "queries");
+  int rc = kv && tmp && *sq ? 0 : PC_ERR_MEM;
+  if (!rc) {
+    for (size_t i = 0; i < n; i++) kv[i].key = q[i].bucket, kv[i].val = i;
+    pc_sort_kv(kv, tmp, n);
+    for (size_t i = 0; i < n; i++) (*sq)[i] = q[kv[i].val];
+  }
+  free(kv);
+  free(tmp);
+  return rc;
+}
+
+/* Answer the queries sq[0..nq) (in order of bucket), bucket by bucket; each
+ * person's best hit into *hits, grouped by owner (dest: each one's owner). */
+static int answer(pc_tracer *t, const pc_query *sq, size_t nq, int64_t base, size_t qoff,
+                  pc_buf *hits, pc_buf *dest) {
+  hitbuf hb = {.sq = sq, .qoff = qoff, .base = base};
   pc_irow *buf = NULL;
   size_t bcap = 0, rcap = 0;
   size_t *runs = NULL;
   int64_t *dmax = NULL;
   pc_hit *best = NULL;
-  if (!rc) {
-    for (size_t i = 0; i < nq; i++) kv[i].key = q[i].bucket, kv[i].val = i;
-    pc_sort_kv(kv, tmp, nq);
-    for (size_t i = 0; i < nq; i++) sq[i] = q[kv[i].val];
-    rc = query_span(sq, nq, &hb.base);
-  }
+  int rc = 0;
   for (size_t i = 0; i < nq && !rc;) {
     size_t j = i;
     while (j < nq && sq[j].bucket == sq[i].bucket) j++;
@@ -281,13 +306,8 @@ static int answer(pc_tracer *t, const pc_query *q, size_t nq, pc_buf *hits, pc_b
     if (!rc) rc = hb.rc;
     i = j;
   }
-  place_hits(&hb); /* the last ones given */
-  if (!rc) rc = hb.rc;
   if (!rc) rc = hits_by_owner(&hb, pc_nranks(t->ctx), hits, dest);
   free(hb.ent);
-  free(kv);
-  free(tmp);
-  free(sq);
   free(buf);
   free(runs);
   free(dmax);
@@ -295,25 +315,73 @@ static int answer(pc_tracer *t, const pc_query *q, size_t nq, pc_buf *hits, pc_b
   return rc;
 }
 
+/* A round's hits at their owners: 16-byte entries (hitent), each naming
+ * its query among every rank's; the queries' fields a hit takes, 3 words
+ * each (query_words); the base of the entries' exposures. */
+typedef struct roundhits {
+  pc_buf hits;
+  uint64_t *qw;
+  int64_t base;
+} roundhits;
+
+static void roundhits_free(roundhits *r) {
+  pc_buf_free(&r->hits);
+  free(r->qw);
+  r->qw = NULL;
+}
+
+/* The words of the queries q[0..n) that every rank needs to make a hit:
+ * source, place, channel and root. */
+static int query_words(const pc_query *q, size_t n, uint64_t **w) {
+  *w = pc_malloc((3 * n + 1) * sizeof **w, "queries' words");
+  if (!*w) return PC_ERR_MEM;
+  for (size_t i = 0; i < n; i++) {
+    (*w)[3 * i] = q[i].source;
+    (*w)[3 * i + 1] = q[i].place;
+    (*w)[3 * i + 2] = (uint64_t)q[i].channel | (uint64_t)q[i].root << 8;
+  }
+  return 0;
+}
+
+/* The hit entry i of a round stands for. */
+static pc_hit hit_of_round(const roundhits *r, size_t i) {
+  const hitent *e = (const hitent *)r->hits.data + i;
+  const uint64_t *w = r->qw + 3 * (size_t)(e->q1 - 1);
+  pc_hit h = {.pid = e->pid, .exposure = r->base + e->dt, .source = w[0], .place = w[1],
+              .channel = (uint8_t)w[2], .root = (uint8_t)(w[2] >> 8)};
+  return h;
+}
+
 /* One round: queries from `from` over `role`, answered, hits back at their
- * owners in *hits. Collective. */
-static int round_trip(pc_tracer *t, const size_t *from, size_t nfrom, int role, pc_buf *hits,
+ * owners in *r. Collective. */
+static int round_trip(pc_tracer *t, const size_t *from, size_t nfrom, int role, roundhits *r,
                       uint64_t *nqueries) {
   pc_ctx *ctx = t->ctx;
   pc_buf q, qd, rq, h, hd;
   pc_buf_init(&q, sizeof(pc_query));
   pc_buf_init(&qd, sizeof(int));
   pc_buf_init(&rq, sizeof(pc_query));
-  pc_buf_init(&h, sizeof(pc_hit));
+  pc_buf_init(&h, sizeof(hitent));
   pc_buf_init(&hd, sizeof(int));
+  pc_buf_init(&r->hits, sizeof(hitent));
+  r->qw = NULL;
+  pc_query *sq = NULL;
+  uint64_t *w = NULL;
+  size_t qoff = 0, nw = 0;
   int rc = pc_agree(ctx, make_queries(t, from, nfrom, role, &q, &qd));
   *nqueries = q.n;
   if (!rc) rc = pc_shuffle(ctx, q.data, q.n, sizeof(pc_query), qd.data, &rq, NULL);
   pc_buf_free(&q);
   pc_buf_free(&qd);
-  if (!rc) rc = pc_agree(ctx, answer(t, rq.data, rq.n, &h, &hd));
+  if (!rc) rc = pc_agree(ctx, by_bucket(rq.data, rq.n, &sq));
+  if (!rc) rc = pc_agree(ctx, query_span(ctx, sq, rq.n, &r->base, &qoff));
+  if (!rc) rc = pc_agree(ctx, answer(t, sq, rq.n, r->base, qoff, &h, &hd));
+  if (!rc) rc = pc_agree(ctx, query_words(sq, rq.n, &w));
+  if (!rc) rc = pc_allgather_u64(ctx, w, 3 * rq.n, &r->qw, &nw);
+  free(w);
+  free(sq);
   pc_buf_free(&rq);
-  if (!rc) rc = pc_shuffle(ctx, h.data, h.n, sizeof(pc_hit), hd.data, hits, NULL);
+  if (!rc) rc = pc_shuffle(ctx, h.data, h.n, sizeof(hitent), hd.data, &r->hits, NULL);
   pc_buf_free(&h);
   pc_buf_free(&hd);
   return rc;
@@ -349,23 +417,24 @@ static pc_hit hit_of_flag(const pc_trace_flag *f) {
  * earlier round is skipped, one flagged earlier in this round keeps the
  * better hit. A sort by pid first cost more than the table (a thousand cases'
  * companions: 1.4 M hits a rank); the rows are sorted by pid at assembly. */
-static int best_hits(pc_tracer *t, const pc_buf *hits, uint8_t hop) {
-  const size_t n = hits->n, before = t->flags.n;
-  const pc_hit *h = hits->data;
+static int best_hits(pc_tracer *t, const roundhits *r, uint8_t hop) {
+  const size_t n = r->hits.n, before = t->flags.n;
+  const hitent *e = r->hits.data;
   PC_CALL(pc_trace_flag_reserve(t, n)); /* at most one flag per hit */
   for (size_t i = 0; i < n; i++) {
-    if (i + 16 < n) pc_trace_flag_prefetch(t, h[i + 16].pid);
+    if (i + 16 < n) pc_trace_flag_prefetch(t, e[i + 16].pid);
+    const pc_hit h = hit_of_round(r, i);
     /* f is used before the next add, which may move the rows */
-    pc_trace_flag *f = pc_trace_flag_find(t, h[i].pid);
+    pc_trace_flag *f = pc_trace_flag_find(t, h.pid);
     pc_trace_flag nf;
     if (!f) {
-      flag_of_hit(t, &h[i], hop, &nf);
+      flag_of_hit(t, &h, hop, &nf);
       PC_CALL(pc_trace_flag_add(t, &nf));
       continue;
     }
     if ((size_t)(f - pc_trace_flag_at(t, 0)) < before) continue; /* flagged before */
     const pc_hit o = hit_of_flag(f);
-    if (pc_hit_less(&h[i], &o)) flag_of_hit(t, &h[i], hop, f);
+    if (pc_hit_less(&h, &o)) flag_of_hit(t, &h, hop, f);
   }
   return 0;
 }
@@ -400,16 +469,15 @@ int pc_trace_hop(pc_tracer *t, int h, uint64_t stats[3]) {
   pc_ctx *ctx = t->ctx;
   size_t *from = NULL, nf = 0;
   PC_CALL(pc_agree(ctx, frontier(t, pick_hop, h, &from, &nf)));
-  pc_buf hits;
-  pc_buf_init(&hits, sizeof(pc_hit));
+  roundhits r;
   uint64_t nq = 0, before = t->flags.n;
-  int rc = round_trip(t, from, nf, PC_ROLE_CLOSE, &hits, &nq);
+  int rc = round_trip(t, from, nf, PC_ROLE_CLOSE, &r, &nq);
   uint8_t hop = (uint8_t)(h + 1);
-  if (!rc) rc = pc_agree(ctx, best_hits(t, &hits, hop));
+  if (!rc) rc = pc_agree(ctx, best_hits(t, &r, hop));
   stats[0] = t->flags.n - before;
   stats[1] = nq;
-  stats[2] = hits.n;
-  pc_buf_free(&hits);
+  stats[2] = r.hits.n;
+  roundhits_free(&r);
   free(from);
   return rc;
 }
@@ -419,11 +487,10 @@ int pc_trace_companions(pc_tracer *t, uint64_t *nqueries) {
   size_t *from = NULL, nf = 0;
   *nqueries = 0;
   PC_CALL(pc_agree(ctx, frontier(t, pick_companions_of, 0, &from, &nf)));
-  pc_buf hits;
-  pc_buf_init(&hits, sizeof(pc_hit));
-  int rc = round_trip(t, from, nf, PC_ROLE_COMPANION, &hits, nqueries);
-  if (!rc) rc = pc_agree(ctx, best_hits(t, &hits, PC_TRACE_COMPANION));
-  pc_buf_free(&hits);
+  roundhits r;
+  int rc = round_trip(t, from, nf, PC_ROLE_COMPANION, &r, nqueries);
+  if (!rc) rc = pc_agree(ctx, best_hits(t, &r, PC_TRACE_COMPANION));
+  roundhits_free(&r);
   free(from);
   return rc;
 }
