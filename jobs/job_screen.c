@@ -135,6 +135,19 @@ static int screen(pc_ctx *ctx, pc_screener *S, pc_campaign *C) {
   return pc_screen_campaign(S, C);
 }
 
+/* The flagged persons' arrays, given to the cubes a step at a time. */
+typedef struct flagged_arrays {
+  const pc_person *p;
+  const int *cls, *code;
+} flagged_arrays;
+
+static void fill_flagged(void *arg, size_t first, size_t k, pc_person *p, int *cls, int *code) {
+  const flagged_arrays *A = arg;
+  memcpy(p, A->p + first, k * sizeof *p);
+  memcpy(cls, A->cls + first, k * sizeof *cls);
+  memcpy(code, A->code + first, k * sizeof *code);
+}
+
 /* The output: /screened, the cubes of the flagged persons, the counts. tot:
  * rows and persons flagged over all ranks. Collective, agreed. */
 static int write_output(pc_ctx *ctx, pc_screener *S, const pc_person *fp, const int *cls,
@@ -146,9 +159,10 @@ static int write_output(pc_ctx *ctx, pc_screener *S, const pc_person *fp, const 
                "RESTRICTED (subjects are clear identities): one row per person and area whose "
                "dwell (seconds, whole minutes) reached the area's min_dwell; exposure = first "
                "second counted; sorted by pid, then area order");
+  flagged_arrays A = {fp, cls, code};
   if (!out.rc)
-    out.rc = pc_flag_cubes(ctx, S->cfg, S->data, out.file, S->as_of, names, 3, fp, cls, code, nd,
-                           out.deflate);
+    out.rc = pc_flag_cubes(ctx, S->cfg, S->data, out.file, S->as_of, names, 3, fill_flagged, &A,
+                           nd, out.deflate);
   pc_out_json(&out, "counts", screen_counts(S, tot), 1);
   pc_out_attr_i64(&out, "as_of", S->as_of);
   pc_out_attr_i64(&out, "dispatch_at", S->at);

@@ -16,8 +16,8 @@ const pc_key pc_dispatch_keys[] = {
     {0}};
 
 int pc_flag_cubes(pc_ctx *ctx, const pc_config *cfg, pc_file data, pc_file file, int64_t as_of,
-                  const char *const *names, int ncls, const pc_person *p, const int *cls,
-                  const int *code, size_t n, int deflate) {
+                  const char *const *names, int ncls, pc_flag_fill_fn fill, void *arg, size_t n,
+                  int deflate) {
   pc_cube_axes ax;
   PC_CALL(pc_cube_axes_config(cfg, &ax));
   ax.as_of = as_of;
@@ -36,14 +36,16 @@ int pc_flag_cubes(pc_ctx *ctx, const pc_config *cfg, pc_file data, pc_file file,
     const size_t cell = pc_cube_nregions(&ax) * pc_cube_nbands(&ax) * PC_NSECTORS;
     uint64_t *cube = pc_calloc(cell * (size_t)ncls, sizeof *cube, "cubes");
     PC_CALLG(pc_agree(ctx, cube ? 0 : PC_ERR_MEM), out);
-    enum { STEP = 1024 };
-    size_t at[STEP]; /* each person's cell found once, then counted in its class and its code */
-    for (size_t i0 = 0; i0 < n; i0 += STEP) {
-      const size_t k = n - i0 < STEP ? n - i0 : STEP;
-      pc_cube_cells(&ax, p + i0, k, at);
-      for (size_t i = i0; i < i0 + k; i++) {
-        if (cls[i] >= 0) cube[cell * (size_t)cls[i] + at[i - i0]]++;
-        if (code[i] >= 0) cube[cell * (size_t)code[i] + at[i - i0]]++;
+    pc_person p[PC_FLAG_STEP];
+    int cls[PC_FLAG_STEP], code[PC_FLAG_STEP];
+    size_t at[PC_FLAG_STEP]; /* each person's cell found once, counted in its class and code's */
+    for (size_t i0 = 0; i0 < n; i0 += PC_FLAG_STEP) {
+      const size_t k = n - i0 < PC_FLAG_STEP ? n - i0 : PC_FLAG_STEP;
+      fill(arg, i0, k, p, cls, code);
+      pc_cube_cells(&ax, p, k, at);
+      for (size_t i = 0; i < k; i++) {
+        if (cls[i] >= 0) cube[cell * (size_t)cls[i] + at[i]]++;
+        if (code[i] >= 0) cube[cell * (size_t)code[i] + at[i]]++;
       }
     }
     rc = pc_reduce_u64_to0(ctx, cube, cell * (size_t)ncls);

@@ -10,15 +10,22 @@
 /* The `dispatch:` map of trace and screen: level, at. */
 extern const pc_key pc_dispatch_keys[];
 
+/* The flagged persons first..first+k-1 of this rank (k at most
+ * PC_FLAG_STEP): each one's person p[i] (all zero: unknown), class cls[i]
+ * and code class code[i] (indexes into the cubes' names, -1: not counted). */
+enum { PC_FLAG_STEP = 1024 };
+typedef void (*pc_flag_fill_fn)(void *arg, size_t first, size_t k, pc_person *p, int *cls,
+                                int *code);
+
 /* Collective: /axes (from the dataset's /regions at breakdown.level) and one
  * cube /breakdown/<names[k]> [residence region x age band x sector] per
- * class, each flagged person p[i] counted in class cls[i] and in class
- * code[i] (indexes into names, -1: not counted). Persons are those of this
- * rank; cubes are summed onto rank 0, which writes them. Agreed on its reads
- * and memory, not on the last attribute writes: the caller agrees. */
+ * class, each of this rank's n flagged persons, as `fill` gives them a step
+ * at a time (no copy of them all is made), counted in its class and its
+ * code's. Cubes are summed onto rank 0, which writes them. Agreed on its
+ * reads and memory, not on the last attribute writes: the caller agrees. */
 int pc_flag_cubes(pc_ctx *ctx, const pc_config *cfg, pc_file data, pc_file file, int64_t as_of,
-                  const char *const *names, int ncls, const pc_person *p, const int *cls,
-                  const int *code, size_t n, int deflate);
+                  const char *const *names, int ncls, pc_flag_fill_fn fill, void *arg, size_t n,
+                  int deflate);
 
 /* Local: the whole table `name` ("contacts", "companions" or "screened") of
  * an open trace or screen output as pc_flag_rows (io/pc_schema.h; absent: 0

@@ -8,41 +8,46 @@
 #include "pc_trace_out.h"
 #include "pc_tracefile.h"
 
+/* The flags as the cubes take them, in pid order from the first (a
+ * person found from where the last step's left off). */
+typedef struct cube_flags {
+  pc_tracer *t;
+  pc_trace_rowmaker *m;
+  int hops;
+  size_t at; /* where the next person is looked for */
+} cube_flags;
+
+static void fill_flags(void *arg, size_t first, size_t k, pc_person *p, int *cls, int *code) {
+  cube_flags *C = arg;
+  for (size_t i = 0; i < k; i++) {
+    const pc_trace_flag *f = &C->m->f[first + i];
+    const pc_person *q = pc_trace_person_from(C->t, f->pid, &C->at);
+    if (q)
+      p[i] = *q;
+    else
+      memset(&p[i], 0, sizeof p[i]); /* unknown */
+    cls[i] = f->hop == PC_TRACE_COMPANION ? C->hops + 1 : f->hop;
+    code[i] = pc_trace_rows_red(C->m, f) ? C->hops + 2 : C->hops + 3;
+  }
+}
+
 static int write_cubes(pc_tracer *t, pc_out *out, pc_trace_rowmaker *m, int hops) {
-  pc_ctx *ctx = t->ctx;
-  const size_t n = m->nc + m->nm;
+  enum { NCLS_MAX = 64 };
   const int ncls = hops + 4; /* hop0..hopK, companion, red, yellow */
-  char (*nm_)[16] = pc_calloc((size_t)ncls, 16, "class names");
-  const char **names = pc_calloc((size_t)ncls, sizeof *names, "class names");
-  pc_person *p = pc_calloc(n + 1, sizeof *p, "flagged persons");
-  int *cls = pc_malloc((n + 1) * sizeof *cls, "classes"),
-      *code = pc_malloc((n + 1) * sizeof *code, "classes");
-  int rc = nm_ && names && p && cls && code ? 0 : PC_ERR_MEM;
-  for (int k = 0; k < ncls && !rc; k++) {
+  if (ncls > NCLS_MAX) /* the config allows 32 hops */
+    return PC_ERROR(PC_ERR_ARG, "%d hops: the cubes take at most %d", hops, NCLS_MAX - 4);
+  char nm_[NCLS_MAX][16];
+  const char *names[NCLS_MAX];
+  for (int k = 0; k < ncls; k++) {
     if (k <= hops)
       snprintf(nm_[k], 16, "hop%d", k);
     else
       snprintf(nm_[k], 16, "%s", k == hops + 1 ? "companion" : k == hops + 2 ? "red" : "yellow");
     names[k] = nm_[k];
   }
-  size_t at = 0; /* the flags, in pid order: their order does not change a count */
-  for (size_t k = 0; k < n && !rc; k++) {
-    const pc_trace_flag *f = &m->f[k];
-    const pc_person *q = pc_trace_person_from(t, f->pid, &at);
-    if (q) p[k] = *q; /* else all zero: unknown */
-    const int comp = f->hop == PC_TRACE_COMPANION;
-    cls[k] = comp ? hops + 1 : f->hop;
-    code[k] = pc_trace_rows_red(m, f) ? hops + 2 : hops + 3;
-  }
-  if (!(rc = pc_agree(ctx, rc)))
-    rc = pc_flag_cubes(ctx, t->cfg, t->data, out->file, t->as_of, names, ncls, p, cls, code, n,
-                       out->deflate);
-  free(nm_);
-  free(names);
-  free(p);
-  free(cls);
-  free(code);
-  return rc;
+  cube_flags C = {t, m, hops, 0};
+  return pc_flag_cubes(t->ctx, t->cfg, t->data, out->file, t->as_of, names, ncls, fill_flags, &C,
+                       m->nc + m->nm, out->deflate);
 }
 
 static void make_rows(void *arg, size_t first, size_t n, void *rows) {
