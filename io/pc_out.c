@@ -7,6 +7,8 @@
 #include "pc_chunk.h"
 #include "pc_textout.h"
 
+enum { PC_OUT_BATCH = 4 << 20 }; /* bytes of compressed chunks a rank sends rank 0 at a time */
+
 /* A compressed table waiting for commit: this rank's chunks, each as a
  * record (u64 chunk index, u64 bytes, the bytes), in order. */
 struct pc_out_later {
@@ -334,9 +336,9 @@ static int finish_json(pc_out *out) {
   return 0;
 }
 
-/* Rank 0 writes one waiting table's chunks: its own, then each rank's as
- * they come (batches of at most a shuffle round, then an empty message).
- * A rank 0 that failed still takes every message. */
+/* Rank 0 writes one waiting table's chunks: its own (then freed), then each
+ * rank's as they come (batches of at most PC_OUT_BATCH, then an empty
+ * message). A rank 0 that failed still takes every message. */
 static int write_later_table(pc_out *out, hid_t file, struct pc_out_later *l, int rc) {
   pc_ctx *ctx = out->ctx;
   const int P = pc_nranks(ctx);
@@ -365,7 +367,12 @@ static int write_later_table(pc_out *out, hid_t file, struct pc_out_later *l, in
       }
       free(got);
       got = NULL;
-      if (r == 0) break;
+      if (r == 0) { /* its room serves the others' batches */
+        free(l->packed);
+        l->packed = NULL;
+        l->len = 0;
+        break;
+      }
     }
   }
   if (d >= 0 && H5Dclose(d) < 0 && !rc)
@@ -373,10 +380,14 @@ static int write_later_table(pc_out *out, hid_t file, struct pc_out_later *l, in
   return rc;
 }
 
-/* The other ranks send their chunks of each waiting table to rank 0. */
+/* The other ranks send their chunks of each waiting table to rank 0, in
+ * batches of a few MB: rank 0 takes each into a new block, which the
+ * heap gives back for the next (a batch of a shuffle round, 64 MB, was
+ * new memory every time: a thousand cases' companions took rank 0's peak
+ * up by the size of a rank's compressed rows). */
 static int send_later_table(pc_out *out, const struct pc_out_later *l) {
   pc_ctx *ctx = out->ctx;
-  const size_t round = pc_ctx_round_bytes(ctx);
+  const size_t rb = pc_ctx_round_bytes(ctx), round = PC_OUT_BATCH < rb ? PC_OUT_BATCH : rb;
   char *none = NULL;
   size_t zero = 0;
   for (size_t at = 0; at < l->len;) {
