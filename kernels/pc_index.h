@@ -235,14 +235,15 @@ typedef void (*pc_hit_fn)(void *arg, const pc_hit *h);
  * in q of the query that made it) passed to emit.
  * Household rows (channel 0): every other member is hit with exposure a,
  * when a < b. runs/dmax are scratch of n entries. With best (scratch of n
- * hits) not NULL, each row's hits are reduced to the best of them by
- * pc_hit_less and passed to emit once, after all the queries: the same best
- * hit per person, for a fraction of the calls when many queries meet the
- * same rows (a station's cell and a thousand cases). Local, cannot fail.
+ * hits; seen, of n bytes) not NULL, each row's hits are reduced to the best
+ * of them by pc_hit_less and passed to emit once, after all the queries, in
+ * the rows' order: the same best hit per person, for a fraction of the calls
+ * when many queries meet the same rows (a station's cell and a thousand
+ * cases). Local, cannot fail.
  */
 void pc_answer_bucket(const pc_chan_rule rules[PC_NCHANNELS], const pc_irow *rows, size_t n,
                       const pc_query *q, size_t nq, size_t *runs, int64_t *dmax, pc_hit *best,
-                      pc_hit_fn emit, void *arg);
+                      uint8_t *seen, pc_hit_fn emit, void *arg);
 /* The reference of pc_answer_bucket, for tests: every row checked against
  * every query by the rules themselves, without the runs, the longest stay
  * or any order of the rows. Gives the same hits (as a multiset; the order

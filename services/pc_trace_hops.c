@@ -281,6 +281,7 @@ static int answer(pc_tracer *t, const pc_query *sq, size_t nq, int64_t base, siz
   size_t *runs = NULL;
   int64_t *dmax = NULL;
   pc_hit *best = NULL;
+  uint8_t *seen = NULL;
   int rc = 0;
   for (size_t i = 0; i < nq && !rc;) {
     size_t j = i;
@@ -292,17 +293,19 @@ static int answer(pc_tracer *t, const pc_query *sq, size_t nq, int64_t base, siz
       free(runs);
       free(dmax);
       free(best);
+      free(seen);
       rcap = n;
       runs = pc_malloc(n * sizeof *runs, "bucket runs");
       dmax = pc_malloc(n * sizeof *dmax, "bucket runs");
       best = pc_malloc(n * sizeof *best, "bucket hits");
-      if (!runs || !dmax || !best) rc = PC_ERR_MEM;
+      seen = pc_malloc(n, "bucket hits");
+      if (!runs || !dmax || !best || !seen) rc = PC_ERR_MEM;
     }
     /* Each row's best hit over the bucket's queries, then one hit per row to hb:
      * a hot cell's rows met by many queries cost one probe of hb each. */
     hb.q0 = i;
     if (!rc && n)
-      pc_answer_bucket(t->rules, rows, n, sq + i, j - i, runs, dmax, best, emit_hit, &hb);
+      pc_answer_bucket(t->rules, rows, n, sq + i, j - i, runs, dmax, best, seen, emit_hit, &hb);
     if (!rc) rc = hb.rc;
     i = j;
   }
@@ -312,6 +315,7 @@ static int answer(pc_tracer *t, const pc_query *sq, size_t nq, int64_t base, siz
   free(runs);
   free(dmax);
   free(best);
+  free(seen);
   return rc;
 }
 

@@ -154,6 +154,7 @@ static void test_bucket_query_matches_reference(void **st) {
   static size_t runs[MAXROWS];
   static int64_t dmax[MAXROWS];
   static pc_hit best[MAXROWS];
+  static uint8_t seen[MAXROWS];
   size_t reduced_fewer = 0;
   uint64_t seed = 20211203, places[4];
   size_t total = 0, empty_buckets = 0, with_hits = 0, household_hits = 0, rail_across = 0;
@@ -165,7 +166,7 @@ static void test_bucket_query_matches_reference(void **st) {
     size_t n = random_bucket(&seed, rows, places, &np, ws, we);
     size_t nq = random_queries(&seed, rows, n, places, np, q, (uint32_t)t);
     fast.n = ref.n = 0;
-    pc_answer_bucket(rules, rows, n, q, nq, runs, dmax, NULL, collect, &fast);
+    pc_answer_bucket(rules, rows, n, q, nq, runs, dmax, NULL, NULL, collect, &fast);
     pc_answer_bucket_ref(rules, rows, n, q, nq, collect, &ref);
     qsort(fast.h, fast.n, sizeof *fast.h, hit_cmp);
     qsort(ref.h, ref.n, sizeof *ref.h, hit_cmp);
@@ -178,7 +179,9 @@ static void test_bucket_query_matches_reference(void **st) {
     /* Reduced per row (what trace uses): at most one hit per row, and each
      * person's best hit the reference's best for them. */
     best_fast.n = 0;
-    pc_answer_bucket(rules, rows, n, q, nq, runs, dmax, best, collect, &best_fast);
+    memset(best, 0x5a, sizeof best); /* the scratch as the last bucket left it, or worse */
+    memset(seen, t & 1 ? 0xff : 0x01, sizeof seen);
+    pc_answer_bucket(rules, rows, n, q, nq, runs, dmax, best, seen, collect, &best_fast);
     if (best_fast.n > n) fail_msg("case %d: %zu reduced hits of %zu rows", t, best_fast.n, n);
     qsort(best_fast.h, best_fast.n, sizeof *best_fast.h, hit_cmp);
     size_t nb = best_per_pid(&best_fast), nr = best_per_pid(&ref);
