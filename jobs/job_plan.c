@@ -268,6 +268,17 @@ static double dispatch_feed_gb(double R, double L, int P) {
   return P > 1 ? fmin(others, fmax((double)PC_DISPATCH_FEED_BYTES, L * row)) / 1073741824.0 : 0;
 }
 
+/* The memory (GB) of a rank (*others) and of rank 0 (*rank0; *feed: its
+ * round of the fine levels' HDF5 file) when P ranks dispatch R rows whose
+ * largest list has L. */
+static void dispatch_mem(const model *m, const model *emp, double R, double L, int P, int fine,
+                         double *others, double *rank0, double *feed) {
+  const double staff = dispatch_staff_gb(emp, R, P);
+  *feed = fine ? dispatch_feed_gb(R, L, P) : 0;
+  *others = dispatch_rank_gb(m, R, dispatch_held(R, L, P, fine, 0), P) + staff;
+  *rank0 = dispatch_rank_gb(m, R, dispatch_held(R, L, P, fine, 1), P) + staff + *feed;
+}
+
 static int plan_dispatch(const pc_config *cfg, const model *m, const model *emp) {
   const int nodes = (int)pc_config_int(cfg, "nodes");
   const int tpn = (int)pc_config_int(cfg, "tasks_per_node");
@@ -301,10 +312,8 @@ static int plan_dispatch(const pc_config *cfg, const model *m, const model *emp)
   const double read_s = R / P / m->rate0, lists_s = share / rate;
   const double emp_s = emp ? R / emp->rate : 0;
   const double time_s = m->base_s + read_s + lists_s + emp_s;
-  const double staff = dispatch_staff_gb(emp, R, P);
-  const double mem1 = dispatch_rank_gb(m, R, dispatch_held(R, L, P, fine, 0), P) + staff;
-  const double feed = fine ? dispatch_feed_gb(R, L, P) : 0;
-  const double mem0 = dispatch_rank_gb(m, R, dispatch_held(R, L, P, fine, 1), P) + staff + feed;
+  double mem1, mem0, feed;
+  dispatch_mem(m, emp, R, L, P, fine, &mem1, &mem0, &feed);
   printf("predicted: memory per rank %.2f GB (%.0f MB + %.0f B a row of its part, %.0f B a "
          "row of the lists it writes", mem1, m->base_mb, m->per_item_b, m->moved_b);
   if (emp)
@@ -327,13 +336,9 @@ static int plan_dispatch(const pc_config *cfg, const model *m, const model *emp)
   if (node0 > node_gb * 0.9) {
     int fit = 0; /* the most ranks a node, on as many nodes, whose needs fit */
     for (int t = tpn - 1; t >= 1 && !fit; t--) {
-      const int q = nodes * t;
-      const double st = dispatch_staff_gb(emp, R, q);
-      const double h = dispatch_rank_gb(m, R, dispatch_held(R, L, q, fine, 0), q) + st;
-      const double h0 = dispatch_rank_gb(m, R, dispatch_held(R, L, q, fine, 1), q) + st +
-                        (fine ? dispatch_feed_gb(R, L, q) : 0);
-      const double need = fmax(h, h0);
-      if (need * t <= node_gb * 0.9) fit = t;
+      double h, h0, fq;
+      dispatch_mem(m, emp, R, L, nodes * t, fine, &h, &h0, &fq);
+      if (fmax(h, h0) * t <= node_gb * 0.9) fit = t;
     }
     printf("does NOT fit: %d ranks of %.2f GB > 90%% of %.0f GB per node (dispatch gives each "
            "rank the node's memory over its ranks); ", tpn, per_rank, node_gb);
