@@ -25,7 +25,8 @@ enum { PC_HIT_BATCH = 512, PC_HIT_AHEAD = 16 };
 typedef struct hitent {
   uint64_t pid;
   int32_t dt;  /* exposure - base */
-  uint32_t q1; /* 1 + the index of the query that made it in sq; 0: an empty slot */
+  uint32_t q1; /* 1 + the index of the query that made it among every rank's queries of
+                  the round (this rank's from hitbuf.qoff on); 0: an empty slot */
 } hitent;
 _Static_assert(sizeof(hitent) == 16, "a person's best hit is a quarter of a cache line");
 
@@ -125,7 +126,7 @@ static void emit_hit(void *arg, const pc_hit *h) {
 /* The persons hit, each one's best, grouped by their owners (for the
  * shuffle to send from where they are): the entries themselves, 16 bytes,
  * not 40-byte hits - every rank learns every query (query_words), so the
- * owner makes the hit. The tables freed. */
+ * owner makes the hit. The table freed. */
 static int hits_by_owner(hitbuf *hb, int P, pc_buf *hits, pc_buf *dest) {
   size_t *at = pc_calloc((size_t)P + 1, sizeof *at, "hits by owner");
   int rc = at ? 0 : PC_ERR_MEM;
