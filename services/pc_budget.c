@@ -211,14 +211,15 @@ int pc_budget_check(pc_ctx *ctx, const pc_config *cfg, const char *job, double p
   return 0;
 }
 
-int pc_budget_check_more(pc_ctx *ctx, const pc_config *cfg, const char *what, double bytes) {
-  double budget = 0, most = bytes;
+/* pc_budget_check_more, the part counted in (keep) or held only for a while. */
+static int check_more(pc_ctx *ctx, const pc_config *cfg, const char *what, double bytes,
+                      int keep) {
+  double budget = 0;
   const char *how;
   PC_CALL(budget_of(ctx, cfg, &budget, &how));
   uint64_t b = (uint64_t)bytes;
   PC_CALL(pc_max_u64(ctx, &b, 1));
-  most = (double)b;
-  const double MB = 1048576.0;
+  const double most = (double)b, MB = 1048576.0;
   if (budget > 0 && predicted + most > budget)
     return PC_ERROR(PC_ERR_MEM,
                     "%s needs about %.0f MB more on a rank (%.0f MB with the job's own and what "
@@ -226,9 +227,19 @@ int pc_budget_check_more(pc_ctx *ctx, const pc_config *cfg, const char *what, do
                     "than the budget of %.0f MB per rank (%s): run on more ranks or nodes, or "
                     "set memory_per_rank if the budget is wrong",
                     what, most / MB, (predicted + most) / MB, budget / MB, how);
-  pc_log(ctx, "memory: %s about %.0f MB more per rank", what, most / MB);
-  predicted += most;
+  if (keep) {
+    pc_log(ctx, "memory: %s about %.0f MB more per rank", what, most / MB);
+    predicted += most;
+  }
   return 0;
+}
+
+int pc_budget_check_more(pc_ctx *ctx, const pc_config *cfg, const char *what, double bytes) {
+  return check_more(ctx, cfg, what, bytes, 1);
+}
+
+int pc_budget_check_while(pc_ctx *ctx, const pc_config *cfg, const char *what, double bytes) {
+  return check_more(ctx, cfg, what, bytes, 0);
 }
 
 int pc_budget_check_part(pc_ctx *ctx, const pc_config *cfg, const char *job, double items,

@@ -41,6 +41,11 @@ int pc_budget_check(pc_ctx *ctx, const pc_config *cfg, const char *job, double p
  * budget known: no check. */
 int pc_budget_check_more(pc_ctx *ctx, const pc_config *cfg, const char *what, double bytes);
 
+/* Collective, agreed: pc_budget_check_more for a part held only for a while
+ * (a round's buffers, freed before the next): the same check and message,
+ * not counted in, not logged. */
+int pc_budget_check_while(pc_ctx *ctx, const pc_config *cfg, const char *what, double bytes);
+
 /* Collective, agreed: the memory check of a job whose ranks each read a
  * part of its items (dispatch: `items` this rank's part, `what` what they
  * are): the most a rank needs at `job`'s costs

@@ -1,8 +1,10 @@
 /* pc_trace_hops.c - trace's frontier: one round of queries is two exchanges (queries to the buckets' ranks, hits back to the persons' owners); hops and companions. */
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "pc_budget.h"
 #include "pc_hash.h"
 #include "pc_index.h"
 #include "pc_sort.h"
@@ -232,8 +234,9 @@ static int make_queries(pc_tracer *t, const size_t *from, size_t nfrom, int role
 /* Every rank's queries' earliest start, *base (which bounds every exposure
  * their answers give; the latest end within 2^31 s of it), and the queries
  * of the ranks before this one, *qoff (a hit names its query among all
- * ranks' by 32 bits). Collective, agreed. */
-static int query_span(pc_ctx *ctx, const pc_query *q, size_t n, int64_t *base, size_t *qoff) {
+ * ranks' by 32 bits), and every rank's queries, *all. Collective, agreed. */
+static int query_span(pc_ctx *ctx, const pc_query *q, size_t n, int64_t *base, size_t *qoff,
+                      uint64_t *all) {
   const uint64_t bias = UINT64_C(1) << 63; /* times as unsigned, in their order */
   uint64_t lo = UINT64_MAX, hi[2] = {0, n};
   for (size_t i = 0; i < n; i++) {
@@ -249,6 +252,7 @@ static int query_span(pc_ctx *ctx, const pc_query *q, size_t n, int64_t *base, s
   if (rc) return rc;
   *base = hi[1] ? (int64_t)(lo ^ bias) : 0;
   *qoff = (size_t)before;
+  *all = hi[1];
   if (hi[1] && hi[0] - lo >= (uint64_t)INT32_MAX)
     return PC_ERROR(PC_ERR_DATA, "the windows traced span %.0f days: more than 68 years",
                     (double)(hi[0] - lo) / 86400.0);
@@ -379,7 +383,13 @@ static int round_trip(pc_tracer *t, const size_t *from, size_t nfrom, int role, 
   pc_buf_free(&q);
   pc_buf_free(&qd);
   if (!rc) rc = pc_agree(ctx, by_bucket(rq.data, rq.n, &sq));
-  if (!rc) rc = pc_agree(ctx, query_span(ctx, sq, rq.n, &r->base, &qoff));
+  uint64_t all = 0;
+  if (!rc) rc = pc_agree(ctx, query_span(ctx, sq, rq.n, &r->base, &qoff, &all));
+  /* Every rank holds every query's words while the hits are made (3 words each). */
+  char what[96];
+  snprintf(what, sizeof what, "the table of a round's %llu %s (every rank holds it whole)",
+           (unsigned long long)all, pc_plural(all, "query", "queries"));
+  if (!rc) rc = pc_budget_check_while(ctx, t->cfg, what, 3.0 * sizeof(uint64_t) * (double)all);
   if (!rc) rc = pc_agree(ctx, answer(t, sq, rq.n, r->base, qoff, &h, &hd));
   if (!rc) rc = pc_agree(ctx, query_words(sq, rq.n, &w));
   if (!rc) rc = pc_allgather_u64(ctx, w, 3 * rq.n, &r->qw, &nw);

@@ -60,6 +60,24 @@ job 3 trace trx "$((P + C + I - 1))M" "${TR[@]}" "output: $T/trx.h5" && die "tra
 grep -q "needs about .* MB more on a rank" "$T/trx.log" || { cat "$T/trx.log"; die "no clear refusal"; }
 $PY "$ROOT/tests/py/compare.py" "$T/tr.h5" "$T/trt.h5" --datasets contacts companions breakdown > "$T/c2.log" \
   || { cat "$T/c2.log"; die "trace in small rounds differs"; }
+# Every rank holds the table of a round's queries (24 bytes each) while their hits are made:
+# the companions of 6,000 cases ask some 300,000 queries (7 MB on every rank). With room for
+# the rest but not for that table, trace stops before the round, saying why, and writes nothing.
+{ echo subject,onset; sed -n '2,6001p' "$T/csv/persons.csv" | cut -d, -f1 | sed 's/$/,2021-08-05T00:00/'; } > "$T/many.csv"
+MQ=("data: $T/data.h5" "cases: $T/many.csv" "key: $T/key" "hops: 0" "companions_of: [0]")
+job 3 trace mq "" "${MQ[@]}" "output: $T/mq.h5" || { cat "$T/mq.log"; die "trace of 6000 cases failed"; }
+P=$(predicted mq)
+C=$(sed -n 's/.*memory: the frontiers and rows of 6000 cases about \([0-9]*\) MB more per rank.*/\1/p' "$T/mq.log")
+I=$(sed -n 's/.*memory: the index built in memory (no `index:` given) about \([0-9]*\) MB more per rank.*/\1/p' "$T/mq.log")
+[ -n "$P" ] && [ -n "$C" ] && [ -n "$I" ] || { cat "$T/mq.log"; die "trace of 6000 cases does not log its memory"; }
+# 1.5 MB over the parts logged (each rounded to the MB): the parts fit, the queries' table not.
+job 3 trace mqx "$(((P + C + I) * 1024 + 1536))K" "${MQ[@]}" "output: $T/mqx.h5" && die "trace ran past its budget with a round's queries"
+grep -q "the table of a round's [0-9]* queries (every rank holds it whole) needs about [0-9]* MB more on a rank" "$T/mqx.log" \
+  || { cat "$T/mqx.log"; die "no clear refusal of a round's queries"; }
+[ ! -e "$T/mqx.h5" ] || die "a trace refused its round's queries left an output"
+W=$(sed -n "s/.*the table of a round's [0-9]* queries (every rank holds it whole) needs about \([0-9]*\) MB.*/\1/p" "$T/mqx.log" | head -1)
+[ "$W" -ge 4 ] || die "the round's queries take $W MB: too few to test the check"
+job 3 trace mqt "$((P + C + I + W + 2))M" "${MQ[@]}" "output: $T/mqt.h5" || { cat "$T/mqt.log"; die "trace with room for its queries failed"; }
 
 # dispatch, city lists: every rank reads a part of the flagged rows and then holds the rows of
 # the lists it writes, so its check counts its part before reading one and the lists' rows
