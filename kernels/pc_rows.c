@@ -121,17 +121,21 @@ static inline uint64_t load8(const char *p) {
  * three words, then memcmp past 24 bytes), else keyed and kept. Names of
  * fewer than 16 bytes are keyed every time. */
 static uint64_t place_id(const pc_rowcheck *c, unsigned ch, const char *name, size_t len,
-                         unsigned carriage) {
+                         unsigned carriage, pc_instay *s) {
+  s->memo = -1;
   if (!c->places || len < 16 || len > PC_PLACE_MEMO_NAME)
     return pc_place_key(ch, name, len, carriage);
   const uint64_t w0 = load8(name), w1 = load8(name + 8), w2 = load8(name + len - 8);
   const uint64_t h = pc_mix64(w0 ^ (w1 << 29 | w1 >> 35) ^ (w2 << 17 | w2 >> 47) ^
                               (uint64_t)len << 56 ^ (uint64_t)ch << 48 ^ (uint64_t)carriage << 40);
   pc_place_memo *m = &c->places[h >> (64 - PC_PLACE_MEMO_BITS)];
+  s->memo = (int32_t)(h >> (64 - PC_PLACE_MEMO_BITS));
+  s->memo_new = 0;
   if (m->len == len && m->channel == ch && m->carriage == carriage && load8(m->name) == w0 &&
       load8(m->name + 8) == w1 && load8(m->name + len - 8) == w2 &&
       (len <= 24 || !memcmp(m->name + 16, name + 16, len - 24)))
     return m->key;
+  s->memo_new = 1;
   m->key = pc_place_key(ch, name, len, carriage);
   m->len = (uint8_t)len;
   m->channel = (uint8_t)ch;
@@ -412,6 +416,6 @@ int pc_row_stay(const pc_rowcheck *c, const pc_field f[9], pc_instay *s, char *t
   s->place_len = plen;
   /* (the mask, all ones but in tests, narrows the hash bits below the channel) */
   const uint64_t keep = ch == PC_CH_RAIL ? ~0ULL << 56 | c->id_mask << 8 | 0xff : ~0ULL << 56 | c->id_mask;
-  s->place = place_id(c, (unsigned)ch, place, plen, s->carriage) & keep;
+  s->place = place_id(c, (unsigned)ch, place, plen, s->carriage, s) & keep;
   return PC_R_OK;
 }

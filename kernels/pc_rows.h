@@ -131,6 +131,8 @@ typedef struct pc_instay {
   uint8_t seat_unknown;      /* 1: a flight without its row or a train without its carriage */
   const char *place_name; /* the place field (points into the line) */
   size_t place_len;
+  int32_t memo;     /* the slot of pc_rowcheck.places that keyed the place, -1: none */
+  uint8_t memo_new; /* 1: that slot was filled for this place (its name met anew) */
 } pc_instay;
 
 /* stays.csv, columns channel,subject,place,start,end,region,carriage,row and

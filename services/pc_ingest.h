@@ -118,6 +118,11 @@ typedef struct pc_pslot {
   char name[PC_PLACE_NAME_LEN];
 } pc_pslot;
 
+/* A place memo slot's name as last checked against the places seen. */
+typedef struct pc_place_checked {
+  uint64_t place, region;
+} pc_place_checked;
+
 typedef struct pc_ingest {
   pc_ctx *ctx;
   const pc_config *cfg;
@@ -150,6 +155,10 @@ typedef struct pc_ingest {
                               type byte + number (pc_ingest_doc_seen) */
   uint64_t region_cache[PC_REGION_CACHE];
   pc_place_memo place_memo[1 << PC_PLACE_MEMO_BITS];
+  /* Per slot of place_memo: the place its name was last checked as against
+   * `places` (0: none since the slot was filled) and the region it was
+   * recorded with - the table's is at most that (pc_ingest_stay.c). */
+  pc_place_checked place_checked[1 << PC_PLACE_MEMO_BITS];
   pc_date_memo date_memo;
   pc_buf got, ans;       /* pc_idpair: a round's phone requests and answers */
   pc_buf scratch;        /* uint64: a round's phones and requests, kept between rounds */
