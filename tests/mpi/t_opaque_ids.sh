@@ -40,10 +40,12 @@ print("ok")
 PYX
 done
 # Two strings, one id: the hook cuts ids to 1 bit, so every two households collide.
-set +e
-PAICHA_TEST_OPAQUE_BITS=1 run 1 ingest --config ingest.yaml > one.log 2>&1; rc1=$?
-set -e
-[ $rc1 -ne 0 ] || die "a household collision read by one rank was not refused"
+refused() { # ranks, log, what: an ingest with the ids cut to 1 bit must fail
+  local rc=0
+  PAICHA_TEST_OPAQUE_BITS=1 run "$1" ingest --config ingest.yaml > "$2" 2>&1 || rc=$?
+  [ $rc -ne 0 ] || die "$3 was not refused"
+}
+refused 1 one.log "a household collision read by one rank"
 grep -q 'persons.csv:[0-9]*: household "[^"]*" and household "[^"]*" give one internal id' one.log \
   || { cat one.log; die "the collision message (one rank) does not name both households"; }
 [ ! -e data.h5 ] || rm -f data.h5
@@ -51,10 +53,7 @@ grep -q 'persons.csv:[0-9]*: household "[^"]*" and household "[^"]*" give one in
 { echo "id_number,phone,household,region,birth_date,sex,sector,employer,vaccine_doses"
   echo "$A,,H00012,430102001001,,,,,2"
   echo "$C,,00012,430102001001,,,,,1"; } > persons.csv
-set +e
-PAICHA_TEST_OPAQUE_BITS=1 run 2 ingest --config ingest.yaml > two.log 2>&1; rc2=$?
-set -e
-[ $rc2 -ne 0 ] || die "a household collision across ranks was not refused"
+refused 2 two.log "a household collision across ranks"
 grep -q 'household "00012" and household "H00012" give one internal id\|household "H00012" and household "00012" give one internal id' two.log \
   || { cat two.log; die "the collision message (two ranks) does not name both households"; }
 [ ! -e data.h5 ] || die "a refused ingest left a dataset"
@@ -65,10 +64,7 @@ grep -q 'household "00012" and household "H00012" give one internal id\|househol
   echo "cafe,$A,网吧甲,2021-08-02T10:00,2021-08-02T12:00,430102001001,,"
   echo "cafe,$A,网吧乙,2021-08-03T10:00,2021-08-03T12:00,430102001001,,"; } > stays.csv
 for n in 1 2 3 4; do
-  set +e
-  PAICHA_TEST_OPAQUE_BITS=1 run $n ingest --config ingest.yaml > place$n.log 2>&1; rc=$?
-  set -e
-  [ $rc -ne 0 ] || die "a place collision read by $n ranks was not refused"
+  refused $n place$n.log "a place collision read by $n ranks"
   grep -q 'two place names give one place id (a 56-bit hash collision between "网吧[甲乙]" and "网吧[甲乙]")' place$n.log \
     || { cat place$n.log; die "the place collision message ($n ranks) does not name both places"; }
 done
@@ -80,13 +76,10 @@ $PY -c "import h5py, sys; assert len(h5py.File(sys.argv[1], 'r')['places']) == 2
 { echo "channel,subject,place,start,end,region,carriage,row"
   for p in 长沙市芙蓉区网吧一号 长沙市芙蓉区网吧二号 长沙市芙蓉区网吧三号; do for d in 02 03 04; do
     echo "cafe,$A,$p,2021-08-${d}T10:00,2021-08-${d}T12:00,430102001001,,"; done; done; } > stays.csv
-set +e
-PAICHA_TEST_OPAQUE_BITS=1 run 1 ingest --config ingest.yaml > place3.log 2>&1; rc=$?
-set -e
-[ $rc -ne 0 ] || die "a collision among three long place names met again was not refused"
-grep -q 'two place names give one place id (a 56-bit hash collision between "长沙市芙蓉区网吧.号" and "长沙市芙蓉区网吧.号")' place3.log \
-  || { cat place3.log; die "the collision of long place names is not named"; }
+refused 1 long.log "a collision among three long place names met again"
+grep -q 'two place names give one place id (a 56-bit hash collision between "长沙市芙蓉区网吧.号" and "长沙市芙蓉区网吧.号")' long.log \
+  || { cat long.log; die "the collision of long place names is not named"; }
 run 1 ingest --config ingest.yaml > place.log 2>&1 || { cat place.log; die "three long café names (no hook) failed"; }
 $PY -c "import h5py, sys; assert len(h5py.File(sys.argv[1], 'r')['places']) == 3" data.h5 || die "three long café names are not three places"
-grep -q "$A" one.log two.log place1.log place2.log && die "an ID number was printed" || true
+grep -q "$A" one.log two.log place1.log place2.log long.log && die "an ID number was printed" || true
 echo "opaque ids: distinct at 1 and 2 ranks; collisions of households and places refused on one rank and across two"
