@@ -180,11 +180,94 @@ out:
   return rc;
 }
 
+/* A stay by ID number whose person the registry (this rank's part, the
+ * owner's) lacks: a visitor, its number kept for /identities. */
+static int visitor_seen(pc_ingest *g, uint64_t pid, uint64_t subj) {
+  if (!subj || subj == PC_SUBJ_DOC || pc_ingest_find_person(g, pid)) return 0;
+  PC_CALL(pc_buf_grow(&g->id_visitors, 1));
+  ((pc_idpair *)g->id_visitors.data)[g->id_visitors.n++] = (pc_idpair){pid, subj};
+  return 0;
+}
+
+/* A round's buffers, kept between rounds: the stays for the other ranks
+ * (pc_cstay, grouped by owner) and every stay's owner (int); the persons
+ * named by ID number among them (pc_idpair: pid, packed number) and their
+ * owners (int); what the two exchanges bring. */
+typedef struct ship {
+  pc_buf send, dest, ids, idest, recv, idrecv;
+  size_t *pos; /* per rank: where its group of send begins, then fills (P) */
+} ship;
+
+/* The round's stays w[0..n) at the owners of their pids: this rank's own
+ * straight into g->stays; the others' as the 40-byte rows g->stays holds,
+ * grouped by owner, so that the exchange sends them from where they are;
+ * the numbers of the persons named by ID (0.3 % of a city's rows: the
+ * owner tells visitors by them) on their own, once per run of one person.
+ * Sent whole, a stay's 48 bytes were copied into a send window, across, and
+ * into g->stays; now half the stays are copied once, the rest three times
+ * in 40 bytes. Rows land in another order than one exchange gave: the sort
+ * orders them whole (file and line break every tie). Collective, agreed. */
+static int ship_stays(pc_ingest *g, const pc_wstay *w, size_t n, ship *b) {
+  pc_ctx *ctx = g->ctx;
+  const int P = pc_nranks(ctx), me = pc_rank(ctx);
+  size_t *pos = b->pos;
+  b->ids.n = b->idest.n = b->recv.n = b->idrecv.n = 0;
+  int rc = pc_buf_reserve(&b->dest, n + 1);
+  int *dest = b->dest.data;
+  for (int p = 0; p < P; p++) pos[p] = 0;
+  for (size_t i = 0; i < n && !rc; i++) pos[dest[i] = PC_OWNER(w[i].c.pid, P)]++;
+  size_t nsend = 0;
+  for (int p = 0; p < P && !rc; p++) { /* counts become starts; this rank's group is none */
+    const size_t c = p == me ? 0 : pos[p];
+    pos[p] = nsend;
+    nsend += c;
+  }
+  if (!rc) rc = pc_buf_reserve(&b->send, nsend + 1);
+  if (!rc) rc = pc_buf_grow(&g->stays, n - nsend); /* the round's room at once */
+  pc_cstay *send = b->send.data, *keep = g->stays.data;
+  uint64_t last = 0;
+  for (size_t i = 0; i < n && !rc; i++) {
+    const int d = dest[i];
+    if (d == me) {
+      keep[g->stays.n++] = w[i].c;
+      rc = visitor_seen(g, w[i].c.pid, w[i].subj);
+      continue;
+    }
+    send[pos[d]++] = w[i].c;
+    if (!w[i].subj || w[i].subj == PC_SUBJ_DOC || (b->ids.n && w[i].c.pid == last)) continue;
+    if (!(rc = pc_buf_grow(&b->ids, 1)) && !(rc = pc_buf_grow(&b->idest, 1))) {
+      ((pc_idpair *)b->ids.data)[b->ids.n++] = (pc_idpair){w[i].c.pid, w[i].subj};
+      ((int *)b->idest.data)[b->idest.n++] = d;
+      last = w[i].c.pid;
+    }
+  }
+  size_t k = 0; /* the owners of send's rows, in its order (pos[p]: where p's group ends) */
+  for (int p = 0; p < P && !rc; p++)
+    while (k < pos[p]) dest[k++] = p;
+  PC_CALL(pc_agree(ctx, rc));
+  PC_CALL(pc_shuffle(ctx, b->send.data, nsend, sizeof(pc_cstay), dest, &b->recv, NULL));
+  PC_CALL(pc_agree(ctx, pc_buf_grow(&g->stays, b->recv.n)));
+  memcpy((pc_cstay *)g->stays.data + g->stays.n, b->recv.data, b->recv.n * sizeof(pc_cstay));
+  g->stays.n += b->recv.n;
+  PC_CALL(pc_shuffle(ctx, b->ids.data, b->ids.n, sizeof(pc_idpair), b->idest.data, &b->idrecv,
+                     NULL));
+  const pc_idpair *v = b->idrecv.data;
+  for (size_t i = 0; i < b->idrecv.n && !rc; i++) rc = visitor_seen(g, v[i].a, v[i].b);
+  return pc_agree(ctx, rc);
+}
+
 static int read_stays(pc_ingest *g) {
   pc_ctx *ctx = g->ctx;
-  pc_buf batch, recv;
+  pc_buf batch;
   pc_buf_init(&batch, sizeof(pc_wstay));
-  pc_buf_init(&recv, sizeof(pc_wstay));
+  ship b;
+  pc_buf_init(&b.send, sizeof(pc_cstay));
+  pc_buf_init(&b.dest, sizeof(int));
+  pc_buf_init(&b.ids, sizeof(pc_idpair));
+  pc_buf_init(&b.idest, sizeof(int));
+  pc_buf_init(&b.recv, sizeof(pc_cstay));
+  pc_buf_init(&b.idrecv, sizeof(pc_idpair));
+  b.pos = pc_calloc((size_t)pc_nranks(ctx) + 1, sizeof *b.pos, "stays by owner");
   const size_t R = pc_ctx_round_bytes(ctx) / sizeof(pc_wstay) + 1;
   uint64_t total = 0, before = 0; /* lines of this rank's ranges, for progress */
   for (int f = g->stays0; f < g->nin; f++) total += g->in[f].f.nlines;
@@ -195,13 +278,14 @@ static int read_stays(pc_ingest *g) {
    * CSV (perf: memcpy under realloc). The room never written is never
    * resident; a round that brings more still grows `recv`. The exchange
    * does not bring the stays straight into g->stays: tried (fa32795), the
-   * copy below went, but on this VM a page written only by the kernel's
+   * copy after it went, but on this VM a page written only by the kernel's
    * cross-process copy (Open MPI's CMA) costs its first touch again when
    * the sort reads it (~1.5 s a GB): sort and write took 4.4 s longer a
    * rank at the city tier than the copy saved. */
   const size_t want = total < R ? (size_t)total + 1 : R;
-  int fi = g->stays0, more = 1, rc = pc_buf_reserve(&batch, want);
-  if (!rc) rc = pc_buf_reserve(&recv, want + want / 4 + 1024);
+  int fi = g->stays0, more = 1, rc = b.pos ? pc_buf_reserve(&batch, want) : PC_ERR_MEM;
+  if (!rc) rc = pc_buf_reserve(&b.send, want);
+  if (!rc) rc = pc_buf_reserve(&b.recv, want + want / 4 + 1024);
   PC_CALLG(pc_agree(ctx, rc), done);
   for (uint64_t r = 0; more; r++) {
     batch.n = 0;
@@ -212,29 +296,20 @@ static int read_stays(pc_ingest *g) {
     }
     PC_CALLG(pc_agree(ctx, rc), done);
     PC_CALLG(resolve_phones(g, batch.data, batch.n), done);
-    recv.n = 0;
-    PC_CALLG(
-        pc_ingest_shuffle(g, batch.data, batch.n, sizeof(pc_wstay), pc_ingest_owner_first, &recv),
-        done);
-    const pc_wstay *w = recv.data;
-    rc = pc_buf_grow(&g->stays, recv.n); /* the round's room at once, not a check a stay */
-    pc_cstay *keep = g->stays.data;
-    for (size_t i = 0; i < recv.n && !rc; i++) {
-      /* an ID number the registry lacks */
-      if (w[i].subj && w[i].subj != PC_SUBJ_DOC && !pc_ingest_find_person(g, w[i].c.pid)) {
-        if ((rc = pc_buf_grow(&g->id_visitors, 1))) break;
-        ((pc_idpair *)g->id_visitors.data)[g->id_visitors.n++] = (pc_idpair){w[i].c.pid, w[i].subj};
-      }
-      keep[g->stays.n++] = w[i].c;
-    }
-    PC_CALLG(pc_agree(ctx, rc), done);
+    PC_CALLG(ship_stays(g, batch.data, batch.n, &b), done);
     PC_CALLG(pc_ingest_more_rounds(ctx, fi < g->nin, &more), done);
     uint64_t now = before + (fi < g->nin ? g->in[fi].f.next_line : 0);
     pc_progress(ctx, now < total ? now : total, total);
   }
 done: /* the round's buffers, on failure too (a rejected file ends the job) */
   pc_buf_free(&batch);
-  pc_buf_free(&recv);
+  pc_buf_free(&b.send);
+  pc_buf_free(&b.dest);
+  pc_buf_free(&b.ids);
+  pc_buf_free(&b.idest);
+  pc_buf_free(&b.recv);
+  pc_buf_free(&b.idrecv);
+  free(b.pos);
   return rc;
 }
 
