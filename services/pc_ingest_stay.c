@@ -148,7 +148,7 @@ static int resolve_phones(pc_ingest *g, pc_wstay *w, size_t n) {
   uint64_t *u = g->scratch.data, *tmp = u + nu + 1, *pid_of = u + 3 * (nu + 1);
   pc_idpair *q = (pc_idpair *)tmp;
   if (!rc) {
-    memcpy(u, d->v, nu * sizeof *u);
+    if (nu) memcpy(u, d->v, nu * sizeof *u); /* d->v is NULL while the dictionary is empty */
     pc_sort_u64(u, tmp, nu); /* sorted into u */
     /* requests: (phone, rank << 32 | index); answers: (rank << 32 | index, pid) */
     for (size_t i = 0; i < nu; i++) q[i] = (pc_idpair){u[i], (uint64_t)pc_rank(ctx) << 32 | i};
@@ -247,7 +247,8 @@ static int ship_stays(pc_ingest *g, const pc_wstay *w, size_t n, ship *b) {
   PC_CALL(pc_agree(ctx, rc));
   PC_CALL(pc_shuffle(ctx, b->send.data, nsend, sizeof(pc_cstay), dest, &b->recv, NULL));
   PC_CALL(pc_agree(ctx, pc_buf_grow(&g->stays, b->recv.n)));
-  memcpy((pc_cstay *)g->stays.data + g->stays.n, b->recv.data, b->recv.n * sizeof(pc_cstay));
+  if (b->recv.n)
+    memcpy((pc_cstay *)g->stays.data + g->stays.n, b->recv.data, b->recv.n * sizeof(pc_cstay));
   g->stays.n += b->recv.n;
   PC_CALL(pc_shuffle(ctx, b->ids.data, b->ids.n, sizeof(pc_idpair), b->idest.data, &b->idrecv,
                      NULL));
