@@ -204,7 +204,7 @@ typedef struct ship {
  * the numbers of the persons named by ID (0.3 % of a city's rows: the
  * owner tells visitors by them) on their own, once per run of one person.
  * Sent whole, a stay's 48 bytes were copied into a send window, across, and
- * into g->stays; now half the stays are copied once, the rest three times
+ * into g->stays; now a rank's own are copied once, the others' three times
  * in 40 bytes. Rows land in another order than one exchange gave: the sort
  * orders them whole (file and line break every tie). Collective, agreed. */
 static int ship_stays(pc_ingest *g, const pc_wstay *w, size_t n, ship *b) {
