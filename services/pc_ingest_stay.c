@@ -225,20 +225,21 @@ static int ship_stays(pc_ingest *g, const pc_wstay *w, size_t n, ship *b) {
   if (!rc) rc = pc_buf_reserve(&b->send, nsend + 1);
   if (!rc) rc = pc_buf_grow(&g->stays, n - nsend); /* the round's room at once */
   pc_cstay *send = b->send.data, *keep = g->stays.data;
-  uint64_t last = 0;
+  uint64_t last = 0; /* the pid of the last stay by ID number (seen: one was) */
+  int seen = 0;
   for (size_t i = 0; i < n && !rc; i++) {
     const int d = dest[i];
-    if (d == me) {
+    if (d == me)
       keep[g->stays.n++] = w[i].c;
+    else
+      send[pos[d]++] = w[i].c;
+    if (!w[i].subj || w[i].subj == PC_SUBJ_DOC || (seen && w[i].c.pid == last)) continue;
+    last = w[i].c.pid, seen = 1; /* a person's run of stays asks once */
+    if (d == me) {
       rc = visitor_seen(g, w[i].c.pid, w[i].subj);
-      continue;
-    }
-    send[pos[d]++] = w[i].c;
-    if (!w[i].subj || w[i].subj == PC_SUBJ_DOC || (b->ids.n && w[i].c.pid == last)) continue;
-    if (!(rc = pc_buf_grow(&b->ids, 1)) && !(rc = pc_buf_grow(&b->idest, 1))) {
+    } else if (!(rc = pc_buf_grow(&b->ids, 1)) && !(rc = pc_buf_grow(&b->idest, 1))) {
       ((pc_idpair *)b->ids.data)[b->ids.n++] = (pc_idpair){w[i].c.pid, w[i].subj};
       ((int *)b->idest.data)[b->idest.n++] = d;
-      last = w[i].c.pid;
     }
   }
   size_t k = 0; /* the owners of send's rows, in its order (pos[p]: where p's group ends) */
