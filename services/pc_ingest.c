@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "pc_part.h"
+#include "pc_sort.h"
 #include "pc_time.h"
 
 const char *const pc_ingest_kind_names[4] = {"regions", "persons", "stays", "phone owners"};
@@ -136,6 +137,18 @@ void pc_ingest_delete(pc_ingest *g) {
 
 void pc_ingest_sort(void *rows, size_t n, size_t size, int (*cmp)(const void *, const void *)) {
   if (n > 1) qsort(rows, n, size, cmp);
+}
+
+int pc_ingest_sort_u64(void *rows, size_t n, size_t size, int (*cmp)(const void *, const void *)) {
+  if (n < 2) return 0;
+  uint64_t lo = UINT64_MAX, hi = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint64_t k;
+    memcpy(&k, (const char *)rows + i * size, sizeof k);
+    lo = k < lo ? k : lo;
+    hi = k > hi ? k : hi;
+  }
+  return pc_sort_rows_inplace(rows, n, size, lo, hi, cmp);
 }
 
 int pc_idpair_cmp(const void *pa, const void *pb) {

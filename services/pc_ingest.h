@@ -193,6 +193,11 @@ int pc_ingest_line_utf8(pc_ingest_input *in, const char **line, size_t *len, int
 
 /* Local: qsort, but for empty tables too (their data may be NULL: qsort's is nonnull). */
 void pc_ingest_sort(void *rows, size_t n, size_t size, int (*cmp)(const void *, const void *));
+/* Local: the same for rows (at most 256 bytes) that begin with a uint64 which cmp orders by
+ * first, ascending: a distribution pass on that key, then ~16 rows at a time by cmp
+ * (pc_sort_rows_inplace), not a merge sort by cmp with a copy of the rows - a rank's
+ * phones, its places. Returns 0, or PC_ERR_MEM. */
+int pc_ingest_sort_u64(void *rows, size_t n, size_t size, int (*cmp)(const void *, const void *));
 /* Local: orders of pc_idpair (a, b) and pc_wperson (pid, origin), for pc_ingest_sort. */
 int pc_idpair_cmp(const void *pa, const void *pb);
 int pc_wperson_cmp(const void *pa, const void *pb);

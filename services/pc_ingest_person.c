@@ -277,8 +277,12 @@ static int register_phones(pc_ingest *g, pc_buf *drop) {
   pc_buf_free(&ph);
   PC_CALL(rc);
   wphone *m = mine.data;
-  pc_ingest_sort(m, mine.n, sizeof *m, wphone_cmp);
-  PC_CALL(pc_agree(ctx, pc_buf_reserve(&g->phones, mine.n + 1)));
+  rc = pc_ingest_sort_u64(m, mine.n, sizeof *m, wphone_cmp);
+  if (!rc) rc = pc_buf_reserve(&g->phones, mine.n + 1);
+  if ((rc = pc_agree(ctx, rc))) {
+    pc_buf_free(&mine);
+    return rc;
+  }
   pc_idpair *tab = g->phones.data;
   size_t t = 0;
   uint64_t first = 0; /* origin of the row that registered the phone */
@@ -427,7 +431,7 @@ static int owners_keep(pc_ingest *g, pc_wowner *m, size_t n) {
     const pc_wowner *o = (const pc_wowner *)g->owners.data + i;
     ((pc_idpair *)g->phones.data)[g->phones.n++] = (pc_idpair){o->phone, o->pid};
   }
-  if (!rc) pc_ingest_sort(g->phones.data, g->phones.n, sizeof(pc_idpair), pc_idpair_cmp);
+  if (!rc) rc = pc_ingest_sort_u64(g->phones.data, g->phones.n, sizeof(pc_idpair), pc_idpair_cmp);
   return rc;
 }
 
@@ -452,8 +456,9 @@ static int owners_load(pc_ingest *g) {
   }
   pc_buf_free(&batch);
   if (!rc) {
-    pc_ingest_sort(mine.data, mine.n, sizeof(pc_wowner), wowner_cmp);
-    rc = pc_agree(ctx, owners_keep(g, mine.data, mine.n));
+    rc = pc_ingest_sort_u64(mine.data, mine.n, sizeof(pc_wowner), wowner_cmp);
+    if (!rc) rc = owners_keep(g, mine.data, mine.n);
+    rc = pc_agree(ctx, rc);
   }
   pc_buf_free(&mine);
   return rc;

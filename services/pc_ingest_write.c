@@ -180,7 +180,7 @@ static int write_places(pc_ingest *g, pc_out *out, uint64_t *nplaces) {
   pc_place *pl = pc_calloc(all.n + 1, sizeof *pl, "places");
   size_t m = 0;
   rc = pl ? 0 : PC_ERR_MEM;
-  if (!rc) pc_ingest_sort(a, all.n, sizeof *a, pslot_cmp);
+  if (!rc) rc = pc_ingest_sort_u64(a, all.n, sizeof *a, pslot_cmp);
   for (size_t i = 0; i < all.n && !rc; i++) {
     if (m && pl[m - 1].id == a[i].id) {
       if (a[i].nh != a[i - 1].nh || memcmp(a[i].name, a[i - 1].name, PC_PLACE_NAME_LEN))
