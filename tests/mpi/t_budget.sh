@@ -164,16 +164,18 @@ for o in trh trn; do
   $PY "$ROOT/tests/py/compare.py" "$T/tr.h5" "$T/$o.h5" --datasets contacts companions breakdown > "$T/c4.log" \
     || { cat "$T/c4.log"; die "trace with huge_pages of $o differs"; }
 done
-# The index is faster with them whatever the free 2 MB blocks (rates.yaml's huge_always): on
-# auto under THP madvise it gets them, saying why; trace keeps the rule of the free blocks.
-# Without them its index is the same.
-if grep -q '\[madvise\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; then
-  grep -q "memory: huge pages advised (THP madvise; .*; this job is faster with them whatever the free blocks)" "$T/idx.log" \
-    || { cat "$T/idx.log"; die "index on auto under THP madvise was not advised huge pages"; }
-else
-  grep -q "memory: huge pages not advised (THP not madvise" "$T/idx.log" \
-    || { cat "$T/idx.log"; die "index advised huge pages where THP is not madvise"; }
-fi
+# The index and ingest are faster with them whatever the free 2 MB blocks (rates.yaml's
+# huge_always): on auto under THP madvise they get them, saying why; trace keeps the rule of
+# the free blocks. Without them the index is the same.
+for l in idx in; do
+  if grep -q '\[madvise\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; then
+    grep -q "memory: huge pages advised (THP madvise; .*; this job is faster with them whatever the free blocks)" "$T/$l.log" \
+      || { cat "$T/$l.log"; die "$l on auto under THP madvise was not advised huge pages"; }
+  else
+    grep -q "memory: huge pages not advised (THP not madvise" "$T/$l.log" \
+      || { cat "$T/$l.log"; die "$l advised huge pages where THP is not madvise"; }
+  fi
+done
 grep -q "whatever the free blocks" "$T/tr.log" && { cat "$T/tr.log"; die "trace advised huge pages whatever the free blocks"; }
 job 2 index idxn "" "data: $T/data.h5" "index: $T/idxn.h5" "huge_pages: never" || { cat "$T/idxn.log"; die "index without huge pages failed"; }
 $PY "$ROOT/tests/py/compare.py" "$T/idx.h5" "$T/idxn.h5" --datasets place_rows bucket_start stays_dir > "$T/c5.log" \
