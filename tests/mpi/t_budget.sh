@@ -164,10 +164,12 @@ for o in trh trn; do
   $PY "$ROOT/tests/py/compare.py" "$T/tr.h5" "$T/$o.h5" --datasets contacts companions breakdown > "$T/c4.log" \
     || { cat "$T/c4.log"; die "trace with huge_pages of $o differs"; }
 done
-# The index and ingest are faster with them whatever the free 2 MB blocks (rates.yaml's
+# The index, ingest and synth are faster with them whatever the free 2 MB blocks (rates.yaml's
 # huge_always): on auto under THP madvise they get them, saying why; trace keeps the rule of
 # the free blocks. Without them the index is the same.
-for l in idx in; do
+job 2 synth sy "" "key: $T/sy.key" "data: $T/sy.h5" "seed: 3" "persons: 2000" "days: 2" \
+  "as_of: 2021-08-09T00:00" || { cat "$T/sy.log"; die "synth (huge pages) failed"; }
+for l in idx in sy; do
   if grep -q '\[madvise\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; then
     grep -q "memory: huge pages advised (THP madvise; .*; this job is faster with them whatever the free blocks)" "$T/$l.log" \
       || { cat "$T/$l.log"; die "$l on auto under THP madvise was not advised huge pages"; }
