@@ -46,8 +46,8 @@ extern const pc_key pc_io_keys[];
   {.name = "huge_pages", .type = PC_T_STR, .def = "auto", .choices = pc_huge_choices,     \
    .help = "advise the kernel to back the job's memory with 2 MB pages: auto (when THP " \
            "is `madvise` and the node's free 2 MB blocks are 4x what its ranks are "       \
-           "predicted to use, or for the index whatever the free blocks), always, "        \
-           "never"},                                                                       \
+           "predicted to use, or for index, ingest and synth whatever the free blocks; "   \
+           "a job without predicted memory: not on auto), always, never"},                 \
   {.name = "output_mode", .type = PC_T_STR, .def = "0600",                               \
    .help = "permissions of files written: 0600 owner only, 0640 adds group read",        \
    .choices = pc_output_modes},                                                          \

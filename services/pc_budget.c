@@ -141,7 +141,19 @@ static const char *read_small(const char *path, char *buf, size_t n) {
  * first (see pc_mem_huge_pages), or, for a job measured faster with them
  * even where faults compact memory (rates.yaml's huge_always: the index),
  * whatever the free blocks; every rank must find it so. */
+static int huge_decided; /* always or never given: said and done at the job's start */
+
+int pc_budget_huge_pages_given(pc_ctx *ctx, const pc_config *cfg) {
+  const char *mode = pc_config_str(cfg, "huge_pages");
+  if (!strcmp(mode, "auto")) return 0; /* the job's budget check decides, if it has one */
+  huge_decided = 1;
+  if (!strcmp(mode, "always")) pc_mem_huge_pages();
+  pc_log(ctx, "memory: huge pages %s", strcmp(mode, "always") ? "not advised" : "advised");
+  return 0;
+}
+
 static int huge_pages_choose(pc_ctx *ctx, const pc_config *cfg, double need, int any_free) {
+  if (huge_decided) return 0;
   const char *mode = pc_config_str(cfg, "huge_pages");
   char thp[128], buddy[8192], why[200] = "";
   int local = 1, rc = pc_node_ranks(ctx, &local);

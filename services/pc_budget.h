@@ -15,12 +15,18 @@ typedef struct pc_rate {
   double base_mb, per_item_b;
   double per_case_b; /* trace: bytes per case traced, over all ranks (0: none) */
   int huge_always;   /* huge_pages: auto advises them under THP madvise whatever the free
-                        2 MB blocks (measured faster in every page-cache state) */
+                        2 MB blocks (measured faster so: bench/rates.yaml says where) */
 } pc_rate;
 
 /* Local, never fails: the machine's speeds per rank (MB/s, by pc_bound; 0
  * where not measured) compiled in from bench/rates.yaml's `bounds`. */
 const double *pc_machine_bounds(void);
+
+/* Collective (config alike on every rank): huge_pages always or never, as given, advised
+ * or not from the job's start for every job, and logged; auto is left to the job's
+ * budget check (pc_budget_check: the free 2 MB blocks against its predicted memory), so
+ * a job without predicted costs is not advised them on auto. Called by pc_job_run. */
+int pc_budget_huge_pages_given(pc_ctx *ctx, const pc_config *cfg);
 
 /* Collective, agreed, before a job's heavy phases: the budget per rank is the
  * config's `memory_per_rank`, else the memory Slurm gave the node

@@ -179,6 +179,13 @@ for l in idx in sy; do
   fi
 done
 grep -q "whatever the free blocks" "$T/tr.log" && { cat "$T/tr.log"; die "trace advised huge pages whatever the free blocks"; }
+# A job without predicted memory (bounds) still takes huge_pages always and never as given.
+for o in always never; do
+  job 2 bounds bd$o "" "output: $T/bd$o.yaml" "size_mb: 4" "huge_pages: $o" \
+    || { cat "$T/bd$o.log"; die "bounds with huge_pages: $o failed"; }
+done
+grep -q "memory: huge pages advised$" "$T/bdalways.log" || { cat "$T/bdalways.log"; die "bounds ignored huge_pages: always"; }
+grep -q "memory: huge pages not advised$" "$T/bdnever.log" || { cat "$T/bdnever.log"; die "bounds ignored huge_pages: never"; }
 job 2 index idxn "" "data: $T/data.h5" "index: $T/idxn.h5" "huge_pages: never" || { cat "$T/idxn.log"; die "index without huge pages failed"; }
 $PY "$ROOT/tests/py/compare.py" "$T/idx.h5" "$T/idxn.h5" --datasets place_rows bucket_start stays_dir > "$T/c5.log" \
   || { cat "$T/c5.log"; die "index without huge pages differs"; }
