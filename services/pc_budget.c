@@ -133,14 +133,6 @@ static const char *read_small(const char *path, char *buf, size_t n) {
   return buf;
 }
 
-/* Collective, agreed: whether this job's memory is advised as huge pages
- * (config `huge_pages`). auto: only where THP is `madvise` (under `always`
- * the kernel gives them unasked; under `never` not at all) and the node's
- * free memory in 2 MB blocks is at least 4 times what its ranks are
- * predicted to use, so that no advised fault should have to compact memory
- * first (see pc_mem_huge_pages), or, for a job measured faster with them
- * even where faults compact memory (rates.yaml's huge_always: the index),
- * whatever the free blocks; every rank must find it so. */
 static int huge_decided; /* always or never given: said and done at the job's start */
 
 int pc_budget_huge_pages_given(pc_ctx *ctx, const pc_config *cfg) {
@@ -152,6 +144,15 @@ int pc_budget_huge_pages_given(pc_ctx *ctx, const pc_config *cfg) {
   return 0;
 }
 
+/* Collective, agreed: whether this job's memory is advised as huge pages
+ * (config `huge_pages`). auto: only where THP is `madvise` (under `always`
+ * the kernel gives them unasked; under `never` not at all) and the node's
+ * free memory in 2 MB blocks is at least 4 times what its ranks are
+ * predicted to use, so that no advised fault should have to compact memory
+ * first (see pc_mem_huge_pages), or, for a job measured faster with them
+ * even where faults compact memory (rates.yaml's huge_always: index, ingest,
+ * synth), whatever the free blocks; every rank must find it so. always and
+ * never were done at the start (pc_budget_huge_pages_given). */
 static int huge_pages_choose(pc_ctx *ctx, const pc_config *cfg, double need, int any_free) {
   if (huge_decided) return 0;
   const char *mode = pc_config_str(cfg, "huge_pages");
