@@ -17,7 +17,8 @@ out="$res/bench-$stamp.txt"
 all=(bounds registry city trace ingest screen plan scaling append report sources community lists ledger)
 names=("$@"); [ ${#names[@]} -eq 0 ] && names=("${all[@]}")
 
-# time_job LABEL JOB CONFIG: runs REPEAT times; records wall (s) and peak RSS per rank (MB, max over ranks).
+# time_job LABEL JOB CONFIG: runs REPEAT times; records wall (s) and peak RSS per rank (MB, max over ranks),
+# and leaves its runs' figures in TIMED_WALLS and TIMED_RSS for a check against a prediction.
 # PRE, when set, is run (untimed) before each run: e.g. restoring a file the job changes.
 time_job() {
   local label=$1 job=$2 cfg=$3 rec=$4 walls=() rss=()
@@ -28,6 +29,31 @@ time_job() {
     rss+=("$RUN_RSS")
   done
   runs_line "$label" "$NP" "${walls[*]}" "${rss[*]}"
+  TIMED_WALLS="${walls[*]}" TIMED_RSS="${rss[*]}"
+}
+
+# plan_check JOB DATA "WALLS" "RSS": `paicha plan` of JOB on DATA at NP ranks of one node beside
+# the medians of the runs measured (walls in s, peaks in MB; issue 19: within 25 %).
+plan_check() {
+  printf 'job: %s\ndata: %s\nnodes: 1\ntasks_per_node: %s\nrates: %s\nquiet: true\n' \
+    "$1" "$2" "$NP" "$root/bench/rates.yaml" > "$work/plan-check.yaml"
+  "$PAICHA" plan --config "$work/plan-check.yaml" > "$work/plan-check-$1.txt" \
+    || { echo "bench: plan of $1 failed" >&2; return 1; }
+  /usr/bin/python3 - "$work/plan-check-$1.txt" "$1" "$NP" "$3" "$4" <<'PY' | tee -a "$out"
+import re, statistics, sys
+p = open(sys.argv[1]).read()
+pm = float(re.search(r"^predicted: memory per rank ([0-9.]+) GB", p, re.M).group(1))
+pt = float(re.search(r"^predicted: .*, time ([0-9.]+) s", p, re.M).group(1))
+w = statistics.median(map(float, sys.argv[4].split()))
+m = statistics.median(map(float, sys.argv[5].split())) / 1024  # MB (2^20) -> GB as plan's (2^30)
+ok = "within" if abs(pt / w - 1) <= 0.25 and abs(pm / m - 1) <= 0.25 else "NOT within"
+print(f"  plan {sys.argv[2]} at {sys.argv[3]} rank(s): wall {pt:.1f} s predicted, {w:.2f} measured "
+      f"({100 * (pt / w - 1):+.0f}%); memory {pm:.2f} GB per rank predicted, {m:.2f} measured "
+      f"({100 * (pm / m - 1):+.0f}%): {ok} 25%")
+for line in p.splitlines():
+    if line.startswith("a rebuild instead"):
+        print("  " + line)
+PY
 }
 
 # run_once LOG NP JOB CONFIG RECORD: one timed run (its stderr to LOG); RUN_WALL its wall (s),
@@ -614,7 +640,10 @@ CFG
   printf 'data: %s\nindex: %s\nbuckets: %s\n' "$work/app-d2.h5" "$work/app-r2.h5" "$nb" > "$work/app-rebuild.yaml"
   echo "== append: one day onto the index of $n persons vs a rebuild, $NP ranks, $REPEAT runs each" | tee -a "$out"
   time_job "append-city($n)" index "$work/app-append.yaml" "$work/app-i12.h5.run.json"
+  local aw=$TIMED_WALLS ar=$TIMED_RSS
   time_job "rebuild-city($n)" index "$work/app-rebuild.yaml" "$work/app-r2.h5.run.json"
+  plan_check append "$work/app-d2.h5" "$aw" "$ar"
+  plan_check index "$work/app-d2.h5" "$TIMED_WALLS" "$TIMED_RSS"
   /usr/bin/python3 - "$work/app-i12.h5" "$work/app-r2.h5" <<'PY' | tee -a "$out"
 import sys, h5py, numpy as np
 a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")

@@ -8,11 +8,13 @@
 #include "pc_job.h"
 #include "pc_synthfile.h"
 
-static const char *const plan_jobs[] = {"synth",  "ingest",    "index",    "trace",
-                                        "screen", "breakdown", "dispatch", NULL};
+static const char *const plan_jobs[] = {"synth",     "ingest",   "index", "append", "trace",
+                                        "screen",    "breakdown", "dispatch", NULL};
 static const char *const levels[] = {"city", "county", "township", "community", NULL};
 static const pc_key plan_keys[] = {
-    {.name = "job", .type = PC_T_STR, .required = 1, .help = "the job to plan",
+    {.name = "job", .type = PC_T_STR, .required = 1,
+     .help = "the job to plan (append: `index` with `append:`, the daily update of an index, "
+             "beside a rebuild's prediction)",
      .choices = plan_jobs},
     {.name = "data", .type = PC_T_PATH, .role = PC_P_IN_DATA, .help = "its dataset: persons and stays are read from it"},
     {.name = "persons", .type = PC_T_INT, .def = "0", .help = "persons (instead of data)",
@@ -162,7 +164,8 @@ static int check_plan(const pc_config *cfg, pc_config_problems *p) {
   model m;
   char from[512];
   const char *job = pc_config_str(cfg, "job");
-  load_model(cfg, p, job, &m, from, sizeof from);
+  const int bad = load_model(cfg, p, job, &m, from, sizeof from);
+  if (!bad && !strcmp(job, "append")) load_model(cfg, p, "index", &m, from, sizeof from);
   if (!strcmp(job, "dispatch")) {
     if (pc_config_bool(cfg, "employers"))
       load_model(cfg, p, "dispatch_employers", &m, from, sizeof from);
@@ -220,7 +223,24 @@ static void print_plan(const pc_config *cfg, const model *m, double persons, dou
            "would fit\n", tpn, e.mem_gb, node_gb, n, tpn);
   }
   printf("recommended:\n");
-  header(job, nodes, tpn, e.time_s, e.mem_gb * tpn);
+  header(strcmp(job, "append") ? job : "index", nodes, tpn, e.time_s, e.mem_gb * tpn);
+}
+
+/* Append's prediction beside a rebuild's (`job: index`) on the same nodes:
+ * which one to run. */
+static void print_rebuild(const pc_config *cfg, const model *app, const model *idx,
+                          double persons, double stays) {
+  const int nodes = (int)pc_config_int(cfg, "nodes"), tpn = (int)pc_config_int(cfg, "tasks_per_node");
+  const double node_gb = (double)pc_config_int(cfg, "memory_per_node_gb"),
+               net = pc_config_float(cfg, "network_gbs");
+  const estimate a = predict(app, persons, stays, nodes, tpn, node_gb, net),
+                 r = predict(idx, persons, stays, nodes, tpn, node_gb, net);
+  const int rebuild = r.fits && (!a.fits || r.time_s < a.time_s);
+  printf("a rebuild instead (job: index, the same buckets): memory per rank %.2f GB, time %.1f s%s; "
+         "%s\n", r.mem_gb, r.time_s, r.fits ? "" : " (does NOT fit)",
+         rebuild ? "the rebuild is the faster here: give `index` without `append:` (with the "
+                   "old index's `buckets:`, the file is the same)"
+                 : "the append is the faster here");
 }
 
 /* ---- dispatch: its size is the flagged rows, shared out among the ranks ---- */
@@ -387,6 +407,11 @@ static int run_plan(pc_ctx *ctx, const pc_config *cfg) {
   }
   PC_CALL(data_size(cfg, &persons, &stays));
   print_plan(cfg, &m, persons, stays);
+  if (!strcmp(job, "append")) {
+    model idx;
+    PC_CALL(load_model(cfg, NULL, "index", &idx, from, sizeof from)); /* checked at load */
+    print_rebuild(cfg, &m, &idx, persons, stays);
+  }
   if (pc_config_bool(cfg, "province")) print_province(&m, pc_config_float(cfg, "network_gbs"));
   fflush(stdout);
   return 0;
@@ -402,6 +427,8 @@ const pc_jobdef pc_job_plan = {
     "x `tasks_per_node` ranks, says whether it fits the nodes' memory (and how many nodes\n"
     "would), and prints the sbatch header it recommends. With `province: true`, also the\n"
     "plan of the full province on 16, 64 and 256 nodes, assumptions stated.\n"
+    "job: append (index's daily update, `index` with `append:`; data: the new dataset)\n"
+    "also predicts a rebuild on the same nodes and says which of the two is the faster.\n"
     "job: dispatch is planned from its input (a trace or screen output: its rows, its\n"
     "lists at `level` and the largest, read from its pid and jurisdiction columns) or\n"
     "`flagged` rows: rank 0's memory (it holds every row, on any number of ranks), the\n"

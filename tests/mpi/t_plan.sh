@@ -52,4 +52,48 @@ n=$(sed -n 's/.*; \([0-9]*\) node(s) of 2 ranks would fit/\1/p' "$T/small.log")
 sed -i "s/^nodes: 1/nodes: $n/" "$T/small.yaml"
 run 1 plan --config "$T/small.yaml" > "$T/fit.log" 2>&1 || die "plan at $n nodes failed"
 ! grep -q "does NOT fit" "$T/fit.log" || { cat "$T/fit.log"; die "the node count plan named does not fit either"; }
+# The daily append: its own rates, index's sbatch, and a rebuild's prediction beside it, with
+# which of the two is the faster - the rebuild on this node (it is, by the rates), the append
+# where the network is slow (it moves less).
+sed -e 's/^job: index/job: append/' -e 's/^province: true/province: false/' "$T/plan.yaml" > "$T/append.yaml"
+run 1 plan --config "$T/append.yaml" > "$T/append.log" 2>&1 || { cat "$T/append.log"; die "plan of append failed"; }
+cat > "$T/far.yaml" <<CFG
+job: append
+persons: 66444900
+stays: 10000000000
+nodes: 64
+tasks_per_node: 64
+memory_per_node_gb: 256
+network_gbs: 0.5
+rates: $ROOT/bench/rates.yaml
+quiet: true
+CFG
+run 1 plan --config "$T/far.yaml" > "$T/far.log" 2>&1 || { cat "$T/far.log"; die "plan of a province's append failed"; }
+cat "$T/append.log" "$T/far.log"
+$PY - "$T/append.log" "$T/far.log" "$T/data.h5" "$ROOT/bench/rates.yaml" <<'PY' || die "append's plan is not what the rates give"
+import re, sys, h5py, yaml
+near, far = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+f = h5py.File(sys.argv[3], "r")
+jobs = yaml.safe_load(open(sys.argv[4]))["jobs"]
+def pred(m, items, P, net_gbs=None, tpn=2):
+    m = {k: float(v) for k, v in m.items() if k != "item"}  # PyYAML reads 1.44e6 as text
+    t = m["base_s"] + items / P / m["items_per_s"]
+    if net_gbs: t += m["moved_per_item_b"] * items / P / (net_gbs * 1e9 / tpn)
+    return (m["mem_base_mb"] * 2**20 + m["mem_per_item_b"] * items / P) / 2**30, t
+s = f.attrs["stays"]
+am, at = pred(jobs["append"], s, 2)
+rm, rt = pred(jobs["index"], s, 2)
+got = re.search(r"^predicted: memory per rank ([0-9.]+) GB.*time ([0-9.]+) s", near, re.M)
+assert abs(float(got.group(1)) - am) < 0.01 and abs(float(got.group(2)) - at) < 0.05, (got.groups(), am, at)
+reb = re.search(r"^a rebuild instead .*memory per rank ([0-9.]+) GB, time ([0-9.]+) s; (.*)$", near, re.M)
+assert reb, "no rebuild beside the append"
+assert abs(float(reb.group(1)) - rm) < 0.01 and abs(float(reb.group(2)) - rt) < 0.05, (reb.groups(), rm, rt)
+assert ("rebuild is the faster" in reb.group(3)) == (rt < at), reb.group(3)
+assert "sbatch jobs/slurm/index.sbatch" in near, "append is run by index's sbatch script"
+# 4,096 ranks on a slow network: the append's smaller shuffle is the faster
+a_t = pred(jobs["append"], 1e10, 4096, 0.5, 64)[1]
+r_t = pred(jobs["index"], 1e10, 4096, 0.5, 64)[1]
+assert a_t < r_t, "the rates no longer make the append the faster on a slow network: choose another case"
+assert "the append is the faster here" in far, far
+PY
 echo "t_plan: ok ($n nodes of 2 ranks for the province's index on 64 GB nodes)"
