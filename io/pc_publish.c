@@ -209,26 +209,58 @@ static int test_strike(void) {
   return 0;
 }
 
+/* How long publish() took: the journals written durable, the renames, the
+ * older files removed (seconds). */
+typedef struct pub_times {
+  double journal, rename, older;
+  int replaced; /* older files removed */
+} pub_times;
+
 /* Rank 0: the steps of pc_publish.h; on a failure, every entry undone. */
-static int publish(void) {
+static int publish(pub_times *T) {
+  double t0 = pc_wtime(), t1;
   size_t len = 0;
   char *text = journal_text(&len);
   int rc = text ? 0 : PC_ERROR(PC_ERR_MEM, "out of memory for the publication journal");
   int done = 0;
   for (int i = 0; i < nlist && !rc; i++) rc = journal_put(list[i].path, text, len);
   free(text);
+  t1 = pc_wtime(), T->journal = t1 - t0, t0 = t1;
   for (; done < nlist && !rc; done++)
     if (!(rc = done == nlist - 1 ? test_strike() : 0)) rc = put(&list[done]);
   if (rc)
     for (int i = nlist - 1; i >= 0; i--) undo(&list[i]);
   journals_remove(list, nlist); /* the commit point (or the end of the undoing) */
+  t1 = pc_wtime(), T->rename = t1 - t0, t0 = t1;
   char aside[NAME + 8];
+  struct stat st;
   for (int i = 0; i < nlist && !rc; i++) { /* the older files, now unreachable */
     aside_of(&list[i], aside, sizeof aside);
-    if (!is_new(&list[i], list[i].tmp)) remove_obj(list[i].tmp, list[i].flags);
-    remove_obj(aside, list[i].flags);
+    if (!is_new(&list[i], list[i].tmp) && lstat(list[i].tmp, &st) == 0) {
+      remove_obj(list[i].tmp, list[i].flags);
+      T->replaced++;
+    }
+    if (lstat(aside, &st) == 0) {
+      remove_obj(aside, list[i].flags);
+      T->replaced++;
+    }
   }
+  T->older = pc_wtime() - t0;
   return rc;
+}
+
+/* The publication's time in the log when it was long enough to be seen
+ * (the phase table is printed before it): on a file system that discards
+ * freed blocks, removing a replaced index of 5.7 GB took 2.1 s, and the
+ * journal's fsync waits for the disk to make the run's direct writes
+ * durable (1.1 s after the index's 5.7 GB). */
+static void log_times(pc_ctx *ctx, int n, const pub_times *T) {
+  const double all = T->journal + T->rename + T->older;
+  if (all < 0.5) return;
+  pc_log(ctx, "published %d %s in %.1f s: journal made durable %.1f s (the disk's flush of what "
+         "the run wrote), renames %.2f s, %d replaced %s removed %.1f s",
+         n, n == 1 ? "output" : "outputs", all, T->journal, T->rename, T->replaced,
+         T->replaced == 1 ? "file" : "files", T->older);
 }
 
 void pc_publish_abandon(void) {
@@ -247,8 +279,14 @@ int pc_publish_all(pc_ctx *ctx, int rc_in) {
     if (!rc && pc_signalled())
       rc = PC_ERROR(PC_ERR_SIGNAL, "stopped by a signal before the outputs were published: "
                     "none written");
-    if (!rc && nlist) rc = publish();
-    else pc_publish_abandon();
+    pub_times T = {0};
+    const int n = nlist;
+    if (!rc && nlist) {
+      rc = publish(&T);
+      if (!rc) log_times(ctx, n, &T);
+    } else {
+      pc_publish_abandon();
+    }
     for (int i = 0; i < nlist; i++) pc_claim_drop(list[i].claimed);
     nlist = 0;
   }
