@@ -230,14 +230,15 @@ static void print_plan(const pc_config *cfg, const model *m, double persons, dou
  * which one to run. */
 static void print_rebuild(const pc_config *cfg, const model *app, const model *idx,
                           double persons, double stays) {
-  const int nodes = (int)pc_config_int(cfg, "nodes"), tpn = (int)pc_config_int(cfg, "tasks_per_node");
+  const int nodes = (int)pc_config_int(cfg, "nodes"),
+            tpn = (int)pc_config_int(cfg, "tasks_per_node");
   const double node_gb = (double)pc_config_int(cfg, "memory_per_node_gb"),
                net = pc_config_float(cfg, "network_gbs");
   const estimate a = predict(app, persons, stays, nodes, tpn, node_gb, net),
                  r = predict(idx, persons, stays, nodes, tpn, node_gb, net);
   const int rebuild = r.fits && (!a.fits || r.time_s < a.time_s);
-  printf("a rebuild instead (job: index, the same buckets): memory per rank %.2f GB, time %.1f s%s; "
-         "%s\n", r.mem_gb, r.time_s, r.fits ? "" : " (does NOT fit)",
+  printf("a rebuild instead (job: index, the same buckets): memory per rank %.2f GB, "
+         "time %.1f s%s; %s\n", r.mem_gb, r.time_s, r.fits ? "" : " (does NOT fit)",
          rebuild ? "the rebuild is the faster here: give `index` without `append:` (with the "
                    "old index's `buckets:`, the file is the same)"
                  : "the append is the faster here");
