@@ -39,21 +39,7 @@ plan_check() {
     "$1" "$2" "$NP" "$root/bench/rates.yaml" > "$work/plan-check.yaml"
   "$PAICHA" plan --config "$work/plan-check.yaml" > "$work/plan-check-$1.txt" \
     || { echo "bench: plan of $1 failed" >&2; return 1; }
-  /usr/bin/python3 - "$work/plan-check-$1.txt" "$1" "$NP" "$3" "$4" <<'PY' | tee -a "$out"
-import re, statistics, sys
-p = open(sys.argv[1]).read()
-pm = float(re.search(r"^predicted: memory per rank ([0-9.]+) GB", p, re.M).group(1))
-pt = float(re.search(r"^predicted: .*, time ([0-9.]+) s", p, re.M).group(1))
-w = statistics.median(map(float, sys.argv[4].split()))
-m = statistics.median(map(float, sys.argv[5].split())) / 1024  # MB (2^20) -> GB as plan's (2^30)
-ok = "within" if abs(pt / w - 1) <= 0.25 and abs(pm / m - 1) <= 0.25 else "NOT within"
-print(f"  plan {sys.argv[2]} at {sys.argv[3]} rank(s): wall {pt:.1f} s predicted, {w:.2f} measured "
-      f"({100 * (pt / w - 1):+.0f}%); memory {pm:.2f} GB per rank predicted, {m:.2f} measured "
-      f"({100 * (pm / m - 1):+.0f}%): {ok} 25%")
-for line in p.splitlines():
-    if line.startswith("a rebuild instead"):
-        print("  " + line)
-PY
+  /usr/bin/python3 "$root/bench/plan_vs.py" "$work/plan-check-$1.txt" "$1" "$NP" "$3" "$4" | tee -a "$out"
 }
 
 # run_once LOG NP JOB CONFIG RECORD: one timed run (its stderr to LOG); RUN_WALL its wall (s),
@@ -503,9 +489,12 @@ bench_scaling() {
     done
     unset walls rss
   done
-  /usr/bin/python3 - "$out" "$work" "$NP" "$n" "$REPEAT" <<'PY' | tee -a "$out"
+  /usr/bin/python3 - "$out" "$work" "$NP" "$n" "$REPEAT" "$root/bench" <<'PY' | tee -a "$out"
 import json, os, re, statistics, sys
 text, work, npx, n, repeat = open(sys.argv[1]).read(), sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+sys.path.insert(0, sys.argv[6])
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
+import plan_vs
 # The machine's scaling, pair by pair: NP ranks' aggregate over one rank's, for a copy in memory
 # and a read through the page cache (each rank's figure is "all ranks at once").
 def bound(np, i):
@@ -563,12 +552,7 @@ for j in ("index", "ingest", "trace", "trace1000"):
     phases[j] = {k: statistics.median(v[int(npx)]) for k, v in ph.items() if int(npx) in v}
     mems[j] = m2
     for np, w, m in ((1, w1, m1), (npx, w2, m2)):
-        p = open(f"{work}/scale-plan-{j}-np{np}.txt").read()
-        pm = float(re.search(r"memory per rank ([0-9.]+) GB", p).group(1))
-        pt = float(re.search(r"time ([0-9.]+) s", p).group(1))
-        ok = "within" if abs(pt / w - 1) <= 0.25 and abs(pm / m - 1) <= 0.25 else "NOT within"
-        print(f"  plan {j} at {np} rank(s): wall {pt:.1f} s predicted, {w:.2f} measured ({100 * (pt / w - 1):+.0f}%); "
-              f"memory {pm:.2f} GB per rank predicted, {m:.2f} measured ({100 * (pm / m - 1):+.0f}%): {ok} 25%")
+        print(plan_vs.line(open(f"{work}/scale-plan-{j}-np{np}.txt").read(), j, np, w, m))
 # Issue 19's other targets, from the same runs at NP ranks (medians): the figures by the bound.
 def verdict(ok):
     return "met" if ok else "NOT met"
