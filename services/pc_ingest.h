@@ -117,6 +117,8 @@ typedef struct pc_pslot {
   uint64_t id, nh, region;
   char name[PC_PLACE_NAME_LEN];
 } pc_pslot;
+_Static_assert(sizeof(pc_pslot) <= 256 && sizeof(pc_wowner) <= 256 && sizeof(pc_idpair) <= 256,
+               "rows sorted by pc_ingest_sort_u64 (pc_sort_rows_inplace takes up to 256 bytes)");
 
 /* A place memo slot's name as last checked against the places seen. */
 typedef struct pc_place_checked {
@@ -196,7 +198,8 @@ void pc_ingest_sort(void *rows, size_t n, size_t size, int (*cmp)(const void *, 
 /* Local: the same for rows (at most 256 bytes) that begin with a uint64 which cmp orders by
  * first, ascending: a distribution pass on that key, then ~16 rows at a time by cmp
  * (pc_sort_rows_inplace), not a merge sort by cmp with a copy of the rows - a rank's
- * phones, its places. Returns 0, or PC_ERR_MEM. */
+ * phones, its places. Returns 0, or pc_sort_rows_inplace's error (PC_ERR_MEM; PC_ERR_ARG
+ * for rows over 256 bytes, which the rows sorted so cannot be: asserted below). */
 int pc_ingest_sort_u64(void *rows, size_t n, size_t size, int (*cmp)(const void *, const void *));
 /* Local: orders of pc_idpair (a, b) and pc_wperson (pid, origin), for pc_ingest_sort. */
 int pc_idpair_cmp(const void *pa, const void *pb);
