@@ -195,8 +195,10 @@ static int data_size(const pc_config *cfg, double *persons, double *stays) {
 }
 
 /* The prediction on the nodes given, whether it fits (else how many nodes
- * would), and the sbatch header recommended. */
-static void print_plan(const pc_config *cfg, const model *m, double persons, double stays) {
+ * would), and the sbatch header recommended; with rebuild (job: append, the
+ * index's rates), a rebuild's prediction beside it and which is the faster. */
+static void print_plan(const pc_config *cfg, const model *m, const model *rebuild,
+                       double persons, double stays) {
   const char *job = pc_config_str(cfg, "job");
   const int nodes = (int)pc_config_int(cfg, "nodes"), tpn = (int)pc_config_int(cfg, "tasks_per_node");
   const double node_gb = (double)pc_config_int(cfg, "memory_per_node_gb"), net = pc_config_float(cfg, "network_gbs");
@@ -224,24 +226,15 @@ static void print_plan(const pc_config *cfg, const model *m, double persons, dou
   }
   printf("recommended:\n");
   header(strcmp(job, "append") ? job : "index", nodes, tpn, e.time_s, e.mem_gb * tpn);
-}
-
-/* Append's prediction beside a rebuild's (`job: index`) on the same nodes:
- * which one to run. */
-static void print_rebuild(const pc_config *cfg, const model *app, const model *idx,
-                          double persons, double stays) {
-  const int nodes = (int)pc_config_int(cfg, "nodes"),
-            tpn = (int)pc_config_int(cfg, "tasks_per_node");
-  const double node_gb = (double)pc_config_int(cfg, "memory_per_node_gb"),
-               net = pc_config_float(cfg, "network_gbs");
-  const estimate a = predict(app, persons, stays, nodes, tpn, node_gb, net),
-                 r = predict(idx, persons, stays, nodes, tpn, node_gb, net);
-  const int rebuild = r.fits && (!a.fits || r.time_s < a.time_s);
+  if (!rebuild) return;
+  /* append: a rebuild's prediction (job: index) on the same nodes beside it, and which to run */
+  const estimate r = predict(rebuild, persons, stays, nodes, tpn, node_gb, net);
+  const int faster = r.fits && (!e.fits || r.time_s < e.time_s);
   printf("a rebuild instead (job: index, the same buckets): memory per rank %.2f GB, "
          "time %.1f s%s; %s\n", r.mem_gb, r.time_s, r.fits ? "" : " (does NOT fit)",
-         rebuild ? "the rebuild is the faster here: give `index` without `append:` (with the "
-                   "old index's `buckets:`, the file is the same)"
-                 : "the append is the faster here");
+         faster ? "the rebuild is the faster here: give `index` without `append:` (with the "
+                  "old index's `buckets:`, the file is the same)"
+                : "the append is the faster here");
 }
 
 /* ---- dispatch: its size is the flagged rows, shared out among the ranks ---- */
@@ -407,12 +400,10 @@ static int run_plan(pc_ctx *ctx, const pc_config *cfg) {
     return 0;
   }
   PC_CALL(data_size(cfg, &persons, &stays));
-  print_plan(cfg, &m, persons, stays);
-  if (!strcmp(job, "append")) {
-    model idx;
-    PC_CALL(load_model(cfg, NULL, "index", &idx, from, sizeof from)); /* checked at load */
-    print_rebuild(cfg, &m, &idx, persons, stays);
-  }
+  model idx;
+  const int append = !strcmp(job, "append");
+  if (append) PC_CALL(load_model(cfg, NULL, "index", &idx, from, sizeof from)); /* checked at load */
+  print_plan(cfg, &m, append ? &idx : NULL, persons, stays);
   if (pc_config_bool(cfg, "province")) print_province(&m, pc_config_float(cfg, "network_gbs"));
   fflush(stdout);
   return 0;
