@@ -402,7 +402,8 @@ static int run_plan(pc_ctx *ctx, const pc_config *cfg) {
   PC_CALL(data_size(cfg, &persons, &stays));
   model idx;
   const int append = !strcmp(job, "append");
-  if (append) PC_CALL(load_model(cfg, NULL, "index", &idx, from, sizeof from)); /* checked at load */
+  if (append) /* checked at load */
+    PC_CALL(load_model(cfg, NULL, "index", &idx, from, sizeof from));
   print_plan(cfg, &m, append ? &idx : NULL, persons, stays);
   if (pc_config_bool(cfg, "province")) print_province(&m, pc_config_float(cfg, "network_gbs"));
   fflush(stdout);
