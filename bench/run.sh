@@ -32,11 +32,13 @@ time_job() {
   TIMED_WALLS="${walls[*]}" TIMED_RSS="${rss[*]}"
 }
 
-# plan_check JOB DATA "WALLS" "RSS": `paicha plan` of JOB on DATA at NP ranks of one node beside
-# the medians of the runs measured (walls in s, peaks in MB; issue 19: within 25 %).
+# plan_check JOB DATA "WALLS" "RSS" [REPLACES]: `paicha plan` of JOB on DATA at NP ranks of one
+# node beside the medians of the runs measured (walls in s, peaks in MB; issue 19: within 25 %);
+# REPLACES: the output those runs wrote over (its removal is in their walls and plan's).
 plan_check() {
   printf 'job: %s\ndata: %s\nnodes: 1\ntasks_per_node: %s\nrates: %s\nquiet: true\n' \
     "$1" "$2" "$NP" "$root/bench/rates.yaml" > "$work/plan-check.yaml"
+  [ -z "${5:-}" ] || echo "replaces: $5" >> "$work/plan-check.yaml"
   "$PAICHA" plan --config "$work/plan-check.yaml" > "$work/plan-check-$1.txt" \
     || { echo "bench: plan of $1 failed" >&2; return 1; }
   /usr/bin/python3 "$root/bench/plan_vs.py" "$work/plan-check-$1.txt" "$1" "$NP" "$3" "$4" | tee -a "$out"
@@ -62,7 +64,8 @@ runs_line() {
 }
 
 # The machine's bounds (issue 19): `paicha bounds` REPEAT times at NP ranks (memory copy,
-# first touch, all-to-all, file write and read, all ranks at once, 512 MB per rank), each
+# first touch, all-to-all, file write and read, all ranks at once, 512 MB per rank; a file's
+# removal, rank 0 alone), each
 # run's figures and the medians as bench/rates.yaml's `bounds:` line: compiled in, it gives
 # every phase table its "bound" column.
 bench_bounds() {
@@ -77,11 +80,12 @@ bench_bounds() {
   /usr/bin/python3 - "$work" "$REPEAT" <<'PY' | tee -a "$out"
 import json, statistics, sys
 runs = [json.load(open(f"{sys.argv[1]}/bounds.{i}.json"))["bounds"] for i in range(1, int(sys.argv[2]) + 1)]
-keys = ("read_mb_s", "memory_mb_s", "network_mb_s", "write_mb_s", "disk_read_mb_s", "disk_write_mb_s", "touch_mb_s")
+keys = ("read_mb_s", "memory_mb_s", "network_mb_s", "write_mb_s", "remove_mb_s", "disk_read_mb_s",
+        "disk_write_mb_s", "touch_mb_s")
 for k in keys:
     print(f"{k:16} median {statistics.median(r[k] for r in runs):8.0f} MB/s per rank (runs: {' '.join(f'{r[k]:.0f}' for r in runs)})")
 m = {k: statistics.median(r[k] for r in runs) for k in keys}
-print("rates.yaml: bounds: {" + ", ".join(f"{k}: {m[k]:.0f}" for k in keys[:4]) + "}")
+print("rates.yaml: bounds: {" + ", ".join(f"{k}: {m[k]:.0f}" for k in keys[:5]) + "}")
 PY
 }
 
@@ -626,8 +630,8 @@ CFG
   time_job "append-city($n)" index "$work/app-append.yaml" "$work/app-i12.h5.run.json"
   local aw=$TIMED_WALLS ar=$TIMED_RSS
   time_job "rebuild-city($n)" index "$work/app-rebuild.yaml" "$work/app-r2.h5.run.json"
-  plan_check append "$work/app-d2.h5" "$aw" "$ar"
-  plan_check index "$work/app-d2.h5" "$TIMED_WALLS" "$TIMED_RSS"
+  plan_check append "$work/app-d2.h5" "$aw" "$ar" "$work/app-i12.h5"
+  plan_check index "$work/app-d2.h5" "$TIMED_WALLS" "$TIMED_RSS" "$work/app-r2.h5"
   /usr/bin/python3 - "$work/app-i12.h5" "$work/app-r2.h5" <<'PY' | tee -a "$out"
 import sys, h5py, numpy as np
 a, b = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")

@@ -31,10 +31,11 @@ static int write_line(pc_ctx *ctx, const char *out, const pc_bounds *B) {
   time_t now = time(NULL);
   strftime(day, sizeof day, "%Y-%m-%d", gmtime(&now));
   snprintf(text, sizeof text,
-           "bounds: {read_mb_s: %.0f, memory_mb_s: %.0f, network_mb_s: %.0f, write_mb_s: %.0f}\n"
+           "bounds: {read_mb_s: %.0f, memory_mb_s: %.0f, network_mb_s: %.0f, write_mb_s: %.0f, "
+           "remove_mb_s: %.0f}\n"
            "# paicha bounds, %d %s, %s: per rank, all ranks at once; cold read %.0f MB/s%s, "
            "write with fsync %.0f MB/s, first touch of memory %.0f MB/s\n",
-           B->read, B->memory, B->network, B->write, pc_nranks(ctx),
+           B->read, B->memory, B->network, B->write, B->remove, pc_nranks(ctx),
            pc_plural((unsigned)pc_nranks(ctx), "rank", "ranks"), day, B->disk_read,
            B->cold ? "" : " (not cold: the file system kept it)", B->disk_write, B->touch);
   pc_textout o;
@@ -46,8 +47,9 @@ static int record(pc_ctx *ctx, const pc_bounds *B) {
   char v[512];
   snprintf(v, sizeof v,
            "{\"read_mb_s\": %.1f, \"memory_mb_s\": %.1f, \"network_mb_s\": %.1f, \"write_mb_s\": %.1f, "
-           "\"disk_read_mb_s\": %.1f, \"disk_write_mb_s\": %.1f, \"touch_mb_s\": %.1f, \"cold\": %s}",
-           B->read, B->memory, B->network, B->write, B->disk_read, B->disk_write, B->touch,
+           "\"remove_mb_s\": %.1f, \"disk_read_mb_s\": %.1f, \"disk_write_mb_s\": %.1f, "
+           "\"touch_mb_s\": %.1f, \"cold\": %s}",
+           B->read, B->memory, B->network, B->write, B->remove, B->disk_read, B->disk_write, B->touch,
            B->cold ? "true" : "false");
   return pc_record_add(ctx, "bounds", v);
 }
@@ -80,7 +82,9 @@ const pc_jobdef pc_job_bounds = {
         "touch), sends size_mb through MPI_Alltoall ((P-1)/P of it to the other ranks),\n"
         "writes a scratch file of size_mb in output's directory (owner only, removed after),\n"
         "first into the page cache then with fsync, drops its pages and reads it back cold,\n"
-        "then again from the page cache. Writes `output`: the `bounds:` line of\n"
+        "then again from the page cache; times rank 0's removal of its file (3 x size_mb)\n"
+        "alone (remove_mb_s: what `paicha plan` adds for a job's output it `replaces`).\n"
+        "Writes `output`: the `bounds:` line of\n"
         "bench/rates.yaml (reads and writes through the page cache: the most a phase can\n"
         "reach) with the rest as a comment; every figure is in OUTPUT.run.json. Compiled\n"
         "into paicha from bench/rates.yaml, the line gives every job's phase table its\n"

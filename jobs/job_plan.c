@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "pc_dispatch.h"
 #include "pc_job.h"
@@ -47,6 +48,10 @@ static const pc_key plan_keys[] = {
     {.name = "overwrite", .type = PC_T_BOOL, .def = "false",
      .help = "dispatch's, not used by plan (a dispatch config with jobs: {plan: {job: "
              "dispatch}} plans the lists it would write)"},
+    {.name = "replaces", .type = PC_T_PATH,
+     .help = "the output the job will write over, if there (index, append: its `index`): "
+             "rank 0 removes it after the commit, at the rates' bounds.remove_mb_s, and plan "
+             "adds that time"},
     {.name = "province", .type = PC_T_BOOL, .def = "false",
      .help = "also plan the full province (66.4 M persons, 10^10 stays) on 16, 64 and 256 nodes"},
     PC_KEYS_COMMON,
@@ -72,6 +77,7 @@ static const pc_key bounds_keys[] = {
     {.name = "memory_mb_s", .type = PC_T_FLOAT, .help = ""},
     {.name = "network_mb_s", .type = PC_T_FLOAT, .help = ""},
     {.name = "write_mb_s", .type = PC_T_FLOAT, .help = ""},
+    {.name = "remove_mb_s", .type = PC_T_FLOAT, .help = ""},
     {0}};
 static const pc_key rates_schema[] = {
     {.name = "machine", .type = PC_T_STR, .required = 1, .help = ""},
@@ -87,6 +93,7 @@ typedef struct model {
   double rate_1; /* items per second of a rank alone on its node (0: rate) */
   double case_s, per_case_b, cases; /* trace: per case traced, and how many */
   double rate0, rate_fine; /* dispatch: a rank's read of its part; the lists at the fine levels */
+  double remove_mb_s;      /* the machine's removal of a file (bounds; 0: not measured) */
 } model;
 
 typedef struct estimate {
@@ -152,6 +159,8 @@ static int load_model(const pc_config *cfg, pc_config_problems *p, const char *j
     snprintf(k, sizeof k, "jobs.%s.%s", job, f[i]);
     *v[i] = pc_config_float(rc_cfg, k);
   }
+  m->remove_mb_s =
+      pc_config_has(rc_cfg, "bounds.remove_mb_s") ? pc_config_float(rc_cfg, "bounds.remove_mb_s") : 0;
   snprintf(from, fromlen, "%s; %s", pc_config_str(rc_cfg, "machine"),
            pc_config_str(rc_cfg, "measured"));
   pc_config_destroy(&rc_cfg);
@@ -194,6 +203,30 @@ static int data_size(const pc_config *cfg, double *persons, double *stays) {
   return 0;
 }
 
+/* The seconds rank 0 spends removing `replaces` after the job's commit (0:
+ * none given, not there, or the rates do not say), told on stdout. A file
+ * system that discards freed blocks (ext4 mounted with `discard`) takes
+ * seconds for the gigabytes of yesterday's index. */
+static double replaced_s(const pc_config *cfg, const model *m) {
+  if (!pc_config_given(cfg, "replaces")) return 0;
+  const char *path = pc_config_str(cfg, "replaces");
+  struct stat st;
+  if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+    printf("replaces %s: not there, nothing to remove\n", path);
+    return 0;
+  }
+  const double mb = (double)st.st_size / 1e6;
+  if (m->remove_mb_s <= 0) {
+    printf("replaces %s (%.2f GB): its removal after the commit is not counted (the rates have no "
+           "bounds.remove_mb_s: make bench BENCH=bounds)\n", path, mb / 1e3);
+    return 0;
+  }
+  const double s = mb / m->remove_mb_s;
+  printf("replaces %s (%.2f GB): removed after the commit, %.1f s at %.0f MB/s (bounds.remove_mb_s), "
+         "counted in the time\n", path, mb / 1e3, s, m->remove_mb_s);
+  return s;
+}
+
 /* The prediction on the nodes given, whether it fits (else how many nodes
  * would), and the sbatch header recommended; with rebuild (job: append, the
  * index's rates), a rebuild's prediction beside it and which is the faster. */
@@ -205,6 +238,8 @@ static void print_plan(const pc_config *cfg, const model *m, const model *rebuil
   estimate e = predict(m, persons, stays, nodes, tpn, node_gb, net);
   printf("data: %.0f persons, %.0f stays; %d node(s) x %d ranks: %.3g %s per rank\n", persons,
          stays, nodes, tpn, e.items_per_rank, m->item);
+  const double removal = replaced_s(cfg, m);
+  e.time_s += removal;
   printf("predicted: memory per rank %.2f GB (%.0f MB + %.1f B per %s", e.mem_gb, m->base_mb,
          m->per_item_b, m->item[0] == 'p' ? "person" : m->item[0] == 'r' ? "row" : "stay");
   if (m->per_case_b > 0 || m->case_s > 0)
@@ -228,7 +263,8 @@ static void print_plan(const pc_config *cfg, const model *m, const model *rebuil
   header(strcmp(job, "append") ? job : "index", nodes, tpn, e.time_s, e.mem_gb * tpn);
   if (!rebuild) return;
   /* append: a rebuild's prediction (job: index) on the same nodes beside it, and which to run */
-  const estimate r = predict(rebuild, persons, stays, nodes, tpn, node_gb, net);
+  estimate r = predict(rebuild, persons, stays, nodes, tpn, node_gb, net);
+  r.time_s += removal;
   const int faster = r.fits && (!e.fits || r.time_s < e.time_s);
   printf("a rebuild instead (job: index, the same buckets): memory per rank %.2f GB, "
          "time %.1f s%s; %s\n", r.mem_gb, r.time_s, r.fits ? "" : " (does NOT fit)",

@@ -16,6 +16,8 @@ typedef struct pc_bounds {
   double disk_write; /* the same with fsync: what reaches the device */
   double disk_read;  /* pread of it after its pages were dropped (POSIX_FADV_DONTNEED) */
   double read;       /* pread of it again, from the page cache */
+  double remove;     /* unlink of rank 0's file (written with fsync) alone: what a job that
+                        replaces its output pays after its commit (0: not measured) */
   int cold;          /* 1: the cold read really missed the cache (not faster than the warm one) */
 } pc_bounds;
 

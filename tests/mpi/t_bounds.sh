@@ -15,8 +15,9 @@ d = sys.argv[1]
 for np in (1, 2):
     line = yaml.safe_load(open(f"{d}/b{np}.yaml"))["bounds"]
     rec = json.load(open(f"{d}/b{np}.yaml.run.json"))["bounds"]
-    assert set(line) == {"read_mb_s", "memory_mb_s", "network_mb_s", "write_mb_s"}, line
-    for k in ("read_mb_s", "memory_mb_s", "write_mb_s", "disk_read_mb_s", "disk_write_mb_s", "touch_mb_s"):
+    assert set(line) == {"read_mb_s", "memory_mb_s", "network_mb_s", "write_mb_s", "remove_mb_s"}, line
+    for k in ("read_mb_s", "memory_mb_s", "write_mb_s", "remove_mb_s", "disk_read_mb_s",
+              "disk_write_mb_s", "touch_mb_s"):
         assert rec[k] > 0, (np, k, rec)
     for k in line:  # the line is the record's figures, rounded
         assert abs(line[k] - rec[k]) <= 0.5, (k, line[k], rec[k])

@@ -96,4 +96,37 @@ r_t = pred(jobs["index"], 1e10, 4096, 0.5, 64)[1]
 assert a_t < r_t, "the rates no longer make the append the faster on a slow network: choose another case"
 assert "the append is the faster here" in far, far
 PY
+# An index written over yesterday's: rank 0 removes the old file after the commit, at the
+# machine's bounds.remove_mb_s (a file system that discards freed blocks takes seconds for
+# gigabytes). Plan adds that time for the file it `replaces`, says so, and says when it cannot.
+sed 's/, *remove_mb_s: *[0-9.]*//' "$ROOT/bench/rates.yaml" > "$T/rates-norm.yaml"
+sed 's/^bounds: {\(.*\)}/bounds: {\1, remove_mb_s: 2}/' "$T/rates-norm.yaml" > "$T/rates-rm.yaml"
+grep -q 'remove_mb_s: 2}' "$T/rates-rm.yaml" || die "no bounds line to give remove_mb_s in"
+sed -e 's/^province: true/province: false/' -e "s#^rates: .*#rates: $T/rates-rm.yaml#" "$T/plan.yaml" > "$T/base.yaml"
+for w in over gone norm; do
+  { cat "$T/base.yaml"; echo "replaces: $T/$([ $w = gone ] && echo nothing.h5 || echo data.h5)"; } > "$T/$w.yaml"
+done
+sed -i "s#^rates: .*#rates: $T/rates-norm.yaml#" "$T/norm.yaml"
+for w in base over gone norm; do
+  run 1 plan --config "$T/$w.yaml" > "$T/$w.log" 2>&1 || { cat "$T/$w.log"; die "plan ($w) failed"; }
+done
+cat "$T/over.log"
+$PY - "$T" "$T/data.h5" <<'PY' || die "plan does not count the removal of the file it replaces"
+import os, re, sys
+d = sys.argv[1]
+def t(w):
+    log = open(f"{d}/{w}.log").read()
+    return float(re.search(r"^predicted: .*, time ([0-9.]+) s", log, re.M).group(1)), log
+base, _ = t("base")
+over, log = t("over")
+mb = os.path.getsize(sys.argv[2]) / 1e6
+want = mb / 2  # remove_mb_s: 2
+assert re.search(rf"^replaces {re.escape(sys.argv[2])} \(.*GB\): removed after the commit, "
+                 rf"{want:.1f} s at 2 MB/s", log, re.M), log
+assert abs(over - base - want) < 0.11, (over, base, want)
+gone, log = t("gone")
+assert gone == base and re.search(r"^replaces .*nothing.h5: not there", log, re.M), log
+norm, log = t("norm")
+assert norm == base and "is not counted (the rates have no bounds.remove_mb_s" in log, log
+PY
 echo "t_plan: ok ($n nodes of 2 ranks for the province's index on 64 GB nodes)"
