@@ -317,6 +317,7 @@ static void test_vlen(void **st) {
   for (size_t i = 0; i < N; i++) free(w[i]);
   free(w), free(got);
   H5Dclose(d), H5Fclose(f);
+  unlink(path);
   /* Sequences: a row in memory (hvl_t) is as wide as in the file, but holds a pointer. */
   f = unit_h5_scratch(path, sizeof path, "pc-h5vlen");
   hid_t vi = H5Tvlen_create(H5T_NATIVE_INT64);
@@ -338,6 +339,7 @@ static void test_vlen(void **st) {
   H5Dvlen_reclaim(vi, ms, H5P_DEFAULT, sg);
   free(sw), free(sg), free(vals);
   H5Sclose(ms), H5Sclose(sp), H5Dclose(d), H5Tclose(vs), H5Tclose(vi), H5Fclose(f);
+  unlink(path);
   unlink(path);
 }
 
