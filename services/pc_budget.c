@@ -135,13 +135,12 @@ static const char *read_small(const char *path, char *buf, size_t n) {
 
 static int huge_decided; /* always or never given: said and done at the job's start */
 
-int pc_budget_huge_pages_given(pc_ctx *ctx, const pc_config *cfg) {
+void pc_budget_huge_pages_given(pc_ctx *ctx, const pc_config *cfg) {
   const char *mode = pc_config_str(cfg, "huge_pages");
-  if (!strcmp(mode, "auto")) return 0; /* the job's budget check decides, if it has one */
+  if (!strcmp(mode, "auto")) return; /* the job's budget check decides, if it has one */
   huge_decided = 1;
   if (!strcmp(mode, "always")) pc_mem_huge_pages();
   pc_log(ctx, "memory: huge pages %s", strcmp(mode, "always") ? "not advised" : "advised");
-  return 0;
 }
 
 /* Collective, agreed: whether this job's memory is advised as huge pages

@@ -22,11 +22,12 @@ typedef struct pc_rate {
  * where not measured) compiled in from bench/rates.yaml's `bounds`. */
 const double *pc_machine_bounds(void);
 
-/* Collective (config alike on every rank): huge_pages always or never, as given, advised
- * or not from the job's start for every job, and logged; auto is left to the job's
- * budget check (pc_budget_check: the free 2 MB blocks against its predicted memory), so
- * a job without predicted costs is not advised them on auto. Called by pc_job_run. */
-int pc_budget_huge_pages_given(pc_ctx *ctx, const pc_config *cfg);
+/* Local, never fails (the config alike on every rank, so every rank does the same):
+ * huge_pages always or never, as given, advised or not from the job's start for every
+ * job, and logged; auto is left to the job's budget check (pc_budget_check: the free 2 MB
+ * blocks against its predicted memory), so a job without predicted costs is not advised
+ * them on auto. Called by pc_job_run. */
+void pc_budget_huge_pages_given(pc_ctx *ctx, const pc_config *cfg);
 
 /* Collective, agreed, before a job's heavy phases: the budget per rank is the
  * config's `memory_per_rank`, else the memory Slurm gave the node
