@@ -83,12 +83,12 @@ const pc_jobdef pc_job_bounds = {
         "writes a scratch file of size_mb in output's directory (owner only, removed after),\n"
         "first into the page cache then with fsync, drops its pages and reads it back cold,\n"
         "then again from the page cache; times rank 0's removal of its file (3 x size_mb)\n"
-        "alone (remove_mb_s: what `paicha plan` adds for a job's output it `replaces`).\n"
-        "Writes `output`: the `bounds:` line of\n"
-        "bench/rates.yaml (reads and writes through the page cache: the most a phase can\n"
-        "reach) with the rest as a comment; every figure is in OUTPUT.run.json. Compiled\n"
-        "into paicha from bench/rates.yaml, the line gives every job's phase table its\n"
-        "\"bound\" column: the share of the machine's speed for its kind of bytes (read,\n"
-        "memory, network, write) a phase reached. `make bench BENCH=bounds` runs it.",
+        "alone (remove_mb_s: what `paicha plan` adds for the output a job `replaces`).\n"
+        "Writes `output`: the `bounds:` line of bench/rates.yaml (reads and writes through\n"
+        "the page cache: the most a phase can reach; remove_mb_s) with the rest as a\n"
+        "comment; every figure is in OUTPUT.run.json. Compiled into paicha from\n"
+        "bench/rates.yaml, the line gives every job's phase table its \"bound\" column:\n"
+        "the share of the machine's speed for its kind of bytes (read, memory, network,\n"
+        "write) a phase reached. `make bench BENCH=bounds` runs it.",
     .keys = bounds_keys,
     .run = run_bounds};
