@@ -49,9 +49,9 @@ static const pc_key plan_keys[] = {
      .help = "dispatch's, not used by plan (a dispatch config with jobs: {plan: {job: "
              "dispatch}} plans the lists it would write)"},
     {.name = "replaces", .type = PC_T_PATH,
-     .help = "the output the job will write over, if there (index, append: its `index`): "
-             "rank 0 removes it after the commit, at the rates' bounds.remove_mb_s, and plan "
-             "adds that time"},
+     .help = "the output the job will write over, if there (index, append: its `index`; not "
+             "dispatch): rank 0 removes it after the commit, at the rates' bounds.remove_mb_s, "
+             "and plan adds that time"},
     {.name = "province", .type = PC_T_BOOL, .def = "false",
      .help = "also plan the full province (66.4 M persons, 10^10 stays) on 16, 64 and 256 nodes"},
     PC_KEYS_COMMON,
@@ -183,6 +183,9 @@ static int check_plan(const pc_config *cfg, pc_config_problems *p) {
     if (pc_config_bool(cfg, "province"))
       pc_config_problem(p, cfg, "province", "dispatch's size is its input's rows, not the "
                         "province's: plan it with input (or flagged) instead");
+    if (pc_config_given(cfg, "replaces"))
+      pc_config_problem(p, cfg, "replaces", "dispatch writes a folder of lists (with overwrite: "
+                        "true, over the old ones): plan does not count their removal");
   } else if (!pc_config_given(cfg, "data") && pc_config_int(cfg, "persons") <= 0) {
     pc_config_problem(p, cfg, "persons", "give data, or persons (and stays)");
   }

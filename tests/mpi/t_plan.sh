@@ -129,4 +129,10 @@ assert gone == base and re.search(r"^replaces .*nothing.h5: not there", log, re.
 norm, log = t("norm")
 assert norm == base and "is not counted (the rates have no bounds.remove_mb_s" in log, log
 PY
+# Dispatch writes a folder of lists: a file it replaces is not what plan can count. Refused.
+printf 'job: dispatch\nflagged: 1000\nreplaces: %s\nrates: %s\n' "$T/data.h5" "$ROOT/bench/rates.yaml" \
+  > "$T/disp.yaml"
+set +e; "$PAICHA" plan --check --config "$T/disp.yaml" > "$T/disp.log" 2>&1; rc=$?; set -e
+[ $rc = 2 ] && grep -q "replaces: dispatch writes a folder of lists" "$T/disp.log" \
+  || { cat "$T/disp.log"; die "plan took replaces for dispatch (exit $rc)"; }
 echo "t_plan: ok ($n nodes of 2 ranks for the province's index on 64 GB nodes)"
