@@ -49,9 +49,12 @@ static const pc_key plan_keys[] = {
      .help = "dispatch's, not used by plan (a dispatch config with jobs: {plan: {job: "
              "dispatch}} plans the lists it would write)"},
     {.name = "replaces", .type = PC_T_PATH,
-     .help = "the output the job will write over, if there (index, append: its `index`; not "
-             "dispatch): rank 0 removes it after the commit, at the rates' bounds.remove_mb_s, "
-             "and plan adds that time"},
+     .help = "the output the job will write over, if there (default, for index and append: "
+             "`index`; not for dispatch): rank 0 removes it after the commit, at the rates' "
+             "bounds.remove_mb_s, and plan adds that time"},
+    {.name = "index", .type = PC_T_PATH,
+     .help = "shared key: for job index or append, the index it writes (what it replaces when "
+             "there, unless replaces is given); not used for the other jobs"},
     {.name = "province", .type = PC_T_BOOL, .def = "false",
      .help = "also plan the full province (66.4 M persons, 10^10 stays) on 16, 64 and 256 nodes"},
     PC_KEYS_COMMON,
@@ -206,13 +209,18 @@ static int data_size(const pc_config *cfg, double *persons, double *stays) {
   return 0;
 }
 
-/* The seconds rank 0 spends removing `replaces` after the job's commit (0:
- * none given, not there, or the rates do not say), told on stdout. A file
+/* The seconds rank 0 spends removing `replaces` (index and append: `index`
+ * unless given) after the job's commit (0: none given, not there, or the
+ * rates do not say), told on stdout. A file
  * system that discards freed blocks (ext4 mounted with `discard`) takes
  * seconds for the gigabytes of yesterday's index. */
 static double replaced_s(const pc_config *cfg, const model *m) {
-  if (!pc_config_given(cfg, "replaces")) return 0;
-  const char *path = pc_config_str(cfg, "replaces");
+  const char *job = pc_config_str(cfg, "job");
+  const int writes_index = !strcmp(job, "index") || !strcmp(job, "append");
+  const char *path = pc_config_given(cfg, "replaces")                  ? pc_config_str(cfg, "replaces")
+                     : writes_index && pc_config_given(cfg, "index") ? pc_config_str(cfg, "index")
+                                                                       : NULL;
+  if (!path) return 0;
   struct stat st;
   if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
     printf("replaces %s: not there, nothing to remove\n", path);

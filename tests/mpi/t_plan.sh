@@ -107,7 +107,12 @@ for w in over gone norm; do
   { cat "$T/base.yaml"; echo "replaces: $T/$([ $w = gone ] && echo nothing.h5 || echo data.h5)"; } > "$T/$w.yaml"
 done
 sed -i "s#^rates: .*#rates: $T/rates-norm.yaml#" "$T/norm.yaml"
-for w in base over gone norm; do
+# One config per outbreak: the shared key index is what index (and append) write, so what
+# they replace; trace reads it, and replaces nothing.
+{ cat "$T/base.yaml"; echo "index: $T/data.h5"; } > "$T/shared.yaml"
+sed 's/^job: index/job: trace/' "$T/shared.yaml" > "$T/tshared.yaml"
+sed 's/^job: index/job: trace/' "$T/base.yaml" > "$T/tbase.yaml"
+for w in base over gone norm shared tshared tbase; do
   run 1 plan --config "$T/$w.yaml" > "$T/$w.log" 2>&1 || { cat "$T/$w.log"; die "plan ($w) failed"; }
 done
 cat "$T/over.log"
@@ -128,6 +133,10 @@ gone, log = t("gone")
 assert gone == base and re.search(r"^replaces .*nothing.h5: not there", log, re.M), log
 norm, log = t("norm")
 assert norm == base and "is not counted (the rates have no bounds.remove_mb_s" in log, log
+shared, log = t("shared")
+assert shared == over and re.search(rf"^replaces {re.escape(sys.argv[2])} ", log, re.M), log
+tshared, log = t("tshared")
+assert tshared == t("tbase")[0] and "replaces" not in log, log
 PY
 # Dispatch writes a folder of lists: a file it replaces is not what plan can count. Refused.
 printf 'job: dispatch\nflagged: 1000\nreplaces: %s\nrates: %s\n' "$T/data.h5" "$ROOT/bench/rates.yaml" \
