@@ -65,9 +65,8 @@ runs_line() {
 
 # The machine's bounds (issue 19): `paicha bounds` REPEAT times at NP ranks (memory copy,
 # first touch, all-to-all, file write and read, all ranks at once, 512 MB per rank; a file's
-# removal, rank 0 alone), each
-# run's figures and the medians as bench/rates.yaml's `bounds:` line: compiled in, it gives
-# every phase table its "bound" column.
+# removal, rank 0 alone), each run's figures and the medians as bench/rates.yaml's `bounds:`
+# line: compiled in, it gives every phase table its "bound" column.
 bench_bounds() {
   local i
   printf 'output: %s\nsize_mb: %s\nquiet: true\n' "$work/bounds.yaml" "${BOUNDS_MB:-512}" > "$work/bounds-cfg.yaml"

@@ -211,9 +211,9 @@ static int data_size(const pc_config *cfg, double *persons, double *stays) {
 
 /* The seconds rank 0 spends removing `replaces` (index and append: `index`
  * unless given) after the job's commit (0: none given, not there, or the
- * rates do not say), told on stdout. A file
- * system that discards freed blocks (ext4 mounted with `discard`) takes
- * seconds for the gigabytes of yesterday's index. */
+ * rates do not say), told on stdout. A file system that discards freed
+ * blocks (ext4 mounted with `discard`) takes seconds for the gigabytes of
+ * yesterday's index. */
 static double replaced_s(const pc_config *cfg, const model *m) {
   const char *job = pc_config_str(cfg, "job");
   const int writes_index = !strcmp(job, "index") || !strcmp(job, "append");
